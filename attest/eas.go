@@ -1,0 +1,285 @@
+package attest
+
+import (
+	"crypto/ecdsa"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math/big"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+)
+
+// UID identifies one attestation: keccak256 of its packed fields.
+type UID [32]byte
+
+// SchemaUID identifies a schema: keccak256(schema string, resolver, revocable).
+type SchemaUID [32]byte
+
+func (u UID) String() string       { return "0x" + hex.EncodeToString(u[:]) }
+func (u SchemaUID) String() string { return "0x" + hex.EncodeToString(u[:]) }
+
+// IsZero reports whether u is the zero UID.
+func (u UID) IsZero() bool { return u == UID{} }
+
+// ParseUID reads a 0x-prefixed 32-byte hex string.
+func ParseUID(s string) (UID, error) {
+	var u UID
+	b, err := decodeHexN(s, 32)
+	if err != nil {
+		return u, fmt.Errorf("uid: %w", err)
+	}
+	copy(u[:], b)
+	return u, nil
+}
+
+// ParseSchemaUID reads a 0x-prefixed 32-byte hex string.
+func ParseSchemaUID(s string) (SchemaUID, error) {
+	var u SchemaUID
+	b, err := decodeHexN(s, 32)
+	if err != nil {
+		return u, fmt.Errorf("schema uid: %w", err)
+	}
+	copy(u[:], b)
+	return u, nil
+}
+
+func decodeHexN(s string, n int) ([]byte, error) {
+	if len(s) >= 2 && (s[:2] == "0x" || s[:2] == "0X") {
+		s = s[2:]
+	}
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		return nil, fmt.Errorf("bad hex %q", s)
+	}
+	if len(b) != n {
+		return nil, fmt.Errorf("want %d bytes, got %d", n, len(b))
+	}
+	return b, nil
+}
+
+// Off-chain attestation versions.
+const (
+	Version0 uint16 = 0 // legacy: no version field
+	Version1 uint16 = 1
+	Version2 uint16 = 2 // adds salt
+)
+
+// Domain is the EIP-712 domain of an EAS contract.
+type Domain struct {
+	Name              string
+	Version           string
+	ChainID           *big.Int
+	VerifyingContract common.Address
+}
+
+// DomainName is the EIP-712 domain name every EAS contract uses.
+const DomainName = "EAS Attestation"
+
+// Message is the signed content of an off-chain attestation.
+type Message struct {
+	Version        uint16
+	Schema         SchemaUID
+	Recipient      common.Address
+	Time           uint64
+	ExpirationTime uint64
+	Revocable      bool
+	RefUID         UID
+	Data           []byte
+	Salt           [32]byte // version 2 only
+}
+
+// Signed is an off-chain attestation with its signature and signer.
+type Signed struct {
+	Domain  Domain
+	Message Message
+	// Sig is r || s || v with v in {27, 28}.
+	Sig    [65]byte
+	UID    UID
+	Signer common.Address
+}
+
+// Errors returned by Verify; callers test them with errors.Is.
+var (
+	ErrBadSignature   = errors.New("signature does not recover")
+	ErrHighS          = errors.New("signature s is not in the lower half order")
+	ErrSignerMismatch = errors.New("recovered signer differs from stated signer")
+	ErrUIDMismatch    = errors.New("uid differs from the uid recomputed from the message")
+	ErrVersion        = errors.New("unsupported off-chain attestation version")
+)
+
+var (
+	domainTypeHash = crypto.Keccak256([]byte("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"))
+	attestTypeV0   = crypto.Keccak256([]byte("Attest(bytes32 schema,address recipient,uint64 time,uint64 expirationTime,bool revocable,bytes32 refUID,bytes data)"))
+	attestTypeV1   = crypto.Keccak256([]byte("Attest(uint16 version,bytes32 schema,address recipient,uint64 time,uint64 expirationTime,bool revocable,bytes32 refUID,bytes data)"))
+	attestTypeV2   = crypto.Keccak256([]byte("Attest(uint16 version,bytes32 schema,address recipient,uint64 time,uint64 expirationTime,bool revocable,bytes32 refUID,bytes data,bytes32 salt)"))
+	secp256k1halfN = new(big.Int).Rsh(crypto.S256().Params().N, 1)
+)
+
+// Separator returns the EIP-712 domain separator.
+func (d Domain) Separator() [32]byte {
+	buf := make([]byte, 0, 5*32)
+	buf = append(buf, domainTypeHash...)
+	buf = append(buf, crypto.Keccak256([]byte(d.Name))...)
+	buf = append(buf, crypto.Keccak256([]byte(d.Version))...)
+	buf = append(buf, word(d.ChainID)...)
+	buf = append(buf, common.LeftPadBytes(d.VerifyingContract[:], 32)...)
+	return crypto.Keccak256Hash(buf)
+}
+
+func word(x *big.Int) []byte {
+	if x == nil {
+		return make([]byte, 32)
+	}
+	return common.LeftPadBytes(x.Bytes(), 32)
+}
+
+func uword(x uint64) []byte {
+	b := make([]byte, 32)
+	binary.BigEndian.PutUint64(b[24:], x)
+	return b
+}
+
+// StructHash returns the EIP-712 hash of the message for its version.
+func (m *Message) StructHash() ([32]byte, error) {
+	buf := make([]byte, 0, 10*32)
+	switch m.Version {
+	case Version0:
+		buf = append(buf, attestTypeV0...)
+	case Version1:
+		buf = append(buf, attestTypeV1...)
+		buf = append(buf, uword(uint64(m.Version))...)
+	case Version2:
+		buf = append(buf, attestTypeV2...)
+		buf = append(buf, uword(uint64(m.Version))...)
+	default:
+		return [32]byte{}, fmt.Errorf("%w: %d", ErrVersion, m.Version)
+	}
+	buf = append(buf, m.Schema[:]...)
+	buf = append(buf, common.LeftPadBytes(m.Recipient[:], 32)...)
+	buf = append(buf, uword(m.Time)...)
+	buf = append(buf, uword(m.ExpirationTime)...)
+	if m.Revocable {
+		buf = append(buf, uword(1)...)
+	} else {
+		buf = append(buf, uword(0)...)
+	}
+	buf = append(buf, m.RefUID[:]...)
+	buf = append(buf, crypto.Keccak256(m.Data)...)
+	if m.Version == Version2 {
+		buf = append(buf, m.Salt[:]...)
+	}
+	return crypto.Keccak256Hash(buf), nil
+}
+
+// Digest returns the EIP-712 digest that the attester signs.
+func Digest(d Domain, m *Message) ([32]byte, error) {
+	sh, err := m.StructHash()
+	if err != nil {
+		return [32]byte{}, err
+	}
+	sep := d.Separator()
+	buf := make([]byte, 0, 66)
+	buf = append(buf, 0x19, 0x01)
+	buf = append(buf, sep[:]...)
+	buf = append(buf, sh[:]...)
+	return crypto.Keccak256Hash(buf), nil
+}
+
+// OffchainUID computes the UID of an off-chain attestation as the eas-sdk does:
+// keccak256 of the packed version (v1+), schema as its 0x hex string, recipient,
+// the zero attester, times, revocable, refUID, data, salt (v2) and uint32(0).
+func OffchainUID(m *Message) UID {
+	buf := make([]byte, 0, 256+len(m.Data))
+	if m.Version >= Version1 {
+		buf = binary.BigEndian.AppendUint16(buf, m.Version)
+	}
+	buf = append(buf, []byte(m.Schema.String())...)
+	buf = append(buf, m.Recipient[:]...)
+	buf = append(buf, make([]byte, 20)...)
+	buf = binary.BigEndian.AppendUint64(buf, m.Time)
+	buf = binary.BigEndian.AppendUint64(buf, m.ExpirationTime)
+	if m.Revocable {
+		buf = append(buf, 1)
+	} else {
+		buf = append(buf, 0)
+	}
+	buf = append(buf, m.RefUID[:]...)
+	buf = append(buf, m.Data...)
+	if m.Version == Version2 {
+		buf = append(buf, m.Salt[:]...)
+	}
+	buf = append(buf, 0, 0, 0, 0)
+	return UID(crypto.Keccak256Hash(buf))
+}
+
+// SchemaUIDOf computes keccak256(schema | resolver | revocable).
+func SchemaUIDOf(schema string, resolver common.Address, revocable bool) SchemaUID {
+	buf := append([]byte(schema), resolver[:]...)
+	if revocable {
+		buf = append(buf, 1)
+	} else {
+		buf = append(buf, 0)
+	}
+	return SchemaUID(crypto.Keccak256Hash(buf))
+}
+
+// Sign signs m for domain d with key. It fills the UID and signer.
+func Sign(key *ecdsa.PrivateKey, d Domain, m Message) (*Signed, error) {
+	dg, err := Digest(d, &m)
+	if err != nil {
+		return nil, err
+	}
+	sig, err := crypto.Sign(dg[:], key)
+	if err != nil {
+		return nil, fmt.Errorf("sign attestation: %w", err)
+	}
+	s := &Signed{Domain: d, Message: m, UID: OffchainUID(&m), Signer: crypto.PubkeyToAddress(key.PublicKey)}
+	copy(s.Sig[:], sig)
+	s.Sig[64] += 27
+	return s, nil
+}
+
+// Verify checks the signature (low-s), the recovered signer and the UID. It
+// does not apply a policy (domain, time, schema): see Policy.
+func (s *Signed) Verify() error {
+	dg, err := Digest(s.Domain, &s.Message)
+	if err != nil {
+		return err
+	}
+	signer, err := recoverSigner(dg, s.Sig)
+	if err != nil {
+		return err
+	}
+	if signer != s.Signer {
+		return fmt.Errorf("%w: recovered %s, stated %s", ErrSignerMismatch, signer, s.Signer)
+	}
+	if uid := OffchainUID(&s.Message); uid != s.UID {
+		return fmt.Errorf("%w: computed %s, stated %s", ErrUIDMismatch, uid, s.UID)
+	}
+	return nil
+}
+
+func recoverSigner(digest [32]byte, sig65 [65]byte) (common.Address, error) {
+	sig := sig65
+	v := sig[64]
+	if v >= 27 {
+		v -= 27
+	}
+	if v > 1 {
+		return common.Address{}, fmt.Errorf("%w: v=%d", ErrBadSignature, sig65[64])
+	}
+	sig[64] = v
+	if new(big.Int).SetBytes(sig[32:64]).Cmp(secp256k1halfN) > 0 {
+		return common.Address{}, ErrHighS
+	}
+	pub, err := crypto.Ecrecover(digest[:], sig[:])
+	if err != nil {
+		return common.Address{}, fmt.Errorf("%w: %v", ErrBadSignature, err)
+	}
+	var a common.Address
+	copy(a[:], crypto.Keccak256(pub[1:])[12:])
+	return a, nil
+}

@@ -1,0 +1,185 @@
+package attest
+
+import (
+	"encoding/json"
+	"errors"
+	"math/big"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+)
+
+type vector struct {
+	ID      string          `json:"id"`
+	Package json.RawMessage `json:"package"`
+}
+
+func loadVectors(t *testing.T) []vector {
+	t.Helper()
+	files, err := filepath.Glob("testdata/*.json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no vectors: %v", err)
+	}
+	var out []vector
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v vector
+		if err := json.Unmarshal(b, &v); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+func TestVectorsVerify(t *testing.T) {
+	for _, v := range loadVectors(t) {
+		t.Run(v.ID, func(t *testing.T) {
+			s, err := ParseJSON(v.Package)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Verify(); err != nil {
+				t.Fatalf("verify: %v", err)
+			}
+			// Re-encoding and re-reading keeps it valid and identical.
+			b, err := json.Marshal(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s2, err := ParseJSON(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s2.Verify(); err != nil {
+				t.Fatalf("verify after round trip: %v", err)
+			}
+			if s2.UID != s.UID || s2.Signer != s.Signer || s2.Sig != s.Sig {
+				t.Fatal("round trip changed the attestation")
+			}
+		})
+	}
+}
+
+func TestVectorsTampered(t *testing.T) {
+	for _, v := range loadVectors(t) {
+		orig, err := ParseJSON(v.Package)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cases := map[string]struct {
+			mut  func(s *Signed)
+			want error
+		}{
+			"time":      {func(s *Signed) { s.Message.Time++ }, ErrSignerMismatch},
+			"recipient": {func(s *Signed) { s.Message.Recipient[0] ^= 1 }, ErrSignerMismatch},
+			"data":      {func(s *Signed) { s.Message.Data = append(s.Message.Data, 1) }, ErrSignerMismatch},
+			"chain":     {func(s *Signed) { s.Domain.ChainID = big.NewInt(1) }, ErrSignerMismatch},
+			"signer":    {func(s *Signed) { s.Signer[19] ^= 1 }, ErrSignerMismatch},
+			"uid":       {func(s *Signed) { s.UID[0] ^= 1 }, ErrUIDMismatch},
+			"sig-v":     {func(s *Signed) { s.Sig[64] = 30 }, ErrBadSignature},
+			"high-s": {func(s *Signed) {
+				n := crypto.S256().Params().N
+				sv := new(big.Int).Sub(n, new(big.Int).SetBytes(s.Sig[32:64]))
+				copy(s.Sig[32:64], common.LeftPadBytes(sv.Bytes(), 32))
+			}, ErrHighS},
+		}
+		for name, c := range cases {
+			s := *orig
+			s.Message.Data = append([]byte(nil), orig.Message.Data...)
+			s.Domain.ChainID = new(big.Int).Set(orig.Domain.ChainID)
+			c.mut(&s)
+			if err := s.Verify(); !errors.Is(err, c.want) {
+				t.Errorf("%s/%s: got %v, want %v", v.ID, name, err, c.want)
+			}
+		}
+	}
+}
+
+func TestSignVerifyRoundTrip(t *testing.T) {
+	key, _ := crypto.GenerateKey()
+	sch, err := ParseSchema("string flight,string date,uint32 delayMinutes,string status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := sch.Encode(map[string]any{"flight": "BA123", "date": "2026-11-30", "delayMinutes": float64(190), "status": "delayed"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := Domain{Name: DomainName, Version: "1.3.0", ChainID: big.NewInt(1337), VerifyingContract: common.HexToAddress("0xA1207F3BBa224E2c9c3c6D5aF63D0eb1582Ce587")}
+	for _, ver := range []uint16{Version0, Version1, Version2} {
+		m := Message{Version: ver, Schema: sch.UID(common.Address{}, true), Time: 1700000000, Revocable: true, Data: data}
+		m.Salt[31] = 7
+		s, err := Sign(key, d, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Verify(); err != nil {
+			t.Fatalf("v%d: %v", ver, err)
+		}
+		b, _ := json.Marshal(s)
+		s2, err := ParseJSON(b)
+		if err != nil {
+			t.Fatalf("v%d parse: %v", ver, err)
+		}
+		if err := s2.Verify(); err != nil {
+			t.Fatalf("v%d verify parsed: %v", ver, err)
+		}
+		got, err := sch.Decode(s2.Message.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got["flight"] != "BA123" || got["delayMinutes"] != uint32(190) {
+			t.Fatalf("decoded %v", got)
+		}
+	}
+}
+
+func TestSchemaErrors(t *testing.T) {
+	for _, bad := range []string{"", "string", "strin x", "string a,string a"} {
+		if _, err := ParseSchema(bad); !errors.Is(err, ErrSchema) {
+			t.Errorf("%q: got %v", bad, err)
+		}
+	}
+	sch, _ := ParseSchema("uint8 n,address a")
+	if _, err := sch.Encode(map[string]any{"n": float64(300), "a": "0x0000000000000000000000000000000000000001"}); !errors.Is(err, ErrSchema) {
+		t.Errorf("overflow: got %v", err)
+	}
+	if _, err := sch.Encode(map[string]any{"n": float64(3)}); !errors.Is(err, ErrSchema) {
+		t.Errorf("missing: got %v", err)
+	}
+}
+
+func TestParseJSONMalformed(t *testing.T) {
+	for _, in := range []string{``, `{`, `[]`, `{"sig":{}}`, `{"message":{"schema":"0x12"},"signature":"0x00"}`} {
+		if _, err := ParseJSON([]byte(in)); err == nil {
+			t.Errorf("%q: no error", in)
+		}
+	}
+}
+
+func FuzzParseJSON(f *testing.F) {
+	files, _ := filepath.Glob("testdata/*.json")
+	for _, fn := range files {
+		b, _ := os.ReadFile(fn)
+		var v vector
+		_ = json.Unmarshal(b, &v)
+		f.Add([]byte(v.Package))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, err := ParseJSON(b)
+		if err != nil {
+			return
+		}
+		_ = s.Verify()
+		if _, err := json.Marshal(s); err != nil {
+			t.Fatalf("marshal of parsed value: %v", err)
+		}
+	})
+}
