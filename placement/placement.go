@@ -1,0 +1,77 @@
+package placement
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math"
+	"sort"
+
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/smartlayer/smartlayer/token"
+)
+
+// Key is a position in the placement key space.
+type Key [32]byte
+
+// DHTKey is keccak256(epochSeed || instanceID). The seed changes every epoch
+// and comes from a source no node can grind, so no node can choose an ID next
+// to a token it wants to capture.
+func DHTKey(seed [32]byte, id token.InstanceID) Key {
+	return Key(crypto.Keccak256Hash(seed[:], id[:]))
+}
+
+// Candidate is a service node that may hold replicas.
+type Candidate struct {
+	ID     string  // libp2p peer ID
+	Weight float64 // capacity times SLO score; <= 0 is never chosen
+}
+
+// Replicas ranks candidates by weighted rendezvous hashing and returns the
+// top r IDs, best first. Removing a candidate moves only the instances it held.
+func Replicas(k Key, cands []Candidate, r int) []string {
+	type scored struct {
+		id    string
+		score float64
+	}
+	s := make([]scored, 0, len(cands))
+	for _, c := range cands {
+		if c.Weight <= 0 {
+			continue
+		}
+		h := crypto.Keccak256(k[:], []byte(c.ID))
+		// u in (0, 1); -w/ln(u) picks each node with probability w/sum(w).
+		u := (float64(binary.BigEndian.Uint64(h[:8])>>11) + 0.5) / float64(uint64(1)<<53)
+		s = append(s, scored{c.ID, -c.Weight / math.Log(u)})
+	}
+	sort.Slice(s, func(i, j int) bool {
+		if s[i].score != s[j].score {
+			return s[i].score > s[j].score
+		}
+		return s[i].id < s[j].id
+	})
+	if r > len(s) {
+		r = len(s)
+	}
+	out := make([]string, r)
+	for i := range out {
+		out[i] = s[i].id
+	}
+	return out
+}
+
+// Responsible returns the anchor whose position, keccak256(anchor ID), is
+// closest to k by XOR distance. ok is false when there are no anchors.
+func Responsible(k Key, anchors []string) (id string, ok bool) {
+	var best []byte
+	for _, a := range anchors {
+		h := crypto.Keccak256([]byte(a))
+		for i := range h {
+			h[i] ^= k[i]
+		}
+		if best == nil || bytes.Compare(h, best) < 0 || bytes.Equal(h, best) && a < id {
+			best, id = h, a
+		}
+	}
+	return id, best != nil
+}
