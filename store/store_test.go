@@ -1,0 +1,41 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+)
+
+func TestStoreSurvivesReopen(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 5; i++ {
+		if err := s.Put([]byte(fmt.Sprintf("a/%d", i)), []byte{byte(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = s.Put([]byte("b/x"), []byte("other"))
+	_ = s.Delete([]byte("a/2"))
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err = Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var keys []string
+	_ = s.Each([]byte("a/"), func(k, v []byte) error { keys = append(keys, string(k)); return nil })
+	if fmt.Sprint(keys) != "[a/0 a/1 a/3 a/4]" {
+		t.Fatalf("keys %v", keys)
+	}
+	if _, err := s.Get([]byte("a/2")); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("deleted key: %v", err)
+	}
+	if v, _ := s.Get([]byte("b/x")); string(v) != "other" {
+		t.Fatalf("got %q", v)
+	}
+}
