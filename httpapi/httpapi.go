@@ -1,0 +1,170 @@
+// Package httpapi holds the integration-facing HTTP plumbing shared by every
+// node: RFC 9457 problem details, JSON bodies with size caps, CORS, metrics.
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Problem is an RFC 9457 problem details object.
+type Problem struct {
+	Type     string `json:"type"`
+	Title    string `json:"title"`
+	Status   int    `json:"status"`
+	Detail   string `json:"detail,omitempty"`
+	Instance string `json:"instance,omitempty"`
+	// Extension members.
+	Route any `json:"route,omitempty"`
+}
+
+// ProblemType builds the type URI of a problem code.
+func ProblemType(code string) string { return "urn:smartlayer:problem:" + code }
+
+// WriteProblem answers with application/problem+json.
+func WriteProblem(w http.ResponseWriter, r *http.Request, p Problem) {
+	if p.Instance == "" && r != nil {
+		p.Instance = r.URL.Path
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
+}
+
+// Error answers with a problem of the given status and code.
+func Error(w http.ResponseWriter, r *http.Request, status int, code, detail string) {
+	WriteProblem(w, r, Problem{Type: ProblemType(code), Title: http.StatusText(status), Status: status, Detail: detail})
+}
+
+// WriteJSON answers with a JSON body.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// ErrBodyTooLarge is returned by ReadBody past the cap.
+var ErrBodyTooLarge = errors.New("request body too large")
+
+// ReadBody reads at most limit bytes of the request body.
+func ReadBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return nil, fmt.Errorf("%w: limit is %d bytes", ErrBodyTooLarge, limit)
+	}
+	return b, err
+}
+
+// DecodeJSON reads a capped body into v, answering 413 or 400 itself. It
+// returns false when it has answered.
+func DecodeJSON(w http.ResponseWriter, r *http.Request, limit int64, v any) bool {
+	b, err := ReadBody(w, r, limit)
+	if errors.Is(err, ErrBodyTooLarge) {
+		Error(w, r, http.StatusRequestEntityTooLarge, "body-too-large", err.Error())
+		return false
+	}
+	if err != nil {
+		Error(w, r, http.StatusBadRequest, "bad-body", "reading body: "+err.Error())
+		return false
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		Error(w, r, http.StatusBadRequest, "malformed-json", "body is not valid JSON for this endpoint: "+err.Error())
+		return false
+	}
+	return true
+}
+
+// Metrics are the HTTP metrics of one node.
+type Metrics struct {
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+}
+
+// NewMetrics registers the HTTP metrics on reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "smartlayer_http_requests_total", Help: "HTTP requests by route pattern and status code.",
+		}, []string{"route", "code"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "smartlayer_http_request_seconds", Help: "HTTP request latency by route pattern.",
+			Buckets: prometheus.ExponentialBuckets(0.0001, 2.5, 14),
+		}, []string{"route"}),
+	}
+	reg.MustRegister(m.requests, m.latency)
+	return m
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+// Flush lets streaming handlers flush through the wrapper.
+func (s *statusWriter) Flush() {
+	if f, ok := s.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Wrap adds CORS, panic recovery and metrics around mux.
+func Wrap(mux *http.ServeMux, m *Metrics, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", "*")
+		h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+		h.Set("Access-Control-Allow-Headers", "Content-Type, Authorization, Idempotency-Key, X-Smartlayer-Grant, Last-Event-ID")
+		h.Set("Access-Control-Expose-Headers", "Content-Type")
+		h.Set("Access-Control-Max-Age", "600")
+		if r.Method == http.MethodOptions {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		_, pattern := mux.Handler(r)
+		if pattern == "" {
+			pattern = "unmatched"
+		}
+		defer func() {
+			if p := recover(); p != nil {
+				log.Error("handler panic", "path", r.URL.Path, "panic", p)
+				if sw.status == 0 {
+					Error(sw, r, http.StatusInternalServerError, "internal", "the node failed to answer; see its log")
+				}
+			}
+			m.requests.WithLabelValues(pattern, strconv.Itoa(sw.status)).Inc()
+			m.latency.WithLabelValues(pattern).Observe(time.Since(start).Seconds())
+		}()
+		mux.ServeHTTP(sw, r)
+	})
+}
+
+// NotFound answers unknown paths with a problem instead of text.
+func NotFound(w http.ResponseWriter, r *http.Request) {
+	Error(w, r, http.StatusNotFound, "no-such-endpoint", "no endpoint "+r.Method+" "+r.URL.Path+"; see /openapi.json")
+}

@@ -1,0 +1,619 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/smartlayer/smartlayer/httpapi"
+	"github.com/smartlayer/smartlayer/p2p"
+	"github.com/smartlayer/smartlayer/placement"
+	"github.com/smartlayer/smartlayer/token"
+	"github.com/smartlayer/smartlayer/tokenscript"
+)
+
+// maxAssignItems caps one assignment batch.
+const maxAssignItems = 500
+
+// anchorRole keeps the token registry, places instances on service nodes and
+// answers route lookups.
+type anchorRole struct {
+	n       *Node
+	bundles *bundleCache
+	kick    chan struct{}
+
+	mu       sync.Mutex
+	regs     map[token.InstanceID]*Registration
+	records  map[token.InstanceID]*placement.Record
+	acked    map[token.InstanceID]map[string]uint64 // peer -> fencing it stored
+	drops    map[string]map[token.InstanceID]*placement.Record
+	fullSync map[string]bool
+	sending  map[string]bool
+	placedAt uint64 // membership version of the last rebalance
+	dirty    bool
+}
+
+func newAnchorRole(n *Node, mux *http.ServeMux) (*anchorRole, error) {
+	a := &anchorRole{
+		n: n, bundles: newBundleCache(n), kick: make(chan struct{}, 1),
+		regs:     map[token.InstanceID]*Registration{},
+		records:  map[token.InstanceID]*placement.Record{},
+		acked:    map[token.InstanceID]map[string]uint64{},
+		drops:    map[string]map[token.InstanceID]*placement.Record{},
+		fullSync: map[string]bool{},
+		sending:  map[string]bool{},
+		dirty:    true,
+	}
+	if err := a.bundles.load(); err != nil {
+		return nil, err
+	}
+	if err := a.load(); err != nil {
+		return nil, err
+	}
+	p2p.Handle(n.host, p2p.ProtoBundle, a.bundles.serve)
+	p2p.Handle(n.host, p2p.ProtoReplicate, a.handleReplicate)
+	mux.HandleFunc("POST /v1/bundles", a.httpPublishBundle)
+	mux.HandleFunc("GET /v1/bundles/{hash}", a.httpGetBundle)
+	mux.HandleFunc("POST /v1/tokens", a.httpRegister)
+	mux.HandleFunc("GET /v1/tokens/{instance}/route", a.httpRoute)
+	return a, nil
+}
+
+func regKey(id token.InstanceID) []byte    { return append([]byte("r/"), id[:]...) }
+func recordKey(id token.InstanceID) []byte { return append([]byte("p/"), id[:]...) }
+
+// load restores registrations and records, and expects the service nodes the
+// records name, so they are judged by missed heartbeats from now on.
+func (a *anchorRole) load() error {
+	err := a.n.store.Each([]byte("r/"), func(_, v []byte) error {
+		var r Registration
+		if err := json.Unmarshal(v, &r); err != nil {
+			return fmt.Errorf("stored registration: %w", err)
+		}
+		a.regs[r.Instance] = &r
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	return a.n.store.Each([]byte("p/"), func(_, v []byte) error {
+		rec, err := placement.DecodeRecord(v)
+		if err != nil {
+			return fmt.Errorf("stored record: %w", err)
+		}
+		a.records[rec.Instance] = rec
+		for _, p := range rec.Replicas {
+			a.n.members.expect(Member{Peer: p, Role: RoleService}, now)
+		}
+		return nil
+	})
+}
+
+func (a *anchorRole) start() {
+	a.n.wg.Add(1)
+	go func() {
+		defer a.n.wg.Done()
+		a.loop()
+	}()
+}
+
+// poke asks the placement loop to run soon.
+func (a *anchorRole) poke() {
+	select {
+	case a.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (a *anchorRole) loop() {
+	iv := a.n.cfg.Network.HeartbeatInterval.Duration
+	t := time.NewTicker(iv / 2)
+	defer t.Stop()
+	republish := time.NewTicker(10 * time.Minute)
+	defer republish.Stop()
+	a.publishRecords(a.allRecords(true))
+	for {
+		select {
+		case <-a.n.ctx.Done():
+			return
+		case <-t.C:
+		case <-a.kick:
+		case <-republish.C:
+			a.publishRecords(a.allRecords(true))
+		}
+		a.n.members.sweep(time.Now(), a.n.downAfter())
+		for _, p := range a.n.members.takeUpEvents() {
+			a.rejoined(p)
+		}
+		if recs := a.rebalance(time.Now()); len(recs) > 0 {
+			a.replicate(&replicate{Records: recs})
+			a.publishRecords(recs)
+		}
+		a.deliver()
+	}
+}
+
+// rejoined forgets what a returning node acknowledged and schedules a full
+// sync, so it holds exactly what this anchor places on it.
+func (a *anchorRole) rejoined(p string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, m := range a.acked {
+		delete(m, p)
+	}
+	a.fullSync[p] = true
+}
+
+func (a *anchorRole) me() string { return a.n.PeerID().String() }
+
+// rebalance re-places every instance this anchor is responsible for whose
+// replicas are no longer the best live ones. It returns the new records.
+func (a *anchorRole) rebalance(now time.Time) []*placement.Record {
+	list, version := a.n.members.snapshot()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if version == a.placedAt && !a.dirty {
+		return nil
+	}
+	a.placedAt, a.dirty = version, false
+	var cands []placement.Candidate
+	anchors := []string{a.me()}
+	for _, mb := range list {
+		if mb.State != StateUp {
+			continue
+		}
+		switch mb.Role {
+		case RoleService:
+			if mb.Capacity > 0 {
+				cands = append(cands, placement.Candidate{ID: mb.Peer, Weight: float64(mb.Capacity)})
+			}
+		case RoleAnchor:
+			if id, err := peer.Decode(mb.Peer); err == nil && a.n.isAnchorPeer(id) && mb.Peer != a.me() {
+				anchors = append(anchors, mb.Peer)
+			}
+		}
+	}
+	if len(cands) == 0 {
+		return nil
+	}
+	ids := make([]token.InstanceID, 0, len(a.regs))
+	for id := range a.regs {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return string(ids[i][:]) < string(ids[j][:]) })
+	var out []*placement.Record
+	for _, id := range ids {
+		reg := a.regs[id]
+		h, _ := tokenscript.ParseBundleHash(reg.Bundle)
+		lb, ok := a.bundles.get(h)
+		if !ok {
+			a.dirty = true // retry once the bundle arrives
+			continue
+		}
+		k := placement.DHTKey(a.n.seed, id)
+		if resp, _ := placement.Responsible(k, anchors); resp != a.me() {
+			continue
+		}
+		want := placement.Replicas(k, cands, lb.manifest.Service.Replicas)
+		cur := a.records[id]
+		if cur != nil && slices.Equal(cur.Replicas, want) {
+			continue
+		}
+		rec := &placement.Record{
+			Instance: id, Bundle: reg.Bundle, Epoch: a.n.cfg.Network.Epoch,
+			Fencing: 1, Replicas: want, Executor: want[0],
+			AnchorPeer: a.me(), IssuedMs: now.UnixMilli(),
+		}
+		if cur != nil {
+			rec.Fencing = cur.Fencing + 1
+			if slices.Contains(want, cur.Executor) {
+				rec.Executor = cur.Executor
+			}
+		}
+		if err := rec.Sign(a.n.key.ECDSA); err != nil {
+			a.n.log.Error("sign record", "err", err)
+			continue
+		}
+		if err := a.storeRecordLocked(rec); err != nil {
+			a.n.log.Error("store record", "err", err)
+			continue
+		}
+		if cur != nil {
+			for _, p := range cur.Replicas {
+				if !rec.Holds(p) {
+					if a.drops[p] == nil {
+						a.drops[p] = map[token.InstanceID]*placement.Record{}
+					}
+					a.drops[p][id] = rec
+				}
+			}
+		}
+		out = append(out, rec)
+	}
+	if len(out) > 0 {
+		a.n.metric.placements.Add(float64(len(out)))
+		a.n.log.Info("placed instances", "count", len(out), "services", len(cands), "anchors", len(anchors))
+	}
+	return out
+}
+
+func (a *anchorRole) storeRecordLocked(rec *placement.Record) error {
+	enc, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	if err := a.n.store.Put(recordKey(rec.Instance), enc); err != nil {
+		return err
+	}
+	a.records[rec.Instance] = rec
+	return nil
+}
+
+// deliver sends every live service node the records it has not acknowledged.
+func (a *anchorRole) deliver() {
+	list, _ := a.n.members.snapshot()
+	me := a.n.Address()
+	for _, mb := range list {
+		if mb.Role != RoleService || mb.State != StateUp {
+			continue
+		}
+		p := mb.Peer
+		a.mu.Lock()
+		if a.sending[p] {
+			a.mu.Unlock()
+			continue
+		}
+		msg := &assign{Full: a.fullSync[p]}
+		for id, rec := range a.records {
+			if rec.Anchor != me || !rec.Holds(p) {
+				continue
+			}
+			if msg.Full {
+				msg.AllIDs = append(msg.AllIDs, id)
+			}
+			if a.acked[id][p] < rec.Fencing && len(msg.Items) < maxAssignItems {
+				msg.Items = append(msg.Items, assignItem{Record: rec, Registration: a.regs[id]})
+			}
+		}
+		for _, rec := range a.drops[p] {
+			if len(msg.Items) < maxAssignItems {
+				msg.Items = append(msg.Items, assignItem{Record: rec})
+			}
+		}
+		if len(msg.Items) == 0 && !msg.Full {
+			a.mu.Unlock()
+			continue
+		}
+		a.sending[p] = true
+		a.mu.Unlock()
+		a.n.wg.Add(1)
+		go func() {
+			defer a.n.wg.Done()
+			a.send(p, msg)
+		}()
+	}
+}
+
+func (a *anchorRole) send(p string, msg *assign) {
+	defer func() {
+		a.mu.Lock()
+		a.sending[p] = false
+		a.mu.Unlock()
+	}()
+	id, err := peer.Decode(p)
+	if err != nil {
+		return
+	}
+	_, err = p2p.Call[assign, assignAck](a.n.ctx, a.n.host, id, p2p.ProtoAssign, msg)
+	if err != nil {
+		a.n.metric.assigns.WithLabelValues("error").Inc()
+		a.n.log.Debug("assign failed", "service", shortID(p), "err", err)
+		return
+	}
+	a.n.metric.assigns.WithLabelValues("ok").Inc()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if msg.Full {
+		a.fullSync[p] = false
+	}
+	more := false
+	for _, it := range msg.Items {
+		id := it.Record.Instance
+		if it.Record.Holds(p) {
+			if a.acked[id] == nil {
+				a.acked[id] = map[string]uint64{}
+			}
+			a.acked[id][p] = it.Record.Fencing
+		} else if cur := a.drops[p][id]; cur == it.Record {
+			delete(a.drops[p], id)
+		}
+	}
+	if len(msg.Items) == maxAssignItems {
+		more = true
+	}
+	if more {
+		a.poke()
+	}
+}
+
+// publishRecords stores records in the DHT, a few at a time, in the background.
+func (a *anchorRole) publishRecords(recs []*placement.Record) {
+	if len(recs) == 0 {
+		return
+	}
+	a.n.wg.Add(1)
+	go func() {
+		defer a.n.wg.Done()
+		sem := make(chan struct{}, 8)
+		var wg sync.WaitGroup
+		for _, rec := range recs {
+			enc, err := json.Marshal(rec)
+			if err != nil {
+				continue
+			}
+			sem <- struct{}{}
+			wg.Add(1)
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				ctx, cancel := context.WithTimeout(a.n.ctx, 10*time.Second)
+				defer cancel()
+				path := placement.DHTPath(placement.DHTKey(a.n.seed, rec.Instance))
+				if err := a.n.host.DHT.PutValue(ctx, path, enc); err != nil {
+					a.n.log.Debug("dht put", "instance", rec.Instance, "err", err)
+				}
+			}()
+		}
+		wg.Wait()
+	}()
+}
+
+func (a *anchorRole) allRecords(mine bool) []*placement.Record {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var out []*placement.Record
+	for _, r := range a.records {
+		if !mine || r.Anchor == a.n.Address() {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// replicate sends new state to every other anchor in the background.
+func (a *anchorRole) replicate(msg *replicate) {
+	for id := range a.n.anchors {
+		if id == a.n.PeerID() {
+			continue
+		}
+		a.n.wg.Add(1)
+		go func(id peer.ID) {
+			defer a.n.wg.Done()
+			ctx, cancel := context.WithTimeout(a.n.ctx, p2p.StreamTimeout)
+			defer cancel()
+			if _, err := p2p.Call[replicate, ack](ctx, a.n.host, id, p2p.ProtoReplicate, msg); err != nil {
+				a.n.log.Debug("replicate failed", "anchor", shortID(id.String()), "err", err)
+			}
+		}(id)
+	}
+}
+
+// handleReplicate takes bundles, registrations and records from another anchor.
+func (a *anchorRole) handleReplicate(ctx context.Context, from p2p.PeerID, msg *replicate) (*ack, error) {
+	if !a.n.isAnchorPeer(from) {
+		return nil, errors.New("only anchors replicate")
+	}
+	for _, b := range msg.Bundles {
+		if _, err := a.bundles.add(b); err != nil {
+			return nil, fmt.Errorf("bundle: %w", err)
+		}
+	}
+	for _, reg := range msg.Registrations {
+		h, err := tokenscript.ParseBundleHash(reg.Bundle)
+		if err != nil {
+			return nil, err
+		}
+		lb, err := a.bundles.fetch(ctx, from, h)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := a.n.verifyRegistration(lb, reg, time.Now()); err != nil {
+			return nil, err
+		}
+		if err := a.addRegistration(reg); err != nil {
+			return nil, err
+		}
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, rec := range msg.Records {
+		if err := rec.Verify(a.n.isAnchorAddress); err != nil {
+			return nil, err
+		}
+		if rec.Newer(a.records[rec.Instance]) {
+			if err := a.storeRecordLocked(rec); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return &ack{OK: true}, nil
+}
+
+func (a *anchorRole) addRegistration(reg *Registration) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if _, ok := a.regs[reg.Instance]; ok {
+		return nil
+	}
+	enc, err := json.Marshal(reg)
+	if err != nil {
+		return err
+	}
+	if err := a.n.store.Put(regKey(reg.Instance), enc); err != nil {
+		return err
+	}
+	a.regs[reg.Instance] = reg
+	a.dirty = true
+	a.poke()
+	return nil
+}
+
+// --- HTTP ---
+
+func (a *anchorRole) httpPublishBundle(w http.ResponseWriter, r *http.Request) {
+	var b tokenscript.Bundle
+	if !httpapi.DecodeJSON(w, r, tokenscript.MaxBundleBytes*2, &b) {
+		return
+	}
+	lb, err := a.bundles.add(&b)
+	if err != nil {
+		httpapi.Error(w, r, http.StatusBadRequest, "bad-bundle", err.Error())
+		return
+	}
+	a.replicate(&replicate{Bundles: []*tokenscript.Bundle{&b}})
+	httpapi.WriteJSON(w, http.StatusCreated, map[string]any{
+		"bundle": lb.hash.String(), "name": lb.manifest.Name, "queries": lb.module.Queries(),
+	})
+}
+
+func (a *anchorRole) httpGetBundle(w http.ResponseWriter, r *http.Request) {
+	h, err := tokenscript.ParseBundleHash(r.PathValue("hash"))
+	if err != nil {
+		httpapi.Error(w, r, http.StatusBadRequest, "bad-bundle-hash", err.Error())
+		return
+	}
+	lb, ok := a.bundles.get(h)
+	if !ok {
+		httpapi.Error(w, r, http.StatusNotFound, "unknown-bundle", "no bundle "+h.String()+" is published")
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, lb.bundle)
+}
+
+func (a *anchorRole) httpRegister(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Bundle      string          `json:"bundle"`
+		Attestation json.RawMessage `json:"attestation"`
+	}
+	if !httpapi.DecodeJSON(w, r, a.n.cfg.HTTP.MaxBodyBytes, &req) {
+		return
+	}
+	h, err := tokenscript.ParseBundleHash(req.Bundle)
+	if err != nil {
+		httpapi.Error(w, r, http.StatusBadRequest, "bad-bundle-hash", err.Error())
+		return
+	}
+	lb, ok := a.bundles.get(h)
+	if !ok {
+		httpapi.Error(w, r, http.StatusNotFound, "unknown-bundle", "publish bundle "+h.String()+" first")
+		return
+	}
+	if len(req.Attestation) == 0 {
+		httpapi.Error(w, r, http.StatusBadRequest, "missing-attestation", "the body needs \"attestation\": the signed instance attestation")
+		return
+	}
+	reg := &Registration{Bundle: h.String(), Attestation: req.Attestation}
+	// The instance ID is the attestation's UID; verification checks it.
+	var probe struct {
+		Sig *struct {
+			UID string `json:"uid"`
+		} `json:"sig"`
+		UID string `json:"uid"`
+	}
+	_ = json.Unmarshal(req.Attestation, &probe)
+	uid := probe.UID
+	if probe.Sig != nil {
+		uid = probe.Sig.UID
+	}
+	if reg.Instance, err = token.ParseInstanceID(uid); err != nil {
+		httpapi.Error(w, r, http.StatusBadRequest, "bad-attestation", "attestation uid: "+err.Error())
+		return
+	}
+	if _, err := a.n.verifyRegistration(lb, reg, time.Now()); err != nil {
+		httpapi.Error(w, r, http.StatusUnprocessableEntity, "invalid-attestation", err.Error())
+		return
+	}
+	if err := a.addRegistration(reg); err != nil {
+		httpapi.Error(w, r, http.StatusInternalServerError, "store-failed", err.Error())
+		return
+	}
+	a.replicate(&replicate{Registrations: []*Registration{reg}})
+	httpapi.WriteJSON(w, http.StatusCreated, map[string]any{
+		"instance": reg.Instance.String(), "route": "/v1/tokens/" + reg.Instance.String() + "/route",
+	})
+}
+
+// Route is the answer of GET /v1/tokens/{instance}/route.
+type Route struct {
+	Instance token.InstanceID  `json:"instance"`
+	Record   *placement.Record `json:"record"`
+	Executor string            `json:"executor"`
+	Replicas []RouteReplica    `json:"replicas"`
+}
+
+// RouteReplica is a replica with where to reach it.
+type RouteReplica struct {
+	Peer  string `json:"peer"`
+	HTTP  string `json:"http,omitempty"`
+	State string `json:"state"`
+}
+
+func (n *Node) routeOf(rec *placement.Record) *Route {
+	rt := &Route{Instance: rec.Instance, Record: rec, Executor: rec.Executor}
+	for _, p := range rec.Replicas {
+		rr := RouteReplica{Peer: p, State: "unknown"}
+		if mb, ok := n.members.get(p); ok {
+			rr.HTTP, rr.State = mb.HTTP, mb.State
+		}
+		rt.Replicas = append(rt.Replicas, rr)
+	}
+	return rt
+}
+
+// lookupRecord finds an instance's record in the DHT.
+func (n *Node) lookupRecord(ctx context.Context, id token.InstanceID) (*placement.Record, error) {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	v, err := n.host.DHT.GetValue(ctx, placement.DHTPath(placement.DHTKey(n.seed, id)))
+	if err != nil {
+		return nil, err
+	}
+	return placement.DecodeRecord(v)
+}
+
+func (a *anchorRole) httpRoute(w http.ResponseWriter, r *http.Request) {
+	id, err := token.ParseInstanceID(r.PathValue("instance"))
+	if err != nil {
+		httpapi.Error(w, r, http.StatusBadRequest, "bad-instance-id", err.Error())
+		return
+	}
+	a.mu.Lock()
+	rec := a.records[id]
+	_, registered := a.regs[id]
+	a.mu.Unlock()
+	if rec == nil {
+		if rec, err = a.n.lookupRecord(r.Context(), id); err != nil {
+			rec = nil
+		}
+	}
+	if rec == nil {
+		if registered {
+			w.Header().Set("Retry-After", "1")
+			httpapi.Error(w, r, http.StatusServiceUnavailable, "not-placed", "instance is registered but not placed yet: no service node is up")
+			return
+		}
+		httpapi.Error(w, r, http.StatusNotFound, "unknown-instance", "no token instance "+id.String()+" is known to the network")
+		return
+	}
+	w.Header().Set("Cache-Control", "max-age=1")
+	httpapi.WriteJSON(w, http.StatusOK, a.n.routeOf(rec))
+}
+

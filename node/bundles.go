@@ -1,0 +1,222 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+
+	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/p2p"
+	"github.com/smartlayer/smartlayer/sandbox"
+	"github.com/smartlayer/smartlayer/tokenscript"
+)
+
+// Errors of registration checks; the HTTP edge maps them to statuses.
+var (
+	ErrUnknownBundle   = errors.New("unknown bundle")
+	ErrNotServiceToken = errors.New("bundle has no Smart Layer <service> element")
+	ErrBadRegistration = errors.New("invalid registration")
+)
+
+// loadedBundle is a bundle ready to run: its manifest, module and schema.
+type loadedBundle struct {
+	hash     tokenscript.BundleHash
+	bundle   *tokenscript.Bundle
+	manifest *tokenscript.Manifest
+	module   *sandbox.Module
+	schema   *attest.Schema
+	origin   *tokenscript.AttestationDef
+}
+
+// bundleCache holds a node's bundles, in memory and in the store.
+type bundleCache struct {
+	n  *Node
+	mu sync.Mutex
+	m  map[tokenscript.BundleHash]*loadedBundle
+}
+
+func newBundleCache(n *Node) *bundleCache {
+	return &bundleCache{n: n, m: map[tokenscript.BundleHash]*loadedBundle{}}
+}
+
+func bundleKey(h tokenscript.BundleHash) []byte { return append([]byte("b/"), h[:]...) }
+
+// prepare checks a bundle and compiles its module without storing it.
+func (c *bundleCache) prepare(b *tokenscript.Bundle) (*loadedBundle, error) {
+	if err := b.Check(); err != nil {
+		return nil, err
+	}
+	man, err := b.Manifest()
+	if err != nil {
+		return nil, err
+	}
+	if man.Service == nil {
+		return nil, ErrNotServiceToken
+	}
+	lb := &loadedBundle{hash: b.Hash(), bundle: b, manifest: man}
+	if man.Service.Schema != "" {
+		if lb.schema, err = attest.ParseSchema(man.Service.Schema); err != nil {
+			return nil, err
+		}
+	}
+	if man.Service.InstanceOrigin != "" {
+		def, ok := man.Attestation(man.Service.InstanceOrigin)
+		if !ok {
+			return nil, fmt.Errorf("%w: <instances origin=%q> names no <ts:attestation>", tokenscript.ErrMalformed, man.Service.InstanceOrigin)
+		}
+		if len(def.Issuers) == 0 {
+			return nil, fmt.Errorf("%w: attestation %q has no <ts:key> issuer", tokenscript.ErrMalformed, def.Name)
+		}
+		lb.origin = def
+	}
+	lim := sandbox.Limits{Timeout: man.Service.Timeout, MaxCallDepth: c.n.cfg.Sandbox.MaxCallDepth}
+	if c.n.cfg.Sandbox.Timeout.Duration < lim.Timeout {
+		lim.Timeout = c.n.cfg.Sandbox.Timeout.Duration
+	}
+	if lb.module, err = sandbox.Compile(man.Name+"/"+man.Service.Module, man.Service.ModuleSource, lim); err != nil {
+		return nil, err
+	}
+	return lb, nil
+}
+
+// add prepares, stores and caches a bundle.
+func (c *bundleCache) add(b *tokenscript.Bundle) (*loadedBundle, error) {
+	h := b.Hash()
+	if lb, ok := c.get(h); ok {
+		return lb, nil
+	}
+	lb, err := c.prepare(b)
+	if err != nil {
+		return nil, err
+	}
+	enc, err := json.Marshal(b)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.n.store.Put(bundleKey(h), enc); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	c.m[h] = lb
+	c.mu.Unlock()
+	return lb, nil
+}
+
+func (c *bundleCache) get(h tokenscript.BundleHash) (*loadedBundle, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	lb, ok := c.m[h]
+	return lb, ok
+}
+
+// load reads every stored bundle.
+func (c *bundleCache) load() error {
+	return c.n.store.Each([]byte("b/"), func(_, v []byte) error {
+		var b tokenscript.Bundle
+		if err := json.Unmarshal(v, &b); err != nil {
+			return fmt.Errorf("stored bundle: %w", err)
+		}
+		lb, err := c.prepare(&b)
+		if err != nil {
+			c.n.log.Warn("stored bundle no longer loads", "bundle", b.Hash(), "err", err)
+			return nil
+		}
+		c.mu.Lock()
+		c.m[lb.hash] = lb
+		c.mu.Unlock()
+		return nil
+	})
+}
+
+// fetch gets a bundle from a peer (an anchor) and adds it.
+func (c *bundleCache) fetch(ctx context.Context, from p2p.PeerID, h tokenscript.BundleHash) (*loadedBundle, error) {
+	if lb, ok := c.get(h); ok {
+		return lb, nil
+	}
+	resp, err := p2p.Call[bundleReq, bundleResp](ctx, c.n.host, from, p2p.ProtoBundle, &bundleReq{Hash: h.String()})
+	if err != nil {
+		return nil, fmt.Errorf("fetch bundle %s: %w", h, err)
+	}
+	if resp.Bundle == nil || resp.Bundle.Hash() != h {
+		return nil, fmt.Errorf("fetch bundle %s: peer sent different content", h)
+	}
+	return c.add(resp.Bundle)
+}
+
+// serve answers bundle requests.
+func (c *bundleCache) serve(_ context.Context, _ p2p.PeerID, req *bundleReq) (*bundleResp, error) {
+	h, err := tokenscript.ParseBundleHash(req.Hash)
+	if err != nil {
+		return nil, err
+	}
+	lb, ok := c.get(h)
+	if !ok {
+		return nil, fmt.Errorf("%w %s", ErrUnknownBundle, h)
+	}
+	return &bundleResp{Bundle: lb.bundle}, nil
+}
+
+// Ticket is what a module's init receives: the instance attestation with its
+// data decoded by the bundle's schema.
+type Ticket struct {
+	UID            string         `json:"uid"`
+	Attester       string         `json:"attester"`
+	Recipient      string         `json:"recipient"`
+	Time           uint64         `json:"time"`
+	ExpirationTime uint64         `json:"expirationTime"`
+	Schema         string         `json:"schema"`
+	Data           map[string]any `json:"data"`
+}
+
+// verifyRegistration checks that a registration's attestation is a valid
+// instance of the bundle's token: signature and UID, issuer, schema, domain,
+// expiry. It returns the ticket for the module's init.
+func (n *Node) verifyRegistration(lb *loadedBundle, reg *Registration, now time.Time) (*Ticket, error) {
+	bad := func(format string, a ...any) error {
+		return fmt.Errorf("%w: %s", ErrBadRegistration, fmt.Sprintf(format, a...))
+	}
+	if lb.origin == nil {
+		return nil, bad("bundle declares no instance attestation (<sl:instances origin=...>)")
+	}
+	s, err := attest.ParseJSON(reg.Attestation)
+	if err != nil {
+		return nil, bad("%v", err)
+	}
+	if err := s.Verify(); err != nil {
+		return nil, bad("%v", err)
+	}
+	if [32]byte(s.UID) != [32]byte(reg.Instance) {
+		return nil, bad("instance %s is not the attestation uid %s", reg.Instance, s.UID)
+	}
+	issuer := false
+	for _, a := range lb.origin.Issuers {
+		issuer = issuer || a == s.Signer
+	}
+	if !issuer {
+		return nil, bad("attestation signed by %s, not by an issuer of %q", s.Signer, lb.origin.Name)
+	}
+	if lb.origin.SchemaUID != (attest.SchemaUID{}) && s.Message.Schema != lb.origin.SchemaUID {
+		return nil, bad("attestation schema %s, token wants %s", s.Message.Schema, lb.origin.SchemaUID)
+	}
+	if s.Domain.ChainID == nil || s.Domain.ChainID.Cmp(n.domain.ChainID) != 0 || s.Domain.VerifyingContract != n.domain.VerifyingContract {
+		return nil, bad("attestation domain (chain %v, contract %s) is not this network's (chain %v, contract %s)",
+			s.Domain.ChainID, s.Domain.VerifyingContract, n.domain.ChainID, n.domain.VerifyingContract)
+	}
+	if s.Message.ExpirationTime != 0 && s.Message.ExpirationTime < uint64(now.Unix()) {
+		return nil, bad("attestation expired at %d", s.Message.ExpirationTime)
+	}
+	t := &Ticket{
+		UID: s.UID.String(), Attester: s.Signer.Hex(), Recipient: s.Message.Recipient.Hex(),
+		Time: s.Message.Time, ExpirationTime: s.Message.ExpirationTime, Schema: s.Message.Schema.String(),
+	}
+	if lb.schema != nil {
+		if t.Data, err = lb.schema.Decode(s.Message.Data); err != nil {
+			return nil, bad("attestation data: %v", err)
+		}
+	}
+	return t, nil
+}

@@ -1,0 +1,237 @@
+package node
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+	"github.com/libp2p/go-libp2p/core/peer"
+	ma "github.com/multiformats/go-multiaddr"
+)
+
+// Role is what a node does in the network.
+type Role string
+
+// The two node roles.
+const (
+	RoleAnchor  Role = "anchor"
+	RoleService Role = "service"
+)
+
+// Duration is a time.Duration read from text such as "1s".
+type Duration struct{ time.Duration }
+
+// UnmarshalText reads a Go duration string.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("%q is not a duration (examples: 500ms, 2s, 1m)", b)
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalText writes the duration as text.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// Config is a node's configuration, read from TOML and flags.
+type Config struct {
+	Role    Role   `toml:"role"`
+	DataDir string `toml:"data_dir"`
+	P2P     struct {
+		Listen    []string `toml:"listen"`
+		Bootstrap []string `toml:"bootstrap"`
+	} `toml:"p2p"`
+	Network struct {
+		// Anchors are the peer IDs of the staked anchor set.
+		Anchors           []string `toml:"anchors"`
+		Epoch             uint64   `toml:"epoch"`
+		EpochSeed         string   `toml:"epoch_seed"`
+		HeartbeatInterval Duration `toml:"heartbeat_interval"`
+		DownAfter         int      `toml:"down_after"`
+		// ChainID and EAS name the domain ticket attestations are signed for.
+		ChainID int64  `toml:"chain_id"`
+		EAS     string `toml:"eas_contract"`
+	} `toml:"network"`
+	HTTP struct {
+		Listen       string `toml:"listen"`
+		PublicURL    string `toml:"public_url"`
+		MaxBodyBytes int64  `toml:"max_body_bytes"`
+	} `toml:"http"`
+	Service struct {
+		Capacity int    `toml:"capacity"`
+		Platform string `toml:"platform"`
+	} `toml:"service"`
+	Sandbox struct {
+		Timeout      Duration `toml:"timeout"`
+		MaxCallDepth int      `toml:"max_call_depth"`
+	} `toml:"sandbox"`
+	Log struct {
+		Level string `toml:"level"`
+	} `toml:"log"`
+}
+
+// DefaultConfig returns the defaults every field falls back to.
+func DefaultConfig(role Role) Config {
+	var c Config
+	c.Role = role
+	c.DataDir = "./smartlayer-data"
+	c.P2P.Listen = []string{"/ip4/0.0.0.0/tcp/4001", "/ip4/0.0.0.0/udp/4001/quic-v1"}
+	c.Network.HeartbeatInterval = Duration{time.Second}
+	c.Network.DownAfter = 3
+	c.Network.ChainID = 1337
+	c.Network.EAS = "0xA1207F3BBa224E2c9c3c6D5aF63D0eb1582Ce587"
+	c.HTTP.Listen = "127.0.0.1:8080"
+	c.HTTP.MaxBodyBytes = 1 << 20
+	c.Service.Capacity = 10000
+	c.Sandbox.Timeout = Duration{time.Second}
+	c.Sandbox.MaxCallDepth = 256
+	c.Log.Level = "info"
+	return c
+}
+
+// LoadConfigFile reads a TOML file over the defaults. Unknown keys are errors.
+func LoadConfigFile(path string, c *Config) error {
+	md, err := toml.DecodeFile(path, c)
+	if err != nil {
+		return fmt.Errorf("config %s: %w", path, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		keys := make([]string, len(und))
+		for i, k := range und {
+			keys[i] = k.String()
+		}
+		return fmt.Errorf("config %s: unknown keys: %s", path, strings.Join(keys, ", "))
+	}
+	return nil
+}
+
+// Seed returns the epoch seed bytes. Validate checks it first.
+func (c *Config) Seed() [32]byte {
+	var s [32]byte
+	b, _ := hex.DecodeString(strings.TrimPrefix(c.Network.EpochSeed, "0x"))
+	copy(s[:], b)
+	return s
+}
+
+// AnchorIDs returns the parsed anchor peer IDs. Validate checks them first.
+func (c *Config) AnchorIDs() []peer.ID {
+	out := make([]peer.ID, 0, len(c.Network.Anchors))
+	for _, a := range c.Network.Anchors {
+		if id, err := anchorID(a); err == nil {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// anchorID accepts a bare peer ID or a multiaddr ending in /p2p/<id>.
+func anchorID(s string) (peer.ID, error) {
+	if strings.HasPrefix(s, "/") {
+		m, err := ma.NewMultiaddr(s)
+		if err != nil {
+			return "", err
+		}
+		ai, err := peer.AddrInfoFromP2pAddr(m)
+		if err != nil {
+			return "", err
+		}
+		return ai.ID, nil
+	}
+	return peer.Decode(s)
+}
+
+// Validate reports every problem, one per line, naming the key.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, a ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, a...)))
+	}
+	if c.Role != RoleAnchor && c.Role != RoleService {
+		bad("role", "%q is not a role; want \"anchor\" or \"service\"", c.Role)
+	}
+	if strings.TrimSpace(c.DataDir) == "" {
+		bad("data_dir", "must be set: the node keeps its key and store there")
+	}
+	if len(c.P2P.Listen) == 0 {
+		bad("p2p.listen", "needs at least one multiaddr, e.g. /ip4/0.0.0.0/tcp/4001")
+	}
+	for i, l := range c.P2P.Listen {
+		if _, err := ma.NewMultiaddr(l); err != nil {
+			bad(fmt.Sprintf("p2p.listen[%d]", i), "%q is not a multiaddr: %v", l, err)
+		}
+	}
+	for i, b := range c.P2P.Bootstrap {
+		m, err := ma.NewMultiaddr(b)
+		if err == nil {
+			_, err = peer.AddrInfoFromP2pAddr(m)
+		}
+		if err != nil {
+			bad(fmt.Sprintf("p2p.bootstrap[%d]", i), "%q: want a multiaddr ending in /p2p/<peer id>: %v", b, err)
+		}
+	}
+	if len(c.Network.Anchors) == 0 {
+		bad("network.anchors", "needs the peer IDs of the anchor set")
+	}
+	for i, a := range c.Network.Anchors {
+		if _, err := anchorID(a); err != nil {
+			bad(fmt.Sprintf("network.anchors[%d]", i), "%q is not a peer ID: %v", a, err)
+		}
+	}
+	if s := strings.TrimPrefix(c.Network.EpochSeed, "0x"); len(s) != 64 {
+		bad("network.epoch_seed", "want 32 bytes of hex (0x + 64 digits), got %q", c.Network.EpochSeed)
+	} else if _, err := hex.DecodeString(s); err != nil {
+		bad("network.epoch_seed", "not hex: %q", c.Network.EpochSeed)
+	}
+	if c.Network.HeartbeatInterval.Duration < 50*time.Millisecond || c.Network.HeartbeatInterval.Duration > time.Minute {
+		bad("network.heartbeat_interval", "%s is out of range 50ms..1m", c.Network.HeartbeatInterval)
+	}
+	if c.Network.DownAfter < 2 || c.Network.DownAfter > 100 {
+		bad("network.down_after", "%d missed heartbeats is out of range 2..100", c.Network.DownAfter)
+	}
+	if c.Network.ChainID <= 0 {
+		bad("network.chain_id", "must be positive")
+	}
+	if !isHexAddress(c.Network.EAS) {
+		bad("network.eas_contract", "%q is not a 0x address", c.Network.EAS)
+	}
+	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
+		bad("http.listen", "%q: want host:port (port 0 picks a free one): %v", c.HTTP.Listen, err)
+	}
+	if c.HTTP.PublicURL != "" {
+		if u, err := url.Parse(c.HTTP.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("http.public_url", "%q is not an http(s) URL", c.HTTP.PublicURL)
+		}
+	}
+	if c.HTTP.MaxBodyBytes < 1024 || c.HTTP.MaxBodyBytes > 64<<20 {
+		bad("http.max_body_bytes", "%d is out of range 1024..67108864", c.HTTP.MaxBodyBytes)
+	}
+	if c.Role == RoleService && (c.Service.Capacity < 1 || c.Service.Capacity > 10_000_000) {
+		bad("service.capacity", "%d is out of range 1..10000000", c.Service.Capacity)
+	}
+	if c.Sandbox.Timeout.Duration <= 0 || c.Sandbox.Timeout.Duration > time.Minute {
+		bad("sandbox.timeout", "%s is out of range (0, 1m]", c.Sandbox.Timeout)
+	}
+	if c.Sandbox.MaxCallDepth < 16 || c.Sandbox.MaxCallDepth > 100_000 {
+		bad("sandbox.max_call_depth", "%d is out of range 16..100000", c.Sandbox.MaxCallDepth)
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log.level", "%q: want debug, info, warn or error", c.Log.Level)
+	}
+	return errors.Join(errs...)
+}
+
+func isHexAddress(s string) bool {
+	if !strings.HasPrefix(s, "0x") || len(s) != 42 {
+		return false
+	}
+	_, err := hex.DecodeString(s[2:])
+	return err == nil
+}

@@ -1,0 +1,129 @@
+package node
+
+import (
+	"sort"
+	"sync"
+	"time"
+)
+
+// Member states.
+const (
+	StateUp   = "up"
+	StateDown = "down"
+)
+
+// Member is one node as the network sees it.
+type Member struct {
+	Peer       string `json:"peer"`
+	Address    string `json:"address"`
+	Role       Role   `json:"role"`
+	HTTP       string `json:"http,omitempty"`
+	Capacity   int    `json:"capacity,omitempty"`
+	Instances  int    `json:"instances"`
+	Platform   string `json:"platform,omitempty"`
+	Version    string `json:"version,omitempty"`
+	State      string `json:"state"`
+	LastSeenMs int64  `json:"lastSeenMs"`
+}
+
+// members is an anchor's view of the network, kept from heartbeats.
+type members struct {
+	mu      sync.Mutex
+	m       map[string]*Member
+	version uint64 // grows whenever a member appears or changes state
+	// upEvents lists peers that came up since the last take.
+	upEvents []string
+}
+
+func newMembers() *members { return &members{m: map[string]*Member{}} }
+
+// seen records a heartbeat.
+func (ms *members) seen(mb Member, now time.Time) {
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	mb.State = StateUp
+	mb.LastSeenMs = now.UnixMilli()
+	old, ok := ms.m[mb.Peer]
+	if !ok || old.State != StateUp {
+		ms.version++
+		ms.upEvents = append(ms.upEvents, mb.Peer)
+	}
+	ms.m[mb.Peer] = &mb
+}
+
+// expect adds a peer known from stored state as up, so that it is judged by
+// missed heartbeats from now rather than thought absent.
+func (ms *members) expect(mb Member, now time.Time) {
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	if _, ok := ms.m[mb.Peer]; ok {
+		return
+	}
+	mb.State = StateUp
+	mb.LastSeenMs = now.UnixMilli()
+	ms.m[mb.Peer] = &mb
+	ms.version++
+}
+
+// sweep marks members down that missed their heartbeats.
+func (ms *members) sweep(now time.Time, downAfter time.Duration) {
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	for _, mb := range ms.m {
+		if mb.State == StateUp && now.Sub(time.UnixMilli(mb.LastSeenMs)) > downAfter {
+			mb.State = StateDown
+			ms.version++
+		}
+	}
+}
+
+// replace takes a whole view from an anchor's heartbeat answer.
+func (ms *members) replace(list []Member) {
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	ms.m = make(map[string]*Member, len(list))
+	for i := range list {
+		mb := list[i]
+		ms.m[mb.Peer] = &mb
+	}
+	ms.version++
+}
+
+func (ms *members) takeUpEvents() []string {
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	ev := ms.upEvents
+	ms.upEvents = nil
+	return ev
+}
+
+func (ms *members) snapshot() (list []Member, version uint64) {
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	list = make([]Member, 0, len(ms.m))
+	for _, mb := range ms.m {
+		list = append(list, *mb)
+	}
+	sort.Slice(list, func(i, j int) bool {
+		if list[i].Role != list[j].Role {
+			return list[i].Role < list[j].Role
+		}
+		return list[i].Peer < list[j].Peer
+	})
+	return list, ms.version
+}
+
+func (ms *members) get(p string) (Member, bool) {
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	mb, ok := ms.m[p]
+	if !ok {
+		return Member{}, false
+	}
+	return *mb, true
+}
+
+func (ms *members) isUp(p string) bool {
+	mb, ok := ms.get(p)
+	return ok && mb.State == StateUp
+}

@@ -1,0 +1,64 @@
+package node
+
+import (
+	"encoding/json"
+
+	"github.com/smartlayer/smartlayer/placement"
+	"github.com/smartlayer/smartlayer/token"
+	"github.com/smartlayer/smartlayer/tokenscript"
+)
+
+// Registration creates a token instance: the bundle that runs it and the
+// attestation it stands for (the airline's ticket for the flight ticket).
+type Registration struct {
+	Instance    token.InstanceID `json:"instance"`
+	Bundle      string           `json:"bundle"`
+	Attestation json.RawMessage  `json:"attestation"`
+}
+
+// heartbeat is sent by every node to every anchor each interval.
+type heartbeat struct {
+	Member Member `json:"member"`
+}
+
+type heartbeatAck struct {
+	Members []Member `json:"members"`
+}
+
+type bundleReq struct {
+	Hash string `json:"hash"`
+}
+
+type bundleResp struct {
+	Bundle *tokenscript.Bundle `json:"bundle"`
+}
+
+// replicate carries an anchor's new state to the other anchors.
+type replicate struct {
+	Bundles       []*tokenscript.Bundle `json:"bundles,omitempty"`
+	Registrations []*Registration       `json:"registrations,omitempty"`
+	Records       []*placement.Record   `json:"records,omitempty"`
+}
+
+type ack struct {
+	OK bool `json:"ok"`
+}
+
+// assignItem tells a service node the current record of an instance; the node
+// holds the instance if the record names it and drops it otherwise.
+type assignItem struct {
+	Record       *placement.Record `json:"record"`
+	Registration *Registration     `json:"registration,omitempty"`
+}
+
+type assign struct {
+	Items []assignItem `json:"items"`
+	// Full, when set, lists every instance the sending anchor places on the
+	// receiver: the receiver drops the others that anchor had placed there.
+	Full   bool               `json:"full,omitempty"`
+	AllIDs []token.InstanceID `json:"allIds,omitempty"`
+}
+
+type assignAck struct {
+	Applied []token.InstanceID `json:"applied"`
+}

@@ -1,0 +1,441 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	record "github.com/libp2p/go-libp2p-record"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/peerstore"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/httpapi"
+	"github.com/smartlayer/smartlayer/nodekey"
+	"github.com/smartlayer/smartlayer/p2p"
+	"github.com/smartlayer/smartlayer/placement"
+	"github.com/smartlayer/smartlayer/store"
+)
+
+// Version is the software version, set by the build.
+var Version = "0.1.0-dev"
+
+// Node is one running anchor or service node.
+type Node struct {
+	cfg     Config
+	log     *slog.Logger
+	key     *nodekey.Key
+	store   *store.Store
+	host    *p2p.Host
+	reg     *prometheus.Registry
+	httpSrv *http.Server
+	httpLn  net.Listener
+	httpURL string
+	started time.Time
+
+	anchors  map[peer.ID]common.Address // the anchor set
+	seed     [32]byte
+	domain   attest.Domain
+	members  *members
+	validate placement.Validator
+
+	metric nodeMetrics
+
+	anchor  *anchorRole
+	service *serviceRole
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	once   sync.Once
+}
+
+// New validates cfg, opens the data directory (creating the node key on first
+// start) and binds the p2p and HTTP listeners. Start begins serving.
+func New(cfg Config, log *slog.Logger) (*Node, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("invalid config:\n%w", err)
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	key, created, err := nodekey.LoadOrCreate(filepath.Join(cfg.DataDir, "node.key"))
+	if err != nil {
+		return nil, err
+	}
+	n := &Node{
+		cfg: cfg, key: key, started: time.Now(),
+		log:     log.With("role", string(cfg.Role), "peer", shortID(key.PeerID().String())),
+		reg:     prometheus.NewRegistry(),
+		anchors: map[peer.ID]common.Address{},
+		seed:    cfg.Seed(),
+		members: newMembers(),
+		domain: attest.Domain{Name: attest.DomainName, Version: "1.3.0",
+			ChainID: big.NewInt(cfg.Network.ChainID), VerifyingContract: common.HexToAddress(cfg.Network.EAS)},
+	}
+	if created {
+		n.log.Info("created node key", "address", key.Address())
+	}
+	for _, id := range cfg.AnchorIDs() {
+		addr, err := nodekey.AddressOfPeer(id)
+		if err != nil {
+			return nil, fmt.Errorf("network.anchors: %w", err)
+		}
+		n.anchors[id] = addr
+	}
+	if cfg.Role == RoleAnchor {
+		if _, ok := n.anchors[key.PeerID()]; !ok {
+			return nil, fmt.Errorf("this node's peer ID %s is not in network.anchors; an anchor must be in the anchor set", key.PeerID())
+		}
+	}
+	n.validate = placement.Validator{
+		Allowed: n.isAnchorAddress,
+		Seed: func(epoch uint64) ([32]byte, bool) {
+			return n.seed, epoch == cfg.Network.Epoch
+		},
+	}
+	if n.store, err = store.Open(filepath.Join(cfg.DataDir, "db")); err != nil {
+		return nil, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			n.closeResources()
+		}
+	}()
+	n.host, err = p2p.New(p2p.Options{
+		Key:        key,
+		Listen:     cfg.P2P.Listen,
+		DHTServer:  cfg.Role == RoleAnchor,
+		Validators: record.NamespacedValidator{placement.Namespace: n.validate},
+		Logger:     n.log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if n.httpLn, err = net.Listen("tcp", cfg.HTTP.Listen); err != nil {
+		return nil, fmt.Errorf("http.listen %s: %w", cfg.HTTP.Listen, err)
+	}
+	n.httpURL = cfg.HTTP.PublicURL
+	if n.httpURL == "" {
+		n.httpURL = "http://" + n.httpLn.Addr().String()
+	}
+	n.registerMetrics()
+	mux := http.NewServeMux()
+	n.routes(mux)
+	switch cfg.Role {
+	case RoleAnchor:
+		if n.anchor, err = newAnchorRole(n, mux); err != nil {
+			return nil, err
+		}
+	case RoleService:
+		if n.service, err = newServiceRole(n, mux); err != nil {
+			return nil, err
+		}
+	}
+	n.httpSrv = &http.Server{
+		Handler:           httpapi.Wrap(mux, httpapi.NewMetrics(n.reg), n.log),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	p2p.Handle(n.host, p2p.ProtoHeartbeat, n.handleHeartbeat)
+	ok = true
+	return n, nil
+}
+
+// Start connects to the bootstrap peers and starts serving.
+func (n *Node) Start(ctx context.Context) {
+	n.ctx, n.cancel = context.WithCancel(context.Background())
+	for _, b := range n.cfg.P2P.Bootstrap {
+		if ai, err := p2p.ParseAddrInfo(b); err == nil && ai.ID != n.host.ID() {
+			n.host.Peerstore().AddAddrs(ai.ID, ai.Addrs, peerstore.PermanentAddrTTL)
+		}
+	}
+	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	connected := n.host.Connect(cctx, n.cfg.P2P.Bootstrap)
+	cancel()
+	n.log.Info("node started", "http", n.httpURL, "p2p", n.host.FullAddrs(), "bootstrap_connected", connected)
+	n.wg.Add(2)
+	go func() {
+		defer n.wg.Done()
+		if err := n.httpSrv.Serve(n.httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			n.log.Error("http server stopped", "err", err)
+		}
+	}()
+	go func() {
+		defer n.wg.Done()
+		n.heartbeatLoop()
+	}()
+	if n.anchor != nil {
+		n.anchor.start()
+	}
+}
+
+// Close shuts the node down: HTTP first, then loops, p2p and the store.
+func (n *Node) Close() error {
+	var err error
+	n.once.Do(func() {
+		if n.httpSrv != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			_ = n.httpSrv.Shutdown(ctx)
+			cancel()
+		}
+		if n.cancel != nil {
+			n.cancel()
+		}
+		n.wg.Wait()
+		err = n.closeResources()
+		n.log.Info("node stopped")
+	})
+	return err
+}
+
+func (n *Node) closeResources() error {
+	var errs []error
+	if n.httpLn != nil {
+		_ = n.httpLn.Close()
+	}
+	if n.host != nil {
+		errs = append(errs, n.host.Close())
+	}
+	if n.store != nil {
+		errs = append(errs, n.store.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// PeerID is the node's libp2p identity.
+func (n *Node) PeerID() peer.ID { return n.key.PeerID() }
+
+// Address is the node's Ethereum address.
+func (n *Node) Address() common.Address { return n.key.Address() }
+
+// HTTPURL is the node's integration API base URL.
+func (n *Node) HTTPURL() string { return n.httpURL }
+
+// P2PAddrs are the node's full multiaddrs.
+func (n *Node) P2PAddrs() []string { return n.host.FullAddrs() }
+
+// Role is the node's role.
+func (n *Node) Role() Role { return n.cfg.Role }
+
+// Registry is the node's Prometheus registry.
+func (n *Node) Registry() *prometheus.Registry { return n.reg }
+
+func (n *Node) isAnchorAddress(a common.Address) bool {
+	for _, x := range n.anchors {
+		if x == a {
+			return true
+		}
+	}
+	return false
+}
+
+func (n *Node) isAnchorPeer(p peer.ID) bool {
+	_, ok := n.anchors[p]
+	return ok
+}
+
+func (n *Node) self() Member {
+	mb := Member{
+		Peer: n.PeerID().String(), Address: n.Address().Hex(), Role: n.cfg.Role,
+		HTTP: n.httpURL, Version: Version, Platform: n.platform(),
+		State: StateUp, LastSeenMs: time.Now().UnixMilli(),
+	}
+	if n.service != nil {
+		mb.Capacity = n.cfg.Service.Capacity
+		mb.Instances = n.service.count()
+	}
+	return mb
+}
+
+func (n *Node) platform() string {
+	if n.cfg.Service.Platform != "" {
+		return n.cfg.Service.Platform
+	}
+	return runtime.GOOS + "/" + runtime.GOARCH + "/software"
+}
+
+func (n *Node) downAfter() time.Duration {
+	return time.Duration(n.cfg.Network.DownAfter) * n.cfg.Network.HeartbeatInterval.Duration
+}
+
+// heartbeatLoop announces the node to every anchor each interval. Anchors
+// learn liveness from it; service nodes learn the network from the answers.
+func (n *Node) heartbeatLoop() {
+	t := time.NewTicker(n.cfg.Network.HeartbeatInterval.Duration)
+	defer t.Stop()
+	for {
+		n.heartbeatOnce()
+		select {
+		case <-n.ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (n *Node) heartbeatOnce() {
+	me := n.self()
+	var wg sync.WaitGroup
+	for id := range n.anchors {
+		if id == n.PeerID() || len(n.host.Peerstore().Addrs(id)) == 0 && !n.connected(id) {
+			continue
+		}
+		wg.Add(1)
+		go func(id peer.ID) {
+			defer wg.Done()
+			ctx, cancel := context.WithTimeout(n.ctx, n.cfg.Network.HeartbeatInterval.Duration*2)
+			defer cancel()
+			resp, err := p2p.Call[heartbeat, heartbeatAck](ctx, n.host, id, p2p.ProtoHeartbeat, &heartbeat{Member: me})
+			if err != nil {
+				n.metric.heartbeats.WithLabelValues("error").Inc()
+				n.log.Debug("heartbeat failed", "anchor", shortID(id.String()), "err", err)
+				return
+			}
+			n.metric.heartbeats.WithLabelValues("ok").Inc()
+			if n.service != nil {
+				n.members.replace(resp.Members)
+			}
+		}(id)
+	}
+	wg.Wait()
+}
+
+func (n *Node) connected(id peer.ID) bool { return len(n.host.Network().ConnsToPeer(id)) > 0 }
+
+// handleHeartbeat records the sender in the anchor's view. A peer may claim
+// the anchor role only if it is in the anchor set.
+func (n *Node) handleHeartbeat(_ context.Context, from p2p.PeerID, hb *heartbeat) (*heartbeatAck, error) {
+	if n.cfg.Role != RoleAnchor {
+		return nil, errors.New("not an anchor")
+	}
+	mb := hb.Member
+	if mb.Peer != from.String() {
+		return nil, fmt.Errorf("heartbeat for %s sent by %s", mb.Peer, from)
+	}
+	if (mb.Role == RoleAnchor) != n.isAnchorPeer(from) {
+		return nil, fmt.Errorf("peer %s claims role %s but is %sin the anchor set", from, mb.Role, map[bool]string{true: "", false: "not "}[n.isAnchorPeer(from)])
+	}
+	if addr, err := nodekey.AddressOfPeer(from); err == nil {
+		mb.Address = addr.Hex()
+	}
+	n.members.seen(mb, time.Now())
+	if n.anchor != nil {
+		n.anchor.poke()
+	}
+	list, _ := n.members.snapshot()
+	return &heartbeatAck{Members: append(list, n.self())}, nil
+}
+
+// network lists anchors and service nodes with their state.
+func (n *Node) network() (anchors, services []Member) {
+	list, _ := n.members.snapshot()
+	me := n.self()
+	seen := map[string]bool{me.Peer: true}
+	if me.Role == RoleAnchor {
+		anchors = append(anchors, me)
+	} else {
+		services = append(services, me)
+	}
+	for _, mb := range list {
+		if seen[mb.Peer] {
+			continue
+		}
+		seen[mb.Peer] = true
+		if mb.Role == RoleAnchor {
+			anchors = append(anchors, mb)
+		} else {
+			services = append(services, mb)
+		}
+	}
+	// Anchors of the set never heard from are listed as down.
+	for id, addr := range n.anchors {
+		if !seen[id.String()] {
+			anchors = append(anchors, Member{Peer: id.String(), Address: addr.Hex(), Role: RoleAnchor, State: StateDown})
+		}
+	}
+	return anchors, services
+}
+
+type nodeMetrics struct {
+	heartbeats *prometheus.CounterVec
+	queries    *prometheus.CounterVec
+	queryTime  prometheus.Histogram
+	placements prometheus.Counter
+	assigns    *prometheus.CounterVec
+}
+
+func (n *Node) registerMetrics() {
+	n.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	n.metric = nodeMetrics{
+		heartbeats: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smartlayer_heartbeats_sent_total", Help: "Heartbeats sent to anchors by result."}, []string{"result"}),
+		queries:    prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smartlayer_queries_total", Help: "Token queries answered by result."}, []string{"result"}),
+		queryTime: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "smartlayer_query_seconds", Help: "Time to run a token query in the sandbox.",
+			Buckets: prometheus.ExponentialBuckets(0.00002, 2.5, 14)}),
+		placements: prometheus.NewCounter(prometheus.CounterOpts{Name: "smartlayer_placements_total", Help: "Placement records signed by this anchor."}),
+		assigns:    prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smartlayer_assign_batches_total", Help: "Assignment batches sent to service nodes by result."}, []string{"result"}),
+	}
+	n.reg.MustRegister(n.metric.heartbeats, n.metric.queries, n.metric.queryTime, n.metric.placements, n.metric.assigns)
+	n.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "smartlayer_peers", Help: "Connected libp2p peers."},
+		func() float64 { return float64(len(n.host.Network().Peers())) }))
+	n.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "smartlayer_members_up", Help: "Nodes this node sees up, itself included."},
+		func() float64 {
+			a, s := n.network()
+			up := 0
+			for _, m := range append(a, s...) {
+				if m.State == StateUp {
+					up++
+				}
+			}
+			return float64(up)
+		}))
+}
+
+// routes registers the endpoints every node has.
+func (n *Node) routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /v1/health", func(w http.ResponseWriter, r *http.Request) {
+		me := n.self()
+		httpapi.WriteJSON(w, http.StatusOK, map[string]any{
+			"status": "ok", "role": me.Role, "peer": me.Peer, "address": me.Address,
+			"version": Version, "uptimeSeconds": int(time.Since(n.started).Seconds()),
+			"instances": me.Instances, "p2p": n.host.FullAddrs(),
+		})
+	})
+	mux.HandleFunc("GET /v1/network", func(w http.ResponseWriter, r *http.Request) {
+		anchors, services := n.network()
+		httpapi.WriteJSON(w, http.StatusOK, map[string]any{
+			"self": n.PeerID().String(), "epoch": n.cfg.Network.Epoch,
+			"anchors": anchors, "services": services,
+		})
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(n.reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(openAPI)
+	})
+	mux.HandleFunc("/", httpapi.NotFound)
+}
+
+func shortID(s string) string {
+	if len(s) > 12 {
+		return s[len(s)-8:]
+	}
+	return s
+}

@@ -1,0 +1,314 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/smartlayer/smartlayer/httpapi"
+	"github.com/smartlayer/smartlayer/p2p"
+	"github.com/smartlayer/smartlayer/placement"
+	"github.com/smartlayer/smartlayer/sandbox"
+	"github.com/smartlayer/smartlayer/token"
+	"github.com/smartlayer/smartlayer/tokenscript"
+)
+
+// serviceRole keeps token instances and answers their queries.
+type serviceRole struct {
+	n       *Node
+	bundles *bundleCache
+
+	mu   sync.RWMutex
+	inst map[token.InstanceID]*instance
+}
+
+// instance is one token instance held by this node.
+type instance struct {
+	Record       *placement.Record `json:"record"`
+	Registration *Registration     `json:"registration"`
+	State        json.RawMessage   `json:"state"`
+}
+
+func instKey(id token.InstanceID) []byte { return append([]byte("i/"), id[:]...) }
+
+func newServiceRole(n *Node, mux *http.ServeMux) (*serviceRole, error) {
+	s := &serviceRole{n: n, bundles: newBundleCache(n), inst: map[token.InstanceID]*instance{}}
+	if err := s.bundles.load(); err != nil {
+		return nil, err
+	}
+	err := n.store.Each([]byte("i/"), func(_, v []byte) error {
+		var in instance
+		if err := json.Unmarshal(v, &in); err != nil {
+			return fmt.Errorf("stored instance: %w", err)
+		}
+		s.inst[in.Record.Instance] = &in
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(s.inst) > 0 {
+		n.log.Info("restored instances", "count", len(s.inst))
+	}
+	p2p.Handle(n.host, p2p.ProtoAssign, s.handleAssign)
+	mux.HandleFunc("POST /v1/tokens/{instance}/query/{name}", s.httpQuery)
+	mux.HandleFunc("GET /v1/tokens/{instance}/route", s.httpRoute)
+	return s, nil
+}
+
+func (s *serviceRole) count() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.inst)
+}
+
+// Instances lists the IDs this node holds.
+func (s *serviceRole) ids() []token.InstanceID {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]token.InstanceID, 0, len(s.inst))
+	for id := range s.inst {
+		out = append(out, id)
+	}
+	return out
+}
+
+// handleAssign applies an anchor's records: it takes up instances that name
+// this node, and drops the ones that no longer do.
+func (s *serviceRole) handleAssign(ctx context.Context, from p2p.PeerID, msg *assign) (*assignAck, error) {
+	if !s.n.isAnchorPeer(from) {
+		return nil, errors.New("only anchors assign instances")
+	}
+	me := s.n.PeerID().String()
+	out := &assignAck{}
+	for _, it := range msg.Items {
+		rec := it.Record
+		if rec == nil {
+			continue
+		}
+		if err := rec.Verify(s.n.isAnchorAddress); err != nil {
+			return nil, err
+		}
+		s.mu.RLock()
+		cur := s.inst[rec.Instance]
+		s.mu.RUnlock()
+		if cur != nil && !rec.Newer(cur.Record) {
+			out.Applied = append(out.Applied, rec.Instance)
+			continue
+		}
+		if !rec.Holds(me) {
+			if cur != nil {
+				if err := s.drop(rec.Instance); err != nil {
+					return nil, err
+				}
+			}
+			out.Applied = append(out.Applied, rec.Instance)
+			continue
+		}
+		in := &instance{Record: rec}
+		if cur != nil {
+			in.Registration, in.State = cur.Registration, cur.State
+		} else {
+			if it.Registration == nil || it.Registration.Instance != rec.Instance {
+				return nil, fmt.Errorf("instance %s: new assignment without its registration", rec.Instance)
+			}
+			state, err := s.create(ctx, from, rec, it.Registration)
+			if err != nil {
+				s.n.log.Warn("cannot take instance", "instance", rec.Instance, "err", err)
+				continue
+			}
+			in.Registration, in.State = it.Registration, state
+		}
+		if err := s.put(in); err != nil {
+			return nil, err
+		}
+		out.Applied = append(out.Applied, rec.Instance)
+	}
+	if msg.Full {
+		keep := map[token.InstanceID]bool{}
+		for _, id := range msg.AllIDs {
+			keep[id] = true
+		}
+		sender := s.n.anchors[from]
+		for _, id := range s.ids() {
+			s.mu.RLock()
+			in := s.inst[id]
+			s.mu.RUnlock()
+			if in != nil && in.Record.Anchor == sender && !keep[id] {
+				if err := s.drop(id); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// create verifies a new instance's registration and runs the module's init.
+func (s *serviceRole) create(ctx context.Context, from p2p.PeerID, rec *placement.Record, reg *Registration) (json.RawMessage, error) {
+	if reg.Bundle != rec.Bundle {
+		return nil, fmt.Errorf("registration bundle %s differs from record bundle %s", reg.Bundle, rec.Bundle)
+	}
+	h, err := tokenscript.ParseBundleHash(reg.Bundle)
+	if err != nil {
+		return nil, err
+	}
+	lb, err := s.bundles.fetch(ctx, from, h)
+	if err != nil {
+		return nil, err
+	}
+	t, err := s.n.verifyRegistration(lb, reg, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	tj, err := json.Marshal(t)
+	if err != nil {
+		return nil, err
+	}
+	return lb.module.Init(ctx, tj, sandbox.Env{Instance: rec.Instance.String(), Now: time.UnixMilli(rec.IssuedMs)})
+}
+
+func (s *serviceRole) put(in *instance) error {
+	enc, err := json.Marshal(in)
+	if err != nil {
+		return err
+	}
+	if err := s.n.store.Put(instKey(in.Record.Instance), enc); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.inst[in.Record.Instance] = in
+	s.mu.Unlock()
+	return nil
+}
+
+func (s *serviceRole) drop(id token.InstanceID) error {
+	if err := s.n.store.Delete(instKey(id)); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	delete(s.inst, id)
+	s.mu.Unlock()
+	return nil
+}
+
+// --- HTTP ---
+
+func (s *serviceRole) httpQuery(w http.ResponseWriter, r *http.Request) {
+	id, err := token.ParseInstanceID(r.PathValue("instance"))
+	if err != nil {
+		httpapi.Error(w, r, http.StatusBadRequest, "bad-instance-id", err.Error())
+		return
+	}
+	name := r.PathValue("name")
+	body, err := httpapi.ReadBody(w, r, s.n.cfg.HTTP.MaxBodyBytes)
+	if errors.Is(err, httpapi.ErrBodyTooLarge) {
+		httpapi.Error(w, r, http.StatusRequestEntityTooLarge, "body-too-large", err.Error())
+		return
+	}
+	if err != nil {
+		httpapi.Error(w, r, http.StatusBadRequest, "bad-body", err.Error())
+		return
+	}
+	if len(body) == 0 {
+		body = []byte("{}")
+	}
+	if !json.Valid(body) {
+		httpapi.Error(w, r, http.StatusBadRequest, "malformed-json", "the query arguments must be a JSON value")
+		return
+	}
+	s.mu.RLock()
+	in := s.inst[id]
+	s.mu.RUnlock()
+	if in == nil {
+		s.notHere(w, r, id)
+		return
+	}
+	h, _ := tokenscript.ParseBundleHash(in.Record.Bundle)
+	lb, ok := s.bundles.get(h)
+	if !ok {
+		httpapi.Error(w, r, http.StatusServiceUnavailable, "bundle-missing", "this replica has not loaded the token's bundle yet")
+		return
+	}
+	if !lb.module.HasQuery(name) {
+		s.n.metric.queries.WithLabelValues("unknown-query").Inc()
+		httpapi.Error(w, r, http.StatusNotFound, "unknown-query", fmt.Sprintf("token %s has no query %q; it has %v", lb.manifest.Name, name, lb.module.Queries()))
+		return
+	}
+	start := time.Now()
+	out, err := lb.module.Query(r.Context(), name, in.State, body, sandbox.Env{Instance: id.String(), Now: start})
+	s.n.metric.queryTime.Observe(time.Since(start).Seconds())
+	if err != nil {
+		status, code := scriptErrorStatus(err)
+		s.n.metric.queries.WithLabelValues(code).Inc()
+		httpapi.Error(w, r, status, code, err.Error())
+		return
+	}
+	s.n.metric.queries.WithLabelValues("ok").Inc()
+	hd := w.Header()
+	hd.Set("Content-Type", "application/json")
+	hd.Set("X-Smartlayer-Node", s.n.PeerID().String())
+	hd.Set("X-Smartlayer-Fencing", fmt.Sprint(in.Record.Fencing))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(out)
+}
+
+// scriptErrorStatus maps sandbox errors to HTTP statuses and problem codes.
+func scriptErrorStatus(err error) (int, string) {
+	switch {
+	case errors.Is(err, sandbox.ErrInputTooLarge):
+		return http.StatusRequestEntityTooLarge, "input-too-large"
+	case errors.Is(err, sandbox.ErrTimeout):
+		return http.StatusGatewayTimeout, "script-timeout"
+	case errors.Is(err, sandbox.ErrOutputTooLarge):
+		return http.StatusInternalServerError, "script-output-too-large"
+	case errors.Is(err, context.Canceled):
+		return 499, "cancelled"
+	}
+	return http.StatusInternalServerError, "script-error"
+}
+
+// notHere answers a query for an instance this node does not hold: 421 with
+// the route when the network knows the instance, 404 otherwise.
+func (s *serviceRole) notHere(w http.ResponseWriter, r *http.Request, id token.InstanceID) {
+	rec, err := s.n.lookupRecord(r.Context(), id)
+	if err != nil || rec == nil {
+		s.n.metric.queries.WithLabelValues("unknown-instance").Inc()
+		httpapi.Error(w, r, http.StatusNotFound, "unknown-instance", "no token instance "+id.String()+" is known to the network")
+		return
+	}
+	s.n.metric.queries.WithLabelValues("misdirected").Inc()
+	httpapi.WriteProblem(w, r, httpapi.Problem{
+		Type: httpapi.ProblemType("not-a-replica"), Title: "Misdirected Request", Status: http.StatusMisdirectedRequest,
+		Detail: "this node does not hold instance " + id.String() + "; ask one of the replicas in route",
+		Route:  s.n.routeOf(rec),
+	})
+}
+
+// httpRoute lets a service node answer route lookups too, from its own
+// records or the DHT.
+func (s *serviceRole) httpRoute(w http.ResponseWriter, r *http.Request) {
+	id, err := token.ParseInstanceID(r.PathValue("instance"))
+	if err != nil {
+		httpapi.Error(w, r, http.StatusBadRequest, "bad-instance-id", err.Error())
+		return
+	}
+	s.mu.RLock()
+	in := s.inst[id]
+	s.mu.RUnlock()
+	var rec *placement.Record
+	if in != nil {
+		rec = in.Record
+	} else if rec, err = s.n.lookupRecord(r.Context(), id); err != nil {
+		rec = nil
+	}
+	if rec == nil {
+		httpapi.Error(w, r, http.StatusNotFound, "unknown-instance", "no token instance "+id.String()+" is known to the network")
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, s.n.routeOf(rec))
+}
