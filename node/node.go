@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -171,6 +172,9 @@ func (n *Node) Start(ctx context.Context) {
 	connected := n.host.Connect(cctx, n.cfg.P2P.Bootstrap)
 	cancel()
 	n.log.Info("node started", "http", n.httpURL, "p2p", n.host.FullAddrs(), "bootstrap_connected", connected)
+	if err := n.writeInfo(); err != nil {
+		n.log.Warn("cannot write node.json", "err", err)
+	}
 	n.wg.Add(2)
 	go func() {
 		defer n.wg.Done()
@@ -186,6 +190,36 @@ func (n *Node) Start(ctx context.Context) {
 		n.anchor.start()
 	}
 }
+
+// Info is what a started node writes to <data_dir>/node.json, for tools
+// (devnet --procs) and operators to find its endpoints.
+type Info struct {
+	Role    Role     `json:"role"`
+	Peer    string   `json:"peer"`
+	Address string   `json:"address"`
+	HTTP    string   `json:"http"`
+	P2P     []string `json:"p2p"`
+}
+
+// Info describes the running node.
+func (n *Node) Info() Info {
+	return Info{Role: n.cfg.Role, Peer: n.PeerID().String(), Address: n.Address().Hex(), HTTP: n.httpURL, P2P: n.host.FullAddrs()}
+}
+
+func (n *Node) writeInfo() error {
+	b, err := json.MarshalIndent(n.Info(), "", "  ")
+	if err != nil {
+		return err
+	}
+	p := filepath.Join(n.cfg.DataDir, InfoFile)
+	if err := os.WriteFile(p+".tmp", b, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(p+".tmp", p)
+}
+
+// InfoFile is the name of the file Start writes in the data directory.
+const InfoFile = "node.json"
 
 // Close shuts the node down: HTTP first, then loops, p2p and the store.
 func (n *Node) Close() error {

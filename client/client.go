@@ -1,0 +1,271 @@
+// Package client is the Go SDK for integrations: it resolves a token instance
+// through an anchor, calls one of its replicas and follows the network when
+// replicas move.
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Problem is an RFC 9457 error answered by a node.
+type Problem struct {
+	Type     string          `json:"type"`
+	Title    string          `json:"title"`
+	Status   int             `json:"status"`
+	Detail   string          `json:"detail"`
+	Instance string          `json:"instance"`
+	Route    json.RawMessage `json:"route,omitempty"`
+}
+
+func (p *Problem) Error() string {
+	return fmt.Sprintf("%d %s: %s", p.Status, p.Type, p.Detail)
+}
+
+// Route says where an instance lives.
+type Route struct {
+	Instance string          `json:"instance"`
+	Executor string          `json:"executor"`
+	Record   json.RawMessage `json:"record"`
+	Replicas []Replica       `json:"replicas"`
+}
+
+// Replica is one service node holding the instance.
+type Replica struct {
+	Peer  string `json:"peer"`
+	HTTP  string `json:"http"`
+	State string `json:"state"`
+}
+
+// Client talks to a Smart Layer network. It is safe for concurrent use.
+type Client struct {
+	anchors []string
+	http    *http.Client
+	// Header is sent with every query (grants, payment promises).
+	Header http.Header
+	// RouteTTL is how long a route is reused before asking an anchor again.
+	RouteTTL time.Duration
+
+	mu     sync.Mutex
+	routes map[string]cached
+	next   atomic.Uint64
+}
+
+type cached struct {
+	r   *Route
+	exp time.Time
+}
+
+// New returns a client that resolves routes through the given anchor URLs.
+func New(anchors []string, hc *http.Client) *Client {
+	if hc == nil {
+		hc = &http.Client{Timeout: 10 * time.Second}
+	}
+	return &Client{anchors: anchors, http: hc, RouteTTL: 30 * time.Second, routes: map[string]cached{}, Header: http.Header{}}
+}
+
+// Route asks the anchors, in turn, where instance lives.
+func (c *Client) Route(ctx context.Context, instance string) (*Route, error) {
+	var last error
+	start := int(c.next.Add(1))
+	for i := range c.anchors {
+		base := c.anchors[(start+i)%len(c.anchors)]
+		var rt Route
+		err := c.do(ctx, http.MethodGet, base+"/v1/tokens/"+instance+"/route", nil, nil, &rt)
+		if err == nil {
+			c.mu.Lock()
+			c.routes[instance] = cached{&rt, time.Now().Add(c.RouteTTL)}
+			c.mu.Unlock()
+			return &rt, nil
+		}
+		var p *Problem
+		if errors.As(err, &p) && p.Status == http.StatusNotFound || errors.As(err, &p) && p.Status == http.StatusBadRequest {
+			return nil, err
+		}
+		last = err
+	}
+	if last == nil {
+		last = errors.New("no anchors configured")
+	}
+	return nil, last
+}
+
+func (c *Client) cachedRoute(ctx context.Context, instance string) (*Route, error) {
+	c.mu.Lock()
+	e, ok := c.routes[instance]
+	c.mu.Unlock()
+	if ok && time.Now().Before(e.exp) {
+		return e.r, nil
+	}
+	return c.Route(ctx, instance)
+}
+
+// Forget drops a cached route.
+func (c *Client) Forget(instance string) {
+	c.mu.Lock()
+	delete(c.routes, instance)
+	c.mu.Unlock()
+}
+
+// Query runs a token query on one of the instance's replicas. It spreads
+// calls over the replicas that are up, follows 421 answers, and retries on
+// another replica when one does not answer.
+func (c *Client) Query(ctx context.Context, instance, name string, args any) (json.RawMessage, error) {
+	body := []byte("{}")
+	if args != nil {
+		var err error
+		if body, err = json.Marshal(args); err != nil {
+			return nil, err
+		}
+	}
+	var last error
+	for attempt := 0; attempt < 4; attempt++ {
+		rt, err := c.cachedRoute(ctx, instance)
+		if err != nil {
+			return nil, err
+		}
+		reps := up(rt.Replicas)
+		if len(reps) == 0 {
+			c.Forget(instance)
+			last = fmt.Errorf("instance %s has no replica up", instance)
+			continue
+		}
+		rep := reps[int(c.next.Add(1))%len(reps)]
+		var out json.RawMessage
+		err = c.do(ctx, http.MethodPost, rep.HTTP+"/v1/tokens/"+instance+"/query/"+name, c.Header, body, &out)
+		if err == nil {
+			return out, nil
+		}
+		last = err
+		var p *Problem
+		if errors.As(err, &p) {
+			if p.Status == http.StatusMisdirectedRequest && len(p.Route) > 0 {
+				var nr Route
+				if json.Unmarshal(p.Route, &nr) == nil {
+					c.mu.Lock()
+					c.routes[instance] = cached{&nr, time.Now().Add(c.RouteTTL)}
+					c.mu.Unlock()
+					continue
+				}
+			}
+			if p.Status < 500 && p.Status != http.StatusNotFound {
+				return nil, err
+			}
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		c.Forget(instance)
+	}
+	return nil, last
+}
+
+func up(rs []Replica) []Replica {
+	out := make([]Replica, 0, len(rs))
+	for _, r := range rs {
+		if r.State == "up" && r.HTTP != "" {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (c *Client) do(ctx context.Context, method, url string, hdr http.Header, body []byte, out any) error {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
+	if err != nil {
+		return err
+	}
+	for k, v := range hdr {
+		req.Header[k] = v
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode >= 300 {
+		p := &Problem{Status: resp.StatusCode}
+		if json.Unmarshal(b, p) != nil || p.Type == "" {
+			p.Type, p.Detail = "about:blank", string(b)
+		}
+		p.Status = resp.StatusCode
+		return p
+	}
+	if raw, ok := out.(*json.RawMessage); ok {
+		*raw = append((*raw)[:0], b...)
+		return nil
+	}
+	return json.Unmarshal(b, out)
+}
+
+// Published is the answer to a bundle publication.
+type Published struct {
+	Bundle  string   `json:"bundle"`
+	Name    string   `json:"name"`
+	Queries []string `json:"queries"`
+}
+
+// PublishBundle sends a token bundle (files by path) to an anchor, which
+// shares it with every other anchor.
+func (c *Client) PublishBundle(ctx context.Context, files map[string][]byte) (*Published, error) {
+	body, err := json.Marshal(map[string]any{"files": files})
+	if err != nil {
+		return nil, err
+	}
+	var out Published
+	return &out, c.toAnchor(ctx, "/v1/bundles", body, &out)
+}
+
+// Registered is the answer to an instance registration.
+type Registered struct {
+	Instance string `json:"instance"`
+	Route    string `json:"route"`
+}
+
+// Register creates a token instance from its signed attestation.
+func (c *Client) Register(ctx context.Context, bundle string, attestation json.RawMessage) (*Registered, error) {
+	body, err := json.Marshal(map[string]any{"bundle": bundle, "attestation": attestation})
+	if err != nil {
+		return nil, err
+	}
+	var out Registered
+	return &out, c.toAnchor(ctx, "/v1/tokens", body, &out)
+}
+
+// toAnchor posts to the anchors in turn until one answers; a 4xx answer is final.
+func (c *Client) toAnchor(ctx context.Context, path string, body []byte, out any) error {
+	var last error = errors.New("no anchors configured")
+	start := int(c.next.Add(1))
+	for i := range c.anchors {
+		base := c.anchors[(start+i)%len(c.anchors)]
+		err := c.do(ctx, http.MethodPost, base+path, nil, body, out)
+		if err == nil {
+			return nil
+		}
+		var p *Problem
+		if errors.As(err, &p) && p.Status < 500 {
+			return err
+		}
+		last = err
+	}
+	return last
+}

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/smartlayer/smartlayer/devnet"
+)
+
+func newDevnetCmd() *cobra.Command {
+	o := devnet.DefaultOptions()
+	var level string
+	cmd := &cobra.Command{
+		Use:   "devnet [flags]",
+		Short: "Run a whole local network: anchors, service nodes and the flight-ticket token",
+		Long: `Start a Smart Layer network on this machine with no set-up: 3 anchors and 5
+service nodes on loopback, an airline key, the flight-ticket token published,
+and 100 tickets over 5 flights issued and placed on service nodes. It prints
+the endpoints and what to try, writes <data>/devnet.json, and runs until
+Ctrl-C, when every node shuts down cleanly.
+
+Without --data the network lives in a temporary directory removed on exit;
+with --data DIR it keeps its keys, tokens and tickets there across runs.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			out := cmd.OutOrStdout()
+			o.Progress = out
+			o.Log = newLogger(level)
+			if o.DataDir != "" {
+				abs, err := filepath.Abs(o.DataDir)
+				if err != nil {
+					return err
+				}
+				o.DataDir = abs
+			}
+			start := time.Now()
+			d, err := devnet.Start(ctx, o)
+			if err != nil {
+				return err
+			}
+			printDevnet(out, d, time.Since(start))
+			<-ctx.Done()
+			fmt.Fprintln(out, "\nshutting down...")
+			if err := d.Close(); err != nil {
+				return err
+			}
+			fmt.Fprintln(out, "stopped")
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&o.Anchors, "anchors", o.Anchors, "number of anchors")
+	f.IntVar(&o.Services, "services", o.Services, "number of service nodes")
+	f.IntVar(&o.Tickets, "tickets", o.Tickets, "number of flight tickets to issue")
+	f.IntVar(&o.Flights, "flights", o.Flights, "number of flights the tickets are spread over")
+	f.StringVar(&o.DataDir, "data", "", "keep the network's state in DIR (default: a temporary directory removed on exit)")
+	f.BoolVar(&o.Procs, "procs", false, "run every node as its own OS process")
+	f.DurationVar(&o.HeartbeatInterval, "heartbeat", o.HeartbeatInterval, "heartbeat interval; a node is down after 3 missed")
+	f.StringVar(&level, "log-level", "warn", "node log level: debug, info, warn or error")
+	return cmd
+}
+
+func printDevnet(w io.Writer, d *devnet.Devnet, took time.Duration) {
+	in := d.Info
+	fmt.Fprintf(w, "\nSmart Layer devnet is up in %s: %d anchors, %d service nodes, %d flight tickets.\n\n",
+		took.Round(100*time.Millisecond), len(in.Anchors), len(in.Services), len(in.Tickets))
+	for i, a := range in.Anchors {
+		fmt.Fprintf(w, "  anchor %d   %s   peer %s\n", i, a.HTTP, a.Peer)
+	}
+	for i, s := range in.Services {
+		fmt.Fprintf(w, "  service %d  %s   peer %s\n", i, s.HTTP, s.Peer)
+	}
+	fmt.Fprintf(w, "\n  airline    %s (key %s)\n  bundle     %s\n  state      %s\n",
+		in.Airline.Address, in.Airline.Key, in.Bundle, filepath.Join(d.Dir(), "devnet.json"))
+	if len(in.Tickets) > 0 && len(in.Anchors) > 0 {
+		t, a := in.Tickets[0], in.Anchors[0].HTTP
+		fmt.Fprintf(w, "\nTry:\n")
+		fmt.Fprintf(w, "  curl -s %s/v1/network\n", a)
+		fmt.Fprintf(w, "  curl -s %s/v1/tokens/%s/route          # ticket %s %s, %s\n", a, t.Instance, t.Flight, t.Date, t.Passenger)
+		fmt.Fprintf(w, "  curl -s -X POST -d '{}' <replica http>/v1/tokens/%s/query/status\n", t.Instance)
+		fmt.Fprintf(w, "  curl -s %s/metrics\n", a)
+	}
+	fmt.Fprintf(w, "\nCtrl-C stops the network.\n")
+}
+

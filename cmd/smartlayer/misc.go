@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"runtime"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/smartlayer/smartlayer/client"
+	"github.com/smartlayer/smartlayer/node"
+	"github.com/smartlayer/smartlayer/nodekey"
+	"github.com/smartlayer/smartlayer/tokenscript"
+)
+
+func newVersionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		Run: func(cmd *cobra.Command, _ []string) {
+			fmt.Fprintf(cmd.OutOrStdout(), "smartlayer %s %s %s/%s\n", node.Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+		},
+	}
+}
+
+func newKeysCmd() *cobra.Command {
+	keys := &cobra.Command{Use: "keys", Short: "Manage secp256k1 keys (node identities, issuer keys)"}
+	var out string
+	keys.AddCommand(&cobra.Command{
+		Use:   "new --out FILE",
+		Short: "Create a key file (mode 0600) and print its address and peer ID",
+		Long: `Create a new secp256k1 key. The same key is a node's libp2p peer ID, its
+Ethereum address and its signing key. The file holds the private key in hex,
+readable by its owner only; an existing file is never overwritten.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if out == "" {
+				return fmt.Errorf("--out FILE is required")
+			}
+			k, err := nodekey.Generate()
+			if err != nil {
+				return err
+			}
+			if err := k.Save(out); err != nil {
+				return err
+			}
+			return json.NewEncoder(cmd.OutOrStdout()).Encode(map[string]string{
+				"file": out, "address": k.Address().Hex(), "peer": k.PeerID().String(),
+			})
+		},
+	})
+	keys.Commands()[0].Flags().StringVar(&out, "out", "", "file to write")
+	return keys
+}
+
+func newTokenCmd() *cobra.Command {
+	tok := &cobra.Command{Use: "token", Short: "Publish token bundles and register token instances"}
+	var anchor string
+	publish := &cobra.Command{
+		Use:   "publish BUNDLE --anchor URL",
+		Short: "Publish a token bundle (a directory or a single TokenScript file)",
+		Long: `Publish a token bundle to an anchor, which checks it (TokenScript, Service
+TokenScript element, module compiles) and shares it with every other anchor.
+Bundles are content-addressed: the answer carries the bundle hash.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			b, err := tokenscript.LoadBundle(args[0])
+			if err != nil {
+				return err
+			}
+			if _, err := b.Manifest(); err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
+			defer cancel()
+			res, err := client.New([]string{anchor}, nil).PublishBundle(ctx, b.Files)
+			if err != nil {
+				return err
+			}
+			return printJSON(cmd, res)
+		},
+	}
+	publish.Flags().StringVar(&anchor, "anchor", "http://127.0.0.1:8080", "anchor HTTP URL")
+	var bundle string
+	register := &cobra.Command{
+		Use:   "register ATTESTATION_FILE --bundle HASH --anchor URL",
+		Short: "Create a token instance from its signed attestation (eas-sdk JSON)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			att, err := os.ReadFile(args[0])
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
+			defer cancel()
+			res, err := client.New([]string{anchor}, nil).Register(ctx, bundle, att)
+			if err != nil {
+				return err
+			}
+			return printJSON(cmd, res)
+		},
+	}
+	register.Flags().StringVar(&anchor, "anchor", "http://127.0.0.1:8080", "anchor HTTP URL")
+	register.Flags().StringVar(&bundle, "bundle", "", "bundle hash from token publish")
+	_ = register.MarkFlagRequired("bundle")
+	tok.AddCommand(publish, register)
+	return tok
+}
+
+func printJSON(cmd *cobra.Command, v any) error {
+	enc := json.NewEncoder(cmd.OutOrStdout())
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

@@ -1,0 +1,492 @@
+// Package devnet runs a whole Smart Layer network on one machine: anchors,
+// service nodes and the flight-ticket token with its tickets, in one process
+// or one OS process per node.
+package devnet
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/smartlayer/smartlayer/client"
+	flightticket "github.com/smartlayer/smartlayer/examples/flight-ticket"
+	"github.com/smartlayer/smartlayer/node"
+	"github.com/smartlayer/smartlayer/nodekey"
+)
+
+// Options configure a devnet.
+type Options struct {
+	Anchors  int
+	Services int
+	Tickets  int
+	Flights  int
+	// DataDir keeps state across runs; empty means a temporary directory
+	// removed by Close.
+	DataDir string
+	// Procs runs every node as its own OS process of Binary.
+	Procs  bool
+	Binary string
+	// HeartbeatInterval of every node; service nodes are down after 3 missed.
+	HeartbeatInterval time.Duration
+	Log               *slog.Logger
+	// Progress receives one line per step.
+	Progress io.Writer
+}
+
+// DefaultOptions are the defaults of `smartlayer devnet`.
+func DefaultOptions() Options {
+	return Options{Anchors: 3, Services: 5, Tickets: 100, Flights: 5, HeartbeatInterval: 500 * time.Millisecond}
+}
+
+func (o *Options) validate() error {
+	var errs []error
+	if o.Anchors < 1 || o.Anchors > 32 {
+		errs = append(errs, fmt.Errorf("--anchors %d: want 1 to 32", o.Anchors))
+	}
+	if o.Services < 1 || o.Services > 200 {
+		errs = append(errs, fmt.Errorf("--services %d: want 1 to 200", o.Services))
+	}
+	if o.Tickets < 0 || o.Tickets > 100_000 {
+		errs = append(errs, fmt.Errorf("--tickets %d: want 0 to 100000", o.Tickets))
+	}
+	if o.Flights < 1 || o.Flights > len(flightCodes) {
+		errs = append(errs, fmt.Errorf("--flights %d: want 1 to %d", o.Flights, len(flightCodes)))
+	}
+	if o.HeartbeatInterval < 50*time.Millisecond {
+		errs = append(errs, fmt.Errorf("heartbeat interval %s: want at least 50ms", o.HeartbeatInterval))
+	}
+	return errors.Join(errs...)
+}
+
+// Endpoint is one node in devnet.json.
+type Endpoint struct {
+	Peer    string   `json:"peer"`
+	Address string   `json:"address"`
+	HTTP    string   `json:"http"`
+	P2P     []string `json:"p2p"`
+	Data    string   `json:"data"`
+}
+
+// Airline is the demo issuer.
+type Airline struct {
+	Key     string `json:"key"`
+	Address string `json:"address"`
+}
+
+// Ticket is one issued flight ticket.
+type Ticket struct {
+	Instance    string          `json:"instance"`
+	Flight      string          `json:"flight"`
+	Date        string          `json:"date"`
+	Passenger   string          `json:"passenger"`
+	Seat        string          `json:"seat"`
+	Attestation json.RawMessage `json:"attestation,omitempty"`
+}
+
+// Info is written to <data>/devnet.json.
+type Info struct {
+	Anchors     []Endpoint `json:"anchors"`
+	Services    []Endpoint `json:"services"`
+	Bundle      string     `json:"bundle"`
+	Airline     Airline    `json:"airline"`
+	EpochSeed   string     `json:"epochSeed"`
+	ChainID     int64      `json:"chainId"`
+	EASContract string     `json:"easContract"`
+	Tickets     []Ticket   `json:"tickets"`
+}
+
+// Devnet is a running local network.
+type Devnet struct {
+	opts    Options
+	dir     string
+	tempDir bool
+	log     *slog.Logger
+	cfgBase node.Config
+
+	// Anchors and Services are the in-process nodes (nil entries when killed).
+	Anchors  []*node.Node
+	Services []*node.Node
+	procs    []*proc // with Procs: anchors first, then services
+
+	Info   Info
+	Client *client.Client
+}
+
+// Dir is the data directory.
+func (d *Devnet) Dir() string { return d.dir }
+
+func (d *Devnet) progress(format string, a ...any) {
+	if d.opts.Progress != nil {
+		fmt.Fprintf(d.opts.Progress, format+"\n", a...)
+	}
+}
+
+// Start boots the network, publishes the flight-ticket token, issues and
+// registers the tickets, and waits until every ticket answers its status.
+func Start(ctx context.Context, opts Options) (_ *Devnet, err error) {
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	d := &Devnet{opts: opts, dir: opts.DataDir, log: opts.Log}
+	if d.log == nil {
+		d.log = slog.New(slog.DiscardHandler)
+	}
+	if d.dir == "" {
+		if d.dir, err = os.MkdirTemp("", "smartlayer-devnet-"); err != nil {
+			return nil, err
+		}
+		d.tempDir = true
+	} else if err := os.MkdirAll(d.dir, 0o700); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			_ = d.Close()
+		}
+	}()
+	if err := d.prepareNetwork(); err != nil {
+		return nil, err
+	}
+	d.progress("starting %d anchors and %d service nodes (%s)", opts.Anchors, opts.Services, map[bool]string{true: "one OS process each", false: "in this process"}[opts.Procs])
+	var bootstrap []string
+	for i := 0; i < opts.Anchors; i++ {
+		ep, err := d.startNode(ctx, node.RoleAnchor, i, bootstrap)
+		if err != nil {
+			return nil, fmt.Errorf("anchor %d: %w", i, err)
+		}
+		d.Info.Anchors = append(d.Info.Anchors, ep)
+		bootstrap = append(bootstrap, ep.P2P...)
+	}
+	for i := 0; i < opts.Services; i++ {
+		ep, err := d.startNode(ctx, node.RoleService, i, bootstrap)
+		if err != nil {
+			return nil, fmt.Errorf("service %d: %w", i, err)
+		}
+		d.Info.Services = append(d.Info.Services, ep)
+	}
+	var anchorURLs []string
+	for _, a := range d.Info.Anchors {
+		anchorURLs = append(anchorURLs, a.HTTP)
+	}
+	d.Client = client.New(anchorURLs, nil)
+	d.progress("waiting for every anchor to see %d service nodes", opts.Services)
+	if err := d.WaitMembers(ctx, opts.Services, 30*time.Second); err != nil {
+		return nil, err
+	}
+	if err := d.publishToken(ctx); err != nil {
+		return nil, err
+	}
+	if err := d.WaitTickets(ctx, 60*time.Second); err != nil {
+		return nil, err
+	}
+	if err := d.writeInfo(); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// prepareNetwork creates (or reloads) the epoch seed and the anchor keys, so
+// that every node knows the anchor set before any starts.
+func (d *Devnet) prepareNetwork() error {
+	type netFile struct {
+		EpochSeed string `json:"epochSeed"`
+	}
+	p := filepath.Join(d.dir, "network.json")
+	var nf netFile
+	if b, err := os.ReadFile(p); err == nil {
+		if err := json.Unmarshal(b, &nf); err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+	} else {
+		// A devnet has no chain yet: its seed is random, made once.
+		seed := make([]byte, 32)
+		_, _ = rand.Read(seed)
+		nf.EpochSeed = "0x" + hex.EncodeToString(seed)
+		b, _ := json.MarshalIndent(nf, "", "  ")
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			return err
+		}
+	}
+	cfg := node.DefaultConfig("")
+	cfg.Network.EpochSeed = nf.EpochSeed
+	cfg.Network.HeartbeatInterval = node.Duration{Duration: d.opts.HeartbeatInterval}
+	cfg.Network.DownAfter = 3
+	cfg.P2P.Listen = []string{"/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/udp/0/quic-v1"}
+	cfg.HTTP.Listen = "127.0.0.1:0"
+	cfg.Log.Level = "info"
+	for i := 0; i < d.opts.Anchors; i++ {
+		k, _, err := nodekey.LoadOrCreate(filepath.Join(d.nodeDir(node.RoleAnchor, i), "node.key"))
+		if err != nil {
+			return err
+		}
+		cfg.Network.Anchors = append(cfg.Network.Anchors, k.PeerID().String())
+	}
+	d.cfgBase = cfg
+	d.Info.EpochSeed = nf.EpochSeed
+	d.Info.ChainID = cfg.Network.ChainID
+	d.Info.EASContract = cfg.Network.EAS
+	return nil
+}
+
+func (d *Devnet) nodeDir(role node.Role, i int) string {
+	return filepath.Join(d.dir, fmt.Sprintf("%s-%d", role, i))
+}
+
+func (d *Devnet) nodeConfig(role node.Role, i int, bootstrap []string) node.Config {
+	cfg := d.cfgBase
+	cfg.Role = role
+	cfg.DataDir = d.nodeDir(role, i)
+	cfg.P2P.Bootstrap = append([]string(nil), bootstrap...)
+	cfg.Network.Anchors = append([]string(nil), d.cfgBase.Network.Anchors...)
+	cfg.P2P.Listen = append([]string(nil), d.cfgBase.P2P.Listen...)
+	return cfg
+}
+
+func (d *Devnet) startNode(ctx context.Context, role node.Role, i int, bootstrap []string) (Endpoint, error) {
+	cfg := d.nodeConfig(role, i, bootstrap)
+	if d.opts.Procs {
+		p, info, err := startProc(ctx, d.binary(), cfg)
+		if err != nil {
+			return Endpoint{}, err
+		}
+		d.procs = append(d.procs, p)
+		return Endpoint{Peer: info.Peer, Address: info.Address, HTTP: info.HTTP, P2P: info.P2P, Data: cfg.DataDir}, nil
+	}
+	n, err := node.New(cfg, d.log.With("node", fmt.Sprintf("%s-%d", role, i)))
+	if err != nil {
+		return Endpoint{}, err
+	}
+	n.Start(ctx)
+	if role == node.RoleAnchor {
+		d.Anchors = append(d.Anchors, n)
+	} else {
+		d.Services = append(d.Services, n)
+	}
+	info := n.Info()
+	return Endpoint{Peer: info.Peer, Address: info.Address, HTTP: info.HTTP, P2P: info.P2P, Data: cfg.DataDir}, nil
+}
+
+func (d *Devnet) binary() string {
+	if d.opts.Binary != "" {
+		return d.opts.Binary
+	}
+	exe, _ := os.Executable()
+	return exe
+}
+
+// WaitMembers waits until every anchor sees want service nodes up.
+func (d *Devnet) WaitMembers(ctx context.Context, want int, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		ok := true
+		for _, a := range d.Info.Anchors {
+			var net struct {
+				Services []struct{ State string } `json:"services"`
+			}
+			if err := getJSON(ctx, a.HTTP+"/v1/network", &net); err != nil {
+				ok = false
+				break
+			}
+			up := 0
+			for _, s := range net.Services {
+				if s.State == node.StateUp {
+					up++
+				}
+			}
+			if up < want {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("anchors did not see %d service nodes up within %s", want, timeout)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func getJSON(ctx context.Context, url string, out any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	return json.NewDecoder(resp.Body).Decode(out)
+}
+
+// publishToken loads or makes the airline key and tickets, publishes the
+// bundle with the airline as issuer and registers every ticket.
+func (d *Devnet) publishToken(ctx context.Context) error {
+	keyPath := filepath.Join(d.dir, "airline.key")
+	airline, _, err := nodekey.LoadOrCreate(keyPath)
+	if err != nil {
+		return err
+	}
+	d.Info.Airline = Airline{Key: keyPath, Address: airline.Address().Hex()}
+	files := flightticket.Files()
+	pub := hex.EncodeToString(crypto.FromECDSAPub(&airline.ECDSA.PublicKey))
+	xml := files["flight-ticket.xml"]
+	placeholder := []byte("<ts:key>0x000000000000000000000000000000000000dEaD</ts:key>")
+	if !bytes.Contains(xml, placeholder) {
+		return errors.New("flight-ticket.xml has no issuer placeholder to replace")
+	}
+	files["flight-ticket.xml"] = bytes.Replace(xml, placeholder, []byte("<ts:key>"+pub+"</ts:key>"), 1)
+	pb, err := d.Client.PublishBundle(ctx, files)
+	if err != nil {
+		return fmt.Errorf("publish flight-ticket bundle: %w", err)
+	}
+	d.Info.Bundle = pb.Bundle
+	d.progress("published token %s as bundle %s (queries %v)", pb.Name, pb.Bundle, pb.Queries)
+
+	tickets, err := d.loadOrIssueTickets(airline)
+	if err != nil {
+		return err
+	}
+	for i, t := range tickets {
+		if _, err := d.Client.Register(ctx, pb.Bundle, t.Attestation); err != nil {
+			return fmt.Errorf("register ticket %s: %w", t.Instance, err)
+		}
+		if (i+1)%25 == 0 || i+1 == len(tickets) {
+			d.progress("registered %d/%d tickets", i+1, len(tickets))
+		}
+	}
+	d.Info.Tickets = make([]Ticket, len(tickets))
+	for i, t := range tickets {
+		t.Attestation = nil
+		d.Info.Tickets[i] = t
+	}
+	return nil
+}
+
+func (d *Devnet) loadOrIssueTickets(airline *nodekey.Key) ([]Ticket, error) {
+	p := filepath.Join(d.dir, "tickets.json")
+	var tickets []Ticket
+	if b, err := os.ReadFile(p); err == nil {
+		if err := json.Unmarshal(b, &tickets); err != nil {
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
+		if len(tickets) == d.opts.Tickets {
+			d.progress("reusing %d tickets from %s", len(tickets), p)
+			return tickets, nil
+		}
+	}
+	tickets, err := IssueTickets(airline, d.opts.Tickets, d.opts.Flights, d.cfgBase.Network.ChainID, common.HexToAddress(d.cfgBase.Network.EAS), time.Now())
+	if err != nil {
+		return nil, err
+	}
+	b, _ := json.MarshalIndent(tickets, "", "  ")
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		return nil, err
+	}
+	d.progress("airline %s issued %d tickets over %d flights", airline.Address(), len(tickets), d.opts.Flights)
+	return tickets, nil
+}
+
+// WaitTickets waits until every ticket answers its status query.
+func (d *Devnet) WaitTickets(ctx context.Context, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	pending := make([]Ticket, len(d.Info.Tickets))
+	copy(pending, d.Info.Tickets)
+	total := len(pending)
+	last := -1
+	for len(pending) > 0 {
+		var still []Ticket
+		for _, t := range pending {
+			qctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			_, err := d.Client.Query(qctx, t.Instance, "status", nil)
+			cancel()
+			if err != nil {
+				d.Client.Forget(t.Instance)
+				still = append(still, t)
+			}
+		}
+		pending = still
+		if done := total - len(pending); done != last {
+			d.progress("tickets answering: %d/%d", done, total)
+			last = done
+		}
+		if len(pending) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d of %d tickets did not answer within %s", len(pending), total, timeout)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	return nil
+}
+
+func (d *Devnet) writeInfo() error {
+	b, err := json.MarshalIndent(d.Info, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(d.dir, "devnet.json"), b, 0o644)
+}
+
+// KillService stops service node i abruptly enough for the network to notice
+// only through missed heartbeats.
+func (d *Devnet) KillService(i int) error {
+	if d.opts.Procs {
+		return d.procs[d.opts.Anchors+i].kill()
+	}
+	n := d.Services[i]
+	if n == nil {
+		return nil
+	}
+	d.Services[i] = nil
+	return n.Close()
+}
+
+// Close stops every node and removes a temporary data directory.
+func (d *Devnet) Close() error {
+	var errs []error
+	for i := len(d.procs) - 1; i >= 0; i-- {
+		errs = append(errs, d.procs[i].stop())
+	}
+	for _, n := range d.Services {
+		if n != nil {
+			errs = append(errs, n.Close())
+		}
+	}
+	for _, n := range d.Anchors {
+		if n != nil {
+			errs = append(errs, n.Close())
+		}
+	}
+	if d.tempDir {
+		errs = append(errs, os.RemoveAll(d.dir))
+	}
+	return errors.Join(errs...)
+}
