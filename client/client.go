@@ -168,6 +168,19 @@ func (c *Client) Query(ctx context.Context, instance, name string, args any) (js
 	return nil, last
 }
 
+// QueryReplica runs a query on one given replica, with no routing.
+func (c *Client) QueryReplica(ctx context.Context, replicaURL, instance, name string, args any) (json.RawMessage, error) {
+	body := []byte("{}")
+	if args != nil {
+		var err error
+		if body, err = json.Marshal(args); err != nil {
+			return nil, err
+		}
+	}
+	var out json.RawMessage
+	return out, c.do(ctx, http.MethodPost, replicaURL+"/v1/tokens/"+instance+"/query/"+name, c.Header, body, &out)
+}
+
 func up(rs []Replica) []Replica {
 	out := make([]Replica, 0, len(rs))
 	for _, r := range rs {

@@ -121,8 +121,9 @@ type Devnet struct {
 	Services []*node.Node
 	procs    []*proc // with Procs: anchors first, then services
 
-	Info   Info
-	Client *client.Client
+	Info      Info
+	Client    *client.Client
+	bootstrap []string // anchors' p2p addresses
 }
 
 // Dir is the data directory.
@@ -170,6 +171,7 @@ func Start(ctx context.Context, opts Options) (_ *Devnet, err error) {
 		d.Info.Anchors = append(d.Info.Anchors, ep)
 		bootstrap = append(bootstrap, ep.P2P...)
 	}
+	d.bootstrap = bootstrap
 	for i := 0; i < opts.Services; i++ {
 		ep, err := d.startNode(ctx, node.RoleService, i, bootstrap)
 		if err != nil {
@@ -409,7 +411,7 @@ func (d *Devnet) loadOrIssueTickets(airline *nodekey.Key) ([]Ticket, error) {
 	return tickets, nil
 }
 
-// WaitTickets waits until every ticket answers its status query.
+// WaitTickets waits until every replica of every ticket answers its status.
 func (d *Devnet) WaitTickets(ctx context.Context, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	pending := make([]Ticket, len(d.Info.Tickets))
@@ -419,24 +421,20 @@ func (d *Devnet) WaitTickets(ctx context.Context, timeout time.Duration) error {
 	for len(pending) > 0 {
 		var still []Ticket
 		for _, t := range pending {
-			qctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-			_, err := d.Client.Query(qctx, t.Instance, "status", nil)
-			cancel()
-			if err != nil {
-				d.Client.Forget(t.Instance)
+			if !d.ticketReady(ctx, t.Instance) {
 				still = append(still, t)
 			}
 		}
 		pending = still
 		if done := total - len(pending); done != last {
-			d.progress("tickets answering: %d/%d", done, total)
+			d.progress("tickets answering on all their replicas: %d/%d", done, total)
 			last = done
 		}
 		if len(pending) == 0 {
 			break
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%d of %d tickets did not answer within %s", len(pending), total, timeout)
+			return fmt.Errorf("%d of %d tickets did not answer on all replicas within %s", len(pending), total, timeout)
 		}
 		select {
 		case <-ctx.Done():
@@ -445,6 +443,24 @@ func (d *Devnet) WaitTickets(ctx context.Context, timeout time.Duration) error {
 		}
 	}
 	return nil
+}
+
+func (d *Devnet) ticketReady(ctx context.Context, id string) bool {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	rt, err := d.Client.Route(ctx, id)
+	if err != nil || len(rt.Replicas) == 0 {
+		return false
+	}
+	for _, r := range rt.Replicas {
+		if r.State != node.StateUp {
+			return false
+		}
+		if _, err := d.Client.QueryReplica(ctx, r.HTTP, id, "status", nil); err != nil {
+			return false
+		}
+	}
+	return true
 }
 
 func (d *Devnet) writeInfo() error {
@@ -467,6 +483,22 @@ func (d *Devnet) KillService(i int) error {
 	}
 	d.Services[i] = nil
 	return n.Close()
+}
+
+// RestartService starts in-process service node i again on its data
+// directory, after KillService.
+func (d *Devnet) RestartService(ctx context.Context, i int) (*node.Node, error) {
+	if d.opts.Procs || d.Services[i] != nil {
+		return nil, errors.New("restart works on a killed in-process service node")
+	}
+	n, err := node.New(d.nodeConfig(node.RoleService, i, d.bootstrap), d.log.With("node", fmt.Sprintf("service-%d", i)))
+	if err != nil {
+		return nil, err
+	}
+	n.Start(ctx)
+	d.Services[i] = n
+	d.Info.Services[i].HTTP = n.HTTPURL()
+	return n, nil
 }
 
 // Close stops every node and removes a temporary data directory.

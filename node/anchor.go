@@ -466,6 +466,23 @@ func (a *anchorRole) addRegistration(reg *Registration) error {
 	return nil
 }
 
+// findBundle returns a bundle from this anchor or, failing that, from the
+// other anchors: a bundle published to one anchor is available from all.
+func (a *anchorRole) findBundle(ctx context.Context, h tokenscript.BundleHash) (*loadedBundle, bool) {
+	if lb, ok := a.bundles.get(h); ok {
+		return lb, true
+	}
+	for id := range a.n.anchors {
+		if id == a.n.PeerID() || !a.n.connected(id) {
+			continue
+		}
+		if lb, err := a.bundles.fetch(ctx, id, h); err == nil {
+			return lb, true
+		}
+	}
+	return nil, false
+}
+
 // --- HTTP ---
 
 func (a *anchorRole) httpPublishBundle(w http.ResponseWriter, r *http.Request) {
@@ -490,7 +507,7 @@ func (a *anchorRole) httpGetBundle(w http.ResponseWriter, r *http.Request) {
 		httpapi.Error(w, r, http.StatusBadRequest, "bad-bundle-hash", err.Error())
 		return
 	}
-	lb, ok := a.bundles.get(h)
+	lb, ok := a.findBundle(r.Context(), h)
 	if !ok {
 		httpapi.Error(w, r, http.StatusNotFound, "unknown-bundle", "no bundle "+h.String()+" is published")
 		return
@@ -511,7 +528,7 @@ func (a *anchorRole) httpRegister(w http.ResponseWriter, r *http.Request) {
 		httpapi.Error(w, r, http.StatusBadRequest, "bad-bundle-hash", err.Error())
 		return
 	}
-	lb, ok := a.bundles.get(h)
+	lb, ok := a.findBundle(r.Context(), h)
 	if !ok {
 		httpapi.Error(w, r, http.StatusNotFound, "unknown-bundle", "publish bundle "+h.String()+" first")
 		return
