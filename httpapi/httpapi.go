@@ -146,11 +146,11 @@ func Wrap(mux *http.ServeMux, m *Metrics, log *slog.Logger) http.Handler {
 		}
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
-		_, pattern := mux.Handler(r)
-		if pattern == "" {
-			pattern = "unmatched"
-		}
 		defer func() {
+			pattern := r.Pattern
+			if pattern == "" || pattern == "/" {
+				pattern = "unmatched"
+			}
 			if p := recover(); p != nil {
 				log.Error("handler panic", "path", r.URL.Path, "panic", p)
 				if sw.status == 0 {

@@ -153,7 +153,7 @@ func (a *anchorRole) rejoined(p string) {
 	a.fullSync[p] = true
 }
 
-func (a *anchorRole) me() string { return a.n.PeerID().String() }
+func (a *anchorRole) me() string { return a.n.peerStr }
 
 // rebalance re-places every instance this anchor is responsible for whose
 // replicas are no longer the best live ones. It returns the new records.

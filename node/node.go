@@ -46,6 +46,7 @@ type Node struct {
 	httpLn  net.Listener
 	httpURL string
 	started time.Time
+	peerStr string // the peer ID in text, derived once
 
 	anchors  map[peer.ID]common.Address // the anchor set
 	seed     [32]byte
@@ -81,7 +82,7 @@ func New(cfg Config, log *slog.Logger) (*Node, error) {
 		return nil, err
 	}
 	n := &Node{
-		cfg: cfg, key: key, started: time.Now(),
+		cfg: cfg, key: key, started: time.Now(), peerStr: key.PeerID().String(),
 		log:     log.With("role", string(cfg.Role), "peer", shortID(key.PeerID().String())),
 		reg:     prometheus.NewRegistry(),
 		anchors: map[peer.ID]common.Address{},
@@ -203,7 +204,7 @@ type Info struct {
 
 // Info describes the running node.
 func (n *Node) Info() Info {
-	return Info{Role: n.cfg.Role, Peer: n.PeerID().String(), Address: n.Address().Hex(), HTTP: n.httpURL, P2P: n.host.FullAddrs()}
+	return Info{Role: n.cfg.Role, Peer: n.peerStr, Address: n.Address().Hex(), HTTP: n.httpURL, P2P: n.host.FullAddrs()}
 }
 
 func (n *Node) writeInfo() error {
@@ -288,7 +289,7 @@ func (n *Node) isAnchorPeer(p peer.ID) bool {
 
 func (n *Node) self() Member {
 	mb := Member{
-		Peer: n.PeerID().String(), Address: n.Address().Hex(), Role: n.cfg.Role,
+		Peer: n.peerStr, Address: n.Address().Hex(), Role: n.cfg.Role,
 		HTTP: n.httpURL, Version: Version, Platform: n.platform(),
 		State: StateUp, LastSeenMs: time.Now().UnixMilli(),
 	}
@@ -455,7 +456,7 @@ func (n *Node) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v1/network", func(w http.ResponseWriter, r *http.Request) {
 		anchors, services := n.network()
 		httpapi.WriteJSON(w, http.StatusOK, map[string]any{
-			"self": n.PeerID().String(), "epoch": n.cfg.Network.Epoch,
+			"self": n.peerStr, "epoch": n.cfg.Network.Epoch,
 			"anchors": anchors, "services": services,
 		})
 	})

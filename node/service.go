@@ -83,7 +83,7 @@ func (s *serviceRole) handleAssign(ctx context.Context, from p2p.PeerID, msg *as
 	if !s.n.isAnchorPeer(from) {
 		return nil, errors.New("only anchors assign instances")
 	}
-	me := s.n.PeerID().String()
+	me := s.n.peerStr
 	out := &assignAck{}
 	for _, it := range msg.Items {
 		rec := it.Record
@@ -251,7 +251,7 @@ func (s *serviceRole) httpQuery(w http.ResponseWriter, r *http.Request) {
 	s.n.metric.queries.WithLabelValues("ok").Inc()
 	hd := w.Header()
 	hd.Set("Content-Type", "application/json")
-	hd.Set("X-Smartlayer-Node", s.n.PeerID().String())
+	hd.Set("X-Smartlayer-Node", s.n.peerStr)
 	hd.Set("X-Smartlayer-Fencing", fmt.Sprint(in.Record.Fencing))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(out)

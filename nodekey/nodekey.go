@@ -16,9 +16,22 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 )
 
-// Key is a node identity.
+// Key is a node identity. Its address and peer ID are derived once.
 type Key struct {
 	ECDSA *ecdsa.PrivateKey
+	addr  common.Address
+	peer  peer.ID
+}
+
+// FromECDSA wraps a private key.
+func FromECDSA(k *ecdsa.PrivateKey) *Key {
+	key := &Key{ECDSA: k, addr: crypto.PubkeyToAddress(k.PublicKey)}
+	id, err := peer.IDFromPrivateKey(key.Libp2p())
+	if err != nil {
+		panic(fmt.Sprintf("nodekey: peer id: %v", err))
+	}
+	key.peer = id
+	return key
 }
 
 // Generate makes a new random key.
@@ -27,11 +40,11 @@ func Generate() (*Key, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Key{ECDSA: k}, nil
+	return FromECDSA(k), nil
 }
 
 // Address is the key's Ethereum address.
-func (k *Key) Address() common.Address { return crypto.PubkeyToAddress(k.ECDSA.PublicKey) }
+func (k *Key) Address() common.Address { return k.addr }
 
 // Libp2p returns the key in libp2p's form.
 func (k *Key) Libp2p() p2pcrypto.PrivKey {
@@ -43,13 +56,7 @@ func (k *Key) Libp2p() p2pcrypto.PrivKey {
 }
 
 // PeerID is the libp2p peer ID of the key.
-func (k *Key) PeerID() peer.ID {
-	id, err := peer.IDFromPrivateKey(k.Libp2p())
-	if err != nil {
-		panic(fmt.Sprintf("nodekey: peer id: %v", err))
-	}
-	return id
-}
+func (k *Key) PeerID() peer.ID { return k.peer }
 
 // Save writes the key as hex with mode 0600. It refuses to overwrite.
 func (k *Key) Save(path string) error {
@@ -76,7 +83,7 @@ func Load(path string) (*Key, error) {
 	if err != nil {
 		return nil, fmt.Errorf("key file %s: %w", path, err)
 	}
-	return &Key{ECDSA: k}, nil
+	return FromECDSA(k), nil
 }
 
 // LoadOrCreate loads the key at path, creating it on first start.

@@ -228,9 +228,21 @@ func (m *Module) call(ctx context.Context, pick func(*vm) goja.Callable, env Env
 	stop := context.AfterFunc(ctx, func() { v.r.Interrupt(ErrTimeout) })
 	defer stop()
 
-	seed := crypto.Keccak256(append([]byte(env.Instance), inputs[0]...))
-	rng := rand.New(rand.NewPCG(binary.BigEndian.Uint64(seed[:8]), binary.BigEndian.Uint64(seed[8:16])))
-	v.r.SetRandSource(rng.Float64)
+	// Math.random is seeded from the inputs, on first use only.
+	var rng *rand.Rand
+	v.r.SetRandSource(func() float64 {
+		if rng == nil {
+			h := crypto.NewKeccakState()
+			h.Write([]byte(env.Instance))
+			for _, in := range inputs {
+				h.Write(in)
+			}
+			var seed [16]byte
+			h.Read(seed[:])
+			rng = rand.New(rand.NewPCG(binary.BigEndian.Uint64(seed[:8]), binary.BigEndian.Uint64(seed[8:])))
+		}
+		return rng.Float64()
+	})
 	now := env.Now
 	v.r.SetTimeSource(func() time.Time { return now })
 

@@ -1,7 +1,67 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/smartlayer/smartlayer/bench"
+	"github.com/smartlayer/smartlayer/devnet"
+)
 
 func newBenchCmd() *cobra.Command {
-	return &cobra.Command{Use: "bench", Short: "Measure the network against a baseline"}
+	b := &cobra.Command{Use: "bench", Short: "Measure the network against a baseline measured in the same run"}
+	o := bench.QueryOptions{Duration: 5 * time.Second, Warmup: time.Second, Concurrency: 16}
+	dn := devnet.DefaultOptions()
+	var asJSON bool
+	q := &cobra.Command{
+		Use:   "query",
+		Short: "Route+query throughput and latency of a devnet versus a plain net/http+goja server",
+		Long: `Start an in-process devnet (3 anchors, 5 service nodes, 100 tickets by default),
+then run three measurements of the flight ticket's status query, each for
+--duration with --concurrency clients:
+
+  baseline   a plain net/http server in this process running the same goja
+             status function on the same ticket states (a centralised server)
+  cached     the Go SDK: route from an anchor (cached), query a replica
+  uncached   a route lookup before every query
+
+It prints ops/s, p50 and p99 with their ratios to the baseline.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			out := cmd.OutOrStdout()
+			dn.Progress = out
+			d, err := devnet.Start(ctx, dn)
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			fmt.Fprintf(out, "measuring: %s warm-up and %s per run, %d clients\n", o.Warmup, o.Duration, o.Concurrency)
+			res, err := bench.Query(ctx, d, o)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(cmd, res)
+			}
+			fmt.Fprint(out, "\n"+res.Report())
+			return nil
+		},
+	}
+	f := q.Flags()
+	f.DurationVar(&o.Duration, "duration", o.Duration, "length of each measured run")
+	f.DurationVar(&o.Warmup, "warmup", o.Warmup, "warm-up before each run")
+	f.IntVar(&o.Concurrency, "concurrency", o.Concurrency, "concurrent clients")
+	f.IntVar(&dn.Services, "services", dn.Services, "service nodes of the devnet")
+	f.IntVar(&dn.Tickets, "tickets", dn.Tickets, "tickets of the devnet")
+	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
+	b.AddCommand(q)
+	return b
 }

@@ -1,0 +1,271 @@
+// Package bench measures the network against a baseline measured in the same
+// run: what a centralised web server would do with the same script and data.
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dop251/goja"
+
+	"github.com/smartlayer/smartlayer/client"
+	"github.com/smartlayer/smartlayer/devnet"
+	flightticket "github.com/smartlayer/smartlayer/examples/flight-ticket"
+)
+
+// QueryOptions configure the query benchmark.
+type QueryOptions struct {
+	Duration    time.Duration // per measured run
+	Warmup      time.Duration
+	Concurrency int
+}
+
+// Stats are the figures of one run.
+type Stats struct {
+	Name       string        `json:"name"`
+	Ops        int           `json:"ops"`
+	Errors     int           `json:"errors"`
+	Throughput float64       `json:"opsPerSecond"`
+	P50        time.Duration `json:"p50"`
+	P99        time.Duration `json:"p99"`
+}
+
+// QueryResult holds the baseline and the network runs.
+type QueryResult struct {
+	Tickets     int   `json:"tickets"`
+	Concurrency int   `json:"concurrency"`
+	Baseline    Stats `json:"baseline"`
+	Cached      Stats `json:"routeCachedQuery"`
+	Uncached    Stats `json:"routeEveryCallQuery"`
+}
+
+// Query measures status queries of every ticket of a running devnet: through
+// the Go SDK with its route cache, with a route lookup before every query,
+// and against a plain net/http server in this process running the same goja
+// status function over the same ticket states.
+func Query(ctx context.Context, d *devnet.Devnet, o QueryOptions) (*QueryResult, error) {
+	if o.Concurrency <= 0 || o.Duration <= 0 {
+		return nil, errors.New("bench: concurrency and duration must be positive")
+	}
+	ids := make([]string, len(d.Info.Tickets))
+	for i, t := range d.Info.Tickets {
+		ids[i] = t.Instance
+	}
+	if len(ids) == 0 {
+		return nil, errors.New("bench: the devnet has no tickets")
+	}
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConns: 4 * o.Concurrency, MaxIdleConnsPerHost: o.Concurrency, IdleConnTimeout: time.Minute}, Timeout: 10 * time.Second}
+	anchors := make([]string, len(d.Info.Anchors))
+	for i, a := range d.Info.Anchors {
+		anchors[i] = a.HTTP
+	}
+	cached := client.New(anchors, hc)
+	cached.RouteTTL = time.Hour
+	uncached := client.New(anchors, hc)
+	uncached.RouteTTL = 0
+
+	// The baseline serves the very states the network answers with.
+	states := make(map[string]json.RawMessage, len(ids))
+	for _, id := range ids {
+		out, err := cached.Query(ctx, id, "status", nil)
+		if err != nil {
+			return nil, fmt.Errorf("bench: prime %s: %w", id, err)
+		}
+		states[id] = out
+	}
+	base, err := startBaseline(states)
+	if err != nil {
+		return nil, err
+	}
+	defer base.Close()
+
+	res := &QueryResult{Tickets: len(ids), Concurrency: o.Concurrency}
+	res.Baseline = measure(ctx, "baseline: net/http + goja", ids, o, func(ctx context.Context, id string) error {
+		return post(ctx, hc, base.url+"/q/"+id)
+	})
+	res.Cached = measure(ctx, "network: route (cached) + query", ids, o, func(ctx context.Context, id string) error {
+		_, err := cached.Query(ctx, id, "status", nil)
+		return err
+	})
+	res.Uncached = measure(ctx, "network: route + query every call", ids, o, func(ctx context.Context, id string) error {
+		_, err := uncached.Query(ctx, id, "status", nil)
+		return err
+	})
+	return res, nil
+}
+
+func post(ctx context.Context, hc *http.Client, url string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader("{}"))
+	if err != nil {
+		return err
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("status %d", resp.StatusCode)
+	}
+	return nil
+}
+
+func measure(ctx context.Context, name string, ids []string, o QueryOptions, op func(context.Context, string) error) Stats {
+	run := func(d time.Duration, record bool) ([]time.Duration, int) {
+		var mu sync.Mutex
+		var all []time.Duration
+		errs := 0
+		end := time.Now().Add(d)
+		var wg sync.WaitGroup
+		for w := 0; w < o.Concurrency; w++ {
+			wg.Add(1)
+			go func(w int) {
+				defer wg.Done()
+				lat := make([]time.Duration, 0, 4096)
+				e := 0
+				for k := w; time.Now().Before(end) && ctx.Err() == nil; k += o.Concurrency {
+					t0 := time.Now()
+					if err := op(ctx, ids[k%len(ids)]); err != nil {
+						e++
+						continue
+					}
+					lat = append(lat, time.Since(t0))
+				}
+				if record {
+					mu.Lock()
+					all = append(all, lat...)
+					errs += e
+					mu.Unlock()
+				}
+			}(w)
+		}
+		wg.Wait()
+		return all, errs
+	}
+	if o.Warmup > 0 {
+		run(o.Warmup, false)
+	}
+	lat, errs := run(o.Duration, true)
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	s := Stats{Name: name, Ops: len(lat), Errors: errs, Throughput: float64(len(lat)) / o.Duration.Seconds()}
+	if len(lat) > 0 {
+		s.P50 = lat[len(lat)/2]
+		s.P99 = lat[len(lat)*99/100]
+	}
+	return s
+}
+
+// baseline is a plain net/http server running the module's status function in
+// goja, one warm runtime per concurrent request, as a web server would.
+type baseline struct {
+	srv *http.Server
+	url string
+}
+
+type rawVM struct {
+	status, parse, stringify goja.Callable
+	r                        *goja.Runtime
+}
+
+func startBaseline(states map[string]json.RawMessage) (*baseline, error) {
+	src := string(flightticket.Files()["service.js"])
+	prog, err := goja.Compile("service.js", src, true)
+	if err != nil {
+		return nil, err
+	}
+	newVM := func() (*rawVM, error) {
+		r := goja.New()
+		module := r.NewObject()
+		_ = module.Set("exports", r.NewObject())
+		_ = r.Set("module", module)
+		if _, err := r.RunProgram(prog); err != nil {
+			return nil, err
+		}
+		q := module.Get("exports").ToObject(r).Get("queries").ToObject(r)
+		st, _ := goja.AssertFunction(q.Get("status"))
+		js := r.Get("JSON").ToObject(r)
+		p, _ := goja.AssertFunction(js.Get("parse"))
+		s, _ := goja.AssertFunction(js.Get("stringify"))
+		return &rawVM{status: st, parse: p, stringify: s, r: r}, nil
+	}
+	pool := sync.Pool{New: func() any { v, _ := newVM(); return v }}
+	if v := pool.Get(); v == nil || v.(*rawVM) == nil {
+		return nil, errors.New("baseline: module does not load")
+	} else {
+		pool.Put(v)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /q/{id}", func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		st, ok := states[r.PathValue("id")]
+		if !ok {
+			http.Error(w, "unknown", http.StatusNotFound)
+			return
+		}
+		v := pool.Get().(*rawVM)
+		defer pool.Put(v)
+		state, err := v.parse(goja.Undefined(), v.r.ToValue(string(st)))
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		args, err := v.parse(goja.Undefined(), v.r.ToValue(string(body)))
+		if err != nil {
+			http.Error(w, err.Error(), 400)
+			return
+		}
+		ctxObj := v.r.NewObject()
+		_ = ctxObj.Set("now", time.Now().UnixMilli())
+		out, err := v.status(goja.Undefined(), state, args, ctxObj)
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		s, _ := v.stringify(goja.Undefined(), out)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, s.String())
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	b := &baseline{srv: &http.Server{Handler: mux}, url: "http://" + ln.Addr().String()}
+	go func() { _ = b.srv.Serve(ln) }()
+	return b, nil
+}
+
+func (b *baseline) Close() { _ = b.srv.Close() }
+
+// Report formats a result with the ratios against the baseline.
+func (r *QueryResult) Report() string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "query benchmark: %d tickets, %d concurrent clients\n\n", r.Tickets, r.Concurrency)
+	fmt.Fprintf(&sb, "  %-36s %10s %10s %10s %8s %10s %9s\n", "run", "ops/s", "p50", "p99", "errors", "thr ratio", "p50 ratio")
+	for _, s := range []Stats{r.Baseline, r.Cached, r.Uncached} {
+		fmt.Fprintf(&sb, "  %-36s %10.0f %10s %10s %8d %10.2f %9.2f\n", s.Name, s.Throughput,
+			s.P50.Round(time.Microsecond), s.P99.Round(time.Microsecond), s.Errors,
+			s.Throughput/r.Baseline.Throughput, float64(s.P50)/float64(r.Baseline.P50))
+	}
+	thr := r.Cached.Throughput / r.Baseline.Throughput
+	p50 := float64(r.Cached.P50) / float64(r.Baseline.P50)
+	fmt.Fprintf(&sb, "\n  target (route cached + query): throughput >= 0.50x baseline: %.2fx %s; p50 <= 2x baseline: %.2fx %s\n",
+		thr, verdict(thr >= 0.5), p50, verdict(p50 <= 2))
+	return sb.String()
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "(met)"
+	}
+	return "(NOT met)"
+}

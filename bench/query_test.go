@@ -1,0 +1,53 @@
+package bench
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/smartlayer/smartlayer/devnet"
+)
+
+// BenchmarkQuery runs the query benchmark once per b.N round and reports the
+// ratios against the baseline; run it with -benchtime=1x.
+func BenchmarkQuery(b *testing.B) {
+	ctx := context.Background()
+	d, err := devnet.Start(ctx, devnet.DefaultOptions())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d.Close()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		res, err := Query(ctx, d, QueryOptions{Duration: 3 * time.Second, Warmup: time.Second, Concurrency: 16})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(res.Cached.Throughput, "ops/s")
+		b.ReportMetric(res.Baseline.Throughput, "baseline-ops/s")
+		b.ReportMetric(res.Cached.Throughput/res.Baseline.Throughput, "throughput-ratio")
+		b.ReportMetric(float64(res.Cached.P50)/float64(res.Baseline.P50), "p50-ratio")
+		b.ReportMetric(float64(res.Cached.P99.Microseconds()), "p99-µs")
+	}
+}
+
+// TestQuerySmoke checks the benchmark machinery on a small devnet.
+func TestQuerySmoke(t *testing.T) {
+	ctx := context.Background()
+	o := devnet.DefaultOptions()
+	o.Tickets, o.Services = 10, 3
+	d, err := devnet.Start(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	res, err := Query(ctx, d, QueryOptions{Duration: 200 * time.Millisecond, Concurrency: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []Stats{res.Baseline, res.Cached, res.Uncached} {
+		if s.Ops == 0 || s.Errors != 0 || s.P50 <= 0 || s.P99 < s.P50 {
+			t.Fatalf("%s: %+v", s.Name, s)
+		}
+	}
+}

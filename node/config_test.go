@@ -1,0 +1,97 @@
+package node
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func validConfig() Config {
+	c := DefaultConfig(RoleService)
+	c.Network.Anchors = []string{"16Uiu2HAm9MmAwiJgRxtPFbg52mWD1QUQraMWmQWoZSUKcyokd16F"}
+	c.Network.EpochSeed = "0x" + strings.Repeat("11", 32)
+	return c
+}
+
+func TestConfigValid(t *testing.T) {
+	c := validConfig()
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestConfigValidationMessages(t *testing.T) {
+	cases := map[string]struct {
+		mut  func(c *Config)
+		want string
+	}{
+		"role":      {func(c *Config) { c.Role = "miner" }, `role: "miner" is not a role`},
+		"data":      {func(c *Config) { c.DataDir = " " }, "data_dir: must be set"},
+		"listen":    {func(c *Config) { c.P2P.Listen = []string{"tcp/4001"} }, `p2p.listen[0]: "tcp/4001" is not a multiaddr`},
+		"bootstrap": {func(c *Config) { c.P2P.Bootstrap = []string{"/ip4/1.2.3.4/tcp/1"} }, "p2p.bootstrap[0]: \"/ip4/1.2.3.4/tcp/1\": want a multiaddr ending in /p2p/<peer id>"},
+		"anchors":   {func(c *Config) { c.Network.Anchors = nil }, "network.anchors: needs the peer IDs"},
+		"anchor id": {func(c *Config) { c.Network.Anchors = []string{"bob"} }, `network.anchors[0]: "bob" is not a peer ID`},
+		"seed":      {func(c *Config) { c.Network.EpochSeed = "0x12" }, "network.epoch_seed: want 32 bytes of hex"},
+		"hb":        {func(c *Config) { c.Network.HeartbeatInterval.Duration = 0 }, "network.heartbeat_interval: 0s is out of range"},
+		"down":      {func(c *Config) { c.Network.DownAfter = 1 }, "network.down_after: 1 missed heartbeats"},
+		"eas":       {func(c *Config) { c.Network.EAS = "0x1" }, `network.eas_contract: "0x1" is not a 0x address`},
+		"http":      {func(c *Config) { c.HTTP.Listen = "8080" }, `http.listen: "8080": want host:port`},
+		"public":    {func(c *Config) { c.HTTP.PublicURL = "ftp://x" }, `http.public_url: "ftp://x" is not an http(s) URL`},
+		"body":      {func(c *Config) { c.HTTP.MaxBodyBytes = 1 }, "http.max_body_bytes: 1 is out of range"},
+		"capacity":  {func(c *Config) { c.Service.Capacity = 0 }, "service.capacity: 0 is out of range"},
+		"timeout":   {func(c *Config) { c.Sandbox.Timeout.Duration = 0 }, "sandbox.timeout: 0s is out of range"},
+		"log":       {func(c *Config) { c.Log.Level = "loud" }, `log.level: "loud": want debug, info, warn or error`},
+	}
+	for name, tc := range cases {
+		c := validConfig()
+		tc.mut(&c)
+		err := c.Validate()
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: got %v, want %q", name, err, tc.want)
+		}
+	}
+	// Every problem is reported, one per line.
+	c := validConfig()
+	c.Role, c.Log.Level = "x", "y"
+	if err := c.Validate(); err == nil || strings.Count(err.Error(), "\n") != 1 {
+		t.Fatalf("want two lines: %v", err)
+	}
+}
+
+func TestConfigFile(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "c.toml")
+	_ = os.WriteFile(p, []byte("role = \"service\"\n[network]\nheartbeat_interval = \"250ms\"\ndown_after = 4\n"), 0o644)
+	c := validConfig()
+	if err := LoadConfigFile(p, &c); err != nil {
+		t.Fatal(err)
+	}
+	if c.Network.HeartbeatInterval.Duration.Milliseconds() != 250 || c.Network.DownAfter != 4 {
+		t.Fatalf("not read: %+v", c.Network)
+	}
+	_ = os.WriteFile(p, []byte("[network]\nheartbeat = \"1s\"\n"), 0o644)
+	if err := LoadConfigFile(p, &c); err == nil || !strings.Contains(err.Error(), "unknown keys: network.heartbeat") {
+		t.Fatalf("unknown key: %v", err)
+	}
+	_ = os.WriteFile(p, []byte("[network]\nheartbeat_interval = \"soon\"\n"), 0o644)
+	if err := LoadConfigFile(p, &c); err == nil || !strings.Contains(err.Error(), `"soon" is not a duration`) {
+		t.Fatalf("bad duration: %v", err)
+	}
+	_ = os.WriteFile(p, []byte("role = \n"), 0o644)
+	if err := LoadConfigFile(p, &c); err == nil {
+		t.Fatal("malformed TOML accepted")
+	}
+}
+
+func TestAnchorMustBeInAnchorSet(t *testing.T) {
+	c := validConfig()
+	c.Role = RoleAnchor
+	c.DataDir = t.TempDir()
+	c.HTTP.Listen = "127.0.0.1:0"
+	c.P2P.Listen = []string{"/ip4/127.0.0.1/tcp/0"}
+	_, err := New(c, nil)
+	if err == nil || !strings.Contains(err.Error(), "is not in network.anchors") {
+		t.Fatalf("got %v", err)
+	}
+}
