@@ -76,8 +76,8 @@ func TestDevnetEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	var info struct {
-		Anchors  []struct{ HTTP string } `json:"anchors"`
-		Services []struct{ HTTP string } `json:"services"`
+		Anchors  []struct{ HTTP string }                   `json:"anchors"`
+		Services []struct{ HTTP string }                   `json:"services"`
 		Tickets  []struct{ Instance, Flight, Date string } `json:"tickets"`
 	}
 	if err := json.Unmarshal(b, &info); err != nil {

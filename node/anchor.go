@@ -191,6 +191,7 @@ func (a *anchorRole) rebalance(now time.Time) []*placement.Record {
 	}
 	sort.Slice(ids, func(i, j int) bool { return string(ids[i][:]) < string(ids[j][:]) })
 	var out []*placement.Record
+	moved := 0
 	for _, id := range ids {
 		reg := a.regs[id]
 		h, _ := tokenscript.ParseBundleHash(reg.Bundle)
@@ -228,6 +229,7 @@ func (a *anchorRole) rebalance(now time.Time) []*placement.Record {
 			continue
 		}
 		if cur != nil {
+			moved++
 			for _, p := range cur.Replicas {
 				if !rec.Holds(p) {
 					if a.drops[p] == nil {
@@ -241,7 +243,11 @@ func (a *anchorRole) rebalance(now time.Time) []*placement.Record {
 	}
 	if len(out) > 0 {
 		a.n.metric.placements.Add(float64(len(out)))
-		a.n.log.Info("placed instances", "count", len(out), "services", len(cands), "anchors", len(anchors))
+		log := a.n.log.Debug
+		if moved > 0 {
+			log = a.n.log.Info // re-placement after a change is worth an operator's eye
+		}
+		log("placed instances", "new", len(out)-moved, "moved", moved, "services", len(cands), "anchors", len(anchors))
 	}
 	return out
 }
@@ -607,9 +613,8 @@ func (n *Node) lookupRecord(ctx context.Context, id token.InstanceID) (*placemen
 }
 
 func (a *anchorRole) httpRoute(w http.ResponseWriter, r *http.Request) {
-	id, err := token.ParseInstanceID(r.PathValue("instance"))
-	if err != nil {
-		httpapi.Error(w, r, http.StatusBadRequest, "bad-instance-id", err.Error())
+	id, ok := instanceParam(w, r)
+	if !ok {
 		return
 	}
 	a.mu.Lock()
@@ -617,9 +622,7 @@ func (a *anchorRole) httpRoute(w http.ResponseWriter, r *http.Request) {
 	_, registered := a.regs[id]
 	a.mu.Unlock()
 	if rec == nil {
-		if rec, err = a.n.lookupRecord(r.Context(), id); err != nil {
-			rec = nil
-		}
+		rec, _ = a.n.lookupRecord(r.Context(), id) // nil when not found
 	}
 	if rec == nil {
 		if registered {
@@ -633,4 +636,3 @@ func (a *anchorRole) httpRoute(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "max-age=1")
 	httpapi.WriteJSON(w, http.StatusOK, a.n.routeOf(rec))
 }
-

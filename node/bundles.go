@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/p2p"
 	"github.com/smartlayer/smartlayer/sandbox"

@@ -199,9 +199,8 @@ func (s *serviceRole) drop(id token.InstanceID) error {
 // --- HTTP ---
 
 func (s *serviceRole) httpQuery(w http.ResponseWriter, r *http.Request) {
-	id, err := token.ParseInstanceID(r.PathValue("instance"))
-	if err != nil {
-		httpapi.Error(w, r, http.StatusBadRequest, "bad-instance-id", err.Error())
+	id, ok := instanceParam(w, r)
+	if !ok {
 		return
 	}
 	name := r.PathValue("name")
@@ -292,9 +291,8 @@ func (s *serviceRole) notHere(w http.ResponseWriter, r *http.Request, id token.I
 // httpRoute lets a service node answer route lookups too, from its own
 // records or the DHT.
 func (s *serviceRole) httpRoute(w http.ResponseWriter, r *http.Request) {
-	id, err := token.ParseInstanceID(r.PathValue("instance"))
-	if err != nil {
-		httpapi.Error(w, r, http.StatusBadRequest, "bad-instance-id", err.Error())
+	id, ok := instanceParam(w, r)
+	if !ok {
 		return
 	}
 	s.mu.RLock()
@@ -303,12 +301,23 @@ func (s *serviceRole) httpRoute(w http.ResponseWriter, r *http.Request) {
 	var rec *placement.Record
 	if in != nil {
 		rec = in.Record
-	} else if rec, err = s.n.lookupRecord(r.Context(), id); err != nil {
-		rec = nil
+	} else {
+		rec, _ = s.n.lookupRecord(r.Context(), id) // nil when not found
 	}
 	if rec == nil {
 		httpapi.Error(w, r, http.StatusNotFound, "unknown-instance", "no token instance "+id.String()+" is known to the network")
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, s.n.routeOf(rec))
+}
+
+// instanceParam reads the {instance} path value, answering 400 itself when it
+// is malformed.
+func instanceParam(w http.ResponseWriter, r *http.Request) (token.InstanceID, bool) {
+	id, err := token.ParseInstanceID(r.PathValue("instance"))
+	if err != nil {
+		httpapi.Error(w, r, http.StatusBadRequest, "bad-instance-id", err.Error())
+		return id, false
+	}
+	return id, true
 }

@@ -92,4 +92,3 @@ func printDevnet(w io.Writer, d *devnet.Devnet, took time.Duration) {
 	}
 	fmt.Fprintf(w, "\nCtrl-C stops the network.\n")
 }
-
