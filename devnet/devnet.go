@@ -488,16 +488,42 @@ func (d *Devnet) KillService(i int) error {
 // RestartService starts in-process service node i again on its data
 // directory, after KillService.
 func (d *Devnet) RestartService(ctx context.Context, i int) (*node.Node, error) {
-	if d.opts.Procs || d.Services[i] != nil {
-		return nil, errors.New("restart works on a killed in-process service node")
+	n, err := d.restart(ctx, node.RoleService, i, d.Services)
+	if err == nil {
+		d.Info.Services[i].HTTP = n.HTTPURL()
 	}
-	n, err := node.New(d.nodeConfig(node.RoleService, i, d.bootstrap), d.log.With("node", fmt.Sprintf("service-%d", i)))
+	return n, err
+}
+
+// KillAnchor stops in-process anchor i.
+func (d *Devnet) KillAnchor(i int) error {
+	n := d.Anchors[i]
+	if d.opts.Procs || n == nil {
+		return errors.New("kill works on a running in-process anchor")
+	}
+	d.Anchors[i] = nil
+	return n.Close()
+}
+
+// RestartAnchor starts in-process anchor i again on its data directory.
+func (d *Devnet) RestartAnchor(ctx context.Context, i int) (*node.Node, error) {
+	n, err := d.restart(ctx, node.RoleAnchor, i, d.Anchors)
+	if err == nil {
+		d.Info.Anchors[i].HTTP = n.HTTPURL()
+	}
+	return n, err
+}
+
+func (d *Devnet) restart(ctx context.Context, role node.Role, i int, slot []*node.Node) (*node.Node, error) {
+	if d.opts.Procs || slot[i] != nil {
+		return nil, fmt.Errorf("restart works on a killed in-process %s", role)
+	}
+	n, err := node.New(d.nodeConfig(role, i, d.bootstrap), d.log.With("node", fmt.Sprintf("%s-%d", role, i)))
 	if err != nil {
 		return nil, err
 	}
 	n.Start(ctx)
-	d.Services[i] = n
-	d.Info.Services[i].HTTP = n.HTTPURL()
+	slot[i] = n
 	return n, nil
 }
 

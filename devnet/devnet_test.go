@@ -213,7 +213,35 @@ func TestServiceRestartKeepsIdentityAndInstances(t *testing.T) {
 	}
 }
 
-// TestAnchorRestartKeepsRegistry restarts the whole devnet on its data
+// TestAnchorRestartKeepsRegistry restarts an anchor on its data directory: it
+// answers every route from what it stored, with the same identity.
+func TestAnchorRestartKeepsRegistry(t *testing.T) {
+	opts := DefaultOptions()
+	opts.Tickets, opts.Services = 20, 3
+	d := startDevnet(t, opts)
+	peer := d.Anchors[0].PeerID()
+	if err := d.KillAnchor(0); err != nil {
+		t.Fatal(err)
+	}
+	a, err := d.RestartAnchor(context.Background(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.PeerID() != peer {
+		t.Fatal("anchor identity changed")
+	}
+	for _, tk := range d.Info.Tickets {
+		if rt, code := getRoute(t, a.HTTPURL(), tk.Instance); code != 200 || len(rt.Record.Replicas) != 3 {
+			t.Fatalf("route after restart: %d %+v", code, rt)
+		}
+	}
+	// The service nodes find the anchor on its new ports and heartbeat it again.
+	if err := d.WaitMembers(context.Background(), 3, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestDevnetRestartOnSameData restarts the whole devnet on its data
 // directory: the same identities, bundle and tickets come back.
 func TestDevnetRestartOnSameData(t *testing.T) {
 	dir := t.TempDir()

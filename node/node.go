@@ -342,6 +342,7 @@ func (n *Node) heartbeatOnce() {
 			if err != nil {
 				n.metric.heartbeats.WithLabelValues("error").Inc()
 				n.log.Debug("heartbeat failed", "anchor", shortID(id.String()), "err", err)
+				n.refreshAddrs(ctx, id)
 				return
 			}
 			n.metric.heartbeats.WithLabelValues("ok").Inc()
@@ -351,6 +352,16 @@ func (n *Node) heartbeatOnce() {
 		}(id)
 	}
 	wg.Wait()
+}
+
+// refreshAddrs asks the DHT where an unreachable anchor is now: one that
+// restarted on other ports is found through the anchors it reconnected to.
+func (n *Node) refreshAddrs(ctx context.Context, id peer.ID) {
+	ai, err := n.host.DHT.FindPeer(ctx, id)
+	if err != nil || len(ai.Addrs) == 0 {
+		return
+	}
+	n.host.Peerstore().AddAddrs(id, ai.Addrs, peerstore.PermanentAddrTTL)
 }
 
 func (n *Node) connected(id peer.ID) bool { return len(n.host.Network().ConnsToPeer(id)) > 0 }
