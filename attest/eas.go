@@ -95,6 +95,10 @@ type Message struct {
 type Signed struct {
 	Domain  Domain
 	Message Message
+	// Struct is the EIP-712 struct name that was signed: "Attest", or
+	// "Attestation" for some legacy (version 0) signers. Empty means
+	// unknown (forms without types): Verify tries the names in use.
+	Struct string
 	// Sig is r || s || v with v in {27, 28}.
 	Sig    [65]byte
 	UID    UID
@@ -110,13 +114,47 @@ var (
 	ErrVersion        = errors.New("unsupported off-chain attestation version")
 )
 
+// The EIP-712 struct names in use and the fields of each version.
+const (
+	StructAttest      = "Attest"
+	StructAttestation = "Attestation" // legacy version 0 only
+)
+
+var fieldsV0 = "bytes32 schema,address recipient,uint64 time,uint64 expirationTime,bool revocable,bytes32 refUID,bytes data"
+
+// versionFields lists each version's struct fields in signing order.
+var versionFields = map[uint16]string{
+	Version0: fieldsV0,
+	Version1: "uint16 version," + fieldsV0,
+	Version2: "uint16 version," + fieldsV0 + ",bytes32 salt",
+}
+
 var (
 	domainTypeHash = crypto.Keccak256([]byte("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"))
-	attestTypeV0   = crypto.Keccak256([]byte("Attest(bytes32 schema,address recipient,uint64 time,uint64 expirationTime,bool revocable,bytes32 refUID,bytes data)"))
-	attestTypeV1   = crypto.Keccak256([]byte("Attest(uint16 version,bytes32 schema,address recipient,uint64 time,uint64 expirationTime,bool revocable,bytes32 refUID,bytes data)"))
-	attestTypeV2   = crypto.Keccak256([]byte("Attest(uint16 version,bytes32 schema,address recipient,uint64 time,uint64 expirationTime,bool revocable,bytes32 refUID,bytes data,bytes32 salt)"))
+	typeHashes     = map[string][]byte{}
 	secp256k1halfN = new(big.Int).Rsh(crypto.S256().Params().N, 1)
 )
+
+func init() {
+	for v, f := range versionFields {
+		for _, name := range []string{StructAttest, StructAttestation} {
+			typeHashes[typeKey(name, v)] = crypto.Keccak256([]byte(name + "(" + f + ")"))
+		}
+	}
+}
+
+func typeKey(name string, v uint16) string { return fmt.Sprintf("%s/%d", name, v) }
+
+// structNames are the names Verify tries for a version when none is known.
+func structNames(s *Signed) []string {
+	if s.Struct != "" {
+		return []string{s.Struct}
+	}
+	if s.Message.Version == Version0 {
+		return []string{StructAttest, StructAttestation}
+	}
+	return []string{StructAttest}
+}
 
 // Separator returns the EIP-712 domain separator.
 func (d Domain) Separator() [32]byte {
@@ -142,20 +180,20 @@ func uword(x uint64) []byte {
 	return b
 }
 
-// StructHash returns the EIP-712 hash of the message for its version.
-func (m *Message) StructHash() ([32]byte, error) {
+// StructHash returns the EIP-712 hash of the message for its version, signed
+// as the struct named name ("Attest" when empty).
+func (m *Message) StructHash(name string) ([32]byte, error) {
+	if name == "" {
+		name = StructAttest
+	}
+	th, ok := typeHashes[typeKey(name, m.Version)]
+	if !ok || (name == StructAttestation && m.Version != Version0) {
+		return [32]byte{}, fmt.Errorf("%w: version %d as struct %q", ErrVersion, m.Version, name)
+	}
 	buf := make([]byte, 0, 10*32)
-	switch m.Version {
-	case Version0:
-		buf = append(buf, attestTypeV0...)
-	case Version1:
-		buf = append(buf, attestTypeV1...)
+	buf = append(buf, th...)
+	if m.Version >= Version1 {
 		buf = append(buf, uword(uint64(m.Version))...)
-	case Version2:
-		buf = append(buf, attestTypeV2...)
-		buf = append(buf, uword(uint64(m.Version))...)
-	default:
-		return [32]byte{}, fmt.Errorf("%w: %d", ErrVersion, m.Version)
 	}
 	buf = append(buf, m.Schema[:]...)
 	buf = append(buf, common.LeftPadBytes(m.Recipient[:], 32)...)
@@ -174,9 +212,10 @@ func (m *Message) StructHash() ([32]byte, error) {
 	return crypto.Keccak256Hash(buf), nil
 }
 
-// Digest returns the EIP-712 digest that the attester signs.
-func Digest(d Domain, m *Message) ([32]byte, error) {
-	sh, err := m.StructHash()
+// Digest returns the EIP-712 digest that the attester signs, for the struct
+// name given ("Attest" when empty).
+func Digest(d Domain, name string, m *Message) ([32]byte, error) {
+	sh, err := m.StructHash(name)
 	if err != nil {
 		return [32]byte{}, err
 	}
@@ -226,9 +265,14 @@ func SchemaUIDOf(schema string, resolver common.Address, revocable bool) SchemaU
 	return SchemaUID(crypto.Keccak256Hash(buf))
 }
 
-// Sign signs m for domain d with key. It fills the UID and signer.
+// Sign signs m for domain d with key as the eas-sdk does: struct "Attest",
+// or "Attestation" for a legacy version 0 message. It fills the UID and signer.
 func Sign(key *ecdsa.PrivateKey, d Domain, m Message) (*Signed, error) {
-	dg, err := Digest(d, &m)
+	name := StructAttest
+	if m.Version == Version0 {
+		name = StructAttestation
+	}
+	dg, err := Digest(d, name, &m)
 	if err != nil {
 		return nil, err
 	}
@@ -236,7 +280,7 @@ func Sign(key *ecdsa.PrivateKey, d Domain, m Message) (*Signed, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sign attestation: %w", err)
 	}
-	s := &Signed{Domain: d, Message: m, UID: OffchainUID(&m), Signer: crypto.PubkeyToAddress(key.PublicKey)}
+	s := &Signed{Domain: d, Message: m, Struct: name, UID: OffchainUID(&m), Signer: crypto.PubkeyToAddress(key.PublicKey)}
 	copy(s.Sig[:], sig)
 	s.Sig[64] += 27
 	return s, nil
@@ -245,16 +289,27 @@ func Sign(key *ecdsa.PrivateKey, d Domain, m Message) (*Signed, error) {
 // Verify checks the signature (low-s), the recovered signer and the UID. It
 // does not apply a policy (domain, time, schema): see Policy.
 func (s *Signed) Verify() error {
-	dg, err := Digest(s.Domain, &s.Message)
-	if err != nil {
-		return err
+	var first common.Address
+	matched := false
+	for i, name := range structNames(s) {
+		dg, err := Digest(s.Domain, name, &s.Message)
+		if err != nil {
+			return err
+		}
+		signer, err := recoverSigner(dg, s.Sig)
+		if err != nil {
+			return err
+		}
+		if i == 0 {
+			first = signer
+		}
+		if signer == s.Signer {
+			matched = true
+			break
+		}
 	}
-	signer, err := recoverSigner(dg, s.Sig)
-	if err != nil {
-		return err
-	}
-	if signer != s.Signer {
-		return fmt.Errorf("%w: recovered %s, stated %s", ErrSignerMismatch, signer, s.Signer)
+	if !matched {
+		return fmt.Errorf("%w: recovered %s, stated %s", ErrSignerMismatch, first, s.Signer)
 	}
 	if uid := OffchainUID(&s.Message); uid != s.UID {
 		return fmt.Errorf("%w: computed %s, stated %s", ErrUIDMismatch, uid, s.UID)

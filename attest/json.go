@@ -123,8 +123,8 @@ func (s *Signed) MarshalJSON() ([]byte, error) {
 			Name: s.Domain.Name, Version: s.Domain.Version,
 			VerifyingContract: s.Domain.VerifyingContract,
 		},
-		PrimaryType: "Attest",
-		Types:       map[string][]jsonField{"Attest": fields},
+		PrimaryType: structOrAttest(s.Struct),
+		Types:       map[string][]jsonField{structOrAttest(s.Struct): fields},
 		Signature:   sig,
 		UID:         s.UID.String(),
 		Message:     jm,
@@ -137,6 +137,13 @@ func (s *Signed) MarshalJSON() ([]byte, error) {
 	}
 	signer := s.Signer
 	return json.Marshal(jsonPackage{Sig: js, Signer: &signer})
+}
+
+func structOrAttest(name string) string {
+	if name == "" {
+		return StructAttest
+	}
+	return name
 }
 
 // MarshalJSON writes chainId as a JSON number.
@@ -165,7 +172,7 @@ func ParseJSON(b []byte) (*Signed, error) {
 	if pkg.Signer != nil {
 		s.Signer = *pkg.Signer
 	} else {
-		dg, err := Digest(s.Domain, &s.Message)
+		dg, err := Digest(s.Domain, s.Struct, &s.Message)
 		if err != nil {
 			return nil, err
 		}
@@ -211,6 +218,9 @@ func (js *jsonSigned) toSigned() (*Signed, error) {
 			}
 		}
 	}
+	if err := js.checkTypes(s); err != nil {
+		return nil, err
+	}
 	var err error
 	if m.Schema, err = ParseSchemaUID(js.Message.Schema); err != nil {
 		return nil, bad("%v", err)
@@ -243,6 +253,39 @@ func (js *jsonSigned) toSigned() (*Signed, error) {
 		return nil, bad("%v", err)
 	}
 	return s, nil
+}
+
+// checkTypes finds the struct that was signed, the one the types name (the
+// legacy quirk: primaryType "Attestation" over a struct "Attest"), and checks
+// that its fields are the version's.
+func (js *jsonSigned) checkTypes(s *Signed) error {
+	if len(js.Types) == 0 {
+		return nil
+	}
+	name := js.PrimaryType
+	if _, ok := js.Types[name]; !ok {
+		name = ""
+		for k := range js.Types {
+			if k != "EIP712Domain" {
+				if name != "" {
+					return fmt.Errorf("%w: types name several structs and none is the primary type %q", ErrMalformed, js.PrimaryType)
+				}
+				name = k
+			}
+		}
+	}
+	if name != StructAttest && name != StructAttestation {
+		return fmt.Errorf("%w: struct %q is not an EAS attestation", ErrVersion, name)
+	}
+	var parts []string
+	for _, f := range js.Types[name] {
+		parts = append(parts, f.Type+" "+f.Name)
+	}
+	if got, want := strings.Join(parts, ","), versionFields[s.Message.Version]; got != want {
+		return fmt.Errorf("%w: version %d struct %s(%s), want (%s)", ErrVersion, s.Message.Version, name, got, want)
+	}
+	s.Struct = name
+	return nil
 }
 
 // parseSignature accepts {r, s, v} or a flat 65-byte hex string.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"reflect"
 	"strings"
 
 	"github.com/ethereum/go-ethereum/accounts/abi"
@@ -15,37 +16,153 @@ import (
 // ErrSchema marks a schema string or data that does not fit its schema.
 var ErrSchema = errors.New("schema")
 
-// Schema is a parsed EAS schema string such as "string flight,uint32 delay".
+// Schema is a parsed EAS schema string, such as
+// "string flight,uint32 delay,(string name,uint8 age)[] people".
 type Schema struct {
 	Text string
 	args abi.Arguments
 }
 
-// ParseSchema parses a comma-separated list of "type name" fields. This
-// version reads elementary types and their arrays (tuples come later).
+// ParseSchema parses an EAS schema string: comma-separated "type name"
+// fields where a type is an elementary ABI type, a tuple "(type name,...)"
+// (or "tuple(...)"), either with array suffixes, and "ipfsHash" means bytes32.
 func ParseSchema(text string) (*Schema, error) {
-	s := &Schema{Text: text}
 	if strings.TrimSpace(text) == "" {
 		return nil, fmt.Errorf("%w: empty schema", ErrSchema)
 	}
+	params, err := parseParams(text)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrSchema, err)
+	}
+	s := &Schema{Text: text}
 	seen := map[string]bool{}
-	for i, part := range strings.Split(text, ",") {
-		f := strings.Fields(part)
-		if len(f) != 2 {
-			return nil, fmt.Errorf("%w: field %d %q: want \"type name\"", ErrSchema, i, strings.TrimSpace(part))
+	for _, p := range params {
+		if seen[p.Name] {
+			return nil, fmt.Errorf("%w: field %q appears twice", ErrSchema, p.Name)
 		}
-		typ, name := f[0], f[1]
-		if seen[name] {
-			return nil, fmt.Errorf("%w: field %q appears twice", ErrSchema, name)
-		}
-		seen[name] = true
-		t, err := abi.NewType(typ, "", nil)
+		seen[p.Name] = true
+		t, err := abi.NewType(p.Type, "", p.Components)
 		if err != nil {
-			return nil, fmt.Errorf("%w: field %q: type %q: %v", ErrSchema, name, typ, err)
+			return nil, fmt.Errorf("%w: field %q: type %q: %v", ErrSchema, p.Name, p.Type, err)
 		}
-		s.args = append(s.args, abi.Argument{Name: name, Type: t})
+		if err := checkType(t); err != nil {
+			return nil, fmt.Errorf("%w: field %q: %v", ErrSchema, p.Name, err)
+		}
+		s.args = append(s.args, abi.Argument{Name: p.Name, Type: t})
 	}
 	return s, nil
+}
+
+// checkType refuses what go-ethereum's parser lets through but Solidity has
+// no such type for, such as uint7.
+func checkType(t abi.Type) error {
+	switch t.T {
+	case abi.IntTy, abi.UintTy:
+		if t.Size == 0 || t.Size%8 != 0 || t.Size > 256 {
+			return fmt.Errorf("%s is not a Solidity integer type", t.String())
+		}
+	case abi.SliceTy, abi.ArrayTy:
+		return checkType(*t.Elem)
+	case abi.TupleTy:
+		for i, e := range t.TupleElems {
+			if t.TupleRawNames[i] == "" {
+				return fmt.Errorf("tuple field %d has no name", i)
+			}
+			if err := checkType(*e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// splitTop splits at commas outside parentheses.
+func splitTop(s string) ([]string, error) {
+	var out []string
+	depth, start := 0, 0
+	for i, c := range s {
+		switch c {
+		case '(':
+			depth++
+		case ')':
+			depth--
+			if depth < 0 {
+				return nil, fmt.Errorf("unbalanced ')' at %d", i)
+			}
+		case ',':
+			if depth == 0 {
+				out = append(out, s[start:i])
+				start = i + 1
+			}
+		}
+	}
+	if depth != 0 {
+		return nil, fmt.Errorf("unbalanced '('")
+	}
+	return append(out, s[start:]), nil
+}
+
+func parseParams(s string) ([]abi.ArgumentMarshaling, error) {
+	parts, err := splitTop(s)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]abi.ArgumentMarshaling, 0, len(parts))
+	for i, p := range parts {
+		am, err := parseParam(strings.TrimSpace(p))
+		if err != nil {
+			return nil, fmt.Errorf("field %d %q: %v", i, strings.TrimSpace(p), err)
+		}
+		out = append(out, am)
+	}
+	return out, nil
+}
+
+func parseParam(p string) (abi.ArgumentMarshaling, error) {
+	var am abi.ArgumentMarshaling
+	if strings.HasPrefix(p, "tuple(") {
+		p = p[len("tuple"):]
+	}
+	if strings.HasPrefix(p, "(") {
+		depth, end := 0, -1
+		for i, c := range p {
+			if c == '(' {
+				depth++
+			} else if c == ')' {
+				depth--
+				if depth == 0 {
+					end = i
+					break
+				}
+			}
+		}
+		if end < 0 {
+			return am, fmt.Errorf("unbalanced '('")
+		}
+		comps, err := parseParams(p[1:end])
+		if err != nil {
+			return am, err
+		}
+		rest := strings.Fields(p[end+1:])
+		suffix := ""
+		if len(rest) > 0 && strings.HasPrefix(rest[0], "[") {
+			suffix, rest = rest[0], rest[1:]
+		}
+		if len(rest) != 1 {
+			return am, fmt.Errorf("want \"(...)%s name\"", suffix)
+		}
+		am.Type, am.Name, am.Components = "tuple"+suffix, rest[0], comps
+		return am, nil
+	}
+	f := strings.Fields(p)
+	if len(f) != 2 {
+		return am, fmt.Errorf("want \"type name\"")
+	}
+	am.Type, am.Name = f[0], f[1]
+	if am.Type == "ipfsHash" {
+		am.Type = "bytes32"
+	}
+	return am, nil
 }
 
 // UID returns the schema's UID for a resolver and revocability.
@@ -62,10 +179,13 @@ func (s *Schema) Fields() []string {
 	return out
 }
 
-// Encode ABI-encodes a JSON object keyed by field name.
+// Encode ABI-encodes a JSON object keyed by field name. Integers may be JSON
+// numbers or decimal (or 0x) strings; bytes are 0x hex; tuples are objects.
 func (s *Schema) Encode(obj map[string]any) ([]byte, error) {
 	vals := make([]any, len(s.args))
+	known := map[string]bool{}
 	for i, a := range s.args {
+		known[a.Name] = true
 		raw, ok := obj[a.Name]
 		if !ok {
 			return nil, fmt.Errorf("%w: missing field %q", ErrSchema, a.Name)
@@ -74,10 +194,10 @@ func (s *Schema) Encode(obj map[string]any) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: field %q: %v", ErrSchema, a.Name, err)
 		}
-		vals[i] = v
+		vals[i] = v.Interface()
 	}
 	for k := range obj {
-		if _, ok := s.index(k); !ok {
+		if !known[k] {
 			return nil, fmt.Errorf("%w: unknown field %q", ErrSchema, k)
 		}
 	}
@@ -88,17 +208,19 @@ func (s *Schema) Encode(obj map[string]any) ([]byte, error) {
 	return b, nil
 }
 
-func (s *Schema) index(name string) (int, bool) {
-	for i, a := range s.args {
-		if a.Name == name {
-			return i, true
-		}
+// EncodeJSON encodes a JSON object text.
+func (s *Schema) EncodeJSON(js []byte) ([]byte, error) {
+	var obj map[string]any
+	d := json.NewDecoder(strings.NewReader(string(js)))
+	d.UseNumber()
+	if err := d.Decode(&obj); err != nil {
+		return nil, fmt.Errorf("%w: data is not a JSON object: %v", ErrSchema, err)
 	}
-	return 0, false
+	return s.Encode(obj)
 }
 
 // Decode ABI-decodes data into a JSON-ready object keyed by field name.
-// Integers wider than 53 bits come out as decimal strings.
+// Integers that fit in 53 bits are numbers, wider ones decimal strings.
 func (s *Schema) Decode(data []byte) (map[string]any, error) {
 	vals, err := s.args.Unpack(data)
 	if err != nil {
@@ -106,72 +228,114 @@ func (s *Schema) Decode(data []byte) (map[string]any, error) {
 	}
 	out := make(map[string]any, len(vals))
 	for i, a := range s.args {
-		out[a.Name] = toJSON(vals[i])
+		out[a.Name] = fromGo(a.Type, reflect.ValueOf(vals[i]))
 	}
 	return out, nil
 }
 
-func toGo(t abi.Type, raw any) (any, error) {
+func toGo(t abi.Type, raw any) (reflect.Value, error) {
+	fail := func(format string, a ...any) (reflect.Value, error) {
+		return reflect.Value{}, fmt.Errorf(format, a...)
+	}
 	switch t.T {
 	case abi.StringTy:
 		v, ok := raw.(string)
 		if !ok {
-			return nil, fmt.Errorf("want a string")
+			return fail("want a string")
 		}
-		return v, nil
+		return reflect.ValueOf(v), nil
 	case abi.BoolTy:
 		v, ok := raw.(bool)
 		if !ok {
-			return nil, fmt.Errorf("want a boolean")
+			return fail("want a boolean")
 		}
-		return v, nil
+		return reflect.ValueOf(v), nil
 	case abi.AddressTy:
 		v, ok := raw.(string)
 		if !ok || !common.IsHexAddress(v) {
-			return nil, fmt.Errorf("want a 0x address")
+			return fail("want a 0x address")
 		}
-		return common.HexToAddress(v), nil
+		return reflect.ValueOf(common.HexToAddress(v)), nil
 	case abi.BytesTy:
 		v, ok := raw.(string)
 		if !ok {
-			return nil, fmt.Errorf("want 0x hex bytes")
+			return fail("want 0x hex bytes")
 		}
-		return hexutil.Decode(v)
+		b, err := hexutil.Decode(v)
+		if err != nil {
+			return fail("%v", err)
+		}
+		return reflect.ValueOf(b), nil
 	case abi.FixedBytesTy:
 		v, ok := raw.(string)
 		if !ok {
-			return nil, fmt.Errorf("want 0x hex bytes")
+			return fail("want 0x hex bytes")
 		}
 		b, err := decodeHexN(v, t.Size)
 		if err != nil {
-			return nil, err
+			return fail("%v", err)
 		}
-		arr := reflectArray(t, b)
+		arr := reflect.New(t.GetType()).Elem()
+		reflect.Copy(arr, reflect.ValueOf(b))
 		return arr, nil
 	case abi.IntTy, abi.UintTy:
 		n, err := toBig(raw)
 		if err != nil {
-			return nil, err
+			return fail("%v", err)
 		}
 		return fitInt(t, n)
 	case abi.SliceTy, abi.ArrayTy:
 		list, ok := raw.([]any)
 		if !ok {
-			return nil, fmt.Errorf("want an array")
+			return fail("want an array")
 		}
-		if t.T == abi.ArrayTy && len(list) != t.Size {
-			return nil, fmt.Errorf("want %d elements, got %d", t.Size, len(list))
+		var v reflect.Value
+		if t.T == abi.ArrayTy {
+			if len(list) != t.Size {
+				return fail("want %d elements, got %d", t.Size, len(list))
+			}
+			v = reflect.New(t.GetType()).Elem()
+		} else {
+			v = reflect.MakeSlice(t.GetType(), len(list), len(list))
 		}
-		return buildSlice(t, list)
+		for i, e := range list {
+			ev, err := toGo(*t.Elem, e)
+			if err != nil {
+				return fail("[%d]: %v", i, err)
+			}
+			v.Index(i).Set(ev)
+		}
+		return v, nil
+	case abi.TupleTy:
+		obj, ok := raw.(map[string]any)
+		if !ok {
+			return fail("want an object with fields %v", t.TupleRawNames)
+		}
+		v := reflect.New(t.GetType()).Elem()
+		for i, name := range t.TupleRawNames {
+			e, ok := obj[name]
+			if !ok {
+				return fail("missing field %q", name)
+			}
+			ev, err := toGo(*t.TupleElems[i], e)
+			if err != nil {
+				return fail(".%s: %v", name, err)
+			}
+			v.Field(i).Set(ev)
+		}
+		if len(obj) != len(t.TupleRawNames) {
+			return fail("unknown fields: want only %v", t.TupleRawNames)
+		}
+		return v, nil
 	}
-	return nil, fmt.Errorf("type %s is not supported yet", t.String())
+	return fail("type %s is not supported", t.String())
 }
 
 func toBig(raw any) (*big.Int, error) {
 	switch v := raw.(type) {
 	case float64:
-		if v != float64(int64(v)) {
-			return nil, fmt.Errorf("want an integer, got %v", v)
+		if v != float64(int64(v)) || v > 1<<53 || v < -(1<<53) {
+			return nil, fmt.Errorf("want an integer (as a string past 2^53), got %v", v)
 		}
 		return big.NewInt(int64(v)), nil
 	case json.Number:
@@ -194,61 +358,69 @@ func toBig(raw any) (*big.Int, error) {
 	return nil, fmt.Errorf("want an integer")
 }
 
-func fitInt(t abi.Type, n *big.Int) (any, error) {
+func fitInt(t abi.Type, n *big.Int) (reflect.Value, error) {
 	if t.T == abi.UintTy && n.Sign() < 0 {
-		return nil, fmt.Errorf("negative value for %s", t.String())
+		return reflect.Value{}, fmt.Errorf("negative value for %s", t.String())
 	}
 	bits := t.Size
-	if t.T == abi.UintTy && n.BitLen() > bits || t.T == abi.IntTy && n.BitLen() > bits-1 {
-		return nil, fmt.Errorf("value %s overflows %s", n, t.String())
+	lim := bits
+	if t.T == abi.IntTy {
+		lim = bits - 1
+		if n.Sign() < 0 && new(big.Int).Add(n, big.NewInt(1)).BitLen() <= lim {
+			lim = n.BitLen() // -2^(bits-1) fits
+		}
 	}
-	if bits > 64 {
-		return n, nil
+	if n.BitLen() > lim {
+		return reflect.Value{}, fmt.Errorf("value %s overflows %s", n, t.String())
 	}
-	switch {
-	case t.T == abi.UintTy && bits == 8:
-		return uint8(n.Uint64()), nil
-	case t.T == abi.UintTy && bits == 16:
-		return uint16(n.Uint64()), nil
-	case t.T == abi.UintTy && bits == 32:
-		return uint32(n.Uint64()), nil
-	case t.T == abi.UintTy && bits == 64:
-		return n.Uint64(), nil
-	case t.T == abi.IntTy && bits == 8:
-		return int8(n.Int64()), nil
-	case t.T == abi.IntTy && bits == 16:
-		return int16(n.Int64()), nil
-	case t.T == abi.IntTy && bits == 32:
-		return int32(n.Int64()), nil
-	case t.T == abi.IntTy && bits == 64:
-		return n.Int64(), nil
+	gt := t.GetType()
+	switch gt.Kind() {
+	case reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return reflect.ValueOf(n.Uint64()).Convert(gt), nil
+	case reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return reflect.ValueOf(n.Int64()).Convert(gt), nil
 	}
-	return n, nil
+	return reflect.ValueOf(n), nil
 }
 
-func toJSON(v any) any {
-	switch x := v.(type) {
-	case *big.Int:
-		if x.IsInt64() && x.Int64() < 1<<53 && x.Int64() > -(1<<53) {
-			return x.Int64()
+const maxSafeJSON = 1 << 53
+
+func fromGo(t abi.Type, v reflect.Value) any {
+	switch t.T {
+	case abi.IntTy, abi.UintTy:
+		var n *big.Int
+		switch v.Kind() {
+		case reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+			n = new(big.Int).SetUint64(v.Uint())
+		case reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+			n = big.NewInt(v.Int())
+		default:
+			n = v.Interface().(*big.Int)
 		}
-		return x.String()
-	case uint64:
-		if x < 1<<53 {
-			return x
+		if n.IsInt64() && n.Int64() < maxSafeJSON && n.Int64() > -maxSafeJSON {
+			return n.Int64()
 		}
-		return new(big.Int).SetUint64(x).String()
-	case int64:
-		if x < 1<<53 && x > -(1<<53) {
-			return x
+		return n.String()
+	case abi.AddressTy:
+		return v.Interface().(common.Address).Hex()
+	case abi.BytesTy:
+		return hexutil.Encode(v.Bytes())
+	case abi.FixedBytesTy:
+		b := make([]byte, v.Len())
+		reflect.Copy(reflect.ValueOf(b), v)
+		return hexutil.Encode(b)
+	case abi.SliceTy, abi.ArrayTy:
+		out := make([]any, v.Len())
+		for i := range out {
+			out[i] = fromGo(*t.Elem, v.Index(i))
 		}
-		return big.NewInt(x).String()
-	case common.Address:
-		return x.Hex()
-	case []byte:
-		return hexutil.Encode(x)
-	case string, bool, uint8, uint16, uint32, int8, int16, int32:
-		return x
+		return out
+	case abi.TupleTy:
+		out := make(map[string]any, len(t.TupleRawNames))
+		for i, name := range t.TupleRawNames {
+			out[name] = fromGo(*t.TupleElems[i], v.Field(i))
+		}
+		return out
 	}
-	return reflectToJSON(v)
+	return v.Interface()
 }
