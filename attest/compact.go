@@ -255,7 +255,8 @@ func (s *Signed) URL(base string) (string, error) {
 // DecodeURLValue reads a URL form payload: standard or URL-safe base64, with
 // or without padding, of a zlib stream of the compact array.
 func DecodeURLValue(v string) (*Signed, error) {
-	v = strings.TrimSpace(v)
+	// A '+' that went through query unescaping comes back as a space.
+	v = strings.TrimSpace(strings.ReplaceAll(v, " ", "+"))
 	if len(v) > MaxCompressed*2 {
 		return nil, fmt.Errorf("%w: encoded attestation of %d bytes exceeds %d", ErrMalformed, len(v), MaxCompressed*2)
 	}
@@ -278,8 +279,7 @@ func DecodeURLValue(v string) (*Signed, error) {
 }
 
 func decodeBase64Any(v string) ([]byte, error) {
-	// A '+' that went through query unescaping comes back as a space.
-	v = strings.ReplaceAll(strings.TrimRight(v, "="), " ", "+")
+	v = strings.TrimRight(v, "=")
 	if strings.ContainsAny(v, "-_") {
 		return base64.RawURLEncoding.DecodeString(v)
 	}
@@ -313,7 +313,8 @@ func ParseURL(link string) (*Signed, error) {
 	} else {
 		val = link
 	}
-	if uv, err := url.QueryUnescape(val); err == nil {
+	// Escaped as a URL path or fragment: %2B is '+', and a '+' is itself.
+	if uv, err := url.PathUnescape(val); err == nil {
 		val = uv
 	}
 	return DecodeURLValue(val)

@@ -57,8 +57,10 @@ func Query(ctx context.Context, d *devnet.Devnet, o QueryOptions) (*QueryResult,
 		return nil, errors.New("bench: concurrency and duration must be positive")
 	}
 	ids := make([]string, len(d.Info.Tickets))
+	grants := make(map[string]http.Header, len(ids))
 	for i, t := range d.Info.Tickets {
 		ids[i] = t.Instance
+		grants[t.Instance] = t.Header()
 	}
 	if len(ids) == 0 {
 		return nil, errors.New("bench: the devnet has no tickets")
@@ -76,7 +78,7 @@ func Query(ctx context.Context, d *devnet.Devnet, o QueryOptions) (*QueryResult,
 	// The baseline serves the very states the network answers with.
 	states := make(map[string]json.RawMessage, len(ids))
 	for _, id := range ids {
-		out, err := cached.Query(ctx, id, "status", nil)
+		out, err := cached.QueryWith(ctx, id, "status", nil, grants[id])
 		if err != nil {
 			return nil, fmt.Errorf("bench: prime %s: %w", id, err)
 		}
@@ -93,11 +95,11 @@ func Query(ctx context.Context, d *devnet.Devnet, o QueryOptions) (*QueryResult,
 		return post(ctx, hc, base.url+"/q/"+id)
 	})
 	res.Cached = measure(ctx, "network: route (cached) + query", ids, o, func(ctx context.Context, id string) error {
-		_, err := cached.Query(ctx, id, "status", nil)
+		_, err := cached.QueryWith(ctx, id, "status", nil, grants[id])
 		return err
 	})
 	res.Uncached = measure(ctx, "network: route + query every call", ids, o, func(ctx context.Context, id string) error {
-		_, err := uncached.Query(ctx, id, "status", nil)
+		_, err := uncached.QueryWith(ctx, id, "status", nil, grants[id])
 		return err
 	})
 	return res, nil

@@ -119,6 +119,16 @@ func (c *Client) Forget(instance string) {
 // calls over the replicas that are up, follows 421 answers, and retries on
 // another replica when one does not answer.
 func (c *Client) Query(ctx context.Context, instance, name string, args any) (json.RawMessage, error) {
+	return c.QueryWith(ctx, instance, name, args, nil)
+}
+
+// QueryWith is Query with extra headers for this call, such as the owner's
+// grant (X-Smartlayer-Grant).
+func (c *Client) QueryWith(ctx context.Context, instance, name string, args any, hdr http.Header) (json.RawMessage, error) {
+	h := c.Header.Clone()
+	for k, v := range hdr {
+		h[k] = v
+	}
 	body := []byte("{}")
 	if args != nil {
 		var err error
@@ -140,7 +150,7 @@ func (c *Client) Query(ctx context.Context, instance, name string, args any) (js
 		}
 		rep := reps[int(c.next.Add(1))%len(reps)]
 		var out json.RawMessage
-		err = c.do(ctx, http.MethodPost, rep.HTTP+"/v1/tokens/"+instance+"/query/"+name, c.Header, body, &out)
+		err = c.do(ctx, http.MethodPost, rep.HTTP+"/v1/tokens/"+instance+"/query/"+name, h, body, &out)
 		if err == nil {
 			return out, nil
 		}
@@ -169,7 +179,7 @@ func (c *Client) Query(ctx context.Context, instance, name string, args any) (js
 }
 
 // QueryReplica runs a query on one given replica, with no routing.
-func (c *Client) QueryReplica(ctx context.Context, replicaURL, instance, name string, args any) (json.RawMessage, error) {
+func (c *Client) QueryReplica(ctx context.Context, replicaURL, instance, name string, args any, hdr http.Header) (json.RawMessage, error) {
 	body := []byte("{}")
 	if args != nil {
 		var err error
@@ -177,8 +187,12 @@ func (c *Client) QueryReplica(ctx context.Context, replicaURL, instance, name st
 			return nil, err
 		}
 	}
+	h := c.Header.Clone()
+	for k, v := range hdr {
+		h[k] = v
+	}
 	var out json.RawMessage
-	return out, c.do(ctx, http.MethodPost, replicaURL+"/v1/tokens/"+instance+"/query/"+name, c.Header, body, &out)
+	return out, c.do(ctx, http.MethodPost, replicaURL+"/v1/tokens/"+instance+"/query/"+name, h, body, &out)
 }
 
 func up(rs []Replica) []Replica {

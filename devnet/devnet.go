@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/big"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -21,6 +22,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 
+	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/client"
 	flightticket "github.com/smartlayer/smartlayer/examples/flight-ticket"
 	"github.com/smartlayer/smartlayer/node"
@@ -88,12 +90,28 @@ type Airline struct {
 
 // Ticket is one issued flight ticket.
 type Ticket struct {
-	Instance    string          `json:"instance"`
-	Flight      string          `json:"flight"`
-	Date        string          `json:"date"`
-	Passenger   string          `json:"passenger"`
-	Seat        string          `json:"seat"`
-	Attestation json.RawMessage `json:"attestation,omitempty"`
+	Instance  string `json:"instance"`
+	Flight    string `json:"flight"`
+	Date      string `json:"date"`
+	Passenger string `json:"passenger"`
+	Seat      string `json:"seat"`
+	// Holder is the passenger's address: the ticket's owner.
+	Holder string `json:"holder"`
+	// Headers carry the demo integration's grant for the status query,
+	// ready to send with it.
+	Headers map[string]string `json:"headers,omitempty"`
+	// Kept in tickets.json only: the signed ticket and the passenger's key.
+	Attestation  json.RawMessage `json:"attestation,omitempty"`
+	PassengerKey string          `json:"passengerKey,omitempty"`
+}
+
+// Header returns the ticket's headers as an http.Header.
+func (t Ticket) Header() http.Header {
+	h := http.Header{}
+	for k, v := range t.Headers {
+		h.Set(k, v)
+	}
+	return h
 }
 
 // Info is written to <data>/devnet.json.
@@ -102,6 +120,7 @@ type Info struct {
 	Services    []Endpoint `json:"services"`
 	Bundle      string     `json:"bundle"`
 	Airline     Airline    `json:"airline"`
+	Integration Airline    `json:"integration"`
 	EpochSeed   string     `json:"epochSeed"`
 	ChainID     int64      `json:"chainId"`
 	EASContract string     `json:"easContract"`
@@ -379,11 +398,49 @@ func (d *Devnet) publishToken(ctx context.Context) error {
 			d.progress("registered %d/%d tickets", i+1, len(tickets))
 		}
 	}
+	if err := d.grantAll(tickets); err != nil {
+		return err
+	}
 	d.Info.Tickets = make([]Ticket, len(tickets))
 	for i, t := range tickets {
-		t.Attestation = nil
+		t.Attestation, t.PassengerKey = nil, ""
 		d.Info.Tickets[i] = t
 	}
+	return nil
+}
+
+// grantAll has every passenger grant the demo integration (a car-rental
+// website) the status query of their ticket for two weeks.
+func (d *Devnet) grantAll(tickets []Ticket) error {
+	keyPath := filepath.Join(d.dir, "integration.key")
+	integ, _, err := nodekey.LoadOrCreate(keyPath)
+	if err != nil {
+		return err
+	}
+	d.Info.Integration = Airline{Key: keyPath, Address: integ.Address().Hex()}
+	domain := attest.Domain{Name: attest.DomainName, Version: "1.3.0", ChainID: big.NewInt(d.cfgBase.Network.ChainID), VerifyingContract: common.HexToAddress(d.cfgBase.Network.EAS)}
+	now := time.Now()
+	for i := range tickets {
+		t := &tickets[i]
+		pk, err := crypto.HexToECDSA(t.PassengerKey)
+		if err != nil {
+			return fmt.Errorf("ticket %s: passenger key: %w", t.Instance, err)
+		}
+		id, err := attest.ParseUID(t.Instance)
+		if err != nil {
+			return err
+		}
+		g, err := attest.SignGrant(pk, domain, id, integ.Address(), []string{"query:status"}, now.Add(14*24*time.Hour), now)
+		if err != nil {
+			return err
+		}
+		v, err := g.EncodeURLValue()
+		if err != nil {
+			return err
+		}
+		t.Headers = map[string]string{node.GrantHeader: v}
+	}
+	d.progress("passengers granted the demo integration %s the status query", integ.Address())
 	return nil
 }
 
@@ -418,11 +475,13 @@ func (d *Devnet) WaitTickets(ctx context.Context, timeout time.Duration) error {
 	copy(pending, d.Info.Tickets)
 	total := len(pending)
 	last := -1
+	var lastErr error
 	for len(pending) > 0 {
 		var still []Ticket
 		for _, t := range pending {
-			if !d.ticketReady(ctx, t.Instance) {
+			if err := d.ticketReady(ctx, t); err != nil {
 				still = append(still, t)
+				lastErr = fmt.Errorf("ticket %s: %w", t.Instance, err)
 			}
 		}
 		pending = still
@@ -434,7 +493,7 @@ func (d *Devnet) WaitTickets(ctx context.Context, timeout time.Duration) error {
 			break
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%d of %d tickets did not answer on all replicas within %s", len(pending), total, timeout)
+			return fmt.Errorf("%d of %d tickets did not answer on all replicas within %s; last: %v", len(pending), total, timeout, lastErr)
 		}
 		select {
 		case <-ctx.Done():
@@ -445,22 +504,22 @@ func (d *Devnet) WaitTickets(ctx context.Context, timeout time.Duration) error {
 	return nil
 }
 
-func (d *Devnet) ticketReady(ctx context.Context, id string) bool {
+func (d *Devnet) ticketReady(ctx context.Context, t Ticket) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	rt, err := d.Client.Route(ctx, id)
-	if err != nil || len(rt.Replicas) == 0 {
-		return false
+	rt, err := d.Client.Route(ctx, t.Instance)
+	if err != nil {
+		return err
 	}
 	for _, r := range rt.Replicas {
 		if r.State != node.StateUp {
-			return false
+			return fmt.Errorf("replica %s is %s", r.Peer, r.State)
 		}
-		if _, err := d.Client.QueryReplica(ctx, r.HTTP, id, "status", nil); err != nil {
-			return false
+		if _, err := d.Client.QueryReplica(ctx, r.HTTP, t.Instance, "status", nil, t.Header()); err != nil {
+			return fmt.Errorf("replica %s: %w", r.HTTP, err)
 		}
 	}
-	return true
+	return nil
 }
 
 func (d *Devnet) writeInfo() error {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -18,6 +19,11 @@ func startDevnet(t *testing.T, opts Options) *Devnet {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	if lv := os.Getenv("SMARTLAYER_TEST_LOG"); lv != "" && opts.Log == nil {
+		var l slog.Level
+		_ = l.UnmarshalText([]byte(lv))
+		opts.Log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+	}
 	d, err := Start(ctx, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -54,7 +60,18 @@ func getRoute(t *testing.T, anchor, id string) (*routeT, int) {
 
 func post(t *testing.T, url, body string) (int, map[string]any, http.Header) {
 	t.Helper()
-	resp, err := http.Post(url, "application/json", strings.NewReader(body))
+	return postH(t, url, body, nil)
+}
+
+// postH posts with headers, such as a ticket's grant.
+func postH(t *testing.T, url, body string, hdr http.Header) (int, map[string]any, http.Header) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	for k, v := range hdr {
+		req.Header[k] = v
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,9 +93,9 @@ func TestDevnetEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	var info struct {
-		Anchors  []struct{ HTTP string }                   `json:"anchors"`
-		Services []struct{ HTTP string }                   `json:"services"`
-		Tickets  []struct{ Instance, Flight, Date string } `json:"tickets"`
+		Anchors  []struct{ HTTP string } `json:"anchors"`
+		Services []struct{ HTTP string } `json:"services"`
+		Tickets  []Ticket                `json:"tickets"`
 	}
 	if err := json.Unmarshal(b, &info); err != nil {
 		t.Fatal(err)
@@ -100,8 +117,11 @@ func TestDevnetEndToEnd(t *testing.T) {
 		if code != 200 || len(rt.Replicas) != 3 {
 			t.Fatalf("route %s: %d %+v", tk.Instance, code, rt)
 		}
+		if len(tk.Headers) == 0 || tk.Holder == "" || tk.PassengerKey != "" || len(tk.Attestation) != 0 {
+			t.Fatalf("devnet.json ticket: headers %v, holder %q, and no keys or attestations: %+v", tk.Headers, tk.Holder, tk)
+		}
 		for _, rep := range rt.Replicas {
-			code, m, _ := post(t, rep.HTTP+"/v1/tokens/"+tk.Instance+"/query/status", `{}`)
+			code, m, _ := postH(t, rep.HTTP+"/v1/tokens/"+tk.Instance+"/query/status", `{}`, tk.Header())
 			if code != 200 {
 				t.Fatalf("status on %s: %d %v", rep.HTTP, code, m)
 			}
@@ -144,8 +164,10 @@ func TestDevnetEndToEnd(t *testing.T) {
 	t.Logf("killed service %d holding %d tickets", victim, best)
 
 	pending := map[string]bool{}
+	hdrs := map[string]http.Header{}
 	for _, tk := range info.Tickets {
 		pending[tk.Instance] = true
+		hdrs[tk.Instance] = tk.Header()
 	}
 	deadline := killed.Add(10 * time.Second)
 	for len(pending) > 0 && time.Now().Before(deadline) {
@@ -160,7 +182,7 @@ func TestDevnetEndToEnd(t *testing.T) {
 					ok = false
 					break
 				}
-				if code, _, _ := post(t, rep.HTTP+"/v1/tokens/"+id+"/query/status", `{}`); code != 200 {
+				if code, _, _ := postH(t, rep.HTTP+"/v1/tokens/"+id+"/query/status", `{}`, hdrs[id]); code != 200 {
 					ok = false
 					break
 				}
@@ -208,7 +230,7 @@ func TestServiceRestartKeepsIdentityAndInstances(t *testing.T) {
 	}
 	// It answers from restored state at once.
 	id := d.Info.Tickets[0].Instance
-	if code, m, _ := post(t, after.HTTPURL()+"/v1/tokens/"+id+"/query/status", `{}`); code != 200 || m["flight"] != d.Info.Tickets[0].Flight {
+	if code, m, _ := postH(t, after.HTTPURL()+"/v1/tokens/"+id+"/query/status", `{}`, d.Info.Tickets[0].Header()); code != 200 || m["flight"] != d.Info.Tickets[0].Flight {
 		t.Fatalf("query after restart: %d %v", code, m)
 	}
 }
@@ -394,7 +416,7 @@ func TestHTTPErrors(t *testing.T) {
 		}
 	}
 	// The node still serves after all of that.
-	if code, _, _ := post(t, q(replica, tk.Instance, "status"), `{}`); code != 200 {
+	if code, _, _ := postH(t, q(replica, tk.Instance, "status"), `{}`, tk.Header()); code != 200 {
 		t.Fatalf("status after errors: %d", code)
 	}
 }

@@ -2,6 +2,7 @@ package devnet
 
 import (
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math/big"
@@ -45,10 +46,17 @@ func IssueTickets(airline *nodekey.Key, n, flights int, chainID int64, eas commo
 		}
 		var idx [8]byte
 		binary.BigEndian.PutUint64(idx[:], uint64(i))
+		// Each passenger has a key of their own, to sign grants with.
+		pk, err := crypto.GenerateKey()
+		if err != nil {
+			return nil, err
+		}
+		t.PassengerKey = hex.EncodeToString(crypto.FromECDSA(pk))
+		t.Holder = crypto.PubkeyToAddress(pk.PublicKey).Hex()
 		m := attest.Message{
 			Version:        attest.Version2,
 			Schema:         sch.UID(common.Address{}, true),
-			Recipient:      common.BytesToAddress(crypto.Keccak256([]byte("devnet passenger"), idx[:])[12:]),
+			Recipient:      crypto.PubkeyToAddress(pk.PublicKey),
 			Time:           uint64(now.Unix()),
 			ExpirationTime: uint64(date.Add(48 * time.Hour).Unix()),
 			Revocable:      true,

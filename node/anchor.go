@@ -319,7 +319,7 @@ func (a *anchorRole) send(p string, msg *assign) {
 	if err != nil {
 		return
 	}
-	_, err = p2p.Call[assign, assignAck](a.n.ctx, a.n.host, id, p2p.ProtoAssign, msg)
+	resp, err := p2p.Call[assign, assignAck](a.n.ctx, a.n.host, id, p2p.ProtoAssign, msg)
 	if err != nil {
 		a.n.metric.assigns.WithLabelValues("error").Inc()
 		a.n.log.Debug("assign failed", "service", shortID(p), "err", err)
@@ -331,9 +331,15 @@ func (a *anchorRole) send(p string, msg *assign) {
 	if msg.Full {
 		a.fullSync[p] = false
 	}
-	more := false
+	applied := make(map[token.InstanceID]bool, len(resp.Applied))
+	for _, id := range resp.Applied {
+		applied[id] = true
+	}
 	for _, it := range msg.Items {
 		id := it.Record.Instance
+		if !applied[id] {
+			continue // not taken yet: it stays unacknowledged and goes out again
+		}
 		if it.Record.Holds(p) {
 			if a.acked[id] == nil {
 				a.acked[id] = map[string]uint64{}
@@ -344,9 +350,6 @@ func (a *anchorRole) send(p string, msg *assign) {
 		}
 	}
 	if len(msg.Items) == maxAssignItems {
-		more = true
-	}
-	if more {
 		a.poke()
 	}
 }

@@ -2,9 +2,11 @@ package node
 
 import (
 	"context"
+
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ethereum/go-ethereum/common"
 	"net/http"
 	"sync"
 	"time"
@@ -21,6 +23,7 @@ import (
 type serviceRole struct {
 	n       *Node
 	bundles *bundleCache
+	grants  *grants
 
 	mu   sync.RWMutex
 	inst map[token.InstanceID]*instance
@@ -30,7 +33,9 @@ type serviceRole struct {
 type instance struct {
 	Record       *placement.Record `json:"record"`
 	Registration *Registration     `json:"registration"`
-	State        json.RawMessage   `json:"state"`
+	// Owner is the token's holder: the instance attestation's recipient.
+	Owner common.Address  `json:"owner"`
+	State json.RawMessage `json:"state"`
 }
 
 func instKey(id token.InstanceID) []byte { return append([]byte("i/"), id[:]...) }
@@ -54,6 +59,12 @@ func newServiceRole(n *Node, mux *http.ServeMux) (*serviceRole, error) {
 	if len(s.inst) > 0 {
 		n.log.Info("restored instances", "count", len(s.inst))
 	}
+	revs, err := newRevocations(n)
+	if err != nil {
+		return nil, err
+	}
+	s.grants = newGrants(n, revs)
+	mux.HandleFunc("POST /v1/revocations", revs.httpAdd)
 	p2p.Handle(n.host, p2p.ProtoAssign, s.handleAssign)
 	mux.HandleFunc("POST /v1/tokens/{instance}/query/{name}", s.httpQuery)
 	mux.HandleFunc("GET /v1/tokens/{instance}/route", s.httpRoute)
@@ -111,17 +122,17 @@ func (s *serviceRole) handleAssign(ctx context.Context, from p2p.PeerID, msg *as
 		}
 		in := &instance{Record: rec}
 		if cur != nil {
-			in.Registration, in.State = cur.Registration, cur.State
+			in.Registration, in.Owner, in.State = cur.Registration, cur.Owner, cur.State
 		} else {
 			if it.Registration == nil || it.Registration.Instance != rec.Instance {
 				return nil, fmt.Errorf("instance %s: new assignment without its registration", rec.Instance)
 			}
-			state, err := s.create(ctx, from, rec, it.Registration)
-			if err != nil {
+			var err error
+			if in.Owner, in.State, err = s.create(ctx, from, rec, it.Registration); err != nil {
 				s.n.log.Warn("cannot take instance", "instance", rec.Instance, "err", err)
 				continue
 			}
-			in.Registration, in.State = it.Registration, state
+			in.Registration = it.Registration
 		}
 		if err := s.put(in); err != nil {
 			return nil, err
@@ -149,27 +160,30 @@ func (s *serviceRole) handleAssign(ctx context.Context, from p2p.PeerID, msg *as
 }
 
 // create verifies a new instance's registration and runs the module's init.
-func (s *serviceRole) create(ctx context.Context, from p2p.PeerID, rec *placement.Record, reg *Registration) (json.RawMessage, error) {
+// It returns the owner and the first state.
+func (s *serviceRole) create(ctx context.Context, from p2p.PeerID, rec *placement.Record, reg *Registration) (common.Address, json.RawMessage, error) {
+	var owner common.Address
 	if reg.Bundle != rec.Bundle {
-		return nil, fmt.Errorf("registration bundle %s differs from record bundle %s", reg.Bundle, rec.Bundle)
+		return owner, nil, fmt.Errorf("registration bundle %s differs from record bundle %s", reg.Bundle, rec.Bundle)
 	}
 	h, err := tokenscript.ParseBundleHash(reg.Bundle)
 	if err != nil {
-		return nil, err
+		return owner, nil, err
 	}
 	lb, err := s.bundles.fetch(ctx, from, h)
 	if err != nil {
-		return nil, err
+		return owner, nil, err
 	}
 	t, err := s.n.verifyRegistration(lb, reg, time.Now())
 	if err != nil {
-		return nil, err
+		return owner, nil, err
 	}
 	tj, err := json.Marshal(t)
 	if err != nil {
-		return nil, err
+		return owner, nil, err
 	}
-	return lb.module.Init(ctx, tj, sandbox.Env{Instance: rec.Instance.String(), Now: time.UnixMilli(rec.IssuedMs)})
+	state, err := lb.module.Init(ctx, tj, sandbox.Env{Instance: rec.Instance.String(), Now: time.UnixMilli(rec.IssuedMs)})
+	return common.HexToAddress(t.Recipient), state, err
 }
 
 func (s *serviceRole) put(in *instance) error {
@@ -239,6 +253,13 @@ func (s *serviceRole) httpQuery(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	start := time.Now()
+	if lb.manifest.Service.GrantRequired(name) {
+		if err := s.grants.check(r.Header.Get(GrantHeader), in.Owner, id, name, start); err != nil {
+			s.n.metric.queries.WithLabelValues("grant-refused").Inc()
+			grantError(w, r, err)
+			return
+		}
+	}
 	out, err := lb.module.Query(r.Context(), name, in.State, body, sandbox.Env{Instance: id.String(), Now: start})
 	s.n.metric.queryTime.Observe(time.Since(start).Seconds())
 	if err != nil {

@@ -50,7 +50,25 @@ type Service struct {
 	InstanceKind   string // "attestation"
 	InstanceOrigin string // name of the <ts:attestation> whose UIDs are instance IDs
 	Schema         string // EAS schema string of the instance attestation's data
-	Queries        []string
+	Queries        []Query
+}
+
+// Query is a declared query.
+type Query struct {
+	Name string
+	// GrantRequired: an integration must present the owner's grant
+	// attestation covering this query.
+	GrantRequired bool
+}
+
+// GrantRequired reports whether the named query needs the owner's grant.
+func (s *Service) GrantRequired(name string) bool {
+	for _, q := range s.Queries {
+		if q.Name == name {
+			return q.GrantRequired
+		}
+	}
+	return false
 }
 
 // ParseManifest reads a TokenScript document.
@@ -144,7 +162,11 @@ func parseService(s *Node) (*Service, error) {
 		if q.Attr("name") == "" {
 			return nil, bad("<query> without a name")
 		}
-		svc.Queries = append(svc.Queries, q.Attr("name"))
+		g := q.Attr("grant")
+		if g != "" && g != "required" && g != "none" {
+			return nil, bad("<query name=%q grant=%q>: want \"required\" or \"none\"", q.Attr("name"), g)
+		}
+		svc.Queries = append(svc.Queries, Query{Name: q.Attr("name"), GrantRequired: g == "required"})
 	}
 	return svc, nil
 }

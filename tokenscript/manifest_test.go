@@ -26,6 +26,9 @@ func TestFlightTicketBundle(t *testing.T) {
 	if s == nil || s.Replicas != 3 || len(s.ModuleSource) == 0 || s.InstanceOrigin != "FlightTicket" {
 		t.Fatalf("service: %+v", s)
 	}
+	if !s.GrantRequired("status") || s.GrantRequired("other") {
+		t.Fatalf("status must require a grant: %+v", s.Queries)
+	}
 	def, ok := m.Attestation("FlightTicket")
 	if !ok || len(def.Issuers) != 1 || def.Issuers[0] != common.HexToAddress("0x000000000000000000000000000000000000dEaD") {
 		t.Fatalf("attestation: %+v", def)

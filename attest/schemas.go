@@ -1,0 +1,98 @@
+package attest
+
+import (
+	"crypto/ecdsa"
+	"crypto/rand"
+	"fmt"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
+)
+
+// NetworkSchema is one of the schemas the network itself defines.
+type NetworkSchema struct {
+	Name      string
+	Text      string
+	Revocable bool
+	Purpose   string
+	Schema    *Schema
+	UID       SchemaUID
+}
+
+func networkSchema(name, text string, revocable bool, purpose string) NetworkSchema {
+	s, err := ParseSchema(text)
+	if err != nil {
+		panic(fmt.Sprintf("attest: network schema %s: %v", name, err))
+	}
+	return NetworkSchema{Name: name, Text: text, Revocable: revocable, Purpose: purpose, Schema: s, UID: s.UID(common.Address{}, revocable)}
+}
+
+// The network's schemas, all with no resolver. docs/attestations.md lists
+// them with their UIDs; a test keeps the two in step.
+var (
+	TicketSchema = networkSchema("ticket",
+		"string flight,string date,string passenger,string seat", true,
+		"an airline's flight ticket to its passenger; the example attestation-based token")
+	FlightStatusSchema = networkSchema("flight-status",
+		"string flight,string date,uint32 delayMinutes,string status", true,
+		"an airline's status update for one flight, gossiped on the flight's topic")
+	GrantSchema = networkSchema("grant",
+		"bytes32 instance,address integration,string[] scopes,uint64 notAfter", true,
+		"a token owner lets an integration use scopes (\"query:status\", \"query:*\", \"*\") of one instance until notAfter")
+	RevocationSchema = networkSchema("revocation",
+		"bytes32 uid", false,
+		"the signer of an off-chain attestation withdraws it (an off-chain stand-in for EAS revokeOffchain)")
+	ReceiptSchema = networkSchema("execution-receipt",
+		"bytes32 instance,bytes32 scriptHash,bytes32 stateRootBefore,bytes32 stateRootAfter,bytes32 transcriptRoot,uint64 fencing", false,
+		"a service node vouches for one execution: the transcript root it ran to")
+	FailureSchema = networkSchema("failure",
+		"bytes32 instance,string action,bytes32 requestHash,string errorClass,uint16 attempts", false,
+		"an anchor attests that an external call failed after its own attempts; only anchors sign it")
+	SlashingEvidenceSchema = networkSchema("slashing-evidence",
+		"address node,bytes32 instance,bytes32 receiptUID,bytes32 claimedRoot,bytes32 replayedRoot,string reason", false,
+		"an anchor's proof that a node's receipt does not match the replay of its transcript")
+)
+
+// NetworkSchemas lists the network's schemas.
+func NetworkSchemas() []NetworkSchema {
+	return []NetworkSchema{TicketSchema, FlightStatusSchema, GrantSchema, RevocationSchema, ReceiptSchema, FailureSchema, SlashingEvidenceSchema}
+}
+
+// SignGrant has a token's owner grant an integration scopes of one instance
+// until notAfter (also the attestation's expiration time), as a version 2
+// attestation to the integration.
+func SignGrant(owner *ecdsa.PrivateKey, d Domain, instance [32]byte, integration common.Address, scopes []string, notAfter, now time.Time) (*Signed, error) {
+	sc := make([]any, len(scopes))
+	for i, s := range scopes {
+		sc[i] = s
+	}
+	data, err := GrantSchema.Schema.Encode(map[string]any{
+		"instance": hexutil.Encode(instance[:]), "integration": integration.Hex(),
+		"scopes": sc, "notAfter": fmt.Sprint(notAfter.Unix()),
+	})
+	if err != nil {
+		return nil, err
+	}
+	m := Message{
+		Version: Version2, Schema: GrantSchema.UID, Recipient: integration,
+		Time: uint64(now.Unix()), ExpirationTime: uint64(notAfter.Unix()), Revocable: true, Data: data,
+	}
+	if _, err := rand.Read(m.Salt[:]); err != nil {
+		return nil, err
+	}
+	return Sign(owner, d, m)
+}
+
+// SignRevocation withdraws an attestation uid its signer made.
+func SignRevocation(signer *ecdsa.PrivateKey, d Domain, uid UID, now time.Time) (*Signed, error) {
+	data, err := RevocationSchema.Schema.Encode(map[string]any{"uid": uid.String()})
+	if err != nil {
+		return nil, err
+	}
+	m := Message{Version: Version2, Schema: RevocationSchema.UID, Time: uint64(now.Unix()), Data: data}
+	if _, err := rand.Read(m.Salt[:]); err != nil {
+		return nil, err
+	}
+	return Sign(signer, d, m)
+}

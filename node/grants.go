@@ -1,0 +1,241 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/httpapi"
+	"github.com/smartlayer/smartlayer/token"
+)
+
+// GrantHeader carries an integration's grant: the owner's grant attestation
+// in any form attest.Parse reads (the URL value is the compact choice).
+const GrantHeader = "X-Smartlayer-Grant"
+
+// Grant refusals beyond the attestation policy's own.
+var (
+	ErrGrantMissing  = errors.New("this query needs the token owner's grant")
+	ErrGrantNotOwner = errors.New("grant not signed by the token's owner")
+	ErrGrantInstance = errors.New("grant is for another token instance")
+	ErrGrantScope    = errors.New("grant does not cover this query")
+	ErrGrantExpired  = errors.New("grant expired")
+)
+
+// grant is a verified grant attestation.
+type grant struct {
+	signer      common.Address
+	uid         attest.UID
+	instance    token.InstanceID
+	integration common.Address
+	scopes      []string
+	notAfter    time.Time
+	expires     time.Time // the attestation's own expirationTime, zero if none
+}
+
+// covers reports whether the grant's scopes include the query.
+func (g *grant) covers(query string) bool {
+	return slices.Contains(g.scopes, "query:"+query) || slices.Contains(g.scopes, "query:*") || slices.Contains(g.scopes, "*")
+}
+
+// grants verifies grant headers, caching what verified so a repeated grant
+// costs a map lookup; revocation and expiry are checked on every use.
+type grants struct {
+	n      *Node
+	policy *attest.Policy
+	mu     sync.Mutex
+	cache  map[string]*grant
+	revs   *revocations
+}
+
+const grantCacheMax = 10000
+
+func newGrants(n *Node, revs *revocations) *grants {
+	return &grants{
+		n: n, revs: revs, cache: map[string]*grant{},
+		policy: &attest.Policy{
+			Pins:    []attest.Pin{{ChainID: n.domain.ChainID, Contract: n.domain.VerifyingContract}},
+			MaxSkew: time.Minute,
+			Revoked: revs,
+		},
+	}
+}
+
+// check returns nil when header holds a grant by owner for instance that
+// covers query at now.
+func (g *grants) check(header string, owner common.Address, id token.InstanceID, query string, now time.Time) error {
+	if header == "" {
+		return ErrGrantMissing
+	}
+	g.mu.Lock()
+	gr, ok := g.cache[header]
+	g.mu.Unlock()
+	if !ok {
+		var err error
+		if gr, err = g.verify(header, now); err != nil {
+			return err
+		}
+		g.mu.Lock()
+		if len(g.cache) >= grantCacheMax {
+			clear(g.cache)
+		}
+		g.cache[header] = gr
+		g.mu.Unlock()
+	}
+	switch {
+	case g.revs.Revoked(gr.signer, gr.uid):
+		return fmt.Errorf("%w: %s", attest.ErrRevoked, gr.uid)
+	case !now.Before(gr.notAfter) || !gr.expires.IsZero() && !now.Before(gr.expires):
+		return fmt.Errorf("%w at %s", ErrGrantExpired, gr.notAfter.UTC().Format(time.RFC3339))
+	case gr.signer != owner:
+		return fmt.Errorf("%w: signed by %s, owner is %s", ErrGrantNotOwner, gr.signer, owner)
+	case gr.instance != id:
+		return fmt.Errorf("%w: %s", ErrGrantInstance, gr.instance)
+	case !gr.covers(query):
+		return fmt.Errorf("%w: scopes %v, query %q", ErrGrantScope, gr.scopes, query)
+	}
+	return nil
+}
+
+func (g *grants) verify(header string, now time.Time) (*grant, error) {
+	s, err := attest.Parse([]byte(header))
+	if err != nil {
+		return nil, err
+	}
+	if err := g.policy.Check(s, attest.Use{Schemas: []attest.SchemaUID{attest.GrantSchema.UID}}, now); err != nil {
+		return nil, err
+	}
+	data, err := attest.GrantSchema.Schema.Decode(s.Message.Data)
+	if err != nil {
+		return nil, err
+	}
+	gr := &grant{signer: s.Signer, uid: s.UID}
+	if gr.instance, err = token.ParseInstanceID(data["instance"].(string)); err != nil {
+		return nil, err
+	}
+	gr.integration = common.HexToAddress(data["integration"].(string))
+	for _, sc := range data["scopes"].([]any) {
+		gr.scopes = append(gr.scopes, sc.(string))
+	}
+	na, ok := data["notAfter"].(int64)
+	if !ok {
+		return nil, fmt.Errorf("%w: notAfter out of range", attest.ErrSchema)
+	}
+	gr.notAfter = time.Unix(na, 0)
+	if s.Message.ExpirationTime != 0 {
+		gr.expires = time.Unix(int64(s.Message.ExpirationTime), 0)
+	}
+	return gr, nil
+}
+
+// grantError answers a refused grant: 401 when there is no usable grant,
+// 403 when a valid grant does not allow this query.
+func grantError(w http.ResponseWriter, r *http.Request, err error) {
+	status, code := http.StatusUnauthorized, "invalid-grant"
+	switch {
+	case errors.Is(err, ErrGrantMissing):
+		code = "grant-required"
+	case errors.Is(err, ErrGrantExpired), errors.Is(err, attest.ErrExpired):
+		code = "grant-expired"
+	case errors.Is(err, attest.ErrRevoked):
+		code = "grant-revoked"
+	case errors.Is(err, ErrGrantNotOwner):
+		status, code = http.StatusForbidden, "grant-not-owner"
+	case errors.Is(err, ErrGrantInstance):
+		status, code = http.StatusForbidden, "grant-wrong-instance"
+	case errors.Is(err, ErrGrantScope):
+		status, code = http.StatusForbidden, "grant-scope"
+	}
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `SmartlayerGrant header="`+GrantHeader+`"`)
+	}
+	httpapi.Error(w, r, status, code, err.Error())
+}
+
+// revocations are the off-chain revocations this node has been shown, kept
+// in its store: (signer, uid) pairs.
+type revocations struct {
+	n  *Node
+	mu sync.RWMutex
+	m  map[[52]byte]bool
+}
+
+func revKey(signer common.Address, uid attest.UID) (k [52]byte) {
+	copy(k[:20], signer[:])
+	copy(k[20:], uid[:])
+	return k
+}
+
+func newRevocations(n *Node) (*revocations, error) {
+	rv := &revocations{n: n, m: map[[52]byte]bool{}}
+	err := n.store.Each([]byte("v/"), func(k, _ []byte) error {
+		var key [52]byte
+		copy(key[:], k[2:])
+		rv.m[key] = true
+		return nil
+	})
+	return rv, err
+}
+
+// Revoked implements attest.Revocations.
+func (rv *revocations) Revoked(signer common.Address, uid attest.UID) bool {
+	rv.mu.RLock()
+	defer rv.mu.RUnlock()
+	return rv.m[revKey(signer, uid)]
+}
+
+// add verifies a revocation attestation and records (signer, uid).
+func (rv *revocations) add(body []byte, now time.Time) (attest.UID, error) {
+	s, err := attest.Parse(body)
+	if err != nil {
+		return attest.UID{}, err
+	}
+	p := &attest.Policy{Pins: []attest.Pin{{ChainID: rv.n.domain.ChainID, Contract: rv.n.domain.VerifyingContract}}, MaxSkew: time.Minute}
+	if err := p.Check(s, attest.Use{Schemas: []attest.SchemaUID{attest.RevocationSchema.UID}}, now); err != nil {
+		return attest.UID{}, err
+	}
+	data, err := attest.RevocationSchema.Schema.Decode(s.Message.Data)
+	if err != nil {
+		return attest.UID{}, err
+	}
+	uid, err := attest.ParseUID(data["uid"].(string))
+	if err != nil {
+		return attest.UID{}, err
+	}
+	k := revKey(s.Signer, uid)
+	if err := rv.n.store.Put(append([]byte("v/"), k[:]...), []byte{1}); err != nil {
+		return attest.UID{}, err
+	}
+	rv.mu.Lock()
+	rv.m[k] = true
+	rv.mu.Unlock()
+	return uid, nil
+}
+
+func (rv *revocations) httpAdd(w http.ResponseWriter, r *http.Request) {
+	body, err := httpapi.ReadBody(w, r, rv.n.cfg.HTTP.MaxBodyBytes)
+	if errors.Is(err, httpapi.ErrBodyTooLarge) {
+		httpapi.Error(w, r, http.StatusRequestEntityTooLarge, "body-too-large", err.Error())
+		return
+	}
+	if err != nil {
+		httpapi.Error(w, r, http.StatusBadRequest, "bad-body", err.Error())
+		return
+	}
+	uid, err := rv.add(body, time.Now())
+	if errors.Is(err, attest.ErrMalformed) {
+		httpapi.Error(w, r, http.StatusBadRequest, "bad-attestation", err.Error())
+		return
+	}
+	if err != nil {
+		httpapi.Error(w, r, http.StatusUnprocessableEntity, "invalid-attestation", err.Error())
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusCreated, map[string]string{"revoked": uid.String()})
+}
