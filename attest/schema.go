@@ -1,6 +1,7 @@
 package attest
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -225,6 +226,11 @@ func (s *Schema) Decode(data []byte) (map[string]any, error) {
 	vals, err := s.args.Unpack(data)
 	if err != nil {
 		return nil, fmt.Errorf("%w: decode: %v", ErrSchema, err)
+	}
+	// Unpack reads what it needs and ignores the rest: data of another
+	// schema can pass it. Only the canonical encoding is accepted.
+	if again, err := s.args.Pack(vals...); err != nil || !bytes.Equal(again, data) {
+		return nil, fmt.Errorf("%w: data is not an encoding of %q", ErrSchema, s.Text)
 	}
 	out := make(map[string]any, len(vals))
 	for i, a := range s.args {

@@ -57,6 +57,7 @@ Start a whole local network with one command:
 		newDevnetCmd(),
 		newKeysCmd(),
 		newTokenCmd(),
+		newAttestCmd(),
 		newBenchCmd(),
 		newVersionCmd(),
 	)
