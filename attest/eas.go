@@ -1,12 +1,15 @@
 package attest
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/big"
+	"sync"
+	"sync/atomic"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
@@ -132,7 +135,7 @@ var versionFields = map[uint16]string{
 var (
 	domainTypeHash = crypto.Keccak256([]byte("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"))
 	typeHashes     = map[string][]byte{}
-	secp256k1halfN = new(big.Int).Rsh(crypto.S256().Params().N, 1)
+	halfNBytes     = [32]byte(common.LeftPadBytes(new(big.Int).Rsh(crypto.S256().Params().N, 1).Bytes(), 32))
 )
 
 func init() {
@@ -156,8 +159,36 @@ func structNames(s *Signed) []string {
 	return []string{StructAttest}
 }
 
+// separators caches domain separators: a node sees few domains, and each
+// costs five keccak hashes.
+var separators sync.Map // domainKey -> [32]byte
+
+type domainKey struct {
+	name, version, chain string
+	contract             common.Address
+}
+
 // Separator returns the EIP-712 domain separator.
 func (d Domain) Separator() [32]byte {
+	k := domainKey{d.Name, d.Version, "", d.VerifyingContract}
+	if d.ChainID != nil {
+		k.chain = d.ChainID.String()
+	}
+	if v, ok := separators.Load(k); ok {
+		return v.([32]byte)
+	}
+	sep := d.separator()
+	// Bounded: domains come from input, and a flood of made-up ones must
+	// not grow the cache.
+	if separatorCount.Add(1) <= 1024 {
+		separators.Store(k, sep)
+	}
+	return sep
+}
+
+var separatorCount atomic.Int64
+
+func (d Domain) separator() [32]byte {
 	buf := make([]byte, 0, 5*32)
 	buf = append(buf, domainTypeHash...)
 	buf = append(buf, crypto.Keccak256([]byte(d.Name))...)
@@ -327,7 +358,7 @@ func recoverSigner(digest [32]byte, sig65 [65]byte) (common.Address, error) {
 		return common.Address{}, fmt.Errorf("%w: v=%d", ErrBadSignature, sig65[64])
 	}
 	sig[64] = v
-	if new(big.Int).SetBytes(sig[32:64]).Cmp(secp256k1halfN) > 0 {
+	if bytes.Compare(sig[32:64], halfNBytes[:]) > 0 {
 		return common.Address{}, ErrHighS
 	}
 	pub, err := crypto.Ecrecover(digest[:], sig[:])
