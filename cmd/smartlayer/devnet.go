@@ -84,11 +84,19 @@ func printDevnet(w io.Writer, d *devnet.Devnet, took time.Duration) {
 		in.Airline.Address, in.Airline.Key, in.Bundle, filepath.Join(d.Dir(), "devnet.json"))
 	if len(in.Tickets) > 0 && len(in.Anchors) > 0 {
 		t, a := in.Tickets[0], in.Anchors[0].HTTP
-		fmt.Fprintf(w, "\nTry:\n")
+		replica := "<replica http>"
+		if rt, err := d.Client.Route(context.Background(), t.Instance); err == nil && len(rt.Replicas) > 0 {
+			replica = rt.Replicas[0].HTTP
+		}
+		fmt.Fprintf(w, "\nTry (ticket %s %s, %s):\n", t.Flight, t.Date, t.Passenger)
 		fmt.Fprintf(w, "  curl -s %s/v1/network\n", a)
-		fmt.Fprintf(w, "  curl -s %s/v1/tokens/%s/route          # ticket %s %s, %s\n", a, t.Instance, t.Flight, t.Date, t.Passenger)
-		fmt.Fprintf(w, "  curl -s -X POST -d '{}' <replica http>/v1/tokens/%s/query/status\n", t.Instance)
+		fmt.Fprintf(w, "  curl -s %s/v1/tokens/%s/route\n", a, t.Instance)
+		fmt.Fprintf(w, "  curl -s -X POST -d '{}' %s/v1/tokens/%s/query/status          # 401: the passenger's grant is needed\n", replica, t.Instance)
+		for k, v := range t.Headers {
+			fmt.Fprintf(w, "  curl -s -X POST -d '{}' -H '%s: %s' \\\n      %s/v1/tokens/%s/query/status\n", k, v, replica, t.Instance)
+		}
 		fmt.Fprintf(w, "  curl -s %s/metrics\n", a)
+		fmt.Fprintf(w, "\nEvery ticket's grant header is in devnet.json (\"headers\").\n")
 	}
 	fmt.Fprintf(w, "\nCtrl-C stops the network.\n")
 }
