@@ -146,3 +146,34 @@ func TestURLValueRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func FuzzParseCompact(f *testing.F) {
+	for _, v := range loadForms(f) {
+		f.Add([]byte(v.Compact))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, err := ParseCompact(b)
+		if err != nil {
+			return
+		}
+		back, err := json.Marshal(s.Compact())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ParseCompact(back); err != nil {
+			t.Fatalf("our compact form does not read back: %v", err)
+		}
+	})
+}
+
+func FuzzParseURL(f *testing.F) {
+	for _, v := range loadForms(f) {
+		f.Add(v.URLValue + v.URL)
+		f.Add(v.Encoded)
+	}
+	f.Fuzz(func(t *testing.T, link string) {
+		if s, err := ParseURL(link); err == nil {
+			_ = s.Verify()
+		}
+	})
+}
