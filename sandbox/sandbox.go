@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -18,80 +19,135 @@ import (
 // Errors a call can end with; callers test them with errors.Is.
 var (
 	ErrTimeout        = errors.New("script exceeded its time limit")
+	ErrMemory         = errors.New("script exceeded its heap growth limit")
 	ErrInputTooLarge  = errors.New("script input exceeds the size limit")
 	ErrOutputTooLarge = errors.New("script output exceeds the size limit")
-	ErrNoSuchQuery    = errors.New("module has no such query")
+	ErrTooManyCalls   = errors.New("script made more outbound calls than allowed")
+	ErrEgress         = errors.New("script fetched a host its token does not declare")
+	ErrNoSuchFunction = errors.New("module has no such function")
 	ErrScript         = errors.New("script error")
 	ErrModule         = errors.New("invalid service module")
+	// ErrNoSuchQuery is ErrNoSuchFunction, kept for callers of queries.
+	ErrNoSuchQuery = ErrNoSuchFunction
 )
 
 // Limits bound one call.
 type Limits struct {
-	Timeout      time.Duration // wall time of one call
-	MaxInput     int           // bytes of state plus arguments
-	MaxOutput    int           // bytes of the JSON result
-	MaxCallDepth int           // JavaScript call stack depth
+	Timeout       time.Duration // wall time of one call
+	MaxInput      int           // bytes of state plus arguments
+	MaxOutput     int           // bytes of the JSON result (and of a new state)
+	MaxCallDepth  int           // JavaScript call stack depth
+	MaxHeapGrowth int64         // bytes the heap may grow during a call
+	MaxCalls      int           // outbound calls (fetch, tokens.query) per call
+	FetchTimeout  time.Duration // one fetch
+	MaxFetchBytes int           // one fetch's response body
+	MaxLogs       int           // ctx.log lines kept per call
 }
 
 // DefaultLimits are used for any zero field.
-var DefaultLimits = Limits{Timeout: time.Second, MaxInput: 1 << 20, MaxOutput: 1 << 20, MaxCallDepth: 256}
+var DefaultLimits = Limits{
+	Timeout: time.Second, MaxInput: 1 << 20, MaxOutput: 1 << 20, MaxCallDepth: 256,
+	MaxHeapGrowth: 256 << 20, MaxCalls: 8, FetchTimeout: 5 * time.Second, MaxFetchBytes: 1 << 20, MaxLogs: 64,
+}
 
 func (l Limits) withDefaults() Limits {
+	d := DefaultLimits
 	if l.Timeout <= 0 {
-		l.Timeout = DefaultLimits.Timeout
+		l.Timeout = d.Timeout
 	}
 	if l.MaxInput <= 0 {
-		l.MaxInput = DefaultLimits.MaxInput
+		l.MaxInput = d.MaxInput
 	}
 	if l.MaxOutput <= 0 {
-		l.MaxOutput = DefaultLimits.MaxOutput
+		l.MaxOutput = d.MaxOutput
 	}
 	if l.MaxCallDepth <= 0 {
-		l.MaxCallDepth = DefaultLimits.MaxCallDepth
+		l.MaxCallDepth = d.MaxCallDepth
+	}
+	if l.MaxHeapGrowth <= 0 {
+		l.MaxHeapGrowth = d.MaxHeapGrowth
+	}
+	if l.MaxCalls <= 0 {
+		l.MaxCalls = d.MaxCalls
+	}
+	if l.FetchTimeout <= 0 {
+		l.FetchTimeout = d.FetchTimeout
+	}
+	if l.MaxFetchBytes <= 0 {
+		l.MaxFetchBytes = d.MaxFetchBytes
+	}
+	if l.MaxLogs <= 0 {
+		l.MaxLogs = d.MaxLogs
 	}
 	return l
 }
 
-// Env is what a call may know of the world: values derived from its inputs.
+// Kind is the sort of function a call runs.
+type Kind string
+
+// The functions a module exports.
+const (
+	KindInit   Kind = "init"   // init(ticket, ctx) -> state
+	KindQuery  Kind = "query"  // queries[name](state, args, ctx) -> result
+	KindAction Kind = "action" // actions[name](state, args, ctx) -> {state?, result?}
+	KindApply  Kind = "apply"  // apply(state, attestation, ctx) -> state
+)
+
+// Env is what a call may know of and reach in the world.
 type Env struct {
 	Instance string    // the token instance ID
-	Now      time.Time // ctx.now, the time the caller vouches for
+	Now      time.Time // ctx.now and Date: the time the caller vouches for
+	// Seed of ctx.random and Math.random; nil derives it from the inputs.
+	Seed    []byte
+	Egress  []string     // hosts ctx.fetch may reach
+	Fetcher Fetcher      // nil: ctx.fetch is unavailable
+	Tokens  TokenQuerier // nil: ctx.tokens.query is unavailable
+	Log     func(line string)
+}
+
+// Call is one execution.
+type Call struct {
+	Kind  Kind
+	Name  string // for queries and actions
+	State json.RawMessage
+	Args  json.RawMessage // args, the ticket (init) or the attestation (apply)
+	// StateRoot, when the caller knows it, saves hashing a large state.
+	StateRoot *Hash
+	Env       Env
+}
+
+// Result is what a call produced.
+type Result struct {
+	Output     json.RawMessage
+	State      json.RawMessage
+	Logs       []string
+	Transcript *Transcript
 }
 
 // Module is a compiled service module with a pool of warm runtimes. It is safe
 // for concurrent use; each runtime serves one goroutine at a time.
 type Module struct {
 	name    string
-	hash    [32]byte
+	hash    Hash
 	prog    *goja.Program
 	limits  Limits
 	pool    chan *vm
 	queries []string
+	actions []string
 	hasInit bool
+	hasAppl bool
 }
 
-type vm struct {
-	r         *goja.Runtime
-	queries   map[string]goja.Callable
-	init      goja.Callable
-	parse     goja.Callable
-	stringify goja.Callable
-}
-
-// Compile compiles src and checks it by loading it once. The module must set
-// module.exports to an object with a "queries" object of functions
-// (state, args, ctx) -> result, and may have init(ticket, ctx) -> state.
+// Compile compiles src and checks it by loading it once. The module sets
+// module.exports to {init?, queries: {name: fn}, actions?: {name: fn}, apply?}.
 func Compile(name string, src []byte, lim Limits) (*Module, error) {
 	prog, err := goja.Compile(name, string(src), true)
 	if err != nil {
 		return nil, fmt.Errorf("%w: compile %s: %v", ErrModule, name, err)
 	}
 	m := &Module{
-		name:   name,
-		hash:   crypto.Keccak256Hash(src),
-		prog:   prog,
-		limits: lim.withDefaults(),
-		pool:   make(chan *vm, 2*runtime.GOMAXPROCS(0)),
+		name: name, hash: crypto.Keccak256Hash(src), prog: prog,
+		limits: lim.withDefaults(), pool: make(chan *vm, 2*runtime.GOMAXPROCS(0)),
 	}
 	v, err := m.newVM()
 	if err != nil {
@@ -100,75 +156,34 @@ func Compile(name string, src []byte, lim Limits) (*Module, error) {
 	for q := range v.queries {
 		m.queries = append(m.queries, q)
 	}
+	for a := range v.actions {
+		m.actions = append(m.actions, a)
+	}
 	sort.Strings(m.queries)
-	m.hasInit = v.init != nil
+	sort.Strings(m.actions)
+	m.hasInit, m.hasAppl = v.init != nil, v.apply != nil
 	m.put(v)
 	return m, nil
 }
 
 // Hash is keccak256 of the module source.
-func (m *Module) Hash() [32]byte { return m.hash }
+func (m *Module) Hash() Hash { return m.hash }
 
 // Queries lists the module's query names, sorted.
 func (m *Module) Queries() []string { return append([]string(nil), m.queries...) }
 
+// Actions lists the module's action names, sorted.
+func (m *Module) Actions() []string { return append([]string(nil), m.actions...) }
+
 // HasQuery reports whether the module defines the query.
-func (m *Module) HasQuery(name string) bool {
-	i := sort.SearchStrings(m.queries, name)
-	return i < len(m.queries) && m.queries[i] == name
-}
+func (m *Module) HasQuery(name string) bool { return has(m.queries, name) }
 
-func (m *Module) newVM() (*vm, error) {
-	r := goja.New()
-	r.SetMaxCallStackSize(m.limits.MaxCallDepth)
-	// No ambient capabilities: goja has no require, process or timers; take
-	// away the few globals that reach outside the call.
-	for _, g := range []string{"eval"} {
-		_ = r.GlobalObject().Delete(g)
-	}
-	module := r.NewObject()
-	exports := r.NewObject()
-	_ = module.Set("exports", exports)
-	_ = r.Set("module", module)
-	_ = r.Set("exports", exports)
+// HasAction reports whether the module defines the action.
+func (m *Module) HasAction(name string) bool { return has(m.actions, name) }
 
-	timer := time.AfterFunc(m.limits.Timeout, func() { r.Interrupt(ErrTimeout) })
-	_, err := r.RunProgram(m.prog)
-	timer.Stop()
-	if err != nil {
-		return nil, fmt.Errorf("%w: load %s: %v", ErrModule, m.name, jsError(err))
-	}
-	r.ClearInterrupt()
-	ex := module.Get("exports")
-	if ex == nil || goja.IsUndefined(ex) || goja.IsNull(ex) {
-		return nil, fmt.Errorf("%w: %s does not set module.exports", ErrModule, m.name)
-	}
-	exo := ex.ToObject(r)
-	v := &vm{r: r, queries: map[string]goja.Callable{}}
-	if qv := exo.Get("queries"); qv != nil && !goja.IsUndefined(qv) {
-		qo := qv.ToObject(r)
-		for _, k := range qo.Keys() {
-			fn, ok := goja.AssertFunction(qo.Get(k))
-			if !ok {
-				return nil, fmt.Errorf("%w: queries.%s is not a function", ErrModule, k)
-			}
-			v.queries[k] = fn
-		}
-	}
-	if len(v.queries) == 0 {
-		return nil, fmt.Errorf("%w: %s exports no queries", ErrModule, m.name)
-	}
-	if iv := exo.Get("init"); iv != nil && !goja.IsUndefined(iv) {
-		fn, ok := goja.AssertFunction(iv)
-		if !ok {
-			return nil, fmt.Errorf("%w: init is not a function", ErrModule)
-		}
-		v.init = fn
-	}
-	js := r.Get("JSON").ToObject(r)
-	v.parse, _ = goja.AssertFunction(js.Get("parse"))
-	v.stringify, _ = goja.AssertFunction(js.Get("stringify"))
-	return v, nil
+func has(list []string, name string) bool {
+	i := sort.SearchStrings(list, name)
+	return i < len(list) && list[i] == name
 }
 
 func (m *Module) get() (*vm, error) {
@@ -189,10 +204,11 @@ func (m *Module) put(v *vm) {
 
 // Query runs queries[name](state, args, ctx) and returns its JSON result.
 func (m *Module) Query(ctx context.Context, name string, state, args json.RawMessage, env Env) (json.RawMessage, error) {
-	if !m.HasQuery(name) {
-		return nil, fmt.Errorf("%w: %q", ErrNoSuchQuery, name)
+	res, err := m.Run(ctx, Call{Kind: KindQuery, Name: name, State: state, Args: args, Env: env})
+	if err != nil {
+		return nil, err
 	}
-	return m.call(ctx, func(v *vm) goja.Callable { return v.queries[name] }, env, state, args)
+	return res.Output, nil
 }
 
 // Init runs init(ticket, ctx) and returns the instance's first state. A module
@@ -201,86 +217,87 @@ func (m *Module) Init(ctx context.Context, ticket json.RawMessage, env Env) (jso
 	if !m.hasInit {
 		return ticket, nil
 	}
-	return m.call(ctx, func(v *vm) goja.Callable { return v.init }, env, ticket)
+	res, err := m.Run(ctx, Call{Kind: KindInit, Args: ticket, Env: env})
+	if err != nil {
+		return nil, err
+	}
+	return res.State, nil
 }
 
-func (m *Module) call(ctx context.Context, pick func(*vm) goja.Callable, env Env, inputs ...json.RawMessage) (out json.RawMessage, err error) {
-	size := 0
-	for _, in := range inputs {
-		size += len(in)
+// Run executes one call and records its transcript.
+func (m *Module) Run(ctx context.Context, c Call) (*Result, error) {
+	return m.run(ctx, c, nil)
+}
+
+func (m *Module) run(ctx context.Context, c Call, replay []External) (*Result, error) {
+	switch c.Kind {
+	case KindQuery:
+		if !m.HasQuery(c.Name) {
+			return nil, fmt.Errorf("%w: query %q", ErrNoSuchFunction, c.Name)
+		}
+	case KindAction:
+		if !m.HasAction(c.Name) {
+			return nil, fmt.Errorf("%w: action %q", ErrNoSuchFunction, c.Name)
+		}
+	case KindApply:
+		if !m.hasAppl {
+			return nil, fmt.Errorf("%w: apply", ErrNoSuchFunction)
+		}
+	case KindInit:
+		if !m.hasInit {
+			return nil, fmt.Errorf("%w: init", ErrNoSuchFunction)
+		}
+	default:
+		return nil, fmt.Errorf("%w: kind %q", ErrNoSuchFunction, c.Kind)
 	}
-	if size > m.limits.MaxInput {
-		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrInputTooLarge, size, m.limits.MaxInput)
+	if len(c.State) == 0 {
+		c.State = json.RawMessage("null")
+	}
+	if len(c.Args) == 0 {
+		c.Args = json.RawMessage("null")
+	}
+	if n := len(c.State) + len(c.Args); n > m.limits.MaxInput {
+		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrInputTooLarge, n, m.limits.MaxInput)
+	}
+	t := &Transcript{
+		ScriptHash: m.hash, Function: string(c.Kind), Instance: c.Env.Instance,
+		Args: c.Args, NowMs: c.Env.Now.UnixMilli(),
+	}
+	if c.Name != "" {
+		t.Function += ":" + c.Name
+	}
+	if c.StateRoot != nil {
+		t.StateBefore = *c.StateRoot
+	} else {
+		t.StateBefore = StateRoot(c.State)
+	}
+	t.Seed = c.Env.Seed
+	if t.Seed == nil {
+		t.Seed = crypto.Keccak256([]byte(t.Function), []byte(t.Instance), t.StateBefore[:], c.Args)
 	}
 	v, err := m.get()
 	if err != nil {
 		return nil, err
 	}
-	healthy := false
-	defer func() {
-		if healthy {
-			v.r.ClearInterrupt()
+	cs := &callState{ctx: ctx, env: c.Env, limits: m.limits, replay: replay, t: t}
+	s0, s1 := binary.BigEndian.Uint64(pad16(t.Seed)[:8]), binary.BigEndian.Uint64(pad16(t.Seed)[8:16])
+	cs.rng = rand.New(rand.NewPCG(s0, s1))
+	res, err := v.exec(ctx, m, c, cs)
+	if err != nil {
+		if cs.healthy {
 			m.put(v)
 		}
-	}()
-	ctx, cancel := context.WithTimeout(ctx, m.limits.Timeout)
-	defer cancel()
-	stop := context.AfterFunc(ctx, func() { v.r.Interrupt(ErrTimeout) })
-	defer stop()
+		return nil, err
+	}
+	m.put(v)
+	return res, nil
+}
 
-	// Math.random is seeded from the inputs, on first use only.
-	var rng *rand.Rand
-	v.r.SetRandSource(func() float64 {
-		if rng == nil {
-			h := crypto.NewKeccakState()
-			h.Write([]byte(env.Instance))
-			for _, in := range inputs {
-				h.Write(in)
-			}
-			var seed [16]byte
-			h.Read(seed[:])
-			rng = rand.New(rand.NewPCG(binary.BigEndian.Uint64(seed[:8]), binary.BigEndian.Uint64(seed[8:])))
-		}
-		return rng.Float64()
-	})
-	now := env.Now
-	v.r.SetTimeSource(func() time.Time { return now })
-
-	args := make([]goja.Value, 0, len(inputs)+1)
-	for _, in := range inputs {
-		if len(in) == 0 {
-			in = json.RawMessage("null")
-		}
-		pv, err := v.parse(goja.Undefined(), v.r.ToValue(string(in)))
-		if err != nil {
-			return nil, fmt.Errorf("%w: input is not JSON: %v", ErrScript, jsError(err))
-		}
-		args = append(args, pv)
+func pad16(b []byte) []byte {
+	if len(b) >= 16 {
+		return b
 	}
-	cx := v.r.NewObject()
-	_ = cx.Set("now", now.UnixMilli())
-	_ = cx.Set("instance", env.Instance)
-	args = append(args, cx)
-
-	res, err := pick(v)(goja.Undefined(), args...)
-	if err != nil {
-		return nil, classify(err)
-	}
-	sv, err := v.stringify(goja.Undefined(), res)
-	if err != nil {
-		return nil, classify(err)
-	}
-	if goja.IsUndefined(sv) {
-		out = json.RawMessage("null")
-	} else {
-		s := sv.String()
-		if len(s) > m.limits.MaxOutput {
-			return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrOutputTooLarge, len(s), m.limits.MaxOutput)
-		}
-		out = json.RawMessage(s)
-	}
-	healthy = true
-	return out, nil
+	return append(append([]byte(nil), b...), make([]byte, 16-len(b))...)
 }
 
 // classify maps a goja error to this package's errors.
@@ -305,4 +322,13 @@ func jsError(err error) string {
 		return ex.Value().String()
 	}
 	return err.Error()
+}
+
+// canonical compacts JSON so equal values compare equal as bytes.
+func canonical(b []byte) json.RawMessage {
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, b); err != nil {
+		return b
+	}
+	return buf.Bytes()
 }

@@ -1,0 +1,111 @@
+package sandbox
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+
+	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/ethereum/go-ethereum/crypto"
+)
+
+// Hash is a keccak256 digest.
+type Hash = [32]byte
+
+// StateRoot is the digest of a state: keccak256 of its JSON text.
+func StateRoot(state json.RawMessage) Hash { return crypto.Keccak256Hash(state) }
+
+// External is one call a script made to the world, recorded in order.
+type External struct {
+	Kind     string          `json:"kind"` // "fetch" or "tokens.query"
+	Request  json.RawMessage `json:"request"`
+	Response json.RawMessage `json:"response"`
+}
+
+// Digests returns the request and response digests.
+func (e *External) Digests() (req, resp Hash) {
+	return crypto.Keccak256Hash([]byte(e.Kind), e.Request), crypto.Keccak256Hash(e.Response)
+}
+
+// Transcript is what an execution did: enough to replay it and to commit to
+// it with one Merkle root.
+type Transcript struct {
+	ScriptHash  Hash            `json:"scriptHash"`
+	Function    string          `json:"function"` // "query:status", "action:rebook", "init", "apply"
+	Instance    string          `json:"instance"`
+	StateBefore Hash            `json:"stateBefore"`
+	Args        json.RawMessage `json:"args"`
+	NowMs       int64           `json:"nowMs"`
+	Seed        hexutil.Bytes   `json:"seed"`
+	Calls       []External      `json:"calls"`
+	Output      json.RawMessage `json:"output"`
+	StateAfter  Hash            `json:"stateAfter"`
+}
+
+// Leaves are the transcript's Merkle leaves, in order: script hash,
+// function, instance, state before, args, time, seed, one leaf per external
+// call (kind, request digest, response digest), output, state after.
+func (t *Transcript) Leaves() []Hash {
+	var now [8]byte
+	binary.BigEndian.PutUint64(now[:], uint64(t.NowMs))
+	leaves := []Hash{
+		leaf("script", t.ScriptHash[:]),
+		leaf("function", []byte(t.Function)),
+		leaf("instance", []byte(t.Instance)),
+		leaf("stateBefore", t.StateBefore[:]),
+		leaf("args", t.Args),
+		leaf("now", now[:]),
+		leaf("seed", t.Seed),
+	}
+	for _, c := range t.Calls {
+		rq, rs := c.Digests()
+		leaves = append(leaves, leaf("call", rq[:], rs[:]))
+	}
+	return append(leaves, leaf("output", t.Output), leaf("stateAfter", t.StateAfter[:]))
+}
+
+func leaf(tag string, parts ...[]byte) Hash {
+	h := crypto.NewKeccakState()
+	h.Write([]byte{0})
+	h.Write([]byte(tag))
+	for _, p := range parts {
+		h.Write(p)
+	}
+	var out Hash
+	h.Read(out[:])
+	return out
+}
+
+// Root is the Merkle root of the leaves: pairs hashed with a 0x01 prefix, an
+// odd node carried up.
+func (t *Transcript) Root() Hash { return MerkleRoot(t.Leaves()) }
+
+// MerkleRoot combines leaves into one root.
+func MerkleRoot(level []Hash) Hash {
+	if len(level) == 0 {
+		return Hash{}
+	}
+	for len(level) > 1 {
+		next := make([]Hash, 0, (len(level)+1)/2)
+		for i := 0; i < len(level); i += 2 {
+			if i+1 == len(level) {
+				next = append(next, level[i])
+				continue
+			}
+			next = append(next, crypto.Keccak256Hash([]byte{1}, level[i][:], level[i+1][:]))
+		}
+		level = next
+	}
+	return level[0]
+}
+
+// Divergence says where a replay first differs from its transcript.
+type Divergence struct {
+	Where string // "script", "call 2 request", "call count", "output", "state after", "error"
+	Want  string
+	Got   string
+}
+
+func (d *Divergence) Error() string {
+	return fmt.Sprintf("replay diverges at %s: transcript has %s, replay gives %s", d.Where, d.Want, d.Got)
+}
