@@ -36,21 +36,31 @@ type Manifest struct {
 type AttestationDef struct {
 	Name      string
 	Type      string
+	Title     string // <ts:meta><ts:name>
 	Issuers   []common.Address
 	SchemaUID attest.SchemaUID
+	IDFields  string
 }
 
 // Service is the <sl:service> element: how the network runs the token.
 type Service struct {
 	Module       string // bundle path of the module, or "" when inline
 	ModuleSource []byte
-	Replicas     int
-	Timeout      time.Duration
+	// SLA needs.
+	Replicas int
+	Timeout  time.Duration
+	Memory   int64 // bytes the heap may grow during one call
 	// Instance describes where instances come from.
 	InstanceKind   string // "attestation"
 	InstanceOrigin string // name of the <ts:attestation> whose UIDs are instance IDs
 	Schema         string // EAS schema string of the instance attestation's data
 	Queries        []Query
+	Actions        []Action
+	Subscriptions  []Subscription
+	Triggers       []Trigger
+	Egress         []string // hosts ctx.fetch may reach
+	// Prices per call in the service token's smallest unit.
+	QueryPrice, ActionPrice uint64
 }
 
 // Query is a declared query.
@@ -59,6 +69,29 @@ type Query struct {
 	// GrantRequired: an integration must present the owner's grant
 	// attestation covering this query.
 	GrantRequired bool
+	Price         uint64
+}
+
+// Action is a declared action: run once, by the elected executor.
+type Action struct {
+	Name  string
+	Price uint64
+}
+
+// Subscription asks for the attestations of a topic: a schema and a key made
+// from the instance's state, such as "{flight}/{date}".
+type Subscription struct {
+	Schema  attest.SchemaUID
+	Key     string // template over state fields
+	Issuers string // name of a <ts:attestation> whose issuers may publish, "" for any
+	Apply   string // module function applying them, default "apply"
+}
+
+// Trigger starts an action when a state change satisfies a module predicate
+// triggers[When](before, after).
+type Trigger struct {
+	When   string
+	Action string
 }
 
 // GrantRequired reports whether the named query needs the owner's grant.
@@ -71,38 +104,40 @@ func (s *Service) GrantRequired(name string) bool {
 	return false
 }
 
-// ParseManifest reads a TokenScript document.
+// Topic fills a subscription's key template from the instance state.
+func (sub *Subscription) Topic(state map[string]any) (string, error) {
+	key := sub.Key
+	for {
+		i := strings.Index(key, "{")
+		if i < 0 {
+			break
+		}
+		j := strings.Index(key[i:], "}")
+		if j < 0 {
+			return "", fmt.Errorf("key template %q: unclosed {", sub.Key)
+		}
+		field := key[i+1 : i+j]
+		v, ok := state[field]
+		if !ok {
+			return "", fmt.Errorf("key template %q: state has no field %q", sub.Key, field)
+		}
+		key = key[:i] + fmt.Sprint(v) + key[i+j+1:]
+	}
+	return sub.Schema.String() + "/" + key, nil
+}
+
+// ParseManifest reads a TokenScript document strictly, as a node does for
+// the bundles it runs: a document that declares entities is refused.
 func ParseManifest(doc []byte) (*Manifest, error) {
 	root, err := ParseXML(doc)
 	if err != nil {
 		return nil, err
 	}
-	if root.Name.Local != "token" || !IsTokenScriptNS(root.Name.Space) {
-		return nil, fmt.Errorf("%w: root is <%s> in %q, want <token> in a TokenScript namespace", ErrMalformed, root.Name.Local, root.Name.Space)
+	ts, err := modelOf(root)
+	if err != nil {
+		return nil, err
 	}
-	m := &Manifest{Name: root.Attr("name"), Namespace: root.Name.Space}
-	for _, a := range root.Find(IsTokenScriptNS, "attestation") {
-		def := AttestationDef{Name: a.Attr("name"), Type: a.Attr("type")}
-		for _, k := range a.Find(IsTokenScriptNS, "key") {
-			addr, err := keyAddress(k.Text)
-			if err != nil {
-				return nil, fmt.Errorf("%w: attestation %q: key: %v", ErrMalformed, def.Name, err)
-			}
-			def.Issuers = append(def.Issuers, addr)
-		}
-		if eas := a.First(IsTokenScriptNS, "eas"); eas != nil {
-			if def.SchemaUID, err = attest.ParseSchemaUID(eas.Attr("schemaUID")); err != nil {
-				return nil, fmt.Errorf("%w: attestation %q: %v", ErrMalformed, def.Name, err)
-			}
-		}
-		m.Attestations = append(m.Attestations, def)
-	}
-	if s := root.First(isServiceNS, "service"); s != nil {
-		if m.Service, err = parseService(s); err != nil {
-			return nil, err
-		}
-	}
-	return m, nil
+	return &Manifest{Name: ts.Name, Namespace: ts.Namespace, Attestations: ts.Attestations, Service: ts.Service}, nil
 }
 
 // Attestation returns the named attestation definition.
@@ -120,19 +155,34 @@ func parseService(s *Node) (*Service, error) {
 		return fmt.Errorf("%w: <service>: %s", ErrMalformed, fmt.Sprintf(format, a...))
 	}
 	svc := &Service{Replicas: 3, Timeout: time.Second}
-	if v := s.Attr("replicas"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 16 {
-			return nil, bad("replicas=%q: want 1 to 16", v)
-		}
-		svc.Replicas = n
+	sla := s
+	if n := s.First(isServiceNS, "sla"); n != nil {
+		sla = n
 	}
-	if v := s.Attr("timeout"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 || d > time.Minute {
-			return nil, bad("timeout=%q: want a duration up to 1m", v)
+	for _, n := range []*Node{s, sla} {
+		if v := n.Attr("replicas"); v != "" {
+			r, err := strconv.Atoi(v)
+			if err != nil || r < 1 || r > 16 {
+				return nil, bad("replicas=%q: want 1 to 16", v)
+			}
+			svc.Replicas = r
 		}
-		svc.Timeout = d
+		for _, attr := range []string{"timeout", "time"} {
+			if v := n.Attr(attr); v != "" {
+				d, err := time.ParseDuration(v)
+				if err != nil || d <= 0 || d > time.Minute {
+					return nil, bad("%s=%q: want a duration up to 1m", attr, v)
+				}
+				svc.Timeout = d
+			}
+		}
+		if v := n.Attr("memory"); v != "" {
+			b, err := parseBytes(v)
+			if err != nil || b < 1<<20 || b > 4<<30 {
+				return nil, bad("memory=%q: want 1MiB to 4GiB", v)
+			}
+			svc.Memory = b
+		}
 	}
 	mod := s.First(isServiceNS, "module")
 	if mod == nil {
@@ -158,17 +208,118 @@ func parseService(s *Node) (*Service, error) {
 			}
 		}
 	}
-	for _, q := range s.Find(isServiceNS, "query") {
-		if q.Attr("name") == "" {
-			return nil, bad("<query> without a name")
+	price := func(n *Node, attr string) (uint64, error) {
+		v := n.Attr(attr)
+		if v == "" {
+			return 0, nil
 		}
+		p, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return 0, bad("<%s %s=%q>: want a whole number of the service token's smallest unit", n.Name.Local, attr, v)
+		}
+		return p, nil
+	}
+	if p := s.First(isServiceNS, "price"); p != nil {
+		var err error
+		if svc.QueryPrice, err = price(p, "query"); err != nil {
+			return nil, err
+		}
+		if svc.ActionPrice, err = price(p, "action"); err != nil {
+			return nil, err
+		}
+	}
+	names := map[string]bool{}
+	for _, q := range s.Find(isServiceNS, "query") {
+		name := q.Attr("name")
+		if name == "" || names["q:"+name] {
+			return nil, bad("<query> without a name, or twice: %q", name)
+		}
+		names["q:"+name] = true
 		g := q.Attr("grant")
 		if g != "" && g != "required" && g != "none" {
-			return nil, bad("<query name=%q grant=%q>: want \"required\" or \"none\"", q.Attr("name"), g)
+			return nil, bad("<query name=%q grant=%q>: want \"required\" or \"none\"", name, g)
 		}
-		svc.Queries = append(svc.Queries, Query{Name: q.Attr("name"), GrantRequired: g == "required"})
+		p, err := price(q, "price")
+		if err != nil {
+			return nil, err
+		}
+		if q.Attr("price") == "" {
+			p = svc.QueryPrice
+		}
+		svc.Queries = append(svc.Queries, Query{Name: name, GrantRequired: g == "required", Price: p})
+	}
+	for _, a := range s.Find(isServiceNS, "action") {
+		name := a.Attr("name")
+		if name == "" || names["a:"+name] {
+			return nil, bad("<action> without a name, or twice: %q", name)
+		}
+		names["a:"+name] = true
+		p, err := price(a, "price")
+		if err != nil {
+			return nil, err
+		}
+		if a.Attr("price") == "" {
+			p = svc.ActionPrice
+		}
+		svc.Actions = append(svc.Actions, Action{Name: name, Price: p})
+	}
+	for _, sub := range s.Find(isServiceNS, "subscribe") {
+		uid, err := schemaRef(sub.Attr("schema"))
+		if err != nil {
+			return nil, bad("<subscribe schema=%q>: %v", sub.Attr("schema"), err)
+		}
+		sb := Subscription{Schema: uid, Key: sub.Attr("key"), Issuers: sub.Attr("issuers"), Apply: sub.Attr("apply")}
+		if sb.Key == "" {
+			return nil, bad("<subscribe> needs a key template, such as \"{flight}/{date}\"")
+		}
+		if _, err := sb.Topic(map[string]any{}); err != nil && strings.Contains(err.Error(), "unclosed") {
+			return nil, bad("<subscribe key=%q>: %v", sb.Key, err)
+		}
+		if sb.Apply == "" {
+			sb.Apply = "apply"
+		}
+		svc.Subscriptions = append(svc.Subscriptions, sb)
+	}
+	for _, t := range s.Find(isServiceNS, "trigger") {
+		tr := Trigger{When: t.Attr("when"), Action: t.Attr("action")}
+		if tr.When == "" || !names["a:"+tr.Action] {
+			return nil, bad("<trigger when=%q action=%q>: needs a predicate and a declared action", tr.When, tr.Action)
+		}
+		svc.Triggers = append(svc.Triggers, tr)
+	}
+	for _, e := range s.Find(isServiceNS, "egress") {
+		h := strings.ToLower(strings.TrimSpace(e.Attr("host")))
+		if h == "" || strings.ContainsAny(h, "/: ") {
+			return nil, bad("<egress host=%q>: want a host name, such as api.hotel.example or *.hotel.example", e.Attr("host"))
+		}
+		svc.Egress = append(svc.Egress, h)
 	}
 	return svc, nil
+}
+
+// schemaRef reads a schema UID or the name of one of the network's schemas.
+func schemaRef(v string) (attest.SchemaUID, error) {
+	for _, ns := range attest.NetworkSchemas() {
+		if ns.Name == v {
+			return ns.UID, nil
+		}
+	}
+	return attest.ParseSchemaUID(v)
+}
+
+// parseBytes reads "64MiB", "512KiB", "1GiB" or a number of bytes.
+func parseBytes(v string) (int64, error) {
+	mult := int64(1)
+	for suf, m := range map[string]int64{"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30} {
+		if strings.HasSuffix(v, suf) {
+			v, mult = strings.TrimSuffix(v, suf), m
+		}
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("not a size")
+	}
+	return n * mult, nil
 }
 
 // keyAddress reads a <ts:key>: an uncompressed or compressed secp256k1 public

@@ -59,15 +59,45 @@ func (n *Node) First(ns func(string) bool, local string) *Node {
 	return nil
 }
 
-// ParseXML reads a document into a tree. It never resolves entities or DTDs:
-// a document declaring entities is refused, naming the entity.
+// Entity is a DTD entity declaration, recorded and never resolved.
+type Entity struct {
+	Name   string `json:"name"`
+	System string `json:"system,omitempty"`
+}
+
+// Document is a parsed XML document.
+type Document struct {
+	Root *Node
+	// Entities declared by the DTD; references to them stay in the text as
+	// "&name;". Source-form TokenScripts pull files in this way.
+	Entities []Entity
+}
+
+// ParseXML reads a document that declares no entities: any declaration is
+// refused, naming the entity. This is how nodes read the bundles they run.
 func ParseXML(data []byte) (*Node, error) {
+	doc, err := parseXML(data, false)
+	if err != nil {
+		return nil, err
+	}
+	return doc.Root, nil
+}
+
+// ParseDocument reads a document leniently: external entities pointing at
+// relative files (the source form of a TokenScript) are recorded and left
+// unresolved. Entities that expand into other entities (billion laughs),
+// parameter entities and external entities with an absolute URI (XXE) are
+// refused, naming the entity.
+func ParseDocument(data []byte) (*Document, error) { return parseXML(data, true) }
+
+func parseXML(data []byte, lenient bool) (*Document, error) {
 	if len(data) > MaxDocumentBytes {
 		return nil, fmt.Errorf("%w: document is %d bytes, limit %d", ErrUnsafe, len(data), MaxDocumentBytes)
 	}
+	doc := &Document{}
 	d := xml.NewDecoder(bytes.NewReader(data))
 	d.Strict = true
-	var root *Node
+	d.Entity = map[string]string{}
 	var stack []*Node
 	var text []*strings.Builder
 	count := 0
@@ -85,9 +115,17 @@ func ParseXML(data []byte) (*Node, error) {
 		}
 		switch t := tok.(type) {
 		case xml.Directive:
-			if name, ok := entityName(t); ok {
+			ents, err := entities(t)
+			if err == nil && len(ents) > 0 && !lenient {
+				err = fmt.Errorf("DTD declares entity %q; entities are never resolved", ents[0].Name)
+			}
+			if err != nil {
 				line, _ := d.InputPos()
-				return nil, fmt.Errorf("%w: line %d: DTD declares entity %q; entities are never resolved", ErrUnsafe, line, name)
+				return nil, fmt.Errorf("%w: line %d: %v", ErrUnsafe, line, err)
+			}
+			for _, e := range ents {
+				d.Entity[e.Name] = "&" + e.Name + ";"
+				doc.Entities = append(doc.Entities, e)
 			}
 		case xml.StartElement:
 			count++
@@ -99,10 +137,10 @@ func ParseXML(data []byte) (*Node, error) {
 			}
 			n := &Node{Name: t.Name, Attrs: append([]xml.Attr(nil), t.Attr...)}
 			if len(stack) == 0 {
-				if root != nil {
+				if doc.Root != nil {
 					return nil, fmt.Errorf("%w: more than one root element", ErrMalformed)
 				}
-				root = n
+				doc.Root = n
 			} else {
 				p := stack[len(stack)-1]
 				p.Children = append(p.Children, n)
@@ -120,25 +158,76 @@ func ParseXML(data []byte) (*Node, error) {
 			text = text[:len(text)-1]
 		}
 	}
-	if root == nil {
+	if doc.Root == nil {
 		return nil, fmt.Errorf("%w: no root element", ErrMalformed)
 	}
-	return root, nil
+	return doc, nil
 }
 
-// entityName returns the first entity a DOCTYPE declares.
-func entityName(d xml.Directive) (string, bool) {
+// entities reads the entity declarations of a DOCTYPE, refusing the kinds
+// that are attacks rather than file inclusion.
+func entities(d xml.Directive) ([]Entity, error) {
 	s := string(d)
-	i := strings.Index(s, "<!ENTITY")
-	if i < 0 {
-		return "", false
+	var out []Entity
+	for {
+		i := strings.Index(s, "<!ENTITY")
+		if i < 0 {
+			return out, nil
+		}
+		s = s[i+len("<!ENTITY"):]
+		end := strings.Index(s, ">")
+		if end < 0 {
+			return nil, fmt.Errorf("unterminated entity declaration")
+		}
+		decl := strings.TrimSpace(s[:end])
+		s = s[end+1:]
+		f := strings.Fields(decl)
+		if len(f) == 0 {
+			return nil, fmt.Errorf("empty entity declaration")
+		}
+		if f[0] == "%" {
+			name := "?"
+			if len(f) > 1 {
+				name = f[1]
+			}
+			return nil, fmt.Errorf("DTD declares parameter entity %q; parameter entities are refused", "%"+name)
+		}
+		e := Entity{Name: f[0]}
+		rest := strings.TrimSpace(strings.TrimPrefix(decl, f[0]))
+		switch {
+		case strings.HasPrefix(rest, "SYSTEM") || strings.HasPrefix(rest, "PUBLIC"):
+			q := quoted(rest)
+			if len(q) == 0 {
+				return nil, fmt.Errorf("entity %q has no system identifier", e.Name)
+			}
+			e.System = q[len(q)-1]
+			if strings.Contains(e.System, ":") || strings.HasPrefix(e.System, "/") {
+				return nil, fmt.Errorf("entity %q points at %q: external entities are never resolved (XXE)", e.Name, e.System)
+			}
+		default:
+			q := quoted(rest)
+			if len(q) == 1 && (strings.Contains(q[0], "&") || strings.Contains(q[0], "%")) {
+				return nil, fmt.Errorf("entity %q expands into other entities: refused (billion laughs)", e.Name)
+			}
+		}
+		out = append(out, e)
 	}
-	f := strings.Fields(s[i+len("<!ENTITY"):])
-	if len(f) > 0 && f[0] == "%" && len(f) > 1 {
-		return "%" + f[1], true
+}
+
+// quoted returns the quoted strings of s, in order.
+func quoted(s string) []string {
+	var out []string
+	for {
+		i := strings.IndexAny(s, `"'`)
+		if i < 0 {
+			return out
+		}
+		q := s[i]
+		j := strings.IndexByte(s[i+1:], q)
+		if j < 0 {
+			return out
+		}
+		out = append(out, s[i+1:i+1+j])
+		s = s[i+2+j:]
 	}
-	if len(f) > 0 {
-		return f[0], true
-	}
-	return "?", true
 }
