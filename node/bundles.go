@@ -21,6 +21,35 @@ var (
 	ErrBadRegistration = errors.New("invalid registration")
 )
 
+// checkDeclared makes sure the module has every function the TokenScript
+// declares.
+func checkDeclared(svc *tokenscript.Service, m *sandbox.Module) error {
+	missing := func(kind, name string) error {
+		return fmt.Errorf("%w: <service> declares %s %q but the module does not export it", tokenscript.ErrMalformed, kind, name)
+	}
+	for _, q := range svc.Queries {
+		if !m.HasQuery(q.Name) {
+			return missing("query", q.Name)
+		}
+	}
+	for _, a := range svc.Actions {
+		if !m.HasAction(a.Name) {
+			return missing("action", a.Name)
+		}
+	}
+	for _, t := range svc.Triggers {
+		if !m.HasTrigger(t.When) {
+			return missing("trigger", t.When)
+		}
+	}
+	for _, sub := range svc.Subscriptions {
+		if sub.Apply != "apply" || !m.HasApply() {
+			return missing("apply function", sub.Apply)
+		}
+	}
+	return nil
+}
+
 // loadedBundle is a bundle ready to run: its manifest, module and schema.
 type loadedBundle struct {
 	hash     tokenscript.BundleHash
@@ -72,11 +101,14 @@ func (c *bundleCache) prepare(b *tokenscript.Bundle) (*loadedBundle, error) {
 		}
 		lb.origin = def
 	}
-	lim := sandbox.Limits{Timeout: man.Service.Timeout, MaxCallDepth: c.n.cfg.Sandbox.MaxCallDepth}
+	lim := sandbox.Limits{Timeout: man.Service.Timeout, MaxCallDepth: c.n.cfg.Sandbox.MaxCallDepth, MaxHeapGrowth: man.Service.Memory}
 	if c.n.cfg.Sandbox.Timeout.Duration < lim.Timeout {
 		lim.Timeout = c.n.cfg.Sandbox.Timeout.Duration
 	}
 	if lb.module, err = sandbox.Compile(man.Name+"/"+man.Service.Module, man.Service.ModuleSource, lim); err != nil {
+		return nil, err
+	}
+	if err := checkDeclared(man.Service, lb.module); err != nil {
 		return nil, err
 	}
 	return lb, nil

@@ -91,6 +91,9 @@ const (
 	KindQuery  Kind = "query"  // queries[name](state, args, ctx) -> result
 	KindAction Kind = "action" // actions[name](state, args, ctx) -> {state?, result?}
 	KindApply  Kind = "apply"  // apply(state, attestation, ctx) -> state
+	// KindTrigger runs triggers[name](before, after, ctx) -> boolean: whether
+	// a state change starts the trigger's action.
+	KindTrigger Kind = "trigger"
 )
 
 // Env is what a call may know of and reach in the world.
@@ -132,9 +135,10 @@ type Module struct {
 	prog    *goja.Program
 	limits  Limits
 	pool    chan *vm
-	queries []string
-	actions []string
-	hasInit bool
+	queries  []string
+	actions  []string
+	triggers []string
+	hasInit  bool
 	hasAppl bool
 }
 
@@ -159,8 +163,12 @@ func Compile(name string, src []byte, lim Limits) (*Module, error) {
 	for a := range v.actions {
 		m.actions = append(m.actions, a)
 	}
+	for tr := range v.triggers {
+		m.triggers = append(m.triggers, tr)
+	}
 	sort.Strings(m.queries)
 	sort.Strings(m.actions)
+	sort.Strings(m.triggers)
 	m.hasInit, m.hasAppl = v.init != nil, v.apply != nil
 	m.put(v)
 	return m, nil
@@ -180,6 +188,12 @@ func (m *Module) HasQuery(name string) bool { return has(m.queries, name) }
 
 // HasAction reports whether the module defines the action.
 func (m *Module) HasAction(name string) bool { return has(m.actions, name) }
+
+// HasTrigger reports whether the module defines the trigger predicate.
+func (m *Module) HasTrigger(name string) bool { return has(m.triggers, name) }
+
+// HasApply reports whether the module applies attestations.
+func (m *Module) HasApply() bool { return m.hasAppl }
 
 func has(list []string, name string) bool {
 	i := sort.SearchStrings(list, name)
@@ -242,6 +256,10 @@ func (m *Module) run(ctx context.Context, c Call, replay []External) (*Result, e
 	case KindApply:
 		if !m.hasAppl {
 			return nil, fmt.Errorf("%w: apply", ErrNoSuchFunction)
+		}
+	case KindTrigger:
+		if !m.HasTrigger(c.Name) {
+			return nil, fmt.Errorf("%w: trigger %q", ErrNoSuchFunction, c.Name)
 		}
 	case KindInit:
 		if !m.hasInit {

@@ -12,8 +12,8 @@ import (
 // Hash is a keccak256 digest.
 type Hash = [32]byte
 
-// StateRoot is the digest of a state: keccak256 of its JSON text.
-func StateRoot(state json.RawMessage) Hash { return crypto.Keccak256Hash(state) }
+// StateRoot is the digest of a state: keccak256 of its compact JSON text.
+func StateRoot(state json.RawMessage) Hash { return crypto.Keccak256Hash(canonical(state)) }
 
 // External is one call a script made to the world, recorded in order.
 type External struct {
@@ -22,9 +22,10 @@ type External struct {
 	Response json.RawMessage `json:"response"`
 }
 
-// Digests returns the request and response digests.
+// Digests returns the request and response digests, over compact JSON so
+// that re-indenting a stored transcript changes nothing.
 func (e *External) Digests() (req, resp Hash) {
-	return crypto.Keccak256Hash([]byte(e.Kind), e.Request), crypto.Keccak256Hash(e.Response)
+	return crypto.Keccak256Hash([]byte(e.Kind), canonical(e.Request)), crypto.Keccak256Hash(canonical(e.Response))
 }
 
 // Transcript is what an execution did: enough to replay it and to commit to
@@ -53,7 +54,7 @@ func (t *Transcript) Leaves() []Hash {
 		leaf("function", []byte(t.Function)),
 		leaf("instance", []byte(t.Instance)),
 		leaf("stateBefore", t.StateBefore[:]),
-		leaf("args", t.Args),
+		leaf("args", canonical(t.Args)),
 		leaf("now", now[:]),
 		leaf("seed", t.Seed),
 	}
@@ -61,7 +62,7 @@ func (t *Transcript) Leaves() []Hash {
 		rq, rs := c.Digests()
 		leaves = append(leaves, leaf("call", rq[:], rs[:]))
 	}
-	return append(leaves, leaf("output", t.Output), leaf("stateAfter", t.StateAfter[:]))
+	return append(leaves, leaf("output", canonical(t.Output)), leaf("stateAfter", t.StateAfter[:]))
 }
 
 func leaf(tag string, parts ...[]byte) Hash {

@@ -16,6 +16,7 @@ type vm struct {
 	r         *goja.Runtime
 	queries   map[string]goja.Callable
 	actions   map[string]goja.Callable
+	triggers  map[string]goja.Callable
 	init      goja.Callable
 	apply     goja.Callable
 	parse     goja.Callable
@@ -62,7 +63,7 @@ func (m *Module) newVM() (*vm, error) {
 	for _, g := range []string{"eval"} {
 		_ = r.GlobalObject().Delete(g)
 	}
-	v := &vm{r: r, queries: map[string]goja.Callable{}, actions: map[string]goja.Callable{}}
+	v := &vm{r: r, queries: map[string]goja.Callable{}, actions: map[string]goja.Callable{}, triggers: map[string]goja.Callable{}}
 	module := r.NewObject()
 	_ = module.Set("exports", r.NewObject())
 	_ = r.Set("module", module)
@@ -81,7 +82,7 @@ func (m *Module) newVM() (*vm, error) {
 	for _, table := range []struct {
 		key string
 		dst map[string]goja.Callable
-	}{{"queries", v.queries}, {"actions", v.actions}} {
+	}{{"queries", v.queries}, {"actions", v.actions}, {"triggers", v.triggers}} {
 		tv := exo.Get(table.key)
 		if tv == nil || goja.IsUndefined(tv) {
 			continue
@@ -317,6 +318,8 @@ func (v *vm) exec(ctx context.Context, m *Module, c Call, cs *callState) (*Resul
 		fn = v.actions[c.Name]
 	case KindApply:
 		fn = v.apply
+	case KindTrigger:
+		fn = v.triggers[c.Name]
 	}
 	if c.Kind != KindInit {
 		st, err := parse(c.State)
@@ -365,7 +368,7 @@ func (v *vm) exec(ctx context.Context, m *Module, c Call, cs *callState) (*Resul
 		}
 	}
 	cs.t.Output = res.Output
-	if c.Kind == KindQuery {
+	if c.Kind == KindQuery || c.Kind == KindTrigger {
 		cs.t.StateAfter = cs.t.StateBefore
 	} else {
 		cs.t.StateAfter = StateRoot(res.State)

@@ -58,6 +58,7 @@ Start a whole local network with one command:
 		newKeysCmd(),
 		newTokenCmd(),
 		newAttestCmd(),
+		newTokenScriptCmd(),
 		newBenchCmd(),
 		newVersionCmd(),
 	)

@@ -1,10 +1,24 @@
 // Service TokenScript module of the flight ticket.
 //
-// The network calls init(ticket, ctx) once when an instance is created from
-// the airline's ticket attestation, and queries.<name>(state, args, ctx) for
-// every integration query. Functions see no clock or network of their own:
-// ctx.now is the time the node vouches for, ctx.instance the instance ID.
+// The network calls, always deterministically (the same inputs give the same
+// result on every replica):
+//   init(ticket, ctx)              once, when the airline's ticket attestation
+//                                  creates the instance;
+//   queries.<name>(state, args, ctx)  for integrations' queries (read only);
+//   apply(state, attestation, ctx) for each flight-status attestation of the
+//                                  flight's topic, in order;
+//   triggers.<name>(before, after) after a state change: true starts an action;
+//   actions.<name>(state, args, ctx)  on the one elected executor: may reach
+//                                  the hosts the TokenScript declares.
+// ctx.now is the time the node vouches for, ctx.instance the instance ID,
+// ctx.random() a random number derived from the inputs, ctx.log() a log line,
+// ctx.fetch(url, {method, headers, body}) an HTTP call recorded in the
+// transcript.
 "use strict";
+
+function with_(state, changes) {
+  return Object.assign({}, state, changes);
+}
 
 module.exports = {
   init(ticket, ctx) {
@@ -18,6 +32,7 @@ module.exports = {
       delayMinutes: 0,
       status: "scheduled",
       lounge: false,
+      rebooking: "none",
     };
   },
 
@@ -32,7 +47,48 @@ module.exports = {
         delayMinutes: state.delayMinutes,
         status: state.status,
         lounge: state.lounge,
+        rebooking: state.rebooking,
       };
+    },
+  },
+
+  // A flight-status attestation: {flight, date, delayMinutes, status}. A
+  // delay of three hours or more grants lounge access.
+  apply(state, att, ctx) {
+    var d = att.data || att;
+    if (d.flight !== state.flight || d.date !== state.date) {
+      return state;
+    }
+    return with_(state, {
+      delayMinutes: d.delayMinutes,
+      status: d.status,
+      lounge: d.delayMinutes >= 180,
+    });
+  },
+
+  triggers: {
+    // longDelay starts the hotel rebooking once, when the delay first
+    // reaches three hours.
+    longDelay(before, after) {
+      return after.delayMinutes >= 180 && before.delayMinutes < 180 && after.rebooking === "none";
+    },
+  },
+
+  actions: {
+    // rebook moves the passenger's hotel night. args.hotel is the hotel API's
+    // base URL; the idempotency key makes a retried call book once.
+    rebook(state, args, ctx) {
+      var r = ctx.fetch(args.hotel + "/bookings", {
+        method: "POST",
+        headers: {"Content-Type": "application/json", "Idempotency-Key": args.idempotencyKey || ctx.instance},
+        body: JSON.stringify({passenger: state.passenger, flight: state.flight, date: state.date, delayMinutes: state.delayMinutes}),
+      });
+      if (r.status === 200 || r.status === 201) {
+        var booking = JSON.parse(r.body);
+        return {state: with_(state, {rebooking: "confirmed", booking: booking.id}), result: {rebooking: "confirmed", booking: booking.id}};
+      }
+      ctx.log("hotel answered", r.status, r.error || "");
+      return {state: with_(state, {rebooking: "pending"}), result: {rebooking: "pending", status: r.status}};
     },
   },
 };
