@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/smartlayer/smartlayer/client"
 	"github.com/smartlayer/smartlayer/httpapi"
 	"github.com/smartlayer/smartlayer/p2p"
 	"github.com/smartlayer/smartlayer/placement"
@@ -260,7 +261,7 @@ func (s *serviceRole) httpQuery(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	out, err := lb.module.Query(r.Context(), name, in.State, body, sandbox.Env{Instance: id.String(), Now: start})
+	out, err := lb.module.Query(r.Context(), name, in.State, body, sandbox.Env{Instance: id.String(), Now: start, Tokens: s})
 	s.n.metric.queryTime.Observe(time.Since(start).Seconds())
 	if err != nil {
 		status, code := scriptErrorStatus(err)
@@ -341,4 +342,20 @@ func instanceParam(w http.ResponseWriter, r *http.Request) (token.InstanceID, bo
 		return id, false
 	}
 	return id, true
+}
+
+// QueryToken lets a module read another token's query (ctx.tokens.query):
+// the node routes it as an integration would, through the anchors it knows.
+func (s *serviceRole) QueryToken(ctx context.Context, instance, name string, args json.RawMessage) (json.RawMessage, error) {
+	anchors, _ := s.n.network()
+	var urls []string
+	for _, a := range anchors {
+		if a.State == StateUp && a.HTTP != "" {
+			urls = append(urls, a.HTTP)
+		}
+	}
+	if len(urls) == 0 {
+		return nil, errors.New("no anchor is reachable to route the query")
+	}
+	return client.New(urls, nil).Query(ctx, instance, name, args)
 }
