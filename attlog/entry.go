@@ -1,0 +1,107 @@
+package attlog
+
+import (
+	"crypto/ecdsa"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/ethereum/go-ethereum/crypto"
+)
+
+// Errors of entries and streams; callers test them with errors.Is.
+var (
+	ErrBadEntry  = errors.New("malformed log entry")
+	ErrSignature = errors.New("log entry not signed by its publisher")
+	ErrFork      = errors.New("log entry forks its stream")
+	ErrReplayed  = errors.New("attestation already in the stream")
+	ErrTopic     = errors.New("bad topic")
+)
+
+// MaxTopicLen bounds a topic name.
+const MaxTopicLen = 256
+
+// CheckTopic validates a topic name: "<schema UID>/<key>", printable, no
+// spaces, bounded.
+func CheckTopic(t string) error {
+	if len(t) == 0 || len(t) > MaxTopicLen || strings.ContainsAny(t, " \t\r\n?#") {
+		return fmt.Errorf("%w: %q", ErrTopic, t)
+	}
+	i := strings.IndexByte(t, '/')
+	if i != 66 || !strings.HasPrefix(t, "0x") {
+		return fmt.Errorf("%w: %q: want <schema uid>/<key>", ErrTopic, t)
+	}
+	if _, err := hexutil.Decode(t[:66]); err != nil {
+		return fmt.Errorf("%w: %q: schema uid: %v", ErrTopic, t, err)
+	}
+	return nil
+}
+
+// Entry is one attestation in a publisher's stream on a topic.
+type Entry struct {
+	Topic       string          `json:"topic"`
+	Publisher   common.Address  `json:"publisher"`
+	Seq         uint64          `json:"seq"`  // 1, 2, 3, ...
+	Prev        common.Hash     `json:"prev"` // hash of entry Seq-1, zero for the first
+	Attestation json.RawMessage `json:"attestation"`
+	Signature   hexutil.Bytes   `json:"signature"` // the publisher's, over Hash
+}
+
+const entryDomain = "smartlayer/attlog-entry/v1"
+
+// Hash commits to everything but the signature.
+func (e *Entry) Hash() common.Hash {
+	var seq [8]byte
+	binary.BigEndian.PutUint64(seq[:], e.Seq)
+	return crypto.Keccak256Hash([]byte(entryDomain), []byte{byte(len(e.Topic))}, []byte(e.Topic),
+		e.Publisher[:], seq[:], e.Prev[:], crypto.Keccak256(e.Attestation))
+}
+
+// Sign sets the publisher and signature.
+func (e *Entry) Sign(key *ecdsa.PrivateKey) error {
+	e.Publisher = crypto.PubkeyToAddress(key.PublicKey)
+	h := e.Hash()
+	sig, err := crypto.Sign(h[:], key)
+	if err != nil {
+		return err
+	}
+	e.Signature = sig
+	return nil
+}
+
+// Verify checks the shape of the entry and its publisher's signature.
+func (e *Entry) Verify() error {
+	if err := CheckTopic(e.Topic); err != nil {
+		return err
+	}
+	if e.Seq == 0 || len(e.Attestation) == 0 || (e.Seq == 1) != (e.Prev == common.Hash{}) {
+		return fmt.Errorf("%w: seq %d, prev %s", ErrBadEntry, e.Seq, e.Prev)
+	}
+	if len(e.Signature) != 65 {
+		return fmt.Errorf("%w: %d-byte signature", ErrSignature, len(e.Signature))
+	}
+	h := e.Hash()
+	pub, err := crypto.SigToPub(h[:], e.Signature)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrSignature, err)
+	}
+	if crypto.PubkeyToAddress(*pub) != e.Publisher {
+		return fmt.Errorf("%w: signed by %s", ErrSignature, crypto.PubkeyToAddress(*pub))
+	}
+	return nil
+}
+
+// StreamID names one publisher's stream on a topic.
+type StreamID struct {
+	Topic     string
+	Publisher common.Address
+}
+
+func (s StreamID) String() string { return s.Topic + "@" + s.Publisher.Hex() }
+
+// ID returns the entry's stream.
+func (e *Entry) ID() StreamID { return StreamID{e.Topic, e.Publisher} }

@@ -1,0 +1,189 @@
+package attlog
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/ethereum/go-ethereum/common"
+)
+
+// Storage keeps entries durably. Implementations: a Pebble store on nodes,
+// a map in tests.
+type Storage interface {
+	// Put stores an entry; it must be durable when it returns.
+	Put(e *Entry) error
+	// Get returns the entry at seq, or nil.
+	Get(id StreamID, seq uint64) (*Entry, error)
+	// Heads lists every stream with its highest stored contiguous entry.
+	Heads() (map[StreamID]Head, error)
+}
+
+// Head is the end of a stream's contiguous prefix.
+type Head struct {
+	Seq  uint64      `json:"seq"`
+	Hash common.Hash `json:"hash"`
+}
+
+// Gap is a missing range of a stream, to fetch from peers.
+type Gap struct {
+	Stream   StreamID
+	From, To uint64 // inclusive
+}
+
+type waiting struct {
+	e   *Entry
+	key string
+}
+
+// Log orders entries per stream. Offer takes entries in any order and
+// delivers them in sequence; entries past a gap wait (a bounded number per
+// stream) until the gap is filled. Log is not safe for concurrent use: its
+// owner serialises calls.
+type Log struct {
+	store      Storage
+	heads      map[StreamID]Head
+	pending    map[StreamID]map[uint64]waiting
+	uids       map[string]StreamID // attestation key -> stream it is in
+	maxPending int
+}
+
+// New opens a log over store, resuming from the heads it holds.
+func New(store Storage, maxPending int) (*Log, error) {
+	heads, err := store.Heads()
+	if err != nil {
+		return nil, err
+	}
+	if maxPending <= 0 {
+		maxPending = 1024
+	}
+	return &Log{store: store, heads: heads, pending: map[StreamID]map[uint64]waiting{}, uids: map[string]StreamID{}, maxPending: maxPending}, nil
+}
+
+// Head returns a stream's head.
+func (l *Log) Head(id StreamID) Head { return l.heads[id] }
+
+// Heads returns every stream's head, sorted by stream.
+func (l *Log) Heads() []StreamHead {
+	out := make([]StreamHead, 0, len(l.heads))
+	for id, h := range l.heads {
+		out = append(out, StreamHead{Topic: id.Topic, Publisher: id.Publisher, Head: h})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Topic != out[j].Topic {
+			return out[i].Topic < out[j].Topic
+		}
+		return out[i].Publisher.Hex() < out[j].Publisher.Hex()
+	})
+	return out
+}
+
+// StreamHead is a head with its stream.
+type StreamHead struct {
+	Topic     string         `json:"topic"`
+	Publisher common.Address `json:"publisher"`
+	Head
+}
+
+// Offer takes a verified entry (see Entry.Verify). It returns the entries
+// now deliverable, in order (the offered one and any it unblocked); a gap
+// when the entry is ahead of its stream; ErrFork when it contradicts the
+// stream; nothing for a duplicate. attKey identifies the attestation (its
+// signer and UID) for replay detection; "" skips it.
+func (l *Log) Offer(e *Entry, attKey string) (delivered []*Entry, gap *Gap, err error) {
+	id := e.ID()
+	h := l.heads[id]
+	switch {
+	case e.Seq <= h.Seq:
+		stored, err := l.store.Get(id, e.Seq)
+		if err != nil {
+			return nil, nil, err
+		}
+		if stored != nil && !sameEntry(stored, e) {
+			return nil, nil, fmt.Errorf("%w: %s seq %d differs from the stored entry", ErrFork, id, e.Seq)
+		}
+		return nil, nil, nil // duplicate
+	case e.Seq > h.Seq+1:
+		p := l.pending[id]
+		if p == nil {
+			p = map[uint64]waiting{}
+			l.pending[id] = p
+		}
+		if old, ok := p[e.Seq]; ok && !sameEntry(old.e, e) {
+			return nil, nil, fmt.Errorf("%w: %s seq %d offered twice, differently", ErrFork, id, e.Seq)
+		}
+		if len(p) < l.maxPending {
+			p[e.Seq] = waiting{e, attKey}
+		}
+		return nil, &Gap{Stream: id, From: h.Seq + 1, To: e.Seq - 1}, nil
+	}
+	// e.Seq == h.Seq+1
+	if e.Prev != h.Hash {
+		return nil, nil, fmt.Errorf("%w: %s seq %d says prev %s, the stream has %s", ErrFork, id, e.Seq, e.Prev, h.Hash)
+	}
+	if attKey != "" {
+		if other, ok := l.uids[attKey]; ok {
+			return nil, nil, fmt.Errorf("%w: %s is already in %s", ErrReplayed, attKey, other)
+		}
+	}
+	if err := l.store.Put(e); err != nil {
+		return nil, nil, err
+	}
+	if attKey != "" {
+		l.uids[attKey] = id
+	}
+	l.heads[id] = Head{Seq: e.Seq, Hash: e.Hash()}
+	delivered = append(delivered, e)
+	// Drain what was waiting behind it.
+	for p := l.pending[id]; p != nil; {
+		next, ok := p[l.heads[id].Seq+1]
+		if !ok {
+			break
+		}
+		delete(p, next.e.Seq)
+		more, _, err := l.Offer(next.e, next.key)
+		if err != nil {
+			return delivered, nil, err
+		}
+		delivered = append(delivered, more...)
+	}
+	return delivered, nil, nil
+}
+
+// Seen reports whether the attestation key is already in some stream.
+func (l *Log) Seen(attKey string) bool {
+	_, ok := l.uids[attKey]
+	return ok
+}
+
+// Range returns stored entries from..to of a stream (to capped at the head).
+func (l *Log) Range(id StreamID, from, to uint64) ([]*Entry, error) {
+	h := l.heads[id]
+	if to > h.Seq {
+		to = h.Seq
+	}
+	if from == 0 {
+		from = 1
+	}
+	var out []*Entry
+	for s := from; s <= to; s++ {
+		e, err := l.store.Get(id, s)
+		if err != nil {
+			return nil, err
+		}
+		if e == nil {
+			break // retention dropped it
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// sameEntry compares two entries of one stream and seq: equal signatures
+// and attestations are the same entry (the cheap, common case of a
+// duplicate); otherwise the hashes decide.
+func sameEntry(a, b *Entry) bool {
+	if string(a.Signature) == string(b.Signature) && string(a.Attestation) == string(b.Attestation) && a.Prev == b.Prev {
+		return true
+	}
+	return a.Hash() == b.Hash()
+}
