@@ -18,6 +18,9 @@ type NetworkSchema struct {
 	Purpose   string
 	Schema    *Schema
 	UID       SchemaUID
+	// TopicKey, when set, is the key template of the schema's topics: an
+	// attestation is only valid on "<UID>/<key filled from its data>".
+	TopicKey string
 }
 
 func networkSchema(name, text string, revocable bool, purpose string) NetworkSchema {
@@ -34,9 +37,9 @@ var (
 	TicketSchema = networkSchema("ticket",
 		"string flight,string date,string passenger,string seat", true,
 		"an airline's flight ticket to its passenger; the example attestation-based token")
-	FlightStatusSchema = networkSchema("flight-status",
+	FlightStatusSchema = withTopicKey(networkSchema("flight-status",
 		"string flight,string date,uint32 delayMinutes,string status", true,
-		"an airline's status update for one flight, gossiped on the flight's topic")
+		"an airline's status update for one flight, gossiped on the flight's topic"), "{flight}/{date}")
 	GrantSchema = networkSchema("grant",
 		"bytes32 instance,address integration,string[] scopes,uint64 notAfter", true,
 		"a token owner lets an integration use scopes (\"query:status\", \"query:*\", \"*\") of one instance until notAfter")
@@ -53,6 +56,11 @@ var (
 		"address node,bytes32 instance,bytes32 receiptUID,bytes32 claimedRoot,bytes32 replayedRoot,string reason", false,
 		"an anchor's proof that a node's receipt does not match the replay of its transcript")
 )
+
+func withTopicKey(s NetworkSchema, key string) NetworkSchema {
+	s.TopicKey = key
+	return s
+}
 
 // NetworkSchemas lists the network's schemas.
 func NetworkSchemas() []NetworkSchema {

@@ -14,6 +14,7 @@ import (
 	"io"
 	"log/slog"
 	"math/big"
+	mrand "math/rand/v2"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -23,6 +24,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/attlog"
 	"github.com/smartlayer/smartlayer/client"
 	flightticket "github.com/smartlayer/smartlayer/examples/flight-ticket"
 	"github.com/smartlayer/smartlayer/node"
@@ -43,7 +45,9 @@ type Options struct {
 	Binary string
 	// HeartbeatInterval of every node; service nodes are down after 3 missed.
 	HeartbeatInterval time.Duration
-	Log               *slog.Logger
+	// DemoAirline keeps a stream of flight updates going until Close.
+	DemoAirline bool
+	Log         *slog.Logger
 	// Progress receives one line per step.
 	Progress io.Writer
 }
@@ -100,6 +104,8 @@ type Ticket struct {
 	// Headers carry the demo integration's grant for the status query,
 	// ready to send with it.
 	Headers map[string]string `json:"headers,omitempty"`
+	// Topic of the flight's status attestations.
+	Topic string `json:"topic"`
 	// Kept in tickets.json only: the signed ticket and the passenger's key.
 	Attestation  json.RawMessage `json:"attestation,omitempty"`
 	PassengerKey string          `json:"passengerKey,omitempty"`
@@ -143,6 +149,10 @@ type Devnet struct {
 	Info      Info
 	Client    *client.Client
 	bootstrap []string // anchors' p2p addresses
+	airline   *nodekey.Key
+	publisher *client.Publisher
+	stopDemo  context.CancelFunc
+	demoDone  chan struct{}
 }
 
 // Dir is the data directory.
@@ -213,10 +223,81 @@ func Start(ctx context.Context, opts Options) (_ *Devnet, err error) {
 	if err := d.WaitTickets(ctx, 60*time.Second); err != nil {
 		return nil, err
 	}
+	if err := d.publishDemoUpdates(ctx); err != nil {
+		return nil, err
+	}
 	if err := d.writeInfo(); err != nil {
 		return nil, err
 	}
+	if opts.DemoAirline {
+		d.startDemoAirline()
+	}
 	return d, nil
+}
+
+// publishDemoUpdates has the airline announce a status for every flight: the
+// first is three hours late (its passengers get the lounge), the second 45
+// minutes, the others on time.
+func (d *Devnet) publishDemoUpdates(ctx context.Context) error {
+	seen := map[string]bool{}
+	for _, t := range d.Info.Tickets {
+		if seen[t.Topic] {
+			continue
+		}
+		delay, status := 0, "on time"
+		switch len(seen) {
+		case 0:
+			delay, status = 190, "delayed"
+		case 1:
+			delay, status = 45, "delayed"
+		}
+		seen[t.Topic] = true
+		if _, err := d.PublishStatus(ctx, t.Flight, t.Date, delay, status); err != nil {
+			return fmt.Errorf("demo flight update: %w", err)
+		}
+	}
+	if len(seen) > 0 {
+		d.progress("the airline published a status for each of %d flights (the first is 190 minutes late)", len(seen))
+	}
+	return nil
+}
+
+// PublishStatus has the airline publish a flight-status attestation on the
+// flight's topic, through an anchor.
+func (d *Devnet) PublishStatus(ctx context.Context, flight, date string, delay int, status string) (*attlog.Entry, error) {
+	att, err := SignStatus(d.airline, d.cfgBase.Network.ChainID, common.HexToAddress(d.cfgBase.Network.EAS), flight, date, delay, status, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	return d.publisher.Publish(ctx, FlightTopic(flight, date), att)
+}
+
+// startDemoAirline publishes a random flight's new status every 5 seconds.
+func (d *Devnet) startDemoAirline() {
+	ctx, cancel := context.WithCancel(context.Background())
+	d.stopDemo, d.demoDone = cancel, make(chan struct{})
+	go func() {
+		defer close(d.demoDone)
+		rng := mrand.New(mrand.NewPCG(uint64(time.Now().UnixNano()), 1))
+		t := time.NewTicker(5 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			tk := d.Info.Tickets[rng.IntN(len(d.Info.Tickets))]
+			delay := rng.IntN(5) * 60
+			status := "on time"
+			if delay > 0 {
+				status = "delayed"
+			}
+			if e, err := d.PublishStatus(ctx, tk.Flight, tk.Date, delay, status); err == nil {
+				d.progress("airline: %s %s is %s (%d min), entry %d", tk.Flight, tk.Date, status, delay, e.Seq)
+			}
+		}
+	}()
 }
 
 // prepareNetwork creates (or reloads) the epoch seed and the anchor keys, so
@@ -371,6 +452,8 @@ func (d *Devnet) publishToken(ctx context.Context) error {
 		return err
 	}
 	d.Info.Airline = Airline{Key: keyPath, Address: airline.Address().Hex()}
+	d.airline = airline
+	d.publisher = d.Client.NewPublisher(airline.ECDSA)
 	files := flightticket.Files()
 	pub := hex.EncodeToString(crypto.FromECDSAPub(&airline.ECDSA.PublicKey))
 	xml := files["flight-ticket.xml"]
@@ -404,6 +487,7 @@ func (d *Devnet) publishToken(ctx context.Context) error {
 	d.Info.Tickets = make([]Ticket, len(tickets))
 	for i, t := range tickets {
 		t.Attestation, t.PassengerKey = nil, ""
+		t.Topic = FlightTopic(t.Flight, t.Date)
 		d.Info.Tickets[i] = t
 	}
 	return nil
@@ -589,6 +673,10 @@ func (d *Devnet) restart(ctx context.Context, role node.Role, i int, slot []*nod
 // Close stops every node and removes a temporary data directory.
 func (d *Devnet) Close() error {
 	var errs []error
+	if d.stopDemo != nil {
+		d.stopDemo()
+		<-d.demoDone
+	}
 	for i := len(d.procs) - 1; i >= 0; i-- {
 		errs = append(errs, d.procs[i].stop())
 	}

@@ -25,3 +25,5 @@ func forgedTicket(t *testing.T, keyPath string) json.RawMessage {
 	}
 	return ts[0].Attestation
 }
+
+func commonHex(s string) common.Address { return common.HexToAddress(s) }

@@ -75,3 +75,24 @@ func IssueTickets(airline *nodekey.Key, n, flights int, chainID int64, eas commo
 	}
 	return out, nil
 }
+
+// FlightTopic is the topic of a flight's status attestations.
+func FlightTopic(flight, date string) string {
+	return attest.FlightStatusSchema.UID.String() + "/" + flight + "/" + date
+}
+
+// SignStatus has the airline sign a flight-status attestation.
+func SignStatus(airline *nodekey.Key, chainID int64, eas common.Address, flight, date string, delay int, status string, now time.Time) (json.RawMessage, error) {
+	data, err := attest.FlightStatusSchema.Schema.Encode(map[string]any{"flight": flight, "date": date, "delayMinutes": float64(delay), "status": status})
+	if err != nil {
+		return nil, err
+	}
+	m := attest.Message{Version: attest.Version2, Schema: attest.FlightStatusSchema.UID, Time: uint64(now.Unix()), Revocable: true, Data: data}
+	salt := crypto.Keccak256Hash([]byte(flight), []byte(date), big.NewInt(now.UnixNano()).Bytes())
+	m.Salt = salt
+	s, err := attest.Sign(airline.ECDSA, attest.Domain{Name: attest.DomainName, Version: "1.3.0", ChainID: big.NewInt(chainID), VerifyingContract: eas}, m)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(s)
+}

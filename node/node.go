@@ -58,11 +58,14 @@ type Node struct {
 
 	anchor  *anchorRole
 	service *serviceRole
+	att     *attEngine
 
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	once   sync.Once
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	once    sync.Once
+	goMu    sync.Mutex
+	closing bool
 }
 
 // New validates cfg, opens the data directory (creating the node key on first
@@ -141,6 +144,7 @@ func New(cfg Config, log *slog.Logger) (*Node, error) {
 	n.registerMetrics()
 	mux := http.NewServeMux()
 	n.routes(mux)
+	deliver := func(delivered) {}
 	switch cfg.Role {
 	case RoleAnchor:
 		if n.anchor, err = newAnchorRole(n, mux); err != nil {
@@ -150,7 +154,12 @@ func New(cfg Config, log *slog.Logger) (*Node, error) {
 		if n.service, err = newServiceRole(n, mux); err != nil {
 			return nil, err
 		}
+		deliver = n.service.apply
 	}
+	if n.att, err = newAttEngine(n, deliver); err != nil {
+		return nil, err
+	}
+	n.topicRoutes(mux)
 	n.httpSrv = &http.Server{
 		Handler:           httpapi.Wrap(mux, httpapi.NewMetrics(n.reg), n.log),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -187,8 +196,18 @@ func (n *Node) Start(ctx context.Context) {
 		defer n.wg.Done()
 		n.heartbeatLoop()
 	}()
+	if err := n.att.start(n.ctx); err != nil {
+		n.log.Error("gossip did not start", "err", err)
+	}
 	if n.anchor != nil {
+		// Anchors keep full logs: they follow every topic through the firehose.
+		if err := n.att.gossip.Subscribe(n.ctx, p2p.Firehose, n.att.receive); err != nil {
+			n.log.Error("firehose", "err", err)
+		}
 		n.anchor.start()
+	}
+	if n.service != nil {
+		n.service.start()
 	}
 }
 
@@ -231,6 +250,9 @@ func (n *Node) Close() error {
 			_ = n.httpSrv.Shutdown(ctx)
 			cancel()
 		}
+		n.goMu.Lock()
+		n.closing = true
+		n.goMu.Unlock()
 		if n.cancel != nil {
 			n.cancel()
 		}
@@ -253,6 +275,21 @@ func (n *Node) closeResources() error {
 		errs = append(errs, n.store.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// spawn runs f on a goroutine that Close waits for; once Close has begun it
+// runs nothing.
+func (n *Node) spawn(f func()) {
+	n.goMu.Lock()
+	defer n.goMu.Unlock()
+	if n.closing {
+		return
+	}
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		f()
+	}()
 }
 
 // PeerID is the node's libp2p identity.

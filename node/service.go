@@ -26,8 +26,9 @@ type serviceRole struct {
 	bundles *bundleCache
 	grants  *grants
 
-	mu   sync.RWMutex
-	inst map[token.InstanceID]*instance
+	mu        sync.RWMutex
+	inst      map[token.InstanceID]*instance
+	followers map[string][]token.InstanceID // topic -> instances following it
 }
 
 // instance is one token instance held by this node.
@@ -37,7 +38,28 @@ type instance struct {
 	// Owner is the token's holder: the instance attestation's recipient.
 	Owner common.Address  `json:"owner"`
 	State json.RawMessage `json:"state"`
+	// Offsets: per attestation stream ("topic@publisher"), the last
+	// sequence number applied to the state.
+	Offsets map[string]uint64 `json:"offsets,omitempty"`
+	History []HistoryItem     `json:"history,omitempty"`
 }
+
+// HistoryItem is one attestation an instance applied.
+type HistoryItem struct {
+	Topic     string         `json:"topic"`
+	Publisher common.Address `json:"publisher"`
+	Seq       uint64         `json:"seq"`
+	UID       string         `json:"uid"`
+	Attester  common.Address `json:"attester"`
+	Time      uint64         `json:"time"`
+	Data      map[string]any `json:"data,omitempty"`
+	Applied   bool           `json:"applied"`
+	Note      string         `json:"note,omitempty"`
+	StateRoot string         `json:"stateRoot"`
+}
+
+// maxHistory bounds the history an instance keeps.
+const maxHistory = 256
 
 func instKey(id token.InstanceID) []byte { return append([]byte("i/"), id[:]...) }
 
@@ -68,6 +90,8 @@ func newServiceRole(n *Node, mux *http.ServeMux) (*serviceRole, error) {
 	mux.HandleFunc("POST /v1/revocations", revs.httpAdd)
 	p2p.Handle(n.host, p2p.ProtoAssign, s.handleAssign)
 	mux.HandleFunc("POST /v1/tokens/{instance}/query/{name}", s.httpQuery)
+	mux.HandleFunc("GET /v1/tokens/{instance}/state", s.httpState)
+	mux.HandleFunc("GET /v1/tokens/{instance}/history", s.httpHistory)
 	mux.HandleFunc("GET /v1/tokens/{instance}/route", s.httpRoute)
 	return s, nil
 }
@@ -137,6 +161,9 @@ func (s *serviceRole) handleAssign(ctx context.Context, from p2p.PeerID, msg *as
 		}
 		if err := s.put(in); err != nil {
 			return nil, err
+		}
+		if cur == nil {
+			s.followInstance(in)
 		}
 		out.Applied = append(out.Applied, rec.Instance)
 	}

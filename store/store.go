@@ -26,6 +26,9 @@ func Open(dir string) (*Store, error) {
 	return &Store{db: db}, nil
 }
 
+// DB exposes Pebble for batched writes.
+func (s *Store) DB() *pebble.DB { return s.db }
+
 // Close flushes and closes the store.
 func (s *Store) Close() error { return s.db.Close() }
 

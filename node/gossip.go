@@ -1,0 +1,415 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/attlog"
+	"github.com/smartlayer/smartlayer/p2p"
+)
+
+// ProtoAttlog serves log entries and heads for repair.
+const protoAttlog = "/smartlayer/attlog/1.0.0"
+
+type attlogReq struct {
+	Topic     string `json:"topic"`
+	Publisher string `json:"publisher,omitempty"` // empty: the topic's heads
+	From      uint64 `json:"from,omitempty"`
+	To        uint64 `json:"to,omitempty"`
+}
+
+type attlogResp struct {
+	Entries []*attlog.Entry     `json:"entries,omitempty"`
+	Heads   []attlog.StreamHead `json:"heads,omitempty"`
+}
+
+const maxRepairBatch = 512
+
+// delivered is an entry applied in order, with its verified attestation.
+type delivered struct {
+	Entry *attlog.Entry
+	Att   *attest.Signed
+}
+
+// attEngine is a node's ordered attestation log: gossip in, validation,
+// in-order delivery, repair of gaps from anchors and peers.
+type attEngine struct {
+	n       *Node
+	gossip  *p2p.Gossip
+	store   attStore
+	policy  *attest.Policy
+	deliver func(d delivered) // called in order, one entry at a time
+
+	order   sync.Mutex // one offer at a time, so delivery is in order
+	mu      sync.Mutex
+	log     *attlog.Log
+	offsets map[string]uint64 // next topic offset (anchors: for streams)
+	repairs map[attlog.StreamID]time.Time
+	notify  map[string]chan struct{} // closed when a topic gets an entry
+	refused map[string]int           // refusals by reason, for metrics
+}
+
+func newAttEngine(n *Node, deliver func(delivered)) (*attEngine, error) {
+	st := attStore{n.store}
+	l, err := attlog.New(st, 4096)
+	if err != nil {
+		return nil, err
+	}
+	offs, err := st.topicOffsets()
+	if err != nil {
+		return nil, err
+	}
+	e := &attEngine{
+		n: n, store: st, log: l, offsets: offs, deliver: deliver,
+		repairs: map[attlog.StreamID]time.Time{}, notify: map[string]chan struct{}{}, refused: map[string]int{},
+		policy: &attest.Policy{
+			Pins:    []attest.Pin{{ChainID: n.domain.ChainID, Contract: n.domain.VerifyingContract}},
+			MaxSkew: time.Minute,
+		},
+	}
+	p2p.Handle(n.host, protoAttlog, e.serve)
+	return e, nil
+}
+
+func (e *attEngine) start(ctx context.Context) error {
+	g, err := p2p.NewGossip(ctx, e.n.host, e.validateGossip)
+	if err != nil {
+		return err
+	}
+	g.Go = e.n.spawn
+	g.Rejected = func(from peer.ID, err error) {
+		e.n.log.Debug("gossip message refused", "from", shortID(from.String()), "err", err)
+	}
+	e.gossip = g
+	return nil
+}
+
+// decode reads and checks an entry and its attestation, without the log.
+func (e *attEngine) decode(data []byte, now time.Time) (*attlog.Entry, *attest.Signed, error) {
+	var en attlog.Entry
+	if err := json.Unmarshal(data, &en); err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", attlog.ErrBadEntry, err)
+	}
+	if err := en.Verify(); err != nil {
+		return nil, nil, err
+	}
+	s, err := attest.Parse(en.Attestation)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := e.policy.Check(s, attest.Use{}, now); err != nil {
+		return nil, nil, err
+	}
+	if err := checkTopic(en.Topic, s); err != nil {
+		return nil, nil, err
+	}
+	return &en, s, nil
+}
+
+// checkTopic: the topic's schema is the attestation's, and for the
+// network's schemas with a key template the key is the attestation's.
+func checkTopic(topic string, s *attest.Signed) error {
+	schema, key, _ := strings.Cut(topic, "/")
+	if schema != s.Message.Schema.String() {
+		return fmt.Errorf("%w: topic schema %s, attestation schema %s", attlog.ErrTopic, schema, s.Message.Schema)
+	}
+	for _, ns := range attest.NetworkSchemas() {
+		if ns.UID != s.Message.Schema || ns.TopicKey == "" {
+			continue
+		}
+		data, err := ns.Schema.Decode(s.Message.Data)
+		if err != nil {
+			return err
+		}
+		want := ns.TopicKey
+		for f, v := range data {
+			want = strings.ReplaceAll(want, "{"+f+"}", fmt.Sprint(v))
+		}
+		if key != want {
+			return fmt.Errorf("%w: attestation belongs on key %q, not %q", attlog.ErrTopic, want, key)
+		}
+	}
+	return nil
+}
+
+func attKey(s *attest.Signed) string { return s.Signer.Hex() + "/" + s.UID.String() }
+
+// validateGossip is the GossipSub validator: invalid, replayed or
+// wrong-topic entries are rejected (and cost their sender score); entries
+// already held are ignored.
+func (e *attEngine) validateGossip(_ context.Context, _ peer.ID, data []byte) error {
+	en, s, err := e.decode(data, time.Now())
+	if err != nil {
+		e.countRefusal(err)
+		return err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	h := e.log.Head(en.ID())
+	if en.Seq <= h.Seq {
+		return p2p.ErrIgnore
+	}
+	if e.log.Seen(attKey(s)) {
+		e.countRefusal(attlog.ErrReplayed)
+		return fmt.Errorf("%w: %s", attlog.ErrReplayed, attKey(s))
+	}
+	return nil
+}
+
+func (e *attEngine) countRefusal(err error) {
+	code := "invalid"
+	switch {
+	case errors.Is(err, attlog.ErrReplayed):
+		code = "replayed"
+	case errors.Is(err, attlog.ErrTopic):
+		code = "wrong-topic"
+	case errors.Is(err, attlog.ErrSignature), errors.Is(err, attest.ErrSignerMismatch):
+		code = "forged"
+	}
+	e.mu.Lock()
+	e.refused[code]++
+	e.mu.Unlock()
+}
+
+// offer takes a decoded entry into the log and delivers what became
+// deliverable, in order. It returns the gap it found, if any.
+func (e *attEngine) offer(en *attlog.Entry, s *attest.Signed) (*attlog.Gap, error) {
+	e.order.Lock()
+	defer e.order.Unlock()
+	e.mu.Lock()
+	ds, gap, err := e.log.Offer(en, attKey(s))
+	var out []delivered
+	for _, d := range ds {
+		att := s
+		if d != en {
+			if att, err = attest.Parse(d.Attestation); err != nil {
+				break
+			}
+		}
+		off := e.offsets[d.Topic]
+		e.offsets[d.Topic] = off + 1
+		if ierr := e.store.indexTopic(d, off); ierr != nil {
+			err = ierr
+			break
+		}
+		if ch, ok := e.notify[d.Topic]; ok {
+			close(ch)
+			delete(e.notify, d.Topic)
+		}
+		out = append(out, delivered{d, att})
+	}
+	e.mu.Unlock()
+	for _, d := range out {
+		e.deliver(d)
+	}
+	return gap, err
+}
+
+// receive handles a gossiped message (already validated).
+func (e *attEngine) receive(data []byte) {
+	en, s, err := e.decode(data, time.Now())
+	if err != nil {
+		return
+	}
+	gap, err := e.offer(en, s)
+	if err != nil {
+		e.n.log.Debug("entry not taken", "stream", en.ID(), "seq", en.Seq, "err", err)
+		return
+	}
+	if gap != nil {
+		e.repairAsync(gap.Stream, gap.From, gap.To)
+	}
+}
+
+// publish takes an entry from the HTTP edge: on disk here before it is
+// gossiped on its topic and the firehose.
+func (e *attEngine) publish(ctx context.Context, data []byte) (*attlog.Entry, error) {
+	en, s, err := e.decode(data, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	h := e.log.Head(en.ID())
+	e.mu.Unlock()
+	if en.Seq != h.Seq+1 {
+		if en.Seq <= h.Seq {
+			if stored, _ := e.store.Get(en.ID(), en.Seq); stored != nil && stored.Hash() == en.Hash() {
+				return en, nil // already here: idempotent
+			}
+			return nil, fmt.Errorf("%w: seq %d is taken; the head is %d", attlog.ErrFork, en.Seq, h.Seq)
+		}
+		return nil, fmt.Errorf("%w: seq %d leaves a gap; the head is %d (publish seq %d next)", attlog.ErrBadEntry, en.Seq, h.Seq, h.Seq+1)
+	}
+	if _, err := e.offer(en, s); err != nil {
+		return nil, err
+	}
+	for _, t := range []string{p2p.GossipPrefix + en.Topic, p2p.Firehose} {
+		if err := e.gossip.Publish(ctx, t, data); err != nil {
+			e.n.log.Warn("gossip publish failed", "topic", t, "err", err)
+		}
+	}
+	return en, nil
+}
+
+// follow subscribes to a topic's gossip and catches up on its history.
+func (e *attEngine) follow(ctx context.Context, topic string) error {
+	name := p2p.GossipPrefix + topic
+	if e.gossip.Subscribed(name) {
+		return nil
+	}
+	if err := e.gossip.Subscribe(ctx, name, e.receive); err != nil {
+		return err
+	}
+	e.n.spawn(func() { e.catchUp(topic) })
+	return nil
+}
+
+// catchUp asks the anchors for a topic's heads and repairs what is behind.
+func (e *attEngine) catchUp(topic string) {
+	for _, a := range e.peersToAsk() {
+		ctx, cancel := context.WithTimeout(e.n.ctx, p2p.StreamTimeout)
+		resp, err := p2p.Call[attlogReq, attlogResp](ctx, e.n.host, a, protoAttlog, &attlogReq{Topic: topic})
+		cancel()
+		if err != nil {
+			continue
+		}
+		for _, h := range resp.Heads {
+			id := attlog.StreamID{Topic: h.Topic, Publisher: h.Publisher}
+			e.mu.Lock()
+			mine := e.log.Head(id).Seq
+			e.mu.Unlock()
+			if mine < h.Seq {
+				e.repair(id, mine+1, h.Seq)
+			}
+		}
+		return
+	}
+}
+
+func (e *attEngine) peersToAsk() []peer.ID {
+	var out []peer.ID
+	for id := range e.n.anchors {
+		if id != e.n.PeerID() {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// repairAsync fetches a missing range in the background, at most once a
+// second per stream.
+func (e *attEngine) repairAsync(id attlog.StreamID, from, to uint64) {
+	e.mu.Lock()
+	if time.Since(e.repairs[id]) < time.Second {
+		e.mu.Unlock()
+		return
+	}
+	e.repairs[id] = time.Now()
+	e.mu.Unlock()
+	e.n.spawn(func() { e.repair(id, from, to) })
+}
+
+// repair fetches entries from..to of a stream from the anchors, then peers.
+func (e *attEngine) repair(id attlog.StreamID, from, to uint64) {
+	for _, a := range e.peersToAsk() {
+		for from <= to {
+			end := min(to, from+maxRepairBatch-1)
+			ctx, cancel := context.WithTimeout(e.n.ctx, p2p.StreamTimeout)
+			resp, err := p2p.Call[attlogReq, attlogResp](ctx, e.n.host, a, protoAttlog,
+				&attlogReq{Topic: id.Topic, Publisher: id.Publisher.Hex(), From: from, To: end})
+			cancel()
+			if err != nil || len(resp.Entries) == 0 {
+				break
+			}
+			for _, raw := range resp.Entries {
+				data, _ := json.Marshal(raw)
+				en, s, err := e.decode(data, time.Now())
+				if err != nil || en.ID() != id {
+					return // a peer that serves bad entries is not asked further
+				}
+				if _, err := e.offer(en, s); err != nil {
+					return
+				}
+			}
+			from = resp.Entries[len(resp.Entries)-1].Seq + 1
+		}
+		if from > to {
+			return
+		}
+	}
+}
+
+// serve answers repair requests from what this node holds.
+func (e *attEngine) serve(_ context.Context, _ p2p.PeerID, req *attlogReq) (*attlogResp, error) {
+	if err := attlog.CheckTopic(req.Topic); err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if req.Publisher == "" {
+		var heads []attlog.StreamHead
+		for _, h := range e.log.Heads() {
+			if h.Topic == req.Topic {
+				heads = append(heads, h)
+			}
+		}
+		return &attlogResp{Heads: heads}, nil
+	}
+	id := attlog.StreamID{Topic: req.Topic, Publisher: commonAddress(req.Publisher)}
+	to := min(req.To, req.From+maxRepairBatch-1)
+	es, err := e.log.Range(id, req.From, to)
+	return &attlogResp{Entries: es}, err
+}
+
+// waitTopic returns a channel closed at the topic's next delivery.
+func (e *attEngine) waitTopic(topic string) <-chan struct{} {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	ch, ok := e.notify[topic]
+	if !ok {
+		ch = make(chan struct{})
+		e.notify[topic] = ch
+	}
+	return ch
+}
+
+// streamRange returns stored entries of a stream from..to, with their
+// attestations, for catching an instance up.
+func (e *attEngine) streamRange(id attlog.StreamID, from, to uint64) ([]delivered, error) {
+	e.mu.Lock()
+	es, err := e.log.Range(id, from, to)
+	e.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]delivered, 0, len(es))
+	for _, en := range es {
+		s, err := attest.Parse(en.Attestation)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, delivered{en, s})
+	}
+	return out, nil
+}
+
+// topicHeads returns the heads of a topic's streams.
+func (e *attEngine) topicHeads(topic string) []attlog.StreamHead {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []attlog.StreamHead
+	for _, h := range e.log.Heads() {
+		if h.Topic == topic {
+			out = append(out, h)
+		}
+	}
+	return out
+}

@@ -1,0 +1,234 @@
+package node
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+
+	"time"
+
+	"github.com/ethereum/go-ethereum/common/hexutil"
+
+	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/attlog"
+	"github.com/smartlayer/smartlayer/httpapi"
+	"github.com/smartlayer/smartlayer/sandbox"
+	"github.com/smartlayer/smartlayer/token"
+	"github.com/smartlayer/smartlayer/tokenscript"
+)
+
+// start follows the topics of every instance held and catches them up.
+func (s *serviceRole) start() {
+	for _, id := range s.ids() {
+		s.mu.RLock()
+		in := s.inst[id]
+		s.mu.RUnlock()
+		if in != nil {
+			s.followInstance(in)
+		}
+	}
+}
+
+// topicsOf returns an instance's topics with the subscription each serves.
+func (s *serviceRole) topicsOf(in *instance) (map[string]*tokenscript.Subscription, *loadedBundle) {
+	h, _ := tokenscript.ParseBundleHash(in.Record.Bundle)
+	lb, ok := s.bundles.get(h)
+	if !ok {
+		return nil, nil
+	}
+	var state map[string]any
+	_ = json.Unmarshal(in.State, &state)
+	out := map[string]*tokenscript.Subscription{}
+	for i := range lb.manifest.Service.Subscriptions {
+		sub := &lb.manifest.Service.Subscriptions[i]
+		t, err := sub.Topic(state)
+		if err != nil {
+			s.n.log.Warn("subscription topic", "instance", in.Record.Instance, "err", err)
+			continue
+		}
+		out[t] = sub
+	}
+	return out, lb
+}
+
+// followInstance subscribes to the instance's topics and applies what the
+// log already holds for them.
+func (s *serviceRole) followInstance(in *instance) {
+	topics, _ := s.topicsOf(in)
+	id := in.Record.Instance
+	s.mu.Lock()
+	if s.followers == nil {
+		s.followers = map[string][]token.InstanceID{}
+	}
+	for t := range topics {
+		if !slices.Contains(s.followers[t], id) {
+			s.followers[t] = append(s.followers[t], id)
+		}
+	}
+	s.mu.Unlock()
+	if s.n.att == nil || s.n.att.gossip == nil {
+		return
+	}
+	s.catchUp(id)
+	for t := range topics {
+		if err := s.n.att.follow(s.n.ctx, t); err != nil {
+			s.n.log.Warn("follow topic", "topic", t, "err", err)
+		}
+	}
+}
+
+// catchUp applies stored entries the instance has not applied yet.
+func (s *serviceRole) catchUp(id token.InstanceID) {
+	e := s.n.att
+	e.order.Lock()
+	defer e.order.Unlock()
+	s.mu.RLock()
+	in := s.inst[id]
+	s.mu.RUnlock()
+	if in == nil {
+		return
+	}
+	topics, _ := s.topicsOf(in)
+	for t := range topics {
+		for _, h := range e.topicHeads(t) {
+			sid := attlog.StreamID{Topic: h.Topic, Publisher: h.Publisher}
+			if done := in.Offsets[sid.String()]; done < h.Seq {
+				ds, err := e.streamRange(sid, done+1, h.Seq)
+				if err != nil {
+					return
+				}
+				for _, d := range ds {
+					s.applyTo(id, d)
+				}
+			}
+		}
+	}
+}
+
+// apply is the attestation engine's delivery: each entry, in order, to every
+// instance that follows its topic.
+func (s *serviceRole) apply(d delivered) {
+	s.mu.RLock()
+	ids := append([]token.InstanceID(nil), s.followers[d.Entry.Topic]...)
+	s.mu.RUnlock()
+	for _, id := range ids {
+		s.applyTo(id, d)
+	}
+}
+
+// applyTo applies one entry to one instance, deterministically: the module's
+// apply runs with the attestation's time as its clock, so every replica
+// reaches the same state.
+func (s *serviceRole) applyTo(id token.InstanceID, d delivered) {
+	s.mu.RLock()
+	cur := s.inst[id]
+	s.mu.RUnlock()
+	if cur == nil {
+		return
+	}
+	key := d.Entry.ID().String()
+	if cur.Offsets[key] >= d.Entry.Seq {
+		return
+	}
+	topics, lb := s.topicsOf(cur)
+	sub := topics[d.Entry.Topic]
+	if sub == nil || lb == nil {
+		return
+	}
+	in := *cur
+	in.Offsets = map[string]uint64{}
+	for k, v := range cur.Offsets {
+		in.Offsets[k] = v
+	}
+	in.Offsets[key] = d.Entry.Seq
+	att := d.Att
+	item := HistoryItem{Topic: d.Entry.Topic, Publisher: d.Entry.Publisher, Seq: d.Entry.Seq, UID: att.UID.String(),
+		Attester: att.Signer, Time: att.Message.Time}
+	for _, ns := range attest.NetworkSchemas() {
+		if ns.UID == att.Message.Schema {
+			item.Data, _ = ns.Schema.Decode(att.Message.Data)
+		}
+	}
+	switch {
+	case sub.Issuers != "" && !isIssuer(lb, sub.Issuers, att):
+		item.Note = fmt.Sprintf("not applied: %s is not an issuer of %s", att.Signer, sub.Issuers)
+	case item.Data == nil:
+		item.Note = "not applied: schema not decodable"
+	default:
+		input, _ := json.Marshal(map[string]any{"uid": item.UID, "attester": att.Signer.Hex(), "time": att.Message.Time,
+			"schema": att.Message.Schema.String(), "data": item.Data})
+		res, err := lb.module.Run(s.n.ctx, sandbox.Call{Kind: sandbox.KindApply, State: cur.State, Args: input,
+			Env: sandbox.Env{Instance: id.String(), Now: time.Unix(int64(att.Message.Time), 0)}})
+		if err != nil {
+			item.Note = "not applied: " + err.Error()
+			break
+		}
+		in.State, item.Applied = res.State, true
+	}
+	root := sandbox.StateRoot(in.State)
+	item.StateRoot = hexutil.Encode(root[:])
+	in.History = append(append([]HistoryItem(nil), cur.History...), item)
+	if len(in.History) > maxHistory {
+		in.History = in.History[len(in.History)-maxHistory:]
+	}
+	if err := s.put(&in); err != nil {
+		s.n.log.Error("store applied state", "instance", id, "err", err)
+	}
+}
+
+func isIssuer(lb *loadedBundle, name string, att *attest.Signed) bool {
+	def, ok := lb.manifest.Attestation(name)
+	return ok && slices.Contains(def.Issuers, att.Signer)
+}
+
+// StateView is the answer of GET /v1/tokens/{instance}/state.
+type StateView struct {
+	Instance  token.InstanceID  `json:"instance"`
+	State     json.RawMessage   `json:"state"`
+	StateRoot string            `json:"stateRoot"`
+	Offsets   map[string]uint64 `json:"offsets"`
+	Fencing   uint64            `json:"fencing"`
+	Node      string            `json:"node"`
+}
+
+func (s *serviceRole) held(w http.ResponseWriter, r *http.Request) (*instance, bool) {
+	id, ok := instanceParam(w, r)
+	if !ok {
+		return nil, false
+	}
+	s.mu.RLock()
+	in := s.inst[id]
+	s.mu.RUnlock()
+	if in == nil {
+		s.notHere(w, r, id)
+		return nil, false
+	}
+	return in, true
+}
+
+func (s *serviceRole) httpState(w http.ResponseWriter, r *http.Request) {
+	in, ok := s.held(w, r)
+	if !ok {
+		return
+	}
+	root := sandbox.StateRoot(in.State)
+	offs := in.Offsets
+	if offs == nil {
+		offs = map[string]uint64{}
+	}
+	httpapi.WriteJSON(w, http.StatusOK, StateView{Instance: in.Record.Instance, State: in.State, StateRoot: hexutil.Encode(root[:]),
+		Offsets: offs, Fencing: in.Record.Fencing, Node: s.n.peerStr})
+}
+
+func (s *serviceRole) httpHistory(w http.ResponseWriter, r *http.Request) {
+	in, ok := s.held(w, r)
+	if !ok {
+		return
+	}
+	h := in.History
+	if h == nil {
+		h = []HistoryItem{}
+	}
+	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"instance": in.Record.Instance, "history": h})
+}

@@ -1,0 +1,146 @@
+package node
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/attlog"
+	"github.com/smartlayer/smartlayer/httpapi"
+)
+
+// topicRoutes registers the attestation log's HTTP endpoints. Topics contain
+// '/': clients escape them as %2F in the path.
+func (n *Node) topicRoutes(mux *http.ServeMux) {
+	if n.cfg.Role == RoleAnchor {
+		mux.HandleFunc("POST /v1/attestations", n.httpPublish)
+	}
+	mux.HandleFunc("GET /v1/topics/{topic}/heads", n.httpHeads)
+	mux.HandleFunc("GET /v1/topics/{topic}/stream", n.httpStream)
+}
+
+// httpPublish takes a publisher-signed log entry. 201 means it is on disk on
+// this anchor and gossiped; the anchors' repair makes it reach every
+// subscriber.
+func (n *Node) httpPublish(w http.ResponseWriter, r *http.Request) {
+	body, err := httpapi.ReadBody(w, r, n.cfg.HTTP.MaxBodyBytes)
+	if errors.Is(err, httpapi.ErrBodyTooLarge) {
+		httpapi.Error(w, r, http.StatusRequestEntityTooLarge, "body-too-large", err.Error())
+		return
+	}
+	if err != nil {
+		httpapi.Error(w, r, http.StatusBadRequest, "bad-body", err.Error())
+		return
+	}
+	en, err := n.att.publish(r.Context(), body)
+	if err != nil {
+		status, code := http.StatusUnprocessableEntity, "invalid-entry"
+		switch {
+		case errors.Is(err, attlog.ErrBadEntry), errors.Is(err, attest.ErrMalformed), errors.Is(err, attlog.ErrTopic):
+			status, code = http.StatusBadRequest, "bad-entry"
+		case errors.Is(err, attlog.ErrFork):
+			status, code = http.StatusConflict, "fork"
+		case errors.Is(err, attlog.ErrReplayed):
+			status, code = http.StatusConflict, "replayed"
+		}
+		httpapi.Error(w, r, status, code, err.Error())
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusCreated, map[string]any{
+		"topic": en.Topic, "publisher": en.Publisher, "seq": en.Seq, "hash": en.Hash(),
+	})
+}
+
+func topicParam(w http.ResponseWriter, r *http.Request) (string, bool) {
+	t := r.PathValue("topic")
+	if err := attlog.CheckTopic(t); err != nil {
+		httpapi.Error(w, r, http.StatusBadRequest, "bad-topic", err.Error()+" (escape the '/' of a topic as %2F)")
+		return "", false
+	}
+	return t, true
+}
+
+func (n *Node) httpHeads(w http.ResponseWriter, r *http.Request) {
+	t, ok := topicParam(w, r)
+	if !ok {
+		return
+	}
+	heads := n.att.topicHeads(t)
+	if heads == nil {
+		heads = []attlog.StreamHead{}
+	}
+	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"topic": t, "heads": heads})
+}
+
+// httpStream is Server-Sent Events of a topic's entries in this node's
+// delivery order: event id = offset; resume with Last-Event-ID (the last
+// offset seen) or ?from=OFFSET, without loss or duplicates.
+func (n *Node) httpStream(w http.ResponseWriter, r *http.Request) {
+	t, ok := topicParam(w, r)
+	if !ok {
+		return
+	}
+	var from uint64
+	if v := r.Header.Get("Last-Event-ID"); v != "" {
+		last, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			httpapi.Error(w, r, http.StatusBadRequest, "bad-last-event-id", "Last-Event-ID must be an offset")
+			return
+		}
+		from = last + 1
+	} else if v := r.URL.Query().Get("from"); v != "" {
+		f, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			httpapi.Error(w, r, http.StatusBadRequest, "bad-from", "from must be an offset")
+			return
+		}
+		from = f
+	}
+	fl, ok := w.(http.Flusher)
+	if !ok {
+		httpapi.Error(w, r, http.StatusInternalServerError, "no-streaming", "this connection cannot stream")
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	fl.Flush()
+	keepalive := time.NewTicker(15 * time.Second)
+	defer keepalive.Stop()
+	for {
+		wait := n.att.waitTopic(t) // taken before reading, so nothing slips between
+		es, offs, err := n.att.store.topicEntries(t, from, 256)
+		if err != nil {
+			return
+		}
+		for i, e := range es {
+			data, _ := json.Marshal(e)
+			if _, err := fmt.Fprintf(w, "id: %d\nevent: attestation\ndata: %s\n\n", offs[i], data); err != nil {
+				return
+			}
+			from = offs[i] + 1
+		}
+		fl.Flush()
+		if len(es) == 256 {
+			continue
+		}
+		select {
+		case <-r.Context().Done():
+			return
+		case <-n.ctx.Done():
+			return
+		case <-wait:
+		case <-keepalive.C:
+			if _, err := fmt.Fprint(w, ": keepalive\n\n"); err != nil {
+				return
+			}
+			fl.Flush()
+		}
+	}
+}

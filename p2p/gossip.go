@@ -1,0 +1,174 @@
+package p2p
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	pubsub "github.com/libp2p/go-libp2p-pubsub"
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+// GossipPrefix prefixes the network's pubsub topics.
+const GossipPrefix = "/smartlayer/att/1/"
+
+// Firehose is the topic every entry is also published on; anchors, which
+// keep full logs, subscribe to it.
+const Firehose = GossipPrefix + "all"
+
+// Validate decides whether a gossiped message may be delivered and
+// forwarded. An error rejects it and counts against the peer that sent it;
+// ErrIgnore drops it without blame.
+type Validate func(ctx context.Context, from peer.ID, data []byte) error
+
+// ErrIgnore is a Validate answer for messages that are not wrong, only
+// useless (duplicates).
+var ErrIgnore = fmt.Errorf("ignore")
+
+// Gossip is GossipSub v1.1 with strict signing, one validator for every
+// topic, and peer scoring that lowers the score of peers that send invalid
+// messages.
+type Gossip struct {
+	ps       *pubsub.PubSub
+	mu       sync.Mutex
+	topics   map[string]*pubsub.Topic
+	subs     map[string]*pubsub.Subscription
+	penalty  map[peer.ID]float64
+	Rejected func(from peer.ID, err error)
+	// Go starts the subscription loops; the owner can track them.
+	Go func(f func())
+}
+
+// NewGossip starts GossipSub on h.
+func NewGossip(ctx context.Context, h *Host, validate Validate) (*Gossip, error) {
+	g := &Gossip{topics: map[string]*pubsub.Topic{}, subs: map[string]*pubsub.Subscription{}, penalty: map[peer.ID]float64{}}
+	params := &pubsub.PeerScoreParams{
+		AppSpecificScore:  g.appScore,
+		AppSpecificWeight: 1,
+		DecayInterval:     time.Second,
+		DecayToZero:       0.01,
+		RetainScore:       time.Hour,
+		// IP colocation is off: devnets and tests put every node on one address.
+		IPColocationFactorWeight: 0,
+		BehaviourPenaltyWeight:   -1,
+		BehaviourPenaltyDecay:    0.9,
+	}
+	thresholds := &pubsub.PeerScoreThresholds{GossipThreshold: -10, PublishThreshold: -50, GraylistThreshold: -80}
+	val := func(ctx context.Context, from peer.ID, msg *pubsub.Message) pubsub.ValidationResult {
+		if from == h.ID() {
+			return pubsub.ValidationAccept // our own publications were checked before
+		}
+		err := validate(ctx, msg.ReceivedFrom, msg.Data)
+		switch {
+		case err == nil:
+			return pubsub.ValidationAccept
+		case err == ErrIgnore:
+			return pubsub.ValidationIgnore
+		}
+		g.mu.Lock()
+		g.penalty[msg.ReceivedFrom] += 20
+		g.mu.Unlock()
+		if g.Rejected != nil {
+			g.Rejected(msg.ReceivedFrom, err)
+		}
+		return pubsub.ValidationReject
+	}
+	ps, err := pubsub.NewGossipSub(ctx, h.Host,
+		pubsub.WithMessageSigning(true),
+		pubsub.WithStrictSignatureVerification(true),
+		pubsub.WithPeerScore(params, thresholds),
+		pubsub.WithDefaultValidator(pubsub.ValidatorEx(val)),
+		pubsub.WithValidateQueueSize(4096),
+		pubsub.WithMaxMessageSize(1<<20),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("start gossipsub: %w", err)
+	}
+	g.ps = ps
+	return g, nil
+}
+
+// appScore is the application's opinion of a peer: minus its penalties.
+func (g *Gossip) appScore(p peer.ID) float64 {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return -g.penalty[p]
+}
+
+// Penalty returns how much a peer has been penalised (for metrics and tests).
+func (g *Gossip) Penalty(p peer.ID) float64 {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.penalty[p]
+}
+
+func (g *Gossip) topic(name string) (*pubsub.Topic, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if t, ok := g.topics[name]; ok {
+		return t, nil
+	}
+	t, err := g.ps.Join(name)
+	if err != nil {
+		return nil, err
+	}
+	g.topics[name] = t
+	return t, nil
+}
+
+// Subscribe delivers the messages of a topic to handle until ctx ends. A
+// second subscription to the same topic is a no-op.
+func (g *Gossip) Subscribe(ctx context.Context, name string, handle func(data []byte)) error {
+	t, err := g.topic(name)
+	if err != nil {
+		return err
+	}
+	g.mu.Lock()
+	if _, ok := g.subs[name]; ok {
+		g.mu.Unlock()
+		return nil
+	}
+	sub, err := t.Subscribe()
+	if err != nil {
+		g.mu.Unlock()
+		return err
+	}
+	g.subs[name] = sub
+	g.mu.Unlock()
+	loop := func() {
+		for {
+			msg, err := sub.Next(ctx)
+			if err != nil {
+				return
+			}
+			handle(msg.Data)
+		}
+	}
+	if g.Go != nil {
+		g.Go(loop)
+	} else {
+		go loop()
+	}
+	return nil
+}
+
+// Subscribed reports whether the node listens to a topic.
+func (g *Gossip) Subscribed(name string) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	_, ok := g.subs[name]
+	return ok
+}
+
+// Publish sends data on a topic.
+func (g *Gossip) Publish(ctx context.Context, name string, data []byte) error {
+	t, err := g.topic(name)
+	if err != nil {
+		return err
+	}
+	return t.Publish(ctx, data)
+}
+
+// Peers lists the peers in a topic's mesh view.
+func (g *Gossip) Peers(name string) []peer.ID { return g.ps.ListPeers(name) }
