@@ -47,6 +47,8 @@ type Options struct {
 	HeartbeatInterval time.Duration
 	// DemoAirline keeps a stream of flight updates going until Close.
 	DemoAirline bool
+	// GossipDrop drops this share of gossip on every service node (tests).
+	GossipDrop float64
 	Log         *slog.Logger
 	// Progress receives one line per step.
 	Progress io.Writer
@@ -353,6 +355,9 @@ func (d *Devnet) nodeConfig(role node.Role, i int, bootstrap []string) node.Conf
 	cfg.DataDir = d.nodeDir(role, i)
 	cfg.P2P.Bootstrap = append([]string(nil), bootstrap...)
 	cfg.Network.Anchors = append([]string(nil), d.cfgBase.Network.Anchors...)
+	if role == node.RoleService {
+		cfg.Faults.GossipDrop = d.opts.GossipDrop
+	}
 	cfg.P2P.Listen = append([]string(nil), d.cfgBase.P2P.Listen...)
 	return cfg
 }

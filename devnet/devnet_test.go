@@ -411,7 +411,13 @@ func TestHTTPErrors(t *testing.T) {
 		resp.Body.Close()
 		for _, want := range wants {
 			if !bytes.Contains(mb, []byte(want)) {
-				t.Errorf("metrics of %s lack %s", node, want)
+				var lines []string
+				for _, l := range strings.Split(string(mb), "\n") {
+					if strings.HasPrefix(l, "smartlayer_http_requests_total") || strings.HasPrefix(l, "smartlayer_queries_total") {
+						lines = append(lines, l)
+					}
+				}
+				t.Errorf("metrics of %s lack %s:\n%s", node, want, strings.Join(lines, "\n"))
 			}
 		}
 	}

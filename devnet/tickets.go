@@ -16,7 +16,8 @@ import (
 	"github.com/smartlayer/smartlayer/nodekey"
 )
 
-var flightCodes = []string{"BA117", "LH400", "AF22", "UA901", "KL641", "EK29", "QF1", "SQ322", "NH212", "IB6251"}
+var flightCodes = []string{"BA117", "LH400", "AF22", "UA901", "KL641", "EK29", "QF1", "SQ322", "NH212", "IB6251",
+	"AA100", "DL40", "AC870", "LX14", "OS89", "SK925", "AY5", "TK1", "QR1", "CX254"}
 
 var firstNames = []string{"Ada", "Grace", "Alan", "Edsger", "Barbara", "Ken", "Radia", "Donald", "Frances", "Tim"}
 var lastNames = []string{"Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Thompson", "Perlman", "Knuth", "Allen", "Berners-Lee"}

@@ -74,6 +74,11 @@ type Config struct {
 	Log struct {
 		Level string `toml:"level"`
 	} `toml:"log"`
+	// Faults are for tests only: they make a node misbehave on purpose.
+	Faults struct {
+		// GossipDrop is the share (0..1) of received gossip messages dropped.
+		GossipDrop float64 `toml:"gossip_drop"`
+	} `toml:"faults"`
 }
 
 // DefaultConfig returns the defaults every field falls back to.
@@ -219,6 +224,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Sandbox.MaxCallDepth < 16 || c.Sandbox.MaxCallDepth > 100_000 {
 		bad("sandbox.max_call_depth", "%d is out of range 16..100000", c.Sandbox.MaxCallDepth)
+	}
+	if c.Faults.GossipDrop < 0 || c.Faults.GossipDrop > 1 {
+		bad("faults.gossip_drop", "%v is out of range 0..1", c.Faults.GossipDrop)
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

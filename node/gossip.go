@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"time"
@@ -85,6 +86,7 @@ func (e *attEngine) start(ctx context.Context) error {
 		return err
 	}
 	g.Go = e.n.spawn
+	e.n.spawn(e.antiEntropy)
 	g.Rejected = func(from peer.ID, err error) {
 		e.n.log.Debug("gossip message refused", "from", shortID(from.String()), "err", err)
 	}
@@ -215,6 +217,9 @@ func (e *attEngine) offer(en *attlog.Entry, s *attest.Signed) (*attlog.Gap, erro
 
 // receive handles a gossiped message (already validated).
 func (e *attEngine) receive(data []byte) {
+	if d := e.n.cfg.Faults.GossipDrop; d > 0 && rand.Float64() < d {
+		return // fault injection: lost on the way; repair must recover it
+	}
 	en, s, err := e.decode(data, time.Now())
 	if err != nil {
 		return
@@ -259,6 +264,30 @@ func (e *attEngine) publish(ctx context.Context, data []byte) (*attlog.Entry, er
 	return en, nil
 }
 
+// antiEntropy compares the heads of every followed topic with the anchors
+// now and then: an entry whose gossip was lost, with none after it to reveal
+// the gap, is found this way.
+func (e *attEngine) antiEntropy() {
+	t := time.NewTicker(max(2*time.Second, 4*e.n.cfg.Network.HeartbeatInterval.Duration))
+	defer t.Stop()
+	for {
+		select {
+		case <-e.n.ctx.Done():
+			return
+		case <-t.C:
+		}
+		if e.n.cfg.Role == RoleAnchor {
+			e.catchUp("") // anchors keep full logs: every stream of every topic
+			continue
+		}
+		for _, topic := range e.gossip.Topics() {
+			if t, ok := strings.CutPrefix(topic, p2p.GossipPrefix); ok && t != "all" {
+				e.catchUp(t)
+			}
+		}
+	}
+}
+
 // follow subscribes to a topic's gossip and catches up on its history.
 func (e *attEngine) follow(ctx context.Context, topic string) error {
 	name := p2p.GossipPrefix + topic
@@ -272,7 +301,8 @@ func (e *attEngine) follow(ctx context.Context, topic string) error {
 	return nil
 }
 
-// catchUp asks the anchors for a topic's heads and repairs what is behind.
+// catchUp asks every anchor for the heads of a topic ("" for every topic)
+// and repairs the streams this node is behind on.
 func (e *attEngine) catchUp(topic string) {
 	for _, a := range e.peersToAsk() {
 		ctx, cancel := context.WithTimeout(e.n.ctx, p2p.StreamTimeout)
@@ -287,10 +317,9 @@ func (e *attEngine) catchUp(topic string) {
 			mine := e.log.Head(id).Seq
 			e.mu.Unlock()
 			if mine < h.Seq {
-				e.repair(id, mine+1, h.Seq)
+				e.repairFrom(a, id, mine+1, h.Seq)
 			}
 		}
-		return
 	}
 }
 
@@ -314,50 +343,55 @@ func (e *attEngine) repairAsync(id attlog.StreamID, from, to uint64) {
 	}
 	e.repairs[id] = time.Now()
 	e.mu.Unlock()
-	e.n.spawn(func() { e.repair(id, from, to) })
+	e.n.spawn(func() {
+		for _, a := range e.peersToAsk() {
+			if e.repairFrom(a, id, from, to) {
+				return
+			}
+		}
+	})
 }
 
-// repair fetches entries from..to of a stream from the anchors, then peers.
-func (e *attEngine) repair(id attlog.StreamID, from, to uint64) {
-	for _, a := range e.peersToAsk() {
-		for from <= to {
-			end := min(to, from+maxRepairBatch-1)
-			ctx, cancel := context.WithTimeout(e.n.ctx, p2p.StreamTimeout)
-			resp, err := p2p.Call[attlogReq, attlogResp](ctx, e.n.host, a, protoAttlog,
-				&attlogReq{Topic: id.Topic, Publisher: id.Publisher.Hex(), From: from, To: end})
-			cancel()
-			if err != nil || len(resp.Entries) == 0 {
-				break
-			}
-			for _, raw := range resp.Entries {
-				data, _ := json.Marshal(raw)
-				en, s, err := e.decode(data, time.Now())
-				if err != nil || en.ID() != id {
-					return // a peer that serves bad entries is not asked further
-				}
-				if _, err := e.offer(en, s); err != nil {
-					return
-				}
-			}
-			from = resp.Entries[len(resp.Entries)-1].Seq + 1
+// repairFrom fetches entries from..to of a stream from one peer. It reports
+// whether the range is now complete.
+func (e *attEngine) repairFrom(a peer.ID, id attlog.StreamID, from, to uint64) bool {
+	for from <= to {
+		end := min(to, from+maxRepairBatch-1)
+		ctx, cancel := context.WithTimeout(e.n.ctx, p2p.StreamTimeout)
+		resp, err := p2p.Call[attlogReq, attlogResp](ctx, e.n.host, a, protoAttlog,
+			&attlogReq{Topic: id.Topic, Publisher: id.Publisher.Hex(), From: from, To: end})
+		cancel()
+		if err != nil || len(resp.Entries) == 0 {
+			return false
 		}
-		if from > to {
-			return
+		for _, raw := range resp.Entries {
+			data, _ := json.Marshal(raw)
+			en, s, err := e.decode(data, time.Now())
+			if err != nil || en.ID() != id {
+				return false // a peer that serves bad entries is not asked further
+			}
+			if _, err := e.offer(en, s); err != nil {
+				return false
+			}
 		}
+		from = resp.Entries[len(resp.Entries)-1].Seq + 1
 	}
+	return true
 }
 
 // serve answers repair requests from what this node holds.
 func (e *attEngine) serve(_ context.Context, _ p2p.PeerID, req *attlogReq) (*attlogResp, error) {
-	if err := attlog.CheckTopic(req.Topic); err != nil {
-		return nil, err
+	if req.Topic != "" {
+		if err := attlog.CheckTopic(req.Topic); err != nil {
+			return nil, err
+		}
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if req.Publisher == "" {
 		var heads []attlog.StreamHead
 		for _, h := range e.log.Heads() {
-			if h.Topic == req.Topic {
+			if req.Topic == "" || h.Topic == req.Topic {
 				heads = append(heads, h)
 			}
 		}

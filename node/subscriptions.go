@@ -157,7 +157,8 @@ func (s *serviceRole) applyTo(id token.InstanceID, d delivered) {
 		item.Note = "not applied: schema not decodable"
 	default:
 		input, _ := json.Marshal(map[string]any{"uid": item.UID, "attester": att.Signer.Hex(), "time": att.Message.Time,
-			"schema": att.Message.Schema.String(), "data": item.Data})
+			"schema": att.Message.Schema.String(), "data": item.Data,
+			"publisher": d.Entry.Publisher.Hex(), "seq": d.Entry.Seq})
 		res, err := lb.module.Run(s.n.ctx, sandbox.Call{Kind: sandbox.KindApply, State: cur.State, Args: input,
 			Env: sandbox.Env{Instance: id.String(), Now: time.Unix(int64(att.Message.Time), 0)}})
 		if err != nil {

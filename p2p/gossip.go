@@ -31,9 +31,11 @@ var ErrIgnore = fmt.Errorf("ignore")
 // messages.
 type Gossip struct {
 	ps       *pubsub.PubSub
+	joinMu   sync.Mutex
 	mu       sync.Mutex
 	topics   map[string]*pubsub.Topic
 	subs     map[string]*pubsub.Subscription
+	penMu    sync.Mutex // separate: pubsub's event loop reads scores
 	penalty  map[peer.ID]float64
 	Rejected func(from peer.ID, err error)
 	// Go starts the subscription loops; the owner can track them.
@@ -66,9 +68,9 @@ func NewGossip(ctx context.Context, h *Host, validate Validate) (*Gossip, error)
 		case err == ErrIgnore:
 			return pubsub.ValidationIgnore
 		}
-		g.mu.Lock()
+		g.penMu.Lock()
 		g.penalty[msg.ReceivedFrom] += 20
-		g.mu.Unlock()
+		g.penMu.Unlock()
 		if g.Rejected != nil {
 			g.Rejected(msg.ReceivedFrom, err)
 		}
@@ -91,29 +93,42 @@ func NewGossip(ctx context.Context, h *Host, validate Validate) (*Gossip, error)
 
 // appScore is the application's opinion of a peer: minus its penalties.
 func (g *Gossip) appScore(p peer.ID) float64 {
-	g.mu.Lock()
-	defer g.mu.Unlock()
+	g.penMu.Lock()
+	defer g.penMu.Unlock()
 	return -g.penalty[p]
 }
 
 // Penalty returns how much a peer has been penalised (for metrics and tests).
 func (g *Gossip) Penalty(p peer.ID) float64 {
-	g.mu.Lock()
-	defer g.mu.Unlock()
+	g.penMu.Lock()
+	defer g.penMu.Unlock()
 	return g.penalty[p]
 }
 
+// topic joins a topic once. Join talks to pubsub's event loop, so no lock
+// of ours is held across it; joinMu makes concurrent first joins wait.
 func (g *Gossip) topic(name string) (*pubsub.Topic, error) {
 	g.mu.Lock()
-	defer g.mu.Unlock()
-	if t, ok := g.topics[name]; ok {
+	t, ok := g.topics[name]
+	g.mu.Unlock()
+	if ok {
+		return t, nil
+	}
+	g.joinMu.Lock()
+	defer g.joinMu.Unlock()
+	g.mu.Lock()
+	t, ok = g.topics[name]
+	g.mu.Unlock()
+	if ok {
 		return t, nil
 	}
 	t, err := g.ps.Join(name)
 	if err != nil {
 		return nil, err
 	}
+	g.mu.Lock()
 	g.topics[name] = t
+	g.mu.Unlock()
 	return t, nil
 }
 
@@ -124,18 +139,23 @@ func (g *Gossip) Subscribe(ctx context.Context, name string, handle func(data []
 	if err != nil {
 		return err
 	}
+	g.joinMu.Lock()
 	g.mu.Lock()
-	if _, ok := g.subs[name]; ok {
-		g.mu.Unlock()
+	_, ok := g.subs[name]
+	g.mu.Unlock()
+	if ok {
+		g.joinMu.Unlock()
 		return nil
 	}
 	sub, err := t.Subscribe()
 	if err != nil {
-		g.mu.Unlock()
+		g.joinMu.Unlock()
 		return err
 	}
+	g.mu.Lock()
 	g.subs[name] = sub
 	g.mu.Unlock()
+	g.joinMu.Unlock()
 	loop := func() {
 		for {
 			msg, err := sub.Next(ctx)
@@ -172,3 +192,14 @@ func (g *Gossip) Publish(ctx context.Context, name string, data []byte) error {
 
 // Peers lists the peers in a topic's mesh view.
 func (g *Gossip) Peers(name string) []peer.ID { return g.ps.ListPeers(name) }
+
+// Topics lists the topics subscribed to.
+func (g *Gossip) Topics() []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out := make([]string, 0, len(g.subs))
+	for t := range g.subs {
+		out = append(out, t)
+	}
+	return out
+}

@@ -20,6 +20,16 @@ function with_(state, changes) {
   return Object.assign({}, state, changes);
 }
 
+// newer compares [time, publisher, seq] keys.
+function newer(a, b) {
+  for (var i = 0; i < a.length; i++) {
+    if (a[i] !== b[i]) {
+      return a[i] > b[i];
+    }
+  }
+  return false;
+}
+
 module.exports = {
   init(ticket, ctx) {
     return {
@@ -52,17 +62,28 @@ module.exports = {
     },
   },
 
-  // A flight-status attestation: {flight, date, delayMinutes, status}. A
-  // delay of three hours or more grants lounge access.
+  // A flight-status attestation: {uid, attester, time, publisher, seq,
+  // data: {flight, date, delayMinutes, status}}. A delay of three hours or
+  // more grants lounge access.
+  //
+  // Several publishers may relay statuses on one topic, and replicas see
+  // their streams interleaved differently; so the newest status wins, by
+  // (attestation time, publisher, seq), whatever the order of arrival. Every
+  // replica then reaches the same state.
   apply(state, att, ctx) {
     var d = att.data || att;
     if (d.flight !== state.flight || d.date !== state.date) {
+      return state;
+    }
+    var key = [att.time || 0, att.publisher || "", att.seq || 0];
+    if (state.statusKey && !newer(key, state.statusKey)) {
       return state;
     }
     return with_(state, {
       delayMinutes: d.delayMinutes,
       status: d.status,
       lounge: d.delayMinutes >= 180,
+      statusKey: key,
     });
   },
 
