@@ -20,7 +20,7 @@ type Publisher struct {
 	c      *Client
 	key    *ecdsa.PrivateKey
 	anchor string // one anchor, so that its head is the one we extend
-	mu  sync.Mutex
+	mu     sync.Mutex
 	// heads of this publisher's streams, learned from the anchors.
 	heads map[string]attlog.Head
 }

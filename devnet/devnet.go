@@ -49,7 +49,7 @@ type Options struct {
 	DemoAirline bool
 	// GossipDrop drops this share of gossip on every service node (tests).
 	GossipDrop float64
-	Log         *slog.Logger
+	Log        *slog.Logger
 	// Progress receives one line per step.
 	Progress io.Writer
 }

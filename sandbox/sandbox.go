@@ -130,16 +130,16 @@ type Result struct {
 // Module is a compiled service module with a pool of warm runtimes. It is safe
 // for concurrent use; each runtime serves one goroutine at a time.
 type Module struct {
-	name    string
-	hash    Hash
-	prog    *goja.Program
-	limits  Limits
-	pool    chan *vm
+	name     string
+	hash     Hash
+	prog     *goja.Program
+	limits   Limits
+	pool     chan *vm
 	queries  []string
 	actions  []string
 	triggers []string
 	hasInit  bool
-	hasAppl bool
+	hasAppl  bool
 }
 
 // Compile compiles src and checks it by loading it once. The module sets
