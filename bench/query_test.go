@@ -51,3 +51,26 @@ func TestQuerySmoke(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkGossip reports propagation p50/p99 and ingest against raw
+// verification on the default 8-node devnet; run it with -benchtime=1x.
+func BenchmarkGossip(b *testing.B) {
+	ctx := context.Background()
+	d, err := devnet.Start(ctx, devnet.DefaultOptions())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d.Close()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		res, err := Gossip(ctx, d, 200, d.Info.Airline.Key)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(res.P50.Microseconds())/1000, "p50-ms")
+		b.ReportMetric(float64(res.P99.Microseconds())/1000, "p99-ms")
+		b.ReportMetric(res.IngestPerSec, "ingest/s")
+		b.ReportMetric(res.VerifyPerSec, "verify/s")
+		b.ReportMetric(res.IngestVsVerify, "ingest/verify")
+	}
+}

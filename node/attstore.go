@@ -13,13 +13,16 @@ import (
 	"github.com/smartlayer/smartlayer/store"
 )
 
-// attStore keeps attestation log entries in the node's Pebble store:
+// attStore keeps attestation log entries in the node's Pebble store. Puts
+// are synced only when sync is set (entries a node acknowledges to a
+// publisher); gossiped copies can always be fetched again from the anchors.
 //
 //	L topic 0 publisher seq  -> entry JSON
 //	H topic 0 publisher      -> head {seq, hash}
 //	X topic 0 offset         -> publisher seq   (this node's delivery order, for streams)
 type attStore struct {
-	s *store.Store
+	s    *store.Store
+	sync *bool // the engine sets it around a publish
 }
 
 func streamKey(prefix byte, id attlog.StreamID) []byte {
@@ -50,7 +53,11 @@ func (a attStore) Put(e *attlog.Entry) error {
 	b := a.s.DB().NewBatch()
 	_ = b.Set(entryKey(e.ID(), e.Seq), enc, nil)
 	_ = b.Set(streamKey('H', e.ID()), head, nil)
-	return b.Commit(pebble.Sync)
+	opt := pebble.NoSync
+	if a.sync != nil && *a.sync {
+		opt = pebble.Sync
+	}
+	return b.Commit(opt)
 }
 
 // Get returns an entry or nil.
@@ -87,7 +94,7 @@ func (a attStore) Heads() (map[attlog.StreamID]attlog.Head, error) {
 // indexTopic records that the entry was delivered at offset off of its topic.
 func (a attStore) indexTopic(e *attlog.Entry, off uint64) error {
 	v := binary.BigEndian.AppendUint64(append([]byte(nil), e.Publisher[:]...), e.Seq)
-	return a.s.Put(topicIndexKey(e.Topic, off), v)
+	return a.s.PutNoSync(topicIndexKey(e.Topic, off), v)
 }
 
 // topicEntries returns the entries of a topic from offset from, at most max.

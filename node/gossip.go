@@ -50,6 +50,7 @@ type attEngine struct {
 	deliver func(d delivered) // called in order, one entry at a time
 
 	order   sync.Mutex // one offer at a time, so delivery is in order
+	syncPut bool       // under order: the current offer must be durable
 	mu      sync.Mutex
 	log     *attlog.Log
 	offsets map[string]uint64 // next topic offset (anchors: for streams)
@@ -59,22 +60,22 @@ type attEngine struct {
 }
 
 func newAttEngine(n *Node, deliver func(delivered)) (*attEngine, error) {
-	st := attStore{n.store}
-	l, err := attlog.New(st, 4096)
-	if err != nil {
-		return nil, err
-	}
-	offs, err := st.topicOffsets()
+	offs, err := attStore{s: n.store}.topicOffsets()
 	if err != nil {
 		return nil, err
 	}
 	e := &attEngine{
-		n: n, store: st, log: l, offsets: offs, deliver: deliver,
+		n: n, offsets: offs, deliver: deliver,
 		repairs: map[attlog.StreamID]time.Time{}, notify: map[string]chan struct{}{}, refused: map[string]int{},
 		policy: &attest.Policy{
 			Pins:    []attest.Pin{{ChainID: n.domain.ChainID, Contract: n.domain.VerifyingContract}},
 			MaxSkew: time.Minute,
 		},
+	}
+	e.store = attStore{s: n.store, sync: &e.syncPut}
+	e.log, err = attlog.New(e.store, 4096)
+	if err != nil {
+		return nil, err
 	}
 	p2p.Handle(n.host, protoAttlog, e.serve)
 	return e, nil
@@ -184,8 +185,15 @@ func (e *attEngine) countRefusal(err error) {
 // offer takes a decoded entry into the log and delivers what became
 // deliverable, in order. It returns the gap it found, if any.
 func (e *attEngine) offer(en *attlog.Entry, s *attest.Signed) (*attlog.Gap, error) {
+	return e.offerSync(en, s, false)
+}
+
+// offerSync is offer with the entry synced to disk when durable is set.
+func (e *attEngine) offerSync(en *attlog.Entry, s *attest.Signed, durable bool) (*attlog.Gap, error) {
 	e.order.Lock()
 	defer e.order.Unlock()
+	e.syncPut = durable
+	defer func() { e.syncPut = false }()
 	e.mu.Lock()
 	ds, gap, err := e.log.Offer(en, attKey(s))
 	var out []delivered
@@ -253,7 +261,7 @@ func (e *attEngine) publish(ctx context.Context, data []byte) (*attlog.Entry, er
 		}
 		return nil, fmt.Errorf("%w: seq %d leaves a gap; the head is %d (publish seq %d next)", attlog.ErrBadEntry, en.Seq, h.Seq, h.Seq+1)
 	}
-	if _, err := e.offer(en, s); err != nil {
+	if _, err := e.offerSync(en, s, true); err != nil {
 		return nil, err
 	}
 	for _, t := range []string{p2p.GossipPrefix + en.Topic, p2p.Firehose} {
@@ -446,4 +454,15 @@ func (e *attEngine) topicHeads(topic string) []attlog.StreamHead {
 		}
 	}
 	return out
+}
+
+// Ingest takes one gossip message as if it had arrived from the network:
+// validated, ordered, stored and delivered. Benchmarks measure it.
+func (n *Node) Ingest(data []byte) error {
+	en, s, err := n.att.decode(data, time.Now())
+	if err != nil {
+		return err
+	}
+	_, err = n.att.offer(en, s)
+	return err
 }

@@ -24,11 +24,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/attlog"
 	"github.com/smartlayer/smartlayer/httpapi"
 	"github.com/smartlayer/smartlayer/nodekey"
 	"github.com/smartlayer/smartlayer/p2p"
 	"github.com/smartlayer/smartlayer/placement"
 	"github.com/smartlayer/smartlayer/store"
+	"github.com/smartlayer/smartlayer/token"
 )
 
 // Version is the software version, set by the build.
@@ -59,6 +61,8 @@ type Node struct {
 	anchor  *anchorRole
 	service *serviceRole
 	att     *attEngine
+	// appliedHook, when set, sees every entry an instance applies (benchmarks).
+	appliedHook func(id token.InstanceID, e *attlog.Entry)
 
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -276,6 +280,10 @@ func (n *Node) closeResources() error {
 	}
 	return errors.Join(errs...)
 }
+
+// OnApplied registers f to see every attestation entry an instance applies,
+// after it is stored. Set it before Start; used by benchmarks.
+func (n *Node) OnApplied(f func(id token.InstanceID, e *attlog.Entry)) { n.appliedHook = f }
 
 // spawn runs f on a goroutine that Close waits for; once Close has begun it
 // runs nothing.

@@ -176,6 +176,9 @@ func (s *serviceRole) applyTo(id token.InstanceID, d delivered) {
 	if err := s.put(&in); err != nil {
 		s.n.log.Error("store applied state", "instance", id, "err", err)
 	}
+	if h := s.n.appliedHook; h != nil {
+		h(id, d.Entry)
+	}
 }
 
 func isIssuer(lb *loadedBundle, name string, att *attest.Signed) bool {

@@ -48,6 +48,10 @@ func (s *Store) Get(key []byte) ([]byte, error) {
 // Put writes and syncs key.
 func (s *Store) Put(key, value []byte) error { return s.db.Set(key, value, pebble.Sync) }
 
+// PutNoSync writes key without waiting for the disk: for data that can be
+// rebuilt or fetched again.
+func (s *Store) PutNoSync(key, value []byte) error { return s.db.Set(key, value, pebble.NoSync) }
+
 // Delete removes and syncs key.
 func (s *Store) Delete(key []byte) error { return s.db.Delete(key, pebble.Sync) }
 
