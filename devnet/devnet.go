@@ -43,7 +43,7 @@ type Options struct {
 	// Procs runs every node as its own OS process of Binary.
 	Procs  bool
 	Binary string
-	// HeartbeatInterval of every node; service nodes are down after 3 missed.
+	// HeartbeatInterval of every node; service nodes are down after 6 missed.
 	HeartbeatInterval time.Duration
 	// DemoAirline keeps a stream of flight updates going until Close.
 	DemoAirline bool
@@ -327,7 +327,9 @@ func (d *Devnet) prepareNetwork() error {
 	cfg := node.DefaultConfig("")
 	cfg.Network.EpochSeed = nf.EpochSeed
 	cfg.Network.HeartbeatInterval = node.Duration{Duration: d.opts.HeartbeatInterval}
-	cfg.Network.DownAfter = 3
+	// Six missed 500 ms heartbeats: a node is down after 3 s, which stays well
+	// inside the 10 s re-placement bound and tolerates a loaded machine.
+	cfg.Network.DownAfter = 6
 	cfg.P2P.Listen = []string{"/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/udp/0/quic-v1"}
 	cfg.HTTP.Listen = "127.0.0.1:0"
 	cfg.Log.Level = "info"
