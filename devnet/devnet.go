@@ -49,6 +49,12 @@ type Options struct {
 	DemoAirline bool
 	// GossipDrop drops this share of gossip on every service node (tests).
 	GossipDrop float64
+	// CorruptService, when above 0, makes service node CorruptService-1
+	// apply attestations wrongly (tests).
+	CorruptService int
+	// SequencerKey, when set, is the key file anchor 0 sequences posted
+	// attestations with (network.publisher_key).
+	SequencerKey string
 	Log        *slog.Logger
 	// Progress receives one line per step.
 	Progress io.Writer
@@ -357,8 +363,12 @@ func (d *Devnet) nodeConfig(role node.Role, i int, bootstrap []string) node.Conf
 	cfg.DataDir = d.nodeDir(role, i)
 	cfg.P2P.Bootstrap = append([]string(nil), bootstrap...)
 	cfg.Network.Anchors = append([]string(nil), d.cfgBase.Network.Anchors...)
+	if role == node.RoleAnchor && i == 0 {
+		cfg.Network.PublisherKey = d.opts.SequencerKey
+	}
 	if role == node.RoleService {
 		cfg.Faults.GossipDrop = d.opts.GossipDrop
+		cfg.Faults.CorruptState = d.opts.CorruptService == i+1
 	}
 	cfg.P2P.Listen = append([]string(nil), d.cfgBase.P2P.Listen...)
 	return cfg

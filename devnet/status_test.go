@@ -84,6 +84,14 @@ func TestFlightStatusPropagation(t *testing.T) {
 		t.Fatalf("second entry of the stream has seq %d", e.Seq)
 	}
 	waitFlight(t, d, first.Topic, 240, 10*time.Second)
+	// The anchors report the replicas agree.
+	var rep struct {
+		Agree  bool
+		Differ []string
+	}
+	if err := getJSON(context.Background(), d.Info.Anchors[1].HTTP+"/v1/tokens/"+first.Instance+"/consistency", &rep); err != nil || !rep.Agree {
+		t.Fatalf("consistency: %v %+v", err, rep)
+	}
 	// The status query shows it, and the history lists both updates.
 	code, m, _ := postH(t, replicaStates2(t, d, first.Instance)+"/v1/tokens/"+first.Instance+"/query/status", `{}`, first.Header())
 	if code != 200 || m["delayMinutes"] != float64(240) || m["lounge"] != true {
@@ -157,6 +165,12 @@ func TestPublishRefusals(t *testing.T) {
 	_ = gap.Sign(key.ECDSA)
 	if code, _ := post(gap); code != 400 {
 		t.Errorf("gap: %d", code)
+	}
+	// An attestation with a topic but no entry: this anchor has no publisher
+	// key, so it does not sequence.
+	code, m, _ := postH(t, anchor+"/v1/attestations", fmt.Sprintf(`{"topic":%q,"attestation":%s}`, tk.Topic, att2), nil)
+	if code != 400 || m["type"] != "urn:smartlayer:problem:not-sequencing" {
+		t.Errorf("unsequenced: %d %v", code, m)
 	}
 	// Posting the good entry again is idempotent.
 	if code, _ := post(good); code != 201 {
@@ -235,4 +249,53 @@ func readStream(t *testing.T, base, topic, lastID string, n int) []string {
 		}
 	}
 	return ids
+}
+
+// TestDifferingReplicaReported: a replica that applies attestations wrongly
+// is named by the anchors' consistency report.
+func TestDifferingReplicaReported(t *testing.T) {
+	opts := DefaultOptions()
+	opts.Tickets, opts.Services, opts.Flights, opts.CorruptService = 3, 3, 1, 2
+	d := startDevnet(t, opts)
+	bad := d.Services[1].PeerID().String()
+	tk := d.Info.Tickets[0]
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var rep struct {
+			Agree  bool
+			Differ []string
+		}
+		if err := getJSON(context.Background(), d.Info.Anchors[0].HTTP+"/v1/tokens/"+tk.Instance+"/consistency", &rep); err != nil {
+			t.Fatal(err)
+		}
+		if !rep.Agree && len(rep.Differ) == 1 && rep.Differ[0] == bad {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the corrupt replica is not reported: %+v", rep)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestAnchorSequences: an anchor with a publisher key numbers and signs
+// attestations posted with a topic, and the replicas apply them.
+func TestAnchorSequences(t *testing.T) {
+	seqKey, _ := nodekey.Generate()
+	kf := t.TempDir() + "/sequencer.key"
+	if err := seqKey.Save(kf); err != nil {
+		t.Fatal(err)
+	}
+	opts := DefaultOptions()
+	opts.Tickets, opts.Services, opts.Flights, opts.SequencerKey = 3, 3, 1, kf
+	d := startDevnet(t, opts)
+	tk := d.Info.Tickets[0]
+	for i, delay := range []int{181, 182} {
+		att, _ := SignStatus(d.airline, d.Info.ChainID, commonHex(d.Info.EASContract), tk.Flight, tk.Date, delay, "delayed", time.Now())
+		code, m, _ := postH(t, d.Info.Anchors[0].HTTP+"/v1/attestations", fmt.Sprintf(`{"topic":%q,"attestation":%s}`, tk.Topic, att), nil)
+		if code != 201 || m["seq"] != float64(i+1) || !strings.EqualFold(fmt.Sprint(m["publisher"]), seqKey.Address().Hex()) {
+			t.Fatalf("sequenced: %d %v", code, m)
+		}
+	}
+	waitFlight(t, d, tk.Topic, 182, 10*time.Second)
 }

@@ -64,6 +64,7 @@ func newAnchorRole(n *Node, mux *http.ServeMux) (*anchorRole, error) {
 	mux.HandleFunc("GET /v1/bundles/{hash}", a.httpGetBundle)
 	mux.HandleFunc("POST /v1/tokens", a.httpRegister)
 	mux.HandleFunc("GET /v1/tokens/{instance}/route", a.httpRoute)
+	mux.HandleFunc("GET /v1/tokens/{instance}/consistency", a.httpConsistency)
 	return a, nil
 }
 
@@ -638,4 +639,84 @@ func (a *anchorRole) httpRoute(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "max-age=1")
 	httpapi.WriteJSON(w, http.StatusOK, a.n.routeOf(rec))
+}
+
+// ReplicaState is one replica's view in a consistency report.
+type ReplicaState struct {
+	Peer      string            `json:"peer"`
+	HTTP      string            `json:"http"`
+	StateRoot string            `json:"stateRoot,omitempty"`
+	Offsets   map[string]uint64 `json:"offsets,omitempty"`
+	Error     string            `json:"error,omitempty"`
+}
+
+// httpConsistency asks every replica of an instance for its state root and
+// reports whether they agree; a replica whose root differs is named.
+func (a *anchorRole) httpConsistency(w http.ResponseWriter, r *http.Request) {
+	id, ok := instanceParam(w, r)
+	if !ok {
+		return
+	}
+	a.mu.Lock()
+	rec := a.records[id]
+	a.mu.Unlock()
+	if rec == nil {
+		httpapi.Error(w, r, http.StatusNotFound, "unknown-instance", "no token instance "+id.String()+" is placed")
+		return
+	}
+	rt := a.n.routeOf(rec)
+	out := make([]ReplicaState, len(rt.Replicas))
+	var wg sync.WaitGroup
+	for i, rep := range rt.Replicas {
+		out[i] = ReplicaState{Peer: rep.Peer, HTTP: rep.HTTP}
+		if rep.HTTP == "" {
+			out[i].Error = "no HTTP address known"
+			continue
+		}
+		wg.Add(1)
+		go func(i int, url string) {
+			defer wg.Done()
+			var v StateView
+			ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+			defer cancel()
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url+"/v1/tokens/"+id.String()+"/state", nil)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				out[i].Error = err.Error()
+				return
+			}
+			defer resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&v) != nil {
+				out[i].Error = "state: " + resp.Status
+				return
+			}
+			out[i].StateRoot, out[i].Offsets = v.StateRoot, v.Offsets
+		}(i, rep.HTTP)
+	}
+	wg.Wait()
+	// The majority root is the reference; the others are reported.
+	votes := map[string]int{}
+	for _, s := range out {
+		if s.StateRoot != "" {
+			votes[s.StateRoot]++
+		}
+	}
+	best := ""
+	for root, n := range votes {
+		if n > votes[best] || n == votes[best] && root < best {
+			best = root
+		}
+	}
+	var differ []string
+	for _, s := range out {
+		if s.StateRoot != best {
+			differ = append(differ, s.Peer)
+		}
+	}
+	if len(differ) > 0 {
+		a.n.log.Warn("replicas disagree on a state root", "instance", id, "differ", differ)
+	}
+	httpapi.WriteJSON(w, http.StatusOK, map[string]any{
+		"instance": id, "agree": len(differ) == 0, "stateRoot": best, "differ": differ, "replicas": out,
+	})
 }

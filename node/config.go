@@ -57,6 +57,9 @@ type Config struct {
 		// ChainID and EAS name the domain ticket attestations are signed for.
 		ChainID int64  `toml:"chain_id"`
 		EAS     string `toml:"eas_contract"`
+		// PublisherKey, on an anchor, is a key it sequences attestations
+		// with: POST /v1/attestations may then carry {topic, attestation}.
+		PublisherKey string `toml:"publisher_key"`
 	} `toml:"network"`
 	HTTP struct {
 		Listen       string `toml:"listen"`
@@ -78,6 +81,9 @@ type Config struct {
 	Faults struct {
 		// GossipDrop is the share (0..1) of received gossip messages dropped.
 		GossipDrop float64 `toml:"gossip_drop"`
+		// CorruptState makes this node's applied states differ from its
+		// fellow replicas', as a faulty or dishonest node would.
+		CorruptState bool `toml:"corrupt_state"`
 	} `toml:"faults"`
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/attlog"
+	"github.com/smartlayer/smartlayer/nodekey"
 	"github.com/smartlayer/smartlayer/p2p"
 )
 
@@ -50,6 +51,7 @@ type attEngine struct {
 	deliver func(d delivered) // called in order, one entry at a time
 
 	order   sync.Mutex // one offer at a time, so delivery is in order
+	seqMu   sync.Mutex // one sequencing at a time
 	syncPut bool       // under order: the current offer must be durable
 	mu      sync.Mutex
 	log     *attlog.Log
@@ -465,4 +467,20 @@ func (n *Node) Ingest(data []byte) error {
 	}
 	_, err = n.att.offer(en, s)
 	return err
+}
+
+// sequence makes the next entry of key's stream on topic for an attestation.
+// Sequencing is serialised so two requests never take the same number.
+func (e *attEngine) sequence(key *nodekey.Key, topic string, att json.RawMessage) ([]byte, error) {
+	e.seqMu.Lock()
+	defer e.seqMu.Unlock()
+	id := attlog.StreamID{Topic: topic, Publisher: key.Address()}
+	e.mu.Lock()
+	h := e.log.Head(id)
+	e.mu.Unlock()
+	en := &attlog.Entry{Topic: topic, Seq: h.Seq + 1, Prev: h.Hash, Attestation: att}
+	if err := en.Sign(key.ECDSA); err != nil {
+		return nil, err
+	}
+	return json.Marshal(en)
 }

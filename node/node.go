@@ -61,6 +61,8 @@ type Node struct {
 	anchor  *anchorRole
 	service *serviceRole
 	att     *attEngine
+	// publisher sequences attestations on an anchor (network.publisher_key).
+	publisher *nodekey.Key
 	// appliedHook, when set, sees every entry an instance applies (benchmarks).
 	appliedHook func(id token.InstanceID, e *attlog.Entry)
 
@@ -162,6 +164,14 @@ func New(cfg Config, log *slog.Logger) (*Node, error) {
 	}
 	if n.att, err = newAttEngine(n, deliver); err != nil {
 		return nil, err
+	}
+	if cfg.Network.PublisherKey != "" {
+		if cfg.Role != RoleAnchor {
+			return nil, errors.New("network.publisher_key: only anchors sequence attestations")
+		}
+		if n.publisher, err = nodekey.Load(cfg.Network.PublisherKey); err != nil {
+			return nil, fmt.Errorf("network.publisher_key: %w", err)
+		}
 	}
 	n.topicRoutes(mux)
 	n.httpSrv = &http.Server{

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 
 	"time"
 
@@ -166,6 +167,9 @@ func (s *serviceRole) applyTo(id token.InstanceID, d delivered) {
 			break
 		}
 		in.State, item.Applied = res.State, true
+		if s.n.cfg.Faults.CorruptState { // fault injection (tests): a wrong state
+			in.State = json.RawMessage(strings.TrimSuffix(string(res.State), "}") + `,"corrupt":true}`)
+		}
 	}
 	root := sandbox.StateRoot(in.State)
 	item.StateRoot = hexutil.Encode(root[:])

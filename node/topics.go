@@ -36,6 +36,23 @@ func (n *Node) httpPublish(w http.ResponseWriter, r *http.Request) {
 		httpapi.Error(w, r, http.StatusBadRequest, "bad-body", err.Error())
 		return
 	}
+	var probe struct {
+		Topic       string          `json:"topic"`
+		Attestation json.RawMessage `json:"attestation"`
+		Signature   string          `json:"signature"`
+	}
+	if json.Unmarshal(body, &probe) == nil && probe.Signature == "" && len(probe.Attestation) > 0 {
+		// An attestation and a topic: this anchor sequences it, if told to.
+		if n.publisher == nil {
+			httpapi.Error(w, r, http.StatusBadRequest, "not-sequencing",
+				"this anchor has no publisher key (network.publisher_key): send a signed entry")
+			return
+		}
+		if body, err = n.att.sequence(n.publisher, probe.Topic, probe.Attestation); err != nil {
+			httpapi.Error(w, r, http.StatusBadRequest, "bad-entry", err.Error())
+			return
+		}
+	}
 	en, err := n.att.publish(r.Context(), body)
 	if err != nil {
 		status, code := http.StatusUnprocessableEntity, "invalid-entry"

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -16,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/client"
 	"github.com/smartlayer/smartlayer/node"
 	"github.com/smartlayer/smartlayer/nodekey"
 )
@@ -29,7 +31,7 @@ form in use (eas-sdk package JSON, bare signed objects, easscan URLs, Smart Laye
 pass links, compact arrays), verify versions 0, 1 and 2, and sign version 2 (or 1)
 exactly as the eas-sdk does.`,
 	}
-	a.AddCommand(newAttestVerifyCmd(), newAttestSignCmd(), newAttestSchemaUIDCmd())
+	a.AddCommand(newAttestVerifyCmd(), newAttestSignCmd(), newAttestSchemaUIDCmd(), newAttestPublishCmd())
 	return a
 }
 
@@ -251,4 +253,63 @@ func newAttestSchemaUIDCmd() *cobra.Command {
 func randomSalt() (s [32]byte, err error) {
 	_, err = rand.Read(s[:])
 	return s, err
+}
+
+func newAttestPublishCmd() *cobra.Command {
+	var keyPath, topic, schema, data, anchor string
+	def := node.DefaultConfig(node.RoleService)
+	var chainID int64
+	var contract string
+	cmd := &cobra.Command{
+		Use:   "publish --key FILE --topic T --schema S --data JSON --anchor URL",
+		Short: "Sign an attestation and publish it, in order, on a topic",
+		Long: `Sign an attestation (version 2) with --key and append it to this key's stream on
+--topic through an anchor: the entry is numbered after the stream's head, chained
+to it and signed with the same key. The anchor answers once the entry is on its
+disk; gossip and repair take it to every subscriber. A topic is
+"<schema UID>/<key>", e.g. the flight-status schema's UID + "/BA117/2026-12-01".`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if keyPath == "" || topic == "" || schema == "" || data == "" {
+				return errors.New("--key, --topic, --schema and --data are required")
+			}
+			key, err := nodekey.Load(keyPath)
+			if err != nil {
+				return err
+			}
+			sch, err := attest.ParseSchema(schema)
+			if err != nil {
+				return err
+			}
+			enc, err := sch.EncodeJSON([]byte(data))
+			if err != nil {
+				return err
+			}
+			m := attest.Message{Version: attest.Version2, Schema: sch.UID(common.Address{}, true), Time: uint64(time.Now().Unix()), Revocable: true, Data: enc}
+			if m.Salt, err = randomSalt(); err != nil {
+				return err
+			}
+			s, err := attest.Sign(key.ECDSA, attest.Domain{Name: attest.DomainName, Version: "1.3.0", ChainID: big.NewInt(chainID), VerifyingContract: common.HexToAddress(contract)}, m)
+			if err != nil {
+				return err
+			}
+			att, _ := json.Marshal(s)
+			ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
+			defer cancel()
+			e, err := client.New([]string{anchor}, nil).NewPublisher(key.ECDSA).Publish(ctx, topic, att)
+			if err != nil {
+				return err
+			}
+			return printJSON(cmd, map[string]any{"topic": e.Topic, "publisher": e.Publisher, "seq": e.Seq, "hash": e.Hash(), "uid": s.UID.String()})
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&keyPath, "key", "", "key that signs the attestation and the entry")
+	f.StringVar(&topic, "topic", "", "topic: <schema UID>/<key>")
+	f.StringVar(&schema, "schema", "", "schema string")
+	f.StringVar(&data, "data", "", "data as a JSON object")
+	f.StringVar(&anchor, "anchor", "http://127.0.0.1:8080", "anchor HTTP URL")
+	f.Int64Var(&chainID, "chain-id", def.Network.ChainID, "EIP-712 domain chain ID")
+	f.StringVar(&contract, "contract", def.Network.EAS, "EAS contract address")
+	return cmd
 }
