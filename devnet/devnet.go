@@ -55,7 +55,7 @@ type Options struct {
 	// SequencerKey, when set, is the key file anchor 0 sequences posted
 	// attestations with (network.publisher_key).
 	SequencerKey string
-	Log        *slog.Logger
+	Log          *slog.Logger
 	// Progress receives one line per step.
 	Progress io.Writer
 }

@@ -291,7 +291,9 @@ func TestAnchorSequences(t *testing.T) {
 	d := startDevnet(t, opts)
 	tk := d.Info.Tickets[0]
 	for i, delay := range []int{181, 182} {
-		att, _ := SignStatus(d.airline, d.Info.ChainID, commonHex(d.Info.EASContract), tk.Flight, tk.Date, delay, "delayed", time.Now())
+		// Statuses are newest-wins by attestation time (seconds): these are
+		// made a few seconds after the devnet's demo update.
+		att, _ := SignStatus(d.airline, d.Info.ChainID, commonHex(d.Info.EASContract), tk.Flight, tk.Date, delay, "delayed", time.Now().Add(time.Duration(2+i)*time.Second))
 		code, m, _ := postH(t, d.Info.Anchors[0].HTTP+"/v1/attestations", fmt.Sprintf(`{"topic":%q,"attestation":%s}`, tk.Topic, att), nil)
 		if code != 201 || m["seq"] != float64(i+1) || !strings.EqualFold(fmt.Sprint(m["publisher"]), seqKey.Address().Hex()) {
 			t.Fatalf("sequenced: %d %v", code, m)
