@@ -1,0 +1,92 @@
+package p2p
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+// TestGossipRefusedMessagesDoNotSpread: a line of three hosts A - B - C. A
+// publishes a good and a bad message; B's validator rejects the bad one, so
+// C never sees it, and B lowers A's score.
+func TestGossipRefusedMessagesDoNotSpread(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	hosts := []*Host{newHost(t, "/ip4/127.0.0.1/tcp/0"), newHost(t, "/ip4/127.0.0.1/tcp/0"), newHost(t, "/ip4/127.0.0.1/tcp/0")}
+	validate := func(_ context.Context, _ peer.ID, data []byte) error {
+		if strings.HasPrefix(string(data), "bad") {
+			return errors.New("forged")
+		}
+		return nil
+	}
+	var gs []*Gossip
+	for _, h := range hosts {
+		g, err := NewGossip(ctx, h, validate)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gs = append(gs, g)
+	}
+	// A line: A-B, B-C; A and C are not connected.
+	if hosts[0].Connect(ctx, hosts[1].FullAddrs()) != 1 || hosts[1].Connect(ctx, hosts[2].FullAddrs()) != 1 {
+		t.Fatal("connect")
+	}
+	var mu sync.Mutex
+	got := map[int][]string{}
+	for i, g := range gs {
+		i := i
+		if err := g.Subscribe(ctx, "t", func(d []byte) {
+			mu.Lock()
+			got[i] = append(got[i], string(d))
+			mu.Unlock()
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Wait for the meshes to form.
+	deadline := time.Now().Add(10 * time.Second)
+	for len(gs[0].Peers("t")) == 0 || len(gs[2].Peers("t")) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no mesh")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(time.Second)
+	if err := gs[0].Publish(ctx, "t", []byte("bad: forged")); err != nil {
+		t.Fatal(err)
+	}
+	if err := gs[0].Publish(ctx, "t", []byte("good")); err != nil {
+		t.Fatal(err)
+	}
+	deadline = time.Now().Add(10 * time.Second)
+	for {
+		mu.Lock()
+		c := append([]string(nil), got[2]...)
+		mu.Unlock()
+		if len(c) > 0 {
+			if len(c) != 1 || c[0] != "good" {
+				t.Fatalf("C received %v", c)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the good message did not reach C")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if gs[1].Penalty(hosts[0].ID()) <= 0 {
+		t.Fatal("B did not lower A's score")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, m := range got[1] {
+		if m != "good" {
+			t.Fatalf("B delivered %q", m)
+		}
+	}
+}
