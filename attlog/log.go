@@ -149,6 +149,21 @@ func (l *Log) Offer(e *Entry, attKey string) (delivered []*Entry, gap *Gap, err 
 	return delivered, nil, nil
 }
 
+// Skip moves a stream's head forward to seq-1 with hash prev, as when the
+// entries before seq were pruned by retention everywhere. It never moves a
+// head back. The next entry offered must be seq, chained to prev.
+func (l *Log) Skip(id StreamID, seq uint64, prev common.Hash) {
+	if seq == 0 || l.heads[id].Seq >= seq-1 {
+		return
+	}
+	l.heads[id] = Head{Seq: seq - 1, Hash: prev}
+	for s := range l.pending[id] {
+		if s < seq {
+			delete(l.pending[id], s)
+		}
+	}
+}
+
 // Seen reports whether the attestation key is already in some stream.
 func (l *Log) Seen(attKey string) bool {
 	_, ok := l.uids[attKey]
@@ -171,7 +186,10 @@ func (l *Log) Range(id StreamID, from, to uint64) ([]*Entry, error) {
 			return nil, err
 		}
 		if e == nil {
-			break // retention dropped it
+			if len(out) == 0 {
+				continue // pruned by retention: serve from what is left
+			}
+			break
 		}
 		out = append(out, e)
 	}

@@ -239,3 +239,40 @@ func rechain(t *testing.T, p *publisher, e *Entry, anchor *Log) *Entry {
 	}
 	return e
 }
+
+// TestRetentionSkip: a subscriber behind a pruned prefix skips to what is
+// left and goes on in order.
+func TestRetentionSkip(t *testing.T) {
+	p := newPublisher(4)
+	store := newMem()
+	anchor, _ := New(store, 16)
+	var es []*Entry
+	for i := 0; i < 6; i++ {
+		e := p.next(t, testTopic, fmt.Sprint(i))
+		es = append(es, e)
+		if _, _, err := anchor.Offer(e, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Retention prunes entries 1..3 on the anchor.
+	for s := uint64(1); s <= 3; s++ {
+		delete(store.m[es[0].ID()], s)
+	}
+	got, _ := anchor.Range(es[0].ID(), 1, 6)
+	if len(got) != 3 || got[0].Seq != 4 {
+		t.Fatalf("range after pruning: %d entries from %d", len(got), got[0].Seq)
+	}
+	sub, _ := New(newMem(), 16)
+	sub.Skip(got[0].ID(), got[0].Seq, got[0].Prev)
+	for _, e := range got {
+		d, gap, err := sub.Offer(e, "")
+		if err != nil || gap != nil || len(d) != 1 {
+			t.Fatalf("seq %d: %v %v %v", e.Seq, d, gap, err)
+		}
+	}
+	// Skip never moves a head back.
+	sub.Skip(got[0].ID(), 2, common.Hash{})
+	if sub.Head(got[0].ID()).Seq != 6 {
+		t.Fatalf("head moved back to %d", sub.Head(got[0].ID()).Seq)
+	}
+}

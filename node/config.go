@@ -57,6 +57,10 @@ type Config struct {
 		// ChainID and EAS name the domain ticket attestations are signed for.
 		ChainID int64  `toml:"chain_id"`
 		EAS     string `toml:"eas_contract"`
+		// LogRetention prunes attestation log entries older than this (by
+		// attestation time); 0 keeps them forever. A stream's last entry is
+		// always kept.
+		LogRetention Duration `toml:"log_retention"`
 		// PublisherKey, on an anchor, is a key it sequences attestations
 		// with: POST /v1/attestations may then carry {topic, attestation}.
 		PublisherKey string `toml:"publisher_key"`
@@ -230,6 +234,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Sandbox.MaxCallDepth < 16 || c.Sandbox.MaxCallDepth > 100_000 {
 		bad("sandbox.max_call_depth", "%d is out of range 16..100000", c.Sandbox.MaxCallDepth)
+	}
+	if r := c.Network.LogRetention.Duration; r < 0 || r > 0 && r < time.Minute {
+		bad("network.log_retention", "%s: want 0 (keep forever) or at least 1m", r)
 	}
 	if c.Faults.GossipDrop < 0 || c.Faults.GossipDrop > 1 {
 		bad("faults.gossip_drop", "%v is out of range 0..1", c.Faults.GossipDrop)

@@ -90,6 +90,9 @@ func (e *attEngine) start(ctx context.Context) error {
 	}
 	g.Go = e.n.spawn
 	e.n.spawn(e.antiEntropy)
+	if r := e.n.cfg.Network.LogRetention.Duration; r > 0 {
+		e.n.spawn(func() { e.pruneLoop(r) })
+	}
 	g.Rejected = func(from peer.ID, err error) {
 		e.n.log.Debug("gossip message refused", "from", shortID(from.String()), "err", err)
 	}
@@ -374,6 +377,12 @@ func (e *attEngine) repairFrom(a peer.ID, id attlog.StreamID, from, to uint64) b
 		if err != nil || len(resp.Entries) == 0 {
 			return false
 		}
+		if first := resp.Entries[0]; first.Seq > from && first.ID() == id {
+			// The anchor pruned entries before first (retention): start there.
+			e.mu.Lock()
+			e.log.Skip(id, first.Seq, first.Prev)
+			e.mu.Unlock()
+		}
 		for _, raw := range resp.Entries {
 			data, _ := json.Marshal(raw)
 			en, s, err := e.decode(data, time.Now())
@@ -483,4 +492,54 @@ func (e *attEngine) sequence(key *nodekey.Key, topic string, att json.RawMessage
 		return nil, err
 	}
 	return json.Marshal(en)
+}
+
+// pruneLoop deletes entries older than the retention, keeping each stream's
+// last entry so that late subscribers can start from it.
+func (e *attEngine) pruneLoop(retention time.Duration) {
+	t := time.NewTicker(max(time.Minute, retention/10))
+	defer t.Stop()
+	for {
+		select {
+		case <-e.n.ctx.Done():
+			return
+		case <-t.C:
+		}
+		if n, err := e.prune(time.Now().Add(-retention)); err != nil {
+			e.n.log.Warn("prune attestation log", "err", err)
+		} else if n > 0 {
+			e.n.log.Info("pruned attestation log", "entries", n)
+		}
+	}
+}
+
+// prune deletes entries whose attestation is older than cutoff.
+func (e *attEngine) prune(cutoff time.Time) (int, error) {
+	e.mu.Lock()
+	heads := map[attlog.StreamID]uint64{}
+	for _, h := range e.log.Heads() {
+		heads[attlog.StreamID{Topic: h.Topic, Publisher: h.Publisher}] = h.Seq
+	}
+	e.mu.Unlock()
+	var old [][]byte
+	err := e.store.s.Each([]byte{'L'}, func(k, v []byte) error {
+		var en attlog.Entry
+		if json.Unmarshal(v, &en) != nil || heads[en.ID()] == en.Seq {
+			return nil
+		}
+		s, err := attest.Parse(en.Attestation)
+		if err == nil && time.Unix(int64(s.Message.Time), 0).Before(cutoff) {
+			old = append(old, append([]byte(nil), k...))
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, k := range old {
+		if err := e.store.s.Delete(k); err != nil {
+			return 0, err
+		}
+	}
+	return len(old), nil
 }

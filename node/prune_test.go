@@ -1,0 +1,58 @@
+package node
+
+import (
+	"encoding/json"
+	"math/big"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/attlog"
+)
+
+// TestPruneKeepsHead: retention deletes old entries but a stream's last one
+// stays, and the log still answers from what is left.
+func TestPruneKeepsHead(t *testing.T) {
+	c := validConfig()
+	c.DataDir = t.TempDir()
+	c.HTTP.Listen = "127.0.0.1:0"
+	c.P2P.Listen = []string{"/ip4/127.0.0.1/tcp/0"}
+	n, err := New(c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	airline, _ := crypto.GenerateKey()
+	pub, _ := crypto.GenerateKey()
+	topic := attest.FlightStatusSchema.UID.String() + "/BA117/2026-12-01"
+	var prev common.Hash
+	old := time.Now().Add(-48 * time.Hour)
+	for i := 1; i <= 4; i++ {
+		data, _ := attest.FlightStatusSchema.Schema.EncodeJSON([]byte(`{"flight":"BA117","date":"2026-12-01","delayMinutes":` + string(rune('0'+i)) + `,"status":"delayed"}`))
+		m := attest.Message{Version: 2, Schema: attest.FlightStatusSchema.UID, Time: uint64(old.Add(time.Duration(i) * time.Minute).Unix()), Data: data}
+		m.Salt[0] = byte(i)
+		s, err := attest.Sign(airline, attest.Domain{Name: attest.DomainName, Version: "1.3.0", ChainID: big.NewInt(c.Network.ChainID), VerifyingContract: common.HexToAddress(c.Network.EAS)}, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		att, _ := json.Marshal(s)
+		e := &attlog.Entry{Topic: topic, Seq: uint64(i), Prev: prev, Attestation: att}
+		_ = e.Sign(pub)
+		prev = e.Hash()
+		if _, err := n.att.offer(e, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pruned, err := n.att.prune(time.Now().Add(-24 * time.Hour))
+	if err != nil || pruned != 3 {
+		t.Fatalf("pruned %d: %v", pruned, err)
+	}
+	id := attlog.StreamID{Topic: topic, Publisher: crypto.PubkeyToAddress(pub.PublicKey)}
+	es, err := n.att.log.Range(id, 1, 4)
+	if err != nil || len(es) != 1 || es[0].Seq != 4 {
+		t.Fatalf("after pruning: %v %v", es, err)
+	}
+}
