@@ -65,16 +65,26 @@ func ReadBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 	return b, err
 }
 
-// DecodeJSON reads a capped body into v, answering 413 or 400 itself. It
-// returns false when it has answered.
-func DecodeJSON(w http.ResponseWriter, r *http.Request, limit int64, v any) bool {
+// Body reads a capped body, answering 413 or 400 itself. It returns false
+// when it has answered.
+func Body(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, bool) {
 	b, err := ReadBody(w, r, limit)
 	if errors.Is(err, ErrBodyTooLarge) {
 		Error(w, r, http.StatusRequestEntityTooLarge, "body-too-large", err.Error())
-		return false
+		return nil, false
 	}
 	if err != nil {
 		Error(w, r, http.StatusBadRequest, "bad-body", "reading body: "+err.Error())
+		return nil, false
+	}
+	return b, true
+}
+
+// DecodeJSON reads a capped body into v, answering 413 or 400 itself. It
+// returns false when it has answered.
+func DecodeJSON(w http.ResponseWriter, r *http.Request, limit int64, v any) bool {
+	b, ok := Body(w, r, limit)
+	if !ok {
 		return false
 	}
 	if err := json.Unmarshal(b, v); err != nil {

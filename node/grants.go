@@ -219,13 +219,8 @@ func (rv *revocations) add(body []byte, now time.Time) (attest.UID, error) {
 }
 
 func (rv *revocations) httpAdd(w http.ResponseWriter, r *http.Request) {
-	body, err := httpapi.ReadBody(w, r, rv.n.cfg.HTTP.MaxBodyBytes)
-	if errors.Is(err, httpapi.ErrBodyTooLarge) {
-		httpapi.Error(w, r, http.StatusRequestEntityTooLarge, "body-too-large", err.Error())
-		return
-	}
-	if err != nil {
-		httpapi.Error(w, r, http.StatusBadRequest, "bad-body", err.Error())
+	body, ok := httpapi.Body(w, r, rv.n.cfg.HTTP.MaxBodyBytes)
+	if !ok {
 		return
 	}
 	uid, err := rv.add(body, time.Now())

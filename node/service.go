@@ -246,13 +246,8 @@ func (s *serviceRole) httpQuery(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := r.PathValue("name")
-	body, err := httpapi.ReadBody(w, r, s.n.cfg.HTTP.MaxBodyBytes)
-	if errors.Is(err, httpapi.ErrBodyTooLarge) {
-		httpapi.Error(w, r, http.StatusRequestEntityTooLarge, "body-too-large", err.Error())
-		return
-	}
-	if err != nil {
-		httpapi.Error(w, r, http.StatusBadRequest, "bad-body", err.Error())
+	body, ok := httpapi.Body(w, r, s.n.cfg.HTTP.MaxBodyBytes)
+	if !ok {
 		return
 	}
 	if len(body) == 0 {

@@ -27,13 +27,8 @@ func (n *Node) topicRoutes(mux *http.ServeMux) {
 // this anchor and gossiped; the anchors' repair makes it reach every
 // subscriber.
 func (n *Node) httpPublish(w http.ResponseWriter, r *http.Request) {
-	body, err := httpapi.ReadBody(w, r, n.cfg.HTTP.MaxBodyBytes)
-	if errors.Is(err, httpapi.ErrBodyTooLarge) {
-		httpapi.Error(w, r, http.StatusRequestEntityTooLarge, "body-too-large", err.Error())
-		return
-	}
-	if err != nil {
-		httpapi.Error(w, r, http.StatusBadRequest, "bad-body", err.Error())
+	body, ok := httpapi.Body(w, r, n.cfg.HTTP.MaxBodyBytes)
+	if !ok {
 		return
 	}
 	var probe struct {
@@ -48,10 +43,12 @@ func (n *Node) httpPublish(w http.ResponseWriter, r *http.Request) {
 				"this anchor has no publisher key (network.publisher_key): send a signed entry")
 			return
 		}
-		if body, err = n.att.sequence(n.publisher, probe.Topic, probe.Attestation); err != nil {
+		seq, err := n.att.sequence(n.publisher, probe.Topic, probe.Attestation)
+		if err != nil {
 			httpapi.Error(w, r, http.StatusBadRequest, "bad-entry", err.Error())
 			return
 		}
+		body = seq
 	}
 	en, err := n.att.publish(r.Context(), body)
 	if err != nil {
