@@ -426,3 +426,44 @@ func TestHTTPErrors(t *testing.T) {
 		t.Fatalf("status after errors: %d", code)
 	}
 }
+
+// TestAnchorLossThenServiceLoss: with an anchor gone, the others take over
+// its instances; a service node that dies next is still replaced.
+func TestAnchorLossThenServiceLoss(t *testing.T) {
+	opts := DefaultOptions()
+	opts.Tickets, opts.Services = 30, 5
+	d := startDevnet(t, opts)
+	if err := d.KillAnchor(0); err != nil {
+		t.Fatal(err)
+	}
+	// Let the other anchors see it go (6 missed 500 ms heartbeats).
+	time.Sleep(4 * time.Second)
+	victim := d.Services[0].PeerID().String()
+	if err := d.KillService(0); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		moved := 0
+		for _, tk := range d.Info.Tickets {
+			rt, code := getRoute(t, d.Info.Anchors[1].HTTP, tk.Instance)
+			if code != 200 {
+				continue
+			}
+			ok := true
+			for _, r := range rt.Replicas {
+				ok = ok && r.Peer != victim && r.State == "up"
+			}
+			if ok {
+				moved++
+			}
+		}
+		if moved == len(d.Info.Tickets) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d of %d tickets re-placed without anchor 0", moved, len(d.Info.Tickets))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
