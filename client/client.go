@@ -6,14 +6,21 @@ package client
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/smartlayer/smartlayer/nodekey"
+	"github.com/smartlayer/smartlayer/receipt"
 )
 
 // Problem is an RFC 9457 error answered by a node.
@@ -53,6 +60,10 @@ type Client struct {
 	Header http.Header
 	// RouteTTL is how long a route is reused before asking an anchor again.
 	RouteTTL time.Duration
+	// VerifyReceipts makes every query check the answer's execution
+	// receipt: signed by the answering node, a replica of the instance, for
+	// this instance and query.
+	VerifyReceipts bool
 
 	mu     sync.Mutex
 	routes map[string]cached
@@ -125,6 +136,13 @@ func (c *Client) Query(ctx context.Context, instance, name string, args any) (js
 // QueryWith is Query with extra headers for this call, such as the owner's
 // grant (X-Smartlayer-Grant).
 func (c *Client) QueryWith(ctx context.Context, instance, name string, args any, hdr http.Header) (json.RawMessage, error) {
+	out, _, err := c.QueryReceipt(ctx, instance, name, args, hdr)
+	return out, err
+}
+
+// QueryReceipt is QueryWith that also returns the answer's receipt, checked
+// when VerifyReceipts is set.
+func (c *Client) QueryReceipt(ctx context.Context, instance, name string, args any, hdr http.Header) (json.RawMessage, *receipt.Receipt, error) {
 	h := c.Header.Clone()
 	for k, v := range hdr {
 		h[k] = v
@@ -133,14 +151,14 @@ func (c *Client) QueryWith(ctx context.Context, instance, name string, args any,
 	if args != nil {
 		var err error
 		if body, err = json.Marshal(args); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	var last error
 	for attempt := 0; attempt < 4; attempt++ {
 		rt, err := c.cachedRoute(ctx, instance)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		reps := up(rt.Replicas)
 		if len(reps) == 0 {
@@ -150,9 +168,13 @@ func (c *Client) QueryWith(ctx context.Context, instance, name string, args any,
 		}
 		rep := reps[int(c.next.Add(1))%len(reps)]
 		var out json.RawMessage
-		err = c.do(ctx, http.MethodPost, rep.HTTP+"/v1/tokens/"+instance+"/query/"+name, h, body, &out)
+		rh, err := c.doHeaders(ctx, http.MethodPost, rep.HTTP+"/v1/tokens/"+instance+"/query/"+name, h, body, &out)
 		if err == nil {
-			return out, nil
+			rc, rerr := c.checkReceipt(rh, rt, instance, name)
+			if rerr != nil {
+				return nil, nil, rerr
+			}
+			return out, rc, nil
 		}
 		last = err
 		var p *Problem
@@ -167,15 +189,60 @@ func (c *Client) QueryWith(ctx context.Context, instance, name string, args any,
 				}
 			}
 			if p.Status < 500 && p.Status != http.StatusNotFound {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			return nil, nil, ctx.Err()
 		}
 		c.Forget(instance)
 	}
-	return nil, last
+	return nil, nil, last
+}
+
+// ErrReceipt marks an answer whose receipt does not check out.
+var ErrReceipt = errors.New("bad execution receipt")
+
+// checkReceipt reads and, when asked to, verifies an answer's receipt.
+func (c *Client) checkReceipt(h http.Header, rt *Route, instance, name string) (*receipt.Receipt, error) {
+	raw := h.Get("X-Smartlayer-Receipt")
+	if raw == "" {
+		if c.VerifyReceipts {
+			return nil, fmt.Errorf("%w: the answer has none", ErrReceipt)
+		}
+		return nil, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(raw)
+	var rc receipt.Receipt
+	if err == nil {
+		err = json.Unmarshal(b, &rc)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrReceipt, err)
+	}
+	if !c.VerifyReceipts {
+		return &rc, nil
+	}
+	nodePeer := h.Get("X-Smartlayer-Node")
+	isReplica := false
+	for _, r := range rt.Replicas {
+		isReplica = isReplica || r.Peer == nodePeer
+	}
+	id, err := peer.Decode(nodePeer)
+	if err != nil || !isReplica {
+		return nil, fmt.Errorf("%w: answered by %q, not a replica", ErrReceipt, nodePeer)
+	}
+	addr, err := nodekey.AddressOfPeer(id)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrReceipt, err)
+	}
+	if !strings.EqualFold(rc.Instance, instance) || rc.Function != "query:"+name {
+		return nil, fmt.Errorf("%w: for %s %s, asked %s %s", ErrReceipt, rc.Instance, rc.Function, instance, name)
+	}
+	if err := rc.Verify(addr); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrReceipt, err)
+	}
+	return &rc, nil
 }
 
 // QueryReplica runs a query on one given replica, with no routing.
@@ -206,13 +273,19 @@ func up(rs []Replica) []Replica {
 }
 
 func (c *Client) do(ctx context.Context, method, url string, hdr http.Header, body []byte, out any) error {
+	_, err := c.doHeaders(ctx, method, url, hdr, body, out)
+	return err
+}
+
+// doHeaders is do that also returns the response headers.
+func (c *Client) doHeaders(ctx context.Context, method, url string, hdr http.Header, body []byte, out any) (http.Header, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, url, rd)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for k, v := range hdr {
 		req.Header[k] = v
@@ -222,12 +295,12 @@ func (c *Client) do(ctx context.Context, method, url string, hdr http.Header, bo
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if resp.StatusCode >= 300 {
 		p := &Problem{Status: resp.StatusCode}
@@ -235,13 +308,13 @@ func (c *Client) do(ctx context.Context, method, url string, hdr http.Header, bo
 			p.Type, p.Detail = "about:blank", string(b)
 		}
 		p.Status = resp.StatusCode
-		return p
+		return resp.Header, p
 	}
 	if raw, ok := out.(*json.RawMessage); ok {
 		*raw = append((*raw)[:0], b...)
-		return nil
+		return resp.Header, nil
 	}
-	return json.Unmarshal(b, out)
+	return resp.Header, json.Unmarshal(b, out)
 }
 
 // Published is the answer to a bundle publication.

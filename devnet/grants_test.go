@@ -1,11 +1,13 @@
 package devnet
 
 import (
+	"context"
 	"encoding/json"
 	"math/big"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +15,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/client"
 	"github.com/smartlayer/smartlayer/node"
 )
 
@@ -118,5 +121,53 @@ func TestGrants(t *testing.T) {
 	}
 	if code, _, _ := postH(t, replica+"/v1/revocations", `{"sig":`, nil); code != 400 {
 		t.Fatalf("malformed revocation: %d", code)
+	}
+}
+
+// TestQueryReceipts: every answer carries a receipt the client checks: signed
+// by the answering replica, for this instance and query, over the state the
+// replica holds.
+func TestQueryReceipts(t *testing.T) {
+	opts := DefaultOptions()
+	opts.Tickets, opts.Services = 6, 3
+	d := startDevnet(t, opts)
+	c := client.New([]string{d.Info.Anchors[0].HTTP}, nil)
+	c.VerifyReceipts = true
+	// The devnet's start-up flight updates settle first: every replica has
+	// applied its flight's status.
+	for _, tk := range d.Info.Tickets {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			settled := true
+			for _, v := range replicaStates(t, d, tk.Instance) {
+				settled = settled && len(v.Offsets) > 0
+			}
+			if settled {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("start-up updates did not settle")
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	for _, tk := range d.Info.Tickets {
+		out, rc, err := c.QueryReceipt(context.Background(), tk.Instance, "status", nil, tk.Header())
+		if err != nil || rc == nil || len(out) == 0 {
+			t.Fatalf("%s: %v %v", tk.Instance, rc, err)
+		}
+		var st struct{ StateRoot string }
+		rt, _ := d.Client.Route(context.Background(), tk.Instance)
+		for _, r := range rt.Replicas {
+			if strings.EqualFold(r.Peer, "") {
+				continue
+			}
+			if err := getJSON(context.Background(), r.HTTP+"/v1/tokens/"+tk.Instance+"/state", &st); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.EqualFold(st.StateRoot, rc.StateRoot.Hex()) {
+				t.Fatalf("receipt state root %s, replica %s has %s", rc.StateRoot.Hex(), r.HTTP, st.StateRoot)
+			}
+		}
 	}
 }

@@ -73,6 +73,9 @@ type Config struct {
 	Service struct {
 		Capacity int    `toml:"capacity"`
 		Platform string `toml:"platform"`
+		// Receipts: "batched" signs concurrent answers' receipts once per
+		// Merkle batch; "single" signs each.
+		Receipts string `toml:"receipts"`
 	} `toml:"service"`
 	Sandbox struct {
 		Timeout      Duration `toml:"timeout"`
@@ -104,6 +107,7 @@ func DefaultConfig(role Role) Config {
 	c.HTTP.Listen = "127.0.0.1:8080"
 	c.HTTP.MaxBodyBytes = 1 << 20
 	c.Service.Capacity = 10000
+	c.Service.Receipts = "batched"
 	c.Sandbox.Timeout = Duration{time.Second}
 	c.Sandbox.MaxCallDepth = 256
 	c.Log.Level = "info"
@@ -228,6 +232,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Role == RoleService && (c.Service.Capacity < 1 || c.Service.Capacity > 10_000_000) {
 		bad("service.capacity", "%d is out of range 1..10000000", c.Service.Capacity)
+	}
+	if c.Service.Receipts != "batched" && c.Service.Receipts != "single" {
+		bad("service.receipts", "%q: want \"batched\" or \"single\"", c.Service.Receipts)
 	}
 	if c.Sandbox.Timeout.Duration <= 0 || c.Sandbox.Timeout.Duration > time.Minute {
 		bad("sandbox.timeout", "%s is out of range (0, 1m]", c.Sandbox.Timeout)

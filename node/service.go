@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"encoding/base64"
 
 	"encoding/json"
 	"errors"
@@ -15,6 +16,7 @@ import (
 	"github.com/smartlayer/smartlayer/httpapi"
 	"github.com/smartlayer/smartlayer/p2p"
 	"github.com/smartlayer/smartlayer/placement"
+	"github.com/smartlayer/smartlayer/receipt"
 	"github.com/smartlayer/smartlayer/sandbox"
 	"github.com/smartlayer/smartlayer/token"
 	"github.com/smartlayer/smartlayer/tokenscript"
@@ -22,9 +24,10 @@ import (
 
 // serviceRole keeps token instances and answers their queries.
 type serviceRole struct {
-	n       *Node
-	bundles *bundleCache
-	grants  *grants
+	n        *Node
+	bundles  *bundleCache
+	grants   *grants
+	receipts *receipt.Batcher
 
 	mu        sync.RWMutex
 	inst      map[token.InstanceID]*instance
@@ -64,7 +67,8 @@ const maxHistory = 256
 func instKey(id token.InstanceID) []byte { return append([]byte("i/"), id[:]...) }
 
 func newServiceRole(n *Node, mux *http.ServeMux) (*serviceRole, error) {
-	s := &serviceRole{n: n, bundles: newBundleCache(n), inst: map[token.InstanceID]*instance{}}
+	s := &serviceRole{n: n, bundles: newBundleCache(n), inst: map[token.InstanceID]*instance{},
+		receipts: receipt.NewBatcher(receipt.Software{Key: n.key.ECDSA}, n.cfg.Service.Receipts == "single")}
 	if err := s.bundles.load(); err != nil {
 		return nil, err
 	}
@@ -283,7 +287,8 @@ func (s *serviceRole) httpQuery(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	out, err := lb.module.Query(r.Context(), name, in.State, body, sandbox.Env{Instance: id.String(), Now: start, Tokens: s})
+	res, err := lb.module.Run(r.Context(), sandbox.Call{Kind: sandbox.KindQuery, Name: name, State: in.State, Args: body,
+		Env: sandbox.Env{Instance: id.String(), Now: start, Tokens: s}})
 	s.n.metric.queryTime.Observe(time.Since(start).Seconds())
 	if err != nil {
 		status, code := scriptErrorStatus(err)
@@ -292,13 +297,27 @@ func (s *serviceRole) httpQuery(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.n.metric.queries.WithLabelValues("ok").Inc()
+	out := res.Output
+	tr := res.Transcript
+	rc := &receipt.Receipt{Instance: id.String(), Function: tr.Function, ScriptHash: tr.ScriptHash,
+		StateRoot: tr.StateAfter, TranscriptRoot: tr.Root(), Fencing: in.Record.Fencing}
+	if err := s.receipts.Seal(rc); err != nil {
+		httpapi.Error(w, r, http.StatusInternalServerError, "receipt", err.Error())
+		return
+	}
+	rcj, _ := json.Marshal(rc)
 	hd := w.Header()
+	hd.Set(ReceiptHeader, base64.RawURLEncoding.EncodeToString(rcj))
 	hd.Set("Content-Type", "application/json")
 	hd.Set("X-Smartlayer-Node", s.n.peerStr)
 	hd.Set("X-Smartlayer-Fencing", fmt.Sprint(in.Record.Fencing))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(out)
 }
+
+// ReceiptHeader carries a query answer's execution receipt: base64url of
+// its JSON (package receipt).
+const ReceiptHeader = "X-Smartlayer-Receipt"
 
 // scriptErrorStatus maps sandbox errors to HTTP statuses and problem codes.
 func scriptErrorStatus(err error) (int, string) {

@@ -1,0 +1,194 @@
+// Package receipt makes and checks execution receipts: a node's signature,
+// alone or over a Merkle batch, binding an answer to the transcript it came
+// from. An Attester signs; the software one is a node key, a TEE one would
+// add its quote.
+package receipt
+
+import (
+	"crypto/ecdsa"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/ethereum/go-ethereum/crypto"
+)
+
+// Errors of receipt checks.
+var (
+	ErrProof     = errors.New("receipt proof does not lead to the signed root")
+	ErrSignature = errors.New("receipt not signed by the node")
+)
+
+// Receipt vouches for one execution.
+type Receipt struct {
+	Instance       string         `json:"instance"`
+	Function       string         `json:"function"`
+	ScriptHash     common.Hash    `json:"scriptHash"`
+	StateRoot      common.Hash    `json:"stateRoot"`
+	TranscriptRoot common.Hash    `json:"transcriptRoot"`
+	Fencing        uint64         `json:"fencing"`
+	Node           common.Address `json:"node"`
+	// Batch signing: the leaf's path to the signed root.
+	Index uint64        `json:"index,omitempty"`
+	Proof []common.Hash `json:"proof,omitempty"`
+	Root  common.Hash   `json:"root"`
+	Sig   hexutil.Bytes `json:"signature"`
+	Quote hexutil.Bytes `json:"quote,omitempty"` // a TEE attester's evidence over Root
+	Kind  string        `json:"attester"`        // "software", "sgx", ...
+}
+
+// Leaf is the receipt's Merkle leaf.
+func (r *Receipt) Leaf() common.Hash {
+	var f [8]byte
+	binary.BigEndian.PutUint64(f[:], r.Fencing)
+	return crypto.Keccak256Hash([]byte("smartlayer/receipt/v1"), []byte{byte(len(r.Instance))}, []byte(r.Instance),
+		[]byte{byte(len(r.Function))}, []byte(r.Function), r.ScriptHash[:], r.StateRoot[:], r.TranscriptRoot[:], f[:], r.Node[:])
+}
+
+func node(a, b common.Hash) common.Hash { return crypto.Keccak256Hash([]byte{1}, a[:], b[:]) }
+
+// Verify checks that the receipt is signed by want, directly or through its
+// batch proof.
+func (r *Receipt) Verify(want common.Address) error {
+	if r.Node != want {
+		return fmt.Errorf("%w: receipt names %s, the answering node is %s", ErrSignature, r.Node, want)
+	}
+	h, idx := r.Leaf(), r.Index
+	for _, p := range r.Proof {
+		if idx&1 == 0 {
+			h = node(h, p)
+		} else {
+			h = node(p, h)
+		}
+		idx >>= 1
+	}
+	if h != r.Root {
+		return ErrProof
+	}
+	pub, err := crypto.SigToPub(rootDigest(r.Root).Bytes(), r.Sig)
+	if err != nil || crypto.PubkeyToAddress(*pub) != want {
+		return ErrSignature
+	}
+	return nil
+}
+
+func rootDigest(root common.Hash) common.Hash {
+	return crypto.Keccak256Hash([]byte("smartlayer/receipt-root/v1"), root[:])
+}
+
+// Attester signs receipt roots. A TEE attester (SGX, TDX, SEV) would return
+// its quote over the same digest as evidence, bound to the node's key.
+type Attester interface {
+	Address() common.Address
+	Kind() string
+	Sign(digest common.Hash) (sig []byte, quote []byte, err error)
+}
+
+// Software is the development attester: the node's key, no quote.
+type Software struct{ Key *ecdsa.PrivateKey }
+
+// Address is the signing key's address.
+func (s Software) Address() common.Address { return crypto.PubkeyToAddress(s.Key.PublicKey) }
+
+// Kind names the attester.
+func (Software) Kind() string { return "software" }
+
+// Sign signs the digest.
+func (s Software) Sign(d common.Hash) ([]byte, []byte, error) {
+	sig, err := crypto.Sign(d[:], s.Key)
+	return sig, nil, err
+}
+
+// Batcher signs receipts in Merkle batches: whoever arrives while a
+// signature is being made joins the next batch, so a lone request is signed
+// at once and a busy node makes one signature for many answers.
+type Batcher struct {
+	a       Attester
+	single  bool
+	mu      sync.Mutex
+	pending []*waiter
+	signing bool
+}
+
+type waiter struct {
+	r    *Receipt
+	done chan error
+}
+
+// NewBatcher signs with a; single disables batching (one signature each).
+func NewBatcher(a Attester, single bool) *Batcher { return &Batcher{a: a, single: single} }
+
+// Seal fills r's node, root, proof and signature.
+func (b *Batcher) Seal(r *Receipt) error {
+	r.Node, r.Kind = b.a.Address(), b.a.Kind()
+	if b.single {
+		return b.sign([]*waiter{{r: r}})
+	}
+	w := &waiter{r: r, done: make(chan error, 1)}
+	b.mu.Lock()
+	b.pending = append(b.pending, w)
+	if b.signing {
+		b.mu.Unlock()
+		return <-w.done
+	}
+	b.signing = true
+	var mine error
+	for len(b.pending) > 0 {
+		batch := b.pending
+		b.pending = nil
+		b.mu.Unlock()
+		err := b.sign(batch)
+		for _, x := range batch {
+			if x == w {
+				mine = err
+			} else {
+				x.done <- err
+			}
+		}
+		b.mu.Lock()
+	}
+	b.signing = false
+	b.mu.Unlock()
+	return mine
+}
+
+// sign builds the tree over the batch, signs its root once and gives each
+// receipt its proof.
+func (b *Batcher) sign(batch []*waiter) error {
+	level := make([]common.Hash, len(batch))
+	for i, w := range batch {
+		level[i] = w.r.Leaf()
+		w.r.Index, w.r.Proof = uint64(i), nil
+	}
+	idx := make([]int, len(batch))
+	for i := range idx {
+		idx[i] = i
+	}
+	for len(level) > 1 {
+		if len(level)%2 == 1 {
+			level = append(level, level[len(level)-1])
+		}
+		for i, w := range batch {
+			sib := idx[i] ^ 1
+			w.r.Proof = append(w.r.Proof, level[sib])
+			idx[i] /= 2
+		}
+		next := make([]common.Hash, len(level)/2)
+		for i := range next {
+			next[i] = node(level[2*i], level[2*i+1])
+		}
+		level = next
+	}
+	root := level[0]
+	sig, quote, err := b.a.Sign(rootDigest(root))
+	if err != nil {
+		return err
+	}
+	for _, w := range batch {
+		w.r.Root, w.r.Sig, w.r.Quote = root, sig, quote
+	}
+	return nil
+}

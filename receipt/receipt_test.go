@@ -1,0 +1,83 @@
+package receipt
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+)
+
+func sample(i int) *Receipt {
+	return &Receipt{Instance: fmt.Sprintf("0x%02x", i), Function: "query:status", ScriptHash: common.Hash{1},
+		StateRoot: common.Hash{byte(i)}, TranscriptRoot: common.Hash{2, byte(i)}, Fencing: 3}
+}
+
+func TestBatchesVerify(t *testing.T) {
+	key, _ := crypto.GenerateKey()
+	a := Software{Key: key}
+	for _, single := range []bool{true, false} {
+		b := NewBatcher(a, single)
+		var wg sync.WaitGroup
+		rs := make([]*Receipt, 50)
+		for i := range rs {
+			rs[i] = sample(i)
+			wg.Add(1)
+			go func(r *Receipt) {
+				defer wg.Done()
+				if err := b.Seal(r); err != nil {
+					t.Error(err)
+				}
+			}(rs[i])
+		}
+		wg.Wait()
+		roots := map[common.Hash]bool{}
+		for _, r := range rs {
+			if err := r.Verify(a.Address()); err != nil {
+				t.Fatalf("single=%v: %v", single, err)
+			}
+			roots[r.Root] = true
+		}
+		t.Logf("single=%v: %d signatures for %d receipts", single, len(roots), len(rs))
+		if single && len(roots) != len(rs) {
+			t.Fatal("single mode shared a signature")
+		}
+		// Any change breaks it.
+		r := *rs[7]
+		r.StateRoot[0] ^= 1
+		if err := r.Verify(a.Address()); !errors.Is(err, ErrProof) {
+			t.Fatalf("changed state root: %v", err)
+		}
+		other, _ := crypto.GenerateKey()
+		if err := rs[7].Verify(crypto.PubkeyToAddress(other.PublicKey)); !errors.Is(err, ErrSignature) {
+			t.Fatalf("another node: %v", err)
+		}
+	}
+}
+
+// BenchmarkReceipt compares one signature per answer with batched signing,
+// under concurrent load.
+func BenchmarkReceipt(b *testing.B) {
+	key, _ := crypto.GenerateKey()
+	for _, single := range []bool{true, false} {
+		name := "batched"
+		if single {
+			name = "single"
+		}
+		b.Run(name, func(b *testing.B) {
+			bt := NewBatcher(Software{Key: key}, single)
+			b.SetParallelism(8)
+			b.RunParallel(func(pb *testing.PB) {
+				i := 0
+				for pb.Next() {
+					if err := bt.Seal(sample(i)); err != nil {
+						b.Fatal(err)
+					}
+					i++
+				}
+			})
+		})
+	}
+}
