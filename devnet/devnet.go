@@ -55,7 +55,9 @@ type Options struct {
 	// SequencerKey, when set, is the key file anchor 0 sequences posted
 	// attestations with (network.publisher_key).
 	SequencerKey string
-	Log          *slog.Logger
+	// Receipts is the service nodes' service.receipts ("" = the default).
+	Receipts string
+	Log      *slog.Logger
 	// Progress receives one line per step.
 	Progress io.Writer
 }
@@ -367,6 +369,9 @@ func (d *Devnet) nodeConfig(role node.Role, i int, bootstrap []string) node.Conf
 		cfg.Network.PublisherKey = d.opts.SequencerKey
 	}
 	if role == node.RoleService {
+		if d.opts.Receipts != "" {
+			cfg.Service.Receipts = d.opts.Receipts
+		}
 		cfg.Faults.GossipDrop = d.opts.GossipDrop
 		cfg.Faults.CorruptState = d.opts.CorruptService == i+1
 	}

@@ -74,7 +74,8 @@ type Config struct {
 		Capacity int    `toml:"capacity"`
 		Platform string `toml:"platform"`
 		// Receipts: "batched" signs concurrent answers' receipts once per
-		// Merkle batch; "single" signs each.
+		// Merkle batch; "single" signs each; "off" sends none (for
+		// measurement, or deployments whose integrations need none).
 		Receipts string `toml:"receipts"`
 	} `toml:"service"`
 	Sandbox struct {
@@ -233,8 +234,8 @@ func (c *Config) Validate() error {
 	if c.Role == RoleService && (c.Service.Capacity < 1 || c.Service.Capacity > 10_000_000) {
 		bad("service.capacity", "%d is out of range 1..10000000", c.Service.Capacity)
 	}
-	if c.Service.Receipts != "batched" && c.Service.Receipts != "single" {
-		bad("service.receipts", "%q: want \"batched\" or \"single\"", c.Service.Receipts)
+	if c.Service.Receipts != "batched" && c.Service.Receipts != "single" && c.Service.Receipts != "off" {
+		bad("service.receipts", "%q: want \"batched\", \"single\" or \"off\"", c.Service.Receipts)
 	}
 	if c.Sandbox.Timeout.Duration <= 0 || c.Sandbox.Timeout.Duration > time.Minute {
 		bad("sandbox.timeout", "%s is out of range (0, 1m]", c.Sandbox.Timeout)

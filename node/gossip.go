@@ -281,7 +281,7 @@ func (e *attEngine) publish(ctx context.Context, data []byte) (*attlog.Entry, er
 // now and then: an entry whose gossip was lost, with none after it to reveal
 // the gap, is found this way.
 func (e *attEngine) antiEntropy() {
-	t := time.NewTicker(max(2*time.Second, 4*e.n.cfg.Network.HeartbeatInterval.Duration))
+	t := time.NewTicker(max(5*time.Second, 10*e.n.cfg.Network.HeartbeatInterval.Duration))
 	defer t.Stop()
 	for {
 		select {

@@ -67,8 +67,10 @@ const maxHistory = 256
 func instKey(id token.InstanceID) []byte { return append([]byte("i/"), id[:]...) }
 
 func newServiceRole(n *Node, mux *http.ServeMux) (*serviceRole, error) {
-	s := &serviceRole{n: n, bundles: newBundleCache(n), inst: map[token.InstanceID]*instance{},
-		receipts: receipt.NewBatcher(receipt.Software{Key: n.key.ECDSA}, n.cfg.Service.Receipts == "single")}
+	s := &serviceRole{n: n, bundles: newBundleCache(n), inst: map[token.InstanceID]*instance{}}
+	if n.cfg.Service.Receipts != "off" {
+		s.receipts = receipt.NewBatcher(receipt.Software{Key: n.key.ECDSA}, n.cfg.Service.Receipts == "single")
+	}
 	if err := s.bundles.load(); err != nil {
 		return nil, err
 	}
@@ -299,15 +301,17 @@ func (s *serviceRole) httpQuery(w http.ResponseWriter, r *http.Request) {
 	s.n.metric.queries.WithLabelValues("ok").Inc()
 	out := res.Output
 	tr := res.Transcript
-	rc := &receipt.Receipt{Instance: id.String(), Function: tr.Function, ScriptHash: tr.ScriptHash,
-		StateRoot: tr.StateAfter, TranscriptRoot: tr.Root(), Fencing: in.Record.Fencing}
-	if err := s.receipts.Seal(rc); err != nil {
-		httpapi.Error(w, r, http.StatusInternalServerError, "receipt", err.Error())
-		return
-	}
-	rcj, _ := json.Marshal(rc)
 	hd := w.Header()
-	hd.Set(ReceiptHeader, base64.RawURLEncoding.EncodeToString(rcj))
+	if s.receipts != nil {
+		rc := &receipt.Receipt{Instance: id.String(), Function: tr.Function, ScriptHash: tr.ScriptHash,
+			StateRoot: tr.StateAfter, TranscriptRoot: tr.Root(), Fencing: in.Record.Fencing}
+		if err := s.receipts.Seal(rc); err != nil {
+			httpapi.Error(w, r, http.StatusInternalServerError, "receipt", err.Error())
+			return
+		}
+		rcj, _ := json.Marshal(rc)
+		hd.Set(ReceiptHeader, base64.RawURLEncoding.EncodeToString(rcj))
+	}
 	hd.Set("Content-Type", "application/json")
 	hd.Set("X-Smartlayer-Node", s.n.peerStr)
 	hd.Set("X-Smartlayer-Fencing", fmt.Sprint(in.Record.Fencing))

@@ -61,6 +61,7 @@ It prints ops/s, p50 and p99 with their ratios to the baseline.`,
 	f.IntVar(&o.Concurrency, "concurrency", o.Concurrency, "concurrent clients")
 	f.IntVar(&dn.Services, "services", dn.Services, "service nodes of the devnet")
 	f.IntVar(&dn.Tickets, "tickets", dn.Tickets, "tickets of the devnet")
+	f.StringVar(&dn.Receipts, "receipts", "", "service nodes' receipts: batched (default), single or off")
 	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
 	var updates int
 	g := &cobra.Command{
