@@ -145,15 +145,7 @@ func newAttestSignCmd() *cobra.Command {
 			if version != attest.Version1 && version != attest.Version2 {
 				return fmt.Errorf("--version %d: want 1 or 2", version)
 			}
-			key, err := nodekey.Load(keyPath)
-			if err != nil {
-				return err
-			}
-			sch, err := attest.ParseSchema(schema)
-			if err != nil {
-				return err
-			}
-			enc, err := sch.EncodeJSON([]byte(data))
+			key, sch, enc, err := keyAndData(keyPath, schema, data)
 			if err != nil {
 				return err
 			}
@@ -249,6 +241,23 @@ func newAttestSchemaUIDCmd() *cobra.Command {
 	return cmd
 }
 
+// keyAndData loads a signing key and encodes data by a schema string.
+func keyAndData(keyPath, schema, data string) (*nodekey.Key, *attest.Schema, []byte, error) {
+	key, err := nodekey.Load(keyPath)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	sch, err := attest.ParseSchema(schema)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	enc, err := sch.EncodeJSON([]byte(data))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return key, sch, enc, nil
+}
+
 // randomSalt draws a version 2 attestation's salt.
 func randomSalt() (s [32]byte, err error) {
 	_, err = rand.Read(s[:])
@@ -273,15 +282,7 @@ disk; gossip and repair take it to every subscriber. A topic is
 			if keyPath == "" || topic == "" || schema == "" || data == "" {
 				return errors.New("--key, --topic, --schema and --data are required")
 			}
-			key, err := nodekey.Load(keyPath)
-			if err != nil {
-				return err
-			}
-			sch, err := attest.ParseSchema(schema)
-			if err != nil {
-				return err
-			}
-			enc, err := sch.EncodeJSON([]byte(data))
+			key, sch, enc, err := keyAndData(keyPath, schema, data)
 			if err != nil {
 				return err
 			}

@@ -34,25 +34,19 @@ then run three measurements of the flight ticket's status query, each for
 It prints ops/s, p50 and p99 with their ratios to the baseline.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			out := cmd.OutOrStdout()
-			dn.Progress = out
-			d, err := devnet.Start(ctx, dn)
-			if err != nil {
-				return err
-			}
-			defer d.Close()
-			fmt.Fprintf(out, "measuring: %s warm-up and %s per run, %d clients\n", o.Warmup, o.Duration, o.Concurrency)
-			res, err := bench.Query(ctx, d, o)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return printJSON(cmd, res)
-			}
-			fmt.Fprint(out, "\n"+res.Report())
-			return nil
+			return withDevnet(cmd, dn, func(ctx context.Context, d *devnet.Devnet) error {
+				out := cmd.OutOrStdout()
+				fmt.Fprintf(out, "measuring: %s warm-up and %s per run, %d clients\n", o.Warmup, o.Duration, o.Concurrency)
+				res, err := bench.Query(ctx, d, o)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return printJSON(cmd, res)
+				}
+				fmt.Fprint(out, "\n"+res.Report())
+				return nil
+			})
 		},
 	}
 	f := q.Flags()
@@ -74,28 +68,35 @@ node gossip messages as fast as it takes them and compare with the raw rate of
 verifying the same messages (entry and attestation signatures).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			out := cmd.OutOrStdout()
-			dn.Progress = out
-			d, err := devnet.Start(ctx, dn)
-			if err != nil {
-				return err
-			}
-			defer d.Close()
-			res, err := bench.Gossip(ctx, d, updates, d.Info.Airline.Key)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return printJSON(cmd, res)
-			}
-			fmt.Fprint(out, "\n"+res.Report())
-			return nil
+			return withDevnet(cmd, dn, func(ctx context.Context, d *devnet.Devnet) error {
+				out := cmd.OutOrStdout()
+				res, err := bench.Gossip(ctx, d, updates, d.Info.Airline.Key)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return printJSON(cmd, res)
+				}
+				fmt.Fprint(out, "\n"+res.Report())
+				return nil
+			})
 		},
 	}
 	g.Flags().IntVar(&updates, "updates", 300, "flight updates to time")
 	g.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
 	b.AddCommand(q, g)
 	return b
+}
+
+// withDevnet starts an in-process devnet for a benchmark, runs f, and stops it.
+func withDevnet(cmd *cobra.Command, o devnet.Options, f func(context.Context, *devnet.Devnet) error) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	o.Progress = cmd.OutOrStdout()
+	d, err := devnet.Start(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return f(ctx, d)
 }
