@@ -16,11 +16,6 @@ import (
 	"github.com/dop251/goja"
 )
 
-var (
-	errorsIs = errors.Is
-	errorsAs = errors.As
-)
-
 // FetchRequest is what a script asks ctx.fetch for.
 type FetchRequest struct {
 	Method  string            `json:"method"`

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -394,10 +395,10 @@ func (v *vm) toJSON(val goja.Value, limit int) (json.RawMessage, error) {
 
 func isLimit(err error) bool {
 	for _, e := range []error{ErrTimeout, ErrMemory, ErrTooManyCalls, ErrEgress} {
-		if errorsIs(err, e) {
+		if errors.Is(err, e) {
 			return true
 		}
 	}
 	var d *Divergence
-	return errorsAs(err, &d)
+	return errors.As(err, &d)
 }
