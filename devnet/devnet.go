@@ -27,6 +27,7 @@ import (
 	"github.com/smartlayer/smartlayer/attlog"
 	"github.com/smartlayer/smartlayer/client"
 	flightticket "github.com/smartlayer/smartlayer/examples/flight-ticket"
+	"github.com/smartlayer/smartlayer/examples/flight-ticket/hotel"
 	"github.com/smartlayer/smartlayer/node"
 	"github.com/smartlayer/smartlayer/nodekey"
 )
@@ -141,6 +142,10 @@ type Info struct {
 	ChainID     int64      `json:"chainId"`
 	EASContract string     `json:"easContract"`
 	Tickets     []Ticket   `json:"tickets"`
+	// Hotel is the demo hotel API the flight ticket's rebook action calls.
+	Hotel struct {
+		HTTP string `json:"http"`
+	} `json:"hotel"`
 }
 
 // Devnet is a running local network.
@@ -163,6 +168,8 @@ type Devnet struct {
 	publisher *client.Publisher
 	stopDemo  context.CancelFunc
 	demoDone  chan struct{}
+	// HotelServer is the demo hotel (examples/flight-ticket/hotel).
+	HotelServer *hotel.Server
 }
 
 // Dir is the data directory.
@@ -200,6 +207,10 @@ func Start(ctx context.Context, opts Options) (_ *Devnet, err error) {
 	if err := d.prepareNetwork(); err != nil {
 		return nil, err
 	}
+	if d.HotelServer, err = hotel.Start("127.0.0.1:0"); err != nil {
+		return nil, fmt.Errorf("demo hotel: %w", err)
+	}
+	d.Info.Hotel.HTTP = d.HotelServer.URL
 	d.progress("starting %d anchors and %d service nodes (%s)", opts.Anchors, opts.Services, map[bool]string{true: "one OS process each", false: "in this process"}[opts.Procs])
 	var bootstrap []string
 	for i := 0; i < opts.Anchors; i++ {
@@ -711,6 +722,9 @@ func (d *Devnet) Close() error {
 		if n != nil {
 			errs = append(errs, n.Close())
 		}
+	}
+	if d.HotelServer != nil {
+		errs = append(errs, d.HotelServer.Close())
 	}
 	if d.tempDir {
 		errs = append(errs, os.RemoveAll(d.dir))

@@ -100,6 +100,9 @@ func TestDevnetEndToEnd(t *testing.T) {
 	if err := json.Unmarshal(b, &info); err != nil {
 		t.Fatal(err)
 	}
+	if d.Info.Hotel.HTTP == "" {
+		t.Fatal("devnet.json has no hotel")
+	}
 	if len(info.Anchors) != 3 || len(info.Services) != 5 || len(info.Tickets) != 100 {
 		t.Fatalf("devnet.json: %d anchors, %d services, %d tickets", len(info.Anchors), len(info.Services), len(info.Tickets))
 	}

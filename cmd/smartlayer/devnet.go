@@ -81,8 +81,8 @@ func printDevnet(w io.Writer, d *devnet.Devnet, took time.Duration) {
 	for i, s := range in.Services {
 		fmt.Fprintf(w, "  service %d  %s   peer %s\n", i, s.HTTP, s.Peer)
 	}
-	fmt.Fprintf(w, "\n  airline    %s (key %s)\n  bundle     %s\n  state      %s\n",
-		in.Airline.Address, in.Airline.Key, in.Bundle, filepath.Join(d.Dir(), "devnet.json"))
+	fmt.Fprintf(w, "\n  airline    %s (key %s)\n  bundle     %s\n  hotel      %s (demo API: GET /stats, POST /faults)\n  state      %s\n",
+		in.Airline.Address, in.Airline.Key, in.Bundle, in.Hotel.HTTP, filepath.Join(d.Dir(), "devnet.json"))
 	if len(in.Tickets) > 0 && len(in.Anchors) > 0 {
 		t, a := in.Tickets[0], in.Anchors[0].HTTP
 		replica := "<replica http>"

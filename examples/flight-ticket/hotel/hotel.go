@@ -1,0 +1,129 @@
+// Package hotel is the demo hotel API the flight ticket rebooks through: a
+// real HTTP service that honours Idempotency-Key, counts rebookings and
+// can be told to fail, for demos and tests of actions and failure handling.
+package hotel
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Modes of POST /faults.
+const (
+	ModeOK      = "ok"
+	ModeTimeout = "timeout" // hold the request until the client gives up
+	ModeError   = "error"   // answer 503
+)
+
+// Server is a running demo hotel.
+type Server struct {
+	srv  *http.Server
+	ln   net.Listener
+	URL  string
+	mu   sync.Mutex
+	mode string
+	// bookings by idempotency key: a repeated request books once.
+	bookings map[string]booking
+	hold     chan struct{}
+}
+
+type booking struct {
+	ID   string          `json:"id"`
+	Body json.RawMessage `json:"request"`
+}
+
+// Start listens on addr ("127.0.0.1:0" picks a port).
+func Start(addr string) (*Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{ln: ln, URL: "http://" + ln.Addr().String(), mode: ModeOK, bookings: map[string]booking{}, hold: make(chan struct{})}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /bookings", s.book)
+	mux.HandleFunc("GET /stats", s.stats)
+	mux.HandleFunc("POST /faults", s.faults)
+	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = s.srv.Serve(ln) }()
+	return s, nil
+}
+
+// Close stops the server.
+func (s *Server) Close() error {
+	close(s.hold)
+	return s.srv.Close()
+}
+
+// Rebookings is how many distinct bookings were made.
+func (s *Server) Rebookings() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.bookings)
+}
+
+func (s *Server) book(w http.ResponseWriter, r *http.Request) {
+	key := r.Header.Get("Idempotency-Key")
+	if key == "" {
+		http.Error(w, `{"error":"Idempotency-Key is required"}`, http.StatusBadRequest)
+		return
+	}
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 64<<10))
+	s.mu.Lock()
+	mode := s.mode
+	s.mu.Unlock()
+	switch mode {
+	case ModeTimeout:
+		select {
+		case <-r.Context().Done():
+		case <-s.hold:
+		}
+		return
+	case ModeError:
+		http.Error(w, `{"error":"the hotel system is down"}`, http.StatusServiceUnavailable)
+		return
+	}
+	s.mu.Lock()
+	b, ok := s.bookings[key]
+	status := http.StatusOK
+	if !ok {
+		b = booking{ID: fmt.Sprintf("bk-%d", len(s.bookings)+1), Body: body}
+		s.bookings[key] = b
+		status = http.StatusCreated
+	}
+	s.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{"id": b.ID, "idempotencyKey": key})
+}
+
+func (s *Server) stats(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{"rebookings": s.Rebookings(), "mode": s.currentMode()})
+}
+
+func (s *Server) currentMode() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mode
+}
+
+func (s *Server) faults(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Mode string `json:"mode"`
+	}
+	if err := json.NewDecoder(io.LimitReader(r.Body, 4096)).Decode(&req); err != nil ||
+		(req.Mode != ModeOK && req.Mode != ModeTimeout && req.Mode != ModeError) {
+		http.Error(w, `{"error":"want {\"mode\": \"ok\" | \"timeout\" | \"error\"}"}`, http.StatusBadRequest)
+		return
+	}
+	s.mu.Lock()
+	s.mode = req.Mode
+	s.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]string{"mode": req.Mode})
+}
