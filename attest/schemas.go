@@ -52,6 +52,9 @@ var (
 	FailureSchema = networkSchema("failure",
 		"bytes32 instance,string action,bytes32 requestHash,string errorClass,uint16 attempts", false,
 		"an anchor attests that an external call failed after its own attempts; only anchors sign it")
+	FallbackVoteSchema = networkSchema("fallback-vote",
+		"string mode,uint64 round", false,
+		"an anchor's vote for the network's verification mode (normal, partial or full fallback) in a round")
 	SlashingEvidenceSchema = networkSchema("slashing-evidence",
 		"address node,bytes32 instance,bytes32 receiptUID,bytes32 claimedRoot,bytes32 replayedRoot,string reason", false,
 		"an anchor's proof that a node's receipt does not match the replay of its transcript")
@@ -64,7 +67,7 @@ func withTopicKey(s NetworkSchema, key string) NetworkSchema {
 
 // NetworkSchemas lists the network's schemas.
 func NetworkSchemas() []NetworkSchema {
-	return []NetworkSchema{TicketSchema, FlightStatusSchema, GrantSchema, RevocationSchema, ReceiptSchema, FailureSchema, SlashingEvidenceSchema}
+	return []NetworkSchema{TicketSchema, FlightStatusSchema, GrantSchema, RevocationSchema, ReceiptSchema, FailureSchema, SlashingEvidenceSchema, FallbackVoteSchema}
 }
 
 // SignGrant has a token's owner grant an integration scopes of one instance

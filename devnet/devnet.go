@@ -58,6 +58,9 @@ type Options struct {
 	SequencerKey string
 	// Receipts is the service nodes' service.receipts ("" = the default).
 	Receipts string
+	// Platforms, when set, are given to the service nodes in turn
+	// (service.platform), to try partial fallback placement.
+	Platforms []string
 	Log      *slog.Logger
 	// Progress receives one line per step.
 	Progress io.Writer
@@ -380,6 +383,9 @@ func (d *Devnet) nodeConfig(role node.Role, i int, bootstrap []string) node.Conf
 		cfg.Network.PublisherKey = d.opts.SequencerKey
 	}
 	if role == node.RoleService {
+		if len(d.opts.Platforms) > 0 {
+			cfg.Service.Platform = d.opts.Platforms[i%len(d.opts.Platforms)]
+		}
 		if d.opts.Receipts != "" {
 			cfg.Service.Receipts = d.opts.Receipts
 		}

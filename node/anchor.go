@@ -13,6 +13,7 @@ import (
 
 	"github.com/libp2p/go-libp2p/core/peer"
 
+	"github.com/smartlayer/smartlayer/governance"
 	"github.com/smartlayer/smartlayer/httpapi"
 	"github.com/smartlayer/smartlayer/p2p"
 	"github.com/smartlayer/smartlayer/placement"
@@ -39,6 +40,7 @@ type anchorRole struct {
 	sending  map[string]bool
 	placedAt uint64 // membership version of the last rebalance
 	dirty    bool
+	votes    *governance.Tally
 }
 
 func newAnchorRole(n *Node, mux *http.ServeMux) (*anchorRole, error) {
@@ -51,11 +53,15 @@ func newAnchorRole(n *Node, mux *http.ServeMux) (*anchorRole, error) {
 		fullSync: map[string]bool{},
 		sending:  map[string]bool{},
 		dirty:    true,
+		votes:    governance.New(),
 	}
 	if err := a.bundles.load(); err != nil {
 		return nil, err
 	}
 	if err := a.load(); err != nil {
+		return nil, err
+	}
+	if err := a.loadVotes(); err != nil {
 		return nil, err
 	}
 	p2p.Handle(n.host, p2p.ProtoBundle, a.bundles.serve)
@@ -65,6 +71,7 @@ func newAnchorRole(n *Node, mux *http.ServeMux) (*anchorRole, error) {
 	mux.HandleFunc("POST /v1/tokens", a.httpRegister)
 	mux.HandleFunc("GET /v1/tokens/{instance}/route", a.httpRoute)
 	mux.HandleFunc("GET /v1/tokens/{instance}/consistency", a.httpConsistency)
+	mux.HandleFunc("POST /v1/votes", a.httpVote)
 	return a, nil
 }
 
@@ -167,6 +174,8 @@ func (a *anchorRole) rebalance(now time.Time) []*placement.Record {
 	}
 	a.placedAt, a.dirty = version, false
 	var cands []placement.Candidate
+	platforms := map[string]string{}
+	platformOf := func(id string) string { return platforms[id] }
 	anchors := []string{a.me()}
 	for _, mb := range list {
 		if mb.State != StateUp {
@@ -176,6 +185,7 @@ func (a *anchorRole) rebalance(now time.Time) []*placement.Record {
 		case RoleService:
 			if mb.Capacity > 0 {
 				cands = append(cands, placement.Candidate{ID: mb.Peer, Weight: float64(mb.Capacity)})
+				platforms[mb.Peer] = mb.Platform
 			}
 		case RoleAnchor:
 			if id, err := peer.Decode(mb.Peer); err == nil && a.n.isAnchorPeer(id) && mb.Peer != a.me() {
@@ -206,6 +216,9 @@ func (a *anchorRole) rebalance(now time.Time) []*placement.Record {
 			continue
 		}
 		want := placement.Replicas(k, cands, lb.manifest.Service.Replicas)
+		if a.votes.Mode == governance.ModePartial {
+			want = placement.Diverse(placement.Replicas(k, cands, len(cands)), platformOf, lb.manifest.Service.Replicas)
+		}
 		cur := a.records[id]
 		if cur != nil && slices.Equal(cur.Replicas, want) {
 			continue
@@ -439,6 +452,11 @@ func (a *anchorRole) handleReplicate(ctx context.Context, from p2p.PeerID, msg *
 			return nil, err
 		}
 		if err := a.addRegistration(reg); err != nil {
+			return nil, err
+		}
+	}
+	for _, v := range msg.Votes {
+		if _, err := a.addVote(v, time.Now()); err != nil {
 			return nil, err
 		}
 	}

@@ -50,14 +50,10 @@ func (a attStore) Put(e *attlog.Entry) error {
 		return err
 	}
 	head, _ := json.Marshal(attlog.Head{Seq: e.Seq, Hash: e.Hash()})
-	b := a.s.DB().NewBatch()
-	_ = b.Set(entryKey(e.ID(), e.Seq), enc, nil)
-	_ = b.Set(streamKey('H', e.ID()), head, nil)
-	opt := pebble.NoSync
-	if a.sync != nil && *a.sync {
-		opt = pebble.Sync
-	}
-	return b.Commit(opt)
+	return a.s.Batch(a.sync != nil && *a.sync, func(b *pebble.Batch) {
+		_ = b.Set(entryKey(e.ID(), e.Seq), enc, nil)
+		_ = b.Set(streamKey('H', e.ID()), head, nil)
+	})
 }
 
 // Get returns an entry or nil.
@@ -99,23 +95,37 @@ func (a attStore) indexTopic(e *attlog.Entry, off uint64) error {
 
 // topicEntries returns the entries of a topic from offset from, at most max.
 func (a attStore) topicEntries(topic string, from uint64, max int) ([]*attlog.Entry, []uint64, error) {
-	var es []*attlog.Entry
-	var offs []uint64
+	type ref struct {
+		off uint64
+		id  attlog.StreamID
+		seq uint64
+	}
+	var refs []ref
 	prefix := append(append([]byte{'X'}, topic...), 0)
 	err := a.s.Each(prefix, func(k, v []byte) error {
 		off := binary.BigEndian.Uint64(k[len(prefix):])
-		if off < from || len(es) >= max {
-			return nil
+		if off >= from && len(refs) < max {
+			refs = append(refs, ref{off, attlog.StreamID{Topic: topic, Publisher: common.BytesToAddress(v[:20])}, binary.BigEndian.Uint64(v[20:])})
 		}
-		e, err := a.Get(attlog.StreamID{Topic: topic, Publisher: common.BytesToAddress(v[:20])}, binary.BigEndian.Uint64(v[20:]))
-		if err != nil || e == nil {
-			return err
-		}
-		es = append(es, e)
-		offs = append(offs, off)
 		return nil
 	})
-	return es, offs, err
+	if err != nil {
+		return nil, nil, err
+	}
+	// Read the entries after the scan: the store is not re-entered while iterating.
+	var es []*attlog.Entry
+	var offs []uint64
+	for _, r := range refs {
+		e, err := a.Get(r.id, r.seq)
+		if err != nil {
+			return nil, nil, err
+		}
+		if e != nil {
+			es = append(es, e)
+			offs = append(offs, r.off)
+		}
+	}
+	return es, offs, nil
 }
 
 // topicOffsets returns the next offset of every indexed topic.

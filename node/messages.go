@@ -38,6 +38,7 @@ type replicate struct {
 	Bundles       []*tokenscript.Bundle `json:"bundles,omitempty"`
 	Registrations []*Registration       `json:"registrations,omitempty"`
 	Records       []*placement.Record   `json:"records,omitempty"`
+	Votes         []json.RawMessage     `json:"votes,omitempty"`
 }
 
 type ack struct {

@@ -521,10 +521,14 @@ func (n *Node) routes(mux *http.ServeMux) {
 	})
 	mux.HandleFunc("GET /v1/network", func(w http.ResponseWriter, r *http.Request) {
 		anchors, services := n.network()
-		httpapi.WriteJSON(w, http.StatusOK, map[string]any{
+		out := map[string]any{
 			"self": n.peerStr, "epoch": n.cfg.Network.Epoch,
 			"anchors": anchors, "services": services,
-		})
+		}
+		if n.anchor != nil {
+			out["mode"], out["modeRound"] = n.anchor.mode()
+		}
+		httpapi.WriteJSON(w, http.StatusOK, out)
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(n.reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {

@@ -75,3 +75,30 @@ func Responsible(k Key, anchors []string) (id string, ok bool) {
 	}
 	return id, best != nil
 }
+
+// Diverse picks r of the ranked candidates so that as many platforms as
+// possible are represented (partial fallback mode): best-ranked first per
+// new platform, then the best of the rest.
+func Diverse(ranked []string, platform func(id string) string, r int) []string {
+	out := make([]string, 0, r)
+	used := map[string]bool{}
+	taken := map[string]bool{}
+	for _, id := range ranked {
+		if len(out) == r {
+			return out
+		}
+		if p := platform(id); !used[p] {
+			used[p], taken[id] = true, true
+			out = append(out, id)
+		}
+	}
+	for _, id := range ranked {
+		if len(out) == r {
+			break
+		}
+		if !taken[id] {
+			out = append(out, id)
+		}
+	}
+	return out
+}

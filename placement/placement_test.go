@@ -153,3 +153,15 @@ func TestRecordSignVerify(t *testing.T) {
 		t.Fatalf("select: %d %v", i, err)
 	}
 }
+
+func TestDiverse(t *testing.T) {
+	plat := map[string]string{"a": "sgx", "b": "sgx", "c": "sev", "d": "sgx", "e": "tdx"}
+	got := Diverse([]string{"a", "b", "c", "d", "e"}, func(id string) string { return plat[id] }, 3)
+	if fmt.Sprint(got) != "[a c e]" {
+		t.Fatalf("got %v", got)
+	}
+	got = Diverse([]string{"a", "b", "d"}, func(id string) string { return plat[id] }, 2)
+	if fmt.Sprint(got) != "[a b]" {
+		t.Fatalf("one platform: %v", got)
+	}
+}

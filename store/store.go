@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/cockroachdb/pebble"
 )
@@ -12,9 +13,16 @@ import (
 // ErrNotFound is returned by Get for a missing key.
 var ErrNotFound = errors.New("not found")
 
+// ErrClosed is returned by operations on a closed store.
+var ErrClosed = errors.New("store closed")
+
 // Store is one node's database. Writes that a node acknowledges are synced.
+// Operations after Close fail with ErrClosed (Pebble itself would panic):
+// a network handler may still be finishing when its node shuts down.
 type Store struct {
-	db *pebble.DB
+	mu     sync.RWMutex
+	closed bool
+	db     *pebble.DB
 }
 
 // Open opens or creates the store in dir.
@@ -26,14 +34,40 @@ func Open(dir string) (*Store, error) {
 	return &Store{db: db}, nil
 }
 
-// DB exposes Pebble for batched writes.
-func (s *Store) DB() *pebble.DB { return s.db }
+// Batch writes several keys at once, synced when sync is set.
+func (s *Store) Batch(sync bool, fill func(b *pebble.Batch)) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return ErrClosed
+	}
+	b := s.db.NewBatch()
+	fill(b)
+	opt := pebble.NoSync
+	if sync {
+		opt = pebble.Sync
+	}
+	return b.Commit(opt)
+}
 
 // Close flushes and closes the store.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	return s.db.Close()
+}
 
 // Get returns a copy of the value at key.
 func (s *Store) Get(key []byte) ([]byte, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return nil, ErrClosed
+	}
 	v, closer, err := s.db.Get(key)
 	if errors.Is(err, pebble.ErrNotFound) {
 		return nil, ErrNotFound
@@ -46,17 +80,38 @@ func (s *Store) Get(key []byte) ([]byte, error) {
 }
 
 // Put writes and syncs key.
-func (s *Store) Put(key, value []byte) error { return s.db.Set(key, value, pebble.Sync) }
+func (s *Store) Put(key, value []byte) error { return s.set(key, value, pebble.Sync) }
 
 // PutNoSync writes key without waiting for the disk: for data that can be
 // rebuilt or fetched again.
-func (s *Store) PutNoSync(key, value []byte) error { return s.db.Set(key, value, pebble.NoSync) }
+func (s *Store) PutNoSync(key, value []byte) error { return s.set(key, value, pebble.NoSync) }
+
+func (s *Store) set(key, value []byte, opt *pebble.WriteOptions) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return ErrClosed
+	}
+	return s.db.Set(key, value, opt)
+}
 
 // Delete removes and syncs key.
-func (s *Store) Delete(key []byte) error { return s.db.Delete(key, pebble.Sync) }
+func (s *Store) Delete(key []byte) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return ErrClosed
+	}
+	return s.db.Delete(key, pebble.Sync)
+}
 
 // Each calls fn for every key with prefix, in key order, until fn returns an error.
 func (s *Store) Each(prefix []byte, fn func(key, value []byte) error) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return ErrClosed
+	}
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
 	if err != nil {
 		return err

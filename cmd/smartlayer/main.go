@@ -59,6 +59,7 @@ Start a whole local network with one command:
 		newTokenCmd(),
 		newAttestCmd(),
 		newTokenScriptCmd(),
+		newVoteCmd(),
 		newBenchCmd(),
 		newVersionCmd(),
 	)

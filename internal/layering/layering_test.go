@@ -43,7 +43,7 @@ func TestEveryPackageHasDoc(t *testing.T) {
 // The pure cores take time and randomness as inputs and do no I/O: they
 // must not reach the network, the store or the node shells.
 func TestPureCoresImportNoEngines(t *testing.T) {
-	cores := []string{"attest", "attlog", "placement", "token", "tokenscript"}
+	cores := []string{"attest", "attlog", "governance", "placement", "receipt", "token", "tokenscript"}
 	forbidden := []string{
 		"net/http", "github.com/libp2p/go-libp2p/p2p", "github.com/libp2p/go-libp2p-kad-dht",
 		"github.com/cockroachdb/pebble", "github.com/smartlayer/smartlayer/node",
