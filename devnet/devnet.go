@@ -61,7 +61,7 @@ type Options struct {
 	// Platforms, when set, are given to the service nodes in turn
 	// (service.platform), to try partial fallback placement.
 	Platforms []string
-	Log      *slog.Logger
+	Log       *slog.Logger
 	// Progress receives one line per step.
 	Progress io.Writer
 }
