@@ -81,6 +81,15 @@ type Domain struct {
 // DomainName is the EIP-712 domain name every EAS contract uses.
 const DomainName = "EAS Attestation"
 
+// SignVersion is the EAS contract version this network signs for.
+const SignVersion = "1.3.0"
+
+// NetworkDomain is the domain the network signs attestations for: an EAS
+// contract at SignVersion on a chain.
+func NetworkDomain(chainID int64, contract common.Address) Domain {
+	return Domain{Name: DomainName, Version: SignVersion, ChainID: big.NewInt(chainID), VerifyingContract: contract}
+}
+
 // Message is the signed content of an off-chain attestation.
 type Message struct {
 	Version        uint16

@@ -60,6 +60,16 @@ var (
 		"an anchor's proof that a node's receipt does not match the replay of its transcript")
 )
 
+// NetworkSchemaOf returns the network schema with this UID.
+func NetworkSchemaOf(uid SchemaUID) (NetworkSchema, bool) {
+	for _, ns := range NetworkSchemas() {
+		if ns.UID == uid {
+			return ns, true
+		}
+	}
+	return NetworkSchema{}, false
+}
+
 func withTopicKey(s NetworkSchema, key string) NetworkSchema {
 	s.TopicKey = key
 	return s

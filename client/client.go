@@ -143,16 +143,9 @@ func (c *Client) QueryWith(ctx context.Context, instance, name string, args any,
 // QueryReceipt is QueryWith that also returns the answer's receipt when
 // VerifyReceipts is set, checked.
 func (c *Client) QueryReceipt(ctx context.Context, instance, name string, args any, hdr http.Header) (json.RawMessage, *receipt.Receipt, error) {
-	h := c.Header.Clone()
-	for k, v := range hdr {
-		h[k] = v
-	}
-	body := []byte("{}")
-	if args != nil {
-		var err error
-		if body, err = json.Marshal(args); err != nil {
-			return nil, nil, err
-		}
+	body, h, err := c.queryInput(args, hdr)
+	if err != nil {
+		return nil, nil, err
 	}
 	var last error
 	for attempt := 0; attempt < 4; attempt++ {
@@ -244,19 +237,26 @@ func (c *Client) checkReceipt(h http.Header, rt *Route, instance, name string) (
 
 // QueryReplica runs a query on one given replica, with no routing.
 func (c *Client) QueryReplica(ctx context.Context, replicaURL, instance, name string, args any, hdr http.Header) (json.RawMessage, error) {
-	body := []byte("{}")
-	if args != nil {
-		var err error
-		if body, err = json.Marshal(args); err != nil {
-			return nil, err
-		}
+	body, h, err := c.queryInput(args, hdr)
+	if err != nil {
+		return nil, err
 	}
+	var out json.RawMessage
+	return out, c.do(ctx, http.MethodPost, replicaURL+"/v1/tokens/"+instance+"/query/"+name, h, body, &out)
+}
+
+// queryInput makes a query's body ({} for no arguments) and headers: the
+// client's own with the call's on top.
+func (c *Client) queryInput(args any, hdr http.Header) ([]byte, http.Header, error) {
 	h := c.Header.Clone()
 	for k, v := range hdr {
 		h[k] = v
 	}
-	var out json.RawMessage
-	return out, c.do(ctx, http.MethodPost, replicaURL+"/v1/tokens/"+instance+"/query/"+name, h, body, &out)
+	if args == nil {
+		return []byte("{}"), h, nil
+	}
+	body, err := json.Marshal(args)
+	return body, h, err
 }
 
 func up(rs []Replica) []Replica {

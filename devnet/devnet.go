@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/big"
 	mrand "math/rand/v2"
 	"net/http"
 	"os"
@@ -541,7 +540,7 @@ func (d *Devnet) grantAll(tickets []Ticket) error {
 		return err
 	}
 	d.Info.Integration = Airline{Key: keyPath, Address: integ.Address().Hex()}
-	domain := attest.Domain{Name: attest.DomainName, Version: "1.3.0", ChainID: big.NewInt(d.cfgBase.Network.ChainID), VerifyingContract: common.HexToAddress(d.cfgBase.Network.EAS)}
+	domain := attest.NetworkDomain(d.cfgBase.Network.ChainID, common.HexToAddress(d.cfgBase.Network.EAS))
 	now := time.Now()
 	for i := range tickets {
 		t := &tickets[i]

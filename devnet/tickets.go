@@ -29,7 +29,7 @@ func IssueTickets(airline *nodekey.Key, n, flights int, chainID int64, eas commo
 	if err != nil {
 		return nil, err
 	}
-	domain := attest.Domain{Name: attest.DomainName, Version: "1.3.0", ChainID: big.NewInt(chainID), VerifyingContract: eas}
+	domain := attest.NetworkDomain(chainID, eas)
 	day := now.UTC().Truncate(24 * time.Hour).Add(7 * 24 * time.Hour)
 	out := make([]Ticket, 0, n)
 	for i := 0; i < n; i++ {
@@ -91,7 +91,7 @@ func SignStatus(airline *nodekey.Key, chainID int64, eas common.Address, flight,
 	m := attest.Message{Version: attest.Version2, Schema: attest.FlightStatusSchema.UID, Time: uint64(now.Unix()), Revocable: true, Data: data}
 	salt := crypto.Keccak256Hash([]byte(flight), []byte(date), big.NewInt(now.UnixNano()).Bytes())
 	m.Salt = salt
-	s, err := attest.Sign(airline.ECDSA, attest.Domain{Name: attest.DomainName, Version: "1.3.0", ChainID: big.NewInt(chainID), VerifyingContract: eas}, m)
+	s, err := attest.Sign(airline.ECDSA, attest.NetworkDomain(chainID, eas), m)
 	if err != nil {
 		return nil, err
 	}

@@ -240,13 +240,24 @@ func (n *Node) verifyRegistration(lb *loadedBundle, reg *Registration, now time.
 	if s.Message.ExpirationTime != 0 && s.Message.ExpirationTime < uint64(now.Unix()) {
 		return nil, bad("attestation expired at %d", s.Message.ExpirationTime)
 	}
+	t, err := TicketOf(s, lb.schema)
+	if err != nil {
+		return nil, bad("attestation data: %v", err)
+	}
+	return t, nil
+}
+
+// TicketOf makes what a module's init receives from an instance attestation,
+// its data decoded by schema (nil leaves Data empty).
+func TicketOf(s *attest.Signed, schema *attest.Schema) (*Ticket, error) {
 	t := &Ticket{
 		UID: s.UID.String(), Attester: s.Signer.Hex(), Recipient: s.Message.Recipient.Hex(),
 		Time: s.Message.Time, ExpirationTime: s.Message.ExpirationTime, Schema: s.Message.Schema.String(),
 	}
-	if lb.schema != nil {
-		if t.Data, err = lb.schema.Decode(s.Message.Data); err != nil {
-			return nil, bad("attestation data: %v", err)
+	if schema != nil {
+		var err error
+		if t.Data, err = schema.Decode(s.Message.Data); err != nil {
+			return nil, err
 		}
 	}
 	return t, nil

@@ -58,7 +58,6 @@ type attEngine struct {
 	offsets map[string]uint64 // next topic offset (anchors: for streams)
 	repairs map[attlog.StreamID]time.Time
 	notify  map[string]chan struct{} // closed when a topic gets an entry
-	refused map[string]int           // refusals by reason, for metrics
 }
 
 func newAttEngine(n *Node, deliver func(delivered)) (*attEngine, error) {
@@ -68,11 +67,8 @@ func newAttEngine(n *Node, deliver func(delivered)) (*attEngine, error) {
 	}
 	e := &attEngine{
 		n: n, offsets: offs, deliver: deliver,
-		repairs: map[attlog.StreamID]time.Time{}, notify: map[string]chan struct{}{}, refused: map[string]int{},
-		policy: &attest.Policy{
-			Pins:    []attest.Pin{{ChainID: n.domain.ChainID, Contract: n.domain.VerifyingContract}},
-			MaxSkew: time.Minute,
-		},
+		repairs: map[attlog.StreamID]time.Time{}, notify: map[string]chan struct{}{},
+		policy: n.policy(nil),
 	}
 	e.store = attStore{s: n.store, sync: &e.syncPut}
 	e.log, err = attlog.New(e.store, 4096)
@@ -129,10 +125,7 @@ func checkTopic(topic string, s *attest.Signed) error {
 	if schema != s.Message.Schema.String() {
 		return fmt.Errorf("%w: topic schema %s, attestation schema %s", attlog.ErrTopic, schema, s.Message.Schema)
 	}
-	for _, ns := range attest.NetworkSchemas() {
-		if ns.UID != s.Message.Schema || ns.TopicKey == "" {
-			continue
-		}
+	if ns, ok := attest.NetworkSchemaOf(s.Message.Schema); ok && ns.TopicKey != "" {
 		data, err := ns.Schema.Decode(s.Message.Data)
 		if err != nil {
 			return err
@@ -152,24 +145,25 @@ func attKey(s *attest.Signed) string { return s.Signer.Hex() + "/" + s.UID.Strin
 
 // validateGossip is the GossipSub validator: invalid, replayed or
 // wrong-topic entries are rejected (and cost their sender score); entries
-// already held are ignored.
-func (e *attEngine) validateGossip(_ context.Context, _ peer.ID, data []byte) error {
+// already held are ignored. An accepted message goes to receive with its
+// decoded entry and attestation.
+func (e *attEngine) validateGossip(_ context.Context, _ peer.ID, data []byte) (any, error) {
 	en, s, err := e.decode(data, time.Now())
 	if err != nil {
 		e.countRefusal(err)
-		return err
+		return nil, err
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	h := e.log.Head(en.ID())
 	if en.Seq <= h.Seq {
-		return p2p.ErrIgnore
+		return nil, p2p.ErrIgnore
 	}
 	if e.log.Seen(attKey(s)) {
 		e.countRefusal(attlog.ErrReplayed)
-		return fmt.Errorf("%w: %s", attlog.ErrReplayed, attKey(s))
+		return nil, fmt.Errorf("%w: %s", attlog.ErrReplayed, attKey(s))
 	}
-	return nil
+	return delivered{en, s}, nil
 }
 
 func (e *attEngine) countRefusal(err error) {
@@ -182,9 +176,8 @@ func (e *attEngine) countRefusal(err error) {
 	case errors.Is(err, attlog.ErrSignature), errors.Is(err, attest.ErrSignerMismatch):
 		code = "forged"
 	}
-	e.mu.Lock()
-	e.refused[code]++
-	e.mu.Unlock()
+	// A counter, not a field under e.mu: validateGossip calls this holding e.mu.
+	e.n.metric.refused.WithLabelValues(code).Inc()
 }
 
 // offer takes a decoded entry into the log and delivers what became
@@ -228,15 +221,16 @@ func (e *attEngine) offerSync(en *attlog.Entry, s *attest.Signed, durable bool) 
 	return gap, err
 }
 
-// receive handles a gossiped message (already validated).
-func (e *attEngine) receive(data []byte) {
+// receive handles a gossiped message, decoded by validateGossip.
+func (e *attEngine) receive(_ []byte, validated any) {
 	if d := e.n.cfg.Faults.GossipDrop; d > 0 && rand.Float64() < d {
 		return // fault injection: lost on the way; repair must recover it
 	}
-	en, s, err := e.decode(data, time.Now())
-	if err != nil {
+	v, ok := validated.(delivered)
+	if !ok {
 		return
 	}
+	en, s := v.Entry, v.Att
 	gap, err := e.offer(en, s)
 	if err != nil {
 		e.n.log.Debug("entry not taken", "stream", en.ID(), "seq", en.Seq, "err", err)

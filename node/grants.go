@@ -59,11 +59,7 @@ const grantCacheMax = 10000
 func newGrants(n *Node, revs *revocations) *grants {
 	return &grants{
 		n: n, revs: revs, cache: map[string]*grant{},
-		policy: &attest.Policy{
-			Pins:    []attest.Pin{{ChainID: n.domain.ChainID, Contract: n.domain.VerifyingContract}},
-			MaxSkew: time.Minute,
-			Revoked: revs,
-		},
+		policy: n.policy(revs),
 	}
 }
 
@@ -196,8 +192,7 @@ func (rv *revocations) add(body []byte, now time.Time) (attest.UID, error) {
 	if err != nil {
 		return attest.UID{}, err
 	}
-	p := &attest.Policy{Pins: []attest.Pin{{ChainID: rv.n.domain.ChainID, Contract: rv.n.domain.VerifyingContract}}, MaxSkew: time.Minute}
-	if err := p.Check(s, attest.Use{Schemas: []attest.SchemaUID{attest.RevocationSchema.UID}}, now); err != nil {
+	if err := rv.n.policy(nil).Check(s, attest.Use{Schemas: []attest.SchemaUID{attest.RevocationSchema.UID}}, now); err != nil {
 		return attest.UID{}, err
 	}
 	data, err := attest.RevocationSchema.Schema.Decode(s.Message.Data)

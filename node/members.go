@@ -122,8 +122,3 @@ func (ms *members) get(p string) (Member, bool) {
 	}
 	return *mb, true
 }
-
-func (ms *members) isUp(p string) bool {
-	mb, ok := ms.get(p)
-	return ok && mb.State == StateUp
-}

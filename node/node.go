@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -97,8 +96,7 @@ func New(cfg Config, log *slog.Logger) (*Node, error) {
 		anchors: map[peer.ID]common.Address{},
 		seed:    cfg.Seed(),
 		members: newMembers(),
-		domain: attest.Domain{Name: attest.DomainName, Version: "1.3.0",
-			ChainID: big.NewInt(cfg.Network.ChainID), VerifyingContract: common.HexToAddress(cfg.Network.EAS)},
+		domain:  attest.NetworkDomain(cfg.Network.ChainID, common.HexToAddress(cfg.Network.EAS)),
 	}
 	if created {
 		n.log.Info("created node key", "address", key.Address())
@@ -295,6 +293,16 @@ func (n *Node) closeResources() error {
 // after it is stored. Set it before Start; used by benchmarks.
 func (n *Node) OnApplied(f func(id token.InstanceID, e *attlog.Entry)) { n.appliedHook = f }
 
+// policy is how the node judges attestations it is given: signed for this
+// network's domain, not from the future beyond a minute.
+func (n *Node) policy(revoked attest.Revocations) *attest.Policy {
+	return &attest.Policy{
+		Pins:    []attest.Pin{{ChainID: n.domain.ChainID, Contract: n.domain.VerifyingContract}},
+		MaxSkew: time.Minute,
+		Revoked: revoked,
+	}
+}
+
 // spawn runs f on a goroutine that Close waits for; once Close has begun it
 // runs nothing.
 func (n *Node) spawn(f func()) {
@@ -481,6 +489,7 @@ type nodeMetrics struct {
 	queryTime  prometheus.Histogram
 	placements prometheus.Counter
 	assigns    *prometheus.CounterVec
+	refused    *prometheus.CounterVec
 }
 
 func (n *Node) registerMetrics() {
@@ -492,8 +501,9 @@ func (n *Node) registerMetrics() {
 			Buckets: prometheus.ExponentialBuckets(0.00002, 2.5, 14)}),
 		placements: prometheus.NewCounter(prometheus.CounterOpts{Name: "smartlayer_placements_total", Help: "Placement records signed by this anchor."}),
 		assigns:    prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smartlayer_assign_batches_total", Help: "Assignment batches sent to service nodes by result."}, []string{"result"}),
+		refused:    prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smartlayer_gossip_refused_total", Help: "Attestation log entries refused by reason."}, []string{"reason"}),
 	}
-	n.reg.MustRegister(n.metric.heartbeats, n.metric.queries, n.metric.queryTime, n.metric.placements, n.metric.assigns)
+	n.reg.MustRegister(n.metric.heartbeats, n.metric.queries, n.metric.queryTime, n.metric.placements, n.metric.assigns, n.metric.refused)
 	n.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "smartlayer_peers", Help: "Connected libp2p peers."},
 		func() float64 { return float64(len(n.host.Network().Peers())) }))
 	n.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "smartlayer_members_up", Help: "Nodes this node sees up, itself included."},

@@ -1,13 +1,16 @@
 package node
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"math/big"
 	"testing"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/attlog"
@@ -54,5 +57,54 @@ func TestPruneKeepsHead(t *testing.T) {
 	es, err := n.att.log.Range(id, 1, 4)
 	if err != nil || len(es) != 1 || es[0].Seq != 4 {
 		t.Fatalf("after pruning: %v %v", es, err)
+	}
+}
+
+// TestGossipValidatorRefusesReplay: an attestation already in a stream,
+// gossiped again in a new entry, is refused (and counted) without the
+// validator blocking the engine.
+func TestGossipValidatorRefusesReplay(t *testing.T) {
+	c := validConfig()
+	c.DataDir = t.TempDir()
+	c.HTTP.Listen = "127.0.0.1:0"
+	c.P2P.Listen = []string{"/ip4/127.0.0.1/tcp/0"}
+	n, err := New(c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	airline, _ := crypto.GenerateKey()
+	pub, _ := crypto.GenerateKey()
+	topic := attest.FlightStatusSchema.UID.String() + "/BA117/2026-12-01"
+	data, _ := attest.FlightStatusSchema.Schema.EncodeJSON([]byte(`{"flight":"BA117","date":"2026-12-01","delayMinutes":5,"status":"delayed"}`))
+	s, err := attest.Sign(airline, attest.NetworkDomain(c.Network.ChainID, common.HexToAddress(c.Network.EAS)),
+		attest.Message{Version: 2, Schema: attest.FlightStatusSchema.UID, Time: uint64(time.Now().Unix()), Data: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	att, _ := json.Marshal(s)
+	first := &attlog.Entry{Topic: topic, Seq: 1, Attestation: att}
+	_ = first.Sign(pub)
+	if _, err := n.att.offer(first, s); err != nil {
+		t.Fatal(err)
+	}
+	again := &attlog.Entry{Topic: topic, Seq: 2, Prev: first.Hash(), Attestation: att}
+	_ = again.Sign(pub)
+	msg, _ := json.Marshal(again)
+	done := make(chan error, 1)
+	go func() {
+		_, err := n.att.validateGossip(context.Background(), "", msg)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, attlog.ErrReplayed) {
+			t.Fatalf("got %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the validator blocked")
+	}
+	if got := testutil.ToFloat64(n.metric.refused.WithLabelValues("replayed")); got != 1 {
+		t.Fatalf("refusals counted %v", got)
 	}
 }

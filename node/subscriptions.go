@@ -146,10 +146,8 @@ func (s *serviceRole) applyTo(id token.InstanceID, d delivered) {
 	att := d.Att
 	item := HistoryItem{Topic: d.Entry.Topic, Publisher: d.Entry.Publisher, Seq: d.Entry.Seq, UID: att.UID.String(),
 		Attester: att.Signer, Time: att.Message.Time}
-	for _, ns := range attest.NetworkSchemas() {
-		if ns.UID == att.Message.Schema {
-			item.Data, _ = ns.Schema.Decode(att.Message.Data)
-		}
+	if ns, ok := attest.NetworkSchemaOf(att.Message.Schema); ok {
+		item.Data, _ = ns.Schema.Decode(att.Message.Data)
 	}
 	switch {
 	case sub.Issuers != "" && !isIssuer(lb, sub.Issuers, att):

@@ -37,8 +37,7 @@ func (a *anchorRole) addVote(raw json.RawMessage, now time.Time) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	p := &attest.Policy{Pins: []attest.Pin{{ChainID: a.n.domain.ChainID, Contract: a.n.domain.VerifyingContract}}, MaxSkew: time.Minute}
-	if err := p.Check(s, attest.Use{Schemas: []attest.SchemaUID{attest.FallbackVoteSchema.UID}}, now); err != nil {
+	if err := a.n.policy(nil).Check(s, attest.Use{Schemas: []attest.SchemaUID{attest.FallbackVoteSchema.UID}}, now); err != nil {
 		return false, err
 	}
 	if !a.n.isAnchorAddress(s.Signer) {

@@ -19,8 +19,9 @@ const Firehose = GossipPrefix + "all"
 
 // Validate decides whether a gossiped message may be delivered and
 // forwarded. An error rejects it and counts against the peer that sent it;
-// ErrIgnore drops it without blame.
-type Validate func(ctx context.Context, from peer.ID, data []byte) error
+// ErrIgnore drops it without blame. What it returns with a nil error is
+// handed to the subscriber with the message, so nothing is decoded twice.
+type Validate func(ctx context.Context, from peer.ID, data []byte) (any, error)
 
 // ErrIgnore is a Validate answer for messages that are not wrong, only
 // useless (duplicates).
@@ -30,6 +31,7 @@ var ErrIgnore = fmt.Errorf("ignore")
 // topic, and peer scoring that lowers the score of peers that send invalid
 // messages.
 type Gossip struct {
+	self     peer.ID
 	ps       *pubsub.PubSub
 	joinMu   sync.Mutex
 	mu       sync.Mutex
@@ -44,7 +46,7 @@ type Gossip struct {
 
 // NewGossip starts GossipSub on h.
 func NewGossip(ctx context.Context, h *Host, validate Validate) (*Gossip, error) {
-	g := &Gossip{topics: map[string]*pubsub.Topic{}, subs: map[string]*pubsub.Subscription{}, penalty: map[peer.ID]float64{}}
+	g := &Gossip{self: h.ID(), topics: map[string]*pubsub.Topic{}, subs: map[string]*pubsub.Subscription{}, penalty: map[peer.ID]float64{}}
 	params := &pubsub.PeerScoreParams{
 		AppSpecificScore:  g.appScore,
 		AppSpecificWeight: 1,
@@ -61,9 +63,10 @@ func NewGossip(ctx context.Context, h *Host, validate Validate) (*Gossip, error)
 		if from == h.ID() {
 			return pubsub.ValidationAccept // our own publications were checked before
 		}
-		err := validate(ctx, msg.ReceivedFrom, msg.Data)
+		v, err := validate(ctx, msg.ReceivedFrom, msg.Data)
 		switch {
 		case err == nil:
+			msg.ValidatorData = v
 			return pubsub.ValidationAccept
 		case err == ErrIgnore:
 			return pubsub.ValidationIgnore
@@ -132,9 +135,11 @@ func (g *Gossip) topic(name string) (*pubsub.Topic, error) {
 	return t, nil
 }
 
-// Subscribe delivers the messages of a topic to handle until ctx ends. A
-// second subscription to the same topic is a no-op.
-func (g *Gossip) Subscribe(ctx context.Context, name string, handle func(data []byte)) error {
+// Subscribe delivers the messages of a topic to handle, with what the
+// validator made of them, until ctx ends. Messages this host published are
+// not delivered back to it. A second subscription to the same topic is a
+// no-op.
+func (g *Gossip) Subscribe(ctx context.Context, name string, handle func(data []byte, validated any)) error {
 	t, err := g.topic(name)
 	if err != nil {
 		return err
@@ -162,7 +167,10 @@ func (g *Gossip) Subscribe(ctx context.Context, name string, handle func(data []
 			if err != nil {
 				return
 			}
-			handle(msg.Data)
+			if msg.ReceivedFrom == g.self {
+				continue
+			}
+			handle(msg.Data, msg.ValidatorData)
 		}
 	}
 	if g.Go != nil {

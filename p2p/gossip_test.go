@@ -18,11 +18,11 @@ func TestGossipRefusedMessagesDoNotSpread(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	hosts := []*Host{newHost(t, "/ip4/127.0.0.1/tcp/0"), newHost(t, "/ip4/127.0.0.1/tcp/0"), newHost(t, "/ip4/127.0.0.1/tcp/0")}
-	validate := func(_ context.Context, _ peer.ID, data []byte) error {
+	validate := func(_ context.Context, _ peer.ID, data []byte) (any, error) {
 		if strings.HasPrefix(string(data), "bad") {
-			return errors.New("forged")
+			return nil, errors.New("forged")
 		}
-		return nil
+		return len(data), nil
 	}
 	var gs []*Gossip
 	for _, h := range hosts {
@@ -40,7 +40,10 @@ func TestGossipRefusedMessagesDoNotSpread(t *testing.T) {
 	got := map[int][]string{}
 	for i, g := range gs {
 		i := i
-		if err := g.Subscribe(ctx, "t", func(d []byte) {
+		if err := g.Subscribe(ctx, "t", func(d []byte, v any) {
+			if v != len(d) {
+				t.Errorf("validator data %v for %q", v, d)
+			}
 			mu.Lock()
 			got[i] = append(got[i], string(d))
 			mu.Unlock()

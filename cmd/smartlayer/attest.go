@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"os"
 	"strconv"
 	"strings"
@@ -174,7 +173,8 @@ func newAttestSignCmd() *cobra.Command {
 					return err
 				}
 			}
-			d := attest.Domain{Name: attest.DomainName, Version: domainVersion, ChainID: big.NewInt(chainID), VerifyingContract: common.HexToAddress(contract)}
+			d := attest.NetworkDomain(chainID, common.HexToAddress(contract))
+			d.Version = domainVersion
 			s, err := attest.Sign(key.ECDSA, d, m)
 			if err != nil {
 				return err
@@ -199,7 +199,7 @@ func newAttestSignCmd() *cobra.Command {
 	f.StringVar(&ref, "ref", "", "UID of a referenced attestation")
 	f.Int64Var(&chainID, "chain-id", def.Network.ChainID, "EIP-712 domain chain ID")
 	f.StringVar(&contract, "contract", def.Network.EAS, "EAS contract address (EIP-712 verifying contract)")
-	f.StringVar(&domainVersion, "domain-version", "1.3.0", "EAS contract version (EIP-712 domain version)")
+	f.StringVar(&domainVersion, "domain-version", attest.SignVersion, "EAS contract version (EIP-712 domain version)")
 	f.Uint16Var(&version, "version", attest.Version2, "off-chain attestation version: 1 or 2")
 	f.BoolVar(&revocable, "revocable", true, "whether the attestation is revocable")
 	f.BoolVar(&asURL, "url", false, "print an easscan URL instead of the package JSON")
@@ -290,7 +290,7 @@ disk; gossip and repair take it to every subscriber. A topic is
 			if m.Salt, err = randomSalt(); err != nil {
 				return err
 			}
-			s, err := attest.Sign(key.ECDSA, attest.Domain{Name: attest.DomainName, Version: "1.3.0", ChainID: big.NewInt(chainID), VerifyingContract: common.HexToAddress(contract)}, m)
+			s, err := attest.Sign(key.ECDSA, attest.NetworkDomain(chainID, common.HexToAddress(contract)), m)
 			if err != nil {
 				return err
 			}

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/node"
 	"github.com/smartlayer/smartlayer/sandbox"
 	"github.com/smartlayer/smartlayer/tokenscript"
 )
@@ -235,18 +236,15 @@ func ticketFor(man *tokenscript.Manifest, file string) (json.RawMessage, string,
 	if err := s.Verify(); err != nil {
 		return nil, "", err
 	}
-	t := map[string]any{
-		"uid": s.UID.String(), "attester": s.Signer.Hex(), "recipient": s.Message.Recipient.Hex(),
-		"time": s.Message.Time, "expirationTime": s.Message.ExpirationTime, "schema": s.Message.Schema.String(),
-	}
+	var sch *attest.Schema
 	if man.Service.Schema != "" {
-		sch, err := attest.ParseSchema(man.Service.Schema)
-		if err != nil {
+		if sch, err = attest.ParseSchema(man.Service.Schema); err != nil {
 			return nil, "", err
 		}
-		if t["data"], err = sch.Decode(s.Message.Data); err != nil {
-			return nil, "", err
-		}
+	}
+	t, err := node.TicketOf(s, sch)
+	if err != nil {
+		return nil, "", err
 	}
 	b, err := json.Marshal(t)
 	return b, s.UID.String(), err
@@ -267,15 +265,12 @@ func attestationInput(file string) (json.RawMessage, error) {
 		return nil, err
 	}
 	in := map[string]any{"uid": s.UID.String(), "attester": s.Signer.Hex(), "time": s.Message.Time, "schema": s.Message.Schema.String()}
-	for _, ns := range attest.NetworkSchemas() {
-		if ns.UID == s.Message.Schema {
-			if in["data"], err = ns.Schema.Decode(s.Message.Data); err != nil {
-				return nil, err
-			}
-		}
-	}
-	if in["data"] == nil {
+	ns, ok := attest.NetworkSchemaOf(s.Message.Schema)
+	if !ok {
 		return nil, fmt.Errorf("%s: schema %s is not one of the network's; cannot decode its data", file, s.Message.Schema)
+	}
+	if in["data"], err = ns.Schema.Decode(s.Message.Data); err != nil {
+		return nil, err
 	}
 	return json.Marshal(in)
 }

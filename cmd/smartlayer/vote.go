@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/big"
 	"net/http"
 	"strings"
 	"time"
@@ -53,7 +52,7 @@ earlier ones. The answer is the mode now in force.`,
 			if m.Salt, err = randomSalt(); err != nil {
 				return err
 			}
-			s, err := attest.Sign(key.ECDSA, attest.Domain{Name: attest.DomainName, Version: "1.3.0", ChainID: big.NewInt(chainID), VerifyingContract: common.HexToAddress(contract)}, m)
+			s, err := attest.Sign(key.ECDSA, attest.NetworkDomain(chainID, common.HexToAddress(contract)), m)
 			if err != nil {
 				return err
 			}
