@@ -179,7 +179,7 @@ func Replay(ctx context.Context, m *Module, t *Transcript, state json.RawMessage
 	}
 	kind, name, _ := strings.Cut(t.Function, ":")
 	c := Call{Kind: Kind(kind), Name: name, State: state, Args: t.Args,
-		Env: Env{Instance: t.Instance, Now: time.UnixMilli(t.NowMs), Seed: t.Seed}}
+		Env: Env{Instance: t.Instance, Now: time.UnixMilli(t.NowMs), Seed: t.Seed, IdempotencyKey: t.IdempotencyKey}}
 	replay := t.Calls
 	if replay == nil {
 		replay = []External{}

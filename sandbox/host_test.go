@@ -290,3 +290,72 @@ func normalize(v any) any {
 	}
 	return v
 }
+
+func TestIdempotencyKeyAndFailureHandler(t *testing.T) {
+	const src = `module.exports = {
+  queries: {status(s) { return s; }},
+  actions: {
+    book(state, args, ctx) {
+      var a = ctx.fetch(args.url);
+      var b = ctx.fetch(args.url, {headers: {"Idempotency-Key": "mine"}});
+      return {state: {key: ctx.idempotencyKey}, result: [JSON.parse(a.body).id, JSON.parse(b.body).id]};
+    },
+    slow(state, args, ctx) { var r = ctx.fetch(args.url); return {result: r.status}; },
+  },
+  failed(state, f, ctx) { return {rebooking: "failed", failure: f.uid}; },
+};`
+	m, err := Compile("idem.js", []byte(src), Limits{Timeout: 200 * time.Millisecond, FetchTimeout: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.HasFailed() {
+		t.Fatal("failed handler not found")
+	}
+	srv, _ := hotelServer(t)
+	env := hostEnv(srv)
+	env.IdempotencyKey = "K-123456"
+	args := json.RawMessage(`{"url":"` + srv.URL + `"}`)
+	res, err := m.Run(context.Background(), Call{Kind: KindAction, Name: "book", Args: args, Env: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The sandbox adds the action's key; a script's own header wins.
+	if string(res.Output) != `["bk-K-1234","bk-mine.."]` || string(res.State) != `{"key":"K-123456"}` {
+		t.Fatalf("output %s state %s", res.Output, res.State)
+	}
+	// The key is part of the transcript: replay reproduces the request.
+	if _, err := Replay(context.Background(), m, res.Transcript, json.RawMessage("null")); err != nil {
+		t.Fatal(err)
+	}
+	c := *res.Transcript
+	c.IdempotencyKey = "other"
+	if c.Root() == res.Transcript.Root() {
+		t.Fatal("root ignores the idempotency key")
+	}
+	var d *Divergence
+	if _, err := Replay(context.Background(), m, &c, json.RawMessage("null")); !errors.As(err, &d) {
+		t.Fatalf("replay with another key: %v", err)
+	}
+
+	fr, err := m.Run(context.Background(), Call{Kind: KindFailure, State: json.RawMessage(`{"rebooking":"pending"}`), Args: json.RawMessage(`{"uid":"0x01"}`), Env: env})
+	if err != nil || string(fr.State) != `{"rebooking":"failed","failure":"0x01"}` {
+		t.Fatalf("failed handler: %v %s", err, fr.State)
+	}
+
+	// Per-call limits: a slow server outlasts the module's fetch timeout
+	// but not a call's own.
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(150 * time.Millisecond)
+	}))
+	t.Cleanup(slow.Close)
+	senv := hostEnv(slow)
+	sargs := json.RawMessage(`{"url":"` + slow.URL + `"}`)
+	r1, err := m.Run(context.Background(), Call{Kind: KindAction, Name: "slow", Args: sargs, Env: senv})
+	if err != nil || string(r1.Output) != "0" {
+		t.Fatalf("module limits: %v %s", err, r1.Output)
+	}
+	r2, err := m.Run(context.Background(), Call{Kind: KindAction, Name: "slow", Args: sargs, Env: senv, Timeout: time.Second, FetchTimeout: time.Second})
+	if err != nil || string(r2.Output) != "200" {
+		t.Fatalf("call limits: %v %v", err, r2)
+	}
+}

@@ -94,6 +94,9 @@ const (
 	// KindTrigger runs triggers[name](before, after, ctx) -> boolean: whether
 	// a state change starts the trigger's action.
 	KindTrigger Kind = "trigger"
+	// KindFailure runs failed(state, failure, ctx) -> state: an anchor's
+	// failure attestation for one of the instance's actions.
+	KindFailure Kind = "failed"
 )
 
 // Env is what a call may know of and reach in the world.
@@ -105,7 +108,10 @@ type Env struct {
 	Egress  []string     // hosts ctx.fetch may reach
 	Fetcher Fetcher      // nil: ctx.fetch is unavailable
 	Tokens  TokenQuerier // nil: ctx.tokens.query is unavailable
-	Log     func(line string)
+	// IdempotencyKey of an action: ctx.idempotencyKey, and the
+	// Idempotency-Key header of every ctx.fetch that does not set one.
+	IdempotencyKey string
+	Log            func(line string)
 }
 
 // Call is one execution.
@@ -117,6 +123,9 @@ type Call struct {
 	// StateRoot, when the caller knows it, saves hashing a large state.
 	StateRoot *Hash
 	Env       Env
+	// Timeout and FetchTimeout, when set, replace the module's limits for
+	// this call: actions wait on the world longer than queries do.
+	Timeout, FetchTimeout time.Duration
 }
 
 // Result is what a call produced.
@@ -140,6 +149,7 @@ type Module struct {
 	triggers []string
 	hasInit  bool
 	hasAppl  bool
+	hasFail  bool
 }
 
 // Compile compiles src and checks it by loading it once. The module sets
@@ -169,7 +179,7 @@ func Compile(name string, src []byte, lim Limits) (*Module, error) {
 	sort.Strings(m.queries)
 	sort.Strings(m.actions)
 	sort.Strings(m.triggers)
-	m.hasInit, m.hasAppl = v.init != nil, v.apply != nil
+	m.hasInit, m.hasAppl, m.hasFail = v.init != nil, v.apply != nil, v.failed != nil
 	m.put(v)
 	return m, nil
 }
@@ -194,6 +204,9 @@ func (m *Module) HasTrigger(name string) bool { return has(m.triggers, name) }
 
 // HasApply reports whether the module applies attestations.
 func (m *Module) HasApply() bool { return m.hasAppl }
+
+// HasFailed reports whether the module handles failure attestations.
+func (m *Module) HasFailed() bool { return m.hasFail }
 
 func has(list []string, name string) bool {
 	i := sort.SearchStrings(list, name)
@@ -265,6 +278,10 @@ func (m *Module) run(ctx context.Context, c Call, replay []External) (*Result, e
 		if !m.hasInit {
 			return nil, fmt.Errorf("%w: init", ErrNoSuchFunction)
 		}
+	case KindFailure:
+		if !m.hasFail {
+			return nil, fmt.Errorf("%w: failed", ErrNoSuchFunction)
+		}
 	default:
 		return nil, fmt.Errorf("%w: kind %q", ErrNoSuchFunction, c.Kind)
 	}
@@ -279,7 +296,7 @@ func (m *Module) run(ctx context.Context, c Call, replay []External) (*Result, e
 	}
 	t := &Transcript{
 		ScriptHash: m.hash, Function: string(c.Kind), Instance: c.Env.Instance,
-		Args: c.Args, NowMs: c.Env.Now.UnixMilli(),
+		Args: c.Args, NowMs: c.Env.Now.UnixMilli(), IdempotencyKey: c.Env.IdempotencyKey,
 	}
 	if c.Name != "" {
 		t.Function += ":" + c.Name
@@ -298,6 +315,12 @@ func (m *Module) run(ctx context.Context, c Call, replay []External) (*Result, e
 		return nil, err
 	}
 	cs := &callState{ctx: ctx, env: c.Env, limits: m.limits, replay: replay, t: t}
+	if c.Timeout > 0 {
+		cs.limits.Timeout = c.Timeout
+	}
+	if c.FetchTimeout > 0 {
+		cs.limits.FetchTimeout = c.FetchTimeout
+	}
 	s0, s1 := binary.BigEndian.Uint64(pad16(t.Seed)[:8]), binary.BigEndian.Uint64(pad16(t.Seed)[8:16])
 	cs.rng = rand.New(rand.NewPCG(s0, s1))
 	res, err := v.exec(ctx, m, c, cs)

@@ -38,9 +38,11 @@ type Transcript struct {
 	Args        json.RawMessage `json:"args"`
 	NowMs       int64           `json:"nowMs"`
 	Seed        hexutil.Bytes   `json:"seed"`
-	Calls       []External      `json:"calls"`
-	Output      json.RawMessage `json:"output"`
-	StateAfter  Hash            `json:"stateAfter"`
+	// IdempotencyKey of an action; a leaf only when set.
+	IdempotencyKey string          `json:"idempotencyKey,omitempty"`
+	Calls          []External      `json:"calls"`
+	Output         json.RawMessage `json:"output"`
+	StateAfter     Hash            `json:"stateAfter"`
 }
 
 // Leaves are the transcript's Merkle leaves, in order: script hash,
@@ -57,6 +59,9 @@ func (t *Transcript) Leaves() []Hash {
 		leaf("args", canonical(t.Args)),
 		leaf("now", now[:]),
 		leaf("seed", t.Seed),
+	}
+	if t.IdempotencyKey != "" {
+		leaves = append(leaves, leaf("idempotencyKey", []byte(t.IdempotencyKey)))
 	}
 	for _, c := range t.Calls {
 		rq, rs := c.Digests()

@@ -20,6 +20,7 @@ type vm struct {
 	triggers  map[string]goja.Callable
 	init      goja.Callable
 	apply     goja.Callable
+	failed    goja.Callable
 	parse     goja.Callable
 	stringify goja.Callable
 	ctxObj    *goja.Object
@@ -100,7 +101,7 @@ func (m *Module) newVM() (*vm, error) {
 	if len(v.queries) == 0 {
 		return nil, fmt.Errorf("%w: %s exports no queries", ErrModule, m.name)
 	}
-	for name, dst := range map[string]*goja.Callable{"init": &v.init, "apply": &v.apply} {
+	for name, dst := range map[string]*goja.Callable{"init": &v.init, "apply": &v.apply, "failed": &v.failed} {
 		if fv := exo.Get(name); fv != nil && !goja.IsUndefined(fv) {
 			fn, ok := goja.AssertFunction(fv)
 			if !ok {
@@ -129,6 +130,7 @@ func (v *vm) bindHost() {
 	}
 	_ = c.DefineAccessorProperty("now", getter(func(cs *callState) any { return cs.env.Now.UnixMilli() }), nil, goja.FLAG_FALSE, goja.FLAG_TRUE)
 	_ = c.DefineAccessorProperty("instance", getter(func(cs *callState) any { return cs.env.Instance }), nil, goja.FLAG_FALSE, goja.FLAG_TRUE)
+	_ = c.DefineAccessorProperty("idempotencyKey", getter(func(cs *callState) any { return cs.env.IdempotencyKey }), nil, goja.FLAG_FALSE, goja.FLAG_TRUE)
 	_ = c.Set("random", func(goja.FunctionCall) goja.Value { return r.ToValue(v.cur.rng.Float64()) })
 	_ = c.Set("log", func(call goja.FunctionCall) goja.Value {
 		cs := v.cur
@@ -215,6 +217,14 @@ func (v *vm) fetch(call goja.FunctionCall) goja.Value {
 		}
 		req.URL = call.Argument(0).String()
 	}
+	if k := cs.env.IdempotencyKey; k != "" {
+		if req.Headers == nil {
+			req.Headers = map[string]string{}
+		}
+		if _, set := req.Headers["Idempotency-Key"]; !set {
+			req.Headers["Idempotency-Key"] = k
+		}
+	}
 	// A replay answers from the transcript, where the request must match.
 	if cs.replay == nil {
 		if err := checkEgress(req.URL, cs.env.Egress); err != nil {
@@ -285,7 +295,7 @@ func (v *vm) exec(ctx context.Context, m *Module, c Call, cs *callState) (*Resul
 	r := v.r
 	v.cur = cs
 	defer func() { v.cur = nil }()
-	ctx, cancel := context.WithTimeout(ctx, m.limits.Timeout)
+	ctx, cancel := context.WithTimeout(ctx, cs.limits.Timeout)
 	defer cancel()
 	stop := context.AfterFunc(ctx, func() { r.Interrupt(ErrTimeout) })
 	unwatch := watchHeap(r, m.limits.MaxHeapGrowth)
@@ -321,6 +331,8 @@ func (v *vm) exec(ctx context.Context, m *Module, c Call, cs *callState) (*Resul
 		fn = v.apply
 	case KindTrigger:
 		fn = v.triggers[c.Name]
+	case KindFailure:
+		fn = v.failed
 	}
 	if c.Kind != KindInit {
 		st, err := parse(c.State)
@@ -344,7 +356,7 @@ func (v *vm) exec(ctx context.Context, m *Module, c Call, cs *callState) (*Resul
 	}
 	out, state := ret, goja.Value(nil)
 	switch c.Kind {
-	case KindInit, KindApply:
+	case KindInit, KindApply, KindFailure:
 		out, state = ret, ret
 	case KindAction:
 		out = goja.Undefined()
