@@ -49,9 +49,12 @@ var (
 	ReceiptSchema = networkSchema("execution-receipt",
 		"bytes32 instance,bytes32 scriptHash,bytes32 stateRootBefore,bytes32 stateRootAfter,bytes32 transcriptRoot,uint64 fencing", false,
 		"a service node vouches for one execution: the transcript root it ran to")
-	FailureSchema = networkSchema("failure",
+	FailureSchema = withTopicKey(networkSchema("failure",
 		"bytes32 instance,string action,bytes32 requestHash,string errorClass,uint16 attempts", false,
-		"an anchor attests that an external call failed after its own attempts; only anchors sign it")
+		"an anchor attests that an external call failed after its own attempts; only anchors sign it"), "{instance}")
+	ActionResultSchema = withTopicKey(networkSchema("action-result",
+		"bytes32 instance,string action,string idempotencyKey,uint64 fencing,bytes32 transcriptRoot,string patch,string result,string record", false,
+		"an instance's executor publishes what one action changed (patch: the state's changed top-level fields) with the placement record that elected it"), "{instance}")
 	FallbackVoteSchema = networkSchema("fallback-vote",
 		"string mode,uint64 round", false,
 		"an anchor's vote for the network's verification mode (normal, partial or full fallback) in a round")
@@ -77,7 +80,7 @@ func withTopicKey(s NetworkSchema, key string) NetworkSchema {
 
 // NetworkSchemas lists the network's schemas.
 func NetworkSchemas() []NetworkSchema {
-	return []NetworkSchema{TicketSchema, FlightStatusSchema, GrantSchema, RevocationSchema, ReceiptSchema, FailureSchema, SlashingEvidenceSchema, FallbackVoteSchema}
+	return []NetworkSchema{TicketSchema, FlightStatusSchema, GrantSchema, RevocationSchema, ReceiptSchema, FailureSchema, SlashingEvidenceSchema, FallbackVoteSchema, ActionResultSchema}
 }
 
 // SignGrant has a token's owner grant an integration scopes of one instance
@@ -107,11 +110,17 @@ func SignGrant(owner *ecdsa.PrivateKey, d Domain, instance [32]byte, integration
 
 // SignRevocation withdraws an attestation uid its signer made.
 func SignRevocation(signer *ecdsa.PrivateKey, d Domain, uid UID, now time.Time) (*Signed, error) {
-	data, err := RevocationSchema.Schema.Encode(map[string]any{"uid": uid.String()})
+	return SignNetwork(signer, d, RevocationSchema, map[string]any{"uid": uid.String()}, now)
+}
+
+// SignNetwork signs a version 2 attestation of one of the network's schemas,
+// with no recipient, a random salt and now as its time.
+func SignNetwork(signer *ecdsa.PrivateKey, d Domain, ns NetworkSchema, fields map[string]any, now time.Time) (*Signed, error) {
+	data, err := ns.Schema.Encode(fields)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", ns.Name, err)
 	}
-	m := Message{Version: Version2, Schema: RevocationSchema.UID, Time: uint64(now.Unix()), Data: data}
+	m := Message{Version: Version2, Schema: ns.UID, Time: uint64(now.Unix()), Data: data}
 	if _, err := rand.Read(m.Salt[:]); err != nil {
 		return nil, err
 	}

@@ -43,6 +43,10 @@ type Route struct {
 	Executor string          `json:"executor"`
 	Record   json.RawMessage `json:"record"`
 	Replicas []Replica       `json:"replicas"`
+	// Mode is the network's verification mode; in "full" mode queries go
+	// through the anchors in Via.
+	Mode string   `json:"mode,omitempty"`
+	Via  []string `json:"via,omitempty"`
 }
 
 // Replica is one service node holding the instance.
@@ -159,11 +163,14 @@ func (c *Client) QueryReceipt(ctx context.Context, instance, name string, args a
 			last = fmt.Errorf("instance %s has no replica up", instance)
 			continue
 		}
-		rep := reps[int(c.next.Add(1))%len(reps)]
+		target := reps[int(c.next.Add(1))%len(reps)].HTTP
+		if rt.Mode == "full" && len(rt.Via) > 0 {
+			target = rt.Via[int(c.next.Add(1))%len(rt.Via)] // full fallback: through an anchor
+		}
 		var out json.RawMessage
-		rh, err := c.doHeaders(ctx, http.MethodPost, rep.HTTP+"/v1/tokens/"+instance+"/query/"+name, h, body, &out)
+		rh, err := c.doHeaders(ctx, http.MethodPost, target+"/v1/tokens/"+instance+"/query/"+name, h, body, &out)
 		if err == nil {
-			rc, rerr := c.checkReceipt(rh, rt, instance, name)
+			rc, rerr := c.checkReceipt(rh, rt, instance, "query:"+name)
 			if rerr != nil {
 				return nil, nil, rerr
 			}
@@ -196,8 +203,9 @@ func (c *Client) QueryReceipt(ctx context.Context, instance, name string, args a
 // ErrReceipt marks an answer whose receipt does not check out.
 var ErrReceipt = errors.New("bad execution receipt")
 
-// checkReceipt reads and, when asked to, verifies an answer's receipt.
-func (c *Client) checkReceipt(h http.Header, rt *Route, instance, name string) (*receipt.Receipt, error) {
+// checkReceipt reads and, when asked to, verifies an answer's receipt for
+// function ("query:status", "action:rebook").
+func (c *Client) checkReceipt(h http.Header, rt *Route, instance, function string) (*receipt.Receipt, error) {
 	if !c.VerifyReceipts {
 		return nil, nil // not asked to: leave the header alone
 	}
@@ -226,8 +234,8 @@ func (c *Client) checkReceipt(h http.Header, rt *Route, instance, name string) (
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrReceipt, err)
 	}
-	if !strings.EqualFold(rc.Instance, instance) || rc.Function != "query:"+name {
-		return nil, fmt.Errorf("%w: for %s %s, asked %s %s", ErrReceipt, rc.Instance, rc.Function, instance, name)
+	if !strings.EqualFold(rc.Instance, instance) || rc.Function != function {
+		return nil, fmt.Errorf("%w: for %s %s, asked %s %s", ErrReceipt, rc.Instance, rc.Function, instance, function)
 	}
 	if err := rc.Verify(addr); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrReceipt, err)

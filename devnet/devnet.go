@@ -57,6 +57,9 @@ type Options struct {
 	SequencerKey string
 	// Receipts is the service nodes' service.receipts ("" = the default).
 	Receipts string
+	// Configure, when set, adjusts every node's configuration last (tests:
+	// shorter timeouts, faster sampling).
+	Configure func(role node.Role, i int, cfg *node.Config)
 	// Platforms, when set, are given to the service nodes in turn
 	// (service.platform), to try partial fallback placement.
 	Platforms []string
@@ -354,6 +357,11 @@ func (d *Devnet) prepareNetwork() error {
 	cfg.P2P.Listen = []string{"/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/udp/0/quic-v1"}
 	cfg.HTTP.Listen = "127.0.0.1:0"
 	cfg.Log.Level = "info"
+	// A local network: quick retries and failure attestations, and anchors
+	// that sample every few seconds.
+	cfg.Service.FetchTimeout = node.Duration{Duration: time.Second}
+	cfg.Network.RouteTimeout = node.Duration{Duration: time.Second}
+	cfg.Network.SampleInterval = node.Duration{Duration: 5 * time.Second}
 	for i := 0; i < d.opts.Anchors; i++ {
 		k, _, err := nodekey.LoadOrCreate(filepath.Join(d.nodeDir(node.RoleAnchor, i), "node.key"))
 		if err != nil {
@@ -390,8 +398,13 @@ func (d *Devnet) nodeConfig(role node.Role, i int, bootstrap []string) node.Conf
 		}
 		cfg.Faults.GossipDrop = d.opts.GossipDrop
 		cfg.Faults.CorruptState = d.opts.CorruptService == i+1
+		// Triggered actions of the flight ticket book at the demo hotel.
+		cfg.Service.ActionVars = map[string]string{"hotel": d.Info.Hotel.HTTP}
 	}
 	cfg.P2P.Listen = append([]string(nil), d.cfgBase.P2P.Listen...)
+	if d.opts.Configure != nil {
+		d.opts.Configure(role, i, &cfg)
+	}
 	return cfg
 }
 
@@ -532,7 +545,8 @@ func (d *Devnet) publishToken(ctx context.Context) error {
 }
 
 // grantAll has every passenger grant the demo integration (a car-rental
-// website) the status query of their ticket for two weeks.
+// website) the status query and the rebook action of their ticket for two
+// weeks.
 func (d *Devnet) grantAll(tickets []Ticket) error {
 	keyPath := filepath.Join(d.dir, "integration.key")
 	integ, _, err := nodekey.LoadOrCreate(keyPath)
@@ -552,7 +566,7 @@ func (d *Devnet) grantAll(tickets []Ticket) error {
 		if err != nil {
 			return err
 		}
-		g, err := attest.SignGrant(pk, domain, id, integ.Address(), []string{"query:status"}, now.Add(14*24*time.Hour), now)
+		g, err := attest.SignGrant(pk, domain, id, integ.Address(), []string{"query:status", "action:rebook"}, now.Add(14*24*time.Hour), now)
 		if err != nil {
 			return err
 		}
@@ -562,7 +576,7 @@ func (d *Devnet) grantAll(tickets []Ticket) error {
 		}
 		t.Headers = map[string]string{node.GrantHeader: v}
 	}
-	d.progress("passengers granted the demo integration %s the status query", integ.Address())
+	d.progress("passengers granted the demo integration %s the status query and the rebook action", integ.Address())
 	return nil
 }
 

@@ -139,8 +139,10 @@ func TestQueryReceipts(t *testing.T) {
 		deadline := time.Now().Add(10 * time.Second)
 		for {
 			settled := true
-			for _, v := range replicaStates(t, d, tk.Instance) {
-				settled = settled && len(v.Offsets) > 0
+			vs := replicaStates(t, d, tk.Instance)
+			for _, v := range vs {
+				// the status applied, the rebooking it triggered done
+				settled = settled && len(v.Offsets) > 0 && len(v.Pending) == 0 && v.StateRoot == vs[0].StateRoot
 			}
 			if settled {
 				break

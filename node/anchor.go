@@ -41,6 +41,7 @@ type anchorRole struct {
 	placedAt uint64 // membership version of the last rebalance
 	dirty    bool
 	votes    *governance.Tally
+	verify   *verifier
 }
 
 func newAnchorRole(n *Node, mux *http.ServeMux) (*anchorRole, error) {
@@ -55,6 +56,7 @@ func newAnchorRole(n *Node, mux *http.ServeMux) (*anchorRole, error) {
 		dirty:    true,
 		votes:    governance.New(),
 	}
+	a.verify = newVerifier(a)
 	if err := a.bundles.load(); err != nil {
 		return nil, err
 	}
@@ -66,6 +68,8 @@ func newAnchorRole(n *Node, mux *http.ServeMux) (*anchorRole, error) {
 	}
 	p2p.Handle(n.host, p2p.ProtoBundle, a.bundles.serve)
 	p2p.Handle(n.host, p2p.ProtoReplicate, a.handleReplicate)
+	p2p.Handle(n.host, protoRoute, a.handleRoute)
+	mux.HandleFunc("POST /v1/tokens/{instance}/query/{name}", a.httpQuery)
 	mux.HandleFunc("POST /v1/bundles", a.httpPublishBundle)
 	mux.HandleFunc("GET /v1/bundles/{hash}", a.httpGetBundle)
 	mux.HandleFunc("POST /v1/tokens", a.httpRegister)
@@ -112,6 +116,7 @@ func (a *anchorRole) start() {
 		defer a.n.wg.Done()
 		a.loop()
 	}()
+	a.n.spawn(a.verify.sampleLoop)
 }
 
 // poke asks the placement loop to run soon.
@@ -183,7 +188,7 @@ func (a *anchorRole) rebalance(now time.Time) []*placement.Record {
 		}
 		switch mb.Role {
 		case RoleService:
-			if mb.Capacity > 0 {
+			if mb.Capacity > 0 && !a.verify.excluded(mb.Peer) {
 				cands = append(cands, placement.Candidate{ID: mb.Peer, Weight: float64(mb.Capacity)})
 				platforms[mb.Peer] = mb.Platform
 			}
@@ -602,6 +607,10 @@ type Route struct {
 	Record   *placement.Record `json:"record"`
 	Executor string            `json:"executor"`
 	Replicas []RouteReplica    `json:"replicas"`
+	// Mode is the network's verification mode; in "full" mode integrations
+	// send queries through the anchors in Via.
+	Mode string   `json:"mode,omitempty"`
+	Via  []string `json:"via,omitempty"`
 }
 
 // RouteReplica is a replica with where to reach it.
@@ -656,7 +665,11 @@ func (a *anchorRole) httpRoute(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Cache-Control", "max-age=1")
-	httpapi.WriteJSON(w, http.StatusOK, a.n.routeOf(rec))
+	rt := a.n.routeOf(rec)
+	if rt.Mode, _ = a.mode(); rt.Mode == governance.ModeFull {
+		rt.Via = []string{a.n.httpURL}
+	}
+	httpapi.WriteJSON(w, http.StatusOK, rt)
 }
 
 // ReplicaState is one replica's view in a consistency report.

@@ -64,6 +64,19 @@ type Config struct {
 		// PublisherKey, on an anchor, is a key it sequences attestations
 		// with: POST /v1/attestations may then carry {topic, attestation}.
 		PublisherKey string `toml:"publisher_key"`
+		// RouteAttempts and RouteTimeout: an anchor's own tries of an
+		// external call an executor could not make (then a failure
+		// attestation).
+		RouteAttempts int      `toml:"route_attempts"`
+		RouteTimeout  Duration `toml:"route_timeout"`
+		// SampleInterval: how often an anchor samples each service node's
+		// recent transcripts and replays them (0 turns sampling off);
+		// SampleShare is the share of a node's recent transcripts taken.
+		SampleInterval Duration `toml:"sample_interval"`
+		SampleShare    float64  `toml:"sample_share"`
+		// FullShare: in full fallback mode, the share of calls through an
+		// anchor that it re-executes.
+		FullShare float64 `toml:"full_share"`
 	} `toml:"network"`
 	HTTP struct {
 		Listen       string `toml:"listen"`
@@ -77,6 +90,15 @@ type Config struct {
 		// Merkle batch; "single" signs each; "off" sends none (for
 		// measurement, or deployments whose integrations need none).
 		Receipts string `toml:"receipts"`
+		// ActionTimeout bounds one action, its external calls included.
+		ActionTimeout Duration `toml:"action_timeout"`
+		// FetchAttempts and FetchTimeout: an executor's tries of one
+		// external call before it asks the responsible anchor to route it.
+		FetchAttempts int      `toml:"fetch_attempts"`
+		FetchTimeout  Duration `toml:"fetch_timeout"`
+		// ActionVars are given to actions that triggers start, as their
+		// args ("hotel" = the hotel API's base URL for the flight ticket).
+		ActionVars map[string]string `toml:"action_vars"`
 	} `toml:"service"`
 	Sandbox struct {
 		Timeout      Duration `toml:"timeout"`
@@ -109,6 +131,14 @@ func DefaultConfig(role Role) Config {
 	c.HTTP.MaxBodyBytes = 1 << 20
 	c.Service.Capacity = 10000
 	c.Service.Receipts = "batched"
+	c.Service.ActionTimeout = Duration{30 * time.Second}
+	c.Service.FetchAttempts = 3
+	c.Service.FetchTimeout = Duration{2 * time.Second}
+	c.Network.RouteAttempts = 2
+	c.Network.RouteTimeout = Duration{2 * time.Second}
+	c.Network.SampleInterval = Duration{30 * time.Second}
+	c.Network.SampleShare = 0.1
+	c.Network.FullShare = 0.1
 	c.Sandbox.Timeout = Duration{time.Second}
 	c.Sandbox.MaxCallDepth = 256
 	c.Log.Level = "info"
@@ -236,6 +266,30 @@ func (c *Config) Validate() error {
 	}
 	if c.Service.Receipts != "batched" && c.Service.Receipts != "single" && c.Service.Receipts != "off" {
 		bad("service.receipts", "%q: want \"batched\", \"single\" or \"off\"", c.Service.Receipts)
+	}
+	if d := c.Service.ActionTimeout.Duration; d < time.Second || d > 10*time.Minute {
+		bad("service.action_timeout", "%s is out of range 1s..10m", d)
+	}
+	if c.Service.FetchAttempts < 1 || c.Service.FetchAttempts > 10 {
+		bad("service.fetch_attempts", "%d is out of range 1..10", c.Service.FetchAttempts)
+	}
+	if d := c.Service.FetchTimeout.Duration; d < 10*time.Millisecond || d > time.Minute {
+		bad("service.fetch_timeout", "%s is out of range 10ms..1m", d)
+	}
+	if c.Network.RouteAttempts < 1 || c.Network.RouteAttempts > 10 {
+		bad("network.route_attempts", "%d is out of range 1..10", c.Network.RouteAttempts)
+	}
+	if d := c.Network.RouteTimeout.Duration; d < 10*time.Millisecond || time.Duration(c.Network.RouteAttempts)*d > 8*time.Second {
+		bad("network.route_timeout", "%s: want at least 10ms, and route_attempts x route_timeout within 8s (one libp2p exchange)", d)
+	}
+	if d := c.Network.SampleInterval.Duration; d != 0 && d < 100*time.Millisecond {
+		bad("network.sample_interval", "%s: want 0 (off) or at least 100ms", d)
+	}
+	if c.Network.SampleShare <= 0 || c.Network.SampleShare > 1 {
+		bad("network.sample_share", "%v is out of range (0, 1]", c.Network.SampleShare)
+	}
+	if c.Network.FullShare < 0 || c.Network.FullShare > 1 {
+		bad("network.full_share", "%v is out of range 0..1", c.Network.FullShare)
 	}
 	if c.Sandbox.Timeout.Duration <= 0 || c.Sandbox.Timeout.Duration > time.Minute {
 		bad("sandbox.timeout", "%s is out of range (0, 1m]", c.Sandbox.Timeout)

@@ -115,6 +115,9 @@ func (e *attEngine) decode(data []byte, now time.Time) (*attlog.Entry, *attest.S
 	if err := checkTopic(en.Topic, s); err != nil {
 		return nil, nil, err
 	}
+	if sc := s.Message.Schema; (sc == attest.FailureSchema.UID || sc == attest.SlashingEvidenceSchema.UID) && !e.n.isAnchorAddress(s.Signer) {
+		return nil, nil, fmt.Errorf("%w: %s attestations are signed by anchors, not %s", errNotAnchor, schemaName(sc), s.Signer)
+	}
 	return &en, s, nil
 }
 
@@ -140,6 +143,15 @@ func checkTopic(topic string, s *attest.Signed) error {
 	}
 	return nil
 }
+
+func schemaName(uid attest.SchemaUID) string {
+	ns, _ := attest.NetworkSchemaOf(uid)
+	return ns.Name
+}
+
+// errNotAnchor refuses a failure or slashing-evidence attestation that no
+// anchor signed.
+var errNotAnchor = errors.New("not signed by an anchor")
 
 func attKey(s *attest.Signed) string { return s.Signer.Hex() + "/" + s.UID.String() }
 
@@ -175,6 +187,8 @@ func (e *attEngine) countRefusal(err error) {
 		code = "wrong-topic"
 	case errors.Is(err, attlog.ErrSignature), errors.Is(err, attest.ErrSignerMismatch):
 		code = "forged"
+	case errors.Is(err, errNotAnchor):
+		code = "not-anchor"
 	}
 	// A counter, not a field under e.mu: validateGossip calls this holding e.mu.
 	e.n.metric.refused.WithLabelValues(code).Inc()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -39,9 +40,11 @@ type grant struct {
 	expires     time.Time // the attestation's own expirationTime, zero if none
 }
 
-// covers reports whether the grant's scopes include the query.
-func (g *grant) covers(query string) bool {
-	return slices.Contains(g.scopes, "query:"+query) || slices.Contains(g.scopes, "query:*") || slices.Contains(g.scopes, "*")
+// covers reports whether the grant's scopes include scope ("query:status",
+// "action:rebook"): itself, its kind's wildcard or "*".
+func (g *grant) covers(scope string) bool {
+	kind, _, _ := strings.Cut(scope, ":")
+	return slices.Contains(g.scopes, scope) || slices.Contains(g.scopes, kind+":*") || slices.Contains(g.scopes, "*")
 }
 
 // grants verifies grant headers, caching what verified so a repeated grant
@@ -65,7 +68,7 @@ func newGrants(n *Node, revs *revocations) *grants {
 
 // check returns nil when header holds a grant by owner for instance that
 // covers query at now.
-func (g *grants) check(header string, owner common.Address, id token.InstanceID, query string, now time.Time) error {
+func (g *grants) check(header string, owner common.Address, id token.InstanceID, scope string, now time.Time) error {
 	if header == "" {
 		return ErrGrantMissing
 	}
@@ -93,8 +96,8 @@ func (g *grants) check(header string, owner common.Address, id token.InstanceID,
 		return fmt.Errorf("%w: signed by %s, owner is %s", ErrGrantNotOwner, gr.signer, owner)
 	case gr.instance != id:
 		return fmt.Errorf("%w: %s", ErrGrantInstance, gr.instance)
-	case !gr.covers(query):
-		return fmt.Errorf("%w: scopes %v, query %q", ErrGrantScope, gr.scopes, query)
+	case !gr.covers(scope):
+		return fmt.Errorf("%w: scopes %v, needed %q", ErrGrantScope, gr.scopes, scope)
 	}
 	return nil
 }

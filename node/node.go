@@ -154,6 +154,7 @@ func New(cfg Config, log *slog.Logger) (*Node, error) {
 		if n.anchor, err = newAnchorRole(n, mux); err != nil {
 			return nil, err
 		}
+		deliver = n.anchor.delivered
 	case RoleService:
 		if n.service, err = newServiceRole(n, mux); err != nil {
 			return nil, err
@@ -490,6 +491,15 @@ type nodeMetrics struct {
 	placements prometheus.Counter
 	assigns    *prometheus.CounterVec
 	refused    *prometheus.CounterVec
+	// actions and failures
+	actions      *prometheus.CounterVec
+	actionTime   prometheus.Histogram
+	fetchRetries prometheus.Counter
+	routed       *prometheus.CounterVec
+	// sampling and verification (anchors)
+	samples *prometheus.CounterVec
+	slashed prometheus.Counter
+	strikes prometheus.Counter
 }
 
 func (n *Node) registerMetrics() {
@@ -503,7 +513,16 @@ func (n *Node) registerMetrics() {
 		assigns:    prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smartlayer_assign_batches_total", Help: "Assignment batches sent to service nodes by result."}, []string{"result"}),
 		refused:    prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smartlayer_gossip_refused_total", Help: "Attestation log entries refused by reason."}, []string{"reason"}),
 	}
-	n.reg.MustRegister(n.metric.heartbeats, n.metric.queries, n.metric.queryTime, n.metric.placements, n.metric.assigns, n.metric.refused)
+	n.metric.actions = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smartlayer_actions_total", Help: "Token actions run by this executor, by result."}, []string{"result"})
+	n.metric.actionTime = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "smartlayer_action_seconds", Help: "Time to run a token action, external calls included.",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 2.5, 14)})
+	n.metric.fetchRetries = prometheus.NewCounter(prometheus.CounterOpts{Name: "smartlayer_fetch_failures_total", Help: "Failed tries of an action's external call on this executor."})
+	n.metric.routed = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smartlayer_routed_calls_total", Help: "External calls this anchor routed for executors, by result."}, []string{"result"})
+	n.metric.samples = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smartlayer_samples_total", Help: "Transcripts this anchor replayed, by result (match, mismatch, error)."}, []string{"result"})
+	n.metric.slashed = prometheus.NewCounter(prometheus.CounterOpts{Name: "smartlayer_slashing_evidence_total", Help: "Slashing-evidence attestations this anchor signed."})
+	n.metric.strikes = prometheus.NewCounter(prometheus.CounterOpts{Name: "smartlayer_sla_strikes_total", Help: "SLA strikes this anchor recorded against executors."})
+	n.reg.MustRegister(n.metric.heartbeats, n.metric.queries, n.metric.queryTime, n.metric.placements, n.metric.assigns, n.metric.refused,
+		n.metric.actions, n.metric.actionTime, n.metric.fetchRetries, n.metric.routed, n.metric.samples, n.metric.slashed, n.metric.strikes)
 	n.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "smartlayer_peers", Help: "Connected libp2p peers."},
 		func() float64 { return float64(len(n.host.Network().Peers())) }))
 	n.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "smartlayer_members_up", Help: "Nodes this node sees up, itself included."},
@@ -537,6 +556,10 @@ func (n *Node) routes(mux *http.ServeMux) {
 		}
 		if n.anchor != nil {
 			out["mode"], out["modeRound"] = n.anchor.mode()
+			out["sampling"] = map[string]any{
+				"interval": n.cfg.Network.SampleInterval.String(), "share": n.cfg.Network.SampleShare,
+				"excludeBelow": sloExclude, "nodes": n.anchor.verify.snapshot(),
+			}
 		}
 		httpapi.WriteJSON(w, http.StatusOK, out)
 	})

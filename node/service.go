@@ -7,10 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/ethereum/go-ethereum/common"
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/smartlayer/smartlayer/client"
 	"github.com/smartlayer/smartlayer/httpapi"
@@ -28,6 +30,8 @@ type serviceRole struct {
 	bundles  *bundleCache
 	grants   *grants
 	receipts *receipt.Batcher
+	exec     *executor
+	kept     *transcriptRing
 
 	mu        sync.RWMutex
 	inst      map[token.InstanceID]*instance
@@ -45,6 +49,9 @@ type instance struct {
 	// sequence number applied to the state.
 	Offsets map[string]uint64 `json:"offsets,omitempty"`
 	History []HistoryItem     `json:"history,omitempty"`
+	// Pending actions triggers started; Done: results applied.
+	Pending []PendingAction `json:"pending,omitempty"`
+	Done    []DoneAction    `json:"done,omitempty"`
 }
 
 // HistoryItem is one attestation an instance applied.
@@ -67,7 +74,8 @@ const maxHistory = 256
 func instKey(id token.InstanceID) []byte { return append([]byte("i/"), id[:]...) }
 
 func newServiceRole(n *Node, mux *http.ServeMux) (*serviceRole, error) {
-	s := &serviceRole{n: n, bundles: newBundleCache(n), inst: map[token.InstanceID]*instance{}}
+	s := &serviceRole{n: n, bundles: newBundleCache(n), inst: map[token.InstanceID]*instance{}, kept: newTranscriptRing(transcriptsKept)}
+	s.exec = newExecutor(s)
 	if n.cfg.Service.Receipts != "off" {
 		s.receipts = receipt.NewBatcher(receipt.Software{Key: n.key.ECDSA}, n.cfg.Service.Receipts == "single")
 	}
@@ -96,6 +104,9 @@ func newServiceRole(n *Node, mux *http.ServeMux) (*serviceRole, error) {
 	mux.HandleFunc("POST /v1/revocations", revs.httpAdd)
 	p2p.Handle(n.host, p2p.ProtoAssign, s.handleAssign)
 	mux.HandleFunc("POST /v1/tokens/{instance}/query/{name}", s.httpQuery)
+	mux.HandleFunc("POST /v1/tokens/{instance}/actions/{name}", s.httpAction)
+	p2p.Handle(n.host, protoSample, s.handleSample)
+	p2p.Handle(n.host, protoExec, s.handleExec)
 	mux.HandleFunc("GET /v1/tokens/{instance}/state", s.httpState)
 	mux.HandleFunc("GET /v1/tokens/{instance}/history", s.httpHistory)
 	mux.HandleFunc("GET /v1/tokens/{instance}/route", s.httpRoute)
@@ -151,25 +162,34 @@ func (s *serviceRole) handleAssign(ctx context.Context, from p2p.PeerID, msg *as
 			out.Applied = append(out.Applied, rec.Instance)
 			continue
 		}
-		in := &instance{Record: rec}
 		if cur != nil {
-			in.Registration, in.Owner, in.State = cur.Registration, cur.Owner, cur.State
-		} else {
-			if it.Registration == nil || it.Registration.Instance != rec.Instance {
-				return nil, fmt.Errorf("instance %s: new assignment without its registration", rec.Instance)
+			// State, offsets, history and actions stay; the record changes.
+			// Under the log's order lock, so no apply lands in between.
+			if err := s.updateRecord(rec); err != nil {
+				return nil, err
 			}
-			var err error
-			if in.Owner, in.State, err = s.create(ctx, from, rec, it.Registration); err != nil {
-				s.n.log.Warn("cannot take instance", "instance", rec.Instance, "err", err)
-				continue
+			if rec.Executor == me && cur.Record.Executor != me {
+				s.n.log.Info("elected executor", "instance", rec.Instance, "fencing", rec.Fencing)
+				s.exec.kick(rec.Instance)
 			}
-			in.Registration = it.Registration
+			out.Applied = append(out.Applied, rec.Instance)
+			continue
+		}
+		if it.Registration == nil || it.Registration.Instance != rec.Instance {
+			return nil, fmt.Errorf("instance %s: new assignment without its registration", rec.Instance)
+		}
+		in := &instance{Record: rec, Registration: it.Registration}
+		var err error
+		if in.Owner, in.State, err = s.create(ctx, from, rec, it.Registration); err != nil {
+			s.n.log.Warn("cannot take instance", "instance", rec.Instance, "err", err)
+			continue
 		}
 		if err := s.put(in); err != nil {
 			return nil, err
 		}
-		if cur == nil {
-			s.followInstance(in)
+		s.followInstance(in)
+		if rec.Executor == me {
+			s.exec.kick(rec.Instance)
 		}
 		out.Applied = append(out.Applied, rec.Instance)
 	}
@@ -217,7 +237,24 @@ func (s *serviceRole) create(ctx context.Context, from p2p.PeerID, rec *placemen
 		return owner, nil, err
 	}
 	state, err := lb.module.Init(ctx, tj, sandbox.Env{Instance: rec.Instance.String(), Now: time.UnixMilli(rec.IssuedMs)})
-	return common.HexToAddress(t.Recipient), state, err
+	return common.HexToAddress(t.Recipient), normalizeState(state), err
+}
+
+// updateRecord gives a held instance a newer record.
+func (s *serviceRole) updateRecord(rec *placement.Record) error {
+	if s.n.att != nil {
+		s.n.att.order.Lock()
+		defer s.n.att.order.Unlock()
+	}
+	s.mu.RLock()
+	cur := s.inst[rec.Instance]
+	s.mu.RUnlock()
+	if cur == nil || !rec.Newer(cur.Record) {
+		return nil
+	}
+	c := *cur
+	c.Record = rec
+	return s.put(&c)
 }
 
 func (s *serviceRole) put(in *instance) error {
@@ -251,72 +288,133 @@ func (s *serviceRole) httpQuery(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	name := r.PathValue("name")
 	body, ok := httpapi.Body(w, r, s.n.cfg.HTTP.MaxBodyBytes)
 	if !ok {
 		return
 	}
-	if len(body) == 0 {
-		body = []byte("{}")
-	}
-	if !json.Valid(body) {
-		httpapi.Error(w, r, http.StatusBadRequest, "malformed-json", "the query arguments must be a JSON value")
+	out, err := s.runQuery(r.Context(), id, r.PathValue("name"), body, r.Header.Get(GrantHeader))
+	if err != nil {
+		s.queryError(w, r, id, err)
 		return
+	}
+	hd := w.Header()
+	if out.Receipt != nil {
+		rcj, _ := json.Marshal(out.Receipt)
+		hd.Set(ReceiptHeader, base64.RawURLEncoding.EncodeToString(rcj))
+	}
+	hd.Set("Content-Type", "application/json")
+	hd.Set("X-Smartlayer-Node", s.n.peerStr)
+	hd.Set("X-Smartlayer-Fencing", fmt.Sprint(out.Fencing))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(out.Output)
+}
+
+// queryOutcome is one answered query with what vouches for it.
+type queryOutcome struct {
+	Output     json.RawMessage     `json:"output"`
+	Receipt    *receipt.Receipt    `json:"receipt,omitempty"`
+	Transcript *sandbox.Transcript `json:"transcript,omitempty"`
+	State      json.RawMessage     `json:"state,omitempty"` // the state it ran on
+	Fencing    uint64              `json:"fencing"`
+}
+
+// queryProblem is a refused query: an HTTP status and problem code.
+type queryProblem struct {
+	Status int    `json:"status"`
+	Code   string `json:"code"`
+	Detail string `json:"detail"`
+	grant  error
+}
+
+func (q *queryProblem) Error() string { return q.Detail }
+
+// runQuery answers one query on a held instance: the grant checked, the
+// module run, the receipt sealed and the transcript kept for sampling.
+func (s *serviceRole) runQuery(ctx context.Context, id token.InstanceID, name string, args json.RawMessage, grant string) (*queryOutcome, error) {
+	if len(args) == 0 {
+		args = []byte("{}")
+	}
+	if !json.Valid(args) {
+		return nil, &queryProblem{Status: http.StatusBadRequest, Code: "malformed-json", Detail: "the query arguments must be a JSON value"}
 	}
 	s.mu.RLock()
 	in := s.inst[id]
 	s.mu.RUnlock()
 	if in == nil {
-		s.notHere(w, r, id)
-		return
+		return nil, errNotHere
 	}
-	h, _ := tokenscript.ParseBundleHash(in.Record.Bundle)
-	lb, ok := s.bundles.get(h)
+	lb, ok := s.bundleOf(in)
 	if !ok {
-		httpapi.Error(w, r, http.StatusServiceUnavailable, "bundle-missing", "this replica has not loaded the token's bundle yet")
-		return
+		return nil, &queryProblem{Status: http.StatusServiceUnavailable, Code: "bundle-missing", Detail: errBundleMissing.Error()}
 	}
 	if !lb.module.HasQuery(name) {
 		s.n.metric.queries.WithLabelValues("unknown-query").Inc()
-		httpapi.Error(w, r, http.StatusNotFound, "unknown-query", fmt.Sprintf("token %s has no query %q; it has %v", lb.manifest.Name, name, lb.module.Queries()))
-		return
+		return nil, &queryProblem{Status: http.StatusNotFound, Code: "unknown-query",
+			Detail: fmt.Sprintf("token %s has no query %q; it has %v", lb.manifest.Name, name, lb.module.Queries())}
 	}
 	start := time.Now()
 	if lb.manifest.Service.GrantRequired(name) {
-		if err := s.grants.check(r.Header.Get(GrantHeader), in.Owner, id, name, start); err != nil {
+		if err := s.grants.check(grant, in.Owner, id, "query:"+name, start); err != nil {
 			s.n.metric.queries.WithLabelValues("grant-refused").Inc()
-			grantError(w, r, err)
-			return
+			return nil, &queryProblem{Detail: err.Error(), grant: err}
 		}
 	}
-	res, err := lb.module.Run(r.Context(), sandbox.Call{Kind: sandbox.KindQuery, Name: name, State: in.State, Args: body,
+	res, err := lb.module.Run(ctx, sandbox.Call{Kind: sandbox.KindQuery, Name: name, State: in.State, Args: args,
 		Env: sandbox.Env{Instance: id.String(), Now: start, Tokens: s}})
 	s.n.metric.queryTime.Observe(time.Since(start).Seconds())
 	if err != nil {
 		status, code := scriptErrorStatus(err)
 		s.n.metric.queries.WithLabelValues(code).Inc()
-		httpapi.Error(w, r, status, code, err.Error())
-		return
+		return nil, &queryProblem{Status: status, Code: code, Detail: err.Error()}
 	}
 	s.n.metric.queries.WithLabelValues("ok").Inc()
-	out := res.Output
 	tr := res.Transcript
-	hd := w.Header()
+	out := &queryOutcome{Output: res.Output, Transcript: tr, State: in.State, Fencing: in.Record.Fencing}
 	if s.receipts != nil {
-		rc := &receipt.Receipt{Instance: id.String(), Function: tr.Function, ScriptHash: tr.ScriptHash,
+		out.Receipt = &receipt.Receipt{Instance: id.String(), Function: tr.Function, ScriptHash: tr.ScriptHash,
 			StateRoot: tr.StateAfter, TranscriptRoot: tr.Root(), Fencing: in.Record.Fencing}
-		if err := s.receipts.Seal(rc); err != nil {
-			httpapi.Error(w, r, http.StatusInternalServerError, "receipt", err.Error())
-			return
+		if err := s.receipts.Seal(out.Receipt); err != nil {
+			return nil, &queryProblem{Status: http.StatusInternalServerError, Code: "receipt", Detail: err.Error()}
 		}
-		rcj, _ := json.Marshal(rc)
-		hd.Set(ReceiptHeader, base64.RawURLEncoding.EncodeToString(rcj))
 	}
-	hd.Set("Content-Type", "application/json")
-	hd.Set("X-Smartlayer-Node", s.n.peerStr)
-	hd.Set("X-Smartlayer-Fencing", fmt.Sprint(in.Record.Fencing))
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(out)
+	s.keepTranscript(tr, in.State, out.Receipt)
+	return out, nil
+}
+
+// queryError answers a refused query.
+func (s *serviceRole) queryError(w http.ResponseWriter, r *http.Request, id token.InstanceID, err error) {
+	var qp *queryProblem
+	switch {
+	case errors.Is(err, errNotHere):
+		s.notHere(w, r, id)
+	case errors.As(err, &qp) && qp.grant != nil:
+		grantError(w, r, qp.grant)
+	case errors.As(err, &qp):
+		httpapi.Error(w, r, qp.Status, qp.Code, qp.Detail)
+	default:
+		httpapi.Error(w, r, http.StatusInternalServerError, "internal", err.Error())
+	}
+}
+
+// Errors of reaching an instance here.
+var (
+	errNotHere       = errors.New("this node does not hold the instance")
+	errBundleMissing = errors.New("this replica has not loaded the token's bundle yet")
+)
+
+// bundleOf returns the loaded bundle of an instance.
+func (s *serviceRole) bundleOf(in *instance) (*loadedBundle, bool) {
+	h, err := tokenscript.ParseBundleHash(in.Record.Bundle)
+	if err != nil {
+		return nil, false
+	}
+	return s.bundles.get(h)
+}
+
+// peerIDOf decodes a peer ID string; a malformed one gives "".
+func peerIDOf(s string) peer.ID {
+	id, _ := peer.Decode(s)
+	return id
 }
 
 // ReceiptHeader carries a query answer's execution receipt: base64url of

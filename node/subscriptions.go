@@ -27,6 +27,7 @@ func (s *serviceRole) start() {
 		s.mu.RUnlock()
 		if in != nil {
 			s.followInstance(in)
+			s.exec.kick(id) // actions left pending when the node stopped
 		}
 	}
 }
@@ -50,6 +51,8 @@ func (s *serviceRole) topicsOf(in *instance) (map[string]*tokenscript.Subscripti
 		}
 		out[t] = sub
 	}
+	out[ResultTopic(in.Record.Instance)] = &tokenscript.Subscription{Schema: attest.ActionResultSchema.UID, Apply: applyResults}
+	out[FailureTopic(in.Record.Instance)] = &tokenscript.Subscription{Schema: attest.FailureSchema.UID, Apply: applyFailures}
 	return out, lb
 }
 
@@ -120,7 +123,9 @@ func (s *serviceRole) apply(d delivered) {
 
 // applyTo applies one entry to one instance, deterministically: the module's
 // apply runs with the attestation's time as its clock, so every replica
-// reaches the same state.
+// reaches the same state. The instance's own topics carry its executor's
+// action results (merged) and anchors' failure attestations (given to the
+// module's failed handler).
 func (s *serviceRole) applyTo(id token.InstanceID, d delivered) {
 	s.mu.RLock()
 	cur := s.inst[id]
@@ -149,25 +154,51 @@ func (s *serviceRole) applyTo(id token.InstanceID, d delivered) {
 	if ns, ok := attest.NetworkSchemaOf(att.Message.Schema); ok {
 		item.Data, _ = ns.Schema.Decode(att.Message.Data)
 	}
-	switch {
-	case sub.Issuers != "" && !isIssuer(lb, sub.Issuers, att):
-		item.Note = fmt.Sprintf("not applied: %s is not an issuer of %s", att.Signer, sub.Issuers)
-	case item.Data == nil:
-		item.Note = "not applied: schema not decodable"
-	default:
+	attTime := time.Unix(int64(att.Message.Time), 0)
+	run := func(kind sandbox.Kind) {
 		input, _ := json.Marshal(map[string]any{"uid": item.UID, "attester": att.Signer.Hex(), "time": att.Message.Time,
 			"schema": att.Message.Schema.String(), "data": item.Data,
 			"publisher": d.Entry.Publisher.Hex(), "seq": d.Entry.Seq})
-		res, err := lb.module.Run(s.n.ctx, sandbox.Call{Kind: sandbox.KindApply, State: cur.State, Args: input,
-			Env: sandbox.Env{Instance: id.String(), Now: time.Unix(int64(att.Message.Time), 0)}})
+		res, err := lb.module.Run(s.n.ctx, sandbox.Call{Kind: kind, State: cur.State, Args: input,
+			Env: sandbox.Env{Instance: id.String(), Now: attTime}})
 		if err != nil {
 			item.Note = "not applied: " + err.Error()
+			return
+		}
+		in.State, item.Applied = normalizeState(res.State), true
+		if s.n.cfg.Faults.CorruptState { // fault injection (tests): a wrong state, claimed as right
+			in.State = json.RawMessage(strings.TrimSuffix(string(in.State), "}") + `,"corrupt":true}`)
+			res.Transcript.StateAfter = sandbox.StateRoot(in.State)
+			res.Transcript.Output = in.State
+		}
+		s.keepTranscript(res.Transcript, cur.State, nil)
+	}
+	switch {
+	case item.Data == nil:
+		item.Note = "not applied: schema not decodable"
+	case sub.Apply == applyResults:
+		st, note := s.applyResult(&in, item.Data, att)
+		if note != "" {
+			item.Note = note
 			break
 		}
-		in.State, item.Applied = res.State, true
-		if s.n.cfg.Faults.CorruptState { // fault injection (tests): a wrong state
-			in.State = json.RawMessage(strings.TrimSuffix(string(res.State), "}") + `,"corrupt":true}`)
+		in.State, item.Applied = normalizeState(st), true
+	case sub.Apply == applyFailures:
+		switch {
+		case !s.n.isAnchorAddress(att.Signer):
+			item.Note = fmt.Sprintf("refused: failure attestations are signed by anchors, not %s", att.Signer)
+		case !lb.module.HasFailed():
+			item.Note = "not applied: the module has no failed handler"
+		default:
+			run(sandbox.KindFailure)
 		}
+	case sub.Issuers != "" && !isIssuer(lb, sub.Issuers, att):
+		item.Note = fmt.Sprintf("not applied: %s is not an issuer of %s", att.Signer, sub.Issuers)
+	default:
+		run(sandbox.KindApply)
+	}
+	if item.Applied {
+		s.evalTriggers(&in, lb, cur.State, in.State, item.UID, attTime)
 	}
 	root := sandbox.StateRoot(in.State)
 	item.StateRoot = hexutil.Encode(root[:])
@@ -178,10 +209,19 @@ func (s *serviceRole) applyTo(id token.InstanceID, d delivered) {
 	if err := s.put(&in); err != nil {
 		s.n.log.Error("store applied state", "instance", id, "err", err)
 	}
+	if len(in.Pending) > 0 {
+		s.exec.kick(id)
+	}
 	if h := s.n.appliedHook; h != nil {
 		h(id, d.Entry)
 	}
 }
+
+// The Apply markers of an instance's own topics.
+const (
+	applyResults  = "$results"
+	applyFailures = "$failures"
+)
 
 func isIssuer(lb *loadedBundle, name string, att *attest.Signed) bool {
 	def, ok := lb.manifest.Attestation(name)
@@ -195,7 +235,10 @@ type StateView struct {
 	StateRoot string            `json:"stateRoot"`
 	Offsets   map[string]uint64 `json:"offsets"`
 	Fencing   uint64            `json:"fencing"`
+	Executor  string            `json:"executor"`
 	Node      string            `json:"node"`
+	// Pending: actions triggers started that no result answered yet.
+	Pending []PendingAction `json:"pending"`
 }
 
 func (s *serviceRole) held(w http.ResponseWriter, r *http.Request) (*instance, bool) {
@@ -224,7 +267,8 @@ func (s *serviceRole) httpState(w http.ResponseWriter, r *http.Request) {
 		offs = map[string]uint64{}
 	}
 	httpapi.WriteJSON(w, http.StatusOK, StateView{Instance: in.Record.Instance, State: in.State, StateRoot: hexutil.Encode(root[:]),
-		Offsets: offs, Fencing: in.Record.Fencing, Node: s.n.peerStr})
+		Offsets: offs, Fencing: in.Record.Fencing, Executor: in.Record.Executor, Node: s.n.peerStr,
+		Pending: append([]PendingAction{}, in.Pending...)})
 }
 
 func (s *serviceRole) httpHistory(w http.ResponseWriter, r *http.Request) {

@@ -31,6 +31,9 @@ type FetchResponse struct {
 	Headers map[string]string `json:"headers,omitempty"`
 	Body    string            `json:"body"`
 	Error   string            `json:"error,omitempty"`
+	// Failure is the UID of an anchor's failure attestation: the call
+	// failed on the executor and on the anchor it asked to route it.
+	Failure string `json:"failure,omitempty"`
 }
 
 // Fetcher performs a script's outbound HTTP requests.
@@ -203,3 +206,8 @@ func Replay(ctx context.Context, m *Module, t *Transcript, state json.RawMessage
 	}
 	return res, nil
 }
+
+// CheckEgress reports whether raw is an http(s) URL whose host is among the
+// declared ones: what ctx.fetch allows, for nodes that make a call on a
+// script's behalf (an anchor routing an executor's call).
+func CheckEgress(raw string, allowed []string) error { return checkEgress(raw, allowed) }

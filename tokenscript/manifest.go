@@ -74,8 +74,11 @@ type Query struct {
 
 // Action is a declared action: run once, by the elected executor.
 type Action struct {
-	Name  string
-	Price uint64
+	Name string
+	// GrantRequired: an integration must present the owner's grant
+	// covering "action:<name>".
+	GrantRequired bool
+	Price         uint64
 }
 
 // Subscription asks for the attestations of a topic: a schema and a key made
@@ -92,6 +95,16 @@ type Subscription struct {
 type Trigger struct {
 	When   string
 	Action string
+}
+
+// ActionGrantRequired reports whether the named action needs the owner's grant.
+func (s *Service) ActionGrantRequired(name string) bool {
+	for _, a := range s.Actions {
+		if a.Name == name {
+			return a.GrantRequired
+		}
+	}
+	return false
 }
 
 // GrantRequired reports whether the named query needs the owner's grant.
@@ -254,6 +267,10 @@ func parseService(s *Node) (*Service, error) {
 			return nil, bad("<action> without a name, or twice: %q", name)
 		}
 		names["a:"+name] = true
+		g := a.Attr("grant")
+		if g != "" && g != "required" && g != "none" {
+			return nil, bad("<action name=%q grant=%q>: want \"required\" or \"none\"", name, g)
+		}
 		p, err := price(a, "price")
 		if err != nil {
 			return nil, err
@@ -261,7 +278,7 @@ func parseService(s *Node) (*Service, error) {
 		if a.Attr("price") == "" {
 			p = svc.ActionPrice
 		}
-		svc.Actions = append(svc.Actions, Action{Name: name, Price: p})
+		svc.Actions = append(svc.Actions, Action{Name: name, GrantRequired: g == "required", Price: p})
 	}
 	for _, sub := range s.Find(isServiceNS, "subscribe") {
 		uid, err := schemaRef(sub.Attr("schema"))

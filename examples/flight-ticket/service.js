@@ -9,7 +9,8 @@
 //                                  flight's topic, in order;
 //   triggers.<name>(before, after) after a state change: true starts an action;
 //   actions.<name>(state, args, ctx)  on the one elected executor: may reach
-//                                  the hosts the TokenScript declares.
+//                                  the hosts the TokenScript declares;
+//   failed(state, failure, ctx)    for an anchor's failure attestation.
 // ctx.now is the time the node vouches for, ctx.instance the instance ID,
 // ctx.random() a random number derived from the inputs, ctx.log() a log line,
 // ctx.fetch(url, {method, headers, body}) an HTTP call recorded in the
@@ -88,28 +89,45 @@ module.exports = {
   },
 
   triggers: {
-    // longDelay starts the hotel rebooking once, when the delay first
-    // reaches three hours.
+    // longDelay starts the hotel rebooking when the delay reaches three
+    // hours, unless a rebooking is already confirmed.
     longDelay(before, after) {
-      return after.delayMinutes >= 180 && before.delayMinutes < 180 && after.rebooking === "none";
+      return after.delayMinutes >= 180 && before.delayMinutes < 180 && after.rebooking !== "confirmed";
     },
   },
 
   actions: {
     // rebook moves the passenger's hotel night. args.hotel is the hotel API's
-    // base URL; the idempotency key makes a retried call book once.
+    // base URL (the node's service.action_vars for triggered runs). The
+    // sandbox sends the action's idempotency key with the call, so a retried
+    // or failed-over action books once.
     rebook(state, args, ctx) {
       var r = ctx.fetch(args.hotel + "/bookings", {
         method: "POST",
-        headers: {"Content-Type": "application/json", "Idempotency-Key": args.idempotencyKey || ctx.instance},
+        headers: {"Content-Type": "application/json"},
         body: JSON.stringify({passenger: state.passenger, flight: state.flight, date: state.date, delayMinutes: state.delayMinutes}),
       });
       if (r.status === 200 || r.status === 201) {
         var booking = JSON.parse(r.body);
         return {state: with_(state, {rebooking: "confirmed", booking: booking.id}), result: {rebooking: "confirmed", booking: booking.id}};
       }
+      if (r.failure) {
+        // The executor and then an anchor failed: the anchor's failure
+        // attestation moves the ticket on (see failed below).
+        return {state: with_(state, {rebooking: "failed", failure: r.failure}), result: {rebooking: "failed", failure: r.failure}};
+      }
       ctx.log("hotel answered", r.status, r.error || "");
       return {state: with_(state, {rebooking: "pending"}), result: {rebooking: "pending", status: r.status}};
     },
+  },
+
+  // failed handles an anchor's failure attestation for one of this ticket's
+  // external calls: {uid, attester, time, data: {instance, action,
+  // requestHash, errorClass, attempts}}.
+  failed(state, f, ctx) {
+    if (f.data.action !== "rebook" || state.rebooking === "confirmed") {
+      return state;
+    }
+    return with_(state, {rebooking: "failed", failure: f.uid});
   },
 };

@@ -20,6 +20,14 @@ const (
 	ModeError   = "error"   // answer 503
 )
 
+// SetFaults sets the mode and the delay of each booking's answer, as POST
+// /faults does.
+func (s *Server) SetFaults(mode string, delay time.Duration) {
+	s.mu.Lock()
+	s.mode, s.delay = mode, delay
+	s.mu.Unlock()
+}
+
 // Server is a running demo hotel.
 type Server struct {
 	srv  *http.Server
@@ -27,6 +35,8 @@ type Server struct {
 	URL  string
 	mu   sync.Mutex
 	mode string
+	// delay holds each booking's answer after it is made (a slow hotel).
+	delay time.Duration
 	// bookings by idempotency key: a repeated request books once.
 	bookings map[string]booking
 	hold     chan struct{}
@@ -74,7 +84,7 @@ func (s *Server) book(w http.ResponseWriter, r *http.Request) {
 	}
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 64<<10))
 	s.mu.Lock()
-	mode := s.mode
+	mode, delay := s.mode, s.delay
 	s.mu.Unlock()
 	switch mode {
 	case ModeTimeout:
@@ -96,6 +106,14 @@ func (s *Server) book(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusCreated
 	}
 	s.mu.Unlock()
+	if delay > 0 {
+		select {
+		case <-r.Context().Done():
+			return // booked all the same: a retry with the key finds it
+		case <-s.hold:
+		case <-time.After(delay):
+		}
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]any{"id": b.ID, "idempotencyKey": key})
@@ -114,16 +132,17 @@ func (s *Server) currentMode() string {
 
 func (s *Server) faults(w http.ResponseWriter, r *http.Request) {
 	var req struct {
-		Mode string `json:"mode"`
+		Mode    string `json:"mode"`
+		DelayMs int    `json:"delayMs"`
 	}
 	if err := json.NewDecoder(io.LimitReader(r.Body, 4096)).Decode(&req); err != nil ||
-		(req.Mode != ModeOK && req.Mode != ModeTimeout && req.Mode != ModeError) {
-		http.Error(w, `{"error":"want {\"mode\": \"ok\" | \"timeout\" | \"error\"}"}`, http.StatusBadRequest)
+		(req.Mode != ModeOK && req.Mode != ModeTimeout && req.Mode != ModeError) || req.DelayMs < 0 || req.DelayMs > 60_000 {
+		http.Error(w, `{"error":"want {\"mode\": \"ok\" | \"timeout\" | \"error\", \"delayMs\": 0..60000}"}`, http.StatusBadRequest)
 		return
 	}
 	s.mu.Lock()
-	s.mode = req.Mode
+	s.mode, s.delay = req.Mode, time.Duration(req.DelayMs)*time.Millisecond
 	s.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(map[string]string{"mode": req.Mode})
+	_ = json.NewEncoder(w).Encode(map[string]any{"mode": req.Mode, "delayMs": req.DelayMs})
 }

@@ -1,0 +1,91 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/smartlayer/smartlayer/receipt"
+)
+
+// ActionResult is an executor's answer to an action.
+type ActionResult struct {
+	Instance string          `json:"instance"`
+	Action   string          `json:"action"`
+	Key      string          `json:"idempotencyKey"`
+	Result   json.RawMessage `json:"result"`
+	Patch    json.RawMessage `json:"patch"`
+	// Attestation is the UID of the executor's action-result attestation.
+	Attestation string `json:"attestation"`
+	Fencing     uint64 `json:"fencing"`
+	Executor    string `json:"executor"`
+}
+
+// Action asks the instance's executor to run an action. key is the
+// idempotency key: the client retries with it on another route when the
+// executor does not answer (a failover elects another), and the network acts
+// once per key. With VerifyReceipts the answer's receipt is checked.
+func (c *Client) Action(ctx context.Context, instance, name, key string, args any, hdr http.Header) (*ActionResult, *receipt.Receipt, error) {
+	if key == "" {
+		return nil, nil, errors.New("an action needs an idempotency key")
+	}
+	body, h, err := c.queryInput(args, hdr)
+	if err != nil {
+		return nil, nil, err
+	}
+	h.Set("Idempotency-Key", key)
+	var last error
+	for attempt := 0; attempt < 8; attempt++ {
+		rt, err := c.cachedRoute(ctx, instance)
+		if err != nil {
+			return nil, nil, err
+		}
+		url := ""
+		for _, r := range rt.Replicas {
+			if r.Peer == rt.Executor && r.HTTP != "" {
+				url = r.HTTP
+			}
+		}
+		if url == "" {
+			c.Forget(instance)
+			last = fmt.Errorf("instance %s: the executor's address is unknown", instance)
+		} else {
+			var out ActionResult
+			rh, err := c.doHeaders(ctx, http.MethodPost, url+"/v1/tokens/"+instance+"/actions/"+name, h, body, &out)
+			if err == nil {
+				rc, rerr := c.checkReceipt(rh, rt, instance, "action:"+name)
+				if rerr != nil {
+					return nil, nil, rerr
+				}
+				return &out, rc, nil
+			}
+			last = err
+			var p *Problem
+			if errors.As(err, &p) {
+				if p.Status == http.StatusMisdirectedRequest && len(p.Route) > 0 {
+					var nr Route
+					if json.Unmarshal(p.Route, &nr) == nil {
+						c.mu.Lock()
+						c.routes[instance] = cached{&nr, time.Now().Add(c.RouteTTL)}
+						c.mu.Unlock()
+						continue
+					}
+				}
+				if p.Status < 500 && p.Status != http.StatusNotFound {
+					return nil, nil, err
+				}
+			}
+			c.Forget(instance)
+		}
+		// The executor may be down until an anchor elects another.
+		select {
+		case <-ctx.Done():
+			return nil, nil, ctx.Err()
+		case <-time.After(time.Duration(attempt+1) * 250 * time.Millisecond):
+		}
+	}
+	return nil, nil, last
+}

@@ -1,0 +1,597 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/httpapi"
+	"github.com/smartlayer/smartlayer/nodekey"
+	"github.com/smartlayer/smartlayer/p2p"
+	"github.com/smartlayer/smartlayer/placement"
+	"github.com/smartlayer/smartlayer/receipt"
+	"github.com/smartlayer/smartlayer/sandbox"
+	"github.com/smartlayer/smartlayer/token"
+)
+
+// IdempotencyHeader names an action request: a repeated request with the
+// same key gets the first one's answer, and the key is passed on to every
+// external call the action makes.
+const IdempotencyHeader = "Idempotency-Key"
+
+// maxIdempotencyKey bounds the key's length.
+const maxIdempotencyKey = 200
+
+// ResultTopic is the topic of an instance's action results.
+func ResultTopic(id token.InstanceID) string {
+	return attest.ActionResultSchema.UID.String() + "/" + id.String()
+}
+
+// FailureTopic is the topic of the anchors' failure attestations for an
+// instance's external calls.
+func FailureTopic(id token.InstanceID) string {
+	return attest.FailureSchema.UID.String() + "/" + id.String()
+}
+
+// PendingAction is an action a trigger started that no result has answered
+// yet. Every replica keeps the list (it follows from the applied log), so a
+// newly elected executor knows what its predecessor left undone.
+type PendingAction struct {
+	Action string `json:"action"`
+	Key    string `json:"idempotencyKey"`
+	// Trigger and Cause: the predicate that fired and the UID of the
+	// attestation whose application fired it.
+	Trigger string `json:"trigger"`
+	Cause   string `json:"cause"`
+}
+
+// DoneAction is an action result an instance applied.
+type DoneAction struct {
+	Key     string `json:"idempotencyKey"`
+	Fencing uint64 `json:"fencing"`
+}
+
+// maxDone bounds the applied results an instance remembers.
+const maxDone = 256
+
+// ActionOutcome is the answer of POST /v1/tokens/{instance}/actions/{name}.
+type ActionOutcome struct {
+	Instance token.InstanceID `json:"instance"`
+	Action   string           `json:"action"`
+	Key      string           `json:"idempotencyKey"`
+	Result   json.RawMessage  `json:"result"`
+	Patch    json.RawMessage  `json:"patch"`
+	// Attestation is the UID of the executor's action-result attestation,
+	// published on ResultTopic.
+	Attestation string           `json:"attestation"`
+	Fencing     uint64           `json:"fencing"`
+	Executor    string           `json:"executor"`
+	Receipt     *receipt.Receipt `json:"receipt,omitempty"`
+}
+
+// Errors of running an action.
+var (
+	errNotExecutor   = errors.New("this replica is not the instance's executor")
+	errUnknownAction = errors.New("unknown action")
+)
+
+// executor runs actions on the instances this node executes.
+type executor struct {
+	s        *serviceRole
+	mu       sync.Mutex
+	inflight map[string]*actionCall // by instance/key
+	workers  map[token.InstanceID]bool
+}
+
+type actionCall struct {
+	done chan struct{}
+	out  *ActionOutcome
+	err  error
+}
+
+func newExecutor(s *serviceRole) *executor {
+	return &executor{s: s, inflight: map[string]*actionCall{}, workers: map[token.InstanceID]bool{}}
+}
+
+func outcomeKey(id token.InstanceID, key string) []byte {
+	return append(append([]byte("ao/"), id[:]...), key...)
+}
+
+// run performs an action once per idempotency key: a repeated key gets the
+// stored outcome, a concurrent one waits for the first.
+func (x *executor) run(ctx context.Context, id token.InstanceID, name, key string, args json.RawMessage) (*ActionOutcome, error) {
+	if b, err := x.s.n.store.Get(outcomeKey(id, key)); err == nil && b != nil {
+		var out ActionOutcome
+		if json.Unmarshal(b, &out) == nil {
+			x.s.n.metric.actions.WithLabelValues("repeated").Inc()
+			return &out, nil
+		}
+	}
+	k := id.String() + "/" + key
+	x.mu.Lock()
+	if c, ok := x.inflight[k]; ok {
+		x.mu.Unlock()
+		select {
+		case <-c.done:
+			return c.out, c.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	c := &actionCall{done: make(chan struct{})}
+	x.inflight[k] = c
+	x.mu.Unlock()
+	c.out, c.err = x.execute(ctx, id, name, key, args)
+	x.mu.Lock()
+	delete(x.inflight, k)
+	x.mu.Unlock()
+	close(c.done)
+	return c.out, c.err
+}
+
+// execute runs the action in the sandbox, publishes its result and keeps
+// the outcome for repeated requests.
+func (x *executor) execute(ctx context.Context, id token.InstanceID, name, key string, args json.RawMessage) (*ActionOutcome, error) {
+	s := x.s
+	n := s.n
+	s.mu.RLock()
+	in := s.inst[id]
+	s.mu.RUnlock()
+	if in == nil {
+		return nil, errNotHere
+	}
+	rec := in.Record
+	if rec.Executor != n.peerStr {
+		return nil, errNotExecutor
+	}
+	lb, ok := s.bundleOf(in)
+	if !ok {
+		return nil, errBundleMissing
+	}
+	if !lb.module.HasAction(name) {
+		return nil, fmt.Errorf("%w: token %s has no action %q; it has %v", errUnknownAction, lb.manifest.Name, name, lb.module.Actions())
+	}
+	start := time.Now()
+	fetch := &routedFetcher{s: s, rec: rec, action: name}
+	res, err := lb.module.Run(ctx, sandbox.Call{Kind: sandbox.KindAction, Name: name, State: in.State, Args: args,
+		Timeout: n.cfg.Service.ActionTimeout.Duration, FetchTimeout: n.cfg.Service.ActionTimeout.Duration,
+		Env: sandbox.Env{Instance: id.String(), Now: start, Egress: lb.manifest.Service.Egress, Fetcher: fetch,
+			Tokens: s, IdempotencyKey: key}})
+	n.metric.actionTime.Observe(time.Since(start).Seconds())
+	if err == nil && ctx.Err() != nil {
+		// Cancelled (the node is stopping, the caller left): what the calls
+		// answered is not the action's outcome. Publish nothing; the
+		// pending action stays for the next run or the next executor.
+		err = ctx.Err()
+	}
+	if err != nil {
+		_, code := scriptErrorStatus(err)
+		n.metric.actions.WithLabelValues(code).Inc()
+		return nil, err
+	}
+	patch, err := statePatch(in.State, res.State)
+	if err != nil {
+		n.metric.actions.WithLabelValues("script-error").Inc()
+		return nil, err
+	}
+	recJSON, _ := json.Marshal(rec)
+	tr := res.Transcript
+	root := tr.Root()
+	att, err := attest.SignNetwork(n.key.ECDSA, n.domain, attest.ActionResultSchema, map[string]any{
+		"instance": id.String(), "action": name, "idempotencyKey": key, "fencing": fmt.Sprint(rec.Fencing),
+		"transcriptRoot": hexutil.Encode(root[:]), "patch": string(patch), "result": string(res.Output), "record": string(recJSON),
+	}, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	out := &ActionOutcome{Instance: id, Action: name, Key: key, Result: res.Output, Patch: patch,
+		Attestation: att.UID.String(), Fencing: rec.Fencing, Executor: n.peerStr}
+	if err := n.publishOwn(ctx, n.key, ResultTopic(id), att); err != nil {
+		n.metric.actions.WithLabelValues("publish-failed").Inc()
+		return nil, fmt.Errorf("publish the action result: %w", err)
+	}
+	if s.receipts != nil {
+		rc := &receipt.Receipt{Instance: id.String(), Function: tr.Function, ScriptHash: tr.ScriptHash,
+			StateRoot: tr.StateAfter, TranscriptRoot: root, Fencing: rec.Fencing}
+		if err := s.receipts.Seal(rc); err != nil {
+			return nil, err
+		}
+		out.Receipt = rc
+	}
+	s.keepTranscript(tr, in.State, out.Receipt)
+	enc, _ := json.Marshal(out)
+	if err := n.store.Put(outcomeKey(id, key), enc); err != nil {
+		return nil, err
+	}
+	n.metric.actions.WithLabelValues("ok").Inc()
+	n.log.Info("action done", "instance", id, "action", name, "key", key, "result", string(res.Output))
+	return out, nil
+}
+
+// publishOwn sequences an attestation on this node's own stream of topic and
+// publishes it: on disk and applied here, then gossiped.
+func (n *Node) publishOwn(ctx context.Context, key *nodekey.Key, topic string, att *attest.Signed) error {
+	aj, err := json.Marshal(att)
+	if err != nil {
+		return err
+	}
+	data, err := n.att.sequence(key, topic, aj)
+	if err != nil {
+		return err
+	}
+	_, err = n.att.publish(ctx, data)
+	return err
+}
+
+// statePatch lists the top-level fields that differ between two states:
+// changed or new ones with their value, removed ones as null. Replicas merge
+// it, so an action's effect commutes with attestations that change other
+// fields, whatever order a replica sees them in.
+func statePatch(before, after json.RawMessage) (json.RawMessage, error) {
+	var b, a map[string]json.RawMessage
+	if err := json.Unmarshal(before, &b); err != nil || b == nil {
+		return nil, errors.New("an action needs an object state")
+	}
+	if err := json.Unmarshal(after, &a); err != nil || a == nil {
+		return nil, fmt.Errorf("%w: an action's state must be a JSON object", sandbox.ErrScript)
+	}
+	p := map[string]json.RawMessage{}
+	for k, v := range a {
+		if old, ok := b[k]; !ok || !jsonEqual(old, v) {
+			p[k] = v
+		}
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			p[k] = json.RawMessage("null")
+		}
+	}
+	return json.Marshal(p)
+}
+
+func jsonEqual(a, b json.RawMessage) bool {
+	var x, y bytes.Buffer
+	if json.Compact(&x, a) != nil || json.Compact(&y, b) != nil {
+		return false
+	}
+	return bytes.Equal(x.Bytes(), y.Bytes())
+}
+
+// mergePatch applies a patch to a state: null removes a field.
+func mergePatch(state, patch json.RawMessage) (json.RawMessage, error) {
+	var st, p map[string]json.RawMessage
+	if err := json.Unmarshal(state, &st); err != nil || st == nil {
+		return nil, errors.New("state is not an object")
+	}
+	if err := json.Unmarshal(patch, &p); err != nil {
+		return nil, fmt.Errorf("patch: %w", err)
+	}
+	for k, v := range p {
+		if string(v) == "null" {
+			delete(st, k)
+		} else {
+			st[k] = v
+		}
+	}
+	return json.Marshal(st)
+}
+
+// normalizeState re-encodes an object state with sorted keys, so replicas
+// that reached the same fields in different orders hold the same bytes and
+// the same state root. Numbers keep their text.
+func normalizeState(state json.RawMessage) json.RawMessage {
+	dec := json.NewDecoder(bytes.NewReader(state))
+	dec.UseNumber()
+	var v any
+	if dec.Decode(&v) != nil {
+		return state
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return state
+	}
+	return out
+}
+
+// --- applying results and failures on every replica ---
+
+// applyResult checks an action-result attestation and merges its patch: the
+// signer must be the executor named in the anchor-signed record it carries,
+// and a result for a key already applied at the same or a higher fencing
+// number is skipped.
+func (s *serviceRole) applyResult(in *instance, data map[string]any, att *attest.Signed) (json.RawMessage, string) {
+	str := func(k string) string { v, _ := data[k].(string); return v }
+	rec, err := placement.DecodeRecord([]byte(str("record")))
+	if err != nil {
+		return nil, "refused: " + err.Error()
+	}
+	if err := rec.Verify(s.n.isAnchorAddress); err != nil {
+		return nil, "refused: " + err.Error()
+	}
+	if rec.Instance != in.Record.Instance {
+		return nil, "refused: the record is another instance's"
+	}
+	execAddr, err := nodekey.AddressOfPeer(peerIDOf(rec.Executor))
+	if err != nil || execAddr != att.Signer {
+		return nil, fmt.Sprintf("refused: signed by %s, not the executor the record names", att.Signer)
+	}
+	key := str("idempotencyKey")
+	for _, d := range in.Done {
+		if d.Key == key && d.Fencing >= rec.Fencing {
+			return nil, "skipped: a result for this key is applied"
+		}
+	}
+	st, err := mergePatch(in.State, json.RawMessage(str("patch")))
+	if err != nil {
+		return nil, "not applied: " + err.Error()
+	}
+	in.Pending = slices.DeleteFunc(slices.Clone(in.Pending), func(p PendingAction) bool { return p.Key == key })
+	in.Done = append(slices.Clone(in.Done), DoneAction{Key: key, Fencing: rec.Fencing})
+	if len(in.Done) > maxDone {
+		in.Done = in.Done[len(in.Done)-maxDone:]
+	}
+	return st, ""
+}
+
+// evalTriggers runs the module's trigger predicates over a state change and
+// adds the actions they start to the instance's pending list. The key is
+// derived from the instance, the trigger and the attestation that caused
+// the change: the same on every replica.
+func (s *serviceRole) evalTriggers(in *instance, lb *loadedBundle, before, after json.RawMessage, cause string, now time.Time) {
+	for _, tg := range lb.manifest.Service.Triggers {
+		if !lb.module.HasTrigger(tg.When) {
+			continue
+		}
+		res, err := lb.module.Run(s.n.ctx, sandbox.Call{Kind: sandbox.KindTrigger, Name: tg.When, State: before, Args: after,
+			Env: sandbox.Env{Instance: in.Record.Instance.String(), Now: now}})
+		if err != nil || string(res.Output) != "true" {
+			continue
+		}
+		key := hexutil.Encode(crypto.Keccak256([]byte(in.Record.Instance.String()), []byte(tg.When), []byte(cause)))
+		if slices.ContainsFunc(in.Pending, func(p PendingAction) bool { return p.Key == key }) ||
+			slices.ContainsFunc(in.Done, func(d DoneAction) bool { return d.Key == key }) {
+			continue
+		}
+		in.Pending = append(slices.Clone(in.Pending), PendingAction{Action: tg.Action, Key: key, Trigger: tg.When, Cause: cause})
+	}
+}
+
+// kick starts the instance's pending actions if this node executes it.
+func (x *executor) kick(id token.InstanceID) {
+	s := x.s
+	s.mu.RLock()
+	in := s.inst[id]
+	s.mu.RUnlock()
+	if in == nil || in.Record.Executor != s.n.peerStr || len(in.Pending) == 0 {
+		return
+	}
+	x.mu.Lock()
+	if x.workers[id] {
+		x.mu.Unlock()
+		return
+	}
+	x.workers[id] = true
+	x.mu.Unlock()
+	s.n.spawn(func() {
+		defer func() {
+			x.mu.Lock()
+			delete(x.workers, id)
+			x.mu.Unlock()
+		}()
+		x.work(id)
+	})
+}
+
+// work runs an instance's pending actions, oldest first, while this node is
+// its executor. A failed run is retried with backoff, a few times.
+func (x *executor) work(id token.InstanceID) {
+	s := x.s
+	// A predecessor may have finished some of these actions: its results
+	// are in the anchors' logs even if they have not reached this node yet.
+	// Catch up on the instance's own topics first, so a finished action is
+	// not run again (its key would keep the external effect single, but a
+	// failed one would be retried).
+	if s.n.att != nil && s.n.att.gossip != nil {
+		s.n.att.catchUp(ResultTopic(id))
+		s.n.att.catchUp(FailureTopic(id))
+	}
+	tries := map[string]int{}
+	for {
+		s.mu.RLock()
+		in := s.inst[id]
+		s.mu.RUnlock()
+		if in == nil || in.Record.Executor != s.n.peerStr || s.n.ctx.Err() != nil {
+			return
+		}
+		var next *PendingAction
+		for i := range in.Pending {
+			if tries[in.Pending[i].Key] < 3 {
+				next = &in.Pending[i]
+				break
+			}
+		}
+		if next == nil {
+			return
+		}
+		tries[next.Key]++
+		args := map[string]any{"trigger": next.Trigger, "cause": next.Cause}
+		for k, v := range s.n.cfg.Service.ActionVars {
+			args[k] = v
+		}
+		aj, _ := json.Marshal(args)
+		_, err := x.run(s.n.ctx, id, next.Action, next.Key, aj)
+		if err != nil {
+			s.n.log.Warn("triggered action failed", "instance", id, "action", next.Action, "try", tries[next.Key], "err", err)
+			select {
+			case <-s.n.ctx.Done():
+				return
+			case <-time.After(time.Duration(tries[next.Key]) * 200 * time.Millisecond):
+			}
+		}
+	}
+}
+
+// --- HTTP ---
+
+func (s *serviceRole) httpAction(w http.ResponseWriter, r *http.Request) {
+	id, ok := instanceParam(w, r)
+	if !ok {
+		return
+	}
+	name := r.PathValue("name")
+	key := r.Header.Get(IdempotencyHeader)
+	if key == "" || len(key) > maxIdempotencyKey {
+		httpapi.Error(w, r, http.StatusBadRequest, "idempotency-key-required",
+			fmt.Sprintf("an action needs an %s header of 1..%d characters: the same key makes a retried request act once", IdempotencyHeader, maxIdempotencyKey))
+		return
+	}
+	body, ok := httpapi.Body(w, r, s.n.cfg.HTTP.MaxBodyBytes)
+	if !ok {
+		return
+	}
+	if len(body) == 0 {
+		body = []byte("{}")
+	}
+	if !json.Valid(body) {
+		httpapi.Error(w, r, http.StatusBadRequest, "malformed-json", "the action arguments must be a JSON value")
+		return
+	}
+	s.mu.RLock()
+	in := s.inst[id]
+	s.mu.RUnlock()
+	if in == nil {
+		s.notHere(w, r, id)
+		return
+	}
+	if lb, ok := s.bundleOf(in); ok && lb.manifest.Service.ActionGrantRequired(name) {
+		if err := s.grants.check(r.Header.Get(GrantHeader), in.Owner, id, "action:"+name, time.Now()); err != nil {
+			s.n.metric.actions.WithLabelValues("grant-refused").Inc()
+			grantError(w, r, err)
+			return
+		}
+	}
+	out, err := s.exec.run(r.Context(), id, name, key, body)
+	switch {
+	case err == nil:
+	case errors.Is(err, errNotExecutor):
+		s.n.metric.actions.WithLabelValues("not-executor").Inc()
+		httpapi.WriteProblem(w, r, httpapi.Problem{
+			Type: httpapi.ProblemType("not-executor"), Title: "Misdirected Request", Status: http.StatusMisdirectedRequest,
+			Detail: "only the executor runs actions of " + id.String() + ": send it to route.executor",
+			Route:  s.n.routeOf(in.Record),
+		})
+		return
+	case errors.Is(err, errNotHere):
+		s.notHere(w, r, id)
+		return
+	case errors.Is(err, errBundleMissing):
+		httpapi.Error(w, r, http.StatusServiceUnavailable, "bundle-missing", err.Error())
+		return
+	case errors.Is(err, errUnknownAction):
+		httpapi.Error(w, r, http.StatusNotFound, "unknown-action", err.Error())
+		return
+	case isScriptErr(err):
+		status, code := scriptErrorStatus(err)
+		httpapi.Error(w, r, status, code, err.Error())
+		return
+	default:
+		httpapi.Error(w, r, http.StatusServiceUnavailable, "action-not-published", err.Error())
+		return
+	}
+	if out.Receipt != nil {
+		rcj, _ := json.Marshal(out.Receipt)
+		w.Header().Set(ReceiptHeader, base64.RawURLEncoding.EncodeToString(rcj))
+	}
+	w.Header().Set("X-Smartlayer-Node", s.n.peerStr)
+	w.Header().Set("X-Smartlayer-Fencing", fmt.Sprint(out.Fencing))
+	httpapi.WriteJSON(w, http.StatusOK, out)
+}
+
+// isScriptErr reports whether err came from the sandbox.
+func isScriptErr(err error) bool {
+	for _, e := range []error{sandbox.ErrScript, sandbox.ErrTimeout, sandbox.ErrMemory, sandbox.ErrTooManyCalls, sandbox.ErrEgress,
+		sandbox.ErrInputTooLarge, sandbox.ErrOutputTooLarge, context.Canceled} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// routeCall is an executor's request that the responsible anchor make an
+// external call it could not.
+type routeCall struct {
+	Record   *placement.Record      `json:"record"`
+	Action   string                 `json:"action"`
+	Request  *sandbox.FetchRequest  `json:"request"`
+	Attempts int                    `json:"attempts"`
+	Last     *sandbox.FetchResponse `json:"last,omitempty"`
+}
+
+// routeAnswer is the anchor's answer: the response it got, or the failure
+// attestation it published.
+type routeAnswer struct {
+	Response *sandbox.FetchResponse `json:"response"`
+	Failure  string                 `json:"failure,omitempty"`
+}
+
+// protoRoute carries routeCall.
+const protoRoute = p2p.ProtocolPrefix + "/route/1.0.0"
+
+// routedFetcher makes an action's external calls: a few tries, then the
+// responsible anchor's.
+type routedFetcher struct {
+	s      *serviceRole
+	rec    *placement.Record
+	action string
+}
+
+func fetchOK(r *sandbox.FetchResponse) bool { return r.Status != 0 && r.Status < 500 }
+
+func (f *routedFetcher) Fetch(ctx context.Context, req *sandbox.FetchRequest, maxBody int) *sandbox.FetchResponse {
+	n := f.s.n
+	var last *sandbox.FetchResponse
+	attempts := n.cfg.Service.FetchAttempts
+	for i := 0; i < attempts; i++ {
+		actx, cancel := context.WithTimeout(ctx, n.cfg.Service.FetchTimeout.Duration)
+		last = sandbox.HTTPFetcher{}.Fetch(actx, req, maxBody)
+		cancel()
+		if fetchOK(last) {
+			return last
+		}
+		n.metric.fetchRetries.Inc()
+		if i+1 < attempts {
+			select {
+			case <-ctx.Done():
+				return last
+			case <-time.After(time.Duration(50<<i) * time.Millisecond):
+			}
+		}
+	}
+	anchor := peerIDOf(f.rec.AnchorPeer)
+	n.log.Warn("external call failing; asking the responsible anchor to route it", "instance", f.rec.Instance,
+		"url", req.URL, "attempts", attempts, "status", last.Status, "err", last.Error)
+	ans, err := p2p.Call[routeCall, routeAnswer](ctx, n.host, anchor, protoRoute,
+		&routeCall{Record: f.rec, Action: f.action, Request: req, Attempts: attempts, Last: last})
+	if err != nil {
+		last.Error += "; the anchor could not route it: " + err.Error()
+		return last
+	}
+	out := ans.Response
+	if out == nil {
+		out = last
+	}
+	out.Failure = ans.Failure
+	return out
+}

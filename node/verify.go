@@ -1,0 +1,578 @@
+package node
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/governance"
+	"github.com/smartlayer/smartlayer/httpapi"
+	"github.com/smartlayer/smartlayer/nodekey"
+	"github.com/smartlayer/smartlayer/p2p"
+	"github.com/smartlayer/smartlayer/receipt"
+	"github.com/smartlayer/smartlayer/sandbox"
+	"github.com/smartlayer/smartlayer/token"
+	"github.com/smartlayer/smartlayer/tokenscript"
+)
+
+// Protocols of execution verification.
+const (
+	protoSample = p2p.ProtocolPrefix + "/sample/1.0.0" // anchor -> service: recent transcripts
+	protoExec   = p2p.ProtocolPrefix + "/exec/1.0.0"   // anchor -> service: a query in full fallback mode
+)
+
+// --- service side: transcripts kept for sampling ---
+
+// transcriptsKept is how many recent executions a service node keeps for
+// anchors to sample.
+const transcriptsKept = 512
+
+// keptTranscript is one recent execution: its transcript and the state it
+// ran on, so an anchor can replay it.
+type keptTranscript struct {
+	Transcript *sandbox.Transcript `json:"transcript"`
+	State      json.RawMessage     `json:"state"`
+	Receipt    *receipt.Receipt    `json:"receipt,omitempty"`
+}
+
+type transcriptRing struct {
+	mu   sync.Mutex
+	buf  []keptTranscript
+	next int
+}
+
+func newTranscriptRing(n int) *transcriptRing {
+	return &transcriptRing{buf: make([]keptTranscript, 0, n)}
+}
+
+func (r *transcriptRing) add(k keptTranscript) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.buf) < cap(r.buf) {
+		r.buf = append(r.buf, k)
+		return
+	}
+	r.buf[r.next] = k
+	r.next = (r.next + 1) % len(r.buf)
+}
+
+// sample takes each kept transcript with probability share, at most max.
+func (r *transcriptRing) sample(share float64, max int) []keptTranscript {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []keptTranscript
+	for _, i := range rand.Perm(len(r.buf)) {
+		if len(out) >= max {
+			break
+		}
+		if rand.Float64() < share {
+			out = append(out, r.buf[i])
+		}
+	}
+	return out
+}
+
+func (s *serviceRole) keepTranscript(tr *sandbox.Transcript, state json.RawMessage, rc *receipt.Receipt) {
+	if tr != nil {
+		s.kept.add(keptTranscript{Transcript: tr, State: state, Receipt: rc})
+	}
+}
+
+type sampleReq struct {
+	Share float64 `json:"share"`
+	Max   int     `json:"max"`
+}
+
+type sampleItem struct {
+	keptTranscript
+	Bundle string `json:"bundle"`
+}
+
+type sampleResp struct {
+	Items []sampleItem `json:"items"`
+}
+
+// maxSampleItems caps one sample answer.
+const maxSampleItems = 32
+
+// handleSample answers an anchor's sampling request with a random share of
+// the recent transcripts, each with a receipt this node signs now if it had
+// none: the node vouches for what it claims it ran.
+func (s *serviceRole) handleSample(_ context.Context, from p2p.PeerID, req *sampleReq) (*sampleResp, error) {
+	if !s.n.isAnchorPeer(from) {
+		return nil, errors.New("only anchors sample transcripts")
+	}
+	signer := s.receipts
+	if signer == nil {
+		signer = receipt.NewBatcher(receipt.Software{Key: s.n.key.ECDSA}, true)
+	}
+	out := &sampleResp{}
+	for _, k := range s.kept.sample(req.Share, min(req.Max, maxSampleItems)) {
+		it := sampleItem{keptTranscript: k}
+		id, err := token.ParseInstanceID(k.Transcript.Instance)
+		if err != nil {
+			continue
+		}
+		s.mu.RLock()
+		in := s.inst[id]
+		s.mu.RUnlock()
+		if in == nil {
+			continue // dropped since: its bundle may be gone too
+		}
+		it.Bundle = in.Record.Bundle
+		if it.Receipt == nil {
+			tr := k.Transcript
+			it.Receipt = &receipt.Receipt{Instance: tr.Instance, Function: tr.Function, ScriptHash: tr.ScriptHash,
+				StateRoot: tr.StateAfter, TranscriptRoot: tr.Root(), Fencing: in.Record.Fencing}
+			if err := signer.Seal(it.Receipt); err != nil {
+				return nil, err
+			}
+		}
+		out.Items = append(out.Items, it)
+	}
+	return out, nil
+}
+
+// execReq is a query an anchor forwards in full fallback mode.
+type execReq struct {
+	Instance token.InstanceID `json:"instance"`
+	Name     string           `json:"name"`
+	Args     json.RawMessage  `json:"args"`
+	Grant    string           `json:"grant,omitempty"`
+}
+
+type execResp struct {
+	Outcome *queryOutcome `json:"outcome,omitempty"`
+	Problem *queryProblem `json:"problem,omitempty"`
+}
+
+// handleExec runs a query for an anchor and answers with its transcript and
+// the state it ran on, so the anchor can re-execute it.
+func (s *serviceRole) handleExec(ctx context.Context, from p2p.PeerID, req *execReq) (*execResp, error) {
+	if !s.n.isAnchorPeer(from) {
+		return nil, errors.New("only anchors forward queries")
+	}
+	out, err := s.runQuery(ctx, req.Instance, req.Name, req.Args, req.Grant)
+	if err == nil {
+		return &execResp{Outcome: out}, nil
+	}
+	var qp *queryProblem
+	switch {
+	case errors.Is(err, errNotHere):
+		return &execResp{Problem: &queryProblem{Status: http.StatusMisdirectedRequest, Code: "not-a-replica", Detail: err.Error()}}, nil
+	case errors.As(err, &qp) && qp.grant != nil:
+		return &execResp{Problem: &queryProblem{Status: http.StatusForbidden, Code: "grant-refused", Detail: qp.Detail}}, nil
+	case errors.As(err, &qp):
+		return &execResp{Problem: qp}, nil
+	}
+	return nil, err
+}
+
+// --- anchor side ---
+
+// slo is an anchor's view of one service node's service level.
+type slo struct {
+	Score      float64 `json:"score"`
+	Samples    int     `json:"samples"`
+	Mismatches int     `json:"mismatches"`
+	Strikes    int     `json:"strikes"`
+	Evidence   int     `json:"evidence"`
+}
+
+// Service levels: a node starts at 1; evidence of a wrong result multiplies
+// its score by sloEvidenceFactor, an SLA strike takes sloStrike, each clean
+// sample round gives back sloRecover; below sloExclude it is given no
+// instances.
+const (
+	sloEvidenceFactor = 0.4
+	sloStrike         = 0.05
+	sloRecover        = 0.01
+	sloExclude        = 0.5
+)
+
+type verifier struct {
+	a  *anchorRole
+	mu sync.Mutex
+	m  map[string]*slo // by service peer ID
+	// seen evidence UIDs, so each counts once.
+	seen map[string]bool
+}
+
+func newVerifier(a *anchorRole) *verifier {
+	return &verifier{a: a, m: map[string]*slo{}, seen: map[string]bool{}}
+}
+
+func (v *verifier) get(p string) *slo {
+	s := v.m[p]
+	if s == nil {
+		s = &slo{Score: 1}
+		v.m[p] = s
+	}
+	return s
+}
+
+// excluded reports whether a node's score keeps it from holding instances.
+func (v *verifier) excluded(p string) bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	s := v.m[p]
+	return s != nil && s.Score < sloExclude
+}
+
+func (v *verifier) snapshot() map[string]slo {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	out := make(map[string]slo, len(v.m))
+	for p, s := range v.m {
+		out[p] = *s
+	}
+	return out
+}
+
+// strike records an SLA strike: the anchor had to make a call its executor
+// could not.
+func (v *verifier) strike(p string) {
+	v.mu.Lock()
+	s := v.get(p)
+	s.Strikes++
+	s.Score = max(0, s.Score-sloStrike)
+	excluded := s.Score < sloExclude
+	v.mu.Unlock()
+	v.a.n.metric.strikes.Inc()
+	if excluded {
+		v.a.replace()
+	}
+}
+
+// evidence counts one slashing evidence against p, once per UID.
+func (v *verifier) evidence(p, uid string) {
+	v.mu.Lock()
+	if v.seen[uid] {
+		v.mu.Unlock()
+		return
+	}
+	v.seen[uid] = true
+	s := v.get(p)
+	s.Evidence++
+	s.Score *= sloEvidenceFactor
+	v.mu.Unlock()
+	v.a.n.log.Warn("slashing evidence against a service node; moving its instances", "node", p, "evidence", uid)
+	v.a.replace()
+}
+
+// replace makes the placement loop re-place every instance now.
+func (a *anchorRole) replace() {
+	a.mu.Lock()
+	a.dirty = true
+	a.mu.Unlock()
+	a.poke()
+}
+
+// sampleLoop samples every live service node each interval.
+func (v *verifier) sampleLoop() {
+	iv := v.a.n.cfg.Network.SampleInterval.Duration
+	if iv <= 0 {
+		return
+	}
+	t := time.NewTicker(iv)
+	defer t.Stop()
+	for {
+		select {
+		case <-v.a.n.ctx.Done():
+			return
+		case <-t.C:
+		}
+		list, _ := v.a.n.members.snapshot()
+		for _, mb := range list {
+			if mb.Role == RoleService && mb.State == StateUp && mb.Instances > 0 {
+				v.sampleNode(v.a.n.ctx, mb)
+			}
+		}
+	}
+}
+
+// sampleNode asks one node for a share of its recent transcripts and
+// replays them.
+func (v *verifier) sampleNode(ctx context.Context, mb Member) {
+	n := v.a.n
+	ctx, cancel := context.WithTimeout(ctx, p2p.StreamTimeout)
+	defer cancel()
+	resp, err := p2p.Call[sampleReq, sampleResp](ctx, n.host, peerIDOf(mb.Peer), protoSample,
+		&sampleReq{Share: n.cfg.Network.SampleShare, Max: maxSampleItems})
+	if err != nil {
+		n.log.Debug("sampling failed", "node", shortID(mb.Peer), "err", err)
+		return
+	}
+	addr, err := nodekey.AddressOfPeer(peerIDOf(mb.Peer))
+	if err != nil {
+		return
+	}
+	clean := true
+	for _, it := range resp.Items {
+		switch v.check(ctx, mb.Peer, addr, &it) {
+		case "mismatch":
+			clean = false
+		}
+	}
+	if clean && len(resp.Items) > 0 {
+		v.mu.Lock()
+		s := v.get(mb.Peer)
+		s.Score = min(1, s.Score+sloRecover)
+		v.mu.Unlock()
+	}
+}
+
+// check replays one sampled transcript: "match", "mismatch" (evidence
+// signed and published) or "error" (nothing proven either way).
+func (v *verifier) check(ctx context.Context, p string, addr common.Address, it *sampleItem) string {
+	n := v.a.n
+	result := "error"
+	defer func() { n.metric.samples.WithLabelValues(result).Inc() }()
+	tr, rc := it.Transcript, it.Receipt
+	// Only a receipt the node signed over this very transcript is evidence.
+	if rc == nil || rc.Verify(addr) != nil || rc.TranscriptRoot != tr.Root() || rc.StateRoot != tr.StateAfter {
+		return result
+	}
+	h, err := tokenscript.ParseBundleHash(it.Bundle)
+	if err != nil {
+		return result
+	}
+	lb, ok := v.a.findBundle(ctx, h)
+	if !ok {
+		return result
+	}
+	v.mu.Lock()
+	v.get(p).Samples++
+	v.mu.Unlock()
+	replayed, err := sandbox.Replay(ctx, lb.module, tr, it.State)
+	var d *sandbox.Divergence
+	if err == nil {
+		result = "match"
+		return result
+	}
+	if !errors.As(err, &d) || d.Where == "error" && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return result
+	}
+	result = "mismatch"
+	var got sandbox.Hash
+	if replayed != nil {
+		got = replayed.Transcript.StateAfter
+	}
+	v.mu.Lock()
+	v.get(p).Mismatches++
+	v.mu.Unlock()
+	uid, err := v.a.slash(ctx, addr, tr.Instance, rc.Leaf(), tr.StateAfter, got, d.Error())
+	if err != nil {
+		n.log.Error("cannot publish slashing evidence", "err", err)
+		return result
+	}
+	v.evidence(p, uid)
+	return result
+}
+
+// SlashingTopic is the topic of the slashing evidence against one node.
+func SlashingTopic(node common.Address) string {
+	return attest.SlashingEvidenceSchema.UID.String() + "/" + strings.ToLower(node.Hex())
+}
+
+// slash signs and publishes slashing evidence.
+func (a *anchorRole) slash(ctx context.Context, node common.Address, instance string, receiptLeaf common.Hash, claimed, replayed sandbox.Hash, reason string) (string, error) {
+	att, err := attest.SignNetwork(a.n.key.ECDSA, a.n.domain, attest.SlashingEvidenceSchema, map[string]any{
+		"node": node.Hex(), "instance": instance, "receiptUID": receiptLeaf.Hex(),
+		"claimedRoot": hexutil.Encode(claimed[:]), "replayedRoot": hexutil.Encode(replayed[:]), "reason": reason,
+	}, time.Now())
+	if err != nil {
+		return "", err
+	}
+	if err := a.n.publishOwn(ctx, a.n.key, SlashingTopic(node), att); err != nil {
+		return "", err
+	}
+	a.n.metric.slashed.Inc()
+	return att.UID.String(), nil
+}
+
+// delivered is the anchor's view of the attestation log: slashing evidence
+// signed by any anchor lowers the named node's score here too.
+func (a *anchorRole) delivered(d delivered) {
+	if d.Att.Message.Schema != attest.SlashingEvidenceSchema.UID || !a.n.isAnchorAddress(d.Att.Signer) {
+		return
+	}
+	data, err := attest.SlashingEvidenceSchema.Schema.Decode(d.Att.Message.Data)
+	if err != nil {
+		return
+	}
+	node, _ := data["node"].(string)
+	if p := a.peerOfAddress(common.HexToAddress(node)); p != "" {
+		a.verify.evidence(p, d.Att.UID.String())
+	}
+}
+
+// peerOfAddress finds a known service node by its address.
+func (a *anchorRole) peerOfAddress(addr common.Address) string {
+	list, _ := a.n.members.snapshot()
+	for _, mb := range list {
+		if common.HexToAddress(mb.Address) == addr {
+			return mb.Peer
+		}
+	}
+	return ""
+}
+
+// --- routing an executor's failing external call ---
+
+// handleRoute makes an external call for the executor of an instance this
+// anchor is responsible for: up to route_attempts tries. Success is an SLA
+// strike against the executor; failure is a failure attestation on the
+// instance's failure topic.
+func (a *anchorRole) handleRoute(ctx context.Context, from p2p.PeerID, req *routeCall) (*routeAnswer, error) {
+	n := a.n
+	if req.Record == nil || req.Request == nil {
+		return nil, errors.New("route: record and request are required")
+	}
+	id := req.Record.Instance
+	a.mu.Lock()
+	cur := a.records[id]
+	a.mu.Unlock()
+	switch {
+	case cur == nil || cur.Anchor != n.Address():
+		return nil, fmt.Errorf("route: this anchor is not responsible for %s", id)
+	case cur.Executor != from.String():
+		return nil, fmt.Errorf("route: %s is not the executor of %s", shortID(from.String()), id)
+	}
+	lb, ok := a.findBundle(ctx, mustBundleHash(cur.Bundle))
+	if !ok {
+		return nil, errors.New("route: the token's bundle is not here")
+	}
+	if err := sandbox.CheckEgress(req.Request.URL, lb.manifest.Service.Egress); err != nil {
+		return nil, fmt.Errorf("route: %w", err)
+	}
+	var last *sandbox.FetchResponse
+	for i := 0; i < n.cfg.Network.RouteAttempts; i++ {
+		actx, cancel := context.WithTimeout(ctx, n.cfg.Network.RouteTimeout.Duration)
+		last = sandbox.HTTPFetcher{}.Fetch(actx, req.Request, sandbox.DefaultLimits.MaxFetchBytes)
+		cancel()
+		if fetchOK(last) {
+			n.metric.routed.WithLabelValues("ok").Inc()
+			n.log.Warn("routed an executor's failing call; SLA strike", "instance", id, "executor", shortID(from.String()), "status", last.Status)
+			a.verify.strike(from.String())
+			return &routeAnswer{Response: last}, nil
+		}
+	}
+	class := "timeout"
+	switch {
+	case last.Status >= 500:
+		class = fmt.Sprintf("http-%d", last.Status)
+	case !strings.Contains(last.Error, "deadline") && !strings.Contains(last.Error, "Timeout"):
+		class = "network"
+	}
+	rj, _ := json.Marshal(req.Request)
+	att, err := attest.SignNetwork(n.key.ECDSA, n.domain, attest.FailureSchema, map[string]any{
+		"instance": id.String(), "action": req.Action, "requestHash": crypto.Keccak256Hash(rj).Hex(),
+		"errorClass": class, "attempts": fmt.Sprint(req.Attempts + n.cfg.Network.RouteAttempts),
+	}, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	if err := n.publishOwn(ctx, n.key, FailureTopic(id), att); err != nil {
+		n.metric.routed.WithLabelValues("publish-failed").Inc()
+		return nil, fmt.Errorf("route: publish the failure attestation: %w", err)
+	}
+	n.metric.routed.WithLabelValues("failed").Inc()
+	n.log.Warn("external call failed on the anchor too; failure attested", "instance", id, "action", req.Action, "class", class, "failure", att.UID)
+	return &routeAnswer{Response: last, Failure: att.UID.String()}, nil
+}
+
+func mustBundleHash(s string) tokenscript.BundleHash {
+	h, _ := tokenscript.ParseBundleHash(s)
+	return h
+}
+
+// --- full fallback mode: integrations' queries through anchors ---
+
+// httpQuery on an anchor: in full mode it forwards the query to a replica,
+// re-executes a share of the answers and answers with the replica's
+// receipt; in other modes it sends the caller to the replicas (421).
+func (a *anchorRole) httpQuery(w http.ResponseWriter, r *http.Request) {
+	id, ok := instanceParam(w, r)
+	if !ok {
+		return
+	}
+	body, ok := httpapi.Body(w, r, a.n.cfg.HTTP.MaxBodyBytes)
+	if !ok {
+		return
+	}
+	a.mu.Lock()
+	rec := a.records[id]
+	mode := a.votes.Mode
+	a.mu.Unlock()
+	if rec == nil {
+		var err error
+		if rec, err = a.n.lookupRecord(r.Context(), id); err != nil || rec == nil {
+			httpapi.Error(w, r, http.StatusNotFound, "unknown-instance", "no token instance "+id.String()+" is known to the network")
+			return
+		}
+	}
+	if mode != governance.ModeFull {
+		httpapi.WriteProblem(w, r, httpapi.Problem{
+			Type: httpapi.ProblemType("not-a-replica"), Title: "Misdirected Request", Status: http.StatusMisdirectedRequest,
+			Detail: "the network is in " + mode + " mode: ask one of the replicas in route", Route: a.n.routeOf(rec),
+		})
+		return
+	}
+	req := &execReq{Instance: id, Name: r.PathValue("name"), Args: body, Grant: r.Header.Get(GrantHeader)}
+	var lastErr error
+	for _, p := range append([]string{rec.Executor}, rec.Replicas...) {
+		resp, err := p2p.Call[execReq, execResp](r.Context(), a.n.host, peerIDOf(p), protoExec, req)
+		if err != nil {
+			lastErr = err
+			continue
+		}
+		if pr := resp.Problem; pr != nil {
+			httpapi.Error(w, r, pr.Status, pr.Code, pr.Detail)
+			return
+		}
+		out := resp.Outcome
+		if out == nil || out.Transcript == nil {
+			lastErr = errors.New("empty answer")
+			continue
+		}
+		verified := "no"
+		if rand.Float64() < a.n.cfg.Network.FullShare {
+			addr, _ := nodekey.AddressOfPeer(peerIDOf(p))
+			it := &sampleItem{keptTranscript: keptTranscript{Transcript: out.Transcript, State: out.State, Receipt: out.Receipt}, Bundle: rec.Bundle}
+			switch a.verify.check(r.Context(), p, addr, it) {
+			case "mismatch":
+				lastErr = fmt.Errorf("replica %s answered wrongly; evidence published", shortID(p))
+				continue
+			case "match":
+				verified = "yes"
+			}
+		}
+		hd := w.Header()
+		if out.Receipt != nil {
+			rcj, _ := json.Marshal(out.Receipt)
+			hd.Set(ReceiptHeader, base64.RawURLEncoding.EncodeToString(rcj))
+		}
+		hd.Set("Content-Type", "application/json")
+		hd.Set("X-Smartlayer-Node", p)
+		hd.Set("X-Smartlayer-Via", a.n.peerStr)
+		hd.Set("X-Smartlayer-Reexecuted", verified)
+		hd.Set("X-Smartlayer-Fencing", fmt.Sprint(out.Fencing))
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(out.Output)
+		return
+	}
+	httpapi.Error(w, r, http.StatusBadGateway, "no-replica-answered", fmt.Sprintf("no replica of %s answered: %v", id, lastErr))
+}
