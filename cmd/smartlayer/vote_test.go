@@ -5,20 +5,24 @@ import (
 	"encoding/json"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/smartlayer/smartlayer/devnet"
+	"github.com/smartlayer/smartlayer/node"
 )
 
 // TestVotesSwitchFallbackModes: one anchor's vote is not enough; two of three
 // switch the network to partial fallback, where every ticket's replicas sit
 // on different platforms; two votes in a later round bring it back; a
-// non-anchor cannot vote.
+// third round switches to full fallback, where queries go through anchors
+// that re-execute them; a non-anchor cannot vote.
 func TestVotesSwitchFallbackModes(t *testing.T) {
 	o := devnet.DefaultOptions()
 	o.Tickets, o.Services, o.Flights = 20, 5, 1
 	o.Platforms = []string{"linux/amd64/sgx", "linux/amd64/sgx", "linux/amd64/sgx", "linux/amd64/sev", "linux/arm64/tdx"}
+	o.Configure = func(_ node.Role, _ int, cfg *node.Config) { cfg.Network.FullShare = 1 } // re-execute every call in full mode
 	d, err := devnet.Start(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
@@ -103,9 +107,51 @@ func TestVotesSwitchFallbackModes(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	// In normal mode an anchor sends a query to the replicas.
+	tk := d.Info.Tickets[0]
+	queryVia := func(anchor string) *http.Response {
+		req, _ := http.NewRequest(http.MethodPost, anchor+"/v1/tokens/"+tk.Instance+"/query/status", strings.NewReader("{}"))
+		req.Header = tk.Header()
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	if resp := queryVia(d.Info.Anchors[0].HTTP); resp.StatusCode != http.StatusMisdirectedRequest {
+		t.Fatalf("query to an anchor in normal mode: %d", resp.StatusCode)
+	}
+	// Full fallback in round 3: integrations' queries go through the
+	// anchors, which re-execute them (full_share = 1 here).
+	if _, err := vote(1, "full", "3"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := vote(2, "full", "3"); err != nil {
+		t.Fatal(err)
+	}
+	deadline = time.Now().Add(10 * time.Second)
+	for {
+		rt, err := d.Client.Route(context.Background(), tk.Instance)
+		if err == nil && rt.Mode == "full" && len(rt.Via) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("route does not say full mode: %+v %v", rt, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	resp := queryVia(d.Info.Anchors[0].HTTP)
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("X-Smartlayer-Via") != d.Info.Anchors[0].Peer || resp.Header.Get("X-Smartlayer-Reexecuted") != "yes" {
+		t.Fatalf("query through an anchor in full mode: %d %v", resp.StatusCode, resp.Header)
+	}
+	d.Client.VerifyReceipts = true
+	if out, err := d.Client.QueryWith(context.Background(), tk.Instance, "status", nil, tk.Header()); err != nil || !strings.Contains(string(out), tk.Flight) {
+		t.Fatalf("client query in full mode: %s %v", out, err)
+	}
 	// A service node's key is not an anchor's.
 	svcKey := filepath.Join(d.Dir(), "service-0", "node.key")
-	if _, err := run("vote", "--key", svcKey, "--mode", "full", "--round", "3", "--anchor", d.Info.Anchors[0].HTTP); err == nil {
+	if _, err := run("vote", "--key", svcKey, "--mode", "normal", "--round", "4", "--anchor", d.Info.Anchors[0].HTTP); err == nil {
 		t.Fatal("a service node voted")
 	}
 }

@@ -1,0 +1,136 @@
+package devnet
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/attlog"
+	"github.com/smartlayer/smartlayer/node"
+)
+
+type samplingView struct {
+	Sampling struct {
+		Nodes map[string]struct {
+			Score      float64
+			Samples    int
+			Mismatches int
+			Evidence   int
+		}
+	}
+}
+
+// TestSamplingCatchesWrongResults: a service node that applies attestations
+// wrongly (the corrupt_state fault switch) and vouches for it is caught when
+// the anchors replay its sampled transcripts: an anchor signs slashing
+// evidence, every anchor lowers the node's score, and its instances move to
+// honest nodes, whose replicas then agree.
+func TestSamplingCatchesWrongResults(t *testing.T) {
+	opts := DefaultOptions()
+	// Eight tickets, three replicas each on four nodes: the corrupt node
+	// holds some (each misses it with chance 1/4).
+	opts.Tickets, opts.Services, opts.Flights, opts.CorruptService = 8, 4, 1, 2
+	opts.Configure = func(_ node.Role, _ int, cfg *node.Config) {
+		cfg.Network.SampleInterval = node.Duration{Duration: 300 * time.Millisecond}
+		cfg.Network.SampleShare = 1
+	}
+	d := startDevnet(t, opts)
+	bad := d.Services[1].PeerID().String()
+	badAddr := d.Services[1].Address()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		moved := true
+		for _, tk := range d.Info.Tickets {
+			rt, code := getRoute(t, d.Info.Anchors[0].HTTP, tk.Instance)
+			for _, p := range rt.Record.Replicas {
+				moved = moved && code == 200 && p != bad
+			}
+		}
+		caught := true
+		for _, a := range d.Info.Anchors {
+			var v samplingView
+			getJSONT(t, a.HTTP+"/v1/network", &v)
+			s := v.Sampling.Nodes[bad]
+			caught = caught && s.Evidence >= 1 && s.Score < 0.5
+		}
+		if moved && caught {
+			break
+		}
+		if time.Now().After(deadline) {
+			var v samplingView
+			getJSONT(t, d.Info.Anchors[0].HTTP+"/v1/network", &v)
+			t.Fatalf("the corrupt node was not caught and moved off (moved %v): %+v", moved, v.Sampling.Nodes)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	// The evidence is an attestation in the log, signed by an anchor.
+	anchors := map[common.Address]bool{}
+	mismatches := 0.0
+	for _, a := range d.Info.Anchors {
+		anchors[common.HexToAddress(a.Address)] = true
+		mismatches += metricValue(t, a.HTTP, `smartlayer_samples_total{result="mismatch"}`)
+	}
+	if mismatches < 1 {
+		t.Fatal("no mismatch counted in the anchors' metrics")
+	}
+	var heads struct{ Heads []attlog.StreamHead }
+	getJSONT(t, d.Info.Anchors[2].HTTP+"/v1/topics/"+url.PathEscape(node.SlashingTopic(badAddr))+"/heads", &heads)
+	if len(heads.Heads) == 0 || !anchors[heads.Heads[0].Publisher] {
+		t.Fatalf("no anchor-published slashing evidence on the node's topic: %+v", heads)
+	}
+	// Honest nodes sampled clean keep their score.
+	var v samplingView
+	getJSONT(t, d.Info.Anchors[0].HTTP+"/v1/network", &v)
+	for p, s := range v.Sampling.Nodes {
+		if p != bad && (s.Evidence > 0 || s.Score < 0.9) {
+			t.Errorf("honest node %s: %+v", p, s)
+		}
+	}
+	// The moved instances' replicas agree again.
+	for _, tk := range d.Info.Tickets {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			var rep struct{ Agree bool }
+			if err := getJSON(context.Background(), d.Info.Anchors[0].HTTP+"/v1/tokens/"+tk.Instance+"/consistency", &rep); err == nil && rep.Agree {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: replicas disagree after the move", tk.Instance)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+}
+
+// TestFailureAttestationOnlyFromAnchors: a failure attestation signed by
+// anyone but an anchor is refused where it is published.
+func TestFailureAttestationOnlyFromAnchors(t *testing.T) {
+	opts := DefaultOptions()
+	opts.Tickets, opts.Services, opts.Flights = 1, 3, 1
+	d := startDevnet(t, opts)
+	tk := d.Info.Tickets[0]
+	id := mustID(t, tk.Instance)
+	att, err := attest.SignNetwork(d.airline.ECDSA, attest.NetworkDomain(d.cfgBase.Network.ChainID, common.HexToAddress(d.cfgBase.Network.EAS)),
+		attest.FailureSchema, map[string]any{
+			"instance": tk.Instance, "action": "rebook", "requestHash": common.Hash{}.Hex(), "errorClass": "timeout", "attempts": "5",
+		}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	aj, _ := json.Marshal(att)
+	_, err = d.publisher.Publish(context.Background(), node.FailureTopic(id), aj)
+	if err == nil || !strings.Contains(err.Error(), "not signed by an anchor") {
+		t.Fatalf("a forged failure attestation was taken: %v", err)
+	}
+	code, body, _ := post(t, d.Info.Anchors[0].HTTP+"/v1/attestations", `{"topic":"x","seq":1}`)
+	if code != http.StatusBadRequest && code != http.StatusUnprocessableEntity {
+		t.Fatalf("malformed entry: %d %v", code, body)
+	}
+}
