@@ -92,6 +92,9 @@ type executor struct {
 	mu       sync.Mutex
 	inflight map[string]*actionCall // by instance/key
 	workers  map[token.InstanceID]bool
+	// One action of an instance at a time: the next one sees the state the
+	// previous one left (its result is applied here before it returns).
+	stripes [64]sync.Mutex
 }
 
 type actionCall struct {
@@ -132,7 +135,10 @@ func (x *executor) run(ctx context.Context, id token.InstanceID, name, key strin
 	c := &actionCall{done: make(chan struct{})}
 	x.inflight[k] = c
 	x.mu.Unlock()
+	stripe := &x.stripes[id[0]%64]
+	stripe.Lock()
 	c.out, c.err = x.execute(ctx, id, name, key, args)
+	stripe.Unlock()
 	x.mu.Lock()
 	delete(x.inflight, k)
 	x.mu.Unlock()

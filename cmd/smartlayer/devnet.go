@@ -85,9 +85,14 @@ func printDevnet(w io.Writer, d *devnet.Devnet, took time.Duration) {
 		in.Airline.Address, in.Airline.Key, in.Bundle, in.Hotel.HTTP, filepath.Join(d.Dir(), "devnet.json"))
 	if len(in.Tickets) > 0 && len(in.Anchors) > 0 {
 		t, a := in.Tickets[0], in.Anchors[0].HTTP
-		replica := "<replica http>"
+		replica, executor := "<replica http>", "<executor http>"
 		if rt, err := d.Client.Route(context.Background(), t.Instance); err == nil && len(rt.Replicas) > 0 {
 			replica = rt.Replicas[0].HTTP
+			for _, r := range rt.Replicas {
+				if r.Peer == rt.Executor {
+					executor = r.HTTP
+				}
+			}
 		}
 		fmt.Fprintf(w, "\nTry (ticket %s %s, %s):\n", t.Flight, t.Date, t.Passenger)
 		fmt.Fprintf(w, "  curl -s %s/v1/network\n", a)
@@ -96,6 +101,11 @@ func printDevnet(w io.Writer, d *devnet.Devnet, took time.Duration) {
 		for k, v := range t.Headers {
 			fmt.Fprintf(w, "  curl -s -X POST -d '{}' -H '%s: %s' \\\n      %s/v1/tokens/%s/query/status\n", k, v, replica, t.Instance)
 		}
+		for k, v := range t.Headers {
+			fmt.Fprintf(w, "  curl -s -X POST -H '%s: %s' -H 'Idempotency-Key: try-1' \\\n      -d '{\"hotel\":\"%s\"}' %s/v1/tokens/%s/actions/rebook   # on the executor only\n",
+				k, v, in.Hotel.HTTP, executor, t.Instance)
+		}
+		fmt.Fprintf(w, "  curl -s %s/stats                                     # the hotel's rebookings\n", in.Hotel.HTTP)
 		fmt.Fprintf(w, "  curl -s %s/metrics\n", a)
 		fmt.Fprintf(w, "\nEvery ticket's grant header is in devnet.json (\"headers\").\n")
 	}
