@@ -89,8 +89,8 @@ func Action(ctx context.Context, d *devnet.Devnet, o QueryOptions) (*ActionResul
 	if err != nil {
 		return nil, err
 	}
-	res.ReceiptSingle = sealCost(pk, true, o.Concurrency, 2000)
-	res.ReceiptBatched = sealCost(pk, false, o.Concurrency, 2000)
+	res.ReceiptSingle = sealCost(pk, true, o.Concurrency, 20000)
+	res.ReceiptBatched = sealCost(pk, false, o.Concurrency, 20000)
 	return res, nil
 }
 

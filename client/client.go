@@ -82,7 +82,10 @@ type cached struct {
 // New returns a client that resolves routes through the given anchor URLs.
 func New(anchors []string, hc *http.Client) *Client {
 	if hc == nil {
-		hc = &http.Client{Timeout: 10 * time.Second}
+		hc = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+			Proxy: http.ProxyFromEnvironment, MaxIdleConns: 256, MaxIdleConnsPerHost: 32,
+			IdleConnTimeout: 90 * time.Second, TLSHandshakeTimeout: 10 * time.Second, ForceAttemptHTTP2: true,
+		}}
 	}
 	return &Client{anchors: anchors, http: hc, RouteTTL: 30 * time.Second, routes: map[string]cached{}, Header: http.Header{}}
 }

@@ -49,11 +49,19 @@ type TokenQuerier interface {
 // HTTPFetcher is the live Fetcher: plain net/http.
 type HTTPFetcher struct{ Client *http.Client }
 
+// fetchClient keeps connections to the hosts scripts call: many actions in
+// flight reach the same API, more than net/http's default of two idle
+// connections per host would keep.
+var fetchClient = &http.Client{Transport: &http.Transport{
+	Proxy: http.ProxyFromEnvironment, MaxIdleConns: 256, MaxIdleConnsPerHost: 64,
+	IdleConnTimeout: 90 * time.Second, TLSHandshakeTimeout: 10 * time.Second, ForceAttemptHTTP2: true,
+}}
+
 // Fetch performs req with ctx's deadline.
 func (f HTTPFetcher) Fetch(ctx context.Context, req *FetchRequest, maxBody int) *FetchResponse {
 	c := f.Client
 	if c == nil {
-		c = http.DefaultClient
+		c = fetchClient
 	}
 	hr, err := http.NewRequestWithContext(ctx, req.Method, req.URL, strings.NewReader(req.Body))
 	if err != nil {
