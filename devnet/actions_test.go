@@ -176,7 +176,7 @@ func TestTriggeredActions(t *testing.T) {
 
 	// The hotel times out: the executor's tries and the anchor's fail, the
 	// anchor attests the failure, and the ticket says so.
-	d.HotelServer.SetFaults(hotel.ModeTimeout, 0)
+	d.HotelServer.SetFaults(hotel.ModeTimeout, 0, 0)
 	third := flightTickets(d, 2)
 	if _, err := d.PublishStatus(ctx, third[0].Flight, third[0].Date, 200, "delayed"); err != nil {
 		t.Fatal(err)
@@ -207,7 +207,7 @@ func TestTriggeredActions(t *testing.T) {
 	// A slow hotel: the booking is made, the answer held; the executor dies
 	// meanwhile. Its successor runs the action again with the same key, and
 	// the hotel books once.
-	d.HotelServer.SetFaults(hotel.ModeOK, 2*time.Second)
+	d.HotelServer.SetFaults(hotel.ModeOK, 2*time.Second, 0)
 	fourth := flightTickets(d, 3)
 	if _, err := d.PublishStatus(ctx, fourth[0].Flight, fourth[0].Date, 200, "delayed"); err != nil {
 		t.Fatal(err)
@@ -307,6 +307,25 @@ func TestActionEndpoint(t *testing.T) {
 		t.Fatalf("hotel rebookings %d, want %d", got, before+1)
 	}
 	waitRebooking(t, d, []Ticket{tk}, "confirmed", 10*time.Second)
+
+	// The hotel refuses the executor's two tries but answers the anchor's:
+	// the action succeeds through the anchor, which records an SLA strike
+	// against the executor.
+	d.HotelServer.SetFaults(hotel.ModeError, 0, 2)
+	res, _, err = d.Client.Action(ctx, tk.Instance, "rebook", "web-2", json.RawMessage(args), tk.Header())
+	if err != nil || !strings.Contains(string(res.Result), "confirmed") {
+		t.Fatalf("action through the anchor: %+v %v", res, err)
+	}
+	strikes, struck := 0.0, 0
+	for _, a := range d.Info.Anchors {
+		strikes += metricValue(t, a.HTTP, "smartlayer_sla_strikes_total")
+		var nv samplingView
+		getJSONT(t, a.HTTP+"/v1/network", &nv)
+		struck += nv.Sampling.Nodes[full.Executor].Strikes
+	}
+	if strikes != 1 || struck != 1 {
+		t.Fatalf("SLA strikes %v (metric), %d against the executor in /v1/network; want 1", strikes, struck)
+	}
 }
 
 func mustID(t *testing.T, s string) token.InstanceID {

@@ -22,6 +22,7 @@ type samplingView struct {
 			Score      float64
 			Samples    int
 			Mismatches int
+			Strikes    int
 			Evidence   int
 		}
 	}

@@ -362,8 +362,8 @@ func (v *verifier) check(ctx context.Context, p string, addr common.Address, it 
 		result = "match"
 		return result
 	}
-	if !errors.As(err, &d) || d.Where == "error" && errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return result
+	if !errors.As(err, &d) {
+		return result // the replay could not finish here (time, memory): no proof either way
 	}
 	result = "mismatch"
 	var got sandbox.Hash

@@ -201,6 +201,11 @@ func Replay(ctx context.Context, m *Module, t *Transcript, state json.RawMessage
 		if errors.As(err, &d) {
 			return nil, d
 		}
+		if errors.Is(err, ErrTimeout) || errors.Is(err, ErrMemory) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			// The replaying machine ran out of time or memory: that proves
+			// nothing about the transcript.
+			return nil, err
+		}
 		return nil, &Divergence{Where: "error", Want: "success", Got: err.Error()}
 	}
 	rt := res.Transcript

@@ -21,10 +21,10 @@ const (
 )
 
 // SetFaults sets the mode and the delay of each booking's answer, as POST
-// /faults does.
-func (s *Server) SetFaults(mode string, delay time.Duration) {
+// /faults does; count above 0 applies the mode to that many requests only.
+func (s *Server) SetFaults(mode string, delay time.Duration, count int) {
 	s.mu.Lock()
-	s.mode, s.delay = mode, delay
+	s.mode, s.delay, s.failNext = mode, delay, count
 	s.mu.Unlock()
 }
 
@@ -37,6 +37,9 @@ type Server struct {
 	mode string
 	// delay holds each booking's answer after it is made (a slow hotel).
 	delay time.Duration
+	// failNext, when above 0, limits mode to that many more requests; then
+	// the mode goes back to ok.
+	failNext int
 	// bookings by idempotency key: a repeated request books once.
 	bookings map[string]booking
 	hold     chan struct{}
@@ -85,6 +88,11 @@ func (s *Server) book(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 64<<10))
 	s.mu.Lock()
 	mode, delay := s.mode, s.delay
+	if s.failNext > 0 {
+		if s.failNext--; s.failNext == 0 {
+			s.mode = ModeOK
+		}
+	}
 	s.mu.Unlock()
 	switch mode {
 	case ModeTimeout:
@@ -134,15 +142,16 @@ func (s *Server) faults(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Mode    string `json:"mode"`
 		DelayMs int    `json:"delayMs"`
+		Count   int    `json:"count"`
 	}
 	if err := json.NewDecoder(io.LimitReader(r.Body, 4096)).Decode(&req); err != nil ||
-		(req.Mode != ModeOK && req.Mode != ModeTimeout && req.Mode != ModeError) || req.DelayMs < 0 || req.DelayMs > 60_000 {
-		http.Error(w, `{"error":"want {\"mode\": \"ok\" | \"timeout\" | \"error\", \"delayMs\": 0..60000}"}`, http.StatusBadRequest)
+		(req.Mode != ModeOK && req.Mode != ModeTimeout && req.Mode != ModeError) || req.DelayMs < 0 || req.DelayMs > 60_000 || req.Count < 0 {
+		http.Error(w, `{"error":"want {\"mode\": \"ok\" | \"timeout\" | \"error\", \"delayMs\": 0..60000, \"count\": N (0: until changed)}"}`, http.StatusBadRequest)
 		return
 	}
 	s.mu.Lock()
-	s.mode, s.delay = req.Mode, time.Duration(req.DelayMs)*time.Millisecond
+	s.mode, s.delay, s.failNext = req.Mode, time.Duration(req.DelayMs)*time.Millisecond, req.Count
 	s.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(map[string]any{"mode": req.Mode, "delayMs": req.DelayMs})
+	_ = json.NewEncoder(w).Encode(map[string]any{"mode": req.Mode, "delayMs": req.DelayMs, "count": req.Count})
 }

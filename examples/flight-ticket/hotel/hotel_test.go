@@ -65,4 +65,19 @@ func TestHotel(t *testing.T) {
 	if st["rebookings"] != float64(1) {
 		t.Fatalf("stats %v", st)
 	}
+	// Errors for the next two requests only, then ok again.
+	_, _ = post(t, h.URL+"/faults", "", `{"mode":"error","count":2}`, time.Second)
+	for i, want := range []int{503, 503, 201} {
+		if code, _ := post(t, h.URL+"/bookings", "k4", `{}`, time.Second); code != want {
+			t.Fatalf("count: request %d answered %d, want %d", i, code, want)
+		}
+	}
+	// A slow hotel books at once and holds the answer.
+	_, _ = post(t, h.URL+"/faults", "", `{"mode":"ok","delayMs":300}`, time.Second)
+	if code, _ := post(t, h.URL+"/bookings", "k5", `{}`, 100*time.Millisecond); code != 0 || h.Rebookings() != 3 {
+		t.Fatalf("delay: answered %d, %d bookings", code, h.Rebookings())
+	}
+	if code, _ := post(t, h.URL+"/faults", "", `{"mode":"ok","delayMs":-1}`, time.Second); code != 400 {
+		t.Fatal("negative delay accepted")
+	}
 }
