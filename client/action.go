@@ -63,20 +63,11 @@ func (c *Client) Action(ctx context.Context, instance, name, key string, args an
 				return &out, rc, nil
 			}
 			last = err
-			var p *Problem
-			if errors.As(err, &p) {
-				if p.Status == http.StatusMisdirectedRequest && len(p.Route) > 0 {
-					var nr Route
-					if json.Unmarshal(p.Route, &nr) == nil {
-						c.mu.Lock()
-						c.routes[instance] = cached{&nr, time.Now().Add(c.RouteTTL)}
-						c.mu.Unlock()
-						continue
-					}
-				}
-				if p.Status < 500 && p.Status != http.StatusNotFound {
-					return nil, nil, err
-				}
+			switch c.afterError(instance, err) {
+			case rerouted:
+				continue
+			case fatal:
+				return nil, nil, err
 			}
 			c.Forget(instance)
 		}

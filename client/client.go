@@ -180,20 +180,11 @@ func (c *Client) QueryReceipt(ctx context.Context, instance, name string, args a
 			return out, rc, nil
 		}
 		last = err
-		var p *Problem
-		if errors.As(err, &p) {
-			if p.Status == http.StatusMisdirectedRequest && len(p.Route) > 0 {
-				var nr Route
-				if json.Unmarshal(p.Route, &nr) == nil {
-					c.mu.Lock()
-					c.routes[instance] = cached{&nr, time.Now().Add(c.RouteTTL)}
-					c.mu.Unlock()
-					continue
-				}
-			}
-			if p.Status < 500 && p.Status != http.StatusNotFound {
-				return nil, nil, err
-			}
+		switch c.afterError(instance, err) {
+		case rerouted:
+			continue
+		case fatal:
+			return nil, nil, err
 		}
 		if ctx.Err() != nil {
 			return nil, nil, ctx.Err()
@@ -201,6 +192,35 @@ func (c *Client) QueryReceipt(ctx context.Context, instance, name string, args a
 		c.Forget(instance)
 	}
 	return nil, nil, last
+}
+
+// What a failed call to a node means for the next attempt.
+const (
+	retry    = iota // another node, or the same after a while, may answer
+	rerouted        // a 421 brought a fresh route: try it now
+	fatal           // the request itself was refused: give up
+)
+
+// afterError reads a failed call's error: a 421's route replaces the cached
+// one; a 4xx other than 404 is the request's own fault.
+func (c *Client) afterError(instance string, err error) int {
+	var p *Problem
+	if !errors.As(err, &p) {
+		return retry
+	}
+	if p.Status == http.StatusMisdirectedRequest && len(p.Route) > 0 {
+		var nr Route
+		if json.Unmarshal(p.Route, &nr) == nil {
+			c.mu.Lock()
+			c.routes[instance] = cached{&nr, time.Now().Add(c.RouteTTL)}
+			c.mu.Unlock()
+			return rerouted
+		}
+	}
+	if p.Status < 500 && p.Status != http.StatusNotFound {
+		return fatal
+	}
+	return retry
 }
 
 // ErrReceipt marks an answer whose receipt does not check out.

@@ -3,6 +3,7 @@ package devnet
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 
+	"github.com/smartlayer/smartlayer/client"
 	"github.com/smartlayer/smartlayer/examples/flight-ticket/hotel"
 	"github.com/smartlayer/smartlayer/node"
 	"github.com/smartlayer/smartlayer/token"
@@ -314,7 +316,7 @@ func TestActionEndpoint(t *testing.T) {
 	d.HotelServer.SetFaults(hotel.ModeError, 0, 2)
 	res, _, err = d.Client.Action(ctx, tk.Instance, "rebook", "web-2", json.RawMessage(args), tk.Header())
 	if err != nil || !strings.Contains(string(res.Result), "confirmed") {
-		t.Fatalf("action through the anchor: %+v %v", res, err)
+		t.Fatalf("action through the anchor: %v", actionString(res, err))
 	}
 	strikes, struck := 0.0, 0
 	for _, a := range d.Info.Anchors {
@@ -335,4 +337,11 @@ func mustID(t *testing.T, s string) token.InstanceID {
 		t.Fatal(err)
 	}
 	return id
+}
+
+func actionString(res *client.ActionResult, err error) string {
+	if err != nil {
+		return err.Error()
+	}
+	return fmt.Sprintf("result %s patch %s fencing %d executor %s", res.Result, res.Patch, res.Fencing, res.Executor)
 }

@@ -591,6 +591,7 @@ func (f *routedFetcher) Fetch(ctx context.Context, req *sandbox.FetchRequest, ma
 	ans, err := p2p.Call[routeCall, routeAnswer](ctx, n.host, anchor, protoRoute,
 		&routeCall{Record: f.rec, Action: f.action, Request: req, Attempts: attempts, Last: last})
 	if err != nil {
+		n.log.Warn("the responsible anchor did not route the call", "instance", f.rec.Instance, "anchor", shortID(f.rec.AnchorPeer), "err", err)
 		last.Error += "; the anchor could not route it: " + err.Error()
 		return last
 	}

@@ -297,14 +297,23 @@ func (s *serviceRole) httpQuery(w http.ResponseWriter, r *http.Request) {
 		s.queryError(w, r, id, err)
 		return
 	}
+	writeQueryAnswer(w, out, s.n.peerStr, nil)
+}
+
+// writeQueryAnswer writes a query's output with the headers that vouch for
+// it: the answering node, its fencing number and the receipt.
+func writeQueryAnswer(w http.ResponseWriter, out *queryOutcome, nodePeer string, extra map[string]string) {
 	hd := w.Header()
 	if out.Receipt != nil {
 		rcj, _ := json.Marshal(out.Receipt)
 		hd.Set(ReceiptHeader, base64.RawURLEncoding.EncodeToString(rcj))
 	}
 	hd.Set("Content-Type", "application/json")
-	hd.Set("X-Smartlayer-Node", s.n.peerStr)
+	hd.Set("X-Smartlayer-Node", nodePeer)
 	hd.Set("X-Smartlayer-Fencing", fmt.Sprint(out.Fencing))
+	for k, v := range extra {
+		hd.Set(k, v)
+	}
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(out.Output)
 }

@@ -2,7 +2,6 @@ package node
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -560,18 +559,7 @@ func (a *anchorRole) httpQuery(w http.ResponseWriter, r *http.Request) {
 				verified = "yes"
 			}
 		}
-		hd := w.Header()
-		if out.Receipt != nil {
-			rcj, _ := json.Marshal(out.Receipt)
-			hd.Set(ReceiptHeader, base64.RawURLEncoding.EncodeToString(rcj))
-		}
-		hd.Set("Content-Type", "application/json")
-		hd.Set("X-Smartlayer-Node", p)
-		hd.Set("X-Smartlayer-Via", a.n.peerStr)
-		hd.Set("X-Smartlayer-Reexecuted", verified)
-		hd.Set("X-Smartlayer-Fencing", fmt.Sprint(out.Fencing))
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write(out.Output)
+		writeQueryAnswer(w, out, p, map[string]string{"X-Smartlayer-Via": a.n.peerStr, "X-Smartlayer-Reexecuted": verified})
 		return
 	}
 	httpapi.Error(w, r, http.StatusBadGateway, "no-replica-answered", fmt.Sprintf("no replica of %s answered: %v", id, lastErr))
