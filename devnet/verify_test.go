@@ -81,6 +81,9 @@ func TestSamplingCatchesWrongResults(t *testing.T) {
 	if mismatches < 1 {
 		t.Fatal("no mismatch counted in the anchors' metrics")
 	}
+	if g := metricValue(t, d.Info.Anchors[0].HTTP, `smartlayer_slo_score{node="`+bad+`"}`); g <= 0 || g >= 0.5 {
+		t.Fatalf("slo score gauge of the corrupt node: %v", g)
+	}
 	var heads struct{ Heads []attlog.StreamHead }
 	getJSONT(t, d.Info.Anchors[2].HTTP+"/v1/topics/"+url.PathEscape(node.SlashingTopic(badAddr))+"/heads", &heads)
 	if len(heads.Heads) == 0 || !anchors[heads.Heads[0].Publisher] {

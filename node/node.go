@@ -500,6 +500,7 @@ type nodeMetrics struct {
 	samples *prometheus.CounterVec
 	slashed prometheus.Counter
 	strikes prometheus.Counter
+	slo     *prometheus.GaugeVec
 }
 
 func (n *Node) registerMetrics() {
@@ -521,8 +522,11 @@ func (n *Node) registerMetrics() {
 	n.metric.samples = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smartlayer_samples_total", Help: "Transcripts this anchor replayed, by result (match, mismatch, error)."}, []string{"result"})
 	n.metric.slashed = prometheus.NewCounter(prometheus.CounterOpts{Name: "smartlayer_slashing_evidence_total", Help: "Slashing-evidence attestations this anchor signed."})
 	n.metric.strikes = prometheus.NewCounter(prometheus.CounterOpts{Name: "smartlayer_sla_strikes_total", Help: "SLA strikes this anchor recorded against executors."})
+	n.metric.slo = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "smartlayer_slo_score", Help: "This anchor's service-level score of each sampled service node (below 0.5: given no instances)."}, []string{"node"})
 	n.reg.MustRegister(n.metric.heartbeats, n.metric.queries, n.metric.queryTime, n.metric.placements, n.metric.assigns, n.metric.refused,
-		n.metric.actions, n.metric.actionTime, n.metric.fetchRetries, n.metric.routed, n.metric.samples, n.metric.slashed, n.metric.strikes)
+		n.metric.actions, n.metric.actionTime, n.metric.fetchRetries, n.metric.routed, n.metric.samples, n.metric.slashed, n.metric.strikes, n.metric.slo)
+	n.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "smartlayer_sample_interval_seconds", Help: "How often this anchor samples each service node (0: off)."},
+		func() float64 { return n.cfg.Network.SampleInterval.Seconds() }))
 	n.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "smartlayer_peers", Help: "Connected libp2p peers."},
 		func() float64 { return float64(len(n.host.Network().Peers())) }))
 	n.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "smartlayer_members_up", Help: "Nodes this node sees up, itself included."},

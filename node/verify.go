@@ -222,6 +222,12 @@ func (v *verifier) get(p string) *slo {
 	return s
 }
 
+// setScore changes a node's score (under v.mu) and its gauge.
+func (v *verifier) setScore(p string, s *slo, score float64) {
+	s.Score = min(1, max(0, score))
+	v.a.n.metric.slo.WithLabelValues(p).Set(s.Score)
+}
+
 // excluded reports whether a node's score keeps it from holding instances.
 func (v *verifier) excluded(p string) bool {
 	v.mu.Lock()
@@ -246,7 +252,7 @@ func (v *verifier) strike(p string) {
 	v.mu.Lock()
 	s := v.get(p)
 	s.Strikes++
-	s.Score = max(0, s.Score-sloStrike)
+	v.setScore(p, s, s.Score-sloStrike)
 	excluded := s.Score < sloExclude
 	v.mu.Unlock()
 	v.a.n.metric.strikes.Inc()
@@ -265,7 +271,7 @@ func (v *verifier) evidence(p, uid string) {
 	v.seen[uid] = true
 	s := v.get(p)
 	s.Evidence++
-	s.Score *= sloEvidenceFactor
+	v.setScore(p, s, s.Score*sloEvidenceFactor)
 	v.mu.Unlock()
 	v.a.n.log.Warn("slashing evidence against a service node; moving its instances", "node", p, "evidence", uid)
 	v.a.replace()
@@ -328,7 +334,7 @@ func (v *verifier) sampleNode(ctx context.Context, mb Member) {
 	if clean && len(resp.Items) > 0 {
 		v.mu.Lock()
 		s := v.get(mb.Peer)
-		s.Score = min(1, s.Score+sloRecover)
+		v.setScore(mb.Peer, s, s.Score+sloRecover)
 		v.mu.Unlock()
 	}
 }
@@ -431,8 +437,8 @@ func (a *anchorRole) peerOfAddress(addr common.Address) string {
 
 // --- routing an executor's failing external call ---
 
-// handleRoute makes an external call for the executor of an instance this
-// anchor is responsible for: up to route_attempts tries. Success is an SLA
+// handleRoute makes an external call for the executor of an instance: up to
+// route_attempts tries. Success is an SLA
 // strike against the executor; failure is a failure attestation on the
 // instance's failure topic.
 func (a *anchorRole) handleRoute(ctx context.Context, from p2p.PeerID, req *routeCall) (*routeAnswer, error) {
@@ -441,14 +447,20 @@ func (a *anchorRole) handleRoute(ctx context.Context, from p2p.PeerID, req *rout
 		return nil, errors.New("route: record and request are required")
 	}
 	id := req.Record.Instance
+	if err := req.Record.Verify(n.isAnchorAddress); err != nil {
+		return nil, fmt.Errorf("route: %w", err)
+	}
+	// Any anchor may route for the executor the newest record it knows
+	// names. (Anchors may briefly disagree on which of them is responsible,
+	// so the record's signer is not required to be this anchor.)
 	a.mu.Lock()
 	cur := a.records[id]
 	a.mu.Unlock()
-	switch {
-	case cur == nil || cur.Anchor != n.Address():
-		return nil, fmt.Errorf("route: this anchor is not responsible for %s", id)
-	case cur.Executor != from.String():
-		return nil, fmt.Errorf("route: %s is not the executor of %s", shortID(from.String()), id)
+	if cur == nil || req.Record.Newer(cur) {
+		cur = req.Record
+	}
+	if cur.Executor != from.String() {
+		return nil, fmt.Errorf("route: %s is not the executor of %s (fencing %d)", shortID(from.String()), id, cur.Fencing)
 	}
 	lb, ok := a.findBundle(ctx, mustBundleHash(cur.Bundle))
 	if !ok {
