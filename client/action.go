@@ -49,6 +49,9 @@ func (c *Client) Action(ctx context.Context, instance, name, key string, args an
 				url = r.HTTP
 			}
 		}
+		if rt.Mode == "full" && len(rt.Via) > 0 {
+			url = rt.Via[int(c.next.Add(1))%len(rt.Via)] // full fallback: through an anchor
+		}
 		if url == "" {
 			c.Forget(instance)
 			last = fmt.Errorf("instance %s: the executor's address is unknown", instance)

@@ -78,6 +78,10 @@ type ActionOutcome struct {
 	Fencing     uint64           `json:"fencing"`
 	Executor    string           `json:"executor"`
 	Receipt     *receipt.Receipt `json:"receipt,omitempty"`
+	// Transcript and StateBefore of a fresh run (not of a repeated key):
+	// what an anchor in full fallback mode replays.
+	Transcript  *sandbox.Transcript `json:"transcript,omitempty"`
+	StateBefore json.RawMessage     `json:"stateBefore,omitempty"`
 }
 
 // Errors of running an action.
@@ -220,6 +224,7 @@ func (x *executor) execute(ctx context.Context, id token.InstanceID, name, key s
 	if err := n.store.Put(outcomeKey(id, key), enc); err != nil {
 		return nil, err
 	}
+	out.Transcript, out.StateBefore = tr, in.State
 	n.metric.actions.WithLabelValues("ok").Inc()
 	n.log.Info("action done", "instance", id, "action", name, "key", key, "result", string(res.Output))
 	return out, nil
@@ -480,12 +485,9 @@ func (s *serviceRole) httpAction(w http.ResponseWriter, r *http.Request) {
 		s.notHere(w, r, id)
 		return
 	}
-	if lb, ok := s.bundleOf(in); ok && lb.manifest.Service.ActionGrantRequired(name) {
-		if err := s.grants.check(r.Header.Get(GrantHeader), in.Owner, id, "action:"+name, time.Now()); err != nil {
-			s.n.metric.actions.WithLabelValues("grant-refused").Inc()
-			grantError(w, r, err)
-			return
-		}
+	if err := s.checkActionGrant(in, name, r.Header.Get(GrantHeader)); err != nil {
+		grantError(w, r, err)
+		return
 	}
 	out, err := s.exec.run(r.Context(), id, name, key, body)
 	switch {
@@ -515,13 +517,37 @@ func (s *serviceRole) httpAction(w http.ResponseWriter, r *http.Request) {
 		httpapi.Error(w, r, http.StatusServiceUnavailable, "action-not-published", err.Error())
 		return
 	}
+	writeActionAnswer(w, out, s.n.peerStr, nil)
+}
+
+// checkActionGrant checks the owner's grant of an action that needs one.
+func (s *serviceRole) checkActionGrant(in *instance, name, grant string) error {
+	lb, ok := s.bundleOf(in)
+	if !ok || !lb.manifest.Service.ActionGrantRequired(name) {
+		return nil
+	}
+	err := s.grants.check(grant, in.Owner, in.Record.Instance, "action:"+name, time.Now())
+	if err != nil {
+		s.n.metric.actions.WithLabelValues("grant-refused").Inc()
+	}
+	return err
+}
+
+// writeActionAnswer writes an action's outcome with its receipt header; the
+// transcript stays with the node.
+func writeActionAnswer(w http.ResponseWriter, out *ActionOutcome, nodePeer string, extra map[string]string) {
 	if out.Receipt != nil {
 		rcj, _ := json.Marshal(out.Receipt)
 		w.Header().Set(ReceiptHeader, base64.RawURLEncoding.EncodeToString(rcj))
 	}
-	w.Header().Set("X-Smartlayer-Node", s.n.peerStr)
+	w.Header().Set("X-Smartlayer-Node", nodePeer)
 	w.Header().Set("X-Smartlayer-Fencing", fmt.Sprint(out.Fencing))
-	httpapi.WriteJSON(w, http.StatusOK, out)
+	for k, v := range extra {
+		w.Header().Set(k, v)
+	}
+	c := *out
+	c.Transcript, c.StateBefore = nil, nil
+	httpapi.WriteJSON(w, http.StatusOK, &c)
 }
 
 // isScriptErr reports whether err came from the sandbox.

@@ -70,6 +70,7 @@ func newAnchorRole(n *Node, mux *http.ServeMux) (*anchorRole, error) {
 	p2p.Handle(n.host, p2p.ProtoReplicate, a.handleReplicate)
 	p2p.Handle(n.host, protoRoute, a.handleRoute)
 	mux.HandleFunc("POST /v1/tokens/{instance}/query/{name}", a.httpQuery)
+	mux.HandleFunc("POST /v1/tokens/{instance}/actions/{name}", a.httpAction)
 	mux.HandleFunc("POST /v1/bundles", a.httpPublishBundle)
 	mux.HandleFunc("GET /v1/bundles/{hash}", a.httpGetBundle)
 	mux.HandleFunc("POST /v1/tokens", a.httpRegister)

@@ -20,6 +20,7 @@ import (
 	"github.com/smartlayer/smartlayer/httpapi"
 	"github.com/smartlayer/smartlayer/nodekey"
 	"github.com/smartlayer/smartlayer/p2p"
+	"github.com/smartlayer/smartlayer/placement"
 	"github.com/smartlayer/smartlayer/receipt"
 	"github.com/smartlayer/smartlayer/sandbox"
 	"github.com/smartlayer/smartlayer/token"
@@ -150,11 +151,15 @@ type execReq struct {
 	Name     string           `json:"name"`
 	Args     json.RawMessage  `json:"args"`
 	Grant    string           `json:"grant,omitempty"`
+	// Key, when set, makes this a request to run the action Name with this
+	// idempotency key, on the executor.
+	Key string `json:"key,omitempty"`
 }
 
 type execResp struct {
-	Outcome *queryOutcome `json:"outcome,omitempty"`
-	Problem *queryProblem `json:"problem,omitempty"`
+	Outcome *queryOutcome  `json:"outcome,omitempty"`
+	Action  *ActionOutcome `json:"action,omitempty"`
+	Problem *queryProblem  `json:"problem,omitempty"`
 }
 
 // handleExec runs a query for an anchor and answers with its transcript and
@@ -162,6 +167,9 @@ type execResp struct {
 func (s *serviceRole) handleExec(ctx context.Context, from p2p.PeerID, req *execReq) (*execResp, error) {
 	if !s.n.isAnchorPeer(from) {
 		return nil, errors.New("only anchors forward queries")
+	}
+	if req.Key != "" {
+		return s.execAction(ctx, req), nil
 	}
 	out, err := s.runQuery(ctx, req.Instance, req.Name, req.Args, req.Grant)
 	if err == nil {
@@ -177,6 +185,39 @@ func (s *serviceRole) handleExec(ctx context.Context, from p2p.PeerID, req *exec
 		return &execResp{Problem: qp}, nil
 	}
 	return nil, err
+}
+
+// execAction runs an action an anchor forwards. It runs to its end even if
+// the anchor's stream gives up: the outcome is kept under its key.
+func (s *serviceRole) execAction(ctx context.Context, req *execReq) *execResp {
+	problem := func(status int, code, detail string) *execResp {
+		return &execResp{Problem: &queryProblem{Status: status, Code: code, Detail: detail}}
+	}
+	if req.Key == "" || len(req.Key) > maxIdempotencyKey || !json.Valid(req.Args) {
+		return problem(http.StatusBadRequest, "bad-request", "an action needs a key of 1..200 characters and JSON arguments")
+	}
+	s.mu.RLock()
+	in := s.inst[req.Instance]
+	s.mu.RUnlock()
+	if in == nil {
+		return problem(http.StatusMisdirectedRequest, "not-a-replica", errNotHere.Error())
+	}
+	if err := s.checkActionGrant(in, req.Name, req.Grant); err != nil {
+		return problem(http.StatusForbidden, "grant-refused", err.Error())
+	}
+	out, err := s.exec.run(context.WithoutCancel(ctx), req.Instance, req.Name, req.Key, req.Args)
+	switch {
+	case err == nil:
+		return &execResp{Action: out}
+	case errors.Is(err, errNotExecutor):
+		return problem(http.StatusMisdirectedRequest, "not-executor", err.Error())
+	case errors.Is(err, errUnknownAction):
+		return problem(http.StatusNotFound, "unknown-action", err.Error())
+	case isScriptErr(err):
+		status, code := scriptErrorStatus(err)
+		return problem(status, code, err.Error())
+	}
+	return problem(http.StatusServiceUnavailable, "action-not-published", err.Error())
 }
 
 // --- anchor side ---
@@ -512,17 +553,20 @@ func mustBundleHash(s string) tokenscript.BundleHash {
 
 // --- full fallback mode: integrations' queries through anchors ---
 
-// httpQuery on an anchor: in full mode it forwards the query to a replica,
-// re-executes a share of the answers and answers with the replica's
-// receipt; in other modes it sends the caller to the replicas (421).
-func (a *anchorRole) httpQuery(w http.ResponseWriter, r *http.Request) {
+// fullMode reads an anchor's query or action request: the instance's
+// record and the body, or, outside full fallback mode, a 421 sending the
+// caller to the replicas.
+func (a *anchorRole) fullMode(w http.ResponseWriter, r *http.Request) (*placement.Record, []byte, bool) {
 	id, ok := instanceParam(w, r)
 	if !ok {
-		return
+		return nil, nil, false
 	}
 	body, ok := httpapi.Body(w, r, a.n.cfg.HTTP.MaxBodyBytes)
 	if !ok {
-		return
+		return nil, nil, false
+	}
+	if len(body) == 0 {
+		body = []byte("{}")
 	}
 	a.mu.Lock()
 	rec := a.records[id]
@@ -532,17 +576,45 @@ func (a *anchorRole) httpQuery(w http.ResponseWriter, r *http.Request) {
 		var err error
 		if rec, err = a.n.lookupRecord(r.Context(), id); err != nil || rec == nil {
 			httpapi.Error(w, r, http.StatusNotFound, "unknown-instance", "no token instance "+id.String()+" is known to the network")
-			return
+			return nil, nil, false
 		}
 	}
 	if mode != governance.ModeFull {
 		httpapi.WriteProblem(w, r, httpapi.Problem{
 			Type: httpapi.ProblemType("not-a-replica"), Title: "Misdirected Request", Status: http.StatusMisdirectedRequest,
-			Detail: "the network is in " + mode + " mode: ask one of the replicas in route", Route: a.n.routeOf(rec),
+			Detail: "the network is in " + mode + " mode: ask the instance's replicas (actions: its executor) in route", Route: a.n.routeOf(rec),
 		})
+		return nil, nil, false
+	}
+	return rec, body, true
+}
+
+// reexecute replays a forwarded execution for a share of calls: "yes" when
+// it replayed, "no" when not sampled or not provable, "mismatch" when the
+// node's answer does not replay (evidence published).
+func (a *anchorRole) reexecute(ctx context.Context, p string, rec *placement.Record, it keptTranscript) string {
+	if it.Transcript == nil || rand.Float64() >= a.n.cfg.Network.FullShare {
+		return "no"
+	}
+	addr, _ := nodekey.AddressOfPeer(peerIDOf(p))
+	switch a.verify.check(ctx, p, addr, &sampleItem{keptTranscript: it, Bundle: rec.Bundle}) {
+	case "mismatch":
+		return "mismatch"
+	case "match":
+		return "yes"
+	}
+	return "no"
+}
+
+// httpQuery on an anchor: in full mode it forwards the query to a replica,
+// re-executes a share of the answers and answers with the replica's
+// receipt; in other modes it sends the caller to the replicas (421).
+func (a *anchorRole) httpQuery(w http.ResponseWriter, r *http.Request) {
+	rec, body, ok := a.fullMode(w, r)
+	if !ok {
 		return
 	}
-	req := &execReq{Instance: id, Name: r.PathValue("name"), Args: body, Grant: r.Header.Get(GrantHeader)}
+	req := &execReq{Instance: rec.Instance, Name: r.PathValue("name"), Args: body, Grant: r.Header.Get(GrantHeader)}
 	var lastErr error
 	for _, p := range append([]string{rec.Executor}, rec.Replicas...) {
 		resp, err := p2p.Call[execReq, execResp](r.Context(), a.n.host, peerIDOf(p), protoExec, req)
@@ -555,24 +627,55 @@ func (a *anchorRole) httpQuery(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		out := resp.Outcome
-		if out == nil || out.Transcript == nil {
+		if out == nil {
 			lastErr = errors.New("empty answer")
 			continue
 		}
-		verified := "no"
-		if rand.Float64() < a.n.cfg.Network.FullShare {
-			addr, _ := nodekey.AddressOfPeer(peerIDOf(p))
-			it := &sampleItem{keptTranscript: keptTranscript{Transcript: out.Transcript, State: out.State, Receipt: out.Receipt}, Bundle: rec.Bundle}
-			switch a.verify.check(r.Context(), p, addr, it) {
-			case "mismatch":
-				lastErr = fmt.Errorf("replica %s answered wrongly; evidence published", shortID(p))
-				continue
-			case "match":
-				verified = "yes"
-			}
+		verified := a.reexecute(r.Context(), p, rec, keptTranscript{Transcript: out.Transcript, State: out.State, Receipt: out.Receipt})
+		if verified == "mismatch" {
+			lastErr = fmt.Errorf("replica %s answered wrongly; evidence published", shortID(p))
+			continue
 		}
 		writeQueryAnswer(w, out, p, map[string]string{"X-Smartlayer-Via": a.n.peerStr, "X-Smartlayer-Reexecuted": verified})
 		return
 	}
-	httpapi.Error(w, r, http.StatusBadGateway, "no-replica-answered", fmt.Sprintf("no replica of %s answered: %v", id, lastErr))
+	httpapi.Error(w, r, http.StatusBadGateway, "no-replica-answered", fmt.Sprintf("no replica of %s answered: %v", rec.Instance, lastErr))
+}
+
+// httpAction on an anchor: in full mode it forwards the action to the
+// executor and replays a share of the executions (external calls answered
+// from the transcript); in other modes it sends the caller to the executor.
+func (a *anchorRole) httpAction(w http.ResponseWriter, r *http.Request) {
+	key := r.Header.Get(IdempotencyHeader)
+	if key == "" || len(key) > maxIdempotencyKey {
+		httpapi.Error(w, r, http.StatusBadRequest, "idempotency-key-required",
+			fmt.Sprintf("an action needs an %s header of 1..%d characters", IdempotencyHeader, maxIdempotencyKey))
+		return
+	}
+	rec, body, ok := a.fullMode(w, r)
+	if !ok {
+		return
+	}
+	req := &execReq{Instance: rec.Instance, Name: r.PathValue("name"), Args: body, Grant: r.Header.Get(GrantHeader), Key: key}
+	resp, err := p2p.Call[execReq, execResp](r.Context(), a.n.host, peerIDOf(rec.Executor), protoExec, req)
+	switch {
+	case err != nil:
+		w.Header().Set("Retry-After", "1")
+		httpapi.Error(w, r, http.StatusBadGateway, "executor-unreachable", fmt.Sprintf("the executor of %s did not answer (retry with the same key): %v", rec.Instance, err))
+		return
+	case resp.Problem != nil:
+		httpapi.Error(w, r, resp.Problem.Status, resp.Problem.Code, resp.Problem.Detail)
+		return
+	case resp.Action == nil:
+		httpapi.Error(w, r, http.StatusBadGateway, "executor-unreachable", "empty answer from the executor")
+		return
+	}
+	out := resp.Action
+	verified := a.reexecute(r.Context(), rec.Executor, rec, keptTranscript{Transcript: out.Transcript, State: out.StateBefore, Receipt: out.Receipt})
+	if verified == "mismatch" {
+		httpapi.Error(w, r, http.StatusBadGateway, "wrong-execution",
+			"the executor's execution does not replay; slashing evidence is published: retry with the same key once the instance has moved")
+		return
+	}
+	writeActionAnswer(w, out, rec.Executor, map[string]string{"X-Smartlayer-Via": a.n.peerStr, "X-Smartlayer-Reexecuted": verified})
 }

@@ -149,6 +149,26 @@ func TestVotesSwitchFallbackModes(t *testing.T) {
 	if out, err := d.Client.QueryWith(context.Background(), tk.Instance, "status", nil, tk.Header()); err != nil || !strings.Contains(string(out), tk.Flight) {
 		t.Fatalf("client query in full mode: %s %v", out, err)
 	}
+	// Actions go through the anchors too, which replay them.
+	req, _ := http.NewRequest(http.MethodPost, d.Info.Anchors[1].HTTP+"/v1/tokens/"+tk.Instance+"/actions/rebook",
+		strings.NewReader(`{"hotel":"`+d.Info.Hotel.HTTP+`"}`))
+	req.Header = tk.Header()
+	req.Header.Set("Idempotency-Key", "full-mode-1")
+	aresp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var act struct{ Result struct{ Rebooking string } }
+	_ = json.NewDecoder(aresp.Body).Decode(&act)
+	aresp.Body.Close()
+	if aresp.StatusCode != http.StatusOK || act.Result.Rebooking != "confirmed" || aresp.Header.Get("X-Smartlayer-Via") != d.Info.Anchors[1].Peer ||
+		aresp.Header.Get("X-Smartlayer-Reexecuted") != "yes" {
+		t.Fatalf("action through an anchor in full mode: %d %+v %v", aresp.StatusCode, act, aresp.Header)
+	}
+	res, rc, err := d.Client.Action(context.Background(), tk.Instance, "rebook", "full-mode-2", json.RawMessage(`{"hotel":"`+d.Info.Hotel.HTTP+`"}`), tk.Header())
+	if err != nil || rc == nil || res.Attestation == "" {
+		t.Fatalf("client action in full mode: %+v %v", res, err)
+	}
 	// A service node's key is not an anchor's.
 	svcKey := filepath.Join(d.Dir(), "service-0", "node.key")
 	if _, err := run("vote", "--key", svcKey, "--mode", "normal", "--round", "4", "--anchor", d.Info.Anchors[0].HTTP); err == nil {
