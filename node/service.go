@@ -275,6 +275,11 @@ func (s *serviceRole) drop(id token.InstanceID) error {
 	if err := s.n.store.Delete(instKey(id)); err != nil {
 		return err
 	}
+	// The outcomes of its actions go too: a repeated key now reaches the
+	// new executor, and the external API's idempotency answers it.
+	if err := s.n.store.DeletePrefix(outcomeKey(id, "")); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	delete(s.inst, id)
 	s.mu.Unlock()

@@ -105,6 +105,16 @@ func (s *Store) Delete(key []byte) error {
 	return s.db.Delete(key, pebble.Sync)
 }
 
+// DeletePrefix removes every key with prefix.
+func (s *Store) DeletePrefix(prefix []byte) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return ErrClosed
+	}
+	return s.db.DeleteRange(prefix, prefixEnd(prefix), pebble.Sync)
+}
+
 // Each calls fn for every key with prefix, in key order, until fn returns an error.
 func (s *Store) Each(prefix []byte, fn func(key, value []byte) error) error {
 	s.mu.RLock()

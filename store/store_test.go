@@ -38,4 +38,12 @@ func TestStoreSurvivesReopen(t *testing.T) {
 	if v, _ := s.Get([]byte("b/x")); string(v) != "other" {
 		t.Fatalf("got %q", v)
 	}
+	if err := s.DeletePrefix([]byte("a/")); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	_ = s.Each([]byte(""), func(k, v []byte) error { n++; return nil })
+	if v, _ := s.Get([]byte("b/x")); n != 1 || string(v) != "other" {
+		t.Fatalf("after DeletePrefix: %d keys, b/x %q", n, v)
+	}
 }
