@@ -24,10 +24,10 @@ func actionOptions() Options {
 	opts := DefaultOptions()
 	opts.Tickets, opts.Flights, opts.Services = 8, 4, 4
 	opts.Configure = func(role node.Role, _ int, cfg *node.Config) {
-		// A slow hotel (2 s) is waited for; a hung one fails after two
+		// A slow hotel (3 s) is waited for; a hung one fails after two
 		// tries here and two short ones on the anchor.
 		cfg.Service.FetchAttempts = 2
-		cfg.Service.FetchTimeout = node.Duration{Duration: 2500 * time.Millisecond}
+		cfg.Service.FetchTimeout = node.Duration{Duration: 4 * time.Second}
 		cfg.Network.RouteTimeout = node.Duration{Duration: 300 * time.Millisecond}
 		cfg.Network.SampleInterval = node.Duration{} // off: not what this test is about
 	}
@@ -209,7 +209,7 @@ func TestTriggeredActions(t *testing.T) {
 	// A slow hotel: the booking is made, the answer held; the executor dies
 	// meanwhile. Its successor runs the action again with the same key, and
 	// the hotel books once.
-	d.HotelServer.SetFaults(hotel.ModeOK, 2*time.Second, 0)
+	d.HotelServer.SetFaults(hotel.ModeOK, 3*time.Second, 0)
 	fourth := flightTickets(d, 3)
 	if _, err := d.PublishStatus(ctx, fourth[0].Flight, fourth[0].Date, 200, "delayed"); err != nil {
 		t.Fatal(err)
@@ -236,9 +236,17 @@ func TestTriggeredActions(t *testing.T) {
 	if err := d.KillService(killed); err != nil {
 		t.Fatal(err)
 	}
-	waitRebooking(t, d, fourth, "confirmed", 40*time.Second)
+	hist = waitRebooking(t, d, fourth, "confirmed", 40*time.Second)
 	if got := hotelStats(t, d); got != want {
 		t.Fatalf("hotel has %d rebookings after the executor died, want exactly %d", got, want)
+	}
+	// The result came from the successor: the killed executor was cut off
+	// in the middle of its action and published nothing.
+	killedAddr := common.HexToAddress(d.Info.Services[killed].Address)
+	for _, it := range hist[fourth[0].Instance] {
+		if strings.HasPrefix(it.Topic, node.ResultTopic(mustID(t, fourth[0].Instance))) && it.Applied && common.HexToAddress(it.Attester) == killedAddr {
+			t.Fatalf("the killed executor's result was applied: it was not killed mid-action")
+		}
 	}
 	getJSONT(t, d.Info.Anchors[0].HTTP+"/v1/tokens/"+fourth[0].Instance+"/route", &rt)
 	if rt.Executor == d.Info.Services[killed].Peer || rt.Record.Fencing < 2 {
