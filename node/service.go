@@ -13,6 +13,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/smartlayer/smartlayer/client"
 	"github.com/smartlayer/smartlayer/httpapi"
@@ -78,6 +79,10 @@ func newServiceRole(n *Node, mux *http.ServeMux) (*serviceRole, error) {
 	s.exec = newExecutor(s)
 	if n.cfg.Service.Receipts != "off" {
 		s.receipts = receipt.NewBatcher(receipt.Software{Key: n.key.ECDSA}, n.cfg.Service.Receipts == "single")
+		n.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "smartlayer_receipts_signed_total", Help: "Execution receipts this node sealed."},
+			func() float64 { return float64(s.receipts.Signed.Load()) }))
+		n.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "smartlayer_receipt_signatures_total", Help: "Signatures over receipt batches (receipts / signatures = mean batch size)."},
+			func() float64 { return float64(s.receipts.Batches.Load()) }))
 	}
 	if err := s.bundles.load(); err != nil {
 		return nil, err

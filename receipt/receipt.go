@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
@@ -106,11 +107,13 @@ func (s Software) Sign(d common.Hash) ([]byte, []byte, error) {
 // signature is being made joins the next batch, so a lone request is signed
 // at once and a busy node makes one signature for many answers.
 type Batcher struct {
-	a       Attester
-	single  bool
-	mu      sync.Mutex
-	pending []*waiter
-	signing bool
+	a      Attester
+	single bool
+	// Signed and Batches count receipts and signatures, for metrics.
+	Signed, Batches atomic.Uint64
+	mu              sync.Mutex
+	pending         []*waiter
+	signing         bool
 }
 
 type waiter struct {
@@ -187,6 +190,8 @@ func (b *Batcher) sign(batch []*waiter) error {
 	if err != nil {
 		return err
 	}
+	b.Signed.Add(uint64(len(batch)))
+	b.Batches.Add(1)
 	for _, w := range batch {
 		w.r.Root, w.r.Sig, w.r.Quote = root, sig, quote
 	}
