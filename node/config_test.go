@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func validConfig() Config {
@@ -26,22 +27,30 @@ func TestConfigValidationMessages(t *testing.T) {
 		mut  func(c *Config)
 		want string
 	}{
-		"role":      {func(c *Config) { c.Role = "miner" }, `role: "miner" is not a role`},
-		"data":      {func(c *Config) { c.DataDir = " " }, "data_dir: must be set"},
-		"listen":    {func(c *Config) { c.P2P.Listen = []string{"tcp/4001"} }, `p2p.listen[0]: "tcp/4001" is not a multiaddr`},
-		"bootstrap": {func(c *Config) { c.P2P.Bootstrap = []string{"/ip4/1.2.3.4/tcp/1"} }, "p2p.bootstrap[0]: \"/ip4/1.2.3.4/tcp/1\": want a multiaddr ending in /p2p/<peer id>"},
-		"anchors":   {func(c *Config) { c.Network.Anchors = nil }, "network.anchors: needs the peer IDs"},
-		"anchor id": {func(c *Config) { c.Network.Anchors = []string{"bob"} }, `network.anchors[0]: "bob" is not a peer ID`},
-		"seed":      {func(c *Config) { c.Network.EpochSeed = "0x12" }, "network.epoch_seed: want 32 bytes of hex"},
-		"hb":        {func(c *Config) { c.Network.HeartbeatInterval.Duration = 0 }, "network.heartbeat_interval: 0s is out of range"},
-		"down":      {func(c *Config) { c.Network.DownAfter = 1 }, "network.down_after: 1 missed heartbeats"},
-		"eas":       {func(c *Config) { c.Network.EAS = "0x1" }, `network.eas_contract: "0x1" is not a 0x address`},
-		"http":      {func(c *Config) { c.HTTP.Listen = "8080" }, `http.listen: "8080": want host:port`},
-		"public":    {func(c *Config) { c.HTTP.PublicURL = "ftp://x" }, `http.public_url: "ftp://x" is not an http(s) URL`},
-		"body":      {func(c *Config) { c.HTTP.MaxBodyBytes = 1 }, "http.max_body_bytes: 1 is out of range"},
-		"capacity":  {func(c *Config) { c.Service.Capacity = 0 }, "service.capacity: 0 is out of range"},
-		"timeout":   {func(c *Config) { c.Sandbox.Timeout.Duration = 0 }, "sandbox.timeout: 0s is out of range"},
-		"log":       {func(c *Config) { c.Log.Level = "loud" }, `log.level: "loud": want debug, info, warn or error`},
+		"role":       {func(c *Config) { c.Role = "miner" }, `role: "miner" is not a role`},
+		"data":       {func(c *Config) { c.DataDir = " " }, "data_dir: must be set"},
+		"listen":     {func(c *Config) { c.P2P.Listen = []string{"tcp/4001"} }, `p2p.listen[0]: "tcp/4001" is not a multiaddr`},
+		"bootstrap":  {func(c *Config) { c.P2P.Bootstrap = []string{"/ip4/1.2.3.4/tcp/1"} }, "p2p.bootstrap[0]: \"/ip4/1.2.3.4/tcp/1\": want a multiaddr ending in /p2p/<peer id>"},
+		"anchors":    {func(c *Config) { c.Network.Anchors = nil }, "network.anchors: needs the peer IDs"},
+		"anchor id":  {func(c *Config) { c.Network.Anchors = []string{"bob"} }, `network.anchors[0]: "bob" is not a peer ID`},
+		"seed":       {func(c *Config) { c.Network.EpochSeed = "0x12" }, "network.epoch_seed: want 32 bytes of hex"},
+		"hb":         {func(c *Config) { c.Network.HeartbeatInterval.Duration = 0 }, "network.heartbeat_interval: 0s is out of range"},
+		"down":       {func(c *Config) { c.Network.DownAfter = 1 }, "network.down_after: 1 missed heartbeats"},
+		"eas":        {func(c *Config) { c.Network.EAS = "0x1" }, `network.eas_contract: "0x1" is not a 0x address`},
+		"http":       {func(c *Config) { c.HTTP.Listen = "8080" }, `http.listen: "8080": want host:port`},
+		"public":     {func(c *Config) { c.HTTP.PublicURL = "ftp://x" }, `http.public_url: "ftp://x" is not an http(s) URL`},
+		"body":       {func(c *Config) { c.HTTP.MaxBodyBytes = 1 }, "http.max_body_bytes: 1 is out of range"},
+		"capacity":   {func(c *Config) { c.Service.Capacity = 0 }, "service.capacity: 0 is out of range"},
+		"timeout":    {func(c *Config) { c.Sandbox.Timeout.Duration = 0 }, "sandbox.timeout: 0s is out of range"},
+		"log":        {func(c *Config) { c.Log.Level = "loud" }, `log.level: "loud": want debug, info, warn or error`},
+		"action":     {func(c *Config) { c.Service.ActionTimeout.Duration = 0 }, "service.action_timeout: 0s is out of range"},
+		"attempts":   {func(c *Config) { c.Service.FetchAttempts = 0 }, "service.fetch_attempts: 0 is out of range"},
+		"fetch":      {func(c *Config) { c.Service.FetchTimeout.Duration = time.Hour }, "service.fetch_timeout: 1h0m0s is out of range"},
+		"route":      {func(c *Config) { c.Network.RouteAttempts = 11 }, "network.route_attempts: 11 is out of range"},
+		"route time": {func(c *Config) { c.Network.RouteTimeout.Duration = 5 * time.Second }, "route_attempts x route_timeout within 8s"},
+		"sample":     {func(c *Config) { c.Network.SampleInterval.Duration = time.Millisecond }, "network.sample_interval: 1ms: want 0 (off) or at least 100ms"},
+		"share":      {func(c *Config) { c.Network.SampleShare = 0 }, "network.sample_share: 0 is out of range"},
+		"full":       {func(c *Config) { c.Network.FullShare = 2 }, "network.full_share: 2 is out of range"},
 	}
 	for name, tc := range cases {
 		c := validConfig()
@@ -69,6 +78,10 @@ func TestConfigFile(t *testing.T) {
 	}
 	if c.Network.HeartbeatInterval.Duration.Milliseconds() != 250 || c.Network.DownAfter != 4 {
 		t.Fatalf("not read: %+v", c.Network)
+	}
+	_ = os.WriteFile(p, []byte("[service.action_vars]\nhotel = \"http://127.0.0.1:9000\"\n"), 0o644)
+	if err := LoadConfigFile(p, &c); err != nil || c.Service.ActionVars["hotel"] != "http://127.0.0.1:9000" {
+		t.Fatalf("action_vars: %v %v", err, c.Service.ActionVars)
 	}
 	_ = os.WriteFile(p, []byte("[network]\nheartbeat = \"1s\"\n"), 0o644)
 	if err := LoadConfigFile(p, &c); err == nil || !strings.Contains(err.Error(), "unknown keys: network.heartbeat") {
