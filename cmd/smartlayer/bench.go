@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/smartlayer/smartlayer/bench"
 	"github.com/smartlayer/smartlayer/devnet"
@@ -33,26 +34,12 @@ then run three measurements of the flight ticket's status query, each for
 
 It prints ops/s, p50 and p99 with their ratios to the baseline.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withDevnet(cmd, dn, func(ctx context.Context, d *devnet.Devnet) error {
-				out := cmd.OutOrStdout()
-				fmt.Fprintf(out, "measuring: %s warm-up and %s per run, %d clients\n", o.Warmup, o.Duration, o.Concurrency)
-				res, err := bench.Query(ctx, d, o)
-				if err != nil {
-					return err
-				}
-				if asJSON {
-					return printJSON(cmd, res)
-				}
-				fmt.Fprint(out, "\n"+res.Report())
-				return nil
-			})
-		},
+		RunE: benchRun(&dn, &o, &asJSON, func(ctx context.Context, d *devnet.Devnet) (report, error) {
+			return bench.Query(ctx, d, o)
+		}),
 	}
 	f := q.Flags()
-	f.DurationVar(&o.Duration, "duration", o.Duration, "length of each measured run")
-	f.DurationVar(&o.Warmup, "warmup", o.Warmup, "warm-up before each run")
-	f.IntVar(&o.Concurrency, "concurrency", o.Concurrency, "concurrent clients")
+	timingFlags(f, &o)
 	f.IntVar(&dn.Services, "services", dn.Services, "service nodes of the devnet")
 	f.IntVar(&dn.Tickets, "tickets", dn.Tickets, "tickets of the devnet")
 	f.StringVar(&dn.Receipts, "receipts", "", "service nodes' receipts: batched (default), single or off")
@@ -67,20 +54,9 @@ applied on every replica of every ticket of its flight; then feed one service
 node gossip messages as fast as it takes them and compare with the raw rate of
 verifying the same messages (entry and attestation signatures).`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withDevnet(cmd, dn, func(ctx context.Context, d *devnet.Devnet) error {
-				out := cmd.OutOrStdout()
-				res, err := bench.Gossip(ctx, d, updates, d.Info.Airline.Key)
-				if err != nil {
-					return err
-				}
-				if asJSON {
-					return printJSON(cmd, res)
-				}
-				fmt.Fprint(out, "\n"+res.Report())
-				return nil
-			})
-		},
+		RunE: benchRun(&dn, nil, &asJSON, func(ctx context.Context, d *devnet.Devnet) (report, error) {
+			return bench.Gossip(ctx, d, updates, d.Info.Airline.Key)
+		}),
 	}
 	g.Flags().IntVar(&updates, "updates", 300, "flight updates to time")
 	g.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
@@ -102,31 +78,49 @@ with its demo hotel, then for --duration with --concurrency clients:
 and the cost of one receipt signed alone or in a Merkle batch at that
 concurrency. It prints ops/s, p50 and p99 with their ratios to the baseline.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withDevnet(cmd, adn, func(ctx context.Context, d *devnet.Devnet) error {
-				out := cmd.OutOrStdout()
-				fmt.Fprintf(out, "measuring: %s warm-up and %s per run, %d clients\n", ao.Warmup, ao.Duration, ao.Concurrency)
-				res, err := bench.Action(ctx, d, ao)
-				if err != nil {
-					return err
-				}
-				if asJSON {
-					return printJSON(cmd, res)
-				}
-				fmt.Fprint(out, "\n"+res.Report())
-				return nil
-			})
-		},
+		RunE: benchRun(&adn, &ao, &asJSON, func(ctx context.Context, d *devnet.Devnet) (report, error) {
+			return bench.Action(ctx, d, ao)
+		}),
 	}
 	af := a.Flags()
-	af.DurationVar(&ao.Duration, "duration", ao.Duration, "length of each measured run")
-	af.DurationVar(&ao.Warmup, "warmup", ao.Warmup, "warm-up before each run")
-	af.IntVar(&ao.Concurrency, "concurrency", ao.Concurrency, "concurrent clients")
+	timingFlags(af, &ao)
 	af.IntVar(&adn.Tickets, "tickets", adn.Tickets, "tickets of the devnet")
 	af.StringVar(&adn.Receipts, "receipts", "", "service nodes' receipts: batched (default) or single")
 	af.BoolVar(&asJSON, "json", false, "print the result as JSON")
 	b.AddCommand(q, g, a)
 	return b
+}
+
+// report is a benchmark result that prints itself.
+type report interface{ Report() string }
+
+// benchRun runs measure on a fresh devnet and prints its report (or JSON).
+// o, when set, is announced first.
+func benchRun(dn *devnet.Options, o *bench.QueryOptions, asJSON *bool, measure func(context.Context, *devnet.Devnet) (report, error)) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, _ []string) error {
+		return withDevnet(cmd, *dn, func(ctx context.Context, d *devnet.Devnet) error {
+			out := cmd.OutOrStdout()
+			if o != nil {
+				fmt.Fprintf(out, "measuring: %s warm-up and %s per run, %d clients\n", o.Warmup, o.Duration, o.Concurrency)
+			}
+			res, err := measure(ctx, d)
+			if err != nil {
+				return err
+			}
+			if *asJSON {
+				return printJSON(cmd, res)
+			}
+			fmt.Fprint(out, "\n"+res.Report())
+			return nil
+		})
+	}
+}
+
+// timingFlags binds --duration, --warmup and --concurrency.
+func timingFlags(f *pflag.FlagSet, o *bench.QueryOptions) {
+	f.DurationVar(&o.Duration, "duration", o.Duration, "length of each measured run")
+	f.DurationVar(&o.Warmup, "warmup", o.Warmup, "warm-up before each run")
+	f.IntVar(&o.Concurrency, "concurrency", o.Concurrency, "concurrent clients")
 }
 
 // withDevnet starts an in-process devnet for a benchmark, runs f, and stops it.
