@@ -301,6 +301,7 @@ func TestIdempotencyKeyAndFailureHandler(t *testing.T) {
       return {state: {key: ctx.idempotencyKey}, result: [JSON.parse(a.body).id, JSON.parse(b.body).id]};
     },
     slow(state, args, ctx) { var r = ctx.fetch(args.url); return {result: r.status}; },
+    spin(state, args, ctx) { ctx.fetch(args.url); for (;;) {} },
   },
   failed(state, f, ctx) { return {rebooking: "failed", failure: f.uid}; },
 };`
@@ -354,8 +355,18 @@ func TestIdempotencyKeyAndFailureHandler(t *testing.T) {
 	if err != nil || string(r1.Output) != "0" {
 		t.Fatalf("module limits: %v %s", err, r1.Output)
 	}
-	r2, err := m.Run(context.Background(), Call{Kind: KindAction, Name: "slow", Args: sargs, Env: senv, Timeout: time.Second, FetchTimeout: time.Second})
+	// The slow server answers after 150 ms: more than the module's 200 ms
+	// script budget allows if waiting counted, but waiting does not.
+	slowModule, _ := Compile("idem.js", []byte(src), Limits{Timeout: 100 * time.Millisecond, FetchTimeout: 50 * time.Millisecond})
+	r2, err := slowModule.Run(context.Background(), Call{Kind: KindAction, Name: "slow", Args: sargs, Env: senv, Timeout: time.Second, FetchTimeout: time.Second})
 	if err != nil || string(r2.Output) != "200" {
 		t.Fatalf("call limits: %v %v", err, r2)
+	}
+	// A script that spins after its call is stopped by its own budget, not
+	// by the call's long wall limit.
+	start := time.Now()
+	_, err = slowModule.Run(context.Background(), Call{Kind: KindAction, Name: "spin", Args: sargs, Env: senv, Timeout: 10 * time.Second, FetchTimeout: time.Second})
+	if !errors.Is(err, ErrTimeout) || time.Since(start) > 2*time.Second {
+		t.Fatalf("spinning action: %v after %s", err, time.Since(start))
 	}
 }

@@ -33,7 +33,7 @@ var (
 
 // Limits bound one call.
 type Limits struct {
-	Timeout       time.Duration // wall time of one call
+	Timeout       time.Duration // a call's script running time (waiting on external calls not counted), and its wall time unless the call sets one
 	MaxInput      int           // bytes of state plus arguments
 	MaxOutput     int           // bytes of the JSON result (and of a new state)
 	MaxCallDepth  int           // JavaScript call stack depth
@@ -123,8 +123,11 @@ type Call struct {
 	// StateRoot, when the caller knows it, saves hashing a large state.
 	StateRoot *Hash
 	Env       Env
-	// Timeout and FetchTimeout, when set, replace the module's limits for
-	// this call: actions wait on the world longer than queries do.
+	// Timeout, when set, bounds this call's wall time, external calls
+	// included; the script's own running time stays bounded by the module's
+	// limit (which does not count waiting on external calls). FetchTimeout,
+	// when set, replaces the module's limit of one external call. Actions
+	// wait on the world longer than queries do.
 	Timeout, FetchTimeout time.Duration
 }
 
@@ -316,7 +319,7 @@ func (m *Module) run(ctx context.Context, c Call, replay []External) (*Result, e
 	}
 	cs := &callState{ctx: ctx, env: c.Env, limits: m.limits, replay: replay, t: t}
 	if c.Timeout > 0 {
-		cs.limits.Timeout = c.Timeout
+		cs.wall = c.Timeout
 	}
 	if c.FetchTimeout > 0 {
 		cs.limits.FetchTimeout = c.FetchTimeout

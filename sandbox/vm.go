@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dop251/goja"
@@ -37,6 +38,74 @@ type callState struct {
 	logs    []string
 	replay  []External // when replaying: the recorded answers
 	healthy bool       // the runtime may go back to the pool
+	// wall bounds the whole call; clock, the script's own running time
+	// (limits.Timeout), which stands still while an external call waits.
+	wall  time.Duration
+	clock *scriptClock
+}
+
+// scriptClock interrupts a runtime once the script has run for its budget,
+// not counting the time it spent waiting on external calls.
+type scriptClock struct {
+	mu          sync.Mutex
+	r           *goja.Runtime
+	left        time.Duration
+	since       time.Time
+	t           *time.Timer
+	fired, done bool
+}
+
+func startClock(r *goja.Runtime, budget time.Duration) *scriptClock {
+	c := &scriptClock{r: r, left: budget, since: time.Now()}
+	c.t = time.AfterFunc(budget, c.fire)
+	return c
+}
+
+func (c *scriptClock) fire() {
+	c.mu.Lock()
+	if c.done || c.fired {
+		c.mu.Unlock()
+		return
+	}
+	c.fired = true
+	c.mu.Unlock()
+	c.r.Interrupt(ErrTimeout)
+}
+
+// pause stops the clock while an external call waits.
+func (c *scriptClock) pause() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.t.Stop() {
+		c.left -= time.Since(c.since)
+	}
+}
+
+// resume starts it again with what is left of the budget.
+func (c *scriptClock) resume() {
+	c.mu.Lock()
+	if c.fired || c.done {
+		c.mu.Unlock()
+		return
+	}
+	if c.left <= 0 {
+		c.mu.Unlock()
+		c.fire()
+		return
+	}
+	c.since = time.Now()
+	c.t = time.AfterFunc(c.left, c.fire)
+	c.mu.Unlock()
+}
+
+// stop ends the clock; false means it fired, so the runtime may still hold
+// an interrupt and must not be reused.
+func (c *scriptClock) stop() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.done = true
+	c.t.Stop()
+	return !c.fired
 }
 
 // freezeJS freezes every intrinsic and the global object after the module
@@ -188,7 +257,13 @@ func (v *vm) external(kind string, req any, do func() (any, error)) (json.RawMes
 		}
 		resp = rec.Response
 	} else {
+		if cs.clock != nil {
+			cs.clock.pause()
+		}
 		out, err := do()
+		if cs.clock != nil {
+			cs.clock.resume()
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -295,15 +370,21 @@ func (v *vm) exec(ctx context.Context, m *Module, c Call, cs *callState) (*Resul
 	r := v.r
 	v.cur = cs
 	defer func() { v.cur = nil }()
-	ctx, cancel := context.WithTimeout(ctx, cs.limits.Timeout)
+	wall := cs.wall
+	if wall <= 0 {
+		wall = cs.limits.Timeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, wall)
 	defer cancel()
 	stop := context.AfterFunc(ctx, func() { r.Interrupt(ErrTimeout) })
+	cs.clock = startClock(r, cs.limits.Timeout)
 	unwatch := watchHeap(r, m.limits.MaxHeapGrowth)
 	defer func() {
 		// After unwatch no watchdog interrupt can come; a timer that
 		// already fired may still, so that runtime is not reused.
 		unwatch()
-		if !stop() {
+		clean := cs.clock.stop()
+		if !stop() || !clean {
 			cs.healthy = false
 		}
 		r.ClearInterrupt()
