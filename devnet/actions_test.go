@@ -353,3 +353,59 @@ func actionString(res *client.ActionResult, err error) string {
 	}
 	return fmt.Sprintf("result %s patch %s fencing %d executor %s", res.Result, res.Patch, res.Fencing, res.Executor)
 }
+
+// TestPendingActionSurvivesRestart: an executor stopped in the middle of a
+// triggered action and started again before the anchors notice finds the
+// action still pending in its store and finishes it, under the same key:
+// one booking.
+func TestPendingActionSurvivesRestart(t *testing.T) {
+	opts := actionOptions()
+	opts.Tickets, opts.Flights = 2, 2
+	d := startDevnet(t, opts)
+	ctx := context.Background()
+	waitRebooking(t, d, flightTickets(d, 0), "confirmed", 20*time.Second) // the demo delay's
+	tk := flightTickets(d, 1)[0]
+	base := hotelStats(t, d)
+	var rt node.Route
+	getJSONT(t, d.Info.Anchors[0].HTTP+"/v1/tokens/"+tk.Instance+"/route", &rt)
+	exec := -1
+	for i, s := range d.Services {
+		if s.PeerID().String() == rt.Executor {
+			exec = i
+		}
+	}
+	d.HotelServer.SetFaults(hotel.ModeOK, 3*time.Second, 0)
+	if _, err := d.PublishStatus(ctx, tk.Flight, tk.Date, 200, "delayed"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for hotelStats(t, d) < base+1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the hotel got no booking")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := d.KillService(exec); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.RestartService(ctx, exec); err != nil {
+		t.Fatal(err)
+	}
+	hist := waitRebooking(t, d, []Ticket{tk}, "confirmed", 30*time.Second)
+	if got := hotelStats(t, d); got != base+1 {
+		t.Fatalf("hotel has %d rebookings, want %d", got, base+1)
+	}
+	results := 0
+	me := common.HexToAddress(d.Info.Services[exec].Address)
+	for _, it := range hist[tk.Instance] {
+		if strings.HasPrefix(it.Topic, node.ResultTopic(mustID(t, tk.Instance))) && it.Applied {
+			results++
+			if common.HexToAddress(it.Attester) != me {
+				t.Errorf("the result came from %s, not the restarted executor %s", it.Attester, me)
+			}
+		}
+	}
+	if results != 1 {
+		t.Fatalf("%d action results applied, want 1", results)
+	}
+}
