@@ -97,6 +97,18 @@ func TestSamplingCatchesWrongResults(t *testing.T) {
 			t.Errorf("honest node %s: %+v", p, s)
 		}
 	}
+	// An anchor restarted keeps its service levels.
+	if err := d.KillAnchor(2); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.RestartAnchor(context.Background(), 2); err != nil {
+		t.Fatal(err)
+	}
+	var after samplingView
+	getJSONT(t, d.Info.Anchors[2].HTTP+"/v1/network", &after)
+	if s := after.Sampling.Nodes[bad]; s.Evidence < 1 || s.Score >= 0.5 {
+		t.Fatalf("after a restart the anchor forgot the evidence: %+v", s)
+	}
 	// The moved instances' replicas agree again.
 	for _, tk := range d.Info.Tickets {
 		deadline := time.Now().Add(10 * time.Second)

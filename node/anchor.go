@@ -56,7 +56,10 @@ func newAnchorRole(n *Node, mux *http.ServeMux) (*anchorRole, error) {
 		dirty:    true,
 		votes:    governance.New(),
 	}
-	a.verify = newVerifier(a)
+	var err error
+	if a.verify, err = newVerifier(a); err != nil {
+		return nil, err
+	}
 	if err := a.bundles.load(); err != nil {
 		return nil, err
 	}

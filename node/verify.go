@@ -250,8 +250,29 @@ type verifier struct {
 	seen map[string]bool
 }
 
-func newVerifier(a *anchorRole) *verifier {
-	return &verifier{a: a, m: map[string]*slo{}, seen: map[string]bool{}}
+func newVerifier(a *anchorRole) (*verifier, error) {
+	v := &verifier{a: a, m: map[string]*slo{}, seen: map[string]bool{}}
+	err := a.n.store.Each([]byte("slo/"), func(k, b []byte) error {
+		var s slo
+		if err := json.Unmarshal(b, &s); err != nil {
+			return fmt.Errorf("stored service level: %w", err)
+		}
+		p := string(k[len("slo/"):])
+		v.m[p] = &s
+		a.n.metric.slo.WithLabelValues(p).Set(s.Score)
+		return nil
+	})
+	return v, err
+}
+
+func sloKey(p string) []byte { return []byte("slo/" + p) }
+
+// save keeps a node's service level across restarts (under v.mu).
+func (v *verifier) save(p string, s *slo) {
+	b, _ := json.Marshal(s)
+	if err := v.a.n.store.PutNoSync(sloKey(p), b); err != nil {
+		v.a.n.log.Warn("store service level", "node", p, "err", err)
+	}
 }
 
 func (v *verifier) get(p string) *slo {
@@ -267,6 +288,7 @@ func (v *verifier) get(p string) *slo {
 func (v *verifier) setScore(p string, s *slo, score float64) {
 	s.Score = min(1, max(0, score))
 	v.a.n.metric.slo.WithLabelValues(p).Set(s.Score)
+	v.save(p, s)
 }
 
 // excluded reports whether a node's score keeps it from holding instances.
