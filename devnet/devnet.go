@@ -361,6 +361,7 @@ func (d *Devnet) prepareNetwork() error {
 	// that sample every few seconds.
 	cfg.Service.FetchTimeout = node.Duration{Duration: time.Second}
 	cfg.Network.RouteTimeout = node.Duration{Duration: time.Second}
+	cfg.Network.RoutePrivate = true // the demo hotel is on loopback
 	cfg.Network.SampleInterval = node.Duration{Duration: 5 * time.Second}
 	for i := 0; i < d.opts.Anchors; i++ {
 		k, _, err := nodekey.LoadOrCreate(filepath.Join(d.nodeDir(node.RoleAnchor, i), "node.key"))

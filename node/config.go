@@ -69,6 +69,9 @@ type Config struct {
 		// attestation).
 		RouteAttempts int      `toml:"route_attempts"`
 		RouteTimeout  Duration `toml:"route_timeout"`
+		// RoutePrivate lets an anchor route calls to loopback and private
+		// addresses (a local network's demo APIs); off, they are refused.
+		RoutePrivate bool `toml:"route_private"`
 		// SampleInterval: how often an anchor samples each service node's
 		// recent transcripts and replays them (0 turns sampling off);
 		// SampleShare is the share of a node's recent transcripts taken.

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -532,6 +534,11 @@ func (a *anchorRole) handleRoute(ctx context.Context, from p2p.PeerID, req *rout
 	if err := sandbox.CheckEgress(req.Request.URL, lb.manifest.Service.Egress); err != nil {
 		return nil, fmt.Errorf("route: %w", err)
 	}
+	if !n.cfg.Network.RoutePrivate {
+		if err := publicHost(ctx, req.Request.URL); err != nil {
+			return nil, fmt.Errorf("route: %w", err)
+		}
+	}
 	var last *sandbox.FetchResponse
 	for i := 0; i < n.cfg.Network.RouteAttempts; i++ {
 		actx, cancel := context.WithTimeout(ctx, n.cfg.Network.RouteTimeout.Duration)
@@ -566,6 +573,26 @@ func (a *anchorRole) handleRoute(ctx context.Context, from p2p.PeerID, req *rout
 	n.metric.routed.WithLabelValues("failed").Inc()
 	n.log.Warn("external call failed on the anchor too; failure attested", "instance", id, "action", req.Action, "class", class, "failure", att.UID)
 	return &routeAnswer{Response: last, Failure: att.UID.String()}, nil
+}
+
+// publicHost refuses URLs whose host is or resolves to a loopback, private,
+// link-local or unspecified address: an anchor does not make calls into its
+// own network for a token.
+func publicHost(ctx context.Context, raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return err
+	}
+	ips, err := net.DefaultResolver.LookupIPAddr(ctx, u.Hostname())
+	if err != nil {
+		return err
+	}
+	for _, ip := range ips {
+		if a := ip.IP; a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() || a.IsUnspecified() {
+			return fmt.Errorf("%s resolves to %s, a non-public address (network.route_private allows it)", u.Hostname(), a)
+		}
+	}
+	return nil
 }
 
 func mustBundleHash(s string) tokenscript.BundleHash {
