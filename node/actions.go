@@ -579,7 +579,7 @@ type routeAnswer struct {
 }
 
 // protoRoute carries routeCall.
-const protoRoute = p2p.ProtocolPrefix + "/route/1.0.0"
+const protoRoute = p2p.ProtocolPrefix + "/route-failure/1.0.0"
 
 // routedFetcher makes an action's external calls: a few tries, then the
 // responsible anchor's.
