@@ -98,7 +98,33 @@ type executor struct {
 	workers  map[token.InstanceID]bool
 	// One action of an instance at a time: the next one sees the state the
 	// previous one left (its result is applied here before it returns).
-	stripes [64]sync.Mutex
+	locks map[token.InstanceID]*instLock
+}
+
+type instLock struct {
+	mu   sync.Mutex
+	refs int
+}
+
+// lock takes the instance's action lock; the returned function releases it.
+func (x *executor) lock(id token.InstanceID) func() {
+	x.mu.Lock()
+	l := x.locks[id]
+	if l == nil {
+		l = &instLock{}
+		x.locks[id] = l
+	}
+	l.refs++
+	x.mu.Unlock()
+	l.mu.Lock()
+	return func() {
+		l.mu.Unlock()
+		x.mu.Lock()
+		if l.refs--; l.refs == 0 {
+			delete(x.locks, id)
+		}
+		x.mu.Unlock()
+	}
 }
 
 type actionCall struct {
@@ -108,7 +134,7 @@ type actionCall struct {
 }
 
 func newExecutor(s *serviceRole) *executor {
-	return &executor{s: s, inflight: map[string]*actionCall{}, workers: map[token.InstanceID]bool{}}
+	return &executor{s: s, inflight: map[string]*actionCall{}, workers: map[token.InstanceID]bool{}, locks: map[token.InstanceID]*instLock{}}
 }
 
 func outcomeKey(id token.InstanceID, key string) []byte {
@@ -139,10 +165,9 @@ func (x *executor) run(ctx context.Context, id token.InstanceID, name, key strin
 	c := &actionCall{done: make(chan struct{})}
 	x.inflight[k] = c
 	x.mu.Unlock()
-	stripe := &x.stripes[id[0]%64]
-	stripe.Lock()
+	unlock := x.lock(id)
 	c.out, c.err = x.execute(ctx, id, name, key, args)
-	stripe.Unlock()
+	unlock()
 	x.mu.Lock()
 	delete(x.inflight, k)
 	x.mu.Unlock()
@@ -180,9 +205,9 @@ func (x *executor) execute(ctx context.Context, id token.InstanceID, name, key s
 			Tokens: s, IdempotencyKey: key}})
 	n.metric.actionTime.Observe(time.Since(start).Seconds())
 	if err == nil && ctx.Err() != nil {
-		// Cancelled (the node is stopping, the caller left): what the calls
-		// answered is not the action's outcome. Publish nothing; the
-		// pending action stays for the next run or the next executor.
+		// Cancelled (the node is stopping): what the calls answered is not
+		// the action's outcome. Publish nothing; a pending action stays for
+		// the next run or the next executor, a caller retries with its key.
 		err = ctx.Err()
 	}
 	if err != nil {
@@ -228,6 +253,16 @@ func (x *executor) execute(ctx context.Context, id token.InstanceID, name, key s
 	n.metric.actions.WithLabelValues("ok").Inc()
 	n.log.Info("action done", "instance", id, "action", name, "key", key, "result", string(res.Output))
 	return out, nil
+}
+
+// detach returns a context that keeps ctx's values but not its
+// cancellation, and ends when the node stops: an action a caller gave up on
+// still completes and publishes its result (a retry with the same key then
+// gets it), but a stopping node publishes nothing half done.
+func (n *Node) detach(ctx context.Context) (context.Context, context.CancelFunc) {
+	c, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(n.ctx, cancel)
+	return c, func() { stop(); cancel() }
 }
 
 // publishOwn sequences an attestation on this node's own stream of topic and
@@ -489,7 +524,9 @@ func (s *serviceRole) httpAction(w http.ResponseWriter, r *http.Request) {
 		grantError(w, r, err)
 		return
 	}
-	out, err := s.exec.run(r.Context(), id, name, key, body)
+	ctx, cancel := s.n.detach(r.Context())
+	defer cancel()
+	out, err := s.exec.run(ctx, id, name, key, body)
 	switch {
 	case err == nil:
 	case errors.Is(err, errNotExecutor):

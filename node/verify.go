@@ -207,7 +207,9 @@ func (s *serviceRole) execAction(ctx context.Context, req *execReq) *execResp {
 	if err := s.checkActionGrant(in, req.Name, req.Grant); err != nil {
 		return problem(http.StatusForbidden, "grant-refused", err.Error())
 	}
-	out, err := s.exec.run(context.WithoutCancel(ctx), req.Instance, req.Name, req.Key, req.Args)
+	dctx, cancel := s.n.detach(ctx)
+	defer cancel()
+	out, err := s.exec.run(dctx, req.Instance, req.Name, req.Key, req.Args)
 	switch {
 	case err == nil:
 		return &execResp{Action: out}
