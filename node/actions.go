@@ -392,8 +392,8 @@ func (s *serviceRole) applyResult(in *instance, data map[string]any, att *attest
 
 // evalTriggers runs the module's trigger predicates over a state change and
 // adds the actions they start to the instance's pending list. The key is
-// derived from the instance, the trigger and the attestation that caused
-// the change: the same on every replica.
+// derived from the instance, the trigger, its action and the attestation
+// that caused the change: the same on every replica.
 func (s *serviceRole) evalTriggers(in *instance, lb *loadedBundle, before, after json.RawMessage, cause string, now time.Time) {
 	for _, tg := range lb.manifest.Service.Triggers {
 		if !lb.module.HasTrigger(tg.When) {
@@ -404,7 +404,7 @@ func (s *serviceRole) evalTriggers(in *instance, lb *loadedBundle, before, after
 		if err != nil || string(res.Output) != "true" {
 			continue
 		}
-		key := hexutil.Encode(crypto.Keccak256([]byte(in.Record.Instance.String()), []byte(tg.When), []byte(cause)))
+		key := hexutil.Encode(crypto.Keccak256([]byte(in.Record.Instance.String()), []byte(tg.When), []byte{0}, []byte(tg.Action), []byte{0}, []byte(cause)))
 		if slices.ContainsFunc(in.Pending, func(p PendingAction) bool { return p.Key == key }) ||
 			slices.ContainsFunc(in.Done, func(d DoneAction) bool { return d.Key == key }) {
 			continue
