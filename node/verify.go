@@ -393,8 +393,7 @@ func (v *verifier) sampleNode(ctx context.Context, mb Member) {
 	}
 	clean := true
 	for _, it := range resp.Items {
-		switch v.check(ctx, mb.Peer, addr, &it) {
-		case "mismatch":
+		if v.check(ctx, mb.Peer, addr, &it) == "mismatch" {
 			clean = false
 		}
 	}
