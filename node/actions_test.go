@@ -2,7 +2,12 @@ package node
 
 import (
 	"encoding/json"
+	"log/slog"
 	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/smartlayer/smartlayer/store"
 )
 
 // Two replicas see an action's patch and a status change in opposite
@@ -55,5 +60,57 @@ func TestPublicHost(t *testing.T) {
 	}
 	if err := publicHost(t.Context(), "http://8.8.8.8/"); err != nil {
 		t.Errorf("a public address was refused: %v", err)
+	}
+}
+
+// An excluded node earns its way back on probation; evidence sends it
+// further down each time; scores survive a restart of the anchor's store.
+func TestServiceLevelProbation(t *testing.T) {
+	dir := t.TempDir()
+	st, err := store.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := &Node{store: st, log: slog.New(slog.DiscardHandler)}
+	n.metric.slo = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "x"}, []string{"node"})
+	n.metric.strikes = prometheus.NewCounter(prometheus.CounterOpts{Name: "y"})
+	a := &anchorRole{n: n, kick: make(chan struct{}, 1)}
+	v, err := newVerifier(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.evidence("p", "0x01")
+	v.evidence("p", "0x01") // the same evidence counts once
+	if !v.excluded("p") || v.snapshot()["p"].Evidence != 1 {
+		t.Fatalf("after evidence: %+v", v.snapshot()["p"])
+	}
+	rounds := 0
+	for v.excluded("p") && rounds < 1000 {
+		v.probation("p")
+		rounds++
+	}
+	if rounds < 95 || rounds > 105 {
+		t.Fatalf("back after %d rounds, want about 100", rounds)
+	}
+	v.evidence("p", "0x02")
+	second := 0
+	for v.excluded("p") && second < 1000 {
+		v.probation("p")
+		second++
+	}
+	if second <= rounds {
+		t.Fatalf("a repeat offender came back after %d rounds, the first time %d", second, rounds)
+	}
+	v.strike("q")
+	_ = st.Close()
+	st, _ = store.Open(dir)
+	defer st.Close()
+	n.store = st
+	v2, err := newVerifier(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := v2.snapshot(); got["p"].Evidence != 2 || got["q"].Strikes != 1 || got["q"].Score != 1-sloStrike {
+		t.Fatalf("after reopening: %+v", got)
 	}
 }

@@ -244,6 +244,12 @@ const (
 	sloStrike         = 0.05
 	sloRecover        = 0.01
 	sloExclude        = 0.5
+	// sloProbation is what an excluded node (no instances, so no samples)
+	// gets back each sample interval while it stays up: from one piece of
+	// evidence (1 -> 0.4) it is placed again after 100 intervals (50
+	// minutes at the default 30 s), and sampled again; a repeat offender
+	// waits longer each time.
+	sloProbation = 0.001
 )
 
 type verifier struct {
@@ -344,6 +350,23 @@ func (v *verifier) evidence(p, uid string) {
 	v.a.replace()
 }
 
+// probation gives an excluded node back a little of its score; once it
+// reaches the threshold the node is placed on again.
+func (v *verifier) probation(p string) {
+	v.mu.Lock()
+	s := v.m[p]
+	back := false
+	if s != nil && s.Score < sloExclude {
+		v.setScore(p, s, s.Score+sloProbation)
+		back = s.Score >= sloExclude
+	}
+	v.mu.Unlock()
+	if back {
+		v.a.n.log.Info("service node back from probation", "node", p)
+		v.a.replace()
+	}
+}
+
 // replace makes the placement loop re-place every instance now.
 func (a *anchorRole) replace() {
 	a.mu.Lock()
@@ -368,9 +391,13 @@ func (v *verifier) sampleLoop() {
 		}
 		list, _ := v.a.n.members.snapshot()
 		for _, mb := range list {
-			if mb.Role == RoleService && mb.State == StateUp && mb.Instances > 0 {
+			if mb.Role != RoleService || mb.State != StateUp {
+				continue
+			}
+			if mb.Instances > 0 {
 				v.sampleNode(v.a.n.ctx, mb)
 			}
+			v.probation(mb.Peer)
 		}
 	}
 }
