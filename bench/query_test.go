@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,5 +73,33 @@ func BenchmarkGossip(b *testing.B) {
 		b.ReportMetric(res.IngestPerSec, "ingest/s")
 		b.ReportMetric(res.VerifyPerSec, "verify/s")
 		b.ReportMetric(res.IngestVsVerify, "ingest/verify")
+	}
+}
+
+func TestActionSmoke(t *testing.T) {
+	ctx := context.Background()
+	o := devnet.DefaultOptions()
+	o.Tickets, o.Services = 6, 3
+	d, err := devnet.Start(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	before := d.HotelServer.Rebookings()
+	res, err := Action(ctx, d, QueryOptions{Duration: 300 * time.Millisecond, Concurrency: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []Stats{res.Baseline, res.Action} {
+		if s.Ops == 0 || s.Errors != 0 || s.P50 <= 0 || s.P99 < s.P50 {
+			t.Fatalf("%s: %+v", s.Name, s)
+		}
+	}
+	// Every call booked once: the baseline's and the actions' keys are fresh.
+	if got := d.HotelServer.Rebookings() - before; got < res.Baseline.Ops+res.Action.Ops {
+		t.Fatalf("hotel bookings %d, calls %d", got, res.Baseline.Ops+res.Action.Ops)
+	}
+	if res.ReceiptSingle <= 0 || res.ReceiptBatched <= 0 || !strings.Contains(res.Report(), "receipt per answer") {
+		t.Fatalf("receipt figures: %+v", res)
 	}
 }
