@@ -409,3 +409,49 @@ func TestPendingActionSurvivesRestart(t *testing.T) {
 		t.Fatalf("%d action results applied, want 1", results)
 	}
 }
+
+// TestFailingActionGivenUp: a triggered action whose script fails every try
+// (here it reaches a host the TokenScript does not declare) is answered with
+// an error result that changes nothing, so no replica keeps it pending.
+func TestFailingActionGivenUp(t *testing.T) {
+	opts := actionOptions()
+	opts.Tickets, opts.Flights = 1, 1
+	inner := opts.Configure
+	opts.Configure = func(role node.Role, i int, cfg *node.Config) {
+		inner(role, i, cfg)
+		cfg.Service.ActionVars = map[string]string{"hotel": "http://undeclared.example"}
+	}
+	d := startDevnet(t, opts) // the demo's 190-minute delay triggers rebook
+	tk := d.Info.Tickets[0]
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		done := true
+		vs, err := liveStates(d, tk.Instance)
+		for _, v := range vs {
+			done = done && err == nil && len(v.Offsets) >= 2 && len(v.Pending) == 0 && v.StateRoot == vs[0].StateRoot
+		}
+		if done && len(vs) > 0 {
+			if vs[0].State["rebooking"] != "none" {
+				t.Fatalf("a failed action changed the state: %v", vs[0].State)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the failing action stayed pending: %+v", vs)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	rt, _ := getRoute(t, d.Info.Anchors[0].HTTP, tk.Instance)
+	var h struct{ History []historyItem }
+	getJSONT(t, rt.Replicas[0].HTTP+"/v1/tokens/"+tk.Instance+"/history", &h)
+	found := false
+	for _, it := range h.History {
+		if strings.HasPrefix(it.Topic, node.ResultTopic(mustID(t, tk.Instance))) && it.Applied {
+			res, _ := it.Data["result"].(string)
+			found = strings.Contains(res, "undeclared.example")
+		}
+	}
+	if !found {
+		t.Fatalf("no error result in the history: %+v", h.History)
+	}
+}

@@ -220,13 +220,9 @@ func (x *executor) execute(ctx context.Context, id token.InstanceID, name, key s
 		n.metric.actions.WithLabelValues("script-error").Inc()
 		return nil, err
 	}
-	recJSON, _ := json.Marshal(rec)
 	tr := res.Transcript
 	root := tr.Root()
-	att, err := attest.SignNetwork(n.key.ECDSA, n.domain, attest.ActionResultSchema, map[string]any{
-		"instance": id.String(), "action": name, "idempotencyKey": key, "fencing": fmt.Sprint(rec.Fencing),
-		"transcriptRoot": hexutil.Encode(root[:]), "patch": string(patch), "result": string(res.Output), "record": string(recJSON),
-	}, time.Now())
+	att, err := x.signResult(rec, name, key, root, patch, res.Output)
 	if err != nil {
 		return nil, err
 	}
@@ -263,6 +259,41 @@ func (n *Node) detach(ctx context.Context) (context.Context, context.CancelFunc)
 	c, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	stop := context.AfterFunc(n.ctx, cancel)
 	return c, func() { stop(); cancel() }
+}
+
+// signResult makes the executor's action-result attestation.
+func (x *executor) signResult(rec *placement.Record, name, key string, root sandbox.Hash, patch, result json.RawMessage) (*attest.Signed, error) {
+	n := x.s.n
+	recJSON, _ := json.Marshal(rec)
+	return attest.SignNetwork(n.key.ECDSA, n.domain, attest.ActionResultSchema, map[string]any{
+		"instance": rec.Instance.String(), "action": name, "idempotencyKey": key, "fencing": fmt.Sprint(rec.Fencing),
+		"transcriptRoot": hexutil.Encode(root[:]), "patch": string(patch), "result": string(result), "record": string(recJSON),
+	}, time.Now())
+}
+
+// giveUp answers a triggered action that keeps failing in the script
+// itself (it threw, ran out of time or memory, reached an undeclared host)
+// with a result that changes nothing and says why, so every replica drops
+// it from its pending list instead of the executor retrying it forever.
+func (x *executor) giveUp(id token.InstanceID, p *PendingAction, cause error) {
+	s := x.s
+	s.mu.RLock()
+	in := s.inst[id]
+	s.mu.RUnlock()
+	if in == nil || in.Record.Executor != s.n.peerStr {
+		return
+	}
+	result, _ := json.Marshal(map[string]string{"error": cause.Error()})
+	att, err := x.signResult(in.Record, p.Action, p.Key, sandbox.Hash{}, json.RawMessage("{}"), result)
+	if err == nil {
+		err = s.n.publishOwn(s.n.ctx, s.n.key, ResultTopic(id), att)
+	}
+	if err != nil {
+		s.n.log.Error("cannot publish a failed action's result", "instance", id, "action", p.Action, "err", err)
+		return
+	}
+	s.n.metric.actions.WithLabelValues("given-up").Inc()
+	s.n.log.Warn("triggered action given up after its script failed every try", "instance", id, "action", p.Action, "err", cause)
 }
 
 // publishOwn sequences an attestation on this node's own stream of topic and
@@ -479,6 +510,10 @@ func (x *executor) work(id token.InstanceID) {
 		_, err := x.run(s.n.ctx, id, next.Action, next.Key, aj)
 		if err != nil {
 			s.n.log.Warn("triggered action failed", "instance", id, "action", next.Action, "try", tries[next.Key], "err", err)
+			if tries[next.Key] == 3 && isScriptErr(err) && !errors.Is(err, context.Canceled) {
+				x.giveUp(id, next, err)
+				continue
+			}
 			select {
 			case <-s.n.ctx.Done():
 				return
