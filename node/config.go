@@ -93,6 +93,10 @@ type Config struct {
 		// Merkle batch; "single" signs each; "off" sends none (for
 		// measurement, or deployments whose integrations need none).
 		Receipts string `toml:"receipts"`
+		// ReceiptWindow: with batched receipts, how long a batch's first
+		// answer waits for others before the batch is signed (0: sign at
+		// once; batches form only while a signature is being made).
+		ReceiptWindow Duration `toml:"receipt_window"`
 		// ActionTimeout bounds one action, its external calls included.
 		ActionTimeout Duration `toml:"action_timeout"`
 		// FetchAttempts and FetchTimeout: an executor's tries of one
@@ -269,6 +273,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Service.Receipts != "batched" && c.Service.Receipts != "single" && c.Service.Receipts != "off" {
 		bad("service.receipts", "%q: want \"batched\", \"single\" or \"off\"", c.Service.Receipts)
+	}
+	if d := c.Service.ReceiptWindow.Duration; d < 0 || d > 10*time.Millisecond {
+		bad("service.receipt_window", "%s is out of range 0..10ms", d)
 	}
 	if d := c.Service.ActionTimeout.Duration; d < time.Second || d > 10*time.Minute {
 		bad("service.action_timeout", "%s is out of range 1s..10m", d)

@@ -79,6 +79,7 @@ func newServiceRole(n *Node, mux *http.ServeMux) (*serviceRole, error) {
 	s.exec = newExecutor(s)
 	if n.cfg.Service.Receipts != "off" {
 		s.receipts = receipt.NewBatcher(receipt.Software{Key: n.key.ECDSA}, n.cfg.Service.Receipts == "single")
+		s.receipts.Window = n.cfg.Service.ReceiptWindow.Duration
 		n.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "smartlayer_receipts_signed_total", Help: "Execution receipts this node sealed."},
 			func() float64 { return float64(s.receipts.Signed.Load()) }))
 		n.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "smartlayer_receipt_signatures_total", Help: "Signatures over receipt batches (receipts / signatures = mean batch size)."},

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
@@ -111,9 +112,12 @@ type Batcher struct {
 	single bool
 	// Signed and Batches count receipts and signatures, for metrics.
 	Signed, Batches atomic.Uint64
-	mu              sync.Mutex
-	pending         []*waiter
-	signing         bool
+	// Window, when set, is how long a batch's first receipt waits for
+	// others before the batch is signed.
+	Window  time.Duration
+	mu      sync.Mutex
+	pending []*waiter
+	signing bool
 }
 
 type waiter struct {
@@ -138,6 +142,12 @@ func (b *Batcher) Seal(r *Receipt) error {
 		return <-w.done
 	}
 	b.signing = true
+	if b.Window > 0 {
+		// Gather the answers that finish within the window into this batch.
+		b.mu.Unlock()
+		time.Sleep(b.Window)
+		b.mu.Lock()
+	}
 	var mine error
 	for len(b.pending) > 0 {
 		batch := b.pending

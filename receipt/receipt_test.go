@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
@@ -79,5 +80,35 @@ func BenchmarkReceipt(b *testing.B) {
 				}
 			})
 		})
+	}
+}
+
+// With a window, receipts sealed together share one signature, and every
+// one still verifies.
+func TestBatchWindow(t *testing.T) {
+	key, _ := crypto.GenerateKey()
+	b := NewBatcher(Software{Key: key}, false)
+	b.Window = 20 * time.Millisecond
+	var wg sync.WaitGroup
+	rs := make([]*Receipt, 16)
+	for i := range rs {
+		rs[i] = sample(i)
+		wg.Add(1)
+		go func(r *Receipt) {
+			defer wg.Done()
+			if err := b.Seal(r); err != nil {
+				t.Error(err)
+			}
+		}(rs[i])
+	}
+	wg.Wait()
+	if b.Signed.Load() != 16 || b.Batches.Load() > 4 {
+		t.Fatalf("%d receipts in %d signatures", b.Signed.Load(), b.Batches.Load())
+	}
+	addr := crypto.PubkeyToAddress(key.PublicKey)
+	for _, r := range rs {
+		if err := r.Verify(addr); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

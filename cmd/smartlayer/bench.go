@@ -13,6 +13,7 @@ import (
 
 	"github.com/smartlayer/smartlayer/bench"
 	"github.com/smartlayer/smartlayer/devnet"
+	"github.com/smartlayer/smartlayer/node"
 )
 
 func newBenchCmd() *cobra.Command {
@@ -43,6 +44,9 @@ It prints ops/s, p50 and p99 with their ratios to the baseline.`,
 	f.IntVar(&dn.Services, "services", dn.Services, "service nodes of the devnet")
 	f.IntVar(&dn.Tickets, "tickets", dn.Tickets, "tickets of the devnet")
 	f.StringVar(&dn.Receipts, "receipts", "", "service nodes' receipts: batched (default), single or off")
+	var window time.Duration
+	f.DurationVar(&window, "receipt-window", 0, "service nodes' service.receipt_window (batched receipts)")
+	dn.Configure = func(_ node.Role, _ int, cfg *node.Config) { cfg.Service.ReceiptWindow = node.Duration{Duration: window} }
 	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
 	var updates int
 	g := &cobra.Command{
