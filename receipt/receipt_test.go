@@ -16,24 +16,31 @@ func sample(i int) *Receipt {
 		StateRoot: common.Hash{byte(i)}, TranscriptRoot: common.Hash{2, byte(i)}, Fencing: 3}
 }
 
+// sealAll seals n sample receipts concurrently.
+func sealAll(t *testing.T, b *Batcher, n int) []*Receipt {
+	t.Helper()
+	var wg sync.WaitGroup
+	rs := make([]*Receipt, n)
+	for i := range rs {
+		rs[i] = sample(i)
+		wg.Add(1)
+		go func(r *Receipt) {
+			defer wg.Done()
+			if err := b.Seal(r); err != nil {
+				t.Error(err)
+			}
+		}(rs[i])
+	}
+	wg.Wait()
+	return rs
+}
+
 func TestBatchesVerify(t *testing.T) {
 	key, _ := crypto.GenerateKey()
 	a := Software{Key: key}
 	for _, single := range []bool{true, false} {
 		b := NewBatcher(a, single)
-		var wg sync.WaitGroup
-		rs := make([]*Receipt, 50)
-		for i := range rs {
-			rs[i] = sample(i)
-			wg.Add(1)
-			go func(r *Receipt) {
-				defer wg.Done()
-				if err := b.Seal(r); err != nil {
-					t.Error(err)
-				}
-			}(rs[i])
-		}
-		wg.Wait()
+		rs := sealAll(t, b, 50)
 		roots := map[common.Hash]bool{}
 		for _, r := range rs {
 			if err := r.Verify(a.Address()); err != nil {
@@ -89,19 +96,7 @@ func TestBatchWindow(t *testing.T) {
 	key, _ := crypto.GenerateKey()
 	b := NewBatcher(Software{Key: key}, false)
 	b.Window = 20 * time.Millisecond
-	var wg sync.WaitGroup
-	rs := make([]*Receipt, 16)
-	for i := range rs {
-		rs[i] = sample(i)
-		wg.Add(1)
-		go func(r *Receipt) {
-			defer wg.Done()
-			if err := b.Seal(r); err != nil {
-				t.Error(err)
-			}
-		}(rs[i])
-	}
-	wg.Wait()
+	rs := sealAll(t, b, 16)
 	if b.Signed.Load() != 16 || b.Batches.Load() > 4 {
 		t.Fatalf("%d receipts in %d signatures", b.Signed.Load(), b.Batches.Load())
 	}

@@ -46,7 +46,9 @@ It prints ops/s, p50 and p99 with their ratios to the baseline.`,
 	f.StringVar(&dn.Receipts, "receipts", "", "service nodes' receipts: batched (default), single or off")
 	var window time.Duration
 	f.DurationVar(&window, "receipt-window", 0, "service nodes' service.receipt_window (batched receipts)")
-	dn.Configure = func(_ node.Role, _ int, cfg *node.Config) { cfg.Service.ReceiptWindow = node.Duration{Duration: window} }
+	dn.Configure = func(_ node.Role, _ int, cfg *node.Config) {
+		cfg.Service.ReceiptWindow = node.Duration{Duration: window}
+	}
 	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
 	var updates int
 	g := &cobra.Command{
