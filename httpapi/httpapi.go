@@ -148,7 +148,7 @@ func Wrap(mux *http.ServeMux, m *Metrics, log *slog.Logger) http.Handler {
 		h.Set("Access-Control-Allow-Origin", "*")
 		h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
 		h.Set("Access-Control-Allow-Headers", "Content-Type, Authorization, Idempotency-Key, X-Smartlayer-Grant, Last-Event-ID")
-		h.Set("Access-Control-Expose-Headers", "Content-Type")
+		h.Set("Access-Control-Expose-Headers", "Content-Type, X-Smartlayer-Receipt, X-Smartlayer-Node, X-Smartlayer-Fencing, X-Smartlayer-Via, X-Smartlayer-Reexecuted, Retry-After")
 		h.Set("Access-Control-Max-Age", "600")
 		if r.Method == http.MethodOptions {
 			w.WriteHeader(http.StatusNoContent)
