@@ -7,7 +7,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/smartlayer/smartlayer/placement"
 	"github.com/smartlayer/smartlayer/store"
+	"github.com/smartlayer/smartlayer/token"
 )
 
 // Two replicas see an action's patch and a status change in opposite
@@ -112,5 +114,35 @@ func TestServiceLevelProbation(t *testing.T) {
 	}
 	if got := v2.snapshot(); got["p"].Evidence != 2 || got["q"].Strikes != 1 || got["q"].Score != 1-sloStrike {
 		t.Fatalf("after reopening: %+v", got)
+	}
+}
+
+// History has keys of its own: the last maxHistory items are kept, and
+// history inside an older instance record moves there.
+func TestHistoryKeys(t *testing.T) {
+	st, err := store.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s := &serviceRole{n: &Node{store: st}, inst: map[token.InstanceID]*instance{}}
+	id := token.InstanceID{7}
+	in := &instance{Record: &placement.Record{Instance: id}, State: json.RawMessage(`{}`)}
+	for i := 0; i < maxHistory+44; i++ {
+		if err := s.putApplied(in, &HistoryItem{Seq: uint64(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h, err := s.history(id)
+	if err != nil || len(h) != maxHistory || h[0].Seq != 44 || h[len(h)-1].Seq != maxHistory+43 {
+		t.Fatalf("history: %v, %d items from %d", err, len(h), h[0].Seq)
+	}
+	old := token.InstanceID{8}
+	s.inst[old] = &instance{Record: &placement.Record{Instance: old}, History: []HistoryItem{{Seq: 1}, {Seq: 2}}}
+	if err := s.moveHistory(); err != nil {
+		t.Fatal(err)
+	}
+	if h, _ := s.history(old); len(h) != 2 || h[1].Seq != 2 || s.inst[old].History != nil || s.inst[old].HistoryN != 2 {
+		t.Fatalf("moved history: %+v", h)
 	}
 }

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/base64"
 
 	"encoding/json"
@@ -11,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cockroachdb/pebble"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/prometheus/client_golang/prometheus"
@@ -49,7 +51,11 @@ type instance struct {
 	// Offsets: per attestation stream ("topic@publisher"), the last
 	// sequence number applied to the state.
 	Offsets map[string]uint64 `json:"offsets,omitempty"`
-	History []HistoryItem     `json:"history,omitempty"`
+	// History is only read from stores written before history had keys of
+	// its own ("h/<instance><n>"); it is moved there at start.
+	History []HistoryItem `json:"history,omitempty"`
+	// HistoryN counts the history items ever written for the instance.
+	HistoryN uint64 `json:"historyN,omitempty"`
 	// Pending actions triggers started; Done: results applied.
 	Pending []PendingAction `json:"pending,omitempty"`
 	Done    []DoneAction    `json:"done,omitempty"`
@@ -74,6 +80,14 @@ const maxHistory = 256
 
 func instKey(id token.InstanceID) []byte { return append([]byte("i/"), id[:]...) }
 
+// histKey is the key of an instance's n-th history item; histPrefix, of
+// all of them.
+func histKey(id token.InstanceID, n uint64) []byte {
+	return binary.BigEndian.AppendUint64(histPrefix(id), n)
+}
+
+func histPrefix(id token.InstanceID) []byte { return append([]byte("h/"), id[:]...) }
+
 func newServiceRole(n *Node, mux *http.ServeMux) (*serviceRole, error) {
 	s := &serviceRole{n: n, bundles: newBundleCache(n), inst: map[token.InstanceID]*instance{}, kept: newTranscriptRing(transcriptsKept)}
 	s.exec = newExecutor(s)
@@ -97,6 +111,9 @@ func newServiceRole(n *Node, mux *http.ServeMux) (*serviceRole, error) {
 		return nil
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := s.moveHistory(); err != nil {
 		return nil, err
 	}
 	if len(s.inst) > 0 {
@@ -263,6 +280,72 @@ func (s *serviceRole) updateRecord(rec *placement.Record) error {
 	return s.put(&c)
 }
 
+// putApplied stores an instance with one more history item, in one batch;
+// the item past maxHistory is deleted.
+func (s *serviceRole) putApplied(in *instance, item *HistoryItem) error {
+	id := in.Record.Instance
+	n := in.HistoryN
+	in.HistoryN++
+	enc, err := json.Marshal(in)
+	if err != nil {
+		in.HistoryN--
+		return err
+	}
+	ij, err := json.Marshal(item)
+	if err != nil {
+		return err
+	}
+	// Not synced: everything here follows from the attestation log, which a
+	// restart catches up on from the instance's offsets.
+	err = s.n.store.Batch(false, func(b *pebble.Batch) {
+		_ = b.Set(instKey(id), enc, nil)
+		_ = b.Set(histKey(id, n), ij, nil)
+		if n >= maxHistory {
+			_ = b.Delete(histKey(id, n-maxHistory), nil)
+		}
+	})
+	if err != nil {
+		in.HistoryN--
+		return err
+	}
+	s.mu.Lock()
+	s.inst[id] = in
+	s.mu.Unlock()
+	return nil
+}
+
+// moveHistory moves history kept inside instance records (stores written
+// before history had keys of its own) to its keys.
+func (s *serviceRole) moveHistory() error {
+	for _, in := range s.inst {
+		if len(in.History) == 0 {
+			continue
+		}
+		items := in.History
+		in.History = nil
+		for i := range items {
+			if err := s.putApplied(in, &items[i]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// history reads an instance's last items, oldest first.
+func (s *serviceRole) history(id token.InstanceID) ([]HistoryItem, error) {
+	out := []HistoryItem{}
+	err := s.n.store.Each(histPrefix(id), func(_, v []byte) error {
+		var it HistoryItem
+		if err := json.Unmarshal(v, &it); err != nil {
+			return fmt.Errorf("stored history: %w", err)
+		}
+		out = append(out, it)
+		return nil
+	})
+	return out, err
+}
+
 func (s *serviceRole) put(in *instance) error {
 	enc, err := json.Marshal(in)
 	if err != nil {
@@ -284,6 +367,9 @@ func (s *serviceRole) drop(id token.InstanceID) error {
 	// The outcomes of its actions go too: a repeated key now reaches the
 	// new executor, and the external API's idempotency answers it.
 	if err := s.n.store.DeletePrefix(outcomeKey(id, "")); err != nil {
+		return err
+	}
+	if err := s.n.store.DeletePrefix(histPrefix(id)); err != nil {
 		return err
 	}
 	s.mu.Lock()

@@ -197,16 +197,12 @@ func (s *serviceRole) applyTo(id token.InstanceID, d delivered) {
 	default:
 		run(sandbox.KindApply)
 	}
-	if item.Applied {
+	if item.Applied && string(in.State) != string(cur.State) {
 		s.evalTriggers(&in, lb, cur.State, in.State, item.UID, attTime)
 	}
 	root := sandbox.StateRoot(in.State)
 	item.StateRoot = hexutil.Encode(root[:])
-	in.History = append(append([]HistoryItem(nil), cur.History...), item)
-	if len(in.History) > maxHistory {
-		in.History = in.History[len(in.History)-maxHistory:]
-	}
-	if err := s.put(&in); err != nil {
+	if err := s.putApplied(&in, &item); err != nil {
 		s.n.log.Error("store applied state", "instance", id, "err", err)
 	}
 	if len(in.Pending) > 0 {
@@ -276,9 +272,10 @@ func (s *serviceRole) httpHistory(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	h := in.History
-	if h == nil {
-		h = []HistoryItem{}
+	h, err := s.history(in.Record.Instance)
+	if err != nil {
+		httpapi.Error(w, r, http.StatusInternalServerError, "store", err.Error())
+		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"instance": in.Record.Instance, "history": h})
 }
