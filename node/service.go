@@ -2,8 +2,8 @@ package node
 
 import (
 	"context"
-	"encoding/binary"
 	"encoding/base64"
+	"encoding/binary"
 
 	"encoding/json"
 	"errors"
