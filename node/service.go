@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/binary"
-
 	"encoding/json"
 	"errors"
 	"fmt"
