@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"runtime"
 	"time"
@@ -58,7 +59,7 @@ readable by its owner only; an existing file is never overwritten.`,
 }
 
 func newTokenCmd() *cobra.Command {
-	tok := &cobra.Command{Use: "token", Short: "Publish token bundles and register token instances"}
+	tok := &cobra.Command{Use: "token", Short: "Publish token bundles, register token instances, run queries and actions"}
 	var anchor string
 	publish := &cobra.Command{
 		Use:   "publish BUNDLE --anchor URL",
@@ -107,8 +108,91 @@ Bundles are content-addressed: the answer carries the bundle hash.`,
 	register.Flags().StringVar(&anchor, "anchor", "http://127.0.0.1:8080", "anchor HTTP URL")
 	register.Flags().StringVar(&bundle, "bundle", "", "bundle hash from token publish")
 	_ = register.MarkFlagRequired("bundle")
-	tok.AddCommand(publish, register)
+	tok.AddCommand(publish, register, newQueryCmd(), newActionCmd())
 	return tok
+}
+
+// callFlags are the flags of token query and token action.
+type callFlags struct {
+	anchor, args, grant string
+	verify              bool
+}
+
+func (f *callFlags) bind(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.anchor, "anchor", "http://127.0.0.1:8080", "anchor HTTP URL to route through")
+	fl.StringVar(&f.args, "args", "{}", "arguments as JSON")
+	fl.StringVar(&f.grant, "grant", "", "the owner's grant attestation (any form; the URL value from devnet.json \"headers\")")
+	fl.BoolVar(&f.verify, "verify", true, "verify the answer's execution receipt")
+}
+
+// prepare checks the arguments and makes the client and headers.
+func (f *callFlags) prepare() (*client.Client, json.RawMessage, http.Header, error) {
+	if !json.Valid([]byte(f.args)) {
+		return nil, nil, nil, fmt.Errorf("--args: not JSON: %s", f.args)
+	}
+	c := client.New([]string{f.anchor}, nil)
+	c.VerifyReceipts = f.verify
+	h := http.Header{}
+	if f.grant != "" {
+		h.Set(node.GrantHeader, f.grant)
+	}
+	return c, json.RawMessage(f.args), h, nil
+}
+
+func newQueryCmd() *cobra.Command {
+	var f callFlags
+	cmd := &cobra.Command{
+		Use:   "query INSTANCE NAME [--args JSON] [--grant G] --anchor URL",
+		Short: "Run a token query on one of the instance's replicas (routed through the anchor)",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			c, args, h, err := f.prepare()
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
+			defer cancel()
+			out, rc, err := c.QueryReceipt(ctx, a[0], a[1], args, h)
+			if err != nil {
+				return err
+			}
+			return printJSON(cmd, map[string]any{"result": out, "receipt": rc})
+		},
+	}
+	f.bind(cmd)
+	return cmd
+}
+
+func newActionCmd() *cobra.Command {
+	var f callFlags
+	var key string
+	cmd := &cobra.Command{
+		Use:   "action INSTANCE NAME --key IDEMPOTENCY_KEY [--args JSON] [--grant G] --anchor URL",
+		Short: "Run a token action on the instance's elected executor, once per key",
+		Long: `Run a token action on the executor the instance's placement record names. The
+idempotency key names the request: sent again (after a timeout, or while a
+new executor is elected) it acts once, and the external calls the action
+makes carry it too.`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			c, args, h, err := f.prepare()
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), 2*time.Minute)
+			defer cancel()
+			out, rc, err := c.Action(ctx, a[0], a[1], key, args, h)
+			if err != nil {
+				return err
+			}
+			return printJSON(cmd, map[string]any{"outcome": out, "receipt": rc})
+		},
+	}
+	f.bind(cmd)
+	cmd.Flags().StringVar(&key, "key", "", "idempotency key (required)")
+	_ = cmd.MarkFlagRequired("key")
+	return cmd
 }
 
 func printJSON(cmd *cobra.Command, v any) error {

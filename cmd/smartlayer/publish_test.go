@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -86,5 +87,45 @@ func TestAttestPublish(t *testing.T) {
 			t.Fatalf("status not applied: %v", v.State)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestTokenQueryAndAction: the CLI runs a query with the passenger's grant
+// and an action once per key, both with their receipts checked.
+func TestTokenQueryAndAction(t *testing.T) {
+	o := devnet.DefaultOptions()
+	o.Tickets, o.Services, o.Flights = 2, 3, 2
+	d, err := devnet.Start(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	tk := d.Info.Tickets[1]
+	grant := tk.Headers["X-Smartlayer-Grant"]
+	anchor := d.Info.Anchors[0].HTTP
+	out, err := run("token", "query", tk.Instance, "status", "--grant", grant, "--anchor", anchor)
+	if err != nil || !strings.Contains(out, tk.Flight) || !strings.Contains(out, `"function": "query:status"`) {
+		t.Fatalf("query: %v %s", err, out)
+	}
+	if _, err := run("token", "query", tk.Instance, "status", "--anchor", anchor); err == nil || !strings.Contains(err.Error(), "401") {
+		t.Fatalf("query without the grant: %v", err)
+	}
+	args := `{"hotel":"` + d.Info.Hotel.HTTP + `"}`
+	first, err := run("token", "action", tk.Instance, "rebook", "--key", "cli-1", "--args", args, "--grant", grant, "--anchor", anchor)
+	if err != nil || !strings.Contains(first, `"rebooking": "confirmed"`) || !strings.Contains(first, `"function": "action:rebook"`) {
+		t.Fatalf("action: %v %s", err, first)
+	}
+	again, err := run("token", "action", tk.Instance, "rebook", "--key", "cli-1", "--args", args, "--grant", grant, "--anchor", anchor)
+	var a, b struct{ Outcome struct{ Attestation string } }
+	_ = json.Unmarshal([]byte(first), &a)
+	_ = json.Unmarshal([]byte(again), &b)
+	if err != nil || a.Outcome.Attestation == "" || a.Outcome.Attestation != b.Outcome.Attestation {
+		t.Fatalf("a repeated key acted again: %v %s", err, again)
+	}
+	if _, err := run("token", "action", tk.Instance, "rebook", "--args", args, "--anchor", anchor); err == nil || !strings.Contains(err.Error(), "key") {
+		t.Fatalf("action without a key: %v", err)
+	}
+	if _, err := run("token", "action", tk.Instance, "rebook", "--key", "k", "--args", "{", "--anchor", anchor); err == nil || !strings.Contains(err.Error(), "--args") {
+		t.Fatalf("bad args: %v", err)
 	}
 }
