@@ -78,6 +78,9 @@ type ActionOutcome struct {
 	Fencing     uint64           `json:"fencing"`
 	Executor    string           `json:"executor"`
 	Receipt     *receipt.Receipt `json:"receipt,omitempty"`
+	// DoneMs is when the action finished (Unix ms); kept outcomes are
+	// pruned after service.outcome_retention.
+	DoneMs int64 `json:"doneMs"`
 	// Transcript and StateBefore of a fresh run (not of a repeated key):
 	// what an anchor in full fallback mode replays.
 	Transcript  *sandbox.Transcript `json:"transcript,omitempty"`
@@ -227,7 +230,7 @@ func (x *executor) execute(ctx context.Context, id token.InstanceID, name, key s
 		return nil, err
 	}
 	out := &ActionOutcome{Instance: id, Action: name, Key: key, Result: res.Output, Patch: patch,
-		Attestation: att.UID.String(), Fencing: rec.Fencing, Executor: n.peerStr}
+		Attestation: att.UID.String(), Fencing: rec.Fencing, Executor: n.peerStr, DoneMs: time.Now().UnixMilli()}
 	if err := n.publishOwn(ctx, n.key, ResultTopic(id), att); err != nil {
 		n.metric.actions.WithLabelValues("publish-failed").Inc()
 		return nil, fmt.Errorf("publish the action result: %w", err)
@@ -259,6 +262,50 @@ func (n *Node) detach(ctx context.Context) (context.Context, context.CancelFunc)
 	c, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	stop := context.AfterFunc(n.ctx, cancel)
 	return c, func() { stop(); cancel() }
+}
+
+// pruneOutcomes deletes kept outcomes finished before cutoff and returns
+// how many went. A key repeated after that runs the action again, which the
+// external API's own idempotency answers.
+func (x *executor) pruneOutcomes(cutoff time.Time) (int, error) {
+	st := x.s.n.store
+	var old [][]byte
+	err := st.Each([]byte("ao/"), func(k, v []byte) error {
+		var o struct {
+			DoneMs int64 `json:"doneMs"`
+		}
+		if json.Unmarshal(v, &o) != nil || o.DoneMs < cutoff.UnixMilli() {
+			old = append(old, bytes.Clone(k))
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, k := range old {
+		if err := st.Delete(k); err != nil {
+			return 0, err
+		}
+	}
+	return len(old), nil
+}
+
+// pruneLoop prunes kept outcomes now and then.
+func (x *executor) pruneLoop(retention time.Duration) {
+	t := time.NewTicker(max(time.Minute, retention/10))
+	defer t.Stop()
+	for {
+		select {
+		case <-x.s.n.ctx.Done():
+			return
+		case <-t.C:
+		}
+		if n, err := x.pruneOutcomes(time.Now().Add(-retention)); err != nil {
+			x.s.n.log.Warn("pruning action outcomes", "err", err)
+		} else if n > 0 {
+			x.s.n.log.Debug("pruned action outcomes", "count", n)
+		}
+	}
 }
 
 // signResult makes the executor's action-result attestation.

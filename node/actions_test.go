@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -144,5 +145,31 @@ func TestHistoryKeys(t *testing.T) {
 	}
 	if h, _ := s.history(old); len(h) != 2 || h[1].Seq != 2 || s.inst[old].History != nil || s.inst[old].HistoryN != 2 {
 		t.Fatalf("moved history: %+v", h)
+	}
+}
+
+func TestPruneOutcomes(t *testing.T) {
+	st, err := store.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s := &serviceRole{n: &Node{store: st}, inst: map[token.InstanceID]*instance{}}
+	x := newExecutor(s)
+	now := time.Now()
+	id := token.InstanceID{9}
+	for i, age := range []time.Duration{time.Minute, 2 * time.Hour, 48 * time.Hour} {
+		b, _ := json.Marshal(&ActionOutcome{Instance: id, Key: string(rune('a' + i)), DoneMs: now.Add(-age).UnixMilli()})
+		_ = st.Put(outcomeKey(id, string(rune('a'+i))), b)
+	}
+	n, err := x.pruneOutcomes(now.Add(-24 * time.Hour))
+	if err != nil || n != 1 {
+		t.Fatalf("pruned %d: %v", n, err)
+	}
+	if _, err := st.Get(outcomeKey(id, "c")); err == nil {
+		t.Fatal("the 48-hour-old outcome is still there")
+	}
+	if _, err := st.Get(outcomeKey(id, "a")); err != nil {
+		t.Fatal("a fresh outcome went")
 	}
 }

@@ -106,6 +106,9 @@ type Config struct {
 		// ActionVars are given to actions that triggers start, as their
 		// args ("hotel" = the hotel API's base URL for the flight ticket).
 		ActionVars map[string]string `toml:"action_vars"`
+		// OutcomeRetention is how long an executor keeps an action's
+		// outcome for requests that repeat its idempotency key.
+		OutcomeRetention Duration `toml:"outcome_retention"`
 	} `toml:"service"`
 	Sandbox struct {
 		Timeout      Duration `toml:"timeout"`
@@ -140,6 +143,7 @@ func DefaultConfig(role Role) Config {
 	c.Service.Receipts = "batched"
 	c.Service.ActionTimeout = Duration{30 * time.Second}
 	c.Service.FetchAttempts = 3
+	c.Service.OutcomeRetention = Duration{24 * time.Hour}
 	c.Service.FetchTimeout = Duration{2 * time.Second}
 	c.Network.RouteAttempts = 2
 	c.Network.RouteTimeout = Duration{2 * time.Second}
@@ -279,6 +283,9 @@ func (c *Config) Validate() error {
 	}
 	if d := c.Service.ActionTimeout.Duration; d < time.Second || d > 10*time.Minute {
 		bad("service.action_timeout", "%s is out of range 1s..10m", d)
+	}
+	if d := c.Service.OutcomeRetention.Duration; d < time.Minute {
+		bad("service.outcome_retention", "%s: want at least 1m", d)
 	}
 	if c.Service.FetchAttempts < 1 || c.Service.FetchAttempts > 10 {
 		bad("service.fetch_attempts", "%d is out of range 1..10", c.Service.FetchAttempts)

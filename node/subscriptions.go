@@ -21,6 +21,7 @@ import (
 
 // start follows the topics of every instance held and catches them up.
 func (s *serviceRole) start() {
+	s.n.spawn(func() { s.exec.pruneLoop(s.n.cfg.Service.OutcomeRetention.Duration) })
 	for _, id := range s.ids() {
 		s.mu.RLock()
 		in := s.inst[id]
