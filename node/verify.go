@@ -341,6 +341,9 @@ func (v *verifier) evidence(p, uid string) {
 		v.mu.Unlock()
 		return
 	}
+	if len(v.seen) >= maxSeenEvidence {
+		clear(v.seen) // a bound: a repeat after this only lowers a score again
+	}
 	v.seen[uid] = true
 	s := v.get(p)
 	s.Evidence++
@@ -366,6 +369,9 @@ func (v *verifier) probation(p string) {
 		v.a.replace()
 	}
 }
+
+// maxSeenEvidence bounds the evidence UIDs an anchor remembers.
+const maxSeenEvidence = 100_000
 
 // replace makes the placement loop re-place every instance now.
 func (a *anchorRole) replace() {
