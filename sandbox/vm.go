@@ -39,7 +39,8 @@ type callState struct {
 	replay  []External // when replaying: the recorded answers
 	healthy bool       // the runtime may go back to the pool
 	// wall bounds the whole call; clock, the script's own running time
-	// (limits.Timeout), which stands still while an external call waits.
+	// (limits.Timeout), which stands still while an external call waits;
+	// nil when the wall limit is no longer than that budget.
 	wall  time.Duration
 	clock *scriptClock
 }
@@ -377,13 +378,17 @@ func (v *vm) exec(ctx context.Context, m *Module, c Call, cs *callState) (*Resul
 	ctx, cancel := context.WithTimeout(ctx, wall)
 	defer cancel()
 	stop := context.AfterFunc(ctx, func() { r.Interrupt(ErrTimeout) })
-	cs.clock = startClock(r, cs.limits.Timeout)
+	if wall > cs.limits.Timeout {
+		// Only a call allowed longer than its script's budget needs a
+		// clock of its own: otherwise the wall limit is the tighter one.
+		cs.clock = startClock(r, cs.limits.Timeout)
+	}
 	unwatch := watchHeap(r, m.limits.MaxHeapGrowth)
 	defer func() {
 		// After unwatch no watchdog interrupt can come; a timer that
 		// already fired may still, so that runtime is not reused.
 		unwatch()
-		clean := cs.clock.stop()
+		clean := cs.clock == nil || cs.clock.stop()
 		if !stop() || !clean {
 			cs.healthy = false
 		}
