@@ -236,12 +236,9 @@ func (x *executor) execute(ctx context.Context, id token.InstanceID, name, key s
 		return nil, fmt.Errorf("publish the action result: %w", err)
 	}
 	if s.receipts != nil {
-		rc := &receipt.Receipt{Instance: id.String(), Function: tr.Function, ScriptHash: tr.ScriptHash,
-			StateRoot: tr.StateAfter, TranscriptRoot: root, Fencing: rec.Fencing}
-		if err := s.receipts.Seal(rc); err != nil {
+		if out.Receipt, err = sealReceipt(s.receipts, tr, root, rec.Fencing); err != nil {
 			return nil, err
 		}
-		out.Receipt = rc
 	}
 	s.keepTranscript(tr, in.State, out.Receipt)
 	enc, _ := json.Marshal(out)
@@ -611,6 +608,7 @@ func (s *serviceRole) httpAction(w http.ResponseWriter, r *http.Request) {
 	out, err := s.exec.run(ctx, id, name, key, body)
 	switch {
 	case err == nil:
+		writeActionAnswer(w, out, s.n.peerStr, nil)
 	case errors.Is(err, errNotExecutor):
 		s.n.metric.actions.WithLabelValues("not-executor").Inc()
 		httpapi.WriteProblem(w, r, httpapi.Problem{
@@ -618,25 +616,31 @@ func (s *serviceRole) httpAction(w http.ResponseWriter, r *http.Request) {
 			Detail: "only the executor runs actions of " + id.String() + ": send it to route.executor",
 			Route:  s.n.routeOf(in.Record),
 		})
-		return
 	case errors.Is(err, errNotHere):
 		s.notHere(w, r, id)
-		return
-	case errors.Is(err, errBundleMissing):
-		httpapi.Error(w, r, http.StatusServiceUnavailable, "bundle-missing", err.Error())
-		return
-	case errors.Is(err, errUnknownAction):
-		httpapi.Error(w, r, http.StatusNotFound, "unknown-action", err.Error())
-		return
-	case isScriptErr(err):
-		status, code := scriptErrorStatus(err)
-		httpapi.Error(w, r, status, code, err.Error())
-		return
 	default:
-		httpapi.Error(w, r, http.StatusServiceUnavailable, "action-not-published", err.Error())
-		return
+		status, code := actionErrorStatus(err)
+		httpapi.Error(w, r, status, code, err.Error())
 	}
-	writeActionAnswer(w, out, s.n.peerStr, nil)
+}
+
+// actionErrorStatus maps an error of running an action to an HTTP status
+// and problem code, for the executor's own endpoint and for actions an
+// anchor forwards.
+func actionErrorStatus(err error) (int, string) {
+	switch {
+	case errors.Is(err, errNotExecutor):
+		return http.StatusMisdirectedRequest, "not-executor"
+	case errors.Is(err, errNotHere):
+		return http.StatusMisdirectedRequest, "not-a-replica"
+	case errors.Is(err, errBundleMissing):
+		return http.StatusServiceUnavailable, "bundle-missing"
+	case errors.Is(err, errUnknownAction):
+		return http.StatusNotFound, "unknown-action"
+	case isScriptErr(err):
+		return scriptErrorStatus(err)
+	}
+	return http.StatusServiceUnavailable, "action-not-published"
 }
 
 // checkActionGrant checks the owner's grant of an action that needs one.
@@ -710,25 +714,37 @@ type routedFetcher struct {
 
 func fetchOK(r *sandbox.FetchResponse) bool { return r.Status != 0 && r.Status < 500 }
 
-func (f *routedFetcher) Fetch(ctx context.Context, req *sandbox.FetchRequest, maxBody int) *sandbox.FetchResponse {
-	n := f.s.n
+// fetchTries makes an external call up to tries times, each within
+// timeout, waiting backoff, then twice that, and so on between tries; failed
+// is called after each failed try. It returns the first good response, or
+// the last one.
+func fetchTries(ctx context.Context, req *sandbox.FetchRequest, maxBody, tries int, timeout, backoff time.Duration, failed func()) *sandbox.FetchResponse {
 	var last *sandbox.FetchResponse
-	attempts := n.cfg.Service.FetchAttempts
-	for i := 0; i < attempts; i++ {
-		actx, cancel := context.WithTimeout(ctx, n.cfg.Service.FetchTimeout.Duration)
+	for i := 0; i < tries; i++ {
+		actx, cancel := context.WithTimeout(ctx, timeout)
 		last = sandbox.HTTPFetcher{}.Fetch(actx, req, maxBody)
 		cancel()
 		if fetchOK(last) {
 			return last
 		}
-		n.metric.fetchRetries.Inc()
-		if i+1 < attempts {
+		failed()
+		if i+1 < tries && backoff > 0 {
 			select {
 			case <-ctx.Done():
 				return last
-			case <-time.After(time.Duration(50<<i) * time.Millisecond):
+			case <-time.After(backoff << i):
 			}
 		}
+	}
+	return last
+}
+
+func (f *routedFetcher) Fetch(ctx context.Context, req *sandbox.FetchRequest, maxBody int) *sandbox.FetchResponse {
+	n := f.s.n
+	attempts := n.cfg.Service.FetchAttempts
+	last := fetchTries(ctx, req, maxBody, attempts, n.cfg.Service.FetchTimeout.Duration, 50*time.Millisecond, n.metric.fetchRetries.Inc)
+	if fetchOK(last) || ctx.Err() != nil {
+		return last
 	}
 	anchor := peerIDOf(f.rec.AnchorPeer)
 	n.log.Warn("external call failing; asking the responsible anchor to route it", "instance", f.rec.Instance,

@@ -647,18 +647,25 @@ func (n *Node) lookupRecord(ctx context.Context, id token.InstanceID) (*placemen
 	return placement.DecodeRecord(v)
 }
 
+// record is an instance's record, this anchor's or else the DHT's (nil
+// when neither has one), and whether the instance is registered.
+func (a *anchorRole) record(ctx context.Context, id token.InstanceID) (rec *placement.Record, registered bool) {
+	a.mu.Lock()
+	rec = a.records[id]
+	_, registered = a.regs[id]
+	a.mu.Unlock()
+	if rec == nil {
+		rec, _ = a.n.lookupRecord(ctx, id) // nil when not found
+	}
+	return rec, registered
+}
+
 func (a *anchorRole) httpRoute(w http.ResponseWriter, r *http.Request) {
 	id, ok := instanceParam(w, r)
 	if !ok {
 		return
 	}
-	a.mu.Lock()
-	rec := a.records[id]
-	_, registered := a.regs[id]
-	a.mu.Unlock()
-	if rec == nil {
-		rec, _ = a.n.lookupRecord(r.Context(), id) // nil when not found
-	}
+	rec, registered := a.record(r.Context(), id)
 	if rec == nil {
 		if registered {
 			w.Header().Set("Retry-After", "1")

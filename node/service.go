@@ -476,14 +476,21 @@ func (s *serviceRole) runQuery(ctx context.Context, id token.InstanceID, name st
 	tr := res.Transcript
 	out := &queryOutcome{Output: res.Output, Transcript: tr, State: in.State, Fencing: in.Record.Fencing}
 	if s.receipts != nil {
-		out.Receipt = &receipt.Receipt{Instance: id.String(), Function: tr.Function, ScriptHash: tr.ScriptHash,
-			StateRoot: tr.StateAfter, TranscriptRoot: tr.Root(), Fencing: in.Record.Fencing}
-		if err := s.receipts.Seal(out.Receipt); err != nil {
+		var err error
+		if out.Receipt, err = sealReceipt(s.receipts, tr, tr.Root(), in.Record.Fencing); err != nil {
 			return nil, &queryProblem{Status: http.StatusInternalServerError, Code: "receipt", Detail: err.Error()}
 		}
 	}
 	s.keepTranscript(tr, in.State, out.Receipt)
 	return out, nil
+}
+
+// sealReceipt vouches for an execution: a receipt over its transcript
+// (whose root the caller has), script and resulting state, sealed by b.
+func sealReceipt(b *receipt.Batcher, tr *sandbox.Transcript, root sandbox.Hash, fencing uint64) (*receipt.Receipt, error) {
+	rc := &receipt.Receipt{Instance: tr.Instance, Function: tr.Function, ScriptHash: tr.ScriptHash,
+		StateRoot: tr.StateAfter, TranscriptRoot: root, Fencing: fencing}
+	return rc, b.Seal(rc)
 }
 
 // queryError answers a refused query.

@@ -135,10 +135,7 @@ func (s *serviceRole) handleSample(_ context.Context, from p2p.PeerID, req *samp
 		}
 		it.Bundle = in.Record.Bundle
 		if it.Receipt == nil {
-			tr := k.Transcript
-			it.Receipt = &receipt.Receipt{Instance: tr.Instance, Function: tr.Function, ScriptHash: tr.ScriptHash,
-				StateRoot: tr.StateAfter, TranscriptRoot: tr.Root(), Fencing: in.Record.Fencing}
-			if err := signer.Seal(it.Receipt); err != nil {
+			if it.Receipt, err = sealReceipt(signer, k.Transcript, k.Transcript.Root(), in.Record.Fencing); err != nil {
 				return nil, err
 			}
 		}
@@ -210,18 +207,11 @@ func (s *serviceRole) execAction(ctx context.Context, req *execReq) *execResp {
 	dctx, cancel := s.n.detach(ctx)
 	defer cancel()
 	out, err := s.exec.run(dctx, req.Instance, req.Name, req.Key, req.Args)
-	switch {
-	case err == nil:
-		return &execResp{Action: out}
-	case errors.Is(err, errNotExecutor):
-		return problem(http.StatusMisdirectedRequest, "not-executor", err.Error())
-	case errors.Is(err, errUnknownAction):
-		return problem(http.StatusNotFound, "unknown-action", err.Error())
-	case isScriptErr(err):
-		status, code := scriptErrorStatus(err)
+	if err != nil {
+		status, code := actionErrorStatus(err)
 		return problem(status, code, err.Error())
 	}
-	return problem(http.StatusServiceUnavailable, "action-not-published", err.Error())
+	return &execResp{Action: out}
 }
 
 // --- anchor side ---
@@ -573,17 +563,12 @@ func (a *anchorRole) handleRoute(ctx context.Context, from p2p.PeerID, req *rout
 			return nil, fmt.Errorf("route: %w", err)
 		}
 	}
-	var last *sandbox.FetchResponse
-	for i := 0; i < n.cfg.Network.RouteAttempts; i++ {
-		actx, cancel := context.WithTimeout(ctx, n.cfg.Network.RouteTimeout.Duration)
-		last = sandbox.HTTPFetcher{}.Fetch(actx, req.Request, sandbox.DefaultLimits.MaxFetchBytes)
-		cancel()
-		if fetchOK(last) {
-			n.metric.routed.WithLabelValues("ok").Inc()
-			n.log.Warn("routed an executor's failing call; SLA strike", "instance", id, "executor", shortID(from.String()), "status", last.Status)
-			a.verify.strike(from.String())
-			return &routeAnswer{Response: last}, nil
-		}
+	last := fetchTries(ctx, req.Request, sandbox.DefaultLimits.MaxFetchBytes, n.cfg.Network.RouteAttempts, n.cfg.Network.RouteTimeout.Duration, 0, func() {})
+	if fetchOK(last) {
+		n.metric.routed.WithLabelValues("ok").Inc()
+		n.log.Warn("routed an executor's failing call; SLA strike", "instance", id, "executor", shortID(from.String()), "status", last.Status)
+		a.verify.strike(from.String())
+		return &routeAnswer{Response: last}, nil
 	}
 	class := "timeout"
 	switch {
@@ -651,18 +636,12 @@ func (a *anchorRole) fullMode(w http.ResponseWriter, r *http.Request) (*placemen
 	if len(body) == 0 {
 		body = []byte("{}")
 	}
-	a.mu.Lock()
-	rec := a.records[id]
-	mode := a.votes.Mode
-	a.mu.Unlock()
+	rec, _ := a.record(r.Context(), id)
 	if rec == nil {
-		var err error
-		if rec, err = a.n.lookupRecord(r.Context(), id); err != nil || rec == nil {
-			httpapi.Error(w, r, http.StatusNotFound, "unknown-instance", "no token instance "+id.String()+" is known to the network")
-			return nil, nil, false
-		}
+		httpapi.Error(w, r, http.StatusNotFound, "unknown-instance", "no token instance "+id.String()+" is known to the network")
+		return nil, nil, false
 	}
-	if mode != governance.ModeFull {
+	if mode, _ := a.mode(); mode != governance.ModeFull {
 		httpapi.WriteProblem(w, r, httpapi.Problem{
 			Type: httpapi.ProblemType("not-a-replica"), Title: "Misdirected Request", Status: http.StatusMisdirectedRequest,
 			Detail: "the network is in " + mode + " mode: ask the instance's replicas (actions: its executor) in route", Route: a.n.routeOf(rec),
