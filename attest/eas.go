@@ -183,13 +183,17 @@ func (d Domain) Separator() [32]byte {
 	if d.ChainID != nil {
 		k.chain = d.ChainID.String()
 	}
-	if v, ok := separators.Load(k); ok {
-		return v.([32]byte)
+	// Bounded: domains come from input, and a flood of made-up ones must
+	// not grow the cache, in entries or in bytes: only short names and
+	// versions and uint256 chain IDs are cached.
+	cacheable := len(d.Name) <= 64 && len(d.Version) <= 32 && len(k.chain) <= 78
+	if cacheable {
+		if v, ok := separators.Load(k); ok {
+			return v.([32]byte)
+		}
 	}
 	sep := d.separator()
-	// Bounded: domains come from input, and a flood of made-up ones must
-	// not grow the cache.
-	if separatorCount.Add(1) <= 1024 {
+	if cacheable && separatorCount.Add(1) <= 1024 {
 		separators.Store(k, sep)
 	}
 	return sep

@@ -29,8 +29,17 @@ func (n *flexNum) UnmarshalJSON(b []byte) error {
 	if strings.HasPrefix(s, "0x") || strings.HasPrefix(s, "0X") {
 		s, base = s[2:], 16
 	}
+	// Every number in an attestation is a uint256 at most: 78 decimal or
+	// 64 hex digits. Longer input is refused before it is parsed (an
+	// 800,000-digit chainId cost seconds of CPU).
+	if len(s) > 78 {
+		return fmt.Errorf("number of %d digits is out of range", len(s))
+	}
 	if _, ok := n.SetString(s, base); !ok {
-		return fmt.Errorf("not a number: %s", b)
+		return fmt.Errorf("not a number: %.80s", b)
+	}
+	if n.Sign() < 0 || n.BitLen() > 256 {
+		return fmt.Errorf("number %s is not a uint256", n.String())
 	}
 	return nil
 }

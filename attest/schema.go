@@ -31,6 +31,9 @@ func ParseSchema(text string) (*Schema, error) {
 	if strings.TrimSpace(text) == "" {
 		return nil, fmt.Errorf("%w: empty schema", ErrSchema)
 	}
+	if len(text) > MaxSchemaText {
+		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrSchema, len(text), MaxSchemaText)
+	}
 	params, err := parseParams(text)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrSchema, err)
@@ -47,6 +50,9 @@ func ParseSchema(text string) (*Schema, error) {
 			return nil, fmt.Errorf("%w: field %q: type %q: %v", ErrSchema, p.Name, p.Type, err)
 		}
 		if err := checkType(t); err != nil {
+			return nil, fmt.Errorf("%w: field %q: %v", ErrSchema, p.Name, err)
+		}
+		if err := checkShape(t, 0); err != nil {
 			return nil, fmt.Errorf("%w: field %q: %v", ErrSchema, p.Name, err)
 		}
 		s.args = append(s.args, abi.Argument{Name: p.Name, Type: t})
@@ -223,6 +229,13 @@ func (s *Schema) EncodeJSON(js []byte) ([]byte, error) {
 // Decode ABI-decodes data into a JSON-ready object keyed by field name.
 // Integers that fit in 53 bits are numbers, wider ones decimal strings.
 func (s *Schema) Decode(data []byte) (map[string]any, error) {
+	types := make([]abi.Type, len(s.args))
+	for i, a := range s.args {
+		types[i] = a.Type
+	}
+	if err := checkLayout(types, data); err != nil {
+		return nil, fmt.Errorf("%w: data is not a canonical encoding of %q: %v", ErrSchema, s.Text, err)
+	}
 	vals, err := s.args.Unpack(data)
 	if err != nil {
 		return nil, fmt.Errorf("%w: decode: %v", ErrSchema, err)
