@@ -50,8 +50,8 @@ var (
 		"bytes32 instance,bytes32 scriptHash,bytes32 stateRootBefore,bytes32 stateRootAfter,bytes32 transcriptRoot,uint64 fencing", false,
 		"a service node vouches for one execution: the transcript root it ran to")
 	FailureSchema = withTopicKey(networkSchema("failure",
-		"bytes32 instance,string action,bytes32 requestHash,string errorClass,uint16 attempts", false,
-		"an anchor attests that an external call failed after its own attempts; only anchors sign it"), "{instance}")
+		"bytes32 instance,string action,string request,bytes32 requestHash,string errorClass,uint16 attempts", false,
+		"an anchor attests that an external call failed after its own attempts (request: its method and URL); only anchors sign it"), "{instance}")
 	ActionResultSchema = withTopicKey(networkSchema("action-result",
 		"bytes32 instance,string action,string idempotencyKey,uint64 fencing,bytes32 transcriptRoot,string patch,string result,string record", false,
 		"an instance's executor publishes what one action changed (patch: the state's changed top-level fields) with the placement record that elected it"), "{instance}")

@@ -28,8 +28,16 @@ const MaxTopicLen = 256
 // CheckTopic validates a topic name: "<schema UID>/<key>", printable, no
 // spaces, bounded.
 func CheckTopic(t string) error {
-	if len(t) == 0 || len(t) > MaxTopicLen || strings.ContainsAny(t, " \t\r\n?#") {
-		return fmt.Errorf("%w: %q", ErrTopic, t)
+	if len(t) == 0 || len(t) > MaxTopicLen {
+		return fmt.Errorf("%w: %d bytes, want 1..%d", ErrTopic, len(t), MaxTopicLen)
+	}
+	// The grammar keeps every topic printable and free of NUL, which the
+	// store uses to end a topic in its keys: no topic is a prefix of
+	// another's keys, whatever its name.
+	for i := 0; i < len(t); i++ {
+		if !topicChar(t[i]) {
+			return fmt.Errorf("%w: %q: byte %d (0x%02x) is not allowed; a topic is <schema uid>/<key> where the key has letters, digits and -._~:@+=,;!$&'()*/", ErrTopic, t, i, t[i])
+		}
 	}
 	i := strings.IndexByte(t, '/')
 	if i != 66 || !strings.HasPrefix(t, "0x") {
@@ -39,6 +47,14 @@ func CheckTopic(t string) error {
 		return fmt.Errorf("%w: %q: schema uid: %v", ErrTopic, t, err)
 	}
 	return nil
+}
+
+func topicChar(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	return strings.IndexByte("-._~:@+=,;!$&'()*/", c) >= 0
 }
 
 // Entry is one attestation in a publisher's stream on a topic.

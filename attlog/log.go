@@ -10,8 +10,13 @@ import (
 // Storage keeps entries durably. Implementations: a Pebble store on nodes,
 // a map in tests.
 type Storage interface {
-	// Put stores an entry; it must be durable when it returns.
-	Put(e *Entry) error
+	// Put stores an entry and, when attKey is not empty, records in the
+	// same write that the attestation attKey is in the entry's stream; it
+	// must be durable when it returns.
+	Put(e *Entry, attKey string) error
+	// Holder returns the stream that holds the attestation attKey, if any:
+	// the replay index, which survives restarts with the entries.
+	Holder(attKey string) (StreamID, bool, error)
 	// Get returns the entry at seq, or nil.
 	Get(id StreamID, seq uint64) (*Entry, error)
 	// Heads lists every stream with its highest stored contiguous entry.
@@ -43,8 +48,13 @@ type Log struct {
 	store      Storage
 	heads      map[StreamID]Head
 	pending    map[StreamID]map[uint64]waiting
-	uids       map[string]StreamID // attestation key -> stream it is in
 	maxPending int
+	// KeepReplays stores an entry whose attestation another stream already
+	// holds, advancing its stream, without delivering it: logs that took
+	// the same attestation in different streams (racing publishers)
+	// converge by repair, and the attestation is applied once. Off, such an
+	// entry is refused with ErrReplayed.
+	KeepReplays bool
 }
 
 // New opens a log over store, resuming from the heads it holds.
@@ -56,7 +66,7 @@ func New(store Storage, maxPending int) (*Log, error) {
 	if maxPending <= 0 {
 		maxPending = 1024
 	}
-	return &Log{store: store, heads: heads, pending: map[StreamID]map[uint64]waiting{}, uids: map[string]StreamID{}, maxPending: maxPending}, nil
+	return &Log{store: store, heads: heads, pending: map[StreamID]map[uint64]waiting{}, maxPending: maxPending}, nil
 }
 
 // Head returns a stream's head.
@@ -120,19 +130,28 @@ func (l *Log) Offer(e *Entry, attKey string) (delivered []*Entry, gap *Gap, err 
 	if e.Prev != h.Hash {
 		return nil, nil, fmt.Errorf("%w: %s seq %d says prev %s, the stream has %s", ErrFork, id, e.Seq, e.Prev, h.Hash)
 	}
+	replayed := false
 	if attKey != "" {
-		if other, ok := l.uids[attKey]; ok {
+		other, ok, err := l.store.Holder(attKey)
+		if err != nil {
+			return nil, nil, err
+		}
+		if ok && !l.KeepReplays {
 			return nil, nil, fmt.Errorf("%w: %s is already in %s", ErrReplayed, attKey, other)
 		}
+		replayed = ok
 	}
-	if err := l.store.Put(e); err != nil {
+	indexKey := attKey
+	if replayed {
+		indexKey = "" // the index keeps the stream that has it first
+	}
+	if err := l.store.Put(e, indexKey); err != nil {
 		return nil, nil, err
 	}
-	if attKey != "" {
-		l.uids[attKey] = id
-	}
 	l.heads[id] = Head{Seq: e.Seq, Hash: e.Hash()}
-	delivered = append(delivered, e)
+	if !replayed {
+		delivered = append(delivered, e)
+	}
 	// Drain what was waiting behind it.
 	for p := l.pending[id]; p != nil; {
 		next, ok := p[l.heads[id].Seq+1]
@@ -164,10 +183,11 @@ func (l *Log) Skip(id StreamID, seq uint64, prev common.Hash) {
 	}
 }
 
-// Seen reports whether the attestation key is already in some stream.
+// Seen reports whether the attestation key is already in some stream (a
+// store that cannot tell counts as seen: refusing is the safe answer).
 func (l *Log) Seen(attKey string) bool {
-	_, ok := l.uids[attKey]
-	return ok
+	_, ok, err := l.store.Holder(attKey)
+	return ok || err != nil
 }
 
 // Range returns stored entries from..to of a stream (to capped at the head).

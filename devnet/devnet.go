@@ -363,12 +363,25 @@ func (d *Devnet) prepareNetwork() error {
 	cfg.Network.RouteTimeout = node.Duration{Duration: time.Second}
 	cfg.Network.RoutePrivate = true // the demo hotel is on loopback
 	cfg.Network.SampleInterval = node.Duration{Duration: 5 * time.Second}
+	// Every client of a devnet is on loopback: benchmarks and tests publish
+	// thousands of statuses a second from one address.
+	cfg.HTTP.WriteRate, cfg.HTTP.WriteBurst = 5000, 10000
+	cfg.Network.PublisherRate, cfg.Network.PublisherBurst = 5000, 10000
 	for i := 0; i < d.opts.Anchors; i++ {
 		k, _, err := nodekey.LoadOrCreate(filepath.Join(d.nodeDir(node.RoleAnchor, i), "node.key"))
 		if err != nil {
 			return err
 		}
 		cfg.Network.Anchors = append(cfg.Network.Anchors, k.PeerID().String())
+	}
+	// Until stake exists anchors admit service nodes by list: the devnet's
+	// own, whose keys it makes here.
+	for i := 0; i < d.opts.Services; i++ {
+		k, _, err := nodekey.LoadOrCreate(filepath.Join(d.nodeDir(node.RoleService, i), "node.key"))
+		if err != nil {
+			return err
+		}
+		cfg.Network.ServiceNodes = append(cfg.Network.ServiceNodes, k.PeerID().String())
 	}
 	d.cfgBase = cfg
 	d.Info.EpochSeed = nf.EpochSeed
@@ -387,6 +400,7 @@ func (d *Devnet) nodeConfig(role node.Role, i int, bootstrap []string) node.Conf
 	cfg.DataDir = d.nodeDir(role, i)
 	cfg.P2P.Bootstrap = append([]string(nil), bootstrap...)
 	cfg.Network.Anchors = append([]string(nil), d.cfgBase.Network.Anchors...)
+	cfg.Network.ServiceNodes = append([]string(nil), d.cfgBase.Network.ServiceNodes...)
 	if role == node.RoleAnchor && i == 0 {
 		cfg.Network.PublisherKey = d.opts.SequencerKey
 	}

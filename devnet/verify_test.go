@@ -135,7 +135,7 @@ func TestFailureAttestationOnlyFromAnchors(t *testing.T) {
 	id := mustID(t, tk.Instance)
 	att, err := attest.SignNetwork(d.airline.ECDSA, attest.NetworkDomain(d.cfgBase.Network.ChainID, common.HexToAddress(d.cfgBase.Network.EAS)),
 		attest.FailureSchema, map[string]any{
-			"instance": tk.Instance, "action": "rebook", "requestHash": common.Hash{}.Hex(), "errorClass": "timeout", "attempts": "5",
+			"instance": tk.Instance, "action": "rebook", "request": "POST http://example.com/", "requestHash": common.Hash{}.Hex(), "errorClass": "timeout", "attempts": "5",
 		}, time.Now())
 	if err != nil {
 		t.Fatal(err)

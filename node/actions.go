@@ -201,7 +201,7 @@ func (x *executor) execute(ctx context.Context, id token.InstanceID, name, key s
 		return nil, fmt.Errorf("%w: token %s has no action %q; it has %v", errUnknownAction, lb.manifest.Name, name, lb.module.Actions())
 	}
 	start := time.Now()
-	fetch := &routedFetcher{s: s, rec: rec, action: name}
+	fetch := &routedFetcher{s: s, rec: rec, action: name, state: in.State, args: args, now: start, key: key}
 	res, err := lb.module.Run(ctx, sandbox.Call{Kind: sandbox.KindAction, Name: name, State: in.State, Args: args,
 		Timeout: n.cfg.Service.ActionTimeout.Duration, FetchTimeout: n.cfg.Service.ActionTimeout.Duration,
 		Env: sandbox.Env{Instance: id.String(), Now: start, Egress: lb.manifest.Service.Egress, Fetcher: fetch,
@@ -442,6 +442,12 @@ func (s *serviceRole) applyResult(in *instance, data map[string]any, att *attest
 	}
 	if rec.Instance != in.Record.Instance {
 		return nil, "refused: the record is another instance's"
+	}
+	// Fencing: a result counts only under the newest record this replica
+	// knows (or a newer one). An executor replaced since it was elected is
+	// fenced off; one that a newer record keeps as executor is not.
+	if rec.Fencing < in.Record.Fencing && rec.Executor != in.Record.Executor {
+		return nil, fmt.Sprintf("refused: signed under fencing %d by %s, but fencing %d names executor %s", rec.Fencing, shortID(rec.Executor), in.Record.Fencing, shortID(in.Record.Executor))
 	}
 	execAddr, err := nodekey.AddressOfPeer(peerIDOf(rec.Executor))
 	if err != nil || execAddr != att.Signer {
@@ -692,6 +698,14 @@ type routeCall struct {
 	Request  *sandbox.FetchRequest  `json:"request"`
 	Attempts int                    `json:"attempts"`
 	Last     *sandbox.FetchResponse `json:"last,omitempty"`
+	// The action's inputs and the external calls it made before this one:
+	// the anchor runs the action on them and routes the call only if the
+	// script makes exactly this request next.
+	State json.RawMessage    `json:"state"`
+	Args  json.RawMessage    `json:"args"`
+	NowMs int64              `json:"nowMs"`
+	Key   string             `json:"idempotencyKey"`
+	Prior []sandbox.External `json:"prior,omitempty"`
 }
 
 // routeAnswer is the anchor's answer: the response it got, or the failure
@@ -710,6 +724,12 @@ type routedFetcher struct {
 	s      *serviceRole
 	rec    *placement.Record
 	action string
+	// the action's inputs, and its external calls so far (the sandbox
+	// calls Fetch from the script's goroutine, one call at a time)
+	state, args json.RawMessage
+	now         time.Time
+	key         string
+	calls       []sandbox.External
 }
 
 func fetchOK(r *sandbox.FetchResponse) bool { return r.Status != 0 && r.Status < 500 }
@@ -740,6 +760,14 @@ func fetchTries(ctx context.Context, req *sandbox.FetchRequest, maxBody, tries i
 }
 
 func (f *routedFetcher) Fetch(ctx context.Context, req *sandbox.FetchRequest, maxBody int) *sandbox.FetchResponse {
+	out := f.fetch(ctx, req, maxBody)
+	rq, _ := json.Marshal(req)
+	rs, _ := json.Marshal(out)
+	f.calls = append(f.calls, sandbox.External{Kind: "fetch", Request: rq, Response: rs})
+	return out
+}
+
+func (f *routedFetcher) fetch(ctx context.Context, req *sandbox.FetchRequest, maxBody int) *sandbox.FetchResponse {
 	n := f.s.n
 	attempts := n.cfg.Service.FetchAttempts
 	last := fetchTries(ctx, req, maxBody, attempts, n.cfg.Service.FetchTimeout.Duration, 50*time.Millisecond, n.metric.fetchRetries.Inc)
@@ -750,7 +778,8 @@ func (f *routedFetcher) Fetch(ctx context.Context, req *sandbox.FetchRequest, ma
 	n.log.Warn("external call failing; asking the responsible anchor to route it", "instance", f.rec.Instance,
 		"url", req.URL, "attempts", attempts, "status", last.Status, "err", last.Error)
 	ans, err := p2p.Call[routeCall, routeAnswer](ctx, n.host, anchor, protoRoute,
-		&routeCall{Record: f.rec, Action: f.action, Request: req, Attempts: attempts, Last: last})
+		&routeCall{Record: f.rec, Action: f.action, Request: req, Attempts: attempts, Last: last,
+			State: f.state, Args: f.args, NowMs: f.now.UnixMilli(), Key: f.key, Prior: f.calls})
 	if err != nil {
 		n.log.Warn("the responsible anchor did not route the call", "instance", f.rec.Instance, "anchor", shortID(f.rec.AnchorPeer), "err", err)
 		last.Error += "; the anchor could not route it: " + err.Error()

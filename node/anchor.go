@@ -69,17 +69,17 @@ func newAnchorRole(n *Node, mux *http.ServeMux) (*anchorRole, error) {
 	if err := a.loadVotes(); err != nil {
 		return nil, err
 	}
-	p2p.Handle(n.host, p2p.ProtoBundle, a.bundles.serve)
+	p2p.HandleMax(n.host, p2p.ProtoBundle, 16<<10, a.bundles.serve)
 	p2p.Handle(n.host, p2p.ProtoReplicate, a.handleReplicate)
 	p2p.Handle(n.host, protoRoute, a.handleRoute)
 	mux.HandleFunc("POST /v1/tokens/{instance}/query/{name}", a.httpQuery)
 	mux.HandleFunc("POST /v1/tokens/{instance}/actions/{name}", a.httpAction)
-	mux.HandleFunc("POST /v1/bundles", a.httpPublishBundle)
+	mux.HandleFunc("POST /v1/bundles", a.n.limited(a.httpPublishBundle))
 	mux.HandleFunc("GET /v1/bundles/{hash}", a.httpGetBundle)
-	mux.HandleFunc("POST /v1/tokens", a.httpRegister)
+	mux.HandleFunc("POST /v1/tokens", a.n.limited(a.httpRegister))
 	mux.HandleFunc("GET /v1/tokens/{instance}/route", a.httpRoute)
 	mux.HandleFunc("GET /v1/tokens/{instance}/consistency", a.httpConsistency)
-	mux.HandleFunc("POST /v1/votes", a.httpVote)
+	mux.HandleFunc("POST /v1/votes", a.n.limited(a.httpVote))
 	return a, nil
 }
 

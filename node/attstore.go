@@ -20,6 +20,7 @@ import (
 //	L topic 0 publisher seq  -> entry JSON
 //	H topic 0 publisher      -> head {seq, hash}
 //	X topic 0 offset         -> publisher seq   (this node's delivery order, for streams)
+//	U signer/uid             -> topic 0 publisher (the replay index: which stream holds an attestation)
 type attStore struct {
 	s    *store.Store
 	sync *bool // the engine sets it around a publish
@@ -43,8 +44,9 @@ func topicIndexKey(topic string, off uint64) []byte {
 	return binary.BigEndian.AppendUint64(k, off)
 }
 
-// Put stores the entry and advances its stream's head, synced.
-func (a attStore) Put(e *attlog.Entry) error {
+// Put stores the entry, advances its stream's head and records the
+// attestation in the replay index, in one batch.
+func (a attStore) Put(e *attlog.Entry, attKey string) error {
 	enc, err := json.Marshal(e)
 	if err != nil {
 		return err
@@ -53,7 +55,28 @@ func (a attStore) Put(e *attlog.Entry) error {
 	return a.s.Batch(a.sync != nil && *a.sync, func(b *pebble.Batch) {
 		_ = b.Set(entryKey(e.ID(), e.Seq), enc, nil)
 		_ = b.Set(streamKey('H', e.ID()), head, nil)
+		if attKey != "" {
+			_ = b.Set(replayKey(attKey), streamKey('S', e.ID())[1:], nil)
+		}
 	})
+}
+
+func replayKey(attKey string) []byte { return append([]byte{'U'}, attKey...) }
+
+// Holder returns the stream the replay index names for an attestation.
+func (a attStore) Holder(attKey string) (attlog.StreamID, bool, error) {
+	v, err := a.s.Get(replayKey(attKey))
+	if errors.Is(err, store.ErrNotFound) {
+		return attlog.StreamID{}, false, nil
+	}
+	if err != nil {
+		return attlog.StreamID{}, false, err
+	}
+	i := bytes.IndexByte(v, 0)
+	if i < 0 || len(v) != i+1+20 {
+		return attlog.StreamID{}, true, nil
+	}
+	return attlog.StreamID{Topic: string(v[:i]), Publisher: common.BytesToAddress(v[i+1:])}, true, nil
 }
 
 // Get returns an entry or nil.
@@ -146,3 +169,35 @@ func (a attStore) topicOffsets() (map[string]uint64, error) {
 }
 
 func commonAddress(s string) common.Address { return common.HexToAddress(s) }
+
+// replayIndexMarker is set once the replay index covers every stored entry
+// (stores written before it existed are indexed at start).
+var replayIndexMarker = []byte("meta/replay-index-v1")
+
+// buildReplayIndex indexes the stored entries of a store older than the
+// replay index, once.
+func (a attStore) buildReplayIndex(keyOf func(*attlog.Entry) string) (int, error) {
+	if _, err := a.s.Get(replayIndexMarker); err == nil {
+		return 0, nil
+	}
+	var keys [][2][]byte
+	err := a.s.Each([]byte{'L'}, func(_, v []byte) error {
+		var en attlog.Entry
+		if json.Unmarshal(v, &en) != nil {
+			return nil
+		}
+		if k := keyOf(&en); k != "" {
+			keys = append(keys, [2][]byte{replayKey(k), streamKey('S', en.ID())[1:]})
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return len(keys), a.s.Batch(true, func(b *pebble.Batch) {
+		for _, kv := range keys {
+			_ = b.Set(kv[0], kv[1], nil)
+		}
+		_ = b.Set(replayIndexMarker, []byte{1}, nil)
+	})
+}

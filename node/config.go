@@ -49,7 +49,17 @@ type Config struct {
 	} `toml:"p2p"`
 	Network struct {
 		// Anchors are the peer IDs of the staked anchor set.
-		Anchors           []string `toml:"anchors"`
+		Anchors []string `toml:"anchors"`
+		// ServiceNodes, on anchors, admits service nodes by peer ID until
+		// stake exists: a heartbeat from any other peer is refused, so an
+		// unknown peer gets no instances. MaxCapacity caps the capacity a
+		// service node's heartbeat may claim (its placement weight).
+		ServiceNodes []string `toml:"service_nodes"`
+		MaxCapacity  int      `toml:"max_capacity"`
+		// PublisherRate and PublisherBurst: log entries one publisher
+		// (signing address) may post to an anchor per second, and in a burst.
+		PublisherRate     float64  `toml:"publisher_rate"`
+		PublisherBurst    int      `toml:"publisher_burst"`
 		Epoch             uint64   `toml:"epoch"`
 		EpochSeed         string   `toml:"epoch_seed"`
 		HeartbeatInterval Duration `toml:"heartbeat_interval"`
@@ -85,6 +95,15 @@ type Config struct {
 		Listen       string `toml:"listen"`
 		PublicURL    string `toml:"public_url"`
 		MaxBodyBytes int64  `toml:"max_body_bytes"`
+		// MaxConnsPerClient caps one client address's open connections;
+		// MaxConns caps them all.
+		MaxConnsPerClient int `toml:"max_conns_per_client"`
+		MaxConns          int `toml:"max_conns"`
+		// WriteRate and WriteBurst: writes (attestations, bundles,
+		// registrations, revocations, votes) one client address may make
+		// per second, and in a burst.
+		WriteRate  float64 `toml:"write_rate"`
+		WriteBurst int     `toml:"write_burst"`
 	} `toml:"http"`
 	Service struct {
 		Capacity int    `toml:"capacity"`
@@ -139,6 +158,13 @@ func DefaultConfig(role Role) Config {
 	c.Network.EAS = "0xA1207F3BBa224E2c9c3c6D5aF63D0eb1582Ce587"
 	c.HTTP.Listen = "127.0.0.1:8080"
 	c.HTTP.MaxBodyBytes = 1 << 20
+	c.HTTP.MaxConnsPerClient = 256
+	c.HTTP.MaxConns = 4096
+	c.HTTP.WriteRate = 20
+	c.HTTP.WriteBurst = 100
+	c.Network.MaxCapacity = 10000
+	c.Network.PublisherRate = 10
+	c.Network.PublisherBurst = 100
 	c.Service.Capacity = 10000
 	c.Service.Receipts = "batched"
 	c.Service.ActionTimeout = Duration{30 * time.Second}
@@ -178,6 +204,17 @@ func (c *Config) Seed() [32]byte {
 	b, _ := hex.DecodeString(strings.TrimPrefix(c.Network.EpochSeed, "0x"))
 	copy(s[:], b)
 	return s
+}
+
+// ServiceNodeIDs returns the admitted service nodes' peer IDs.
+func (c *Config) ServiceNodeIDs() map[peer.ID]bool {
+	out := make(map[peer.ID]bool, len(c.Network.ServiceNodes))
+	for _, a := range c.Network.ServiceNodes {
+		if id, err := anchorID(a); err == nil {
+			out[id] = true
+		}
+	}
+	return out
 }
 
 // AnchorIDs returns the parsed anchor peer IDs. Validate checks them first.
@@ -257,6 +294,26 @@ func (c *Config) Validate() error {
 	}
 	if c.Network.ChainID <= 0 {
 		bad("network.chain_id", "must be positive")
+	}
+	for i, a := range c.Network.ServiceNodes {
+		if _, err := anchorID(a); err != nil {
+			bad(fmt.Sprintf("network.service_nodes[%d]", i), "%q is not a peer ID: %v", a, err)
+		}
+	}
+	if c.Role == RoleAnchor && len(c.Network.ServiceNodes) == 0 {
+		bad("network.service_nodes", "an anchor needs the peer IDs of the service nodes it admits (until stake exists, admission is by this list)")
+	}
+	if c.Network.MaxCapacity < 1 || c.Network.MaxCapacity > 10_000_000 {
+		bad("network.max_capacity", "%d is out of range 1..10000000", c.Network.MaxCapacity)
+	}
+	if c.HTTP.MaxConnsPerClient < 1 || c.HTTP.MaxConns < c.HTTP.MaxConnsPerClient || c.HTTP.MaxConns > 1_000_000 {
+		bad("http.max_conns_per_client", "%d per client, %d in all: want 1 <= per client <= in all <= 1000000", c.HTTP.MaxConnsPerClient, c.HTTP.MaxConns)
+	}
+	if c.Network.PublisherRate <= 0 || c.Network.PublisherBurst < 1 {
+		bad("network.publisher_rate", "%v per second, burst %d: want both positive", c.Network.PublisherRate, c.Network.PublisherBurst)
+	}
+	if c.HTTP.WriteRate <= 0 || c.HTTP.WriteBurst < 1 {
+		bad("http.write_rate", "%v per second, burst %d: want both positive", c.HTTP.WriteRate, c.HTTP.WriteBurst)
 	}
 	if !isHexAddress(c.Network.EAS) {
 		bad("network.eas_contract", "%q is not a 0x address", c.Network.EAS)

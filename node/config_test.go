@@ -12,7 +12,21 @@ func validConfig() Config {
 	c := DefaultConfig(RoleService)
 	c.Network.Anchors = []string{"16Uiu2HAm9MmAwiJgRxtPFbg52mWD1QUQraMWmQWoZSUKcyokd16F"}
 	c.Network.EpochSeed = "0x" + strings.Repeat("11", 32)
+	c.Network.ServiceNodes = []string{"16Uiu2HAm9MmAwiJgRxtPFbg52mWD1QUQraMWmQWoZSUKcyokd16F"}
 	return c
+}
+
+func TestAnchorNeedsAdmissionList(t *testing.T) {
+	c := validConfig()
+	c.Role = RoleAnchor
+	c.Network.ServiceNodes = nil
+	c.Network.MaxCapacity = 0
+	err := c.Validate()
+	for _, want := range []string{"network.service_nodes: an anchor needs", "network.max_capacity: 0 is out of range"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("want %q, got %v", want, err)
+		}
+	}
 }
 
 func TestConfigValid(t *testing.T) {

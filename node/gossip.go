@@ -26,12 +26,20 @@ type attlogReq struct {
 	Publisher string `json:"publisher,omitempty"` // empty: the topic's heads
 	From      uint64 `json:"from,omitempty"`
 	To        uint64 `json:"to,omitempty"`
+	// After pages heads: only streams after this one (topic, publisher).
+	After *attlog.StreamID `json:"after,omitempty"`
 }
 
 type attlogResp struct {
 	Entries []*attlog.Entry     `json:"entries,omitempty"`
 	Heads   []attlog.StreamHead `json:"heads,omitempty"`
+	// More says heads were cut at maxHeadsPage: ask again after the last.
+	More bool `json:"more,omitempty"`
 }
+
+// maxHeadsPage bounds one heads answer (about 200 bytes a head), so any
+// number of streams can be listed within a frame.
+const maxHeadsPage = 1024
 
 const maxRepairBatch = 512
 
@@ -71,16 +79,30 @@ func newAttEngine(n *Node, deliver func(delivered)) (*attEngine, error) {
 		policy: n.policy(nil),
 	}
 	e.store = attStore{s: n.store, sync: &e.syncPut}
+	if built, err := e.store.buildReplayIndex(func(en *attlog.Entry) string {
+		if s, err := attest.Parse(en.Attestation); err == nil {
+			return attKey(s)
+		}
+		return ""
+	}); err != nil {
+		return nil, fmt.Errorf("replay index: %w", err)
+	} else if built > 0 {
+		n.log.Info("indexed stored attestations for replay checks", "entries", built)
+	}
 	e.log, err = attlog.New(e.store, 4096)
 	if err != nil {
 		return nil, err
 	}
-	p2p.Handle(n.host, protoAttlog, e.serve)
+	// Entries that race one attestation into several streams are kept but
+	// applied once, so anchors' logs converge by repair (see publish and
+	// validateGossip for the refusals clients and peers see).
+	e.log.KeepReplays = true
+	p2p.HandleMax(n.host, protoAttlog, 64<<10, e.serve)
 	return e, nil
 }
 
 func (e *attEngine) start(ctx context.Context) error {
-	g, err := p2p.NewGossip(ctx, e.n.host, e.validateGossip)
+	g, err := p2p.NewGossip(ctx, e.n.host, e.validateGossip, e.n.isAnchorPeer)
 	if err != nil {
 		return err
 	}
@@ -119,6 +141,19 @@ func (e *attEngine) decode(data []byte, now time.Time) (*attlog.Entry, *attest.S
 		return nil, nil, fmt.Errorf("%w: %s attestations are signed by anchors, not %s", errNotAnchor, schemaName(sc), s.Signer)
 	}
 	return &en, s, nil
+}
+
+// errTooOld refuses a new entry whose attestation is older than the log
+// keeps: the replay index has forgotten what old, so it could be a replay.
+var errTooOld = errors.New("attestation older than the log's retention")
+
+// fresh checks a new entry (published or gossiped, not repaired) against
+// the retention the replay index is kept for.
+func (e *attEngine) fresh(s *attest.Signed, now time.Time) error {
+	if r := e.n.cfg.Network.LogRetention.Duration; r > 0 && time.Unix(int64(s.Message.Time), 0).Before(now.Add(-r)) {
+		return fmt.Errorf("%w (%s): it cannot be checked for replay", errTooOld, r)
+	}
+	return nil
 }
 
 // checkTopic: the topic's schema is the attestation's, and for the
@@ -161,6 +196,9 @@ func attKey(s *attest.Signed) string { return s.Signer.Hex() + "/" + s.UID.Strin
 // decoded entry and attestation.
 func (e *attEngine) validateGossip(_ context.Context, _ peer.ID, data []byte) (any, error) {
 	en, s, err := e.decode(data, time.Now())
+	if err == nil {
+		err = e.fresh(s, time.Now())
+	}
 	if err != nil {
 		e.countRefusal(err)
 		return nil, err
@@ -172,8 +210,11 @@ func (e *attEngine) validateGossip(_ context.Context, _ peer.ID, data []byte) (a
 		return nil, p2p.ErrIgnore
 	}
 	if e.log.Seen(attKey(s)) {
+		// Not forwarded, and no blame: the same attestation can race into
+		// two streams through honest anchors. Repair stores the entry
+		// later, unapplied, so logs still converge.
 		e.countRefusal(attlog.ErrReplayed)
-		return nil, fmt.Errorf("%w: %s", attlog.ErrReplayed, attKey(s))
+		return nil, p2p.ErrIgnore
 	}
 	return delivered{en, s}, nil
 }
@@ -259,12 +300,19 @@ func (e *attEngine) receive(_ []byte, validated any) {
 // gossiped on its topic and the firehose.
 func (e *attEngine) publish(ctx context.Context, data []byte) (*attlog.Entry, error) {
 	en, s, err := e.decode(data, time.Now())
+	if err == nil {
+		err = e.fresh(s, time.Now())
+	}
 	if err != nil {
 		return nil, err
 	}
 	e.mu.Lock()
 	h := e.log.Head(en.ID())
+	seen := en.Seq > h.Seq && e.log.Seen(attKey(s))
 	e.mu.Unlock()
+	if seen {
+		return nil, fmt.Errorf("%w: %s", attlog.ErrReplayed, attKey(s))
+	}
 	if en.Seq != h.Seq+1 {
 		if en.Seq <= h.Seq {
 			if stored, _ := e.store.Get(en.ID(), en.Seq); stored != nil && stored.Hash() == en.Hash() {
@@ -326,22 +374,41 @@ func (e *attEngine) follow(ctx context.Context, topic string) error {
 // and repairs the streams this node is behind on.
 func (e *attEngine) catchUp(topic string) {
 	for _, a := range e.peersToAsk() {
-		ctx, cancel := context.WithTimeout(e.n.ctx, p2p.StreamTimeout)
-		resp, err := p2p.Call[attlogReq, attlogResp](ctx, e.n.host, a, protoAttlog, &attlogReq{Topic: topic})
-		cancel()
-		if err != nil {
-			continue
-		}
-		for _, h := range resp.Heads {
-			id := attlog.StreamID{Topic: h.Topic, Publisher: h.Publisher}
-			e.mu.Lock()
-			mine := e.log.Head(id).Seq
-			e.mu.Unlock()
-			if mine < h.Seq {
-				e.repairFrom(a, id, mine+1, h.Seq)
+		var after *attlog.StreamID
+		for {
+			ctx, cancel := context.WithTimeout(e.n.ctx, p2p.StreamTimeout)
+			resp, err := p2p.Call[attlogReq, attlogResp](ctx, e.n.host, a, protoAttlog, &attlogReq{Topic: topic, After: after})
+			cancel()
+			if err != nil {
+				break
 			}
+			for _, h := range resp.Heads {
+				id := attlog.StreamID{Topic: h.Topic, Publisher: h.Publisher}
+				e.mu.Lock()
+				mine := e.log.Head(id).Seq
+				e.mu.Unlock()
+				if mine < h.Seq {
+					e.repairFrom(a, id, mine+1, h.Seq)
+				}
+			}
+			if !resp.More || len(resp.Heads) == 0 {
+				break
+			}
+			last := resp.Heads[len(resp.Heads)-1]
+			after = &attlog.StreamID{Topic: last.Topic, Publisher: last.Publisher}
 		}
 	}
+}
+
+// headAfter reports whether h sorts after the cursor (Log.Heads' order).
+func headAfter(h attlog.StreamHead, c *attlog.StreamID) bool {
+	if c == nil {
+		return true
+	}
+	if h.Topic != c.Topic {
+		return h.Topic > c.Topic
+	}
+	return h.Publisher.Hex() > c.Publisher.Hex()
 }
 
 func (e *attEngine) peersToAsk() []peer.ID {
@@ -418,7 +485,10 @@ func (e *attEngine) serve(_ context.Context, _ p2p.PeerID, req *attlogReq) (*att
 	if req.Publisher == "" {
 		var heads []attlog.StreamHead
 		for _, h := range e.log.Heads() {
-			if req.Topic == "" || h.Topic == req.Topic {
+			if (req.Topic == "" || h.Topic == req.Topic) && headAfter(h, req.After) {
+				if len(heads) == maxHeadsPage {
+					return &attlogResp{Heads: heads, More: true}, nil
+				}
 				heads = append(heads, h)
 			}
 		}
@@ -537,7 +607,9 @@ func (e *attEngine) prune(cutoff time.Time) (int, error) {
 		}
 		s, err := attest.Parse(en.Attestation)
 		if err == nil && time.Unix(int64(s.Message.Time), 0).Before(cutoff) {
-			old = append(old, append([]byte(nil), k...))
+			// The replay index forgets it too: a fresh entry this old is
+			// refused (see decode), so it cannot come back.
+			old = append(old, append([]byte(nil), k...), replayKey(attKey(s)))
 		}
 		return nil
 	})
@@ -549,5 +621,5 @@ func (e *attEngine) prune(cutoff time.Time) (int, error) {
 			return 0, err
 		}
 	}
-	return len(old), nil
+	return len(old) / 2, nil
 }

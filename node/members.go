@@ -1,9 +1,12 @@
 package node
 
 import (
+	"fmt"
+	"net/url"
 	"sort"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // Member states.
@@ -121,4 +124,48 @@ func (ms *members) get(p string) (Member, bool) {
 		return Member{}, false
 	}
 	return *mb, true
+}
+
+// Bounds on what a heartbeat may claim.
+const (
+	maxMemberField = 128 // peer ID, address, platform, version
+	maxMemberURL   = 256
+)
+
+// checkMember bounds every field of a heartbeat's member and caps the
+// capacity it claims; the anchor keeps and serves only what passes.
+func checkMember(mb *Member, maxCapacity int) error {
+	for name, v := range map[string]string{"peer": mb.Peer, "address": mb.Address, "platform": mb.Platform, "version": mb.Version, "state": mb.State} {
+		if len(v) > maxMemberField {
+			return fmt.Errorf("%s of %d bytes, limit %d", name, len(v), maxMemberField)
+		}
+		if !printable(v) {
+			return fmt.Errorf("%s has control or non-UTF-8 characters", name)
+		}
+	}
+	if mb.HTTP != "" {
+		u, err := url.Parse(mb.HTTP)
+		if len(mb.HTTP) > maxMemberURL || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("http %.64q is not an http(s) URL of at most %d bytes", mb.HTTP, maxMemberURL)
+		}
+	}
+	if mb.Capacity < 0 || mb.Instances < 0 {
+		return fmt.Errorf("negative capacity or instance count")
+	}
+	if mb.Capacity > maxCapacity {
+		mb.Capacity = maxCapacity
+	}
+	return nil
+}
+
+func printable(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return false
+		}
+	}
+	return true
 }

@@ -50,10 +50,14 @@ type Node struct {
 	peerStr string // the peer ID in text, derived once
 
 	anchors  map[peer.ID]common.Address // the anchor set
-	seed     [32]byte
-	domain   attest.Domain
-	members  *members
-	validate placement.Validator
+	admitted map[peer.ID]bool           // service nodes an anchor admits
+	writes   *httpapi.RateLimiter       // writes per client address
+	// publishers: log entries per publisher address
+	publishers *httpapi.RateLimiter
+	seed       [32]byte
+	domain     attest.Domain
+	members    *members
+	validate   placement.Validator
 
 	metric nodeMetrics
 
@@ -91,12 +95,13 @@ func New(cfg Config, log *slog.Logger) (*Node, error) {
 	}
 	n := &Node{
 		cfg: cfg, key: key, started: time.Now(), peerStr: key.PeerID().String(),
-		log:     log.With("role", string(cfg.Role), "peer", shortID(key.PeerID().String())),
-		reg:     prometheus.NewRegistry(),
-		anchors: map[peer.ID]common.Address{},
-		seed:    cfg.Seed(),
-		members: newMembers(),
-		domain:  attest.NetworkDomain(cfg.Network.ChainID, common.HexToAddress(cfg.Network.EAS)),
+		log:      log.With("role", string(cfg.Role), "peer", shortID(key.PeerID().String())),
+		reg:      prometheus.NewRegistry(),
+		anchors:  map[peer.ID]common.Address{},
+		admitted: cfg.ServiceNodeIDs(),
+		seed:     cfg.Seed(),
+		members:  newMembers(),
+		domain:   attest.NetworkDomain(cfg.Network.ChainID, common.HexToAddress(cfg.Network.EAS)),
 	}
 	if created {
 		n.log.Info("created node key", "address", key.Address())
@@ -146,6 +151,8 @@ func New(cfg Config, log *slog.Logger) (*Node, error) {
 		n.httpURL = "http://" + n.httpLn.Addr().String()
 	}
 	n.registerMetrics()
+	n.writes = httpapi.NewRateLimiter(cfg.HTTP.WriteRate, cfg.HTTP.WriteBurst, 100_000)
+	n.publishers = httpapi.NewRateLimiter(cfg.Network.PublisherRate, cfg.Network.PublisherBurst, 100_000)
 	mux := http.NewServeMux()
 	n.routes(mux)
 	deliver := func(delivered) {}
@@ -173,12 +180,11 @@ func New(cfg Config, log *slog.Logger) (*Node, error) {
 		}
 	}
 	n.topicRoutes(mux)
-	n.httpSrv = &http.Server{
-		Handler:           httpapi.Wrap(mux, httpapi.NewMetrics(n.reg), n.log),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-	}
-	p2p.Handle(n.host, p2p.ProtoHeartbeat, n.handleHeartbeat)
+	n.httpSrv = httpapi.NewServer(httpapi.Wrap(mux, httpapi.NewMetrics(n.reg), n.log), n.log)
+	n.httpLn = httpapi.NewLimitListener(n.httpLn, cfg.HTTP.MaxConnsPerClient, cfg.HTTP.MaxConns, func(reason string) {
+		n.metric.input.WithLabelValues(reason).Inc()
+	})
+	p2p.HandleMax(n.host, p2p.ProtoHeartbeat, 16<<10, n.handleHeartbeat)
 	ok = true
 	return n, nil
 }
@@ -443,6 +449,14 @@ func (n *Node) handleHeartbeat(_ context.Context, from p2p.PeerID, hb *heartbeat
 	if (mb.Role == RoleAnchor) != n.isAnchorPeer(from) {
 		return nil, fmt.Errorf("peer %s claims role %s but is %sin the anchor set", from, mb.Role, map[bool]string{true: "", false: "not "}[n.isAnchorPeer(from)])
 	}
+	if mb.Role == RoleService && !n.admitted[from] {
+		n.metric.input.WithLabelValues("heartbeat-not-admitted").Inc()
+		return nil, fmt.Errorf("peer %s is not an admitted service node (network.service_nodes)", from)
+	}
+	if err := checkMember(&mb, n.cfg.Network.MaxCapacity); err != nil {
+		n.metric.input.WithLabelValues("heartbeat-malformed").Inc()
+		return nil, fmt.Errorf("heartbeat: %w", err)
+	}
 	if addr, err := nodekey.AddressOfPeer(from); err == nil {
 		mb.Address = addr.Hex()
 	}
@@ -491,6 +505,7 @@ type nodeMetrics struct {
 	placements prometheus.Counter
 	assigns    *prometheus.CounterVec
 	refused    *prometheus.CounterVec
+	input      *prometheus.CounterVec // hostile or malformed input refused, by reason
 	// actions and failures
 	actions      *prometheus.CounterVec
 	actionTime   prometheus.Histogram
@@ -514,6 +529,8 @@ func (n *Node) registerMetrics() {
 		assigns:    prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smartlayer_assign_batches_total", Help: "Assignment batches sent to service nodes by result."}, []string{"result"}),
 		refused:    prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smartlayer_gossip_refused_total", Help: "Attestation log entries refused by reason."}, []string{"reason"}),
 	}
+	n.metric.input = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smartlayer_input_refused_total", Help: "Requests and peer messages refused as malformed, over a limit or not admitted, by reason."}, []string{"reason"})
+	n.reg.MustRegister(n.metric.input)
 	n.metric.actions = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smartlayer_actions_total", Help: "Token actions run by this executor, by result."}, []string{"result"})
 	n.metric.actionTime = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "smartlayer_action_seconds", Help: "Time to run a token action, external calls included.",
 		Buckets: prometheus.ExponentialBuckets(0.0005, 2.5, 14)})
@@ -580,4 +597,9 @@ func shortID(s string) string {
 		return s[len(s)-8:]
 	}
 	return s
+}
+
+// limited rate-limits a write endpoint per client address.
+func (n *Node) limited(h http.HandlerFunc) http.HandlerFunc {
+	return n.writes.Limit(h, func(reason string) { n.metric.input.WithLabelValues(reason).Inc() })
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/attlog"
+	"github.com/smartlayer/smartlayer/p2p"
 )
 
 // TestPruneKeepsHead: retention deletes old entries but a stream's last one
@@ -61,8 +62,10 @@ func TestPruneKeepsHead(t *testing.T) {
 }
 
 // TestGossipValidatorRefusesReplay: an attestation already in a stream,
-// gossiped again in a new entry, is refused (and counted) without the
-// validator blocking the engine.
+// gossiped again in a new entry, is dropped without blame (and counted)
+// without the validator blocking the engine; published again it is refused
+// with ErrReplayed, also after a restart (the replay index is on disk); and
+// taken by repair it is stored, so logs converge, but not applied again.
 func TestGossipValidatorRefusesReplay(t *testing.T) {
 	c := validConfig()
 	c.DataDir = t.TempDir()
@@ -72,7 +75,7 @@ func TestGossipValidatorRefusesReplay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer n.Close()
+	defer func() { n.Close() }()
 	airline, _ := crypto.GenerateKey()
 	pub, _ := crypto.GenerateKey()
 	topic := attest.FlightStatusSchema.UID.String() + "/BA117/2026-12-01"
@@ -98,13 +101,34 @@ func TestGossipValidatorRefusesReplay(t *testing.T) {
 	}()
 	select {
 	case err := <-done:
-		if !errors.Is(err, attlog.ErrReplayed) {
-			t.Fatalf("got %v", err)
+		if !errors.Is(err, p2p.ErrIgnore) {
+			t.Fatalf("got %v, want the replay ignored", err)
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("the validator blocked")
 	}
 	if got := testutil.ToFloat64(n.metric.refused.WithLabelValues("replayed")); got != 1 {
 		t.Fatalf("refusals counted %v", got)
+	}
+	if _, err := n.att.publish(context.Background(), msg); !errors.Is(err, attlog.ErrReplayed) {
+		t.Fatalf("publish of a replay: got %v", err)
+	}
+	// Restart on the same data: the replay index is still there.
+	n.Close()
+	if n, err = New(c, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.att.publish(context.Background(), msg); !errors.Is(err, attlog.ErrReplayed) {
+		t.Fatalf("publish of a replay after a restart: got %v", err)
+	}
+	// Repair takes it (the stream advances) but nothing is applied twice.
+	if _, err := n.att.offer(again, s); err != nil {
+		t.Fatal(err)
+	}
+	if h := n.att.log.Head(again.ID()); h.Seq != 2 {
+		t.Fatalf("head after repair: %d", h.Seq)
+	}
+	if es, _, err := n.att.store.topicEntries(topic, 0, 10); err != nil || len(es) != 1 {
+		t.Fatalf("delivered entries on the topic: %d (%v), want 1", len(es), err)
 	}
 }

@@ -123,11 +123,11 @@ func newServiceRole(n *Node, mux *http.ServeMux) (*serviceRole, error) {
 		return nil, err
 	}
 	s.grants = newGrants(n, revs)
-	mux.HandleFunc("POST /v1/revocations", revs.httpAdd)
+	mux.HandleFunc("POST /v1/revocations", n.limited(revs.httpAdd))
 	p2p.Handle(n.host, p2p.ProtoAssign, s.handleAssign)
 	mux.HandleFunc("POST /v1/tokens/{instance}/query/{name}", s.httpQuery)
 	mux.HandleFunc("POST /v1/tokens/{instance}/actions/{name}", s.httpAction)
-	p2p.Handle(n.host, protoSample, s.handleSample)
+	p2p.HandleMax(n.host, protoSample, 16<<10, s.handleSample)
 	p2p.Handle(n.host, protoExec, s.handleExec)
 	mux.HandleFunc("GET /v1/tokens/{instance}/state", s.httpState)
 	mux.HandleFunc("GET /v1/tokens/{instance}/history", s.httpHistory)

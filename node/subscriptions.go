@@ -46,6 +46,9 @@ func (s *serviceRole) topicsOf(in *instance) (map[string]*tokenscript.Subscripti
 	for i := range lb.manifest.Service.Subscriptions {
 		sub := &lb.manifest.Service.Subscriptions[i]
 		t, err := sub.Topic(state)
+		if err == nil {
+			err = attlog.CheckTopic(t)
+		}
 		if err != nil {
 			s.n.log.Warn("subscription topic", "instance", in.Record.Instance, "err", err)
 			continue

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
+
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/attlog"
 	"github.com/smartlayer/smartlayer/httpapi"
@@ -17,7 +19,7 @@ import (
 // '/': clients escape them as %2F in the path.
 func (n *Node) topicRoutes(mux *http.ServeMux) {
 	if n.cfg.Role == RoleAnchor {
-		mux.HandleFunc("POST /v1/attestations", n.httpPublish)
+		mux.HandleFunc("POST /v1/attestations", n.limited(n.httpPublish))
 	}
 	mux.HandleFunc("GET /v1/topics/{topic}/heads", n.httpHeads)
 	mux.HandleFunc("GET /v1/topics/{topic}/stream", n.httpStream)
@@ -50,6 +52,15 @@ func (n *Node) httpPublish(w http.ResponseWriter, r *http.Request) {
 		}
 		body = seq
 	}
+	var who struct {
+		Publisher common.Address `json:"publisher"`
+	}
+	if json.Unmarshal(body, &who) == nil && !n.publishers.Allow(who.Publisher.Hex(), time.Now()) {
+		n.metric.input.WithLabelValues("publisher-rate").Inc()
+		w.Header().Set("Retry-After", "1")
+		httpapi.Error(w, r, http.StatusTooManyRequests, "rate-limited", "too many entries from this publisher; retry later")
+		return
+	}
 	en, err := n.att.publish(r.Context(), body)
 	if err != nil {
 		status, code := http.StatusUnprocessableEntity, "invalid-entry"
@@ -60,6 +71,8 @@ func (n *Node) httpPublish(w http.ResponseWriter, r *http.Request) {
 			status, code = http.StatusConflict, "fork"
 		case errors.Is(err, attlog.ErrReplayed):
 			status, code = http.StatusConflict, "replayed"
+		case errors.Is(err, errTooOld):
+			status, code = http.StatusUnprocessableEntity, "too-old"
 		}
 		httpapi.Error(w, r, status, code, err.Error())
 		return

@@ -459,6 +459,18 @@ func (v *verifier) check(ctx context.Context, p string, addr common.Address, it 
 	if !errors.As(err, &d) {
 		return result // the replay could not finish here (time, memory): no proof either way
 	}
+	// A module that does not replay the same way twice on this anchor is
+	// nondeterministic on its own: the token's fault, not the node's. Only
+	// a divergence that a second replay reproduces exactly is evidence.
+	again, err2 := sandbox.Replay(ctx, lb.module, tr, it.State)
+	var d2 *sandbox.Divergence
+	if !errors.As(err2, &d2) || d2.Error() != d.Error() || (again == nil) != (replayed == nil) ||
+		again != nil && again.Transcript.StateAfter != replayed.Transcript.StateAfter {
+		result = "nondeterministic"
+		n.log.Warn("a token's module does not replay the same way twice; no evidence against the node", "node", shortID(p),
+			"instance", tr.Instance, "first", d.Error(), "second", fmt.Sprint(err2))
+		return result
+	}
 	result = "mismatch"
 	var got sandbox.Hash
 	if replayed != nil {
@@ -558,6 +570,10 @@ func (a *anchorRole) handleRoute(ctx context.Context, from p2p.PeerID, req *rout
 	if err := sandbox.CheckEgress(req.Request.URL, lb.manifest.Service.Egress); err != nil {
 		return nil, fmt.Errorf("route: %w", err)
 	}
+	if err := a.checkRoutedCall(ctx, lb, id, req); err != nil {
+		n.metric.routed.WithLabelValues("refused").Inc()
+		return nil, fmt.Errorf("route: %w", err)
+	}
 	if !n.cfg.Network.RoutePrivate {
 		if err := publicHost(ctx, req.Request.URL); err != nil {
 			return nil, fmt.Errorf("route: %w", err)
@@ -578,8 +594,12 @@ func (a *anchorRole) handleRoute(ctx context.Context, from p2p.PeerID, req *rout
 		class = "network"
 	}
 	rj, _ := json.Marshal(req.Request)
+	named := req.Request.Method + " " + req.Request.URL
+	if len(named) > 512 {
+		named = named[:512]
+	}
 	att, err := attest.SignNetwork(n.key.ECDSA, n.domain, attest.FailureSchema, map[string]any{
-		"instance": id.String(), "action": req.Action, "requestHash": crypto.Keccak256Hash(rj).Hex(),
+		"instance": id.String(), "action": req.Action, "request": named, "requestHash": crypto.Keccak256Hash(rj).Hex(),
 		"errorClass": class, "attempts": fmt.Sprint(req.Attempts + n.cfg.Network.RouteAttempts),
 	}, time.Now())
 	if err != nil {
@@ -592,6 +612,70 @@ func (a *anchorRole) handleRoute(ctx context.Context, from p2p.PeerID, req *rout
 	n.metric.routed.WithLabelValues("failed").Inc()
 	n.log.Warn("external call failed on the anchor too; failure attested", "instance", id, "action", req.Action, "class", class, "failure", att.UID)
 	return &routeAnswer{Response: last, Failure: att.UID.String()}, nil
+}
+
+// errNotTheScriptsCall refuses to route a request the action's script does
+// not make: an executor cannot have an anchor attest the failure of a call
+// of its own choosing.
+var errNotTheScriptsCall = errors.New("the action's script does not make this call")
+
+// checkRoutedCall runs the action on the inputs the executor sent, answering
+// its earlier external calls from what the executor recorded, and accepts
+// the request only if the script makes exactly it next.
+func (a *anchorRole) checkRoutedCall(ctx context.Context, lb *loadedBundle, id token.InstanceID, req *routeCall) error {
+	chk := &routeCheck{prior: req.Prior, want: req.Request}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	_, _ = lb.module.Run(ctx, sandbox.Call{Kind: sandbox.KindAction, Name: req.Action, State: req.State, Args: req.Args,
+		Env: sandbox.Env{Instance: id.String(), Now: time.UnixMilli(req.NowMs), Egress: lb.manifest.Service.Egress,
+			Fetcher: chk, IdempotencyKey: req.Key}})
+	switch {
+	case chk.bad != "":
+		return fmt.Errorf("%w: %s", errNotTheScriptsCall, chk.bad)
+	case !chk.reached:
+		return fmt.Errorf("%w: it makes %d external calls on these inputs, not %d", errNotTheScriptsCall, chk.i, len(req.Prior)+1)
+	case !chk.matched:
+		return fmt.Errorf("%w: call %d is another request", errNotTheScriptsCall, len(req.Prior)+1)
+	}
+	return nil
+}
+
+// routeCheck answers a re-run action's calls from the executor's record
+// and compares the next one with the request to route.
+type routeCheck struct {
+	prior            []sandbox.External
+	want             *sandbox.FetchRequest
+	i                int
+	reached, matched bool
+	bad              string
+}
+
+func (c *routeCheck) Fetch(_ context.Context, req *sandbox.FetchRequest, _ int) *sandbox.FetchResponse {
+	i := c.i
+	c.i++
+	stop := &sandbox.FetchResponse{Error: "checked by the anchor"}
+	switch {
+	case i < len(c.prior):
+		rq, _ := json.Marshal(req)
+		if c.prior[i].Kind != "fetch" || !jsonEqual(rq, c.prior[i].Request) {
+			if c.bad == "" {
+				c.bad = fmt.Sprintf("call %d differs from the executor's record", i+1)
+			}
+			return stop
+		}
+		var resp sandbox.FetchResponse
+		if json.Unmarshal(c.prior[i].Response, &resp) != nil {
+			c.bad = fmt.Sprintf("call %d: recorded response is not a fetch response", i+1)
+			return stop
+		}
+		return &resp
+	case i == len(c.prior):
+		c.reached = true
+		a, _ := json.Marshal(req)
+		b, _ := json.Marshal(c.want)
+		c.matched = jsonEqual(a, b)
+	}
+	return stop
 }
 
 // publicHost refuses URLs whose host is or resolves to a loopback, private,

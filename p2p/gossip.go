@@ -3,6 +3,7 @@ package p2p
 import (
 	"context"
 	"fmt"
+	"math"
 	"sync"
 	"time"
 
@@ -38,15 +39,22 @@ type Gossip struct {
 	topics   map[string]*pubsub.Topic
 	subs     map[string]*pubsub.Subscription
 	penMu    sync.Mutex // separate: pubsub's event loop reads scores
-	penalty  map[peer.ID]float64
+	penalty  map[peer.ID]penalty
+	// trusted peers (the anchor set) are scored up and never penalised:
+	// they vet what they forward, and a race between them is no offence.
+	trusted func(peer.ID) bool
 	Rejected func(from peer.ID, err error)
 	// Go starts the subscription loops; the owner can track them.
 	Go func(f func())
 }
 
-// NewGossip starts GossipSub on h.
-func NewGossip(ctx context.Context, h *Host, validate Validate) (*Gossip, error) {
-	g := &Gossip{self: h.ID(), topics: map[string]*pubsub.Topic{}, subs: map[string]*pubsub.Subscription{}, penalty: map[peer.ID]float64{}}
+// NewGossip starts GossipSub on h. trusted, if given, names the peers
+// (the anchor set) scored as trusted.
+func NewGossip(ctx context.Context, h *Host, validate Validate, trusted ...func(peer.ID) bool) (*Gossip, error) {
+	g := &Gossip{self: h.ID(), topics: map[string]*pubsub.Topic{}, subs: map[string]*pubsub.Subscription{}, penalty: map[peer.ID]penalty{}}
+	if len(trusted) > 0 {
+		g.trusted = trusted[0]
+	}
 	params := &pubsub.PeerScoreParams{
 		AppSpecificScore:  g.appScore,
 		AppSpecificWeight: 1,
@@ -71,9 +79,7 @@ func NewGossip(ctx context.Context, h *Host, validate Validate) (*Gossip, error)
 		case err == ErrIgnore:
 			return pubsub.ValidationIgnore
 		}
-		g.penMu.Lock()
-		g.penalty[msg.ReceivedFrom] += 20
-		g.penMu.Unlock()
+		g.penalise(msg.ReceivedFrom, 20, time.Now())
 		if g.Rejected != nil {
 			g.Rejected(msg.ReceivedFrom, err)
 		}
@@ -94,18 +100,57 @@ func NewGossip(ctx context.Context, h *Host, validate Validate) (*Gossip, error)
 	return g, nil
 }
 
-// appScore is the application's opinion of a peer: minus its penalties.
-func (g *Gossip) appScore(p peer.ID) float64 {
-	g.penMu.Lock()
-	defer g.penMu.Unlock()
-	return -g.penalty[p]
+// PenaltyHalfLife is how fast a penalty is forgiven: it halves in this time.
+const PenaltyHalfLife = 30 * time.Second
+
+// trustedScore is a trusted peer's application score.
+const trustedScore = 100
+
+// penalty is a peer's penalty as of a time; it decays from there.
+type penalty struct {
+	v    float64
+	when time.Time
 }
 
-// Penalty returns how much a peer has been penalised (for metrics and tests).
+func (p penalty) at(now time.Time) float64 {
+	if p.v == 0 {
+		return 0
+	}
+	return p.v * math.Exp2(-float64(now.Sub(p.when))/float64(PenaltyHalfLife))
+}
+
+func (g *Gossip) penalise(p peer.ID, by float64, now time.Time) {
+	if g.trusted != nil && g.trusted(p) {
+		return
+	}
+	g.penMu.Lock()
+	defer g.penMu.Unlock()
+	v := g.penalty[p].at(now) + by
+	g.penalty[p] = penalty{v: v, when: now}
+	// Forgotten peers keep the map small: drop penalties decayed to nothing.
+	if len(g.penalty) > 1024 {
+		for q, pen := range g.penalty {
+			if pen.at(now) < 0.01 {
+				delete(g.penalty, q)
+			}
+		}
+	}
+}
+
+// appScore is the application's opinion of a peer: minus its decaying
+// penalties, or a bonus for a trusted peer.
+func (g *Gossip) appScore(p peer.ID) float64 {
+	if g.trusted != nil && g.trusted(p) {
+		return trustedScore
+	}
+	return -g.Penalty(p)
+}
+
+// Penalty returns a peer's current (decayed) penalty, for metrics and tests.
 func (g *Gossip) Penalty(p peer.ID) float64 {
 	g.penMu.Lock()
 	defer g.penMu.Unlock()
-	return g.penalty[p]
+	return g.penalty[p].at(time.Now())
 }
 
 // topic joins a topic once. Join talks to pubsub's event loop, so no lock

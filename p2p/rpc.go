@@ -53,14 +53,14 @@ func writeFrame(w io.Writer, v any) error {
 	return err
 }
 
-func readFrame(r io.Reader, v any) error {
+func readFrame(r io.Reader, v any, max uint32) error {
 	var hdr [4]byte
 	if _, err := io.ReadFull(r, hdr[:]); err != nil {
 		return err
 	}
 	n := binary.BigEndian.Uint32(hdr[:])
-	if n > MaxMessage {
-		return fmt.Errorf("message of %d bytes exceeds %d", n, MaxMessage)
+	if n > max {
+		return fmt.Errorf("message of %d bytes exceeds %d", n, max)
 	}
 	b := make([]byte, n)
 	if _, err := io.ReadFull(r, b); err != nil {
@@ -72,12 +72,21 @@ func readFrame(r io.Reader, v any) error {
 // Handler answers one request from a peer.
 type Handler[Req, Resp any] func(ctx context.Context, from PeerID, req *Req) (*Resp, error)
 
-// Handle registers a JSON request/response handler for proto.
+// Handle registers a JSON request/response handler for proto whose requests
+// may be as large as MaxMessage.
 func Handle[Req, Resp any](h *Host, proto protocol.ID, fn Handler[Req, Resp]) {
+	HandleMax(h, proto, MaxMessage, fn)
+}
+
+// HandleMax registers a handler whose requests are refused (the stream
+// reset) past maxRequest bytes, before they are read: a heartbeat or a
+// sample request is small, and a peer must not make a node buffer 16 MiB
+// of one.
+func HandleMax[Req, Resp any](h *Host, proto protocol.ID, maxRequest uint32, fn Handler[Req, Resp]) {
 	h.SetStreamHandler(proto, func(s network.Stream) {
 		_ = s.SetDeadline(time.Now().Add(StreamTimeout))
 		var req Req
-		if err := readFrame(bufio.NewReader(s), &req); err != nil {
+		if err := readFrame(bufio.NewReader(s), &req, maxRequest); err != nil {
 			_ = s.Reset()
 			return
 		}
@@ -115,7 +124,7 @@ func Call[Req, Resp any](ctx context.Context, h *Host, to PeerID, proto protocol
 	}
 	_ = s.CloseWrite()
 	var env envelope
-	if err := readFrame(bufio.NewReader(s), &env); err != nil {
+	if err := readFrame(bufio.NewReader(s), &env, MaxMessage); err != nil {
 		_ = s.Reset()
 		return nil, fmt.Errorf("%s to %s: receive: %w", proto, to, err)
 	}

@@ -67,7 +67,7 @@ func TestFrameLimit(t *testing.T) {
 	}
 	hdr := "\xff\xff\xff\xff"
 	var v any
-	if err := readFrame(strings.NewReader(hdr), &v); err == nil || !strings.Contains(err.Error(), "exceeds") {
+	if err := readFrame(strings.NewReader(hdr), &v, MaxMessage); err == nil || !strings.Contains(err.Error(), "exceeds") {
 		t.Fatalf("oversized header accepted: %v", err)
 	}
 }

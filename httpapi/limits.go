@@ -1,0 +1,203 @@
+package httpapi
+
+import (
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Server timeouts: a client that trickles its headers or body, or holds an
+// idle connection, is cut off. There is no write timeout for the whole
+// response, since change streams (SSE) and actions are long; a handler that
+// writes a short answer sets its own with WriteDeadline.
+const (
+	ReadHeaderTimeout = 5 * time.Second
+	ReadTimeout       = 30 * time.Second
+	IdleTimeout       = 30 * time.Second
+	MaxHeaderBytes    = 64 << 10
+	// WriteTimeout bounds writing one ordinary (non-streaming) answer.
+	WriteTimeout = 60 * time.Second
+)
+
+// NewServer is an http.Server with the timeouts above.
+func NewServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: ReadHeaderTimeout,
+		ReadTimeout:       ReadTimeout,
+		IdleTimeout:       IdleTimeout,
+		MaxHeaderBytes:    MaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+	}
+}
+
+// ClientAddr is the address a request or connection counts against: the
+// remote IP, without the port.
+func ClientAddr(remote string) string {
+	host, _, err := net.SplitHostPort(remote)
+	if err != nil {
+		return remote
+	}
+	return host
+}
+
+// LimitListener caps open connections per client address and in all. A
+// connection over either cap is answered at once with 503 and closed, so a
+// client holding many connections open (slowloris) cannot starve others.
+type LimitListener struct {
+	net.Listener
+	perClient, total int
+	refused          func(reason string)
+
+	mu     sync.Mutex
+	open   map[string]int
+	nTotal int
+}
+
+// NewLimitListener wraps ln; refused, if set, counts refusals by reason.
+func NewLimitListener(ln net.Listener, perClient, total int, refused func(reason string)) *LimitListener {
+	if refused == nil {
+		refused = func(string) {}
+	}
+	return &LimitListener{Listener: ln, perClient: perClient, total: total, refused: refused, open: map[string]int{}}
+}
+
+// Accept returns the next connection within the caps.
+func (l *LimitListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		addr := ClientAddr(c.RemoteAddr().String())
+		l.mu.Lock()
+		reason := ""
+		switch {
+		case l.nTotal >= l.total:
+			reason = "connections-total"
+		case l.open[addr] >= l.perClient:
+			reason = "connections-per-client"
+		default:
+			l.open[addr]++
+			l.nTotal++
+		}
+		l.mu.Unlock()
+		if reason != "" {
+			l.refused(reason)
+			go refuseConn(c, reason)
+			continue
+		}
+		return &limitedConn{Conn: c, l: l, addr: addr}, nil
+	}
+}
+
+// Open reports the connections counted for addr (for tests and metrics).
+func (l *LimitListener) Open(addr string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.open[addr]
+}
+
+func (l *LimitListener) release(addr string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.nTotal--
+	if l.open[addr]--; l.open[addr] <= 0 {
+		delete(l.open, addr)
+	}
+}
+
+// refuseConn writes a 503 problem without reading the request and closes.
+func refuseConn(c net.Conn, reason string) {
+	defer c.Close()
+	_ = c.SetWriteDeadline(time.Now().Add(time.Second))
+	body := `{"type":"` + ProblemType("too-many-connections") + `","title":"Service Unavailable","status":503,"detail":"` + reason + `: this node caps open connections per client; retry later"}` + "\n"
+	_, _ = c.Write([]byte("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: " +
+		strconv.Itoa(len(body)) + "\r\n\r\n" + body))
+}
+
+type limitedConn struct {
+	net.Conn
+	l    *LimitListener
+	addr string
+	once sync.Once
+}
+
+func (c *limitedConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(func() { c.l.release(c.addr) })
+	return err
+}
+
+// RateLimiter is a token bucket per client address, for writes. Buckets
+// of clients not seen for a while are dropped so the map stays bounded by
+// the clients active in that window.
+type RateLimiter struct {
+	rate  rate.Limit
+	burst int
+	max   int
+
+	mu      sync.Mutex
+	buckets map[string]*bucket
+	swept   time.Time
+}
+
+type bucket struct {
+	lim  *rate.Limiter
+	seen time.Time
+}
+
+// NewRateLimiter allows perSecond writes per client with bursts of burst,
+// tracking at most maxClients clients at once (past that, new clients share
+// one bucket, so a flood of addresses cannot grow the map).
+func NewRateLimiter(perSecond float64, burst, maxClients int) *RateLimiter {
+	return &RateLimiter{rate: rate.Limit(perSecond), burst: burst, max: maxClients, buckets: map[string]*bucket{}}
+}
+
+// Allow takes one token of client's bucket at now.
+func (r *RateLimiter) Allow(client string, now time.Time) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if now.Sub(r.swept) > time.Minute {
+		for k, b := range r.buckets {
+			if now.Sub(b.seen) > time.Minute {
+				delete(r.buckets, k)
+			}
+		}
+		r.swept = now
+	}
+	b, ok := r.buckets[client]
+	if !ok {
+		if len(r.buckets) >= r.max {
+			client = "\x00overflow"
+			b, ok = r.buckets[client]
+		}
+		if !ok {
+			b = &bucket{lim: rate.NewLimiter(r.rate, r.burst)}
+			r.buckets[client] = b
+		}
+	}
+	b.seen = now
+	return b.lim.AllowN(now, 1)
+}
+
+// Limit wraps h: a request over its client's rate is answered 429 with a
+// problem and Retry-After.
+func (r *RateLimiter) Limit(h http.HandlerFunc, refused func(reason string)) http.HandlerFunc {
+	return func(w http.ResponseWriter, req *http.Request) {
+		if !r.Allow(ClientAddr(req.RemoteAddr), time.Now()) {
+			if refused != nil {
+				refused("write-rate")
+			}
+			w.Header().Set("Retry-After", "1")
+			Error(w, req, http.StatusTooManyRequests, "rate-limited", "too many writes from this client; retry later")
+			return
+		}
+		h(w, req)
+	}
+}
