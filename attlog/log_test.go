@@ -3,9 +3,9 @@ package attlog
 import (
 	"crypto/ecdsa"
 	"errors"
-	"reflect"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"sort"
 	"testing"
 

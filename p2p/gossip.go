@@ -32,17 +32,17 @@ var ErrIgnore = fmt.Errorf("ignore")
 // topic, and peer scoring that lowers the score of peers that send invalid
 // messages.
 type Gossip struct {
-	self     peer.ID
-	ps       *pubsub.PubSub
-	joinMu   sync.Mutex
-	mu       sync.Mutex
-	topics   map[string]*pubsub.Topic
-	subs     map[string]*pubsub.Subscription
-	penMu    sync.Mutex // separate: pubsub's event loop reads scores
-	penalty  map[peer.ID]penalty
+	self    peer.ID
+	ps      *pubsub.PubSub
+	joinMu  sync.Mutex
+	mu      sync.Mutex
+	topics  map[string]*pubsub.Topic
+	subs    map[string]*pubsub.Subscription
+	penMu   sync.Mutex // separate: pubsub's event loop reads scores
+	penalty map[peer.ID]penalty
 	// trusted peers (the anchor set) are scored up and never penalised:
 	// they vet what they forward, and a race between them is no offence.
-	trusted func(peer.ID) bool
+	trusted  func(peer.ID) bool
 	Rejected func(from peer.ID, err error)
 	// Go starts the subscription loops; the owner can track them.
 	Go func(f func())
