@@ -5,15 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"net"
 	"net/http"
 	"net/url"
-	"runtime/metrics"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/dop251/goja"
+	"github.com/smartlayer/smartlayer/egress"
 )
 
 // FetchRequest is what a script asks ctx.fetch for.
@@ -46,45 +44,81 @@ type TokenQuerier interface {
 	QueryToken(ctx context.Context, instance, name string, args json.RawMessage) (json.RawMessage, error)
 }
 
-// HTTPFetcher is the live Fetcher: plain net/http.
-type HTTPFetcher struct{ Client *http.Client }
+// HTTPFetcher is the live Fetcher: every call goes through package egress,
+// which checks each hop (the first URL and every redirect: http(s) only, a
+// declared host, an allowed port) and, unless AllowPrivate, the address each
+// connection reaches. The declared hosts are the call's Env.Egress (carried
+// in the context ctx.fetch passes), else Hosts, else the request URL's own
+// host and port alone.
+type HTTPFetcher struct {
+	// Client is ignored: kept so that existing literals compile. Every
+	// fetch uses egress's pooled, checking clients.
+	Client *http.Client
+	// AllowPrivate lets calls reach loopback, private and link-local
+	// addresses: development networks and tests only.
+	AllowPrivate bool
+	// AnyPort lets a declared host without a port be reached on any port
+	// (development networks).
+	AnyPort bool
+	// Hosts are the declared hosts when the context carries none.
+	Hosts []string
+}
 
-// fetchClient keeps connections to the hosts scripts call: many actions in
-// flight reach the same API, more than net/http's default of two idle
-// connections per host would keep.
-var fetchClient = &http.Client{Transport: &http.Transport{
-	Proxy: http.ProxyFromEnvironment, MaxIdleConns: 256, MaxIdleConnsPerHost: 64,
-	IdleConnTimeout: 90 * time.Second, TLSHandshakeTimeout: 10 * time.Second, ForceAttemptHTTP2: true,
-}}
+type egressKey struct{}
+
+type egressHosts struct {
+	hosts   []string
+	anyPort bool
+}
+
+// withEgress hands a call's declared hosts to its Fetcher through ctx.
+func withEgress(ctx context.Context, hosts []string, anyPort bool) context.Context {
+	return context.WithValue(ctx, egressKey{}, egressHosts{hosts, anyPort})
+}
+
+// EgressFromContext returns the declared hosts ctx.fetch put in the
+// context of a Fetcher's call (for Fetchers that forward it elsewhere).
+func EgressFromContext(ctx context.Context) (hosts []string, anyPort, ok bool) {
+	e, ok := ctx.Value(egressKey{}).(egressHosts)
+	return e.hosts, e.anyPort, ok
+}
+
+// Policy is the egress policy of a call made with ctx.
+func (f HTTPFetcher) Policy(ctx context.Context, rawURL string) egress.Policy {
+	p := egress.Policy{Hosts: f.Hosts, AllowPrivate: f.AllowPrivate, AnyPort: f.AnyPort}
+	if hosts, anyPort, ok := EgressFromContext(ctx); ok {
+		p.Hosts, p.AnyPort = hosts, anyPort || f.AnyPort
+	} else if len(p.Hosts) == 0 {
+		if u, err := url.Parse(rawURL); err == nil && u.Host != "" {
+			h := u.Host
+			if u.Port() == "" {
+				h = net.JoinHostPort(u.Hostname(), map[bool]string{true: "443", false: "80"}[u.Scheme == "https"])
+			}
+			p.Hosts = []string{h}
+		}
+	}
+	return p
+}
 
 // Fetch performs req with ctx's deadline.
 func (f HTTPFetcher) Fetch(ctx context.Context, req *FetchRequest, maxBody int) *FetchResponse {
-	c := f.Client
-	if c == nil {
-		c = fetchClient
-	}
-	hr, err := http.NewRequestWithContext(ctx, req.Method, req.URL, strings.NewReader(req.Body))
-	if err != nil {
-		return &FetchResponse{Error: err.Error()}
-	}
+	hdr := http.Header{}
 	for k, v := range req.Headers {
-		hr.Header.Set(k, v)
+		hdr.Set(k, v)
 	}
-	resp, err := c.Do(hr)
+	resp, err := egress.Fetch(ctx, f.Policy(ctx, req.URL), &egress.Request{Method: req.Method, URL: req.URL, Header: hdr, Body: []byte(req.Body)}, maxBody)
 	if err != nil {
-		return &FetchResponse{Error: err.Error()}
+		if resp == nil {
+			return &FetchResponse{Error: err.Error()}
+		}
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, int64(maxBody)+1))
-	out := &FetchResponse{Status: resp.StatusCode, Headers: map[string]string{}}
+	out := &FetchResponse{Status: resp.Status, Headers: map[string]string{}, Body: string(resp.Body)}
 	if err != nil {
 		out.Error = err.Error()
 	}
-	if len(body) > maxBody {
-		body = body[:maxBody]
+	if resp.Truncated {
 		out.Error = fmt.Sprintf("response body cut at %d bytes", maxBody)
 	}
-	out.Body = string(body)
 	for _, k := range []string{"Content-Type", "Location", "Retry-After"} {
 		if v := resp.Header.Get(k); v != "" {
 			out.Headers[k] = v
@@ -93,85 +127,13 @@ func (f HTTPFetcher) Fetch(ctx context.Context, req *FetchRequest, maxBody int) 
 	return out
 }
 
-// checkEgress allows http(s) URLs whose host is declared ("*.example.com"
-// allows its subdomains).
-func checkEgress(raw string, allowed []string) error {
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
-		return fmt.Errorf("%w: %q is not an http(s) URL", ErrEgress, raw)
+// checkEgress is the pre-check of ctx.fetch: an http(s) URL whose host is
+// declared ("*.example.com" allows its subdomains) on an allowed port.
+func checkEgress(raw string, allowed []string, anyPort bool) error {
+	if err := egress.Check(raw, egress.Policy{Hosts: allowed, AnyPort: anyPort, AllowPrivate: true}); err != nil {
+		return fmt.Errorf("%w: %v", ErrEgress, err)
 	}
-	h := strings.ToLower(u.Hostname())
-	for _, a := range allowed {
-		a = strings.ToLower(a)
-		if h == a || strings.HasPrefix(a, "*.") && strings.HasSuffix(h, a[1:]) {
-			return nil
-		}
-	}
-	return fmt.Errorf("%w: %s (declared: %v)", ErrEgress, h, allowed)
-}
-
-// The heap watchdog: goja cannot cap a runtime's memory, so calls register
-// here and one goroutine samples the heap every few milliseconds,
-// interrupting a call once the heap has grown past its limit since it began.
-// The heap is the process's, so this bounds a runaway script, not exact bytes.
-var watch struct {
-	sync.Mutex
-	calls   map[*goja.Runtime]watched
-	running bool
-}
-
-type watched struct {
-	start, limit uint64
-}
-
-var heapSample = []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-
-func heapBytes() uint64 {
-	s := make([]metrics.Sample, 1)
-	s[0].Name = heapSample[0].Name
-	metrics.Read(s)
-	return s[0].Value.Uint64()
-}
-
-// watchHeap registers a call; the returned function unregisters it.
-func watchHeap(r *goja.Runtime, limit int64) func() {
-	start := heapBytes()
-	watch.Lock()
-	if watch.calls == nil {
-		watch.calls = map[*goja.Runtime]watched{}
-	}
-	watch.calls[r] = watched{start: start, limit: uint64(limit)}
-	if !watch.running {
-		watch.running = true
-		go watchLoop()
-	}
-	watch.Unlock()
-	return func() {
-		watch.Lock()
-		delete(watch.calls, r)
-		watch.Unlock()
-	}
-}
-
-func watchLoop() {
-	t := time.NewTicker(2 * time.Millisecond)
-	defer t.Stop()
-	for range t.C {
-		watch.Lock()
-		if len(watch.calls) == 0 {
-			watch.running = false
-			watch.Unlock()
-			return
-		}
-		h := heapBytes()
-		for r, w := range watch.calls {
-			if h > w.start && h-w.start > w.limit {
-				r.Interrupt(fmt.Errorf("%w: heap grew %d MiB, limit %d MiB", ErrMemory, (h-w.start)>>20, w.limit>>20))
-				delete(watch.calls, r)
-			}
-		}
-		watch.Unlock()
-	}
+	return nil
 }
 
 // Replay re-runs a transcript on state: external calls are answered from the
@@ -221,6 +183,8 @@ func Replay(ctx context.Context, m *Module, t *Transcript, state json.RawMessage
 }
 
 // CheckEgress reports whether raw is an http(s) URL whose host is among the
-// declared ones: what ctx.fetch allows, for nodes that make a call on a
-// script's behalf (an anchor routing an executor's call).
-func CheckEgress(raw string, allowed []string) error { return checkEgress(raw, allowed) }
+// declared ones, on an allowed port (a declared host without a port allows
+// only its scheme's default port): what ctx.fetch allows, for nodes that
+// make a call on a script's behalf (an anchor routing an executor's call).
+// Addresses are checked when connecting (package egress).
+func CheckEgress(raw string, allowed []string) error { return checkEgress(raw, allowed, false) }

@@ -56,7 +56,9 @@ func hotelServer(t *testing.T) (*httptest.Server, *atomic.Int64) {
 
 func hostEnv(srv *httptest.Server) Env {
 	u, _ := url.Parse(srv.URL)
-	return Env{Instance: "0xabcdef01", Now: time.UnixMilli(1_800_000_000_000), Egress: []string{u.Hostname()}, Fetcher: HTTPFetcher{}}
+	// The test servers are on loopback: declared with their port, reached
+	// with AllowPrivate.
+	return Env{Instance: "0xabcdef01", Now: time.UnixMilli(1_800_000_000_000), Egress: []string{u.Host}, Fetcher: HTTPFetcher{AllowPrivate: true}}
 }
 
 func TestActionFetchTranscriptReplay(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/dop251/goja"
+	js_ast "github.com/dop251/goja/ast"
 	"github.com/ethereum/go-ethereum/crypto"
 )
 
@@ -112,6 +113,10 @@ type Env struct {
 	// Idempotency-Key header of every ctx.fetch that does not set one.
 	IdempotencyKey string
 	Log            func(line string)
+	// EgressAnyPort lets a declared host without a port be fetched on any
+	// port (development networks, whose services listen on random ports);
+	// otherwise such a host allows only its scheme's default port.
+	EgressAnyPort bool
 }
 
 // Call is one execution.
@@ -140,7 +145,8 @@ type Result struct {
 }
 
 // Module is a compiled service module with a pool of warm runtimes. It is safe
-// for concurrent use; each runtime serves one goroutine at a time.
+// for concurrent use; each runtime serves one goroutine at a time, and every
+// call instantiates the module afresh, so calls share no state.
 type Module struct {
 	name     string
 	hash     Hash
@@ -153,12 +159,16 @@ type Module struct {
 	hasInit  bool
 	hasAppl  bool
 	hasFail  bool
+	// observe, when set (tests), sees each call's script time and metered bytes.
+	observe func(ran time.Duration, metered int64, err error)
 }
 
-// Compile compiles src and checks it by loading it once. The module sets
-// module.exports to {init?, queries: {name: fn}, actions?: {name: fn}, apply?}.
+// Compile compiles src and checks it by loading it once, under the same
+// limits as a call. The module sets module.exports to {init?, queries:
+// {name: fn}, actions?: {name: fn}, triggers?, apply?, failed?}. Its
+// top-level code runs again at the start of every call, in a new scope.
 func Compile(name string, src []byte, lim Limits) (*Module, error) {
-	prog, err := goja.Compile(name, string(src), true)
+	prog, err := compileModule(name, string(src))
 	if err != nil {
 		return nil, fmt.Errorf("%w: compile %s: %v", ErrModule, name, err)
 	}
@@ -170,21 +180,62 @@ func Compile(name string, src []byte, lim Limits) (*Module, error) {
 	if err != nil {
 		return nil, err
 	}
-	for q := range v.queries {
-		m.queries = append(m.queries, q)
+	cs := &callState{ctx: context.Background(), limits: m.limits, t: &Transcript{}, rng: rand.New(rand.NewPCG(0, 0))}
+	var ex *exportsOf
+	err = v.guarded(context.Background(), cs, func() error {
+		exo, err := v.instantiate()
+		if err != nil {
+			return classify(err)
+		}
+		ex, err = v.list(exo)
+		return err
+	})
+	if observeLoad != nil {
+		observeLoad(cs.ran, cs.mem.used, err)
 	}
-	for a := range v.actions {
-		m.actions = append(m.actions, a)
+	if err != nil {
+		return nil, fmt.Errorf("%w: load %s: %w", ErrModule, name, err)
 	}
-	for tr := range v.triggers {
-		m.triggers = append(m.triggers, tr)
-	}
+	m.queries, m.actions, m.triggers = ex.queries, ex.actions, ex.triggers
 	sort.Strings(m.queries)
 	sort.Strings(m.actions)
 	sort.Strings(m.triggers)
-	m.hasInit, m.hasAppl, m.hasFail = v.init != nil, v.apply != nil, v.failed != nil
-	m.put(v)
+	m.hasInit, m.hasAppl, m.hasFail = ex.init, ex.apply, ex.failed
+	if cs.healthy {
+		m.put(v)
+	}
 	return m, nil
+}
+
+// observeLoad, when set (tests), sees each Compile's load like observe.
+var observeLoad func(ran time.Duration, metered int64, err error)
+
+// moduleHead and moduleTail wrap a module's source into one function
+// expression, called with (module, exports) at the start of every call.
+const (
+	moduleHead = "(function (module, exports) {"
+	moduleTail = "\n})"
+)
+
+// compileModule wraps src and checks that the result is exactly one
+// function expression: source that closes the wrapper early to run code at
+// the top level (where let and const would outlive a call) is refused.
+func compileModule(name, src string) (*goja.Program, error) {
+	ast, err := goja.Parse(name, moduleHead+src+moduleTail)
+	if err != nil {
+		return nil, err
+	}
+	if len(ast.Body) != 1 || len(ast.DeclarationList) != 0 {
+		return nil, errors.New("the module closes its wrapper")
+	}
+	st, ok := ast.Body[0].(*js_ast.ExpressionStatement)
+	if !ok {
+		return nil, errors.New("the module closes its wrapper")
+	}
+	if _, ok := st.Expression.(*js_ast.FunctionLiteral); !ok {
+		return nil, errors.New("the module closes its wrapper")
+	}
+	return goja.CompileAST(ast, true)
 }
 
 // Hash is keccak256 of the module source.
@@ -327,14 +378,13 @@ func (m *Module) run(ctx context.Context, c Call, replay []External) (*Result, e
 	s0, s1 := binary.BigEndian.Uint64(pad16(t.Seed)[:8]), binary.BigEndian.Uint64(pad16(t.Seed)[8:16])
 	cs.rng = rand.New(rand.NewPCG(s0, s1))
 	res, err := v.exec(ctx, m, c, cs)
-	if err != nil {
-		if cs.healthy {
-			m.put(v)
-		}
-		return nil, err
+	if m.observe != nil {
+		m.observe(cs.ran, cs.mem.used, err)
 	}
-	m.put(v)
-	return res, nil
+	if cs.healthy {
+		m.put(v)
+	}
+	return res, err
 }
 
 func pad16(b []byte) []byte {

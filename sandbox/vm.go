@@ -8,24 +8,31 @@ import (
 	"math/rand/v2"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dop251/goja"
 )
 
-// vm is one warm runtime with the module loaded and its host API bound.
+// vm is one warm runtime: intrinsics metered and frozen, the module's code
+// compiled but not instantiated. Every call instantiates the module afresh
+// (its top-level code runs in a new function scope) and gets a new frozen
+// ctx, so nothing a call does is seen by the next one.
 type vm struct {
-	r         *goja.Runtime
-	queries   map[string]goja.Callable
-	actions   map[string]goja.Callable
-	triggers  map[string]goja.Callable
-	init      goja.Callable
-	apply     goja.Callable
-	failed    goja.Callable
-	parse     goja.Callable
-	stringify goja.Callable
-	ctxObj    *goja.Object
-	cur       *callState
+	r             *goja.Runtime
+	factory       goja.Callable // function (module, exports) { <module source> }
+	parse         goja.Callable
+	origStringify goja.Callable
+	origIsArray   goja.Callable
+	toJSONFn      goja.Callable
+	freeze        goja.Callable // Object.freeze
+	host          map[string]goja.Value
+	tokens        *goja.Object
+	ctx           *goja.Object // the ctx argument: a hostCtx
+	cur           *callState
+	stopped       atomic.Bool // interrupted during the current call
+	mu            sync.Mutex
+	reason        error // why, when stopped
 }
 
 // callState is what the host API of one call sees.
@@ -43,21 +50,24 @@ type callState struct {
 	// nil when the wall limit is no longer than that budget.
 	wall  time.Duration
 	clock *scriptClock
+	mem   meter
+	ran   time.Duration // the script's running time, external calls not counted
+	ext   time.Duration // time spent waiting on external calls
 }
 
 // scriptClock interrupts a runtime once the script has run for its budget,
 // not counting the time it spent waiting on external calls.
 type scriptClock struct {
 	mu          sync.Mutex
-	r           *goja.Runtime
+	v           *vm
 	left        time.Duration
 	since       time.Time
 	t           *time.Timer
 	fired, done bool
 }
 
-func startClock(r *goja.Runtime, budget time.Duration) *scriptClock {
-	c := &scriptClock{r: r, left: budget, since: time.Now()}
+func startClock(v *vm, budget time.Duration) *scriptClock {
+	c := &scriptClock{v: v, left: budget, since: time.Now()}
 	c.t = time.AfterFunc(budget, c.fire)
 	return c
 }
@@ -70,7 +80,7 @@ func (c *scriptClock) fire() {
 	}
 	c.fired = true
 	c.mu.Unlock()
-	c.r.Interrupt(ErrTimeout)
+	c.v.interrupt(ErrTimeout)
 }
 
 // pause stops the clock while an external call waits.
@@ -109,133 +119,197 @@ func (c *scriptClock) stop() bool {
 	return !c.fired
 }
 
-// freezeJS freezes every intrinsic and the global object after the module
-// has loaded, so no call can tamper with what the next call sees.
-const freezeJS = `(function (g) {
+// freezeJS deep-freezes everything reachable from its arguments: data
+// values, getters and setters, symbol-keyed properties and prototypes.
+// Called with the global object and the intrinsics no global names
+// (iterator and generator prototypes, %ThrowTypeError%...).
+const freezeJS = `(function (roots) {
   "use strict";
-  var seen = new Set();
-  function deep(o) {
-    if (o === null || (typeof o !== "object" && typeof o !== "function") || seen.has(o)) return;
+  var seen = new Set(), todo = roots.slice();
+  while (todo.length) {
+    var o = todo.pop();
+    if (o === null || (typeof o !== "object" && typeof o !== "function") || seen.has(o)) continue;
     seen.add(o);
     Object.freeze(o);
-    Object.getOwnPropertyNames(o).forEach(function (k) {
-      var d = Object.getOwnPropertyDescriptor(o, k);
-      if (d && "value" in d) deep(d.value);
-    });
-    deep(Object.getPrototypeOf(o));
+    todo.push(Object.getPrototypeOf(o));
+    var keys = Reflect.ownKeys(o);
+    for (var i = 0; i < keys.length; i++) {
+      var d = Object.getOwnPropertyDescriptor(o, keys[i]);
+      if (!d) continue;
+      if ("value" in d) todo.push(d.value); else { todo.push(d.get); todo.push(d.set); }
+    }
   }
-  deep(g);
-})(globalThis);`
+})`
+
+// hiddenJS makes one of each intrinsic that no global property leads to.
+const hiddenJS = `(function () {
+  "use strict";
+  function* g() {}
+  async function a() {}
+  var out = [[][Symbol.iterator](), new Map()[Symbol.iterator](), new Set()[Symbol.iterator](), ""[Symbol.iterator](),
+    /a/g[Symbol.matchAll]("a"), g, g(), a, Promise.resolve(), (function () { return arguments; })(),
+    Object.getOwnPropertyDescriptor(Function.prototype, "caller")];
+  try { out.push(eval("(async function* () {})")); } catch (e) {}
+  return out;
+})`
+
+// noCode stands in for the Function constructors: scripts may not compile
+// code at run time (the transcript names only the module).
+func noCode(r *goja.Runtime) goja.Value {
+	return r.ToValue(func(goja.FunctionCall) goja.Value {
+		panic(r.NewTypeError("code generation from strings is disabled in the sandbox"))
+	})
+}
 
 func (m *Module) newVM() (*vm, error) {
 	r := goja.New()
 	r.SetMaxCallStackSize(m.limits.MaxCallDepth)
-	// No ambient capabilities: goja has no require, process or timers; eval
-	// and Function would compile code the transcript cannot name.
-	for _, g := range []string{"eval"} {
-		_ = r.GlobalObject().Delete(g)
-	}
-	v := &vm{r: r, queries: map[string]goja.Callable{}, actions: map[string]goja.Callable{}, triggers: map[string]goja.Callable{}}
-	module := r.NewObject()
-	_ = module.Set("exports", r.NewObject())
-	_ = r.Set("module", module)
-	timer := time.AfterFunc(m.limits.Timeout, func() { r.Interrupt(ErrTimeout) })
-	_, err := r.RunProgram(m.prog)
-	timer.Stop()
+	v := &vm{r: r}
+	g := r.GlobalObject()
+	hidden, err := r.RunString(hiddenJS)
 	if err != nil {
-		return nil, fmt.Errorf("%w: load %s: %v", ErrModule, m.name, jsError(err))
+		return nil, fmt.Errorf("%w: setup: %v", ErrModule, err)
 	}
-	r.ClearInterrupt()
-	ex := module.Get("exports")
-	if ex == nil || goja.IsUndefined(ex) || goja.IsNull(ex) {
-		return nil, fmt.Errorf("%w: %s does not set module.exports", ErrModule, m.name)
+	hfn, _ := goja.AssertFunction(hidden)
+	roots, err := hfn(goja.Undefined())
+	if err != nil {
+		return nil, fmt.Errorf("%w: setup: %v", ErrModule, err)
 	}
-	exo := ex.ToObject(r)
-	for _, table := range []struct {
-		key string
-		dst map[string]goja.Callable
-	}{{"queries", v.queries}, {"actions", v.actions}, {"triggers", v.triggers}} {
-		tv := exo.Get(table.key)
-		if tv == nil || goja.IsUndefined(tv) {
+	// No ambient capabilities: goja has no require, process or timers; eval
+	// and the Function constructors would compile code the transcript
+	// cannot name. The constructors stay reachable as "constructor" of
+	// every function, so each is replaced where it is found.
+	_ = g.Delete("eval")
+	fnProto := g.Get("Function").ToObject(r).Get("prototype").ToObject(r)
+	block := noCode(r).ToObject(r)
+	_ = block.DefineDataProperty("prototype", fnProto, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE)
+	_ = g.DefineDataProperty("Function", block, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+	_ = fnProto.DefineDataProperty("constructor", block, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+	ro := roots.ToObject(r)
+	for i, n := int64(0), ro.Get("length").ToInteger(); i < n; i++ {
+		fo, ok := ro.Get(fmt.Sprint(i)).(*goja.Object)
+		if !ok {
 			continue
 		}
-		to := tv.ToObject(r)
-		for _, k := range to.Keys() {
-			fn, ok := goja.AssertFunction(to.Get(k))
-			if !ok {
-				return nil, fmt.Errorf("%w: %s.%s is not a function", ErrModule, table.key, k)
-			}
-			table.dst[k] = fn
+		if _, isFn := goja.AssertFunction(fo); !isFn {
+			continue
+		}
+		if p := fo.Prototype(); p != nil && p != fnProto {
+			// %GeneratorFunction.prototype%, %AsyncFunction.prototype%...
+			b := noCode(r).ToObject(r)
+			_ = b.DefineDataProperty("prototype", p, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE)
+			_ = p.DefineDataProperty("constructor", b, goja.FLAG_FALSE, goja.FLAG_TRUE, goja.FLAG_FALSE)
 		}
 	}
-	if len(v.queries) == 0 {
-		return nil, fmt.Errorf("%w: %s exports no queries", ErrModule, m.name)
-	}
-	for name, dst := range map[string]*goja.Callable{"init": &v.init, "apply": &v.apply, "failed": &v.failed} {
-		if fv := exo.Get(name); fv != nil && !goja.IsUndefined(fv) {
-			fn, ok := goja.AssertFunction(fv)
-			if !ok {
-				return nil, fmt.Errorf("%w: %s is not a function", ErrModule, name)
-			}
-			*dst = fn
-		}
-	}
-	js := r.Get("JSON").ToObject(r)
-	v.parse, _ = goja.AssertFunction(js.Get("parse"))
-	v.stringify, _ = goja.AssertFunction(js.Get("stringify"))
+	v.parse, _ = goja.AssertFunction(r.Get("JSON").ToObject(r).Get("parse"))
+	v.freeze, _ = goja.AssertFunction(r.Get("Object").ToObject(r).Get("freeze"))
+	v.installMeters()
 	v.bindHost()
-	if _, err := r.RunString(freezeJS); err != nil {
-		return nil, fmt.Errorf("%w: freeze: %v", ErrModule, jsError(err))
-	}
-	return v, nil
-}
-
-// bindHost makes the ctx object once per runtime: its members read the
-// current call's state.
-func (v *vm) bindHost() {
-	r := v.r
-	c := r.NewObject()
-	getter := func(f func(cs *callState) any) goja.Value {
-		return r.ToValue(func(goja.FunctionCall) goja.Value { return r.ToValue(f(v.cur)) })
-	}
-	_ = c.DefineAccessorProperty("now", getter(func(cs *callState) any { return cs.env.Now.UnixMilli() }), nil, goja.FLAG_FALSE, goja.FLAG_TRUE)
-	_ = c.DefineAccessorProperty("instance", getter(func(cs *callState) any { return cs.env.Instance }), nil, goja.FLAG_FALSE, goja.FLAG_TRUE)
-	_ = c.DefineAccessorProperty("idempotencyKey", getter(func(cs *callState) any { return cs.env.IdempotencyKey }), nil, goja.FLAG_FALSE, goja.FLAG_TRUE)
-	_ = c.Set("random", func(goja.FunctionCall) goja.Value { return r.ToValue(v.cur.rng.Float64()) })
-	_ = c.Set("log", func(call goja.FunctionCall) goja.Value {
-		cs := v.cur
-		parts := make([]string, len(call.Arguments))
-		for i, a := range call.Arguments {
-			parts[i] = a.String()
-		}
-		line := strings.Join(parts, " ")
-		if len(line) > 1024 {
-			line = line[:1024] + "…"
-		}
-		if len(cs.logs) < cs.limits.MaxLogs {
-			cs.logs = append(cs.logs, line)
-			if cs.env.Log != nil {
-				cs.env.Log(line)
-			}
-		}
-		return goja.Undefined()
-	})
-	_ = c.Set("fetch", func(call goja.FunctionCall) goja.Value { return v.fetch(call) })
-	tokens := r.NewObject()
-	_ = tokens.Set("query", func(call goja.FunctionCall) goja.Value { return v.tokenQuery(call) })
-	_ = c.Set("tokens", tokens)
-	v.ctxObj = c
 	r.SetRandSource(func() float64 {
 		if v.cur == nil {
 			return 0
 		}
 		return v.cur.rng.Float64()
 	})
+
+	fz, err := r.RunString(freezeJS)
+	if err != nil {
+		return nil, fmt.Errorf("%w: freeze: %v", ErrModule, jsError(err))
+	}
+	freezeAll, _ := goja.AssertFunction(fz)
+	all := []any{g, roots, v.tokens}
+	for _, h := range v.host {
+		all = append(all, h)
+	}
+	if _, err := freezeAll(goja.Undefined(), r.ToValue(all)); err != nil {
+		return nil, fmt.Errorf("%w: freeze: %v", ErrModule, jsError(err))
+	}
+	// The module's code: one function expression (checked at Compile).
+	fv, err := r.RunProgram(m.prog)
+	if err != nil {
+		return nil, fmt.Errorf("%w: load %s: %v", ErrModule, m.name, jsError(err))
+	}
+	v.factory, _ = goja.AssertFunction(fv)
+	if v.factory == nil {
+		return nil, fmt.Errorf("%w: %s is not a module", ErrModule, m.name)
+	}
+	return v, nil
 }
+
+// bindHost makes ctx and its functions once per runtime (frozen with the
+// intrinsics).
+func (v *vm) bindHost() {
+	r := v.r
+	v.host = map[string]goja.Value{
+		"random": r.ToValue(func(goja.FunctionCall) goja.Value { return r.ToValue(v.cur.rng.Float64()) }),
+		"log": r.ToValue(func(call goja.FunctionCall) goja.Value {
+			cs := v.cur
+			parts := make([]string, len(call.Arguments))
+			for i, a := range call.Arguments {
+				parts[i] = a.String()
+				if len(parts[i]) > 1024 {
+					parts[i] = parts[i][:1024]
+				}
+			}
+			line := strings.Join(parts, " ")
+			if len(line) > 1024 {
+				line = line[:1024] + "…"
+			}
+			if len(cs.logs) < cs.limits.MaxLogs {
+				cs.logs = append(cs.logs, line)
+				if cs.env.Log != nil {
+					cs.env.Log(line)
+				}
+			}
+			return goja.Undefined()
+		}),
+		"fetch": r.ToValue(func(call goja.FunctionCall) goja.Value { return v.fetch(call) }),
+	}
+	v.tokens = r.NewObject()
+	_ = v.tokens.Set("query", func(call goja.FunctionCall) goja.Value { return v.tokenQuery(call) })
+	v.ctx = r.NewDynamicObject(hostCtx{v})
+}
+
+// hostCtx is ctx: one object per runtime whose members read the current
+// call, and which refuses every write (a TypeError in strict code), so no
+// call can leave anything in it for the next one.
+type hostCtx struct{ v *vm }
+
+var ctxKeys = []string{"now", "instance", "idempotencyKey", "random", "log", "fetch", "tokens"}
+
+func (c hostCtx) Get(key string) goja.Value {
+	v := c.v
+	switch key {
+	case "now", "instance", "idempotencyKey":
+		cs := v.cur
+		if cs == nil {
+			return goja.Undefined()
+		}
+		switch key {
+		case "now":
+			return v.r.ToValue(cs.env.Now.UnixMilli())
+		case "instance":
+			return v.r.ToValue(cs.env.Instance)
+		default:
+			return v.r.ToValue(cs.env.IdempotencyKey)
+		}
+	case "tokens":
+		return v.tokens
+	}
+	if h, ok := v.host[key]; ok {
+		return h
+	}
+	return nil
+}
+
+func (c hostCtx) Set(string, goja.Value) bool { return false }
+func (c hostCtx) Has(key string) bool         { return c.Get(key) != nil }
+func (c hostCtx) Delete(string) bool          { return false }
+func (c hostCtx) Keys() []string              { return append([]string(nil), ctxKeys...) }
 
 // fail stops the call with err: an interrupt, which the script cannot catch.
 func (v *vm) fail(err error) goja.Value {
-	v.r.Interrupt(err)
+	v.interrupt(err)
 	return goja.Undefined()
 }
 
@@ -261,7 +335,9 @@ func (v *vm) external(kind string, req any, do func() (any, error)) (json.RawMes
 		if cs.clock != nil {
 			cs.clock.pause()
 		}
+		t0 := time.Now()
 		out, err := do()
+		cs.ext += time.Since(t0)
 		if cs.clock != nil {
 			cs.clock.resume()
 		}
@@ -281,9 +357,9 @@ func (v *vm) fetch(call goja.FunctionCall) goja.Value {
 	req := &FetchRequest{Method: "GET", URL: call.Argument(0).String()}
 	if o := call.Argument(1); !goja.IsUndefined(o) && !goja.IsNull(o) {
 		// Options cross the boundary as JSON, like every other value.
-		js, err := v.stringify(goja.Undefined(), o)
+		js, err := v.stringify(o, goja.Undefined(), goja.Undefined(), int64(cs.limits.MaxInput), false)
 		if err != nil {
-			panic(err)
+			return v.fail(fmt.Errorf("%w: ctx.fetch options exceed %d bytes", ErrInputTooLarge, cs.limits.MaxInput))
 		}
 		if err := json.Unmarshal([]byte(js.String()), req); err != nil {
 			panic(v.r.NewTypeError("ctx.fetch options: %v", err))
@@ -303,7 +379,7 @@ func (v *vm) fetch(call goja.FunctionCall) goja.Value {
 	}
 	// A replay answers from the transcript, where the request must match.
 	if cs.replay == nil {
-		if err := checkEgress(req.URL, cs.env.Egress); err != nil {
+		if err := checkEgress(req.URL, cs.env.Egress, cs.env.EgressAnyPort); err != nil {
 			return v.fail(err)
 		}
 	}
@@ -311,7 +387,7 @@ func (v *vm) fetch(call goja.FunctionCall) goja.Value {
 		if cs.env.Fetcher == nil {
 			return nil, fmt.Errorf("%w: no fetcher on this node", ErrEgress)
 		}
-		ctx, cancel := context.WithTimeout(cs.ctx, cs.limits.FetchTimeout)
+		ctx, cancel := context.WithTimeout(withEgress(cs.ctx, cs.env.Egress, cs.env.EgressAnyPort), cs.limits.FetchTimeout)
 		defer cancel()
 		return cs.env.Fetcher.Fetch(ctx, req, cs.limits.MaxFetchBytes), nil
 	})
@@ -322,6 +398,7 @@ func (v *vm) fetch(call goja.FunctionCall) goja.Value {
 	if err != nil {
 		return v.fail(fmt.Errorf("%w: recorded response: %v", ErrScript, err))
 	}
+	v.charge(int64(len(resp))*charBytes, "ctx.fetch response")
 	return pv
 }
 
@@ -331,11 +408,13 @@ func (v *vm) tokenQuery(call goja.FunctionCall) goja.Value {
 	id, name := call.Argument(0).String(), call.Argument(1).String()
 	args := json.RawMessage("null")
 	if a := call.Argument(2); !goja.IsUndefined(a) {
-		s, err := v.stringify(goja.Undefined(), a)
+		s, err := v.stringify(a, goja.Undefined(), goja.Undefined(), int64(cs.limits.MaxInput), false)
 		if err != nil {
-			panic(err)
+			return v.fail(fmt.Errorf("%w: ctx.tokens.query args exceed %d bytes", ErrInputTooLarge, cs.limits.MaxInput))
 		}
-		args = json.RawMessage(s.String())
+		if !goja.IsUndefined(s) {
+			args = json.RawMessage(s.String())
+		}
 	}
 	req := map[string]any{"instance": id, "name": name, "args": args}
 	resp, err := v.external("tokens.query", req, func() (any, error) {
@@ -363,29 +442,37 @@ func (v *vm) tokenQuery(call goja.FunctionCall) goja.Value {
 	if err != nil {
 		return v.fail(err)
 	}
+	v.charge(int64(len(ans.Result))*charBytes, "ctx.tokens.query response")
 	return pv
 }
 
-// exec runs one call on this runtime.
-func (v *vm) exec(ctx context.Context, m *Module, c Call, cs *callState) (*Result, error) {
+// guarded runs f as the runtime's current call under its limits: time (wall
+// and script clock), the memory meter and the heap backstop. It reports
+// whether the runtime may be reused.
+func (v *vm) guarded(ctx context.Context, cs *callState, f func() error) (err error) {
 	r := v.r
 	v.cur = cs
-	defer func() { v.cur = nil }()
+	v.stopped.Store(false)
+	cs.mem.limit = cs.limits.MaxHeapGrowth
 	wall := cs.wall
 	if wall <= 0 {
 		wall = cs.limits.Timeout
 	}
 	ctx, cancel := context.WithTimeout(ctx, wall)
 	defer cancel()
-	stop := context.AfterFunc(ctx, func() { r.Interrupt(ErrTimeout) })
+	stop := context.AfterFunc(ctx, func() { v.interrupt(ErrTimeout) })
 	if wall > cs.limits.Timeout {
 		// Only a call allowed longer than its script's budget needs a
 		// clock of its own: otherwise the wall limit is the tighter one.
-		cs.clock = startClock(r, cs.limits.Timeout)
+		cs.clock = startClock(v, cs.limits.Timeout)
 	}
-	unwatch := watchHeap(r, m.limits.MaxHeapGrowth)
+	unwatch := watchHeap(v, cs.limits.MaxHeapGrowth)
+	now := cs.env.Now
+	r.SetTimeSource(func() time.Time { return now })
+	start := time.Now()
 	defer func() {
-		// After unwatch no watchdog interrupt can come; a timer that
+		cs.ran = time.Since(start) - cs.ext
+		// After unwatch no backstop interrupt can come; a timer that
 		// already fired may still, so that runtime is not reused.
 		unwatch()
 		clean := cs.clock == nil || cs.clock.stop()
@@ -393,10 +480,125 @@ func (v *vm) exec(ctx context.Context, m *Module, c Call, cs *callState) (*Resul
 			cs.healthy = false
 		}
 		r.ClearInterrupt()
+		v.cur = nil
+		cs.mem.arrays = nil
 	}()
-	now := c.Env.Now
-	r.SetTimeSource(func() time.Time { return now })
+	err = f()
+	if err != nil {
+		if why := v.stoppedBy(); why != nil {
+			// A limit stopped the call, whatever error unwound it.
+			err = why
+		}
+		// A runtime stopped by a limit may hold half-done work: drop it.
+		cs.healthy = !isLimit(err) && !v.stopped.Load()
+	} else {
+		cs.healthy = !v.stopped.Load()
+	}
+	return err
+}
 
+// instantiate runs the module's top-level code in a new scope and returns
+// its exports.
+func (v *vm) instantiate() (*goja.Object, error) {
+	r := v.r
+	module, exports := r.NewObject(), r.NewObject()
+	_ = module.Set("exports", exports)
+	if _, err := v.factory(exports, module, exports); err != nil {
+		return nil, err
+	}
+	ex := module.Get("exports")
+	if ex == nil || goja.IsUndefined(ex) || goja.IsNull(ex) {
+		return nil, errors.New("the module does not set module.exports")
+	}
+	return ex.ToObject(r), nil
+}
+
+// exportsOf lists what a module exports (at Compile).
+type exportsOf struct {
+	queries, actions, triggers []string
+	init, apply, failed        bool
+}
+
+func (v *vm) list(exo *goja.Object) (*exportsOf, error) {
+	r := v.r
+	out := &exportsOf{}
+	for _, table := range []struct {
+		key string
+		dst *[]string
+	}{{"queries", &out.queries}, {"actions", &out.actions}, {"triggers", &out.triggers}} {
+		tv := exo.Get(table.key)
+		if tv == nil || goja.IsUndefined(tv) {
+			continue
+		}
+		to := tv.ToObject(r)
+		for _, k := range to.Keys() {
+			if _, ok := goja.AssertFunction(to.Get(k)); !ok {
+				return nil, fmt.Errorf("%s.%s is not a function", table.key, k)
+			}
+			*table.dst = append(*table.dst, k)
+		}
+	}
+	if len(out.queries) == 0 {
+		return nil, errors.New("the module exports no queries")
+	}
+	for name, dst := range map[string]*bool{"init": &out.init, "apply": &out.apply, "failed": &out.failed} {
+		if fv := exo.Get(name); fv != nil && !goja.IsUndefined(fv) {
+			if _, ok := goja.AssertFunction(fv); !ok {
+				return nil, fmt.Errorf("%s is not a function", name)
+			}
+			*dst = true
+		}
+	}
+	return out, nil
+}
+
+// function finds the function a call runs in a fresh instance's exports.
+func (v *vm) function(exo *goja.Object, c Call) (goja.Callable, error) {
+	var fv goja.Value
+	table := map[Kind]string{KindQuery: "queries", KindAction: "actions", KindTrigger: "triggers"}[c.Kind]
+	if table != "" {
+		if tv := exo.Get(table); tv != nil && !goja.IsUndefined(tv) && !goja.IsNull(tv) {
+			fv = tv.ToObject(v.r).Get(c.Name)
+		}
+	} else {
+		fv = exo.Get(string(c.Kind))
+	}
+	fn, ok := goja.AssertFunction(fv)
+	if !ok {
+		return nil, fmt.Errorf("%w: %s %q in this instance", ErrNoSuchFunction, c.Kind, c.Name)
+	}
+	return fn, nil
+}
+
+// stoppedBy is the reason the current call was interrupted, if it was.
+func (v *vm) stoppedBy() error {
+	if !v.stopped.Load() {
+		return nil
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.reason
+}
+
+// exec runs one call on this runtime.
+func (v *vm) exec(ctx context.Context, m *Module, c Call, cs *callState) (res *Result, err error) {
+	err = v.guarded(ctx, cs, func() error {
+		res, err = v.call(m, c, cs)
+		return err
+	})
+	return res, err
+}
+
+func (v *vm) call(m *Module, c Call, cs *callState) (*Result, error) {
+	r := v.r
+	exo, err := v.instantiate()
+	if err != nil {
+		return nil, classify(err)
+	}
+	fn, err := v.function(exo, c)
+	if err != nil {
+		return nil, err
+	}
 	parse := func(b json.RawMessage) (goja.Value, error) {
 		pv, err := v.parse(goja.Undefined(), r.ToValue(string(b)))
 		if err != nil {
@@ -404,22 +606,7 @@ func (v *vm) exec(ctx context.Context, m *Module, c Call, cs *callState) (*Resul
 		}
 		return pv, nil
 	}
-	var fn goja.Callable
 	var args []goja.Value
-	switch c.Kind {
-	case KindInit:
-		fn = v.init
-	case KindQuery:
-		fn = v.queries[c.Name]
-	case KindAction:
-		fn = v.actions[c.Name]
-	case KindApply:
-		fn = v.apply
-	case KindTrigger:
-		fn = v.triggers[c.Name]
-	case KindFailure:
-		fn = v.failed
-	}
 	if c.Kind != KindInit {
 		st, err := parse(c.State)
 		if err != nil {
@@ -431,14 +618,11 @@ func (v *vm) exec(ctx context.Context, m *Module, c Call, cs *callState) (*Resul
 	if err != nil {
 		return nil, err
 	}
-	args = append(args, a, v.ctxObj)
+	args = append(args, a, v.ctx)
 
 	ret, err := fn(goja.Undefined(), args...)
 	if err != nil {
-		err = classify(err)
-		// A runtime stopped by a limit may hold half-done work: drop it.
-		cs.healthy = !isLimit(err)
-		return nil, err
+		return nil, classify(err)
 	}
 	out, state := ret, goja.Value(nil)
 	switch c.Kind {
@@ -456,13 +640,11 @@ func (v *vm) exec(ctx context.Context, m *Module, c Call, cs *callState) (*Resul
 	}
 	res := &Result{Logs: cs.logs, Transcript: cs.t}
 	if res.Output, err = v.toJSON(out, m.limits.MaxOutput); err != nil {
-		cs.healthy = true
 		return nil, err
 	}
 	res.State = c.State
 	if state != nil && !goja.IsUndefined(state) {
 		if res.State, err = v.toJSON(state, m.limits.MaxOutput); err != nil {
-			cs.healthy = true
 			return nil, err
 		}
 	}
@@ -472,14 +654,16 @@ func (v *vm) exec(ctx context.Context, m *Module, c Call, cs *callState) (*Resul
 	} else {
 		cs.t.StateAfter = StateRoot(res.State)
 	}
-	cs.healthy = true
 	return res, nil
 }
 
 func (v *vm) toJSON(val goja.Value, limit int) (json.RawMessage, error) {
-	sv, err := v.stringify(goja.Undefined(), val)
+	sv, err := v.toJSONFn(goja.Undefined(), val, v.r.ToValue(limit))
 	if err != nil {
 		return nil, classify(err)
+	}
+	if goja.IsNull(sv) {
+		return nil, fmt.Errorf("%w: more than %d bytes", ErrOutputTooLarge, limit)
 	}
 	if goja.IsUndefined(sv) {
 		return json.RawMessage("null"), nil
@@ -492,7 +676,7 @@ func (v *vm) toJSON(val goja.Value, limit int) (json.RawMessage, error) {
 }
 
 func isLimit(err error) bool {
-	for _, e := range []error{ErrTimeout, ErrMemory, ErrTooManyCalls, ErrEgress} {
+	for _, e := range []error{ErrTimeout, ErrMemory, ErrTooManyCalls, ErrEgress, ErrInputTooLarge} {
 		if errors.Is(err, e) {
 			return true
 		}

@@ -166,7 +166,7 @@ the transcript root.
 					return fmt.Errorf("--now: %w", err)
 				}
 			}
-			env := sandbox.Env{Instance: instance, Now: t, Egress: svc.Egress, Fetcher: sandbox.HTTPFetcher{},
+			env := sandbox.Env{Instance: instance, Now: t, Egress: svc.Egress, Fetcher: sandbox.HTTPFetcher{AllowPrivate: true, AnyPort: true}, EgressAnyPort: true, // a local run: loopback services on any port
 				Log: func(l string) { fmt.Fprintln(cmd.ErrOrStderr(), "log:", l) }}
 			call := sandbox.Call{State: state, Args: json.RawMessage(args), Env: env}
 			switch {

@@ -1,0 +1,290 @@
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"github.com/dop251/goja"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// hostileModule holds every known way out of a call's budget.
+const hostileModule = `
+module.exports = {
+  queries: {
+    ok(state, args) { return {ok: true, args: args}; },
+    regex() { return /^(a+)+\1?$/.test("a".repeat(40) + "!"); },
+    regexLoop() { var r = 0; for (;;) r += /^(a|b)*\1c/.test("ab".repeat(200)) ? 1 : 0; },
+    join() { return new Array(1e8).join("x").length; },
+    joinWide() { return new Array(1e6).join("x".repeat(100)).length; },
+    deepStringify() { var o = {}; for (var i = 0; i < 1e5; i++) o = {a: o}; return JSON.stringify(o).length; },
+    wideStringify() { var o = ["x".repeat(1000)]; for (var i = 0; i < 40; i++) o = [o, o]; return JSON.stringify(o).length; },
+    repeat() { return "x".repeat(1 << 30).length; },
+    padStart() { return "x".padStart(1 << 30).length; },
+    replaceAll() { var s = "x".repeat(1e6); return s.replaceAll("", s).length; },
+    typedFill() { return new Uint8Array(1 << 30).fill(1).length; },
+    typedViaProto() { var C = Object.getPrototypeOf(new Uint8Array(1)).constructor; return new C(1 << 30).length; },
+    arrayBuffer() { return new ArrayBuffer(1 << 30).byteLength; },
+    arrayFill() { return new Array(1e9).fill(0).length; },
+    arrayLike() { return Array.prototype.indexOf.call({length: 2 ** 53 - 1}, 1); },
+    arrayFrom() { return Array.from({length: 1e9}).length; },
+    applyBig() { return String.fromCharCode.apply(null, {length: 1e9}).length; },
+    strbomb() { var s = "x"; for (;;) s = s + s; },
+    bomb() { var a = []; for (;;) a.push(new Array(1e5).fill(1)); },
+    fnCtor() { return (function () {}).constructor("return 1")(); },
+    genCtor() { return Object.getPrototypeOf(function* () {}).constructor("yield 1")().next().value; },
+    asyncCtor() { return typeof Object.getPrototypeOf(async function () {}).constructor("return 1"); },
+    globalFn() { return Function("return 1")(); },
+    spin() { for (;;) {} },
+  },
+};`
+
+type observed struct {
+	mu      sync.Mutex
+	ran     time.Duration
+	metered int64
+}
+
+func (o *observed) see(ran time.Duration, metered int64, _ error) {
+	o.mu.Lock()
+	o.ran, o.metered = ran, metered
+	o.mu.Unlock()
+}
+
+func (o *observed) get() (time.Duration, int64) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.ran, o.metered
+}
+
+// hostileLimits: budgets large enough that the race detector on two busy
+// cores does not matter; each case must stop within twice its time budget
+// by the sandbox's own measure of script time.
+var hostileLimits = Limits{Timeout: 2 * time.Second, MaxHeapGrowth: 32 << 20}
+
+// TestHostileModule runs every known budget escape: each is refused with its
+// own error, stops within twice its budget, and the module answers an
+// ordinary query afterwards.
+func TestHostileModule(t *testing.T) {
+	m, err := Compile("hostile.js", []byte(hostileModule), hostileLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var obs observed
+	m.observe = obs.see
+	cases := []struct {
+		name string
+		want error
+	}{
+		{"regex", ErrTimeout}, {"regexLoop", ErrTimeout},
+		{"join", ErrMemory}, {"joinWide", ErrMemory},
+		{"deepStringify", ErrScript}, {"wideStringify", ErrMemory},
+		{"repeat", ErrMemory}, {"padStart", ErrMemory}, {"replaceAll", ErrMemory},
+		{"typedFill", ErrMemory}, {"typedViaProto", ErrMemory}, {"arrayBuffer", ErrMemory},
+		{"arrayFill", ErrMemory}, {"arrayLike", ErrMemory}, {"arrayFrom", ErrMemory}, {"applyBig", ErrMemory},
+		{"strbomb", ErrMemory}, {"bomb", ErrMemory},
+		{"fnCtor", ErrScript}, {"genCtor", ErrScript}, {"asyncCtor", ErrScript}, {"globalFn", ErrScript},
+		{"spin", ErrTimeout},
+	}
+	env := Env{Instance: "0x01", Now: time.Unix(1, 0)}
+	for _, c := range cases {
+		_, err := m.Query(context.Background(), c.name, nil, nil, env)
+		ran, metered := obs.get()
+		if !errors.Is(err, c.want) {
+			t.Errorf("%s: got %v, want %v", c.name, err, c.want)
+		}
+		if ran > 2*hostileLimits.Timeout {
+			t.Errorf("%s: ran %s, budget %s", c.name, ran, hostileLimits.Timeout)
+		}
+		t.Logf("| %s | %v | %s | %d KiB metered of %d MiB |", c.name, err, ran.Round(time.Millisecond), metered>>10, hostileLimits.MaxHeapGrowth>>20)
+		out, err := m.Query(context.Background(), "ok", nil, json.RawMessage(`[1]`), env)
+		if err != nil || string(out) != `{"ok":true,"args":[1]}` {
+			t.Errorf("query after %s: %v %s", c.name, err, out)
+		}
+	}
+}
+
+// TestHostileModuleLoad: a module's top-level code runs under a call's
+// limits, at Compile and at every call.
+func TestHostileModuleLoad(t *testing.T) {
+	var obs observed
+	observeLoad = obs.see
+	defer func() { observeLoad = nil }()
+	for _, c := range []struct {
+		name, src string
+		want      error
+	}{
+		{"loadBomb", `var a = []; for (;;) a.push(new Array(1e5).fill(1));`, ErrMemory},
+		{"loadStrBomb", `var s = "x"; for (;;) s = s + s;`, ErrMemory},
+		{"loadRepeat", `var s = "x".repeat(1 << 30);`, ErrMemory},
+		{"loadLoop", `for (;;) {}`, ErrTimeout},
+		{"loadFunction", `var f = (function () {}).constructor("return 1");`, ErrScript},
+		{"escapeWrapper", "}); let n = 0; (function () {", nil},
+		{"escapeWrapper2", "}) + (function () {", nil},
+	} {
+		_, err := Compile(c.name, []byte(c.src), hostileLimits)
+		ran, metered := obs.get()
+		if !errors.Is(err, ErrModule) || c.want != nil && !errors.Is(err, c.want) {
+			t.Errorf("%s: got %v, want %v and %v", c.name, err, ErrModule, c.want)
+		}
+		if ran > 2*hostileLimits.Timeout {
+			t.Errorf("%s: ran %s, budget %s", c.name, ran, hostileLimits.Timeout)
+		}
+		t.Logf("| %s | %v | %s | %d KiB metered of %d MiB |", c.name, err, ran.Round(time.Millisecond), metered>>10, hostileLimits.MaxHeapGrowth>>20)
+	}
+}
+
+// statefulModule tries every way to carry state from one call to the next.
+const statefulModule = `
+let n = 0;
+const cache = {hits: 0};
+var counter = (function () { let c = 0; return function () { return ++c; }; })();
+function attempt(f) { try { return f(); } catch (e) { return "refused"; } }
+module.exports = {
+  queries: {
+    carry(state, args, ctx) {
+      n++;
+      cache.hits++;
+      const self = module.exports.queries.carry;
+      self.calls = (self.calls || 0) + 1;
+      const iterProto = Object.getPrototypeOf([][Symbol.iterator]());
+      const getter = Object.getOwnPropertyDescriptor(Object.prototype, "__proto__").get;
+      return {
+        n: n, hits: cache.hits, closure: counter(), calls: self.calls,
+        ctxAdd: attempt(function () { ctx.extra = (ctx.extra || 0) + 1; return ctx.extra; }),
+        ctxFn: attempt(function () { ctx.log.x = (ctx.log.x || 0) + 1; return ctx.log.x; }),
+        tokens: attempt(function () { ctx.tokens.x = (ctx.tokens.x || 0) + 1; return ctx.tokens.x; }),
+        global: attempt(function () { globalThis.leak = (globalThis.leak || 0) + 1; return globalThis.leak; }),
+        proto: attempt(function () { Object.prototype.leak = 1; return 1; }),
+        iter: attempt(function () { iterProto.leak = (iterProto.leak || 0) + 1; return iterProto.leak; }),
+        getter: attempt(function () { getter.leak = (getter.leak || 0) + 1; return getter.leak; }),
+        sym: attempt(function () { const f = Symbol.prototype[Symbol.toPrimitive]; f.leak = (f.leak || 0) + 1; return f.leak; }),
+        date: attempt(function () { return Date.prototype.setTime(Date.prototype.getTime() + 1); }),
+        regexCompile: typeof RegExp.prototype.compile,
+        mathRandom: Math.random(),
+        now: Date.now(),
+      };
+    },
+  },
+};`
+
+// TestNoStateBetweenCalls: a module that tries to carry state between calls
+// gets the same result on every call, on every runtime, and in a replay.
+func TestNoStateBetweenCalls(t *testing.T) {
+	m, err := Compile("stateful.js", []byte(statefulModule), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := Env{Instance: "0x01", Now: time.UnixMilli(1_800_000_000_000)}
+	first, err := m.Run(context.Background(), Call{Kind: KindQuery, Name: "carry", Env: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	_ = json.Unmarshal(first.Output, &got)
+	for k, want := range map[string]any{"n": 1.0, "hits": 1.0, "closure": 1.0, "calls": 1.0, "ctxAdd": "refused", "ctxFn": "refused",
+		"tokens": "refused", "global": "refused", "proto": "refused", "iter": "refused", "getter": "refused", "sym": "refused",
+		"date": "refused", "regexCompile": "undefined"} {
+		if got[k] != want {
+			t.Errorf("%s: got %v, want %v (%s)", k, got[k], want, first.Output)
+		}
+	}
+	// Many calls, several at a time (so several runtimes), all the same.
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 16; i++ {
+				res, err := m.Run(context.Background(), Call{Kind: KindQuery, Name: "carry", Env: env})
+				if err != nil {
+					errs <- err
+					return
+				}
+				if string(res.Output) != string(first.Output) {
+					errs <- fmt.Errorf("call differs: %s vs %s", res.Output, first.Output)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	// A replay, on this module and on a fresh one, gives the same output.
+	for _, mm := range []*Module{m, mustCompile(t, "stateful.js", statefulModule)} {
+		if _, err := Replay(context.Background(), mm, first.Transcript, nil); err != nil {
+			t.Fatalf("replay: %v", err)
+		}
+	}
+}
+
+func mustCompile(t *testing.T, name, src string) *Module {
+	t.Helper()
+	m, err := Compile(name, []byte(src), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestStringifyMatchesGoja: the metered JSON.stringify writes what goja's
+// own did.
+func TestStringifyMatchesGoja(t *testing.T) {
+	const src = `module.exports = {queries: {
+  cmp(state, args) {
+    var vals = [
+      {a: 1, b: [1, "x", null, undefined, function () {}, true], c: undefined, d: {e: -0, f: 1e21, g: NaN}},
+      [new Number(3), new String("s"), new Boolean(false), {toJSON: function (k) { return "key:" + k; }}],
+      "\u2028\ud800\"\\\n", {nested: {deeper: [[], {}]}}, [undefined], undefined, null, new Date(0),
+    ];
+    var out = [];
+    vals.forEach(function (v) {
+      out.push(JSON.stringify(v));
+      out.push(JSON.stringify(v, null, 2));
+      out.push(JSON.stringify(v, null, "--"));
+      out.push(JSON.stringify(v, ["a", "b", "nested", 0]));
+      out.push(JSON.stringify(v, function (k, x) { return typeof x === "number" ? x + 1 : x; }, 1));
+    });
+    var cyc = {}; cyc.self = cyc;
+    try { JSON.stringify(cyc); out.push("no error"); } catch (e) { out.push(e instanceof TypeError); }
+    return out;
+  },
+}};`
+	m := mustCompile(t, "json.js", src)
+	out, err := m.Query(context.Background(), "cmp", nil, nil, Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same walk through goja's own stringify, in a bare runtime.
+	want := bareGojaEval(t, src)
+	if string(out) != want {
+		t.Fatalf("metered stringify differs:\n got %s\nwant %s", out, want)
+	}
+	if !strings.Contains(string(out), `true]`) {
+		t.Fatalf("cycle not refused: %s", out)
+	}
+}
+
+func bareGojaEval(t *testing.T, src string) string {
+	t.Helper()
+	r := goja.New()
+	module := r.NewObject()
+	_ = module.Set("exports", r.NewObject())
+	_ = r.Set("module", module)
+	if _, err := r.RunString(src); err != nil {
+		t.Fatal(err)
+	}
+	v, err := r.RunString(`JSON.stringify(module.exports.queries.cmp(null, null))`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v.String()
+}

@@ -1,0 +1,663 @@
+package sandbox
+
+import (
+	"fmt"
+	"math"
+	"runtime/metrics"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dlclark/regexp2/v2"
+	"github.com/dop251/goja"
+)
+
+// How a call's memory is bounded. goja has no memory cap, so every builtin
+// that can allocate in proportion to an argument is replaced, before the
+// intrinsics are frozen, by a Go wrapper that charges the call's meter with
+// what it is about to allocate (2 bytes a string character, 16 an array
+// element, the byte length of a buffer) and refuses a single string or array
+// past the call's limit: that part is exact and deterministic. Growth that no
+// builtin sees (s = s + s, a[i] = x, new objects in a loop) is bounded by a
+// backstop: a sampler of the process heap, which stops a call once the heap
+// has grown by backstopFactor times its limit since its lowest point during
+// the call.
+const (
+	charBytes      = 2  // a string character, UTF-16 at worst
+	elemBytes      = 16 // an array element: one interface value
+	entryBytes     = 64 // a Map or Set entry
+	backstopFactor = 2
+	// maxJSONDepth bounds the nesting JSON.stringify walks.
+	maxJSONDepth = 1000
+)
+
+// regexMatchTimeout bounds one match of a backtracking (regexp2) pattern,
+// which goja uses for backreferences and lookaround; goja's own RE2 patterns
+// run in linear time. goja answers a timed-out match with "no match", so the
+// exec wrapper turns any exec that ran this long into ErrTimeout: a script
+// never sees a wrong answer, only its time limit.
+const regexMatchTimeout = 100 * time.Millisecond
+
+func init() {
+	// regexp2 reads its default when a pattern is compiled; the sandbox is
+	// the process's only user of goja and so of regexp2.
+	regexp2.DefaultMatchTimeout = regexMatchTimeout
+}
+
+// meter counts what one call's builtins allocated.
+type meter struct {
+	used, limit int64
+	arrays      map[*goja.Object]int64 // elements already charged per array (fill)
+}
+
+// charge adds n bytes to the call's meter; past the limit it stops the call.
+func (v *vm) charge(n int64, what string) {
+	cs := v.cur
+	if cs == nil || n <= 0 {
+		return
+	}
+	if n > cs.mem.limit-cs.mem.used {
+		v.abort(fmt.Errorf("%w: %s needs %d bytes, %d of %d left", ErrMemory, what, n, cs.mem.limit-cs.mem.used, cs.mem.limit))
+	}
+	cs.mem.used += n
+}
+
+// chargeArray charges an array growing to n elements once: filling the same
+// array again costs nothing.
+func (v *vm) chargeArray(o *goja.Object, n int64, what string) {
+	cs := v.cur
+	if cs == nil {
+		return
+	}
+	if cs.mem.arrays == nil {
+		cs.mem.arrays = map[*goja.Object]int64{}
+	}
+	if have := cs.mem.arrays[o]; n > have {
+		v.charge((n-have)*elemBytes, what)
+		cs.mem.arrays[o] = n
+	}
+}
+
+// abort stops the call with err: the interrupt is set first, so the script
+// cannot run a catch or finally block, and the panic unwinds the builtin.
+func (v *vm) abort(err error) {
+	v.interrupt(err)
+	panic(v.r.NewGoError(err))
+}
+
+// interrupt stops the runtime with err (once: the first reason is kept).
+func (v *vm) interrupt(err error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.stopped.CompareAndSwap(false, true) {
+		v.reason = err
+		v.r.Interrupt(err)
+	}
+}
+
+// checkStop aborts a builtin's loop once the call was interrupted: goja
+// checks its interrupt flag only between instructions.
+func (v *vm) checkStop() {
+	if v.stopped.Load() {
+		panic(v.r.NewTypeError("interrupted"))
+	}
+}
+
+func (v *vm) maxElems() int64 {
+	if v.cur == nil {
+		return 1 << 53
+	}
+	return v.cur.mem.limit / elemBytes
+}
+
+func toLen(val goja.Value) int64 {
+	if val == nil || goja.IsUndefined(val) {
+		return 0
+	}
+	f := val.ToFloat()
+	switch {
+	case math.IsNaN(f) || f <= 0:
+		return 0
+	case f > 1<<53:
+		return 1 << 53
+	}
+	return int64(f)
+}
+
+func strLen(val goja.Value) int64 {
+	if s, ok := val.(goja.String); ok {
+		return int64(s.Length())
+	}
+	return 0
+}
+
+// relIndex is the spec's relative index of fill, slice and friends.
+func relIndex(arg goja.Value, length, dflt int64) int64 {
+	if arg == nil || goja.IsUndefined(arg) {
+		return dflt
+	}
+	f := arg.ToFloat()
+	if math.IsNaN(f) {
+		f = 0
+	}
+	f = math.Trunc(f)
+	if f < 0 {
+		return int64(math.Max(float64(length)+f, 0))
+	}
+	return int64(math.Min(f, float64(length)))
+}
+
+// replace swaps o[name] for a Go function that runs pre (which may charge
+// or refuse) and then the original.
+func (v *vm) replace(o *goja.Object, name string, pre func(this goja.Value, args []goja.Value), post func(ret goja.Value)) {
+	orig, ok := goja.AssertFunction(o.Get(name))
+	if !ok {
+		return
+	}
+	fn := v.r.ToValue(func(call goja.FunctionCall) goja.Value {
+		if v.cur != nil {
+			v.checkStop()
+			if pre != nil {
+				pre(call.This, call.Arguments)
+			}
+		}
+		ret, err := orig(call.This, call.Arguments...)
+		if err != nil {
+			panic(err)
+		}
+		if post != nil && v.cur != nil {
+			post(ret)
+		}
+		return ret
+	})
+	_ = o.DefineDataProperty(name, fn, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+}
+
+// lengthOf reads this.length of an array-like and refuses one longer than
+// the call's memory could hold: goja's array builtins loop over every index
+// of an array-like without checking for interrupts.
+func (v *vm) lengthOf(this goja.Value, what string) int64 {
+	o, ok := this.(*goja.Object)
+	if !ok {
+		return 0
+	}
+	n := toLen(o.Get("length"))
+	if n > v.maxElems() {
+		v.abort(fmt.Errorf("%w: %s on %d elements, limit %d", ErrMemory, what, n, v.maxElems()))
+	}
+	return n
+}
+
+func (v *vm) chargeString(ret goja.Value, what string) {
+	v.charge(strLen(ret)*charBytes, what)
+}
+
+// installMeters replaces the allocating builtins of a fresh runtime.
+func (v *vm) installMeters() {
+	r := v.r
+	obj := func(path string) *goja.Object {
+		var o goja.Value = r.GlobalObject()
+		for _, p := range strings.Split(path, ".") {
+			o = o.ToObject(r).Get(p)
+		}
+		return o.ToObject(r)
+	}
+	thisLen := func(this goja.Value) int64 {
+		if goja.IsUndefined(this) || goja.IsNull(this) {
+			return 0
+		}
+		return int64(this.ToString().(goja.String).Length())
+	}
+	postStr := func(what string) func(goja.Value) { return func(ret goja.Value) { v.chargeString(ret, what) } }
+
+	sp := obj("String.prototype")
+	v.replace(sp, "repeat", func(this goja.Value, args []goja.Value) {
+		n := toLen(goja.Value(argAt(args, 0)))
+		if l := thisLen(this); l > 0 && n > 0 {
+			if n > v.cur.mem.limit/(l*charBytes) {
+				v.abort(fmt.Errorf("%w: String.prototype.repeat of %d × %d characters", ErrMemory, l, n))
+			}
+			v.charge(l*n*charBytes, "String.prototype.repeat")
+		}
+	}, nil)
+	for _, name := range []string{"padStart", "padEnd"} {
+		name := name
+		v.replace(sp, name, func(this goja.Value, args []goja.Value) {
+			if n := toLen(argAt(args, 0)); n > thisLen(this) {
+				v.charge(n*charBytes, "String.prototype."+name)
+			}
+		}, nil)
+	}
+	v.replace(sp, "concat", func(this goja.Value, args []goja.Value) {
+		n := thisLen(this)
+		for _, a := range args {
+			n += strLen(a)
+		}
+		v.charge(n*charBytes, "String.prototype.concat")
+	}, nil)
+	for _, name := range []string{"replace", "replaceAll"} {
+		name := name
+		v.replace(sp, name, func(this goja.Value, args []goja.Value) {
+			// A string pattern and replacement: the result's length is
+			// known before it is built.
+			pat, ok1 := argAt(args, 0).(goja.String)
+			rep, ok2 := argAt(args, 1).(goja.String)
+			if !ok1 || !ok2 || goja.IsUndefined(this) || goja.IsNull(this) {
+				return
+			}
+			s, p := this.String(), pat.String()
+			count := int64(1)
+			if name == "replaceAll" {
+				count = int64(strings.Count(s, p))
+			}
+			per := int64(rep.Length())
+			if strings.Contains(rep.String(), "$") {
+				per += int64(len(s)) // $&, $` and $' copy parts of the subject
+			}
+			v.charge(int64(len(s))*charBytes+count*per*charBytes, "String.prototype."+name)
+		}, postStr("String.prototype."+name))
+	}
+	v.replace(sp, "split", func(this goja.Value, args []goja.Value) {
+		sep, ok := argAt(args, 0).(goja.String)
+		if !ok || goja.IsUndefined(this) || goja.IsNull(this) {
+			return
+		}
+		s := this.String()
+		n := int64(strings.Count(s, sep.String())) + 1
+		if lim := argAt(args, 1); !goja.IsUndefined(lim) {
+			if l := toLen(lim); l < n {
+				n = l
+			}
+		}
+		if n > v.maxElems() {
+			v.abort(fmt.Errorf("%w: String.prototype.split into %d parts", ErrMemory, n))
+		}
+		v.charge(n*elemBytes+int64(len(s))*charBytes, "String.prototype.split")
+	}, nil)
+	for _, name := range []string{"normalize", "toUpperCase", "toLowerCase", "toLocaleUpperCase", "toLocaleLowerCase", "substring", "slice", "trim"} {
+		v.replace(sp, name, nil, postStr("String.prototype."+name))
+	}
+	so := obj("String")
+	for _, name := range []string{"fromCharCode", "fromCodePoint", "raw"} {
+		v.replace(so, name, nil, postStr("String."+name))
+	}
+
+	ap := obj("Array.prototype")
+	elems := func(what string, f func(this *goja.Object, n int64, args []goja.Value)) func(goja.Value, []goja.Value) {
+		return func(this goja.Value, args []goja.Value) {
+			n := v.lengthOf(this, what)
+			if f != nil {
+				if o, ok := this.(*goja.Object); ok {
+					f(o, n, args)
+				}
+			}
+		}
+	}
+	for _, name := range []string{"at", "copyWithin", "entries", "every", "filter", "find", "findIndex", "findLast", "findLastIndex",
+		"flatMap", "forEach", "includes", "indexOf", "keys", "lastIndexOf", "pop", "reduce", "reduceRight", "reverse", "shift",
+		"some", "sort", "toLocaleString", "toString", "values", "toReversed", "toSorted", "with"} {
+		v.replace(ap, name, elems("Array.prototype."+name, nil), nil)
+	}
+	v.replace(ap, "fill", elems("Array.prototype.fill", func(o *goja.Object, n int64, args []goja.Value) {
+		start, end := relIndex(argAt(args, 1), n, 0), relIndex(argAt(args, 2), n, n)
+		if end > start {
+			v.chargeArray(o, end, "Array.prototype.fill")
+		}
+	}), nil)
+	v.installFastFill(ap)
+	for _, name := range []string{"push", "unshift"} {
+		name := name
+		v.replace(ap, name, elems("Array.prototype."+name, func(o *goja.Object, n int64, args []goja.Value) {
+			v.charge(int64(len(args))*elemBytes, "Array.prototype."+name)
+		}), nil)
+	}
+	v.replace(ap, "splice", elems("Array.prototype.splice", func(o *goja.Object, n int64, args []goja.Value) {
+		if len(args) > 2 {
+			v.charge(int64(len(args)-2)*elemBytes, "Array.prototype.splice")
+		}
+	}), nil)
+	sliceLike := func(what string) func(o *goja.Object, n int64, args []goja.Value) {
+		return func(o *goja.Object, n int64, args []goja.Value) {
+			start, end := relIndex(argAt(args, 0), n, 0), relIndex(argAt(args, 1), n, n)
+			if what != "Array.prototype.slice" {
+				start, end = 0, n
+			}
+			if end > start {
+				v.charge((end-start)*elemBytes, what)
+			}
+		}
+	}
+	for _, name := range []string{"slice", "map", "toSpliced"} {
+		v.replace(ap, name, elems("Array.prototype."+name, sliceLike("Array.prototype."+name)), nil)
+	}
+	v.replace(ap, "concat", elems("Array.prototype.concat", func(o *goja.Object, n int64, args []goja.Value) {
+		for _, a := range args {
+			if ao, ok := a.(*goja.Object); ok && isArray(ao) {
+				n += v.lengthOf(ao, "Array.prototype.concat")
+			} else {
+				n++
+			}
+			if n > v.maxElems() {
+				v.abort(fmt.Errorf("%w: Array.prototype.concat of %d elements", ErrMemory, n))
+			}
+		}
+		v.charge(n*elemBytes, "Array.prototype.concat")
+	}), nil)
+	v.replace(ap, "flat", elems("Array.prototype.flat", nil), func(ret goja.Value) {
+		if o, ok := ret.(*goja.Object); ok {
+			v.charge(toLen(o.Get("length"))*elemBytes, "Array.prototype.flat")
+		}
+	})
+	v.installJoin(ap)
+	ao := obj("Array")
+	v.replace(ao, "from", func(this goja.Value, args []goja.Value) {
+		if o, ok := argAt(args, 0).(*goja.Object); ok {
+			v.charge(v.lengthOf(o, "Array.from")*elemBytes, "Array.from")
+		}
+	}, nil)
+	v.replace(ao, "of", func(this goja.Value, args []goja.Value) { v.charge(int64(len(args))*elemBytes, "Array.of") }, nil)
+
+	// Calls that spread an array-like into arguments.
+	spread := func(i int, what string) func(goja.Value, []goja.Value) {
+		return func(this goja.Value, args []goja.Value) {
+			if o, ok := argAt(args, i).(*goja.Object); ok {
+				v.charge(v.lengthOf(o, what)*elemBytes, what)
+			}
+		}
+	}
+	v.replace(obj("Function.prototype"), "apply", spread(1, "Function.prototype.apply"), nil)
+	v.replace(obj("Reflect"), "apply", spread(2, "Reflect.apply"), nil)
+	v.replace(obj("Reflect"), "construct", spread(1, "Reflect.construct"), nil)
+
+	// Map and Set entries.
+	for _, c := range []struct{ proto, method string }{{"Map.prototype", "set"}, {"Set.prototype", "add"}} {
+		what := strings.Replace(c.proto, ".prototype", ".prototype.", 1) + c.method
+		v.replace(obj(c.proto), c.method, func(goja.Value, []goja.Value) { v.charge(entryBytes, what) }, nil)
+	}
+
+	// Buffers: the constructors allocate.
+	v.meterConstructor("ArrayBuffer", 1)
+	for name, size := range map[string]int64{
+		"Int8Array": 1, "Uint8Array": 1, "Uint8ClampedArray": 1, "Int16Array": 2, "Uint16Array": 2, "Int32Array": 4,
+		"Uint32Array": 4, "Float32Array": 4, "Float64Array": 8, "BigInt64Array": 8, "BigUint64Array": 8,
+	} {
+		v.meterConstructor(name, size)
+	}
+	ab := obj("ArrayBuffer.prototype")
+	v.replace(ab, "slice", nil, func(ret goja.Value) {
+		if o, ok := ret.(*goja.Object); ok {
+			v.charge(toLen(o.Get("byteLength")), "ArrayBuffer.prototype.slice")
+		}
+	})
+
+	// Regular expressions: every match goes through exec (goja's fast
+	// paths are off once exec is replaced), where a timed-out backtracking
+	// match becomes ErrTimeout and a stopped call ends its loops.
+	rp := obj("RegExp.prototype")
+	_ = rp.Delete("compile") // Annex B: recompiles a regex in place
+	timed := func(orig goja.Callable) goja.Value {
+		return r.ToValue(func(call goja.FunctionCall) goja.Value {
+			if v.cur != nil {
+				v.checkStop()
+			}
+			start := time.Now()
+			ret, err := orig(call.This, call.Arguments...)
+			if err != nil {
+				panic(err)
+			}
+			if v.cur != nil {
+				if d := time.Since(start); d >= regexMatchTimeout {
+					v.abort(fmt.Errorf("%w: a regular expression ran %s in one call", ErrTimeout, d.Round(time.Millisecond)))
+				}
+				if o, ok := ret.(*goja.Object); ok {
+					v.charge(toLen(o.Get("length"))*elemBytes, "RegExp match")
+				}
+			}
+			return ret
+		})
+	}
+	for _, name := range []string{"exec", "test"} {
+		orig, _ := goja.AssertFunction(rp.Get(name))
+		_ = rp.DefineDataProperty(name, timed(orig), goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+	}
+	for _, sym := range []*goja.Symbol{goja.SymMatch, goja.SymMatchAll, goja.SymReplace, goja.SymSearch, goja.SymSplit} {
+		orig, ok := goja.AssertFunction(rp.GetSymbol(sym))
+		if ok {
+			_ = rp.DefineDataPropertySymbol(sym, timed(orig), goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+		}
+	}
+
+	v.installJSON()
+}
+
+func argAt(args []goja.Value, i int) goja.Value {
+	if i < len(args) {
+		return args[i]
+	}
+	return goja.Undefined()
+}
+
+func isArray(o *goja.Object) bool { return o.ClassName() == "Array" }
+
+// meterConstructor replaces a buffer constructor (global and prototype's
+// constructor) with one that charges the bytes it allocates.
+func (v *vm) meterConstructor(name string, bytesPer int64) {
+	r := v.r
+	origV := r.GlobalObject().Get(name)
+	orig, ok := origV.(*goja.Object)
+	if !ok {
+		return
+	}
+	proto := orig.Get("prototype").ToObject(r)
+	what := "new " + name
+	wrapped := r.ToValue(func(call goja.ConstructorCall) *goja.Object {
+		if v.cur != nil {
+			v.checkStop()
+			switch a := argAt(call.Arguments, 0).(type) {
+			case *goja.Object:
+				if c := a.ClassName(); c != "ArrayBuffer" && !strings.HasSuffix(c, "Array") || isArray(a) {
+					n := v.lengthOf(a, what)
+					v.charge(n*bytesPer, what)
+				}
+			default:
+				if !goja.IsUndefined(a) {
+					n := toLen(a)
+					if n > v.cur.mem.limit/bytesPer {
+						v.abort(fmt.Errorf("%w: %s(%d)", ErrMemory, name, n))
+					}
+					v.charge(n*bytesPer, what)
+				}
+			}
+		}
+		o, err := r.New(orig, call.Arguments...)
+		if err != nil {
+			panic(err)
+		}
+		if call.NewTarget != nil {
+			if p, ok := call.NewTarget.Get("prototype").(*goja.Object); ok && p != proto {
+				_ = o.SetPrototype(p)
+			}
+		}
+		if c := argAt(call.Arguments, 0); v.cur != nil {
+			if src, ok := c.(*goja.Object); ok && strings.HasSuffix(src.ClassName(), "Array") && !isArray(src) {
+				v.charge(toLen(o.Get("byteLength")), what) // a copy of another typed array
+			}
+		}
+		return o
+	}).ToObject(r)
+	_ = wrapped.DefineDataProperty("prototype", proto, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE)
+	_ = wrapped.SetPrototype(orig.Prototype()) // %TypedArray%.from, of and species
+	for _, k := range orig.GetOwnPropertyNames() {
+		if k != "prototype" && k != "length" && k != "name" {
+			_ = wrapped.DefineDataProperty(k, orig.Get(k), goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+		}
+	}
+	_ = proto.DefineDataProperty("constructor", wrapped, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+	_ = r.GlobalObject().DefineDataProperty(name, wrapped, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+}
+
+// installFastFill makes new Array(n).fill(x) fast: goja fills an array with
+// holes one property at a time (about half a microsecond an element, ten
+// times that under the race detector), so a memory bomb built of filled
+// arrays reached its time limit before its memory limit. An ordinary,
+// extensible array with nothing but holes is emptied and refilled by
+// splice's fast path instead: the same result. Anything else takes the
+// metered original.
+func (v *vm) installFastFill(ap *goja.Object) {
+	r := v.r
+	metered, _ := goja.AssertFunction(ap.Get("fill"))
+	splice, _ := goja.AssertFunction(ap.Get("splice"))
+	objectCtor := r.Get("Object").ToObject(r)
+	isExtensible, _ := goja.AssertFunction(objectCtor.Get("isExtensible"))
+	fill := func(call goja.FunctionCall) goja.Value {
+		o, ok := call.This.(*goja.Object)
+		if ok && o.ClassName() == "Array" && o.Prototype() == ap && len(call.Arguments) <= 1 {
+			if names := o.GetOwnPropertyNames(); len(names) == 1 && names[0] == "length" {
+				if ext, err := isExtensible(goja.Undefined(), o); err == nil && ext.ToBoolean() {
+					n := toLen(o.Get("length"))
+					if v.cur != nil {
+						n = v.lengthOf(o, "Array.prototype.fill")
+						v.chargeArray(o, n, "Array.prototype.fill")
+					}
+					if n > 0 && o.Set("length", 0) == nil && toLen(o.Get("length")) == 0 {
+						items := make([]goja.Value, n+2)
+						items[0], items[1] = r.ToValue(0), r.ToValue(0)
+						val := argAt(call.Arguments, 0)
+						for i := range items[2:] {
+							items[i+2] = val
+						}
+						if _, err := splice(o, items...); err != nil {
+							panic(err)
+						}
+						return o
+					}
+				}
+			}
+		}
+		ret, err := metered(call.This, call.Arguments...)
+		if err != nil {
+			panic(err)
+		}
+		return ret
+	}
+	_ = ap.DefineDataProperty("fill", r.ToValue(fill), goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+}
+
+// installJoin replaces Array.prototype.join with a walk that checks for
+// interrupts and charges its output as it grows.
+func (v *vm) installJoin(ap *goja.Object) {
+	r := v.r
+	var inJoin map[*goja.Object]bool
+	join := func(call goja.FunctionCall) goja.Value {
+		o := call.This.ToObject(r)
+		n := toLen(o.Get("length"))
+		if v.cur != nil {
+			n = v.lengthOf(o, "Array.prototype.join")
+		}
+		sep := goja.String(goja.StringFromUTF16([]uint16{','}))
+		if s := call.Argument(0); !goja.IsUndefined(s) {
+			sep = s.ToString().(goja.String)
+		}
+		if inJoin == nil {
+			inJoin = map[*goja.Object]bool{}
+		}
+		if inJoin[o] { // a cycle joins as the empty string
+			return goja.StringFromUTF16(nil)
+		}
+		inJoin[o] = true
+		defer delete(inJoin, o)
+		var b goja.StringBuilder
+		var size int64
+		add := func(s goja.String) {
+			size += int64(s.Length())
+			if v.cur != nil {
+				v.charge(int64(s.Length())*charBytes, "Array.prototype.join")
+			}
+			b.WriteString(s)
+		}
+		for i := int64(0); i < n; i++ {
+			if v.cur != nil && i&1023 == 0 {
+				v.checkStop()
+			}
+			if i > 0 {
+				add(sep)
+			}
+			e := o.Get(fmt.Sprint(i))
+			if e == nil || goja.IsUndefined(e) || goja.IsNull(e) {
+				continue
+			}
+			add(e.ToString().(goja.String))
+		}
+		_ = size
+		return b.String()
+	}
+	_ = ap.DefineDataProperty("join", r.ToValue(join), goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+}
+
+// The backstop: goja cannot cap a runtime's memory and Go cannot tell which
+// goroutine allocated what, so one goroutine samples the process heap and
+// stops a call once the heap has grown by backstopFactor times the call's
+// limit from its lowest point during the call. It catches growth no builtin sees; it is not exact,
+// and a call may be charged with a concurrent call's growth (it then fails
+// with ErrMemory, which a replay treats as proving nothing).
+var watch struct {
+	sync.Mutex
+	calls   map[*vm]uint64
+	start   map[*vm]uint64
+	running bool
+}
+
+var heapMetric = "/memory/classes/heap/objects:bytes"
+
+func heapBytes() uint64 {
+	s := []metrics.Sample{{Name: heapMetric}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
+
+// watchHeap registers a call; the returned function unregisters it.
+func watchHeap(v *vm, limit int64) func() {
+	start := heapBytes()
+	watch.Lock()
+	if watch.calls == nil {
+		watch.calls, watch.start = map[*vm]uint64{}, map[*vm]uint64{}
+	}
+	watch.calls[v], watch.start[v] = uint64(limit)*backstopFactor, start
+	if !watch.running {
+		watch.running = true
+		go watchLoop()
+	}
+	watch.Unlock()
+	return func() {
+		watch.Lock()
+		delete(watch.calls, v)
+		delete(watch.start, v)
+		watch.Unlock()
+	}
+}
+
+func watchLoop() {
+	t := time.NewTicker(2 * time.Millisecond)
+	defer t.Stop()
+	for range t.C {
+		watch.Lock()
+		if len(watch.calls) == 0 {
+			watch.running = false
+			watch.Unlock()
+			return
+		}
+		h := heapBytes()
+		for v, limit := range watch.calls {
+			start := watch.start[v]
+			if h < start {
+				// Others' garbage was freed: count growth from the low.
+				start, watch.start[v] = h, h
+			}
+			if h-start > limit {
+				v.interrupt(fmt.Errorf("%w: the heap grew %d MiB during the call (backstop %d MiB)", ErrMemory, (h-start)>>20, limit>>20))
+				delete(watch.calls, v)
+			}
+		}
+		watch.Unlock()
+	}
+}
