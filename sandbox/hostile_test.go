@@ -40,6 +40,21 @@ module.exports = {
     asyncCtor() { return typeof Object.getPrototypeOf(async function () {}).constructor("return 1"); },
     globalFn() { return Function("return 1")(); },
     spin() { for (;;) {} },
+    typedSort() {
+      var seed = new Float64Array(1024), a = new Float64Array(3 << 20);
+      for (var i = 0; i < seed.length; i++) seed[i] = Math.random();
+      for (var k = 0; k < a.length; k += seed.length) a.set(seed, k);
+      return a.sort().length;
+    },
+    arraySort() {
+      var seed = [], a = [];
+      for (var i = 0; i < 1024; i++) seed.push(String(Math.random()));
+      for (var k = 0; k < 1000; k++) a.push.apply(a, seed);
+      return a.sort().length;
+    },
+    deepJoin() { var a = []; for (var i = 0; i < 1e5; i++) a = [a]; return String(a).length; },
+    deepParse() { return JSON.parse("[".repeat(3e5) + "]".repeat(3e5)).length; },
+    flatDeep() { var a = [1]; for (var i = 0; i < 1e4; i++) a = [a]; return a.flat(Infinity).length; },
   },
 };`
 
@@ -89,6 +104,7 @@ func TestHostileModule(t *testing.T) {
 		{"strbomb", ErrMemory}, {"bomb", ErrMemory},
 		{"fnCtor", ErrScript}, {"genCtor", ErrScript}, {"asyncCtor", ErrScript}, {"globalFn", ErrScript},
 		{"spin", ErrTimeout},
+		{"typedSort", ErrTimeout}, {"arraySort", ErrTimeout}, {"deepJoin", ErrScript}, {"deepParse", ErrScript},
 	}
 	env := Env{Instance: "0x01", Now: time.Unix(1, 0)}
 	for _, c := range cases {
@@ -105,6 +121,16 @@ func TestHostileModule(t *testing.T) {
 		if err != nil || string(out) != `{"ok":true,"args":[1]}` {
 			t.Errorf("query after %s: %v %s", c.name, err, out)
 		}
+	}
+	// flat's depth is capped, not refused.
+	if out, err := m.Query(context.Background(), "flatDeep", nil, nil, env); err != nil || string(out) != "1" {
+		t.Errorf("flatDeep: %v %s", err, out)
+	}
+	// Inputs nested deeper than JSON.stringify writes are refused before
+	// goja's recursive decoder sees them.
+	deep := json.RawMessage(strings.Repeat("[", 100000) + strings.Repeat("]", 100000))
+	if _, err := m.Query(context.Background(), "ok", nil, deep, env); !errors.Is(err, ErrInputTooLarge) {
+		t.Errorf("deep input: %v", err)
 	}
 }
 

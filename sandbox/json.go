@@ -336,10 +336,62 @@ func (v *vm) stringify(val, replacer, space goja.Value, limit int64, charge bool
 	return out, err
 }
 
-// installJSON replaces JSON.stringify with the walk.
+// jsonDepth is the deepest nesting of arrays and objects in JSON text (0
+// for a scalar); it stops counting past limit.
+func jsonDepth(b string, limit int) int {
+	depth, max, inStr, esc := 0, 0, false, false
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case inStr:
+			switch {
+			case esc:
+				esc = false
+			case c == '\\':
+				esc = true
+			case c == '"':
+				inStr = false
+			}
+		case c == '"':
+			inStr = true
+		case c == '[' || c == '{':
+			if depth++; depth > max {
+				if max = depth; max > limit {
+					return max
+				}
+			}
+		case c == ']' || c == '}':
+			depth--
+		}
+	}
+	return max
+}
+
+// installJSON replaces JSON.stringify with the walk, and puts a depth check
+// and the meter before JSON.parse, whose decoder recurses in Go.
 func (v *vm) installJSON() {
 	r := v.r
 	js := r.Get("JSON").ToObject(r)
+	parse, _ := goja.AssertFunction(js.Get("parse"))
+	syntaxError := r.Get("SyntaxError")
+	_ = js.DefineDataProperty("parse", r.ToValue(func(call goja.FunctionCall) goja.Value {
+		if v.cur != nil {
+			v.checkStop()
+			if s, ok := call.Argument(0).(goja.String); ok {
+				text := s.String()
+				if jsonDepth(text, maxJSONDepth) > maxJSONDepth {
+					e, _ := r.New(syntaxError, r.ToValue(fmt.Sprintf("JSON.parse: nested deeper than %d", maxJSONDepth)))
+					panic(e)
+				}
+				v.charge(int64(len(text))*elemBytes/2, "JSON.parse")
+			}
+		}
+		ret, err := parse(call.This, call.Arguments...)
+		if err != nil {
+			panic(err)
+		}
+		return ret
+	}), goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
 	v.origStringify, _ = goja.AssertFunction(js.Get("stringify"))
 	v.origIsArray, _ = goja.AssertFunction(r.Get("Array").ToObject(r).Get("isArray"))
 	_ = js.DefineDataProperty("stringify", r.ToValue(func(call goja.FunctionCall) goja.Value {

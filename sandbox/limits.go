@@ -3,6 +3,8 @@ package sandbox
 import (
 	"fmt"
 	"math"
+	"math/big"
+	"runtime"
 	"runtime/metrics"
 	"strings"
 	"sync"
@@ -27,6 +29,8 @@ const (
 	elemBytes      = 16 // an array element: one interface value
 	entryBytes     = 64 // a Map or Set entry
 	backstopFactor = 2
+	// smallArray: arrays and maps no longer are left to the backstop.
+	smallArray = 64
 	// maxJSONDepth bounds the nesting JSON.stringify walks.
 	maxJSONDepth = 1000
 )
@@ -149,7 +153,7 @@ func relIndex(arg goja.Value, length, dflt int64) int64 {
 
 // replace swaps o[name] for a Go function that runs pre (which may charge
 // or refuse) and then the original.
-func (v *vm) replace(o *goja.Object, name string, pre func(this goja.Value, args []goja.Value), post func(ret goja.Value)) {
+func (v *vm) replace(o *goja.Object, name string, pre func(this goja.Value, args []goja.Value), post func(this, ret goja.Value)) {
 	orig, ok := goja.AssertFunction(o.Get(name))
 	if !ok {
 		return
@@ -166,7 +170,7 @@ func (v *vm) replace(o *goja.Object, name string, pre func(this goja.Value, args
 			panic(err)
 		}
 		if post != nil && v.cur != nil {
-			post(ret)
+			post(call.This, ret)
 		}
 		return ret
 	})
@@ -208,7 +212,9 @@ func (v *vm) installMeters() {
 		}
 		return int64(this.ToString().(goja.String).Length())
 	}
-	postStr := func(what string) func(goja.Value) { return func(ret goja.Value) { v.chargeString(ret, what) } }
+	postStr := func(what string) func(goja.Value, goja.Value) {
+		return func(_, ret goja.Value) { v.chargeString(ret, what) }
+	}
 
 	sp := obj("String.prototype")
 	v.replace(sp, "repeat", func(this goja.Value, args []goja.Value) {
@@ -293,9 +299,15 @@ func (v *vm) installMeters() {
 			}
 		}
 	}
+	v.installSort(ap, stringOrder)
+	if tp := obj("Uint8Array").Prototype(); tp != nil {
+		if tap, ok := tp.Get("prototype").(*goja.Object); ok {
+			v.installSort(tap, numberOrder)
+		}
+	}
 	for _, name := range []string{"at", "copyWithin", "entries", "every", "filter", "find", "findIndex", "findLast", "findLastIndex",
 		"flatMap", "forEach", "includes", "indexOf", "keys", "lastIndexOf", "pop", "reduce", "reduceRight", "reverse", "shift",
-		"some", "sort", "toLocaleString", "toString", "values", "toReversed", "toSorted", "with"} {
+		"some", "sort", "toString", "values", "toReversed", "toSorted", "with"} {
 		v.replace(ap, name, elems("Array.prototype."+name, nil), nil)
 	}
 	v.replace(ap, "fill", elems("Array.prototype.fill", func(o *goja.Object, n int64, args []goja.Value) {
@@ -305,17 +317,21 @@ func (v *vm) installMeters() {
 		}
 	}), nil)
 	v.installFastFill(ap)
-	for _, name := range []string{"push", "unshift"} {
-		name := name
-		v.replace(ap, name, elems("Array.prototype."+name, func(o *goja.Object, n int64, args []goja.Value) {
-			v.charge(int64(len(args))*elemBytes, "Array.prototype."+name)
-		}), nil)
-	}
-	v.replace(ap, "splice", elems("Array.prototype.splice", func(o *goja.Object, n int64, args []goja.Value) {
-		if len(args) > 2 {
-			v.charge(int64(len(args)-2)*elemBytes, "Array.prototype.splice")
+	// Growing an array in place is charged by its high-water mark, so that
+	// a queue (push and shift) costs its longest length, not its traffic;
+	// arrays of up to smallArray elements are left to the backstop.
+	grown := func(what string) func(this, ret goja.Value) {
+		return func(this, _ goja.Value) {
+			if o, ok := this.(*goja.Object); ok {
+				if n := toLen(o.Get("length")); n > smallArray {
+					v.chargeArray(o, n, what)
+				}
+			}
 		}
-	}), nil)
+	}
+	for _, name := range []string{"push", "unshift", "splice"} {
+		v.replace(ap, name, elems("Array.prototype."+name, nil), grown("Array.prototype."+name))
+	}
 	sliceLike := func(what string) func(o *goja.Object, n int64, args []goja.Value) {
 		return func(o *goja.Object, n int64, args []goja.Value) {
 			start, end := relIndex(argAt(args, 0), n, 0), relIndex(argAt(args, 1), n, n)
@@ -343,12 +359,43 @@ func (v *vm) installMeters() {
 		}
 		v.charge(n*elemBytes, "Array.prototype.concat")
 	}), nil)
-	v.replace(ap, "flat", elems("Array.prototype.flat", nil), func(ret goja.Value) {
+	// flat recurses in Go to its depth argument: deeper than maxJSONDepth
+	// counts as maxJSONDepth.
+	flat, _ := goja.AssertFunction(ap.Get("flat"))
+	_ = ap.DefineDataProperty("flat", r.ToValue(func(call goja.FunctionCall) goja.Value {
+		args := call.Arguments
+		if d := argAt(args, 0); !goja.IsUndefined(d) && d.ToFloat() > maxJSONDepth {
+			args = []goja.Value{r.ToValue(maxJSONDepth)}
+		}
+		ret, err := flat(call.This, args...)
+		if err != nil {
+			panic(err)
+		}
+		return ret
+	}), goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+	v.replace(ap, "flat", elems("Array.prototype.flat", nil), func(_, ret goja.Value) {
 		if o, ok := ret.(*goja.Object); ok {
 			v.charge(toLen(o.Get("length"))*elemBytes, "Array.prototype.flat")
 		}
 	})
 	v.installJoin(ap)
+	depth := 0
+	v.replace(ap, "toLocaleString", func(this goja.Value, _ []goja.Value) {
+		v.lengthOf(this, "Array.prototype.toLocaleString")
+		if depth >= maxJSONDepth {
+			v.abort(fmt.Errorf("%w: arrays nested deeper than %d in toLocaleString", ErrScript, maxJSONDepth))
+		}
+	}, nil)
+	tls, _ := goja.AssertFunction(ap.Get("toLocaleString"))
+	_ = ap.DefineDataProperty("toLocaleString", r.ToValue(func(call goja.FunctionCall) goja.Value {
+		depth++
+		defer func() { depth-- }()
+		ret, err := tls(call.This, call.Arguments...)
+		if err != nil {
+			panic(err)
+		}
+		return ret
+	}), goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
 	ao := obj("Array")
 	v.replace(ao, "from", func(this goja.Value, args []goja.Value) {
 		if o, ok := argAt(args, 0).(*goja.Object); ok {
@@ -372,7 +419,13 @@ func (v *vm) installMeters() {
 	// Map and Set entries.
 	for _, c := range []struct{ proto, method string }{{"Map.prototype", "set"}, {"Set.prototype", "add"}} {
 		what := strings.Replace(c.proto, ".prototype", ".prototype.", 1) + c.method
-		v.replace(obj(c.proto), c.method, func(goja.Value, []goja.Value) { v.charge(entryBytes, what) }, nil)
+		v.replace(obj(c.proto), c.method, nil, func(this, _ goja.Value) {
+			if o, ok := this.(*goja.Object); ok {
+				if n := toLen(o.Get("size")); n > smallArray {
+					v.chargeArray(o, n*entryBytes/elemBytes, what)
+				}
+			}
+		})
 	}
 
 	// Buffers: the constructors allocate.
@@ -384,7 +437,7 @@ func (v *vm) installMeters() {
 		v.meterConstructor(name, size)
 	}
 	ab := obj("ArrayBuffer.prototype")
-	v.replace(ab, "slice", nil, func(ret goja.Value) {
+	v.replace(ab, "slice", nil, func(_, ret goja.Value) {
 		if o, ok := ret.(*goja.Object); ok {
 			v.charge(toLen(o.Get("byteLength")), "ArrayBuffer.prototype.slice")
 		}
@@ -564,6 +617,10 @@ func (v *vm) installJoin(ap *goja.Object) {
 		if inJoin[o] { // a cycle joins as the empty string
 			return goja.StringFromUTF16(nil)
 		}
+		if len(inJoin) >= maxJSONDepth && v.cur != nil {
+			// join calls toString calls join: Go recursion goja does not count.
+			v.abort(fmt.Errorf("%w: arrays nested deeper than %d joined", ErrScript, maxJSONDepth))
+		}
 		inJoin[o] = true
 		defer delete(inJoin, o)
 		var b goja.StringBuilder
@@ -591,7 +648,80 @@ func (v *vm) installJoin(ap *goja.Object) {
 		_ = size
 		return b.String()
 	}
-	_ = ap.DefineDataProperty("join", r.ToValue(join), goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+	jv := r.ToValue(join)
+	_ = ap.DefineDataProperty("join", jv, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+	// Typed arrays join as array-likes, with the same meter.
+	if tp := r.Get("Uint8Array").ToObject(r).Prototype(); tp != nil {
+		if tap, ok := tp.Get("prototype").(*goja.Object); ok {
+			_ = tap.DefineDataProperty("join", jv, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+		}
+	}
+}
+
+// installSort gives sort and toSorted without a comparator (and typed
+// arrays') a Go comparator with the default order, which checks for
+// interrupts: goja's own sorts n elements in Go without checking, seconds
+// for a few million.
+func (v *vm) installSort(proto *goja.Object, cmp func(x, y goja.Value) int) {
+	r := v.r
+	n := 0
+	cf := r.ToValue(func(call goja.FunctionCall) goja.Value {
+		if n++; n&1023 == 0 && v.cur != nil {
+			v.checkStop()
+		}
+		return r.ToValue(cmp(call.Argument(0), call.Argument(1)))
+	})
+	for _, name := range []string{"sort", "toSorted"} {
+		orig, ok := goja.AssertFunction(proto.Get(name))
+		if !ok {
+			continue
+		}
+		_ = proto.DefineDataProperty(name, r.ToValue(func(call goja.FunctionCall) goja.Value {
+			args := call.Arguments
+			if goja.IsUndefined(argAt(args, 0)) {
+				args = []goja.Value{cf}
+			}
+			ret, err := orig(call.This, args...)
+			if err != nil {
+				panic(err)
+			}
+			return ret
+		}), goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+	}
+}
+
+// stringOrder is Array.prototype.sort's default order (undefined and holes
+// never reach a comparator).
+func stringOrder(x, y goja.Value) int {
+	return x.ToString().(goja.String).CompareTo(y.ToString().(goja.String))
+}
+
+// numberOrder is a typed array's default order: NaN last, -0 before +0.
+func numberOrder(x, y goja.Value) int {
+	if bx, ok := x.Export().(*big.Int); ok {
+		if by, ok := y.Export().(*big.Int); ok {
+			return bx.Cmp(by)
+		}
+	}
+	a, b := x.ToFloat(), y.ToFloat()
+	switch {
+	case math.IsNaN(a) && math.IsNaN(b):
+		return 0
+	case math.IsNaN(a):
+		return 1
+	case math.IsNaN(b):
+		return -1
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	case a == 0 && b == 0 && math.Signbit(a) != math.Signbit(b):
+		if math.Signbit(a) {
+			return -1
+		}
+		return 1
+	}
+	return 0
 }
 
 // The backstop: goja cannot cap a runtime's memory and Go cannot tell which
@@ -639,6 +769,7 @@ func watchHeap(v *vm, limit int64) func() {
 func watchLoop() {
 	t := time.NewTicker(2 * time.Millisecond)
 	defer t.Stop()
+	var lastGC time.Time
 	for range t.C {
 		watch.Lock()
 		if len(watch.calls) == 0 {
@@ -646,18 +777,39 @@ func watchLoop() {
 			watch.Unlock()
 			return
 		}
+		over := overLimit(heapBytes())
+		watch.Unlock()
+		if len(over) == 0 || time.Since(lastGC) < 20*time.Millisecond {
+			continue
+		}
+		// The sample counts garbage not yet swept: a call that only
+		// churns would trip it. Collect, then judge on what is live.
+		runtime.GC()
+		lastGC = time.Now()
+		watch.Lock()
 		h := heapBytes()
-		for v, limit := range watch.calls {
-			start := watch.start[v]
-			if h < start {
-				// Others' garbage was freed: count growth from the low.
-				start, watch.start[v] = h, h
-			}
-			if h-start > limit {
-				v.interrupt(fmt.Errorf("%w: the heap grew %d MiB during the call (backstop %d MiB)", ErrMemory, (h-start)>>20, limit>>20))
-				delete(watch.calls, v)
-			}
+		for _, v := range overLimit(h) {
+			limit, start := watch.calls[v], watch.start[v]
+			v.interrupt(fmt.Errorf("%w: the heap grew %d MiB during the call (backstop %d MiB)", ErrMemory, (h-start)>>20, limit>>20))
+			delete(watch.calls, v)
 		}
 		watch.Unlock()
 	}
+}
+
+// overLimit lowers each call's low-water mark to h and lists the calls the
+// heap has outgrown (watch is locked).
+func overLimit(h uint64) []*vm {
+	var over []*vm
+	for v, limit := range watch.calls {
+		start := watch.start[v]
+		if h < start {
+			// Others' garbage was freed: count growth from the low.
+			start, watch.start[v] = h, h
+		}
+		if h-start > limit {
+			over = append(over, v)
+		}
+	}
+	return over
 }

@@ -348,6 +348,12 @@ func (m *Module) run(ctx context.Context, c Call, replay []External) (*Result, e
 	if n := len(c.State) + len(c.Args); n > m.limits.MaxInput {
 		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrInputTooLarge, n, m.limits.MaxInput)
 	}
+	// goja's JSON decoder recurses in Go: refuse deep inputs before it.
+	for _, in := range []json.RawMessage{c.State, c.Args} {
+		if d := jsonDepth(string(in), maxJSONDepth); d > maxJSONDepth {
+			return nil, fmt.Errorf("%w: JSON nested deeper than %d", ErrInputTooLarge, maxJSONDepth)
+		}
+	}
 	t := &Transcript{
 		ScriptHash: m.hash, Function: string(c.Kind), Instance: c.Env.Instance,
 		Args: c.Args, NowMs: c.Env.Now.UnixMilli(), IdempotencyKey: c.Env.IdempotencyKey,

@@ -394,7 +394,7 @@ func (v *vm) fetch(call goja.FunctionCall) goja.Value {
 	if err != nil {
 		return v.fail(err)
 	}
-	pv, err := v.parse(goja.Undefined(), v.r.ToValue(string(resp)))
+	pv, err := v.parseJSON(string(resp))
 	if err != nil {
 		return v.fail(fmt.Errorf("%w: recorded response: %v", ErrScript, err))
 	}
@@ -438,12 +438,21 @@ func (v *vm) tokenQuery(call goja.FunctionCall) goja.Value {
 	if ans.Error != "" {
 		panic(v.r.NewGoError(fmt.Errorf("ctx.tokens.query(%s, %s): %s", id, name, ans.Error)))
 	}
-	pv, err := v.parse(goja.Undefined(), v.r.ToValue(string(ans.Result)))
+	pv, err := v.parseJSON(string(ans.Result))
 	if err != nil {
-		return v.fail(err)
+		return v.fail(fmt.Errorf("%w: ctx.tokens.query result: %v", ErrScript, err))
 	}
 	v.charge(int64(len(ans.Result))*charBytes, "ctx.tokens.query response")
 	return pv
+}
+
+// parseJSON parses JSON text from outside the script (a response, a
+// recorded one when replaying): nested no deeper than JSON.stringify writes.
+func (v *vm) parseJSON(text string) (goja.Value, error) {
+	if jsonDepth(text, maxJSONDepth) > maxJSONDepth {
+		return nil, fmt.Errorf("JSON nested deeper than %d", maxJSONDepth)
+	}
+	return v.parse(goja.Undefined(), v.r.ToValue(text))
 }
 
 // guarded runs f as the runtime's current call under its limits: time (wall
