@@ -40,8 +40,8 @@ func CheckTopic(t string) error {
 		}
 	}
 	i := strings.IndexByte(t, '/')
-	if i != 66 || !strings.HasPrefix(t, "0x") {
-		return fmt.Errorf("%w: %q: want <schema uid>/<key>", ErrTopic, t)
+	if i != 66 || !strings.HasPrefix(t, "0x") || len(t) == 67 {
+		return fmt.Errorf("%w: %q: want <schema uid>/<key> with a key", ErrTopic, t)
 	}
 	if _, err := hexutil.Decode(t[:66]); err != nil {
 		return fmt.Errorf("%w: %q: schema uid: %v", ErrTopic, t, err)

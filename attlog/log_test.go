@@ -334,3 +334,19 @@ func TestKeepReplaysConverges(t *testing.T) {
 		t.Fatalf("after reopening: got %v", err)
 	}
 }
+
+// TestTopicGrammar: topics are printable, NUL-free names, so no crafted
+// name reaches another topic's keys in the store (hostile-input item 15).
+func TestTopicGrammar(t *testing.T) {
+	const schema = "0xb4a67df266433f21425a26368a679bea7228a02ea1e328f7d049f62b532aac9b/"
+	for _, ok := range []string{schema + "BA117/2026-12-01", schema + "a-b_c.d~e:f@g+h=i,j;k!l$m&n'o(p)q*r"} {
+		if err := CheckTopic(ok); err != nil {
+			t.Errorf("%q: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{schema + "BA117\x00\x00\x00\x00\x00\x00\x00\x07", schema + "a b", schema + "a\nb", schema + "ä", schema + "a%00", schema + "a?b", schema} {
+		if err := CheckTopic(bad); !errors.Is(err, ErrTopic) {
+			t.Errorf("%q: got %v", bad, err)
+		}
+	}
+}

@@ -201,21 +201,19 @@ const (
 	fatal           // the request itself was refused: give up
 )
 
-// afterError reads a failed call's error: a 421's route replaces the cached
-// one; a 4xx other than 404 is the request's own fault.
+// afterError reads a failed call's error: a 421 sends the next try to an
+// anchor for a fresh route; a 4xx other than 404 is the request's own fault.
 func (c *Client) afterError(instance string, err error) int {
 	var p *Problem
 	if !errors.As(err, &p) {
 		return retry
 	}
-	if p.Status == http.StatusMisdirectedRequest && len(p.Route) > 0 {
-		var nr Route
-		if json.Unmarshal(p.Route, &nr) == nil {
-			c.mu.Lock()
-			c.routes[instance] = cached{&nr, time.Now().Add(c.RouteTTL)}
-			c.mu.Unlock()
-			return rerouted
-		}
+	if p.Status == http.StatusMisdirectedRequest {
+		// The route a 421 carries comes from the node that refused, which
+		// is not trusted to say where to go next: the cached route is
+		// dropped and the next try asks an anchor.
+		c.Forget(instance)
+		return rerouted
 	}
 	if p.Status < 500 && p.Status != http.StatusNotFound {
 		return fatal

@@ -361,12 +361,14 @@ func (d *Devnet) prepareNetwork() error {
 	// that sample every few seconds.
 	cfg.Service.FetchTimeout = node.Duration{Duration: time.Second}
 	cfg.Network.RouteTimeout = node.Duration{Duration: time.Second}
-	cfg.Network.RoutePrivate = true // the demo hotel is on loopback
+	cfg.Network.RoutePrivate = true  // the demo hotel is on loopback
+	cfg.Service.EgressPrivate = true // and so do its service nodes call it
 	cfg.Network.SampleInterval = node.Duration{Duration: 5 * time.Second}
 	// Every client of a devnet is on loopback: benchmarks and tests publish
 	// thousands of statuses a second from one address.
 	cfg.HTTP.WriteRate, cfg.HTTP.WriteBurst = 5000, 10000
 	cfg.Network.PublisherRate, cfg.Network.PublisherBurst = 5000, 10000
+	cfg.HTTP.BundlesPerHour = 1000
 	for i := 0; i < d.opts.Anchors; i++ {
 		k, _, err := nodekey.LoadOrCreate(filepath.Join(d.nodeDir(node.RoleAnchor, i), "node.key"))
 		if err != nil {

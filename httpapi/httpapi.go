@@ -3,6 +3,8 @@
 package httpapi
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -177,4 +179,15 @@ func Wrap(mux *http.ServeMux, m *Metrics, log *slog.Logger) http.Handler {
 // NotFound answers unknown paths with a problem instead of text.
 func NotFound(w http.ResponseWriter, r *http.Request) {
 	Error(w, r, http.StatusNotFound, "no-such-endpoint", "no endpoint "+r.Method+" "+r.URL.Path+"; see /openapi.json")
+}
+
+// Internal answers 500 for an error of the node's own (storage, signing):
+// the error goes to the node's log under an id, the client gets only the id,
+// so no internal detail (paths, peer addresses, library messages) leaks.
+func Internal(w http.ResponseWriter, r *http.Request, log *slog.Logger, code string, err error) {
+	var id [6]byte
+	_, _ = rand.Read(id[:])
+	ref := hex.EncodeToString(id[:])
+	log.Error("internal error answering a request", "code", code, "path", r.URL.Path, "ref", ref, "err", err)
+	Error(w, r, http.StatusInternalServerError, code, "the node failed to answer; its log has the cause under ref "+ref)
 }

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -113,8 +114,18 @@ func (l *LimitListener) release(addr string) {
 }
 
 // refuseConn writes a 503 problem without reading the request and closes.
+// It half-closes first and drains what the client sent for a moment: closing
+// with unread input would reset the connection, and the client could lose
+// the answer.
 func refuseConn(c net.Conn, reason string) {
 	defer c.Close()
+	defer func() {
+		if tc, ok := c.(interface{ CloseWrite() error }); ok {
+			_ = tc.CloseWrite()
+		}
+		_ = c.SetReadDeadline(time.Now().Add(time.Second))
+		_, _ = io.Copy(io.Discard, io.LimitReader(c, 64<<10))
+	}()
 	_ = c.SetWriteDeadline(time.Now().Add(time.Second))
 	body := `{"type":"` + ProblemType("too-many-connections") + `","title":"Service Unavailable","status":503,"detail":"` + reason + `: this node caps open connections per client; retry later"}` + "\n"
 	_, _ = c.Write([]byte("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: " +

@@ -59,6 +59,7 @@ type PendingAction struct {
 // DoneAction is an action result an instance applied.
 type DoneAction struct {
 	Key     string `json:"idempotencyKey"`
+	Action  string `json:"action,omitempty"`
 	Fencing uint64 `json:"fencing"`
 }
 
@@ -144,17 +145,22 @@ func outcomeKey(id token.InstanceID, key string) []byte {
 	return append(append([]byte("ao/"), id[:]...), key...)
 }
 
+// scopedKey is an idempotency key within its action.
+func scopedKey(action, key string) string { return action + "\x00" + key }
+
 // run performs an action once per idempotency key: a repeated key gets the
 // stored outcome, a concurrent one waits for the first.
 func (x *executor) run(ctx context.Context, id token.InstanceID, name, key string, args json.RawMessage) (*ActionOutcome, error) {
-	if b, err := x.s.n.store.Get(outcomeKey(id, key)); err == nil && b != nil {
+	// Keys are scoped to the action: one key sent with two actions runs
+	// each once, and never answers one with the other's outcome.
+	if b, err := x.s.n.store.Get(outcomeKey(id, scopedKey(name, key))); err == nil && b != nil {
 		var out ActionOutcome
 		if json.Unmarshal(b, &out) == nil {
 			x.s.n.metric.actions.WithLabelValues("repeated").Inc()
 			return &out, nil
 		}
 	}
-	k := id.String() + "/" + key
+	k := id.String() + "/" + scopedKey(name, key)
 	x.mu.Lock()
 	if c, ok := x.inflight[k]; ok {
 		x.mu.Unlock()
@@ -205,7 +211,7 @@ func (x *executor) execute(ctx context.Context, id token.InstanceID, name, key s
 	res, err := lb.module.Run(ctx, sandbox.Call{Kind: sandbox.KindAction, Name: name, State: in.State, Args: args,
 		Timeout: n.cfg.Service.ActionTimeout.Duration, FetchTimeout: n.cfg.Service.ActionTimeout.Duration,
 		Env: sandbox.Env{Instance: id.String(), Now: start, Egress: lb.manifest.Service.Egress, Fetcher: fetch,
-			Tokens: s, IdempotencyKey: key}})
+			Tokens: s, IdempotencyKey: key, EgressAnyPort: n.cfg.Service.EgressPrivate}})
 	n.metric.actionTime.Observe(time.Since(start).Seconds())
 	if err == nil && ctx.Err() != nil {
 		// Cancelled (the node is stopping): what the calls answered is not
@@ -242,7 +248,7 @@ func (x *executor) execute(ctx context.Context, id token.InstanceID, name, key s
 	}
 	s.keepTranscript(tr, in.State, out.Receipt)
 	enc, _ := json.Marshal(out)
-	if err := n.store.Put(outcomeKey(id, key), enc); err != nil {
+	if err := n.store.Put(outcomeKey(id, scopedKey(name, key)), enc); err != nil {
 		return nil, err
 	}
 	out.Transcript, out.StateBefore = tr, in.State
@@ -443,19 +449,22 @@ func (s *serviceRole) applyResult(in *instance, data map[string]any, att *attest
 	if rec.Instance != in.Record.Instance {
 		return nil, "refused: the record is another instance's"
 	}
-	// Fencing: a result counts only under the newest record this replica
-	// knows (or a newer one). An executor replaced since it was elected is
-	// fenced off; one that a newer record keeps as executor is not.
-	if rec.Fencing < in.Record.Fencing && rec.Executor != in.Record.Executor {
-		return nil, fmt.Sprintf("refused: signed under fencing %d by %s, but fencing %d names executor %s", rec.Fencing, shortID(rec.Executor), in.Record.Fencing, shortID(in.Record.Executor))
+	// Fencing: a result signed under an older record than the newest this
+	// replica knows, by an executor that record replaced, after that record
+	// was issued, comes from a stale executor and is refused. A result it
+	// signed while its record was in force still counts, so a replica that
+	// catches up later agrees with those that applied it on time; an
+	// executor that the newer record keeps is not fenced off.
+	if rec.Fencing < in.Record.Fencing && rec.Executor != in.Record.Executor && int64(att.Message.Time) > in.Record.IssuedMs/1000 {
+		return nil, fmt.Sprintf("refused: signed under fencing %d by %s after fencing %d named executor %s", rec.Fencing, shortID(rec.Executor), in.Record.Fencing, shortID(in.Record.Executor))
 	}
 	execAddr, err := nodekey.AddressOfPeer(peerIDOf(rec.Executor))
 	if err != nil || execAddr != att.Signer {
 		return nil, fmt.Sprintf("refused: signed by %s, not the executor the record names", att.Signer)
 	}
-	key := str("idempotencyKey")
+	key, action := str("idempotencyKey"), str("action")
 	for _, d := range in.Done {
-		if d.Key == key && d.Fencing >= rec.Fencing {
+		if d.Key == key && (d.Action == "" || d.Action == action) && d.Fencing >= rec.Fencing {
 			return nil, "skipped: a result for this key is applied"
 		}
 	}
@@ -463,8 +472,8 @@ func (s *serviceRole) applyResult(in *instance, data map[string]any, att *attest
 	if err != nil {
 		return nil, "not applied: " + err.Error()
 	}
-	in.Pending = slices.DeleteFunc(slices.Clone(in.Pending), func(p PendingAction) bool { return p.Key == key })
-	in.Done = append(slices.Clone(in.Done), DoneAction{Key: key, Fencing: rec.Fencing})
+	in.Pending = slices.DeleteFunc(slices.Clone(in.Pending), func(p PendingAction) bool { return p.Key == key && p.Action == action })
+	in.Done = append(slices.Clone(in.Done), DoneAction{Key: key, Action: action, Fencing: rec.Fencing})
 	if len(in.Done) > maxDone {
 		in.Done = in.Done[len(in.Done)-maxDone:]
 	}
@@ -738,11 +747,11 @@ func fetchOK(r *sandbox.FetchResponse) bool { return r.Status != 0 && r.Status <
 // timeout, waiting backoff, then twice that, and so on between tries; failed
 // is called after each failed try. It returns the first good response, or
 // the last one.
-func fetchTries(ctx context.Context, req *sandbox.FetchRequest, maxBody, tries int, timeout, backoff time.Duration, failed func()) *sandbox.FetchResponse {
+func fetchTries(ctx context.Context, f sandbox.HTTPFetcher, req *sandbox.FetchRequest, maxBody, tries int, timeout, backoff time.Duration, failed func()) *sandbox.FetchResponse {
 	var last *sandbox.FetchResponse
 	for i := 0; i < tries; i++ {
 		actx, cancel := context.WithTimeout(ctx, timeout)
-		last = sandbox.HTTPFetcher{}.Fetch(actx, req, maxBody)
+		last = f.Fetch(actx, req, maxBody)
 		cancel()
 		if fetchOK(last) {
 			return last
@@ -770,7 +779,10 @@ func (f *routedFetcher) Fetch(ctx context.Context, req *sandbox.FetchRequest, ma
 func (f *routedFetcher) fetch(ctx context.Context, req *sandbox.FetchRequest, maxBody int) *sandbox.FetchResponse {
 	n := f.s.n
 	attempts := n.cfg.Service.FetchAttempts
-	last := fetchTries(ctx, req, maxBody, attempts, n.cfg.Service.FetchTimeout.Duration, 50*time.Millisecond, n.metric.fetchRetries.Inc)
+	// ctx carries the token's declared hosts (sandbox.EgressFromContext);
+	// every hop and address is checked by package egress.
+	hf := sandbox.HTTPFetcher{AllowPrivate: n.cfg.Service.EgressPrivate, AnyPort: n.cfg.Service.EgressPrivate}
+	last := fetchTries(ctx, hf, req, maxBody, attempts, n.cfg.Service.FetchTimeout.Duration, 50*time.Millisecond, n.metric.fetchRetries.Inc)
 	if fetchOK(last) || ctx.Err() != nil {
 		return last
 	}

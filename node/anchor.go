@@ -42,19 +42,22 @@ type anchorRole struct {
 	dirty    bool
 	votes    *governance.Tally
 	verify   *verifier
+	// newBundles: new bundles one client address may publish
+	newBundles *httpapi.RateLimiter
 }
 
 func newAnchorRole(n *Node, mux *http.ServeMux) (*anchorRole, error) {
 	a := &anchorRole{
 		n: n, bundles: newBundleCache(n), kick: make(chan struct{}, 1),
-		regs:     map[token.InstanceID]*Registration{},
-		records:  map[token.InstanceID]*placement.Record{},
-		acked:    map[token.InstanceID]map[string]uint64{},
-		drops:    map[string]map[token.InstanceID]*placement.Record{},
-		fullSync: map[string]bool{},
-		sending:  map[string]bool{},
-		dirty:    true,
-		votes:    governance.New(),
+		regs:       map[token.InstanceID]*Registration{},
+		records:    map[token.InstanceID]*placement.Record{},
+		acked:      map[token.InstanceID]map[string]uint64{},
+		drops:      map[string]map[token.InstanceID]*placement.Record{},
+		fullSync:   map[string]bool{},
+		sending:    map[string]bool{},
+		dirty:      true,
+		votes:      governance.New(),
+		newBundles: httpapi.NewRateLimiter(float64(n.cfg.HTTP.BundlesPerHour)/3600, n.cfg.HTTP.BundlesPerHour, 100_000),
 	}
 	var err error
 	if a.verify, err = newVerifier(a); err != nil {
@@ -527,6 +530,15 @@ func (a *anchorRole) httpPublishBundle(w http.ResponseWriter, r *http.Request) {
 	if !httpapi.DecodeJSON(w, r, tokenscript.MaxBundleBytes*2, &b) {
 		return
 	}
+	// Each new bundle is a compiled module kept for good: a quota per
+	// client address (a bundle already here costs nothing).
+	if _, known := a.bundles.get(b.Hash()); !known && !a.newBundles.Allow(httpapi.ClientAddr(r.RemoteAddr), time.Now()) {
+		a.n.metric.input.WithLabelValues("bundle-quota").Inc()
+		w.Header().Set("Retry-After", "60")
+		httpapi.Error(w, r, http.StatusTooManyRequests, "bundle-quota",
+			fmt.Sprintf("this client has published its quota of new bundles (%d an hour); retry later", a.n.cfg.HTTP.BundlesPerHour))
+		return
+	}
 	lb, err := a.bundles.add(&b)
 	if err != nil {
 		httpapi.Error(w, r, http.StatusBadRequest, "bad-bundle", err.Error())
@@ -596,7 +608,7 @@ func (a *anchorRole) httpRegister(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := a.addRegistration(reg); err != nil {
-		httpapi.Error(w, r, http.StatusInternalServerError, "store-failed", err.Error())
+		httpapi.Internal(w, r, a.n.log, "store-failed", err)
 		return
 	}
 	a.replicate(&replicate{Registrations: []*Registration{reg}})

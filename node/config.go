@@ -104,6 +104,9 @@ type Config struct {
 		// per second, and in a burst.
 		WriteRate  float64 `toml:"write_rate"`
 		WriteBurst int     `toml:"write_burst"`
+		// BundlesPerHour: new bundles (compiled modules, kept for good)
+		// one client address may publish to an anchor per hour.
+		BundlesPerHour int `toml:"bundles_per_hour"`
 	} `toml:"http"`
 	Service struct {
 		Capacity int    `toml:"capacity"`
@@ -125,6 +128,12 @@ type Config struct {
 		// ActionVars are given to actions that triggers start, as their
 		// args ("hotel" = the hotel API's base URL for the flight ticket).
 		ActionVars map[string]string `toml:"action_vars"`
+		// EgressPrivate lets this node's scripts reach loopback and private
+		// addresses, on any port of a declared host: local development
+		// networks only (the devnet's demo hotel is on loopback). Off,
+		// every hop of ctx.fetch goes to a declared host, on its declared
+		// or default port, at a public address.
+		EgressPrivate bool `toml:"egress_private"`
 		// OutcomeRetention is how long an executor keeps an action's
 		// outcome for requests that repeat its idempotency key.
 		OutcomeRetention Duration `toml:"outcome_retention"`
@@ -162,6 +171,7 @@ func DefaultConfig(role Role) Config {
 	c.HTTP.MaxConns = 4096
 	c.HTTP.WriteRate = 20
 	c.HTTP.WriteBurst = 100
+	c.HTTP.BundlesPerHour = 20
 	c.Network.MaxCapacity = 10000
 	c.Network.PublisherRate = 10
 	c.Network.PublisherBurst = 100
@@ -311,6 +321,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Network.PublisherRate <= 0 || c.Network.PublisherBurst < 1 {
 		bad("network.publisher_rate", "%v per second, burst %d: want both positive", c.Network.PublisherRate, c.Network.PublisherBurst)
+	}
+	if c.HTTP.BundlesPerHour < 1 {
+		bad("http.bundles_per_hour", "%d: want at least 1", c.HTTP.BundlesPerHour)
 	}
 	if c.HTTP.WriteRate <= 0 || c.HTTP.WriteBurst < 1 {
 		bad("http.write_rate", "%v per second, burst %d: want both positive", c.HTTP.WriteRate, c.HTTP.WriteBurst)

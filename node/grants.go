@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/httpapi"
@@ -27,7 +28,12 @@ var (
 	ErrGrantInstance = errors.New("grant is for another token instance")
 	ErrGrantScope    = errors.New("grant does not cover this query")
 	ErrGrantExpired  = errors.New("grant expired")
+	ErrGrantTooLarge = errors.New("grant header too large")
 )
+
+// maxGrantHeader bounds a grant header: a grant in any form is well under
+// it (compact, about 700 bytes; the URL form, about 1.5 KB).
+const maxGrantHeader = 8 << 10
 
 // grant is a verified grant attestation.
 type grant struct {
@@ -53,7 +59,7 @@ type grants struct {
 	n      *Node
 	policy *attest.Policy
 	mu     sync.Mutex
-	cache  map[string]*grant
+	cache  map[[32]byte]*grant // by the header's hash: bounded in bytes too
 	revs   *revocations
 }
 
@@ -61,7 +67,7 @@ const grantCacheMax = 10000
 
 func newGrants(n *Node, revs *revocations) *grants {
 	return &grants{
-		n: n, revs: revs, cache: map[string]*grant{},
+		n: n, revs: revs, cache: map[[32]byte]*grant{},
 		policy: n.policy(revs),
 	}
 }
@@ -72,8 +78,12 @@ func (g *grants) check(header string, owner common.Address, id token.InstanceID,
 	if header == "" {
 		return ErrGrantMissing
 	}
+	if len(header) > maxGrantHeader {
+		return fmt.Errorf("%w: %d bytes, limit %d", ErrGrantTooLarge, len(header), maxGrantHeader)
+	}
+	key := crypto.Keccak256Hash([]byte(header))
 	g.mu.Lock()
-	gr, ok := g.cache[header]
+	gr, ok := g.cache[key]
 	g.mu.Unlock()
 	if !ok {
 		var err error
@@ -84,7 +94,7 @@ func (g *grants) check(header string, owner common.Address, id token.InstanceID,
 		if len(g.cache) >= grantCacheMax {
 			clear(g.cache)
 		}
-		g.cache[header] = gr
+		g.cache[key] = gr
 		g.mu.Unlock()
 	}
 	switch {
@@ -140,6 +150,8 @@ func grantError(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.Is(err, ErrGrantMissing):
 		code = "grant-required"
+	case errors.Is(err, ErrGrantTooLarge):
+		status, code = http.StatusRequestHeaderFieldsTooLarge, "grant-too-large"
 	case errors.Is(err, ErrGrantExpired), errors.Is(err, attest.ErrExpired):
 		code = "grant-expired"
 	case errors.Is(err, attest.ErrRevoked):

@@ -478,7 +478,8 @@ func (s *serviceRole) runQuery(ctx context.Context, id token.InstanceID, name st
 	if s.receipts != nil {
 		var err error
 		if out.Receipt, err = sealReceipt(s.receipts, tr, tr.Root(), in.Record.Fencing); err != nil {
-			return nil, &queryProblem{Status: http.StatusInternalServerError, Code: "receipt", Detail: err.Error()}
+			s.n.log.Error("cannot seal a receipt", "err", err)
+			return nil, &queryProblem{Status: http.StatusInternalServerError, Code: "receipt", Detail: "the node could not sign a receipt; see its log"}
 		}
 	}
 	s.keepTranscript(tr, in.State, out.Receipt)
@@ -504,7 +505,7 @@ func (s *serviceRole) queryError(w http.ResponseWriter, r *http.Request, id toke
 	case errors.As(err, &qp):
 		httpapi.Error(w, r, qp.Status, qp.Code, qp.Detail)
 	default:
-		httpapi.Error(w, r, http.StatusInternalServerError, "internal", err.Error())
+		httpapi.Internal(w, r, s.n.log, "internal", err)
 	}
 }
 

@@ -278,7 +278,7 @@ func (s *serviceRole) httpHistory(w http.ResponseWriter, r *http.Request) {
 	}
 	h, err := s.history(in.Record.Instance)
 	if err != nil {
-		httpapi.Error(w, r, http.StatusInternalServerError, "store", err.Error())
+		httpapi.Internal(w, r, s.n.log, "store", err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"instance": in.Record.Instance, "history": h})

@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -18,6 +16,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/egress"
 	"github.com/smartlayer/smartlayer/governance"
 	"github.com/smartlayer/smartlayer/httpapi"
 	"github.com/smartlayer/smartlayer/nodekey"
@@ -567,19 +566,20 @@ func (a *anchorRole) handleRoute(ctx context.Context, from p2p.PeerID, req *rout
 	if !ok {
 		return nil, errors.New("route: the token's bundle is not here")
 	}
-	if err := sandbox.CheckEgress(req.Request.URL, lb.manifest.Service.Egress); err != nil {
+	// Local networks (network.route_private) reach loopback and private
+	// addresses on any port of a declared host; otherwise every hop must be
+	// a declared host on its declared (or default) port at a public address.
+	local := n.cfg.Network.RoutePrivate
+	pol := egress.Policy{Hosts: lb.manifest.Service.Egress, AllowPrivate: local, AnyPort: local}
+	if err := egress.Check(req.Request.URL, pol); err != nil {
 		return nil, fmt.Errorf("route: %w", err)
 	}
 	if err := a.checkRoutedCall(ctx, lb, id, req); err != nil {
 		n.metric.routed.WithLabelValues("refused").Inc()
 		return nil, fmt.Errorf("route: %w", err)
 	}
-	if !n.cfg.Network.RoutePrivate {
-		if err := publicHost(ctx, req.Request.URL); err != nil {
-			return nil, fmt.Errorf("route: %w", err)
-		}
-	}
-	last := fetchTries(ctx, req.Request, sandbox.DefaultLimits.MaxFetchBytes, n.cfg.Network.RouteAttempts, n.cfg.Network.RouteTimeout.Duration, 0, func() {})
+	hf := sandbox.HTTPFetcher{Hosts: lb.manifest.Service.Egress, AllowPrivate: local, AnyPort: local}
+	last := fetchTries(ctx, hf, req.Request, sandbox.DefaultLimits.MaxFetchBytes, n.cfg.Network.RouteAttempts, n.cfg.Network.RouteTimeout.Duration, 0, func() {})
 	if fetchOK(last) {
 		n.metric.routed.WithLabelValues("ok").Inc()
 		n.log.Warn("routed an executor's failing call; SLA strike", "instance", id, "executor", shortID(from.String()), "status", last.Status)
@@ -628,7 +628,7 @@ func (a *anchorRole) checkRoutedCall(ctx context.Context, lb *loadedBundle, id t
 	defer cancel()
 	_, _ = lb.module.Run(ctx, sandbox.Call{Kind: sandbox.KindAction, Name: req.Action, State: req.State, Args: req.Args,
 		Env: sandbox.Env{Instance: id.String(), Now: time.UnixMilli(req.NowMs), Egress: lb.manifest.Service.Egress,
-			Fetcher: chk, IdempotencyKey: req.Key}})
+			EgressAnyPort: a.n.cfg.Network.RoutePrivate, Fetcher: chk, IdempotencyKey: req.Key}})
 	switch {
 	case chk.bad != "":
 		return fmt.Errorf("%w: %s", errNotTheScriptsCall, chk.bad)
@@ -676,26 +676,6 @@ func (c *routeCheck) Fetch(_ context.Context, req *sandbox.FetchRequest, _ int) 
 		c.matched = jsonEqual(a, b)
 	}
 	return stop
-}
-
-// publicHost refuses URLs whose host is or resolves to a loopback, private,
-// link-local or unspecified address: an anchor does not make calls into its
-// own network for a token.
-func publicHost(ctx context.Context, raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return err
-	}
-	ips, err := net.DefaultResolver.LookupIPAddr(ctx, u.Hostname())
-	if err != nil {
-		return err
-	}
-	for _, ip := range ips {
-		if a := ip.IP; a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() || a.IsUnspecified() {
-			return fmt.Errorf("%s resolves to %s, a non-public address (network.route_private allows it)", u.Hostname(), a)
-		}
-	}
-	return nil
 }
 
 func mustBundleHash(s string) tokenscript.BundleHash {
@@ -785,7 +765,8 @@ func (a *anchorRole) httpQuery(w http.ResponseWriter, r *http.Request) {
 		writeQueryAnswer(w, out, p, map[string]string{"X-Smartlayer-Via": a.n.peerStr, "X-Smartlayer-Reexecuted": verified})
 		return
 	}
-	httpapi.Error(w, r, http.StatusBadGateway, "no-replica-answered", fmt.Sprintf("no replica of %s answered: %v", rec.Instance, lastErr))
+	httpapi.Error(w, r, http.StatusBadGateway, "no-replica-answered", fmt.Sprintf("no replica of %s answered", rec.Instance))
+	a.n.log.Warn("full mode: no replica answered", "instance", rec.Instance, "err", lastErr)
 }
 
 // httpAction on an anchor: in full mode it forwards the action to the
@@ -807,7 +788,8 @@ func (a *anchorRole) httpAction(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case err != nil:
 		w.Header().Set("Retry-After", "1")
-		httpapi.Error(w, r, http.StatusBadGateway, "executor-unreachable", fmt.Sprintf("the executor of %s did not answer (retry with the same key): %v", rec.Instance, err))
+		httpapi.Error(w, r, http.StatusBadGateway, "executor-unreachable", fmt.Sprintf("the executor of %s did not answer (retry with the same key)", rec.Instance))
+		a.n.log.Warn("full mode: executor did not answer", "instance", rec.Instance, "err", err)
 		return
 	case resp.Problem != nil:
 		httpapi.Error(w, r, resp.Problem.Status, resp.Problem.Code, resp.Problem.Detail)

@@ -93,3 +93,27 @@ func TestGossipRefusedMessagesDoNotSpread(t *testing.T) {
 		}
 	}
 }
+
+// TestPenaltiesDecayAndTrustedPeers: a penalty halves every
+// PenaltyHalfLife, so a peer is forgiven; a trusted peer (an anchor) is
+// never penalised and scores up (hostile-input item 10).
+func TestPenaltiesDecayAndTrustedPeers(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	p := penalty{v: 40, when: t0}
+	if got := p.at(t0.Add(PenaltyHalfLife)); got < 19.99 || got > 20.01 {
+		t.Fatalf("after one half-life: %v", got)
+	}
+	if got := p.at(t0.Add(20 * PenaltyHalfLife)); got > 0.001 {
+		t.Fatalf("after twenty half-lives: %v", got)
+	}
+	trusted := peer.ID("anchor")
+	g := &Gossip{penalty: map[peer.ID]penalty{}, trusted: func(id peer.ID) bool { return id == trusted }}
+	g.penalise(trusted, 20, time.Now())
+	g.penalise("stranger", 20, time.Now())
+	if g.Penalty(trusted) != 0 || g.appScore(trusted) != trustedScore {
+		t.Fatalf("trusted peer: penalty %v, score %v", g.Penalty(trusted), g.appScore(trusted))
+	}
+	if s := g.appScore("stranger"); s > -19 || s < -20 {
+		t.Fatalf("stranger's score %v", s)
+	}
+}

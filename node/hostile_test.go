@@ -1,0 +1,199 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/attlog"
+	flightticket "github.com/smartlayer/smartlayer/examples/flight-ticket"
+	"github.com/smartlayer/smartlayer/nodekey"
+	"github.com/smartlayer/smartlayer/placement"
+	"github.com/smartlayer/smartlayer/sandbox"
+	"github.com/smartlayer/smartlayer/token"
+	"github.com/smartlayer/smartlayer/tokenscript"
+)
+
+// testNode starts a node of role whose anchor set is the given key's peer.
+func testNode(t *testing.T, role Role, anchor *nodekey.Key, admit ...string) *Node {
+	t.Helper()
+	c := validConfig()
+	c.Role = role
+	c.DataDir = t.TempDir()
+	c.HTTP.Listen = "127.0.0.1:0"
+	c.P2P.Listen = []string{"/ip4/127.0.0.1/tcp/0"}
+	c.Network.Anchors = []string{anchor.PeerID().String()}
+	c.Network.ServiceNodes = append([]string{anchor.PeerID().String()}, admit...)
+	if role == RoleAnchor {
+		if err := anchor.Save(c.DataDir + "/node.key"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := New(c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	return n
+}
+
+func signedRecord(t *testing.T, anchor *nodekey.Key, id token.InstanceID, fencing uint64, executor string) *placement.Record {
+	t.Helper()
+	rec := &placement.Record{Instance: id, Fencing: fencing, Replicas: []string{executor}, Executor: executor,
+		Anchor: anchor.Address(), AnchorPeer: anchor.PeerID().String(), IssuedMs: time.Now().UnixMilli()}
+	if err := rec.Sign(anchor.ECDSA); err != nil {
+		t.Fatal(err)
+	}
+	return rec
+}
+
+// TestStaleExecutorResultRefused: a result signed under fencing 1 by an
+// executor that fencing 2 replaced is not applied; the executor fencing 2
+// names is (hostile-input item 6).
+func TestStaleExecutorResultRefused(t *testing.T) {
+	anchor, _ := nodekey.Generate()
+	old, _ := nodekey.Generate()
+	cur, _ := nodekey.Generate()
+	n := testNode(t, RoleService, anchor)
+	var id token.InstanceID
+	id[0] = 7
+	rec1 := signedRecord(t, anchor, id, 1, old.PeerID().String())
+	rec2 := signedRecord(t, anchor, id, 2, cur.PeerID().String())
+	in := &instance{Record: rec2, State: json.RawMessage(`{"rebooking":"none"}`)}
+	result := func(k *nodekey.Key, rec *placement.Record, signed time.Time) (map[string]any, *attest.Signed) {
+		enc, _ := json.Marshal(rec)
+		data := map[string]any{"instance": id.String(), "action": "rebook", "idempotencyKey": "k1", "fencing": "1",
+			"patch": `{"rebooking":"confirmed"}`, "result": `{}`, "record": string(enc)}
+		return data, &attest.Signed{Signer: k.Address(), Message: attest.Message{Time: uint64(signed.Unix())}}
+	}
+	// Signed by the replaced executor after fencing 2 was issued: refused.
+	d, a := result(old, rec1, time.UnixMilli(rec2.IssuedMs).Add(5*time.Second))
+	if st, why := n.service.applyResult(in, d, a); st != nil || !strings.Contains(why, "after fencing 2 named executor") {
+		t.Fatalf("stale executor's result: state %s, %q", st, why)
+	}
+	// Signed while fencing 1 was in force, seen late: it counts, as it did
+	// on the replicas that applied it on time.
+	d, a = result(old, rec1, time.UnixMilli(rec2.IssuedMs).Add(-5*time.Second))
+	if st, why := n.service.applyResult(in, d, a); st == nil {
+		t.Fatalf("a result signed in its executor's time refused: %q", why)
+	}
+	in.Done = nil
+	d, a = result(cur, rec2, time.Now())
+	if st, why := n.service.applyResult(in, d, a); st == nil {
+		t.Fatalf("current executor's result refused: %q", why)
+	}
+}
+
+// TestRouteOnlyTheScriptsCall: an anchor routes an executor's failing call
+// only if the action's script, run on the inputs the executor sent, makes
+// exactly that request (hostile-input item 7).
+func TestRouteOnlyTheScriptsCall(t *testing.T) {
+	key, _ := nodekey.Generate()
+	n := testNode(t, RoleAnchor, key)
+	lb, err := n.anchor.bundles.add(&tokenscript.Bundle{Files: flightticket.Files()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var id token.InstanceID
+	id[0] = 9
+	state := json.RawMessage(`{"passenger":"Ada","flight":"BA117","date":"2026-12-01","delayMinutes":200,"rebooking":"none"}`)
+	args := json.RawMessage(`{"hotel":"http://127.0.0.1"}`)
+	now := time.Now()
+	// What the executor's script really asked for: run it with a fetcher
+	// that records the request.
+	rec := &recordingFetcher{}
+	_, err = lb.module.Run(context.Background(), sandbox.Call{Kind: sandbox.KindAction, Name: "rebook", State: state, Args: args,
+		Env: sandbox.Env{Instance: id.String(), Now: now, Egress: lb.manifest.Service.Egress, Fetcher: rec, IdempotencyKey: "key-1"}})
+	if err != nil || rec.req == nil {
+		t.Fatalf("the action made no call: %v", err)
+	}
+	call := func(req *sandbox.FetchRequest) *routeCall {
+		return &routeCall{Action: "rebook", Request: req, State: state, Args: args, NowMs: now.UnixMilli(), Key: "key-1"}
+	}
+	if err := n.anchor.checkRoutedCall(context.Background(), lb, id, call(rec.req)); err != nil {
+		t.Fatalf("the script's own call refused: %v", err)
+	}
+	bogus := *rec.req
+	bogus.URL = "http://127.0.0.1/admin/delete-everything"
+	if err := n.anchor.checkRoutedCall(context.Background(), lb, id, call(&bogus)); !errors.Is(err, errNotTheScriptsCall) {
+		t.Fatalf("a call of the executor's choosing: got %v", err)
+	}
+	otherKey := call(rec.req)
+	otherKey.Key = "key-2" // the script would send another Idempotency-Key
+	if err := n.anchor.checkRoutedCall(context.Background(), lb, id, otherKey); !errors.Is(err, errNotTheScriptsCall) {
+		t.Fatalf("inputs that do not give this call: got %v", err)
+	}
+	tooMany := call(rec.req)
+	tooMany.Prior = []sandbox.External{{Kind: "fetch", Request: json.RawMessage(`{}`), Response: json.RawMessage(`{}`)}}
+	if err := n.anchor.checkRoutedCall(context.Background(), lb, id, tooMany); !errors.Is(err, errNotTheScriptsCall) {
+		t.Fatalf("a made-up earlier call: got %v", err)
+	}
+}
+
+type recordingFetcher struct{ req *sandbox.FetchRequest }
+
+func (f *recordingFetcher) Fetch(_ context.Context, req *sandbox.FetchRequest, _ int) *sandbox.FetchResponse {
+	if f.req == nil {
+		cp := *req
+		f.req = &cp
+	}
+	return &sandbox.FetchResponse{Error: "recorded"}
+}
+
+// TestHeadsArePaged: any number of streams can be listed for repair, a page
+// at a time (hostile-input item 14).
+func TestHeadsArePaged(t *testing.T) {
+	key, _ := nodekey.Generate()
+	n := testNode(t, RoleAnchor, key)
+	airline, _ := nodekey.Generate()
+	const streams = 2*maxHeadsPage + 10
+	for i := 0; i < streams; i++ {
+		pub, _ := nodekey.Generate()
+		s, err := attest.Sign(airline.ECDSA, n.domain, attest.Message{Version: 2, Schema: attest.FlightStatusSchema.UID,
+			Time: uint64(time.Now().Unix()), Data: []byte{byte(i), byte(i >> 8)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		att, _ := json.Marshal(s)
+		e := &attlog.Entry{Topic: attest.FlightStatusSchema.UID.String() + "/X/1", Seq: 1, Attestation: att}
+		_ = e.Sign(pub.ECDSA)
+		if _, err := n.att.offer(e, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seen := map[attlog.StreamID]bool{}
+	var after *attlog.StreamID
+	pages := 0
+	for {
+		resp, err := n.att.serve(context.Background(), "", &attlogReq{After: after})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		if len(resp.Heads) > maxHeadsPage {
+			t.Fatalf("page of %d heads", len(resp.Heads))
+		}
+		for _, h := range resp.Heads {
+			id := attlog.StreamID{Topic: h.Topic, Publisher: h.Publisher}
+			if seen[id] {
+				t.Fatalf("stream %v listed twice", id)
+			}
+			seen[id] = true
+		}
+		if !resp.More {
+			break
+		}
+		last := resp.Heads[len(resp.Heads)-1]
+		after = &attlog.StreamID{Topic: last.Topic, Publisher: last.Publisher}
+	}
+	if len(seen) != streams || pages != 3 {
+		t.Fatalf("%d streams in %d pages, want %d in 3", len(seen), pages, streams)
+	}
+	if b, _ := json.Marshal(&attlogResp{Heads: make([]attlog.StreamHead, maxHeadsPage)}); len(b) > 1<<20 {
+		t.Fatalf("a full page is %d bytes", len(b))
+	}
+}
