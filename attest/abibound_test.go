@@ -53,6 +53,7 @@ func TestDecodeAmplification(t *testing.T) {
 	if got > 4*uint64(len(data))+1<<20 {
 		t.Fatalf("refusing %d bytes allocated %d bytes", len(data), got)
 	}
+	t.Logf("%d bytes of shared-offset data (would decode to %d MB): refused after allocating %d bytes", len(data), n*strLen>>20, got)
 
 	// The same trick one level down: string[][] whose inner arrays all
 	// point at one array.

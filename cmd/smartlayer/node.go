@@ -18,14 +18,15 @@ import (
 func newNodeCmd(role string) *cobra.Command {
 	var (
 		cfgPath, data, httpAddr, level, seed string
-		listen, bootstrap, anchors           []string
+		listen, bootstrap, anchors, services []string
 		capacity                             int
 	)
 	long := map[string]string{
 		"anchor": `Run an anchoring node. Anchors are the small staked set that keeps the DHT of
 placement records, watches service nodes through their heartbeats, places every
 token instance on R service nodes by weighted rendezvous hashing, and answers
-integrations' route lookups. An anchor's peer ID must be in network.anchors.`,
+integrations' route lookups. An anchor's peer ID must be in network.anchors, and
+it admits only the service nodes network.service_nodes lists (--service-nodes).`,
 		"service": `Run a service node. It joins through the anchors in p2p.bootstrap, announces
 its capacity and platform, heartbeats, keeps the token instances the anchors
 place on it (surviving restarts) and answers token queries over HTTP.`,
@@ -64,6 +65,9 @@ docs/configuration.md for every key and its default.`,
 			}
 			if f.Changed("anchors") {
 				cfg.Network.Anchors = anchors
+			}
+			if f.Changed("service-nodes") {
+				cfg.Network.ServiceNodes = services
 			}
 			if f.Changed("epoch-seed") {
 				cfg.Network.EpochSeed = seed
@@ -104,6 +108,9 @@ docs/configuration.md for every key and its default.`,
 	f.StringSliceVar(&listen, "listen", nil, "p2p listen multiaddrs (default TCP and QUIC on port 4001)")
 	f.StringSliceVar(&bootstrap, "bootstrap", nil, "multiaddrs (ending /p2p/ID) of anchors to join through")
 	f.StringSliceVar(&anchors, "anchors", nil, "peer IDs of the anchor set")
+	if role == "anchor" {
+		f.StringSliceVar(&services, "service-nodes", nil, "peer IDs of the service nodes this anchor admits (until stake exists)")
+	}
 	f.StringVar(&seed, "epoch-seed", "", "epoch seed, 0x + 64 hex digits, the same on every node")
 	f.IntVar(&capacity, "capacity", 0, "service: how many token instances this node offers to hold")
 	f.StringVar(&level, "log-level", "", "debug, info, warn or error")
