@@ -21,14 +21,15 @@ import (
 // element, the byte length of a buffer) and refuses a single string or array
 // past the call's limit: that part is exact and deterministic. Growth that no
 // builtin sees (s = s + s, a[i] = x, new objects in a loop) is bounded by a
-// backstop: a sampler of the process heap, which stops a call once the heap
-// has grown by backstopFactor times its limit since its lowest point during
-// the call.
+// backstop: a sampler of the process heap (see watch).
 const (
 	charBytes      = 2  // a string character, UTF-16 at worst
 	elemBytes      = 16 // an array element: one interface value
 	entryBytes     = 64 // a Map or Set entry
 	backstopFactor = 2
+	// hardFactor: past this many times its limit a call is stopped without
+	// waiting for a collection to confirm that the growth is live.
+	hardFactor = 4
 	// smallArray: arrays and maps no longer are left to the backstop.
 	smallArray = 64
 	// maxJSONDepth bounds the nesting JSON.stringify walks.
@@ -725,11 +726,13 @@ func numberOrder(x, y goja.Value) int {
 }
 
 // The backstop: goja cannot cap a runtime's memory and Go cannot tell which
-// goroutine allocated what, so one goroutine samples the process heap and
-// stops a call once the heap has grown by backstopFactor times the call's
-// limit from its lowest point during the call. It catches growth no builtin sees; it is not exact,
-// and a call may be charged with a concurrent call's growth (it then fails
-// with ErrMemory, which a replay treats as proving nothing).
+// goroutine allocated what, so one goroutine samples the process heap every
+// 2 ms. Once the heap has grown, from its lowest point during a call, by
+// backstopFactor times the call's limit, it collects garbage (on the side)
+// and stops the calls still over; past hardFactor times the limit it stops
+// them at once. It catches growth no builtin sees; it is not exact, and a
+// call may be charged with a concurrent call's growth (it then fails with
+// ErrMemory, which a replay treats as proving nothing).
 var watch struct {
 	sync.Mutex
 	calls   map[*vm]uint64
@@ -770,6 +773,7 @@ func watchLoop() {
 	t := time.NewTicker(2 * time.Millisecond)
 	defer t.Stop()
 	var lastGC time.Time
+	confirming := make(chan struct{}, 1)
 	for range t.C {
 		watch.Lock()
 		if len(watch.calls) == 0 {
@@ -777,31 +781,49 @@ func watchLoop() {
 			watch.Unlock()
 			return
 		}
-		over := overLimit(heapBytes())
+		h := heapBytes()
+		soft := overLimit(h, 1)
+		stopOver(h, overLimit(h, hardFactor/backstopFactor))
 		watch.Unlock()
-		if len(over) == 0 || time.Since(lastGC) < 20*time.Millisecond {
+		if len(soft) == 0 || time.Since(lastGC) < 20*time.Millisecond {
 			continue
 		}
-		// The sample counts garbage not yet swept: a call that only
-		// churns would trip it. Collect, then judge on what is live.
-		runtime.GC()
-		lastGC = time.Now()
-		watch.Lock()
-		h := heapBytes()
-		for _, v := range overLimit(h) {
-			limit, start := watch.calls[v], watch.start[v]
-			v.interrupt(fmt.Errorf("%w: the heap grew %d MiB during the call (backstop %d MiB)", ErrMemory, (h-start)>>20, limit>>20))
-			delete(watch.calls, v)
+		select {
+		case confirming <- struct{}{}:
+		default:
+			continue // a collection is already running
 		}
-		watch.Unlock()
+		// The sample counts garbage not yet swept: a call that only
+		// churns would pass the soft limit. Collect (on the side: the
+		// hard limit is still watched meanwhile), then judge on what is
+		// live.
+		lastGC = time.Now()
+		go func() {
+			defer func() { <-confirming }()
+			runtime.GC()
+			watch.Lock()
+			h := heapBytes()
+			stopOver(h, overLimit(h, 1))
+			watch.Unlock()
+		}()
 	}
 }
 
-// overLimit lowers each call's low-water mark to h and lists the calls the
-// heap has outgrown (watch is locked).
-func overLimit(h uint64) []*vm {
+// stopOver stops the calls the heap has outgrown (watch is locked).
+func stopOver(h uint64, over []*vm) {
+	for _, v := range over {
+		limit, start := watch.calls[v], watch.start[v]
+		v.interrupt(fmt.Errorf("%w: the heap grew %d MiB during the call (backstop %d MiB)", ErrMemory, (h-start)>>20, limit>>20))
+		delete(watch.calls, v)
+	}
+}
+
+// overLimit lowers each call's low-water mark to h and lists the calls whose
+// growth passed factor times their backstop limit (watch is locked).
+func overLimit(h uint64, factor uint64) []*vm {
 	var over []*vm
 	for v, limit := range watch.calls {
+		limit *= factor
 		start := watch.start[v]
 		if h < start {
 			// Others' garbage was freed: count growth from the low.
