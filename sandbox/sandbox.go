@@ -34,11 +34,17 @@ var (
 
 // Limits bound one call.
 type Limits struct {
-	Timeout       time.Duration // a call's script running time (waiting on external calls not counted), and its wall time unless the call sets one
-	MaxInput      int           // bytes of state plus arguments
-	MaxOutput     int           // bytes of the JSON result (and of a new state)
-	MaxCallDepth  int           // JavaScript call stack depth
-	MaxHeapGrowth int64         // bytes the heap may grow during a call
+	Timeout      time.Duration // a call's script running time (waiting on external calls not counted), and its wall time unless the call sets one
+	MaxInput     int           // bytes of state plus arguments
+	MaxOutput    int           // bytes of the JSON result (and of a new state)
+	MaxCallDepth int           // JavaScript call stack depth
+	// MaxHeapGrowth bounds a call's memory: what its builtins allocate, by
+	// a per-call meter (exact: 2 bytes a string character, 16 an array
+	// element, a buffer's bytes; any single string or array past it is
+	// refused), and, as a backstop for growth no builtin sees, the process
+	// heap's growth during the call (twice this, confirmed by a collection,
+	// or four times it).
+	MaxHeapGrowth int64
 	MaxCalls      int           // outbound calls (fetch, tokens.query) per call
 	FetchTimeout  time.Duration // one fetch
 	MaxFetchBytes int           // one fetch's response body
@@ -105,8 +111,11 @@ type Env struct {
 	Instance string    // the token instance ID
 	Now      time.Time // ctx.now and Date: the time the caller vouches for
 	// Seed of ctx.random and Math.random; nil derives it from the inputs.
-	Seed    []byte
-	Egress  []string     // hosts ctx.fetch may reach
+	Seed []byte
+	// Egress are the hosts ctx.fetch may reach: "api.example.com",
+	// "*.example.com", optionally with ":port" (without one, only the
+	// scheme's default port).
+	Egress  []string
 	Fetcher Fetcher      // nil: ctx.fetch is unavailable
 	Tokens  TokenQuerier // nil: ctx.tokens.query is unavailable
 	// IdempotencyKey of an action: ctx.idempotencyKey, and the
