@@ -54,6 +54,9 @@ module.exports = {
     },
     deepJoin() { var a = []; for (var i = 0; i < 1e5; i++) a = [a]; return String(a).length; },
     deepParse() { return JSON.parse("[".repeat(3e5) + "]".repeat(3e5)).length; },
+    concatSpread() { var o = {length: 1e9}; o[Symbol.isConcatSpreadable] = true; return [].concat(o).length; },
+    flatBig() { var b = new Array(1e5).fill(0); return new Array(1e3).fill(b).flat().length; },
+    typedFrom() { return Uint8Array.from({length: 1e9}).length; },
     flatDeep() { var a = [1]; for (var i = 0; i < 1e4; i++) a = [a]; return a.flat(Infinity).length; },
   },
 };`
@@ -105,6 +108,7 @@ func TestHostileModule(t *testing.T) {
 		{"fnCtor", ErrScript}, {"genCtor", ErrScript}, {"asyncCtor", ErrScript}, {"globalFn", ErrScript},
 		{"spin", ErrTimeout},
 		{"typedSort", ErrTimeout}, {"arraySort", ErrTimeout}, {"deepJoin", ErrScript}, {"deepParse", ErrScript},
+		{"concatSpread", ErrMemory}, {"flatBig", ErrMemory}, {"typedFrom", ErrMemory},
 	}
 	env := Env{Instance: "0x01", Now: time.Unix(1, 0)}
 	for _, c := range cases {

@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"runtime"
 	"runtime/metrics"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -349,7 +350,7 @@ func (v *vm) installMeters() {
 	}
 	v.replace(ap, "concat", elems("Array.prototype.concat", func(o *goja.Object, n int64, args []goja.Value) {
 		for _, a := range args {
-			if ao, ok := a.(*goja.Object); ok && isArray(ao) {
+			if ao, ok := a.(*goja.Object); ok && (isArray(ao) || spreadable(ao)) {
 				n += v.lengthOf(ao, "Array.prototype.concat")
 			} else {
 				n++
@@ -374,11 +375,13 @@ func (v *vm) installMeters() {
 		}
 		return ret
 	}), goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
-	v.replace(ap, "flat", elems("Array.prototype.flat", nil), func(_, ret goja.Value) {
-		if o, ok := ret.(*goja.Object); ok {
-			v.charge(toLen(o.Get("length"))*elemBytes, "Array.prototype.flat")
+	v.replace(ap, "flat", elems("Array.prototype.flat", func(o *goja.Object, n int64, args []goja.Value) {
+		depth := int64(1)
+		if d := argAt(args, 0); !goja.IsUndefined(d) {
+			depth = min(toLen(d), maxJSONDepth)
 		}
-	})
+		v.charge(v.flatSize(o, depth, 0)*elemBytes, "Array.prototype.flat")
+	}), nil)
 	v.installJoin(ap)
 	depth := 0
 	v.replace(ap, "toLocaleString", func(this goja.Value, _ []goja.Value) {
@@ -437,6 +440,14 @@ func (v *vm) installMeters() {
 	} {
 		v.meterConstructor(name, size)
 	}
+	// %TypedArray%.from reads a whole array-like before it constructs.
+	if ta := obj("Uint8Array").Prototype(); ta != nil {
+		v.replace(ta, "from", func(this goja.Value, args []goja.Value) {
+			if o, ok := argAt(args, 0).(*goja.Object); ok {
+				v.charge(v.lengthOf(o, "TypedArray.from")*elemBytes, "TypedArray.from")
+			}
+		}, nil)
+	}
 	ab := obj("ArrayBuffer.prototype")
 	v.replace(ab, "slice", nil, func(_, ret goja.Value) {
 		if o, ok := ret.(*goja.Object); ok {
@@ -482,6 +493,33 @@ func (v *vm) installMeters() {
 	}
 
 	v.installJSON()
+}
+
+// spreadable reports whether concat spreads o (Symbol.isConcatSpreadable).
+func spreadable(o *goja.Object) bool {
+	s := o.GetSymbol(goja.SymIsConcatSpreadable)
+	return s != nil && !goja.IsUndefined(s) && s.ToBoolean()
+}
+
+// flatSize counts the elements flat(depth) would make of o, refusing as
+// soon as the count passes what the call's memory could hold: goja builds
+// the whole result before anyone could look at it.
+func (v *vm) flatSize(o *goja.Object, depth, have int64) int64 {
+	n := v.lengthOf(o, "Array.prototype.flat")
+	for i := int64(0); i < n; i++ {
+		if i&1023 == 0 {
+			v.checkStop()
+		}
+		if e, ok := o.Get(strconv.FormatInt(i, 10)).(*goja.Object); ok && depth > 0 && v.isArray(e) {
+			have = v.flatSize(e, depth-1, have)
+		} else {
+			have++
+		}
+		if have > v.maxElems() {
+			v.abort(fmt.Errorf("%w: Array.prototype.flat of more than %d elements", ErrMemory, v.maxElems()))
+		}
+	}
+	return have
 }
 
 func argAt(args []goja.Value, i int) goja.Value {
