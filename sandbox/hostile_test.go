@@ -39,6 +39,7 @@ module.exports = {
     genCtor() { return Object.getPrototypeOf(function* () {}).constructor("yield 1")().next().value; },
     asyncCtor() { return typeof Object.getPrototypeOf(async function () {}).constructor("return 1"); },
     globalFn() { return Function("return 1")(); },
+    bigInt() { return [typeof BigInt, typeof BigInt64Array, typeof new DataView(new ArrayBuffer(8)).getBigInt64]; },
     spin() { for (;;) {} },
     typedSort() {
       var seed = new Float64Array(1024), a = new Float64Array(3 << 20);
@@ -126,6 +127,10 @@ func TestHostileModule(t *testing.T) {
 			t.Errorf("query after %s: %v %s", c.name, err, out)
 		}
 	}
+	// BigInt cannot be made at all.
+	if out, err := m.Query(context.Background(), "bigInt", nil, nil, env); err != nil || string(out) != `["undefined","undefined","undefined"]` {
+		t.Errorf("bigInt: %v %s", err, out)
+	}
 	// flat's depth is capped, not refused.
 	if out, err := m.Query(context.Background(), "flatDeep", nil, nil, env); err != nil || string(out) != "1" {
 		t.Errorf("flatDeep: %v %s", err, out)
@@ -153,6 +158,8 @@ func TestHostileModuleLoad(t *testing.T) {
 		{"loadRepeat", `var s = "x".repeat(1 << 30);`, ErrMemory},
 		{"loadLoop", `for (;;) {}`, ErrTimeout},
 		{"loadFunction", `var f = (function () {}).constructor("return 1");`, ErrScript},
+		{"bigIntPow", `var x = 3n ** 100000000n;`, nil},
+		{"bigIntShift", `module.exports = {queries: {q() { return String(1n << 10000000000n); }}};`, nil},
 		{"escapeWrapper", "}); let n = 0; (function () {", nil},
 		{"escapeWrapper2", "}) + (function () {", nil},
 	} {

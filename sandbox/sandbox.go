@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 	"math/rand/v2"
+	"reflect"
 	"runtime"
 	"sort"
 	"time"
@@ -244,7 +246,38 @@ func compileModule(name, src string) (*goja.Program, error) {
 	if _, ok := st.Expression.(*js_ast.FunctionLiteral); !ok {
 		return nil, errors.New("the module closes its wrapper")
 	}
+	if hasBigInt(reflect.ValueOf(ast)) {
+		return nil, errors.New("BigInt literals are not available in the sandbox (goja computes BigInt operators such as ** and << without any bound)")
+	}
 	return goja.CompileAST(ast, true)
+}
+
+// hasBigInt walks a parsed program for a BigInt literal.
+func hasBigInt(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return false
+		}
+		if n, ok := v.Interface().(*js_ast.NumberLiteral); ok {
+			_, big := n.Value.(*big.Int)
+			return big
+		}
+		return hasBigInt(v.Elem())
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			if v.Type().Field(i).IsExported() && hasBigInt(v.Field(i)) {
+				return true
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := 0; i < v.Len(); i++ {
+			if hasBigInt(v.Index(i)) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Hash is keccak256 of the module source.

@@ -180,6 +180,16 @@ func (m *Module) newVM() (*vm, error) {
 	// cannot name. The constructors stay reachable as "constructor" of
 	// every function, so each is replaced where it is found.
 	_ = g.Delete("eval")
+	// No BigInt: goja computes its operators (**, <<, *) without any bound,
+	// one instruction taking minutes or gigabytes. Literals are refused at
+	// Compile; these are the other ways to make one.
+	for _, name := range []string{"BigInt", "BigInt64Array", "BigUint64Array"} {
+		_ = g.Delete(name)
+	}
+	dv := g.Get("DataView").ToObject(r).Get("prototype").ToObject(r)
+	for _, name := range []string{"getBigInt64", "getBigUint64", "setBigInt64", "setBigUint64"} {
+		_ = dv.Delete(name)
+	}
 	fnProto := g.Get("Function").ToObject(r).Get("prototype").ToObject(r)
 	block := noCode(r).ToObject(r)
 	_ = block.DefineDataProperty("prototype", fnProto, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE)
