@@ -58,6 +58,9 @@ module.exports = {
     concatSpread() { var o = {length: 1e9}; o[Symbol.isConcatSpreadable] = true; return [].concat(o).length; },
     flatBig() { var b = new Array(1e5).fill(0); return new Array(1e3).fill(b).flat().length; },
     typedFrom() { return Uint8Array.from({length: 1e9}).length; },
+    spreadString() { var s = "x".repeat(1e7); for (;;) [...s]; },
+    typedKeys() { return Object.keys(new Uint8Array(3e7)).length; },
+    fromString() { return Array.from("x".repeat(1e7)).length; },
     flatDeep() { var a = [1]; for (var i = 0; i < 1e4; i++) a = [a]; return a.flat(Infinity).length; },
   },
 };`
@@ -109,6 +112,7 @@ func TestHostileModule(t *testing.T) {
 		{"fnCtor", ErrScript}, {"genCtor", ErrScript}, {"asyncCtor", ErrScript}, {"globalFn", ErrScript},
 		{"spin", ErrTimeout},
 		{"typedSort", ErrTimeout}, {"arraySort", ErrTimeout}, {"deepJoin", ErrScript}, {"deepParse", ErrScript},
+		{"spreadString", ErrTimeout}, {"typedKeys", ErrMemory}, {"fromString", ErrMemory},
 		{"concatSpread", ErrMemory}, {"flatBig", ErrMemory}, {"typedFrom", ErrMemory},
 	}
 	env := Env{Instance: "0x01", Now: time.Unix(1, 0)}

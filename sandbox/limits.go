@@ -402,8 +402,11 @@ func (v *vm) installMeters() {
 	}), goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
 	ao := obj("Array")
 	v.replace(ao, "from", func(this goja.Value, args []goja.Value) {
-		if o, ok := argAt(args, 0).(*goja.Object); ok {
-			v.charge(v.lengthOf(o, "Array.from")*elemBytes, "Array.from")
+		switch a := argAt(args, 0).(type) {
+		case *goja.Object:
+			v.charge(v.lengthOf(a, "Array.from")*elemBytes, "Array.from")
+		case goja.String:
+			v.charge(int64(a.Length())*elemBytes, "Array.from")
 		}
 	}, nil)
 	v.replace(ao, "of", func(this goja.Value, args []goja.Value) { v.charge(int64(len(args))*elemBytes, "Array.of") }, nil)
@@ -440,6 +443,32 @@ func (v *vm) installMeters() {
 	} {
 		v.meterConstructor(name, size)
 	}
+	// Iterators: goja drives for-of, spread and Array.from in Go loops
+	// that call next without checking for interrupts (a spread of a long
+	// string ran for seconds past its budget); next checks.
+	if protos, err := r.RunString(`[Object.getPrototypeOf([][Symbol.iterator]()), Object.getPrototypeOf(""[Symbol.iterator]()),
+	  Object.getPrototypeOf(new Map()[Symbol.iterator]()), Object.getPrototypeOf(new Set()[Symbol.iterator]()),
+	  Object.getPrototypeOf(/a/g[Symbol.matchAll]("a"))]`); err == nil {
+		po := protos.ToObject(r)
+		for i := int64(0); i < po.Get("length").ToInteger(); i++ {
+			if p, ok := po.Get(strconv.FormatInt(i, 10)).(*goja.Object); ok {
+				v.replace(p, "next", nil, nil)
+			}
+		}
+	}
+	// Own keys: an array or typed array has one per element, each a new
+	// string.
+	keyed := func(what string) func(goja.Value, []goja.Value) {
+		return func(_ goja.Value, args []goja.Value) {
+			if o, ok := argAt(args, 0).(*goja.Object); ok {
+				v.charge(v.lengthOf(o, what)*2*elemBytes, what)
+			}
+		}
+	}
+	for _, name := range []string{"keys", "values", "entries", "getOwnPropertyNames", "getOwnPropertyDescriptors", "assign"} {
+		v.replace(obj("Object"), name, keyed("Object."+name), nil)
+	}
+	v.replace(obj("Reflect"), "ownKeys", keyed("Reflect.ownKeys"), nil)
 	// %TypedArray%.from reads a whole array-like before it constructs.
 	if ta := obj("Uint8Array").Prototype(); ta != nil {
 		v.replace(ta, "from", func(this goja.Value, args []goja.Value) {
