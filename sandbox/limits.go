@@ -31,6 +31,12 @@ const (
 	// hardFactor: past this many times its limit a call is stopped without
 	// waiting for a collection to confirm that the growth is live.
 	hardFactor = 4
+	// backstopGrace: the backstop judges only calls that have run this
+	// long. A bomb that no builtin sees (s = s + s) takes hundreds of
+	// milliseconds to grow past its limit; an ordinary call is over in well
+	// under a millisecond and is never charged with the growth of the calls
+	// and nodes that share its process, nor makes the sampler collect.
+	backstopGrace = 20 * time.Millisecond
 	// smallArray: arrays and maps no longer are left to the backstop.
 	smallArray = 64
 	// maxJSONDepth bounds the nesting JSON.stringify walks.
@@ -804,6 +810,7 @@ var watch struct {
 	sync.Mutex
 	calls   map[*vm]uint64
 	start   map[*vm]uint64
+	since   map[*vm]time.Time
 	running bool
 }
 
@@ -820,9 +827,9 @@ func watchHeap(v *vm, limit int64) func() {
 	start := heapBytes()
 	watch.Lock()
 	if watch.calls == nil {
-		watch.calls, watch.start = map[*vm]uint64{}, map[*vm]uint64{}
+		watch.calls, watch.start, watch.since = map[*vm]uint64{}, map[*vm]uint64{}, map[*vm]time.Time{}
 	}
-	watch.calls[v], watch.start[v] = uint64(limit)*backstopFactor, start
+	watch.calls[v], watch.start[v], watch.since[v] = uint64(limit)*backstopFactor, start, time.Now()
 	if !watch.running {
 		watch.running = true
 		go watchLoop()
@@ -832,6 +839,7 @@ func watchHeap(v *vm, limit int64) func() {
 		watch.Lock()
 		delete(watch.calls, v)
 		delete(watch.start, v)
+		delete(watch.since, v)
 		watch.Unlock()
 	}
 }
@@ -889,6 +897,7 @@ func stopOver(h uint64, over []*vm) {
 // growth passed factor times their backstop limit (watch is locked).
 func overLimit(h uint64, factor uint64) []*vm {
 	var over []*vm
+	now := time.Now()
 	for v, limit := range watch.calls {
 		limit *= factor
 		start := watch.start[v]
@@ -896,7 +905,7 @@ func overLimit(h uint64, factor uint64) []*vm {
 			// Others' garbage was freed: count growth from the low.
 			start, watch.start[v] = h, h
 		}
-		if h-start > limit {
+		if h-start > limit && now.Sub(watch.since[v]) >= backstopGrace {
 			over = append(over, v)
 		}
 	}
