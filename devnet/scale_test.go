@@ -17,7 +17,8 @@ import (
 )
 
 // TestOrderedGossipUnderLoss: 3 publishers, 20 topics, N attestations (2,000
-// by default; SMARTLAYER_SCALE_ATTESTATIONS=10000 for the full run), with a
+// by default, 600 under -race; SMARTLAYER_SCALE_ATTESTATIONS=10000 for the
+// full run), with a
 // fifth of all gossip dropped on every service node, and a service node
 // killed and restarted mid-stream. At the end every replica of every ticket
 // has applied every entry of its flight exactly once, in order (offsets equal
@@ -25,6 +26,9 @@ import (
 // agree on the state root.
 func TestOrderedGossipUnderLoss(t *testing.T) {
 	n := 2000
+	if raceDetector {
+		n = 600 // the same paths and faults; -race makes each message ~10x dearer
+	}
 	if v := os.Getenv("SMARTLAYER_SCALE_ATTESTATIONS"); v != "" {
 		n, _ = strconv.Atoi(v)
 	}
