@@ -59,7 +59,18 @@ var ErrBodyTooLarge = errors.New("request body too large")
 
 // ReadBody reads at most limit bytes of the request body.
 func ReadBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	// A body trickled in slower than BodyTimeout is cut off; the deadline
+	// is lifted after, so a long handler's connection is not.
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Now().Add(BodyTimeout))
 	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		// The rest of the body is not read: the connection is not reused
+		// (the server must not wait to discard it).
+		w.Header().Set("Connection", "close")
+	} else {
+		_ = rc.SetReadDeadline(time.Time{})
+	}
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return nil, fmt.Errorf("%w: limit is %d bytes", ErrBodyTooLarge, limit)
@@ -136,6 +147,9 @@ func (s *statusWriter) Write(b []byte) (int, error) {
 	return s.ResponseWriter.Write(b)
 }
 
+// Unwrap lets http.ResponseController reach the connection (deadlines).
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
 // Flush lets streaming handlers flush through the wrapper.
 func (s *statusWriter) Flush() {
 	if f, ok := s.ResponseWriter.(http.Flusher); ok {
@@ -157,6 +171,7 @@ func Wrap(mux *http.ServeMux, m *Metrics, log *slog.Logger) http.Handler {
 			return
 		}
 		start := time.Now()
+		_ = http.NewResponseController(w).SetWriteDeadline(start.Add(WriteTimeout))
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			pattern := r.Pattern

@@ -12,29 +12,38 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// Server timeouts: a client that trickles its headers or body, or holds an
-// idle connection, is cut off. There is no write timeout for the whole
-// response, since change streams (SSE) and actions are long; a handler that
-// writes a short answer sets its own with WriteDeadline.
+// Server timeouts: a client that trickles its headers or body, or reads its
+// answer too slowly, is cut off; an idle connection is closed. The body and
+// write deadlines are set per request (ReadBody, Wrap) rather than on the
+// server, whose ReadTimeout and WriteTimeout would also cut the change
+// streams (SSE) and long actions: a stream refreshes its write deadline per
+// event, an action extends it by its own time limit (ExtendWrite).
 const (
 	ReadHeaderTimeout = 5 * time.Second
-	ReadTimeout       = 30 * time.Second
-	IdleTimeout       = 30 * time.Second
+	IdleTimeout       = 2 * time.Minute
 	MaxHeaderBytes    = 64 << 10
-	// WriteTimeout bounds writing one ordinary (non-streaming) answer.
-	WriteTimeout = 60 * time.Second
+	// WriteTimeout bounds writing an answer (or one event of a stream).
+	WriteTimeout = time.Minute
 )
+
+// BodyTimeout bounds reading a request's body (a variable for tests).
+var BodyTimeout = 30 * time.Second
 
 // NewServer is an http.Server with the timeouts above.
 func NewServer(h http.Handler, log *slog.Logger) *http.Server {
 	return &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: ReadHeaderTimeout,
-		ReadTimeout:       ReadTimeout,
 		IdleTimeout:       IdleTimeout,
 		MaxHeaderBytes:    MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 	}
+}
+
+// ExtendWrite gives a handler that may run long (an action) d more to
+// write its answer, counted from now.
+func ExtendWrite(w http.ResponseWriter, d time.Duration) {
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(d + WriteTimeout))
 }
 
 // ClientAddr is the address a request or connection counts against: the

@@ -7,8 +7,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // TestLimitListener: past its per-client cap a client's connection is
@@ -59,5 +62,41 @@ func TestLimitListener(t *testing.T) {
 	resp.Body.Close()
 	for _, c := range held[1:] {
 		c.Close()
+	}
+}
+
+// TestTrickledBodyCutOff: a body sent slower than BodyTimeout is cut off
+// with an error, and the server answers others meanwhile.
+func TestTrickledBodyCutOff(t *testing.T) {
+	old := BodyTimeout
+	BodyTimeout = 300 * time.Millisecond
+	defer func() { BodyTimeout = old }()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /", func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := Body(w, r, 1<<20); ok {
+			_, _ = io.WriteString(w, "read")
+		}
+	})
+	srv := NewServer(Wrap(mux, NewMetrics(prometheus.NewRegistry()), slog.New(slog.DiscardHandler)), slog.New(slog.DiscardHandler))
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Close()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fmt.Fprint(c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nabc")
+	_ = c.SetReadDeadline(time.Now().Add(time.Minute))
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatalf("no answer to a trickled body: %v", err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), "bad-body") {
+		t.Fatalf("trickled body: %d %s", resp.StatusCode, b)
 	}
 }

@@ -590,6 +590,7 @@ func (s *serviceRole) httpAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := r.PathValue("name")
+	httpapi.ExtendWrite(w, s.n.cfg.Service.ActionTimeout.Duration)
 	key := r.Header.Get(IdempotencyHeader)
 	if key == "" || len(key) > maxIdempotencyKey {
 		httpapi.Error(w, r, http.StatusBadRequest, "idempotency-key-required",
