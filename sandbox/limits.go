@@ -188,10 +188,20 @@ func (v *vm) replace(o *goja.Object, name string, pre func(this goja.Value, args
 // lengthOf reads this.length of an array-like and refuses one longer than
 // the call's memory could hold: goja's array builtins loop over every index
 // of an array-like without checking for interrupts.
+//
+// An array-like whose length is a getter is refused: the getter could
+// answer this check with a small length and goja's loop with a huge one.
 func (v *vm) lengthOf(this goja.Value, what string) int64 {
 	o, ok := this.(*goja.Object)
 	if !ok {
 		return 0
+	}
+	if o.ClassName() != "Array" && v.lengthGetter != nil {
+		if g, err := v.lengthGetter(goja.Undefined(), o); err != nil {
+			panic(err)
+		} else if g.ToBoolean() {
+			panic(v.r.NewTypeError("%s: an array-like whose length is a getter is not allowed in the sandbox", what))
+		}
 	}
 	n := toLen(o.Get("length"))
 	if n > v.maxElems() {

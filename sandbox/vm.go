@@ -26,6 +26,9 @@ type vm struct {
 	origIsArray   goja.Callable
 	toJSONFn      goja.Callable
 	freeze        goja.Callable // Object.freeze
+	// lengthGetter reports whether an object's "length" is a script's
+	// getter (an accessor other than the typed arrays' own).
+	lengthGetter goja.Callable
 	host          map[string]goja.Value
 	tokens        *goja.Object
 	ctx           *goja.Object // the ctx argument: a hostCtx
@@ -153,6 +156,20 @@ const hiddenJS = `(function () {
   return out;
 })`
 
+// lengthGetterJS is run once per runtime, before anything is frozen or any
+// module runs: it keeps the intrinsics it uses and the typed arrays' own
+// length getter, which is native and stable.
+const lengthGetterJS = `(function (gpo, gopd, tal) {
+  return function (o) {
+    for (var p = o; p !== null; p = gpo(p)) {
+      var d = gopd(p, "length");
+      if (d) return ("get" in d || "set" in d) && d.get !== tal;
+    }
+    return false;
+  };
+})(Object.getPrototypeOf, Object.getOwnPropertyDescriptor,
+   Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), "length").get)`
+
 // noCode stands in for the Function constructors: scripts may not compile
 // code at run time (the transcript names only the module).
 func noCode(r *goja.Runtime) goja.Value {
@@ -213,6 +230,11 @@ func (m *Module) newVM() (*vm, error) {
 	}
 	v.parse, _ = goja.AssertFunction(r.Get("JSON").ToObject(r).Get("parse"))
 	v.freeze, _ = goja.AssertFunction(r.Get("Object").ToObject(r).Get("freeze"))
+	lg, err := r.RunString(lengthGetterJS)
+	if err != nil {
+		return nil, fmt.Errorf("%w: setup: %v", ErrModule, err)
+	}
+	v.lengthGetter, _ = goja.AssertFunction(lg)
 	v.installMeters()
 	v.bindHost()
 	r.SetRandSource(func() float64 {
