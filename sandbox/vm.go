@@ -29,13 +29,13 @@ type vm struct {
 	// lengthGetter reports whether an object's "length" is a script's
 	// getter (an accessor other than the typed arrays' own).
 	lengthGetter goja.Callable
-	host          map[string]goja.Value
-	tokens        *goja.Object
-	ctx           *goja.Object // the ctx argument: a hostCtx
-	cur           *callState
-	stopped       atomic.Bool // interrupted during the current call
-	mu            sync.Mutex
-	reason        error // why, when stopped
+	host         map[string]goja.Value
+	tokens       *goja.Object
+	ctx          *goja.Object // the ctx argument: a hostCtx
+	cur          *callState
+	stopped      atomic.Bool // interrupted during the current call
+	mu           sync.Mutex
+	reason       error // why, when stopped
 }
 
 // callState is what the host API of one call sees.
