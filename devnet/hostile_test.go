@@ -108,6 +108,18 @@ func TestHostileInputRefused(t *testing.T) {
 		serving(t, replica)
 	})
 
+	t.Run("arguments out of range", func(t *testing.T) { // found in review
+		g := tk.Header()
+		problem(t, post(t, query, g, `{"a":1e999}`), http.StatusBadRequest, "bad-args")
+		resp := post(t, query, g, `{"a":`+strings.Repeat("9", 900_000)+`}`)
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || len(b) > 4096 {
+			t.Fatalf("900,000-digit argument: %d, %d bytes answered", resp.StatusCode, len(b))
+		}
+		serving(t, replica)
+	})
+
 	t.Run("huge chainId", func(t *testing.T) { // item 12
 		// A correctly signed log entry whose attestation's chainId has
 		// 800,000 digits: refused before the number is parsed.
@@ -257,7 +269,9 @@ func TestHostileInputRefused(t *testing.T) {
 		type beat struct {
 			Member member `json:"member"`
 		}
-		send := func(k *nodekey.Key, m member) error {
+		var sendAs func(k *nodekey.Key, role string, m member) error
+		send := func(k *nodekey.Key, m member) error { return sendAs(k, "service", m) }
+		sendAs = func(k *nodekey.Key, role string, m member) error {
 			h, err := p2p.New(p2p.Options{Key: k, Listen: []string{"/ip4/127.0.0.1/tcp/0"}})
 			if err != nil {
 				t.Fatal(err)
@@ -266,13 +280,17 @@ func TestHostileInputRefused(t *testing.T) {
 			if h.Connect(ctx, d.Info.Anchors[0].P2P) == 0 {
 				t.Fatal("cannot connect to the anchor")
 			}
-			m.Peer, m.Role = k.PeerID().String(), "service"
+			m.Peer, m.Role = k.PeerID().String(), role
 			_, err = p2p.Call[beat, json.RawMessage](ctx, h, ai.ID, p2p.ProtoHeartbeat, &beat{m})
 			return err
 		}
 		rogue, _ := nodekey.Generate()
 		if err := send(rogue, member{Capacity: 2e9}); err == nil || !strings.Contains(err.Error(), "not an admitted service node") {
 			t.Fatalf("unknown peer's heartbeat: %v", err)
+		}
+		// A role that is neither anchor nor service skipped admission.
+		if err := sendAs(rogue, "relay\x1b[31m<script>"+strings.Repeat("R", 15000), member{Capacity: 1}); err == nil || !strings.Contains(err.Error(), "want \"anchor\" or \"service\"") {
+			t.Fatalf("unknown peer with a made-up role: %v", err)
 		}
 		if err := send(spare, member{Capacity: 10, Platform: strings.Repeat("p", 9<<20)}); err == nil {
 			t.Fatal("a 9 MB heartbeat was taken")

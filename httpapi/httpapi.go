@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -28,6 +29,9 @@ type Problem struct {
 	Route any `json:"route,omitempty"`
 }
 
+// maxDetail bounds a problem's detail and instance, in bytes.
+const maxDetail = 1024
+
 // ProblemType builds the type URI of a problem code.
 func ProblemType(code string) string { return "urn:smartlayer:problem:" + code }
 
@@ -35,6 +39,14 @@ func ProblemType(code string) string { return "urn:smartlayer:problem:" + code }
 func WriteProblem(w http.ResponseWriter, r *http.Request, p Problem) {
 	if p.Instance == "" && r != nil {
 		p.Instance = r.URL.Path
+	}
+	// A detail may quote the request (a number, a name): never echo more
+	// than a little of it back.
+	if len(p.Detail) > maxDetail {
+		p.Detail = strings.ToValidUTF8(p.Detail[:maxDetail], "") + "…"
+	}
+	if len(p.Instance) > maxDetail {
+		p.Instance = strings.ToValidUTF8(p.Instance[:maxDetail], "") + "…"
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")

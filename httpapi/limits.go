@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"sync"
 	"time"
@@ -47,13 +48,23 @@ func ExtendWrite(w http.ResponseWriter, d time.Duration) {
 }
 
 // ClientAddr is the address a request or connection counts against: the
-// remote IP, without the port.
+// remote IPv4 address, or the /64 an IPv6 address is in (one host is
+// usually given a whole /64, so its addresses count as one client).
 func ClientAddr(remote string) string {
 	host, _, err := net.SplitHostPort(remote)
 	if err != nil {
-		return remote
+		host = remote
 	}
-	return host
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	ip = ip.Unmap()
+	if ip.Is4() {
+		return ip.String()
+	}
+	p, _ := ip.WithZone("").Prefix(64)
+	return p.String()
 }
 
 // LimitListener caps open connections per client address and in all. A

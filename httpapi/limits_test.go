@@ -100,3 +100,18 @@ func TestTrickledBodyCutOff(t *testing.T) {
 		t.Fatalf("trickled body: %d %s", resp.StatusCode, b)
 	}
 }
+
+func TestClientAddrGroupsIPv6(t *testing.T) {
+	for in, want := range map[string]string{
+		"127.0.0.1:5000":             "127.0.0.1",
+		"[::ffff:10.1.2.3]:80":       "10.1.2.3",
+		"[2001:db8:1:2:3:4:5:6]:443": "2001:db8:1:2::/64",
+		"[2001:db8:1:2:ffff::1]:443": "2001:db8:1:2::/64",
+		"[fe80::1%eth0]:80":          "fe80::/64",
+		"[2001:db8:1:3::1]:1":        "2001:db8:1:3::/64",
+	} {
+		if got := ClientAddr(in); got != want {
+			t.Errorf("%s: %s, want %s", in, got, want)
+		}
+	}
+}

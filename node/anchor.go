@@ -73,8 +73,8 @@ func newAnchorRole(n *Node, mux *http.ServeMux) (*anchorRole, error) {
 		return nil, err
 	}
 	p2p.HandleMax(n.host, p2p.ProtoBundle, 16<<10, a.bundles.serve)
-	p2p.Handle(n.host, p2p.ProtoReplicate, a.handleReplicate)
-	p2p.Handle(n.host, protoRoute, a.handleRoute)
+	p2p.HandleFrom(n.host, p2p.ProtoReplicate, p2p.MaxMessage, n.isAnchorPeer, a.handleReplicate)
+	p2p.HandleFrom(n.host, protoRoute, p2p.MaxMessage, func(p peer.ID) bool { return n.admitted[p] || n.isAnchorPeer(p) }, a.handleRoute)
 	mux.HandleFunc("POST /v1/tokens/{instance}/query/{name}", a.httpQuery)
 	mux.HandleFunc("POST /v1/tokens/{instance}/actions/{name}", a.httpAction)
 	mux.HandleFunc("POST /v1/bundles", a.n.limited(a.httpPublishBundle))

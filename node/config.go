@@ -168,7 +168,7 @@ func DefaultConfig(role Role) Config {
 	c.HTTP.Listen = "127.0.0.1:8080"
 	c.HTTP.MaxBodyBytes = 1 << 20
 	c.HTTP.MaxConnsPerClient = 256
-	c.HTTP.MaxConns = 4096
+	c.HTTP.MaxConns = 16384
 	c.HTTP.WriteRate = 20
 	c.HTTP.WriteBurst = 100
 	c.HTTP.BundlesPerHour = 20

@@ -135,6 +135,9 @@ const (
 // checkMember bounds every field of a heartbeat's member and caps the
 // capacity it claims; the anchor keeps and serves only what passes.
 func checkMember(mb *Member, maxCapacity int) error {
+	if mb.Role != RoleAnchor && mb.Role != RoleService {
+		return fmt.Errorf("role %.32q: want %q or %q", mb.Role, RoleAnchor, RoleService)
+	}
 	for name, v := range map[string]string{"peer": mb.Peer, "address": mb.Address, "platform": mb.Platform, "version": mb.Version, "state": mb.State} {
 		if len(v) > maxMemberField {
 			return fmt.Errorf("%s of %d bytes, limit %d", name, len(v), maxMemberField)

@@ -446,16 +446,16 @@ func (n *Node) handleHeartbeat(_ context.Context, from p2p.PeerID, hb *heartbeat
 	if mb.Peer != from.String() {
 		return nil, fmt.Errorf("heartbeat for %s sent by %s", mb.Peer, from)
 	}
+	if err := checkMember(&mb, n.cfg.Network.MaxCapacity); err != nil {
+		n.metric.input.WithLabelValues("heartbeat-malformed").Inc()
+		return nil, fmt.Errorf("heartbeat: %w", err)
+	}
 	if (mb.Role == RoleAnchor) != n.isAnchorPeer(from) {
 		return nil, fmt.Errorf("peer %s claims role %s but is %sin the anchor set", from, mb.Role, map[bool]string{true: "", false: "not "}[n.isAnchorPeer(from)])
 	}
 	if mb.Role == RoleService && !n.admitted[from] {
 		n.metric.input.WithLabelValues("heartbeat-not-admitted").Inc()
 		return nil, fmt.Errorf("peer %s is not an admitted service node (network.service_nodes)", from)
-	}
-	if err := checkMember(&mb, n.cfg.Network.MaxCapacity); err != nil {
-		n.metric.input.WithLabelValues("heartbeat-malformed").Inc()
-		return nil, fmt.Errorf("heartbeat: %w", err)
 	}
 	if addr, err := nodekey.AddressOfPeer(from); err == nil {
 		mb.Address = addr.Hex()

@@ -124,11 +124,11 @@ func newServiceRole(n *Node, mux *http.ServeMux) (*serviceRole, error) {
 	}
 	s.grants = newGrants(n, revs)
 	mux.HandleFunc("POST /v1/revocations", n.limited(revs.httpAdd))
-	p2p.Handle(n.host, p2p.ProtoAssign, s.handleAssign)
+	p2p.HandleFrom(n.host, p2p.ProtoAssign, p2p.MaxMessage, n.isAnchorPeer, s.handleAssign)
 	mux.HandleFunc("POST /v1/tokens/{instance}/query/{name}", s.httpQuery)
 	mux.HandleFunc("POST /v1/tokens/{instance}/actions/{name}", s.httpAction)
-	p2p.HandleMax(n.host, protoSample, 16<<10, s.handleSample)
-	p2p.Handle(n.host, protoExec, s.handleExec)
+	p2p.HandleFrom(n.host, protoSample, 16<<10, n.isAnchorPeer, s.handleSample)
+	p2p.HandleFrom(n.host, protoExec, p2p.MaxMessage, n.isAnchorPeer, s.handleExec)
 	mux.HandleFunc("GET /v1/tokens/{instance}/state", s.httpState)
 	mux.HandleFunc("GET /v1/tokens/{instance}/history", s.httpHistory)
 	mux.HandleFunc("GET /v1/tokens/{instance}/route", s.httpRoute)
@@ -539,6 +539,8 @@ func scriptErrorStatus(err error) (int, string) {
 	switch {
 	case errors.Is(err, sandbox.ErrInputTooLarge):
 		return http.StatusRequestEntityTooLarge, "input-too-large"
+	case errors.Is(err, sandbox.ErrBadInput):
+		return http.StatusBadRequest, "bad-args"
 	case errors.Is(err, sandbox.ErrTimeout):
 		return http.StatusGatewayTimeout, "script-timeout"
 	case errors.Is(err, sandbox.ErrOutputTooLarge):

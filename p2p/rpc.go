@@ -62,9 +62,14 @@ func readFrame(r io.Reader, v any, max uint32) error {
 	if n > max {
 		return fmt.Errorf("message of %d bytes exceeds %d", n, max)
 	}
-	b := make([]byte, n)
-	if _, err := io.ReadFull(r, b); err != nil {
+	// Read what arrives rather than allocate the declared length up front:
+	// a peer that declares 16 MiB and sends nothing holds nothing.
+	b, err := io.ReadAll(io.LimitReader(r, int64(n)))
+	if err != nil {
 		return err
+	}
+	if len(b) != int(n) {
+		return io.ErrUnexpectedEOF
 	}
 	return json.Unmarshal(b, v)
 }
@@ -83,7 +88,18 @@ func Handle[Req, Resp any](h *Host, proto protocol.ID, fn Handler[Req, Resp]) {
 // sample request is small, and a peer must not make a node buffer 16 MiB
 // of one.
 func HandleMax[Req, Resp any](h *Host, proto protocol.ID, maxRequest uint32, fn Handler[Req, Resp]) {
+	HandleFrom(h, proto, maxRequest, nil, fn)
+}
+
+// HandleFrom is HandleMax for a protocol only some peers may speak (anchors,
+// admitted service nodes): a stream from any other peer is reset before
+// anything is read. allow nil allows every peer.
+func HandleFrom[Req, Resp any](h *Host, proto protocol.ID, maxRequest uint32, allow func(PeerID) bool, fn Handler[Req, Resp]) {
 	h.SetStreamHandler(proto, func(s network.Stream) {
+		if allow != nil && !allow(s.Conn().RemotePeer()) {
+			_ = s.Reset()
+			return
+		}
 		_ = s.SetDeadline(time.Now().Add(StreamTimeout))
 		var req Req
 		if err := readFrame(bufio.NewReader(s), &req, maxRequest); err != nil {

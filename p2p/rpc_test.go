@@ -3,6 +3,7 @@ package p2p
 import (
 	"context"
 	"errors"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -69,5 +70,45 @@ func TestFrameLimit(t *testing.T) {
 	var v any
 	if err := readFrame(strings.NewReader(hdr), &v, MaxMessage); err == nil || !strings.Contains(err.Error(), "exceeds") {
 		t.Fatalf("oversized header accepted: %v", err)
+	}
+}
+
+// TestHandleFromRefusesOthersUnread: a protocol only some peers may speak
+// resets others' streams before reading them, and a declared length is not
+// allocated before its bytes arrive.
+func TestHandleFromRefusesOthersUnread(t *testing.T) {
+	a, b, c := newHost(t, "/ip4/127.0.0.1/tcp/0"), newHost(t, "/ip4/127.0.0.1/tcp/0"), newHost(t, "/ip4/127.0.0.1/tcp/0")
+	called := 0
+	HandleFrom(b, "/test/only-a/1.0.0", MaxMessage, func(p PeerID) bool { return p == a.ID() },
+		func(_ context.Context, _ PeerID, req *ping) (*pong, error) {
+			called++
+			return &pong{N: req.N}, nil
+		})
+	ctx := context.Background()
+	for _, h := range []*Host{a, c} {
+		if h.Connect(ctx, b.FullAddrs()) != 1 {
+			t.Fatal("connect")
+		}
+	}
+	if _, err := Call[ping, pong](ctx, c, b.ID(), "/test/only-a/1.0.0", &ping{N: 1}); err == nil {
+		t.Fatal("a peer not allowed was answered")
+	}
+	if resp, err := Call[ping, pong](ctx, a, b.ID(), "/test/only-a/1.0.0", &ping{N: 7}); err != nil || resp.N != 7 {
+		t.Fatalf("the allowed peer: %v %v", resp, err)
+	}
+	if called != 1 {
+		t.Fatalf("handler ran %d times", called)
+	}
+	// 16 MiB declared, 3 bytes sent: an error, not a 16 MiB buffer.
+	var v any
+	if err := readFrame(strings.NewReader("\x00\xff\xff\xffabc"), &v, MaxMessage); err == nil {
+		t.Fatal("a short frame was read")
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_ = readFrame(strings.NewReader("\x00\xff\xff\xffabc"), &v, MaxMessage)
+	runtime.ReadMemStats(&after)
+	if got := after.TotalAlloc - before.TotalAlloc; got > 1<<20 {
+		t.Fatalf("a 3-byte frame declared 16 MiB allocated %d bytes", got)
 	}
 }

@@ -21,9 +21,12 @@ import (
 
 // Errors a call can end with; callers test them with errors.Is.
 var (
-	ErrTimeout        = errors.New("script exceeded its time limit")
-	ErrMemory         = errors.New("script exceeded its heap growth limit")
-	ErrInputTooLarge  = errors.New("script input exceeds the size limit")
+	ErrTimeout       = errors.New("script exceeded its time limit")
+	ErrMemory        = errors.New("script exceeded its heap growth limit")
+	ErrInputTooLarge = errors.New("script input exceeds the size limit")
+	// ErrBadInput: the state or arguments are not JSON a script can take
+	// (numbers out of range, nesting past the limit).
+	ErrBadInput       = errors.New("script input is not usable JSON")
 	ErrOutputTooLarge = errors.New("script output exceeds the size limit")
 	ErrTooManyCalls   = errors.New("script made more outbound calls than allowed")
 	ErrEgress         = errors.New("script fetched a host its token does not declare")

@@ -643,7 +643,7 @@ func (v *vm) call(m *Module, c Call, cs *callState) (*Result, error) {
 	parse := func(b json.RawMessage) (goja.Value, error) {
 		pv, err := v.parse(goja.Undefined(), r.ToValue(string(b)))
 		if err != nil {
-			return nil, fmt.Errorf("%w: input is not JSON: %v", ErrScript, jsError(err))
+			return nil, fmt.Errorf("%w: %w: %.200s", ErrScript, ErrBadInput, jsError(err))
 		}
 		return pv, nil
 	}
