@@ -75,6 +75,10 @@ module.exports = {
     getterConstruct() { return Reflect.construct(Array, toc(1e7)).length; },
     getterFrom() { return Array.from(toc(2e7)).length; },
     getterInherited() { var p = toc(2 ** 40), o = Object.create(p); return Array.prototype.includes.call(o, 1); },
+    regexCompile() { return new RegExp("(?=x)" + "(a|b|c|d)".repeat(300000)).test("a"); },
+    regexViaCtor() { return new (/x/.constructor)("(a|b)".repeat(300000)).source.length; },
+    regexViaMatch() { return "abc".match("(a|b)".repeat(300000)); },
+    regexOK() { return [new RegExp("a+b").test("aab"), RegExp("c").test("c"), "xay".search("a"), /q/ instanceof RegExp, "aXbX".match(new RegExp("X", "g")).length]; },
     arrayLikeOK() { return [Array.prototype.indexOf.call({length: 2, 0: 5, 1: 1}, 1), Array.prototype.slice.call(new Uint8Array([1, 2])).length]; },
   },
 };`
@@ -131,6 +135,7 @@ func TestHostileModule(t *testing.T) {
 		{"getterIndexOf", ErrScript, nil}, {"getterReverse", ErrScript, nil}, {"getterEvery", ErrScript, nil}, {"getterSlice", ErrScript, nil},
 		{"getterTyped", ErrScript, nil}, {"getterFill", ErrScript, nil}, {"getterApply", ErrScript, nil}, {"getterConstruct", ErrScript, nil},
 		{"getterFrom", ErrScript, nil}, {"getterInherited", ErrScript, nil},
+		{"regexCompile", ErrScript, nil}, {"regexViaCtor", ErrScript, nil}, {"regexViaMatch", ErrScript, nil},
 	}
 	env := Env{Instance: "0x01", Now: time.Unix(1, 0)}
 	for _, c := range cases {
@@ -357,5 +362,10 @@ func TestArrayLikesStillWork(t *testing.T) {
 	out, err := m.Query(context.Background(), "arrayLikeOK", nil, nil, Env{Instance: "0x01", Now: time.Unix(1, 0)})
 	if err != nil || string(out) != "[1,2]" {
 		t.Fatalf("got %s, %v", out, err)
+	}
+	// Regular expressions of ordinary size behave as before.
+	out, err = m.Query(context.Background(), "regexOK", nil, nil, Env{Instance: "0x01", Now: time.Unix(1, 0)})
+	if err != nil || string(out) != "[true,true,1,true,2]" {
+		t.Fatalf("regexOK: got %s, %v", out, err)
 	}
 }

@@ -170,6 +170,41 @@ const lengthGetterJS = `(function (gpo, gopd, tal) {
 })(Object.getPrototypeOf, Object.getOwnPropertyDescriptor,
    Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), "length").get)`
 
+// MaxRegExpSource bounds the source of a regular expression made at run
+// time: compiling one is native work that no interrupt reaches (a
+// 1.2M-character pattern took 2 s and 250 MB). Literals are bounded by the
+// module's size.
+const MaxRegExpSource = 16 << 10
+
+// regexpGuardJS puts a RegExp constructor that refuses long sources in
+// front of the intrinsic one (and in its prototype's constructor, and in
+// String.prototype.match, matchAll and search, which make one from a
+// string), before anything is frozen.
+var regexpGuardJS = `(function (g, max) {
+  var R = g.RegExp, S = g.String, construct = g.Reflect.construct, isR = function (p) {
+    try { return p !== null && typeof p === "object" && p instanceof R; } catch (e) { return false; }
+  };
+  function check(p) {
+    if (isR(p)) return;
+    var n = S(p === undefined ? "" : p).length;
+    if (n > max) throw new SyntaxError("a regular expression of " + n + " characters; the sandbox allows " + max);
+  }
+  function RegExp(pattern, flags) {
+    check(pattern);
+    return new.target ? construct(R, arguments, new.target) : R.apply(undefined, arguments);
+  }
+  RegExp.prototype = R.prototype;
+  g.Object.defineProperty(R.prototype, "constructor", {value: RegExp, writable: true, configurable: true, enumerable: false});
+  g.Object.defineProperty(g, "RegExp", {value: RegExp, writable: true, configurable: true, enumerable: false});
+  var sp = S.prototype;
+  ["match", "matchAll", "search"].forEach(function (name) {
+    var orig = sp[name];
+    g.Object.defineProperty(sp, name, {value: {[name](re) { check(re); return orig.apply(this, arguments); }}[name], writable: true, configurable: true, enumerable: false});
+  });
+  var compile = R.prototype.compile;
+  if (compile) g.Object.defineProperty(R.prototype, "compile", {value: function compile_(p, f) { check(p); return compile.apply(this, arguments); }, writable: true, configurable: true, enumerable: false});
+})(globalThis, ` + fmt.Sprint(MaxRegExpSource) + `)`
+
 // noCode stands in for the Function constructors: scripts may not compile
 // code at run time (the transcript names only the module).
 func noCode(r *goja.Runtime) goja.Value {
@@ -235,6 +270,9 @@ func (m *Module) newVM() (*vm, error) {
 		return nil, fmt.Errorf("%w: setup: %v", ErrModule, err)
 	}
 	v.lengthGetter, _ = goja.AssertFunction(lg)
+	if _, err := r.RunString(regexpGuardJS); err != nil {
+		return nil, fmt.Errorf("%w: setup: %v", ErrModule, err)
+	}
 	v.installMeters()
 	v.bindHost()
 	r.SetRandSource(func() float64 {
