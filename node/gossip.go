@@ -143,6 +143,9 @@ func (e *attEngine) decode(data []byte, now time.Time) (*attlog.Entry, *attest.S
 	return &en, s, nil
 }
 
+// errPublisherRate refuses an entry over its publisher's rate.
+var errPublisherRate = errors.New("publisher over its rate")
+
 // errTooOld refuses a new entry whose attestation is older than the log
 // keeps: the replay index has forgotten what old, so it could be a replay.
 var errTooOld = errors.New("attestation older than the log's retention")
@@ -305,6 +308,11 @@ func (e *attEngine) publish(ctx context.Context, data []byte) (*attlog.Entry, er
 	}
 	if err != nil {
 		return nil, err
+	}
+	// Counted only once the entry's signature is checked: forged entries
+	// naming a publisher cannot use up its rate.
+	if e.n.publishers != nil && !e.n.publishers.Allow(en.Publisher.Hex(), time.Now()) {
+		return nil, errPublisherRate
 	}
 	e.mu.Lock()
 	h := e.log.Head(en.ID())

@@ -1,12 +1,17 @@
 package node
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/attlog"
@@ -195,5 +200,64 @@ func TestHeadsArePaged(t *testing.T) {
 	}
 	if b, _ := json.Marshal(&attlogResp{Heads: make([]attlog.StreamHead, maxHeadsPage)}); len(b) > 1<<20 {
 		t.Fatalf("a full page is %d bytes", len(b))
+	}
+}
+
+// TestPublisherRateAfterVerification: an anchor takes at most its
+// publisher rate of entries from one publisher, and forged entries that
+// name a publisher do not use up its rate (found in review).
+func TestPublisherRateAfterVerification(t *testing.T) {
+	key, _ := nodekey.Generate()
+	c := validConfig()
+	c.Role = RoleAnchor
+	c.DataDir = t.TempDir()
+	c.HTTP.Listen = "127.0.0.1:0"
+	c.P2P.Listen = []string{"/ip4/127.0.0.1/tcp/0"}
+	c.Network.Anchors = []string{key.PeerID().String()}
+	c.Network.PublisherRate, c.Network.PublisherBurst = 0.001, 2
+	if err := key.Save(c.DataDir + "/node.key"); err != nil {
+		t.Fatal(err)
+	}
+	n, err := New(c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	n.Start(context.Background())
+	airline, _ := nodekey.Generate()
+	pub, _ := nodekey.Generate()
+	topic := attest.FlightStatusSchema.UID.String() + "/BA117/2026-12-01"
+	var prev common.Hash
+	entry := func(seq uint64, forged bool) []byte {
+		data, _ := attest.FlightStatusSchema.Schema.EncodeJSON([]byte(`{"flight":"BA117","date":"2026-12-01","delayMinutes":` + fmt.Sprint(seq) + `,"status":"delayed"}`))
+		s, _ := attest.Sign(airline.ECDSA, n.domain, attest.Message{Version: 2, Schema: attest.FlightStatusSchema.UID, Time: uint64(time.Now().Unix()), Data: data})
+		att, _ := json.Marshal(s)
+		e := &attlog.Entry{Topic: topic, Seq: seq, Prev: prev, Attestation: att}
+		_ = e.Sign(pub.ECDSA)
+		if forged {
+			e.Signature[5] ^= 1
+		} else {
+			prev = e.Hash()
+		}
+		b, _ := json.Marshal(e)
+		return b
+	}
+	post := func(b []byte) int {
+		resp, err := http.Post(n.httpURL+"/v1/attestations", "application/json", bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for i := 0; i < 5; i++ { // forged entries naming the publisher
+		if got := post(entry(1, true)); got == http.StatusCreated || got == http.StatusTooManyRequests {
+			t.Fatalf("forged entry: %d", got)
+		}
+	}
+	for seq, want := range []int{http.StatusCreated, http.StatusCreated, http.StatusTooManyRequests} {
+		if got := post(entry(uint64(seq+1), false)); got != want {
+			t.Fatalf("entry %d: %d, want %d", seq+1, got, want)
+		}
 	}
 }

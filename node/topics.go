@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/ethereum/go-ethereum/common"
-
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/attlog"
 	"github.com/smartlayer/smartlayer/httpapi"
@@ -52,16 +50,13 @@ func (n *Node) httpPublish(w http.ResponseWriter, r *http.Request) {
 		}
 		body = seq
 	}
-	var who struct {
-		Publisher common.Address `json:"publisher"`
-	}
-	if json.Unmarshal(body, &who) == nil && !n.publishers.Allow(who.Publisher.Hex(), time.Now()) {
+	en, err := n.att.publish(r.Context(), body)
+	if errors.Is(err, errPublisherRate) {
 		n.metric.input.WithLabelValues("publisher-rate").Inc()
 		w.Header().Set("Retry-After", "1")
 		httpapi.Error(w, r, http.StatusTooManyRequests, "rate-limited", "too many entries from this publisher; retry later")
 		return
 	}
-	en, err := n.att.publish(r.Context(), body)
 	if err != nil {
 		status, code := http.StatusUnprocessableEntity, "invalid-entry"
 		switch {
