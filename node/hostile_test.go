@@ -23,8 +23,10 @@ import (
 	"github.com/smartlayer/smartlayer/tokenscript"
 )
 
-// testNode starts a node of role whose anchor set is the given key's peer.
-func testNode(t *testing.T, role Role, anchor *nodekey.Key, admit ...string) *Node {
+// testNode makes a node of role whose anchor set is the given key's peer
+// (an anchor node has that key); configure, if given, adjusts its
+// configuration first.
+func testNode(t *testing.T, role Role, anchor *nodekey.Key, configure ...func(*Config)) *Node {
 	t.Helper()
 	c := validConfig()
 	c.Role = role
@@ -32,7 +34,10 @@ func testNode(t *testing.T, role Role, anchor *nodekey.Key, admit ...string) *No
 	c.HTTP.Listen = "127.0.0.1:0"
 	c.P2P.Listen = []string{"/ip4/127.0.0.1/tcp/0"}
 	c.Network.Anchors = []string{anchor.PeerID().String()}
-	c.Network.ServiceNodes = append([]string{anchor.PeerID().String()}, admit...)
+	c.Network.ServiceNodes = []string{anchor.PeerID().String()}
+	for _, f := range configure {
+		f(&c)
+	}
 	if role == RoleAnchor {
 		if err := anchor.Save(c.DataDir + "/node.key"); err != nil {
 			t.Fatal(err)
@@ -208,21 +213,7 @@ func TestHeadsArePaged(t *testing.T) {
 // name a publisher do not use up its rate (found in review).
 func TestPublisherRateAfterVerification(t *testing.T) {
 	key, _ := nodekey.Generate()
-	c := validConfig()
-	c.Role = RoleAnchor
-	c.DataDir = t.TempDir()
-	c.HTTP.Listen = "127.0.0.1:0"
-	c.P2P.Listen = []string{"/ip4/127.0.0.1/tcp/0"}
-	c.Network.Anchors = []string{key.PeerID().String()}
-	c.Network.PublisherRate, c.Network.PublisherBurst = 0.001, 2
-	if err := key.Save(c.DataDir + "/node.key"); err != nil {
-		t.Fatal(err)
-	}
-	n, err := New(c, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
+	n := testNode(t, RoleAnchor, key, func(c *Config) { c.Network.PublisherRate, c.Network.PublisherBurst = 0.001, 2 })
 	n.Start(context.Background())
 	airline, _ := nodekey.Generate()
 	pub, _ := nodekey.Generate()
