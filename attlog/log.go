@@ -1,6 +1,7 @@
 package attlog
 
 import (
+	"bytes"
 	"fmt"
 	"sort"
 
@@ -78,13 +79,32 @@ func (l *Log) Heads() []StreamHead {
 	for id, h := range l.heads {
 		out = append(out, StreamHead{Topic: id.Topic, Publisher: id.Publisher, Head: h})
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Topic != out[j].Topic {
-			return out[i].Topic < out[j].Topic
-		}
-		return out[i].Publisher.Hex() < out[j].Publisher.Hex()
-	})
+	sort.Slice(out, func(i, j int) bool { return streamLess(out[i].StreamID(), out[j].StreamID()) })
 	return out
+}
+
+// streamLess orders streams by topic, then publisher bytes.
+func streamLess(a, b StreamID) bool {
+	if a.Topic != b.Topic {
+		return a.Topic < b.Topic
+	}
+	return bytes.Compare(a.Publisher[:], b.Publisher[:]) < 0
+}
+
+// HeadsPage returns, in Heads' order, at most limit heads of topic's
+// streams ("" for every topic) that come after the stream after (nil: from
+// the start), and whether more follow. Only the matching heads are sorted.
+func (l *Log) HeadsPage(topic string, after *StreamID, limit int) (page []StreamHead, more bool) {
+	for id, h := range l.heads {
+		if (topic == "" || id.Topic == topic) && (after == nil || streamLess(*after, id)) {
+			page = append(page, StreamHead{Topic: id.Topic, Publisher: id.Publisher, Head: h})
+		}
+	}
+	sort.Slice(page, func(i, j int) bool { return streamLess(page[i].StreamID(), page[j].StreamID()) })
+	if len(page) > limit {
+		return page[:limit], true
+	}
+	return page, false
 }
 
 // StreamHead is a head with its stream.
@@ -93,6 +113,9 @@ type StreamHead struct {
 	Publisher common.Address `json:"publisher"`
 	Head
 }
+
+// StreamID is the head's stream.
+func (h StreamHead) StreamID() StreamID { return StreamID{Topic: h.Topic, Publisher: h.Publisher} }
 
 // Offer takes a verified entry (see Entry.Verify). It returns the entries
 // now deliverable, in order (the offered one and any it unblocked); a gap

@@ -110,7 +110,18 @@ func (l *LimitListener) Accept() (net.Conn, error) {
 		l.mu.Unlock()
 		if reason != "" {
 			l.refused(reason)
-			go refuseConn(c, reason)
+			// At most maxRefusing answers at once; past that a refused
+			// connection is closed without one, so a flood of connections
+			// cannot pile up goroutines and descriptors.
+			select {
+			case refusing <- struct{}{}:
+				go func() {
+					defer func() { <-refusing }()
+					refuseConn(c, reason)
+				}()
+			default:
+				c.Close()
+			}
 			continue
 		}
 		return &limitedConn{Conn: c, l: l, addr: addr}, nil
@@ -132,6 +143,9 @@ func (l *LimitListener) release(addr string) {
 		delete(l.open, addr)
 	}
 }
+
+// refusing bounds the connections being answered 503 at once.
+var refusing = make(chan struct{}, 256)
 
 // refuseConn writes a 503 problem without reading the request and closes.
 // It half-closes first and drains what the client sent for a moment: closing

@@ -211,7 +211,7 @@ func (x *executor) execute(ctx context.Context, id token.InstanceID, name, key s
 	res, err := lb.module.Run(ctx, sandbox.Call{Kind: sandbox.KindAction, Name: name, State: in.State, Args: args,
 		Timeout: n.cfg.Service.ActionTimeout.Duration, FetchTimeout: n.cfg.Service.ActionTimeout.Duration,
 		Env: sandbox.Env{Instance: id.String(), Now: start, Egress: lb.manifest.Service.Egress, Fetcher: fetch,
-			Tokens: s, IdempotencyKey: key, EgressAnyPort: n.cfg.Service.EgressPrivate}})
+			Tokens: fetch.tokens(s), IdempotencyKey: key, EgressAnyPort: n.cfg.Service.EgressPrivate}})
 	n.metric.actionTime.Observe(time.Since(start).Seconds())
 	if err == nil && ctx.Err() != nil {
 		// Cancelled (the node is stopping): what the calls answered is not
@@ -357,7 +357,7 @@ func (n *Node) publishOwn(ctx context.Context, key *nodekey.Key, topic string, a
 	if err != nil {
 		return err
 	}
-	_, err = n.att.publish(ctx, data)
+	_, err = n.att.publish(ctx, data, false)
 	return err
 }
 
@@ -711,8 +711,11 @@ type routeCall struct {
 	// The action's inputs and the external calls it made before this one:
 	// the anchor runs the action on them and routes the call only if the
 	// script makes exactly this request next.
-	State json.RawMessage    `json:"state"`
-	Args  json.RawMessage    `json:"args"`
+	// State and Args travel as bytes (base64), not as JSON: the script's
+	// random seed is derived from their exact bytes, which re-encoding
+	// JSON would change.
+	State []byte             `json:"state"`
+	Args  []byte             `json:"args"`
 	NowMs int64              `json:"nowMs"`
 	Key   string             `json:"idempotencyKey"`
 	Prior []sandbox.External `json:"prior,omitempty"`
@@ -767,6 +770,30 @@ func fetchTries(ctx context.Context, f sandbox.HTTPFetcher, req *sandbox.FetchRe
 		}
 	}
 	return last
+}
+
+// tokens records the action's ctx.tokens.query calls next to its fetches,
+// as the transcript does, so an anchor asked to route a later call can
+// replay them.
+func (f *routedFetcher) tokens(inner sandbox.TokenQuerier) sandbox.TokenQuerier {
+	return recordingQuerier{f, inner}
+}
+
+type recordingQuerier struct {
+	f     *routedFetcher
+	inner sandbox.TokenQuerier
+}
+
+func (q recordingQuerier) QueryToken(ctx context.Context, instance, name string, args json.RawMessage) (json.RawMessage, error) {
+	out, err := q.inner.QueryToken(ctx, instance, name, args)
+	rq, _ := json.Marshal(map[string]any{"instance": instance, "name": name, "args": args})
+	ans := map[string]any{"result": out}
+	if err != nil {
+		ans = map[string]any{"error": err.Error()}
+	}
+	rs, _ := json.Marshal(ans)
+	q.f.calls = append(q.f.calls, sandbox.External{Kind: "tokens.query", Request: rq, Response: rs})
+	return out, err
 }
 
 func (f *routedFetcher) Fetch(ctx context.Context, req *sandbox.FetchRequest, maxBody int) *sandbox.FetchResponse {

@@ -159,6 +159,20 @@ func (e *attEngine) fresh(s *attest.Signed, now time.Time) error {
 	return nil
 }
 
+// maxResultAge bounds how old an action result may be when an anchor takes
+// it: replicas fence results by their signing time (see applyResult), so
+// an executor replaced since cannot publish results dated in its time
+// later than this.
+const maxResultAge = 5 * time.Minute
+
+// freshResult checks an action result posted to an anchor.
+func freshResult(s *attest.Signed, now time.Time) error {
+	if s.Message.Schema == attest.ActionResultSchema.UID && time.Unix(int64(s.Message.Time), 0).Before(now.Add(-maxResultAge)) {
+		return fmt.Errorf("%w: an action result signed %s ago (at most %s)", errTooOld, now.Sub(time.Unix(int64(s.Message.Time), 0)).Round(time.Second), maxResultAge)
+	}
+	return nil
+}
+
 // checkTopic: the topic's schema is the attestation's, and for the
 // network's schemas with a key template the key is the attestation's.
 func checkTopic(topic string, s *attest.Signed) error {
@@ -201,6 +215,9 @@ func (e *attEngine) validateGossip(_ context.Context, _ peer.ID, data []byte) (a
 	en, s, err := e.decode(data, time.Now())
 	if err == nil {
 		err = e.fresh(s, time.Now())
+	}
+	if err == nil {
+		err = freshResult(s, time.Now())
 	}
 	if err != nil {
 		e.countRefusal(err)
@@ -301,17 +318,23 @@ func (e *attEngine) receive(_ []byte, validated any) {
 
 // publish takes an entry from the HTTP edge: on disk here before it is
 // gossiped on its topic and the firehose.
-func (e *attEngine) publish(ctx context.Context, data []byte) (*attlog.Entry, error) {
+//
+// From a client (fromClient), the entry counts against its publisher's
+// rate; a node's own results, failures and evidence do not.
+func (e *attEngine) publish(ctx context.Context, data []byte, fromClient bool) (*attlog.Entry, error) {
 	en, s, err := e.decode(data, time.Now())
 	if err == nil {
 		err = e.fresh(s, time.Now())
+	}
+	if err == nil {
+		err = freshResult(s, time.Now())
 	}
 	if err != nil {
 		return nil, err
 	}
 	// Counted only once the entry's signature is checked: forged entries
 	// naming a publisher cannot use up its rate.
-	if e.n.publishers != nil && !e.n.publishers.Allow(en.Publisher.Hex(), time.Now()) {
+	if fromClient && !e.n.publishers.Allow(en.Publisher.Hex(), time.Now()) {
 		return nil, errPublisherRate
 	}
 	e.mu.Lock()
@@ -408,17 +431,6 @@ func (e *attEngine) catchUp(topic string) {
 	}
 }
 
-// headAfter reports whether h sorts after the cursor (Log.Heads' order).
-func headAfter(h attlog.StreamHead, c *attlog.StreamID) bool {
-	if c == nil {
-		return true
-	}
-	if h.Topic != c.Topic {
-		return h.Topic > c.Topic
-	}
-	return h.Publisher.Hex() > c.Publisher.Hex()
-}
-
 func (e *attEngine) peersToAsk() []peer.ID {
 	var out []peer.ID
 	for id := range e.n.anchors {
@@ -491,16 +503,8 @@ func (e *attEngine) serve(_ context.Context, _ p2p.PeerID, req *attlogReq) (*att
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if req.Publisher == "" {
-		var heads []attlog.StreamHead
-		for _, h := range e.log.Heads() {
-			if (req.Topic == "" || h.Topic == req.Topic) && headAfter(h, req.After) {
-				if len(heads) == maxHeadsPage {
-					return &attlogResp{Heads: heads, More: true}, nil
-				}
-				heads = append(heads, h)
-			}
-		}
-		return &attlogResp{Heads: heads}, nil
+		heads, more := e.log.HeadsPage(req.Topic, req.After, maxHeadsPage)
+		return &attlogResp{Heads: heads, More: more}, nil
 	}
 	id := attlog.StreamID{Topic: req.Topic, Publisher: commonAddress(req.Publisher)}
 	to := min(req.To, req.From+maxRepairBatch-1)

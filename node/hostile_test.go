@@ -252,3 +252,54 @@ func TestPublisherRateAfterVerification(t *testing.T) {
 		}
 	}
 }
+
+// TestRouteCheckSurvivesTheWire: the route request crosses libp2p as JSON;
+// the anchor's re-run must see the executor's exact inputs (the random seed
+// is derived from their bytes) and answer its earlier token queries from
+// the executor's record (found in review).
+func TestRouteCheckSurvivesTheWire(t *testing.T) {
+	key, _ := nodekey.Generate()
+	n := testNode(t, RoleAnchor, key)
+	src := `module.exports = {
+  queries: { q() { return 1; } },
+  actions: { go(state, args, ctx) {
+    var other = ctx.tokens.query("0x02", "status", {});
+    ctx.fetch("http://127.0.0.1/book?nonce=" + Math.random() + "&s=" + other.seat);
+    return {state: state, result: {}};
+  } },
+};`
+	mod, err := sandbox.Compile("wire.js", []byte(src), sandbox.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lb := &loadedBundle{module: mod, manifest: &tokenscript.Manifest{}}
+	lb.manifest.Service = &tokenscript.Service{Egress: []string{"127.0.0.1"}}
+	var id token.InstanceID
+	id[0] = 3
+	state := json.RawMessage(`{"a": 1}`)                    // not compact, on purpose
+	args := json.RawMessage(`{ "x" : "a&b<c>", "n": 1.0 }`) // HTML characters JSON escapes
+	// The executor's side: a routed fetcher that records, over a querier.
+	rf := &routedFetcher{}
+	tq := rf.tokens(fixedQuerier{`{"seat":"1A"}`})
+	rec := &recordingFetcher{}
+	_, _ = mod.Run(context.Background(), sandbox.Call{Kind: sandbox.KindAction, Name: "go", State: state, Args: args,
+		Env: sandbox.Env{Instance: id.String(), Now: time.UnixMilli(1000), Egress: []string{"127.0.0.1"}, Fetcher: rec, Tokens: tq, IdempotencyKey: "k"}})
+	if rec.req == nil {
+		t.Fatal("the action made no fetch")
+	}
+	call := &routeCall{Action: "go", Request: rec.req, State: state, Args: args, NowMs: 1000, Key: "k", Prior: rf.calls}
+	wire, _ := json.Marshal(call)
+	var got routeCall
+	if err := json.Unmarshal(wire, &got); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.anchor.checkRoutedCall(context.Background(), lb, id, &got); err != nil {
+		t.Fatalf("an honest call refused after crossing the wire: %v", err)
+	}
+}
+
+type fixedQuerier struct{ answer string }
+
+func (q fixedQuerier) QueryToken(context.Context, string, string, json.RawMessage) (json.RawMessage, error) {
+	return json.RawMessage(q.answer), nil
+}

@@ -110,7 +110,7 @@ func TestGossipValidatorRefusesReplay(t *testing.T) {
 	if got := testutil.ToFloat64(n.metric.refused.WithLabelValues("replayed")); got != 1 {
 		t.Fatalf("refusals counted %v", got)
 	}
-	if _, err := n.att.publish(context.Background(), msg); !errors.Is(err, attlog.ErrReplayed) {
+	if _, err := n.att.publish(context.Background(), msg, true); !errors.Is(err, attlog.ErrReplayed) {
 		t.Fatalf("publish of a replay: got %v", err)
 	}
 	// Restart on the same data: the replay index is still there.
@@ -118,7 +118,7 @@ func TestGossipValidatorRefusesReplay(t *testing.T) {
 	if n, err = New(c, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := n.att.publish(context.Background(), msg); !errors.Is(err, attlog.ErrReplayed) {
+	if _, err := n.att.publish(context.Background(), msg, true); !errors.Is(err, attlog.ErrReplayed) {
 		t.Fatalf("publish of a replay after a restart: got %v", err)
 	}
 	// Repair takes it (the stream advances) but nothing is applied twice.

@@ -50,7 +50,7 @@ func (n *Node) httpPublish(w http.ResponseWriter, r *http.Request) {
 		}
 		body = seq
 	}
-	en, err := n.att.publish(r.Context(), body)
+	en, err := n.att.publish(r.Context(), body, true)
 	if errors.Is(err, errPublisherRate) {
 		n.metric.input.WithLabelValues("publisher-rate").Inc()
 		w.Header().Set("Retry-After", "1")

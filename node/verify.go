@@ -628,7 +628,7 @@ func (a *anchorRole) checkRoutedCall(ctx context.Context, lb *loadedBundle, id t
 	defer cancel()
 	_, _ = lb.module.Run(ctx, sandbox.Call{Kind: sandbox.KindAction, Name: req.Action, State: req.State, Args: req.Args,
 		Env: sandbox.Env{Instance: id.String(), Now: time.UnixMilli(req.NowMs), Egress: lb.manifest.Service.Egress,
-			EgressAnyPort: a.n.cfg.Network.RoutePrivate, Fetcher: chk, IdempotencyKey: req.Key}})
+			EgressAnyPort: a.n.cfg.Network.RoutePrivate, Fetcher: chk, Tokens: chk, IdempotencyKey: req.Key}})
 	switch {
 	case chk.bad != "":
 		return fmt.Errorf("%w: %s", errNotTheScriptsCall, chk.bad)
@@ -648,6 +648,35 @@ type routeCheck struct {
 	i                int
 	reached, matched bool
 	bad              string
+}
+
+// QueryToken answers an earlier ctx.tokens.query from the executor's record.
+func (c *routeCheck) QueryToken(_ context.Context, instance, name string, args json.RawMessage) (json.RawMessage, error) {
+	i := c.i
+	c.i++
+	refuse := errors.New("checked by the anchor")
+	if i >= len(c.prior) {
+		return nil, refuse // the call to route is a fetch, not this
+	}
+	rq, _ := json.Marshal(map[string]any{"instance": instance, "name": name, "args": args})
+	if c.prior[i].Kind != "tokens.query" || !jsonEqual(rq, c.prior[i].Request) {
+		if c.bad == "" {
+			c.bad = fmt.Sprintf("call %d differs from the executor's record", i+1)
+		}
+		return nil, refuse
+	}
+	var ans struct {
+		Result json.RawMessage `json:"result"`
+		Error  string          `json:"error"`
+	}
+	if json.Unmarshal(c.prior[i].Response, &ans) != nil {
+		c.bad = fmt.Sprintf("call %d: recorded answer is not a token query's", i+1)
+		return nil, refuse
+	}
+	if ans.Error != "" {
+		return nil, errors.New(ans.Error)
+	}
+	return ans.Result, nil
 }
 
 func (c *routeCheck) Fetch(_ context.Context, req *sandbox.FetchRequest, _ int) *sandbox.FetchResponse {
@@ -773,6 +802,7 @@ func (a *anchorRole) httpQuery(w http.ResponseWriter, r *http.Request) {
 // executor and replays a share of the executions (external calls answered
 // from the transcript); in other modes it sends the caller to the executor.
 func (a *anchorRole) httpAction(w http.ResponseWriter, r *http.Request) {
+	httpapi.ExtendWrite(w, a.n.cfg.Service.ActionTimeout.Duration)
 	key := r.Header.Get(IdempotencyHeader)
 	if key == "" || len(key) > maxIdempotencyKey {
 		httpapi.Error(w, r, http.StatusBadRequest, "idempotency-key-required",

@@ -130,7 +130,8 @@ func TestHostileModule(t *testing.T) {
 		{"fnCtor", ErrScript, nil}, {"genCtor", ErrScript, nil}, {"asyncCtor", ErrScript, nil}, {"globalFn", ErrScript, nil},
 		{"spin", ErrTimeout, nil},
 		{"typedSort", ErrTimeout, nil}, {"arraySort", ErrTimeout, nil}, {"deepJoin", ErrScript, nil}, {"deepParse", ErrScript, nil},
-		{"spreadString", ErrTimeout, ErrMemory}, // a spread is growth no builtin sees: the backstop may stop it first {"typedKeys", ErrMemory, nil}, {"fromString", ErrMemory, nil},
+		// A spread is growth no builtin sees: the backstop may stop it first.
+		{"spreadString", ErrTimeout, ErrMemory}, {"typedKeys", ErrMemory, nil}, {"fromString", ErrMemory, nil},
 		{"concatSpread", ErrMemory, nil}, {"flatBig", ErrMemory, nil}, {"typedFrom", ErrMemory, nil},
 		{"getterIndexOf", ErrScript, nil}, {"getterReverse", ErrScript, nil}, {"getterEvery", ErrScript, nil}, {"getterSlice", ErrScript, nil},
 		{"getterTyped", ErrScript, nil}, {"getterFill", ErrScript, nil}, {"getterApply", ErrScript, nil}, {"getterConstruct", ErrScript, nil},
