@@ -303,3 +303,25 @@ type fixedQuerier struct{ answer string }
 func (q fixedQuerier) QueryToken(context.Context, string, string, json.RawMessage) (json.RawMessage, error) {
 	return json.RawMessage(q.answer), nil
 }
+
+// TestOwnPublishesNotRateLimited: the publisher rate is for clients; a
+// node's own results, failures and evidence are not held to it (found in
+// review: an executor past the rate lost its results).
+func TestOwnPublishesNotRateLimited(t *testing.T) {
+	key, _ := nodekey.Generate()
+	n := testNode(t, RoleAnchor, key, func(c *Config) { c.Network.PublisherRate, c.Network.PublisherBurst = 0.001, 1 })
+	n.Start(context.Background())
+	var id token.InstanceID
+	id[0] = 4
+	for i := 0; i < 5; i++ {
+		att, err := attest.SignNetwork(key.ECDSA, n.domain, attest.FailureSchema, map[string]any{
+			"instance": id.String(), "action": "rebook", "request": "POST http://x/", "requestHash": common.Hash{}.Hex(),
+			"errorClass": "timeout", "attempts": fmt.Sprint(i + 1)}, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := n.publishOwn(context.Background(), key, FailureTopic(id), att); err != nil {
+			t.Fatalf("own publish %d: %v", i+1, err)
+		}
+	}
+}
