@@ -198,8 +198,9 @@ type bucket struct {
 }
 
 // NewRateLimiter allows perSecond writes per client with bursts of burst,
-// tracking at most maxClients clients at once (past that, new clients share
-// one bucket, so a flood of addresses cannot grow the map).
+// tracking at most maxClients clients at once (past that, a new client
+// takes a forgotten one's place, so a flood of addresses cannot grow the
+// map, nor make honest clients share a bucket).
 func NewRateLimiter(perSecond float64, burst, maxClients int) *RateLimiter {
 	return &RateLimiter{rate: rate.Limit(perSecond), burst: burst, max: maxClients, buckets: map[string]*bucket{}}
 }
@@ -219,13 +220,16 @@ func (r *RateLimiter) Allow(client string, now time.Time) bool {
 	b, ok := r.buckets[client]
 	if !ok {
 		if len(r.buckets) >= r.max {
-			client = "\x00overflow"
-			b, ok = r.buckets[client]
+			// Full: forget some client (Go's map order is random). A
+			// forgotten client starts again with a full bucket; no new
+			// client is made to share another's.
+			for k := range r.buckets {
+				delete(r.buckets, k)
+				break
+			}
 		}
-		if !ok {
-			b = &bucket{lim: rate.NewLimiter(r.rate, r.burst)}
-			r.buckets[client] = b
-		}
+		b = &bucket{lim: rate.NewLimiter(r.rate, r.burst)}
+		r.buckets[client] = b
 	}
 	b.seen = now
 	return b.lim.AllowN(now, 1)

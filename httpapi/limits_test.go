@@ -115,3 +115,30 @@ func TestClientAddrGroupsIPv6(t *testing.T) {
 		}
 	}
 }
+
+// TestRateLimiterBounded: a client past its burst is refused, others are
+// not, and a flood of new clients keeps the table at its size without
+// making anyone share a bucket.
+func TestRateLimiterBounded(t *testing.T) {
+	r := NewRateLimiter(1, 3, 100)
+	now := time.Unix(1000, 0)
+	for i := 0; i < 3; i++ {
+		if !r.Allow("a", now) {
+			t.Fatalf("write %d refused", i+1)
+		}
+	}
+	if r.Allow("a", now) {
+		t.Fatal("a fourth write in the same instant allowed")
+	}
+	if !r.Allow("b", now) {
+		t.Fatal("another client refused")
+	}
+	for i := 0; i < 1000; i++ {
+		if !r.Allow(fmt.Sprint("flood-", i), now) {
+			t.Fatalf("new client %d refused: it shares a bucket", i)
+		}
+	}
+	if n := len(r.buckets); n > 100 {
+		t.Fatalf("%d buckets, limit 100", n)
+	}
+}
