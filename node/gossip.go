@@ -620,7 +620,7 @@ func (e *attEngine) prune(cutoff time.Time) (int, error) {
 		s, err := attest.Parse(en.Attestation)
 		if err == nil && time.Unix(int64(s.Message.Time), 0).Before(cutoff) {
 			// The replay index forgets it too: a fresh entry this old is
-			// refused (see decode), so it cannot come back.
+			// refused (see fresh), so it cannot come back.
 			old = append(old, append([]byte(nil), k...), replayKey(attKey(s)))
 		}
 		return nil
