@@ -325,3 +325,22 @@ func TestOwnPublishesNotRateLimited(t *testing.T) {
 		}
 	}
 }
+
+// TestOldResultsRefused: an action result signed more than maxResultAge ago
+// is refused by anchors (a replaced executor cannot date results back into
+// its time); other old attestations are not (found in review).
+func TestOldResultsRefused(t *testing.T) {
+	now := time.Now()
+	old := &attest.Signed{Message: attest.Message{Schema: attest.ActionResultSchema.UID, Time: uint64(now.Add(-maxResultAge - time.Minute).Unix())}}
+	if err := freshResult(old, now); !errors.Is(err, errTooOld) {
+		t.Fatalf("an old result: %v", err)
+	}
+	recent := &attest.Signed{Message: attest.Message{Schema: attest.ActionResultSchema.UID, Time: uint64(now.Add(-time.Minute).Unix())}}
+	if err := freshResult(recent, now); err != nil {
+		t.Fatalf("a recent result: %v", err)
+	}
+	status := &attest.Signed{Message: attest.Message{Schema: attest.FlightStatusSchema.UID, Time: uint64(now.Add(-time.Hour).Unix())}}
+	if err := freshResult(status, now); err != nil {
+		t.Fatalf("an old status: %v", err)
+	}
+}
