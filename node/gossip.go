@@ -97,7 +97,9 @@ func newAttEngine(n *Node, deliver func(delivered)) (*attEngine, error) {
 	// applied once, so anchors' logs converge by repair (see publish and
 	// validateGossip for the refusals clients and peers see).
 	e.log.KeepReplays = true
-	p2p.HandleMax(n.host, protoAttlog, 64<<10, e.serve)
+	// Logs are served to the anchors and the admitted service nodes (the
+	// only peers that repair from them), not to any peer that connects.
+	p2p.HandleFrom(n.host, protoAttlog, 64<<10, func(p peer.ID) bool { return n.isAnchorPeer(p) || n.admitted[p] }, e.serve)
 	return e, nil
 }
 

@@ -25,6 +25,9 @@ const (
 // MaxMessage caps one framed message.
 const MaxMessage = 16 << 20
 
+// maxRemoteError bounds the error text a handler's answer carries.
+const maxRemoteError = 512
+
 // StreamTimeout bounds every request/response exchange.
 const StreamTimeout = 10 * time.Second
 
@@ -111,7 +114,10 @@ func HandleFrom[Req, Resp any](h *Host, proto protocol.ID, maxRequest uint32, al
 		resp, err := fn(ctx, s.Conn().RemotePeer(), &req)
 		var env envelope
 		if err != nil {
-			env.Error = err.Error()
+			// Peers get at most maxRemoteError bytes of a handler's error.
+			if env.Error = err.Error(); len(env.Error) > maxRemoteError {
+				env.Error = env.Error[:maxRemoteError] + "…"
+			}
 		} else if env.Body, err = json.Marshal(resp); err != nil {
 			env.Error = "encode response: " + err.Error()
 		}
