@@ -650,28 +650,41 @@ type routeCheck struct {
 	bad              string
 }
 
-// QueryToken answers an earlier ctx.tokens.query from the executor's record.
-func (c *routeCheck) QueryToken(_ context.Context, instance, name string, args json.RawMessage) (json.RawMessage, error) {
+// errRouteChecked answers the re-run's calls that are not the executor's
+// earlier ones.
+var errRouteChecked = errors.New("checked by the anchor")
+
+// recorded takes the re-run's next call. If it is one the executor made
+// before the call to route, it checks the request against the executor's
+// record and decodes the recorded answer into out, and reports true.
+func (c *routeCheck) recorded(kind string, req, out any) bool {
 	i := c.i
 	c.i++
-	refuse := errors.New("checked by the anchor")
 	if i >= len(c.prior) {
-		return nil, refuse // the call to route is a fetch, not this
+		return false
 	}
-	rq, _ := json.Marshal(map[string]any{"instance": instance, "name": name, "args": args})
-	if c.prior[i].Kind != "tokens.query" || !jsonEqual(rq, c.prior[i].Request) {
+	rq, _ := json.Marshal(req)
+	if c.prior[i].Kind != kind || !jsonEqual(rq, c.prior[i].Request) {
 		if c.bad == "" {
 			c.bad = fmt.Sprintf("call %d differs from the executor's record", i+1)
 		}
-		return nil, refuse
+		return false
 	}
+	if json.Unmarshal(c.prior[i].Response, out) != nil {
+		c.bad = fmt.Sprintf("call %d: the recorded answer is not a %s answer", i+1, kind)
+		return false
+	}
+	return true
+}
+
+// QueryToken answers an earlier ctx.tokens.query from the executor's record.
+func (c *routeCheck) QueryToken(_ context.Context, instance, name string, args json.RawMessage) (json.RawMessage, error) {
 	var ans struct {
 		Result json.RawMessage `json:"result"`
 		Error  string          `json:"error"`
 	}
-	if json.Unmarshal(c.prior[i].Response, &ans) != nil {
-		c.bad = fmt.Sprintf("call %d: recorded answer is not a token query's", i+1)
-		return nil, refuse
+	if !c.recorded("tokens.query", map[string]any{"instance": instance, "name": name, "args": args}, &ans) {
+		return nil, errRouteChecked // the call to route is a fetch, not this
 	}
 	if ans.Error != "" {
 		return nil, errors.New(ans.Error)
@@ -679,32 +692,23 @@ func (c *routeCheck) QueryToken(_ context.Context, instance, name string, args j
 	return ans.Result, nil
 }
 
+// Fetch answers an earlier fetch from the executor's record and compares
+// the next one with the request to route.
 func (c *routeCheck) Fetch(_ context.Context, req *sandbox.FetchRequest, _ int) *sandbox.FetchResponse {
-	i := c.i
-	c.i++
-	stop := &sandbox.FetchResponse{Error: "checked by the anchor"}
-	switch {
-	case i < len(c.prior):
-		rq, _ := json.Marshal(req)
-		if c.prior[i].Kind != "fetch" || !jsonEqual(rq, c.prior[i].Request) {
-			if c.bad == "" {
-				c.bad = fmt.Sprintf("call %d differs from the executor's record", i+1)
-			}
-			return stop
-		}
-		var resp sandbox.FetchResponse
-		if json.Unmarshal(c.prior[i].Response, &resp) != nil {
-			c.bad = fmt.Sprintf("call %d: recorded response is not a fetch response", i+1)
-			return stop
-		}
-		return &resp
-	case i == len(c.prior):
+	stop := &sandbox.FetchResponse{Error: errRouteChecked.Error()}
+	if c.i == len(c.prior) {
+		c.i++
 		c.reached = true
 		a, _ := json.Marshal(req)
 		b, _ := json.Marshal(c.want)
 		c.matched = jsonEqual(a, b)
+		return stop
 	}
-	return stop
+	var resp sandbox.FetchResponse
+	if !c.recorded("fetch", req, &resp) {
+		return stop
+	}
+	return &resp
 }
 
 func mustBundleHash(s string) tokenscript.BundleHash {
