@@ -243,10 +243,15 @@ func (r *RateLimiter) Limit(h http.HandlerFunc, refused func(reason string)) htt
 			if refused != nil {
 				refused("write-rate")
 			}
-			w.Header().Set("Retry-After", "1")
-			Error(w, req, http.StatusTooManyRequests, "rate-limited", "too many writes from this client; retry later")
+			TooMany(w, req, "rate-limited", "too many writes from this client; retry later", time.Second)
 			return
 		}
 		h(w, req)
 	}
+}
+
+// TooMany answers 429 with a problem and Retry-After.
+func TooMany(w http.ResponseWriter, r *http.Request, code, detail string, retry time.Duration) {
+	w.Header().Set("Retry-After", strconv.Itoa(int(retry.Seconds())))
+	Error(w, r, http.StatusTooManyRequests, code, detail)
 }

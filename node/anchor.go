@@ -534,9 +534,8 @@ func (a *anchorRole) httpPublishBundle(w http.ResponseWriter, r *http.Request) {
 	// client address (a bundle already here costs nothing).
 	if _, known := a.bundles.get(b.Hash()); !known && !a.newBundles.Allow(httpapi.ClientAddr(r.RemoteAddr), time.Now()) {
 		a.n.metric.input.WithLabelValues("bundle-quota").Inc()
-		w.Header().Set("Retry-After", "60")
-		httpapi.Error(w, r, http.StatusTooManyRequests, "bundle-quota",
-			fmt.Sprintf("this client has published its quota of new bundles (%d an hour); retry later", a.n.cfg.HTTP.BundlesPerHour))
+		httpapi.TooMany(w, r, "bundle-quota",
+			fmt.Sprintf("this client has published its quota of new bundles (%d an hour); retry later", a.n.cfg.HTTP.BundlesPerHour), time.Minute)
 		return
 	}
 	lb, err := a.bundles.add(&b)

@@ -53,8 +53,7 @@ func (n *Node) httpPublish(w http.ResponseWriter, r *http.Request) {
 	en, err := n.att.publish(r.Context(), body, true)
 	if errors.Is(err, errPublisherRate) {
 		n.metric.input.WithLabelValues("publisher-rate").Inc()
-		w.Header().Set("Retry-After", "1")
-		httpapi.Error(w, r, http.StatusTooManyRequests, "rate-limited", "too many entries from this publisher; retry later")
+		httpapi.TooMany(w, r, "rate-limited", "too many entries from this publisher; retry later", time.Second)
 		return
 	}
 	if err != nil {
