@@ -153,12 +153,13 @@ var errPublisherRate = errors.New("publisher over its rate")
 var errTooOld = errors.New("attestation older than the log's retention")
 
 // fresh checks a new entry (published or gossiped, not repaired) against
-// the retention the replay index is kept for.
+// the retention the replay index is kept for, and an action result against
+// maxResultAge.
 func (e *attEngine) fresh(s *attest.Signed, now time.Time) error {
 	if r := e.n.cfg.Network.LogRetention.Duration; r > 0 && time.Unix(int64(s.Message.Time), 0).Before(now.Add(-r)) {
 		return fmt.Errorf("%w (%s): it cannot be checked for replay", errTooOld, r)
 	}
-	return nil
+	return freshResult(s, now)
 }
 
 // maxResultAge bounds how old an action result may be when an anchor takes
@@ -217,9 +218,6 @@ func (e *attEngine) validateGossip(_ context.Context, _ peer.ID, data []byte) (a
 	en, s, err := e.decode(data, time.Now())
 	if err == nil {
 		err = e.fresh(s, time.Now())
-	}
-	if err == nil {
-		err = freshResult(s, time.Now())
 	}
 	if err != nil {
 		e.countRefusal(err)
@@ -327,9 +325,6 @@ func (e *attEngine) publish(ctx context.Context, data []byte, fromClient bool) (
 	en, s, err := e.decode(data, time.Now())
 	if err == nil {
 		err = e.fresh(s, time.Now())
-	}
-	if err == nil {
-		err = freshResult(s, time.Now())
 	}
 	if err != nil {
 		return nil, err
