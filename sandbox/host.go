@@ -182,9 +182,3 @@ func Replay(ctx context.Context, m *Module, t *Transcript, state json.RawMessage
 	return res, nil
 }
 
-// CheckEgress reports whether raw is an http(s) URL whose host is among the
-// declared ones, on an allowed port (a declared host without a port allows
-// only its scheme's default port): what ctx.fetch allows, for nodes that
-// make a call on a script's behalf (an anchor routing an executor's call).
-// Addresses are checked when connecting (package egress).
-func CheckEgress(raw string, allowed []string) error { return checkEgress(raw, allowed, false) }
