@@ -72,9 +72,9 @@ func newAnchorRole(n *Node, mux *http.ServeMux) (*anchorRole, error) {
 	if err := a.loadVotes(); err != nil {
 		return nil, err
 	}
-	p2p.HandleMax(n.host, p2p.ProtoBundle, 16<<10, a.bundles.serve)
+	p2p.HandleMax(n.host, p2p.ProtoBundle, smallRequest, a.bundles.serve)
 	p2p.HandleFrom(n.host, p2p.ProtoReplicate, p2p.MaxMessage, n.isAnchorPeer, a.handleReplicate)
-	p2p.HandleFrom(n.host, protoRoute, p2p.MaxMessage, func(p peer.ID) bool { return n.admitted[p] || n.isAnchorPeer(p) }, a.handleRoute)
+	p2p.HandleFrom(n.host, protoRoute, p2p.MaxMessage, n.isMember, a.handleRoute)
 	mux.HandleFunc("POST /v1/tokens/{instance}/query/{name}", a.httpQuery)
 	mux.HandleFunc("POST /v1/tokens/{instance}/actions/{name}", a.httpAction)
 	mux.HandleFunc("POST /v1/bundles", a.n.limited(a.httpPublishBundle))
@@ -533,7 +533,7 @@ func (a *anchorRole) httpPublishBundle(w http.ResponseWriter, r *http.Request) {
 	// Each new bundle is a compiled module kept for good: a quota per
 	// client address (a bundle already here costs nothing).
 	if _, known := a.bundles.get(b.Hash()); !known && !a.newBundles.Allow(httpapi.ClientAddr(r.RemoteAddr), time.Now()) {
-		a.n.metric.input.WithLabelValues("bundle-quota").Inc()
+		a.n.inputRefused("bundle-quota")
 		httpapi.TooMany(w, r, "bundle-quota",
 			fmt.Sprintf("this client has published its quota of new bundles (%d an hour); retry later", a.n.cfg.HTTP.BundlesPerHour), time.Minute)
 		return

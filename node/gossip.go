@@ -99,7 +99,7 @@ func newAttEngine(n *Node, deliver func(delivered)) (*attEngine, error) {
 	e.log.KeepReplays = true
 	// Logs are served to the anchors and the admitted service nodes (the
 	// only peers that repair from them), not to any peer that connects.
-	p2p.HandleFrom(n.host, protoAttlog, 64<<10, func(p peer.ID) bool { return n.isAnchorPeer(p) || n.admitted[p] }, e.serve)
+	p2p.HandleFrom(n.host, protoAttlog, 64<<10, n.isMember, e.serve)
 	return e, nil
 }
 

@@ -181,10 +181,8 @@ func New(cfg Config, log *slog.Logger) (*Node, error) {
 	}
 	n.topicRoutes(mux)
 	n.httpSrv = httpapi.NewServer(httpapi.Wrap(mux, httpapi.NewMetrics(n.reg), n.log), n.log)
-	n.httpLn = httpapi.NewLimitListener(n.httpLn, cfg.HTTP.MaxConnsPerClient, cfg.HTTP.MaxConns, func(reason string) {
-		n.metric.input.WithLabelValues(reason).Inc()
-	})
-	p2p.HandleMax(n.host, p2p.ProtoHeartbeat, 16<<10, n.handleHeartbeat)
+	n.httpLn = httpapi.NewLimitListener(n.httpLn, cfg.HTTP.MaxConnsPerClient, cfg.HTTP.MaxConns, n.inputRefused)
+	p2p.HandleMax(n.host, p2p.ProtoHeartbeat, smallRequest, n.handleHeartbeat)
 	ok = true
 	return n, nil
 }
@@ -447,14 +445,14 @@ func (n *Node) handleHeartbeat(_ context.Context, from p2p.PeerID, hb *heartbeat
 		return nil, fmt.Errorf("heartbeat for %s sent by %s", mb.Peer, from)
 	}
 	if err := checkMember(&mb, n.cfg.Network.MaxCapacity); err != nil {
-		n.metric.input.WithLabelValues("heartbeat-malformed").Inc()
+		n.inputRefused("heartbeat-malformed")
 		return nil, fmt.Errorf("heartbeat: %w", err)
 	}
 	if (mb.Role == RoleAnchor) != n.isAnchorPeer(from) {
 		return nil, fmt.Errorf("peer %s claims role %s but is %sin the anchor set", from, mb.Role, map[bool]string{true: "", false: "not "}[n.isAnchorPeer(from)])
 	}
 	if mb.Role == RoleService && !n.admitted[from] {
-		n.metric.input.WithLabelValues("heartbeat-not-admitted").Inc()
+		n.inputRefused("heartbeat-not-admitted")
 		return nil, fmt.Errorf("peer %s is not an admitted service node (network.service_nodes)", from)
 	}
 	if addr, err := nodekey.AddressOfPeer(from); err == nil {
@@ -599,7 +597,18 @@ func shortID(s string) string {
 	return s
 }
 
+// smallRequest caps the requests of protocols whose messages are small
+// (heartbeats, bundle and sample requests).
+const smallRequest = 16 << 10
+
 // limited rate-limits a write endpoint per client address.
 func (n *Node) limited(h http.HandlerFunc) http.HandlerFunc {
-	return n.writes.Limit(h, func(reason string) { n.metric.input.WithLabelValues(reason).Inc() })
+	return n.writes.Limit(h, n.inputRefused)
 }
+
+// inputRefused counts hostile or malformed input refused, by reason.
+func (n *Node) inputRefused(reason string) { n.metric.input.WithLabelValues(reason).Inc() }
+
+// isMember reports whether p is an anchor or an admitted service node: the
+// peers that may ask to route calls and repair logs.
+func (n *Node) isMember(p peer.ID) bool { return n.isAnchorPeer(p) || n.admitted[p] }

@@ -127,7 +127,7 @@ func newServiceRole(n *Node, mux *http.ServeMux) (*serviceRole, error) {
 	p2p.HandleFrom(n.host, p2p.ProtoAssign, p2p.MaxMessage, n.isAnchorPeer, s.handleAssign)
 	mux.HandleFunc("POST /v1/tokens/{instance}/query/{name}", s.httpQuery)
 	mux.HandleFunc("POST /v1/tokens/{instance}/actions/{name}", s.httpAction)
-	p2p.HandleFrom(n.host, protoSample, 16<<10, n.isAnchorPeer, s.handleSample)
+	p2p.HandleFrom(n.host, protoSample, smallRequest, n.isAnchorPeer, s.handleSample)
 	p2p.HandleFrom(n.host, protoExec, p2p.MaxMessage, n.isAnchorPeer, s.handleExec)
 	mux.HandleFunc("GET /v1/tokens/{instance}/state", s.httpState)
 	mux.HandleFunc("GET /v1/tokens/{instance}/history", s.httpHistory)

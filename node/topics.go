@@ -52,7 +52,7 @@ func (n *Node) httpPublish(w http.ResponseWriter, r *http.Request) {
 	}
 	en, err := n.att.publish(r.Context(), body, true)
 	if errors.Is(err, errPublisherRate) {
-		n.metric.input.WithLabelValues("publisher-rate").Inc()
+		n.inputRefused("publisher-rate")
 		httpapi.TooMany(w, r, "rate-limited", "too many entries from this publisher; retry later", time.Second)
 		return
 	}
