@@ -75,12 +75,8 @@ func (l *Log) Head(id StreamID) Head { return l.heads[id] }
 
 // Heads returns every stream's head, sorted by stream.
 func (l *Log) Heads() []StreamHead {
-	out := make([]StreamHead, 0, len(l.heads))
-	for id, h := range l.heads {
-		out = append(out, StreamHead{Topic: id.Topic, Publisher: id.Publisher, Head: h})
-	}
-	sort.Slice(out, func(i, j int) bool { return streamLess(out[i].StreamID(), out[j].StreamID()) })
-	return out
+	heads, _ := l.HeadsPage("", nil, len(l.heads))
+	return heads
 }
 
 // streamLess orders streams by topic, then publisher bytes.

@@ -32,6 +32,14 @@ type Problem struct {
 // maxDetail bounds a problem's detail and instance, in bytes.
 const maxDetail = 1024
 
+// clip cuts s to maxDetail bytes (on a character boundary), marking the cut.
+func clip(s string) string {
+	if len(s) <= maxDetail {
+		return s
+	}
+	return strings.ToValidUTF8(s[:maxDetail], "") + "…"
+}
+
 // ProblemType builds the type URI of a problem code.
 func ProblemType(code string) string { return "urn:smartlayer:problem:" + code }
 
@@ -42,12 +50,7 @@ func WriteProblem(w http.ResponseWriter, r *http.Request, p Problem) {
 	}
 	// A detail may quote the request (a number, a name): never echo more
 	// than a little of it back.
-	if len(p.Detail) > maxDetail {
-		p.Detail = strings.ToValidUTF8(p.Detail[:maxDetail], "") + "…"
-	}
-	if len(p.Instance) > maxDetail {
-		p.Instance = strings.ToValidUTF8(p.Instance[:maxDetail], "") + "…"
-	}
+	p.Detail, p.Instance = clip(p.Detail), clip(p.Instance)
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(p.Status)
