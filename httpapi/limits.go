@@ -41,8 +41,8 @@ func NewServer(h http.Handler, log *slog.Logger) *http.Server {
 	}
 }
 
-// ExtendWrite gives a handler that may run long (an action) d more to
-// write its answer, counted from now.
+// ExtendWrite gives a handler d plus WriteTimeout, from now, to write its
+// answer: an action its time limit, a change stream each event (d = 0).
 func ExtendWrite(w http.ResponseWriter, d time.Duration) {
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(d + WriteTimeout))
 }

@@ -134,11 +134,10 @@ func (n *Node) httpStream(w http.ResponseWriter, r *http.Request) {
 	fl.Flush()
 	keepalive := time.NewTicker(15 * time.Second)
 	defer keepalive.Stop()
-	rc := http.NewResponseController(w)
 	for {
 		// Each batch must be taken within WriteTimeout: a reader that
 		// stops reading is cut off, a stream that goes on is not.
-		_ = rc.SetWriteDeadline(time.Now().Add(httpapi.WriteTimeout))
+		httpapi.ExtendWrite(w, 0)
 		wait := n.att.waitTopic(t) // taken before reading, so nothing slips between
 		es, offs, err := n.att.store.topicEntries(t, from, 256)
 		if err != nil {
@@ -162,7 +161,7 @@ func (n *Node) httpStream(w http.ResponseWriter, r *http.Request) {
 			return
 		case <-wait:
 		case <-keepalive.C:
-			_ = rc.SetWriteDeadline(time.Now().Add(httpapi.WriteTimeout))
+			httpapi.ExtendWrite(w, 0)
 			if _, err := fmt.Fprint(w, ": keepalive\n\n"); err != nil {
 				return
 			}
