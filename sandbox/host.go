@@ -181,4 +181,3 @@ func Replay(ctx context.Context, m *Module, t *Transcript, state json.RawMessage
 	}
 	return res, nil
 }
-
