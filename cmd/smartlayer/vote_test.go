@@ -91,22 +91,7 @@ func TestVotesSwitchFallbackModes(t *testing.T) {
 	if _, err := vote(0, "normal", "2"); err != nil {
 		t.Fatal(err)
 	}
-	deadline = time.Now().Add(10 * time.Second)
-	for {
-		var net struct{ Mode string }
-		resp, err := http.Get(d.Info.Anchors[1].HTTP + "/v1/network")
-		if err == nil {
-			_ = json.NewDecoder(resp.Body).Decode(&net)
-			resp.Body.Close()
-		}
-		if net.Mode == "normal" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not back to normal: %q", net.Mode)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	waitMode(t, d, "normal")
 	// In normal mode an anchor sends a query to the replicas.
 	tk := d.Info.Tickets[0]
 	queryVia := func(anchor string) *http.Response {
@@ -130,6 +115,9 @@ func TestVotesSwitchFallbackModes(t *testing.T) {
 	if _, err := vote(2, "full", "3"); err != nil {
 		t.Fatal(err)
 	}
+	// Every anchor must have learnt the switch before anchor 0 is asked:
+	// an anchor still in normal mode rightly answers 421.
+	waitMode(t, d, "full")
 	deadline = time.Now().Add(10 * time.Second)
 	for {
 		rt, err := d.Client.Route(context.Background(), tk.Instance)
@@ -173,5 +161,29 @@ func TestVotesSwitchFallbackModes(t *testing.T) {
 	svcKey := filepath.Join(d.Dir(), "service-0", "node.key")
 	if _, err := run("vote", "--key", svcKey, "--mode", "normal", "--round", "4", "--anchor", d.Info.Anchors[0].HTTP); err == nil {
 		t.Fatal("a service node voted")
+	}
+}
+
+// waitMode polls every anchor's /v1/network until each reports mode: votes
+// reach anchors by gossip, one after another.
+func waitMode(t *testing.T, d *devnet.Devnet, mode string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for _, a := range d.Info.Anchors {
+		for {
+			var net struct{ Mode string }
+			resp, err := http.Get(a.HTTP + "/v1/network")
+			if err == nil {
+				_ = json.NewDecoder(resp.Body).Decode(&net)
+				resp.Body.Close()
+			}
+			if net.Mode == mode {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("anchor %s still in mode %q, want %q", a.Peer, net.Mode, mode)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
 	}
 }
