@@ -17,7 +17,7 @@ import (
 	"github.com/smartlayer/smartlayer/attlog"
 	"github.com/smartlayer/smartlayer/devnet"
 	"github.com/smartlayer/smartlayer/nodekey"
-	"github.com/smartlayer/smartlayer/token"
+	"github.com/smartlayer/smartlayer/wire"
 )
 
 // GossipResult holds the propagation and ingest figures.
@@ -53,7 +53,7 @@ func Gossip(ctx context.Context, d *devnet.Devnet, updates int, airlineKey strin
 	count := map[string]int{}
 	done := map[string]chan struct{}{}
 	for _, n := range d.Services {
-		n.OnApplied(func(_ token.InstanceID, e *attlog.Entry) {
+		n.OnApplied(func(_ wire.InstanceID, e *attlog.Entry) {
 			k := fmt.Sprintf("%s@%s#%d", e.Topic, e.Publisher.Hex(), e.Seq)
 			mu.Lock()
 			count[k]++

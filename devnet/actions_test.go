@@ -14,7 +14,7 @@ import (
 	"github.com/smartlayer/smartlayer/client"
 	"github.com/smartlayer/smartlayer/examples/flight-ticket/hotel"
 	"github.com/smartlayer/smartlayer/node"
-	"github.com/smartlayer/smartlayer/token"
+	"github.com/smartlayer/smartlayer/wire"
 )
 
 // actionOptions: four flights of two tickets, quick external-call retries.
@@ -338,9 +338,9 @@ func TestActionEndpoint(t *testing.T) {
 	}
 }
 
-func mustID(t *testing.T, s string) token.InstanceID {
+func mustID(t *testing.T, s string) wire.InstanceID {
 	t.Helper()
-	id, err := token.ParseInstanceID(s)
+	id, err := wire.ParseInstanceID(s)
 	if err != nil {
 		t.Fatal(err)
 	}

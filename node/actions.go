@@ -22,7 +22,7 @@ import (
 	"github.com/smartlayer/smartlayer/placement"
 	"github.com/smartlayer/smartlayer/receipt"
 	"github.com/smartlayer/smartlayer/sandbox"
-	"github.com/smartlayer/smartlayer/token"
+	"github.com/smartlayer/smartlayer/wire"
 )
 
 // IdempotencyHeader names an action request: a repeated request with the
@@ -34,13 +34,13 @@ const IdempotencyHeader = "Idempotency-Key"
 const maxIdempotencyKey = 200
 
 // ResultTopic is the topic of an instance's action results.
-func ResultTopic(id token.InstanceID) string {
+func ResultTopic(id wire.InstanceID) string {
 	return attest.ActionResultSchema.UID.String() + "/" + id.String()
 }
 
 // FailureTopic is the topic of the anchors' failure attestations for an
 // instance's external calls.
-func FailureTopic(id token.InstanceID) string {
+func FailureTopic(id wire.InstanceID) string {
 	return attest.FailureSchema.UID.String() + "/" + id.String()
 }
 
@@ -68,11 +68,11 @@ const maxDone = 256
 
 // ActionOutcome is the answer of POST /v1/tokens/{instance}/actions/{name}.
 type ActionOutcome struct {
-	Instance token.InstanceID `json:"instance"`
-	Action   string           `json:"action"`
-	Key      string           `json:"idempotencyKey"`
-	Result   json.RawMessage  `json:"result"`
-	Patch    json.RawMessage  `json:"patch"`
+	Instance wire.InstanceID `json:"instance"`
+	Action   string          `json:"action"`
+	Key      string          `json:"idempotencyKey"`
+	Result   json.RawMessage `json:"result"`
+	Patch    json.RawMessage `json:"patch"`
 	// Attestation is the UID of the executor's action-result attestation,
 	// published on ResultTopic.
 	Attestation string           `json:"attestation"`
@@ -99,10 +99,10 @@ type executor struct {
 	s        *serviceRole
 	mu       sync.Mutex
 	inflight map[string]*actionCall // by instance/key
-	workers  map[token.InstanceID]bool
+	workers  map[wire.InstanceID]bool
 	// One action of an instance at a time: the next one sees the state the
 	// previous one left (its result is applied here before it returns).
-	locks map[token.InstanceID]*instLock
+	locks map[wire.InstanceID]*instLock
 }
 
 type instLock struct {
@@ -111,7 +111,7 @@ type instLock struct {
 }
 
 // lock takes the instance's action lock; the returned function releases it.
-func (x *executor) lock(id token.InstanceID) func() {
+func (x *executor) lock(id wire.InstanceID) func() {
 	x.mu.Lock()
 	l := x.locks[id]
 	if l == nil {
@@ -138,10 +138,10 @@ type actionCall struct {
 }
 
 func newExecutor(s *serviceRole) *executor {
-	return &executor{s: s, inflight: map[string]*actionCall{}, workers: map[token.InstanceID]bool{}, locks: map[token.InstanceID]*instLock{}}
+	return &executor{s: s, inflight: map[string]*actionCall{}, workers: map[wire.InstanceID]bool{}, locks: map[wire.InstanceID]*instLock{}}
 }
 
-func outcomeKey(id token.InstanceID, key string) []byte {
+func outcomeKey(id wire.InstanceID, key string) []byte {
 	return append(append([]byte("ao/"), id[:]...), key...)
 }
 
@@ -150,7 +150,7 @@ func scopedKey(action, key string) string { return action + "\x00" + key }
 
 // run performs an action once per idempotency key: a repeated key gets the
 // stored outcome, a concurrent one waits for the first.
-func (x *executor) run(ctx context.Context, id token.InstanceID, name, key string, args json.RawMessage) (*ActionOutcome, error) {
+func (x *executor) run(ctx context.Context, id wire.InstanceID, name, key string, args json.RawMessage) (*ActionOutcome, error) {
 	// Keys are scoped to the action: one key sent with two actions runs
 	// each once, and never answers one with the other's outcome.
 	if b, err := x.s.n.store.Get(outcomeKey(id, scopedKey(name, key))); err == nil && b != nil {
@@ -186,7 +186,7 @@ func (x *executor) run(ctx context.Context, id token.InstanceID, name, key strin
 
 // execute runs the action in the sandbox, publishes its result and keeps
 // the outcome for repeated requests.
-func (x *executor) execute(ctx context.Context, id token.InstanceID, name, key string, args json.RawMessage) (*ActionOutcome, error) {
+func (x *executor) execute(ctx context.Context, id wire.InstanceID, name, key string, args json.RawMessage) (*ActionOutcome, error) {
 	s := x.s
 	n := s.n
 	s.mu.RLock()
@@ -325,7 +325,7 @@ func (x *executor) signResult(rec *placement.Record, name, key string, root sand
 // itself (it threw, ran out of time or memory, reached an undeclared host)
 // with a result that changes nothing and says why, so every replica drops
 // it from its pending list instead of the executor retrying it forever.
-func (x *executor) giveUp(id token.InstanceID, p *PendingAction, cause error) {
+func (x *executor) giveUp(id wire.InstanceID, p *PendingAction, cause error) {
 	s := x.s
 	s.mu.RLock()
 	in := s.inst[id]
@@ -414,22 +414,8 @@ func mergePatch(state, patch json.RawMessage) (json.RawMessage, error) {
 	return json.Marshal(st)
 }
 
-// normalizeState re-encodes an object state with sorted keys, so replicas
-// that reached the same fields in different orders hold the same bytes and
-// the same state root. Numbers keep their text.
-func normalizeState(state json.RawMessage) json.RawMessage {
-	dec := json.NewDecoder(bytes.NewReader(state))
-	dec.UseNumber()
-	var v any
-	if dec.Decode(&v) != nil {
-		return state
-	}
-	out, err := json.Marshal(v)
-	if err != nil {
-		return state
-	}
-	return out
-}
+// normalizeState is the canonical encoding replicas store (wire.Canonical).
+func normalizeState(state json.RawMessage) json.RawMessage { return wire.CanonicalOr(state) }
 
 // --- applying results and failures on every replica ---
 
@@ -504,7 +490,7 @@ func (s *serviceRole) evalTriggers(in *instance, lb *loadedBundle, before, after
 }
 
 // kick starts the instance's pending actions if this node executes it.
-func (x *executor) kick(id token.InstanceID) {
+func (x *executor) kick(id wire.InstanceID) {
 	s := x.s
 	s.mu.RLock()
 	in := s.inst[id]
@@ -531,7 +517,7 @@ func (x *executor) kick(id token.InstanceID) {
 
 // work runs an instance's pending actions, oldest first, while this node is
 // its executor. A failed run is retried with backoff, a few times.
-func (x *executor) work(id token.InstanceID) {
+func (x *executor) work(id wire.InstanceID) {
 	s := x.s
 	// A predecessor may have finished some of these actions: its results
 	// are in the anchors' logs even if they have not reached this node yet.

@@ -10,7 +10,7 @@ import (
 
 	"github.com/smartlayer/smartlayer/placement"
 	"github.com/smartlayer/smartlayer/store"
-	"github.com/smartlayer/smartlayer/token"
+	"github.com/smartlayer/smartlayer/wire"
 )
 
 // Two replicas see an action's patch and a status change in opposite
@@ -115,8 +115,8 @@ func TestHistoryKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	s := &serviceRole{n: &Node{store: st}, inst: map[token.InstanceID]*instance{}}
-	id := token.InstanceID{7}
+	s := &serviceRole{n: &Node{store: st}, inst: map[wire.InstanceID]*instance{}}
+	id := wire.InstanceID{7}
 	in := &instance{Record: &placement.Record{Instance: id}, State: json.RawMessage(`{}`)}
 	for i := 0; i < maxHistory+44; i++ {
 		if err := s.putApplied(in, &HistoryItem{Seq: uint64(i)}); err != nil {
@@ -127,7 +127,7 @@ func TestHistoryKeys(t *testing.T) {
 	if err != nil || len(h) != maxHistory || h[0].Seq != 44 || h[len(h)-1].Seq != maxHistory+43 {
 		t.Fatalf("history: %v, %d items from %d", err, len(h), h[0].Seq)
 	}
-	old := token.InstanceID{8}
+	old := wire.InstanceID{8}
 	s.inst[old] = &instance{Record: &placement.Record{Instance: old}, History: []HistoryItem{{Seq: 1}, {Seq: 2}}}
 	if err := s.moveHistory(); err != nil {
 		t.Fatal(err)
@@ -143,10 +143,10 @@ func TestPruneOutcomes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	s := &serviceRole{n: &Node{store: st}, inst: map[token.InstanceID]*instance{}}
+	s := &serviceRole{n: &Node{store: st}, inst: map[wire.InstanceID]*instance{}}
 	x := newExecutor(s)
 	now := time.Now()
-	id := token.InstanceID{9}
+	id := wire.InstanceID{9}
 	for i, age := range []time.Duration{time.Minute, 2 * time.Hour, 48 * time.Hour} {
 		b, _ := json.Marshal(&ActionOutcome{Instance: id, Key: string(rune('a' + i)), DoneMs: now.Add(-age).UnixMilli()})
 		_ = st.Put(outcomeKey(id, string(rune('a'+i))), b)

@@ -17,8 +17,8 @@ import (
 	"github.com/smartlayer/smartlayer/httpapi"
 	"github.com/smartlayer/smartlayer/p2p"
 	"github.com/smartlayer/smartlayer/placement"
-	"github.com/smartlayer/smartlayer/token"
 	"github.com/smartlayer/smartlayer/tokenscript"
+	"github.com/smartlayer/smartlayer/wire"
 )
 
 // maxAssignItems caps one assignment batch.
@@ -32,10 +32,10 @@ type anchorRole struct {
 	kick    chan struct{}
 
 	mu       sync.Mutex
-	regs     map[token.InstanceID]*Registration
-	records  map[token.InstanceID]*placement.Record
-	acked    map[token.InstanceID]map[string]uint64 // peer -> fencing it stored
-	drops    map[string]map[token.InstanceID]*placement.Record
+	regs     map[wire.InstanceID]*Registration
+	records  map[wire.InstanceID]*placement.Record
+	acked    map[wire.InstanceID]map[string]uint64 // peer -> fencing it stored
+	drops    map[string]map[wire.InstanceID]*placement.Record
 	fullSync map[string]bool
 	sending  map[string]bool
 	placedAt uint64 // membership version of the last rebalance
@@ -49,10 +49,10 @@ type anchorRole struct {
 func newAnchorRole(n *Node, mux *http.ServeMux) (*anchorRole, error) {
 	a := &anchorRole{
 		n: n, bundles: newBundleCache(n), kick: make(chan struct{}, 1),
-		regs:       map[token.InstanceID]*Registration{},
-		records:    map[token.InstanceID]*placement.Record{},
-		acked:      map[token.InstanceID]map[string]uint64{},
-		drops:      map[string]map[token.InstanceID]*placement.Record{},
+		regs:       map[wire.InstanceID]*Registration{},
+		records:    map[wire.InstanceID]*placement.Record{},
+		acked:      map[wire.InstanceID]map[string]uint64{},
+		drops:      map[string]map[wire.InstanceID]*placement.Record{},
 		fullSync:   map[string]bool{},
 		sending:    map[string]bool{},
 		dirty:      true,
@@ -86,8 +86,8 @@ func newAnchorRole(n *Node, mux *http.ServeMux) (*anchorRole, error) {
 	return a, nil
 }
 
-func regKey(id token.InstanceID) []byte    { return append([]byte("r/"), id[:]...) }
-func recordKey(id token.InstanceID) []byte { return append([]byte("p/"), id[:]...) }
+func regKey(id wire.InstanceID) []byte    { return append([]byte("r/"), id[:]...) }
+func recordKey(id wire.InstanceID) []byte { return append([]byte("p/"), id[:]...) }
 
 // load restores registrations and records, and expects the service nodes the
 // records name, so they are judged by missed heartbeats from now on.
@@ -208,7 +208,7 @@ func (a *anchorRole) rebalance(now time.Time) []*placement.Record {
 	if len(cands) == 0 {
 		return nil
 	}
-	ids := make([]token.InstanceID, 0, len(a.regs))
+	ids := make([]wire.InstanceID, 0, len(a.regs))
 	for id := range a.regs {
 		ids = append(ids, id)
 	}
@@ -259,7 +259,7 @@ func (a *anchorRole) rebalance(now time.Time) []*placement.Record {
 			for _, p := range cur.Replicas {
 				if !rec.Holds(p) {
 					if a.drops[p] == nil {
-						a.drops[p] = map[token.InstanceID]*placement.Record{}
+						a.drops[p] = map[wire.InstanceID]*placement.Record{}
 					}
 					a.drops[p][id] = rec
 				}
@@ -357,7 +357,7 @@ func (a *anchorRole) send(p string, msg *assign) {
 	if msg.Full {
 		a.fullSync[p] = false
 	}
-	applied := make(map[token.InstanceID]bool, len(resp.Applied))
+	applied := make(map[wire.InstanceID]bool, len(resp.Applied))
 	for _, id := range resp.Applied {
 		applied[id] = true
 	}
@@ -598,7 +598,7 @@ func (a *anchorRole) httpRegister(w http.ResponseWriter, r *http.Request) {
 	if probe.Sig != nil {
 		uid = probe.Sig.UID
 	}
-	if reg.Instance, err = token.ParseInstanceID(uid); err != nil {
+	if reg.Instance, err = wire.ParseInstanceID(uid); err != nil {
 		httpapi.Error(w, r, http.StatusBadRequest, "bad-attestation", "attestation uid: "+err.Error())
 		return
 	}
@@ -618,7 +618,7 @@ func (a *anchorRole) httpRegister(w http.ResponseWriter, r *http.Request) {
 
 // Route is the answer of GET /v1/tokens/{instance}/route.
 type Route struct {
-	Instance token.InstanceID  `json:"instance"`
+	Instance wire.InstanceID   `json:"instance"`
 	Record   *placement.Record `json:"record"`
 	Executor string            `json:"executor"`
 	Replicas []RouteReplica    `json:"replicas"`
@@ -648,7 +648,7 @@ func (n *Node) routeOf(rec *placement.Record) *Route {
 }
 
 // lookupRecord finds an instance's record in the DHT.
-func (n *Node) lookupRecord(ctx context.Context, id token.InstanceID) (*placement.Record, error) {
+func (n *Node) lookupRecord(ctx context.Context, id wire.InstanceID) (*placement.Record, error) {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	v, err := n.host.DHT.GetValue(ctx, placement.DHTPath(placement.DHTKey(n.seed, id)))
@@ -660,7 +660,7 @@ func (n *Node) lookupRecord(ctx context.Context, id token.InstanceID) (*placemen
 
 // record is an instance's record, this anchor's or else the DHT's (nil
 // when neither has one), and whether the instance is registered.
-func (a *anchorRole) record(ctx context.Context, id token.InstanceID) (rec *placement.Record, registered bool) {
+func (a *anchorRole) record(ctx context.Context, id wire.InstanceID) (rec *placement.Record, registered bool) {
 	a.mu.Lock()
 	rec = a.records[id]
 	_, registered = a.regs[id]

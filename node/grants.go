@@ -14,7 +14,7 @@ import (
 
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/httpapi"
-	"github.com/smartlayer/smartlayer/token"
+	"github.com/smartlayer/smartlayer/wire"
 )
 
 // GrantHeader carries an integration's grant: the owner's grant attestation
@@ -39,7 +39,7 @@ const maxGrantHeader = 8 << 10
 type grant struct {
 	signer      common.Address
 	uid         attest.UID
-	instance    token.InstanceID
+	instance    wire.InstanceID
 	integration common.Address
 	scopes      []string
 	notAfter    time.Time
@@ -74,7 +74,7 @@ func newGrants(n *Node, revs *revocations) *grants {
 
 // check returns nil when header holds a grant by owner for instance that
 // covers query at now.
-func (g *grants) check(header string, owner common.Address, id token.InstanceID, scope string, now time.Time) error {
+func (g *grants) check(header string, owner common.Address, id wire.InstanceID, scope string, now time.Time) error {
 	if header == "" {
 		return ErrGrantMissing
 	}
@@ -125,7 +125,7 @@ func (g *grants) verify(header string, now time.Time) (*grant, error) {
 		return nil, err
 	}
 	gr := &grant{signer: s.Signer, uid: s.UID}
-	if gr.instance, err = token.ParseInstanceID(data["instance"].(string)); err != nil {
+	if gr.instance, err = wire.ParseInstanceID(data["instance"].(string)); err != nil {
 		return nil, err
 	}
 	gr.integration = common.HexToAddress(data["integration"].(string))

@@ -19,8 +19,8 @@ import (
 	"github.com/smartlayer/smartlayer/nodekey"
 	"github.com/smartlayer/smartlayer/placement"
 	"github.com/smartlayer/smartlayer/sandbox"
-	"github.com/smartlayer/smartlayer/token"
 	"github.com/smartlayer/smartlayer/tokenscript"
+	"github.com/smartlayer/smartlayer/wire"
 )
 
 // testNode makes a node of role whose anchor set is the given key's peer
@@ -51,7 +51,7 @@ func testNode(t *testing.T, role Role, anchor *nodekey.Key, configure ...func(*C
 	return n
 }
 
-func signedRecord(t *testing.T, anchor *nodekey.Key, id token.InstanceID, fencing uint64, executor string) *placement.Record {
+func signedRecord(t *testing.T, anchor *nodekey.Key, id wire.InstanceID, fencing uint64, executor string) *placement.Record {
 	t.Helper()
 	rec := &placement.Record{Instance: id, Fencing: fencing, Replicas: []string{executor}, Executor: executor,
 		Anchor: anchor.Address(), AnchorPeer: anchor.PeerID().String(), IssuedMs: time.Now().UnixMilli()}
@@ -69,7 +69,7 @@ func TestStaleExecutorResultRefused(t *testing.T) {
 	old, _ := nodekey.Generate()
 	cur, _ := nodekey.Generate()
 	n := testNode(t, RoleService, anchor)
-	var id token.InstanceID
+	var id wire.InstanceID
 	id[0] = 7
 	rec1 := signedRecord(t, anchor, id, 1, old.PeerID().String())
 	rec2 := signedRecord(t, anchor, id, 2, cur.PeerID().String())
@@ -108,7 +108,7 @@ func TestRouteOnlyTheScriptsCall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var id token.InstanceID
+	var id wire.InstanceID
 	id[0] = 9
 	state := json.RawMessage(`{"passenger":"Ada","flight":"BA117","date":"2026-12-01","delayMinutes":200,"rebooking":"none"}`)
 	args := json.RawMessage(`{"hotel":"http://127.0.0.1"}`)
@@ -274,7 +274,7 @@ func TestRouteCheckSurvivesTheWire(t *testing.T) {
 	}
 	lb := &loadedBundle{module: mod, manifest: &tokenscript.Manifest{}}
 	lb.manifest.Service = &tokenscript.Service{Egress: []string{"127.0.0.1"}}
-	var id token.InstanceID
+	var id wire.InstanceID
 	id[0] = 3
 	state := json.RawMessage(`{"a": 1}`)                    // not compact, on purpose
 	args := json.RawMessage(`{ "x" : "a&b<c>", "n": 1.0 }`) // HTML characters JSON escapes
@@ -311,7 +311,7 @@ func TestOwnPublishesNotRateLimited(t *testing.T) {
 	key, _ := nodekey.Generate()
 	n := testNode(t, RoleAnchor, key, func(c *Config) { c.Network.PublisherRate, c.Network.PublisherBurst = 0.001, 1 })
 	n.Start(context.Background())
-	var id token.InstanceID
+	var id wire.InstanceID
 	id[0] = 4
 	for i := 0; i < 5; i++ {
 		att, err := attest.SignNetwork(key.ECDSA, n.domain, attest.FailureSchema, map[string]any{

@@ -4,16 +4,16 @@ import (
 	"encoding/json"
 
 	"github.com/smartlayer/smartlayer/placement"
-	"github.com/smartlayer/smartlayer/token"
 	"github.com/smartlayer/smartlayer/tokenscript"
+	"github.com/smartlayer/smartlayer/wire"
 )
 
 // Registration creates a token instance: the bundle that runs it and the
 // attestation it stands for (the airline's ticket for the flight ticket).
 type Registration struct {
-	Instance    token.InstanceID `json:"instance"`
-	Bundle      string           `json:"bundle"`
-	Attestation json.RawMessage  `json:"attestation"`
+	Instance    wire.InstanceID `json:"instance"`
+	Bundle      string          `json:"bundle"`
+	Attestation json.RawMessage `json:"attestation"`
 }
 
 // heartbeat is sent by every node to every anchor each interval.
@@ -56,10 +56,10 @@ type assign struct {
 	Items []assignItem `json:"items"`
 	// Full, when set, lists every instance the sending anchor places on the
 	// receiver: the receiver drops the others that anchor had placed there.
-	Full   bool               `json:"full,omitempty"`
-	AllIDs []token.InstanceID `json:"allIds,omitempty"`
+	Full   bool              `json:"full,omitempty"`
+	AllIDs []wire.InstanceID `json:"allIds,omitempty"`
 }
 
 type assignAck struct {
-	Applied []token.InstanceID `json:"applied"`
+	Applied []wire.InstanceID `json:"applied"`
 }

@@ -29,7 +29,7 @@ import (
 	"github.com/smartlayer/smartlayer/p2p"
 	"github.com/smartlayer/smartlayer/placement"
 	"github.com/smartlayer/smartlayer/store"
-	"github.com/smartlayer/smartlayer/token"
+	"github.com/smartlayer/smartlayer/wire"
 )
 
 // Version is the software version, set by the build.
@@ -67,7 +67,7 @@ type Node struct {
 	// publisher sequences attestations on an anchor (network.publisher_key).
 	publisher *nodekey.Key
 	// appliedHook, when set, sees every entry an instance applies (benchmarks).
-	appliedHook func(id token.InstanceID, e *attlog.Entry)
+	appliedHook func(id wire.InstanceID, e *attlog.Entry)
 
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -296,7 +296,7 @@ func (n *Node) closeResources() error {
 
 // OnApplied registers f to see every attestation entry an instance applies,
 // after it is stored. Set it before Start; used by benchmarks.
-func (n *Node) OnApplied(f func(id token.InstanceID, e *attlog.Entry)) { n.appliedHook = f }
+func (n *Node) OnApplied(f func(id wire.InstanceID, e *attlog.Entry)) { n.appliedHook = f }
 
 // policy is how the node judges attestations it is given: signed for this
 // network's domain, not from the future beyond a minute.

@@ -22,8 +22,8 @@ import (
 	"github.com/smartlayer/smartlayer/placement"
 	"github.com/smartlayer/smartlayer/receipt"
 	"github.com/smartlayer/smartlayer/sandbox"
-	"github.com/smartlayer/smartlayer/token"
 	"github.com/smartlayer/smartlayer/tokenscript"
+	"github.com/smartlayer/smartlayer/wire"
 )
 
 // serviceRole keeps token instances and answers their queries.
@@ -36,8 +36,8 @@ type serviceRole struct {
 	kept     *transcriptRing
 
 	mu        sync.RWMutex
-	inst      map[token.InstanceID]*instance
-	followers map[string][]token.InstanceID // topic -> instances following it
+	inst      map[wire.InstanceID]*instance
+	followers map[string][]wire.InstanceID // topic -> instances following it
 }
 
 // instance is one token instance held by this node.
@@ -77,18 +77,18 @@ type HistoryItem struct {
 // maxHistory bounds the history an instance keeps.
 const maxHistory = 256
 
-func instKey(id token.InstanceID) []byte { return append([]byte("i/"), id[:]...) }
+func instKey(id wire.InstanceID) []byte { return append([]byte("i/"), id[:]...) }
 
 // histKey is the key of an instance's n-th history item; histPrefix, of
 // all of them.
-func histKey(id token.InstanceID, n uint64) []byte {
+func histKey(id wire.InstanceID, n uint64) []byte {
 	return binary.BigEndian.AppendUint64(histPrefix(id), n)
 }
 
-func histPrefix(id token.InstanceID) []byte { return append([]byte("h/"), id[:]...) }
+func histPrefix(id wire.InstanceID) []byte { return append([]byte("h/"), id[:]...) }
 
 func newServiceRole(n *Node, mux *http.ServeMux) (*serviceRole, error) {
-	s := &serviceRole{n: n, bundles: newBundleCache(n), inst: map[token.InstanceID]*instance{}, kept: newTranscriptRing(transcriptsKept)}
+	s := &serviceRole{n: n, bundles: newBundleCache(n), inst: map[wire.InstanceID]*instance{}, kept: newTranscriptRing(transcriptsKept)}
 	s.exec = newExecutor(s)
 	if n.cfg.Service.Receipts != "off" {
 		s.receipts = receipt.NewBatcher(receipt.Software{Key: n.key.ECDSA}, n.cfg.Service.Receipts == "single")
@@ -142,10 +142,10 @@ func (s *serviceRole) count() int {
 }
 
 // Instances lists the IDs this node holds.
-func (s *serviceRole) ids() []token.InstanceID {
+func (s *serviceRole) ids() []wire.InstanceID {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	out := make([]token.InstanceID, 0, len(s.inst))
+	out := make([]wire.InstanceID, 0, len(s.inst))
 	for id := range s.inst {
 		out = append(out, id)
 	}
@@ -216,7 +216,7 @@ func (s *serviceRole) handleAssign(ctx context.Context, from p2p.PeerID, msg *as
 		out.Applied = append(out.Applied, rec.Instance)
 	}
 	if msg.Full {
-		keep := map[token.InstanceID]bool{}
+		keep := map[wire.InstanceID]bool{}
 		for _, id := range msg.AllIDs {
 			keep[id] = true
 		}
@@ -332,7 +332,7 @@ func (s *serviceRole) moveHistory() error {
 }
 
 // history reads an instance's last items, oldest first.
-func (s *serviceRole) history(id token.InstanceID) ([]HistoryItem, error) {
+func (s *serviceRole) history(id wire.InstanceID) ([]HistoryItem, error) {
 	out := []HistoryItem{}
 	err := s.n.store.Each(histPrefix(id), func(_, v []byte) error {
 		var it HistoryItem
@@ -359,7 +359,7 @@ func (s *serviceRole) put(in *instance) error {
 	return nil
 }
 
-func (s *serviceRole) drop(id token.InstanceID) error {
+func (s *serviceRole) drop(id wire.InstanceID) error {
 	if err := s.n.store.Delete(instKey(id)); err != nil {
 		return err
 	}
@@ -435,7 +435,7 @@ func (q *queryProblem) Error() string { return q.Detail }
 
 // runQuery answers one query on a held instance: the grant checked, the
 // module run, the receipt sealed and the transcript kept for sampling.
-func (s *serviceRole) runQuery(ctx context.Context, id token.InstanceID, name string, args json.RawMessage, grant string) (*queryOutcome, error) {
+func (s *serviceRole) runQuery(ctx context.Context, id wire.InstanceID, name string, args json.RawMessage, grant string) (*queryOutcome, error) {
 	if len(args) == 0 {
 		args = []byte("{}")
 	}
@@ -495,7 +495,7 @@ func sealReceipt(b *receipt.Batcher, tr *sandbox.Transcript, root sandbox.Hash, 
 }
 
 // queryError answers a refused query.
-func (s *serviceRole) queryError(w http.ResponseWriter, r *http.Request, id token.InstanceID, err error) {
+func (s *serviceRole) queryError(w http.ResponseWriter, r *http.Request, id wire.InstanceID, err error) {
 	var qp *queryProblem
 	switch {
 	case errors.Is(err, errNotHere):
@@ -553,7 +553,7 @@ func scriptErrorStatus(err error) (int, string) {
 
 // notHere answers a query for an instance this node does not hold: 421 with
 // the route when the network knows the instance, 404 otherwise.
-func (s *serviceRole) notHere(w http.ResponseWriter, r *http.Request, id token.InstanceID) {
+func (s *serviceRole) notHere(w http.ResponseWriter, r *http.Request, id wire.InstanceID) {
 	rec, err := s.n.lookupRecord(r.Context(), id)
 	if err != nil || rec == nil {
 		s.n.metric.queries.WithLabelValues("unknown-instance").Inc()
@@ -593,8 +593,8 @@ func (s *serviceRole) httpRoute(w http.ResponseWriter, r *http.Request) {
 
 // instanceParam reads the {instance} path value, answering 400 itself when it
 // is malformed.
-func instanceParam(w http.ResponseWriter, r *http.Request) (token.InstanceID, bool) {
-	id, err := token.ParseInstanceID(r.PathValue("instance"))
+func instanceParam(w http.ResponseWriter, r *http.Request) (wire.InstanceID, bool) {
+	id, err := wire.ParseInstanceID(r.PathValue("instance"))
 	if err != nil {
 		httpapi.Error(w, r, http.StatusBadRequest, "bad-instance-id", err.Error())
 		return id, false

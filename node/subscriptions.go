@@ -15,8 +15,8 @@ import (
 	"github.com/smartlayer/smartlayer/attlog"
 	"github.com/smartlayer/smartlayer/httpapi"
 	"github.com/smartlayer/smartlayer/sandbox"
-	"github.com/smartlayer/smartlayer/token"
 	"github.com/smartlayer/smartlayer/tokenscript"
+	"github.com/smartlayer/smartlayer/wire"
 )
 
 // start follows the topics of every instance held and catches them up.
@@ -67,7 +67,7 @@ func (s *serviceRole) followInstance(in *instance) {
 	id := in.Record.Instance
 	s.mu.Lock()
 	if s.followers == nil {
-		s.followers = map[string][]token.InstanceID{}
+		s.followers = map[string][]wire.InstanceID{}
 	}
 	for t := range topics {
 		if !slices.Contains(s.followers[t], id) {
@@ -87,7 +87,7 @@ func (s *serviceRole) followInstance(in *instance) {
 }
 
 // catchUp applies stored entries the instance has not applied yet.
-func (s *serviceRole) catchUp(id token.InstanceID) {
+func (s *serviceRole) catchUp(id wire.InstanceID) {
 	e := s.n.att
 	e.order.Lock()
 	defer e.order.Unlock()
@@ -118,7 +118,7 @@ func (s *serviceRole) catchUp(id token.InstanceID) {
 // instance that follows its topic.
 func (s *serviceRole) apply(d delivered) {
 	s.mu.RLock()
-	ids := append([]token.InstanceID(nil), s.followers[d.Entry.Topic]...)
+	ids := append([]wire.InstanceID(nil), s.followers[d.Entry.Topic]...)
 	s.mu.RUnlock()
 	for _, id := range ids {
 		s.applyTo(id, d)
@@ -130,7 +130,7 @@ func (s *serviceRole) apply(d delivered) {
 // reaches the same state. The instance's own topics carry its executor's
 // action results (merged) and anchors' failure attestations (given to the
 // module's failed handler).
-func (s *serviceRole) applyTo(id token.InstanceID, d delivered) {
+func (s *serviceRole) applyTo(id wire.InstanceID, d delivered) {
 	s.mu.RLock()
 	cur := s.inst[id]
 	s.mu.RUnlock()
@@ -230,7 +230,7 @@ func isIssuer(lb *loadedBundle, name string, att *attest.Signed) bool {
 
 // StateView is the answer of GET /v1/tokens/{instance}/state.
 type StateView struct {
-	Instance  token.InstanceID  `json:"instance"`
+	Instance  wire.InstanceID   `json:"instance"`
 	State     json.RawMessage   `json:"state"`
 	StateRoot string            `json:"stateRoot"`
 	Offsets   map[string]uint64 `json:"offsets"`

@@ -24,8 +24,8 @@ import (
 	"github.com/smartlayer/smartlayer/placement"
 	"github.com/smartlayer/smartlayer/receipt"
 	"github.com/smartlayer/smartlayer/sandbox"
-	"github.com/smartlayer/smartlayer/token"
 	"github.com/smartlayer/smartlayer/tokenscript"
+	"github.com/smartlayer/smartlayer/wire"
 )
 
 // Protocols of execution verification.
@@ -122,7 +122,7 @@ func (s *serviceRole) handleSample(_ context.Context, from p2p.PeerID, req *samp
 	out := &sampleResp{}
 	for _, k := range s.kept.sample(req.Share, min(req.Max, maxSampleItems)) {
 		it := sampleItem{keptTranscript: k}
-		id, err := token.ParseInstanceID(k.Transcript.Instance)
+		id, err := wire.ParseInstanceID(k.Transcript.Instance)
 		if err != nil {
 			continue
 		}
@@ -145,10 +145,10 @@ func (s *serviceRole) handleSample(_ context.Context, from p2p.PeerID, req *samp
 
 // execReq is a query an anchor forwards in full fallback mode.
 type execReq struct {
-	Instance token.InstanceID `json:"instance"`
-	Name     string           `json:"name"`
-	Args     json.RawMessage  `json:"args"`
-	Grant    string           `json:"grant,omitempty"`
+	Instance wire.InstanceID `json:"instance"`
+	Name     string          `json:"name"`
+	Args     json.RawMessage `json:"args"`
+	Grant    string          `json:"grant,omitempty"`
 	// Key, when set, makes this a request to run the action Name with this
 	// idempotency key, on the executor.
 	Key string `json:"key,omitempty"`
@@ -622,7 +622,7 @@ var errNotTheScriptsCall = errors.New("the action's script does not make this ca
 // checkRoutedCall runs the action on the inputs the executor sent, answering
 // its earlier external calls from what the executor recorded, and accepts
 // the request only if the script makes exactly it next.
-func (a *anchorRole) checkRoutedCall(ctx context.Context, lb *loadedBundle, id token.InstanceID, req *routeCall) error {
+func (a *anchorRole) checkRoutedCall(ctx context.Context, lb *loadedBundle, id wire.InstanceID, req *routeCall) error {
 	chk := &routeCheck{prior: req.Prior, want: req.Request}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()

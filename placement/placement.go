@@ -8,7 +8,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/crypto"
 
-	"github.com/smartlayer/smartlayer/token"
+	"github.com/smartlayer/smartlayer/wire"
 )
 
 // Key is a position in the placement key space.
@@ -17,7 +17,7 @@ type Key [32]byte
 // DHTKey is keccak256(epochSeed || instanceID). The seed changes every epoch
 // and comes from a source no node can grind, so no node can choose an ID next
 // to a token it wants to capture.
-func DHTKey(seed [32]byte, id token.InstanceID) Key {
+func DHTKey(seed [32]byte, id wire.InstanceID) Key {
 	return Key(crypto.Keccak256Hash(seed[:], id[:]))
 }
 

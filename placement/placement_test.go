@@ -9,11 +9,11 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 
-	"github.com/smartlayer/smartlayer/token"
+	"github.com/smartlayer/smartlayer/wire"
 )
 
-func ids(rng *rand.Rand, n int) []token.InstanceID {
-	out := make([]token.InstanceID, n)
+func ids(rng *rand.Rand, n int) []wire.InstanceID {
+	out := make([]wire.InstanceID, n)
 	for i := range out {
 		for j := range out[i] {
 			out[i][j] = byte(rng.UintN(256))
@@ -120,7 +120,7 @@ func TestResponsibleDeterministic(t *testing.T) {
 func TestRecordSignVerify(t *testing.T) {
 	key, _ := crypto.GenerateKey()
 	seed := [32]byte{7}
-	r := &Record{Instance: token.InstanceID{1}, Bundle: "0xab", Fencing: 2, Replicas: []string{"p1", "p2"}, Executor: "p1"}
+	r := &Record{Instance: wire.InstanceID{1}, Bundle: "0xab", Fencing: 2, Replicas: []string{"p1", "p2"}, Executor: "p1"}
 	if err := r.Sign(key); err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/crypto"
 
-	"github.com/smartlayer/smartlayer/token"
+	"github.com/smartlayer/smartlayer/wire"
 )
 
 // Record errors; callers test them with errors.Is.
@@ -24,13 +24,13 @@ var (
 // actions. The responsible anchor signs it; the fencing number grows with
 // every change, so a stale executor can be told from the current one.
 type Record struct {
-	Instance token.InstanceID `json:"instance"`
-	Bundle   string           `json:"bundle"`
-	Epoch    uint64           `json:"epoch"`
-	Fencing  uint64           `json:"fencing"`
-	Replicas []string         `json:"replicas"`
-	Executor string           `json:"executor"`
-	Anchor   common.Address   `json:"anchor"`
+	Instance wire.InstanceID `json:"instance"`
+	Bundle   string          `json:"bundle"`
+	Epoch    uint64          `json:"epoch"`
+	Fencing  uint64          `json:"fencing"`
+	Replicas []string        `json:"replicas"`
+	Executor string          `json:"executor"`
+	Anchor   common.Address  `json:"anchor"`
 	// AnchorPeer is the libp2p peer ID of the signing anchor.
 	AnchorPeer string        `json:"anchorPeer"`
 	IssuedMs   int64         `json:"issuedMs"`

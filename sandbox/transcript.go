@@ -7,13 +7,16 @@ import (
 
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/smartlayer/smartlayer/wire"
 )
 
 // Hash is a keccak256 digest.
 type Hash = [32]byte
 
-// StateRoot is the digest of a state: keccak256 of its compact JSON text.
-func StateRoot(state json.RawMessage) Hash { return crypto.Keccak256Hash(canonical(state)) }
+// StateRoot is the digest of a state: keccak256 of its canonical encoding
+// (wire.Canonical), the bytes replicas store.
+func StateRoot(state json.RawMessage) Hash { return wire.StateRoot(state) }
 
 // External is one call a script made to the world, recorded in order.
 type External struct {

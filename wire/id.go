@@ -1,4 +1,4 @@
-package token
+package wire
 
 import (
 	"encoding/hex"
