@@ -29,6 +29,7 @@ import (
 	"github.com/smartlayer/smartlayer/examples/flight-ticket/hotel"
 	"github.com/smartlayer/smartlayer/node"
 	"github.com/smartlayer/smartlayer/nodekey"
+	"github.com/smartlayer/smartlayer/token"
 )
 
 // Options configure a devnet.
@@ -414,7 +415,9 @@ func (d *Devnet) nodeConfig(role node.Role, i int, bootstrap []string) node.Conf
 			cfg.Service.Receipts = d.opts.Receipts
 		}
 		cfg.Faults.GossipDrop = d.opts.GossipDrop
-		cfg.Faults.CorruptState = d.opts.CorruptService == i+1
+		if d.opts.CorruptService == i+1 {
+			cfg.Faults.WrapScript = func(s token.Script) token.Script { return corruptScript{s} }
+		}
 		// Triggered actions of the flight ticket book at the demo hotel.
 		cfg.Service.ActionVars = map[string]string{"hotel": d.Info.Hotel.HTTP}
 	}

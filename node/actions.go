@@ -8,12 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"sync"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common/hexutil"
-	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/httpapi"
@@ -22,6 +20,7 @@ import (
 	"github.com/smartlayer/smartlayer/placement"
 	"github.com/smartlayer/smartlayer/receipt"
 	"github.com/smartlayer/smartlayer/sandbox"
+	"github.com/smartlayer/smartlayer/token"
 	"github.com/smartlayer/smartlayer/wire"
 )
 
@@ -33,38 +32,12 @@ const IdempotencyHeader = "Idempotency-Key"
 // maxIdempotencyKey bounds the key's length.
 const maxIdempotencyKey = 200
 
-// ResultTopic is the topic of an instance's action results.
-func ResultTopic(id wire.InstanceID) string {
-	return attest.ActionResultSchema.UID.String() + "/" + id.String()
-}
+// ResultTopic is the topic of an instance's action results (token.ResultTopic).
+func ResultTopic(id wire.InstanceID) string { return token.ResultTopic(id) }
 
 // FailureTopic is the topic of the anchors' failure attestations for an
-// instance's external calls.
-func FailureTopic(id wire.InstanceID) string {
-	return attest.FailureSchema.UID.String() + "/" + id.String()
-}
-
-// PendingAction is an action a trigger started that no result has answered
-// yet. Every replica keeps the list (it follows from the applied log), so a
-// newly elected executor knows what its predecessor left undone.
-type PendingAction struct {
-	Action string `json:"action"`
-	Key    string `json:"idempotencyKey"`
-	// Trigger and Cause: the predicate that fired and the UID of the
-	// attestation whose application fired it.
-	Trigger string `json:"trigger"`
-	Cause   string `json:"cause"`
-}
-
-// DoneAction is an action result an instance applied.
-type DoneAction struct {
-	Key     string `json:"idempotencyKey"`
-	Action  string `json:"action,omitempty"`
-	Fencing uint64 `json:"fencing"`
-}
-
-// maxDone bounds the applied results an instance remembers.
-const maxDone = 256
+// instance's external calls (token.FailureTopic).
+func FailureTopic(id wire.InstanceID) string { return token.FailureTopic(id) }
 
 // ActionOutcome is the answer of POST /v1/tokens/{instance}/actions/{name}.
 type ActionOutcome struct {
@@ -224,7 +197,10 @@ func (x *executor) execute(ctx context.Context, id wire.InstanceID, name, key st
 		n.metric.actions.WithLabelValues(code).Inc()
 		return nil, err
 	}
-	patch, err := statePatch(in.State, res.State)
+	patch, err := token.StatePatch(in.State, res.State)
+	if errors.Is(err, token.ErrNotObject) {
+		err = fmt.Errorf("%w: %v", sandbox.ErrScript, err)
+	}
 	if err != nil {
 		n.metric.actions.WithLabelValues("script-error").Inc()
 		return nil, err
@@ -325,7 +301,7 @@ func (x *executor) signResult(rec *placement.Record, name, key string, root sand
 // itself (it threw, ran out of time or memory, reached an undeclared host)
 // with a result that changes nothing and says why, so every replica drops
 // it from its pending list instead of the executor retrying it forever.
-func (x *executor) giveUp(id wire.InstanceID, p *PendingAction, cause error) {
+func (x *executor) giveUp(id wire.InstanceID, p *token.PendingAction, cause error) {
 	s := x.s
 	s.mu.RLock()
 	in := s.inst[id]
@@ -361,133 +337,8 @@ func (n *Node) publishOwn(ctx context.Context, key *nodekey.Key, topic string, a
 	return err
 }
 
-// statePatch lists the top-level fields that differ between two states:
-// changed or new ones with their value, removed ones as null. Replicas merge
-// it, so an action's effect commutes with attestations that change other
-// fields, whatever order a replica sees them in.
-func statePatch(before, after json.RawMessage) (json.RawMessage, error) {
-	var b, a map[string]json.RawMessage
-	if err := json.Unmarshal(before, &b); err != nil || b == nil {
-		return nil, errors.New("an action needs an object state")
-	}
-	if err := json.Unmarshal(after, &a); err != nil || a == nil {
-		return nil, fmt.Errorf("%w: an action's state must be a JSON object", sandbox.ErrScript)
-	}
-	p := map[string]json.RawMessage{}
-	for k, v := range a {
-		if old, ok := b[k]; !ok || !jsonEqual(old, v) {
-			p[k] = v
-		}
-	}
-	for k := range b {
-		if _, ok := a[k]; !ok {
-			p[k] = json.RawMessage("null")
-		}
-	}
-	return json.Marshal(p)
-}
-
-func jsonEqual(a, b json.RawMessage) bool {
-	var x, y bytes.Buffer
-	if json.Compact(&x, a) != nil || json.Compact(&y, b) != nil {
-		return false
-	}
-	return bytes.Equal(x.Bytes(), y.Bytes())
-}
-
-// mergePatch applies a patch to a state: null removes a field.
-func mergePatch(state, patch json.RawMessage) (json.RawMessage, error) {
-	var st, p map[string]json.RawMessage
-	if err := json.Unmarshal(state, &st); err != nil || st == nil {
-		return nil, errors.New("state is not an object")
-	}
-	if err := json.Unmarshal(patch, &p); err != nil {
-		return nil, fmt.Errorf("patch: %w", err)
-	}
-	for k, v := range p {
-		if string(v) == "null" {
-			delete(st, k)
-		} else {
-			st[k] = v
-		}
-	}
-	return json.Marshal(st)
-}
-
 // normalizeState is the canonical encoding replicas store (wire.Canonical).
 func normalizeState(state json.RawMessage) json.RawMessage { return wire.CanonicalOr(state) }
-
-// --- applying results and failures on every replica ---
-
-// applyResult checks an action-result attestation and merges its patch: the
-// signer must be the executor named in the anchor-signed record it carries,
-// and a result for a key already applied at the same or a higher fencing
-// number is skipped.
-func (s *serviceRole) applyResult(in *instance, data map[string]any, att *attest.Signed) (json.RawMessage, string) {
-	str := func(k string) string { v, _ := data[k].(string); return v }
-	rec, err := placement.DecodeRecord([]byte(str("record")))
-	if err != nil {
-		return nil, "refused: " + err.Error()
-	}
-	if err := rec.Verify(s.n.isAnchorAddress); err != nil {
-		return nil, "refused: " + err.Error()
-	}
-	if rec.Instance != in.Record.Instance {
-		return nil, "refused: the record is another instance's"
-	}
-	// Fencing: a result signed under an older record than the newest this
-	// replica knows, by an executor that record replaced, after that record
-	// was issued, comes from a stale executor and is refused. A result it
-	// signed while its record was in force still counts, so a replica that
-	// catches up later agrees with those that applied it on time; an
-	// executor that the newer record keeps is not fenced off.
-	if rec.Fencing < in.Record.Fencing && rec.Executor != in.Record.Executor && int64(att.Message.Time) > in.Record.IssuedMs/1000 {
-		return nil, fmt.Sprintf("refused: signed under fencing %d by %s after fencing %d named executor %s", rec.Fencing, shortID(rec.Executor), in.Record.Fencing, shortID(in.Record.Executor))
-	}
-	execAddr, err := nodekey.AddressOfPeer(peerIDOf(rec.Executor))
-	if err != nil || execAddr != att.Signer {
-		return nil, fmt.Sprintf("refused: signed by %s, not the executor the record names", att.Signer)
-	}
-	key, action := str("idempotencyKey"), str("action")
-	for _, d := range in.Done {
-		if d.Key == key && (d.Action == "" || d.Action == action) && d.Fencing >= rec.Fencing {
-			return nil, "skipped: a result for this key is applied"
-		}
-	}
-	st, err := mergePatch(in.State, json.RawMessage(str("patch")))
-	if err != nil {
-		return nil, "not applied: " + err.Error()
-	}
-	in.Pending = slices.DeleteFunc(slices.Clone(in.Pending), func(p PendingAction) bool { return p.Key == key && p.Action == action })
-	in.Done = append(slices.Clone(in.Done), DoneAction{Key: key, Action: action, Fencing: rec.Fencing})
-	if len(in.Done) > maxDone {
-		in.Done = in.Done[len(in.Done)-maxDone:]
-	}
-	return st, ""
-}
-
-// evalTriggers runs the module's trigger predicates over a state change and
-// adds the actions they start to the instance's pending list. The key is
-// derived from the instance, the trigger, its action and the attestation
-// that caused the change: the same on every replica.
-func (s *serviceRole) evalTriggers(in *instance, lb *loadedBundle, before, after json.RawMessage, cause string, now time.Time) {
-	for _, tg := range lb.manifest.Service.Triggers {
-		if !lb.module.HasTrigger(tg.When) {
-			continue
-		}
-		res, err := lb.module.Run(s.n.ctx, sandbox.Call{Kind: sandbox.KindTrigger, Name: tg.When, State: before, Args: after,
-			Env: sandbox.Env{Instance: in.Record.Instance.String(), Now: now}})
-		if err != nil || string(res.Output) != "true" {
-			continue
-		}
-		key := hexutil.Encode(crypto.Keccak256([]byte(in.Record.Instance.String()), []byte(tg.When), []byte{0}, []byte(tg.Action), []byte{0}, []byte(cause)))
-		if slices.ContainsFunc(in.Pending, func(p PendingAction) bool { return p.Key == key }) ||
-			slices.ContainsFunc(in.Done, func(d DoneAction) bool { return d.Key == key }) {
-			continue
-		}
-		in.Pending = append(slices.Clone(in.Pending), PendingAction{Action: tg.Action, Key: key, Trigger: tg.When, Cause: cause})
-	}
-}
 
 // kick starts the instance's pending actions if this node executes it.
 func (x *executor) kick(id wire.InstanceID) {
@@ -536,7 +387,7 @@ func (x *executor) work(id wire.InstanceID) {
 		if in == nil || in.Record.Executor != s.n.peerStr || s.n.ctx.Err() != nil {
 			return
 		}
-		var next *PendingAction
+		var next *token.PendingAction
 		for i := range in.Pending {
 			if tries[in.Pending[i].Key] < 3 {
 				next = &in.Pending[i]

@@ -10,50 +10,9 @@ import (
 
 	"github.com/smartlayer/smartlayer/placement"
 	"github.com/smartlayer/smartlayer/store"
+	"github.com/smartlayer/smartlayer/token"
 	"github.com/smartlayer/smartlayer/wire"
 )
-
-// Two replicas see an action's patch and a status change in opposite
-// orders; merging the patch commutes with the other fields' change, and
-// normalised states are the same bytes.
-func TestPatchCommutesAndNormalises(t *testing.T) {
-	before := json.RawMessage(`{"flight":"BA117","delayMinutes":200,"rebooking":"none","n":12345678901234567890}`)
-	after := json.RawMessage(`{"flight":"BA117","delayMinutes":200,"rebooking":"confirmed","booking":"bk-1","n":12345678901234567890}`)
-	patch, err := statePatch(before, after)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(patch) != `{"booking":"bk-1","rebooking":"confirmed"}` {
-		t.Fatalf("patch %s", patch)
-	}
-	status := func(st json.RawMessage) json.RawMessage { // another topic's change
-		var m map[string]json.RawMessage
-		_ = json.Unmarshal(st, &m)
-		m["delayMinutes"], m["status"] = json.RawMessage(`240`), json.RawMessage(`"delayed"`)
-		out, _ := json.Marshal(m)
-		return out
-	}
-	a, err := mergePatch(status(before), patch)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b0, _ := mergePatch(before, patch)
-	b := status(b0)
-	if string(normalizeState(a)) != string(normalizeState(b)) {
-		t.Fatalf("orders differ:\n%s\n%s", normalizeState(a), normalizeState(b))
-	}
-	// Large numbers keep their text; removed fields are nulls that delete.
-	if got := string(normalizeState(json.RawMessage(`{"z":1,"a":12345678901234567890}`))); got != `{"a":12345678901234567890,"z":1}` {
-		t.Fatalf("normalise %s", got)
-	}
-	rm, _ := statePatch(json.RawMessage(`{"a":1,"b":2}`), json.RawMessage(`{"a":1}`))
-	if m, _ := mergePatch(json.RawMessage(`{"a":1,"b":2}`), rm); string(m) != `{"a":1}` {
-		t.Fatalf("removal: patch %s gives %s", rm, m)
-	}
-	if _, err := statePatch(before, json.RawMessage(`[1]`)); err == nil {
-		t.Fatal("a non-object state was patched")
-	}
-}
 
 // An excluded node earns its way back on probation; evidence sends it
 // further down each time; scores survive a restart of the anchor's store.
@@ -107,7 +66,7 @@ func TestServiceLevelProbation(t *testing.T) {
 	}
 }
 
-// History has keys of its own: the last maxHistory items are kept, and
+// History has keys of its own: the last token.MaxHistory items are kept, and
 // history inside an older instance record moves there.
 func TestHistoryKeys(t *testing.T) {
 	st, err := store.Open(t.TempDir())
@@ -118,13 +77,14 @@ func TestHistoryKeys(t *testing.T) {
 	s := &serviceRole{n: &Node{store: st}, inst: map[wire.InstanceID]*instance{}}
 	id := wire.InstanceID{7}
 	in := &instance{Record: &placement.Record{Instance: id}, State: json.RawMessage(`{}`)}
-	for i := 0; i < maxHistory+44; i++ {
-		if err := s.putApplied(in, &HistoryItem{Seq: uint64(i)}); err != nil {
+	for i := 0; i < token.MaxHistory+44; i++ {
+		in.HistoryN++
+		if err := s.putApplied(in, &HistoryItem{Seq: uint64(i)}, uint64(i)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	h, err := s.history(id)
-	if err != nil || len(h) != maxHistory || h[0].Seq != 44 || h[len(h)-1].Seq != maxHistory+43 {
+	if err != nil || len(h) != token.MaxHistory || h[0].Seq != 44 || h[len(h)-1].Seq != token.MaxHistory+43 {
 		t.Fatalf("history: %v, %d items from %d", err, len(h), h[0].Seq)
 	}
 	old := wire.InstanceID{8}

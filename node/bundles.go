@@ -8,9 +8,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/p2p"
 	"github.com/smartlayer/smartlayer/sandbox"
+	"github.com/smartlayer/smartlayer/token"
 	"github.com/smartlayer/smartlayer/tokenscript"
 )
 
@@ -56,8 +58,11 @@ type loadedBundle struct {
 	bundle   *tokenscript.Bundle
 	manifest *tokenscript.Manifest
 	module   *sandbox.Module
-	schema   *attest.Schema
-	origin   *tokenscript.AttestationDef
+	// script is the module as the token core runs it (wrapped by
+	// Faults.WrapScript in tests).
+	script token.Script
+	schema *attest.Schema
+	origin *tokenscript.AttestationDef
 }
 
 // bundleCache holds a node's bundles, in memory and in the store.
@@ -110,6 +115,10 @@ func (c *bundleCache) prepare(b *tokenscript.Bundle) (*loadedBundle, error) {
 	}
 	if err := checkDeclared(man.Service, lb.module); err != nil {
 		return nil, err
+	}
+	lb.script = moduleScript{lb.module}
+	if w := c.n.cfg.Faults.WrapScript; w != nil {
+		lb.script = w(lb.script)
 	}
 	return lb, nil
 }
@@ -261,4 +270,35 @@ func TicketOf(s *attest.Signed, schema *attest.Schema) (*Ticket, error) {
 		}
 	}
 	return t, nil
+}
+
+// moduleScript adapts a sandbox module to the token core's Script.
+type moduleScript struct{ m *sandbox.Module }
+
+func (ms moduleScript) Run(ctx context.Context, c token.Call) (*token.Result, error) {
+	env := sandbox.Env{Instance: c.Instance.String(), Now: c.Now}
+	if c.Kind == token.KindInit {
+		st, err := ms.m.Init(ctx, c.Args, env)
+		return &token.Result{State: st}, err
+	}
+	res, err := ms.m.Run(ctx, sandbox.Call{Kind: sandbox.Kind(c.Kind), Name: c.Name, State: c.State, Args: c.Args, Env: env})
+	if err != nil {
+		return nil, err
+	}
+	return &token.Result{State: res.State, Output: res.Output, Transcript: res.Transcript}, nil
+}
+
+func (ms moduleScript) HasFailed() bool             { return ms.m.HasFailed() }
+func (ms moduleScript) HasTrigger(name string) bool { return ms.m.HasTrigger(name) }
+
+// envOf is what the token core needs of a bundle and of this node to step
+// one of its instances.
+func (s *serviceRole) envOf(lb *loadedBundle) *token.Env {
+	return &token.Env{Script: lb.script, Subscriptions: lb.manifest.Service.Subscriptions, Triggers: lb.manifest.Service.Triggers,
+		Issuers: func(name string) []common.Address {
+			if def, ok := lb.manifest.Attestation(name); ok {
+				return def.Issuers
+			}
+			return nil
+		}, IsAnchor: s.n.isAnchorAddress}
 }

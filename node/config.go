@@ -12,6 +12,7 @@ import (
 	"github.com/BurntSushi/toml"
 	"github.com/libp2p/go-libp2p/core/peer"
 	ma "github.com/multiformats/go-multiaddr"
+	"github.com/smartlayer/smartlayer/token"
 )
 
 // Role is what a node does in the network.
@@ -145,14 +146,19 @@ type Config struct {
 	Log struct {
 		Level string `toml:"level"`
 	} `toml:"log"`
-	// Faults are for tests only: they make a node misbehave on purpose.
-	Faults struct {
-		// GossipDrop is the share (0..1) of received gossip messages dropped.
-		GossipDrop float64 `toml:"gossip_drop"`
-		// CorruptState makes this node's applied states differ from its
-		// fellow replicas', as a faulty or dishonest node would.
-		CorruptState bool `toml:"corrupt_state"`
-	} `toml:"faults"`
+	// Faults are for tests only and set from Go, never from a config file:
+	// they make a node misbehave on purpose.
+	Faults Faults `toml:"-"`
+}
+
+// Faults make a node misbehave on purpose, in tests.
+type Faults struct {
+	// GossipDrop is the share (0..1) of received gossip messages dropped.
+	GossipDrop float64
+	// WrapScript wraps every token module as the token core runs it: a
+	// wrapper that corrupts states makes a node differ from its fellow
+	// replicas, as a faulty or dishonest node would.
+	WrapScript func(token.Script) token.Script
 }
 
 // DefaultConfig returns the defaults every field falls back to.

@@ -8,13 +8,8 @@ import (
 	"github.com/smartlayer/smartlayer/wire"
 )
 
-// Registration creates a token instance: the bundle that runs it and the
-// attestation it stands for (the airline's ticket for the flight ticket).
-type Registration struct {
-	Instance    wire.InstanceID `json:"instance"`
-	Bundle      string          `json:"bundle"`
-	Attestation json.RawMessage `json:"attestation"`
-}
+// Registration is wire.Registration.
+type Registration = wire.Registration
 
 // heartbeat is sent by every node to every anchor each interval.
 type heartbeat struct {

@@ -22,6 +22,7 @@ import (
 	"github.com/smartlayer/smartlayer/placement"
 	"github.com/smartlayer/smartlayer/receipt"
 	"github.com/smartlayer/smartlayer/sandbox"
+	"github.com/smartlayer/smartlayer/token"
 	"github.com/smartlayer/smartlayer/tokenscript"
 	"github.com/smartlayer/smartlayer/wire"
 )
@@ -40,42 +41,11 @@ type serviceRole struct {
 	followers map[string][]wire.InstanceID // topic -> instances following it
 }
 
-// instance is one token instance held by this node.
-type instance struct {
-	Record       *placement.Record `json:"record"`
-	Registration *Registration     `json:"registration"`
-	// Owner is the token's holder: the instance attestation's recipient.
-	Owner common.Address  `json:"owner"`
-	State json.RawMessage `json:"state"`
-	// Offsets: per attestation stream ("topic@publisher"), the last
-	// sequence number applied to the state.
-	Offsets map[string]uint64 `json:"offsets,omitempty"`
-	// History is only read from stores written before history had keys of
-	// its own ("h/<instance><n>"); it is moved there at start.
-	History []HistoryItem `json:"history,omitempty"`
-	// HistoryN counts the history items ever written for the instance.
-	HistoryN uint64 `json:"historyN,omitempty"`
-	// Pending actions triggers started; Done: results applied.
-	Pending []PendingAction `json:"pending,omitempty"`
-	Done    []DoneAction    `json:"done,omitempty"`
-}
+// instance is one token instance held by this node: the token core's.
+type instance = token.Instance
 
-// HistoryItem is one attestation an instance applied.
-type HistoryItem struct {
-	Topic     string         `json:"topic"`
-	Publisher common.Address `json:"publisher"`
-	Seq       uint64         `json:"seq"`
-	UID       string         `json:"uid"`
-	Attester  common.Address `json:"attester"`
-	Time      uint64         `json:"time"`
-	Data      map[string]any `json:"data,omitempty"`
-	Applied   bool           `json:"applied"`
-	Note      string         `json:"note,omitempty"`
-	StateRoot string         `json:"stateRoot"`
-}
-
-// maxHistory bounds the history an instance keeps.
-const maxHistory = 256
+// HistoryItem is one attestation an instance applied (token.HistoryItem).
+type HistoryItem = token.HistoryItem
 
 func instKey(id wire.InstanceID) []byte { return append([]byte("i/"), id[:]...) }
 
@@ -200,9 +170,8 @@ func (s *serviceRole) handleAssign(ctx context.Context, from p2p.PeerID, msg *as
 		if it.Registration == nil || it.Registration.Instance != rec.Instance {
 			return nil, fmt.Errorf("instance %s: new assignment without its registration", rec.Instance)
 		}
-		in := &instance{Record: rec, Registration: it.Registration}
-		var err error
-		if in.Owner, in.State, err = s.create(ctx, from, rec, it.Registration); err != nil {
+		in, err := s.create(ctx, from, rec, it.Registration)
+		if err != nil {
 			s.n.log.Warn("cannot take instance", "instance", rec.Instance, "err", err)
 			continue
 		}
@@ -235,31 +204,31 @@ func (s *serviceRole) handleAssign(ctx context.Context, from p2p.PeerID, msg *as
 	return out, nil
 }
 
-// create verifies a new instance's registration and runs the module's init.
-// It returns the owner and the first state.
-func (s *serviceRole) create(ctx context.Context, from p2p.PeerID, rec *placement.Record, reg *Registration) (common.Address, json.RawMessage, error) {
-	var owner common.Address
+// create verifies a new instance's registration and runs the module's init
+// through the token core.
+func (s *serviceRole) create(ctx context.Context, from p2p.PeerID, rec *placement.Record, reg *Registration) (*instance, error) {
 	if reg.Bundle != rec.Bundle {
-		return owner, nil, fmt.Errorf("registration bundle %s differs from record bundle %s", reg.Bundle, rec.Bundle)
+		return nil, fmt.Errorf("registration bundle %s differs from record bundle %s", reg.Bundle, rec.Bundle)
 	}
 	h, err := tokenscript.ParseBundleHash(reg.Bundle)
 	if err != nil {
-		return owner, nil, err
+		return nil, err
 	}
 	lb, err := s.bundles.fetch(ctx, from, h)
 	if err != nil {
-		return owner, nil, err
+		return nil, err
 	}
 	t, err := s.n.verifyRegistration(lb, reg, time.Now())
 	if err != nil {
-		return owner, nil, err
+		return nil, err
 	}
 	tj, err := json.Marshal(t)
 	if err != nil {
-		return owner, nil, err
+		return nil, err
 	}
-	state, err := lb.module.Init(ctx, tj, sandbox.Env{Instance: rec.Instance.String(), Now: time.UnixMilli(rec.IssuedMs)})
-	return common.HexToAddress(t.Recipient), normalizeState(state), err
+	rd, err := token.Step(ctx, nil, token.Event{Register: &token.Register{Record: rec, Registration: reg,
+		Owner: common.HexToAddress(t.Recipient), Ticket: tj}}, s.envOf(lb))
+	return rd.Instance, err
 }
 
 // updateRecord gives a held instance a newer record.
@@ -271,23 +240,23 @@ func (s *serviceRole) updateRecord(rec *placement.Record) error {
 	s.mu.RLock()
 	cur := s.inst[rec.Instance]
 	s.mu.RUnlock()
-	if cur == nil || !rec.Newer(cur.Record) {
+	if cur == nil {
 		return nil
 	}
-	c := *cur
-	c.Record = rec
-	return s.put(&c)
+	rd, err := token.Step(s.n.ctx, cur, token.Event{Record: rec}, nil)
+	if err != nil || rd.Instance == nil {
+		return err
+	}
+	return s.put(rd.Instance)
 }
 
-// putApplied stores an instance with one more history item, in one batch;
-// the item past maxHistory is deleted.
-func (s *serviceRole) putApplied(in *instance, item *HistoryItem) error {
+// putApplied stores an instance with its history item number n (the
+// instance's HistoryN counts it already), in one batch; the item past
+// token.MaxHistory is deleted.
+func (s *serviceRole) putApplied(in *instance, item *HistoryItem, n uint64) error {
 	id := in.Record.Instance
-	n := in.HistoryN
-	in.HistoryN++
 	enc, err := json.Marshal(in)
 	if err != nil {
-		in.HistoryN--
 		return err
 	}
 	ij, err := json.Marshal(item)
@@ -299,12 +268,11 @@ func (s *serviceRole) putApplied(in *instance, item *HistoryItem) error {
 	err = s.n.store.Batch(false, func(b *pebble.Batch) {
 		_ = b.Set(instKey(id), enc, nil)
 		_ = b.Set(histKey(id, n), ij, nil)
-		if n >= maxHistory {
-			_ = b.Delete(histKey(id, n-maxHistory), nil)
+		if n >= token.MaxHistory {
+			_ = b.Delete(histKey(id, n-token.MaxHistory), nil)
 		}
 	})
 	if err != nil {
-		in.HistoryN--
 		return err
 	}
 	s.mu.Lock()
@@ -323,7 +291,8 @@ func (s *serviceRole) moveHistory() error {
 		items := in.History
 		in.History = nil
 		for i := range items {
-			if err := s.putApplied(in, &items[i]); err != nil {
+			in.HistoryN++
+			if err := s.putApplied(in, &items[i], in.HistoryN-1); err != nil {
 				return err
 			}
 		}

@@ -2,19 +2,15 @@ package node
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"slices"
-	"strings"
-
-	"time"
 
 	"github.com/ethereum/go-ethereum/common/hexutil"
 
-	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/attlog"
 	"github.com/smartlayer/smartlayer/httpapi"
 	"github.com/smartlayer/smartlayer/sandbox"
+	"github.com/smartlayer/smartlayer/token"
 	"github.com/smartlayer/smartlayer/tokenscript"
 	"github.com/smartlayer/smartlayer/wire"
 )
@@ -33,30 +29,18 @@ func (s *serviceRole) start() {
 	}
 }
 
-// topicsOf returns an instance's topics with the subscription each serves.
-func (s *serviceRole) topicsOf(in *instance) (map[string]*tokenscript.Subscription, *loadedBundle) {
+// topicsOf returns an instance's topics (token.Topics) and its bundle; nil
+// when the bundle is not loaded.
+func (s *serviceRole) topicsOf(in *instance) (map[string]*token.Sub, *loadedBundle) {
 	h, _ := tokenscript.ParseBundleHash(in.Record.Bundle)
 	lb, ok := s.bundles.get(h)
 	if !ok {
 		return nil, nil
 	}
-	var state map[string]any
-	_ = json.Unmarshal(in.State, &state)
-	out := map[string]*tokenscript.Subscription{}
-	for i := range lb.manifest.Service.Subscriptions {
-		sub := &lb.manifest.Service.Subscriptions[i]
-		t, err := sub.Topic(state)
-		if err == nil {
-			err = attlog.CheckTopic(t)
-		}
-		if err != nil {
-			s.n.log.Warn("subscription topic", "instance", in.Record.Instance, "err", err)
-			continue
-		}
-		out[t] = sub
+	out, errs := token.Topics(in, lb.manifest.Service.Subscriptions)
+	for _, err := range errs {
+		s.n.log.Warn("subscription topic", "instance", in.Record.Instance, "err", err)
 	}
-	out[ResultTopic(in.Record.Instance)] = &tokenscript.Subscription{Schema: attest.ActionResultSchema.UID, Apply: applyResults}
-	out[FailureTopic(in.Record.Instance)] = &tokenscript.Subscription{Schema: attest.FailureSchema.UID, Apply: applyFailures}
 	return out, lb
 }
 
@@ -125,11 +109,9 @@ func (s *serviceRole) apply(d delivered) {
 	}
 }
 
-// applyTo applies one entry to one instance, deterministically: the module's
-// apply runs with the attestation's time as its clock, so every replica
-// reaches the same state. The instance's own topics carry its executor's
-// action results (merged) and anchors' failure attestations (given to the
-// module's failed handler).
+// applyTo steps one instance's token core with one entry and keeps what it
+// decided: the instance and its history item stored in one batch, the
+// transcripts kept for sampling, the executor kicked for new actions.
 func (s *serviceRole) applyTo(id wire.InstanceID, d delivered) {
 	s.mu.RLock()
 	cur := s.inst[id]
@@ -137,95 +119,29 @@ func (s *serviceRole) applyTo(id wire.InstanceID, d delivered) {
 	if cur == nil {
 		return
 	}
-	key := d.Entry.ID().String()
-	if cur.Offsets[key] >= d.Entry.Seq {
+	_, lb := s.topicsOf(cur)
+	if lb == nil {
 		return
 	}
-	topics, lb := s.topicsOf(cur)
-	sub := topics[d.Entry.Topic]
-	if sub == nil || lb == nil {
+	rd, err := token.Step(s.n.ctx, cur, token.Event{Entry: &token.Entry{Topic: d.Entry.Topic, Publisher: d.Entry.Publisher,
+		Seq: d.Entry.Seq, Att: d.Att}}, s.envOf(lb))
+	if err != nil || rd.Instance == nil {
 		return
 	}
-	in := *cur
-	in.Offsets = map[string]uint64{}
-	for k, v := range cur.Offsets {
-		in.Offsets[k] = v
-	}
-	in.Offsets[key] = d.Entry.Seq
-	att := d.Att
-	item := HistoryItem{Topic: d.Entry.Topic, Publisher: d.Entry.Publisher, Seq: d.Entry.Seq, UID: att.UID.String(),
-		Attester: att.Signer, Time: att.Message.Time}
-	if ns, ok := attest.NetworkSchemaOf(att.Message.Schema); ok {
-		item.Data, _ = ns.Schema.Decode(att.Message.Data)
-	}
-	attTime := time.Unix(int64(att.Message.Time), 0)
-	run := func(kind sandbox.Kind) {
-		input, _ := json.Marshal(map[string]any{"uid": item.UID, "attester": att.Signer.Hex(), "time": att.Message.Time,
-			"schema": att.Message.Schema.String(), "data": item.Data,
-			"publisher": d.Entry.Publisher.Hex(), "seq": d.Entry.Seq})
-		res, err := lb.module.Run(s.n.ctx, sandbox.Call{Kind: kind, State: cur.State, Args: input,
-			Env: sandbox.Env{Instance: id.String(), Now: attTime}})
-		if err != nil {
-			item.Note = "not applied: " + err.Error()
-			return
+	for _, k := range rd.Kept {
+		if tr, ok := k.Transcript.(*sandbox.Transcript); ok {
+			s.keepTranscript(tr, k.StateBefore, nil)
 		}
-		in.State, item.Applied = normalizeState(res.State), true
-		if s.n.cfg.Faults.CorruptState { // fault injection (tests): a wrong state, claimed as right
-			in.State = json.RawMessage(strings.TrimSuffix(string(in.State), "}") + `,"corrupt":true}`)
-			res.Transcript.StateAfter = sandbox.StateRoot(in.State)
-			res.Transcript.Output = in.State
-		}
-		s.keepTranscript(res.Transcript, cur.State, nil)
 	}
-	switch {
-	case item.Data == nil:
-		item.Note = "not applied: schema not decodable"
-	case sub.Apply == applyResults:
-		st, note := s.applyResult(&in, item.Data, att)
-		if note != "" {
-			item.Note = note
-			break
-		}
-		in.State, item.Applied = normalizeState(st), true
-	case sub.Apply == applyFailures:
-		switch {
-		case !s.n.isAnchorAddress(att.Signer):
-			item.Note = fmt.Sprintf("refused: failure attestations are signed by anchors, not %s", att.Signer)
-		case !lb.module.HasFailed():
-			item.Note = "not applied: the module has no failed handler"
-		default:
-			run(sandbox.KindFailure)
-		}
-	case sub.Issuers != "" && !isIssuer(lb, sub.Issuers, att):
-		item.Note = fmt.Sprintf("not applied: %s is not an issuer of %s", att.Signer, sub.Issuers)
-	default:
-		run(sandbox.KindApply)
-	}
-	if item.Applied && string(in.State) != string(cur.State) {
-		s.evalTriggers(&in, lb, cur.State, in.State, item.UID, attTime)
-	}
-	root := sandbox.StateRoot(in.State)
-	item.StateRoot = hexutil.Encode(root[:])
-	if err := s.putApplied(&in, &item); err != nil {
+	if err := s.putApplied(rd.Instance, rd.History, rd.HistoryIndex); err != nil {
 		s.n.log.Error("store applied state", "instance", id, "err", err)
 	}
-	if len(in.Pending) > 0 {
+	if len(rd.Instance.Pending) > 0 {
 		s.exec.kick(id)
 	}
 	if h := s.n.appliedHook; h != nil {
 		h(id, d.Entry)
 	}
-}
-
-// The Apply markers of an instance's own topics.
-const (
-	applyResults  = "$results"
-	applyFailures = "$failures"
-)
-
-func isIssuer(lb *loadedBundle, name string, att *attest.Signed) bool {
-	def, ok := lb.manifest.Attestation(name)
-	return ok && slices.Contains(def.Issuers, att.Signer)
 }
 
 // StateView is the answer of GET /v1/tokens/{instance}/state.
@@ -238,7 +154,7 @@ type StateView struct {
 	Executor  string            `json:"executor"`
 	Node      string            `json:"node"`
 	// Pending: actions triggers started that no result answered yet.
-	Pending []PendingAction `json:"pending"`
+	Pending []token.PendingAction `json:"pending"`
 }
 
 func (s *serviceRole) held(w http.ResponseWriter, r *http.Request) (*instance, bool) {
@@ -268,7 +184,7 @@ func (s *serviceRole) httpState(w http.ResponseWriter, r *http.Request) {
 	}
 	httpapi.WriteJSON(w, http.StatusOK, StateView{Instance: in.Record.Instance, State: in.State, StateRoot: hexutil.Encode(root[:]),
 		Offsets: offs, Fencing: in.Record.Fencing, Executor: in.Record.Executor, Node: s.n.peerStr,
-		Pending: append([]PendingAction{}, in.Pending...)})
+		Pending: append([]token.PendingAction{}, in.Pending...)})
 }
 
 func (s *serviceRole) httpHistory(w http.ResponseWriter, r *http.Request) {

@@ -664,7 +664,7 @@ func (c *routeCheck) recorded(kind string, req, out any) bool {
 		return false
 	}
 	rq, _ := json.Marshal(req)
-	if c.prior[i].Kind != kind || !jsonEqual(rq, c.prior[i].Request) {
+	if c.prior[i].Kind != kind || !wire.SameJSON(rq, c.prior[i].Request) {
 		if c.bad == "" {
 			c.bad = fmt.Sprintf("call %d differs from the executor's record", i+1)
 		}
@@ -701,7 +701,7 @@ func (c *routeCheck) Fetch(_ context.Context, req *sandbox.FetchRequest, _ int) 
 		c.reached = true
 		a, _ := json.Marshal(req)
 		b, _ := json.Marshal(c.want)
-		c.matched = jsonEqual(a, b)
+		c.matched = wire.SameJSON(a, b)
 		return stop
 	}
 	var resp sandbox.FetchResponse

@@ -46,3 +46,13 @@ func CanonicalOr(v json.RawMessage) json.RawMessage {
 
 // StateRoot is the Keccak-256 of a state's canonical encoding.
 func StateRoot(state json.RawMessage) [32]byte { return crypto.Keccak256Hash(CanonicalOr(state)) }
+
+// SameJSON reports whether two JSON texts are the same value written with
+// other whitespace (key order counts).
+func SameJSON(a, b json.RawMessage) bool {
+	var x, y bytes.Buffer
+	if json.Compact(&x, a) != nil || json.Compact(&y, b) != nil {
+		return false
+	}
+	return bytes.Equal(x.Bytes(), y.Bytes())
+}

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"math/big"
 	"strings"
@@ -47,4 +48,12 @@ func ParseInstanceID(s string) (InstanceID, error) {
 func ContractInstanceID(chainID *big.Int, contract common.Address, tokenID *big.Int) InstanceID {
 	return InstanceID(crypto.Keccak256Hash(
 		common.LeftPadBytes(chainID.Bytes(), 32), contract[:], common.LeftPadBytes(tokenID.Bytes(), 32)))
+}
+
+// Registration creates a token instance: the bundle that runs it and the
+// attestation it stands for (the airline's ticket for the flight ticket).
+type Registration struct {
+	Instance    InstanceID      `json:"instance"`
+	Bundle      string          `json:"bundle"`
+	Attestation json.RawMessage `json:"attestation"`
 }

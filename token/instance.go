@@ -1,0 +1,146 @@
+package token
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/attlog"
+	"github.com/smartlayer/smartlayer/placement"
+	"github.com/smartlayer/smartlayer/tokenscript"
+	"github.com/smartlayer/smartlayer/wire"
+)
+
+// Instance is one token instance as every replica keeps it. Its JSON is the
+// form replicas store.
+type Instance struct {
+	Record       *placement.Record  `json:"record"`
+	Registration *wire.Registration `json:"registration"`
+	// Owner is the token's holder: the instance attestation's recipient.
+	Owner common.Address `json:"owner"`
+	// State in its canonical encoding (wire.Canonical).
+	State json.RawMessage `json:"state"`
+	// Offsets: per attestation stream ("topic@publisher"), the last
+	// sequence number applied to the state.
+	Offsets map[string]uint64 `json:"offsets,omitempty"`
+	// History is only read from stores written before history had keys of
+	// its own; the shell moves it there at start.
+	History []HistoryItem `json:"history,omitempty"`
+	// HistoryN counts the history items ever written for the instance.
+	HistoryN uint64 `json:"historyN,omitempty"`
+	// Pending actions triggers started; Done: results applied.
+	Pending []PendingAction `json:"pending,omitempty"`
+	Done    []DoneAction    `json:"done,omitempty"`
+}
+
+// ID is the instance's ID.
+func (in *Instance) ID() wire.InstanceID { return in.Record.Instance }
+
+// Root is the state root: the one the instance's transcripts, receipts,
+// GET /state and /consistency show.
+func (in *Instance) Root() [32]byte { return wire.StateRoot(in.State) }
+
+// clone copies the instance so that a step never writes what a reader of
+// the previous value may hold.
+func (in *Instance) clone() *Instance {
+	c := *in
+	c.Offsets = make(map[string]uint64, len(in.Offsets)+1)
+	for k, v := range in.Offsets {
+		c.Offsets[k] = v
+	}
+	return &c
+}
+
+// HistoryItem is one attestation an instance applied (or refused, with a
+// note saying why).
+type HistoryItem struct {
+	Topic     string         `json:"topic"`
+	Publisher common.Address `json:"publisher"`
+	Seq       uint64         `json:"seq"`
+	UID       string         `json:"uid"`
+	Attester  common.Address `json:"attester"`
+	Time      uint64         `json:"time"`
+	Data      map[string]any `json:"data,omitempty"`
+	Applied   bool           `json:"applied"`
+	Note      string         `json:"note,omitempty"`
+	StateRoot string         `json:"stateRoot"`
+}
+
+// MaxHistory bounds the history an instance keeps.
+const MaxHistory = 256
+
+// PendingAction is an action a trigger started that no result has answered
+// yet. Every replica keeps the list (it follows from the applied log), so a
+// newly elected executor knows what its predecessor left undone.
+type PendingAction struct {
+	Action string `json:"action"`
+	Key    string `json:"idempotencyKey"`
+	// Trigger and Cause: the predicate that fired and the UID of the
+	// attestation whose application fired it.
+	Trigger string `json:"trigger"`
+	Cause   string `json:"cause"`
+}
+
+// DoneAction is an action result an instance applied.
+type DoneAction struct {
+	Key     string `json:"idempotencyKey"`
+	Action  string `json:"action,omitempty"`
+	Fencing uint64 `json:"fencing"`
+}
+
+// MaxDone bounds the applied results an instance remembers.
+const MaxDone = 256
+
+// ResultTopic is the topic of an instance's action results.
+func ResultTopic(id wire.InstanceID) string {
+	return attest.ActionResultSchema.UID.String() + "/" + id.String()
+}
+
+// FailureTopic is the topic of the anchors' failure attestations for an
+// instance's external calls.
+func FailureTopic(id wire.InstanceID) string {
+	return attest.FailureSchema.UID.String() + "/" + id.String()
+}
+
+// Sub is what a topic the instance follows is for.
+type Sub struct {
+	tokenscript.Subscription
+	// Own: the instance's own result or failure topic (not a subscription
+	// of the TokenScript).
+	Own ownTopic
+}
+
+type ownTopic int
+
+const (
+	notOwn ownTopic = iota
+	ownResults
+	ownFailures
+)
+
+// Topics lists the topics an instance follows: its subscriptions' topics
+// (their keys filled from the state) and its own result and failure topics.
+// A subscription whose topic cannot be made is left out and reported.
+func Topics(in *Instance, subs []tokenscript.Subscription) (map[string]*Sub, []error) {
+	var state map[string]any
+	_ = json.Unmarshal(in.State, &state)
+	out := map[string]*Sub{}
+	var errs []error
+	for i := range subs {
+		t, err := subs[i].Topic(state)
+		if err == nil {
+			err = attlog.CheckTopic(t)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("subscription topic: %w", err))
+			continue
+		}
+		out[t] = &Sub{Subscription: subs[i]}
+	}
+	id := in.Record.Instance
+	out[ResultTopic(id)] = &Sub{Subscription: tokenscript.Subscription{Schema: attest.ActionResultSchema.UID}, Own: ownResults}
+	out[FailureTopic(id)] = &Sub{Subscription: tokenscript.Subscription{Schema: attest.FailureSchema.UID}, Own: ownFailures}
+	return out, errs
+}

@@ -1,0 +1,240 @@
+package token
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
+
+	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/attlog"
+	"github.com/smartlayer/smartlayer/placement"
+	"github.com/smartlayer/smartlayer/tokenscript"
+	"github.com/smartlayer/smartlayer/wire"
+)
+
+// Kind is the sort of module function a call runs; the values are the
+// sandbox's.
+type Kind string
+
+// The module functions the core runs.
+const (
+	KindInit    Kind = "init"    // init(ticket, ctx) -> state
+	KindApply   Kind = "apply"   // apply(state, attestation, ctx) -> state
+	KindTrigger Kind = "trigger" // triggers[name](before, after, ctx) -> boolean
+	KindFailure Kind = "failed"  // failed(state, failure, ctx) -> state
+)
+
+// Call is one deterministic run of a module function.
+type Call struct {
+	Kind     Kind
+	Name     string // the trigger's name
+	State    json.RawMessage
+	Args     json.RawMessage
+	Instance wire.InstanceID
+	// Now is the time the run sees: an attestation's or a record's, never
+	// the wall clock, so every replica computes the same.
+	Now time.Time
+}
+
+// Result is what a run returned. Transcript is the script engine's record
+// of it, opaque to the core and handed back in Ready.Kept.
+type Result struct {
+	State      json.RawMessage
+	Output     json.RawMessage
+	Transcript any
+}
+
+// Script is the token's module as the core runs it. Package sandbox's
+// Module adapts to it; the simulator has a native model of the
+// flight-ticket module.
+type Script interface {
+	Run(ctx context.Context, c Call) (*Result, error)
+	HasFailed() bool
+	HasTrigger(name string) bool
+}
+
+// Env is what a step of an instance may know: its token type and who the
+// anchors are.
+type Env struct {
+	Script        Script
+	Subscriptions []tokenscript.Subscription
+	Triggers      []tokenscript.Trigger
+	// Issuers returns the issuers of a <ts:attestation> of the TokenScript.
+	Issuers func(name string) []common.Address
+	// IsAnchor reports whether an address is an anchor's: failure
+	// attestations and placement records must be signed by one.
+	IsAnchor func(common.Address) bool
+}
+
+// Entry is a log entry of a topic the instance follows, in the log's order.
+type Entry struct {
+	Topic     string
+	Publisher common.Address
+	Seq       uint64
+	Att       *attest.Signed
+}
+
+// Register creates an instance: its first record, its registration, the
+// owner and the ticket (the decoded attestation) init receives.
+type Register struct {
+	Record       *placement.Record
+	Registration *wire.Registration
+	Owner        common.Address
+	Ticket       json.RawMessage
+}
+
+// Event is one input to Step; exactly one field is set.
+type Event struct {
+	Entry    *Entry
+	Record   *placement.Record // a newer, verified placement record
+	Register *Register
+}
+
+// Ready is what a step decided.
+type Ready struct {
+	// Instance after the step; nil when the event changed nothing (an entry
+	// already applied, a topic the instance does not follow, an older
+	// record).
+	Instance *Instance
+	// History is the item to append at index HistoryIndex (an entry's
+	// step only); items at HistoryIndex-MaxHistory and before may go.
+	History      *HistoryItem
+	HistoryIndex uint64
+	// NewPending: actions the step's triggers started.
+	NewPending []PendingAction
+	// Kept: the runs' transcripts and the states they ran on, for sampling.
+	Kept []Kept
+}
+
+// Kept is one run's transcript with the state it started from.
+type Kept struct {
+	Transcript  any
+	StateBefore json.RawMessage
+}
+
+// ErrNoInstance is Step's error for an entry or record event without an
+// instance.
+var ErrNoInstance = errors.New("token: no instance to step")
+
+// Step applies one event to an instance (nil for a Register event) and
+// returns what follows. It does not modify cur.
+func Step(ctx context.Context, cur *Instance, ev Event, env *Env) (Ready, error) {
+	switch {
+	case ev.Register != nil:
+		return register(ctx, ev.Register, env)
+	case cur == nil:
+		return Ready{}, ErrNoInstance
+	case ev.Record != nil:
+		if !ev.Record.Newer(cur.Record) || ev.Record.Instance != cur.Record.Instance {
+			return Ready{}, nil
+		}
+		in := cur.clone()
+		in.Record = ev.Record
+		return Ready{Instance: in}, nil
+	case ev.Entry != nil:
+		return applyEntry(ctx, cur, ev.Entry, env), nil
+	}
+	return Ready{}, errors.New("token: empty event")
+}
+
+func register(ctx context.Context, r *Register, env *Env) (Ready, error) {
+	if r.Record == nil || r.Registration == nil || r.Registration.Instance != r.Record.Instance {
+		return Ready{}, errors.New("token: a registration needs its record, for the same instance")
+	}
+	if r.Registration.Bundle != r.Record.Bundle {
+		return Ready{}, fmt.Errorf("registration bundle %s differs from record bundle %s", r.Registration.Bundle, r.Record.Bundle)
+	}
+	res, err := env.Script.Run(ctx, Call{Kind: KindInit, Args: r.Ticket, Instance: r.Record.Instance, Now: time.UnixMilli(r.Record.IssuedMs)})
+	if err != nil {
+		return Ready{}, err
+	}
+	in := &Instance{Record: r.Record, Registration: r.Registration, Owner: r.Owner, State: wire.CanonicalOr(res.State)}
+	return Ready{Instance: in}, nil
+}
+
+// applyEntry applies one entry, deterministically: the module's apply runs
+// with the attestation's time as its clock, so every replica reaches the
+// same state. The instance's own topics carry its executor's action results
+// (merged) and anchors' failure attestations (given to the module's failed
+// handler).
+func applyEntry(ctx context.Context, cur *Instance, e *Entry, env *Env) Ready {
+	key := attlog.StreamID{Topic: e.Topic, Publisher: e.Publisher}.String()
+	if cur.Offsets[key] >= e.Seq {
+		return Ready{}
+	}
+	topics, _ := Topics(cur, env.Subscriptions)
+	sub := topics[e.Topic]
+	if sub == nil {
+		return Ready{}
+	}
+	in := cur.clone()
+	in.Offsets[key] = e.Seq
+	att := e.Att
+	item := &HistoryItem{Topic: e.Topic, Publisher: e.Publisher, Seq: e.Seq, UID: att.UID.String(),
+		Attester: att.Signer, Time: att.Message.Time}
+	if ns, ok := attest.NetworkSchemaOf(att.Message.Schema); ok {
+		item.Data, _ = ns.Schema.Decode(att.Message.Data)
+	}
+	attTime := time.Unix(int64(att.Message.Time), 0)
+	var rd Ready
+	run := func(kind Kind) {
+		input, _ := json.Marshal(map[string]any{"uid": item.UID, "attester": att.Signer.Hex(), "time": att.Message.Time,
+			"schema": att.Message.Schema.String(), "data": item.Data,
+			"publisher": e.Publisher.Hex(), "seq": e.Seq})
+		res, err := env.Script.Run(ctx, Call{Kind: kind, State: cur.State, Args: input, Instance: in.Record.Instance, Now: attTime})
+		if err != nil {
+			item.Note = "not applied: " + err.Error()
+			return
+		}
+		in.State, item.Applied = wire.CanonicalOr(res.State), true
+		rd.Kept = append(rd.Kept, Kept{Transcript: res.Transcript, StateBefore: cur.State})
+	}
+	switch {
+	case item.Data == nil:
+		item.Note = "not applied: schema not decodable"
+	case sub.Own == ownResults:
+		st, note := ApplyResult(in, item.Data, att, env.IsAnchor)
+		if note != "" {
+			item.Note = note
+			break
+		}
+		in.State, item.Applied = wire.CanonicalOr(st), true
+	case sub.Own == ownFailures:
+		switch {
+		case !env.IsAnchor(att.Signer):
+			item.Note = fmt.Sprintf("refused: failure attestations are signed by anchors, not %s", att.Signer)
+		case !env.Script.HasFailed():
+			item.Note = "not applied: the module has no failed handler"
+		default:
+			run(KindFailure)
+		}
+	case sub.Issuers != "" && !slices.Contains(issuersOf(env, sub.Issuers), att.Signer):
+		item.Note = fmt.Sprintf("not applied: %s is not an issuer of %s", att.Signer, sub.Issuers)
+	default:
+		run(KindApply)
+	}
+	if item.Applied && string(in.State) != string(cur.State) {
+		before := len(in.Pending)
+		EvalTriggers(ctx, in, env, cur.State, in.State, item.UID, attTime)
+		rd.NewPending = in.Pending[before:]
+	}
+	root := in.Root()
+	item.StateRoot = hexutil.Encode(root[:])
+	rd.HistoryIndex = in.HistoryN
+	in.HistoryN++
+	rd.Instance, rd.History = in, item
+	return rd
+}
+
+func issuersOf(env *Env, name string) []common.Address {
+	if env.Issuers == nil {
+		return nil
+	}
+	return env.Issuers(name)
+}
