@@ -116,7 +116,7 @@ func (c *bundleCache) prepare(b *tokenscript.Bundle) (*loadedBundle, error) {
 	if err := checkDeclared(man.Service, lb.module); err != nil {
 		return nil, err
 	}
-	lb.script = moduleScript{lb.module}
+	lb.script = sandbox.TokenScript(lb.module)
 	if w := c.n.cfg.Faults.WrapScript; w != nil {
 		lb.script = w(lb.script)
 	}
@@ -271,25 +271,6 @@ func TicketOf(s *attest.Signed, schema *attest.Schema) (*Ticket, error) {
 	}
 	return t, nil
 }
-
-// moduleScript adapts a sandbox module to the token core's Script.
-type moduleScript struct{ m *sandbox.Module }
-
-func (ms moduleScript) Run(ctx context.Context, c token.Call) (*token.Result, error) {
-	env := sandbox.Env{Instance: c.Instance.String(), Now: c.Now}
-	if c.Kind == token.KindInit {
-		st, err := ms.m.Init(ctx, c.Args, env)
-		return &token.Result{State: st}, err
-	}
-	res, err := ms.m.Run(ctx, sandbox.Call{Kind: sandbox.Kind(c.Kind), Name: c.Name, State: c.State, Args: c.Args, Env: env})
-	if err != nil {
-		return nil, err
-	}
-	return &token.Result{State: res.State, Output: res.Output, Transcript: res.Transcript}, nil
-}
-
-func (ms moduleScript) HasFailed() bool             { return ms.m.HasFailed() }
-func (ms moduleScript) HasTrigger(name string) bool { return ms.m.HasTrigger(name) }
 
 // envOf is what the token core needs of a bundle and of this node to step
 // one of its instances.

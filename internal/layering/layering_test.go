@@ -2,7 +2,12 @@ package layering
 
 import (
 	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -43,7 +48,7 @@ func TestEveryPackageHasDoc(t *testing.T) {
 // The pure cores take time and randomness as inputs and do no I/O: they
 // must not reach the network, the store or the node shells.
 func TestPureCoresImportNoEngines(t *testing.T) {
-	cores := []string{"attest", "attlog", "governance", "placement", "receipt", "token", "tokenscript"}
+	cores := []string{"attest", "attlog", "governance", "placement", "receipt", "token", "tokenscript", "wire"}
 	forbidden := []string{
 		"net/http", "github.com/libp2p/go-libp2p/p2p", "github.com/libp2p/go-libp2p-kad-dht",
 		"github.com/cockroachdb/pebble", "github.com/smartlayer/smartlayer/node",
@@ -60,6 +65,45 @@ func TestPureCoresImportNoEngines(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// The state-machine cores take time, randomness and I/O as inputs: their
+// own code reads no clock, draws no random numbers, starts no goroutines
+// and opens no files or sockets. (attest, a codec, verifies batches in
+// parallel and salts what it signs; tokenscript reads bundle directories.)
+func TestStateCoresHaveNoClockRandOrGoroutines(t *testing.T) {
+	cores := []string{"attlog", "governance", "placement", "token", "wire"}
+	bannedImports := map[string]bool{"math/rand": true, "math/rand/v2": true, "crypto/rand": true, "os": true, "net": true, "net/http": true}
+	bannedTime := map[string]bool{"Now": true, "Since": true, "Until": true, "After": true, "AfterFunc": true, "Sleep": true, "Tick": true, "NewTimer": true, "NewTicker": true}
+	for _, c := range cores {
+		files, _ := filepath.Glob(filepath.Join("..", "..", c, "*.go"))
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			fs := token.NewFileSet()
+			af, err := parser.ParseFile(fs, f, nil, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, im := range af.Imports {
+				if p, _ := strconv.Unquote(im.Path.Value); bannedImports[p] {
+					t.Errorf("%s imports %s", fs.Position(im.Pos()), p)
+				}
+			}
+			ast.Inspect(af, func(n ast.Node) bool {
+				switch x := n.(type) {
+				case *ast.GoStmt:
+					t.Errorf("%s starts a goroutine", fs.Position(x.Pos()))
+				case *ast.SelectorExpr:
+					if id, ok := x.X.(*ast.Ident); ok && id.Name == "time" && bannedTime[x.Sel.Name] {
+						t.Errorf("%s reads the clock (time.%s)", fs.Position(x.Pos()), x.Sel.Name)
+					}
+				}
+				return true
+			})
 		}
 	}
 }

@@ -1,0 +1,271 @@
+package token_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/smartlayer/smartlayer/attest"
+	flightticket "github.com/smartlayer/smartlayer/examples/flight-ticket"
+	"github.com/smartlayer/smartlayer/examples/flight-ticket/model"
+	"github.com/smartlayer/smartlayer/nodekey"
+	"github.com/smartlayer/smartlayer/placement"
+	"github.com/smartlayer/smartlayer/sandbox"
+	"github.com/smartlayer/smartlayer/token"
+	"github.com/smartlayer/smartlayer/tokenscript"
+	"github.com/smartlayer/smartlayer/wire"
+)
+
+// TestScripts runs the event scripts of testdata/*.txt through Step, once
+// with the flight ticket's real module in the sandbox and once with its
+// native model, checking every expectation and that both reach the same
+// state root after every event.
+//
+// A script is one command a line ('#' starts a comment):
+//
+//	record fencing=N executor=NAME [issued=MS]   a placement record signed by "anchor"
+//	register owner=NAME TICKET-JSON              creates the instance under the last record
+//	status by=NAME seq=N time=T JSON              a flight-status attestation on the ticket's topic
+//	result by=NAME seq=N time=T fencing=N action=A key=K|pending PATCH-JSON
+//	failure by=NAME seq=N time=T action=A
+//	expect ...                                   checks of the last step's Ready (see check)
+//
+// Names are keys derived from the name; "airline" is the ticket's issuer
+// and "anchor" the only anchor.
+func TestScripts(t *testing.T) {
+	files, _ := filepath.Glob("testdata/*.txt")
+	if len(files) == 0 {
+		t.Fatal("no scripts")
+	}
+	bundle := &tokenscript.Bundle{Files: flightticket.Files()}
+	man, err := bundle.Manifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod, err := sandbox.Compile("flight-ticket", man.Service.ModuleSource, sandbox.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			js := runScript(t, f, man, sandbox.TokenScript(mod))
+			native := runScript(t, f, man, model.Script{})
+			for i := range js {
+				if js[i] != native[i] {
+					t.Fatalf("step %d: the module reached root %s, the native model %s", i+1, js[i], native[i])
+				}
+			}
+		})
+	}
+}
+
+func keyOf(name string) *nodekey.Key {
+	k, _ := crypto.ToECDSA(crypto.Keccak256([]byte("token-script-test/" + name)))
+	return nodekey.FromECDSA(k)
+}
+
+var domain = attest.NetworkDomain(31337, common.Address{})
+
+// runScript runs one script with one Script and returns the state root
+// after each line that stepped the instance.
+func runScript(t *testing.T, path string, man *tokenscript.Manifest, script token.Script) []string {
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	anchor, airline := keyOf("anchor"), keyOf("airline")
+	env := &token.Env{Script: script, Subscriptions: man.Service.Subscriptions, Triggers: man.Service.Triggers,
+		Issuers:  func(string) []common.Address { return []common.Address{airline.Address()} },
+		IsAnchor: func(a common.Address) bool { return a == anchor.Address() }}
+	id := wire.InstanceID(crypto.Keccak256Hash([]byte(path)))
+	var (
+		in      *token.Instance
+		rd      token.Ready
+		records = map[uint64]*placement.Record{}
+		last    *placement.Record
+		roots   []string
+	)
+	sc := bufio.NewScanner(f)
+	line := 0
+	for sc.Scan() {
+		line++
+		text := strings.TrimSpace(sc.Text())
+		if text == "" || text[0] == '#' {
+			continue
+		}
+		cmd, args, body := parseLine(text)
+		fail := func(format string, a ...any) {
+			t.Helper()
+			t.Fatalf("%s:%d: %s: %s", path, line, text, fmt.Sprintf(format, a...))
+		}
+		var ev token.Event
+		switch cmd {
+		case "record":
+			rec := &placement.Record{Instance: id, Bundle: "0x00", Fencing: u64(args["fencing"]), Executor: keyOf(args["executor"]).PeerID().String(),
+				IssuedMs: int64(u64(args["issued"]))}
+			rec.Replicas = []string{rec.Executor}
+			rec.AnchorPeer = anchor.PeerID().String()
+			if err := rec.Sign(anchor.ECDSA); err != nil {
+				t.Fatal(err)
+			}
+			records[rec.Fencing], last = rec, rec
+			if in == nil {
+				continue
+			}
+			ev.Record = rec
+		case "register":
+			ev.Register = &token.Register{Record: last, Registration: &wire.Registration{Instance: id, Bundle: last.Bundle},
+				Owner: keyOf(args["owner"]).Address(), Ticket: json.RawMessage(body)}
+		case "status", "result", "failure":
+			ev.Entry = entry(t, in, env, cmd, args, body, records, fail)
+		case "expect":
+			check(in, rd, args, fail)
+			continue
+		default:
+			fail("unknown command")
+		}
+		var err error
+		rd, err = token.Step(context.Background(), in, ev, env)
+		if err != nil {
+			fail("step: %v", err)
+		}
+		if rd.Instance != nil {
+			in = rd.Instance
+		}
+		roots = append(roots, fmt.Sprintf("%x", in.Root()))
+	}
+	return roots
+}
+
+func entry(t *testing.T, in *token.Instance, env *token.Env, cmd string, args map[string]string, body string, records map[uint64]*placement.Record, fail func(string, ...any)) *token.Entry {
+	if in == nil {
+		fail("no instance yet")
+	}
+	signer := keyOf(args["by"])
+	var schema attest.NetworkSchema
+	var topic string
+	var data []byte
+	var err error
+	switch cmd {
+	case "status":
+		schema = attest.FlightStatusSchema
+		topics, _ := token.Topics(in, env.Subscriptions)
+		for tp, s := range topics {
+			if s.Schema == schema.UID {
+				topic = tp
+			}
+		}
+		data, err = schema.Schema.EncodeJSON([]byte(body))
+	case "result":
+		schema, topic = attest.ActionResultSchema, token.ResultTopic(in.ID())
+		rec := records[u64(args["fencing"])]
+		if rec == nil {
+			fail("no record of fencing %s", args["fencing"])
+		}
+		key := args["key"]
+		if key == "pending" {
+			if len(in.Pending) == 0 {
+				fail("nothing pending")
+			}
+			key = in.Pending[0].Key
+		}
+		rj, _ := json.Marshal(rec)
+		js, _ := json.Marshal(map[string]any{"instance": in.ID().String(), "action": args["action"], "idempotencyKey": key,
+			"fencing": u64(args["fencing"]), "transcriptRoot": zeroHash, "patch": body, "result": "{}", "record": string(rj)})
+		data, err = schema.Schema.EncodeJSON(js)
+	case "failure":
+		schema, topic = attest.FailureSchema, token.FailureTopic(in.ID())
+		js, _ := json.Marshal(map[string]any{"instance": in.ID().String(), "action": args["action"], "request": "POST http://hotel/bookings",
+			"requestHash": zeroHash, "errorClass": "5xx", "attempts": 3})
+		data, err = schema.Schema.EncodeJSON(js)
+	}
+	if err != nil {
+		fail("encode: %v", err)
+	}
+	s, err := attest.Sign(signer.ECDSA, domain, attest.Message{Version: attest.Version2, Schema: schema.UID, Time: u64(args["time"]), Data: data, Revocable: true})
+	if err != nil {
+		fail("sign: %v", err)
+	}
+	return &token.Entry{Topic: topic, Publisher: signer.Address(), Seq: u64(args["seq"]), Att: s}
+}
+
+var zeroHash = "0x" + strings.Repeat("00", 32)
+
+// check tests the last Ready against expectations:
+//
+//	changed=false        the step changed nothing
+//	applied=BOOL         the history item's Applied
+//	note=TEXT            its note contains TEXT ('_' for a space)
+//	pending=N done=N newpending=N history=N
+//	state.FIELD=JSON     a field of the state (absent: "-")
+func check(in *token.Instance, rd token.Ready, args map[string]string, fail func(string, ...any)) {
+	for k, want := range args {
+		var got string
+		switch {
+		case k == "changed":
+			got = strconv.FormatBool(rd.Instance != nil)
+		case k == "applied":
+			if rd.History == nil {
+				fail("no history item")
+			}
+			got = strconv.FormatBool(rd.History.Applied)
+		case k == "note":
+			if rd.History == nil || !strings.Contains(rd.History.Note, strings.ReplaceAll(want, "_", " ")) {
+				fail("note %+v does not contain %q", rd.History, want)
+			}
+			continue
+		case k == "pending":
+			got = strconv.Itoa(len(in.Pending))
+		case k == "done":
+			got = strconv.Itoa(len(in.Done))
+		case k == "newpending":
+			got = strconv.Itoa(len(rd.NewPending))
+		case k == "history":
+			got = strconv.FormatUint(in.HistoryN, 10)
+		case strings.HasPrefix(k, "state."):
+			var st map[string]json.RawMessage
+			_ = json.Unmarshal(in.State, &st)
+			got = "-"
+			if v, ok := st[strings.TrimPrefix(k, "state.")]; ok {
+				got = string(v)
+			}
+		default:
+			fail("unknown expectation %q", k)
+		}
+		if got != want {
+			fail("%s = %s, want %s (state %s)", k, got, want, in.State)
+		}
+	}
+	if c, _ := wire.Canonical(in.State); !bytes.Equal(c, in.State) {
+		fail("stored state is not canonical: %s", in.State)
+	}
+}
+
+// parseLine splits "cmd k=v k=v JSON": the JSON body starts at the first
+// '{' or '[' outside a value.
+func parseLine(s string) (cmd string, args map[string]string, body string) {
+	args = map[string]string{}
+	if i := strings.IndexAny(s, "{["); i >= 0 && (i == 0 || s[i-1] == ' ') {
+		s, body = strings.TrimSpace(s[:i]), s[i:]
+	}
+	fs := strings.Fields(s)
+	cmd = fs[0]
+	for _, f := range fs[1:] {
+		k, v, _ := strings.Cut(f, "=")
+		args[k] = v
+	}
+	return cmd, args, body
+}
+
+func u64(s string) uint64 { v, _ := strconv.ParseUint(s, 10, 64); return v }
