@@ -61,7 +61,7 @@ func TestServiceLevelProbation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := v2.snapshot(); got["p"].Evidence != 2 || got["q"].Strikes != 1 || got["q"].Score != 1-sloStrike {
+	if got := v2.snapshot(); got["p"].Evidence != 2 || got["q"].Strikes != 1 || got["q"].Score != 1-placement.LevelStrike {
 		t.Fatalf("after reopening: %+v", got)
 	}
 }

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
-	"sort"
 	"sync"
 	"time"
 
@@ -185,10 +183,9 @@ func (a *anchorRole) rebalance(now time.Time) []*placement.Record {
 		return nil
 	}
 	a.placedAt, a.dirty = version, false
-	var cands []placement.Candidate
-	platforms := map[string]string{}
-	platformOf := func(id string) string { return platforms[id] }
-	anchors := []string{a.me()}
+	in := placement.PlanInput{Seed: a.n.seed, Epoch: a.n.cfg.Network.Epoch, Self: a.me(), Anchors: []string{a.me()},
+		Platforms: map[string]string{}, Diverse: a.votes.Mode == governance.ModePartial, NowMs: now.UnixMilli(),
+		Previous: func(id wire.InstanceID) *placement.Record { return a.records[id] }}
 	for _, mb := range list {
 		if mb.State != StateUp {
 			continue
@@ -196,56 +193,32 @@ func (a *anchorRole) rebalance(now time.Time) []*placement.Record {
 		switch mb.Role {
 		case RoleService:
 			if mb.Capacity > 0 && !a.verify.excluded(mb.Peer) {
-				cands = append(cands, placement.Candidate{ID: mb.Peer, Weight: float64(mb.Capacity)})
-				platforms[mb.Peer] = mb.Platform
+				in.Candidates = append(in.Candidates, placement.Candidate{ID: mb.Peer, Weight: float64(mb.Capacity)})
+				in.Platforms[mb.Peer] = mb.Platform
 			}
 		case RoleAnchor:
 			if id, err := peer.Decode(mb.Peer); err == nil && a.n.isAnchorPeer(id) && mb.Peer != a.me() {
-				anchors = append(anchors, mb.Peer)
+				in.Anchors = append(in.Anchors, mb.Peer)
 			}
 		}
 	}
-	if len(cands) == 0 {
+	if len(in.Candidates) == 0 {
 		return nil
 	}
-	ids := make([]wire.InstanceID, 0, len(a.regs))
-	for id := range a.regs {
-		ids = append(ids, id)
-	}
-	sort.Slice(ids, func(i, j int) bool { return string(ids[i][:]) < string(ids[j][:]) })
-	var out []*placement.Record
-	moved := 0
-	for _, id := range ids {
-		reg := a.regs[id]
+	for id, reg := range a.regs {
 		h, _ := tokenscript.ParseBundleHash(reg.Bundle)
 		lb, ok := a.bundles.get(h)
 		if !ok {
 			a.dirty = true // retry once the bundle arrives
 			continue
 		}
-		k := placement.DHTKey(a.n.seed, id)
-		if resp, _ := placement.Responsible(k, anchors); resp != a.me() {
-			continue
-		}
-		want := placement.Replicas(k, cands, lb.manifest.Service.Replicas)
-		if a.votes.Mode == governance.ModePartial {
-			want = placement.Diverse(placement.Replicas(k, cands, len(cands)), platformOf, lb.manifest.Service.Replicas)
-		}
-		cur := a.records[id]
-		if cur != nil && slices.Equal(cur.Replicas, want) {
-			continue
-		}
-		rec := &placement.Record{
-			Instance: id, Bundle: reg.Bundle, Epoch: a.n.cfg.Network.Epoch,
-			Fencing: 1, Replicas: want, Executor: want[0],
-			AnchorPeer: a.me(), IssuedMs: now.UnixMilli(),
-		}
-		if cur != nil {
-			rec.Fencing = cur.Fencing + 1
-			if slices.Contains(want, cur.Executor) {
-				rec.Executor = cur.Executor
-			}
-		}
+		in.Instances = append(in.Instances, placement.Placed{ID: id, Bundle: reg.Bundle, Replicas: lb.manifest.Service.Replicas})
+	}
+	var out []*placement.Record
+	moved := 0
+	for _, rec := range placement.Plan(in) {
+		cur := a.records[rec.Instance]
+		id := rec.Instance
 		if err := rec.Sign(a.n.key.ECDSA); err != nil {
 			a.n.log.Error("sign record", "err", err)
 			continue
@@ -273,7 +246,7 @@ func (a *anchorRole) rebalance(now time.Time) []*placement.Record {
 		if moved > 0 {
 			log = a.n.log.Info // re-placement after a change is worth an operator's eye
 		}
-		log("placed instances", "new", len(out)-moved, "moved", moved, "services", len(cands), "anchors", len(anchors))
+		log("placed instances", "new", len(out)-moved, "moved", moved, "services", len(in.Candidates), "anchors", len(in.Anchors))
 	}
 	return out
 }

@@ -577,7 +577,7 @@ func (n *Node) routes(mux *http.ServeMux) {
 			out["mode"], out["modeRound"] = n.anchor.mode()
 			out["sampling"] = map[string]any{
 				"interval": n.cfg.Network.SampleInterval.String(), "share": n.cfg.Network.SampleShare,
-				"excludeBelow": sloExclude, "nodes": n.anchor.verify.snapshot(),
+				"excludeBelow": placement.LevelExclude, "nodes": n.anchor.verify.snapshot(),
 			}
 		}
 		httpapi.WriteJSON(w, http.StatusOK, out)

@@ -215,31 +215,9 @@ func (s *serviceRole) execAction(ctx context.Context, req *execReq) *execResp {
 
 // --- anchor side ---
 
-// slo is an anchor's view of one service node's service level.
-type slo struct {
-	Score      float64 `json:"score"`
-	Samples    int     `json:"samples"`
-	Mismatches int     `json:"mismatches"`
-	Strikes    int     `json:"strikes"`
-	Evidence   int     `json:"evidence"`
-}
-
-// Service levels: a node starts at 1; evidence of a wrong result multiplies
-// its score by sloEvidenceFactor, an SLA strike takes sloStrike, each clean
-// sample round gives back sloRecover; below sloExclude it is given no
-// instances.
-const (
-	sloEvidenceFactor = 0.4
-	sloStrike         = 0.05
-	sloRecover        = 0.01
-	sloExclude        = 0.5
-	// sloProbation is what an excluded node (no instances, so no samples)
-	// gets back each sample interval while it stays up: from one piece of
-	// evidence (1 -> 0.4) it is placed again after 100 intervals (50
-	// minutes at the default 30 s), and sampled again; a repeat offender
-	// waits longer each time.
-	sloProbation = 0.001
-)
+// slo is an anchor's view of one service node's service level
+// (placement.Level: the scoring rules are pure and live there).
+type slo = placement.Level
 
 type verifier struct {
 	a  *anchorRole
@@ -274,20 +252,18 @@ func (v *verifier) save(p string, s *slo) {
 	}
 }
 
-func (v *verifier) get(p string) *slo {
-	s := v.m[p]
-	if s == nil {
-		s = &slo{Score: 1}
-		v.m[p] = s
+func (v *verifier) get(p string) slo {
+	if s, ok := v.m[p]; ok {
+		return *s
 	}
-	return s
+	return placement.NewLevel()
 }
 
-// setScore changes a node's score (under v.mu) and its gauge.
-func (v *verifier) setScore(p string, s *slo, score float64) {
-	s.Score = min(1, max(0, score))
+// set changes a node's level (under v.mu), its gauge and its stored copy.
+func (v *verifier) set(p string, s slo) {
+	v.m[p] = &s
 	v.a.n.metric.slo.WithLabelValues(p).Set(s.Score)
-	v.save(p, s)
+	v.save(p, &s)
 }
 
 // excluded reports whether a node's score keeps it from holding instances.
@@ -295,7 +271,7 @@ func (v *verifier) excluded(p string) bool {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	s := v.m[p]
-	return s != nil && s.Score < sloExclude
+	return s != nil && s.Excluded()
 }
 
 func (v *verifier) snapshot() map[string]slo {
@@ -312,10 +288,9 @@ func (v *verifier) snapshot() map[string]slo {
 // could not.
 func (v *verifier) strike(p string) {
 	v.mu.Lock()
-	s := v.get(p)
-	s.Strikes++
-	v.setScore(p, s, s.Score-sloStrike)
-	excluded := s.Score < sloExclude
+	s := v.get(p).Strike()
+	v.set(p, s)
+	excluded := s.Excluded()
 	v.mu.Unlock()
 	v.a.n.metric.strikes.Inc()
 	if excluded {
@@ -334,9 +309,7 @@ func (v *verifier) evidence(p, uid string) {
 		clear(v.seen) // a bound: a repeat after this only lowers a score again
 	}
 	v.seen[uid] = true
-	s := v.get(p)
-	s.Evidence++
-	v.setScore(p, s, s.Score*sloEvidenceFactor)
+	v.set(p, v.get(p).WithEvidence())
 	v.mu.Unlock()
 	v.a.n.log.Warn("slashing evidence against a service node; moving its instances", "node", p, "evidence", uid)
 	v.a.replace()
@@ -346,11 +319,11 @@ func (v *verifier) evidence(p, uid string) {
 // reaches the threshold the node is placed on again.
 func (v *verifier) probation(p string) {
 	v.mu.Lock()
-	s := v.m[p]
 	back := false
-	if s != nil && s.Score < sloExclude {
-		v.setScore(p, s, s.Score+sloProbation)
-		back = s.Score >= sloExclude
+	if s, ok := v.m[p]; ok && s.Excluded() {
+		var next slo
+		next, back = s.Probation()
+		v.set(p, next)
 	}
 	v.mu.Unlock()
 	if back {
@@ -421,8 +394,7 @@ func (v *verifier) sampleNode(ctx context.Context, mb Member) {
 	}
 	if clean && len(resp.Items) > 0 {
 		v.mu.Lock()
-		s := v.get(mb.Peer)
-		v.setScore(mb.Peer, s, s.Score+sloRecover)
+		v.set(mb.Peer, v.get(mb.Peer).Clean())
 		v.mu.Unlock()
 	}
 }
@@ -447,7 +419,7 @@ func (v *verifier) check(ctx context.Context, p string, addr common.Address, it 
 		return result
 	}
 	v.mu.Lock()
-	v.get(p).Samples++
+	v.set(p, v.get(p).Sampled())
 	v.mu.Unlock()
 	replayed, err := sandbox.Replay(ctx, lb.module, tr, it.State)
 	var d *sandbox.Divergence
@@ -476,7 +448,7 @@ func (v *verifier) check(ctx context.Context, p string, addr common.Address, it 
 		got = replayed.Transcript.StateAfter
 	}
 	v.mu.Lock()
-	v.get(p).Mismatches++
+	v.set(p, v.get(p).Mismatched())
 	v.mu.Unlock()
 	uid, err := v.a.slash(ctx, addr, tr.Instance, rc.Leaf(), tr.StateAfter, got, d.Error())
 	if err != nil {

@@ -1,0 +1,148 @@
+package placement
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/smartlayer/smartlayer/wire"
+)
+
+func planInput(nServices, nInstances int, anchors []string, self string) PlanInput {
+	in := PlanInput{Seed: [32]byte{1}, Epoch: 3, Self: self, Anchors: anchors, NowMs: 1000, Platforms: map[string]string{}}
+	for i := 0; i < nServices; i++ {
+		id := fmt.Sprintf("svc-%02d", i)
+		in.Candidates = append(in.Candidates, Candidate{ID: id, Weight: 10})
+		in.Platforms[id] = []string{"sgx", "sev", "tdx"}[i%3]
+	}
+	for i := 0; i < nInstances; i++ {
+		in.Instances = append(in.Instances, Placed{ID: wire.InstanceID{byte(i), byte(i >> 8)}, Bundle: "0xb", Replicas: 3})
+	}
+	return in
+}
+
+// Every instance is planned by exactly one anchor; the plan is the same on
+// every run; records name the planning anchor, the epoch and the time.
+func TestPlanPartitionsInstancesAmongAnchors(t *testing.T) {
+	anchors := []string{"a1", "a2", "a3"}
+	seen := map[wire.InstanceID]string{}
+	for _, self := range anchors {
+		recs := Plan(planInput(12, 300, anchors, self))
+		again := Plan(planInput(12, 300, anchors, self))
+		if len(recs) != len(again) {
+			t.Fatalf("%s: plans differ in length", self)
+		}
+		for i, r := range recs {
+			if !slices.Equal(r.Replicas, again[i].Replicas) || r.Instance != again[i].Instance {
+				t.Fatalf("%s: the plan is not deterministic", self)
+			}
+			if prev, ok := seen[r.Instance]; ok {
+				t.Fatalf("%s planned by %s and %s", r.Instance, prev, self)
+			}
+			seen[r.Instance] = self
+			if r.AnchorPeer != self || r.Epoch != 3 || r.IssuedMs != 1000 || r.Fencing != 1 || len(r.Replicas) != 3 || r.Executor != r.Replicas[0] {
+				t.Fatalf("record %+v", r)
+			}
+		}
+	}
+	if len(seen) != 300 {
+		t.Fatalf("%d of 300 instances planned", len(seen))
+	}
+}
+
+// A node leaving moves only the instances it held: their fencing goes up,
+// and an executor that stays a replica keeps executing.
+func TestPlanMovesOnlyWhatTheLeaverHeld(t *testing.T) {
+	in := planInput(10, 200, []string{"a1"}, "a1")
+	first := map[wire.InstanceID]*Record{}
+	for _, r := range Plan(in) {
+		first[r.Instance] = r
+	}
+	in.Previous = func(id wire.InstanceID) *Record { return first[id] }
+	if again := Plan(in); len(again) != 0 {
+		t.Fatalf("%d records re-planned with nothing changed", len(again))
+	}
+	gone := "svc-03"
+	in.Candidates = slices.DeleteFunc(slices.Clone(in.Candidates), func(c Candidate) bool { return c.ID == gone })
+	moved := Plan(in)
+	held := 0
+	for _, r := range first {
+		if r.Holds(gone) {
+			held++
+		}
+	}
+	if len(moved) != held || held == 0 {
+		t.Fatalf("%d moved, %d held by the leaver", len(moved), held)
+	}
+	for _, r := range moved {
+		old := first[r.Instance]
+		if r.Holds(gone) || r.Fencing != old.Fencing+1 {
+			t.Fatalf("moved record %+v from %+v", r, old)
+		}
+		if old.Executor != gone && r.Executor != old.Executor {
+			t.Fatalf("executor %s replaced by %s though it stayed", old.Executor, r.Executor)
+		}
+		kept := 0
+		for _, p := range old.Replicas {
+			if r.Holds(p) {
+				kept++
+			}
+		}
+		if kept != 2 {
+			t.Fatalf("%d of the old replicas kept, want 2", kept)
+		}
+	}
+	if Plan(PlanInput{Self: "a1", Anchors: []string{"a1"}, Instances: in.Instances}) != nil {
+		t.Fatal("planned with no candidates")
+	}
+}
+
+// In partial fallback mode every instance's replicas are on three
+// platforms.
+func TestPlanDiverse(t *testing.T) {
+	in := planInput(9, 100, []string{"a1"}, "a1")
+	in.Diverse = true
+	for _, r := range Plan(in) {
+		seen := map[string]bool{}
+		for _, p := range r.Replicas {
+			seen[in.Platforms[p]] = true
+		}
+		if len(seen) != 3 {
+			t.Fatalf("%v on %d platforms", r.Replicas, len(seen))
+		}
+	}
+}
+
+func TestLevels(t *testing.T) {
+	l := NewLevel()
+	if l.Excluded() || l.Strike().Score != 1-LevelStrike || l.Strike().Strikes != 1 {
+		t.Fatalf("strike: %+v", l.Strike())
+	}
+	l = l.WithEvidence()
+	if !l.Excluded() || l.Evidence != 1 || l.Score != LevelEvidenceFactor {
+		t.Fatalf("evidence: %+v", l)
+	}
+	// Probation brings it back after (0.5-0.4)/0.001 = 100 intervals.
+	n := 0
+	for back := false; !back; n++ {
+		l, back = l.Probation()
+		if n > 1000 {
+			t.Fatal("never back")
+		}
+	}
+	if n < 99 || n > 101 || l.Excluded() {
+		t.Fatalf("back after %d intervals: %+v", n, l)
+	}
+	if _, back := l.Probation(); back {
+		t.Fatal("probation for a node that is not excluded")
+	}
+	for i := 0; i < 100; i++ {
+		l = l.Clean()
+	}
+	if l.Score != 1 {
+		t.Fatalf("score above or below 1 after clean rounds: %v", l.Score)
+	}
+	if l = l.Sampled().Mismatched(); l.Samples != 1 || l.Mismatches != 1 {
+		t.Fatalf("counts %+v", l)
+	}
+}
