@@ -13,46 +13,6 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 )
 
-// memStore is a Storage in a map, for tests and simulation.
-type memStore struct {
-	m    map[StreamID]map[uint64]*Entry
-	uids map[string]StreamID
-}
-
-func newMem() *memStore {
-	return &memStore{m: map[StreamID]map[uint64]*Entry{}, uids: map[string]StreamID{}}
-}
-
-func (s *memStore) Holder(k string) (StreamID, bool, error) {
-	id, ok := s.uids[k]
-	return id, ok, nil
-}
-
-func (s *memStore) Put(e *Entry, attKey string) error {
-	if attKey != "" {
-		s.uids[attKey] = e.ID()
-	}
-	if s.m[e.ID()] == nil {
-		s.m[e.ID()] = map[uint64]*Entry{}
-	}
-	s.m[e.ID()][e.Seq] = e
-	return nil
-}
-
-func (s *memStore) Get(id StreamID, seq uint64) (*Entry, error) { return s.m[id][seq], nil }
-
-func (s *memStore) Heads() (map[StreamID]Head, error) {
-	out := map[StreamID]Head{}
-	for id, es := range s.m {
-		var h Head
-		for seq := uint64(1); es[seq] != nil; seq++ {
-			h = Head{Seq: seq, Hash: es[seq].Hash()}
-		}
-		out[id] = h
-	}
-	return out, nil
-}
-
 const testTopic = "0xb4a67df266433f21425a26368a679bea7228a02ea1e328f7d049f62b532aac9b/BA117/2026-12-01"
 
 type publisher struct {
@@ -88,7 +48,7 @@ func TestOrderGapsDuplicatesForks(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	l, _ := New(newMem(), 16)
+	l, _ := New(NewMem(), 16)
 	// 3 before 1 and 2: a gap, nothing delivered.
 	d, gap, err := l.Offer(es[2], "k3")
 	if err != nil || len(d) != 0 || gap == nil || gap.From != 1 || gap.To != 2 {
@@ -154,8 +114,8 @@ func simulate(t *testing.T, seed uint64) string {
 	rng := rand.New(rand.NewPCG(seed, 99))
 	topics := []string{testTopic, testTopic[:67] + "LH400/2026-12-02", testTopic[:67] + "AF22/2026-12-03"}
 	pubs := []*publisher{newPublisher(1), newPublisher(2), newPublisher(3)}
-	anchor, _ := New(newMem(), 1<<20)
-	subStore := newMem()
+	anchor, _ := New(NewMem(), 1<<20)
+	subStore := NewMem()
 	sub, _ := New(subStore, 64)
 	delivered := map[StreamID][]uint64{}
 	var inflight []*Entry
@@ -256,7 +216,7 @@ func rechain(t *testing.T, p *publisher, e *Entry, anchor *Log) *Entry {
 // left and goes on in order.
 func TestRetentionSkip(t *testing.T) {
 	p := newPublisher(4)
-	store := newMem()
+	store := NewMem()
 	anchor, _ := New(store, 16)
 	var es []*Entry
 	for i := 0; i < 6; i++ {
@@ -274,7 +234,7 @@ func TestRetentionSkip(t *testing.T) {
 	if len(got) != 3 || got[0].Seq != 4 {
 		t.Fatalf("range after pruning: %d entries from %d", len(got), got[0].Seq)
 	}
-	sub, _ := New(newMem(), 16)
+	sub, _ := New(NewMem(), 16)
 	sub.Skip(got[0].ID(), got[0].Seq, got[0].Prev)
 	for _, e := range got {
 		d, gap, err := sub.Offer(e, "")
@@ -297,7 +257,7 @@ func TestKeepReplaysConverges(t *testing.T) {
 	k2, _ := crypto.GenerateKey()
 	p1, p2 := &publisher{key: k1}, &publisher{key: k2}
 	a, b := p1.next(t, testTopic, "same"), p2.next(t, testTopic, "same")
-	stores := []*memStore{newMem(), newMem()}
+	stores := []*MemStorage{NewMem(), NewMem()}
 	var logs []*Log
 	for _, st := range stores {
 		l, err := New(st, 0)

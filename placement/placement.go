@@ -30,32 +30,79 @@ type Candidate struct {
 // Replicas ranks candidates by weighted rendezvous hashing and returns the
 // top r IDs, best first. Removing a candidate moves only the instances it held.
 func Replicas(k Key, cands []Candidate, r int) []string {
-	type scored struct {
-		id    string
-		score float64
+	var sc scorer
+	return sc.top(k, cands, r)
+}
+
+type scored struct {
+	id    string
+	score float64
+}
+
+// better orders scores, best first; equal scores by ID.
+func (a scored) better(b scored) bool {
+	if a.score != b.score {
+		return a.score > b.score
 	}
-	s := make([]scored, 0, len(cands))
+	return a.id < b.id
+}
+
+// scorer computes rendezvous scores with one reused hasher.
+type scorer struct {
+	h   crypto.KeccakState
+	buf [32]byte
+}
+
+// score is a candidate's weighted rendezvous score for k.
+func (sc *scorer) score(k Key, c Candidate) scored {
+	if sc.h == nil {
+		sc.h = crypto.NewKeccakState()
+	}
+	sc.h.Reset()
+	_, _ = sc.h.Write(k[:])
+	_, _ = sc.h.Write([]byte(c.ID))
+	_, _ = sc.h.Read(sc.buf[:])
+	// u in (0, 1); -w/ln(u) picks each node with probability w/sum(w).
+	u := (float64(binary.BigEndian.Uint64(sc.buf[:8])>>11) + 0.5) / float64(uint64(1)<<53)
+	return scored{c.ID, -c.Weight / math.Log(u)}
+}
+
+// top keeps the r best candidates by insertion: O(len(cands) * r).
+func (sc *scorer) top(k Key, cands []Candidate, r int) []string {
+	if r > 16 { // a long ranking (partial mode ranks every candidate): sort
+		all := make([]scored, 0, len(cands))
+		for _, c := range cands {
+			if c.Weight > 0 {
+				all = append(all, sc.score(k, c))
+			}
+		}
+		sort.Slice(all, func(i, j int) bool { return all[i].better(all[j]) })
+		out := make([]string, min(r, len(all)))
+		for i := range out {
+			out[i] = all[i].id
+		}
+		return out
+	}
+	best := make([]scored, 0, r+1)
 	for _, c := range cands {
 		if c.Weight <= 0 {
 			continue
 		}
-		h := crypto.Keccak256(k[:], []byte(c.ID))
-		// u in (0, 1); -w/ln(u) picks each node with probability w/sum(w).
-		u := (float64(binary.BigEndian.Uint64(h[:8])>>11) + 0.5) / float64(uint64(1)<<53)
-		s = append(s, scored{c.ID, -c.Weight / math.Log(u)})
-	}
-	sort.Slice(s, func(i, j int) bool {
-		if s[i].score != s[j].score {
-			return s[i].score > s[j].score
+		s := sc.score(k, c)
+		if len(best) == r && (r == 0 || !s.better(best[r-1])) {
+			continue
 		}
-		return s[i].id < s[j].id
-	})
-	if r > len(s) {
-		r = len(s)
+		i := sort.Search(len(best), func(i int) bool { return s.better(best[i]) })
+		best = append(best, scored{})
+		copy(best[i+1:], best[i:])
+		best[i] = s
+		if len(best) > r {
+			best = best[:r]
+		}
 	}
-	out := make([]string, r)
-	for i := range out {
-		out[i] = s[i].id
+	out := make([]string, len(best))
+	for i := range best {
+		out[i] = best[i].id
 	}
 	return out
 }

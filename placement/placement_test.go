@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -163,5 +164,20 @@ func TestDiverse(t *testing.T) {
 	got = Diverse([]string{"a", "b", "d"}, func(id string) string { return plat[id] }, 2)
 	if fmt.Sprint(got) != "[a b]" {
 		t.Fatalf("one platform: %v", got)
+	}
+}
+
+// The insertion ranking and the full sort agree.
+func TestReplicasTopMatchesSort(t *testing.T) {
+	var cands []Candidate
+	for i := 0; i < 200; i++ {
+		cands = append(cands, Candidate{ID: fmt.Sprintf("n%03d", i), Weight: float64(1 + i%7)})
+	}
+	for i := 0; i < 50; i++ {
+		k := Key{byte(i), 9}
+		all := Replicas(k, cands, len(cands))
+		if got := Replicas(k, cands, 5); !slices.Equal(got, all[:5]) {
+			t.Fatalf("top 5 %v, sorted %v", got, all[:5])
+		}
 	}
 }

@@ -1,10 +1,13 @@
 package placement
 
 import (
+	"bytes"
 	"slices"
 	"sort"
 
 	"github.com/smartlayer/smartlayer/wire"
+
+	"github.com/ethereum/go-ethereum/crypto"
 )
 
 // Placed is an instance an anchor knows of: its bundle and how many
@@ -33,6 +36,14 @@ type PlanInput struct {
 	// Previous holds the current record of each instance that has one.
 	Previous func(wire.InstanceID) *Record
 	NowMs    int64
+	// Joined, when not nil, says the candidates differ from those the
+	// previous records were planned with only by removals and by the
+	// candidates listed here (no weight changed). Plan then recomputes
+	// only the instances a removal or a join can change: one whose replica
+	// left, or where a joined candidate outscores a replica. Rendezvous
+	// hashing makes this exact; it turns a re-plan after a crash from
+	// O(instances x candidates) into O(affected x candidates).
+	Joined []Candidate
 }
 
 // Plan returns a new, unsigned record for every instance Self is
@@ -46,19 +57,31 @@ func Plan(in PlanInput) []*Record {
 	}
 	insts := slices.Clone(in.Instances)
 	sort.Slice(insts, func(i, j int) bool { return string(insts[i].ID[:]) < string(insts[j].ID[:]) })
+	var live map[string]float64
+	if in.Joined != nil && !in.Diverse {
+		live = make(map[string]float64, len(in.Candidates))
+		for _, c := range in.Candidates {
+			live[c.ID] = c.Weight
+		}
+	}
+	anchors := positions(in.Anchors)
+	var sc scorer
 	var out []*Record
 	for _, p := range insts {
 		k := DHTKey(in.Seed, p.ID)
-		if resp, _ := Responsible(k, in.Anchors); resp != in.Self {
+		if responsible(k, anchors) != in.Self {
 			continue
-		}
-		want := Replicas(k, in.Candidates, p.Replicas)
-		if in.Diverse {
-			want = Diverse(Replicas(k, in.Candidates, len(in.Candidates)), func(id string) string { return in.Platforms[id] }, p.Replicas)
 		}
 		var cur *Record
 		if in.Previous != nil {
 			cur = in.Previous(p.ID)
+		}
+		if live != nil && cur != nil && unchanged(&sc, k, cur, live, in.Joined, p.Replicas) {
+			continue
+		}
+		want := sc.top(k, in.Candidates, p.Replicas)
+		if in.Diverse {
+			want = Diverse(sc.top(k, in.Candidates, len(in.Candidates)), func(id string) string { return in.Platforms[id] }, p.Replicas)
 		}
 		if cur != nil && slices.Equal(cur.Replicas, want) {
 			continue
@@ -74,4 +97,61 @@ func Plan(in PlanInput) []*Record {
 		out = append(out, rec)
 	}
 	return out
+}
+
+// unchanged reports whether an instance's replicas stay what cur says
+// after only the removals and joins PlanInput.Joined describes: every
+// replica is still a candidate and no joined candidate outscores the
+// weakest of them.
+func unchanged(sc *scorer, k Key, cur *Record, live map[string]float64, joined []Candidate, r int) bool {
+	if len(cur.Replicas) != r {
+		return false
+	}
+	var worst scored
+	for i, id := range cur.Replicas {
+		w, ok := live[id]
+		if !ok {
+			return false
+		}
+		s := sc.score(k, Candidate{ID: id, Weight: w})
+		if i == 0 || worst.better(s) {
+			worst = s
+		}
+	}
+	for _, j := range joined {
+		if j.Weight > 0 && sc.score(k, j).better(worst) {
+			return false
+		}
+	}
+	return true
+}
+
+type position struct {
+	id  string
+	pos [32]byte
+}
+
+// positions hashes anchors' IDs once per plan.
+func positions(anchors []string) []position {
+	out := make([]position, len(anchors))
+	for i, a := range anchors {
+		out[i] = position{a, crypto.Keccak256Hash([]byte(a))}
+	}
+	return out
+}
+
+// responsible is Responsible over precomputed positions.
+func responsible(k Key, anchors []position) string {
+	var best [32]byte
+	id := ""
+	for i, a := range anchors {
+		var d [32]byte
+		for j := range d {
+			d[j] = a.pos[j] ^ k[j]
+		}
+		if c := bytes.Compare(d[:], best[:]); i == 0 || c < 0 || c == 0 && a.id < id {
+			best, id = d, a.id
+		}
+	}
+	return id
 }

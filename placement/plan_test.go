@@ -146,3 +146,36 @@ func TestLevels(t *testing.T) {
 		t.Fatalf("counts %+v", l)
 	}
 }
+
+// A plan told only what joined gives the records a full plan gives, after
+// some candidates left and others joined.
+func TestPlanWithJoinedMatchesFullPlan(t *testing.T) {
+	in := planInput(30, 500, []string{"a1", "a2"}, "a1")
+	first := map[wire.InstanceID]*Record{}
+	for _, r := range Plan(in) {
+		first[r.Instance] = r
+	}
+	in.Previous = func(id wire.InstanceID) *Record { return first[id] }
+	in.Candidates = slices.DeleteFunc(slices.Clone(in.Candidates), func(c Candidate) bool { return c.ID == "svc-04" || c.ID == "svc-17" })
+	joined := []Candidate{{ID: "svc-new1", Weight: 10}, {ID: "svc-new2", Weight: 25}}
+	in.Candidates = append(in.Candidates, joined...)
+	full := Plan(in)
+	in.Joined = joined
+	fast := Plan(in)
+	if len(full) == 0 || len(full) != len(fast) {
+		t.Fatalf("full plan %d records, with Joined %d", len(full), len(fast))
+	}
+	for i := range full {
+		if full[i].Instance != fast[i].Instance || !slices.Equal(full[i].Replicas, fast[i].Replicas) || full[i].Executor != fast[i].Executor {
+			t.Fatalf("record %d differs: %+v vs %+v", i, full[i], fast[i])
+		}
+	}
+	in.Joined = []Candidate{}
+	in.Candidates = in.Candidates[:len(in.Candidates)-2]
+	for _, r := range Plan(in) {
+		first[r.Instance] = r
+	}
+	if again := Plan(in); len(again) != 0 {
+		t.Fatalf("%d re-planned with nothing changed", len(again))
+	}
+}
