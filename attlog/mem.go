@@ -45,4 +45,3 @@ func (s *MemStorage) Heads() (map[StreamID]Head, error) {
 	}
 	return out, nil
 }
-
