@@ -48,6 +48,7 @@ type waiting struct {
 type Log struct {
 	store      Storage
 	heads      map[StreamID]Head
+	topics     map[string]map[common.Address]bool // topic -> its streams' publishers
 	pending    map[StreamID]map[uint64]waiting
 	maxPending int
 	// KeepReplays stores an entry whose attestation another stream already
@@ -67,7 +68,22 @@ func New(store Storage, maxPending int) (*Log, error) {
 	if maxPending <= 0 {
 		maxPending = 1024
 	}
-	return &Log{store: store, heads: heads, pending: map[StreamID]map[uint64]waiting{}, maxPending: maxPending}, nil
+	l := &Log{store: store, heads: map[StreamID]Head{}, topics: map[string]map[common.Address]bool{}, pending: map[StreamID]map[uint64]waiting{}, maxPending: maxPending}
+	for id, h := range heads {
+		l.setHead(id, h)
+	}
+	return l, nil
+}
+
+// setHead moves a stream's head and indexes the stream by topic.
+func (l *Log) setHead(id StreamID, h Head) {
+	if _, ok := l.heads[id]; !ok {
+		if l.topics[id.Topic] == nil {
+			l.topics[id.Topic] = map[common.Address]bool{}
+		}
+		l.topics[id.Topic][id.Publisher] = true
+	}
+	l.heads[id] = h
 }
 
 // Head returns a stream's head.
@@ -91,9 +107,19 @@ func streamLess(a, b StreamID) bool {
 // streams ("" for every topic) that come after the stream after (nil: from
 // the start), and whether more follow. Only the matching heads are sorted.
 func (l *Log) HeadsPage(topic string, after *StreamID, limit int) (page []StreamHead, more bool) {
-	for id, h := range l.heads {
-		if (topic == "" || id.Topic == topic) && (after == nil || streamLess(*after, id)) {
+	add := func(id StreamID, h Head) {
+		if after == nil || streamLess(*after, id) {
 			page = append(page, StreamHead{Topic: id.Topic, Publisher: id.Publisher, Head: h})
+		}
+	}
+	if topic != "" { // the topic's streams only, from the index
+		for pub := range l.topics[topic] {
+			id := StreamID{Topic: topic, Publisher: pub}
+			add(id, l.heads[id])
+		}
+	} else {
+		for id, h := range l.heads {
+			add(id, h)
 		}
 	}
 	sort.Slice(page, func(i, j int) bool { return streamLess(page[i].StreamID(), page[j].StreamID()) })
@@ -167,7 +193,7 @@ func (l *Log) Offer(e *Entry, attKey string) (delivered []*Entry, gap *Gap, err 
 	if err := l.store.Put(e, indexKey); err != nil {
 		return nil, nil, err
 	}
-	l.heads[id] = Head{Seq: e.Seq, Hash: e.Hash()}
+	l.setHead(id, Head{Seq: e.Seq, Hash: e.Hash()})
 	if !replayed {
 		delivered = append(delivered, e)
 	}
@@ -194,7 +220,7 @@ func (l *Log) Skip(id StreamID, seq uint64, prev common.Hash) {
 	if seq == 0 || l.heads[id].Seq >= seq-1 {
 		return
 	}
-	l.heads[id] = Head{Seq: seq - 1, Hash: prev}
+	l.setHead(id, Head{Seq: seq - 1, Hash: prev})
 	for s := range l.pending[id] {
 		if s < seq {
 			delete(l.pending[id], s)

@@ -352,7 +352,6 @@ func (w *world) publish(ctx context.Context, pub *node, origin *node, topic stri
 	pub.prev[topic] = e.Hash()
 	k := entryKey(e)
 	w.atts[k], w.pubAt[k] = att, w.clk.now
-	w.heads[e.ID()] = e.Seq
 	w.receive(ctx, origin, e)
 }
 
@@ -395,6 +394,9 @@ func (w *world) offer(ctx context.Context, n *node, e *attlog.Entry) {
 	}
 	n.seen[entryKey(e)] = true
 	for _, d := range delivered {
+		if n.anchor && d.Seq > w.heads[d.ID()] {
+			w.heads[d.ID()] = d.Seq // acknowledged: an anchor stored it
+		}
 		if !n.anchor {
 			for _, id := range slices.Clone(n.follows[d.Topic]) {
 				w.applyTo(ctx, n, id, d)
