@@ -16,7 +16,6 @@ import (
 	"github.com/smartlayer/smartlayer/attlog"
 	flightticket "github.com/smartlayer/smartlayer/examples/flight-ticket"
 	"github.com/smartlayer/smartlayer/nodekey"
-	"github.com/smartlayer/smartlayer/placement"
 	"github.com/smartlayer/smartlayer/sandbox"
 	"github.com/smartlayer/smartlayer/tokenscript"
 	"github.com/smartlayer/smartlayer/wire"
@@ -48,16 +47,6 @@ func testNode(t *testing.T, role Role, anchor *nodekey.Key, configure ...func(*C
 	}
 	t.Cleanup(func() { n.Close() })
 	return n
-}
-
-func signedRecord(t *testing.T, anchor *nodekey.Key, id wire.InstanceID, fencing uint64, executor string) *placement.Record {
-	t.Helper()
-	rec := &placement.Record{Instance: id, Fencing: fencing, Replicas: []string{executor}, Executor: executor,
-		Anchor: anchor.Address(), AnchorPeer: anchor.PeerID().String(), IssuedMs: time.Now().UnixMilli()}
-	if err := rec.Sign(anchor.ECDSA); err != nil {
-		t.Fatal(err)
-	}
-	return rec
 }
 
 // TestRouteOnlyTheScriptsCall: an anchor routes an executor's failing call
