@@ -71,7 +71,8 @@ func (w *world) placedEverywhere() string {
 				}
 				return fmt.Sprintf("%s not held under fencing %d by %s (held: %v, fencing %d, node up %v cut %v, record issued %d)", id, rec.Fencing, p, in != nil, f, s.up, s.cut, rec.IssuedMs-1_700_000_000_000)
 			case i > 0 && in.Root() != root:
-				return fmt.Sprintf("%s: replicas on different state roots", id)
+				first := w.byPeer[rec.Replicas[0]].inst[id]
+				return fmt.Sprintf("%s: replicas on different state roots: %s has %s offsets %v, %s has %s offsets %v", id, rec.Replicas[0], first.State, first.Offsets, p, in.State, in.Offsets)
 			}
 			root = in.Root()
 		}

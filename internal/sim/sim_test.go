@@ -2,7 +2,11 @@ package sim
 
 import (
 	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
 	"testing"
+	"time"
 )
 
 // Small networks over several seeds: every invariant holds after churn,
@@ -40,5 +44,31 @@ func TestSimDeterministic(t *testing.T) {
 	c, _ := Run(cfg)
 	if jc, _ := json.Marshal(c); string(jc) == string(ja) {
 		t.Fatal("another seed gave the same report")
+	}
+}
+
+// TestSimLarge runs a network of the size SMARTLAYER_SIM names
+// ("anchors,services,instances[,seed]"), e.g. the 100,10000,100000;
+// skipped without it.
+func TestSimLarge(t *testing.T) {
+	spec := os.Getenv("SMARTLAYER_SIM")
+	if spec == "" {
+		t.Skip("set SMARTLAYER_SIM=anchors,services,instances[,seed] to run")
+	}
+	var cfg Config
+	cfg.Seed = 1
+	if _, err := fmt.Sscanf(strings.ReplaceAll(spec, ",", " "), "%d %d %d %d", &cfg.Anchors, &cfg.Services, &cfg.Instances, &cfg.Seed); err != nil && cfg.Instances == 0 {
+		t.Fatalf("SMARTLAYER_SIM=%q: %v", spec, err)
+	}
+	cfg.Loss, cfg.Crash, cfg.Restart, cfg.Partition = 0.01, 0.05, 0.5, 0.05
+	start := time.Now()
+	r, err := Run(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.MarshalIndent(r, "", "  ")
+	t.Logf("%s\nwall %s", b, time.Since(start))
+	if len(r.Violations) > 0 {
+		t.Fatalf("%d violations: %v", len(r.Violations), r.Violations)
 	}
 }
