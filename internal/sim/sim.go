@@ -38,7 +38,13 @@ type Config struct {
 	// DHTAll makes every node a DHT member for the lookup measure (default:
 	// the anchors only, as the network runs it).
 	DHTAll bool
-	End    time.Duration // virtual end of the workload (40 s); repair runs on
+	// Broadcasts publishes this many messages on one topic every service
+	// node follows, to compare propagation with GossipSub's published
+	// figures (reported as broadcastMs).
+	Broadcasts int
+	// LookupsOnly measures lookups and stops: no workload, no checks.
+	LookupsOnly bool
+	End         time.Duration // virtual end of the workload (40 s); repair runs on
 }
 
 // Defaults fills zero fields.
@@ -87,6 +93,7 @@ type Report struct {
 	LookupHops Dist     `json:"lookupHops"`
 	DHTMembers int      `json:"dhtMembers"`
 	Gossip     Dist     `json:"gossipPropagationMs"`
+	Broadcast  Dist     `json:"broadcastMs,omitempty"`
 	Placement  Traffic  `json:"placement"`
 	Actions    Actions  `json:"actions"`
 	Repair     Repair   `json:"repair"`
@@ -181,6 +188,8 @@ type world struct {
 	started  map[string]bool
 	report   Report
 	gossipMs []float64
+	bcastMs  []float64
+	bcast    map[string]bool // entry keys of broadcast messages
 	killAt   time.Duration
 	repaired bool
 }
@@ -193,18 +202,22 @@ func Run(cfg Config) (*Report, error) {
 	}
 	w := &world{cfg: cfg, rng: rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x5ca1ab1e)), byPeer: map[string]*node{},
 		subs: map[string][]int{}, tickets: map[wire.InstanceID]json.RawMessage{}, flightOf: map[wire.InstanceID]int{},
-		atts: map[string]*attest.Signed{}, pubAt: map[string]time.Duration{}, heads: map[attlog.StreamID]uint64{}, hotel: map[string]int{}, started: map[string]bool{}}
+		atts: map[string]*attest.Signed{}, pubAt: map[string]time.Duration{}, heads: map[attlog.StreamID]uint64{}, hotel: map[string]int{}, started: map[string]bool{}, bcast: map[string]bool{}}
 	w.report.Config = cfg
 	if err := w.build(); err != nil {
 		return nil, err
 	}
 	w.measureLookups()
+	if cfg.LookupsOnly {
+		return &w.report, nil
+	}
 	w.schedule()
 	// The workload, then repair until the network is quiet (bounded).
 	w.clk.run(cfg.End + repairWindow)
 	w.check()
 	w.report.Events = w.clk.events
 	w.report.Gossip = dist(w.gossipMs)
+	w.report.Broadcast = dist(w.bcastMs)
 	for _, n := range w.hotel {
 		w.report.Actions.Executions += n
 	}

@@ -67,6 +67,15 @@ func (w *world) schedule() {
 		delay := []int{0, 30, 90, 185, 240}[w.rng.IntN(5)]
 		w.clk.after(at, func() { w.publishStatus(ctx, f, delay) })
 	}
+	// Broadcasts on a topic every service node follows.
+	if w.cfg.Broadcasts > 0 {
+		for _, n := range w.services {
+			w.subs[broadcastTopic] = append(w.subs[broadcastTopic], n.idx)
+		}
+		for i := 0; i < w.cfg.Broadcasts; i++ {
+			w.clk.after(time.Second+time.Duration(i)*100*time.Millisecond, func() { w.broadcast(ctx) })
+		}
+	}
 	// Churn: kills, restarts, a partition.
 	perm := w.rng.Perm(len(w.services))
 	nk := int(float64(len(w.services)) * w.cfg.Crash)
@@ -364,7 +373,12 @@ func (w *world) receive(ctx context.Context, n *node, e *attlog.Entry) {
 	}
 	n.seen[k] = true
 	if t0, ok := w.pubAt[k]; ok {
-		w.gossipMs = append(w.gossipMs, float64((w.clk.now-t0).Microseconds())/1000)
+		ms := float64((w.clk.now-t0).Microseconds()) / 1000
+		if w.bcast[k] {
+			w.bcastMs = append(w.bcastMs, ms)
+		} else {
+			w.gossipMs = append(w.gossipMs, ms)
+		}
 	}
 	w.offer(ctx, n, e)
 	subs := w.subs[e.Topic]
@@ -456,6 +470,22 @@ func (w *world) publishStatus(ctx context.Context, f, delay int) {
 	if origin.up {
 		w.publish(ctx, airline, origin, topic, att)
 	}
+}
+
+const broadcastTopic = "broadcast"
+
+// broadcast publishes one message on the topic every service node follows.
+func (w *world) broadcast(ctx context.Context) {
+	data, _ := attest.FlightStatusSchema.Schema.EncodeJSON([]byte(`{"flight":"ALL","date":"2026-12-01","delayMinutes":0,"status":"news"}`))
+	att, err := attest.Sign(w.airline.ECDSA, attest.NetworkDomain(31337, [20]byte{}), attest.Message{Version: attest.Version2,
+		Schema: attest.FlightStatusSchema.UID, Time: 1_700_000_000 + uint64(w.clk.now/time.Millisecond), Data: data})
+	if err != nil {
+		return
+	}
+	pub := w.publisherNode(w.airline.Address().Hex())
+	origin := w.anchors[w.rng.IntN(len(w.anchors))]
+	w.bcast[entryKey(&attlog.Entry{Topic: broadcastTopic, Publisher: att.Signer, Seq: pub.seq[broadcastTopic] + 1})] = true
+	w.publish(ctx, pub, origin, broadcastTopic, att)
 }
 
 // publisherNode keeps the airline's stream state (it is no network node).
