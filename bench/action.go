@@ -17,6 +17,7 @@ import (
 	"github.com/smartlayer/smartlayer/client"
 	"github.com/smartlayer/smartlayer/devnet"
 	"github.com/smartlayer/smartlayer/receipt"
+	"github.com/smartlayer/smartlayer/wire"
 )
 
 // ActionResult holds the action benchmark's figures.
@@ -70,7 +71,7 @@ func Action(ctx context.Context, d *devnet.Devnet, o QueryOptions) (*ActionResul
 		if err != nil {
 			return err
 		}
-		req.Header.Set("Idempotency-Key", key())
+		req.Header.Set(wire.IdempotencyHeader, key())
 		resp, err := hc.Do(req)
 		if err != nil {
 			return err

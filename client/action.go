@@ -2,33 +2,20 @@ package client
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/smartlayer/smartlayer/receipt"
+	"github.com/smartlayer/smartlayer/wire"
 )
-
-// ActionResult is an executor's answer to an action.
-type ActionResult struct {
-	Instance string          `json:"instance"`
-	Action   string          `json:"action"`
-	Key      string          `json:"idempotencyKey"`
-	Result   json.RawMessage `json:"result"`
-	Patch    json.RawMessage `json:"patch"`
-	// Attestation is the UID of the executor's action-result attestation.
-	Attestation string `json:"attestation"`
-	Fencing     uint64 `json:"fencing"`
-	Executor    string `json:"executor"`
-}
 
 // Action asks the instance's executor to run an action. key is the
 // idempotency key: the client retries with it on another route when the
 // executor does not answer (a failover elects another), and the network acts
 // once per key. With VerifyReceipts the answer's receipt is checked.
-func (c *Client) Action(ctx context.Context, instance, name, key string, args any, hdr http.Header) (*ActionResult, *receipt.Receipt, error) {
+func (c *Client) Action(ctx context.Context, instance, name, key string, args any, hdr http.Header) (*wire.ActionOutcome, *receipt.Receipt, error) {
 	if key == "" {
 		return nil, nil, errors.New("an action needs an idempotency key")
 	}
@@ -36,7 +23,7 @@ func (c *Client) Action(ctx context.Context, instance, name, key string, args an
 	if err != nil {
 		return nil, nil, err
 	}
-	h.Set("Idempotency-Key", key)
+	h.Set(wire.IdempotencyHeader, key)
 	var last error
 	for attempt := 0; attempt < 8; attempt++ {
 		rt, err := c.cachedRoute(ctx, instance)
@@ -56,7 +43,7 @@ func (c *Client) Action(ctx context.Context, instance, name, key string, args an
 			c.Forget(instance)
 			last = fmt.Errorf("instance %s: the executor's address is unknown", instance)
 		} else {
-			var out ActionResult
+			var out wire.ActionOutcome
 			rh, err := c.doHeaders(ctx, http.MethodPost, url+"/v1/tokens/"+instance+"/actions/"+name, h, body, &out)
 			if err == nil {
 				rc, rerr := c.checkReceipt(rh, rt, instance, "action:"+name)

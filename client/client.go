@@ -21,40 +21,8 @@ import (
 
 	"github.com/smartlayer/smartlayer/nodekey"
 	"github.com/smartlayer/smartlayer/receipt"
+	"github.com/smartlayer/smartlayer/wire"
 )
-
-// Problem is an RFC 9457 error answered by a node.
-type Problem struct {
-	Type     string          `json:"type"`
-	Title    string          `json:"title"`
-	Status   int             `json:"status"`
-	Detail   string          `json:"detail"`
-	Instance string          `json:"instance"`
-	Route    json.RawMessage `json:"route,omitempty"`
-}
-
-func (p *Problem) Error() string {
-	return fmt.Sprintf("%d %s: %s", p.Status, p.Type, p.Detail)
-}
-
-// Route says where an instance lives.
-type Route struct {
-	Instance string          `json:"instance"`
-	Executor string          `json:"executor"`
-	Record   json.RawMessage `json:"record"`
-	Replicas []Replica       `json:"replicas"`
-	// Mode is the network's verification mode; in "full" mode queries go
-	// through the anchors in Via.
-	Mode string   `json:"mode,omitempty"`
-	Via  []string `json:"via,omitempty"`
-}
-
-// Replica is one service node holding the instance.
-type Replica struct {
-	Peer  string `json:"peer"`
-	HTTP  string `json:"http"`
-	State string `json:"state"`
-}
 
 // Client talks to a Smart Layer network. It is safe for concurrent use.
 type Client struct {
@@ -75,7 +43,7 @@ type Client struct {
 }
 
 type cached struct {
-	r   *Route
+	r   *wire.Route
 	exp time.Time
 }
 
@@ -91,12 +59,12 @@ func New(anchors []string, hc *http.Client) *Client {
 }
 
 // Route asks the anchors, in turn, where instance lives.
-func (c *Client) Route(ctx context.Context, instance string) (*Route, error) {
+func (c *Client) Route(ctx context.Context, instance string) (*wire.Route, error) {
 	var last error
 	start := int(c.next.Add(1))
 	for i := range c.anchors {
 		base := c.anchors[(start+i)%len(c.anchors)]
-		var rt Route
+		var rt wire.Route
 		err := c.do(ctx, http.MethodGet, base+"/v1/tokens/"+instance+"/route", nil, nil, &rt)
 		if err == nil {
 			c.mu.Lock()
@@ -104,7 +72,7 @@ func (c *Client) Route(ctx context.Context, instance string) (*Route, error) {
 			c.mu.Unlock()
 			return &rt, nil
 		}
-		var p *Problem
+		var p *wire.Problem
 		if errors.As(err, &p) && p.Status == http.StatusNotFound || errors.As(err, &p) && p.Status == http.StatusBadRequest {
 			return nil, err
 		}
@@ -116,7 +84,7 @@ func (c *Client) Route(ctx context.Context, instance string) (*Route, error) {
 	return nil, last
 }
 
-func (c *Client) cachedRoute(ctx context.Context, instance string) (*Route, error) {
+func (c *Client) cachedRoute(ctx context.Context, instance string) (*wire.Route, error) {
 	c.mu.Lock()
 	e, ok := c.routes[instance]
 	c.mu.Unlock()
@@ -204,7 +172,7 @@ const (
 // afterError reads a failed call's error: a 421 sends the next try to an
 // anchor for a fresh route; a 4xx other than 404 is the request's own fault.
 func (c *Client) afterError(instance string, err error) int {
-	var p *Problem
+	var p *wire.Problem
 	if !errors.As(err, &p) {
 		return retry
 	}
@@ -226,11 +194,11 @@ var ErrReceipt = errors.New("bad execution receipt")
 
 // checkReceipt reads and, when asked to, verifies an answer's receipt for
 // function ("query:status", "action:rebook").
-func (c *Client) checkReceipt(h http.Header, rt *Route, instance, function string) (*receipt.Receipt, error) {
+func (c *Client) checkReceipt(h http.Header, rt *wire.Route, instance, function string) (*receipt.Receipt, error) {
 	if !c.VerifyReceipts {
 		return nil, nil // not asked to: leave the header alone
 	}
-	raw := h.Get("X-Smartlayer-Receipt")
+	raw := h.Get(wire.ReceiptHeader)
 	if raw == "" {
 		return nil, fmt.Errorf("%w: the answer has none", ErrReceipt)
 	}
@@ -242,7 +210,7 @@ func (c *Client) checkReceipt(h http.Header, rt *Route, instance, function strin
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrReceipt, err)
 	}
-	nodePeer := h.Get("X-Smartlayer-Node")
+	nodePeer := h.Get(wire.NodeHeader)
 	isReplica := false
 	for _, r := range rt.Replicas {
 		isReplica = isReplica || r.Peer == nodePeer
@@ -288,10 +256,10 @@ func (c *Client) queryInput(args any, hdr http.Header) ([]byte, http.Header, err
 	return body, h, err
 }
 
-func up(rs []Replica) []Replica {
-	out := make([]Replica, 0, len(rs))
+func up(rs []wire.Replica) []wire.Replica {
+	out := make([]wire.Replica, 0, len(rs))
 	for _, r := range rs {
-		if r.State == "up" && r.HTTP != "" {
+		if r.State == wire.StateUp && r.HTTP != "" {
 			out = append(out, r)
 		}
 	}
@@ -329,12 +297,7 @@ func (c *Client) doHeaders(ctx context.Context, method, url string, hdr http.Hea
 		return nil, err
 	}
 	if resp.StatusCode >= 300 {
-		p := &Problem{Status: resp.StatusCode}
-		if json.Unmarshal(b, p) != nil || p.Type == "" {
-			p.Type, p.Detail = "about:blank", string(b)
-		}
-		p.Status = resp.StatusCode
-		return resp.Header, p
+		return resp.Header, wire.ProblemOf(resp.StatusCode, b)
 	}
 	if raw, ok := out.(*json.RawMessage); ok {
 		*raw = append((*raw)[:0], b...)
@@ -343,37 +306,24 @@ func (c *Client) doHeaders(ctx context.Context, method, url string, hdr http.Hea
 	return resp.Header, json.Unmarshal(b, out)
 }
 
-// Published is the answer to a bundle publication.
-type Published struct {
-	Bundle  string   `json:"bundle"`
-	Name    string   `json:"name"`
-	Queries []string `json:"queries"`
-}
-
 // PublishBundle sends a token bundle (files by path) to an anchor, which
 // shares it with every other anchor.
-func (c *Client) PublishBundle(ctx context.Context, files map[string][]byte) (*Published, error) {
+func (c *Client) PublishBundle(ctx context.Context, files map[string][]byte) (*wire.Published, error) {
 	body, err := json.Marshal(map[string]any{"files": files})
 	if err != nil {
 		return nil, err
 	}
-	var out Published
+	var out wire.Published
 	return &out, c.toAnchor(ctx, "/v1/bundles", body, &out)
 }
 
-// Registered is the answer to an instance registration.
-type Registered struct {
-	Instance string `json:"instance"`
-	Route    string `json:"route"`
-}
-
 // Register creates a token instance from its signed attestation.
-func (c *Client) Register(ctx context.Context, bundle string, attestation json.RawMessage) (*Registered, error) {
+func (c *Client) Register(ctx context.Context, bundle string, attestation json.RawMessage) (*wire.Registered, error) {
 	body, err := json.Marshal(map[string]any{"bundle": bundle, "attestation": attestation})
 	if err != nil {
 		return nil, err
 	}
-	var out Registered
+	var out wire.Registered
 	return &out, c.toAnchor(ctx, "/v1/tokens", body, &out)
 }
 
@@ -387,7 +337,7 @@ func (c *Client) toAnchor(ctx context.Context, path string, body []byte, out any
 		if err == nil {
 			return nil
 		}
-		var p *Problem
+		var p *wire.Problem
 		if errors.As(err, &p) && p.Status < 500 {
 			return err
 		}

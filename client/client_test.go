@@ -8,12 +8,15 @@ import (
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
+
+	"github.com/smartlayer/smartlayer/wire"
 )
 
 // TestMisdirectedRouteNotFollowed: a node answering 421 cannot send the
 // client elsewhere: the route in its answer is ignored and the next try asks
 // an anchor.
 func TestMisdirectedRouteNotFollowed(t *testing.T) {
+	id := wire.InstanceID{1}.String()
 	var evilHits, anchorHits atomic.Int64
 	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		evilHits.Add(1)
@@ -28,7 +31,7 @@ func TestMisdirectedRouteNotFollowed(t *testing.T) {
 		w.Header().Set("Content-Type", "application/problem+json")
 		w.WriteHeader(http.StatusMisdirectedRequest)
 		_ = json.NewEncoder(w).Encode(map[string]any{"type": "urn:smartlayer:problem:not-a-replica", "status": 421,
-			"route": map[string]any{"instance": "0x01", "replicas": []map[string]string{{"peer": "x", "http": evil.URL, "state": "up"}}}})
+			"route": map[string]any{"instance": id, "replicas": []map[string]string{{"peer": "x", "http": evil.URL, "state": "up"}}}})
 	}))
 	defer liar.Close()
 	anchor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -36,12 +39,12 @@ func TestMisdirectedRouteNotFollowed(t *testing.T) {
 		if anchorHits.Add(1) > 1 {
 			replica = good.URL
 		}
-		fmt.Fprintf(w, `{"instance":"0x01","replicas":[{"peer":"p","http":%q,"state":"up"}]}`, replica)
+		fmt.Fprintf(w, `{"instance":%q,"replicas":[{"peer":"p","http":%q,"state":"up"}]}`, id, replica)
 	}))
 	defer anchor.Close()
 
 	c := New([]string{anchor.URL}, nil)
-	out, err := c.Query(context.Background(), "0x01", "status", nil)
+	out, err := c.Query(context.Background(), id, "status", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/smartlayer/smartlayer/attlog"
+	"github.com/smartlayer/smartlayer/wire"
 )
 
 // Publisher appends attestations to its own streams: it numbers and chains
@@ -66,7 +67,7 @@ func (p *Publisher) Publish(ctx context.Context, topic string, attestation json.
 		}
 		body, _ := json.Marshal(e)
 		err := p.c.do(ctx, http.MethodPost, p.anchor+"/v1/attestations", nil, body, &struct{}{})
-		var pr *Problem
+		var pr *wire.Problem
 		if errors.As(err, &pr) && (pr.Status == http.StatusConflict || pr.Status == http.StatusBadRequest && attempt == 0) {
 			continue // another writer or a stale head: learn the head again
 		}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 
-	"github.com/smartlayer/smartlayer/client"
 	"github.com/smartlayer/smartlayer/examples/flight-ticket/hotel"
 	"github.com/smartlayer/smartlayer/node"
 	"github.com/smartlayer/smartlayer/wire"
@@ -105,7 +104,7 @@ func waitRebooking(t *testing.T, d *Devnet, tickets []Ticket, want string, timeo
 // liveStates is replicaStates that reports an unreachable replica (one that
 // was killed and not yet replaced) as an error.
 func liveStates(d *Devnet, id string) ([]stateView, error) {
-	var rt routeT
+	var rt wire.Route
 	if err := getJSON(context.Background(), d.Info.Anchors[0].HTTP+"/v1/tokens/"+id+"/route", &rt); err != nil {
 		return nil, err
 	}
@@ -158,7 +157,7 @@ func TestTriggeredActions(t *testing.T) {
 	for id, h := range hist {
 		n := 0
 		for _, it := range h {
-			if strings.HasPrefix(it.Topic, node.ResultTopic(mustID(t, id))) && it.Applied {
+			if strings.HasPrefix(it.Topic, wire.ResultTopic(mustID(t, id))) && it.Applied {
 				n++
 			}
 		}
@@ -187,7 +186,7 @@ func TestTriggeredActions(t *testing.T) {
 	for id, h := range hist {
 		found := false
 		for _, it := range h {
-			if strings.HasPrefix(it.Topic, node.FailureTopic(mustID(t, id))) && it.Applied && anchors[common.HexToAddress(it.Attester)] {
+			if strings.HasPrefix(it.Topic, wire.FailureTopic(mustID(t, id))) && it.Applied && anchors[common.HexToAddress(it.Attester)] {
 				found = it.Data["action"] == "rebook" && it.Data["errorClass"] == "timeout"
 			}
 		}
@@ -222,7 +221,7 @@ func TestTriggeredActions(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	var rt node.Route
+	var rt wire.Route
 	getJSONT(t, d.Info.Anchors[0].HTTP+"/v1/tokens/"+fourth[0].Instance+"/route", &rt)
 	killed := -1
 	for i, s := range d.Services {
@@ -244,13 +243,13 @@ func TestTriggeredActions(t *testing.T) {
 	// in the middle of its action and published nothing.
 	killedAddr := common.HexToAddress(d.Info.Services[killed].Address)
 	for _, it := range hist[fourth[0].Instance] {
-		if strings.HasPrefix(it.Topic, node.ResultTopic(mustID(t, fourth[0].Instance))) && it.Applied && common.HexToAddress(it.Attester) == killedAddr {
+		if strings.HasPrefix(it.Topic, wire.ResultTopic(mustID(t, fourth[0].Instance))) && it.Applied && common.HexToAddress(it.Attester) == killedAddr {
 			t.Fatalf("the killed executor's result was applied: it was not killed mid-action")
 		}
 	}
 	getJSONT(t, d.Info.Anchors[0].HTTP+"/v1/tokens/"+fourth[0].Instance+"/route", &rt)
-	if rt.Executor == d.Info.Services[killed].Peer || rt.Record.Fencing < 2 {
-		t.Fatalf("no new executor was elected: %+v", rt.Record)
+	if rec := recordOf(t, &rt); rt.Executor == d.Info.Services[killed].Peer || rec.Fencing < 2 {
+		t.Fatalf("no new executor was elected: %+v", rec)
 	}
 }
 
@@ -266,7 +265,7 @@ func TestActionEndpoint(t *testing.T) {
 	waitRebooking(t, d, flightTickets(d, 0), "confirmed", 20*time.Second) // the demo delay's
 	tk := flightTickets(d, 1)[0]
 	rt, _ := getRoute(t, d.Info.Anchors[0].HTTP, tk.Instance)
-	var full node.Route
+	var full wire.Route
 	getJSONT(t, d.Info.Anchors[0].HTTP+"/v1/tokens/"+tk.Instance+"/route", &full)
 	var execURL, otherURL string
 	for _, r := range rt.Replicas {
@@ -279,7 +278,7 @@ func TestActionEndpoint(t *testing.T) {
 	args := `{"hotel":"` + d.Info.Hotel.HTTP + `"}`
 	path := "/v1/tokens/" + tk.Instance + "/actions/rebook"
 	hdr := tk.Header()
-	hdr.Set("Idempotency-Key", "web-1")
+	hdr.Set(wire.IdempotencyHeader, "web-1")
 
 	code, body, _ := postH(t, otherURL+path, args, hdr)
 	if code != http.StatusMisdirectedRequest || !strings.HasSuffix(body["type"].(string), "not-executor") || body["route"] == nil {
@@ -289,7 +288,7 @@ func TestActionEndpoint(t *testing.T) {
 	if code, body, _ = postH(t, execURL+path, args, noKey); code != http.StatusBadRequest || !strings.HasSuffix(body["type"].(string), "idempotency-key-required") {
 		t.Fatalf("no key: %d %v", code, body)
 	}
-	noGrant := http.Header{"Idempotency-Key": {"web-1"}}
+	noGrant := http.Header{wire.IdempotencyHeader: {"web-1"}}
 	if code, body, _ = postH(t, execURL+path, args, noGrant); code != http.StatusUnauthorized {
 		t.Fatalf("no grant: %d %v", code, body)
 	}
@@ -347,7 +346,7 @@ func mustID(t *testing.T, s string) wire.InstanceID {
 	return id
 }
 
-func actionString(res *client.ActionResult, err error) string {
+func actionString(res *wire.ActionOutcome, err error) string {
 	if err != nil {
 		return err.Error()
 	}
@@ -366,7 +365,7 @@ func TestPendingActionSurvivesRestart(t *testing.T) {
 	waitRebooking(t, d, flightTickets(d, 0), "confirmed", 20*time.Second) // the demo delay's
 	tk := flightTickets(d, 1)[0]
 	base := hotelStats(t, d)
-	var rt node.Route
+	var rt wire.Route
 	getJSONT(t, d.Info.Anchors[0].HTTP+"/v1/tokens/"+tk.Instance+"/route", &rt)
 	exec := -1
 	for i, s := range d.Services {
@@ -398,7 +397,7 @@ func TestPendingActionSurvivesRestart(t *testing.T) {
 	results := 0
 	me := common.HexToAddress(d.Info.Services[exec].Address)
 	for _, it := range hist[tk.Instance] {
-		if strings.HasPrefix(it.Topic, node.ResultTopic(mustID(t, tk.Instance))) && it.Applied {
+		if strings.HasPrefix(it.Topic, wire.ResultTopic(mustID(t, tk.Instance))) && it.Applied {
 			results++
 			if common.HexToAddress(it.Attester) != me {
 				t.Errorf("the result came from %s, not the restarted executor %s", it.Attester, me)
@@ -446,7 +445,7 @@ func TestFailingActionGivenUp(t *testing.T) {
 	getJSONT(t, rt.Replicas[0].HTTP+"/v1/tokens/"+tk.Instance+"/history", &h)
 	found := false
 	for _, it := range h.History {
-		if strings.HasPrefix(it.Topic, node.ResultTopic(mustID(t, tk.Instance))) && it.Applied {
+		if strings.HasPrefix(it.Topic, wire.ResultTopic(mustID(t, tk.Instance))) && it.Applied {
 			res, _ := it.Data["result"].(string)
 			found = strings.Contains(res, "undeclared.example")
 		}

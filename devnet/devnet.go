@@ -30,6 +30,7 @@ import (
 	"github.com/smartlayer/smartlayer/node"
 	"github.com/smartlayer/smartlayer/nodekey"
 	"github.com/smartlayer/smartlayer/token"
+	"github.com/smartlayer/smartlayer/wire"
 )
 
 // Options configure a devnet.
@@ -475,7 +476,7 @@ func (d *Devnet) WaitMembers(ctx context.Context, want int, timeout time.Duratio
 			}
 			up := 0
 			for _, s := range net.Services {
-				if s.State == node.StateUp {
+				if s.State == wire.StateUp {
 					up++
 				}
 			}
@@ -594,7 +595,7 @@ func (d *Devnet) grantAll(tickets []Ticket) error {
 		if err != nil {
 			return err
 		}
-		t.Headers = map[string]string{node.GrantHeader: v}
+		t.Headers = map[string]string{wire.GrantHeader: v}
 	}
 	d.progress("passengers granted the demo integration %s the status query and the rebook action", integ.Address())
 	return nil
@@ -668,7 +669,7 @@ func (d *Devnet) ticketReady(ctx context.Context, t Ticket) error {
 		return err
 	}
 	for _, r := range rt.Replicas {
-		if r.State != node.StateUp {
+		if r.State != wire.StateUp {
 			return fmt.Errorf("replica %s is %s", r.Peer, r.State)
 		}
 		if _, err := d.Client.QueryReplica(ctx, r.HTTP, t.Instance, "status", nil, t.Header()); err != nil {

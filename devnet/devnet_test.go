@@ -13,6 +13,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/smartlayer/smartlayer/placement"
+	"github.com/smartlayer/smartlayer/wire"
 )
 
 func startDevnet(t *testing.T, opts Options) *Devnet {
@@ -36,24 +39,24 @@ func startDevnet(t *testing.T, opts Options) *Devnet {
 	return d
 }
 
-type routeT struct {
-	Record struct {
-		Fencing  uint64   `json:"fencing"`
-		Replicas []string `json:"replicas"`
-	} `json:"record"`
-	Replicas []struct {
-		Peer, HTTP, State string
-	} `json:"replicas"`
+// recordOf decodes a route's placement record.
+func recordOf(t *testing.T, rt *wire.Route) *placement.Record {
+	t.Helper()
+	rec, err := placement.DecodeRecord(rt.Record)
+	if err != nil {
+		t.Fatalf("route of %s: %v", rt.Instance, err)
+	}
+	return rec
 }
 
-func getRoute(t *testing.T, anchor, id string) (*routeT, int) {
+func getRoute(t *testing.T, anchor, id string) (*wire.Route, int) {
 	t.Helper()
 	resp, err := http.Get(anchor + "/v1/tokens/" + id + "/route")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var rt routeT
+	var rt wire.Route
 	_ = json.NewDecoder(resp.Body).Decode(&rt)
 	return &rt, resp.StatusCode
 }
@@ -256,7 +259,7 @@ func TestAnchorRestartKeepsRegistry(t *testing.T) {
 		t.Fatal("anchor identity changed")
 	}
 	for _, tk := range d.Info.Tickets {
-		if rt, code := getRoute(t, a.HTTPURL(), tk.Instance); code != 200 || len(rt.Record.Replicas) != 3 {
+		if rt, code := getRoute(t, a.HTTPURL(), tk.Instance); code != 200 || len(recordOf(t, rt).Replicas) != 3 {
 			t.Fatalf("route after restart: %d %+v", code, rt)
 		}
 	}
@@ -402,7 +405,7 @@ func TestHTTPErrors(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 204 || resp.Header.Get("Access-Control-Allow-Origin") != "*" ||
 		!strings.Contains(resp.Header.Get("Access-Control-Expose-Headers"), "X-Smartlayer-Receipt") ||
-		!strings.Contains(resp.Header.Get("Access-Control-Allow-Headers"), "Idempotency-Key") {
+		!strings.Contains(resp.Header.Get("Access-Control-Allow-Headers"), wire.IdempotencyHeader) {
 		t.Fatalf("preflight: %d %v", resp.StatusCode, resp.Header)
 	}
 

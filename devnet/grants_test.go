@@ -16,7 +16,7 @@ import (
 
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/client"
-	"github.com/smartlayer/smartlayer/node"
+	"github.com/smartlayer/smartlayer/wire"
 )
 
 // TestGrants checks every answer of a query that requires the owner's grant.
@@ -65,7 +65,7 @@ func TestGrants(t *testing.T) {
 		code         string
 	}{
 		{"valid", valid, 200, ""},
-		{"devnet header", a.Headers[node.GrantHeader], 200, ""},
+		{"devnet header", a.Headers[wire.GrantHeader], 200, ""},
 		{"wildcard", grant(true, aID, []string{"query:*"}, now.Add(time.Hour), now), 200, ""},
 		{"missing", "", 401, "grant-required"},
 		{"garbage", "not an attestation", 401, "invalid-grant"},
@@ -73,7 +73,7 @@ func TestGrants(t *testing.T) {
 		{"future", grant(true, aID, []string{"*"}, now.Add(2*time.Hour), now.Add(time.Hour)), 401, "invalid-grant"},
 		{"expired", grant(true, aID, []string{"*"}, now.Add(-time.Minute), now.Add(-time.Hour)), 401, "grant-expired"},
 		{"stranger", grant(false, aID, []string{"*"}, now.Add(time.Hour), now), 403, "grant-not-owner"},
-		{"other ticket's grant", other.Headers[node.GrantHeader], 403, "grant-not-owner"},
+		{"other ticket's grant", other.Headers[wire.GrantHeader], 403, "grant-not-owner"},
 		{"wrong instance", grant(true, otherID, []string{"*"}, now.Add(time.Hour), now), 403, "grant-wrong-instance"},
 		{"scope", grant(true, aID, []string{"query:route"}, now.Add(time.Hour), now), 403, "grant-scope"},
 	}
@@ -82,7 +82,7 @@ func TestGrants(t *testing.T) {
 	for _, c := range cases {
 		h := http.Header{}
 		if c.header != "" {
-			h.Set(node.GrantHeader, c.header)
+			h.Set(wire.GrantHeader, c.header)
 		}
 		code, m, hd := postH(t, url, `{}`, h)
 		if code != c.status || c.code != "" && m["type"] != "urn:smartlayer:problem:"+c.code {
@@ -104,13 +104,13 @@ func TestGrants(t *testing.T) {
 		t.Fatalf("revocation: %d %v", code, m)
 	}
 	h := http.Header{}
-	h.Set(node.GrantHeader, valid)
+	h.Set(wire.GrantHeader, valid)
 	if code, m, _ := postH(t, url, `{}`, h); code != 401 || m["type"] != "urn:smartlayer:problem:grant-revoked" {
 		t.Fatalf("revoked grant: %d %v", code, m)
 	}
 	// Only the signer can revoke: a stranger's revocation of the devnet
 	// grant leaves it working.
-	dg, _ := attest.Parse([]byte(a.Headers[node.GrantHeader]))
+	dg, _ := attest.Parse([]byte(a.Headers[wire.GrantHeader]))
 	srev, _ := attest.SignRevocation(stranger, domain, dg.UID, now)
 	sb, _ := json.Marshal(srev)
 	if code, _, _ := postH(t, replica+"/v1/revocations", string(sb), nil); code != 201 {

@@ -23,6 +23,7 @@ import (
 	"github.com/smartlayer/smartlayer/node"
 	"github.com/smartlayer/smartlayer/nodekey"
 	"github.com/smartlayer/smartlayer/p2p"
+	"github.com/smartlayer/smartlayer/wire"
 )
 
 // TestHostileInputRefused runs the attacks of the hostile-input issue that
@@ -79,7 +80,7 @@ func TestHostileInputRefused(t *testing.T) {
 	query := replica + "/v1/tokens/" + tk.Instance + "/query/status"
 
 	t.Run("grant amplification", func(t *testing.T) { // item 1
-		huge := http.Header{node.GrantHeader: {strings.Repeat("A", 30<<10)}}
+		huge := http.Header{wire.GrantHeader: {strings.Repeat("A", 30<<10)}}
 		problem(t, post(t, query, huge, `{}`), http.StatusRequestHeaderFieldsTooLarge, "grant-too-large")
 		// A grant whose scopes all point at one string: signed, of the
 		// right schema, refused at the layout check before decoding.
@@ -101,7 +102,7 @@ func TestHostileInputRefused(t *testing.T) {
 			t.Fatal(err)
 		}
 		g, _ := json.Marshal(s)
-		detail := problem(t, post(t, query, http.Header{node.GrantHeader: {string(g)}}, `{}`), http.StatusUnauthorized, "invalid-grant")
+		detail := problem(t, post(t, query, http.Header{wire.GrantHeader: {string(g)}}, `{}`), http.StatusUnauthorized, "invalid-grant")
 		if !strings.Contains(detail, "canonical") {
 			t.Fatalf("refused for another reason: %s", detail)
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/attlog"
 	"github.com/smartlayer/smartlayer/node"
+	"github.com/smartlayer/smartlayer/wire"
 )
 
 type samplingView struct {
@@ -50,8 +51,8 @@ func TestSamplingCatchesWrongResults(t *testing.T) {
 		moved := true
 		for _, tk := range d.Info.Tickets {
 			rt, code := getRoute(t, d.Info.Anchors[0].HTTP, tk.Instance)
-			for _, p := range rt.Record.Replicas {
-				moved = moved && code == 200 && p != bad
+			for _, r := range rt.Replicas { // the record's replicas, in its order
+				moved = moved && code == 200 && r.Peer != bad
 			}
 		}
 		caught := true
@@ -85,7 +86,7 @@ func TestSamplingCatchesWrongResults(t *testing.T) {
 		t.Fatalf("slo score gauge of the corrupt node: %v", g)
 	}
 	var heads struct{ Heads []attlog.StreamHead }
-	getJSONT(t, d.Info.Anchors[2].HTTP+"/v1/topics/"+url.PathEscape(node.SlashingTopic(badAddr))+"/heads", &heads)
+	getJSONT(t, d.Info.Anchors[2].HTTP+"/v1/topics/"+url.PathEscape(wire.SlashingTopic(badAddr))+"/heads", &heads)
 	if len(heads.Heads) == 0 || !anchors[heads.Heads[0].Publisher] {
 		t.Fatalf("no anchor-published slashing evidence on the node's topic: %+v", heads)
 	}
@@ -141,7 +142,7 @@ func TestFailureAttestationOnlyFromAnchors(t *testing.T) {
 		t.Fatal(err)
 	}
 	aj, _ := json.Marshal(att)
-	_, err = d.publisher.Publish(context.Background(), node.FailureTopic(id), aj)
+	_, err = d.publisher.Publish(context.Background(), wire.FailureTopic(id), aj)
 	if err == nil || !strings.Contains(err.Error(), "not signed by an anchor") {
 		t.Fatalf("a forged failure attestation was taken: %v", err)
 	}

@@ -16,18 +16,9 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-)
 
-// Problem is an RFC 9457 problem details object.
-type Problem struct {
-	Type     string `json:"type"`
-	Title    string `json:"title"`
-	Status   int    `json:"status"`
-	Detail   string `json:"detail,omitempty"`
-	Instance string `json:"instance,omitempty"`
-	// Extension members.
-	Route any `json:"route,omitempty"`
-}
+	"github.com/smartlayer/smartlayer/wire"
+)
 
 // maxDetail bounds a problem's detail and instance, in bytes.
 const maxDetail = 1024
@@ -44,7 +35,7 @@ func clip(s string) string {
 func ProblemType(code string) string { return "urn:smartlayer:problem:" + code }
 
 // WriteProblem answers with application/problem+json.
-func WriteProblem(w http.ResponseWriter, r *http.Request, p Problem) {
+func WriteProblem(w http.ResponseWriter, r *http.Request, p wire.Problem) {
 	if p.Instance == "" && r != nil {
 		p.Instance = r.URL.Path
 	}
@@ -59,7 +50,7 @@ func WriteProblem(w http.ResponseWriter, r *http.Request, p Problem) {
 
 // Error answers with a problem of the given status and code.
 func Error(w http.ResponseWriter, r *http.Request, status int, code, detail string) {
-	WriteProblem(w, r, Problem{Type: ProblemType(code), Title: http.StatusText(status), Status: status, Detail: detail})
+	WriteProblem(w, r, wire.Problem{Type: ProblemType(code), Title: http.StatusText(status), Status: status, Detail: detail})
 }
 
 // WriteJSON answers with a JSON body.
@@ -172,14 +163,21 @@ func (s *statusWriter) Flush() {
 	}
 }
 
+// The request headers a page may send, and the answer headers its scripts
+// may read.
+var (
+	corsAllow  = strings.Join([]string{"Content-Type", "Authorization", wire.IdempotencyHeader, wire.GrantHeader, "Last-Event-ID"}, ", ")
+	corsExpose = strings.Join([]string{"Content-Type", wire.ReceiptHeader, wire.NodeHeader, wire.FencingHeader, wire.ViaHeader, wire.ReexecutedHeader, "Retry-After"}, ", ")
+)
+
 // Wrap adds CORS, panic recovery and metrics around mux.
 func Wrap(mux *http.ServeMux, m *Metrics, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Access-Control-Allow-Origin", "*")
 		h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
-		h.Set("Access-Control-Allow-Headers", "Content-Type, Authorization, Idempotency-Key, X-Smartlayer-Grant, Last-Event-ID")
-		h.Set("Access-Control-Expose-Headers", "Content-Type, X-Smartlayer-Receipt, X-Smartlayer-Node, X-Smartlayer-Fencing, X-Smartlayer-Via, X-Smartlayer-Reexecuted, Retry-After")
+		h.Set("Access-Control-Allow-Headers", corsAllow)
+		h.Set("Access-Control-Expose-Headers", corsExpose)
 		h.Set("Access-Control-Max-Age", "600")
 		if r.Method == http.MethodOptions {
 			w.WriteHeader(http.StatusNoContent)

@@ -32,31 +32,13 @@ const IdempotencyHeader = "Idempotency-Key"
 // maxIdempotencyKey bounds the key's length.
 const maxIdempotencyKey = 200
 
-// ResultTopic is the topic of an instance's action results (token.ResultTopic).
-func ResultTopic(id wire.InstanceID) string { return token.ResultTopic(id) }
-
-// FailureTopic is the topic of the anchors' failure attestations for an
-// instance's external calls (token.FailureTopic).
-func FailureTopic(id wire.InstanceID) string { return token.FailureTopic(id) }
-
-// ActionOutcome is the answer of POST /v1/tokens/{instance}/actions/{name}.
-type ActionOutcome struct {
-	Instance wire.InstanceID `json:"instance"`
-	Action   string          `json:"action"`
-	Key      string          `json:"idempotencyKey"`
-	Result   json.RawMessage `json:"result"`
-	Patch    json.RawMessage `json:"patch"`
-	// Attestation is the UID of the executor's action-result attestation,
-	// published on ResultTopic.
-	Attestation string           `json:"attestation"`
-	Fencing     uint64           `json:"fencing"`
-	Executor    string           `json:"executor"`
-	Receipt     *receipt.Receipt `json:"receipt,omitempty"`
-	// DoneMs is when the action finished (Unix ms); kept outcomes are
-	// pruned after service.outcome_retention.
-	DoneMs int64 `json:"doneMs"`
-	// Transcript and StateBefore of a fresh run (not of a repeated key):
-	// what an anchor in full fallback mode replays.
+// actionOutcome is an action's outcome as the executor keeps it: the
+// answer (stored under its key for repeated requests) and, for a fresh run,
+// what an anchor in full fallback mode replays.
+type actionOutcome struct {
+	wire.ActionOutcome
+	// Transcript and StateBefore of a fresh run (not of a repeated key);
+	// never stored and never in the HTTP answer.
 	Transcript  *sandbox.Transcript `json:"transcript,omitempty"`
 	StateBefore json.RawMessage     `json:"stateBefore,omitempty"`
 }
@@ -106,7 +88,7 @@ func (x *executor) lock(id wire.InstanceID) func() {
 
 type actionCall struct {
 	done chan struct{}
-	out  *ActionOutcome
+	out  *actionOutcome
 	err  error
 }
 
@@ -123,11 +105,11 @@ func scopedKey(action, key string) string { return action + "\x00" + key }
 
 // run performs an action once per idempotency key: a repeated key gets the
 // stored outcome, a concurrent one waits for the first.
-func (x *executor) run(ctx context.Context, id wire.InstanceID, name, key string, args json.RawMessage) (*ActionOutcome, error) {
+func (x *executor) run(ctx context.Context, id wire.InstanceID, name, key string, args json.RawMessage) (*actionOutcome, error) {
 	// Keys are scoped to the action: one key sent with two actions runs
 	// each once, and never answers one with the other's outcome.
 	if b, err := x.s.n.store.Get(outcomeKey(id, scopedKey(name, key))); err == nil && b != nil {
-		var out ActionOutcome
+		var out actionOutcome
 		if json.Unmarshal(b, &out) == nil {
 			x.s.n.metric.actions.WithLabelValues("repeated").Inc()
 			return &out, nil
@@ -159,7 +141,7 @@ func (x *executor) run(ctx context.Context, id wire.InstanceID, name, key string
 
 // execute runs the action in the sandbox, publishes its result and keeps
 // the outcome for repeated requests.
-func (x *executor) execute(ctx context.Context, id wire.InstanceID, name, key string, args json.RawMessage) (*ActionOutcome, error) {
+func (x *executor) execute(ctx context.Context, id wire.InstanceID, name, key string, args json.RawMessage) (*actionOutcome, error) {
 	s := x.s
 	n := s.n
 	s.mu.RLock()
@@ -208,21 +190,25 @@ func (x *executor) execute(ctx context.Context, id wire.InstanceID, name, key st
 	tr := res.Transcript
 	root := tr.Root()
 	att, err := x.signResult(rec, name, key, root, patch, res.Output)
+	var rc *receipt.Receipt
 	if err != nil {
 		return nil, err
 	}
-	out := &ActionOutcome{Instance: id, Action: name, Key: key, Result: res.Output, Patch: patch,
-		Attestation: att.UID.String(), Fencing: rec.Fencing, Executor: n.peerStr, DoneMs: time.Now().UnixMilli()}
-	if err := n.publishOwn(ctx, n.key, ResultTopic(id), att); err != nil {
+	out := &actionOutcome{ActionOutcome: wire.ActionOutcome{Instance: id, Action: name, Key: key, Result: res.Output, Patch: patch,
+		Attestation: att.UID.String(), Fencing: rec.Fencing, Executor: n.peerStr, DoneMs: time.Now().UnixMilli()}}
+	if err := n.publishOwn(ctx, n.key, wire.ResultTopic(id), att); err != nil {
 		n.metric.actions.WithLabelValues("publish-failed").Inc()
 		return nil, fmt.Errorf("publish the action result: %w", err)
 	}
 	if s.receipts != nil {
-		if out.Receipt, err = sealReceipt(s.receipts, tr, root, rec.Fencing); err != nil {
+		if rc, err = sealReceipt(s.receipts, tr, root, rec.Fencing); err != nil {
+			return nil, err
+		}
+		if out.Receipt, err = json.Marshal(rc); err != nil {
 			return nil, err
 		}
 	}
-	s.keepTranscript(tr, in.State, out.Receipt)
+	s.keepTranscript(tr, in.State, rc)
 	enc, _ := json.Marshal(out)
 	if err := n.store.Put(outcomeKey(id, scopedKey(name, key)), enc); err != nil {
 		return nil, err
@@ -312,7 +298,7 @@ func (x *executor) giveUp(id wire.InstanceID, p *token.PendingAction, cause erro
 	result, _ := json.Marshal(map[string]string{"error": cause.Error()})
 	att, err := x.signResult(in.Record, p.Action, p.Key, sandbox.Hash{}, json.RawMessage("{}"), result)
 	if err == nil {
-		err = s.n.publishOwn(s.n.ctx, s.n.key, ResultTopic(id), att)
+		err = s.n.publishOwn(s.n.ctx, s.n.key, wire.ResultTopic(id), att)
 	}
 	if err != nil {
 		s.n.log.Error("cannot publish a failed action's result", "instance", id, "action", p.Action, "err", err)
@@ -376,8 +362,8 @@ func (x *executor) work(id wire.InstanceID) {
 	// not run again (its key would keep the external effect single, but a
 	// failed one would be retried).
 	if s.n.att != nil && s.n.att.gossip != nil {
-		s.n.att.catchUp(ResultTopic(id))
-		s.n.att.catchUp(FailureTopic(id))
+		s.n.att.catchUp(wire.ResultTopic(id))
+		s.n.att.catchUp(wire.FailureTopic(id))
 	}
 	tries := map[string]int{}
 	for {
@@ -428,10 +414,10 @@ func (s *serviceRole) httpAction(w http.ResponseWriter, r *http.Request) {
 	}
 	name := r.PathValue("name")
 	httpapi.ExtendWrite(w, s.n.cfg.Service.ActionTimeout.Duration)
-	key := r.Header.Get(IdempotencyHeader)
+	key := r.Header.Get(wire.IdempotencyHeader)
 	if key == "" || len(key) > maxIdempotencyKey {
 		httpapi.Error(w, r, http.StatusBadRequest, "idempotency-key-required",
-			fmt.Sprintf("an action needs an %s header of 1..%d characters: the same key makes a retried request act once", IdempotencyHeader, maxIdempotencyKey))
+			fmt.Sprintf("an action needs an %s header of 1..%d characters: the same key makes a retried request act once", wire.IdempotencyHeader, maxIdempotencyKey))
 		return
 	}
 	body, ok := httpapi.Body(w, r, s.n.cfg.HTTP.MaxBodyBytes)
@@ -452,7 +438,7 @@ func (s *serviceRole) httpAction(w http.ResponseWriter, r *http.Request) {
 		s.notHere(w, r, id)
 		return
 	}
-	if err := s.checkActionGrant(in, name, r.Header.Get(GrantHeader)); err != nil {
+	if err := s.checkActionGrant(in, name, r.Header.Get(wire.GrantHeader)); err != nil {
 		grantError(w, r, err)
 		return
 	}
@@ -464,7 +450,7 @@ func (s *serviceRole) httpAction(w http.ResponseWriter, r *http.Request) {
 		writeActionAnswer(w, out, s.n.peerStr, nil)
 	case errors.Is(err, errNotExecutor):
 		s.n.metric.actions.WithLabelValues("not-executor").Inc()
-		httpapi.WriteProblem(w, r, httpapi.Problem{
+		httpapi.WriteProblem(w, r, wire.Problem{
 			Type: httpapi.ProblemType("not-executor"), Title: "Misdirected Request", Status: http.StatusMisdirectedRequest,
 			Detail: "only the executor runs actions of " + id.String() + ": send it to route.executor",
 			Route:  s.n.routeOf(in.Record),
@@ -511,19 +497,30 @@ func (s *serviceRole) checkActionGrant(in *instance, name, grant string) error {
 
 // writeActionAnswer writes an action's outcome with its receipt header; the
 // transcript stays with the node.
-func writeActionAnswer(w http.ResponseWriter, out *ActionOutcome, nodePeer string, extra map[string]string) {
-	if out.Receipt != nil {
-		rcj, _ := json.Marshal(out.Receipt)
-		w.Header().Set(ReceiptHeader, base64.RawURLEncoding.EncodeToString(rcj))
+func writeActionAnswer(w http.ResponseWriter, out *actionOutcome, nodePeer string, extra map[string]string) {
+	if hasJSON(out.Receipt) {
+		w.Header().Set(wire.ReceiptHeader, base64.RawURLEncoding.EncodeToString(out.Receipt))
 	}
-	w.Header().Set("X-Smartlayer-Node", nodePeer)
-	w.Header().Set("X-Smartlayer-Fencing", fmt.Sprint(out.Fencing))
+	w.Header().Set(wire.NodeHeader, nodePeer)
+	w.Header().Set(wire.FencingHeader, fmt.Sprint(out.Fencing))
 	for k, v := range extra {
 		w.Header().Set(k, v)
 	}
-	c := *out
-	c.Transcript, c.StateBefore = nil, nil
-	httpapi.WriteJSON(w, http.StatusOK, &c)
+	httpapi.WriteJSON(w, http.StatusOK, &out.ActionOutcome)
+}
+
+// hasJSON reports whether an optional JSON member is there (not absent,
+// not null).
+func hasJSON(v json.RawMessage) bool { return len(v) > 0 && string(v) != "null" }
+
+// receiptOf decodes an outcome's receipt; nil when it has none or it does
+// not decode (nothing is proven by it then).
+func receiptOf(v json.RawMessage) *receipt.Receipt {
+	var rc receipt.Receipt
+	if !hasJSON(v) || json.Unmarshal(v, &rc) != nil {
+		return nil
+	}
+	return &rc
 }
 
 // isScriptErr reports whether err came from the sandbox.

@@ -108,7 +108,7 @@ func TestPruneOutcomes(t *testing.T) {
 	now := time.Now()
 	id := wire.InstanceID{9}
 	for i, age := range []time.Duration{time.Minute, 2 * time.Hour, 48 * time.Hour} {
-		b, _ := json.Marshal(&ActionOutcome{Instance: id, Key: string(rune('a' + i)), DoneMs: now.Add(-age).UnixMilli()})
+		b, _ := json.Marshal(&wire.ActionOutcome{Instance: id, Key: string(rune('a' + i)), DoneMs: now.Add(-age).UnixMilli()})
 		_ = st.Put(outcomeKey(id, string(rune('a'+i))), b)
 	}
 	n, err := x.pruneOutcomes(now.Add(-24 * time.Hour))

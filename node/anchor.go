@@ -187,7 +187,7 @@ func (a *anchorRole) rebalance(now time.Time) []*placement.Record {
 		Platforms: map[string]string{}, Diverse: a.votes.Mode == governance.ModePartial, NowMs: now.UnixMilli(),
 		Previous: func(id wire.InstanceID) *placement.Record { return a.records[id] }}
 	for _, mb := range list {
-		if mb.State != StateUp {
+		if mb.State != wire.StateUp {
 			continue
 		}
 		switch mb.Role {
@@ -268,7 +268,7 @@ func (a *anchorRole) deliver() {
 	list, _ := a.n.members.snapshot()
 	me := a.n.Address()
 	for _, mb := range list {
-		if mb.Role != RoleService || mb.State != StateUp {
+		if mb.Role != RoleService || mb.State != wire.StateUp {
 			continue
 		}
 		p := mb.Peer
@@ -517,9 +517,7 @@ func (a *anchorRole) httpPublishBundle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.replicate(&replicate{Bundles: []*tokenscript.Bundle{&b}})
-	httpapi.WriteJSON(w, http.StatusCreated, map[string]any{
-		"bundle": lb.hash.String(), "name": lb.manifest.Name, "queries": lb.module.Queries(),
-	})
+	httpapi.WriteJSON(w, http.StatusCreated, &wire.Published{Bundle: lb.hash.String(), Name: lb.manifest.Name, Queries: lb.module.Queries()})
 }
 
 func (a *anchorRole) httpGetBundle(w http.ResponseWriter, r *http.Request) {
@@ -584,34 +582,16 @@ func (a *anchorRole) httpRegister(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.replicate(&replicate{Registrations: []*Registration{reg}})
-	httpapi.WriteJSON(w, http.StatusCreated, map[string]any{
-		"instance": reg.Instance.String(), "route": "/v1/tokens/" + reg.Instance.String() + "/route",
-	})
+	httpapi.WriteJSON(w, http.StatusCreated, &wire.Registered{Instance: reg.Instance, Route: "/v1/tokens/" + reg.Instance.String() + "/route"})
 }
 
-// Route is the answer of GET /v1/tokens/{instance}/route.
-type Route struct {
-	Instance wire.InstanceID   `json:"instance"`
-	Record   *placement.Record `json:"record"`
-	Executor string            `json:"executor"`
-	Replicas []RouteReplica    `json:"replicas"`
-	// Mode is the network's verification mode; in "full" mode integrations
-	// send queries through the anchors in Via.
-	Mode string   `json:"mode,omitempty"`
-	Via  []string `json:"via,omitempty"`
-}
-
-// RouteReplica is a replica with where to reach it.
-type RouteReplica struct {
-	Peer  string `json:"peer"`
-	HTTP  string `json:"http,omitempty"`
-	State string `json:"state"`
-}
-
-func (n *Node) routeOf(rec *placement.Record) *Route {
-	rt := &Route{Instance: rec.Instance, Record: rec, Executor: rec.Executor}
+// routeOf is the route of a record: its replicas with the addresses and
+// states this node knows.
+func (n *Node) routeOf(rec *placement.Record) *wire.Route {
+	rj, _ := json.Marshal(rec)
+	rt := &wire.Route{Instance: rec.Instance, Record: rj, Executor: rec.Executor}
 	for _, p := range rec.Replicas {
-		rr := RouteReplica{Peer: p, State: "unknown"}
+		rr := wire.Replica{Peer: p, State: wire.StateUnknown}
 		if mb, ok := n.members.get(p); ok {
 			rr.HTTP, rr.State = mb.HTTP, mb.State
 		}
@@ -667,15 +647,6 @@ func (a *anchorRole) httpRoute(w http.ResponseWriter, r *http.Request) {
 	httpapi.WriteJSON(w, http.StatusOK, rt)
 }
 
-// ReplicaState is one replica's view in a consistency report.
-type ReplicaState struct {
-	Peer      string            `json:"peer"`
-	HTTP      string            `json:"http"`
-	StateRoot string            `json:"stateRoot,omitempty"`
-	Offsets   map[string]uint64 `json:"offsets,omitempty"`
-	Error     string            `json:"error,omitempty"`
-}
-
 // httpConsistency asks every replica of an instance for its state root and
 // reports whether they agree; a replica whose root differs is named.
 func (a *anchorRole) httpConsistency(w http.ResponseWriter, r *http.Request) {
@@ -691,10 +662,10 @@ func (a *anchorRole) httpConsistency(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rt := a.n.routeOf(rec)
-	out := make([]ReplicaState, len(rt.Replicas))
+	out := make([]wire.ReplicaState, len(rt.Replicas))
 	var wg sync.WaitGroup
 	for i, rep := range rt.Replicas {
-		out[i] = ReplicaState{Peer: rep.Peer, HTTP: rep.HTTP}
+		out[i] = wire.ReplicaState{Peer: rep.Peer, HTTP: rep.HTTP}
 		if rep.HTTP == "" {
 			out[i].Error = "no HTTP address known"
 			continue
@@ -702,7 +673,7 @@ func (a *anchorRole) httpConsistency(w http.ResponseWriter, r *http.Request) {
 		wg.Add(1)
 		go func(i int, url string) {
 			defer wg.Done()
-			var v StateView
+			var v wire.StateView
 			ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 			defer cancel()
 			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url+"/v1/tokens/"+id.String()+"/state", nil)
@@ -742,7 +713,5 @@ func (a *anchorRole) httpConsistency(w http.ResponseWriter, r *http.Request) {
 	if len(differ) > 0 {
 		a.n.log.Warn("replicas disagree on a state root", "instance", id, "differ", differ)
 	}
-	httpapi.WriteJSON(w, http.StatusOK, map[string]any{
-		"instance": id, "agree": len(differ) == 0, "stateRoot": best, "differ": differ, "replicas": out,
-	})
+	httpapi.WriteJSON(w, http.StatusOK, &wire.Consistency{Instance: id, Agree: len(differ) == 0, StateRoot: best, Differ: differ, Replicas: out})
 }

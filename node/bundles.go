@@ -12,6 +12,7 @@ import (
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/p2p"
 	"github.com/smartlayer/smartlayer/sandbox"
+	"github.com/smartlayer/smartlayer/ticket"
 	"github.com/smartlayer/smartlayer/token"
 	"github.com/smartlayer/smartlayer/tokenscript"
 )
@@ -200,22 +201,10 @@ func (c *bundleCache) serve(_ context.Context, _ p2p.PeerID, req *bundleReq) (*b
 	return &bundleResp{Bundle: lb.bundle}, nil
 }
 
-// Ticket is what a module's init receives: the instance attestation with its
-// data decoded by the bundle's schema.
-type Ticket struct {
-	UID            string         `json:"uid"`
-	Attester       string         `json:"attester"`
-	Recipient      string         `json:"recipient"`
-	Time           uint64         `json:"time"`
-	ExpirationTime uint64         `json:"expirationTime"`
-	Schema         string         `json:"schema"`
-	Data           map[string]any `json:"data"`
-}
-
 // verifyRegistration checks that a registration's attestation is a valid
 // instance of the bundle's token: signature and UID, issuer, schema, domain,
 // expiry. It returns the ticket for the module's init.
-func (n *Node) verifyRegistration(lb *loadedBundle, reg *Registration, now time.Time) (*Ticket, error) {
+func (n *Node) verifyRegistration(lb *loadedBundle, reg *Registration, now time.Time) (*ticket.Ticket, error) {
 	bad := func(format string, a ...any) error {
 		return fmt.Errorf("%w: %s", ErrBadRegistration, fmt.Sprintf(format, a...))
 	}
@@ -249,25 +238,9 @@ func (n *Node) verifyRegistration(lb *loadedBundle, reg *Registration, now time.
 	if s.Message.ExpirationTime != 0 && s.Message.ExpirationTime < uint64(now.Unix()) {
 		return nil, bad("attestation expired at %d", s.Message.ExpirationTime)
 	}
-	t, err := TicketOf(s, lb.schema)
+	t, err := ticket.Of(s, lb.schema)
 	if err != nil {
 		return nil, bad("attestation data: %v", err)
-	}
-	return t, nil
-}
-
-// TicketOf makes what a module's init receives from an instance attestation,
-// its data decoded by schema (nil leaves Data empty).
-func TicketOf(s *attest.Signed, schema *attest.Schema) (*Ticket, error) {
-	t := &Ticket{
-		UID: s.UID.String(), Attester: s.Signer.Hex(), Recipient: s.Message.Recipient.Hex(),
-		Time: s.Message.Time, ExpirationTime: s.Message.ExpirationTime, Schema: s.Message.Schema.String(),
-	}
-	if schema != nil {
-		var err error
-		if t.Data, err = schema.Decode(s.Message.Data); err != nil {
-			return nil, err
-		}
 	}
 	return t, nil
 }

@@ -164,7 +164,7 @@ func grantError(w http.ResponseWriter, r *http.Request, err error) {
 		status, code = http.StatusForbidden, "grant-scope"
 	}
 	if status == http.StatusUnauthorized {
-		w.Header().Set("WWW-Authenticate", `SmartlayerGrant header="`+GrantHeader+`"`)
+		w.Header().Set("WWW-Authenticate", `SmartlayerGrant header="`+wire.GrantHeader+`"`)
 	}
 	httpapi.Error(w, r, status, code, err.Error())
 }

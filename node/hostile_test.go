@@ -271,7 +271,7 @@ func TestOwnPublishesNotRateLimited(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := n.publishOwn(context.Background(), key, FailureTopic(id), att); err != nil {
+		if err := n.publishOwn(context.Background(), key, wire.FailureTopic(id), att); err != nil {
 			t.Fatalf("own publish %d: %v", i+1, err)
 		}
 	}

@@ -7,12 +7,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
-)
 
-// Member states.
-const (
-	StateUp   = "up"
-	StateDown = "down"
+	"github.com/smartlayer/smartlayer/wire"
 )
 
 // Member is one node as the network sees it.
@@ -44,10 +40,10 @@ func newMembers() *members { return &members{m: map[string]*Member{}} }
 func (ms *members) seen(mb Member, now time.Time) {
 	ms.mu.Lock()
 	defer ms.mu.Unlock()
-	mb.State = StateUp
+	mb.State = wire.StateUp
 	mb.LastSeenMs = now.UnixMilli()
 	old, ok := ms.m[mb.Peer]
-	if !ok || old.State != StateUp {
+	if !ok || old.State != wire.StateUp {
 		ms.version++
 		ms.upEvents = append(ms.upEvents, mb.Peer)
 	}
@@ -62,7 +58,7 @@ func (ms *members) expect(mb Member, now time.Time) {
 	if _, ok := ms.m[mb.Peer]; ok {
 		return
 	}
-	mb.State = StateUp
+	mb.State = wire.StateUp
 	mb.LastSeenMs = now.UnixMilli()
 	ms.m[mb.Peer] = &mb
 	ms.version++
@@ -73,8 +69,8 @@ func (ms *members) sweep(now time.Time, downAfter time.Duration) {
 	ms.mu.Lock()
 	defer ms.mu.Unlock()
 	for _, mb := range ms.m {
-		if mb.State == StateUp && now.Sub(time.UnixMilli(mb.LastSeenMs)) > downAfter {
-			mb.State = StateDown
+		if mb.State == wire.StateUp && now.Sub(time.UnixMilli(mb.LastSeenMs)) > downAfter {
+			mb.State = wire.StateDown
 			ms.version++
 		}
 	}

@@ -359,7 +359,7 @@ func (n *Node) self() Member {
 	mb := Member{
 		Peer: n.peerStr, Address: n.Address().Hex(), Role: n.cfg.Role,
 		HTTP: n.httpURL, Version: Version, Platform: n.platform(),
-		State: StateUp, LastSeenMs: time.Now().UnixMilli(),
+		State: wire.StateUp, LastSeenMs: time.Now().UnixMilli(),
 	}
 	if n.service != nil {
 		mb.Capacity = n.cfg.Service.Capacity
@@ -490,7 +490,7 @@ func (n *Node) network() (anchors, services []Member) {
 	// Anchors of the set never heard from are listed as down.
 	for id, addr := range n.anchors {
 		if !seen[id.String()] {
-			anchors = append(anchors, Member{Peer: id.String(), Address: addr.Hex(), Role: RoleAnchor, State: StateDown})
+			anchors = append(anchors, Member{Peer: id.String(), Address: addr.Hex(), Role: RoleAnchor, State: wire.StateDown})
 		}
 	}
 	return anchors, services
@@ -549,7 +549,7 @@ func (n *Node) registerMetrics() {
 			a, s := n.network()
 			up := 0
 			for _, m := range append(a, s...) {
-				if m.State == StateUp {
+				if m.State == wire.StateUp {
 					up++
 				}
 			}

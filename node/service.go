@@ -16,7 +16,6 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/smartlayer/smartlayer/client"
 	"github.com/smartlayer/smartlayer/httpapi"
 	"github.com/smartlayer/smartlayer/p2p"
 	"github.com/smartlayer/smartlayer/placement"
@@ -33,6 +32,7 @@ type serviceRole struct {
 	bundles  *bundleCache
 	grants   *grants
 	receipts *receipt.Batcher
+	tokens   *tokenQuerier // the modules' ctx.tokens.query
 	exec     *executor
 	kept     *transcriptRing
 
@@ -58,7 +58,8 @@ func histKey(id wire.InstanceID, n uint64) []byte {
 func histPrefix(id wire.InstanceID) []byte { return append([]byte("h/"), id[:]...) }
 
 func newServiceRole(n *Node, mux *http.ServeMux) (*serviceRole, error) {
-	s := &serviceRole{n: n, bundles: newBundleCache(n), inst: map[wire.InstanceID]*instance{}, kept: newTranscriptRing(transcriptsKept)}
+	s := &serviceRole{n: n, bundles: newBundleCache(n), inst: map[wire.InstanceID]*instance{}, kept: newTranscriptRing(transcriptsKept),
+		tokens: newTokenQuerier()}
 	s.exec = newExecutor(s)
 	if n.cfg.Service.Receipts != "off" {
 		s.receipts = receipt.NewBatcher(receipt.Software{Key: n.key.ECDSA}, n.cfg.Service.Receipts == "single")
@@ -357,7 +358,7 @@ func (s *serviceRole) httpQuery(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	out, err := s.runQuery(r.Context(), id, r.PathValue("name"), body, r.Header.Get(GrantHeader))
+	out, err := s.runQuery(r.Context(), id, r.PathValue("name"), body, r.Header.Get(wire.GrantHeader))
 	if err != nil {
 		s.queryError(w, r, id, err)
 		return
@@ -371,11 +372,11 @@ func writeQueryAnswer(w http.ResponseWriter, out *queryOutcome, nodePeer string,
 	hd := w.Header()
 	if out.Receipt != nil {
 		rcj, _ := json.Marshal(out.Receipt)
-		hd.Set(ReceiptHeader, base64.RawURLEncoding.EncodeToString(rcj))
+		hd.Set(wire.ReceiptHeader, base64.RawURLEncoding.EncodeToString(rcj))
 	}
 	hd.Set("Content-Type", "application/json")
-	hd.Set("X-Smartlayer-Node", nodePeer)
-	hd.Set("X-Smartlayer-Fencing", fmt.Sprint(out.Fencing))
+	hd.Set(wire.NodeHeader, nodePeer)
+	hd.Set(wire.FencingHeader, fmt.Sprint(out.Fencing))
 	for k, v := range extra {
 		hd.Set(k, v)
 	}
@@ -499,10 +500,6 @@ func peerIDOf(s string) peer.ID {
 	return id
 }
 
-// ReceiptHeader carries a query answer's execution receipt: base64url of
-// its JSON (package receipt).
-const ReceiptHeader = "X-Smartlayer-Receipt"
-
 // scriptErrorStatus maps sandbox errors to HTTP statuses and problem codes.
 func scriptErrorStatus(err error) (int, string) {
 	switch {
@@ -530,7 +527,7 @@ func (s *serviceRole) notHere(w http.ResponseWriter, r *http.Request, id wire.In
 		return
 	}
 	s.n.metric.queries.WithLabelValues("misdirected").Inc()
-	httpapi.WriteProblem(w, r, httpapi.Problem{
+	httpapi.WriteProblem(w, r, wire.Problem{
 		Type: httpapi.ProblemType("not-a-replica"), Title: "Misdirected Request", Status: http.StatusMisdirectedRequest,
 		Detail: "this node does not hold instance " + id.String() + "; ask one of the replicas in route",
 		Route:  s.n.routeOf(rec),
@@ -577,12 +574,12 @@ func (s *serviceRole) QueryToken(ctx context.Context, instance, name string, arg
 	anchors, _ := s.n.network()
 	var urls []string
 	for _, a := range anchors {
-		if a.State == StateUp && a.HTTP != "" {
+		if a.State == wire.StateUp && a.HTTP != "" {
 			urls = append(urls, a.HTTP)
 		}
 	}
 	if len(urls) == 0 {
 		return nil, errors.New("no anchor is reachable to route the query")
 	}
-	return client.New(urls, nil).Query(ctx, instance, name, args)
+	return s.tokens.query(ctx, urls, instance, name, args)
 }

@@ -1,7 +1,6 @@
 package node
 
 import (
-	"encoding/json"
 	"net/http"
 	"slices"
 
@@ -144,19 +143,6 @@ func (s *serviceRole) applyTo(id wire.InstanceID, d delivered) {
 	}
 }
 
-// StateView is the answer of GET /v1/tokens/{instance}/state.
-type StateView struct {
-	Instance  wire.InstanceID   `json:"instance"`
-	State     json.RawMessage   `json:"state"`
-	StateRoot string            `json:"stateRoot"`
-	Offsets   map[string]uint64 `json:"offsets"`
-	Fencing   uint64            `json:"fencing"`
-	Executor  string            `json:"executor"`
-	Node      string            `json:"node"`
-	// Pending: actions triggers started that no result answered yet.
-	Pending []token.PendingAction `json:"pending"`
-}
-
 func (s *serviceRole) held(w http.ResponseWriter, r *http.Request) (*instance, bool) {
 	id, ok := instanceParam(w, r)
 	if !ok {
@@ -182,9 +168,19 @@ func (s *serviceRole) httpState(w http.ResponseWriter, r *http.Request) {
 	if offs == nil {
 		offs = map[string]uint64{}
 	}
-	httpapi.WriteJSON(w, http.StatusOK, StateView{Instance: in.Record.Instance, State: in.State, StateRoot: hexutil.Encode(root[:]),
+	httpapi.WriteJSON(w, http.StatusOK, wire.StateView{Instance: in.Record.Instance, State: in.State, StateRoot: hexutil.Encode(root[:]),
 		Offsets: offs, Fencing: in.Record.Fencing, Executor: in.Record.Executor, Node: s.n.peerStr,
-		Pending: append([]token.PendingAction{}, in.Pending...)})
+		Pending: pendingView(in.Pending)})
+}
+
+// pendingView is the wire form of an instance's pending actions (never
+// null: an empty list is []).
+func pendingView(ps []token.PendingAction) []wire.PendingAction {
+	out := make([]wire.PendingAction, len(ps))
+	for i, p := range ps {
+		out[i] = wire.PendingAction(p)
+	}
+	return out
 }
 
 func (s *serviceRole) httpHistory(w http.ResponseWriter, r *http.Request) {

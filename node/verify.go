@@ -156,7 +156,7 @@ type execReq struct {
 
 type execResp struct {
 	Outcome *queryOutcome  `json:"outcome,omitempty"`
-	Action  *ActionOutcome `json:"action,omitempty"`
+	Action  *actionOutcome `json:"action,omitempty"`
 	Problem *queryProblem  `json:"problem,omitempty"`
 }
 
@@ -359,7 +359,7 @@ func (v *verifier) sampleLoop() {
 		}
 		list, _ := v.a.n.members.snapshot()
 		for _, mb := range list {
-			if mb.Role != RoleService || mb.State != StateUp {
+			if mb.Role != RoleService || mb.State != wire.StateUp {
 				continue
 			}
 			if mb.Instances > 0 {
@@ -459,11 +459,6 @@ func (v *verifier) check(ctx context.Context, p string, addr common.Address, it 
 	return result
 }
 
-// SlashingTopic is the topic of the slashing evidence against one node.
-func SlashingTopic(node common.Address) string {
-	return attest.SlashingEvidenceSchema.UID.String() + "/" + strings.ToLower(node.Hex())
-}
-
 // slash signs and publishes slashing evidence.
 func (a *anchorRole) slash(ctx context.Context, node common.Address, instance string, receiptLeaf common.Hash, claimed, replayed sandbox.Hash, reason string) (string, error) {
 	att, err := attest.SignNetwork(a.n.key.ECDSA, a.n.domain, attest.SlashingEvidenceSchema, map[string]any{
@@ -473,7 +468,7 @@ func (a *anchorRole) slash(ctx context.Context, node common.Address, instance st
 	if err != nil {
 		return "", err
 	}
-	if err := a.n.publishOwn(ctx, a.n.key, SlashingTopic(node), att); err != nil {
+	if err := a.n.publishOwn(ctx, a.n.key, wire.SlashingTopic(node), att); err != nil {
 		return "", err
 	}
 	a.n.metric.slashed.Inc()
@@ -577,7 +572,7 @@ func (a *anchorRole) handleRoute(ctx context.Context, from p2p.PeerID, req *rout
 	if err != nil {
 		return nil, err
 	}
-	if err := n.publishOwn(ctx, n.key, FailureTopic(id), att); err != nil {
+	if err := n.publishOwn(ctx, n.key, wire.FailureTopic(id), att); err != nil {
 		n.metric.routed.WithLabelValues("publish-failed").Inc()
 		return nil, fmt.Errorf("route: publish the failure attestation: %w", err)
 	}
@@ -711,7 +706,7 @@ func (a *anchorRole) fullMode(w http.ResponseWriter, r *http.Request) (*placemen
 		return nil, nil, false
 	}
 	if mode, _ := a.mode(); mode != governance.ModeFull {
-		httpapi.WriteProblem(w, r, httpapi.Problem{
+		httpapi.WriteProblem(w, r, wire.Problem{
 			Type: httpapi.ProblemType("not-a-replica"), Title: "Misdirected Request", Status: http.StatusMisdirectedRequest,
 			Detail: "the network is in " + mode + " mode: ask the instance's replicas (actions: its executor) in route", Route: a.n.routeOf(rec),
 		})
@@ -745,7 +740,7 @@ func (a *anchorRole) httpQuery(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	req := &execReq{Instance: rec.Instance, Name: r.PathValue("name"), Args: body, Grant: r.Header.Get(GrantHeader)}
+	req := &execReq{Instance: rec.Instance, Name: r.PathValue("name"), Args: body, Grant: r.Header.Get(wire.GrantHeader)}
 	var lastErr error
 	for _, p := range append([]string{rec.Executor}, rec.Replicas...) {
 		resp, err := p2p.Call[execReq, execResp](r.Context(), a.n.host, peerIDOf(p), protoExec, req)
@@ -767,7 +762,7 @@ func (a *anchorRole) httpQuery(w http.ResponseWriter, r *http.Request) {
 			lastErr = fmt.Errorf("replica %s answered wrongly; evidence published", shortID(p))
 			continue
 		}
-		writeQueryAnswer(w, out, p, map[string]string{"X-Smartlayer-Via": a.n.peerStr, "X-Smartlayer-Reexecuted": verified})
+		writeQueryAnswer(w, out, p, map[string]string{wire.ViaHeader: a.n.peerStr, wire.ReexecutedHeader: verified})
 		return
 	}
 	httpapi.Error(w, r, http.StatusBadGateway, "no-replica-answered", fmt.Sprintf("no replica of %s answered", rec.Instance))
@@ -779,17 +774,17 @@ func (a *anchorRole) httpQuery(w http.ResponseWriter, r *http.Request) {
 // from the transcript); in other modes it sends the caller to the executor.
 func (a *anchorRole) httpAction(w http.ResponseWriter, r *http.Request) {
 	httpapi.ExtendWrite(w, a.n.cfg.Service.ActionTimeout.Duration)
-	key := r.Header.Get(IdempotencyHeader)
+	key := r.Header.Get(wire.IdempotencyHeader)
 	if key == "" || len(key) > maxIdempotencyKey {
 		httpapi.Error(w, r, http.StatusBadRequest, "idempotency-key-required",
-			fmt.Sprintf("an action needs an %s header of 1..%d characters", IdempotencyHeader, maxIdempotencyKey))
+			fmt.Sprintf("an action needs an %s header of 1..%d characters", wire.IdempotencyHeader, maxIdempotencyKey))
 		return
 	}
 	rec, body, ok := a.fullMode(w, r)
 	if !ok {
 		return
 	}
-	req := &execReq{Instance: rec.Instance, Name: r.PathValue("name"), Args: body, Grant: r.Header.Get(GrantHeader), Key: key}
+	req := &execReq{Instance: rec.Instance, Name: r.PathValue("name"), Args: body, Grant: r.Header.Get(wire.GrantHeader), Key: key}
 	resp, err := p2p.Call[execReq, execResp](r.Context(), a.n.host, peerIDOf(rec.Executor), protoExec, req)
 	switch {
 	case err != nil:
@@ -805,11 +800,11 @@ func (a *anchorRole) httpAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := resp.Action
-	verified := a.reexecute(r.Context(), rec.Executor, rec, keptTranscript{Transcript: out.Transcript, State: out.StateBefore, Receipt: out.Receipt})
+	verified := a.reexecute(r.Context(), rec.Executor, rec, keptTranscript{Transcript: out.Transcript, State: out.StateBefore, Receipt: receiptOf(out.Receipt)})
 	if verified == "mismatch" {
 		httpapi.Error(w, r, http.StatusBadGateway, "wrong-execution",
 			"the executor's execution does not replay; slashing evidence is published: retry with the same key once the instance has moved")
 		return
 	}
-	writeActionAnswer(w, out, rec.Executor, map[string]string{"X-Smartlayer-Via": a.n.peerStr, "X-Smartlayer-Reexecuted": verified})
+	writeActionAnswer(w, out, rec.Executor, map[string]string{wire.ViaHeader: a.n.peerStr, wire.ReexecutedHeader: verified})
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/smartlayer/smartlayer/node"
 	"github.com/smartlayer/smartlayer/nodekey"
 	"github.com/smartlayer/smartlayer/tokenscript"
+	"github.com/smartlayer/smartlayer/wire"
 )
 
 func newVersionCmd() *cobra.Command {
@@ -135,7 +136,7 @@ func (f *callFlags) prepare() (*client.Client, json.RawMessage, http.Header, err
 	c.VerifyReceipts = f.verify
 	h := http.Header{}
 	if f.grant != "" {
-		h.Set(node.GrantHeader, f.grant)
+		h.Set(wire.GrantHeader, f.grant)
 	}
 	return c, json.RawMessage(f.args), h, nil
 }

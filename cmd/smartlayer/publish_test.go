@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/smartlayer/smartlayer/devnet"
+	"github.com/smartlayer/smartlayer/wire"
 )
 
 // TestTokenPublishReachesEveryAnchor publishes the example bundle through the
@@ -101,7 +102,7 @@ func TestTokenQueryAndAction(t *testing.T) {
 	}
 	defer d.Close()
 	tk := d.Info.Tickets[1]
-	grant := tk.Headers["X-Smartlayer-Grant"]
+	grant := tk.Headers[wire.GrantHeader]
 	anchor := d.Info.Anchors[0].HTTP
 	out, err := run("token", "query", tk.Instance, "status", "--grant", grant, "--anchor", anchor)
 	if err != nil || !strings.Contains(out, tk.Flight) || !strings.Contains(out, `"function": "query:status"`) {

@@ -14,8 +14,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/smartlayer/smartlayer/attest"
-	"github.com/smartlayer/smartlayer/node"
 	"github.com/smartlayer/smartlayer/sandbox"
+	"github.com/smartlayer/smartlayer/ticket"
 	"github.com/smartlayer/smartlayer/tokenscript"
 )
 
@@ -242,7 +242,7 @@ func ticketFor(man *tokenscript.Manifest, file string) (json.RawMessage, string,
 			return nil, "", err
 		}
 	}
-	t, err := node.TicketOf(s, sch)
+	t, err := ticket.Of(s, sch)
 	if err != nil {
 		return nil, "", err
 	}

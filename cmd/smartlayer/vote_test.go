@@ -11,6 +11,7 @@ import (
 
 	"github.com/smartlayer/smartlayer/devnet"
 	"github.com/smartlayer/smartlayer/node"
+	"github.com/smartlayer/smartlayer/wire"
 )
 
 // TestVotesSwitchFallbackModes: one anchor's vote is not enough; two of three
@@ -130,7 +131,7 @@ func TestVotesSwitchFallbackModes(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	resp := queryVia(d.Info.Anchors[0].HTTP)
-	if resp.StatusCode != http.StatusOK || resp.Header.Get("X-Smartlayer-Via") != d.Info.Anchors[0].Peer || resp.Header.Get("X-Smartlayer-Reexecuted") != "yes" {
+	if resp.StatusCode != http.StatusOK || resp.Header.Get(wire.ViaHeader) != d.Info.Anchors[0].Peer || resp.Header.Get(wire.ReexecutedHeader) != "yes" {
 		t.Fatalf("query through an anchor in full mode: %d %v", resp.StatusCode, resp.Header)
 	}
 	d.Client.VerifyReceipts = true
@@ -141,7 +142,7 @@ func TestVotesSwitchFallbackModes(t *testing.T) {
 	req, _ := http.NewRequest(http.MethodPost, d.Info.Anchors[1].HTTP+"/v1/tokens/"+tk.Instance+"/actions/rebook",
 		strings.NewReader(`{"hotel":"`+d.Info.Hotel.HTTP+`"}`))
 	req.Header = tk.Header()
-	req.Header.Set("Idempotency-Key", "full-mode-1")
+	req.Header.Set(wire.IdempotencyHeader, "full-mode-1")
 	aresp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -149,8 +150,8 @@ func TestVotesSwitchFallbackModes(t *testing.T) {
 	var act struct{ Result struct{ Rebooking string } }
 	_ = json.NewDecoder(aresp.Body).Decode(&act)
 	aresp.Body.Close()
-	if aresp.StatusCode != http.StatusOK || act.Result.Rebooking != "confirmed" || aresp.Header.Get("X-Smartlayer-Via") != d.Info.Anchors[1].Peer ||
-		aresp.Header.Get("X-Smartlayer-Reexecuted") != "yes" {
+	if aresp.StatusCode != http.StatusOK || act.Result.Rebooking != "confirmed" || aresp.Header.Get(wire.ViaHeader) != d.Info.Anchors[1].Peer ||
+		aresp.Header.Get(wire.ReexecutedHeader) != "yes" {
 		t.Fatalf("action through an anchor in full mode: %d %+v %v", aresp.StatusCode, act, aresp.Header)
 	}
 	res, rc, err := d.Client.Action(context.Background(), tk.Instance, "rebook", "full-mode-2", json.RawMessage(`{"hotel":"`+d.Info.Hotel.HTTP+`"}`), tk.Header())

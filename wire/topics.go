@@ -1,0 +1,35 @@
+package wire
+
+import (
+	"strings"
+
+	"github.com/ethereum/go-ethereum/common"
+)
+
+// UIDs of the network schemas whose topics the node, the SDK and the tools
+// build. Package attest derives them from the schemas' text (and lists
+// them in docs/attestations.md); wire imports nothing of this module, so it
+// keeps them as constants, and topics_test.go checks they are attest's.
+const (
+	ActionResultSchemaUID     = "0xc0dc0a9808086b50f874225153cf1f8f1787d6061a3b0bebe7ad542297b4adbe"
+	FailureSchemaUID          = "0x6474ea389394c5d8509d6dccbf9e0926b4b27fa37cd4bfe4bf1100bd5e7be1cd"
+	SlashingEvidenceSchemaUID = "0x766d37b545eda828f949e91301c2b80c8b85a9e126f12a9408a7f4d5d9a46725"
+)
+
+// Topic is the attestation-log topic of a schema (its UID in 0x hex) and a
+// key: "<schema>/<key>" (attlog.CheckTopic is the grammar).
+func Topic(schema, key string) string { return schema + "/" + key }
+
+// ResultTopic is the topic of an instance's action results (the same as
+// token.ResultTopic).
+func ResultTopic(id InstanceID) string { return Topic(ActionResultSchemaUID, id.String()) }
+
+// FailureTopic is the topic of the anchors' failure attestations for an
+// instance's external calls (the same as token.FailureTopic).
+func FailureTopic(id InstanceID) string { return Topic(FailureSchemaUID, id.String()) }
+
+// SlashingTopic is the topic of the slashing evidence against one node,
+// keyed by its address in lower-case hex.
+func SlashingTopic(node common.Address) string {
+	return Topic(SlashingEvidenceSchemaUID, strings.ToLower(node.Hex()))
+}
