@@ -24,11 +24,6 @@ import (
 	"github.com/smartlayer/smartlayer/wire"
 )
 
-// IdempotencyHeader names an action request: a repeated request with the
-// same key gets the first one's answer, and the key is passed on to every
-// external call the action makes.
-const IdempotencyHeader = "Idempotency-Key"
-
 // maxIdempotencyKey bounds the key's length.
 const maxIdempotencyKey = 200
 
@@ -94,10 +89,6 @@ type actionCall struct {
 
 func newExecutor(s *serviceRole) *executor {
 	return &executor{s: s, inflight: map[string]*actionCall{}, workers: map[wire.InstanceID]bool{}, locks: map[wire.InstanceID]*instLock{}}
-}
-
-func outcomeKey(id wire.InstanceID, key string) []byte {
-	return append(append([]byte("ao/"), id[:]...), key...)
 }
 
 // scopedKey is an idempotency key within its action.
@@ -190,7 +181,6 @@ func (x *executor) execute(ctx context.Context, id wire.InstanceID, name, key st
 	tr := res.Transcript
 	root := tr.Root()
 	att, err := x.signResult(rec, name, key, root, patch, res.Output)
-	var rc *receipt.Receipt
 	if err != nil {
 		return nil, err
 	}
@@ -200,6 +190,7 @@ func (x *executor) execute(ctx context.Context, id wire.InstanceID, name, key st
 		n.metric.actions.WithLabelValues("publish-failed").Inc()
 		return nil, fmt.Errorf("publish the action result: %w", err)
 	}
+	var rc *receipt.Receipt
 	if s.receipts != nil {
 		if rc, err = sealReceipt(s.receipts, tr, root, rec.Fencing); err != nil {
 			return nil, err
@@ -235,7 +226,7 @@ func (n *Node) detach(ctx context.Context) (context.Context, context.CancelFunc)
 func (x *executor) pruneOutcomes(cutoff time.Time) (int, error) {
 	st := x.s.n.store
 	var old [][]byte
-	err := st.Each([]byte("ao/"), func(k, v []byte) error {
+	err := st.Each(outcomesPrefix(), func(k, v []byte) error {
 		var o struct {
 			DoneMs int64 `json:"doneMs"`
 		}

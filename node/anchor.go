@@ -84,13 +84,10 @@ func newAnchorRole(n *Node, mux *http.ServeMux) (*anchorRole, error) {
 	return a, nil
 }
 
-func regKey(id wire.InstanceID) []byte    { return append([]byte("r/"), id[:]...) }
-func recordKey(id wire.InstanceID) []byte { return append([]byte("p/"), id[:]...) }
-
 // load restores registrations and records, and expects the service nodes the
 // records name, so they are judged by missed heartbeats from now on.
 func (a *anchorRole) load() error {
-	err := a.n.store.Each([]byte("r/"), func(_, v []byte) error {
+	err := a.n.store.Each(regsPrefix(), func(_, v []byte) error {
 		var r Registration
 		if err := json.Unmarshal(v, &r); err != nil {
 			return fmt.Errorf("stored registration: %w", err)
@@ -102,7 +99,7 @@ func (a *anchorRole) load() error {
 		return err
 	}
 	now := time.Now()
-	return a.n.store.Each([]byte("p/"), func(_, v []byte) error {
+	return a.n.store.Each(recordsPrefix(), func(_, v []byte) error {
 		rec, err := placement.DecodeRecord(v)
 		if err != nil {
 			return fmt.Errorf("stored record: %w", err)

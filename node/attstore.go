@@ -1,7 +1,6 @@
 package node
 
 import (
-	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -16,32 +15,11 @@ import (
 // attStore keeps attestation log entries in the node's Pebble store. Puts
 // are synced only when sync is set (entries a node acknowledges to a
 // publisher); gossiped copies can always be fetched again from the anchors.
-//
-//	L topic 0 publisher seq  -> entry JSON
-//	H topic 0 publisher      -> head {seq, hash}
-//	X topic 0 offset         -> publisher seq   (this node's delivery order, for streams)
-//	U signer/uid             -> topic 0 publisher (the replay index: which stream holds an attestation)
+// Its keys (entries L, heads H, the topic index X, the replay index U) are
+// in keys.go.
 type attStore struct {
 	s    *store.Store
 	sync *bool // the engine sets it around a publish
-}
-
-func streamKey(prefix byte, id attlog.StreamID) []byte {
-	k := make([]byte, 0, 1+len(id.Topic)+1+20+8)
-	k = append(k, prefix)
-	k = append(k, id.Topic...)
-	k = append(k, 0)
-	return append(k, id.Publisher[:]...)
-}
-
-func entryKey(id attlog.StreamID, seq uint64) []byte {
-	return binary.BigEndian.AppendUint64(streamKey('L', id), seq)
-}
-
-func topicIndexKey(topic string, off uint64) []byte {
-	k := append([]byte{'X'}, topic...)
-	k = append(k, 0)
-	return binary.BigEndian.AppendUint64(k, off)
 }
 
 // Put stores the entry, advances its stream's head and records the
@@ -54,14 +32,12 @@ func (a attStore) Put(e *attlog.Entry, attKey string) error {
 	head, _ := json.Marshal(attlog.Head{Seq: e.Seq, Hash: e.Hash()})
 	return a.s.Batch(a.sync != nil && *a.sync, func(b *pebble.Batch) {
 		_ = b.Set(entryKey(e.ID(), e.Seq), enc, nil)
-		_ = b.Set(streamKey('H', e.ID()), head, nil)
+		_ = b.Set(headKey(e.ID()), head, nil)
 		if attKey != "" {
-			_ = b.Set(replayKey(attKey), streamKey('S', e.ID())[1:], nil)
+			_ = b.Set(replayKey(attKey), streamBytes(e.ID()), nil)
 		}
 	})
 }
-
-func replayKey(attKey string) []byte { return append([]byte{'U'}, attKey...) }
 
 // Holder returns the stream the replay index names for an attestation.
 func (a attStore) Holder(attKey string) (attlog.StreamID, bool, error) {
@@ -72,11 +48,8 @@ func (a attStore) Holder(attKey string) (attlog.StreamID, bool, error) {
 	if err != nil {
 		return attlog.StreamID{}, false, err
 	}
-	i := bytes.IndexByte(v, 0)
-	if i < 0 || len(v) != i+1+20 {
-		return attlog.StreamID{}, true, nil
-	}
-	return attlog.StreamID{Topic: string(v[:i]), Publisher: common.BytesToAddress(v[i+1:])}, true, nil
+	id, _ := streamOf(v) // a malformed value names no stream
+	return id, true, nil
 }
 
 // Get returns an entry or nil.
@@ -95,16 +68,16 @@ func (a attStore) Get(id attlog.StreamID, seq uint64) (*attlog.Entry, error) {
 // Heads reads every stream's head.
 func (a attStore) Heads() (map[attlog.StreamID]attlog.Head, error) {
 	out := map[attlog.StreamID]attlog.Head{}
-	err := a.s.Each([]byte{'H'}, func(k, v []byte) error {
-		i := bytes.IndexByte(k, 0)
-		if i < 0 || len(k) != i+1+20 {
+	err := a.s.Each(headsPrefix(), func(k, v []byte) error {
+		id, ok := headStream(k)
+		if !ok {
 			return nil
 		}
 		var h attlog.Head
 		if err := json.Unmarshal(v, &h); err != nil {
 			return err
 		}
-		out[attlog.StreamID{Topic: string(k[1:i]), Publisher: common.BytesToAddress(k[i+1:])}] = h
+		out[id] = h
 		return nil
 	})
 	return out, err
@@ -124,7 +97,7 @@ func (a attStore) topicEntries(topic string, from uint64, max int) ([]*attlog.En
 		seq uint64
 	}
 	var refs []ref
-	prefix := append(append([]byte{'X'}, topic...), 0)
+	prefix := topicIndexPrefix(topic)
 	err := a.s.Each(prefix, func(k, v []byte) error {
 		off := binary.BigEndian.Uint64(k[len(prefix):])
 		if off >= from && len(refs) < max {
@@ -154,13 +127,9 @@ func (a attStore) topicEntries(topic string, from uint64, max int) ([]*attlog.En
 // topicOffsets returns the next offset of every indexed topic.
 func (a attStore) topicOffsets() (map[string]uint64, error) {
 	out := map[string]uint64{}
-	err := a.s.Each([]byte{'X'}, func(k, _ []byte) error {
-		i := bytes.IndexByte(k, 0)
-		if i < 0 || len(k) != i+9 {
-			return nil
-		}
-		off := binary.BigEndian.Uint64(k[i+1:])
-		if t := string(k[1:i]); off+1 > out[t] {
+	err := a.s.Each(topicIndexesPrefix(), func(k, _ []byte) error {
+		t, off, ok := topicIndexOf(k)
+		if ok && off+1 > out[t] {
 			out[t] = off + 1
 		}
 		return nil
@@ -170,24 +139,20 @@ func (a attStore) topicOffsets() (map[string]uint64, error) {
 
 func commonAddress(s string) common.Address { return common.HexToAddress(s) }
 
-// replayIndexMarker is set once the replay index covers every stored entry
-// (stores written before it existed are indexed at start).
-var replayIndexMarker = []byte("meta/replay-index-v1")
-
 // buildReplayIndex indexes the stored entries of a store older than the
 // replay index, once.
 func (a attStore) buildReplayIndex(keyOf func(*attlog.Entry) string) (int, error) {
-	if _, err := a.s.Get(replayIndexMarker); err == nil {
+	if _, err := a.s.Get(replayIndexMarker()); err == nil {
 		return 0, nil
 	}
 	var keys [][2][]byte
-	err := a.s.Each([]byte{'L'}, func(_, v []byte) error {
+	err := a.s.Each(entriesPrefix(), func(_, v []byte) error {
 		var en attlog.Entry
 		if json.Unmarshal(v, &en) != nil {
 			return nil
 		}
 		if k := keyOf(&en); k != "" {
-			keys = append(keys, [2][]byte{replayKey(k), streamKey('S', en.ID())[1:]})
+			keys = append(keys, [2][]byte{replayKey(k), streamBytes(en.ID())})
 		}
 		return nil
 	})
@@ -198,6 +163,6 @@ func (a attStore) buildReplayIndex(keyOf func(*attlog.Entry) string) (int, error
 		for _, kv := range keys {
 			_ = b.Set(kv[0], kv[1], nil)
 		}
-		_ = b.Set(replayIndexMarker, []byte{1}, nil)
+		_ = b.Set(replayIndexMarker(), []byte{1}, nil)
 	})
 }

@@ -77,8 +77,6 @@ func newBundleCache(n *Node) *bundleCache {
 	return &bundleCache{n: n, m: map[tokenscript.BundleHash]*loadedBundle{}}
 }
 
-func bundleKey(h tokenscript.BundleHash) []byte { return append([]byte("b/"), h[:]...) }
-
 // prepare checks a bundle and compiles its module without storing it.
 func (c *bundleCache) prepare(b *tokenscript.Bundle) (*loadedBundle, error) {
 	if err := b.Check(); err != nil {
@@ -156,7 +154,7 @@ func (c *bundleCache) get(h tokenscript.BundleHash) (*loadedBundle, bool) {
 
 // load reads every stored bundle.
 func (c *bundleCache) load() error {
-	return c.n.store.Each([]byte("b/"), func(_, v []byte) error {
+	return c.n.store.Each(bundlesPrefix(), func(_, v []byte) error {
 		var b tokenscript.Bundle
 		if err := json.Unmarshal(v, &b); err != nil {
 			return fmt.Errorf("stored bundle: %w", err)

@@ -208,8 +208,6 @@ func schemaName(uid attest.SchemaUID) string {
 // anchor signed.
 var errNotAnchor = errors.New("not signed by an anchor")
 
-func attKey(s *attest.Signed) string { return s.Signer.Hex() + "/" + s.UID.String() }
-
 // validateGossip is the GossipSub validator: invalid, replayed or
 // wrong-topic entries are rejected (and cost their sender score); entries
 // already held are ignored. An accepted message goes to receive with its
@@ -609,7 +607,7 @@ func (e *attEngine) prune(cutoff time.Time) (int, error) {
 	}
 	e.mu.Unlock()
 	var old [][]byte
-	err := e.store.s.Each([]byte{'L'}, func(k, v []byte) error {
+	err := e.store.s.Each(entriesPrefix(), func(k, v []byte) error {
 		var en attlog.Entry
 		if json.Unmarshal(v, &en) != nil || heads[en.ID()] == en.Seq {
 			return nil

@@ -17,10 +17,6 @@ import (
 	"github.com/smartlayer/smartlayer/wire"
 )
 
-// GrantHeader carries an integration's grant: the owner's grant attestation
-// in any form attest.Parse reads (the URL value is the compact choice).
-const GrantHeader = "X-Smartlayer-Grant"
-
 // Grant refusals beyond the attestation policy's own.
 var (
 	ErrGrantMissing  = errors.New("this query needs the token owner's grant")
@@ -185,10 +181,8 @@ func revKey(signer common.Address, uid attest.UID) (k [52]byte) {
 
 func newRevocations(n *Node) (*revocations, error) {
 	rv := &revocations{n: n, m: map[[52]byte]bool{}}
-	err := n.store.Each([]byte("v/"), func(k, _ []byte) error {
-		var key [52]byte
-		copy(key[:], k[2:])
-		rv.m[key] = true
+	err := n.store.Each(revocationsPrefix(), func(k, _ []byte) error {
+		rv.m[revocationOf(k)] = true
 		return nil
 	})
 	return rv, err
@@ -219,7 +213,7 @@ func (rv *revocations) add(body []byte, now time.Time) (attest.UID, error) {
 		return attest.UID{}, err
 	}
 	k := revKey(s.Signer, uid)
-	if err := rv.n.store.Put(append([]byte("v/"), k[:]...), []byte{1}); err != nil {
+	if err := rv.n.store.Put(revocationKey(k), []byte{1}); err != nil {
 		return attest.UID{}, err
 	}
 	rv.mu.Lock()

@@ -3,7 +3,6 @@ package node
 import (
 	"context"
 	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,9 +31,9 @@ type serviceRole struct {
 	bundles  *bundleCache
 	grants   *grants
 	receipts *receipt.Batcher
-	tokens   *tokenQuerier // the modules' ctx.tokens.query
 	exec     *executor
 	kept     *transcriptRing
+	tokens   *tokenQuerier // the modules' ctx.tokens.query
 
 	mu        sync.RWMutex
 	inst      map[wire.InstanceID]*instance
@@ -46,16 +45,6 @@ type instance = token.Instance
 
 // HistoryItem is one attestation an instance applied (token.HistoryItem).
 type HistoryItem = token.HistoryItem
-
-func instKey(id wire.InstanceID) []byte { return append([]byte("i/"), id[:]...) }
-
-// histKey is the key of an instance's n-th history item; histPrefix, of
-// all of them.
-func histKey(id wire.InstanceID, n uint64) []byte {
-	return binary.BigEndian.AppendUint64(histPrefix(id), n)
-}
-
-func histPrefix(id wire.InstanceID) []byte { return append([]byte("h/"), id[:]...) }
 
 func newServiceRole(n *Node, mux *http.ServeMux) (*serviceRole, error) {
 	s := &serviceRole{n: n, bundles: newBundleCache(n), inst: map[wire.InstanceID]*instance{}, kept: newTranscriptRing(transcriptsKept),
@@ -72,7 +61,7 @@ func newServiceRole(n *Node, mux *http.ServeMux) (*serviceRole, error) {
 	if err := s.bundles.load(); err != nil {
 		return nil, err
 	}
-	err := n.store.Each([]byte("i/"), func(_, v []byte) error {
+	err := n.store.Each(instancesPrefix(), func(_, v []byte) error {
 		var in instance
 		if err := json.Unmarshal(v, &in); err != nil {
 			return fmt.Errorf("stored instance: %w", err)
@@ -335,7 +324,7 @@ func (s *serviceRole) drop(id wire.InstanceID) error {
 	}
 	// The outcomes of its actions go too: a repeated key now reaches the
 	// new executor, and the external API's idempotency answers it.
-	if err := s.n.store.DeletePrefix(outcomeKey(id, "")); err != nil {
+	if err := s.n.store.DeletePrefix(outcomePrefix(id)); err != nil {
 		return err
 	}
 	if err := s.n.store.DeletePrefix(histPrefix(id)); err != nil {

@@ -229,20 +229,18 @@ type verifier struct {
 
 func newVerifier(a *anchorRole) (*verifier, error) {
 	v := &verifier{a: a, m: map[string]*slo{}, seen: map[string]bool{}}
-	err := a.n.store.Each([]byte("slo/"), func(k, b []byte) error {
+	err := a.n.store.Each(slosPrefix(), func(k, b []byte) error {
 		var s slo
 		if err := json.Unmarshal(b, &s); err != nil {
 			return fmt.Errorf("stored service level: %w", err)
 		}
-		p := string(k[len("slo/"):])
+		p := sloPeer(k)
 		v.m[p] = &s
 		a.n.metric.slo.WithLabelValues(p).Set(s.Score)
 		return nil
 	})
 	return v, err
 }
-
-func sloKey(p string) []byte { return []byte("slo/" + p) }
 
 // save keeps a node's service level across restarts (under v.mu).
 func (v *verifier) save(p string, s *slo) {

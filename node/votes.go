@@ -24,12 +24,6 @@ func (n *Node) stake() map[common.Address]uint64 {
 	return out
 }
 
-func voteKey(round uint64, a common.Address) []byte {
-	k := append([]byte("g/"), byte(round>>56), byte(round>>48), byte(round>>40), byte(round>>32),
-		byte(round>>24), byte(round>>16), byte(round>>8), byte(round))
-	return append(k, a[:]...)
-}
-
 // addVote verifies a vote attestation by an anchor of the set, records and
 // stores it. It reports whether the vote was new.
 func (a *anchorRole) addVote(raw json.RawMessage, now time.Time) (bool, error) {
@@ -75,7 +69,7 @@ func (a *anchorRole) addVote(raw json.RawMessage, now time.Time) (bool, error) {
 // loadVotes replays the stored votes.
 func (a *anchorRole) loadVotes() error {
 	var raws []json.RawMessage
-	err := a.n.store.Each([]byte("g/"), func(_, v []byte) error {
+	err := a.n.store.Each(votesPrefix(), func(_, v []byte) error {
 		raws = append(raws, append(json.RawMessage(nil), v...))
 		return nil
 	})

@@ -1,0 +1,189 @@
+package node
+
+import (
+	"bytes"
+	"encoding/binary"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/attlog"
+	"github.com/smartlayer/smartlayer/tokenscript"
+	"github.com/smartlayer/smartlayer/wire"
+)
+
+// The node's Pebble keys. Every key it stores starts with one of these
+// prefixes, and every key is built (and parsed) by a function of this file:
+// no other file of the package spells a prefix (keys_test.go checks it, and
+// that no prefix starts another, so no key space reaches into another).
+// The bytes are on disk: changing one loses what stores hold.
+const (
+	prefixInstance     = "i/"    // i/ id(32) -> a held instance (token.Instance JSON); service nodes
+	prefixHistory      = "h/"    // h/ id(32) n(8) -> the n-th attestation an instance applied (token.HistoryItem JSON)
+	prefixOutcome      = "ao/"   // ao/ id(32) action 0 key -> an action's outcome by idempotency key (actionOutcome JSON)
+	prefixBundle       = "b/"    // b/ hash(32) -> a token bundle (tokenscript.Bundle JSON)
+	prefixRegistration = "r/"    // r/ id(32) -> an instance registration (wire.Registration JSON); anchors
+	prefixRecord       = "p/"    // p/ id(32) -> an instance's placement record (placement.Record JSON); anchors
+	prefixLevel        = "slo/"  // slo/ peer -> a service node's service level (placement.Level JSON); anchors
+	prefixVote         = "g/"    // g/ round(8) anchor(20) -> an anchor's fallback-vote attestation; anchors
+	prefixRevocation   = "v/"    // v/ signer(20) uid(32) -> 1: an off-chain revocation this node was shown
+	prefixEntry        = "L"     // L topic 0 publisher(20) seq(8) -> an attestation-log entry (attlog.Entry JSON)
+	prefixHead         = "H"     // H topic 0 publisher(20) -> a stream's head (attlog.Head JSON)
+	prefixTopicIndex   = "X"     // X topic 0 offset(8) -> publisher(20) seq(8): this node's delivery order of a topic
+	prefixReplay       = "U"     // U signer/uid -> topic 0 publisher(20): the stream that holds an attestation
+	prefixMeta         = "meta/" // meta/name -> markers of one-time migrations
+)
+
+// keyspaces lists every prefix: the store holds nothing else.
+var keyspaces = []string{
+	prefixInstance, prefixHistory, prefixOutcome, prefixBundle, prefixRegistration, prefixRecord, prefixLevel,
+	prefixVote, prefixRevocation, prefixEntry, prefixHead, prefixTopicIndex, prefixReplay, prefixMeta,
+}
+
+// with appends parts to a fresh copy of prefix.
+func with(prefix string, parts ...[]byte) []byte {
+	n := len(prefix)
+	for _, p := range parts {
+		n += len(p)
+	}
+	k := make([]byte, 0, n)
+	k = append(k, prefix...)
+	for _, p := range parts {
+		k = append(k, p...)
+	}
+	return k
+}
+
+// --- service nodes: instances and what they did ---
+
+func instKey(id wire.InstanceID) []byte { return with(prefixInstance, id[:]) }
+
+// instancesPrefix starts every instance key.
+func instancesPrefix() []byte { return []byte(prefixInstance) }
+
+// histKey is the key of an instance's n-th history item; histPrefix, of
+// all of them.
+func histKey(id wire.InstanceID, n uint64) []byte {
+	return binary.BigEndian.AppendUint64(histPrefix(id), n)
+}
+
+func histPrefix(id wire.InstanceID) []byte { return with(prefixHistory, id[:]) }
+
+// outcomeKey is the key of an action's outcome under its scoped idempotency
+// key (scopedKey); outcomePrefix, of all of an instance's.
+func outcomeKey(id wire.InstanceID, scoped string) []byte {
+	return with(prefixOutcome, id[:], []byte(scoped))
+}
+
+func outcomePrefix(id wire.InstanceID) []byte { return with(prefixOutcome, id[:]) }
+
+// outcomesPrefix starts every outcome key.
+func outcomesPrefix() []byte { return []byte(prefixOutcome) }
+
+// revocationKey is the key of a revocation: signer and the UID it revokes
+// (revKey); revocationOf reads it back.
+func revocationKey(k [52]byte) []byte { return with(prefixRevocation, k[:]) }
+
+func revocationsPrefix() []byte { return []byte(prefixRevocation) }
+
+func revocationOf(key []byte) (k [52]byte) {
+	copy(k[:], key[len(prefixRevocation):])
+	return k
+}
+
+// --- every node: bundles ---
+
+func bundleKey(h tokenscript.BundleHash) []byte { return with(prefixBundle, h[:]) }
+
+func bundlesPrefix() []byte { return []byte(prefixBundle) }
+
+// --- anchors: the registry, placement, service levels, votes ---
+
+func regKey(id wire.InstanceID) []byte { return with(prefixRegistration, id[:]) }
+
+func regsPrefix() []byte { return []byte(prefixRegistration) }
+
+func recordKey(id wire.InstanceID) []byte { return with(prefixRecord, id[:]) }
+
+func recordsPrefix() []byte { return []byte(prefixRecord) }
+
+// sloKey is the key of a service node's level, by its peer ID; sloPeer
+// reads the peer back.
+func sloKey(p string) []byte { return with(prefixLevel, []byte(p)) }
+
+func slosPrefix() []byte { return []byte(prefixLevel) }
+
+func sloPeer(key []byte) string { return string(key[len(prefixLevel):]) }
+
+// voteKey is the key of an anchor's vote in a round: rounds in order.
+func voteKey(round uint64, a common.Address) []byte {
+	return with(prefixVote, binary.BigEndian.AppendUint64(nil, round), a[:])
+}
+
+func votesPrefix() []byte { return []byte(prefixVote) }
+
+// --- the attestation log (attstore.go) ---
+
+// streamBytes is a stream in keys and values: topic 0 publisher. Topics
+// have no NUL (attlog.CheckTopic), so one topic's keys never start
+// another's.
+func streamBytes(id attlog.StreamID) []byte {
+	k := make([]byte, 0, len(id.Topic)+1+common.AddressLength)
+	k = append(k, id.Topic...)
+	k = append(k, 0)
+	return append(k, id.Publisher[:]...)
+}
+
+// streamOf reads streamBytes back; false when b is not one.
+func streamOf(b []byte) (attlog.StreamID, bool) {
+	i := bytes.IndexByte(b, 0)
+	if i < 0 || len(b) != i+1+common.AddressLength {
+		return attlog.StreamID{}, false
+	}
+	return attlog.StreamID{Topic: string(b[:i]), Publisher: common.BytesToAddress(b[i+1:])}, true
+}
+
+// entryKey is the key of a stream's seq-th entry.
+func entryKey(id attlog.StreamID, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(with(prefixEntry, streamBytes(id)), seq)
+}
+
+func entriesPrefix() []byte { return []byte(prefixEntry) }
+
+// headKey is the key of a stream's head; headStream reads the stream back.
+func headKey(id attlog.StreamID) []byte { return with(prefixHead, streamBytes(id)) }
+
+func headsPrefix() []byte { return []byte(prefixHead) }
+
+func headStream(key []byte) (attlog.StreamID, bool) { return streamOf(key[len(prefixHead):]) }
+
+// topicIndexKey is the key of the entry delivered at offset off of topic;
+// topicIndexPrefix, of all of topic's.
+func topicIndexKey(topic string, off uint64) []byte {
+	return binary.BigEndian.AppendUint64(topicIndexPrefix(topic), off)
+}
+
+func topicIndexPrefix(topic string) []byte { return with(prefixTopicIndex, []byte(topic), []byte{0}) }
+
+// topicIndexesPrefix starts every topic index key.
+func topicIndexesPrefix() []byte { return []byte(prefixTopicIndex) }
+
+// topicIndexOf reads a topic index key back; false when key is not one.
+func topicIndexOf(key []byte) (topic string, off uint64, ok bool) {
+	k := key[len(prefixTopicIndex):]
+	i := bytes.IndexByte(k, 0)
+	if i < 0 || len(k) != i+1+8 {
+		return "", 0, false
+	}
+	return string(k[:i]), binary.BigEndian.Uint64(k[i+1:]), true
+}
+
+// replayKey is the replay index's key of an attestation (attKey: signer/uid).
+func replayKey(attKey string) []byte { return with(prefixReplay, []byte(attKey)) }
+
+// attKey names an attestation in the replay index: signer/uid.
+func attKey(s *attest.Signed) string { return s.Signer.Hex() + "/" + s.UID.String() }
+
+// replayIndexMarker is set once the replay index covers every stored entry
+// (stores written before it existed are indexed at start).
+func replayIndexMarker() []byte { return []byte(prefixMeta + "replay-index-v1") }
