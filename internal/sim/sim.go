@@ -158,11 +158,13 @@ type node struct {
 	follows map[string][]wire.InstanceID
 	running map[string]bool
 	// anchors
-	records  map[wire.InstanceID]*placement.Record
-	view     map[int]bool // service nodes seen down
-	mine     []placement.Placed
-	planned  map[string]bool // candidates of the last plan
-	planSeed [32]byte
+	records    map[wire.InstanceID]*placement.Record
+	view       map[int]bool // service nodes seen down
+	mine       []placement.Placed
+	planned    map[string]bool // candidates of the last plan
+	planSeed   [32]byte
+	planQueued bool
+	rejoined   []*node // came back since the last plan
 	// publisher state per topic
 	seq  map[string]uint64
 	prev map[string]common.Hash

@@ -30,6 +30,8 @@ const (
 	antiEntropy = 5 * time.Second
 	// repairWindow: how long after the workload the network may repair.
 	repairWindow = 60 * time.Second
+	// planTick: an anchor's placement loop runs at most this often.
+	planTick = 500 * time.Millisecond
 	// actionRetry: an executor whose action is still pending runs it again.
 	actionRetry = 10 * time.Second
 )
@@ -263,21 +265,29 @@ func (w *world) catchUp(ctx context.Context, s *node, id wire.InstanceID) {
 	}
 }
 
-// fetchTopic asks a reachable anchor for the topic's streams past this
+// fetchTopic asks a reachable anchor for one topic's streams past this
 // node's heads.
 func (w *world) fetchTopic(ctx context.Context, s *node, topic string) {
+	w.fetchTopics(ctx, s, []string{topic})
+}
+
+// fetchTopics asks a reachable anchor, in one request, for the streams of
+// the topics past this node's heads.
+func (w *world) fetchTopics(ctx context.Context, s *node, topics []string) {
 	a := w.anchorFor(s)
 	if a == nil {
 		return
 	}
 	w.send(s, a, false, func() {
-		page, _ := a.log.HeadsPage(topic, nil, 1000)
 		var missing []*attlog.Entry
-		for _, h := range page {
-			mine := s.log.Head(h.StreamID()).Seq
-			if mine < h.Seq {
-				es, _ := a.log.Range(h.StreamID(), mine+1, h.Seq)
-				missing = append(missing, es...)
+		for _, topic := range topics {
+			page, _ := a.log.HeadsPage(topic, nil, 1000)
+			for _, h := range page {
+				mine := s.log.Head(h.StreamID()).Seq
+				if mine < h.Seq {
+					es, _ := a.log.Range(h.StreamID(), mine+1, h.Seq)
+					missing = append(missing, es...)
+				}
 			}
 		}
 		if len(missing) == 0 {
@@ -311,9 +321,7 @@ func (w *world) antiEntropy(ctx context.Context, s *node) {
 			topics = append(topics, t)
 		}
 		sort.Strings(topics)
-		for _, t := range topics {
-			w.fetchTopic(ctx, s, t)
-		}
+		w.fetchTopics(ctx, s, topics)
 	}
 	if w.clk.now < w.cfg.End+repairWindow-antiEntropy {
 		w.clk.after(antiEntropy, func() { w.antiEntropy(ctx, s) })
@@ -373,7 +381,7 @@ func (w *world) receive(ctx context.Context, n *node, e *attlog.Entry) {
 	}
 	n.seen[k] = true
 	if t0, ok := w.pubAt[k]; ok {
-		ms := float64((w.clk.now-t0).Microseconds()) / 1000
+		ms := float64((w.clk.now - t0).Microseconds()) / 1000
 		if w.bcast[k] {
 			w.bcastMs = append(w.bcastMs, ms)
 		} else {
@@ -604,13 +612,31 @@ func (w *world) detect(s *node, up bool) {
 					return
 				}
 				delete(a.view, s.idx)
-				w.plan(context.Background(), a)
-				w.fullAssign(a, s) // after the plan: it lists what the node holds now
-				return
+				a.rejoined = append(a.rejoined, s)
 			}
-			w.plan(context.Background(), a)
+			w.planSoon(a)
 		})
 	}
+}
+
+// planSoon re-plans at the anchor's next placement tick: changes seen within
+// one tick share one plan, as the anchor's loop does.
+func (w *world) planSoon(a *node) {
+	if a.planQueued {
+		return
+	}
+	a.planQueued = true
+	w.clk.after(planTick, func() {
+		a.planQueued = false
+		w.plan(context.Background(), a)
+		back := a.rejoined
+		a.rejoined = nil
+		for _, s := range back {
+			if s.up && !s.cut {
+				w.fullAssign(a, s) // after the plan: it lists what the node holds now
+			}
+		}
+	})
 }
 
 func (w *world) fullAssign(a, s *node) {
