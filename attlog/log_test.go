@@ -228,7 +228,7 @@ func TestRetentionSkip(t *testing.T) {
 	}
 	// Retention prunes entries 1..3 on the anchor.
 	for s := uint64(1); s <= 3; s++ {
-		delete(store.m[es[0].ID()], s)
+		delete(store.m, entryID{es[0].ID(), s})
 	}
 	got, _ := anchor.Range(es[0].ID(), 1, 6)
 	if len(got) != 3 || got[0].Seq != 4 {

@@ -152,7 +152,7 @@ type node struct {
 	cut    bool // partitioned off
 	store  *attlog.MemStorage
 	log    *attlog.Log
-	seen   map[string]bool
+	seen   map[uint64]bool // entries seen, by seenKey
 	// service nodes
 	inst    map[wire.InstanceID]*token.Instance
 	follows map[string][]wire.InstanceID
@@ -250,7 +250,7 @@ func (w *world) build() error {
 	for i := 0; i < w.cfg.Anchors+w.cfg.Services; i++ {
 		k := keyOf(w.cfg.Seed, i)
 		n := &node{idx: i, anchor: i < w.cfg.Anchors, key: k, peer: k.PeerID().String(), up: true, store: attlog.NewMem(),
-			seen: map[string]bool{}, seq: map[string]uint64{}, prev: map[string]common.Hash{}}
+			seen: map[uint64]bool{}, seq: map[string]uint64{}, prev: map[string]common.Hash{}}
 		n.log, _ = attlog.New(n.store, 0)
 		n.log.KeepReplays = true
 		if n.anchor {

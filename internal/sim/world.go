@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"encoding/json"
+	"hash/fnv"
 	"math"
 	"slices"
 	"sort"
@@ -361,6 +362,14 @@ func (w *world) anchorSync(ctx context.Context, a *node) {
 
 func entryKey(e *attlog.Entry) string { return e.ID().String() + "#" + strconv.FormatUint(e.Seq, 10) }
 
+// seenKey is a 64-bit digest of an entry key: nodes remember millions of
+// entries, and a string each would dominate the run's memory.
+func seenKey(k string) uint64 {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(k))
+	return h.Sum64()
+}
+
 // publish appends an attestation to the publisher's stream at an anchor
 // (origin) and gossips it.
 func (w *world) publish(ctx context.Context, pub *node, origin *node, topic string, att *attest.Signed) {
@@ -376,10 +385,10 @@ func (w *world) publish(ctx context.Context, pub *node, origin *node, topic stri
 // it to Degree subscribers of its topic.
 func (w *world) receive(ctx context.Context, n *node, e *attlog.Entry) {
 	k := entryKey(e)
-	if n.seen[k] || !n.up {
+	if n.seen[seenKey(k)] || !n.up {
 		return
 	}
-	n.seen[k] = true
+	n.seen[seenKey(k)] = true
 	if t0, ok := w.pubAt[k]; ok {
 		ms := float64((w.clk.now - t0).Microseconds()) / 1000
 		if w.bcast[k] {
@@ -414,7 +423,7 @@ func (w *world) offer(ctx context.Context, n *node, e *attlog.Entry) {
 		w.violate("%s offered %s#%d: %v", n.peer, e.ID(), e.Seq, err)
 		return
 	}
-	n.seen[entryKey(e)] = true
+	n.seen[seenKey(entryKey(e))] = true
 	for _, d := range delivered {
 		if n.anchor && d.Seq > w.heads[d.ID()] {
 			w.heads[d.ID()] = d.Seq // acknowledged: an anchor stored it
