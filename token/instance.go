@@ -72,16 +72,10 @@ type HistoryItem struct {
 const MaxHistory = 256
 
 // PendingAction is an action a trigger started that no result has answered
-// yet. Every replica keeps the list (it follows from the applied log), so a
-// newly elected executor knows what its predecessor left undone.
-type PendingAction struct {
-	Action string `json:"action"`
-	Key    string `json:"idempotencyKey"`
-	// Trigger and Cause: the predicate that fired and the UID of the
-	// attestation whose application fired it.
-	Trigger string `json:"trigger"`
-	Cause   string `json:"cause"`
-}
+// yet (wire.PendingAction, as GET /state shows it). Every replica keeps the
+// list (it follows from the applied log), so a newly elected executor knows
+// what its predecessor left undone.
+type PendingAction = wire.PendingAction
 
 // DoneAction is an action result an instance applied.
 type DoneAction struct {
@@ -94,15 +88,11 @@ type DoneAction struct {
 const MaxDone = 256
 
 // ResultTopic is the topic of an instance's action results.
-func ResultTopic(id wire.InstanceID) string {
-	return attest.ActionResultSchema.UID.String() + "/" + id.String()
-}
+func ResultTopic(id wire.InstanceID) string { return wire.ResultTopic(id) }
 
 // FailureTopic is the topic of the anchors' failure attestations for an
 // instance's external calls.
-func FailureTopic(id wire.InstanceID) string {
-	return attest.FailureSchema.UID.String() + "/" + id.String()
-}
+func FailureTopic(id wire.InstanceID) string { return wire.FailureTopic(id) }
 
 // Sub is what a topic the instance follows is for.
 type Sub struct {
