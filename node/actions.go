@@ -190,6 +190,9 @@ func (x *executor) execute(ctx context.Context, id wire.InstanceID, name, key st
 		n.metric.actions.WithLabelValues("publish-failed").Inc()
 		return nil, fmt.Errorf("publish the action result: %w", err)
 	}
+	// The result is delivered; once its shard has applied it, the next
+	// action of the instance sees the state it left.
+	s.applier.settle(id)
 	var rc *receipt.Receipt
 	if s.receipts != nil {
 		if rc, err = sealReceipt(s.receipts, tr, root, rec.Fencing); err != nil {
@@ -295,6 +298,7 @@ func (x *executor) giveUp(id wire.InstanceID, p *token.PendingAction, cause erro
 		s.n.log.Error("cannot publish a failed action's result", "instance", id, "action", p.Action, "err", err)
 		return
 	}
+	s.applier.settle(id) // the work loop then sees the action answered
 	s.n.metric.actions.WithLabelValues("given-up").Inc()
 	s.n.log.Warn("triggered action given up after its script failed every try", "instance", id, "action", p.Action, "err", cause)
 }

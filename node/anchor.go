@@ -38,8 +38,12 @@ type anchorRole struct {
 	sending  map[string]bool
 	placedAt uint64 // membership version of the last rebalance
 	dirty    bool
-	votes    *governance.Tally
-	verify   *verifier
+	// planned: the candidates and weights of the last plan, so the next
+	// one can re-plan only what a removal or a join changes.
+	planned      map[string]float64
+	plannedBasis string // the mode, seed and epoch of the last plan
+	votes        *governance.Tally
+	verify       *verifier
 	// newBundles: new bundles one client address may publish
 	newBundles *httpapi.RateLimiter
 }
@@ -202,6 +206,16 @@ func (a *anchorRole) rebalance(now time.Time) []*placement.Record {
 	if len(in.Candidates) == 0 {
 		return nil
 	}
+	// A plan after a mode switch, a new seed or a change of anchors starts
+	// from scratch: the records it holds may not be the top replicas of
+	// this plan's ranking (another anchor made them, or another rule).
+	basis := fmt.Sprint(in.Diverse, in.Seed, in.Epoch, in.Anchors)
+	in.Joined = joinedSince(a.planned, in.Candidates, len(a.records) > 0 && !in.Diverse && basis == a.plannedBasis)
+	a.plannedBasis = basis
+	a.planned = map[string]float64{}
+	for _, c := range in.Candidates {
+		a.planned[c.ID] = c.Weight
+	}
 	for id, reg := range a.regs {
 		h, _ := tokenscript.ParseBundleHash(reg.Bundle)
 		lb, ok := a.bundles.get(h)
@@ -246,6 +260,26 @@ func (a *anchorRole) rebalance(now time.Time) []*placement.Record {
 		log("placed instances", "new", len(out)-moved, "moved", moved, "services", len(in.Candidates), "anchors", len(in.Anchors))
 	}
 	return out
+}
+
+// joinedSince returns the candidates that are new since the last plan, or
+// nil (re-plan everything) when a candidate's weight changed, there was no
+// last plan, or ok is false.
+func joinedSince(last map[string]float64, cands []placement.Candidate, ok bool) []placement.Candidate {
+	if !ok || last == nil {
+		return nil
+	}
+	joined := []placement.Candidate{}
+	for _, c := range cands {
+		w, was := last[c.ID]
+		switch {
+		case !was:
+			joined = append(joined, c)
+		case w != c.Weight:
+			return nil
+		}
+	}
+	return joined
 }
 
 func (a *anchorRole) storeRecordLocked(rec *placement.Record) error {

@@ -34,6 +34,7 @@ type serviceRole struct {
 	exec     *executor
 	kept     *transcriptRing
 	tokens   *tokenQuerier // the modules' ctx.tokens.query
+	applier  *applier      // every change to an instance, one shard each
 
 	mu        sync.RWMutex
 	inst      map[wire.InstanceID]*instance
@@ -47,7 +48,7 @@ type instance = token.Instance
 type HistoryItem = token.HistoryItem
 
 func newServiceRole(n *Node, mux *http.ServeMux) (*serviceRole, error) {
-	s := &serviceRole{n: n, bundles: newBundleCache(n), inst: map[wire.InstanceID]*instance{}, kept: newTranscriptRing(transcriptsKept),
+	s := &serviceRole{n: n, applier: newApplier(), bundles: newBundleCache(n), inst: map[wire.InstanceID]*instance{}, kept: newTranscriptRing(transcriptsKept),
 		tokens: newTokenQuerier()}
 	s.exec = newExecutor(s)
 	if n.cfg.Service.Receipts != "off" {
@@ -66,6 +67,9 @@ func newServiceRole(n *Node, mux *http.ServeMux) (*serviceRole, error) {
 		if err := json.Unmarshal(v, &in); err != nil {
 			return fmt.Errorf("stored instance: %w", err)
 		}
+		// Stores written before the canonical encoding kept states with
+		// HTML escapes; the root is the same, the bytes become canonical.
+		in.State = wire.CanonicalOr(in.State)
 		s.inst[in.Record.Instance] = &in
 		return nil
 	})
@@ -221,12 +225,14 @@ func (s *serviceRole) create(ctx context.Context, from p2p.PeerID, rec *placemen
 	return rd.Instance, err
 }
 
-// updateRecord gives a held instance a newer record.
-func (s *serviceRole) updateRecord(rec *placement.Record) error {
-	if s.n.att != nil {
-		s.n.att.order.Lock()
-		defer s.n.att.order.Unlock()
-	}
+// updateRecord gives a held instance a newer record, on its shard, so no
+// apply lands in between.
+func (s *serviceRole) updateRecord(rec *placement.Record) (err error) {
+	s.applier.run(rec.Instance, func() { err = s.updateRecordNow(rec) })
+	return err
+}
+
+func (s *serviceRole) updateRecordNow(rec *placement.Record) error {
 	s.mu.RLock()
 	cur := s.inst[rec.Instance]
 	s.mu.RUnlock()
@@ -318,7 +324,14 @@ func (s *serviceRole) put(in *instance) error {
 	return nil
 }
 
-func (s *serviceRole) drop(id wire.InstanceID) error {
+// drop deletes a held instance, on its shard, so no apply queued before
+// puts it back.
+func (s *serviceRole) drop(id wire.InstanceID) (err error) {
+	s.applier.run(id, func() { err = s.dropNow(id) })
+	return err
+}
+
+func (s *serviceRole) dropNow(id wire.InstanceID) error {
 	if err := s.n.store.Delete(instKey(id)); err != nil {
 		return err
 	}

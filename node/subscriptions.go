@@ -16,6 +16,7 @@ import (
 
 // start follows the topics of every instance held and catches them up.
 func (s *serviceRole) start() {
+	s.applier.start(s.n.ctx, s.n.spawn)
 	s.n.spawn(func() { s.exec.pruneLoop(s.n.cfg.Service.OutcomeRetention.Duration) })
 	for _, id := range s.ids() {
 		s.mu.RLock()
@@ -69,11 +70,14 @@ func (s *serviceRole) followInstance(in *instance) {
 	}
 }
 
-// catchUp applies stored entries the instance has not applied yet.
+// catchUp applies stored entries the instance has not applied yet, on the
+// instance's shard.
 func (s *serviceRole) catchUp(id wire.InstanceID) {
+	s.applier.enqueue(id, func() { s.catchUpNow(id) })
+}
+
+func (s *serviceRole) catchUpNow(id wire.InstanceID) {
 	e := s.n.att
-	e.order.Lock()
-	defer e.order.Unlock()
 	s.mu.RLock()
 	in := s.inst[id]
 	s.mu.RUnlock()
@@ -90,7 +94,7 @@ func (s *serviceRole) catchUp(id wire.InstanceID) {
 					return
 				}
 				for _, d := range ds {
-					s.applyTo(id, d)
+					s.step(id, d)
 				}
 			}
 		}
@@ -104,14 +108,38 @@ func (s *serviceRole) apply(d delivered) {
 	ids := append([]wire.InstanceID(nil), s.followers[d.Entry.Topic]...)
 	s.mu.RUnlock()
 	for _, id := range ids {
-		s.applyTo(id, d)
+		s.applier.enqueue(id, func() { s.applyTo(id, d) })
 	}
 }
 
-// applyTo steps one instance's token core with one entry and keeps what it
+// applyTo applies a delivered entry on the instance's shard. Entries of a
+// stream reach an instance in order, but one it started to follow after
+// they were delivered may not have caught up yet: the stored entries before
+// this one are applied first, so none is skipped.
+func (s *serviceRole) applyTo(id wire.InstanceID, d delivered) {
+	s.mu.RLock()
+	cur := s.inst[id]
+	s.mu.RUnlock()
+	if cur == nil {
+		return
+	}
+	sid := d.Entry.ID()
+	if done := cur.Offsets[sid.String()]; done+1 < d.Entry.Seq {
+		if _, lb := s.topicsOf(cur); lb != nil {
+			if ds, err := s.n.att.streamRange(sid, done+1, d.Entry.Seq-1); err == nil {
+				for _, g := range ds {
+					s.step(id, g)
+				}
+			}
+		}
+	}
+	s.step(id, d)
+}
+
+// step steps one instance's token core with one entry and keeps what it
 // decided: the instance and its history item stored in one batch, the
 // transcripts kept for sampling, the executor kicked for new actions.
-func (s *serviceRole) applyTo(id wire.InstanceID, d delivered) {
+func (s *serviceRole) step(id wire.InstanceID, d delivered) {
 	s.mu.RLock()
 	cur := s.inst[id]
 	s.mu.RUnlock()

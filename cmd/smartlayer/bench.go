@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 
 func newBenchCmd() *cobra.Command {
 	b := &cobra.Command{Use: "bench", Short: "Measure the network against a baseline measured in the same run"}
+	b.PersistentFlags().StringVar(&benchProfile, "cpuprofile", "", "write a CPU profile of the measurement (not the devnet's start) to this file")
 	o := bench.QueryOptions{Duration: 5 * time.Second, Warmup: time.Second, Concurrency: 16}
 	dn := devnet.DefaultOptions()
 	var asJSON bool
@@ -109,6 +111,17 @@ func benchRun(dn *devnet.Options, o *bench.QueryOptions, asJSON *bool, measure f
 			if o != nil {
 				fmt.Fprintf(out, "measuring: %s warm-up and %s per run, %d clients\n", o.Warmup, o.Duration, o.Concurrency)
 			}
+			if benchProfile != "" {
+				f, err := os.Create(benchProfile)
+				if err != nil {
+					return &exitError{2, err}
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return &exitError{2, err}
+				}
+				defer pprof.StopCPUProfile()
+			}
 			res, err := measure(ctx, d)
 			if err != nil {
 				return err
@@ -121,6 +134,9 @@ func benchRun(dn *devnet.Options, o *bench.QueryOptions, asJSON *bool, measure f
 		})
 	}
 }
+
+// benchProfile is the --cpuprofile file of bench commands.
+var benchProfile string
 
 // timingFlags binds --duration, --warmup and --concurrency.
 func timingFlags(f *pflag.FlagSet, o *bench.QueryOptions) {
