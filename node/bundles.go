@@ -21,7 +21,7 @@ import (
 var (
 	ErrUnknownBundle   = errors.New("unknown bundle")
 	ErrNotServiceToken = errors.New("bundle has no Smart Layer <service> element")
-	ErrBadRegistration = errors.New("invalid registration")
+	ErrBadRegistration = ticket.ErrBadRegistration
 )
 
 // checkDeclared makes sure the module has every function the TokenScript
@@ -199,48 +199,10 @@ func (c *bundleCache) serve(_ context.Context, _ p2p.PeerID, req *bundleReq) (*b
 	return &bundleResp{Bundle: lb.bundle}, nil
 }
 
-// verifyRegistration checks that a registration's attestation is a valid
-// instance of the bundle's token: signature and UID, issuer, schema, domain,
-// expiry. It returns the ticket for the module's init.
+// verifyRegistration checks a registration against a bundle and this
+// network's domain (ticket.Verify).
 func (n *Node) verifyRegistration(lb *loadedBundle, reg *Registration, now time.Time) (*ticket.Ticket, error) {
-	bad := func(format string, a ...any) error {
-		return fmt.Errorf("%w: %s", ErrBadRegistration, fmt.Sprintf(format, a...))
-	}
-	if lb.origin == nil {
-		return nil, bad("bundle declares no instance attestation (<sl:instances origin=...>)")
-	}
-	s, err := attest.ParseJSON(reg.Attestation)
-	if err != nil {
-		return nil, bad("%v", err)
-	}
-	if err := s.Verify(); err != nil {
-		return nil, bad("%v", err)
-	}
-	if [32]byte(s.UID) != [32]byte(reg.Instance) {
-		return nil, bad("instance %s is not the attestation uid %s", reg.Instance, s.UID)
-	}
-	issuer := false
-	for _, a := range lb.origin.Issuers {
-		issuer = issuer || a == s.Signer
-	}
-	if !issuer {
-		return nil, bad("attestation signed by %s, not by an issuer of %q", s.Signer, lb.origin.Name)
-	}
-	if lb.origin.SchemaUID != (attest.SchemaUID{}) && s.Message.Schema != lb.origin.SchemaUID {
-		return nil, bad("attestation schema %s, token wants %s", s.Message.Schema, lb.origin.SchemaUID)
-	}
-	if s.Domain.ChainID == nil || s.Domain.ChainID.Cmp(n.domain.ChainID) != 0 || s.Domain.VerifyingContract != n.domain.VerifyingContract {
-		return nil, bad("attestation domain (chain %v, contract %s) is not this network's (chain %v, contract %s)",
-			s.Domain.ChainID, s.Domain.VerifyingContract, n.domain.ChainID, n.domain.VerifyingContract)
-	}
-	if s.Message.ExpirationTime != 0 && s.Message.ExpirationTime < uint64(now.Unix()) {
-		return nil, bad("attestation expired at %d", s.Message.ExpirationTime)
-	}
-	t, err := ticket.Of(s, lb.schema)
-	if err != nil {
-		return nil, bad("attestation data: %v", err)
-	}
-	return t, nil
+	return ticket.Verify(reg, lb.origin, lb.schema, n.domain, now)
 }
 
 // envOf is what the token core needs of a bundle and of this node to step

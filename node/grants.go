@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -13,41 +11,24 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/grant"
 	"github.com/smartlayer/smartlayer/httpapi"
 	"github.com/smartlayer/smartlayer/wire"
 )
 
-// Grant refusals beyond the attestation policy's own.
+// Grant refusals beyond the attestation policy's own (package grant's).
 var (
-	ErrGrantMissing  = errors.New("this query needs the token owner's grant")
-	ErrGrantNotOwner = errors.New("grant not signed by the token's owner")
-	ErrGrantInstance = errors.New("grant is for another token instance")
-	ErrGrantScope    = errors.New("grant does not cover this query")
-	ErrGrantExpired  = errors.New("grant expired")
-	ErrGrantTooLarge = errors.New("grant header too large")
+	ErrGrantMissing  = grant.ErrMissing
+	ErrGrantNotOwner = grant.ErrNotOwner
+	ErrGrantInstance = grant.ErrInstance
+	ErrGrantScope    = grant.ErrScope
+	ErrGrantExpired  = grant.ErrExpired
+	ErrGrantTooLarge = grant.ErrTooLarge
 )
 
 // maxGrantHeader bounds a grant header: a grant in any form is well under
 // it (compact, about 700 bytes; the URL form, about 1.5 KB).
 const maxGrantHeader = 8 << 10
-
-// grant is a verified grant attestation.
-type grant struct {
-	signer      common.Address
-	uid         attest.UID
-	instance    wire.InstanceID
-	integration common.Address
-	scopes      []string
-	notAfter    time.Time
-	expires     time.Time // the attestation's own expirationTime, zero if none
-}
-
-// covers reports whether the grant's scopes include scope ("query:status",
-// "action:rebook"): itself, its kind's wildcard or "*".
-func (g *grant) covers(scope string) bool {
-	kind, _, _ := strings.Cut(scope, ":")
-	return slices.Contains(g.scopes, scope) || slices.Contains(g.scopes, kind+":*") || slices.Contains(g.scopes, "*")
-}
 
 // grants verifies grant headers, caching what verified so a repeated grant
 // costs a map lookup; revocation and expiry are checked on every use.
@@ -55,7 +36,7 @@ type grants struct {
 	n      *Node
 	policy *attest.Policy
 	mu     sync.Mutex
-	cache  map[[32]byte]*grant // by the header's hash: bounded in bytes too
+	cache  map[[32]byte]*grant.Grant // by the header's hash: bounded in bytes too
 	revs   *revocations
 }
 
@@ -63,7 +44,7 @@ const grantCacheMax = 10000
 
 func newGrants(n *Node, revs *revocations) *grants {
 	return &grants{
-		n: n, revs: revs, cache: map[[32]byte]*grant{},
+		n: n, revs: revs, cache: map[[32]byte]*grant.Grant{},
 		policy: n.policy(revs),
 	}
 }
@@ -93,22 +74,10 @@ func (g *grants) check(header string, owner common.Address, id wire.InstanceID, 
 		g.cache[key] = gr
 		g.mu.Unlock()
 	}
-	switch {
-	case g.revs.Revoked(gr.signer, gr.uid):
-		return fmt.Errorf("%w: %s", attest.ErrRevoked, gr.uid)
-	case !now.Before(gr.notAfter) || !gr.expires.IsZero() && !now.Before(gr.expires):
-		return fmt.Errorf("%w at %s", ErrGrantExpired, gr.notAfter.UTC().Format(time.RFC3339))
-	case gr.signer != owner:
-		return fmt.Errorf("%w: signed by %s, owner is %s", ErrGrantNotOwner, gr.signer, owner)
-	case gr.instance != id:
-		return fmt.Errorf("%w: %s", ErrGrantInstance, gr.instance)
-	case !gr.covers(scope):
-		return fmt.Errorf("%w: scopes %v, needed %q", ErrGrantScope, gr.scopes, scope)
-	}
-	return nil
+	return gr.Check(owner, id, scope, now, g.revs.Revoked(gr.Signer, gr.UID))
 }
 
-func (g *grants) verify(header string, now time.Time) (*grant, error) {
+func (g *grants) verify(header string, now time.Time) (*grant.Grant, error) {
 	s, err := attest.Parse([]byte(header))
 	if err != nil {
 		return nil, err
@@ -116,27 +85,7 @@ func (g *grants) verify(header string, now time.Time) (*grant, error) {
 	if err := g.policy.Check(s, attest.Use{Schemas: []attest.SchemaUID{attest.GrantSchema.UID}}, now); err != nil {
 		return nil, err
 	}
-	data, err := attest.GrantSchema.Schema.Decode(s.Message.Data)
-	if err != nil {
-		return nil, err
-	}
-	gr := &grant{signer: s.Signer, uid: s.UID}
-	if gr.instance, err = wire.ParseInstanceID(data["instance"].(string)); err != nil {
-		return nil, err
-	}
-	gr.integration = common.HexToAddress(data["integration"].(string))
-	for _, sc := range data["scopes"].([]any) {
-		gr.scopes = append(gr.scopes, sc.(string))
-	}
-	na, ok := data["notAfter"].(int64)
-	if !ok {
-		return nil, fmt.Errorf("%w: notAfter out of range", attest.ErrSchema)
-	}
-	gr.notAfter = time.Unix(na, 0)
-	if s.Message.ExpirationTime != 0 {
-		gr.expires = time.Unix(int64(s.Message.ExpirationTime), 0)
-	}
-	return gr, nil
+	return grant.Parse(s)
 }
 
 // grantError answers a refused grant: 401 when there is no usable grant,
