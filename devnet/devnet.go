@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -415,7 +416,17 @@ func (d *Devnet) nodeConfig(role node.Role, i int, bootstrap []string) node.Conf
 		if d.opts.Receipts != "" {
 			cfg.Service.Receipts = d.opts.Receipts
 		}
-		cfg.Faults.GossipDrop = d.opts.GossipDrop
+		if share := d.opts.GossipDrop; share > 0 {
+			// A seeded source per node, so a run's losses do not depend on
+			// other nodes' draws; locked, as gossip arrives concurrently.
+			var mu sync.Mutex
+			rng := mrand.New(mrand.NewPCG(uint64(i)+1, 0x90551b))
+			cfg.Faults.DropGossip = func() bool {
+				mu.Lock()
+				defer mu.Unlock()
+				return rng.Float64() < share
+			}
+		}
 		if d.opts.CorruptService == i+1 {
 			cfg.Faults.WrapScript = func(s token.Script) token.Script { return corruptScript{s} }
 		}

@@ -153,8 +153,9 @@ type Config struct {
 
 // Faults make a node misbehave on purpose, in tests.
 type Faults struct {
-	// GossipDrop is the share (0..1) of received gossip messages dropped.
-	GossipDrop float64
+	// DropGossip, when set, is asked for every gossiped entry received; true
+	// drops it, as a lossy network would (repair must recover it).
+	DropGossip func() bool
 	// WrapScript wraps every token module as the token core runs it: a
 	// wrapper that corrupts states makes a node differ from its fellow
 	// replicas, as a faulty or dishonest node would.
@@ -393,9 +394,7 @@ func (c *Config) Validate() error {
 	if r := c.Network.LogRetention.Duration; r < 0 || r > 0 && r < time.Minute {
 		bad("network.log_retention", "%s: want 0 (keep forever) or at least 1m", r)
 	}
-	if c.Faults.GossipDrop < 0 || c.Faults.GossipDrop > 1 {
-		bad("faults.gossip_drop", "%v is out of range 0..1", c.Faults.GossipDrop)
-	}
+
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:

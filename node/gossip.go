@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strings"
 	"sync"
 	"time"
@@ -296,7 +295,7 @@ func (e *attEngine) offerSync(en *attlog.Entry, s *attest.Signed, durable bool) 
 
 // receive handles a gossiped message, decoded by validateGossip.
 func (e *attEngine) receive(_ []byte, validated any) {
-	if d := e.n.cfg.Faults.GossipDrop; d > 0 && rand.Float64() < d {
+	if drop := e.n.cfg.Faults.DropGossip; drop != nil && drop() {
 		return // fault injection: lost on the way; repair must recover it
 	}
 	v, ok := validated.(delivered)
