@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 
-	"github.com/cockroachdb/pebble"
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/smartlayer/smartlayer/attlog"
@@ -30,11 +29,11 @@ func (a attStore) Put(e *attlog.Entry, attKey string) error {
 		return err
 	}
 	head, _ := json.Marshal(attlog.Head{Seq: e.Seq, Hash: e.Hash()})
-	return a.s.Batch(a.sync != nil && *a.sync, func(b *pebble.Batch) {
-		_ = b.Set(entryKey(e.ID(), e.Seq), enc, nil)
-		_ = b.Set(headKey(e.ID()), head, nil)
+	return a.s.Batch(a.sync != nil && *a.sync, func(b store.Writes) {
+		b.Set(entryKey(e.ID(), e.Seq), enc)
+		b.Set(headKey(e.ID()), head)
 		if attKey != "" {
-			_ = b.Set(replayKey(attKey), streamBytes(e.ID()), nil)
+			b.Set(replayKey(attKey), streamBytes(e.ID()))
 		}
 	})
 }
@@ -159,10 +158,10 @@ func (a attStore) buildReplayIndex(keyOf func(*attlog.Entry) string) (int, error
 	if err != nil {
 		return 0, err
 	}
-	return len(keys), a.s.Batch(true, func(b *pebble.Batch) {
+	return len(keys), a.s.Batch(true, func(b store.Writes) {
 		for _, kv := range keys {
-			_ = b.Set(kv[0], kv[1], nil)
+			b.Set(kv[0], kv[1])
 		}
-		_ = b.Set(replayIndexMarker(), []byte{1}, nil)
+		b.Set(replayIndexMarker(), []byte{1})
 	})
 }

@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cockroachdb/pebble"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/prometheus/client_golang/prometheus"
@@ -20,6 +19,7 @@ import (
 	"github.com/smartlayer/smartlayer/placement"
 	"github.com/smartlayer/smartlayer/receipt"
 	"github.com/smartlayer/smartlayer/sandbox"
+	"github.com/smartlayer/smartlayer/store"
 	"github.com/smartlayer/smartlayer/token"
 	"github.com/smartlayer/smartlayer/tokenscript"
 	"github.com/smartlayer/smartlayer/wire"
@@ -261,11 +261,11 @@ func (s *serviceRole) putApplied(in *instance, item *HistoryItem, n uint64) erro
 	}
 	// Not synced: everything here follows from the attestation log, which a
 	// restart catches up on from the instance's offsets.
-	err = s.n.store.Batch(false, func(b *pebble.Batch) {
-		_ = b.Set(instKey(id), enc, nil)
-		_ = b.Set(histKey(id, n), ij, nil)
+	err = s.n.store.Batch(false, func(b store.Writes) {
+		b.Set(instKey(id), enc)
+		b.Set(histKey(id, n), ij)
 		if n >= token.MaxHistory {
-			_ = b.Delete(histKey(id, n-token.MaxHistory), nil)
+			b.Delete(histKey(id, n-token.MaxHistory))
 		}
 	})
 	if err != nil {

@@ -34,15 +34,28 @@ func Open(dir string) (*Store, error) {
 	return &Store{db: db}, nil
 }
 
-// Batch writes several keys at once, synced when sync is set.
-func (s *Store) Batch(sync bool, fill func(b *pebble.Batch)) error {
+// Writes is what a batch's fill function may do: sets and deletes that
+// commit together.
+type Writes interface {
+	Set(key, value []byte)
+	Delete(key []byte)
+}
+
+type batch struct{ b *pebble.Batch }
+
+func (w batch) Set(key, value []byte) { _ = w.b.Set(key, value, nil) }
+func (w batch) Delete(key []byte)     { _ = w.b.Delete(key, nil) }
+
+// Batch writes several keys at once, synced when sync is set. Pebble stays
+// behind this package: callers see Writes.
+func (s *Store) Batch(sync bool, fill func(w Writes)) error {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.closed {
 		return ErrClosed
 	}
 	b := s.db.NewBatch()
-	fill(b)
+	fill(batch{b})
 	opt := pebble.NoSync
 	if sync {
 		opt = pebble.Sync

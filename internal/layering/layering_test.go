@@ -107,3 +107,22 @@ func TestStateCoresHaveNoClockRandOrGoroutines(t *testing.T) {
 		}
 	}
 }
+
+// Pebble stays inside package store: no other package imports it.
+func TestOnlyStoreImportsPebble(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}} {{join .Imports \" \"}}", "github.com/smartlayer/smartlayer/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 || f[0] == "github.com/smartlayer/smartlayer/store" {
+			continue
+		}
+		for _, imp := range f[1:] {
+			if strings.HasPrefix(imp, "github.com/cockroachdb/pebble") {
+				t.Errorf("%s imports %s; only store may", f[0], imp)
+			}
+		}
+	}
+}
