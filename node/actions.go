@@ -310,11 +310,11 @@ func (n *Node) publishOwn(ctx context.Context, key *nodekey.Key, topic string, a
 	if err != nil {
 		return err
 	}
-	data, err := n.att.sequence(key, topic, aj)
+	data, err := n.att.Sequence(key, topic, aj)
 	if err != nil {
 		return err
 	}
-	_, err = n.att.publish(ctx, data, false)
+	_, err = n.att.Publish(ctx, data, false)
 	return err
 }
 
@@ -356,9 +356,9 @@ func (x *executor) work(id wire.InstanceID) {
 	// Catch up on the instance's own topics first, so a finished action is
 	// not run again (its key would keep the external effect single, but a
 	// failed one would be retried).
-	if s.n.att != nil && s.n.att.gossip != nil {
-		s.n.att.catchUp(wire.ResultTopic(id))
-		s.n.att.catchUp(wire.FailureTopic(id))
+	if s.n.att != nil && s.n.att.Running() {
+		s.n.att.CatchUp(wire.ResultTopic(id))
+		s.n.att.CatchUp(wire.FailureTopic(id))
 	}
 	tries := map[string]int{}
 	for {

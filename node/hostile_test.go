@@ -12,6 +12,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 
+	"github.com/smartlayer/smartlayer/attengine"
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/attlog"
 	flightticket "github.com/smartlayer/smartlayer/examples/flight-ticket"
@@ -111,7 +112,7 @@ func TestHeadsArePaged(t *testing.T) {
 	key, _ := nodekey.Generate()
 	n := testNode(t, RoleAnchor, key)
 	airline, _ := nodekey.Generate()
-	const streams = 2*maxHeadsPage + 10
+	const streams = 2*attengine.MaxHeadsPage + 10
 	for i := 0; i < streams; i++ {
 		pub, _ := nodekey.Generate()
 		s, err := attest.Sign(airline.ECDSA, n.domain, attest.Message{Version: 2, Schema: attest.FlightStatusSchema.UID,
@@ -122,7 +123,7 @@ func TestHeadsArePaged(t *testing.T) {
 		att, _ := json.Marshal(s)
 		e := &attlog.Entry{Topic: attest.FlightStatusSchema.UID.String() + "/X/1", Seq: 1, Attestation: att}
 		_ = e.Sign(pub.ECDSA)
-		if _, err := n.att.offer(e, s); err != nil {
+		if _, err := n.att.Offer(e, s); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -130,12 +131,12 @@ func TestHeadsArePaged(t *testing.T) {
 	var after *attlog.StreamID
 	pages := 0
 	for {
-		resp, err := n.att.serve(context.Background(), "", &attlogReq{After: after})
+		resp, err := n.att.Serve(context.Background(), "", &attengine.Request{After: after})
 		if err != nil {
 			t.Fatal(err)
 		}
 		pages++
-		if len(resp.Heads) > maxHeadsPage {
+		if len(resp.Heads) > attengine.MaxHeadsPage {
 			t.Fatalf("page of %d heads", len(resp.Heads))
 		}
 		for _, h := range resp.Heads {
@@ -154,7 +155,7 @@ func TestHeadsArePaged(t *testing.T) {
 	if len(seen) != streams || pages != 3 {
 		t.Fatalf("%d streams in %d pages, want %d in 3", len(seen), pages, streams)
 	}
-	if b, _ := json.Marshal(&attlogResp{Heads: make([]attlog.StreamHead, maxHeadsPage)}); len(b) > 1<<20 {
+	if b, _ := json.Marshal(&attengine.Response{Heads: make([]attlog.StreamHead, attengine.MaxHeadsPage)}); len(b) > 1<<20 {
 		t.Fatalf("a full page is %d bytes", len(b))
 	}
 }
@@ -274,24 +275,5 @@ func TestOwnPublishesNotRateLimited(t *testing.T) {
 		if err := n.publishOwn(context.Background(), key, wire.FailureTopic(id), att); err != nil {
 			t.Fatalf("own publish %d: %v", i+1, err)
 		}
-	}
-}
-
-// TestOldResultsRefused: an action result signed more than maxResultAge ago
-// is refused by anchors (a replaced executor cannot date results back into
-// its time); other old attestations are not (found in review).
-func TestOldResultsRefused(t *testing.T) {
-	now := time.Now()
-	old := &attest.Signed{Message: attest.Message{Schema: attest.ActionResultSchema.UID, Time: uint64(now.Add(-maxResultAge - time.Minute).Unix())}}
-	if err := freshResult(old, now); !errors.Is(err, errTooOld) {
-		t.Fatalf("an old result: %v", err)
-	}
-	recent := &attest.Signed{Message: attest.Message{Schema: attest.ActionResultSchema.UID, Time: uint64(now.Add(-time.Minute).Unix())}}
-	if err := freshResult(recent, now); err != nil {
-		t.Fatalf("a recent result: %v", err)
-	}
-	status := &attest.Signed{Message: attest.Message{Schema: attest.FlightStatusSchema.UID, Time: uint64(now.Add(-time.Hour).Unix())}}
-	if err := freshResult(status, now); err != nil {
-		t.Fatalf("an old status: %v", err)
 	}
 }

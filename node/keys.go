@@ -1,13 +1,11 @@
 package node
 
 import (
-	"bytes"
 	"encoding/binary"
 
 	"github.com/ethereum/go-ethereum/common"
 
-	"github.com/smartlayer/smartlayer/attest"
-	"github.com/smartlayer/smartlayer/attlog"
+	"github.com/smartlayer/smartlayer/attengine"
 	"github.com/smartlayer/smartlayer/tokenscript"
 	"github.com/smartlayer/smartlayer/wire"
 )
@@ -18,20 +16,21 @@ import (
 // that no prefix starts another, so no key space reaches into another).
 // The bytes are on disk: changing one loses what stores hold.
 const (
-	prefixInstance     = "i/"    // i/ id(32) -> a held instance (token.Instance JSON); service nodes
-	prefixHistory      = "h/"    // h/ id(32) n(8) -> the n-th attestation an instance applied (token.HistoryItem JSON)
-	prefixOutcome      = "ao/"   // ao/ id(32) action 0 key -> an action's outcome by idempotency key (actionOutcome JSON)
-	prefixBundle       = "b/"    // b/ hash(32) -> a token bundle (tokenscript.Bundle JSON)
-	prefixRegistration = "r/"    // r/ id(32) -> an instance registration (wire.Registration JSON); anchors
-	prefixRecord       = "p/"    // p/ id(32) -> an instance's placement record (placement.Record JSON); anchors
-	prefixLevel        = "slo/"  // slo/ peer -> a service node's service level (placement.Level JSON); anchors
-	prefixVote         = "g/"    // g/ round(8) anchor(20) -> an anchor's fallback-vote attestation; anchors
-	prefixRevocation   = "v/"    // v/ signer(20) uid(32) -> 1: an off-chain revocation this node was shown
-	prefixEntry        = "L"     // L topic 0 publisher(20) seq(8) -> an attestation-log entry (attlog.Entry JSON)
-	prefixHead         = "H"     // H topic 0 publisher(20) -> a stream's head (attlog.Head JSON)
-	prefixTopicIndex   = "X"     // X topic 0 offset(8) -> publisher(20) seq(8): this node's delivery order of a topic
-	prefixReplay       = "U"     // U signer/uid -> topic 0 publisher(20): the stream that holds an attestation
-	prefixMeta         = "meta/" // meta/name -> markers of one-time migrations
+	prefixInstance     = "i/"   // i/ id(32) -> a held instance (token.Instance JSON); service nodes
+	prefixHistory      = "h/"   // h/ id(32) n(8) -> the n-th attestation an instance applied (token.HistoryItem JSON)
+	prefixOutcome      = "ao/"  // ao/ id(32) action 0 key -> an action's outcome by idempotency key (actionOutcome JSON)
+	prefixBundle       = "b/"   // b/ hash(32) -> a token bundle (tokenscript.Bundle JSON)
+	prefixRegistration = "r/"   // r/ id(32) -> an instance registration (wire.Registration JSON); anchors
+	prefixRecord       = "p/"   // p/ id(32) -> an instance's placement record (placement.Record JSON); anchors
+	prefixLevel        = "slo/" // slo/ peer -> a service node's service level (placement.Level JSON); anchors
+	prefixVote         = "g/"   // g/ round(8) anchor(20) -> an anchor's fallback-vote attestation; anchors
+	prefixRevocation   = "v/"   // v/ signer(20) uid(32) -> 1: an off-chain revocation this node was shown
+	// The attestation log's keys are package attengine's; listed here too.
+	prefixEntry      = attengine.PrefixEntry      // L topic 0 publisher(20) seq(8) -> an attestation-log entry (attlog.Entry JSON)
+	prefixHead       = attengine.PrefixHead       // H topic 0 publisher(20) -> a stream's head (attlog.Head JSON)
+	prefixTopicIndex = attengine.PrefixTopicIndex // X topic 0 offset(8) -> publisher(20) seq(8): this node's delivery order of a topic
+	prefixReplay     = attengine.PrefixReplay     // U signer/uid -> topic 0 publisher(20): the stream that holds an attestation
+	prefixMeta       = attengine.PrefixMeta       // meta/name -> markers of one-time migrations
 )
 
 // keyspaces lists every prefix: the store holds nothing else.
@@ -121,69 +120,3 @@ func voteKey(round uint64, a common.Address) []byte {
 }
 
 func votesPrefix() []byte { return []byte(prefixVote) }
-
-// --- the attestation log (attstore.go) ---
-
-// streamBytes is a stream in keys and values: topic 0 publisher. Topics
-// have no NUL (attlog.CheckTopic), so one topic's keys never start
-// another's.
-func streamBytes(id attlog.StreamID) []byte {
-	k := make([]byte, 0, len(id.Topic)+1+common.AddressLength)
-	k = append(k, id.Topic...)
-	k = append(k, 0)
-	return append(k, id.Publisher[:]...)
-}
-
-// streamOf reads streamBytes back; false when b is not one.
-func streamOf(b []byte) (attlog.StreamID, bool) {
-	i := bytes.IndexByte(b, 0)
-	if i < 0 || len(b) != i+1+common.AddressLength {
-		return attlog.StreamID{}, false
-	}
-	return attlog.StreamID{Topic: string(b[:i]), Publisher: common.BytesToAddress(b[i+1:])}, true
-}
-
-// entryKey is the key of a stream's seq-th entry.
-func entryKey(id attlog.StreamID, seq uint64) []byte {
-	return binary.BigEndian.AppendUint64(with(prefixEntry, streamBytes(id)), seq)
-}
-
-func entriesPrefix() []byte { return []byte(prefixEntry) }
-
-// headKey is the key of a stream's head; headStream reads the stream back.
-func headKey(id attlog.StreamID) []byte { return with(prefixHead, streamBytes(id)) }
-
-func headsPrefix() []byte { return []byte(prefixHead) }
-
-func headStream(key []byte) (attlog.StreamID, bool) { return streamOf(key[len(prefixHead):]) }
-
-// topicIndexKey is the key of the entry delivered at offset off of topic;
-// topicIndexPrefix, of all of topic's.
-func topicIndexKey(topic string, off uint64) []byte {
-	return binary.BigEndian.AppendUint64(topicIndexPrefix(topic), off)
-}
-
-func topicIndexPrefix(topic string) []byte { return with(prefixTopicIndex, []byte(topic), []byte{0}) }
-
-// topicIndexesPrefix starts every topic index key.
-func topicIndexesPrefix() []byte { return []byte(prefixTopicIndex) }
-
-// topicIndexOf reads a topic index key back; false when key is not one.
-func topicIndexOf(key []byte) (topic string, off uint64, ok bool) {
-	k := key[len(prefixTopicIndex):]
-	i := bytes.IndexByte(k, 0)
-	if i < 0 || len(k) != i+1+8 {
-		return "", 0, false
-	}
-	return string(k[:i]), binary.BigEndian.Uint64(k[i+1:]), true
-}
-
-// replayKey is the replay index's key of an attestation (attKey: signer/uid).
-func replayKey(attKey string) []byte { return with(prefixReplay, []byte(attKey)) }
-
-// attKey names an attestation in the replay index: signer/uid.
-func attKey(s *attest.Signed) string { return s.Signer.Hex() + "/" + s.UID.String() }
-
-// replayIndexMarker is set once the replay index covers every stored entry
-// (stores written before it existed are indexed at start).
-func replayIndexMarker() []byte { return []byte(prefixMeta + "replay-index-v1") }

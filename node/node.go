@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/smartlayer/smartlayer/attengine"
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/attlog"
 	"github.com/smartlayer/smartlayer/httpapi"
@@ -63,7 +64,7 @@ type Node struct {
 
 	anchor  *anchorRole
 	service *serviceRole
-	att     *attEngine
+	att     *attengine.Engine
 	// publisher sequences attestations on an anchor (network.publisher_key).
 	publisher *nodekey.Key
 	// appliedHook, when set, sees every entry an instance applies (benchmarks).
@@ -155,7 +156,7 @@ func New(cfg Config, log *slog.Logger) (*Node, error) {
 	n.publishers = httpapi.NewRateLimiter(cfg.Network.PublisherRate, cfg.Network.PublisherBurst, 100_000)
 	mux := http.NewServeMux()
 	n.routes(mux)
-	deliver := func(delivered) {}
+	deliver := func(attengine.Delivered) {}
 	switch cfg.Role {
 	case RoleAnchor:
 		if n.anchor, err = newAnchorRole(n, mux); err != nil {
@@ -168,7 +169,21 @@ func New(cfg Config, log *slog.Logger) (*Node, error) {
 		}
 		deliver = n.service.apply
 	}
-	if n.att, err = newAttEngine(n, deliver); err != nil {
+	if n.att, err = attengine.New(attengine.Deps{
+		Host: n.host, Store: n.store, Log: n.log, Policy: n.policy(nil), Spawn: n.spawn, Deliver: deliver,
+		Anchor: cfg.Role == RoleAnchor, Retention: cfg.Network.LogRetention.Duration,
+		AntiEntropyEvery: 10 * cfg.Network.HeartbeatInterval.Duration,
+		IsAnchorPeer:     n.isAnchorPeer, IsAnchorAddress: n.isAnchorAddress, IsMember: n.isMember,
+		Anchors: func() []peer.ID {
+			out := make([]peer.ID, 0, len(n.anchors))
+			for id := range n.anchors {
+				out = append(out, id)
+			}
+			return out
+		},
+		PublisherAllowed: n.publishers.Allow, Refused: func(r string) { n.metric.refused.WithLabelValues(r).Inc() },
+		DropGossip: cfg.Faults.DropGossip,
+	}); err != nil {
 		return nil, err
 	}
 	if cfg.Network.PublisherKey != "" {
@@ -213,14 +228,10 @@ func (n *Node) Start(ctx context.Context) {
 		defer n.wg.Done()
 		n.heartbeatLoop()
 	}()
-	if err := n.att.start(n.ctx); err != nil {
+	if err := n.att.Start(n.ctx); err != nil { // anchors: the firehose too, for full logs
 		n.log.Error("gossip did not start", "err", err)
 	}
 	if n.anchor != nil {
-		// Anchors keep full logs: they follow every topic through the firehose.
-		if err := n.att.gossip.Subscribe(n.ctx, p2p.Firehose, n.att.receive); err != nil {
-			n.log.Error("firehose", "err", err)
-		}
 		n.anchor.start()
 	}
 	if n.service != nil {
@@ -612,3 +623,7 @@ func (n *Node) inputRefused(reason string) { n.metric.input.WithLabelValues(reas
 // isMember reports whether p is an anchor or an admitted service node: the
 // peers that may ask to route calls and repair logs.
 func (n *Node) isMember(p peer.ID) bool { return n.isAnchorPeer(p) || n.admitted[p] }
+
+// Ingest takes one gossip message as if it had arrived from the network:
+// validated, ordered, stored and delivered. Benchmarks measure it.
+func (n *Node) Ingest(data []byte) error { return n.att.Ingest(data) }

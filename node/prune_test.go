@@ -46,16 +46,16 @@ func TestPruneKeepsHead(t *testing.T) {
 		e := &attlog.Entry{Topic: topic, Seq: uint64(i), Prev: prev, Attestation: att}
 		_ = e.Sign(pub)
 		prev = e.Hash()
-		if _, err := n.att.offer(e, s); err != nil {
+		if _, err := n.att.Offer(e, s); err != nil {
 			t.Fatal(err)
 		}
 	}
-	pruned, err := n.att.prune(time.Now().Add(-24 * time.Hour))
+	pruned, err := n.att.Prune(time.Now().Add(-24 * time.Hour))
 	if err != nil || pruned != 3 {
 		t.Fatalf("pruned %d: %v", pruned, err)
 	}
 	id := attlog.StreamID{Topic: topic, Publisher: crypto.PubkeyToAddress(pub.PublicKey)}
-	es, err := n.att.log.Range(id, 1, 4)
+	es, err := n.att.Range(id, 1, 4)
 	if err != nil || len(es) != 1 || es[0].Seq != 4 {
 		t.Fatalf("after pruning: %v %v", es, err)
 	}
@@ -88,7 +88,7 @@ func TestGossipValidatorRefusesReplay(t *testing.T) {
 	att, _ := json.Marshal(s)
 	first := &attlog.Entry{Topic: topic, Seq: 1, Attestation: att}
 	_ = first.Sign(pub)
-	if _, err := n.att.offer(first, s); err != nil {
+	if _, err := n.att.Offer(first, s); err != nil {
 		t.Fatal(err)
 	}
 	again := &attlog.Entry{Topic: topic, Seq: 2, Prev: first.Hash(), Attestation: att}
@@ -96,7 +96,7 @@ func TestGossipValidatorRefusesReplay(t *testing.T) {
 	msg, _ := json.Marshal(again)
 	done := make(chan error, 1)
 	go func() {
-		_, err := n.att.validateGossip(context.Background(), "", msg)
+		_, err := n.att.ValidateGossip(context.Background(), "", msg)
 		done <- err
 	}()
 	select {
@@ -110,7 +110,7 @@ func TestGossipValidatorRefusesReplay(t *testing.T) {
 	if got := testutil.ToFloat64(n.metric.refused.WithLabelValues("replayed")); got != 1 {
 		t.Fatalf("refusals counted %v", got)
 	}
-	if _, err := n.att.publish(context.Background(), msg, true); !errors.Is(err, attlog.ErrReplayed) {
+	if _, err := n.att.Publish(context.Background(), msg, true); !errors.Is(err, attlog.ErrReplayed) {
 		t.Fatalf("publish of a replay: got %v", err)
 	}
 	// Restart on the same data: the replay index is still there.
@@ -118,17 +118,17 @@ func TestGossipValidatorRefusesReplay(t *testing.T) {
 	if n, err = New(c, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := n.att.publish(context.Background(), msg, true); !errors.Is(err, attlog.ErrReplayed) {
+	if _, err := n.att.Publish(context.Background(), msg, true); !errors.Is(err, attlog.ErrReplayed) {
 		t.Fatalf("publish of a replay after a restart: got %v", err)
 	}
 	// Repair takes it (the stream advances) but nothing is applied twice.
-	if _, err := n.att.offer(again, s); err != nil {
+	if _, err := n.att.Offer(again, s); err != nil {
 		t.Fatal(err)
 	}
-	if h := n.att.log.Head(again.ID()); h.Seq != 2 {
+	if h := n.att.Head(again.ID()); h.Seq != 2 {
 		t.Fatalf("head after repair: %d", h.Seq)
 	}
-	if es, _, err := n.att.store.topicEntries(topic, 0, 10); err != nil || len(es) != 1 {
+	if es, _, err := n.att.TopicEntries(topic, 0, 10); err != nil || len(es) != 1 {
 		t.Fatalf("delivered entries on the topic: %d (%v), want 1", len(es), err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common/hexutil"
 
+	"github.com/smartlayer/smartlayer/attengine"
 	"github.com/smartlayer/smartlayer/attlog"
 	"github.com/smartlayer/smartlayer/httpapi"
 	"github.com/smartlayer/smartlayer/sandbox"
@@ -59,12 +60,12 @@ func (s *serviceRole) followInstance(in *instance) {
 		}
 	}
 	s.mu.Unlock()
-	if s.n.att == nil || s.n.att.gossip == nil {
+	if s.n.att == nil || !s.n.att.Running() {
 		return
 	}
 	s.catchUp(id)
 	for t := range topics {
-		if err := s.n.att.follow(s.n.ctx, t); err != nil {
+		if err := s.n.att.Follow(s.n.ctx, t); err != nil {
 			s.n.log.Warn("follow topic", "topic", t, "err", err)
 		}
 	}
@@ -86,10 +87,10 @@ func (s *serviceRole) catchUpNow(id wire.InstanceID) {
 	}
 	topics, _ := s.topicsOf(in)
 	for t := range topics {
-		for _, h := range e.topicHeads(t) {
+		for _, h := range e.TopicHeads(t) {
 			sid := attlog.StreamID{Topic: h.Topic, Publisher: h.Publisher}
 			if done := in.Offsets[sid.String()]; done < h.Seq {
-				ds, err := e.streamRange(sid, done+1, h.Seq)
+				ds, err := e.StreamRange(sid, done+1, h.Seq)
 				if err != nil {
 					return
 				}
@@ -103,7 +104,7 @@ func (s *serviceRole) catchUpNow(id wire.InstanceID) {
 
 // apply is the attestation engine's delivery: each entry, in order, to every
 // instance that follows its topic.
-func (s *serviceRole) apply(d delivered) {
+func (s *serviceRole) apply(d attengine.Delivered) {
 	s.mu.RLock()
 	ids := append([]wire.InstanceID(nil), s.followers[d.Entry.Topic]...)
 	s.mu.RUnlock()
@@ -116,7 +117,7 @@ func (s *serviceRole) apply(d delivered) {
 // stream reach an instance in order, but one it started to follow after
 // they were delivered may not have caught up yet: the stored entries before
 // this one are applied first, so none is skipped.
-func (s *serviceRole) applyTo(id wire.InstanceID, d delivered) {
+func (s *serviceRole) applyTo(id wire.InstanceID, d attengine.Delivered) {
 	s.mu.RLock()
 	cur := s.inst[id]
 	s.mu.RUnlock()
@@ -126,7 +127,7 @@ func (s *serviceRole) applyTo(id wire.InstanceID, d delivered) {
 	sid := d.Entry.ID()
 	if done := cur.Offsets[sid.String()]; done+1 < d.Entry.Seq {
 		if _, lb := s.topicsOf(cur); lb != nil {
-			if ds, err := s.n.att.streamRange(sid, done+1, d.Entry.Seq-1); err == nil {
+			if ds, err := s.n.att.StreamRange(sid, done+1, d.Entry.Seq-1); err == nil {
 				for _, g := range ds {
 					s.step(id, g)
 				}
@@ -139,7 +140,7 @@ func (s *serviceRole) applyTo(id wire.InstanceID, d delivered) {
 // step steps one instance's token core with one entry and keeps what it
 // decided: the instance and its history item stored in one batch, the
 // transcripts kept for sampling, the executor kicked for new actions.
-func (s *serviceRole) step(id wire.InstanceID, d delivered) {
+func (s *serviceRole) step(id wire.InstanceID, d attengine.Delivered) {
 	s.mu.RLock()
 	cur := s.inst[id]
 	s.mu.RUnlock()

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/smartlayer/smartlayer/attengine"
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/attlog"
 	"github.com/smartlayer/smartlayer/httpapi"
@@ -43,15 +44,15 @@ func (n *Node) httpPublish(w http.ResponseWriter, r *http.Request) {
 				"this anchor has no publisher key (network.publisher_key): send a signed entry")
 			return
 		}
-		seq, err := n.att.sequence(n.publisher, probe.Topic, probe.Attestation)
+		seq, err := n.att.Sequence(n.publisher, probe.Topic, probe.Attestation)
 		if err != nil {
 			httpapi.Error(w, r, http.StatusBadRequest, "bad-entry", err.Error())
 			return
 		}
 		body = seq
 	}
-	en, err := n.att.publish(r.Context(), body, true)
-	if errors.Is(err, errPublisherRate) {
+	en, err := n.att.Publish(r.Context(), body, true)
+	if errors.Is(err, attengine.ErrPublisherRate) {
 		n.inputRefused("publisher-rate")
 		httpapi.TooMany(w, r, "rate-limited", "too many entries from this publisher; retry later", time.Second)
 		return
@@ -65,7 +66,7 @@ func (n *Node) httpPublish(w http.ResponseWriter, r *http.Request) {
 			status, code = http.StatusConflict, "fork"
 		case errors.Is(err, attlog.ErrReplayed):
 			status, code = http.StatusConflict, "replayed"
-		case errors.Is(err, errTooOld):
+		case errors.Is(err, attengine.ErrTooOld):
 			status, code = http.StatusUnprocessableEntity, "too-old"
 		}
 		httpapi.Error(w, r, status, code, err.Error())
@@ -90,7 +91,7 @@ func (n *Node) httpHeads(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	heads := n.att.topicHeads(t)
+	heads := n.att.TopicHeads(t)
 	if heads == nil {
 		heads = []attlog.StreamHead{}
 	}
@@ -138,8 +139,8 @@ func (n *Node) httpStream(w http.ResponseWriter, r *http.Request) {
 		// Each batch must be taken within WriteTimeout: a reader that
 		// stops reading is cut off, a stream that goes on is not.
 		httpapi.ExtendWrite(w, 0)
-		wait := n.att.waitTopic(t) // taken before reading, so nothing slips between
-		es, offs, err := n.att.store.topicEntries(t, from, 256)
+		wait := n.att.WaitTopic(t) // taken before reading, so nothing slips between
+		es, offs, err := n.att.TopicEntries(t, from, 256)
 		if err != nil {
 			return
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/crypto"
 
+	"github.com/smartlayer/smartlayer/attengine"
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/egress"
 	"github.com/smartlayer/smartlayer/governance"
@@ -475,7 +476,7 @@ func (a *anchorRole) slash(ctx context.Context, node common.Address, instance st
 
 // delivered is the anchor's view of the attestation log: slashing evidence
 // signed by any anchor lowers the named node's score here too.
-func (a *anchorRole) delivered(d delivered) {
+func (a *anchorRole) delivered(d attengine.Delivered) {
 	if d.Att.Message.Schema != attest.SlashingEvidenceSchema.UID || !a.n.isAnchorAddress(d.Att.Signer) {
 		return
 	}

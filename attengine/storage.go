@@ -1,4 +1,4 @@
-package node
+package attengine
 
 import (
 	"encoding/binary"

@@ -1,26 +1,38 @@
-package node
+// Package attengine is a node's ordered attestation log at work: entries
+// in from gossip and publishers, decoded and verified, ordered per
+// publisher stream by the attlog core, stored in Pebble through package
+// store with a durable replay index, Delivered in order to the node's
+// role, gossiped on, and repaired from anchors (gaps and anti-entropy). It
+// knows nothing of token instances: what to do with a Delivered entry is
+// the Deliver function the node gives it.
+package attengine
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
+	"math"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/attlog"
 	"github.com/smartlayer/smartlayer/nodekey"
 	"github.com/smartlayer/smartlayer/p2p"
+	"github.com/smartlayer/smartlayer/store"
 )
 
 // ProtoAttlog serves log entries and heads for repair.
 const protoAttlog = "/smartlayer/attlog/1.0.0"
 
-type attlogReq struct {
+// Request asks a node for a stream's entries or a topic's heads (repair).
+type Request struct {
 	Topic     string `json:"topic"`
 	Publisher string `json:"publisher,omitempty"` // empty: the topic's heads
 	From      uint64 `json:"from,omitempty"`
@@ -29,33 +41,33 @@ type attlogReq struct {
 	After *attlog.StreamID `json:"after,omitempty"`
 }
 
-type attlogResp struct {
+// Response answers a Request.
+type Response struct {
 	Entries []*attlog.Entry     `json:"entries,omitempty"`
 	Heads   []attlog.StreamHead `json:"heads,omitempty"`
-	// More says heads were cut at maxHeadsPage: ask again after the last.
+	// More says heads were cut at MaxHeadsPage: ask again after the last.
 	More bool `json:"more,omitempty"`
 }
 
-// maxHeadsPage bounds one heads answer (about 200 bytes a head), so any
+// MaxHeadsPage bounds one heads answer (about 200 bytes a head), so any
 // number of streams can be listed within a frame.
-const maxHeadsPage = 1024
+const MaxHeadsPage = 1024
 
 const maxRepairBatch = 512
 
-// delivered is an entry applied in order, with its verified attestation.
-type delivered struct {
+// Delivered is an entry delivered in order, with its verified attestation.
+type Delivered struct {
 	Entry *attlog.Entry
 	Att   *attest.Signed
 }
 
-// attEngine is a node's ordered attestation log: gossip in, validation,
+// Engine is a node's ordered attestation log: gossip in, validation,
 // in-order delivery, repair of gaps from anchors and peers.
-type attEngine struct {
-	n       *Node
-	gossip  *p2p.Gossip
-	store   attStore
-	policy  *attest.Policy
-	deliver func(d delivered) // called in order, one entry at a time
+type Engine struct {
+	d      Deps
+	ctx    context.Context // from Start
+	gossip *p2p.Gossip
+	store  attStore
 
 	order   sync.Mutex // one offer at a time, so delivery is in order
 	seqMu   sync.Mutex // one sequencing at a time
@@ -67,26 +79,60 @@ type attEngine struct {
 	notify  map[string]chan struct{} // closed when a topic gets an entry
 }
 
-func newAttEngine(n *Node, deliver func(delivered)) (*attEngine, error) {
-	offs, err := attStore{s: n.store}.topicOffsets()
+// Deps is what an engine needs of its node, given once: no back-pointer.
+type Deps struct {
+	Host   *p2p.Host
+	Store  *store.Store
+	Log    *slog.Logger
+	Policy *attest.Policy // the attestation policy entries are checked against
+	// Spawn runs a goroutine the node waits for when it stops.
+	Spawn func(func())
+	// Deliver is called in order, one entry at a time, under the log's
+	// order lock: it should hand the entry on and return.
+	Deliver func(Delivered)
+	// Anchor: this node keeps the full log (anti-entropy over every topic).
+	Anchor bool
+	// Retention prunes entries older than this (0: keep all).
+	Retention time.Duration
+	// AntiEntropyEvery is how often followed topics are compared with the
+	// anchors' heads (at least 5 s).
+	AntiEntropyEvery time.Duration
+	IsAnchorPeer     func(peer.ID) bool
+	IsAnchorAddress  func(common.Address) bool
+	// IsMember: peers the log is served to (anchors and admitted nodes).
+	IsMember func(peer.ID) bool
+	// Anchors lists the anchors to repair from.
+	Anchors func() []peer.ID
+	// PublisherAllowed rate-limits publishers of client posts.
+	PublisherAllowed func(publisher string, now time.Time) bool
+	// Refused counts an entry refused, by reason.
+	Refused func(reason string)
+	// DropGossip (tests) drops a received gossip message when it says so.
+	DropGossip func() bool
+}
+
+// New opens the engine over the store: topic offsets and the replay index
+// read (built once from older stores), the log resumed from its heads, and
+// the repair protocol served.
+func New(d Deps) (*Engine, error) {
+	offs, err := attStore{s: d.Store}.topicOffsets()
 	if err != nil {
 		return nil, err
 	}
-	e := &attEngine{
-		n: n, offsets: offs, deliver: deliver,
+	e := &Engine{
+		d: d, offsets: offs,
 		repairs: map[attlog.StreamID]time.Time{}, notify: map[string]chan struct{}{},
-		policy: n.policy(nil),
 	}
-	e.store = attStore{s: n.store, sync: &e.syncPut}
+	e.store = attStore{s: d.Store, sync: &e.syncPut}
 	if built, err := e.store.buildReplayIndex(func(en *attlog.Entry) string {
 		if s, err := attest.Parse(en.Attestation); err == nil {
-			return attKey(s)
+			return AttKey(s)
 		}
 		return ""
 	}); err != nil {
 		return nil, fmt.Errorf("replay index: %w", err)
 	} else if built > 0 {
-		n.log.Info("indexed stored attestations for replay checks", "entries", built)
+		d.Log.Info("indexed stored attestations for replay checks", "entries", built)
 	}
 	e.log, err = attlog.New(e.store, 4096)
 	if err != nil {
@@ -98,29 +144,36 @@ func newAttEngine(n *Node, deliver func(delivered)) (*attEngine, error) {
 	e.log.KeepReplays = true
 	// Logs are served to the anchors and the admitted service nodes (the
 	// only peers that repair from them), not to any peer that connects.
-	p2p.HandleFrom(n.host, protoAttlog, 64<<10, n.isMember, e.serve)
+	p2p.HandleFrom(d.Host, protoAttlog, 64<<10, d.IsMember, e.Serve)
 	return e, nil
 }
 
-func (e *attEngine) start(ctx context.Context) error {
-	g, err := p2p.NewGossip(ctx, e.n.host, e.validateGossip, e.n.isAnchorPeer)
+// Start joins gossip and starts anti-entropy and pruning, until ctx ends.
+func (e *Engine) Start(ctx context.Context) error {
+	e.ctx = ctx
+	g, err := p2p.NewGossip(ctx, e.d.Host, e.ValidateGossip, e.d.IsAnchorPeer)
 	if err != nil {
 		return err
 	}
-	g.Go = e.n.spawn
-	e.n.spawn(e.antiEntropy)
-	if r := e.n.cfg.Network.LogRetention.Duration; r > 0 {
-		e.n.spawn(func() { e.pruneLoop(r) })
+	g.Go = e.d.Spawn
+	e.d.Spawn(e.antiEntropy)
+	if r := e.d.Retention; r > 0 {
+		e.d.Spawn(func() { e.pruneLoop(r) })
 	}
 	g.Rejected = func(from peer.ID, err error) {
-		e.n.log.Debug("gossip message refused", "from", shortID(from.String()), "err", err)
+		e.d.Log.Debug("gossip message refused", "from", from.ShortString(), "err", err)
 	}
 	e.gossip = g
+	if e.d.Anchor { // anchors keep every topic: the firehose carries them all
+		if err := g.Subscribe(ctx, p2p.Firehose, e.Receive); err != nil {
+			return fmt.Errorf("firehose: %w", err)
+		}
+	}
 	return nil
 }
 
 // decode reads and checks an entry and its attestation, without the log.
-func (e *attEngine) decode(data []byte, now time.Time) (*attlog.Entry, *attest.Signed, error) {
+func (e *Engine) Decode(data []byte, now time.Time) (*attlog.Entry, *attest.Signed, error) {
 	var en attlog.Entry
 	if err := json.Unmarshal(data, &en); err != nil {
 		return nil, nil, fmt.Errorf("%w: %v", attlog.ErrBadEntry, err)
@@ -132,33 +185,33 @@ func (e *attEngine) decode(data []byte, now time.Time) (*attlog.Entry, *attest.S
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := e.policy.Check(s, attest.Use{}, now); err != nil {
+	if err := e.d.Policy.Check(s, attest.Use{}, now); err != nil {
 		return nil, nil, err
 	}
 	if err := checkTopic(en.Topic, s); err != nil {
 		return nil, nil, err
 	}
-	if sc := s.Message.Schema; (sc == attest.FailureSchema.UID || sc == attest.SlashingEvidenceSchema.UID) && !e.n.isAnchorAddress(s.Signer) {
-		return nil, nil, fmt.Errorf("%w: %s attestations are signed by anchors, not %s", errNotAnchor, schemaName(sc), s.Signer)
+	if sc := s.Message.Schema; (sc == attest.FailureSchema.UID || sc == attest.SlashingEvidenceSchema.UID) && !e.d.IsAnchorAddress(s.Signer) {
+		return nil, nil, fmt.Errorf("%w: %s attestations are signed by anchors, not %s", ErrNotAnchor, schemaName(sc), s.Signer)
 	}
 	return &en, s, nil
 }
 
-// errPublisherRate refuses an entry over its publisher's rate.
-var errPublisherRate = errors.New("publisher over its rate")
+// ErrPublisherRate refuses an entry over its publisher's rate.
+var ErrPublisherRate = errors.New("publisher over its rate")
 
-// errTooOld refuses a new entry whose attestation is older than the log
+// ErrTooOld refuses a new entry whose attestation is older than the log
 // keeps: the replay index has forgotten what old, so it could be a replay.
-var errTooOld = errors.New("attestation older than the log's retention")
+var ErrTooOld = errors.New("attestation older than the log's retention")
 
 // fresh checks a new entry (published or gossiped, not repaired) against
 // the retention the replay index is kept for, and an action result against
 // maxResultAge.
-func (e *attEngine) fresh(s *attest.Signed, now time.Time) error {
-	if r := e.n.cfg.Network.LogRetention.Duration; r > 0 && time.Unix(int64(s.Message.Time), 0).Before(now.Add(-r)) {
-		return fmt.Errorf("%w (%s): it cannot be checked for replay", errTooOld, r)
+func (e *Engine) fresh(s *attest.Signed, now time.Time) error {
+	if r := e.d.Retention; r > 0 && time.Unix(int64(s.Message.Time), 0).Before(now.Add(-r)) {
+		return fmt.Errorf("%w (%s): it cannot be checked for replay", ErrTooOld, r)
 	}
-	return freshResult(s, now)
+	return FreshResult(s, now)
 }
 
 // maxResultAge bounds how old an action result may be when an anchor takes
@@ -167,10 +220,10 @@ func (e *attEngine) fresh(s *attest.Signed, now time.Time) error {
 // later than this.
 const maxResultAge = 5 * time.Minute
 
-// freshResult checks an action result posted to an anchor.
-func freshResult(s *attest.Signed, now time.Time) error {
+// FreshResult checks an action result posted to an anchor.
+func FreshResult(s *attest.Signed, now time.Time) error {
 	if s.Message.Schema == attest.ActionResultSchema.UID && time.Unix(int64(s.Message.Time), 0).Before(now.Add(-maxResultAge)) {
-		return fmt.Errorf("%w: an action result signed %s ago (at most %s)", errTooOld, now.Sub(time.Unix(int64(s.Message.Time), 0)).Round(time.Second), maxResultAge)
+		return fmt.Errorf("%w: an action result signed %s ago (at most %s)", ErrTooOld, now.Sub(time.Unix(int64(s.Message.Time), 0)).Round(time.Second), maxResultAge)
 	}
 	return nil
 }
@@ -203,16 +256,16 @@ func schemaName(uid attest.SchemaUID) string {
 	return ns.Name
 }
 
-// errNotAnchor refuses a failure or slashing-evidence attestation that no
+// ErrNotAnchor refuses a failure or slashing-evidence attestation that no
 // anchor signed.
-var errNotAnchor = errors.New("not signed by an anchor")
+var ErrNotAnchor = errors.New("not signed by an anchor")
 
 // validateGossip is the GossipSub validator: invalid, replayed or
 // wrong-topic entries are rejected (and cost their sender score); entries
 // already held are ignored. An accepted message goes to receive with its
 // decoded entry and attestation.
-func (e *attEngine) validateGossip(_ context.Context, _ peer.ID, data []byte) (any, error) {
-	en, s, err := e.decode(data, time.Now())
+func (e *Engine) ValidateGossip(_ context.Context, _ peer.ID, data []byte) (any, error) {
+	en, s, err := e.Decode(data, time.Now())
 	if err == nil {
 		err = e.fresh(s, time.Now())
 	}
@@ -226,17 +279,17 @@ func (e *attEngine) validateGossip(_ context.Context, _ peer.ID, data []byte) (a
 	if en.Seq <= h.Seq {
 		return nil, p2p.ErrIgnore
 	}
-	if e.log.Seen(attKey(s)) {
+	if e.log.Seen(AttKey(s)) {
 		// Not forwarded, and no blame: the same attestation can race into
 		// two streams through honest anchors. Repair stores the entry
 		// later, unapplied, so logs still converge.
 		e.countRefusal(attlog.ErrReplayed)
 		return nil, p2p.ErrIgnore
 	}
-	return delivered{en, s}, nil
+	return Delivered{en, s}, nil
 }
 
-func (e *attEngine) countRefusal(err error) {
+func (e *Engine) countRefusal(err error) {
 	code := "invalid"
 	switch {
 	case errors.Is(err, attlog.ErrReplayed):
@@ -245,28 +298,30 @@ func (e *attEngine) countRefusal(err error) {
 		code = "wrong-topic"
 	case errors.Is(err, attlog.ErrSignature), errors.Is(err, attest.ErrSignerMismatch):
 		code = "forged"
-	case errors.Is(err, errNotAnchor):
+	case errors.Is(err, ErrNotAnchor):
 		code = "not-anchor"
 	}
 	// A counter, not a field under e.mu: validateGossip calls this holding e.mu.
-	e.n.metric.refused.WithLabelValues(code).Inc()
+	if e.d.Refused != nil {
+		e.d.Refused(code)
+	}
 }
 
 // offer takes a decoded entry into the log and delivers what became
 // deliverable, in order. It returns the gap it found, if any.
-func (e *attEngine) offer(en *attlog.Entry, s *attest.Signed) (*attlog.Gap, error) {
-	return e.offerSync(en, s, false)
+func (e *Engine) Offer(en *attlog.Entry, s *attest.Signed) (*attlog.Gap, error) {
+	return e.OfferSync(en, s, false)
 }
 
 // offerSync is offer with the entry synced to disk when durable is set.
-func (e *attEngine) offerSync(en *attlog.Entry, s *attest.Signed, durable bool) (*attlog.Gap, error) {
+func (e *Engine) OfferSync(en *attlog.Entry, s *attest.Signed, durable bool) (*attlog.Gap, error) {
 	e.order.Lock()
 	defer e.order.Unlock()
 	e.syncPut = durable
 	defer func() { e.syncPut = false }()
 	e.mu.Lock()
-	ds, gap, err := e.log.Offer(en, attKey(s))
-	var out []delivered
+	ds, gap, err := e.log.Offer(en, AttKey(s))
+	var out []Delivered
 	for _, d := range ds {
 		att := s
 		if d != en {
@@ -284,28 +339,28 @@ func (e *attEngine) offerSync(en *attlog.Entry, s *attest.Signed, durable bool) 
 			close(ch)
 			delete(e.notify, d.Topic)
 		}
-		out = append(out, delivered{d, att})
+		out = append(out, Delivered{d, att})
 	}
 	e.mu.Unlock()
 	for _, d := range out {
-		e.deliver(d)
+		e.d.Deliver(d)
 	}
 	return gap, err
 }
 
 // receive handles a gossiped message, decoded by validateGossip.
-func (e *attEngine) receive(_ []byte, validated any) {
-	if drop := e.n.cfg.Faults.DropGossip; drop != nil && drop() {
+func (e *Engine) Receive(_ []byte, validated any) {
+	if drop := e.d.DropGossip; drop != nil && drop() {
 		return // fault injection: lost on the way; repair must recover it
 	}
-	v, ok := validated.(delivered)
+	v, ok := validated.(Delivered)
 	if !ok {
 		return
 	}
 	en, s := v.Entry, v.Att
-	gap, err := e.offer(en, s)
+	gap, err := e.Offer(en, s)
 	if err != nil {
-		e.n.log.Debug("entry not taken", "stream", en.ID(), "seq", en.Seq, "err", err)
+		e.d.Log.Debug("entry not taken", "stream", en.ID(), "seq", en.Seq, "err", err)
 		return
 	}
 	if gap != nil {
@@ -318,8 +373,8 @@ func (e *attEngine) receive(_ []byte, validated any) {
 //
 // From a client (fromClient), the entry counts against its publisher's
 // rate; a node's own results, failures and evidence do not.
-func (e *attEngine) publish(ctx context.Context, data []byte, fromClient bool) (*attlog.Entry, error) {
-	en, s, err := e.decode(data, time.Now())
+func (e *Engine) Publish(ctx context.Context, data []byte, fromClient bool) (*attlog.Entry, error) {
+	en, s, err := e.Decode(data, time.Now())
 	if err == nil {
 		err = e.fresh(s, time.Now())
 	}
@@ -328,15 +383,15 @@ func (e *attEngine) publish(ctx context.Context, data []byte, fromClient bool) (
 	}
 	// Counted only once the entry's signature is checked: forged entries
 	// naming a publisher cannot use up its rate.
-	if fromClient && !e.n.publishers.Allow(en.Publisher.Hex(), time.Now()) {
-		return nil, errPublisherRate
+	if fromClient && !e.d.PublisherAllowed(en.Publisher.Hex(), time.Now()) {
+		return nil, ErrPublisherRate
 	}
 	e.mu.Lock()
 	h := e.log.Head(en.ID())
-	seen := en.Seq > h.Seq && e.log.Seen(attKey(s))
+	seen := en.Seq > h.Seq && e.log.Seen(AttKey(s))
 	e.mu.Unlock()
 	if seen {
-		return nil, fmt.Errorf("%w: %s", attlog.ErrReplayed, attKey(s))
+		return nil, fmt.Errorf("%w: %s", attlog.ErrReplayed, AttKey(s))
 	}
 	if en.Seq != h.Seq+1 {
 		if en.Seq <= h.Seq {
@@ -347,12 +402,12 @@ func (e *attEngine) publish(ctx context.Context, data []byte, fromClient bool) (
 		}
 		return nil, fmt.Errorf("%w: seq %d leaves a gap; the head is %d (publish seq %d next)", attlog.ErrBadEntry, en.Seq, h.Seq, h.Seq+1)
 	}
-	if _, err := e.offerSync(en, s, true); err != nil {
+	if _, err := e.OfferSync(en, s, true); err != nil {
 		return nil, err
 	}
 	for _, t := range []string{p2p.GossipPrefix + en.Topic, p2p.Firehose} {
 		if err := e.gossip.Publish(ctx, t, data); err != nil {
-			e.n.log.Warn("gossip publish failed", "topic", t, "err", err)
+			e.d.Log.Warn("gossip publish failed", "topic", t, "err", err)
 		}
 	}
 	return en, nil
@@ -361,48 +416,48 @@ func (e *attEngine) publish(ctx context.Context, data []byte, fromClient bool) (
 // antiEntropy compares the heads of every followed topic with the anchors
 // now and then: an entry whose gossip was lost, with none after it to reveal
 // the gap, is found this way.
-func (e *attEngine) antiEntropy() {
-	t := time.NewTicker(max(5*time.Second, 10*e.n.cfg.Network.HeartbeatInterval.Duration))
+func (e *Engine) antiEntropy() {
+	t := time.NewTicker(max(5*time.Second, e.d.AntiEntropyEvery))
 	defer t.Stop()
 	for {
 		select {
-		case <-e.n.ctx.Done():
+		case <-e.ctx.Done():
 			return
 		case <-t.C:
 		}
-		if e.n.cfg.Role == RoleAnchor {
-			e.catchUp("") // anchors keep full logs: every stream of every topic
+		if e.d.Anchor {
+			e.CatchUp("") // anchors keep full logs: every stream of every topic
 			continue
 		}
 		for _, topic := range e.gossip.Topics() {
 			if t, ok := strings.CutPrefix(topic, p2p.GossipPrefix); ok && t != "all" {
-				e.catchUp(t)
+				e.CatchUp(t)
 			}
 		}
 	}
 }
 
 // follow subscribes to a topic's gossip and catches up on its history.
-func (e *attEngine) follow(ctx context.Context, topic string) error {
+func (e *Engine) Follow(ctx context.Context, topic string) error {
 	name := p2p.GossipPrefix + topic
 	if e.gossip.Subscribed(name) {
 		return nil
 	}
-	if err := e.gossip.Subscribe(ctx, name, e.receive); err != nil {
+	if err := e.gossip.Subscribe(ctx, name, e.Receive); err != nil {
 		return err
 	}
-	e.n.spawn(func() { e.catchUp(topic) })
+	e.d.Spawn(func() { e.CatchUp(topic) })
 	return nil
 }
 
 // catchUp asks every anchor for the heads of a topic ("" for every topic)
 // and repairs the streams this node is behind on.
-func (e *attEngine) catchUp(topic string) {
+func (e *Engine) CatchUp(topic string) {
 	for _, a := range e.peersToAsk() {
 		var after *attlog.StreamID
 		for {
-			ctx, cancel := context.WithTimeout(e.n.ctx, p2p.StreamTimeout)
-			resp, err := p2p.Call[attlogReq, attlogResp](ctx, e.n.host, a, protoAttlog, &attlogReq{Topic: topic, After: after})
+			ctx, cancel := context.WithTimeout(e.ctx, p2p.StreamTimeout)
+			resp, err := p2p.Call[Request, Response](ctx, e.d.Host, a, protoAttlog, &Request{Topic: topic, After: after})
 			cancel()
 			if err != nil {
 				break
@@ -425,10 +480,10 @@ func (e *attEngine) catchUp(topic string) {
 	}
 }
 
-func (e *attEngine) peersToAsk() []peer.ID {
+func (e *Engine) peersToAsk() []peer.ID {
 	var out []peer.ID
-	for id := range e.n.anchors {
-		if id != e.n.PeerID() {
+	for _, id := range e.d.Anchors() {
+		if id != e.d.Host.ID() {
 			out = append(out, id)
 		}
 	}
@@ -437,7 +492,7 @@ func (e *attEngine) peersToAsk() []peer.ID {
 
 // repairAsync fetches a missing range in the background, at most once a
 // second per stream.
-func (e *attEngine) repairAsync(id attlog.StreamID, from, to uint64) {
+func (e *Engine) repairAsync(id attlog.StreamID, from, to uint64) {
 	e.mu.Lock()
 	if time.Since(e.repairs[id]) < time.Second {
 		e.mu.Unlock()
@@ -445,7 +500,7 @@ func (e *attEngine) repairAsync(id attlog.StreamID, from, to uint64) {
 	}
 	e.repairs[id] = time.Now()
 	e.mu.Unlock()
-	e.n.spawn(func() {
+	e.d.Spawn(func() {
 		for _, a := range e.peersToAsk() {
 			if e.repairFrom(a, id, from, to) {
 				return
@@ -456,12 +511,12 @@ func (e *attEngine) repairAsync(id attlog.StreamID, from, to uint64) {
 
 // repairFrom fetches entries from..to of a stream from one peer. It reports
 // whether the range is now complete.
-func (e *attEngine) repairFrom(a peer.ID, id attlog.StreamID, from, to uint64) bool {
+func (e *Engine) repairFrom(a peer.ID, id attlog.StreamID, from, to uint64) bool {
 	for from <= to {
 		end := min(to, from+maxRepairBatch-1)
-		ctx, cancel := context.WithTimeout(e.n.ctx, p2p.StreamTimeout)
-		resp, err := p2p.Call[attlogReq, attlogResp](ctx, e.n.host, a, protoAttlog,
-			&attlogReq{Topic: id.Topic, Publisher: id.Publisher.Hex(), From: from, To: end})
+		ctx, cancel := context.WithTimeout(e.ctx, p2p.StreamTimeout)
+		resp, err := p2p.Call[Request, Response](ctx, e.d.Host, a, protoAttlog,
+			&Request{Topic: id.Topic, Publisher: id.Publisher.Hex(), From: from, To: end})
 		cancel()
 		if err != nil || len(resp.Entries) == 0 {
 			return false
@@ -474,11 +529,11 @@ func (e *attEngine) repairFrom(a peer.ID, id attlog.StreamID, from, to uint64) b
 		}
 		for _, raw := range resp.Entries {
 			data, _ := json.Marshal(raw)
-			en, s, err := e.decode(data, time.Now())
+			en, s, err := e.Decode(data, time.Now())
 			if err != nil || en.ID() != id {
 				return false // a peer that serves bad entries is not asked further
 			}
-			if _, err := e.offer(en, s); err != nil {
+			if _, err := e.Offer(en, s); err != nil {
 				return false
 			}
 		}
@@ -488,7 +543,7 @@ func (e *attEngine) repairFrom(a peer.ID, id attlog.StreamID, from, to uint64) b
 }
 
 // serve answers repair requests from what this node holds.
-func (e *attEngine) serve(_ context.Context, _ p2p.PeerID, req *attlogReq) (*attlogResp, error) {
+func (e *Engine) Serve(_ context.Context, _ p2p.PeerID, req *Request) (*Response, error) {
 	if req.Topic != "" {
 		if err := attlog.CheckTopic(req.Topic); err != nil {
 			return nil, err
@@ -497,17 +552,17 @@ func (e *attEngine) serve(_ context.Context, _ p2p.PeerID, req *attlogReq) (*att
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if req.Publisher == "" {
-		heads, more := e.log.HeadsPage(req.Topic, req.After, maxHeadsPage)
-		return &attlogResp{Heads: heads, More: more}, nil
+		heads, more := e.log.HeadsPage(req.Topic, req.After, MaxHeadsPage)
+		return &Response{Heads: heads, More: more}, nil
 	}
 	id := attlog.StreamID{Topic: req.Topic, Publisher: commonAddress(req.Publisher)}
 	to := min(req.To, req.From+maxRepairBatch-1)
 	es, err := e.log.Range(id, req.From, to)
-	return &attlogResp{Entries: es}, err
+	return &Response{Entries: es}, err
 }
 
 // waitTopic returns a channel closed at the topic's next delivery.
-func (e *attEngine) waitTopic(topic string) <-chan struct{} {
+func (e *Engine) WaitTopic(topic string) <-chan struct{} {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	ch, ok := e.notify[topic]
@@ -520,51 +575,46 @@ func (e *attEngine) waitTopic(topic string) <-chan struct{} {
 
 // streamRange returns stored entries of a stream from..to, with their
 // attestations, for catching an instance up.
-func (e *attEngine) streamRange(id attlog.StreamID, from, to uint64) ([]delivered, error) {
+func (e *Engine) StreamRange(id attlog.StreamID, from, to uint64) ([]Delivered, error) {
 	e.mu.Lock()
 	es, err := e.log.Range(id, from, to)
 	e.mu.Unlock()
 	if err != nil {
 		return nil, err
 	}
-	out := make([]delivered, 0, len(es))
+	out := make([]Delivered, 0, len(es))
 	for _, en := range es {
 		s, err := attest.Parse(en.Attestation)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, delivered{en, s})
+		out = append(out, Delivered{en, s})
 	}
 	return out, nil
 }
 
 // topicHeads returns the heads of a topic's streams.
-func (e *attEngine) topicHeads(topic string) []attlog.StreamHead {
+func (e *Engine) TopicHeads(topic string) []attlog.StreamHead {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	var out []attlog.StreamHead
-	for _, h := range e.log.Heads() {
-		if h.Topic == topic {
-			out = append(out, h)
-		}
-	}
+	out, _ := e.log.HeadsPage(topic, nil, math.MaxInt)
 	return out
 }
 
 // Ingest takes one gossip message as if it had arrived from the network:
 // validated, ordered, stored and delivered. Benchmarks measure it.
-func (n *Node) Ingest(data []byte) error {
-	en, s, err := n.att.decode(data, time.Now())
+func (e *Engine) Ingest(data []byte) error {
+	en, s, err := e.Decode(data, time.Now())
 	if err != nil {
 		return err
 	}
-	_, err = n.att.offer(en, s)
+	_, err = e.Offer(en, s)
 	return err
 }
 
 // sequence makes the next entry of key's stream on topic for an attestation.
 // Sequencing is serialised so two requests never take the same number.
-func (e *attEngine) sequence(key *nodekey.Key, topic string, att json.RawMessage) ([]byte, error) {
+func (e *Engine) Sequence(key *nodekey.Key, topic string, att json.RawMessage) ([]byte, error) {
 	e.seqMu.Lock()
 	defer e.seqMu.Unlock()
 	id := attlog.StreamID{Topic: topic, Publisher: key.Address()}
@@ -580,25 +630,25 @@ func (e *attEngine) sequence(key *nodekey.Key, topic string, att json.RawMessage
 
 // pruneLoop deletes entries older than the retention, keeping each stream's
 // last entry so that late subscribers can start from it.
-func (e *attEngine) pruneLoop(retention time.Duration) {
+func (e *Engine) pruneLoop(retention time.Duration) {
 	t := time.NewTicker(max(time.Minute, retention/10))
 	defer t.Stop()
 	for {
 		select {
-		case <-e.n.ctx.Done():
+		case <-e.ctx.Done():
 			return
 		case <-t.C:
 		}
-		if n, err := e.prune(time.Now().Add(-retention)); err != nil {
-			e.n.log.Warn("prune attestation log", "err", err)
+		if n, err := e.Prune(time.Now().Add(-retention)); err != nil {
+			e.d.Log.Warn("prune attestation log", "err", err)
 		} else if n > 0 {
-			e.n.log.Info("pruned attestation log", "entries", n)
+			e.d.Log.Info("pruned attestation log", "entries", n)
 		}
 	}
 }
 
 // prune deletes entries whose attestation is older than cutoff.
-func (e *attEngine) prune(cutoff time.Time) (int, error) {
+func (e *Engine) Prune(cutoff time.Time) (int, error) {
 	e.mu.Lock()
 	heads := map[attlog.StreamID]uint64{}
 	for _, h := range e.log.Heads() {
@@ -615,7 +665,7 @@ func (e *attEngine) prune(cutoff time.Time) (int, error) {
 		if err == nil && time.Unix(int64(s.Message.Time), 0).Before(cutoff) {
 			// The replay index forgets it too: a fresh entry this old is
 			// refused (see fresh), so it cannot come back.
-			old = append(old, append([]byte(nil), k...), replayKey(attKey(s)))
+			old = append(old, append([]byte(nil), k...), replayKey(AttKey(s)))
 		}
 		return nil
 	})
@@ -628,4 +678,27 @@ func (e *attEngine) prune(cutoff time.Time) (int, error) {
 		}
 	}
 	return len(old) / 2, nil
+}
+
+// Running reports whether Start joined gossip.
+func (e *Engine) Running() bool { return e.gossip != nil }
+
+// TopicEntries returns a topic's entries in this node's delivery order from
+// offset from, at most max, with their offsets.
+func (e *Engine) TopicEntries(topic string, from uint64, max int) ([]*attlog.Entry, []uint64, error) {
+	return e.store.topicEntries(topic, from, max)
+}
+
+// Head returns a stream's head.
+func (e *Engine) Head(id attlog.StreamID) attlog.Head {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.log.Head(id)
+}
+
+// Range returns a stream's stored entries from..to.
+func (e *Engine) Range(id attlog.StreamID, from, to uint64) ([]*attlog.Entry, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.log.Range(id, from, to)
 }
