@@ -588,6 +588,14 @@ func (e *Engine) StreamRange(id attlog.StreamID, from, to uint64) ([]Delivered, 
 		if err != nil {
 			return nil, err
 		}
+		// An entry whose attestation another stream held first was stored
+		// but never delivered (a racing replay): it is not handed out here
+		// either, so it is applied once, where it came first.
+		if holder, ok, err := e.store.Holder(AttKey(s)); err != nil {
+			return nil, err
+		} else if ok && holder != id {
+			continue
+		}
 		out = append(out, Delivered{en, s})
 	}
 	return out, nil

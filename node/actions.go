@@ -359,6 +359,7 @@ func (x *executor) work(id wire.InstanceID) {
 	if s.n.att != nil && s.n.att.Running() {
 		s.n.att.CatchUp(wire.ResultTopic(id))
 		s.n.att.CatchUp(wire.FailureTopic(id))
+		s.applier.settle(id) // what catch-up delivered is applied before Pending is read
 	}
 	tries := map[string]int{}
 	for {

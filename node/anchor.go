@@ -220,7 +220,8 @@ func (a *anchorRole) rebalance(now time.Time) []*placement.Record {
 		h, _ := tokenscript.ParseBundleHash(reg.Bundle)
 		lb, ok := a.bundles.get(h)
 		if !ok {
-			a.dirty = true // retry once the bundle arrives
+			// Retry once the bundle arrives, with every candidate compared.
+			a.dirty, a.planned = true, nil
 			continue
 		}
 		in.Instances = append(in.Instances, placement.Placed{ID: id, Bundle: reg.Bundle, Replicas: lb.manifest.Service.Replicas})
@@ -232,10 +233,12 @@ func (a *anchorRole) rebalance(now time.Time) []*placement.Record {
 		id := rec.Instance
 		if err := rec.Sign(a.n.key.ECDSA); err != nil {
 			a.n.log.Error("sign record", "err", err)
+			a.dirty, a.planned = true, nil
 			continue
 		}
 		if err := a.storeRecordLocked(rec); err != nil {
 			a.n.log.Error("store record", "err", err)
+			a.dirty, a.planned = true, nil
 			continue
 		}
 		if cur != nil {
@@ -482,9 +485,16 @@ func (a *anchorRole) handleReplicate(ctx context.Context, from p2p.PeerID, msg *
 		if err := rec.Verify(a.n.isAnchorAddress); err != nil {
 			return nil, err
 		}
-		if rec.Newer(a.records[rec.Instance]) {
+		if cur := a.records[rec.Instance]; rec.Newer(cur) {
 			if err := a.storeRecordLocked(rec); err != nil {
 				return nil, err
+			}
+			// Another anchor replaced a record this anchor made: it need
+			// not be this anchor's ranking, so the next plan re-plans all.
+			// (An instance this anchor never placed becomes its own only
+			// when the anchor set changes, which re-plans all anyway.)
+			if cur != nil && cur.Anchor == a.n.Address() && rec.Anchor != a.n.Address() {
+				a.planned, a.dirty = nil, true
 			}
 		}
 	}

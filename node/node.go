@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -68,7 +69,7 @@ type Node struct {
 	// publisher sequences attestations on an anchor (network.publisher_key).
 	publisher *nodekey.Key
 	// appliedHook, when set, sees every entry an instance applies (benchmarks).
-	appliedHook func(id wire.InstanceID, e *attlog.Entry)
+	appliedHook atomic.Pointer[func(id wire.InstanceID, e *attlog.Entry)]
 
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -205,6 +206,11 @@ func New(cfg Config, log *slog.Logger) (*Node, error) {
 // Start connects to the bootstrap peers and starts serving.
 func (n *Node) Start(ctx context.Context) {
 	n.ctx, n.cancel = context.WithCancel(context.Background())
+	if n.service != nil {
+		// Before gossip and HTTP deliver anything: changes to instances
+		// run on the shards from here on.
+		n.service.applier.start(n.ctx, n.spawn)
+	}
 	for _, b := range n.cfg.P2P.Bootstrap {
 		if ai, err := p2p.ParseAddrInfo(b); err == nil && ai.ID != n.host.ID() {
 			n.host.Peerstore().AddAddrs(ai.ID, ai.Addrs, peerstore.PermanentAddrTTL)
@@ -307,7 +313,13 @@ func (n *Node) closeResources() error {
 
 // OnApplied registers f to see every attestation entry an instance applies,
 // after it is stored. Set it before Start; used by benchmarks.
-func (n *Node) OnApplied(f func(id wire.InstanceID, e *attlog.Entry)) { n.appliedHook = f }
+func (n *Node) OnApplied(f func(id wire.InstanceID, e *attlog.Entry)) {
+	if f == nil {
+		n.appliedHook.Store(nil)
+		return
+	}
+	n.appliedHook.Store(&f)
+}
 
 // policy is how the node judges attestations it is given: signed for this
 // network's domain, not from the future beyond a minute.

@@ -169,8 +169,27 @@ func (s *serviceRole) handleAssign(ctx context.Context, from p2p.PeerID, msg *as
 			s.n.log.Warn("cannot take instance", "instance", rec.Instance, "err", err)
 			continue
 		}
-		if err := s.put(in); err != nil {
+		// On the instance's shard, and only if no other assignment made it
+		// meanwhile: a second init would overwrite applied state.
+		created := false
+		if err := s.applier.run(rec.Instance, func() error {
+			s.mu.RLock()
+			now := s.inst[rec.Instance]
+			s.mu.RUnlock()
+			if now != nil {
+				return nil
+			}
+			created = true
+			return s.put(in)
+		}); err != nil {
 			return nil, err
+		}
+		if !created {
+			if err := s.updateRecord(rec); err != nil {
+				return nil, err
+			}
+			out.Applied = append(out.Applied, rec.Instance)
+			continue
 		}
 		s.followInstance(in)
 		if rec.Executor == me {
@@ -227,9 +246,8 @@ func (s *serviceRole) create(ctx context.Context, from p2p.PeerID, rec *placemen
 
 // updateRecord gives a held instance a newer record, on its shard, so no
 // apply lands in between.
-func (s *serviceRole) updateRecord(rec *placement.Record) (err error) {
-	s.applier.run(rec.Instance, func() { err = s.updateRecordNow(rec) })
-	return err
+func (s *serviceRole) updateRecord(rec *placement.Record) error {
+	return s.applier.run(rec.Instance, func() error { return s.updateRecordNow(rec) })
 }
 
 func (s *serviceRole) updateRecordNow(rec *placement.Record) error {
@@ -326,9 +344,8 @@ func (s *serviceRole) put(in *instance) error {
 
 // drop deletes a held instance, on its shard, so no apply queued before
 // puts it back.
-func (s *serviceRole) drop(id wire.InstanceID) (err error) {
-	s.applier.run(id, func() { err = s.dropNow(id) })
-	return err
+func (s *serviceRole) drop(id wire.InstanceID) error {
+	return s.applier.run(id, func() error { return s.dropNow(id) })
 }
 
 func (s *serviceRole) dropNow(id wire.InstanceID) error {

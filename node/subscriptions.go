@@ -17,7 +17,6 @@ import (
 
 // start follows the topics of every instance held and catches them up.
 func (s *serviceRole) start() {
-	s.applier.start(s.n.ctx, s.n.spawn)
 	s.n.spawn(func() { s.exec.pruneLoop(s.n.cfg.Service.OutcomeRetention.Duration) })
 	for _, id := range s.ids() {
 		s.mu.RLock()
@@ -126,12 +125,15 @@ func (s *serviceRole) applyTo(id wire.InstanceID, d attengine.Delivered) {
 	}
 	sid := d.Entry.ID()
 	if done := cur.Offsets[sid.String()]; done+1 < d.Entry.Seq {
-		if _, lb := s.topicsOf(cur); lb != nil {
-			if ds, err := s.n.att.StreamRange(sid, done+1, d.Entry.Seq-1); err == nil {
-				for _, g := range ds {
-					s.step(id, g)
-				}
-			}
+		// StreamRange leaves out entries whose attestation another stream
+		// holds (applied there); if it cannot read, catch-up applies this
+		// entry later, in order.
+		ds, err := s.n.att.StreamRange(sid, done+1, d.Entry.Seq-1)
+		if err != nil {
+			return
+		}
+		for _, g := range ds {
+			s.step(id, g)
 		}
 	}
 	s.step(id, d)
@@ -151,9 +153,12 @@ func (s *serviceRole) step(id wire.InstanceID, d attengine.Delivered) {
 	if lb == nil {
 		return
 	}
+	if s.n.ctx != nil && s.n.ctx.Err() != nil {
+		return // stopping: a script cut short must not count as applied
+	}
 	rd, err := token.Step(s.n.ctx, cur, token.Event{Entry: &token.Entry{Topic: d.Entry.Topic, Publisher: d.Entry.Publisher,
 		Seq: d.Entry.Seq, Att: d.Att}}, s.envOf(lb))
-	if err != nil || rd.Instance == nil {
+	if err != nil || rd.Instance == nil || s.n.ctx != nil && s.n.ctx.Err() != nil {
 		return
 	}
 	for _, k := range rd.Kept {
@@ -167,8 +172,8 @@ func (s *serviceRole) step(id wire.InstanceID, d attengine.Delivered) {
 	if len(rd.Instance.Pending) > 0 {
 		s.exec.kick(id)
 	}
-	if h := s.n.appliedHook; h != nil {
-		h(id, d.Entry)
+	if h := s.n.appliedHook.Load(); h != nil {
+		(*h)(id, d.Entry)
 	}
 }
 
