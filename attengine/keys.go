@@ -8,6 +8,7 @@ import (
 
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/attlog"
+	"github.com/smartlayer/smartlayer/store"
 )
 
 // The attestation log's Pebble keys (node/keys.go lists them with the
@@ -20,19 +21,8 @@ const (
 	PrefixMeta       = "meta/" // meta/name -> markers of one-time migrations
 )
 
-// with appends parts to a fresh copy of prefix.
-func with(prefix string, parts ...[]byte) []byte {
-	n := len(prefix)
-	for _, p := range parts {
-		n += len(p)
-	}
-	k := make([]byte, 0, n)
-	k = append(k, prefix...)
-	for _, p := range parts {
-		k = append(k, p...)
-	}
-	return k
-}
+// with is store.Key.
+func with(prefix string, parts ...[]byte) []byte { return store.Key(prefix, parts...) }
 
 // streamBytes is a stream in keys and values: topic 0 publisher. Topics
 // have no NUL (attlog.CheckTopic), so one topic's keys never start

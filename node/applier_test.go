@@ -49,14 +49,7 @@ func TestApplierBeforeStartAndAfterStop(t *testing.T) {
 // an instance applies it once, where it came first.
 func TestStreamRangeSkipsRacingReplays(t *testing.T) {
 	c := validConfig()
-	c.DataDir = t.TempDir()
-	c.HTTP.Listen = "127.0.0.1:0"
-	c.P2P.Listen = []string{"/ip4/127.0.0.1/tcp/0"}
-	n, err := New(c, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
+	n := loopbackNode(t, c)
 	airline, _ := crypto.GenerateKey()
 	pubA, _ := crypto.GenerateKey()
 	pubB, _ := crypto.GenerateKey()

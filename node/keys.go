@@ -6,6 +6,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/smartlayer/smartlayer/attengine"
+	"github.com/smartlayer/smartlayer/store"
 	"github.com/smartlayer/smartlayer/tokenscript"
 	"github.com/smartlayer/smartlayer/wire"
 )
@@ -39,19 +40,8 @@ var keyspaces = []string{
 	prefixVote, prefixRevocation, prefixEntry, prefixHead, prefixTopicIndex, prefixReplay, prefixMeta,
 }
 
-// with appends parts to a fresh copy of prefix.
-func with(prefix string, parts ...[]byte) []byte {
-	n := len(prefix)
-	for _, p := range parts {
-		n += len(p)
-	}
-	k := make([]byte, 0, n)
-	k = append(k, prefix...)
-	for _, p := range parts {
-		k = append(k, p...)
-	}
-	return k
-}
+// with is store.Key.
+func with(prefix string, parts ...[]byte) []byte { return store.Key(prefix, parts...) }
 
 // --- service nodes: instances and what they did ---
 

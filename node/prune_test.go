@@ -21,14 +21,7 @@ import (
 // stays, and the log still answers from what is left.
 func TestPruneKeepsHead(t *testing.T) {
 	c := validConfig()
-	c.DataDir = t.TempDir()
-	c.HTTP.Listen = "127.0.0.1:0"
-	c.P2P.Listen = []string{"/ip4/127.0.0.1/tcp/0"}
-	n, err := New(c, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
+	n := loopbackNode(t, c)
 	airline, _ := crypto.GenerateKey()
 	pub, _ := crypto.GenerateKey()
 	topic := attest.FlightStatusSchema.UID.String() + "/BA117/2026-12-01"
@@ -68,14 +61,10 @@ func TestPruneKeepsHead(t *testing.T) {
 // taken by repair it is stored, so logs converge, but not applied again.
 func TestGossipValidatorRefusesReplay(t *testing.T) {
 	c := validConfig()
-	c.DataDir = t.TempDir()
+	c.DataDir = t.TempDir() // restarted below on the same data
 	c.HTTP.Listen = "127.0.0.1:0"
 	c.P2P.Listen = []string{"/ip4/127.0.0.1/tcp/0"}
-	n, err := New(c, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { n.Close() }()
+	n := loopbackNode(t, c)
 	airline, _ := crypto.GenerateKey()
 	pub, _ := crypto.GenerateKey()
 	topic := attest.FlightStatusSchema.UID.String() + "/BA117/2026-12-01"
@@ -131,4 +120,21 @@ func TestGossipValidatorRefusesReplay(t *testing.T) {
 	if es, _, err := n.att.TopicEntries(topic, 0, 10); err != nil || len(es) != 1 {
 		t.Fatalf("delivered entries on the topic: %d (%v), want 1", len(es), err)
 	}
+}
+
+// loopbackNode makes (without starting) a node from c on loopback ports, in
+// c's data directory or a temporary one, closed when the test ends.
+func loopbackNode(t *testing.T, c Config) *Node {
+	t.Helper()
+	if c.DataDir == "" || c.DataDir == validConfig().DataDir {
+		c.DataDir = t.TempDir()
+	}
+	c.HTTP.Listen = "127.0.0.1:0"
+	c.P2P.Listen = []string{"/ip4/127.0.0.1/tcp/0"}
+	n, err := New(c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	return n
 }

@@ -34,6 +34,21 @@ func Open(dir string) (*Store, error) {
 	return &Store{db: db}, nil
 }
 
+// Key builds a key: a fresh copy of prefix with parts appended (never
+// sharing an array with another key).
+func Key(prefix string, parts ...[]byte) []byte {
+	n := len(prefix)
+	for _, p := range parts {
+		n += len(p)
+	}
+	k := make([]byte, 0, n)
+	k = append(k, prefix...)
+	for _, p := range parts {
+		k = append(k, p...)
+	}
+	return k
+}
+
 // Writes is what a batch's fill function may do: sets and deletes that
 // commit together.
 type Writes interface {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -111,17 +110,11 @@ func benchRun(dn *devnet.Options, o *bench.QueryOptions, asJSON *bool, measure f
 			if o != nil {
 				fmt.Fprintf(out, "measuring: %s warm-up and %s per run, %d clients\n", o.Warmup, o.Duration, o.Concurrency)
 			}
-			if benchProfile != "" {
-				f, err := os.Create(benchProfile)
-				if err != nil {
-					return &exitError{2, err}
-				}
-				defer f.Close()
-				if err := pprof.StartCPUProfile(f); err != nil {
-					return &exitError{2, err}
-				}
-				defer pprof.StopCPUProfile()
+			stop, err := cpuProfile(benchProfile)
+			if err != nil {
+				return err
 			}
+			defer stop()
 			res, err := measure(ctx, d)
 			if err != nil {
 				return err

@@ -37,6 +37,8 @@ func TestCLIErrors(t *testing.T) {
 		{[]string{"token", "publish", bad, "--anchor", "http://127.0.0.1:1"}, "malformed TokenScript"},
 		{[]string{"token", "publish", filepath.Join(dir, "missing")}, "no such file"},
 		{[]string{"keys", "new"}, "--out FILE is required"},
+		{[]string{"sim", "--anchors", "0"}, "--anchors, --services and --instances must be at least 1"},
+		{[]string{"sim", "--kill", "1.5"}, "shares in [0, 1)"},
 	}
 	for _, c := range cases {
 		_, err := run(c.args...)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"runtime/pprof"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -16,7 +15,7 @@ import (
 func newSimCmd() *cobra.Command {
 	var cfg sim.Config
 	var asJSON, timing bool
-	var cpuProfile string
+	var profilePath string
 	c := &cobra.Command{
 		Use:   "sim",
 		Short: "Simulate a whole network deterministically on the real protocol cores",
@@ -35,17 +34,17 @@ A violation exits 1 and names the seed that replays it.
   smartlayer sim --anchors 100 --services 10000 --instances 100000 --timing`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if cpuProfile != "" {
-				f, err := os.Create(cpuProfile)
-				if err != nil {
-					return &exitError{2, err}
-				}
-				defer f.Close()
-				if err := pprof.StartCPUProfile(f); err != nil {
-					return &exitError{2, err}
-				}
-				defer pprof.StopCPUProfile()
+			switch { // zero means "default" to sim.Config; on the command line it is a mistake
+			case cfg.Anchors < 1 || cfg.Services < 1 || cfg.Instances < 1:
+				return &exitError{2, fmt.Errorf("--anchors, --services and --instances must be at least 1 (got %d, %d, %d)", cfg.Anchors, cfg.Services, cfg.Instances)}
+			case cfg.Statuses < 0 || cfg.Latency < 0:
+				return &exitError{2, fmt.Errorf("--statuses and --latency must not be negative")}
 			}
+			stop, err := cpuProfile(profilePath)
+			if err != nil {
+				return err
+			}
+			defer stop()
 			start := time.Now()
 			r, err := sim.Run(cfg)
 			if err != nil {
@@ -85,7 +84,7 @@ A violation exits 1 and names the seed that replays it.
 	f.BoolVar(&cfg.DHTAll, "dht-all", false, "measure lookups with every node a DHT member (default: the anchors)")
 	f.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	f.BoolVar(&timing, "timing", false, "print wall time, events per second and memory to stderr")
-	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
+	f.StringVar(&profilePath, "cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
 	return c
 }
 
