@@ -459,25 +459,6 @@ func (s *serviceRole) httpAction(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// actionErrorStatus maps an error of running an action to an HTTP status
-// and problem code, for the executor's own endpoint and for actions an
-// anchor forwards.
-func actionErrorStatus(err error) (int, string) {
-	switch {
-	case errors.Is(err, errNotExecutor):
-		return http.StatusMisdirectedRequest, "not-executor"
-	case errors.Is(err, errNotHere):
-		return http.StatusMisdirectedRequest, "not-a-replica"
-	case errors.Is(err, errBundleMissing):
-		return http.StatusServiceUnavailable, "bundle-missing"
-	case errors.Is(err, errUnknownAction):
-		return http.StatusNotFound, "unknown-action"
-	case isScriptErr(err):
-		return scriptErrorStatus(err)
-	}
-	return http.StatusServiceUnavailable, "action-not-published"
-}
-
 // checkActionGrant checks the owner's grant of an action that needs one.
 func (s *serviceRole) checkActionGrant(in *instance, name, grant string) error {
 	lb, ok := s.bundleOf(in)

@@ -88,32 +88,6 @@ func (g *grants) verify(header string, now time.Time) (*grant.Grant, error) {
 	return grant.Parse(s)
 }
 
-// grantError answers a refused grant: 401 when there is no usable grant,
-// 403 when a valid grant does not allow this query.
-func grantError(w http.ResponseWriter, r *http.Request, err error) {
-	status, code := http.StatusUnauthorized, "invalid-grant"
-	switch {
-	case errors.Is(err, ErrGrantMissing):
-		code = "grant-required"
-	case errors.Is(err, ErrGrantTooLarge):
-		status, code = http.StatusRequestHeaderFieldsTooLarge, "grant-too-large"
-	case errors.Is(err, ErrGrantExpired), errors.Is(err, attest.ErrExpired):
-		code = "grant-expired"
-	case errors.Is(err, attest.ErrRevoked):
-		code = "grant-revoked"
-	case errors.Is(err, ErrGrantNotOwner):
-		status, code = http.StatusForbidden, "grant-not-owner"
-	case errors.Is(err, ErrGrantInstance):
-		status, code = http.StatusForbidden, "grant-wrong-instance"
-	case errors.Is(err, ErrGrantScope):
-		status, code = http.StatusForbidden, "grant-scope"
-	}
-	if status == http.StatusUnauthorized {
-		w.Header().Set("WWW-Authenticate", `SmartlayerGrant header="`+wire.GrantHeader+`"`)
-	}
-	httpapi.Error(w, r, status, code, err.Error())
-}
-
 // revocations are the off-chain revocations this node has been shown, kept
 // in its store: (signer, uid) pairs.
 type revocations struct {

@@ -519,23 +519,6 @@ func peerIDOf(s string) peer.ID {
 	return id
 }
 
-// scriptErrorStatus maps sandbox errors to HTTP statuses and problem codes.
-func scriptErrorStatus(err error) (int, string) {
-	switch {
-	case errors.Is(err, sandbox.ErrInputTooLarge):
-		return http.StatusRequestEntityTooLarge, "input-too-large"
-	case errors.Is(err, sandbox.ErrBadInput):
-		return http.StatusBadRequest, "bad-args"
-	case errors.Is(err, sandbox.ErrTimeout):
-		return http.StatusGatewayTimeout, "script-timeout"
-	case errors.Is(err, sandbox.ErrOutputTooLarge):
-		return http.StatusInternalServerError, "script-output-too-large"
-	case errors.Is(err, context.Canceled):
-		return 499, "cancelled"
-	}
-	return http.StatusInternalServerError, "script-error"
-}
-
 // notHere answers a query for an instance this node does not hold: 421 with
 // the route when the network knows the instance, 404 otherwise.
 func (s *serviceRole) notHere(w http.ResponseWriter, r *http.Request, id wire.InstanceID) {

@@ -1,0 +1,92 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/httpapi"
+	"github.com/smartlayer/smartlayer/sandbox"
+	"github.com/smartlayer/smartlayer/wire"
+)
+
+// problem is one row of the error-to-status table: an error a handler can
+// meet, the HTTP status it is answered with and the problem code (the last
+// part of the RFC 9457 type URI).
+type problem struct {
+	err    error
+	status int
+	code   string
+}
+
+// The one table, by family; the first row whose error matches (errors.Is)
+// answers. A family's fallback answers anything else in it.
+var (
+	// Running a script (queries, actions, replays).
+	scriptProblems = []problem{
+		{sandbox.ErrInputTooLarge, http.StatusRequestEntityTooLarge, "input-too-large"},
+		{sandbox.ErrBadInput, http.StatusBadRequest, "bad-args"},
+		{sandbox.ErrTimeout, http.StatusGatewayTimeout, "script-timeout"},
+		{sandbox.ErrOutputTooLarge, http.StatusInternalServerError, "script-output-too-large"},
+		{context.Canceled, 499, "cancelled"},
+	}
+	scriptFallback = problem{nil, http.StatusInternalServerError, "script-error"}
+
+	// Running an action: where it runs, then what the script did.
+	actionProblems = []problem{
+		{errNotExecutor, http.StatusMisdirectedRequest, "not-executor"},
+		{errNotHere, http.StatusMisdirectedRequest, "not-a-replica"},
+		{errBundleMissing, http.StatusServiceUnavailable, "bundle-missing"},
+		{errUnknownAction, http.StatusNotFound, "unknown-action"},
+	}
+	actionFallback = problem{nil, http.StatusServiceUnavailable, "action-not-published"}
+
+	// A grant refused: 401 when there is no usable grant, 403 when a valid
+	// grant does not allow the call.
+	grantProblems = []problem{
+		{ErrGrantMissing, http.StatusUnauthorized, "grant-required"},
+		{ErrGrantTooLarge, http.StatusRequestHeaderFieldsTooLarge, "grant-too-large"},
+		{ErrGrantExpired, http.StatusUnauthorized, "grant-expired"},
+		{attest.ErrExpired, http.StatusUnauthorized, "grant-expired"},
+		{attest.ErrRevoked, http.StatusUnauthorized, "grant-revoked"},
+		{ErrGrantNotOwner, http.StatusForbidden, "grant-not-owner"},
+		{ErrGrantInstance, http.StatusForbidden, "grant-wrong-instance"},
+		{ErrGrantScope, http.StatusForbidden, "grant-scope"},
+	}
+	grantFallback = problem{nil, http.StatusUnauthorized, "invalid-grant"}
+)
+
+// lookup answers err from a family's rows, or its fallback.
+func lookup(err error, rows []problem, fallback problem) (int, string) {
+	for _, p := range rows {
+		if errors.Is(err, p.err) {
+			return p.status, p.code
+		}
+	}
+	return fallback.status, fallback.code
+}
+
+// scriptErrorStatus maps sandbox errors to HTTP statuses and problem codes.
+func scriptErrorStatus(err error) (int, string) { return lookup(err, scriptProblems, scriptFallback) }
+
+// actionErrorStatus maps an error of running an action to an HTTP status
+// and problem code: the action rows, then the script's.
+func actionErrorStatus(err error) (int, string) {
+	if status, code := lookup(err, actionProblems, problem{}); status != 0 {
+		return status, code
+	}
+	if isScriptErr(err) {
+		return scriptErrorStatus(err)
+	}
+	return actionFallback.status, actionFallback.code
+}
+
+// grantError answers a refused grant.
+func grantError(w http.ResponseWriter, r *http.Request, err error) {
+	status, code := lookup(err, grantProblems, grantFallback)
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `SmartlayerGrant header="`+wire.GrantHeader+`"`)
+	}
+	httpapi.Error(w, r, status, code, err.Error())
+}
