@@ -149,14 +149,14 @@ func (x *executor) execute(ctx context.Context, id wire.InstanceID, name, key st
 	if !ok {
 		return nil, errBundleMissing
 	}
-	if !lb.module.HasAction(name) {
-		return nil, fmt.Errorf("%w: token %s has no action %q; it has %v", errUnknownAction, lb.manifest.Name, name, lb.module.Actions())
+	if !lb.Module.HasAction(name) {
+		return nil, fmt.Errorf("%w: token %s has no action %q; it has %v", errUnknownAction, lb.Manifest.Name, name, lb.Module.Actions())
 	}
 	start := time.Now()
 	fetch := &routedFetcher{s: s, rec: rec, action: name, state: in.State, args: args, now: start, key: key}
-	res, err := lb.module.Run(ctx, sandbox.Call{Kind: sandbox.KindAction, Name: name, State: in.State, Args: args,
+	res, err := lb.Module.Run(ctx, sandbox.Call{Kind: sandbox.KindAction, Name: name, State: in.State, Args: args,
 		Timeout: n.cfg.Service.ActionTimeout.Duration, FetchTimeout: n.cfg.Service.ActionTimeout.Duration,
-		Env: sandbox.Env{Instance: id.String(), Now: start, Egress: lb.manifest.Service.Egress, Fetcher: fetch,
+		Env: sandbox.Env{Instance: id.String(), Now: start, Egress: lb.Manifest.Service.Egress, Fetcher: fetch,
 			Tokens: fetch.tokens(s), IdempotencyKey: key, EgressAnyPort: n.cfg.Service.EgressPrivate}})
 	n.metric.actionTime.Observe(time.Since(start).Seconds())
 	if err == nil && ctx.Err() != nil {
@@ -462,7 +462,7 @@ func (s *serviceRole) httpAction(w http.ResponseWriter, r *http.Request) {
 // checkActionGrant checks the owner's grant of an action that needs one.
 func (s *serviceRole) checkActionGrant(in *instance, name, grant string) error {
 	lb, ok := s.bundleOf(in)
-	if !ok || !lb.manifest.Service.ActionGrantRequired(name) {
+	if !ok || !lb.Manifest.Service.ActionGrantRequired(name) {
 		return nil
 	}
 	err := s.grants.check(grant, in.Owner, in.Record.Instance, "action:"+name, time.Now())

@@ -15,6 +15,7 @@ import (
 	"github.com/smartlayer/smartlayer/httpapi"
 	"github.com/smartlayer/smartlayer/p2p"
 	"github.com/smartlayer/smartlayer/placement"
+	"github.com/smartlayer/smartlayer/registry"
 	"github.com/smartlayer/smartlayer/tokenscript"
 	"github.com/smartlayer/smartlayer/wire"
 )
@@ -26,7 +27,7 @@ const maxAssignItems = 500
 // answers route lookups.
 type anchorRole struct {
 	n       *Node
-	bundles *bundleCache
+	bundles *registry.Cache
 	kick    chan struct{}
 
 	mu       sync.Mutex
@@ -65,7 +66,7 @@ func newAnchorRole(n *Node, mux *http.ServeMux) (*anchorRole, error) {
 	if a.verify, err = newVerifier(a); err != nil {
 		return nil, err
 	}
-	if err := a.bundles.load(); err != nil {
+	if err := a.bundles.Load(); err != nil {
 		return nil, err
 	}
 	if err := a.load(); err != nil {
@@ -74,7 +75,7 @@ func newAnchorRole(n *Node, mux *http.ServeMux) (*anchorRole, error) {
 	if err := a.loadVotes(); err != nil {
 		return nil, err
 	}
-	p2p.HandleMax(n.host, p2p.ProtoBundle, smallRequest, a.bundles.serve)
+	p2p.HandleMax(n.host, p2p.ProtoBundle, smallRequest, a.bundles.Serve)
 	p2p.HandleFrom(n.host, p2p.ProtoReplicate, p2p.MaxMessage, n.isAnchorPeer, a.handleReplicate)
 	p2p.HandleFrom(n.host, protoRoute, p2p.MaxMessage, n.isMember, a.handleRoute)
 	mux.HandleFunc("POST /v1/tokens/{instance}/query/{name}", a.httpQuery)
@@ -218,13 +219,13 @@ func (a *anchorRole) rebalance(now time.Time) []*placement.Record {
 	}
 	for id, reg := range a.regs {
 		h, _ := tokenscript.ParseBundleHash(reg.Bundle)
-		lb, ok := a.bundles.get(h)
+		lb, ok := a.bundles.Get(h)
 		if !ok {
 			// Retry once the bundle arrives, with every candidate compared.
 			a.dirty, a.planned = true, nil
 			continue
 		}
-		in.Instances = append(in.Instances, placement.Placed{ID: id, Bundle: reg.Bundle, Replicas: lb.manifest.Service.Replicas})
+		in.Instances = append(in.Instances, placement.Placed{ID: id, Bundle: reg.Bundle, Replicas: lb.Manifest.Service.Replicas})
 	}
 	var out []*placement.Record
 	moved := 0
@@ -454,7 +455,7 @@ func (a *anchorRole) handleReplicate(ctx context.Context, from p2p.PeerID, msg *
 		return nil, errors.New("only anchors replicate")
 	}
 	for _, b := range msg.Bundles {
-		if _, err := a.bundles.add(b); err != nil {
+		if _, err := a.bundles.Add(b); err != nil {
 			return nil, fmt.Errorf("bundle: %w", err)
 		}
 	}
@@ -463,7 +464,7 @@ func (a *anchorRole) handleReplicate(ctx context.Context, from p2p.PeerID, msg *
 		if err != nil {
 			return nil, err
 		}
-		lb, err := a.bundles.fetch(ctx, from, h)
+		lb, err := a.bundles.Fetch(ctx, from, h)
 		if err != nil {
 			return nil, err
 		}
@@ -523,14 +524,14 @@ func (a *anchorRole) addRegistration(reg *Registration) error {
 // findBundle returns a bundle from this anchor or, failing that, from the
 // other anchors: a bundle published to one anchor is available from all.
 func (a *anchorRole) findBundle(ctx context.Context, h tokenscript.BundleHash) (*loadedBundle, bool) {
-	if lb, ok := a.bundles.get(h); ok {
+	if lb, ok := a.bundles.Get(h); ok {
 		return lb, true
 	}
 	for id := range a.n.anchors {
 		if id == a.n.PeerID() || !a.n.connected(id) {
 			continue
 		}
-		if lb, err := a.bundles.fetch(ctx, id, h); err == nil {
+		if lb, err := a.bundles.Fetch(ctx, id, h); err == nil {
 			return lb, true
 		}
 	}
@@ -546,19 +547,19 @@ func (a *anchorRole) httpPublishBundle(w http.ResponseWriter, r *http.Request) {
 	}
 	// Each new bundle is a compiled module kept for good: a quota per
 	// client address (a bundle already here costs nothing).
-	if _, known := a.bundles.get(b.Hash()); !known && !a.newBundles.Allow(httpapi.ClientAddr(r.RemoteAddr), time.Now()) {
+	if _, known := a.bundles.Get(b.Hash()); !known && !a.newBundles.Allow(httpapi.ClientAddr(r.RemoteAddr), time.Now()) {
 		a.n.inputRefused("bundle-quota")
 		httpapi.TooMany(w, r, "bundle-quota",
 			fmt.Sprintf("this client has published its quota of new bundles (%d an hour); retry later", a.n.cfg.HTTP.BundlesPerHour), time.Minute)
 		return
 	}
-	lb, err := a.bundles.add(&b)
+	lb, err := a.bundles.Add(&b)
 	if err != nil {
 		httpapi.Error(w, r, http.StatusBadRequest, "bad-bundle", err.Error())
 		return
 	}
 	a.replicate(&replicate{Bundles: []*tokenscript.Bundle{&b}})
-	httpapi.WriteJSON(w, http.StatusCreated, &wire.Published{Bundle: lb.hash.String(), Name: lb.manifest.Name, Queries: lb.module.Queries()})
+	httpapi.WriteJSON(w, http.StatusCreated, &wire.Published{Bundle: lb.Hash.String(), Name: lb.Manifest.Name, Queries: lb.Module.Queries()})
 }
 
 func (a *anchorRole) httpGetBundle(w http.ResponseWriter, r *http.Request) {
@@ -572,7 +573,7 @@ func (a *anchorRole) httpGetBundle(w http.ResponseWriter, r *http.Request) {
 		httpapi.Error(w, r, http.StatusNotFound, "unknown-bundle", "no bundle "+h.String()+" is published")
 		return
 	}
-	httpapi.WriteJSON(w, http.StatusOK, lb.bundle)
+	httpapi.WriteJSON(w, http.StatusOK, lb.Bundle)
 }
 
 func (a *anchorRole) httpRegister(w http.ResponseWriter, r *http.Request) {

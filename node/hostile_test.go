@@ -56,7 +56,7 @@ func testNode(t *testing.T, role Role, anchor *nodekey.Key, configure ...func(*C
 func TestRouteOnlyTheScriptsCall(t *testing.T) {
 	key, _ := nodekey.Generate()
 	n := testNode(t, RoleAnchor, key)
-	lb, err := n.anchor.bundles.add(&tokenscript.Bundle{Files: flightticket.Files()})
+	lb, err := n.anchor.bundles.Add(&tokenscript.Bundle{Files: flightticket.Files()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,8 +68,8 @@ func TestRouteOnlyTheScriptsCall(t *testing.T) {
 	// What the executor's script really asked for: run it with a fetcher
 	// that records the request.
 	rec := &recordingFetcher{}
-	_, err = lb.module.Run(context.Background(), sandbox.Call{Kind: sandbox.KindAction, Name: "rebook", State: state, Args: args,
-		Env: sandbox.Env{Instance: id.String(), Now: now, Egress: lb.manifest.Service.Egress, Fetcher: rec, IdempotencyKey: "key-1"}})
+	_, err = lb.Module.Run(context.Background(), sandbox.Call{Kind: sandbox.KindAction, Name: "rebook", State: state, Args: args,
+		Env: sandbox.Env{Instance: id.String(), Now: now, Egress: lb.Manifest.Service.Egress, Fetcher: rec, IdempotencyKey: "key-1"}})
 	if err != nil || rec.req == nil {
 		t.Fatalf("the action made no call: %v", err)
 	}
@@ -224,8 +224,8 @@ func TestRouteCheckSurvivesTheWire(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lb := &loadedBundle{module: mod, manifest: &tokenscript.Manifest{}}
-	lb.manifest.Service = &tokenscript.Service{Egress: []string{"127.0.0.1"}}
+	lb := &loadedBundle{Module: mod, Manifest: &tokenscript.Manifest{}}
+	lb.Manifest.Service = &tokenscript.Service{Egress: []string{"127.0.0.1"}}
 	var id wire.InstanceID
 	id[0] = 3
 	state := json.RawMessage(`{"a": 1}`)                    // not compact, on purpose

@@ -6,8 +6,8 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/smartlayer/smartlayer/attengine"
+	"github.com/smartlayer/smartlayer/registry"
 	"github.com/smartlayer/smartlayer/store"
-	"github.com/smartlayer/smartlayer/tokenscript"
 	"github.com/smartlayer/smartlayer/wire"
 )
 
@@ -17,15 +17,15 @@ import (
 // that no prefix starts another, so no key space reaches into another).
 // The bytes are on disk: changing one loses what stores hold.
 const (
-	prefixInstance     = "i/"   // i/ id(32) -> a held instance (token.Instance JSON); service nodes
-	prefixHistory      = "h/"   // h/ id(32) n(8) -> the n-th attestation an instance applied (token.HistoryItem JSON)
-	prefixOutcome      = "ao/"  // ao/ id(32) action 0 key -> an action's outcome by idempotency key (actionOutcome JSON)
-	prefixBundle       = "b/"   // b/ hash(32) -> a token bundle (tokenscript.Bundle JSON)
-	prefixRegistration = "r/"   // r/ id(32) -> an instance registration (wire.Registration JSON); anchors
-	prefixRecord       = "p/"   // p/ id(32) -> an instance's placement record (placement.Record JSON); anchors
-	prefixLevel        = "slo/" // slo/ peer -> a service node's service level (placement.Level JSON); anchors
-	prefixVote         = "g/"   // g/ round(8) anchor(20) -> an anchor's fallback-vote attestation; anchors
-	prefixRevocation   = "v/"   // v/ signer(20) uid(32) -> 1: an off-chain revocation this node was shown
+	prefixInstance     = "i/"                  // i/ id(32) -> a held instance (token.Instance JSON); service nodes
+	prefixHistory      = "h/"                  // h/ id(32) n(8) -> the n-th attestation an instance applied (token.HistoryItem JSON)
+	prefixOutcome      = "ao/"                 // ao/ id(32) action 0 key -> an action's outcome by idempotency key (actionOutcome JSON)
+	prefixBundle       = registry.PrefixBundle // b/ hash(32) -> a token bundle (tokenscript.Bundle JSON); package registry's
+	prefixRegistration = "r/"                  // r/ id(32) -> an instance registration (wire.Registration JSON); anchors
+	prefixRecord       = "p/"                  // p/ id(32) -> an instance's placement record (placement.Record JSON); anchors
+	prefixLevel        = "slo/"                // slo/ peer -> a service node's service level (placement.Level JSON); anchors
+	prefixVote         = "g/"                  // g/ round(8) anchor(20) -> an anchor's fallback-vote attestation; anchors
+	prefixRevocation   = "v/"                  // v/ signer(20) uid(32) -> 1: an off-chain revocation this node was shown
 	// The attestation log's keys are package attengine's; listed here too.
 	prefixEntry      = attengine.PrefixEntry      // L topic 0 publisher(20) seq(8) -> an attestation-log entry (attlog.Entry JSON)
 	prefixHead       = attengine.PrefixHead       // H topic 0 publisher(20) -> a stream's head (attlog.Head JSON)
@@ -81,10 +81,6 @@ func revocationOf(key []byte) (k [52]byte) {
 }
 
 // --- every node: bundles ---
-
-func bundleKey(h tokenscript.BundleHash) []byte { return with(prefixBundle, h[:]) }
-
-func bundlesPrefix() []byte { return []byte(prefixBundle) }
 
 // --- anchors: the registry, placement, service levels, votes ---
 

@@ -16,7 +16,7 @@ import (
 
 	"github.com/smartlayer/smartlayer/attengine"
 	"github.com/smartlayer/smartlayer/attest"
-	"github.com/smartlayer/smartlayer/tokenscript"
+	"github.com/smartlayer/smartlayer/registry"
 	"github.com/smartlayer/smartlayer/wire"
 )
 
@@ -57,9 +57,10 @@ func TestKeyspacesDoNotOverlap(t *testing.T) {
 				switch x := vs.Values[i].(type) {
 				case *ast.BasicLit:
 					v, _ = strconv.Unquote(x.Value)
-				case *ast.SelectorExpr: // attengine's, by name
+				case *ast.SelectorExpr: // attengine's and registry's, by name
 					v = map[string]string{"PrefixEntry": attengine.PrefixEntry, "PrefixHead": attengine.PrefixHead,
-						"PrefixTopicIndex": attengine.PrefixTopicIndex, "PrefixReplay": attengine.PrefixReplay, "PrefixMeta": attengine.PrefixMeta}[x.Sel.Name]
+						"PrefixTopicIndex": attengine.PrefixTopicIndex, "PrefixReplay": attengine.PrefixReplay, "PrefixMeta": attengine.PrefixMeta,
+						"PrefixBundle": registry.PrefixBundle}[x.Sel.Name]
 				}
 				if !seen[v] {
 					t.Errorf("%s (%q) is not in keyspaces", name.Name, v)
@@ -95,7 +96,6 @@ func TestKeysKeepTheirBytes(t *testing.T) {
 		{"history prefix", histPrefix(id), "h/" + string(id[:])},
 		{"outcome", outcomeKey(id, scopedKey("rebook", "k1")), "ao/" + string(id[:]) + "rebook\x00k1"},
 		{"outcome prefix", outcomePrefix(id), "ao/" + string(id[:])},
-		{"bundle", bundleKey(tokenscript.BundleHash{9}), "b/" + string((&tokenscript.BundleHash{9})[:])},
 		{"registration", regKey(id), "r/" + string(id[:])},
 		{"record", recordKey(id), "p/" + string(id[:])},
 		{"service level", sloKey("12D3KooW"), "slo/12D3KooW"},

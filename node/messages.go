@@ -20,14 +20,6 @@ type heartbeatAck struct {
 	Members []Member `json:"members"`
 }
 
-type bundleReq struct {
-	Hash string `json:"hash"`
-}
-
-type bundleResp struct {
-	Bundle *tokenscript.Bundle `json:"bundle"`
-}
-
 // replicate carries an anchor's new state to the other anchors.
 type replicate struct {
 	Bundles       []*tokenscript.Bundle `json:"bundles,omitempty"`

@@ -18,6 +18,7 @@ import (
 	"github.com/smartlayer/smartlayer/p2p"
 	"github.com/smartlayer/smartlayer/placement"
 	"github.com/smartlayer/smartlayer/receipt"
+	"github.com/smartlayer/smartlayer/registry"
 	"github.com/smartlayer/smartlayer/sandbox"
 	"github.com/smartlayer/smartlayer/store"
 	"github.com/smartlayer/smartlayer/token"
@@ -28,7 +29,7 @@ import (
 // serviceRole keeps token instances and answers their queries.
 type serviceRole struct {
 	n        *Node
-	bundles  *bundleCache
+	bundles  *registry.Cache
 	grants   *grants
 	receipts *receipt.Batcher
 	exec     *executor
@@ -59,7 +60,7 @@ func newServiceRole(n *Node, mux *http.ServeMux) (*serviceRole, error) {
 		n.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "smartlayer_receipt_signatures_total", Help: "Signatures over receipt batches (receipts / signatures = mean batch size)."},
 			func() float64 { return float64(s.receipts.Batches.Load()) }))
 	}
-	if err := s.bundles.load(); err != nil {
+	if err := s.bundles.Load(); err != nil {
 		return nil, err
 	}
 	err := n.store.Each(instancesPrefix(), func(_, v []byte) error {
@@ -227,7 +228,7 @@ func (s *serviceRole) create(ctx context.Context, from p2p.PeerID, rec *placemen
 	if err != nil {
 		return nil, err
 	}
-	lb, err := s.bundles.fetch(ctx, from, h)
+	lb, err := s.bundles.Fetch(ctx, from, h)
 	if err != nil {
 		return nil, err
 	}
@@ -441,19 +442,19 @@ func (s *serviceRole) runQuery(ctx context.Context, id wire.InstanceID, name str
 	if !ok {
 		return nil, &queryProblem{Status: http.StatusServiceUnavailable, Code: "bundle-missing", Detail: errBundleMissing.Error()}
 	}
-	if !lb.module.HasQuery(name) {
+	if !lb.Module.HasQuery(name) {
 		s.n.metric.queries.WithLabelValues("unknown-query").Inc()
 		return nil, &queryProblem{Status: http.StatusNotFound, Code: "unknown-query",
-			Detail: fmt.Sprintf("token %s has no query %q; it has %v", lb.manifest.Name, name, lb.module.Queries())}
+			Detail: fmt.Sprintf("token %s has no query %q; it has %v", lb.Manifest.Name, name, lb.Module.Queries())}
 	}
 	start := time.Now()
-	if lb.manifest.Service.GrantRequired(name) {
+	if lb.Manifest.Service.GrantRequired(name) {
 		if err := s.grants.check(grant, in.Owner, id, "query:"+name, start); err != nil {
 			s.n.metric.queries.WithLabelValues("grant-refused").Inc()
 			return nil, &queryProblem{Detail: err.Error(), grant: err}
 		}
 	}
-	res, err := lb.module.Run(ctx, sandbox.Call{Kind: sandbox.KindQuery, Name: name, State: in.State, Args: args,
+	res, err := lb.Module.Run(ctx, sandbox.Call{Kind: sandbox.KindQuery, Name: name, State: in.State, Args: args,
 		Env: sandbox.Env{Instance: id.String(), Now: start, Tokens: s}})
 	s.n.metric.queryTime.Observe(time.Since(start).Seconds())
 	if err != nil {
@@ -510,7 +511,7 @@ func (s *serviceRole) bundleOf(in *instance) (*loadedBundle, bool) {
 	if err != nil {
 		return nil, false
 	}
-	return s.bundles.get(h)
+	return s.bundles.Get(h)
 }
 
 // peerIDOf decodes a peer ID string; a malformed one gives "".

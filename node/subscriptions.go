@@ -33,11 +33,11 @@ func (s *serviceRole) start() {
 // when the bundle is not loaded.
 func (s *serviceRole) topicsOf(in *instance) (map[string]*token.Sub, *loadedBundle) {
 	h, _ := tokenscript.ParseBundleHash(in.Record.Bundle)
-	lb, ok := s.bundles.get(h)
+	lb, ok := s.bundles.Get(h)
 	if !ok {
 		return nil, nil
 	}
-	out, errs := token.Topics(in, lb.manifest.Service.Subscriptions)
+	out, errs := token.Topics(in, lb.Manifest.Service.Subscriptions)
 	for _, err := range errs {
 		s.n.log.Warn("subscription topic", "instance", in.Record.Instance, "err", err)
 	}

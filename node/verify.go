@@ -420,7 +420,7 @@ func (v *verifier) check(ctx context.Context, p string, addr common.Address, it 
 	v.mu.Lock()
 	v.set(p, v.get(p).Sampled())
 	v.mu.Unlock()
-	replayed, err := sandbox.Replay(ctx, lb.module, tr, it.State)
+	replayed, err := sandbox.Replay(ctx, lb.Module, tr, it.State)
 	var d *sandbox.Divergence
 	if err == nil {
 		result = "match"
@@ -432,7 +432,7 @@ func (v *verifier) check(ctx context.Context, p string, addr common.Address, it 
 	// A module that does not replay the same way twice on this anchor is
 	// nondeterministic on its own: the token's fault, not the node's. Only
 	// a divergence that a second replay reproduces exactly is evidence.
-	again, err2 := sandbox.Replay(ctx, lb.module, tr, it.State)
+	again, err2 := sandbox.Replay(ctx, lb.Module, tr, it.State)
 	var d2 *sandbox.Divergence
 	if !errors.As(err2, &d2) || d2.Error() != d.Error() || (again == nil) != (replayed == nil) ||
 		again != nil && again.Transcript.StateAfter != replayed.Transcript.StateAfter {
@@ -536,7 +536,7 @@ func (a *anchorRole) handleRoute(ctx context.Context, from p2p.PeerID, req *rout
 	// addresses on any port of a declared host; otherwise every hop must be
 	// a declared host on its declared (or default) port at a public address.
 	local := n.cfg.Network.RoutePrivate
-	pol := egress.Policy{Hosts: lb.manifest.Service.Egress, AllowPrivate: local, AnyPort: local}
+	pol := egress.Policy{Hosts: lb.Manifest.Service.Egress, AllowPrivate: local, AnyPort: local}
 	if err := egress.Check(req.Request.URL, pol); err != nil {
 		return nil, fmt.Errorf("route: %w", err)
 	}
@@ -544,7 +544,7 @@ func (a *anchorRole) handleRoute(ctx context.Context, from p2p.PeerID, req *rout
 		n.metric.routed.WithLabelValues("refused").Inc()
 		return nil, fmt.Errorf("route: %w", err)
 	}
-	hf := sandbox.HTTPFetcher{Hosts: lb.manifest.Service.Egress, AllowPrivate: local, AnyPort: local}
+	hf := sandbox.HTTPFetcher{Hosts: lb.Manifest.Service.Egress, AllowPrivate: local, AnyPort: local}
 	last := fetchTries(ctx, hf, req.Request, sandbox.DefaultLimits.MaxFetchBytes, n.cfg.Network.RouteAttempts, n.cfg.Network.RouteTimeout.Duration, 0, func() {})
 	if fetchOK(last) {
 		n.metric.routed.WithLabelValues("ok").Inc()
@@ -592,8 +592,8 @@ func (a *anchorRole) checkRoutedCall(ctx context.Context, lb *loadedBundle, id w
 	chk := &routeCheck{prior: req.Prior, want: req.Request}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	_, _ = lb.module.Run(ctx, sandbox.Call{Kind: sandbox.KindAction, Name: req.Action, State: req.State, Args: req.Args,
-		Env: sandbox.Env{Instance: id.String(), Now: time.UnixMilli(req.NowMs), Egress: lb.manifest.Service.Egress,
+	_, _ = lb.Module.Run(ctx, sandbox.Call{Kind: sandbox.KindAction, Name: req.Action, State: req.State, Args: req.Args,
+		Env: sandbox.Env{Instance: id.String(), Now: time.UnixMilli(req.NowMs), Egress: lb.Manifest.Service.Egress,
 			EgressAnyPort: a.n.cfg.Network.RoutePrivate, Fetcher: chk, Tokens: chk, IdempotencyKey: req.Key}})
 	switch {
 	case chk.bad != "":

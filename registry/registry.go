@@ -1,0 +1,234 @@
+// Package registry keeps a node's token bundles: checked (the TokenScript,
+// its <service> element, the module exports every declared function),
+// compiled in the sandbox, stored, cached, served to peers and fetched from
+// them by content hash.
+package registry
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/p2p"
+	"github.com/smartlayer/smartlayer/sandbox"
+	"github.com/smartlayer/smartlayer/store"
+	"github.com/smartlayer/smartlayer/token"
+	"github.com/smartlayer/smartlayer/tokenscript"
+)
+
+// Errors of loading bundles.
+var (
+	ErrUnknownBundle   = errors.New("unknown bundle")
+	ErrNotServiceToken = errors.New("bundle has no Smart Layer <service> element")
+)
+
+// PrefixBundle starts the store key of every bundle: b/ hash(32) ->
+// tokenscript.Bundle JSON (node/keys.go lists it with the others).
+const PrefixBundle = "b/"
+
+func bundleKey(h tokenscript.BundleHash) []byte { return store.Key(PrefixBundle, h[:]) }
+
+// Request asks a peer for a bundle by hash; Response carries it.
+type Request struct {
+	Hash string `json:"hash"`
+}
+
+// Response answers a Request.
+type Response struct {
+	Bundle *tokenscript.Bundle `json:"bundle"`
+}
+
+// checkDeclared makes sure the module has every function the TokenScript
+// declares.
+func checkDeclared(svc *tokenscript.Service, m *sandbox.Module) error {
+	missing := func(kind, name string) error {
+		return fmt.Errorf("%w: <service> declares %s %q but the module does not export it", tokenscript.ErrMalformed, kind, name)
+	}
+	for _, q := range svc.Queries {
+		if !m.HasQuery(q.Name) {
+			return missing("query", q.Name)
+		}
+	}
+	for _, a := range svc.Actions {
+		if !m.HasAction(a.Name) {
+			return missing("action", a.Name)
+		}
+	}
+	for _, t := range svc.Triggers {
+		if !m.HasTrigger(t.When) {
+			return missing("trigger", t.When)
+		}
+	}
+	for _, sub := range svc.Subscriptions {
+		if sub.Apply != "apply" || !m.HasApply() {
+			return missing("apply function", sub.Apply)
+		}
+	}
+	return nil
+}
+
+// Bundle is a token bundle ready to run: its manifest, module and schema.
+type Bundle struct {
+	Hash     tokenscript.BundleHash
+	Bundle   *tokenscript.Bundle
+	Manifest *tokenscript.Manifest
+	Module   *sandbox.Module
+	// Script is the module as the token core runs it (wrapped by
+	// Deps.WrapScript in tests).
+	Script token.Script
+	Schema *attest.Schema // the instance attestation's data schema, if any
+	Origin *tokenscript.AttestationDef
+}
+
+// Deps is what a cache needs of its node, given once.
+type Deps struct {
+	Store *store.Store
+	Host  *p2p.Host
+	Log   *slog.Logger
+	// MaxCallDepth and MaxTimeout bound every module (a token may ask for
+	// a shorter time, never a longer one).
+	MaxCallDepth int
+	MaxTimeout   time.Duration
+	// WrapScript (tests) wraps every module as the token core runs it.
+	WrapScript func(token.Script) token.Script
+}
+
+// Cache holds a node's bundles, in memory and in the store.
+type Cache struct {
+	d  Deps
+	mu sync.Mutex
+	m  map[tokenscript.BundleHash]*Bundle
+}
+
+// New makes a cache over the node's store; Load reads what it holds.
+func New(d Deps) *Cache {
+	return &Cache{d: d, m: map[tokenscript.BundleHash]*Bundle{}}
+}
+
+// Prepare checks a bundle and compiles its module without storing it.
+func (c *Cache) Prepare(b *tokenscript.Bundle) (*Bundle, error) {
+	if err := b.Check(); err != nil {
+		return nil, err
+	}
+	man, err := b.Manifest()
+	if err != nil {
+		return nil, err
+	}
+	if man.Service == nil {
+		return nil, ErrNotServiceToken
+	}
+	lb := &Bundle{Hash: b.Hash(), Bundle: b, Manifest: man}
+	if man.Service.Schema != "" {
+		if lb.Schema, err = attest.ParseSchema(man.Service.Schema); err != nil {
+			return nil, err
+		}
+	}
+	if man.Service.InstanceOrigin != "" {
+		def, ok := man.Attestation(man.Service.InstanceOrigin)
+		if !ok {
+			return nil, fmt.Errorf("%w: <instances origin=%q> names no <ts:attestation>", tokenscript.ErrMalformed, man.Service.InstanceOrigin)
+		}
+		if len(def.Issuers) == 0 {
+			return nil, fmt.Errorf("%w: attestation %q has no <ts:key> issuer", tokenscript.ErrMalformed, def.Name)
+		}
+		lb.Origin = def
+	}
+	lim := sandbox.Limits{Timeout: man.Service.Timeout, MaxCallDepth: c.d.MaxCallDepth, MaxHeapGrowth: man.Service.Memory}
+	if c.d.MaxTimeout < lim.Timeout {
+		lim.Timeout = c.d.MaxTimeout
+	}
+	if lb.Module, err = sandbox.Compile(man.Name+"/"+man.Service.Module, man.Service.ModuleSource, lim); err != nil {
+		return nil, err
+	}
+	if err := checkDeclared(man.Service, lb.Module); err != nil {
+		return nil, err
+	}
+	lb.Script = sandbox.TokenScript(lb.Module)
+	if w := c.d.WrapScript; w != nil {
+		lb.Script = w(lb.Script)
+	}
+	return lb, nil
+}
+
+// Add prepares, stores and caches a bundle.
+func (c *Cache) Add(b *tokenscript.Bundle) (*Bundle, error) {
+	h := b.Hash()
+	if lb, ok := c.Get(h); ok {
+		return lb, nil
+	}
+	lb, err := c.Prepare(b)
+	if err != nil {
+		return nil, err
+	}
+	enc, err := json.Marshal(b)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.d.Store.Put(bundleKey(h), enc); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	c.m[h] = lb
+	c.mu.Unlock()
+	return lb, nil
+}
+
+// Get returns a loaded bundle.
+func (c *Cache) Get(h tokenscript.BundleHash) (*Bundle, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	lb, ok := c.m[h]
+	return lb, ok
+}
+
+// Load reads every stored bundle.
+func (c *Cache) Load() error {
+	return c.d.Store.Each([]byte(PrefixBundle), func(_, v []byte) error {
+		var b tokenscript.Bundle
+		if err := json.Unmarshal(v, &b); err != nil {
+			return fmt.Errorf("stored bundle: %w", err)
+		}
+		lb, err := c.Prepare(&b)
+		if err != nil {
+			c.d.Log.Warn("stored bundle no longer loads", "bundle", b.Hash(), "err", err)
+			return nil
+		}
+		c.mu.Lock()
+		c.m[lb.Hash] = lb
+		c.mu.Unlock()
+		return nil
+	})
+}
+
+// Fetch gets a bundle from a peer (an anchor) and adds it.
+func (c *Cache) Fetch(ctx context.Context, from p2p.PeerID, h tokenscript.BundleHash) (*Bundle, error) {
+	if lb, ok := c.Get(h); ok {
+		return lb, nil
+	}
+	resp, err := p2p.Call[Request, Response](ctx, c.d.Host, from, p2p.ProtoBundle, &Request{Hash: h.String()})
+	if err != nil {
+		return nil, fmt.Errorf("fetch bundle %s: %w", h, err)
+	}
+	if resp.Bundle == nil || resp.Bundle.Hash() != h {
+		return nil, fmt.Errorf("fetch bundle %s: peer sent different content", h)
+	}
+	return c.Add(resp.Bundle)
+}
+
+// Serve answers bundle requests.
+func (c *Cache) Serve(_ context.Context, _ p2p.PeerID, req *Request) (*Response, error) {
+	h, err := tokenscript.ParseBundleHash(req.Hash)
+	if err != nil {
+		return nil, err
+	}
+	lb, ok := c.Get(h)
+	if !ok {
+		return nil, fmt.Errorf("%w %s", ErrUnknownBundle, h)
+	}
+	return &Response{Bundle: lb.Bundle}, nil
+}
