@@ -90,9 +90,13 @@ module.exports = {
 
   triggers: {
     // longDelay starts the hotel rebooking when the delay reaches three
-    // hours, unless a rebooking is already confirmed.
+    // hours. It reads only what the airline's statuses write: a predicate
+    // that also read what the rebook action writes would fire or not
+    // depending on whether a replica saw the action's result before or
+    // after the status, and replicas would disagree on what is pending.
+    // The action itself skips a rebooking already confirmed.
     longDelay(before, after) {
-      return after.delayMinutes >= 180 && before.delayMinutes < 180 && after.rebooking !== "confirmed";
+      return after.delayMinutes >= 180 && before.delayMinutes < 180;
     },
   },
 
@@ -102,6 +106,10 @@ module.exports = {
     // sandbox sends the action's idempotency key with the call, so a retried
     // or failed-over action books once.
     rebook(state, args, ctx) {
+      if (args.trigger && state.rebooking === "confirmed") {
+        // Started by a trigger after a rebooking was confirmed: nothing to do.
+        return {state: state, result: {rebooking: "confirmed", booking: state.booking, skipped: true}};
+      }
       var r = ctx.fetch(args.hotel + "/bookings", {
         method: "POST",
         headers: {"Content-Type": "application/json"},

@@ -516,29 +516,36 @@ func (w *world) publisherNode(name string) *node {
 }
 
 // kick runs the instance's pending actions when this node executes it: the
-// hotel call (keyed, so a repeat books once), then the result attestation.
+// hotel call (keyed, so a repeat books once; skipped by a triggered rebook
+// once one is confirmed), then the result attestation.
 func (w *world) kick(ctx context.Context, s *node, id wire.InstanceID) {
 	in := s.inst[id]
 	if in == nil || !s.up || in.Record.Executor != s.peer {
 		return
 	}
-	for _, p := range in.Pending {
-		if s.running[p.Key] {
-			continue
-		}
-		p := p
-		s.running[p.Key] = true
+	// One action of an instance at a time, oldest first, as the executor's
+	// work loop runs them: the next one sees the state the last one left.
+	if len(in.Pending) > 0 && !s.running[id.String()] {
+		p := in.Pending[0]
+		s.running[id.String()] = true
 		rtt := 2*w.latency() + 5*time.Millisecond
 		w.clk.after(rtt, func() {
-			delete(s.running, p.Key)
+			delete(s.running, id.String())
 			cur := s.inst[id]
-			if !s.up || cur == nil || cur.Record.Executor != s.peer || !slices.ContainsFunc(cur.Pending, func(x token.PendingAction) bool { return x.Key == p.Key }) {
+			if !s.up || cur == nil || cur.Record.Executor != s.peer {
 				return
 			}
-			w.hotel[p.Key]++
-			after, err := model.Rebooked(cur.State, "bk-"+p.Key[2:14])
-			if err != nil {
+			if !slices.ContainsFunc(cur.Pending, func(x token.PendingAction) bool { return x.Key == p.Key }) {
+				w.kick(ctx, s, id) // answered meanwhile: on to the next
 				return
+			}
+			after := cur.State // a triggered rebook after a confirmed one skips the hotel
+			if !model.Confirmed(cur.State) {
+				w.hotel[p.Key]++
+				var err error
+				if after, err = model.Rebooked(cur.State, "bk-"+p.Key[2:14]); err != nil {
+					return
+				}
 			}
 			patch, _ := token.StatePatch(cur.State, after)
 			rj, _ := json.Marshal(cur.Record)
