@@ -109,6 +109,17 @@ type Deps struct {
 	Refused func(reason string)
 	// DropGossip (tests) drops a received gossip message when it says so.
 	DropGossip func() bool
+	// Now is the engine's clock (nil: the wall clock): what freshness,
+	// retention, publisher rates and repair pacing are judged by.
+	Now func() time.Time
+}
+
+// now reads the engine's clock.
+func (e *Engine) now() time.Time {
+	if e.d.Now != nil {
+		return e.d.Now()
+	}
+	return time.Now()
 }
 
 // New opens the engine over the store: topic offsets and the replay index
@@ -265,9 +276,9 @@ var ErrNotAnchor = errors.New("not signed by an anchor")
 // already held are ignored. An accepted message goes to receive with its
 // decoded entry and attestation.
 func (e *Engine) ValidateGossip(_ context.Context, _ peer.ID, data []byte) (any, error) {
-	en, s, err := e.Decode(data, time.Now())
+	en, s, err := e.Decode(data, e.now())
 	if err == nil {
-		err = e.fresh(s, time.Now())
+		err = e.fresh(s, e.now())
 	}
 	if err != nil {
 		e.countRefusal(err)
@@ -374,16 +385,16 @@ func (e *Engine) Receive(_ []byte, validated any) {
 // From a client (fromClient), the entry counts against its publisher's
 // rate; a node's own results, failures and evidence do not.
 func (e *Engine) Publish(ctx context.Context, data []byte, fromClient bool) (*attlog.Entry, error) {
-	en, s, err := e.Decode(data, time.Now())
+	en, s, err := e.Decode(data, e.now())
 	if err == nil {
-		err = e.fresh(s, time.Now())
+		err = e.fresh(s, e.now())
 	}
 	if err != nil {
 		return nil, err
 	}
 	// Counted only once the entry's signature is checked: forged entries
 	// naming a publisher cannot use up its rate.
-	if fromClient && !e.d.PublisherAllowed(en.Publisher.Hex(), time.Now()) {
+	if fromClient && !e.d.PublisherAllowed(en.Publisher.Hex(), e.now()) {
 		return nil, ErrPublisherRate
 	}
 	e.mu.Lock()
@@ -494,11 +505,11 @@ func (e *Engine) peersToAsk() []peer.ID {
 // second per stream.
 func (e *Engine) repairAsync(id attlog.StreamID, from, to uint64) {
 	e.mu.Lock()
-	if time.Since(e.repairs[id]) < time.Second {
+	if e.now().Sub(e.repairs[id]) < time.Second {
 		e.mu.Unlock()
 		return
 	}
-	e.repairs[id] = time.Now()
+	e.repairs[id] = e.now()
 	e.mu.Unlock()
 	e.d.Spawn(func() {
 		for _, a := range e.peersToAsk() {
@@ -529,7 +540,7 @@ func (e *Engine) repairFrom(a peer.ID, id attlog.StreamID, from, to uint64) bool
 		}
 		for _, raw := range resp.Entries {
 			data, _ := json.Marshal(raw)
-			en, s, err := e.Decode(data, time.Now())
+			en, s, err := e.Decode(data, e.now())
 			if err != nil || en.ID() != id {
 				return false // a peer that serves bad entries is not asked further
 			}
@@ -612,7 +623,7 @@ func (e *Engine) TopicHeads(topic string) []attlog.StreamHead {
 // Ingest takes one gossip message as if it had arrived from the network:
 // validated, ordered, stored and delivered. Benchmarks measure it.
 func (e *Engine) Ingest(data []byte) error {
-	en, s, err := e.Decode(data, time.Now())
+	en, s, err := e.Decode(data, e.now())
 	if err != nil {
 		return err
 	}
@@ -647,7 +658,7 @@ func (e *Engine) pruneLoop(retention time.Duration) {
 			return
 		case <-t.C:
 		}
-		if n, err := e.Prune(time.Now().Add(-retention)); err != nil {
+		if n, err := e.Prune(e.now().Add(-retention)); err != nil {
 			e.d.Log.Warn("prune attestation log", "err", err)
 		} else if n > 0 {
 			e.d.Log.Info("pruned attestation log", "entries", n)

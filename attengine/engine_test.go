@@ -1,11 +1,22 @@
 package attengine
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
+	"log/slog"
+	"math/big"
 	"testing"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/attlog"
+	"github.com/smartlayer/smartlayer/nodekey"
+	"github.com/smartlayer/smartlayer/p2p"
+	"github.com/smartlayer/smartlayer/store"
 )
 
 // TestOldResultsRefused: an action result signed more than maxResultAge ago
@@ -24,5 +35,52 @@ func TestOldResultsRefused(t *testing.T) {
 	status := &attest.Signed{Message: attest.Message{Schema: attest.FlightStatusSchema.UID, Time: uint64(now.Add(-time.Hour).Unix())}}
 	if err := FreshResult(status, now); err != nil {
 		t.Fatalf("an old status: %v", err)
+	}
+}
+
+// The engine judges freshness by its own clock (Deps.Now): an attestation
+// within the retention is taken; the same one, with the clock moved past the
+// retention, is refused as too old to check for replay.
+func TestEngineClockSeam(t *testing.T) {
+	key, _ := nodekey.Generate()
+	h, err := p2p.New(p2p.Options{Key: key, Listen: []string{"/ip4/127.0.0.1/tcp/0"}, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	st, err := store.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Unix(1_800_000_000, 0)
+	e, err := New(Deps{Host: h, Store: st, Log: slog.New(slog.DiscardHandler), Policy: &attest.Policy{Pins: []attest.Pin{{ChainID: big.NewInt(31337)}}, MaxSkew: time.Minute},
+		Spawn: func(f func()) { go f() }, Deliver: func(Delivered) {}, Retention: time.Hour,
+		IsAnchorPeer: func(peer.ID) bool { return false }, IsAnchorAddress: func(common.Address) bool { return false },
+		IsMember: func(peer.ID) bool { return false }, Anchors: func() []peer.ID { return nil },
+		PublisherAllowed: func(string, time.Time) bool { return true }, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	airline, _ := crypto.GenerateKey()
+	data, _ := attest.FlightStatusSchema.Schema.EncodeJSON([]byte(`{"flight":"BA117","date":"2026-12-01","delayMinutes":5,"status":"delayed"}`))
+	s, err := attest.Sign(airline, attest.NetworkDomain(31337, common.Address{}), attest.Message{Version: attest.Version2,
+		Schema: attest.FlightStatusSchema.UID, Time: uint64(now.Add(-30 * time.Minute).Unix()), Data: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	att, _ := json.Marshal(s)
+	en := &attlog.Entry{Topic: attest.FlightStatusSchema.UID.String() + "/BA117/2026-12-01", Seq: 1, Attestation: att}
+	if err := en.Sign(airline); err != nil {
+		t.Fatal(err)
+	}
+	msg, _ := json.Marshal(en)
+	now = now.Add(2 * time.Hour) // the attestation is now 2.5 h old, past the 1 h retention
+	if _, err := e.ValidateGossip(context.Background(), "", msg); !errors.Is(err, ErrTooOld) {
+		t.Fatalf("2.5 h old under a 1 h retention: %v, want ErrTooOld", err)
+	}
+	now = now.Add(-2 * time.Hour)
+	if _, err := e.ValidateGossip(context.Background(), "", msg); err != nil {
+		t.Fatalf("30 min old under a 1 h retention: %v", err)
 	}
 }
