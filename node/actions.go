@@ -318,9 +318,6 @@ func (n *Node) publishOwn(ctx context.Context, key *nodekey.Key, topic string, a
 	return err
 }
 
-// normalizeState is the canonical encoding replicas store (wire.Canonical).
-func normalizeState(state json.RawMessage) json.RawMessage { return wire.CanonicalOr(state) }
-
 // kick starts the instance's pending actions if this node executes it.
 func (x *executor) kick(id wire.InstanceID) {
 	s := x.s

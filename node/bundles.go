@@ -3,9 +3,9 @@ package node
 import (
 	"time"
 
-	"github.com/smartlayer/smartlayer/registry"
-
 	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/smartlayer/smartlayer/registry"
 	"github.com/smartlayer/smartlayer/ticket"
 	"github.com/smartlayer/smartlayer/token"
 )

@@ -149,8 +149,8 @@ func (s *serviceRole) step(id wire.InstanceID, d attengine.Delivered) {
 	if cur == nil {
 		return
 	}
-	_, lb := s.topicsOf(cur)
-	if lb == nil {
+	lb, ok := s.bundleOf(cur)
+	if !ok {
 		return
 	}
 	if s.n.ctx != nil && s.n.ctx.Err() != nil {
@@ -197,7 +197,7 @@ func (s *serviceRole) httpState(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	root := sandbox.StateRoot(in.State)
+	root := in.Root()
 	offs := in.Offsets
 	if offs == nil {
 		offs = map[string]uint64{}

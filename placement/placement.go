@@ -1,7 +1,6 @@
 package placement
 
 import (
-	"bytes"
 	"encoding/binary"
 	"math"
 	"sort"
@@ -136,17 +135,7 @@ func (sc *scorer) top(k Key, cands []Candidate, r int) []string {
 // Responsible returns the anchor whose position, keccak256(anchor ID), is
 // closest to k by XOR distance. ok is false when there are no anchors.
 func Responsible(k Key, anchors []string) (id string, ok bool) {
-	var best []byte
-	for _, a := range anchors {
-		h := crypto.Keccak256([]byte(a))
-		for i := range h {
-			h[i] ^= k[i]
-		}
-		if best == nil || bytes.Compare(h, best) < 0 || bytes.Equal(h, best) && a < id {
-			best, id = h, a
-		}
-	}
-	return id, best != nil
+	return responsible(k, positions(anchors)), len(anchors) > 0
 }
 
 // Diverse picks r of the ranked candidates so that as many platforms as

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/attlog"
@@ -39,8 +40,10 @@ type Instance struct {
 func (in *Instance) ID() wire.InstanceID { return in.Record.Instance }
 
 // Root is the state root: the one the instance's transcripts, receipts,
-// GET /state and /consistency show.
-func (in *Instance) Root() [32]byte { return wire.StateRoot(in.State) }
+// GET /state and /consistency show. State is kept canonical (Step and the
+// shells' loaders see to it), so the root is the hash of its bytes, not of
+// a second canonical encoding (wire.StateRoot of them is the same).
+func (in *Instance) Root() [32]byte { return crypto.Keccak256Hash(in.State) }
 
 // clone copies the instance so that a step never writes what a reader of
 // the previous value may hold.
@@ -87,13 +90,6 @@ type DoneAction struct {
 // MaxDone bounds the applied results an instance remembers.
 const MaxDone = 256
 
-// ResultTopic is the topic of an instance's action results.
-func ResultTopic(id wire.InstanceID) string { return wire.ResultTopic(id) }
-
-// FailureTopic is the topic of the anchors' failure attestations for an
-// instance's external calls.
-func FailureTopic(id wire.InstanceID) string { return wire.FailureTopic(id) }
-
 // Sub is what a topic the instance follows is for.
 type Sub struct {
 	tokenscript.Subscription
@@ -130,7 +126,7 @@ func Topics(in *Instance, subs []tokenscript.Subscription) (map[string]*Sub, []e
 		out[t] = &Sub{Subscription: subs[i]}
 	}
 	id := in.Record.Instance
-	out[ResultTopic(id)] = &Sub{Subscription: tokenscript.Subscription{Schema: attest.ActionResultSchema.UID}, Own: ownResults}
-	out[FailureTopic(id)] = &Sub{Subscription: tokenscript.Subscription{Schema: attest.FailureSchema.UID}, Own: ownFailures}
+	out[wire.ResultTopic(id)] = &Sub{Subscription: tokenscript.Subscription{Schema: attest.ActionResultSchema.UID}, Own: ownResults}
+	out[wire.FailureTopic(id)] = &Sub{Subscription: tokenscript.Subscription{Schema: attest.FailureSchema.UID}, Own: ownFailures}
 	return out, errs
 }

@@ -168,7 +168,7 @@ func entry(t *testing.T, in *token.Instance, env *token.Env, cmd string, args ma
 		}
 		data, err = schema.Schema.EncodeJSON([]byte(body))
 	case "result":
-		schema, topic = attest.ActionResultSchema, token.ResultTopic(in.ID())
+		schema, topic = attest.ActionResultSchema, wire.ResultTopic(in.ID())
 		rec := records[u64(args["fencing"])]
 		if rec == nil {
 			fail("no record of fencing %s", args["fencing"])
@@ -185,7 +185,7 @@ func entry(t *testing.T, in *token.Instance, env *token.Env, cmd string, args ma
 			"fencing": u64(args["fencing"]), "transcriptRoot": zeroHash, "patch": body, "result": "{}", "record": string(rj)})
 		data, err = schema.Schema.EncodeJSON(js)
 	case "failure":
-		schema, topic = attest.FailureSchema, token.FailureTopic(in.ID())
+		schema, topic = attest.FailureSchema, wire.FailureTopic(in.ID())
 		js, _ := json.Marshal(map[string]any{"instance": in.ID().String(), "action": args["action"], "request": "POST http://hotel/bookings",
 			"requestHash": zeroHash, "errorClass": "5xx", "attempts": 3})
 		data, err = schema.Schema.EncodeJSON(js)

@@ -6,12 +6,11 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/smartlayer/smartlayer/attest"
-	"github.com/smartlayer/smartlayer/token"
 	"github.com/smartlayer/smartlayer/wire"
 )
 
 // The schema UIDs wire keeps are attest's, and its topics are the ones the
-// token core follows and the network checks.
+// token core follows and the network checks (schema UID / key).
 func TestTopicsAreTheNetworks(t *testing.T) {
 	for _, c := range []struct {
 		name string
@@ -27,11 +26,11 @@ func TestTopicsAreTheNetworks(t *testing.T) {
 		}
 	}
 	id := wire.InstanceID{1, 2, 3}
-	if got, want := wire.ResultTopic(id), token.ResultTopic(id); got != want {
-		t.Errorf("ResultTopic %s, token's %s", got, want)
+	if got, want := wire.ResultTopic(id), attest.ActionResultSchema.UID.String()+"/"+id.String(); got != want {
+		t.Errorf("ResultTopic %s, want %s", got, want)
 	}
-	if got, want := wire.FailureTopic(id), token.FailureTopic(id); got != want {
-		t.Errorf("FailureTopic %s, token's %s", got, want)
+	if got, want := wire.FailureTopic(id), attest.FailureSchema.UID.String()+"/"+id.String(); got != want {
+		t.Errorf("FailureTopic %s, want %s", got, want)
 	}
 	addr := common.HexToAddress("0x00000000000000000000000000000000000000Ab")
 	if got, want := wire.SlashingTopic(addr), attest.SlashingEvidenceSchema.UID.String()+"/0x00000000000000000000000000000000000000ab"; got != want {

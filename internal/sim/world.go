@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
+
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/attlog"
 	"github.com/smartlayer/smartlayer/examples/flight-ticket/model"
@@ -453,7 +454,7 @@ func (w *world) applyTo(ctx context.Context, s *node, id wire.InstanceID, e *att
 	if e.Seq != before+1 {
 		w.violate("%s applied %s#%d to %s after #%d: out of order", s.peer, e.ID(), e.Seq, id, before)
 	}
-	if rd.History != nil && !rd.History.Applied && len(rd.History.Note) > 8 && rd.History.Note[:8] == "refused:" && e.Topic == token.ResultTopic(id) {
+	if rd.History != nil && !rd.History.Applied && len(rd.History.Note) > 8 && rd.History.Note[:8] == "refused:" && e.Topic == wire.ResultTopic(id) {
 		w.report.Actions.Fenced++
 	}
 	s.inst[id] = rd.Instance
@@ -562,7 +563,7 @@ func (w *world) kick(ctx context.Context, s *node, id wire.InstanceID) {
 				return
 			}
 			w.report.Actions.Results++
-			w.publish(ctx, s, s, token.ResultTopic(id), att)
+			w.publish(ctx, s, s, wire.ResultTopic(id), att)
 		})
 		// Still pending later (the result was lost, the node was cut off):
 		// the work loop runs it again; the hotel's key keeps it one booking.
