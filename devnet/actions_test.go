@@ -183,14 +183,28 @@ func TestTriggeredActions(t *testing.T) {
 		t.Fatal(err)
 	}
 	hist = waitRebooking(t, d, third, "failed", 30*time.Second)
-	for id, h := range hist {
+	// The state can say "failed" from the executor's result (its call got
+	// the anchor's failure back) before the failure attestation itself,
+	// gossiped on another stream, is applied: wait for that evidence too.
+	attested := func(id string, h []historyItem) bool {
 		found := false
 		for _, it := range h {
 			if strings.HasPrefix(it.Topic, wire.FailureTopic(mustID(t, id))) && it.Applied && anchors[common.HexToAddress(it.Attester)] {
 				found = it.Data["action"] == "rebook" && it.Data["errorClass"] == "timeout"
 			}
 		}
-		if !found {
+		return found
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for id, h := range hist {
+		for !attested(id, h) && time.Now().Before(deadline) {
+			time.Sleep(100 * time.Millisecond)
+			rt, _ := getRoute(t, d.Info.Anchors[0].HTTP, id)
+			var hv struct{ History []historyItem }
+			getJSONT(t, rt.Replicas[0].HTTP+"/v1/tokens/"+id+"/history", &hv)
+			h = hv.History
+		}
+		if !attested(id, h) {
 			t.Errorf("%s: no anchor-signed failure attestation applied: %+v", id, h)
 		}
 	}
@@ -214,7 +228,7 @@ func TestTriggeredActions(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := base + len(second) + len(fourth)
-	deadline := time.Now().Add(15 * time.Second)
+	deadline = time.Now().Add(15 * time.Second)
 	for hotelStats(t, d) < want {
 		if time.Now().After(deadline) {
 			t.Fatalf("the slow hotel got %d bookings, want %d", hotelStats(t, d), want)
