@@ -24,8 +24,8 @@ import (
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/attlog"
 	"github.com/smartlayer/smartlayer/nodekey"
-	"github.com/smartlayer/smartlayer/p2p"
 	"github.com/smartlayer/smartlayer/store"
+	"github.com/smartlayer/smartlayer/transport"
 )
 
 // ProtoAttlog serves log entries and heads for repair.
@@ -66,7 +66,7 @@ type Delivered struct {
 type Engine struct {
 	d      Deps
 	ctx    context.Context // from Start
-	gossip *p2p.Gossip
+	gossip transport.Gossip
 	store  attStore
 
 	order   sync.Mutex // one offer at a time, so delivery is in order
@@ -81,7 +81,7 @@ type Engine struct {
 
 // Deps is what an engine needs of its node, given once: no back-pointer.
 type Deps struct {
-	Host   *p2p.Host
+	Host   transport.Transport // the network: gossip, log repair
 	Store  *store.Store
 	Log    *slog.Logger
 	Policy *attest.Policy // the attestation policy entries are checked against
@@ -107,8 +107,6 @@ type Deps struct {
 	PublisherAllowed func(publisher string, now time.Time) bool
 	// Refused counts an entry refused, by reason.
 	Refused func(reason string)
-	// DropGossip (tests) drops a received gossip message when it says so.
-	DropGossip func() bool
 	// Now is the engine's clock (nil: the wall clock): what freshness,
 	// retention, publisher rates and repair pacing are judged by.
 	Now func() time.Time
@@ -155,28 +153,29 @@ func New(d Deps) (*Engine, error) {
 	e.log.KeepReplays = true
 	// Logs are served to the anchors and the admitted service nodes (the
 	// only peers that repair from them), not to any peer that connects.
-	p2p.HandleFrom(d.Host, protoAttlog, 64<<10, d.IsMember, e.Serve)
+	transport.HandleFrom(d.Host, protoAttlog, 64<<10, d.IsMember, e.Serve)
 	return e, nil
 }
 
 // Start joins gossip and starts anti-entropy and pruning, until ctx ends.
 func (e *Engine) Start(ctx context.Context) error {
 	e.ctx = ctx
-	g, err := p2p.NewGossip(ctx, e.d.Host, e.ValidateGossip, e.d.IsAnchorPeer)
+	g, err := e.d.Host.Gossip(ctx, transport.GossipOptions{
+		Validate: e.ValidateGossip, Trusted: e.d.IsAnchorPeer, Spawn: e.d.Spawn,
+		Rejected: func(from peer.ID, err error) {
+			e.d.Log.Debug("gossip message refused", "from", from.ShortString(), "err", err)
+		},
+	})
 	if err != nil {
 		return err
 	}
-	g.Go = e.d.Spawn
 	e.d.Spawn(e.antiEntropy)
 	if r := e.d.Retention; r > 0 {
 		e.d.Spawn(func() { e.pruneLoop(r) })
 	}
-	g.Rejected = func(from peer.ID, err error) {
-		e.d.Log.Debug("gossip message refused", "from", from.ShortString(), "err", err)
-	}
 	e.gossip = g
 	if e.d.Anchor { // anchors keep every topic: the firehose carries them all
-		if err := g.Subscribe(ctx, p2p.Firehose, e.Receive); err != nil {
+		if err := g.Subscribe(ctx, transport.Firehose, e.Receive); err != nil {
 			return fmt.Errorf("firehose: %w", err)
 		}
 	}
@@ -288,14 +287,14 @@ func (e *Engine) ValidateGossip(_ context.Context, _ peer.ID, data []byte) (any,
 	defer e.mu.Unlock()
 	h := e.log.Head(en.ID())
 	if en.Seq <= h.Seq {
-		return nil, p2p.ErrIgnore
+		return nil, transport.ErrIgnore
 	}
 	if e.log.Seen(AttKey(s)) {
 		// Not forwarded, and no blame: the same attestation can race into
 		// two streams through honest anchors. Repair stores the entry
 		// later, unapplied, so logs still converge.
 		e.countRefusal(attlog.ErrReplayed)
-		return nil, p2p.ErrIgnore
+		return nil, transport.ErrIgnore
 	}
 	return Delivered{en, s}, nil
 }
@@ -361,9 +360,6 @@ func (e *Engine) OfferSync(en *attlog.Entry, s *attest.Signed, durable bool) (*a
 
 // receive handles a gossiped message, decoded by validateGossip.
 func (e *Engine) Receive(_ []byte, validated any) {
-	if drop := e.d.DropGossip; drop != nil && drop() {
-		return // fault injection: lost on the way; repair must recover it
-	}
 	v, ok := validated.(Delivered)
 	if !ok {
 		return
@@ -416,7 +412,7 @@ func (e *Engine) Publish(ctx context.Context, data []byte, fromClient bool) (*at
 	if _, err := e.OfferSync(en, s, true); err != nil {
 		return nil, err
 	}
-	for _, t := range []string{p2p.GossipPrefix + en.Topic, p2p.Firehose} {
+	for _, t := range []string{transport.GossipPrefix + en.Topic, transport.Firehose} {
 		if err := e.gossip.Publish(ctx, t, data); err != nil {
 			e.d.Log.Warn("gossip publish failed", "topic", t, "err", err)
 		}
@@ -441,7 +437,7 @@ func (e *Engine) antiEntropy() {
 			continue
 		}
 		for _, topic := range e.gossip.Topics() {
-			if t, ok := strings.CutPrefix(topic, p2p.GossipPrefix); ok && t != "all" {
+			if t, ok := strings.CutPrefix(topic, transport.GossipPrefix); ok && t != "all" {
 				e.CatchUp(t)
 			}
 		}
@@ -450,7 +446,7 @@ func (e *Engine) antiEntropy() {
 
 // follow subscribes to a topic's gossip and catches up on its history.
 func (e *Engine) Follow(ctx context.Context, topic string) error {
-	name := p2p.GossipPrefix + topic
+	name := transport.GossipPrefix + topic
 	if e.gossip.Subscribed(name) {
 		return nil
 	}
@@ -467,8 +463,8 @@ func (e *Engine) CatchUp(topic string) {
 	for _, a := range e.peersToAsk() {
 		var after *attlog.StreamID
 		for {
-			ctx, cancel := context.WithTimeout(e.ctx, p2p.StreamTimeout)
-			resp, err := p2p.Call[Request, Response](ctx, e.d.Host, a, protoAttlog, &Request{Topic: topic, After: after})
+			ctx, cancel := context.WithTimeout(e.ctx, transport.StreamTimeout)
+			resp, err := transport.Call[Request, Response](ctx, e.d.Host, a, protoAttlog, &Request{Topic: topic, After: after})
 			cancel()
 			if err != nil {
 				break
@@ -525,8 +521,8 @@ func (e *Engine) repairAsync(id attlog.StreamID, from, to uint64) {
 func (e *Engine) repairFrom(a peer.ID, id attlog.StreamID, from, to uint64) bool {
 	for from <= to {
 		end := min(to, from+maxRepairBatch-1)
-		ctx, cancel := context.WithTimeout(e.ctx, p2p.StreamTimeout)
-		resp, err := p2p.Call[Request, Response](ctx, e.d.Host, a, protoAttlog,
+		ctx, cancel := context.WithTimeout(e.ctx, transport.StreamTimeout)
+		resp, err := transport.Call[Request, Response](ctx, e.d.Host, a, protoAttlog,
 			&Request{Topic: id.Topic, Publisher: id.Publisher.Hex(), From: from, To: end})
 		cancel()
 		if err != nil || len(resp.Entries) == 0 {
@@ -554,7 +550,7 @@ func (e *Engine) repairFrom(a peer.ID, id attlog.StreamID, from, to uint64) bool
 }
 
 // serve answers repair requests from what this node holds.
-func (e *Engine) Serve(_ context.Context, _ p2p.PeerID, req *Request) (*Response, error) {
+func (e *Engine) Serve(_ context.Context, _ transport.PeerID, req *Request) (*Response, error) {
 	if req.Topic != "" {
 		if err := attlog.CheckTopic(req.Topic); err != nil {
 			return nil, err

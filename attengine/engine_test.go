@@ -16,8 +16,8 @@ import (
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/attlog"
 	"github.com/smartlayer/smartlayer/nodekey"
-	"github.com/smartlayer/smartlayer/p2p"
 	"github.com/smartlayer/smartlayer/store"
+	"github.com/smartlayer/smartlayer/transport"
 )
 
 // TestOldResultsRefused: an action result signed more than maxResultAge ago
@@ -44,7 +44,7 @@ func TestOldResultsRefused(t *testing.T) {
 // retention, is refused as too old to check for replay.
 func TestEngineClockSeam(t *testing.T) {
 	key, _ := nodekey.Generate()
-	h, err := p2p.New(p2p.Options{Key: key, Listen: []string{"/ip4/127.0.0.1/tcp/0"}, Logger: slog.New(slog.DiscardHandler)})
+	h, err := transport.NewMemNetwork().Join(transport.Options{Key: key})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,7 +30,9 @@ import (
 	"github.com/smartlayer/smartlayer/examples/flight-ticket/hotel"
 	"github.com/smartlayer/smartlayer/node"
 	"github.com/smartlayer/smartlayer/nodekey"
+	"github.com/smartlayer/smartlayer/p2p"
 	"github.com/smartlayer/smartlayer/token"
+	"github.com/smartlayer/smartlayer/transport"
 	"github.com/smartlayer/smartlayer/wire"
 )
 
@@ -46,6 +48,10 @@ type Options struct {
 	// Procs runs every node as its own OS process of Binary.
 	Procs  bool
 	Binary string
+	// InMemory runs the in-process nodes on one transport.MemNetwork
+	// rather than libp2p sockets (HTTP stays real): many nodes in one
+	// process, no ports for p2p.
+	InMemory bool
 	// HeartbeatInterval of every node; service nodes are down after 6 missed.
 	HeartbeatInterval time.Duration
 	// DemoAirline keeps a stream of flight updates going until Close.
@@ -92,6 +98,9 @@ func (o *Options) validate() error {
 	}
 	if o.HeartbeatInterval < 50*time.Millisecond {
 		errs = append(errs, fmt.Errorf("heartbeat interval %s: want at least 50ms", o.HeartbeatInterval))
+	}
+	if o.InMemory && o.Procs {
+		errs = append(errs, errors.New("an in-memory network runs in one process: not with --procs"))
 	}
 	return errors.Join(errs...)
 }
@@ -171,13 +180,24 @@ type Devnet struct {
 
 	Info      Info
 	Client    *client.Client
-	bootstrap []string // anchors' p2p addresses
+	bootstrap []string              // anchors' p2p addresses
+	mem       *transport.MemNetwork // with InMemory
 	airline   *nodekey.Key
 	publisher *client.Publisher
 	stopDemo  context.CancelFunc
 	demoDone  chan struct{}
 	// HotelServer is the demo hotel (examples/flight-ticket/hotel).
 	HotelServer *hotel.Server
+}
+
+func (d *Devnet) where() string {
+	switch {
+	case d.opts.Procs:
+		return "one OS process each"
+	case d.mem != nil:
+		return "in this process, on an in-memory network"
+	}
+	return "in this process"
 }
 
 // Dir is the data directory.
@@ -196,6 +216,9 @@ func Start(ctx context.Context, opts Options) (_ *Devnet, err error) {
 		return nil, err
 	}
 	d := &Devnet{opts: opts, dir: opts.DataDir, log: opts.Log}
+	if opts.InMemory {
+		d.mem = transport.NewMemNetwork()
+	}
 	if d.log == nil {
 		d.log = slog.New(slog.DiscardHandler)
 	}
@@ -219,7 +242,7 @@ func Start(ctx context.Context, opts Options) (_ *Devnet, err error) {
 		return nil, fmt.Errorf("demo hotel: %w", err)
 	}
 	d.Info.Hotel.HTTP = d.HotelServer.URL
-	d.progress("starting %d anchors and %d service nodes (%s)", opts.Anchors, opts.Services, map[bool]string{true: "one OS process each", false: "in this process"}[opts.Procs])
+	d.progress("starting %d anchors and %d service nodes (%s)", opts.Anchors, opts.Services, d.where())
 	var bootstrap []string
 	for i := 0; i < opts.Anchors; i++ {
 		ep, err := d.startNode(ctx, node.RoleAnchor, i, bootstrap)
@@ -399,8 +422,12 @@ func (d *Devnet) nodeDir(role node.Role, i int) string {
 	return filepath.Join(d.dir, fmt.Sprintf("%s-%d", role, i))
 }
 
-func (d *Devnet) nodeConfig(role node.Role, i int, bootstrap []string) node.Config {
+// nodeConfig is node i's configuration and the engines it runs on: the
+// devnet's faults are wrappers around its transport and its modules.
+func (d *Devnet) nodeConfig(role node.Role, i int, bootstrap []string) (node.Config, node.Deps) {
 	cfg := d.cfgBase
+	var deps node.Deps
+	var faults transport.Faults
 	cfg.Role = role
 	cfg.DataDir = d.nodeDir(role, i)
 	cfg.P2P.Bootstrap = append([]string(nil), bootstrap...)
@@ -421,14 +448,14 @@ func (d *Devnet) nodeConfig(role node.Role, i int, bootstrap []string) node.Conf
 			// other nodes' draws; locked, as gossip arrives concurrently.
 			var mu sync.Mutex
 			rng := mrand.New(mrand.NewPCG(uint64(i)+1, 0x90551b))
-			cfg.Faults.DropGossip = func() bool {
+			faults.DropGossip = func() bool {
 				mu.Lock()
 				defer mu.Unlock()
 				return rng.Float64() < share
 			}
 		}
 		if d.opts.CorruptService == i+1 {
-			cfg.Faults.WrapScript = func(s token.Script) token.Script { return corruptScript{s} }
+			deps.WrapScript = func(s token.Script) token.Script { return corruptScript{s} }
 		}
 		// Triggered actions of the flight ticket book at the demo hotel.
 		cfg.Service.ActionVars = map[string]string{"hotel": d.Info.Hotel.HTTP}
@@ -437,11 +464,29 @@ func (d *Devnet) nodeConfig(role node.Role, i int, bootstrap []string) node.Conf
 	if d.opts.Configure != nil {
 		d.opts.Configure(role, i, &cfg)
 	}
-	return cfg
+	if d.mem != nil {
+		cfg.P2P.Bootstrap = nil // every node of the network is reachable by ID
+	}
+	if faults.DropGossip != nil || d.mem != nil {
+		deps.Transport = func(o transport.Options) (transport.Transport, error) {
+			var t transport.Transport
+			var err error
+			if d.mem != nil {
+				t, err = d.mem.Join(o)
+			} else {
+				t, err = p2p.New(o)
+			}
+			if err != nil {
+				return nil, err
+			}
+			return transport.Faulty(t, faults), nil
+		}
+	}
+	return cfg, deps
 }
 
 func (d *Devnet) startNode(ctx context.Context, role node.Role, i int, bootstrap []string) (Endpoint, error) {
-	cfg := d.nodeConfig(role, i, bootstrap)
+	cfg, deps := d.nodeConfig(role, i, bootstrap)
 	if d.opts.Procs {
 		p, info, err := startProc(ctx, d.binary(), cfg)
 		if err != nil {
@@ -450,7 +495,7 @@ func (d *Devnet) startNode(ctx context.Context, role node.Role, i int, bootstrap
 		d.procs = append(d.procs, p)
 		return Endpoint{Peer: info.Peer, Address: info.Address, HTTP: info.HTTP, P2P: info.P2P, Data: cfg.DataDir}, nil
 	}
-	n, err := node.New(cfg, d.log.With("node", fmt.Sprintf("%s-%d", role, i)))
+	n, err := node.NewWith(cfg, d.log.With("node", fmt.Sprintf("%s-%d", role, i)), deps)
 	if err != nil {
 		return Endpoint{}, err
 	}
@@ -745,7 +790,8 @@ func (d *Devnet) restart(ctx context.Context, role node.Role, i int, slot []*nod
 	if d.opts.Procs || slot[i] != nil {
 		return nil, fmt.Errorf("restart works on a killed in-process %s", role)
 	}
-	n, err := node.New(d.nodeConfig(role, i, d.bootstrap), d.log.With("node", fmt.Sprintf("%s-%d", role, i)))
+	cfg, deps := d.nodeConfig(role, i, d.bootstrap)
+	n, err := node.NewWith(cfg, d.log.With("node", fmt.Sprintf("%s-%d", role, i)), deps)
 	if err != nil {
 		return nil, err
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/smartlayer/smartlayer/node"
 	"github.com/smartlayer/smartlayer/nodekey"
 	"github.com/smartlayer/smartlayer/p2p"
+	"github.com/smartlayer/smartlayer/transport"
 	"github.com/smartlayer/smartlayer/wire"
 )
 
@@ -273,7 +274,7 @@ func TestHostileInputRefused(t *testing.T) {
 		var sendAs func(k *nodekey.Key, role string, m member) error
 		send := func(k *nodekey.Key, m member) error { return sendAs(k, "service", m) }
 		sendAs = func(k *nodekey.Key, role string, m member) error {
-			h, err := p2p.New(p2p.Options{Key: k, Listen: []string{"/ip4/127.0.0.1/tcp/0"}})
+			h, err := p2p.New(transport.Options{Key: k, Listen: []string{"/ip4/127.0.0.1/tcp/0"}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -282,7 +283,7 @@ func TestHostileInputRefused(t *testing.T) {
 				t.Fatal("cannot connect to the anchor")
 			}
 			m.Peer, m.Role = k.PeerID().String(), role
-			_, err = p2p.Call[beat, json.RawMessage](ctx, h, ai.ID, p2p.ProtoHeartbeat, &beat{m})
+			_, err = transport.Call[beat, json.RawMessage](ctx, h, ai.ID, transport.ProtoHeartbeat, &beat{m})
 			return err
 		}
 		rogue, _ := nodekey.Generate()

@@ -2,69 +2,14 @@ package node
 
 import (
 	"encoding/json"
-	"log/slog"
 	"testing"
-	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/smartlayer/smartlayer/placement"
 	"github.com/smartlayer/smartlayer/store"
 	"github.com/smartlayer/smartlayer/token"
 	"github.com/smartlayer/smartlayer/wire"
 )
-
-// An excluded node earns its way back on probation; evidence sends it
-// further down each time; scores survive a restart of the anchor's store.
-func TestServiceLevelProbation(t *testing.T) {
-	dir := t.TempDir()
-	st, err := store.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := &Node{store: st, log: slog.New(slog.DiscardHandler)}
-	n.metric.slo = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "x"}, []string{"node"})
-	n.metric.strikes = prometheus.NewCounter(prometheus.CounterOpts{Name: "y"})
-	a := &anchorRole{n: n, kick: make(chan struct{}, 1)}
-	v, err := newVerifier(a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v.evidence("p", "0x01")
-	v.evidence("p", "0x01") // the same evidence counts once
-	if !v.excluded("p") || v.snapshot()["p"].Evidence != 1 {
-		t.Fatalf("after evidence: %+v", v.snapshot()["p"])
-	}
-	rounds := 0
-	for v.excluded("p") && rounds < 1000 {
-		v.probation("p")
-		rounds++
-	}
-	if rounds < 95 || rounds > 105 {
-		t.Fatalf("back after %d rounds, want about 100", rounds)
-	}
-	v.evidence("p", "0x02")
-	second := 0
-	for v.excluded("p") && second < 1000 {
-		v.probation("p")
-		second++
-	}
-	if second <= rounds {
-		t.Fatalf("a repeat offender came back after %d rounds, the first time %d", second, rounds)
-	}
-	v.strike("q")
-	_ = st.Close()
-	st, _ = store.Open(dir)
-	defer st.Close()
-	n.store = st
-	v2, err := newVerifier(a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := v2.snapshot(); got["p"].Evidence != 2 || got["q"].Strikes != 1 || got["q"].Score != 1-placement.LevelStrike {
-		t.Fatalf("after reopening: %+v", got)
-	}
-}
 
 // History has keys of its own: the last token.MaxHistory items are kept, and
 // history inside an older instance record moves there.
@@ -97,28 +42,35 @@ func TestHistoryKeys(t *testing.T) {
 	}
 }
 
-func TestPruneOutcomes(t *testing.T) {
+// Assignments from two anchors are answered concurrently: a drop decided on
+// an older view must not remove an instance that a newer record naming this
+// node has reached meanwhile, and an update that finds the instance gone
+// says so, so the assignment takes it up again (found by a restart test:
+// a ticket's replica answered "not a replica" for good).
+func TestAssignmentRacesKeepTheNewestRecord(t *testing.T) {
 	st, err := store.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	s := &serviceRole{n: &Node{store: st}, inst: map[wire.InstanceID]*instance{}}
-	x := newExecutor(s)
-	now := time.Now()
-	id := wire.InstanceID{9}
-	for i, age := range []time.Duration{time.Minute, 2 * time.Hour, 48 * time.Hour} {
-		b, _ := json.Marshal(&wire.ActionOutcome{Instance: id, Key: string(rune('a' + i)), DoneMs: now.Add(-age).UnixMilli()})
-		_ = st.Put(outcomeKey(id, string(rune('a'+i))), b)
+	s := &serviceRole{n: &Node{store: st}, inst: map[wire.InstanceID]*instance{}, applier: newApplier()}
+	id := wire.InstanceID{5}
+	anchorA, anchorB := common.Address{1}, common.Address{2}
+	r2 := &placement.Record{Instance: id, Fencing: 2, Anchor: anchorB, Replicas: []string{"other"}, Executor: "other"}
+	r3 := &placement.Record{Instance: id, Fencing: 3, Anchor: anchorA, Replicas: []string{"me"}, Executor: "me"}
+	s.inst[id] = &instance{Record: r3, State: json.RawMessage(`{}`)}
+	if dropped, err := s.dropFor(r2); err != nil || dropped || s.inst[id] == nil {
+		t.Fatalf("an older record dropped the instance: %v %v", dropped, err)
 	}
-	n, err := x.pruneOutcomes(now.Add(-24 * time.Hour))
-	if err != nil || n != 1 {
-		t.Fatalf("pruned %d: %v", n, err)
+	if dropped, err := s.dropPlacedBy(id, anchorB); err != nil || dropped || s.inst[id] == nil {
+		t.Fatalf("a full sync from an anchor that no longer places it dropped it: %v %v", dropped, err)
 	}
-	if _, err := st.Get(outcomeKey(id, "c")); err == nil {
-		t.Fatal("the 48-hour-old outcome is still there")
+	r4 := &placement.Record{Instance: id, Fencing: 4, Anchor: anchorB, Replicas: []string{"other"}, Executor: "other"}
+	if dropped, err := s.dropFor(r4); err != nil || !dropped || s.inst[id] != nil {
+		t.Fatalf("a newer record did not drop it: %v %v", dropped, err)
 	}
-	if _, err := st.Get(outcomeKey(id, "a")); err != nil {
-		t.Fatal("a fresh outcome went")
+	r5 := &placement.Record{Instance: id, Fencing: 5, Anchor: anchorA, Replicas: []string{"me"}, Executor: "me"}
+	if held, err := s.updateRecord(r5); err != nil || held {
+		t.Fatalf("an update of a dropped instance reported it held: %v %v", held, err)
 	}
 }

@@ -9,14 +9,19 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/libp2p/go-libp2p/core/peer"
 
+	"github.com/smartlayer/smartlayer/attengine"
+	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/executor"
 	"github.com/smartlayer/smartlayer/governance"
 	"github.com/smartlayer/smartlayer/httpapi"
-	"github.com/smartlayer/smartlayer/p2p"
 	"github.com/smartlayer/smartlayer/placement"
 	"github.com/smartlayer/smartlayer/registry"
+	"github.com/smartlayer/smartlayer/sampling"
 	"github.com/smartlayer/smartlayer/tokenscript"
+	"github.com/smartlayer/smartlayer/transport"
 	"github.com/smartlayer/smartlayer/wire"
 )
 
@@ -44,7 +49,8 @@ type anchorRole struct {
 	planned      map[string]float64
 	plannedBasis string // the mode, seed and epoch of the last plan
 	votes        *governance.Tally
-	verify       *verifier
+	verify       *sampling.Verifier // sampling and service levels
+	router       *executor.Router   // failure routing for executors
 	// newBundles: new bundles one client address may publish
 	newBundles *httpapi.RateLimiter
 }
@@ -63,7 +69,7 @@ func newAnchorRole(n *Node, mux *http.ServeMux) (*anchorRole, error) {
 		newBundles: httpapi.NewRateLimiter(float64(n.cfg.HTTP.BundlesPerHour)/3600, n.cfg.HTTP.BundlesPerHour, 100_000),
 	}
 	var err error
-	if a.verify, err = newVerifier(a); err != nil {
+	if a.verify, err = a.newVerifier(); err != nil {
 		return nil, err
 	}
 	if err := a.bundles.Load(); err != nil {
@@ -75,9 +81,24 @@ func newAnchorRole(n *Node, mux *http.ServeMux) (*anchorRole, error) {
 	if err := a.loadVotes(); err != nil {
 		return nil, err
 	}
-	p2p.HandleMax(n.host, p2p.ProtoBundle, smallRequest, a.bundles.Serve)
-	p2p.HandleFrom(n.host, p2p.ProtoReplicate, p2p.MaxMessage, n.isAnchorPeer, a.handleReplicate)
-	p2p.HandleFrom(n.host, protoRoute, p2p.MaxMessage, n.isMember, a.handleRoute)
+	transport.HandleMax(n.net, transport.ProtoBundle, smallRequest, a.bundles.Serve)
+	transport.HandleFrom(n.net, transport.ProtoReplicate, transport.MaxMessage, n.isAnchorPeer, a.handleReplicate)
+	a.router = executor.NewRouter(executor.RouterDeps{
+		Private: n.cfg.Network.RoutePrivate, Attempts: n.cfg.Network.RouteAttempts, Timeout: n.cfg.Network.RouteTimeout.Duration,
+		Key: n.key, Domain: n.domain, Log: n.log, Now: n.now, IsAnchorAddress: n.isAnchorAddress,
+		Record: func(id wire.InstanceID) *placement.Record {
+			a.mu.Lock()
+			defer a.mu.Unlock()
+			return a.records[id]
+		},
+		Bundle: a.findBundle,
+		Publish: func(ctx context.Context, topic string, att *attest.Signed) error {
+			return n.publishOwn(ctx, n.key, topic, att)
+		},
+		Strike: a.verify.Strike,
+		Routed: n.metric.routed,
+	})
+	transport.HandleFrom(n.net, executor.ProtoRoute, transport.MaxMessage, n.isMember, a.router.Handle)
 	mux.HandleFunc("POST /v1/tokens/{instance}/query/{name}", a.httpQuery)
 	mux.HandleFunc("POST /v1/tokens/{instance}/actions/{name}", a.httpAction)
 	mux.HandleFunc("POST /v1/bundles", a.n.limited(a.httpPublishBundle))
@@ -103,7 +124,7 @@ func (a *anchorRole) load() error {
 	if err != nil {
 		return err
 	}
-	now := time.Now()
+	now := a.n.now()
 	return a.n.store.Each(recordsPrefix(), func(_, v []byte) error {
 		rec, err := placement.DecodeRecord(v)
 		if err != nil {
@@ -123,8 +144,62 @@ func (a *anchorRole) start() {
 		defer a.n.wg.Done()
 		a.loop()
 	}()
-	a.n.spawn(a.verify.sampleLoop)
+	a.n.spawn(func() { a.verify.Loop(a.n.ctx) })
 }
+
+// newVerifier wires sampling to this anchor: live service nodes from the
+// membership view, samples over the transport, evidence on its own stream.
+func (a *anchorRole) newVerifier() (*sampling.Verifier, error) {
+	n := a.n
+	return sampling.NewVerifier(sampling.Deps{
+		Metrics: sampling.Metrics{Samples: n.metric.samples, Slashed: n.metric.slashed, Strikes: n.metric.strikes, SLOScore: n.metric.slo},
+		Store:   n.store, Log: n.log, Now: n.now, Key: n.key, Domain: n.domain,
+		Interval: n.cfg.Network.SampleInterval.Duration, Share: n.cfg.Network.SampleShare,
+		Live: func() []sampling.Service {
+			list, _ := n.members.snapshot()
+			var out []sampling.Service
+			for _, mb := range list {
+				if mb.Role == RoleService && mb.State == wire.StateUp {
+					out = append(out, sampling.Service{Peer: mb.Peer, Instances: mb.Instances})
+				}
+			}
+			return out
+		},
+		Sample: func(ctx context.Context, p string, req *sampling.Request) (*sampling.Response, error) {
+			return transport.Call[sampling.Request, sampling.Response](ctx, n.net, peerIDOf(p), sampling.ProtoSample, req)
+		},
+		Bundle: a.findBundle,
+		Publish: func(ctx context.Context, topic string, att *attest.Signed) error {
+			return n.publishOwn(ctx, n.key, topic, att)
+		},
+		Replace:         a.replace,
+		IsAnchorAddress: n.isAnchorAddress,
+		PeerOfAddress:   a.peerOfAddress,
+	})
+}
+
+// replace makes the placement loop re-place every instance now.
+func (a *anchorRole) replace() {
+	a.mu.Lock()
+	a.dirty = true
+	a.mu.Unlock()
+	a.poke()
+}
+
+// peerOfAddress finds a known service node by its address.
+func (a *anchorRole) peerOfAddress(addr common.Address) string {
+	list, _ := a.n.members.snapshot()
+	for _, mb := range list {
+		if common.HexToAddress(mb.Address) == addr {
+			return mb.Peer
+		}
+	}
+	return ""
+}
+
+// delivered is the anchor's view of the attestation log: slashing evidence
+// signed by any anchor lowers the named node's score here too.
+func (a *anchorRole) delivered(d attengine.Delivered) { a.verify.Evidence(d.Att) }
 
 // poke asks the placement loop to run soon.
 func (a *anchorRole) poke() {
@@ -150,11 +225,11 @@ func (a *anchorRole) loop() {
 		case <-republish.C:
 			a.publishRecords(a.allRecords(true))
 		}
-		a.n.members.sweep(time.Now(), a.n.downAfter())
+		a.n.members.sweep(a.n.now(), a.n.downAfter())
 		for _, p := range a.n.members.takeUpEvents() {
 			a.rejoined(p)
 		}
-		if recs := a.rebalance(time.Now()); len(recs) > 0 {
+		if recs := a.rebalance(a.n.now()); len(recs) > 0 {
 			a.replicate(&replicate{Records: recs})
 			a.publishRecords(recs)
 		}
@@ -194,7 +269,7 @@ func (a *anchorRole) rebalance(now time.Time) []*placement.Record {
 		}
 		switch mb.Role {
 		case RoleService:
-			if mb.Capacity > 0 && !a.verify.excluded(mb.Peer) {
+			if mb.Capacity > 0 && !a.verify.Excluded(mb.Peer) {
 				in.Candidates = append(in.Candidates, placement.Candidate{ID: mb.Peer, Weight: float64(mb.Capacity)})
 				in.Platforms[mb.Peer] = mb.Platform
 			}
@@ -353,7 +428,7 @@ func (a *anchorRole) send(p string, msg *assign) {
 	if err != nil {
 		return
 	}
-	resp, err := p2p.Call[assign, assignAck](a.n.ctx, a.n.host, id, p2p.ProtoAssign, msg)
+	resp, err := transport.Call[assign, assignAck](a.n.ctx, a.n.net, id, transport.ProtoAssign, msg)
 	if err != nil {
 		a.n.metric.assigns.WithLabelValues("error").Inc()
 		a.n.log.Debug("assign failed", "service", shortID(p), "err", err)
@@ -410,7 +485,7 @@ func (a *anchorRole) publishRecords(recs []*placement.Record) {
 				ctx, cancel := context.WithTimeout(a.n.ctx, 10*time.Second)
 				defer cancel()
 				path := placement.DHTPath(placement.DHTKey(a.n.seed, rec.Instance))
-				if err := a.n.host.DHT.PutValue(ctx, path, enc); err != nil {
+				if err := a.n.net.PutRecord(ctx, path, enc); err != nil {
 					a.n.log.Debug("dht put", "instance", rec.Instance, "err", err)
 				}
 			}()
@@ -440,9 +515,9 @@ func (a *anchorRole) replicate(msg *replicate) {
 		a.n.wg.Add(1)
 		go func(id peer.ID) {
 			defer a.n.wg.Done()
-			ctx, cancel := context.WithTimeout(a.n.ctx, p2p.StreamTimeout)
+			ctx, cancel := context.WithTimeout(a.n.ctx, transport.StreamTimeout)
 			defer cancel()
-			if _, err := p2p.Call[replicate, ack](ctx, a.n.host, id, p2p.ProtoReplicate, msg); err != nil {
+			if _, err := transport.Call[replicate, ack](ctx, a.n.net, id, transport.ProtoReplicate, msg); err != nil {
 				a.n.log.Debug("replicate failed", "anchor", shortID(id.String()), "err", err)
 			}
 		}(id)
@@ -450,7 +525,7 @@ func (a *anchorRole) replicate(msg *replicate) {
 }
 
 // handleReplicate takes bundles, registrations and records from another anchor.
-func (a *anchorRole) handleReplicate(ctx context.Context, from p2p.PeerID, msg *replicate) (*ack, error) {
+func (a *anchorRole) handleReplicate(ctx context.Context, from transport.PeerID, msg *replicate) (*ack, error) {
 	if !a.n.isAnchorPeer(from) {
 		return nil, errors.New("only anchors replicate")
 	}
@@ -468,7 +543,7 @@ func (a *anchorRole) handleReplicate(ctx context.Context, from p2p.PeerID, msg *
 		if err != nil {
 			return nil, err
 		}
-		if _, err := a.n.verifyRegistration(lb, reg, time.Now()); err != nil {
+		if _, err := a.n.verifyRegistration(lb, reg, a.n.now()); err != nil {
 			return nil, err
 		}
 		if err := a.addRegistration(reg); err != nil {
@@ -476,7 +551,7 @@ func (a *anchorRole) handleReplicate(ctx context.Context, from p2p.PeerID, msg *
 		}
 	}
 	for _, v := range msg.Votes {
-		if _, err := a.addVote(v, time.Now()); err != nil {
+		if _, err := a.addVote(v, a.n.now()); err != nil {
 			return nil, err
 		}
 	}
@@ -528,7 +603,7 @@ func (a *anchorRole) findBundle(ctx context.Context, h tokenscript.BundleHash) (
 		return lb, true
 	}
 	for id := range a.n.anchors {
-		if id == a.n.PeerID() || !a.n.connected(id) {
+		if id == a.n.PeerID() || !a.n.net.Reachable(id) {
 			continue
 		}
 		if lb, err := a.bundles.Fetch(ctx, id, h); err == nil {
@@ -547,7 +622,7 @@ func (a *anchorRole) httpPublishBundle(w http.ResponseWriter, r *http.Request) {
 	}
 	// Each new bundle is a compiled module kept for good: a quota per
 	// client address (a bundle already here costs nothing).
-	if _, known := a.bundles.Get(b.Hash()); !known && !a.newBundles.Allow(httpapi.ClientAddr(r.RemoteAddr), time.Now()) {
+	if _, known := a.bundles.Get(b.Hash()); !known && !a.newBundles.Allow(httpapi.ClientAddr(r.RemoteAddr), a.n.now()) {
 		a.n.inputRefused("bundle-quota")
 		httpapi.TooMany(w, r, "bundle-quota",
 			fmt.Sprintf("this client has published its quota of new bundles (%d an hour); retry later", a.n.cfg.HTTP.BundlesPerHour), time.Minute)
@@ -615,7 +690,7 @@ func (a *anchorRole) httpRegister(w http.ResponseWriter, r *http.Request) {
 		httpapi.Error(w, r, http.StatusBadRequest, "bad-attestation", "attestation uid: "+err.Error())
 		return
 	}
-	if _, err := a.n.verifyRegistration(lb, reg, time.Now()); err != nil {
+	if _, err := a.n.verifyRegistration(lb, reg, a.n.now()); err != nil {
 		httpapi.Error(w, r, http.StatusUnprocessableEntity, "invalid-attestation", err.Error())
 		return
 	}
@@ -642,11 +717,11 @@ func (n *Node) routeOf(rec *placement.Record) *wire.Route {
 	return rt
 }
 
-// lookupRecord finds an instance's record in the DHT.
+// lookupRecord finds an instance's record in the network's record lookup (the DHT).
 func (n *Node) lookupRecord(ctx context.Context, id wire.InstanceID) (*placement.Record, error) {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	v, err := n.host.DHT.GetValue(ctx, placement.DHTPath(placement.DHTKey(n.seed, id)))
+	v, err := n.net.GetRecord(ctx, placement.DHTPath(placement.DHTKey(n.seed, id)))
 	if err != nil {
 		return nil, err
 	}

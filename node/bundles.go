@@ -23,8 +23,8 @@ type loadedBundle = registry.Bundle
 
 // newBundleCache makes the node's bundle registry.
 func newBundleCache(n *Node) *registry.Cache {
-	return registry.New(registry.Deps{Store: n.store, Host: n.host, Log: n.log, MaxCallDepth: n.cfg.Sandbox.MaxCallDepth,
-		MaxTimeout: n.cfg.Sandbox.Timeout.Duration, WrapScript: n.cfg.Faults.WrapScript})
+	return registry.New(registry.Deps{Store: n.store, Host: n.net, Log: n.log, MaxCallDepth: n.cfg.Sandbox.MaxCallDepth,
+		MaxTimeout: n.cfg.Sandbox.Timeout.Duration, WrapScript: n.deps.WrapScript})
 }
 
 // verifyRegistration checks a registration against a bundle and this

@@ -12,8 +12,6 @@ import (
 	"github.com/BurntSushi/toml"
 	"github.com/libp2p/go-libp2p/core/peer"
 	ma "github.com/multiformats/go-multiaddr"
-
-	"github.com/smartlayer/smartlayer/token"
 )
 
 // Role is what a node does in the network.
@@ -147,20 +145,6 @@ type Config struct {
 	Log struct {
 		Level string `toml:"level"`
 	} `toml:"log"`
-	// Faults are for tests only and set from Go, never from a config file:
-	// they make a node misbehave on purpose.
-	Faults Faults `toml:"-"`
-}
-
-// Faults make a node misbehave on purpose, in tests.
-type Faults struct {
-	// DropGossip, when set, is asked for every gossiped entry received; true
-	// drops it, as a lossy network would (repair must recover it).
-	DropGossip func() bool
-	// WrapScript wraps every token module as the token core runs it: a
-	// wrapper that corrupts states makes a node differ from its fellow
-	// replicas, as a faulty or dishonest node would.
-	WrapScript func(token.Script) token.Script
 }
 
 // DefaultConfig returns the defaults every field falls back to.

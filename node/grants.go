@@ -150,7 +150,7 @@ func (rv *revocations) httpAdd(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	uid, err := rv.add(body, time.Now())
+	uid, err := rv.add(body, rv.n.now())
 	if errors.Is(err, attest.ErrMalformed) {
 		httpapi.Error(w, r, http.StatusBadRequest, "bad-attestation", err.Error())
 		return

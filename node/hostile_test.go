@@ -16,6 +16,7 @@ import (
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/attlog"
 	flightticket "github.com/smartlayer/smartlayer/examples/flight-ticket"
+	"github.com/smartlayer/smartlayer/executor"
 	"github.com/smartlayer/smartlayer/nodekey"
 	"github.com/smartlayer/smartlayer/sandbox"
 	"github.com/smartlayer/smartlayer/tokenscript"
@@ -73,25 +74,25 @@ func TestRouteOnlyTheScriptsCall(t *testing.T) {
 	if err != nil || rec.req == nil {
 		t.Fatalf("the action made no call: %v", err)
 	}
-	call := func(req *sandbox.FetchRequest) *routeCall {
-		return &routeCall{Action: "rebook", Request: req, State: state, Args: args, NowMs: now.UnixMilli(), Key: "key-1"}
+	call := func(req *sandbox.FetchRequest) *executor.RouteCall {
+		return &executor.RouteCall{Action: "rebook", Request: req, State: state, Args: args, NowMs: now.UnixMilli(), Key: "key-1"}
 	}
-	if err := n.anchor.checkRoutedCall(context.Background(), lb, id, call(rec.req)); err != nil {
+	if err := n.anchor.router.CheckCall(context.Background(), lb, id, call(rec.req)); err != nil {
 		t.Fatalf("the script's own call refused: %v", err)
 	}
 	bogus := *rec.req
 	bogus.URL = "http://127.0.0.1/admin/delete-everything"
-	if err := n.anchor.checkRoutedCall(context.Background(), lb, id, call(&bogus)); !errors.Is(err, errNotTheScriptsCall) {
+	if err := n.anchor.router.CheckCall(context.Background(), lb, id, call(&bogus)); !errors.Is(err, executor.ErrNotTheScriptsCall) {
 		t.Fatalf("a call of the executor's choosing: got %v", err)
 	}
 	otherKey := call(rec.req)
 	otherKey.Key = "key-2" // the script would send another Idempotency-Key
-	if err := n.anchor.checkRoutedCall(context.Background(), lb, id, otherKey); !errors.Is(err, errNotTheScriptsCall) {
+	if err := n.anchor.router.CheckCall(context.Background(), lb, id, otherKey); !errors.Is(err, executor.ErrNotTheScriptsCall) {
 		t.Fatalf("inputs that do not give this call: got %v", err)
 	}
 	tooMany := call(rec.req)
 	tooMany.Prior = []sandbox.External{{Kind: "fetch", Request: json.RawMessage(`{}`), Response: json.RawMessage(`{}`)}}
-	if err := n.anchor.checkRoutedCall(context.Background(), lb, id, tooMany); !errors.Is(err, errNotTheScriptsCall) {
+	if err := n.anchor.router.CheckCall(context.Background(), lb, id, tooMany); !errors.Is(err, executor.ErrNotTheScriptsCall) {
 		t.Fatalf("a made-up earlier call: got %v", err)
 	}
 }
@@ -231,21 +232,21 @@ func TestRouteCheckSurvivesTheWire(t *testing.T) {
 	state := json.RawMessage(`{"a": 1}`)                    // not compact, on purpose
 	args := json.RawMessage(`{ "x" : "a&b<c>", "n": 1.0 }`) // HTML characters JSON escapes
 	// The executor's side: a routed fetcher that records, over a querier.
-	rf := &routedFetcher{}
-	tq := rf.tokens(fixedQuerier{`{"seat":"1A"}`})
+	rf := &executor.Recorder{}
+	tq := rf.Tokens(fixedQuerier{`{"seat":"1A"}`})
 	rec := &recordingFetcher{}
 	_, _ = mod.Run(context.Background(), sandbox.Call{Kind: sandbox.KindAction, Name: "go", State: state, Args: args,
 		Env: sandbox.Env{Instance: id.String(), Now: time.UnixMilli(1000), Egress: []string{"127.0.0.1"}, Fetcher: rec, Tokens: tq, IdempotencyKey: "k"}})
 	if rec.req == nil {
 		t.Fatal("the action made no fetch")
 	}
-	call := &routeCall{Action: "go", Request: rec.req, State: state, Args: args, NowMs: 1000, Key: "k", Prior: rf.calls}
+	call := &executor.RouteCall{Action: "go", Request: rec.req, State: state, Args: args, NowMs: 1000, Key: "k", Prior: rf.Calls}
 	wire, _ := json.Marshal(call)
-	var got routeCall
+	var got executor.RouteCall
 	if err := json.Unmarshal(wire, &got); err != nil {
 		t.Fatal(err)
 	}
-	if err := n.anchor.checkRoutedCall(context.Background(), lb, id, &got); err != nil {
+	if err := n.anchor.router.CheckCall(context.Background(), lb, id, &got); err != nil {
 		t.Fatalf("an honest call refused after crossing the wire: %v", err)
 	}
 }

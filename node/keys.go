@@ -6,7 +6,9 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/smartlayer/smartlayer/attengine"
+	"github.com/smartlayer/smartlayer/executor"
 	"github.com/smartlayer/smartlayer/registry"
+	"github.com/smartlayer/smartlayer/sampling"
 	"github.com/smartlayer/smartlayer/store"
 	"github.com/smartlayer/smartlayer/wire"
 )
@@ -17,15 +19,15 @@ import (
 // that no prefix starts another, so no key space reaches into another).
 // The bytes are on disk: changing one loses what stores hold.
 const (
-	prefixInstance     = "i/"                  // i/ id(32) -> a held instance (token.Instance JSON); service nodes
-	prefixHistory      = "h/"                  // h/ id(32) n(8) -> the n-th attestation an instance applied (token.HistoryItem JSON)
-	prefixOutcome      = "ao/"                 // ao/ id(32) action 0 key -> an action's outcome by idempotency key (actionOutcome JSON)
-	prefixBundle       = registry.PrefixBundle // b/ hash(32) -> a token bundle (tokenscript.Bundle JSON); package registry's
-	prefixRegistration = "r/"                  // r/ id(32) -> an instance registration (wire.Registration JSON); anchors
-	prefixRecord       = "p/"                  // p/ id(32) -> an instance's placement record (placement.Record JSON); anchors
-	prefixLevel        = "slo/"                // slo/ peer -> a service node's service level (placement.Level JSON); anchors
-	prefixVote         = "g/"                  // g/ round(8) anchor(20) -> an anchor's fallback-vote attestation; anchors
-	prefixRevocation   = "v/"                  // v/ signer(20) uid(32) -> 1: an off-chain revocation this node was shown
+	prefixInstance     = "i/"                   // i/ id(32) -> a held instance (token.Instance JSON); service nodes
+	prefixHistory      = "h/"                   // h/ id(32) n(8) -> the n-th attestation an instance applied (token.HistoryItem JSON)
+	prefixOutcome      = executor.PrefixOutcome // ao/ id(32) action 0 key -> an action's outcome by idempotency key (executor.Outcome JSON); package executor's
+	prefixBundle       = registry.PrefixBundle  // b/ hash(32) -> a token bundle (tokenscript.Bundle JSON); package registry's
+	prefixRegistration = "r/"                   // r/ id(32) -> an instance registration (wire.Registration JSON); anchors
+	prefixRecord       = "p/"                   // p/ id(32) -> an instance's placement record (placement.Record JSON); anchors
+	prefixLevel        = sampling.PrefixLevel   // slo/ peer -> a service node's service level (placement.Level JSON); anchors; package sampling's
+	prefixVote         = "g/"                   // g/ round(8) anchor(20) -> an anchor's fallback-vote attestation; anchors
+	prefixRevocation   = "v/"                   // v/ signer(20) uid(32) -> 1: an off-chain revocation this node was shown
 	// The attestation log's keys are package attengine's; listed here too.
 	prefixEntry      = attengine.PrefixEntry      // L topic 0 publisher(20) seq(8) -> an attestation-log entry (attlog.Entry JSON)
 	prefixHead       = attengine.PrefixHead       // H topic 0 publisher(20) -> a stream's head (attlog.Head JSON)
@@ -58,17 +60,6 @@ func histKey(id wire.InstanceID, n uint64) []byte {
 
 func histPrefix(id wire.InstanceID) []byte { return with(prefixHistory, id[:]) }
 
-// outcomeKey is the key of an action's outcome under its scoped idempotency
-// key (scopedKey); outcomePrefix, of all of an instance's.
-func outcomeKey(id wire.InstanceID, scoped string) []byte {
-	return with(prefixOutcome, id[:], []byte(scoped))
-}
-
-func outcomePrefix(id wire.InstanceID) []byte { return with(prefixOutcome, id[:]) }
-
-// outcomesPrefix starts every outcome key.
-func outcomesPrefix() []byte { return []byte(prefixOutcome) }
-
 // revocationKey is the key of a revocation: signer and the UID it revokes
 // (revKey); revocationOf reads it back.
 func revocationKey(k [52]byte) []byte { return with(prefixRevocation, k[:]) }
@@ -91,14 +82,6 @@ func regsPrefix() []byte { return []byte(prefixRegistration) }
 func recordKey(id wire.InstanceID) []byte { return with(prefixRecord, id[:]) }
 
 func recordsPrefix() []byte { return []byte(prefixRecord) }
-
-// sloKey is the key of a service node's level, by its peer ID; sloPeer
-// reads the peer back.
-func sloKey(p string) []byte { return with(prefixLevel, []byte(p)) }
-
-func slosPrefix() []byte { return []byte(prefixLevel) }
-
-func sloPeer(key []byte) string { return string(key[len(prefixLevel):]) }
 
 // voteKey is the key of an anchor's vote in a round: rounds in order.
 func voteKey(round uint64, a common.Address) []byte {

@@ -16,7 +16,9 @@ import (
 
 	"github.com/smartlayer/smartlayer/attengine"
 	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/executor"
 	"github.com/smartlayer/smartlayer/registry"
+	"github.com/smartlayer/smartlayer/sampling"
 	"github.com/smartlayer/smartlayer/wire"
 )
 
@@ -57,10 +59,10 @@ func TestKeyspacesDoNotOverlap(t *testing.T) {
 				switch x := vs.Values[i].(type) {
 				case *ast.BasicLit:
 					v, _ = strconv.Unquote(x.Value)
-				case *ast.SelectorExpr: // attengine's and registry's, by name
+				case *ast.SelectorExpr: // attengine's, registry's and executor's, by name
 					v = map[string]string{"PrefixEntry": attengine.PrefixEntry, "PrefixHead": attengine.PrefixHead,
 						"PrefixTopicIndex": attengine.PrefixTopicIndex, "PrefixReplay": attengine.PrefixReplay, "PrefixMeta": attengine.PrefixMeta,
-						"PrefixBundle": registry.PrefixBundle}[x.Sel.Name]
+						"PrefixBundle": registry.PrefixBundle, "PrefixOutcome": executor.PrefixOutcome, "PrefixLevel": sampling.PrefixLevel}[x.Sel.Name]
 				}
 				if !seen[v] {
 					t.Errorf("%s (%q) is not in keyspaces", name.Name, v)
@@ -94,11 +96,11 @@ func TestKeysKeepTheirBytes(t *testing.T) {
 		{"instance", instKey(id), "i/" + string(id[:])},
 		{"history", histKey(id, 258), "h/" + string(id[:]) + u64(258)},
 		{"history prefix", histPrefix(id), "h/" + string(id[:])},
-		{"outcome", outcomeKey(id, scopedKey("rebook", "k1")), "ao/" + string(id[:]) + "rebook\x00k1"},
-		{"outcome prefix", outcomePrefix(id), "ao/" + string(id[:])},
+		{"outcome", executor.OutcomeKey(id, executor.ScopedKey("rebook", "k1")), "ao/" + string(id[:]) + "rebook\x00k1"},
+		{"outcome prefix", executor.OutcomePrefix(id), "ao/" + string(id[:])},
 		{"registration", regKey(id), "r/" + string(id[:])},
 		{"record", recordKey(id), "p/" + string(id[:])},
-		{"service level", sloKey("12D3KooW"), "slo/12D3KooW"},
+		{"service level", sampling.LevelKey("12D3KooW"), "slo/12D3KooW"},
 		{"vote", voteKey(0x0102030405060708, addr), "g/\x01\x02\x03\x04\x05\x06\x07\x08" + string(addr[:])},
 		{"revocation", revocationKey(revKey(addr, uid)), "v/" + string(rev[:])},
 	} {
@@ -107,7 +109,7 @@ func TestKeysKeepTheirBytes(t *testing.T) {
 		}
 	}
 	// What is read back out of keys is what went in.
-	if sloPeer(sloKey("12D3KooW")) != "12D3KooW" || revocationOf(revocationKey(rev)) != rev {
+	if revocationOf(revocationKey(rev)) != rev {
 		t.Error("service level or revocation key does not read back")
 	}
 	// Builders hand out fresh slices: appending to one never writes into another.

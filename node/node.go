@@ -18,7 +18,6 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	record "github.com/libp2p/go-libp2p-record"
 	"github.com/libp2p/go-libp2p/core/peer"
-	"github.com/libp2p/go-libp2p/core/peerstore"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -31,6 +30,8 @@ import (
 	"github.com/smartlayer/smartlayer/p2p"
 	"github.com/smartlayer/smartlayer/placement"
 	"github.com/smartlayer/smartlayer/store"
+	"github.com/smartlayer/smartlayer/token"
+	"github.com/smartlayer/smartlayer/transport"
 	"github.com/smartlayer/smartlayer/wire"
 )
 
@@ -43,7 +44,9 @@ type Node struct {
 	log     *slog.Logger
 	key     *nodekey.Key
 	store   *store.Store
-	host    *p2p.Host
+	net     transport.Transport
+	deps    Deps
+	rand    *lockedRand
 	reg     *prometheus.Registry
 	httpSrv *http.Server
 	httpLn  net.Listener
@@ -79,9 +82,30 @@ type Node struct {
 	closing bool
 }
 
+// Deps are the engines a node runs on where a test or a tool replaces
+// them; the zero value is what a production node uses.
+type Deps struct {
+	// Transport makes the node's network from its key and record
+	// validators (nil: libp2p, p2p.New). transport.MemNetwork.Join runs
+	// nodes in one process without sockets; transport.Faulty wraps either
+	// to drop gossip or cut links.
+	Transport func(transport.Options) (transport.Transport, error)
+	// WrapScript wraps every token module the node loads (tests: a module
+	// that misbehaves on purpose).
+	WrapScript func(token.Script) token.Script
+	// Now is the node's clock (nil: the wall clock).
+	Now func() time.Time
+	// RandSeed seeds the node's random source (nil: 32 bytes from
+	// crypto/rand, as a production node must be).
+	RandSeed *[32]byte
+}
+
 // New validates cfg, opens the data directory (creating the node key on first
 // start) and binds the p2p and HTTP listeners. Start begins serving.
-func New(cfg Config, log *slog.Logger) (*Node, error) {
+func New(cfg Config, log *slog.Logger) (*Node, error) { return NewWith(cfg, log, Deps{}) }
+
+// NewWith is New on the engines deps names.
+func NewWith(cfg Config, log *slog.Logger, deps Deps) (*Node, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("invalid config:\n%w", err)
 	}
@@ -96,7 +120,7 @@ func New(cfg Config, log *slog.Logger) (*Node, error) {
 		return nil, err
 	}
 	n := &Node{
-		cfg: cfg, key: key, started: time.Now(), peerStr: key.PeerID().String(),
+		cfg: cfg, deps: deps, rand: newLockedRand(deps.RandSeed), key: key, started: time.Now(), peerStr: key.PeerID().String(),
 		log:      log.With("role", string(cfg.Role), "peer", shortID(key.PeerID().String())),
 		reg:      prometheus.NewRegistry(),
 		anchors:  map[peer.ID]common.Address{},
@@ -135,7 +159,11 @@ func New(cfg Config, log *slog.Logger) (*Node, error) {
 			n.closeResources()
 		}
 	}()
-	n.host, err = p2p.New(p2p.Options{
+	newTransport := deps.Transport
+	if newTransport == nil {
+		newTransport = func(o transport.Options) (transport.Transport, error) { return p2p.New(o) }
+	}
+	n.net, err = newTransport(transport.Options{
 		Key:        key,
 		Listen:     cfg.P2P.Listen,
 		DHTServer:  cfg.Role == RoleAnchor,
@@ -171,7 +199,7 @@ func New(cfg Config, log *slog.Logger) (*Node, error) {
 		deliver = n.service.apply
 	}
 	if n.att, err = attengine.New(attengine.Deps{
-		Host: n.host, Store: n.store, Log: n.log, Policy: n.policy(nil), Spawn: n.spawn, Deliver: deliver,
+		Host: n.net, Store: n.store, Log: n.log, Policy: n.policy(nil), Spawn: n.spawn, Deliver: deliver,
 		Anchor: cfg.Role == RoleAnchor, Retention: cfg.Network.LogRetention.Duration,
 		AntiEntropyEvery: 10 * cfg.Network.HeartbeatInterval.Duration,
 		IsAnchorPeer:     n.isAnchorPeer, IsAnchorAddress: n.isAnchorAddress, IsMember: n.isMember,
@@ -182,8 +210,8 @@ func New(cfg Config, log *slog.Logger) (*Node, error) {
 			}
 			return out
 		},
+		Now:              n.now,
 		PublisherAllowed: n.publishers.Allow, Refused: func(r string) { n.metric.refused.WithLabelValues(r).Inc() },
-		DropGossip: cfg.Faults.DropGossip,
 	}); err != nil {
 		return nil, err
 	}
@@ -198,7 +226,7 @@ func New(cfg Config, log *slog.Logger) (*Node, error) {
 	n.topicRoutes(mux)
 	n.httpSrv = httpapi.NewServer(httpapi.Wrap(mux, httpapi.NewMetrics(n.reg), n.log), n.log)
 	n.httpLn = httpapi.NewLimitListener(n.httpLn, cfg.HTTP.MaxConnsPerClient, cfg.HTTP.MaxConns, n.inputRefused)
-	p2p.HandleMax(n.host, p2p.ProtoHeartbeat, smallRequest, n.handleHeartbeat)
+	transport.HandleMax(n.net, transport.ProtoHeartbeat, smallRequest, n.handleHeartbeat)
 	ok = true
 	return n, nil
 }
@@ -211,15 +239,10 @@ func (n *Node) Start(ctx context.Context) {
 		// run on the shards from here on.
 		n.service.applier.start(n.ctx, n.spawn)
 	}
-	for _, b := range n.cfg.P2P.Bootstrap {
-		if ai, err := p2p.ParseAddrInfo(b); err == nil && ai.ID != n.host.ID() {
-			n.host.Peerstore().AddAddrs(ai.ID, ai.Addrs, peerstore.PermanentAddrTTL)
-		}
-	}
 	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	connected := n.host.Connect(cctx, n.cfg.P2P.Bootstrap)
+	connected := n.net.Connect(cctx, n.cfg.P2P.Bootstrap)
 	cancel()
-	n.log.Info("node started", "http", n.httpURL, "p2p", n.host.FullAddrs(), "bootstrap_connected", connected)
+	n.log.Info("node started", "http", n.httpURL, "p2p", n.net.FullAddrs(), "bootstrap_connected", connected)
 	if err := n.writeInfo(); err != nil {
 		n.log.Warn("cannot write node.json", "err", err)
 	}
@@ -257,7 +280,7 @@ type Info struct {
 
 // Info describes the running node.
 func (n *Node) Info() Info {
-	return Info{Role: n.cfg.Role, Peer: n.peerStr, Address: n.Address().Hex(), HTTP: n.httpURL, P2P: n.host.FullAddrs()}
+	return Info{Role: n.cfg.Role, Peer: n.peerStr, Address: n.Address().Hex(), HTTP: n.httpURL, P2P: n.net.FullAddrs()}
 }
 
 func (n *Node) writeInfo() error {
@@ -302,8 +325,8 @@ func (n *Node) closeResources() error {
 	if n.httpLn != nil {
 		_ = n.httpLn.Close()
 	}
-	if n.host != nil {
-		errs = append(errs, n.host.Close())
+	if n.net != nil {
+		errs = append(errs, n.net.Close())
 	}
 	if n.store != nil {
 		errs = append(errs, n.store.Close())
@@ -356,7 +379,7 @@ func (n *Node) Address() common.Address { return n.key.Address() }
 func (n *Node) HTTPURL() string { return n.httpURL }
 
 // P2PAddrs are the node's full multiaddrs.
-func (n *Node) P2PAddrs() []string { return n.host.FullAddrs() }
+func (n *Node) P2PAddrs() []string { return n.net.FullAddrs() }
 
 // Role is the node's role.
 func (n *Node) Role() Role { return n.cfg.Role }
@@ -382,7 +405,7 @@ func (n *Node) self() Member {
 	mb := Member{
 		Peer: n.peerStr, Address: n.Address().Hex(), Role: n.cfg.Role,
 		HTTP: n.httpURL, Version: Version, Platform: n.platform(),
-		State: wire.StateUp, LastSeenMs: time.Now().UnixMilli(),
+		State: wire.StateUp, LastSeenMs: n.now().UnixMilli(),
 	}
 	if n.service != nil {
 		mb.Capacity = n.cfg.Service.Capacity
@@ -421,7 +444,7 @@ func (n *Node) heartbeatOnce() {
 	me := n.self()
 	var wg sync.WaitGroup
 	for id := range n.anchors {
-		if id == n.PeerID() || len(n.host.Peerstore().Addrs(id)) == 0 && !n.connected(id) {
+		if id == n.PeerID() || !n.net.Reachable(id) {
 			continue
 		}
 		wg.Add(1)
@@ -429,11 +452,11 @@ func (n *Node) heartbeatOnce() {
 			defer wg.Done()
 			ctx, cancel := context.WithTimeout(n.ctx, n.cfg.Network.HeartbeatInterval.Duration*2)
 			defer cancel()
-			resp, err := p2p.Call[heartbeat, heartbeatAck](ctx, n.host, id, p2p.ProtoHeartbeat, &heartbeat{Member: me})
+			resp, err := transport.Call[heartbeat, heartbeatAck](ctx, n.net, id, transport.ProtoHeartbeat, &heartbeat{Member: me})
 			if err != nil {
 				n.metric.heartbeats.WithLabelValues("error").Inc()
 				n.log.Debug("heartbeat failed", "anchor", shortID(id.String()), "err", err)
-				n.refreshAddrs(ctx, id)
+				n.net.Refresh(ctx, id) // restarted on other ports?
 				return
 			}
 			n.metric.heartbeats.WithLabelValues("ok").Inc()
@@ -445,21 +468,9 @@ func (n *Node) heartbeatOnce() {
 	wg.Wait()
 }
 
-// refreshAddrs asks the DHT where an unreachable anchor is now: one that
-// restarted on other ports is found through the anchors it reconnected to.
-func (n *Node) refreshAddrs(ctx context.Context, id peer.ID) {
-	ai, err := n.host.DHT.FindPeer(ctx, id)
-	if err != nil || len(ai.Addrs) == 0 {
-		return
-	}
-	n.host.Peerstore().AddAddrs(id, ai.Addrs, peerstore.PermanentAddrTTL)
-}
-
-func (n *Node) connected(id peer.ID) bool { return len(n.host.Network().ConnsToPeer(id)) > 0 }
-
 // handleHeartbeat records the sender in the anchor's view. A peer may claim
 // the anchor role only if it is in the anchor set.
-func (n *Node) handleHeartbeat(_ context.Context, from p2p.PeerID, hb *heartbeat) (*heartbeatAck, error) {
+func (n *Node) handleHeartbeat(_ context.Context, from transport.PeerID, hb *heartbeat) (*heartbeatAck, error) {
 	if n.cfg.Role != RoleAnchor {
 		return nil, errors.New("not an anchor")
 	}
@@ -481,7 +492,7 @@ func (n *Node) handleHeartbeat(_ context.Context, from p2p.PeerID, hb *heartbeat
 	if addr, err := nodekey.AddressOfPeer(from); err == nil {
 		mb.Address = addr.Hex()
 	}
-	n.members.seen(mb, time.Now())
+	n.members.seen(mb, n.now())
 	if n.anchor != nil {
 		n.anchor.poke()
 	}
@@ -566,7 +577,7 @@ func (n *Node) registerMetrics() {
 	n.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "smartlayer_sample_interval_seconds", Help: "How often this anchor samples each service node (0: off)."},
 		func() float64 { return n.cfg.Network.SampleInterval.Seconds() }))
 	n.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "smartlayer_peers", Help: "Connected libp2p peers."},
-		func() float64 { return float64(len(n.host.Network().Peers())) }))
+		func() float64 { return float64(n.net.PeerCount()) }))
 	n.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "smartlayer_members_up", Help: "Nodes this node sees up, itself included."},
 		func() float64 {
 			a, s := n.network()
@@ -587,7 +598,7 @@ func (n *Node) routes(mux *http.ServeMux) {
 		httpapi.WriteJSON(w, http.StatusOK, map[string]any{
 			"status": "ok", "role": me.Role, "peer": me.Peer, "address": me.Address,
 			"version": Version, "uptimeSeconds": int(time.Since(n.started).Seconds()),
-			"instances": me.Instances, "p2p": n.host.FullAddrs(),
+			"instances": me.Instances, "p2p": n.net.FullAddrs(),
 		})
 	})
 	mux.HandleFunc("GET /v1/network", func(w http.ResponseWriter, r *http.Request) {
@@ -600,7 +611,7 @@ func (n *Node) routes(mux *http.ServeMux) {
 			out["mode"], out["modeRound"] = n.anchor.mode()
 			out["sampling"] = map[string]any{
 				"interval": n.cfg.Network.SampleInterval.String(), "share": n.cfg.Network.SampleShare,
-				"excludeBelow": placement.LevelExclude, "nodes": n.anchor.verify.snapshot(),
+				"excludeBelow": placement.LevelExclude, "nodes": n.anchor.verify.Snapshot(),
 			}
 		}
 		httpapi.WriteJSON(w, http.StatusOK, out)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/executor"
 	"github.com/smartlayer/smartlayer/httpapi"
 	"github.com/smartlayer/smartlayer/sandbox"
 	"github.com/smartlayer/smartlayer/wire"
@@ -35,10 +36,10 @@ var (
 
 	// Running an action: where it runs, then what the script did.
 	actionProblems = []problem{
-		{errNotExecutor, http.StatusMisdirectedRequest, "not-executor"},
+		{executor.ErrNotExecutor, http.StatusMisdirectedRequest, "not-executor"},
 		{errNotHere, http.StatusMisdirectedRequest, "not-a-replica"},
 		{errBundleMissing, http.StatusServiceUnavailable, "bundle-missing"},
-		{errUnknownAction, http.StatusNotFound, "unknown-action"},
+		{executor.ErrUnknownAction, http.StatusNotFound, "unknown-action"},
 	}
 	actionFallback = problem{nil, http.StatusServiceUnavailable, "action-not-published"}
 
@@ -76,7 +77,7 @@ func actionErrorStatus(err error) (int, string) {
 	if status, code := lookup(err, actionProblems, problem{}); status != 0 {
 		return status, code
 	}
-	if isScriptErr(err) {
+	if executor.IsScriptErr(err) {
 		return scriptErrorStatus(err)
 	}
 	return actionFallback.status, actionFallback.code

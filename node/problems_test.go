@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/smartlayer/smartlayer/executor"
 	"github.com/smartlayer/smartlayer/sandbox"
 )
 
@@ -38,7 +39,7 @@ func TestProblemTable(t *testing.T) {
 	if s, c := actionErrorStatus(errors.New("disk full")); s != http.StatusServiceUnavailable || c != "action-not-published" {
 		t.Errorf("an action's other error: %d %s", s, c)
 	}
-	if s, c := actionErrorStatus(fmt.Errorf("x: %w", errNotExecutor)); s != http.StatusMisdirectedRequest || c != "not-executor" {
+	if s, c := actionErrorStatus(fmt.Errorf("x: %w", executor.ErrNotExecutor)); s != http.StatusMisdirectedRequest || c != "not-executor" {
 		t.Errorf("not the executor: %d %s", s, c)
 	}
 }

@@ -14,7 +14,7 @@ import (
 
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/attlog"
-	"github.com/smartlayer/smartlayer/p2p"
+	"github.com/smartlayer/smartlayer/transport"
 )
 
 // TestPruneKeepsHead: retention deletes old entries but a stream's last one
@@ -90,7 +90,7 @@ func TestGossipValidatorRefusesReplay(t *testing.T) {
 	}()
 	select {
 	case err := <-done:
-		if !errors.Is(err, p2p.ErrIgnore) {
+		if !errors.Is(err, transport.ErrIgnore) {
 			t.Fatalf("got %v, want the replay ignored", err)
 		}
 	case <-time.After(5 * time.Second):

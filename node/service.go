@@ -14,15 +14,18 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/executor"
 	"github.com/smartlayer/smartlayer/httpapi"
-	"github.com/smartlayer/smartlayer/p2p"
 	"github.com/smartlayer/smartlayer/placement"
 	"github.com/smartlayer/smartlayer/receipt"
 	"github.com/smartlayer/smartlayer/registry"
+	"github.com/smartlayer/smartlayer/sampling"
 	"github.com/smartlayer/smartlayer/sandbox"
 	"github.com/smartlayer/smartlayer/store"
 	"github.com/smartlayer/smartlayer/token"
 	"github.com/smartlayer/smartlayer/tokenscript"
+	"github.com/smartlayer/smartlayer/transport"
 	"github.com/smartlayer/smartlayer/wire"
 )
 
@@ -32,10 +35,10 @@ type serviceRole struct {
 	bundles  *registry.Cache
 	grants   *grants
 	receipts *receipt.Batcher
-	exec     *executor
-	kept     *transcriptRing
-	tokens   *tokenQuerier // the modules' ctx.tokens.query
-	applier  *applier      // every change to an instance, one shard each
+	exec     *executor.Executor
+	kept     *sampling.Ring // executions anchors sample
+	tokens   *tokenQuerier  // the modules' ctx.tokens.query
+	applier  *applier       // every change to an instance, one shard each
 
 	mu        sync.RWMutex
 	inst      map[wire.InstanceID]*instance
@@ -49,9 +52,8 @@ type instance = token.Instance
 type HistoryItem = token.HistoryItem
 
 func newServiceRole(n *Node, mux *http.ServeMux) (*serviceRole, error) {
-	s := &serviceRole{n: n, applier: newApplier(), bundles: newBundleCache(n), inst: map[wire.InstanceID]*instance{}, kept: newTranscriptRing(transcriptsKept),
+	s := &serviceRole{n: n, applier: newApplier(), bundles: newBundleCache(n), inst: map[wire.InstanceID]*instance{}, kept: sampling.NewRing(sampling.RingSize),
 		tokens: newTokenQuerier()}
-	s.exec = newExecutor(s)
 	if n.cfg.Service.Receipts != "off" {
 		s.receipts = receipt.NewBatcher(receipt.Software{Key: n.key.ECDSA}, n.cfg.Service.Receipts == "single")
 		s.receipts.Window = n.cfg.Service.ReceiptWindow.Duration
@@ -60,6 +62,7 @@ func newServiceRole(n *Node, mux *http.ServeMux) (*serviceRole, error) {
 		n.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "smartlayer_receipt_signatures_total", Help: "Signatures over receipt batches (receipts / signatures = mean batch size)."},
 			func() float64 { return float64(s.receipts.Batches.Load()) }))
 	}
+	s.exec = s.newExecutor()
 	if err := s.bundles.Load(); err != nil {
 		return nil, err
 	}
@@ -89,15 +92,59 @@ func newServiceRole(n *Node, mux *http.ServeMux) (*serviceRole, error) {
 	}
 	s.grants = newGrants(n, revs)
 	mux.HandleFunc("POST /v1/revocations", n.limited(revs.httpAdd))
-	p2p.HandleFrom(n.host, p2p.ProtoAssign, p2p.MaxMessage, n.isAnchorPeer, s.handleAssign)
+	transport.HandleFrom(n.net, transport.ProtoAssign, transport.MaxMessage, n.isAnchorPeer, s.handleAssign)
 	mux.HandleFunc("POST /v1/tokens/{instance}/query/{name}", s.httpQuery)
 	mux.HandleFunc("POST /v1/tokens/{instance}/actions/{name}", s.httpAction)
-	p2p.HandleFrom(n.host, protoSample, smallRequest, n.isAnchorPeer, s.handleSample)
-	p2p.HandleFrom(n.host, protoExec, p2p.MaxMessage, n.isAnchorPeer, s.handleExec)
+	transport.HandleFrom(n.net, sampling.ProtoSample, smallRequest, n.isAnchorPeer, s.handleSample)
+	transport.HandleFrom(n.net, protoExec, transport.MaxMessage, n.isAnchorPeer, s.handleExec)
 	mux.HandleFunc("GET /v1/tokens/{instance}/state", s.httpState)
 	mux.HandleFunc("GET /v1/tokens/{instance}/history", s.httpHistory)
 	mux.HandleFunc("GET /v1/tokens/{instance}/route", s.httpRoute)
 	return s, nil
+}
+
+// newExecutor wires the executor to this node: instances as their shards
+// left them, this node's stream to publish results on, its receipts, its
+// transcript ring and the anchors' route-failure protocol.
+func (s *serviceRole) newExecutor() *executor.Executor {
+	n := s.n
+	var seal func(*sandbox.Transcript, sandbox.Hash, uint64) (*receipt.Receipt, error)
+	if s.receipts != nil {
+		seal = func(tr *sandbox.Transcript, root sandbox.Hash, fencing uint64) (*receipt.Receipt, error) {
+			return sealReceipt(s.receipts, tr, root, fencing)
+		}
+	}
+	return executor.New(executor.Deps{
+		Config: executor.Config{
+			ActionTimeout: n.cfg.Service.ActionTimeout.Duration, FetchTimeout: n.cfg.Service.FetchTimeout.Duration,
+			FetchAttempts: n.cfg.Service.FetchAttempts, EgressPrivate: n.cfg.Service.EgressPrivate,
+			ActionVars: n.cfg.Service.ActionVars, OutcomeRetention: n.cfg.Service.OutcomeRetention.Duration,
+		},
+		Metrics: executor.Metrics{Actions: n.metric.actions, ActionTime: n.metric.actionTime, FetchRetries: n.metric.fetchRetries},
+		Self:    n.peerStr, Key: n.key, Domain: n.domain, Store: n.store, Log: n.log, Now: n.now, Spawn: n.spawn,
+		Instance: func(id wire.InstanceID) *instance {
+			s.mu.RLock()
+			defer s.mu.RUnlock()
+			return s.inst[id]
+		},
+		Bundle: s.bundleOf,
+		Publish: func(ctx context.Context, topic string, att *attest.Signed) error {
+			return n.publishOwn(ctx, n.key, topic, att)
+		},
+		Settle: s.applier.settle,
+		CatchUp: func(topic string) {
+			if n.att != nil && n.att.Running() {
+				n.att.CatchUp(topic)
+			}
+		},
+		Seal:   seal,
+		Keep:   s.keepTranscript,
+		Tokens: s,
+		Route: func(ctx context.Context, anchor string, call *executor.RouteCall) (*executor.RouteAnswer, error) {
+			return transport.Call[executor.RouteCall, executor.RouteAnswer](ctx, n.net, peerIDOf(anchor), executor.ProtoRoute, call)
+		},
+		ErrorCode: func(err error) string { _, code := scriptErrorStatus(err); return code },
+	})
 }
 
 func (s *serviceRole) count() int {
@@ -119,7 +166,7 @@ func (s *serviceRole) ids() []wire.InstanceID {
 
 // handleAssign applies an anchor's records: it takes up instances that name
 // this node, and drops the ones that no longer do.
-func (s *serviceRole) handleAssign(ctx context.Context, from p2p.PeerID, msg *assign) (*assignAck, error) {
+func (s *serviceRole) handleAssign(ctx context.Context, from transport.PeerID, msg *assign) (*assignAck, error) {
 	if !s.n.isAnchorPeer(from) {
 		return nil, errors.New("only anchors assign instances")
 	}
@@ -142,25 +189,34 @@ func (s *serviceRole) handleAssign(ctx context.Context, from p2p.PeerID, msg *as
 		}
 		if !rec.Holds(me) {
 			if cur != nil {
-				if err := s.drop(rec.Instance); err != nil {
+				dropped, err := s.dropFor(rec)
+				if err != nil {
 					return nil, err
+				}
+				if dropped {
+					s.n.log.Debug("assignment drops an instance", "instance", rec.Instance, "fencing", rec.Fencing, "anchor", shortID(from.String()))
 				}
 			}
 			out.Applied = append(out.Applied, rec.Instance)
 			continue
 		}
 		if cur != nil {
-			// State, offsets, history and actions stay; the record changes.
-			// Under the log's order lock, so no apply lands in between.
-			if err := s.updateRecord(rec); err != nil {
+			// State, offsets, history and actions stay; the record changes,
+			// on the instance's shard, so no apply lands in between.
+			held, err := s.updateRecord(rec)
+			if err != nil {
 				return nil, err
 			}
-			if rec.Executor == me && cur.Record.Executor != me {
-				s.n.log.Info("elected executor", "instance", rec.Instance, "fencing", rec.Fencing)
-				s.exec.kick(rec.Instance)
+			if held {
+				if rec.Executor == me && cur.Record.Executor != me {
+					s.n.log.Info("elected executor", "instance", rec.Instance, "fencing", rec.Fencing)
+					s.exec.Kick(rec.Instance)
+				}
+				out.Applied = append(out.Applied, rec.Instance)
+				continue
 			}
-			out.Applied = append(out.Applied, rec.Instance)
-			continue
+			// Another anchor's assignment dropped it meanwhile: this newer
+			// record names this node, so take it up again.
 		}
 		if it.Registration == nil || it.Registration.Instance != rec.Instance {
 			return nil, fmt.Errorf("instance %s: new assignment without its registration", rec.Instance)
@@ -186,7 +242,7 @@ func (s *serviceRole) handleAssign(ctx context.Context, from p2p.PeerID, msg *as
 			return nil, err
 		}
 		if !created {
-			if err := s.updateRecord(rec); err != nil {
+			if _, err := s.updateRecord(rec); err != nil {
 				return nil, err
 			}
 			out.Applied = append(out.Applied, rec.Instance)
@@ -194,7 +250,7 @@ func (s *serviceRole) handleAssign(ctx context.Context, from p2p.PeerID, msg *as
 		}
 		s.followInstance(in)
 		if rec.Executor == me {
-			s.exec.kick(rec.Instance)
+			s.exec.Kick(rec.Instance)
 		}
 		out.Applied = append(out.Applied, rec.Instance)
 	}
@@ -209,8 +265,12 @@ func (s *serviceRole) handleAssign(ctx context.Context, from p2p.PeerID, msg *as
 			in := s.inst[id]
 			s.mu.RUnlock()
 			if in != nil && in.Record.Anchor == sender && !keep[id] {
-				if err := s.drop(id); err != nil {
+				dropped, err := s.dropPlacedBy(id, sender)
+				if err != nil {
 					return nil, err
+				}
+				if dropped {
+					s.n.log.Debug("full sync drops an instance", "instance", id, "fencing", in.Record.Fencing, "anchor", shortID(from.String()))
 				}
 			}
 		}
@@ -220,7 +280,7 @@ func (s *serviceRole) handleAssign(ctx context.Context, from p2p.PeerID, msg *as
 
 // create verifies a new instance's registration and runs the module's init
 // through the token core.
-func (s *serviceRole) create(ctx context.Context, from p2p.PeerID, rec *placement.Record, reg *Registration) (*instance, error) {
+func (s *serviceRole) create(ctx context.Context, from transport.PeerID, rec *placement.Record, reg *Registration) (*instance, error) {
 	if reg.Bundle != rec.Bundle {
 		return nil, fmt.Errorf("registration bundle %s differs from record bundle %s", reg.Bundle, rec.Bundle)
 	}
@@ -232,7 +292,7 @@ func (s *serviceRole) create(ctx context.Context, from p2p.PeerID, rec *placemen
 	if err != nil {
 		return nil, err
 	}
-	t, err := s.n.verifyRegistration(lb, reg, time.Now())
+	t, err := s.n.verifyRegistration(lb, reg, s.n.now())
 	if err != nil {
 		return nil, err
 	}
@@ -247,22 +307,29 @@ func (s *serviceRole) create(ctx context.Context, from p2p.PeerID, rec *placemen
 
 // updateRecord gives a held instance a newer record, on its shard, so no
 // apply lands in between.
-func (s *serviceRole) updateRecord(rec *placement.Record) error {
-	return s.applier.run(rec.Instance, func() error { return s.updateRecordNow(rec) })
+// updateRecord gives a held instance a newer record, on its shard; held
+// says whether the instance was there to update.
+func (s *serviceRole) updateRecord(rec *placement.Record) (held bool, err error) {
+	err = s.applier.run(rec.Instance, func() error {
+		var err error
+		held, err = s.updateRecordNow(rec)
+		return err
+	})
+	return held, err
 }
 
-func (s *serviceRole) updateRecordNow(rec *placement.Record) error {
+func (s *serviceRole) updateRecordNow(rec *placement.Record) (bool, error) {
 	s.mu.RLock()
 	cur := s.inst[rec.Instance]
 	s.mu.RUnlock()
 	if cur == nil {
-		return nil
+		return false, nil
 	}
 	rd, err := token.Step(s.n.ctx, cur, token.Event{Record: rec}, nil)
 	if err != nil || rd.Instance == nil {
-		return err
+		return true, err
 	}
-	return s.put(rd.Instance)
+	return true, s.put(rd.Instance)
 }
 
 // putApplied stores an instance with its history item number n (the
@@ -345,8 +412,39 @@ func (s *serviceRole) put(in *instance) error {
 
 // drop deletes a held instance, on its shard, so no apply queued before
 // puts it back.
-func (s *serviceRole) drop(id wire.InstanceID) error {
-	return s.applier.run(id, func() error { return s.dropNow(id) })
+// dropFor drops an instance for a record that no longer names this node,
+// on the instance's shard, unless the instance holds a record at least as
+// new by then: assignments from two anchors are answered concurrently, and
+// one that names this node may have landed since this one was read.
+func (s *serviceRole) dropFor(rec *placement.Record) (dropped bool, err error) {
+	err = s.applier.run(rec.Instance, func() error {
+		s.mu.RLock()
+		cur := s.inst[rec.Instance]
+		s.mu.RUnlock()
+		if cur == nil || !rec.Newer(cur.Record) {
+			return nil
+		}
+		dropped = true
+		return s.dropNow(rec.Instance)
+	})
+	return dropped, err
+}
+
+// dropPlacedBy drops an instance (a full sync from anchor leaves it out) if
+// its record is still one that anchor placed: another anchor's newer record
+// may have landed since the sync was read.
+func (s *serviceRole) dropPlacedBy(id wire.InstanceID, anchor common.Address) (dropped bool, err error) {
+	err = s.applier.run(id, func() error {
+		s.mu.RLock()
+		cur := s.inst[id]
+		s.mu.RUnlock()
+		if cur == nil || cur.Record.Anchor != anchor {
+			return nil
+		}
+		dropped = true
+		return s.dropNow(id)
+	})
+	return dropped, err
 }
 
 func (s *serviceRole) dropNow(id wire.InstanceID) error {
@@ -355,7 +453,7 @@ func (s *serviceRole) dropNow(id wire.InstanceID) error {
 	}
 	// The outcomes of its actions go too: a repeated key now reaches the
 	// new executor, and the external API's idempotency answers it.
-	if err := s.n.store.DeletePrefix(outcomePrefix(id)); err != nil {
+	if err := s.n.store.DeletePrefix(executor.OutcomePrefix(id)); err != nil {
 		return err
 	}
 	if err := s.n.store.DeletePrefix(histPrefix(id)); err != nil {
@@ -501,8 +599,8 @@ func (s *serviceRole) queryError(w http.ResponseWriter, r *http.Request, id wire
 
 // Errors of reaching an instance here.
 var (
-	errNotHere       = errors.New("this node does not hold the instance")
-	errBundleMissing = errors.New("this replica has not loaded the token's bundle yet")
+	errNotHere       = executor.ErrNotHere
+	errBundleMissing = executor.ErrBundleMissing
 )
 
 // bundleOf returns the loaded bundle of an instance.

@@ -17,14 +17,14 @@ import (
 
 // start follows the topics of every instance held and catches them up.
 func (s *serviceRole) start() {
-	s.n.spawn(func() { s.exec.pruneLoop(s.n.cfg.Service.OutcomeRetention.Duration) })
+	s.exec.Start(s.n.ctx)
 	for _, id := range s.ids() {
 		s.mu.RLock()
 		in := s.inst[id]
 		s.mu.RUnlock()
 		if in != nil {
 			s.followInstance(in)
-			s.exec.kick(id) // actions left pending when the node stopped
+			s.exec.Kick(id) // actions left pending when the node stopped
 		}
 	}
 }
@@ -170,7 +170,7 @@ func (s *serviceRole) step(id wire.InstanceID, d attengine.Delivered) {
 		s.n.log.Error("store applied state", "instance", id, "err", err)
 	}
 	if len(rd.Instance.Pending) > 0 {
-		s.exec.kick(id)
+		s.exec.Kick(id)
 	}
 	if h := s.n.appliedHook.Load(); h != nil {
 		(*h)(id, d.Entry)

@@ -104,7 +104,7 @@ func (a *anchorRole) httpVote(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	isNew, err := a.addVote(body, time.Now())
+	isNew, err := a.addVote(body, a.n.now())
 	switch {
 	case errors.Is(err, attest.ErrMalformed):
 		httpapi.Error(w, r, http.StatusBadRequest, "bad-attestation", err.Error())

@@ -2,6 +2,7 @@ package p2p
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"sync"
@@ -9,24 +10,9 @@ import (
 
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/smartlayer/smartlayer/transport"
 )
-
-// GossipPrefix prefixes the network's pubsub topics.
-const GossipPrefix = "/smartlayer/att/1/"
-
-// Firehose is the topic every entry is also published on; anchors, which
-// keep full logs, subscribe to it.
-const Firehose = GossipPrefix + "all"
-
-// Validate decides whether a gossiped message may be delivered and
-// forwarded. An error rejects it and counts against the peer that sent it;
-// ErrIgnore drops it without blame. What it returns with a nil error is
-// handed to the subscriber with the message, so nothing is decoded twice.
-type Validate func(ctx context.Context, from peer.ID, data []byte) (any, error)
-
-// ErrIgnore is a Validate answer for messages that are not wrong, only
-// useless (duplicates).
-var ErrIgnore = fmt.Errorf("ignore")
 
 // Gossip is GossipSub v1.1 with strict signing, one validator for every
 // topic, and peer scoring that lowers the score of peers that send invalid
@@ -43,18 +29,23 @@ type Gossip struct {
 	// trusted peers (the anchor set) are scored up and never penalised:
 	// they vet what they forward, and a race between them is no offence.
 	trusted  func(peer.ID) bool
-	Rejected func(from peer.ID, err error)
-	// Go starts the subscription loops; the owner can track them.
-	Go func(f func())
+	rejected func(from peer.ID, err error)
+	spawn    func(f func())
 }
 
-// NewGossip starts GossipSub on h. trusted, if given, names the peers
-// (the anchor set) scored as trusted.
-func NewGossip(ctx context.Context, h *Host, validate Validate, trusted ...func(peer.ID) bool) (*Gossip, error) {
-	g := &Gossip{self: h.ID(), topics: map[string]*pubsub.Topic{}, subs: map[string]*pubsub.Subscription{}, penalty: map[peer.ID]penalty{}}
-	if len(trusted) > 0 {
-		g.trusted = trusted[0]
+var _ transport.Gossip = (*Gossip)(nil)
+
+// Gossip starts GossipSub on the host.
+func (h *Host) Gossip(ctx context.Context, o transport.GossipOptions) (transport.Gossip, error) {
+	return newGossip(ctx, h, o)
+}
+
+func newGossip(ctx context.Context, h *Host, o transport.GossipOptions) (*Gossip, error) {
+	g := &Gossip{
+		self: h.ID(), topics: map[string]*pubsub.Topic{}, subs: map[string]*pubsub.Subscription{}, penalty: map[peer.ID]penalty{},
+		trusted: o.Trusted, rejected: o.Rejected, spawn: o.Spawn,
 	}
+	validate := o.Validate
 	params := &pubsub.PeerScoreParams{
 		AppSpecificScore:  g.appScore,
 		AppSpecificWeight: 1,
@@ -76,22 +67,22 @@ func NewGossip(ctx context.Context, h *Host, validate Validate, trusted ...func(
 		case err == nil:
 			msg.ValidatorData = v
 			return pubsub.ValidationAccept
-		case err == ErrIgnore:
+		case errors.Is(err, transport.ErrIgnore):
 			return pubsub.ValidationIgnore
 		}
 		g.penalise(msg.ReceivedFrom, 20, time.Now())
-		if g.Rejected != nil {
-			g.Rejected(msg.ReceivedFrom, err)
+		if g.rejected != nil {
+			g.rejected(msg.ReceivedFrom, err)
 		}
 		return pubsub.ValidationReject
 	}
-	ps, err := pubsub.NewGossipSub(ctx, h.Host,
+	ps, err := pubsub.NewGossipSub(ctx, h.h,
 		pubsub.WithMessageSigning(true),
 		pubsub.WithStrictSignatureVerification(true),
 		pubsub.WithPeerScore(params, thresholds),
 		pubsub.WithDefaultValidator(pubsub.ValidatorEx(val)),
 		pubsub.WithValidateQueueSize(4096),
-		pubsub.WithMaxMessageSize(1<<20),
+		pubsub.WithMaxMessageSize(transport.MaxGossipMessage),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("start gossipsub: %w", err)
@@ -218,8 +209,8 @@ func (g *Gossip) Subscribe(ctx context.Context, name string, handle func(data []
 			handle(msg.Data, msg.ValidatorData)
 		}
 	}
-	if g.Go != nil {
-		g.Go(loop)
+	if g.spawn != nil {
+		g.spawn(loop)
 	} else {
 		go loop()
 	}

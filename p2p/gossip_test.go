@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/smartlayer/smartlayer/transport"
 )
 
 // TestGossipRefusedMessagesDoNotSpread: a line of three hosts A - B - C. A
@@ -26,7 +28,7 @@ func TestGossipRefusedMessagesDoNotSpread(t *testing.T) {
 	}
 	var gs []*Gossip
 	for _, h := range hosts {
-		g, err := NewGossip(ctx, h, validate)
+		g, err := newGossip(ctx, h, transport.GossipOptions{Validate: validate})
 		if err != nil {
 			t.Fatal(err)
 		}

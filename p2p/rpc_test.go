@@ -10,6 +10,7 @@ import (
 	record "github.com/libp2p/go-libp2p-record"
 
 	"github.com/smartlayer/smartlayer/nodekey"
+	"github.com/smartlayer/smartlayer/transport"
 )
 
 type ping struct{ N int }
@@ -21,7 +22,7 @@ func newHost(t *testing.T, listen string) *Host {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := New(Options{Key: k, Listen: []string{listen}, DHTServer: true, Validators: record.NamespacedValidator{}})
+	h, err := New(transport.Options{Key: k, Listen: []string{listen}, DHTServer: true, Validators: record.NamespacedValidator{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +35,7 @@ func newHost(t *testing.T, listen string) *Host {
 func TestRequestResponse(t *testing.T) {
 	for _, tr := range []string{"/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/udp/0/quic-v1"} {
 		a, b := newHost(t, tr), newHost(t, tr)
-		Handle(b, "/test/ping/1.0.0", func(_ context.Context, from PeerID, req *ping) (*pong, error) {
+		transport.Handle(b, "/test/ping/1.0.0", func(_ context.Context, from PeerID, req *ping) (*pong, error) {
 			if from != a.ID() {
 				return nil, errors.New("wrong peer")
 			}
@@ -47,14 +48,14 @@ func TestRequestResponse(t *testing.T) {
 		if n := a.Connect(ctx, b.FullAddrs()); n != 1 {
 			t.Fatalf("%s: connected %d", tr, n)
 		}
-		resp, err := Call[ping, pong](ctx, a, b.ID(), "/test/ping/1.0.0", &ping{N: 41})
+		resp, err := transport.Call[ping, pong](ctx, a, b.ID(), "/test/ping/1.0.0", &ping{N: 41})
 		if err != nil || resp.N != 42 {
 			t.Fatalf("%s: %v %v", tr, resp, err)
 		}
-		if _, err := Call[ping, pong](ctx, a, b.ID(), "/test/ping/1.0.0", &ping{N: -1}); !errors.Is(err, ErrRemote) || !strings.Contains(err.Error(), "negative") {
+		if _, err := transport.Call[ping, pong](ctx, a, b.ID(), "/test/ping/1.0.0", &ping{N: -1}); !errors.Is(err, transport.ErrRemote) || !strings.Contains(err.Error(), "negative") {
 			t.Fatalf("%s: remote error: %v", tr, err)
 		}
-		if _, err := Call[ping, pong](ctx, a, b.ID(), "/test/none/1.0.0", &ping{}); err == nil {
+		if _, err := transport.Call[ping, pong](ctx, a, b.ID(), "/test/none/1.0.0", &ping{}); err == nil {
 			t.Fatalf("%s: unknown protocol answered", tr)
 		}
 	}
@@ -62,13 +63,12 @@ func TestRequestResponse(t *testing.T) {
 
 func TestFrameLimit(t *testing.T) {
 	var sb strings.Builder
-	big := struct{ S string }{strings.Repeat("x", MaxMessage)}
+	big := []byte(strings.Repeat("x", transport.MaxMessage+1))
 	if err := writeFrame(&sb, big); err == nil {
 		t.Fatal("oversized frame written")
 	}
 	hdr := "\xff\xff\xff\xff"
-	var v any
-	if err := readFrame(strings.NewReader(hdr), &v, MaxMessage); err == nil || !strings.Contains(err.Error(), "exceeds") {
+	if _, err := readFrame(strings.NewReader(hdr), transport.MaxMessage); err == nil || !strings.Contains(err.Error(), "exceeds") {
 		t.Fatalf("oversized header accepted: %v", err)
 	}
 }
@@ -79,7 +79,7 @@ func TestFrameLimit(t *testing.T) {
 func TestHandleFromRefusesOthersUnread(t *testing.T) {
 	a, b, c := newHost(t, "/ip4/127.0.0.1/tcp/0"), newHost(t, "/ip4/127.0.0.1/tcp/0"), newHost(t, "/ip4/127.0.0.1/tcp/0")
 	called := 0
-	HandleFrom(b, "/test/only-a/1.0.0", MaxMessage, func(p PeerID) bool { return p == a.ID() },
+	transport.HandleFrom(b, "/test/only-a/1.0.0", transport.MaxMessage, func(p PeerID) bool { return p == a.ID() },
 		func(_ context.Context, _ PeerID, req *ping) (*pong, error) {
 			called++
 			return &pong{N: req.N}, nil
@@ -90,23 +90,22 @@ func TestHandleFromRefusesOthersUnread(t *testing.T) {
 			t.Fatal("connect")
 		}
 	}
-	if _, err := Call[ping, pong](ctx, c, b.ID(), "/test/only-a/1.0.0", &ping{N: 1}); err == nil {
+	if _, err := transport.Call[ping, pong](ctx, c, b.ID(), "/test/only-a/1.0.0", &ping{N: 1}); err == nil {
 		t.Fatal("a peer not allowed was answered")
 	}
-	if resp, err := Call[ping, pong](ctx, a, b.ID(), "/test/only-a/1.0.0", &ping{N: 7}); err != nil || resp.N != 7 {
+	if resp, err := transport.Call[ping, pong](ctx, a, b.ID(), "/test/only-a/1.0.0", &ping{N: 7}); err != nil || resp.N != 7 {
 		t.Fatalf("the allowed peer: %v %v", resp, err)
 	}
 	if called != 1 {
 		t.Fatalf("handler ran %d times", called)
 	}
 	// 16 MiB declared, 3 bytes sent: an error, not a 16 MiB buffer.
-	var v any
-	if err := readFrame(strings.NewReader("\x00\xff\xff\xffabc"), &v, MaxMessage); err == nil {
+	if _, err := readFrame(strings.NewReader("\x00\xff\xff\xffabc"), transport.MaxMessage); err == nil {
 		t.Fatal("a short frame was read")
 	}
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	_ = readFrame(strings.NewReader("\x00\xff\xff\xffabc"), &v, MaxMessage)
+	_, _ = readFrame(strings.NewReader("\x00\xff\xff\xffabc"), transport.MaxMessage)
 	runtime.ReadMemStats(&after)
 	if got := after.TotalAlloc - before.TotalAlloc; got > 1<<20 {
 		t.Fatalf("a 3-byte frame declared 16 MiB allocated %d bytes", got)

@@ -14,11 +14,11 @@ import (
 	"time"
 
 	"github.com/smartlayer/smartlayer/attest"
-	"github.com/smartlayer/smartlayer/p2p"
 	"github.com/smartlayer/smartlayer/sandbox"
 	"github.com/smartlayer/smartlayer/store"
 	"github.com/smartlayer/smartlayer/token"
 	"github.com/smartlayer/smartlayer/tokenscript"
+	"github.com/smartlayer/smartlayer/transport"
 )
 
 // Errors of loading bundles.
@@ -88,7 +88,7 @@ type Bundle struct {
 // Deps is what a cache needs of its node, given once.
 type Deps struct {
 	Store *store.Store
-	Host  *p2p.Host
+	Host  transport.Transport
 	Log   *slog.Logger
 	// MaxCallDepth and MaxTimeout bound every module (a token may ask for
 	// a shorter time, never a longer one).
@@ -206,11 +206,11 @@ func (c *Cache) Load() error {
 }
 
 // Fetch gets a bundle from a peer (an anchor) and adds it.
-func (c *Cache) Fetch(ctx context.Context, from p2p.PeerID, h tokenscript.BundleHash) (*Bundle, error) {
+func (c *Cache) Fetch(ctx context.Context, from transport.PeerID, h tokenscript.BundleHash) (*Bundle, error) {
 	if lb, ok := c.Get(h); ok {
 		return lb, nil
 	}
-	resp, err := p2p.Call[Request, Response](ctx, c.d.Host, from, p2p.ProtoBundle, &Request{Hash: h.String()})
+	resp, err := transport.Call[Request, Response](ctx, c.d.Host, from, transport.ProtoBundle, &Request{Hash: h.String()})
 	if err != nil {
 		return nil, fmt.Errorf("fetch bundle %s: %w", h, err)
 	}
@@ -221,7 +221,7 @@ func (c *Cache) Fetch(ctx context.Context, from p2p.PeerID, h tokenscript.Bundle
 }
 
 // Serve answers bundle requests.
-func (c *Cache) Serve(_ context.Context, _ p2p.PeerID, req *Request) (*Response, error) {
+func (c *Cache) Serve(_ context.Context, _ transport.PeerID, req *Request) (*Response, error) {
 	h, err := tokenscript.ParseBundleHash(req.Hash)
 	if err != nil {
 		return nil, err

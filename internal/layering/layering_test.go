@@ -126,3 +126,35 @@ func TestOnlyStoreImportsPebble(t *testing.T) {
 		}
 	}
 }
+
+// The libp2p engine (host, streams, GossipSub, the DHT) stays inside
+// package p2p, behind transport.Transport; other packages may use only its
+// identity and record types (peer IDs, keys, record validators). Devnet and
+// command wiring choose the engine; tests may use it directly.
+func TestOnlyP2PUsesTheLibp2pEngine(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}} {{join .Imports \" \"}}", "github.com/smartlayer/smartlayer/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	allowed := []string{"github.com/libp2p/go-libp2p/core/peer", "github.com/libp2p/go-libp2p/core/crypto",
+		"github.com/libp2p/go-libp2p/core/protocol", "github.com/libp2p/go-libp2p-record"}
+	wiring := map[string]bool{"github.com/smartlayer/smartlayer/p2p": true}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 || wiring[f[0]] {
+			continue
+		}
+		for _, imp := range f[1:] {
+			if !strings.HasPrefix(imp, "github.com/libp2p/") {
+				continue
+			}
+			ok := false
+			for _, a := range allowed {
+				ok = ok || imp == a
+			}
+			if !ok {
+				t.Errorf("%s imports %s; only p2p may use the libp2p engine", f[0], imp)
+			}
+		}
+	}
+}

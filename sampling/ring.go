@@ -1,0 +1,96 @@
+// Package sampling is execution verification: service nodes keep their
+// recent executions (transcript, the state it ran on, a receipt) in a Ring;
+// anchors sample them (ProtoSample), replay each in their own sandbox and,
+// on a divergence a second replay reproduces, sign and publish
+// slashing-evidence. A Verifier keeps each service node's service level
+// (placement.Level: sampling, strikes, evidence, probation), durably, and
+// says which nodes are excluded from placement.
+package sampling
+
+import (
+	"encoding/json"
+	"sync"
+
+	"github.com/smartlayer/smartlayer/receipt"
+	"github.com/smartlayer/smartlayer/sandbox"
+	"github.com/smartlayer/smartlayer/transport"
+)
+
+// RingSize is how many recent executions a service node keeps for anchors
+// to sample.
+const RingSize = 512
+
+// Kept is one recent execution: its transcript and the state it ran on, so
+// an anchor can replay it, and the node's receipt over it.
+type Kept struct {
+	Transcript *sandbox.Transcript `json:"transcript"`
+	State      json.RawMessage     `json:"state"`
+	Receipt    *receipt.Receipt    `json:"receipt,omitempty"`
+}
+
+// Ring keeps the last executions, oldest overwritten first.
+type Ring struct {
+	mu   sync.Mutex
+	buf  []Kept
+	next int
+}
+
+// NewRing makes a ring of n executions.
+func NewRing(n int) *Ring { return &Ring{buf: make([]Kept, 0, n)} }
+
+// Add keeps an execution.
+func (r *Ring) Add(k Kept) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.buf) < cap(r.buf) {
+		r.buf = append(r.buf, k)
+		return
+	}
+	r.buf[r.next] = k
+	r.next = (r.next + 1) % len(r.buf)
+}
+
+// Rand is the random source a sample is drawn with.
+type Rand interface {
+	Perm(n int) []int
+	Float64() float64
+}
+
+// Sample takes each kept execution with probability share, at most max.
+func (r *Ring) Sample(rng Rand, share float64, max int) []Kept {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []Kept
+	for _, i := range rng.Perm(len(r.buf)) {
+		if len(out) >= max {
+			break
+		}
+		if rng.Float64() < share {
+			out = append(out, r.buf[i])
+		}
+	}
+	return out
+}
+
+// ProtoSample carries Request, anchor to service node.
+const ProtoSample = transport.ProtocolPrefix + "/sample/1.0.0"
+
+// Request asks a service node for a share of its recent executions.
+type Request struct {
+	Share float64 `json:"share"`
+	Max   int     `json:"max"`
+}
+
+// Item is one sampled execution with the bundle it ran.
+type Item struct {
+	Kept
+	Bundle string `json:"bundle"`
+}
+
+// Response is a service node's sample.
+type Response struct {
+	Items []Item `json:"items"`
+}
+
+// MaxItems caps one sample answer.
+const MaxItems = 32

@@ -1,0 +1,355 @@
+package sampling
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/nodekey"
+	"github.com/smartlayer/smartlayer/placement"
+	"github.com/smartlayer/smartlayer/registry"
+	"github.com/smartlayer/smartlayer/sandbox"
+	"github.com/smartlayer/smartlayer/store"
+	"github.com/smartlayer/smartlayer/tokenscript"
+	"github.com/smartlayer/smartlayer/transport"
+	"github.com/smartlayer/smartlayer/wire"
+)
+
+// Results of checking one sampled execution (the samples metric's labels).
+const (
+	Match            = "match"            // the replay reproduced it
+	Mismatch         = "mismatch"         // it does not replay: evidence signed and published
+	Nondeterministic = "nondeterministic" // the module does not replay the same way twice: no evidence
+	Unproven         = "error"            // no receipt over it, no bundle, or the replay could not finish here
+)
+
+// Metrics are the verifier's; nil fields are not counted.
+type Metrics struct {
+	Samples  *prometheus.CounterVec // by result
+	Slashed  prometheus.Counter     // evidence signed here
+	Strikes  prometheus.Counter     // SLA strikes recorded here
+	SLOScore *prometheus.GaugeVec   // by node
+}
+
+// Service is a live service node the verifier samples.
+type Service struct {
+	Peer      string
+	Instances int
+}
+
+// Deps is what a verifier needs of its anchor, given once.
+type Deps struct {
+	Metrics Metrics
+	Store   *store.Store
+	Log     *slog.Logger
+	Now     func() time.Time
+	Key     *nodekey.Key
+	Domain  attest.Domain
+	// Interval between samples of each node (0: no sampling) and the share
+	// of its kept executions asked for.
+	Interval time.Duration
+	Share    float64
+	// Live lists the service nodes up now.
+	Live func() []Service
+	// Sample asks a service node for a sample (ProtoSample).
+	Sample func(ctx context.Context, peer string, req *Request) (*Response, error)
+	// Bundle finds a token bundle, here or at the other anchors.
+	Bundle func(context.Context, tokenscript.BundleHash) (*registry.Bundle, bool)
+	// Publish sequences an attestation on this anchor's stream of a topic
+	// and publishes it.
+	Publish func(ctx context.Context, topic string, att *attest.Signed) error
+	// Replace makes the placement loop re-place every instance now (a
+	// node's exclusion changed).
+	Replace func()
+	// IsAnchorAddress: only anchors' evidence counts.
+	IsAnchorAddress func(common.Address) bool
+	// PeerOfAddress finds a known service node by its address ("": none).
+	PeerOfAddress func(common.Address) string
+}
+
+// Verifier is an anchor's sampling and the service levels it keeps.
+type Verifier struct {
+	d  Deps
+	mu sync.Mutex
+	m  map[string]*placement.Level // by service peer ID
+	// seen evidence UIDs, so each counts once.
+	seen map[string]bool
+}
+
+// maxSeenEvidence bounds the evidence UIDs an anchor remembers.
+const maxSeenEvidence = 100_000
+
+// NewVerifier loads the stored service levels.
+func NewVerifier(d Deps) (*Verifier, error) {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	v := &Verifier{d: d, m: map[string]*placement.Level{}, seen: map[string]bool{}}
+	err := d.Store.Each([]byte(PrefixLevel), func(k, b []byte) error {
+		var s placement.Level
+		if err := json.Unmarshal(b, &s); err != nil {
+			return fmt.Errorf("stored service level: %w", err)
+		}
+		p := levelPeer(k)
+		v.m[p] = &s
+		v.gauge(p, s.Score)
+		return nil
+	})
+	return v, err
+}
+
+func (v *Verifier) gauge(p string, score float64) {
+	if g := v.d.Metrics.SLOScore; g != nil {
+		g.WithLabelValues(p).Set(score)
+	}
+}
+
+func (v *Verifier) sampled(result string) {
+	if c := v.d.Metrics.Samples; c != nil {
+		c.WithLabelValues(result).Inc()
+	}
+}
+
+func (v *Verifier) get(p string) placement.Level {
+	if s, ok := v.m[p]; ok {
+		return *s
+	}
+	return placement.NewLevel()
+}
+
+// set changes a node's level (under v.mu), its gauge and its stored copy.
+func (v *Verifier) set(p string, s placement.Level) {
+	v.m[p] = &s
+	v.gauge(p, s.Score)
+	b, _ := json.Marshal(&s)
+	if err := v.d.Store.PutNoSync(LevelKey(p), b); err != nil {
+		v.d.Log.Warn("store service level", "node", p, "err", err)
+	}
+}
+
+func (v *Verifier) update(p string, f func(placement.Level) placement.Level) {
+	v.mu.Lock()
+	v.set(p, f(v.get(p)))
+	v.mu.Unlock()
+}
+
+// Excluded reports whether a node's score keeps it from holding instances.
+func (v *Verifier) Excluded(p string) bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	s := v.m[p]
+	return s != nil && s.Excluded()
+}
+
+// Snapshot is every node's level.
+func (v *Verifier) Snapshot() map[string]placement.Level {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	out := make(map[string]placement.Level, len(v.m))
+	for p, s := range v.m {
+		out[p] = *s
+	}
+	return out
+}
+
+// Strike records an SLA strike: the anchor had to make a call its executor
+// could not.
+func (v *Verifier) Strike(p string) {
+	v.mu.Lock()
+	s := v.get(p).Strike()
+	v.set(p, s)
+	v.mu.Unlock()
+	if c := v.d.Metrics.Strikes; c != nil {
+		c.Inc()
+	}
+	if s.Excluded() {
+		v.d.Replace()
+	}
+}
+
+// evidence counts one slashing evidence against p, once per UID.
+func (v *Verifier) evidence(p, uid string) {
+	v.mu.Lock()
+	if v.seen[uid] {
+		v.mu.Unlock()
+		return
+	}
+	if len(v.seen) >= maxSeenEvidence {
+		clear(v.seen) // a bound: a repeat after this only lowers a score again
+	}
+	v.seen[uid] = true
+	v.set(p, v.get(p).WithEvidence())
+	v.mu.Unlock()
+	v.d.Log.Warn("slashing evidence against a service node; moving its instances", "node", p, "evidence", uid)
+	v.d.Replace()
+}
+
+// Evidence takes a slashing-evidence attestation from the log: signed by
+// an anchor, it lowers the named node's score here too.
+func (v *Verifier) Evidence(att *attest.Signed) {
+	if att.Message.Schema != attest.SlashingEvidenceSchema.UID || !v.d.IsAnchorAddress(att.Signer) {
+		return
+	}
+	data, err := attest.SlashingEvidenceSchema.Schema.Decode(att.Message.Data)
+	if err != nil {
+		return
+	}
+	node, _ := data["node"].(string)
+	if p := v.d.PeerOfAddress(common.HexToAddress(node)); p != "" {
+		v.evidence(p, att.UID.String())
+	}
+}
+
+// probation gives an excluded node back a little of its score; once it
+// reaches the threshold the node is placed on again.
+func (v *Verifier) probation(p string) {
+	v.mu.Lock()
+	back := false
+	if s, ok := v.m[p]; ok && s.Excluded() {
+		var next placement.Level
+		next, back = s.Probation()
+		v.set(p, next)
+	}
+	v.mu.Unlock()
+	if back {
+		v.d.Log.Info("service node back from probation", "node", p)
+		v.d.Replace()
+	}
+}
+
+// Loop samples every live service node each interval until ctx ends.
+func (v *Verifier) Loop(ctx context.Context) {
+	if v.d.Interval <= 0 {
+		return
+	}
+	t := time.NewTicker(v.d.Interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		for _, s := range v.d.Live() {
+			if s.Instances > 0 {
+				v.sampleNode(ctx, s.Peer)
+			}
+			v.probation(s.Peer)
+		}
+	}
+}
+
+// sampleNode asks one node for a share of its recent executions and
+// replays them.
+func (v *Verifier) sampleNode(ctx context.Context, p string) {
+	ctx, cancel := context.WithTimeout(ctx, transport.StreamTimeout)
+	defer cancel()
+	resp, err := v.d.Sample(ctx, p, &Request{Share: v.d.Share, Max: MaxItems})
+	if err != nil {
+		v.d.Log.Debug("sampling failed", "node", p, "err", err)
+		return
+	}
+	id, err := peer.Decode(p)
+	if err != nil {
+		return
+	}
+	addr, err := nodekey.AddressOfPeer(id)
+	if err != nil {
+		return
+	}
+	clean := true
+	for _, it := range resp.Items {
+		if v.Check(ctx, p, addr, &it) == Mismatch {
+			clean = false
+		}
+	}
+	if clean && len(resp.Items) > 0 {
+		v.update(p, placement.Level.Clean)
+	}
+}
+
+// Check replays one sampled execution of node p (address addr): Match,
+// Mismatch (evidence signed and published), Nondeterministic or Unproven.
+func (v *Verifier) Check(ctx context.Context, p string, addr common.Address, it *Item) string {
+	result := Unproven
+	defer func() { v.sampled(result) }()
+	tr, rc := it.Transcript, it.Receipt
+	// Only a receipt the node signed over this very transcript is evidence.
+	if tr == nil || rc == nil || rc.Verify(addr) != nil || rc.TranscriptRoot != tr.Root() || rc.StateRoot != tr.StateAfter {
+		return result
+	}
+	h, err := tokenscript.ParseBundleHash(it.Bundle)
+	if err != nil {
+		return result
+	}
+	lb, ok := v.d.Bundle(ctx, h)
+	if !ok {
+		return result
+	}
+	v.update(p, placement.Level.Sampled)
+	replayed, err := sandbox.Replay(ctx, lb.Module, tr, it.State)
+	var d *sandbox.Divergence
+	if err == nil {
+		result = Match
+		return result
+	}
+	if !errors.As(err, &d) {
+		return result // the replay could not finish here (time, memory): no proof either way
+	}
+	// A module that does not replay the same way twice on this anchor is
+	// nondeterministic on its own: the token's fault, not the node's. Only
+	// a divergence that a second replay reproduces exactly is evidence.
+	again, err2 := sandbox.Replay(ctx, lb.Module, tr, it.State)
+	var d2 *sandbox.Divergence
+	if !errors.As(err2, &d2) || d2.Error() != d.Error() || (again == nil) != (replayed == nil) ||
+		again != nil && again.Transcript.StateAfter != replayed.Transcript.StateAfter {
+		result = Nondeterministic
+		v.d.Log.Warn("a token's module does not replay the same way twice; no evidence against the node", "node", p,
+			"instance", tr.Instance, "first", d.Error(), "second", fmt.Sprint(err2))
+		return result
+	}
+	result = Mismatch
+	var got sandbox.Hash
+	if replayed != nil {
+		got = replayed.Transcript.StateAfter
+	}
+	v.update(p, placement.Level.Mismatched)
+	uid, err := v.slash(ctx, addr, tr.Instance, rc.Leaf(), tr.StateAfter, got, d.Error())
+	if err != nil {
+		v.d.Log.Error("cannot publish slashing evidence", "err", err)
+		return result
+	}
+	v.evidence(p, uid)
+	return result
+}
+
+// slash signs and publishes slashing evidence.
+func (v *Verifier) slash(ctx context.Context, node common.Address, instance string, receiptLeaf common.Hash, claimed, replayed sandbox.Hash, reason string) (string, error) {
+	att, err := attest.SignNetwork(v.d.Key.ECDSA, v.d.Domain, attest.SlashingEvidenceSchema, map[string]any{
+		"node": node.Hex(), "instance": instance, "receiptUID": receiptLeaf.Hex(),
+		"claimedRoot": hexutil.Encode(claimed[:]), "replayedRoot": hexutil.Encode(replayed[:]), "reason": reason,
+	}, v.d.Now())
+	if err != nil {
+		return "", err
+	}
+	if err := v.d.Publish(ctx, wire.SlashingTopic(node), att); err != nil {
+		return "", err
+	}
+	if c := v.d.Metrics.Slashed; c != nil {
+		c.Inc()
+	}
+	return att.UID.String(), nil
+}

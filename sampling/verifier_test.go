@@ -1,0 +1,65 @@
+package sampling
+
+import (
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/smartlayer/smartlayer/placement"
+	"github.com/smartlayer/smartlayer/store"
+)
+
+// An excluded node earns its way back on probation; evidence sends it
+// further down each time; scores survive a restart of the anchor's store;
+// each change of exclusion asks for a re-placement.
+func TestServiceLevelProbation(t *testing.T) {
+	dir := t.TempDir()
+	st, err := store.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	replaced := 0
+	deps := Deps{Store: st, Replace: func() { replaced++ },
+		Metrics: Metrics{SLOScore: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "x"}, []string{"node"}), Strikes: prometheus.NewCounter(prometheus.CounterOpts{Name: "y"})}}
+	v, err := NewVerifier(deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.evidence("p", "0x01")
+	v.evidence("p", "0x01") // the same evidence counts once
+	if !v.Excluded("p") || v.Snapshot()["p"].Evidence != 1 || replaced != 1 {
+		t.Fatalf("after evidence: %+v, %d re-placements", v.Snapshot()["p"], replaced)
+	}
+	rounds := 0
+	for v.Excluded("p") && rounds < 1000 {
+		v.probation("p")
+		rounds++
+	}
+	if rounds < 95 || rounds > 105 {
+		t.Fatalf("back after %d rounds, want about 100", rounds)
+	}
+	if replaced != 2 {
+		t.Fatalf("coming back from probation asked for %d re-placements in all, want 2", replaced)
+	}
+	v.evidence("p", "0x02")
+	second := 0
+	for v.Excluded("p") && second < 1000 {
+		v.probation("p")
+		second++
+	}
+	if second <= rounds {
+		t.Fatalf("a repeat offender came back after %d rounds, the first time %d", second, rounds)
+	}
+	v.Strike("q")
+	_ = st.Close()
+	st, _ = store.Open(dir)
+	defer st.Close()
+	deps.Store = st
+	v2, err := NewVerifier(deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := v2.Snapshot(); got["p"].Evidence != 2 || got["q"].Strikes != 1 || got["q"].Score != 1-placement.LevelStrike {
+		t.Fatalf("after reopening: %+v", got)
+	}
+}

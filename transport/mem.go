@@ -1,0 +1,350 @@
+package transport
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	record "github.com/libp2p/go-libp2p-record"
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+// MemNetwork is an in-memory network: the transports joined to it reach
+// each other by peer ID, with no sockets. Requests run the peer's handler
+// on a goroutine of their own, as a stream would; gossip goes straight to
+// every node subscribed to the topic (a full mesh: no forwarding, no peer
+// scores); records live in one table, checked by each node's validators as
+// the DHT checks them. Tests use it to run many nodes in one process.
+type MemNetwork struct {
+	mu      sync.RWMutex
+	nodes   map[PeerID]*Mem
+	records map[string][]byte
+}
+
+// NewMemNetwork makes an empty network.
+func NewMemNetwork() *MemNetwork {
+	return &MemNetwork{nodes: map[PeerID]*Mem{}, records: map[string][]byte{}}
+}
+
+// memAddrPrefix starts a Mem transport's address.
+const memAddrPrefix = "/mem/"
+
+// Join adds a node with opts.Key's identity; it has the signature of
+// p2p.New, so a node can be given either. A key already joined and not
+// closed is refused.
+func (n *MemNetwork) Join(opts Options) (Transport, error) {
+	if opts.Key == nil {
+		return nil, errors.New("mem transport: no key")
+	}
+	m := &Mem{net: n, id: opts.Key.PeerID(), validators: opts.Validators, handlers: map[Protocol]memHandler{}}
+	m.ctx, m.cancel = context.WithCancel(context.Background())
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if _, ok := n.nodes[m.id]; ok {
+		return nil, fmt.Errorf("mem transport: %s already joined", m.id)
+	}
+	n.nodes[m.id] = m
+	return m, nil
+}
+
+func (n *MemNetwork) node(id PeerID) *Mem {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	return n.nodes[id]
+}
+
+// Mem is one node's transport on a MemNetwork.
+type Mem struct {
+	net        *MemNetwork
+	id         PeerID
+	validators record.NamespacedValidator
+	ctx        context.Context // ends when the node closes
+	cancel     context.CancelFunc
+
+	mu       sync.RWMutex
+	closed   bool
+	handlers map[Protocol]memHandler
+	gossip   *memGossip
+	running  sync.WaitGroup // handlers answering requests
+}
+
+type memHandler struct {
+	max   uint32
+	allow func(PeerID) bool
+	fn    RawHandler
+}
+
+var _ Transport = (*Mem)(nil)
+
+// ID is the node's peer ID.
+func (m *Mem) ID() PeerID { return m.id }
+
+// SetHandler answers proto.
+func (m *Mem) SetHandler(proto Protocol, maxRequest uint32, allow func(PeerID) bool, h RawHandler) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.handlers[proto] = memHandler{max: maxRequest, allow: allow, fn: h}
+}
+
+// Request runs the peer's handler for proto on a copy of req.
+func (m *Mem) Request(ctx context.Context, to PeerID, proto Protocol, req []byte) ([]byte, error) {
+	peer := m.net.node(to)
+	if peer == nil {
+		return nil, fmt.Errorf("open %s to %s: %w", proto, to, ErrUnreachable)
+	}
+	peer.mu.RLock()
+	h, ok := peer.handlers[proto]
+	closed := peer.closed
+	if ok && !closed {
+		peer.running.Add(1)
+	}
+	peer.mu.RUnlock()
+	if closed || !ok {
+		return nil, fmt.Errorf("open %s to %s: %w (protocol not supported)", proto, to, ErrUnreachable)
+	}
+	if h.allow != nil && !h.allow(m.id) {
+		peer.running.Done()
+		return nil, fmt.Errorf("%s to %s: receive: stream reset", proto, to)
+	}
+	if uint32(len(req)) > h.max {
+		peer.running.Done()
+		return nil, fmt.Errorf("%s to %s: receive: stream reset (request of %d bytes exceeds %d)", proto, to, len(req), h.max)
+	}
+	type answer struct {
+		b   []byte
+		err error
+	}
+	done := make(chan answer, 1)
+	in := slices.Clone(req)
+	go func() {
+		defer peer.running.Done()
+		hctx, cancel := context.WithTimeout(peer.ctx, StreamTimeout)
+		defer cancel()
+		b, err := h.fn(hctx, m.id, in)
+		done <- answer{slices.Clone(b), err}
+	}()
+	select {
+	case a := <-done:
+		if a.err != nil {
+			return nil, RemoteError(to, a.err.Error())
+		}
+		if len(a.b) > MaxMessage {
+			return nil, fmt.Errorf("%s to %s: receive: message of %d bytes exceeds %d", proto, to, len(a.b), MaxMessage)
+		}
+		return a.b, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("%s to %s: %w", proto, to, ctx.Err())
+	}
+}
+
+// PutRecord validates a record and keeps it unless the one held is better.
+func (m *Mem) PutRecord(_ context.Context, key string, value []byte) error {
+	if err := m.validators.Validate(key, value); err != nil {
+		return err
+	}
+	m.net.mu.Lock()
+	defer m.net.mu.Unlock()
+	if old, ok := m.net.records[key]; ok {
+		if i, err := m.validators.Select(key, [][]byte{value, old}); err != nil || i != 0 {
+			return err
+		}
+	}
+	m.net.records[key] = slices.Clone(value)
+	return nil
+}
+
+// GetRecord returns the record under key if it is valid.
+func (m *Mem) GetRecord(_ context.Context, key string) ([]byte, error) {
+	m.net.mu.RLock()
+	v, ok := m.net.records[key]
+	m.net.mu.RUnlock()
+	if !ok {
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, key)
+	}
+	if err := m.validators.Validate(key, v); err != nil {
+		return nil, err
+	}
+	return slices.Clone(v), nil
+}
+
+// Connect counts the addresses whose nodes are on the network.
+func (m *Mem) Connect(_ context.Context, addrs []string) int {
+	ok := 0
+	for _, a := range addrs {
+		text, found := strings.CutPrefix(a, memAddrPrefix)
+		if !found {
+			continue
+		}
+		if id, err := peer.Decode(text); err == nil && id != m.id && m.Reachable(id) {
+			ok++
+		}
+	}
+	return ok
+}
+
+// Reachable: the peer is on the network and open.
+func (m *Mem) Reachable(id PeerID) bool {
+	p := m.net.node(id)
+	if p == nil {
+		return false
+	}
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return !p.closed
+}
+
+// Refresh does nothing: every node on the network is reachable by its ID.
+func (m *Mem) Refresh(context.Context, PeerID) {}
+
+// FullAddrs is the node's one address, /mem/<peer id>.
+func (m *Mem) FullAddrs() []string { return []string{memAddrPrefix + m.id.String()} }
+
+// PeerCount is the number of other open nodes.
+func (m *Mem) PeerCount() int {
+	m.net.mu.RLock()
+	defer m.net.mu.RUnlock()
+	n := 0
+	for id, p := range m.net.nodes {
+		p.mu.RLock()
+		if id != m.id && !p.closed {
+			n++
+		}
+		p.mu.RUnlock()
+	}
+	return n
+}
+
+// Close leaves the network and waits for the handlers still answering.
+func (m *Mem) Close() error {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return nil
+	}
+	m.closed = true
+	m.mu.Unlock()
+	m.cancel()
+	m.running.Wait()
+	m.net.mu.Lock()
+	if m.net.nodes[m.id] == m {
+		delete(m.net.nodes, m.id)
+	}
+	m.net.mu.Unlock()
+	return nil
+}
+
+// memQueue is how many gossiped messages wait for a subscriber before more
+// are dropped (GossipSub drops past its validation queue too).
+const memQueue = 4096
+
+type memGossip struct {
+	m    *Mem
+	o    GossipOptions
+	mu   sync.Mutex
+	subs map[string]chan memMsg
+}
+
+type memMsg struct {
+	from PeerID
+	data []byte
+}
+
+// Gossip starts the node's gossip on the network.
+func (m *Mem) Gossip(_ context.Context, o GossipOptions) (Gossip, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.gossip == nil {
+		m.gossip = &memGossip{m: m, o: o, subs: map[string]chan memMsg{}}
+	}
+	return m.gossip, nil
+}
+
+func (g *memGossip) Subscribe(ctx context.Context, topic string, handle func(data []byte, validated any)) error {
+	g.mu.Lock()
+	if _, ok := g.subs[topic]; ok {
+		g.mu.Unlock()
+		return nil
+	}
+	q := make(chan memMsg, memQueue)
+	g.subs[topic] = q
+	g.mu.Unlock()
+	loop := func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-g.m.ctx.Done():
+				return
+			case msg := <-q:
+				v, err := g.o.Validate(ctx, msg.from, msg.data)
+				switch {
+				case err == nil:
+					handle(msg.data, v)
+				case errors.Is(err, ErrIgnore):
+				case g.o.Rejected != nil:
+					g.o.Rejected(msg.from, err)
+				}
+			}
+		}
+	}
+	if g.o.Spawn != nil {
+		g.o.Spawn(loop)
+	} else {
+		go loop()
+	}
+	return nil
+}
+
+func (g *memGossip) Subscribed(topic string) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	_, ok := g.subs[topic]
+	return ok
+}
+
+// Publish hands a copy of data to every other node subscribed to topic.
+func (g *memGossip) Publish(_ context.Context, topic string, data []byte) error {
+	if len(data) > MaxGossipMessage {
+		return fmt.Errorf("gossip message of %d bytes exceeds %d", len(data), MaxGossipMessage)
+	}
+	g.m.net.mu.RLock()
+	peers := make([]*Mem, 0, len(g.m.net.nodes))
+	for id, p := range g.m.net.nodes {
+		if id != g.m.id {
+			peers = append(peers, p)
+		}
+	}
+	g.m.net.mu.RUnlock()
+	for _, p := range peers {
+		p.mu.RLock()
+		pg, closed := p.gossip, p.closed
+		p.mu.RUnlock()
+		if pg == nil || closed {
+			continue
+		}
+		pg.mu.Lock()
+		q, ok := pg.subs[topic]
+		pg.mu.Unlock()
+		if !ok {
+			continue
+		}
+		select {
+		case q <- memMsg{from: g.m.id, data: slices.Clone(data)}:
+		default: // the subscriber is behind: dropped, as GossipSub would
+		}
+	}
+	return nil
+}
+
+func (g *memGossip) Topics() []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out := make([]string, 0, len(g.subs))
+	for t := range g.subs {
+		out = append(out, t)
+	}
+	return out
+}
