@@ -132,7 +132,11 @@ func New(d Deps) (*Engine, error) {
 		d: d, offsets: offs,
 		repairs: map[attlog.StreamID]time.Time{}, notify: map[string]chan struct{}{},
 	}
-	e.store = attStore{s: d.Store, sync: &e.syncPut}
+	e.store = attStore{s: d.Store, sync: &e.syncPut, next: func(topic string) uint64 {
+		off := e.offsets[topic] // under e.mu: Put runs inside log.Offer
+		e.offsets[topic] = off + 1
+		return off
+	}}
 	if built, err := e.store.buildReplayIndex(func(en *attlog.Entry) string {
 		if s, err := attest.Parse(en.Attestation); err == nil {
 			return AttKey(s)
@@ -142,6 +146,9 @@ func New(d Deps) (*Engine, error) {
 		return nil, fmt.Errorf("replay index: %w", err)
 	} else if built > 0 {
 		d.Log.Info("indexed stored attestations for replay checks", "entries", built)
+	}
+	if e.store.seen, err = newReplayFilter(d.Store); err != nil {
+		return nil, fmt.Errorf("replay index: %w", err)
 	}
 	e.log, err = attlog.New(e.store, 4096)
 	if err != nil {
@@ -191,6 +198,7 @@ func (e *Engine) Decode(data []byte, now time.Time) (*attlog.Entry, *attest.Sign
 	if err := en.Verify(); err != nil {
 		return nil, nil, err
 	}
+	en.SetRaw(data)
 	s, err := attest.Parse(en.Attestation)
 	if err != nil {
 		return nil, nil, err
@@ -339,12 +347,6 @@ func (e *Engine) OfferSync(en *attlog.Entry, s *attest.Signed, durable bool) (*a
 				break
 			}
 		}
-		off := e.offsets[d.Topic]
-		e.offsets[d.Topic] = off + 1
-		if ierr := e.store.indexTopic(d, off); ierr != nil {
-			err = ierr
-			break
-		}
 		if ch, ok := e.notify[d.Topic]; ok {
 			close(ch)
 			delete(e.notify, d.Topic)
@@ -359,7 +361,7 @@ func (e *Engine) OfferSync(en *attlog.Entry, s *attest.Signed, durable bool) (*a
 }
 
 // receive handles a gossiped message, decoded by validateGossip.
-func (e *Engine) Receive(_ []byte, validated any) {
+func (e *Engine) Receive(data []byte, validated any) {
 	v, ok := validated.(Delivered)
 	if !ok {
 		return
@@ -369,6 +371,16 @@ func (e *Engine) Receive(_ []byte, validated any) {
 	if err != nil {
 		e.d.Log.Debug("entry not taken", "stream", en.ID(), "seq", en.Seq, "err", err)
 		return
+	}
+	if e.d.Anchor {
+		// Anchors hear every entry on the firehose and relay it on its own
+		// topic: service nodes connect to anchors, not to each other, so an
+		// executor's result reaches its fellow replicas this way (the
+		// message is known by its content, so the relays of several anchors
+		// and the publisher's own are one message to a receiver).
+		if err := e.gossip.Publish(e.ctx, transport.GossipPrefix+en.Topic, data); err != nil {
+			e.d.Log.Debug("relay failed", "topic", en.Topic, "err", err)
+		}
 	}
 	if gap != nil {
 		e.repairAsync(gap.Stream, gap.From, gap.To)
@@ -636,7 +648,11 @@ func (e *Engine) Sequence(key *nodekey.Key, topic string, att json.RawMessage) (
 	e.mu.Lock()
 	h := e.log.Head(id)
 	e.mu.Unlock()
-	en := &attlog.Entry{Topic: topic, Seq: h.Seq + 1, Prev: h.Hash, Attestation: att}
+	canon, err := json.Marshal(att) // the form the entry carries it in
+	if err != nil {
+		return nil, err
+	}
+	en := &attlog.Entry{Topic: topic, Seq: h.Seq + 1, Prev: h.Hash, Attestation: canon}
 	if err := en.Sign(key.ECDSA); err != nil {
 		return nil, err
 	}

@@ -81,6 +81,9 @@ func topicIndexOf(key []byte) (topic string, off uint64, ok bool) {
 // replayKey is the replay index's key of an attestation (attKey: signer/uid).
 func replayKey(attKey string) []byte { return with(PrefixReplay, []byte(attKey)) }
 
+// replaysPrefix starts every replay index key.
+func replaysPrefix() []byte { return []byte(PrefixReplay) }
+
 // AttKey names an attestation in the replay index: signer/uid.
 func AttKey(s *attest.Signed) string { return s.Signer.Hex() + "/" + s.UID.String() }
 

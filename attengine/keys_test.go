@@ -2,12 +2,14 @@ package attengine
 
 import (
 	"encoding/binary"
+	"fmt"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/attlog"
+	"github.com/smartlayer/smartlayer/store"
 )
 
 // The log's keys keep the bytes stores hold, and read back what went in.
@@ -42,5 +44,51 @@ func TestLogKeys(t *testing.T) {
 	}
 	if topic, off, ok := topicIndexOf(topicIndexKey(stream.Topic, 6)); !ok || topic != stream.Topic || off != 6 {
 		t.Errorf("topic index read as %q %d", topic, off)
+	}
+}
+
+// The replay filter never says "absent" for a key the store holds: not for
+// keys stored before it was built, not for keys added after, not across
+// the rebuilds that grow it.
+func TestReplayFilterHasNoFalseNegatives(t *testing.T) {
+	st, err := store.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for i := 0; i < 50; i++ {
+		_ = st.Put(replayKey(fmt.Sprintf("old-%d", i)), []byte{1})
+	}
+	r, err := newReplayFilter(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.size = 64 // small, so adding grows it
+	for i := 0; i < 1000; i++ {
+		k := fmt.Sprintf("new-%d", i)
+		r.add(k)
+		_ = st.Put(replayKey(k), []byte{1})
+	}
+	if r.size < 1000 {
+		t.Fatalf("the filter did not grow: size %d", r.size)
+	}
+	for i := 0; i < 50; i++ {
+		if !r.may(fmt.Sprintf("old-%d", i)) {
+			t.Fatalf("old-%d: a stored key reported absent", i)
+		}
+	}
+	for i := 0; i < 1000; i++ {
+		if !r.may(fmt.Sprintf("new-%d", i)) {
+			t.Fatalf("new-%d: an added key reported absent", i)
+		}
+	}
+	absent := 0
+	for i := 0; i < 1000; i++ {
+		if !r.may(fmt.Sprintf("never-%d", i)) {
+			absent++
+		}
+	}
+	if absent < 900 {
+		t.Fatalf("only %d of 1000 unknown keys were ruled out", absent)
 	}
 }

@@ -1,10 +1,13 @@
 package attengine
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"sync"
 
+	"github.com/bits-and-blooms/bloom/v3"
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/smartlayer/smartlayer/attlog"
@@ -19,27 +22,48 @@ import (
 type attStore struct {
 	s    *store.Store
 	sync *bool // the engine sets it around a publish
+	// next takes the next offset of a topic (the engine's, under its lock).
+	next func(topic string) uint64
+	// seen, when set, answers "not in the replay index" from memory.
+	seen *replayFilter
 }
 
-// Put stores the entry, advances its stream's head and records the
-// attestation in the replay index, in one batch.
+// Put stores the entry, advances its stream's head and, for an entry to
+// deliver (attKey set: not a replay that raced into a second stream),
+// records the attestation in the replay index and the entry at the next
+// offset of its topic: one batch, one commit. The entry is stored as the
+// JSON it arrived in when the decoder kept it (attlog.Entry.SetRaw).
 func (a attStore) Put(e *attlog.Entry, attKey string) error {
-	enc, err := json.Marshal(e)
-	if err != nil {
-		return err
+	enc := e.Raw()
+	if enc == nil {
+		var err error
+		if enc, err = json.Marshal(e); err != nil {
+			return err
+		}
 	}
 	head, _ := json.Marshal(attlog.Head{Seq: e.Seq, Hash: e.Hash()})
+	if attKey != "" && a.seen != nil {
+		// Before the write: a key in the store is always in the filter
+		// (added and not written costs one store read later, no more).
+		a.seen.add(attKey)
+	}
 	return a.s.Batch(a.sync != nil && *a.sync, func(b store.Writes) {
 		b.Set(entryKey(e.ID(), e.Seq), enc)
 		b.Set(headKey(e.ID()), head)
 		if attKey != "" {
 			b.Set(replayKey(attKey), streamBytes(e.ID()))
+			if a.next != nil {
+				b.Set(topicIndexKey(e.Topic, a.next(e.Topic)), binary.BigEndian.AppendUint64(append([]byte(nil), e.Publisher[:]...), e.Seq))
+			}
 		}
 	})
 }
 
 // Holder returns the stream the replay index names for an attestation.
 func (a attStore) Holder(attKey string) (attlog.StreamID, bool, error) {
+	if a.seen != nil && !a.seen.may(attKey) {
+		return attlog.StreamID{}, false, nil
+	}
 	v, err := a.s.Get(replayKey(attKey))
 	if errors.Is(err, store.ErrNotFound) {
 		return attlog.StreamID{}, false, nil
@@ -80,12 +104,6 @@ func (a attStore) Heads() (map[attlog.StreamID]attlog.Head, error) {
 		return nil
 	})
 	return out, err
-}
-
-// indexTopic records that the entry was delivered at offset off of its topic.
-func (a attStore) indexTopic(e *attlog.Entry, off uint64) error {
-	v := binary.BigEndian.AppendUint64(append([]byte(nil), e.Publisher[:]...), e.Seq)
-	return a.s.PutNoSync(topicIndexKey(e.Topic, off), v)
 }
 
 // topicEntries returns the entries of a topic from offset from, at most max.
@@ -137,6 +155,71 @@ func (a attStore) topicOffsets() (map[string]uint64, error) {
 }
 
 func commonAddress(s string) common.Address { return common.HexToAddress(s) }
+
+// replayFilter is a Bloom filter of the replay index's keys: a new
+// attestation, the common case, is found absent without reading the store
+// (false positives, 1 in 100 while it is within its size, cost one read).
+// Keys pruned from the store stay in it. Past its size it is rebuilt four
+// times larger from the store.
+type replayFilter struct {
+	mu    sync.Mutex
+	st    *store.Store
+	f     *bloom.BloomFilter
+	size  uint
+	count uint
+}
+
+// replayFilterMin is the smallest filter's size, in keys (about 1.2 MB).
+const replayFilterMin = 1 << 20
+
+func newReplayFilter(st *store.Store) (*replayFilter, error) {
+	r := &replayFilter{st: st}
+	return r, r.rebuild(replayFilterMin)
+}
+
+// rebuild makes a filter of at least size keys (and four times what the
+// store holds) from the store's replay index.
+func (r *replayFilter) rebuild(size uint) error {
+	var keys [][]byte
+	err := r.st.Each(replaysPrefix(), func(k, _ []byte) error {
+		keys = append(keys, bytes.Clone(k[len(PrefixReplay):])) // the store reuses k
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	size = max(size, 4*uint(len(keys)))
+	f := bloom.NewWithEstimates(size, 0.01)
+	for _, k := range keys {
+		f.Add(k)
+	}
+	r.f, r.size, r.count = f, size, uint(len(keys))
+	return nil
+}
+
+func (r *replayFilter) add(attKey string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.f == nil {
+		return
+	}
+	r.f.AddString(attKey)
+	if r.count++; r.count > r.size {
+		if err := r.rebuild(4 * r.size); err != nil {
+			r.f, r.size = nil, 0 // the store answers every question from now
+		}
+		if r.f != nil {
+			r.f.AddString(attKey) // not written yet: the rebuild did not see it
+		}
+	}
+}
+
+// may reports whether attKey may be in the replay index.
+func (r *replayFilter) may(attKey string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.f == nil || r.f.TestString(attKey)
+}
 
 // buildReplayIndex indexes the stored entries of a store older than the
 // replay index, once.

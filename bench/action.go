@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -76,6 +77,9 @@ func Action(ctx context.Context, d *devnet.Devnet, o QueryOptions) (*ActionResul
 		if err != nil {
 			return err
 		}
+		// Read to the end, so the connection is reused as the sandbox's
+		// pooled client reuses it: the baseline is the call, not a dial.
+		_, _ = io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusCreated {
 			return fmt.Errorf("hotel: %d", resp.StatusCode)

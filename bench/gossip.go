@@ -169,6 +169,6 @@ func (r *GossipResult) Report() string {
 		r.P50.Round(time.Microsecond), r.P99.Round(time.Microsecond), verdict(r.P99 < 100*time.Millisecond))
 	fmt.Fprintf(&sb, "  ingest on one service node           %.0f/s\n", r.IngestPerSec)
 	fmt.Fprintf(&sb, "  raw verify (entry + attestation)     %.0f/s\n", r.VerifyPerSec)
-	fmt.Fprintf(&sb, "  ingest / raw verify                  %.2f (target >= 0.50: %s)\n", r.IngestVsVerify, verdict(r.IngestVsVerify >= 0.5))
+	fmt.Fprintf(&sb, "  ingest / raw verify                  %.2f (target >= 0.80: %s)\n", r.IngestVsVerify, verdict(r.IngestVsVerify >= 0.8))
 	return sb.String()
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"sync"
@@ -44,6 +45,13 @@ func (c *Client) Heads(ctx context.Context, nodeURL, topic string) ([]attlog.Str
 
 // Publish appends a signed attestation (eas-sdk JSON) to topic.
 func (p *Publisher) Publish(ctx context.Context, topic string, attestation json.RawMessage) (*attlog.Entry, error) {
+	// The entry signs the attestation's bytes in the form JSON carries them
+	// (compact, HTML-escaped), so a pretty-printed file signs as it travels.
+	canon, err := json.Marshal(attestation)
+	if err != nil {
+		return nil, fmt.Errorf("attestation: %w", err)
+	}
+	attestation = canon
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	me := crypto.PubkeyToAddress(p.key.PublicKey)

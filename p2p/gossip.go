@@ -1,7 +1,9 @@
 package p2p
 
 import (
+	"container/list"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"math"
@@ -9,21 +11,28 @@ import (
 	"time"
 
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
+	pb "github.com/libp2p/go-libp2p-pubsub/pb"
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/smartlayer/smartlayer/transport"
 )
 
-// Gossip is GossipSub v1.1 with strict signing, one validator for every
-// topic, and peer scoring that lowers the score of peers that send invalid
-// messages.
+// Gossip is GossipSub v1.1 with one validator for every topic, peer
+// scoring that lowers the score of peers that send invalid messages, and
+// messages known by their content (see messageID). Topics it publishes on
+// without subscribing (an anchor relaying entries) are joined on demand
+// and let go of, least recently used first, past maxJoined.
 type Gossip struct {
-	self    peer.ID
-	ps      *pubsub.PubSub
-	joinMu  sync.Mutex
-	mu      sync.Mutex
-	topics  map[string]*pubsub.Topic
-	subs    map[string]*pubsub.Subscription
+	self   peer.ID
+	ps     *pubsub.PubSub
+	joinMu sync.Mutex
+	mu     sync.Mutex
+	topics map[string]*pubsub.Topic
+	subs   map[string]*pubsub.Subscription
+	// joined lists the topics joined but not subscribed, most recently
+	// published first.
+	joined  *list.List
+	inList  map[string]*list.Element
 	penMu   sync.Mutex // separate: pubsub's event loop reads scores
 	penalty map[peer.ID]penalty
 	// trusted peers (the anchor set) are scored up and never penalised:
@@ -43,6 +52,7 @@ func (h *Host) Gossip(ctx context.Context, o transport.GossipOptions) (transport
 func newGossip(ctx context.Context, h *Host, o transport.GossipOptions) (*Gossip, error) {
 	g := &Gossip{
 		self: h.ID(), topics: map[string]*pubsub.Topic{}, subs: map[string]*pubsub.Subscription{}, penalty: map[peer.ID]penalty{},
+		joined: list.New(), inList: map[string]*list.Element{},
 		trusted: o.Trusted, rejected: o.Rejected, spawn: o.Spawn,
 	}
 	validate := o.Validate
@@ -77,8 +87,15 @@ func newGossip(ctx context.Context, h *Host, o transport.GossipOptions) (*Gossip
 		return pubsub.ValidationReject
 	}
 	ps, err := pubsub.NewGossipSub(ctx, h.h,
-		pubsub.WithMessageSigning(true),
-		pubsub.WithStrictSignatureVerification(true),
+		// No author, sequence number or transport signature: every payload
+		// is a publisher-signed log entry around a signed attestation, which
+		// the validator checks, so a second, pure-Go signature per message
+		// (made by the sender, checked by every hop) bought nothing. Messages
+		// are known by the hash of their topic and bytes, so one entry is
+		// one message on a topic however many anchors relay it.
+		pubsub.WithMessageSignaturePolicy(pubsub.StrictNoSign),
+		pubsub.WithNoAuthor(),
+		pubsub.WithMessageIdFn(messageID),
 		pubsub.WithPeerScore(params, thresholds),
 		pubsub.WithDefaultValidator(pubsub.ValidatorEx(val)),
 		pubsub.WithValidateQueueSize(4096),
@@ -89,6 +106,15 @@ func newGossip(ctx context.Context, h *Host, o transport.GossipOptions) (*Gossip
 	}
 	g.ps = ps
 	return g, nil
+}
+
+// messageID is a message's identity: SHA-256 of its topic and its bytes.
+func messageID(m *pb.Message) string {
+	h := sha256.New()
+	h.Write([]byte(m.GetTopic()))
+	h.Write([]byte{0})
+	h.Write(m.Data)
+	return string(h.Sum(nil))
 }
 
 // PenaltyHalfLife is how fast a penalty is forgiven: it halves in this time.
@@ -195,6 +221,10 @@ func (g *Gossip) Subscribe(ctx context.Context, name string, handle func(data []
 	}
 	g.mu.Lock()
 	g.subs[name] = sub
+	if el, ok := g.inList[name]; ok { // subscribed now: kept for good
+		g.joined.Remove(el)
+		delete(g.inList, name)
+	}
 	g.mu.Unlock()
 	g.joinMu.Unlock()
 	loop := func() {
@@ -231,7 +261,37 @@ func (g *Gossip) Publish(ctx context.Context, name string, data []byte) error {
 	if err != nil {
 		return err
 	}
+	g.used(name)
 	return t.Publish(ctx, data)
+}
+
+// maxJoined bounds the topics a node keeps joined without subscribing.
+const maxJoined = 1024
+
+// used moves a topic that is not subscribed to the front of the joined
+// list, and lets go of the least recently used past maxJoined.
+func (g *Gossip) used(name string) {
+	g.joinMu.Lock()
+	defer g.joinMu.Unlock()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if _, ok := g.subs[name]; ok {
+		return
+	}
+	if el, ok := g.inList[name]; ok {
+		g.joined.MoveToFront(el)
+	} else {
+		g.inList[name] = g.joined.PushFront(name)
+	}
+	for g.joined.Len() > maxJoined {
+		old := g.joined.Remove(g.joined.Back()).(string)
+		delete(g.inList, old)
+		if t, ok := g.topics[old]; ok {
+			if t.Close() == nil {
+				delete(g.topics, old)
+			}
+		}
+	}
 }
 
 // Peers lists the peers in a topic's mesh view.

@@ -70,6 +70,7 @@ func (s *Store) Batch(sync bool, fill func(w Writes)) error {
 		return ErrClosed
 	}
 	b := s.db.NewBatch()
+	defer b.Close() // back to Pebble's pool once committed
 	fill(batch{b})
 	opt := pebble.NoSync
 	if sync {

@@ -2,6 +2,7 @@ package transport
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"slices"
@@ -15,9 +16,11 @@ import (
 // MemNetwork is an in-memory network: the transports joined to it reach
 // each other by peer ID, with no sockets. Requests run the peer's handler
 // on a goroutine of their own, as a stream would; gossip goes straight to
-// every node subscribed to the topic (a full mesh: no forwarding, no peer
-// scores); records live in one table, checked by each node's validators as
-// the DHT checks them. Tests use it to run many nodes in one process.
+// every node subscribed to the topic that has not seen the message (a full
+// mesh: no forwarding, no peer scores; messages known by their content, as
+// p2p knows them); records live in one table, checked by each node's
+// validators as the DHT checks them. Tests use it to run many nodes in one
+// process.
 type MemNetwork struct {
 	mu      sync.RWMutex
 	nodes   map[PeerID]*Mem
@@ -245,6 +248,36 @@ type memGossip struct {
 	o    GossipOptions
 	mu   sync.Mutex
 	subs map[string]chan memMsg
+	// seen: the last memSeen messages this node published or took, by
+	// content, so one entry relayed by several nodes arrives once (as
+	// GossipSub's seen cache does with content IDs).
+	seen  map[[32]byte]bool
+	order [][32]byte
+}
+
+// memSeen bounds a node's seen cache.
+const memSeen = 1 << 14
+
+// see records a message; false if it was seen already.
+func (g *memGossip) see(id [32]byte) bool {
+	if g.seen[id] {
+		return false
+	}
+	g.seen[id] = true
+	g.order = append(g.order, id)
+	if len(g.order) > memSeen {
+		delete(g.seen, g.order[0])
+		g.order = g.order[1:]
+	}
+	return true
+}
+
+func messageID(topic string, data []byte) [32]byte {
+	h := sha256.New()
+	h.Write([]byte(topic))
+	h.Write([]byte{0})
+	h.Write(data)
+	return [32]byte(h.Sum(nil))
 }
 
 type memMsg struct {
@@ -257,7 +290,7 @@ func (m *Mem) Gossip(_ context.Context, o GossipOptions) (Gossip, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.gossip == nil {
-		m.gossip = &memGossip{m: m, o: o, subs: map[string]chan memMsg{}}
+		m.gossip = &memGossip{m: m, o: o, subs: map[string]chan memMsg{}, seen: map[[32]byte]bool{}}
 	}
 	return m.gossip, nil
 }
@@ -305,11 +338,16 @@ func (g *memGossip) Subscribed(topic string) bool {
 	return ok
 }
 
-// Publish hands a copy of data to every other node subscribed to topic.
+// Publish hands a copy of data to every other node subscribed to topic
+// that has not seen it.
 func (g *memGossip) Publish(_ context.Context, topic string, data []byte) error {
 	if len(data) > MaxGossipMessage {
 		return fmt.Errorf("gossip message of %d bytes exceeds %d", len(data), MaxGossipMessage)
 	}
+	id := messageID(topic, data)
+	g.mu.Lock()
+	g.see(id)
+	g.mu.Unlock()
 	g.m.net.mu.RLock()
 	peers := make([]*Mem, 0, len(g.m.net.nodes))
 	for id, p := range g.m.net.nodes {
@@ -327,8 +365,9 @@ func (g *memGossip) Publish(_ context.Context, topic string, data []byte) error 
 		}
 		pg.mu.Lock()
 		q, ok := pg.subs[topic]
+		fresh := ok && pg.see(id)
 		pg.mu.Unlock()
-		if !ok {
+		if !fresh {
 			continue
 		}
 		select {
