@@ -2,22 +2,19 @@ package node
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"net/http"
 
+	"github.com/smartlayer/smartlayer/api"
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/executor"
-	"github.com/smartlayer/smartlayer/httpapi"
 	"github.com/smartlayer/smartlayer/nodekey"
 	"github.com/smartlayer/smartlayer/receipt"
 	"github.com/smartlayer/smartlayer/wire"
 )
 
 // maxIdempotencyKey bounds the key's length.
-const maxIdempotencyKey = 200
+const maxIdempotencyKey = api.MaxIdempotencyKey
 
 // publishOwn sequences an attestation on this node's own stream of topic and
 // publishes it: on disk and applied here, then gossiped.
@@ -36,60 +33,26 @@ func (n *Node) publishOwn(ctx context.Context, key *nodekey.Key, topic string, a
 
 // --- HTTP ---
 
-func (s *serviceRole) httpAction(w http.ResponseWriter, r *http.Request) {
-	id, ok := instanceParam(w, r)
-	if !ok {
-		return
-	}
-	name := r.PathValue("name")
-	httpapi.ExtendWrite(w, s.n.cfg.Service.ActionTimeout.Duration)
-	key := r.Header.Get(wire.IdempotencyHeader)
-	if key == "" || len(key) > maxIdempotencyKey {
-		httpapi.Error(w, r, http.StatusBadRequest, "idempotency-key-required",
-			fmt.Sprintf("an action needs an %s header of 1..%d characters: the same key makes a retried request act once", wire.IdempotencyHeader, maxIdempotencyKey))
-		return
-	}
-	body, ok := httpapi.Body(w, r, s.n.cfg.HTTP.MaxBodyBytes)
-	if !ok {
-		return
-	}
-	if len(body) == 0 {
-		body = []byte("{}")
-	}
-	if !json.Valid(body) {
-		httpapi.Error(w, r, http.StatusBadRequest, "malformed-json", "the action arguments must be a JSON value")
-		return
-	}
+// action runs an action on a held instance this node executes, once per
+// key, after the owner's grant is checked. It runs to its end even if the
+// caller goes: the outcome is kept under its key.
+func (s *serviceRole) action(ctx context.Context, id wire.InstanceID, name, key string, args json.RawMessage, grant string) (*executor.Outcome, error) {
 	s.mu.RLock()
 	in := s.inst[id]
 	s.mu.RUnlock()
 	if in == nil {
-		s.notHere(w, r, id)
-		return
+		return nil, errNotHere
 	}
-	if err := s.checkActionGrant(in, name, r.Header.Get(wire.GrantHeader)); err != nil {
-		grantError(w, r, err)
-		return
+	if err := s.checkActionGrant(in, name, grant); err != nil {
+		return nil, &api.GrantRefused{Err: err}
 	}
-	ctx, cancel := s.exec.Detach(r.Context())
+	ctx, cancel := s.exec.Detach(ctx)
 	defer cancel()
-	out, err := s.exec.Run(ctx, id, name, key, body)
-	switch {
-	case err == nil:
-		writeActionAnswer(w, out, s.n.peerStr, nil)
-	case errors.Is(err, executor.ErrNotExecutor):
+	out, err := s.exec.Run(ctx, id, name, key, args)
+	if errors.Is(err, executor.ErrNotExecutor) {
 		s.n.metric.actions.WithLabelValues("not-executor").Inc()
-		httpapi.WriteProblem(w, r, wire.Problem{
-			Type: httpapi.ProblemType("not-executor"), Title: "Misdirected Request", Status: http.StatusMisdirectedRequest,
-			Detail: "only the executor runs actions of " + id.String() + ": send it to route.executor",
-			Route:  s.n.routeOf(in.Record),
-		})
-	case errors.Is(err, errNotHere):
-		s.notHere(w, r, id)
-	default:
-		status, code := actionErrorStatus(err)
-		httpapi.Error(w, r, status, code, err.Error())
 	}
+	return out, err
 }
 
 // checkActionGrant checks the owner's grant of an action that needs one.
@@ -103,20 +66,6 @@ func (s *serviceRole) checkActionGrant(in *instance, name, grant string) error {
 		s.n.metric.actions.WithLabelValues("grant-refused").Inc()
 	}
 	return err
-}
-
-// writeActionAnswer writes an action's outcome with its receipt header; the
-// transcript stays with the node.
-func writeActionAnswer(w http.ResponseWriter, out *executor.Outcome, nodePeer string, extra map[string]string) {
-	if hasJSON(out.Receipt) {
-		w.Header().Set(wire.ReceiptHeader, base64.RawURLEncoding.EncodeToString(out.Receipt))
-	}
-	w.Header().Set(wire.NodeHeader, nodePeer)
-	w.Header().Set(wire.FencingHeader, fmt.Sprint(out.Fencing))
-	for k, v := range extra {
-		w.Header().Set(k, v)
-	}
-	httpapi.WriteJSON(w, http.StatusOK, &out.ActionOutcome)
 }
 
 // hasJSON reports whether an optional JSON member is there (not absent,

@@ -12,6 +12,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/libp2p/go-libp2p/core/peer"
 
+	"github.com/smartlayer/smartlayer/api"
 	"github.com/smartlayer/smartlayer/attengine"
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/executor"
@@ -55,7 +56,7 @@ type anchorRole struct {
 	newBundles *httpapi.RateLimiter
 }
 
-func newAnchorRole(n *Node, mux *http.ServeMux) (*anchorRole, error) {
+func newAnchorRole(n *Node) (*anchorRole, error) {
 	a := &anchorRole{
 		n: n, bundles: newBundleCache(n), kick: make(chan struct{}, 1),
 		regs:       map[wire.InstanceID]*Registration{},
@@ -99,14 +100,6 @@ func newAnchorRole(n *Node, mux *http.ServeMux) (*anchorRole, error) {
 		Routed: n.metric.routed,
 	})
 	transport.HandleFrom(n.net, executor.ProtoRoute, transport.MaxMessage, n.isMember, a.router.Handle)
-	mux.HandleFunc("POST /v1/tokens/{instance}/query/{name}", a.httpQuery)
-	mux.HandleFunc("POST /v1/tokens/{instance}/actions/{name}", a.httpAction)
-	mux.HandleFunc("POST /v1/bundles", a.n.limited(a.httpPublishBundle))
-	mux.HandleFunc("GET /v1/bundles/{hash}", a.httpGetBundle)
-	mux.HandleFunc("POST /v1/tokens", a.n.limited(a.httpRegister))
-	mux.HandleFunc("GET /v1/tokens/{instance}/route", a.httpRoute)
-	mux.HandleFunc("GET /v1/tokens/{instance}/consistency", a.httpConsistency)
-	mux.HandleFunc("POST /v1/votes", a.n.limited(a.httpVote))
 	return a, nil
 }
 
@@ -615,65 +608,38 @@ func (a *anchorRole) findBundle(ctx context.Context, h tokenscript.BundleHash) (
 
 // --- HTTP ---
 
-func (a *anchorRole) httpPublishBundle(w http.ResponseWriter, r *http.Request) {
-	var b tokenscript.Bundle
-	if !httpapi.DecodeJSON(w, r, tokenscript.MaxBundleBytes*2, &b) {
-		return
+// PublishBundle checks, keeps and replicates a client's bundle. Each new
+// bundle is a compiled module kept for good: a quota per client address
+// (a bundle already here costs nothing).
+func (a *anchorRole) PublishBundle(client string, b *tokenscript.Bundle) (*wire.Published, error) {
+	if _, known := a.bundles.Get(b.Hash()); !known && !a.newBundles.Allow(client, a.n.now()) {
+		return nil, fmt.Errorf("%w (%d an hour)", api.ErrBundleQuota, a.n.cfg.HTTP.BundlesPerHour)
 	}
-	// Each new bundle is a compiled module kept for good: a quota per
-	// client address (a bundle already here costs nothing).
-	if _, known := a.bundles.Get(b.Hash()); !known && !a.newBundles.Allow(httpapi.ClientAddr(r.RemoteAddr), a.n.now()) {
-		a.n.inputRefused("bundle-quota")
-		httpapi.TooMany(w, r, "bundle-quota",
-			fmt.Sprintf("this client has published its quota of new bundles (%d an hour); retry later", a.n.cfg.HTTP.BundlesPerHour), time.Minute)
-		return
-	}
-	lb, err := a.bundles.Add(&b)
+	lb, err := a.bundles.Add(b)
 	if err != nil {
-		httpapi.Error(w, r, http.StatusBadRequest, "bad-bundle", err.Error())
-		return
+		return nil, err
 	}
-	a.replicate(&replicate{Bundles: []*tokenscript.Bundle{&b}})
-	httpapi.WriteJSON(w, http.StatusCreated, &wire.Published{Bundle: lb.Hash.String(), Name: lb.Manifest.Name, Queries: lb.Module.Queries()})
+	a.replicate(&replicate{Bundles: []*tokenscript.Bundle{b}})
+	return &wire.Published{Bundle: lb.Hash.String(), Name: lb.Manifest.Name, Queries: lb.Module.Queries()}, nil
 }
 
-func (a *anchorRole) httpGetBundle(w http.ResponseWriter, r *http.Request) {
-	h, err := tokenscript.ParseBundleHash(r.PathValue("hash"))
-	if err != nil {
-		httpapi.Error(w, r, http.StatusBadRequest, "bad-bundle-hash", err.Error())
-		return
-	}
-	lb, ok := a.findBundle(r.Context(), h)
+// Bundle finds a published bundle, here or at the other anchors.
+func (a *anchorRole) Bundle(ctx context.Context, h tokenscript.BundleHash) (*tokenscript.Bundle, bool) {
+	lb, ok := a.findBundle(ctx, h)
 	if !ok {
-		httpapi.Error(w, r, http.StatusNotFound, "unknown-bundle", "no bundle "+h.String()+" is published")
-		return
+		return nil, false
 	}
-	httpapi.WriteJSON(w, http.StatusOK, lb.Bundle)
+	return lb.Bundle, true
 }
 
-func (a *anchorRole) httpRegister(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		Bundle      string          `json:"bundle"`
-		Attestation json.RawMessage `json:"attestation"`
-	}
-	if !httpapi.DecodeJSON(w, r, a.n.cfg.HTTP.MaxBodyBytes, &req) {
-		return
-	}
-	h, err := tokenscript.ParseBundleHash(req.Bundle)
-	if err != nil {
-		httpapi.Error(w, r, http.StatusBadRequest, "bad-bundle-hash", err.Error())
-		return
-	}
-	lb, ok := a.findBundle(r.Context(), h)
+// Register checks an instance's registration against a published bundle,
+// keeps it and replicates it to the other anchors.
+func (a *anchorRole) Register(ctx context.Context, h tokenscript.BundleHash, att json.RawMessage) (*wire.Registered, error) {
+	lb, ok := a.findBundle(ctx, h)
 	if !ok {
-		httpapi.Error(w, r, http.StatusNotFound, "unknown-bundle", "publish bundle "+h.String()+" first")
-		return
+		return nil, api.ErrUnknownBundle
 	}
-	if len(req.Attestation) == 0 {
-		httpapi.Error(w, r, http.StatusBadRequest, "missing-attestation", "the body needs \"attestation\": the signed instance attestation")
-		return
-	}
-	reg := &Registration{Bundle: h.String(), Attestation: req.Attestation}
+	reg := &Registration{Bundle: h.String(), Attestation: att}
 	// The instance ID is the attestation's UID; verification checks it.
 	var probe struct {
 		Sig *struct {
@@ -681,25 +647,23 @@ func (a *anchorRole) httpRegister(w http.ResponseWriter, r *http.Request) {
 		} `json:"sig"`
 		UID string `json:"uid"`
 	}
-	_ = json.Unmarshal(req.Attestation, &probe)
+	_ = json.Unmarshal(att, &probe)
 	uid := probe.UID
 	if probe.Sig != nil {
 		uid = probe.Sig.UID
 	}
+	var err error
 	if reg.Instance, err = wire.ParseInstanceID(uid); err != nil {
-		httpapi.Error(w, r, http.StatusBadRequest, "bad-attestation", "attestation uid: "+err.Error())
-		return
+		return nil, fmt.Errorf("%w: attestation uid: %v", attest.ErrMalformed, err)
 	}
 	if _, err := a.n.verifyRegistration(lb, reg, a.n.now()); err != nil {
-		httpapi.Error(w, r, http.StatusUnprocessableEntity, "invalid-attestation", err.Error())
-		return
+		return nil, fmt.Errorf("%w: %v", api.ErrBadRegistration, err)
 	}
 	if err := a.addRegistration(reg); err != nil {
-		httpapi.Internal(w, r, a.n.log, "store-failed", err)
-		return
+		return nil, err
 	}
 	a.replicate(&replicate{Registrations: []*Registration{reg}})
-	httpapi.WriteJSON(w, http.StatusCreated, &wire.Registered{Instance: reg.Instance, Route: "/v1/tokens/" + reg.Instance.String() + "/route"})
+	return &wire.Registered{Instance: reg.Instance, Route: "/v1/tokens/" + reg.Instance.String() + "/route"}, nil
 }
 
 // routeOf is the route of a record: its replicas with the addresses and
@@ -741,42 +705,30 @@ func (a *anchorRole) record(ctx context.Context, id wire.InstanceID) (rec *place
 	return rec, registered
 }
 
-func (a *anchorRole) httpRoute(w http.ResponseWriter, r *http.Request) {
-	id, ok := instanceParam(w, r)
-	if !ok {
-		return
-	}
-	rec, registered := a.record(r.Context(), id)
+// Route is an instance's route as this anchor knows it.
+func (a *anchorRole) Route(ctx context.Context, id wire.InstanceID) (*wire.Route, error) {
+	rec, registered := a.record(ctx, id)
 	if rec == nil {
 		if registered {
-			w.Header().Set("Retry-After", "1")
-			httpapi.Error(w, r, http.StatusServiceUnavailable, "not-placed", "instance is registered but not placed yet: no service node is up")
-			return
+			return nil, api.ErrNotPlaced
 		}
-		httpapi.Error(w, r, http.StatusNotFound, "unknown-instance", "no token instance "+id.String()+" is known to the network")
-		return
+		return nil, api.ErrUnknownInstance
 	}
-	w.Header().Set("Cache-Control", "max-age=1")
 	rt := a.n.routeOf(rec)
 	if rt.Mode, _ = a.mode(); rt.Mode == governance.ModeFull {
 		rt.Via = []string{a.n.httpURL}
 	}
-	httpapi.WriteJSON(w, http.StatusOK, rt)
+	return rt, nil
 }
 
-// httpConsistency asks every replica of an instance for its state root and
+// Consistency asks every replica of an instance for its state root and
 // reports whether they agree; a replica whose root differs is named.
-func (a *anchorRole) httpConsistency(w http.ResponseWriter, r *http.Request) {
-	id, ok := instanceParam(w, r)
-	if !ok {
-		return
-	}
+func (a *anchorRole) Consistency(ctx context.Context, id wire.InstanceID) (*wire.Consistency, error) {
 	a.mu.Lock()
 	rec := a.records[id]
 	a.mu.Unlock()
 	if rec == nil {
-		httpapi.Error(w, r, http.StatusNotFound, "unknown-instance", "no token instance "+id.String()+" is placed")
-		return
+		return nil, api.ErrUnknownInstance
 	}
 	rt := a.n.routeOf(rec)
 	out := make([]wire.ReplicaState, len(rt.Replicas))
@@ -791,7 +743,7 @@ func (a *anchorRole) httpConsistency(w http.ResponseWriter, r *http.Request) {
 		go func(i int, url string) {
 			defer wg.Done()
 			var v wire.StateView
-			ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+			ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 			defer cancel()
 			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url+"/v1/tokens/"+id.String()+"/state", nil)
 			resp, err := http.DefaultClient.Do(req)
@@ -830,5 +782,5 @@ func (a *anchorRole) httpConsistency(w http.ResponseWriter, r *http.Request) {
 	if len(differ) > 0 {
 		a.n.log.Warn("replicas disagree on a state root", "instance", id, "differ", differ)
 	}
-	httpapi.WriteJSON(w, http.StatusOK, &wire.Consistency{Instance: id, Agree: len(differ) == 0, StateRoot: best, Differ: differ, Replicas: out})
+	return &wire.Consistency{Instance: id, Agree: len(differ) == 0, StateRoot: best, Differ: differ, Replicas: out}, nil
 }

@@ -1,9 +1,7 @@
 package node
 
 import (
-	"errors"
 	"fmt"
-	"net/http"
 	"sync"
 	"time"
 
@@ -12,7 +10,6 @@ import (
 
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/grant"
-	"github.com/smartlayer/smartlayer/httpapi"
 	"github.com/smartlayer/smartlayer/wire"
 )
 
@@ -143,21 +140,4 @@ func (rv *revocations) add(body []byte, now time.Time) (attest.UID, error) {
 	rv.m[k] = true
 	rv.mu.Unlock()
 	return uid, nil
-}
-
-func (rv *revocations) httpAdd(w http.ResponseWriter, r *http.Request) {
-	body, ok := httpapi.Body(w, r, rv.n.cfg.HTTP.MaxBodyBytes)
-	if !ok {
-		return
-	}
-	uid, err := rv.add(body, rv.n.now())
-	if errors.Is(err, attest.ErrMalformed) {
-		httpapi.Error(w, r, http.StatusBadRequest, "bad-attestation", err.Error())
-		return
-	}
-	if err != nil {
-		httpapi.Error(w, r, http.StatusUnprocessableEntity, "invalid-attestation", err.Error())
-		return
-	}
-	httpapi.WriteJSON(w, http.StatusCreated, map[string]string{"revoked": uid.String()})
 }

@@ -20,7 +20,6 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/smartlayer/smartlayer/attengine"
 	"github.com/smartlayer/smartlayer/attest"
@@ -75,6 +74,7 @@ type Node struct {
 	appliedHook atomic.Pointer[func(id wire.InstanceID, e *attlog.Entry)]
 
 	ctx     context.Context
+	done    chan struct{} // closed when the node stops (for long-lived HTTP answers)
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 	once    sync.Once
@@ -120,7 +120,8 @@ func NewWith(cfg Config, log *slog.Logger, deps Deps) (*Node, error) {
 		return nil, err
 	}
 	n := &Node{
-		cfg: cfg, deps: deps, rand: newLockedRand(deps.RandSeed), key: key, started: time.Now(), peerStr: key.PeerID().String(),
+		done: make(chan struct{}),
+		cfg:  cfg, deps: deps, rand: newLockedRand(deps.RandSeed), key: key, started: time.Now(), peerStr: key.PeerID().String(),
 		log:      log.With("role", string(cfg.Role), "peer", shortID(key.PeerID().String())),
 		reg:      prometheus.NewRegistry(),
 		anchors:  map[peer.ID]common.Address{},
@@ -184,16 +185,15 @@ func NewWith(cfg Config, log *slog.Logger, deps Deps) (*Node, error) {
 	n.writes = httpapi.NewRateLimiter(cfg.HTTP.WriteRate, cfg.HTTP.WriteBurst, 100_000)
 	n.publishers = httpapi.NewRateLimiter(cfg.Network.PublisherRate, cfg.Network.PublisherBurst, 100_000)
 	mux := http.NewServeMux()
-	n.routes(mux)
 	deliver := func(attengine.Delivered) {}
 	switch cfg.Role {
 	case RoleAnchor:
-		if n.anchor, err = newAnchorRole(n, mux); err != nil {
+		if n.anchor, err = newAnchorRole(n); err != nil {
 			return nil, err
 		}
 		deliver = n.anchor.delivered
 	case RoleService:
-		if n.service, err = newServiceRole(n, mux); err != nil {
+		if n.service, err = newServiceRole(n); err != nil {
 			return nil, err
 		}
 		deliver = n.service.apply
@@ -223,7 +223,7 @@ func NewWith(cfg Config, log *slog.Logger, deps Deps) (*Node, error) {
 			return nil, fmt.Errorf("network.publisher_key: %w", err)
 		}
 	}
-	n.topicRoutes(mux)
+	n.registerAPI(mux)
 	n.httpSrv = httpapi.NewServer(httpapi.Wrap(mux, httpapi.NewMetrics(n.reg), n.log), n.log)
 	n.httpLn = httpapi.NewLimitListener(n.httpLn, cfg.HTTP.MaxConnsPerClient, cfg.HTTP.MaxConns, n.inputRefused)
 	transport.HandleMax(n.net, transport.ProtoHeartbeat, smallRequest, n.handleHeartbeat)
@@ -302,6 +302,7 @@ const InfoFile = "node.json"
 func (n *Node) Close() error {
 	var err error
 	n.once.Do(func() {
+		close(n.done) // streams end first, so the HTTP shutdown need not wait for them
 		if n.httpSrv != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			_ = n.httpSrv.Shutdown(ctx)
@@ -589,39 +590,6 @@ func (n *Node) registerMetrics() {
 			}
 			return float64(up)
 		}))
-}
-
-// routes registers the endpoints every node has.
-func (n *Node) routes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /v1/health", func(w http.ResponseWriter, r *http.Request) {
-		me := n.self()
-		httpapi.WriteJSON(w, http.StatusOK, map[string]any{
-			"status": "ok", "role": me.Role, "peer": me.Peer, "address": me.Address,
-			"version": Version, "uptimeSeconds": int(time.Since(n.started).Seconds()),
-			"instances": me.Instances, "p2p": n.net.FullAddrs(),
-		})
-	})
-	mux.HandleFunc("GET /v1/network", func(w http.ResponseWriter, r *http.Request) {
-		anchors, services := n.network()
-		out := map[string]any{
-			"self": n.peerStr, "epoch": n.cfg.Network.Epoch,
-			"anchors": anchors, "services": services,
-		}
-		if n.anchor != nil {
-			out["mode"], out["modeRound"] = n.anchor.mode()
-			out["sampling"] = map[string]any{
-				"interval": n.cfg.Network.SampleInterval.String(), "share": n.cfg.Network.SampleShare,
-				"excludeBelow": placement.LevelExclude, "nodes": n.anchor.verify.Snapshot(),
-			}
-		}
-		httpapi.WriteJSON(w, http.StatusOK, out)
-	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(n.reg, promhttp.HandlerOpts{}))
-	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(openAPI)
-	})
-	mux.HandleFunc("/", httpapi.NotFound)
 }
 
 func shortID(s string) string {

@@ -2,7 +2,6 @@ package node
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,9 +13,9 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/smartlayer/smartlayer/api"
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/executor"
-	"github.com/smartlayer/smartlayer/httpapi"
 	"github.com/smartlayer/smartlayer/placement"
 	"github.com/smartlayer/smartlayer/receipt"
 	"github.com/smartlayer/smartlayer/registry"
@@ -51,7 +50,7 @@ type instance = token.Instance
 // HistoryItem is one attestation an instance applied (token.HistoryItem).
 type HistoryItem = token.HistoryItem
 
-func newServiceRole(n *Node, mux *http.ServeMux) (*serviceRole, error) {
+func newServiceRole(n *Node) (*serviceRole, error) {
 	s := &serviceRole{n: n, applier: newApplier(), bundles: newBundleCache(n), inst: map[wire.InstanceID]*instance{}, kept: sampling.NewRing(sampling.RingSize),
 		tokens: newTokenQuerier()}
 	if n.cfg.Service.Receipts != "off" {
@@ -91,15 +90,9 @@ func newServiceRole(n *Node, mux *http.ServeMux) (*serviceRole, error) {
 		return nil, err
 	}
 	s.grants = newGrants(n, revs)
-	mux.HandleFunc("POST /v1/revocations", n.limited(revs.httpAdd))
 	transport.HandleFrom(n.net, transport.ProtoAssign, transport.MaxMessage, n.isAnchorPeer, s.handleAssign)
-	mux.HandleFunc("POST /v1/tokens/{instance}/query/{name}", s.httpQuery)
-	mux.HandleFunc("POST /v1/tokens/{instance}/actions/{name}", s.httpAction)
 	transport.HandleFrom(n.net, sampling.ProtoSample, smallRequest, n.isAnchorPeer, s.handleSample)
 	transport.HandleFrom(n.net, protoExec, transport.MaxMessage, n.isAnchorPeer, s.handleExec)
-	mux.HandleFunc("GET /v1/tokens/{instance}/state", s.httpState)
-	mux.HandleFunc("GET /v1/tokens/{instance}/history", s.httpHistory)
-	mux.HandleFunc("GET /v1/tokens/{instance}/route", s.httpRoute)
 	return s, nil
 }
 
@@ -143,7 +136,7 @@ func (s *serviceRole) newExecutor() *executor.Executor {
 		Route: func(ctx context.Context, anchor string, call *executor.RouteCall) (*executor.RouteAnswer, error) {
 			return transport.Call[executor.RouteCall, executor.RouteAnswer](ctx, n.net, peerIDOf(anchor), executor.ProtoRoute, call)
 		},
-		ErrorCode: func(err error) string { _, code := scriptErrorStatus(err); return code },
+		ErrorCode: func(err error) string { _, code := api.ScriptStatus(err); return code },
 	})
 }
 
@@ -465,70 +458,14 @@ func (s *serviceRole) dropNow(id wire.InstanceID) error {
 	return nil
 }
 
-// --- HTTP ---
-
-func (s *serviceRole) httpQuery(w http.ResponseWriter, r *http.Request) {
-	id, ok := instanceParam(w, r)
-	if !ok {
-		return
-	}
-	body, ok := httpapi.Body(w, r, s.n.cfg.HTTP.MaxBodyBytes)
-	if !ok {
-		return
-	}
-	out, err := s.runQuery(r.Context(), id, r.PathValue("name"), body, r.Header.Get(wire.GrantHeader))
-	if err != nil {
-		s.queryError(w, r, id, err)
-		return
-	}
-	writeQueryAnswer(w, out, s.n.peerStr, nil)
-}
-
-// writeQueryAnswer writes a query's output with the headers that vouch for
-// it: the answering node, its fencing number and the receipt.
-func writeQueryAnswer(w http.ResponseWriter, out *queryOutcome, nodePeer string, extra map[string]string) {
-	hd := w.Header()
-	if out.Receipt != nil {
-		rcj, _ := json.Marshal(out.Receipt)
-		hd.Set(wire.ReceiptHeader, base64.RawURLEncoding.EncodeToString(rcj))
-	}
-	hd.Set("Content-Type", "application/json")
-	hd.Set(wire.NodeHeader, nodePeer)
-	hd.Set(wire.FencingHeader, fmt.Sprint(out.Fencing))
-	for k, v := range extra {
-		hd.Set(k, v)
-	}
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(out.Output)
-}
-
-// queryOutcome is one answered query with what vouches for it.
-type queryOutcome struct {
-	Output     json.RawMessage     `json:"output"`
-	Receipt    *receipt.Receipt    `json:"receipt,omitempty"`
-	Transcript *sandbox.Transcript `json:"transcript,omitempty"`
-	State      json.RawMessage     `json:"state,omitempty"` // the state it ran on
-	Fencing    uint64              `json:"fencing"`
-}
-
-// queryProblem is a refused query: an HTTP status and problem code.
-type queryProblem struct {
-	Status int    `json:"status"`
-	Code   string `json:"code"`
-	Detail string `json:"detail"`
-	grant  error
-}
-
-func (q *queryProblem) Error() string { return q.Detail }
-
 // runQuery answers one query on a held instance: the grant checked, the
 // module run, the receipt sealed and the transcript kept for sampling.
-func (s *serviceRole) runQuery(ctx context.Context, id wire.InstanceID, name string, args json.RawMessage, grant string) (*queryOutcome, error) {
+func (s *serviceRole) runQuery(ctx context.Context, id wire.InstanceID, name string, args json.RawMessage, grant string) (*api.QueryOutcome, error) {
 	if len(args) == 0 {
 		args = []byte("{}")
 	}
 	if !json.Valid(args) {
-		return nil, &queryProblem{Status: http.StatusBadRequest, Code: "malformed-json", Detail: "the query arguments must be a JSON value"}
+		return nil, &api.Problem{Status: http.StatusBadRequest, Code: "malformed-json", Detail: "the query arguments must be a JSON value"}
 	}
 	s.mu.RLock()
 	in := s.inst[id]
@@ -538,36 +475,36 @@ func (s *serviceRole) runQuery(ctx context.Context, id wire.InstanceID, name str
 	}
 	lb, ok := s.bundleOf(in)
 	if !ok {
-		return nil, &queryProblem{Status: http.StatusServiceUnavailable, Code: "bundle-missing", Detail: errBundleMissing.Error()}
+		return nil, &api.Problem{Status: http.StatusServiceUnavailable, Code: "bundle-missing", Detail: errBundleMissing.Error()}
 	}
 	if !lb.Module.HasQuery(name) {
 		s.n.metric.queries.WithLabelValues("unknown-query").Inc()
-		return nil, &queryProblem{Status: http.StatusNotFound, Code: "unknown-query",
+		return nil, &api.Problem{Status: http.StatusNotFound, Code: "unknown-query",
 			Detail: fmt.Sprintf("token %s has no query %q; it has %v", lb.Manifest.Name, name, lb.Module.Queries())}
 	}
 	start := time.Now()
 	if lb.Manifest.Service.GrantRequired(name) {
 		if err := s.grants.check(grant, in.Owner, id, "query:"+name, start); err != nil {
 			s.n.metric.queries.WithLabelValues("grant-refused").Inc()
-			return nil, &queryProblem{Detail: err.Error(), grant: err}
+			return nil, &api.GrantRefused{Err: err}
 		}
 	}
 	res, err := lb.Module.Run(ctx, sandbox.Call{Kind: sandbox.KindQuery, Name: name, State: in.State, Args: args,
 		Env: sandbox.Env{Instance: id.String(), Now: start, Tokens: s}})
 	s.n.metric.queryTime.Observe(time.Since(start).Seconds())
 	if err != nil {
-		status, code := scriptErrorStatus(err)
+		status, code := api.ScriptStatus(err)
 		s.n.metric.queries.WithLabelValues(code).Inc()
-		return nil, &queryProblem{Status: status, Code: code, Detail: err.Error()}
+		return nil, &api.Problem{Status: status, Code: code, Detail: err.Error()}
 	}
 	s.n.metric.queries.WithLabelValues("ok").Inc()
 	tr := res.Transcript
-	out := &queryOutcome{Output: res.Output, Transcript: tr, State: in.State, Fencing: in.Record.Fencing}
+	out := &api.QueryOutcome{Output: res.Output, Transcript: tr, State: in.State, Fencing: in.Record.Fencing}
 	if s.receipts != nil {
 		var err error
 		if out.Receipt, err = sealReceipt(s.receipts, tr, tr.Root(), in.Record.Fencing); err != nil {
 			s.n.log.Error("cannot seal a receipt", "err", err)
-			return nil, &queryProblem{Status: http.StatusInternalServerError, Code: "receipt", Detail: "the node could not sign a receipt; see its log"}
+			return nil, &api.Problem{Status: http.StatusInternalServerError, Code: "receipt", Detail: "the node could not sign a receipt; see its log"}
 		}
 	}
 	s.keepTranscript(tr, in.State, out.Receipt)
@@ -580,21 +517,6 @@ func sealReceipt(b *receipt.Batcher, tr *sandbox.Transcript, root sandbox.Hash, 
 	rc := &receipt.Receipt{Instance: tr.Instance, Function: tr.Function, ScriptHash: tr.ScriptHash,
 		StateRoot: tr.StateAfter, TranscriptRoot: root, Fencing: fencing}
 	return rc, b.Seal(rc)
-}
-
-// queryError answers a refused query.
-func (s *serviceRole) queryError(w http.ResponseWriter, r *http.Request, id wire.InstanceID, err error) {
-	var qp *queryProblem
-	switch {
-	case errors.Is(err, errNotHere):
-		s.notHere(w, r, id)
-	case errors.As(err, &qp) && qp.grant != nil:
-		grantError(w, r, qp.grant)
-	case errors.As(err, &qp):
-		httpapi.Error(w, r, qp.Status, qp.Code, qp.Detail)
-	default:
-		httpapi.Internal(w, r, s.n.log, "internal", err)
-	}
 }
 
 // Errors of reaching an instance here.
@@ -618,55 +540,20 @@ func peerIDOf(s string) peer.ID {
 	return id
 }
 
-// notHere answers a query for an instance this node does not hold: 421 with
-// the route when the network knows the instance, 404 otherwise.
-func (s *serviceRole) notHere(w http.ResponseWriter, r *http.Request, id wire.InstanceID) {
-	rec, err := s.n.lookupRecord(r.Context(), id)
-	if err != nil || rec == nil {
-		s.n.metric.queries.WithLabelValues("unknown-instance").Inc()
-		httpapi.Error(w, r, http.StatusNotFound, "unknown-instance", "no token instance "+id.String()+" is known to the network")
-		return
-	}
-	s.n.metric.queries.WithLabelValues("misdirected").Inc()
-	httpapi.WriteProblem(w, r, wire.Problem{
-		Type: httpapi.ProblemType("not-a-replica"), Title: "Misdirected Request", Status: http.StatusMisdirectedRequest,
-		Detail: "this node does not hold instance " + id.String() + "; ask one of the replicas in route",
-		Route:  s.n.routeOf(rec),
-	})
-}
-
-// httpRoute lets a service node answer route lookups too, from its own
-// records or the DHT.
-func (s *serviceRole) httpRoute(w http.ResponseWriter, r *http.Request) {
-	id, ok := instanceParam(w, r)
-	if !ok {
-		return
-	}
+// route is an instance's route from its held record or the network's
+// record lookup (nil when the network knows no such instance).
+func (s *serviceRole) route(ctx context.Context, id wire.InstanceID) *wire.Route {
 	s.mu.RLock()
 	in := s.inst[id]
 	s.mu.RUnlock()
-	var rec *placement.Record
 	if in != nil {
-		rec = in.Record
-	} else {
-		rec, _ = s.n.lookupRecord(r.Context(), id) // nil when not found
+		return s.n.routeOf(in.Record)
 	}
-	if rec == nil {
-		httpapi.Error(w, r, http.StatusNotFound, "unknown-instance", "no token instance "+id.String()+" is known to the network")
-		return
+	rec, err := s.n.lookupRecord(ctx, id)
+	if err != nil || rec == nil {
+		return nil
 	}
-	httpapi.WriteJSON(w, http.StatusOK, s.n.routeOf(rec))
-}
-
-// instanceParam reads the {instance} path value, answering 400 itself when it
-// is malformed.
-func instanceParam(w http.ResponseWriter, r *http.Request) (wire.InstanceID, bool) {
-	id, err := wire.ParseInstanceID(r.PathValue("instance"))
-	if err != nil {
-		httpapi.Error(w, r, http.StatusBadRequest, "bad-instance-id", err.Error())
-		return id, false
-	}
-	return id, true
+	return s.n.routeOf(rec)
 }
 
 // QueryToken lets a module read another token's query (ctx.tokens.query):

@@ -1,14 +1,10 @@
 package node
 
 import (
-	"net/http"
 	"slices"
-
-	"github.com/ethereum/go-ethereum/common/hexutil"
 
 	"github.com/smartlayer/smartlayer/attengine"
 	"github.com/smartlayer/smartlayer/attlog"
-	"github.com/smartlayer/smartlayer/httpapi"
 	"github.com/smartlayer/smartlayer/sandbox"
 	"github.com/smartlayer/smartlayer/token"
 	"github.com/smartlayer/smartlayer/tokenscript"
@@ -175,57 +171,4 @@ func (s *serviceRole) step(id wire.InstanceID, d attengine.Delivered) {
 	if h := s.n.appliedHook.Load(); h != nil {
 		(*h)(id, d.Entry)
 	}
-}
-
-func (s *serviceRole) held(w http.ResponseWriter, r *http.Request) (*instance, bool) {
-	id, ok := instanceParam(w, r)
-	if !ok {
-		return nil, false
-	}
-	s.mu.RLock()
-	in := s.inst[id]
-	s.mu.RUnlock()
-	if in == nil {
-		s.notHere(w, r, id)
-		return nil, false
-	}
-	return in, true
-}
-
-func (s *serviceRole) httpState(w http.ResponseWriter, r *http.Request) {
-	in, ok := s.held(w, r)
-	if !ok {
-		return
-	}
-	root := in.Root()
-	offs := in.Offsets
-	if offs == nil {
-		offs = map[string]uint64{}
-	}
-	httpapi.WriteJSON(w, http.StatusOK, wire.StateView{Instance: in.Record.Instance, State: in.State, StateRoot: hexutil.Encode(root[:]),
-		Offsets: offs, Fencing: in.Record.Fencing, Executor: in.Record.Executor, Node: s.n.peerStr,
-		Pending: pendingView(in.Pending)})
-}
-
-// pendingView is the wire form of an instance's pending actions (never
-// null: an empty list is []).
-func pendingView(ps []token.PendingAction) []wire.PendingAction {
-	out := make([]wire.PendingAction, len(ps))
-	for i, p := range ps {
-		out[i] = wire.PendingAction(p)
-	}
-	return out
-}
-
-func (s *serviceRole) httpHistory(w http.ResponseWriter, r *http.Request) {
-	in, ok := s.held(w, r)
-	if !ok {
-		return
-	}
-	h, err := s.history(in.Record.Instance)
-	if err != nil {
-		httpapi.Internal(w, r, s.n.log, "store", err)
-		return
-	}
-	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"instance": in.Record.Instance, "history": h})
 }

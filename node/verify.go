@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/smartlayer/smartlayer/api"
 	"github.com/smartlayer/smartlayer/executor"
 	"github.com/smartlayer/smartlayer/governance"
-	"github.com/smartlayer/smartlayer/httpapi"
 	"github.com/smartlayer/smartlayer/nodekey"
 	"github.com/smartlayer/smartlayer/placement"
 	"github.com/smartlayer/smartlayer/receipt"
@@ -78,9 +78,9 @@ type execReq struct {
 }
 
 type execResp struct {
-	Outcome *queryOutcome     `json:"outcome,omitempty"`
+	Outcome *api.QueryOutcome `json:"outcome,omitempty"`
 	Action  *executor.Outcome `json:"action,omitempty"`
-	Problem *queryProblem     `json:"problem,omitempty"`
+	Problem *api.Problem      `json:"problem,omitempty"`
 }
 
 // handleExec runs a query for an anchor and answers with its transcript and
@@ -96,12 +96,13 @@ func (s *serviceRole) handleExec(ctx context.Context, from transport.PeerID, req
 	if err == nil {
 		return &execResp{Outcome: out}, nil
 	}
-	var qp *queryProblem
+	var qp *api.Problem
+	var g *api.GrantRefused
 	switch {
 	case errors.Is(err, errNotHere):
-		return &execResp{Problem: &queryProblem{Status: http.StatusMisdirectedRequest, Code: "not-a-replica", Detail: err.Error()}}, nil
-	case errors.As(err, &qp) && qp.grant != nil:
-		return &execResp{Problem: &queryProblem{Status: http.StatusForbidden, Code: "grant-refused", Detail: qp.Detail}}, nil
+		return &execResp{Problem: &api.Problem{Status: http.StatusMisdirectedRequest, Code: "not-a-replica", Detail: err.Error()}}, nil
+	case errors.As(err, &g):
+		return &execResp{Problem: &api.Problem{Status: http.StatusForbidden, Code: "grant-refused", Detail: g.Error()}}, nil
 	case errors.As(err, &qp):
 		return &execResp{Problem: qp}, nil
 	}
@@ -112,7 +113,7 @@ func (s *serviceRole) handleExec(ctx context.Context, from transport.PeerID, req
 // the anchor's stream gives up: the outcome is kept under its key.
 func (s *serviceRole) execAction(ctx context.Context, req *execReq) *execResp {
 	problem := func(status int, code, detail string) *execResp {
-		return &execResp{Problem: &queryProblem{Status: status, Code: code, Detail: detail}}
+		return &execResp{Problem: &api.Problem{Status: status, Code: code, Detail: detail}}
 	}
 	if req.Key == "" || len(req.Key) > maxIdempotencyKey || !json.Valid(req.Args) {
 		return problem(http.StatusBadRequest, "bad-request", "an action needs a key of 1..200 characters and JSON arguments")
@@ -130,7 +131,7 @@ func (s *serviceRole) execAction(ctx context.Context, req *execReq) *execResp {
 	defer cancel()
 	out, err := s.exec.Run(dctx, req.Instance, req.Name, req.Key, req.Args)
 	if err != nil {
-		status, code := actionErrorStatus(err)
+		status, code := api.ActionStatus(err)
 		return problem(status, code, err.Error())
 	}
 	return &execResp{Action: out}
@@ -138,34 +139,18 @@ func (s *serviceRole) execAction(ctx context.Context, req *execReq) *execResp {
 
 // --- full fallback mode: integrations' queries through anchors ---
 
-// fullMode reads an anchor's query or action request: the instance's
-// record and the body, or, outside full fallback mode, a 421 sending the
-// caller to the replicas.
-func (a *anchorRole) fullMode(w http.ResponseWriter, r *http.Request) (*placement.Record, []byte, bool) {
-	id, ok := instanceParam(w, r)
-	if !ok {
-		return nil, nil, false
-	}
-	body, ok := httpapi.Body(w, r, a.n.cfg.HTTP.MaxBodyBytes)
-	if !ok {
-		return nil, nil, false
-	}
-	if len(body) == 0 {
-		body = []byte("{}")
-	}
-	rec, _ := a.record(r.Context(), id)
+// fullRecord is the record of an instance an anchor is asked to forward
+// a call for: an error outside full fallback mode (with the route) or
+// when the network knows no such instance.
+func (a *anchorRole) fullRecord(ctx context.Context, id wire.InstanceID) (*placement.Record, error) {
+	rec, _ := a.record(ctx, id)
 	if rec == nil {
-		httpapi.Error(w, r, http.StatusNotFound, "unknown-instance", "no token instance "+id.String()+" is known to the network")
-		return nil, nil, false
+		return nil, api.ErrUnknownInstance
 	}
 	if mode, _ := a.mode(); mode != governance.ModeFull {
-		httpapi.WriteProblem(w, r, wire.Problem{
-			Type: httpapi.ProblemType("not-a-replica"), Title: "Misdirected Request", Status: http.StatusMisdirectedRequest,
-			Detail: "the network is in " + mode + " mode: ask the instance's replicas (actions: its executor) in route", Route: a.n.routeOf(rec),
-		})
-		return nil, nil, false
+		return nil, &api.NotFullMode{Mode: mode, Route: a.n.routeOf(rec)}
 	}
-	return rec, body, true
+	return rec, nil
 }
 
 // reexecute replays a forwarded execution for a share of calls: "yes" when
@@ -185,79 +170,66 @@ func (a *anchorRole) reexecute(ctx context.Context, p string, rec *placement.Rec
 	return "no"
 }
 
-// httpQuery on an anchor: in full mode it forwards the query to a replica,
-// re-executes a share of the answers and answers with the replica's
-// receipt; in other modes it sends the caller to the replicas (421).
-func (a *anchorRole) httpQuery(w http.ResponseWriter, r *http.Request) {
-	rec, body, ok := a.fullMode(w, r)
-	if !ok {
-		return
+// FullQuery on an anchor in full mode forwards the query to a replica and
+// re-executes a share of the answers; the answer carries the replica's
+// receipt.
+func (a *anchorRole) FullQuery(ctx context.Context, id wire.InstanceID, name string, args json.RawMessage, grant string) (*api.FullAnswer, error) {
+	rec, err := a.fullRecord(ctx, id)
+	if err != nil {
+		return nil, err
 	}
-	req := &execReq{Instance: rec.Instance, Name: r.PathValue("name"), Args: body, Grant: r.Header.Get(wire.GrantHeader)}
+	req := &execReq{Instance: rec.Instance, Name: name, Args: args, Grant: grant}
 	var lastErr error
 	for _, p := range append([]string{rec.Executor}, rec.Replicas...) {
-		resp, err := transport.Call[execReq, execResp](r.Context(), a.n.net, peerIDOf(p), protoExec, req)
+		resp, err := transport.Call[execReq, execResp](ctx, a.n.net, peerIDOf(p), protoExec, req)
 		if err != nil {
 			lastErr = err
 			continue
 		}
 		if pr := resp.Problem; pr != nil {
-			httpapi.Error(w, r, pr.Status, pr.Code, pr.Detail)
-			return
+			return nil, pr
 		}
 		out := resp.Outcome
 		if out == nil {
 			lastErr = errors.New("empty answer")
 			continue
 		}
-		verified := a.reexecute(r.Context(), p, rec, sampling.Kept{Transcript: out.Transcript, State: out.State, Receipt: out.Receipt})
+		verified := a.reexecute(ctx, p, rec, sampling.Kept{Transcript: out.Transcript, State: out.State, Receipt: out.Receipt})
 		if verified == "mismatch" {
 			lastErr = fmt.Errorf("replica %s answered wrongly; evidence published", shortID(p))
 			continue
 		}
-		writeQueryAnswer(w, out, p, map[string]string{wire.ViaHeader: a.n.peerStr, wire.ReexecutedHeader: verified})
-		return
+		return &api.FullAnswer{Query: out, Node: p, Via: a.n.peerStr, Reexecuted: verified}, nil
 	}
-	httpapi.Error(w, r, http.StatusBadGateway, "no-replica-answered", fmt.Sprintf("no replica of %s answered", rec.Instance))
 	a.n.log.Warn("full mode: no replica answered", "instance", rec.Instance, "err", lastErr)
+	return nil, &api.Problem{Status: http.StatusBadGateway, Code: "no-replica-answered", Detail: fmt.Sprintf("no replica of %s answered", rec.Instance)}
 }
 
-// httpAction on an anchor: in full mode it forwards the action to the
-// executor and replays a share of the executions (external calls answered
-// from the transcript); in other modes it sends the caller to the executor.
-func (a *anchorRole) httpAction(w http.ResponseWriter, r *http.Request) {
-	httpapi.ExtendWrite(w, a.n.cfg.Service.ActionTimeout.Duration)
-	key := r.Header.Get(wire.IdempotencyHeader)
-	if key == "" || len(key) > maxIdempotencyKey {
-		httpapi.Error(w, r, http.StatusBadRequest, "idempotency-key-required",
-			fmt.Sprintf("an action needs an %s header of 1..%d characters", wire.IdempotencyHeader, maxIdempotencyKey))
-		return
+// FullAction on an anchor in full mode forwards the action to the executor
+// and replays a share of the executions (external calls answered from the
+// transcript).
+func (a *anchorRole) FullAction(ctx context.Context, id wire.InstanceID, name, key string, args json.RawMessage, grant string) (*api.FullAnswer, error) {
+	rec, err := a.fullRecord(ctx, id)
+	if err != nil {
+		return nil, err
 	}
-	rec, body, ok := a.fullMode(w, r)
-	if !ok {
-		return
-	}
-	req := &execReq{Instance: rec.Instance, Name: r.PathValue("name"), Args: body, Grant: r.Header.Get(wire.GrantHeader), Key: key}
-	resp, err := transport.Call[execReq, execResp](r.Context(), a.n.net, peerIDOf(rec.Executor), protoExec, req)
+	req := &execReq{Instance: rec.Instance, Name: name, Args: args, Grant: grant, Key: key}
+	resp, err := transport.Call[execReq, execResp](ctx, a.n.net, peerIDOf(rec.Executor), protoExec, req)
 	switch {
 	case err != nil:
-		w.Header().Set("Retry-After", "1")
-		httpapi.Error(w, r, http.StatusBadGateway, "executor-unreachable", fmt.Sprintf("the executor of %s did not answer (retry with the same key)", rec.Instance))
 		a.n.log.Warn("full mode: executor did not answer", "instance", rec.Instance, "err", err)
-		return
+		return nil, &api.Problem{Status: http.StatusBadGateway, Code: "executor-unreachable",
+			Detail: fmt.Sprintf("the executor of %s did not answer (retry with the same key)", rec.Instance)}
 	case resp.Problem != nil:
-		httpapi.Error(w, r, resp.Problem.Status, resp.Problem.Code, resp.Problem.Detail)
-		return
+		return nil, resp.Problem
 	case resp.Action == nil:
-		httpapi.Error(w, r, http.StatusBadGateway, "executor-unreachable", "empty answer from the executor")
-		return
+		return nil, &api.Problem{Status: http.StatusBadGateway, Code: "executor-unreachable", Detail: "empty answer from the executor"}
 	}
 	out := resp.Action
-	verified := a.reexecute(r.Context(), rec.Executor, rec, sampling.Kept{Transcript: out.Transcript, State: out.StateBefore, Receipt: receiptOf(out.Receipt)})
+	verified := a.reexecute(ctx, rec.Executor, rec, sampling.Kept{Transcript: out.Transcript, State: out.StateBefore, Receipt: receiptOf(out.Receipt)})
 	if verified == "mismatch" {
-		httpapi.Error(w, r, http.StatusBadGateway, "wrong-execution",
-			"the executor's execution does not replay; slashing evidence is published: retry with the same key once the instance has moved")
-		return
+		return nil, &api.Problem{Status: http.StatusBadGateway, Code: "wrong-execution",
+			Detail: "the executor's execution does not replay; slashing evidence is published: retry with the same key once the instance has moved"}
 	}
-	writeActionAnswer(w, out, rec.Executor, map[string]string{wire.ViaHeader: a.n.peerStr, wire.ReexecutedHeader: verified})
+	return &api.FullAnswer{Action: out, Node: rec.Executor, Via: a.n.peerStr, Reexecuted: verified}, nil
 }

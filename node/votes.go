@@ -2,16 +2,13 @@ package node
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/governance"
-	"github.com/smartlayer/smartlayer/httpapi"
 )
 
 // stake is each anchor's voting weight: one each until the registry contract
@@ -99,26 +96,16 @@ func (a *anchorRole) mode() (string, uint64) {
 	return a.votes.Mode, a.votes.Round
 }
 
-func (a *anchorRole) httpVote(w http.ResponseWriter, r *http.Request) {
-	body, ok := httpapi.Body(w, r, a.n.cfg.HTTP.MaxBodyBytes)
-	if !ok {
-		return
-	}
+// Vote takes an anchor's fallback-mode vote (replicated to the other
+// anchors when new) and answers the mode now.
+func (a *anchorRole) Vote(body []byte) (string, uint64, error) {
 	isNew, err := a.addVote(body, a.n.now())
-	switch {
-	case errors.Is(err, attest.ErrMalformed):
-		httpapi.Error(w, r, http.StatusBadRequest, "bad-attestation", err.Error())
-		return
-	case errors.Is(err, governance.ErrVote):
-		httpapi.Error(w, r, http.StatusForbidden, "vote-refused", err.Error())
-		return
-	case err != nil:
-		httpapi.Error(w, r, http.StatusUnprocessableEntity, "invalid-attestation", err.Error())
-		return
+	if err != nil {
+		return "", 0, err
 	}
 	if isNew {
 		a.replicate(&replicate{Votes: []json.RawMessage{body}})
 	}
 	mode, round := a.mode()
-	httpapi.WriteJSON(w, http.StatusCreated, map[string]any{"mode": mode, "round": round})
+	return mode, round, nil
 }

@@ -1,6 +1,7 @@
-package node
+package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,21 +15,30 @@ import (
 	"github.com/smartlayer/smartlayer/httpapi"
 )
 
-// topicRoutes registers the attestation log's HTTP endpoints. Topics contain
-// '/': clients escape them as %2F in the path.
-func (n *Node) topicRoutes(mux *http.ServeMux) {
-	if n.cfg.Role == RoleAnchor {
-		mux.HandleFunc("POST /v1/attestations", n.limited(n.httpPublish))
-	}
-	mux.HandleFunc("GET /v1/topics/{topic}/heads", n.httpHeads)
-	mux.HandleFunc("GET /v1/topics/{topic}/stream", n.httpStream)
+// Topics is the node's attestation log (attengine.Engine, with the
+// anchor's sequencing key).
+type Topics interface {
+	// Publish takes a publisher-signed entry from a client (anchors).
+	Publish(ctx context.Context, data []byte, fromClient bool) (*attlog.Entry, error)
+	// Sequence makes the next entry of this anchor's own stream on topic
+	// for an attestation; ErrNotSequencing when it has no publisher key.
+	Sequence(topic string, att json.RawMessage) ([]byte, error)
+	TopicHeads(topic string) []attlog.StreamHead
+	// WaitTopic is closed at the topic's next delivery.
+	WaitTopic(topic string) <-chan struct{}
+	// TopicEntries are a topic's entries in this node's delivery order
+	// from offset from, at most max, with their offsets.
+	TopicEntries(topic string, from uint64, max int) ([]*attlog.Entry, []uint64, error)
 }
 
-// httpPublish takes a publisher-signed log entry. 201 means it is on disk on
-// this anchor and gossiped; the anchors' repair makes it reach every
-// subscriber.
-func (n *Node) httpPublish(w http.ResponseWriter, r *http.Request) {
-	body, ok := httpapi.Body(w, r, n.cfg.HTTP.MaxBodyBytes)
+// ErrNotSequencing: the anchor has no publisher key to sequence with.
+var ErrNotSequencing = errors.New("this anchor has no publisher key (network.publisher_key): send a signed entry")
+
+// publish takes a publisher-signed log entry, or on an anchor that
+// sequences, a topic and an attestation. 201 means it is on disk on this
+// anchor and gossiped; the anchors' repair makes it reach every subscriber.
+func (h *handlers) publish(w http.ResponseWriter, r *http.Request) {
+	body, ok := httpapi.Body(w, r, h.d.MaxBody)
 	if !ok {
 		return
 	}
@@ -38,22 +48,20 @@ func (n *Node) httpPublish(w http.ResponseWriter, r *http.Request) {
 		Signature   string          `json:"signature"`
 	}
 	if json.Unmarshal(body, &probe) == nil && probe.Signature == "" && len(probe.Attestation) > 0 {
-		// An attestation and a topic: this anchor sequences it, if told to.
-		if n.publisher == nil {
-			httpapi.Error(w, r, http.StatusBadRequest, "not-sequencing",
-				"this anchor has no publisher key (network.publisher_key): send a signed entry")
+		seq, err := h.d.Topics.Sequence(probe.Topic, probe.Attestation)
+		if errors.Is(err, ErrNotSequencing) {
+			httpapi.Error(w, r, http.StatusBadRequest, "not-sequencing", err.Error())
 			return
 		}
-		seq, err := n.att.Sequence(n.publisher, probe.Topic, probe.Attestation)
 		if err != nil {
 			httpapi.Error(w, r, http.StatusBadRequest, "bad-entry", err.Error())
 			return
 		}
 		body = seq
 	}
-	en, err := n.att.Publish(r.Context(), body, true)
+	en, err := h.d.Topics.Publish(r.Context(), body, true)
 	if errors.Is(err, attengine.ErrPublisherRate) {
-		n.inputRefused("publisher-rate")
+		h.d.Refused("publisher-rate")
 		httpapi.TooMany(w, r, "rate-limited", "too many entries from this publisher; retry later", time.Second)
 		return
 	}
@@ -86,22 +94,22 @@ func topicParam(w http.ResponseWriter, r *http.Request) (string, bool) {
 	return t, true
 }
 
-func (n *Node) httpHeads(w http.ResponseWriter, r *http.Request) {
+func (h *handlers) heads(w http.ResponseWriter, r *http.Request) {
 	t, ok := topicParam(w, r)
 	if !ok {
 		return
 	}
-	heads := n.att.TopicHeads(t)
+	heads := h.d.Topics.TopicHeads(t)
 	if heads == nil {
 		heads = []attlog.StreamHead{}
 	}
 	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"topic": t, "heads": heads})
 }
 
-// httpStream is Server-Sent Events of a topic's entries in this node's
+// stream is Server-Sent Events of a topic's entries in this node's
 // delivery order: event id = offset; resume with Last-Event-ID (the last
 // offset seen) or ?from=OFFSET, without loss or duplicates.
-func (n *Node) httpStream(w http.ResponseWriter, r *http.Request) {
+func (h *handlers) stream(w http.ResponseWriter, r *http.Request) {
 	t, ok := topicParam(w, r)
 	if !ok {
 		return
@@ -127,10 +135,10 @@ func (n *Node) httpStream(w http.ResponseWriter, r *http.Request) {
 		httpapi.Error(w, r, http.StatusInternalServerError, "no-streaming", "this connection cannot stream")
 		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Accel-Buffering", "no")
+	hd := w.Header()
+	hd.Set("Content-Type", "text/event-stream")
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
 	fl.Flush()
 	keepalive := time.NewTicker(15 * time.Second)
@@ -139,8 +147,8 @@ func (n *Node) httpStream(w http.ResponseWriter, r *http.Request) {
 		// Each batch must be taken within WriteTimeout: a reader that
 		// stops reading is cut off, a stream that goes on is not.
 		httpapi.ExtendWrite(w, 0)
-		wait := n.att.WaitTopic(t) // taken before reading, so nothing slips between
-		es, offs, err := n.att.TopicEntries(t, from, 256)
+		wait := h.d.Topics.WaitTopic(t) // taken before reading, so nothing slips between
+		es, offs, err := h.d.Topics.TopicEntries(t, from, 256)
 		if err != nil {
 			return
 		}
@@ -158,7 +166,7 @@ func (n *Node) httpStream(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():
 			return
-		case <-n.ctx.Done():
+		case <-h.d.Done:
 			return
 		case <-wait:
 		case <-keepalive.C:

@@ -1,4 +1,4 @@
-package node
+package api
 
 import (
 	"errors"
@@ -33,13 +33,13 @@ func TestProblemTable(t *testing.T) {
 		}
 	}
 	wrapped := fmt.Errorf("call: %w", sandbox.ErrTimeout)
-	if s, c := actionErrorStatus(wrapped); s != http.StatusGatewayTimeout || c != "script-timeout" {
+	if s, c := ActionStatus(wrapped); s != http.StatusGatewayTimeout || c != "script-timeout" {
 		t.Errorf("a wrapped script timeout in an action: %d %s", s, c)
 	}
-	if s, c := actionErrorStatus(errors.New("disk full")); s != http.StatusServiceUnavailable || c != "action-not-published" {
+	if s, c := ActionStatus(errors.New("disk full")); s != http.StatusServiceUnavailable || c != "action-not-published" {
 		t.Errorf("an action's other error: %d %s", s, c)
 	}
-	if s, c := actionErrorStatus(fmt.Errorf("x: %w", executor.ErrNotExecutor)); s != http.StatusMisdirectedRequest || c != "not-executor" {
+	if s, c := ActionStatus(fmt.Errorf("x: %w", executor.ErrNotExecutor)); s != http.StatusMisdirectedRequest || c != "not-executor" {
 		t.Errorf("not the executor: %d %s", s, c)
 	}
 }

@@ -1,4 +1,4 @@
-package node
+package api
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/executor"
+	"github.com/smartlayer/smartlayer/grant"
 	"github.com/smartlayer/smartlayer/httpapi"
 	"github.com/smartlayer/smartlayer/sandbox"
 	"github.com/smartlayer/smartlayer/wire"
@@ -37,8 +38,8 @@ var (
 	// Running an action: where it runs, then what the script did.
 	actionProblems = []problem{
 		{executor.ErrNotExecutor, http.StatusMisdirectedRequest, "not-executor"},
-		{errNotHere, http.StatusMisdirectedRequest, "not-a-replica"},
-		{errBundleMissing, http.StatusServiceUnavailable, "bundle-missing"},
+		{executor.ErrNotHere, http.StatusMisdirectedRequest, "not-a-replica"},
+		{executor.ErrBundleMissing, http.StatusServiceUnavailable, "bundle-missing"},
 		{executor.ErrUnknownAction, http.StatusNotFound, "unknown-action"},
 	}
 	actionFallback = problem{nil, http.StatusServiceUnavailable, "action-not-published"}
@@ -46,14 +47,14 @@ var (
 	// A grant refused: 401 when there is no usable grant, 403 when a valid
 	// grant does not allow the call.
 	grantProblems = []problem{
-		{ErrGrantMissing, http.StatusUnauthorized, "grant-required"},
-		{ErrGrantTooLarge, http.StatusRequestHeaderFieldsTooLarge, "grant-too-large"},
-		{ErrGrantExpired, http.StatusUnauthorized, "grant-expired"},
+		{grant.ErrMissing, http.StatusUnauthorized, "grant-required"},
+		{grant.ErrTooLarge, http.StatusRequestHeaderFieldsTooLarge, "grant-too-large"},
+		{grant.ErrExpired, http.StatusUnauthorized, "grant-expired"},
 		{attest.ErrExpired, http.StatusUnauthorized, "grant-expired"},
 		{attest.ErrRevoked, http.StatusUnauthorized, "grant-revoked"},
-		{ErrGrantNotOwner, http.StatusForbidden, "grant-not-owner"},
-		{ErrGrantInstance, http.StatusForbidden, "grant-wrong-instance"},
-		{ErrGrantScope, http.StatusForbidden, "grant-scope"},
+		{grant.ErrNotOwner, http.StatusForbidden, "grant-not-owner"},
+		{grant.ErrInstance, http.StatusForbidden, "grant-wrong-instance"},
+		{grant.ErrScope, http.StatusForbidden, "grant-scope"},
 	}
 	grantFallback = problem{nil, http.StatusUnauthorized, "invalid-grant"}
 )
@@ -68,24 +69,46 @@ func lookup(err error, rows []problem, fallback problem) (int, string) {
 	return fallback.status, fallback.code
 }
 
-// scriptErrorStatus maps sandbox errors to HTTP statuses and problem codes.
-func scriptErrorStatus(err error) (int, string) { return lookup(err, scriptProblems, scriptFallback) }
+// ScriptStatus maps sandbox errors to HTTP statuses and problem codes.
+func ScriptStatus(err error) (int, string) { return lookup(err, scriptProblems, scriptFallback) }
 
-// actionErrorStatus maps an error of running an action to an HTTP status
-// and problem code: the action rows, then the script's.
-func actionErrorStatus(err error) (int, string) {
+// ActionStatus maps an error of running an action to an HTTP status and
+// problem code: the action rows, then the script's.
+func ActionStatus(err error) (int, string) {
 	if status, code := lookup(err, actionProblems, problem{}); status != 0 {
 		return status, code
 	}
 	if executor.IsScriptErr(err) {
-		return scriptErrorStatus(err)
+		return ScriptStatus(err)
 	}
 	return actionFallback.status, actionFallback.code
 }
 
+// GrantStatus maps a refused grant to an HTTP status and problem code.
+func GrantStatus(err error) (int, string) { return lookup(err, grantProblems, grantFallback) }
+
+// GrantRefused wraps the error of a grant check, so the API answers it
+// from the grant rows (whatever the cause: a grant that does not parse is
+// refused as a grant too).
+type GrantRefused struct{ Err error }
+
+func (g *GrantRefused) Error() string { return g.Err.Error() }
+func (g *GrantRefused) Unwrap() error { return g.Err }
+
+// Problem is an error that knows its answer: a status and problem code.
+// Roles return it for refusals that have no row of their own (a malformed
+// argument, an unknown query).
+type Problem struct {
+	Status int    `json:"status"`
+	Code   string `json:"code"`
+	Detail string `json:"detail"`
+}
+
+func (p *Problem) Error() string { return p.Detail }
+
 // grantError answers a refused grant.
 func grantError(w http.ResponseWriter, r *http.Request, err error) {
-	status, code := lookup(err, grantProblems, grantFallback)
+	status, code := GrantStatus(err)
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `SmartlayerGrant header="`+wire.GrantHeader+`"`)
 	}

@@ -1,0 +1,83 @@
+// Package api is a node's integration HTTP API (docs/api.md): the
+// handlers, written against small interfaces of the node's roles (Topics
+// on every node, Tokens on service nodes, Anchor on anchors), and the one
+// table that maps their errors to statuses and RFC 9457 problem codes
+// (problems.go). The roles hold no HTTP code and the API holds no state:
+// it reads requests, asks a role, and writes what the role answered.
+package api
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/smartlayer/smartlayer/httpapi"
+)
+
+// Deps is what the API needs of its node, given once.
+type Deps struct {
+	Log     *slog.Logger
+	MaxBody int64 // request bodies (bundles have their own cap)
+	// ActionTimeout is how long an action may run; its answer may be
+	// written that long after the request.
+	ActionTimeout time.Duration
+	// Limit rate-limits a write endpoint per client address.
+	Limit func(http.HandlerFunc) http.HandlerFunc
+	// Refused counts hostile or malformed input refused, by reason.
+	Refused func(reason string)
+	// Done ends long-lived answers (streams) when the node stops.
+	Done <-chan struct{}
+
+	// Health and Network are the node's own descriptions (JSON values).
+	Health  func() any
+	Network func() any
+	Metrics http.Handler
+
+	Topics Topics // every node
+	Tokens Tokens // service nodes; nil on anchors
+	Anchor Anchor // anchors; nil on service nodes
+}
+
+// Register adds every endpoint of the node's roles to mux.
+func Register(mux *http.ServeMux, d Deps) {
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.Refused == nil {
+		d.Refused = func(string) {}
+	}
+	h := &handlers{d: d}
+	mux.HandleFunc("GET /v1/health", func(w http.ResponseWriter, r *http.Request) { httpapi.WriteJSON(w, http.StatusOK, d.Health()) })
+	mux.HandleFunc("GET /v1/network", func(w http.ResponseWriter, r *http.Request) { httpapi.WriteJSON(w, http.StatusOK, d.Network()) })
+	mux.Handle("GET /metrics", d.Metrics)
+	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(OpenAPI)
+	})
+	mux.HandleFunc("/", httpapi.NotFound)
+
+	// Topics are <schema uid>/<key>: clients escape the '/' as %2F.
+	mux.HandleFunc("GET /v1/topics/{topic}/heads", h.heads)
+	mux.HandleFunc("GET /v1/topics/{topic}/stream", h.stream)
+	if d.Tokens != nil {
+		mux.HandleFunc("POST /v1/revocations", d.Limit(h.revoke))
+		mux.HandleFunc("POST /v1/tokens/{instance}/query/{name}", h.query)
+		mux.HandleFunc("POST /v1/tokens/{instance}/actions/{name}", h.action)
+		mux.HandleFunc("GET /v1/tokens/{instance}/state", h.state)
+		mux.HandleFunc("GET /v1/tokens/{instance}/history", h.history)
+		mux.HandleFunc("GET /v1/tokens/{instance}/route", h.serviceRoute)
+	}
+	if d.Anchor != nil {
+		mux.HandleFunc("POST /v1/attestations", d.Limit(h.publish))
+		mux.HandleFunc("POST /v1/tokens/{instance}/query/{name}", h.fullQuery)
+		mux.HandleFunc("POST /v1/tokens/{instance}/actions/{name}", h.fullAction)
+		mux.HandleFunc("POST /v1/bundles", d.Limit(h.publishBundle))
+		mux.HandleFunc("GET /v1/bundles/{hash}", h.getBundle)
+		mux.HandleFunc("POST /v1/tokens", d.Limit(h.register))
+		mux.HandleFunc("GET /v1/tokens/{instance}/route", h.anchorRoute)
+		mux.HandleFunc("GET /v1/tokens/{instance}/consistency", h.consistency)
+		mux.HandleFunc("POST /v1/votes", d.Limit(h.vote))
+	}
+}
+
+type handlers struct{ d Deps }

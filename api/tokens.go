@@ -1,0 +1,275 @@
+package api
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/ethereum/go-ethereum/common/hexutil"
+
+	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/executor"
+	"github.com/smartlayer/smartlayer/httpapi"
+	"github.com/smartlayer/smartlayer/receipt"
+	"github.com/smartlayer/smartlayer/sandbox"
+	"github.com/smartlayer/smartlayer/token"
+	"github.com/smartlayer/smartlayer/wire"
+)
+
+// Tokens is a service node's instances as the API sees them.
+type Tokens interface {
+	// Self is the node's peer ID (the X-Smartlayer-Node header).
+	Self() string
+	// Query answers a query on a held instance: executor.ErrNotHere when
+	// it is not held, *GrantRefused, *Problem, or a script's error.
+	Query(ctx context.Context, id wire.InstanceID, name string, args json.RawMessage, grant string) (*QueryOutcome, error)
+	// Action runs an action once per key on a held instance this node
+	// executes; it runs to its end even if the caller goes.
+	Action(ctx context.Context, id wire.InstanceID, name, key string, args json.RawMessage, grant string) (*executor.Outcome, error)
+	// Instance is a held instance (nil: not held).
+	Instance(id wire.InstanceID) *token.Instance
+	History(id wire.InstanceID) ([]token.HistoryItem, error)
+	// Route is an instance's route from its held record or the network's
+	// record lookup (nil: the network knows no such instance).
+	Route(ctx context.Context, id wire.InstanceID) *wire.Route
+	// Revoke takes an off-chain revocation attestation.
+	Revoke(body []byte) (attest.UID, error)
+	// Counted counts a query's result (the queries metric).
+	Counted(result string)
+}
+
+// QueryOutcome is one answered query with what vouches for it.
+type QueryOutcome struct {
+	Output     json.RawMessage     `json:"output"`
+	Receipt    *receipt.Receipt    `json:"receipt,omitempty"`
+	Transcript *sandbox.Transcript `json:"transcript,omitempty"`
+	State      json.RawMessage     `json:"state,omitempty"` // the state it ran on
+	Fencing    uint64              `json:"fencing"`
+}
+
+// MaxIdempotencyKey bounds an action's idempotency key.
+const MaxIdempotencyKey = 200
+
+// instanceParam reads the {instance} path value, answering 400 itself when
+// it is malformed.
+func instanceParam(w http.ResponseWriter, r *http.Request) (wire.InstanceID, bool) {
+	id, err := wire.ParseInstanceID(r.PathValue("instance"))
+	if err != nil {
+		httpapi.Error(w, r, http.StatusBadRequest, "bad-instance-id", err.Error())
+		return id, false
+	}
+	return id, true
+}
+
+func (h *handlers) query(w http.ResponseWriter, r *http.Request) {
+	id, ok := instanceParam(w, r)
+	if !ok {
+		return
+	}
+	body, ok := httpapi.Body(w, r, h.d.MaxBody)
+	if !ok {
+		return
+	}
+	out, err := h.d.Tokens.Query(r.Context(), id, r.PathValue("name"), body, r.Header.Get(wire.GrantHeader))
+	if err != nil {
+		h.queryError(w, r, id, err)
+		return
+	}
+	WriteQueryAnswer(w, out, h.d.Tokens.Self(), nil)
+}
+
+// queryError answers a refused query.
+func (h *handlers) queryError(w http.ResponseWriter, r *http.Request, id wire.InstanceID, err error) {
+	var p *Problem
+	var g *GrantRefused
+	switch {
+	case errors.Is(err, executor.ErrNotHere):
+		h.notHere(w, r, id)
+	case errors.As(err, &g):
+		grantError(w, r, g)
+	case errors.As(err, &p):
+		httpapi.Error(w, r, p.Status, p.Code, p.Detail)
+	default:
+		httpapi.Internal(w, r, h.d.Log, "internal", err)
+	}
+}
+
+// WriteQueryAnswer writes a query's output with the headers that vouch for
+// it: the answering node, its fencing number and the receipt.
+func WriteQueryAnswer(w http.ResponseWriter, out *QueryOutcome, nodePeer string, extra map[string]string) {
+	hd := w.Header()
+	if out.Receipt != nil {
+		rcj, _ := json.Marshal(out.Receipt)
+		hd.Set(wire.ReceiptHeader, base64.RawURLEncoding.EncodeToString(rcj))
+	}
+	hd.Set("Content-Type", "application/json")
+	hd.Set(wire.NodeHeader, nodePeer)
+	hd.Set(wire.FencingHeader, fmt.Sprint(out.Fencing))
+	for k, v := range extra {
+		hd.Set(k, v)
+	}
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(out.Output)
+}
+
+// notHere answers a call for an instance this node does not hold: 421 with
+// the route when the network knows the instance, 404 otherwise.
+func (h *handlers) notHere(w http.ResponseWriter, r *http.Request, id wire.InstanceID) {
+	rt := h.d.Tokens.Route(r.Context(), id)
+	if rt == nil {
+		h.d.Tokens.Counted("unknown-instance")
+		httpapi.Error(w, r, http.StatusNotFound, "unknown-instance", "no token instance "+id.String()+" is known to the network")
+		return
+	}
+	h.d.Tokens.Counted("misdirected")
+	httpapi.WriteProblem(w, r, wire.Problem{
+		Type: httpapi.ProblemType("not-a-replica"), Title: "Misdirected Request", Status: http.StatusMisdirectedRequest,
+		Detail: "this node does not hold instance " + id.String() + "; ask one of the replicas in route",
+		Route:  rt,
+	})
+}
+
+func (h *handlers) action(w http.ResponseWriter, r *http.Request) {
+	id, ok := instanceParam(w, r)
+	if !ok {
+		return
+	}
+	name := r.PathValue("name")
+	httpapi.ExtendWrite(w, h.d.ActionTimeout)
+	key := r.Header.Get(wire.IdempotencyHeader)
+	if key == "" || len(key) > MaxIdempotencyKey {
+		httpapi.Error(w, r, http.StatusBadRequest, "idempotency-key-required",
+			fmt.Sprintf("an action needs an %s header of 1..%d characters: the same key makes a retried request act once", wire.IdempotencyHeader, MaxIdempotencyKey))
+		return
+	}
+	body, ok := httpapi.Body(w, r, h.d.MaxBody)
+	if !ok {
+		return
+	}
+	if len(body) == 0 {
+		body = []byte("{}")
+	}
+	if !json.Valid(body) {
+		httpapi.Error(w, r, http.StatusBadRequest, "malformed-json", "the action arguments must be a JSON value")
+		return
+	}
+	out, err := h.d.Tokens.Action(r.Context(), id, name, key, body, r.Header.Get(wire.GrantHeader))
+	var g *GrantRefused
+	switch {
+	case err == nil:
+		WriteActionAnswer(w, out, h.d.Tokens.Self(), nil)
+	case errors.As(err, &g):
+		grantError(w, r, g)
+	case errors.Is(err, executor.ErrNotExecutor):
+		rt := h.d.Tokens.Route(r.Context(), id)
+		httpapi.WriteProblem(w, r, wire.Problem{
+			Type: httpapi.ProblemType("not-executor"), Title: "Misdirected Request", Status: http.StatusMisdirectedRequest,
+			Detail: "only the executor runs actions of " + id.String() + ": send it to route.executor",
+			Route:  rt,
+		})
+	case errors.Is(err, executor.ErrNotHere):
+		h.notHere(w, r, id)
+	default:
+		status, code := ActionStatus(err)
+		httpapi.Error(w, r, status, code, err.Error())
+	}
+}
+
+// WriteActionAnswer writes an action's outcome with its receipt header; the
+// transcript stays with the node.
+func WriteActionAnswer(w http.ResponseWriter, out *executor.Outcome, nodePeer string, extra map[string]string) {
+	if hasJSON(out.Receipt) {
+		w.Header().Set(wire.ReceiptHeader, base64.RawURLEncoding.EncodeToString(out.Receipt))
+	}
+	w.Header().Set(wire.NodeHeader, nodePeer)
+	w.Header().Set(wire.FencingHeader, fmt.Sprint(out.Fencing))
+	for k, v := range extra {
+		w.Header().Set(k, v)
+	}
+	httpapi.WriteJSON(w, http.StatusOK, &out.ActionOutcome)
+}
+
+// hasJSON reports whether an optional JSON member is there (not absent,
+// not null).
+func hasJSON(v json.RawMessage) bool { return len(v) > 0 && string(v) != "null" }
+
+// held is the instance of the {instance} path value, or an answer saying
+// why not.
+func (h *handlers) held(w http.ResponseWriter, r *http.Request) (*token.Instance, bool) {
+	id, ok := instanceParam(w, r)
+	if !ok {
+		return nil, false
+	}
+	in := h.d.Tokens.Instance(id)
+	if in == nil {
+		h.notHere(w, r, id)
+		return nil, false
+	}
+	return in, true
+}
+
+func (h *handlers) state(w http.ResponseWriter, r *http.Request) {
+	in, ok := h.held(w, r)
+	if !ok {
+		return
+	}
+	root := in.Root()
+	offs := in.Offsets
+	if offs == nil {
+		offs = map[string]uint64{}
+	}
+	pending := make([]wire.PendingAction, len(in.Pending)) // never null: none is []
+	for i, p := range in.Pending {
+		pending[i] = wire.PendingAction(p)
+	}
+	httpapi.WriteJSON(w, http.StatusOK, wire.StateView{Instance: in.Record.Instance, State: in.State, StateRoot: hexutil.Encode(root[:]),
+		Offsets: offs, Fencing: in.Record.Fencing, Executor: in.Record.Executor, Node: h.d.Tokens.Self(), Pending: pending})
+}
+
+func (h *handlers) history(w http.ResponseWriter, r *http.Request) {
+	in, ok := h.held(w, r)
+	if !ok {
+		return
+	}
+	hist, err := h.d.Tokens.History(in.Record.Instance)
+	if err != nil {
+		httpapi.Internal(w, r, h.d.Log, "store", err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"instance": in.Record.Instance, "history": hist})
+}
+
+// serviceRoute lets a service node answer route lookups too, from its own
+// records or the record lookup.
+func (h *handlers) serviceRoute(w http.ResponseWriter, r *http.Request) {
+	id, ok := instanceParam(w, r)
+	if !ok {
+		return
+	}
+	rt := h.d.Tokens.Route(r.Context(), id)
+	if rt == nil {
+		httpapi.Error(w, r, http.StatusNotFound, "unknown-instance", "no token instance "+id.String()+" is known to the network")
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, rt)
+}
+
+func (h *handlers) revoke(w http.ResponseWriter, r *http.Request) {
+	body, ok := httpapi.Body(w, r, h.d.MaxBody)
+	if !ok {
+		return
+	}
+	uid, err := h.d.Tokens.Revoke(body)
+	if errors.Is(err, attest.ErrMalformed) {
+		httpapi.Error(w, r, http.StatusBadRequest, "bad-attestation", err.Error())
+		return
+	}
+	if err != nil {
+		httpapi.Error(w, r, http.StatusUnprocessableEntity, "invalid-attestation", err.Error())
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusCreated, map[string]string{"revoked": uid.String()})
+}

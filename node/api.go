@@ -1,0 +1,119 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/smartlayer/smartlayer/api"
+	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/attlog"
+	"github.com/smartlayer/smartlayer/executor"
+	"github.com/smartlayer/smartlayer/placement"
+	"github.com/smartlayer/smartlayer/token"
+	"github.com/smartlayer/smartlayer/wire"
+)
+
+// The node's roles as the HTTP API (package api) sees them: small
+// adapters, no HTTP code.
+
+// registerAPI adds the integration API of this node's roles to mux.
+func (n *Node) registerAPI(mux *http.ServeMux) {
+	d := api.Deps{
+		Log: n.log, MaxBody: n.cfg.HTTP.MaxBodyBytes, ActionTimeout: n.cfg.Service.ActionTimeout.Duration,
+		Limit: n.limited, Refused: n.inputRefused, Done: n.done,
+		Health: n.health, Network: n.networkView,
+		Metrics: promhttp.HandlerFor(n.reg, promhttp.HandlerOpts{}),
+		Topics:  topicsAPI{n},
+	}
+	if n.service != nil {
+		d.Tokens = tokensAPI{n.service}
+	}
+	if n.anchor != nil {
+		d.Anchor = n.anchor
+	}
+	api.Register(mux, d)
+}
+
+// topicsAPI is the attestation log with this anchor's sequencing key.
+type topicsAPI struct{ n *Node }
+
+func (t topicsAPI) Publish(ctx context.Context, data []byte, fromClient bool) (*attlog.Entry, error) {
+	return t.n.att.Publish(ctx, data, fromClient)
+}
+
+func (t topicsAPI) Sequence(topic string, att json.RawMessage) ([]byte, error) {
+	if t.n.publisher == nil {
+		return nil, api.ErrNotSequencing
+	}
+	return t.n.att.Sequence(t.n.publisher, topic, att)
+}
+
+func (t topicsAPI) TopicHeads(topic string) []attlog.StreamHead { return t.n.att.TopicHeads(topic) }
+
+func (t topicsAPI) WaitTopic(topic string) <-chan struct{} { return t.n.att.WaitTopic(topic) }
+
+func (t topicsAPI) TopicEntries(topic string, from uint64, max int) ([]*attlog.Entry, []uint64, error) {
+	return t.n.att.TopicEntries(topic, from, max)
+}
+
+// tokensAPI is a service node's instances.
+type tokensAPI struct{ s *serviceRole }
+
+func (t tokensAPI) Self() string { return t.s.n.peerStr }
+
+func (t tokensAPI) Query(ctx context.Context, id wire.InstanceID, name string, args json.RawMessage, grant string) (*api.QueryOutcome, error) {
+	return t.s.runQuery(ctx, id, name, args, grant)
+}
+
+func (t tokensAPI) Action(ctx context.Context, id wire.InstanceID, name, key string, args json.RawMessage, grant string) (*executor.Outcome, error) {
+	return t.s.action(ctx, id, name, key, args, grant)
+}
+
+func (t tokensAPI) Instance(id wire.InstanceID) *token.Instance {
+	t.s.mu.RLock()
+	defer t.s.mu.RUnlock()
+	return t.s.inst[id]
+}
+
+func (t tokensAPI) History(id wire.InstanceID) ([]token.HistoryItem, error) { return t.s.history(id) }
+
+func (t tokensAPI) Route(ctx context.Context, id wire.InstanceID) *wire.Route {
+	return t.s.route(ctx, id)
+}
+
+func (t tokensAPI) Revoke(body []byte) (attest.UID, error) {
+	return t.s.grants.revs.add(body, t.s.n.now())
+}
+
+func (t tokensAPI) Counted(result string) { t.s.n.metric.queries.WithLabelValues(result).Inc() }
+
+// health is GET /v1/health.
+func (n *Node) health() any {
+	me := n.self()
+	return map[string]any{
+		"status": "ok", "role": me.Role, "peer": me.Peer, "address": me.Address,
+		"version": Version, "uptimeSeconds": int(time.Since(n.started).Seconds()),
+		"instances": me.Instances, "p2p": n.net.FullAddrs(),
+	}
+}
+
+// networkView is GET /v1/network.
+func (n *Node) networkView() any {
+	anchors, services := n.network()
+	out := map[string]any{
+		"self": n.peerStr, "epoch": n.cfg.Network.Epoch,
+		"anchors": anchors, "services": services,
+	}
+	if n.anchor != nil {
+		out["mode"], out["modeRound"] = n.anchor.mode()
+		out["sampling"] = map[string]any{
+			"interval": n.cfg.Network.SampleInterval.String(), "share": n.cfg.Network.SampleShare,
+			"excludeBelow": placement.LevelExclude, "nodes": n.anchor.verify.Snapshot(),
+		}
+	}
+	return out
+}

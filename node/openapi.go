@@ -1,6 +1,0 @@
-package node
-
-import _ "embed"
-
-//go:embed openapi.json
-var openAPI []byte
