@@ -66,6 +66,7 @@ func Register(mux *http.ServeMux, d Deps) {
 		mux.HandleFunc("GET /v1/tokens/{instance}/state", h.state)
 		mux.HandleFunc("GET /v1/tokens/{instance}/history", h.history)
 		mux.HandleFunc("GET /v1/tokens/{instance}/route", h.serviceRoute)
+		mux.HandleFunc("GET /v1/receipts/{leaf}/transcript", h.transcript)
 	}
 	if d.Anchor != nil {
 		mux.HandleFunc("POST /v1/attestations", d.Limit(h.publish))

@@ -8,12 +8,14 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
 
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/executor"
 	"github.com/smartlayer/smartlayer/httpapi"
 	"github.com/smartlayer/smartlayer/receipt"
+	"github.com/smartlayer/smartlayer/sampling"
 	"github.com/smartlayer/smartlayer/sandbox"
 	"github.com/smartlayer/smartlayer/token"
 	"github.com/smartlayer/smartlayer/wire"
@@ -39,6 +41,9 @@ type Tokens interface {
 	Revoke(body []byte) (attest.UID, error)
 	// Counted counts a query's result (the queries metric).
 	Counted(result string)
+	// Transcript is the execution a receipt of this node vouches for, by
+	// the receipt's leaf, while the node keeps it (sampling.RingSize).
+	Transcript(leaf common.Hash) (*sampling.Kept, bool)
 }
 
 // QueryOutcome is one answered query with what vouches for it.
@@ -255,6 +260,25 @@ func (h *handlers) serviceRoute(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, rt)
+}
+
+// transcript serves the execution behind a receipt to whoever holds the
+// receipt (its leaf is the key): the transcript, the state it ran on and
+// the bundle, so the holder can replay it (smartlayer receipt verify
+// --replay).
+func (h *handlers) transcript(w http.ResponseWriter, r *http.Request) {
+	b, err := hexutil.Decode(r.PathValue("leaf"))
+	if err != nil || len(b) != common.HashLength {
+		httpapi.Error(w, r, http.StatusBadRequest, "bad-receipt-leaf", "want the receipt's leaf: 0x and 64 hex digits")
+		return
+	}
+	k, ok := h.d.Tokens.Transcript(common.BytesToHash(b))
+	if !ok {
+		httpapi.Error(w, r, http.StatusNotFound, "unknown-receipt",
+			"this node keeps no execution for that receipt (it keeps its last "+fmt.Sprint(sampling.RingSize)+")")
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, k)
 }
 
 func (h *handlers) revoke(w http.ResponseWriter, r *http.Request) {

@@ -46,7 +46,7 @@ func (c *Client) Action(ctx context.Context, instance, name, key string, args an
 			var out wire.ActionOutcome
 			rh, err := c.doHeaders(ctx, http.MethodPost, url+"/v1/tokens/"+instance+"/actions/"+name, h, body, &out)
 			if err == nil {
-				rc, rerr := c.checkReceipt(rh, rt, instance, "action:"+name)
+				rc, rerr := c.checkReceipt(rh, rt, instance, "action:"+name, key, body, out.Result)
 				if rerr != nil {
 					return nil, nil, rerr
 				}

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -141,7 +140,7 @@ func (c *Client) QueryReceipt(ctx context.Context, instance, name string, args a
 		var out json.RawMessage
 		rh, err := c.doHeaders(ctx, http.MethodPost, target+"/v1/tokens/"+instance+"/query/"+name, h, body, &out)
 		if err == nil {
-			rc, rerr := c.checkReceipt(rh, rt, instance, "query:"+name)
+			rc, rerr := c.checkReceipt(rh, rt, instance, "query:"+name, "", body, out)
 			if rerr != nil {
 				return nil, nil, rerr
 			}
@@ -193,8 +192,10 @@ func (c *Client) afterError(instance string, err error) int {
 var ErrReceipt = errors.New("bad execution receipt")
 
 // checkReceipt reads and, when asked to, verifies an answer's receipt for
-// function ("query:status", "action:rebook").
-func (c *Client) checkReceipt(h http.Header, rt *wire.Route, instance, function string) (*receipt.Receipt, error) {
+// function ("query:status", "action:rebook"): signed by a replica named in
+// the route, for this call (key and the body sent) and for this answer
+// (the output received).
+func (c *Client) checkReceipt(h http.Header, rt *wire.Route, instance, function, key string, sent, output []byte) (*receipt.Receipt, error) {
 	if !c.VerifyReceipts {
 		return nil, nil // not asked to: leave the header alone
 	}
@@ -223,8 +224,8 @@ func (c *Client) checkReceipt(h http.Header, rt *wire.Route, instance, function 
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrReceipt, err)
 	}
-	if !strings.EqualFold(rc.Instance, instance) || rc.Function != function {
-		return nil, fmt.Errorf("%w: for %s %s, asked %s %s", ErrReceipt, rc.Instance, rc.Function, instance, function)
+	if err := rc.Binds(function, instance, key, sent, output); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrReceipt, err)
 	}
 	if err := rc.Verify(addr); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrReceipt, err)

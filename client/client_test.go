@@ -2,13 +2,18 @@ package client
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 
+	"github.com/smartlayer/smartlayer/nodekey"
+	"github.com/smartlayer/smartlayer/receipt"
 	"github.com/smartlayer/smartlayer/wire"
 )
 
@@ -56,5 +61,54 @@ func TestMisdirectedRouteNotFollowed(t *testing.T) {
 	}
 	if anchorHits.Load() != 2 {
 		t.Fatalf("anchor asked %d times, want 2 (once more after the 421)", anchorHits.Load())
+	}
+}
+
+// TestAlteredAnswerRefused: a replica that signs a receipt for one answer
+// and returns other bytes (or answers another request) is caught by the
+// client: the receipt binds the request and the answer's bytes.
+func TestAlteredAnswerRefused(t *testing.T) {
+	key, _ := nodekey.Generate()
+	id := wire.InstanceID{2}.String()
+	var replicaURL string
+	var mode atomic.Value // the server's goroutine reads it
+	mode.Store("honest")
+	replica := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		real := []byte(`{"delayMinutes":190}`)
+		rc := &receipt.Receipt{Instance: id, Function: "query:status", Request: receipt.RequestHash("query:status", id, "", body),
+			Output: receipt.OutputHash(real)}
+		switch mode.Load() {
+		case "other-request":
+			rc.Request = receipt.RequestHash("query:status", id, "", []byte(`{"other":1}`))
+		}
+		if err := receipt.NewBatcher(receipt.Software{Key: key.ECDSA}, true).Seal(rc); err != nil {
+			t.Error(err)
+		}
+		rj, _ := json.Marshal(rc)
+		w.Header().Set(wire.ReceiptHeader, base64.RawURLEncoding.EncodeToString(rj))
+		w.Header().Set(wire.NodeHeader, key.PeerID().String())
+		out := real
+		if mode.Load() == "altered" {
+			out = []byte(`{"delayMinutes":0}`)
+		}
+		_, _ = w.Write(out)
+	}))
+	defer replica.Close()
+	replicaURL = replica.URL
+	anchor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `{"instance":%q,"replicas":[{"peer":%q,"http":%q,"state":"up"}]}`, id, key.PeerID().String(), replicaURL)
+	}))
+	defer anchor.Close()
+	c := New([]string{anchor.URL}, nil)
+	c.VerifyReceipts = true
+	if out, rc, err := c.QueryReceipt(context.Background(), id, "status", map[string]any{"x": 1}, nil); err != nil || rc == nil || string(out) != `{"delayMinutes":190}` {
+		t.Fatalf("an honest answer: %s %v %v", out, rc, err)
+	}
+	for _, m := range []string{"altered", "other-request"} {
+		mode.Store(m)
+		if _, _, err := c.QueryReceipt(context.Background(), id, "status", map[string]any{"x": 1}, nil); !errors.Is(err, ErrReceipt) {
+			t.Fatalf("%s: %v", m, err)
+		}
 	}
 }

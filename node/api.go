@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/smartlayer/smartlayer/api"
@@ -13,6 +14,7 @@ import (
 	"github.com/smartlayer/smartlayer/attlog"
 	"github.com/smartlayer/smartlayer/executor"
 	"github.com/smartlayer/smartlayer/placement"
+	"github.com/smartlayer/smartlayer/sampling"
 	"github.com/smartlayer/smartlayer/token"
 	"github.com/smartlayer/smartlayer/wire"
 )
@@ -90,6 +92,11 @@ func (t tokensAPI) Revoke(body []byte) (attest.UID, error) {
 }
 
 func (t tokensAPI) Counted(result string) { t.s.n.metric.queries.WithLabelValues(result).Inc() }
+
+func (t tokensAPI) Transcript(leaf common.Hash) (*sampling.Kept, bool) {
+	k, ok := t.s.kept.Find(leaf)
+	return &k, ok
+}
 
 // health is GET /v1/health.
 func (n *Node) health() any {

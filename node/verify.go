@@ -27,7 +27,15 @@ const protoExec = transport.ProtocolPrefix + "/exec/1.0.0"
 
 func (s *serviceRole) keepTranscript(tr *sandbox.Transcript, state json.RawMessage, rc *receipt.Receipt) {
 	if tr != nil {
-		s.kept.Add(sampling.Kept{Transcript: tr, State: state, Receipt: rc})
+		k := sampling.Kept{Transcript: tr, State: state, Receipt: rc}
+		if id, err := wire.ParseInstanceID(tr.Instance); err == nil {
+			s.mu.RLock()
+			if in := s.inst[id]; in != nil {
+				k.Bundle = in.Record.Bundle
+			}
+			s.mu.RUnlock()
+		}
+		s.kept.Add(k)
 	}
 }
 
@@ -44,7 +52,7 @@ func (s *serviceRole) handleSample(_ context.Context, from transport.PeerID, req
 	}
 	out := &sampling.Response{}
 	for _, k := range s.kept.Sample(s.n.rand, req.Share, min(req.Max, sampling.MaxItems)) {
-		it := sampling.Item{Kept: k}
+		it := k
 		id, err := wire.ParseInstanceID(k.Transcript.Instance)
 		if err != nil {
 			continue
@@ -161,7 +169,8 @@ func (a *anchorRole) reexecute(ctx context.Context, p string, rec *placement.Rec
 		return "no"
 	}
 	addr, _ := nodekey.AddressOfPeer(peerIDOf(p))
-	switch a.verify.Check(ctx, p, addr, &sampling.Item{Kept: it, Bundle: rec.Bundle}) {
+	it.Bundle = rec.Bundle
+	switch a.verify.Check(ctx, p, addr, &it) {
 	case sampling.Mismatch:
 		return "mismatch"
 	case sampling.Match:

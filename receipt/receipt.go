@@ -7,8 +7,10 @@ package receipt
 import (
 	"crypto/ecdsa"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,12 +26,18 @@ var (
 	ErrSignature = errors.New("receipt not signed by the node")
 )
 
-// Receipt vouches for one execution.
+// Receipt vouches for one execution: what was asked (Request), what was
+// answered (Output), the script, the state it ran on and the state it left,
+// the transcript of everything in between, the fencing number of the
+// record the node held, and the node.
 type Receipt struct {
 	Instance       string         `json:"instance"`
 	Function       string         `json:"function"`
+	Request        common.Hash    `json:"request"` // RequestHash of the call
+	Output         common.Hash    `json:"output"`  // OutputHash of the answer
 	ScriptHash     common.Hash    `json:"scriptHash"`
-	StateRoot      common.Hash    `json:"stateRoot"`
+	StateBefore    common.Hash    `json:"stateBefore"`
+	StateRoot      common.Hash    `json:"stateRoot"` // the state after
 	TranscriptRoot common.Hash    `json:"transcriptRoot"`
 	Fencing        uint64         `json:"fencing"`
 	Node           common.Address `json:"node"`
@@ -46,8 +54,62 @@ type Receipt struct {
 func (r *Receipt) Leaf() common.Hash {
 	var f [8]byte
 	binary.BigEndian.PutUint64(f[:], r.Fencing)
-	return crypto.Keccak256Hash([]byte("smartlayer/receipt/v1"), []byte{byte(len(r.Instance))}, []byte(r.Instance),
-		[]byte{byte(len(r.Function))}, []byte(r.Function), r.ScriptHash[:], r.StateRoot[:], r.TranscriptRoot[:], f[:], r.Node[:])
+	return crypto.Keccak256Hash([]byte("smartlayer/receipt/v2"), []byte{byte(len(r.Instance))}, []byte(r.Instance),
+		[]byte{byte(len(r.Function))}, []byte(r.Function), r.Request[:], r.Output[:], r.ScriptHash[:],
+		r.StateBefore[:], r.StateRoot[:], r.TranscriptRoot[:], f[:], r.Node[:])
+}
+
+// canonicalJSON is JSON as encoding/json writes a raw message (compact,
+// HTML-escaped): the form hashed, so the bytes a client sent or received
+// hash the same as the bytes the node read or wrote whatever spacing either
+// used. Text that is not JSON is hashed as it is.
+func canonicalJSON(b []byte) []byte {
+	if len(b) == 0 {
+		return b
+	}
+	if out, err := json.Marshal(json.RawMessage(b)); err == nil {
+		return out
+	}
+	return b
+}
+
+// RequestHash is what a receipt says was asked: the function
+// ("query:status", "action:rebook"), the instance (lower-case hex), an
+// action's idempotency key and the arguments (an empty body counts as {}).
+func RequestHash(function, instance, key string, args []byte) common.Hash {
+	if len(args) == 0 {
+		args = []byte("{}")
+	}
+	instance = strings.ToLower(instance)
+	return crypto.Keccak256Hash([]byte("smartlayer/request/v1"), lenPrefixed(function), lenPrefixed(instance), lenPrefixed(key), canonicalJSON(args))
+}
+
+// OutputHash is what a receipt says was answered: a query's body, an
+// action's result.
+func OutputHash(out []byte) common.Hash {
+	return crypto.Keccak256Hash([]byte("smartlayer/output/v1"), canonicalJSON(out))
+}
+
+func lenPrefixed(s string) []byte {
+	return append(binary.BigEndian.AppendUint32(nil, uint32(len(s))), s...)
+}
+
+// ErrMismatch marks an answer the receipt does not vouch for.
+var ErrMismatch = errors.New("receipt does not cover this call or answer")
+
+// Binds checks that the receipt vouches for this call (function,
+// instance, idempotency key, arguments as sent) and this answer (the bytes
+// received): a node cannot return one body under a receipt for another.
+func (r *Receipt) Binds(function, instance, key string, args, output []byte) error {
+	switch {
+	case !strings.EqualFold(r.Instance, instance) || r.Function != function:
+		return fmt.Errorf("%w: for %s %s, asked %s %s", ErrMismatch, r.Instance, r.Function, instance, function)
+	case r.Request != RequestHash(function, instance, key, args):
+		return fmt.Errorf("%w: the request it names is not the one sent", ErrMismatch)
+	case r.Output != OutputHash(output):
+		return fmt.Errorf("%w: the answer's bytes are not the ones it names", ErrMismatch)
+	}
+	return nil
 }
 
 func node(a, b common.Hash) common.Hash { return crypto.Keccak256Hash([]byte{1}, a[:], b[:]) }

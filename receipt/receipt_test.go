@@ -107,3 +107,36 @@ func TestBatchWindow(t *testing.T) {
 		}
 	}
 }
+
+// A receipt binds the call and the answer: the same JSON spaced otherwise
+// still matches, another argument, key or answer does not, and the fields
+// are in the signed leaf.
+func TestReceiptBindsRequestAndAnswer(t *testing.T) {
+	id := "0xAB"
+	rc := &Receipt{Instance: id, Function: "action:rebook", Request: RequestHash("action:rebook", id, "k1", []byte(`{"a":1}`)),
+		Output: OutputHash([]byte(`{"ok":true,"s":"<b>"}`))}
+	if err := rc.Binds("action:rebook", "0xab", "k1", []byte(`{ "a": 1 }`), []byte("{\"ok\": true, \"s\": \"<b>\"}\n")); err != nil {
+		t.Fatalf("the same call and answer: %v", err)
+	}
+	for _, c := range []struct {
+		fn, key   string
+		args, out string
+	}{
+		{"action:rebook", "k2", `{"a":1}`, `{"ok":true,"s":"<b>"}`},
+		{"action:rebook", "k1", `{"a":2}`, `{"ok":true,"s":"<b>"}`},
+		{"action:rebook", "k1", `{"a":1}`, `{"ok":false,"s":"<b>"}`},
+		{"query:rebook", "k1", `{"a":1}`, `{"ok":true,"s":"<b>"}`},
+	} {
+		if err := rc.Binds(c.fn, id, c.key, []byte(c.args), []byte(c.out)); !errors.Is(err, ErrMismatch) {
+			t.Fatalf("%+v: %v", c, err)
+		}
+	}
+	leaf := rc.Leaf()
+	rc.Output[0] ^= 1
+	if rc.Leaf() == leaf {
+		t.Fatal("the answer's hash is not in the signed leaf")
+	}
+	if RequestHash("query:q", id, "", nil) != RequestHash("query:q", id, "", []byte("{}")) {
+		t.Fatal("an empty body and {} differ")
+	}
+}

@@ -11,43 +11,67 @@ import (
 	"encoding/json"
 	"sync"
 
+	"github.com/ethereum/go-ethereum/common"
+
 	"github.com/smartlayer/smartlayer/receipt"
 	"github.com/smartlayer/smartlayer/sandbox"
 	"github.com/smartlayer/smartlayer/transport"
 )
 
-// RingSize is how many recent executions a service node keeps for anchors
-// to sample.
-const RingSize = 512
+// RingSize is how many recent executions a service node keeps, for anchors
+// to sample and for whoever holds a receipt to fetch (Find).
+const RingSize = 4096
 
 // Kept is one recent execution: its transcript and the state it ran on, so
-// an anchor can replay it, and the node's receipt over it.
+// an anchor can replay it, the node's receipt over it and the bundle it ran.
 type Kept struct {
 	Transcript *sandbox.Transcript `json:"transcript"`
 	State      json.RawMessage     `json:"state"`
 	Receipt    *receipt.Receipt    `json:"receipt,omitempty"`
+	Bundle     string              `json:"bundle,omitempty"`
 }
 
-// Ring keeps the last executions, oldest overwritten first.
+// Ring keeps the last executions, oldest overwritten first, and finds one
+// by its receipt.
 type Ring struct {
-	mu   sync.Mutex
-	buf  []Kept
-	next int
+	mu    sync.Mutex
+	buf   []Kept
+	next  int
+	byRec map[common.Hash]int // receipt leaf -> index in buf
 }
 
 // NewRing makes a ring of n executions.
-func NewRing(n int) *Ring { return &Ring{buf: make([]Kept, 0, n)} }
+func NewRing(n int) *Ring { return &Ring{buf: make([]Kept, 0, n), byRec: map[common.Hash]int{}} }
 
 // Add keeps an execution.
 func (r *Ring) Add(k Kept) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if len(r.buf) < cap(r.buf) {
+	i := len(r.buf)
+	if i < cap(r.buf) {
 		r.buf = append(r.buf, k)
-		return
+	} else {
+		i = r.next
+		if old := r.buf[i].Receipt; old != nil {
+			delete(r.byRec, old.Leaf())
+		}
+		r.buf[i] = k
+		r.next = (r.next + 1) % len(r.buf)
 	}
-	r.buf[r.next] = k
-	r.next = (r.next + 1) % len(r.buf)
+	if k.Receipt != nil {
+		r.byRec[k.Receipt.Leaf()] = i
+	}
+}
+
+// Find is the kept execution a receipt (its leaf) vouches for.
+func (r *Ring) Find(leaf common.Hash) (Kept, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	i, ok := r.byRec[leaf]
+	if !ok {
+		return Kept{}, false
+	}
+	return r.buf[i], true
 }
 
 // Rand is the random source a sample is drawn with.
@@ -81,15 +105,9 @@ type Request struct {
 	Max   int     `json:"max"`
 }
 
-// Item is one sampled execution with the bundle it ran.
-type Item struct {
-	Kept
-	Bundle string `json:"bundle"`
-}
-
 // Response is a service node's sample.
 type Response struct {
-	Items []Item `json:"items"`
+	Items []Kept `json:"items"`
 }
 
 // MaxItems caps one sample answer.

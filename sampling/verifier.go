@@ -17,6 +17,7 @@ import (
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/nodekey"
 	"github.com/smartlayer/smartlayer/placement"
+	"github.com/smartlayer/smartlayer/receipt"
 	"github.com/smartlayer/smartlayer/registry"
 	"github.com/smartlayer/smartlayer/sandbox"
 	"github.com/smartlayer/smartlayer/store"
@@ -283,12 +284,14 @@ func (v *Verifier) sampleNode(ctx context.Context, p string) {
 
 // Check replays one sampled execution of node p (address addr): Match,
 // Mismatch (evidence signed and published), Nondeterministic or Unproven.
-func (v *Verifier) Check(ctx context.Context, p string, addr common.Address, it *Item) string {
+func (v *Verifier) Check(ctx context.Context, p string, addr common.Address, it *Kept) string {
 	result := Unproven
 	defer func() { v.sampled(result) }()
 	tr, rc := it.Transcript, it.Receipt
 	// Only a receipt the node signed over this very transcript is evidence.
-	if tr == nil || rc == nil || rc.Verify(addr) != nil || rc.TranscriptRoot != tr.Root() || rc.StateRoot != tr.StateAfter {
+	if tr == nil || rc == nil || rc.Verify(addr) != nil || rc.TranscriptRoot != tr.Root() || rc.StateRoot != tr.StateAfter ||
+		rc.StateBefore != tr.StateBefore || rc.Output != receipt.OutputHash(tr.Output) ||
+		rc.Request != receipt.RequestHash(tr.Function, tr.Instance, tr.IdempotencyKey, tr.Args) {
 		return result
 	}
 	h, err := tokenscript.ParseBundleHash(it.Bundle)

@@ -60,6 +60,7 @@ Start a whole local network with one command:
 		newAttestCmd(),
 		newTokenScriptCmd(),
 		newVoteCmd(),
+		newReceiptCmd(),
 		newBenchCmd(),
 		newSimCmd(),
 		newVersionCmd(),

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/spf13/cobra"
+
+	"github.com/smartlayer/smartlayer/receipt"
+	"github.com/smartlayer/smartlayer/sampling"
+	"github.com/smartlayer/smartlayer/sandbox"
+	"github.com/smartlayer/smartlayer/tokenscript"
+)
+
+func newReceiptCmd() *cobra.Command {
+	c := &cobra.Command{Use: "receipt", Short: "Check the execution receipts nodes attach to their answers"}
+	var (
+		nodeURL, anchorURL, node string
+		replay                   bool
+	)
+	verify := &cobra.Command{
+		Use:   "verify RECEIPT|FILE|- [--node-address ADDR] [--replay --node URL --anchor URL]",
+		Short: "Verify a receipt's signature, and with --replay re-run the execution it vouches for",
+		Long: `Verify an execution receipt: the X-Smartlayer-Receipt header's value (base64url), or its
+JSON, given as an argument, a file or on stdin.
+
+Without flags the receipt's signature is checked against the node it names; with
+--node-address, that node must be the one you expect (the answering replica's address).
+
+--replay fetches the execution the receipt vouches for from the node that answered
+(GET /v1/receipts/{leaf}/transcript on --node), checks that the transcript is the one
+the receipt names (its root, the request, the answer, the states before and after),
+fetches the token's bundle from --anchor and re-runs the module on this machine with
+the recorded external calls answered from the transcript. The exit status is 0 only
+when everything matches.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			raw, err := readInput(cmd, args)
+			if err != nil {
+				return err
+			}
+			rc, err := decodeReceipt(raw)
+			if err != nil {
+				return err
+			}
+			want := rc.Node
+			if node != "" {
+				if !common.IsHexAddress(node) {
+					return fmt.Errorf("--node-address %q: want a 0x address", node)
+				}
+				want = common.HexToAddress(node)
+			}
+			if err := rc.Verify(want); err != nil {
+				return fmt.Errorf("receipt: %w", err)
+			}
+			out := map[string]any{"signature": "ok", "node": rc.Node, "instance": rc.Instance, "function": rc.Function, "leaf": rc.Leaf()}
+			if !replay {
+				return printJSON(cmd, out)
+			}
+			if nodeURL == "" || anchorURL == "" {
+				return errors.New("--replay needs --node (the node that answered) and --anchor (for the bundle)")
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), time.Minute)
+			defer cancel()
+			var k sampling.Kept
+			if err := getJSONURL(ctx, strings.TrimRight(nodeURL, "/")+"/v1/receipts/"+rc.Leaf().Hex()+"/transcript", &k); err != nil {
+				return fmt.Errorf("transcript: %w", err)
+			}
+			tr := k.Transcript
+			switch {
+			case tr == nil:
+				return errors.New("the node served no transcript")
+			case tr.Root() != rc.TranscriptRoot:
+				return errors.New("the transcript served is not the one the receipt names (root)")
+			case rc.Request != receipt.RequestHash(tr.Function, tr.Instance, tr.IdempotencyKey, tr.Args):
+				return errors.New("the transcript's request is not the one the receipt names")
+			case rc.Output != receipt.OutputHash(tr.Output):
+				return errors.New("the transcript's answer is not the one the receipt names")
+			case rc.StateBefore != tr.StateBefore || rc.StateRoot != tr.StateAfter:
+				return errors.New("the transcript's states are not the ones the receipt names")
+			}
+			h, err := tokenscript.ParseBundleHash(k.Bundle)
+			if err != nil {
+				return fmt.Errorf("the node names no bundle for the execution: %w", err)
+			}
+			var b tokenscript.Bundle
+			if err := getJSONURL(ctx, strings.TrimRight(anchorURL, "/")+"/v1/bundles/"+h.String(), &b); err != nil {
+				return fmt.Errorf("bundle: %w", err)
+			}
+			if b.Hash() != h {
+				return errors.New("the anchor served another bundle than the one asked for")
+			}
+			man, err := b.Manifest()
+			if err != nil {
+				return err
+			}
+			if man.Service == nil {
+				return errors.New("the bundle has no Smart Layer <service> element")
+			}
+			mod, err := sandbox.Compile(man.Name+"/"+man.Service.Module, man.Service.ModuleSource, sandbox.Limits{Timeout: man.Service.Timeout, MaxHeapGrowth: man.Service.Memory})
+			if err != nil {
+				return err
+			}
+			res, err := sandbox.Replay(ctx, mod, tr, k.State)
+			if err != nil {
+				return fmt.Errorf("replay: %w", err)
+			}
+			out["replay"] = "ok"
+			out["output"] = json.RawMessage(res.Output)
+			return printJSON(cmd, out)
+		},
+	}
+	f := verify.Flags()
+	f.StringVar(&node, "node-address", "", "the address the receipt must be signed by (the answering node)")
+	f.BoolVar(&replay, "replay", false, "fetch the execution and re-run it locally")
+	f.StringVar(&nodeURL, "node", "", "the answering node's HTTP URL (with --replay)")
+	f.StringVar(&anchorURL, "anchor", "", "an anchor's HTTP URL, for the bundle (with --replay)")
+	c.AddCommand(verify)
+	return c
+}
+
+// decodeReceipt reads a receipt as JSON or as the header's base64url.
+func decodeReceipt(raw []byte) (*receipt.Receipt, error) {
+	raw = bytes.TrimSpace(raw)
+	var rc receipt.Receipt
+	if len(raw) > 0 && raw[0] == '{' {
+		if err := json.Unmarshal(raw, &rc); err != nil {
+			return nil, fmt.Errorf("receipt JSON: %w", err)
+		}
+		return &rc, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(string(raw))
+	if err != nil {
+		return nil, fmt.Errorf("receipt: neither JSON nor the header's base64url: %w", err)
+	}
+	if err := json.Unmarshal(b, &rc); err != nil {
+		return nil, fmt.Errorf("receipt JSON: %w", err)
+	}
+	return &rc, nil
+}
+
+// getJSONURL GETs a URL and decodes its JSON answer (at most 16 MiB).
+func getJSONURL(ctx context.Context, url string, out any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s: %s", url, resp.Status, bytes.TrimSpace(body))
+	}
+	return json.Unmarshal(body, out)
+}
