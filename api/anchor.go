@@ -11,6 +11,7 @@ import (
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/executor"
 	"github.com/smartlayer/smartlayer/governance"
+	"github.com/smartlayer/smartlayer/grant"
 	"github.com/smartlayer/smartlayer/httpapi"
 	"github.com/smartlayer/smartlayer/tokenscript"
 	"github.com/smartlayer/smartlayer/wire"
@@ -38,8 +39,8 @@ type Anchor interface {
 	// FullQuery and FullAction forward a call to the instance's replicas
 	// (executor) in full fallback mode and re-execute a share of them;
 	// outside it they answer ErrNotFullMode with the route.
-	FullQuery(ctx context.Context, id wire.InstanceID, name string, args json.RawMessage, grant string) (*FullAnswer, error)
-	FullAction(ctx context.Context, id wire.InstanceID, name, key string, args json.RawMessage, grant string) (*FullAnswer, error)
+	FullQuery(ctx context.Context, id wire.InstanceID, name string, args json.RawMessage, p grant.Presented) (*FullAnswer, error)
+	FullAction(ctx context.Context, id wire.InstanceID, name, key string, args json.RawMessage, p grant.Presented) (*FullAnswer, error)
 }
 
 // FullAnswer is a call an anchor forwarded in full fallback mode: the
@@ -187,20 +188,22 @@ func (h *handlers) vote(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// fullCall reads an anchor's query or action request body.
-func (h *handlers) fullCall(w http.ResponseWriter, r *http.Request) (wire.InstanceID, []byte, bool) {
+// fullCall reads an anchor's query or action request: the body (an empty
+// one is {}) and what the request presents, which the replica checks.
+func (h *handlers) fullCall(w http.ResponseWriter, r *http.Request) (wire.InstanceID, []byte, grant.Presented, bool) {
 	id, ok := instanceParam(w, r)
 	if !ok {
-		return id, nil, false
+		return id, nil, grant.Presented{}, false
 	}
-	body, ok := httpapi.Body(w, r, h.d.MaxBody)
+	raw, ok := httpapi.Body(w, r, h.d.MaxBody)
 	if !ok {
-		return id, nil, false
+		return id, nil, grant.Presented{}, false
 	}
+	body := raw
 	if len(body) == 0 {
 		body = []byte("{}")
 	}
-	return id, body, true
+	return id, body, presented(r, raw), true
 }
 
 // fullError answers a forwarded call that got no answer to pass on.
@@ -229,11 +232,11 @@ func (h *handlers) fullError(w http.ResponseWriter, r *http.Request, id wire.Ins
 // re-executes a share of the answers and answers with the replica's
 // receipt; in other modes it sends the caller to the replicas (421).
 func (h *handlers) fullQuery(w http.ResponseWriter, r *http.Request) {
-	id, body, ok := h.fullCall(w, r)
+	id, body, p, ok := h.fullCall(w, r)
 	if !ok {
 		return
 	}
-	ans, err := h.d.Anchor.FullQuery(r.Context(), id, r.PathValue("name"), body, r.Header.Get(wire.GrantHeader))
+	ans, err := h.d.Anchor.FullQuery(r.Context(), id, r.PathValue("name"), body, p)
 	if err != nil {
 		h.fullError(w, r, id, err)
 		return
@@ -252,11 +255,11 @@ func (h *handlers) fullAction(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("an action needs an %s header of 1..%d characters", wire.IdempotencyHeader, MaxIdempotencyKey))
 		return
 	}
-	id, body, ok := h.fullCall(w, r)
+	id, body, p, ok := h.fullCall(w, r)
 	if !ok {
 		return
 	}
-	ans, err := h.d.Anchor.FullAction(r.Context(), id, r.PathValue("name"), key, body, r.Header.Get(wire.GrantHeader))
+	ans, err := h.d.Anchor.FullAction(r.Context(), id, r.PathValue("name"), key, body, p)
 	if err != nil {
 		h.fullError(w, r, id, err)
 		return

@@ -65,6 +65,7 @@ func Register(mux *http.ServeMux, d Deps) {
 		mux.HandleFunc("POST /v1/tokens/{instance}/actions/{name}", h.action)
 		mux.HandleFunc("GET /v1/tokens/{instance}/state", h.state)
 		mux.HandleFunc("GET /v1/tokens/{instance}/history", h.history)
+		mux.HandleFunc("GET /v1/tokens/{instance}/root", h.root)
 		mux.HandleFunc("GET /v1/tokens/{instance}/route", h.serviceRoute)
 		mux.HandleFunc("GET /v1/receipts/{leaf}/transcript", h.transcript)
 	}

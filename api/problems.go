@@ -55,6 +55,12 @@ var (
 		{grant.ErrNotOwner, http.StatusForbidden, "grant-not-owner"},
 		{grant.ErrInstance, http.StatusForbidden, "grant-wrong-instance"},
 		{grant.ErrScope, http.StatusForbidden, "grant-scope"},
+		{grant.ErrProofMissing, http.StatusUnauthorized, "request-signature-required"},
+		{grant.ErrProofMalformed, http.StatusUnauthorized, "request-signature-invalid"},
+		{grant.ErrProofStale, http.StatusUnauthorized, "request-signature-stale"},
+		{grant.ErrProofReplayed, http.StatusUnauthorized, "request-replayed"},
+		{grant.ErrNotHolder, http.StatusForbidden, "grant-not-holder"},
+		{grant.ErrNonceCacheFull, http.StatusTooManyRequests, "too-many-signed-requests"},
 	}
 	grantFallback = problem{nil, http.StatusUnauthorized, "invalid-grant"}
 )
@@ -110,7 +116,7 @@ func (p *Problem) Error() string { return p.Detail }
 func grantError(w http.ResponseWriter, r *http.Request, err error) {
 	status, code := GrantStatus(err)
 	if status == http.StatusUnauthorized {
-		w.Header().Set("WWW-Authenticate", `SmartlayerGrant header="`+wire.GrantHeader+`"`)
+		w.Header().Set("WWW-Authenticate", `SmartlayerGrant header="`+wire.GrantHeader+`", signature="`+wire.SignatureHeader+`"`)
 	}
 	httpapi.Error(w, r, status, code, err.Error())
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/executor"
+	"github.com/smartlayer/smartlayer/grant"
 	"github.com/smartlayer/smartlayer/httpapi"
 	"github.com/smartlayer/smartlayer/receipt"
 	"github.com/smartlayer/smartlayer/sampling"
@@ -27,12 +28,16 @@ type Tokens interface {
 	Self() string
 	// Query answers a query on a held instance: executor.ErrNotHere when
 	// it is not held, *GrantRefused, *Problem, or a script's error.
-	Query(ctx context.Context, id wire.InstanceID, name string, args json.RawMessage, grant string) (*QueryOutcome, error)
+	Query(ctx context.Context, id wire.InstanceID, name string, args json.RawMessage, p grant.Presented) (*QueryOutcome, error)
 	// Action runs an action once per key on a held instance this node
 	// executes; it runs to its end even if the caller goes.
-	Action(ctx context.Context, id wire.InstanceID, name, key string, args json.RawMessage, grant string) (*executor.Outcome, error)
-	// Instance is a held instance (nil: not held).
-	Instance(id wire.InstanceID) *token.Instance
+	Action(ctx context.Context, id wire.InstanceID, name, key string, args json.RawMessage, p grant.Presented) (*executor.Outcome, error)
+	// Read is a held instance for reading its "state" or "history": its
+	// TokenScript declares it public, or the call presents the owner's
+	// grant covering "read:state" / "read:history" (or is the owner's own
+	// signed call); its "root" (state root, offsets, fencing) is public.
+	// executor.ErrNotHere when it is not held.
+	Read(id wire.InstanceID, what string, p grant.Presented) (*token.Instance, error)
 	History(id wire.InstanceID) ([]token.HistoryItem, error)
 	// Route is an instance's route from its held record or the network's
 	// record lookup (nil: the network knows no such instance).
@@ -78,7 +83,7 @@ func (h *handlers) query(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	out, err := h.d.Tokens.Query(r.Context(), id, r.PathValue("name"), body, r.Header.Get(wire.GrantHeader))
+	out, err := h.d.Tokens.Query(r.Context(), id, r.PathValue("name"), body, presented(r, body))
 	if err != nil {
 		h.queryError(w, r, id, err)
 		return
@@ -150,10 +155,11 @@ func (h *handlers) action(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("an action needs an %s header of 1..%d characters: the same key makes a retried request act once", wire.IdempotencyHeader, MaxIdempotencyKey))
 		return
 	}
-	body, ok := httpapi.Body(w, r, h.d.MaxBody)
+	raw, ok := httpapi.Body(w, r, h.d.MaxBody)
 	if !ok {
 		return
 	}
+	body := raw
 	if len(body) == 0 {
 		body = []byte("{}")
 	}
@@ -161,7 +167,7 @@ func (h *handlers) action(w http.ResponseWriter, r *http.Request) {
 		httpapi.Error(w, r, http.StatusBadRequest, "malformed-json", "the action arguments must be a JSON value")
 		return
 	}
-	out, err := h.d.Tokens.Action(r.Context(), id, name, key, body, r.Header.Get(wire.GrantHeader))
+	out, err := h.d.Tokens.Action(r.Context(), id, name, key, body, presented(r, raw))
 	var g *GrantRefused
 	switch {
 	case err == nil:
@@ -201,23 +207,38 @@ func WriteActionAnswer(w http.ResponseWriter, out *executor.Outcome, nodePeer st
 // not null).
 func hasJSON(v json.RawMessage) bool { return len(v) > 0 && string(v) != "null" }
 
-// held is the instance of the {instance} path value, or an answer saying
-// why not.
-func (h *handlers) held(w http.ResponseWriter, r *http.Request) (*token.Instance, bool) {
+// presented is what a request presents to be let through: its grant and
+// request-signature headers, and the request they cover (body as sent).
+func presented(r *http.Request, body []byte) grant.Presented {
+	return grant.Presented{Grant: r.Header.Get(wire.GrantHeader), Proof: r.Header.Get(wire.SignatureHeader),
+		Request: grant.Request{Method: r.Method, Path: r.URL.RequestURI(), Body: body}}
+}
+
+// held is the instance of the {instance} path value for reading what
+// ("state", "history"), or an answer saying why not.
+func (h *handlers) held(w http.ResponseWriter, r *http.Request, what string) (*token.Instance, bool) {
 	id, ok := instanceParam(w, r)
 	if !ok {
 		return nil, false
 	}
-	in := h.d.Tokens.Instance(id)
-	if in == nil {
+	in, err := h.d.Tokens.Read(id, what, presented(r, nil))
+	var g *GrantRefused
+	switch {
+	case errors.Is(err, executor.ErrNotHere):
 		h.notHere(w, r, id)
+		return nil, false
+	case errors.As(err, &g):
+		grantError(w, r, g)
+		return nil, false
+	case err != nil:
+		httpapi.Internal(w, r, h.d.Log, "internal", err)
 		return nil, false
 	}
 	return in, true
 }
 
 func (h *handlers) state(w http.ResponseWriter, r *http.Request) {
-	in, ok := h.held(w, r)
+	in, ok := h.held(w, r, "state")
 	if !ok {
 		return
 	}
@@ -234,8 +255,24 @@ func (h *handlers) state(w http.ResponseWriter, r *http.Request) {
 		Offsets: offs, Fencing: in.Record.Fencing, Executor: in.Record.Executor, Node: h.d.Tokens.Self(), Pending: pending})
 }
 
+// root answers an instance's state root, offsets, fencing and executor,
+// without the state: what anchors compare across replicas, public.
+func (h *handlers) root(w http.ResponseWriter, r *http.Request) {
+	in, ok := h.held(w, r, "root")
+	if !ok {
+		return
+	}
+	root := in.Root()
+	offs := in.Offsets
+	if offs == nil {
+		offs = map[string]uint64{}
+	}
+	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"instance": in.Record.Instance, "stateRoot": hexutil.Encode(root[:]),
+		"offsets": offs, "fencing": in.Record.Fencing, "executor": in.Record.Executor, "node": h.d.Tokens.Self()})
+}
+
 func (h *handlers) history(w http.ResponseWriter, r *http.Request) {
-	in, ok := h.held(w, r)
+	in, ok := h.held(w, r, "history")
 	if !ok {
 		return
 	}

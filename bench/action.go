@@ -60,6 +60,7 @@ func Action(ctx context.Context, d *devnet.Devnet, o QueryOptions) (*ActionResul
 	c := client.New(anchors, hc)
 	c.RouteTTL = time.Hour
 	c.VerifyReceipts = true
+	c.Key = d.Client.Key // calls under a grant are signed by the integration it names
 	hotelURL := d.Info.Hotel.HTTP
 	args := json.RawMessage(`{"hotel":"` + hotelURL + `"}`)
 	var seq atomic.Uint64

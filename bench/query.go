@@ -74,6 +74,8 @@ func Query(ctx context.Context, d *devnet.Devnet, o QueryOptions) (*QueryResult,
 	cached.RouteTTL = time.Hour
 	uncached := client.New(anchors, hc)
 	uncached.RouteTTL = 0
+	// Calls under a grant are signed by the integration the grants name.
+	cached.Key, uncached.Key = d.Client.Key, d.Client.Key
 
 	// The baseline serves the very states the network answers with.
 	states := make(map[string]json.RawMessage, len(ids))

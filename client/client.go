@@ -6,18 +6,22 @@ package client
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/peer"
 
+	"github.com/smartlayer/smartlayer/grant"
 	"github.com/smartlayer/smartlayer/nodekey"
 	"github.com/smartlayer/smartlayer/receipt"
 	"github.com/smartlayer/smartlayer/wire"
@@ -35,6 +39,10 @@ type Client struct {
 	// receipt: signed by the answering node, a replica of the instance, for
 	// this instance and query.
 	VerifyReceipts bool
+	// Key, when set, signs every call to a token (X-Smartlayer-Signature):
+	// the integration's key, which the grants it sends must name, or a
+	// token owner's key for their own calls with no grant.
+	Key *ecdsa.PrivateKey
 
 	mu     sync.Mutex
 	routes map[string]cached
@@ -287,6 +295,17 @@ func (c *Client) doHeaders(ctx context.Context, method, url string, hdr http.Hea
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.Key != nil && strings.HasPrefix(req.URL.Path, "/v1/tokens/") {
+		var nonce [16]byte
+		if _, err := rand.Read(nonce[:]); err != nil {
+			return nil, err
+		}
+		sig, err := grant.Sign(c.Key, grant.Request{Method: method, Path: req.URL.RequestURI(), Body: body}, time.Now(), nonce)
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set(wire.SignatureHeader, sig)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

@@ -78,7 +78,7 @@ func waitRebooking(t *testing.T, d *Devnet, tickets []Ticket, want string, timeo
 			if ok {
 				rt, _ := getRoute(t, d.Info.Anchors[0].HTTP, tk.Instance)
 				var h struct{ History []historyItem }
-				getJSONT(t, rt.Replicas[0].HTTP+"/v1/tokens/"+tk.Instance+"/history", &h)
+				getAsT(t, d, rt.Replicas[0].HTTP+"/v1/tokens/"+tk.Instance+"/history", tk.Instance, &h)
 				hist[tk.Instance] = h.History
 			}
 		}
@@ -111,7 +111,7 @@ func liveStates(d *Devnet, id string) ([]stateView, error) {
 	var out []stateView
 	for _, r := range rt.Replicas {
 		var v stateView
-		if err := getJSON(context.Background(), r.HTTP+"/v1/tokens/"+id+"/state", &v); err != nil {
+		if err := getAs(d, r.HTTP+"/v1/tokens/"+id+"/state", id, &v); err != nil {
 			return nil, err
 		}
 		out = append(out, v)
@@ -201,7 +201,7 @@ func TestTriggeredActions(t *testing.T) {
 			time.Sleep(100 * time.Millisecond)
 			rt, _ := getRoute(t, d.Info.Anchors[0].HTTP, id)
 			var hv struct{ History []historyItem }
-			getJSONT(t, rt.Replicas[0].HTTP+"/v1/tokens/"+id+"/history", &hv)
+			getAsT(t, d, rt.Replicas[0].HTTP+"/v1/tokens/"+id+"/history", id, &hv)
 			h = hv.History
 		}
 		if !attested(id, h) {
@@ -294,19 +294,19 @@ func TestActionEndpoint(t *testing.T) {
 	hdr := tk.Header()
 	hdr.Set(wire.IdempotencyHeader, "web-1")
 
-	code, body, _ := postH(t, otherURL+path, args, hdr)
+	code, body, _ := postH(t, otherURL+path, args, d.Sign(hdr, http.MethodPost, otherURL+path, []byte(args)))
 	if code != http.StatusMisdirectedRequest || !strings.HasSuffix(body["type"].(string), "not-executor") || body["route"] == nil {
 		t.Fatalf("non-executor: %d %v", code, body)
 	}
 	noKey := tk.Header()
-	if code, body, _ = postH(t, execURL+path, args, noKey); code != http.StatusBadRequest || !strings.HasSuffix(body["type"].(string), "idempotency-key-required") {
+	if code, body, _ = postH(t, execURL+path, args, d.Sign(noKey, http.MethodPost, execURL+path, []byte(args))); code != http.StatusBadRequest || !strings.HasSuffix(body["type"].(string), "idempotency-key-required") {
 		t.Fatalf("no key: %d %v", code, body)
 	}
 	noGrant := http.Header{wire.IdempotencyHeader: {"web-1"}}
 	if code, body, _ = postH(t, execURL+path, args, noGrant); code != http.StatusUnauthorized {
 		t.Fatalf("no grant: %d %v", code, body)
 	}
-	if code, body, _ = postH(t, execURL+"/v1/tokens/"+tk.Instance+"/actions/nope", args, hdr); code != http.StatusNotFound {
+	if code, body, _ = postH(t, execURL+"/v1/tokens/"+tk.Instance+"/actions/nope", args, d.Sign(hdr, http.MethodPost, execURL+"/v1/tokens/"+tk.Instance+"/actions/nope", []byte(args))); code != http.StatusNotFound {
 		t.Fatalf("unknown action: %d %v", code, body)
 	}
 	if code, _, _ = postH(t, execURL+path, `{"hotel":`, hdr); code != http.StatusBadRequest {
@@ -456,7 +456,7 @@ func TestFailingActionGivenUp(t *testing.T) {
 	}
 	rt, _ := getRoute(t, d.Info.Anchors[0].HTTP, tk.Instance)
 	var h struct{ History []historyItem }
-	getJSONT(t, rt.Replicas[0].HTTP+"/v1/tokens/"+tk.Instance+"/history", &h)
+	getAsT(t, d, rt.Replicas[0].HTTP+"/v1/tokens/"+tk.Instance+"/history", tk.Instance, &h)
 	found := false
 	for _, it := range h.History {
 		if strings.HasPrefix(it.Topic, wire.ResultTopic(mustID(t, tk.Instance))) && it.Applied {

@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	mrand "math/rand/v2"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -28,6 +29,7 @@ import (
 	"github.com/smartlayer/smartlayer/client"
 	flightticket "github.com/smartlayer/smartlayer/examples/flight-ticket"
 	"github.com/smartlayer/smartlayer/examples/flight-ticket/hotel"
+	"github.com/smartlayer/smartlayer/grant"
 	"github.com/smartlayer/smartlayer/node"
 	"github.com/smartlayer/smartlayer/nodekey"
 	"github.com/smartlayer/smartlayer/p2p"
@@ -129,14 +131,40 @@ type Ticket struct {
 	Seat      string `json:"seat"`
 	// Holder is the passenger's address: the ticket's owner.
 	Holder string `json:"holder"`
-	// Headers carry the demo integration's grant for the status query,
-	// ready to send with it.
+	// OwnerKey is the passenger's key (hex; a test key of this devnet), so
+	// a test or a tool can act as the owner: sign grants and revocations,
+	// read its own ticket.
+	OwnerKey string `json:"ownerKey,omitempty"`
+	// Headers carry the demo integration's grant (query:status,
+	// action:rebook, read:state, read:history), ready to send with a call
+	// signed by the integration's key (Devnet.Sign; the devnet's Client
+	// signs its calls with it).
 	Headers map[string]string `json:"headers,omitempty"`
 	// Topic of the flight's status attestations.
 	Topic string `json:"topic"`
 	// Kept in tickets.json only: the signed ticket and the passenger's key.
 	Attestation  json.RawMessage `json:"attestation,omitempty"`
 	PassengerKey string          `json:"passengerKey,omitempty"`
+}
+
+// Sign returns h with the demo integration's signature over a request
+// (method, the URL's path and query, body), as a call under a grant needs
+// (wire.SignatureHeader). Each call signs afresh: a signature is taken once.
+func (d *Devnet) Sign(h http.Header, method, rawURL string, body []byte) http.Header {
+	out := h.Clone()
+	if out == nil {
+		out = http.Header{}
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil || d.integration == nil {
+		return out
+	}
+	var nonce [16]byte
+	_, _ = rand.Read(nonce[:])
+	if sig, err := grant.Sign(d.integration.ECDSA, grant.Request{Method: method, Path: u.RequestURI(), Body: body}, time.Now(), nonce); err == nil {
+		out.Set(wire.SignatureHeader, sig)
+	}
+	return out
 }
 
 // Header returns the ticket's headers as an http.Header.
@@ -181,6 +209,8 @@ type Devnet struct {
 	Info      Info
 	Client    *client.Client
 	bootstrap []string              // anchors' p2p addresses
+	// integration is the demo integration's key (grantAll).
+	integration *nodekey.Key
 	mem       *transport.MemNetwork // with InMemory
 	airline   *nodekey.Key
 	publisher *client.Publisher
@@ -614,6 +644,7 @@ func (d *Devnet) publishToken(ctx context.Context) error {
 	}
 	d.Info.Tickets = make([]Ticket, len(tickets))
 	for i, t := range tickets {
+		t.OwnerKey = t.PassengerKey
 		t.Attestation, t.PassengerKey = nil, ""
 		t.Topic = FlightTopic(t.Flight, t.Date)
 		d.Info.Tickets[i] = t
@@ -631,6 +662,8 @@ func (d *Devnet) grantAll(tickets []Ticket) error {
 		return err
 	}
 	d.Info.Integration = Airline{Key: keyPath, Address: integ.Address().Hex()}
+	d.integration = integ
+	d.Client.Key = integ.ECDSA // its calls prove they are the integration's
 	domain := attest.NetworkDomain(d.cfgBase.Network.ChainID, common.HexToAddress(d.cfgBase.Network.EAS))
 	now := time.Now()
 	for i := range tickets {
@@ -643,7 +676,7 @@ func (d *Devnet) grantAll(tickets []Ticket) error {
 		if err != nil {
 			return err
 		}
-		g, err := attest.SignGrant(pk, domain, id, integ.Address(), []string{"query:status", "action:rebook"}, now.Add(14*24*time.Hour), now)
+		g, err := attest.SignGrant(pk, domain, id, integ.Address(), []string{"query:status", "action:rebook", "read:state", "read:history"}, now.Add(14*24*time.Hour), now)
 		if err != nil {
 			return err
 		}
@@ -653,7 +686,7 @@ func (d *Devnet) grantAll(tickets []Ticket) error {
 		}
 		t.Headers = map[string]string{wire.GrantHeader: v}
 	}
-	d.progress("passengers granted the demo integration %s the status query and the rebook action", integ.Address())
+	d.progress("passengers granted the demo integration %s the status query, the rebook action and reading their tickets", integ.Address())
 	return nil
 }
 

@@ -66,6 +66,48 @@ func post(t *testing.T, url, body string) (int, map[string]any, http.Header) {
 	return postH(t, url, body, nil)
 }
 
+// postS posts as the demo integration: the ticket's grant, and the call
+// signed with the integration's key.
+func postS(t *testing.T, d *Devnet, url, body string, tk Ticket) (int, map[string]any, http.Header) {
+	t.Helper()
+	return postH(t, url, body, d.Sign(tk.Header(), http.MethodPost, url, []byte(body)))
+}
+
+// getS reads url as the demo integration, with the ticket's grant
+// (read:state, read:history), into out.
+func getS(d *Devnet, url string, tk Ticket, out any) error {
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	req.Header = d.Sign(tk.Header(), http.MethodGet, url, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s", resp.Status, b)
+	}
+	return json.Unmarshal(b, out)
+}
+
+// getAs reads url about instance id as the demo integration (the ticket's
+// grant, the call signed), into out.
+func getAs(d *Devnet, url, id string, out any) error {
+	for _, tk := range d.Info.Tickets {
+		if strings.EqualFold(tk.Instance, id) {
+			return getS(d, url, tk, out)
+		}
+	}
+	return fmt.Errorf("no ticket %s", id)
+}
+
+func getAsT(t *testing.T, d *Devnet, url, id string, out any) {
+	t.Helper()
+	if err := getAs(d, url, id, out); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // postH posts with headers, such as a ticket's grant.
 func postH(t *testing.T, url, body string, hdr http.Header) (int, map[string]any, http.Header) {
 	t.Helper()
@@ -123,11 +165,11 @@ func TestDevnetEndToEnd(t *testing.T) {
 		if code != 200 || len(rt.Replicas) != 3 {
 			t.Fatalf("route %s: %d %+v", tk.Instance, code, rt)
 		}
-		if len(tk.Headers) == 0 || tk.Holder == "" || tk.PassengerKey != "" || len(tk.Attestation) != 0 {
-			t.Fatalf("devnet.json ticket: headers %v, holder %q, and no keys or attestations: %+v", tk.Headers, tk.Holder, tk)
+		if len(tk.Headers) == 0 || tk.Holder == "" || tk.OwnerKey == "" || tk.PassengerKey != "" || len(tk.Attestation) != 0 {
+			t.Fatalf("devnet.json ticket: headers %v, holder %q, the owner's key, and no attestation: %+v", tk.Headers, tk.Holder, tk)
 		}
 		for _, rep := range rt.Replicas {
-			code, m, _ := postH(t, rep.HTTP+"/v1/tokens/"+tk.Instance+"/query/status", `{}`, tk.Header())
+			code, m, _ := postS(t, d, rep.HTTP+"/v1/tokens/"+tk.Instance+"/query/status", `{}`, tk)
 			if code != 200 {
 				t.Fatalf("status on %s: %d %v", rep.HTTP, code, m)
 			}
@@ -170,10 +212,10 @@ func TestDevnetEndToEnd(t *testing.T) {
 	t.Logf("killed service %d holding %d tickets", victim, best)
 
 	pending := map[string]bool{}
-	hdrs := map[string]http.Header{}
+	tickets := map[string]Ticket{}
 	for _, tk := range info.Tickets {
 		pending[tk.Instance] = true
-		hdrs[tk.Instance] = tk.Header()
+		tickets[tk.Instance] = tk
 	}
 	deadline := killed.Add(10 * time.Second)
 	for len(pending) > 0 && time.Now().Before(deadline) {
@@ -188,7 +230,7 @@ func TestDevnetEndToEnd(t *testing.T) {
 					ok = false
 					break
 				}
-				if code, _, _ := postH(t, rep.HTTP+"/v1/tokens/"+id+"/query/status", `{}`, hdrs[id]); code != 200 {
+				if code, _, _ := postS(t, d, rep.HTTP+"/v1/tokens/"+id+"/query/status", `{}`, tickets[id]); code != 200 {
 					ok = false
 					break
 				}
@@ -236,7 +278,7 @@ func TestServiceRestartKeepsIdentityAndInstances(t *testing.T) {
 	}
 	// It answers from restored state at once.
 	id := d.Info.Tickets[0].Instance
-	if code, m, _ := postH(t, after.HTTPURL()+"/v1/tokens/"+id+"/query/status", `{}`, d.Info.Tickets[0].Header()); code != 200 || m["flight"] != d.Info.Tickets[0].Flight {
+	if code, m, _ := postS(t, d, after.HTTPURL()+"/v1/tokens/"+id+"/query/status", `{}`, d.Info.Tickets[0]); code != 200 || m["flight"] != d.Info.Tickets[0].Flight {
 		t.Fatalf("query after restart: %d %v", code, m)
 	}
 }
@@ -420,7 +462,7 @@ func TestHTTPErrors(t *testing.T) {
 		t.Errorf("stranger counted %v misdirected answers, want %v", n, misdirectedBefore+1)
 	}
 	// The node still serves after all of that.
-	if code, _, _ := postH(t, q(replica, tk.Instance, "status"), `{}`, tk.Header()); code != 200 {
+	if code, _, _ := postS(t, d, q(replica, tk.Instance, "status"), `{}`, tk); code != 200 {
 		t.Fatalf("status after errors: %d", code)
 	}
 }

@@ -2,6 +2,8 @@ package devnet
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/rand"
 	"encoding/json"
 	"math/big"
 	"net/http"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/client"
+	grantpkg "github.com/smartlayer/smartlayer/grant"
 	"github.com/smartlayer/smartlayer/wire"
 )
 
@@ -63,26 +66,53 @@ func TestGrants(t *testing.T) {
 		name, header string
 		status       int
 		code         string
+		signer       string // "" (the integration), "none", "stranger", "owner"
 	}{
-		{"valid", valid, 200, ""},
-		{"devnet header", a.Headers[wire.GrantHeader], 200, ""},
-		{"wildcard", grant(true, aID, []string{"query:*"}, now.Add(time.Hour), now), 200, ""},
-		{"missing", "", 401, "grant-required"},
-		{"garbage", "not an attestation", 401, "invalid-grant"},
-		{"wrong domain", grant(&wrongDomain, aID, []string{"*"}, now.Add(time.Hour), now), 401, "invalid-grant"},
-		{"future", grant(true, aID, []string{"*"}, now.Add(2*time.Hour), now.Add(time.Hour)), 401, "invalid-grant"},
-		{"expired", grant(true, aID, []string{"*"}, now.Add(-time.Minute), now.Add(-time.Hour)), 401, "grant-expired"},
-		{"stranger", grant(false, aID, []string{"*"}, now.Add(time.Hour), now), 403, "grant-not-owner"},
-		{"other ticket's grant", other.Headers[wire.GrantHeader], 403, "grant-not-owner"},
-		{"wrong instance", grant(true, otherID, []string{"*"}, now.Add(time.Hour), now), 403, "grant-wrong-instance"},
-		{"scope", grant(true, aID, []string{"query:route"}, now.Add(time.Hour), now), 403, "grant-scope"},
+		{"valid", valid, 200, "", ""},
+		{"devnet header", a.Headers[wire.GrantHeader], 200, "", ""},
+		{"wildcard", grant(true, aID, []string{"query:*"}, now.Add(time.Hour), now), 200, "", ""},
+		{"missing", "", 401, "grant-required", ""},
+		{"garbage", "not an attestation", 401, "invalid-grant", ""},
+		{"wrong domain", grant(&wrongDomain, aID, []string{"*"}, now.Add(time.Hour), now), 401, "invalid-grant", ""},
+		{"future", grant(true, aID, []string{"*"}, now.Add(2*time.Hour), now.Add(time.Hour)), 401, "invalid-grant", ""},
+		{"expired", grant(true, aID, []string{"*"}, now.Add(-time.Minute), now.Add(-time.Hour)), 401, "grant-expired", ""},
+		{"stranger", grant(false, aID, []string{"*"}, now.Add(time.Hour), now), 403, "grant-not-owner", ""},
+		{"other ticket's grant", other.Headers[wire.GrantHeader], 403, "grant-not-owner", ""},
+		{"wrong instance", grant(true, otherID, []string{"*"}, now.Add(time.Hour), now), 403, "grant-wrong-instance", ""},
+		{"scope", grant(true, aID, []string{"query:route"}, now.Add(time.Hour), now), 403, "grant-scope", ""},
+		// A grant is the integration's alone: the call must be signed by
+		// the key it names.
+		{"unsigned", valid, 401, "request-signature-required", "none"},
+		{"another integration's key", valid, 403, "grant-not-holder", "stranger"},
+		{"signed by the owner, no grant", "", 200, "", "owner"},
+		{"signed by a stranger, no grant", "", 401, "grant-required", "stranger"},
 	}
 	replica := d.Services[0].HTTPURL()
 	url := replica + "/v1/tokens/" + a.Instance + "/query/status"
+	signAs := func(key *ecdsa.PrivateKey, h http.Header, method, u string, body []byte) http.Header {
+		var nonce [16]byte
+		_, _ = rand.Read(nonce[:])
+		path := strings.TrimPrefix(u, replica)
+		sig, err := grantpkg.Sign(key, grantpkg.Request{Method: method, Path: path, Body: body}, time.Now(), nonce)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h = h.Clone()
+		h.Set(wire.SignatureHeader, sig)
+		return h
+	}
 	for _, c := range cases {
 		h := http.Header{}
 		if c.header != "" {
 			h.Set(wire.GrantHeader, c.header)
+		}
+		switch c.signer {
+		case "":
+			h = d.Sign(h, http.MethodPost, url, []byte(`{}`))
+		case "stranger":
+			h = signAs(stranger, h, http.MethodPost, url, []byte(`{}`))
+		case "owner":
+			h = signAs(owner, h, http.MethodPost, url, []byte(`{}`))
 		}
 		code, m, hd := postH(t, url, `{}`, h)
 		if code != c.status || c.code != "" && m["type"] != "urn:smartlayer:problem:"+c.code {
@@ -90,6 +120,47 @@ func TestGrants(t *testing.T) {
 		}
 		if code == 401 && hd.Get("WWW-Authenticate") == "" {
 			t.Errorf("%s: 401 without WWW-Authenticate", c.name)
+		}
+	}
+
+	// A signature is taken once: the same request replayed is refused.
+	once := d.Sign(a.Header(), http.MethodPost, url, []byte(`{}`))
+	if code, _, _ := postH(t, url, `{}`, once); code != 200 {
+		t.Fatalf("a signed call: %d", code)
+	}
+	if code, m, _ := postH(t, url, `{}`, once); code != 401 || m["type"] != "urn:smartlayer:problem:request-replayed" {
+		t.Fatalf("a replayed call: %d %v", code, m)
+	}
+
+	// Reading an instance needs a grant with that scope, or the owner's
+	// signature; its root is public.
+	stateURL := replica + "/v1/tokens/" + a.Instance + "/state"
+	get := func(h http.Header, u string) int {
+		req, _ := http.NewRequest(http.MethodGet, u, nil)
+		req.Header = h
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	statusOnly := grant(true, aID, []string{"query:status"}, now.Add(time.Hour), now)
+	for _, c := range []struct {
+		name string
+		h    http.Header
+		u    string
+		want int
+	}{
+		{"state, anyone", nil, stateURL, 401},
+		{"history, anyone", nil, replica + "/v1/tokens/" + a.Instance + "/history", 401},
+		{"state, a grant without read:state", d.Sign(http.Header{wire.GrantHeader: {statusOnly}}, http.MethodGet, stateURL, nil), stateURL, 403},
+		{"state, the devnet grant", d.Sign(a.Header(), http.MethodGet, stateURL, nil), stateURL, 200},
+		{"state, the owner's signature", signAs(owner, http.Header{}, http.MethodGet, stateURL, nil), stateURL, 200},
+		{"root, anyone", nil, replica + "/v1/tokens/" + a.Instance + "/root", 200},
+	} {
+		if got := get(c.h, c.u); got != c.want {
+			t.Errorf("%s: %d, want %d", c.name, got, c.want)
 		}
 	}
 
@@ -105,7 +176,7 @@ func TestGrants(t *testing.T) {
 	}
 	h := http.Header{}
 	h.Set(wire.GrantHeader, valid)
-	if code, m, _ := postH(t, url, `{}`, h); code != 401 || m["type"] != "urn:smartlayer:problem:grant-revoked" {
+	if code, m, _ := postH(t, url, `{}`, d.Sign(h, http.MethodPost, url, []byte(`{}`))); code != 401 || m["type"] != "urn:smartlayer:problem:grant-revoked" {
 		t.Fatalf("revoked grant: %d %v", code, m)
 	}
 	// Only the signer can revoke: a stranger's revocation of the devnet
@@ -116,7 +187,7 @@ func TestGrants(t *testing.T) {
 	if code, _, _ := postH(t, replica+"/v1/revocations", string(sb), nil); code != 201 {
 		t.Fatalf("stranger's revocation not recorded: %d", code)
 	}
-	if code, _, _ := postH(t, url, `{}`, a.Header()); code != 200 {
+	if code, _, _ := postH(t, url, `{}`, d.Sign(a.Header(), http.MethodPost, url, []byte(`{}`))); code != 200 {
 		t.Fatalf("a stranger revoked the owner's grant: %d", code)
 	}
 	if code, _, _ := postH(t, replica+"/v1/revocations", `{"sig":`, nil); code != 400 {
@@ -132,6 +203,7 @@ func TestQueryReceipts(t *testing.T) {
 	opts.Tickets, opts.Services = 6, 3
 	d := startDevnet(t, opts)
 	c := client.New([]string{d.Info.Anchors[0].HTTP}, nil)
+	c.Key = d.Client.Key // calls under a grant are signed by the integration it names
 	c.VerifyReceipts = true
 	// The devnet's start-up flight updates settle first: every replica has
 	// applied its flight's status.
@@ -164,7 +236,7 @@ func TestQueryReceipts(t *testing.T) {
 			if strings.EqualFold(r.Peer, "") {
 				continue
 			}
-			if err := getJSON(context.Background(), r.HTTP+"/v1/tokens/"+tk.Instance+"/state", &st); err != nil {
+			if err := getAs(d, r.HTTP+"/v1/tokens/"+tk.Instance+"/state", tk.Instance, &st); err != nil {
 				t.Fatal(err)
 			}
 			if !strings.EqualFold(st.StateRoot, rc.StateRoot.Hex()) {

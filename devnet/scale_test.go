@@ -143,7 +143,7 @@ func TestOrderedGossipUnderLoss(t *testing.T) {
 					Seq       uint64
 				}
 			}
-			if err := getJSON(ctx, r.HTTP+"/v1/tokens/"+tk.Instance+"/history", &h); err != nil {
+			if err := getAs(d, r.HTTP+"/v1/tokens/"+tk.Instance+"/history", tk.Instance, &h); err != nil {
 				t.Fatal(err)
 			}
 			seen := map[string]uint64{}

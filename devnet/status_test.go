@@ -33,7 +33,7 @@ func replicaStates(t *testing.T, d *Devnet, id string) []stateView {
 	var out []stateView
 	for _, r := range rt.Replicas {
 		var v stateView
-		if err := getJSON(context.Background(), r.HTTP+"/v1/tokens/"+id+"/state", &v); err != nil {
+		if err := getAs(d, r.HTTP+"/v1/tokens/"+id+"/state", id, &v); err != nil {
 			t.Fatalf("state on %s: %v", r.HTTP, err)
 		}
 		out = append(out, v)
@@ -95,7 +95,7 @@ func TestFlightStatusPropagation(t *testing.T) {
 		t.Fatalf("consistency: %v %+v", err, rep)
 	}
 	// The status query shows it, and the history lists both updates.
-	code, m, _ := postH(t, replicaStates2(t, d, first.Instance)+"/v1/tokens/"+first.Instance+"/query/status", `{}`, first.Header())
+	code, m, _ := postS(t, d, replicaStates2(t, d, first.Instance)+"/v1/tokens/"+first.Instance+"/query/status", `{}`, first)
 	if code != 200 || m["delayMinutes"] != float64(240) || m["lounge"] != true {
 		t.Fatalf("status: %d %v", code, m)
 	}
@@ -106,7 +106,7 @@ func TestFlightStatusPropagation(t *testing.T) {
 			Applied bool
 		}
 	}
-	if err := getJSON(context.Background(), replicaStates2(t, d, first.Instance)+"/v1/tokens/"+first.Instance+"/history", &hist); err != nil {
+	if err := getAs(d, replicaStates2(t, d, first.Instance)+"/v1/tokens/"+first.Instance+"/history", first.Instance, &hist); err != nil {
 		t.Fatal(err)
 	}
 	var statuses []bool

@@ -8,6 +8,7 @@ import (
 	"github.com/smartlayer/smartlayer/api"
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/executor"
+	"github.com/smartlayer/smartlayer/grant"
 	"github.com/smartlayer/smartlayer/nodekey"
 	"github.com/smartlayer/smartlayer/receipt"
 	"github.com/smartlayer/smartlayer/wire"
@@ -36,14 +37,14 @@ func (n *Node) publishOwn(ctx context.Context, key *nodekey.Key, topic string, a
 // action runs an action on a held instance this node executes, once per
 // key, after the owner's grant is checked. It runs to its end even if the
 // caller goes: the outcome is kept under its key.
-func (s *serviceRole) action(ctx context.Context, id wire.InstanceID, name, key string, args json.RawMessage, grant string) (*executor.Outcome, error) {
+func (s *serviceRole) action(ctx context.Context, id wire.InstanceID, name, key string, args json.RawMessage, p grant.Presented) (*executor.Outcome, error) {
 	s.mu.RLock()
 	in := s.inst[id]
 	s.mu.RUnlock()
 	if in == nil {
 		return nil, errNotHere
 	}
-	if err := s.checkActionGrant(in, name, grant); err != nil {
+	if err := s.checkActionGrant(in, name, p); err != nil {
 		return nil, &api.GrantRefused{Err: err}
 	}
 	ctx, cancel := s.exec.Detach(ctx)
@@ -56,12 +57,12 @@ func (s *serviceRole) action(ctx context.Context, id wire.InstanceID, name, key 
 }
 
 // checkActionGrant checks the owner's grant of an action that needs one.
-func (s *serviceRole) checkActionGrant(in *instance, name, grant string) error {
+func (s *serviceRole) checkActionGrant(in *instance, name string, p grant.Presented) error {
 	lb, ok := s.bundleOf(in)
 	if !ok || !lb.Manifest.Service.ActionGrantRequired(name) {
 		return nil
 	}
-	err := s.grants.check(grant, in.Owner, in.Record.Instance, "action:"+name, s.n.now())
+	err := s.grants.check(p, in.Owner, in.Record.Instance, "action:"+name, s.n.now())
 	if err != nil {
 		s.n.metric.actions.WithLabelValues("grant-refused").Inc()
 	}

@@ -745,7 +745,7 @@ func (a *anchorRole) Consistency(ctx context.Context, id wire.InstanceID) (*wire
 			var v wire.StateView
 			ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 			defer cancel()
-			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url+"/v1/tokens/"+id.String()+"/state", nil)
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url+"/v1/tokens/"+id.String()+"/root", nil)
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				out[i].Error = err.Error()

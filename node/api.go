@@ -13,6 +13,7 @@ import (
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/attlog"
 	"github.com/smartlayer/smartlayer/executor"
+	"github.com/smartlayer/smartlayer/grant"
 	"github.com/smartlayer/smartlayer/placement"
 	"github.com/smartlayer/smartlayer/sampling"
 	"github.com/smartlayer/smartlayer/token"
@@ -67,18 +68,16 @@ type tokensAPI struct{ s *serviceRole }
 
 func (t tokensAPI) Self() string { return t.s.n.peerStr }
 
-func (t tokensAPI) Query(ctx context.Context, id wire.InstanceID, name string, args json.RawMessage, grant string) (*api.QueryOutcome, error) {
-	return t.s.runQuery(ctx, id, name, args, grant)
+func (t tokensAPI) Query(ctx context.Context, id wire.InstanceID, name string, args json.RawMessage, p grant.Presented) (*api.QueryOutcome, error) {
+	return t.s.runQuery(ctx, id, name, args, p)
 }
 
-func (t tokensAPI) Action(ctx context.Context, id wire.InstanceID, name, key string, args json.RawMessage, grant string) (*executor.Outcome, error) {
-	return t.s.action(ctx, id, name, key, args, grant)
+func (t tokensAPI) Action(ctx context.Context, id wire.InstanceID, name, key string, args json.RawMessage, p grant.Presented) (*executor.Outcome, error) {
+	return t.s.action(ctx, id, name, key, args, p)
 }
 
-func (t tokensAPI) Instance(id wire.InstanceID) *token.Instance {
-	t.s.mu.RLock()
-	defer t.s.mu.RUnlock()
-	return t.s.inst[id]
+func (t tokensAPI) Read(id wire.InstanceID, what string, p grant.Presented) (*token.Instance, error) {
+	return t.s.read(id, what, p)
 }
 
 func (t tokensAPI) History(id wire.InstanceID) ([]token.HistoryItem, error) { return t.s.history(id) }

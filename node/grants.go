@@ -35,22 +35,42 @@ type grants struct {
 	mu     sync.Mutex
 	cache  map[[32]byte]*grant.Grant // by the header's hash: bounded in bytes too
 	revs   *revocations
+	nmu    sync.Mutex
+	nonces *grant.Nonces // request proofs taken, so none is taken twice
 }
 
 const grantCacheMax = 10000
 
 func newGrants(n *Node, revs *revocations) *grants {
 	return &grants{
-		n: n, revs: revs, cache: map[[32]byte]*grant.Grant{},
+		n: n, revs: revs, cache: map[[32]byte]*grant.Grant{}, nonces: grant.NewNonces(),
 		policy: n.policy(revs),
 	}
 }
 
-// check returns nil when header holds a grant by owner for instance that
-// covers query at now.
-func (g *grants) check(header string, owner common.Address, id wire.InstanceID, scope string, now time.Time) error {
+// check returns nil when a call may go through on instance id (owned by
+// owner) for scope at now: either it presents a grant by the owner that
+// covers scope and is signed (the proof) by the integration the grant
+// names, or it is signed by the owner itself. Each proof is taken once.
+func (g *grants) check(p grant.Presented, owner common.Address, id wire.InstanceID, scope string, now time.Time) error {
+	header := p.Grant
 	if header == "" {
-		return ErrGrantMissing
+		if p.Proof == "" {
+			return ErrGrantMissing
+		}
+		// No grant: the owner's own signed call, or nothing.
+		pr, err := grant.ParseProof(p.Proof)
+		if err != nil {
+			return err
+		}
+		signer, err := pr.Signer(p.Request, now)
+		if err != nil {
+			return err
+		}
+		if signer != owner {
+			return fmt.Errorf("%w (a signed call without a grant must be the owner's; signed by %s)", ErrGrantMissing, signer)
+		}
+		return g.useNonce(signer, pr, now)
 	}
 	if len(header) > maxGrantHeader {
 		return fmt.Errorf("%w: %d bytes, limit %d", ErrGrantTooLarge, len(header), maxGrantHeader)
@@ -71,7 +91,27 @@ func (g *grants) check(header string, owner common.Address, id wire.InstanceID, 
 		g.cache[key] = gr
 		g.mu.Unlock()
 	}
-	return gr.Check(owner, id, scope, now, g.revs.Revoked(gr.Signer, gr.UID))
+	pr, err := grant.ParseProof(p.Proof)
+	if err != nil {
+		return err
+	}
+	signer, err := pr.Signer(p.Request, now)
+	if err != nil {
+		return err
+	}
+	if signer != gr.Integration {
+		return fmt.Errorf("%w: signed by %s, the grant is for %s", grant.ErrNotHolder, signer, gr.Integration)
+	}
+	if err := gr.Check(owner, id, scope, now, g.revs.Revoked(gr.Signer, gr.UID)); err != nil {
+		return err
+	}
+	return g.useNonce(signer, pr, now)
+}
+
+func (g *grants) useNonce(signer common.Address, pr *grant.Proof, now time.Time) error {
+	g.nmu.Lock()
+	defer g.nmu.Unlock()
+	return g.nonces.Use(signer, pr, now)
 }
 
 func (g *grants) verify(header string, now time.Time) (*grant.Grant, error) {

@@ -16,6 +16,7 @@ import (
 	"github.com/smartlayer/smartlayer/api"
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/executor"
+	"github.com/smartlayer/smartlayer/grant"
 	"github.com/smartlayer/smartlayer/placement"
 	"github.com/smartlayer/smartlayer/receipt"
 	"github.com/smartlayer/smartlayer/registry"
@@ -376,6 +377,28 @@ func (s *serviceRole) moveHistory() error {
 }
 
 // history reads an instance's last items, oldest first.
+// read is a held instance for reading its "state" or "history": public
+// when its TokenScript says so, else only with the owner's grant covering
+// "read:<what>" (or the owner's own signed call).
+func (s *serviceRole) read(id wire.InstanceID, what string, p grant.Presented) (*instance, error) {
+	s.mu.RLock()
+	in := s.inst[id]
+	s.mu.RUnlock()
+	if in == nil {
+		return nil, errNotHere
+	}
+	if what == "root" {
+		return in, nil // the root says nothing of the state
+	}
+	if lb, ok := s.bundleOf(in); ok && lb.Manifest.Service.IsPublic(what) {
+		return in, nil
+	}
+	if err := s.grants.check(p, in.Owner, id, "read:"+what, s.n.now()); err != nil {
+		return nil, &api.GrantRefused{Err: err}
+	}
+	return in, nil
+}
+
 func (s *serviceRole) history(id wire.InstanceID) ([]HistoryItem, error) {
 	out := []HistoryItem{}
 	err := s.n.store.Each(histPrefix(id), func(_, v []byte) error {
@@ -460,7 +483,7 @@ func (s *serviceRole) dropNow(id wire.InstanceID) error {
 
 // runQuery answers one query on a held instance: the grant checked, the
 // module run, the receipt sealed and the transcript kept for sampling.
-func (s *serviceRole) runQuery(ctx context.Context, id wire.InstanceID, name string, args json.RawMessage, grant string) (*api.QueryOutcome, error) {
+func (s *serviceRole) runQuery(ctx context.Context, id wire.InstanceID, name string, args json.RawMessage, p grant.Presented) (*api.QueryOutcome, error) {
 	if len(args) == 0 {
 		args = []byte("{}")
 	}
@@ -484,7 +507,7 @@ func (s *serviceRole) runQuery(ctx context.Context, id wire.InstanceID, name str
 	}
 	start := time.Now()
 	if lb.Manifest.Service.GrantRequired(name) {
-		if err := s.grants.check(grant, in.Owner, id, "query:"+name, start); err != nil {
+		if err := s.grants.check(p, in.Owner, id, "query:"+name, s.n.now()); err != nil {
 			s.n.metric.queries.WithLabelValues("grant-refused").Inc()
 			return nil, &api.GrantRefused{Err: err}
 		}

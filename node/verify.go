@@ -10,6 +10,7 @@ import (
 	"github.com/smartlayer/smartlayer/api"
 	"github.com/smartlayer/smartlayer/executor"
 	"github.com/smartlayer/smartlayer/governance"
+	"github.com/smartlayer/smartlayer/grant"
 	"github.com/smartlayer/smartlayer/nodekey"
 	"github.com/smartlayer/smartlayer/placement"
 	"github.com/smartlayer/smartlayer/receipt"
@@ -79,7 +80,10 @@ type execReq struct {
 	Instance wire.InstanceID `json:"instance"`
 	Name     string          `json:"name"`
 	Args     json.RawMessage `json:"args"`
-	Grant    string          `json:"grant,omitempty"`
+	// Presented is what the integration's request presented to the
+	// anchor (grant, request signature, the request they cover): the
+	// replica checks it as if the request had come to it.
+	Presented grant.Presented `json:"presented"`
 	// Key, when set, makes this a request to run the action Name with this
 	// idempotency key, on the executor.
 	Key string `json:"key,omitempty"`
@@ -100,7 +104,7 @@ func (s *serviceRole) handleExec(ctx context.Context, from transport.PeerID, req
 	if req.Key != "" {
 		return s.execAction(ctx, req), nil
 	}
-	out, err := s.runQuery(ctx, req.Instance, req.Name, req.Args, req.Grant)
+	out, err := s.runQuery(ctx, req.Instance, req.Name, req.Args, req.Presented)
 	if err == nil {
 		return &execResp{Outcome: out}, nil
 	}
@@ -132,7 +136,7 @@ func (s *serviceRole) execAction(ctx context.Context, req *execReq) *execResp {
 	if in == nil {
 		return problem(http.StatusMisdirectedRequest, "not-a-replica", errNotHere.Error())
 	}
-	if err := s.checkActionGrant(in, req.Name, req.Grant); err != nil {
+	if err := s.checkActionGrant(in, req.Name, req.Presented); err != nil {
 		return problem(http.StatusForbidden, "grant-refused", err.Error())
 	}
 	dctx, cancel := s.exec.Detach(ctx)
@@ -182,12 +186,12 @@ func (a *anchorRole) reexecute(ctx context.Context, p string, rec *placement.Rec
 // FullQuery on an anchor in full mode forwards the query to a replica and
 // re-executes a share of the answers; the answer carries the replica's
 // receipt.
-func (a *anchorRole) FullQuery(ctx context.Context, id wire.InstanceID, name string, args json.RawMessage, grant string) (*api.FullAnswer, error) {
+func (a *anchorRole) FullQuery(ctx context.Context, id wire.InstanceID, name string, args json.RawMessage, p grant.Presented) (*api.FullAnswer, error) {
 	rec, err := a.fullRecord(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	req := &execReq{Instance: rec.Instance, Name: name, Args: args, Grant: grant}
+	req := &execReq{Instance: rec.Instance, Name: name, Args: args, Presented: p}
 	var lastErr error
 	for _, p := range append([]string{rec.Executor}, rec.Replicas...) {
 		resp, err := transport.Call[execReq, execResp](ctx, a.n.net, peerIDOf(p), protoExec, req)
@@ -217,12 +221,12 @@ func (a *anchorRole) FullQuery(ctx context.Context, id wire.InstanceID, name str
 // FullAction on an anchor in full mode forwards the action to the executor
 // and replays a share of the executions (external calls answered from the
 // transcript).
-func (a *anchorRole) FullAction(ctx context.Context, id wire.InstanceID, name, key string, args json.RawMessage, grant string) (*api.FullAnswer, error) {
+func (a *anchorRole) FullAction(ctx context.Context, id wire.InstanceID, name, key string, args json.RawMessage, p grant.Presented) (*api.FullAnswer, error) {
 	rec, err := a.fullRecord(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	req := &execReq{Instance: rec.Instance, Name: name, Args: args, Grant: grant, Key: key}
+	req := &execReq{Instance: rec.Instance, Name: name, Args: args, Presented: p, Key: key}
 	resp, err := transport.Call[execReq, execResp](ctx, a.n.net, peerIDOf(rec.Executor), protoExec, req)
 	switch {
 	case err != nil:

@@ -3,6 +3,7 @@ package tokenscript
 import (
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -59,6 +60,10 @@ type Service struct {
 	Subscriptions  []Subscription
 	Triggers       []Trigger
 	Egress         []string // hosts ctx.fetch may reach
+	// Public lists what anyone may read of an instance without the
+	// owner's grant: "state", "history" (<sl:public reads="state history"/>).
+	// Nothing is public unless declared.
+	Public []string
 	// Prices per call in the service token's smallest unit.
 	QueryPrice, ActionPrice uint64
 }
@@ -311,8 +316,20 @@ func parseService(s *Node) (*Service, error) {
 		}
 		svc.Egress = append(svc.Egress, h)
 	}
+	for _, e := range s.Find(isServiceNS, "public") {
+		for _, r := range strings.Fields(e.Attr("reads")) {
+			if r != "state" && r != "history" {
+				return nil, bad("<public reads=%q>: want state and/or history", e.Attr("reads"))
+			}
+			svc.Public = append(svc.Public, r)
+		}
+	}
 	return svc, nil
 }
+
+// IsPublic reports whether anyone may read an instance's state or history
+// ("state", "history") without a grant.
+func (s *Service) IsPublic(what string) bool { return slices.Contains(s.Public, what) }
 
 // schemaRef reads a schema UID or the name of one of the network's schemas.
 func schemaRef(v string) (attest.SchemaUID, error) {

@@ -11,6 +11,12 @@ const (
 	// attestation in any form attest.Parse reads (the URL value is the
 	// compact choice).
 	GrantHeader = "X-Smartlayer-Grant"
+	// SignatureHeader proves who makes a call: t=<unix ms>;n=<nonce, 32
+	// hex digits>;s=<secp256k1 signature, 130 hex digits> over the method,
+	// path, body hash, time and nonce (grant.Sign). A call under a grant
+	// must be signed by the integration the grant names; an owner signs
+	// their own calls with no grant.
+	SignatureHeader = "X-Smartlayer-Signature"
 	// IdempotencyHeader names an action request: a repeated request with
 	// the same key gets the first one's answer, and the key is passed on to
 	// every external call the action makes.

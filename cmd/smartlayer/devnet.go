@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/smartlayer/smartlayer/devnet"
+	"github.com/smartlayer/smartlayer/wire"
 )
 
 func newDevnetCmd() *cobra.Command {
@@ -85,29 +86,22 @@ func printDevnet(w io.Writer, d *devnet.Devnet, took time.Duration) {
 		in.Airline.Address, in.Airline.Key, in.Bundle, in.Hotel.HTTP, filepath.Join(d.Dir(), "devnet.json"))
 	if len(in.Tickets) > 0 && len(in.Anchors) > 0 {
 		t, a := in.Tickets[0], in.Anchors[0].HTTP
-		replica, executor := "<replica http>", "<executor http>"
+		replica := "<replica http>"
 		if rt, err := d.Client.Route(context.Background(), t.Instance); err == nil && len(rt.Replicas) > 0 {
 			replica = rt.Replicas[0].HTTP
-			for _, r := range rt.Replicas {
-				if r.Peer == rt.Executor {
-					executor = r.HTTP
-				}
-			}
 		}
 		fmt.Fprintf(w, "\nTry (ticket %s %s, %s):\n", t.Flight, t.Date, t.Passenger)
 		fmt.Fprintf(w, "  curl -s %s/v1/network\n", a)
 		fmt.Fprintf(w, "  curl -s %s/v1/tokens/%s/route\n", a, t.Instance)
 		fmt.Fprintf(w, "  curl -s -X POST -d '{}' %s/v1/tokens/%s/query/status          # 401: the passenger's grant is needed\n", replica, t.Instance)
-		for k, v := range t.Headers {
-			fmt.Fprintf(w, "  curl -s -X POST -d '{}' -H '%s: %s' \\\n      %s/v1/tokens/%s/query/status\n", k, v, replica, t.Instance)
-		}
-		for k, v := range t.Headers {
-			fmt.Fprintf(w, "  curl -s -X POST -H '%s: %s' -H 'Idempotency-Key: try-1' \\\n      -d '{\"hotel\":\"%s\"}' %s/v1/tokens/%s/actions/rebook   # on the executor only\n",
-				k, v, in.Hotel.HTTP, executor, t.Instance)
-		}
+		g := t.Headers[wire.GrantHeader]
+		fmt.Fprintf(w, "  smartlayer token query %s status --anchor %s \\\n      --grant '%s' \\\n      --integration-key %s\n", t.Instance, a, g, in.Integration.Key)
+		fmt.Fprintf(w, "  smartlayer token action %s rebook --key try-1 --args '{\"hotel\":\"%s\"}' --anchor %s \\\n      --grant '%s' --integration-key %s   # once per key, on the executor\n",
+			t.Instance, in.Hotel.HTTP, a, g, in.Integration.Key)
+		fmt.Fprintf(w, "  curl -s %s/v1/tokens/%s/root                        # public; state and history need the grant\n", replica, t.Instance)
 		fmt.Fprintf(w, "  curl -s %s/stats                                     # the hotel's rebookings\n", in.Hotel.HTTP)
 		fmt.Fprintf(w, "  curl -s %s/metrics\n", a)
-		fmt.Fprintf(w, "\nEvery ticket's grant header is in devnet.json (\"headers\").\n")
+		fmt.Fprintf(w, "\nEvery ticket's grant is in devnet.json (\"headers\"); a call under it is signed by the integration's key (\"integration\").\n")
 	}
 	fmt.Fprintf(w, "\nCtrl-C stops the network.\n")
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -116,8 +117,8 @@ Bundles are content-addressed: the answer carries the bundle hash.`,
 
 // callFlags are the flags of token query and token action.
 type callFlags struct {
-	anchor, args, grant string
-	verify              bool
+	anchor, args, grant, signKey string
+	verify                       bool
 }
 
 func (f *callFlags) bind(cmd *cobra.Command) {
@@ -125,6 +126,7 @@ func (f *callFlags) bind(cmd *cobra.Command) {
 	fl.StringVar(&f.anchor, "anchor", "http://127.0.0.1:8080", "anchor HTTP URL to route through")
 	fl.StringVar(&f.args, "args", "{}", "arguments as JSON")
 	fl.StringVar(&f.grant, "grant", "", "the owner's grant attestation (any form; the URL value from devnet.json \"headers\")")
+	fl.StringVar(&f.signKey, "integration-key", "", "key FILE that signs the call: the integration's the grant names (devnet.json \"integration\".key), or the owner's own with no grant")
 	fl.BoolVar(&f.verify, "verify", true, "verify the answer's execution receipt")
 }
 
@@ -138,6 +140,16 @@ func (f *callFlags) prepare() (*client.Client, json.RawMessage, http.Header, err
 	h := http.Header{}
 	if f.grant != "" {
 		h.Set(wire.GrantHeader, f.grant)
+		if f.signKey == "" {
+			return nil, nil, nil, errors.New("--grant needs --integration-key: a call under a grant is signed by the integration it names")
+		}
+	}
+	if f.signKey != "" {
+		k, err := nodekey.Load(f.signKey)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("--integration-key: %w", err)
+		}
+		c.Key = k.ECDSA
 	}
 	return c, json.RawMessage(f.args), h, nil
 }
@@ -145,7 +157,7 @@ func (f *callFlags) prepare() (*client.Client, json.RawMessage, http.Header, err
 func newQueryCmd() *cobra.Command {
 	var f callFlags
 	cmd := &cobra.Command{
-		Use:   "query INSTANCE NAME [--args JSON] [--grant G] --anchor URL",
+		Use:   "query INSTANCE NAME [--args JSON] [--grant G --integration-key FILE] --anchor URL",
 		Short: "Run a token query on one of the instance's replicas (routed through the anchor)",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, a []string) error {
@@ -170,7 +182,7 @@ func newActionCmd() *cobra.Command {
 	var f callFlags
 	var key string
 	cmd := &cobra.Command{
-		Use:   "action INSTANCE NAME --key IDEMPOTENCY_KEY [--args JSON] [--grant G] --anchor URL",
+		Use:   "action INSTANCE NAME --key IDEMPOTENCY_KEY [--args JSON] [--grant G --integration-key FILE] --anchor URL",
 		Short: "Run a token action on the instance's elected executor, once per key",
 		Long: `Run a token action on the executor the instance's placement record names. The
 idempotency key names the request: sent again (after a timeout, or while a

@@ -76,7 +76,10 @@ func TestAttestPublish(t *testing.T) {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		var v struct{ State map[string]any }
-		resp, err := http.Get(rt.Replicas[0].HTTP + "/v1/tokens/" + tk.Instance + "/state")
+		u := rt.Replicas[0].HTTP + "/v1/tokens/" + tk.Instance + "/state"
+		req, _ := http.NewRequest(http.MethodGet, u, nil)
+		req.Header = d.Sign(tk.Header(), http.MethodGet, u, nil) // the integration reads with its grant
+		resp, err := http.DefaultClient.Do(req)
 		if err == nil {
 			_ = json.NewDecoder(resp.Body).Decode(&v)
 			resp.Body.Close()
@@ -104,19 +107,23 @@ func TestTokenQueryAndAction(t *testing.T) {
 	tk := d.Info.Tickets[1]
 	grant := tk.Headers[wire.GrantHeader]
 	anchor := d.Info.Anchors[0].HTTP
-	out, err := run("token", "query", tk.Instance, "status", "--grant", grant, "--anchor", anchor)
+	ik := d.Info.Integration.Key
+	out, err := run("token", "query", tk.Instance, "status", "--grant", grant, "--integration-key", ik, "--anchor", anchor)
 	if err != nil || !strings.Contains(out, tk.Flight) || !strings.Contains(out, `"function": "query:status"`) {
 		t.Fatalf("query: %v %s", err, out)
 	}
 	if _, err := run("token", "query", tk.Instance, "status", "--anchor", anchor); err == nil || !strings.Contains(err.Error(), "401") {
 		t.Fatalf("query without the grant: %v", err)
 	}
+	if _, err := run("token", "query", tk.Instance, "status", "--grant", grant, "--anchor", anchor); err == nil || !strings.Contains(err.Error(), "--integration-key") {
+		t.Fatalf("a grant without the integration's key: %v", err)
+	}
 	args := `{"hotel":"` + d.Info.Hotel.HTTP + `"}`
-	first, err := run("token", "action", tk.Instance, "rebook", "--key", "cli-1", "--args", args, "--grant", grant, "--anchor", anchor)
+	first, err := run("token", "action", tk.Instance, "rebook", "--key", "cli-1", "--args", args, "--grant", grant, "--integration-key", ik, "--anchor", anchor)
 	if err != nil || !strings.Contains(first, `"rebooking": "confirmed"`) || !strings.Contains(first, `"function": "action:rebook"`) {
 		t.Fatalf("action: %v %s", err, first)
 	}
-	again, err := run("token", "action", tk.Instance, "rebook", "--key", "cli-1", "--args", args, "--grant", grant, "--anchor", anchor)
+	again, err := run("token", "action", tk.Instance, "rebook", "--key", "cli-1", "--args", args, "--grant", grant, "--integration-key", ik, "--anchor", anchor)
 	var a, b struct{ Outcome struct{ Attestation string } }
 	_ = json.Unmarshal([]byte(first), &a)
 	_ = json.Unmarshal([]byte(again), &b)

@@ -96,8 +96,9 @@ func TestVotesSwitchFallbackModes(t *testing.T) {
 	// In normal mode an anchor sends a query to the replicas.
 	tk := d.Info.Tickets[0]
 	queryVia := func(anchor string) *http.Response {
-		req, _ := http.NewRequest(http.MethodPost, anchor+"/v1/tokens/"+tk.Instance+"/query/status", strings.NewReader("{}"))
-		req.Header = tk.Header()
+		u := anchor + "/v1/tokens/" + tk.Instance + "/query/status"
+		req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader("{}"))
+		req.Header = d.Sign(tk.Header(), http.MethodPost, u, []byte("{}"))
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -139,9 +140,9 @@ func TestVotesSwitchFallbackModes(t *testing.T) {
 		t.Fatalf("client query in full mode: %s %v", out, err)
 	}
 	// Actions go through the anchors too, which replay them.
-	req, _ := http.NewRequest(http.MethodPost, d.Info.Anchors[1].HTTP+"/v1/tokens/"+tk.Instance+"/actions/rebook",
-		strings.NewReader(`{"hotel":"`+d.Info.Hotel.HTTP+`"}`))
-	req.Header = tk.Header()
+	actURL, actBody := d.Info.Anchors[1].HTTP+"/v1/tokens/"+tk.Instance+"/actions/rebook", `{"hotel":"`+d.Info.Hotel.HTTP+`"}`
+	req, _ := http.NewRequest(http.MethodPost, actURL, strings.NewReader(actBody))
+	req.Header = d.Sign(tk.Header(), http.MethodPost, actURL, []byte(actBody))
 	req.Header.Set(wire.IdempotencyHeader, "full-mode-1")
 	aresp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -1,0 +1,123 @@
+package grant
+
+import (
+	"crypto/ecdsa"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+)
+
+// A grant is not a bearer token: every call made under it proves that the
+// caller holds the integration key the grant names, by a signature over the
+// request (method, path, body, time and a nonce) in the proof header
+// (wire.SignatureHeader). A token's owner proves the same way that a call
+// is their own, with no grant.
+
+// Proof refusals.
+var (
+	ErrProofMissing   = errors.New("a call under a grant must be signed by the grant's integration key (X-Smartlayer-Signature)")
+	ErrProofMalformed = errors.New("malformed request signature")
+	ErrProofStale     = errors.New("request signature outside the accepted time window")
+	ErrProofReplayed  = errors.New("request signature already used")
+	ErrNotHolder      = errors.New("the request is not signed by the integration the grant names")
+)
+
+// MaxSkew is how far a proof's time may be from the node's clock.
+const MaxSkew = time.Minute
+
+// Request is what a proof covers.
+type Request struct {
+	Method string
+	Path   string // with the query string, as sent
+	Body   []byte
+}
+
+// Proof is a decoded request signature.
+type Proof struct {
+	TimeMs int64
+	Nonce  [16]byte
+	Sig    []byte
+}
+
+func digest(r Request, tMs int64, nonce [16]byte) common.Hash {
+	var t [8]byte
+	binary.BigEndian.PutUint64(t[:], uint64(tMs))
+	bh := crypto.Keccak256Hash(r.Body)
+	return crypto.Keccak256Hash([]byte("smartlayer/request/v1\n"), []byte(r.Method), []byte{0}, []byte(r.Path), []byte{0},
+		bh[:], t[:], nonce[:])
+}
+
+// Sign makes the proof header for a request by key at now, with a nonce.
+func Sign(key *ecdsa.PrivateKey, r Request, now time.Time, nonce [16]byte) (string, error) {
+	tMs := now.UnixMilli()
+	d := digest(r, tMs, nonce)
+	sig, err := crypto.Sign(d[:], key)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("t=%d;n=%s;s=%s", tMs, hex.EncodeToString(nonce[:]), hex.EncodeToString(sig)), nil
+}
+
+// maxProofHeader bounds the header before it is parsed.
+const maxProofHeader = 256
+
+// ParseProof reads a proof header.
+func ParseProof(h string) (*Proof, error) {
+	if h == "" {
+		return nil, ErrProofMissing
+	}
+	if len(h) > maxProofHeader {
+		return nil, fmt.Errorf("%w: %d bytes", ErrProofMalformed, len(h))
+	}
+	p := &Proof{}
+	var haveT, haveN bool
+	for _, part := range strings.Split(h, ";") {
+		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
+		switch k {
+		case "t":
+			t, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("%w: t: %v", ErrProofMalformed, err)
+			}
+			p.TimeMs, haveT = t, true
+		case "n":
+			b, err := hex.DecodeString(v)
+			if err != nil || len(b) != 16 {
+				return nil, fmt.Errorf("%w: n: want 32 hex digits", ErrProofMalformed)
+			}
+			copy(p.Nonce[:], b)
+			haveN = true
+		case "s":
+			b, err := hex.DecodeString(v)
+			if err != nil || len(b) != 65 {
+				return nil, fmt.Errorf("%w: s: want 130 hex digits", ErrProofMalformed)
+			}
+			p.Sig = b
+		}
+	}
+	if !haveT || !haveN || p.Sig == nil {
+		return nil, fmt.Errorf("%w: want t=<unix ms>;n=<nonce>;s=<signature>", ErrProofMalformed)
+	}
+	return p, nil
+}
+
+// Signer recovers who signed the request, after checking the proof's time
+// against now.
+func (p *Proof) Signer(r Request, now time.Time) (common.Address, error) {
+	if d := now.Sub(time.UnixMilli(p.TimeMs)); d > MaxSkew || d < -MaxSkew {
+		return common.Address{}, fmt.Errorf("%w: signed at %s, now %s", ErrProofStale, time.UnixMilli(p.TimeMs).UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+	}
+	d := digest(r, p.TimeMs, p.Nonce)
+	pub, err := crypto.SigToPub(d[:], p.Sig)
+	if err != nil {
+		return common.Address{}, fmt.Errorf("%w: %v", ErrProofMalformed, err)
+	}
+	return crypto.PubkeyToAddress(*pub), nil
+}
