@@ -208,14 +208,14 @@ type Devnet struct {
 
 	Info      Info
 	Client    *client.Client
-	bootstrap []string              // anchors' p2p addresses
+	bootstrap []string // anchors' p2p addresses
 	// integration is the demo integration's key (grantAll).
 	integration *nodekey.Key
-	mem       *transport.MemNetwork // with InMemory
-	airline   *nodekey.Key
-	publisher *client.Publisher
-	stopDemo  context.CancelFunc
-	demoDone  chan struct{}
+	mem         *transport.MemNetwork // with InMemory
+	airline     *nodekey.Key
+	publisher   *client.Publisher
+	stopDemo    context.CancelFunc
+	demoDone    chan struct{}
 	// HotelServer is the demo hotel (examples/flight-ticket/hotel).
 	HotelServer *hotel.Server
 }
