@@ -86,9 +86,7 @@ func (t tokensAPI) Route(ctx context.Context, id wire.InstanceID) *wire.Route {
 	return t.s.route(ctx, id)
 }
 
-func (t tokensAPI) Revoke(body []byte) (attest.UID, error) {
-	return t.s.grants.revs.add(body, t.s.n.now())
-}
+func (t tokensAPI) Revoke(body []byte) (attest.UID, error) { return t.s.revoke(body) }
 
 func (t tokensAPI) Counted(result string) { t.s.n.metric.queries.WithLabelValues(result).Inc() }
 

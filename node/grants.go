@@ -156,13 +156,22 @@ func (rv *revocations) Revoked(signer common.Address, uid attest.UID) bool {
 }
 
 // add verifies a revocation attestation and records (signer, uid).
-func (rv *revocations) add(body []byte, now time.Time) (attest.UID, error) {
+func (rv *revocations) add(body []byte, now time.Time) (*attest.Signed, attest.UID, error) {
 	s, err := attest.Parse(body)
 	if err != nil {
-		return attest.UID{}, err
+		return nil, attest.UID{}, err
 	}
 	if err := rv.n.policy(nil).Check(s, attest.Use{Schemas: []attest.SchemaUID{attest.RevocationSchema.UID}}, now); err != nil {
-		return attest.UID{}, err
+		return nil, attest.UID{}, err
+	}
+	uid, err := rv.record(s)
+	return s, uid, err
+}
+
+// record records a verified revocation attestation: (signer, uid).
+func (rv *revocations) record(s *attest.Signed) (attest.UID, error) {
+	if s.Message.Schema != attest.RevocationSchema.UID {
+		return attest.UID{}, fmt.Errorf("%w: not a revocation", attest.ErrSchema)
 	}
 	data, err := attest.RevocationSchema.Schema.Decode(s.Message.Data)
 	if err != nil {

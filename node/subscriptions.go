@@ -1,9 +1,12 @@
 package node
 
 import (
+	"context"
 	"slices"
+	"time"
 
 	"github.com/smartlayer/smartlayer/attengine"
+	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/attlog"
 	"github.com/smartlayer/smartlayer/sandbox"
 	"github.com/smartlayer/smartlayer/token"
@@ -64,6 +67,29 @@ func (s *serviceRole) followInstance(in *instance) {
 			s.n.log.Warn("follow topic", "topic", t, "err", err)
 		}
 	}
+	// The owner's revocations, wherever they were posted (apply records
+	// them; they change no instance).
+	if err := s.n.att.Follow(s.n.ctx, wire.RevocationTopic(in.Owner)); err != nil {
+		s.n.log.Warn("follow topic", "topic", wire.RevocationTopic(in.Owner), "err", err)
+	}
+}
+
+// revoke takes a revocation posted to this node: recorded here, and
+// published on its signer's revocation topic, which every service node
+// holding one of the signer's instances follows.
+func (s *serviceRole) revoke(body []byte) (attest.UID, error) {
+	att, uid, err := s.grants.revs.add(body, s.n.now())
+	if err != nil {
+		return uid, err
+	}
+	if s.n.att != nil && s.n.att.Running() {
+		ctx, cancel := context.WithTimeout(s.n.ctx, 10*time.Second)
+		defer cancel()
+		if err := s.n.publishOwn(ctx, s.n.key, wire.RevocationTopic(att.Signer), att); err != nil {
+			s.n.log.Warn("revocation recorded here but not gossiped", "uid", uid, "err", err)
+		}
+	}
+	return uid, nil
 }
 
 // catchUp applies stored entries the instance has not applied yet, on the
@@ -100,6 +126,12 @@ func (s *serviceRole) catchUpNow(id wire.InstanceID) {
 // apply is the attestation engine's delivery: each entry, in order, to every
 // instance that follows its topic.
 func (s *serviceRole) apply(d attengine.Delivered) {
+	if d.Att.Message.Schema == attest.RevocationSchema.UID {
+		if _, err := s.grants.revs.record(d.Att); err != nil {
+			s.n.log.Debug("revocation not recorded", "err", err)
+		}
+		return
+	}
 	s.mu.RLock()
 	ids := append([]wire.InstanceID(nil), s.followers[d.Entry.Topic]...)
 	s.mu.RUnlock()

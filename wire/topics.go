@@ -14,6 +14,7 @@ const (
 	ActionResultSchemaUID     = "0xc0dc0a9808086b50f874225153cf1f8f1787d6061a3b0bebe7ad542297b4adbe"
 	FailureSchemaUID          = "0x6474ea389394c5d8509d6dccbf9e0926b4b27fa37cd4bfe4bf1100bd5e7be1cd"
 	SlashingEvidenceSchemaUID = "0x766d37b545eda828f949e91301c2b80c8b85a9e126f12a9408a7f4d5d9a46725"
+	RevocationSchemaUID       = "0x9c44695c2332f266d265f5ba38c3f60fe5162945443f1e82e3fb6f41ff33a33a"
 )
 
 // Topic is the attestation-log topic of a schema (its UID in 0x hex) and a
@@ -27,6 +28,13 @@ func ResultTopic(id InstanceID) string { return Topic(ActionResultSchemaUID, id.
 // FailureTopic is the topic of the anchors' failure attestations for an
 // instance's external calls (the same as token.FailureTopic).
 func FailureTopic(id InstanceID) string { return Topic(FailureSchemaUID, id.String()) }
+
+// RevocationTopic is the topic of the off-chain revocations one signer
+// (a token owner) made, keyed by its address in lower-case hex: every
+// service node holding one of the owner's instances follows it.
+func RevocationTopic(signer common.Address) string {
+	return Topic(RevocationSchemaUID, strings.ToLower(signer.Hex()))
+}
 
 // SlashingTopic is the topic of the slashing evidence against one node,
 // keyed by its address in lower-case hex.

@@ -20,6 +20,7 @@ func TestTopicsAreTheNetworks(t *testing.T) {
 		{"action-result", wire.ActionResultSchemaUID, attest.ActionResultSchema},
 		{"failure", wire.FailureSchemaUID, attest.FailureSchema},
 		{"slashing-evidence", wire.SlashingEvidenceSchemaUID, attest.SlashingEvidenceSchema},
+		{"revocation", wire.RevocationSchemaUID, attest.RevocationSchema},
 	} {
 		if c.wire != c.ns.UID.String() {
 			t.Errorf("%s: wire has schema UID %s, attest %s", c.name, c.wire, c.ns.UID)
