@@ -61,6 +61,7 @@ Start a whole local network with one command:
 		newTokenScriptCmd(),
 		newVoteCmd(),
 		newReceiptCmd(),
+		newGrantCmd(),
 		newBenchCmd(),
 		newSimCmd(),
 		newVersionCmd(),
