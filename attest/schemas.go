@@ -43,6 +43,9 @@ var (
 	GrantSchema = networkSchema("grant",
 		"bytes32 instance,address integration,string[] scopes,uint64 notAfter", true,
 		"a token owner lets an integration use scopes (\"query:status\", \"query:*\", \"*\") of one instance until notAfter")
+	BundleIssuerSchema = networkSchema("bundle-issuer",
+		"bytes32 bundle", true,
+		"a token's issuer vouches for a token bundle (by its hash): anchors accept a bundle only with it, and register an instance only against a bundle its attestation's signer vouched for")
 	RevocationSchema = networkSchema("revocation",
 		"bytes32 uid", false,
 		"the signer of an off-chain attestation withdraws it (an off-chain stand-in for EAS revokeOffchain)")
@@ -80,7 +83,7 @@ func withTopicKey(s NetworkSchema, key string) NetworkSchema {
 
 // NetworkSchemas lists the network's schemas.
 func NetworkSchemas() []NetworkSchema {
-	return []NetworkSchema{TicketSchema, FlightStatusSchema, GrantSchema, RevocationSchema, ReceiptSchema, FailureSchema, SlashingEvidenceSchema, FallbackVoteSchema, ActionResultSchema}
+	return []NetworkSchema{TicketSchema, FlightStatusSchema, GrantSchema, BundleIssuerSchema, RevocationSchema, ReceiptSchema, FailureSchema, SlashingEvidenceSchema, FallbackVoteSchema, ActionResultSchema}
 }
 
 // SignGrant has a token's owner grant an integration scopes of one instance
@@ -106,6 +109,12 @@ func SignGrant(owner *ecdsa.PrivateKey, d Domain, instance [32]byte, integration
 		return nil, err
 	}
 	return Sign(owner, d, m)
+}
+
+// SignBundleIssuer signs an issuer's attestation for a token bundle, by
+// its hash (tokenscript.BundleHash).
+func SignBundleIssuer(issuer *ecdsa.PrivateKey, d Domain, bundle [32]byte, now time.Time) (*Signed, error) {
+	return SignNetwork(issuer, d, BundleIssuerSchema, map[string]any{"bundle": common.Hash(bundle).Hex()}, now)
 }
 
 // SignRevocation withdraws an attestation uid its signer made.

@@ -326,10 +326,15 @@ func (c *Client) doHeaders(ctx context.Context, method, url string, hdr http.Hea
 	return resp.Header, json.Unmarshal(b, out)
 }
 
-// PublishBundle sends a token bundle (files by path) to an anchor, which
-// shares it with every other anchor.
-func (c *Client) PublishBundle(ctx context.Context, files map[string][]byte) (*wire.Published, error) {
-	body, err := json.Marshal(map[string]any{"files": files})
+// PublishBundle sends a token bundle (files by path) with its issuer's
+// attestation over the bundle hash (attest.SignBundleIssuer) to an anchor,
+// which shares it with every other anchor.
+func (c *Client) PublishBundle(ctx context.Context, files map[string][]byte, issuer json.RawMessage) (*wire.Published, error) {
+	m := map[string]any{"files": files}
+	if len(issuer) > 0 {
+		m["issuer"] = issuer
+	}
+	body, err := json.Marshal(m)
 	if err != nil {
 		return nil, err
 	}

@@ -4,7 +4,6 @@
 package devnet
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -612,15 +611,13 @@ func (d *Devnet) publishToken(ctx context.Context) error {
 	d.Info.Airline = Airline{Key: keyPath, Address: airline.Address().Hex()}
 	d.airline = airline
 	d.publisher = d.Client.NewPublisher(airline.ECDSA)
-	files := flightticket.Files()
-	pub := hex.EncodeToString(crypto.FromECDSAPub(&airline.ECDSA.PublicKey))
-	xml := files["flight-ticket.xml"]
-	placeholder := []byte("<ts:key>0x000000000000000000000000000000000000dEaD</ts:key>")
-	if !bytes.Contains(xml, placeholder) {
-		return errors.New("flight-ticket.xml has no issuer placeholder to replace")
+	// The airline is the token's issuer: its key in the TokenScript, and
+	// its signature over the bundle.
+	b, err := flightticket.Issued(airline.ECDSA, attest.NetworkDomain(d.cfgBase.Network.ChainID, common.HexToAddress(d.cfgBase.Network.EAS)), time.Now())
+	if err != nil {
+		return err
 	}
-	files["flight-ticket.xml"] = bytes.Replace(xml, placeholder, []byte("<ts:key>"+pub+"</ts:key>"), 1)
-	pb, err := d.Client.PublishBundle(ctx, files)
+	pb, err := d.Client.PublishBundle(ctx, b.Files, b.Issuer)
 	if err != nil {
 		return fmt.Errorf("publish flight-ticket bundle: %w", err)
 	}

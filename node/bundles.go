@@ -1,6 +1,7 @@
 package node
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -24,13 +25,23 @@ type loadedBundle = registry.Bundle
 // newBundleCache makes the node's bundle registry.
 func newBundleCache(n *Node) *registry.Cache {
 	return registry.New(registry.Deps{Store: n.store, Host: n.net, Log: n.log, MaxCallDepth: n.cfg.Sandbox.MaxCallDepth,
-		MaxTimeout: n.cfg.Sandbox.Timeout.Duration, WrapScript: n.deps.WrapScript})
+		MaxTimeout: n.cfg.Sandbox.Timeout.Duration, WrapScript: n.deps.WrapScript, Issuers: n.policy(nil)})
 }
 
 // verifyRegistration checks a registration against a bundle and this
 // network's domain (ticket.Verify).
 func (n *Node) verifyRegistration(lb *loadedBundle, reg *Registration, now time.Time) (*ticket.Ticket, error) {
-	return ticket.Verify(reg, lb.Origin, lb.Schema, n.domain, now)
+	t, err := ticket.Verify(reg, lb.Origin, lb.Schema, n.domain, now)
+	if err != nil {
+		return nil, err
+	}
+	// The first registration must not win by naming another issuer's
+	// bundle: the instance's attestation and the bundle have one signer.
+	if common.HexToAddress(t.Attester) != lb.Issuer {
+		return nil, fmt.Errorf("%w: the instance attestation is signed by %s, the bundle by its issuer %s: register against the bundle its issuer signed",
+			ErrBadRegistration, t.Attester, lb.Issuer)
+	}
+	return t, nil
 }
 
 // envOf is what the token core needs of a bundle and of this node to step

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/smartlayer/smartlayer/attengine"
 	"github.com/smartlayer/smartlayer/attest"
@@ -57,7 +58,12 @@ func testNode(t *testing.T, role Role, anchor *nodekey.Key, configure ...func(*C
 func TestRouteOnlyTheScriptsCall(t *testing.T) {
 	key, _ := nodekey.Generate()
 	n := testNode(t, RoleAnchor, key)
-	lb, err := n.anchor.bundles.Add(&tokenscript.Bundle{Files: flightticket.Files()})
+	airline, _ := crypto.GenerateKey()
+	b, err := flightticket.Issued(airline, n.domain, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	lb, err := n.anchor.bundles.Add(b)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,9 +10,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/sandbox"
 	"github.com/smartlayer/smartlayer/store"
@@ -83,6 +86,10 @@ type Bundle struct {
 	Script token.Script
 	Schema *attest.Schema // the instance attestation's data schema, if any
 	Origin *tokenscript.AttestationDef
+	// Issuer signed the bundle's issuer attestation, and is one of the
+	// issuers its instance attestation declares: instances register only
+	// against a bundle their attestation's signer vouched for.
+	Issuer common.Address
 }
 
 // Deps is what a cache needs of its node, given once.
@@ -96,6 +103,10 @@ type Deps struct {
 	MaxTimeout   time.Duration
 	// WrapScript (tests) wraps every module as the token core runs it.
 	WrapScript func(token.Script) token.Script
+	// Issuers, when set, is the policy issuer attestations are checked
+	// against (the network's domain): a bundle is taken only with its
+	// issuer's attestation. Nil: not required (tools).
+	Issuers *attest.Policy
 }
 
 // Cache holds a node's bundles, in memory and in the store.
@@ -138,6 +149,11 @@ func (c *Cache) Prepare(b *tokenscript.Bundle) (*Bundle, error) {
 		}
 		lb.Origin = def
 	}
+	if c.d.Issuers != nil {
+		if lb.Issuer, err = c.checkIssuer(b, lb); err != nil {
+			return nil, err
+		}
+	}
 	lim := sandbox.Limits{Timeout: man.Service.Timeout, MaxCallDepth: c.d.MaxCallDepth, MaxHeapGrowth: man.Service.Memory}
 	if c.d.MaxTimeout < lim.Timeout {
 		lim.Timeout = c.d.MaxTimeout
@@ -153,6 +169,41 @@ func (c *Cache) Prepare(b *tokenscript.Bundle) (*Bundle, error) {
 		lb.Script = w(lb.Script)
 	}
 	return lb, nil
+}
+
+// ErrNotIssued refuses a bundle without a valid attestation by an issuer
+// it declares.
+var ErrNotIssued = errors.New("bundle not signed by its issuer")
+
+// checkIssuer verifies the bundle's issuer attestation: the network's
+// schema and domain, the bundle's own hash, and a signer the bundle names
+// as an issuer of its instance attestation.
+func (c *Cache) checkIssuer(b *tokenscript.Bundle, lb *Bundle) (common.Address, error) {
+	if lb.Origin == nil {
+		return common.Address{}, fmt.Errorf("%w: the bundle declares no instance attestation (<sl:instances origin=...>) whose issuer could sign it", ErrNotIssued)
+	}
+	if len(b.Issuer) == 0 {
+		return common.Address{}, fmt.Errorf("%w: send the issuer's %q attestation over the bundle hash %s with it (smartlayer token publish --issuer-key)",
+			ErrNotIssued, attest.BundleIssuerSchema.Name, lb.Hash)
+	}
+	s, err := attest.Parse(b.Issuer)
+	if err != nil {
+		return common.Address{}, fmt.Errorf("%w: %v", ErrNotIssued, err)
+	}
+	if err := c.d.Issuers.Check(s, attest.Use{Schemas: []attest.SchemaUID{attest.BundleIssuerSchema.UID}}, time.Now()); err != nil {
+		return common.Address{}, fmt.Errorf("%w: %v", ErrNotIssued, err)
+	}
+	data, err := attest.BundleIssuerSchema.Schema.Decode(s.Message.Data)
+	if err != nil {
+		return common.Address{}, fmt.Errorf("%w: %v", ErrNotIssued, err)
+	}
+	if h, _ := data["bundle"].(string); !strings.EqualFold(h, common.Hash(lb.Hash).Hex()) {
+		return common.Address{}, fmt.Errorf("%w: the attestation is for bundle %s, not %s", ErrNotIssued, h, lb.Hash)
+	}
+	if !slices.Contains(lb.Origin.Issuers, s.Signer) {
+		return common.Address{}, fmt.Errorf("%w: signed by %s, which the bundle does not name as an issuer of %q", ErrNotIssued, s.Signer, lb.Origin.Name)
+	}
+	return s.Signer, nil
 }
 
 // Add prepares, stores and caches a bundle.

@@ -2,6 +2,7 @@ package tokenscript
 
 import (
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"os"
@@ -38,6 +39,9 @@ func ParseBundleHash(s string) (BundleHash, error) {
 // Bundle is a token's files: one TokenScript document and what it references.
 type Bundle struct {
 	Files map[string][]byte `json:"files"` // slash-separated relative path -> content
+	// Issuer is the issuer's attestation for the bundle (schema
+	// "bundle-issuer", over Hash), sent with it; not part of the hash.
+	Issuer json.RawMessage `json:"issuer,omitempty"`
 }
 
 // LoadBundle reads a bundle from a directory or a single TokenScript file.

@@ -11,8 +11,10 @@ import (
 	"runtime/pprof"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/spf13/cobra"
 
+	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/client"
 	"github.com/smartlayer/smartlayer/node"
 	"github.com/smartlayer/smartlayer/nodekey"
@@ -63,13 +65,20 @@ readable by its owner only; an existing file is never overwritten.`,
 
 func newTokenCmd() *cobra.Command {
 	tok := &cobra.Command{Use: "token", Short: "Publish token bundles, register token instances, run queries and actions"}
-	var anchor string
+	var anchor, issuerKey, contract string
+	var chainID int64
+	def := node.DefaultConfig(node.RoleService)
 	publish := &cobra.Command{
-		Use:   "publish BUNDLE --anchor URL",
-		Short: "Publish a token bundle (a directory or a single TokenScript file)",
+		Use:   "publish BUNDLE --issuer-key FILE --anchor URL",
+		Short: "Publish a token bundle (a directory or a single TokenScript file), signed by its issuer",
 		Long: `Publish a token bundle to an anchor, which checks it (TokenScript, Service
 TokenScript element, module compiles) and shares it with every other anchor.
-Bundles are content-addressed: the answer carries the bundle hash.`,
+Bundles are content-addressed: the answer carries the bundle hash.
+
+The issuer signs the bundle (a "bundle-issuer" attestation over its hash, with
+--issuer-key): anchors take a bundle only from a key it names as the issuer of
+its instance attestation (<ts:key>), and register an instance only against the
+bundle its attestation's signer vouched for.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			b, err := tokenscript.LoadBundle(args[0])
@@ -79,9 +88,21 @@ Bundles are content-addressed: the answer carries the bundle hash.`,
 			if _, err := b.Manifest(); err != nil {
 				return err
 			}
+			if issuerKey == "" {
+				return errors.New("--issuer-key is required: anchors take a bundle only signed by its issuer")
+			}
+			k, err := nodekey.Load(issuerKey)
+			if err != nil {
+				return fmt.Errorf("--issuer-key: %w", err)
+			}
+			iss, err := attest.SignBundleIssuer(k.ECDSA, attest.NetworkDomain(chainID, common.HexToAddress(contract)), b.Hash(), time.Now())
+			if err != nil {
+				return err
+			}
+			ij, _ := json.Marshal(iss)
 			ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
 			defer cancel()
-			res, err := client.New([]string{anchor}, nil).PublishBundle(ctx, b.Files)
+			res, err := client.New([]string{anchor}, nil).PublishBundle(ctx, b.Files, ij)
 			if err != nil {
 				return err
 			}
@@ -89,6 +110,9 @@ Bundles are content-addressed: the answer carries the bundle hash.`,
 		},
 	}
 	publish.Flags().StringVar(&anchor, "anchor", "http://127.0.0.1:8080", "anchor HTTP URL")
+	publish.Flags().StringVar(&issuerKey, "issuer-key", "", "the issuer's key FILE (a key the bundle names in <ts:key>)")
+	publish.Flags().Int64Var(&chainID, "chain-id", def.Network.ChainID, "the network's chain ID (EIP-712 domain)")
+	publish.Flags().StringVar(&contract, "eas", def.Network.EAS, "the network's EAS contract address (EIP-712 domain)")
 	var bundle string
 	register := &cobra.Command{
 		Use:   "register ATTESTATION_FILE --bundle HASH --anchor URL",

@@ -3,12 +3,20 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/devnet"
+	flightticket "github.com/smartlayer/smartlayer/examples/flight-ticket"
+	"github.com/smartlayer/smartlayer/nodekey"
 	"github.com/smartlayer/smartlayer/wire"
 )
 
@@ -22,7 +30,33 @@ func TestTokenPublishReachesEveryAnchor(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	out, err := run("token", "publish", "../../examples/flight-ticket", "--anchor", d.Info.Anchors[1].HTTP)
+	// A bundle of its own issuer: the example with a fresh key in <ts:key>.
+	issuer, _ := nodekey.Generate()
+	dom := []string{"--chain-id", fmt.Sprint(d.Info.ChainID), "--eas", d.Info.EASContract}
+	ib, err := flightticket.Issued(issuer.ECDSA, attest.NetworkDomain(d.Info.ChainID, common.HexToAddress(d.Info.EASContract)), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for name, b := range ib.Files {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keyFile := filepath.Join(t.TempDir(), "issuer.key")
+	if err := crypto.SaveECDSA(keyFile, issuer.ECDSA); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run("token", "publish", dir, "--anchor", d.Info.Anchors[1].HTTP); err == nil || !strings.Contains(err.Error(), "--issuer-key") {
+		t.Fatalf("published without the issuer's signature: %v", err)
+	}
+	stranger := filepath.Join(t.TempDir(), "stranger.key")
+	sk, _ := nodekey.Generate()
+	_ = crypto.SaveECDSA(stranger, sk.ECDSA)
+	if _, err := run(append([]string{"token", "publish", dir, "--issuer-key", stranger, "--anchor", d.Info.Anchors[1].HTTP}, dom...)...); err == nil || !strings.Contains(err.Error(), "bad-bundle") {
+		t.Fatalf("a key the bundle does not name published it: %v", err)
+	}
+	out, err := run(append([]string{"token", "publish", dir, "--issuer-key", keyFile, "--anchor", d.Info.Anchors[1].HTTP}, dom...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
