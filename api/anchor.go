@@ -13,6 +13,8 @@ import (
 	"github.com/smartlayer/smartlayer/governance"
 	"github.com/smartlayer/smartlayer/grant"
 	"github.com/smartlayer/smartlayer/httpapi"
+	"github.com/smartlayer/smartlayer/receipt"
+	"github.com/smartlayer/smartlayer/sampling"
 	"github.com/smartlayer/smartlayer/tokenscript"
 	"github.com/smartlayer/smartlayer/wire"
 )
@@ -41,6 +43,9 @@ type Anchor interface {
 	// outside it they answer ErrNotFullMode with the route.
 	FullQuery(ctx context.Context, id wire.InstanceID, name string, args json.RawMessage, p grant.Presented) (*FullAnswer, error)
 	FullAction(ctx context.Context, id wire.InstanceID, name, key string, args json.RawMessage, p grant.Presented) (*FullAnswer, error)
+	// ForwardReceipt queues a receipt an integration forwards for
+	// sampling: sampling.ErrForwardedBad, ErrForwardedStray, ErrForwardedFull.
+	ForwardReceipt(rc *receipt.Receipt) error
 }
 
 // FullAnswer is a call an anchor forwarded in full fallback mode: the
@@ -167,6 +172,29 @@ func (h *handlers) register(w http.ResponseWriter, r *http.Request) {
 		httpapi.Internal(w, r, h.d.Log, "store-failed", err)
 	default:
 		httpapi.WriteJSON(w, http.StatusCreated, reg)
+	}
+}
+
+// forward takes a receipt an integration got from a service node: the
+// anchor fetches the execution behind it from that node and checks it at
+// its next sampling round (docs/protocols.md, "Execution verification").
+func (h *handlers) forward(w http.ResponseWriter, r *http.Request) {
+	var rc receipt.Receipt
+	if !httpapi.DecodeJSON(w, r, h.d.MaxBody, &rc) {
+		return
+	}
+	err := h.d.Anchor.ForwardReceipt(&rc)
+	switch {
+	case errors.Is(err, sampling.ErrForwardedBad):
+		httpapi.Error(w, r, http.StatusBadRequest, "bad-receipt", err.Error())
+	case errors.Is(err, sampling.ErrForwardedStray):
+		httpapi.Error(w, r, http.StatusUnprocessableEntity, "unknown-node", err.Error())
+	case errors.Is(err, sampling.ErrForwardedFull):
+		httpapi.TooMany(w, r, "receipts-queue-full", err.Error(), 10*time.Second)
+	case err != nil:
+		httpapi.Internal(w, r, h.d.Log, "internal", err)
+	default:
+		httpapi.WriteJSON(w, http.StatusAccepted, map[string]any{"queued": true, "leaf": rc.Leaf()})
 	}
 }
 

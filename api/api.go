@@ -79,6 +79,7 @@ func Register(mux *http.ServeMux, d Deps) {
 		mux.HandleFunc("GET /v1/tokens/{instance}/route", h.anchorRoute)
 		mux.HandleFunc("GET /v1/tokens/{instance}/consistency", h.consistency)
 		mux.HandleFunc("POST /v1/votes", d.Limit(h.vote))
+		mux.HandleFunc("POST /v1/receipts", d.Limit(h.forward))
 	}
 }
 

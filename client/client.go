@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	mrand "math/rand/v2"
 	"net/http"
 	"strings"
 	"sync"
@@ -39,14 +40,20 @@ type Client struct {
 	// receipt: signed by the answering node, a replica of the instance, for
 	// this instance and query.
 	VerifyReceipts bool
+	// ForwardShare is the share (0..1) of the receipts it verifies that the
+	// client sends on to an anchor (POST /v1/receipts), in the background:
+	// anchors then fetch and check the executions behind them, so a node
+	// cannot choose what is sampled. Zero forwards none.
+	ForwardShare float64
 	// Key, when set, signs every call to a token (X-Smartlayer-Signature):
 	// the integration's key, which the grants it sends must name, or a
 	// token owner's key for their own calls with no grant.
 	Key *ecdsa.PrivateKey
 
-	mu     sync.Mutex
-	routes map[string]cached
-	next   atomic.Uint64
+	mu         sync.Mutex
+	routes     map[string]cached
+	forwarding sync.WaitGroup
+	next       atomic.Uint64
 }
 
 type cached struct {
@@ -238,8 +245,31 @@ func (c *Client) checkReceipt(h http.Header, rt *wire.Route, instance, function,
 	if err := rc.Verify(addr); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrReceipt, err)
 	}
+	c.maybeForward(&rc)
 	return &rc, nil
 }
+
+// maybeForward sends a verified receipt to an anchor for sampling, with
+// probability ForwardShare, without waiting.
+func (c *Client) maybeForward(rc *receipt.Receipt) {
+	if c.ForwardShare <= 0 || mrand.Float64() >= c.ForwardShare {
+		return
+	}
+	body, err := json.Marshal(rc)
+	if err != nil {
+		return
+	}
+	c.forwarding.Add(1)
+	go func() {
+		defer c.forwarding.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = c.toAnchor(ctx, "/v1/receipts", body, &struct{}{}) // best effort: sampling is a share anyway
+	}()
+}
+
+// WaitForwarded waits until the receipts being forwarded are sent.
+func (c *Client) WaitForwarded() { c.forwarding.Wait() }
 
 // QueryReplica runs a query on one given replica, with no routing.
 func (c *Client) QueryReplica(ctx context.Context, replicaURL, instance, name string, args any, hdr http.Header) (json.RawMessage, error) {

@@ -263,4 +263,29 @@ func TestQueryReceipts(t *testing.T) {
 			}
 		}
 	}
+
+	// Receipts the client forwards are checked by the anchors: each fetches
+	// the execution from the node that signed it and replays it.
+	matches := func() float64 {
+		n := 0.0
+		for _, a := range d.Info.Anchors {
+			n += metricValue(t, a.HTTP, `smartlayer_forwarded_receipts_total{result="match"}`)
+		}
+		return n
+	}
+	before := matches()
+	c.ForwardShare = 1
+	for _, tk := range d.Info.Tickets {
+		if _, _, err := c.QueryReceipt(context.Background(), tk.Instance, "status", nil, tk.Header()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.WaitForwarded()
+	deadline := time.Now().Add(60 * time.Second) // a sampling round is 5 s on the devnet
+	for matches() < before+float64(len(d.Info.Tickets)) {
+		if time.Now().After(deadline) {
+			t.Fatalf("forwarded receipts checked: %v of %d", matches()-before, len(d.Info.Tickets))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }

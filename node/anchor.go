@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"sync"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/smartlayer/smartlayer/governance"
 	"github.com/smartlayer/smartlayer/httpapi"
 	"github.com/smartlayer/smartlayer/placement"
+	"github.com/smartlayer/smartlayer/receipt"
 	"github.com/smartlayer/smartlayer/registry"
 	"github.com/smartlayer/smartlayer/sampling"
 	"github.com/smartlayer/smartlayer/tokenscript"
@@ -145,8 +147,9 @@ func (a *anchorRole) start() {
 func (a *anchorRole) newVerifier() (*sampling.Verifier, error) {
 	n := a.n
 	return sampling.NewVerifier(sampling.Deps{
-		Metrics: sampling.Metrics{Samples: n.metric.samples, Slashed: n.metric.slashed, Strikes: n.metric.strikes, SLOScore: n.metric.slo},
-		Store:   n.store, Log: n.log, Now: n.now, Key: n.key, Domain: n.domain,
+		Metrics: sampling.Metrics{Samples: n.metric.samples, Slashed: n.metric.slashed, Strikes: n.metric.strikes, SLOScore: n.metric.slo,
+			Forwarded: n.metric.forwarded},
+		Store: n.store, Log: n.log, Now: n.now, Key: n.key, Domain: n.domain,
 		Interval: n.cfg.Network.SampleInterval.Duration, Share: n.cfg.Network.SampleShare,
 		Live: func() []sampling.Service {
 			list, _ := n.members.snapshot()
@@ -168,7 +171,39 @@ func (a *anchorRole) newVerifier() (*sampling.Verifier, error) {
 		Replace:         a.replace,
 		IsAnchorAddress: n.isAnchorAddress,
 		PeerOfAddress:   a.peerOfAddress,
+		Transcript:      a.fetchTranscript,
 	})
+}
+
+// ForwardReceipt queues a receipt an integration forwards for sampling.
+func (a *anchorRole) ForwardReceipt(rc *receipt.Receipt) error { return a.verify.Forward(rc) }
+
+// fetchTranscript asks a service node, over its HTTP API, for the execution
+// one of its receipts vouches for.
+func (a *anchorRole) fetchTranscript(ctx context.Context, p string, leaf common.Hash) (*sampling.Kept, error) {
+	mb, ok := a.n.members.get(p)
+	if !ok || mb.HTTP == "" {
+		return nil, fmt.Errorf("no HTTP address known for %s", p)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, mb.HTTP+"/v1/receipts/"+leaf.Hex()+"/transcript", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("transcript: %s", resp.Status)
+	}
+	var k sampling.Kept
+	if err := json.NewDecoder(io.LimitReader(resp.Body, transport.MaxMessage)).Decode(&k); err != nil {
+		return nil, err
+	}
+	return &k, nil
 }
 
 // replace makes the placement loop re-place every instance now.

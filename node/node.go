@@ -545,10 +545,11 @@ type nodeMetrics struct {
 	fetchRetries prometheus.Counter
 	routed       *prometheus.CounterVec
 	// sampling and verification (anchors)
-	samples *prometheus.CounterVec
-	slashed prometheus.Counter
-	strikes prometheus.Counter
-	slo     *prometheus.GaugeVec
+	samples   *prometheus.CounterVec
+	forwarded *prometheus.CounterVec
+	slashed   prometheus.Counter
+	strikes   prometheus.Counter
+	slo       *prometheus.GaugeVec
 }
 
 func (n *Node) registerMetrics() {
@@ -570,6 +571,8 @@ func (n *Node) registerMetrics() {
 	n.metric.fetchRetries = prometheus.NewCounter(prometheus.CounterOpts{Name: "smartlayer_fetch_failures_total", Help: "Failed tries of an action's external call on this executor."})
 	n.metric.routed = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smartlayer_routed_calls_total", Help: "External calls this anchor routed for executors, by result."}, []string{"result"})
 	n.metric.samples = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smartlayer_samples_total", Help: "Transcripts this anchor replayed, by result (match, mismatch, error)."}, []string{"result"})
+	n.metric.forwarded = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smartlayer_forwarded_receipts_total", Help: "Receipts integrations forwarded that this anchor checked, by result (match, mismatch, no-transcript, transcript-mismatch, ...)."}, []string{"result"})
+	n.reg.MustRegister(n.metric.forwarded)
 	n.metric.slashed = prometheus.NewCounter(prometheus.CounterOpts{Name: "smartlayer_slashing_evidence_total", Help: "Slashing-evidence attestations this anchor signed."})
 	n.metric.strikes = prometheus.NewCounter(prometheus.CounterOpts{Name: "smartlayer_sla_strikes_total", Help: "SLA strikes this anchor recorded against executors."})
 	n.metric.slo = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "smartlayer_slo_score", Help: "This anchor's service-level score of each sampled service node (below 0.5: given no instances)."}, []string{"node"})

@@ -40,6 +40,9 @@ type Metrics struct {
 	Slashed  prometheus.Counter     // evidence signed here
 	Strikes  prometheus.Counter     // SLA strikes recorded here
 	SLOScore *prometheus.GaugeVec   // by node
+	// Forwarded counts forwarded receipts checked, by result (Check's, or
+	// no-transcript, transcript-mismatch).
+	Forwarded *prometheus.CounterVec
 }
 
 // Service is a live service node the verifier samples.
@@ -76,6 +79,9 @@ type Deps struct {
 	IsAnchorAddress func(common.Address) bool
 	// PeerOfAddress finds a known service node by its address ("": none).
 	PeerOfAddress func(common.Address) string
+	// Transcript fetches from a service node the execution one of its
+	// receipts vouches for (by the receipt's leaf), for forwarded receipts.
+	Transcript func(ctx context.Context, peer string, leaf common.Hash) (*Kept, error)
 }
 
 // Verifier is an anchor's sampling and the service levels it keeps.
@@ -85,6 +91,10 @@ type Verifier struct {
 	m  map[string]*placement.Level // by service peer ID
 	// seen evidence UIDs, so each counts once.
 	seen map[string]bool
+
+	fmu       sync.Mutex
+	forwarded []*receipt.Receipt // queued by Forward, checked each round
+	fseen     map[common.Hash]bool
 }
 
 // maxSeenEvidence bounds the evidence UIDs an anchor remembers.
@@ -249,6 +259,9 @@ func (v *Verifier) Loop(ctx context.Context) {
 				v.sampleNode(ctx, s.Peer)
 			}
 			v.probation(s.Peer)
+		}
+		for _, rc := range v.takeForwarded(forwardedPerRound) {
+			v.checkForwarded(ctx, rc)
 		}
 	}
 }

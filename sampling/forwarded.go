@@ -1,0 +1,111 @@
+package sampling
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/smartlayer/smartlayer/receipt"
+)
+
+// Receipts that integrations forward: the SDKs send a random share of the
+// receipts they got to an anchor, which fetches the execution each one
+// vouches for from the node that signed it and checks it like a sample. The
+// node does not choose what is checked: it signed the receipt when it
+// answered, and must produce the matching transcript later.
+
+// MaxForwarded bounds the forwarded receipts an anchor holds unchecked.
+const MaxForwarded = 1024
+
+// forwardedPerRound is how many forwarded receipts one sampling round
+// checks.
+const forwardedPerRound = 64
+
+// Errors of taking a forwarded receipt.
+var (
+	ErrForwardedFull  = errors.New("this anchor holds its quota of forwarded receipts; retry later")
+	ErrForwardedBad   = errors.New("not a receipt signed by the node it names")
+	ErrForwardedStray = errors.New("the receipt names no service node this anchor knows")
+)
+
+// Forward queues a receipt an integration forwarded, once its signature
+// checks out; it is checked at the next sampling round.
+func (v *Verifier) Forward(rc *receipt.Receipt) error {
+	if rc == nil || rc.Verify(rc.Node) != nil {
+		return ErrForwardedBad
+	}
+	if v.d.PeerOfAddress(rc.Node) == "" {
+		return fmt.Errorf("%w: %s", ErrForwardedStray, rc.Node)
+	}
+	leaf := rc.Leaf()
+	v.fmu.Lock()
+	defer v.fmu.Unlock()
+	if v.fseen[leaf] {
+		return nil
+	}
+	if len(v.forwarded) >= MaxForwarded {
+		return ErrForwardedFull
+	}
+	if v.fseen == nil {
+		v.fseen = map[common.Hash]bool{}
+	}
+	v.fseen[leaf] = true
+	v.forwarded = append(v.forwarded, rc)
+	return nil
+}
+
+// takeForwarded removes up to n queued receipts.
+func (v *Verifier) takeForwarded(n int) []*receipt.Receipt {
+	v.fmu.Lock()
+	defer v.fmu.Unlock()
+	n = min(n, len(v.forwarded))
+	out := append([]*receipt.Receipt(nil), v.forwarded[:n]...)
+	v.forwarded = v.forwarded[n:]
+	for _, rc := range out {
+		delete(v.fseen, rc.Leaf())
+	}
+	return out
+}
+
+// Results of checking a forwarded receipt beyond Check's.
+const (
+	NoTranscript       = "no-transcript"       // the node did not produce the execution it signed for
+	TranscriptMismatch = "transcript-mismatch" // it produced another execution than the one it signed for
+)
+
+// checkForwarded fetches the execution behind a forwarded receipt from the
+// node that signed it and checks it. A node that cannot produce it, or
+// produces another, takes an SLA strike (it may have been asked after it
+// let the execution go; a fault either way); one whose execution does not
+// replay is caught by Check, with evidence.
+func (v *Verifier) checkForwarded(ctx context.Context, rc *receipt.Receipt) string {
+	result := v.checkForwardedOnce(ctx, rc)
+	if c := v.d.Metrics.Forwarded; c != nil {
+		c.WithLabelValues(result).Inc()
+	}
+	return result
+}
+
+func (v *Verifier) checkForwardedOnce(ctx context.Context, rc *receipt.Receipt) string {
+	p := v.d.PeerOfAddress(rc.Node)
+	if p == "" || v.d.Transcript == nil {
+		return Unproven
+	}
+	k, err := v.d.Transcript(ctx, p, rc.Leaf())
+	if err != nil || k == nil || k.Transcript == nil {
+		v.sampled(NoTranscript)
+		v.Strike(p)
+		return NoTranscript
+	}
+	tr := k.Transcript
+	if tr.Root() != rc.TranscriptRoot || tr.StateAfter != rc.StateRoot || tr.StateBefore != rc.StateBefore ||
+		rc.Output != receipt.OutputHash(tr.Output) || rc.Request != receipt.RequestHash(tr.Function, tr.Instance, tr.IdempotencyKey, tr.Args) {
+		v.sampled(TranscriptMismatch)
+		v.Strike(p)
+		return TranscriptMismatch
+	}
+	k.Receipt = rc // the one the integration got, not one the node offers now
+	return v.Check(ctx, p, rc.Node, k)
+}

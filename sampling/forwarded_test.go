@@ -1,0 +1,123 @@
+package sampling
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/nodekey"
+	"github.com/smartlayer/smartlayer/receipt"
+	"github.com/smartlayer/smartlayer/registry"
+	"github.com/smartlayer/smartlayer/sandbox"
+	"github.com/smartlayer/smartlayer/store"
+	"github.com/smartlayer/smartlayer/tokenscript"
+	"github.com/smartlayer/smartlayer/wire"
+)
+
+// A receipt an integration forwards is checked against the execution the
+// node that signed it must produce: none, or another, is the node's fault
+// (a strike); one that does not replay is caught with evidence; an honest
+// one matches.
+func TestForwardedReceipts(t *testing.T) {
+	st, err := store.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	nodeKey, _ := nodekey.Generate()
+	anchorKey, _ := nodekey.Generate()
+	mod, err := sandbox.Compile("t.js", []byte(`module.exports = { queries: { q(state, args) { return {n: state.n + args.add}; } } };`), sandbox.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bundleHash := tokenscript.BundleHash{1}
+	run := func(state, args string) *sandbox.Transcript {
+		res, err := mod.Run(context.Background(), sandbox.Call{Kind: sandbox.KindQuery, Name: "q", State: json.RawMessage(state), Args: json.RawMessage(args),
+			Env: sandbox.Env{Instance: wire.InstanceID{1}.String(), Now: time.UnixMilli(1000)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Transcript
+	}
+	seal := func(tr *sandbox.Transcript) *receipt.Receipt {
+		rc := &receipt.Receipt{Instance: tr.Instance, Function: tr.Function, Request: receipt.RequestHash(tr.Function, tr.Instance, "", tr.Args),
+			Output: receipt.OutputHash(tr.Output), ScriptHash: tr.ScriptHash, StateBefore: tr.StateBefore, StateRoot: tr.StateAfter, TranscriptRoot: tr.Root()}
+		if err := receipt.NewBatcher(receipt.Software{Key: nodeKey.ECDSA}, true).Seal(rc); err != nil {
+			t.Fatal(err)
+		}
+		return rc
+	}
+	var serve func() (*Kept, error)
+	published := 0
+	samples := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "s"}, []string{"result"})
+	v, err := NewVerifier(Deps{Store: st, Key: anchorKey, Domain: attest.NetworkDomain(31337, common.Address{}), Replace: func() {},
+		Metrics:         Metrics{Samples: samples},
+		PeerOfAddress:   func(a common.Address) string { return map[bool]string{true: "node"}[a == nodeKey.Address()] },
+		IsAnchorAddress: func(a common.Address) bool { return a == anchorKey.Address() },
+		Bundle: func(_ context.Context, h tokenscript.BundleHash) (*registry.Bundle, bool) {
+			return &registry.Bundle{Module: mod}, h == bundleHash
+		},
+		Transcript: func(context.Context, string, common.Hash) (*Kept, error) { return serve() },
+		Publish:    func(context.Context, string, *attest.Signed) error { published++; return nil },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := `{"n":1}`
+	honest := run(state, `{"add":2}`)
+	rc := seal(honest)
+	kept := func(tr *sandbox.Transcript) func() (*Kept, error) {
+		return func() (*Kept, error) {
+			return &Kept{Transcript: tr, State: json.RawMessage(state), Bundle: bundleHash.String()}, nil
+		}
+	}
+
+	serve = kept(honest)
+	if got := v.checkForwarded(context.Background(), rc); got != Match {
+		t.Fatalf("an honest execution: %s", got)
+	}
+	serve = func() (*Kept, error) { return nil, errors.New("404") }
+	if got := v.checkForwarded(context.Background(), rc); got != NoTranscript {
+		t.Fatalf("no transcript: %s", got)
+	}
+	serve = kept(run(state, `{"add":3}`)) // another execution than the one signed for
+	if got := v.checkForwarded(context.Background(), rc); got != TranscriptMismatch {
+		t.Fatalf("another execution: %s", got)
+	}
+	if s := v.Snapshot()["node"]; s.Strikes != 2 {
+		t.Fatalf("strikes %d, want 2", s.Strikes)
+	}
+	// The node answered {"n":99} and signed for it, with a transcript that
+	// says so: the replay gives {"n":3}.
+	forged := *honest
+	forged.Output = json.RawMessage(`{"n":99}`)
+	serve = kept(&forged)
+	if got := v.checkForwarded(context.Background(), seal(&forged)); got != Mismatch || published != 1 {
+		t.Fatalf("a forged answer: %s, %d evidence published", got, published)
+	}
+	if n := testutil.ToFloat64(samples.WithLabelValues(Mismatch)); n != 1 {
+		t.Fatalf("mismatch samples %v", n)
+	}
+
+	// Forward takes only receipts the node they name signed, once each, up
+	// to its bound.
+	if err := v.Forward(rc); err != nil {
+		t.Fatal(err)
+	}
+	_ = v.Forward(rc)
+	if got := v.takeForwarded(10); len(got) != 1 {
+		t.Fatalf("queued %d, want 1", len(got))
+	}
+	bad := *rc
+	bad.Output[0] ^= 1
+	if err := v.Forward(&bad); !errors.Is(err, ErrForwardedBad) {
+		t.Fatalf("an altered receipt: %v", err)
+	}
+}
