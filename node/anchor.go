@@ -102,6 +102,7 @@ func newAnchorRole(n *Node) (*anchorRole, error) {
 		Routed: n.metric.routed,
 	})
 	transport.HandleFrom(n.net, executor.ProtoRoute, transport.MaxMessage, n.isMember, a.router.Handle)
+	transport.HandleFrom(n.net, sampling.ProtoEvidence, smallRequest, n.isAnchorPeer, a.serveEvidence)
 	return a, nil
 }
 
@@ -172,7 +173,29 @@ func (a *anchorRole) newVerifier() (*sampling.Verifier, error) {
 		IsAnchorAddress: n.isAnchorAddress,
 		PeerOfAddress:   a.peerOfAddress,
 		Transcript:      a.fetchTranscript,
+		FetchEvidence:   a.fetchEvidence,
+		Go:              n.spawn,
 	})
+}
+
+// fetchEvidence asks the anchor that signed a piece of slashing evidence for
+// the execution behind it.
+func (a *anchorRole) fetchEvidence(ctx context.Context, anchor common.Address, uid string) (*sampling.Kept, error) {
+	for p, addr := range a.n.anchors {
+		if addr == anchor {
+			return transport.Call[sampling.EvidenceRequest, sampling.Kept](ctx, a.n.net, p, sampling.ProtoEvidence, &sampling.EvidenceRequest{UID: uid})
+		}
+	}
+	return nil, fmt.Errorf("%s is not an anchor of the set", anchor)
+}
+
+// serveEvidence answers another anchor's EvidenceRequest.
+func (a *anchorRole) serveEvidence(_ context.Context, _ transport.PeerID, req *sampling.EvidenceRequest) (*sampling.Kept, error) {
+	k, ok := a.verify.Material(req.UID)
+	if !ok {
+		return nil, fmt.Errorf("no evidence %q of this anchor", req.UID)
+	}
+	return k, nil
 }
 
 // ForwardReceipt queues a receipt an integration forwards for sampling.

@@ -19,15 +19,16 @@ import (
 // that no prefix starts another, so no key space reaches into another).
 // The bytes are on disk: changing one loses what stores hold.
 const (
-	prefixInstance     = "i/"                   // i/ id(32) -> a held instance (token.Instance JSON); service nodes
-	prefixHistory      = "h/"                   // h/ id(32) n(8) -> the n-th attestation an instance applied (token.HistoryItem JSON)
-	prefixOutcome      = executor.PrefixOutcome // ao/ id(32) action 0 key -> an action's outcome by idempotency key (executor.Outcome JSON); package executor's
-	prefixBundle       = registry.PrefixBundle  // b/ hash(32) -> a token bundle (tokenscript.Bundle JSON); package registry's
-	prefixRegistration = "r/"                   // r/ id(32) -> an instance registration (wire.Registration JSON); anchors
-	prefixRecord       = "p/"                   // p/ id(32) -> an instance's placement record (placement.Record JSON); anchors
-	prefixLevel        = sampling.PrefixLevel   // slo/ peer -> a service node's service level (placement.Level JSON); anchors; package sampling's
-	prefixVote         = "g/"                   // g/ round(8) anchor(20) -> an anchor's fallback-vote attestation; anchors
-	prefixRevocation   = "v/"                   // v/ signer(20) uid(32) -> 1: an off-chain revocation this node was shown
+	prefixInstance     = "i/"                    // i/ id(32) -> a held instance (token.Instance JSON); service nodes
+	prefixHistory      = "h/"                    // h/ id(32) n(8) -> the n-th attestation an instance applied (token.HistoryItem JSON)
+	prefixOutcome      = executor.PrefixOutcome  // ao/ id(32) action 0 key -> an action's outcome by idempotency key (executor.Outcome JSON); package executor's
+	prefixBundle       = registry.PrefixBundle   // b/ hash(32) -> a token bundle (tokenscript.Bundle JSON); package registry's
+	prefixRegistration = "r/"                    // r/ id(32) -> an instance registration (wire.Registration JSON); anchors
+	prefixRecord       = "p/"                    // p/ id(32) -> an instance's placement record (placement.Record JSON); anchors
+	prefixLevel        = sampling.PrefixLevel    // slo/ peer -> a service node's service level (placement.Level JSON); anchors; package sampling's
+	prefixEvidence     = sampling.PrefixEvidence // ev/ uid -> the execution behind this anchor's slashing evidence (sampling.Kept JSON); package sampling's
+	prefixVote         = "g/"                    // g/ round(8) anchor(20) -> an anchor's fallback-vote attestation; anchors
+	prefixRevocation   = "v/"                    // v/ signer(20) uid(32) -> 1: an off-chain revocation this node was shown
 	// The attestation log's keys are package attengine's; listed here too.
 	prefixEntry      = attengine.PrefixEntry      // L topic 0 publisher(20) seq(8) -> an attestation-log entry (attlog.Entry JSON)
 	prefixHead       = attengine.PrefixHead       // H topic 0 publisher(20) -> a stream's head (attlog.Head JSON)
@@ -39,7 +40,7 @@ const (
 // keyspaces lists every prefix: the store holds nothing else.
 var keyspaces = []string{
 	prefixInstance, prefixHistory, prefixOutcome, prefixBundle, prefixRegistration, prefixRecord, prefixLevel,
-	prefixVote, prefixRevocation, prefixEntry, prefixHead, prefixTopicIndex, prefixReplay, prefixMeta,
+	prefixVote, prefixRevocation, prefixEvidence, prefixEntry, prefixHead, prefixTopicIndex, prefixReplay, prefixMeta,
 }
 
 // with is store.Key.

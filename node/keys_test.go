@@ -62,7 +62,7 @@ func TestKeyspacesDoNotOverlap(t *testing.T) {
 				case *ast.SelectorExpr: // attengine's, registry's and executor's, by name
 					v = map[string]string{"PrefixEntry": attengine.PrefixEntry, "PrefixHead": attengine.PrefixHead,
 						"PrefixTopicIndex": attengine.PrefixTopicIndex, "PrefixReplay": attengine.PrefixReplay, "PrefixMeta": attengine.PrefixMeta,
-						"PrefixBundle": registry.PrefixBundle, "PrefixOutcome": executor.PrefixOutcome, "PrefixLevel": sampling.PrefixLevel}[x.Sel.Name]
+						"PrefixBundle": registry.PrefixBundle, "PrefixOutcome": executor.PrefixOutcome, "PrefixLevel": sampling.PrefixLevel, "PrefixEvidence": sampling.PrefixEvidence}[x.Sel.Name]
 				}
 				if !seen[v] {
 					t.Errorf("%s (%q) is not in keyspaces", name.Name, v)

@@ -56,6 +56,7 @@ func TestForwardedReceipts(t *testing.T) {
 	}
 	var serve func() (*Kept, error)
 	published := 0
+	var evidenceAtt *attest.Signed
 	samples := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "s"}, []string{"result"})
 	v, err := NewVerifier(Deps{Store: st, Key: anchorKey, Domain: attest.NetworkDomain(31337, common.Address{}), Replace: func() {},
 		Metrics:         Metrics{Samples: samples},
@@ -65,7 +66,11 @@ func TestForwardedReceipts(t *testing.T) {
 			return &registry.Bundle{Module: mod}, h == bundleHash
 		},
 		Transcript: func(context.Context, string, common.Hash) (*Kept, error) { return serve() },
-		Publish:    func(context.Context, string, *attest.Signed) error { published++; return nil },
+		Publish: func(_ context.Context, _ string, att *attest.Signed) error {
+			published++
+			evidenceAtt = att
+			return nil
+		},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -104,6 +109,42 @@ func TestForwardedReceipts(t *testing.T) {
 	}
 	if n := testutil.ToFloat64(samples.WithLabelValues(Mismatch)); n != 1 {
 		t.Fatalf("mismatch samples %v", n)
+	}
+
+	// Another anchor acts on the evidence only once it has replayed it: it
+	// fetches the execution from the anchor that signed the evidence.
+	st2, _ := store.Open(t.TempDir())
+	defer st2.Close()
+	other, _ := nodekey.Generate()
+	var fetch func() (*Kept, error)
+	v2, err := NewVerifier(Deps{Store: st2, Key: other, Replace: func() {}, Go: func(f func()) { f() },
+		PeerOfAddress:   func(a common.Address) string { return map[bool]string{true: "node"}[a == nodeKey.Address()] },
+		IsAnchorAddress: func(a common.Address) bool { return a == anchorKey.Address() || a == other.Address() },
+		Bundle: func(_ context.Context, h tokenscript.BundleHash) (*registry.Bundle, bool) {
+			return &registry.Bundle{Module: mod}, h == bundleHash
+		},
+		FetchEvidence: func(context.Context, common.Address, string) (*Kept, error) { return fetch() },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fetch = func() (*Kept, error) {
+		return &Kept{Transcript: honest, State: json.RawMessage(state), Receipt: rc, Bundle: bundleHash.String()}, nil
+	}
+	v2.Evidence(evidenceAtt) // an honest execution offered as its material: not acted on
+	if v2.Snapshot()["node"].Evidence != 0 {
+		t.Fatal("acted on evidence whose execution replays")
+	}
+	fetch = func() (*Kept, error) {
+		k, ok := v.Material(evidenceAtt.UID.String())
+		if !ok {
+			return nil, errors.New("no material")
+		}
+		return k, nil
+	}
+	v2.Evidence(evidenceAtt)
+	if v2.Snapshot()["node"].Evidence != 1 {
+		t.Fatal("did not act on evidence that replays as claimed")
 	}
 
 	// Forward takes only receipts the node they name signed, once each, up

@@ -1,6 +1,9 @@
 package sampling
 
-import "github.com/smartlayer/smartlayer/store"
+import (
+	"github.com/smartlayer/smartlayer/store"
+	"github.com/smartlayer/smartlayer/transport"
+)
 
 // PrefixLevel starts the keys of service levels, on anchors:
 // slo/ peer -> a service node's level (placement.Level JSON).
@@ -11,3 +14,18 @@ func LevelKey(peer string) []byte { return store.Key(PrefixLevel, []byte(peer)) 
 
 // levelPeer is the peer ID of a level key.
 func levelPeer(key []byte) string { return string(key[len(PrefixLevel):]) }
+
+// PrefixEvidence starts the keys of the executions behind this anchor's
+// slashing evidence: ev/ uid -> Kept JSON (served to the other anchors).
+const PrefixEvidence = "ev/"
+
+// EvidenceKey is the key of the execution behind a piece of evidence.
+func EvidenceKey(uid string) []byte { return store.Key(PrefixEvidence, []byte(uid)) }
+
+// ProtoEvidence carries EvidenceRequest, anchor to anchor.
+const ProtoEvidence = transport.ProtocolPrefix + "/evidence/1.0.0"
+
+// EvidenceRequest asks an anchor for the execution behind its evidence.
+type EvidenceRequest struct {
+	UID string `json:"uid"`
+}

@@ -82,6 +82,11 @@ type Deps struct {
 	// Transcript fetches from a service node the execution one of its
 	// receipts vouches for (by the receipt's leaf), for forwarded receipts.
 	Transcript func(ctx context.Context, peer string, leaf common.Hash) (*Kept, error)
+	// FetchEvidence fetches from another anchor the execution behind its
+	// slashing evidence (ProtoEvidence), so this anchor replays it before
+	// acting on it; Go runs that in the background.
+	FetchEvidence func(ctx context.Context, anchor common.Address, uid string) (*Kept, error)
+	Go            func(func())
 }
 
 // Verifier is an anchor's sampling and the service levels it keeps.
@@ -208,8 +213,11 @@ func (v *Verifier) evidence(p, uid string) {
 	v.d.Replace()
 }
 
-// Evidence takes a slashing-evidence attestation from the log: signed by
-// an anchor, it lowers the named node's score here too.
+// Evidence takes a slashing-evidence attestation from the log. This
+// anchor's own was acted on when it was signed; another anchor's is acted
+// on only once this anchor has replayed it itself: it fetches the
+// execution (transcript, state, the node's receipt, the bundle) from the
+// anchor that signed the evidence and replays it (in the background).
 func (v *Verifier) Evidence(att *attest.Signed) {
 	if att.Message.Schema != attest.SlashingEvidenceSchema.UID || !v.d.IsAnchorAddress(att.Signer) {
 		return
@@ -219,9 +227,77 @@ func (v *Verifier) Evidence(att *attest.Signed) {
 		return
 	}
 	node, _ := data["node"].(string)
-	if p := v.d.PeerOfAddress(common.HexToAddress(node)); p != "" {
-		v.evidence(p, att.UID.String())
+	leaf, _ := data["receiptUID"].(string)
+	p := v.d.PeerOfAddress(common.HexToAddress(node))
+	if p == "" {
+		return
 	}
+	uid := att.UID.String()
+	if v.d.Key != nil && att.Signer == v.d.Key.Address() {
+		v.evidence(p, uid)
+		return
+	}
+	if v.d.FetchEvidence == nil || v.d.Go == nil {
+		return
+	}
+	v.d.Go(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if v.confirm(ctx, att.Signer, uid, p, common.HexToAddress(node), common.HexToHash(leaf)) {
+			v.evidence(p, uid)
+		}
+	})
+}
+
+// confirm replays another anchor's evidence against node: true when the
+// execution it names, signed for by the node, does not replay here either.
+func (v *Verifier) confirm(ctx context.Context, anchor common.Address, uid, p string, node common.Address, leaf common.Hash) bool {
+	k, err := v.d.FetchEvidence(ctx, anchor, uid)
+	if err == nil && (k == nil || k.Receipt == nil || k.Receipt.Leaf() != leaf || !receiptNames(k, node)) {
+		err = errors.New("the execution served is not the one the evidence names")
+	}
+	var lb *registry.Bundle
+	if err == nil {
+		h, _ := tokenscript.ParseBundleHash(k.Bundle)
+		var ok bool
+		if lb, ok = v.d.Bundle(ctx, h); !ok {
+			err = errors.New("the token's bundle is not here")
+		}
+	}
+	if err != nil {
+		v.d.Log.Warn("slashing evidence not acted on: it could not be checked here", "evidence", uid, "by", anchor, "err", err)
+		return false
+	}
+	if result, _, _ := v.replay(ctx, p, lb, k); result != Mismatch {
+		v.d.Log.Warn("slashing evidence not acted on: the execution replays here", "evidence", uid, "by", anchor, "result", result)
+		return false
+	}
+	return true
+}
+
+// keepMaterial keeps what this anchor's evidence rests on, for the other
+// anchors to replay (Material).
+func (v *Verifier) keepMaterial(uid string, it *Kept) {
+	b, err := json.Marshal(it)
+	if err == nil {
+		err = v.d.Store.Put(EvidenceKey(uid), b)
+	}
+	if err != nil {
+		v.d.Log.Warn("cannot keep the execution behind slashing evidence", "evidence", uid, "err", err)
+	}
+}
+
+// Material is the execution behind a piece of this anchor's evidence.
+func (v *Verifier) Material(uid string) (*Kept, bool) {
+	b, err := v.d.Store.Get(EvidenceKey(uid))
+	if err != nil || b == nil {
+		return nil, false
+	}
+	var k Kept
+	if json.Unmarshal(b, &k) != nil {
+		return nil, false
+	}
+	return &k, true
 }
 
 // probation gives an excluded node back a little of its score; once it
@@ -300,11 +376,7 @@ func (v *Verifier) sampleNode(ctx context.Context, p string) {
 func (v *Verifier) Check(ctx context.Context, p string, addr common.Address, it *Kept) string {
 	result := Unproven
 	defer func() { v.sampled(result) }()
-	tr, rc := it.Transcript, it.Receipt
-	// Only a receipt the node signed over this very transcript is evidence.
-	if tr == nil || rc == nil || rc.Verify(addr) != nil || rc.TranscriptRoot != tr.Root() || rc.StateRoot != tr.StateAfter ||
-		rc.StateBefore != tr.StateBefore || rc.Output != receipt.OutputHash(tr.Output) ||
-		rc.Request != receipt.RequestHash(tr.Function, tr.Instance, tr.IdempotencyKey, tr.Args) {
+	if !receiptNames(it, addr) {
 		return result
 	}
 	h, err := tokenscript.ParseBundleHash(it.Bundle)
@@ -316,14 +388,45 @@ func (v *Verifier) Check(ctx context.Context, p string, addr common.Address, it 
 		return result
 	}
 	v.update(p, placement.Level.Sampled)
+	var got sandbox.Hash
+	var reason string
+	result, got, reason = v.replay(ctx, p, lb, it)
+	if result != Mismatch {
+		return result
+	}
+	v.update(p, placement.Level.Mismatched)
+	tr, rc := it.Transcript, it.Receipt
+	uid, err := v.slash(ctx, addr, tr.Instance, rc.Leaf(), tr.StateAfter, got, reason)
+	if err != nil {
+		v.d.Log.Error("cannot publish slashing evidence", "err", err)
+		return result
+	}
+	v.keepMaterial(uid, it)
+	v.evidence(p, uid)
+	return result
+}
+
+// receiptNames reports whether the execution's receipt is signed by addr
+// over this very transcript: only such a receipt is evidence.
+func receiptNames(it *Kept, addr common.Address) bool {
+	tr, rc := it.Transcript, it.Receipt
+	return tr != nil && rc != nil && rc.Verify(addr) == nil && rc.TranscriptRoot == tr.Root() && rc.StateRoot == tr.StateAfter &&
+		rc.StateBefore == tr.StateBefore && rc.Output == receipt.OutputHash(tr.Output) &&
+		rc.Request == receipt.RequestHash(tr.Function, tr.Instance, tr.IdempotencyKey, tr.Args)
+}
+
+// replay runs an execution again: Match, Unproven (it could not finish
+// here), Nondeterministic (two replays differ: the token's fault, not the
+// node's) or Mismatch, with the state the replay reached and why.
+func (v *Verifier) replay(ctx context.Context, p string, lb *registry.Bundle, it *Kept) (string, sandbox.Hash, string) {
+	tr := it.Transcript
 	replayed, err := sandbox.Replay(ctx, lb.Module, tr, it.State)
 	var d *sandbox.Divergence
 	if err == nil {
-		result = Match
-		return result
+		return Match, sandbox.Hash{}, ""
 	}
 	if !errors.As(err, &d) {
-		return result // the replay could not finish here (time, memory): no proof either way
+		return Unproven, sandbox.Hash{}, "" // time, memory: no proof either way
 	}
 	// A module that does not replay the same way twice on this anchor is
 	// nondeterministic on its own: the token's fault, not the node's. Only
@@ -332,24 +435,15 @@ func (v *Verifier) Check(ctx context.Context, p string, addr common.Address, it 
 	var d2 *sandbox.Divergence
 	if !errors.As(err2, &d2) || d2.Error() != d.Error() || (again == nil) != (replayed == nil) ||
 		again != nil && again.Transcript.StateAfter != replayed.Transcript.StateAfter {
-		result = Nondeterministic
 		v.d.Log.Warn("a token's module does not replay the same way twice; no evidence against the node", "node", p,
 			"instance", tr.Instance, "first", d.Error(), "second", fmt.Sprint(err2))
-		return result
+		return Nondeterministic, sandbox.Hash{}, ""
 	}
-	result = Mismatch
 	var got sandbox.Hash
 	if replayed != nil {
 		got = replayed.Transcript.StateAfter
 	}
-	v.update(p, placement.Level.Mismatched)
-	uid, err := v.slash(ctx, addr, tr.Instance, rc.Leaf(), tr.StateAfter, got, d.Error())
-	if err != nil {
-		v.d.Log.Error("cannot publish slashing evidence", "err", err)
-		return result
-	}
-	v.evidence(p, uid)
-	return result
+	return Mismatch, got, d.Error()
 }
 
 // slash signs and publishes slashing evidence.
