@@ -47,9 +47,14 @@ type Tokens interface {
 	// Counted counts a query's result (the queries metric).
 	Counted(result string)
 	// Transcript is the execution a receipt of this node vouches for, by
-	// the receipt's leaf, while the node keeps it (sampling.RingSize).
-	Transcript(leaf common.Hash) (*sampling.Kept, bool)
+	// the receipt's leaf, while the node keeps it (sampling.RingSize), to a
+	// call that may read the instance's state (Read "state"): the
+	// execution holds it. ErrUnknownReceipt when it is not kept.
+	Transcript(leaf common.Hash, p grant.Presented) (*sampling.Kept, error)
 }
+
+// ErrUnknownReceipt: the node keeps no execution for that receipt.
+var ErrUnknownReceipt = errors.New("this node keeps no execution for that receipt")
 
 // QueryOutcome is one answered query with what vouches for it.
 type QueryOutcome struct {
@@ -211,7 +216,7 @@ func hasJSON(v json.RawMessage) bool { return len(v) > 0 && string(v) != "null" 
 // request-signature headers, and the request they cover (body as sent).
 func presented(r *http.Request, body []byte) grant.Presented {
 	return grant.Presented{Grant: r.Header.Get(wire.GrantHeader), Proof: r.Header.Get(wire.SignatureHeader),
-		Request: grant.Request{Method: r.Method, Path: r.URL.RequestURI(), Body: body}}
+		Request: grant.Request{Method: r.Method, Path: r.URL.RequestURI(), Body: body, Key: r.Header.Get(wire.IdempotencyHeader)}}
 }
 
 // held is the instance of the {instance} path value for reading what
@@ -299,23 +304,30 @@ func (h *handlers) serviceRoute(w http.ResponseWriter, r *http.Request) {
 	httpapi.WriteJSON(w, http.StatusOK, rt)
 }
 
-// transcript serves the execution behind a receipt to whoever holds the
-// receipt (its leaf is the key): the transcript, the state it ran on and
-// the bundle, so the holder can replay it (smartlayer receipt verify
-// --replay).
+// transcript serves the execution behind a receipt (by its leaf) to a
+// call that may read the instance's state, as the integration that got the
+// receipt under a read:state grant may: the transcript, the state it ran on
+// and the bundle, so it can replay it (smartlayer receipt verify
+// --replay). Anchors fetch executions over sampling.ProtoTranscript.
 func (h *handlers) transcript(w http.ResponseWriter, r *http.Request) {
 	b, err := hexutil.Decode(r.PathValue("leaf"))
 	if err != nil || len(b) != common.HashLength {
 		httpapi.Error(w, r, http.StatusBadRequest, "bad-receipt-leaf", "want the receipt's leaf: 0x and 64 hex digits")
 		return
 	}
-	k, ok := h.d.Tokens.Transcript(common.BytesToHash(b))
-	if !ok {
+	k, err := h.d.Tokens.Transcript(common.BytesToHash(b), presented(r, nil))
+	var g *GrantRefused
+	switch {
+	case errors.Is(err, ErrUnknownReceipt), errors.Is(err, executor.ErrNotHere):
 		httpapi.Error(w, r, http.StatusNotFound, "unknown-receipt",
-			"this node keeps no execution for that receipt (it keeps its last "+fmt.Sprint(sampling.RingSize)+")")
-		return
+			"this node keeps no execution for that receipt (it keeps its last "+fmt.Sprint(sampling.RingSize)+" of instances it holds)")
+	case errors.As(err, &g):
+		grantError(w, r, g)
+	case err != nil:
+		httpapi.Internal(w, r, h.d.Log, "internal", err)
+	default:
+		httpapi.WriteJSON(w, http.StatusOK, k)
 	}
-	httpapi.WriteJSON(w, http.StatusOK, k)
 }
 
 func (h *handlers) revoke(w http.ResponseWriter, r *http.Request) {

@@ -1,7 +1,6 @@
 package attengine
 
 import (
-	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -180,20 +179,23 @@ func newReplayFilter(st *store.Store) (*replayFilter, error) {
 // rebuild makes a filter of at least size keys (and four times what the
 // store holds) from the store's replay index.
 func (r *replayFilter) rebuild(size uint) error {
-	var keys [][]byte
+	// Two passes, so no copy of the keys is held: count, then add.
+	var n uint
+	if err := r.st.Each(replaysPrefix(), func([]byte, []byte) error { n++; return nil }); err != nil {
+		return err
+	}
+	size = max(size, 4*n)
+	f := bloom.NewWithEstimates(size, 0.01)
+	n = 0
 	err := r.st.Each(replaysPrefix(), func(k, _ []byte) error {
-		keys = append(keys, bytes.Clone(k[len(PrefixReplay):])) // the store reuses k
+		f.Add(k[len(PrefixReplay):]) // hashed at once: the store may reuse k after
+		n++
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	size = max(size, 4*uint(len(keys)))
-	f := bloom.NewWithEstimates(size, 0.01)
-	for _, k := range keys {
-		f.Add(k)
-	}
-	r.f, r.size, r.count = f, size, uint(len(keys))
+	r.f, r.size, r.count = f, size, n
 	return nil
 }
 

@@ -331,7 +331,7 @@ func (c *Client) doHeaders(ctx context.Context, method, url string, hdr http.Hea
 		if _, err := rand.Read(nonce[:]); err != nil {
 			return nil, err
 		}
-		sig, err := grant.Sign(c.Key, grant.Request{Method: method, Path: req.URL.RequestURI(), Body: body}, time.Now(), nonce)
+		sig, err := grant.Sign(c.Key, grant.Request{Method: method, Path: req.URL.RequestURI(), Body: body, Key: req.Header.Get(wire.IdempotencyHeader)}, time.Now(), nonce)
 		if err != nil {
 			return nil, err
 		}

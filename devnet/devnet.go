@@ -160,7 +160,7 @@ func (d *Devnet) Sign(h http.Header, method, rawURL string, body []byte) http.He
 	}
 	var nonce [16]byte
 	_, _ = rand.Read(nonce[:])
-	if sig, err := grant.Sign(d.integration.ECDSA, grant.Request{Method: method, Path: u.RequestURI(), Body: body}, time.Now(), nonce); err == nil {
+	if sig, err := grant.Sign(d.integration.ECDSA, grant.Request{Method: method, Path: u.RequestURI(), Body: body, Key: out.Get(wire.IdempotencyHeader)}, time.Now(), nonce); err == nil {
 		out.Set(wire.SignatureHeader, sig)
 	}
 	return out

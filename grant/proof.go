@@ -37,6 +37,7 @@ type Request struct {
 	Method string
 	Path   string // with the query string, as sent
 	Body   []byte
+	Key    string // an action's Idempotency-Key header ("" for none)
 }
 
 // Proof is a decoded request signature.
@@ -51,7 +52,7 @@ func digest(r Request, tMs int64, nonce [16]byte) common.Hash {
 	binary.BigEndian.PutUint64(t[:], uint64(tMs))
 	bh := crypto.Keccak256Hash(r.Body)
 	return crypto.Keccak256Hash([]byte("smartlayer/request/v1\n"), []byte(r.Method), []byte{0}, []byte(r.Path), []byte{0},
-		bh[:], t[:], nonce[:])
+		bh[:], t[:], nonce[:], []byte(r.Key))
 }
 
 // Sign makes the proof header for a request by key at now, with a nonce.

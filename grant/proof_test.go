@@ -1,10 +1,12 @@
 package grant
 
 import (
+	"encoding/binary"
 	"errors"
 	"testing"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 )
 
@@ -49,5 +51,42 @@ func TestProofBindsRequestTimeAndNonce(t *testing.T) {
 		if _, err := ParseProof(bad); err == nil {
 			t.Fatalf("%q parsed", bad)
 		}
+	}
+}
+
+// The nonce set forgets entries as their time passes, and one signer's
+// flood fills only its own quota.
+func TestNoncesExpireAndQuota(t *testing.T) {
+	n := NewNonces()
+	now := time.Unix(1_800_000_000, 0)
+	a, b := common.Address{1}, common.Address{2}
+	for i := 0; i < MaxNoncesPerSigner; i++ {
+		var nonce [16]byte
+		binary.BigEndian.PutUint64(nonce[:], uint64(i))
+		if err := n.Use(a, &Proof{TimeMs: now.UnixMilli(), Nonce: nonce}, now); err != nil {
+			t.Fatalf("%d: %v", i, err)
+		}
+	}
+	if err := n.Use(a, &Proof{TimeMs: now.UnixMilli(), Nonce: [16]byte{0xff}}, now); !errors.Is(err, ErrNonceCacheFull) {
+		t.Fatalf("past the signer's quota: %v", err)
+	}
+	if err := n.Use(b, &Proof{TimeMs: now.UnixMilli(), Nonce: [16]byte{0xff}}, now); err != nil {
+		t.Fatalf("another signer: %v", err)
+	}
+	later := now.Add(MaxSkew + 2*time.Second)
+	if err := n.Use(a, &Proof{TimeMs: later.UnixMilli(), Nonce: [16]byte{0xff}}, later); err != nil {
+		t.Fatalf("after the window: %v", err)
+	}
+	if len(n.m) != 1 {
+		t.Fatalf("%d entries kept after the window, want 1", len(n.m))
+	}
+	// At exactly MaxSkew a proof is still taken (Signer), so it is still
+	// remembered.
+	p := &Proof{TimeMs: now.UnixMilli(), Nonce: [16]byte{7}}
+	_ = NewNonces().Use(a, p, now)
+	m := NewNonces()
+	_ = m.Use(a, p, now)
+	if err := m.Use(a, p, now.Add(MaxSkew)); !errors.Is(err, ErrProofReplayed) {
+		t.Fatalf("a replay at the window's edge: %v", err)
 	}
 }

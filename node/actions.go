@@ -44,6 +44,9 @@ func (s *serviceRole) action(ctx context.Context, id wire.InstanceID, name, key 
 	if in == nil {
 		return nil, errNotHere
 	}
+	if _, ok := s.bundleOf(in); !ok {
+		return nil, errBundleMissing // not knowing whether a grant is needed, nothing runs
+	}
 	if err := s.checkActionGrant(in, name, p); err != nil {
 		return nil, &api.GrantRefused{Err: err}
 	}

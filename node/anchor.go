@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"sync"
 	"time"
@@ -201,32 +200,10 @@ func (a *anchorRole) serveEvidence(_ context.Context, _ transport.PeerID, req *s
 // ForwardReceipt queues a receipt an integration forwards for sampling.
 func (a *anchorRole) ForwardReceipt(rc *receipt.Receipt) error { return a.verify.Forward(rc) }
 
-// fetchTranscript asks a service node, over its HTTP API, for the execution
-// one of its receipts vouches for.
+// fetchTranscript asks a service node for the execution one of its
+// receipts vouches for (sampling.ProtoTranscript: anchors only).
 func (a *anchorRole) fetchTranscript(ctx context.Context, p string, leaf common.Hash) (*sampling.Kept, error) {
-	mb, ok := a.n.members.get(p)
-	if !ok || mb.HTTP == "" {
-		return nil, fmt.Errorf("no HTTP address known for %s", p)
-	}
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, mb.HTTP+"/v1/receipts/"+leaf.Hex()+"/transcript", nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("transcript: %s", resp.Status)
-	}
-	var k sampling.Kept
-	if err := json.NewDecoder(io.LimitReader(resp.Body, transport.MaxMessage)).Decode(&k); err != nil {
-		return nil, err
-	}
-	return &k, nil
+	return transport.Call[sampling.TranscriptRequest, sampling.Kept](ctx, a.n.net, peerIDOf(p), sampling.ProtoTranscript, &sampling.TranscriptRequest{Leaf: leaf})
 }
 
 // replace makes the placement loop re-place every instance now.
@@ -696,6 +673,9 @@ func (a *anchorRole) Register(ctx context.Context, h tokenscript.BundleHash, att
 	lb, ok := a.findBundle(ctx, h)
 	if !ok {
 		return nil, api.ErrUnknownBundle
+	}
+	if lb.Issuer == (common.Address{}) {
+		return nil, fmt.Errorf("%w: bundle %s carries no issuer signature (it was kept from before issuers signed bundles): publish it signed", api.ErrBadRegistration, h)
 	}
 	reg := &Registration{Bundle: h.String(), Attestation: att}
 	// The instance ID is the attestation's UID; verification checks it.

@@ -90,9 +90,19 @@ func (t tokensAPI) Revoke(body []byte) (attest.UID, error) { return t.s.revoke(b
 
 func (t tokensAPI) Counted(result string) { t.s.n.metric.queries.WithLabelValues(result).Inc() }
 
-func (t tokensAPI) Transcript(leaf common.Hash) (*sampling.Kept, bool) {
+func (t tokensAPI) Transcript(leaf common.Hash, p grant.Presented) (*sampling.Kept, error) {
 	k, ok := t.s.kept.Find(leaf)
-	return &k, ok
+	if !ok {
+		return nil, api.ErrUnknownReceipt
+	}
+	id, err := wire.ParseInstanceID(k.Transcript.Instance)
+	if err != nil {
+		return nil, api.ErrUnknownReceipt
+	}
+	if _, err := t.s.read(id, "state", p); err != nil {
+		return nil, err
+	}
+	return &k, nil
 }
 
 // health is GET /v1/health.

@@ -37,7 +37,9 @@ func (n *Node) verifyRegistration(lb *loadedBundle, reg *Registration, now time.
 	}
 	// The first registration must not win by naming another issuer's
 	// bundle: the instance's attestation and the bundle have one signer.
-	if common.HexToAddress(t.Attester) != lb.Issuer {
+	// (A bundle kept from before issuers signed bundles has none: its
+	// instances keep their replicas; no new one registers, see Register.)
+	if lb.Issuer != (common.Address{}) && common.HexToAddress(t.Attester) != lb.Issuer {
 		return nil, fmt.Errorf("%w: the instance attestation is signed by %s, the bundle by its issuer %s: register against the bundle its issuer signed",
 			ErrBadRegistration, t.Attester, lb.Issuer)
 	}

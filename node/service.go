@@ -93,6 +93,13 @@ func newServiceRole(n *Node) (*serviceRole, error) {
 	s.grants = newGrants(n, revs)
 	transport.HandleFrom(n.net, transport.ProtoAssign, transport.MaxMessage, n.isAnchorPeer, s.handleAssign)
 	transport.HandleFrom(n.net, sampling.ProtoSample, smallRequest, n.isAnchorPeer, s.handleSample)
+	transport.HandleFrom(n.net, sampling.ProtoTranscript, smallRequest, n.isAnchorPeer, func(_ context.Context, _ transport.PeerID, req *sampling.TranscriptRequest) (*sampling.Kept, error) {
+		k, ok := s.kept.Find(req.Leaf)
+		if !ok {
+			return nil, api.ErrUnknownReceipt
+		}
+		return &k, nil
+	})
 	transport.HandleFrom(n.net, protoExec, transport.MaxMessage, n.isAnchorPeer, s.handleExec)
 	return s, nil
 }
@@ -238,6 +245,9 @@ func (s *serviceRole) handleAssign(ctx context.Context, from transport.PeerID, m
 		if !created {
 			if _, err := s.updateRecord(rec); err != nil {
 				return nil, err
+			}
+			if rec.Executor == me {
+				s.exec.Kick(rec.Instance) // pending actions, if any, are now this node's
 			}
 			out.Applied = append(out.Applied, rec.Instance)
 			continue

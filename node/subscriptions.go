@@ -2,9 +2,11 @@ package node
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/smartlayer/smartlayer/attengine"
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/attlog"
@@ -74,10 +76,31 @@ func (s *serviceRole) followInstance(in *instance) {
 	}
 }
 
+// holdsOwnedBy reports whether this node holds an instance owner owns.
+func (s *serviceRole) holdsOwnedBy(owner common.Address) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, in := range s.inst {
+		if in.Owner == owner {
+			return true
+		}
+	}
+	return false
+}
+
 // revoke takes a revocation posted to this node: recorded here, and
 // published on its signer's revocation topic, which every service node
 // holding one of the signer's instances follows.
 func (s *serviceRole) revoke(body []byte) (attest.UID, error) {
+	att, err := attest.Parse(body)
+	if err != nil {
+		return attest.UID{}, err
+	}
+	// Only an owner of a token held here: a stranger's revocations would
+	// be kept for good and gossiped for nothing.
+	if !s.holdsOwnedBy(att.Signer) {
+		return attest.UID{}, fmt.Errorf("%s owns no token this node holds: post a revocation to a replica of the token it is about", att.Signer)
+	}
 	att, uid, err := s.grants.revs.add(body, s.n.now())
 	if err != nil {
 		return uid, err

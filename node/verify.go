@@ -1,11 +1,13 @@
 package node
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/smartlayer/smartlayer/api"
 	"github.com/smartlayer/smartlayer/executor"
@@ -101,6 +103,9 @@ func (s *serviceRole) handleExec(ctx context.Context, from transport.PeerID, req
 	if !s.n.isAnchorPeer(from) {
 		return nil, errors.New("only anchors forward queries")
 	}
+	if err := presentedFor(req); err != nil {
+		return &execResp{Problem: &api.Problem{Status: http.StatusBadRequest, Code: "bad-request", Detail: err.Error()}}, nil
+	}
 	if req.Key != "" {
 		return s.execAction(ctx, req), nil
 	}
@@ -114,11 +119,36 @@ func (s *serviceRole) handleExec(ctx context.Context, from transport.PeerID, req
 	case errors.Is(err, errNotHere):
 		return &execResp{Problem: &api.Problem{Status: http.StatusMisdirectedRequest, Code: "not-a-replica", Detail: err.Error()}}, nil
 	case errors.As(err, &g):
-		return &execResp{Problem: &api.Problem{Status: http.StatusForbidden, Code: "grant-refused", Detail: g.Error()}}, nil
+		status, code := api.GrantStatus(g)
+		return &execResp{Problem: &api.Problem{Status: status, Code: code, Detail: g.Error()}}, nil
 	case errors.As(err, &qp):
 		return &execResp{Problem: qp}, nil
 	}
 	return nil, err
+}
+
+// presentedFor checks that what an anchor forwards as presented by the
+// integration is the request for this very call (instance, name, key and
+// arguments): an anchor cannot reuse a signed call for another.
+func presentedFor(req *execReq) error {
+	p := req.Presented
+	if p.Grant == "" && p.Proof == "" {
+		return nil // nothing presented: a call that needs nothing, or refused as such
+	}
+	kind := "query"
+	if req.Key != "" {
+		kind = "actions"
+	}
+	path, _, _ := strings.Cut(p.Request.Path, "?")
+	body := p.Request.Body
+	if len(body) == 0 {
+		body = []byte("{}")
+	}
+	if p.Request.Method != http.MethodPost || !strings.EqualFold(path, "/v1/tokens/"+req.Instance.String()+"/"+kind+"/"+req.Name) ||
+		!bytes.Equal(body, req.Args) || p.Request.Key != req.Key {
+		return errors.New("the request presented is not this call's")
+	}
+	return nil
 }
 
 // execAction runs an action an anchor forwards. It runs to its end even if
@@ -136,8 +166,12 @@ func (s *serviceRole) execAction(ctx context.Context, req *execReq) *execResp {
 	if in == nil {
 		return problem(http.StatusMisdirectedRequest, "not-a-replica", errNotHere.Error())
 	}
+	if _, ok := s.bundleOf(in); !ok {
+		return problem(http.StatusServiceUnavailable, "bundle-missing", errBundleMissing.Error())
+	}
 	if err := s.checkActionGrant(in, req.Name, req.Presented); err != nil {
-		return problem(http.StatusForbidden, "grant-refused", err.Error())
+		status, code := api.GrantStatus(err)
+		return problem(status, code, err.Error())
 	}
 	dctx, cancel := s.exec.Detach(ctx)
 	defer cancel()
@@ -207,6 +241,14 @@ func (a *anchorRole) FullQuery(ctx context.Context, id wire.InstanceID, name str
 			lastErr = errors.New("empty answer")
 			continue
 		}
+		// The body passed on must be the one the replica's receipt covers,
+		// for this very call.
+		if out.Receipt != nil {
+			if err := out.Receipt.Binds("query:"+name, id.String(), "", args, out.Output); err != nil {
+				lastErr = fmt.Errorf("replica %s: %w", shortID(p), err)
+				continue
+			}
+		}
 		verified := a.reexecute(ctx, p, rec, sampling.Kept{Transcript: out.Transcript, State: out.State, Receipt: out.Receipt})
 		if verified == "mismatch" {
 			lastErr = fmt.Errorf("replica %s answered wrongly; evidence published", shortID(p))
@@ -239,6 +281,11 @@ func (a *anchorRole) FullAction(ctx context.Context, id wire.InstanceID, name, k
 		return nil, &api.Problem{Status: http.StatusBadGateway, Code: "executor-unreachable", Detail: "empty answer from the executor"}
 	}
 	out := resp.Action
+	if rc := receiptOf(out.Receipt); rc != nil {
+		if err := rc.Binds("action:"+name, id.String(), key, args, out.Result); err != nil {
+			return nil, &api.Problem{Status: http.StatusBadGateway, Code: "wrong-execution", Detail: "the executor's answer is not the one its receipt covers: " + err.Error()}
+		}
+	}
 	verified := a.reexecute(ctx, rec.Executor, rec, sampling.Kept{Transcript: out.Transcript, State: out.StateBefore, Receipt: receiptOf(out.Receipt)})
 	if verified == "mismatch" {
 		return nil, &api.Problem{Status: http.StatusBadGateway, Code: "wrong-execution",

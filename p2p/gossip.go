@@ -261,8 +261,9 @@ func (g *Gossip) Publish(ctx context.Context, name string, data []byte) error {
 	if err != nil {
 		return err
 	}
+	err = t.Publish(ctx, data)
 	g.used(name)
-	return t.Publish(ctx, data)
+	return err
 }
 
 // maxJoined bounds the topics a node keeps joined without subscribing.
@@ -270,27 +271,32 @@ const maxJoined = 1024
 
 // used moves a topic that is not subscribed to the front of the joined
 // list, and lets go of the least recently used past maxJoined.
+// The topics let go of are closed after the locks are released: Close
+// talks to pubsub's event loop (see topic). A publish that still holds one
+// gets "topic closed": the entry is then carried by repair.
 func (g *Gossip) used(name string) {
+	var closing []*pubsub.Topic
 	g.joinMu.Lock()
-	defer g.joinMu.Unlock()
 	g.mu.Lock()
-	defer g.mu.Unlock()
-	if _, ok := g.subs[name]; ok {
-		return
-	}
-	if el, ok := g.inList[name]; ok {
-		g.joined.MoveToFront(el)
-	} else {
-		g.inList[name] = g.joined.PushFront(name)
-	}
-	for g.joined.Len() > maxJoined {
-		old := g.joined.Remove(g.joined.Back()).(string)
-		delete(g.inList, old)
-		if t, ok := g.topics[old]; ok {
-			if t.Close() == nil {
+	if _, ok := g.subs[name]; !ok {
+		if el, ok := g.inList[name]; ok {
+			g.joined.MoveToFront(el)
+		} else {
+			g.inList[name] = g.joined.PushFront(name)
+		}
+		for g.joined.Len() > maxJoined {
+			old := g.joined.Remove(g.joined.Back()).(string)
+			delete(g.inList, old)
+			if t, ok := g.topics[old]; ok {
 				delete(g.topics, old)
+				closing = append(closing, t)
 			}
 		}
+	}
+	g.mu.Unlock()
+	g.joinMu.Unlock()
+	for _, t := range closing {
+		_ = t.Close()
 	}
 }
 

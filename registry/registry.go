@@ -122,7 +122,14 @@ func New(d Deps) *Cache {
 }
 
 // Prepare checks a bundle and compiles its module without storing it.
-func (c *Cache) Prepare(b *tokenscript.Bundle) (*Bundle, error) {
+func (c *Cache) Prepare(b *tokenscript.Bundle) (*Bundle, error) { return c.prepare(b, false) }
+
+// prepare is Prepare; stored bundles were checked when they were taken:
+// their issuer's attestation is checked again as of its own time (it may
+// have expired since; the bundle stays), and one kept before issuers
+// signed bundles loads with no issuer (no instance registers against it
+// any more; those registered keep running).
+func (c *Cache) prepare(b *tokenscript.Bundle, stored bool) (*Bundle, error) {
 	if err := b.Check(); err != nil {
 		return nil, err
 	}
@@ -149,8 +156,8 @@ func (c *Cache) Prepare(b *tokenscript.Bundle) (*Bundle, error) {
 		}
 		lb.Origin = def
 	}
-	if c.d.Issuers != nil {
-		if lb.Issuer, err = c.checkIssuer(b, lb); err != nil {
+	if c.d.Issuers != nil && !(stored && len(b.Issuer) == 0) {
+		if lb.Issuer, err = c.checkIssuer(b, lb, stored); err != nil {
 			return nil, err
 		}
 	}
@@ -178,7 +185,7 @@ var ErrNotIssued = errors.New("bundle not signed by its issuer")
 // checkIssuer verifies the bundle's issuer attestation: the network's
 // schema and domain, the bundle's own hash, and a signer the bundle names
 // as an issuer of its instance attestation.
-func (c *Cache) checkIssuer(b *tokenscript.Bundle, lb *Bundle) (common.Address, error) {
+func (c *Cache) checkIssuer(b *tokenscript.Bundle, lb *Bundle, stored bool) (common.Address, error) {
 	if lb.Origin == nil {
 		return common.Address{}, fmt.Errorf("%w: the bundle declares no instance attestation (<sl:instances origin=...>) whose issuer could sign it", ErrNotIssued)
 	}
@@ -190,7 +197,11 @@ func (c *Cache) checkIssuer(b *tokenscript.Bundle, lb *Bundle) (common.Address, 
 	if err != nil {
 		return common.Address{}, fmt.Errorf("%w: %v", ErrNotIssued, err)
 	}
-	if err := c.d.Issuers.Check(s, attest.Use{Schemas: []attest.SchemaUID{attest.BundleIssuerSchema.UID}}, time.Now()); err != nil {
+	at := time.Now()
+	if stored {
+		at = time.Unix(int64(s.Message.Time), 0)
+	}
+	if err := c.d.Issuers.Check(s, attest.Use{Schemas: []attest.SchemaUID{attest.BundleIssuerSchema.UID}}, at); err != nil {
 		return common.Address{}, fmt.Errorf("%w: %v", ErrNotIssued, err)
 	}
 	data, err := attest.BundleIssuerSchema.Schema.Decode(s.Message.Data)
@@ -244,7 +255,7 @@ func (c *Cache) Load() error {
 		if err := json.Unmarshal(v, &b); err != nil {
 			return fmt.Errorf("stored bundle: %w", err)
 		}
-		lb, err := c.Prepare(&b)
+		lb, err := c.prepare(&b, true)
 		if err != nil {
 			c.d.Log.Warn("stored bundle no longer loads", "bundle", b.Hash(), "err", err)
 			return nil

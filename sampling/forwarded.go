@@ -16,8 +16,17 @@ import (
 // node does not choose what is checked: it signed the receipt when it
 // answered, and must produce the matching transcript later.
 
-// MaxForwarded bounds the forwarded receipts an anchor holds unchecked.
-const MaxForwarded = 1024
+// MaxForwarded bounds the forwarded receipts an anchor holds unchecked,
+// and MaxForwardedPerNode those naming one node, so a flood about one node
+// does not crowd out the others.
+const (
+	MaxForwarded        = 1024
+	MaxForwardedPerNode = 64
+)
+
+// maxChecked bounds the receipt leaves an anchor remembers having checked:
+// a receipt is checked (and can cost its node) once.
+const maxChecked = 65536
 
 // forwardedPerRound is how many forwarded receipts one sampling round
 // checks.
@@ -42,16 +51,17 @@ func (v *Verifier) Forward(rc *receipt.Receipt) error {
 	leaf := rc.Leaf()
 	v.fmu.Lock()
 	defer v.fmu.Unlock()
-	if v.fseen[leaf] {
+	if v.fseen[leaf] || v.checked[leaf] {
 		return nil
 	}
-	if len(v.forwarded) >= MaxForwarded {
+	if len(v.forwarded) >= MaxForwarded || v.fnode[rc.Node] >= MaxForwardedPerNode {
 		return ErrForwardedFull
 	}
 	if v.fseen == nil {
-		v.fseen = map[common.Hash]bool{}
+		v.fseen, v.fnode, v.checked = map[common.Hash]bool{}, map[common.Address]int{}, map[common.Hash]bool{}
 	}
 	v.fseen[leaf] = true
+	v.fnode[rc.Node]++
 	v.forwarded = append(v.forwarded, rc)
 	return nil
 }
@@ -64,7 +74,15 @@ func (v *Verifier) takeForwarded(n int) []*receipt.Receipt {
 	out := append([]*receipt.Receipt(nil), v.forwarded[:n]...)
 	v.forwarded = v.forwarded[n:]
 	for _, rc := range out {
-		delete(v.fseen, rc.Leaf())
+		leaf := rc.Leaf()
+		delete(v.fseen, leaf)
+		if v.fnode[rc.Node]--; v.fnode[rc.Node] <= 0 {
+			delete(v.fnode, rc.Node)
+		}
+		if len(v.checked) >= maxChecked {
+			clear(v.checked) // a bound: an old receipt may then be checked once more
+		}
+		v.checked[leaf] = true
 	}
 	return out
 }
@@ -76,10 +94,12 @@ const (
 )
 
 // checkForwarded fetches the execution behind a forwarded receipt from the
-// node that signed it and checks it. A node that cannot produce it, or
-// produces another, takes an SLA strike (it may have been asked after it
-// let the execution go; a fault either way); one whose execution does not
-// replay is caught by Check, with evidence.
+// node that signed it and checks it. A node that no longer has it is not
+// blamed (it keeps its last sampling.RingSize executions, and anyone can
+// push a receipt out by querying; a receipt carries no time to tell a
+// fresh one from an old one); one that produces another execution than the
+// receipt names takes an SLA strike, once per receipt; one whose execution
+// does not replay is caught by Check, with evidence.
 func (v *Verifier) checkForwarded(ctx context.Context, rc *receipt.Receipt) string {
 	result := v.checkForwardedOnce(ctx, rc)
 	if c := v.d.Metrics.Forwarded; c != nil {
@@ -96,7 +116,6 @@ func (v *Verifier) checkForwardedOnce(ctx context.Context, rc *receipt.Receipt) 
 	k, err := v.d.Transcript(ctx, p, rc.Leaf())
 	if err != nil || k == nil || k.Transcript == nil {
 		v.sampled(NoTranscript)
-		v.Strike(p)
 		return NoTranscript
 	}
 	tr := k.Transcript

@@ -1,6 +1,7 @@
 package sampling
 
 import (
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/smartlayer/smartlayer/store"
 	"github.com/smartlayer/smartlayer/transport"
 )
@@ -28,4 +29,13 @@ const ProtoEvidence = transport.ProtocolPrefix + "/evidence/1.0.0"
 // EvidenceRequest asks an anchor for the execution behind its evidence.
 type EvidenceRequest struct {
 	UID string `json:"uid"`
+}
+
+// ProtoTranscript carries TranscriptRequest, anchor to service node: the
+// execution one of the node's receipts vouches for (forwarded receipts).
+const ProtoTranscript = transport.ProtocolPrefix + "/transcript/1.0.0"
+
+// TranscriptRequest names a receipt by its leaf.
+type TranscriptRequest struct {
+	Leaf common.Hash `json:"leaf"`
 }

@@ -98,8 +98,10 @@ type Verifier struct {
 	seen map[string]bool
 
 	fmu       sync.Mutex
-	forwarded []*receipt.Receipt // queued by Forward, checked each round
-	fseen     map[common.Hash]bool
+	forwarded []*receipt.Receipt     // queued by Forward, checked each round
+	fseen     map[common.Hash]bool   // queued leaves
+	fnode     map[common.Address]int // queued receipts per node
+	checked   map[common.Hash]bool   // leaves taken for checking already
 }
 
 // maxSeenEvidence bounds the evidence UIDs an anchor remembers.

@@ -3,32 +3,37 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/spf13/cobra"
 
+	"github.com/smartlayer/smartlayer/grant"
+	"github.com/smartlayer/smartlayer/nodekey"
 	"github.com/smartlayer/smartlayer/receipt"
 	"github.com/smartlayer/smartlayer/sampling"
 	"github.com/smartlayer/smartlayer/sandbox"
 	"github.com/smartlayer/smartlayer/tokenscript"
+	"github.com/smartlayer/smartlayer/wire"
 )
 
 func newReceiptCmd() *cobra.Command {
 	c := &cobra.Command{Use: "receipt", Short: "Check the execution receipts nodes attach to their answers"}
 	var (
-		nodeURL, anchorURL, node string
-		replay                   bool
+		nodeURL, anchorURL, node, grantValue, signKey string
+		replay                                        bool
 	)
 	verify := &cobra.Command{
-		Use:   "verify RECEIPT|FILE|- [--node-address ADDR] [--replay --node URL --anchor URL]",
+		Use:   "verify RECEIPT|FILE|- [--node-address ADDR] [--replay --node URL --anchor URL --grant G --integration-key F]",
 		Short: "Verify a receipt's signature, and with --replay re-run the execution it vouches for",
 		Long: `Verify an execution receipt: the X-Smartlayer-Receipt header's value (base64url), or its
 JSON, given as an argument, a file or on stdin.
@@ -71,8 +76,32 @@ when everything matches.`,
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), time.Minute)
 			defer cancel()
+			// The execution holds the instance's state: it is served to a
+			// call that may read it (the owner's grant with read:state,
+			// signed by the integration; or the owner's own signature).
+			hdr := http.Header{}
+			if grantValue != "" {
+				hdr.Set(wire.GrantHeader, grantValue)
+			}
+			tURL := strings.TrimRight(nodeURL, "/") + "/v1/receipts/" + rc.Leaf().Hex() + "/transcript"
+			if signKey != "" {
+				k, err := nodekey.Load(signKey)
+				if err != nil {
+					return fmt.Errorf("--integration-key: %w", err)
+				}
+				u, _ := url.Parse(tURL)
+				var nonce [16]byte
+				if _, err := rand.Read(nonce[:]); err != nil {
+					return err
+				}
+				sig, err := grant.Sign(k.ECDSA, grant.Request{Method: http.MethodGet, Path: u.RequestURI()}, time.Now(), nonce)
+				if err != nil {
+					return err
+				}
+				hdr.Set(wire.SignatureHeader, sig)
+			}
 			var k sampling.Kept
-			if err := getJSONURL(ctx, strings.TrimRight(nodeURL, "/")+"/v1/receipts/"+rc.Leaf().Hex()+"/transcript", &k); err != nil {
+			if err := getJSONURLWith(ctx, tURL, hdr, &k); err != nil {
 				return fmt.Errorf("transcript: %w", err)
 			}
 			tr := k.Transcript
@@ -124,6 +153,8 @@ when everything matches.`,
 	f.BoolVar(&replay, "replay", false, "fetch the execution and re-run it locally")
 	f.StringVar(&nodeURL, "node", "", "the answering node's HTTP URL (with --replay)")
 	f.StringVar(&anchorURL, "anchor", "", "an anchor's HTTP URL, for the bundle (with --replay)")
+	f.StringVar(&grantValue, "grant", "", "the owner's grant covering read:state (with --replay: the execution holds the state)")
+	f.StringVar(&signKey, "integration-key", "", "key FILE signing the fetch: the integration's the grant names, or the owner's")
 	c.AddCommand(verify)
 	return c
 }
@@ -150,9 +181,17 @@ func decodeReceipt(raw []byte) (*receipt.Receipt, error) {
 
 // getJSONURL GETs a URL and decodes its JSON answer (at most 16 MiB).
 func getJSONURL(ctx context.Context, url string, out any) error {
+	return getJSONURLWith(ctx, url, nil, out)
+}
+
+// getJSONURLWith is getJSONURL with request headers.
+func getJSONURLWith(ctx context.Context, url string, hdr http.Header, out any) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return err
+	}
+	for k, v := range hdr {
+		req.Header[k] = v
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

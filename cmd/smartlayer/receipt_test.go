@@ -10,6 +10,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/smartlayer/smartlayer/devnet"
+	"github.com/smartlayer/smartlayer/wire"
 )
 
 // TestReceiptVerifyReplay: a receipt from a real answer verifies, and
@@ -45,7 +46,11 @@ func TestReceiptVerifyReplay(t *testing.T) {
 		_ = os.WriteFile(p, b, 0o600)
 		return p
 	}
-	out, err := run("receipt", "verify", write(rc), "--replay", "--node", nodeURL, "--anchor", d.Info.Anchors[0].HTTP)
+	if _, err := run("receipt", "verify", write(rc), "--replay", "--node", nodeURL, "--anchor", d.Info.Anchors[0].HTTP); err == nil || !strings.Contains(err.Error(), "401") {
+		t.Fatalf("the execution (it holds the state) served without a grant: %v", err)
+	}
+	out, err := run("receipt", "verify", write(rc), "--replay", "--node", nodeURL, "--anchor", d.Info.Anchors[0].HTTP,
+		"--grant", tk.Headers[wire.GrantHeader], "--integration-key", d.Info.Integration.Key)
 	if err != nil || !strings.Contains(out, `"replay": "ok"`) {
 		t.Fatalf("verify --replay: %s %v", out, err)
 	}

@@ -142,8 +142,9 @@ func TestVotesSwitchFallbackModes(t *testing.T) {
 	// Actions go through the anchors too, which replay them.
 	actURL, actBody := d.Info.Anchors[1].HTTP+"/v1/tokens/"+tk.Instance+"/actions/rebook", `{"hotel":"`+d.Info.Hotel.HTTP+`"}`
 	req, _ := http.NewRequest(http.MethodPost, actURL, strings.NewReader(actBody))
-	req.Header = d.Sign(tk.Header(), http.MethodPost, actURL, []byte(actBody))
-	req.Header.Set(wire.IdempotencyHeader, "full-mode-1")
+	hdr := tk.Header()
+	hdr.Set(wire.IdempotencyHeader, "full-mode-1") // signed with the call
+	req.Header = d.Sign(hdr, http.MethodPost, actURL, []byte(actBody))
 	aresp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
