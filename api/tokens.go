@@ -247,17 +247,13 @@ func (h *handlers) state(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	root := in.Root()
-	offs := in.Offsets
-	if offs == nil {
-		offs = map[string]uint64{}
-	}
-	pending := make([]wire.PendingAction, len(in.Pending)) // never null: none is []
+	v := h.view(in)
+	v.State = in.State
+	v.Pending = make([]wire.PendingAction, len(in.Pending)) // never null: none is []
 	for i, p := range in.Pending {
-		pending[i] = wire.PendingAction(p)
+		v.Pending[i] = wire.PendingAction(p)
 	}
-	httpapi.WriteJSON(w, http.StatusOK, wire.StateView{Instance: in.Record.Instance, State: in.State, StateRoot: hexutil.Encode(root[:]),
-		Offsets: offs, Fencing: in.Record.Fencing, Executor: in.Record.Executor, Node: h.d.Tokens.Self(), Pending: pending})
+	httpapi.WriteJSON(w, http.StatusOK, v)
 }
 
 // root answers an instance's state root, offsets, fencing and executor,
@@ -267,13 +263,20 @@ func (h *handlers) root(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	v := h.view(in)
+	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"instance": v.Instance, "stateRoot": v.StateRoot,
+		"offsets": v.Offsets, "fencing": v.Fencing, "executor": v.Executor, "node": v.Node})
+}
+
+// view is an instance's state view without the state and pending actions.
+func (h *handlers) view(in *token.Instance) wire.StateView {
 	root := in.Root()
 	offs := in.Offsets
 	if offs == nil {
 		offs = map[string]uint64{}
 	}
-	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"instance": in.Record.Instance, "stateRoot": hexutil.Encode(root[:]),
-		"offsets": offs, "fencing": in.Record.Fencing, "executor": in.Record.Executor, "node": h.d.Tokens.Self()})
+	return wire.StateView{Instance: in.Record.Instance, StateRoot: hexutil.Encode(root[:]), Offsets: offs,
+		Fencing: in.Record.Fencing, Executor: in.Record.Executor, Node: h.d.Tokens.Self()}
 }
 
 func (h *handlers) history(w http.ResponseWriter, r *http.Request) {
