@@ -12,7 +12,9 @@ import (
 	"github.com/smartlayer/smartlayer/attengine"
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/attlog"
+	"github.com/smartlayer/smartlayer/executor"
 	"github.com/smartlayer/smartlayer/httpapi"
+	"github.com/smartlayer/smartlayer/wire"
 )
 
 // Topics is the node's attestation log (attengine.Engine, with the
@@ -85,6 +87,39 @@ func (h *handlers) publish(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// mayStream decides whether a call may follow one of an instance's own
+// topics (its results and failures say what changed in its state): as it
+// may read the instance's history (the owner's grant with read:history, or
+// the owner's signature), which only a replica can tell. Others get 421
+// with the route, or the grant's refusal.
+func (h *handlers) mayStream(w http.ResponseWriter, r *http.Request, id wire.InstanceID) bool {
+	if h.d.Tokens == nil {
+		var rt *wire.Route
+		if h.d.Anchor != nil {
+			rt, _ = h.d.Anchor.Route(r.Context(), id)
+		}
+		httpapi.WriteProblem(w, r, wire.Problem{
+			Type: httpapi.ProblemType("not-a-replica"), Title: "Misdirected Request", Status: http.StatusMisdirectedRequest,
+			Detail: "an instance's own topics are streamed by its replicas, to a call that may read its history", Route: rt,
+		})
+		return false
+	}
+	_, err := h.d.Tokens.Read(id, "history", presented(r, nil))
+	var g *GrantRefused
+	switch {
+	case errors.Is(err, executor.ErrNotHere):
+		h.notHere(w, r, id)
+		return false
+	case errors.As(err, &g):
+		grantError(w, r, g)
+		return false
+	case err != nil:
+		httpapi.Internal(w, r, h.d.Log, "internal", err)
+		return false
+	}
+	return true
+}
+
 func topicParam(w http.ResponseWriter, r *http.Request) (string, bool) {
 	t := r.PathValue("topic")
 	if err := attlog.CheckTopic(t); err != nil {
@@ -112,6 +147,9 @@ func (h *handlers) heads(w http.ResponseWriter, r *http.Request) {
 func (h *handlers) stream(w http.ResponseWriter, r *http.Request) {
 	t, ok := topicParam(w, r)
 	if !ok {
+		return
+	}
+	if id, own := wire.InstanceOfTopic(t); own && !h.mayStream(w, r, id) {
 		return
 	}
 	var from uint64

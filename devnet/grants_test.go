@@ -146,6 +146,8 @@ func TestGrants(t *testing.T) {
 		return resp.StatusCode
 	}
 	statusOnly := grant(true, aID, []string{"query:status"}, now.Add(time.Hour), now)
+	resultStream := replica + "/v1/topics/" + strings.ReplaceAll(wire.ResultTopic(wire.InstanceID(aID)), "/", "%2F") + "/stream"
+	anchorStream := d.Info.Anchors[0].HTTP + "/v1/topics/" + strings.ReplaceAll(wire.ResultTopic(wire.InstanceID(aID)), "/", "%2F") + "/stream"
 	for _, c := range []struct {
 		name string
 		h    http.Header
@@ -158,6 +160,11 @@ func TestGrants(t *testing.T) {
 		{"state, the devnet grant", d.Sign(a.Header(), http.MethodGet, stateURL, nil), stateURL, 200},
 		{"state, the owner's signature", signAs(owner, http.Header{}, http.MethodGet, stateURL, nil), stateURL, 200},
 		{"root, anyone", nil, replica + "/v1/tokens/" + a.Instance + "/root", 200},
+		// An instance's own topics say what changed in its state: streamed
+		// as its history is read, by its replicas.
+		{"result stream, anyone", nil, resultStream, 401},
+		{"result stream, the devnet grant", d.Sign(a.Header(), http.MethodGet, resultStream, nil), resultStream, 200},
+		{"result stream, from an anchor", nil, anchorStream, 421},
 	} {
 		if got := get(c.h, c.u); got != c.want {
 			t.Errorf("%s: %d, want %d", c.name, got, c.want)

@@ -25,6 +25,18 @@ func Topic(schema, key string) string { return schema + "/" + key }
 // token.ResultTopic).
 func ResultTopic(id InstanceID) string { return Topic(ActionResultSchemaUID, id.String()) }
 
+// InstanceOfTopic reports whether a topic is one of an instance's own (its
+// action results, its failure attestations: what changed in its state),
+// and which instance.
+func InstanceOfTopic(topic string) (InstanceID, bool) {
+	schema, key, ok := strings.Cut(topic, "/")
+	if !ok || !strings.EqualFold(schema, ActionResultSchemaUID) && !strings.EqualFold(schema, FailureSchemaUID) {
+		return InstanceID{}, false
+	}
+	id, err := ParseInstanceID(key)
+	return id, err == nil
+}
+
 // FailureTopic is the topic of the anchors' failure attestations for an
 // instance's external calls (the same as token.FailureTopic).
 func FailureTopic(id InstanceID) string { return Topic(FailureSchemaUID, id.String()) }
