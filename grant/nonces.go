@@ -53,20 +53,40 @@ func (n *Nonces) prune(now time.Time) {
 			return
 		}
 	}
-	for ; n.next < sec; n.next++ {
-		for _, k := range n.buckets[n.next] {
-			if _, ok := n.m[k]; ok {
-				delete(n.m, k)
-				var a common.Address
-				copy(a[:], k[:20])
-				if n.signers[a]--; n.signers[a] <= 0 {
-					delete(n.signers, a)
-				}
+	if sec-n.next > int64(len(n.buckets))+1 {
+		// A long way behind (idle, or the clock jumped): visit the buckets
+		// there are rather than every second in between.
+		for b := range n.buckets {
+			if b < sec {
+				n.dropBucket(b)
 			}
 		}
-		delete(n.buckets, n.next)
+		n.next = sec
+		return
+	}
+	for ; n.next < sec; n.next++ {
+		n.dropBucket(n.next)
 	}
 }
+
+// dropBucket forgets the entries kept until second b (an entry renewed
+// since, into a later bucket, stays).
+func (n *Nonces) dropBucket(b int64) {
+	for _, k := range n.buckets[b] {
+		if until, ok := n.m[k]; ok && bucketOf(until) == b {
+			delete(n.m, k)
+			var a common.Address
+			copy(a[:], k[:20])
+			if n.signers[a]--; n.signers[a] <= 0 {
+				delete(n.signers, a)
+			}
+		}
+	}
+	delete(n.buckets, b)
+}
+
+// bucketOf is the second after which an entry kept until t is forgotten.
+func bucketOf(t time.Time) int64 { return t.Unix() + 1 }
 
 // Use records a proof by signer; ErrProofReplayed if it was taken before.
 // Not safe for concurrent use.
@@ -84,9 +104,14 @@ func (n *Nonces) Use(signer common.Address, p *Proof, now time.Time) error {
 	// A proof is accepted within MaxSkew of its time either way (Signer):
 	// after that it is stale, so it need not be remembered longer.
 	until := time.UnixMilli(p.TimeMs).Add(MaxSkew)
+	if _, renewed := n.m[k]; !renewed {
+		n.signers[signer]++
+	}
+	sec := max(bucketOf(until), n.next) // a clock that stepped back still gets pruned
+	if sec != bucketOf(until) {
+		until = time.Unix(sec-1, 0)
+	}
 	n.m[k] = until
-	n.signers[signer]++
-	sec := until.Unix() + 1 // pruned once this second has passed
 	n.buckets[sec] = append(n.buckets[sec], k)
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/smartlayer/smartlayer/api"
@@ -139,13 +140,18 @@ func presentedFor(req *execReq) error {
 	if req.Key != "" {
 		kind = "actions"
 	}
-	path, _, _ := strings.Cut(p.Request.Path, "?")
+	raw, _, _ := strings.Cut(p.Request.Path, "?")
+	path, err := url.PathUnescape(raw)
+	if err != nil {
+		return errors.New("the request presented has a malformed path")
+	}
+	inst, rest, _ := strings.Cut(strings.TrimPrefix(path, "/v1/tokens/"), "/")
 	body := p.Request.Body
 	if len(body) == 0 {
 		body = []byte("{}")
 	}
-	if p.Request.Method != http.MethodPost || !strings.EqualFold(path, "/v1/tokens/"+req.Instance.String()+"/"+kind+"/"+req.Name) ||
-		!bytes.Equal(body, req.Args) || p.Request.Key != req.Key {
+	if p.Request.Method != http.MethodPost || !strings.HasPrefix(path, "/v1/tokens/") || !strings.EqualFold(inst, req.Instance.String()) ||
+		rest != kind+"/"+req.Name || !bytes.Equal(body, req.Args) || kind == "actions" && p.Request.Key != req.Key {
 		return errors.New("the request presented is not this call's")
 	}
 	return nil
@@ -184,6 +190,23 @@ func (s *serviceRole) execAction(ctx context.Context, req *execReq) *execResp {
 }
 
 // --- full fallback mode: integrations' queries through anchors ---
+
+// boundBy checks that the answer an anchor is about to pass on in full
+// fallback mode carries a receipt signed by the node that gave it, for this
+// call and these bytes (full mode needs receipts: service.receipts on).
+func boundBy(rc *receipt.Receipt, p, function string, id wire.InstanceID, key string, args, output []byte) error {
+	if rc == nil {
+		return errors.New("the answer carries no receipt")
+	}
+	addr, err := nodekey.AddressOfPeer(peerIDOf(p))
+	if err != nil {
+		return err
+	}
+	if err := rc.Verify(addr); err != nil {
+		return err
+	}
+	return rc.Binds(function, id.String(), key, args, output)
+}
 
 // fullRecord is the record of an instance an anchor is asked to forward
 // a call for: an error outside full fallback mode (with the route) or
@@ -241,13 +264,11 @@ func (a *anchorRole) FullQuery(ctx context.Context, id wire.InstanceID, name str
 			lastErr = errors.New("empty answer")
 			continue
 		}
-		// The body passed on must be the one the replica's receipt covers,
+		// The body passed on must be one the replica signed a receipt for,
 		// for this very call.
-		if out.Receipt != nil {
-			if err := out.Receipt.Binds("query:"+name, id.String(), "", args, out.Output); err != nil {
-				lastErr = fmt.Errorf("replica %s: %w", shortID(p), err)
-				continue
-			}
+		if err := boundBy(out.Receipt, p, "query:"+name, id, "", args, out.Output); err != nil {
+			lastErr = fmt.Errorf("replica %s: %w", shortID(p), err)
+			continue
 		}
 		verified := a.reexecute(ctx, p, rec, sampling.Kept{Transcript: out.Transcript, State: out.State, Receipt: out.Receipt})
 		if verified == "mismatch" {
@@ -281,10 +302,8 @@ func (a *anchorRole) FullAction(ctx context.Context, id wire.InstanceID, name, k
 		return nil, &api.Problem{Status: http.StatusBadGateway, Code: "executor-unreachable", Detail: "empty answer from the executor"}
 	}
 	out := resp.Action
-	if rc := receiptOf(out.Receipt); rc != nil {
-		if err := rc.Binds("action:"+name, id.String(), key, args, out.Result); err != nil {
-			return nil, &api.Problem{Status: http.StatusBadGateway, Code: "wrong-execution", Detail: "the executor's answer is not the one its receipt covers: " + err.Error()}
-		}
+	if err := boundBy(receiptOf(out.Receipt), rec.Executor, "action:"+name, id, key, args, out.Result); err != nil {
+		return nil, &api.Problem{Status: http.StatusBadGateway, Code: "wrong-execution", Detail: "the executor's answer is not one its receipt covers: " + err.Error()}
 	}
 	verified := a.reexecute(ctx, rec.Executor, rec, sampling.Kept{Transcript: out.Transcript, State: out.StateBefore, Receipt: receiptOf(out.Receipt)})
 	if verified == "mismatch" {

@@ -296,7 +296,15 @@ func (g *Gossip) used(name string) {
 	g.mu.Unlock()
 	g.joinMu.Unlock()
 	for _, t := range closing {
-		_ = t.Close()
+		if t.Close() != nil {
+			// Subscribed meanwhile (pubsub refuses to close it): keep the
+			// handle, or the topic could never be joined again.
+			g.mu.Lock()
+			if _, ok := g.topics[t.String()]; !ok {
+				g.topics[t.String()] = t
+			}
+			g.mu.Unlock()
+		}
 	}
 }
 

@@ -135,6 +135,18 @@ func TestForwardedReceipts(t *testing.T) {
 	if v2.Snapshot()["node"].Evidence != 0 {
 		t.Fatal("acted on evidence whose execution replays")
 	}
+	// A framing anchor serves the node's real receipt and transcript with
+	// another state: the replay would diverge at "state before", which is
+	// the server's doing, not the node's (found in review).
+	fetch = func() (*Kept, error) {
+		k, _ := v.Material(evidenceAtt.UID.String())
+		k.State = json.RawMessage(`{"n":7}`)
+		return k, nil
+	}
+	v2.Evidence(evidenceAtt)
+	if v2.Snapshot()["node"].Evidence != 0 {
+		t.Fatal("acted on evidence whose state is not the one the transcript ran on")
+	}
 	fetch = func() (*Kept, error) {
 		k, ok := v.Material(evidenceAtt.UID.String())
 		if !ok {

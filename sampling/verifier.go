@@ -422,6 +422,16 @@ func receiptNames(it *Kept, addr common.Address) bool {
 // node's) or Mismatch, with the state the replay reached and why.
 func (v *Verifier) replay(ctx context.Context, p string, lb *registry.Bundle, it *Kept) (string, sandbox.Hash, string) {
 	tr := it.Transcript
+	// The material must be what the transcript names: the module it ran
+	// and the state it ran on. Otherwise whoever supplied it (the node, or
+	// an anchor serving its evidence) could make any execution diverge.
+	state := it.State
+	if len(state) == 0 {
+		state = json.RawMessage("null")
+	}
+	if lb.Module.Hash() != tr.ScriptHash || sandbox.StateRoot(state) != tr.StateBefore {
+		return Unproven, sandbox.Hash{}, ""
+	}
 	replayed, err := sandbox.Replay(ctx, lb.Module, tr, it.State)
 	var d *sandbox.Divergence
 	if err == nil {
