@@ -116,5 +116,27 @@ func (a *applier) run(id wire.InstanceID, f func() error) error {
 	}
 }
 
+// runFor is run for a change that answers yes or no (was it held, did it
+// drop): the answer comes back over a channel, never through a variable
+// the caller shares, since f may still run after a stopping node's run has
+// returned errStopping (and its answer is then dropped).
+func (a *applier) runFor(id wire.InstanceID, f func() (bool, error)) (bool, error) {
+	res := make(chan bool, 1)
+	err := a.run(id, func() error {
+		ok, err := f()
+		res <- ok
+		return err
+	})
+	if errors.Is(err, errStopping) {
+		return false, err
+	}
+	select {
+	case ok := <-res:
+		return ok, err
+	default:
+		return false, err
+	}
+}
+
 // settle waits until what is queued for id now has run.
 func (a *applier) settle(id wire.InstanceID) { _ = a.run(id, func() error { return nil }) }

@@ -229,17 +229,16 @@ func (s *serviceRole) handleAssign(ctx context.Context, from transport.PeerID, m
 		}
 		// On the instance's shard, and only if no other assignment made it
 		// meanwhile: a second init would overwrite applied state.
-		created := false
-		if err := s.applier.run(rec.Instance, func() error {
+		created, err := s.applier.runFor(rec.Instance, func() (bool, error) {
 			s.mu.RLock()
 			now := s.inst[rec.Instance]
 			s.mu.RUnlock()
 			if now != nil {
-				return nil
+				return false, nil
 			}
-			created = true
-			return s.put(in)
-		}); err != nil {
+			return true, s.put(in)
+		})
+		if err != nil {
 			return nil, err
 		}
 		if !created {
@@ -310,16 +309,9 @@ func (s *serviceRole) create(ctx context.Context, from transport.PeerID, rec *pl
 }
 
 // updateRecord gives a held instance a newer record, on its shard, so no
-// apply lands in between.
-// updateRecord gives a held instance a newer record, on its shard; held
-// says whether the instance was there to update.
+// apply lands in between; held says whether the instance was there.
 func (s *serviceRole) updateRecord(rec *placement.Record) (held bool, err error) {
-	err = s.applier.run(rec.Instance, func() error {
-		var err error
-		held, err = s.updateRecordNow(rec)
-		return err
-	})
-	return held, err
+	return s.applier.runFor(rec.Instance, func() (bool, error) { return s.updateRecordNow(rec) })
 }
 
 func (s *serviceRole) updateRecordNow(rec *placement.Record) (bool, error) {
@@ -443,34 +435,30 @@ func (s *serviceRole) put(in *instance) error {
 // new by then: assignments from two anchors are answered concurrently, and
 // one that names this node may have landed since this one was read.
 func (s *serviceRole) dropFor(rec *placement.Record) (dropped bool, err error) {
-	err = s.applier.run(rec.Instance, func() error {
+	return s.applier.runFor(rec.Instance, func() (bool, error) {
 		s.mu.RLock()
 		cur := s.inst[rec.Instance]
 		s.mu.RUnlock()
 		if cur == nil || !rec.Newer(cur.Record) {
-			return nil
+			return false, nil
 		}
-		dropped = true
-		return s.dropNow(rec.Instance)
+		return true, s.dropNow(rec.Instance)
 	})
-	return dropped, err
 }
 
 // dropPlacedBy drops an instance (a full sync from anchor leaves it out) if
 // its record is still one that anchor placed: another anchor's newer record
 // may have landed since the sync was read.
 func (s *serviceRole) dropPlacedBy(id wire.InstanceID, anchor common.Address) (dropped bool, err error) {
-	err = s.applier.run(id, func() error {
+	return s.applier.runFor(id, func() (bool, error) {
 		s.mu.RLock()
 		cur := s.inst[id]
 		s.mu.RUnlock()
 		if cur == nil || cur.Record.Anchor != anchor {
-			return nil
+			return false, nil
 		}
-		dropped = true
-		return s.dropNow(id)
+		return true, s.dropNow(id)
 	})
-	return dropped, err
 }
 
 func (s *serviceRole) dropNow(id wire.InstanceID) error {
