@@ -31,15 +31,26 @@ const (
 // none is taken twice. Entries expire by the second they were kept for
 // (no scan of the whole set). It reads no clock: the caller passes now.
 type Nonces struct {
-	m       map[[36]byte]time.Time // signer(20) + nonce(16) -> remembered until
-	signers map[common.Address]int // entries per signer
-	buckets map[int64][][36]byte   // expiry second -> keys
-	next    int64                  // the first second not pruned yet
+	m       map[[36]byte]nonceEntry // signer(20) + nonce(16) -> its entry
+	counts  map[common.Address]int  // entries per signer, and per token owner
+	buckets map[int64][][36]byte    // expiry second -> keys
+	next    int64                   // the first second not pruned yet
+}
+
+type nonceEntry struct {
+	until time.Time      // remembered until
+	owner common.Address // the owner whose token the call was for (the signer's own call: the signer)
 }
 
 // NewNonces makes an empty set.
 func NewNonces() *Nonces {
-	return &Nonces{m: map[[36]byte]time.Time{}, signers: map[common.Address]int{}, buckets: map[int64][][36]byte{}}
+	return &Nonces{m: map[[36]byte]nonceEntry{}, counts: map[common.Address]int{}, buckets: map[int64][][36]byte{}}
+}
+
+func (n *Nonces) count(a common.Address, d int) {
+	if n.counts[a] += d; n.counts[a] <= 0 {
+		delete(n.counts, a)
+	}
 }
 
 // prune forgets the entries whose second has passed.
@@ -73,12 +84,13 @@ func (n *Nonces) prune(now time.Time) {
 // since, into a later bucket, stays).
 func (n *Nonces) dropBucket(b int64) {
 	for _, k := range n.buckets[b] {
-		if until, ok := n.m[k]; ok && bucketOf(until) == b {
+		if e, ok := n.m[k]; ok && bucketOf(e.until) == b {
 			delete(n.m, k)
 			var a common.Address
 			copy(a[:], k[:20])
-			if n.signers[a]--; n.signers[a] <= 0 {
-				delete(n.signers, a)
+			n.count(a, -1)
+			if e.owner != a {
+				n.count(e.owner, -1)
 			}
 		}
 	}
@@ -88,30 +100,41 @@ func (n *Nonces) dropBucket(b int64) {
 // bucketOf is the second after which an entry kept until t is forgotten.
 func bucketOf(t time.Time) int64 { return t.Unix() + 1 }
 
-// Use records a proof by signer; ErrProofReplayed if it was taken before.
+// Use records a proof by signer for a call on owner's token (the owner's
+// own call: owner is the signer); ErrProofReplayed if it was taken before.
+// Both the signer and the owner have a quota (MaxNoncesPerSigner): an
+// owner who grants many keys of its own cannot fill the set either.
 // Not safe for concurrent use.
-func (n *Nonces) Use(signer common.Address, p *Proof, now time.Time) error {
+func (n *Nonces) Use(signer, owner common.Address, p *Proof, now time.Time) error {
 	n.prune(now)
 	var k [36]byte
 	copy(k[:20], signer[:])
 	copy(k[20:], p.Nonce[:])
-	if until, ok := n.m[k]; ok && !now.After(until) {
+	old, renewed := n.m[k]
+	if renewed && !now.After(old.until) {
 		return ErrProofReplayed
 	}
-	if len(n.m) >= MaxNonces || n.signers[signer] >= MaxNoncesPerSigner {
+	if len(n.m) >= MaxNonces || n.counts[signer] >= MaxNoncesPerSigner || owner != signer && n.counts[owner] >= MaxNoncesPerSigner {
 		return ErrNonceCacheFull
 	}
 	// A proof is accepted within MaxSkew of its time either way (Signer):
 	// after that it is stale, so it need not be remembered longer.
 	until := time.UnixMilli(p.TimeMs).Add(MaxSkew)
-	if _, renewed := n.m[k]; !renewed {
-		n.signers[signer]++
+	if renewed {
+		if old.owner != signer {
+			n.count(old.owner, -1)
+		}
+	} else {
+		n.count(signer, 1)
+	}
+	if owner != signer {
+		n.count(owner, 1)
 	}
 	sec := max(bucketOf(until), n.next) // a clock that stepped back still gets pruned
 	if sec != bucketOf(until) {
 		until = time.Unix(sec-1, 0)
 	}
-	n.m[k] = until
+	n.m[k] = nonceEntry{until: until, owner: owner}
 	n.buckets[sec] = append(n.buckets[sec], k)
 	return nil
 }

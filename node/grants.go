@@ -70,7 +70,7 @@ func (g *grants) check(p grant.Presented, owner common.Address, id wire.Instance
 		if signer != owner {
 			return fmt.Errorf("%w (a signed call without a grant must be the owner's; signed by %s)", ErrGrantMissing, signer)
 		}
-		return g.useNonce(signer, pr, now)
+		return g.useNonce(signer, owner, pr, now)
 	}
 	if len(header) > maxGrantHeader {
 		return fmt.Errorf("%w: %d bytes, limit %d", ErrGrantTooLarge, len(header), maxGrantHeader)
@@ -105,13 +105,13 @@ func (g *grants) check(p grant.Presented, owner common.Address, id wire.Instance
 	if err := gr.Check(owner, id, scope, now, g.revs.Revoked(gr.Signer, gr.UID)); err != nil {
 		return err
 	}
-	return g.useNonce(signer, pr, now)
+	return g.useNonce(signer, owner, pr, now)
 }
 
-func (g *grants) useNonce(signer common.Address, pr *grant.Proof, now time.Time) error {
+func (g *grants) useNonce(signer, owner common.Address, pr *grant.Proof, now time.Time) error {
 	g.nmu.Lock()
 	defer g.nmu.Unlock()
-	return g.nonces.Use(signer, pr, now)
+	return g.nonces.Use(signer, owner, pr, now)
 }
 
 func (g *grants) verify(header string, now time.Time) (*grant.Grant, error) {
