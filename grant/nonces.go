@@ -15,6 +15,17 @@ type Presented struct {
 	Request Request
 }
 
+// Signer reads the presented proof and recovers who signed the request,
+// within the time window at now.
+func (p Presented) Signer(now time.Time) (common.Address, *Proof, error) {
+	pr, err := ParseProof(p.Proof)
+	if err != nil {
+		return common.Address{}, nil, err
+	}
+	signer, err := pr.Signer(p.Request, now)
+	return signer, pr, err
+}
+
 // ErrNonceCacheFull refuses a call when a node holds MaxNonces unexpired
 // nonces, or MaxNoncesPerSigner of one signer (an integration or owner
 // signing faster than any honest one would): that signer waits, the others

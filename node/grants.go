@@ -59,11 +59,7 @@ func (g *grants) check(p grant.Presented, owner common.Address, id wire.Instance
 			return ErrGrantMissing
 		}
 		// No grant: the owner's own signed call, or nothing.
-		pr, err := grant.ParseProof(p.Proof)
-		if err != nil {
-			return err
-		}
-		signer, err := pr.Signer(p.Request, now)
+		signer, pr, err := p.Signer(now)
 		if err != nil {
 			return err
 		}
@@ -91,11 +87,7 @@ func (g *grants) check(p grant.Presented, owner common.Address, id wire.Instance
 		g.cache[key] = gr
 		g.mu.Unlock()
 	}
-	pr, err := grant.ParseProof(p.Proof)
-	if err != nil {
-		return err
-	}
-	signer, err := pr.Signer(p.Request, now)
+	signer, pr, err := p.Signer(now)
 	if err != nil {
 		return err
 	}

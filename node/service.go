@@ -535,9 +535,7 @@ func (s *serviceRole) runQuery(ctx context.Context, id wire.InstanceID, name str
 // sealReceipt vouches for an execution: a receipt over its transcript
 // (whose root the caller has), script and resulting state, sealed by b.
 func sealReceipt(b *receipt.Batcher, tr *sandbox.Transcript, root sandbox.Hash, fencing uint64) (*receipt.Receipt, error) {
-	rc := &receipt.Receipt{Instance: tr.Instance, Function: tr.Function,
-		Request: receipt.RequestHash(tr.Function, tr.Instance, tr.IdempotencyKey, tr.Args), Output: receipt.OutputHash(tr.Output),
-		ScriptHash: tr.ScriptHash, StateBefore: tr.StateBefore, StateRoot: tr.StateAfter, TranscriptRoot: root, Fencing: fencing}
+	rc := receipt.For(tr.Execution(root), fencing)
 	return rc, b.Seal(rc)
 }
 

@@ -94,6 +94,41 @@ func lenPrefixed(s string) []byte {
 	return append(binary.BigEndian.AppendUint32(nil, uint32(len(s))), s...)
 }
 
+// Execution is what a receipt names of one execution: the fields of its
+// transcript (package sandbox) that the receipt commits to.
+type Execution struct {
+	Instance, Function, Key string // Key: an action's idempotency key
+	Args, Output            []byte
+	ScriptHash              common.Hash
+	StateBefore, StateAfter common.Hash
+	TranscriptRoot          common.Hash
+}
+
+// For is the receipt that names an execution under a fencing number,
+// unsigned (Batcher.Seal signs it).
+func For(e Execution, fencing uint64) *Receipt {
+	return &Receipt{Instance: e.Instance, Function: e.Function,
+		Request: RequestHash(e.Function, e.Instance, e.Key, e.Args), Output: OutputHash(e.Output),
+		ScriptHash: e.ScriptHash, StateBefore: e.StateBefore, StateRoot: e.StateAfter, TranscriptRoot: e.TranscriptRoot, Fencing: fencing}
+}
+
+// Names checks that the receipt names this very execution (ErrMismatch,
+// saying what differs). The transcript root covers the script, the
+// function and the instance too.
+func (r *Receipt) Names(e Execution) error {
+	switch {
+	case r.TranscriptRoot != e.TranscriptRoot:
+		return fmt.Errorf("%w: another transcript (root)", ErrMismatch)
+	case r.Request != RequestHash(e.Function, e.Instance, e.Key, e.Args):
+		return fmt.Errorf("%w: another request", ErrMismatch)
+	case r.Output != OutputHash(e.Output):
+		return fmt.Errorf("%w: another answer", ErrMismatch)
+	case r.StateBefore != e.StateBefore || r.StateRoot != e.StateAfter:
+		return fmt.Errorf("%w: other states", ErrMismatch)
+	}
+	return nil
+}
+
 // ErrMismatch marks an answer the receipt does not vouch for.
 var ErrMismatch = errors.New("receipt does not cover this call or answer")
 

@@ -412,9 +412,7 @@ func (v *Verifier) Check(ctx context.Context, p string, addr common.Address, it 
 // over this very transcript: only such a receipt is evidence.
 func receiptNames(it *Kept, addr common.Address) bool {
 	tr, rc := it.Transcript, it.Receipt
-	return tr != nil && rc != nil && rc.Verify(addr) == nil && rc.TranscriptRoot == tr.Root() && rc.StateRoot == tr.StateAfter &&
-		rc.StateBefore == tr.StateBefore && rc.Output == receipt.OutputHash(tr.Output) &&
-		rc.Request == receipt.RequestHash(tr.Function, tr.Instance, tr.IdempotencyKey, tr.Args)
+	return tr != nil && rc != nil && rc.Verify(addr) == nil && rc.Names(tr.Execution(tr.Root())) == nil
 }
 
 // replay runs an execution again: Match, Unproven (it could not finish

@@ -8,6 +8,7 @@ import (
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/crypto"
 
+	"github.com/smartlayer/smartlayer/receipt"
 	"github.com/smartlayer/smartlayer/wire"
 )
 
@@ -88,6 +89,13 @@ func leaf(tag string, parts ...[]byte) Hash {
 // Root is the Merkle root of the leaves: pairs hashed with a 0x01 prefix, an
 // odd node carried up.
 func (t *Transcript) Root() Hash { return MerkleRoot(t.Leaves()) }
+
+// Execution is what a receipt names of the transcript, whose root the
+// caller has (Root).
+func (t *Transcript) Execution(root Hash) receipt.Execution {
+	return receipt.Execution{Instance: t.Instance, Function: t.Function, Key: t.IdempotencyKey, Args: t.Args, Output: t.Output,
+		ScriptHash: t.ScriptHash, StateBefore: t.StateBefore, StateAfter: t.StateAfter, TranscriptRoot: root}
+}
 
 // MerkleRoot combines leaves into one root.
 func MerkleRoot(level []Hash) Hash {

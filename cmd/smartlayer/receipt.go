@@ -105,17 +105,11 @@ when everything matches.`,
 				return fmt.Errorf("transcript: %w", err)
 			}
 			tr := k.Transcript
-			switch {
-			case tr == nil:
+			if tr == nil {
 				return errors.New("the node served no transcript")
-			case tr.Root() != rc.TranscriptRoot:
-				return errors.New("the transcript served is not the one the receipt names (root)")
-			case rc.Request != receipt.RequestHash(tr.Function, tr.Instance, tr.IdempotencyKey, tr.Args):
-				return errors.New("the transcript's request is not the one the receipt names")
-			case rc.Output != receipt.OutputHash(tr.Output):
-				return errors.New("the transcript's answer is not the one the receipt names")
-			case rc.StateBefore != tr.StateBefore || rc.StateRoot != tr.StateAfter:
-				return errors.New("the transcript's states are not the ones the receipt names")
+			}
+			if err := rc.Names(tr.Execution(tr.Root())); err != nil {
+				return fmt.Errorf("the transcript served is not the one the receipt names: %w", err)
 			}
 			h, err := tokenscript.ParseBundleHash(k.Bundle)
 			if err != nil {
