@@ -707,29 +707,30 @@ func (v *vm) installJoin(ap *goja.Object) {
 		}
 		inJoin[o] = true
 		defer delete(inJoin, o)
-		var b goja.StringBuilder
-		var size int64
-		add := func(s goja.String) {
-			size += int64(s.Length())
-			if v.cur != nil {
-				v.charge(int64(s.Length())*charBytes, "Array.prototype.join")
-			}
-			b.WriteString(s)
+		// The separators are certain: charged at once, before any is
+		// written, so a wide separator fails at the start, not after
+		// seconds of copying.
+		if v.cur != nil && n > 1 {
+			v.charge((n-1)*int64(sep.Length())*charBytes, "Array.prototype.join's separators")
 		}
+		var b goja.StringBuilder
 		for i := int64(0); i < n; i++ {
 			if v.cur != nil && i&1023 == 0 {
 				v.checkStop()
 			}
 			if i > 0 {
-				add(sep)
+				b.WriteString(sep)
 			}
 			e := o.Get(fmt.Sprint(i))
 			if e == nil || goja.IsUndefined(e) || goja.IsNull(e) {
 				continue
 			}
-			add(e.ToString().(goja.String))
+			es := e.ToString().(goja.String)
+			if v.cur != nil {
+				v.charge(int64(es.Length())*charBytes, "Array.prototype.join")
+			}
+			b.WriteString(es)
 		}
-		_ = size
 		return b.String()
 	}
 	jv := r.ToValue(join)
