@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -469,42 +470,94 @@ func TestHTTPErrors(t *testing.T) {
 
 // TestAnchorLossThenServiceLoss: with an anchor gone, the others take over
 // its instances; a service node that dies next is still replaced.
+// TestAnchorLossThenServiceLoss: with an anchor down, the others vote it
+// down and, once a majority certified it, take over its instances: a
+// replica lost after that is replaced under a record signed by another
+// anchor, carrying the votes, which the new replicas accept.
 func TestAnchorLossThenServiceLoss(t *testing.T) {
 	opts := DefaultOptions()
 	opts.Tickets, opts.Services = 30, 5
 	d := startDevnet(t, opts)
+	a0 := d.Info.Anchors[0].Peer
+	// A ticket anchor 0 placed, and one of its replicas to lose.
+	var tk *Ticket
+	var victim string
+	for i := range d.Info.Tickets {
+		rt, code := getRoute(t, d.Info.Anchors[1].HTTP, d.Info.Tickets[i].Instance)
+		rec, err := placement.DecodeRecord(rt.Record)
+		if code == 200 && err == nil && rec.AnchorPeer == a0 {
+			tk, victim = &d.Info.Tickets[i], rec.Replicas[0]
+			break
+		}
+	}
+	if tk == nil {
+		t.Fatal("anchor 0 placed none of the tickets")
+	}
 	if err := d.KillAnchor(0); err != nil {
 		t.Fatal(err)
 	}
-	// Let the other anchors see it go (6 missed 500 ms heartbeats).
-	time.Sleep(4 * time.Second)
-	victim := d.Services[0].PeerID().String()
-	if err := d.KillService(0); err != nil {
-		t.Fatal(err)
+	waitUntil(t, 30*time.Second, "anchors 1 and 2 certify anchor 0 down", func() bool {
+		for _, a := range d.Info.Anchors[1:] {
+			var v struct{ CertifiedDown []string }
+			if getJSON(context.Background(), a.HTTP+"/v1/network", &v) != nil || !slices.Contains(v.CertifiedDown, a0) {
+				return false
+			}
+		}
+		return true
+	})
+	for i, s := range d.Services {
+		if s != nil && s.PeerID().String() == victim {
+			if err := d.KillService(i); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		moved := 0
+	waitUntil(t, 30*time.Second, "every ticket re-placed off the lost node", func() bool {
 		for _, tk := range d.Info.Tickets {
 			rt, code := getRoute(t, d.Info.Anchors[1].HTTP, tk.Instance)
 			if code != 200 {
-				continue
+				return false
 			}
-			ok := true
 			for _, r := range rt.Replicas {
-				ok = ok && r.Peer != victim && r.State == "up"
-			}
-			if ok {
-				moved++
+				if r.Peer == victim || r.State != "up" {
+					return false
+				}
 			}
 		}
-		if moved == len(d.Info.Tickets) {
-			return
+		return true
+	})
+	rt, _ := getRoute(t, d.Info.Anchors[2].HTTP, tk.Instance)
+	rec, err := placement.DecodeRecord(rt.Record)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.AnchorPeer == a0 || len(rec.Takeover) < 2 {
+		t.Fatalf("the new record is signed by %s with %d takeover votes; want another anchor's, with a majority's votes", rec.AnchorPeer, len(rec.Takeover))
+	}
+	// The replicas took it: each answers with the same state root.
+	waitUntil(t, 30*time.Second, "the replicas of the taken-over ticket agree", func() bool {
+		var c wire.Consistency
+		if getJSON(context.Background(), d.Info.Anchors[1].HTTP+"/v1/tokens/"+tk.Instance+"/consistency", &c) != nil || !c.Agree {
+			return false
 		}
+		for _, r := range c.Replicas {
+			if r.StateRoot == "" {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// waitUntil polls cond until it holds or timeout passes.
+func waitUntil(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("only %d of %d tickets re-placed without anchor 0", moved, len(d.Info.Tickets))
+			t.Fatalf("timed out after %s waiting until %s", timeout, what)
 		}
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 

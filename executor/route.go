@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -35,8 +34,9 @@ type RouterDeps struct {
 	Domain   attest.Domain
 	Log      *slog.Logger
 	Now      func() time.Time
-	// IsAnchorAddress: records are signed by anchors.
-	IsAnchorAddress func(common.Address) bool
+	// CheckRecord checks that a record's signer was entitled to sign it
+	// (placement.Authority.Check).
+	CheckRecord func(*placement.Record) error
 	// Record is the newest record this anchor holds of an instance (nil: none).
 	Record func(wire.InstanceID) *placement.Record
 	// Bundle finds a token bundle, here or at the other anchors.
@@ -84,7 +84,7 @@ func (r *Router) Handle(ctx context.Context, from transport.PeerID, req *RouteCa
 		return nil, errors.New("route: record and request are required")
 	}
 	id := req.Record.Instance
-	if err := req.Record.Verify(d.IsAnchorAddress); err != nil {
+	if err := d.CheckRecord(req.Record); err != nil {
 		return nil, fmt.Errorf("route: %w", err)
 	}
 	// Any anchor may route for the executor the newest record it knows

@@ -55,6 +55,13 @@ type anchorRole struct {
 	router       *executor.Router   // failure routing for executors
 	// newBundles: new bundles one client address may publish
 	newBundles *httpapi.RateLimiter
+	// down: every anchor's newest down vote on each silent anchor;
+	// votedAt: when this anchor last voted each one down; downBasis: the
+	// anchors certified down at the last plan.
+	down      downVotes
+	votedAt   map[string]time.Time
+	downBasis string
+	loopStart time.Time // anchors never heard from are silent from here
 }
 
 func newAnchorRole(n *Node) (*anchorRole, error) {
@@ -68,6 +75,8 @@ func newAnchorRole(n *Node) (*anchorRole, error) {
 		sending:    map[string]bool{},
 		dirty:      true,
 		votes:      governance.New(),
+		down:       downVotes{},
+		votedAt:    map[string]time.Time{},
 		newBundles: httpapi.NewRateLimiter(float64(n.cfg.HTTP.BundlesPerHour)/3600, n.cfg.HTTP.BundlesPerHour, 100_000),
 	}
 	var err error
@@ -87,7 +96,7 @@ func newAnchorRole(n *Node) (*anchorRole, error) {
 	transport.HandleFrom(n.net, transport.ProtoReplicate, transport.MaxMessage, n.isAnchorPeer, a.handleReplicate)
 	a.router = executor.NewRouter(executor.RouterDeps{
 		Private: n.cfg.Network.RoutePrivate, Attempts: n.cfg.Network.RouteAttempts, Timeout: n.cfg.Network.RouteTimeout.Duration,
-		Key: n.key, Domain: n.domain, Log: n.log, Now: n.now, IsAnchorAddress: n.isAnchorAddress,
+		Key: n.key, Domain: n.domain, Log: n.log, Now: n.now, CheckRecord: n.authority.Check,
 		Record: func(id wire.InstanceID) *placement.Record {
 			a.mu.Lock()
 			defer a.mu.Unlock()
@@ -243,6 +252,7 @@ func (a *anchorRole) loop() {
 	defer t.Stop()
 	republish := time.NewTicker(10 * time.Minute)
 	defer republish.Stop()
+	a.loopStart = a.n.now()
 	a.publishRecords(a.allRecords(true))
 	for {
 		select {
@@ -257,6 +267,7 @@ func (a *anchorRole) loop() {
 		for _, p := range a.n.members.takeUpEvents() {
 			a.rejoined(p)
 		}
+		a.voteDown(a.n.now())
 		if recs := a.rebalance(a.n.now()); len(recs) > 0 {
 			a.replicate(&replicate{Records: recs})
 			a.publishRecords(recs)
@@ -284,27 +295,24 @@ func (a *anchorRole) rebalance(now time.Time) []*placement.Record {
 	list, version := a.n.members.snapshot()
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if version == a.placedAt && !a.dirty {
+	// The anchors this one plans among: the whole set but those a majority
+	// certified down (and this one has not heard from since).
+	down, votes := a.certifiedLocked(now)
+	anchors := a.n.authority.Live(down)
+	if version == a.placedAt && !a.dirty && fmt.Sprint(anchors) == a.downBasis {
 		return nil
 	}
-	a.placedAt, a.dirty = version, false
-	in := placement.PlanInput{Seed: a.n.seed, Epoch: a.n.cfg.Network.Epoch, Self: a.me(), Anchors: []string{a.me()},
+	a.placedAt, a.dirty, a.downBasis = version, false, fmt.Sprint(anchors)
+	in := placement.PlanInput{Seed: a.n.seed, Epoch: a.n.cfg.Network.Epoch, Self: a.me(), Anchors: anchors,
 		Platforms: map[string]string{}, Diverse: a.votes.Mode == governance.ModePartial, NowMs: now.UnixMilli(),
 		Previous: func(id wire.InstanceID) *placement.Record { return a.records[id] }}
 	for _, mb := range list {
 		if mb.State != wire.StateUp {
 			continue
 		}
-		switch mb.Role {
-		case RoleService:
-			if mb.Capacity > 0 && !a.verify.Excluded(mb.Peer) {
-				in.Candidates = append(in.Candidates, placement.Candidate{ID: mb.Peer, Weight: float64(mb.Capacity)})
-				in.Platforms[mb.Peer] = mb.Platform
-			}
-		case RoleAnchor:
-			if id, err := peer.Decode(mb.Peer); err == nil && a.n.isAnchorPeer(id) && mb.Peer != a.me() {
-				in.Anchors = append(in.Anchors, mb.Peer)
-			}
+		if mb.Role == RoleService && mb.Capacity > 0 && !a.verify.Excluded(mb.Peer) {
+			in.Candidates = append(in.Candidates, placement.Candidate{ID: mb.Peer, Weight: float64(mb.Capacity)})
+			in.Platforms[mb.Peer] = mb.Platform
 		}
 	}
 	if len(in.Candidates) == 0 {
@@ -335,6 +343,7 @@ func (a *anchorRole) rebalance(now time.Time) []*placement.Record {
 	for _, rec := range placement.Plan(in) {
 		cur := a.records[rec.Instance]
 		id := rec.Instance
+		rec.Takeover = a.takeoverVotes(placement.DHTKey(in.Seed, id), votes)
 		if err := rec.Sign(a.n.key.ECDSA); err != nil {
 			a.n.log.Error("sign record", "err", err)
 			a.dirty, a.planned = true, nil
@@ -583,10 +592,13 @@ func (a *anchorRole) handleReplicate(ctx context.Context, from transport.PeerID,
 			return nil, err
 		}
 	}
+	if err := a.addDownVotes(msg.DownVotes); err != nil {
+		return nil, err
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for _, rec := range msg.Records {
-		if err := rec.Verify(a.n.isAnchorAddress); err != nil {
+		if err := a.n.authority.Check(rec); err != nil {
 			return nil, err
 		}
 		if cur := a.records[rec.Instance]; rec.Newer(cur) {

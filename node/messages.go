@@ -26,6 +26,8 @@ type replicate struct {
 	Registrations []*Registration       `json:"registrations,omitempty"`
 	Records       []*placement.Record   `json:"records,omitempty"`
 	Votes         []json.RawMessage     `json:"votes,omitempty"`
+	// DownVotes are the sender's votes on anchors it no longer hears.
+	DownVotes []placement.DownVote `json:"downVotes,omitempty"`
 }
 
 type ack struct {

@@ -61,7 +61,8 @@ type Node struct {
 	seed       [32]byte
 	domain     attest.Domain
 	members    *members
-	validate   placement.Validator
+	// authority says which anchor may sign which placement record.
+	authority *placement.Authority
 
 	metric nodeMetrics
 
@@ -145,11 +146,10 @@ func NewWith(cfg Config, log *slog.Logger, deps Deps) (*Node, error) {
 			return nil, fmt.Errorf("this node's peer ID %s is not in network.anchors; an anchor must be in the anchor set", key.PeerID())
 		}
 	}
-	n.validate = placement.Validator{
-		Allowed: n.isAnchorAddress,
-		Seed: func(epoch uint64) ([32]byte, bool) {
-			return n.seed, epoch == cfg.Network.Epoch
-		},
+	n.authority = &placement.Authority{Anchors: map[string]common.Address{}, VoteTTLMs: n.takeoverTTL().Milliseconds(),
+		Seed: func(epoch uint64) ([32]byte, bool) { return n.seed, epoch == cfg.Network.Epoch }}
+	for id, addr := range n.anchors {
+		n.authority.Anchors[id.String()] = addr
 	}
 	if n.store, err = store.Open(filepath.Join(cfg.DataDir, "db")); err != nil {
 		return nil, err
@@ -168,7 +168,7 @@ func NewWith(cfg Config, log *slog.Logger, deps Deps) (*Node, error) {
 		Key:        key,
 		Listen:     cfg.P2P.Listen,
 		DHTServer:  cfg.Role == RoleAnchor,
-		Validators: record.NamespacedValidator{placement.Namespace: n.validate},
+		Validators: record.NamespacedValidator{placement.Namespace: placement.Validator{Authority: n.authority}},
 		Logger:     n.log,
 	})
 	if err != nil {
@@ -425,6 +425,11 @@ func (n *Node) platform() string {
 func (n *Node) downAfter() time.Duration {
 	return time.Duration(n.cfg.Network.DownAfter) * n.cfg.Network.HeartbeatInterval.Duration
 }
+
+// takeoverTTL is how far from its time an anchor's down vote counts
+// (placement.Authority.VoteTTLMs): ten down periods. It derives from the
+// network section, so every node of a network uses the same.
+func (n *Node) takeoverTTL() time.Duration { return 10 * n.downAfter() }
 
 // heartbeatLoop announces the node to every anchor each interval. Anchors
 // learn liveness from it; service nodes learn the network from the answers.

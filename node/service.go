@@ -178,7 +178,7 @@ func (s *serviceRole) handleAssign(ctx context.Context, from transport.PeerID, m
 		if rec == nil {
 			continue
 		}
-		if err := rec.Verify(s.n.isAnchorAddress); err != nil {
+		if err := s.n.authority.Check(rec); err != nil {
 			return nil, err
 		}
 		s.mu.RLock()

@@ -121,12 +121,12 @@ func TestResponsibleDeterministic(t *testing.T) {
 func TestRecordSignVerify(t *testing.T) {
 	key, _ := crypto.GenerateKey()
 	seed := [32]byte{7}
-	r := &Record{Instance: wire.InstanceID{1}, Bundle: "0xab", Fencing: 2, Replicas: []string{"p1", "p2"}, Executor: "p1"}
+	r := &Record{Instance: wire.InstanceID{1}, Bundle: "0xab", Fencing: 2, Replicas: []string{"p1", "p2"}, Executor: "p1", AnchorPeer: "a1"}
 	if err := r.Sign(key); err != nil {
 		t.Fatal(err)
 	}
 	me := crypto.PubkeyToAddress(key.PublicKey)
-	v := Validator{Allowed: func(a common.Address) bool { return a == me }, Seed: func(uint64) ([32]byte, bool) { return seed, true }}
+	v := Validator{&Authority{Anchors: map[string]common.Address{"a1": me}, Seed: func(uint64) ([32]byte, bool) { return seed, true }}}
 	enc := mustJSON(t, r)
 	path := DHTPath(DHTKey(seed, r.Instance))
 	if err := v.Validate(path, enc); err != nil {

@@ -32,9 +32,13 @@ type Record struct {
 	Executor string          `json:"executor"`
 	Anchor   common.Address  `json:"anchor"`
 	// AnchorPeer is the libp2p peer ID of the signing anchor.
-	AnchorPeer string        `json:"anchorPeer"`
-	IssuedMs   int64         `json:"issuedMs"`
-	Signature  hexutil.Bytes `json:"signature,omitempty"`
+	AnchorPeer string `json:"anchorPeer"`
+	IssuedMs   int64  `json:"issuedMs"`
+	// Takeover, on a record signed by an anchor that is not the first of
+	// the whole set for the instance, certifies the anchors before it down
+	// (Authority.Check).
+	Takeover  []DownVote    `json:"takeover,omitempty"`
+	Signature hexutil.Bytes `json:"signature,omitempty"`
 }
 
 const recordDomain = "smartlayer/placement-record/v1\n"
@@ -44,8 +48,7 @@ const recordDomain = "smartlayer/placement-record/v1\n"
 func (r *Record) Digest() [32]byte {
 	c := *r
 	c.Signature = nil
-	b, _ := json.Marshal(&c)
-	return crypto.Keccak256Hash([]byte(recordDomain), b)
+	return signedDigest(recordDomain, &c)
 }
 
 // Sign signs the record with the anchor's key and sets Anchor.
@@ -123,11 +126,11 @@ func DHTPath(k Key) string { return "/" + Namespace + "/" + hexutil.Encode(k[:])
 // Namespace is the DHT namespace of placement records.
 const Namespace = "slplace"
 
-// Validator checks placement records for go-libp2p-kad-dht: a valid signature
-// by a known anchor, stored under the key of its own instance.
+// Validator checks placement records for go-libp2p-kad-dht: signed by the
+// anchor Authority says may sign it, stored under the key of its own
+// instance.
 type Validator struct {
-	Allowed func(common.Address) bool
-	Seed    func(epoch uint64) ([32]byte, bool)
+	Authority *Authority
 }
 
 // Validate implements record.Validator.
@@ -136,17 +139,12 @@ func (v Validator) Validate(key string, value []byte) error {
 	if err != nil {
 		return err
 	}
-	if err := r.Verify(v.Allowed); err != nil {
+	if err := v.Authority.Check(r); err != nil {
 		return err
 	}
-	if v.Seed != nil {
-		seed, ok := v.Seed(r.Epoch)
-		if !ok {
-			return fmt.Errorf("%w: unknown epoch %d", ErrRecordMalformed, r.Epoch)
-		}
-		if want := DHTPath(DHTKey(seed, r.Instance)); key != want {
-			return fmt.Errorf("%w: stored under %s, belongs under %s", ErrRecordMalformed, key, want)
-		}
+	seed, _ := v.Authority.Seed(r.Epoch) // Check knew it
+	if want := DHTPath(DHTKey(seed, r.Instance)); key != want {
+		return fmt.Errorf("%w: stored under %s, belongs under %s", ErrRecordMalformed, key, want)
 	}
 	return nil
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/ethereum/go-ethereum/common"
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/smartlayer/smartlayer/attest"
@@ -18,13 +17,13 @@ import (
 // a note saying why it was not applied. The signer must be the executor
 // named in the anchor-signed record the result carries, and a result for a
 // key already applied at the same or a higher fencing number is skipped.
-func ApplyResult(in *Instance, data map[string]any, att *attest.Signed, isAnchor func(common.Address) bool) (json.RawMessage, string) {
+func ApplyResult(in *Instance, data map[string]any, att *attest.Signed, checkRecord func(*placement.Record) error) (json.RawMessage, string) {
 	str := func(k string) string { v, _ := data[k].(string); return v }
 	rec, err := placement.DecodeRecord([]byte(str("record")))
 	if err != nil {
 		return nil, "refused: " + err.Error()
 	}
-	if err := rec.Verify(isAnchor); err != nil {
+	if err := checkRecord(rec); err != nil {
 		return nil, "refused: " + err.Error()
 	}
 	if rec.Instance != in.Record.Instance {

@@ -31,7 +31,9 @@ func TestStaleExecutorResultRefused(t *testing.T) {
 	anchor, _ := nodekey.Generate()
 	old, _ := nodekey.Generate()
 	cur, _ := nodekey.Generate()
-	isAnchor := func(a common.Address) bool { return a == anchor.Address() }
+	isAnchor := func(r *placement.Record) error {
+		return r.Verify(func(a common.Address) bool { return a == anchor.Address() })
+	}
 	var id wire.InstanceID
 	id[0] = 7
 	rec1 := signedRecord(t, anchor, id, 1, old.PeerID().String())

@@ -87,7 +87,10 @@ func runScript(t *testing.T, path string, man *tokenscript.Manifest, script toke
 	anchor, airline := keyOf("anchor"), keyOf("airline")
 	env := &token.Env{Script: script, Subscriptions: man.Service.Subscriptions, Triggers: man.Service.Triggers,
 		Issuers:  func(string) []common.Address { return []common.Address{airline.Address()} },
-		IsAnchor: func(a common.Address) bool { return a == anchor.Address() }}
+		IsAnchor: func(a common.Address) bool { return a == anchor.Address() },
+		CheckRecord: func(r *placement.Record) error {
+			return r.Verify(func(a common.Address) bool { return a == anchor.Address() })
+		}}
 	id := wire.InstanceID(crypto.Keccak256Hash([]byte(path)))
 	var (
 		in      *token.Instance

@@ -68,8 +68,11 @@ type Env struct {
 	// Issuers returns the issuers of a <ts:attestation> of the TokenScript.
 	Issuers func(name string) []common.Address
 	// IsAnchor reports whether an address is an anchor's: failure
-	// attestations and placement records must be signed by one.
+	// attestations must be signed by one.
 	IsAnchor func(common.Address) bool
+	// CheckRecord checks a placement record an action result carries: its
+	// signer must have been entitled to sign it (placement.Authority.Check).
+	CheckRecord func(*placement.Record) error
 }
 
 // Entry is a log entry of a topic the instance follows, in the log's order.
@@ -199,7 +202,7 @@ func applyEntry(ctx context.Context, cur *Instance, e *Entry, env *Env) Ready {
 	case item.Data == nil:
 		item.Note = "not applied: schema not decodable"
 	case sub.Own == ownResults:
-		st, note := ApplyResult(in, item.Data, att, env.IsAnchor)
+		st, note := ApplyResult(in, item.Data, att, env.CheckRecord)
 		if note != "" {
 			item.Note = note
 			break

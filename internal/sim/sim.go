@@ -264,12 +264,17 @@ func (w *world) build() error {
 		w.nodes = append(w.nodes, n)
 		w.byPeer[n.peer] = n
 	}
-	w.env = &token.Env{Script: model.Script{}, Subscriptions: man.Service.Subscriptions, Triggers: man.Service.Triggers,
-		Issuers:  func(string) []common.Address { return []common.Address{w.airline.Address()} },
-		IsAnchor: func(a common.Address) bool { return anchorAddr[a] }}
 	// Instances: tickets on flights, each planned by its responsible anchor.
 	var seed [32]byte
 	binary.BigEndian.PutUint64(seed[24:], w.cfg.Seed)
+	au := &placement.Authority{Anchors: map[string]common.Address{}, Seed: func(e uint64) ([32]byte, bool) { return seed, e == 0 }}
+	for _, a := range w.anchors {
+		au.Anchors[a.peer] = a.key.Address()
+	}
+	w.env = &token.Env{Script: model.Script{}, Subscriptions: man.Service.Subscriptions, Triggers: man.Service.Triggers,
+		Issuers:     func(string) []common.Address { return []common.Address{w.airline.Address()} },
+		IsAnchor:    func(a common.Address) bool { return anchorAddr[a] },
+		CheckRecord: au.Check}
 	peers := make([]string, len(w.anchors))
 	for i, a := range w.anchors {
 		peers[i] = a.peer

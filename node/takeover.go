@@ -1,0 +1,153 @@
+package node
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/smartlayer/smartlayer/placement"
+	"github.com/smartlayer/smartlayer/wire"
+)
+
+// Takeover: an anchor places the instances it is responsible for among the
+// anchor set, and those of an anchor that a majority of the set certified
+// down (placement.Authority). Each anchor signs a down vote for every
+// anchor of the set it has not heard from for down_after heartbeats,
+// renews it while the anchor stays silent and sends it to the other
+// anchors; a record made for a down anchor's instance carries the votes
+// that certify it, so replicas can check the takeover themselves.
+
+// downVotes keeps, per held-down anchor and voter, the newest vote.
+type downVotes map[string]map[common.Address]placement.DownVote
+
+// voteDown signs and sends this anchor's down votes: a new one for an
+// anchor that has just gone silent, a renewed one every quarter of the
+// votes' lifetime while it stays silent.
+func (a *anchorRole) voteDown(now time.Time) {
+	var out []placement.DownVote
+	renew := a.n.takeoverTTL() / 4
+	for id := range a.n.anchors {
+		p := id.String()
+		if p == a.me() {
+			continue
+		}
+		mb, seen := a.n.members.get(p)
+		silent := seen && mb.State != wire.StateUp || !seen && now.Sub(a.loopStart) > a.n.downAfter()
+		a.mu.Lock()
+		last, voted := a.votedAt[p]
+		switch {
+		case !silent:
+			delete(a.votedAt, p)
+		case !voted || now.Sub(last) >= renew:
+			v := placement.DownVote{Down: p, Epoch: a.n.cfg.Network.Epoch, AtMs: now.UnixMilli()}
+			if err := v.Sign(a.n.key.ECDSA); err != nil {
+				a.n.log.Error("sign down vote", "err", err)
+				break
+			}
+			a.votedAt[p] = now
+			a.keepVoteLocked(v)
+			out = append(out, v)
+			if !voted {
+				a.n.log.Info("anchor silent: voting it down", "anchor", shortID(p))
+			}
+		}
+		a.mu.Unlock()
+	}
+	if len(out) > 0 {
+		a.replicate(&replicate{DownVotes: out})
+	}
+}
+
+// keepVoteLocked keeps v if it is newer than the vote its voter gave
+// before on the same anchor.
+func (a *anchorRole) keepVoteLocked(v placement.DownVote) {
+	by := a.down[v.Down]
+	if by == nil {
+		by = map[common.Address]placement.DownVote{}
+		a.down[v.Down] = by
+	}
+	if old, ok := by[v.Voter]; !ok || v.AtMs > old.AtMs {
+		by[v.Voter] = v
+	}
+}
+
+// addDownVotes takes votes another anchor sent: each signed by the anchor
+// it names as voter, on an anchor of the set, in this epoch.
+func (a *anchorRole) addDownVotes(votes []placement.DownVote) error {
+	if len(votes) > placement.MaxTakeoverVotes {
+		return fmt.Errorf("%d down votes, limit %d", len(votes), placement.MaxTakeoverVotes)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, v := range votes {
+		if _, ok := a.n.authority.Anchors[v.Down]; !ok || v.Epoch != a.n.cfg.Network.Epoch {
+			return fmt.Errorf("down vote on %.64q in epoch %d: not an anchor of this epoch's set", v.Down, v.Epoch)
+		}
+		if err := a.n.authority.VoteValid(v); err != nil {
+			return err
+		}
+		a.keepVoteLocked(v)
+	}
+	return nil
+}
+
+// certifiedLocked returns the anchors that the kept votes certify down at
+// now and that have not been heard from since, with the votes that certify
+// them.
+func (a *anchorRole) certifiedLocked(now time.Time) (map[string]bool, []placement.DownVote) {
+	var all []placement.DownVote
+	ttl := a.n.takeoverTTL().Milliseconds()
+	for _, by := range a.down {
+		for voter, v := range by {
+			switch d := now.UnixMilli() - v.AtMs; {
+			case d > ttl:
+				delete(by, voter) // expired for good
+				continue
+			case d < -ttl:
+				continue // from a clock far ahead: not yet
+			}
+			all = append(all, v)
+		}
+	}
+	down := a.n.authority.Certified(all, a.n.cfg.Network.Epoch, now.UnixMilli())
+	for p := range down {
+		if mb, ok := a.n.members.get(p); p == a.me() || ok && mb.State == wire.StateUp {
+			delete(down, p)
+		}
+	}
+	return down, all
+}
+
+// certifiedDown lists the anchors this anchor plans without: certified
+// down by a majority of the set and not heard from since.
+func (a *anchorRole) certifiedDown() []string {
+	a.mu.Lock()
+	down, _ := a.certifiedLocked(a.n.now())
+	a.mu.Unlock()
+	out := make([]string, 0, len(down))
+	for p := range down {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// takeoverVotes are the votes a record of instance k signed by this anchor
+// must carry: those on the anchors of the set ranked before it.
+func (a *anchorRole) takeoverVotes(k placement.Key, votes []placement.DownVote) []placement.DownVote {
+	ahead := a.n.authority.Ahead(k, a.me())
+	if len(ahead) == 0 {
+		return nil
+	}
+	var out []placement.DownVote
+	for _, v := range votes {
+		for _, p := range ahead {
+			if v.Down == p {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
+}

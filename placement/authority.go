@@ -1,0 +1,245 @@
+package placement
+
+import (
+	"crypto/ecdsa"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/ethereum/go-ethereum/crypto"
+)
+
+// ErrNotResponsible marks a record signed by an anchor that was not the
+// instance's responsible anchor when it signed it.
+var ErrNotResponsible = errors.New("placement record not signed by the responsible anchor")
+
+// MaxTakeoverVotes caps the down votes one record may carry.
+const MaxTakeoverVotes = 64
+
+// DownVote is one anchor's signed statement that another anchor of the set
+// has missed its heartbeats, at AtMs, in an epoch. Votes from anchors
+// holding more than half of the anchor stake certify the anchor down for
+// VoteTTL either side of AtMs: a record that carries such a certificate for
+// every anchor ranked before its signer is a takeover, and counts.
+type DownVote struct {
+	Down      string         `json:"down"` // peer ID of the anchor held down
+	Epoch     uint64         `json:"epoch"`
+	AtMs      int64          `json:"atMs"`
+	Voter     common.Address `json:"voter"`
+	Signature hexutil.Bytes  `json:"signature,omitempty"`
+}
+
+const downVoteDomain = "smartlayer/anchor-down/v1\n"
+
+// signedDigest is keccak256 of a domain tag and v's JSON; v has its
+// signature field cleared by the caller.
+func signedDigest(domain string, v any) [32]byte {
+	b, _ := json.Marshal(v)
+	return crypto.Keccak256Hash([]byte(domain), b)
+}
+
+// Digest is keccak256 of the domain tag and the vote's JSON without its
+// signature.
+func (v *DownVote) Digest() [32]byte {
+	c := *v
+	c.Signature = nil
+	return signedDigest(downVoteDomain, &c)
+}
+
+// Sign signs the vote and sets Voter.
+func (v *DownVote) Sign(key *ecdsa.PrivateKey) error {
+	v.Voter = crypto.PubkeyToAddress(key.PublicKey)
+	d := v.Digest()
+	sig, err := crypto.Sign(d[:], key)
+	if err != nil {
+		return fmt.Errorf("sign down vote: %w", err)
+	}
+	v.Signature = sig
+	return nil
+}
+
+// signer recovers the address that signed v.
+func (v *DownVote) signer() (common.Address, error) {
+	if len(v.Signature) != 65 {
+		return common.Address{}, fmt.Errorf("down vote: %d-byte signature", len(v.Signature))
+	}
+	d := v.Digest()
+	pub, err := crypto.SigToPub(d[:], v.Signature)
+	if err != nil {
+		return common.Address{}, fmt.Errorf("down vote: %v", err)
+	}
+	return crypto.PubkeyToAddress(*pub), nil
+}
+
+// Authority says who may sign an instance's placement record: the anchor
+// of the set closest to the instance's DHT key, or the next one when every
+// anchor before it is certified down by the record's takeover votes. It is
+// the same on every node of a network (the anchor set, stakes, seeds and
+// VoteTTLMs are network configuration), so a check gives one answer
+// everywhere and at any time.
+type Authority struct {
+	// Anchors maps each anchor's peer ID to its address.
+	Anchors map[string]common.Address
+	// Stake weighs anchors' down votes; nil weighs each anchor 1.
+	Stake map[common.Address]uint64
+	// Seed is the seed of an epoch the network knows.
+	Seed func(epoch uint64) ([32]byte, bool)
+	// VoteTTLMs is how far from its time a down vote counts.
+	VoteTTLMs int64
+}
+
+// IsAnchor reports whether addr is an anchor of the set.
+func (au *Authority) IsAnchor(addr common.Address) bool {
+	for _, a := range au.Anchors {
+		if a == addr {
+			return true
+		}
+	}
+	return false
+}
+
+func (au *Authority) stake(addr common.Address) uint64 {
+	if au.Stake == nil {
+		if au.IsAnchor(addr) {
+			return 1
+		}
+		return 0
+	}
+	return au.Stake[addr]
+}
+
+func (au *Authority) totalStake() uint64 {
+	var t uint64
+	for _, a := range au.Anchors {
+		t += au.stake(a)
+	}
+	return t
+}
+
+// Certified returns the anchors that votes certify down in epoch at atMs:
+// valid votes by distinct anchors other than the one held down, each within
+// VoteTTLMs of atMs, whose stake is more than half the anchor set's.
+func (au *Authority) Certified(votes []DownVote, epoch uint64, atMs int64) map[string]bool {
+	weight := map[string]map[common.Address]uint64{}
+	for i := range votes {
+		v := &votes[i]
+		if v.Epoch != epoch || v.AtMs < atMs-au.VoteTTLMs || v.AtMs > atMs+au.VoteTTLMs || au.VoteValid(*v) != nil {
+			continue
+		}
+		if weight[v.Down] == nil {
+			weight[v.Down] = map[common.Address]uint64{}
+		}
+		weight[v.Down][v.Voter] = au.stake(v.Voter)
+	}
+	total := au.totalStake()
+	out := map[string]bool{}
+	for d, by := range weight {
+		var sum uint64
+		for _, s := range by {
+			sum += s
+		}
+		if 2*sum > total {
+			out[d] = true
+		}
+	}
+	return out
+}
+
+// VoteValid checks that a down vote is signed by the voter it names, an
+// anchor with stake, on another anchor of the set.
+func (au *Authority) VoteValid(v DownVote) error {
+	down, ok := au.Anchors[v.Down]
+	if !ok {
+		return fmt.Errorf("down vote on %.64q: not an anchor of the set", v.Down)
+	}
+	if v.Voter == down {
+		return fmt.Errorf("down vote by %s on itself", v.Voter)
+	}
+	if au.stake(v.Voter) == 0 {
+		return fmt.Errorf("down vote by %s: not an anchor with stake", v.Voter)
+	}
+	if got, err := v.signer(); err != nil {
+		return err
+	} else if got != v.Voter {
+		return fmt.Errorf("down vote signed by %s, names voter %s", got, v.Voter)
+	}
+	return nil
+}
+
+// Live is the anchor set without the anchors in down, sorted.
+func (au *Authority) Live(down map[string]bool) []string {
+	out := make([]string, 0, len(au.Anchors))
+	for p := range au.Anchors {
+		if !down[p] {
+			out = append(out, p)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Ahead lists the anchors of the set closer to k than self: the ones a
+// takeover by self must certify down.
+func (au *Authority) Ahead(k Key, self string) []string {
+	var out []string
+	me := crypto.Keccak256Hash([]byte(self))
+	for p := range au.Anchors {
+		if p != self && closer(k, crypto.Keccak256Hash([]byte(p)), p, me, self) {
+			out = append(out, p)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// closer reports whether position a (of anchor ida) is closer to k than
+// position b (of idb), ties broken by ID as Responsible breaks them.
+func closer(k Key, a [32]byte, ida string, b [32]byte, idb string) bool {
+	for i := range k {
+		da, db := a[i]^k[i], b[i]^k[i]
+		if da != db {
+			return da < db
+		}
+	}
+	return ida < idb
+}
+
+// Check verifies a record's signature and that its signer was entitled to
+// sign it: an anchor of the set, named by its peer ID too, responsible for
+// the instance in the record's epoch among the anchors its takeover votes
+// do not certify down at the record's issue time.
+func (au *Authority) Check(r *Record) error {
+	if len(r.Takeover) > MaxTakeoverVotes {
+		return fmt.Errorf("%w: %d takeover votes, limit %d", ErrRecordMalformed, len(r.Takeover), MaxTakeoverVotes)
+	}
+	if err := r.Verify(au.IsAnchor); err != nil {
+		return err
+	}
+	if addr, ok := au.Anchors[r.AnchorPeer]; !ok || addr != r.Anchor {
+		return fmt.Errorf("%w: anchorPeer %.64q is not the signer %s", ErrRecordSigner, r.AnchorPeer, r.Anchor)
+	}
+	seed, ok := au.Seed(r.Epoch)
+	if !ok {
+		return fmt.Errorf("%w: unknown epoch %d", ErrRecordMalformed, r.Epoch)
+	}
+	k := DHTKey(seed, r.Instance)
+	var down map[string]bool
+	if len(r.Takeover) > 0 {
+		down = au.Certified(r.Takeover, r.Epoch, r.IssuedMs)
+	}
+	want, _ := Responsible(k, au.Live(down))
+	if want != r.AnchorPeer {
+		return fmt.Errorf("%w: signed by %s, responsible is %s (%d anchors certified down)", ErrNotResponsible, shortPeer(r.AnchorPeer), shortPeer(want), len(down))
+	}
+	return nil
+}
+
+func shortPeer(p string) string {
+	if len(p) > 12 {
+		return p[len(p)-8:]
+	}
+	return p
+}
