@@ -62,6 +62,9 @@ type Options struct {
 	// CorruptService, when above 0, makes service node CorruptService-1
 	// apply attestations wrongly (tests).
 	CorruptService int
+	// WrapScript, when set, wraps the token modules service node i loads
+	// (tests: a replica that drifts, a module that is not deterministic).
+	WrapScript func(i int) func(token.Script) token.Script
 	// SequencerKey, when set, is the key file anchor 0 sequences posted
 	// attestations with (network.publisher_key).
 	SequencerKey string
@@ -419,6 +422,7 @@ func (d *Devnet) prepareNetwork() error {
 	cfg.Network.RoutePrivate = true  // the demo hotel is on loopback
 	cfg.Service.EgressPrivate = true // and so do its service nodes call it
 	cfg.Network.SampleInterval = node.Duration{Duration: 5 * time.Second}
+	cfg.Network.AntiEntropyInterval = node.Duration{Duration: 5 * time.Second}
 	// Every client of a devnet is on loopback: benchmarks and tests publish
 	// thousands of statuses a second from one address.
 	cfg.HTTP.WriteRate, cfg.HTTP.WriteBurst = 5000, 10000
@@ -485,6 +489,9 @@ func (d *Devnet) nodeConfig(role node.Role, i int, bootstrap []string) (node.Con
 		}
 		if d.opts.CorruptService == i+1 {
 			deps.WrapScript = func(s token.Script) token.Script { return corruptScript{s} }
+		}
+		if d.opts.WrapScript != nil {
+			deps.WrapScript = d.opts.WrapScript(i)
 		}
 		// Triggered actions of the flight ticket book at the demo hotel.
 		cfg.Service.ActionVars = map[string]string{"hotel": d.Info.Hotel.HTTP}

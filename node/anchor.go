@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"sync"
 	"time"
 
@@ -62,6 +61,10 @@ type anchorRole struct {
 	votedAt   map[string]time.Time
 	downBasis string
 	loopStart time.Time // anchors never heard from are silent from here
+	// aeCursor: the last instance anti-entropy checked (its loop's own);
+	// nondet: token modules found not deterministic, by bundle.
+	aeCursor wire.InstanceID
+	nondet   map[string]Nondeterministic
 }
 
 func newAnchorRole(n *Node) (*anchorRole, error) {
@@ -77,6 +80,7 @@ func newAnchorRole(n *Node) (*anchorRole, error) {
 		votes:      governance.New(),
 		down:       downVotes{},
 		votedAt:    map[string]time.Time{},
+		nondet:     map[string]Nondeterministic{},
 		newBundles: httpapi.NewRateLimiter(float64(n.cfg.HTTP.BundlesPerHour)/3600, n.cfg.HTTP.BundlesPerHour, 100_000),
 	}
 	var err error
@@ -149,6 +153,7 @@ func (a *anchorRole) start() {
 		a.loop()
 	}()
 	a.n.spawn(func() { a.verify.Loop(a.n.ctx) })
+	a.n.spawn(func() { a.antiEntropyLoop(a.n.ctx) })
 }
 
 // newVerifier wires sampling to this anchor: live service nodes from the
@@ -780,36 +785,7 @@ func (a *anchorRole) Consistency(ctx context.Context, id wire.InstanceID) (*wire
 	if rec == nil {
 		return nil, api.ErrUnknownInstance
 	}
-	rt := a.n.routeOf(rec)
-	out := make([]wire.ReplicaState, len(rt.Replicas))
-	var wg sync.WaitGroup
-	for i, rep := range rt.Replicas {
-		out[i] = wire.ReplicaState{Peer: rep.Peer, HTTP: rep.HTTP}
-		if rep.HTTP == "" {
-			out[i].Error = "no HTTP address known"
-			continue
-		}
-		wg.Add(1)
-		go func(i int, url string) {
-			defer wg.Done()
-			var v wire.StateView
-			ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			defer cancel()
-			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url+"/v1/tokens/"+id.String()+"/root", nil)
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				out[i].Error = err.Error()
-				return
-			}
-			defer resp.Body.Close()
-			if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&v) != nil {
-				out[i].Error = "state: " + resp.Status
-				return
-			}
-			out[i].StateRoot, out[i].Offsets = v.StateRoot, v.Offsets
-		}(i, rep.HTTP)
-	}
-	wg.Wait()
+	out := a.replicaRoots(ctx, id, a.n.routeOf(rec))
 	// The majority root is the reference; the others are reported.
 	votes := map[string]int{}
 	for _, s := range out {

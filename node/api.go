@@ -125,6 +125,7 @@ func (n *Node) networkView() any {
 	if n.anchor != nil {
 		out["mode"], out["modeRound"] = n.anchor.mode()
 		out["certifiedDown"] = n.anchor.certifiedDown()
+		out["nondeterministic"] = n.anchor.nondeterministic()
 		out["sampling"] = map[string]any{
 			"interval": n.cfg.Network.SampleInterval.String(), "share": n.cfg.Network.SampleShare,
 			"excludeBelow": placement.LevelExclude, "nodes": n.anchor.verify.Snapshot(),

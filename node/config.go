@@ -90,6 +90,11 @@ type Config struct {
 		// FullShare: in full fallback mode, the share of calls through an
 		// anchor that it re-executes.
 		FullShare float64 `toml:"full_share"`
+		// AntiEntropyInterval: how often an anchor compares the replicas
+		// of a batch of AntiEntropyBatch of its instances and has a
+		// differing one rebuilt from the log (0 turns it off).
+		AntiEntropyInterval Duration `toml:"anti_entropy_interval"`
+		AntiEntropyBatch    int      `toml:"anti_entropy_batch"`
 	} `toml:"network"`
 	HTTP struct {
 		Listen       string `toml:"listen"`
@@ -178,6 +183,8 @@ func DefaultConfig(role Role) Config {
 	c.Network.SampleInterval = Duration{30 * time.Second}
 	c.Network.SampleShare = 0.1
 	c.Network.FullShare = 0.1
+	c.Network.AntiEntropyInterval = Duration{30 * time.Second}
+	c.Network.AntiEntropyBatch = 16
 	c.Sandbox.Timeout = Duration{time.Second}
 	c.Sandbox.MaxCallDepth = 256
 	c.Log.Level = "info"
@@ -363,6 +370,12 @@ func (c *Config) Validate() error {
 	}
 	if d := c.Network.SampleInterval.Duration; d != 0 && d < 100*time.Millisecond {
 		bad("network.sample_interval", "%s: want 0 (off) or at least 100ms", d)
+	}
+	if d := c.Network.AntiEntropyInterval.Duration; d != 0 && d < 100*time.Millisecond {
+		bad("network.anti_entropy_interval", "%s: want 0 (off) or at least 100ms", d)
+	}
+	if b := c.Network.AntiEntropyBatch; b < 1 || b > 1000 {
+		bad("network.anti_entropy_batch", "%d instances a round is out of range 1..1000", b)
 	}
 	if c.Network.SampleShare <= 0 || c.Network.SampleShare > 1 {
 		bad("network.sample_share", "%v is out of range (0, 1]", c.Network.SampleShare)

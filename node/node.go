@@ -555,6 +555,8 @@ type nodeMetrics struct {
 	slashed   prometheus.Counter
 	strikes   prometheus.Counter
 	slo       *prometheus.GaugeVec
+	// anti-entropy rounds' findings (anchors)
+	antiEntropy *prometheus.CounterVec
 }
 
 func (n *Node) registerMetrics() {
@@ -578,6 +580,9 @@ func (n *Node) registerMetrics() {
 	n.metric.samples = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smartlayer_samples_total", Help: "Transcripts this anchor replayed, by result (match, mismatch, error)."}, []string{"result"})
 	n.metric.forwarded = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smartlayer_forwarded_receipts_total", Help: "Receipts integrations forwarded that this anchor checked, by result (match, mismatch, no-transcript, transcript-mismatch, ...)."}, []string{"result"})
 	n.reg.MustRegister(n.metric.forwarded)
+	n.metric.antiEntropy = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smartlayer_anti_entropy_total",
+		Help: "Replicas this anchor found differing from the others at the same log position, by what rebuilding from the log found (healed, persists, nondeterministic, skipped, error)."}, []string{"result"})
+	n.reg.MustRegister(n.metric.antiEntropy)
 	n.metric.slashed = prometheus.NewCounter(prometheus.CounterOpts{Name: "smartlayer_slashing_evidence_total", Help: "Slashing-evidence attestations this anchor signed."})
 	n.metric.strikes = prometheus.NewCounter(prometheus.CounterOpts{Name: "smartlayer_sla_strikes_total", Help: "SLA strikes this anchor recorded against executors."})
 	n.metric.slo = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "smartlayer_slo_score", Help: "This anchor's service-level score of each sampled service node (below 0.5: given no instances)."}, []string{"node"})

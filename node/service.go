@@ -93,6 +93,7 @@ func newServiceRole(n *Node) (*serviceRole, error) {
 	s.grants = newGrants(n, revs)
 	transport.HandleFrom(n.net, transport.ProtoAssign, transport.MaxMessage, n.isAnchorPeer, s.handleAssign)
 	transport.HandleFrom(n.net, sampling.ProtoSample, smallRequest, n.isAnchorPeer, s.handleSample)
+	transport.HandleFrom(n.net, ProtoHeal, 64<<10, n.isAnchorPeer, s.handleHeal)
 	transport.HandleFrom(n.net, sampling.ProtoTranscript, smallRequest, n.isAnchorPeer, func(_ context.Context, _ transport.PeerID, req *sampling.TranscriptRequest) (*sampling.Kept, error) {
 		k, ok := s.kept.Find(req.Leaf)
 		if !ok {

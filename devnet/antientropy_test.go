@@ -1,0 +1,131 @@
+package devnet
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/smartlayer/smartlayer/node"
+	"github.com/smartlayer/smartlayer/token"
+)
+
+// faultyApply is a module whose applied states get extra fields while on
+// is set: a replica drifting (a fixed field) or a module that is not
+// deterministic (a field that changes on every call).
+type faultyApply struct {
+	token.Script
+	on    *atomic.Bool
+	field func() string
+}
+
+func (f faultyApply) Run(ctx context.Context, call token.Call) (*token.Result, error) {
+	res, err := f.Script.Run(ctx, call)
+	if err != nil || call.Kind != token.KindApply || !f.on.Load() {
+		return res, err
+	}
+	out := *res
+	out.State = json.RawMessage(strings.TrimSuffix(string(res.State), "}") + `,` + f.field() + `}`)
+	return &out, nil
+}
+
+// antiEntropyNet is a devnet of three service nodes (each holds every
+// ticket) whose second node's module is wrapped with field while on holds;
+// sampling is off (it would move the node's instances away) and anchors
+// compare replicas every 300 ms.
+func antiEntropyNet(t *testing.T, on *atomic.Bool, field func() string) *Devnet {
+	opts := DefaultOptions()
+	opts.Tickets, opts.Services, opts.Flights = 3, 3, 1
+	opts.WrapScript = func(i int) func(token.Script) token.Script {
+		if i != 1 {
+			return nil
+		}
+		return func(s token.Script) token.Script { return faultyApply{s, on, field} }
+	}
+	opts.Configure = func(_ node.Role, _ int, cfg *node.Config) {
+		cfg.Network.SampleInterval = node.Duration{}
+		cfg.Network.AntiEntropyInterval = node.Duration{Duration: 300 * time.Millisecond}
+	}
+	return startDevnet(t, opts)
+}
+
+// TestDriftingReplicaHealed: a replica whose state drifted (a fault that
+// has passed) is found by the anchors' anti-entropy rounds, rebuilds the
+// instance from the log and agrees with the others again (trust item 6).
+func TestDriftingReplicaHealed(t *testing.T) {
+	var on atomic.Bool
+	on.Store(true)
+	d := antiEntropyNet(t, &on, func() string { return `"drift":true` })
+	tk := d.Info.Tickets[0]
+	bad := d.Services[1].PeerID().String()
+	consistency := func() (agree bool, differ []string) {
+		var c struct {
+			Agree    bool
+			Differ   []string
+			Replicas []struct{ StateRoot string }
+		}
+		if getJSON(context.Background(), d.Info.Anchors[0].HTTP+"/v1/tokens/"+tk.Instance+"/consistency", &c) != nil {
+			return false, nil
+		}
+		for _, r := range c.Replicas {
+			if r.StateRoot == "" {
+				return false, c.Differ
+			}
+		}
+		return c.Agree, c.Differ
+	}
+	// The drift happens: the node applies the demo statuses wrongly.
+	waitUntil(t, 30*time.Second, "the drifting replica differs", func() bool {
+		agree, differ := consistency()
+		return !agree && len(differ) == 1 && differ[0] == bad
+	})
+	// The fault passes; the drifted state stays until anti-entropy heals it.
+	on.Store(false)
+	waitUntil(t, 30*time.Second, "the replicas agree again", func() bool {
+		agree, _ := consistency()
+		return agree
+	})
+	healed := 0.0
+	for _, a := range d.Info.Anchors {
+		healed += metricValue(t, a.HTTP, `smartlayer_anti_entropy_total{result="healed"}`)
+	}
+	if healed < 1 {
+		t.Fatalf("replicas agree but no anchor counted a heal")
+	}
+	// Healed from the log, it applies the next status like the others.
+	if _, err := d.PublishStatus(context.Background(), tk.Flight, tk.Date, 321, "delayed"); err != nil {
+		t.Fatal(err)
+	}
+	waitFlight(t, d, tk.Topic, 321, 20*time.Second)
+	waitUntil(t, 20*time.Second, "the replicas agree after the next status", func() bool {
+		agree, _ := consistency()
+		return agree
+	})
+}
+
+// TestNondeterministicModuleReported: a module that gives a different state
+// each time it runs on the same log is reported by the anchors as not
+// deterministic, with its bundle (trust item 6).
+func TestNondeterministicModuleReported(t *testing.T) {
+	var on atomic.Bool
+	on.Store(true)
+	var calls atomic.Int64
+	d := antiEntropyNet(t, &on, func() string { return `"calls":` + strconv.FormatInt(calls.Add(1), 10) })
+	waitUntil(t, 30*time.Second, "an anchor reports the bundle not deterministic", func() bool {
+		for _, a := range d.Info.Anchors {
+			var v struct{ Nondeterministic []node.Nondeterministic }
+			if getJSON(context.Background(), a.HTTP+"/v1/network", &v) != nil {
+				continue
+			}
+			for _, r := range v.Nondeterministic {
+				if r.Bundle == d.Info.Bundle && r.Node == d.Services[1].PeerID().String() {
+					return true
+				}
+			}
+		}
+		return false
+	})
+}

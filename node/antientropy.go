@@ -1,0 +1,348 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
+
+	"github.com/smartlayer/smartlayer/attlog"
+	"github.com/smartlayer/smartlayer/token"
+	"github.com/smartlayer/smartlayer/transport"
+	"github.com/smartlayer/smartlayer/wire"
+)
+
+// Anti-entropy: each anchor, every network.anti_entropy_interval, compares
+// the state roots of the replicas of a batch of the instances it placed.
+// Replicas at the same log position (equal offsets) must hold the same
+// state; one that differs from a majority of them is asked to rebuild the
+// instance from the attestation log (ProtoHeal). The replica rebuilds it
+// twice, from its registration and the log up to the offsets it holds: if
+// the two rebuilds differ the token's module is not deterministic, which
+// the anchor reports; otherwise the replica keeps the rebuilt state.
+
+// ProtoHeal asks a service node to rebuild one of its instances from the
+// log (anchors only).
+const ProtoHeal = transport.Protocol("/smartlayer/heal/1.0.0")
+
+// healRequest names the instance and the log position the anchor compared
+// it at: a replica that has moved on since answers Skipped.
+type healRequest struct {
+	Instance wire.InstanceID   `json:"instance"`
+	Offsets  map[string]uint64 `json:"offsets"`
+}
+
+// healAnswer says what a rebuild found: the state roots before and after,
+// or why it did not rebuild.
+type healAnswer struct {
+	Before        string `json:"before"`
+	After         string `json:"after,omitempty"`
+	Deterministic bool   `json:"deterministic"`
+	Skipped       string `json:"skipped,omitempty"`
+}
+
+// Nondeterministic is an anchor's report of a token module that gave two
+// states from one log.
+type Nondeterministic struct {
+	Bundle   string          `json:"bundle"`
+	Instance wire.InstanceID `json:"instance"`
+	Node     string          `json:"node"`
+	AtMs     int64           `json:"atMs"`
+}
+
+// maxRootAnswer bounds a replica's GET /root answer an anchor reads.
+const maxRootAnswer = 1 << 20
+
+// replicaRoots asks every replica of rec for its state root and offsets.
+func (a *anchorRole) replicaRoots(ctx context.Context, id wire.InstanceID, rt *wire.Route) []wire.ReplicaState {
+	out := make([]wire.ReplicaState, len(rt.Replicas))
+	var wg sync.WaitGroup
+	for i, rep := range rt.Replicas {
+		out[i] = wire.ReplicaState{Peer: rep.Peer, HTTP: rep.HTTP}
+		if rep.HTTP == "" {
+			out[i].Error = "no HTTP address known"
+			continue
+		}
+		wg.Add(1)
+		go func(i int, url string) {
+			defer wg.Done()
+			var v wire.StateView
+			ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			defer cancel()
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url+"/v1/tokens/"+id.String()+"/root", nil)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				out[i].Error = err.Error()
+				return
+			}
+			defer resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || json.NewDecoder(io.LimitReader(resp.Body, maxRootAnswer)).Decode(&v) != nil {
+				out[i].Error = "state: " + resp.Status
+				return
+			}
+			out[i].StateRoot, out[i].Offsets = v.StateRoot, v.Offsets
+		}(i, rep.HTTP)
+	}
+	wg.Wait()
+	return out
+}
+
+// diverged returns the replicas that differ from a strict majority of the
+// replicas at the most common log position, with that position; none when
+// there is no such majority.
+func diverged(reps []wire.ReplicaState) (bad []string, at map[string]uint64) {
+	groups := map[string][]wire.ReplicaState{}
+	for _, r := range reps {
+		if r.StateRoot == "" {
+			continue
+		}
+		k, _ := json.Marshal(r.Offsets) // sorted keys: one text per position
+		groups[string(k)] = append(groups[string(k)], r)
+	}
+	keys := slices.Sorted(maps.Keys(groups))
+	var group []wire.ReplicaState
+	for _, k := range keys {
+		if len(groups[k]) > len(group) {
+			group = groups[k]
+		}
+	}
+	votes := map[string]int{}
+	for _, r := range group {
+		votes[r.StateRoot]++
+	}
+	for root, n := range votes {
+		if 2*n <= len(group) {
+			continue
+		}
+		for _, r := range group {
+			if r.StateRoot != root {
+				bad = append(bad, r.Peer)
+			}
+		}
+		return bad, group[0].Offsets
+	}
+	return nil, nil
+}
+
+// antiEntropyLoop runs a round each interval until the node stops.
+func (a *anchorRole) antiEntropyLoop(ctx context.Context) {
+	iv := a.n.cfg.Network.AntiEntropyInterval.Duration
+	if iv <= 0 {
+		return
+	}
+	t := time.NewTicker(iv)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			a.antiEntropyRound(ctx)
+		}
+	}
+}
+
+// antiEntropyRound checks the next batch of this anchor's instances, in
+// instance order, wrapping around.
+func (a *anchorRole) antiEntropyRound(ctx context.Context) {
+	me := a.n.Address()
+	a.mu.Lock()
+	var ids []wire.InstanceID
+	for id, rec := range a.records {
+		if rec.Anchor == me {
+			ids = append(ids, id)
+		}
+	}
+	a.mu.Unlock()
+	sort.Slice(ids, func(i, j int) bool { return string(ids[i][:]) < string(ids[j][:]) })
+	start := sort.Search(len(ids), func(i int) bool { return string(ids[i][:]) > string(a.aeCursor[:]) })
+	for i := 0; i < min(len(ids), a.n.cfg.Network.AntiEntropyBatch); i++ {
+		id := ids[(start+i)%len(ids)]
+		a.aeCursor = id
+		if ctx.Err() != nil {
+			return
+		}
+		a.checkReplicas(ctx, id)
+	}
+}
+
+// checkReplicas compares an instance's replicas and heals the ones that
+// differ.
+func (a *anchorRole) checkReplicas(ctx context.Context, id wire.InstanceID) {
+	a.mu.Lock()
+	rec := a.records[id]
+	a.mu.Unlock()
+	if rec == nil {
+		return
+	}
+	bad, at := diverged(a.replicaRoots(ctx, id, a.n.routeOf(rec)))
+	for _, p := range bad {
+		a.heal(ctx, rec.Bundle, id, p, at)
+	}
+}
+
+// heal asks replica p to rebuild instance id and records what it found.
+func (a *anchorRole) heal(ctx context.Context, bundle string, id wire.InstanceID, p string, at map[string]uint64) {
+	log := a.n.log.With("instance", id, "replica", shortID(p))
+	ans, err := transport.Call[healRequest, healAnswer](ctx, a.n.net, peerIDOf(p), ProtoHeal, &healRequest{Instance: id, Offsets: at})
+	result := ""
+	switch {
+	case err != nil:
+		result = "error"
+		log.Warn("anti-entropy: replica differs and did not rebuild", "err", err)
+	case ans.Skipped != "":
+		result = "skipped"
+		log.Debug("anti-entropy: replica did not rebuild", "why", ans.Skipped)
+	case !ans.Deterministic:
+		result = "nondeterministic"
+		log.Warn("anti-entropy: the token's module gave two states from one log: it is not deterministic", "bundle", bundle)
+		a.mu.Lock()
+		a.nondet[bundle] = Nondeterministic{Bundle: bundle, Instance: id, Node: p, AtMs: a.n.now().UnixMilli()}
+		a.mu.Unlock()
+	case ans.After != ans.Before:
+		result = "healed"
+		log.Info("anti-entropy: replica rebuilt a differing instance from the log", "before", ans.Before, "after", ans.After)
+	default:
+		result = "persists"
+		log.Warn("anti-entropy: replica differs from the others and rebuilds the same state from the log", "root", ans.Before)
+	}
+	a.n.metric.antiEntropy.WithLabelValues(result).Inc()
+}
+
+// nondeterministic lists the token modules this anchor found not
+// deterministic, by bundle.
+func (a *anchorRole) nondeterministic() []Nondeterministic {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := slices.Collect(maps.Values(a.nondet))
+	sort.Slice(out, func(i, j int) bool { return out[i].Bundle < out[j].Bundle })
+	return out
+}
+
+// --- service node ---
+
+// handleHeal rebuilds an instance from its registration and the log, on its
+// shard, twice; it keeps the rebuild when both agree.
+func (s *serviceRole) handleHeal(ctx context.Context, _ transport.PeerID, req *healRequest) (*healAnswer, error) {
+	ans := &healAnswer{}
+	held := false
+	err := s.applier.run(req.Instance, func() error {
+		s.mu.RLock()
+		cur := s.inst[req.Instance]
+		s.mu.RUnlock()
+		if cur == nil {
+			return nil
+		}
+		held = true
+		ans.Before = rootHex(cur.Root())
+		if !maps.Equal(cur.Offsets, req.Offsets) {
+			ans.Skipped = "the instance has moved on since it was compared"
+			return nil
+		}
+		first, err := s.rebuild(ctx, cur)
+		if err != nil {
+			ans.Skipped = err.Error()
+			return nil
+		}
+		second, err := s.rebuild(ctx, cur)
+		if err != nil {
+			ans.Skipped = err.Error()
+			return nil
+		}
+		if first.Root() != second.Root() {
+			s.n.log.Warn("the token's module gave two states from one log: it is not deterministic", "instance", req.Instance, "bundle", cur.Record.Bundle)
+			return nil
+		}
+		ans.Deterministic, ans.After = true, rootHex(first.Root())
+		if first.Root() == cur.Root() {
+			return nil
+		}
+		// The state, pending and done actions are the log's; the record,
+		// offsets and history stay this replica's own.
+		healed := *cur
+		healed.State, healed.Pending, healed.Done = first.State, first.Pending, first.Done
+		if err := s.put(&healed); err != nil {
+			return err
+		}
+		s.n.log.Info("rebuilt a differing instance from the log", "instance", req.Instance, "before", ans.Before, "after", ans.After)
+		if len(healed.Pending) > 0 {
+			s.exec.Kick(req.Instance)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !held {
+		return nil, fmt.Errorf("instance %s is not held here", req.Instance)
+	}
+	return ans, nil
+}
+
+func rootHex(r [32]byte) string { return hexutil.Encode(r[:]) }
+
+// errLogShort: the log no longer reaches back to an instance's beginning.
+var errLogShort = errors.New("the log here does not reach back to the instance's first entries (pruned or missing): cannot rebuild")
+
+// rebuild derives cur afresh: its first state from its registration, then
+// every entry of its topics up to its offsets, stream by stream in sorted
+// order. Nothing is stored.
+func (s *serviceRole) rebuild(ctx context.Context, cur *instance) (*instance, error) {
+	lb, ok := s.bundleOf(cur)
+	if !ok {
+		return nil, fmt.Errorf("bundle %s not loaded", cur.Record.Bundle)
+	}
+	t, err := s.n.verifyRegistration(lb, cur.Registration, s.n.now())
+	if err != nil {
+		return nil, err
+	}
+	tj, err := json.Marshal(t)
+	if err != nil {
+		return nil, err
+	}
+	env := s.envOf(lb)
+	rd, err := token.Step(ctx, nil, token.Event{Register: &token.Register{Record: cur.Record, Registration: cur.Registration,
+		Owner: common.HexToAddress(t.Recipient), Ticket: tj}}, env)
+	if err != nil {
+		return nil, err
+	}
+	in := rd.Instance
+	topics, _ := s.topicsOf(in)
+	for _, topic := range slices.Sorted(maps.Keys(topics)) {
+		for _, h := range s.n.att.TopicHeads(topic) {
+			sid := attlog.StreamID{Topic: h.Topic, Publisher: h.Publisher}
+			upto := cur.Offsets[sid.String()]
+			if upto == 0 {
+				continue
+			}
+			ds, err := s.n.att.StreamRange(sid, 1, upto)
+			if err != nil {
+				return nil, fmt.Errorf("%w: %v", errLogShort, err)
+			}
+			for _, d := range ds {
+				rd, err := token.Step(ctx, in, token.Event{Entry: &token.Entry{Topic: d.Entry.Topic, Publisher: d.Entry.Publisher,
+					Seq: d.Entry.Seq, Att: d.Att}}, env)
+				if err != nil {
+					return nil, err
+				}
+				if rd.Instance != nil {
+					in = rd.Instance
+				}
+			}
+		}
+	}
+	if !maps.Equal(in.Offsets, cur.Offsets) {
+		return nil, errLogShort
+	}
+	return in, nil
+}
