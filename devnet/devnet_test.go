@@ -535,18 +535,54 @@ func TestAnchorLossThenServiceLoss(t *testing.T) {
 		t.Fatalf("the new record is signed by %s with %d takeover votes; want another anchor's, with a majority's votes", rec.AnchorPeer, len(rec.Takeover))
 	}
 	// The replicas took it: each answers with the same state root.
-	waitUntil(t, 30*time.Second, "the replicas of the taken-over ticket agree", func() bool {
-		var c wire.Consistency
-		if getJSON(context.Background(), d.Info.Anchors[1].HTTP+"/v1/tokens/"+tk.Instance+"/consistency", &c) != nil || !c.Agree {
+	agree := func(anchor int) func() bool {
+		return func() bool {
+			var c wire.Consistency
+			if getJSON(context.Background(), d.Info.Anchors[anchor].HTTP+"/v1/tokens/"+tk.Instance+"/consistency", &c) != nil || !c.Agree {
+				return false
+			}
+			for _, r := range c.Replicas {
+				if r.StateRoot == "" {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	waitUntil(t, 30*time.Second, "the replicas of the taken-over ticket agree", agree(1))
+
+	// Anchor 0 comes back: the others send it their takeovers, so its next
+	// record of the ticket is above the takeover's fencing and is taken.
+	if _, err := d.RestartAnchor(context.Background(), 0); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, 30*time.Second, "anchor 0 knows the takeover", func() bool {
+		rt, code := getRoute(t, d.Info.Anchors[0].HTTP, tk.Instance)
+		r, err := placement.DecodeRecord(rt.Record)
+		return code == 200 && err == nil && r.Fencing >= rec.Fencing
+	})
+	second := rec.Replicas[0]
+	for i, s := range d.Services {
+		if s != nil && s.PeerID().String() == second {
+			if err := d.KillService(i); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	waitUntil(t, 30*time.Second, "anchor 0 re-places its ticket off the second lost node", func() bool {
+		rt, code := getRoute(t, d.Info.Anchors[0].HTTP, tk.Instance)
+		r, err := placement.DecodeRecord(rt.Record)
+		if code != 200 || err != nil || r.AnchorPeer != a0 || r.Fencing <= rec.Fencing || r.Holds(second) {
 			return false
 		}
-		for _, r := range c.Replicas {
-			if r.StateRoot == "" {
+		for _, rep := range rt.Replicas {
+			if rep.State != "up" {
 				return false
 			}
 		}
 		return true
 	})
+	waitUntil(t, 30*time.Second, "the replicas of the ticket agree under anchor 0's record", agree(0))
 }
 
 // waitUntil polls cond until it holds or timeout passes.

@@ -271,6 +271,9 @@ func (a *anchorRole) loop() {
 		a.n.members.sweep(a.n.now(), a.n.downAfter())
 		for _, p := range a.n.members.takeUpEvents() {
 			a.rejoined(p)
+			if _, ok := a.n.authority.Anchors[p]; ok && p != a.me() {
+				a.syncAnchor(p)
+			}
 		}
 		a.voteDown(a.n.now())
 		if recs := a.rebalance(a.n.now()); len(recs) > 0 {
@@ -348,9 +351,15 @@ func (a *anchorRole) rebalance(now time.Time) []*placement.Record {
 	for _, rec := range placement.Plan(in) {
 		cur := a.records[rec.Instance]
 		id := rec.Instance
-		rec.Takeover = a.takeoverVotes(placement.DHTKey(in.Seed, id), votes)
+		rec.Takeover = a.takeoverVotes(placement.DHTKey(in.Seed, id), votes, now)
 		if err := rec.Sign(a.n.key.ECDSA); err != nil {
 			a.n.log.Error("sign record", "err", err)
+			a.dirty, a.planned = true, nil
+			continue
+		}
+		// What replicas will refuse is not stored or sent.
+		if err := a.n.authority.Check(rec); err != nil {
+			a.n.log.Error("a record this anchor signed does not pass its own check", "instance", id, "err", err)
 			a.dirty, a.planned = true, nil
 			continue
 		}
@@ -418,7 +427,7 @@ func (a *anchorRole) storeRecordLocked(rec *placement.Record) error {
 // deliver sends every live service node the records it has not acknowledged.
 func (a *anchorRole) deliver() {
 	list, _ := a.n.members.snapshot()
-	me := a.n.Address()
+	me, now := a.n.Address(), a.n.now()
 	for _, mb := range list {
 		if mb.Role != RoleService || mb.State != wire.StateUp {
 			continue
@@ -438,7 +447,9 @@ func (a *anchorRole) deliver() {
 				msg.AllIDs = append(msg.AllIDs, id)
 			}
 			if a.acked[id][p] < rec.Fencing && len(msg.Items) < maxAssignItems {
-				msg.Items = append(msg.Items, assignItem{Record: rec, Registration: a.regs[id]})
+				if rec = a.refreshLocked(rec, now); rec != nil {
+					msg.Items = append(msg.Items, assignItem{Record: rec, Registration: a.regs[id]})
+				}
 			}
 		}
 		for _, rec := range a.drops[p] {
@@ -602,9 +613,16 @@ func (a *anchorRole) handleReplicate(ctx context.Context, from transport.PeerID,
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	// Records are checked one by one; a refused one does not cost the
+	// others. (No freshness test here: an anchor that comes back is sent
+	// the takeovers made while it was away, to plan above their fencing.)
+	var refused error
 	for _, rec := range msg.Records {
 		if err := a.n.authority.Check(rec); err != nil {
-			return nil, err
+			a.n.metric.input.WithLabelValues("placement-record").Inc()
+			a.n.log.Warn("refused a replicated placement record", "instance", rec.Instance, "anchor", shortID(from.String()), "err", err)
+			refused = err
+			continue
 		}
 		if cur := a.records[rec.Instance]; rec.Newer(cur) {
 			if err := a.storeRecordLocked(rec); err != nil {
@@ -618,6 +636,9 @@ func (a *anchorRole) handleReplicate(ctx context.Context, from transport.PeerID,
 				a.planned, a.dirty = nil, true
 			}
 		}
+	}
+	if refused != nil {
+		return nil, refused
 	}
 	return &ack{OK: true}, nil
 }

@@ -174,19 +174,25 @@ func (s *serviceRole) handleAssign(ctx context.Context, from transport.PeerID, m
 	}
 	me := s.n.peerStr
 	out := &assignAck{}
+	// A record that does not pass is refused alone: it stays unacknowledged
+	// and the others of the batch are taken.
+	var refused error
 	for _, it := range msg.Items {
 		rec := it.Record
 		if rec == nil {
 			continue
 		}
-		if err := s.n.authority.Check(rec); err != nil {
-			return nil, err
-		}
 		s.mu.RLock()
 		cur := s.inst[rec.Instance]
 		s.mu.RUnlock()
 		if cur != nil && !rec.Newer(cur.Record) {
-			out.Applied = append(out.Applied, rec.Instance)
+			out.Applied = append(out.Applied, rec.Instance) // changes nothing
+			continue
+		}
+		if err := s.n.authority.CheckFresh(rec, s.n.now().UnixMilli()); err != nil {
+			s.n.metric.input.WithLabelValues("placement-record").Inc()
+			s.n.log.Warn("refused a placement record", "instance", rec.Instance, "anchor", shortID(from.String()), "err", err)
+			refused = err
 			continue
 		}
 		if !rec.Holds(me) {
@@ -278,6 +284,9 @@ func (s *serviceRole) handleAssign(ctx context.Context, from transport.PeerID, m
 				}
 			}
 		}
+	}
+	if refused != nil && len(out.Applied) == 0 {
+		return nil, refused
 	}
 	return out, nil
 }

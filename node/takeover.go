@@ -1,6 +1,7 @@
 package node
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/smartlayer/smartlayer/placement"
+	"github.com/smartlayer/smartlayer/transport"
 	"github.com/smartlayer/smartlayer/wire"
 )
 
@@ -135,19 +137,53 @@ func (a *anchorRole) certifiedDown() []string {
 }
 
 // takeoverVotes are the votes a record of instance k signed by this anchor
-// must carry: those on the anchors of the set ranked before it.
-func (a *anchorRole) takeoverVotes(k placement.Key, votes []placement.DownVote) []placement.DownVote {
+// at now must carry: enough to certify the anchors ranked before it down.
+func (a *anchorRole) takeoverVotes(k placement.Key, votes []placement.DownVote, now time.Time) []placement.DownVote {
 	ahead := a.n.authority.Ahead(k, a.me())
 	if len(ahead) == 0 {
 		return nil
 	}
-	var out []placement.DownVote
-	for _, v := range votes {
-		for _, p := range ahead {
-			if v.Down == p {
-				out = append(out, v)
-			}
-		}
+	return a.n.authority.Minimal(votes, a.n.cfg.Network.Epoch, now.UnixMilli(), ahead)
+}
+
+// refreshLocked re-signs a takeover record of this anchor that has waited
+// half the votes' lifetime for a replica, with fresh votes and the time now
+// (same replicas, same fencing), so the replica can still take it; nil when
+// the anchors ahead are no longer certified down (the record then waits
+// for the anchor that is back).
+func (a *anchorRole) refreshLocked(rec *placement.Record, now time.Time) *placement.Record {
+	if len(rec.Takeover) == 0 || now.UnixMilli()-rec.IssuedMs <= a.n.takeoverTTL().Milliseconds()/2 {
+		return rec
 	}
-	return out
+	_, votes := a.certifiedLocked(now)
+	c := *rec
+	c.IssuedMs = now.UnixMilli()
+	c.Takeover = a.takeoverVotes(placement.DHTKey(a.n.seed, rec.Instance), votes, now)
+	c.Signature = nil
+	if c.Sign(a.n.key.ECDSA) != nil || a.n.authority.Check(&c) != nil || a.storeRecordLocked(&c) != nil {
+		return nil
+	}
+	return &c
+}
+
+// syncAnchor sends an anchor that came back the records this one signed,
+// so it plans above their fencing numbers.
+func (a *anchorRole) syncAnchor(p string) {
+	recs := a.allRecords(true)
+	id := peerIDOf(p)
+	a.n.wg.Add(1)
+	go func() {
+		defer a.n.wg.Done()
+		for len(recs) > 0 {
+			n := min(len(recs), maxAssignItems)
+			ctx, cancel := context.WithTimeout(a.n.ctx, transport.StreamTimeout)
+			_, err := transport.Call[replicate, ack](ctx, a.n.net, id, transport.ProtoReplicate, &replicate{Records: recs[:n]})
+			cancel()
+			if err != nil {
+				a.n.log.Debug("sync to a returning anchor failed", "anchor", shortID(p), "err", err)
+				return
+			}
+			recs = recs[n:]
+		}
+	}()
 }

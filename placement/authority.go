@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -16,14 +17,16 @@ import (
 // instance's responsible anchor when it signed it.
 var ErrNotResponsible = errors.New("placement record not signed by the responsible anchor")
 
-// MaxTakeoverVotes caps the down votes one record may carry.
-const MaxTakeoverVotes = 64
+// MaxTakeoverVotes caps the down votes one record may carry (an anchor
+// attaches, per anchor ahead of it, only enough for a majority).
+const MaxTakeoverVotes = 1024
 
 // DownVote is one anchor's signed statement that another anchor of the set
 // has missed its heartbeats, at AtMs, in an epoch. Votes from anchors
-// holding more than half of the anchor stake certify the anchor down for
-// VoteTTL either side of AtMs: a record that carries such a certificate for
-// every anchor ranked before its signer is a takeover, and counts.
+// holding more than half of the anchor stake, each made within VoteTTLMs
+// before a time, certify the anchor down at that time: a record that
+// carries such a certificate at its issue time for every anchor ranked
+// before its signer is a takeover, and counts.
 type DownVote struct {
 	Down      string         `json:"down"` // peer ID of the anchor held down
 	Epoch     uint64         `json:"epoch"`
@@ -119,14 +122,20 @@ func (au *Authority) totalStake() uint64 {
 	return t
 }
 
+// Counts reports whether a vote bears on the time atMs in epoch: made in
+// that epoch, at most VoteTTLMs before atMs and not after it.
+func (au *Authority) Counts(v *DownVote, epoch uint64, atMs int64) bool {
+	return v.Epoch == epoch && v.AtMs <= atMs && v.AtMs >= atMs-au.VoteTTLMs
+}
+
 // Certified returns the anchors that votes certify down in epoch at atMs:
-// valid votes by distinct anchors other than the one held down, each within
-// VoteTTLMs of atMs, whose stake is more than half the anchor set's.
+// valid votes that count at atMs, by distinct anchors other than the one
+// held down, whose stake is more than half the anchor set's.
 func (au *Authority) Certified(votes []DownVote, epoch uint64, atMs int64) map[string]bool {
 	weight := map[string]map[common.Address]uint64{}
 	for i := range votes {
 		v := &votes[i]
-		if v.Epoch != epoch || v.AtMs < atMs-au.VoteTTLMs || v.AtMs > atMs+au.VoteTTLMs || au.VoteValid(*v) != nil {
+		if !au.Counts(v, epoch, atMs) || au.VoteValid(*v) != nil {
 			continue
 		}
 		if weight[v.Down] == nil {
@@ -158,7 +167,7 @@ func (au *Authority) VoteValid(v DownVote) error {
 	if v.Voter == down {
 		return fmt.Errorf("down vote by %s on itself", v.Voter)
 	}
-	if au.stake(v.Voter) == 0 {
+	if !au.IsAnchor(v.Voter) || au.stake(v.Voter) == 0 {
 		return fmt.Errorf("down vote by %s: not an anchor with stake", v.Voter)
 	}
 	if got, err := v.signer(); err != nil {
@@ -225,16 +234,68 @@ func (au *Authority) Check(r *Record) error {
 	if !ok {
 		return fmt.Errorf("%w: unknown epoch %d", ErrRecordMalformed, r.Epoch)
 	}
-	k := DHTKey(seed, r.Instance)
-	var down map[string]bool
-	if len(r.Takeover) > 0 {
-		down = au.Certified(r.Takeover, r.Epoch, r.IssuedMs)
+	ahead := au.Ahead(DHTKey(seed, r.Instance), r.AnchorPeer)
+	if len(ahead) == 0 {
+		return nil
 	}
-	want, _ := Responsible(k, au.Live(down))
-	if want != r.AnchorPeer {
-		return fmt.Errorf("%w: signed by %s, responsible is %s (%d anchors certified down)", ErrNotResponsible, shortPeer(r.AnchorPeer), shortPeer(want), len(down))
+	// Only votes on the anchors ahead are checked (each costs a recovery).
+	var votes []DownVote
+	for _, v := range r.Takeover {
+		if slices.Contains(ahead, v.Down) {
+			votes = append(votes, v)
+		}
+	}
+	down := au.Certified(votes, r.Epoch, r.IssuedMs)
+	for _, p := range ahead {
+		if !down[p] {
+			return fmt.Errorf("%w: signed by %s; %s is ranked before it and its takeover votes do not certify that anchor down at the record's time", ErrNotResponsible, shortPeer(r.AnchorPeer), shortPeer(p))
+		}
 	}
 	return nil
+}
+
+// CheckFresh is Check for a record seen for the first time at nowMs: a
+// takeover must also have been issued within VoteTTLMs of now (either
+// way), so votes from an old outage cannot back a record signed today.
+func (au *Authority) CheckFresh(r *Record, nowMs int64) error {
+	if err := au.Check(r); err != nil {
+		return err
+	}
+	if seed, _ := au.Seed(r.Epoch); len(au.Ahead(DHTKey(seed, r.Instance), r.AnchorPeer)) > 0 {
+		if d := nowMs - r.IssuedMs; d > au.VoteTTLMs || d < -au.VoteTTLMs {
+			return fmt.Errorf("%w: a takeover issued %d ms from now; a new one must be within %d ms", ErrNotResponsible, d, au.VoteTTLMs)
+		}
+	}
+	return nil
+}
+
+// Minimal picks from votes, for each anchor ahead, the newest that count at
+// atMs until they certify it down (nil for an anchor they cannot certify).
+func (au *Authority) Minimal(votes []DownVote, epoch uint64, atMs int64, ahead []string) []DownVote {
+	var out []DownVote
+	total := au.totalStake()
+	for _, p := range ahead {
+		var on []DownVote
+		for _, v := range votes {
+			if v.Down == p && au.Counts(&v, epoch, atMs) && au.VoteValid(v) == nil {
+				on = append(on, v)
+			}
+		}
+		sort.Slice(on, func(i, j int) bool { return on[i].AtMs > on[j].AtMs })
+		var sum uint64
+		seen := map[common.Address]bool{}
+		for _, v := range on {
+			if 2*sum > total {
+				break
+			}
+			if !seen[v.Voter] {
+				seen[v.Voter] = true
+				sum += au.stake(v.Voter)
+				out = append(out, v)
+			}
+		}
+	}
+	return out
 }
 
 func shortPeer(p string) string {

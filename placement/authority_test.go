@@ -201,3 +201,42 @@ func TestAheadMatchesResponsible(t *testing.T) {
 		}
 	}
 }
+
+// TestTakeoverMustBeRecent: votes count only up to the record's time and
+// at most VoteTTLMs before it; a takeover seen for the first time must have
+// been issued within VoteTTLMs of now, while a responsible anchor's record
+// of any age is taken; Minimal attaches just enough votes.
+func TestTakeoverMustBeRecent(t *testing.T) {
+	s := newAnchorSet(t, 5)
+	id := wire.InstanceID{4, 4}
+	rank := s.ranked(id)
+	const at = 10_000_000
+	after := []DownVote{s.vote(t, rank[1], rank[0], at+1), s.vote(t, rank[2], rank[0], at+1), s.vote(t, rank[3], rank[0], at+1)}
+	if err := s.au.Check(s.record(t, id, rank[1], at, after...)); !errors.Is(err, ErrNotResponsible) {
+		t.Fatalf("votes made after the record: %v", err)
+	}
+	var all []DownVote
+	for _, voter := range rank[1:] {
+		all = append(all, s.vote(t, voter, rank[0], at-100), s.vote(t, voter, rank[0], at-50))
+	}
+	min := s.au.Minimal(all, 1, at, []string{rank[0]})
+	if len(min) != 3 { // more than half of 5
+		t.Fatalf("minimal certificate of %d votes, want 3", len(min))
+	}
+	rec := s.record(t, id, rank[1], at, min...)
+	if err := s.au.CheckFresh(rec, at+s.au.VoteTTLMs); err != nil {
+		t.Fatalf("fresh takeover refused: %v", err)
+	}
+	if err := s.au.CheckFresh(rec, at+s.au.VoteTTLMs+1); !errors.Is(err, ErrNotResponsible) {
+		t.Fatalf("stale takeover taken: %v", err)
+	}
+	if err := s.au.Check(rec); err != nil {
+		t.Fatalf("a takeover stays valid once taken (results carry it): %v", err)
+	}
+	if err := s.au.CheckFresh(s.record(t, id, rank[0], 1), at); err != nil {
+		t.Fatalf("an old record of the responsible anchor: %v", err)
+	}
+	if got := s.au.Minimal(all[:2], 1, at, []string{rank[0]}); len(got) != 1 {
+		t.Fatalf("one voter's two votes: %d attached", len(got))
+	}
+}
