@@ -40,6 +40,9 @@ const ProtoHeal = transport.Protocol("/smartlayer/heal/1.0.0")
 type healRequest struct {
 	Instance wire.InstanceID   `json:"instance"`
 	Offsets  map[string]uint64 `json:"offsets"`
+	// Root is the majority's state root: the replica keeps a rebuild only
+	// if it comes to this root.
+	Root string `json:"root"`
 }
 
 // healAnswer says what a rebuild found: the state roots before and after,
@@ -63,6 +66,10 @@ type Nondeterministic struct {
 // maxRootAnswer bounds a replica's GET /root answer an anchor reads.
 const maxRootAnswer = 1 << 20
 
+// rootClient reads replicas' roots; it follows no redirect (a replica
+// must not point an anchor's requests elsewhere).
+var rootClient = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
 // replicaRoots asks every replica of rec for its state root and offsets.
 func (a *anchorRole) replicaRoots(ctx context.Context, id wire.InstanceID, rt *wire.Route) []wire.ReplicaState {
 	out := make([]wire.ReplicaState, len(rt.Replicas))
@@ -80,7 +87,7 @@ func (a *anchorRole) replicaRoots(ctx context.Context, id wire.InstanceID, rt *w
 			ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 			defer cancel()
 			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url+"/v1/tokens/"+id.String()+"/root", nil)
-			resp, err := http.DefaultClient.Do(req)
+			resp, err := rootClient.Do(req)
 			if err != nil {
 				out[i].Error = err.Error()
 				return
@@ -100,7 +107,7 @@ func (a *anchorRole) replicaRoots(ctx context.Context, id wire.InstanceID, rt *w
 // diverged returns the replicas that differ from a strict majority of the
 // replicas at the most common log position, with that position; none when
 // there is no such majority.
-func diverged(reps []wire.ReplicaState) (bad []string, at map[string]uint64) {
+func diverged(reps []wire.ReplicaState) (bad []string, at map[string]uint64, root string) {
 	groups := map[string][]wire.ReplicaState{}
 	for _, r := range reps {
 		if r.StateRoot == "" {
@@ -129,9 +136,9 @@ func diverged(reps []wire.ReplicaState) (bad []string, at map[string]uint64) {
 				bad = append(bad, r.Peer)
 			}
 		}
-		return bad, group[0].Offsets
+		return bad, group[0].Offsets, root
 	}
-	return nil, nil
+	return nil, nil, ""
 }
 
 // antiEntropyLoop runs a round each interval until the node stops.
@@ -185,16 +192,30 @@ func (a *anchorRole) checkReplicas(ctx context.Context, id wire.InstanceID) {
 	if rec == nil {
 		return
 	}
-	bad, at := diverged(a.replicaRoots(ctx, id, a.n.routeOf(rec)))
+	bad, at, root := diverged(a.replicaRoots(ctx, id, a.n.routeOf(rec)))
 	for _, p := range bad {
-		a.heal(ctx, rec.Bundle, id, p, at)
+		// A replica that rebuilt to the same differing state at this
+		// position is not asked again until it moves on.
+		pos, _ := json.Marshal(at)
+		key := id.String() + p + string(pos)
+		if a.aeDone[key] {
+			continue
+		}
+		if a.heal(ctx, rec.Bundle, id, p, at, root) {
+			if len(a.aeDone) >= 10_000 {
+				clear(a.aeDone)
+			}
+			a.aeDone[key] = true
+		}
 	}
 }
 
-// heal asks replica p to rebuild instance id and records what it found.
-func (a *anchorRole) heal(ctx context.Context, bundle string, id wire.InstanceID, p string, at map[string]uint64) {
+// heal asks replica p to rebuild instance id towards the majority's root
+// and records what it found; settled says asking again at this position
+// would find the same.
+func (a *anchorRole) heal(ctx context.Context, bundle string, id wire.InstanceID, p string, at map[string]uint64, root string) (settled bool) {
 	log := a.n.log.With("instance", id, "replica", shortID(p))
-	ans, err := transport.Call[healRequest, healAnswer](ctx, a.n.net, peerIDOf(p), ProtoHeal, &healRequest{Instance: id, Offsets: at})
+	ans, err := transport.Call[healRequest, healAnswer](ctx, a.n.net, peerIDOf(p), ProtoHeal, &healRequest{Instance: id, Offsets: at, Root: root})
 	result := ""
 	switch {
 	case err != nil:
@@ -209,14 +230,15 @@ func (a *anchorRole) heal(ctx context.Context, bundle string, id wire.InstanceID
 		a.mu.Lock()
 		a.nondet[bundle] = Nondeterministic{Bundle: bundle, Instance: id, Node: p, AtMs: a.n.now().UnixMilli()}
 		a.mu.Unlock()
-	case ans.After != ans.Before:
+	case ans.After == root:
 		result = "healed"
 		log.Info("anti-entropy: replica rebuilt a differing instance from the log", "before", ans.Before, "after", ans.After)
 	default:
 		result = "persists"
-		log.Warn("anti-entropy: replica differs from the others and rebuilds the same state from the log", "root", ans.Before)
+		log.Warn("anti-entropy: replica differs from the others and its rebuild from the log does not come to their state", "root", ans.Before, "rebuilt", ans.After, "majority", root)
 	}
 	a.n.metric.antiEntropy.WithLabelValues(result).Inc()
+	return result == "persists" || result == "nondeterministic"
 }
 
 // nondeterministic lists the token modules this anchor found not
@@ -264,8 +286,8 @@ func (s *serviceRole) handleHeal(ctx context.Context, _ transport.PeerID, req *h
 			return nil
 		}
 		ans.Deterministic, ans.After = true, rootHex(first.Root())
-		if first.Root() == cur.Root() {
-			return nil
+		if first.Root() == cur.Root() || ans.After != req.Root {
+			return nil // kept only when it comes to the majority's state
 		}
 		// The state, pending and done actions are the log's; the record,
 		// offsets and history stay this replica's own.
@@ -316,6 +338,9 @@ func (s *serviceRole) rebuild(ctx context.Context, cur *instance) (*instance, er
 	if err != nil {
 		return nil, err
 	}
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("rebuild did not finish in time: %w", ctx.Err())
+	}
 	in := rd.Instance
 	topics, _ := s.topicsOf(in)
 	for _, topic := range slices.Sorted(maps.Keys(topics)) {
@@ -329,11 +354,21 @@ func (s *serviceRole) rebuild(ctx context.Context, cur *instance) (*instance, er
 			if err != nil {
 				return nil, fmt.Errorf("%w: %v", errLogShort, err)
 			}
+			// Pruning removes a stream's oldest entries: a stream that does
+			// not start at 1 here cannot be rebuilt.
+			if len(ds) == 0 || ds[0].Entry.Seq != 1 {
+				return nil, errLogShort
+			}
 			for _, d := range ds {
 				rd, err := token.Step(ctx, in, token.Event{Entry: &token.Entry{Topic: d.Entry.Topic, Publisher: d.Entry.Publisher,
 					Seq: d.Entry.Seq, Att: d.Att}}, env)
 				if err != nil {
 					return nil, err
+				}
+				// A script cut short by the deadline counts as not
+				// applied: the rebuild would be wrong, not just slow.
+				if ctx.Err() != nil {
+					return nil, fmt.Errorf("rebuild did not finish in time: %w", ctx.Err())
 				}
 				if rd.Instance != nil {
 					in = rd.Instance
