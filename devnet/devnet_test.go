@@ -218,7 +218,15 @@ func TestDevnetEndToEnd(t *testing.T) {
 		pending[tk.Instance] = true
 		tickets[tk.Instance] = tk
 	}
-	deadline := killed.Add(10 * time.Second)
+	// The promise is 10 s (docs/protocols.md). Under -race every map
+	// access and goja instruction is instrumented and the suite runs
+	// packages side by side on two cores: there the test checks that every
+	// ticket moves, within 30 s, and the 10 s figure is the plain build's.
+	bound := 10 * time.Second
+	if raceDetector {
+		bound = 30 * time.Second
+	}
+	deadline := killed.Add(bound)
 	for len(pending) > 0 && time.Now().Before(deadline) {
 		for id := range pending {
 			rt, code := getRoute(t, info.Anchors[0].HTTP, id)
@@ -243,7 +251,7 @@ func TestDevnetEndToEnd(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	if len(pending) > 0 {
-		t.Fatalf("%d tickets not answering from new replicas within 10 s of the kill", len(pending))
+		t.Fatalf("%d tickets not answering from new replicas within %s of the kill", len(pending), bound)
 	}
 	t.Logf("all %d tickets re-placed and answering %s after the kill", len(info.Tickets), time.Since(killed).Round(time.Millisecond))
 }
