@@ -56,6 +56,7 @@ var (
 		{grant.ErrInstance, http.StatusForbidden, "grant-wrong-instance"},
 		{grant.ErrScope, http.StatusForbidden, "grant-scope"},
 		{grant.ErrProofMissing, http.StatusUnauthorized, "request-signature-required"},
+		{grant.ErrSessionUnknown, http.StatusUnauthorized, "session-unknown"},
 		{grant.ErrProofMalformed, http.StatusUnauthorized, "request-signature-invalid"},
 		{grant.ErrProofStale, http.StatusUnauthorized, "request-signature-stale"},
 		{grant.ErrProofReplayed, http.StatusUnauthorized, "request-replayed"},

@@ -30,21 +30,21 @@ func (c *Client) Action(ctx context.Context, instance, name, key string, args an
 		if err != nil {
 			return nil, nil, err
 		}
-		url := ""
+		url, to := "", rt.Executor
 		for _, r := range rt.Replicas {
 			if r.Peer == rt.Executor && r.HTTP != "" {
 				url = r.HTTP
 			}
 		}
 		if rt.Mode == "full" && len(rt.Via) > 0 {
-			url = rt.Via[int(c.next.Add(1))%len(rt.Via)] // full fallback: through an anchor
+			url, to = rt.Via[int(c.next.Add(1))%len(rt.Via)], "" // full fallback: through an anchor
 		}
 		if url == "" {
 			c.Forget(instance)
 			last = fmt.Errorf("instance %s: the executor's address is unknown", instance)
 		} else {
 			var out wire.ActionOutcome
-			rh, err := c.doHeaders(ctx, http.MethodPost, url+"/v1/tokens/"+instance+"/actions/"+name, h, body, &out)
+			rh, err := c.doHeaders(ctx, http.MethodPost, url+"/v1/tokens/"+instance+"/actions/"+name, to, h, body, &out)
 			if err == nil {
 				rc, rerr := c.checkReceipt(rh, rt, instance, "action:"+name, key, body, out.Result)
 				if rerr != nil {

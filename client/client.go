@@ -20,6 +20,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/smartlayer/smartlayer/grant"
@@ -45,12 +46,16 @@ type Client struct {
 	// anchors then fetch and check the executions behind them, so a node
 	// cannot choose what is sampled. Zero forwards none.
 	ForwardShare float64
-	// Key, when set, signs every call to a token (X-Smartlayer-Signature):
+	// Key, when set, proves every call to a token (X-Smartlayer-Signature):
 	// the integration's key, which the grants it sends must name, or a
-	// token owner's key for their own calls with no grant.
+	// token owner's key for their own calls with no grant. The first call
+	// to a node is signed; later calls to it carry a MAC under the session
+	// key the two derive (grant.SessionKey), which costs far less. Calls
+	// through an anchor (full fallback mode) are always signed.
 	Key *ecdsa.PrivateKey
 
 	mu         sync.Mutex
+	sessions   map[string]*[32]byte // by node peer ID: open sessions
 	routes     map[string]cached
 	forwarding sync.WaitGroup
 	next       atomic.Uint64
@@ -69,7 +74,8 @@ func New(anchors []string, hc *http.Client) *Client {
 			IdleConnTimeout: 90 * time.Second, TLSHandshakeTimeout: 10 * time.Second, ForceAttemptHTTP2: true,
 		}}
 	}
-	return &Client{anchors: anchors, http: hc, RouteTTL: 30 * time.Second, routes: map[string]cached{}, Header: http.Header{}}
+	return &Client{anchors: anchors, http: hc, RouteTTL: 30 * time.Second, routes: map[string]cached{}, Header: http.Header{},
+		sessions: map[string]*[32]byte{}}
 }
 
 // Route asks the anchors, in turn, where instance lives.
@@ -148,12 +154,13 @@ func (c *Client) QueryReceipt(ctx context.Context, instance, name string, args a
 			last = fmt.Errorf("instance %s has no replica up", instance)
 			continue
 		}
-		target := reps[int(c.next.Add(1))%len(reps)].HTTP
+		rep := reps[int(c.next.Add(1))%len(reps)]
+		target, to := rep.HTTP, rep.Peer
 		if rt.Mode == "full" && len(rt.Via) > 0 {
-			target = rt.Via[int(c.next.Add(1))%len(rt.Via)] // full fallback: through an anchor
+			target, to = rt.Via[int(c.next.Add(1))%len(rt.Via)], "" // full fallback: through an anchor
 		}
 		var out json.RawMessage
-		rh, err := c.doHeaders(ctx, http.MethodPost, target+"/v1/tokens/"+instance+"/query/"+name, h, body, &out)
+		rh, err := c.doHeaders(ctx, http.MethodPost, target+"/v1/tokens/"+instance+"/query/"+name, to, h, body, &out)
 		if err == nil {
 			rc, rerr := c.checkReceipt(rh, rt, instance, "query:"+name, "", body, out)
 			if rerr != nil {
@@ -306,12 +313,54 @@ func up(rs []wire.Replica) []wire.Replica {
 }
 
 func (c *Client) do(ctx context.Context, method, url string, hdr http.Header, body []byte, out any) error {
-	_, err := c.doHeaders(ctx, method, url, hdr, body, out)
+	_, err := c.doHeaders(ctx, method, url, "", hdr, body, out)
 	return err
 }
 
-// doHeaders is do that also returns the response headers.
-func (c *Client) doHeaders(ctx context.Context, method, url string, hdr http.Header, body []byte, out any) (http.Header, error) {
+// session is the open session with node to (nil: none yet).
+func (c *Client) session(to string) *[32]byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sessions[to]
+}
+
+// openSession derives the session key with node to, after a signed call
+// it let through (the node learned the client's key from it).
+func (c *Client) openSession(to string) {
+	id, err := peer.Decode(to)
+	if err != nil || c.session(to) != nil {
+		return
+	}
+	pub, err := nodekey.PublicKeyOfPeer(id)
+	if err != nil {
+		return
+	}
+	k, err := grant.SessionKey(c.Key, pub)
+	if err != nil {
+		return
+	}
+	c.mu.Lock()
+	c.sessions[to] = &k
+	c.mu.Unlock()
+}
+
+// doHeaders is do that also returns the response headers; to is the peer
+// ID of the node the request goes to ("" when unknown, or through an
+// anchor), which a session MAC is made for.
+func (c *Client) doHeaders(ctx context.Context, method, url, to string, hdr http.Header, body []byte, out any) (http.Header, error) {
+	h, err := c.send(ctx, method, url, to, hdr, body, out)
+	var p *wire.Problem
+	if errors.As(err, &p) && p.Type == "urn:smartlayer:problem:session-unknown" {
+		// The node forgot the session (a restart): sign once more.
+		c.mu.Lock()
+		delete(c.sessions, to)
+		c.mu.Unlock()
+		h, err = c.send(ctx, method, url, to, hdr, body, out)
+	}
+	return h, err
+}
+
+func (c *Client) send(ctx context.Context, method, url, to string, hdr http.Header, body []byte, out any) (http.Header, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -326,20 +375,28 @@ func (c *Client) doHeaders(ctx context.Context, method, url string, hdr http.Hea
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if c.Key != nil && strings.HasPrefix(req.URL.Path, "/v1/tokens/") {
+	signed := false
+	if c.Key != nil && strings.HasPrefix(req.URL.Path, "/v1/tokens/") && !strings.HasSuffix(req.URL.Path, "/route") {
 		var nonce [16]byte
 		if _, err := rand.Read(nonce[:]); err != nil {
 			return nil, err
 		}
-		sig, err := grant.Sign(c.Key, grant.Request{Method: method, Path: req.URL.RequestURI(), Body: body, Key: req.Header.Get(wire.IdempotencyHeader)}, time.Now(), nonce)
-		if err != nil {
+		r := grant.Request{Method: method, Path: req.URL.RequestURI(), Body: body, Key: req.Header.Get(wire.IdempotencyHeader)}
+		proof := ""
+		if k := c.session(to); to != "" && k != nil {
+			proof = grant.SignMAC(*k, crypto.PubkeyToAddress(c.Key.PublicKey), r, time.Now(), nonce)
+		} else if proof, err = grant.Sign(c.Key, r, time.Now(), nonce); err != nil {
 			return nil, err
 		}
-		req.Header.Set(wire.SignatureHeader, sig)
+		signed = true
+		req.Header.Set(wire.SignatureHeader, proof)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return nil, err
+	}
+	if signed && to != "" && resp.StatusCode < 300 {
+		c.openSession(to)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))

@@ -16,13 +16,14 @@ type Presented struct {
 }
 
 // Signer reads the presented proof and recovers who signed the request,
-// within the time window at now.
-func (p Presented) Signer(now time.Time) (common.Address, *Proof, error) {
+// within the time window at now; a session MAC is checked against
+// sessions (nil refuses one).
+func (p Presented) Signer(now time.Time, sessions *Sessions) (common.Address, *Proof, error) {
 	pr, err := ParseProof(p.Proof)
 	if err != nil {
 		return common.Address{}, nil, err
 	}
-	signer, err := pr.Signer(p.Request, now)
+	signer, err := pr.Signer(p.Request, now, sessions)
 	return signer, pr, err
 }
 

@@ -2,6 +2,8 @@ package grant
 
 import (
 	"crypto/ecdsa"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
@@ -40,11 +42,16 @@ type Request struct {
 	Key    string // an action's Idempotency-Key header ("" for none)
 }
 
-// Proof is a decoded request signature.
+// Proof is a decoded request proof: a signature, or a session MAC by the
+// caller Addr (session.go).
 type Proof struct {
 	TimeMs int64
 	Nonce  [16]byte
 	Sig    []byte
+	Addr   common.Address
+	MAC    []byte
+	// pub is the signer's key, once Signer recovered it.
+	pub *ecdsa.PublicKey
 }
 
 func digest(r Request, tMs int64, nonce [16]byte) common.Hash {
@@ -78,7 +85,7 @@ func ParseProof(h string) (*Proof, error) {
 		return nil, fmt.Errorf("%w: %d bytes", ErrProofMalformed, len(h))
 	}
 	p := &Proof{}
-	var haveT, haveN bool
+	var haveT, haveN, haveA bool
 	for _, part := range strings.Split(h, ";") {
 		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
 		switch k {
@@ -101,24 +108,49 @@ func ParseProof(h string) (*Proof, error) {
 				return nil, fmt.Errorf("%w: s: want 130 hex digits", ErrProofMalformed)
 			}
 			p.Sig = b
+		case "a":
+			b, err := hex.DecodeString(v)
+			if err != nil || len(b) != common.AddressLength {
+				return nil, fmt.Errorf("%w: a: want 40 hex digits", ErrProofMalformed)
+			}
+			p.Addr, haveA = common.BytesToAddress(b), true
+		case "m":
+			b, err := hex.DecodeString(v)
+			if err != nil || len(b) != sha256.Size {
+				return nil, fmt.Errorf("%w: m: want 64 hex digits", ErrProofMalformed)
+			}
+			p.MAC = b
 		}
 	}
-	if !haveT || !haveN || p.Sig == nil {
-		return nil, fmt.Errorf("%w: want t=<unix ms>;n=<nonce>;s=<signature>", ErrProofMalformed)
+	signed, maced := p.Sig != nil, haveA && p.MAC != nil
+	if !haveT || !haveN || signed == maced {
+		return nil, fmt.Errorf("%w: want t=<unix ms>;n=<nonce>;s=<signature>, or t;n;a=<caller address>;m=<session MAC>", ErrProofMalformed)
 	}
 	return p, nil
 }
 
 // Signer recovers who signed the request, after checking the proof's time
-// against now.
-func (p *Proof) Signer(r Request, now time.Time) (common.Address, error) {
+// against now. A session MAC is checked under the caller's key in
+// sessions (nil: a MAC is refused, as in a call a node forwards).
+func (p *Proof) Signer(r Request, now time.Time, sessions *Sessions) (common.Address, error) {
 	if d := now.Sub(time.UnixMilli(p.TimeMs)); d > MaxSkew || d < -MaxSkew {
 		return common.Address{}, fmt.Errorf("%w: signed at %s, now %s", ErrProofStale, time.UnixMilli(p.TimeMs).UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
 	}
 	d := digest(r, p.TimeMs, p.Nonce)
+	if p.MAC != nil {
+		k, ok := sessions.key(p.Addr)
+		if !ok {
+			return common.Address{}, ErrSessionUnknown
+		}
+		if !hmac.Equal(mac(k, d), p.MAC) {
+			return common.Address{}, fmt.Errorf("%w: the session MAC does not match the request", ErrProofMalformed)
+		}
+		return p.Addr, nil
+	}
 	pub, err := crypto.SigToPub(d[:], p.Sig)
 	if err != nil {
 		return common.Address{}, fmt.Errorf("%w: %v", ErrProofMalformed, err)
 	}
+	p.pub = pub
 	return crypto.PubkeyToAddress(*pub), nil
 }

@@ -25,7 +25,7 @@ func TestProofBindsRequestTimeAndNonce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, err := p.Signer(req, now.Add(10*time.Second)); err != nil || got != who {
+	if got, err := p.Signer(req, now.Add(10*time.Second), nil); err != nil || got != who {
 		t.Fatalf("signer %s %v", got, err)
 	}
 	for _, other := range []Request{
@@ -33,11 +33,11 @@ func TestProofBindsRequestTimeAndNonce(t *testing.T) {
 		{Method: req.Method, Path: "/v1/tokens/0x02/query/status", Body: req.Body},
 		{Method: req.Method, Path: req.Path, Body: []byte(`{"x":1}`)},
 	} {
-		if got, _ := p.Signer(other, now); got == who {
+		if got, _ := p.Signer(other, now, nil); got == who {
 			t.Fatalf("a proof for one request named its signer for %+v", other)
 		}
 	}
-	if _, err := p.Signer(req, now.Add(2*MaxSkew)); !errors.Is(err, ErrProofStale) {
+	if _, err := p.Signer(req, now.Add(2*MaxSkew), nil); !errors.Is(err, ErrProofStale) {
 		t.Fatalf("a stale proof: %v", err)
 	}
 	n := NewNonces()

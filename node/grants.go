@@ -37,13 +37,15 @@ type grants struct {
 	revs   *revocations
 	nmu    sync.Mutex
 	nonces *grant.Nonces // request proofs taken, so none is taken twice
+	// sessions: callers that may prove calls by a session MAC
+	sessions *grant.Sessions
 }
 
 const grantCacheMax = 10000
 
 func newGrants(n *Node, revs *revocations) *grants {
 	return &grants{
-		n: n, revs: revs, cache: map[[32]byte]*grant.Grant{}, nonces: grant.NewNonces(),
+		n: n, revs: revs, cache: map[[32]byte]*grant.Grant{}, nonces: grant.NewNonces(), sessions: grant.NewSessions(n.key.ECDSA),
 		policy: n.policy(revs),
 	}
 }
@@ -59,7 +61,7 @@ func (g *grants) check(p grant.Presented, owner common.Address, id wire.Instance
 			return ErrGrantMissing
 		}
 		// No grant: the owner's own signed call, or nothing.
-		signer, pr, err := p.Signer(now)
+		signer, pr, err := p.Signer(now, g.sessions)
 		if err != nil {
 			return err
 		}
@@ -87,7 +89,7 @@ func (g *grants) check(p grant.Presented, owner common.Address, id wire.Instance
 		g.cache[key] = gr
 		g.mu.Unlock()
 	}
-	signer, pr, err := p.Signer(now)
+	signer, pr, err := p.Signer(now, g.sessions)
 	if err != nil {
 		return err
 	}
@@ -100,10 +102,16 @@ func (g *grants) check(p grant.Presented, owner common.Address, id wire.Instance
 	return g.useNonce(signer, owner, pr, now)
 }
 
+// useNonce takes the proof's nonce, the last check of a call let through:
+// a signed one also opens a session with its signer.
 func (g *grants) useNonce(signer, owner common.Address, pr *grant.Proof, now time.Time) error {
 	g.nmu.Lock()
-	defer g.nmu.Unlock()
-	return g.nonces.Use(signer, owner, pr, now)
+	err := g.nonces.Use(signer, owner, pr, now)
+	g.nmu.Unlock()
+	if err == nil {
+		g.sessions.Learn(pr)
+	}
+	return err
 }
 
 func (g *grants) verify(header string, now time.Time) (*grant.Grant, error) {

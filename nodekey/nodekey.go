@@ -103,20 +103,25 @@ func LoadOrCreate(path string) (k *Key, created bool, err error) {
 
 // AddressOfPeer derives the Ethereum address of a secp256k1 peer ID.
 func AddressOfPeer(id peer.ID) (common.Address, error) {
-	pub, err := id.ExtractPublicKey()
-	if err != nil {
-		return common.Address{}, fmt.Errorf("peer %s: %w", id, err)
-	}
-	raw, err := pub.Raw()
-	if err != nil {
-		return common.Address{}, err
-	}
-	if pub.Type() != p2pcrypto.Secp256k1 {
-		return common.Address{}, fmt.Errorf("peer %s: key type %v is not secp256k1", id, pub.Type())
-	}
-	epub, err := crypto.DecompressPubkey(raw)
+	epub, err := PublicKeyOfPeer(id)
 	if err != nil {
 		return common.Address{}, err
 	}
 	return crypto.PubkeyToAddress(*epub), nil
+}
+
+// PublicKeyOfPeer is the secp256k1 public key a peer ID holds.
+func PublicKeyOfPeer(id peer.ID) (*ecdsa.PublicKey, error) {
+	pub, err := id.ExtractPublicKey()
+	if err != nil {
+		return nil, fmt.Errorf("peer %s: %w", id, err)
+	}
+	raw, err := pub.Raw()
+	if err != nil {
+		return nil, err
+	}
+	if pub.Type() != p2pcrypto.Secp256k1 {
+		return nil, fmt.Errorf("peer %s: key type %v is not secp256k1", id, pub.Type())
+	}
+	return crypto.DecompressPubkey(raw)
 }

@@ -1,0 +1,109 @@
+package grant
+
+import (
+	"crypto/ecdsa"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/crypto/ecies"
+)
+
+// Sessions make the proof of a call cheaper than a signature. The first
+// call a caller (an integration, or an owner) signs to a node, once it is
+// let through, gives the node the caller's public key; both then derive a
+// session key by ECDH of the caller's key and the node's (secp256k1, the
+// node's key is in its peer ID). Later calls to that node may carry an
+// HMAC-SHA256 under the session key over the same request digest instead
+// of a signature: "t=<unix ms>;n=<nonce>;a=<caller address>;m=<hmac>". The
+// time window and the once-only nonce apply as to signatures. A MAC proves
+// the caller to this node only, so a call a node forwards (full fallback
+// mode) must be signed.
+
+// ErrSessionUnknown refuses a MAC proof from a caller this node holds no
+// session with (it never let a signed call of it through, or forgot it).
+var ErrSessionUnknown = errors.New("no session with this caller on this node: sign the request (s=) to establish one")
+
+const sessionDomain = "smartlayer/session/v1"
+
+// SessionKey derives the key a caller and a node share from one's private
+// key and the other's public key (the same from either side).
+func SessionKey(priv *ecdsa.PrivateKey, pub *ecdsa.PublicKey) ([32]byte, error) {
+	sk, err := ecies.ImportECDSA(priv).GenerateShared(ecies.ImportECDSAPublic(pub), 32, 0)
+	if err != nil {
+		return [32]byte{}, fmt.Errorf("session key: %w", err)
+	}
+	return crypto.Keccak256Hash([]byte(sessionDomain), sk), nil
+}
+
+func mac(key [32]byte, d common.Hash) []byte {
+	m := hmac.New(sha256.New, key[:])
+	m.Write(d[:])
+	return m.Sum(nil)
+}
+
+// SignMAC makes the proof header for a request by caller, under the
+// session key it shares with the node it sends the request to.
+func SignMAC(key [32]byte, caller common.Address, r Request, now time.Time, nonce [16]byte) string {
+	tMs := now.UnixMilli()
+	return fmt.Sprintf("t=%d;n=%s;a=%s;m=%s", tMs, hex.EncodeToString(nonce[:]), hex.EncodeToString(caller[:]),
+		hex.EncodeToString(mac(key, digest(r, tMs, nonce))))
+}
+
+// MaxSessions bounds the sessions a node keeps; past it they are all
+// forgotten (callers then sign once more).
+const MaxSessions = 100_000
+
+// Sessions are a node's session keys by caller address.
+type Sessions struct {
+	node *ecdsa.PrivateKey
+	mu   sync.Mutex
+	m    map[common.Address][32]byte
+}
+
+// NewSessions keeps the sessions of the node whose key is node.
+func NewSessions(node *ecdsa.PrivateKey) *Sessions {
+	return &Sessions{node: node, m: map[common.Address][32]byte{}}
+}
+
+// Learn keeps a session with the caller whose signature p carried; call it
+// only once the call was let through (an ECDH per new caller is not spent
+// on strangers).
+func (s *Sessions) Learn(p *Proof) {
+	if p == nil || p.pub == nil {
+		return
+	}
+	addr := crypto.PubkeyToAddress(*p.pub)
+	s.mu.Lock()
+	_, ok := s.m[addr]
+	s.mu.Unlock()
+	if ok {
+		return
+	}
+	k, err := SessionKey(s.node, p.pub)
+	if err != nil {
+		return
+	}
+	s.mu.Lock()
+	if len(s.m) >= MaxSessions {
+		clear(s.m)
+	}
+	s.m[addr] = k
+	s.mu.Unlock()
+}
+
+func (s *Sessions) key(a common.Address) ([32]byte, bool) {
+	if s == nil {
+		return [32]byte{}, false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k, ok := s.m[a]
+	return k, ok
+}
