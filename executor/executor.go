@@ -254,7 +254,8 @@ func (x *Executor) execute(ctx context.Context, id wire.InstanceID, name, key st
 	start := x.d.Now()
 	fetch := &routedFetcher{x: x, rec: rec, action: name, state: in.State, args: args, now: start, key: key}
 	began := time.Now()
-	res, err := lb.Module.Run(ctx, sandbox.Call{Kind: sandbox.KindAction, Name: name, State: in.State, Args: args,
+	before := sandbox.Hash(in.Root()) // the state is canonical: its root is its bytes' hash
+	res, err := lb.Module.Run(ctx, sandbox.Call{Kind: sandbox.KindAction, Name: name, State: in.State, Args: args, StateRoot: &before,
 		Timeout: cfg.ActionTimeout, FetchTimeout: cfg.ActionTimeout,
 		Env: sandbox.Env{Instance: id.String(), Now: start, Egress: lb.Manifest.Service.Egress, Fetcher: fetch,
 			Tokens: fetch.Tokens(x.d.Tokens), IdempotencyKey: key, EgressAnyPort: cfg.EgressPrivate}})

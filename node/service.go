@@ -520,7 +520,10 @@ func (s *serviceRole) runQuery(ctx context.Context, id wire.InstanceID, name str
 			return nil, &api.GrantRefused{Err: err}
 		}
 	}
-	res, err := lb.Module.Run(ctx, sandbox.Call{Kind: sandbox.KindQuery, Name: name, State: in.State, Args: args,
+	// The state is kept canonical, so its root is the hash of its bytes:
+	// the sandbox need not canonicalize it again on every query.
+	root := sandbox.Hash(in.Root())
+	res, err := lb.Module.Run(ctx, sandbox.Call{Kind: sandbox.KindQuery, Name: name, State: in.State, Args: args, StateRoot: &root,
 		Env: sandbox.Env{Instance: id.String(), Now: start, Tokens: s}})
 	s.n.metric.queryTime.Observe(time.Since(start).Seconds())
 	if err != nil {
