@@ -1,0 +1,419 @@
+package contracts
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"errors"
+	"math/big"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/accounts/abi/bind"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/ethclient/simulated"
+)
+
+// The parameters the tests deploy with.
+const (
+	minAnchor    = 100
+	minService   = 10
+	maxAnchors   = 3
+	unbondingSec = 3600
+	epochBlocks  = 10
+	rentPerEpoch = 5
+)
+
+// chain is a simulated chain with the contracts deployed by key 0.
+type chain struct {
+	t        *testing.T
+	b        *simulated.Backend
+	c        simulated.Client
+	keys     []*ecdsa.PrivateKey
+	stake    *StakeToken
+	service  *ServiceToken
+	epochs   *Epochs
+	registry *Registry
+	types    *TokenTypes
+	regAddr  common.Address
+	typeAddr common.Address
+}
+
+func newChain(t *testing.T, accounts int) *chain {
+	t.Helper()
+	ch := &chain{t: t}
+	alloc := types.GenesisAlloc{}
+	for i := 0; i < accounts; i++ {
+		k, _ := crypto.GenerateKey()
+		ch.keys = append(ch.keys, k)
+		alloc[crypto.PubkeyToAddress(k.PublicKey)] = types.Account{Balance: new(big.Int).Mul(big.NewInt(1000), big.NewInt(1e18))}
+	}
+	ch.b = simulated.NewBackend(alloc)
+	t.Cleanup(func() { ch.b.Close() })
+	ch.c = ch.b.Client()
+	deployer := ch.auth(0)
+	supply := big.NewInt(1_000_000)
+	var err error
+	var stakeAddr, serviceAddr, epochsAddr common.Address
+	stakeAddr, _, ch.stake, err = DeployStakeToken(deployer, ch.c, ch.addr(0), supply)
+	ch.must(err)
+	serviceAddr, _, ch.service, err = DeployServiceToken(deployer, ch.c, ch.addr(0), supply)
+	ch.must(err)
+	epochsAddr, _, ch.epochs, err = DeployEpochs(deployer, ch.c, epochBlocks)
+	ch.must(err)
+	ch.b.Commit()
+	ch.regAddr, _, ch.registry, err = DeployRegistry(deployer, ch.c, stakeAddr, big.NewInt(minAnchor), big.NewInt(minService), big.NewInt(maxAnchors), unbondingSec)
+	ch.must(err)
+	ch.typeAddr, _, ch.types, err = DeployTokenTypes(deployer, ch.c, serviceAddr, epochsAddr, big.NewInt(rentPerEpoch))
+	ch.must(err)
+	ch.b.Commit()
+	// Every other account gets stake and service tokens, and approves the
+	// registry and the token types to take them.
+	for i := 1; i < accounts; i++ {
+		ch.ok(ch.stake.Transfer(deployer, ch.addr(i), big.NewInt(10_000)))
+		ch.ok(ch.service.Transfer(deployer, ch.addr(i), big.NewInt(10_000)))
+	}
+	for i := 0; i < accounts; i++ {
+		ch.ok(ch.stake.Approve(ch.auth(i), ch.regAddr, big.NewInt(1<<62)))
+		ch.ok(ch.service.Approve(ch.auth(i), ch.typeAddr, big.NewInt(1<<62)))
+	}
+	return ch
+}
+
+func (ch *chain) must(err error) {
+	ch.t.Helper()
+	if err != nil {
+		ch.t.Fatal(err)
+	}
+}
+
+func (ch *chain) addr(i int) common.Address { return crypto.PubkeyToAddress(ch.keys[i].PublicKey) }
+
+func (ch *chain) auth(i int) *bind.TransactOpts {
+	a, err := bind.NewKeyedTransactorWithChainID(ch.keys[i], big.NewInt(1337))
+	ch.must(err)
+	return a
+}
+
+// ok mines a transaction and requires it to succeed.
+func (ch *chain) ok(tx *types.Transaction, err error) *types.Receipt {
+	ch.t.Helper()
+	ch.must(err)
+	ch.b.Commit()
+	r, err := ch.c.TransactionReceipt(context.Background(), tx.Hash())
+	ch.must(err)
+	if r.Status != types.ReceiptStatusSuccessful {
+		ch.t.Fatalf("transaction %s failed", tx.Hash())
+	}
+	return r
+}
+
+// reverts requires a transaction to be refused with the named custom error
+// of the contracts: ch.reverts(call(...))("Name").
+func (ch *chain) reverts(_ *types.Transaction, err error) func(want string) {
+	return func(want string) {
+		ch.t.Helper()
+		if got := revertName(err); got != want {
+			ch.t.Fatalf("want revert %s, got %q (%v)", want, got, err)
+		}
+	}
+}
+
+// revertName is the custom error a revert carries, by the contracts' ABIs.
+func revertName(err error) string {
+	var de interface{ ErrorData() interface{} }
+	if err == nil || !errors.As(err, &de) {
+		return ""
+	}
+	s, _ := de.ErrorData().(string)
+	data, derr := hexutil.Decode(s)
+	if derr != nil || len(data) < 4 {
+		return ""
+	}
+	for _, md := range []*bind.MetaData{RegistryMetaData, TokenTypesMetaData, EpochsMetaData, StakeTokenMetaData} {
+		a, _ := md.GetAbi()
+		for name, e := range a.Errors {
+			if string(e.ID[:4]) == string(data[:4]) {
+				return name
+			}
+		}
+	}
+	return "unknown " + hexutil.Encode(data[:4])
+}
+
+func (ch *chain) mine(blocks int) {
+	for i := 0; i < blocks; i++ {
+		ch.b.Commit()
+	}
+}
+
+func (ch *chain) register(i int, role uint8, stake int64) {
+	ch.t.Helper()
+	ch.ok(ch.registry.Register(ch.auth(i), ch.addr(i), role, "peer", "http://node", big.NewInt(stake)))
+}
+
+const (
+	roleAnchor  = 1
+	roleService = 2
+)
+
+func (ch *chain) anchorSet() ([]common.Address, []int64) {
+	ch.t.Helper()
+	set, err := ch.registry.AnchorSet(nil)
+	ch.must(err)
+	var stakes []int64
+	for _, s := range set.Stakes {
+		stakes = append(stakes, s.Int64())
+	}
+	return set.Set, stakes
+}
+
+// TestRegistryJoinAndAnchorSet: nodes join with at least the minimum
+// stake; the anchor set is the top three anchors by stake and changes as
+// stakes do; every refusal of register, addStake, setEndpoint and unstake.
+func TestRegistryJoinAndAnchorSet(t *testing.T) {
+	ch := newChain(t, 7)
+	ch.register(1, roleAnchor, 300)
+	ch.register(2, roleAnchor, 200)
+	ch.register(3, roleAnchor, 150)
+	ch.register(4, roleAnchor, 100)
+	ch.register(5, roleService, 10)
+	set, stakes := ch.anchorSet()
+	if len(set) != 3 || set[0] != ch.addr(1) || set[1] != ch.addr(2) || set[2] != ch.addr(3) || stakes[0] != 300 {
+		t.Fatalf("anchor set %v %v", set, stakes)
+	}
+	// The fourth stakes more and enters; the third leaves.
+	ch.ok(ch.registry.AddStake(ch.auth(4), ch.addr(4), big.NewInt(250)))
+	if set, _ = ch.anchorSet(); set[0] != ch.addr(4) || set[2] != ch.addr(2) {
+		t.Fatalf("after the fourth staked more: %v", set)
+	}
+	// Unstaking below the minimum leaves the set and admission at once.
+	ch.ok(ch.registry.Unstake(ch.auth(1), ch.addr(1), big.NewInt(250)))
+	if set, _ = ch.anchorSet(); len(set) != 3 || set[0] != ch.addr(4) || set[1] != ch.addr(2) || set[2] != ch.addr(3) {
+		t.Fatalf("after the first unstaked: %v", set)
+	}
+	if ok, _ := ch.registry.Admitted(nil, ch.addr(1), roleAnchor); ok {
+		t.Fatal("an anchor below the minimum is admitted")
+	}
+	if ok, _ := ch.registry.Admitted(nil, ch.addr(5), roleService); !ok {
+		t.Fatal("the service node is not admitted")
+	}
+	if ok, _ := ch.registry.Admitted(nil, ch.addr(5), roleAnchor); ok {
+		t.Fatal("a service node is admitted as an anchor")
+	}
+
+	ch.reverts(ch.registry.Register(ch.auth(6), ch.addr(6), 0, "p", "u", big.NewInt(100)))("BadRole")
+	ch.reverts(ch.registry.Register(ch.auth(6), ch.addr(1), roleAnchor, "p", "u", big.NewInt(100)))("AlreadyRegistered")
+	ch.reverts(ch.registry.Register(ch.auth(6), ch.addr(6), roleAnchor, "p", "u", big.NewInt(99)))("BelowMinimum")
+	ch.reverts(ch.registry.Register(ch.auth(6), ch.addr(6), roleService, "p", "u", big.NewInt(9)))("BelowMinimum")
+	ch.reverts(ch.registry.Register(ch.auth(6), ch.addr(6), roleService, strings.Repeat("p", 129), "u", big.NewInt(10)))("FieldTooLong")
+	ch.reverts(ch.registry.Register(ch.auth(6), ch.addr(6), roleService, "p", strings.Repeat("u", 257), big.NewInt(10)))("FieldTooLong")
+	ch.reverts(ch.registry.AddStake(ch.auth(6), ch.addr(6), big.NewInt(1)))("NotRegistered")
+	ch.reverts(ch.registry.AddStake(ch.auth(6), ch.addr(1), big.NewInt(1)))("NotOperator")
+	ch.reverts(ch.registry.AddStake(ch.auth(1), ch.addr(1), big.NewInt(0)))("ZeroAmount")
+	ch.reverts(ch.registry.SetEndpoint(ch.auth(6), ch.addr(1), "http://evil"))("NotOperator")
+	ch.reverts(ch.registry.SetEndpoint(ch.auth(1), ch.addr(1), strings.Repeat("u", 257)))("FieldTooLong")
+	ch.reverts(ch.registry.Unstake(ch.auth(1), ch.addr(1), big.NewInt(0)))("ZeroAmount")
+	ch.reverts(ch.registry.Unstake(ch.auth(1), ch.addr(1), big.NewInt(51)))("ExceedsStake")
+	ch.ok(ch.registry.SetEndpoint(ch.auth(1), ch.addr(1), "http://new"))
+	if n, _ := ch.registry.NodeOf(nil, ch.addr(1)); n.HttpUrl != "http://new" || n.PeerId != "peer" || n.Operator != ch.addr(1) {
+		t.Fatalf("node after setEndpoint: %+v", n)
+	}
+}
+
+// TestAnchorCandidatesBounded: the 65th anchor candidate is refused (the
+// set is computed on read over at most 64).
+func TestAnchorCandidatesBounded(t *testing.T) {
+	ch := newChain(t, 2)
+	for i := 0; i < 64; i++ {
+		node := common.BigToAddress(big.NewInt(int64(1000 + i)))
+		_, err := ch.registry.Register(ch.auth(1), node, roleAnchor, "p", "u", big.NewInt(minAnchor))
+		ch.must(err)
+		if i%16 == 15 {
+			ch.b.Commit()
+		}
+	}
+	ch.b.Commit()
+	ch.reverts(ch.registry.Register(ch.auth(1), common.BigToAddress(big.NewInt(5000)), roleAnchor, "p", "u", big.NewInt(minAnchor)))("TooManyAnchorCandidates")
+	if set, _ := ch.anchorSet(); len(set) != maxAnchors {
+		t.Fatalf("anchor set of %d", len(set))
+	}
+}
+
+// TestUnbonding: unstaked stake is withdrawn only after the unbonding
+// period, once, to the operator.
+func TestUnbonding(t *testing.T) {
+	ch := newChain(t, 3)
+	ch.register(1, roleService, 50)
+	ch.ok(ch.registry.Unstake(ch.auth(1), ch.addr(1), big.NewInt(30)))
+	ch.reverts(ch.registry.Withdraw(ch.auth(1), ch.addr(1)))("StillUnbonding")
+	ch.reverts(ch.registry.Withdraw(ch.auth(2), ch.addr(1)))("NotOperator")
+	before, _ := ch.stake.BalanceOf(nil, ch.addr(1))
+	ch.must(ch.b.AdjustTime(unbondingSec * time.Second))
+	ch.b.Commit()
+	ch.ok(ch.registry.Withdraw(ch.auth(1), ch.addr(1)))
+	after, _ := ch.stake.BalanceOf(nil, ch.addr(1))
+	if new(big.Int).Sub(after, before).Int64() != 30 {
+		t.Fatalf("withdrew %v", new(big.Int).Sub(after, before))
+	}
+	ch.reverts(ch.registry.Withdraw(ch.auth(1), ch.addr(1)))("NothingToWithdraw")
+	if n, _ := ch.registry.NodeOf(nil, ch.addr(1)); n.Stake.Int64() != 20 || n.Unbonding.Sign() != 0 {
+		t.Fatalf("node after withdrawing: %+v", n)
+	}
+}
+
+// sign makes anchor i's signature over the slash digest, as a node key
+// signs (go-ethereum's V of 0 or 1 moved to 27 or 28 for ecrecover).
+func (ch *chain) sign(i int, digest [32]byte) []byte {
+	sig, err := crypto.Sign(digest[:], ch.keys[i])
+	ch.must(err)
+	sig[64] += 27
+	return sig
+}
+
+// TestSlashing: evidence signed by anchors of the set with less than two
+// thirds of its stake is refused, with exactly two thirds it slashes
+// (stake, then unbonding stake, burnt), once per evidence; signers outside
+// the set, or twice, are refused.
+func TestSlashing(t *testing.T) {
+	ch := newChain(t, 6)
+	ch.register(1, roleAnchor, 300)
+	ch.register(2, roleAnchor, 200)
+	ch.register(3, roleAnchor, 100)
+	ch.register(4, roleAnchor, 100) // fourth by address order or stake: outside the set of three
+	ch.register(5, roleService, 40)
+	set, stakes := ch.anchorSet()
+	var total int64
+	for _, s := range stakes {
+		total += s
+	}
+	if total != 600 || len(set) != 3 {
+		t.Fatalf("set %v %v", set, stakes)
+	}
+	outside := 4
+	if set[2] == ch.addr(4) {
+		outside = 3
+	}
+	inside := 7 - outside // the 100-stake anchor in the set
+	ch.ok(ch.registry.Unstake(ch.auth(5), ch.addr(5), big.NewInt(15)))
+	evidence := crypto.Keccak256Hash([]byte("evidence-1"))
+	amount := big.NewInt(30)
+	digest, err := ch.registry.SlashDigest(nil, ch.addr(5), amount, evidence)
+	ch.must(err)
+	anyone := ch.auth(0)
+	// 300 of 600: below two thirds.
+	ch.reverts(ch.registry.Slash(anyone, ch.addr(5), amount, evidence, [][]byte{ch.sign(1, digest)}))("InsufficientSignedStake")
+	// 300 + 100 (outside the set): the outsider is refused.
+	ch.reverts(ch.registry.Slash(anyone, ch.addr(5), amount, evidence, [][]byte{ch.sign(1, digest), ch.sign(outside, digest)}))("SignerNotAnchor")
+	ch.reverts(ch.registry.Slash(anyone, ch.addr(5), amount, evidence, [][]byte{ch.sign(1, digest), ch.sign(1, digest)}))("DuplicateSigner")
+	// Signed over another amount: recovers to someone else.
+	other, _ := ch.registry.SlashDigest(nil, ch.addr(5), big.NewInt(31), evidence)
+	ch.reverts(ch.registry.Slash(anyone, ch.addr(5), amount, evidence, [][]byte{ch.sign(1, other), ch.sign(inside, digest)}))("SignerNotAnchor")
+	ch.reverts(ch.registry.Slash(anyone, ch.addr(0), amount, evidence, nil))("NotRegistered")
+	ch.reverts(ch.registry.Slash(anyone, ch.addr(5), big.NewInt(0), evidence, nil))("ZeroAmount")
+	// 300 + 100 = 400 of 600: exactly two thirds. 25 from stake, 5 from
+	// unbonding stake.
+	supply, _ := ch.stake.TotalSupply(nil)
+	ch.ok(ch.registry.Slash(anyone, ch.addr(5), amount, evidence, [][]byte{ch.sign(1, digest), ch.sign(inside, digest)}))
+	n, _ := ch.registry.NodeOf(nil, ch.addr(5))
+	if n.Stake.Sign() != 0 || n.Unbonding.Int64() != 10 {
+		t.Fatalf("slashed node: stake %v unbonding %v", n.Stake, n.Unbonding)
+	}
+	after, _ := ch.stake.TotalSupply(nil)
+	if new(big.Int).Sub(supply, after).Int64() != 30 {
+		t.Fatalf("burnt %v", new(big.Int).Sub(supply, after))
+	}
+	if ok, _ := ch.registry.Admitted(nil, ch.addr(5), roleService); ok {
+		t.Fatal("a slashed node is still admitted")
+	}
+	ch.reverts(ch.registry.Slash(anyone, ch.addr(5), amount, evidence, [][]byte{ch.sign(1, digest), ch.sign(inside, digest)}))("EvidenceUsed")
+}
+
+// TestRent: a type is active for the epochs its rent pays, dormant after,
+// and active again once rent is paid; a bundle belongs to one type; only
+// its issuer moves it; every refusal.
+func TestRent(t *testing.T) {
+	ch := newChain(t, 3)
+	bundle := crypto.Keccak256Hash([]byte("bundle-1"))
+	id, err := ch.types.TypeId(nil, ch.addr(1), "flight-ticket")
+	ch.must(err)
+	ch.reverts(ch.types.Register(ch.auth(1), "flight-ticket", bundle, big.NewInt(rentPerEpoch-1)))("RentTooSmall")
+	ch.reverts(ch.types.Register(ch.auth(1), "", bundle, big.NewInt(rentPerEpoch)))("NameInvalid")
+	ch.reverts(ch.types.Register(ch.auth(1), strings.Repeat("n", 65), bundle, big.NewInt(rentPerEpoch)))("NameInvalid")
+	ch.ok(ch.types.Register(ch.auth(1), "flight-ticket", bundle, big.NewInt(2*rentPerEpoch))) // two epochs
+	ch.reverts(ch.types.Register(ch.auth(1), "flight-ticket", crypto.Keccak256Hash([]byte("b2")), big.NewInt(rentPerEpoch)))("TypeExists")
+	ch.reverts(ch.types.Register(ch.auth(2), "copy", bundle, big.NewInt(rentPerEpoch)))("BundleTaken")
+	if got, _ := ch.types.TypeOfBundle(nil, bundle); got != id {
+		t.Fatalf("type of the bundle %x, want %x", got, id)
+	}
+	active := func() bool {
+		ok, err := ch.types.Active(nil, id)
+		ch.must(err)
+		return ok
+	}
+	if !active() {
+		t.Fatal("a paid type is dormant")
+	}
+	ch.mine(2 * epochBlocks)
+	if active() {
+		t.Fatal("a type whose rent ran out is active")
+	}
+	ch.reverts(ch.types.PayRent(ch.auth(2), id, big.NewInt(1)))("RentTooSmall")
+	ch.reverts(ch.types.PayRent(ch.auth(2), common.Hash{1}, big.NewInt(rentPerEpoch)))("UnknownType")
+	ch.ok(ch.types.PayRent(ch.auth(2), id, big.NewInt(rentPerEpoch))) // anyone may pay
+	if !active() {
+		t.Fatal("a type paid again is dormant")
+	}
+	// The issuer moves the type to a new bundle; no one else can.
+	b2 := crypto.Keccak256Hash([]byte("bundle-2"))
+	ch.reverts(ch.types.UpdateBundle(ch.auth(2), id, b2))("NotIssuer")
+	ch.reverts(ch.types.UpdateBundle(ch.auth(1), common.Hash{1}, b2))("UnknownType")
+	ch.reverts(ch.types.UpdateBundle(ch.auth(1), id, bundle))("BundleTaken")
+	ch.ok(ch.types.UpdateBundle(ch.auth(1), id, b2))
+	if got, _ := ch.types.TypeOfBundle(nil, bundle); got != (common.Hash{}) {
+		t.Fatal("the old bundle still names the type")
+	}
+	if tt, _ := ch.types.TypeOf(nil, id); tt.Bundle != b2 || tt.Issuer != ch.addr(1) || tt.Name != "flight-ticket" {
+		t.Fatalf("type after the update: %+v", tt)
+	}
+}
+
+// TestEpochSeeds: epoch 0 is seeded at deployment; a later epoch has a
+// seed only once someone advances in it, a different one, kept for good.
+func TestEpochSeeds(t *testing.T) {
+	ch := newChain(t, 1)
+	ch.reverts(func() (*types.Transaction, error) {
+		_, tx, _, err := DeployEpochs(ch.auth(0), ch.c, 0)
+		return tx, err
+	}())("ZeroLength")
+	s0, err := ch.epochs.SeedOf(nil, 0)
+	ch.must(err)
+	if s0 == ([32]byte{}) {
+		t.Fatal("epoch 0 has no seed")
+	}
+	if _, err := ch.epochs.SeedOf(nil, 1); revertName(err) != "NotSeeded" {
+		t.Fatalf("seed of a future epoch: %v", err)
+	}
+	ch.ok(ch.epochs.Advance(ch.auth(0))) // still epoch 0: nothing changes
+	if last, _ := ch.epochs.LastSeeded(nil); last != 0 {
+		t.Fatalf("last seeded %d in epoch 0", last)
+	}
+	ch.mine(epochBlocks)
+	cur, _ := ch.epochs.Current(nil)
+	if cur != 1 {
+		t.Fatalf("epoch %d after %d blocks", cur, epochBlocks)
+	}
+	ch.ok(ch.epochs.Advance(ch.auth(0)))
+	s1, err := ch.epochs.SeedOf(nil, 1)
+	ch.must(err)
+	if s1 == s0 || s1 == ([32]byte{}) {
+		t.Fatalf("epoch 1 seed %x, epoch 0 %x", s1, s0)
+	}
+	ch.ok(ch.epochs.Advance(ch.auth(0)))
+	if again, _ := ch.epochs.SeedOf(nil, 1); again != s1 {
+		t.Fatal("an epoch's seed changed")
+	}
+}

@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ERC20Burnable} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Burnable.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+
+/// @title Registry of anchors and service nodes
+/// @notice Nodes stake the stake token to join, with their libp2p peer ID,
+/// node address (the node key's Ethereum address, which signs everything the
+/// node says) and HTTP URL. The anchor set is the `maxAnchors` registered
+/// anchors with the most stake. Unstaking waits `unbonding` seconds.
+/// Slashing takes effect on evidence signed by anchors of the set holding at
+/// least two thirds of the set's stake; slashed stake is burnt.
+contract Registry is ReentrancyGuard {
+    using SafeERC20 for IERC20;
+
+    enum Role {
+        None,
+        Anchor,
+        Service
+    }
+
+    struct Node {
+        address operator; // who staked, and may unstake and withdraw
+        Role role;
+        uint256 stake;
+        uint256 unbonding; // amount waiting to be withdrawn
+        uint64 unbondingUntil;
+        string peerId;
+        string httpUrl;
+    }
+
+    IERC20 public immutable stakeToken;
+    uint256 public immutable minAnchorStake;
+    uint256 public immutable minServiceStake;
+    uint256 public immutable maxAnchors;
+    uint64 public immutable unbonding;
+
+    /// @notice Anchor candidates are bounded so the set can be computed on read.
+    uint256 public constant MAX_ANCHOR_CANDIDATES = 64;
+    uint256 public constant MAX_PEER_ID = 128;
+    uint256 public constant MAX_URL = 256;
+
+    mapping(address => Node) private nodes;
+    address[] private anchorCandidates;
+    address[] private serviceNodes;
+    mapping(bytes32 => bool) public slashed; // evidence already acted on
+
+    bytes32 public constant SLASH_TYPEHASH = keccak256("smartlayer/slash/v1");
+
+    event Registered(address indexed node, address indexed operator, Role role, uint256 stake, string peerId, string httpUrl);
+    event StakeAdded(address indexed node, uint256 amount, uint256 stake);
+    event UnstakeStarted(address indexed node, uint256 amount, uint256 stake, uint64 until);
+    event Withdrawn(address indexed node, address indexed operator, uint256 amount);
+    event Slashed(address indexed node, uint256 amount, bytes32 indexed evidence, uint256 signedStake, uint256 setStake);
+    event EndpointUpdated(address indexed node, string httpUrl);
+
+    error BadRole();
+    error AlreadyRegistered(address node);
+    error NotRegistered(address node);
+    error NotOperator(address caller);
+    error BelowMinimum(uint256 stake, uint256 minimum);
+    error TooManyAnchorCandidates();
+    error FieldTooLong();
+    error ZeroAmount();
+    error ExceedsStake(uint256 amount, uint256 stake);
+    error StillUnbonding(uint64 until);
+    error NothingToWithdraw();
+    error EvidenceUsed(bytes32 evidence);
+    error SignerNotAnchor(address signer);
+    error DuplicateSigner(address signer);
+    error InsufficientSignedStake(uint256 signed, uint256 setStake);
+
+    constructor(IERC20 token, uint256 minAnchor, uint256 minService, uint256 anchors, uint64 unbondingSeconds) {
+        stakeToken = token;
+        minAnchorStake = minAnchor;
+        minServiceStake = minService;
+        maxAnchors = anchors;
+        unbonding = unbondingSeconds;
+    }
+
+    function _minimum(Role role) private view returns (uint256) {
+        return role == Role.Anchor ? minAnchorStake : minServiceStake;
+    }
+
+    /// @notice Stakes `amount` for node `node` (the node key's address) in `role`.
+    function register(address node, Role role, string calldata peerId, string calldata httpUrl, uint256 amount) external nonReentrant {
+        if (role != Role.Anchor && role != Role.Service) revert BadRole();
+        if (nodes[node].role != Role.None) revert AlreadyRegistered(node);
+        if (bytes(peerId).length > MAX_PEER_ID || bytes(httpUrl).length > MAX_URL) revert FieldTooLong();
+        if (amount < _minimum(role)) revert BelowMinimum(amount, _minimum(role));
+        if (role == Role.Anchor) {
+            if (anchorCandidates.length >= MAX_ANCHOR_CANDIDATES) revert TooManyAnchorCandidates();
+            anchorCandidates.push(node);
+        } else {
+            serviceNodes.push(node);
+        }
+        nodes[node] = Node({operator: msg.sender, role: role, stake: amount, unbonding: 0, unbondingUntil: 0, peerId: peerId, httpUrl: httpUrl});
+        stakeToken.safeTransferFrom(msg.sender, address(this), amount);
+        emit Registered(node, msg.sender, role, amount, peerId, httpUrl);
+    }
+
+    modifier onlyOperator(address node) {
+        if (nodes[node].role == Role.None) revert NotRegistered(node);
+        if (nodes[node].operator != msg.sender) revert NotOperator(msg.sender);
+        _;
+    }
+
+    function addStake(address node, uint256 amount) external nonReentrant onlyOperator(node) {
+        if (amount == 0) revert ZeroAmount();
+        nodes[node].stake += amount;
+        stakeToken.safeTransferFrom(msg.sender, address(this), amount);
+        emit StakeAdded(node, amount, nodes[node].stake);
+    }
+
+    function setEndpoint(address node, string calldata httpUrl) external onlyOperator(node) {
+        if (bytes(httpUrl).length > MAX_URL) revert FieldTooLong();
+        nodes[node].httpUrl = httpUrl;
+        emit EndpointUpdated(node, httpUrl);
+    }
+
+    /// @notice Starts unbonding `amount`; the node stops counting that stake at
+    /// once (below the minimum it is no longer admitted) and the operator may
+    /// withdraw it after the unbonding period. Slashing still reaches it.
+    function unstake(address node, uint256 amount) external onlyOperator(node) {
+        Node storage n = nodes[node];
+        if (amount == 0) revert ZeroAmount();
+        if (amount > n.stake) revert ExceedsStake(amount, n.stake);
+        n.stake -= amount;
+        n.unbonding += amount;
+        n.unbondingUntil = uint64(block.timestamp) + unbonding;
+        emit UnstakeStarted(node, amount, n.stake, n.unbondingUntil);
+    }
+
+    function withdraw(address node) external nonReentrant onlyOperator(node) {
+        Node storage n = nodes[node];
+        if (n.unbonding == 0) revert NothingToWithdraw();
+        if (block.timestamp < n.unbondingUntil) revert StillUnbonding(n.unbondingUntil);
+        uint256 amount = n.unbonding;
+        n.unbonding = 0;
+        stakeToken.safeTransfer(n.operator, amount);
+        emit Withdrawn(node, n.operator, amount);
+    }
+
+    /// @notice A node's registration.
+    function nodeOf(address node) external view returns (Node memory) {
+        return nodes[node];
+    }
+
+    /// @notice Whether a node is registered in `role` with at least its minimum stake.
+    function admitted(address node, Role role) public view returns (bool) {
+        Node storage n = nodes[node];
+        return n.role == role && n.stake >= _minimum(role);
+    }
+
+    /// @notice The anchor set: the admitted anchors with the most stake, at
+    /// most `maxAnchors`, by stake then address, with their stakes.
+    function anchorSet() public view returns (address[] memory set, uint256[] memory stakes) {
+        uint256 n = anchorCandidates.length;
+        address[] memory cand = new address[](n);
+        uint256 m;
+        for (uint256 i = 0; i < n; i++) {
+            if (admitted(anchorCandidates[i], Role.Anchor)) {
+                cand[m++] = anchorCandidates[i];
+            }
+        }
+        // insertion sort: by stake descending, then address ascending
+        for (uint256 i = 1; i < m; i++) {
+            address a = cand[i];
+            uint256 j = i;
+            while (j > 0 && _before(a, cand[j - 1])) {
+                cand[j] = cand[j - 1];
+                j--;
+            }
+            cand[j] = a;
+        }
+        uint256 k = m < maxAnchors ? m : maxAnchors;
+        set = new address[](k);
+        stakes = new uint256[](k);
+        for (uint256 i = 0; i < k; i++) {
+            set[i] = cand[i];
+            stakes[i] = nodes[cand[i]].stake;
+        }
+    }
+
+    function _before(address a, address b) private view returns (bool) {
+        uint256 sa = nodes[a].stake;
+        uint256 sb = nodes[b].stake;
+        return sa > sb || (sa == sb && a < b);
+    }
+
+    /// @notice Every registered service node (admitted or not).
+    function services() external view returns (address[] memory) {
+        return serviceNodes;
+    }
+
+    /// @notice The digest anchors sign to slash `amount` of `node`'s stake on
+    /// `evidence` (the UID of the slashing-evidence attestation).
+    function slashDigest(address node, uint256 amount, bytes32 evidence) public view returns (bytes32) {
+        return keccak256(abi.encode(SLASH_TYPEHASH, block.chainid, address(this), node, amount, evidence));
+    }
+
+    /// @notice Slashes on evidence signed (over slashDigest, no prefix) by
+    /// anchors of the current set holding at least two thirds of its stake.
+    /// Stake is taken first, then unbonding stake; it is burnt.
+    function slash(address node, uint256 amount, bytes32 evidence, bytes[] calldata signatures) external nonReentrant {
+        Node storage n = nodes[node];
+        if (n.role == Role.None) revert NotRegistered(node);
+        if (amount == 0) revert ZeroAmount();
+        if (slashed[evidence]) revert EvidenceUsed(evidence);
+        (uint256 signedStake, uint256 setStake) = _signedStake(slashDigest(node, amount, evidence), signatures);
+        if (setStake == 0 || signedStake * 3 < setStake * 2) revert InsufficientSignedStake(signedStake, setStake);
+        slashed[evidence] = true;
+        uint256 taken = _take(n, amount);
+        if (taken > 0) {
+            ERC20Burnable(address(stakeToken)).burn(taken);
+        }
+        emit Slashed(node, taken, evidence, signedStake, setStake);
+    }
+
+    /// @dev The stake of the current anchor set, and of the distinct anchors
+    /// of it that signed digest; any other signer reverts.
+    function _signedStake(bytes32 digest, bytes[] calldata signatures) private view returns (uint256 signedStake, uint256 setStake) {
+        (address[] memory set, uint256[] memory stakes) = anchorSet();
+        for (uint256 i = 0; i < set.length; i++) {
+            setStake += stakes[i];
+        }
+        address[] memory seen = new address[](signatures.length);
+        for (uint256 i = 0; i < signatures.length; i++) {
+            address signer = ECDSA.recover(digest, signatures[i]);
+            for (uint256 k = 0; k < i; k++) {
+                if (seen[k] == signer) revert DuplicateSigner(signer);
+            }
+            seen[i] = signer;
+            uint256 j = 0;
+            while (j < set.length && set[j] != signer) {
+                j++;
+            }
+            if (j == set.length) revert SignerNotAnchor(signer);
+            signedStake += stakes[j];
+        }
+    }
+
+    /// @dev Takes up to amount from a node's stake, then from its unbonding
+    /// stake; returns what it took.
+    function _take(Node storage n, uint256 amount) private returns (uint256) {
+        uint256 fromStake = amount < n.stake ? amount : n.stake;
+        n.stake -= fromStake;
+        uint256 rest = amount - fromStake;
+        uint256 fromUnbonding = rest < n.unbonding ? rest : n.unbonding;
+        n.unbonding -= fromUnbonding;
+        return fromStake + fromUnbonding;
+    }
+}
