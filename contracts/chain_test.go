@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"errors"
+	"fmt"
 	"math/big"
 	"strings"
 	"testing"
@@ -150,9 +151,20 @@ func (ch *chain) mine(blocks int) {
 	}
 }
 
+// nodeSig is node key k's signature letting operator register it.
+func (ch *chain) nodeSig(k *ecdsa.PrivateKey, operator common.Address, role uint8, peerID string) []byte {
+	ch.t.Helper()
+	d, err := ch.registry.RegisterDigest(nil, crypto.PubkeyToAddress(k.PublicKey), operator, role, peerID)
+	ch.must(err)
+	return ch.signWith(k, d)
+}
+
+// register registers account i's own node (its key is the node key), with
+// peer ID "peer-i".
 func (ch *chain) register(i int, role uint8, stake int64) {
 	ch.t.Helper()
-	ch.ok(ch.registry.Register(ch.auth(i), ch.addr(i), role, "peer", "http://node", big.NewInt(stake)))
+	peerID := fmt.Sprintf("peer-%d", i)
+	ch.ok(ch.registry.Register(ch.auth(i), ch.addr(i), role, peerID, "http://node", big.NewInt(stake), ch.nodeSig(ch.keys[i], ch.addr(i), role, peerID)))
 }
 
 const (
@@ -205,12 +217,12 @@ func TestRegistryJoinAndAnchorSet(t *testing.T) {
 		t.Fatal("a service node is admitted as an anchor")
 	}
 
-	ch.reverts(ch.registry.Register(ch.auth(6), ch.addr(6), 0, "p", "u", big.NewInt(100)))("BadRole")
-	ch.reverts(ch.registry.Register(ch.auth(6), ch.addr(1), roleAnchor, "p", "u", big.NewInt(100)))("AlreadyRegistered")
-	ch.reverts(ch.registry.Register(ch.auth(6), ch.addr(6), roleAnchor, "p", "u", big.NewInt(99)))("BelowMinimum")
-	ch.reverts(ch.registry.Register(ch.auth(6), ch.addr(6), roleService, "p", "u", big.NewInt(9)))("BelowMinimum")
-	ch.reverts(ch.registry.Register(ch.auth(6), ch.addr(6), roleService, strings.Repeat("p", 129), "u", big.NewInt(10)))("FieldTooLong")
-	ch.reverts(ch.registry.Register(ch.auth(6), ch.addr(6), roleService, "p", strings.Repeat("u", 257), big.NewInt(10)))("FieldTooLong")
+	ch.reverts(ch.registry.Register(ch.auth(6), ch.addr(6), 0, "p", "u", big.NewInt(100), ch.nodeSig(ch.keys[6], ch.addr(6), 0, "p")))("BadRole")
+	ch.reverts(ch.registry.Register(ch.auth(6), ch.addr(1), roleAnchor, "p", "u", big.NewInt(100), ch.nodeSig(ch.keys[1], ch.addr(6), roleAnchor, "p")))("AlreadyRegistered")
+	ch.reverts(ch.registry.Register(ch.auth(6), ch.addr(6), roleAnchor, "p", "u", big.NewInt(99), ch.nodeSig(ch.keys[6], ch.addr(6), roleAnchor, "p")))("BelowMinimum")
+	ch.reverts(ch.registry.Register(ch.auth(6), ch.addr(6), roleService, "p", "u", big.NewInt(9), ch.nodeSig(ch.keys[6], ch.addr(6), roleService, "p")))("BelowMinimum")
+	ch.reverts(ch.registry.Register(ch.auth(6), ch.addr(6), roleService, strings.Repeat("p", 129), "u", big.NewInt(10), ch.nodeSig(ch.keys[6], ch.addr(6), roleService, strings.Repeat("p", 129))))("FieldTooLong")
+	ch.reverts(ch.registry.Register(ch.auth(6), ch.addr(6), roleService, "p", strings.Repeat("u", 257), big.NewInt(10), ch.nodeSig(ch.keys[6], ch.addr(6), roleService, "p")))("FieldTooLong")
 	ch.reverts(ch.registry.AddStake(ch.auth(6), ch.addr(6), big.NewInt(1)))("NotRegistered")
 	ch.reverts(ch.registry.AddStake(ch.auth(6), ch.addr(1), big.NewInt(1)))("NotOperator")
 	ch.reverts(ch.registry.AddStake(ch.auth(1), ch.addr(1), big.NewInt(0)))("ZeroAmount")
@@ -218,29 +230,50 @@ func TestRegistryJoinAndAnchorSet(t *testing.T) {
 	ch.reverts(ch.registry.SetEndpoint(ch.auth(1), ch.addr(1), strings.Repeat("u", 257)))("FieldTooLong")
 	ch.reverts(ch.registry.Unstake(ch.auth(1), ch.addr(1), big.NewInt(0)))("ZeroAmount")
 	ch.reverts(ch.registry.Unstake(ch.auth(1), ch.addr(1), big.NewInt(51)))("ExceedsStake")
+	// The node key must sign, for this operator, role and peer ID; a peer
+	// ID is one node's.
+	ch.reverts(ch.registry.Register(ch.auth(6), ch.addr(6), roleService, "p6", "u", big.NewInt(10), ch.nodeSig(ch.keys[5], ch.addr(6), roleService, "p6")))("BadNodeSignature")
+	ch.reverts(ch.registry.Register(ch.auth(6), ch.addr(6), roleService, "p6", "u", big.NewInt(10), ch.nodeSig(ch.keys[6], ch.addr(5), roleService, "p6")))("BadNodeSignature")
+	ch.reverts(ch.registry.Register(ch.auth(6), ch.addr(6), roleService, "p6", "u", big.NewInt(10), ch.nodeSig(ch.keys[6], ch.addr(6), roleAnchor, "p6")))("BadNodeSignature")
+	ch.reverts(ch.registry.Register(ch.auth(6), ch.addr(6), roleService, "p6", "u", big.NewInt(10), []byte{1, 2}))("BadNodeSignature")
+	ch.reverts(ch.registry.Register(ch.auth(6), ch.addr(6), roleService, "peer-1", "u", big.NewInt(10), ch.nodeSig(ch.keys[6], ch.addr(6), roleService, "peer-1")))("PeerIdTaken")
+	ch.reverts(ch.registry.Register(ch.auth(6), ch.addr(6), roleService, "", "u", big.NewInt(10), ch.nodeSig(ch.keys[6], ch.addr(6), roleService, "")))("FieldTooLong")
 	ch.ok(ch.registry.SetEndpoint(ch.auth(1), ch.addr(1), "http://new"))
-	if n, _ := ch.registry.NodeOf(nil, ch.addr(1)); n.HttpUrl != "http://new" || n.PeerId != "peer" || n.Operator != ch.addr(1) {
+	if n, _ := ch.registry.NodeOf(nil, ch.addr(1)); n.HttpUrl != "http://new" || n.PeerId != "peer-1" || n.Operator != ch.addr(1) || n.Since == 0 {
 		t.Fatalf("node after setEndpoint: %+v", n)
 	}
 }
 
-// TestAnchorCandidatesBounded: the 65th anchor candidate is refused (the
-// set is computed on read over at most 64).
+// TestAnchorCandidatesBounded: the 65th admitted anchor is refused (the
+// set is computed on read over at most 64); an anchor that unstakes below
+// the minimum frees its place.
 func TestAnchorCandidatesBounded(t *testing.T) {
 	ch := newChain(t, 2)
-	for i := 0; i < 64; i++ {
-		node := common.BigToAddress(big.NewInt(int64(1000 + i)))
-		_, err := ch.registry.Register(ch.auth(1), node, roleAnchor, "p", "u", big.NewInt(minAnchor))
-		ch.must(err)
-		if i%16 == 15 {
-			ch.b.Commit()
+	var nodes []*ecdsa.PrivateKey
+	reg := func(k *ecdsa.PrivateKey, i int) (*types.Transaction, error) {
+		peerID := fmt.Sprintf("anchor-%d", i)
+		return ch.registry.Register(ch.auth(1), crypto.PubkeyToAddress(k.PublicKey), roleAnchor, peerID, "u", big.NewInt(minAnchor), ch.nodeSig(k, ch.addr(1), roleAnchor, peerID))
+	}
+	for i := 0; i < 65; i++ {
+		k, _ := crypto.GenerateKey()
+		nodes = append(nodes, k)
+		if i < 64 {
+			_, err := reg(k, i)
+			ch.must(err)
+			if i%16 == 15 {
+				ch.b.Commit()
+			}
 		}
 	}
 	ch.b.Commit()
-	ch.reverts(ch.registry.Register(ch.auth(1), common.BigToAddress(big.NewInt(5000)), roleAnchor, "p", "u", big.NewInt(minAnchor)))("TooManyAnchorCandidates")
+	ch.reverts(reg(nodes[64], 64))("TooManyAnchorCandidates")
 	if set, _ := ch.anchorSet(); len(set) != maxAnchors {
 		t.Fatalf("anchor set of %d", len(set))
 	}
+	ch.ok(ch.registry.Unstake(ch.auth(1), crypto.PubkeyToAddress(nodes[0].PublicKey), big.NewInt(1)))
+	ch.ok(reg(nodes[64], 64))
+	// The one below the minimum cannot come back while the list is full.
+	ch.reverts(ch.registry.AddStake(ch.auth(1), crypto.PubkeyToAddress(nodes[0].PublicKey), big.NewInt(1)))("TooManyAnchorCandidates")
 }
 
 // TestUnbonding: unstaked stake is withdrawn only after the unbonding
@@ -263,12 +296,27 @@ func TestUnbonding(t *testing.T) {
 	if n, _ := ch.registry.NodeOf(nil, ch.addr(1)); n.Stake.Int64() != 20 || n.Unbonding.Sign() != 0 {
 		t.Fatalf("node after withdrawing: %+v", n)
 	}
+	// Withdrawing everything removes the node: its address and peer ID
+	// may register again.
+	ch.ok(ch.registry.Unstake(ch.auth(1), ch.addr(1), big.NewInt(20)))
+	ch.must(ch.b.AdjustTime(unbondingSec * time.Second))
+	ch.b.Commit()
+	ch.ok(ch.registry.Withdraw(ch.auth(1), ch.addr(1)))
+	if n, _ := ch.registry.NodeOf(nil, ch.addr(1)); n.Role != 0 {
+		t.Fatalf("a node with nothing staked is still registered: %+v", n)
+	}
+	if svc, _ := ch.registry.Services(nil); len(svc) != 0 {
+		t.Fatalf("services after the only one left: %v", svc)
+	}
+	ch.register(1, roleService, 10)
 }
 
-// sign makes anchor i's signature over the slash digest, as a node key
-// signs (go-ethereum's V of 0 or 1 moved to 27 or 28 for ecrecover).
-func (ch *chain) sign(i int, digest [32]byte) []byte {
-	sig, err := crypto.Sign(digest[:], ch.keys[i])
+// sign makes anchor i's signature over a digest, as a node key signs
+// (go-ethereum's V of 0 or 1 moved to 27 or 28 for ecrecover).
+func (ch *chain) sign(i int, digest [32]byte) []byte { return ch.signWith(ch.keys[i], digest) }
+
+func (ch *chain) signWith(k *ecdsa.PrivateKey, digest [32]byte) []byte {
+	sig, err := crypto.Sign(digest[:], k)
 	ch.must(err)
 	sig[64] += 27
 	return sig
@@ -298,6 +346,11 @@ func TestSlashing(t *testing.T) {
 		outside = 3
 	}
 	inside := 7 - outside // the 100-stake anchor in the set
+	// A burn writes the stake token's vote checkpoints, which cost more in
+	// a new block than the estimate at the latest block says: successful
+	// slashes carry a gas limit of their own (a chain client adds a margin).
+	burner := ch.auth(0)
+	burner.GasLimit = 1_000_000
 	ch.ok(ch.registry.Unstake(ch.auth(5), ch.addr(5), big.NewInt(15)))
 	evidence := crypto.Keccak256Hash([]byte("evidence-1"))
 	amount := big.NewInt(30)
@@ -317,7 +370,7 @@ func TestSlashing(t *testing.T) {
 	// 300 + 100 = 400 of 600: exactly two thirds. 25 from stake, 5 from
 	// unbonding stake.
 	supply, _ := ch.stake.TotalSupply(nil)
-	ch.ok(ch.registry.Slash(anyone, ch.addr(5), amount, evidence, [][]byte{ch.sign(1, digest), ch.sign(inside, digest)}))
+	ch.ok(ch.registry.Slash(burner, ch.addr(5), amount, evidence, [][]byte{ch.sign(1, digest), ch.sign(inside, digest)}))
 	n, _ := ch.registry.NodeOf(nil, ch.addr(5))
 	if n.Stake.Sign() != 0 || n.Unbonding.Int64() != 10 {
 		t.Fatalf("slashed node: stake %v unbonding %v", n.Stake, n.Unbonding)
@@ -330,6 +383,23 @@ func TestSlashing(t *testing.T) {
 		t.Fatal("a slashed node is still admitted")
 	}
 	ch.reverts(ch.registry.Slash(anyone, ch.addr(5), amount, evidence, [][]byte{ch.sign(1, digest), ch.sign(inside, digest)}))("EvidenceUsed")
+	// Ten left in unbonding; then nothing to take.
+	ev2 := crypto.Keccak256Hash([]byte("evidence-2"))
+	d2, _ := ch.registry.SlashDigest(nil, ch.addr(5), big.NewInt(100), ev2)
+	ch.ok(ch.registry.Slash(burner, ch.addr(5), big.NewInt(100), ev2, [][]byte{ch.sign(1, d2), ch.sign(inside, d2)}))
+	ev3 := crypto.Keccak256Hash([]byte("evidence-3"))
+	d3, _ := ch.registry.SlashDigest(nil, ch.addr(5), big.NewInt(1), ev3)
+	ch.reverts(ch.registry.Slash(anyone, ch.addr(5), big.NewInt(1), ev3, [][]byte{ch.sign(1, d3), ch.sign(inside, d3)}))("NothingToSlash")
+
+	// An accused anchor's stake leaves the set's total and its signature
+	// does not count: the 300-stake anchor is slashed by the other two
+	// (300 of 300), which alone hold less than two thirds of all 600.
+	ev4 := crypto.Keccak256Hash([]byte("evidence-4"))
+	d4, _ := ch.registry.SlashDigest(nil, ch.addr(1), big.NewInt(50), ev4)
+	ch.ok(ch.registry.Slash(burner, ch.addr(1), big.NewInt(50), ev4, [][]byte{ch.sign(2, d4), ch.sign(inside, d4)}))
+	ev5 := crypto.Keccak256Hash([]byte("evidence-5"))
+	d5, _ := ch.registry.SlashDigest(nil, ch.addr(2), big.NewInt(50), ev5)
+	ch.reverts(ch.registry.Slash(anyone, ch.addr(2), big.NewInt(50), ev5, [][]byte{ch.sign(2, d5)}))("InsufficientSignedStake")
 }
 
 // TestRent: a type is active for the epochs its rent pays, dormant after,
@@ -345,8 +415,11 @@ func TestRent(t *testing.T) {
 	ch.reverts(ch.types.Register(ch.auth(1), strings.Repeat("n", 65), bundle, big.NewInt(rentPerEpoch)))("NameInvalid")
 	ch.ok(ch.types.Register(ch.auth(1), "flight-ticket", bundle, big.NewInt(2*rentPerEpoch))) // two epochs
 	ch.reverts(ch.types.Register(ch.auth(1), "flight-ticket", crypto.Keccak256Hash([]byte("b2")), big.NewInt(rentPerEpoch)))("TypeExists")
-	ch.reverts(ch.types.Register(ch.auth(2), "copy", bundle, big.NewInt(rentPerEpoch)))("BundleTaken")
-	if got, _ := ch.types.TypeOfBundle(nil, bundle); got != id {
+	ch.reverts(ch.types.Register(ch.auth(1), "copy", bundle, big.NewInt(rentPerEpoch)))("BundleTaken")
+	// Another address registering the issuer's bundle hash takes nothing
+	// from the issuer: bundles are looked up by issuer.
+	ch.ok(ch.types.Register(ch.auth(2), "copy", bundle, big.NewInt(rentPerEpoch)))
+	if got, _ := ch.types.TypeOfBundle(nil, ch.addr(1), bundle); got != id {
 		t.Fatalf("type of the bundle %x, want %x", got, id)
 	}
 	active := func() bool {
@@ -363,7 +436,13 @@ func TestRent(t *testing.T) {
 	}
 	ch.reverts(ch.types.PayRent(ch.auth(2), id, big.NewInt(1)))("RentTooSmall")
 	ch.reverts(ch.types.PayRent(ch.auth(2), common.Hash{1}, big.NewInt(rentPerEpoch)))("UnknownType")
-	ch.ok(ch.types.PayRent(ch.auth(2), id, big.NewInt(rentPerEpoch))) // anyone may pay
+	// Anyone may pay; only whole epochs are charged.
+	before, _ := ch.service.BalanceOf(nil, ch.addr(2))
+	ch.ok(ch.types.PayRent(ch.auth(2), id, big.NewInt(rentPerEpoch+3)))
+	after, _ := ch.service.BalanceOf(nil, ch.addr(2))
+	if new(big.Int).Sub(before, after).Int64() != rentPerEpoch {
+		t.Fatalf("charged %v for one epoch", new(big.Int).Sub(before, after))
+	}
 	if !active() {
 		t.Fatal("a type paid again is dormant")
 	}
@@ -371,9 +450,9 @@ func TestRent(t *testing.T) {
 	b2 := crypto.Keccak256Hash([]byte("bundle-2"))
 	ch.reverts(ch.types.UpdateBundle(ch.auth(2), id, b2))("NotIssuer")
 	ch.reverts(ch.types.UpdateBundle(ch.auth(1), common.Hash{1}, b2))("UnknownType")
-	ch.reverts(ch.types.UpdateBundle(ch.auth(1), id, bundle))("BundleTaken")
 	ch.ok(ch.types.UpdateBundle(ch.auth(1), id, b2))
-	if got, _ := ch.types.TypeOfBundle(nil, bundle); got != (common.Hash{}) {
+	ch.reverts(ch.types.UpdateBundle(ch.auth(1), id, b2))("BundleTaken")
+	if got, _ := ch.types.TypeOfBundle(nil, ch.addr(1), bundle); got != (common.Hash{}) {
 		t.Fatal("the old bundle still names the type")
 	}
 	if tt, _ := ch.types.TypeOf(nil, id); tt.Bundle != b2 || tt.Issuer != ch.addr(1) || tt.Name != "flight-ticket" {

@@ -4,9 +4,11 @@ pragma solidity 0.8.28;
 /// @title Epochs and their seeds
 /// @notice An epoch is `length` blocks from `genesis`. The seed of an epoch is
 /// taken from the beacon randomness (prevrandao) of the first block, at or
-/// after the epoch's boundary, in which anyone calls `advance`: it cannot be
-/// known before the epoch starts, so no one can grind node IDs against token
-/// IDs ahead of time. Epoch 0's seed is the deploying block's randomness.
+/// after the epoch's boundary, in which anyone calls `advance`: it is not
+/// known before the epoch starts. Whoever calls first (or a block builder)
+/// can still choose among a few blocks' randomness, so nodes should count
+/// only registrations from before the seed (Registry's `since`). Epoch 0's
+/// seed is the deploying block's randomness.
 contract Epochs {
     uint64 public immutable genesis;
     uint64 public immutable length;

@@ -10,10 +10,12 @@ import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol
 /// @title Registry of anchors and service nodes
 /// @notice Nodes stake the stake token to join, with their libp2p peer ID,
 /// node address (the node key's Ethereum address, which signs everything the
-/// node says) and HTTP URL. The anchor set is the `maxAnchors` registered
-/// anchors with the most stake. Unstaking waits `unbonding` seconds.
-/// Slashing takes effect on evidence signed by anchors of the set holding at
-/// least two thirds of the set's stake; slashed stake is burnt.
+/// node says; it signs its registration too, so no one else can claim it)
+/// and HTTP URL. The anchor set is the `maxAnchors` admitted anchors with the
+/// most stake. Unstaking waits `unbonding` seconds; a node whose stake is all
+/// withdrawn is removed. Slashing takes effect on evidence signed by anchors
+/// of the set holding at least two thirds of the set's stake (the accused's
+/// own stake and signature left out); slashed stake is burnt.
 contract Registry is ReentrancyGuard {
     using SafeERC20 for IERC20;
 
@@ -28,7 +30,8 @@ contract Registry is ReentrancyGuard {
         Role role;
         uint256 stake;
         uint256 unbonding; // amount waiting to be withdrawn
-        uint64 unbondingUntil;
+        uint64 unbondingUntil; // a later unstake restarts the wait for all of it
+        uint64 since; // block of registration: nodes count from the next epoch's seed on
         string peerId;
         string httpUrl;
     }
@@ -45,11 +48,16 @@ contract Registry is ReentrancyGuard {
     uint256 public constant MAX_URL = 256;
 
     mapping(address => Node) private nodes;
+    // anchorCandidates: the admitted anchors (at most 64); a 1-based index.
     address[] private anchorCandidates;
+    mapping(address => uint256) private candidateIndex;
     address[] private serviceNodes;
+    mapping(address => uint256) private serviceIndex;
+    mapping(bytes32 => address) public nodeOfPeer; // keccak256(peerId) -> node
     mapping(bytes32 => bool) public slashed; // evidence already acted on
 
     bytes32 public constant SLASH_TYPEHASH = keccak256("smartlayer/slash/v1");
+    bytes32 public constant REGISTER_TYPEHASH = keccak256("smartlayer/register/v1");
 
     event Registered(address indexed node, address indexed operator, Role role, uint256 stake, string peerId, string httpUrl);
     event StakeAdded(address indexed node, uint256 amount, uint256 stake);
@@ -73,8 +81,13 @@ contract Registry is ReentrancyGuard {
     error SignerNotAnchor(address signer);
     error DuplicateSigner(address signer);
     error InsufficientSignedStake(uint256 signed, uint256 setStake);
+    error BadNodeSignature(address signer);
+    error PeerIdTaken(address node);
+    error NothingToSlash(address node);
+    error ZeroMinimum();
 
     constructor(IERC20 token, uint256 minAnchor, uint256 minService, uint256 anchors, uint64 unbondingSeconds) {
+        if (minAnchor == 0 || minService == 0) revert ZeroMinimum();
         stakeToken = token;
         minAnchorStake = minAnchor;
         minServiceStake = minService;
@@ -86,21 +99,68 @@ contract Registry is ReentrancyGuard {
         return role == Role.Anchor ? minAnchorStake : minServiceStake;
     }
 
-    /// @notice Stakes `amount` for node `node` (the node key's address) in `role`.
-    function register(address node, Role role, string calldata peerId, string calldata httpUrl, uint256 amount) external nonReentrant {
+    /// @notice The digest a node key signs (no prefix) to let `operator`
+    /// register it in `role` with `peerId`.
+    function registerDigest(address node, address operator, Role role, string calldata peerId) public view returns (bytes32) {
+        return keccak256(abi.encode(REGISTER_TYPEHASH, block.chainid, address(this), node, operator, role, keccak256(bytes(peerId))));
+    }
+
+    /// @notice Stakes `amount` for node `node` (the node key's address) in
+    /// `role`; `nodeSignature` is the node key's over registerDigest.
+    function register(address node, Role role, string calldata peerId, string calldata httpUrl, uint256 amount, bytes calldata nodeSignature)
+        external
+        nonReentrant
+    {
         if (role != Role.Anchor && role != Role.Service) revert BadRole();
         if (nodes[node].role != Role.None) revert AlreadyRegistered(node);
-        if (bytes(peerId).length > MAX_PEER_ID || bytes(httpUrl).length > MAX_URL) revert FieldTooLong();
+        if (bytes(peerId).length == 0 || bytes(peerId).length > MAX_PEER_ID || bytes(httpUrl).length > MAX_URL) revert FieldTooLong();
         if (amount < _minimum(role)) revert BelowMinimum(amount, _minimum(role));
-        if (role == Role.Anchor) {
-            if (anchorCandidates.length >= MAX_ANCHOR_CANDIDATES) revert TooManyAnchorCandidates();
-            anchorCandidates.push(node);
-        } else {
-            serviceNodes.push(node);
-        }
-        nodes[node] = Node({operator: msg.sender, role: role, stake: amount, unbonding: 0, unbondingUntil: 0, peerId: peerId, httpUrl: httpUrl});
+        (address signer, ECDSA.RecoverError rerr,) = ECDSA.tryRecover(registerDigest(node, msg.sender, role, peerId), nodeSignature);
+        if (rerr != ECDSA.RecoverError.NoError || signer != node) revert BadNodeSignature(signer);
+        bytes32 pk = keccak256(bytes(peerId));
+        if (nodeOfPeer[pk] != address(0)) revert PeerIdTaken(nodeOfPeer[pk]);
+        nodeOfPeer[pk] = node;
+        nodes[node] = Node({
+            operator: msg.sender,
+            role: role,
+            stake: amount,
+            unbonding: 0,
+            unbondingUntil: 0,
+            since: uint64(block.number),
+            peerId: peerId,
+            httpUrl: httpUrl
+        });
+        _list(node);
         stakeToken.safeTransferFrom(msg.sender, address(this), amount);
         emit Registered(node, msg.sender, role, amount, peerId, httpUrl);
+    }
+
+    /// @dev Keeps the anchor candidates equal to the admitted anchors, and
+    /// the service list to the registered service nodes.
+    function _list(address node) private {
+        Node storage n = nodes[node];
+        if (n.role == Role.Anchor) {
+            bool want = n.stake >= minAnchorStake;
+            if (want && candidateIndex[node] == 0) {
+                if (anchorCandidates.length >= MAX_ANCHOR_CANDIDATES) revert TooManyAnchorCandidates();
+                anchorCandidates.push(node);
+                candidateIndex[node] = anchorCandidates.length;
+            } else if (!want && candidateIndex[node] != 0) {
+                _remove(anchorCandidates, candidateIndex, node);
+            }
+        } else if (n.role == Role.Service && serviceIndex[node] == 0) {
+            serviceNodes.push(node);
+            serviceIndex[node] = serviceNodes.length;
+        }
+    }
+
+    function _remove(address[] storage list, mapping(address => uint256) storage index, address node) private {
+        uint256 i = index[node] - 1;
+        address last = list[list.length - 1];
+        list[i] = last;
+        index[last] = i + 1;
+        list.pop();
+        delete index[node];
     }
 
     modifier onlyOperator(address node) {
@@ -112,6 +172,7 @@ contract Registry is ReentrancyGuard {
     function addStake(address node, uint256 amount) external nonReentrant onlyOperator(node) {
         if (amount == 0) revert ZeroAmount();
         nodes[node].stake += amount;
+        _list(node);
         stakeToken.safeTransferFrom(msg.sender, address(this), amount);
         emit StakeAdded(node, amount, nodes[node].stake);
     }
@@ -132,6 +193,7 @@ contract Registry is ReentrancyGuard {
         n.stake -= amount;
         n.unbonding += amount;
         n.unbondingUntil = uint64(block.timestamp) + unbonding;
+        _list(node);
         emit UnstakeStarted(node, amount, n.stake, n.unbondingUntil);
     }
 
@@ -140,9 +202,26 @@ contract Registry is ReentrancyGuard {
         if (n.unbonding == 0) revert NothingToWithdraw();
         if (block.timestamp < n.unbondingUntil) revert StillUnbonding(n.unbondingUntil);
         uint256 amount = n.unbonding;
+        address operator = n.operator;
         n.unbonding = 0;
-        stakeToken.safeTransfer(n.operator, amount);
-        emit Withdrawn(node, n.operator, amount);
+        if (n.stake == 0) {
+            _deregister(node);
+        }
+        stakeToken.safeTransfer(operator, amount);
+        emit Withdrawn(node, operator, amount);
+    }
+
+    /// @dev Removes a node with nothing staked: its address and peer ID are free again.
+    function _deregister(address node) private {
+        Node storage n = nodes[node];
+        if (candidateIndex[node] != 0) {
+            _remove(anchorCandidates, candidateIndex, node);
+        }
+        if (serviceIndex[node] != 0) {
+            _remove(serviceNodes, serviceIndex, node);
+        }
+        delete nodeOfPeer[keccak256(bytes(n.peerId))];
+        delete nodes[node];
     }
 
     /// @notice A node's registration.
@@ -192,7 +271,7 @@ contract Registry is ReentrancyGuard {
         return sa > sb || (sa == sb && a < b);
     }
 
-    /// @notice Every registered service node (admitted or not).
+    /// @notice Every registered service node (admitted or not, until its stake is withdrawn).
     function services() external view returns (address[] memory) {
         return serviceNodes;
     }
@@ -211,21 +290,24 @@ contract Registry is ReentrancyGuard {
         if (n.role == Role.None) revert NotRegistered(node);
         if (amount == 0) revert ZeroAmount();
         if (slashed[evidence]) revert EvidenceUsed(evidence);
-        (uint256 signedStake, uint256 setStake) = _signedStake(slashDigest(node, amount, evidence), signatures);
+        if (n.stake == 0 && n.unbonding == 0) revert NothingToSlash(node);
+        (uint256 signedStake, uint256 setStake) = _signedStake(node, slashDigest(node, amount, evidence), signatures);
         if (setStake == 0 || signedStake * 3 < setStake * 2) revert InsufficientSignedStake(signedStake, setStake);
         slashed[evidence] = true;
         uint256 taken = _take(n, amount);
-        if (taken > 0) {
-            ERC20Burnable(address(stakeToken)).burn(taken);
-        }
+        _list(node);
+        ERC20Burnable(address(stakeToken)).burn(taken);
         emit Slashed(node, taken, evidence, signedStake, setStake);
     }
 
-    /// @dev The stake of the current anchor set, and of the distinct anchors
-    /// of it that signed digest; any other signer reverts.
-    function _signedStake(bytes32 digest, bytes[] calldata signatures) private view returns (uint256 signedStake, uint256 setStake) {
+    /// @dev The stake of the current anchor set without the accused, and of
+    /// the distinct anchors of it that signed digest; any other signer reverts.
+    function _signedStake(address accused, bytes32 digest, bytes[] calldata signatures) private view returns (uint256 signedStake, uint256 setStake) {
         (address[] memory set, uint256[] memory stakes) = anchorSet();
         for (uint256 i = 0; i < set.length; i++) {
+            if (set[i] == accused) {
+                stakes[i] = 0; // neither counts in the set nor signs for itself
+            }
             setStake += stakes[i];
         }
         address[] memory seen = new address[](signatures.length);

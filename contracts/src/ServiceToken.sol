@@ -5,8 +5,8 @@ import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {ERC20Burnable} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Burnable.sol";
 
 /// @title Smart Layer service token
-/// @notice What issuers pay rent in and integrations pay for calls with; a
-/// share of what is paid is burnt.
+/// @notice What issuers pay rent in (and, once payment channels exist,
+/// integrations pay for calls with).
 contract ServiceToken is ERC20, ERC20Burnable {
     constructor(address holder, uint256 supply) ERC20("Smart Layer Service", "SLT") {
         _mint(holder, supply);

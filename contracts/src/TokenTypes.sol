@@ -3,14 +3,18 @@ pragma solidity 0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Epochs} from "./Epochs.sol";
 
 /// @title Token types and their rent
 /// @notice An issuer registers a token type: its bundle hash and rent, paid
 /// in the service token, `rentPerEpoch` an epoch. A type is active through
 /// the epochs its rent paid for and dormant after; paying reactivates it.
-/// The issuer may point the type at a new bundle. A bundle hash belongs to
-/// one type, so no one else can register an issuer's bundle first.
+/// The issuer may point the type at a new bundle. Bundles are looked up by
+/// issuer and hash (`typeOfBundle(issuer, bundle)`): anyone may register any
+/// hash under their own address, but only the issuer's own registration
+/// names the issuer, so copying a hash from the mempool takes nothing from
+/// the issuer. Only whole epochs are charged.
 contract TokenTypes {
     using SafeERC20 for IERC20;
 
@@ -27,7 +31,7 @@ contract TokenTypes {
     uint256 public constant MAX_NAME = 64;
 
     mapping(bytes32 => TokenType) private types;
-    mapping(bytes32 => bytes32) public typeOfBundle; // bundle hash -> type id
+    mapping(address => mapping(bytes32 => bytes32)) public typeOfBundle; // issuer, bundle hash -> type id
 
     event TypeRegistered(bytes32 indexed id, address indexed issuer, string name, bytes32 bundle, uint64 paidUntil);
     event RentPaid(bytes32 indexed id, address indexed payer, uint256 amount, uint64 paidUntil);
@@ -39,8 +43,10 @@ contract TokenTypes {
     error NotIssuer(address caller);
     error BundleTaken(bytes32 bundle, bytes32 id);
     error RentTooSmall(uint256 amount, uint256 perEpoch);
+    error ZeroRent();
 
     constructor(IERC20 token, Epochs epochsContract, uint256 perEpoch) {
+        if (perEpoch == 0) revert ZeroRent();
         serviceToken = token;
         epochs = epochsContract;
         rentPerEpoch = perEpoch;
@@ -56,12 +62,12 @@ contract TokenTypes {
         if (bytes(name).length == 0 || bytes(name).length > MAX_NAME) revert NameInvalid();
         id = typeId(msg.sender, name);
         if (types[id].issuer != address(0)) revert TypeExists(id);
-        if (typeOfBundle[bundle] != bytes32(0)) revert BundleTaken(bundle, typeOfBundle[bundle]);
-        if (rent < rentPerEpoch) revert RentTooSmall(rent, rentPerEpoch);
-        uint64 until = epochs.current() + uint64(rent / rentPerEpoch);
+        if (typeOfBundle[msg.sender][bundle] != bytes32(0)) revert BundleTaken(bundle, typeOfBundle[msg.sender][bundle]);
+        (uint64 n, uint256 charged) = _epochs(rent);
+        uint64 until = epochs.current() + n;
         types[id] = TokenType({issuer: msg.sender, bundle: bundle, paidUntil: until, name: name});
-        typeOfBundle[bundle] = id;
-        serviceToken.safeTransferFrom(msg.sender, address(this), rent);
+        typeOfBundle[msg.sender][bundle] = id;
+        serviceToken.safeTransferFrom(msg.sender, address(this), charged);
         emit TypeRegistered(id, msg.sender, name, bundle, until);
     }
 
@@ -69,12 +75,19 @@ contract TokenTypes {
     function payRent(bytes32 id, uint256 amount) external {
         TokenType storage t = types[id];
         if (t.issuer == address(0)) revert UnknownType(id);
-        if (amount < rentPerEpoch) revert RentTooSmall(amount, rentPerEpoch);
+        (uint64 n, uint256 charged) = _epochs(amount);
         uint64 now_ = epochs.current();
         uint64 from = t.paidUntil > now_ ? t.paidUntil : now_;
-        t.paidUntil = from + uint64(amount / rentPerEpoch);
-        serviceToken.safeTransferFrom(msg.sender, address(this), amount);
-        emit RentPaid(id, msg.sender, amount, t.paidUntil);
+        t.paidUntil = from + n;
+        serviceToken.safeTransferFrom(msg.sender, address(this), charged);
+        emit RentPaid(id, msg.sender, charged, t.paidUntil);
+    }
+
+    /// @dev The whole epochs an amount pays for, and what they cost.
+    function _epochs(uint256 amount) private view returns (uint64 n, uint256 charged) {
+        if (amount < rentPerEpoch) revert RentTooSmall(amount, rentPerEpoch);
+        n = SafeCast.toUint64(amount / rentPerEpoch);
+        charged = uint256(n) * rentPerEpoch;
     }
 
     /// @notice Points a type at a new bundle (its issuer only).
@@ -82,11 +95,11 @@ contract TokenTypes {
         TokenType storage t = types[id];
         if (t.issuer == address(0)) revert UnknownType(id);
         if (t.issuer != msg.sender) revert NotIssuer(msg.sender);
-        if (typeOfBundle[bundle] != bytes32(0)) revert BundleTaken(bundle, typeOfBundle[bundle]);
+        if (typeOfBundle[msg.sender][bundle] != bytes32(0)) revert BundleTaken(bundle, typeOfBundle[msg.sender][bundle]);
         bytes32 old = t.bundle;
-        delete typeOfBundle[old];
+        delete typeOfBundle[msg.sender][old];
         t.bundle = bundle;
-        typeOfBundle[bundle] = id;
+        typeOfBundle[msg.sender][bundle] = id;
         emit BundleUpdated(id, old, bundle);
     }
 
