@@ -250,9 +250,19 @@ func TestRegistryJoinAndAnchorSet(t *testing.T) {
 func TestAnchorCandidatesBounded(t *testing.T) {
 	ch := newChain(t, 2)
 	var nodes []*ecdsa.PrivateKey
+	// Many transactions go out before a block is made: their nonces are
+	// counted here, not read from a pool that may not have taken the last.
+	nonce, err := ch.c.PendingNonceAt(context.Background(), ch.addr(1))
+	ch.must(err)
 	reg := func(k *ecdsa.PrivateKey, i int) (*types.Transaction, error) {
 		peerID := fmt.Sprintf("anchor-%d", i)
-		return ch.registry.Register(ch.auth(1), crypto.PubkeyToAddress(k.PublicKey), roleAnchor, peerID, "u", big.NewInt(minAnchor), ch.nodeSig(k, ch.addr(1), roleAnchor, peerID))
+		auth := ch.auth(1)
+		auth.Nonce = new(big.Int).SetUint64(nonce)
+		tx, err := ch.registry.Register(auth, crypto.PubkeyToAddress(k.PublicKey), roleAnchor, peerID, "u", big.NewInt(minAnchor), ch.nodeSig(k, ch.addr(1), roleAnchor, peerID))
+		if err == nil {
+			nonce++
+		}
+		return tx, err
 	}
 	for i := 0; i < 65; i++ {
 		k, _ := crypto.GenerateKey()
@@ -270,6 +280,7 @@ func TestAnchorCandidatesBounded(t *testing.T) {
 	if set, _ := ch.anchorSet(); len(set) != maxAnchors {
 		t.Fatalf("anchor set of %d", len(set))
 	}
+	nonce++ // the unstake below
 	ch.ok(ch.registry.Unstake(ch.auth(1), crypto.PubkeyToAddress(nodes[0].PublicKey), big.NewInt(1)))
 	ch.ok(reg(nodes[64], 64))
 	// The one below the minimum cannot come back while the list is full.
