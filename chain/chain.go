@@ -1,0 +1,229 @@
+// Package chain is the network's side of its contracts (package contracts)
+// on an EVM chain: Deploy puts them on a chain, Reader reads the registry,
+// the epochs and the token types, and Dev runs a local chain for the devnet
+// (go-ethereum's simulated backend, served over HTTP JSON-RPC on loopback).
+//
+// The nodes do not read the chain yet (the chain issue's next step): today
+// the devnet deploys the contracts, stakes and registers its nodes and
+// registers the flight ticket's type, and `smartlayer chain status` reads
+// them.
+package chain
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"errors"
+	"fmt"
+	"math/big"
+	"time"
+
+	"github.com/ethereum/go-ethereum/accounts/abi/bind"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/smartlayer/smartlayer/contracts"
+)
+
+// Roles in the registry (Registry.Role).
+const (
+	RoleAnchor  uint8 = 1
+	RoleService uint8 = 2
+)
+
+// Contracts are the addresses of a network's contracts.
+type Contracts struct {
+	StakeToken   common.Address `json:"stakeToken"`
+	ServiceToken common.Address `json:"serviceToken"`
+	Epochs       common.Address `json:"epochs"`
+	Registry     common.Address `json:"registry"`
+	TokenTypes   common.Address `json:"tokenTypes"`
+}
+
+// Params are the contracts' deployment parameters.
+type Params struct {
+	Supply          *big.Int // of each token, to the deployer
+	MinAnchorStake  *big.Int
+	MinServiceStake *big.Int
+	MaxAnchors      int64
+	Unbonding       time.Duration
+	EpochBlocks     uint64
+	RentPerEpoch    *big.Int
+}
+
+// DefaultParams are a local network's: token amounts in whole units (the
+// tokens have 18 decimals), epochs of 240 blocks.
+func DefaultParams() Params {
+	return Params{
+		Supply:          Units(1_000_000_000),
+		MinAnchorStake:  Units(10_000),
+		MinServiceStake: Units(1_000),
+		MaxAnchors:      16,
+		Unbonding:       7 * 24 * time.Hour,
+		EpochBlocks:     240,
+		RentPerEpoch:    Units(10),
+	}
+}
+
+// Units is n whole tokens (18 decimals).
+func Units(n int64) *big.Int { return new(big.Int).Mul(big.NewInt(n), big.NewInt(1e18)) }
+
+// Backend is what deploying and transacting need of a chain.
+type Backend interface {
+	bind.ContractBackend
+	bind.DeployBackend
+}
+
+// Wait waits until every transaction is mined, polling, and fails if one
+// reverted.
+func Wait(ctx context.Context, b bind.DeployBackend, txs ...*types.Transaction) error {
+	for _, tx := range txs {
+		for {
+			r, err := b.TransactionReceipt(ctx, tx.Hash())
+			if err == nil {
+				if r.Status != types.ReceiptStatusSuccessful {
+					return fmt.Errorf("transaction %s reverted", tx.Hash())
+				}
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("transaction %s not mined: %w", tx.Hash(), ctx.Err())
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}
+	return nil
+}
+
+// Sender sends transactions from one key with nonces it counts itself, so
+// many can go out before a block is made.
+type Sender struct {
+	key     *ecdsa.PrivateKey
+	chainID *big.Int
+	nonce   uint64
+}
+
+// NewSender starts counting at the account's pending nonce.
+func NewSender(ctx context.Context, b Backend, key *ecdsa.PrivateKey, chainID *big.Int) (*Sender, error) {
+	n, err := b.PendingNonceAt(ctx, crypto.PubkeyToAddress(key.PublicKey))
+	if err != nil {
+		return nil, fmt.Errorf("nonce: %w", err)
+	}
+	return &Sender{key: key, chainID: chainID, nonce: n}, nil
+}
+
+// Address is the sender's.
+func (s *Sender) Address() common.Address { return crypto.PubkeyToAddress(s.key.PublicKey) }
+
+// Opts are the options of the next transaction. GasLimit, when not zero,
+// skips estimation (estimates taken at the latest block can fall short of
+// what a transaction costs in the next: the caller's margin).
+func (s *Sender) Opts(ctx context.Context, gasLimit uint64) (*bind.TransactOpts, error) {
+	o, err := bind.NewKeyedTransactorWithChainID(s.key, s.chainID)
+	if err != nil {
+		return nil, err
+	}
+	o.Context, o.GasLimit = ctx, gasLimit
+	o.Nonce = new(big.Int).SetUint64(s.nonce)
+	return o, nil
+}
+
+// Sent counts a transaction that went out (its nonce is taken).
+func (s *Sender) Sent(tx *types.Transaction, err error) (*types.Transaction, error) {
+	if err == nil {
+		s.nonce++
+	}
+	return tx, err
+}
+
+// deployGas bounds a contract's deployment (the largest, the stake token,
+// needs about 2.5 M).
+const deployGas = 6_000_000
+
+// Deploy deploys the contracts from key and waits until they are mined.
+func Deploy(ctx context.Context, b Backend, key *ecdsa.PrivateKey, chainID *big.Int, p Params) (*Contracts, error) {
+	s, err := NewSender(ctx, b, key, chainID)
+	if err != nil {
+		return nil, err
+	}
+	var c Contracts
+	var txs []*types.Transaction
+	step := func(name string, deploy func(*bind.TransactOpts) (common.Address, *types.Transaction, error)) error {
+		o, err := s.Opts(ctx, deployGas)
+		if err != nil {
+			return err
+		}
+		addr, tx, err := deploy(o)
+		if _, err = s.Sent(tx, err); err != nil {
+			return fmt.Errorf("deploy %s: %w", name, err)
+		}
+		txs = append(txs, tx)
+		switch name {
+		case "StakeToken":
+			c.StakeToken = addr
+		case "ServiceToken":
+			c.ServiceToken = addr
+		case "Epochs":
+			c.Epochs = addr
+		case "Registry":
+			c.Registry = addr
+		case "TokenTypes":
+			c.TokenTypes = addr
+		}
+		return nil
+	}
+	owner := s.Address()
+	steps := []struct {
+		name string
+		f    func(*bind.TransactOpts) (common.Address, *types.Transaction, error)
+	}{
+		{"StakeToken", func(o *bind.TransactOpts) (common.Address, *types.Transaction, error) {
+			a, tx, _, err := contracts.DeployStakeToken(o, b, owner, p.Supply)
+			return a, tx, err
+		}},
+		{"ServiceToken", func(o *bind.TransactOpts) (common.Address, *types.Transaction, error) {
+			a, tx, _, err := contracts.DeployServiceToken(o, b, owner, p.Supply)
+			return a, tx, err
+		}},
+		{"Epochs", func(o *bind.TransactOpts) (common.Address, *types.Transaction, error) {
+			a, tx, _, err := contracts.DeployEpochs(o, b, p.EpochBlocks)
+			return a, tx, err
+		}},
+		{"Registry", func(o *bind.TransactOpts) (common.Address, *types.Transaction, error) {
+			a, tx, _, err := contracts.DeployRegistry(o, b, c.StakeToken, p.MinAnchorStake, p.MinServiceStake, big.NewInt(p.MaxAnchors), uint64(p.Unbonding/time.Second))
+			return a, tx, err
+		}},
+		{"TokenTypes", func(o *bind.TransactOpts) (common.Address, *types.Transaction, error) {
+			a, tx, _, err := contracts.DeployTokenTypes(o, b, c.ServiceToken, c.Epochs, p.RentPerEpoch)
+			return a, tx, err
+		}},
+	}
+	for _, st := range steps {
+		if err := step(st.name, st.f); err != nil {
+			return nil, err
+		}
+	}
+	if err := Wait(ctx, b, txs...); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// RegisterSignature is a node key's signature letting operator register it
+// (Registry.registerDigest, signed without a prefix, V as 27 or 28).
+func RegisterSignature(ctx context.Context, reg *contracts.Registry, node *ecdsa.PrivateKey, operator common.Address, role uint8, peerID string) ([]byte, error) {
+	d, err := reg.RegisterDigest(&bind.CallOpts{Context: ctx}, crypto.PubkeyToAddress(node.PublicKey), operator, role, peerID)
+	if err != nil {
+		return nil, err
+	}
+	sig, err := crypto.Sign(d[:], node)
+	if err != nil {
+		return nil, err
+	}
+	sig[64] += 27
+	return sig, nil
+}
+
+// ErrNoContract is returned for an address with no code.
+var ErrNoContract = errors.New("no contract at this address")

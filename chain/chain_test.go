@@ -1,0 +1,99 @@
+package chain
+
+import (
+	"context"
+	"math/big"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/ethclient"
+
+	"github.com/smartlayer/smartlayer/contracts"
+)
+
+// TestDevChainOverRPC: the local chain serves JSON-RPC over HTTP; through
+// it (the path another process takes) the contracts are deployed, a node
+// stakes and registers with its key's signature, and Status reads it back.
+func TestDevChainOverRPC(t *testing.T) {
+	deployer, _ := crypto.GenerateKey()
+	nodeKey, _ := crypto.GenerateKey()
+	eth := new(big.Int).Mul(big.NewInt(100), big.NewInt(1e18))
+	dev, err := StartDev(map[common.Address]*big.Int{crypto.PubkeyToAddress(deployer.PublicKey): eth, crypto.PubkeyToAddress(nodeKey.PublicKey): eth})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dev.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var c *ethclient.Client
+	for {
+		if c, err = ethclient.DialContext(ctx, dev.RPC); err == nil {
+			if _, err = c.ChainID(ctx); err == nil {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("chain RPC at %s: %v", dev.RPC, err)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	id, _ := c.ChainID(ctx)
+	if id.Int64() != DevChainID {
+		t.Fatalf("chain ID %v", id)
+	}
+	p := DefaultParams()
+	cs, err := Deploy(ctx, c, deployer, id, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewReader(ctx, c, *cs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stake, _ := contracts.NewStakeToken(cs.StakeToken, c)
+	nodeAddr := crypto.PubkeyToAddress(nodeKey.PublicKey)
+	ds, _ := NewSender(ctx, c, deployer, id)
+	o, _ := ds.Opts(ctx, 0)
+	tx, err := ds.Sent(stake.Transfer(o, nodeAddr, p.MinAnchorStake))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns, _ := NewSender(ctx, c, nodeKey, id)
+	o, _ = ns.Opts(ctx, 0)
+	tx2, err := ns.Sent(stake.Approve(o, cs.Registry, p.MinAnchorStake))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Wait(ctx, c, tx, tx2); err != nil {
+		t.Fatal(err)
+	}
+	sig, err := RegisterSignature(ctx, r.Registry, nodeKey, nodeAddr, RoleAnchor, "peer-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, _ = ns.Opts(ctx, 0)
+	tx3, err := ns.Sent(r.Registry.Register(o, nodeAddr, RoleAnchor, "peer-a", "http://a", p.MinAnchorStake, sig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Wait(ctx, c, tx3); err != nil {
+		t.Fatal(err)
+	}
+	st, err := r.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Anchors) != 1 || st.Anchors[0].Address != nodeAddr || st.Anchors[0].PeerID != "peer-a" || st.Anchors[0].Stake.Cmp(p.MinAnchorStake) != 0 || !st.Anchors[0].Admitted {
+		t.Fatalf("status: %+v", st)
+	}
+	if st.Block == 0 || st.Seed == (common.Hash{}) {
+		t.Fatalf("status block %d seed %x", st.Block, st.Seed)
+	}
+	// A wrong address is a clear error.
+	if _, err := NewReader(ctx, c, Contracts{Registry: common.Address{1}, Epochs: cs.Epochs, TokenTypes: cs.TokenTypes}); err == nil {
+		t.Fatal("a reader over an address with no contract")
+	}
+}

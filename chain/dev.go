@@ -1,0 +1,91 @@
+package chain
+
+import (
+	"context"
+	"fmt"
+	"math/big"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/eth/ethconfig"
+	"github.com/ethereum/go-ethereum/ethclient/simulated"
+	"github.com/ethereum/go-ethereum/node"
+)
+
+// DevChainID is the chain ID of go-ethereum's simulated backend.
+const DevChainID = 1337
+
+// Dev is a local chain: go-ethereum's simulated backend in this process,
+// with its JSON-RPC served over HTTP on loopback so other processes (the
+// devnet's --procs nodes, the CLI) reach it. A block is made as soon as a
+// transaction is waiting, and at least once a second.
+type Dev struct {
+	b    *simulated.Backend
+	RPC  string // http://127.0.0.1:PORT
+	stop chan struct{}
+	done sync.WaitGroup
+}
+
+// StartDev starts a chain whose genesis gives each address its balance
+// (wei).
+func StartDev(balances map[common.Address]*big.Int) (*Dev, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	alloc := types.GenesisAlloc{}
+	for a, v := range balances {
+		alloc[a] = types.Account{Balance: v}
+	}
+	b := simulated.NewBackend(alloc, func(nc *node.Config, _ *ethconfig.Config) {
+		nc.HTTPHost, nc.HTTPPort = "127.0.0.1", port
+		nc.HTTPModules = []string{"eth", "net", "web3"}
+		nc.HTTPVirtualHosts = []string{"localhost", "127.0.0.1"}
+	})
+	d := &Dev{b: b, RPC: fmt.Sprintf("http://127.0.0.1:%d", port), stop: make(chan struct{})}
+	d.done.Add(1)
+	go d.mine()
+	return d, nil
+}
+
+// Client is an in-process client of the chain.
+func (d *Dev) Client() simulated.Client { return d.b.Client() }
+
+// mine makes a block when transactions wait, and once a second anyway.
+func (d *Dev) mine() {
+	defer d.done.Done()
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	last := time.Now()
+	for {
+		select {
+		case <-d.stop:
+			return
+		case <-t.C:
+		}
+		n, err := d.b.Client().PendingTransactionCount(context.Background())
+		if err == nil && n > 0 || time.Since(last) >= time.Second {
+			d.b.Commit()
+			last = time.Now()
+		}
+	}
+}
+
+// Close stops the chain.
+func (d *Dev) Close() error {
+	close(d.stop)
+	d.done.Wait()
+	return d.b.Close()
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("chain: no free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
