@@ -17,6 +17,7 @@ import (
 	"math/big"
 	"time"
 
+	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
@@ -75,14 +76,15 @@ type Backend interface {
 }
 
 // Wait waits until every transaction is mined, polling, and fails if one
-// reverted.
-func Wait(ctx context.Context, b bind.DeployBackend, txs ...*types.Transaction) error {
+// reverted, saying how much gas it used of its limit and, when the chain
+// tells, why.
+func Wait(ctx context.Context, b Backend, txs ...*types.Transaction) error {
 	for _, tx := range txs {
 		for {
 			r, err := b.TransactionReceipt(ctx, tx.Hash())
 			if err == nil {
 				if r.Status != types.ReceiptStatusSuccessful {
-					return fmt.Errorf("transaction %s reverted", tx.Hash())
+					return fmt.Errorf("transaction %s (to %v) reverted after %d of %d gas: %v", tx.Hash(), tx.To(), r.GasUsed, tx.Gas(), why(ctx, b, tx, r))
 				}
 				break
 			}
@@ -135,6 +137,21 @@ func (s *Sender) Sent(tx *types.Transaction, err error) (*types.Transaction, err
 		s.nonce++
 	}
 	return tx, err
+}
+
+// why re-runs a reverted transaction on the state before its block to read
+// the revert's reason.
+func why(ctx context.Context, b Backend, tx *types.Transaction, r *types.Receipt) error {
+	from, err := types.Sender(types.LatestSignerForChainID(tx.ChainId()), tx)
+	if err != nil {
+		return err
+	}
+	msg := ethereum.CallMsg{From: from, To: tx.To(), Gas: tx.Gas(), Value: tx.Value(), Data: tx.Data()}
+	_, err = b.CallContract(ctx, msg, new(big.Int).Sub(r.BlockNumber, big.NewInt(1)))
+	if err == nil {
+		return errors.New("the call succeeds on the state before its block (out of gas, or an earlier transaction of the block changed the state)")
+	}
+	return err
 }
 
 // deployGas bounds a contract's deployment (the largest, the stake token,

@@ -25,6 +25,7 @@ import (
 
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/attlog"
+	"github.com/smartlayer/smartlayer/chain"
 	"github.com/smartlayer/smartlayer/client"
 	flightticket "github.com/smartlayer/smartlayer/examples/flight-ticket"
 	"github.com/smartlayer/smartlayer/examples/flight-ticket/hotel"
@@ -57,6 +58,11 @@ type Options struct {
 	HeartbeatInterval time.Duration
 	// DemoAirline keeps a stream of flight updates going until Close.
 	DemoAirline bool
+	// Chain runs a local chain (go-ethereum's simulated backend, served
+	// over HTTP JSON-RPC) with the contracts deployed, every node staked
+	// and registered and the flight ticket's type registered
+	// (devnet.json "chain"). The nodes do not read it yet.
+	Chain bool
 	// GossipDrop drops this share of gossip on every service node (tests).
 	GossipDrop float64
 	// CorruptService, when above 0, makes service node CorruptService-1
@@ -193,6 +199,8 @@ type Info struct {
 	Hotel struct {
 		HTTP string `json:"http"`
 	} `json:"hotel"`
+	// Chain is the local chain, with Options.Chain.
+	Chain *ChainInfo `json:"chain,omitempty"`
 }
 
 // Devnet is a running local network.
@@ -220,6 +228,7 @@ type Devnet struct {
 	demoDone    chan struct{}
 	// HotelServer is the demo hotel (examples/flight-ticket/hotel).
 	HotelServer *hotel.Server
+	chain       *chain.Dev // with Options.Chain
 }
 
 func (d *Devnet) where() string {
@@ -309,6 +318,11 @@ func Start(ctx context.Context, opts Options) (_ *Devnet, err error) {
 	}
 	if err := d.publishDemoUpdates(ctx); err != nil {
 		return nil, err
+	}
+	if opts.Chain {
+		if err := d.startChain(ctx); err != nil {
+			return nil, fmt.Errorf("chain: %w", err)
+		}
 	}
 	if err := d.writeInfo(); err != nil {
 		return nil, err
@@ -859,6 +873,9 @@ func (d *Devnet) Close() error {
 	}
 	if d.HotelServer != nil {
 		errs = append(errs, d.HotelServer.Close())
+	}
+	if d.chain != nil {
+		errs = append(errs, d.chain.Close())
 	}
 	if d.tempDir {
 		errs = append(errs, os.RemoveAll(d.dir))

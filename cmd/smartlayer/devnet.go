@@ -67,6 +67,7 @@ with --data DIR it keeps its keys, tokens and tickets there across runs.`,
 	f.StringVar(&o.DataDir, "data", "", "keep the network's state in DIR (default: a temporary directory removed on exit)")
 	f.BoolVar(&o.Procs, "procs", false, "run every node as its own OS process")
 	f.BoolVar(&o.DemoAirline, "demo-airline", false, "keep publishing flight updates (one every 5 s)")
+	f.BoolVar(&o.Chain, "chain", true, "run a local chain with the network's contracts, every node staked and registered (devnet.json \"chain\"; the nodes do not read it yet)")
 	f.DurationVar(&o.HeartbeatInterval, "heartbeat", o.HeartbeatInterval, "heartbeat interval; a node is down after 6 missed")
 	f.StringVar(&level, "log-level", "warn", "node log level: debug, info, warn or error")
 	return cmd
@@ -84,6 +85,9 @@ func printDevnet(w io.Writer, d *devnet.Devnet, took time.Duration) {
 	}
 	fmt.Fprintf(w, "\n  airline    %s (key %s)\n  bundle     %s\n  hotel      %s (demo API: GET /stats, POST /faults)\n  state      %s\n",
 		in.Airline.Address, in.Airline.Key, in.Bundle, in.Hotel.HTTP, filepath.Join(d.Dir(), "devnet.json"))
+	if in.Chain != nil {
+		fmt.Fprintf(w, "  chain      %s (chain ID %d; registry %s)\n", in.Chain.RPC, in.Chain.ChainID, in.Chain.Contracts.Registry.Hex())
+	}
 	if len(in.Tickets) > 0 && len(in.Anchors) > 0 {
 		t, a := in.Tickets[0], in.Anchors[0].HTTP
 		replica := "<replica http>"
@@ -101,6 +105,9 @@ func printDevnet(w io.Writer, d *devnet.Devnet, took time.Duration) {
 		fmt.Fprintf(w, "  curl -s %s/v1/tokens/%s/root                        # public; state and history need the grant\n", replica, t.Instance)
 		fmt.Fprintf(w, "  curl -s %s/stats                                     # the hotel's rebookings\n", in.Hotel.HTTP)
 		fmt.Fprintf(w, "  curl -s %s/metrics\n", a)
+		if in.Chain != nil {
+			fmt.Fprintf(w, "  smartlayer chain status --devnet %s\n", filepath.Join(d.Dir(), "devnet.json"))
+		}
 		fmt.Fprintf(w, "\nEvery ticket's grant is in devnet.json (\"headers\"); a call under it is signed by the integration's key (\"integration\").\n")
 	}
 	fmt.Fprintf(w, "\nCtrl-C stops the network.\n")

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"os"
+	"text/tabwriter"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/ethclient"
+	"github.com/spf13/cobra"
+
+	"github.com/smartlayer/smartlayer/chain"
+)
+
+func newChainCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "chain",
+		Short: "Read the network's contracts on its EVM chain",
+	}
+	cmd.AddCommand(newChainStatusCmd())
+	return cmd
+}
+
+// chainFlags name a chain and the network's contracts on it, or a devnet
+// whose devnet.json has both.
+type chainFlags struct {
+	rpc, devnet              string
+	registry, epochs, ttypes string
+}
+
+func (f *chainFlags) add(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.rpc, "eth-rpc", "", "the chain's JSON-RPC URL (http, https, ws or an IPC path)")
+	fl.StringVar(&f.registry, "registry", "", "address of the Registry contract")
+	fl.StringVar(&f.epochs, "epochs", "", "address of the Epochs contract")
+	fl.StringVar(&f.ttypes, "token-types", "", "address of the TokenTypes contract")
+	fl.StringVar(&f.devnet, "devnet", "", "a devnet's devnet.json: its chain's RPC URL and contracts (instead of the flags above)")
+}
+
+func (f *chainFlags) resolve() (string, chain.Contracts, error) {
+	var c chain.Contracts
+	if f.devnet != "" {
+		b, err := os.ReadFile(f.devnet)
+		if err != nil {
+			return "", c, err
+		}
+		var info struct {
+			Chain *struct {
+				RPC       string          `json:"rpc"`
+				Contracts chain.Contracts `json:"contracts"`
+			} `json:"chain"`
+		}
+		if err := json.Unmarshal(b, &info); err != nil {
+			return "", c, fmt.Errorf("%s: %w", f.devnet, err)
+		}
+		if info.Chain == nil {
+			return "", c, fmt.Errorf("%s has no chain (a devnet started with --chain=false)", f.devnet)
+		}
+		return info.Chain.RPC, info.Chain.Contracts, nil
+	}
+	if f.rpc == "" {
+		return "", c, errors.New("--eth-rpc (or --devnet) is required")
+	}
+	for name, s := range map[string]string{"--registry": f.registry, "--epochs": f.epochs, "--token-types": f.ttypes} {
+		if !common.IsHexAddress(s) {
+			return "", c, fmt.Errorf("%s %q: want a 0x-prefixed 20-byte address", name, s)
+		}
+	}
+	c.Registry, c.Epochs, c.TokenTypes = common.HexToAddress(f.registry), common.HexToAddress(f.epochs), common.HexToAddress(f.ttypes)
+	return f.rpc, c, nil
+}
+
+func newChainStatusCmd() *cobra.Command {
+	var f chainFlags
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Print the chain's block, epoch and seed, the anchor set with stakes, and the service nodes",
+		Long: `Read the network's contracts: the latest block, the current epoch and the
+newest epoch seed, the anchor set (the admitted anchors with the most stake)
+with their stakes, peer IDs and URLs, and every registered service node.
+
+  smartlayer chain status --devnet DATA/devnet.json
+  smartlayer chain status --eth-rpc URL --registry 0x.. --epochs 0x.. --token-types 0x..`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			rpcURL, cs, err := f.resolve()
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
+			defer cancel()
+			c, err := ethclient.DialContext(ctx, rpcURL)
+			if err != nil {
+				return fmt.Errorf("--eth-rpc %s: %w", rpcURL, err)
+			}
+			defer c.Close()
+			id, err := c.ChainID(ctx)
+			if err != nil {
+				return fmt.Errorf("--eth-rpc %s does not answer: %w", rpcURL, err)
+			}
+			r, err := chain.NewReader(ctx, c, cs)
+			if err != nil {
+				return fmt.Errorf("chain %v: %w", id, err)
+			}
+			st, err := r.Status(ctx)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if asJSON {
+				e := json.NewEncoder(out)
+				e.SetIndent("", "  ")
+				return e.Encode(struct {
+					ChainID *big.Int `json:"chainId"`
+					*chain.Status
+				}{id, st})
+			}
+			fmt.Fprintf(out, "chain %v, block %d, epoch %d (seed of epoch %d: %s)\n", id, st.Block, st.Epoch, st.SeedEpoch, st.Seed.Hex())
+			fmt.Fprintf(out, "registry %s: anchor set of at most %d, minimum stake %s (anchor) and %s (service)\n\n",
+				cs.Registry.Hex(), st.MaxAnchors, units(st.MinStake["anchor"]), units(st.MinStake["service"]))
+			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ROLE\tADDRESS\tSTAKE\tADMITTED\tPEER\tHTTP")
+			for _, n := range st.Anchors {
+				fmt.Fprintf(tw, "anchor\t%s\t%s\t%v\t%s\t%s\n", n.Address.Hex(), units(n.Stake), n.Admitted, n.PeerID, n.HTTP)
+			}
+			for _, n := range st.Services {
+				fmt.Fprintf(tw, "service\t%s\t%s\t%v\t%s\t%s\n", n.Address.Hex(), units(n.Stake), n.Admitted, n.PeerID, n.HTTP)
+			}
+			return tw.Flush()
+		},
+	}
+	f.add(cmd)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the status as JSON")
+	return cmd
+}
+
+// units prints a token amount (18 decimals) in whole tokens when it is one.
+func units(v any) string {
+	b, ok := v.(*big.Int)
+	if !ok || b == nil {
+		return "?"
+	}
+	q, r := new(big.Int).QuoRem(b, big.NewInt(1e18), new(big.Int))
+	if r.Sign() == 0 {
+		return q.String()
+	}
+	return b.String() + " wei"
+}
