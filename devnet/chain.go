@@ -120,11 +120,15 @@ func (d *Devnet) startChain(ctx context.Context) error {
 	}
 	rent := new(big.Int).Mul(p.RentPerEpoch, big.NewInt(int64(365*24*time.Hour/time.Second)/int64(p.EpochBlocks)))
 	for _, pt := range parties[2:] {
-		if err := send(ts, func(o *bind.TransactOpts) (*types.Transaction, error) { return stake.Transfer(o, pt.key.Address(), pt.amount) }); err != nil {
+		if err := send(ts, func(o *bind.TransactOpts) (*types.Transaction, error) {
+			return stake.Transfer(o, pt.key.Address(), pt.amount)
+		}); err != nil {
 			return fmt.Errorf("stake for %s: %w", pt.role, err)
 		}
 	}
-	if err := send(ts, func(o *bind.TransactOpts) (*types.Transaction, error) { return service.Transfer(o, d.airline.Address(), rent) }); err != nil {
+	if err := send(ts, func(o *bind.TransactOpts) (*types.Transaction, error) {
+		return service.Transfer(o, d.airline.Address(), rent)
+	}); err != nil {
 		return err
 	}
 	if err := chain.Wait(ctx, c, txs...); err != nil {
@@ -141,7 +145,9 @@ func (d *Devnet) startChain(ctx context.Context) error {
 			return err
 		}
 		senders[pt.role] = s
-		if err := send(s, func(o *bind.TransactOpts) (*types.Transaction, error) { return stake.Approve(o, cs.Registry, pt.amount) }); err != nil {
+		if err := send(s, func(o *bind.TransactOpts) (*types.Transaction, error) {
+			return stake.Approve(o, cs.Registry, pt.amount)
+		}); err != nil {
 			return err
 		}
 	}
