@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"strings"
 	"time"
 
 	"github.com/ethereum/go-ethereum"
@@ -244,3 +245,38 @@ func RegisterSignature(ctx context.Context, reg *contracts.Registry, node *ecdsa
 
 // ErrNoContract is returned for an address with no code.
 var ErrNoContract = errors.New("no contract at this address")
+
+// Explain names the contracts' custom error a refused call or transaction
+// carries (as in "StillUnbonding(1796040351)"), or returns err as it is.
+func Explain(err error) error {
+	var de interface{ ErrorData() interface{} }
+	if err == nil || !errors.As(err, &de) {
+		return err
+	}
+	s, _ := de.ErrorData().(string)
+	data := common.FromHex(s)
+	if len(data) < 4 {
+		return err
+	}
+	for _, md := range []*bind.MetaData{contracts.RegistryMetaData, contracts.TokenTypesMetaData, contracts.EpochsMetaData, contracts.StakeTokenMetaData} {
+		a, aerr := md.GetAbi()
+		if aerr != nil {
+			continue
+		}
+		for name, e := range a.Errors {
+			if string(e.ID[:4]) != string(data[:4]) {
+				continue
+			}
+			args, uerr := e.Inputs.Unpack(data[4:])
+			if uerr != nil {
+				return fmt.Errorf("refused by the contract: %s", name)
+			}
+			parts := make([]string, len(args))
+			for i, v := range args {
+				parts[i] = fmt.Sprint(v)
+			}
+			return fmt.Errorf("refused by the contract: %s(%s)", name, strings.Join(parts, ", "))
+		}
+	}
+	return err
+}

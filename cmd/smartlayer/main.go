@@ -65,6 +65,8 @@ Start a whole local network with one command:
 		newBenchCmd(),
 		newSimCmd(),
 		newChainCmd(),
+		newStakeCmd(),
+		newIssuerCmd(),
 		newVersionCmd(),
 	)
 	return root

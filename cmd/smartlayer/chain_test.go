@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/smartlayer/smartlayer/devnet"
+	"github.com/smartlayer/smartlayer/nodekey"
+)
+
+// TestChainCommands: against a devnet's chain, `chain status` lists the
+// staked nodes; `stake deposit` registers a new node (its key signs) and
+// `stake withdraw` unbonds it; `issuer register|rent|status` manage a type;
+// a wrong RPC URL, a wrong chain ID, an account without ether or without
+// tokens, and a refused transaction each end in one clear error.
+func TestChainCommands(t *testing.T) {
+	o := devnet.DefaultOptions()
+	o.Tickets, o.Services, o.Chain = 2, 2, true
+	d, err := devnet.Start(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	info := filepath.Join(d.Dir(), "devnet.json")
+	treasury := filepath.Join(d.Dir(), "treasury.key")
+
+	out, err := run("chain", "status", "--devnet", info)
+	if err != nil || strings.Count(out, "\nanchor ") != 3 || strings.Count(out, "\nservice ") != 2 {
+		t.Fatalf("chain status: %v\n%s", err, out)
+	}
+
+	// A new node: the treasury pays, the node's own key signs.
+	nk, _ := nodekey.Generate()
+	nodeKey := filepath.Join(t.TempDir(), "node.key")
+	if err := nk.Save(nodeKey); err != nil {
+		t.Fatal(err)
+	}
+	jsonOut := func(args ...string) map[string]any {
+		t.Helper()
+		out, err := run(args...)
+		if err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(out), &m); err != nil {
+			t.Fatalf("%v: %q", args, out)
+		}
+		return m
+	}
+	m := jsonOut("stake", "deposit", "--devnet", info, "--key", treasury, "--node-key", nodeKey, "--role", "service", "--amount", "1500", "--http", "http://127.0.0.1:9")
+	if m["admitted"] != true || m["stake"] != "1500" || m["role"] != "service" || m["peerId"] != nk.PeerID().String() {
+		t.Fatalf("after deposit: %v", m)
+	}
+	m = jsonOut("stake", "withdraw", "--devnet", info, "--key", treasury, "--node", nk.Address().Hex(), "--amount", "1000")
+	if m["admitted"] != false || m["unbonding"] != "1000" || m["unbondingUntil"] == nil {
+		t.Fatalf("after unbonding: %v", m)
+	}
+	if m = jsonOut("stake", "status", "--devnet", info, "--node", nk.Address().Hex()); m["stake"] != "500" {
+		t.Fatalf("status: %v", m)
+	}
+
+	// A type of the treasury's own; anyone pays its rent.
+	bundle := "0x" + strings.Repeat("ab", 32)
+	m = jsonOut("issuer", "register", "--devnet", info, "--key", treasury, "--name", "demo", "--bundle", bundle, "--rent", "25")
+	if m["active"] != true || m["name"] != "demo" {
+		t.Fatalf("issuer register: %v", m)
+	}
+	typeID, _ := m["type"].(string)
+	paid := m["paidUntilEpoch"].(float64)
+	m = jsonOut("issuer", "rent", "--devnet", info, "--key", treasury, "--type", typeID, "--amount", "10")
+	if m["paidUntilEpoch"].(float64) != paid+1 {
+		t.Fatalf("after rent: %v, paid until %v before", m, paid)
+	}
+
+	noEther, _ := nodekey.Generate()
+	noEtherKey := filepath.Join(t.TempDir(), "poor.key")
+	_ = noEther.Save(noEtherKey)
+	var airlineKey string
+	{
+		b, _ := os.ReadFile(info)
+		var in struct{ Airline struct{ Key string } }
+		_ = json.Unmarshal(b, &in)
+		airlineKey = in.Airline.Key
+	}
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"chain", "status", "--eth-rpc", "http://127.0.0.1:1", "--registry", nk.Address().Hex(), "--epochs", nk.Address().Hex(), "--token-types", nk.Address().Hex()}, "does not answer"},
+		{[]string{"stake", "deposit", "--devnet", info, "--key", treasury, "--amount", "1", "--chain-id", "5"}, "is chain 1337, not chain 5"},
+		{[]string{"stake", "deposit", "--devnet", info, "--key", noEtherKey, "--amount", "1000"}, "has no ether to pay for gas"},
+		{[]string{"stake", "deposit", "--devnet", info, "--key", airlineKey, "--amount", "1000"}, "insufficient balance"},
+		{[]string{"stake", "deposit", "--devnet", info, "--key", treasury, "--node-key", noEtherKey, "--amount", "1"}, "BelowMinimum"},
+		{[]string{"stake", "deposit", "--devnet", info, "--key", treasury, "--amount", "-3"}, "positive number of tokens"},
+		{[]string{"stake", "withdraw", "--devnet", info, "--key", treasury, "--node", nk.Address().Hex()}, "StillUnbonding"},
+		{[]string{"issuer", "status", "--devnet", info, "--type", "0x" + strings.Repeat("00", 32)}, "no token type"},
+		{[]string{"issuer", "register", "--devnet", info, "--key", treasury, "--name", "demo", "--bundle", bundle, "--rent", "10"}, "TypeExists"},
+		{[]string{"stake", "status", "--devnet", filepath.Join(t.TempDir(), "none.json"), "--node", nk.Address().Hex()}, "no such file"},
+	}
+	for _, c := range cases {
+		_, err := run(c.args...)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: got %v, want %q", c.args, err, c.want)
+		}
+	}
+}
