@@ -1,12 +1,11 @@
 // Package chain is the network's side of its contracts (package contracts)
 // on an EVM chain: Deploy puts them on a chain, Reader reads the registry,
-// the epochs and the token types, and Dev runs a local chain for the devnet
-// (go-ethereum's simulated backend, served over HTTP JSON-RPC on loopback).
+// the epochs and the token types, and Watcher keeps an anchor's view of
+// the admitted service nodes (package devchain runs a local chain).
 //
-// The nodes do not read the chain yet (the chain issue's next step): today
-// the devnet deploys the contracts, stakes and registers its nodes and
-// registers the flight ticket's type, and `smartlayer chain status` reads
-// them.
+// Anchors configured with network.eth_rpc and network.registry admit the
+// service nodes staked on chain; the rest of the network's parameters
+// (the anchor set, epoch seeds, token types) still come from configuration.
 package chain
 
 import (

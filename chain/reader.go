@@ -21,8 +21,17 @@ type Reader struct {
 }
 
 // NewReader binds the contracts at c, after checking that each has code.
+// The registry is required; the epochs and token types contracts are bound
+// when their addresses are given (Status needs the epochs).
 func NewReader(ctx context.Context, b bind.ContractBackend, c Contracts) (*Reader, error) {
-	for name, a := range map[string]common.Address{"registry": c.Registry, "epochs": c.Epochs, "token types": c.TokenTypes} {
+	checks := map[string]common.Address{"registry": c.Registry}
+	if c.Epochs != (common.Address{}) {
+		checks["epochs"] = c.Epochs
+	}
+	if c.TokenTypes != (common.Address{}) {
+		checks["token types"] = c.TokenTypes
+	}
+	for name, a := range checks {
 		code, err := b.CodeAt(ctx, a, nil)
 		if err != nil {
 			return nil, fmt.Errorf("%s at %s: %w", name, a, err)
@@ -36,14 +45,20 @@ func NewReader(ctx context.Context, b bind.ContractBackend, c Contracts) (*Reade
 	if r.Registry, err = contracts.NewRegistry(c.Registry, b); err != nil {
 		return nil, err
 	}
-	if r.Epochs, err = contracts.NewEpochs(c.Epochs, b); err != nil {
-		return nil, err
+	if c.Epochs != (common.Address{}) {
+		if r.Epochs, err = contracts.NewEpochs(c.Epochs, b); err != nil {
+			return nil, err
+		}
 	}
-	if r.Types, err = contracts.NewTokenTypes(c.TokenTypes, b); err != nil {
-		return nil, err
+	if c.TokenTypes != (common.Address{}) {
+		if r.Types, err = contracts.NewTokenTypes(c.TokenTypes, b); err != nil {
+			return nil, err
+		}
 	}
 	return r, nil
 }
+
+var errNoEpochs = fmt.Errorf("no epochs contract given")
 
 // Node is a registered node as the registry has it.
 type Node struct {
@@ -72,6 +87,9 @@ type Status struct {
 func (r *Reader) Status(ctx context.Context) (*Status, error) {
 	opts := &bind.CallOpts{Context: ctx}
 	st := &Status{Contracts: r.c}
+	if r.Epochs == nil {
+		return nil, fmt.Errorf("status: %w", errNoEpochs)
+	}
 	h, err := r.b.HeaderByNumber(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("latest block: %w", err)

@@ -3,6 +3,7 @@ package devnet
 import (
 	"context"
 	"crypto/ecdsa"
+	"errors"
 	"fmt"
 	"math/big"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/smartlayer/smartlayer/chain"
+	"github.com/smartlayer/smartlayer/chain/devchain"
 	"github.com/smartlayer/smartlayer/contracts"
 	"github.com/smartlayer/smartlayer/node"
 	"github.com/smartlayer/smartlayer/nodekey"
@@ -41,9 +43,27 @@ type ChainAccount struct {
 	Role    string         `json:"role"`
 }
 
-// startChain runs the local chain, deploys the contracts, stakes and
-// registers every node and registers the flight ticket's type with a year
-// of rent. The nodes do not read it yet (the chain issue's next step).
+// chainParty is an account the devnet's chain funds.
+type chainParty struct {
+	key    *nodekey.Key
+	role   string
+	peer   string
+	regAs  uint8 // 0: not a node
+	amount *big.Int
+}
+
+// chainState is what startChain leaves for finishChain.
+type chainState struct {
+	cs      *chain.Contracts
+	r       *chain.Reader
+	parties []chainParty
+	p       chain.Params
+}
+
+// startChain runs the local chain before the nodes start, deploys the
+// contracts and stakes and registers every node with its own key (but the
+// last Options.UnstakedServices service nodes): anchors admit the service
+// nodes staked on chain.
 func (d *Devnet) startChain(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
@@ -51,48 +71,40 @@ func (d *Devnet) startChain(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	type party struct {
-		key    *nodekey.Key
-		role   string
-		peer   string
-		http   string
-		regAs  uint8
-		amount *big.Int
+	airline, _, err := nodekey.LoadOrCreate(filepath.Join(d.dir, "airline.key"))
+	if err != nil {
+		return err
 	}
 	p := chain.DefaultParams()
-	parties := []party{{key: treasury, role: "treasury"}, {key: d.airline, role: "airline"}}
-	for i, ep := range d.Info.Anchors {
+	parties := []chainParty{{key: treasury, role: "treasury"}, {key: airline, role: "airline"}}
+	for i := 0; i < d.opts.Anchors; i++ {
 		k, err := nodekey.Load(filepath.Join(d.nodeDir(node.RoleAnchor, i), "node.key"))
 		if err != nil {
 			return err
 		}
-		parties = append(parties, party{key: k, role: fmt.Sprintf("anchor-%d", i), peer: ep.Peer, http: ep.HTTP, regAs: chain.RoleAnchor, amount: p.MinAnchorStake})
+		parties = append(parties, chainParty{key: k, role: fmt.Sprintf("anchor-%d", i), peer: k.PeerID().String(), regAs: chain.RoleAnchor, amount: p.MinAnchorStake})
 	}
-	for i, ep := range d.Info.Services {
+	for i := 0; i < d.opts.Services; i++ {
 		k, err := nodekey.Load(filepath.Join(d.nodeDir(node.RoleService, i), "node.key"))
 		if err != nil {
 			return err
 		}
-		parties = append(parties, party{key: k, role: fmt.Sprintf("service-%d", i), peer: ep.Peer, http: ep.HTTP, regAs: chain.RoleService, amount: p.MinServiceStake})
+		pt := chainParty{key: k, role: fmt.Sprintf("service-%d", i), peer: k.PeerID().String(), amount: p.MinServiceStake}
+		if i < d.opts.Services-d.opts.UnstakedServices {
+			pt.regAs = chain.RoleService
+		}
+		parties = append(parties, pt)
 	}
 	balances := map[common.Address]*big.Int{}
 	for _, pt := range parties {
 		balances[pt.key.Address()] = chain.Units(1000) // ether, for gas
 	}
-	if d.chain, err = chain.StartDev(balances); err != nil {
+	if d.chain, err = devchain.StartDev(balances); err != nil {
 		return err
 	}
 	c := d.chain.Client()
-	id := big.NewInt(chain.DevChainID)
+	id := big.NewInt(devchain.DevChainID)
 	cs, err := chain.Deploy(ctx, c, treasury.ECDSA, id, p)
-	if err != nil {
-		return err
-	}
-	stake, err := contracts.NewStakeToken(cs.StakeToken, c)
-	if err != nil {
-		return err
-	}
-	service, err := contracts.NewServiceToken(cs.ServiceToken, c)
 	if err != nil {
 		return err
 	}
@@ -100,98 +112,165 @@ func (d *Devnet) startChain(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	// The treasury funds: stake for every node, service tokens for the airline.
+	stake, err := contracts.NewStakeToken(cs.StakeToken, c)
+	if err != nil {
+		return err
+	}
+	b := &batch{ctx: ctx, c: c}
+	// The treasury funds every node's stake, each node approves it, then
+	// registers itself (its key signs).
 	ts, err := chain.NewSender(ctx, c, treasury.ECDSA, id)
 	if err != nil {
 		return err
 	}
-	var txs []*types.Transaction
-	send := func(s *chain.Sender, f func(o *bind.TransactOpts) (*types.Transaction, error)) error {
-		o, err := s.Opts(ctx, 0)
-		if err != nil {
-			return err
-		}
-		tx, err := s.Sent(f(o))
-		if err != nil {
-			return err
-		}
-		txs = append(txs, tx)
-		return nil
-	}
-	rent := new(big.Int).Mul(p.RentPerEpoch, big.NewInt(int64(365*24*time.Hour/time.Second)/int64(p.EpochBlocks)))
-	for _, pt := range parties[2:] {
-		if err := send(ts, func(o *bind.TransactOpts) (*types.Transaction, error) {
-			return stake.Transfer(o, pt.key.Address(), pt.amount)
-		}); err != nil {
-			return fmt.Errorf("stake for %s: %w", pt.role, err)
+	nodes := parties[2:]
+	for _, pt := range nodes {
+		if pt.regAs != 0 {
+			b.send(ts, func(o *bind.TransactOpts) (*types.Transaction, error) {
+				return stake.Transfer(o, pt.key.Address(), pt.amount)
+			})
 		}
 	}
-	if err := send(ts, func(o *bind.TransactOpts) (*types.Transaction, error) {
-		return service.Transfer(o, d.airline.Address(), rent)
-	}); err != nil {
-		return err
+	if err := b.wait(); err != nil {
+		return fmt.Errorf("stake for the nodes: %w", err)
 	}
-	if err := chain.Wait(ctx, c, txs...); err != nil {
-		return err
-	}
-	// Every node approves its stake and the airline its rent; then every
-	// node registers itself (its key signs) and the airline the flight
-	// ticket's type.
-	txs = nil
 	senders := map[string]*chain.Sender{}
-	for _, pt := range parties[2:] {
+	for _, pt := range nodes {
+		if pt.regAs == 0 {
+			continue
+		}
+		if senders[pt.role], err = chain.NewSender(ctx, c, pt.key.ECDSA, id); err != nil {
+			return err
+		}
+		b.send(senders[pt.role], func(o *bind.TransactOpts) (*types.Transaction, error) {
+			return stake.Approve(o, cs.Registry, pt.amount)
+		})
+	}
+	if err := b.wait(); err != nil {
+		return fmt.Errorf("approvals: %w", err)
+	}
+	for _, pt := range nodes {
+		if pt.regAs == 0 {
+			continue
+		}
+		sig, err := chain.RegisterSignature(ctx, r.Registry, pt.key.ECDSA, pt.key.Address(), pt.regAs, pt.peer)
+		if err != nil {
+			return err
+		}
+		b.send(senders[pt.role], func(o *bind.TransactOpts) (*types.Transaction, error) {
+			return r.Registry.Register(o, pt.key.Address(), pt.regAs, pt.peer, "", pt.amount, sig)
+		})
+	}
+	if err := b.wait(); err != nil {
+		return fmt.Errorf("registrations: %w", err)
+	}
+	d.chainState = &chainState{cs: cs, r: r, parties: parties, p: p}
+	d.Info.Chain = &ChainInfo{RPC: d.chain.RPC, ChainID: devchain.DevChainID, Contracts: *cs}
+	for _, pt := range parties {
+		d.Info.Chain.Accounts = append(d.Info.Chain.Accounts, ChainAccount{Address: pt.key.Address(), Key: keyHex(pt.key.ECDSA), Role: pt.role})
+	}
+	staked := d.opts.Services - d.opts.UnstakedServices
+	d.progress("chain %s: contracts deployed, %d anchors and %d service nodes staked and registered", d.chain.RPC, d.opts.Anchors, staked)
+	return nil
+}
+
+// finishChain, once the nodes run and the token is published, records
+// every node's HTTP URL in the registry and has the airline register the
+// flight ticket's type with about a year of rent.
+func (d *Devnet) finishChain(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	st := d.chainState
+	c := d.chain.Client()
+	id := big.NewInt(devchain.DevChainID)
+	service, err := contracts.NewServiceToken(st.cs.ServiceToken, c)
+	if err != nil {
+		return err
+	}
+	b := &batch{ctx: ctx, c: c}
+	treasury := st.parties[0].key
+	ts, err := chain.NewSender(ctx, c, treasury.ECDSA, id)
+	if err != nil {
+		return err
+	}
+	rent := new(big.Int).Mul(st.p.RentPerEpoch, big.NewInt(int64(365*24*time.Hour/time.Second)/int64(st.p.EpochBlocks)))
+	b.send(ts, func(o *bind.TransactOpts) (*types.Transaction, error) {
+		return service.Transfer(o, d.airline.Address(), rent)
+	})
+	urls := map[string]string{}
+	for i, ep := range d.Info.Anchors {
+		urls[fmt.Sprintf("anchor-%d", i)] = ep.HTTP
+	}
+	for i, ep := range d.Info.Services {
+		urls[fmt.Sprintf("service-%d", i)] = ep.HTTP
+	}
+	for _, pt := range st.parties[2:] {
+		if pt.regAs == 0 {
+			continue
+		}
 		s, err := chain.NewSender(ctx, c, pt.key.ECDSA, id)
 		if err != nil {
 			return err
 		}
-		senders[pt.role] = s
-		if err := send(s, func(o *bind.TransactOpts) (*types.Transaction, error) {
-			return stake.Approve(o, cs.Registry, pt.amount)
-		}); err != nil {
-			return err
-		}
+		u := urls[pt.role]
+		b.send(s, func(o *bind.TransactOpts) (*types.Transaction, error) {
+			return st.r.Registry.SetEndpoint(o, pt.key.Address(), u)
+		})
+	}
+	if err := b.wait(); err != nil {
+		return fmt.Errorf("endpoints: %w", err)
 	}
 	as, err := chain.NewSender(ctx, c, d.airline.ECDSA, id)
 	if err != nil {
 		return err
 	}
-	if err := send(as, func(o *bind.TransactOpts) (*types.Transaction, error) { return service.Approve(o, cs.TokenTypes, rent) }); err != nil {
+	b.send(as, func(o *bind.TransactOpts) (*types.Transaction, error) {
+		return service.Approve(o, st.cs.TokenTypes, rent)
+	})
+	if err := b.wait(); err != nil {
 		return err
 	}
-	if err := chain.Wait(ctx, c, txs...); err != nil {
+	b.send(as, func(o *bind.TransactOpts) (*types.Transaction, error) {
+		return st.r.Types.Register(o, "flight-ticket", common.HexToHash(d.Info.Bundle), rent)
+	})
+	if err := b.wait(); err != nil {
+		return fmt.Errorf("the flight ticket's type: %w", err)
+	}
+	if d.Info.Chain.TicketType, err = st.r.Types.TypeId(nil, d.airline.Address(), "flight-ticket"); err != nil {
 		return err
 	}
-	txs = nil
-	for _, pt := range parties[2:] {
-		sig, err := chain.RegisterSignature(ctx, r.Registry, pt.key.ECDSA, pt.key.Address(), pt.regAs, pt.peer)
-		if err != nil {
-			return err
-		}
-		if err := send(senders[pt.role], func(o *bind.TransactOpts) (*types.Transaction, error) {
-			return r.Registry.Register(o, pt.key.Address(), pt.regAs, pt.peer, pt.http, pt.amount, sig)
-		}); err != nil {
-			return fmt.Errorf("register %s: %w", pt.role, err)
-		}
-	}
-	if err := send(as, func(o *bind.TransactOpts) (*types.Transaction, error) {
-		return r.Types.Register(o, "flight-ticket", common.HexToHash(d.Info.Bundle), rent)
-	}); err != nil {
-		return fmt.Errorf("register the flight ticket's type: %w", err)
-	}
-	if err := chain.Wait(ctx, c, txs...); err != nil {
-		return err
-	}
-	info := &ChainInfo{RPC: d.chain.RPC, ChainID: chain.DevChainID, Contracts: *cs}
-	if info.TicketType, err = r.Types.TypeId(nil, d.airline.Address(), "flight-ticket"); err != nil {
-		return err
-	}
-	for _, pt := range parties {
-		info.Accounts = append(info.Accounts, ChainAccount{Address: pt.key.Address(), Key: keyHex(pt.key.ECDSA), Role: pt.role})
-	}
-	d.Info.Chain = info
-	d.progress("chain %s: contracts deployed, %d anchors and %d service nodes staked and registered, the flight ticket's type registered",
-		d.chain.RPC, len(d.Info.Anchors), len(d.Info.Services))
+	d.progress("chain: the airline registered the flight ticket's type")
 	return nil
+}
+
+// batch sends transactions, each estimated on the state the previous
+// rounds left, and waits for a round.
+type batch struct {
+	ctx  context.Context
+	c    chain.Backend
+	txs  []*types.Transaction
+	errs []error
+}
+
+func (b *batch) send(s *chain.Sender, f func(*bind.TransactOpts) (*types.Transaction, error)) {
+	o, err := s.Opts(b.ctx, 0)
+	if err == nil {
+		var tx *types.Transaction
+		if tx, err = s.Sent(f(o)); err == nil {
+			b.txs = append(b.txs, tx)
+			return
+		}
+	}
+	b.errs = append(b.errs, chain.Explain(err))
+}
+
+func (b *batch) wait() error {
+	txs, errs := b.txs, b.errs
+	b.txs, b.errs = nil, nil
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	return chain.Wait(b.ctx, b.c, txs...)
 }
 
 func keyHex(k *ecdsa.PrivateKey) string { return hexutil.Encode(crypto.FromECDSA(k)) }

@@ -2,25 +2,35 @@ package devnet
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"encoding/json"
+	"math/big"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/ethereum/go-ethereum/accounts/abi/bind"
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/ethclient"
 
 	"github.com/smartlayer/smartlayer/chain"
+	"github.com/smartlayer/smartlayer/chain/devchain"
+	"github.com/smartlayer/smartlayer/contracts"
 )
 
 // TestDevnetChain: with Options.Chain the devnet runs a chain whose
 // JSON-RPC another process reaches from devnet.json, with the contracts
 // deployed, every node staked and registered under its own peer ID, and
 // the flight ticket's type registered by the airline for its bundle.
+// Anchors admit only the service nodes staked on chain: one that is not is
+// refused, and taken in once it stakes (chain issue item 2, admission).
 func TestDevnetChain(t *testing.T) {
 	opts := DefaultOptions()
-	opts.Tickets, opts.Services, opts.Chain = 3, 3, true
+	opts.Tickets, opts.Services, opts.Chain, opts.UnstakedServices = 3, 4, true, 1
 	d := startDevnet(t, opts)
 	b, err := os.ReadFile(filepath.Join(d.Dir(), "devnet.json"))
 	if err != nil {
@@ -30,7 +40,7 @@ func TestDevnetChain(t *testing.T) {
 	if err := json.Unmarshal(b, &info); err != nil {
 		t.Fatal(err)
 	}
-	if info.Chain == nil || info.Chain.RPC == "" || info.Chain.ChainID != chain.DevChainID || len(info.Chain.Accounts) != 2+3+3 {
+	if info.Chain == nil || info.Chain.RPC == "" || info.Chain.ChainID != devchain.DevChainID || len(info.Chain.Accounts) != 2+3+4 {
 		t.Fatalf("devnet.json chain: %+v", info.Chain)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -55,13 +65,18 @@ func TestDevnetChain(t *testing.T) {
 	for _, n := range st.Services {
 		peers[n.PeerID] = n.Admitted
 	}
-	for _, ep := range append(append([]Endpoint{}, info.Anchors...), info.Services...) {
+	for _, ep := range append(append([]Endpoint{}, info.Anchors...), info.Services[:3]...) {
 		if !peers[ep.Peer] {
 			t.Fatalf("node %s is not staked and admitted on the chain: %+v", ep.Peer, st)
 		}
 	}
 	if len(st.Anchors) != 3 || len(st.Services) != 3 {
 		t.Fatalf("%d anchors and %d services on the chain", len(st.Anchors), len(st.Services))
+	}
+	for _, n := range st.Services {
+		if n.HTTP == "" {
+			t.Fatalf("service %s has no URL in the registry", n.PeerID)
+		}
 	}
 	id, err := r.Types.TypeOfBundle(nil, common.HexToAddress(info.Airline.Address), common.HexToHash(info.Bundle))
 	if err != nil || id != info.Chain.TicketType {
@@ -70,4 +85,95 @@ func TestDevnetChain(t *testing.T) {
 	if ok, err := r.Types.Active(nil, id); err != nil || !ok {
 		t.Fatalf("the flight ticket's type is not active: %v", err)
 	}
+
+	// The unstaked service node is refused by every anchor and holds nothing.
+	unstaked := info.Services[3]
+	seen := func() (members, instances int) {
+		for _, a := range info.Anchors {
+			var v struct {
+				Services []struct{ Peer, State string }
+			}
+			if getJSON(ctx, a.HTTP+"/v1/network", &v) == nil {
+				for _, s := range v.Services {
+					if s.Peer == unstaked.Peer && s.State == "up" {
+						members++
+					}
+				}
+			}
+		}
+		var h struct{ Instances int }
+		_ = getJSON(ctx, d.Services[3].HTTPURL()+"/v1/health", &h)
+		return members, h.Instances
+	}
+	waitUntil(t, 30*time.Second, "an anchor refuses the unstaked node's heartbeat", func() bool {
+		return metricValue(t, info.Anchors[0].HTTP, `smartlayer_input_refused_total{reason="heartbeat-not-admitted"}`) > 0
+	})
+	if m, n := seen(); m != 0 || n != 0 {
+		t.Fatalf("the unstaked node is up at %d anchors and holds %d instances", m, n)
+	}
+	// It stakes and registers: the anchors take it in and place on it.
+	var key string
+	for _, a := range info.Chain.Accounts {
+		if a.Role == "service-3" {
+			key = a.Key
+		}
+	}
+	k, err := crypto.HexToECDSA(strings.TrimPrefix(key, "0x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	staked := time.Now()
+	stakeNode(t, ctx, c, info.Chain, k, unstaked.Peer)
+	waitUntil(t, 30*time.Second, "every anchor admits the newly staked node", func() bool {
+		m, _ := seen()
+		return m == len(info.Anchors)
+	})
+	t.Logf("admitted by every anchor %s after its registration was mined", time.Since(staked).Round(10*time.Millisecond))
+}
+
+// stakeNode has node key k take stake from the treasury and register as a
+// service node with peer ID peer.
+func stakeNode(t *testing.T, ctx context.Context, c *ethclient.Client, info *ChainInfo, k *ecdsa.PrivateKey, peer string) {
+	t.Helper()
+	var tk *ecdsa.PrivateKey
+	for _, a := range info.Accounts {
+		if a.Role == "treasury" {
+			tk, _ = crypto.HexToECDSA(strings.TrimPrefix(a.Key, "0x"))
+		}
+	}
+	id := big.NewInt(info.ChainID)
+	stake, _ := contracts.NewStakeToken(info.Contracts.StakeToken, c)
+	reg, _ := contracts.NewRegistry(info.Contracts.Registry, c)
+	amount := chain.DefaultParams().MinServiceStake
+	ts, err := chain.NewSender(ctx, c, tk, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns, err := chain.NewSender(ctx, c, k, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	step := func(s *chain.Sender, f func(*bind.TransactOpts) (*types.Transaction, error)) {
+		t.Helper()
+		o, _ := s.Opts(ctx, 0)
+		tx, err := s.Sent(f(o))
+		if err == nil {
+			err = chain.Wait(ctx, c, tx)
+		}
+		if err != nil {
+			t.Fatal(chain.Explain(err))
+		}
+	}
+	addr := crypto.PubkeyToAddress(k.PublicKey)
+	step(ts, func(o *bind.TransactOpts) (*types.Transaction, error) { return stake.Transfer(o, addr, amount) })
+	step(ns, func(o *bind.TransactOpts) (*types.Transaction, error) {
+		return stake.Approve(o, info.Contracts.Registry, amount)
+	})
+	sig, err := chain.RegisterSignature(ctx, reg, k, addr, chain.RoleService, peer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	step(ns, func(o *bind.TransactOpts) (*types.Transaction, error) {
+		return reg.Register(o, addr, chain.RoleService, peer, "", amount, sig)
+	})
 }

@@ -25,7 +25,7 @@ import (
 
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/attlog"
-	"github.com/smartlayer/smartlayer/chain"
+	"github.com/smartlayer/smartlayer/chain/devchain"
 	"github.com/smartlayer/smartlayer/client"
 	flightticket "github.com/smartlayer/smartlayer/examples/flight-ticket"
 	"github.com/smartlayer/smartlayer/examples/flight-ticket/hotel"
@@ -61,8 +61,11 @@ type Options struct {
 	// Chain runs a local chain (go-ethereum's simulated backend, served
 	// over HTTP JSON-RPC) with the contracts deployed, every node staked
 	// and registered and the flight ticket's type registered
-	// (devnet.json "chain"). The nodes do not read it yet.
+	// (devnet.json "chain"); anchors admit the service nodes staked there.
 	Chain bool
+	// UnstakedServices, with Chain, leaves the last service nodes
+	// unregistered on chain (tests: anchors refuse them).
+	UnstakedServices int
 	// GossipDrop drops this share of gossip on every service node (tests).
 	GossipDrop float64
 	// CorruptService, when above 0, makes service node CorruptService-1
@@ -99,6 +102,9 @@ func (o *Options) validate() error {
 	}
 	if o.Services < 1 || o.Services > 200 {
 		errs = append(errs, fmt.Errorf("--services %d: want 1 to 200", o.Services))
+	}
+	if o.UnstakedServices < 0 || o.UnstakedServices >= o.Services || o.UnstakedServices > 0 && !o.Chain {
+		errs = append(errs, fmt.Errorf("unstaked services %d: want 0 to services-1, with the chain on", o.UnstakedServices))
 	}
 	if o.Tickets < 0 || o.Tickets > 100_000 {
 		errs = append(errs, fmt.Errorf("--tickets %d: want 0 to 100000", o.Tickets))
@@ -228,7 +234,8 @@ type Devnet struct {
 	demoDone    chan struct{}
 	// HotelServer is the demo hotel (examples/flight-ticket/hotel).
 	HotelServer *hotel.Server
-	chain       *chain.Dev // with Options.Chain
+	chain       *devchain.Dev // with Options.Chain
+	chainState  *chainState
 }
 
 func (d *Devnet) where() string {
@@ -283,6 +290,14 @@ func Start(ctx context.Context, opts Options) (_ *Devnet, err error) {
 		return nil, fmt.Errorf("demo hotel: %w", err)
 	}
 	d.Info.Hotel.HTTP = d.HotelServer.URL
+	if opts.Chain {
+		if err := d.startChain(ctx); err != nil {
+			return nil, fmt.Errorf("chain: %w", err)
+		}
+		d.cfgBase.Network.EthRPC = d.chain.RPC
+		d.cfgBase.Network.Registry = d.chainState.cs.Registry.Hex()
+		d.cfgBase.Network.ChainPoll = node.Duration{Duration: 500 * time.Millisecond}
+	}
 	d.progress("starting %d anchors and %d service nodes (%s)", opts.Anchors, opts.Services, d.where())
 	var bootstrap []string
 	for i := 0; i < opts.Anchors; i++ {
@@ -307,7 +322,7 @@ func Start(ctx context.Context, opts Options) (_ *Devnet, err error) {
 	}
 	d.Client = client.New(anchorURLs, nil)
 	d.progress("waiting for every anchor to see %d service nodes", opts.Services)
-	if err := d.WaitMembers(ctx, opts.Services, 30*time.Second); err != nil {
+	if err := d.WaitMembers(ctx, opts.Services-opts.UnstakedServices, 30*time.Second); err != nil {
 		return nil, err
 	}
 	if err := d.publishToken(ctx); err != nil {
@@ -320,7 +335,7 @@ func Start(ctx context.Context, opts Options) (_ *Devnet, err error) {
 		return nil, err
 	}
 	if opts.Chain {
-		if err := d.startChain(ctx); err != nil {
+		if err := d.finishChain(ctx); err != nil {
 			return nil, fmt.Errorf("chain: %w", err)
 		}
 	}

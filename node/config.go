@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/libp2p/go-libp2p/core/peer"
 	ma "github.com/multiformats/go-multiaddr"
 )
@@ -56,6 +57,13 @@ type Config struct {
 		// service node's heartbeat may claim (its placement weight).
 		ServiceNodes []string `toml:"service_nodes"`
 		MaxCapacity  int      `toml:"max_capacity"`
+		// EthRPC and Registry, on anchors, admit service nodes from the
+		// chain instead of ServiceNodes: a service node must be registered
+		// and staked in the Registry contract (read every ChainPoll, off
+		// the query path).
+		EthRPC    string   `toml:"eth_rpc"`
+		Registry  string   `toml:"registry"`
+		ChainPoll Duration `toml:"chain_poll"`
 		// PublisherRate and PublisherBurst: log entries one publisher
 		// (signing address) may post to an anchor per second, and in a burst.
 		PublisherRate     float64  `toml:"publisher_rate"`
@@ -183,6 +191,7 @@ func DefaultConfig(role Role) Config {
 	c.Network.SampleInterval = Duration{30 * time.Second}
 	c.Network.SampleShare = 0.1
 	c.Network.FullShare = 0.1
+	c.Network.ChainPoll = Duration{15 * time.Second}
 	c.Network.AntiEntropyInterval = Duration{30 * time.Second}
 	c.Network.AntiEntropyBatch = 16
 	c.Sandbox.Timeout = Duration{time.Second}
@@ -309,8 +318,22 @@ func (c *Config) Validate() error {
 			bad(fmt.Sprintf("network.service_nodes[%d]", i), "%q is not a peer ID: %v", a, err)
 		}
 	}
-	if c.Role == RoleAnchor && len(c.Network.ServiceNodes) == 0 {
-		bad("network.service_nodes", "an anchor needs the peer IDs of the service nodes it admits (until stake exists, admission is by this list)")
+	if (c.Network.EthRPC == "") != (c.Network.Registry == "") {
+		bad("network.eth_rpc", "network.eth_rpc and network.registry go together (the chain's JSON-RPC URL and the Registry contract's address)")
+	}
+	if c.Network.Registry != "" && !common.IsHexAddress(c.Network.Registry) {
+		bad("network.registry", "%q is not a 0x address", c.Network.Registry)
+	}
+	if c.Network.EthRPC != "" {
+		if u, err := url.Parse(c.Network.EthRPC); err != nil || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "ws" && u.Scheme != "wss") || u.Host == "" {
+			bad("network.eth_rpc", "%q is not an http(s) or ws(s) URL", c.Network.EthRPC)
+		}
+	}
+	if d := c.Network.ChainPoll.Duration; d < 100*time.Millisecond || d > 10*time.Minute {
+		bad("network.chain_poll", "%s is out of range 100ms..10m", d)
+	}
+	if c.Role == RoleAnchor && len(c.Network.ServiceNodes) == 0 && c.Network.EthRPC == "" {
+		bad("network.service_nodes", "an anchor needs the peer IDs of the service nodes it admits, or network.eth_rpc and network.registry to admit the ones staked on chain")
 	}
 	if c.Network.MaxCapacity < 1 || c.Network.MaxCapacity > 10_000_000 {
 		bad("network.max_capacity", "%d is out of range 1..10000000", c.Network.MaxCapacity)

@@ -29,6 +29,33 @@ func TestAnchorNeedsAdmissionList(t *testing.T) {
 	}
 }
 
+// An anchor reading a chain needs no admission list; the chain's two keys
+// go together and are checked.
+func TestAnchorAdmissionFromChain(t *testing.T) {
+	c := validConfig()
+	c.Role = RoleAnchor
+	c.Network.ServiceNodes = nil
+	c.Network.EthRPC, c.Network.Registry = "http://127.0.0.1:8545", "0x00000000000000000000000000000000000000aa"
+	if err := c.Validate(); err != nil {
+		t.Fatalf("an anchor with eth_rpc and registry: %v", err)
+	}
+	for name, tc := range map[string]struct {
+		mut  func(*Config)
+		want string
+	}{
+		"rpc alone":    {func(c *Config) { c.Network.Registry = "" }, "network.eth_rpc and network.registry go together"},
+		"bad registry": {func(c *Config) { c.Network.Registry = "0x12" }, `network.registry: "0x12" is not a 0x address`},
+		"bad rpc":      {func(c *Config) { c.Network.EthRPC = "ftp://x" }, "is not an http(s) or ws(s) URL"},
+		"poll":         {func(c *Config) { c.Network.ChainPoll = Duration{time.Millisecond} }, "network.chain_poll: 1ms is out of range"},
+	} {
+		c := c
+		tc.mut(&c)
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: got %v, want %q", name, err, tc.want)
+		}
+	}
+}
+
 func TestConfigValid(t *testing.T) {
 	c := validConfig()
 	if err := c.Validate(); err != nil {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/ethclient"
 	record "github.com/libp2p/go-libp2p-record"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/prometheus/client_golang/prometheus"
@@ -24,6 +25,7 @@ import (
 	"github.com/smartlayer/smartlayer/attengine"
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/attlog"
+	"github.com/smartlayer/smartlayer/chain"
 	"github.com/smartlayer/smartlayer/httpapi"
 	"github.com/smartlayer/smartlayer/nodekey"
 	"github.com/smartlayer/smartlayer/p2p"
@@ -54,8 +56,11 @@ type Node struct {
 	peerStr string // the peer ID in text, derived once
 
 	anchors  map[peer.ID]common.Address // the anchor set
-	admitted map[peer.ID]bool           // service nodes an anchor admits
-	writes   *httpapi.RateLimiter       // writes per client address
+	admitted map[peer.ID]bool           // service nodes an anchor admits (by list)
+	// staked, with network.eth_rpc: service nodes admitted on chain
+	staked *chain.Watcher
+	eth    *ethclient.Client
+	writes *httpapi.RateLimiter // writes per client address
 	// publishers: log entries per publisher address
 	publishers *httpapi.RateLimiter
 	seed       [32]byte
@@ -153,6 +158,12 @@ func NewWith(cfg Config, log *slog.Logger, deps Deps) (*Node, error) {
 	}
 	if n.store, err = store.Open(filepath.Join(cfg.DataDir, "db")); err != nil {
 		return nil, err
+	}
+	if cfg.Role == RoleAnchor && cfg.Network.EthRPC != "" {
+		if err := n.openChain(); err != nil {
+			n.closeResources()
+			return nil, err
+		}
 	}
 	ok := false
 	defer func() {
@@ -263,6 +274,14 @@ func (n *Node) Start(ctx context.Context) {
 	if n.anchor != nil {
 		n.anchor.start()
 	}
+	if n.staked != nil {
+		pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		if err := n.staked.Poll(pctx); err != nil {
+			n.log.Warn("reading the registry failed; no service node is admitted until it is read", "err", err)
+		}
+		cancel()
+		n.spawn(func() { n.staked.Run(n.ctx, n.cfg.Network.ChainPoll.Duration) })
+	}
 	if n.service != nil {
 		n.service.start()
 	}
@@ -323,6 +342,9 @@ func (n *Node) Close() error {
 
 func (n *Node) closeResources() error {
 	var errs []error
+	if n.eth != nil {
+		n.eth.Close()
+	}
 	if n.httpLn != nil {
 		_ = n.httpLn.Close()
 	}
@@ -491,8 +513,11 @@ func (n *Node) handleHeartbeat(_ context.Context, from transport.PeerID, hb *hea
 	if (mb.Role == RoleAnchor) != n.isAnchorPeer(from) {
 		return nil, fmt.Errorf("peer %s claims role %s but is %sin the anchor set", from, mb.Role, map[bool]string{true: "", false: "not "}[n.isAnchorPeer(from)])
 	}
-	if mb.Role == RoleService && !n.admitted[from] {
+	if mb.Role == RoleService && !n.admits(from) {
 		n.inputRefused("heartbeat-not-admitted")
+		if n.staked != nil {
+			return nil, fmt.Errorf("peer %s is not a service node staked in the registry (smartlayer stake deposit)", from)
+		}
 		return nil, fmt.Errorf("peer %s is not an admitted service node (network.service_nodes)", from)
 	}
 	if addr, err := nodekey.AddressOfPeer(from); err == nil {
@@ -626,7 +651,34 @@ func (n *Node) inputRefused(reason string) { n.metric.input.WithLabelValues(reas
 
 // isMember reports whether p is an anchor or an admitted service node: the
 // peers that may ask to route calls and repair logs.
-func (n *Node) isMember(p peer.ID) bool { return n.isAnchorPeer(p) || n.admitted[p] }
+func (n *Node) isMember(p peer.ID) bool { return n.isAnchorPeer(p) || n.admits(p) }
+
+// admits reports whether an anchor admits service node p: staked in the
+// registry when the node reads a chain, else listed in network.service_nodes.
+func (n *Node) admits(p peer.ID) bool {
+	if n.staked == nil {
+		return n.admitted[p]
+	}
+	a, err := nodekey.AddressOfPeer(p)
+	return err == nil && n.staked.ServiceAdmitted(a)
+}
+
+// openChain dials network.eth_rpc and binds the registry for admission.
+func (n *Node) openChain() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := ethclient.DialContext(ctx, n.cfg.Network.EthRPC)
+	if err != nil {
+		return fmt.Errorf("network.eth_rpc %s: %w", n.cfg.Network.EthRPC, err)
+	}
+	r, err := chain.NewReader(ctx, c, chain.Contracts{Registry: common.HexToAddress(n.cfg.Network.Registry)})
+	if err != nil {
+		c.Close()
+		return fmt.Errorf("network.registry: %w", err)
+	}
+	n.eth, n.staked = c, chain.NewWatcher(r, n.log)
+	return nil
+}
 
 // Ingest takes one gossip message as if it had arrived from the network:
 // validated, ordered, stored and delivered. Benchmarks measure it.

@@ -19,6 +19,7 @@ func newNodeCmd(role string) *cobra.Command {
 	var (
 		cfgPath, data, httpAddr, level, seed string
 		listen, bootstrap, anchors, services []string
+		ethRPC, registry                     string
 		capacity                             int
 	)
 	long := map[string]string{
@@ -69,6 +70,12 @@ docs/configuration.md for every key and its default.`,
 			if f.Changed("service-nodes") {
 				cfg.Network.ServiceNodes = services
 			}
+			if f.Changed("eth-rpc") {
+				cfg.Network.EthRPC = ethRPC
+			}
+			if f.Changed("registry") {
+				cfg.Network.Registry = registry
+			}
 			if f.Changed("epoch-seed") {
 				cfg.Network.EpochSeed = seed
 			}
@@ -109,7 +116,9 @@ docs/configuration.md for every key and its default.`,
 	f.StringSliceVar(&bootstrap, "bootstrap", nil, "multiaddrs (ending /p2p/ID) of anchors to join through")
 	f.StringSliceVar(&anchors, "anchors", nil, "peer IDs of the anchor set")
 	if role == "anchor" {
-		f.StringSliceVar(&services, "service-nodes", nil, "peer IDs of the service nodes this anchor admits (until stake exists)")
+		f.StringSliceVar(&services, "service-nodes", nil, "peer IDs of the service nodes this anchor admits, when it reads no chain")
+		f.StringVar(&ethRPC, "eth-rpc", "", "the chain's JSON-RPC URL: admit the service nodes staked in --registry instead of --service-nodes")
+		f.StringVar(&registry, "registry", "", "address of the Registry contract (with --eth-rpc)")
 	}
 	f.StringVar(&seed, "epoch-seed", "", "epoch seed, 0x + 64 hex digits, the same on every node")
 	f.IntVar(&capacity, "capacity", 0, "service: how many token instances this node offers to hold")

@@ -1,4 +1,8 @@
-package chain
+// Package devchain runs a local chain for the devnet and tests:
+// go-ethereum's simulated backend in this process, its JSON-RPC served over
+// HTTP on loopback. It is apart from package chain so that nodes, which
+// only read a chain, do not link a whole Ethereum node.
+package devchain
 
 import (
 	"context"

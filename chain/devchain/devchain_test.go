@@ -1,4 +1,4 @@
-package chain
+package devchain
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/ethclient"
 
+	"github.com/smartlayer/smartlayer/chain"
 	"github.com/smartlayer/smartlayer/contracts"
 )
 
@@ -44,42 +45,42 @@ func TestDevChainOverRPC(t *testing.T) {
 	if id.Int64() != DevChainID {
 		t.Fatalf("chain ID %v", id)
 	}
-	p := DefaultParams()
-	cs, err := Deploy(ctx, c, deployer, id, p)
+	p := chain.DefaultParams()
+	cs, err := chain.Deploy(ctx, c, deployer, id, p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := NewReader(ctx, c, *cs)
+	r, err := chain.NewReader(ctx, c, *cs)
 	if err != nil {
 		t.Fatal(err)
 	}
 	stake, _ := contracts.NewStakeToken(cs.StakeToken, c)
 	nodeAddr := crypto.PubkeyToAddress(nodeKey.PublicKey)
-	ds, _ := NewSender(ctx, c, deployer, id)
+	ds, _ := chain.NewSender(ctx, c, deployer, id)
 	o, _ := ds.Opts(ctx, 0)
 	tx, err := ds.Sent(stake.Transfer(o, nodeAddr, p.MinAnchorStake))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ns, _ := NewSender(ctx, c, nodeKey, id)
+	ns, _ := chain.NewSender(ctx, c, nodeKey, id)
 	o, _ = ns.Opts(ctx, 0)
 	tx2, err := ns.Sent(stake.Approve(o, cs.Registry, p.MinAnchorStake))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := Wait(ctx, c, tx, tx2); err != nil {
+	if err := chain.Wait(ctx, c, tx, tx2); err != nil {
 		t.Fatal(err)
 	}
-	sig, err := RegisterSignature(ctx, r.Registry, nodeKey, nodeAddr, RoleAnchor, "peer-a")
+	sig, err := chain.RegisterSignature(ctx, r.Registry, nodeKey, nodeAddr, chain.RoleAnchor, "peer-a")
 	if err != nil {
 		t.Fatal(err)
 	}
 	o, _ = ns.Opts(ctx, 0)
-	tx3, err := ns.Sent(r.Registry.Register(o, nodeAddr, RoleAnchor, "peer-a", "http://a", p.MinAnchorStake, sig))
+	tx3, err := ns.Sent(r.Registry.Register(o, nodeAddr, chain.RoleAnchor, "peer-a", "http://a", p.MinAnchorStake, sig))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := Wait(ctx, c, tx3); err != nil {
+	if err := chain.Wait(ctx, c, tx3); err != nil {
 		t.Fatal(err)
 	}
 	st, err := r.Status(ctx)
@@ -93,7 +94,7 @@ func TestDevChainOverRPC(t *testing.T) {
 		t.Fatalf("status block %d seed %x", st.Block, st.Seed)
 	}
 	// A wrong address is a clear error.
-	if _, err := NewReader(ctx, c, Contracts{Registry: common.Address{1}, Epochs: cs.Epochs, TokenTypes: cs.TokenTypes}); err == nil {
+	if _, err := chain.NewReader(ctx, c, chain.Contracts{Registry: common.Address{1}, Epochs: cs.Epochs, TokenTypes: cs.TokenTypes}); err == nil {
 		t.Fatal("a reader over an address with no contract")
 	}
 }

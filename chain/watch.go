@@ -1,0 +1,89 @@
+package chain
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/ethereum/go-ethereum/accounts/abi/bind"
+	"github.com/ethereum/go-ethereum/common"
+)
+
+// Watcher keeps a snapshot of the registry's admitted service nodes, read
+// every interval, so that an anchor's admission check is a map lookup and
+// never waits on the chain. A failed read keeps the last snapshot.
+type Watcher struct {
+	r   *Reader
+	log *slog.Logger
+
+	mu       sync.RWMutex
+	services map[common.Address]bool // admitted service nodes
+	block    uint64                  // the block of the snapshot
+	reads    uint64
+}
+
+// NewWatcher watches r's registry.
+func NewWatcher(r *Reader, log *slog.Logger) *Watcher {
+	return &Watcher{r: r, log: log, services: map[common.Address]bool{}}
+}
+
+// Poll reads the admitted service nodes once.
+func (w *Watcher) Poll(ctx context.Context) error {
+	h, err := w.r.b.HeaderByNumber(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("latest block: %w", err)
+	}
+	opts := &bind.CallOpts{Context: ctx, BlockNumber: h.Number}
+	list, err := w.r.Registry.Services(opts)
+	if err != nil {
+		return fmt.Errorf("registry services: %w", err)
+	}
+	next := make(map[common.Address]bool, len(list))
+	for _, a := range list {
+		ok, err := w.r.Registry.Admitted(opts, a, RoleService)
+		if err != nil {
+			return fmt.Errorf("registry admitted %s: %w", a, err)
+		}
+		if ok {
+			next[a] = true
+		}
+	}
+	w.mu.Lock()
+	w.services, w.block = next, h.Number.Uint64()
+	w.reads++
+	w.mu.Unlock()
+	return nil
+}
+
+// Run polls every interval until ctx ends.
+func (w *Watcher) Run(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := w.Poll(ctx); err != nil && ctx.Err() == nil {
+			w.log.Warn("reading the registry failed; admission stays as last read", "err", err)
+		}
+	}
+}
+
+// ServiceAdmitted reports whether the last snapshot admits a service node.
+func (w *Watcher) ServiceAdmitted(a common.Address) bool {
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	return w.services[a]
+}
+
+// Snapshot is the block of the last read and how many service nodes it
+// admits.
+func (w *Watcher) Snapshot() (block uint64, admitted int) {
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	return w.block, len(w.services)
+}
