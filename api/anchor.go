@@ -14,6 +14,7 @@ import (
 	"github.com/smartlayer/smartlayer/grant"
 	"github.com/smartlayer/smartlayer/httpapi"
 	"github.com/smartlayer/smartlayer/receipt"
+	"github.com/smartlayer/smartlayer/registry"
 	"github.com/smartlayer/smartlayer/sampling"
 	"github.com/smartlayer/smartlayer/tokenscript"
 	"github.com/smartlayer/smartlayer/wire"
@@ -119,6 +120,8 @@ func (h *handlers) publishBundle(w http.ResponseWriter, r *http.Request) {
 	}
 	out, err := h.d.Anchor.PublishBundle(httpapi.ClientAddr(r.RemoteAddr), &b)
 	switch {
+	case errors.Is(err, registry.ErrNotOnChain):
+		httpapi.Error(w, r, http.StatusForbidden, "bundle-not-on-chain", err.Error())
 	case errors.Is(err, ErrBundleQuota):
 		h.d.Refused("bundle-quota")
 		httpapi.TooMany(w, r, "bundle-quota", err.Error()+"; retry later", time.Minute)

@@ -15,9 +15,11 @@ import (
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
 
+	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/chain"
 	"github.com/smartlayer/smartlayer/chain/devchain"
 	"github.com/smartlayer/smartlayer/contracts"
+	flightticket "github.com/smartlayer/smartlayer/examples/flight-ticket"
 	"github.com/smartlayer/smartlayer/node"
 	"github.com/smartlayer/smartlayer/nodekey"
 )
@@ -164,39 +166,61 @@ func (d *Devnet) startChain(ctx context.Context) error {
 	if err := b.wait(); err != nil {
 		return fmt.Errorf("registrations: %w", err)
 	}
+	// The airline registers the flight ticket's type for the bundle it
+	// will publish (the hash covers the files only, its key among them),
+	// with about a year of rent from the treasury.
+	bundle, err := flightticket.Issued(airline.ECDSA, attest.NetworkDomain(d.cfgBase.Network.ChainID, common.HexToAddress(d.cfgBase.Network.EAS)), time.Now())
+	if err != nil {
+		return err
+	}
+	service, err := contracts.NewServiceToken(cs.ServiceToken, c)
+	if err != nil {
+		return err
+	}
+	rent := new(big.Int).Mul(p.RentPerEpoch, big.NewInt(int64(365*24*time.Hour/time.Second)/int64(p.EpochBlocks)))
+	b.send(ts, func(o *bind.TransactOpts) (*types.Transaction, error) {
+		return service.Transfer(o, airline.Address(), rent)
+	})
+	if err := b.wait(); err != nil {
+		return err
+	}
+	as, err := chain.NewSender(ctx, c, airline.ECDSA, id)
+	if err != nil {
+		return err
+	}
+	b.send(as, func(o *bind.TransactOpts) (*types.Transaction, error) { return service.Approve(o, cs.TokenTypes, rent) })
+	if err := b.wait(); err != nil {
+		return err
+	}
+	b.send(as, func(o *bind.TransactOpts) (*types.Transaction, error) {
+		return r.Types.Register(o, "flight-ticket", common.Hash(bundle.Hash()), rent)
+	})
+	if err := b.wait(); err != nil {
+		return fmt.Errorf("the flight ticket's type: %w", err)
+	}
 	d.chainState = &chainState{cs: cs, r: r, parties: parties, p: p}
 	d.Info.Chain = &ChainInfo{RPC: d.chain.RPC, ChainID: devchain.DevChainID, Contracts: *cs}
 	for _, pt := range parties {
 		d.Info.Chain.Accounts = append(d.Info.Chain.Accounts, ChainAccount{Address: pt.key.Address(), Key: keyHex(pt.key.ECDSA), Role: pt.role})
 	}
+	if d.Info.Chain.TicketType, err = r.Types.TypeId(nil, airline.Address(), "flight-ticket"); err != nil {
+		return err
+	}
 	staked := d.opts.Services - d.opts.UnstakedServices
-	d.progress("chain %s: contracts deployed, %d anchors and %d service nodes staked and registered", d.chain.RPC, d.opts.Anchors, staked)
+	d.progress("chain %s: contracts deployed, %d anchors and %d service nodes staked and registered, the flight ticket's type registered by the airline",
+		d.chain.RPC, d.opts.Anchors, staked)
 	return nil
 }
 
-// finishChain, once the nodes run and the token is published, records
-// every node's HTTP URL in the registry and has the airline register the
-// flight ticket's type with about a year of rent.
+// finishChain, once the nodes run, records every node's HTTP URL in the
+// registry.
 func (d *Devnet) finishChain(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	st := d.chainState
 	c := d.chain.Client()
 	id := big.NewInt(devchain.DevChainID)
-	service, err := contracts.NewServiceToken(st.cs.ServiceToken, c)
-	if err != nil {
-		return err
-	}
 	b := &batch{ctx: ctx, c: c}
-	treasury := st.parties[0].key
-	ts, err := chain.NewSender(ctx, c, treasury.ECDSA, id)
-	if err != nil {
-		return err
-	}
-	rent := new(big.Int).Mul(st.p.RentPerEpoch, big.NewInt(int64(365*24*time.Hour/time.Second)/int64(st.p.EpochBlocks)))
-	b.send(ts, func(o *bind.TransactOpts) (*types.Transaction, error) {
-		return service.Transfer(o, d.airline.Address(), rent)
-	})
 	urls := map[string]string{}
 	for i, ep := range d.Info.Anchors {
 		urls[fmt.Sprintf("anchor-%d", i)] = ep.HTTP
@@ -220,26 +244,6 @@ func (d *Devnet) finishChain(ctx context.Context) error {
 	if err := b.wait(); err != nil {
 		return fmt.Errorf("endpoints: %w", err)
 	}
-	as, err := chain.NewSender(ctx, c, d.airline.ECDSA, id)
-	if err != nil {
-		return err
-	}
-	b.send(as, func(o *bind.TransactOpts) (*types.Transaction, error) {
-		return service.Approve(o, st.cs.TokenTypes, rent)
-	})
-	if err := b.wait(); err != nil {
-		return err
-	}
-	b.send(as, func(o *bind.TransactOpts) (*types.Transaction, error) {
-		return st.r.Types.Register(o, "flight-ticket", common.HexToHash(d.Info.Bundle), rent)
-	})
-	if err := b.wait(); err != nil {
-		return fmt.Errorf("the flight ticket's type: %w", err)
-	}
-	if d.Info.Chain.TicketType, err = st.r.Types.TypeId(nil, d.airline.Address(), "flight-ticket"); err != nil {
-		return err
-	}
-	d.progress("chain: the airline registered the flight ticket's type")
 	return nil
 }
 

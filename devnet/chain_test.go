@@ -17,9 +17,11 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/ethclient"
 
+	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/chain"
 	"github.com/smartlayer/smartlayer/chain/devchain"
 	"github.com/smartlayer/smartlayer/contracts"
+	flightticket "github.com/smartlayer/smartlayer/examples/flight-ticket"
 )
 
 // TestDevnetChain: with Options.Chain the devnet runs a chain whose
@@ -84,6 +86,18 @@ func TestDevnetChain(t *testing.T) {
 	}
 	if ok, err := r.Types.Active(nil, id); err != nil || !ok {
 		t.Fatalf("the flight ticket's type is not active: %v", err)
+	}
+
+	// A bundle whose issuer did not register it on chain is refused, even
+	// signed by that issuer.
+	other, _ := crypto.GenerateKey()
+	ob, err := flightticket.Issued(other, attest.NetworkDomain(info.ChainID, common.HexToAddress(info.EASContract)), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj, _ := json.Marshal(ob)
+	if code, m, _ := postH(t, info.Anchors[0].HTTP+"/v1/bundles", string(obj), nil); code != 403 || m["type"] != "urn:smartlayer:problem:bundle-not-on-chain" {
+		t.Fatalf("a bundle not registered on chain: %d %v", code, m)
 	}
 
 	// The unstaked service node is refused by every anchor and holds nothing.

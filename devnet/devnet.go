@@ -297,6 +297,7 @@ func Start(ctx context.Context, opts Options) (_ *Devnet, err error) {
 		d.cfgBase.Network.EthRPC = d.chain.RPC
 		d.cfgBase.Network.Registry = d.chainState.cs.Registry.Hex()
 		d.cfgBase.Network.ChainPoll = node.Duration{Duration: 500 * time.Millisecond}
+		d.cfgBase.Network.TokenTypes = d.chainState.cs.TokenTypes.Hex()
 	}
 	d.progress("starting %d anchors and %d service nodes (%s)", opts.Anchors, opts.Services, d.where())
 	var bootstrap []string

@@ -64,6 +64,9 @@ type Config struct {
 		EthRPC    string   `toml:"eth_rpc"`
 		Registry  string   `toml:"registry"`
 		ChainPoll Duration `toml:"chain_poll"`
+		// TokenTypes, on anchors with EthRPC, is the TokenTypes contract:
+		// a bundle is taken only if its issuer registered its hash there.
+		TokenTypes string `toml:"token_types"`
 		// PublisherRate and PublisherBurst: log entries one publisher
 		// (signing address) may post to an anchor per second, and in a burst.
 		PublisherRate     float64  `toml:"publisher_rate"`
@@ -320,6 +323,9 @@ func (c *Config) Validate() error {
 	}
 	if (c.Network.EthRPC == "") != (c.Network.Registry == "") {
 		bad("network.eth_rpc", "network.eth_rpc and network.registry go together (the chain's JSON-RPC URL and the Registry contract's address)")
+	}
+	if c.Network.TokenTypes != "" && (c.Network.EthRPC == "" || !common.IsHexAddress(c.Network.TokenTypes)) {
+		bad("network.token_types", "%q: want a 0x address, with network.eth_rpc", c.Network.TokenTypes)
 	}
 	if c.Network.Registry != "" && !common.IsHexAddress(c.Network.Registry) {
 		bad("network.registry", "%q is not a 0x address", c.Network.Registry)

@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ethereum/go-ethereum/accounts/abi/bind"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/ethclient"
 	record "github.com/libp2p/go-libp2p-record"
@@ -26,12 +27,15 @@ import (
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/attlog"
 	"github.com/smartlayer/smartlayer/chain"
+	"github.com/smartlayer/smartlayer/contracts"
 	"github.com/smartlayer/smartlayer/httpapi"
 	"github.com/smartlayer/smartlayer/nodekey"
 	"github.com/smartlayer/smartlayer/p2p"
 	"github.com/smartlayer/smartlayer/placement"
+	"github.com/smartlayer/smartlayer/registry"
 	"github.com/smartlayer/smartlayer/store"
 	"github.com/smartlayer/smartlayer/token"
+	"github.com/smartlayer/smartlayer/tokenscript"
 	"github.com/smartlayer/smartlayer/transport"
 	"github.com/smartlayer/smartlayer/wire"
 )
@@ -60,7 +64,8 @@ type Node struct {
 	// staked, with network.eth_rpc: service nodes admitted on chain
 	staked *chain.Watcher
 	eth    *ethclient.Client
-	writes *httpapi.RateLimiter // writes per client address
+	types  *contracts.TokenTypes // with network.token_types
+	writes *httpapi.RateLimiter  // writes per client address
 	// publishers: log entries per publisher address
 	publishers *httpapi.RateLimiter
 	seed       [32]byte
@@ -671,13 +676,37 @@ func (n *Node) openChain() error {
 	if err != nil {
 		return fmt.Errorf("network.eth_rpc %s: %w", n.cfg.Network.EthRPC, err)
 	}
-	r, err := chain.NewReader(ctx, c, chain.Contracts{Registry: common.HexToAddress(n.cfg.Network.Registry)})
+	cs := chain.Contracts{Registry: common.HexToAddress(n.cfg.Network.Registry)}
+	if n.cfg.Network.TokenTypes != "" {
+		cs.TokenTypes = common.HexToAddress(n.cfg.Network.TokenTypes)
+	}
+	r, err := chain.NewReader(ctx, c, cs)
 	if err != nil {
 		c.Close()
-		return fmt.Errorf("network.registry: %w", err)
+		return fmt.Errorf("network.registry, network.token_types: %w", err)
 	}
-	n.eth, n.staked = c, chain.NewWatcher(r, n.log)
+	n.eth, n.staked, n.types = c, chain.NewWatcher(r, n.log), r.Types
 	return nil
+}
+
+// bundleOnChain is registry.Deps.OnChain: the issuer registered the bundle
+// in TokenTypes (nil check when the node reads no token types).
+func (n *Node) bundleOnChain() func(common.Address, tokenscript.BundleHash) error {
+	if n.types == nil {
+		return nil
+	}
+	return func(issuer common.Address, h tokenscript.BundleHash) error {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		id, err := n.types.TypeOfBundle(&bind.CallOpts{Context: ctx}, issuer, h)
+		if err != nil {
+			return fmt.Errorf("cannot read the token types contract: %w", err)
+		}
+		if id == ([32]byte{}) {
+			return fmt.Errorf("%w: %s has not registered bundle %s in the token types contract (smartlayer issuer register)", registry.ErrNotOnChain, issuer, h)
+		}
+		return nil
+	}
 }
 
 // Ingest takes one gossip message as if it had arrived from the network:

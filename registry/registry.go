@@ -107,7 +107,14 @@ type Deps struct {
 	// against (the network's domain): a bundle is taken only with its
 	// issuer's attestation. Nil: not required (tools).
 	Issuers *attest.Policy
+	// OnChain, when set, checks that a new bundle's hash is registered by
+	// its issuer on chain (the TokenTypes contract); ErrNotOnChain or a
+	// read error refuses it. Bundles already kept are not asked again.
+	OnChain func(issuer common.Address, h tokenscript.BundleHash) error
 }
+
+// ErrNotOnChain refuses a bundle its issuer did not register on chain.
+var ErrNotOnChain = errors.New("bundle not registered on chain by its issuer")
 
 // Cache holds a node's bundles, in memory and in the store.
 type Cache struct {
@@ -226,6 +233,11 @@ func (c *Cache) Add(b *tokenscript.Bundle) (*Bundle, error) {
 	lb, err := c.Prepare(b)
 	if err != nil {
 		return nil, err
+	}
+	if c.d.OnChain != nil {
+		if err := c.d.OnChain(lb.Issuer, h); err != nil {
+			return nil, err
+		}
 	}
 	enc, err := json.Marshal(b)
 	if err != nil {

@@ -19,7 +19,7 @@ func newNodeCmd(role string) *cobra.Command {
 	var (
 		cfgPath, data, httpAddr, level, seed string
 		listen, bootstrap, anchors, services []string
-		ethRPC, registry                     string
+		ethRPC, registry, tokenTypes         string
 		capacity                             int
 	)
 	long := map[string]string{
@@ -76,6 +76,9 @@ docs/configuration.md for every key and its default.`,
 			if f.Changed("registry") {
 				cfg.Network.Registry = registry
 			}
+			if f.Changed("token-types") {
+				cfg.Network.TokenTypes = tokenTypes
+			}
 			if f.Changed("epoch-seed") {
 				cfg.Network.EpochSeed = seed
 			}
@@ -119,6 +122,7 @@ docs/configuration.md for every key and its default.`,
 		f.StringSliceVar(&services, "service-nodes", nil, "peer IDs of the service nodes this anchor admits, when it reads no chain")
 		f.StringVar(&ethRPC, "eth-rpc", "", "the chain's JSON-RPC URL: admit the service nodes staked in --registry instead of --service-nodes")
 		f.StringVar(&registry, "registry", "", "address of the Registry contract (with --eth-rpc)")
+		f.StringVar(&tokenTypes, "token-types", "", "address of the TokenTypes contract: take a bundle only if its issuer registered it there (with --eth-rpc)")
 	}
 	f.StringVar(&seed, "epoch-seed", "", "epoch seed, 0x + 64 hex digits, the same on every node")
 	f.IntVar(&capacity, "capacity", 0, "service: how many token instances this node offers to hold")
