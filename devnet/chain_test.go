@@ -143,6 +143,9 @@ func TestDevnetChain(t *testing.T) {
 		return m == len(info.Anchors)
 	})
 	t.Logf("admitted by every anchor %s after its registration was mined", time.Since(staked).Round(10*time.Millisecond))
+	if got := metricValue(t, info.Anchors[0].HTTP, "smartlayer_chain_admitted_services"); got != 4 {
+		t.Fatalf("smartlayer_chain_admitted_services %v, want 4", got)
+	}
 }
 
 // stakeNode has node key k take stake from the treasury and register as a

@@ -250,6 +250,15 @@ func NewWith(cfg Config, log *slog.Logger, deps Deps) (*Node, error) {
 // Start connects to the bootstrap peers and starts serving.
 func (n *Node) Start(ctx context.Context) {
 	n.ctx, n.cancel = context.WithCancel(context.Background())
+	if n.staked != nil {
+		// The admitted service nodes are read before the first heartbeat
+		// is answered.
+		pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		if err := n.staked.Poll(pctx); err != nil {
+			n.log.Warn("reading the registry failed; no service node is admitted until it is read", "err", err)
+		}
+		cancel()
+	}
 	if n.service != nil {
 		// Before gossip and HTTP deliver anything: changes to instances
 		// run on the shards from here on.
@@ -280,11 +289,6 @@ func (n *Node) Start(ctx context.Context) {
 		n.anchor.start()
 	}
 	if n.staked != nil {
-		pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		if err := n.staked.Poll(pctx); err != nil {
-			n.log.Warn("reading the registry failed; no service node is admitted until it is read", "err", err)
-		}
-		cancel()
 		n.spawn(func() { n.staked.Run(n.ctx, n.cfg.Network.ChainPoll.Duration) })
 	}
 	if n.service != nil {
@@ -613,6 +617,12 @@ func (n *Node) registerMetrics() {
 	n.metric.antiEntropy = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smartlayer_anti_entropy_total",
 		Help: "Replicas this anchor found differing from the others at the same log position, by what rebuilding from the log found (healed, persists, nondeterministic, skipped, error)."}, []string{"result"})
 	n.reg.MustRegister(n.metric.antiEntropy)
+	if n.staked != nil {
+		n.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "smartlayer_chain_block", Help: "The block of this anchor's last read of the registry."},
+			func() float64 { b, _ := n.staked.Snapshot(); return float64(b) }))
+		n.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "smartlayer_chain_admitted_services", Help: "Service nodes the registry admitted at this anchor's last read."},
+			func() float64 { _, a := n.staked.Snapshot(); return float64(a) }))
+	}
 	n.metric.slashed = prometheus.NewCounter(prometheus.CounterOpts{Name: "smartlayer_slashing_evidence_total", Help: "Slashing-evidence attestations this anchor signed."})
 	n.metric.strikes = prometheus.NewCounter(prometheus.CounterOpts{Name: "smartlayer_sla_strikes_total", Help: "SLA strikes this anchor recorded against executors."})
 	n.metric.slo = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "smartlayer_slo_score", Help: "This anchor's service-level score of each sampled service node (below 0.5: given no instances)."}, []string{"node"})
