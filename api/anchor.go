@@ -65,9 +65,11 @@ var (
 	ErrUnknownInstance = errors.New("no such token instance is known to the network")
 	ErrNotPlaced       = errors.New("instance is registered but not placed yet: no service node is up")
 	ErrBundleQuota     = errors.New("this client has published its quota of new bundles")
-	ErrUnknownBundle   = errors.New("unknown bundle")
-	ErrBadRegistration = errors.New("invalid registration")
-	ErrVoteRefused     = governance.ErrVote
+	// ErrChainUnavailable: a check that reads the chain could not read it.
+	ErrChainUnavailable = errors.New("the chain did not answer")
+	ErrUnknownBundle    = errors.New("unknown bundle")
+	ErrBadRegistration  = errors.New("invalid registration")
+	ErrVoteRefused      = governance.ErrVote
 )
 
 // NotFullMode is the answer to a forwarded call outside full fallback
@@ -122,6 +124,9 @@ func (h *handlers) publishBundle(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, registry.ErrNotOnChain):
 		httpapi.Error(w, r, http.StatusForbidden, "bundle-not-on-chain", err.Error())
+	case errors.Is(err, ErrChainUnavailable):
+		w.Header().Set("Retry-After", "5")
+		httpapi.Error(w, r, http.StatusServiceUnavailable, "chain-unavailable", err.Error())
 	case errors.Is(err, ErrBundleQuota):
 		h.d.Refused("bundle-quota")
 		httpapi.TooMany(w, r, "bundle-quota", err.Error()+"; retry later", time.Minute)

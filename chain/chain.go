@@ -13,7 +13,10 @@ import (
 	"crypto/ecdsa"
 	"errors"
 	"fmt"
+	"io"
 	"math/big"
+	"net/http"
+	neturl "net/url"
 	"strings"
 	"time"
 
@@ -22,6 +25,8 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/ethclient"
+	"github.com/ethereum/go-ethereum/rpc"
 
 	"github.com/smartlayer/smartlayer/contracts"
 )
@@ -77,7 +82,7 @@ type Backend interface {
 
 // Wait waits until every transaction is mined, polling, and fails if one
 // reverted, saying how much gas it used of its limit and, when the chain
-// tells, why.
+// tells, why. It waits as long as ctx lets it: give it a deadline.
 func Wait(ctx context.Context, b Backend, txs ...*types.Transaction) error {
 	for _, tx := range txs {
 		for {
@@ -88,9 +93,12 @@ func Wait(ctx context.Context, b Backend, txs ...*types.Transaction) error {
 				}
 				break
 			}
+			// Not found, "indexing in progress" and a failing endpoint all
+			// look alike here: keep asking until the deadline, then say
+			// what the last answer was.
 			select {
 			case <-ctx.Done():
-				return fmt.Errorf("transaction %s not mined: %w", tx.Hash(), ctx.Err())
+				return fmt.Errorf("transaction %s not mined: %w (last answer: %v)", tx.Hash(), ctx.Err(), err)
 			case <-time.After(50 * time.Millisecond):
 			}
 		}
@@ -240,6 +248,46 @@ func RegisterSignature(ctx context.Context, reg *contracts.Registry, node *ecdsa
 	}
 	sig[64] += 27
 	return sig, nil
+}
+
+// maxRPCResponse bounds one JSON-RPC answer read from an endpoint.
+const maxRPCResponse = 32 << 20
+
+// Dial connects to a JSON-RPC endpoint whose every HTTP exchange is bounded
+// in time (30 s) and its answers in size (32 MiB), so a slow or hostile
+// endpoint cannot hang or flood the caller.
+func Dial(ctx context.Context, url string) (*ethclient.Client, error) {
+	hc := &http.Client{Timeout: 30 * time.Second, Transport: limitedTransport{http.DefaultTransport}}
+	c, err := rpc.DialOptions(ctx, url, rpc.WithHTTPClient(hc), rpc.WithWebsocketMessageSizeLimit(maxRPCResponse))
+	if err != nil {
+		return nil, err
+	}
+	return ethclient.NewClient(c), nil
+}
+
+type limitedTransport struct{ http.RoundTripper }
+
+func (t limitedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := t.RoundTripper.RoundTrip(r)
+	if err == nil {
+		resp.Body = limitedBody{io.LimitReader(resp.Body, maxRPCResponse), resp.Body}
+	}
+	return resp, err
+}
+
+type limitedBody struct {
+	io.Reader
+	io.Closer
+}
+
+// Redact is a JSON-RPC URL without its path, query and credentials, for
+// logs and errors (providers put API keys there).
+func Redact(raw string) string {
+	u, err := neturl.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "(the configured endpoint)"
+	}
+	return u.Scheme + "://" + u.Host
 }
 
 // ErrNoContract is returned for an address with no code.

@@ -29,11 +29,19 @@ func NewWatcher(r *Reader, log *slog.Logger) *Watcher {
 	return &Watcher{r: r, log: log, services: map[common.Address]bool{}}
 }
 
-// Poll reads the admitted service nodes once.
+// Poll reads the admitted service nodes once. A read from a block older
+// than the last one's (a lagging endpoint behind a load balancer) is
+// ignored.
 func (w *Watcher) Poll(ctx context.Context) error {
 	h, err := w.r.b.HeaderByNumber(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("latest block: %w", err)
+	}
+	w.mu.RLock()
+	last := w.block
+	w.mu.RUnlock()
+	if h.Number.Uint64() < last {
+		return fmt.Errorf("the endpoint is at block %d, behind the last read's %d", h.Number.Uint64(), last)
 	}
 	opts := &bind.CallOpts{Context: ctx, BlockNumber: h.Number}
 	list, err := w.r.Registry.Services(opts)
@@ -57,18 +65,25 @@ func (w *Watcher) Poll(ctx context.Context) error {
 	return nil
 }
 
-// Run polls every interval until ctx ends.
+// Run polls every interval until ctx ends; each poll has at most the
+// interval (between 5 s and 30 s) to finish, and after a failed one the
+// next comes within a second.
 func (w *Watcher) Run(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
+	limit := min(max(interval, 5*time.Second), 30*time.Second)
+	wait := interval
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-time.After(wait):
 		}
-		if err := w.Poll(ctx); err != nil && ctx.Err() == nil {
+		pctx, cancel := context.WithTimeout(ctx, limit)
+		err := w.Poll(pctx)
+		cancel()
+		wait = interval
+		if err != nil && ctx.Err() == nil {
 			w.log.Warn("reading the registry failed; admission stays as last read", "err", err)
+			wait = min(interval, time.Second)
 		}
 	}
 }

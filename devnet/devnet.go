@@ -807,7 +807,12 @@ func (d *Devnet) writeInfo() error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(d.dir, "devnet.json"), b, 0o644)
+	// It holds test keys (the parties', the nodes' on chain): owner only.
+	p := filepath.Join(d.dir, "devnet.json")
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		return err
+	}
+	return os.Chmod(p, 0o600) // one kept from an earlier run
 }
 
 // KillService stops service node i abruptly enough for the network to notice

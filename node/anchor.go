@@ -690,7 +690,7 @@ func (a *anchorRole) PublishBundle(client string, b *tokenscript.Bundle) (*wire.
 	if _, known := a.bundles.Get(b.Hash()); !known && !a.newBundles.Allow(client, a.n.now()) {
 		return nil, fmt.Errorf("%w (%d an hour)", api.ErrBundleQuota, a.n.cfg.HTTP.BundlesPerHour)
 	}
-	lb, err := a.bundles.Add(b)
+	lb, err := a.bundles.AddChecked(b, a.n.bundleOnChain())
 	if err != nil {
 		return nil, err
 	}

@@ -25,7 +25,7 @@ type loadedBundle = registry.Bundle
 // newBundleCache makes the node's bundle registry.
 func newBundleCache(n *Node) *registry.Cache {
 	return registry.New(registry.Deps{Store: n.store, Host: n.net, Log: n.log, MaxCallDepth: n.cfg.Sandbox.MaxCallDepth,
-		MaxTimeout: n.cfg.Sandbox.Timeout.Duration, WrapScript: n.deps.WrapScript, Issuers: n.policy(nil), OnChain: n.bundleOnChain()})
+		MaxTimeout: n.cfg.Sandbox.Timeout.Duration, WrapScript: n.deps.WrapScript, Issuers: n.policy(nil)})
 }
 
 // verifyRegistration checks a registration against a bundle and this

@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/smartlayer/smartlayer/api"
 	"github.com/smartlayer/smartlayer/attengine"
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/attlog"
@@ -35,7 +36,6 @@ import (
 	"github.com/smartlayer/smartlayer/registry"
 	"github.com/smartlayer/smartlayer/store"
 	"github.com/smartlayer/smartlayer/token"
-	"github.com/smartlayer/smartlayer/tokenscript"
 	"github.com/smartlayer/smartlayer/transport"
 	"github.com/smartlayer/smartlayer/wire"
 )
@@ -682,9 +682,21 @@ func (n *Node) admits(p peer.ID) bool {
 func (n *Node) openChain() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := ethclient.DialContext(ctx, n.cfg.Network.EthRPC)
+	where := chain.Redact(n.cfg.Network.EthRPC)
+	c, err := chain.Dial(ctx, n.cfg.Network.EthRPC)
 	if err != nil {
-		return fmt.Errorf("network.eth_rpc %s: %w", n.cfg.Network.EthRPC, err)
+		return fmt.Errorf("network.eth_rpc %s: %w", where, err)
+	}
+	// The same deployer on another chain makes the same addresses: a
+	// testnet's cheap stake must not admit anyone here.
+	id, err := c.ChainID(ctx)
+	if err != nil {
+		c.Close()
+		return fmt.Errorf("network.eth_rpc %s does not answer: %w", where, err)
+	}
+	if id.Int64() != n.cfg.Network.ChainID {
+		c.Close()
+		return fmt.Errorf("network.eth_rpc %s is chain %v, but network.chain_id is %d", where, id, n.cfg.Network.ChainID)
 	}
 	cs := chain.Contracts{Registry: common.HexToAddress(n.cfg.Network.Registry)}
 	if n.cfg.Network.TokenTypes != "" {
@@ -695,25 +707,28 @@ func (n *Node) openChain() error {
 		c.Close()
 		return fmt.Errorf("network.registry, network.token_types: %w", err)
 	}
-	n.eth, n.staked, n.types = c, chain.NewWatcher(r, n.log), r.Types
+	n.eth, n.staked, n.types = c, chain.NewWatcher(r, n.log.With("chain", where)), r.Types
 	return nil
 }
 
-// bundleOnChain is registry.Deps.OnChain: the issuer registered the bundle
-// in TokenTypes (nil check when the node reads no token types).
-func (n *Node) bundleOnChain() func(common.Address, tokenscript.BundleHash) error {
+// bundleOnChain checks that a client's new bundle is registered by its
+// issuer in TokenTypes (nil when the node reads no token types). Only
+// bundles clients publish are asked: those other anchors replicate or
+// serve were checked where they were published, and a chain that does not
+// answer must not cost replication a bundle.
+func (n *Node) bundleOnChain() func(*loadedBundle) error {
 	if n.types == nil {
 		return nil
 	}
-	return func(issuer common.Address, h tokenscript.BundleHash) error {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	return func(lb *loadedBundle) error {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		defer cancel()
-		id, err := n.types.TypeOfBundle(&bind.CallOpts{Context: ctx}, issuer, h)
+		id, err := n.types.TypeOfBundle(&bind.CallOpts{Context: ctx}, lb.Issuer, lb.Hash)
 		if err != nil {
-			return fmt.Errorf("cannot read the token types contract: %w", err)
+			return fmt.Errorf("%w: the token types contract: %v", api.ErrChainUnavailable, err)
 		}
 		if id == ([32]byte{}) {
-			return fmt.Errorf("%w: %s has not registered bundle %s in the token types contract (smartlayer issuer register)", registry.ErrNotOnChain, issuer, h)
+			return fmt.Errorf("%w: %s has not registered bundle %s in the token types contract (smartlayer issuer register)", registry.ErrNotOnChain, lb.Issuer, lb.Hash)
 		}
 		return nil
 	}

@@ -107,10 +107,6 @@ type Deps struct {
 	// against (the network's domain): a bundle is taken only with its
 	// issuer's attestation. Nil: not required (tools).
 	Issuers *attest.Policy
-	// OnChain, when set, checks that a new bundle's hash is registered by
-	// its issuer on chain (the TokenTypes contract); ErrNotOnChain or a
-	// read error refuses it. Bundles already kept are not asked again.
-	OnChain func(issuer common.Address, h tokenscript.BundleHash) error
 }
 
 // ErrNotOnChain refuses a bundle its issuer did not register on chain.
@@ -225,7 +221,12 @@ func (c *Cache) checkIssuer(b *tokenscript.Bundle, lb *Bundle, stored bool) (com
 }
 
 // Add prepares, stores and caches a bundle.
-func (c *Cache) Add(b *tokenscript.Bundle) (*Bundle, error) {
+func (c *Cache) Add(b *tokenscript.Bundle) (*Bundle, error) { return c.AddChecked(b, nil) }
+
+// AddChecked is Add with one more check of a new bundle, once prepared
+// (its issuer known), before it is kept: an anchor's check that a client's
+// bundle is registered on chain.
+func (c *Cache) AddChecked(b *tokenscript.Bundle, check func(*Bundle) error) (*Bundle, error) {
 	h := b.Hash()
 	if lb, ok := c.Get(h); ok {
 		return lb, nil
@@ -234,8 +235,8 @@ func (c *Cache) Add(b *tokenscript.Bundle) (*Bundle, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.d.OnChain != nil {
-		if err := c.d.OnChain(lb.Issuer, h); err != nil {
+	if check != nil {
+		if err := check(lb); err != nil {
 			return nil, err
 		}
 	}

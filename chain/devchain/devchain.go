@@ -36,23 +36,42 @@ type Dev struct {
 // StartDev starts a chain whose genesis gives each address its balance
 // (wei).
 func StartDev(balances map[common.Address]*big.Int) (*Dev, error) {
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
 	alloc := types.GenesisAlloc{}
 	for a, v := range balances {
 		alloc[a] = types.Account{Balance: v}
 	}
-	b := simulated.NewBackend(alloc, func(nc *node.Config, _ *ethconfig.Config) {
-		nc.HTTPHost, nc.HTTPPort = "127.0.0.1", port
-		nc.HTTPModules = []string{"eth", "net", "web3"}
-		nc.HTTPVirtualHosts = []string{"localhost", "127.0.0.1"}
-	})
+	// The port is free when picked and taken a moment later: another
+	// process may take it first, which the simulated backend answers with
+	// a panic. Try a few.
+	var b *simulated.Backend
+	var port int
+	var err error
+	for try := 0; try < 5 && b == nil; try++ {
+		if port, err = freePort(); err != nil {
+			return nil, err
+		}
+		b, err = newBackend(alloc, port)
+	}
+	if b == nil {
+		return nil, err
+	}
 	d := &Dev{b: b, RPC: fmt.Sprintf("http://127.0.0.1:%d", port), stop: make(chan struct{})}
 	d.done.Add(1)
 	go d.mine()
 	return d, nil
+}
+
+func newBackend(alloc types.GenesisAlloc, port int) (b *simulated.Backend, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			b, err = nil, fmt.Errorf("chain on port %d: %v", port, r)
+		}
+	}()
+	return simulated.NewBackend(alloc, func(nc *node.Config, _ *ethconfig.Config) {
+		nc.HTTPHost, nc.HTTPPort = "127.0.0.1", port
+		nc.HTTPModules = []string{"eth", "net", "web3"}
+		nc.HTTPVirtualHosts = []string{"localhost", "127.0.0.1"}
+	}), nil
 }
 
 // Client is an in-process client of the chain.

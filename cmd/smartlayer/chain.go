@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/ethclient"
 	"github.com/spf13/cobra"
 
 	"github.com/smartlayer/smartlayer/chain"
@@ -95,14 +94,14 @@ with their stakes, peer IDs and URLs, and every registered service node.
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
 			defer cancel()
-			c, err := ethclient.DialContext(ctx, rpcURL)
+			c, err := chain.Dial(ctx, rpcURL)
 			if err != nil {
-				return fmt.Errorf("--eth-rpc %s: %w", rpcURL, err)
+				return fmt.Errorf("--eth-rpc %s: %w", chain.Redact(rpcURL), err)
 			}
 			defer c.Close()
 			id, err := c.ChainID(ctx)
 			if err != nil {
-				return fmt.Errorf("--eth-rpc %s does not answer: %w", rpcURL, err)
+				return fmt.Errorf("--eth-rpc %s does not answer: %w", chain.Redact(rpcURL), err)
 			}
 			r, err := chain.NewReader(ctx, c, cs)
 			if err != nil {

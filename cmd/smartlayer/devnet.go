@@ -67,7 +67,7 @@ with --data DIR it keeps its keys, tokens and tickets there across runs.`,
 	f.StringVar(&o.DataDir, "data", "", "keep the network's state in DIR (default: a temporary directory removed on exit)")
 	f.BoolVar(&o.Procs, "procs", false, "run every node as its own OS process")
 	f.BoolVar(&o.DemoAirline, "demo-airline", false, "keep publishing flight updates (one every 5 s)")
-	f.BoolVar(&o.Chain, "chain", true, "run a local chain with the network's contracts, every node staked and registered (devnet.json \"chain\"; the nodes do not read it yet)")
+	f.BoolVar(&o.Chain, "chain", true, "run a local chain with the network's contracts, every node staked and registered (devnet.json \"chain\"); anchors admit only staked service nodes and bundles their issuer registered")
 	f.DurationVar(&o.HeartbeatInterval, "heartbeat", o.HeartbeatInterval, "heartbeat interval; a node is down after 6 missed")
 	f.StringVar(&level, "log-level", "warn", "node log level: debug, info, warn or error")
 	return cmd

@@ -41,18 +41,18 @@ func (f *chainFlags) open(ctx context.Context, wantID int64, keyPath string) (*c
 	if err != nil {
 		return nil, err
 	}
-	c, err := ethclient.DialContext(ctx, rpcURL)
+	c, err := chain.Dial(ctx, rpcURL)
 	if err != nil {
-		return nil, fmt.Errorf("--eth-rpc %s: %w", rpcURL, err)
+		return nil, fmt.Errorf("--eth-rpc %s: %w", chain.Redact(rpcURL), err)
 	}
 	s := &chainSession{ctx: ctx, c: c, cs: cs}
 	if s.id, err = c.ChainID(ctx); err != nil {
 		c.Close()
-		return nil, fmt.Errorf("--eth-rpc %s does not answer: %w", rpcURL, err)
+		return nil, fmt.Errorf("--eth-rpc %s does not answer: %w", chain.Redact(rpcURL), err)
 	}
 	if wantID != 0 && s.id.Int64() != wantID {
 		c.Close()
-		return nil, fmt.Errorf("--eth-rpc %s is chain %v, not chain %d (--chain-id)", rpcURL, s.id, wantID)
+		return nil, fmt.Errorf("--eth-rpc %s is chain %v, not chain %d (--chain-id)", chain.Redact(rpcURL), s.id, wantID)
 	}
 	if s.r, err = chain.NewReader(ctx, c, cs); err != nil {
 		c.Close()
@@ -130,12 +130,13 @@ func (s *chainSession) erc20(a common.Address) (*contracts.StakeToken, error) {
 // parseUnits reads a token amount in whole tokens, with up to 18 decimals.
 func parseUnits(s string) (*big.Int, error) {
 	whole, frac, _ := strings.Cut(strings.TrimSpace(s), ".")
-	if len(frac) > 18 || whole == "" && frac == "" {
-		return nil, fmt.Errorf("amount %q: want a number of tokens with at most 18 decimals", s)
+	digits := func(x string) bool { return strings.Trim(x, "0123456789") == "" }
+	if len(frac) > 18 || whole == "" || !digits(whole) || !digits(frac) {
+		return nil, fmt.Errorf("amount %q: want a positive number of tokens (digits, at most 18 decimals)", s)
 	}
 	v, ok := new(big.Int).SetString(whole+frac+strings.Repeat("0", 18-len(frac)), 10)
-	if !ok || v.Sign() <= 0 {
-		return nil, fmt.Errorf("amount %q: want a positive number of tokens", s)
+	if !ok || v.Sign() <= 0 || v.BitLen() > 255 {
+		return nil, fmt.Errorf("amount %q: want a positive number of tokens below 2^255 wei", s)
 	}
 	return v, nil
 }
@@ -188,6 +189,14 @@ already, add --amount to its stake. Approves the registry first when needed.
 				nk = k.ECDSA
 			}
 			node := crypto.PubkeyToAddress(nk.PublicKey)
+			r := chain.RoleService
+			switch role {
+			case "anchor":
+				r = chain.RoleAnchor
+			case "service":
+			default:
+				return fmt.Errorf("--role %q: want anchor or service", role)
+			}
 			ta, err := s.r.Registry.StakeToken(&bind.CallOpts{Context: ctx})
 			if err != nil {
 				return err
@@ -208,14 +217,6 @@ already, add --amount to its stake. Approves the registry first when needed.
 					return err
 				}
 				return printNode(cmd.OutOrStdout(), s, node)
-			}
-			r := chain.RoleService
-			switch role {
-			case "anchor":
-				r = chain.RoleAnchor
-			case "service":
-			default:
-				return fmt.Errorf("--role %q: want anchor or service", role)
 			}
 			if peerID == "" {
 				peerID = nodekey.FromECDSA(nk).PeerID().String()
