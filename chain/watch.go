@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math/big"
 	"sync"
 	"time"
 
@@ -19,14 +20,14 @@ type Watcher struct {
 	log *slog.Logger
 
 	mu       sync.RWMutex
-	services map[common.Address]bool // admitted service nodes
-	block    uint64                  // the block of the snapshot
+	services map[common.Address]*big.Int // admitted service nodes' stakes
+	block    uint64                      // the block of the snapshot
 	reads    uint64
 }
 
 // NewWatcher watches r's registry.
 func NewWatcher(r *Reader, log *slog.Logger) *Watcher {
-	return &Watcher{r: r, log: log, services: map[common.Address]bool{}}
+	return &Watcher{r: r, log: log, services: map[common.Address]*big.Int{}}
 }
 
 // Poll reads the admitted service nodes once. A read from a block older
@@ -48,15 +49,20 @@ func (w *Watcher) Poll(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("registry services: %w", err)
 	}
-	next := make(map[common.Address]bool, len(list))
+	next := make(map[common.Address]*big.Int, len(list))
 	for _, a := range list {
 		ok, err := w.r.Registry.Admitted(opts, a, RoleService)
 		if err != nil {
 			return fmt.Errorf("registry admitted %s: %w", a, err)
 		}
-		if ok {
-			next[a] = true
+		if !ok {
+			continue
 		}
+		n, err := w.r.Registry.NodeOf(opts, a)
+		if err != nil {
+			return fmt.Errorf("registry node %s: %w", a, err)
+		}
+		next[a] = n.Stake
 	}
 	w.mu.Lock()
 	w.services, w.block = next, h.Number.Uint64()
@@ -92,6 +98,14 @@ func (w *Watcher) Run(ctx context.Context, interval time.Duration) {
 func (w *Watcher) ServiceAdmitted(a common.Address) bool {
 	w.mu.RLock()
 	defer w.mu.RUnlock()
+	return w.services[a] != nil
+}
+
+// ServiceStake is an admitted service node's stake in the last snapshot
+// (nil when not admitted).
+func (w *Watcher) ServiceStake(a common.Address) *big.Int {
+	w.mu.RLock()
+	defer w.mu.RUnlock()
 	return w.services[a]
 }
 
@@ -101,4 +115,14 @@ func (w *Watcher) Snapshot() (block uint64, admitted int) {
 	w.mu.RLock()
 	defer w.mu.RUnlock()
 	return w.block, len(w.services)
+}
+
+// WatcherOf is a watcher fixed at a snapshot of admitted service nodes and
+// their stakes (it reads no chain): the in-memory twin for tests.
+func WatcherOf(stakes map[common.Address]*big.Int) *Watcher {
+	w := &Watcher{services: map[common.Address]*big.Int{}}
+	for a, s := range stakes {
+		w.services[a] = new(big.Int).Set(s)
+	}
+	return w
 }

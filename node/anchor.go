@@ -321,7 +321,7 @@ func (a *anchorRole) rebalance(now time.Time) []*placement.Record {
 			continue
 		}
 		if mb.Role == RoleService && mb.Capacity > 0 && !a.verify.Excluded(mb.Peer) {
-			in.Candidates = append(in.Candidates, placement.Candidate{ID: mb.Peer, Weight: float64(mb.Capacity)})
+			in.Candidates = append(in.Candidates, placement.Candidate{ID: mb.Peer, Weight: float64(a.n.weight(mb))})
 			in.Platforms[mb.Peer] = mb.Platform
 		}
 	}

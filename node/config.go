@@ -64,6 +64,10 @@ type Config struct {
 		EthRPC    string   `toml:"eth_rpc"`
 		Registry  string   `toml:"registry"`
 		ChainPoll Duration `toml:"chain_poll"`
+		// StakePerCapacity, with EthRPC: whole stake tokens a service node
+		// stakes per unit of placement weight (its claimed capacity is cut
+		// to what its stake allows).
+		StakePerCapacity int64 `toml:"stake_per_capacity"`
 		// TokenTypes, on anchors with EthRPC, is the TokenTypes contract:
 		// a bundle is taken only if its issuer registered its hash there.
 		TokenTypes string `toml:"token_types"`
@@ -195,6 +199,7 @@ func DefaultConfig(role Role) Config {
 	c.Network.SampleShare = 0.1
 	c.Network.FullShare = 0.1
 	c.Network.ChainPoll = Duration{15 * time.Second}
+	c.Network.StakePerCapacity = 1
 	c.Network.AntiEntropyInterval = Duration{30 * time.Second}
 	c.Network.AntiEntropyBatch = 16
 	c.Sandbox.Timeout = Duration{time.Second}
@@ -334,6 +339,9 @@ func (c *Config) Validate() error {
 		if u, err := url.Parse(c.Network.EthRPC); err != nil || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "ws" && u.Scheme != "wss") || u.Host == "" {
 			bad("network.eth_rpc", "%q is not an http(s) or ws(s) URL", c.Network.EthRPC)
 		}
+	}
+	if c.Network.StakePerCapacity < 1 || c.Network.StakePerCapacity > 1_000_000_000 {
+		bad("network.stake_per_capacity", "%d is out of range 1..1000000000", c.Network.StakePerCapacity)
 	}
 	if d := c.Network.ChainPoll.Duration; d < 100*time.Millisecond || d > 10*time.Minute {
 		bad("network.chain_poll", "%s is out of range 100ms..10m", d)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -676,6 +677,26 @@ func (n *Node) admits(p peer.ID) bool {
 	}
 	a, err := nodekey.AddressOfPeer(p)
 	return err == nil && n.staked.ServiceAdmitted(a)
+}
+
+// weight is a service node's placement weight: the capacity it claims
+// (capped by network.max_capacity when its heartbeat was read) and, when
+// the anchor reads a chain, no more than its stake allows: one unit of
+// capacity per network.stake_per_capacity whole stake tokens.
+func (n *Node) weight(mb Member) int {
+	c := mb.Capacity
+	if n.staked == nil {
+		return c
+	}
+	stake := n.staked.ServiceStake(common.HexToAddress(mb.Address))
+	if stake == nil {
+		return 0
+	}
+	perUnit := new(big.Int).Mul(big.NewInt(n.cfg.Network.StakePerCapacity), big.NewInt(1e18))
+	if allowed := new(big.Int).Quo(stake, perUnit); allowed.IsInt64() && allowed.Int64() < int64(c) {
+		c = int(allowed.Int64())
+	}
+	return c
 }
 
 // openChain dials network.eth_rpc and binds the registry for admission.
