@@ -12,6 +12,9 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 )
 
+// watchPage is how many registered service nodes one read covers.
+const watchPage = 256
+
 // Watcher keeps a snapshot of the registry's admitted service nodes, read
 // every interval, so that an anchor's admission check is a map lookup and
 // never waits on the chain. A failed read keeps the last snapshot.
@@ -45,24 +48,18 @@ func (w *Watcher) Poll(ctx context.Context) error {
 		return fmt.Errorf("the endpoint is at block %d, behind the last read's %d", h.Number.Uint64(), last)
 	}
 	opts := &bind.CallOpts{Context: ctx, BlockNumber: h.Number}
-	list, err := w.r.Registry.Services(opts)
-	if err != nil {
-		return fmt.Errorf("registry services: %w", err)
-	}
-	next := make(map[common.Address]*big.Int, len(list))
-	for _, a := range list {
-		ok, err := w.r.Registry.Admitted(opts, a, RoleService)
+	next := map[common.Address]*big.Int{}
+	for start := int64(0); ; start += watchPage {
+		page, err := w.r.Registry.AdmittedServices(opts, big.NewInt(start), big.NewInt(watchPage))
 		if err != nil {
-			return fmt.Errorf("registry admitted %s: %w", a, err)
+			return fmt.Errorf("registry admitted services from %d: %w", start, err)
 		}
-		if !ok {
-			continue
+		for i, a := range page.Nodes {
+			next[a] = page.Stakes[i]
 		}
-		n, err := w.r.Registry.NodeOf(opts, a)
-		if err != nil {
-			return fmt.Errorf("registry node %s: %w", a, err)
+		if !page.Total.IsInt64() || start+watchPage >= page.Total.Int64() {
+			break
 		}
-		next[a] = n.Stake
 	}
 	w.mu.Lock()
 	w.services, w.block = next, h.Number.Uint64()

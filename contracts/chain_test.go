@@ -213,6 +213,14 @@ func TestRegistryJoinAndAnchorSet(t *testing.T) {
 	if ok, _ := ch.registry.Admitted(nil, ch.addr(5), roleService); !ok {
 		t.Fatal("the service node is not admitted")
 	}
+	page, err := ch.registry.AdmittedServices(nil, big.NewInt(0), big.NewInt(10))
+	ch.must(err)
+	if len(page.Nodes) != 1 || page.Nodes[0] != ch.addr(5) || page.Stakes[0].Int64() != 10 || page.Total.Int64() != 1 {
+		t.Fatalf("admitted services: %+v", page)
+	}
+	if page, _ = ch.registry.AdmittedServices(nil, big.NewInt(1), big.NewInt(10)); len(page.Nodes) != 0 || page.Total.Int64() != 1 {
+		t.Fatalf("a page past the end: %+v", page)
+	}
 	if ok, _ := ch.registry.Admitted(nil, ch.addr(5), roleAnchor); ok {
 		t.Fatal("a service node is admitted as an anchor")
 	}

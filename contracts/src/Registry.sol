@@ -276,6 +276,35 @@ contract Registry is ReentrancyGuard {
         return serviceNodes;
     }
 
+    /// @notice A page of the registered service nodes, from index `start`,
+    /// at most `count`: those of them admitted, with their stakes, and how
+    /// many service nodes are registered in all (read page by page, a list
+    /// of any length stays within a call's gas).
+    function admittedServices(uint256 start, uint256 count)
+        external
+        view
+        returns (address[] memory nodes_, uint256[] memory stakes, uint256 total)
+    {
+        total = serviceNodes.length;
+        uint256 end = start + count < total ? start + count : total;
+        uint256 n = start < end ? end - start : 0;
+        nodes_ = new address[](n);
+        stakes = new uint256[](n);
+        uint256 m;
+        for (uint256 i = start; i < end; i++) {
+            address a = serviceNodes[i];
+            if (admitted(a, Role.Service)) {
+                nodes_[m] = a;
+                stakes[m] = nodes[a].stake;
+                m++;
+            }
+        }
+        assembly {
+            mstore(nodes_, m)
+            mstore(stakes, m)
+        }
+    }
+
     /// @notice The digest anchors sign to slash `amount` of `node`'s stake on
     /// `evidence` (the UID of the slashing-evidence attestation).
     function slashDigest(address node, uint256 amount, bytes32 evidence) public view returns (bytes32) {
