@@ -82,9 +82,19 @@ func TestDriftingReplicaHealed(t *testing.T) {
 		agree, differ := consistency()
 		return !agree && len(differ) == 1 && differ[0] == bad
 	})
-	// The fault passes; the drifted state stays until anti-entropy heals it.
+	// While the fault lasts, rebuilding from the log drifts too: the anchor
+	// finds the difference persisting and leaves the replica alone a while.
+	waitUntil(t, 30*time.Second, "an anchor finds the drift persisting through a rebuild", func() bool {
+		n := 0.0
+		for _, a := range d.Info.Anchors {
+			n += metricValue(t, a.HTTP, `smartlayer_anti_entropy_total{result="persists"}`)
+		}
+		return n >= 1
+	})
+	// The fault passes; the drifted state stays until anti-entropy asks
+	// again and the rebuild heals it.
 	on.Store(false)
-	waitUntil(t, 30*time.Second, "the replicas agree again", func() bool {
+	waitUntil(t, 60*time.Second, "the replicas agree again", func() bool {
 		agree, _ := consistency()
 		return agree
 	})

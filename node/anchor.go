@@ -64,7 +64,7 @@ type anchorRole struct {
 	// aeCursor: the last instance anti-entropy checked (its loop's own);
 	// nondet: token modules found not deterministic, by bundle.
 	aeCursor wire.InstanceID
-	aeDone   map[string]bool // instance+replica+position settled as persists
+	aeDone   map[string]time.Time // instance+replica+position found persisting, when
 	nondet   map[string]Nondeterministic
 }
 
@@ -82,7 +82,7 @@ func newAnchorRole(n *Node) (*anchorRole, error) {
 		down:       downVotes{},
 		votedAt:    map[string]time.Time{},
 		nondet:     map[string]Nondeterministic{},
-		aeDone:     map[string]bool{},
+		aeDone:     map[string]time.Time{},
 		newBundles: httpapi.NewRateLimiter(float64(n.cfg.HTTP.BundlesPerHour)/3600, n.cfg.HTTP.BundlesPerHour, 100_000),
 	}
 	var err error

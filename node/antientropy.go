@@ -195,17 +195,20 @@ func (a *anchorRole) checkReplicas(ctx context.Context, id wire.InstanceID) {
 	bad, at, root := diverged(a.replicaRoots(ctx, id, a.n.routeOf(rec)))
 	for _, p := range bad {
 		// A replica that rebuilt to the same differing state at this
-		// position is not asked again until it moves on.
+		// position is asked again only after 30 rounds (the fault that made
+		// its rebuild differ may have passed), or once it moves on.
 		pos, _ := json.Marshal(at)
 		key := id.String() + p + string(pos)
-		if a.aeDone[key] {
+		now := a.n.now()
+		if t, ok := a.aeDone[key]; ok && now.Sub(t) < 30*a.n.cfg.Network.AntiEntropyInterval.Duration {
 			continue
 		}
+		delete(a.aeDone, key)
 		if a.heal(ctx, rec.Bundle, id, p, at, root) {
 			if len(a.aeDone) >= 10_000 {
 				clear(a.aeDone)
 			}
-			a.aeDone[key] = true
+			a.aeDone[key] = now
 		}
 	}
 }
