@@ -54,6 +54,15 @@ func NewReader(ctx context.Context, b bind.ContractBackend, c Contracts) (*Reade
 		if r.Types, err = contracts.NewTokenTypes(c.TokenTypes, b); err != nil {
 			return nil, err
 		}
+		if r.Epochs == nil { // the token types contract names its epochs
+			if c.Epochs, err = r.Types.Epochs(&bind.CallOpts{Context: ctx}); err != nil {
+				return nil, fmt.Errorf("token types' epochs: %w", err)
+			}
+			if r.Epochs, err = contracts.NewEpochs(c.Epochs, b); err != nil {
+				return nil, err
+			}
+			r.c = c
+		}
 	}
 	return r, nil
 }

@@ -54,6 +54,14 @@ type chainParty struct {
 	amount *big.Int
 }
 
+// MineBlocks makes n blocks on the devnet's chain at once (tests: moving
+// epochs on); nothing without Options.Chain.
+func (d *Devnet) MineBlocks(n int) {
+	if d.chain != nil {
+		d.chain.Mine(n)
+	}
+}
+
 // chainState is what startChain leaves for finishChain.
 type chainState struct {
 	cs      *chain.Contracts
@@ -177,7 +185,11 @@ func (d *Devnet) startChain(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	rent := new(big.Int).Mul(p.RentPerEpoch, big.NewInt(int64(365*24*time.Hour/time.Second)/int64(p.EpochBlocks)))
+	epochs := int64(365*24*time.Hour/time.Second) / int64(p.EpochBlocks)
+	if d.opts.TicketRentEpochs > 0 {
+		epochs = int64(d.opts.TicketRentEpochs)
+	}
+	rent := new(big.Int).Mul(p.RentPerEpoch, big.NewInt(epochs))
 	b.send(ts, func(o *bind.TransactOpts) (*types.Transaction, error) {
 		return service.Transfer(o, airline.Address(), rent)
 	})

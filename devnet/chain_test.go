@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"encoding/json"
+	"fmt"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -193,4 +194,90 @@ func stakeNode(t *testing.T, ctx context.Context, c *ethclient.Client, info *Cha
 	step(ns, func(o *bind.TransactOpts) (*types.Transaction, error) {
 		return reg.Register(o, addr, chain.RoleService, peer, "", amount, sig)
 	})
+}
+
+// TestDormantTypeAnswers402: a token type whose rent runs out answers 402
+// on every replica (problem JSON naming the type and what to do), and
+// answers again once anyone pays (chain issue item 2, rent).
+func TestDormantTypeAnswers402(t *testing.T) {
+	opts := DefaultOptions()
+	opts.Tickets, opts.Services, opts.Chain, opts.TicketRentEpochs = 2, 3, true, 3
+	d := startDevnet(t, opts)
+	tk := d.Info.Tickets[0]
+	rt, _ := getRoute(t, d.Info.Anchors[0].HTTP, tk.Instance)
+	status := func() (codes []int, problem string) {
+		for _, r := range rt.Replicas {
+			c, m, _ := postS(t, d, r.HTTP+"/v1/tokens/"+tk.Instance+"/query/status", `{}`, tk)
+			codes = append(codes, c)
+			if typ, _ := m["type"].(string); typ != "" {
+				problem = typ + ": " + fmt.Sprint(m["detail"])
+			}
+		}
+		return codes, problem
+	}
+	if codes, p := status(); !allCodes(codes, 200) {
+		t.Fatalf("a paid type: %v %s", codes, p)
+	}
+	// Three epochs of 240 blocks pass.
+	d.MineBlocks(3*240 + 1)
+	var problem string
+	waitUntil(t, 30*time.Second, "every replica answers 402", func() bool {
+		var codes []int
+		codes, problem = status()
+		return allCodes(codes, 402)
+	})
+	if !strings.Contains(problem, "token-type-dormant") || !strings.Contains(problem, d.Info.Chain.TicketType.Hex()) {
+		t.Fatalf("the 402 problem: %s", problem)
+	}
+	// The treasury pays an epoch of rent: the ticket answers again.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c, err := ethclient.DialContext(ctx, d.Info.Chain.RPC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var tk0 *ecdsa.PrivateKey
+	for _, a := range d.Info.Chain.Accounts {
+		if a.Role == "treasury" {
+			tk0, _ = crypto.HexToECDSA(strings.TrimPrefix(a.Key, "0x"))
+		}
+	}
+	service, _ := contracts.NewServiceToken(d.Info.Chain.Contracts.ServiceToken, c)
+	types_, _ := contracts.NewTokenTypes(d.Info.Chain.Contracts.TokenTypes, c)
+	s, err := chain.NewSender(ctx, c, tk0, big.NewInt(d.Info.Chain.ChainID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rent := chain.DefaultParams().RentPerEpoch
+	for _, f := range []func(*bind.TransactOpts) (*types.Transaction, error){
+		func(o *bind.TransactOpts) (*types.Transaction, error) {
+			return service.Approve(o, d.Info.Chain.Contracts.TokenTypes, rent)
+		},
+		func(o *bind.TransactOpts) (*types.Transaction, error) {
+			return types_.PayRent(o, d.Info.Chain.TicketType, rent)
+		},
+	} {
+		o, _ := s.Opts(ctx, 0)
+		tx, err := s.Sent(f(o))
+		if err == nil {
+			err = chain.Wait(ctx, c, tx)
+		}
+		if err != nil {
+			t.Fatal(chain.Explain(err))
+		}
+	}
+	waitUntil(t, 30*time.Second, "every replica answers again once rent is paid", func() bool {
+		codes, _ := status()
+		return allCodes(codes, 200)
+	})
+}
+
+func allCodes(codes []int, want int) bool {
+	for _, c := range codes {
+		if c != want {
+			return false
+		}
+	}
+	return len(codes) > 0
 }

@@ -66,6 +66,9 @@ type Options struct {
 	// UnstakedServices, with Chain, leaves the last service nodes
 	// unregistered on chain (tests: anchors refuse them).
 	UnstakedServices int
+	// TicketRentEpochs, with Chain, is how many epochs of rent the airline
+	// pays for the flight ticket's type (0: about a year).
+	TicketRentEpochs int
 	// GossipDrop drops this share of gossip on every service node (tests).
 	GossipDrop float64
 	// CorruptService, when above 0, makes service node CorruptService-1
@@ -298,6 +301,7 @@ func Start(ctx context.Context, opts Options) (_ *Devnet, err error) {
 		d.cfgBase.Network.Registry = d.chainState.cs.Registry.Hex()
 		d.cfgBase.Network.ChainPoll = node.Duration{Duration: 500 * time.Millisecond}
 		d.cfgBase.Network.TokenTypes = d.chainState.cs.TokenTypes.Hex()
+		d.cfgBase.Network.Registry = d.chainState.cs.Registry.Hex()
 	}
 	d.progress("starting %d anchors and %d service nodes (%s)", opts.Anchors, opts.Services, d.where())
 	var bootstrap []string

@@ -44,8 +44,12 @@ func (s *serviceRole) action(ctx context.Context, id wire.InstanceID, name, key 
 	if in == nil {
 		return nil, errNotHere
 	}
-	if _, ok := s.bundleOf(in); !ok {
+	lb, ok := s.bundleOf(in)
+	if !ok {
 		return nil, errBundleMissing // not knowing whether a grant is needed, nothing runs
+	}
+	if p := s.dormant(lb); p != nil {
+		return nil, p
 	}
 	if err := s.checkActionGrant(in, name, p); err != nil {
 		return nil, &api.GrantRefused{Err: err}

@@ -66,6 +66,7 @@ type Node struct {
 	staked *chain.Watcher
 	eth    *ethclient.Client
 	types  *contracts.TokenTypes // with network.token_types
+	rent   *chain.Rent           // service nodes with network.token_types
 	writes *httpapi.RateLimiter  // writes per client address
 	// publishers: log entries per publisher address
 	publishers *httpapi.RateLimiter
@@ -165,7 +166,7 @@ func NewWith(cfg Config, log *slog.Logger, deps Deps) (*Node, error) {
 	if n.store, err = store.Open(filepath.Join(cfg.DataDir, "db")); err != nil {
 		return nil, err
 	}
-	if cfg.Role == RoleAnchor && cfg.Network.EthRPC != "" {
+	if cfg.Role == RoleAnchor && cfg.Network.EthRPC != "" || cfg.Role == RoleService && cfg.Network.TokenTypes != "" {
 		if err := n.openChain(); err != nil {
 			n.closeResources()
 			return nil, err
@@ -291,6 +292,9 @@ func (n *Node) Start(ctx context.Context) {
 	}
 	if n.staked != nil {
 		n.spawn(func() { n.staked.Run(n.ctx, n.cfg.Network.ChainPoll.Duration) })
+	}
+	if n.rent != nil && n.service != nil {
+		n.spawn(func() { n.service.rentLoop(n.ctx) })
 	}
 	if n.service != nil {
 		n.service.start()
@@ -728,7 +732,12 @@ func (n *Node) openChain() error {
 		c.Close()
 		return fmt.Errorf("network.registry, network.token_types: %w", err)
 	}
-	n.eth, n.staked, n.types = c, chain.NewWatcher(r, n.log.With("chain", where)), r.Types
+	n.eth, n.types = c, r.Types
+	if n.cfg.Role == RoleAnchor {
+		n.staked = chain.NewWatcher(r, n.log.With("chain", where))
+	} else {
+		n.rent = chain.NewRent(r)
+	}
 	return nil
 }
 

@@ -513,6 +513,10 @@ func (s *serviceRole) runQuery(ctx context.Context, id wire.InstanceID, name str
 		return nil, &api.Problem{Status: http.StatusNotFound, Code: "unknown-query",
 			Detail: fmt.Sprintf("token %s has no query %q; it has %v", lb.Manifest.Name, name, lb.Module.Queries())}
 	}
+	if p := s.dormant(lb); p != nil {
+		s.n.metric.queries.WithLabelValues("dormant").Inc()
+		return nil, p
+	}
 	start := time.Now()
 	if lb.Manifest.Service.GrantRequired(name) {
 		if err := s.grants.check(p, in.Owner, id, "query:"+name, s.n.now()); err != nil {

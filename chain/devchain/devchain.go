@@ -30,6 +30,7 @@ type Dev struct {
 	b    *simulated.Backend
 	RPC  string // http://127.0.0.1:PORT
 	stop chan struct{}
+	more chan mineReq
 	done sync.WaitGroup
 }
 
@@ -55,7 +56,7 @@ func StartDev(balances map[common.Address]*big.Int) (*Dev, error) {
 	if b == nil {
 		return nil, err
 	}
-	d := &Dev{b: b, RPC: fmt.Sprintf("http://127.0.0.1:%d", port), stop: make(chan struct{})}
+	d := &Dev{b: b, RPC: fmt.Sprintf("http://127.0.0.1:%d", port), stop: make(chan struct{}), more: make(chan mineReq)}
 	d.done.Add(1)
 	go d.mine()
 	return d, nil
@@ -87,6 +88,13 @@ func (d *Dev) mine() {
 		select {
 		case <-d.stop:
 			return
+		case r := <-d.more:
+			for i := 0; i < r.n; i++ {
+				d.b.Commit()
+			}
+			last = time.Now()
+			close(r.done)
+			continue
 		case <-t.C:
 		}
 		n, err := d.b.Client().PendingTransactionCount(context.Background())
@@ -94,6 +102,22 @@ func (d *Dev) mine() {
 			d.b.Commit()
 			last = time.Now()
 		}
+	}
+}
+
+type mineReq struct {
+	n    int
+	done chan struct{}
+}
+
+// Mine makes n blocks now (tests: moving epochs on). Blocks are made by
+// one goroutine only.
+func (d *Dev) Mine(n int) {
+	r := mineReq{n: n, done: make(chan struct{})}
+	select {
+	case d.more <- r:
+		<-r.done
+	case <-d.stop:
 	}
 }
 
