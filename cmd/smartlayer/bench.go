@@ -45,6 +45,7 @@ It prints ops/s, p50 and p99 with their ratios to the baseline.`,
 	f.IntVar(&dn.Services, "services", dn.Services, "service nodes of the devnet")
 	f.IntVar(&dn.Tickets, "tickets", dn.Tickets, "tickets of the devnet")
 	f.StringVar(&dn.Receipts, "receipts", "", "service nodes' receipts: batched (default), single or off")
+	f.BoolVar(&dn.Chain, "chain", false, "run the devnet with its local chain (anchors admit staked service nodes, service nodes watch rent): chain reads stay off the query path")
 	var window time.Duration
 	f.DurationVar(&window, "receipt-window", 0, "service nodes' service.receipt_window (batched receipts)")
 	dn.Configure = func(_ node.Role, _ int, cfg *node.Config) {
