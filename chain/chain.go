@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/big"
 	"net/http"
 	neturl "net/url"
@@ -326,4 +327,67 @@ func Explain(err error) error {
 		}
 	}
 	return err
+}
+
+// Open dials url, checks that it is chain wantID (0: any) and binds the
+// contracts at c. Its errors name the endpoint without path or
+// credentials (Redact); the caller closes the client.
+func Open(ctx context.Context, url string, wantID int64, c Contracts) (*ethclient.Client, *big.Int, *Reader, error) {
+	where := Redact(url)
+	cl, err := Dial(ctx, url)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("%s: %w", where, err)
+	}
+	id, err := cl.ChainID(ctx)
+	if err != nil {
+		cl.Close()
+		return nil, nil, nil, fmt.Errorf("%s does not answer: %w", where, err)
+	}
+	if wantID != 0 && id.Int64() != wantID {
+		cl.Close()
+		return nil, nil, nil, fmt.Errorf("%s is chain %v, not chain %d", where, id, wantID)
+	}
+	r, err := NewReader(ctx, cl, c)
+	if err != nil {
+		cl.Close()
+		return nil, nil, nil, fmt.Errorf("chain %v: %w", id, err)
+	}
+	return cl, id, r, nil
+}
+
+// Send sends one transaction made by f from the sender, waits until it is
+// mined, and names the contract's refusal if there is one.
+func (s *Sender) Send(ctx context.Context, b Backend, f func(*bind.TransactOpts) (*types.Transaction, error)) error {
+	o, err := s.Opts(ctx, 0)
+	if err != nil {
+		return err
+	}
+	tx, err := s.Sent(f(o))
+	if err != nil {
+		return Explain(err)
+	}
+	return Wait(ctx, b, tx)
+}
+
+// PollEvery runs poll every interval until ctx ends: each run within the
+// interval (at least 5 s, at most 30 s), and after a failed one the next
+// within a second. A failure is logged with what.
+func PollEvery(ctx context.Context, interval time.Duration, log *slog.Logger, what string, poll func(context.Context) error) {
+	limit := min(max(interval, 5*time.Second), 30*time.Second)
+	wait := interval
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		pctx, cancel := context.WithTimeout(ctx, limit)
+		err := poll(pctx)
+		cancel()
+		wait = interval
+		if err != nil && ctx.Err() == nil {
+			log.Warn(what+" failed; it stays as last read", "err", err)
+			wait = min(interval, time.Second)
+		}
+	}
 }

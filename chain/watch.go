@@ -68,27 +68,9 @@ func (w *Watcher) Poll(ctx context.Context) error {
 	return nil
 }
 
-// Run polls every interval until ctx ends; each poll has at most the
-// interval (between 5 s and 30 s) to finish, and after a failed one the
-// next comes within a second.
+// Run polls every interval until ctx ends (PollEvery).
 func (w *Watcher) Run(ctx context.Context, interval time.Duration) {
-	limit := min(max(interval, 5*time.Second), 30*time.Second)
-	wait := interval
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(wait):
-		}
-		pctx, cancel := context.WithTimeout(ctx, limit)
-		err := w.Poll(pctx)
-		cancel()
-		wait = interval
-		if err != nil && ctx.Err() == nil {
-			w.log.Warn("reading the registry failed; admission stays as last read", "err", err)
-			wait = min(interval, time.Second)
-		}
-	}
+	PollEvery(ctx, interval, w.log, "reading the registry's admitted service nodes", w.Poll)
 }
 
 // ServiceAdmitted reports whether the last snapshot admits a service node.

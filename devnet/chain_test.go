@@ -127,16 +127,7 @@ func TestDevnetChain(t *testing.T) {
 		t.Fatalf("the unstaked node is up at %d anchors and holds %d instances", m, n)
 	}
 	// It stakes and registers: the anchors take it in and place on it.
-	var key string
-	for _, a := range info.Chain.Accounts {
-		if a.Role == "service-3" {
-			key = a.Key
-		}
-	}
-	k, err := crypto.HexToECDSA(strings.TrimPrefix(key, "0x"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	k := info.Chain.key(t, "service-3")
 	staked := time.Now()
 	stakeNode(t, ctx, c, info.Chain, k, unstaked.Peer)
 	waitUntil(t, 30*time.Second, "every anchor admits the newly staked node", func() bool {
@@ -153,12 +144,7 @@ func TestDevnetChain(t *testing.T) {
 // service node with peer ID peer.
 func stakeNode(t *testing.T, ctx context.Context, c *ethclient.Client, info *ChainInfo, k *ecdsa.PrivateKey, peer string) {
 	t.Helper()
-	var tk *ecdsa.PrivateKey
-	for _, a := range info.Accounts {
-		if a.Role == "treasury" {
-			tk, _ = crypto.HexToECDSA(strings.TrimPrefix(a.Key, "0x"))
-		}
-	}
+	tk := info.key(t, "treasury")
 	id := big.NewInt(info.ChainID)
 	stake, _ := contracts.NewStakeToken(info.Contracts.StakeToken, c)
 	reg, _ := contracts.NewRegistry(info.Contracts.Registry, c)
@@ -173,13 +159,8 @@ func stakeNode(t *testing.T, ctx context.Context, c *ethclient.Client, info *Cha
 	}
 	step := func(s *chain.Sender, f func(*bind.TransactOpts) (*types.Transaction, error)) {
 		t.Helper()
-		o, _ := s.Opts(ctx, 0)
-		tx, err := s.Sent(f(o))
-		if err == nil {
-			err = chain.Wait(ctx, c, tx)
-		}
-		if err != nil {
-			t.Fatal(chain.Explain(err))
+		if err := s.Send(ctx, c, f); err != nil {
+			t.Fatal(err)
 		}
 	}
 	addr := crypto.PubkeyToAddress(k.PublicKey)
@@ -237,12 +218,7 @@ func TestDormantTypeAnswers402(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	var tk0 *ecdsa.PrivateKey
-	for _, a := range d.Info.Chain.Accounts {
-		if a.Role == "treasury" {
-			tk0, _ = crypto.HexToECDSA(strings.TrimPrefix(a.Key, "0x"))
-		}
-	}
+	tk0 := d.Info.Chain.key(t, "treasury")
 	service, _ := contracts.NewServiceToken(d.Info.Chain.Contracts.ServiceToken, c)
 	types_, _ := contracts.NewTokenTypes(d.Info.Chain.Contracts.TokenTypes, c)
 	s, err := chain.NewSender(ctx, c, tk0, big.NewInt(d.Info.Chain.ChainID))
@@ -258,13 +234,8 @@ func TestDormantTypeAnswers402(t *testing.T) {
 			return types_.PayRent(o, d.Info.Chain.TicketType, rent)
 		},
 	} {
-		o, _ := s.Opts(ctx, 0)
-		tx, err := s.Sent(f(o))
-		if err == nil {
-			err = chain.Wait(ctx, c, tx)
-		}
-		if err != nil {
-			t.Fatal(chain.Explain(err))
+		if err := s.Send(ctx, c, f); err != nil {
+			t.Fatal(err)
 		}
 	}
 	waitUntil(t, 30*time.Second, "every replica answers again once rent is paid", func() bool {
@@ -280,4 +251,20 @@ func allCodes(codes []int, want int) bool {
 		}
 	}
 	return len(codes) > 0
+}
+
+// key is the test key of the chain account with role.
+func (c *ChainInfo) key(t *testing.T, role string) *ecdsa.PrivateKey {
+	t.Helper()
+	for _, a := range c.Accounts {
+		if a.Role == role {
+			k, err := crypto.HexToECDSA(strings.TrimPrefix(a.Key, "0x"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return k
+		}
+	}
+	t.Fatalf("no chain account %q", role)
+	return nil
 }

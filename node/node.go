@@ -707,34 +707,20 @@ func (n *Node) weight(mb Member) int {
 func (n *Node) openChain() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	where := chain.Redact(n.cfg.Network.EthRPC)
-	c, err := chain.Dial(ctx, n.cfg.Network.EthRPC)
-	if err != nil {
-		return fmt.Errorf("network.eth_rpc %s: %w", where, err)
-	}
-	// The same deployer on another chain makes the same addresses: a
-	// testnet's cheap stake must not admit anyone here.
-	id, err := c.ChainID(ctx)
-	if err != nil {
-		c.Close()
-		return fmt.Errorf("network.eth_rpc %s does not answer: %w", where, err)
-	}
-	if id.Int64() != n.cfg.Network.ChainID {
-		c.Close()
-		return fmt.Errorf("network.eth_rpc %s is chain %v, but network.chain_id is %d", where, id, n.cfg.Network.ChainID)
-	}
 	cs := chain.Contracts{Registry: common.HexToAddress(n.cfg.Network.Registry)}
 	if n.cfg.Network.TokenTypes != "" {
 		cs.TokenTypes = common.HexToAddress(n.cfg.Network.TokenTypes)
 	}
-	r, err := chain.NewReader(ctx, c, cs)
+	// The chain ID is network.chain_id: the same deployer on another chain
+	// makes the same addresses, and a testnet's cheap stake must not admit
+	// anyone here.
+	c, _, r, err := chain.Open(ctx, n.cfg.Network.EthRPC, n.cfg.Network.ChainID, cs)
 	if err != nil {
-		c.Close()
-		return fmt.Errorf("network.registry, network.token_types: %w", err)
+		return fmt.Errorf("network.eth_rpc, network.registry, network.token_types: %w", err)
 	}
 	n.eth, n.types = c, r.Types
 	if n.cfg.Role == RoleAnchor {
-		n.staked = chain.NewWatcher(r, n.log.With("chain", where))
+		n.staked = chain.NewWatcher(r, n.log.With("chain", chain.Redact(n.cfg.Network.EthRPC)))
 	} else {
 		n.rent = chain.NewRent(r)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 
@@ -19,23 +18,8 @@ import (
 
 // rentLoop reads the held bundles' types until the node stops.
 func (s *serviceRole) rentLoop(ctx context.Context) {
-	iv := s.n.cfg.Network.ChainPoll.Duration
-	limit := min(max(iv, 5*time.Second), 30*time.Second)
-	for {
-		pctx, cancel := context.WithTimeout(ctx, limit)
-		err := s.n.rent.Poll(pctx, s.heldBundles())
-		cancel()
-		wait := iv
-		if err != nil && ctx.Err() == nil {
-			s.n.log.Warn("reading the token types failed; rent stays as last read", "err", err)
-			wait = min(iv, time.Second)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(wait):
-		}
-	}
+	chain.PollEvery(ctx, s.n.cfg.Network.ChainPoll.Duration, s.n.log, "reading the token types of the bundles held",
+		func(ctx context.Context) error { return s.n.rent.Poll(ctx, s.heldBundles()) })
 }
 
 // heldBundles lists the bundles of the instances this node holds.

@@ -81,15 +81,17 @@ func (a *anchorRole) addDownVotes(votes []placement.DownVote) error {
 	if len(votes) > placement.MaxTakeoverVotes {
 		return fmt.Errorf("%d down votes, limit %d", len(votes), placement.MaxTakeoverVotes)
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	for _, v := range votes {
+	for _, v := range votes { // all checked before any is kept
 		if _, ok := a.n.authority.Anchors[v.Down]; !ok || v.Epoch != a.n.cfg.Network.Epoch {
 			return fmt.Errorf("down vote on %.64q in epoch %d: not an anchor of this epoch's set", v.Down, v.Epoch)
 		}
 		if err := a.n.authority.VoteValid(v); err != nil {
 			return err
 		}
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, v := range votes {
 		a.keepVoteLocked(v)
 	}
 	return nil

@@ -221,22 +221,29 @@ func closer(k Key, a [32]byte, ida string, b [32]byte, idb string) bool {
 // the instance in the record's epoch among the anchors its takeover votes
 // do not certify down at the record's issue time.
 func (au *Authority) Check(r *Record) error {
+	_, err := au.check(r)
+	return err
+}
+
+// check is Check, also saying whether the record is a takeover (anchors
+// of the set rank before its signer).
+func (au *Authority) check(r *Record) (takeover bool, err error) {
 	if len(r.Takeover) > MaxTakeoverVotes {
-		return fmt.Errorf("%w: %d takeover votes, limit %d", ErrRecordMalformed, len(r.Takeover), MaxTakeoverVotes)
+		return false, fmt.Errorf("%w: %d takeover votes, limit %d", ErrRecordMalformed, len(r.Takeover), MaxTakeoverVotes)
 	}
 	if err := r.Verify(au.IsAnchor); err != nil {
-		return err
+		return false, err
 	}
 	if addr, ok := au.Anchors[r.AnchorPeer]; !ok || addr != r.Anchor {
-		return fmt.Errorf("%w: anchorPeer %.64q is not the signer %s", ErrRecordSigner, r.AnchorPeer, r.Anchor)
+		return false, fmt.Errorf("%w: anchorPeer %.64q is not the signer %s", ErrRecordSigner, r.AnchorPeer, r.Anchor)
 	}
 	seed, ok := au.Seed(r.Epoch)
 	if !ok {
-		return fmt.Errorf("%w: unknown epoch %d", ErrRecordMalformed, r.Epoch)
+		return false, fmt.Errorf("%w: unknown epoch %d", ErrRecordMalformed, r.Epoch)
 	}
 	ahead := au.Ahead(DHTKey(seed, r.Instance), r.AnchorPeer)
 	if len(ahead) == 0 {
-		return nil
+		return false, nil
 	}
 	// Only votes on the anchors ahead are checked (each costs a recovery).
 	var votes []DownVote
@@ -248,23 +255,22 @@ func (au *Authority) Check(r *Record) error {
 	down := au.Certified(votes, r.Epoch, r.IssuedMs)
 	for _, p := range ahead {
 		if !down[p] {
-			return fmt.Errorf("%w: signed by %s; %s is ranked before it and its takeover votes do not certify that anchor down at the record's time", ErrNotResponsible, shortPeer(r.AnchorPeer), shortPeer(p))
+			return true, fmt.Errorf("%w: signed by %s; %s is ranked before it and its takeover votes do not certify that anchor down at the record's time", ErrNotResponsible, shortPeer(r.AnchorPeer), shortPeer(p))
 		}
 	}
-	return nil
+	return true, nil
 }
 
 // CheckFresh is Check for a record seen for the first time at nowMs: a
 // takeover must also have been issued within VoteTTLMs of now (either
 // way), so votes from an old outage cannot back a record signed today.
 func (au *Authority) CheckFresh(r *Record, nowMs int64) error {
-	if err := au.Check(r); err != nil {
+	takeover, err := au.check(r)
+	if err != nil {
 		return err
 	}
-	if seed, _ := au.Seed(r.Epoch); len(au.Ahead(DHTKey(seed, r.Instance), r.AnchorPeer)) > 0 {
-		if d := nowMs - r.IssuedMs; d > au.VoteTTLMs || d < -au.VoteTTLMs {
-			return fmt.Errorf("%w: a takeover issued %d ms from now; a new one must be within %d ms", ErrNotResponsible, d, au.VoteTTLMs)
-		}
+	if d := nowMs - r.IssuedMs; takeover && (d > au.VoteTTLMs || d < -au.VoteTTLMs) {
+		return fmt.Errorf("%w: a takeover issued %d ms from now; a new one must be within %d ms", ErrNotResponsible, d, au.VoteTTLMs)
 	}
 	return nil
 }

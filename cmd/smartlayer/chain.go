@@ -88,25 +88,14 @@ with their stakes, peer IDs and URLs, and every registered service node.
   smartlayer chain status --eth-rpc URL --registry 0x.. --epochs 0x.. --token-types 0x..`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			rpcURL, cs, err := f.resolve()
+			ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
+			defer cancel()
+			s, err := f.open(ctx, 0, "")
 			if err != nil {
 				return err
 			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
-			defer cancel()
-			c, err := chain.Dial(ctx, rpcURL)
-			if err != nil {
-				return fmt.Errorf("--eth-rpc %s: %w", chain.Redact(rpcURL), err)
-			}
-			defer c.Close()
-			id, err := c.ChainID(ctx)
-			if err != nil {
-				return fmt.Errorf("--eth-rpc %s does not answer: %w", chain.Redact(rpcURL), err)
-			}
-			r, err := chain.NewReader(ctx, c, cs)
-			if err != nil {
-				return fmt.Errorf("chain %v: %w", id, err)
-			}
+			defer s.close()
+			id, cs, r := s.id, s.cs, s.r
 			st, err := r.Status(ctx)
 			if err != nil {
 				return err

@@ -41,23 +41,11 @@ func (f *chainFlags) open(ctx context.Context, wantID int64, keyPath string) (*c
 	if err != nil {
 		return nil, err
 	}
-	c, err := chain.Dial(ctx, rpcURL)
+	c, id, r, err := chain.Open(ctx, rpcURL, wantID, cs)
 	if err != nil {
-		return nil, fmt.Errorf("--eth-rpc %s: %w", chain.Redact(rpcURL), err)
+		return nil, fmt.Errorf("--eth-rpc %w", err)
 	}
-	s := &chainSession{ctx: ctx, c: c, cs: cs}
-	if s.id, err = c.ChainID(ctx); err != nil {
-		c.Close()
-		return nil, fmt.Errorf("--eth-rpc %s does not answer: %w", chain.Redact(rpcURL), err)
-	}
-	if wantID != 0 && s.id.Int64() != wantID {
-		c.Close()
-		return nil, fmt.Errorf("--eth-rpc %s is chain %v, not chain %d (--chain-id)", chain.Redact(rpcURL), s.id, wantID)
-	}
-	if s.r, err = chain.NewReader(ctx, c, cs); err != nil {
-		c.Close()
-		return nil, fmt.Errorf("chain %v: %w", s.id, err)
-	}
+	s := &chainSession{ctx: ctx, c: c, cs: cs, id: id, r: r}
 	if keyPath != "" {
 		k, err := nodekey.Load(keyPath)
 		if err != nil {
@@ -86,15 +74,7 @@ func (s *chainSession) close() { s.c.Close() }
 
 // send sends one transaction from the session's key and waits for it.
 func (s *chainSession) send(what string, f func(*bind.TransactOpts) (*types.Transaction, error)) error {
-	o, err := s.sender.Opts(s.ctx, 0)
-	if err != nil {
-		return err
-	}
-	tx, err := s.sender.Sent(f(o))
-	if err != nil {
-		return fmt.Errorf("%s: %w", what, chain.Explain(err))
-	}
-	if err := chain.Wait(s.ctx, s.c, tx); err != nil {
+	if err := s.sender.Send(s.ctx, s.c, f); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
