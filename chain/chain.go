@@ -1,11 +1,12 @@
 // Package chain is the network's side of its contracts (package contracts)
 // on an EVM chain: Deploy puts them on a chain, Reader reads the registry,
-// the epochs and the token types, and Watcher keeps an anchor's view of
-// the admitted service nodes (package devchain runs a local chain).
+// the epochs and the token types, Watcher keeps an anchor's confirmed view
+// of the admitted service nodes and the anchor set, Rent a service node's
+// view of its token types, and SlashBook collects anchors' signatures to
+// slash a node (package devchain runs a local chain).
 //
-// Anchors configured with network.eth_rpc and network.registry admit the
-// service nodes staked on chain; the rest of the network's parameters
-// (the anchor set, epoch seeds, token types) still come from configuration.
+// The anchor set as the placement authority and vote weights see it, and
+// the epoch seeds, still come from configuration.
 package chain
 
 import (
@@ -356,10 +357,20 @@ func Open(ctx context.Context, url string, wantID int64, c Contracts) (*ethclien
 }
 
 // Send sends one transaction made by f from the sender, waits until it is
-// mined, and names the contract's refusal if there is one.
+// mined, and names the contract's refusal if there is one. Its gas limit
+// is the estimate with half again as margin: the state the estimate ran on
+// (a vote checkpoint, a sort's order) can cost more in the next block.
 func (s *Sender) Send(ctx context.Context, b Backend, f func(*bind.TransactOpts) (*types.Transaction, error)) error {
 	o, err := s.Opts(ctx, 0)
 	if err != nil {
+		return err
+	}
+	o.NoSend = true
+	est, err := f(o)
+	if err != nil {
+		return Explain(err)
+	}
+	if o, err = s.Opts(ctx, est.Gas()+est.Gas()/2); err != nil {
 		return err
 	}
 	tx, err := s.Sent(f(o))

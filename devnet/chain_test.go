@@ -23,6 +23,7 @@ import (
 	"github.com/smartlayer/smartlayer/chain/devchain"
 	"github.com/smartlayer/smartlayer/contracts"
 	flightticket "github.com/smartlayer/smartlayer/examples/flight-ticket"
+	"github.com/smartlayer/smartlayer/node"
 )
 
 // TestDevnetChain: with Options.Chain the devnet runs a chain whose
@@ -267,4 +268,70 @@ func (c *ChainInfo) key(t *testing.T, role string) *ecdsa.PrivateKey {
 	}
 	t.Fatalf("no chain account %q", role)
 	return nil
+}
+
+// TestSlashingOnChain: a service node that applies attestations wrongly is
+// caught by sampling; the anchors that replayed the evidence sign the
+// registry's slash digest, and once signers hold two thirds of the anchor
+// set's stake one of them sends the slash: the node's stake is burnt, the
+// registry no longer admits it, and its instances move off it (chain issue,
+// slashing end to end).
+func TestSlashingOnChain(t *testing.T) {
+	opts := DefaultOptions()
+	opts.Tickets, opts.Services, opts.Flights, opts.CorruptService, opts.Chain = 8, 4, 1, 2, true
+	opts.Configure = func(_ node.Role, _ int, cfg *node.Config) {
+		cfg.Network.SampleInterval = node.Duration{Duration: 300 * time.Millisecond}
+		cfg.Network.SampleShare = 1
+	}
+	d := startDevnet(t, opts)
+	bad := d.Services[1].PeerID().String()
+	badAddr := d.Services[1].Address()
+	reg := d.chainState.r.Registry
+	waitUntil(t, 90*time.Second, "the corrupt node's stake is slashed on chain", func() bool {
+		n, err := reg.NodeOf(nil, badAddr)
+		return err == nil && n.Stake.Sign() == 0 && n.Unbonding.Sign() == 0
+	})
+	it, err := reg.FilterSlashed(nil, []common.Address{badAddr}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer it.Close()
+	if !it.Next() || it.Event.Amount.Cmp(chain.DefaultParams().MinServiceStake) != 0 || it.Event.SignedStake.Cmp(new(big.Int).Mul(big.NewInt(2), chain.DefaultParams().MinAnchorStake)) < 0 {
+		t.Fatalf("no Slashed event with the node's whole stake signed by two anchors or more: %+v", it.Event)
+	}
+	if ok, err := reg.Admitted(nil, badAddr, chain.RoleService); err != nil || ok {
+		t.Fatalf("the slashed node is still admitted: %v", err)
+	}
+	// One anchor sent it; every anchor signed or received enough to.
+	sent := 0.0
+	for _, a := range d.Info.Anchors {
+		sent += metricValue(t, a.HTTP, `smartlayer_slash_total{step="sent"}`)
+		if metricValue(t, a.HTTP, `smartlayer_slash_total{step="signed"}`) < 1 {
+			t.Errorf("anchor %s signed no slash", a.Peer)
+		}
+	}
+	if sent < 1 {
+		t.Fatal("no anchor counts a slash sent")
+	}
+	// The anchors read it from the registry: the node holds no instance
+	// and is refused as a member.
+	waitUntil(t, 60*time.Second, "the slashed node's instances moved off it and anchors no longer admit it", func() bool {
+		for _, a := range d.Info.Anchors {
+			if metricValue(t, a.HTTP, "smartlayer_chain_admitted_services") != 3 {
+				return false
+			}
+		}
+		for _, tk := range d.Info.Tickets {
+			rt, code := getRoute(t, d.Info.Anchors[0].HTTP, tk.Instance)
+			if code != 200 {
+				return false
+			}
+			for _, r := range rt.Replicas {
+				if r.Peer == bad {
+					return false
+				}
+			}
+		}
+		return true
+	})
 }

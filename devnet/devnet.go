@@ -301,7 +301,9 @@ func Start(ctx context.Context, opts Options) (_ *Devnet, err error) {
 		d.cfgBase.Network.Registry = d.chainState.cs.Registry.Hex()
 		d.cfgBase.Network.ChainPoll = node.Duration{Duration: 500 * time.Millisecond}
 		d.cfgBase.Network.TokenTypes = d.chainState.cs.TokenTypes.Hex()
-		d.cfgBase.Network.Registry = d.chainState.cs.Registry.Hex()
+		// The local chain mines a block a second at least: two blocks
+		// deep is a couple of seconds.
+		d.cfgBase.Network.Confirmations = 2
 	}
 	d.progress("starting %d anchors and %d service nodes (%s)", opts.Anchors, opts.Services, d.where())
 	var bootstrap []string

@@ -117,6 +117,9 @@ func newAnchorRole(n *Node) (*anchorRole, error) {
 	})
 	transport.HandleFrom(n.net, executor.ProtoRoute, transport.MaxMessage, n.isMember, a.router.Handle)
 	transport.HandleFrom(n.net, sampling.ProtoEvidence, smallRequest, n.isAnchorPeer, a.serveEvidence)
+	if n.slash != nil {
+		n.slash.listen()
+	}
 	return a, nil
 }
 
@@ -190,6 +193,7 @@ func (a *anchorRole) newVerifier() (*sampling.Verifier, error) {
 		Transcript:      a.fetchTranscript,
 		FetchEvidence:   a.fetchEvidence,
 		Go:              n.spawn,
+		Convicted:       n.convicted(),
 	})
 }
 
@@ -309,10 +313,15 @@ func (a *anchorRole) rebalance(now time.Time) []*placement.Record {
 	// certified down (and this one has not heard from since).
 	down, votes := a.certifiedLocked(now)
 	anchors := a.n.authority.Live(down)
-	if version == a.placedAt && !a.dirty && fmt.Sprint(anchors) == a.downBasis {
+	// A registry read that changed the admitted stakes re-places too.
+	liveBasis := fmt.Sprint(anchors)
+	if a.n.staked != nil {
+		liveBasis += fmt.Sprint(" registry ", a.n.staked.Version())
+	}
+	if version == a.placedAt && !a.dirty && liveBasis == a.downBasis {
 		return nil
 	}
-	a.placedAt, a.dirty, a.downBasis = version, false, fmt.Sprint(anchors)
+	a.placedAt, a.dirty, a.downBasis = version, false, liveBasis
 	in := placement.PlanInput{Seed: a.n.seed, Epoch: a.n.cfg.Network.Epoch, Self: a.me(), Anchors: anchors,
 		Platforms: map[string]string{}, Diverse: a.votes.Mode == governance.ModePartial, NowMs: now.UnixMilli(),
 		Previous: func(id wire.InstanceID) *placement.Record { return a.records[id] }}

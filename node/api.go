@@ -131,5 +131,10 @@ func (n *Node) networkView() any {
 			"excludeBelow": placement.LevelExclude, "nodes": n.anchor.verify.Snapshot(),
 		}
 	}
+	if n.staked != nil {
+		block, admitted := n.staked.Snapshot()
+		out["chain"] = map[string]any{"block": block, "admittedServices": admitted, "confirmations": n.cfg.Network.Confirmations,
+			"openSlashCases": n.slash.cases()}
+	}
 	return out
 }

@@ -64,6 +64,10 @@ type Config struct {
 		EthRPC    string   `toml:"eth_rpc"`
 		Registry  string   `toml:"registry"`
 		ChainPoll Duration `toml:"chain_poll"`
+		// Confirmations: the registry is read this many blocks behind the
+		// endpoint's head, so a reorg shallower than that never admits,
+		// drops or slashes anyone.
+		Confirmations uint64 `toml:"confirmations"`
 		// StakePerCapacity, with EthRPC: whole stake tokens a service node
 		// stakes per unit of placement weight (its claimed capacity is cut
 		// to what its stake allows).
@@ -199,6 +203,7 @@ func DefaultConfig(role Role) Config {
 	c.Network.SampleShare = 0.1
 	c.Network.FullShare = 0.1
 	c.Network.ChainPoll = Duration{15 * time.Second}
+	c.Network.Confirmations = 12
 	c.Network.StakePerCapacity = 1
 	c.Network.AntiEntropyInterval = Duration{30 * time.Second}
 	c.Network.AntiEntropyBatch = 16
@@ -345,6 +350,9 @@ func (c *Config) Validate() error {
 	}
 	if d := c.Network.ChainPoll.Duration; d < 100*time.Millisecond || d > 10*time.Minute {
 		bad("network.chain_poll", "%s is out of range 100ms..10m", d)
+	}
+	if c.Network.Confirmations > 10_000 {
+		bad("network.confirmations", "%d is out of range 0..10000", c.Network.Confirmations)
 	}
 	if c.Role == RoleAnchor && len(c.Network.ServiceNodes) == 0 && c.Network.EthRPC == "" {
 		bad("network.service_nodes", "an anchor needs the peer IDs of the service nodes it admits, or network.eth_rpc and network.registry to admit the ones staked on chain")

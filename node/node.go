@@ -64,6 +64,7 @@ type Node struct {
 	admitted map[peer.ID]bool           // service nodes an anchor admits (by list)
 	// staked, with network.eth_rpc: service nodes admitted on chain
 	staked *chain.Watcher
+	slash  *slasher // anchors with network.eth_rpc: slashing evidence to the registry
 	eth    *ethclient.Client
 	types  *contracts.TokenTypes // with network.token_types
 	rent   *chain.Rent           // service nodes with network.token_types
@@ -714,13 +715,14 @@ func (n *Node) openChain() error {
 	// The chain ID is network.chain_id: the same deployer on another chain
 	// makes the same addresses, and a testnet's cheap stake must not admit
 	// anyone here.
-	c, _, r, err := chain.Open(ctx, n.cfg.Network.EthRPC, n.cfg.Network.ChainID, cs)
+	c, id, r, err := chain.Open(ctx, n.cfg.Network.EthRPC, n.cfg.Network.ChainID, cs)
 	if err != nil {
 		return fmt.Errorf("network.eth_rpc, network.registry, network.token_types: %w", err)
 	}
 	n.eth, n.types = c, r.Types
 	if n.cfg.Role == RoleAnchor {
-		n.staked = chain.NewWatcher(r, n.log.With("chain", chain.Redact(n.cfg.Network.EthRPC)))
+		n.staked = chain.NewWatcher(r, n.cfg.Network.Confirmations, n.log.With("chain", chain.Redact(n.cfg.Network.EthRPC)))
+		n.slash = newSlasher(n, r.Registry, cs.Registry, id)
 	} else {
 		n.rent = chain.NewRent(r)
 	}

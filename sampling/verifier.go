@@ -87,6 +87,9 @@ type Deps struct {
 	// acting on it; Go runs that in the background.
 	FetchEvidence func(ctx context.Context, anchor common.Address, uid string) (*Kept, error)
 	Go            func(func())
+	// Convicted, when set, is told of each piece of evidence this anchor
+	// signed or replayed itself, once (the registry's slashing).
+	Convicted func(node common.Address, evidence common.Hash)
 }
 
 // Verifier is an anchor's sampling and the service levels it keeps.
@@ -198,8 +201,9 @@ func (v *Verifier) Strike(p string) {
 	}
 }
 
-// evidence counts one slashing evidence against p, once per UID.
-func (v *Verifier) evidence(p, uid string) {
+// evidence counts one slashing evidence against p (at address node), once
+// per UID.
+func (v *Verifier) evidence(p string, node common.Address, uid string) {
 	v.mu.Lock()
 	if v.seen[uid] {
 		v.mu.Unlock()
@@ -213,6 +217,9 @@ func (v *Verifier) evidence(p, uid string) {
 	v.mu.Unlock()
 	v.d.Log.Warn("slashing evidence against a service node; moving its instances", "node", p, "evidence", uid)
 	v.d.Replace()
+	if v.d.Convicted != nil {
+		v.d.Convicted(node, common.HexToHash(uid))
+	}
 }
 
 // Evidence takes a slashing-evidence attestation from the log. This
@@ -236,7 +243,7 @@ func (v *Verifier) Evidence(att *attest.Signed) {
 	}
 	uid := att.UID.String()
 	if v.d.Key != nil && att.Signer == v.d.Key.Address() {
-		v.evidence(p, uid)
+		v.evidence(p, common.HexToAddress(node), uid)
 		return
 	}
 	if v.d.FetchEvidence == nil || v.d.Go == nil {
@@ -246,7 +253,7 @@ func (v *Verifier) Evidence(att *attest.Signed) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		if v.confirm(ctx, att.Signer, uid, p, common.HexToAddress(node), common.HexToHash(leaf)) {
-			v.evidence(p, uid)
+			v.evidence(p, common.HexToAddress(node), uid)
 		}
 	})
 }
@@ -404,7 +411,7 @@ func (v *Verifier) Check(ctx context.Context, p string, addr common.Address, it 
 		return result
 	}
 	v.keepMaterial(uid, it)
-	v.evidence(p, uid)
+	v.evidence(p, addr, uid)
 	return result
 }
 

@@ -3,6 +3,7 @@ package sampling
 import (
 	"testing"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/smartlayer/smartlayer/placement"
@@ -25,8 +26,8 @@ func TestServiceLevelProbation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v.evidence("p", "0x01")
-	v.evidence("p", "0x01") // the same evidence counts once
+	v.evidence("p", common.Address{}, "0x01")
+	v.evidence("p", common.Address{}, "0x01") // the same evidence counts once
 	if !v.Excluded("p") || v.Snapshot()["p"].Evidence != 1 || replaced != 1 {
 		t.Fatalf("after evidence: %+v, %d re-placements", v.Snapshot()["p"], replaced)
 	}
@@ -41,7 +42,7 @@ func TestServiceLevelProbation(t *testing.T) {
 	if replaced != 2 {
 		t.Fatalf("coming back from probation asked for %d re-placements in all, want 2", replaced)
 	}
-	v.evidence("p", "0x02")
+	v.evidence("p", common.Address{}, "0x02")
 	second := 0
 	for v.Excluded("p") && second < 1000 {
 		v.probation("p")

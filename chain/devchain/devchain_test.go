@@ -83,6 +83,32 @@ func TestDevChainOverRPC(t *testing.T) {
 	if err := chain.Wait(ctx, c, tx3); err != nil {
 		t.Fatal(err)
 	}
+	rc, err := c.TransactionReceipt(ctx, tx3.Hash())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A watcher reads confirmations deep: what it sees is the registry at
+	// the block it read, so the anchor only from the registration's block.
+	w := chain.NewWatcher(r, 2, nil)
+	for seen := false; !seen; {
+		if err := w.Poll(ctx); err != nil {
+			t.Fatal(err)
+		}
+		block, _ := w.Snapshot()
+		seen = w.AnchorSet()[nodeAddr] != nil
+		if head, _ := c.BlockNumber(ctx); block+2 > head {
+			t.Fatalf("watcher read block %d with the head at %d", block, head)
+		}
+		if seen != (block >= rc.BlockNumber.Uint64()) {
+			t.Fatalf("watcher at block %d sees the anchor %v; it registered in block %d", block, seen, rc.BlockNumber)
+		}
+		dev.Mine(1)
+	}
+	// The registry's slash digest is the one anchors sign (chain.SlashDigest).
+	ev := crypto.Keccak256Hash([]byte("evidence"))
+	if want, err := r.Registry.SlashDigest(nil, nodeAddr, chain.AllStake, ev); err != nil || common.Hash(want) != chain.SlashDigest(id, cs.Registry, nodeAddr, chain.AllStake, ev) {
+		t.Fatalf("slash digest: the registry's %x (%v), ours %x", want, err, chain.SlashDigest(id, cs.Registry, nodeAddr, chain.AllStake, ev))
+	}
 	st, err := r.Status(ctx)
 	if err != nil {
 		t.Fatal(err)
