@@ -41,10 +41,15 @@ func SignDigest(key *ecdsa.PrivateKey, digest common.Hash) ([]byte, error) {
 	return sig, nil
 }
 
-// DigestSigner recovers the signer of a SignDigest signature.
+// DigestSigner recovers the signer of a SignDigest signature. Like the
+// contracts' ECDSA.recover it refuses a high s: a signature malleated to
+// one the registry rejects must not count here either.
 func DigestSigner(digest common.Hash, sig []byte) (common.Address, error) {
 	if len(sig) != 65 || (sig[64] != 27 && sig[64] != 28) {
 		return common.Address{}, errors.New("not a 65-byte signature with v 27 or 28")
+	}
+	if !crypto.ValidateSignatureValues(sig[64]-27, new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:64]), true) {
+		return common.Address{}, errors.New("signature values out of range (s must be in the lower half)")
 	}
 	s := append([]byte(nil), sig...)
 	s[64] -= 27
@@ -66,29 +71,41 @@ type SlashSignature struct {
 // Errors of SlashBook.Add.
 var (
 	ErrSlashSigner = errors.New("slash signature: not by an anchor of the set")
-	ErrSlashFull   = errors.New("slash signatures: too many open cases")
+	ErrSlashFull   = errors.New("slash signatures: this signer has too many open cases")
 )
 
-// SlashBook collects anchors' slash signatures per piece of evidence and
-// says when they carry enough stake for the registry: at least two thirds
-// of the anchor set's stake, the accused's own stake left out, as the
-// registry counts it. It is pure: the caller reads the anchor set from the
-// chain and does the I/O.
+// SlashCase names a case: a node and a piece of evidence against it.
+type SlashCase struct {
+	Node     common.Address `json:"node"`
+	Evidence common.Hash    `json:"evidence"`
+}
+
+// SlashBook collects anchors' slash signatures per case and says when they
+// carry enough stake for the registry: at least two thirds of the anchor
+// set's stake, the accused's own stake left out, as the registry counts
+// it. A case is a (node, evidence) pair, so a signature naming the wrong
+// node for public evidence cannot take the case from the right one. Each
+// signer may open at most perSigner cases, so no anchor can crowd out
+// another's; cases expire. It is pure: the caller reads the anchor set
+// from the chain, gives the time and does the I/O.
 type SlashBook struct {
-	chainID  *big.Int
-	registry common.Address
-	max      int
-	cases    map[common.Hash]*slashCase
+	chainID   *big.Int
+	registry  common.Address
+	perSigner int
+	cases     map[SlashCase]*slashCase
+	opened    map[common.Address]int // open cases by the signer who opened them
 }
 
 type slashCase struct {
-	node common.Address
-	sigs map[common.Address][]byte
+	opener   common.Address
+	openedMs int64
+	sigs     map[common.Address][]byte
 }
 
-// NewSlashBook keeps at most max open cases.
-func NewSlashBook(chainID *big.Int, registry common.Address, max int) *SlashBook {
-	return &SlashBook{chainID: chainID, registry: registry, max: max, cases: map[common.Hash]*slashCase{}}
+// NewSlashBook lets each signer open at most perSigner cases.
+func NewSlashBook(chainID *big.Int, registry common.Address, perSigner int) *SlashBook {
+	return &SlashBook{chainID: chainID, registry: registry, perSigner: perSigner,
+		cases: map[SlashCase]*slashCase{}, opened: map[common.Address]int{}}
 }
 
 // Digest is the digest this book's anchors sign for node and evidence.
@@ -96,10 +113,9 @@ func (b *SlashBook) Digest(node common.Address, evidence common.Hash) common.Has
 	return SlashDigest(b.chainID, b.registry, node, AllStake, evidence)
 }
 
-// Add keeps s when its signer is an anchor of set (address to stake). A
-// case names one node: a signature for the same evidence against another
-// node is refused. It reports whether the signature is new.
-func (b *SlashBook) Add(s SlashSignature, set map[common.Address]*big.Int) (bool, error) {
+// Add keeps s when its signer is an anchor of set (address to stake) other
+// than the accused, at nowMs. It reports whether the signature is new.
+func (b *SlashBook) Add(s SlashSignature, set map[common.Address]*big.Int, nowMs int64) (bool, error) {
 	signer, err := DigestSigner(b.Digest(s.Node, s.Evidence), s.Sig)
 	if err != nil {
 		return false, fmt.Errorf("slash signature: %w", err)
@@ -107,16 +123,15 @@ func (b *SlashBook) Add(s SlashSignature, set map[common.Address]*big.Int) (bool
 	if set[signer] == nil || signer == s.Node {
 		return false, fmt.Errorf("%w: %s", ErrSlashSigner, signer)
 	}
-	c := b.cases[s.Evidence]
+	k := SlashCase{Node: s.Node, Evidence: s.Evidence}
+	c := b.cases[k]
 	if c == nil {
-		if len(b.cases) >= b.max {
-			return false, ErrSlashFull
+		if b.opened[signer] >= b.perSigner {
+			return false, fmt.Errorf("%w: %s", ErrSlashFull, signer)
 		}
-		c = &slashCase{node: s.Node, sigs: map[common.Address][]byte{}}
-		b.cases[s.Evidence] = c
-	}
-	if c.node != s.Node {
-		return false, fmt.Errorf("slash signature: evidence %s names node %s, not %s", s.Evidence, c.node, s.Node)
+		c = &slashCase{opener: signer, openedMs: nowMs, sigs: map[common.Address][]byte{}}
+		b.cases[k] = c
+		b.opened[signer]++
 	}
 	if _, ok := c.sigs[signer]; ok {
 		return false, nil
@@ -125,18 +140,18 @@ func (b *SlashBook) Add(s SlashSignature, set map[common.Address]*big.Int) (bool
 	return true, nil
 }
 
-// Ready returns the node and the signatures of set's anchors for evidence
-// when their stake is at least two thirds of set's without the accused
-// (signatures in address order, so every anchor submits the same call).
-func (b *SlashBook) Ready(evidence common.Hash, set map[common.Address]*big.Int) (common.Address, [][]byte, bool) {
-	c := b.cases[evidence]
+// Ready returns the signatures of set's anchors for a case when their
+// stake is at least two thirds of set's without the accused (in signer
+// order, so every anchor sends the same call).
+func (b *SlashBook) Ready(k SlashCase, set map[common.Address]*big.Int) ([][]byte, bool) {
+	c := b.cases[k]
 	if c == nil {
-		return common.Address{}, nil, false
+		return nil, false
 	}
 	total, signed := new(big.Int), new(big.Int)
 	var signers []common.Address
 	for a, st := range set {
-		if a == c.node {
+		if a == k.Node {
 			continue
 		}
 		total.Add(total, st)
@@ -147,25 +162,51 @@ func (b *SlashBook) Ready(evidence common.Hash, set map[common.Address]*big.Int)
 	}
 	// signed*3 >= total*2, as the registry checks it
 	if total.Sign() == 0 || new(big.Int).Mul(signed, big.NewInt(3)).Cmp(new(big.Int).Mul(total, big.NewInt(2))) < 0 {
-		return c.node, nil, false
+		return nil, false
 	}
 	sort.Slice(signers, func(i, j int) bool { return signers[i].Cmp(signers[j]) < 0 })
 	sigs := make([][]byte, len(signers))
 	for i, a := range signers {
 		sigs[i] = c.sigs[a]
 	}
-	return c.node, sigs, true
+	return sigs, true
 }
 
 // Close forgets a case (slashed, or given up).
-func (b *SlashBook) Close(evidence common.Hash) { delete(b.cases, evidence) }
-
-// Open lists the open cases' evidence.
-func (b *SlashBook) Open() []common.Hash {
-	out := make([]common.Hash, 0, len(b.cases))
-	for e := range b.cases {
-		out = append(out, e)
+func (b *SlashBook) Close(k SlashCase) {
+	if c := b.cases[k]; c != nil {
+		if b.opened[c.opener]--; b.opened[c.opener] <= 0 {
+			delete(b.opened, c.opener)
+		}
+		delete(b.cases, k)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Cmp(out[j]) < 0 })
+}
+
+// Expire closes the cases opened before beforeMs and returns them.
+func (b *SlashBook) Expire(beforeMs int64) []SlashCase {
+	var out []SlashCase
+	for k, c := range b.cases {
+		if c.openedMs < beforeMs {
+			out = append(out, k)
+		}
+	}
+	for _, k := range out {
+		b.Close(k)
+	}
+	return out
+}
+
+// Open lists the open cases.
+func (b *SlashBook) Open() []SlashCase {
+	out := make([]SlashCase, 0, len(b.cases))
+	for k := range b.cases {
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if c := out[i].Evidence.Cmp(out[j].Evidence); c != 0 {
+			return c < 0
+		}
+		return out[i].Node.Cmp(out[j].Node) < 0
+	})
 	return out
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/big"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -26,11 +27,19 @@ const ProtoSlash = transport.ProtocolPrefix + "/slash/1.0.0"
 
 // slashStagger is how long each anchor waits after the one ranked before
 // it to send a ready slash to the registry, so that usually one anchor
-// pays for it.
+// pays for it; a failed try waits for every other anchor's turn.
 const slashStagger = 20 * time.Second
 
-// maxSlashCases bounds the open slashing cases an anchor keeps.
-const maxSlashCases = 1024
+// slashCheckEvery is how often an anchor waiting its turn asks the
+// registry whether another anchor's slash went through.
+const slashCheckEvery = 3 * time.Second
+
+// slashCasesPerSigner bounds the open cases one anchor's signatures may
+// open here; slashCaseTTL is how long a case stays open.
+const (
+	slashCasesPerSigner = 64
+	slashCaseTTL        = time.Hour
+)
 
 // slashAck answers a SlashSignature.
 type slashAck struct{}
@@ -50,17 +59,17 @@ type slasher struct {
 
 	mu      sync.Mutex
 	book    *chain.SlashBook
-	started map[common.Hash]bool // cases a submitter runs for
+	started map[chain.SlashCase]bool // cases a submitter runs for
 
 	sendMu sync.Mutex // one transaction at a time from this anchor's key
 	sender *chain.Sender
 }
 
 func newSlasher(n *Node, reg *contracts.Registry, registry common.Address, chainID *big.Int) *slasher {
-	s := &slasher{n: n, reg: reg, cid: chainID, book: chain.NewSlashBook(chainID, registry, maxSlashCases),
-		started: map[common.Hash]bool{}}
+	s := &slasher{n: n, reg: reg, cid: chainID, book: chain.NewSlashBook(chainID, registry, slashCasesPerSigner),
+		started: map[chain.SlashCase]bool{}}
 	s.result = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smartlayer_slash_total",
-		Help: "Slashing on chain, by step: signed (this anchor's signature), received (another anchor's, kept), refused (another's, not valid), sent (a slash transaction this anchor sent), failed, done (seen slashed on chain)."}, []string{"step"})
+		Help: "Slashing on chain, by step: signed (this anchor's signature), received (another anchor's, kept), refused (another's, not valid), sent (a slash transaction of this anchor's mined), failed, done (seen slashed on chain), given-up (the registry has nothing to slash), expired."}, []string{"step"})
 	return s
 }
 
@@ -80,19 +89,18 @@ func (n *Node) convicted() func(common.Address, common.Hash) {
 }
 
 // convicted signs and sends this anchor's signature for evidence against
-// node (sampling.Deps.Convicted).
+// node (sampling.Deps.Convicted). It is sent even when this anchor cannot
+// keep it itself (its own cases full, or not in the set it last read): the
+// others judge it against the set they read.
 func (s *slasher) convicted(node common.Address, evidence common.Hash) {
-	digest := s.book.Digest(node, evidence)
-	sig, err := chain.SignDigest(s.n.key.ECDSA, digest)
+	sig, err := chain.SignDigest(s.n.key.ECDSA, s.book.Digest(node, evidence))
 	if err != nil {
 		s.n.log.Error("cannot sign a slash", "err", err)
 		return
 	}
 	msg := chain.SlashSignature{Node: node, Evidence: evidence, Sig: sig}
 	if err := s.add(msg); err != nil {
-		// Not an anchor of the chain's set (yet): its signature would not count.
-		s.n.log.Warn("this anchor's slash signature does not count", "evidence", evidence, "err", err)
-		return
+		s.n.log.Warn("this anchor's slash signature is not kept here", "evidence", evidence, "err", err)
 	}
 	s.result.WithLabelValues("signed").Inc()
 	for p := range s.n.anchors {
@@ -119,18 +127,25 @@ func (s *slasher) serve(_ context.Context, _ transport.PeerID, msg *chain.SlashS
 	return &slashAck{}, nil
 }
 
-// add keeps a signature and, when the case is ready, starts its submitter.
+// add keeps a signature and, when a new one makes its case ready, starts
+// the case's submitter.
 func (s *slasher) add(msg chain.SlashSignature) error {
 	set := s.n.staked.AnchorSet()
+	now := s.n.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, err := s.book.Add(msg, set); err != nil {
+	if gone := s.book.Expire(now.Add(-slashCaseTTL).UnixMilli()); len(gone) > 0 {
+		s.result.WithLabelValues("expired").Add(float64(len(gone)))
+	}
+	isNew, err := s.book.Add(msg, set, now.UnixMilli())
+	if err != nil || !isNew {
 		return err
 	}
-	if _, _, ok := s.book.Ready(msg.Evidence, set); ok && !s.started[msg.Evidence] {
-		s.started[msg.Evidence] = true
-		wait := slashStagger * time.Duration(slashRank(msg.Evidence, set, s.n.key.Address()))
-		s.n.spawn(func() { s.submit(msg.Evidence, wait) })
+	k := chain.SlashCase{Node: msg.Node, Evidence: msg.Evidence}
+	if _, ok := s.book.Ready(k, set); ok && !s.started[k] {
+		s.started[k] = true
+		rank := slashRank(msg.Evidence, set, s.n.key.Address())
+		s.n.spawn(func() { s.submit(k, rank, len(set)) })
 	}
 	return nil
 }
@@ -156,82 +171,128 @@ func slashRank(evidence common.Hash, set map[common.Address]*big.Int, me common.
 	return len(all)
 }
 
-// submit waits its turn, then sends the slash unless the registry has it
-// already; it tries three times, each time with the signatures and the
-// anchor set as they are then.
-func (s *slasher) submit(evidence common.Hash, wait time.Duration) {
+// submit waits its turn (rank staggers), asking the registry meanwhile
+// whether another anchor's slash went through, then sends the slash. A
+// failed try waits for every other anchor's turn (set anchors) before the
+// next; after three the case stays open until a new signature or expiry.
+func (s *slasher) submit(k chain.SlashCase, rank, set int) {
 	defer func() {
 		s.mu.Lock()
-		delete(s.started, evidence)
+		delete(s.started, k)
 		s.mu.Unlock()
 	}()
-	for try := 0; try < 3; try++ {
+	closeCase := func(step string) {
+		s.mu.Lock()
+		s.book.Close(k)
+		s.mu.Unlock()
+		s.result.WithLabelValues(step).Inc()
+	}
+	turn := s.n.now().Add(slashStagger * time.Duration(rank))
+	for tries := 0; tries < 3; {
 		select {
 		case <-s.n.ctx.Done():
 			return
-		case <-time.After(wait):
+		case <-time.After(min(slashCheckEvery, max(turn.Sub(s.n.now()), 0))):
 		}
-		wait = slashStagger
-		done, err := s.send(evidence)
-		if done {
-			s.mu.Lock()
-			s.book.Close(evidence)
-			s.mu.Unlock()
-			s.result.WithLabelValues("done").Inc()
+		if step, err := s.settled(k); err == nil && step != "" {
+			closeCase(step)
 			return
 		}
-		if err != nil {
-			s.result.WithLabelValues("failed").Inc()
-			s.n.log.Warn("slash not sent", "evidence", evidence, "err", err)
+		if s.n.now().Before(turn) {
+			continue
 		}
+		tries++
+		err := s.send(k)
+		switch {
+		case err == nil:
+			s.result.WithLabelValues("sent").Inc()
+			closeCase("done")
+			return
+		case finalSlashError(err):
+			s.n.log.Info("slash given up", "node", k.Node, "evidence", k.Evidence, "err", err)
+			closeCase("given-up")
+			return
+		}
+		s.result.WithLabelValues("failed").Inc()
+		s.n.log.Warn("slash not sent", "evidence", k.Evidence, "err", err)
+		turn = s.n.now().Add(slashStagger * time.Duration(set))
 	}
 }
 
-// send sends the slash for evidence if the registry has not acted on it
-// yet. It reports whether the registry has.
-func (s *slasher) send(evidence common.Hash) (bool, error) {
+// finalSlashError: the registry will never take this slash (the node has
+// nothing left, another slash used the evidence).
+func finalSlashError(err error) bool {
+	for _, name := range []string{"NothingToSlash", "NotRegistered", "EvidenceUsed"} {
+		if strings.Contains(err.Error(), name) {
+			return true
+		}
+	}
+	return false
+}
+
+// settled asks the registry, pending transactions included, whether a
+// case needs no slash any more: "done" when it acted on the evidence,
+// "given-up" when the node has no stake left (another case took it all).
+func (s *slasher) settled(k chain.SlashCase) (string, error) {
+	ctx, cancel := context.WithTimeout(s.n.ctx, 10*time.Second)
+	defer cancel()
+	o := &bind.CallOpts{Context: ctx, Pending: true}
+	used, err := s.reg.Slashed(o, k.Evidence)
+	if err != nil || used {
+		return "done", err
+	}
+	n, err := s.reg.NodeOf(o, k.Node)
+	if err != nil {
+		return "", err
+	}
+	if n.Stake.Sign() == 0 && n.Unbonding.Sign() == 0 {
+		return "given-up", nil
+	}
+	return "", nil
+}
+
+// send sends the slash for a case with the signatures of the anchor set as
+// the registry has it now (the watcher's confirmed set may lag a signer's
+// leaving it).
+func (s *slasher) send(k chain.SlashCase) error {
 	ctx, cancel := context.WithTimeout(s.n.ctx, 2*time.Minute)
 	defer cancel()
-	used, err := s.reg.Slashed(&bind.CallOpts{Context: ctx}, evidence)
+	now, err := s.reg.AnchorSet(&bind.CallOpts{Context: ctx})
 	if err != nil {
-		return false, fmt.Errorf("registry: %w", err)
+		return fmt.Errorf("registry anchor set: %w", err)
 	}
-	if used {
-		return true, nil
+	set := make(map[common.Address]*big.Int, len(now.Set))
+	for i, a := range now.Set {
+		set[a] = now.Stakes[i]
 	}
 	s.mu.Lock()
-	node, sigs, ok := s.book.Ready(evidence, s.n.staked.AnchorSet())
+	sigs, ok := s.book.Ready(k, set)
 	s.mu.Unlock()
 	if !ok {
-		return false, errors.New("the signatures no longer hold two thirds of the anchor set's stake")
+		return errors.New("the signatures do not hold two thirds of the registry's anchor set's stake now")
 	}
 	s.sendMu.Lock()
 	defer s.sendMu.Unlock()
 	if s.sender == nil {
 		if s.sender, err = chain.NewSender(ctx, s.n.eth, s.n.key.ECDSA, s.cid); err != nil {
-			return false, err
+			return err
 		}
 	}
-	s.result.WithLabelValues("sent").Inc()
 	err = s.sender.Send(ctx, s.n.eth, func(o *bind.TransactOpts) (*types.Transaction, error) {
-		return s.reg.Slash(o, node, chain.AllStake, evidence, sigs)
+		return s.reg.Slash(o, k.Node, chain.AllStake, k.Evidence, sigs)
 	})
 	if err != nil {
 		// A nonce the chain did not take is counted again from the chain.
 		s.sender = nil
-		return false, err
+		return err
 	}
-	s.n.log.Warn("slashed a service node's stake on chain", "node", node, "evidence", evidence, "signatures", len(sigs))
-	return true, nil
+	s.n.log.Warn("slashed a service node's stake on chain", "node", k.Node, "evidence", k.Evidence, "signatures", len(sigs))
+	return nil
 }
 
-// slashCases lists the open cases for /v1/network.
-func (s *slasher) cases() []string {
+// cases lists the open cases for /v1/network.
+func (s *slasher) cases() []chain.SlashCase {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []string
-	for _, e := range s.book.Open() {
-		out = append(out, e.Hex())
-	}
-	return out
+	return s.book.Open()
 }
