@@ -68,6 +68,54 @@ type chainState struct {
 	r       *chain.Reader
 	parties []chainParty
 	p       chain.Params
+	c       chain.Backend
+	id      *big.Int
+}
+
+// fundOnExternalChain dials Options.ChainRPC and sends each account its
+// balance from Options.ChainFunder.
+func (d *Devnet) fundOnExternalChain(ctx context.Context, balances map[common.Address]*big.Int) (chain.Backend, *big.Int, error) {
+	cl, err := chain.Dial(ctx, d.opts.ChainRPC)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", chain.Redact(d.opts.ChainRPC), err)
+	}
+	d.ext = cl
+	id, err := cl.ChainID(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s does not answer: %w", chain.Redact(d.opts.ChainRPC), err)
+	}
+	from := crypto.PubkeyToAddress(d.opts.ChainFunder.PublicKey)
+	nonce, err := cl.PendingNonceAt(ctx, from)
+	if err != nil {
+		return nil, nil, err
+	}
+	tip, err := cl.SuggestGasTipCap(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	head, err := cl.HeaderByNumber(ctx, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	feeCap := new(big.Int).Add(tip, new(big.Int).Mul(head.BaseFee, big.NewInt(2)))
+	var txs []*types.Transaction
+	for a, v := range balances {
+		to := a
+		tx, err := types.SignNewTx(d.opts.ChainFunder, types.LatestSignerForChainID(id),
+			&types.DynamicFeeTx{ChainID: id, Nonce: nonce, GasTipCap: tip, GasFeeCap: feeCap, Gas: 21_000, To: &to, Value: v})
+		if err == nil {
+			err = cl.SendTransaction(ctx, tx)
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("funding the devnet's accounts from %s: %w", from, err)
+		}
+		nonce++
+		txs = append(txs, tx)
+	}
+	if err := chain.Wait(ctx, cl, txs...); err != nil {
+		return nil, nil, fmt.Errorf("funding the devnet's accounts from %s: %w", from, err)
+	}
+	return cl, id, nil
 }
 
 // startChain runs the local chain before the nodes start, deploys the
@@ -109,11 +157,20 @@ func (d *Devnet) startChain(ctx context.Context) error {
 	for _, pt := range parties {
 		balances[pt.key.Address()] = chain.Units(1000) // ether, for gas
 	}
-	if d.chain, err = devchain.StartDev(balances); err != nil {
-		return err
+	var c chain.Backend
+	var id *big.Int
+	rpcURL := d.opts.ChainRPC
+	if rpcURL != "" {
+		if c, id, err = d.fundOnExternalChain(ctx, balances); err != nil {
+			return err
+		}
+		d.cfgBase.Network.ChainID = id.Int64() // the attestations' domain too
+	} else {
+		if d.chain, err = devchain.StartDev(balances); err != nil {
+			return err
+		}
+		c, id, rpcURL = d.chain.Client(), big.NewInt(devchain.DevChainID), d.chain.RPC
 	}
-	c := d.chain.Client()
-	id := big.NewInt(devchain.DevChainID)
 	cs, err := chain.Deploy(ctx, c, treasury.ECDSA, id, p)
 	if err != nil {
 		return err
@@ -210,8 +267,8 @@ func (d *Devnet) startChain(ctx context.Context) error {
 	if err := b.wait(); err != nil {
 		return fmt.Errorf("the flight ticket's type: %w", err)
 	}
-	d.chainState = &chainState{cs: cs, r: r, parties: parties, p: p}
-	d.Info.Chain = &ChainInfo{RPC: d.chain.RPC, ChainID: devchain.DevChainID, Contracts: *cs}
+	d.chainState = &chainState{cs: cs, r: r, parties: parties, p: p, c: c, id: id}
+	d.Info.Chain = &ChainInfo{RPC: rpcURL, ChainID: id.Int64(), Contracts: *cs}
 	for _, pt := range parties {
 		d.Info.Chain.Accounts = append(d.Info.Chain.Accounts, ChainAccount{Address: pt.key.Address(), Key: keyHex(pt.key.ECDSA), Role: pt.role})
 	}
@@ -220,7 +277,7 @@ func (d *Devnet) startChain(ctx context.Context) error {
 	}
 	staked := d.opts.Services - d.opts.UnstakedServices
 	d.progress("chain %s: contracts deployed, %d anchors and %d service nodes staked and registered, the flight ticket's type registered by the airline",
-		d.chain.RPC, d.opts.Anchors, staked)
+		chain.Redact(rpcURL), d.opts.Anchors, staked)
 	return nil
 }
 
@@ -230,8 +287,7 @@ func (d *Devnet) finishChain(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	st := d.chainState
-	c := d.chain.Client()
-	id := big.NewInt(devchain.DevChainID)
+	c, id := st.c, st.id
 	b := &batch{ctx: ctx, c: c}
 	urls := map[string]string{}
 	for i, ep := range d.Info.Anchors {

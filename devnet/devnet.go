@@ -5,6 +5,7 @@ package devnet
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/ethclient"
 
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/attlog"
@@ -63,6 +65,11 @@ type Options struct {
 	// and registered and the flight ticket's type registered
 	// (devnet.json "chain"); anchors admit the service nodes staked there.
 	Chain bool
+	// ChainRPC, with Chain, is an EVM JSON-RPC endpoint to use instead of
+	// the embedded chain (geth --dev, say); ChainFunder is a key of an
+	// account there with ether, which pays the devnet's accounts their gas.
+	ChainRPC    string
+	ChainFunder *ecdsa.PrivateKey
 	// UnstakedServices, with Chain, leaves the last service nodes
 	// unregistered on chain (tests: anchors refuse them).
 	UnstakedServices int
@@ -105,6 +112,9 @@ func (o *Options) validate() error {
 	}
 	if o.Services < 1 || o.Services > 200 {
 		errs = append(errs, fmt.Errorf("--services %d: want 1 to 200", o.Services))
+	}
+	if o.ChainRPC != "" && (!o.Chain || o.ChainFunder == nil) {
+		errs = append(errs, errors.New("an external chain RPC needs the chain on and a funder key"))
 	}
 	if o.UnstakedServices < 0 || o.UnstakedServices >= o.Services || o.UnstakedServices > 0 && !o.Chain {
 		errs = append(errs, fmt.Errorf("unstaked services %d: want 0 to services-1, with the chain on", o.UnstakedServices))
@@ -237,7 +247,8 @@ type Devnet struct {
 	demoDone    chan struct{}
 	// HotelServer is the demo hotel (examples/flight-ticket/hotel).
 	HotelServer *hotel.Server
-	chain       *devchain.Dev // with Options.Chain
+	chain       *devchain.Dev     // with Options.Chain
+	ext         *ethclient.Client // with Options.ChainRPC
 	chainState  *chainState
 }
 
@@ -297,7 +308,7 @@ func Start(ctx context.Context, opts Options) (_ *Devnet, err error) {
 		if err := d.startChain(ctx); err != nil {
 			return nil, fmt.Errorf("chain: %w", err)
 		}
-		d.cfgBase.Network.EthRPC = d.chain.RPC
+		d.cfgBase.Network.EthRPC = d.Info.Chain.RPC
 		d.cfgBase.Network.Registry = d.chainState.cs.Registry.Hex()
 		d.cfgBase.Network.ChainPoll = node.Duration{Duration: 500 * time.Millisecond}
 		d.cfgBase.Network.TokenTypes = d.chainState.cs.TokenTypes.Hex()
@@ -900,6 +911,9 @@ func (d *Devnet) Close() error {
 	}
 	if d.HotelServer != nil {
 		errs = append(errs, d.HotelServer.Close())
+	}
+	if d.ext != nil {
+		d.ext.Close()
 	}
 	if d.chain != nil {
 		errs = append(errs, d.chain.Close())

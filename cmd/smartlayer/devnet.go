@@ -13,12 +13,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/smartlayer/smartlayer/devnet"
+	"github.com/smartlayer/smartlayer/nodekey"
 	"github.com/smartlayer/smartlayer/wire"
 )
 
 func newDevnetCmd() *cobra.Command {
 	o := devnet.DefaultOptions()
-	var level string
+	var level, funderKey string
 	cmd := &cobra.Command{
 		Use:   "devnet [flags]",
 		Short: "Run a whole local network: anchors, service nodes and the flight-ticket token",
@@ -29,7 +30,10 @@ the endpoints and what to try, writes <data>/devnet.json, and runs until
 Ctrl-C, when every node shuts down cleanly.
 
 Without --data the network lives in a temporary directory removed on exit;
-with --data DIR it keeps its keys, tokens and tickets there across runs.`,
+with --data DIR it keeps its keys, tokens and tickets there across runs.
+
+With --chain (the default) it runs an embedded chain; --chain-rpc URL and
+--chain-funder FILE use another one instead, such as geth --dev.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -43,6 +47,13 @@ with --data DIR it keeps its keys, tokens and tickets there across runs.`,
 					return err
 				}
 				o.DataDir = abs
+			}
+			if funderKey != "" {
+				k, err := nodekey.Load(funderKey)
+				if err != nil {
+					return fmt.Errorf("--chain-funder: %w", err)
+				}
+				o.ChainFunder = k.ECDSA
 			}
 			start := time.Now()
 			d, err := devnet.Start(ctx, o)
@@ -68,6 +79,8 @@ with --data DIR it keeps its keys, tokens and tickets there across runs.`,
 	f.BoolVar(&o.Procs, "procs", false, "run every node as its own OS process")
 	f.BoolVar(&o.DemoAirline, "demo-airline", false, "keep publishing flight updates (one every 5 s)")
 	f.BoolVar(&o.Chain, "chain", true, "run a local chain with the network's contracts, every node staked and registered (devnet.json \"chain\"); anchors admit only staked service nodes and bundles their issuer registered")
+	f.StringVar(&o.ChainRPC, "chain-rpc", "", "with --chain: deploy on this EVM JSON-RPC endpoint (geth --dev, say) instead of the embedded chain")
+	f.StringVar(&funderKey, "chain-funder", "", "with --chain-rpc: key FILE (hex) of an account there with ether, which pays the devnet's accounts their gas")
 	f.DurationVar(&o.HeartbeatInterval, "heartbeat", o.HeartbeatInterval, "heartbeat interval; a node is down after 6 missed")
 	f.StringVar(&level, "log-level", "warn", "node log level: debug, info, warn or error")
 	return cmd
