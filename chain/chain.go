@@ -5,8 +5,8 @@
 // view of its token types, and SlashBook collects anchors' signatures to
 // slash a node (package devchain runs a local chain).
 //
-// The anchor set as the placement authority and vote weights see it, and
-// the epoch seeds, still come from configuration.
+// Reader.Epoch reads an epoch the registry started (its seed, anchor set
+// and stakes), which nodes run on.
 package chain
 
 import (
@@ -214,11 +214,14 @@ func Deploy(ctx context.Context, b Backend, key *ecdsa.PrivateKey, chainID *big.
 			return a, tx, err
 		}},
 		{"Epochs", func(o *bind.TransactOpts) (common.Address, *types.Transaction, error) {
-			a, tx, _, err := contracts.DeployEpochs(o, b, p.EpochBlocks)
+			// Only the registry, deployed next, may advance epochs: it
+			// takes each epoch's anchor set with its seed.
+			registry := crypto.CreateAddress(owner, o.Nonce.Uint64()+1)
+			a, tx, _, err := contracts.DeployEpochs(o, b, p.EpochBlocks, registry)
 			return a, tx, err
 		}},
 		{"Registry", func(o *bind.TransactOpts) (common.Address, *types.Transaction, error) {
-			a, tx, _, err := contracts.DeployRegistry(o, b, c.StakeToken, p.MinAnchorStake, p.MinServiceStake, big.NewInt(p.MaxAnchors), uint64(p.Unbonding/time.Second))
+			a, tx, _, err := contracts.DeployRegistry(o, b, c.StakeToken, p.MinAnchorStake, p.MinServiceStake, big.NewInt(p.MaxAnchors), uint64(p.Unbonding/time.Second), c.Epochs)
 			return a, tx, err
 		}},
 		{"TokenTypes", func(o *bind.TransactOpts) (common.Address, *types.Transaction, error) {
@@ -361,16 +364,27 @@ func Open(ctx context.Context, url string, wantID int64, c Contracts) (*ethclien
 // is the estimate with half again as margin: the state the estimate ran on
 // (a vote checkpoint, a sort's order) can cost more in the next block.
 func (s *Sender) Send(ctx context.Context, b Backend, f func(*bind.TransactOpts) (*types.Transaction, error)) error {
-	o, err := s.Opts(ctx, 0)
-	if err != nil {
-		return err
+	return s.SendGas(ctx, b, 0, f)
+}
+
+// SendGas is Send with a fixed gas limit (0: the estimate and half again),
+// for a call whose cost the latest block does not tell (Registry.advance:
+// AdvanceGas).
+func (s *Sender) SendGas(ctx context.Context, b Backend, gasLimit uint64, f func(*bind.TransactOpts) (*types.Transaction, error)) error {
+	if gasLimit == 0 {
+		o, err := s.Opts(ctx, 0)
+		if err != nil {
+			return err
+		}
+		o.NoSend = true
+		est, err := f(o)
+		if err != nil {
+			return Explain(err)
+		}
+		gasLimit = est.Gas() + est.Gas()/2
 	}
-	o.NoSend = true
-	est, err := f(o)
+	o, err := s.Opts(ctx, gasLimit)
 	if err != nil {
-		return Explain(err)
-	}
-	if o, err = s.Opts(ctx, est.Gas()+est.Gas()/2); err != nil {
 		return err
 	}
 	tx, err := s.Sent(f(o))

@@ -2,6 +2,7 @@ package chain
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/big"
 
@@ -80,10 +81,13 @@ type Node struct {
 
 // Status is what `smartlayer chain status` prints.
 type Status struct {
-	Block      uint64         `json:"block"`
-	Epoch      uint64         `json:"epoch"`
-	SeedEpoch  uint64         `json:"seedEpoch"`
-	Seed       common.Hash    `json:"seed"`
+	Block     uint64      `json:"block"`
+	Epoch     uint64      `json:"epoch"`
+	SeedEpoch uint64      `json:"seedEpoch"`
+	Seed      common.Hash `json:"seed"`
+	// Started is the last epoch the registry started: the seed and anchor
+	// set nodes run on (nil: none started yet).
+	Started    *EpochView     `json:"started,omitempty"`
 	Anchors    []Node         `json:"anchors"`
 	Services   []Node         `json:"services"`
 	Contracts  Contracts      `json:"contracts"`
@@ -111,6 +115,13 @@ func (r *Reader) Status(ctx context.Context) (*Status, error) {
 		return nil, err
 	}
 	if st.Seed, err = r.Epochs.SeedOf(opts, st.SeedEpoch); err != nil {
+		return nil, err
+	}
+	last, err := r.Registry.LastEpoch(opts)
+	if err != nil {
+		return nil, err
+	}
+	if st.Started, err = r.Epoch(ctx, opts, last); err != nil && !errors.Is(err, ErrEpochNotStarted) {
 		return nil, err
 	}
 	set, err := r.Registry.AnchorSet(opts)
@@ -163,3 +174,44 @@ func (r *Reader) node(opts *bind.CallOpts, a common.Address, role uint8) (Node, 
 	}
 	return Node{Address: a, PeerID: n.PeerId, HTTP: n.HttpUrl, Stake: n.Stake, Admitted: ok}, nil
 }
+
+// EpochView is a started epoch as the registry fixed it: its seed and
+// anchor set with stakes and peer IDs. Every node that reads the same
+// epoch gets the same view.
+type EpochView struct {
+	Epoch   uint64      `json:"epoch"`
+	Seed    common.Hash `json:"seed"`
+	Anchors []Node      `json:"anchors"`
+}
+
+// ErrEpochNotStarted: the registry has not started that epoch (smartlayer
+// chain advance starts the current one).
+var ErrEpochNotStarted = errors.New("epoch not started in the registry")
+
+// Epoch reads a started epoch's view at the block opts name (nil: latest).
+func (r *Reader) Epoch(ctx context.Context, opts *bind.CallOpts, epoch uint64) (*EpochView, error) {
+	if opts == nil {
+		opts = &bind.CallOpts{Context: ctx}
+	}
+	ok, err := r.Registry.EpochStarted(opts, epoch)
+	if err != nil {
+		return nil, fmt.Errorf("registry: %w", err)
+	}
+	if !ok {
+		return nil, fmt.Errorf("%w: %d", ErrEpochNotStarted, epoch)
+	}
+	ea, err := r.Registry.EpochAnchors(opts, epoch)
+	if err != nil {
+		return nil, fmt.Errorf("registry epoch %d anchors: %w", epoch, err)
+	}
+	v := &EpochView{Epoch: epoch, Seed: ea.Seed}
+	for i, a := range ea.Set {
+		v.Anchors = append(v.Anchors, Node{Address: a, PeerID: ea.PeerIds[i], Stake: ea.Stakes[i], Admitted: true})
+	}
+	return v, nil
+}
+
+// AdvanceGas is the gas limit to send Registry.advance with when the
+// anchor set can be maxAnchors long: an estimate runs on the latest block,
+// and the next may start an epoch, which writes the set.
+func AdvanceGas(maxAnchors int64) uint64 { return 1_500_000 + 200_000*uint64(maxAnchors) }

@@ -41,6 +41,7 @@ type chain struct {
 	types    *TokenTypes
 	regAddr  common.Address
 	typeAddr common.Address
+	epoAddr  common.Address
 }
 
 func newChain(t *testing.T, accounts int) *chain {
@@ -63,10 +64,14 @@ func newChain(t *testing.T, accounts int) *chain {
 	ch.must(err)
 	serviceAddr, _, ch.service, err = DeployServiceToken(deployer, ch.c, ch.addr(0), supply)
 	ch.must(err)
-	epochsAddr, _, ch.epochs, err = DeployEpochs(deployer, ch.c, epochBlocks)
+	// Only the registry, deployed right after, may advance the epochs.
+	nonce, err := ch.c.PendingNonceAt(context.Background(), ch.addr(0))
+	ch.must(err)
+	epochsAddr, _, ch.epochs, err = DeployEpochs(deployer, ch.c, epochBlocks, crypto.CreateAddress(ch.addr(0), nonce+1))
 	ch.must(err)
 	ch.b.Commit()
-	ch.regAddr, _, ch.registry, err = DeployRegistry(deployer, ch.c, stakeAddr, big.NewInt(minAnchor), big.NewInt(minService), big.NewInt(maxAnchors), unbondingSec)
+	ch.epoAddr = epochsAddr
+	ch.regAddr, _, ch.registry, err = DeployRegistry(deployer, ch.c, stakeAddr, big.NewInt(minAnchor), big.NewInt(minService), big.NewInt(maxAnchors), unbondingSec, epochsAddr)
 	ch.must(err)
 	ch.typeAddr, _, ch.types, err = DeployTokenTypes(deployer, ch.c, serviceAddr, epochsAddr, big.NewInt(rentPerEpoch))
 	ch.must(err)
@@ -97,6 +102,15 @@ func (ch *chain) auth(i int) *bind.TransactOpts {
 	a, err := bind.NewKeyedTransactorWithChainID(ch.keys[i], big.NewInt(1337))
 	ch.must(err)
 	return a
+}
+
+// advancer is account i's options for Registry.advance, with a fixed gas
+// limit: an estimate runs on the latest block, and the next may start an
+// epoch (the dear path: the anchor set is written).
+func (ch *chain) advancer(i int) *bind.TransactOpts {
+	o := ch.auth(i)
+	o.GasLimit = 3_000_000
+	return o
 }
 
 // ok mines a transaction and requires it to succeed.
@@ -480,38 +494,83 @@ func TestRent(t *testing.T) {
 }
 
 // TestEpochSeeds: epoch 0 is seeded at deployment; a later epoch has a
-// seed only once someone advances in it, a different one, kept for good.
+// seed only once the registry advances in it, a different one, kept for
+// good; no one else may advance, and a registry must be the advancer of
+// the epochs it is given.
 func TestEpochSeeds(t *testing.T) {
-	ch := newChain(t, 1)
+	ch := newChain(t, 2)
 	ch.reverts(func() (*types.Transaction, error) {
-		_, tx, _, err := DeployEpochs(ch.auth(0), ch.c, 0)
+		_, tx, _, err := DeployEpochs(ch.auth(0), ch.c, 0, ch.addr(0))
 		return tx, err
 	}())("ZeroLength")
+	ch.reverts(ch.epochs.Advance(ch.auth(1)))("NotAdvancer")
+	ch.reverts(func() (*types.Transaction, error) {
+		_, tx, _, err := DeployRegistry(ch.auth(0), ch.c, ch.addr(0), big.NewInt(1), big.NewInt(1), big.NewInt(3), 1, ch.epoAddr)
+		return tx, err
+	}())("WrongEpochs")
 	s0, err := ch.epochs.SeedOf(nil, 0)
 	ch.must(err)
 	if s0 == ([32]byte{}) {
 		t.Fatal("epoch 0 has no seed")
 	}
-	if _, err := ch.epochs.SeedOf(nil, 1); revertName(err) != "NotSeeded" {
+	cur, _ := ch.epochs.Current(nil)
+	if _, err := ch.epochs.SeedOf(nil, cur+1); revertName(err) != "NotSeeded" {
 		t.Fatalf("seed of a future epoch: %v", err)
 	}
-	ch.ok(ch.epochs.Advance(ch.auth(0))) // still epoch 0: nothing changes
-	if last, _ := ch.epochs.LastSeeded(nil); last != 0 {
-		t.Fatalf("last seeded %d in epoch 0", last)
+	ch.ok(ch.registry.Advance(ch.advancer(1))) // starts the current epoch
+	sc, err := ch.epochs.SeedOf(nil, cur)
+	ch.must(err)
+	if last, _ := ch.registry.LastEpoch(nil); last != cur || (cur > 0) == (sc == s0) {
+		t.Fatalf("started epoch %d (current %d), seed %x (epoch 0's %x)", last, cur, sc, s0)
 	}
 	ch.mine(epochBlocks)
-	cur, _ := ch.epochs.Current(nil)
-	if cur != 1 {
-		t.Fatalf("epoch %d after %d blocks", cur, epochBlocks)
+	next, _ := ch.epochs.Current(nil)
+	if next != cur+1 {
+		t.Fatalf("epoch %d after %d more blocks (was %d)", next, epochBlocks, cur)
 	}
-	ch.ok(ch.epochs.Advance(ch.auth(0)))
-	s1, err := ch.epochs.SeedOf(nil, 1)
+	ch.ok(ch.registry.Advance(ch.advancer(1)))
+	s1, err := ch.epochs.SeedOf(nil, next)
 	ch.must(err)
-	if s1 == s0 || s1 == ([32]byte{}) {
-		t.Fatalf("epoch 1 seed %x, epoch 0 %x", s1, s0)
+	if s1 == sc || s1 == ([32]byte{}) {
+		t.Fatalf("epoch %d seed %x, epoch %d %x", next, s1, cur, sc)
 	}
-	ch.ok(ch.epochs.Advance(ch.auth(0)))
-	if again, _ := ch.epochs.SeedOf(nil, 1); again != s1 {
+	ch.ok(ch.registry.Advance(ch.advancer(1)))
+	if again, _ := ch.epochs.SeedOf(nil, next); again != s1 {
 		t.Fatal("an epoch's seed changed")
+	}
+}
+
+// TestEpochAnchors: starting an epoch fixes its seed and anchor set, with
+// stakes and peer IDs, for the whole epoch: stake moved later changes the
+// registry's set now but not the epoch's; an epoch not started has none.
+func TestEpochAnchors(t *testing.T) {
+	ch := newChain(t, 4)
+	if _, err := ch.registry.EpochAnchors(nil, 0); revertName(err) != "EpochNotStarted" {
+		t.Fatalf("anchors of an epoch not started: %v", err)
+	}
+	ch.register(1, roleAnchor, 300)
+	ch.register(2, roleAnchor, 200)
+	ch.ok(ch.registry.Advance(ch.advancer(3)))
+	e, _ := ch.registry.LastEpoch(nil)
+	e0, err := ch.registry.EpochAnchors(nil, e)
+	ch.must(err)
+	seed, _ := ch.epochs.SeedOf(nil, e)
+	if e0.Seed != seed || len(e0.Set) != 2 || e0.Set[0] != ch.addr(1) || e0.Stakes[0].Int64() != 300 || e0.PeerIds[1] != "peer-2" {
+		t.Fatalf("epoch %d: %+v", e, e0)
+	}
+	// A third anchor joins and tops the set: the started epoch keeps its two.
+	ch.register(3, roleAnchor, 400)
+	ch.ok(ch.registry.Advance(ch.advancer(3))) // started already, or the next epoch starts
+
+	if again, _ := ch.registry.EpochAnchors(nil, e); len(again.Set) != 2 || again.Seed != e0.Seed || again.PeerIds[0] != "peer-1" {
+		t.Fatalf("epoch %d's set changed: %+v", e, again)
+	}
+	ch.mine(epochBlocks)
+	ch.ok(ch.registry.Advance(ch.advancer(3)))
+	e1, _ := ch.registry.LastEpoch(nil)
+	next, err := ch.registry.EpochAnchors(nil, e1)
+	ch.must(err)
+	if e1 <= e || len(next.Set) != 3 || next.Set[0] != ch.addr(3) || next.PeerIds[0] != "peer-3" || next.Seed == e0.Seed {
+		t.Fatalf("epoch %d after %d: %+v", e1, e, next)
 	}
 }

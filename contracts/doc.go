@@ -5,7 +5,8 @@
 // slashing needs evidence signed by two thirds of the anchor set's stake;
 // TokenTypes, where issuers register token types with their bundle hash
 // and pay rent per epoch; and Epochs, whose seeds come from the beacon
-// randomness at each epoch's boundary.
+// randomness at each epoch's boundary, taken by the registry together with
+// the epoch's anchor set.
 //
 // The Solidity sources are in src/, compiled by the solc that package.json
 // pins (with OpenZeppelin, pinned too) into build/, and bound by

@@ -35,8 +35,8 @@ var (
 
 // EpochsMetaData contains all meta data concerning the Epochs contract.
 var EpochsMetaData = &bind.MetaData{
-	ABI: "[{\"inputs\":[{\"internalType\":\"uint64\",\"name\":\"epochLength\",\"type\":\"uint64\"}],\"stateMutability\":\"nonpayable\",\"type\":\"constructor\"},{\"inputs\":[{\"internalType\":\"uint64\",\"name\":\"epoch\",\"type\":\"uint64\"}],\"name\":\"NotSeeded\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"ZeroLength\",\"type\":\"error\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":true,\"internalType\":\"uint64\",\"name\":\"epoch\",\"type\":\"uint64\"},{\"indexed\":false,\"internalType\":\"bytes32\",\"name\":\"seed\",\"type\":\"bytes32\"},{\"indexed\":false,\"internalType\":\"uint256\",\"name\":\"blockNumber\",\"type\":\"uint256\"}],\"name\":\"EpochSeeded\",\"type\":\"event\"},{\"inputs\":[],\"name\":\"advance\",\"outputs\":[{\"internalType\":\"bytes32\",\"name\":\"\",\"type\":\"bytes32\"}],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"current\",\"outputs\":[{\"internalType\":\"uint64\",\"name\":\"\",\"type\":\"uint64\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"genesis\",\"outputs\":[{\"internalType\":\"uint64\",\"name\":\"\",\"type\":\"uint64\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"lastSeeded\",\"outputs\":[{\"internalType\":\"uint64\",\"name\":\"\",\"type\":\"uint64\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"length\",\"outputs\":[{\"internalType\":\"uint64\",\"name\":\"\",\"type\":\"uint64\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"uint64\",\"name\":\"epoch\",\"type\":\"uint64\"}],\"name\":\"seedOf\",\"outputs\":[{\"internalType\":\"bytes32\",\"name\":\"\",\"type\":\"bytes32\"}],\"stateMutability\":\"view\",\"type\":\"function\"}]",
-	Bin: "0x60c060405234801561000f575f5ffd5b506040516104f43803806104f483398101604081905261002e9161011d565b806001600160401b03165f036100575760405163bf55749760e01b815260040160405180910390fd5b6001600160401b03438116608052811660a0526100735f610079565b5061014a565b604080514460208201526001600160401b038316918101919091523060608201525f9060800160408051808303601f1901815282825280516020918201206001600160401b0386165f818152808452849020829055600180546001600160401b0319168217905581855243928501929092529350917f7dede7f2348789e946bf00b955da6e73c8b3a6962bd2cd86211cbf801c769cd0910160405180910390a25050565b5f6020828403121561012d575f5ffd5b81516001600160401b0381168114610143575f5ffd5b9392505050565b60805160a05161037d6101775f395f81816069015261016501525f818160eb0152610189015261037d5ff3fe608060405234801561000f575f5ffd5b5060043610610060575f3560e01c80631f7b6d321461006457806329316a2a146100a957806363f92a29146100ca5780639fa6a6e3146100de578063a7f0b3de146100e6578063ea105ac71461010d575b5f5ffd5b61008b7f000000000000000000000000000000000000000000000000000000000000000081565b60405167ffffffffffffffff90911681526020015b60405180910390f35b6100bc6100b73660046102b2565b610115565b6040519081526020016100a0565b60015461008b9067ffffffffffffffff1681565b61008b610162565b61008b7f000000000000000000000000000000000000000000000000000000000000000081565b6100bc6101bd565b67ffffffffffffffff81165f908152602081905260408120548061015c576040516309558c9d60e21b815267ffffffffffffffff8416600482015260240160405180910390fd5b92915050565b5f7f00000000000000000000000000000000000000000000000000000000000000006101ae7f0000000000000000000000000000000000000000000000000000000000000000436102e0565b6101b8919061030c565b905090565b5f5f6101c7610162565b60015490915067ffffffffffffffff90811690821611156101eb576101eb8161020b565b505060015467ffffffffffffffff165f9081526020819052604090205490565b6040805144602082015267ffffffffffffffff8316918101919091523060608201525f9060800160408051808303601f19018152828252805160209182012067ffffffffffffffff86165f8181528084528490208290556001805467ffffffffffffffff19168217905581855243928501929092529350917f7dede7f2348789e946bf00b955da6e73c8b3a6962bd2cd86211cbf801c769cd0910160405180910390a25050565b5f602082840312156102c2575f5ffd5b813567ffffffffffffffff811681146102d9575f5ffd5b9392505050565b67ffffffffffffffff828116828216039081111561015c57634e487b7160e01b5f52601160045260245ffd5b5f67ffffffffffffffff83168061033157634e487b7160e01b5f52601260045260245ffd5b8067ffffffffffffffff8416049150509291505056fea2646970667358221220ea57bb52afe4a8fbfa8018bf13aaa654b887897be92a46f3bb4e95f67185c99e64736f6c634300081c0033",
+	ABI: "[{\"inputs\":[{\"internalType\":\"uint64\",\"name\":\"epochLength\",\"type\":\"uint64\"},{\"internalType\":\"address\",\"name\":\"advancer_\",\"type\":\"address\"}],\"stateMutability\":\"nonpayable\",\"type\":\"constructor\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"caller\",\"type\":\"address\"}],\"name\":\"NotAdvancer\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"uint64\",\"name\":\"epoch\",\"type\":\"uint64\"}],\"name\":\"NotSeeded\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"ZeroLength\",\"type\":\"error\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":true,\"internalType\":\"uint64\",\"name\":\"epoch\",\"type\":\"uint64\"},{\"indexed\":false,\"internalType\":\"bytes32\",\"name\":\"seed\",\"type\":\"bytes32\"},{\"indexed\":false,\"internalType\":\"uint256\",\"name\":\"blockNumber\",\"type\":\"uint256\"}],\"name\":\"EpochSeeded\",\"type\":\"event\"},{\"inputs\":[],\"name\":\"advance\",\"outputs\":[{\"internalType\":\"bytes32\",\"name\":\"\",\"type\":\"bytes32\"}],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"advancer\",\"outputs\":[{\"internalType\":\"address\",\"name\":\"\",\"type\":\"address\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"current\",\"outputs\":[{\"internalType\":\"uint64\",\"name\":\"\",\"type\":\"uint64\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"genesis\",\"outputs\":[{\"internalType\":\"uint64\",\"name\":\"\",\"type\":\"uint64\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"lastSeeded\",\"outputs\":[{\"internalType\":\"uint64\",\"name\":\"\",\"type\":\"uint64\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"length\",\"outputs\":[{\"internalType\":\"uint64\",\"name\":\"\",\"type\":\"uint64\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"uint64\",\"name\":\"epoch\",\"type\":\"uint64\"}],\"name\":\"seedOf\",\"outputs\":[{\"internalType\":\"bytes32\",\"name\":\"\",\"type\":\"bytes32\"}],\"stateMutability\":\"view\",\"type\":\"function\"}]",
+	Bin: "0x60e060405234801561000f575f5ffd5b506040516105d93803806105d983398101604081905261002e9161012b565b816001600160401b03165f036100575760405163bf55749760e01b815260040160405180910390fd5b6001600160401b03438116608052821660a0526001600160a01b03811660c0526100805f610087565b5050610179565b604080514460208201526001600160401b038316918101919091523060608201525f9060800160408051808303601f1901815282825280516020918201206001600160401b0386165f818152808452849020829055600180546001600160401b0319168217905581855243928501929092529350917f7dede7f2348789e946bf00b955da6e73c8b3a6962bd2cd86211cbf801c769cd0910160405180910390a25050565b5f5f6040838503121561013c575f5ffd5b82516001600160401b0381168114610152575f5ffd5b60208401519092506001600160a01b038116811461016e575f5ffd5b809150509250929050565b60805160a05160c0516104226101b75f395f8181610134015261022301525f8181608301526101bf01525f818161010501526101e301526104225ff3fe608060405234801561000f575f5ffd5b506004361061007a575f3560e01c80639fa6a6e3116100585780639fa6a6e3146100f8578063a7f0b3de14610100578063ea105ac714610127578063fb5e65501461012f575f5ffd5b80631f7b6d321461007e57806329316a2a146100c357806363f92a29146100e4575b5f5ffd5b6100a57f000000000000000000000000000000000000000000000000000000000000000081565b60405167ffffffffffffffff90911681526020015b60405180910390f35b6100d66100d1366004610357565b61016e565b6040519081526020016100ba565b6001546100a59067ffffffffffffffff1681565b6100a56101bc565b6100a57f000000000000000000000000000000000000000000000000000000000000000081565b6100d6610217565b6101567f000000000000000000000000000000000000000000000000000000000000000081565b6040516001600160a01b0390911681526020016100ba565b67ffffffffffffffff81165f90815260208190526040812054806101b6576040516309558c9d60e21b815267ffffffffffffffff841660048201526024015b60405180910390fd5b92915050565b5f7f00000000000000000000000000000000000000000000000000000000000000006102087f000000000000000000000000000000000000000000000000000000000000000043610385565b61021291906103b1565b905090565b5f336001600160a01b037f0000000000000000000000000000000000000000000000000000000000000000161461026357604051632c45eac960e01b81523360048201526024016101ad565b5f61026c6101bc565b60015490915067ffffffffffffffff908116908216111561029057610290816102b0565b505060015467ffffffffffffffff165f9081526020819052604090205490565b6040805144602082015267ffffffffffffffff8316918101919091523060608201525f9060800160408051808303601f19018152828252805160209182012067ffffffffffffffff86165f8181528084528490208290556001805467ffffffffffffffff19168217905581855243928501929092529350917f7dede7f2348789e946bf00b955da6e73c8b3a6962bd2cd86211cbf801c769cd0910160405180910390a25050565b5f60208284031215610367575f5ffd5b813567ffffffffffffffff8116811461037e575f5ffd5b9392505050565b67ffffffffffffffff82811682821603908111156101b657634e487b7160e01b5f52601160045260245ffd5b5f67ffffffffffffffff8316806103d657634e487b7160e01b5f52601260045260245ffd5b8067ffffffffffffffff8416049150509291505056fea26469706673582212207e55eaf5c5d8a18f00692d970dac248e8da2a0b126c29f808f4bf86745d6cdbe64736f6c634300081c0033",
 }
 
 // EpochsABI is the input ABI used to generate the binding from.
@@ -48,7 +48,7 @@ var EpochsABI = EpochsMetaData.ABI
 var EpochsBin = EpochsMetaData.Bin
 
 // DeployEpochs deploys a new Ethereum contract, binding an instance of Epochs to it.
-func DeployEpochs(auth *bind.TransactOpts, backend bind.ContractBackend, epochLength uint64) (common.Address, *types.Transaction, *Epochs, error) {
+func DeployEpochs(auth *bind.TransactOpts, backend bind.ContractBackend, epochLength uint64, advancer_ common.Address) (common.Address, *types.Transaction, *Epochs, error) {
 	parsed, err := EpochsMetaData.GetAbi()
 	if err != nil {
 		return common.Address{}, nil, nil, err
@@ -57,7 +57,7 @@ func DeployEpochs(auth *bind.TransactOpts, backend bind.ContractBackend, epochLe
 		return common.Address{}, nil, nil, errors.New("GetABI returned nil")
 	}
 
-	address, tx, contract, err := bind.DeployContract(auth, *parsed, common.FromHex(EpochsBin), backend, epochLength)
+	address, tx, contract, err := bind.DeployContract(auth, *parsed, common.FromHex(EpochsBin), backend, epochLength, advancer_)
 	if err != nil {
 		return common.Address{}, nil, nil, err
 	}
@@ -204,6 +204,37 @@ func (_Epochs *EpochsTransactorRaw) Transfer(opts *bind.TransactOpts) (*types.Tr
 // Transact invokes the (paid) contract method with params as input values.
 func (_Epochs *EpochsTransactorRaw) Transact(opts *bind.TransactOpts, method string, params ...interface{}) (*types.Transaction, error) {
 	return _Epochs.Contract.contract.Transact(opts, method, params...)
+}
+
+// Advancer is a free data retrieval call binding the contract method 0xfb5e6550.
+//
+// Solidity: function advancer() view returns(address)
+func (_Epochs *EpochsCaller) Advancer(opts *bind.CallOpts) (common.Address, error) {
+	var out []interface{}
+	err := _Epochs.contract.Call(opts, &out, "advancer")
+
+	if err != nil {
+		return *new(common.Address), err
+	}
+
+	out0 := *abi.ConvertType(out[0], new(common.Address)).(*common.Address)
+
+	return out0, err
+
+}
+
+// Advancer is a free data retrieval call binding the contract method 0xfb5e6550.
+//
+// Solidity: function advancer() view returns(address)
+func (_Epochs *EpochsSession) Advancer() (common.Address, error) {
+	return _Epochs.Contract.Advancer(&_Epochs.CallOpts)
+}
+
+// Advancer is a free data retrieval call binding the contract method 0xfb5e6550.
+//
+// Solidity: function advancer() view returns(address)
+func (_Epochs *EpochsCallerSession) Advancer() (common.Address, error) {
+	return _Epochs.Contract.Advancer(&_Epochs.CallOpts)
 }
 
 // Current is a free data retrieval call binding the contract method 0x9fa6a6e3.

@@ -3,9 +3,11 @@ package devnet
 import (
 	"context"
 	"crypto/ecdsa"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -267,6 +269,9 @@ func (d *Devnet) startChain(ctx context.Context) error {
 	if err := b.wait(); err != nil {
 		return fmt.Errorf("the flight ticket's type: %w", err)
 	}
+	if err := d.startEpoch(ctx, ts, c, r, p); err != nil {
+		return err
+	}
 	d.chainState = &chainState{cs: cs, r: r, parties: parties, p: p, c: c, id: id}
 	d.Info.Chain = &ChainInfo{RPC: rpcURL, ChainID: id.Int64(), Contracts: *cs}
 	for _, pt := range parties {
@@ -278,6 +283,67 @@ func (d *Devnet) startChain(ctx context.Context) error {
 	staked := d.opts.Services - d.opts.UnstakedServices
 	d.progress("chain %s: contracts deployed, %d anchors and %d service nodes staked and registered, the flight ticket's type registered by the airline",
 		chain.Redact(rpcURL), d.opts.Anchors, staked)
+	return nil
+}
+
+// devnetConfirmations is how deep the devnet's nodes read the chain: its
+// chain mines a block a second at least, so a couple of seconds.
+const devnetConfirmations = 2
+
+// startEpoch has the registry start the current epoch, its seed and
+// anchor set (the devnet's anchors, staked by now), and runs the nodes on
+// it: they read the seed, the anchor set and the anchors' stakes from the
+// chain. A restart on the same data runs a new chain (the embedded one
+// lives in memory; an external one gets new contracts), whose epoch seed
+// differs from the one the stored placement records were made under: it
+// runs on the epoch and seed network.json kept, from configuration.
+func (d *Devnet) startEpoch(ctx context.Context, s *chain.Sender, c chain.Backend, r *chain.Reader, p chain.Params) error {
+	if d.reloaded {
+		d.cfgBase.Network.EpochFromChain = false
+		return nil
+	}
+	if err := s.SendGas(ctx, c, chain.AdvanceGas(p.MaxAnchors), r.Registry.Advance); err != nil {
+		return fmt.Errorf("starting the epoch: %w", err)
+	}
+	last, err := r.Registry.LastEpoch(&bind.CallOpts{Context: ctx})
+	if err != nil {
+		return err
+	}
+	v, err := r.Epoch(ctx, nil, last)
+	if err != nil {
+		return err
+	}
+	// Nodes read the epoch devnetConfirmations blocks deep.
+	started, err := c.HeaderByNumber(ctx, nil)
+	if err != nil {
+		return err
+	}
+	for {
+		h, err := c.HeaderByNumber(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if h.Number.Uint64() >= started.Number.Uint64()+devnetConfirmations {
+			break
+		}
+		if d.chain != nil {
+			d.chain.Mine(1)
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for the epoch's start to be %d blocks deep: %w", devnetConfirmations, ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	nf := netFile{EpochSeed: v.Seed.Hex(), Epoch: v.Epoch}
+	b, _ := json.MarshalIndent(nf, "", "  ")
+	if err := os.WriteFile(filepath.Join(d.dir, "network.json"), b, 0o644); err != nil {
+		return err
+	}
+	d.cfgBase.Network.EpochFromChain = true
+	d.cfgBase.Network.Epoch, d.cfgBase.Network.EpochSeed = v.Epoch, nf.EpochSeed
+	d.Info.EpochSeed = nf.EpochSeed
 	return nil
 }
 

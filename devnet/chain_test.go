@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -342,4 +343,71 @@ func TestSlashingOnChain(t *testing.T) {
 		}
 		return true
 	})
+}
+
+// TestEpochFromChain: the devnet's registry started its epoch with the
+// anchors staked; every node runs that epoch's seed, anchor set and stakes
+// from the chain (votes weighed by stake). A node configured with no
+// anchors and no seed takes the chain's; one whose configuration
+// disagrees with the chain, or names an epoch not started, does not start
+// (chain issue item 2).
+func TestEpochFromChain(t *testing.T) {
+	opts := DefaultOptions()
+	opts.Tickets, opts.Services, opts.Chain = 2, 3, true
+	d := startDevnet(t, opts)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	st, err := d.chainState.r.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Started == nil || len(st.Started.Anchors) != 3 || d.Info.EpochSeed != st.Started.Seed.Hex() {
+		t.Fatalf("the started epoch %+v; devnet.json's seed %s", st.Started, d.Info.EpochSeed)
+	}
+	want := map[string]uint64{}
+	for _, a := range st.Started.Anchors {
+		want[a.PeerID] = new(big.Int).Quo(a.Stake, big.NewInt(1e18)).Uint64()
+	}
+	for _, ep := range append(append([]Endpoint{}, d.Info.Anchors...), d.Info.Services...) {
+		var v struct {
+			Epoch          uint64
+			EpochFromChain struct {
+				Seed         string
+				AnchorStakes map[string]uint64
+			}
+		}
+		getJSONT(t, ep.HTTP+"/v1/network", &v)
+		if v.Epoch != st.Started.Epoch || v.EpochFromChain.Seed != st.Started.Seed.Hex() || !maps.Equal(v.EpochFromChain.AnchorStakes, want) {
+			t.Fatalf("node %s runs epoch %d %+v; the chain's: %d %s %v", ep.Peer, v.Epoch, v.EpochFromChain, st.Started.Epoch, st.Started.Seed.Hex(), want)
+		}
+	}
+	// A node configured with neither anchors nor seed takes the chain's.
+	cfg := d.cfgBase
+	cfg.Role, cfg.DataDir = node.RoleService, t.TempDir()
+	cfg.Network.Anchors, cfg.Network.EpochSeed = nil, ""
+	n, err := node.New(cfg, nil)
+	if err != nil {
+		t.Fatalf("a node taking its epoch from the chain: %v", err)
+	}
+	n.Close()
+	// A configuration that disagrees with the chain is refused, clearly.
+	for _, c := range []struct {
+		change func(*node.Config)
+		want   string
+	}{
+		{func(c *node.Config) { c.Network.EpochSeed = "0x" + strings.Repeat("ab", 32) }, "network.epoch_seed disagrees"},
+		{func(c *node.Config) { c.Network.Anchors = c.Network.Anchors[:2] }, "network.anchors disagrees"},
+		{func(c *node.Config) { c.Network.Epoch = st.Started.Epoch + 5 }, "not started"},
+	} {
+		cfg := d.cfgBase
+		cfg.Role, cfg.DataDir = node.RoleService, t.TempDir()
+		cfg.Network.Anchors = append([]string(nil), d.cfgBase.Network.Anchors...)
+		c.change(&cfg)
+		if n, err := node.New(cfg, nil); err == nil || !strings.Contains(err.Error(), c.want) {
+			if n != nil {
+				n.Close()
+			}
+			t.Fatalf("want %q, got %v", c.want, err)
+		}
+	}
 }

@@ -249,6 +249,7 @@ type Devnet struct {
 	HotelServer *hotel.Server
 	chain       *devchain.Dev     // with Options.Chain
 	ext         *ethclient.Client // with Options.ChainRPC
+	reloaded    bool              // network.json was there: a restart on the same data
 	chainState  *chainState
 }
 
@@ -312,9 +313,7 @@ func Start(ctx context.Context, opts Options) (_ *Devnet, err error) {
 		d.cfgBase.Network.Registry = d.chainState.cs.Registry.Hex()
 		d.cfgBase.Network.ChainPoll = node.Duration{Duration: 500 * time.Millisecond}
 		d.cfgBase.Network.TokenTypes = d.chainState.cs.TokenTypes.Hex()
-		// The local chain mines a block a second at least: two blocks
-		// deep is a couple of seconds.
-		d.cfgBase.Network.Confirmations = 2
+		d.cfgBase.Network.Confirmations = devnetConfirmations
 	}
 	d.progress("starting %d anchors and %d service nodes (%s)", opts.Anchors, opts.Services, d.where())
 	var bootstrap []string
@@ -431,18 +430,22 @@ func (d *Devnet) startDemoAirline() {
 	}()
 }
 
+// netFile is <data>/network.json: the epoch the devnet runs and its seed.
+type netFile struct {
+	EpochSeed string `json:"epochSeed"`
+	Epoch     uint64 `json:"epoch,omitempty"`
+}
+
 // prepareNetwork creates (or reloads) the epoch seed and the anchor keys, so
 // that every node knows the anchor set before any starts.
 func (d *Devnet) prepareNetwork() error {
-	type netFile struct {
-		EpochSeed string `json:"epochSeed"`
-	}
 	p := filepath.Join(d.dir, "network.json")
 	var nf netFile
 	if b, err := os.ReadFile(p); err == nil {
 		if err := json.Unmarshal(b, &nf); err != nil {
 			return fmt.Errorf("%s: %w", p, err)
 		}
+		d.reloaded = true
 	} else {
 		// A devnet has no chain yet: its seed is random, made once.
 		seed := make([]byte, 32)
@@ -454,7 +457,7 @@ func (d *Devnet) prepareNetwork() error {
 		}
 	}
 	cfg := node.DefaultConfig("")
-	cfg.Network.EpochSeed = nf.EpochSeed
+	cfg.Network.EpochSeed, cfg.Network.Epoch = nf.EpochSeed, nf.Epoch
 	cfg.Network.HeartbeatInterval = node.Duration{Duration: d.opts.HeartbeatInterval}
 	// Six missed 500 ms heartbeats: a node is down after 3 s, which stays well
 	// inside the 10 s re-placement bound and tolerates a loaded machine.

@@ -131,6 +131,14 @@ func (n *Node) networkView() any {
 			"excludeBelow": placement.LevelExclude, "nodes": n.anchor.verify.Snapshot(),
 		}
 	}
+	if n.stakes != nil {
+		// The epoch is the registry's: its anchors' stakes weigh votes.
+		stakes := map[string]uint64{}
+		for p, a := range n.anchors {
+			stakes[p.String()] = n.stakes[a]
+		}
+		out["epochFromChain"] = map[string]any{"seed": common.Hash(n.seed).Hex(), "anchorStakes": stakes}
+	}
 	if n.staked != nil {
 		block, admitted := n.staked.Snapshot()
 		out["chain"] = map[string]any{"block": block, "admittedServices": admitted, "confirmations": n.cfg.Network.Confirmations,

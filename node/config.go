@@ -68,6 +68,11 @@ type Config struct {
 		// endpoint's head, so a reorg shallower than that never admits,
 		// drops or slashes anyone.
 		Confirmations uint64 `toml:"confirmations"`
+		// EpochFromChain, with EthRPC and Registry: the seed, the anchor
+		// set and the anchors' stakes of network.epoch are the registry's
+		// (Registry.epochAnchors); network.epoch_seed and network.anchors
+		// may then be left out (given, they must agree with the chain).
+		EpochFromChain bool `toml:"epoch_from_chain"`
 		// StakePerCapacity, with EthRPC: whole stake tokens a service node
 		// stakes per unit of placement weight (its claimed capacity is cut
 		// to what its stake allows).
@@ -204,6 +209,7 @@ func DefaultConfig(role Role) Config {
 	c.Network.FullShare = 0.1
 	c.Network.ChainPoll = Duration{15 * time.Second}
 	c.Network.Confirmations = 12
+	c.Network.EpochFromChain = true
 	c.Network.StakePerCapacity = 1
 	c.Network.AntiEntropyInterval = Duration{30 * time.Second}
 	c.Network.AntiEntropyBatch = 16
@@ -227,6 +233,12 @@ func LoadConfigFile(path string, c *Config) error {
 		return fmt.Errorf("config %s: unknown keys: %s", path, strings.Join(keys, ", "))
 	}
 	return nil
+}
+
+// EpochFromChain reports whether the epoch's seed, anchor set and stakes
+// are read from the registry.
+func (c *Config) EpochFromChain() bool {
+	return c.Network.EpochFromChain && c.Network.EthRPC != "" && c.Network.Registry != ""
 }
 
 // Seed returns the epoch seed bytes. Validate checks it first.
@@ -304,15 +316,18 @@ func (c *Config) Validate() error {
 			bad(fmt.Sprintf("p2p.bootstrap[%d]", i), "%q: want a multiaddr ending in /p2p/<peer id>: %v", b, err)
 		}
 	}
-	if len(c.Network.Anchors) == 0 {
-		bad("network.anchors", "needs the peer IDs of the anchor set")
+	fromChain := c.EpochFromChain()
+	if len(c.Network.Anchors) == 0 && !fromChain {
+		bad("network.anchors", "needs the peer IDs of the anchor set (or network.eth_rpc and network.registry to read it from the chain)")
 	}
 	for i, a := range c.Network.Anchors {
 		if _, err := anchorID(a); err != nil {
 			bad(fmt.Sprintf("network.anchors[%d]", i), "%q is not a peer ID: %v", a, err)
 		}
 	}
-	if s := strings.TrimPrefix(c.Network.EpochSeed, "0x"); len(s) != 64 {
+	if s := strings.TrimPrefix(c.Network.EpochSeed, "0x"); s == "" && fromChain {
+		// the chain's
+	} else if len(s) != 64 {
 		bad("network.epoch_seed", "want 32 bytes of hex (0x + 64 digits), got %q", c.Network.EpochSeed)
 	} else if _, err := hex.DecodeString(s); err != nil {
 		bad("network.epoch_seed", "not hex: %q", c.Network.EpochSeed)

@@ -56,6 +56,31 @@ func TestAnchorAdmissionFromChain(t *testing.T) {
 	}
 }
 
+// With a chain the epoch's seed and anchor set may come from the
+// registry; without one, or with epoch_from_chain off, they are needed.
+func TestEpochFromChainConfig(t *testing.T) {
+	c := validConfig()
+	c.Network.Anchors, c.Network.EpochSeed = nil, ""
+	err := c.Validate()
+	for _, want := range []string{"network.anchors: needs the peer IDs", "network.epoch_seed: want 32 bytes"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("no chain: want %q, got %v", want, err)
+		}
+	}
+	c.Network.EthRPC, c.Network.Registry = "http://127.0.0.1:8545", "0x00000000000000000000000000000000000000aa"
+	if err := c.Validate(); err != nil || !c.EpochFromChain() {
+		t.Fatalf("the epoch from the chain: %v", err)
+	}
+	c.Network.EpochFromChain = false
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "network.anchors") {
+		t.Fatalf("epoch_from_chain off: %v", err)
+	}
+	c.Network.EpochFromChain, c.Network.Confirmations = true, 10_001
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "network.confirmations") {
+		t.Fatalf("confirmations: %v", err)
+	}
+}
+
 func TestConfigValid(t *testing.T) {
 	c := validConfig()
 	if err := c.Validate(); err != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/big"
 	"net"
 	"net/http"
@@ -64,6 +65,9 @@ type Node struct {
 	admitted map[peer.ID]bool           // service nodes an anchor admits (by list)
 	// staked, with network.eth_rpc: service nodes admitted on chain
 	staked *chain.Watcher
+	// stakes weigh anchors' votes (whole stake tokens) when the epoch is
+	// the chain's; nil: one each.
+	stakes map[common.Address]uint64
 	slash  *slasher // anchors with network.eth_rpc: slashing evidence to the registry
 	eth    *ethclient.Client
 	types  *contracts.TokenTypes // with network.token_types
@@ -154,24 +158,24 @@ func NewWith(cfg Config, log *slog.Logger, deps Deps) (*Node, error) {
 		}
 		n.anchors[id] = addr
 	}
+	if cfg.Network.EthRPC != "" && cfg.Network.Registry != "" || cfg.Role == RoleService && cfg.Network.TokenTypes != "" {
+		if err := n.openChain(); err != nil {
+			n.closeResources()
+			return nil, err
+		}
+	}
 	if cfg.Role == RoleAnchor {
 		if _, ok := n.anchors[key.PeerID()]; !ok {
 			return nil, fmt.Errorf("this node's peer ID %s is not in network.anchors; an anchor must be in the anchor set", key.PeerID())
 		}
 	}
 	n.authority = &placement.Authority{Anchors: map[string]common.Address{}, VoteTTLMs: n.takeoverTTL().Milliseconds(),
-		Seed: func(epoch uint64) ([32]byte, bool) { return n.seed, epoch == cfg.Network.Epoch }}
+		Stake: n.stakes, Seed: func(epoch uint64) ([32]byte, bool) { return n.seed, epoch == cfg.Network.Epoch }}
 	for id, addr := range n.anchors {
 		n.authority.Anchors[id.String()] = addr
 	}
 	if n.store, err = store.Open(filepath.Join(cfg.DataDir, "db")); err != nil {
 		return nil, err
-	}
-	if cfg.Role == RoleAnchor && cfg.Network.EthRPC != "" || cfg.Role == RoleService && cfg.Network.TokenTypes != "" {
-		if err := n.openChain(); err != nil {
-			n.closeResources()
-			return nil, err
-		}
 	}
 	ok := false
 	defer func() {
@@ -720,12 +724,67 @@ func (n *Node) openChain() error {
 		return fmt.Errorf("network.eth_rpc, network.registry, network.token_types: %w", err)
 	}
 	n.eth, n.types = c, r.Types
-	if n.cfg.Role == RoleAnchor {
+	if n.cfg.EpochFromChain() {
+		if err := n.epochFromChain(ctx, r); err != nil {
+			return err
+		}
+	}
+	switch {
+	case n.cfg.Role == RoleAnchor && n.cfg.Network.EthRPC != "":
 		n.staked = chain.NewWatcher(r, n.cfg.Network.Confirmations, n.log.With("chain", chain.Redact(n.cfg.Network.EthRPC)))
 		n.slash = newSlasher(n, r.Registry, cs.Registry, id)
-	} else {
+	case n.cfg.Role == RoleService && r.Types != nil:
 		n.rent = chain.NewRent(r)
 	}
+	return nil
+}
+
+// epochFromChain takes network.epoch's seed, anchor set and stakes from
+// the registry, read network.confirmations blocks deep (a start undone by
+// a reorg is not run on). An anchor whose registered peer ID is not its
+// address's key is left out; network.anchors and network.epoch_seed, when
+// given, must agree with the chain.
+func (n *Node) epochFromChain(ctx context.Context, r *chain.Reader) error {
+	head, err := n.eth.BlockNumber(ctx)
+	if err != nil {
+		return fmt.Errorf("network.eth_rpc: %w", err)
+	}
+	at := head - min(n.cfg.Network.Confirmations, head)
+	v, err := r.Epoch(ctx, &bind.CallOpts{Context: ctx, BlockNumber: new(big.Int).SetUint64(at)}, n.cfg.Network.Epoch)
+	if err != nil {
+		return fmt.Errorf("network.epoch %d at block %d (%d confirmations): %w (smartlayer chain advance starts the current epoch; smartlayer chain status shows the last one started)",
+			n.cfg.Network.Epoch, at, n.cfg.Network.Confirmations, err)
+	}
+	anchors := map[peer.ID]common.Address{}
+	stakes := map[common.Address]uint64{}
+	for _, a := range v.Anchors {
+		id, err := peer.Decode(a.PeerID)
+		var addr common.Address
+		if err == nil {
+			addr, err = nodekey.AddressOfPeer(id)
+		}
+		if err != nil || addr != a.Address {
+			n.log.Warn("an anchor of the epoch registered a peer ID that is not its key's; left out", "anchor", a.Address, "peer", a.PeerID)
+			continue
+		}
+		anchors[id] = addr
+		whole := new(big.Int).Quo(a.Stake, big.NewInt(1e18))
+		if !whole.IsUint64() || whole.Uint64() > 1<<40 {
+			whole = new(big.Int).SetUint64(1 << 40) // keeps any sum of 64 within uint64
+		}
+		stakes[addr] = max(whole.Uint64(), 1)
+	}
+	if len(anchors) == 0 {
+		return fmt.Errorf("network.epoch %d: the registry's anchor set is empty", n.cfg.Network.Epoch)
+	}
+	if len(n.anchors) > 0 && !maps.Equal(anchors, n.anchors) {
+		return fmt.Errorf("network.anchors disagrees with the anchor set of epoch %d in the registry (%d anchors): leave it out to take the chain's", n.cfg.Network.Epoch, len(anchors))
+	}
+	if n.cfg.Network.EpochSeed != "" && n.cfg.Seed() != v.Seed {
+		return fmt.Errorf("network.epoch_seed disagrees with epoch %d's seed in the registry (%s): leave it out to take the chain's", n.cfg.Network.Epoch, v.Seed.Hex())
+	}
+	n.anchors, n.seed, n.stakes = anchors, v.Seed, stakes
+	n.log.Info("epoch from the chain", "epoch", v.Epoch, "seed", v.Seed.Hex(), "anchors", len(anchors), "block", at)
 	return nil
 }
 

@@ -11,9 +11,12 @@ import (
 	"github.com/smartlayer/smartlayer/governance"
 )
 
-// stake is each anchor's voting weight: one each until the registry contract
-// (the chain issue) supplies real stakes.
+// stake is each anchor's voting weight: its stake in the epoch the registry
+// started (network.epoch_from_chain), or one each.
 func (n *Node) stake() map[common.Address]uint64 {
+	if n.stakes != nil {
+		return n.stakes
+	}
 	out := make(map[common.Address]uint64, len(n.anchors))
 	for _, a := range n.anchors {
 		out[a] = 1

@@ -21,7 +21,7 @@ func newChainCmd() *cobra.Command {
 		Use:   "chain",
 		Short: "Read the network's contracts on its EVM chain",
 	}
-	cmd.AddCommand(newChainStatusCmd())
+	cmd.AddCommand(newChainStatusCmd(), newChainAdvanceCmd())
 	return cmd
 }
 
@@ -81,8 +81,10 @@ func newChainStatusCmd() *cobra.Command {
 		Use:   "status",
 		Short: "Print the chain's block, epoch and seed, the anchor set with stakes, and the service nodes",
 		Long: `Read the network's contracts: the latest block, the current epoch and the
-newest epoch seed, the anchor set (the admitted anchors with the most stake)
-with their stakes, peer IDs and URLs, and every registered service node.
+newest epoch seed, the last epoch the registry started (its seed and anchor
+set, what nodes run on), the anchor set now (the admitted anchors with the
+most stake) with their stakes, peer IDs and URLs, and every registered
+service node.
 
   smartlayer chain status --devnet DATA/devnet.json
   smartlayer chain status --eth-rpc URL --registry 0x.. --epochs 0x.. --token-types 0x..`,
@@ -110,6 +112,15 @@ with their stakes, peer IDs and URLs, and every registered service node.
 				}{id, st})
 			}
 			fmt.Fprintf(out, "chain %v, block %d, epoch %d (seed of epoch %d: %s)\n", id, st.Block, st.Epoch, st.SeedEpoch, st.Seed.Hex())
+			if st.Started == nil {
+				fmt.Fprintln(out, "no epoch started yet (smartlayer chain advance starts the current one)")
+			} else {
+				fmt.Fprintf(out, "epoch %d started with seed %s and %d anchors:", st.Started.Epoch, st.Started.Seed.Hex(), len(st.Started.Anchors))
+				for _, a := range st.Started.Anchors {
+					fmt.Fprintf(out, " %s (%s)", a.PeerID, units(a.Stake))
+				}
+				fmt.Fprintln(out)
+			}
 			fmt.Fprintf(out, "registry %s: anchor set of at most %d, minimum stake %s (anchor) and %s (service)\n\n",
 				cs.Registry.Hex(), st.MaxAnchors, units(st.MinStake["anchor"]), units(st.MinStake["service"]))
 			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
@@ -125,6 +136,54 @@ with their stakes, peer IDs and URLs, and every registered service node.
 	}
 	f.add(cmd)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the status as JSON")
+	return cmd
+}
+
+func newChainAdvanceCmd() *cobra.Command {
+	var f chainFlags
+	var keyPath string
+	cmd := &cobra.Command{
+		Use:   "advance --key FILE",
+		Short: "Start the current epoch: its seed and anchor set, fixed for the epoch",
+		Long: `Call the registry's advance: if the current epoch has not started, take its
+seed from the block's randomness and, in the same transaction, the anchor
+set with stakes and peer IDs that nodes run on for the whole epoch. Anyone
+may call it (the key only pays for gas); it prints the epoch started.
+
+  smartlayer chain advance --devnet DATA/devnet.json --key DATA/treasury.key`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if keyPath == "" {
+				return errors.New("--key is required (it pays for gas)")
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), 2*time.Minute)
+			defer cancel()
+			s, err := f.open(ctx, 0, keyPath)
+			if err != nil {
+				return err
+			}
+			defer s.close()
+			maxA, err := s.r.Registry.MaxAnchors(nil)
+			if err != nil {
+				return err
+			}
+			if err := s.sender.SendGas(ctx, s.c, chain.AdvanceGas(maxA.Int64()), s.r.Registry.Advance); err != nil {
+				return fmt.Errorf("advance: %w", err)
+			}
+			last, err := s.r.Registry.LastEpoch(nil)
+			if err != nil {
+				return err
+			}
+			v, err := s.r.Epoch(ctx, nil, last)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "epoch %d started: seed %s, %d anchors\n", v.Epoch, v.Seed.Hex(), len(v.Anchors))
+			return nil
+		},
+	}
+	f.add(cmd)
+	cmd.Flags().StringVar(&keyPath, "key", "", "key FILE (hex) of the account that pays for gas")
 	return cmd
 }
 

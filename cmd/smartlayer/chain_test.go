@@ -29,8 +29,15 @@ func TestChainCommands(t *testing.T) {
 	treasury := filepath.Join(d.Dir(), "treasury.key")
 
 	out, err := run("chain", "status", "--devnet", info)
-	if err != nil || strings.Count(out, "\nanchor ") != 3 || strings.Count(out, "\nservice ") != 2 {
+	if err != nil || strings.Count(out, "\nanchor ") != 3 || strings.Count(out, "\nservice ") != 2 || !strings.Contains(out, "epoch 0 started with seed "+d.Info.EpochSeed+" and 3 anchors") {
 		t.Fatalf("chain status: %v\n%s", err, out)
+	}
+	// The devnet started epoch 0: advancing again in it changes nothing.
+	if out, err := run("chain", "advance", "--devnet", info, "--key", treasury); err != nil || !strings.Contains(out, "epoch 0 started: seed "+d.Info.EpochSeed+", 3 anchors") {
+		t.Fatalf("chain advance: %v\n%s", err, out)
+	}
+	if _, err := run("chain", "advance", "--devnet", info); err == nil || !strings.Contains(err.Error(), "--key is required") {
+		t.Fatalf("chain advance without a key: %v", err)
 	}
 
 	// A new node: the treasury pays, the node's own key signs.

@@ -6,6 +6,8 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {ERC20Burnable} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Burnable.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {Epochs} from "./Epochs.sol";
 
 /// @title Registry of anchors and service nodes
 /// @notice Nodes stake the stake token to join, with their libp2p peer ID,
@@ -15,7 +17,10 @@ import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol
 /// most stake. Unstaking waits `unbonding` seconds; a node whose stake is all
 /// withdrawn is removed. Slashing takes effect on evidence signed by anchors
 /// of the set holding at least two thirds of the set's stake (the accused's
-/// own stake and signature left out); slashed stake is burnt.
+/// own stake and signature left out); slashed stake is burnt. `advance`
+/// starts an epoch: its seed (Epochs) and, in the same transaction, its
+/// anchor set with stakes and peer IDs, fixed for the whole epoch, which is
+/// what nodes run on (`epochAnchors`).
 contract Registry is ReentrancyGuard {
     using SafeERC20 for IERC20;
 
@@ -37,6 +42,7 @@ contract Registry is ReentrancyGuard {
     }
 
     IERC20 public immutable stakeToken;
+    Epochs public immutable epochs;
     uint256 public immutable minAnchorStake;
     uint256 public immutable minServiceStake;
     uint256 public immutable maxAnchors;
@@ -56,6 +62,12 @@ contract Registry is ReentrancyGuard {
     mapping(bytes32 => address) public nodeOfPeer; // keccak256(peerId) -> node
     mapping(bytes32 => bool) public slashed; // evidence already acted on
 
+    // The anchor set of each started epoch, taken with its seed: one slot
+    // per anchor, its address in the low 160 bits and its stake above.
+    mapping(uint64 => bool) public epochStarted;
+    mapping(uint64 => uint256[]) private epochSet;
+    uint64 public lastEpoch; // the last epoch started (check epochStarted(0) for none)
+
     bytes32 public constant SLASH_TYPEHASH = keccak256("smartlayer/slash/v1");
     bytes32 public constant REGISTER_TYPEHASH = keccak256("smartlayer/register/v1");
 
@@ -65,6 +77,7 @@ contract Registry is ReentrancyGuard {
     event Withdrawn(address indexed node, address indexed operator, uint256 amount);
     event Slashed(address indexed node, uint256 amount, bytes32 indexed evidence, uint256 signedStake, uint256 setStake);
     event EndpointUpdated(address indexed node, string httpUrl);
+    event EpochStarted(uint64 indexed epoch, bytes32 seed, address[] anchors, uint256[] stakes);
 
     error BadRole();
     error AlreadyRegistered(address node);
@@ -85,9 +98,13 @@ contract Registry is ReentrancyGuard {
     error PeerIdTaken(address node);
     error NothingToSlash(address node);
     error ZeroMinimum();
+    error WrongEpochs(address advancer);
+    error EpochNotStarted(uint64 epoch);
 
-    constructor(IERC20 token, uint256 minAnchor, uint256 minService, uint256 anchors, uint64 unbondingSeconds) {
+    constructor(IERC20 token, uint256 minAnchor, uint256 minService, uint256 anchors, uint64 unbondingSeconds, Epochs epochs_) {
         if (minAnchor == 0 || minService == 0) revert ZeroMinimum();
+        if (epochs_.advancer() != address(this)) revert WrongEpochs(epochs_.advancer());
+        epochs = epochs_;
         stakeToken = token;
         minAnchorStake = minAnchor;
         minServiceStake = minService;
@@ -303,6 +320,47 @@ contract Registry is ReentrancyGuard {
             mstore(nodes_, m)
             mstore(stakes, m)
         }
+    }
+
+    /// @notice Starts the current epoch if it has not started: takes its seed
+    /// (Epochs.advance) and, in the same transaction, the anchor set with its
+    /// stakes and peer IDs, which hold for the whole epoch. Anyone may call it
+    /// (anchors do at each boundary); it returns the epoch.
+    function advance() external returns (uint64 e) {
+        e = epochs.current();
+        if (epochStarted[e]) {
+            return e;
+        }
+        bytes32 seed = epochs.advance();
+        (address[] memory set, uint256[] memory stakes) = anchorSet();
+        uint256[] storage packed = epochSet[e];
+        for (uint256 i = 0; i < set.length; i++) {
+            packed.push(uint256(uint160(set[i])) | (uint256(SafeCast.toUint96(stakes[i])) << 160));
+        }
+        epochStarted[e] = true;
+        lastEpoch = e;
+        emit EpochStarted(e, seed, set, stakes);
+    }
+
+    /// @notice A started epoch's seed and anchor set with their stakes as they
+    /// were when it started, and their peer IDs (a node's peer ID is fixed
+    /// while it is registered; one that left since has none).
+    function epochAnchors(uint64 epoch)
+        external
+        view
+        returns (bytes32 seed, address[] memory set, uint256[] memory stakes, string[] memory peerIds)
+    {
+        if (!epochStarted[epoch]) revert EpochNotStarted(epoch);
+        uint256[] storage packed = epochSet[epoch];
+        set = new address[](packed.length);
+        stakes = new uint256[](packed.length);
+        peerIds = new string[](packed.length);
+        for (uint256 i = 0; i < packed.length; i++) {
+            set[i] = address(uint160(packed[i]));
+            stakes[i] = packed[i] >> 160;
+            peerIds[i] = nodes[set[i]].peerId;
+        }
+        seed = epochs.seedOf(epoch);
     }
 
     /// @notice The digest anchors sign to slash `amount` of `node`'s stake on
