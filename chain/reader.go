@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"strings"
+	"time"
 
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
 	"github.com/ethereum/go-ethereum/common"
@@ -115,7 +117,10 @@ func (r *Reader) Status(ctx context.Context) (*Status, error) {
 		return nil, err
 	}
 	if st.Seed, err = r.Epochs.SeedOf(opts, st.SeedEpoch); err != nil {
-		return nil, err
+		if !strings.Contains(Explain(err).Error(), "NotSeeded") {
+			return nil, err
+		}
+		st.Seed = common.Hash{} // no epoch seeded yet
 	}
 	last, err := r.Registry.LastEpoch(opts)
 	if err != nil {
@@ -204,6 +209,10 @@ func (r *Reader) Epoch(ctx context.Context, opts *bind.CallOpts, epoch uint64) (
 	if err != nil {
 		return nil, fmt.Errorf("registry epoch %d anchors: %w", epoch, err)
 	}
+	// An endpoint is not trusted to answer in shape.
+	if n := len(ea.Set); n != len(ea.Stakes) || n != len(ea.PeerIds) || n > 64 {
+		return nil, fmt.Errorf("registry epoch %d anchors: %d addresses, %d stakes and %d peer IDs (at most 64 each, as many of each)", epoch, n, len(ea.Stakes), len(ea.PeerIds))
+	}
 	v := &EpochView{Epoch: epoch, Seed: ea.Seed}
 	for i, a := range ea.Set {
 		v.Anchors = append(v.Anchors, Node{Address: a, PeerID: ea.PeerIds[i], Stake: ea.Stakes[i], Admitted: true})
@@ -213,5 +222,64 @@ func (r *Reader) Epoch(ctx context.Context, opts *bind.CallOpts, epoch uint64) (
 
 // AdvanceGas is the gas limit to send Registry.advance with when the
 // anchor set can be maxAnchors long: an estimate runs on the latest block,
-// and the next may start an epoch, which writes the set.
-func AdvanceGas(maxAnchors int64) uint64 { return 1_500_000 + 200_000*uint64(maxAnchors) }
+// and the next may start an epoch, which sorts the (at most 64) candidates
+// and writes the set. Within go-ethereum's per-transaction cap.
+func AdvanceGas(maxAnchors int64) uint64 {
+	return min(5_000_000+150_000*uint64(min(max(maxAnchors, 0), 64)), 16_000_000)
+}
+
+// StartEpoch calls Registry.advance from s until the current epoch has
+// started (fixing its anchor set, then, SEED_DELAY blocks later, its seed),
+// and returns the view. mine, when not nil, makes a block (a local chain);
+// otherwise it waits for the chain's.
+func StartEpoch(ctx context.Context, s *Sender, b Backend, r *Reader, mine func()) (*EpochView, error) {
+	maxA, err := r.Registry.MaxAnchors(&bind.CallOpts{Context: ctx})
+	if err != nil {
+		return nil, err
+	}
+	delay, err := r.Registry.SEEDDELAY(&bind.CallOpts{Context: ctx})
+	if err != nil {
+		return nil, err
+	}
+	for {
+		cur, err := r.Epochs.Current(&bind.CallOpts{Context: ctx})
+		if err != nil {
+			return nil, err
+		}
+		ok, err := r.Registry.EpochStarted(&bind.CallOpts{Context: ctx}, cur)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			return r.Epoch(ctx, nil, cur)
+		}
+		at, err := r.Registry.SetFixedAt(&bind.CallOpts{Context: ctx}, cur)
+		if err != nil {
+			return nil, err
+		}
+		if at != 0 {
+			// Wait for the block after the one whose hash seeds the epoch.
+			for {
+				h, err := b.HeaderByNumber(ctx, nil)
+				if err != nil {
+					return nil, err
+				}
+				if h.Number.Uint64() >= at+delay {
+					break
+				}
+				if mine != nil {
+					mine()
+					continue
+				}
+				select {
+				case <-ctx.Done():
+					return nil, ctx.Err()
+				case <-time.After(200 * time.Millisecond):
+				}
+			}
+		}
+		if err := s.SendGas(ctx, b, AdvanceGas(maxA.Int64()), r.Registry.Advance); err != nil {
+			return nil, fmt.Errorf("advance: %w", err)
+		}
+	}
+}

@@ -31,6 +31,7 @@ type Watcher struct {
 	block    uint64                      // the block of the snapshot
 	version  uint64                      // bumped when the admitted services or their stakes change
 	reads    uint64
+	readAt   time.Time // the last successful read
 }
 
 // NewWatcher watches r's registry, reading confirmations blocks behind the
@@ -82,6 +83,7 @@ func (w *Watcher) Poll(ctx context.Context) error {
 	}
 	w.services, w.anchors, w.block = next, anchors, at
 	w.reads++
+	w.readAt = time.Now()
 	w.mu.Unlock()
 	return nil
 }
@@ -96,6 +98,13 @@ func sameStakes(a, b map[common.Address]*big.Int) bool {
 		}
 	}
 	return true
+}
+
+// LastRead is when the last read succeeded (zero: never).
+func (w *Watcher) LastRead() time.Time {
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	return w.readAt
 }
 
 // Version changes whenever a read finds the admitted service nodes or

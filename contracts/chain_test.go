@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ethereum/go-ethereum/accounts/abi"
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
@@ -46,6 +47,12 @@ type chain struct {
 
 func newChain(t *testing.T, accounts int) *chain {
 	t.Helper()
+	return newChainMax(t, accounts, maxAnchors)
+}
+
+// newChainMax is newChain with an anchor set of at most maxSet.
+func newChainMax(t *testing.T, accounts int, maxSet int64) *chain {
+	t.Helper()
 	ch := &chain{t: t}
 	alloc := types.GenesisAlloc{}
 	for i := 0; i < accounts; i++ {
@@ -71,7 +78,7 @@ func newChain(t *testing.T, accounts int) *chain {
 	ch.must(err)
 	ch.b.Commit()
 	ch.epoAddr = epochsAddr
-	ch.regAddr, _, ch.registry, err = DeployRegistry(deployer, ch.c, stakeAddr, big.NewInt(minAnchor), big.NewInt(minService), big.NewInt(maxAnchors), unbondingSec, epochsAddr)
+	ch.regAddr, _, ch.registry, err = DeployRegistry(deployer, ch.c, stakeAddr, big.NewInt(minAnchor), big.NewInt(minService), big.NewInt(maxSet), unbondingSec, epochsAddr)
 	ch.must(err)
 	ch.typeAddr, _, ch.types, err = DeployTokenTypes(deployer, ch.c, serviceAddr, epochsAddr, big.NewInt(rentPerEpoch))
 	ch.must(err)
@@ -493,45 +500,84 @@ func TestRent(t *testing.T) {
 	}
 }
 
-// TestEpochSeeds: epoch 0 is seeded at deployment; a later epoch has a
-// seed only once the registry advances in it, a different one, kept for
-// good; no one else may advance, and a registry must be the advancer of
-// the epochs it is given.
+// startEpoch runs Registry.advance until the current epoch has started:
+// the set is fixed, SEED_DELAY blocks pass, the seed is taken.
+func (ch *chain) startEpoch(i int) uint64 {
+	ch.t.Helper()
+	ch.toEpochStart()
+	ch.ok(ch.registry.Advance(ch.advancer(i)))
+	ch.mine(2)
+	ch.ok(ch.registry.Advance(ch.advancer(i)))
+	e, _ := ch.epochs.Current(nil)
+	if ok, err := ch.registry.EpochStarted(nil, e); err != nil || !ok {
+		ch.t.Fatalf("epoch %d not started: %v", e, err)
+	}
+	return e
+}
+
+// toEpochStart mines until the next block is an epoch's first, so that a
+// few steps fit in one epoch.
+func (ch *chain) toEpochStart() {
+	ch.t.Helper()
+	g, err := ch.epochs.Genesis(nil)
+	ch.must(err)
+	for {
+		n, err := ch.c.BlockNumber(context.Background())
+		ch.must(err)
+		if (n+1-g)%epochBlocks == 0 {
+			return
+		}
+		ch.b.Commit()
+	}
+}
+
+// TestEpochSeeds: an epoch has a seed only once the registry started it,
+// from a block after its set was fixed (not before SEED_DELAY blocks), a
+// different one each epoch, kept for good; no one but the registry may
+// seed, and a registry must be the advancer of the epochs it is given.
 func TestEpochSeeds(t *testing.T) {
 	ch := newChain(t, 2)
 	ch.reverts(func() (*types.Transaction, error) {
 		_, tx, _, err := DeployEpochs(ch.auth(0), ch.c, 0, ch.addr(0))
 		return tx, err
 	}())("ZeroLength")
-	ch.reverts(ch.epochs.Advance(ch.auth(1)))("NotAdvancer")
+	ch.reverts(ch.epochs.Advance(ch.auth(1), [32]byte{1}))("NotAdvancer")
 	ch.reverts(func() (*types.Transaction, error) {
 		_, tx, _, err := DeployRegistry(ch.auth(0), ch.c, ch.addr(0), big.NewInt(1), big.NewInt(1), big.NewInt(3), 1, ch.epoAddr)
 		return tx, err
 	}())("WrongEpochs")
-	s0, err := ch.epochs.SeedOf(nil, 0)
-	ch.must(err)
-	if s0 == ([32]byte{}) {
-		t.Fatal("epoch 0 has no seed")
-	}
+	ch.toEpochStart()
+	ch.b.Commit()
 	cur, _ := ch.epochs.Current(nil)
-	if _, err := ch.epochs.SeedOf(nil, cur+1); revertName(err) != "NotSeeded" {
-		t.Fatalf("seed of a future epoch: %v", err)
+	if _, err := ch.epochs.SeedOf(nil, cur); revertName(err) != "NotSeeded" {
+		t.Fatalf("seed of an epoch not started: %v", err)
 	}
-	ch.ok(ch.registry.Advance(ch.advancer(1))) // starts the current epoch
+	fix := ch.ok(ch.registry.Advance(ch.advancer(1))) // fixes the set
+	if ok, _ := ch.registry.EpochStarted(nil, cur); ok {
+		t.Fatal("started in the block that fixed its set")
+	}
+	// The next call within SEED_DELAY blocks is refused: the seeding block
+	// does not exist yet.
+	ch.reverts(ch.registry.Advance(ch.auth(1)))("SeedNotReady")
+	ch.mine(1)
+	ch.reverts(ch.registry.Advance(ch.auth(1)))("SeedNotReady") // the block to come is the second after
+	ch.mine(1)
+	seedTx := ch.ok(ch.registry.Advance(ch.advancer(1)))
 	sc, err := ch.epochs.SeedOf(nil, cur)
 	ch.must(err)
-	if last, _ := ch.registry.LastEpoch(nil); last != cur || (cur > 0) == (sc == s0) {
-		t.Fatalf("started epoch %d (current %d), seed %x (epoch 0's %x)", last, cur, sc, s0)
+	// The seed is the seeding block's beacon randomness, mixed; that block
+	// came more than SEED_DELAY blocks after the set was fixed.
+	h, err := ch.c.HeaderByNumber(context.Background(), seedTx.BlockNumber)
+	ch.must(err)
+	args := abi.Arguments{{Type: mustType("bytes32")}, {Type: mustType("uint64")}, {Type: mustType("address")}}
+	enc, _ := args.Pack(h.MixDigest, cur, ch.epoAddr)
+	if sc != crypto.Keccak256Hash(enc) || h.MixDigest == (common.Hash{}) || seedTx.BlockNumber.Uint64() <= fix.BlockNumber.Uint64()+2 {
+		t.Fatalf("seed %x, want keccak(prevrandao of block %v, %d, epochs); set fixed in %v", sc, h.Number, cur, fix.BlockNumber)
 	}
-	ch.mine(epochBlocks)
-	next, _ := ch.epochs.Current(nil)
-	if next != cur+1 {
-		t.Fatalf("epoch %d after %d more blocks (was %d)", next, epochBlocks, cur)
-	}
-	ch.ok(ch.registry.Advance(ch.advancer(1)))
+	next := ch.startEpoch(1) // the next epoch
 	s1, err := ch.epochs.SeedOf(nil, next)
 	ch.must(err)
-	if s1 == sc || s1 == ([32]byte{}) {
+	if next != cur+1 || s1 == sc {
 		t.Fatalf("epoch %d seed %x, epoch %d %x", next, s1, cur, sc)
 	}
 	ch.ok(ch.registry.Advance(ch.advancer(1)))
@@ -540,17 +586,31 @@ func TestEpochSeeds(t *testing.T) {
 	}
 }
 
-// TestEpochAnchors: starting an epoch fixes its seed and anchor set, with
-// stakes and peer IDs, for the whole epoch: stake moved later changes the
-// registry's set now but not the epoch's; an epoch not started has none.
+func mustType(name string) abi.Type {
+	t, err := abi.NewType(name, "", nil)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// TestEpochAnchors: an epoch's anchor set, with stakes and peer IDs, is the
+// one when its set was fixed, for the whole epoch: stake moved later, even
+// before the seed, and anchors leaving change the registry's set now but not
+// the epoch's; a node's peer ID is bound to its address for good; an epoch
+// not started has none.
 func TestEpochAnchors(t *testing.T) {
-	ch := newChain(t, 4)
+	ch := newChain(t, 5)
 	if _, err := ch.registry.EpochAnchors(nil, 0); revertName(err) != "EpochNotStarted" {
 		t.Fatalf("anchors of an epoch not started: %v", err)
 	}
 	ch.register(1, roleAnchor, 300)
 	ch.register(2, roleAnchor, 200)
-	ch.ok(ch.registry.Advance(ch.advancer(3)))
+	ch.toEpochStart()
+	ch.ok(ch.registry.Advance(ch.advancer(4))) // fixes the set: 1 and 2
+	ch.register(3, roleAnchor, 400)            // too late for this epoch
+	ch.mine(2)
+	ch.ok(ch.registry.Advance(ch.advancer(4)))
 	e, _ := ch.registry.LastEpoch(nil)
 	e0, err := ch.registry.EpochAnchors(nil, e)
 	ch.must(err)
@@ -558,19 +618,39 @@ func TestEpochAnchors(t *testing.T) {
 	if e0.Seed != seed || len(e0.Set) != 2 || e0.Set[0] != ch.addr(1) || e0.Stakes[0].Int64() != 300 || e0.PeerIds[1] != "peer-2" {
 		t.Fatalf("epoch %d: %+v", e, e0)
 	}
-	// A third anchor joins and tops the set: the started epoch keeps its two.
-	ch.register(3, roleAnchor, 400)
-	ch.ok(ch.registry.Advance(ch.advancer(3))) // started already, or the next epoch starts
-
-	if again, _ := ch.registry.EpochAnchors(nil, e); len(again.Set) != 2 || again.Seed != e0.Seed || again.PeerIds[0] != "peer-1" {
-		t.Fatalf("epoch %d's set changed: %+v", e, again)
+	// Anchor 2 leaves altogether: the epoch still names it, with its peer ID.
+	ch.ok(ch.registry.Unstake(ch.auth(2), ch.addr(2), big.NewInt(200)))
+	ch.b.AdjustTime(unbondingSec * time.Second)
+	ch.ok(ch.registry.Withdraw(ch.auth(2), ch.addr(2)))
+	if again, _ := ch.registry.EpochAnchors(nil, e); len(again.Set) != 2 || again.PeerIds[1] != "peer-2" || again.Stakes[1].Int64() != 200 {
+		t.Fatalf("epoch %d after an anchor left: %+v", e, again)
 	}
-	ch.mine(epochBlocks)
-	ch.ok(ch.registry.Advance(ch.advancer(3)))
-	e1, _ := ch.registry.LastEpoch(nil)
+	// Its address stays bound to its peer ID: registering again under
+	// another is refused.
+	ch.reverts(ch.registry.Register(ch.auth(2), ch.addr(2), roleAnchor, "peer-other", "http://node", big.NewInt(200), ch.nodeSig(ch.keys[2], ch.addr(2), roleAnchor, "peer-other")))("PeerIdBound")
+	e1 := ch.startEpoch(4) // the next epoch
 	next, err := ch.registry.EpochAnchors(nil, e1)
 	ch.must(err)
-	if e1 <= e || len(next.Set) != 3 || next.Set[0] != ch.addr(3) || next.PeerIds[0] != "peer-3" || next.Seed == e0.Seed {
+	if e1 <= e || len(next.Set) != 2 || next.Set[0] != ch.addr(3) || next.PeerIds[0] != "peer-3" || next.Seed == e0.Seed {
 		t.Fatalf("epoch %d after %d: %+v", e1, e, next)
 	}
+}
+
+// TestAdvanceGas: fixing a set with the most candidates, registered in the
+// order the sort finds dearest, fits chain.AdvanceGas's limit for the
+// largest set (the contracts' own copy of the formula: the chain package
+// imports this one).
+func TestAdvanceGas(t *testing.T) {
+	const candidates = 64
+	ch := newChainMax(t, candidates+1, candidates)
+	for i := 1; i <= candidates; i++ {
+		ch.register(i, roleAnchor, int64(100+i)) // ascending: every insertion walks the whole sorted prefix
+	}
+	o := ch.auth(0)
+	o.GasLimit = 16_000_000
+	r := ch.ok(ch.registry.Advance(o))
+	if limit := uint64(5_000_000 + 150_000*candidates); r.GasUsed > limit*9/10 {
+		t.Fatalf("fixing a set of %d candidates used %d gas; the limit sent is %d", candidates, r.GasUsed, limit)
+	}
+	t.Logf("fixing the set of %d candidates: %d gas", candidates, r.GasUsed)
 }

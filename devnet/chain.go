@@ -269,7 +269,7 @@ func (d *Devnet) startChain(ctx context.Context) error {
 	if err := b.wait(); err != nil {
 		return fmt.Errorf("the flight ticket's type: %w", err)
 	}
-	if err := d.startEpoch(ctx, ts, c, r, p); err != nil {
+	if err := d.startEpoch(ctx, ts, c, r); err != nil {
 		return err
 	}
 	d.chainState = &chainState{cs: cs, r: r, parties: parties, p: p, c: c, id: id}
@@ -297,21 +297,20 @@ const devnetConfirmations = 2
 // lives in memory; an external one gets new contracts), whose epoch seed
 // differs from the one the stored placement records were made under: it
 // runs on the epoch and seed network.json kept, from configuration.
-func (d *Devnet) startEpoch(ctx context.Context, s *chain.Sender, c chain.Backend, r *chain.Reader, p chain.Params) error {
+func (d *Devnet) startEpoch(ctx context.Context, s *chain.Sender, c chain.Backend, r *chain.Reader) error {
 	if d.reloaded {
 		d.cfgBase.Network.EpochFromChain = false
+		d.progress("restarted on the same data: the nodes run epoch %d with the seed network.json kept, not the new chain's (a node added to this devnet needs network.epoch_seed %s)",
+			d.cfgBase.Network.Epoch, d.cfgBase.Network.EpochSeed)
 		return nil
 	}
-	if err := s.SendGas(ctx, c, chain.AdvanceGas(p.MaxAnchors), r.Registry.Advance); err != nil {
+	var mine func()
+	if d.chain != nil {
+		mine = func() { d.chain.Mine(1) }
+	}
+	v, err := chain.StartEpoch(ctx, s, c, r, mine)
+	if err != nil {
 		return fmt.Errorf("starting the epoch: %w", err)
-	}
-	last, err := r.Registry.LastEpoch(&bind.CallOpts{Context: ctx})
-	if err != nil {
-		return err
-	}
-	v, err := r.Epoch(ctx, nil, last)
-	if err != nil {
-		return err
 	}
 	// Nodes read the epoch devnetConfirmations blocks deep.
 	started, err := c.HeaderByNumber(ctx, nil)
@@ -326,8 +325,8 @@ func (d *Devnet) startEpoch(ctx context.Context, s *chain.Sender, c chain.Backen
 		if h.Number.Uint64() >= started.Number.Uint64()+devnetConfirmations {
 			break
 		}
-		if d.chain != nil {
-			d.chain.Mine(1)
+		if mine != nil {
+			mine()
 			continue
 		}
 		select {

@@ -447,13 +447,16 @@ func (d *Devnet) prepareNetwork() error {
 		}
 		d.reloaded = true
 	} else {
-		// A devnet has no chain yet: its seed is random, made once.
+		// Without a chain the seed is random, made once; with one,
+		// startEpoch takes the chain's and writes the file.
 		seed := make([]byte, 32)
 		_, _ = rand.Read(seed)
 		nf.EpochSeed = "0x" + hex.EncodeToString(seed)
-		b, _ := json.MarshalIndent(nf, "", "  ")
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			return err
+		if !d.opts.Chain {
+			b, _ := json.MarshalIndent(nf, "", "  ")
+			if err := os.WriteFile(p, b, 0o644); err != nil {
+				return err
+			}
 		}
 	}
 	cfg := node.DefaultConfig("")

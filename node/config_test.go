@@ -170,7 +170,7 @@ func TestAnchorMustBeInAnchorSet(t *testing.T) {
 	c.HTTP.Listen = "127.0.0.1:0"
 	c.P2P.Listen = []string{"/ip4/127.0.0.1/tcp/0"}
 	_, err := New(c, nil)
-	if err == nil || !strings.Contains(err.Error(), "is not in network.anchors") {
+	if err == nil || !strings.Contains(err.Error(), "is not in the anchor set (network.anchors") {
 		t.Fatalf("got %v", err)
 	}
 }

@@ -158,15 +158,20 @@ func NewWith(cfg Config, log *slog.Logger, deps Deps) (*Node, error) {
 		}
 		n.anchors[id] = addr
 	}
+	ok := false
+	defer func() {
+		if !ok {
+			n.closeResources()
+		}
+	}()
 	if cfg.Network.EthRPC != "" && cfg.Network.Registry != "" || cfg.Role == RoleService && cfg.Network.TokenTypes != "" {
 		if err := n.openChain(); err != nil {
-			n.closeResources()
 			return nil, err
 		}
 	}
 	if cfg.Role == RoleAnchor {
 		if _, ok := n.anchors[key.PeerID()]; !ok {
-			return nil, fmt.Errorf("this node's peer ID %s is not in network.anchors; an anchor must be in the anchor set", key.PeerID())
+			return nil, fmt.Errorf("this node's peer ID %s is not in the anchor set (network.anchors, or the registry's for network.epoch); an anchor must be in it", key.PeerID())
 		}
 	}
 	n.authority = &placement.Authority{Anchors: map[string]common.Address{}, VoteTTLMs: n.takeoverTTL().Milliseconds(),
@@ -177,12 +182,6 @@ func NewWith(cfg Config, log *slog.Logger, deps Deps) (*Node, error) {
 	if n.store, err = store.Open(filepath.Join(cfg.DataDir, "db")); err != nil {
 		return nil, err
 	}
-	ok := false
-	defer func() {
-		if !ok {
-			n.closeResources()
-		}
-	}()
 	newTransport := deps.Transport
 	if newTransport == nil {
 		newTransport = func(o transport.Options) (transport.Transport, error) { return p2p.New(o) }
@@ -632,6 +631,14 @@ func (n *Node) registerMetrics() {
 			func() float64 { b, _ := n.staked.Snapshot(); return float64(b) }))
 		n.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "smartlayer_chain_admitted_services", Help: "Service nodes the registry admitted at this anchor's last read."},
 			func() float64 { _, a := n.staked.Snapshot(); return float64(a) }))
+		n.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "smartlayer_chain_read_age_seconds",
+			Help: "Seconds since this anchor last read the registry (admission stays as last read while the chain does not answer: alert on this)."},
+			func() float64 {
+				if t := n.staked.LastRead(); !t.IsZero() {
+					return time.Since(t).Seconds()
+				}
+				return -1
+			}))
 	}
 	n.metric.slashed = prometheus.NewCounter(prometheus.CounterOpts{Name: "smartlayer_slashing_evidence_total", Help: "Slashing-evidence attestations this anchor signed."})
 	n.metric.strikes = prometheus.NewCounter(prometheus.CounterOpts{Name: "smartlayer_sla_strikes_total", Help: "SLA strikes this anchor recorded against executors."})

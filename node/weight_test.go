@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/smartlayer/smartlayer/chain"
 )
@@ -34,5 +35,19 @@ func TestWeightBoundedByStake(t *testing.T) {
 		if got := n.weight(Member{Address: c.addr.Hex(), Capacity: c.capacity}); got != c.want {
 			t.Errorf("%s claiming %d: weight %d, want %d", c.addr, c.capacity, got, c.want)
 		}
+	}
+}
+
+// TestVoteWeightsFromChain: with the epoch's stakes from the registry an
+// anchor's vote weighs its stake; without, one each.
+func TestVoteWeightsFromChain(t *testing.T) {
+	a, b := common.Address{1}, common.Address{2}
+	n := &Node{anchors: map[peer.ID]common.Address{"pa": a, "pb": b}}
+	if w := n.stake(); w[a] != 1 || w[b] != 1 {
+		t.Fatalf("without a chain: %v", w)
+	}
+	n.stakes = map[common.Address]uint64{a: 30_000, b: 10_000}
+	if w := n.stake(); w[a] != 30_000 || w[b] != 10_000 {
+		t.Fatalf("with the chain's stakes: %v", w)
 	}
 }

@@ -109,9 +109,20 @@ func TestDevChainOverRPC(t *testing.T) {
 	if want, err := r.Registry.SlashDigest(nil, nodeAddr, chain.AllStake, ev); err != nil || common.Hash(want) != chain.SlashDigest(id, cs.Registry, nodeAddr, chain.AllStake, ev) {
 		t.Fatalf("slash digest: the registry's %x (%v), ours %x", want, err, chain.SlashDigest(id, cs.Registry, nodeAddr, chain.AllStake, ev))
 	}
+	if st, err := r.Status(ctx); err != nil || st.Started != nil || st.Seed != (common.Hash{}) {
+		t.Fatalf("status before an epoch started: %+v %v", st, err)
+	}
+	// The epoch starts: its set is fixed, then seeded blocks later.
+	v, err := chain.StartEpoch(ctx, ds, c, r, func() { dev.Mine(1) })
+	if err != nil {
+		t.Fatal(err)
+	}
 	st, err := r.Status(ctx)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if st.Started == nil || st.Started.Seed != v.Seed || len(v.Anchors) != 1 || v.Anchors[0].PeerID != "peer-a" {
+		t.Fatalf("started epoch %+v, status %+v", v, st.Started)
 	}
 	if len(st.Anchors) != 1 || st.Anchors[0].Address != nodeAddr || st.Anchors[0].PeerID != "peer-a" || st.Anchors[0].Stake.Cmp(p.MinAnchorStake) != 0 || !st.Anchors[0].Admitted {
 		t.Fatalf("status: %+v", st)

@@ -145,9 +145,10 @@ func newChainAdvanceCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "advance --key FILE",
 		Short: "Start the current epoch: its seed and anchor set, fixed for the epoch",
-		Long: `Call the registry's advance: if the current epoch has not started, take its
-seed from the block's randomness and, in the same transaction, the anchor
-set with stakes and peer IDs that nodes run on for the whole epoch. Anyone
+		Long: `Call the registry's advance until the current epoch has started: the first
+call fixes the epoch's anchor set with stakes, and one a few blocks later
+(SEED_DELAY) seeds it from the hash of a block that did not exist when the
+set was fixed. Nodes run on that seed and set for the whole epoch. Anyone
 may call it (the key only pays for gas); it prints the epoch started.
 
   smartlayer chain advance --devnet DATA/devnet.json --key DATA/treasury.key`,
@@ -163,18 +164,7 @@ may call it (the key only pays for gas); it prints the epoch started.
 				return err
 			}
 			defer s.close()
-			maxA, err := s.r.Registry.MaxAnchors(nil)
-			if err != nil {
-				return err
-			}
-			if err := s.sender.SendGas(ctx, s.c, chain.AdvanceGas(maxA.Int64()), s.r.Registry.Advance); err != nil {
-				return fmt.Errorf("advance: %w", err)
-			}
-			last, err := s.r.Registry.LastEpoch(nil)
-			if err != nil {
-				return err
-			}
-			v, err := s.r.Epoch(ctx, nil, last)
+			v, err := chain.StartEpoch(ctx, s.sender, s.c, s.r, nil)
 			if err != nil {
 				return err
 			}

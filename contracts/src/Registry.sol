@@ -18,9 +18,11 @@ import {Epochs} from "./Epochs.sol";
 /// withdrawn is removed. Slashing takes effect on evidence signed by anchors
 /// of the set holding at least two thirds of the set's stake (the accused's
 /// own stake and signature left out); slashed stake is burnt. `advance`
-/// starts an epoch: its seed (Epochs) and, in the same transaction, its
-/// anchor set with stakes and peer IDs, fixed for the whole epoch, which is
-/// what nodes run on (`epochAnchors`).
+/// starts an epoch in two steps: it fixes the epoch's anchor set with
+/// stakes, then, once SEED_DELAY blocks have passed, seeds the epoch from
+/// that block's beacon randomness (Epochs): the set and seed nodes run on
+/// for the whole epoch (`epochAnchors`). A node's peer ID
+/// is bound to its address at its first registration, for good.
 contract Registry is ReentrancyGuard {
     using SafeERC20 for IERC20;
 
@@ -62,10 +64,14 @@ contract Registry is ReentrancyGuard {
     mapping(bytes32 => address) public nodeOfPeer; // keccak256(peerId) -> node
     mapping(bytes32 => bool) public slashed; // evidence already acted on
 
-    // The anchor set of each started epoch, taken with its seed: one slot
-    // per anchor, its address in the low 160 bits and its stake above.
+    // The anchor set of each epoch, fixed before its seed: one slot per
+    // anchor, its address in the low 160 bits and its stake above.
     mapping(uint64 => bool) public epochStarted;
     mapping(uint64 => uint256[]) private epochSet;
+    mapping(uint64 => uint64) public setFixedAt; // block the epoch's set was fixed in (0: not yet)
+    mapping(address => string) private boundPeer; // a node address's peer ID, from its first registration on
+    /// @notice Blocks that must pass between fixing an epoch's set and seeding it.
+    uint64 public constant SEED_DELAY = 2;
     uint64 public lastEpoch; // the last epoch started (check epochStarted(0) for none)
 
     bytes32 public constant SLASH_TYPEHASH = keccak256("smartlayer/slash/v1");
@@ -77,7 +83,8 @@ contract Registry is ReentrancyGuard {
     event Withdrawn(address indexed node, address indexed operator, uint256 amount);
     event Slashed(address indexed node, uint256 amount, bytes32 indexed evidence, uint256 signedStake, uint256 setStake);
     event EndpointUpdated(address indexed node, string httpUrl);
-    event EpochStarted(uint64 indexed epoch, bytes32 seed, address[] anchors, uint256[] stakes);
+    event EpochSetFixed(uint64 indexed epoch, address[] anchors, uint256[] stakes);
+    event EpochStarted(uint64 indexed epoch, bytes32 seed);
 
     error BadRole();
     error AlreadyRegistered(address node);
@@ -100,6 +107,8 @@ contract Registry is ReentrancyGuard {
     error ZeroMinimum();
     error WrongEpochs(address advancer);
     error EpochNotStarted(uint64 epoch);
+    error SeedNotReady(uint64 fromBlock);
+    error PeerIdBound(string peerId);
 
     constructor(IERC20 token, uint256 minAnchor, uint256 minService, uint256 anchors, uint64 unbondingSeconds, Epochs epochs_) {
         if (minAnchor == 0 || minService == 0) revert ZeroMinimum();
@@ -136,6 +145,7 @@ contract Registry is ReentrancyGuard {
         if (rerr != ECDSA.RecoverError.NoError || signer != node) revert BadNodeSignature(signer);
         bytes32 pk = keccak256(bytes(peerId));
         if (nodeOfPeer[pk] != address(0)) revert PeerIdTaken(nodeOfPeer[pk]);
+        _bindPeer(node, peerId);
         nodeOfPeer[pk] = node;
         nodes[node] = Node({
             operator: msg.sender,
@@ -150,6 +160,17 @@ contract Registry is ReentrancyGuard {
         _list(node);
         stakeToken.safeTransferFrom(msg.sender, address(this), amount);
         emit Registered(node, msg.sender, role, amount, peerId, httpUrl);
+    }
+
+    /// @dev Binds a node address to its peer ID at its first registration;
+    /// a later one must name the same.
+    function _bindPeer(address node, string calldata peerId) private {
+        string storage bound = boundPeer[node];
+        if (bytes(bound).length == 0) {
+            boundPeer[node] = peerId;
+        } else if (keccak256(bytes(bound)) != keccak256(bytes(peerId))) {
+            revert PeerIdBound(bound);
+        }
     }
 
     /// @dev Keeps the anchor candidates equal to the admitted anchors, and
@@ -322,29 +343,39 @@ contract Registry is ReentrancyGuard {
         }
     }
 
-    /// @notice Starts the current epoch if it has not started: takes its seed
-    /// (Epochs.advance) and, in the same transaction, the anchor set with its
-    /// stakes and peer IDs, which hold for the whole epoch. Anyone may call it
-    /// (anchors do at each boundary); it returns the epoch.
-    function advance() external returns (uint64 e) {
+    /// @notice Starts the current epoch, a step per call: the first call in
+    /// an epoch fixes its anchor set with stakes (the admitted anchors with
+    /// the most stake, now); a call more than SEED_DELAY blocks later seeds it
+    /// from its block's beacon randomness (prevrandao), unknown when the set
+    /// was fixed, and the epoch has started. Anyone may call it; it returns
+    /// the epoch and whether it started.
+    function advance() external returns (uint64 e, bool started) {
         e = epochs.current();
         if (epochStarted[e]) {
-            return e;
+            return (e, true);
         }
-        bytes32 seed = epochs.advance();
-        (address[] memory set, uint256[] memory stakes) = anchorSet();
-        uint256[] storage packed = epochSet[e];
-        for (uint256 i = 0; i < set.length; i++) {
-            packed.push(uint256(uint160(set[i])) | (uint256(SafeCast.toUint96(stakes[i])) << 160));
+        uint64 fixedAt = setFixedAt[e];
+        if (fixedAt == 0) {
+            (address[] memory set, uint256[] memory stakes) = anchorSet();
+            uint256[] storage packed = epochSet[e];
+            for (uint256 i = 0; i < set.length; i++) {
+                packed.push(uint256(uint160(set[i])) | (uint256(SafeCast.toUint96(stakes[i])) << 160));
+            }
+            setFixedAt[e] = uint64(block.number);
+            emit EpochSetFixed(e, set, stakes);
+            return (e, false);
         }
+        if (block.number <= uint256(fixedAt) + SEED_DELAY) revert SeedNotReady(fixedAt + SEED_DELAY + 1);
+        bytes32 seed = epochs.advance(bytes32(block.prevrandao));
         epochStarted[e] = true;
         lastEpoch = e;
-        emit EpochStarted(e, seed, set, stakes);
+        emit EpochStarted(e, seed);
+        return (e, true);
     }
 
     /// @notice A started epoch's seed and anchor set with their stakes as they
-    /// were when it started, and their peer IDs (a node's peer ID is fixed
-    /// while it is registered; one that left since has none).
+    /// were when it was fixed, and their peer IDs (bound to their addresses
+    /// for good, so every reader gets the same).
     function epochAnchors(uint64 epoch)
         external
         view
@@ -358,7 +389,7 @@ contract Registry is ReentrancyGuard {
         for (uint256 i = 0; i < packed.length; i++) {
             set[i] = address(uint160(packed[i]));
             stakes[i] = packed[i] >> 160;
-            peerIds[i] = nodes[set[i]].peerId;
+            peerIds[i] = boundPeer[set[i]];
         }
         seed = epochs.seedOf(epoch);
     }
