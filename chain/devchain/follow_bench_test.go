@@ -57,7 +57,7 @@ func BenchmarkFollow(b *testing.B) {
 	ds, _ := chain.NewSender(ctx, c, deployer, id)
 	var txs []*types.Transaction
 	send := func(s *chain.Sender, f func(*bind.TransactOpts) (*types.Transaction, error)) {
-		o, err := s.Opts(ctx, 500_000)
+		o, err := s.Opts(ctx, 0)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -115,6 +115,7 @@ func BenchmarkFollow(b *testing.B) {
 		b.Fatal(err)
 	}
 	w := chain.NewWatcher(rr, 2, nil)
+	dev.Mine(3) // the registrations two blocks deep
 	if err := w.Poll(ctx); err != nil {
 		b.Fatal(err)
 	}
