@@ -67,22 +67,24 @@ func newChainMax(t *testing.T, accounts int, maxSet int64) *chain {
 	supply := big.NewInt(1_000_000)
 	var err error
 	var stakeAddr, serviceAddr, epochsAddr common.Address
-	stakeAddr, _, ch.stake, err = DeployStakeToken(deployer, ch.c, ch.addr(0), supply)
+	// Explicit nonces: the registry's address is predicted from its, since
+	// only it may advance the epochs deployed before it.
+	at := func(n int64) *bind.TransactOpts { deployer.Nonce = big.NewInt(n); return deployer }
+	var tx1, tx2, tx3, tx4, tx5 *types.Transaction
+	stakeAddr, tx1, ch.stake, err = DeployStakeToken(at(0), ch.c, ch.addr(0), supply)
 	ch.must(err)
-	serviceAddr, _, ch.service, err = DeployServiceToken(deployer, ch.c, ch.addr(0), supply)
+	serviceAddr, tx2, ch.service, err = DeployServiceToken(at(1), ch.c, ch.addr(0), supply)
 	ch.must(err)
-	// Only the registry, deployed right after, may advance the epochs.
-	nonce, err := ch.c.PendingNonceAt(context.Background(), ch.addr(0))
+	epochsAddr, tx3, ch.epochs, err = DeployEpochs(at(2), ch.c, epochBlocks, crypto.CreateAddress(ch.addr(0), 3))
 	ch.must(err)
-	epochsAddr, _, ch.epochs, err = DeployEpochs(deployer, ch.c, epochBlocks, crypto.CreateAddress(ch.addr(0), nonce+1))
-	ch.must(err)
-	ch.b.Commit()
+	ch.include(tx1, tx2, tx3)
 	ch.epoAddr = epochsAddr
-	ch.regAddr, _, ch.registry, err = DeployRegistry(deployer, ch.c, stakeAddr, big.NewInt(minAnchor), big.NewInt(minService), big.NewInt(maxSet), unbondingSec, epochsAddr)
+	ch.regAddr, tx4, ch.registry, err = DeployRegistry(at(3), ch.c, stakeAddr, big.NewInt(minAnchor), big.NewInt(minService), big.NewInt(maxSet), unbondingSec, epochsAddr)
 	ch.must(err)
-	ch.typeAddr, _, ch.types, err = DeployTokenTypes(deployer, ch.c, serviceAddr, epochsAddr, big.NewInt(rentPerEpoch))
+	ch.typeAddr, tx5, ch.types, err = DeployTokenTypes(at(4), ch.c, serviceAddr, epochsAddr, big.NewInt(rentPerEpoch))
 	ch.must(err)
-	ch.b.Commit()
+	ch.include(tx4, tx5)
+	deployer.Nonce = nil
 	// Every other account gets stake and service tokens, and approves the
 	// registry and the token types to take them.
 	for i := 1; i < accounts; i++ {
@@ -124,13 +126,39 @@ func (ch *chain) advancer(i int) *bind.TransactOpts {
 func (ch *chain) ok(tx *types.Transaction, err error) *types.Receipt {
 	ch.t.Helper()
 	ch.must(err)
-	ch.b.Commit()
-	r, err := ch.c.TransactionReceipt(context.Background(), tx.Hash())
-	ch.must(err)
+	r := ch.include(tx)[0]
 	if r.Status != types.ReceiptStatusSuccessful {
 		ch.t.Fatalf("transaction %s failed", tx.Hash())
 	}
 	return r
+}
+
+// include makes blocks until every transaction is in one (the simulated
+// chain's pool takes a sent transaction in the background: a block made at
+// once may miss it) and returns their receipts.
+func (ch *chain) include(txs ...*types.Transaction) []*types.Receipt {
+	ch.t.Helper()
+	out := make([]*types.Receipt, len(txs))
+	for tries := 0; ; tries++ {
+		ch.b.Commit()
+		missing := 0
+		for i, tx := range txs {
+			if out[i] == nil {
+				if r, err := ch.c.TransactionReceipt(context.Background(), tx.Hash()); err == nil {
+					out[i] = r
+				} else {
+					missing++
+				}
+			}
+		}
+		if missing == 0 {
+			return out
+		}
+		if tries == 100 {
+			ch.t.Fatalf("%d transactions not in 100 blocks", missing)
+		}
+		time.Sleep(time.Millisecond) // the pool's goroutine
+	}
 }
 
 // reverts requires a transaction to be refused with the named custom error
@@ -297,8 +325,9 @@ func TestAnchorCandidatesBounded(t *testing.T) {
 		k, _ := crypto.GenerateKey()
 		nodes = append(nodes, k)
 		if i < 64 {
-			_, err := reg(k, i)
-			ch.must(err)
+			if _, err := reg(k, i); err != nil {
+				t.Fatalf("registering anchor %d: %v (%s)", i, err, revertName(err))
+			}
 			if i%16 == 15 {
 				ch.b.Commit()
 			}
@@ -620,7 +649,8 @@ func TestEpochAnchors(t *testing.T) {
 	}
 	// Anchor 2 leaves altogether: the epoch still names it, with its peer ID.
 	ch.ok(ch.registry.Unstake(ch.auth(2), ch.addr(2), big.NewInt(200)))
-	ch.b.AdjustTime(unbondingSec * time.Second)
+	ch.must(ch.b.AdjustTime(unbondingSec * time.Second))
+	ch.b.Commit()
 	ch.ok(ch.registry.Withdraw(ch.auth(2), ch.addr(2)))
 	if again, _ := ch.registry.EpochAnchors(nil, e); len(again.Set) != 2 || again.PeerIds[1] != "peer-2" || again.Stakes[1].Int64() != 200 {
 		t.Fatalf("epoch %d after an anchor left: %+v", e, again)

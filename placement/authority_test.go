@@ -19,7 +19,7 @@ type anchorSet struct {
 	seed [32]byte
 }
 
-func newAnchorSet(t *testing.T, n int) *anchorSet {
+func newAnchorSet(t testing.TB, n int) *anchorSet {
 	t.Helper()
 	s := &anchorSet{au: &Authority{Anchors: map[string]common.Address{}, VoteTTLMs: 30_000}, keys: map[string]*ecdsa.PrivateKey{}, seed: [32]byte{5}}
 	for i := 0; i < n; i++ {
@@ -51,7 +51,7 @@ func (s *anchorSet) ranked(id wire.InstanceID) []string {
 	return out
 }
 
-func (s *anchorSet) record(t *testing.T, id wire.InstanceID, signer string, atMs int64, votes ...DownVote) *Record {
+func (s *anchorSet) record(t testing.TB, id wire.InstanceID, signer string, atMs int64, votes ...DownVote) *Record {
 	t.Helper()
 	r := &Record{Instance: id, Bundle: "0xab", Epoch: 1, Fencing: 1, Replicas: []string{"p"}, Executor: "p", AnchorPeer: signer, IssuedMs: atMs, Takeover: votes}
 	if err := r.Sign(s.keys[signer]); err != nil {
