@@ -30,6 +30,7 @@ type Watcher struct {
 	anchors  map[common.Address]*big.Int // the anchor set's stakes
 	block    uint64                      // the block of the snapshot
 	version  uint64                      // bumped when the admitted services or their stakes change
+	epoch    int64                       // the registry's last started epoch (-1: none)
 	reads    uint64
 	readAt   time.Time // the last successful read
 }
@@ -37,7 +38,7 @@ type Watcher struct {
 // NewWatcher watches r's registry, reading confirmations blocks behind the
 // endpoint's head.
 func NewWatcher(r *Reader, confirmations uint64, log *slog.Logger) *Watcher {
-	return &Watcher{r: r, log: log, depth: confirmations, services: map[common.Address]*big.Int{}, anchors: map[common.Address]*big.Int{}}
+	return &Watcher{r: r, log: log, depth: confirmations, epoch: -1, services: map[common.Address]*big.Int{}, anchors: map[common.Address]*big.Int{}}
 }
 
 // Poll reads the admitted service nodes and the anchor set once, at the
@@ -60,6 +61,14 @@ func (w *Watcher) Poll(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("registry anchor set: %w", err)
 	}
+	epoch := int64(-1)
+	if last, err := w.r.Registry.LastEpoch(opts); err != nil {
+		return fmt.Errorf("registry last epoch: %w", err)
+	} else if ok, err := w.r.Registry.EpochStarted(opts, last); err != nil {
+		return fmt.Errorf("registry epoch %d: %w", last, err)
+	} else if ok {
+		epoch = int64(last)
+	}
 	anchors := make(map[common.Address]*big.Int, len(set.Set))
 	for i, a := range set.Set {
 		anchors[a] = set.Stakes[i]
@@ -81,7 +90,7 @@ func (w *Watcher) Poll(ctx context.Context) error {
 	if !sameStakes(w.services, next) {
 		w.version++
 	}
-	w.services, w.anchors, w.block = next, anchors, at
+	w.services, w.anchors, w.block, w.epoch = next, anchors, at, epoch
 	w.reads++
 	w.readAt = time.Now()
 	w.mu.Unlock()
@@ -98,6 +107,14 @@ func sameStakes(a, b map[common.Address]*big.Int) bool {
 		}
 	}
 	return true
+}
+
+// LatestEpoch is the last epoch the registry started, as of the last read
+// (-1: none, or no read yet).
+func (w *Watcher) LatestEpoch() int64 {
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	return w.epoch
 }
 
 // LastRead is when the last read succeeded (zero: never).
@@ -158,7 +175,7 @@ func (w *Watcher) Snapshot() (block uint64, admitted int) {
 // WatcherOf is a watcher fixed at a snapshot of admitted service nodes and
 // their stakes (it reads no chain): the in-memory twin for tests.
 func WatcherOf(stakes map[common.Address]*big.Int) *Watcher {
-	w := &Watcher{services: map[common.Address]*big.Int{}, anchors: map[common.Address]*big.Int{}}
+	w := &Watcher{epoch: -1, services: map[common.Address]*big.Int{}, anchors: map[common.Address]*big.Int{}}
 	for a, s := range stakes {
 		w.services[a] = new(big.Int).Set(s)
 	}

@@ -381,6 +381,28 @@ func TestEpochFromChain(t *testing.T) {
 			t.Fatalf("node %s runs epoch %d %+v; the chain's: %d %s %v", ep.Peer, v.Epoch, v.EpochFromChain, st.Started.Epoch, st.Started.Seed.Hex(), want)
 		}
 	}
+	// The registry starts the next epoch: anchors report it (an operator
+	// restarts the network on it) while they keep running theirs.
+	d.MineBlocks(int(chain.DefaultParams().EpochBlocks))
+	ts, err := chain.NewSender(ctx, d.chainState.c, d.Info.Chain.key(t, "treasury"), d.chainState.id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, err := chain.StartEpoch(ctx, ts, d.chainState.c, d.chainState.r, func() { d.MineBlocks(1) })
+	if err != nil || next.Epoch <= st.Started.Epoch {
+		t.Fatalf("the next epoch: %+v %v", next, err)
+	}
+	d.MineBlocks(devnetConfirmations)
+	for _, a := range d.Info.Anchors {
+		waitUntil(t, 30*time.Second, "the anchor reports the registry's new epoch", func() bool {
+			return metricValue(t, a.HTTP, "smartlayer_chain_latest_epoch") == float64(next.Epoch)
+		})
+		var v struct{ Epoch uint64 }
+		getJSONT(t, a.HTTP+"/v1/network", &v)
+		if v.Epoch != st.Started.Epoch {
+			t.Fatalf("the anchor switched to epoch %d by itself", v.Epoch)
+		}
+	}
 	// A node configured with neither anchors nor seed takes the chain's.
 	cfg := d.cfgBase
 	cfg.Role, cfg.DataDir = node.RoleService, t.TempDir()

@@ -142,7 +142,7 @@ func (n *Node) networkView() any {
 	if n.staked != nil {
 		block, admitted := n.staked.Snapshot()
 		out["chain"] = map[string]any{"block": block, "admittedServices": admitted, "confirmations": n.cfg.Network.Confirmations,
-			"openSlashCases": n.slash.cases()}
+			"openSlashCases": n.slash.cases(), "latestEpoch": n.staked.LatestEpoch()}
 	}
 	return out
 }

@@ -631,6 +631,9 @@ func (n *Node) registerMetrics() {
 			func() float64 { b, _ := n.staked.Snapshot(); return float64(b) }))
 		n.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "smartlayer_chain_admitted_services", Help: "Service nodes the registry admitted at this anchor's last read."},
 			func() float64 { _, a := n.staked.Snapshot(); return float64(a) }))
+		n.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "smartlayer_chain_latest_epoch",
+			Help: "The last epoch the registry started, as of this anchor's last read (-1: none); this node runs network.epoch until restarted with another."},
+			func() float64 { return float64(n.staked.LatestEpoch()) }))
 		n.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "smartlayer_chain_read_age_seconds",
 			Help: "Seconds since this anchor last read the registry (admission stays as last read while the chain does not answer: alert on this)."},
 			func() float64 {
