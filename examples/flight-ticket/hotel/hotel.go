@@ -43,6 +43,17 @@ type Server struct {
 	// bookings by idempotency key: a repeated request books once.
 	bookings map[string]booking
 	hold     chan struct{}
+	// onBook, when set, is told of each new booking as it is made, before
+	// its answer (tests: kill the caller mid-call).
+	onBook func(key string)
+}
+
+// OnBook sets a function told of each new booking as it is made, before
+// the answer is sent (nil: none).
+func (s *Server) OnBook(f func(key string)) {
+	s.mu.Lock()
+	s.onBook = f
+	s.mu.Unlock()
 }
 
 type booking struct {
@@ -108,12 +119,16 @@ func (s *Server) book(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	b, ok := s.bookings[key]
 	status := http.StatusOK
+	onBook := s.onBook
 	if !ok {
 		b = booking{ID: fmt.Sprintf("bk-%d", len(s.bookings)+1), Body: body}
 		s.bookings[key] = b
 		status = http.StatusCreated
 	}
 	s.mu.Unlock()
+	if !ok && onBook != nil {
+		onBook(key)
+	}
 	if delay > 0 {
 		select {
 		case <-r.Context().Done():
