@@ -228,6 +228,30 @@ func AdvanceGas(maxAnchors int64) uint64 {
 	return min(5_000_000+150_000*uint64(min(max(maxAnchors, 0), 64)), 16_000_000)
 }
 
+// WaitBlock returns once the chain's head is at block n or later. mine,
+// when not nil, makes a block (a local chain); otherwise it waits for the
+// chain's, asking every 200 ms.
+func WaitBlock(ctx context.Context, b Backend, n uint64, mine func()) error {
+	for {
+		h, err := b.HeaderByNumber(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if h.Number.Uint64() >= n {
+			return nil
+		}
+		if mine != nil {
+			mine()
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for block %d (head at %d): %w", n, h.Number.Uint64(), ctx.Err())
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
 // StartEpoch calls Registry.advance from s until the current epoch has
 // started (fixing its anchor set, then, SEED_DELAY blocks later, its seed),
 // and returns the view. mine, when not nil, makes a block (a local chain);
@@ -258,24 +282,9 @@ func StartEpoch(ctx context.Context, s *Sender, b Backend, r *Reader, mine func(
 			return nil, err
 		}
 		if at != 0 {
-			// Wait for the block after the one whose hash seeds the epoch.
-			for {
-				h, err := b.HeaderByNumber(ctx, nil)
-				if err != nil {
-					return nil, err
-				}
-				if h.Number.Uint64() >= at+delay {
-					break
-				}
-				if mine != nil {
-					mine()
-					continue
-				}
-				select {
-				case <-ctx.Done():
-					return nil, ctx.Err()
-				case <-time.After(200 * time.Millisecond):
-				}
+			// The seeding call must come more than delay blocks after the fixing one.
+			if err := WaitBlock(ctx, b, at+delay, mine); err != nil {
+				return nil, err
 			}
 		}
 		if err := s.SendGas(ctx, b, AdvanceGas(maxA.Int64()), r.Registry.Advance); err != nil {

@@ -139,7 +139,8 @@ func (ch *chain) ok(tx *types.Transaction, err error) *types.Receipt {
 func (ch *chain) include(txs ...*types.Transaction) []*types.Receipt {
 	ch.t.Helper()
 	out := make([]*types.Receipt, len(txs))
-	for tries := 0; ; tries++ {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
 		ch.b.Commit()
 		missing := 0
 		for i, tx := range txs {
@@ -154,10 +155,10 @@ func (ch *chain) include(txs ...*types.Transaction) []*types.Receipt {
 		if missing == 0 {
 			return out
 		}
-		if tries == 100 {
-			ch.t.Fatalf("%d transactions not in 100 blocks", missing)
+		if time.Now().After(deadline) {
+			ch.t.Fatalf("%d transactions not in a block after 30 s", missing)
 		}
-		time.Sleep(time.Millisecond) // the pool's goroutine
+		time.Sleep(time.Millisecond) // the pool's goroutine: ask again for the evidence
 	}
 }
 
@@ -166,15 +167,16 @@ func (ch *chain) include(txs ...*types.Transaction) []*types.Receipt {
 // the pool in the background once mined: wait for that.
 func (ch *chain) adjustTime(d time.Duration) {
 	ch.t.Helper()
-	for tries := 0; ; tries++ {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
 		err := ch.b.AdjustTime(d)
 		if err == nil {
 			return
 		}
-		if tries == 1000 {
+		if time.Now().After(deadline) {
 			ch.t.Fatal(err)
 		}
-		time.Sleep(time.Millisecond)
+		time.Sleep(time.Millisecond) // the pool's goroutine: ask again
 	}
 }
 

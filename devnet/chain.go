@@ -317,23 +317,8 @@ func (d *Devnet) startEpoch(ctx context.Context, s *chain.Sender, c chain.Backen
 	if err != nil {
 		return err
 	}
-	for {
-		h, err := c.HeaderByNumber(ctx, nil)
-		if err != nil {
-			return err
-		}
-		if h.Number.Uint64() >= started.Number.Uint64()+devnetConfirmations {
-			break
-		}
-		if mine != nil {
-			mine()
-			continue
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("waiting for the epoch's start to be %d blocks deep: %w", devnetConfirmations, ctx.Err())
-		case <-time.After(100 * time.Millisecond):
-		}
+	if err := chain.WaitBlock(ctx, c, started.Number.Uint64()+devnetConfirmations, mine); err != nil {
+		return fmt.Errorf("the epoch's start %d blocks deep: %w", devnetConfirmations, err)
 	}
 	nf := netFile{EpochSeed: v.Seed.Hex(), Epoch: v.Epoch}
 	b, _ := json.MarshalIndent(nf, "", "  ")

@@ -278,12 +278,8 @@ func (c *ChainInfo) key(t *testing.T, role string) *ecdsa.PrivateKey {
 // registry no longer admits it, and its instances move off it (chain issue,
 // slashing end to end).
 func TestSlashingOnChain(t *testing.T) {
-	opts := DefaultOptions()
-	opts.Tickets, opts.Services, opts.Flights, opts.CorruptService, opts.Chain = 8, 4, 1, 2, true
-	opts.Configure = func(_ node.Role, _ int, cfg *node.Config) {
-		cfg.Network.SampleInterval = node.Duration{Duration: 300 * time.Millisecond}
-		cfg.Network.SampleShare = 1
-	}
+	opts := corruptSampled()
+	opts.Chain = true
 	d := startDevnet(t, opts)
 	bad := d.Services[1].PeerID().String()
 	badAddr := d.Services[1].Address()

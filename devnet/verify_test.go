@@ -29,21 +29,27 @@ type samplingView struct {
 	}
 }
 
+// corruptSampled is a devnet whose service node 1 applies attestations
+// wrongly and whose anchors sample every kept execution every 300 ms. Eight
+// tickets, three replicas each on four nodes: the corrupt node holds some
+// (each misses it with chance 1/4).
+func corruptSampled() Options {
+	opts := DefaultOptions()
+	opts.Tickets, opts.Services, opts.Flights, opts.CorruptService = 8, 4, 1, 2
+	opts.Configure = func(_ node.Role, _ int, cfg *node.Config) {
+		cfg.Network.SampleInterval = node.Duration{Duration: 300 * time.Millisecond}
+		cfg.Network.SampleShare = 1
+	}
+	return opts
+}
+
 // TestSamplingCatchesWrongResults: a service node that applies attestations
 // wrongly (the corrupt_state fault switch) and vouches for it is caught when
 // the anchors replay its sampled transcripts: an anchor signs slashing
 // evidence, every anchor lowers the node's score, and its instances move to
 // honest nodes, whose replicas then agree.
 func TestSamplingCatchesWrongResults(t *testing.T) {
-	opts := DefaultOptions()
-	// Eight tickets, three replicas each on four nodes: the corrupt node
-	// holds some (each misses it with chance 1/4).
-	opts.Tickets, opts.Services, opts.Flights, opts.CorruptService = 8, 4, 1, 2
-	opts.Configure = func(_ node.Role, _ int, cfg *node.Config) {
-		cfg.Network.SampleInterval = node.Duration{Duration: 300 * time.Millisecond}
-		cfg.Network.SampleShare = 1
-	}
-	d := startDevnet(t, opts)
+	d := startDevnet(t, corruptSampled())
 	bad := d.Services[1].PeerID().String()
 	badAddr := d.Services[1].Address()
 	deadline := time.Now().Add(30 * time.Second)
