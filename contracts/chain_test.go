@@ -202,7 +202,7 @@ func revertName(err error) string {
 	if derr != nil || len(data) < 4 {
 		return ""
 	}
-	for _, md := range []*bind.MetaData{RegistryMetaData, TokenTypesMetaData, EpochsMetaData, StakeTokenMetaData} {
+	for _, md := range []*bind.MetaData{RegistryMetaData, TokenTypesMetaData, EpochsMetaData, StakeTokenMetaData, FlightTicketsMetaData} {
 		a, _ := md.GetAbi()
 		for name, e := range a.Errors {
 			if string(e.ID[:4]) == string(data[:4]) {

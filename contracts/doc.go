@@ -6,7 +6,9 @@
 // TokenTypes, where issuers register token types with their bundle hash
 // and pay rent per epoch; and Epochs, whose seeds come from the beacon
 // randomness at each epoch's boundary, taken by the registry together with
-// the epoch's anchor set.
+// the epoch's anchor set; and FlightTickets, the example flight ticket as an
+// ERC-721 token (token ID = the ticket attestation's UID = the instance ID)
+// whose Transfer and FlightStatus events reach the ticket's instance.
 //
 // The Solidity sources are in src/, compiled by the solc that package.json
 // pins (with OpenZeppelin, pinned too) into build/, and bound by
@@ -23,3 +25,4 @@ package contracts
 //go:generate go tool abigen --abi build/Epochs.abi --bin build/Epochs.bin --pkg contracts --type Epochs --out epochs.go
 //go:generate go tool abigen --abi build/Registry.abi --bin build/Registry.bin --pkg contracts --type Registry --out registry.go
 //go:generate go tool abigen --abi build/TokenTypes.abi --bin build/TokenTypes.bin --pkg contracts --type TokenTypes --out token_types.go
+//go:generate go tool abigen --abi build/FlightTickets.abi --bin build/FlightTickets.bin --pkg contracts --type FlightTickets --out flight_tickets.go

@@ -48,7 +48,7 @@ func TestBindingsFresh(t *testing.T) {
 	}
 	for name, md := range map[string]*bind.MetaData{
 		"StakeToken": StakeTokenMetaData, "ServiceToken": ServiceTokenMetaData, "Epochs": EpochsMetaData,
-		"Registry": RegistryMetaData, "TokenTypes": TokenTypesMetaData,
+		"Registry": RegistryMetaData, "TokenTypes": TokenTypesMetaData, "FlightTickets": FlightTicketsMetaData,
 	} {
 		bin, err := os.ReadFile("build/" + name + ".bin")
 		if err != nil {
