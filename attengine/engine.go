@@ -209,7 +209,7 @@ func (e *Engine) Decode(data []byte, now time.Time) (*attlog.Entry, *attest.Sign
 	if err := checkTopic(en.Topic, s); err != nil {
 		return nil, nil, err
 	}
-	if sc := s.Message.Schema; (sc == attest.FailureSchema.UID || sc == attest.SlashingEvidenceSchema.UID) && !e.d.IsAnchorAddress(s.Signer) {
+	if sc := s.Message.Schema; (sc == attest.FailureSchema.UID || sc == attest.SlashingEvidenceSchema.UID || sc == attest.ChainLogSchema.UID) && !e.d.IsAnchorAddress(s.Signer) {
 		return nil, nil, fmt.Errorf("%w: %s attestations are signed by anchors, not %s", ErrNotAnchor, schemaName(sc), s.Signer)
 	}
 	return &en, s, nil
@@ -274,8 +274,8 @@ func schemaName(uid attest.SchemaUID) string {
 	return ns.Name
 }
 
-// ErrNotAnchor refuses a failure or slashing-evidence attestation that no
-// anchor signed.
+// ErrNotAnchor refuses a failure, slashing-evidence or chain-log
+// attestation that no anchor signed.
 var ErrNotAnchor = errors.New("not signed by an anchor")
 
 // validateGossip is the GossipSub validator: invalid, replayed or

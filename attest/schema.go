@@ -177,6 +177,16 @@ func (s *Schema) UID(resolver common.Address, revocable bool) SchemaUID {
 	return SchemaUIDOf(s.Text, resolver, revocable)
 }
 
+// Types is the fields' canonical ABI types joined by commas, as an event's
+// or a function's signature lists them: "string,string,uint32,string".
+func (s *Schema) Types() string {
+	out := make([]string, len(s.args))
+	for i, a := range s.args {
+		out[i] = a.Type.String()
+	}
+	return strings.Join(out, ",")
+}
+
 // Fields returns the field names in order.
 func (s *Schema) Fields() []string {
 	out := make([]string, len(s.args))

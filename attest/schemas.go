@@ -64,6 +64,9 @@ var (
 	SlashingEvidenceSchema = networkSchema("slashing-evidence",
 		"address node,bytes32 instance,bytes32 receiptUID,bytes32 claimedRoot,bytes32 replayedRoot,string reason", false,
 		"an anchor's proof that a node's receipt does not match the replay of its transcript")
+	ChainLogSchema = networkSchema("chain-log",
+		"uint256 chainId,address contract,uint64 blockNumber,bytes32 blockHash,uint64 blockTime,uint32 logIndex,bytes32 txHash,bytes32[] topics,bytes data", false,
+		"an anchor relays one confirmed event of a token's contract (a Transfer, a status change) to the instances that follow it; only anchors sign it, and every replica checks it against its own chain reads before applying it")
 )
 
 // NetworkSchemaOf returns the network schema with this UID.
@@ -83,7 +86,7 @@ func withTopicKey(s NetworkSchema, key string) NetworkSchema {
 
 // NetworkSchemas lists the network's schemas.
 func NetworkSchemas() []NetworkSchema {
-	return []NetworkSchema{TicketSchema, FlightStatusSchema, GrantSchema, BundleIssuerSchema, RevocationSchema, ReceiptSchema, FailureSchema, SlashingEvidenceSchema, FallbackVoteSchema, ActionResultSchema}
+	return []NetworkSchema{TicketSchema, FlightStatusSchema, GrantSchema, BundleIssuerSchema, RevocationSchema, ReceiptSchema, FailureSchema, SlashingEvidenceSchema, FallbackVoteSchema, ActionResultSchema, ChainLogSchema}
 }
 
 // SignGrant has a token's owner grant an integration scopes of one instance

@@ -340,21 +340,26 @@ func (s *serviceRole) updateRecordNow(rec *placement.Record) (bool, error) {
 
 // putApplied stores an instance with its history item number n (the
 // instance's HistoryN counts it already), in one batch; the item past
-// token.MaxHistory is deleted.
+// token.MaxHistory is deleted. A nil item stores the instance only.
 func (s *serviceRole) putApplied(in *instance, item *HistoryItem, n uint64) error {
 	id := in.Record.Instance
 	enc, err := json.Marshal(in)
 	if err != nil {
 		return err
 	}
-	ij, err := json.Marshal(item)
-	if err != nil {
-		return err
+	var ij []byte
+	if item != nil {
+		if ij, err = json.Marshal(item); err != nil {
+			return err
+		}
 	}
 	// Not synced: everything here follows from the attestation log, which a
 	// restart catches up on from the instance's offsets.
 	err = s.n.store.Batch(false, func(b store.Writes) {
 		b.Set(instKey(id), enc)
+		if item == nil {
+			return // a step that only moved an offset (an event relayed twice)
+		}
 		b.Set(histKey(id, n), ij)
 		if n >= token.MaxHistory {
 			b.Delete(histKey(id, n-token.MaxHistory))

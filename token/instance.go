@@ -19,13 +19,20 @@ import (
 type Instance struct {
 	Record       *placement.Record  `json:"record"`
 	Registration *wire.Registration `json:"registration"`
-	// Owner is the token's holder: the instance attestation's recipient.
+	// Owner is the token's holder: the instance attestation's recipient,
+	// then, for a token with an ERC-721 twin (<sl:erc721>), the receiver of
+	// its last Transfer.
 	Owner common.Address `json:"owner"`
 	// State in its canonical encoding (wire.Canonical).
 	State json.RawMessage `json:"state"`
 	// Offsets: per attestation stream ("topic@publisher"), the last
 	// sequence number applied to the state.
 	Offsets map[string]uint64 `json:"offsets,omitempty"`
+	// Chain: per contract topic the instance follows, the place in the
+	// chain of the last event applied; relayed events apply strictly after
+	// it, so each applies once and in the chain's order, whichever anchor
+	// relayed it first.
+	Chain map[string]attest.ChainPos `json:"chain,omitempty"`
 	// History is only read from stores written before history had keys of
 	// its own; the shell moves it there at start.
 	History []HistoryItem `json:"history,omitempty"`
@@ -52,6 +59,12 @@ func (in *Instance) clone() *Instance {
 	c.Offsets = make(map[string]uint64, len(in.Offsets)+1)
 	for k, v := range in.Offsets {
 		c.Offsets[k] = v
+	}
+	if in.Chain != nil {
+		c.Chain = make(map[string]attest.ChainPos, len(in.Chain)+1)
+		for k, v := range in.Chain {
+			c.Chain[k] = v
+		}
 	}
 	return &c
 }
@@ -115,6 +128,10 @@ func Topics(in *Instance, subs []tokenscript.Subscription) (map[string]*Sub, []e
 	out := map[string]*Sub{}
 	var errs []error
 	for i := range subs {
+		if subs[i].Transfers {
+			out[wire.TransferTopic(subs[i].Contract.Address, in.Record.Instance)] = &Sub{Subscription: subs[i]}
+			continue
+		}
 		t, err := subs[i].Topic(state)
 		if err == nil {
 			err = attlog.CheckTopic(t)

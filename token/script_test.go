@@ -5,12 +5,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
@@ -38,10 +40,18 @@ import (
 //	status by=NAME seq=N time=T JSON              a flight-status attestation on the ticket's topic
 //	result by=NAME seq=N time=T fencing=N action=A key=K|pending PATCH-JSON
 //	failure by=NAME seq=N time=T action=A
+//	transfer by=NAME seq=N block=B index=I from=NAME|zero to=NAME [token=other] [chain=forged|down]
+//	                                             an ERC-721 Transfer of the ticket relayed by NAME
+//	chainstatus by=NAME seq=N block=B index=I time=T [contract=other] [chain=forged|down] JSON
+//	                                             a FlightStatus event relayed on the JSON's flight topic
 //	expect ...                                   checks of the last step's Ready (see check)
 //
-// Names are keys derived from the name; "airline" is the ticket's issuer
-// and "anchor" the only anchor.
+// The chain check (Env.CheckChainLog) refuses a log relayed with
+// chain=forged, as a node finding no such log would, and cannot be made
+// for one with chain=down (its Step must fail, stepping nothing).
+//
+// Names are keys derived from the name; "airline" is the ticket's issuer,
+// "anchor" and "anchor2" the anchors ("anchor" signs the records).
 func TestScripts(t *testing.T) {
 	files, _ := filepath.Glob("testdata/*.txt")
 	if len(files) == 0 {
@@ -87,9 +97,18 @@ func runScript(t *testing.T, path string, man *tokenscript.Manifest, script toke
 	anchor, airline := keyOf("anchor"), keyOf("airline")
 	env := &token.Env{Script: script, Subscriptions: man.Service.Subscriptions, Triggers: man.Service.Triggers,
 		Issuers:  func(string) []common.Address { return []common.Address{airline.Address()} },
-		IsAnchor: func(a common.Address) bool { return a == anchor.Address() },
+		IsAnchor: func(a common.Address) bool { return a == anchor.Address() || a == keyOf("anchor2").Address() },
 		CheckRecord: func(r *placement.Record) error {
 			return r.Verify(func(a common.Address) bool { return a == anchor.Address() })
+		},
+		CheckChainLog: func(_ *tokenscript.Subscription, _ attest.ChainPos, l *attest.ChainLog) error {
+			switch l.TxHash {
+			case forgedTx:
+				return errors.New("no such log on the chain")
+			case downTx:
+				return fmt.Errorf("%w: the chain endpoint is down", token.ErrUnavailable)
+			}
+			return nil
 		}}
 	id := wire.InstanceID(crypto.Keccak256Hash([]byte(path)))
 	var (
@@ -132,6 +151,8 @@ func runScript(t *testing.T, path string, man *tokenscript.Manifest, script toke
 				Owner: keyOf(args["owner"]).Address(), Ticket: json.RawMessage(body)}
 		case "status", "result", "failure":
 			ev.Entry = entry(t, in, env, cmd, args, body, records, fail)
+		case "transfer", "chainstatus":
+			ev.Entry = chainEntry(in, man, cmd, args, body, fail)
 		case "expect":
 			check(in, rd, args, fail)
 			continue
@@ -140,6 +161,12 @@ func runScript(t *testing.T, path string, man *tokenscript.Manifest, script toke
 		}
 		var err error
 		rd, err = token.Step(context.Background(), in, ev, env)
+		if args["chain"] == "down" {
+			if !errors.Is(err, token.ErrUnavailable) || rd.Instance != nil {
+				fail("a step whose chain check could not be made: %v, instance %v", err, rd.Instance != nil)
+			}
+			continue
+		}
 		if err != nil {
 			fail("step: %v", err)
 		}
@@ -205,12 +232,77 @@ func entry(t *testing.T, in *token.Instance, env *token.Env, cmd string, args ma
 
 var zeroHash = "0x" + strings.Repeat("00", 32)
 
+var (
+	forgedTx = common.Hash{0xf0}
+	downTx   = common.Hash{0xd0}
+)
+
+// chainEntry is an anchor's chain-log attestation of a Transfer of the
+// ticket or of a FlightStatus event, on the topic the instance follows.
+func chainEntry(in *token.Instance, man *tokenscript.Manifest, cmd string, args map[string]string, body string, fail func(string, ...any)) *token.Entry {
+	if in == nil {
+		fail("no instance yet")
+	}
+	var sub *tokenscript.Subscription
+	for i := range man.Service.Subscriptions {
+		if s := &man.Service.Subscriptions[i]; s.Contract != nil && s.Transfers == (cmd == "transfer") {
+			sub = s
+		}
+	}
+	l := &attest.ChainLog{ChainID: sub.Contract.ChainID, Contract: sub.Contract.Address, BlockNumber: u64(args["block"]),
+		BlockHash: crypto.Keccak256Hash([]byte(args["block"])), BlockTime: u64(args["time"]), Index: uint32(u64(args["index"])),
+		Topics: []common.Hash{sub.EventTopic}}
+	switch args["chain"] {
+	case "forged":
+		l.TxHash = forgedTx
+	case "down":
+		l.TxHash = downTx
+	}
+	if args["contract"] == "other" {
+		l.Contract = common.Address{0x07}
+	}
+	var topic string
+	if cmd == "transfer" {
+		addr := func(name string) common.Hash {
+			if name == "zero" {
+				return common.Hash{}
+			}
+			return common.BytesToHash(keyOf(name).Address().Bytes())
+		}
+		tok := common.Hash(in.ID())
+		if args["token"] == "other" {
+			tok = common.Hash{0x01}
+		}
+		l.Topics = append(l.Topics, addr(args["from"]), addr(args["to"]), tok)
+		topic = wire.TransferTopic(sub.Contract.Address, in.ID())
+	} else {
+		data, err := sub.EventFields.EncodeJSON([]byte(body))
+		if err != nil {
+			fail("encode: %v", err)
+		}
+		l.Data = data
+		var fields map[string]any
+		_ = json.Unmarshal([]byte(body), &fields)
+		key, err := sub.KeyOf(fields)
+		if err != nil {
+			fail("key: %v", err)
+		}
+		topic = wire.ChainTopic(sub.Contract.Address, key)
+	}
+	s, err := attest.SignChainLog(keyOf(args["by"]).ECDSA, domain, l, time.Unix(1700000000, 0))
+	if err != nil {
+		fail("sign: %v", err)
+	}
+	return &token.Entry{Topic: topic, Publisher: keyOf(args["by"]).Address(), Seq: u64(args["seq"]), Att: s}
+}
+
 // check tests the last Ready against expectations:
 //
 //	changed=false        the step changed nothing
 //	applied=BOOL         the history item's Applied
 //	note=TEXT            its note contains TEXT ('_' for a space)
 //	pending=N done=N newpending=N history=N
+//	owner=NAME holder=NAME  the instance's owner, the state's holder
 //	state.FIELD=JSON     a field of the state (absent: "-")
 func check(in *token.Instance, rd token.Ready, args map[string]string, fail func(string, ...any)) {
 	for k, want := range args {
@@ -236,6 +328,13 @@ func check(in *token.Instance, rd token.Ready, args map[string]string, fail func
 			got = strconv.Itoa(len(rd.NewPending))
 		case k == "history":
 			got = strconv.FormatUint(in.HistoryN, 10)
+		case k == "owner":
+			got = in.Owner.Hex()
+			want = keyOf(want).Address().Hex()
+		case k == "holder":
+			var st struct{ Holder string }
+			_ = json.Unmarshal(in.State, &st)
+			got, want = st.Holder, keyOf(want).Address().Hex()
 		case strings.HasPrefix(k, "state."):
 			var st map[string]json.RawMessage
 			_ = json.Unmarshal(in.State, &st)

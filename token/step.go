@@ -73,7 +73,18 @@ type Env struct {
 	// CheckRecord checks a placement record an action result carries: its
 	// signer must have been entitled to sign it (placement.Authority.Check).
 	CheckRecord func(*placement.Record) error
+	// CheckChainLog checks a contract event an anchor relayed against the
+	// node's own chain reads: the log is in a confirmed block of the
+	// canonical chain, as relayed, and for a keyed event subscription no
+	// event of the key lies between after (the last one applied; zero for
+	// none) and it. An error wrapping ErrUnavailable means the node could
+	// not tell (its chain endpoint is down or behind): Step returns it and
+	// the entry is stepped again later. Nil when the node reads no chain.
+	CheckChainLog func(sub *tokenscript.Subscription, after attest.ChainPos, l *attest.ChainLog) error
 }
+
+// ErrUnavailable wraps a check that could not be made now (CheckChainLog).
+var ErrUnavailable = errors.New("token: check unavailable")
 
 // Entry is a log entry of a topic the instance follows, in the log's order.
 type Entry struct {
@@ -141,7 +152,7 @@ func Step(ctx context.Context, cur *Instance, ev Event, env *Env) (Ready, error)
 		in.Record = ev.Record
 		return Ready{Instance: in}, nil
 	case ev.Entry != nil:
-		return applyEntry(ctx, cur, ev.Entry, env), nil
+		return applyEntry(ctx, cur, ev.Entry, env)
 	}
 	return Ready{}, errors.New("token: empty event")
 }
@@ -166,30 +177,49 @@ func register(ctx context.Context, r *Register, env *Env) (Ready, error) {
 // same state. The instance's own topics carry its executor's action results
 // (merged) and anchors' failure attestations (given to the module's failed
 // handler).
-func applyEntry(ctx context.Context, cur *Instance, e *Entry, env *Env) Ready {
+func applyEntry(ctx context.Context, cur *Instance, e *Entry, env *Env) (Ready, error) {
 	key := attlog.StreamID{Topic: e.Topic, Publisher: e.Publisher}.String()
 	if cur.Offsets[key] >= e.Seq {
-		return Ready{}
+		return Ready{}, nil
 	}
 	topics, _ := Topics(cur, env.Subscriptions)
 	sub := topics[e.Topic]
 	if sub == nil {
-		return Ready{}
+		return Ready{}, nil
 	}
 	in := cur.clone()
 	in.Offsets[key] = e.Seq
 	att := e.Att
+	var chainIn map[string]any
+	var chainNote string
+	if sub.Contract != nil {
+		var dup bool
+		var err error
+		if chainIn, dup, chainNote, err = chainInput(in, e, sub, env); err != nil {
+			return Ready{}, err
+		}
+		if dup {
+			return Ready{Instance: in}, nil // relayed again by another anchor: applied already
+		}
+	}
 	item := &HistoryItem{Topic: e.Topic, Publisher: e.Publisher, Seq: e.Seq, UID: att.UID.String(),
 		Attester: att.Signer, Time: att.Message.Time}
-	if ns, ok := attest.NetworkSchemaOf(att.Message.Schema); ok {
+	if ns, ok := attest.NetworkSchemaOf(att.Message.Schema); ok && chainIn == nil {
 		item.Data, _ = ns.Schema.Decode(att.Message.Data)
 	}
 	attTime := time.Unix(int64(att.Message.Time), 0)
+	input := map[string]any{"uid": item.UID, "attester": att.Signer.Hex(), "time": att.Message.Time,
+		"schema": att.Message.Schema.String(), "data": item.Data, "publisher": e.Publisher.Hex(), "seq": e.Seq}
+	if chainIn != nil {
+		// A contract's event: the module sees the contract as its issuer,
+		// the block's time and the chain's order, the same on every
+		// replica whichever anchor's relay arrived first.
+		input, item.Data = chainIn, chainIn["data"].(map[string]any)
+		attTime = time.Unix(int64(chainIn["time"].(uint64)), 0)
+	}
 	var rd Ready
 	run := func(kind Kind) {
-		input, _ := json.Marshal(map[string]any{"uid": item.UID, "attester": att.Signer.Hex(), "time": att.Message.Time,
-			"schema": att.Message.Schema.String(), "data": item.Data,
-			"publisher": e.Publisher.Hex(), "seq": e.Seq})
+		input, _ := json.Marshal(input)
 		res, err := env.Script.Run(ctx, Call{Kind: kind, State: cur.State, Args: input, Instance: in.Record.Instance, Now: attTime})
 		if err != nil {
 			item.Note = "not applied: " + err.Error()
@@ -199,6 +229,8 @@ func applyEntry(ctx context.Context, cur *Instance, e *Entry, env *Env) Ready {
 		rd.Kept = append(rd.Kept, Kept{Transcript: res.Transcript, StateBefore: cur.State})
 	}
 	switch {
+	case chainNote != "":
+		item.Note = chainNote
 	case item.Data == nil:
 		item.Note = "not applied: schema not decodable"
 	case sub.Own == ownResults:
@@ -232,7 +264,88 @@ func applyEntry(ctx context.Context, cur *Instance, e *Entry, env *Env) Ready {
 	rd.HistoryIndex = in.HistoryN
 	in.HistoryN++
 	rd.Instance, rd.History = in, item
-	return rd
+	return rd, nil
+}
+
+// chainInput checks a contract event an anchor relayed on one of the
+// instance's contract topics and, when it is the next one, moves the
+// instance's chain cursor (and, for a Transfer, its owner) and returns the
+// module's input. dup: the event (or a later one) was applied already.
+// note: why it is refused. An error: the node could not check it now.
+func chainInput(in *Instance, e *Entry, sub *Sub, env *Env) (input map[string]any, dup bool, note string, err error) {
+	refuse := func(format string, a ...any) (map[string]any, bool, string, error) {
+		return nil, false, "refused: " + fmt.Sprintf(format, a...), nil
+	}
+	if !env.IsAnchor(e.Att.Signer) {
+		return refuse("contract events are relayed by anchors, not %s", e.Att.Signer)
+	}
+	l, err := attest.ChainLogOf(e.Att)
+	if err != nil {
+		return refuse("%v", err)
+	}
+	c := sub.Contract
+	if l.ChainID != c.ChainID || l.Contract != c.Address {
+		return refuse("an event of %s on chain %d, not of %s (%s) on chain %d", l.Contract, l.ChainID, c.Name, c.Address, c.ChainID)
+	}
+	if l.Topics[0] != sub.EventTopic {
+		return refuse("not a %s event of %s", sub.Event, c.Name)
+	}
+	after := in.Chain[e.Topic]
+	if !after.Before(l.Pos()) {
+		return nil, true, "", nil
+	}
+	var fields map[string]any
+	var to common.Address
+	if sub.Transfers {
+		if len(l.Topics) != 4 || len(l.Data) != 0 {
+			return refuse("not an ERC-721 Transfer (%d topics, %d bytes of data)", len(l.Topics), len(l.Data))
+		}
+		if l.Topics[3] != common.Hash(in.Record.Instance) {
+			return refuse("a Transfer of token %s, not of this instance", l.Topics[3])
+		}
+		from := common.BytesToAddress(l.Topics[1][12:])
+		to = common.BytesToAddress(l.Topics[2][12:])
+		// Transfers chain: the first is the mint, each next one is from the
+		// last one's receiver. One that is not is ahead of a missing one.
+		want := common.Address{}
+		if after != (attest.ChainPos{}) {
+			want = in.Owner
+		}
+		if from != want {
+			return refuse("a Transfer from %s, but the token's holder is %s: an earlier Transfer has not arrived", from, want)
+		}
+		fields = map[string]any{"from": from.Hex(), "to": to.Hex(), "tokenId": in.Record.Instance.String()}
+	} else {
+		if len(l.Topics) != 1 {
+			return refuse("a %s event with indexed fields", sub.Event)
+		}
+		if fields, err = sub.EventFields.Decode(l.Data); err != nil {
+			return refuse("%s data: %v", sub.Event, err)
+		}
+		if k, err := sub.KeyOf(fields); err != nil || wire.ChainTopic(c.Address, k) != e.Topic {
+			return refuse("the event belongs on key %q, not on this topic", k)
+		}
+	}
+	if env.CheckChainLog == nil {
+		return refuse("this node reads no chain (network.eth_rpc): contract events cannot be checked")
+	}
+	if err := env.CheckChainLog(&sub.Subscription, after, l); err != nil {
+		if errors.Is(err, ErrUnavailable) {
+			return nil, false, "", err
+		}
+		return refuse("%v", err)
+	}
+	if in.Chain == nil {
+		in.Chain = map[string]attest.ChainPos{}
+	}
+	in.Chain[e.Topic] = l.Pos()
+	if sub.Transfers {
+		in.Owner = to
+	}
+	return map[string]any{"uid": fmt.Sprintf("%s/%d", l.BlockHash.Hex(), l.Index), "attester": c.Address.Hex(), "time": l.BlockTime,
+		"schema": attest.ChainLogSchema.UID.String(), "event": sub.Event, "data": fields,
+		"publisher": c.Address.Hex(), "seq": l.BlockNumber*100_000 + uint64(l.Index),
+		"block": l.BlockNumber, "logIndex": l.Index, "tx": l.TxHash.Hex()}, false, "", nil
 }
 
 func issuersOf(env *Env, name string) []common.Address {

@@ -12,6 +12,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/wire"
 )
 
 // ServiceNS is the namespace of Smart Layer's Service TokenScript elements.
@@ -87,13 +88,37 @@ type Action struct {
 }
 
 // Subscription asks for the attestations of a topic: a schema and a key made
-// from the instance's state, such as "{flight}/{date}".
+// from the instance's state, such as "{flight}/{date}". A subscription with
+// a Contract asks for that contract's events instead, which anchors relay
+// as chain-log attestations on wire.ChainTopic(contract, key): the events
+// named Event whose fields fill the key template as the state does
+// (<sl:subscribe contract="FlightTickets" event="FlightStatus(string
+// flight,...)" key="{flight}/{date}"/>), or, with Transfers, the ERC-721
+// Transfers of the token whose ID is the instance ID (<sl:erc721>).
 type Subscription struct {
 	Schema  attest.SchemaUID
 	Key     string // template over state fields
 	Issuers string // name of a <ts:attestation> whose issuers may publish, "" for any
 	Apply   string // module function applying them, default "apply"
+
+	Contract    *ChainContract
+	Event       string         // the event's name ("FlightStatus"); "Transfer" with Transfers
+	EventTopic  common.Hash    // keccak256 of its signature: the log's first topic
+	EventFields *attest.Schema // its parameters, none indexed: how its data decodes
+	Transfers   bool
 }
+
+// ChainContract is a <ts:contract> a service reads events of, on the one
+// chain its bundle names an address for.
+type ChainContract struct {
+	Name    string
+	ChainID uint64
+	Address common.Address
+}
+
+// TransferEventTopic is the first topic of ERC-721 (and ERC-20) Transfer
+// logs: keccak256("Transfer(address,address,uint256)").
+var TransferEventTopic = crypto.Keccak256Hash([]byte("Transfer(address,address,uint256)"))
 
 // Trigger starts an action when a state change satisfies a module predicate
 // triggers[When](before, after).
@@ -141,7 +166,97 @@ func (sub *Subscription) Topic(state map[string]any) (string, error) {
 		}
 		key = key[:i] + fmt.Sprint(v) + key[i+j+1:]
 	}
+	if sub.Contract != nil {
+		return wire.ChainTopic(sub.Contract.Address, key), nil
+	}
 	return sub.Schema.String() + "/" + key, nil
+}
+
+// KeyOf fills a contract subscription's key template from an event's
+// decoded fields: the key anchors relay the event on.
+func (sub *Subscription) KeyOf(fields map[string]any) (string, error) {
+	t, err := (&Subscription{Key: sub.Key}).Topic(fields)
+	if err != nil {
+		return "", err
+	}
+	_, key, _ := strings.Cut(t, "/")
+	return key, nil
+}
+
+// MaxContractSubscriptions bounds the contract subscriptions (<sl:erc721>
+// and <sl:subscribe contract>) of one bundle: each is a log filter every
+// anchor runs.
+const MaxContractSubscriptions = 4
+
+// chainContract resolves a service's contract reference: a <ts:contract>
+// with exactly one address (the chain the bundle runs on).
+func chainContract(name string, contracts []Contract) (*ChainContract, error) {
+	for _, c := range contracts {
+		if c.Name != name {
+			continue
+		}
+		if len(c.Addresses) != 1 {
+			return nil, fmt.Errorf("<ts:contract name=%q> has %d addresses: a bundle the network runs names its contract on one chain", name, len(c.Addresses))
+		}
+		for network, a := range c.Addresses {
+			id, err := strconv.ParseUint(network, 10, 64)
+			if err != nil || id == 0 {
+				return nil, fmt.Errorf("<ts:contract name=%q>: <ts:address network=%q>: want a chain ID", name, network)
+			}
+			a = strings.TrimSpace(a)
+			if !common.IsHexAddress(a) {
+				return nil, fmt.Errorf("<ts:contract name=%q>: address %q is not a 0x address", name, a)
+			}
+			return &ChainContract{Name: name, ChainID: id, Address: common.HexToAddress(a)}, nil
+		}
+	}
+	return nil, fmt.Errorf("no <ts:contract name=%q>", name)
+}
+
+// parseEvent reads an event declaration "Name(type field,...)": its name,
+// first topic and fields. Its parameters are all unindexed (the log's
+// data), and the key template names only them.
+func parseEvent(decl, key string) (name string, topic common.Hash, fields *attest.Schema, err error) {
+	i := strings.IndexByte(decl, '(')
+	if i <= 0 || !strings.HasSuffix(decl, ")") {
+		return "", topic, nil, fmt.Errorf("event=%q: want Name(type field,...), such as FlightStatus(string flight,string date)", decl)
+	}
+	name = decl[:i]
+	for _, c := range name {
+		if !(c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
+			return "", topic, nil, fmt.Errorf("event=%q: bad event name", decl)
+		}
+	}
+	params := decl[i+1 : len(decl)-1]
+	if strings.Contains(params, " indexed ") {
+		return "", topic, nil, fmt.Errorf("event=%q: indexed parameters are not supported: declare an event whose fields are all in its data", decl)
+	}
+	if fields, err = attest.ParseSchema(params); err != nil {
+		return "", topic, nil, fmt.Errorf("event=%q: %v", decl, err)
+	}
+	for _, f := range templateFields(key) {
+		if !slices.Contains(fields.Fields(), f) {
+			return "", topic, nil, fmt.Errorf("key=%q names %q, which is not a field of event %s", key, f, name)
+		}
+	}
+	return name, crypto.Keccak256Hash([]byte(name + "(" + fields.Types() + ")")), fields, nil
+}
+
+// templateFields lists the {field}s of a key template.
+func templateFields(key string) []string {
+	var out []string
+	for {
+		i := strings.Index(key, "{")
+		if i < 0 {
+			return out
+		}
+		j := strings.Index(key[i:], "}")
+		if j < 0 {
+			return out
+		}
+		out = append(out, key[i+1:i+j])
+		key = key[i+j+1:]
+	}
 }
 
 // ParseManifest reads a TokenScript document strictly, as a node does for
@@ -168,7 +283,7 @@ func (m *Manifest) Attestation(name string) (*AttestationDef, bool) {
 	return nil, false
 }
 
-func parseService(s *Node) (*Service, error) {
+func parseService(s *Node, contracts []Contract) (*Service, error) {
 	bad := func(format string, a ...any) error {
 		return fmt.Errorf("%w: <service>: %s", ErrMalformed, fmt.Sprintf(format, a...))
 	}
@@ -285,12 +400,34 @@ func parseService(s *Node) (*Service, error) {
 		}
 		svc.Actions = append(svc.Actions, Action{Name: name, GrantRequired: g == "required", Price: p})
 	}
-	for _, sub := range s.Find(isServiceNS, "subscribe") {
-		uid, err := schemaRef(sub.Attr("schema"))
+	onChain := 0
+	var err error
+	for _, e := range s.Find(isServiceNS, "erc721") {
+		c, err := chainContract(e.Attr("contract"), contracts)
 		if err != nil {
+			return nil, bad("<erc721 contract=%q>: %v", e.Attr("contract"), err)
+		}
+		onChain++
+		svc.Subscriptions = append(svc.Subscriptions, Subscription{Schema: attest.ChainLogSchema.UID, Apply: "apply",
+			Contract: c, Event: "Transfer", EventTopic: TransferEventTopic, Transfers: true})
+	}
+	for _, sub := range s.Find(isServiceNS, "subscribe") {
+		sb := Subscription{Key: sub.Attr("key"), Issuers: sub.Attr("issuers"), Apply: sub.Attr("apply")}
+		if name := sub.Attr("contract"); name != "" {
+			if sub.Attr("schema") != "" || sb.Issuers != "" {
+				return nil, bad("<subscribe contract=%q>: a contract's events have no schema or issuers (the contract is their issuer)", name)
+			}
+			if sb.Contract, err = chainContract(name, contracts); err != nil {
+				return nil, bad("<subscribe contract=%q>: %v", name, err)
+			}
+			if sb.Event, sb.EventTopic, sb.EventFields, err = parseEvent(sub.Attr("event"), sb.Key); err != nil {
+				return nil, bad("<subscribe contract=%q>: %v", name, err)
+			}
+			sb.Schema = attest.ChainLogSchema.UID
+			onChain++
+		} else if sb.Schema, err = schemaRef(sub.Attr("schema")); err != nil {
 			return nil, bad("<subscribe schema=%q>: %v", sub.Attr("schema"), err)
 		}
-		sb := Subscription{Schema: uid, Key: sub.Attr("key"), Issuers: sub.Attr("issuers"), Apply: sub.Attr("apply")}
 		if sb.Key == "" {
 			return nil, bad("<subscribe> needs a key template, such as \"{flight}/{date}\"")
 		}
@@ -301,6 +438,9 @@ func parseService(s *Node) (*Service, error) {
 			sb.Apply = "apply"
 		}
 		svc.Subscriptions = append(svc.Subscriptions, sb)
+	}
+	if onChain > MaxContractSubscriptions {
+		return nil, bad("%d contract subscriptions (<erc721>, <subscribe contract>): at most %d", onChain, MaxContractSubscriptions)
 	}
 	for _, t := range s.Find(isServiceNS, "trigger") {
 		tr := Trigger{When: t.Attr("when"), Action: t.Attr("action")}

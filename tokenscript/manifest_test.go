@@ -8,8 +8,10 @@ import (
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/wire"
 )
 
 func TestFlightTicketBundle(t *testing.T) {
@@ -134,4 +136,66 @@ func FuzzParseTokenScript(f *testing.F) {
 		_ = ts.Summarise()
 		_ = VerifySignature(data)
 	})
+}
+
+// TestContractSubscriptions: the flight ticket's ERC-721 twin and its
+// FlightStatus event resolve to its one contract address, the event's
+// first topic is its signature's hash, and malformed declarations are
+// refused with the reason.
+func TestContractSubscriptions(t *testing.T) {
+	b, err := LoadBundle("../examples/flight-ticket")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := b.Manifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var transfers, status *Subscription
+	for i := range m.Service.Subscriptions {
+		switch s := &m.Service.Subscriptions[i]; {
+		case s.Transfers:
+			transfers = s
+		case s.Contract != nil:
+			status = s
+		}
+	}
+	contract := common.HexToAddress("0x000000000000000000000000000000000000bEEF")
+	if transfers == nil || transfers.Contract.Address != contract || transfers.Contract.ChainID != 1337 || transfers.EventTopic != TransferEventTopic {
+		t.Fatalf("erc721 subscription %+v", transfers)
+	}
+	if status == nil || status.Event != "FlightStatus" || status.Schema != attest.ChainLogSchema.UID ||
+		status.EventTopic != crypto.Keccak256Hash([]byte("FlightStatus(string,string,uint32,string)")) {
+		t.Fatalf("event subscription %+v", status)
+	}
+	topic, err := status.Topic(map[string]any{"flight": "SL1", "date": "2026-12-03"})
+	if err != nil || topic != wire.ChainTopic(contract, "SL1/2026-12-03") {
+		t.Fatalf("topic %q, %v", topic, err)
+	}
+	if key, err := status.KeyOf(map[string]any{"flight": "SL1", "date": "2026-12-03", "status": "x"}); err != nil || key != "SL1/2026-12-03" {
+		t.Fatalf("key %q, %v", key, err)
+	}
+
+	doc := func(contract, service string) []byte {
+		return []byte(`<ts:token xmlns:ts="http://tokenscript.org/2024/01/tokenscript" xmlns:sl="urn:smartlayer:service:2026" name="T">` +
+			contract + `<sl:service><sl:module>module.exports = {}</sl:module>` + service + `</sl:service></ts:token>`)
+	}
+	one := `<ts:contract name="C"><ts:address network="1337">0x000000000000000000000000000000000000bEEF</ts:address></ts:contract>`
+	two := `<ts:contract name="C"><ts:address network="1">0x000000000000000000000000000000000000bEEF</ts:address><ts:address network="5">0x000000000000000000000000000000000000bEEF</ts:address></ts:contract>`
+	for name, c := range map[string]struct{ contract, service, want string }{
+		"unknown contract": {one, `<sl:erc721 contract="D"/>`, `no <ts:contract name="D">`},
+		"two chains":       {two, `<sl:erc721 contract="C"/>`, "has 2 addresses"},
+		"bad address":      {`<ts:contract name="C"><ts:address network="1">0x12</ts:address></ts:contract>`, `<sl:erc721 contract="C"/>`, "is not a 0x address"},
+		"bad event":        {one, `<sl:subscribe contract="C" event="S" key="{a}"/>`, "want Name(type field,...)"},
+		"indexed":          {one, `<sl:subscribe contract="C" event="S(string indexed a)" key="{a}"/>`, "indexed parameters"},
+		"key not a field":  {one, `<sl:subscribe contract="C" event="S(string a)" key="{b}"/>`, `names "b"`},
+		"schema too":       {one, `<sl:subscribe contract="C" schema="flight-status" event="S(string a)" key="{a}"/>`, "no schema or issuers"},
+		"too many": {one, strings.Repeat(`<sl:subscribe contract="C" event="S(string a)" key="{a}"/>`, MaxContractSubscriptions) +
+			`<sl:erc721 contract="C"/>`, "contract subscriptions"},
+	} {
+		_, err := ParseManifest(doc(c.contract, c.service))
+		if !errors.Is(err, ErrMalformed) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %q", name, err, c.want)
+		}
+	}
 }

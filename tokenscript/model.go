@@ -209,7 +209,7 @@ func modelOf(root *Node) (*TokenScript, error) {
 		}
 	}
 	if s := root.First(isServiceNS, "service"); s != nil {
-		svc, err := parseService(s)
+		svc, err := parseService(s, ts.Contracts)
 		if err != nil {
 			return nil, err
 		}

@@ -15,6 +15,7 @@ const (
 	FailureSchemaUID          = "0x6474ea389394c5d8509d6dccbf9e0926b4b27fa37cd4bfe4bf1100bd5e7be1cd"
 	SlashingEvidenceSchemaUID = "0x766d37b545eda828f949e91301c2b80c8b85a9e126f12a9408a7f4d5d9a46725"
 	RevocationSchemaUID       = "0x9c44695c2332f266d265f5ba38c3f60fe5162945443f1e82e3fb6f41ff33a33a"
+	ChainLogSchemaUID         = "0xe4ddbc4591c201cdff39721f855ce6784791b7d7523c28388d78a10a7aaaf701"
 )
 
 // Topic is the attestation-log topic of a schema (its UID in 0x hex) and a
@@ -40,6 +41,20 @@ func InstanceOfTopic(topic string) (InstanceID, bool) {
 // FailureTopic is the topic of the anchors' failure attestations for an
 // instance's external calls (the same as token.FailureTopic).
 func FailureTopic(id InstanceID) string { return Topic(FailureSchemaUID, id.String()) }
+
+// ChainTopic is the topic on which anchors relay a contract's events of
+// one key: "<chain-log UID>/<contract, lower-case hex>/<key>", the key
+// filled from the event's fields by a subscription's template (such as
+// "{flight}/{date}").
+func ChainTopic(contract common.Address, key string) string {
+	return Topic(ChainLogSchemaUID, strings.ToLower(contract.Hex())+"/"+key)
+}
+
+// TransferTopic is the topic of the ERC-721 Transfers of the token whose
+// ID is an instance's ID.
+func TransferTopic(contract common.Address, id InstanceID) string {
+	return ChainTopic(contract, "transfer/"+id.String())
+}
 
 // RevocationTopic is the topic of the off-chain revocations one signer
 // (a token owner) made, keyed by its address in lower-case hex: every

@@ -18,6 +18,7 @@ func TestTopicsAreTheNetworks(t *testing.T) {
 		ns   attest.NetworkSchema
 	}{
 		{"action-result", wire.ActionResultSchemaUID, attest.ActionResultSchema},
+		{"chain-log", wire.ChainLogSchemaUID, attest.ChainLogSchema},
 		{"failure", wire.FailureSchemaUID, attest.FailureSchema},
 		{"slashing-evidence", wire.SlashingEvidenceSchemaUID, attest.SlashingEvidenceSchema},
 		{"revocation", wire.RevocationSchemaUID, attest.RevocationSchema},

@@ -71,8 +71,16 @@ module.exports = {
   // their streams interleaved differently; so the newest status wins, by
   // (attestation time, publisher, seq), whatever the order of arrival. Every
   // replica then reaches the same state.
+  //
+  // The ticket's ERC-721 twin (<sl:erc721>) sends its Transfers here too,
+  // as {event: "Transfer", data: {from, to, tokenId}}: the holder changes.
+  // The airline's FlightStatus events on chain arrive like its statuses,
+  // with the contract as publisher and the block's time.
   apply(state, att, ctx) {
     var d = att.data || att;
+    if (att.event === "Transfer") {
+      return typeof d.to === "string" ? with_(state, {holder: d.to}) : state;
+    }
     if (d.flight !== state.flight || d.date !== state.date) {
       return state;
     }

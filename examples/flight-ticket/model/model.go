@@ -120,6 +120,14 @@ func apply(state, attJSON json.RawMessage) (json.RawMessage, error) {
 			return state, nil
 		}
 	}
+	if string(att["event"]) == `"Transfer"` {
+		// The ticket's ERC-721 twin changed hands: its new holder.
+		if !isString(d["to"]) {
+			return state, nil
+		}
+		st["holder"] = d["to"]
+		return json.Marshal(st)
+	}
 	if !bytes.Equal(d["flight"], st["flight"]) || !bytes.Equal(d["date"], st["date"]) || !isString(st["flight"]) || !isString(st["date"]) {
 		return state, nil
 	}
