@@ -265,7 +265,7 @@ func (h *handlers) root(w http.ResponseWriter, r *http.Request) {
 	}
 	v := h.view(in)
 	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"instance": v.Instance, "stateRoot": v.StateRoot,
-		"offsets": v.Offsets, "fencing": v.Fencing, "executor": v.Executor, "node": v.Node})
+		"offsets": v.Offsets, "fencing": v.Fencing, "executor": v.Executor, "node": v.Node, "owner": v.Owner})
 }
 
 // view is an instance's state view without the state and pending actions.
@@ -276,7 +276,7 @@ func (h *handlers) view(in *token.Instance) wire.StateView {
 		offs = map[string]uint64{}
 	}
 	return wire.StateView{Instance: in.Record.Instance, StateRoot: hexutil.Encode(root[:]), Offsets: offs,
-		Fencing: in.Record.Fencing, Executor: in.Record.Executor, Node: h.d.Tokens.Self()}
+		Fencing: in.Record.Fencing, Executor: in.Record.Executor, Node: h.d.Tokens.Self(), Owner: in.Owner}
 }
 
 func (h *handlers) history(w http.ResponseWriter, r *http.Request) {

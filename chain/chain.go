@@ -46,6 +46,9 @@ type Contracts struct {
 	Epochs       common.Address `json:"epochs"`
 	Registry     common.Address `json:"registry"`
 	TokenTypes   common.Address `json:"tokenTypes"`
+	// FlightTickets is the example flight ticket's ERC-721 twin, which
+	// the devnet's airline deploys and owns (not a network contract).
+	FlightTickets common.Address `json:"flightTickets,omitempty"`
 }
 
 // Params are the contracts' deployment parameters.

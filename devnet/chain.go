@@ -66,6 +66,8 @@ func (d *Devnet) MineBlocks(n int) {
 
 // chainState is what startChain leaves for finishChain.
 type chainState struct {
+	tickets *contracts.FlightTickets // the airline's, at cs.FlightTickets
+	airline *chain.Sender
 	cs      *chain.Contracts
 	r       *chain.Reader
 	parties []chainParty
@@ -233,10 +235,29 @@ func (d *Devnet) startChain(ctx context.Context) error {
 	if err := b.wait(); err != nil {
 		return fmt.Errorf("registrations: %w", err)
 	}
+	// The airline deploys the tickets' ERC-721 twin, which it owns: the
+	// bundle names it, and anchors relay its events for the airline's
+	// bundle only.
+	as, err := chain.NewSender(ctx, c, airline.ECDSA, id)
+	if err != nil {
+		return err
+	}
+	o, err := as.Opts(ctx, 0)
+	if err != nil {
+		return err
+	}
+	ftAddr, tx, ft, err := contracts.DeployFlightTickets(o, c, airline.Address())
+	if _, err = as.Sent(tx, err); err != nil {
+		return fmt.Errorf("deploy FlightTickets: %w", err)
+	}
+	if err := chain.Wait(ctx, c, tx); err != nil {
+		return fmt.Errorf("deploy FlightTickets: %w", err)
+	}
+	cs.FlightTickets = ftAddr
 	// The airline registers the flight ticket's type for the bundle it
 	// will publish (the hash covers the files only, its key among them),
 	// with about a year of rent from the treasury.
-	bundle, err := flightticket.Issued(airline.ECDSA, attest.NetworkDomain(d.cfgBase.Network.ChainID, common.HexToAddress(d.cfgBase.Network.EAS)), time.Now())
+	bundle, err := flightticket.IssuedOn(airline.ECDSA, attest.NetworkDomain(d.cfgBase.Network.ChainID, common.HexToAddress(d.cfgBase.Network.EAS)), ftAddr, time.Now())
 	if err != nil {
 		return err
 	}
@@ -255,10 +276,6 @@ func (d *Devnet) startChain(ctx context.Context) error {
 	if err := b.wait(); err != nil {
 		return err
 	}
-	as, err := chain.NewSender(ctx, c, airline.ECDSA, id)
-	if err != nil {
-		return err
-	}
 	b.send(as, func(o *bind.TransactOpts) (*types.Transaction, error) { return service.Approve(o, cs.TokenTypes, rent) })
 	if err := b.wait(); err != nil {
 		return err
@@ -272,7 +289,7 @@ func (d *Devnet) startChain(ctx context.Context) error {
 	if err := d.startEpoch(ctx, ts, c, r); err != nil {
 		return err
 	}
-	d.chainState = &chainState{cs: cs, r: r, parties: parties, p: p, c: c, id: id}
+	d.chainState = &chainState{cs: cs, r: r, parties: parties, p: p, c: c, id: id, tickets: ft, airline: as}
 	d.Info.Chain = &ChainInfo{RPC: rpcURL, ChainID: id.Int64(), Contracts: *cs}
 	for _, pt := range parties {
 		d.Info.Chain.Accounts = append(d.Info.Chain.Accounts, ChainAccount{Address: pt.key.Address(), Key: keyHex(pt.key.ECDSA), Role: pt.role})
@@ -328,6 +345,31 @@ func (d *Devnet) startEpoch(ctx context.Context, s *chain.Sender, c chain.Backen
 	d.cfgBase.Network.EpochFromChain = true
 	d.cfgBase.Network.Epoch, d.cfgBase.Network.EpochSeed = v.Epoch, nf.EpochSeed
 	d.Info.EpochSeed = nf.EpochSeed
+	return nil
+}
+
+// mintTickets has the airline issue every ticket as an ERC-721 token of
+// FlightTickets to its passenger (token ID = the ticket's UID): anchors
+// relay the mints, and each instance's owner is then its token's holder.
+func (d *Devnet) mintTickets(ctx context.Context, tickets []Ticket) error {
+	st := d.chainState
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	b := &batch{ctx: ctx, c: st.c}
+	for i, t := range tickets {
+		uid, err := attest.ParseUID(t.Instance)
+		if err != nil {
+			return err
+		}
+		holder := common.HexToAddress(t.Holder)
+		b.send(st.airline, func(o *bind.TransactOpts) (*types.Transaction, error) { return st.tickets.Issue(o, holder, uid) })
+		if (i+1)%64 == 0 || i+1 == len(tickets) {
+			if err := b.wait(); err != nil {
+				return fmt.Errorf("mint tickets: %w", err)
+			}
+		}
+	}
+	d.progress("the airline minted %d tickets as ERC-721 tokens of FlightTickets %s", len(tickets), st.cs.FlightTickets)
 	return nil
 }
 

@@ -673,7 +673,11 @@ func (d *Devnet) publishToken(ctx context.Context) error {
 	d.publisher = d.Client.NewPublisher(airline.ECDSA)
 	// The airline is the token's issuer: its key in the TokenScript, and
 	// its signature over the bundle.
-	b, err := flightticket.Issued(airline.ECDSA, attest.NetworkDomain(d.cfgBase.Network.ChainID, common.HexToAddress(d.cfgBase.Network.EAS)), time.Now())
+	var twin common.Address
+	if d.chainState != nil {
+		twin = d.chainState.cs.FlightTickets
+	}
+	b, err := flightticket.IssuedOn(airline.ECDSA, attest.NetworkDomain(d.cfgBase.Network.ChainID, common.HexToAddress(d.cfgBase.Network.EAS)), twin, time.Now())
 	if err != nil {
 		return err
 	}
@@ -694,6 +698,11 @@ func (d *Devnet) publishToken(ctx context.Context) error {
 		}
 		if (i+1)%25 == 0 || i+1 == len(tickets) {
 			d.progress("registered %d/%d tickets", i+1, len(tickets))
+		}
+	}
+	if d.chainState != nil {
+		if err := d.mintTickets(ctx, tickets); err != nil {
+			return err
 		}
 	}
 	if err := d.grantAll(tickets); err != nil {

@@ -55,5 +55,5 @@ func (s *serviceRole) envOf(lb *loadedBundle) *token.Env {
 				return def.Issuers
 			}
 			return nil
-		}, IsAnchor: s.n.isAnchorAddress, CheckRecord: s.n.authority.Check}
+		}, IsAnchor: s.n.isAnchorAddress, CheckRecord: s.n.authority.Check, CheckChainLog: s.n.checkChainLog}
 }

@@ -297,6 +297,10 @@ func (n *Node) Start(ctx context.Context) {
 	if n.staked != nil {
 		n.spawn(func() { n.staked.Run(n.ctx, n.cfg.Network.ChainPoll.Duration) })
 	}
+	if n.anchor != nil && n.eth != nil {
+		r := newRelay(n)
+		n.spawn(func() { r.run(n.ctx) })
+	}
 	if n.rent != nil && n.service != nil {
 		n.spawn(func() { n.service.rentLoop(n.ctx) })
 	}

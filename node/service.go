@@ -39,6 +39,7 @@ type serviceRole struct {
 	kept     *sampling.Ring // executions anchors sample
 	tokens   *tokenQuerier  // the modules' ctx.tokens.query
 	applier  *applier       // every change to an instance, one shard each
+	retrying sync.Map       // instances waiting to step an entry again (retryLater)
 
 	mu        sync.RWMutex
 	inst      map[wire.InstanceID]*instance

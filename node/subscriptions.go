@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -115,6 +116,26 @@ func (s *serviceRole) revoke(body []byte) (attest.UID, error) {
 	return uid, nil
 }
 
+// retryDelay is how long an entry whose check could not be made (the
+// node's chain endpoint down or behind) waits to be stepped again.
+const retryDelay = 3 * time.Second
+
+// retryLater catches the instance up again after retryDelay: the entry
+// whose step could not be made was not applied, so its stream's offset
+// still points before it. One retry waits per instance at a time.
+func (s *serviceRole) retryLater(id wire.InstanceID, why error) {
+	if _, waiting := s.retrying.LoadOrStore(id, true); waiting {
+		return
+	}
+	s.n.log.Debug("entry not applied yet; retrying", "instance", id, "err", why)
+	time.AfterFunc(retryDelay, func() {
+		s.retrying.Delete(id)
+		if s.n.ctx.Err() == nil {
+			s.catchUp(id)
+		}
+	})
+}
+
 // catchUp applies stored entries the instance has not applied yet, on the
 // instance's shard.
 func (s *serviceRole) catchUp(id wire.InstanceID) {
@@ -209,6 +230,10 @@ func (s *serviceRole) step(id wire.InstanceID, d attengine.Delivered) {
 	}
 	rd, err := token.Step(s.n.ctx, cur, token.Event{Entry: &token.Entry{Topic: d.Entry.Topic, Publisher: d.Entry.Publisher,
 		Seq: d.Entry.Seq, Att: d.Att}}, s.envOf(lb))
+	if errors.Is(err, token.ErrUnavailable) {
+		s.retryLater(id, err)
+		return
+	}
 	if err != nil || rd.Instance == nil || s.n.ctx != nil && s.n.ctx.Err() != nil {
 		return
 	}
@@ -222,6 +247,12 @@ func (s *serviceRole) step(id wire.InstanceID, d attengine.Delivered) {
 	}
 	if len(rd.Instance.Pending) > 0 {
 		s.exec.Kick(id)
+	}
+	if o := rd.Instance.Owner; o != cur.Owner && s.n.att != nil && s.n.att.Running() {
+		// The token changed hands: its new owner's revocations count now.
+		if err := s.n.att.Follow(s.n.ctx, wire.RevocationTopic(o)); err != nil {
+			s.n.log.Warn("follow topic", "topic", wire.RevocationTopic(o), "err", err)
+		}
 	}
 	if h := s.n.appliedHook.Load(); h != nil {
 		(*h)(id, d.Entry)

@@ -261,6 +261,17 @@ func (c *Cache) Get(h tokenscript.BundleHash) (*Bundle, bool) {
 	return lb, ok
 }
 
+// All lists the loaded bundles.
+func (c *Cache) All() []*Bundle {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]*Bundle, 0, len(c.m))
+	for _, lb := range c.m {
+		out = append(out, lb)
+	}
+	return out
+}
+
 // Load reads every stored bundle.
 func (c *Cache) Load() error {
 	return c.d.Store.Each([]byte(PrefixBundle), func(_, v []byte) error {

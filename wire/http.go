@@ -3,6 +3,7 @@ package wire
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/ethereum/go-ethereum/common"
 )
 
 // Headers of the integration HTTP API (docs/api.md).
@@ -109,6 +110,9 @@ type StateView struct {
 	Fencing   uint64            `json:"fencing"`
 	Executor  string            `json:"executor"`
 	Node      string            `json:"node"`
+	// Owner signs the instance's grants: the instance attestation's
+	// recipient, or the holder of its ERC-721 twin after a Transfer.
+	Owner common.Address `json:"owner"`
 	// Pending: actions triggers started that no result answered yet.
 	Pending []PendingAction `json:"pending"`
 }

@@ -33,7 +33,7 @@ func TestAnswersKeepTheirJSON(t *testing.T) {
 		{&Problem{Type: "t", Title: "T", Status: 421, Route: &Route{Instance: id, Record: json.RawMessage(`{}`), Mode: "full", Via: []string{"a"}}},
 			`{"type":"t","title":"T","status":421,"route":{"instance":"` + hexID + `","record":{},"executor":"","replicas":null,"mode":"full","via":["a"]}}`},
 		{&StateView{Instance: id, State: json.RawMessage(`{}`), Offsets: map[string]uint64{}, Pending: []PendingAction{{Action: "a", Key: "k", Trigger: "t", Cause: "c"}}},
-			`{"instance":"` + hexID + `","state":{},"stateRoot":"","offsets":{},"fencing":0,"executor":"","node":"","pending":[{"action":"a","idempotencyKey":"k","trigger":"t","cause":"c"}]}`},
+			`{"instance":"` + hexID + `","state":{},"stateRoot":"","offsets":{},"fencing":0,"executor":"","node":"","owner":"0x0000000000000000000000000000000000000000","pending":[{"action":"a","idempotencyKey":"k","trigger":"t","cause":"c"}]}`},
 		{&ActionOutcome{Instance: id, Action: "a", Key: "k", Result: json.RawMessage(`1`), Patch: json.RawMessage(`{}`), Receipt: json.RawMessage(`{"r":1}`), DoneMs: 5},
 			`{"instance":"` + hexID + `","action":"a","idempotencyKey":"k","result":1,"patch":{},"attestation":"","fencing":0,"executor":"","receipt":{"r":1},"doneMs":5}`},
 		{&Consistency{Instance: id, Agree: true, StateRoot: "0x1", Replicas: []ReplicaState{{Peer: "p", HTTP: "h"}}},

@@ -9,9 +9,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/tokenscript"
@@ -44,16 +46,30 @@ const TicketSchema = "string flight,string date,string passenger,string seat"
 // (the devnet, a test) names its own airline there.
 var issuerPlaceholder = []byte("<ts:key>0x000000000000000000000000000000000000dEaD</ts:key>")
 
+// contractPlaceholder is the FlightTickets address the example ships with.
+var contractPlaceholder = []byte(`<ts:address network="1337">0x000000000000000000000000000000000000bEEF</ts:address>`)
+
 // Issued is the bundle with airline as its issuer: its key in <ts:key>, and
 // its "bundle-issuer" attestation over the bundle's hash in domain d.
 func Issued(airline *ecdsa.PrivateKey, d attest.Domain, now time.Time) (*tokenscript.Bundle, error) {
+	return IssuedOn(airline, d, common.Address{}, now)
+}
+
+// IssuedOn is Issued with the tickets' ERC-721 twin at contract on d's
+// chain (a FlightTickets the airline owns); the zero address keeps the
+// example's placeholder.
+func IssuedOn(airline *ecdsa.PrivateKey, d attest.Domain, contract common.Address, now time.Time) (*tokenscript.Bundle, error) {
 	files := Files()
 	xml := files["flight-ticket.xml"]
-	if !bytes.Contains(xml, issuerPlaceholder) {
-		return nil, errors.New("flight-ticket.xml has no issuer placeholder to replace")
+	if !bytes.Contains(xml, issuerPlaceholder) || !bytes.Contains(xml, contractPlaceholder) {
+		return nil, errors.New("flight-ticket.xml has no issuer or contract placeholder to replace")
 	}
 	pub := hex.EncodeToString(crypto.FromECDSAPub(&airline.PublicKey))
-	files["flight-ticket.xml"] = bytes.Replace(xml, issuerPlaceholder, []byte("<ts:key>"+pub+"</ts:key>"), 1)
+	xml = bytes.Replace(xml, issuerPlaceholder, []byte("<ts:key>"+pub+"</ts:key>"), 1)
+	if contract != (common.Address{}) {
+		xml = bytes.Replace(xml, contractPlaceholder, []byte(fmt.Sprintf(`<ts:address network="%d">%s</ts:address>`, d.ChainID, contract.Hex())), 1)
+	}
+	files["flight-ticket.xml"] = xml
 	b := &tokenscript.Bundle{Files: files}
 	iss, err := attest.SignBundleIssuer(airline, d, b.Hash(), now)
 	if err != nil {
