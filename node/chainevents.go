@@ -43,8 +43,6 @@ const (
 	maxGapScan = 100_000
 )
 
-var relayNextKey = []byte("relay/next-block")
-
 // ownableABI is the one function of OpenZeppelin's Ownable the relay calls.
 var ownableABI = mustABI(`[{"type":"function","name":"owner","inputs":[],"outputs":[{"name":"","type":"address"}],"stateMutability":"view"}]`)
 
@@ -79,7 +77,7 @@ func newRelay(n *Node) *relay {
 		metric: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smartlayer_chain_events_relayed_total",
 			Help: "Contract events this anchor relayed to instances, by result (relayed, skipped, failed)."}, []string{"result"})}
 	n.reg.MustRegister(r.metric)
-	if b, err := n.store.Get(relayNextKey); err == nil && len(b) == 8 {
+	if b, err := n.store.Get(relayNextKey()); err == nil && len(b) == 8 {
 		r.next = binary.BigEndian.Uint64(b)
 	}
 	return r
@@ -198,7 +196,7 @@ func (r *relay) round(ctx context.Context) (behind bool, err error) {
 	}
 	var b [8]byte
 	binary.BigEndian.PutUint64(b[:], to+1)
-	if err := r.n.store.Put(relayNextKey, b[:]); err != nil {
+	if err := r.n.store.Put(relayNextKey(), b[:]); err != nil {
 		return false, err
 	}
 	r.next = to + 1
