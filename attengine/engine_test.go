@@ -2,6 +2,7 @@ package attengine
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -43,26 +44,8 @@ func TestOldResultsRefused(t *testing.T) {
 // within the retention is taken; the same one, with the clock moved past the
 // retention, is refused as too old to check for replay.
 func TestEngineClockSeam(t *testing.T) {
-	key, _ := nodekey.Generate()
-	h, err := transport.NewMemNetwork().Join(transport.Options{Key: key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
-	st, err := store.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
 	now := time.Unix(1_800_000_000, 0)
-	e, err := New(Deps{Host: h, Store: st, Log: slog.New(slog.DiscardHandler), Policy: &attest.Policy{Pins: []attest.Pin{{ChainID: big.NewInt(31337)}}, MaxSkew: time.Minute},
-		Spawn: func(f func()) { go f() }, Deliver: func(Delivered) {}, Retention: time.Hour,
-		IsAnchorPeer: func(peer.ID) bool { return false }, IsAnchorAddress: func(common.Address) bool { return false },
-		IsMember: func(peer.ID) bool { return false }, Anchors: func() []peer.ID { return nil },
-		PublisherAllowed: func(string, time.Time) bool { return true }, Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := testEngine(t, func() time.Time { return now }, common.Address{})
 	airline, _ := crypto.GenerateKey()
 	data, _ := attest.FlightStatusSchema.Schema.EncodeJSON([]byte(`{"flight":"BA117","date":"2026-12-01","delayMinutes":5,"status":"delayed"}`))
 	s, err := attest.Sign(airline, attest.NetworkDomain(31337, common.Address{}), attest.Message{Version: attest.Version2,
@@ -83,5 +66,61 @@ func TestEngineClockSeam(t *testing.T) {
 	now = now.Add(-2 * time.Hour)
 	if _, err := e.ValidateGossip(context.Background(), "", msg); err != nil {
 		t.Fatalf("30 min old under a 1 h retention: %v", err)
+	}
+}
+
+// testEngine is an engine on an in-memory host and a temp-dir store, on
+// the clock now, with one anchor address.
+func testEngine(t *testing.T, now func() time.Time, anchor common.Address) *Engine {
+	t.Helper()
+	key, _ := nodekey.Generate()
+	h, err := transport.NewMemNetwork().Join(transport.Options{Key: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close() })
+	st, err := store.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	e, err := New(Deps{Host: h, Store: st, Log: slog.New(slog.DiscardHandler), Policy: &attest.Policy{Pins: []attest.Pin{{ChainID: big.NewInt(31337)}}, MaxSkew: time.Minute},
+		Spawn: func(f func()) { go f() }, Deliver: func(Delivered) {}, Retention: time.Hour,
+		IsAnchorPeer: func(peer.ID) bool { return false }, IsAnchorAddress: func(a common.Address) bool { return a == anchor && a != (common.Address{}) },
+		IsMember: func(peer.ID) bool { return false }, Anchors: func() []peer.ID { return nil },
+		PublisherAllowed: func(string, time.Time) bool { return true }, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// TestChainLogsOnlyFromAnchors: a chain-log attestation (a relayed
+// contract event) signed by anyone but an anchor is refused at the log, so
+// no one else can make replicas read the chain for it.
+func TestChainLogsOnlyFromAnchors(t *testing.T) {
+	anchor, _ := crypto.GenerateKey()
+	e := testEngine(t, time.Now, crypto.PubkeyToAddress(anchor.PublicKey))
+	l := &attest.ChainLog{ChainID: 31337, Contract: common.Address{1}, BlockNumber: 5, BlockHash: common.Hash{2}, Topics: []common.Hash{{3}}}
+	topic := attest.ChainLogSchema.UID.String() + "/0x0100000000000000000000000000000000000000/SL1/2026-12-03"
+	entry := func(k *ecdsa.PrivateKey) []byte {
+		s, err := attest.SignChainLog(k, attest.NetworkDomain(31337, common.Address{}), l, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		att, _ := json.Marshal(s)
+		en := &attlog.Entry{Topic: topic, Seq: 1, Attestation: att}
+		if err := en.Sign(k); err != nil {
+			t.Fatal(err)
+		}
+		msg, _ := json.Marshal(en)
+		return msg
+	}
+	mallory, _ := crypto.GenerateKey()
+	if _, err := e.ValidateGossip(context.Background(), "", entry(mallory)); !errors.Is(err, ErrNotAnchor) {
+		t.Fatalf("a chain log relayed by a stranger: %v, want ErrNotAnchor", err)
+	}
+	if _, err := e.ValidateGossip(context.Background(), "", entry(anchor)); err != nil {
+		t.Fatalf("a chain log relayed by an anchor: %v", err)
 	}
 }
