@@ -152,6 +152,33 @@ func (s *Sender) Sent(tx *types.Transaction, err error) (*types.Transaction, err
 	return tx, err
 }
 
+// Pay sends amount of ether to an account (gas money for a test account)
+// and returns the transaction without waiting for it.
+func (s *Sender) Pay(ctx context.Context, b Backend, to common.Address, amount *big.Int) (*types.Transaction, error) {
+	tip, err := b.SuggestGasTipCap(ctx)
+	if err != nil {
+		return nil, err
+	}
+	head, err := b.HeaderByNumber(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	feeCap := new(big.Int).Set(tip)
+	if head.BaseFee != nil {
+		feeCap.Add(feeCap, new(big.Int).Mul(head.BaseFee, big.NewInt(2)))
+	}
+	tx, err := types.SignTx(types.NewTx(&types.DynamicFeeTx{ChainID: s.chainID, Nonce: s.nonce, GasTipCap: tip, GasFeeCap: feeCap,
+		Gas: 21_000, To: &to, Value: amount}), types.LatestSignerForChainID(s.chainID), s.key)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.SendTransaction(ctx, tx); err != nil {
+		return nil, Explain(err)
+	}
+	s.nonce++
+	return tx, nil
+}
+
 // why re-runs a reverted transaction on the state before its block to read
 // the revert's reason.
 func why(ctx context.Context, b Backend, tx *types.Transaction, r *types.Receipt) error {
@@ -313,7 +340,7 @@ func Explain(err error) error {
 	if len(data) < 4 {
 		return err
 	}
-	for _, md := range []*bind.MetaData{contracts.RegistryMetaData, contracts.TokenTypesMetaData, contracts.EpochsMetaData, contracts.StakeTokenMetaData} {
+	for _, md := range []*bind.MetaData{contracts.RegistryMetaData, contracts.TokenTypesMetaData, contracts.EpochsMetaData, contracts.StakeTokenMetaData, contracts.FlightTicketsMetaData} {
 		a, aerr := md.GetAbi()
 		if aerr != nil {
 			continue

@@ -369,7 +369,23 @@ func (d *Devnet) mintTickets(ctx context.Context, tickets []Ticket) error {
 			}
 		}
 	}
-	d.progress("the airline minted %d tickets as ERC-721 tokens of FlightTickets %s", len(tickets), st.cs.FlightTickets)
+	// Each passenger gets ether for gas, to move their ticket on chain.
+	treasury, err := chain.NewSender(ctx, st.c, st.parties[0].key.ECDSA, st.id)
+	if err != nil {
+		return err
+	}
+	var paid []*types.Transaction
+	for _, t := range tickets {
+		tx, err := treasury.Pay(ctx, st.c, common.HexToAddress(t.Holder), chain.Units(1))
+		if err != nil {
+			return fmt.Errorf("gas for passenger %s: %w", t.Holder, err)
+		}
+		paid = append(paid, tx)
+	}
+	if err := chain.Wait(ctx, st.c, paid...); err != nil {
+		return fmt.Errorf("gas for the passengers: %w", err)
+	}
+	d.progress("the airline minted %d tickets as ERC-721 tokens of FlightTickets %s to their passengers, who have ether for gas", len(tickets), st.cs.FlightTickets)
 	return nil
 }
 

@@ -2,7 +2,6 @@ package devnet
 
 import (
 	"context"
-	"crypto/ecdsa"
 	"encoding/json"
 	"math/big"
 	"path/filepath"
@@ -143,7 +142,6 @@ func TestTicketAsERC721(t *testing.T) {
 	}
 	buyer, _ := crypto.GenerateKey()
 	buyerAddr := crypto.PubkeyToAddress(buyer.PublicKey)
-	fundGas(ctx, t, c, d.Info.Chain.key(t, "treasury"), crypto.PubkeyToAddress(passenger.PublicKey), chainID)
 	ps, err := chain.NewSender(ctx, c, passenger, chainID)
 	if err != nil {
 		t.Fatal(err)
@@ -233,34 +231,4 @@ func ownersOf(t *testing.T, d *Devnet, id string) []common.Address {
 		out = append(out, v.Owner)
 	}
 	return out
-}
-
-// fundGas sends to an account from key ether for a few transactions.
-func fundGas(ctx context.Context, t *testing.T, c *ethclient.Client, key *ecdsa.PrivateKey, to common.Address, chainID *big.Int) {
-	t.Helper()
-	from := crypto.PubkeyToAddress(key.PublicKey)
-	nonce, err := c.PendingNonceAt(ctx, from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tip, err := c.SuggestGasTipCap(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	head, err := c.HeaderByNumber(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	feeCap := new(big.Int).Add(tip, new(big.Int).Mul(head.BaseFee, big.NewInt(2)))
-	tx, err := types.SignTx(types.NewTx(&types.DynamicFeeTx{ChainID: chainID, Nonce: nonce, GasTipCap: tip, GasFeeCap: feeCap, Gas: 21000, To: &to,
-		Value: chain.Units(1)}), types.LatestSignerForChainID(chainID), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.SendTransaction(ctx, tx); err != nil {
-		t.Fatal(err)
-	}
-	if err := chain.Wait(ctx, c, tx); err != nil {
-		t.Fatal(err)
-	}
 }

@@ -16,6 +16,8 @@ import (
 // TestChainCommands: against a devnet's chain, `chain status` lists the
 // staked nodes; `stake deposit` registers a new node (its key signs) and
 // `stake withdraw` unbonds it; `issuer register|rent|status` manage a type;
+// `ticket owner|transfer|status` move a ticket's ERC-721 twin and publish a
+// flight's status on chain;
 // a wrong RPC URL, a wrong chain ID, an account without ether or without
 // tokens, and a refused transaction each end in one clear error.
 func TestChainCommands(t *testing.T) {
@@ -88,6 +90,23 @@ func TestChainCommands(t *testing.T) {
 		t.Fatalf("after rent: %v, paid until %v before", m, paid)
 	}
 
+	// The first ticket's ERC-721 twin: its passenger holds it and moves it;
+	// the airline publishes its flight's status on chain.
+	tk := d.Info.Tickets[0]
+	if out, err := run("ticket", "owner", "--devnet", info, "--instance", tk.Instance); err != nil || !strings.EqualFold(strings.TrimSpace(out), tk.Holder) {
+		t.Fatalf("ticket owner: %v %q, want %s", err, out, tk.Holder)
+	}
+	passengerKey := filepath.Join(t.TempDir(), "passenger.key")
+	if err := os.WriteFile(passengerKey, []byte(strings.TrimPrefix(tk.OwnerKey, "0x")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := run("ticket", "transfer", "--devnet", info, "--key", passengerKey, "--instance", tk.Instance, "--to", nk.Address().Hex()); err != nil {
+		t.Fatalf("ticket transfer: %v\n%s", err, out)
+	}
+	if out, err := run("ticket", "owner", "--devnet", info, "--instance", tk.Instance); err != nil || strings.TrimSpace(out) != nk.Address().Hex() {
+		t.Fatalf("ticket owner after the transfer: %v %q", err, out)
+	}
+
 	noEther, _ := nodekey.Generate()
 	noEtherKey := filepath.Join(t.TempDir(), "poor.key")
 	_ = noEther.Save(noEtherKey)
@@ -112,11 +131,20 @@ func TestChainCommands(t *testing.T) {
 		{[]string{"issuer", "status", "--devnet", info, "--type", "0x" + strings.Repeat("00", 32)}, "no token type"},
 		{[]string{"issuer", "register", "--devnet", info, "--key", treasury, "--name", "demo", "--bundle", bundle, "--rent", "10"}, "TypeExists"},
 		{[]string{"stake", "status", "--devnet", filepath.Join(t.TempDir(), "none.json"), "--node", nk.Address().Hex()}, "no such file"},
+		{[]string{"ticket", "transfer", "--devnet", info, "--key", passengerKey, "--instance", tk.Instance, "--to", nk.Address().Hex()}, "is held by"},
+		{[]string{"ticket", "status", "--devnet", info, "--key", treasury, "--flight", tk.Flight, "--date", tk.Date, "--status", "delayed"}, "OwnableUnauthorizedAccount"},
+		{[]string{"ticket", "status", "--devnet", info, "--key", airlineKey, "--flight", strings.Repeat("F", 65), "--date", tk.Date, "--status", "delayed"}, "FieldTooLong"},
+		{[]string{"ticket", "owner", "--devnet", info, "--instance", "0x" + strings.Repeat("00", 32)}, "has no token on chain"},
+		{[]string{"ticket", "owner", "--devnet", info, "--instance", "0x12"}, "want 0x followed by 64 hex digits"},
 	}
 	for _, c := range cases {
 		_, err := run(c.args...)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: got %v, want %q", c.args, err, c.want)
 		}
+	}
+	if out, err := run("ticket", "status", "--devnet", info, "--key", airlineKey, "--flight", tk.Flight, "--date", tk.Date, "--delay", "200", "--status", "delayed"); err != nil ||
+		!strings.Contains(out, "200 minutes late, on chain") {
+		t.Fatalf("ticket status: %v\n%s", err, out)
 	}
 }

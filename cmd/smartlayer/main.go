@@ -67,6 +67,7 @@ Start a whole local network with one command:
 		newChainCmd(),
 		newStakeCmd(),
 		newIssuerCmd(),
+		newTicketCmd(),
 		newVersionCmd(),
 	)
 	return root
