@@ -120,6 +120,8 @@ func printDevnet(w io.Writer, d *devnet.Devnet, took time.Duration) {
 		fmt.Fprintf(w, "  curl -s %s/metrics\n", a)
 		if in.Chain != nil {
 			fmt.Fprintf(w, "  smartlayer chain status --devnet %s\n", filepath.Join(d.Dir(), "devnet.json"))
+			fmt.Fprintf(w, "  smartlayer ticket status --devnet %s --key %s --flight %s --date %s --delay 200 --status delayed   # on chain, relayed to the flight's tickets\n",
+				filepath.Join(d.Dir(), "devnet.json"), in.Airline.Key, t.Flight, t.Date)
 		}
 		fmt.Fprintf(w, "\nEvery ticket's grant is in devnet.json (\"headers\"); a call under it is signed by the integration's key (\"integration\").\n")
 	}
