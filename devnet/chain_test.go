@@ -25,6 +25,8 @@ import (
 	"github.com/smartlayer/smartlayer/contracts"
 	flightticket "github.com/smartlayer/smartlayer/examples/flight-ticket"
 	"github.com/smartlayer/smartlayer/node"
+	"github.com/smartlayer/smartlayer/nodekey"
+	"github.com/smartlayer/smartlayer/placement"
 )
 
 // TestDevnetChain: with Options.Chain the devnet runs a chain whose
@@ -343,7 +345,9 @@ func TestSlashingOnChain(t *testing.T) {
 
 // TestEpochFromChain: the devnet's registry started its epoch with the
 // anchors staked; every node runs that epoch's seed, anchor set and stakes
-// from the chain (votes weighed by stake). A node configured with no
+// from the chain (votes weighed by stake). When the registry starts the
+// next epoch, every node follows it live and every ticket is re-placed
+// under its seed, its replicas answering. A node configured with no
 // anchors and no seed takes the chain's; one whose configuration
 // disagrees with the chain, or names an epoch not started, does not start
 // (chain issue item 2).
@@ -377,8 +381,9 @@ func TestEpochFromChain(t *testing.T) {
 			t.Fatalf("node %s runs epoch %d %+v; the chain's: %d %s %v", ep.Peer, v.Epoch, v.EpochFromChain, st.Started.Epoch, st.Started.Seed.Hex(), want)
 		}
 	}
-	// The registry starts the next epoch: anchors report it (an operator
-	// restarts the network on it) while they keep running theirs.
+	// The registry starts the next epoch (same anchors): every node follows
+	// it, and the anchors re-place every ticket under its seed, with
+	// records of the new epoch that every replica takes.
 	d.MineBlocks(int(chain.DefaultParams().EpochBlocks))
 	ts, err := chain.NewSender(ctx, d.chainState.c, d.Info.Chain.key(t, "treasury"), d.chainState.id)
 	if err != nil {
@@ -389,16 +394,83 @@ func TestEpochFromChain(t *testing.T) {
 		t.Fatalf("the next epoch: %+v %v", next, err)
 	}
 	d.MineBlocks(devnetConfirmations)
-	for _, a := range d.Info.Anchors {
-		waitUntil(t, 30*time.Second, "the anchor reports the registry's new epoch", func() bool {
-			return metricValue(t, a.HTTP, "smartlayer_chain_latest_epoch") == float64(next.Epoch)
+	for _, ep := range append(append([]Endpoint{}, d.Info.Anchors...), d.Info.Services...) {
+		waitUntil(t, 30*time.Second, "node "+ep.Peer+" runs the registry's new epoch", func() bool {
+			var v struct {
+				Epoch          uint64
+				EpochFromChain struct{ Seed string }
+			}
+			getJSONT(t, ep.HTTP+"/v1/network", &v)
+			return v.Epoch == next.Epoch && v.EpochFromChain.Seed == next.Seed.Hex() && metricValue(t, ep.HTTP, "smartlayer_epoch") == float64(next.Epoch)
 		})
-		var v struct{ Epoch uint64 }
-		getJSONT(t, a.HTTP+"/v1/network", &v)
-		if v.Epoch != st.Started.Epoch {
-			t.Fatalf("the anchor switched to epoch %d by itself", v.Epoch)
+	}
+	for _, tk := range d.Info.Tickets {
+		waitUntil(t, time.Minute, "ticket "+tk.Instance+" re-placed in the new epoch, every replica answering", func() bool {
+			rt, code := getRoute(t, d.Info.Anchors[0].HTTP, tk.Instance)
+			if code != 200 {
+				return false
+			}
+			rec, err := placement.DecodeRecord(rt.Record)
+			if err != nil || rec.Epoch != next.Epoch {
+				return false
+			}
+			var root string
+			for _, r := range rt.Replicas {
+				var v struct {
+					StateRoot string
+					Fencing   uint64
+				}
+				if err := getJSON(context.Background(), r.HTTP+"/v1/tokens/"+tk.Instance+"/root", &v); err != nil || v.Fencing != rec.Fencing ||
+					root != "" && v.StateRoot != root {
+					return false
+				}
+				root = v.StateRoot
+			}
+			for _, r := range rt.Replicas {
+				if code, _, _ := postS(t, d, r.HTTP+"/v1/tokens/"+tk.Instance+"/query/status", `{}`, tk); code != 200 {
+					return false
+				}
+			}
+			return len(rt.Replicas) > 0
+		})
+	}
+	// An epoch with another anchor set (a new anchor staked in between) is
+	// not followed: every node stays on its epoch.
+	nk, _ := nodekey.Generate()
+	stake, _ := contracts.NewStakeToken(d.Info.Chain.Contracts.StakeToken, d.chainState.c)
+	minStake := chain.DefaultParams().MinAnchorStake
+	reg := d.chainState.r.Registry
+	sig, err := chain.RegisterSignature(ctx, reg, nk.ECDSA, ts.Address(), chain.RoleAnchor, nk.PeerID().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []func(*bind.TransactOpts) (*types.Transaction, error){
+		func(o *bind.TransactOpts) (*types.Transaction, error) { return stake.Approve(o, d.Info.Chain.Contracts.Registry, minStake) },
+		func(o *bind.TransactOpts) (*types.Transaction, error) {
+			return reg.Register(o, nk.Address(), chain.RoleAnchor, nk.PeerID().String(), "", minStake, sig)
+		},
+	} {
+		if err := ts.Send(ctx, d.chainState.c, f); err != nil {
+			t.Fatal(err)
 		}
 	}
+	d.MineBlocks(int(chain.DefaultParams().EpochBlocks))
+	third, err := chain.StartEpoch(ctx, ts, d.chainState.c, d.chainState.r, func() { d.MineBlocks(1) })
+	if err != nil || third.Epoch <= next.Epoch || len(third.Anchors) != 4 {
+		t.Fatalf("an epoch with four anchors: %+v %v", third, err)
+	}
+	d.MineBlocks(devnetConfirmations)
+	for _, ep := range append(append([]Endpoint{}, d.Info.Anchors...), d.Info.Services...) {
+		var v struct{ Epoch, EpochNotFollowed uint64 }
+		waitUntil(t, 30*time.Second, "node "+ep.Peer+" read the third epoch and did not follow it", func() bool {
+			getJSONT(t, ep.HTTP+"/v1/network", &v)
+			return v.EpochNotFollowed == third.Epoch
+		})
+		if v.Epoch != next.Epoch {
+			t.Fatalf("node %s runs epoch %d, whose anchor set is not its own; want it to stay on %d", ep.Peer, v.Epoch, next.Epoch)
+		}
+	}
+
 	// A node configured with neither anchors nor seed takes the chain's.
 	cfg := d.cfgBase
 	cfg.Role, cfg.DataDir = node.RoleService, t.TempDir()

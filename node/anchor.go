@@ -322,7 +322,8 @@ func (a *anchorRole) rebalance(now time.Time) []*placement.Record {
 		return nil
 	}
 	a.placedAt, a.dirty, a.downBasis = version, false, liveBasis
-	in := placement.PlanInput{Seed: a.n.seed, Epoch: a.n.cfg.Network.Epoch, Self: a.me(), Anchors: anchors,
+	epoch, seed := a.n.epochs.now()
+	in := placement.PlanInput{Seed: seed, Epoch: epoch, Self: a.me(), Anchors: anchors,
 		Platforms: map[string]string{}, Diverse: a.votes.Mode == governance.ModePartial, NowMs: now.UnixMilli(),
 		Previous: func(id wire.InstanceID) *placement.Record { return a.records[id] }}
 	for _, mb := range list {
@@ -362,7 +363,7 @@ func (a *anchorRole) rebalance(now time.Time) []*placement.Record {
 	for _, rec := range placement.Plan(in) {
 		cur := a.records[rec.Instance]
 		id := rec.Instance
-		rec.Takeover = a.takeoverVotes(placement.DHTKey(in.Seed, id), votes, now)
+		rec.Takeover = a.takeoverVotes(in.Epoch, placement.DHTKey(in.Seed, id), votes, now)
 		if err := rec.Sign(a.n.key.ECDSA); err != nil {
 			a.n.log.Error("sign record", "err", err)
 			a.dirty, a.planned = true, nil
@@ -548,7 +549,11 @@ func (a *anchorRole) publishRecords(recs []*placement.Record) {
 				defer func() { <-sem; wg.Done() }()
 				ctx, cancel := context.WithTimeout(a.n.ctx, 10*time.Second)
 				defer cancel()
-				path := placement.DHTPath(placement.DHTKey(a.n.seed, rec.Instance))
+				seed, ok := a.n.epochs.seed(rec.Epoch)
+				if !ok {
+					return // an epoch left long ago: a newer record replaces it
+				}
+				path := placement.DHTPath(placement.DHTKey(seed, rec.Instance))
 				if err := a.n.net.PutRecord(ctx, path, enc); err != nil {
 					a.n.log.Debug("dht put", "instance", rec.Instance, "err", err)
 				}
@@ -772,9 +777,18 @@ func (n *Node) routeOf(rec *placement.Record) *wire.Route {
 func (n *Node) lookupRecord(ctx context.Context, id wire.InstanceID) (*placement.Record, error) {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	v, err := n.net.GetRecord(ctx, placement.DHTPath(placement.DHTKey(n.seed, id)))
+	_, seed := n.epochs.now()
+	v, err := n.net.GetRecord(ctx, placement.DHTPath(placement.DHTKey(seed, id)))
 	if err != nil {
-		return nil, err
+		// Just after a new epoch, before the anchors re-placed the
+		// instance under its seed: the record of the epoch before.
+		_, prev, ok := n.epochs.previous()
+		if !ok || ctx.Err() != nil {
+			return nil, err
+		}
+		if v, err = n.net.GetRecord(ctx, placement.DHTPath(placement.DHTKey(prev, id))); err != nil {
+			return nil, err
+		}
 	}
 	return placement.DecodeRecord(v)
 }

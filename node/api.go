@@ -119,7 +119,7 @@ func (n *Node) health() any {
 func (n *Node) networkView() any {
 	anchors, services := n.network()
 	out := map[string]any{
-		"self": n.peerStr, "epoch": n.cfg.Network.Epoch,
+		"self": n.peerStr,
 		"anchors": anchors, "services": services,
 	}
 	if n.anchor != nil {
@@ -131,13 +131,19 @@ func (n *Node) networkView() any {
 			"excludeBelow": placement.LevelExclude, "nodes": n.anchor.verify.Snapshot(),
 		}
 	}
-	if n.stakes != nil {
+	epoch, seed := n.epochs.now()
+	out["epoch"] = epoch
+	if e := n.refusedEpoch.Load(); e != 0 {
+		// The registry's last epoch, not followed: its anchor set is another.
+		out["epochNotFollowed"] = e
+	}
+	if st := n.epochs.stake(epoch); st != nil {
 		// The epoch is the registry's: its anchors' stakes weigh votes.
 		stakes := map[string]uint64{}
 		for p, a := range n.anchors {
-			stakes[p.String()] = n.stakes[a]
+			stakes[p.String()] = st[a]
 		}
-		out["epochFromChain"] = map[string]any{"seed": common.Hash(n.seed).Hex(), "anchorStakes": stakes}
+		out["epochFromChain"] = map[string]any{"seed": common.Hash(seed).Hex(), "anchorStakes": stakes}
 	}
 	if n.staked != nil {
 		block, admitted := n.staked.Snapshot()

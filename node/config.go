@@ -73,6 +73,10 @@ type Config struct {
 		// (Registry.epochAnchors); network.epoch_seed and network.anchors
 		// may then be left out (given, they must agree with the chain).
 		EpochFromChain bool `toml:"epoch_from_chain"`
+		// FollowEpochs, with EpochFromChain: each epoch the registry starts
+		// later (with the same anchor set) is followed live: its seed and
+		// stakes, and a re-placement under the new seed.
+		FollowEpochs bool `toml:"follow_epochs"`
 		// StakePerCapacity, with EthRPC: whole stake tokens a service node
 		// stakes per unit of placement weight (its claimed capacity is cut
 		// to what its stake allows).
@@ -210,6 +214,7 @@ func DefaultConfig(role Role) Config {
 	c.Network.ChainPoll = Duration{15 * time.Second}
 	c.Network.Confirmations = 12
 	c.Network.EpochFromChain = true
+	c.Network.FollowEpochs = true
 	c.Network.StakePerCapacity = 1
 	c.Network.AntiEntropyInterval = Duration{30 * time.Second}
 	c.Network.AntiEntropyBatch = 16

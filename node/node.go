@@ -65,9 +65,13 @@ type Node struct {
 	admitted map[peer.ID]bool           // service nodes an anchor admits (by list)
 	// staked, with network.eth_rpc: service nodes admitted on chain
 	staked *chain.Watcher
-	// stakes weigh anchors' votes (whole stake tokens) when the epoch is
-	// the chain's; nil: one each.
-	stakes map[common.Address]uint64
+	// epochs: the epoch the node runs, with the seeds and stakes of the
+	// last few (stakes from the chain weigh anchors' votes; nil: one each)
+	epochs *epochBook
+	// refusedEpoch is the last registry epoch the node did not follow (its
+	// anchor set is another).
+	refusedEpoch atomic.Uint64
+	reader       *chain.Reader // with network.eth_rpc and network.registry
 	slash  *slasher // anchors with network.eth_rpc: slashing evidence to the registry
 	eth    *ethclient.Client
 	types  *contracts.TokenTypes // with network.token_types
@@ -75,7 +79,6 @@ type Node struct {
 	writes *httpapi.RateLimiter  // writes per client address
 	// publishers: log entries per publisher address
 	publishers *httpapi.RateLimiter
-	seed       [32]byte
 	domain     attest.Domain
 	members    *members
 	// authority says which anchor may sign which placement record.
@@ -144,7 +147,6 @@ func NewWith(cfg Config, log *slog.Logger, deps Deps) (*Node, error) {
 		reg:      prometheus.NewRegistry(),
 		anchors:  map[peer.ID]common.Address{},
 		admitted: cfg.ServiceNodeIDs(),
-		seed:     cfg.Seed(),
 		members:  newMembers(),
 		domain:   attest.NetworkDomain(cfg.Network.ChainID, common.HexToAddress(cfg.Network.EAS)),
 	}
@@ -169,13 +171,16 @@ func NewWith(cfg Config, log *slog.Logger, deps Deps) (*Node, error) {
 			return nil, err
 		}
 	}
+	if n.epochs == nil {
+		n.epochs = newEpochBook(cfg.Network.Epoch, cfg.Seed(), nil)
+	}
 	if cfg.Role == RoleAnchor {
 		if _, ok := n.anchors[key.PeerID()]; !ok {
 			return nil, fmt.Errorf("this node's peer ID %s is not in the anchor set (network.anchors, or the registry's for network.epoch); an anchor must be in it", key.PeerID())
 		}
 	}
 	n.authority = &placement.Authority{Anchors: map[string]common.Address{}, VoteTTLMs: n.takeoverTTL().Milliseconds(),
-		Stake: n.stakes, Seed: func(epoch uint64) ([32]byte, bool) { return n.seed, epoch == cfg.Network.Epoch }}
+		EpochStake: n.epochs.stake, Seed: n.epochs.seed}
 	for id, addr := range n.anchors {
 		n.authority.Anchors[id.String()] = addr
 	}
@@ -300,6 +305,13 @@ func (n *Node) Start(ctx context.Context) {
 	if n.anchor != nil && n.eth != nil {
 		r := newRelay(n)
 		n.spawn(func() { r.run(n.ctx) })
+	}
+	epoch, _ := n.epochs.now()
+	n.metric.epoch.Set(float64(epoch))
+	if n.reader != nil && n.cfg.EpochFromChain() && n.cfg.Network.FollowEpochs {
+		n.spawn(func() {
+			chain.PollEvery(n.ctx, n.cfg.Network.ChainPoll.Duration, n.log, "following the registry's epochs", n.followEpochs)
+		})
 	}
 	if n.rent != nil && n.service != nil {
 		n.spawn(func() { n.service.rentLoop(n.ctx) })
@@ -604,6 +616,7 @@ type nodeMetrics struct {
 	slo       *prometheus.GaugeVec
 	// anti-entropy rounds' findings (anchors)
 	antiEntropy *prometheus.CounterVec
+	epoch       prometheus.Gauge // the epoch the node runs
 }
 
 func (n *Node) registerMetrics() {
@@ -630,6 +643,8 @@ func (n *Node) registerMetrics() {
 	n.metric.antiEntropy = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smartlayer_anti_entropy_total",
 		Help: "Replicas this anchor found differing from the others at the same log position, by what rebuilding from the log found (healed, persists, nondeterministic, skipped, error)."}, []string{"result"})
 	n.reg.MustRegister(n.metric.antiEntropy)
+	n.metric.epoch = prometheus.NewGauge(prometheus.GaugeOpts{Name: "smartlayer_epoch", Help: "The epoch this node runs (its placement seed and anchor stakes)."})
+	n.reg.MustRegister(n.metric.epoch)
 	if n.staked != nil {
 		n.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "smartlayer_chain_block", Help: "The block of this anchor's last read of the registry."},
 			func() float64 { b, _ := n.staked.Snapshot(); return float64(b) }))
@@ -737,7 +752,7 @@ func (n *Node) openChain() error {
 	if err != nil {
 		return fmt.Errorf("network.eth_rpc, network.registry, network.token_types: %w", err)
 	}
-	n.eth, n.types = c, r.Types
+	n.eth, n.types, n.reader = c, r.Types, r
 	if n.cfg.EpochFromChain() {
 		if err := n.epochFromChain(ctx, r); err != nil {
 			return err
@@ -764,41 +779,19 @@ func (n *Node) epochFromChain(ctx context.Context, r *chain.Reader) error {
 		return fmt.Errorf("network.eth_rpc: %w", err)
 	}
 	at := head - min(n.cfg.Network.Confirmations, head)
-	v, err := r.Epoch(ctx, &bind.CallOpts{Context: ctx, BlockNumber: new(big.Int).SetUint64(at)}, n.cfg.Network.Epoch)
+	seed, anchors, stakes, err := n.epochOf(ctx, r, n.cfg.Network.Epoch, at)
 	if err != nil {
 		return fmt.Errorf("network.epoch %d at block %d (%d confirmations): %w (smartlayer chain advance starts the current epoch; smartlayer chain status shows the last one started)",
 			n.cfg.Network.Epoch, at, n.cfg.Network.Confirmations, err)
 	}
-	anchors := map[peer.ID]common.Address{}
-	stakes := map[common.Address]uint64{}
-	for _, a := range v.Anchors {
-		id, err := peer.Decode(a.PeerID)
-		var addr common.Address
-		if err == nil {
-			addr, err = nodekey.AddressOfPeer(id)
-		}
-		if err != nil || addr != a.Address {
-			n.log.Warn("an anchor of the epoch registered a peer ID that is not its key's; left out", "anchor", a.Address, "peer", a.PeerID)
-			continue
-		}
-		anchors[id] = addr
-		whole := new(big.Int).Quo(a.Stake, big.NewInt(1e18))
-		if !whole.IsUint64() || whole.Uint64() > 1<<40 {
-			whole = new(big.Int).SetUint64(1 << 40) // keeps any sum of 64 within uint64
-		}
-		stakes[addr] = max(whole.Uint64(), 1)
-	}
-	if len(anchors) == 0 {
-		return fmt.Errorf("network.epoch %d: the registry's anchor set is empty", n.cfg.Network.Epoch)
-	}
 	if len(n.anchors) > 0 && !maps.Equal(anchors, n.anchors) {
 		return fmt.Errorf("network.anchors disagrees with the anchor set of epoch %d in the registry (%d anchors): leave it out to take the chain's", n.cfg.Network.Epoch, len(anchors))
 	}
-	if n.cfg.Network.EpochSeed != "" && n.cfg.Seed() != v.Seed {
-		return fmt.Errorf("network.epoch_seed disagrees with epoch %d's seed in the registry (%s): leave it out to take the chain's", n.cfg.Network.Epoch, v.Seed.Hex())
+	if n.cfg.Network.EpochSeed != "" && n.cfg.Seed() != seed {
+		return fmt.Errorf("network.epoch_seed disagrees with epoch %d's seed in the registry (%s): leave it out to take the chain's", n.cfg.Network.Epoch, common.Hash(seed).Hex())
 	}
-	n.anchors, n.seed, n.stakes = anchors, v.Seed, stakes
-	n.log.Info("epoch from the chain", "epoch", v.Epoch, "seed", v.Seed.Hex(), "anchors", len(anchors), "block", at)
+	n.anchors, n.epochs = anchors, newEpochBook(n.cfg.Network.Epoch, seed, stakes)
+	n.log.Info("epoch from the chain", "epoch", n.cfg.Network.Epoch, "seed", common.Hash(seed).Hex(), "anchors", len(anchors), "block", at)
 	return nil
 }
 

@@ -43,7 +43,8 @@ func (a *anchorRole) voteDown(now time.Time) {
 		case !silent:
 			delete(a.votedAt, p)
 		case !voted || now.Sub(last) >= renew:
-			v := placement.DownVote{Down: p, Epoch: a.n.cfg.Network.Epoch, AtMs: now.UnixMilli()}
+			epoch, _ := a.n.epochs.now()
+			v := placement.DownVote{Down: p, Epoch: epoch, AtMs: now.UnixMilli()}
 			if err := v.Sign(a.n.key.ECDSA); err != nil {
 				a.n.log.Error("sign down vote", "err", err)
 				break
@@ -81,8 +82,9 @@ func (a *anchorRole) addDownVotes(votes []placement.DownVote) error {
 	if len(votes) > placement.MaxTakeoverVotes {
 		return fmt.Errorf("%d down votes, limit %d", len(votes), placement.MaxTakeoverVotes)
 	}
+	epoch, _ := a.n.epochs.now()
 	for _, v := range votes { // all checked before any is kept
-		if _, ok := a.n.authority.Anchors[v.Down]; !ok || v.Epoch != a.n.cfg.Network.Epoch {
+		if _, ok := a.n.authority.Anchors[v.Down]; !ok || v.Epoch != epoch {
 			return fmt.Errorf("down vote on %.64q in epoch %d: not an anchor of this epoch's set", v.Down, v.Epoch)
 		}
 		if err := a.n.authority.VoteValid(v); err != nil {
@@ -115,7 +117,8 @@ func (a *anchorRole) certifiedLocked(now time.Time) (map[string]bool, []placemen
 			all = append(all, v)
 		}
 	}
-	down := a.n.authority.Certified(all, a.n.cfg.Network.Epoch, now.UnixMilli())
+	epoch, _ := a.n.epochs.now()
+	down := a.n.authority.Certified(all, epoch, now.UnixMilli())
 	for p := range down {
 		if mb, ok := a.n.members.get(p); p == a.me() || ok && mb.State == wire.StateUp {
 			delete(down, p)
@@ -138,14 +141,15 @@ func (a *anchorRole) certifiedDown() []string {
 	return out
 }
 
-// takeoverVotes are the votes a record of instance k signed by this anchor
-// at now must carry: enough to certify the anchors ranked before it down.
-func (a *anchorRole) takeoverVotes(k placement.Key, votes []placement.DownVote, now time.Time) []placement.DownVote {
+// takeoverVotes are the votes a record of epoch for instance k signed by
+// this anchor at now must carry: enough to certify the anchors ranked
+// before it down.
+func (a *anchorRole) takeoverVotes(epoch uint64, k placement.Key, votes []placement.DownVote, now time.Time) []placement.DownVote {
 	ahead := a.n.authority.Ahead(k, a.me())
 	if len(ahead) == 0 {
 		return nil
 	}
-	return a.n.authority.Minimal(votes, a.n.cfg.Network.Epoch, now.UnixMilli(), ahead)
+	return a.n.authority.Minimal(votes, epoch, now.UnixMilli(), ahead)
 }
 
 // refreshLocked re-signs a takeover record of this anchor that has waited
@@ -160,7 +164,11 @@ func (a *anchorRole) refreshLocked(rec *placement.Record, now time.Time) *placem
 	_, votes := a.certifiedLocked(now)
 	c := *rec
 	c.IssuedMs = now.UnixMilli()
-	c.Takeover = a.takeoverVotes(placement.DHTKey(a.n.seed, rec.Instance), votes, now)
+	seed, ok := a.n.epochs.seed(rec.Epoch)
+	if !ok {
+		return nil
+	}
+	c.Takeover = a.takeoverVotes(rec.Epoch, placement.DHTKey(seed, rec.Instance), votes, now)
 	c.Signature = nil
 	if c.Sign(a.n.key.ECDSA) != nil || a.n.authority.Check(&c) != nil || a.storeRecordLocked(&c) != nil {
 		return nil

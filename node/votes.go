@@ -14,8 +14,9 @@ import (
 // stake is each anchor's voting weight: its stake in the epoch the registry
 // started (network.epoch_from_chain), or one each.
 func (n *Node) stake() map[common.Address]uint64 {
-	if n.stakes != nil {
-		return n.stakes
+	epoch, _ := n.epochs.now()
+	if st := n.epochs.stake(epoch); st != nil {
+		return st
 	}
 	out := make(map[common.Address]uint64, len(n.anchors))
 	for _, a := range n.anchors {

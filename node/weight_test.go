@@ -42,12 +42,43 @@ func TestWeightBoundedByStake(t *testing.T) {
 // anchor's vote weighs its stake; without, one each.
 func TestVoteWeightsFromChain(t *testing.T) {
 	a, b := common.Address{1}, common.Address{2}
-	n := &Node{anchors: map[peer.ID]common.Address{"pa": a, "pb": b}}
+	n := &Node{anchors: map[peer.ID]common.Address{"pa": a, "pb": b}, epochs: newEpochBook(4, [32]byte{1}, nil)}
 	if w := n.stake(); w[a] != 1 || w[b] != 1 {
 		t.Fatalf("without a chain: %v", w)
 	}
-	n.stakes = map[common.Address]uint64{a: 30_000, b: 10_000}
+	n.epochs = newEpochBook(4, [32]byte{1}, map[common.Address]uint64{a: 30_000, b: 10_000})
 	if w := n.stake(); w[a] != 30_000 || w[b] != 10_000 {
 		t.Fatalf("with the chain's stakes: %v", w)
+	}
+	// A followed epoch weighs with its own stakes; the one before keeps its.
+	if !n.epochs.advance(5, [32]byte{2}, map[common.Address]uint64{a: 5, b: 50}) || n.epochs.advance(5, [32]byte{3}, nil) {
+		t.Fatal("advance: a later epoch is taken once, an equal one never")
+	}
+	if w := n.stake(); w[a] != 5 || w[b] != 50 {
+		t.Fatalf("in the followed epoch: %v", w)
+	}
+	if st := n.epochs.stake(4); st[a] != 30_000 {
+		t.Fatalf("the epoch before: %v", st)
+	}
+}
+
+// TestEpochBookBounded: a node keeps the seeds of the last maxKnownEpochs
+// epochs, the current one included, and finds the one before the current.
+func TestEpochBookBounded(t *testing.T) {
+	b := newEpochBook(10, [32]byte{10}, nil)
+	for e := uint64(11); e < 30; e++ {
+		b.advance(e, [32]byte{byte(e)}, nil)
+	}
+	if cur, seed := b.now(); cur != 29 || seed != [32]byte{29} {
+		t.Fatalf("now: %d %x", cur, seed)
+	}
+	if _, ok := b.seed(29 - maxKnownEpochs); ok {
+		t.Fatal("an epoch past the bound is still known")
+	}
+	if s, ok := b.seed(29 - maxKnownEpochs + 1); !ok || s != [32]byte{byte(29 - maxKnownEpochs + 1)} {
+		t.Fatal("an epoch within the bound is forgotten")
+	}
+	if e, s, ok := b.previous(); !ok || e != 28 || s != [32]byte{28} {
+		t.Fatalf("previous: %d %x %v", e, s, ok)
 	}
 }

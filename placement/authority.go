@@ -88,6 +88,10 @@ type Authority struct {
 	Anchors map[string]common.Address
 	// Stake weighs anchors' down votes; nil weighs each anchor 1.
 	Stake map[common.Address]uint64
+	// EpochStake, when set, weighs the votes of an epoch with that epoch's
+	// stakes (a network that follows the registry's epochs: the set is the
+	// same, its stakes may not be); nil for an epoch, or unset, is Stake.
+	EpochStake func(epoch uint64) map[common.Address]uint64
 	// Seed is the seed of an epoch the network knows.
 	Seed func(epoch uint64) ([32]byte, bool)
 	// VoteTTLMs is how far from its time a down vote counts.
@@ -104,20 +108,26 @@ func (au *Authority) IsAnchor(addr common.Address) bool {
 	return false
 }
 
-func (au *Authority) stake(addr common.Address) uint64 {
-	if au.Stake == nil {
+func (au *Authority) stake(epoch uint64, addr common.Address) uint64 {
+	st := au.Stake
+	if au.EpochStake != nil {
+		if e := au.EpochStake(epoch); e != nil {
+			st = e
+		}
+	}
+	if st == nil {
 		if au.IsAnchor(addr) {
 			return 1
 		}
 		return 0
 	}
-	return au.Stake[addr]
+	return st[addr]
 }
 
-func (au *Authority) totalStake() uint64 {
+func (au *Authority) totalStake(epoch uint64) uint64 {
 	var t uint64
 	for _, a := range au.Anchors {
-		t += au.stake(a)
+		t += au.stake(epoch, a)
 	}
 	return t
 }
@@ -141,9 +151,9 @@ func (au *Authority) Certified(votes []DownVote, epoch uint64, atMs int64) map[s
 		if weight[v.Down] == nil {
 			weight[v.Down] = map[common.Address]uint64{}
 		}
-		weight[v.Down][v.Voter] = au.stake(v.Voter)
+		weight[v.Down][v.Voter] = au.stake(epoch, v.Voter)
 	}
-	total := au.totalStake()
+	total := au.totalStake(epoch)
 	out := map[string]bool{}
 	for d, by := range weight {
 		var sum uint64
@@ -167,7 +177,7 @@ func (au *Authority) VoteValid(v DownVote) error {
 	if v.Voter == down {
 		return fmt.Errorf("down vote by %s on itself", v.Voter)
 	}
-	if !au.IsAnchor(v.Voter) || au.stake(v.Voter) == 0 {
+	if !au.IsAnchor(v.Voter) || au.stake(v.Epoch, v.Voter) == 0 {
 		return fmt.Errorf("down vote by %s: not an anchor with stake", v.Voter)
 	}
 	if got, err := v.signer(); err != nil {
@@ -279,7 +289,7 @@ func (au *Authority) CheckFresh(r *Record, nowMs int64) error {
 // atMs until they certify it down (nil for an anchor they cannot certify).
 func (au *Authority) Minimal(votes []DownVote, epoch uint64, atMs int64, ahead []string) []DownVote {
 	var out []DownVote
-	total := au.totalStake()
+	total := au.totalStake(epoch)
 	for _, p := range ahead {
 		var on []DownVote
 		for _, v := range votes {
@@ -296,7 +306,7 @@ func (au *Authority) Minimal(votes []DownVote, epoch uint64, atMs int64, ahead [
 			}
 			if !seen[v.Voter] {
 				seen[v.Voter] = true
-				sum += au.stake(v.Voter)
+				sum += au.stake(epoch, v.Voter)
 				out = append(out, v)
 			}
 		}

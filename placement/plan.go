@@ -76,14 +76,17 @@ func Plan(in PlanInput) []*Record {
 		if in.Previous != nil {
 			cur = in.Previous(p.ID)
 		}
-		if live != nil && cur != nil && unchanged(&sc, k, cur, live, in.Joined, p.Replicas) {
+		// A record of an epoch before this one is made again under this
+		// epoch's seed, even with the same replicas.
+		same := cur != nil && cur.Epoch == in.Epoch
+		if live != nil && same && unchanged(&sc, k, cur, live, in.Joined, p.Replicas) {
 			continue
 		}
 		want := sc.top(k, in.Candidates, p.Replicas)
 		if in.Diverse {
 			want = Diverse(sc.top(k, in.Candidates, len(in.Candidates)), func(id string) string { return in.Platforms[id] }, p.Replicas)
 		}
-		if cur != nil && slices.Equal(cur.Replicas, want) {
+		if same && slices.Equal(cur.Replicas, want) {
 			continue
 		}
 		rec := &Record{Instance: p.ID, Bundle: p.Bundle, Epoch: in.Epoch, Fencing: 1, Replicas: want, Executor: want[0],

@@ -179,3 +179,35 @@ func TestPlanWithJoinedMatchesFullPlan(t *testing.T) {
 		t.Fatalf("%d re-planned with nothing changed", len(again))
 	}
 }
+
+// A new epoch re-places every instance under its seed: each gets a record
+// of the new epoch with a higher fencing number, even where the replicas
+// stay the same, and a plan in the same epoch again changes nothing.
+func TestPlanNewEpochReissues(t *testing.T) {
+	in := planInput(10, 100, []string{"a1"}, "a1")
+	prev := map[wire.InstanceID]*Record{}
+	for _, r := range Plan(in) {
+		prev[r.Instance] = r
+	}
+	in.Previous = func(id wire.InstanceID) *Record { return prev[id] }
+	if again := Plan(in); len(again) != 0 {
+		t.Fatalf("the same epoch re-placed %d instances", len(again))
+	}
+	next := in
+	next.Epoch, next.Seed = in.Epoch+1, [32]byte{2}
+	recs := Plan(next)
+	if len(recs) != 100 {
+		t.Fatalf("the new epoch re-placed %d of 100 instances", len(recs))
+	}
+	kept := 0
+	for _, r := range recs {
+		old := prev[r.Instance]
+		if r.Epoch != next.Epoch || r.Fencing != old.Fencing+1 || !r.Newer(old) {
+			t.Fatalf("record %+v after %+v", r, old)
+		}
+		if slices.Equal(r.Replicas, old.Replicas) {
+			kept++
+		}
+	}
+	t.Logf("%d of 100 instances kept their replicas under the new seed", kept)
+}

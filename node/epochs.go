@@ -1,0 +1,173 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"math/big"
+	"slices"
+	"sync"
+
+	"github.com/ethereum/go-ethereum/accounts/abi/bind"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/smartlayer/smartlayer/chain"
+	"github.com/smartlayer/smartlayer/nodekey"
+)
+
+// maxKnownEpochs bounds the epochs a node keeps seeds of: the one it runs
+// and those before it whose records may still be in flight.
+const maxKnownEpochs = 8
+
+// epochBook is the epochs a node knows: the one it runs, and the seeds and
+// stakes of the last few, so records and votes of an epoch just left still
+// check while the anchors re-place everything under the new seed.
+type epochBook struct {
+	mu      sync.RWMutex
+	current uint64
+	seeds   map[uint64][32]byte
+	// stakes weigh anchors' votes (whole stake tokens) in an epoch the
+	// registry started; nil for an epoch from configuration (one each).
+	stakes map[uint64]map[common.Address]uint64
+}
+
+func newEpochBook(epoch uint64, seed [32]byte, stakes map[common.Address]uint64) *epochBook {
+	b := &epochBook{current: epoch, seeds: map[uint64][32]byte{epoch: seed}, stakes: map[uint64]map[common.Address]uint64{}}
+	if stakes != nil {
+		b.stakes[epoch] = stakes
+	}
+	return b
+}
+
+// now is the epoch the node runs and its seed.
+func (b *epochBook) now() (uint64, [32]byte) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return b.current, b.seeds[b.current]
+}
+
+// seed is a known epoch's seed.
+func (b *epochBook) seed(epoch uint64) ([32]byte, bool) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	s, ok := b.seeds[epoch]
+	return s, ok
+}
+
+// stake is a known epoch's stakes (nil: one each).
+func (b *epochBook) stake(epoch uint64) map[common.Address]uint64 {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return b.stakes[epoch]
+}
+
+// previous is the newest known epoch before the current one.
+func (b *epochBook) previous() (uint64, [32]byte, bool) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	var best uint64
+	found := false
+	for e := range b.seeds {
+		if e < b.current && (!found || e > best) {
+			best, found = e, true
+		}
+	}
+	return best, b.seeds[best], found
+}
+
+// advance makes epoch the current one, keeping the last maxKnownEpochs.
+// It reports false for an epoch not after the current one.
+func (b *epochBook) advance(epoch uint64, seed [32]byte, stakes map[common.Address]uint64) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if epoch <= b.current {
+		return false
+	}
+	b.current, b.seeds[epoch], b.stakes[epoch] = epoch, seed, stakes
+	known := slices.Sorted(maps.Keys(b.seeds))
+	for len(known) > maxKnownEpochs {
+		delete(b.seeds, known[0])
+		delete(b.stakes, known[0])
+		known = known[1:]
+	}
+	return true
+}
+
+// epochOf reads a started epoch's seed, anchor set and stakes from the
+// registry at block at. An anchor whose registered peer ID is not its
+// address's key is left out.
+func (n *Node) epochOf(ctx context.Context, r *chain.Reader, epoch, at uint64) (seed [32]byte, anchors map[peer.ID]common.Address, stakes map[common.Address]uint64, err error) {
+	v, err := r.Epoch(ctx, &bind.CallOpts{Context: ctx, BlockNumber: new(big.Int).SetUint64(at)}, epoch)
+	if err != nil {
+		return seed, nil, nil, err
+	}
+	anchors = map[peer.ID]common.Address{}
+	stakes = map[common.Address]uint64{}
+	for _, a := range v.Anchors {
+		id, err := peer.Decode(a.PeerID)
+		var addr common.Address
+		if err == nil {
+			addr, err = nodekey.AddressOfPeer(id)
+		}
+		if err != nil || addr != a.Address {
+			n.log.Warn("an anchor of the epoch registered a peer ID that is not its key's; left out", "epoch", epoch, "anchor", a.Address, "peer", a.PeerID)
+			continue
+		}
+		anchors[id] = addr
+		whole := new(big.Int).Quo(a.Stake, big.NewInt(1e18))
+		if !whole.IsUint64() || whole.Uint64() > 1<<40 {
+			whole = new(big.Int).SetUint64(1 << 40) // keeps any sum of 64 within uint64
+		}
+		stakes[addr] = max(whole.Uint64(), 1)
+	}
+	if len(anchors) == 0 {
+		return seed, nil, nil, fmt.Errorf("epoch %d: the registry's anchor set is empty", epoch)
+	}
+	return v.Seed, anchors, stakes, nil
+}
+
+// followEpochs moves the node onto each epoch the registry starts, read
+// network.confirmations deep, when its anchor set is the one the node
+// runs: the seed and stakes change, records of the epochs before still
+// check, and an anchor re-places every instance it is then responsible
+// for. An epoch with another anchor set is not followed (the node keeps
+// its epoch and says so): anchors joining or leaving the set live is not
+// built, and such a network restarts on the new epoch.
+func (n *Node) followEpochs(ctx context.Context) error {
+	head, err := n.eth.BlockNumber(ctx)
+	if err != nil {
+		return fmt.Errorf("chain head: %w", err)
+	}
+	at := head - min(n.cfg.Network.Confirmations, head)
+	opts := &bind.CallOpts{Context: ctx, BlockNumber: new(big.Int).SetUint64(at)}
+	last, err := n.reader.Registry.LastEpoch(opts)
+	if err != nil {
+		return fmt.Errorf("registry last epoch: %w", err)
+	}
+	cur, _ := n.epochs.now()
+	if last <= cur || n.refusedEpoch.Load() == last {
+		return nil
+	}
+	if ok, err := n.reader.Registry.EpochStarted(opts, last); err != nil || !ok {
+		return err
+	}
+	seed, anchors, stakes, err := n.epochOf(ctx, n.reader, last, at)
+	if err != nil {
+		return err
+	}
+	if !maps.Equal(anchors, n.anchors) {
+		n.refusedEpoch.Store(last)
+		n.log.Warn("the registry started an epoch with another anchor set; this node stays on its epoch (restart the network with network.epoch set to the new one)",
+			"epoch", last, "running", cur, "anchors", len(anchors))
+		return nil
+	}
+	if n.epochs.advance(last, seed, stakes) {
+		n.log.Info("following the registry's epoch", "epoch", last, "seed", common.Hash(seed).Hex(), "block", at)
+		n.metric.epoch.Set(float64(last))
+		if n.anchor != nil {
+			n.anchor.replace() // every instance, under the new seed
+		}
+	}
+	return nil
+}
