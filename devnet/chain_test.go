@@ -445,7 +445,9 @@ func TestEpochFromChain(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, f := range []func(*bind.TransactOpts) (*types.Transaction, error){
-		func(o *bind.TransactOpts) (*types.Transaction, error) { return stake.Approve(o, d.Info.Chain.Contracts.Registry, minStake) },
+		func(o *bind.TransactOpts) (*types.Transaction, error) {
+			return stake.Approve(o, d.Info.Chain.Contracts.Registry, minStake)
+		},
 		func(o *bind.TransactOpts) (*types.Transaction, error) {
 			return reg.Register(o, nk.Address(), chain.RoleAnchor, nk.PeerID().String(), "", minStake, sig)
 		},

@@ -119,7 +119,7 @@ func (n *Node) health() any {
 func (n *Node) networkView() any {
 	anchors, services := n.network()
 	out := map[string]any{
-		"self": n.peerStr,
+		"self":    n.peerStr,
 		"anchors": anchors, "services": services,
 	}
 	if n.anchor != nil {

@@ -164,7 +164,9 @@ func (n *Node) followEpochs(ctx context.Context) error {
 	}
 	if n.epochs.advance(last, seed, stakes) {
 		n.log.Info("following the registry's epoch", "epoch", last, "seed", common.Hash(seed).Hex(), "block", at)
-		n.metric.epoch.Set(float64(last))
+		if n.metric.epoch != nil { // nil while New runs
+			n.metric.epoch.Set(float64(last))
+		}
 		if n.anchor != nil {
 			n.anchor.replace() // every instance, under the new seed
 		}

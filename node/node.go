@@ -72,11 +72,11 @@ type Node struct {
 	// anchor set is another).
 	refusedEpoch atomic.Uint64
 	reader       *chain.Reader // with network.eth_rpc and network.registry
-	slash  *slasher // anchors with network.eth_rpc: slashing evidence to the registry
-	eth    *ethclient.Client
-	types  *contracts.TokenTypes // with network.token_types
-	rent   *chain.Rent           // service nodes with network.token_types
-	writes *httpapi.RateLimiter  // writes per client address
+	slash        *slasher      // anchors with network.eth_rpc: slashing evidence to the registry
+	eth          *ethclient.Client
+	types        *contracts.TokenTypes // with network.token_types
+	rent         *chain.Rent           // service nodes with network.token_types
+	writes       *httpapi.RateLimiter  // writes per client address
 	// publishers: log entries per publisher address
 	publishers *httpapi.RateLimiter
 	domain     attest.Domain
@@ -173,6 +173,15 @@ func NewWith(cfg Config, log *slog.Logger, deps Deps) (*Node, error) {
 	}
 	if n.epochs == nil {
 		n.epochs = newEpochBook(cfg.Network.Epoch, cfg.Seed(), nil)
+	}
+	if n.reader != nil && cfg.EpochFromChain() && cfg.Network.FollowEpochs {
+		// A restart after the network followed later epochs runs the
+		// latest at once: its stored records are of it.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := n.followEpochs(ctx); err != nil {
+			n.log.Warn("reading the registry's latest epoch failed; following it later", "err", err)
+		}
+		cancel()
 	}
 	if cfg.Role == RoleAnchor {
 		if _, ok := n.anchors[key.PeerID()]; !ok {
