@@ -24,8 +24,9 @@ type Reader struct {
 }
 
 // NewReader binds the contracts at c, after checking that each has code.
-// The registry is required; the epochs and token types contracts are bound
-// when their addresses are given (Status needs the epochs).
+// The registry is required; the token types contract is bound when its
+// address is given; the epochs contract is the one given, or else the
+// registry's.
 func NewReader(ctx context.Context, b bind.ContractBackend, c Contracts) (*Reader, error) {
 	checks := map[string]common.Address{"registry": c.Registry}
 	if c.Epochs != (common.Address{}) {
@@ -67,10 +68,17 @@ func NewReader(ctx context.Context, b bind.ContractBackend, c Contracts) (*Reade
 			r.c = c
 		}
 	}
+	if r.Epochs == nil { // so does the registry
+		if c.Epochs, err = r.Registry.Epochs(&bind.CallOpts{Context: ctx}); err != nil {
+			return nil, fmt.Errorf("registry's epochs: %w", err)
+		}
+		if r.Epochs, err = contracts.NewEpochs(c.Epochs, b); err != nil {
+			return nil, err
+		}
+		r.c = c
+	}
 	return r, nil
 }
-
-var errNoEpochs = fmt.Errorf("no epochs contract given")
 
 // Node is a registered node as the registry has it.
 type Node struct {
@@ -102,9 +110,6 @@ type Status struct {
 func (r *Reader) Status(ctx context.Context) (*Status, error) {
 	opts := &bind.CallOpts{Context: ctx}
 	st := &Status{Contracts: r.c}
-	if r.Epochs == nil {
-		return nil, fmt.Errorf("status: %w", errNoEpochs)
-	}
 	h, err := r.b.HeaderByNumber(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("latest block: %w", err)

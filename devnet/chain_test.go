@@ -503,3 +503,31 @@ func TestEpochFromChain(t *testing.T) {
 		}
 	}
 }
+
+// TestAnchorsAdvanceEpochs: with network.advance_epochs the anchors start
+// each epoch on chain by themselves once its first block is mined (one of
+// them, by turns), and every node follows it (chain issue, epochs).
+func TestAnchorsAdvanceEpochs(t *testing.T) {
+	opts := DefaultOptions()
+	opts.Tickets, opts.Services, opts.Chain, opts.AdvanceEpochs = 2, 3, true, true
+	d := startDevnet(t, opts)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	st, err := d.chainState.r.Status(ctx)
+	if err != nil || st.Started == nil {
+		t.Fatalf("status: %+v %v", st, err)
+	}
+	d.MineBlocks(int(chain.DefaultParams().EpochBlocks))
+	want := st.Started.Epoch + 1
+	for _, ep := range append(append([]Endpoint{}, d.Info.Anchors...), d.Info.Services...) {
+		waitUntil(t, time.Minute, "node "+ep.Peer+" runs the epoch the anchors started", func() bool {
+			var v struct{ Epoch uint64 }
+			getJSONT(t, ep.HTTP+"/v1/network", &v)
+			return v.Epoch == want
+		})
+	}
+	v, err := d.chainState.r.Epoch(ctx, nil, want)
+	if err != nil || len(v.Anchors) != len(d.Info.Anchors) {
+		t.Fatalf("the started epoch %+v: %v", v, err)
+	}
+}

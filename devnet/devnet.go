@@ -76,6 +76,11 @@ type Options struct {
 	// TicketRentEpochs, with Chain, is how many epochs of rent the airline
 	// pays for the flight ticket's type (0: about a year).
 	TicketRentEpochs int
+	// AdvanceEpochs, with Chain, has the anchors start each epoch on chain
+	// when its first block is mined (network.advance_epochs); off, epochs
+	// start only when someone calls advance (smartlayer chain advance), so
+	// instances stay where they are placed.
+	AdvanceEpochs bool
 	// GossipDrop drops this share of gossip on every service node (tests).
 	GossipDrop float64
 	// CorruptService, when above 0, makes service node CorruptService-1
@@ -314,6 +319,7 @@ func Start(ctx context.Context, opts Options) (_ *Devnet, err error) {
 		d.cfgBase.Network.ChainPoll = node.Duration{Duration: 500 * time.Millisecond}
 		d.cfgBase.Network.TokenTypes = d.chainState.cs.TokenTypes.Hex()
 		d.cfgBase.Network.Confirmations = devnetConfirmations
+		d.cfgBase.Network.AdvanceEpochs = opts.AdvanceEpochs
 	}
 	d.progress("starting %d anchors and %d service nodes (%s)", opts.Anchors, opts.Services, d.where())
 	var bootstrap []string

@@ -77,6 +77,10 @@ type Config struct {
 		// later (with the same anchor set) is followed live: its seed and
 		// stakes, and a re-placement under the new seed.
 		FollowEpochs bool `toml:"follow_epochs"`
+		// AdvanceEpochs, on anchors with EthRPC and Registry: start each
+		// epoch on chain once its first block is mined (Registry.advance,
+		// paid from the anchor's node key), taking turns with the others.
+		AdvanceEpochs bool `toml:"advance_epochs"`
 		// StakePerCapacity, with EthRPC: whole stake tokens a service node
 		// stakes per unit of placement weight (its claimed capacity is cut
 		// to what its stake allows).
@@ -215,6 +219,7 @@ func DefaultConfig(role Role) Config {
 	c.Network.Confirmations = 12
 	c.Network.EpochFromChain = true
 	c.Network.FollowEpochs = true
+	c.Network.AdvanceEpochs = true
 	c.Network.StakePerCapacity = 1
 	c.Network.AntiEntropyInterval = Duration{30 * time.Second}
 	c.Network.AntiEntropyBatch = 16

@@ -1,15 +1,19 @@
 package node
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"maps"
 	"math/big"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/smartlayer/smartlayer/chain"
@@ -172,4 +176,76 @@ func (n *Node) followEpochs(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// advanceTurn is how long each anchor waits after the one ranked before it
+// to start an epoch the registry has not started.
+const advanceTurn = 20 * time.Second
+
+// advancer starts each epoch once its first block is mined
+// (network.advance_epochs, anchors): Registry.advance fixes the epoch's
+// anchor set, and SEED_DELAY blocks later draws its seed from that block's
+// prevrandao. Anchors take turns, in an order drawn per epoch from
+// keccak256(epoch, address), each one advanceTurn after the one before, so
+// usually one anchor pays for it and any anchor will if the others do not.
+type advancer struct {
+	n       *Node
+	seen    map[uint64]time.Time // when this anchor first saw an epoch unstarted
+	noEther bool
+}
+
+func (a *advancer) round(ctx context.Context) error {
+	n := a.n
+	opts := &bind.CallOpts{Context: ctx}
+	cur, err := n.reader.Epochs.Current(opts)
+	if err != nil {
+		return fmt.Errorf("current epoch: %w", err)
+	}
+	if ok, err := n.reader.Registry.EpochStarted(opts, cur); err != nil || ok {
+		return err
+	}
+	now := n.now()
+	first, ok := a.seen[cur]
+	if !ok {
+		a.seen = map[uint64]time.Time{cur: now} // older epochs are past
+		first = now
+	}
+	if now.Sub(first) < time.Duration(a.rank(cur))*advanceTurn {
+		return nil
+	}
+	s, err := chain.NewSender(ctx, n.eth, n.key.ECDSA, big.NewInt(n.cfg.Network.ChainID))
+	if err != nil {
+		return err
+	}
+	if bal, err := n.eth.BalanceAt(ctx, s.Address(), nil); err != nil {
+		return err
+	} else if bal.Sign() == 0 {
+		if !a.noEther {
+			n.log.Warn("cannot start epochs: this anchor's address has no ether for gas (network.advance_epochs)", "address", s.Address(), "epoch", cur)
+			a.noEther = true
+		}
+		return nil
+	}
+	a.noEther = false
+	v, err := chain.StartEpoch(ctx, s, n.eth, n.reader, nil)
+	if err != nil {
+		return fmt.Errorf("start epoch %d: %w", cur, err)
+	}
+	n.log.Info("started the registry's epoch", "epoch", v.Epoch, "seed", v.Seed.Hex(), "anchors", len(v.Anchors))
+	return nil
+}
+
+// rank is this anchor's place in epoch's order of turns.
+func (a *advancer) rank(epoch uint64) int {
+	var e [8]byte
+	binary.BigEndian.PutUint64(e[:], epoch)
+	key := func(addr common.Address) common.Hash { return crypto.Keccak256Hash(e[:], addr[:]) }
+	me := key(a.n.key.Address())
+	r := 0
+	for _, addr := range a.n.anchors {
+		if k := key(addr); addr != a.n.key.Address() && bytes.Compare(k[:], me[:]) < 0 {
+			r++
+		}
+	}
+	return r
 }

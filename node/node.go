@@ -317,6 +317,10 @@ func (n *Node) Start(ctx context.Context) {
 	}
 	epoch, _ := n.epochs.now()
 	n.metric.epoch.Set(float64(epoch))
+	if n.anchor != nil && n.reader != nil && n.cfg.Network.AdvanceEpochs {
+		a := &advancer{n: n}
+		n.spawn(func() { chain.PollEvery(n.ctx, n.cfg.Network.ChainPoll.Duration, n.log, "starting the registry's epochs", a.round) })
+	}
 	if n.reader != nil && n.cfg.EpochFromChain() && n.cfg.Network.FollowEpochs {
 		n.spawn(func() {
 			chain.PollEvery(n.ctx, n.cfg.Network.ChainPoll.Duration, n.log, "following the registry's epochs", n.followEpochs)

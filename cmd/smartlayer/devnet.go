@@ -79,6 +79,7 @@ With --chain (the default) it runs an embedded chain; --chain-rpc URL and
 	f.BoolVar(&o.Procs, "procs", false, "run every node as its own OS process")
 	f.BoolVar(&o.DemoAirline, "demo-airline", false, "keep publishing flight updates (one every 5 s)")
 	f.BoolVar(&o.Chain, "chain", true, "run a local chain with the network's contracts, every node staked and registered (devnet.json \"chain\"); anchors admit only staked service nodes and bundles their issuer registered")
+	f.BoolVar(&o.AdvanceEpochs, "advance-epochs", false, "with --chain: the anchors start each epoch (every 240 blocks) on chain, and every node follows it: a new placement seed moves most instances")
 	f.StringVar(&o.ChainRPC, "chain-rpc", "", "with --chain: deploy on this EVM JSON-RPC endpoint (geth --dev, say) instead of the embedded chain")
 	f.StringVar(&funderKey, "chain-funder", "", "with --chain-rpc: key FILE (hex) of an account there with ether, which pays the devnet's accounts their gas")
 	f.DurationVar(&o.HeartbeatInterval, "heartbeat", o.HeartbeatInterval, "heartbeat interval; a node is down after 6 missed")
