@@ -319,7 +319,9 @@ func (n *Node) Start(ctx context.Context) {
 	n.metric.epoch.Set(float64(epoch))
 	if n.anchor != nil && n.reader != nil && n.cfg.Network.AdvanceEpochs {
 		a := &advancer{n: n}
-		n.spawn(func() { chain.PollEvery(n.ctx, n.cfg.Network.ChainPoll.Duration, n.log, "starting the registry's epochs", a.round) })
+		n.spawn(func() {
+			chain.PollEvery(n.ctx, n.cfg.Network.ChainPoll.Duration, n.log, "starting the registry's epochs", a.round)
+		})
 	}
 	if n.reader != nil && n.cfg.EpochFromChain() && n.cfg.Network.FollowEpochs {
 		n.spawn(func() {
