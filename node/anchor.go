@@ -775,10 +775,13 @@ func (n *Node) routeOf(rec *placement.Record) *wire.Route {
 
 // lookupRecord finds an instance's record in the network's record lookup (the DHT).
 func (n *Node) lookupRecord(ctx context.Context, id wire.InstanceID) (*placement.Record, error) {
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
+	get := func(seed [32]byte) ([]byte, error) {
+		ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		defer cancel()
+		return n.net.GetRecord(ctx, placement.DHTPath(placement.DHTKey(seed, id)))
+	}
 	_, seed := n.epochs.now()
-	v, err := n.net.GetRecord(ctx, placement.DHTPath(placement.DHTKey(seed, id)))
+	v, err := get(seed)
 	if err != nil {
 		// Just after a new epoch, before the anchors re-placed the
 		// instance under its seed: the record of the epoch before.
@@ -786,7 +789,7 @@ func (n *Node) lookupRecord(ctx context.Context, id wire.InstanceID) (*placement
 		if !ok || ctx.Err() != nil {
 			return nil, err
 		}
-		if v, err = n.net.GetRecord(ctx, placement.DHTPath(placement.DHTKey(prev, id))); err != nil {
+		if v, err = get(prev); err != nil {
 			return nil, err
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 	"math/big"
 	"slices"
 	"strings"
@@ -17,6 +18,8 @@ import (
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/rpc"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/smartlayer/smartlayer/attest"
@@ -54,16 +57,23 @@ func mustABI(js string) abi.ABI {
 	return a
 }
 
+// ownedTTL is how long an owner() answer is kept: an owner who changes
+// is noticed within it.
+const ownedTTL = 10 * time.Minute
+
 // relay is an anchor's relay of contract events.
 type relay struct {
 	n  *Node
 	mu sync.Mutex
 	// owned: whether a bundle's issuer owns a contract it names (Ownable
-	// owner()), asked once per bundle and contract: anchors relay the
-	// events of a contract only for a bundle of its owner, so no one can
-	// have them relay a busy contract's every event.
-	owned  map[ownedKey]bool
-	next   uint64 // the first block not relayed yet
+	// owner()), asked once per bundle and contract every ownedTTL:
+	// anchors relay the events of a contract only for a bundle of its
+	// owner, so no one can have them relay a busy contract's every event.
+	owned map[ownedKey]ownedAnswer
+	// next: per contract, the first block not relayed yet (from block 0
+	// for a contract first watched: a bundle loaded late still gets the
+	// events from before it, the mints among them).
+	next   map[common.Address]uint64
 	metric *prometheus.CounterVec
 }
 
@@ -72,15 +82,30 @@ type ownedKey struct {
 	contract common.Address
 }
 
+type ownedAnswer struct {
+	ok bool
+	at time.Time
+}
+
 func newRelay(n *Node) *relay {
-	r := &relay{n: n, owned: map[ownedKey]bool{},
+	r := &relay{n: n, owned: map[ownedKey]ownedAnswer{}, next: map[common.Address]uint64{},
 		metric: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smartlayer_chain_events_relayed_total",
 			Help: "Contract events this anchor relayed to instances, by result (relayed, skipped, failed)."}, []string{"result"})}
 	n.reg.MustRegister(r.metric)
-	if b, err := n.store.Get(relayNextKey()); err == nil && len(b) == 8 {
-		r.next = binary.BigEndian.Uint64(b)
-	}
 	return r
+}
+
+// cursor is a contract's first block not relayed yet.
+func (r *relay) cursor(c common.Address) uint64 {
+	if n, ok := r.next[c]; ok {
+		return n
+	}
+	var n uint64
+	if b, err := r.n.store.Get(relayNextKey(c)); err == nil && len(b) == 8 {
+		n = binary.BigEndian.Uint64(b)
+	}
+	r.next[c] = n
+	return n
 }
 
 // run relays every poll interval, and at once again while it is behind.
@@ -134,90 +159,93 @@ func (r *relay) watches(ctx context.Context) (map[common.Address][]*tokenscript.
 func (r *relay) owns(ctx context.Context, bundle tokenscript.BundleHash, issuer, contract common.Address) (bool, error) {
 	k := ownedKey{bundle, contract}
 	r.mu.Lock()
-	ok, known := r.owned[k]
+	a, known := r.owned[k]
 	r.mu.Unlock()
-	if known {
-		return ok, nil
+	if known && r.n.now().Sub(a.at) < ownedTTL {
+		return a.ok, nil
 	}
 	var out []any
 	err := bind.NewBoundContract(contract, ownableABI, r.n.eth, nil, nil).Call(&bind.CallOpts{Context: ctx}, &out, "owner")
 	var owner common.Address
-	var reverted interface{ ErrorData() interface{} }
+	var rpcErr rpc.Error
 	switch {
 	case err == nil && len(out) == 1:
 		owner, _ = out[0].(common.Address)
-	case err == nil, errors.Is(err, bind.ErrNoCode), errors.As(err, &reverted), strings.Contains(err.Error(), "abi:"):
-		// No contract there, or not Ownable: never relayed.
+	case err == nil, errors.Is(err, bind.ErrNoCode), strings.HasPrefix(err.Error(), "abi:"),
+		errors.As(err, &rpcErr) && rpcErr.ErrorCode() == 3: // execution reverted
+		// No contract there, or not Ownable: not relayed.
 	default:
 		return false, fmt.Errorf("owner() of %s: %w", contract, err) // asked again next round
 	}
-	ok = issuer != (common.Address{}) && owner == issuer
-	if !ok {
+	ok := issuer != (common.Address{}) && owner == issuer
+	if !ok && (!known || a.ok) {
 		r.n.log.Warn("contract events not relayed: the bundle's issuer does not own the contract (Ownable owner())",
 			"contract", contract, "owner", owner, "issuer", issuer, "bundle", bundle)
 	}
 	r.mu.Lock()
-	r.owned[k] = ok
+	r.owned[k] = ownedAnswer{ok: ok, at: r.n.now()}
 	r.mu.Unlock()
 	return ok, nil
 }
 
-// round relays the confirmed logs of one range of blocks after the last
-// one relayed and reports whether more confirmed blocks wait.
+// round relays, for each watched contract, the confirmed logs of the next
+// range of blocks after the last one relayed, and reports whether more
+// confirmed blocks wait.
 func (r *relay) round(ctx context.Context) (behind bool, err error) {
 	head, err := r.n.eth.BlockNumber(ctx)
 	if err != nil {
 		return false, fmt.Errorf("chain head: %w", err)
 	}
 	depth := r.n.cfg.Network.Confirmations
-	if head < depth || head-depth < r.next {
+	if head < depth {
 		return false, nil
 	}
 	confirmed := head - depth
-	to := min(confirmed, r.next+relayBlocks-1)
 	ws, err := r.watches(ctx)
 	if err != nil {
 		return false, err
 	}
-	if len(ws) > 0 {
+	for _, c := range slices.SortedFunc(maps.Keys(ws), func(a, b common.Address) int { return bytes.Compare(a[:], b[:]) }) {
+		from := r.cursor(c)
+		if from > confirmed {
+			continue
+		}
+		to := min(confirmed, from+relayBlocks-1)
 		var logs []types.Log
 		for {
-			if logs, err = r.read(ctx, ws, r.next, to); err != nil {
+			if logs, err = r.read(ctx, c, ws[c], from, to); err != nil {
 				return false, err
 			}
-			if len(logs) <= relayLogs || to == r.next {
+			if len(logs) <= relayLogs || to == from {
 				break
 			}
-			to = r.next + (to-r.next)/2
+			to = from + (to-from)/2
 		}
 		if err := r.publish(ctx, ws, logs); err != nil {
 			return false, err
 		}
+		var b [8]byte
+		binary.BigEndian.PutUint64(b[:], to+1)
+		if err := r.n.store.Put(relayNextKey(c), b[:]); err != nil {
+			return false, err
+		}
+		r.next[c] = to + 1
+		behind = behind || to < confirmed
 	}
-	var b [8]byte
-	binary.BigEndian.PutUint64(b[:], to+1)
-	if err := r.n.store.Put(relayNextKey(), b[:]); err != nil {
-		return false, err
-	}
-	r.next = to + 1
-	return to < confirmed, nil
+	return behind, nil
 }
 
-func (r *relay) read(ctx context.Context, ws map[common.Address][]*tokenscript.Subscription, from, to uint64) ([]types.Log, error) {
-	var addrs []common.Address
+func (r *relay) read(ctx context.Context, c common.Address, subs []*tokenscript.Subscription, from, to uint64) ([]types.Log, error) {
 	var sigs []common.Hash
-	for a, list := range ws {
-		addrs = append(addrs, a)
-		for _, sub := range list {
-			if !slices.Contains(sigs, sub.EventTopic) {
-				sigs = append(sigs, sub.EventTopic)
-			}
+	for _, sub := range subs {
+		if !slices.Contains(sigs, sub.EventTopic) {
+			sigs = append(sigs, sub.EventTopic)
 		}
 	}
 	logs, err := r.n.eth.FilterLogs(ctx, ethereum.FilterQuery{FromBlock: new(big.Int).SetUint64(from), ToBlock: new(big.Int).SetUint64(to),
-		Addresses: addrs, Topics: [][]common.Hash{sigs}})
+		Addresses: []common.Address{c}, Topics: [][]common.Hash{sigs}})
 	if err != nil {
-		return nil, fmt.Errorf("contract logs of blocks %d to %d: %w", from, to, err)
+		return nil, fmt.Errorf("logs of %s in blocks %d to %d: %w", c, from, to, err)
 	}
 	return logs, nil
 }
@@ -253,11 +281,14 @@ func (r *relay) publish(ctx context.Context, ws map[common.Address][]*tokenscrip
 		}
 		cl := &attest.ChainLog{ChainID: uint64(r.n.cfg.Network.ChainID), Contract: lg.Address, BlockNumber: lg.BlockNumber, BlockHash: lg.BlockHash,
 			BlockTime: bt, Index: uint32(lg.Index), TxHash: lg.TxHash, Topics: lg.Topics, Data: lg.Data}
-		att, err := attest.SignChainLog(r.n.key.ECDSA, r.n.domain, cl, r.n.now())
-		if err != nil {
-			return err
-		}
 		for _, t := range topics {
+			// One attestation per topic: the log takes an attestation once,
+			// on one topic (its replay index), and a log two subscriptions
+			// key differently goes on two.
+			att, err := attest.SignChainLog(r.n.key.ECDSA, r.n.domain, cl, r.n.now())
+			if err != nil {
+				return err
+			}
 			if err := r.n.publishOwn(ctx, r.n.key, t, att); err != nil {
 				r.metric.WithLabelValues("failed").Inc()
 				return fmt.Errorf("relay block %d log %d on %s: %w", lg.BlockNumber, lg.Index, t, err)
@@ -268,8 +299,45 @@ func (r *relay) publish(ctx context.Context, ws map[common.Address][]*tokenscrip
 	return nil
 }
 
-// errNoChain refuses contract events on a node that reads no chain.
-var errNoChain = errors.New("this node reads no chain (network.eth_rpc): contract events cannot be checked")
+// errNoChain holds contract events back on a node that reads no chain: it
+// cannot check them, and refusing them would leave it on another state than
+// replicas that can.
+var errNoChain = fmt.Errorf("%w: this node reads no chain (network.eth_rpc): contract events cannot be checked", token.ErrUnavailable)
+
+// maxAhead bounds how far past this node's head a relayed log's block may
+// be and still be waited for; one further is refused.
+const maxAhead = 10_000
+
+// checkedLogs remembers logs found to be the next of their key after a
+// position (the instances of one flight check the same event), up to
+// maxChecked of them.
+type checkedLogs struct {
+	mu sync.Mutex
+	m  map[checkedKey]bool
+}
+
+type checkedKey struct {
+	topic      common.Hash // of the log's key (token.RelayTopic)
+	after, pos attest.ChainPos
+	block      common.Hash
+}
+
+const maxChecked = 4096
+
+func (c *checkedLogs) has(k checkedKey) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[k]
+}
+
+func (c *checkedLogs) add(k checkedKey) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxChecked {
+		c.m = map[checkedKey]bool{}
+	}
+	c.m[k] = true
+}
 
 // checkChainLog is token.Env.CheckChainLog: the relayed log against this
 // node's own reads of the chain.
@@ -289,8 +357,19 @@ func (n *Node) checkChainLog(sub *tokenscript.Subscription, after attest.ChainPo
 	if err != nil {
 		return unavailable("chain head: %v", err)
 	}
+	if l.BlockNumber > head+maxAhead {
+		return fmt.Errorf("block %d is more than %d blocks past this node's head %d", l.BlockNumber, maxAhead, head)
+	}
 	if head < l.BlockNumber+n.cfg.Network.Confirmations {
 		return unavailable("block %d is not %d blocks deep on this node's chain yet (head %d)", l.BlockNumber, n.cfg.Network.Confirmations, head)
+	}
+	topic, ok := token.RelayTopic(sub, l.Topics, l.Data)
+	if !ok {
+		return fmt.Errorf("not an event of %s", sub.Event)
+	}
+	ck := checkedKey{topic: crypto.Keccak256Hash([]byte(topic)), after: after, pos: l.Pos(), block: l.BlockHash}
+	if n.checked.has(ck) {
+		return nil
 	}
 	h, err := n.eth.HeaderByNumber(ctx, new(big.Int).SetUint64(l.BlockNumber))
 	if err != nil {
@@ -314,29 +393,33 @@ func (n *Node) checkChainLog(sub *tokenscript.Subscription, after attest.ChainPo
 	if !found {
 		return fmt.Errorf("block %d has no such log of %s at index %d", l.BlockNumber, l.Contract, l.Index)
 	}
-	if sub.Transfers || after == (attest.ChainPos{}) {
-		// Transfers chain by owner (the token core checks each is from the
-		// last one's receiver); the first event of a key starts its chain.
-		return nil
+	if after != (attest.ChainPos{}) {
+		// The first event of a key starts its chain (a token's first
+		// Transfer is its mint, which the core checks); each later one
+		// must be the next.
+		if err := n.noEventBetween(ctx, sub, topic, after, l); err != nil {
+			return err
+		}
 	}
-	return n.noEventBetween(ctx, sub, after, l)
+	n.checked.add(ck)
+	return nil
 }
 
-// noEventBetween checks that no event of l's key lies between after and
-// l (within maxGapScan blocks before l): l is the next one.
-func (n *Node) noEventBetween(ctx context.Context, sub *tokenscript.Subscription, after attest.ChainPos, l *attest.ChainLog) error {
-	key, ok := token.RelayTopic(sub, l.Topics, l.Data)
-	if !ok {
-		return fmt.Errorf("not an event of %s", sub.Event)
+// noEventBetween checks that no event of l's key (topic) lies between
+// after and l: l is the next one. A gap longer than maxGapScan blocks is
+// refused: it cannot be checked.
+func (n *Node) noEventBetween(ctx context.Context, sub *tokenscript.Subscription, topic string, after attest.ChainPos, l *attest.ChainLog) error {
+	if l.BlockNumber-after.Block > maxGapScan {
+		return fmt.Errorf("the event before it at block %d is more than %d blocks back: the events between cannot be checked", after.Block, maxGapScan)
 	}
-	from := after.Block
-	if l.BlockNumber > maxGapScan && from < l.BlockNumber-maxGapScan {
-		from = l.BlockNumber - maxGapScan
+	filter := [][]common.Hash{{l.Topics[0]}}
+	if sub.Transfers {
+		filter = [][]common.Hash{{l.Topics[0]}, nil, nil, {l.Topics[3]}} // this token's only
 	}
-	for lo := from; lo <= l.BlockNumber; lo += relayBlocks {
+	for lo := after.Block; lo <= l.BlockNumber; lo += relayBlocks {
 		hi := min(lo+relayBlocks-1, l.BlockNumber)
 		logs, err := n.eth.FilterLogs(ctx, ethereum.FilterQuery{FromBlock: new(big.Int).SetUint64(lo), ToBlock: new(big.Int).SetUint64(hi),
-			Addresses: []common.Address{l.Contract}, Topics: [][]common.Hash{{l.Topics[0]}}})
+			Addresses: []common.Address{l.Contract}, Topics: filter})
 		if err != nil {
 			return fmt.Errorf("%w: logs of blocks %d to %d: %v", token.ErrUnavailable, lo, hi, err)
 		}
@@ -345,7 +428,7 @@ func (n *Node) noEventBetween(ctx context.Context, sub *tokenscript.Subscription
 			if !after.Before(p) || !p.Before(l.Pos()) || lg.Removed {
 				continue
 			}
-			if k, ok := token.RelayTopic(sub, lg.Topics, lg.Data); ok && k == key {
+			if k, ok := token.RelayTopic(sub, lg.Topics, lg.Data); ok && k == topic {
 				return fmt.Errorf("the event at block %d index %d comes first", p.Block, p.Index)
 			}
 		}

@@ -249,3 +249,46 @@ func (a *advancer) rank(epoch uint64) int {
 	}
 	return r
 }
+
+// followLoop runs followEpochs every network.chain_poll, and at most once
+// a second sooner when a record or vote names an epoch after the node's
+// (kickFollow): a node that has not read the new epoch yet catches up
+// instead of refusing its records for a whole poll.
+func (n *Node) followLoop() {
+	var last time.Time
+	for {
+		select {
+		case <-n.ctx.Done():
+			return
+		case <-time.After(n.cfg.Network.ChainPoll.Duration):
+		case <-n.followKick:
+			if time.Since(last) < time.Second {
+				continue
+			}
+		}
+		last = time.Now()
+		ctx, cancel := context.WithTimeout(n.ctx, 30*time.Second)
+		if err := n.followEpochs(ctx); err != nil && n.ctx.Err() == nil {
+			n.log.Warn("following the registry's epochs failed; it stays as last read", "err", err)
+		}
+		cancel()
+	}
+}
+
+// kickFollow asks followLoop to read the registry's epochs soon.
+func (n *Node) kickFollow() {
+	select {
+	case n.followKick <- struct{}{}:
+	default:
+	}
+}
+
+// seedOf is placement.Authority.Seed: a known epoch's seed. Asked for one
+// after the node's, it has the registry read again (kickFollow).
+func (n *Node) seedOf(epoch uint64) ([32]byte, bool) {
+	s, ok := n.epochs.seed(epoch)
+	if cur, _ := n.epochs.now(); !ok && epoch > cur && n.followKick != nil {
+		n.kickFollow()
+	}
+	return s, ok
+}

@@ -29,7 +29,7 @@ const (
 	prefixEvidence     = sampling.PrefixEvidence // ev/ uid -> the execution behind this anchor's slashing evidence (sampling.Kept JSON); package sampling's
 	prefixVote         = "g/"                    // g/ round(8) anchor(20) -> an anchor's fallback-vote attestation; anchors
 	prefixRevocation   = "v/"                    // v/ signer(20) uid(32) -> 1: an off-chain revocation this node was shown
-	prefixRelay        = "cr/"                   // cr/next -> block(8): the first block whose contract events this anchor has not relayed
+	prefixRelay        = "cr/"                   // cr/ contract(20) -> block(8): the first block whose events of the contract this anchor has not relayed
 	// The attestation log's keys are package attengine's; listed here too.
 	prefixEntry      = attengine.PrefixEntry      // L topic 0 publisher(20) seq(8) -> an attestation-log entry (attlog.Entry JSON)
 	prefixHead       = attengine.PrefixHead       // H topic 0 publisher(20) -> a stream's head (attlog.Head JSON)
@@ -47,9 +47,9 @@ var keyspaces = []string{
 // with is store.Key.
 func with(prefix string, parts ...[]byte) []byte { return store.Key(prefix, parts...) }
 
-// relayNextKey holds the first block an anchor's relay of contract events
-// has not read.
-func relayNextKey() []byte { return with(prefixRelay, []byte("next")) }
+// relayNextKey holds the first block of a contract an anchor's relay of
+// contract events has not read.
+func relayNextKey(c common.Address) []byte { return with(prefixRelay, c[:]) }
 
 // --- service nodes: instances and what they did ---
 

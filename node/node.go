@@ -72,6 +72,8 @@ type Node struct {
 	// anchor set is another).
 	refusedEpoch atomic.Uint64
 	reader       *chain.Reader // with network.eth_rpc and network.registry
+	checked      checkedLogs   // relayed contract events found next of their key
+	followKick   chan struct{} // followLoop: read the registry's epochs soon
 	slash        *slasher      // anchors with network.eth_rpc: slashing evidence to the registry
 	eth          *ethclient.Client
 	types        *contracts.TokenTypes // with network.token_types
@@ -175,6 +177,7 @@ func NewWith(cfg Config, log *slog.Logger, deps Deps) (*Node, error) {
 		n.epochs = newEpochBook(cfg.Network.Epoch, cfg.Seed(), nil)
 	}
 	if n.reader != nil && cfg.EpochFromChain() && cfg.Network.FollowEpochs {
+		n.followKick = make(chan struct{}, 1)
 		// A restart after the network followed later epochs runs the
 		// latest at once: its stored records are of it.
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -189,7 +192,7 @@ func NewWith(cfg Config, log *slog.Logger, deps Deps) (*Node, error) {
 		}
 	}
 	n.authority = &placement.Authority{Anchors: map[string]common.Address{}, VoteTTLMs: n.takeoverTTL().Milliseconds(),
-		EpochStake: n.epochs.stake, Seed: n.epochs.seed}
+		EpochStake: n.epochs.stake, Seed: n.seedOf}
 	for id, addr := range n.anchors {
 		n.authority.Anchors[id.String()] = addr
 	}
@@ -323,10 +326,8 @@ func (n *Node) Start(ctx context.Context) {
 			chain.PollEvery(n.ctx, n.cfg.Network.ChainPoll.Duration, n.log, "starting the registry's epochs", a.round)
 		})
 	}
-	if n.reader != nil && n.cfg.EpochFromChain() && n.cfg.Network.FollowEpochs {
-		n.spawn(func() {
-			chain.PollEvery(n.ctx, n.cfg.Network.ChainPoll.Duration, n.log, "following the registry's epochs", n.followEpochs)
-		})
+	if n.followKick != nil {
+		n.spawn(n.followLoop)
 	}
 	if n.rent != nil && n.service != nil {
 		n.spawn(func() { n.service.rentLoop(n.ctx) })

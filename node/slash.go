@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -174,7 +175,8 @@ func slashRank(evidence common.Hash, set map[common.Address]*big.Int, me common.
 // submit waits its turn (rank staggers), asking the registry meanwhile
 // whether another anchor's slash went through, then sends the slash. A
 // failed try waits for every other anchor's turn (set anchors) before the
-// next; after three the case stays open until a new signature or expiry.
+// next, four times as long after three; the case closes when the registry
+// settles it, or ends when it expires.
 func (s *slasher) submit(k chain.SlashCase, rank, set int) {
 	defer func() {
 		s.mu.Lock()
@@ -188,11 +190,14 @@ func (s *slasher) submit(k chain.SlashCase, rank, set int) {
 		s.result.WithLabelValues(step).Inc()
 	}
 	turn := s.n.now().Add(slashStagger * time.Duration(rank))
-	for tries := 0; tries < 3; {
+	for tries := 0; ; {
 		select {
 		case <-s.n.ctx.Done():
 			return
 		case <-time.After(min(slashCheckEvery, max(turn.Sub(s.n.now()), 0))):
+		}
+		if !s.open(k) {
+			return // expired, or closed by another way
 		}
 		if step, err := s.settled(k); err == nil && step != "" {
 			closeCase(step)
@@ -215,8 +220,19 @@ func (s *slasher) submit(k chain.SlashCase, rank, set int) {
 		}
 		s.result.WithLabelValues("failed").Inc()
 		s.n.log.Warn("slash not sent", "evidence", k.Evidence, "err", err)
-		turn = s.n.now().Add(slashStagger * time.Duration(set))
+		wait := slashStagger * time.Duration(set)
+		if tries >= 3 {
+			wait *= 4
+		}
+		turn = s.n.now().Add(wait)
 	}
+}
+
+// open reports whether a case is still open (not closed nor expired).
+func (s *slasher) open(k chain.SlashCase) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Contains(s.book.Open(), k)
 }
 
 // finalSlashError: the registry will never take this slash (the node has

@@ -160,7 +160,9 @@ func (s *serviceRole) catchUpNow(id wire.InstanceID) {
 					return
 				}
 				for _, d := range ds {
-					s.step(id, d)
+					if !s.step(id, d) {
+						break // the rest of the stream waits for this entry
+					}
 				}
 			}
 		}
@@ -205,7 +207,9 @@ func (s *serviceRole) applyTo(id wire.InstanceID, d attengine.Delivered) {
 			return
 		}
 		for _, g := range ds {
-			s.step(id, g)
+			if !s.step(id, g) {
+				return // d waits for g: the retry steps both, in order
+			}
 		}
 	}
 	s.step(id, d)
@@ -213,29 +217,34 @@ func (s *serviceRole) applyTo(id wire.InstanceID, d attengine.Delivered) {
 
 // step steps one instance's token core with one entry and keeps what it
 // decided: the instance and its history item stored in one batch, the
-// transcripts kept for sampling, the executor kicked for new actions.
-func (s *serviceRole) step(id wire.InstanceID, d attengine.Delivered) {
+// transcripts kept for sampling, the executor kicked for new actions. It
+// reports false when the entry could not be stepped now (its check waits
+// for the chain): the entries after it in its stream must wait too.
+func (s *serviceRole) step(id wire.InstanceID, d attengine.Delivered) bool {
 	s.mu.RLock()
 	cur := s.inst[id]
 	s.mu.RUnlock()
 	if cur == nil {
-		return
+		return true
 	}
 	lb, ok := s.bundleOf(cur)
 	if !ok {
-		return
+		return true
 	}
 	if s.n.ctx != nil && s.n.ctx.Err() != nil {
-		return // stopping: a script cut short must not count as applied
+		return false // stopping: a script cut short must not count as applied
 	}
 	rd, err := token.Step(s.n.ctx, cur, token.Event{Entry: &token.Entry{Topic: d.Entry.Topic, Publisher: d.Entry.Publisher,
 		Seq: d.Entry.Seq, Att: d.Att}}, s.envOf(lb))
 	if errors.Is(err, token.ErrUnavailable) {
 		s.retryLater(id, err)
-		return
+		return false
 	}
-	if err != nil || rd.Instance == nil || s.n.ctx != nil && s.n.ctx.Err() != nil {
-		return
+	if err != nil || rd.Instance == nil {
+		return true
+	}
+	if s.n.ctx != nil && s.n.ctx.Err() != nil {
+		return false
 	}
 	for _, k := range rd.Kept {
 		if tr, ok := k.Transcript.(*sandbox.Transcript); ok {
@@ -257,4 +266,5 @@ func (s *serviceRole) step(id wire.InstanceID, d attengine.Delivered) {
 	if h := s.n.appliedHook.Load(); h != nil {
 		(*h)(id, d.Entry)
 	}
+	return true
 }

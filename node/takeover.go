@@ -82,9 +82,12 @@ func (a *anchorRole) addDownVotes(votes []placement.DownVote) error {
 	if len(votes) > placement.MaxTakeoverVotes {
 		return fmt.Errorf("%d down votes, limit %d", len(votes), placement.MaxTakeoverVotes)
 	}
+	// Votes of the epoch this anchor runs, or of the one before (an anchor
+	// that has not followed the new epoch yet still votes in it).
 	epoch, _ := a.n.epochs.now()
+	prev, _, hasPrev := a.n.epochs.previous()
 	for _, v := range votes { // all checked before any is kept
-		if _, ok := a.n.authority.Anchors[v.Down]; !ok || v.Epoch != epoch {
+		if _, ok := a.n.authority.Anchors[v.Down]; !ok || v.Epoch != epoch && (!hasPrev || v.Epoch != prev) {
 			return fmt.Errorf("down vote on %.64q in epoch %d: not an anchor of this epoch's set", v.Down, v.Epoch)
 		}
 		if err := a.n.authority.VoteValid(v); err != nil {

@@ -81,8 +81,8 @@ func (v *DownVote) signer() (common.Address, error) {
 // of the set closest to the instance's DHT key, or the next one when every
 // anchor before it is certified down by the record's takeover votes. It is
 // the same on every node of a network (the anchor set, stakes, seeds and
-// VoteTTLMs are network configuration), so a check gives one answer
-// everywhere and at any time.
+// VoteTTLMs are network configuration and the registry's epochs), so a
+// check gives one answer on every node that knows the record's epoch.
 type Authority struct {
 	// Anchors maps each anchor's peer ID to its address.
 	Anchors map[string]common.Address

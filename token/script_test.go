@@ -371,3 +371,46 @@ func parseLine(s string) (cmd string, args map[string]string, body string) {
 }
 
 func u64(s string) uint64 { v, _ := strconv.ParseUint(s, 10, 64); return v }
+
+// TestChainRelayDeterministic: one contract event relayed by two anchors,
+// each reaching a replica first, leaves both replicas with the same state
+// root and the same pending action under the same idempotency key (the
+// key comes from the log, not from the anchor's attestation).
+func TestChainRelayDeterministic(t *testing.T) {
+	bundle := &tokenscript.Bundle{Files: flightticket.Files()}
+	man, err := bundle.Manifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	anchor := keyOf("anchor")
+	rec := &placement.Record{Instance: wire.InstanceID{9}, Bundle: "0x00", Fencing: 1, Executor: keyOf("svc1").PeerID().String(),
+		IssuedMs: 1700000000000, AnchorPeer: anchor.PeerID().String()}
+	rec.Replicas = []string{rec.Executor}
+	if err := rec.Sign(anchor.ECDSA); err != nil {
+		t.Fatal(err)
+	}
+	env := &token.Env{Script: model.Script{}, Subscriptions: man.Service.Subscriptions, Triggers: man.Service.Triggers,
+		IsAnchor:      func(a common.Address) bool { return a == anchor.Address() || a == keyOf("anchor2").Address() },
+		CheckChainLog: func(*tokenscript.Subscription, attest.ChainPos, *attest.ChainLog) error { return nil }}
+	rd, err := token.Step(context.Background(), nil, token.Event{Register: &token.Register{Record: rec,
+		Registration: &wire.Registration{Instance: rec.Instance, Bundle: "0x00"}, Owner: keyOf("alice").Address(),
+		Ticket: json.RawMessage(`{"uid":"0x09","recipient":"0x00000000000000000000000000000000000a11ce","time":1700000000,"data":{"flight":"SL2","date":"2026-12-04","passenger":"P","seat":"2B"}}`)}}, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fail := func(format string, a ...any) { t.Helper(); t.Fatalf(format, a...) }
+	body := `{"flight":"SL2","date":"2026-12-04","delayMinutes":240,"status":"delayed"}`
+	var roots, keys []string
+	for _, by := range []string{"anchor", "anchor2"} {
+		e := chainEntry(rd.Instance, man, "chainstatus", map[string]string{"by": by, "seq": "1", "block": "20", "index": "1", "time": "1700000020"}, body, fail)
+		got, err := token.Step(context.Background(), rd.Instance, token.Event{Entry: e}, env)
+		if err != nil || got.Instance == nil || len(got.NewPending) != 1 {
+			t.Fatalf("relayed by %s: %v %+v", by, err, got)
+		}
+		roots = append(roots, fmt.Sprintf("%x", got.Instance.Root()))
+		keys = append(keys, got.NewPending[0].Key)
+	}
+	if roots[0] != roots[1] || keys[0] != keys[1] {
+		t.Fatalf("the relay decides: roots %v, pending keys %v", roots, keys)
+	}
+}

@@ -2,6 +2,7 @@ package token
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/attlog"
@@ -212,10 +214,12 @@ func applyEntry(ctx context.Context, cur *Instance, e *Entry, env *Env) (Ready, 
 		"schema": att.Message.Schema.String(), "data": item.Data, "publisher": e.Publisher.Hex(), "seq": e.Seq}
 	if chainIn != nil {
 		// A contract's event: the module sees the contract as its issuer,
-		// the block's time and the chain's order, the same on every
-		// replica whichever anchor's relay arrived first.
+		// the block's time and the chain's order, and the history item
+		// (whose UID keys the actions triggers start) names the log, the
+		// same on every replica whichever anchor's relay arrived first.
 		input, item.Data = chainIn, chainIn["data"].(map[string]any)
-		attTime = time.Unix(int64(chainIn["time"].(uint64)), 0)
+		item.UID, item.Attester, item.Time = chainIn["uid"].(string), chainIn["contract"].(common.Address), chainIn["time"].(uint64)
+		attTime = time.Unix(int64(item.Time), 0)
 	}
 	var rd Ready
 	run := func(kind Kind) {
@@ -342,10 +346,11 @@ func chainInput(in *Instance, e *Entry, sub *Sub, env *Env) (input map[string]an
 	if sub.Transfers {
 		in.Owner = to
 	}
-	return map[string]any{"uid": fmt.Sprintf("%s/%d", l.BlockHash.Hex(), l.Index), "attester": c.Address.Hex(), "time": l.BlockTime,
+	return map[string]any{"uid": crypto.Keccak256Hash(l.BlockHash[:], binary.BigEndian.AppendUint32(nil, l.Index)).Hex(),
+		"attester": c.Address.Hex(), "time": l.BlockTime,
 		"schema": attest.ChainLogSchema.UID.String(), "event": sub.Event, "data": fields,
-		"publisher": c.Address.Hex(), "seq": l.BlockNumber*100_000 + uint64(l.Index),
-		"block": l.BlockNumber, "logIndex": l.Index, "tx": l.TxHash.Hex()}, false, "", nil
+		"publisher": c.Address.Hex(), "seq": l.BlockNumber<<20 + uint64(l.Index),
+		"block": l.BlockNumber, "logIndex": l.Index, "tx": l.TxHash.Hex(), "contract": c.Address}, false, "", nil
 }
 
 func issuersOf(env *Env, name string) []common.Address {
