@@ -393,11 +393,24 @@ func (n *Node) checkChainLog(sub *tokenscript.Subscription, after attest.ChainPo
 	if !found {
 		return fmt.Errorf("block %d has no such log of %s at index %d", l.BlockNumber, l.Contract, l.Index)
 	}
-	if after != (attest.ChainPos{}) {
-		// The first event of a key starts its chain (a token's first
-		// Transfer is its mint, which the core checks); each later one
-		// must be the next.
+	switch {
+	case after != (attest.ChainPos{}):
+		// Each event after a key's first must be the next.
 		if err := n.noEventBetween(ctx, sub, topic, after, l); err != nil {
+			return err
+		}
+	case !sub.Transfers && n.cfg.Network.LogRetention.Duration == 0:
+		// A key's first event must be the first: none in the maxGapScan
+		// blocks before it (from genesis on a younger chain); the log,
+		// which keeps everything, brings the earlier one. (With
+		// network.log_retention the earlier one may be pruned: the first
+		// that arrives starts the key's chain.) A token's first Transfer
+		// is its mint, which the core checks.
+		from := attest.ChainPos{}
+		if l.BlockNumber > maxGapScan {
+			from = attest.ChainPos{Block: l.BlockNumber - maxGapScan - 1, Index: ^uint32(0)}
+		}
+		if err := n.noEventBetween(ctx, sub, topic, from, l); err != nil {
 			return err
 		}
 	}
@@ -409,7 +422,7 @@ func (n *Node) checkChainLog(sub *tokenscript.Subscription, after attest.ChainPo
 // after and l: l is the next one. A gap longer than maxGapScan blocks is
 // refused: it cannot be checked.
 func (n *Node) noEventBetween(ctx context.Context, sub *tokenscript.Subscription, topic string, after attest.ChainPos, l *attest.ChainLog) error {
-	if l.BlockNumber-after.Block > maxGapScan {
+	if l.BlockNumber-after.Block > maxGapScan+1 {
 		return fmt.Errorf("the event before it at block %d is more than %d blocks back: the events between cannot be checked", after.Block, maxGapScan)
 	}
 	filter := [][]common.Hash{{l.Topics[0]}}
