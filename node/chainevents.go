@@ -320,6 +320,18 @@ type checkedKey struct {
 	topic      common.Hash // of the log's key (token.RelayTopic)
 	after, pos attest.ChainPos
 	block      common.Hash
+	log        common.Hash // of everything else relayed: a forged copy of a checked log is not it
+}
+
+// logHash hashes what a relayed log says beyond its place.
+func logHash(l *attest.ChainLog) common.Hash {
+	parts := [][]byte{l.Contract[:], l.TxHash[:], binary.BigEndian.AppendUint64(nil, l.BlockTime), binary.BigEndian.AppendUint64(nil, l.ChainID),
+		binary.BigEndian.AppendUint32(nil, uint32(len(l.Topics)))}
+	for _, t := range l.Topics {
+		parts = append(parts, t[:])
+	}
+	parts = append(parts, crypto.Keccak256(l.Data))
+	return crypto.Keccak256Hash(parts...)
 }
 
 const maxChecked = 4096
@@ -367,7 +379,7 @@ func (n *Node) checkChainLog(sub *tokenscript.Subscription, after attest.ChainPo
 	if !ok {
 		return fmt.Errorf("not an event of %s", sub.Event)
 	}
-	ck := checkedKey{topic: crypto.Keccak256Hash([]byte(topic)), after: after, pos: l.Pos(), block: l.BlockHash}
+	ck := checkedKey{topic: crypto.Keccak256Hash([]byte(topic)), after: after, pos: l.Pos(), block: l.BlockHash, log: logHash(l)}
 	if n.checked.has(ck) {
 		return nil
 	}
