@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/ethereum/go-ethereum/ethclient"
 
 	"github.com/smartlayer/smartlayer/chain"
+	"github.com/smartlayer/smartlayer/wire"
 )
 
 // gethDevKey is the developer account key every `geth --dev` funds: a
@@ -92,8 +94,9 @@ func startGethDev(t *testing.T, geth string) string {
 // there, stakes and registers its nodes and the flight ticket's type, and
 // every node reads it over --eth-rpc: anchors admit the staked service
 // nodes and refuse the unstaked one, tickets answer from their replicas,
-// and the chain status reads back the anchor set (chain issue, the
-// external-node test).
+// the chain status reads back the anchor set, and the tickets' ERC-721
+// mints on geth reach every replica through the anchors' relay and the
+// replicas' own checks against geth (chain issue, the external-node test).
 func TestDevnetOnGethDev(t *testing.T) {
 	geth := gethBinary(t)
 	url := startGethDev(t, geth)
@@ -145,5 +148,27 @@ func TestDevnetOnGethDev(t *testing.T) {
 	var h struct{ Instances int }
 	if err := getJSON(ctx, d.Services[3].HTTPURL()+"/v1/health", &h); err != nil || h.Instances != 0 {
 		t.Fatalf("the unstaked node: %+v %v", h, err)
+	}
+	// The tickets' ERC-721 mints on geth reach every replica: anchors read
+	// geth's logs, replicas check them against geth.
+	for _, tk := range d.Info.Tickets {
+		id, _ := wire.ParseInstanceID(tk.Instance)
+		transfers := wire.TransferTopic(d.Info.Chain.Contracts.FlightTickets, id)
+		waitUntil(t, time.Minute, "every replica of "+tk.Instance+" applied its mint from geth", func() bool {
+			vs, err := liveStates(d, tk.Instance)
+			if err != nil || len(vs) == 0 {
+				return false
+			}
+			for _, v := range vs {
+				found := false
+				for k := range v.Offsets {
+					found = found || strings.HasPrefix(k, transfers+"@")
+				}
+				if !found {
+					return false
+				}
+			}
+			return true
+		})
 	}
 }
