@@ -469,6 +469,26 @@ func (e *Engine) Follow(ctx context.Context, topic string) error {
 	return nil
 }
 
+// Following reports whether the node receives a topic's gossip.
+func (e *Engine) Following(topic string) bool {
+	return e.gossip != nil && e.gossip.Subscribed(transport.GossipPrefix+topic)
+}
+
+// FollowedTopics counts the gossip topics the node receives.
+func (e *Engine) FollowedTopics() int {
+	if e.gossip == nil {
+		return 0
+	}
+	return len(e.gossip.Topics())
+}
+
+// Unfollow stops receiving a topic's gossip (the last instance that
+// followed it left this node). Its entries stay in the store until
+// retention prunes them; Follow catches up again.
+func (e *Engine) Unfollow(topic string) {
+	e.gossip.Unsubscribe(transport.GossipPrefix + topic)
+}
+
 // catchUp asks every anchor for the heads of a topic ("" for every topic)
 // and repairs the streams this node is behind on.
 func (e *Engine) CatchUp(topic string) {

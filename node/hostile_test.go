@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	flightticket "github.com/smartlayer/smartlayer/examples/flight-ticket"
 	"github.com/smartlayer/smartlayer/executor"
 	"github.com/smartlayer/smartlayer/nodekey"
+	"github.com/smartlayer/smartlayer/placement"
 	"github.com/smartlayer/smartlayer/sandbox"
 	"github.com/smartlayer/smartlayer/tokenscript"
 	"github.com/smartlayer/smartlayer/wire"
@@ -282,5 +284,74 @@ func TestOwnPublishesNotRateLimited(t *testing.T) {
 		if err := n.publishOwn(context.Background(), key, wire.FailureTopic(id), att); err != nil {
 			t.Fatalf("own publish %d: %v", i+1, err)
 		}
+	}
+}
+
+// TestDroppedInstanceLeavesTopics: a service node follows the topics of the
+// instances it holds and leaves each one no held instance follows any more
+// when an instance goes (an epoch's re-placement moves most instances: a
+// node must not end up following every topic it ever held). A topic two
+// instances share stays until both are gone (issue 16, bounded topics).
+func TestDroppedInstanceLeavesTopics(t *testing.T) {
+	key, _ := nodekey.Generate()
+	n := testNode(t, RoleService, key)
+	n.Start(context.Background())
+	airline, _ := crypto.GenerateKey()
+	b, err := flightticket.Issued(airline, n.domain, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	lb, err := n.service.bundles.Add(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk := func(b byte, owner common.Address) *instance {
+		in := &instance{Record: &placement.Record{Instance: wire.InstanceID{b}, Bundle: lb.Hash.String(), Epoch: 0, Fencing: 1},
+			Owner: owner, State: json.RawMessage(`{"date":"2026-12-01","flight":"BA117"}`), Offsets: map[string]uint64{}}
+		if err := n.service.put(in); err != nil {
+			t.Fatal(err)
+		}
+		n.service.followInstance(in)
+		return in
+	}
+	alice, bob := common.Address{0xa}, common.Address{0xb}
+	one, two := mk(1, alice), mk(2, bob)
+	topics := func(in *instance) []string {
+		ts, _ := n.service.topicsOf(in)
+		out := []string{wire.RevocationTopic(in.Owner)}
+		for t := range ts {
+			out = append(out, t)
+		}
+		return out
+	}
+	shared := "" // the flight's status topic: both follow it
+	for _, tp := range topics(one) {
+		if !n.att.Following(tp) {
+			t.Fatalf("instance 1's topic %s not followed", tp)
+		}
+		if slices.Contains(topics(two), tp) {
+			shared = tp
+		}
+	}
+	if shared == "" {
+		t.Fatal("the two tickets of one flight share no topic")
+	}
+	before := n.att.FollowedTopics()
+	if err := n.service.dropNow(one.Record.Instance); err != nil {
+		t.Fatal(err)
+	}
+	for _, tp := range topics(one) {
+		if want := slices.Contains(topics(two), tp); n.att.Following(tp) != want {
+			t.Fatalf("after instance 1 left, topic %s followed %v, want %v", tp, !want, want)
+		}
+	}
+	if n.att.FollowedTopics() >= before {
+		t.Fatalf("followed topics %d after a drop, %d before", n.att.FollowedTopics(), before)
+	}
+	if err := n.service.dropNow(two.Record.Instance); err != nil {
+		t.Fatal(err)
+	}
+	if n.att.Following(shared) || n.att.Following(wire.RevocationTopic(bob)) {
+		t.Fatal("topics followed with no instance held")
 	}
 }

@@ -659,6 +659,13 @@ func (n *Node) registerMetrics() {
 	n.metric.antiEntropy = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smartlayer_anti_entropy_total",
 		Help: "Replicas this anchor found differing from the others at the same log position, by what rebuilding from the log found (healed, persists, nondeterministic, skipped, error)."}, []string{"result"})
 	n.reg.MustRegister(n.metric.antiEntropy)
+	n.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "smartlayer_gossip_topics",
+		Help: "Gossip topics this node receives (a service node: those of the instances it holds)."}, func() float64 {
+		if n.att == nil {
+			return 0
+		}
+		return float64(n.att.FollowedTopics())
+	}))
 	n.metric.epoch = prometheus.NewGauge(prometheus.GaugeOpts{Name: "smartlayer_epoch", Help: "The epoch this node runs (its placement seed and anchor stakes)."})
 	n.reg.MustRegister(n.metric.epoch)
 	if n.staked != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -490,8 +491,32 @@ func (s *serviceRole) dropNow(id wire.InstanceID) error {
 		return err
 	}
 	s.mu.Lock()
+	gone := s.inst[id]
 	delete(s.inst, id)
+	// Its topics no other held instance follows are left: a node's
+	// subscriptions are those of the instances it holds now, not of every
+	// instance it ever held (each new epoch moves most of them).
+	var unused []string
+	for t, ids := range s.followers {
+		if i := slices.Index(ids, id); i >= 0 {
+			ids = slices.Delete(ids, i, i+1)
+			if len(ids) == 0 {
+				delete(s.followers, t)
+				unused = append(unused, t)
+			} else {
+				s.followers[t] = ids
+			}
+		}
+	}
+	if gone != nil && !s.holdsOwnedByLocked(gone.Owner) {
+		unused = append(unused, wire.RevocationTopic(gone.Owner))
+	}
 	s.mu.Unlock()
+	if s.n.att != nil {
+		for _, t := range unused {
+			s.n.att.Unfollow(t)
+		}
+	}
 	return nil
 }
 

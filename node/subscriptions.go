@@ -81,6 +81,10 @@ func (s *serviceRole) followInstance(in *instance) {
 func (s *serviceRole) holdsOwnedBy(owner common.Address) bool {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	return s.holdsOwnedByLocked(owner)
+}
+
+func (s *serviceRole) holdsOwnedByLocked(owner common.Address) bool {
 	for _, in := range s.inst {
 		if in.Owner == owner {
 			return true

@@ -247,6 +247,23 @@ func (g *Gossip) Subscribe(ctx context.Context, name string, handle func(data []
 	return nil
 }
 
+// Unsubscribe stops delivering a topic's messages: the subscription is
+// cancelled (GossipSub leaves the topic's mesh) and the topic stays joined
+// only as the topics published to do, among the last maxJoined used.
+func (g *Gossip) Unsubscribe(name string) {
+	g.joinMu.Lock()
+	g.mu.Lock()
+	sub, ok := g.subs[name]
+	delete(g.subs, name)
+	g.mu.Unlock()
+	g.joinMu.Unlock()
+	if !ok {
+		return
+	}
+	sub.Cancel()
+	g.used(name)
+}
+
 // Subscribed reports whether the node listens to a topic.
 func (g *Gossip) Subscribed(name string) bool {
 	g.mu.Lock()

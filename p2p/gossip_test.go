@@ -119,3 +119,58 @@ func TestPenaltiesDecayAndTrustedPeers(t *testing.T) {
 		t.Fatalf("stranger's score %v", s)
 	}
 }
+
+// TestUnsubscribeLeavesTopic: a host that unsubscribes leaves the topic
+// (its peer sees it gone) and gets nothing of it; subscribed again, it
+// gets the topic's messages again.
+func TestUnsubscribeLeavesTopic(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	hosts := []*Host{newHost(t, "/ip4/127.0.0.1/tcp/0"), newHost(t, "/ip4/127.0.0.1/tcp/0")}
+	var gs []*Gossip
+	for _, h := range hosts {
+		g, err := newGossip(ctx, h, transport.GossipOptions{Validate: func(context.Context, peer.ID, []byte) (any, error) { return nil, nil }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		gs = append(gs, g)
+	}
+	if hosts[0].Connect(ctx, hosts[1].FullAddrs()) != 1 {
+		t.Fatal("connect")
+	}
+	var mu sync.Mutex
+	var got []string
+	sub := func() {
+		if err := gs[1].Subscribe(ctx, "u", func(d []byte, _ any) { mu.Lock(); got = append(got, string(d)); mu.Unlock() }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := gs[0].Subscribe(ctx, "u", func([]byte, any) {}); err != nil {
+		t.Fatal(err)
+	}
+	sub()
+	waitUntil := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting until %s", what)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitUntil("A sees B on the topic", func() bool { return len(gs[0].Peers("u")) == 1 })
+	gs[1].Unsubscribe("u")
+	if gs[1].Subscribed("u") {
+		t.Fatal("still subscribed")
+	}
+	waitUntil("A sees B leave the topic", func() bool { return len(gs[0].Peers("u")) == 0 })
+	sub()
+	waitUntil("A sees B back", func() bool { return len(gs[0].Peers("u")) == 1 })
+	waitUntil("B gets a message again", func() bool {
+		_ = gs[0].Publish(ctx, "u", []byte("again"))
+		mu.Lock()
+		defer mu.Unlock()
+		return len(got) > 0
+	})
+}

@@ -247,7 +247,7 @@ type memGossip struct {
 	m    *Mem
 	o    GossipOptions
 	mu   sync.Mutex
-	subs map[string]chan memMsg
+	subs map[string]memSub
 	// seen: the last memSeen messages this node published or took, by
 	// content, so one entry relayed by several nodes arrives once (as
 	// GossipSub's seen cache does with content IDs).
@@ -290,7 +290,7 @@ func (m *Mem) Gossip(_ context.Context, o GossipOptions) (Gossip, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.gossip == nil {
-		m.gossip = &memGossip{m: m, o: o, subs: map[string]chan memMsg{}, seen: map[[32]byte]bool{}}
+		m.gossip = &memGossip{m: m, o: o, subs: map[string]memSub{}, seen: map[[32]byte]bool{}}
 	}
 	return m.gossip, nil
 }
@@ -301,13 +301,15 @@ func (g *memGossip) Subscribe(ctx context.Context, topic string, handle func(dat
 		g.mu.Unlock()
 		return nil
 	}
-	q := make(chan memMsg, memQueue)
-	g.subs[topic] = q
+	q, stop := make(chan memMsg, memQueue), make(chan struct{})
+	g.subs[topic] = memSub{q: q, stop: stop}
 	g.mu.Unlock()
 	loop := func() {
 		for {
 			select {
 			case <-ctx.Done():
+				return
+			case <-stop:
 				return
 			case <-g.m.ctx.Done():
 				return
@@ -329,6 +331,22 @@ func (g *memGossip) Subscribe(ctx context.Context, topic string, handle func(dat
 		go loop()
 	}
 	return nil
+}
+
+// memSub is one subscription: its queue, and stop to end its loop.
+type memSub struct {
+	q    chan memMsg
+	stop chan struct{}
+}
+
+func (g *memGossip) Unsubscribe(topic string) {
+	g.mu.Lock()
+	sub, ok := g.subs[topic]
+	delete(g.subs, topic)
+	g.mu.Unlock()
+	if ok {
+		close(sub.stop)
+	}
 }
 
 func (g *memGossip) Subscribed(topic string) bool {
@@ -364,14 +382,14 @@ func (g *memGossip) Publish(_ context.Context, topic string, data []byte) error 
 			continue
 		}
 		pg.mu.Lock()
-		q, ok := pg.subs[topic]
+		sub, ok := pg.subs[topic]
 		fresh := ok && pg.see(id)
 		pg.mu.Unlock()
 		if !fresh {
 			continue
 		}
 		select {
-		case q <- memMsg{from: g.m.id, data: slices.Clone(data)}:
+		case sub.q <- memMsg{from: g.m.id, data: slices.Clone(data)}:
 		default: // the subscriber is behind: dropped, as GossipSub would
 		}
 	}

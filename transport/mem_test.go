@@ -3,6 +3,7 @@ package transport_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -167,6 +168,27 @@ func TestMemGossipAndRecords(t *testing.T) {
 	}
 	if err := gs[0].Publish(ctx, "t", make([]byte, transport.MaxGossipMessage+1)); err == nil {
 		t.Fatal("an oversized message was published")
+	}
+	// Unsubscribed, a node gets nothing more of the topic (Publish hands
+	// each subscriber its copy before it returns); subscribed again, it does.
+	gs[2].Unsubscribe("t")
+	gs[2].Unsubscribe("t") // twice: a no-op
+	if gs[2].Subscribed("t") || slices.Contains(gs[2].Topics(), "t") {
+		t.Fatal("still subscribed after Unsubscribe")
+	}
+	_ = gs[0].Publish(ctx, "t", []byte("second"))
+	waitFor(t, func() bool { seen[1].mu.Lock(); defer seen[1].mu.Unlock(); return len(seen[1].data) == 2 })
+	if err := gs[2].Subscribe(ctx, "t", func(d []byte, _ any) {
+		seen[2].mu.Lock()
+		seen[2].data = append(seen[2].data, string(d))
+		seen[2].mu.Unlock()
+	}); err != nil {
+		t.Fatal(err)
+	}
+	_ = gs[0].Publish(ctx, "t", []byte("third"))
+	waitFor(t, func() bool { seen[2].mu.Lock(); defer seen[2].mu.Unlock(); return len(seen[2].data) == 2 })
+	if seen[2].data[1] != "third" {
+		t.Fatalf("an unsubscribed node got %v", seen[2].data)
 	}
 
 	if err := trs[0].PutRecord(ctx, "/n/k", []byte("12")); err != nil {

@@ -125,6 +125,9 @@ type Gossip interface {
 	// with what the validator made of them, until ctx ends. A second
 	// subscription to a topic is a no-op.
 	Subscribe(ctx context.Context, topic string, handle func(data []byte, validated any)) error
+	// Unsubscribe stops delivering a topic's messages and leaves it (a
+	// later Subscribe joins it again). Not subscribed: a no-op.
+	Unsubscribe(topic string)
 	Subscribed(topic string) bool
 	Publish(ctx context.Context, topic string, data []byte) error
 	// Topics lists the topics subscribed to.
