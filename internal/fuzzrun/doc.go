@@ -1,5 +1,5 @@
 // Package fuzzrun holds one test: it runs every fuzz target of the module
-// for a short while (SMARTLAYER_FUZZTIME, 2 s by default), so the suite
+// for a short while (SMARTLAYER_FUZZTIME, 300 executions by default), so the suite
 // (the README's test command) fuzzes each decoder of outside input on
 // every run, besides replaying the seed corpora as every test run does.
 package fuzzrun
