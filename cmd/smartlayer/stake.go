@@ -47,27 +47,33 @@ func (f *chainFlags) open(ctx context.Context, wantID int64, keyPath string) (*c
 	}
 	s := &chainSession{ctx: ctx, c: c, cs: cs, id: id, r: r}
 	if keyPath != "" {
-		k, err := nodekey.Load(keyPath)
-		if err != nil {
-			c.Close()
-			return nil, fmt.Errorf("--key: %w", err)
-		}
-		s.key = k.ECDSA
-		if s.sender, err = chain.NewSender(ctx, c, s.key, s.id); err != nil {
+		if s.key, s.sender, err = keySender(ctx, c, id, keyPath); err != nil {
 			c.Close()
 			return nil, err
-		}
-		bal, err := c.BalanceAt(ctx, s.sender.Address(), nil)
-		if err != nil {
-			c.Close()
-			return nil, err
-		}
-		if bal.Sign() == 0 {
-			c.Close()
-			return nil, fmt.Errorf("account %s has no ether to pay for gas on chain %v", s.sender.Address(), s.id)
 		}
 	}
 	return s, nil
+}
+
+// keySender loads the signing key at keyPath and makes its sender on
+// chain id, after checking the account has ether for gas.
+func keySender(ctx context.Context, c *ethclient.Client, id *big.Int, keyPath string) (*ecdsa.PrivateKey, *chain.Sender, error) {
+	k, err := nodekey.Load(keyPath)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--key: %w", err)
+	}
+	s, err := chain.NewSender(ctx, c, k.ECDSA, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	bal, err := c.BalanceAt(ctx, s.Address(), nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	if bal.Sign() == 0 {
+		return nil, nil, fmt.Errorf("account %s has no ether to pay for gas on chain %v", s.Address(), id)
+	}
+	return k.ECDSA, s, nil
 }
 
 func (s *chainSession) close() { s.c.Close() }

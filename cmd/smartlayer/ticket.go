@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
-	"os"
 	"time"
 
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
@@ -17,7 +15,6 @@ import (
 
 	"github.com/smartlayer/smartlayer/chain"
 	"github.com/smartlayer/smartlayer/contracts"
-	"github.com/smartlayer/smartlayer/nodekey"
 	"github.com/smartlayer/smartlayer/wire"
 )
 
@@ -70,23 +67,14 @@ type ticketSession struct {
 func (f *ticketFlags) open(ctx context.Context, keyPath string) (*ticketSession, error) {
 	rpcURL, contract := f.rpc, f.contract
 	if f.devnet != "" {
-		b, err := os.ReadFile(f.devnet)
+		u, cs, err := devnetChain(f.devnet)
 		if err != nil {
 			return nil, err
 		}
-		var info struct {
-			Chain *struct {
-				RPC       string          `json:"rpc"`
-				Contracts chain.Contracts `json:"contracts"`
-			} `json:"chain"`
+		if cs.FlightTickets == (common.Address{}) {
+			return nil, fmt.Errorf("%s has no FlightTickets contract (a devnet from before tickets were ERC-721 tokens)", f.devnet)
 		}
-		if err := json.Unmarshal(b, &info); err != nil {
-			return nil, fmt.Errorf("%s: %w", f.devnet, err)
-		}
-		if info.Chain == nil || info.Chain.Contracts.FlightTickets == (common.Address{}) {
-			return nil, fmt.Errorf("%s has no chain with a FlightTickets contract (a devnet started with --chain=false, or before tickets were ERC-721 tokens)", f.devnet)
-		}
-		rpcURL, contract = info.Chain.RPC, info.Chain.Contracts.FlightTickets.Hex()
+		rpcURL, contract = u, cs.FlightTickets.Hex()
 	}
 	if rpcURL == "" {
 		return nil, errors.New("--eth-rpc (or --devnet) is required")
@@ -117,21 +105,21 @@ func (f *ticketFlags) open(ctx context.Context, keyPath string) (*ticketSession,
 		return nil, err
 	}
 	if keyPath != "" {
-		k, err := nodekey.Load(keyPath)
-		if err != nil {
-			c.Close()
-			return nil, fmt.Errorf("--key: %w", err)
-		}
-		if s.sender, err = chain.NewSender(ctx, c, k.ECDSA, s.id); err != nil {
+		if _, s.sender, err = keySender(ctx, c, s.id, keyPath); err != nil {
 			c.Close()
 			return nil, err
 		}
-		if bal, err := c.BalanceAt(ctx, s.sender.Address(), nil); err != nil || bal.Sign() == 0 {
-			c.Close()
-			return nil, fmt.Errorf("account %s has no ether to pay for gas on chain %v (%v)", s.sender.Address(), s.id, err)
-		}
 	}
 	return s, nil
+}
+
+// owner is who holds the ticket's token (ownerOf).
+func (s *ticketSession) owner(ctx context.Context, tid *big.Int, instance string) (common.Address, error) {
+	owner, err := s.ft.OwnerOf(&bind.CallOpts{Context: ctx}, tid)
+	if err != nil {
+		return owner, fmt.Errorf("ticket %s has no token on chain (not minted?): %w", instance, chain.Explain(err))
+	}
+	return owner, nil
 }
 
 // tokenID is an instance ID as the ticket's ERC-721 token ID.
@@ -162,9 +150,9 @@ func newTicketOwnerCmd() *cobra.Command {
 				return err
 			}
 			defer s.c.Close()
-			owner, err := s.ft.OwnerOf(&bind.CallOpts{Context: ctx}, tid)
+			owner, err := s.owner(ctx, tid, instance)
 			if err != nil {
-				return fmt.Errorf("ticket %s has no token on chain (not minted?): %w", instance, chain.Explain(err))
+				return err
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), owner.Hex())
 			return nil
@@ -198,9 +186,9 @@ func newTicketTransferCmd() *cobra.Command {
 				return err
 			}
 			defer s.c.Close()
-			owner, err := s.ft.OwnerOf(&bind.CallOpts{Context: ctx}, tid)
+			owner, err := s.owner(ctx, tid, instance)
 			if err != nil {
-				return fmt.Errorf("ticket %s has no token on chain (not minted?): %w", instance, chain.Explain(err))
+				return err
 			}
 			if owner != s.sender.Address() {
 				return fmt.Errorf("ticket %s is held by %s, not by --key's %s", instance, owner, s.sender.Address())
