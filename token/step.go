@@ -298,13 +298,13 @@ func chainInput(in *Instance, e *Entry, sub *Sub, env *Env) (input map[string]an
 	if !after.Before(l.Pos()) {
 		return nil, true, "", nil
 	}
-	var fields map[string]any
+	topic, fields, err := logOf(&sub.Subscription, l.Topics, l.Data)
+	if err != nil {
+		return refuse("%v", err)
+	}
 	var to common.Address
 	if sub.Transfers {
-		if len(l.Topics) != 4 || len(l.Data) != 0 {
-			return refuse("not an ERC-721 Transfer (%d topics, %d bytes of data)", len(l.Topics), len(l.Data))
-		}
-		if l.Topics[3] != common.Hash(in.Record.Instance) {
+		if topic != e.Topic {
 			return refuse("a Transfer of token %s, not of this instance", l.Topics[3])
 		}
 		from := common.BytesToAddress(l.Topics[1][12:])
@@ -318,17 +318,8 @@ func chainInput(in *Instance, e *Entry, sub *Sub, env *Env) (input map[string]an
 		if from != want {
 			return refuse("a Transfer from %s, but the token's holder is %s: an earlier Transfer has not arrived", from, want)
 		}
-		fields = map[string]any{"from": from.Hex(), "to": to.Hex(), "tokenId": in.Record.Instance.String()}
-	} else {
-		if len(l.Topics) != 1 {
-			return refuse("a %s event with indexed fields", sub.Event)
-		}
-		if fields, err = sub.EventFields.Decode(l.Data); err != nil {
-			return refuse("%s data: %v", sub.Event, err)
-		}
-		if k, err := sub.KeyOf(fields); err != nil || wire.ChainTopic(c.Address, k) != e.Topic {
-			return refuse("the event belongs on key %q, not on this topic", k)
-		}
+	} else if topic != e.Topic {
+		return refuse("the event belongs on topic %q, not on this one", topic)
 	}
 	if env.CheckChainLog == nil {
 		return refuse("this node reads no chain (network.eth_rpc): contract events cannot be checked")
