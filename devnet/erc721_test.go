@@ -56,25 +56,8 @@ func TestTicketAsERC721(t *testing.T) {
 
 	// The mint reaches every replica: each applied an entry of the
 	// ticket's Transfer topic, and the owner is the passenger.
-	applied := func(v stateView, topic string) bool {
-		for k := range v.Offsets {
-			if strings.HasPrefix(k, topic+"@") {
-				return true
-			}
-		}
-		return false
-	}
 	waitUntil(t, time.Minute, "every replica applied the ticket's mint", func() bool {
-		vs, err := liveStates(d, tk.Instance)
-		if err != nil || len(vs) == 0 {
-			return false
-		}
-		for _, v := range vs {
-			if !applied(v, transfers) {
-				return false
-			}
-		}
-		return true
+		return everyReplicaApplied(d, tk.Instance, transfers)
 	})
 	roots := ownersOf(t, d, tk.Instance)
 	for _, o := range roots {
@@ -216,6 +199,25 @@ func TestTicketAsERC721(t *testing.T) {
 			return len(rt.Replicas) > 0
 		})
 	}
+}
+
+// everyReplicaApplied reports whether every live replica of instance id
+// has applied an entry of topic (its offsets name a stream of it).
+func everyReplicaApplied(d *Devnet, id, topic string) bool {
+	vs, err := liveStates(d, id)
+	if err != nil || len(vs) == 0 {
+		return false
+	}
+	for _, v := range vs {
+		applied := false
+		for k := range v.Offsets {
+			applied = applied || strings.HasPrefix(k, topic+"@")
+		}
+		if !applied {
+			return false
+		}
+	}
+	return true
 }
 
 // ownersOf is each replica's owner of an instance (GET /root, public).

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -155,20 +154,7 @@ func TestDevnetOnGethDev(t *testing.T) {
 		id, _ := wire.ParseInstanceID(tk.Instance)
 		transfers := wire.TransferTopic(d.Info.Chain.Contracts.FlightTickets, id)
 		waitUntil(t, time.Minute, "every replica of "+tk.Instance+" applied its mint from geth", func() bool {
-			vs, err := liveStates(d, tk.Instance)
-			if err != nil || len(vs) == 0 {
-				return false
-			}
-			for _, v := range vs {
-				found := false
-				for k := range v.Offsets {
-					found = found || strings.HasPrefix(k, transfers+"@")
-				}
-				if !found {
-					return false
-				}
-			}
-			return true
+			return everyReplicaApplied(d, tk.Instance, transfers)
 		})
 	}
 }
