@@ -39,3 +39,26 @@ func TestAdvanceTurns(t *testing.T) {
 		t.Fatalf("one anchor goes first in every epoch: %v", firsts)
 	}
 }
+
+// TestLaterEpochKicksOnce: records naming epochs after the node's (a
+// hostile peer can send any number) are refused as unknown and ask for one
+// registry read at a time: the kick is a one-slot signal, and followLoop
+// reads at most once a second on kicks.
+func TestLaterEpochKicksOnce(t *testing.T) {
+	n := &Node{epochs: newEpochBook(3, [32]byte{3}, nil), followKick: make(chan struct{}, 1)}
+	for e := uint64(4); e < 10_004; e++ {
+		if _, ok := n.seedOf(e); ok {
+			t.Fatalf("epoch %d known", e)
+		}
+	}
+	if len(n.followKick) != 1 {
+		t.Fatalf("%d kicks pending, want one", len(n.followKick))
+	}
+	<-n.followKick
+	if s, ok := n.seedOf(3); !ok || s != [32]byte{3} || len(n.followKick) != 0 {
+		t.Fatal("a known epoch: its seed, and no kick")
+	}
+	if _, ok := n.seedOf(2); ok || len(n.followKick) != 0 {
+		t.Fatal("an earlier unknown epoch kicks nothing")
+	}
+}
