@@ -405,14 +405,22 @@ func TestEpochFromChain(t *testing.T) {
 		})
 	}
 	for _, tk := range d.Info.Tickets {
+		why := ""
+		say := func(s string) bool {
+			if s != why {
+				t.Logf("ticket %s: %s", tk.Instance[:10], s)
+				why = s
+			}
+			return false
+		}
 		waitUntil(t, time.Minute, "ticket "+tk.Instance+" re-placed in the new epoch, every replica answering", func() bool {
 			rt, code := getRoute(t, d.Info.Anchors[0].HTTP, tk.Instance)
 			if code != 200 {
-				return false
+				return say(fmt.Sprintf("route %d", code))
 			}
 			rec, err := placement.DecodeRecord(rt.Record)
 			if err != nil || rec.Epoch != next.Epoch {
-				return false
+				return say(fmt.Sprintf("record epoch %d", rec.Epoch))
 			}
 			var root string
 			for _, r := range rt.Replicas {
@@ -422,13 +430,13 @@ func TestEpochFromChain(t *testing.T) {
 				}
 				if err := getJSON(context.Background(), r.HTTP+"/v1/tokens/"+tk.Instance+"/root", &v); err != nil || v.Fencing != rec.Fencing ||
 					root != "" && v.StateRoot != root {
-					return false
+					return say(fmt.Sprintf("replica %s: fencing %d of %d, root %s vs %s, %v", r.Peer[len(r.Peer)-6:], v.Fencing, rec.Fencing, v.StateRoot, root, err))
 				}
 				root = v.StateRoot
 			}
 			for _, r := range rt.Replicas {
-				if code, _, _ := postS(t, d, r.HTTP+"/v1/tokens/"+tk.Instance+"/query/status", `{}`, tk); code != 200 {
-					return false
+				if code, m, _ := postS(t, d, r.HTTP+"/v1/tokens/"+tk.Instance+"/query/status", `{}`, tk); code != 200 {
+					return say(fmt.Sprintf("replica %s query %d %v", r.Peer[len(r.Peer)-6:], code, m["type"]))
 				}
 			}
 			return len(rt.Replicas) > 0

@@ -627,6 +627,7 @@ func (a *anchorRole) handleReplicate(ctx context.Context, from transport.PeerID,
 	if err := a.addDownVotes(msg.DownVotes); err != nil {
 		return nil, err
 	}
+	a.n.catchUpEpoch(ctx, msg.Records)
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	// Records are checked one by one; a refused one does not cost the

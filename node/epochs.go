@@ -18,6 +18,7 @@ import (
 
 	"github.com/smartlayer/smartlayer/chain"
 	"github.com/smartlayer/smartlayer/nodekey"
+	"github.com/smartlayer/smartlayer/placement"
 )
 
 // maxKnownEpochs bounds the epochs a node keeps seeds of: the one it runs
@@ -272,6 +273,25 @@ func (n *Node) followLoop() {
 			n.log.Warn("following the registry's epochs failed; it stays as last read", "err", err)
 		}
 		cancel()
+	}
+}
+
+// catchUpEpoch reads the registry's epochs now when records (sent once,
+// by an anchor: replication is not resent) name an epoch after the node's,
+// so a record of an epoch the sender followed a moment before this node is
+// checked under it rather than refused for good.
+func (n *Node) catchUpEpoch(ctx context.Context, recs []*placement.Record) {
+	if n.followKick == nil {
+		return
+	}
+	cur, _ := n.epochs.now()
+	for _, r := range recs {
+		if r.Epoch > cur {
+			if err := n.followEpochs(ctx); err != nil {
+				n.log.Warn("reading the registry's epochs for a newer record failed", "err", err)
+			}
+			return
+		}
 	}
 }
 
