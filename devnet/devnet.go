@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -256,6 +257,14 @@ type Devnet struct {
 	ext         *ethclient.Client // with Options.ChainRPC
 	reloaded    bool              // network.json was there: a restart on the same data
 	chainState  *chainState
+	// demoStatuses are the statuses Start published (chaos tells the
+	// bookings their triggers made by them).
+	demoStatuses []demoStatus
+}
+
+type demoStatus struct {
+	UID    string
+	Ticket Ticket
 }
 
 func (d *Devnet) where() string {
@@ -388,8 +397,12 @@ func (d *Devnet) publishDemoUpdates(ctx context.Context) error {
 			delay, status = 45, "delayed"
 		}
 		seen[t.Topic] = true
-		if _, err := d.PublishStatus(ctx, t.Flight, t.Date, delay, status); err != nil {
+		e, err := d.PublishStatus(ctx, t.Flight, t.Date, delay, status)
+		if err != nil {
 			return fmt.Errorf("demo flight update: %w", err)
+		}
+		if s, err := attest.Parse(e.Attestation); err == nil {
+			d.demoStatuses = append(d.demoStatuses, demoStatus{UID: strings.ToLower(s.UID.String()), Ticket: t})
 		}
 	}
 	if len(seen) > 0 {
@@ -943,4 +956,24 @@ func (d *Devnet) Close() error {
 		errs = append(errs, os.RemoveAll(d.dir))
 	}
 	return errors.Join(errs...)
+}
+
+// GetAs GETs url (a replica's state, history or root) as the demo
+// integration of ticket tk: its grant, the call signed; into out.
+func (d *Devnet) GetAs(ctx context.Context, url string, tk Ticket, out any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	req.Header = d.Sign(tk.Header(), http.MethodGet, url, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s: %s", url, resp.Status, b)
+	}
+	return json.Unmarshal(b, out)
 }

@@ -74,29 +74,12 @@ func postS(t *testing.T, d *Devnet, url, body string, tk Ticket) (int, map[strin
 	return postH(t, url, body, d.Sign(tk.Header(), http.MethodPost, url, []byte(body)))
 }
 
-// getS reads url as the demo integration, with the ticket's grant
-// (read:state, read:history), into out.
-func getS(d *Devnet, url string, tk Ticket, out any) error {
-	req, _ := http.NewRequest(http.MethodGet, url, nil)
-	req.Header = d.Sign(tk.Header(), http.MethodGet, url, nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s: %s", resp.Status, b)
-	}
-	return json.Unmarshal(b, out)
-}
-
 // getAs reads url about instance id as the demo integration (the ticket's
 // grant, the call signed), into out.
 func getAs(d *Devnet, url, id string, out any) error {
 	for _, tk := range d.Info.Tickets {
 		if strings.EqualFold(tk.Instance, id) {
-			return getS(d, url, tk, out)
+			return d.GetAs(context.Background(), url, tk, out)
 		}
 	}
 	return fmt.Errorf("no ticket %s", id)

@@ -99,7 +99,7 @@ func TestTicketAsERC721(t *testing.T) {
 		rt, _ := getRoute(t, d.Info.Anchors[0].HTTP, tk.Instance)
 		for _, r := range rt.Replicas {
 			var hist struct{ History []struct{ Note string } }
-			if err := getS(d, r.HTTP+"/v1/tokens/"+tk.Instance+"/history", tk, &hist); err != nil {
+			if err := d.GetAs(context.Background(), r.HTTP+"/v1/tokens/"+tk.Instance+"/history", tk, &hist); err != nil {
 				return false
 			}
 			found := false
@@ -188,7 +188,7 @@ func TestTicketAsERC721(t *testing.T) {
 			var root string
 			for _, r := range rt.Replicas {
 				var v stateView
-				if err := getS(d, r.HTTP+"/v1/tokens/"+other.Instance+"/state", viewer, &v); err != nil {
+				if err := d.GetAs(context.Background(), r.HTTP+"/v1/tokens/"+other.Instance+"/state", viewer, &v); err != nil {
 					return false
 				}
 				if v.State["delayMinutes"] != float64(95) || root != "" && v.StateRoot != root {

@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"net/url"
 	"path/filepath"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -20,6 +23,8 @@ import (
 type proc struct {
 	cmd  *exec.Cmd
 	done chan error
+	cfg  node.Config
+	info node.Info
 }
 
 // startProc writes the node's config.toml, starts `BINARY ROLE --config`,
@@ -50,13 +55,14 @@ func startProc(ctx context.Context, bin string, cfg node.Config) (*proc, node.In
 		logf.Close()
 		return nil, node.Info{}, fmt.Errorf("start %s: %w", bin, err)
 	}
-	p := &proc{cmd: cmd, done: make(chan error, 1)}
+	p := &proc{cmd: cmd, done: make(chan error, 1), cfg: cfg}
 	go func() { p.done <- cmd.Wait(); logf.Close() }()
 	deadline := time.After(20 * time.Second)
 	for {
 		if b, err := os.ReadFile(infoPath); err == nil {
 			var info node.Info
 			if err := json.Unmarshal(b, &info); err == nil {
+				p.info = info
 				return p, info, nil
 			}
 		}
@@ -75,11 +81,49 @@ func startProc(ctx context.Context, bin string, cfg node.Config) (*proc, node.In
 	}
 }
 
+// restart starts the node again on its data directory and on the addresses
+// it listened on, so that its peers and clients find it where it was.
+func (p *proc) restart(ctx context.Context, bin string) (*proc, error) {
+	cfg := p.cfg
+	if u, err := url.Parse(p.info.HTTP); err == nil && u.Host != "" {
+		cfg.HTTP.Listen = u.Host
+	}
+	var listen []string
+	for _, a := range p.info.P2P {
+		own, _, _ := strings.Cut(a, "/p2p/")
+		if !slices.Contains(listen, own) {
+			listen = append(listen, own)
+		}
+	}
+	if len(listen) > 0 {
+		cfg.P2P.Listen = listen
+	}
+	np, _, err := startProc(ctx, bin, cfg)
+	return np, err
+}
+
+// exited reports whether the process has ended.
+func (p *proc) exited() bool {
+	select {
+	case err := <-p.done:
+		p.done <- err
+		return true
+	default:
+		return false
+	}
+}
+
+// pause stops the process (SIGSTOP): to its peers it looks cut off, and
+// its connections stay open. resume lets it go on (SIGCONT).
+func (p *proc) pause() error  { return p.cmd.Process.Signal(syscall.SIGSTOP) }
+func (p *proc) resume() error { return p.cmd.Process.Signal(syscall.SIGCONT) }
+
 // stop asks the node to shut down (SIGTERM) and kills it after 10 s.
 func (p *proc) stop() error {
-	if p.cmd.ProcessState != nil {
+	if p.exited() {
 		return nil
 	}
+	_ = p.resume() // a paused node cannot hear SIGTERM
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case err := <-p.done:
@@ -100,4 +144,68 @@ func (p *proc) kill() error {
 	err := <-p.done
 	p.done <- err
 	return nil
+}
+
+// proc returns the process of node (role, i) on a devnet with Procs.
+func (d *Devnet) proc(role node.Role, i int) (int, *proc, error) {
+	if !d.opts.Procs {
+		return 0, nil, errors.New("process faults need a devnet with --procs")
+	}
+	idx := i
+	n := d.opts.Anchors
+	if role == node.RoleService {
+		idx, n = d.opts.Anchors+i, d.opts.Services
+	}
+	if i < 0 || i >= n {
+		return 0, nil, fmt.Errorf("no %s %d", role, i)
+	}
+	return idx, d.procs[idx], nil
+}
+
+// Crash kills node (role, i) at once (SIGKILL), as a power cut or an OOM
+// kill would: nothing is flushed, no peer is told.
+func (d *Devnet) Crash(role node.Role, i int) error {
+	_, p, err := d.proc(role, i)
+	if err != nil {
+		return err
+	}
+	return p.kill()
+}
+
+// Revive starts a crashed node (role, i) again on the same data directory
+// and the same addresses.
+func (d *Devnet) Revive(ctx context.Context, role node.Role, i int) error {
+	idx, p, err := d.proc(role, i)
+	if err != nil {
+		return err
+	}
+	if !p.exited() {
+		return fmt.Errorf("%s %d is running", role, i)
+	}
+	np, err := p.restart(ctx, d.binary())
+	if err != nil {
+		return fmt.Errorf("restart %s %d: %w", role, i, err)
+	}
+	d.procs[idx] = np
+	return nil
+}
+
+// Pause stops node (role, i) without ending it (SIGSTOP); Resume lets it
+// go on. A paused node keeps its sockets: it looks like a host behind a
+// partition, or one stalled in a long GC.
+func (d *Devnet) Pause(role node.Role, i int) error {
+	_, p, err := d.proc(role, i)
+	if err != nil {
+		return err
+	}
+	return p.pause()
+}
+
+// Resume lets a paused node go on (SIGCONT).
+func (d *Devnet) Resume(role node.Role, i int) error {
+	_, p, err := d.proc(role, i)
+	if err != nil {
+		return err
+	}
+	return p.resume()
 }

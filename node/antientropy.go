@@ -292,11 +292,11 @@ func (s *serviceRole) handleHeal(ctx context.Context, _ transport.PeerID, req *h
 		if first.Root() == cur.Root() || ans.After != req.Root {
 			return nil // kept only when it comes to the majority's state
 		}
-		// The state, pending and done actions, the owner and the chain
+		// The state, pending and done actions, the fields results wrote, the owner and the chain
 		// cursors are the log's; the record, offsets and history stay this
 		// replica's own.
 		healed := *cur
-		healed.State, healed.Pending, healed.Done = first.State, first.Pending, first.Done
+		healed.State, healed.Pending, healed.Done, healed.Written = first.State, first.Pending, first.Done, first.Written
 		healed.Owner, healed.Chain = first.Owner, first.Chain
 		if err := s.put(&healed); err != nil {
 			return err

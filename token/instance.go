@@ -41,6 +41,10 @@ type Instance struct {
 	// Pending actions triggers started; Done: results applied.
 	Pending []PendingAction `json:"pending,omitempty"`
 	Done    []DoneAction    `json:"done,omitempty"`
+	// Written: per top-level state field an action result wrote, the stamp
+	// of the latest such result (ApplyResult). Like Done, it follows from
+	// the log and is not part of the state root.
+	Written map[string]Stamp `json:"written,omitempty"`
 }
 
 // ID is the instance's ID.

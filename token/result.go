@@ -1,9 +1,14 @@
 package token
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
+	"strings"
+
+	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/libp2p/go-libp2p/core/peer"
 
@@ -12,12 +17,41 @@ import (
 	"github.com/smartlayer/smartlayer/placement"
 )
 
-// ApplyResult checks an action-result attestation and merges its patch
-// into in (whose Pending and Done it updates), returning the new state, or
-// a note saying why it was not applied. The signer must be the executor
-// named in the anchor-signed record the result carries, and a result for a
-// key already applied at the same or a higher fencing number is skipped.
-func ApplyResult(in *Instance, data map[string]any, att *attest.Signed, checkRecord func(*placement.Record) error) (json.RawMessage, string) {
+// Stamp orders the action results that write one top-level state field:
+// by the fencing number a result was signed under, then its executor's
+// address, then its place (seq) in the executor's result stream. Results
+// of one executor arrive in their stream's order; results of different
+// executors do not, and the stamps make their merge independent of it.
+type Stamp struct {
+	Fencing  uint64         `json:"fencing"`
+	Executor common.Address `json:"executor"`
+	Seq      uint64         `json:"seq"`
+}
+
+// Before reports whether a orders before b.
+func (a Stamp) Before(b Stamp) bool {
+	if a.Fencing != b.Fencing {
+		return a.Fencing < b.Fencing
+	}
+	if c := bytes.Compare(a.Executor[:], b.Executor[:]); c != 0 {
+		return c < 0
+	}
+	return a.Seq < b.Seq
+}
+
+// ApplyResult checks an action-result attestation (entry seq of its
+// executor's stream) and merges its patch into in (whose Pending, Done and
+// Written it updates), returning the new state, or a note saying why it was
+// not applied. The signer must be the executor named in the anchor-signed
+// record the result carries, and a result for a key already applied at the
+// same or a higher fencing number is skipped.
+//
+// Each top-level field of the patch is taken unless a result with a later
+// stamp wrote that field already (in.Written): a result that arrives late,
+// from an executor that has since been replaced, does not undo what a
+// later action did, and every replica comes to the same state whichever
+// executor's stream it heard first.
+func ApplyResult(in *Instance, data map[string]any, att *attest.Signed, seq uint64, checkRecord func(*placement.Record) error) (json.RawMessage, string) {
 	str := func(k string) string { v, _ := data[k].(string); return v }
 	rec, err := placement.DecodeRecord([]byte(str("record")))
 	if err != nil {
@@ -49,14 +83,38 @@ func ApplyResult(in *Instance, data map[string]any, att *attest.Signed, checkRec
 			return nil, "skipped: a result for this key is applied"
 		}
 	}
-	st, err := MergePatch(in.State, json.RawMessage(str("patch")))
+	var patch map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(str("patch")), &patch); err != nil {
+		return nil, "not applied: patch: " + err.Error()
+	}
+	stamp := Stamp{Fencing: rec.Fencing, Executor: att.Signer, Seq: seq}
+	written := maps.Clone(in.Written)
+	if written == nil {
+		written = map[string]Stamp{}
+	}
+	var superseded []string
+	for k := range patch {
+		if w, ok := written[k]; ok && stamp.Before(w) {
+			delete(patch, k)
+			superseded = append(superseded, k)
+			continue
+		}
+		written[k] = stamp
+	}
+	pj, _ := json.Marshal(patch)
+	st, err := MergePatch(in.State, pj)
 	if err != nil {
 		return nil, "not applied: " + err.Error()
 	}
+	in.Written = written
 	in.Pending = slices.DeleteFunc(slices.Clone(in.Pending), func(p PendingAction) bool { return p.Key == key && p.Action == action })
 	in.Done = append(slices.Clone(in.Done), DoneAction{Key: key, Action: action, Fencing: rec.Fencing})
 	if len(in.Done) > MaxDone {
 		in.Done = in.Done[len(in.Done)-MaxDone:]
+	}
+	if len(superseded) > 0 {
+		slices.Sort(superseded)
+		return st, "applied; kept from a later result: " + strings.Join(superseded, ", ")
 	}
 	return st, ""
 }

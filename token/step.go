@@ -238,9 +238,9 @@ func applyEntry(ctx context.Context, cur *Instance, e *Entry, env *Env) (Ready, 
 	case item.Data == nil:
 		item.Note = "not applied: schema not decodable"
 	case sub.Own == ownResults:
-		st, note := ApplyResult(in, item.Data, att, env.CheckRecord)
-		if note != "" {
-			item.Note = note
+		st, note := ApplyResult(in, item.Data, att, e.Seq, env.CheckRecord)
+		item.Note = note
+		if st == nil {
 			break
 		}
 		in.State, item.Applied = wire.CanonicalOr(st), true

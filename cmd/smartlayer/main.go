@@ -64,6 +64,7 @@ Start a whole local network with one command:
 		newGrantCmd(),
 		newBenchCmd(),
 		newSimCmd(),
+		newChaosCmd(),
 		newChainCmd(),
 		newStakeCmd(),
 		newIssuerCmd(),

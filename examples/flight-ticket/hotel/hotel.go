@@ -42,6 +42,7 @@ type Server struct {
 	failNext int
 	// bookings by idempotency key: a repeated request books once.
 	bookings map[string]booking
+	repeats  int
 	hold     chan struct{}
 	// onBook, when set, is told of each new booking as it is made, before
 	// its answer (tests: kill the caller mid-call).
@@ -81,6 +82,25 @@ func Start(addr string) (*Server, error) {
 func (s *Server) Close() error {
 	close(s.hold)
 	return s.srv.Close()
+}
+
+// Bookings returns the booking ID made under each idempotency key.
+func (s *Server) Bookings() map[string]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]string, len(s.bookings))
+	for k, b := range s.bookings {
+		out[k] = b.ID
+	}
+	return out
+}
+
+// Repeats is how many booking requests repeated a key already booked (a
+// retried or failed-over action): answered with the first booking.
+func (s *Server) Repeats() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.repeats
 }
 
 // Rebookings is how many distinct bookings were made.
@@ -124,6 +144,8 @@ func (s *Server) book(w http.ResponseWriter, r *http.Request) {
 		b = booking{ID: fmt.Sprintf("bk-%d", len(s.bookings)+1), Body: body}
 		s.bookings[key] = b
 		status = http.StatusCreated
+	} else {
+		s.repeats++
 	}
 	s.mu.Unlock()
 	if !ok && onBook != nil {

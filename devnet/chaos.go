@@ -1,0 +1,359 @@
+package devnet
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	mrand "math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/node"
+)
+
+// ChaosOptions configure a chaos run (Chaos): a devnet of OS processes kept
+// busy by an airline, integrations and actions while nodes are killed,
+// restarted and paused; then healed and checked.
+type ChaosOptions struct {
+	// Seed drives the fault schedule (which fault, which node, when and for
+	// how long) and the workload's choices: the same seed replays them.
+	Seed uint64
+	// Duration of the faults under load.
+	Duration time.Duration
+	// Heal bounds how long the network may take to settle afterwards.
+	Heal time.Duration
+	// Net is the devnet to run (Procs and Binary are required).
+	Net Options
+	// Out receives progress lines as the run goes.
+	Out io.Writer
+}
+
+// Fault is one fault a chaos run injected.
+type Fault struct {
+	AtMs   int64     `json:"atMs"` // since the faults began
+	Kind   string    `json:"kind"` // "kill -9" (then a restart on the same data) or "pause" (SIGSTOP, then SIGCONT)
+	Role   node.Role `json:"role"`
+	Index  int       `json:"index"`
+	HoldMs int64     `json:"holdMs"` // how long the node stayed down or paused
+	Err    string    `json:"error,omitempty"`
+}
+
+// Check is one invariant a chaos run checked after healing.
+type Check struct {
+	Name   string `json:"name"`
+	OK     bool   `json:"ok"`
+	Detail string `json:"detail"`
+}
+
+// ChaosReport is what a chaos run did and what it found.
+type ChaosReport struct {
+	Seed       uint64  `json:"seed"`
+	DurationMs int64   `json:"durationMs"`
+	Faults     []Fault `json:"faults"`
+	// Statuses the airline published, and how many an anchor acknowledged.
+	Published int `json:"published"`
+	Acked     int `json:"acked"`
+	// Queries and actions the integration made, and how many succeeded.
+	Queries   int `json:"queries"`
+	QueriesOK int `json:"queriesOk"`
+	Actions   int `json:"actions"`
+	ActionsOK int `json:"actionsOk"`
+	// Bookings at the hotel, and requests that repeated a booked key.
+	Bookings int     `json:"bookings"`
+	Repeats  int     `json:"repeats"`
+	HealMs   int64   `json:"healMs"`
+	Checks   []Check `json:"checks"`
+}
+
+// OK reports whether every check passed.
+func (r *ChaosReport) OK() bool {
+	for _, c := range r.Checks {
+		if !c.OK {
+			return false
+		}
+	}
+	return len(r.Checks) > 0
+}
+
+// chaosRun is the state of one run: what the workload saw acknowledged.
+type chaosRun struct {
+	d   *Devnet
+	o   ChaosOptions
+	out io.Writer
+	t0  time.Time
+
+	mu        sync.Mutex
+	faults    []Fault
+	published map[string]Ticket // every status UID the airline signed -> a ticket of its flight (topic)
+	acked     map[string]ackedStatus
+	actions   map[string]actionAck
+	queries   atomic.Int64
+	queriesOK atomic.Int64
+	nActions  atomic.Int64
+}
+
+// ackedStatus is a status an anchor acknowledged: on its topic, at seq of
+// the airline's stream.
+type ackedStatus struct {
+	Topic string
+	Seq   uint64
+}
+
+// actionAck is an action the executor answered.
+type actionAck struct {
+	Instance string
+	Booking  string // the booking ID its result names, if confirmed
+}
+
+// Chaos starts a devnet of OS processes, runs the workload and the faults
+// for o.Duration, heals every node and checks the invariants. A check that
+// fails is in the report (OK false), not an error: the error is for a run
+// that could not be made.
+func Chaos(ctx context.Context, o ChaosOptions) (*ChaosReport, error) {
+	if !o.Net.Procs || o.Net.Binary == "" {
+		return nil, errors.New("chaos needs a devnet of processes (Procs, Binary)")
+	}
+	if o.Duration <= 0 || o.Heal <= 0 {
+		return nil, errors.New("chaos needs a duration and a heal time above zero")
+	}
+	if o.Net.Anchors < 3 || o.Net.Services < 4 {
+		return nil, fmt.Errorf("chaos kills one anchor and one service node at a time: it needs at least 3 anchors and 4 service nodes (have %d, %d)", o.Net.Anchors, o.Net.Services)
+	}
+	out := o.Out
+	if out == nil {
+		out = io.Discard
+	}
+	o.Net.Progress = nil
+	fmt.Fprintf(out, "chaos: seed %d; starting %d anchors and %d service nodes as processes, %d tickets\n", o.Seed, o.Net.Anchors, o.Net.Services, o.Net.Tickets)
+	d, err := Start(ctx, o.Net)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	r := &chaosRun{d: d, o: o, out: out, published: map[string]Ticket{}, acked: map[string]ackedStatus{}, actions: map[string]actionAck{}}
+	targets := map[string]int{}
+	for _, t := range d.Info.Tickets {
+		rt, err := d.Client.Route(ctx, t.Instance)
+		if err != nil {
+			return nil, fmt.Errorf("route of %s before the faults: %w", t.Instance, err)
+		}
+		targets[t.Instance] = len(rt.Replicas)
+	}
+	for _, s := range d.demoStatuses {
+		r.published[s.UID] = s.Ticket
+	}
+
+	fmt.Fprintf(out, "chaos: %s of faults under load\n", o.Duration)
+	r.t0 = time.Now()
+	fctx, stop := context.WithTimeout(ctx, o.Duration)
+	defer stop()
+	var wg sync.WaitGroup
+	for i, f := range []func(context.Context, *mrand.Rand){r.publish, r.query, r.act} {
+		rng := mrand.New(mrand.NewPCG(o.Seed, uint64(100+i)))
+		wg.Add(1)
+		go func() { defer wg.Done(); f(fctx, rng) }()
+	}
+	var faultsWG sync.WaitGroup
+	for i, role := range []node.Role{node.RoleAnchor, node.RoleService} {
+		rng := mrand.New(mrand.NewPCG(o.Seed, uint64(i+1)))
+		faultsWG.Add(1)
+		go func() { defer faultsWG.Done(); r.faultLoop(fctx, ctx, rng, role) }()
+	}
+	faultsWG.Wait()
+	wg.Wait()
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+
+	rep := &ChaosReport{Seed: o.Seed, DurationMs: time.Since(r.t0).Milliseconds(), Faults: r.faults,
+		Published: len(r.published) - len(d.demoStatuses), Acked: len(r.acked), Queries: int(r.queries.Load()), QueriesOK: int(r.queriesOK.Load()),
+		Actions: int(r.nActions.Load()), ActionsOK: len(r.actions)}
+	fmt.Fprintf(out, "chaos: %d faults injected; healing (every node running, up to %s to settle)\n", len(r.faults), o.Heal)
+	healStart := time.Now()
+	rep.Checks = r.check(ctx, targets, time.Now().Add(o.Heal))
+	rep.HealMs = time.Since(healStart).Milliseconds()
+	rep.Bookings, rep.Repeats = len(d.HotelServer.Bookings()), d.HotelServer.Repeats()
+	return rep, nil
+}
+
+// faultLoop injects faults into nodes of one role, one at a time, until
+// ctx ends: at most one anchor and one service node are down at once,
+// which the network is built to tolerate (three replicas, a majority of
+// anchors). Each fault is undone before the next; heal is the context the
+// undo runs under, so a fault in progress is always undone.
+func (r *chaosRun) faultLoop(ctx, heal context.Context, rng *mrand.Rand, role node.Role) {
+	n := r.o.Net.Anchors
+	if role == node.RoleService {
+		n = r.o.Net.Services
+	}
+	for {
+		// The schedule is drawn whole before it waits, so that a seed
+		// gives the same faults whatever the timing.
+		gap := 500*time.Millisecond + time.Duration(rng.IntN(2000))*time.Millisecond
+		kind := "kill -9"
+		if rng.IntN(3) == 0 {
+			kind = "pause"
+		}
+		i := rng.IntN(n)
+		hold := time.Second + time.Duration(rng.IntN(4000))*time.Millisecond
+		if !sleepCtx(ctx, gap) {
+			return
+		}
+		f := Fault{AtMs: time.Since(r.t0).Milliseconds(), Kind: kind, Role: role, Index: i, HoldMs: hold.Milliseconds()}
+		fmt.Fprintf(r.out, "  %6.1fs  %-7s %s %d for %.1fs\n", float64(f.AtMs)/1000, kind, role, i, hold.Seconds())
+		var err error
+		if kind == "pause" {
+			err = r.d.Pause(role, i)
+		} else {
+			err = r.d.Crash(role, i)
+		}
+		if err == nil {
+			time.Sleep(hold) // the fault's length: a schedule, not a wait for anything
+			if kind == "pause" {
+				err = r.d.Resume(role, i)
+			} else {
+				err = r.d.Revive(heal, role, i)
+			}
+		}
+		if err != nil {
+			f.Err = err.Error()
+			fmt.Fprintf(r.out, "  %6.1fs  %s %s %d failed: %v\n", time.Since(r.t0).Seconds(), kind, role, i, err)
+		}
+		r.mu.Lock()
+		r.faults = append(r.faults, f)
+		r.mu.Unlock()
+	}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// publish has the airline publish flight statuses through anchor 0, about
+// five a second over the flights; a third are delays of three hours or
+// more, which start the tickets' rebook trigger.
+func (r *chaosRun) publish(ctx context.Context, rng *mrand.Rand) {
+	byTopic := map[string]Ticket{}
+	var topics []string
+	for _, t := range r.d.Info.Tickets {
+		if _, ok := byTopic[t.Topic]; !ok {
+			topics = append(topics, t.Topic)
+		}
+		byTopic[t.Topic] = t
+	}
+	for sleepCtx(ctx, 200*time.Millisecond) {
+		t := byTopic[topics[rng.IntN(len(topics))]]
+		delay := []int{0, 30, 200}[rng.IntN(3)]
+		status := "delayed"
+		if delay == 0 {
+			status = "on time"
+		}
+		att, err := SignStatus(r.d.airline, r.d.cfgBase.Network.ChainID, common.HexToAddress(r.d.cfgBase.Network.EAS), t.Flight, t.Date, delay, status, time.Now())
+		if err != nil {
+			continue
+		}
+		s, err := attest.Parse(att)
+		if err != nil {
+			continue
+		}
+		uid := strings.ToLower(s.UID.String())
+		r.mu.Lock()
+		r.published[uid] = t
+		r.mu.Unlock()
+		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		e, err := r.d.publisher.Publish(cctx, t.Topic, att)
+		cancel()
+		if err == nil {
+			r.mu.Lock()
+			r.acked[uid] = ackedStatus{Topic: t.Topic, Seq: e.Seq}
+			r.mu.Unlock()
+		}
+	}
+}
+
+// query asks random tickets their status, as an integration would.
+func (r *chaosRun) query(ctx context.Context, rng *mrand.Rand) {
+	tickets := r.d.Info.Tickets
+	for sleepCtx(ctx, 50*time.Millisecond) {
+		t := tickets[rng.IntN(len(tickets))]
+		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		_, err := r.d.Client.QueryWith(cctx, t.Instance, "status", nil, t.Header())
+		cancel()
+		r.queries.Add(1)
+		if err == nil {
+			r.queriesOK.Add(1)
+		}
+	}
+}
+
+// act runs the rebook action on random tickets, about twice a second, each
+// under a fresh idempotency key that a failed call retries once.
+func (r *chaosRun) act(ctx context.Context, rng *mrand.Rand) {
+	tickets := r.d.Info.Tickets
+	args := map[string]string{"hotel": r.d.Info.Hotel.HTTP}
+	for n := 0; sleepCtx(ctx, 500*time.Millisecond); n++ {
+		t := tickets[rng.IntN(len(tickets))]
+		key := fmt.Sprintf("chaos-%d-%d", r.o.Seed, n)
+		r.nActions.Add(1)
+		for try := 0; try < 2; try++ {
+			cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			out, _, err := r.d.Client.Action(cctx, t.Instance, "rebook", key, args, t.Header())
+			cancel()
+			if err != nil {
+				continue
+			}
+			var res struct {
+				Rebooking string `json:"rebooking"`
+				Booking   string `json:"booking"`
+			}
+			_ = json.Unmarshal(out.Result, &res)
+			ack := actionAck{Instance: t.Instance}
+			if res.Rebooking == "confirmed" {
+				ack.Booking = res.Booking
+			}
+			r.mu.Lock()
+			r.actions[key] = ack
+			r.mu.Unlock()
+			break
+		}
+	}
+}
+
+// get reads a public URL into out.
+func get(ctx context.Context, url string, out any) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	return getJSON(ctx, url, out)
+}
+
+// scrape reads a node's /metrics.
+func scrape(ctx context.Context, base string) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), "smartlayer_") {
+		return fmt.Errorf("%s/metrics: %s", base, resp.Status)
+	}
+	return nil
+}
