@@ -23,6 +23,7 @@ import (
 
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/attlog"
+	"github.com/smartlayer/smartlayer/internal/failpoint"
 	"github.com/smartlayer/smartlayer/nodekey"
 	"github.com/smartlayer/smartlayer/store"
 	"github.com/smartlayer/smartlayer/transport"
@@ -355,6 +356,7 @@ func (e *Engine) OfferSync(en *attlog.Entry, s *attest.Signed, durable bool) (*a
 	}
 	e.mu.Unlock()
 	for _, d := range out {
+		failpoint.Hit(failpoint.CrashBeforeApply, d.Entry.Topic)
 		e.d.Deliver(d)
 	}
 	return gap, err

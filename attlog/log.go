@@ -12,8 +12,14 @@ import (
 // a map in tests.
 type Storage interface {
 	// Put stores an entry and, when attKey is not empty, records in the
-	// same write that the attestation attKey is in the entry's stream; it
-	// must be durable when it returns.
+	// same write that the attestation attKey is in the entry's stream.
+	// An entry the node acknowledges (one a publisher posted to it) must
+	// be durable when Put returns; a copy that came by gossip or repair
+	// may be written without waiting for the disk, because a crash that
+	// loses it loses nothing the network lacks: the node fetches it again
+	// from the anchors (gap repair, and the engine's anti-entropy over
+	// every followed topic), and nothing applied from it was stored
+	// before it (writes reach the disk in order).
 	Put(e *Entry, attKey string) error
 	// Holder returns the stream that holds the attestation attKey, if any:
 	// the replay index, which survives restarts with the entries.

@@ -596,7 +596,7 @@ func (d *Devnet) nodeConfig(role node.Role, i int, bootstrap []string) (node.Con
 func (d *Devnet) startNode(ctx context.Context, role node.Role, i int, bootstrap []string) (Endpoint, error) {
 	cfg, deps := d.nodeConfig(role, i, bootstrap)
 	if d.opts.Procs {
-		p, info, err := startProc(ctx, d.binary(), cfg)
+		p, info, err := startProc(ctx, d.binary(), cfg, nil)
 		if err != nil {
 			return Endpoint{}, err
 		}

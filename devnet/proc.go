@@ -27,9 +27,10 @@ type proc struct {
 	info node.Info
 }
 
-// startProc writes the node's config.toml, starts `BINARY ROLE --config`,
-// and waits for the node to write its node.json.
-func startProc(ctx context.Context, bin string, cfg node.Config) (*proc, node.Info, error) {
+// startProc writes the node's config.toml, starts `BINARY ROLE --config`
+// (with env added to this process's environment), and waits for the node
+// to write its node.json.
+func startProc(ctx context.Context, bin string, cfg node.Config, env []string) (*proc, node.Info, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, node.Info{}, err
 	}
@@ -51,6 +52,9 @@ func startProc(ctx context.Context, bin string, cfg node.Config) (*proc, node.In
 	}
 	cmd := exec.Command(bin, string(cfg.Role), "--config", cfgPath)
 	cmd.Stdout, cmd.Stderr = logf, logf
+	if len(env) > 0 {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	if err := cmd.Start(); err != nil {
 		logf.Close()
 		return nil, node.Info{}, fmt.Errorf("start %s: %w", bin, err)
@@ -82,8 +86,10 @@ func startProc(ctx context.Context, bin string, cfg node.Config) (*proc, node.In
 }
 
 // restart starts the node again on its data directory and on the addresses
-// it listened on, so that its peers and clients find it where it was.
-func (p *proc) restart(ctx context.Context, bin string) (*proc, error) {
+// it listened on, so that its peers and clients find it where it was, with
+// env added to this process's environment (a failpoint armed at the first
+// start is not armed again unless env says so).
+func (p *proc) restart(ctx context.Context, bin string, env []string) (*proc, error) {
 	cfg := p.cfg
 	if u, err := url.Parse(p.info.HTTP); err == nil && u.Host != "" {
 		cfg.HTTP.Listen = u.Host
@@ -98,7 +104,7 @@ func (p *proc) restart(ctx context.Context, bin string) (*proc, error) {
 	if len(listen) > 0 {
 		cfg.P2P.Listen = listen
 	}
-	np, _, err := startProc(ctx, bin, cfg)
+	np, _, err := startProc(ctx, bin, cfg, env)
 	return np, err
 }
 
@@ -175,6 +181,12 @@ func (d *Devnet) Crash(role node.Role, i int) error {
 // Revive starts a crashed node (role, i) again on the same data directory
 // and the same addresses.
 func (d *Devnet) Revive(ctx context.Context, role node.Role, i int) error {
+	return d.ReviveEnv(ctx, role, i, nil)
+}
+
+// ReviveEnv is Revive with env added to the node's environment (a crash
+// test arms a failpoint: package internal/failpoint).
+func (d *Devnet) ReviveEnv(ctx context.Context, role node.Role, i int, env []string) error {
 	idx, p, err := d.proc(role, i)
 	if err != nil {
 		return err
@@ -182,12 +194,19 @@ func (d *Devnet) Revive(ctx context.Context, role node.Role, i int) error {
 	if !p.exited() {
 		return fmt.Errorf("%s %d is running", role, i)
 	}
-	np, err := p.restart(ctx, d.binary())
+	np, err := p.restart(ctx, d.binary(), env)
 	if err != nil {
 		return fmt.Errorf("restart %s %d: %w", role, i, err)
 	}
 	d.procs[idx] = np
 	return nil
+}
+
+// Exited reports whether node (role, i) of a devnet with Procs has ended
+// (a crash test's failpoint killed it, say).
+func (d *Devnet) Exited(role node.Role, i int) bool {
+	_, p, err := d.proc(role, i)
+	return err == nil && p.exited()
 }
 
 // Pause stops node (role, i) without ending it (SIGSTOP); Resume lets it

@@ -1,25 +1,62 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/smartlayer/smartlayer/devnet"
 )
 
-// TestDevnetProcs runs the devnet with every node as its own OS process of
-// this command, kills one service process and sees its tickets re-placed.
-func TestDevnetProcs(t *testing.T) {
+var built struct {
+	once sync.Once
+	dir  string
+	bin  string
+	err  error
+	out  []byte
+}
+
+// testBinary builds this command once for the tests that run nodes as their
+// own processes (it is removed by TestMain).
+func testBinary(t *testing.T) string {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	bin := filepath.Join(t.TempDir(), "smartlayer")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
+	built.once.Do(func() {
+		built.dir, built.err = os.MkdirTemp("", "smartlayer-bin-")
+		if built.err != nil {
+			return
+		}
+		built.bin = filepath.Join(built.dir, "smartlayer")
+		// With the failpoints a crash test arms (internal/failpoint); unarmed
+		// they do nothing.
+		built.out, built.err = exec.Command("go", "build", "-tags", "failpoints", "-o", built.bin, ".").CombinedOutput()
+	})
+	if built.err != nil {
+		t.Fatalf("build: %v\n%s", built.err, built.out)
 	}
+	return built.bin
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		_ = os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
+}
+
+// TestDevnetProcs runs the devnet with every node as its own OS process of
+// this command, kills one service process and sees its tickets re-placed.
+func TestDevnetProcs(t *testing.T) {
+	bin := testBinary(t)
 	o := devnet.DefaultOptions()
 	o.Procs, o.Binary, o.Tickets, o.Services = true, bin, 20, 4
 	ctx := context.Background()
@@ -38,4 +75,64 @@ func TestDevnetProcs(t *testing.T) {
 	if err := d.WaitTickets(ctx, 10*time.Second); err != nil {
 		t.Fatalf("after killing a service process: %v", err)
 	}
+}
+
+// TestChaos runs `smartlayer chaos` twice: over a fixed seed and over a
+// random one (logged; SMARTLAYER_CHAOS_SEED replays a seed, and
+// SMARTLAYER_CHAOS_DURATION sets the length of the faults, 45s by default).
+// Every check of the report must pass.
+func TestChaos(t *testing.T) {
+	bin := testBinary(t)
+	dur := 45 * time.Second
+	if v := os.Getenv("SMARTLAYER_CHAOS_DURATION"); v != "" {
+		var err error
+		if dur, err = time.ParseDuration(v); err != nil {
+			t.Fatalf("SMARTLAYER_CHAOS_DURATION: %v", err)
+		}
+	}
+	random := uint64(time.Now().UnixNano() % 1_000_000)
+	if v := os.Getenv("SMARTLAYER_CHAOS_SEED"); v != "" {
+		var err error
+		if random, err = strconv.ParseUint(v, 10, 64); err != nil {
+			t.Fatalf("SMARTLAYER_CHAOS_SEED: %v", err)
+		}
+	}
+	for _, seed := range []uint64{1, random} {
+		t.Run(strconv.FormatUint(seed, 10), func(t *testing.T) {
+			t.Logf("chaos seed %d (replay: SMARTLAYER_CHAOS_SEED=%d, or smartlayer chaos --seed %d)", seed, seed, seed)
+			o := devnet.ChaosOptions{Seed: seed, Duration: dur, Heal: 3 * time.Minute, Net: devnet.DefaultOptions(), Out: testWriter{t}}
+			o.Net.Procs, o.Net.Binary, o.Net.Tickets = true, bin, 20
+			r, err := devnet.Chaos(context.Background(), o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(r.Faults) < int(dur/(6*time.Second)) {
+				t.Errorf("only %d faults in %s", len(r.Faults), dur)
+			}
+			for _, f := range r.Faults {
+				if f.Err != "" {
+					t.Errorf("fault %+v could not be made", f)
+				}
+			}
+			if r.Acked == 0 || r.ActionsOK == 0 || r.QueriesOK == 0 {
+				t.Errorf("the workload did nothing: %+v", r)
+			}
+			for _, c := range r.Checks {
+				if !c.OK {
+					t.Errorf("seed %d: %s: %s", seed, c.Name, c.Detail)
+				}
+			}
+			if !r.OK() {
+				t.Fatalf("seed %d failed a check; replay with SMARTLAYER_CHAOS_SEED=%d", seed, seed)
+			}
+		})
+	}
+}
+
+// testWriter sends each line a run prints to the test log.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(string(bytes.TrimRight(p, "\n")))
+	return len(p), nil
 }
