@@ -54,7 +54,24 @@ func TestCrashBetweenReceiveAndApply(t *testing.T) {
 	if victim < 0 {
 		t.Fatalf("replica %s is no service node of the devnet", rt.Replicas[len(rt.Replicas)-1].Peer)
 	}
-	// Restart the replica with the failpoint armed for the flight's topic.
+	// Once it has applied the flight's first status (so that no entry of
+	// the topic is left for it to catch up on at its next start), restart
+	// the replica with the failpoint armed for the flight's topic.
+	victimURL := d.Info.Services[victim].HTTP
+	waitFor(t, 60*time.Second, "the replica applying the flight's first status", func() error {
+		var h struct {
+			History []token.HistoryItem `json:"history"`
+		}
+		if err := d.GetAs(ctx, victimURL+"/v1/tokens/"+tk.Instance+"/history", tk, &h); err != nil {
+			return err
+		}
+		for _, it := range h.History {
+			if it.Topic == tk.Topic {
+				return nil
+			}
+		}
+		return fmt.Errorf("no status of %s applied yet", tk.Topic)
+	})
 	if err := d.Crash(node.RoleService, victim); err != nil {
 		t.Fatal(err)
 	}
