@@ -17,6 +17,8 @@ import (
 
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/node"
+	"github.com/smartlayer/smartlayer/token"
+	"github.com/smartlayer/smartlayer/wire"
 )
 
 // ChaosOptions configure a chaos run (Chaos): a devnet of OS processes kept
@@ -34,12 +36,17 @@ type ChaosOptions struct {
 	Net Options
 	// Out receives progress lines as the run goes.
 	Out io.Writer
+	// Partitions runs each node in a network namespace of its own (root
+	// and iproute2 needed) and, instead of the random schedule, cuts one
+	// anchor off, then the executor of a ticket with an action in flight,
+	// and heals each; Duration is then unused.
+	Partitions bool
 }
 
 // Fault is one fault a chaos run injected.
 type Fault struct {
 	AtMs   int64     `json:"atMs"` // since the faults began
-	Kind   string    `json:"kind"` // "kill -9" (then a restart on the same data) or "pause" (SIGSTOP, then SIGCONT)
+	Kind   string    `json:"kind"` // "kill -9" (then a restart on the same data), "pause" (SIGSTOP, then SIGCONT) or "partition" (link down, then up)
 	Role   node.Role `json:"role"`
 	Index  int       `json:"index"`
 	HoldMs int64     `json:"holdMs"` // how long the node stayed down or paused
@@ -94,6 +101,10 @@ type chaosRun struct {
 	faults    []Fault
 	published map[string]Ticket // every status UID the airline signed -> a ticket of its flight (topic)
 	acked     map[string]ackedStatus
+	// inFlight is the action the partitions run had its executor cut off
+	// in the middle of.
+	inFlight  *inFlightAction
+	target    *Ticket // with Partitions: the ticket inFlight is on
 	actions   map[string]actionAck
 	queries   atomic.Int64
 	queriesOK atomic.Int64
@@ -113,6 +124,10 @@ type actionAck struct {
 	Booking  string // the booking ID its result names, if confirmed
 }
 
+// ErrNoNetns is Chaos's error when partitions were asked for and this host
+// cannot make network namespaces.
+var ErrNoNetns = errors.New("network namespaces unavailable")
+
 // Chaos starts a devnet of OS processes, runs the workload and the faults
 // for o.Duration, heals every node and checks the invariants. A check that
 // fails is in the report (OK false), not an error: the error is for a run
@@ -121,8 +136,14 @@ func Chaos(ctx context.Context, o ChaosOptions) (*ChaosReport, error) {
 	if !o.Net.Procs || o.Net.Binary == "" {
 		return nil, errors.New("chaos needs a devnet of processes (Procs, Binary)")
 	}
-	if o.Duration <= 0 || o.Heal <= 0 {
+	if (o.Duration <= 0 && !o.Partitions) || o.Heal <= 0 {
 		return nil, errors.New("chaos needs a duration and a heal time above zero")
+	}
+	if o.Partitions {
+		if err := NetnsAvailable(); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrNoNetns, err)
+		}
+		o.Net.Netns, o.Duration = true, 0
 	}
 	if o.Net.Anchors < 3 || o.Net.Services < 4 {
 		return nil, fmt.Errorf("chaos kills one anchor and one service node at a time: it needs at least 3 anchors and 4 service nodes (have %d, %d)", o.Net.Anchors, o.Net.Services)
@@ -151,24 +172,48 @@ func Chaos(ctx context.Context, o ChaosOptions) (*ChaosReport, error) {
 		r.published[s.UID] = s.Ticket
 	}
 
-	fmt.Fprintf(out, "chaos: %s of faults under load\n", o.Duration)
+	if o.Partitions {
+		// The ticket whose executor is cut off mid-action; the workload
+		// leaves its rebooking alone.
+		tk, ok := r.ticketToRebook(ctx)
+		if !ok {
+			return nil, errors.New("partitions: no ticket under three hours late and not rebooked")
+		}
+		r.target = &tk
+	}
 	r.t0 = time.Now()
-	fctx, stop := context.WithTimeout(ctx, o.Duration)
+	fctx, stop := context.WithCancel(ctx)
 	defer stop()
+	if o.Partitions {
+		fmt.Fprintf(out, "chaos: partitions under load, each node in its own network namespace\n")
+	} else {
+		fmt.Fprintf(out, "chaos: %s of faults under load\n", o.Duration)
+		fctx, stop = context.WithTimeout(ctx, o.Duration)
+		defer stop()
+	}
 	var wg sync.WaitGroup
 	for i, f := range []func(context.Context, *mrand.Rand){r.publish, r.query, r.act} {
 		rng := mrand.New(mrand.NewPCG(o.Seed, uint64(100+i)))
 		wg.Add(1)
 		go func() { defer wg.Done(); f(fctx, rng) }()
 	}
-	var faultsWG sync.WaitGroup
-	for i, role := range []node.Role{node.RoleAnchor, node.RoleService} {
-		rng := mrand.New(mrand.NewPCG(o.Seed, uint64(i+1)))
-		faultsWG.Add(1)
-		go func() { defer faultsWG.Done(); r.faultLoop(fctx, ctx, rng, role) }()
+	if o.Partitions {
+		err := r.partitions(ctx)
+		stop()
+		wg.Wait()
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		var faultsWG sync.WaitGroup
+		for i, role := range []node.Role{node.RoleAnchor, node.RoleService} {
+			rng := mrand.New(mrand.NewPCG(o.Seed, uint64(i+1)))
+			faultsWG.Add(1)
+			go func() { defer faultsWG.Done(); r.faultLoop(fctx, ctx, rng, role) }()
+		}
+		faultsWG.Wait()
+		wg.Wait()
 	}
-	faultsWG.Wait()
-	wg.Wait()
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
@@ -259,6 +304,9 @@ func (r *chaosRun) publish(ctx context.Context, rng *mrand.Rand) {
 	for sleepCtx(ctx, 200*time.Millisecond) {
 		t := byTopic[topics[rng.IntN(len(topics))]]
 		delay := []int{0, 30, 200}[rng.IntN(3)]
+		if r.o.Partitions {
+			delay = []int{0, 30}[rng.IntN(2)] // the script makes the long delay
+		}
 		status := "delayed"
 		if delay == 0 {
 			status = "on time"
@@ -308,6 +356,9 @@ func (r *chaosRun) act(ctx context.Context, rng *mrand.Rand) {
 	args := map[string]string{"hotel": r.d.Info.Hotel.HTTP}
 	for n := 0; sleepCtx(ctx, 500*time.Millisecond); n++ {
 		t := tickets[rng.IntN(len(tickets))]
+		if r.target != nil && t.Instance == r.target.Instance {
+			continue
+		}
 		key := fmt.Sprintf("chaos-%d-%d", r.o.Seed, n)
 		r.nActions.Add(1)
 		for try := 0; try < 2; try++ {
@@ -356,4 +407,132 @@ func scrape(ctx context.Context, base string) error {
 		return fmt.Errorf("%s/metrics: %s", base, resp.Status)
 	}
 	return nil
+}
+
+// inFlightAction is a triggered action whose executor was cut off while
+// the hotel held its booking's answer.
+type inFlightAction struct {
+	Ticket   Ticket
+	Key      string
+	Executor string
+}
+
+// partitions is the scripted run of Partitions: one anchor cut off for
+// longer than the others take to vote it down, then the executor of a
+// ticket while its triggered rebooking waits on the hotel's answer, each
+// healed after.
+func (r *chaosRun) partitions(ctx context.Context) error {
+	hold := 8 * time.Second // above down_after (6 heartbeats of 500 ms) with room
+	cut := func(role node.Role, i int, why string) error {
+		f := Fault{AtMs: time.Since(r.t0).Milliseconds(), Kind: "partition", Role: role, Index: i, HoldMs: hold.Milliseconds()}
+		fmt.Fprintf(r.out, "  %6.1fs  cut %s %d off for %.0fs (%s)\n", float64(f.AtMs)/1000, role, i, hold.Seconds(), why)
+		err := r.d.Partition(role, i)
+		if err == nil {
+			time.Sleep(hold) // the partition's length: a schedule, not a wait for anything
+			err = r.d.Reconnect(role, i)
+		}
+		if err != nil {
+			f.Err = err.Error()
+		}
+		r.mu.Lock()
+		r.faults = append(r.faults, f)
+		r.mu.Unlock()
+		return err
+	}
+	if !sleepCtx(ctx, 3*time.Second) {
+		return ctx.Err()
+	}
+	if err := cut(node.RoleAnchor, 1, "an anchor"); err != nil {
+		return err
+	}
+	if !sleepCtx(ctx, 3*time.Second) {
+		return ctx.Err()
+	}
+
+	// A ticket on a flight whose last status is under three hours late:
+	// a new status of 200 minutes starts its rebooking. The hotel holds
+	// each booking's answer for 5 s, so the executor is cut off with the
+	// call made and no result published.
+	tk := *r.target
+	id, _ := wire.ParseInstanceID(tk.Instance)
+	rt, err := r.d.Client.Route(ctx, tk.Instance)
+	if err != nil {
+		return err
+	}
+	exec := -1
+	for i, s := range r.d.Info.Services {
+		if s.Peer == rt.Executor {
+			exec = i
+		}
+	}
+	if exec < 0 {
+		return fmt.Errorf("partitions: executor %s of %s is no service node of the devnet", rt.Executor, tk.Instance)
+	}
+	booked := make(chan string, 64)
+	r.d.HotelServer.OnBook(func(key string) {
+		select {
+		case booked <- key:
+		default:
+		}
+	})
+	defer r.d.HotelServer.OnBook(nil)
+	r.d.HotelServer.SetFaults("ok", 5*time.Second, 0)
+	defer r.d.HotelServer.SetFaults("ok", 0, 0)
+	att, err := SignStatus(r.d.airline, r.d.cfgBase.Network.ChainID, common.HexToAddress(r.d.cfgBase.Network.EAS), tk.Flight, tk.Date, 200, "delayed", time.Now())
+	if err != nil {
+		return err
+	}
+	s, _ := attest.Parse(att)
+	uid := strings.ToLower(s.UID.String())
+	r.mu.Lock()
+	r.published[uid] = tk
+	r.mu.Unlock()
+	e, err := r.d.publisher.Publish(ctx, tk.Topic, att)
+	if err != nil {
+		return fmt.Errorf("partitions: publish the long delay: %w", err)
+	}
+	r.mu.Lock()
+	r.acked[uid] = ackedStatus{Topic: tk.Topic, Seq: e.Seq}
+	r.mu.Unlock()
+	key := token.TriggerKey(id, "longDelay", "rebook", uid)
+	wait := time.NewTimer(30 * time.Second)
+	defer wait.Stop()
+	for done := false; !done; {
+		select {
+		case k := <-booked:
+			done = k == key
+		case <-wait.C:
+			return fmt.Errorf("partitions: the executor of %s did not call the hotel within 30s of the long delay", tk.Instance)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	r.mu.Lock()
+	r.inFlight = &inFlightAction{Ticket: tk, Key: key, Executor: rt.Executor}
+	r.mu.Unlock()
+	if err := cut(node.RoleService, exec, "the executor of "+tk.Instance[:10]+"… with its rebooking in flight"); err != nil {
+		return err
+	}
+	sleepCtx(ctx, 2*time.Second)
+	return ctx.Err()
+}
+
+// ticketToRebook finds a ticket whose delay is under three hours and that
+// has not been rebooked: a long delay will make its executor call the
+// hotel (the action skips a ticket rebooked already).
+func (r *chaosRun) ticketToRebook(ctx context.Context) (Ticket, bool) {
+	for _, t := range r.d.Info.Tickets {
+		var v struct {
+			Delay     int    `json:"delayMinutes"`
+			Rebooking string `json:"rebooking"`
+		}
+		out, err := r.d.Client.QueryWith(ctx, t.Instance, "status", nil, t.Header())
+		if err != nil || json.Unmarshal(out, &v) != nil {
+			continue
+		}
+		if v.Delay < 180 && v.Rebooking != "confirmed" {
+			return t, true
+		}
+	}
+	return Ticket{}, false
 }

@@ -32,7 +32,11 @@ func (r *chaosRun) check(ctx context.Context, targets map[string]int, deadline t
 		{"every replica of every ticket on the same state root", r.checkRoots},
 		{"every acknowledged status applied exactly once on every replica", r.checkHistory},
 		{"no hotel booking made twice for one action", r.checkBookings},
+		{"the action in flight when its executor was cut off finished, once", r.inFlightCheck()},
 	} {
+		if c.f == nil {
+			continue
+		}
 		start := time.Now()
 		detail, err := eventually(ctx, deadline, c.f)
 		ch := Check{Name: c.name, OK: err == nil, Detail: detail}
@@ -341,4 +345,36 @@ func (r *chaosRun) explainKey(ctx context.Context, key string) string {
 		}
 	}
 	return "no history item of any replica explains it"
+}
+
+// inFlightCheck, after a partitions run, checks the action whose executor
+// was cut off mid-call: booked at the hotel under its key, pending on no
+// replica.
+func (r *chaosRun) inFlightCheck() func(context.Context) (string, error) {
+	a := r.inFlight
+	if a == nil {
+		return nil
+	}
+	return func(ctx context.Context) (string, error) {
+		b, ok := r.d.HotelServer.Bookings()[a.Key]
+		if !ok {
+			return "", fmt.Errorf("no booking under %s", a.Key)
+		}
+		rt, err := r.d.Client.Route(ctx, a.Ticket.Instance)
+		if err != nil {
+			return "", err
+		}
+		for _, rep := range rt.Replicas {
+			var v wire.StateView
+			if err := r.d.GetAs(ctx, rep.HTTP+"/v1/tokens/"+a.Ticket.Instance+"/state", a.Ticket, &v); err != nil {
+				return "", err
+			}
+			for _, p := range v.Pending {
+				if p.Key == a.Key {
+					return "", fmt.Errorf("still pending on %s", rep.Peer)
+				}
+			}
+		}
+		return fmt.Sprintf("booking %s under its key; executor %s, now %s", b, token.ShortPeer(a.Executor), token.ShortPeer(rt.Executor)), nil
+	}
 }

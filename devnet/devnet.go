@@ -53,6 +53,10 @@ type Options struct {
 	// Procs runs every node as its own OS process of Binary.
 	Procs  bool
 	Binary string
+	// Netns, with Procs, runs each node in a Linux network namespace of its
+	// own, linked to the others by a bridge (root and iproute2 needed;
+	// NetnsAvailable says why not): Partition cuts a node off.
+	Netns bool
 	// InMemory runs the in-process nodes on one transport.MemNetwork
 	// rather than libp2p sockets (HTTP stays real): many nodes in one
 	// process, no ports for p2p.
@@ -133,6 +137,9 @@ func (o *Options) validate() error {
 	}
 	if o.HeartbeatInterval < 50*time.Millisecond {
 		errs = append(errs, fmt.Errorf("heartbeat interval %s: want at least 50ms", o.HeartbeatInterval))
+	}
+	if o.Netns && (!o.Procs || o.Chain) {
+		errs = append(errs, errors.New("network namespaces are for a devnet of processes (--procs) without the local chain"))
 	}
 	if o.InMemory && o.Procs {
 		errs = append(errs, errors.New("an in-memory network runs in one process: not with --procs"))
@@ -257,6 +264,7 @@ type Devnet struct {
 	ext         *ethclient.Client // with Options.ChainRPC
 	reloaded    bool              // network.json was there: a restart on the same data
 	chainState  *chainState
+	lab         *netLab // with Options.Netns
 	// demoStatuses are the statuses Start published (chaos tells the
 	// bookings their triggers made by them).
 	demoStatuses []demoStatus
@@ -270,6 +278,9 @@ type demoStatus struct {
 func (d *Devnet) where() string {
 	switch {
 	case d.opts.Procs:
+		if d.opts.Netns {
+			return "one OS process each, each in a network namespace of its own"
+		}
 		return "one OS process each"
 	case d.mem != nil:
 		return "in this process, on an in-memory network"
@@ -315,7 +326,14 @@ func Start(ctx context.Context, opts Options) (_ *Devnet, err error) {
 	if err := d.prepareNetwork(); err != nil {
 		return nil, err
 	}
-	if d.HotelServer, err = hotel.Start("127.0.0.1:0"); err != nil {
+	hotelAddr := "127.0.0.1:0"
+	if opts.Netns {
+		if d.lab, err = newNetLab(); err != nil {
+			return nil, fmt.Errorf("network namespaces: %w", err)
+		}
+		hotelAddr = d.lab.gateway + ":0" // where the nodes' namespaces reach this process
+	}
+	if d.HotelServer, err = hotel.Start(hotelAddr); err != nil {
 		return nil, fmt.Errorf("demo hotel: %w", err)
 	}
 	d.Info.Hotel.HTTP = d.HotelServer.URL
@@ -596,7 +614,17 @@ func (d *Devnet) nodeConfig(role node.Role, i int, bootstrap []string) (node.Con
 func (d *Devnet) startNode(ctx context.Context, role node.Role, i int, bootstrap []string) (Endpoint, error) {
 	cfg, deps := d.nodeConfig(role, i, bootstrap)
 	if d.opts.Procs {
-		p, info, err := startProc(ctx, d.binary(), cfg, nil)
+		var wrap []string
+		if d.lab != nil {
+			ln, err := d.lab.add(len(d.procs))
+			if err != nil {
+				return Endpoint{}, err
+			}
+			wrap = []string{"ip", "netns", "exec", ln.ns}
+			cfg.HTTP.Listen = ln.ip + ":0"
+			cfg.P2P.Listen = []string{"/ip4/" + ln.ip + "/tcp/0", "/ip4/" + ln.ip + "/udp/0/quic-v1"}
+		}
+		p, info, err := startProc(ctx, wrap, d.binary(), cfg, nil)
 		if err != nil {
 			return Endpoint{}, err
 		}
@@ -696,7 +724,11 @@ func (d *Devnet) publishToken(ctx context.Context) error {
 	if d.chainState != nil {
 		twin = d.chainState.cs.FlightTickets
 	}
-	b, err := flightticket.IssuedOn(airline.ECDSA, attest.NetworkDomain(d.cfgBase.Network.ChainID, common.HexToAddress(d.cfgBase.Network.EAS)), twin, time.Now())
+	var hotelHosts []string
+	if d.lab != nil {
+		hotelHosts = append(hotelHosts, d.lab.gateway) // the hotel, as the nodes' namespaces reach it
+	}
+	b, err := flightticket.IssuedOn(airline.ECDSA, attest.NetworkDomain(d.cfgBase.Network.ChainID, common.HexToAddress(d.cfgBase.Network.EAS)), twin, time.Now(), hotelHosts...)
 	if err != nil {
 		return err
 	}
@@ -945,6 +977,9 @@ func (d *Devnet) Close() error {
 	}
 	if d.HotelServer != nil {
 		errs = append(errs, d.HotelServer.Close())
+	}
+	if d.lab != nil {
+		errs = append(errs, d.lab.close())
 	}
 	if d.ext != nil {
 		d.ext.Close()

@@ -25,12 +25,13 @@ type proc struct {
 	done chan error
 	cfg  node.Config
 	info node.Info
+	wrap []string // the command the node runs under ("ip netns exec NS")
 }
 
 // startProc writes the node's config.toml, starts `BINARY ROLE --config`
-// (with env added to this process's environment), and waits for the node
-// to write its node.json.
-func startProc(ctx context.Context, bin string, cfg node.Config, env []string) (*proc, node.Info, error) {
+// (under wrap, with env added to this process's environment), and waits
+// for the node to write its node.json.
+func startProc(ctx context.Context, wrap []string, bin string, cfg node.Config, env []string) (*proc, node.Info, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, node.Info{}, err
 	}
@@ -50,7 +51,8 @@ func startProc(ctx context.Context, bin string, cfg node.Config, env []string) (
 	if err != nil {
 		return nil, node.Info{}, err
 	}
-	cmd := exec.Command(bin, string(cfg.Role), "--config", cfgPath)
+	args := append(slices.Clone(wrap), bin, string(cfg.Role), "--config", cfgPath)
+	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if len(env) > 0 {
 		cmd.Env = append(os.Environ(), env...)
@@ -59,7 +61,7 @@ func startProc(ctx context.Context, bin string, cfg node.Config, env []string) (
 		logf.Close()
 		return nil, node.Info{}, fmt.Errorf("start %s: %w", bin, err)
 	}
-	p := &proc{cmd: cmd, done: make(chan error, 1), cfg: cfg}
+	p := &proc{cmd: cmd, done: make(chan error, 1), cfg: cfg, wrap: wrap}
 	go func() { p.done <- cmd.Wait(); logf.Close() }()
 	deadline := time.After(20 * time.Second)
 	for {
@@ -104,7 +106,7 @@ func (p *proc) restart(ctx context.Context, bin string, env []string) (*proc, er
 	if len(listen) > 0 {
 		cfg.P2P.Listen = listen
 	}
-	np, _, err := startProc(ctx, bin, cfg, env)
+	np, _, err := startProc(ctx, p.wrap, bin, cfg, env)
 	return np, err
 }
 

@@ -39,12 +39,19 @@ the same state root; no hotel booking under a key of no action (a failover that
 made a new key would book an action twice), and every confirmed action booked
 under its own key.
 
+With --partitions (root and iproute2 needed) each node runs in a Linux network
+namespace of its own, linked by veth pairs to one bridge, and instead of kills and
+pauses it cuts one anchor off the network, heals it, then cuts off the executor of
+a ticket whose hotel rebooking is in flight (the hotel holding its answer), and
+heals it; the same checks follow, and one more: that action finished, once.
+
 It prints each fault as it happens, each check, and the seed; --seed replays the
 same schedule of faults and workload choices (their timing against the nodes is
 the machine's). A failed check exits 1.
 
   smartlayer chaos --duration 2m
-  smartlayer chaos --seed 7 --json`,
+  smartlayer chaos --seed 7 --json
+  sudo smartlayer chaos --partitions`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.Duration <= 0 || o.Heal <= 0 {
@@ -92,16 +99,20 @@ the machine's). A failed check exits 1.
 	f.IntVar(&o.Net.Tickets, "tickets", o.Net.Tickets, "flight tickets")
 	f.StringVar(&o.Net.DataDir, "data", "", "keep the network's data and node logs in DIR (default: a temporary directory removed at the end)")
 	f.BoolVar(&o.Net.Chain, "chain", false, "run the devnet with its local chain")
+	f.BoolVar(&o.Partitions, "partitions", false, "instead of kills and pauses: each node in a Linux network namespace of its own (root and iproute2 needed), one anchor cut off, then the executor of a ticket with its rebooking in flight (--duration unused)")
 	f.BoolVar(&asJSON, "json", false, "print only the report, as JSON")
 	return c
 }
 
 func printChaos(w interface{ Write([]byte) (int, error) }, r *devnet.ChaosReport) {
-	kills, pauses, failed := 0, 0, 0
+	kills, pauses, cuts, failed := 0, 0, 0, 0
 	for _, f := range r.Faults {
-		if f.Kind == "pause" {
+		switch f.Kind {
+		case "pause":
 			pauses++
-		} else {
+		case "partition":
+			cuts++
+		default:
 			kills++
 		}
 		if f.Err != "" {
@@ -109,7 +120,7 @@ func printChaos(w interface{ Write([]byte) (int, error) }, r *devnet.ChaosReport
 		}
 	}
 	fmt.Fprintf(w, "\nseed         %d\n", r.Seed)
-	fmt.Fprintf(w, "faults       %d in %.0fs: %d kill -9 and restart, %d pause and resume (%d could not be made)\n", len(r.Faults), float64(r.DurationMs)/1000, kills, pauses, failed)
+	fmt.Fprintf(w, "faults       %d in %.0fs: %d kill -9 and restart, %d pause and resume, %d partition and heal (%d could not be made)\n", len(r.Faults), float64(r.DurationMs)/1000, kills, pauses, cuts, failed)
 	fmt.Fprintf(w, "workload     %d statuses published (%d acknowledged), %d queries (%d answered), %d actions (%d answered)\n",
 		r.Published, r.Acked, r.Queries, r.QueriesOK, r.Actions, r.ActionsOK)
 	fmt.Fprintf(w, "hotel        %d bookings, %d repeated requests answered from the first booking\n", r.Bookings, r.Repeats)

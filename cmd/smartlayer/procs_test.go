@@ -129,6 +129,43 @@ func TestChaos(t *testing.T) {
 	}
 }
 
+// TestChaosPartitions runs `smartlayer chaos --partitions`: each node in a
+// network namespace of its own, one anchor cut off, then the executor of
+// a ticket with its rebooking in flight; then the same checks as the chaos
+// run, and that the action finished once. It needs root and iproute2 and
+// says so when skipped.
+func TestChaosPartitions(t *testing.T) {
+	bin := testBinary(t)
+	if err := devnet.NetnsAvailable(); err != nil {
+		t.Skipf("partitions between network namespaces not tried: %v", err)
+	}
+	o := devnet.ChaosOptions{Seed: 1, Heal: 3 * time.Minute, Net: devnet.DefaultOptions(), Out: testWriter{t}, Partitions: true}
+	o.Net.Procs, o.Net.Binary, o.Net.Tickets = true, bin, 20
+	r, err := devnet.Chaos(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cuts := 0
+	for _, f := range r.Faults {
+		if f.Kind == "partition" && f.Err == "" {
+			cuts++
+		}
+	}
+	if cuts != 2 {
+		t.Errorf("%d partitions made, want 2 (an anchor, an executor): %+v", cuts, r.Faults)
+	}
+	names := map[string]bool{}
+	for _, c := range r.Checks {
+		names[c.Name] = true
+		if !c.OK {
+			t.Errorf("%s: %s", c.Name, c.Detail)
+		}
+	}
+	if !names["the action in flight when its executor was cut off finished, once"] {
+		t.Errorf("the in-flight action was not checked: %+v", r.Checks)
+	}
+}
+
 // testWriter sends each line a run prints to the test log.
 type testWriter struct{ t *testing.T }
 

@@ -57,8 +57,9 @@ func Issued(airline *ecdsa.PrivateKey, d attest.Domain, now time.Time) (*tokensc
 
 // IssuedOn is Issued with the tickets' ERC-721 twin at contract on d's
 // chain (a FlightTickets the airline owns); the zero address keeps the
-// example's placeholder.
-func IssuedOn(airline *ecdsa.PrivateKey, d attest.Domain, contract common.Address, now time.Time) (*tokenscript.Bundle, error) {
+// example's placeholder. hotelHosts are declared as egress hosts besides
+// the example's loopback ones (where the demo hotel is on another address).
+func IssuedOn(airline *ecdsa.PrivateKey, d attest.Domain, contract common.Address, now time.Time, hotelHosts ...string) (*tokenscript.Bundle, error) {
 	files := Files()
 	xml := files["flight-ticket.xml"]
 	if !bytes.Contains(xml, issuerPlaceholder) || !bytes.Contains(xml, contractPlaceholder) {
@@ -68,6 +69,13 @@ func IssuedOn(airline *ecdsa.PrivateKey, d attest.Domain, contract common.Addres
 	xml = bytes.Replace(xml, issuerPlaceholder, []byte("<ts:key>"+pub+"</ts:key>"), 1)
 	if contract != (common.Address{}) {
 		xml = bytes.Replace(xml, contractPlaceholder, []byte(fmt.Sprintf(`<ts:address network="%d">%s</ts:address>`, d.ChainID, contract.Hex())), 1)
+	}
+	for _, h := range hotelHosts {
+		last := []byte(`<sl:egress host="localhost"/>`)
+		if !bytes.Contains(xml, last) {
+			return nil, errors.New("flight-ticket.xml has no egress host to add the hotel's after")
+		}
+		xml = bytes.Replace(xml, last, []byte(fmt.Sprintf(`%s<sl:egress host="%s"/>`, last, h)), 1)
 	}
 	files["flight-ticket.xml"] = xml
 	b := &tokenscript.Bundle{Files: files}
