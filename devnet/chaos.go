@@ -109,6 +109,7 @@ type chaosRun struct {
 	queries   atomic.Int64
 	queriesOK atomic.Int64
 	nActions  atomic.Int64
+	lat       *latencies // when set (soak), the latency of each answered query
 }
 
 // ackedStatus is a status an anchor acknowledged: on its topic, at seq of
@@ -340,11 +341,15 @@ func (r *chaosRun) query(ctx context.Context, rng *mrand.Rand) {
 	for sleepCtx(ctx, 50*time.Millisecond) {
 		t := tickets[rng.IntN(len(tickets))]
 		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		start := time.Now()
 		_, err := r.d.Client.QueryWith(cctx, t.Instance, "status", nil, t.Header())
 		cancel()
 		r.queries.Add(1)
 		if err == nil {
 			r.queriesOK.Add(1)
+			if r.lat != nil {
+				r.lat.add(time.Since(start))
+			}
 		}
 	}
 }

@@ -65,6 +65,7 @@ Start a whole local network with one command:
 		newBenchCmd(),
 		newSimCmd(),
 		newChaosCmd(),
+		newSoakCmd(),
 		newChainCmd(),
 		newStakeCmd(),
 		newIssuerCmd(),

@@ -166,6 +166,41 @@ func TestChaosPartitions(t *testing.T) {
 	}
 }
 
+// TestSoak runs `smartlayer soak` for 30 s (SMARTLAYER_SOAK=1h for the
+// hour the issue asks for, judged): every sample must have read every
+// node's memory, goroutines and open files, and queries must have been
+// answered in each interval.
+func TestSoak(t *testing.T) {
+	bin := testBinary(t)
+	dur, interval := 30*time.Second, 5*time.Second
+	if v := os.Getenv("SMARTLAYER_SOAK"); v != "" {
+		var err error
+		if dur, err = time.ParseDuration(v); err != nil {
+			t.Fatalf("SMARTLAYER_SOAK: %v", err)
+		}
+		interval = max(interval, dur/60)
+	}
+	o := devnet.SoakOptions{Seed: 1, Duration: dur, Interval: interval, Net: devnet.DefaultOptions(), Out: testWriter{t}}
+	o.Net.Procs, o.Net.Binary, o.Net.Tickets = true, bin, 20
+	r, err := devnet.Soak(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Samples) < int(dur/interval)-1 {
+		t.Fatalf("%d samples in %s every %s", len(r.Samples), dur, interval)
+	}
+	for _, s := range r.Samples {
+		if s.MaxRSSMiB <= 0 || s.Goroutines <= 0 || s.OpenFDs <= 0 || s.Queries == 0 {
+			t.Errorf("sample %+v: a node's resources unread, or no query answered", s)
+		}
+	}
+	for _, c := range r.Checks {
+		if !c.OK {
+			t.Errorf("%s: %s", c.Name, c.Detail)
+		}
+	}
+}
+
 // testWriter sends each line a run prints to the test log.
 type testWriter struct{ t *testing.T }
 
