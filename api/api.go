@@ -9,6 +9,7 @@ package api
 import (
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/smartlayer/smartlayer/httpapi"
@@ -27,6 +28,10 @@ type Deps struct {
 	Refused func(reason string)
 	// Done ends long-lived answers (streams) when the node stops.
 	Done <-chan struct{}
+	// MaxStreams caps the Server-Sent Event streams open at once (0: no
+	// cap); Streams counts them (the node's metric reads it).
+	MaxStreams int64
+	Streams    *atomic.Int64
 
 	// Health and Network are the node's own descriptions (JSON values).
 	Health  func() any
@@ -45,6 +50,9 @@ func Register(mux *http.ServeMux, d Deps) {
 	}
 	if d.Refused == nil {
 		d.Refused = func(string) {}
+	}
+	if d.Streams == nil {
+		d.Streams = new(atomic.Int64)
 	}
 	h := &handlers{d: d}
 	mux.HandleFunc("GET /v1/health", func(w http.ResponseWriter, r *http.Request) { httpapi.WriteJSON(w, http.StatusOK, d.Health()) })

@@ -323,7 +323,7 @@ func (h *handlers) transcript(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, ErrUnknownReceipt), errors.Is(err, executor.ErrNotHere):
 		httpapi.Error(w, r, http.StatusNotFound, "unknown-receipt",
-			"this node keeps no execution for that receipt (it keeps its last "+fmt.Sprint(sampling.RingSize)+" of instances it holds)")
+			"this node keeps no execution for that receipt (it keeps its most recent ones of instances it holds: service.max_kept_executions, 4096 by default)")
 	case errors.As(err, &g):
 		grantError(w, r, g)
 	case err != nil:

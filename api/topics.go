@@ -173,6 +173,15 @@ func (h *handlers) stream(w http.ResponseWriter, r *http.Request) {
 		httpapi.Error(w, r, http.StatusInternalServerError, "no-streaming", "this connection cannot stream")
 		return
 	}
+	if n := h.d.Streams.Add(1); h.d.MaxStreams > 0 && n > h.d.MaxStreams {
+		h.d.Streams.Add(-1)
+		h.d.Refused("too-many-streams")
+		w.Header().Set("Retry-After", "5")
+		httpapi.Error(w, r, http.StatusServiceUnavailable, "too-many-streams",
+			fmt.Sprintf("this node serves %d streams at once (http.max_streams), all taken; try again, or another node", h.d.MaxStreams))
+		return
+	}
+	defer h.d.Streams.Add(-1)
 	hd := w.Header()
 	hd.Set("Content-Type", "text/event-stream")
 	hd.Set("Cache-Control", "no-store")

@@ -28,6 +28,7 @@ func (n *Node) registerAPI(mux *http.ServeMux) {
 	d := api.Deps{
 		Log: n.log, MaxBody: n.cfg.HTTP.MaxBodyBytes, ActionTimeout: n.cfg.Service.ActionTimeout.Duration,
 		Limit: n.limited, Refused: n.inputRefused, Done: n.done,
+		MaxStreams: int64(n.cfg.HTTP.MaxStreams), Streams: &n.streams,
 		Health: n.health, Network: n.networkView,
 		Metrics: promhttp.HandlerFor(n.reg, promhttp.HandlerOpts{}),
 		Topics:  topicsAPI{n},

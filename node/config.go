@@ -13,6 +13,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/libp2p/go-libp2p/core/peer"
 	ma "github.com/multiformats/go-multiaddr"
+	"github.com/smartlayer/smartlayer/sampling"
 )
 
 // Role is what a node does in the network.
@@ -144,6 +145,9 @@ type Config struct {
 		// BundlesPerHour: new bundles (compiled modules, kept for good)
 		// one client address may publish to an anchor per hour.
 		BundlesPerHour int `toml:"bundles_per_hour"`
+		// MaxStreams caps the Server-Sent Event streams (GET
+		// /v1/topics/{topic}/stream) open at once; past it, 503.
+		MaxStreams int `toml:"max_streams"`
 	} `toml:"http"`
 	Service struct {
 		Capacity int    `toml:"capacity"`
@@ -174,6 +178,10 @@ type Config struct {
 		// OutcomeRetention is how long an executor keeps an action's
 		// outcome for requests that repeat its idempotency key.
 		OutcomeRetention Duration `toml:"outcome_retention"`
+		// MaxKeptExecutions: how many recent executions (transcript, state,
+		// receipt) the node keeps in memory, for anchors to sample and for
+		// receipt holders to fetch; the oldest go first.
+		MaxKeptExecutions int `toml:"max_kept_executions"`
 	} `toml:"service"`
 	Sandbox struct {
 		Timeout      Duration `toml:"timeout"`
@@ -201,6 +209,7 @@ func DefaultConfig(role Role) Config {
 	c.HTTP.WriteRate = 20
 	c.HTTP.WriteBurst = 100
 	c.HTTP.BundlesPerHour = 20
+	c.HTTP.MaxStreams = 1024
 	c.Network.MaxCapacity = 10000
 	c.Network.PublisherRate = 10
 	c.Network.PublisherBurst = 100
@@ -209,6 +218,7 @@ func DefaultConfig(role Role) Config {
 	c.Service.ActionTimeout = Duration{30 * time.Second}
 	c.Service.FetchAttempts = 3
 	c.Service.OutcomeRetention = Duration{24 * time.Hour}
+	c.Service.MaxKeptExecutions = sampling.RingSize
 	c.Service.FetchTimeout = Duration{2 * time.Second}
 	c.Network.RouteAttempts = 2
 	c.Network.RouteTimeout = Duration{2 * time.Second}
@@ -410,6 +420,12 @@ func (c *Config) Validate() error {
 	}
 	if c.HTTP.MaxBodyBytes < 1024 || c.HTTP.MaxBodyBytes > 64<<20 {
 		bad("http.max_body_bytes", "%d is out of range 1024..67108864", c.HTTP.MaxBodyBytes)
+	}
+	if c.HTTP.MaxStreams < 1 || c.HTTP.MaxStreams > 1_000_000 {
+		bad("http.max_streams", "%d is out of range 1..1000000", c.HTTP.MaxStreams)
+	}
+	if c.Service.MaxKeptExecutions < 16 || c.Service.MaxKeptExecutions > 1_000_000 {
+		bad("service.max_kept_executions", "%d is out of range 16..1000000", c.Service.MaxKeptExecutions)
 	}
 	if c.Role == RoleService && (c.Service.Capacity < 1 || c.Service.Capacity > 10_000_000) {
 		bad("service.capacity", "%d is out of range 1..10000000", c.Service.Capacity)

@@ -6,8 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	neturl "net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -353,5 +356,60 @@ func TestDroppedInstanceLeavesTopics(t *testing.T) {
 	}
 	if n.att.Following(shared) || n.att.Following(wire.RevocationTopic(bob)) {
 		t.Fatal("topics followed with no instance held")
+	}
+}
+
+// TestStreamsCapped: past http.max_streams Server-Sent Event streams open
+// at once, another is answered 503 too-many-streams with Retry-After, and
+// the metric counts the open ones; once one closes, a new one opens.
+func TestStreamsCapped(t *testing.T) {
+	key, _ := nodekey.Generate()
+	n := testNode(t, RoleAnchor, key, func(c *Config) { c.HTTP.MaxStreams = 2 })
+	n.Start(context.Background())
+	url := n.HTTPURL() + "/v1/topics/" + neturl.PathEscape("0x"+strings.Repeat("ab", 32)+"/LH400/2026-12-01") + "/stream"
+	open := func() (*http.Response, context.CancelFunc) {
+		ctx, cancel := context.WithCancel(context.Background())
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			cancel()
+			t.Fatal(err)
+		}
+		return resp, cancel
+	}
+	var cancels []context.CancelFunc
+	defer func() {
+		for _, c := range cancels {
+			c()
+		}
+	}()
+	for i := 0; i < 2; i++ {
+		resp, cancel := open()
+		cancels = append(cancels, cancel)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("stream %d: %s", i+1, resp.Status)
+		}
+	}
+	if got := n.streams.Load(); got != 2 {
+		t.Fatalf("%d streams counted, want 2", got)
+	}
+	resp, cancel := open()
+	b, _ := io.ReadAll(resp.Body)
+	cancel()
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(b), "too-many-streams") || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("a third stream: %s %s (Retry-After %q)", resp.Status, b, resp.Header.Get("Retry-After"))
+	}
+	cancels[0]()
+	deadline := time.Now().Add(30 * time.Second)
+	for n.streams.Load() != 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("a closed stream still counted: %d open", n.streams.Load())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	resp, cancel = open()
+	cancels = append(cancels, cancel)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("a stream once one closed: %s", resp.Status)
 	}
 }

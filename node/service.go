@@ -54,7 +54,7 @@ type instance = token.Instance
 type HistoryItem = token.HistoryItem
 
 func newServiceRole(n *Node) (*serviceRole, error) {
-	s := &serviceRole{n: n, applier: newApplier(), bundles: newBundleCache(n), inst: map[wire.InstanceID]*instance{}, kept: sampling.NewRing(sampling.RingSize),
+	s := &serviceRole{n: n, applier: newApplier(), bundles: newBundleCache(n), inst: map[wire.InstanceID]*instance{}, kept: sampling.NewRing(n.cfg.Service.MaxKeptExecutions),
 		tokens: newTokenQuerier()}
 	if n.cfg.Service.Receipts != "off" {
 		s.receipts = receipt.NewBatcher(receipt.Software{Key: n.key.ECDSA}, n.cfg.Service.Receipts == "single")
@@ -64,6 +64,10 @@ func newServiceRole(n *Node) (*serviceRole, error) {
 		n.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "smartlayer_receipt_signatures_total", Help: "Signatures over receipt batches (receipts / signatures = mean batch size)."},
 			func() float64 { return float64(s.receipts.Batches.Load()) }))
 	}
+	n.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "smartlayer_kept_executions", Help: "Recent executions kept for sampling and receipt holders (at most service.max_kept_executions)."},
+		func() float64 { return float64(s.kept.Len()) }))
+	n.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "smartlayer_pending_actions", Help: "Actions triggers started that no result answered yet, over the instances held (at most token.MaxPending each)."},
+		func() float64 { return float64(s.pendingCount()) }))
 	s.exec = s.newExecutor()
 	if err := s.bundles.Load(); err != nil {
 		return nil, err
@@ -149,6 +153,17 @@ func (s *serviceRole) newExecutor() *executor.Executor {
 		},
 		ErrorCode: func(err error) string { _, code := api.ScriptStatus(err); return code },
 	})
+}
+
+// pendingCount is the pending actions over the instances held.
+func (s *serviceRole) pendingCount() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	n := 0
+	for _, in := range s.inst {
+		n += len(in.Pending)
+	}
+	return n
 }
 
 func (s *serviceRole) count() int {

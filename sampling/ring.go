@@ -18,7 +18,8 @@ import (
 	"github.com/smartlayer/smartlayer/transport"
 )
 
-// RingSize is how many recent executions a service node keeps, for anchors
+// RingSize is how many recent executions a service node keeps by default
+// (service.max_kept_executions), for anchors
 // to sample and for whoever holds a receipt to fetch (Find).
 const RingSize = 4096
 
@@ -42,6 +43,13 @@ type Ring struct {
 
 // NewRing makes a ring of n executions.
 func NewRing(n int) *Ring { return &Ring{buf: make([]Kept, 0, n), byRec: map[common.Hash]int{}} }
+
+// Len is how many executions the ring holds.
+func (r *Ring) Len() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.buf)
+}
 
 // Add keeps an execution.
 func (r *Ring) Add(k Kept) {

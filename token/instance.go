@@ -104,6 +104,12 @@ type DoneAction struct {
 	Fencing uint64 `json:"fencing"`
 }
 
+// MaxPending bounds an instance's pending actions: a trigger that fires
+// with this many waiting starts nothing (the history item says so). It is
+// part of the protocol, not a node's setting: every replica must drop the
+// same actions to keep the same pending list.
+const MaxPending = 64
+
 // MaxDone bounds the applied results an instance remembers.
 const MaxDone = 256
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -260,7 +261,9 @@ func applyEntry(ctx context.Context, cur *Instance, e *Entry, env *Env) (Ready, 
 	}
 	if item.Applied && string(in.State) != string(cur.State) {
 		before := len(in.Pending)
-		EvalTriggers(ctx, in, env, cur.State, in.State, item.UID, attTime)
+		if n := EvalTriggers(ctx, in, env, cur.State, in.State, item.UID, attTime); n > 0 {
+			item.Note = strings.TrimPrefix(item.Note+"; ", "; ") + fmt.Sprintf("%d triggered actions not started: %d pending already (token.MaxPending)", n, MaxPending)
+		}
 		rd.NewPending = in.Pending[before:]
 	}
 	root := in.Root()

@@ -14,8 +14,10 @@ import (
 
 // EvalTriggers runs the module's trigger predicates over a state change and
 // adds the actions they start to in.Pending. An action whose key is pending
-// or done already is not added again.
-func EvalTriggers(ctx context.Context, in *Instance, env *Env, before, after json.RawMessage, cause string, now time.Time) {
+// or done already is not added again, and none is added past MaxPending:
+// it returns how many fired and were dropped for that (every replica drops
+// the same ones, as every replica holds the same pending list).
+func EvalTriggers(ctx context.Context, in *Instance, env *Env, before, after json.RawMessage, cause string, now time.Time) (dropped int) {
 	for _, tg := range env.Triggers {
 		if !env.Script.HasTrigger(tg.When) {
 			continue
@@ -29,8 +31,13 @@ func EvalTriggers(ctx context.Context, in *Instance, env *Env, before, after jso
 			slices.ContainsFunc(in.Done, func(d DoneAction) bool { return d.Key == key }) {
 			continue
 		}
+		if len(in.Pending) >= MaxPending {
+			dropped++
+			continue
+		}
 		in.Pending = append(slices.Clone(in.Pending), PendingAction{Action: tg.Action, Key: key, Trigger: tg.When, Cause: cause})
 	}
+	return dropped
 }
 
 // TriggerKey is the idempotency key of a triggered action: derived from the
