@@ -74,7 +74,7 @@ func TestRecordFromAnotherAnchorRefused(t *testing.T) {
 		}
 		id, _ := peer.Decode(ep.Peer)
 		b, _ := json.Marshal(msg)
-		_, err := rogue.Request(ctx, id, proto, b)
+		_, err := rogue.Request(ctx, id, proto, b, transport.MaxMessage)
 		return err
 	}
 	assign := map[string]any{"items": []any{map[string]any{"record": &bad}}}

@@ -493,7 +493,7 @@ func (a *anchorRole) send(p string, msg *assign) {
 	if err != nil {
 		return
 	}
-	resp, err := transport.Call[assign, assignAck](a.n.ctx, a.n.net, id, transport.ProtoAssign, msg)
+	resp, err := transport.CallMax[assign, assignAck](a.n.ctx, a.n.net, id, transport.ProtoAssign, msg, transport.SmallAnswer)
 	if err != nil {
 		a.n.metric.assigns.WithLabelValues("error").Inc()
 		a.n.log.Debug("assign failed", "service", shortID(p), "err", err)
@@ -586,7 +586,7 @@ func (a *anchorRole) replicate(msg *replicate) {
 			defer a.n.wg.Done()
 			ctx, cancel := context.WithTimeout(a.n.ctx, transport.StreamTimeout)
 			defer cancel()
-			if _, err := transport.Call[replicate, ack](ctx, a.n.net, id, transport.ProtoReplicate, msg); err != nil {
+			if _, err := transport.CallMax[replicate, ack](ctx, a.n.net, id, transport.ProtoReplicate, msg, transport.SmallAnswer); err != nil {
 				a.n.log.Debug("replicate failed", "anchor", shortID(id.String()), "err", err)
 			}
 		}(id)

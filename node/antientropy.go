@@ -218,7 +218,7 @@ func (a *anchorRole) checkReplicas(ctx context.Context, id wire.InstanceID) {
 // would find the same.
 func (a *anchorRole) heal(ctx context.Context, bundle string, id wire.InstanceID, p string, at map[string]uint64, root string) (settled bool) {
 	log := a.n.log.With("instance", id, "replica", shortID(p))
-	ans, err := transport.Call[healRequest, healAnswer](ctx, a.n.net, peerIDOf(p), ProtoHeal, &healRequest{Instance: id, Offsets: at, Root: root})
+	ans, err := transport.CallMax[healRequest, healAnswer](ctx, a.n.net, peerIDOf(p), ProtoHeal, &healRequest{Instance: id, Offsets: at, Root: root}, transport.SmallAnswer)
 	result := ""
 	switch {
 	case err != nil:

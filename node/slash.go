@@ -111,7 +111,7 @@ func (s *slasher) convicted(node common.Address, evidence common.Hash) {
 		s.n.spawn(func() {
 			ctx, cancel := context.WithTimeout(s.n.ctx, 30*time.Second)
 			defer cancel()
-			if _, err := transport.Call[chain.SlashSignature, slashAck](ctx, s.n.net, p, ProtoSlash, &msg); err != nil {
+			if _, err := transport.CallMax[chain.SlashSignature, slashAck](ctx, s.n.net, p, ProtoSlash, &msg, transport.SmallAnswer); err != nil {
 				s.n.log.Debug("slash signature not delivered", "anchor", p, "err", err)
 			}
 		})

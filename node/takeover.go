@@ -190,7 +190,7 @@ func (a *anchorRole) syncAnchor(p string) {
 		for len(recs) > 0 {
 			n := min(len(recs), maxAssignItems)
 			ctx, cancel := context.WithTimeout(a.n.ctx, transport.StreamTimeout)
-			_, err := transport.Call[replicate, ack](ctx, a.n.net, id, transport.ProtoReplicate, &replicate{Records: recs[:n]})
+			_, err := transport.CallMax[replicate, ack](ctx, a.n.net, id, transport.ProtoReplicate, &replicate{Records: recs[:n]}, transport.SmallAnswer)
 			cancel()
 			if err != nil {
 				a.n.log.Debug("sync to a returning anchor failed", "anchor", shortID(p), "err", err)

@@ -91,8 +91,9 @@ func (h *Host) SetHandler(proto transport.Protocol, maxRequest uint32, allow fun
 	})
 }
 
-// Request opens a stream to a peer on proto, sends req and reads the answer.
-func (h *Host) Request(ctx context.Context, to PeerID, proto transport.Protocol, req []byte) ([]byte, error) {
+// Request opens a stream to a peer on proto, sends req and reads the answer
+// (its frame refused past maxAnswer bytes, unread).
+func (h *Host) Request(ctx context.Context, to PeerID, proto transport.Protocol, req []byte, maxAnswer uint32) ([]byte, error) {
 	s, err := h.h.NewStream(ctx, to, proto)
 	if err != nil {
 		return nil, fmt.Errorf("open %s to %s: %w: %w", proto, to, transport.ErrUnreachable, err)
@@ -105,7 +106,7 @@ func (h *Host) Request(ctx context.Context, to PeerID, proto transport.Protocol,
 		return nil, fmt.Errorf("%s to %s: send: %w", proto, to, err)
 	}
 	_ = s.CloseWrite()
-	b, err := readFrame(bufio.NewReader(s), transport.MaxMessage)
+	b, err := readFrame(bufio.NewReader(s), min(maxAnswer, transport.MaxMessage))
 	if err != nil {
 		_ = s.Reset()
 		return nil, fmt.Errorf("%s to %s: receive: %w", proto, to, err)

@@ -111,3 +111,28 @@ func TestHandleFromRefusesOthersUnread(t *testing.T) {
 		t.Fatalf("a 3-byte frame declared 16 MiB allocated %d bytes", got)
 	}
 }
+
+// TestAnswerCap: an answer past the caller's cap is refused (an
+// acknowledgement of 64 KiB at most), the same answer under Call's cap is
+// read (issue 16: frame caps sized to each message).
+func TestAnswerCap(t *testing.T) {
+	a, b := newHost(t, "/ip4/127.0.0.1/tcp/0"), newHost(t, "/ip4/127.0.0.1/tcp/0")
+	big := strings.Repeat("x", 100<<10)
+	transport.Handle(b, "/test/big/1.0.0", func(_ context.Context, _ PeerID, req *ping) (*echo, error) {
+		return &echo{S: big}, nil
+	})
+	ctx := context.Background()
+	if a.Connect(ctx, b.FullAddrs()) != 1 {
+		t.Fatal("connect")
+	}
+	if _, err := transport.CallMax[ping, echo](ctx, a, b.ID(), "/test/big/1.0.0", &ping{N: 1}, transport.SmallAnswer); err == nil || !strings.Contains(err.Error(), "exceeds") {
+		t.Fatalf("a 100 KiB answer under a 64 KiB cap: %v", err)
+	}
+	if resp, err := transport.Call[ping, echo](ctx, a, b.ID(), "/test/big/1.0.0", &ping{N: 1}); err != nil || len(resp.S) != len(big) {
+		t.Fatalf("the same answer under Call's cap: %v", err)
+	}
+}
+
+type echo struct {
+	S string `json:"s"`
+}

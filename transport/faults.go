@@ -25,11 +25,11 @@ type faulty struct {
 	f Faults
 }
 
-func (t *faulty) Request(ctx context.Context, to PeerID, proto Protocol, req []byte) ([]byte, error) {
+func (t *faulty) Request(ctx context.Context, to PeerID, proto Protocol, req []byte, maxAnswer uint32) ([]byte, error) {
 	if t.f.Cut != nil && t.f.Cut(t.ID(), to) {
 		return nil, fmt.Errorf("open %s to %s: %w (link cut)", proto, to, ErrUnreachable)
 	}
-	return t.Transport.Request(ctx, to, proto, req)
+	return t.Transport.Request(ctx, to, proto, req, maxAnswer)
 }
 
 func (t *faulty) SetHandler(proto Protocol, maxRequest uint32, allow func(PeerID) bool, h RawHandler) {

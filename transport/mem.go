@@ -93,7 +93,7 @@ func (m *Mem) SetHandler(proto Protocol, maxRequest uint32, allow func(PeerID) b
 }
 
 // Request runs the peer's handler for proto on a copy of req.
-func (m *Mem) Request(ctx context.Context, to PeerID, proto Protocol, req []byte) ([]byte, error) {
+func (m *Mem) Request(ctx context.Context, to PeerID, proto Protocol, req []byte, maxAnswer uint32) ([]byte, error) {
 	peer := m.net.node(to)
 	if peer == nil {
 		return nil, fmt.Errorf("open %s to %s: %w", proto, to, ErrUnreachable)
@@ -134,8 +134,9 @@ func (m *Mem) Request(ctx context.Context, to PeerID, proto Protocol, req []byte
 		if a.err != nil {
 			return nil, RemoteError(to, a.err.Error())
 		}
-		if len(a.b) > MaxMessage {
-			return nil, fmt.Errorf("%s to %s: receive: message of %d bytes exceeds %d", proto, to, len(a.b), MaxMessage)
+		// The answer's envelope (p2p's) is about 10 bytes more than its body.
+		if len(a.b)+10 > int(min(maxAnswer, MaxMessage)) {
+			return nil, fmt.Errorf("%s to %s: receive: message of %d bytes exceeds %d", proto, to, len(a.b), min(maxAnswer, MaxMessage))
 		}
 		return a.b, nil
 	case <-ctx.Done():

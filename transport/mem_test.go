@@ -268,3 +268,20 @@ func waitFor(t *testing.T, ok func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestMemAnswerCap: the in-memory transport refuses an answer past the
+// caller's cap, as p2p does.
+func TestMemAnswerCap(t *testing.T) {
+	n := transport.NewMemNetwork()
+	a, b := join(t, n), join(t, n)
+	transport.Handle(b, "/test/big", func(_ context.Context, _ transport.PeerID, req *ping) (*pong, error) {
+		return &pong{N: req.N}, nil
+	})
+	ctx := context.Background()
+	if _, err := transport.CallMax[ping, pong](ctx, a, b.ID(), "/test/big", &ping{N: 1}, 4); err == nil || !strings.Contains(err.Error(), "exceeds") {
+		t.Fatalf("an answer past a 4-byte cap: %v", err)
+	}
+	if resp, err := transport.CallMax[ping, pong](ctx, a, b.ID(), "/test/big", &ping{N: 2}, transport.SmallAnswer); err != nil || resp.N != 2 {
+		t.Fatalf("under the cap: %v %v", resp, err)
+	}
+}

@@ -93,8 +93,9 @@ type Transport interface {
 	// allows all), or larger than maxRequest, is refused before it is read.
 	SetHandler(proto Protocol, maxRequest uint32, allow func(PeerID) bool, h RawHandler)
 	// Request sends req to a peer on proto and returns the answer's bytes;
-	// a handler's error comes back wrapped in ErrRemote.
-	Request(ctx context.Context, to PeerID, proto Protocol, req []byte) ([]byte, error)
+	// a handler's error comes back wrapped in ErrRemote. An answer past
+	// maxAnswer bytes (MaxMessage at most) is refused unread.
+	Request(ctx context.Context, to PeerID, proto Protocol, req []byte, maxAnswer uint32) ([]byte, error)
 	// Gossip starts the node's gossip: validate judges every message
 	// received, trusted names peers (the anchor set) never penalised, spawn
 	// runs the subscription loops.
@@ -187,8 +188,19 @@ func HandleFrom[Req, Resp any](t Transport, proto Protocol, maxRequest uint32, a
 	})
 }
 
-// Call sends req to a peer on proto and decodes the answer into a Resp.
+// Call sends req to a peer on proto and decodes the answer into a Resp,
+// which may be as large as MaxMessage.
 func Call[Req, Resp any](ctx context.Context, t Transport, to PeerID, proto Protocol, req *Req) (*Resp, error) {
+	return CallMax[Req, Resp](ctx, t, to, proto, req, MaxMessage)
+}
+
+// SmallAnswer caps the answers that are acknowledgements (an assignment's,
+// a replication's, a heal's, a slash signature's).
+const SmallAnswer = 64 << 10
+
+// CallMax is Call with the answer refused past maxAnswer bytes, before it
+// is read: a peer must not make a node buffer 16 MiB of an acknowledgement.
+func CallMax[Req, Resp any](ctx context.Context, t Transport, to PeerID, proto Protocol, req *Req, maxAnswer uint32) (*Resp, error) {
 	b, err := json.Marshal(req)
 	if err != nil {
 		return nil, err
@@ -198,7 +210,7 @@ func Call[Req, Resp any](ctx context.Context, t Transport, to PeerID, proto Prot
 	}
 	ctx, cancel := context.WithTimeout(ctx, StreamTimeout)
 	defer cancel()
-	out, err := t.Request(ctx, to, proto, b)
+	out, err := t.Request(ctx, to, proto, b, maxAnswer)
 	if err != nil {
 		return nil, err
 	}
