@@ -733,6 +733,15 @@ func (e *Engine) Prune(cutoff time.Time) (int, error) {
 	return len(old) / 2, nil
 }
 
+// ReplayFilter reports the in-memory filter of the replay index: the keys
+// in it and the count past which it is rebuilt from the store.
+func (e *Engine) ReplayFilter() (keys, size uint) {
+	if e.store.seen == nil {
+		return 0, 0
+	}
+	return e.store.seen.Stats()
+}
+
 // Running reports whether Start joined gossip.
 func (e *Engine) Running() bool { return e.gossip != nil }
 

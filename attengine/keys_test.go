@@ -92,3 +92,38 @@ func TestReplayFilterHasNoFalseNegatives(t *testing.T) {
 		t.Fatalf("only %d of 1000 unknown keys were ruled out", absent)
 	}
 }
+
+// TestReplayFilterBoundedWithPruning: keys that pruning removed from the
+// store do not make the filter grow for good: each rebuild sizes it from
+// what the store holds (it used to quadruple at every rebuild).
+func TestReplayFilterBoundedWithPruning(t *testing.T) {
+	st, err := store.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	r, err := newReplayFilter(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.min = 64
+	if err := r.rebuild(r.min); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 5000; i++ {
+		k := fmt.Sprintf("k-%d", i)
+		r.add(k)
+		_ = st.Put(replayKey(k), []byte{1})
+		if i >= 20 { // retention keeps the last 20
+			_ = st.Delete(replayKey(fmt.Sprintf("k-%d", i-20)))
+		}
+	}
+	if keys, size := r.Stats(); size > 4*64 || keys > size {
+		t.Fatalf("after 5,000 keys with 20 kept: filter size %d, %d keys (want at most 256)", size, keys)
+	}
+	for i := 4980; i < 5000; i++ {
+		if !r.may(fmt.Sprintf("k-%d", i)) {
+			t.Fatalf("k-%d: a stored key reported absent", i)
+		}
+	}
+}

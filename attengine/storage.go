@@ -158,12 +158,15 @@ func commonAddress(s string) common.Address { return common.HexToAddress(s) }
 // replayFilter is a Bloom filter of the replay index's keys: a new
 // attestation, the common case, is found absent without reading the store
 // (false positives, 1 in 100 while it is within its size, cost one read).
-// Keys pruned from the store stay in it. Past its size it is rebuilt four
-// times larger from the store.
+// Keys pruned from the store stay in it until, past its size, it is
+// rebuilt from the store: four times what the store holds then, at least
+// min. With network.log_retention pruning the store, the filter stays
+// bounded by what the retention keeps.
 type replayFilter struct {
 	mu    sync.Mutex
 	st    *store.Store
 	f     *bloom.BloomFilter
+	min   uint
 	size  uint
 	count uint
 }
@@ -172,8 +175,8 @@ type replayFilter struct {
 const replayFilterMin = 1 << 20
 
 func newReplayFilter(st *store.Store) (*replayFilter, error) {
-	r := &replayFilter{st: st}
-	return r, r.rebuild(replayFilterMin)
+	r := &replayFilter{st: st, min: replayFilterMin}
+	return r, r.rebuild(r.min)
 }
 
 // rebuild makes a filter of at least size keys (and four times what the
@@ -207,13 +210,20 @@ func (r *replayFilter) add(attKey string) {
 	}
 	r.f.AddString(attKey)
 	if r.count++; r.count > r.size {
-		if err := r.rebuild(4 * r.size); err != nil {
+		if err := r.rebuild(r.min); err != nil {
 			r.f, r.size = nil, 0 // the store answers every question from now
 		}
 		if r.f != nil {
 			r.f.AddString(attKey) // not written yet: the rebuild did not see it
 		}
 	}
+}
+
+// Stats are the keys in the filter and the count past which it is rebuilt.
+func (r *replayFilter) Stats() (keys, size uint) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.count, r.size
 }
 
 // may reports whether attKey may be in the replay index.

@@ -669,6 +669,14 @@ func (n *Node) registerMetrics() {
 		}
 		return float64(n.att.FollowedTopics())
 	}))
+	n.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "smartlayer_replay_filter_keys",
+		Help: "Attestation keys in the in-memory filter of the replay index (pruned ones stay until it is rebuilt; network.log_retention bounds the index)."}, func() float64 {
+		if n.att == nil {
+			return 0
+		}
+		k, _ := n.att.ReplayFilter()
+		return float64(k)
+	}))
 	n.metric.epoch = prometheus.NewGauge(prometheus.GaugeOpts{Name: "smartlayer_epoch", Help: "The epoch this node runs (its placement seed and anchor stakes)."})
 	n.reg.MustRegister(n.metric.epoch)
 	if n.staked != nil {
