@@ -3,6 +3,7 @@ package devnet
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -33,14 +34,17 @@ func (f faultyApply) Run(ctx context.Context, call token.Call) (*token.Result, e
 }
 
 // antiEntropyNet is a devnet of three service nodes (each holds every
-// ticket) whose second node's module is wrapped with field while on holds;
-// sampling is off (it would move the node's instances away) and anchors
-// compare replicas every 300 ms.
-func antiEntropyNet(t *testing.T, on *atomic.Bool, field func() string) *Devnet {
+// ticket) whose listed nodes' modules (the second by default) are wrapped
+// with field while on holds; sampling is off (it would move the node's
+// instances away) and anchors compare replicas every 300 ms.
+func antiEntropyNet(t *testing.T, on *atomic.Bool, field func() string, wrapped ...int) *Devnet {
+	if len(wrapped) == 0 {
+		wrapped = []int{1}
+	}
 	opts := DefaultOptions()
 	opts.Tickets, opts.Services, opts.Flights = 3, 3, 1
 	opts.WrapScript = func(i int) func(token.Script) token.Script {
-		if i != 1 {
+		if !slices.Contains(wrapped, i) {
 			return nil
 		}
 		return func(s token.Script) token.Script { return faultyApply{s, on, field} }
@@ -138,4 +142,59 @@ func TestNondeterministicModuleReported(t *testing.T) {
 		}
 		return false
 	})
+}
+
+// TestMajorityAdoptsTheLogsState: two replicas of three came to the same
+// wrong state live (as replicas that heard two executors' results in one
+// order do) and one to the log's. The one that differs rebuilds to its own
+// state, which is not the majority's; the majority then rebuild too, come
+// to the log's state and keep it, and all three agree.
+func TestMajorityAdoptsTheLogsState(t *testing.T) {
+	var on atomic.Bool
+	on.Store(true)
+	d := antiEntropyNet(t, &on, func() string { return `"heardInAnotherOrder":true` }, 0, 2)
+	tk := d.Info.Tickets[0]
+	good := d.Services[1].PeerID().String()
+	consistency := func() (agree bool, differ []string) {
+		var c struct {
+			Agree    bool
+			Differ   []string
+			Replicas []struct{ StateRoot string }
+		}
+		if getJSON(context.Background(), d.Info.Anchors[0].HTTP+"/v1/tokens/"+tk.Instance+"/consistency", &c) != nil {
+			return false, nil
+		}
+		for _, r := range c.Replicas {
+			if r.StateRoot == "" {
+				return false, c.Differ
+			}
+		}
+		return c.Agree, c.Differ
+	}
+	waitUntil(t, 30*time.Second, "the one replica with the log's state differs from the two others", func() bool {
+		agree, differ := consistency()
+		return !agree && len(differ) == 1 && differ[0] == good
+	})
+	// What made the two differ has passed: their rebuilds come to the
+	// log's state.
+	on.Store(false)
+	waitUntil(t, 60*time.Second, "the replicas agree on the log's state", func() bool {
+		agree, _ := consistency()
+		return agree
+	})
+	var st struct {
+		State map[string]any `json:"state"`
+	}
+	rt, err := d.Client.Route(context.Background(), tk.Instance)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rt.Replicas {
+		if err := d.GetAs(context.Background(), r.HTTP+"/v1/tokens/"+tk.Instance+"/state", tk, &st); err != nil {
+			t.Fatal(err)
+		}
+		if _, wrong := st.State["heardInAnotherOrder"]; wrong {
+			t.Fatalf("replica %s agrees on the majority's live state, not the log's", r.Peer)
+		}
+	}
 }

@@ -202,7 +202,7 @@ func (r *chaosRun) checkRoots(ctx context.Context) (string, error) {
 			n++
 		}
 		if len(roots) != 1 {
-			return "", fmt.Errorf("ticket %s: replicas on %d state roots: %s", t.Instance, len(roots), strings.Join(views, "; "))
+			return "", fmt.Errorf("ticket %s: replicas on %d state roots: %s; %s", t.Instance, len(roots), strings.Join(views, "; "), r.stateDiff(ctx, t, rt.Replicas))
 		}
 	}
 	return fmt.Sprintf("%d replicas of %d tickets", n, len(r.d.Info.Tickets)), nil
@@ -377,4 +377,37 @@ func (r *chaosRun) inFlightCheck() func(context.Context) (string, error) {
 		}
 		return fmt.Sprintf("booking %s under its key; executor %s, now %s", b, token.ShortPeer(a.Executor), token.ShortPeer(rt.Executor)), nil
 	}
+}
+
+// stateDiff names the top-level state fields on which a ticket's replicas
+// differ, with each replica's value.
+func (r *chaosRun) stateDiff(ctx context.Context, t Ticket, reps []wire.Replica) string {
+	states := make([]map[string]json.RawMessage, len(reps))
+	keys := map[string]bool{}
+	for i, rep := range reps {
+		var v wire.StateView
+		if err := r.d.GetAs(ctx, rep.HTTP+"/v1/tokens/"+t.Instance+"/state", t, &v); err != nil {
+			return "state of " + rep.Peer + ": " + err.Error()
+		}
+		_ = json.Unmarshal(v.State, &states[i])
+		for k := range states[i] {
+			keys[k] = true
+		}
+	}
+	var out []string
+	for k := range keys {
+		var vals []string
+		differ := false
+		for i := range reps {
+			vals = append(vals, fmt.Sprintf("%s=%s", token.ShortPeer(reps[i].Peer), states[i][k]))
+			if i > 0 && !wire.SameJSON(states[i][k], states[0][k]) {
+				differ = true
+			}
+		}
+		if differ {
+			out = append(out, k+": "+strings.Join(vals, " "))
+		}
+	}
+	sort.Strings(out)
+	return "fields that differ: " + strings.Join(out, "; ")
 }

@@ -192,7 +192,9 @@ func (a *anchorRole) checkReplicas(ctx context.Context, id wire.InstanceID) {
 	if rec == nil {
 		return
 	}
-	bad, at, root := diverged(a.replicaRoots(ctx, id, a.n.routeOf(rec)))
+	reps := a.replicaRoots(ctx, id, a.n.routeOf(rec))
+	bad, at, root := diverged(reps)
+	logRoot := ""
 	for _, p := range bad {
 		// A replica that rebuilt to the same differing state at this
 		// position is asked again only after 30 rounds (the fault that made
@@ -204,19 +206,42 @@ func (a *anchorRole) checkReplicas(ctx context.Context, id wire.InstanceID) {
 			continue
 		}
 		delete(a.aeDone, key)
-		if a.heal(ctx, rec.Bundle, id, p, at, root) {
+		settled, rebuilt := a.heal(ctx, rec.Bundle, id, p, at, root)
+		if settled {
 			if len(a.aeDone) >= 10_000 {
 				clear(a.aeDone)
 			}
 			a.aeDone[key] = now
 		}
+		if rebuilt != "" && rebuilt != root {
+			logRoot = rebuilt
+		}
+	}
+	if logRoot == "" {
+		return
+	}
+	// The differing replica's rebuild from the log is deterministic and
+	// still not the majority's state: the majority came to theirs by the
+	// order they heard the log in (results of two executors, a failure
+	// and a result), not by the log. Each of them rebuilds too and keeps
+	// its rebuild if it comes to the same state, so that the replicas
+	// converge on the log's state (a replica adopts only its own rebuild:
+	// a wrong root named here changes nothing).
+	for _, r := range reps {
+		if r.StateRoot == "" || r.StateRoot == logRoot || !maps.Equal(r.Offsets, at) {
+			continue
+		}
+		if _, rebuilt := a.heal(ctx, rec.Bundle, id, r.Peer, at, logRoot); rebuilt == logRoot {
+			a.n.log.Info("anti-entropy: a replica of the majority adopted the log's state", "instance", id, "replica", shortID(r.Peer), "root", logRoot)
+		}
 	}
 }
 
-// heal asks replica p to rebuild instance id towards the majority's root
-// and records what it found; settled says asking again at this position
-// would find the same.
-func (a *anchorRole) heal(ctx context.Context, bundle string, id wire.InstanceID, p string, at map[string]uint64, root string) (settled bool) {
+// heal asks replica p to rebuild instance id towards root (the majority's,
+// or the log's) and records what it found; settled says asking again at
+// this position would find the same; rebuilt is the root a deterministic
+// rebuild came to.
+func (a *anchorRole) heal(ctx context.Context, bundle string, id wire.InstanceID, p string, at map[string]uint64, root string) (settled bool, rebuilt string) {
 	log := a.n.log.With("instance", id, "replica", shortID(p))
 	ans, err := transport.CallMax[healRequest, healAnswer](ctx, a.n.net, peerIDOf(p), ProtoHeal, &healRequest{Instance: id, Offsets: at, Root: root}, transport.SmallAnswer)
 	result := ""
@@ -241,7 +266,10 @@ func (a *anchorRole) heal(ctx context.Context, bundle string, id wire.InstanceID
 		log.Warn("anti-entropy: replica differs from the others and its rebuild from the log does not come to their state", "root", ans.Before, "rebuilt", ans.After, "majority", root)
 	}
 	a.n.metric.antiEntropy.WithLabelValues(result).Inc()
-	return result == "persists" || result == "nondeterministic"
+	if err == nil && ans.Skipped == "" && ans.Deterministic {
+		rebuilt = ans.After
+	}
+	return result == "persists" || result == "nondeterministic", rebuilt
 }
 
 // nondeterministic lists the token modules this anchor found not
