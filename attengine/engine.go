@@ -78,6 +78,7 @@ type Engine struct {
 	offsets map[string]uint64 // next topic offset (anchors: for streams)
 	repairs map[attlog.StreamID]time.Time
 	notify  map[string]chan struct{} // closed when a topic gets an entry
+	own     ownPushed                // service nodes: own streams the anchors acknowledged
 }
 
 // Deps is what an engine needs of its node, given once: no back-pointer.
@@ -132,6 +133,7 @@ func New(d Deps) (*Engine, error) {
 	e := &Engine{
 		d: d, offsets: offs,
 		repairs: map[attlog.StreamID]time.Time{}, notify: map[string]chan struct{}{},
+		own: ownPushed{acked: map[attlog.StreamID]uint64{}},
 	}
 	e.store = attStore{s: d.Store, sync: &e.syncPut, next: func(topic string) uint64 {
 		off := e.offsets[topic] // under e.mu: Put runs inside log.Offer
@@ -162,6 +164,9 @@ func New(d Deps) (*Engine, error) {
 	// Logs are served to the anchors and the admitted service nodes (the
 	// only peers that repair from them), not to any peer that connects.
 	transport.HandleFrom(d.Host, protoAttlog, 64<<10, d.IsMember, e.Serve)
+	if d.Anchor {
+		transport.HandleFrom(d.Host, protoHave, 64<<10, d.IsMember, e.serveHave)
+	}
 	return e, nil
 }
 
@@ -436,7 +441,8 @@ func (e *Engine) Publish(ctx context.Context, data []byte, fromClient bool) (*at
 
 // antiEntropy compares the heads of every followed topic with the anchors
 // now and then: an entry whose gossip was lost, with none after it to reveal
-// the gap, is found this way.
+// the gap, is found this way. A service node also tells the anchors how far
+// its own streams go (pushOwn).
 func (e *Engine) antiEntropy() {
 	t := time.NewTicker(max(5*time.Second, e.d.AntiEntropyEvery))
 	defer t.Stop()
@@ -455,6 +461,7 @@ func (e *Engine) antiEntropy() {
 				e.CatchUp(t)
 			}
 		}
+		e.pushOwn() // and what only this node may hold: its own streams
 	}
 }
 
