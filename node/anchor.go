@@ -65,6 +65,12 @@ type anchorRole struct {
 	// nondet: token modules found not deterministic, by bundle.
 	aeCursor wire.InstanceID
 	aeDone   map[string]time.Time // instance+replica+position found persisting, when
+	// resync: anchors a replication did not reach (down, paused, cut off),
+	// sent all this anchor's records until one sync succeeds; syncing: a
+	// sync in flight, with when it began.
+	resync   map[string]bool
+	syncing  map[string]time.Time
+	lastSync map[string]time.Time // when retrySyncs last tried each
 	nondet   map[string]Nondeterministic
 }
 
@@ -83,6 +89,9 @@ func newAnchorRole(n *Node) (*anchorRole, error) {
 		votedAt:    map[string]time.Time{},
 		nondet:     map[string]Nondeterministic{},
 		aeDone:     map[string]time.Time{},
+		resync:     map[string]bool{},
+		syncing:    map[string]time.Time{},
+		lastSync:   map[string]time.Time{},
 		newBundles: httpapi.NewRateLimiter(float64(n.cfg.HTTP.BundlesPerHour)/3600, n.cfg.HTTP.BundlesPerHour, 100_000),
 	}
 	var err error
@@ -281,6 +290,7 @@ func (a *anchorRole) loop() {
 				a.syncAnchor(p)
 			}
 		}
+		a.retrySyncs()
 		a.voteDown(a.n.now())
 		if recs := a.rebalance(a.n.now()); len(recs) > 0 {
 			a.replicate(&replicate{Records: recs})
@@ -588,6 +598,11 @@ func (a *anchorRole) replicate(msg *replicate) {
 			defer cancel()
 			if _, err := transport.CallMax[replicate, ack](ctx, a.n.net, id, transport.ProtoReplicate, msg, transport.SmallAnswer); err != nil {
 				a.n.log.Debug("replicate failed", "anchor", shortID(id.String()), "err", err)
+				if len(msg.Records) > 0 {
+					a.mu.Lock()
+					a.resync[id.String()] = true
+					a.mu.Unlock()
+				}
 			}
 		}(id)
 	}

@@ -184,19 +184,58 @@ func (a *anchorRole) refreshLocked(rec *placement.Record, now time.Time) *placem
 func (a *anchorRole) syncAnchor(p string) {
 	recs := a.allRecords(true)
 	id := peerIDOf(p)
+	a.mu.Lock()
+	if _, busy := a.syncing[p]; busy {
+		a.resync[p] = true // once this one ends
+		a.mu.Unlock()
+		return
+	}
+	a.syncing[p] = a.n.now()
+	delete(a.resync, p)
+	a.mu.Unlock()
 	a.n.wg.Add(1)
 	go func() {
 		defer a.n.wg.Done()
+		ok := true
 		for len(recs) > 0 {
 			n := min(len(recs), maxAssignItems)
 			ctx, cancel := context.WithTimeout(a.n.ctx, transport.StreamTimeout)
 			_, err := transport.CallMax[replicate, ack](ctx, a.n.net, id, transport.ProtoReplicate, &replicate{Records: recs[:n]}, transport.SmallAnswer)
 			cancel()
 			if err != nil {
-				a.n.log.Debug("sync to a returning anchor failed", "anchor", shortID(p), "err", err)
-				return
+				a.n.log.Debug("sync to an anchor failed", "anchor", shortID(p), "err", err)
+				ok = false
+				break
 			}
 			recs = recs[n:]
 		}
+		a.mu.Lock()
+		delete(a.syncing, p)
+		if !ok {
+			a.resync[p] = true
+		}
+		a.mu.Unlock()
 	}()
+}
+
+// retrySyncs syncs the anchors a replication of records did not reach,
+// each at most every two seconds: a record replicated once and lost while
+// its anchor was down, paused or cut off (too briefly to be seen down and
+// synced when it came back) would leave that anchor routing by an old
+// record for good (found by smartlayer chaos).
+func (a *anchorRole) retrySyncs() {
+	a.mu.Lock()
+	var due []string
+	now := a.n.now()
+	for p := range a.resync {
+		if t, ok := a.lastSync[p]; ok && now.Sub(t) < 2*time.Second {
+			continue
+		}
+		a.lastSync[p] = now
+		due = append(due, p)
+	}
+	a.mu.Unlock()
+	for _, p := range due {
+		a.syncAnchor(p)
+	}
 }
