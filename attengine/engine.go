@@ -541,13 +541,9 @@ func (e *Engine) peersToAsk() []peer.ID {
 // repairAsync fetches a missing range in the background, at most once a
 // second per stream.
 func (e *Engine) repairAsync(id attlog.StreamID, from, to uint64) {
-	e.mu.Lock()
-	if e.now().Sub(e.repairs[id]) < time.Second {
-		e.mu.Unlock()
+	if !e.repairDue(id) {
 		return
 	}
-	e.repairs[id] = e.now()
-	e.mu.Unlock()
 	e.d.Spawn(func() {
 		for _, a := range e.peersToAsk() {
 			if e.repairFrom(a, id, from, to) {
@@ -555,6 +551,18 @@ func (e *Engine) repairAsync(id attlog.StreamID, from, to uint64) {
 			}
 		}
 	})
+}
+
+// repairDue reports whether a stream may be repaired now (at most once a
+// second), and counts this one.
+func (e *Engine) repairDue(id attlog.StreamID) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.now().Sub(e.repairs[id]) < time.Second {
+		return false
+	}
+	e.repairs[id] = e.now()
+	return true
 }
 
 // repairFrom fetches entries from..to of a stream from one peer. It reports

@@ -3,7 +3,6 @@ package attengine
 import (
 	"context"
 	"sync"
-	"time"
 
 	"github.com/libp2p/go-libp2p/core/peer"
 
@@ -75,14 +74,9 @@ func (e *Engine) serveHave(_ context.Context, from transport.PeerID, req *Have) 
 // repairFromAsync fetches a range from one peer in the background, at most
 // once a second per stream.
 func (e *Engine) repairFromAsync(p peer.ID, id attlog.StreamID, from, to uint64) {
-	e.mu.Lock()
-	if e.now().Sub(e.repairs[id]) < time.Second {
-		e.mu.Unlock()
-		return
+	if e.repairDue(id) {
+		e.d.Spawn(func() { e.repairFrom(p, id, from, to) })
 	}
-	e.repairs[id] = e.now()
-	e.mu.Unlock()
-	e.d.Spawn(func() { e.repairFrom(p, id, from, to) })
 }
 
 // pushOwn tells every anchor how far this node's own streams go, for the

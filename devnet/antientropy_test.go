@@ -56,6 +56,25 @@ func antiEntropyNet(t *testing.T, on *atomic.Bool, field func() string, wrapped 
 	return startDevnet(t, opts)
 }
 
+// consistencyOf asks anchor 0 whether tk's replicas agree, and which
+// differ; not agreeing while a replica has not answered.
+func consistencyOf(d *Devnet, tk Ticket) (agree bool, differ []string) {
+	var c struct {
+		Agree    bool
+		Differ   []string
+		Replicas []struct{ StateRoot string }
+	}
+	if getJSON(context.Background(), d.Info.Anchors[0].HTTP+"/v1/tokens/"+tk.Instance+"/consistency", &c) != nil {
+		return false, nil
+	}
+	for _, r := range c.Replicas {
+		if r.StateRoot == "" {
+			return false, c.Differ
+		}
+	}
+	return c.Agree, c.Differ
+}
+
 // TestDriftingReplicaHealed: a replica whose state drifted (a fault that
 // has passed) is found by the anchors' anti-entropy rounds, rebuilds the
 // instance from the log and agrees with the others again (trust item 6).
@@ -65,22 +84,7 @@ func TestDriftingReplicaHealed(t *testing.T) {
 	d := antiEntropyNet(t, &on, func() string { return `"drift":true` })
 	tk := d.Info.Tickets[0]
 	bad := d.Services[1].PeerID().String()
-	consistency := func() (agree bool, differ []string) {
-		var c struct {
-			Agree    bool
-			Differ   []string
-			Replicas []struct{ StateRoot string }
-		}
-		if getJSON(context.Background(), d.Info.Anchors[0].HTTP+"/v1/tokens/"+tk.Instance+"/consistency", &c) != nil {
-			return false, nil
-		}
-		for _, r := range c.Replicas {
-			if r.StateRoot == "" {
-				return false, c.Differ
-			}
-		}
-		return c.Agree, c.Differ
-	}
+	consistency := func() (bool, []string) { return consistencyOf(d, tk) }
 	// The drift happens: the node applies the demo statuses wrongly.
 	waitUntil(t, 30*time.Second, "the drifting replica differs", func() bool {
 		agree, differ := consistency()
@@ -155,22 +159,7 @@ func TestMajorityAdoptsTheLogsState(t *testing.T) {
 	d := antiEntropyNet(t, &on, func() string { return `"heardInAnotherOrder":true` }, 0, 2)
 	tk := d.Info.Tickets[0]
 	good := d.Services[1].PeerID().String()
-	consistency := func() (agree bool, differ []string) {
-		var c struct {
-			Agree    bool
-			Differ   []string
-			Replicas []struct{ StateRoot string }
-		}
-		if getJSON(context.Background(), d.Info.Anchors[0].HTTP+"/v1/tokens/"+tk.Instance+"/consistency", &c) != nil {
-			return false, nil
-		}
-		for _, r := range c.Replicas {
-			if r.StateRoot == "" {
-				return false, c.Differ
-			}
-		}
-		return c.Agree, c.Differ
-	}
+	consistency := func() (bool, []string) { return consistencyOf(d, tk) }
 	waitUntil(t, 30*time.Second, "the one replica with the log's state differs from the two others", func() bool {
 		agree, differ := consistency()
 		return !agree && len(differ) == 1 && differ[0] == good

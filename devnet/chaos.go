@@ -192,12 +192,7 @@ func Chaos(ctx context.Context, o ChaosOptions) (*ChaosReport, error) {
 		fctx, stop = context.WithTimeout(ctx, o.Duration)
 		defer stop()
 	}
-	var wg sync.WaitGroup
-	for i, f := range []func(context.Context, *mrand.Rand){r.publish, r.query, r.act} {
-		rng := mrand.New(mrand.NewPCG(o.Seed, uint64(100+i)))
-		wg.Add(1)
-		go func() { defer wg.Done(); f(fctx, rng) }()
-	}
+	wg := r.workload(fctx)
 	if o.Partitions {
 		err := r.partitions(ctx)
 		stop()
@@ -228,6 +223,18 @@ func Chaos(ctx context.Context, o ChaosOptions) (*ChaosReport, error) {
 	rep.HealMs = time.Since(healStart).Milliseconds()
 	rep.Bookings, rep.Repeats = len(d.HotelServer.Bookings()), d.HotelServer.Repeats()
 	return rep, nil
+}
+
+// workload starts the airline, the integration's queries and its actions,
+// each with its own source drawn from the seed, until ctx ends.
+func (r *chaosRun) workload(ctx context.Context) *sync.WaitGroup {
+	var wg sync.WaitGroup
+	for i, f := range []func(context.Context, *mrand.Rand){r.publish, r.query, r.act} {
+		rng := mrand.New(mrand.NewPCG(r.o.Seed, uint64(100+i)))
+		wg.Add(1)
+		go func() { defer wg.Done(); f(ctx, rng) }()
+	}
+	return &wg
 }
 
 // faultLoop injects faults into nodes of one role, one at a time, until

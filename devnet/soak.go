@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	mrand "math/rand/v2"
 	"net/http"
 	"slices"
 	"sync"
@@ -120,12 +119,7 @@ func Soak(ctx context.Context, o SoakOptions) (*SoakReport, error) {
 	r.t0 = time.Now()
 	fctx, stop := context.WithTimeout(ctx, o.Duration)
 	defer stop()
-	var wg sync.WaitGroup
-	for i, f := range []func(context.Context, *mrand.Rand){r.publish, r.query, r.act} {
-		rng := mrand.New(mrand.NewPCG(o.Seed, uint64(100+i)))
-		wg.Add(1)
-		go func() { defer wg.Done(); f(fctx, rng) }()
-	}
+	wg := r.workload(fctx)
 	rep := &SoakReport{Seed: o.Seed}
 	fmt.Fprintf(out, "%8s %10s %10s %10s %8s %8s %10s %10s\n", "t", "rss MiB", "max node", "goroutines", "fds", "queries", "p50 ms", "p99 ms")
 	t := time.NewTicker(o.Interval)

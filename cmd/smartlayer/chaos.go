@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -63,31 +64,13 @@ the machine's). A failed check exits 1.
 				seedSet = binary.LittleEndian.Uint64(b[:]) % 1_000_000
 			}
 			o.Seed = seedSet
-			exe, err := os.Executable()
-			if err != nil {
-				return err
-			}
-			o.Net.Binary = exe
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			out := cmd.OutOrStdout()
-			if !asJSON {
-				o.Out = out
-			}
-			r, err := devnet.Chaos(ctx, o)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				b, _ := json.MarshalIndent(r, "", "  ")
-				fmt.Fprintln(out, string(b))
-			} else {
-				printChaos(out, r)
-			}
-			if !r.OK() {
-				return &exitError{1, fmt.Errorf("a check failed; replay the schedule with --seed %d", r.Seed)}
-			}
-			return nil
+			return runProcsReport(cmd, asJSON, &o.Net, &o.Out, func(ctx context.Context) (runReport, error) {
+				r, err := devnet.Chaos(ctx, o)
+				if err != nil {
+					return nil, err
+				}
+				return chaosReport{r}, nil
+			})
 		},
 	}
 	f := c.Flags()
@@ -104,7 +87,7 @@ the machine's). A failed check exits 1.
 	return c
 }
 
-func printChaos(w interface{ Write([]byte) (int, error) }, r *devnet.ChaosReport) {
+func printChaos(w io.Writer, r *devnet.ChaosReport) {
 	kills, pauses, cuts, failed := 0, 0, 0, 0
 	for _, f := range r.Faults {
 		switch f.Kind {
@@ -132,4 +115,51 @@ func printChaos(w interface{ Write([]byte) (int, error) }, r *devnet.ChaosReport
 		}
 		fmt.Fprintf(w, "%s         %s: %s\n", mark, c.Name, c.Detail)
 	}
+}
+
+type chaosReport struct{ *devnet.ChaosReport }
+
+func (r chaosReport) print(w io.Writer) { printChaos(w, r.ChaosReport) }
+func (r chaosReport) failure() error {
+	if r.OK() {
+		return nil
+	}
+	return fmt.Errorf("a check failed; replay the schedule with --seed %d", r.Seed)
+}
+
+// runReport is what `chaos` and `soak` print: as text, or as JSON.
+type runReport interface {
+	print(w io.Writer)
+	failure() error // nil when every check passed
+}
+
+// runProcsReport runs a report over a devnet of this binary's processes,
+// until Ctrl-C: its progress to stdout unless JSON is asked for, then the
+// report; a failed check exits 1.
+func runProcsReport(cmd *cobra.Command, asJSON bool, net *devnet.Options, progress *io.Writer, run func(context.Context) (runReport, error)) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	net.Binary = exe
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	out := cmd.OutOrStdout()
+	if !asJSON {
+		*progress = out
+	}
+	r, err := run(ctx)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		b, _ := json.MarshalIndent(r, "", "  ")
+		fmt.Fprintln(out, string(b))
+	} else {
+		r.print(out)
+	}
+	if err := r.failure(); err != nil {
+		return &exitError{1, err}
+	}
+	return nil
 }

@@ -2,11 +2,8 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -37,37 +34,13 @@ files grew by more than a quarter, memory by more than half, or the p99 latency 
 			if o.Duration <= 0 || o.Interval <= 0 || o.Interval > o.Duration {
 				return &exitError{2, fmt.Errorf("--duration and --interval must be above zero, the interval no longer than the duration")}
 			}
-			exe, err := os.Executable()
-			if err != nil {
-				return err
-			}
-			o.Net.Binary = exe
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			out := cmd.OutOrStdout()
-			if !asJSON {
-				o.Out = out
-			}
-			r, err := devnet.Soak(ctx, o)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				b, _ := json.MarshalIndent(r, "", "  ")
-				fmt.Fprintln(out, string(b))
-			} else {
-				for _, c := range r.Checks {
-					mark := "ok  "
-					if !c.OK {
-						mark = "FAIL"
-					}
-					fmt.Fprintf(out, "%s %s: %s\n", mark, c.Name, c.Detail)
+			return runProcsReport(cmd, asJSON, &o.Net, &o.Out, func(ctx context.Context) (runReport, error) {
+				r, err := devnet.Soak(ctx, o)
+				if err != nil {
+					return nil, err
 				}
-			}
-			if !r.OK() {
-				return &exitError{1, fmt.Errorf("a series grew beyond its bound")}
-			}
-			return nil
+				return soakReport{r}, nil
+			})
 		},
 	}
 	f := c.Flags()
@@ -80,4 +53,23 @@ files grew by more than a quarter, memory by more than half, or the p99 latency 
 	f.StringVar(&o.Net.DataDir, "data", "", "keep the network's data and node logs in DIR (default: a temporary directory removed at the end)")
 	f.BoolVar(&asJSON, "json", false, "print only the report, as JSON")
 	return c
+}
+
+type soakReport struct{ *devnet.SoakReport }
+
+func (r soakReport) print(w io.Writer) {
+	for _, c := range r.Checks {
+		mark := "ok  "
+		if !c.OK {
+			mark = "FAIL"
+		}
+		fmt.Fprintf(w, "%s %s: %s\n", mark, c.Name, c.Detail)
+	}
+}
+
+func (r soakReport) failure() error {
+	if r.OK() {
+		return nil
+	}
+	return fmt.Errorf("a series grew beyond its bound")
 }
