@@ -143,7 +143,7 @@ func (r *chaosRun) checkPlacement(ctx context.Context, targets map[string]int) (
 			return "", fmt.Errorf("ticket %s: %w", t.Instance, err)
 		}
 		if len(rt.Replicas) != targets[t.Instance] {
-			return "", fmt.Errorf("ticket %s has %d replicas, its target is %d", t.Instance, len(rt.Replicas), targets[t.Instance])
+			return "", fmt.Errorf("ticket %s has %d replicas, its target is %d (%s)", t.Instance, len(rt.Replicas), targets[t.Instance], r.candidates(ctx))
 		}
 		if err := r.d.ticketReady(ctx, t); err != nil {
 			return "", fmt.Errorf("ticket %s: %w", t.Instance, err)
@@ -410,4 +410,40 @@ func (r *chaosRun) stateDiff(ctx context.Context, t Ticket, reps []wire.Replica)
 	}
 	sort.Strings(out)
 	return "fields that differ: " + strings.Join(out, "; ")
+}
+
+// candidates says, for each anchor, the service nodes it sees up and those
+// its sampling excludes from placement: why a ticket may have fewer
+// replicas than its target.
+func (r *chaosRun) candidates(ctx context.Context) string {
+	var out []string
+	for i, a := range r.d.Info.Anchors {
+		var v struct {
+			Services []struct {
+				Peer  string `json:"peer"`
+				State string `json:"state"`
+			} `json:"services"`
+			Sampling struct {
+				ExcludeBelow float64 `json:"excludeBelow"`
+				Nodes        map[string]struct {
+					Score float64 `json:"score"`
+				} `json:"nodes"`
+			} `json:"sampling"`
+		}
+		if err := get(ctx, a.HTTP+"/v1/network", &v); err != nil {
+			out = append(out, fmt.Sprintf("anchor %d: %v", i, err))
+			continue
+		}
+		up, excluded := 0, 0
+		for _, s := range v.Services {
+			if s.State == wire.StateUp {
+				up++
+			}
+			if n, ok := v.Sampling.Nodes[s.Peer]; ok && n.Score < v.Sampling.ExcludeBelow {
+				excluded++
+			}
+		}
+		out = append(out, fmt.Sprintf("anchor %d sees %d of %d service nodes up, %d excluded by sampling", i, up, len(v.Services), excluded))
+	}
+	return strings.Join(out, "; ")
 }

@@ -170,6 +170,16 @@ func (d *Devnet) proc(role node.Role, i int) (int, *proc, error) {
 	return idx, d.procs[idx], nil
 }
 
+// Stop ends node (role, i) as an operator would (SIGTERM: its store
+// flushed and closed); Revive starts it again.
+func (d *Devnet) Stop(role node.Role, i int) error {
+	_, p, err := d.proc(role, i)
+	if err != nil {
+		return err
+	}
+	return p.stop()
+}
+
 // Crash kills node (role, i) at once (SIGKILL), as a power cut or an OOM
 // kill would: nothing is flushed, no peer is told.
 func (d *Devnet) Crash(role node.Role, i int) error {
