@@ -43,9 +43,17 @@ func (ms *members) seen(mb Member, now time.Time) {
 	mb.State = wire.StateUp
 	mb.LastSeenMs = now.UnixMilli()
 	old, ok := ms.m[mb.Peer]
-	if !ok || old.State != wire.StateUp {
+	switch {
+	case !ok || old.State != wire.StateUp:
 		ms.version++
 		ms.upEvents = append(ms.upEvents, mb.Peer)
+	case old.Capacity != mb.Capacity || old.Role != mb.Role || old.Platform != mb.Platform:
+		// What placement weighs changed: a member expected from stored
+		// state (capacity unknown) heard from at last, say. Without a new
+		// version an anchor restarted among them kept the records it made
+		// with the first one or two that answered (found by smartlayer
+		// chaos: a ticket left on 2 replicas of 3).
+		ms.version++
 	}
 	ms.m[mb.Peer] = &mb
 }
