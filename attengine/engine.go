@@ -494,7 +494,12 @@ func (e *Engine) FollowedTopics() int {
 // Unfollow stops receiving a topic's gossip (the last instance that
 // followed it left this node). Its entries stay in the store until
 // retention prunes them; Follow catches up again.
+// Before the engine's gossip has started (an assignment can drop an
+// instance that early) nothing is subscribed: nothing to leave.
 func (e *Engine) Unfollow(topic string) {
+	if e.gossip == nil {
+		return
+	}
 	e.gossip.Unsubscribe(transport.GossipPrefix + topic)
 }
 

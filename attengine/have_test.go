@@ -107,3 +107,14 @@ func TestOwnStreamsReachTheAnchors(t *testing.T) {
 		t.Fatalf("another's stream: %+v %v", ack, err)
 	}
 }
+
+// TestUnfollowBeforeStart: an instance dropped before the engine's gossip
+// started (an assignment can come that early) leaves its topics without a
+// panic (seen under stress-ng: a nil pointer in Unfollow).
+func TestUnfollowBeforeStart(t *testing.T) {
+	e := testEngine(t, nil, common.Address{})
+	e.Unfollow("some/topic")
+	if e.Following("some/topic") || e.FollowedTopics() != 0 {
+		t.Fatal("a topic followed before gossip started")
+	}
+}
