@@ -186,7 +186,9 @@ func (e *Engine) Start(ctx context.Context) error {
 	if r := e.d.Retention; r > 0 {
 		e.d.Spawn(func() { e.pruneLoop(r) })
 	}
+	e.mu.Lock() // read early by Unfollow, Following, FollowedTopics, Running
 	e.gossip = g
+	e.mu.Unlock()
 	if e.d.Anchor { // anchors keep every topic: the firehose carries them all
 		if err := g.Subscribe(ctx, transport.Firehose, e.Receive); err != nil {
 			return fmt.Errorf("firehose: %w", err)
@@ -480,15 +482,25 @@ func (e *Engine) Follow(ctx context.Context, topic string) error {
 
 // Following reports whether the node receives a topic's gossip.
 func (e *Engine) Following(topic string) bool {
-	return e.gossip != nil && e.gossip.Subscribed(transport.GossipPrefix+topic)
+	g := e.started()
+	return g != nil && g.Subscribed(transport.GossipPrefix+topic)
+}
+
+// started is the engine's gossip once Start has joined it, else nil (an
+// assignment or a metric may ask before that, from another goroutine).
+func (e *Engine) started() transport.Gossip {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.gossip
 }
 
 // FollowedTopics counts the gossip topics the node receives.
 func (e *Engine) FollowedTopics() int {
-	if e.gossip == nil {
+	g := e.started()
+	if g == nil {
 		return 0
 	}
-	return len(e.gossip.Topics())
+	return len(g.Topics())
 }
 
 // Unfollow stops receiving a topic's gossip (the last instance that
@@ -497,10 +509,9 @@ func (e *Engine) FollowedTopics() int {
 // Before the engine's gossip has started (an assignment can drop an
 // instance that early) nothing is subscribed: nothing to leave.
 func (e *Engine) Unfollow(topic string) {
-	if e.gossip == nil {
-		return
+	if g := e.started(); g != nil {
+		g.Unsubscribe(transport.GossipPrefix + topic)
 	}
-	e.gossip.Unsubscribe(transport.GossipPrefix + topic)
 }
 
 // catchUp asks every anchor for the heads of a topic ("" for every topic)
@@ -763,7 +774,7 @@ func (e *Engine) ReplayFilter() (keys, size uint) {
 }
 
 // Running reports whether Start joined gossip.
-func (e *Engine) Running() bool { return e.gossip != nil }
+func (e *Engine) Running() bool { return e.started() != nil }
 
 // TopicEntries returns a topic's entries in this node's delivery order from
 // offset from, at most max, with their offsets.
