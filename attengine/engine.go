@@ -70,15 +70,16 @@ type Engine struct {
 	gossip transport.Gossip
 	store  attStore
 
-	order   sync.Mutex // one offer at a time, so delivery is in order
-	seqMu   sync.Mutex // one sequencing at a time
-	syncPut bool       // under order: the current offer must be durable
-	mu      sync.Mutex
-	log     *attlog.Log
-	offsets map[string]uint64 // next topic offset (anchors: for streams)
-	repairs map[attlog.StreamID]time.Time
-	notify  map[string]chan struct{} // closed when a topic gets an entry
-	own     ownPushed                // service nodes: own streams the anchors acknowledged
+	order    sync.Mutex // one offer at a time, so delivery is in order
+	followMu sync.Mutex // one Follow at a time, so the topic cap holds
+	seqMu    sync.Mutex // one sequencing at a time
+	syncPut  bool       // under order: the current offer must be durable
+	mu       sync.Mutex
+	log      *attlog.Log
+	offsets  map[string]uint64 // next topic offset (anchors: for streams)
+	repairs  map[attlog.StreamID]time.Time
+	notify   map[string]chan struct{} // closed when a topic gets an entry
+	own      ownPushed                // service nodes: own streams the anchors acknowledged
 }
 
 // Deps is what an engine needs of its node, given once: no back-pointer.
@@ -109,6 +110,9 @@ type Deps struct {
 	PublisherAllowed func(publisher string, now time.Time) bool
 	// Refused counts an entry refused, by reason.
 	Refused func(reason string)
+	// MaxTopics caps the topics Follow subscribes to (0: no cap); past it
+	// Follow fails with ErrTopicCap.
+	MaxTopics int
 	// Now is the engine's clock (nil: the wall clock): what freshness,
 	// retention, publisher rates and repair pacing are judged by.
 	Now func() time.Time
@@ -467,11 +471,19 @@ func (e *Engine) antiEntropy() {
 	}
 }
 
-// follow subscribes to a topic's gossip and catches up on its history.
+// ErrTopicCap is Follow's refusal past Deps.MaxTopics.
+var ErrTopicCap = errors.New("at the cap on topics followed")
+
+// Follow subscribes to a topic's gossip and catches up on its history.
 func (e *Engine) Follow(ctx context.Context, topic string) error {
 	name := transport.GossipPrefix + topic
+	e.followMu.Lock()
+	defer e.followMu.Unlock()
 	if e.gossip.Subscribed(name) {
 		return nil
+	}
+	if e.d.MaxTopics > 0 && len(e.gossip.Topics()) >= e.d.MaxTopics {
+		return fmt.Errorf("topic %s: %w (%d)", topic, ErrTopicCap, e.d.MaxTopics)
 	}
 	if err := e.gossip.Subscribe(ctx, name, e.Receive); err != nil {
 		return err

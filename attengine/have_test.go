@@ -3,6 +3,7 @@ package attengine
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"math/big"
 	"testing"
@@ -116,5 +117,33 @@ func TestUnfollowBeforeStart(t *testing.T) {
 	e.Unfollow("some/topic")
 	if e.Following("some/topic") || e.FollowedTopics() != 0 {
 		t.Fatal("a topic followed before gossip started")
+	}
+}
+
+// TestFollowCapped: past Deps.MaxTopics, Follow refuses a new topic with
+// ErrTopicCap; a topic already followed is fine, and leaving one makes
+// room for another.
+func TestFollowCapped(t *testing.T) {
+	e := testEngine(t, nil, common.Address{})
+	e.d.MaxTopics = 2
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := e.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, tp := range []string{"a/1", "b/2", "a/1"} {
+		if err := e.Follow(ctx, tp); err != nil {
+			t.Fatalf("follow %s: %v", tp, err)
+		}
+	}
+	if err := e.Follow(ctx, "c/3"); !errors.Is(err, ErrTopicCap) {
+		t.Fatalf("a third topic under a cap of 2: %v, want ErrTopicCap", err)
+	}
+	if e.Following("c/3") || e.FollowedTopics() != 2 {
+		t.Fatalf("following c/3: %v, %d topics", e.Following("c/3"), e.FollowedTopics())
+	}
+	e.Unfollow("a/1")
+	if err := e.Follow(ctx, "c/3"); err != nil {
+		t.Fatalf("after leaving a topic: %v", err)
 	}
 }

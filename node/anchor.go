@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"sort"
 	"sync"
 	"time"
 
@@ -36,11 +38,14 @@ type anchorRole struct {
 	bundles *registry.Cache
 	kick    chan struct{}
 
-	mu       sync.Mutex
-	regs     map[wire.InstanceID]*Registration
-	records  map[wire.InstanceID]*placement.Record
-	acked    map[wire.InstanceID]map[string]uint64 // peer -> fencing it stored
-	drops    map[string]map[wire.InstanceID]*placement.Record
+	mu      sync.Mutex
+	regs    map[wire.InstanceID]*Registration
+	records map[wire.InstanceID]*placement.Record
+	acked   map[wire.InstanceID]map[string]uint64 // peer -> fencing it stored
+	drops   map[string]map[wire.InstanceID]*placement.Record
+	// refused: service nodes that turned an instance down, full, under
+	// its current record (cleared when a new record is stored).
+	refused  map[wire.InstanceID]map[string]bool
 	fullSync map[string]bool
 	sending  map[string]bool
 	placedAt uint64 // membership version of the last rebalance
@@ -81,6 +86,7 @@ func newAnchorRole(n *Node) (*anchorRole, error) {
 		records:    map[wire.InstanceID]*placement.Record{},
 		acked:      map[wire.InstanceID]map[string]uint64{},
 		drops:      map[string]map[wire.InstanceID]*placement.Record{},
+		refused:    map[wire.InstanceID]map[string]bool{},
 		fullSync:   map[string]bool{},
 		sending:    map[string]bool{},
 		dirty:      true,
@@ -335,7 +341,9 @@ func (a *anchorRole) rebalance(now time.Time) []*placement.Record {
 	epoch, seed := a.n.epochs.now()
 	in := placement.PlanInput{Seed: seed, Epoch: epoch, Self: a.me(), Anchors: anchors,
 		Platforms: map[string]string{}, Diverse: a.votes.Mode == governance.ModePartial, NowMs: now.UnixMilli(),
-		Previous: func(id wire.InstanceID) *placement.Record { return a.records[id] }}
+		Previous: func(id wire.InstanceID) *placement.Record { return a.records[id] },
+		Refused:  func(id wire.InstanceID, p string) bool { return a.refused[id][p] }}
+	var full []string
 	for _, mb := range list {
 		if mb.State != wire.StateUp {
 			continue
@@ -343,6 +351,13 @@ func (a *anchorRole) rebalance(now time.Time) []*placement.Record {
 		if mb.Role == RoleService && mb.Capacity > 0 && !a.verify.Excluded(mb.Peer) {
 			in.Candidates = append(in.Candidates, placement.Candidate{ID: mb.Peer, Weight: float64(a.n.weight(mb))})
 			in.Platforms[mb.Peer] = mb.Platform
+			if mb.Full {
+				if in.Full == nil {
+					in.Full = map[string]bool{}
+				}
+				in.Full[mb.Peer] = true
+				full = append(full, mb.Peer)
+			}
 		}
 	}
 	if len(in.Candidates) == 0 {
@@ -351,7 +366,10 @@ func (a *anchorRole) rebalance(now time.Time) []*placement.Record {
 	// A plan after a mode switch, a new seed or a change of anchors starts
 	// from scratch: the records it holds may not be the top replicas of
 	// this plan's ranking (another anchor made them, or another rule).
-	basis := fmt.Sprint(in.Diverse, in.Seed, in.Epoch, in.Anchors)
+	// A node turning full, or taking instances again, counts as a change of
+	// basis too: what it may be given changed.
+	sort.Strings(full)
+	basis := fmt.Sprint(in.Diverse, in.Seed, in.Epoch, in.Anchors, full)
 	in.Joined = joinedSince(a.planned, in.Candidates, len(a.records) > 0 && !in.Diverse && basis == a.plannedBasis)
 	a.plannedBasis = basis
 	a.planned = map[string]float64{}
@@ -443,6 +461,7 @@ func (a *anchorRole) storeRecordLocked(rec *placement.Record) error {
 		return err
 	}
 	a.records[rec.Instance] = rec
+	delete(a.refused, rec.Instance)
 	return nil
 }
 
@@ -515,6 +534,17 @@ func (a *anchorRole) send(p string, msg *assign) {
 	if msg.Full {
 		a.fullSync[p] = false
 	}
+	for _, id := range resp.Full {
+		// Turned down for want of room: the next plan places it elsewhere
+		// (the node says it is full in its heartbeats meanwhile).
+		if rec := a.records[id]; rec != nil && rec.Holds(p) && slices.ContainsFunc(msg.Items, func(it assignItem) bool { return it.Record.Instance == id }) {
+			if a.refused[id] == nil {
+				a.refused[id] = map[string]bool{}
+			}
+			a.refused[id][p] = true
+			a.dirty = true
+		}
+	}
 	applied := make(map[wire.InstanceID]bool, len(resp.Applied))
 	for _, id := range resp.Applied {
 		applied[id] = true
@@ -533,7 +563,7 @@ func (a *anchorRole) send(p string, msg *assign) {
 			delete(a.drops[p], id)
 		}
 	}
-	if len(msg.Items) == maxAssignItems {
+	if len(msg.Items) == maxAssignItems || len(resp.Full) > 0 {
 		a.poke()
 	}
 }

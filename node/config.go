@@ -182,6 +182,11 @@ type Config struct {
 		// receipt) the node keeps in memory, for anchors to sample and for
 		// receipt holders to fetch; the oldest go first.
 		MaxKeptExecutions int `toml:"max_kept_executions"`
+		// MaxTopics caps the gossip topics the node follows (its instances'
+		// subscriptions and their owners' revocation topics). A node at the
+		// cap turns new instances down and tells the anchors it is full in
+		// its heartbeat: it keeps what it holds and is placed nothing new.
+		MaxTopics int `toml:"max_topics"`
 	} `toml:"service"`
 	Sandbox struct {
 		Timeout      Duration `toml:"timeout"`
@@ -219,6 +224,7 @@ func DefaultConfig(role Role) Config {
 	c.Service.FetchAttempts = 3
 	c.Service.OutcomeRetention = Duration{24 * time.Hour}
 	c.Service.MaxKeptExecutions = sampling.RingSize
+	c.Service.MaxTopics = 100_000
 	c.Service.FetchTimeout = Duration{2 * time.Second}
 	c.Network.RouteAttempts = 2
 	c.Network.RouteTimeout = Duration{2 * time.Second}
@@ -426,6 +432,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Service.MaxKeptExecutions < 16 || c.Service.MaxKeptExecutions > 1_000_000 {
 		bad("service.max_kept_executions", "%d is out of range 16..1000000", c.Service.MaxKeptExecutions)
+	}
+	if c.Service.MaxTopics < 4 || c.Service.MaxTopics > 10_000_000 {
+		bad("service.max_topics", "%d is out of range 4..10000000", c.Service.MaxTopics)
 	}
 	if c.Role == RoleService && (c.Service.Capacity < 1 || c.Service.Capacity > 10_000_000) {
 		bad("service.capacity", "%d is out of range 1..10000000", c.Service.Capacity)

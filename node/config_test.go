@@ -107,6 +107,7 @@ func TestConfigValidationMessages(t *testing.T) {
 		"public":     {func(c *Config) { c.HTTP.PublicURL = "ftp://x" }, `http.public_url: "ftp://x" is not an http(s) URL`},
 		"body":       {func(c *Config) { c.HTTP.MaxBodyBytes = 1 }, "http.max_body_bytes: 1 is out of range"},
 		"capacity":   {func(c *Config) { c.Service.Capacity = 0 }, "service.capacity: 0 is out of range"},
+		"topics":     {func(c *Config) { c.Service.MaxTopics = 3 }, "service.max_topics: 3 is out of range"},
 		"timeout":    {func(c *Config) { c.Sandbox.Timeout.Duration = 0 }, "sandbox.timeout: 0s is out of range"},
 		"log":        {func(c *Config) { c.Log.Level = "loud" }, `log.level: "loud": want debug, info, warn or error`},
 		"action":     {func(c *Config) { c.Service.ActionTimeout.Duration = 0 }, "service.action_timeout: 0s is out of range"},

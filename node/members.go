@@ -13,12 +13,15 @@ import (
 
 // Member is one node as the network sees it.
 type Member struct {
-	Peer       string `json:"peer"`
-	Address    string `json:"address"`
-	Role       Role   `json:"role"`
-	HTTP       string `json:"http,omitempty"`
-	Capacity   int    `json:"capacity,omitempty"`
-	Instances  int    `json:"instances"`
+	Peer      string `json:"peer"`
+	Address   string `json:"address"`
+	Role      Role   `json:"role"`
+	HTTP      string `json:"http,omitempty"`
+	Capacity  int    `json:"capacity,omitempty"`
+	Instances int    `json:"instances"`
+	// Full: the node is at its cap on topics followed and takes no new
+	// instance (service.max_topics).
+	Full       bool   `json:"full,omitempty"`
 	Platform   string `json:"platform,omitempty"`
 	Version    string `json:"version,omitempty"`
 	State      string `json:"state"`
@@ -47,7 +50,7 @@ func (ms *members) seen(mb Member, now time.Time) {
 	case !ok || old.State != wire.StateUp:
 		ms.version++
 		ms.upEvents = append(ms.upEvents, mb.Peer)
-	case old.Capacity != mb.Capacity || old.Role != mb.Role || old.Platform != mb.Platform:
+	case old.Capacity != mb.Capacity || old.Role != mb.Role || old.Platform != mb.Platform || old.Full != mb.Full:
 		// What placement weighs changed: a member expected from stored
 		// state (capacity unknown) heard from at last, say. Without a new
 		// version an anchor restarted among them kept the records it made

@@ -51,4 +51,7 @@ type assign struct {
 
 type assignAck struct {
 	Applied []wire.InstanceID `json:"applied"`
+	// Full: new instances the node turned down, at its cap on topics
+	// followed; the anchor places them elsewhere.
+	Full []wire.InstanceID `json:"full,omitempty"`
 }

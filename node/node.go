@@ -251,6 +251,7 @@ func NewWith(cfg Config, log *slog.Logger, deps Deps) (*Node, error) {
 			return out
 		},
 		Now:              n.now,
+		MaxTopics:        serviceOnly(cfg.Role, cfg.Service.MaxTopics),
 		PublisherAllowed: n.publishers.Allow, Refused: func(r string) { n.metric.refused.WithLabelValues(r).Inc() },
 	}); err != nil {
 		return nil, err
@@ -484,8 +485,17 @@ func (n *Node) self() Member {
 	if n.service != nil {
 		mb.Capacity = n.cfg.Service.Capacity
 		mb.Instances = n.service.count()
+		mb.Full = n.service.full(n.now())
 	}
 	return mb
+}
+
+// serviceOnly is v on a service node and 0 on an anchor.
+func serviceOnly(r Role, v int) int {
+	if r != RoleService {
+		return 0
+	}
+	return v
 }
 
 func (n *Node) platform() string {
@@ -663,7 +673,7 @@ func (n *Node) registerMetrics() {
 		Help: "Replicas this anchor found differing from the others at the same log position, by what rebuilding from the log found (healed, persists, nondeterministic, skipped, error)."}, []string{"result"})
 	n.reg.MustRegister(n.metric.antiEntropy)
 	n.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "smartlayer_gossip_topics",
-		Help: "Gossip topics this node receives (a service node: those of the instances it holds)."}, func() float64 {
+		Help: "Gossip topics this node receives (a service node: those of the instances it holds, at most service.max_topics)."}, func() float64 {
 		if n.att == nil {
 			return 0
 		}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -45,6 +46,10 @@ type serviceRole struct {
 	mu        sync.RWMutex
 	inst      map[wire.InstanceID]*instance
 	followers map[string][]wire.InstanceID // topic -> instances following it
+	// fullUntil (Unix ms): the node turned an instance down for want of
+	// room under service.max_topics, and says it is full until then.
+	fullUntil  atomic.Int64
+	turnedDown prometheus.Counter
 }
 
 // instance is one token instance held by this node: the token core's.
@@ -66,6 +71,8 @@ func newServiceRole(n *Node) (*serviceRole, error) {
 	}
 	n.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "smartlayer_kept_executions", Help: "Recent executions kept for sampling and receipt holders (at most service.max_kept_executions)."},
 		func() float64 { return float64(s.kept.Len()) }))
+	s.turnedDown = prometheus.NewCounter(prometheus.CounterOpts{Name: "smartlayer_instances_turned_down_total", Help: "New instances this node turned down, at its cap on topics followed (service.max_topics)."})
+	n.reg.MustRegister(s.turnedDown)
 	n.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "smartlayer_pending_actions", Help: "Actions triggers started that no result answered yet, over the instances held (at most token.MaxPending each)."},
 		func() float64 { return float64(s.pendingCount()) }))
 	s.exec = s.newExecutor()
@@ -253,6 +260,7 @@ func (s *serviceRole) handleAssign(ctx context.Context, from transport.PeerID, m
 		}
 		// On the instance's shard, and only if no other assignment made it
 		// meanwhile: a second init would overwrite applied state.
+		roomy := true
 		created, err := s.applier.runFor(rec.Instance, func() (bool, error) {
 			s.mu.RLock()
 			now := s.inst[rec.Instance]
@@ -260,10 +268,18 @@ func (s *serviceRole) handleAssign(ctx context.Context, from transport.PeerID, m
 			if now != nil {
 				return false, nil
 			}
+			if roomy = s.hasRoomFor(in); !roomy {
+				return false, nil
+			}
 			return true, s.put(in)
 		})
 		if err != nil {
 			return nil, err
+		}
+		if !roomy {
+			s.turnDown(rec.Instance, from)
+			out.Full = append(out.Full, rec.Instance)
+			continue
 		}
 		if !created {
 			if _, err := s.updateRecord(rec); err != nil {

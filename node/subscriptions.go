@@ -14,6 +14,7 @@ import (
 	"github.com/smartlayer/smartlayer/sandbox"
 	"github.com/smartlayer/smartlayer/token"
 	"github.com/smartlayer/smartlayer/tokenscript"
+	"github.com/smartlayer/smartlayer/transport"
 	"github.com/smartlayer/smartlayer/wire"
 )
 
@@ -266,9 +267,72 @@ func (s *serviceRole) step(id wire.InstanceID, d attengine.Delivered) bool {
 		if err := s.n.att.Follow(s.n.ctx, wire.RevocationTopic(o)); err != nil {
 			s.n.log.Warn("follow topic", "topic", wire.RevocationTopic(o), "err", err)
 		}
+		// and the old owner's no longer do, unless another token held
+		// here is theirs (a token passed round would otherwise add a
+		// topic per owner, for good).
+		if !s.holdsOwnedBy(cur.Owner) {
+			s.n.att.Unfollow(wire.RevocationTopic(cur.Owner))
+		}
 	}
 	if h := s.n.appliedHook.Load(); h != nil {
 		(*h)(id, d.Entry)
 	}
 	return true
+}
+
+// fullHold is how long a node that turned an instance down says it is
+// full: long enough for the anchors to re-place what it refused before it
+// is offered more, short enough to take instances again once some leave.
+const fullHold = time.Minute
+
+// followedTopics counts the topics the node follows: the engine's count
+// once it runs, else the held instances' subscriptions.
+func (s *serviceRole) followedTopics() int {
+	if s.n.att != nil && s.n.att.Running() {
+		return s.n.att.FollowedTopics()
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.followers)
+}
+
+// hasRoomFor reports whether following a new instance's topics (its
+// subscriptions and its owner's revocations) keeps the node within
+// service.max_topics.
+func (s *serviceRole) hasRoomFor(in *instance) bool {
+	topics, _ := s.topicsOf(in)
+	want := []string{wire.RevocationTopic(in.Owner)}
+	for t := range topics {
+		want = append(want, t)
+	}
+	running := s.n.att != nil && s.n.att.Running()
+	s.mu.RLock()
+	added := 0
+	for _, t := range want {
+		switch {
+		case running && s.n.att.Following(t):
+		case !running && len(s.followers[t]) > 0:
+		case t == want[0] && s.holdsOwnedByLocked(in.Owner):
+		default:
+			added++
+		}
+	}
+	s.mu.RUnlock()
+	return s.followedTopics()+added <= s.n.cfg.Service.MaxTopics
+}
+
+// turnDown records a new instance refused for want of room: the node says
+// it is full for fullHold, and the anchor is told in the assignment's
+// answer.
+func (s *serviceRole) turnDown(id wire.InstanceID, from transport.PeerID) {
+	s.turnedDown.Inc()
+	s.fullUntil.Store(s.n.now().Add(fullHold).UnixMilli())
+	s.n.log.Warn("turned an instance down: at the cap on topics followed (service.max_topics)",
+		"instance", id, "topics", s.followedTopics(), "max", s.n.cfg.Service.MaxTopics, "anchor", shortID(from.String()))
+}
+
+// full reports whether the node takes no new instance: it turned one down
+// within fullHold, or it follows service.max_topics topics already.
+func (s *serviceRole) full(now time.Time) bool {
+	return now.UnixMilli() < s.fullUntil.Load() || s.followedTopics() >= s.n.cfg.Service.MaxTopics
 }

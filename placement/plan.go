@@ -44,6 +44,23 @@ type PlanInput struct {
 	// hashing makes this exact; it turns a re-plan after a crash from
 	// O(instances x candidates) into O(affected x candidates).
 	Joined []Candidate
+	// Full names candidates that take no new instance (a service node at
+	// its cap on topics followed): a full candidate stays a replica only
+	// where the previous record names it and it has not turned the
+	// instance down (Refused, which may be nil). Instances then go to the
+	// next candidates of their ranking.
+	Full    map[string]bool
+	Refused func(id wire.InstanceID, candidate string) bool
+}
+
+// open reports whether candidate c may be a replica of the instance whose
+// current record is cur: any candidate that is not full, and a full one
+// that already holds it.
+func (in *PlanInput) open(id wire.InstanceID, cur *Record, c string) bool {
+	if !in.Full[c] {
+		return true
+	}
+	return cur != nil && cur.Holds(c) && (in.Refused == nil || !in.Refused(id, c))
 }
 
 // Plan returns a new, unsigned record for every instance Self is
@@ -67,6 +84,7 @@ func Plan(in PlanInput) []*Record {
 	anchors := positions(in.Anchors)
 	var sc scorer
 	var out []*Record
+	var scratch []Candidate
 	for _, p := range insts {
 		k := DHTKey(in.Seed, p.ID)
 		if responsible(k, anchors) != in.Self {
@@ -79,12 +97,25 @@ func Plan(in PlanInput) []*Record {
 		// A record of an epoch before this one is made again under this
 		// epoch's seed, even with the same replicas.
 		same := cur != nil && cur.Epoch == in.Epoch
-		if live != nil && same && unchanged(&sc, k, cur, live, in.Joined, p.Replicas) {
+		if live != nil && same && unchanged(&sc, &in, p.ID, k, cur, live, p.Replicas) {
 			continue
 		}
-		want := sc.top(k, in.Candidates, p.Replicas)
+		cands := in.Candidates
+		if len(in.Full) > 0 {
+			scratch = scratch[:0]
+			for _, c := range in.Candidates {
+				if in.open(p.ID, cur, c.ID) {
+					scratch = append(scratch, c)
+				}
+			}
+			cands = scratch
+		}
+		want := sc.top(k, cands, p.Replicas)
 		if in.Diverse {
-			want = Diverse(sc.top(k, in.Candidates, len(in.Candidates)), func(id string) string { return in.Platforms[id] }, p.Replicas)
+			want = Diverse(sc.top(k, cands, len(cands)), func(id string) string { return in.Platforms[id] }, p.Replicas)
+		}
+		if len(want) == 0 {
+			continue // every candidate is full: the current record stays
 		}
 		if same && slices.Equal(cur.Replicas, want) {
 			continue
@@ -104,16 +135,16 @@ func Plan(in PlanInput) []*Record {
 
 // unchanged reports whether an instance's replicas stay what cur says
 // after only the removals and joins PlanInput.Joined describes: every
-// replica is still a candidate and no joined candidate outscores the
-// weakest of them.
-func unchanged(sc *scorer, k Key, cur *Record, live map[string]float64, joined []Candidate, r int) bool {
+// replica is still an open candidate and no joined open candidate
+// outscores the weakest of them.
+func unchanged(sc *scorer, in *PlanInput, inst wire.InstanceID, k Key, cur *Record, live map[string]float64, r int) bool {
 	if len(cur.Replicas) != r {
 		return false
 	}
 	var worst scored
 	for i, id := range cur.Replicas {
 		w, ok := live[id]
-		if !ok {
+		if !ok || !in.open(inst, cur, id) {
 			return false
 		}
 		s := sc.score(k, Candidate{ID: id, Weight: w})
@@ -121,8 +152,8 @@ func unchanged(sc *scorer, k Key, cur *Record, live map[string]float64, joined [
 			worst = s
 		}
 	}
-	for _, j := range joined {
-		if j.Weight > 0 && sc.score(k, j).better(worst) {
+	for _, j := range in.Joined {
+		if j.Weight > 0 && in.open(inst, cur, j.ID) && sc.score(k, j).better(worst) {
 			return false
 		}
 	}

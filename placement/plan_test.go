@@ -211,3 +211,93 @@ func TestPlanNewEpochReissues(t *testing.T) {
 	}
 	t.Logf("%d of 100 instances kept their replicas under the new seed", kept)
 }
+
+// A full candidate keeps the instances it holds and takes no new one: a
+// re-plan with it full moves nothing it holds and places no new instance
+// on it; an instance it refused moves to the next candidate of its
+// ranking, with the fencing number raised. The incremental plan (Joined)
+// agrees with the full one.
+func TestPlanFullCandidateTakesNothingNew(t *testing.T) {
+	in := planInput(6, 120, []string{"a1"}, "a1")
+	first := map[wire.InstanceID]*Record{}
+	for _, r := range Plan(in) {
+		first[r.Instance] = r
+	}
+	const full = "svc-02"
+	var held []wire.InstanceID
+	for id, r := range first {
+		if r.Holds(full) {
+			held = append(held, id)
+		}
+	}
+	if len(held) == 0 {
+		t.Fatal("svc-02 holds nothing in the first plan")
+	}
+	refused := held[0]
+	in.Previous = func(id wire.InstanceID) *Record { return first[id] }
+	in.Full = map[string]bool{full: true}
+	in.Refused = func(id wire.InstanceID, c string) bool { return id == refused && c == full }
+	// Forty new instances, which would rank svc-02 in the top three for
+	// about half of them.
+	for i := 0; i < 40; i++ {
+		in.Instances = append(in.Instances, Placed{ID: wire.InstanceID{0xee, byte(i)}, Bundle: "0xb", Replicas: 3})
+	}
+	out := map[wire.InstanceID]*Record{}
+	for _, r := range Plan(in) {
+		out[r.Instance] = r
+	}
+	for id, r := range out {
+		if first[id] == nil {
+			if r.Holds(full) {
+				t.Fatalf("new instance %s placed on the full candidate: %v", id, r.Replicas)
+			}
+			if len(r.Replicas) != 3 {
+				t.Fatalf("new instance %s on %d replicas", id, len(r.Replicas))
+			}
+			continue
+		}
+		if id != refused {
+			t.Fatalf("instance %s re-planned though only %s was refused", id, refused)
+		}
+	}
+	r := out[refused]
+	if r == nil || r.Holds(full) || len(r.Replicas) != 3 || r.Fencing != first[refused].Fencing+1 {
+		t.Fatalf("refused instance re-planned as %+v", r)
+	}
+	for _, p := range first[refused].Replicas {
+		if p != full && !r.Holds(p) {
+			t.Fatalf("the refused instance's other replica %s moved: %v -> %v", p, first[refused].Replicas, r.Replicas)
+		}
+	}
+	newOnes := 0
+	for id := range out {
+		if first[id] == nil {
+			newOnes++
+		}
+	}
+	if newOnes != 40 {
+		t.Fatalf("%d of 40 new instances planned", newOnes)
+	}
+	// The incremental plan, told nothing joined, decides the same.
+	in.Joined = []Candidate{}
+	inc := Plan(in)
+	if len(inc) != len(out) {
+		t.Fatalf("incremental plan made %d records, the full one %d", len(inc), len(out))
+	}
+	for _, r := range inc {
+		if !slices.Equal(r.Replicas, out[r.Instance].Replicas) {
+			t.Fatalf("incremental %v, full %v", r.Replicas, out[r.Instance].Replicas)
+		}
+	}
+	// Every candidate full: a new instance stays unplaced, nothing panics.
+	in.Joined = nil
+	in.Full = map[string]bool{}
+	for _, c := range in.Candidates {
+		in.Full[c.ID] = true
+	}
+	for _, r := range Plan(in) {
+		if first[r.Instance] == nil {
+			t.Fatalf("new instance %s placed with every candidate full", r.Instance)
+		}
+	}
+}
