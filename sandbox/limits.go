@@ -43,6 +43,12 @@ const (
 	maxJSONDepth = 1000
 )
 
+// wallSlack: a call that sets no wall limit of its own is stopped after
+// this many times its script budget of wall time, however little CPU time
+// its thread was given (a node whose cores are busy slows its scripts
+// down by the share of a core they get; this bounds that).
+const wallSlack = 8
+
 // regexMatchTimeout bounds one match of a backtracking (regexp2) pattern,
 // which goja uses for backreferences and lookaround; goja's own RE2 patterns
 // run in linear time. goja answers a timed-out match with "no match", so the

@@ -39,7 +39,7 @@ var (
 
 // Limits bound one call.
 type Limits struct {
-	Timeout      time.Duration // a call's script running time (waiting on external calls not counted), and its wall time unless the call sets one
+	Timeout      time.Duration // a call's script running time: CPU time of its thread on Linux, wall time elsewhere; waiting on external calls not counted. Its wall time is bounded by wallSlack times this unless the call sets one
 	MaxInput     int           // bytes of state plus arguments
 	MaxOutput    int           // bytes of the JSON result (and of a new state)
 	MaxCallDepth int           // JavaScript call stack depth

@@ -49,8 +49,7 @@ type callState struct {
 	replay  []External // when replaying: the recorded answers
 	healthy bool       // the runtime may go back to the pool
 	// wall bounds the whole call; clock, the script's own running time
-	// (limits.Timeout), which stands still while an external call waits;
-	// nil when the wall limit is no longer than that budget.
+	// (limits.Timeout), which stands still while an external call waits.
 	wall  time.Duration
 	clock *scriptClock
 	mem   meter
@@ -59,25 +58,41 @@ type callState struct {
 }
 
 // scriptClock interrupts a runtime once the script has run for its budget,
-// not counting the time it spent waiting on external calls.
+// not counting the time it spent waiting on external calls. Running time
+// is read from read: the CPU time of the thread the script runs on where
+// the system has that clock (lockThreadClock), else the wall clock. Its
+// timer is set for what is left of the budget; when it goes off and the
+// thread has not run that long (it waited for a core), it is set again
+// for the rest.
 type scriptClock struct {
-	mu          sync.Mutex
-	v           *vm
-	left        time.Duration
-	since       time.Time
-	t           *time.Timer
-	fired, done bool
+	mu                  sync.Mutex
+	v                   *vm
+	read                func() time.Duration
+	left                time.Duration // of the budget, at since
+	since               time.Duration // read() when the current stretch began
+	t                   *time.Timer
+	paused, fired, done bool
 }
 
-func startClock(v *vm, budget time.Duration) *scriptClock {
-	c := &scriptClock{v: v, left: budget, since: time.Now()}
+func startClock(v *vm, budget time.Duration, read func() time.Duration) *scriptClock {
+	if read == nil {
+		start := time.Now()
+		read = func() time.Duration { return time.Since(start) }
+	}
+	c := &scriptClock{v: v, read: read, left: budget}
+	c.since = read()
 	c.t = time.AfterFunc(budget, c.fire)
 	return c
 }
 
 func (c *scriptClock) fire() {
 	c.mu.Lock()
-	if c.done || c.fired {
+	if c.done || c.fired || c.paused {
+		c.mu.Unlock()
+		return
+	}
+	if rest := c.left - (c.read() - c.since); rest > 0 {
+		c.t.Reset(rest)
 		c.mu.Unlock()
 		return
 	}
@@ -90,36 +105,45 @@ func (c *scriptClock) fire() {
 func (c *scriptClock) pause() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.t.Stop() {
-		c.left -= time.Since(c.since)
+	if c.paused || c.fired || c.done {
+		return
 	}
+	c.paused = true
+	c.t.Stop()
+	c.left -= c.read() - c.since
 }
 
 // resume starts it again with what is left of the budget.
 func (c *scriptClock) resume() {
 	c.mu.Lock()
-	if c.fired || c.done {
+	if !c.paused || c.fired || c.done {
 		c.mu.Unlock()
 		return
 	}
+	c.paused = false
 	if c.left <= 0 {
 		c.mu.Unlock()
 		c.fire()
 		return
 	}
-	c.since = time.Now()
-	c.t = time.AfterFunc(c.left, c.fire)
+	c.since = c.read()
+	c.t.Reset(c.left)
 	c.mu.Unlock()
 }
 
-// stop ends the clock; false means it fired, so the runtime may still hold
-// an interrupt and must not be reused.
-func (c *scriptClock) stop() bool {
+// stop ends the clock and returns the script's running time; ok false
+// means it fired, so the runtime may still hold an interrupt and must not
+// be reused.
+func (c *scriptClock) stop(budget time.Duration) (ran time.Duration, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	left := c.left
+	if !c.paused && !c.done {
+		left -= c.read() - c.since
+	}
 	c.done = true
 	c.t.Stop()
-	return !c.fired
+	return budget - left, !c.fired
 }
 
 // freezeJS deep-freezes everything reachable from its arguments: data
@@ -402,15 +426,11 @@ func (v *vm) external(kind string, req any, do func() (any, error)) (json.RawMes
 		}
 		resp = rec.Response
 	} else {
-		if cs.clock != nil {
-			cs.clock.pause()
-		}
+		cs.clock.pause()
 		t0 := time.Now()
 		out, err := do()
 		cs.ext += time.Since(t0)
-		if cs.clock != nil {
-			cs.clock.resume()
-		}
+		cs.clock.resume()
 		if err != nil {
 			return nil, err
 		}
@@ -533,28 +553,31 @@ func (v *vm) guarded(ctx context.Context, cs *callState, f func() error) (err er
 	v.cur = cs
 	v.stopped.Store(false)
 	cs.mem.limit = cs.limits.MaxHeapGrowth
+	// The script's budget is its running time on its thread's CPU clock;
+	// the wall limit, the call's own or wallSlack times that budget, is
+	// the backstop (a node starved of cores still ends every call).
+	read, unlock := lockThreadClock()
 	wall := cs.wall
 	if wall <= 0 {
 		wall = cs.limits.Timeout
+		if read != nil {
+			wall *= wallSlack
+		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, wall)
 	defer cancel()
 	stop := context.AfterFunc(ctx, func() { v.interrupt(ErrTimeout) })
-	if wall > cs.limits.Timeout {
-		// Only a call allowed longer than its script's budget needs a
-		// clock of its own: otherwise the wall limit is the tighter one.
-		cs.clock = startClock(v, cs.limits.Timeout)
-	}
+	cs.clock = startClock(v, cs.limits.Timeout, read)
 	unwatch := watchHeap(v, cs.limits.MaxHeapGrowth)
 	now := cs.env.Now
 	r.SetTimeSource(func() time.Time { return now })
-	start := time.Now()
 	defer func() {
-		cs.ran = time.Since(start) - cs.ext
 		// After unwatch no backstop interrupt can come; a timer that
 		// already fired may still, so that runtime is not reused.
 		unwatch()
-		clean := cs.clock == nil || cs.clock.stop()
+		ran, clean := cs.clock.stop(cs.limits.Timeout)
+		cs.ran = ran
+		unlock() // after the clock's last read of this thread
 		if !stop() || !clean {
 			cs.healthy = false
 		}
