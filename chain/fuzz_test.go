@@ -36,3 +36,28 @@ func FuzzSlashSignature(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDevnetJSON: any file given as a devnet.json (smartlayer chain, stake
+// and ticket --devnet) is read without a panic; a chain section read names
+// an RPC URL or IPC path, and written back it reads the same.
+func FuzzDevnetJSON(f *testing.F) {
+	f.Add([]byte(`{"chain":{"rpc":"http://127.0.0.1:8545","contracts":{"registry":"0x00000000000000000000000000000000000000aa","epochs":"0x00000000000000000000000000000000000000bb"}}}`))
+	f.Add([]byte(`{"chain":{"rpc":"/tmp/geth.ipc"}}`))
+	f.Add([]byte(`{"anchors":[],"chain":null}`))
+	f.Add([]byte(`{"chain":{"rpc":"","contracts":{"registry":"0xzz"}}}`))
+	f.Add([]byte(`[[[[[[`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		rpc, cs, err := DevnetChain(b)
+		if err != nil {
+			return
+		}
+		if rpc == "" {
+			t.Fatal("a chain section with no RPC URL was read")
+		}
+		again, _ := json.Marshal(map[string]any{"chain": map[string]any{"rpc": rpc, "contracts": cs}})
+		rpc2, cs2, err := DevnetChain(again)
+		if err != nil || rpc2 != rpc || cs2 != cs {
+			t.Fatalf("written back, the section reads %q %+v %v; it was %q %+v", rpc2, cs2, err, rpc, cs)
+		}
+	})
+}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/smartlayer/smartlayer/sampling"
 )
 
 func validConfig() Config {
@@ -46,7 +48,7 @@ func TestAnchorAdmissionFromChain(t *testing.T) {
 		"rpc alone":    {func(c *Config) { c.Network.Registry = "" }, "network.eth_rpc and network.registry go together"},
 		"bad registry": {func(c *Config) { c.Network.Registry = "0x12" }, `network.registry: "0x12" is not a 0x address`},
 		"bad rpc":      {func(c *Config) { c.Network.EthRPC = "ftp://x" }, "is not an http(s) or ws(s) URL"},
-		"poll":         {func(c *Config) { c.Network.ChainPoll = Duration{time.Millisecond} }, "network.chain_poll: 1ms is out of range"},
+		"poll":         {func(c *Config) { c.Network.ChainPoll = Duration{Duration: time.Millisecond} }, "network.chain_poll: 1ms is out of range"},
 	} {
 		c := c
 		tc.mut(&c)
@@ -173,5 +175,13 @@ func TestAnchorMustBeInAnchorSet(t *testing.T) {
 	_, err := New(c, nil)
 	if err == nil || !strings.Contains(err.Error(), "is not in the anchor set (network.anchors") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// The configuration's default of kept executions is the sampling ring's
+// size (nodeconfig does not import sampling).
+func TestKeptExecutionsDefault(t *testing.T) {
+	if got := DefaultConfig(RoleService).Service.MaxKeptExecutions; got != sampling.RingSize {
+		t.Fatalf("service.max_kept_executions defaults to %d, the sampling ring holds %d", got, sampling.RingSize)
 	}
 }

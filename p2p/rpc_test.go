@@ -64,11 +64,11 @@ func TestRequestResponse(t *testing.T) {
 func TestFrameLimit(t *testing.T) {
 	var sb strings.Builder
 	big := []byte(strings.Repeat("x", transport.MaxMessage+1))
-	if err := writeFrame(&sb, big); err == nil {
+	if err := transport.WriteFrame(&sb, big); err == nil {
 		t.Fatal("oversized frame written")
 	}
 	hdr := "\xff\xff\xff\xff"
-	if _, err := readFrame(strings.NewReader(hdr), transport.MaxMessage); err == nil || !strings.Contains(err.Error(), "exceeds") {
+	if _, err := transport.ReadFrame(strings.NewReader(hdr), transport.MaxMessage); err == nil || !strings.Contains(err.Error(), "exceeds") {
 		t.Fatalf("oversized header accepted: %v", err)
 	}
 }
@@ -100,12 +100,12 @@ func TestHandleFromRefusesOthersUnread(t *testing.T) {
 		t.Fatalf("handler ran %d times", called)
 	}
 	// 16 MiB declared, 3 bytes sent: an error, not a 16 MiB buffer.
-	if _, err := readFrame(strings.NewReader("\x00\xff\xff\xffabc"), transport.MaxMessage); err == nil {
+	if _, err := transport.ReadFrame(strings.NewReader("\x00\xff\xff\xffabc"), transport.MaxMessage); err == nil {
 		t.Fatal("a short frame was read")
 	}
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	_, _ = readFrame(strings.NewReader("\x00\xff\xff\xffabc"), transport.MaxMessage)
+	_, _ = transport.ReadFrame(strings.NewReader("\x00\xff\xff\xffabc"), transport.MaxMessage)
 	runtime.ReadMemStats(&after)
 	if got := after.TotalAlloc - before.TotalAlloc; got > 1<<20 {
 		t.Fatalf("a 3-byte frame declared 16 MiB allocated %d bytes", got)

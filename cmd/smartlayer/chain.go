@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"os"
 	"text/tabwriter"
 	"time"
 
@@ -41,31 +40,10 @@ func (f *chainFlags) add(cmd *cobra.Command) {
 	fl.StringVar(&f.devnet, "devnet", "", "a devnet's devnet.json: its chain's RPC URL and contracts (instead of the flags above)")
 }
 
-// devnetChain reads a devnet.json's chain: its RPC URL and contracts.
-func devnetChain(path string) (string, chain.Contracts, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "", chain.Contracts{}, err
-	}
-	var info struct {
-		Chain *struct {
-			RPC       string          `json:"rpc"`
-			Contracts chain.Contracts `json:"contracts"`
-		} `json:"chain"`
-	}
-	if err := json.Unmarshal(b, &info); err != nil {
-		return "", chain.Contracts{}, fmt.Errorf("%s: %w", path, err)
-	}
-	if info.Chain == nil {
-		return "", chain.Contracts{}, fmt.Errorf("%s has no chain (a devnet started with --chain=false)", path)
-	}
-	return info.Chain.RPC, info.Chain.Contracts, nil
-}
-
 func (f *chainFlags) resolve() (string, chain.Contracts, error) {
 	var c chain.Contracts
 	if f.devnet != "" {
-		return devnetChain(f.devnet)
+		return chain.ReadDevnetChain(f.devnet)
 	}
 	if f.rpc == "" {
 		return "", c, errors.New("--eth-rpc (or --devnet) is required")

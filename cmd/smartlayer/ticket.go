@@ -67,7 +67,7 @@ type ticketSession struct {
 func (f *ticketFlags) open(ctx context.Context, keyPath string) (*ticketSession, error) {
 	rpcURL, contract := f.rpc, f.contract
 	if f.devnet != "" {
-		u, cs, err := devnetChain(f.devnet)
+		u, cs, err := chain.ReadDevnetChain(f.devnet)
 		if err != nil {
 			return nil, err
 		}

@@ -57,11 +57,14 @@ func targets(t *testing.T, root string) []target {
 	return out
 }
 
-// heavy are the packages whose fuzz targets link libp2p, goja or Pebble:
-// instrumenting those for fuzzing costs several minutes of both cores on a
-// clean build cache, more than the rest together, so only SMARTLAYER_FUZZ=all
-// fuzzes them here (their seed corpora run in every test run).
-var heavy = map[string]bool{"node": true, "p2p": true, "sandbox": true}
+// heavy are the packages whose fuzz targets link the whole node (libp2p,
+// Pebble, goja, go-ethereum's client): instrumenting all of it for fuzzing
+// costs about ten minutes of both cores on a clean build cache, more than
+// the rest of the suite, so only SMARTLAYER_FUZZ=all fuzzes them here
+// (their seed corpora run in every test run). What they decode has light
+// targets of its own: node.FuzzHTTPBodies posts to a live anchor the
+// bodies that attest, tokenscript, grant and api's decoders read.
+var heavy = map[string]bool{"node": true}
 
 // fuzzCount is a -fuzztime given as a number of executions ("500x").
 var fuzzCount = regexp.MustCompile(`^[1-9][0-9]*x$`)
@@ -102,7 +105,7 @@ func TestFuzzShort(t *testing.T) {
 		rel, _ := filepath.Rel(root, tg.dir)
 		t.Run(strings.ReplaceAll(rel, string(filepath.Separator), "/")+"/"+tg.name, func(t *testing.T) {
 			if heavy[filepath.ToSlash(rel)] && !all {
-				t.Skipf("%s links libp2p, goja or Pebble: compiling them for fuzzing takes minutes on a clean machine, so the default run leaves it out (SMARTLAYER_FUZZ=all runs it)", rel)
+				t.Skipf("%s links the whole node: compiling it for fuzzing takes about ten minutes on a clean machine, so the default run leaves it out (SMARTLAYER_FUZZ=all runs it)", rel)
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 			defer cancel()

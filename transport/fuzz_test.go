@@ -1,4 +1,4 @@
-package p2p
+package transport
 
 import (
 	"bytes"
@@ -11,14 +11,14 @@ import (
 // than arrived; a frame read whole decodes as an envelope or is refused.
 func FuzzFrame(f *testing.F) {
 	var good bytes.Buffer
-	_ = writeFrame(&good, []byte(`{"body":{"ok":true}}`))
+	_ = WriteFrame(&good, []byte(`{"body":{"ok":true}}`))
 	f.Add(good.Bytes(), uint32(1024))
 	f.Add([]byte{0xff, 0xff, 0xff, 0xff}, uint32(1<<24))
 	f.Add([]byte{0, 0, 0, 5, 'a'}, uint32(16))
 	f.Add([]byte{}, uint32(0))
 	f.Fuzz(func(t *testing.T, in []byte, max uint32) {
 		max %= 1 << 24
-		b, err := readFrame(bytes.NewReader(in), max)
+		b, err := ReadFrame(bytes.NewReader(in), max)
 		if err != nil {
 			return
 		}
@@ -26,10 +26,10 @@ func FuzzFrame(f *testing.F) {
 			t.Fatalf("read %d bytes from %d with a limit of %d", len(b), len(in), max)
 		}
 		var again bytes.Buffer
-		if err := writeFrame(&again, b); err != nil || !bytes.Equal(again.Bytes(), in[:4+len(b)]) {
+		if err := WriteFrame(&again, b); err != nil || !bytes.Equal(again.Bytes(), in[:4+len(b)]) {
 			t.Fatalf("the frame does not write back as it came: %v", err)
 		}
-		var e envelope
+		var e Envelope
 		_ = json.Unmarshal(b, &e)
 	})
 }

@@ -1,4 +1,4 @@
-package node
+package nodeconfig
 
 import (
 	"os"
@@ -19,8 +19,8 @@ func FuzzConfigFile(f *testing.F) {
 		if err := os.WriteFile(p, b, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		c := DefaultConfig(RoleService)
-		if LoadConfigFile(p, &c) != nil {
+		c := Default(RoleService)
+		if Load(p, &c) != nil {
 			return
 		}
 		_ = c.Validate()
