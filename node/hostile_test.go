@@ -413,3 +413,59 @@ func TestStreamsCapped(t *testing.T) {
 		t.Fatalf("a stream once one closed: %s", resp.Status)
 	}
 }
+
+// TestOwnerChangeLeavesOldOwnersTopic: a token that changes hands makes
+// the node follow its new owner's revocations and leave the old owner's,
+// unless another token held there is the old owner's (a token passed from
+// owner to owner must not add a followed topic each time).
+func TestOwnerChangeLeavesOldOwnersTopic(t *testing.T) {
+	key, _ := nodekey.Generate()
+	n := testNode(t, RoleService, key)
+	n.Start(context.Background())
+	airline, _ := crypto.GenerateKey()
+	b, err := flightticket.Issued(airline, n.domain, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	lb, err := n.service.bundles.Add(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice, bob, carol := common.Address{0xa}, common.Address{0xb}, common.Address{0xc}
+	mk := func(b byte, owner common.Address) *instance {
+		in := &instance{Record: &placement.Record{Instance: wire.InstanceID{b}, Bundle: lb.Hash.String(), Epoch: 0, Fencing: 1},
+			Owner: owner, State: json.RawMessage(`{"date":"2026-12-01","flight":"BA117"}`), Offsets: map[string]uint64{}}
+		if err := n.service.put(in); err != nil {
+			t.Fatal(err)
+		}
+		n.service.followInstance(in)
+		return in
+	}
+	one := mk(1, alice)
+	mk(2, carol)
+	before := n.att.FollowedTopics()
+	pass := func(in *instance, to common.Address) {
+		from := in.Owner
+		in.Owner = to // what applying the transfer stored
+		if err := n.service.put(in); err != nil {
+			t.Fatal(err)
+		}
+		n.service.ownerChanged(from, to)
+	}
+	pass(one, bob)
+	if !n.att.Following(wire.RevocationTopic(bob)) || n.att.Following(wire.RevocationTopic(alice)) {
+		t.Fatalf("after alice -> bob: following bob %v, alice %v", n.att.Following(wire.RevocationTopic(bob)), n.att.Following(wire.RevocationTopic(alice)))
+	}
+	if got := n.att.FollowedTopics(); got != before {
+		t.Fatalf("followed topics %d after a transfer, %d before", got, before)
+	}
+	// To carol, who holds the other ticket: bob's goes, carol's stays.
+	pass(one, carol)
+	pass(one, alice)
+	if !n.att.Following(wire.RevocationTopic(carol)) || n.att.Following(wire.RevocationTopic(bob)) || !n.att.Following(wire.RevocationTopic(alice)) {
+		t.Fatal("after bob -> carol -> alice: carol's topic left though she holds a ticket, or bob's kept")
+	}
+	if got := n.att.FollowedTopics(); got != before {
+		t.Fatalf("followed topics %d after three transfers, %d before", got, before)
+	}
+}

@@ -262,22 +262,29 @@ func (s *serviceRole) step(id wire.InstanceID, d attengine.Delivered) bool {
 	if len(rd.Instance.Pending) > 0 {
 		s.exec.Kick(id)
 	}
-	if o := rd.Instance.Owner; o != cur.Owner && s.n.att != nil && s.n.att.Running() {
-		// The token changed hands: its new owner's revocations count now.
-		if err := s.n.att.Follow(s.n.ctx, wire.RevocationTopic(o)); err != nil {
-			s.n.log.Warn("follow topic", "topic", wire.RevocationTopic(o), "err", err)
-		}
-		// and the old owner's no longer do, unless another token held
-		// here is theirs (a token passed round would otherwise add a
-		// topic per owner, for good).
-		if !s.holdsOwnedBy(cur.Owner) {
-			s.n.att.Unfollow(wire.RevocationTopic(cur.Owner))
-		}
+	if o := rd.Instance.Owner; o != cur.Owner {
+		s.ownerChanged(cur.Owner, o)
 	}
 	if h := s.n.appliedHook.Load(); h != nil {
 		(*h)(id, d.Entry)
 	}
 	return true
+}
+
+// ownerChanged follows a token's new owner's revocation topic (their
+// revocations count now) and leaves the old owner's, unless another token
+// held here is theirs: a token passed round would otherwise add a topic
+// per owner, for good.
+func (s *serviceRole) ownerChanged(old, owner common.Address) {
+	if s.n.att == nil || !s.n.att.Running() {
+		return
+	}
+	if err := s.n.att.Follow(s.n.ctx, wire.RevocationTopic(owner)); err != nil {
+		s.n.log.Warn("follow topic", "topic", wire.RevocationTopic(owner), "err", err)
+	}
+	if !s.holdsOwnedBy(old) {
+		s.n.att.Unfollow(wire.RevocationTopic(old))
+	}
 }
 
 // fullHold is how long a node that turned an instance down says it is
