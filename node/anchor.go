@@ -72,9 +72,9 @@ type anchorRole struct {
 	aeDone   map[string]time.Time // instance+replica+position found persisting, when
 	// resync: anchors a replication did not reach (down, paused, cut off),
 	// sent all this anchor's records until one sync succeeds; syncing: a
-	// sync in flight, with when it began.
+	// sync in flight to that anchor.
 	resync   map[string]bool
-	syncing  map[string]time.Time
+	syncing  map[string]bool
 	lastSync map[string]time.Time // when retrySyncs last tried each
 	nondet   map[string]Nondeterministic
 }
@@ -96,7 +96,7 @@ func newAnchorRole(n *Node) (*anchorRole, error) {
 		nondet:     map[string]Nondeterministic{},
 		aeDone:     map[string]time.Time{},
 		resync:     map[string]bool{},
-		syncing:    map[string]time.Time{},
+		syncing:    map[string]bool{},
 		lastSync:   map[string]time.Time{},
 		newBundles: httpapi.NewRateLimiter(float64(n.cfg.HTTP.BundlesPerHour)/3600, n.cfg.HTTP.BundlesPerHour, 100_000),
 	}

@@ -185,12 +185,12 @@ func (a *anchorRole) syncAnchor(p string) {
 	recs := a.allRecords(true)
 	id := peerIDOf(p)
 	a.mu.Lock()
-	if _, busy := a.syncing[p]; busy {
+	if a.syncing[p] {
 		a.resync[p] = true // once this one ends
 		a.mu.Unlock()
 		return
 	}
-	a.syncing[p] = a.n.now()
+	a.syncing[p] = true
 	delete(a.resync, p)
 	a.mu.Unlock()
 	a.n.wg.Add(1)
