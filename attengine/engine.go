@@ -474,15 +474,25 @@ func (e *Engine) antiEntropy() {
 // ErrTopicCap is Follow's refusal past Deps.MaxTopics.
 var ErrTopicCap = errors.New("at the cap on topics followed")
 
-// Follow subscribes to a topic's gossip and catches up on its history.
-func (e *Engine) Follow(ctx context.Context, topic string) error {
+// Follow subscribes to a topic's gossip and catches up on its history;
+// past Deps.MaxTopics it fails with ErrTopicCap.
+func (e *Engine) Follow(ctx context.Context, topic string) error { return e.follow(ctx, topic, true) }
+
+// FollowRequired is Follow past the cap: for a topic the node cannot do
+// without (a held token's owner's revocations), whose number its caller
+// bounds.
+func (e *Engine) FollowRequired(ctx context.Context, topic string) error {
+	return e.follow(ctx, topic, false)
+}
+
+func (e *Engine) follow(ctx context.Context, topic string, capped bool) error {
 	name := transport.GossipPrefix + topic
 	e.followMu.Lock()
 	defer e.followMu.Unlock()
 	if e.gossip.Subscribed(name) {
 		return nil
 	}
-	if e.d.MaxTopics > 0 && len(e.gossip.Topics()) >= e.d.MaxTopics {
+	if capped && e.d.MaxTopics > 0 && len(e.gossip.Topics()) >= e.d.MaxTopics {
 		return fmt.Errorf("topic %s: %w (%d)", topic, ErrTopicCap, e.d.MaxTopics)
 	}
 	if err := e.gossip.Subscribe(ctx, name, e.Receive); err != nil {

@@ -487,7 +487,9 @@ func (a *anchorRole) deliver() {
 			if msg.Full {
 				msg.AllIDs = append(msg.AllIDs, id)
 			}
-			if a.acked[id][p] < rec.Fencing && len(msg.Items) < maxAssignItems {
+			// An instance the node turned down, full, is not sent again
+			// under this record: the next plan moves it.
+			if a.acked[id][p] < rec.Fencing && !a.refused[id][p] && len(msg.Items) < maxAssignItems {
 				if rec = a.refreshLocked(rec, now); rec != nil {
 					msg.Items = append(msg.Items, assignItem{Record: rec, Registration: a.regs[id]})
 				}
@@ -535,8 +537,9 @@ func (a *anchorRole) send(p string, msg *assign) {
 		a.fullSync[p] = false
 	}
 	for _, id := range resp.Full {
-		// Turned down for want of room: the next plan places it elsewhere
-		// (the node says it is full in its heartbeats meanwhile).
+		// Turned down for want of room: the next plan places it elsewhere,
+		// once the node's heartbeat says it is full (until then it is not
+		// sent again).
 		if rec := a.records[id]; rec != nil && rec.Holds(p) && slices.ContainsFunc(msg.Items, func(it assignItem) bool { return it.Record.Instance == id }) {
 			if a.refused[id] == nil {
 				a.refused[id] = map[string]bool{}
@@ -563,7 +566,7 @@ func (a *anchorRole) send(p string, msg *assign) {
 			delete(a.drops[p], id)
 		}
 	}
-	if len(msg.Items) == maxAssignItems || len(resp.Full) > 0 {
+	if len(msg.Items) == maxAssignItems {
 		a.poke()
 	}
 }

@@ -11,6 +11,8 @@ import (
 	neturl "net/url"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -450,7 +452,7 @@ func TestOwnerChangeLeavesOldOwnersTopic(t *testing.T) {
 		if err := n.service.put(in); err != nil {
 			t.Fatal(err)
 		}
-		n.service.ownerChanged(from, to)
+		n.service.ownerChanged(in.Record.Instance, from, to)
 	}
 	pass(one, bob)
 	if !n.att.Following(wire.RevocationTopic(bob)) || n.att.Following(wire.RevocationTopic(alice)) {
@@ -467,5 +469,51 @@ func TestOwnerChangeLeavesOldOwnersTopic(t *testing.T) {
 	}
 	if got := n.att.FollowedTopics(); got != before {
 		t.Fatalf("followed topics %d after three transfers, %d before", got, before)
+	}
+}
+
+// TestAdmitIsAtomic: instances admitted at once from several goroutines
+// (assignments from several anchors, on different shards) never take the
+// node past service.max_topics together: admission and bookkeeping are one
+// step (issue 16, bounded topics; found in review).
+func TestAdmitIsAtomic(t *testing.T) {
+	key, _ := nodekey.Generate()
+	airline, _ := crypto.GenerateKey()
+	var perInstance int
+	n := testNode(t, RoleService, key, func(c *Config) { c.Service.MaxTopics = 8 })
+	n.Start(context.Background())
+	b, err := flightticket.Issued(airline, n.domain, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	lb, err := n.service.bundles.Add(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk := func(i int) *instance {
+		return &instance{Record: &placement.Record{Instance: wire.InstanceID{byte(i + 1)}, Bundle: lb.Hash.String(), Epoch: 0, Fencing: 1},
+			Owner: common.Address{byte(i + 1)}, State: json.RawMessage(fmt.Sprintf(`{"date":"2026-12-01","flight":"BA%d"}`, 100+i)), Offsets: map[string]uint64{}}
+	}
+	perInstance = len(n.service.wanted(mk(0)))
+	if perInstance < 2 {
+		t.Fatalf("a ticket wants %d topics", perInstance)
+	}
+	var wg sync.WaitGroup
+	var admitted atomic.Int32
+	for i := 0; i < 16; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if n.service.admit(mk(i)) {
+				admitted.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if got, want := int(admitted.Load()), 8/perInstance; got != want {
+		t.Fatalf("%d of 16 instances of %d new topics each admitted under a cap of 8, want %d", got, perInstance, want)
+	}
+	if n.service.followedTopics() > 8 {
+		t.Fatalf("%d topics after admission, cap 8", n.service.followedTopics())
 	}
 }

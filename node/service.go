@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -49,7 +48,11 @@ type serviceRole struct {
 	// fullUntil (Unix ms): the node turned an instance down for want of
 	// room under service.max_topics, and says it is full until then.
 	fullUntil  atomic.Int64
+	wasFull    atomic.Bool // turned one down; full until a tenth of the cap is free
 	turnedDown prometheus.Counter
+	// subMu orders changes to the node's gossip subscriptions: what
+	// s.followers says and what the engine follows change together.
+	subMu sync.Mutex
 }
 
 // instance is one token instance held by this node: the token core's.
@@ -268,7 +271,7 @@ func (s *serviceRole) handleAssign(ctx context.Context, from transport.PeerID, m
 			if now != nil {
 				return false, nil
 			}
-			if roomy = s.hasRoomFor(in); !roomy {
+			if roomy = s.admit(in); !roomy {
 				return false, nil
 			}
 			return true, s.put(in)
@@ -521,27 +524,15 @@ func (s *serviceRole) dropNow(id wire.InstanceID) error {
 	if err := s.n.store.DeletePrefix(histPrefix(id)); err != nil {
 		return err
 	}
+	// Its topics no other held instance follows are left (its owner's
+	// revocation topic among them): a node's subscriptions are those of
+	// the instances it holds now, not of every instance it ever held (each
+	// new epoch moves most of them).
+	s.subMu.Lock()
+	defer s.subMu.Unlock()
 	s.mu.Lock()
-	gone := s.inst[id]
 	delete(s.inst, id)
-	// Its topics no other held instance follows are left: a node's
-	// subscriptions are those of the instances it holds now, not of every
-	// instance it ever held (each new epoch moves most of them).
-	var unused []string
-	for t, ids := range s.followers {
-		if i := slices.Index(ids, id); i >= 0 {
-			ids = slices.Delete(ids, i, i+1)
-			if len(ids) == 0 {
-				delete(s.followers, t)
-				unused = append(unused, t)
-			} else {
-				s.followers[t] = ids
-			}
-		}
-	}
-	if gone != nil && !s.holdsOwnedByLocked(gone.Owner) {
-		unused = append(unused, wire.RevocationTopic(gone.Owner))
-	}
+	unused := s.unregisterLocked(id)
 	s.mu.Unlock()
 	if s.n.att != nil {
 		for _, t := range unused {

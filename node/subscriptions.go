@@ -47,34 +47,106 @@ func (s *serviceRole) topicsOf(in *instance) (map[string]*token.Sub, *loadedBund
 	return out, lb
 }
 
-// followInstance subscribes to the instance's topics and applies what the
-// log already holds for them.
-func (s *serviceRole) followInstance(in *instance) {
+// wanted lists the topics an instance needs followed: its subscriptions
+// (token.Topics), then its owner's revocation topic (their revocations,
+// wherever they were posted: apply records them; they change no instance).
+func (s *serviceRole) wanted(in *instance) []string {
 	topics, _ := s.topicsOf(in)
-	id := in.Record.Instance
-	s.mu.Lock()
+	out := make([]string, 0, len(topics)+1)
+	for t := range topics {
+		out = append(out, t)
+	}
+	return append(out, wire.RevocationTopic(in.Owner))
+}
+
+// registerLocked notes that id follows topics (s.followers, under s.mu)
+// and returns those no held instance followed before.
+func (s *serviceRole) registerLocked(id wire.InstanceID, topics []string) []string {
 	if s.followers == nil {
 		s.followers = map[string][]wire.InstanceID{}
 	}
-	for t := range topics {
+	var added []string
+	for _, t := range topics {
+		if len(s.followers[t]) == 0 {
+			added = append(added, t)
+		}
 		if !slices.Contains(s.followers[t], id) {
 			s.followers[t] = append(s.followers[t], id)
 		}
 	}
-	s.mu.Unlock()
-	if s.n.att == nil || !s.n.att.Running() {
-		return
-	}
-	s.catchUp(id)
-	for t := range topics {
-		if err := s.n.att.Follow(s.n.ctx, t); err != nil {
-			s.n.log.Warn("follow topic", "topic", t, "err", err)
+	return added
+}
+
+// unregisterLocked notes that id follows none of its topics any more and
+// returns those no held instance follows now.
+func (s *serviceRole) unregisterLocked(id wire.InstanceID) []string {
+	var unused []string
+	for t, ids := range s.followers {
+		if i := slices.Index(ids, id); i >= 0 {
+			ids = slices.Delete(ids, i, i+1)
+			if len(ids) == 0 {
+				delete(s.followers, t)
+				unused = append(unused, t)
+			} else {
+				s.followers[t] = ids
+			}
 		}
 	}
-	// The owner's revocations, wherever they were posted (apply records
-	// them; they change no instance).
-	if err := s.n.att.Follow(s.n.ctx, wire.RevocationTopic(in.Owner)); err != nil {
-		s.n.log.Warn("follow topic", "topic", wire.RevocationTopic(in.Owner), "err", err)
+	return unused
+}
+
+// admit takes a new instance's topics into account if they fit under
+// service.max_topics, counting those the held instances follow already
+// once; false turns the instance down. Admission and bookkeeping happen
+// under one lock, so two assignments cannot both take the last room.
+func (s *serviceRole) admit(in *instance) bool {
+	topics := s.wanted(in)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	added := 0
+	for _, t := range topics {
+		if len(s.followers[t]) == 0 {
+			added++
+		}
+	}
+	if len(s.followers)+added > s.n.cfg.Service.MaxTopics {
+		return false
+	}
+	s.registerLocked(in.Record.Instance, topics)
+	return true
+}
+
+// followInstance subscribes to the instance's topics and applies what the
+// log already holds for them.
+func (s *serviceRole) followInstance(in *instance) {
+	topics := s.wanted(in)
+	id := in.Record.Instance
+	s.subMu.Lock()
+	s.mu.Lock()
+	s.registerLocked(id, topics)
+	s.mu.Unlock()
+	running := s.n.att != nil && s.n.att.Running()
+	if running {
+		for _, t := range topics {
+			s.subscribe(t)
+		}
+	}
+	s.subMu.Unlock()
+	if running {
+		s.catchUp(id)
+	}
+}
+
+// subscribe follows a topic's gossip. An owner's revocation topic is
+// followed past the cap on topics (a revoked grant must stop working on
+// every replica); admission keeps the others within it.
+func (s *serviceRole) subscribe(t string) {
+	follow := s.n.att.Follow
+	if wire.IsRevocationTopic(t) {
+		follow = s.n.att.FollowRequired
+	}
+	if err := follow(s.n.ctx, t); err != nil {
+		s.n.log.Warn("follow topic", "topic", t, "err", err)
 	}
 }
 
@@ -263,7 +335,7 @@ func (s *serviceRole) step(id wire.InstanceID, d attengine.Delivered) bool {
 		s.exec.Kick(id)
 	}
 	if o := rd.Instance.Owner; o != cur.Owner {
-		s.ownerChanged(cur.Owner, o)
+		s.ownerChanged(id, cur.Owner, o)
 	}
 	if h := s.n.appliedHook.Load(); h != nil {
 		(*h)(id, d.Entry)
@@ -275,15 +347,31 @@ func (s *serviceRole) step(id wire.InstanceID, d attengine.Delivered) bool {
 // revocations count now) and leaves the old owner's, unless another token
 // held here is theirs: a token passed round would otherwise add a topic
 // per owner, for good.
-func (s *serviceRole) ownerChanged(old, owner common.Address) {
+func (s *serviceRole) ownerChanged(id wire.InstanceID, old, owner common.Address) {
+	s.subMu.Lock()
+	defer s.subMu.Unlock()
+	oldT, newT := wire.RevocationTopic(old), wire.RevocationTopic(owner)
+	s.mu.Lock()
+	added := s.registerLocked(id, []string{newT})
+	left := false
+	if ids := s.followers[oldT]; slices.Contains(ids, id) {
+		ids = slices.DeleteFunc(slices.Clone(ids), func(x wire.InstanceID) bool { return x == id })
+		if len(ids) == 0 {
+			delete(s.followers, oldT)
+			left = true
+		} else {
+			s.followers[oldT] = ids
+		}
+	}
+	s.mu.Unlock()
 	if s.n.att == nil || !s.n.att.Running() {
 		return
 	}
-	if err := s.n.att.Follow(s.n.ctx, wire.RevocationTopic(owner)); err != nil {
-		s.n.log.Warn("follow topic", "topic", wire.RevocationTopic(owner), "err", err)
+	for _, t := range added {
+		s.subscribe(t)
 	}
-	if !s.holdsOwnedBy(old) {
-		s.n.att.Unfollow(wire.RevocationTopic(old))
+	if left {
+		s.n.att.Unfollow(oldT)
 	}
 }
 
@@ -292,40 +380,11 @@ func (s *serviceRole) ownerChanged(old, owner common.Address) {
 // is offered more, short enough to take instances again once some leave.
 const fullHold = time.Minute
 
-// followedTopics counts the topics the node follows: the engine's count
-// once it runs, else the held instances' subscriptions.
+// followedTopics counts the topics the held instances need followed.
 func (s *serviceRole) followedTopics() int {
-	if s.n.att != nil && s.n.att.Running() {
-		return s.n.att.FollowedTopics()
-	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return len(s.followers)
-}
-
-// hasRoomFor reports whether following a new instance's topics (its
-// subscriptions and its owner's revocations) keeps the node within
-// service.max_topics.
-func (s *serviceRole) hasRoomFor(in *instance) bool {
-	topics, _ := s.topicsOf(in)
-	want := []string{wire.RevocationTopic(in.Owner)}
-	for t := range topics {
-		want = append(want, t)
-	}
-	running := s.n.att != nil && s.n.att.Running()
-	s.mu.RLock()
-	added := 0
-	for _, t := range want {
-		switch {
-		case running && s.n.att.Following(t):
-		case !running && len(s.followers[t]) > 0:
-		case t == want[0] && s.holdsOwnedByLocked(in.Owner):
-		default:
-			added++
-		}
-	}
-	s.mu.RUnlock()
-	return s.followedTopics()+added <= s.n.cfg.Service.MaxTopics
 }
 
 // turnDown records a new instance refused for want of room: the node says
@@ -334,12 +393,24 @@ func (s *serviceRole) hasRoomFor(in *instance) bool {
 func (s *serviceRole) turnDown(id wire.InstanceID, from transport.PeerID) {
 	s.turnedDown.Inc()
 	s.fullUntil.Store(s.n.now().Add(fullHold).UnixMilli())
+	s.wasFull.Store(true)
 	s.n.log.Warn("turned an instance down: at the cap on topics followed (service.max_topics)",
 		"instance", id, "topics", s.followedTopics(), "max", s.n.cfg.Service.MaxTopics, "anchor", shortID(from.String()))
 }
 
-// full reports whether the node takes no new instance: it turned one down
-// within fullHold, or it follows service.max_topics topics already.
+// full reports whether the node takes no new instance: it follows
+// service.max_topics topics already, or it turned one down within
+// fullHold, or since then less than a tenth of the cap has come free (so
+// that a node at the edge of its cap does not flip between full and not,
+// each flip re-placing instances).
 func (s *serviceRole) full(now time.Time) bool {
-	return now.UnixMilli() < s.fullUntil.Load() || s.followedTopics() >= s.n.cfg.Service.MaxTopics
+	n, max := s.followedTopics(), s.n.cfg.Service.MaxTopics
+	switch {
+	case n >= max, now.UnixMilli() < s.fullUntil.Load():
+		return true
+	case s.wasFull.Load() && n > max-max/10:
+		return true
+	}
+	s.wasFull.Store(false)
+	return false
 }

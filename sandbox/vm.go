@@ -80,6 +80,8 @@ func startClock(v *vm, budget time.Duration, read func() time.Duration) *scriptC
 		read = func() time.Duration { return time.Since(start) }
 	}
 	c := &scriptClock{v: v, read: read, left: budget}
+	c.mu.Lock() // fire waits for c.t
+	defer c.mu.Unlock()
 	c.since = read()
 	c.t = time.AfterFunc(budget, c.fire)
 	return c

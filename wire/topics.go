@@ -63,6 +63,11 @@ func RevocationTopic(signer common.Address) string {
 	return Topic(RevocationSchemaUID, strings.ToLower(signer.Hex()))
 }
 
+// IsRevocationTopic reports whether t is a signer's revocation topic.
+func IsRevocationTopic(t string) bool {
+	return strings.HasPrefix(t, RevocationSchemaUID+"/")
+}
+
 // SlashingTopic is the topic of the slashing evidence against one node,
 // keyed by its address in lower-case hex.
 func SlashingTopic(node common.Address) string {
