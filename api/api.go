@@ -32,6 +32,11 @@ type Deps struct {
 	// cap); Streams counts them (the node's metric reads it).
 	MaxStreams int64
 	Streams    *atomic.Int64
+	// MaxQueries caps the queries a service node runs at once (0: no
+	// cap): past it a query is answered 503 overloaded with Retry-After,
+	// and clients go to another replica. Queries counts them.
+	MaxQueries int64
+	Queries    *atomic.Int64
 
 	// Health and Network are the node's own descriptions (JSON values).
 	Health  func() any
@@ -53,6 +58,9 @@ func Register(mux *http.ServeMux, d Deps) {
 	}
 	if d.Streams == nil {
 		d.Streams = new(atomic.Int64)
+	}
+	if d.Queries == nil {
+		d.Queries = new(atomic.Int64)
 	}
 	h := &handlers{d: d}
 	mux.HandleFunc("GET /v1/health", func(w http.ResponseWriter, r *http.Request) { httpapi.WriteJSON(w, http.StatusOK, d.Health()) })

@@ -88,6 +88,15 @@ func (h *handlers) query(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if n := h.d.Queries.Add(1); h.d.MaxQueries > 0 && n > h.d.MaxQueries {
+		h.d.Queries.Add(-1)
+		h.d.Refused("overloaded")
+		w.Header().Set("Retry-After", "1")
+		httpapi.Error(w, r, http.StatusServiceUnavailable, "overloaded",
+			fmt.Sprintf("this replica runs %d queries at once (service.max_queries), all taken: ask another replica of the route", h.d.MaxQueries))
+		return
+	}
+	defer h.d.Queries.Add(-1)
 	out, err := h.d.Tokens.Query(r.Context(), id, r.PathValue("name"), body, presented(r, body))
 	if err != nil {
 		h.queryError(w, r, id, err)

@@ -59,6 +59,7 @@ type Client struct {
 	routes     map[string]cached
 	forwarding sync.WaitGroup
 	next       atomic.Uint64
+	stats      replicaStats // answer times and load of the replicas queried
 }
 
 type cached struct {
@@ -121,9 +122,12 @@ func (c *Client) Forget(instance string) {
 	c.mu.Unlock()
 }
 
-// Query runs a token query on one of the instance's replicas. It spreads
-// calls over the replicas that are up, follows 421 answers, and retries on
-// another replica when one does not answer.
+// Query runs a token query on one of the instance's replicas. It prefers
+// fast, lightly loaded replicas (of two up replicas chosen at random, the
+// one with the lower mean answer time times calls in flight; one call in
+// 32 to a random one, so a replica that recovers is seen to), follows 421
+// answers, and retries on another replica when one does not answer or
+// answers 503 (which it then leaves alone for its Retry-After).
 func (c *Client) Query(ctx context.Context, instance, name string, args any) (json.RawMessage, error) {
 	return c.QueryWith(ctx, instance, name, args, nil)
 }
@@ -143,6 +147,7 @@ func (c *Client) QueryReceipt(ctx context.Context, instance, name string, args a
 		return nil, nil, err
 	}
 	var last error
+	tried := map[string]bool{}
 	for attempt := 0; attempt < 4; attempt++ {
 		rt, err := c.cachedRoute(ctx, instance)
 		if err != nil {
@@ -154,13 +159,17 @@ func (c *Client) QueryReceipt(ctx context.Context, instance, name string, args a
 			last = fmt.Errorf("instance %s has no replica up", instance)
 			continue
 		}
-		rep := reps[int(c.next.Add(1))%len(reps)]
-		target, to := rep.HTTP, rep.Peer
+		rep := c.pick(reps, tried)
+		tried[rep.Peer] = true
+		target, to, measured := rep.HTTP, rep.Peer, rep.Peer
 		if rt.Mode == "full" && len(rt.Via) > 0 {
 			target, to = rt.Via[int(c.next.Add(1))%len(rt.Via)], "" // full fallback: through an anchor
+			measured = "via " + target
 		}
 		var out json.RawMessage
+		done, t0 := c.stats.begin(measured), time.Now()
 		rh, err := c.doHeaders(ctx, http.MethodPost, target+"/v1/tokens/"+instance+"/query/"+name, to, h, body, &out)
+		done(time.Since(t0), err, rh)
 		if err == nil {
 			rc, rerr := c.checkReceipt(rh, rt, instance, "query:"+name, "", body, out)
 			if rerr != nil {
@@ -177,6 +186,9 @@ func (c *Client) QueryReceipt(ctx context.Context, instance, name string, args a
 		}
 		if ctx.Err() != nil {
 			return nil, nil, ctx.Err()
+		}
+		if retryAfter(err, rh) > 0 {
+			continue // a replica under pressure: the route stands, the next try goes to another
 		}
 		c.Forget(instance)
 	}

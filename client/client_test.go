@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/smartlayer/smartlayer/nodekey"
 	"github.com/smartlayer/smartlayer/receipt"
@@ -110,5 +111,65 @@ func TestAlteredAnswerRefused(t *testing.T) {
 		if _, _, err := c.QueryReceipt(context.Background(), id, "status", map[string]any{"x": 1}, nil); !errors.Is(err, ErrReceipt) {
 			t.Fatalf("%s: %v", m, err)
 		}
+	}
+}
+
+// TestQueriesAvoidASlowReplica: with one of three replicas slow, the
+// client's share of queries to it falls below a tenth within a few dozen
+// queries, and no query fails; a replica that answers 503 with
+// Retry-After is left alone for that long, its queries answered by the
+// others (issue 17, routing that follows load).
+func TestQueriesAvoidASlowReplica(t *testing.T) {
+	id := wire.InstanceID{1}.String()
+	var hits [3]atomic.Int64
+	var busy atomic.Bool
+	var servers [3]*httptest.Server
+	for i := range servers {
+		servers[i] = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			hits[i].Add(1)
+			switch {
+			case i == 0:
+				time.Sleep(50 * time.Millisecond) // the slow replica
+			case i == 1 && busy.Load():
+				w.Header().Set("Retry-After", "30")
+				w.Header().Set("Content-Type", "application/problem+json")
+				w.WriteHeader(http.StatusServiceUnavailable)
+				_, _ = w.Write([]byte(`{"type":"urn:smartlayer:problem:busy","status":503}`))
+				return
+			}
+			_, _ = w.Write([]byte(`{"ok":true}`))
+		}))
+		defer servers[i].Close()
+	}
+	anchor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `{"instance":%q,"replicas":[{"peer":"p0","http":%q,"state":"up"},{"peer":"p1","http":%q,"state":"up"},{"peer":"p2","http":%q,"state":"up"}]}`,
+			id, servers[0].URL, servers[1].URL, servers[2].URL)
+	}))
+	defer anchor.Close()
+	c := New([]string{anchor.URL}, nil)
+	query := func(n int) {
+		t.Helper()
+		for range n {
+			if _, err := c.Query(context.Background(), id, "status", nil); err != nil {
+				t.Fatalf("a query failed: %v", err)
+			}
+		}
+	}
+	query(40) // each replica measured
+	before := hits[0].Load()
+	query(400)
+	if share := float64(hits[0].Load()-before) / 400; share >= 0.1 {
+		t.Fatalf("the slow replica answered %.0f%% of the queries after the first 40", share*100)
+	}
+	if hits[1].Load() < 100 || hits[2].Load() < 100 {
+		t.Fatalf("the fast replicas answered %d and %d: not spread over both", hits[1].Load(), hits[2].Load())
+	}
+	// Replica 1 answers 503, Retry-After 30 s: every query still answers,
+	// and replica 1 is asked once or twice, not a share.
+	busy.Store(true)
+	b1 := hits[1].Load()
+	query(200)
+	if n := hits[1].Load() - b1; n > 10 {
+		t.Fatalf("the replica under pressure was asked %d times in 200 queries after its 503", n)
 	}
 }

@@ -29,6 +29,7 @@ func (n *Node) registerAPI(mux *http.ServeMux) {
 		Log: n.log, MaxBody: n.cfg.HTTP.MaxBodyBytes, ActionTimeout: n.cfg.Service.ActionTimeout.Duration,
 		Limit: n.limited, Refused: n.inputRefused, Done: n.done,
 		MaxStreams: int64(n.cfg.HTTP.MaxStreams), Streams: &n.streams,
+		MaxQueries: int64(n.cfg.Service.MaxQueries), Queries: &n.queries,
 		Health: n.health, Network: n.networkView,
 		Metrics: promhttp.HandlerFor(n.reg, promhttp.HandlerOpts{}),
 		Topics:  topicsAPI{n},

@@ -48,6 +48,7 @@ var Version = "0.1.0-dev"
 // Node is one running anchor or service node.
 type Node struct {
 	streams atomic.Int64 // SSE streams open (api.Deps.Streams)
+	queries atomic.Int64 // queries running (api.Deps.Queries)
 	cfg     Config
 	log     *slog.Logger
 	key     *nodekey.Key
@@ -650,6 +651,8 @@ func (n *Node) registerMetrics() {
 	n.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	n.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "smartlayer_sse_streams", Help: "Server-Sent Event streams open (at most http.max_streams)."},
 		func() float64 { return float64(n.streams.Load()) }))
+	n.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "smartlayer_queries_in_flight", Help: "Queries this node runs now (at most service.max_queries; past it 503 overloaded)."},
+		func() float64 { return float64(n.queries.Load()) }))
 	n.metric = nodeMetrics{
 		heartbeats: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smartlayer_heartbeats_sent_total", Help: "Heartbeats sent to anchors by result."}, []string{"result"}),
 		queries:    prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smartlayer_queries_total", Help: "Token queries answered by result."}, []string{"result"}),

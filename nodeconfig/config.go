@@ -193,6 +193,10 @@ type Config struct {
 		// cap turns new instances down and tells the anchors it is full in
 		// its heartbeat: it keeps what it holds and is placed nothing new.
 		MaxTopics int `toml:"max_topics"`
+		// MaxQueries caps the queries the node runs at once; past it a
+		// query is answered 503 overloaded with Retry-After: 1, and
+		// clients ask another replica.
+		MaxQueries int `toml:"max_queries"`
 	} `toml:"service"`
 	Sandbox struct {
 		Timeout      Duration `toml:"timeout"`
@@ -231,6 +235,7 @@ func Default(role Role) Config {
 	c.Service.OutcomeRetention = Duration{24 * time.Hour}
 	c.Service.MaxKeptExecutions = DefaultKeptExecutions
 	c.Service.MaxTopics = 100_000
+	c.Service.MaxQueries = 256
 	c.Service.FetchTimeout = Duration{2 * time.Second}
 	c.Network.RouteAttempts = 2
 	c.Network.RouteTimeout = Duration{2 * time.Second}
@@ -438,6 +443,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Service.MaxKeptExecutions < 16 || c.Service.MaxKeptExecutions > 1_000_000 {
 		bad("service.max_kept_executions", "%d is out of range 16..1000000", c.Service.MaxKeptExecutions)
+	}
+	if c.Service.MaxQueries < 1 || c.Service.MaxQueries > 1_000_000 {
+		bad("service.max_queries", "%d is out of range 1..1000000", c.Service.MaxQueries)
 	}
 	if c.Service.MaxTopics < 4 || c.Service.MaxTopics > 10_000_000 {
 		bad("service.max_topics", "%d is out of range 4..10000000", c.Service.MaxTopics)
