@@ -57,16 +57,6 @@ func targets(t *testing.T, root string) []target {
 	return out
 }
 
-// heavy are the packages whose fuzz targets link the whole node (libp2p,
-// Pebble, goja, go-ethereum's client): instrumenting all of it for fuzzing
-// costs about ten minutes of both cores on a clean build cache, more than
-// the rest of the suite, so only SMARTLAYER_FUZZ=all fuzzes them here
-// (their seed corpora run in every test run). What they decode has light
-// targets of its own: node.FuzzHTTPBodies posts to a live anchor bodies
-// that api's handlers and the attestation and TokenScript decoders read
-// (api.FuzzRequests, attest.Fuzz*, tokenscript.FuzzParseTokenScript).
-var heavy = map[string]bool{"node": true}
-
 // fuzzCount is a -fuzztime given as a number of executions ("500x").
 var fuzzCount = regexp.MustCompile(`^[1-9][0-9]*x$`)
 
@@ -101,13 +91,9 @@ func TestFuzzShort(t *testing.T) {
 	if len(ts) < 21 {
 		t.Fatalf("found %d fuzz targets; the module has at least 21", len(ts))
 	}
-	all := os.Getenv("SMARTLAYER_FUZZ") == "all"
 	for _, tg := range ts {
 		rel, _ := filepath.Rel(root, tg.dir)
 		t.Run(strings.ReplaceAll(rel, string(filepath.Separator), "/")+"/"+tg.name, func(t *testing.T) {
-			if heavy[filepath.ToSlash(rel)] && !all {
-				t.Skipf("%s links the whole node: compiling it for fuzzing takes about ten minutes on a clean machine, so the default run leaves it out (SMARTLAYER_FUZZ=all runs it)", rel)
-			}
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, goBin, "test", "-run=^$", "-fuzz=^"+tg.name+"$", "-fuzztime="+d, "-parallel=1", ".")
