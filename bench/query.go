@@ -27,6 +27,10 @@ type QueryOptions struct {
 	Duration    time.Duration // per measured run
 	Warmup      time.Duration
 	Concurrency int
+	// Slow, when set, adds two runs on a devnet started with
+	// Options.Delayable: the SDK with route cache as it is, then with
+	// service node 0 (a replica of most tickets) slowed by Slow.
+	Slow time.Duration
 }
 
 // Stats are the figures of one run.
@@ -46,6 +50,11 @@ type QueryResult struct {
 	Baseline    Stats `json:"baseline"`
 	Cached      Stats `json:"routeCachedQuery"`
 	Uncached    Stats `json:"routeEveryCallQuery"`
+	// With QueryOptions.Slow: every service node behind its delay proxy,
+	// none slowed, then service node 0 slowed.
+	Slow      time.Duration `json:"slow,omitempty"`
+	NoneSlow  *Stats        `json:"noneSlowed,omitempty"`
+	OneSlowed *Stats        `json:"oneSlowed,omitempty"`
 }
 
 // Query measures status queries of every ticket of a running devnet: through
@@ -104,6 +113,26 @@ func Query(ctx context.Context, d *devnet.Devnet, o QueryOptions) (*QueryResult,
 		_, err := uncached.QueryWith(ctx, id, "status", nil, grants[id])
 		return err
 	})
+	if o.Slow > 0 {
+		// A fresh client for each run: what it learnt of the replicas'
+		// answer times starts from nothing.
+		run := func(name string) *Stats {
+			c := client.New(anchors, hc)
+			c.RouteTTL, c.Key = time.Hour, d.Client.Key
+			s := measure(ctx, name, ids, o, func(ctx context.Context, id string) error {
+				_, err := c.QueryWith(ctx, id, "status", nil, grants[id])
+				return err
+			})
+			return &s
+		}
+		res.Slow = o.Slow
+		res.NoneSlow = run("network: cached, none slowed")
+		if err := d.SetHTTPDelay(0, o.Slow); err != nil {
+			return nil, err
+		}
+		res.OneSlowed = run(fmt.Sprintf("network: cached, one replica +%s", o.Slow))
+		_ = d.SetHTTPDelay(0, 0)
+	}
 	return res, nil
 }
 
@@ -264,6 +293,15 @@ func (r *QueryResult) Report() string {
 	p50 := float64(r.Cached.P50) / float64(r.Baseline.P50)
 	fmt.Fprintf(&sb, "\n  target (route cached + query): throughput >= 0.50x baseline: %.2fx %s; p50 <= 2x baseline: %.2fx %s\n",
 		thr, verdict(thr >= 0.5), p50, verdict(p50 <= 2))
+	if r.NoneSlow != nil && r.OneSlowed != nil {
+		fmt.Fprintf(&sb, "\n  every service node behind a delay proxy; service node 0 (a replica of most tickets) slowed by %s:\n", r.Slow)
+		for _, s := range []*Stats{r.NoneSlow, r.OneSlowed} {
+			fmt.Fprintf(&sb, "  %-36s %10.0f %10s %10s %8d\n", s.Name, s.Throughput, s.P50.Round(time.Microsecond), s.P99.Round(time.Microsecond), s.Errors)
+		}
+		ratio := float64(r.OneSlowed.P99) / float64(r.NoneSlow.P99)
+		fmt.Fprintf(&sb, "  target: p99 with one replica slowed <= 1.5x none slowed: %.2fx %s; errors %d %s\n",
+			ratio, verdict(ratio <= 1.5), r.OneSlowed.Errors, verdict(r.OneSlowed.Errors == 0))
+	}
 	return sb.String()
 }
 

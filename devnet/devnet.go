@@ -99,6 +99,10 @@ type Options struct {
 	SequencerKey string
 	// Receipts is the service nodes' service.receipts ("" = the default).
 	Receipts string
+	// Delayable puts a proxy in front of each in-process service node's
+	// HTTP API whose delay SetHTTPDelay sets while the devnet runs (a
+	// replica made slow: tests and bench query --slow).
+	Delayable bool
 	// Configure, when set, adjusts every node's configuration last (tests:
 	// shorter timeouts, faster sampling).
 	Configure func(role node.Role, i int, cfg *node.Config)
@@ -246,7 +250,8 @@ type Devnet struct {
 	// Anchors and Services are the in-process nodes (nil entries when killed).
 	Anchors  []*node.Node
 	Services []*node.Node
-	procs    []*proc // with Procs: anchors first, then services
+	procs    []*proc       // with Procs: anchors first, then services
+	delays   []*delayProxy // with Delayable: one per service node
 
 	Info      Info
 	Client    *client.Client
@@ -631,9 +636,23 @@ func (d *Devnet) startNode(ctx context.Context, role node.Role, i int, bootstrap
 		d.procs = append(d.procs, p)
 		return Endpoint{Peer: info.Peer, Address: info.Address, HTTP: info.HTTP, P2P: info.P2P, Data: cfg.DataDir}, nil
 	}
+	var dp *delayProxy
+	if d.opts.Delayable && role == node.RoleService {
+		var err error
+		if dp, err = newDelayProxy(); err != nil {
+			return Endpoint{}, err
+		}
+		cfg.HTTP.PublicURL = dp.url
+		d.delays = append(d.delays, dp)
+	}
 	n, err := node.NewWith(cfg, d.log.With("node", fmt.Sprintf("%s-%d", role, i)), deps)
 	if err != nil {
 		return Endpoint{}, err
+	}
+	if dp != nil {
+		if err := dp.setTarget(n.ListenURL()); err != nil {
+			return Endpoint{}, err
+		}
 	}
 	n.Start(ctx)
 	if role == node.RoleAnchor {
@@ -946,9 +965,19 @@ func (d *Devnet) restart(ctx context.Context, role node.Role, i int, slot []*nod
 		return nil, fmt.Errorf("restart works on a killed in-process %s", role)
 	}
 	cfg, deps := d.nodeConfig(role, i, d.bootstrap)
+	var dp *delayProxy
+	if role == node.RoleService && i < len(d.delays) {
+		dp = d.delays[i]
+		cfg.HTTP.PublicURL = dp.url
+	}
 	n, err := node.NewWith(cfg, d.log.With("node", fmt.Sprintf("%s-%d", role, i)), deps)
 	if err != nil {
 		return nil, err
+	}
+	if dp != nil {
+		if err := dp.setTarget(n.ListenURL()); err != nil {
+			return nil, err
+		}
 	}
 	n.Start(ctx)
 	slot[i] = n
@@ -977,6 +1006,9 @@ func (d *Devnet) Close() error {
 	}
 	if d.HotelServer != nil {
 		errs = append(errs, d.HotelServer.Close())
+	}
+	for _, p := range d.delays {
+		errs = append(errs, p.srv.Close())
 	}
 	if d.lab != nil {
 		errs = append(errs, d.lab.close())

@@ -454,6 +454,10 @@ func (n *Node) Address() common.Address { return n.key.Address() }
 // HTTPURL is the node's integration API base URL.
 func (n *Node) HTTPURL() string { return n.httpURL }
 
+// ListenURL is the HTTP address the node listens on, which differs from
+// HTTPURL behind a proxy (http.public_url).
+func (n *Node) ListenURL() string { return "http://" + n.httpLn.Addr().String() }
+
 // P2PAddrs are the node's full multiaddrs.
 func (n *Node) P2PAddrs() []string { return n.net.FullAddrs() }
 

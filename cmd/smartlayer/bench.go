@@ -34,11 +34,22 @@ then run three measurements of the flight ticket's status query, each for
   cached     the Go SDK: route from an anchor (cached), query a replica
   uncached   a route lookup before every query
 
-It prints ops/s, p50 and p99 with their ratios to the baseline.`,
+It prints ops/s, p50 and p99 with their ratios to the baseline. With
+--slow 20ms every service node runs behind a delay proxy and two more runs
+follow: none slowed, then service node 0 (a replica of most tickets)
+slowed by 20 ms; the SDK should leave it alone, keeping the p99 within
+1.5x of the first.`,
 		Args: cobra.NoArgs,
 		RunE: benchRun(&dn, &o, &asJSON, func(ctx context.Context, d *devnet.Devnet) (report, error) {
 			return bench.Query(ctx, d, o)
 		}),
+		PreRunE: func(*cobra.Command, []string) error {
+			if o.Slow < 0 || o.Slow > time.Minute {
+				return fmt.Errorf("--slow %s: want 0 to 1m", o.Slow)
+			}
+			dn.Delayable = o.Slow > 0
+			return nil
+		},
 	}
 	f := q.Flags()
 	timingFlags(f, &o)
@@ -46,6 +57,7 @@ It prints ops/s, p50 and p99 with their ratios to the baseline.`,
 	f.IntVar(&dn.Tickets, "tickets", dn.Tickets, "tickets of the devnet")
 	f.StringVar(&dn.Receipts, "receipts", "", "service nodes' receipts: batched (default), single or off")
 	f.BoolVar(&dn.Chain, "chain", false, "run the devnet with its local chain (anchors admit staked service nodes, service nodes watch rent): chain reads stay off the query path")
+	f.DurationVar(&o.Slow, "slow", 0, "also run with every service node behind a delay proxy, none slowed and then service node 0 slowed by this (e.g. 20ms): the client should leave the slow replica alone")
 	var window time.Duration
 	f.DurationVar(&window, "receipt-window", 0, "service nodes' service.receipt_window (batched receipts)")
 	dn.Configure = func(_ node.Role, _ int, cfg *node.Config) {
