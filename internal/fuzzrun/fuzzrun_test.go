@@ -57,14 +57,6 @@ func targets(t *testing.T, root string) []target {
 	return out
 }
 
-// heavy are the packages whose fuzz targets link most of the module (api:
-// the roles' types pull in Pebble, goja and the engines; node: all of it,
-// libp2p's hosts too): compiling them again with fuzzing instrumentation
-// took about 8 of the 10 minutes the fuzzing run cost on a clean build
-// cache, pushing the suite past 20 minutes there, so only SMARTLAYER_FUZZ=all
-// fuzzes them here. Their seed corpora run in every test run.
-var heavy = map[string]bool{"api": true, "node": true}
-
 // fuzzCount is a -fuzztime given as a number of executions ("500x").
 var fuzzCount = regexp.MustCompile(`^[1-9][0-9]*x$`)
 
@@ -99,13 +91,9 @@ func TestFuzzShort(t *testing.T) {
 	if len(ts) < 21 {
 		t.Fatalf("found %d fuzz targets; the module has at least 21", len(ts))
 	}
-	all := os.Getenv("SMARTLAYER_FUZZ") == "all"
 	for _, tg := range ts {
 		rel, _ := filepath.Rel(root, tg.dir)
 		t.Run(strings.ReplaceAll(rel, string(filepath.Separator), "/")+"/"+tg.name, func(t *testing.T) {
-			if heavy[filepath.ToSlash(rel)] && !all {
-				t.Skipf("%s links most of the module: compiling it for fuzzing costs minutes on a clean build cache, so the default run leaves it out (SMARTLAYER_FUZZ=all runs it)", rel)
-			}
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, goBin, "test", "-run=^$", "-fuzz=^"+tg.name+"$", "-fuzztime="+d, "-parallel=1", ".")
