@@ -26,6 +26,7 @@ import (
 	"github.com/smartlayer/smartlayer/executor"
 	"github.com/smartlayer/smartlayer/nodekey"
 	"github.com/smartlayer/smartlayer/placement"
+	"github.com/smartlayer/smartlayer/registry"
 	"github.com/smartlayer/smartlayer/sandbox"
 	"github.com/smartlayer/smartlayer/tokenscript"
 	"github.com/smartlayer/smartlayer/wire"
@@ -298,21 +299,9 @@ func TestOwnPublishesNotRateLimited(t *testing.T) {
 // node must not end up following every topic it ever held). A topic two
 // instances share stays until both are gone (issue 16, bounded topics).
 func TestDroppedInstanceLeavesTopics(t *testing.T) {
-	key, _ := nodekey.Generate()
-	n := testNode(t, RoleService, key)
-	n.Start(context.Background())
-	airline, _ := crypto.GenerateKey()
-	b, err := flightticket.Issued(airline, n.domain, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	lb, err := n.service.bundles.Add(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	n, lb := ticketService(t)
 	mk := func(b byte, owner common.Address) *instance {
-		in := &instance{Record: &placement.Record{Instance: wire.InstanceID{b}, Bundle: lb.Hash.String(), Epoch: 0, Fencing: 1},
-			Owner: owner, State: json.RawMessage(`{"date":"2026-12-01","flight":"BA117"}`), Offsets: map[string]uint64{}}
+		in := ticketInstance(lb, b, owner, "BA117")
 		if err := n.service.put(in); err != nil {
 			t.Fatal(err)
 		}
@@ -421,22 +410,10 @@ func TestStreamsCapped(t *testing.T) {
 // unless another token held there is the old owner's (a token passed from
 // owner to owner must not add a followed topic each time).
 func TestOwnerChangeLeavesOldOwnersTopic(t *testing.T) {
-	key, _ := nodekey.Generate()
-	n := testNode(t, RoleService, key)
-	n.Start(context.Background())
-	airline, _ := crypto.GenerateKey()
-	b, err := flightticket.Issued(airline, n.domain, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	lb, err := n.service.bundles.Add(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	n, lb := ticketService(t)
 	alice, bob, carol := common.Address{0xa}, common.Address{0xb}, common.Address{0xc}
 	mk := func(b byte, owner common.Address) *instance {
-		in := &instance{Record: &placement.Record{Instance: wire.InstanceID{b}, Bundle: lb.Hash.String(), Epoch: 0, Fencing: 1},
-			Owner: owner, State: json.RawMessage(`{"date":"2026-12-01","flight":"BA117"}`), Offsets: map[string]uint64{}}
+		in := ticketInstance(lb, b, owner, "BA117")
 		if err := n.service.put(in); err != nil {
 			t.Fatal(err)
 		}
@@ -477,24 +454,11 @@ func TestOwnerChangeLeavesOldOwnersTopic(t *testing.T) {
 // node past service.max_topics together: admission and bookkeeping are one
 // step (issue 16, bounded topics; found in review).
 func TestAdmitIsAtomic(t *testing.T) {
-	key, _ := nodekey.Generate()
-	airline, _ := crypto.GenerateKey()
-	var perInstance int
-	n := testNode(t, RoleService, key, func(c *Config) { c.Service.MaxTopics = 8 })
-	n.Start(context.Background())
-	b, err := flightticket.Issued(airline, n.domain, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	lb, err := n.service.bundles.Add(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	n, lb := ticketService(t, func(c *Config) { c.Service.MaxTopics = 8 })
 	mk := func(i int) *instance {
-		return &instance{Record: &placement.Record{Instance: wire.InstanceID{byte(i + 1)}, Bundle: lb.Hash.String(), Epoch: 0, Fencing: 1},
-			Owner: common.Address{byte(i + 1)}, State: json.RawMessage(fmt.Sprintf(`{"date":"2026-12-01","flight":"BA%d"}`, 100+i)), Offsets: map[string]uint64{}}
+		return ticketInstance(lb, byte(i+1), common.Address{byte(i + 1)}, fmt.Sprintf("BA%d", 100+i))
 	}
-	perInstance = len(n.service.wanted(mk(0)))
+	perInstance := len(n.service.wanted(mk(0)))
 	if perInstance < 2 {
 		t.Fatalf("a ticket wants %d topics", perInstance)
 	}
@@ -516,4 +480,30 @@ func TestAdmitIsAtomic(t *testing.T) {
 	if n.service.followedTopics() > 8 {
 		t.Fatalf("%d topics after admission, cap 8", n.service.followedTopics())
 	}
+}
+
+// ticketService is a started service node with the flight ticket's bundle
+// loaded (the topic tests' setup).
+func ticketService(t *testing.T, configure ...func(*Config)) (*Node, *registry.Bundle) {
+	t.Helper()
+	key, _ := nodekey.Generate()
+	n := testNode(t, RoleService, key, configure...)
+	n.Start(context.Background())
+	airline, _ := crypto.GenerateKey()
+	b, err := flightticket.Issued(airline, n.domain, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	lb, err := n.service.bundles.Add(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n, lb
+}
+
+// ticketInstance is a flight ticket of the bundle lb for flight on
+// 2026-12-01, held by owner (not stored).
+func ticketInstance(lb *registry.Bundle, id byte, owner common.Address, flight string) *instance {
+	return &instance{Record: &placement.Record{Instance: wire.InstanceID{id}, Bundle: lb.Hash.String(), Epoch: 0, Fencing: 1},
+		Owner: owner, State: json.RawMessage(`{"date":"2026-12-01","flight":"` + flight + `"}`), Offsets: map[string]uint64{}}
 }
