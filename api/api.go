@@ -100,3 +100,17 @@ func Register(mux *http.ServeMux, d Deps) {
 }
 
 type handlers struct{ d Deps }
+
+// take counts one more of something capped at max (0: no cap) in n; past
+// the cap it answers 503 with code and Retry-After (seconds), counts the
+// refusal and reports false. The caller gives the slot back (n.Add(-1)).
+func (h *handlers) take(w http.ResponseWriter, r *http.Request, n *atomic.Int64, max int64, code, retryAfter, detail string) bool {
+	if v := n.Add(1); max > 0 && v > max {
+		n.Add(-1)
+		h.d.Refused(code)
+		w.Header().Set("Retry-After", retryAfter)
+		httpapi.Error(w, r, http.StatusServiceUnavailable, code, detail)
+		return false
+	}
+	return true
+}

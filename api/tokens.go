@@ -88,12 +88,8 @@ func (h *handlers) query(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if n := h.d.Queries.Add(1); h.d.MaxQueries > 0 && n > h.d.MaxQueries {
-		h.d.Queries.Add(-1)
-		h.d.Refused("overloaded")
-		w.Header().Set("Retry-After", "1")
-		httpapi.Error(w, r, http.StatusServiceUnavailable, "overloaded",
-			fmt.Sprintf("this replica runs %d queries at once (service.max_queries), all taken: ask another replica of the route", h.d.MaxQueries))
+	if !h.take(w, r, h.d.Queries, h.d.MaxQueries, "overloaded", "1",
+		fmt.Sprintf("this replica runs %d queries at once (service.max_queries), all taken: ask another replica of the route", h.d.MaxQueries)) {
 		return
 	}
 	defer h.d.Queries.Add(-1)

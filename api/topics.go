@@ -173,12 +173,8 @@ func (h *handlers) stream(w http.ResponseWriter, r *http.Request) {
 		httpapi.Error(w, r, http.StatusInternalServerError, "no-streaming", "this connection cannot stream")
 		return
 	}
-	if n := h.d.Streams.Add(1); h.d.MaxStreams > 0 && n > h.d.MaxStreams {
-		h.d.Streams.Add(-1)
-		h.d.Refused("too-many-streams")
-		w.Header().Set("Retry-After", "5")
-		httpapi.Error(w, r, http.StatusServiceUnavailable, "too-many-streams",
-			fmt.Sprintf("this node serves %d streams at once (http.max_streams), all taken; try again, or another node", h.d.MaxStreams))
+	if !h.take(w, r, h.d.Streams, h.d.MaxStreams, "too-many-streams", "5",
+		fmt.Sprintf("this node serves %d streams at once (http.max_streams), all taken; try again, or another node", h.d.MaxStreams)) {
 		return
 	}
 	defer h.d.Streams.Add(-1)
