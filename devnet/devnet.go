@@ -278,6 +278,7 @@ type Devnet struct {
 type demoStatus struct {
 	UID    string
 	Ticket Ticket
+	Delay  int // minutes
 }
 
 func (d *Devnet) where() string {
@@ -425,7 +426,7 @@ func (d *Devnet) publishDemoUpdates(ctx context.Context) error {
 			return fmt.Errorf("demo flight update: %w", err)
 		}
 		if s, err := attest.Parse(e.Attestation); err == nil {
-			d.demoStatuses = append(d.demoStatuses, demoStatus{UID: strings.ToLower(s.UID.String()), Ticket: t})
+			d.demoStatuses = append(d.demoStatuses, demoStatus{UID: strings.ToLower(s.UID.String()), Ticket: t, Delay: delay})
 		}
 	}
 	if len(seen) > 0 {

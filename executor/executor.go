@@ -65,6 +65,9 @@ type Config struct {
 	ActionVars map[string]string
 	// OutcomeRetention: kept outcomes older than this are pruned (0: kept).
 	OutcomeRetention time.Duration
+	// RetryPending: how long a pending action whose every try failed short
+	// of the script waits to be tried again (0: DefaultRetryPending).
+	RetryPending time.Duration
 }
 
 // Metrics are the executor's counters; nil fields are not counted.
@@ -119,7 +122,7 @@ type Executor struct {
 
 	mu       sync.Mutex
 	inflight map[string]*call // by instance/key
-	workers  map[wire.InstanceID]bool
+	workers  map[wire.InstanceID]*worker
 	// One action of an instance at a time: the next one sees the state the
 	// previous one left (its result is applied here before it returns).
 	locks map[wire.InstanceID]*instLock
@@ -144,7 +147,10 @@ func New(d Deps) *Executor {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Executor{d: d, ctx: context.Background(), inflight: map[string]*call{}, workers: map[wire.InstanceID]bool{}, locks: map[wire.InstanceID]*instLock{}}
+	if d.Config.RetryPending <= 0 {
+		d.Config.RetryPending = DefaultRetryPending
+	}
+	return &Executor{d: d, ctx: context.Background(), inflight: map[string]*call{}, workers: map[wire.InstanceID]*worker{}, locks: map[wire.InstanceID]*instLock{}}
 }
 
 // Start sets the executor's lifetime (work loops and detached actions end
@@ -189,11 +195,17 @@ func ScopedKey(action, key string) string { return action + "\x00" + key }
 // Run performs an action once per idempotency key: a repeated key gets the
 // stored outcome, a concurrent one waits for the first.
 func (x *Executor) Run(ctx context.Context, id wire.InstanceID, name, key string, args json.RawMessage) (*Outcome, error) {
+	return x.run(ctx, id, name, key, args, 0)
+}
+
+// run is Run, with a kept outcome reused only if it was signed under
+// fencing number minFencing or a later one.
+func (x *Executor) run(ctx context.Context, id wire.InstanceID, name, key string, args json.RawMessage, minFencing uint64) (*Outcome, error) {
 	// Keys are scoped to the action: one key sent with two actions runs
 	// each once, and never answers one with the other's outcome.
 	if b, err := x.d.Store.Get(OutcomeKey(id, ScopedKey(name, key))); err == nil && b != nil {
 		var out Outcome
-		if json.Unmarshal(b, &out) == nil {
+		if json.Unmarshal(b, &out) == nil && out.Fencing >= minFencing {
 			x.count("repeated")
 			return &out, nil
 		}
@@ -397,32 +409,67 @@ func (x *Executor) giveUp(id wire.InstanceID, p *token.PendingAction, cause erro
 	x.d.Log.Warn("triggered action given up after its script failed every try", "instance", id, "action", p.Action, "err", cause)
 }
 
-// Kick starts the instance's pending actions if this node executes it.
+// Kick starts the instance's pending actions if this node executes it. A
+// kick while the instance's work loop runs makes the loop look again
+// before it ends, so an action that became pending as the loop was
+// finishing is not left waiting for the next kick.
 func (x *Executor) Kick(id wire.InstanceID) {
 	in := x.d.Instance(id)
 	if in == nil || in.Record.Executor != x.d.Self || len(in.Pending) == 0 {
 		return
 	}
 	x.mu.Lock()
-	if x.workers[id] {
+	if w := x.workers[id]; w != nil {
+		w.again = true
 		x.mu.Unlock()
 		return
 	}
-	x.workers[id] = true
+	w := &worker{}
+	x.workers[id] = w
 	x.mu.Unlock()
-	x.d.Spawn(func() {
-		defer func() {
-			x.mu.Lock()
-			delete(x.workers, id)
-			x.mu.Unlock()
-		}()
-		x.work(id)
-	})
+	x.d.Spawn(func() { x.work(id, w) })
 }
 
-// work runs an instance's pending actions, oldest first, while this node is
-// its executor. A failed run is retried with backoff, a few times.
-func (x *Executor) work(id wire.InstanceID) {
+// worker is an instance's running work loop.
+type worker struct {
+	again bool // kicked while running: look at the pending actions again
+}
+
+// DefaultRetryPending is how long a pending action whose every try failed
+// short of the script (its result could not be published, its bundle was
+// not loaded yet) waits before the executor tries it again. An action
+// whose script failed every try is given up instead (giveUp).
+const DefaultRetryPending = 5 * time.Second
+
+// work runs the instance's pending actions until none is left to try and
+// no kick came meanwhile; actions left over are tried again after
+// Config.RetryPending.
+func (x *Executor) work(id wire.InstanceID, w *worker) {
+	for {
+		left := x.runPending(id)
+		x.mu.Lock()
+		if w.again && x.ctx.Err() == nil {
+			w.again = false
+			x.mu.Unlock()
+			continue
+		}
+		delete(x.workers, id)
+		x.mu.Unlock()
+		if left {
+			time.AfterFunc(x.d.Config.RetryPending, func() {
+				if x.ctx.Err() == nil {
+					x.Kick(id)
+				}
+			})
+		}
+		return
+	}
+}
+
+// runPending runs an instance's pending actions, oldest first, while this
+// node is its executor, each tried a few times with backoff. It reports
+// whether actions are left pending that failed every try.
+func (x *Executor) runPending(id wire.InstanceID) (left bool) {
 	// A predecessor may have finished some of these actions: its results
 	// are in the anchors' logs even if they have not reached this node yet.
 	// Catch up on the instance's own topics first, so a finished action is
@@ -437,7 +484,7 @@ func (x *Executor) work(id wire.InstanceID) {
 	for {
 		in := x.d.Instance(id)
 		if in == nil || in.Record.Executor != x.d.Self || x.ctx.Err() != nil {
-			return
+			return false
 		}
 		var next *token.PendingAction
 		for i := range in.Pending {
@@ -447,7 +494,7 @@ func (x *Executor) work(id wire.InstanceID) {
 			}
 		}
 		if next == nil {
-			return
+			return len(in.Pending) > 0
 		}
 		tries[next.Key]++
 		args := map[string]any{"trigger": next.Trigger, "cause": next.Cause}
@@ -455,7 +502,12 @@ func (x *Executor) work(id wire.InstanceID) {
 			args[k] = v
 		}
 		aj, _ := json.Marshal(args)
-		_, err := x.Run(x.ctx, id, next.Action, next.Key, aj)
+		// An outcome kept from a run under an older record is not this
+		// action's answer: it is still pending here, so its result was
+		// refused (signed by a fenced-off executor: this node, before the
+		// record that names it again) and the action runs anew, under its
+		// key, so its external calls take effect once.
+		_, err := x.run(x.ctx, id, next.Action, next.Key, aj, in.Record.Fencing)
 		if err != nil {
 			x.d.Log.Warn("triggered action failed", "instance", id, "action", next.Action, "try", tries[next.Key], "err", err)
 			if tries[next.Key] == 3 && IsScriptErr(err) && !errors.Is(err, context.Canceled) {
@@ -464,7 +516,7 @@ func (x *Executor) work(id wire.InstanceID) {
 			}
 			select {
 			case <-x.ctx.Done():
-				return
+				return false
 			case <-time.After(time.Duration(tries[next.Key]) * 200 * time.Millisecond):
 			}
 		}
