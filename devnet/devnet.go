@@ -519,6 +519,10 @@ func (d *Devnet) prepareNetwork() error {
 	cfg.Service.EgressPrivate = true // and so do its service nodes call it
 	cfg.Network.SampleInterval = node.Duration{Duration: 5 * time.Second}
 	cfg.Network.AntiEntropyInterval = node.Duration{Duration: 5 * time.Second}
+	// Anchors measure service nodes twice a second, and a node that fell
+	// below a ticket's SLA gets tickets again 5 s after it meets it.
+	cfg.Network.ProbeInterval = node.Duration{Duration: 500 * time.Millisecond}
+	cfg.Network.SLAHold = node.Duration{Duration: 5 * time.Second}
 	// Every client of a devnet is on loopback: benchmarks and tests publish
 	// thousands of statuses a second from one address.
 	cfg.HTTP.WriteRate, cfg.HTTP.WriteBurst = 5000, 10000

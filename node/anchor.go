@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"math"
 	"slices"
 	"sort"
 	"sync"
@@ -23,6 +25,7 @@ import (
 	"github.com/smartlayer/smartlayer/receipt"
 	"github.com/smartlayer/smartlayer/registry"
 	"github.com/smartlayer/smartlayer/sampling"
+	"github.com/smartlayer/smartlayer/slo"
 	"github.com/smartlayer/smartlayer/tokenscript"
 	"github.com/smartlayer/smartlayer/transport"
 	"github.com/smartlayer/smartlayer/wire"
@@ -56,7 +59,14 @@ type anchorRole struct {
 	plannedBasis string // the mode, seed and epoch of the last plan
 	votes        *governance.Tally
 	verify       *sampling.Verifier // sampling and service levels
-	router       *executor.Router   // failure routing for executors
+	probe        *prober            // measured service levels
+	// classes: the service levels the last plan's instances ask for, by
+	// key; moveStart and movesLeft: the window of network.max_moves.
+	classes   map[string]slo.Target
+	moveStart time.Time
+	movesLeft int
+	deferred  bool             // the last plan held moves back
+	router    *executor.Router // failure routing for executors
 	// newBundles: new bundles one client address may publish
 	newBundles *httpapi.RateLimiter
 	// down: every anchor's newest down vote on each silent anchor;
@@ -100,6 +110,8 @@ func newAnchorRole(n *Node) (*anchorRole, error) {
 		lastSync:   map[string]time.Time{},
 		newBundles: httpapi.NewRateLimiter(float64(n.cfg.HTTP.BundlesPerHour)/3600, n.cfg.HTTP.BundlesPerHour, 100_000),
 	}
+	a.probe = newProber(n)
+	n.reg.MustRegister(a.probe)
 	var err error
 	if a.verify, err = a.newVerifier(); err != nil {
 		return nil, err
@@ -174,6 +186,7 @@ func (a *anchorRole) start() {
 	}()
 	a.n.spawn(func() { a.verify.Loop(a.n.ctx) })
 	a.n.spawn(func() { a.antiEntropyLoop(a.n.ctx) })
+	a.n.spawn(func() { a.probeLoop(a.n.ctx) })
 }
 
 // newVerifier wires sampling to this anchor: live service nodes from the
@@ -329,27 +342,26 @@ func (a *anchorRole) rebalance(now time.Time) []*placement.Record {
 	// certified down (and this one has not heard from since).
 	down, votes := a.certifiedLocked(now)
 	anchors := a.n.authority.Live(down)
-	// A registry read that changed the admitted stakes re-places too.
-	liveBasis := fmt.Sprint(anchors)
-	if a.n.staked != nil {
-		liveBasis += fmt.Sprint(" registry ", a.n.staked.Version())
-	}
-	if version == a.placedAt && !a.dirty && liveBasis == a.downBasis {
-		return nil
-	}
-	a.placedAt, a.dirty, a.downBasis = version, false, liveBasis
 	epoch, seed := a.n.epochs.now()
 	in := placement.PlanInput{Seed: seed, Epoch: epoch, Self: a.me(), Anchors: anchors,
 		Platforms: map[string]string{}, Diverse: a.votes.Mode == governance.ModePartial, NowMs: now.UnixMilli(),
 		Previous: func(id wire.InstanceID) *placement.Record { return a.records[id] },
 		Refused:  func(id wire.InstanceID, p string) bool { return a.refused[id][p] }}
-	var full []string
+	// Weight: the stake-bounded capacity times the service level sampling
+	// gave the node, in tenths (a small change in score moves nothing).
+	levels := a.verify.Snapshot()
+	var full, ids []string
 	for _, mb := range list {
 		if mb.State != wire.StateUp {
 			continue
 		}
 		if mb.Role == RoleService && mb.Capacity > 0 && !a.verify.Excluded(mb.Peer) {
-			in.Candidates = append(in.Candidates, placement.Candidate{ID: mb.Peer, Weight: float64(a.n.weight(mb))})
+			level := 1.0
+			if l, ok := levels[mb.Peer]; ok {
+				level = math.Round(l.Score*10) / 10
+			}
+			in.Candidates = append(in.Candidates, placement.Candidate{ID: mb.Peer, Weight: float64(a.n.weight(mb)) * level})
+			ids = append(ids, mb.Peer)
 			in.Platforms[mb.Peer] = mb.Platform
 			if mb.Full {
 				if in.Full == nil {
@@ -360,22 +372,47 @@ func (a *anchorRole) rebalance(now time.Time) []*placement.Record {
 			}
 		}
 	}
+	// Measured service levels: the nodes that fail the network's floor or
+	// a token's SLA (package slo, with hysteresis).
+	in.Unfit = a.probe.unfit(ids, a.classes, now.UnixMilli())
+	unfit := fingerprint(in.Unfit)
+	// A registry read that changed the admitted stakes re-places too, as
+	// does a node falling below a service level or meeting it again, or a
+	// weight changed, and moves held back once the window allows more.
+	liveBasis := fmt.Sprint(anchors, " unfit ", unfit, " weights ", in.Candidates)
+	if a.n.staked != nil {
+		liveBasis += fmt.Sprint(" registry ", a.n.staked.Version())
+	}
+	if now.Sub(a.moveStart) >= a.n.cfg.Network.MoveInterval.Duration {
+		a.moveStart, a.movesLeft = now, a.n.cfg.Network.MaxMoves
+		if a.deferred {
+			a.dirty = true
+		}
+	}
+	if version == a.placedAt && !a.dirty && liveBasis == a.downBasis {
+		return nil
+	}
+	a.placedAt, a.dirty, a.downBasis = version, false, liveBasis
 	if len(in.Candidates) == 0 {
 		return nil
 	}
+	in.LimitMoves, in.MaxMoves = true, a.movesLeft
 	// A plan after a mode switch, a new seed or a change of anchors starts
 	// from scratch: the records it holds may not be the top replicas of
 	// this plan's ranking (another anchor made them, or another rule).
-	// A node turning full, or taking instances again, counts as a change of
-	// basis too: what it may be given changed.
+	// A node turning full, or taking instances again, or one failing or
+	// meeting a service level, counts as a change of basis too: what it
+	// may be given changed.
 	sort.Strings(full)
-	basis := fmt.Sprint(in.Diverse, in.Seed, in.Epoch, in.Anchors, full)
+	basis := fmt.Sprint(in.Diverse, in.Seed, in.Epoch, in.Anchors, full, unfit)
 	in.Joined = joinedSince(a.planned, in.Candidates, len(a.records) > 0 && !in.Diverse && basis == a.plannedBasis)
 	a.plannedBasis = basis
 	a.planned = map[string]float64{}
 	for _, c := range in.Candidates {
 		a.planned[c.ID] = c.Weight
 	}
+	classes := map[string]slo.Target{}
+	classOf := map[wire.InstanceID]string{}
 	for id, reg := range a.regs {
 		h, _ := tokenscript.ParseBundleHash(reg.Bundle)
 		lb, ok := a.bundles.Get(h)
@@ -384,11 +421,27 @@ func (a *anchorRole) rebalance(now time.Time) []*placement.Record {
 			a.dirty, a.planned = true, nil
 			continue
 		}
-		in.Instances = append(in.Instances, placement.Placed{ID: id, Bundle: reg.Bundle, Replicas: lb.Manifest.Service.Replicas})
+		svc := lb.Manifest.Service
+		target := slo.Target{Latency: svc.Latency, Availability: svc.Availability}
+		class := target.Key()
+		if class != "" {
+			classes[class] = target
+			classOf[id] = class
+		}
+		in.Instances = append(in.Instances, placement.Placed{ID: id, Bundle: reg.Bundle, Replicas: svc.Replicas, Class: class})
+	}
+	if !maps.Equal(classes, a.classes) {
+		// A service level no plan judged nodes against yet: judge them
+		// and plan again.
+		a.classes, a.dirty = classes, true
 	}
 	var out []*placement.Record
 	moved := 0
-	for _, rec := range placement.Plan(in) {
+	pl := placement.PlanMoves(in)
+	a.movesLeft -= pl.Limited
+	a.deferred = pl.Deferred > 0
+	a.n.metric.deferredMoves.Set(float64(pl.Deferred))
+	for _, rec := range pl.Records {
 		cur := a.records[rec.Instance]
 		id := rec.Instance
 		rec.Takeover = a.takeoverVotes(in.Epoch, placement.DHTKey(in.Seed, id), votes, now)
@@ -410,6 +463,7 @@ func (a *anchorRole) rebalance(now time.Time) []*placement.Record {
 		}
 		if cur != nil {
 			moved++
+			a.n.metric.moves.WithLabelValues(in.MoveReason(&placement.Placed{ID: id, Class: classOf[id]}, cur)).Inc()
 			for _, p := range cur.Replicas {
 				if !rec.Holds(p) {
 					if a.drops[p] == nil {

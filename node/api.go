@@ -132,6 +132,11 @@ func (n *Node) networkView() any {
 			"interval": n.cfg.Network.SampleInterval.String(), "share": n.cfg.Network.SampleShare,
 			"excludeBelow": placement.LevelExclude, "nodes": n.anchor.verify.Snapshot(),
 		}
+		c := n.cfg.Network
+		out["serviceLevels"] = map[string]any{
+			"probeInterval": c.ProbeInterval.String(), "hotLatency": c.HotLatency.String(), "hold": c.SLAHold.String(),
+			"nodes": n.anchor.probe.levels(),
+		}
 	}
 	epoch, seed := n.epochs.now()
 	out["epoch"] = epoch

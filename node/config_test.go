@@ -120,6 +120,12 @@ func TestConfigValidationMessages(t *testing.T) {
 		"sample":     {func(c *Config) { c.Network.SampleInterval.Duration = time.Millisecond }, "network.sample_interval: 1ms: want 0 (off) or at least 100ms"},
 		"share":      {func(c *Config) { c.Network.SampleShare = 0 }, "network.sample_share: 0 is out of range"},
 		"full":       {func(c *Config) { c.Network.FullShare = 2 }, "network.full_share: 2 is out of range"},
+		"probe":      {func(c *Config) { c.Network.ProbeInterval.Duration = time.Millisecond }, "network.probe_interval: 1ms: want 0 (off) or 100ms to 1h"},
+		"probe time": {func(c *Config) { c.Network.ProbeTimeout.Duration = 0 }, "network.probe_timeout: 0s is out of range"},
+		"hold":       {func(c *Config) { c.Network.SLAHold.Duration = -time.Second }, "network.sla_hold: -1s is out of range"},
+		"hot":        {func(c *Config) { c.Network.HotLatency.Duration = time.Millisecond }, "network.hot_latency: 1ms: want 0 (no floor) or 10ms to 1m"},
+		"moves":      {func(c *Config) { c.Network.MaxMoves = 0 }, "network.max_moves: 0 is out of range"},
+		"move iv":    {func(c *Config) { c.Network.MoveInterval.Duration = 0 }, "network.move_interval: 0s is out of range"},
 	}
 	for name, tc := range cases {
 		c := validConfig()

@@ -632,6 +632,10 @@ type nodeMetrics struct {
 	queries    *prometheus.CounterVec
 	queryTime  prometheus.Histogram
 	placements prometheus.Counter
+	// moves: instances an anchor moved off their replicas, by reason;
+	// deferredMoves: those its last plan held back (network.max_moves).
+	moves         *prometheus.CounterVec
+	deferredMoves prometheus.Gauge
 	assigns    *prometheus.CounterVec
 	refused    *prometheus.CounterVec
 	input      *prometheus.CounterVec // hostile or malformed input refused, by reason
@@ -663,6 +667,10 @@ func (n *Node) registerMetrics() {
 		queryTime: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "smartlayer_query_seconds", Help: "Time to run a token query in the sandbox.",
 			Buckets: prometheus.ExponentialBuckets(0.00002, 2.5, 14)}),
 		placements: prometheus.NewCounter(prometheus.CounterOpts{Name: "smartlayer_placements_total", Help: "Placement records signed by this anchor."}),
+		moves: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smartlayer_placement_moves_total",
+			Help: "Instances this anchor moved off one of their replicas, by reason: replica-gone, hot (below network.hot_latency), service-level (below the token's SLA), full, rebalance (a node joined, a weight changed)."}, []string{"reason"}),
+		deferredMoves: prometheus.NewGauge(prometheus.GaugeOpts{Name: "smartlayer_placement_moves_deferred",
+			Help: "Moves this anchor's last plan held back, past network.max_moves per network.move_interval."}),
 		assigns:    prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smartlayer_assign_batches_total", Help: "Assignment batches sent to service nodes by result."}, []string{"result"}),
 		refused:    prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smartlayer_gossip_refused_total", Help: "Attestation log entries refused by reason."}, []string{"reason"}),
 	}
@@ -716,7 +724,7 @@ func (n *Node) registerMetrics() {
 	n.metric.slashed = prometheus.NewCounter(prometheus.CounterOpts{Name: "smartlayer_slashing_evidence_total", Help: "Slashing-evidence attestations this anchor signed."})
 	n.metric.strikes = prometheus.NewCounter(prometheus.CounterOpts{Name: "smartlayer_sla_strikes_total", Help: "SLA strikes this anchor recorded against executors."})
 	n.metric.slo = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "smartlayer_slo_score", Help: "This anchor's service-level score of each sampled service node (below 0.5: given no instances)."}, []string{"node"})
-	n.reg.MustRegister(n.metric.heartbeats, n.metric.queries, n.metric.queryTime, n.metric.placements, n.metric.assigns, n.metric.refused,
+	n.reg.MustRegister(n.metric.heartbeats, n.metric.queries, n.metric.queryTime, n.metric.placements, n.metric.moves, n.metric.deferredMoves, n.metric.assigns, n.metric.refused,
 		n.metric.actions, n.metric.actionTime, n.metric.fetchRetries, n.metric.routed, n.metric.samples, n.metric.slashed, n.metric.strikes, n.metric.slo)
 	n.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "smartlayer_sample_interval_seconds", Help: "How often this anchor samples each service node (0: off)."},
 		func() float64 { return n.cfg.Network.SampleInterval.Seconds() }))

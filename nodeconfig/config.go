@@ -134,6 +134,23 @@ type Config struct {
 		// differing one rebuilt from the log (0 turns it off).
 		AntiEntropyInterval Duration `toml:"anti_entropy_interval"`
 		AntiEntropyBatch    int      `toml:"anti_entropy_batch"`
+		// ProbeInterval: how often an anchor probes each live service
+		// node's HTTP API and measures its answer time and availability
+		// (0 turns measuring off, and with it service-level placement);
+		// ProbeTimeout bounds one probe.
+		ProbeInterval Duration `toml:"probe_interval"`
+		ProbeTimeout  Duration `toml:"probe_timeout"`
+		// SLAHold: a node that failed a service level gets instances of
+		// that level again only this long after it last failed.
+		SLAHold Duration `toml:"sla_hold"`
+		// HotLatency: a node whose measured 95th-percentile answer time is
+		// above it runs hot and holds no instances (0: no floor).
+		HotLatency Duration `toml:"hot_latency"`
+		// MaxMoves: instances an anchor moves off live nodes (a node fell
+		// below a service level, ran hot, joined, changed weight) per
+		// MoveInterval; moves forced by a node gone are not counted.
+		MaxMoves     int      `toml:"max_moves"`
+		MoveInterval Duration `toml:"move_interval"`
 	} `toml:"network"`
 	HTTP struct {
 		Listen       string `toml:"listen"`
@@ -249,6 +266,12 @@ func Default(role Role) Config {
 	c.Network.AdvanceEpochs = true
 	c.Network.StakePerCapacity = 1
 	c.Network.AntiEntropyInterval = Duration{30 * time.Second}
+	c.Network.ProbeInterval = Duration{time.Second}
+	c.Network.ProbeTimeout = Duration{5 * time.Second}
+	c.Network.SLAHold = Duration{30 * time.Second}
+	c.Network.HotLatency = Duration{3 * time.Second}
+	c.Network.MaxMoves = 200
+	c.Network.MoveInterval = Duration{10 * time.Second}
 	c.Network.AntiEntropyBatch = 16
 	c.Sandbox.Timeout = Duration{time.Second}
 	c.Sandbox.MaxCallDepth = 256
@@ -479,6 +502,24 @@ func (c *Config) Validate() error {
 	}
 	if d := c.Network.SampleInterval.Duration; d != 0 && d < 100*time.Millisecond {
 		bad("network.sample_interval", "%s: want 0 (off) or at least 100ms", d)
+	}
+	if d := c.Network.ProbeInterval.Duration; d != 0 && (d < 100*time.Millisecond || d > time.Hour) {
+		bad("network.probe_interval", "%s: want 0 (off) or 100ms to 1h", d)
+	}
+	if d := c.Network.ProbeTimeout.Duration; d < 100*time.Millisecond || d > time.Minute {
+		bad("network.probe_timeout", "%s is out of range 100ms..1m", d)
+	}
+	if d := c.Network.SLAHold.Duration; d < 0 || d > 24*time.Hour {
+		bad("network.sla_hold", "%s is out of range 0..24h", d)
+	}
+	if d := c.Network.HotLatency.Duration; d != 0 && (d < 10*time.Millisecond || d > time.Minute) {
+		bad("network.hot_latency", "%s: want 0 (no floor) or 10ms to 1m", d)
+	}
+	if n := c.Network.MaxMoves; n < 1 || n > 1_000_000 {
+		bad("network.max_moves", "%d is out of range 1..1000000", n)
+	}
+	if d := c.Network.MoveInterval.Duration; d < 100*time.Millisecond || d > time.Hour {
+		bad("network.move_interval", "%s is out of range 100ms..1h", d)
 	}
 	if d := c.Network.AntiEntropyInterval.Duration; d != 0 && d < 100*time.Millisecond {
 		bad("network.anti_entropy_interval", "%s: want 0 (off) or at least 100ms", d)

@@ -2,6 +2,7 @@ package placement
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"testing"
 
@@ -298,6 +299,139 @@ func TestPlanFullCandidateTakesNothingNew(t *testing.T) {
 	for _, r := range Plan(in) {
 		if first[r.Instance] == nil {
 			t.Fatalf("new instance %s placed with every candidate full", r.Instance)
+		}
+	}
+}
+
+// A candidate that fails an instance's service level holds none of that
+// class's instances (those it held move off) and keeps the others; one that
+// fails the network's floor (class "") holds nothing.
+func TestPlanUnfitCandidates(t *testing.T) {
+	in := planInput(8, 300, []string{"a1"}, "a1")
+	for i := range in.Instances {
+		if i%2 == 0 {
+			in.Instances[i].Class = "strict"
+		}
+	}
+	first := map[wire.InstanceID]*Record{}
+	for _, r := range Plan(in) {
+		first[r.Instance] = r
+	}
+	in.Previous = func(id wire.InstanceID) *Record { return first[id] }
+	slow := "svc-02"
+	class := map[wire.InstanceID]string{}
+	for _, p := range in.Instances {
+		class[p.ID] = p.Class
+	}
+	heldStrict, heldOther := 0, 0
+	for id, r := range first {
+		if r.Holds(slow) {
+			if class[id] == "strict" {
+				heldStrict++
+			} else {
+				heldOther++
+			}
+		}
+	}
+	if heldStrict == 0 || heldOther == 0 {
+		t.Fatalf("the slow node holds %d strict and %d other instances: pick another", heldStrict, heldOther)
+	}
+	in.Unfit = map[string]map[string]bool{"strict": {slow: true}}
+	moved := Plan(in)
+	if len(moved) != heldStrict {
+		t.Fatalf("%d moved, want the %d strict instances the slow node held", len(moved), heldStrict)
+	}
+	after := maps.Clone(first)
+	for _, r := range moved {
+		if class[r.Instance] != "strict" || r.Holds(slow) || r.Fencing != first[r.Instance].Fencing+1 {
+			t.Fatalf("moved %+v", r)
+		}
+		after[r.Instance] = r
+	}
+	// Hot: unfit for every class.
+	in.Previous = func(id wire.InstanceID) *Record { return after[id] }
+	in.Unfit = map[string]map[string]bool{"": {slow: true}}
+	for _, r := range Plan(in) {
+		if r.Holds(slow) || class[r.Instance] == "strict" {
+			t.Fatalf("hot: %+v", r)
+		}
+		after[r.Instance] = r
+	}
+	for id, r := range after {
+		if r.Holds(slow) {
+			t.Fatalf("%s still on the hot node", id)
+		}
+	}
+}
+
+// LimitMoves holds back moves of instances whose replicas are all still
+// live, counting them; a replica gone moves at once.
+func TestPlanLimitMoves(t *testing.T) {
+	in := planInput(8, 300, []string{"a1"}, "a1")
+	first := map[wire.InstanceID]*Record{}
+	for _, r := range Plan(in) {
+		first[r.Instance] = r
+	}
+	in.Previous = func(id wire.InstanceID) *Record { return first[id] }
+	in.Candidates = append(in.Candidates, Candidate{ID: "svc-new", Weight: 10})
+	all := PlanMoves(in)
+	if len(all.Records) < 20 || all.Deferred != 0 {
+		t.Fatalf("a join moves %d instances, %d deferred: too few to test", len(all.Records), all.Deferred)
+	}
+	in.LimitMoves, in.MaxMoves = true, 5
+	capped := PlanMoves(in)
+	if len(capped.Records) != 5 || capped.Deferred != len(all.Records)-5 {
+		t.Fatalf("capped at 5: %d moved, %d deferred of %d", len(capped.Records), capped.Deferred, len(all.Records))
+	}
+	for i, r := range capped.Records {
+		if r.Instance != all.Records[i].Instance || !slices.Equal(r.Replicas, all.Records[i].Replicas) {
+			t.Fatal("the capped plan is not the first moves of the full one")
+		}
+	}
+	// A replica gone: its instances move even with no moves left.
+	in.MaxMoves = 0
+	gone := "svc-01"
+	in.Candidates = slices.DeleteFunc(slices.Clone(in.Candidates), func(c Candidate) bool { return c.ID == gone })
+	pl := PlanMoves(in)
+	forced := 0
+	for _, r := range first {
+		if r.Holds(gone) {
+			forced++
+		}
+	}
+	if len(pl.Records) != forced || forced == 0 {
+		t.Fatalf("%d moved with none allowed, want the %d the gone node held", len(pl.Records), forced)
+	}
+	for _, r := range pl.Records {
+		if !first[r.Instance].Holds(gone) {
+			t.Fatalf("%s moved though its replicas are live", r.Instance)
+		}
+	}
+}
+
+// Too few candidates meet an instance's service level: the unfit ones make
+// up its replica count, after the fit ones.
+func TestPlanUnfitMakeUpTheCount(t *testing.T) {
+	in := planInput(4, 50, []string{"a1"}, "a1")
+	for i := range in.Instances {
+		in.Instances[i].Class = "strict"
+	}
+	in.Unfit = map[string]map[string]bool{"strict": {"svc-00": true, "svc-01": true}}
+	for _, r := range Plan(in) {
+		if len(r.Replicas) != 3 {
+			t.Fatalf("%d replicas: %v", len(r.Replicas), r.Replicas)
+		}
+		fit := 0
+		for i, id := range r.Replicas {
+			if !in.Unfit["strict"][id] {
+				if i != fit {
+					t.Fatalf("a fit replica after an unfit one: %v", r.Replicas)
+				}
+				fit++
+			}
+		}
+		if fit != 2 || in.Unfit["strict"][r.Executor] {
+			t.Fatalf("%d fit replicas, executor %s: %v", fit, r.Executor, r.Replicas)
 		}
 	}
 }

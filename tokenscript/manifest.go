@@ -52,6 +52,12 @@ type Service struct {
 	Replicas int
 	Timeout  time.Duration
 	Memory   int64 // bytes the heap may grow during one call
+	// Latency: the answer time (95th percentile, as anchors measure it) a
+	// service node must keep to hold the token's instances (0: none).
+	Latency time.Duration
+	// Availability: the share of anchors' probes a service node must
+	// answer to hold the token's instances (0: none).
+	Availability float64
 	// Instance describes where instances come from.
 	InstanceKind   string // "attestation"
 	InstanceOrigin string // name of the <ts:attestation> whose UIDs are instance IDs
@@ -317,6 +323,20 @@ func parseService(s *Node, contracts []Contract) (*Service, error) {
 			svc.Memory = b
 		}
 	}
+	if v := sla.Attr("latency"); v != "" && sla != s {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Millisecond || d > time.Minute {
+			return nil, bad("<sla latency=%q>: want a duration from 1ms to 1m", v)
+		}
+		svc.Latency = d
+	}
+	if v := sla.Attr("availability"); v != "" && sla != s {
+		a, err := parsePercent(v)
+		if err != nil || !(a > 0 && a <= 1) { // NaN too
+			return nil, bad("<sla availability=%q>: want a share above 0%% and up to 100%%, as \"99.5%%\" or \"0.995\"", v)
+		}
+		svc.Availability = a
+	}
 	mod := s.First(isServiceNS, "module")
 	if mod == nil {
 		return nil, bad("no <module>")
@@ -482,6 +502,15 @@ func schemaRef(v string) (attest.SchemaUID, error) {
 }
 
 // parseBytes reads "64MiB", "512KiB", "1GiB" or a number of bytes.
+// parsePercent reads "99.5%" or "0.995".
+func parsePercent(v string) (float64, error) {
+	if p, ok := strings.CutSuffix(v, "%"); ok {
+		f, err := strconv.ParseFloat(p, 64)
+		return f / 100, err
+	}
+	return strconv.ParseFloat(v, 64)
+}
+
 func parseBytes(v string) (int64, error) {
 	mult := int64(1)
 	for suf, m := range map[string]int64{"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30} {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
@@ -49,6 +50,38 @@ func TestFlightTicketBundle(t *testing.T) {
 	b.Files["service.js"] = b.Files["service.js"][:len(b.Files["service.js"])-1]
 	if h2 == b.Hash() {
 		t.Fatal("hash ignores content")
+	}
+}
+
+// The SLA's measured targets: the flight ticket's, and bad ones refused.
+func TestSLATargets(t *testing.T) {
+	b, err := LoadBundle("../examples/flight-ticket")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := b.Manifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := m.Service; s.Latency != time.Second || s.Availability != 0.99 {
+		t.Fatalf("flight ticket SLA: latency %s, availability %v", s.Latency, s.Availability)
+	}
+	doc := func(sla string) []byte {
+		return []byte(`<ts:token xmlns:ts="http://tokenscript.org/2024/01/tokenscript" xmlns:sl="urn:smartlayer:service:2026" name="T">` +
+			`<sl:service><sl:module>module.exports = {}</sl:module>` + sla + `</sl:service></ts:token>`)
+	}
+	m, err = ParseManifest(doc(`<sl:sla latency="250ms" availability="0.995"/>`))
+	if err != nil || m.Service.Latency != 250*time.Millisecond || m.Service.Availability != 0.995 {
+		t.Fatalf("%+v, %v", m, err)
+	}
+	if m, err = ParseManifest(doc(``)); err != nil || m.Service.Latency != 0 || m.Service.Availability != 0 {
+		t.Fatalf("no SLA: %+v, %v", m, err)
+	}
+	for _, sla := range []string{`latency="0s"`, `latency="2m"`, `latency="fast"`, `availability="0"`, `availability="101%"`,
+		`availability="NaN"`, `availability="-1"`, `availability="high"`} {
+		if _, err := ParseManifest(doc(`<sl:sla ` + sla + `/>`)); !errors.Is(err, ErrMalformed) {
+			t.Errorf("%s: %v", sla, err)
+		}
 	}
 }
 

@@ -1,0 +1,242 @@
+package node
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/smartlayer/smartlayer/slo"
+	"github.com/smartlayer/smartlayer/wire"
+)
+
+// Measured service levels: every network.probe_interval an anchor asks each
+// live service node's HTTP API for GET /v1/health, as an integration would
+// reach it (its advertised address), and keeps the answer time and whether
+// it came (package slo). The placement loop asks the judge which nodes fail
+// which token's SLA, or the network's floor (network.hot_latency), and
+// places accordingly. What a node says of itself plays no part.
+
+// prober is an anchor's measurements of the service nodes.
+type prober struct {
+	hc      *http.Client
+	timeout time.Duration
+	hot     slo.Target // the floor every node must keep
+
+	mu       sync.Mutex
+	win      map[string]*slo.Window
+	inflight map[string]bool
+	judge    slo.Judge
+	// failing: per node, the targets' keys it failed at the last plan
+	// ("" for the floor), for /v1/network.
+	failing map[string][]string
+}
+
+func newProber(n *Node) *prober {
+	c := n.cfg.Network
+	return &prober{
+		// A probe follows no redirect: a node must not point anchors'
+		// measurements at another host.
+		hc: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+			Transport: &http.Transport{Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 2, IdleConnTimeout: time.Minute}},
+		timeout: c.ProbeTimeout.Duration,
+		hot:     slo.Target{Latency: c.HotLatency.Duration},
+		win:     map[string]*slo.Window{}, inflight: map[string]bool{}, failing: map[string][]string{},
+		judge:   slo.Judge{Hold: c.SLAHold.Duration},
+	}
+}
+
+// probeLoop probes every live service node each interval until ctx ends;
+// a node whose last probe has not come back is not probed again until it
+// does (its sample then counts the whole wait, up to the timeout).
+func (a *anchorRole) probeLoop(ctx context.Context) {
+	iv := a.n.cfg.Network.ProbeInterval.Duration
+	if iv <= 0 {
+		return
+	}
+	t := time.NewTicker(iv)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		list, _ := a.n.members.snapshot()
+		live := map[string]bool{}
+		for _, mb := range list {
+			if mb.Role != RoleService || mb.State != wire.StateUp || mb.HTTP == "" {
+				continue
+			}
+			live[mb.Peer] = true
+			if !a.probe.start(mb.Peer) {
+				continue
+			}
+			a.n.spawn(func() { a.probe.once(ctx, mb.Peer, mb.HTTP, a.n.now) })
+		}
+		a.probe.keepOnly(live, list)
+	}
+}
+
+// start marks a probe of peer in flight; false if one is already.
+func (p *prober) start(peer string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.inflight[peer] {
+		return false
+	}
+	p.inflight[peer] = true
+	return true
+}
+
+// keepOnly drops the windows of nodes no longer members at all (a node
+// down keeps its window: it is judged on it when it comes back).
+func (p *prober) keepOnly(live map[string]bool, list []Member) {
+	members := make(map[string]bool, len(list))
+	for _, mb := range list {
+		members[mb.Peer] = true
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for peer := range p.win {
+		if !members[peer] && !live[peer] {
+			delete(p.win, peer)
+			delete(p.failing, peer)
+			p.judge.Forget(peer)
+		}
+	}
+}
+
+// once probes one node and keeps the sample.
+func (p *prober) once(ctx context.Context, peer, base string, now func() time.Time) {
+	defer func() {
+		p.mu.Lock()
+		delete(p.inflight, peer)
+		p.mu.Unlock()
+	}()
+	start := time.Now()
+	s := slo.Sample{Latency: p.timeout}
+	cctx, cancel := context.WithTimeout(ctx, p.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(cctx, http.MethodGet, strings.TrimRight(base, "/")+"/v1/health", nil)
+	if err == nil {
+		var resp *http.Response
+		if resp, err = p.hc.Do(req); err == nil {
+			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+			resp.Body.Close()
+			s.Answered, s.OK = true, resp.StatusCode < 300
+			s.Latency = min(time.Since(start), p.timeout)
+		}
+	}
+	if ctx.Err() != nil {
+		return // stopping: not the node's fault
+	}
+	s.AtMs = now().UnixMilli()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	w := p.win[peer]
+	if w == nil {
+		w = &slo.Window{}
+		p.win[peer] = w
+	}
+	w.Add(s)
+}
+
+// unfit judges every candidate against the floor and each class's target,
+// as PlanInput.Unfit wants them, and keeps what failed for /v1/network.
+func (p *prober) unfit(cands []string, classes map[string]slo.Target, nowMs int64) map[string]map[string]bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := map[string]map[string]bool{}
+	mark := func(class, c string) {
+		if out[class] == nil {
+			out[class] = map[string]bool{}
+		}
+		out[class][c] = true
+		p.failing[c] = append(p.failing[c], class)
+	}
+	keys := make([]string, 0, len(classes))
+	for k := range classes {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, c := range cands {
+		p.failing[c] = nil
+		w := p.win[c]
+		if w == nil {
+			continue // not measured yet: nothing known against it
+		}
+		st := w.Stats()
+		if !p.judge.Meets(c, p.hot, st, nowMs) {
+			mark("", c)
+		}
+		for _, k := range keys {
+			if !p.judge.Meets(c, classes[k], st, nowMs) {
+				mark(k, c)
+			}
+		}
+	}
+	return out
+}
+
+// fingerprint is a stable text of an Unfit map, for the plan's basis.
+func fingerprint(unfit map[string]map[string]bool) string {
+	var parts []string
+	for class, cs := range unfit {
+		for c := range cs {
+			parts = append(parts, class+"="+c)
+		}
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ";")
+}
+
+// NodeLevel is one service node's measured service level in /v1/network.
+type NodeLevel struct {
+	slo.Stats
+	// Failing lists the service levels (slo.Target keys) the node failed
+	// at the last plan; "" is the network's floor (it runs hot).
+	Failing []string `json:"failing,omitempty"`
+}
+
+// levels is every measured node's service level.
+func (p *prober) levels() map[string]NodeLevel {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make(map[string]NodeLevel, len(p.win))
+	for peer, w := range p.win {
+		out[peer] = NodeLevel{Stats: w.Stats(), Failing: append([]string(nil), p.failing[peer]...)}
+	}
+	return out
+}
+
+var (
+	descLatency      = prometheus.NewDesc("smartlayer_service_latency_seconds", "Service nodes' answer time to this anchor's probes (over the last slo.LatencySamples), by quantile.", []string{"node", "quantile"}, nil)
+	descAvailability = prometheus.NewDesc("smartlayer_service_availability", "Share of this anchor's probes each service node answered with a success (over the last slo.AvailabilitySamples).", []string{"node"}, nil)
+	descErrorRate    = prometheus.NewDesc("smartlayer_service_error_ratio", "Share of each service node's answers to this anchor's probes that were errors.", []string{"node"}, nil)
+	descFailing      = prometheus.NewDesc("smartlayer_service_levels_failed", "Service levels (token SLAs and the network's floor) each service node failed at the last plan.", []string{"node"}, nil)
+)
+
+// Describe and Collect make the measurements Prometheus metrics.
+func (p *prober) Describe(ch chan<- *prometheus.Desc) {
+	ch <- descLatency
+	ch <- descAvailability
+	ch <- descErrorRate
+	ch <- descFailing
+}
+
+func (p *prober) Collect(ch chan<- prometheus.Metric) {
+	for peer, l := range p.levels() {
+		for q, v := range map[string]float64{"0.5": l.P50Ms, "0.95": l.P95Ms, "0.99": l.P99Ms} {
+			ch <- prometheus.MustNewConstMetric(descLatency, prometheus.GaugeValue, v/1000, peer, q)
+		}
+		ch <- prometheus.MustNewConstMetric(descAvailability, prometheus.GaugeValue, l.Availability, peer)
+		ch <- prometheus.MustNewConstMetric(descErrorRate, prometheus.GaugeValue, l.ErrorRate, peer)
+		ch <- prometheus.MustNewConstMetric(descFailing, prometheus.GaugeValue, float64(len(l.Failing)), peer)
+	}
+}

@@ -1,0 +1,103 @@
+package slo
+
+import (
+	"testing"
+	"time"
+)
+
+func fill(w *Window, from int64, n int, lat time.Duration, ok bool) int64 {
+	for i := 0; i < n; i++ {
+		w.Add(Sample{AtMs: from, Latency: lat, Answered: ok, OK: ok})
+		from += 1000
+	}
+	return from
+}
+
+func TestWindowStats(t *testing.T) {
+	var w Window
+	if st := w.Stats(); st.Samples != 0 || st.Availability != 0 {
+		t.Fatalf("empty: %+v", st)
+	}
+	for i := 1; i <= 100; i++ {
+		w.Add(Sample{AtMs: int64(i), Latency: time.Duration(i) * time.Millisecond, Answered: true, OK: i%10 != 0})
+	}
+	st := w.Stats()
+	// Latency over the last 32 (69..100 ms); availability over all 100.
+	if st.Samples != 100 || st.P50Ms != 84 || st.P95Ms != 99 || st.P99Ms != 100 || st.LastMs != 100 {
+		t.Fatalf("%+v", st)
+	}
+	if st.Availability != 0.9 || st.ErrorRate != 0.1 {
+		t.Fatalf("availability %v, error rate %v", st.Availability, st.ErrorRate)
+	}
+	fill(&w, 200, AvailabilitySamples, time.Millisecond, true)
+	if st := w.Stats(); st.Samples != AvailabilitySamples || st.Availability != 1 || st.P99Ms != 1 {
+		t.Fatalf("after the window turned over: %+v", st)
+	}
+	var lost Window
+	lost.Add(Sample{AtMs: 1, Latency: 5 * time.Second})
+	if st := lost.Stats(); st.Availability != 0 || st.ErrorRate != 0 || st.P50Ms != 5000 {
+		t.Fatalf("a lost probe: %+v", st)
+	}
+}
+
+// A node fails a latency target as soon as its window shows it, and meets
+// it again only when well within it and Hold after it last failed.
+func TestJudgeHysteresis(t *testing.T) {
+	target := Target{Latency: time.Second}
+	j := Judge{Hold: 10 * time.Second}
+	var w Window
+	now := fill(&w, 0, MinSamples-1, 3*time.Second, true)
+	if !j.Meets("n", target, w.Stats(), now) {
+		t.Fatal("judged on fewer than MinSamples samples")
+	}
+	now = fill(&w, now, 1, 3*time.Second, true)
+	if j.Meets("n", target, w.Stats(), now) {
+		t.Fatal("a node answering in 3 s meets a 1 s target")
+	}
+	// Fast again, but just under the bound: not within the margin.
+	now = fill(&w, now, LatencySamples, 900*time.Millisecond, true)
+	if j.Meets("n", target, w.Stats(), now) {
+		t.Fatal("recovered at 900 ms, above the 800 ms margin")
+	}
+	failedAt := now
+	now = fill(&w, now, LatencySamples, 100*time.Millisecond, true)
+	if got := j.Meets("n", target, w.Stats(), failedAt+5000); got {
+		t.Fatal("recovered before Hold passed")
+	}
+	if !j.Meets("n", target, w.Stats(), now+10_000) {
+		t.Fatal("not recovered after Hold, well within the target")
+	}
+	// Another node, another target: judged apart.
+	if !j.Meets("m", target, w.Stats(), now) || !j.Meets("n", Target{}, Stats{}, now) {
+		t.Fatal("judged apart")
+	}
+}
+
+func TestJudgeAvailability(t *testing.T) {
+	target := Target{Availability: 0.99}
+	var j Judge
+	var w Window
+	now := fill(&w, 0, 60, time.Millisecond, true)
+	now = fill(&w, now, 5, 0, false)
+	if !j.Meets("n", target, w.Stats(), now) {
+		t.Fatal("judged on 65 samples, fewer than a 99% target needs")
+	}
+	now = fill(&w, now, 40, time.Millisecond, true)
+	if j.Meets("n", target, w.Stats(), now) {
+		t.Fatalf("5 of 105 probes lost meets 99%%: %+v", w.Stats())
+	}
+	now = fill(&w, now, AvailabilitySamples, time.Millisecond, true)
+	if !j.Meets("n", target, w.Stats(), now) {
+		t.Fatal("a clean window does not recover")
+	}
+	j.Forget("n")
+	if len(j.failing) != 0 {
+		t.Fatal("Forget left state")
+	}
+}
+
+func TestTargetKey(t *testing.T) {
+	if (Target{}).Key() != "" || (Target{Latency: time.Second, Availability: 0.99}).Key() != "p95<=1s,avail>=0.99" {
+		t.Fatal((Target{Latency: time.Second, Availability: 0.99}).Key())
+	}
+}
