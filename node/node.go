@@ -636,9 +636,9 @@ type nodeMetrics struct {
 	// deferredMoves: those its last plan held back (network.max_moves).
 	moves         *prometheus.CounterVec
 	deferredMoves prometheus.Gauge
-	assigns    *prometheus.CounterVec
-	refused    *prometheus.CounterVec
-	input      *prometheus.CounterVec // hostile or malformed input refused, by reason
+	assigns       *prometheus.CounterVec
+	refused       *prometheus.CounterVec
+	input         *prometheus.CounterVec // hostile or malformed input refused, by reason
 	// actions and failures
 	actions      *prometheus.CounterVec
 	actionTime   prometheus.Histogram
@@ -671,8 +671,8 @@ func (n *Node) registerMetrics() {
 			Help: "Instances this anchor moved off one of their replicas, by reason: replica-gone, hot (below network.hot_latency), service-level (below the token's SLA), full, rebalance (a node joined, a weight changed)."}, []string{"reason"}),
 		deferredMoves: prometheus.NewGauge(prometheus.GaugeOpts{Name: "smartlayer_placement_moves_deferred",
 			Help: "Moves this anchor's last plan held back, past network.max_moves per network.move_interval."}),
-		assigns:    prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smartlayer_assign_batches_total", Help: "Assignment batches sent to service nodes by result."}, []string{"result"}),
-		refused:    prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smartlayer_gossip_refused_total", Help: "Attestation log entries refused by reason."}, []string{"reason"}),
+		assigns: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smartlayer_assign_batches_total", Help: "Assignment batches sent to service nodes by result."}, []string{"result"}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smartlayer_gossip_refused_total", Help: "Attestation log entries refused by reason."}, []string{"reason"}),
 	}
 	n.metric.input = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smartlayer_input_refused_total", Help: "Requests and peer messages refused as malformed, over a limit or not admitted, by reason."}, []string{"reason"})
 	n.reg.MustRegister(n.metric.input)

@@ -47,7 +47,7 @@ func newProber(n *Node) *prober {
 		timeout: c.ProbeTimeout.Duration,
 		hot:     slo.Target{Latency: c.HotLatency.Duration},
 		win:     map[string]*slo.Window{}, inflight: map[string]bool{}, failing: map[string][]string{},
-		judge:   slo.Judge{Hold: c.SLAHold.Duration},
+		judge: slo.Judge{Hold: c.SLAHold.Duration},
 	}
 }
 
