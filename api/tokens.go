@@ -221,7 +221,8 @@ func hasJSON(v json.RawMessage) bool { return len(v) > 0 && string(v) != "null" 
 // request-signature headers, and the request they cover (body as sent).
 func presented(r *http.Request, body []byte) grant.Presented {
 	return grant.Presented{Grant: r.Header.Get(wire.GrantHeader), Proof: r.Header.Get(wire.SignatureHeader),
-		Request: grant.Request{Method: r.Method, Path: r.URL.RequestURI(), Body: body, Key: r.Header.Get(wire.IdempotencyHeader)}}
+		Request: grant.Request{Method: r.Method, Path: r.URL.RequestURI(), Body: body, Key: r.Header.Get(wire.IdempotencyHeader)},
+		Caller:  grant.Caller{Instance: r.Header.Get(wire.CallerHeader), Record: r.Header.Get(wire.CallerRecordHeader), Chain: r.Header.Get(wire.CallChainHeader)}}
 }
 
 // held is the instance of the {instance} path value for reading what

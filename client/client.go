@@ -8,7 +8,6 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -233,18 +232,6 @@ func (c *Client) checkReceipt(h http.Header, rt *wire.Route, instance, function,
 	if !c.VerifyReceipts {
 		return nil, nil // not asked to: leave the header alone
 	}
-	raw := h.Get(wire.ReceiptHeader)
-	if raw == "" {
-		return nil, fmt.Errorf("%w: the answer has none", ErrReceipt)
-	}
-	b, err := base64.RawURLEncoding.DecodeString(raw)
-	var rc receipt.Receipt
-	if err == nil {
-		err = json.Unmarshal(b, &rc)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrReceipt, err)
-	}
 	nodePeer := h.Get(wire.NodeHeader)
 	isReplica := false
 	for _, r := range rt.Replicas {
@@ -258,14 +245,12 @@ func (c *Client) checkReceipt(h http.Header, rt *wire.Route, instance, function,
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrReceipt, err)
 	}
-	if err := rc.Binds(function, instance, key, sent, output); err != nil {
+	rc, err := receipt.CheckAnswer(h.Get(wire.ReceiptHeader), addr, function, instance, key, sent, output)
+	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrReceipt, err)
 	}
-	if err := rc.Verify(addr); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrReceipt, err)
-	}
-	c.maybeForward(&rc)
-	return &rc, nil
+	c.maybeForward(rc)
+	return rc, nil
 }
 
 // maybeForward sends a verified receipt to an anchor for sampling, with

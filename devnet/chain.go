@@ -22,6 +22,7 @@ import (
 	"github.com/smartlayer/smartlayer/chain/devchain"
 	"github.com/smartlayer/smartlayer/contracts"
 	flightticket "github.com/smartlayer/smartlayer/examples/flight-ticket"
+	loungepass "github.com/smartlayer/smartlayer/examples/lounge-pass"
 	"github.com/smartlayer/smartlayer/node"
 	"github.com/smartlayer/smartlayer/nodekey"
 )
@@ -157,6 +158,15 @@ func (d *Devnet) startChain(ctx context.Context) error {
 		}
 		parties = append(parties, pt)
 	}
+	var lounge *nodekey.Key
+	if d.opts.LoungePasses > 0 {
+		// The lounge registers the lounge pass's type, as the airline the
+		// flight ticket's (it stakes nothing: not a node).
+		if lounge, _, err = nodekey.LoadOrCreate(filepath.Join(d.dir, "lounge.key")); err != nil {
+			return err
+		}
+		parties = append(parties, chainParty{key: lounge, role: "lounge"})
+	}
 	balances := map[common.Address]*big.Int{}
 	for _, pt := range parties {
 		balances[pt.key.Address()] = chain.Units(1000) // ether, for gas
@@ -270,21 +280,38 @@ func (d *Devnet) startChain(ctx context.Context) error {
 		epochs = int64(d.opts.TicketRentEpochs)
 	}
 	rent := new(big.Int).Mul(p.RentPerEpoch, big.NewInt(epochs))
-	b.send(ts, func(o *bind.TransactOpts) (*types.Transaction, error) {
-		return service.Transfer(o, airline.Address(), rent)
-	})
-	if err := b.wait(); err != nil {
+	// registerType has the treasury pay issuer the rent, and the issuer
+	// register its type for the bundle.
+	registerType := func(issuer *chain.Sender, addr common.Address, name string, hash common.Hash) error {
+		b.send(ts, func(o *bind.TransactOpts) (*types.Transaction, error) { return service.Transfer(o, addr, rent) })
+		if err := b.wait(); err != nil {
+			return err
+		}
+		b.send(issuer, func(o *bind.TransactOpts) (*types.Transaction, error) { return service.Approve(o, cs.TokenTypes, rent) })
+		if err := b.wait(); err != nil {
+			return err
+		}
+		b.send(issuer, func(o *bind.TransactOpts) (*types.Transaction, error) { return r.Types.Register(o, name, hash, rent) })
+		if err := b.wait(); err != nil {
+			return fmt.Errorf("the %s type: %w", name, err)
+		}
+		return nil
+	}
+	if err := registerType(as, airline.Address(), "flight-ticket", common.Hash(bundle.Hash())); err != nil {
 		return err
 	}
-	b.send(as, func(o *bind.TransactOpts) (*types.Transaction, error) { return service.Approve(o, cs.TokenTypes, rent) })
-	if err := b.wait(); err != nil {
-		return err
-	}
-	b.send(as, func(o *bind.TransactOpts) (*types.Transaction, error) {
-		return r.Types.Register(o, "flight-ticket", common.Hash(bundle.Hash()), rent)
-	})
-	if err := b.wait(); err != nil {
-		return fmt.Errorf("the flight ticket's type: %w", err)
+	if lounge != nil {
+		ls, err := chain.NewSender(ctx, c, lounge.ECDSA, id)
+		if err != nil {
+			return err
+		}
+		lb, err := loungepass.Issued(lounge.ECDSA, attest.NetworkDomain(d.cfgBase.Network.ChainID, common.HexToAddress(d.cfgBase.Network.EAS)), time.Now())
+		if err != nil {
+			return err
+		}
+		if err := registerType(ls, lounge.Address(), "lounge-pass", common.Hash(lb.Hash())); err != nil {
+			return err
+		}
 	}
 	if err := d.startEpoch(ctx, ts, c, r); err != nil {
 		return err

@@ -47,6 +47,11 @@ type Options struct {
 	Services int
 	Tickets  int
 	Flights  int
+	// LoungePasses: the lounge-pass token (examples/lounge-pass) is
+	// published and the first LoungePasses tickets' passengers get a pass,
+	// each with a grant from the passenger to the pass (devnet.json
+	// "loungePasses"): a token that reads another.
+	LoungePasses int
 	// DataDir keeps state across runs; empty means a temporary directory
 	// removed by Close.
 	DataDir string
@@ -231,6 +236,9 @@ type Info struct {
 	ChainID     int64      `json:"chainId"`
 	EASContract string     `json:"easContract"`
 	Tickets     []Ticket   `json:"tickets"`
+	// LoungePasses, with Options.LoungePasses: passes whose entry query
+	// reads their ticket's status through the passenger's grant.
+	LoungePasses []LoungePass `json:"loungePasses,omitempty"`
 	// Hotel is the demo hotel API the flight ticket's rebook action calls.
 	Hotel struct {
 		HTTP string `json:"http"`
@@ -781,6 +789,9 @@ func (d *Devnet) publishToken(ctx context.Context) error {
 		}
 	}
 	if err := d.grantAll(tickets); err != nil {
+		return err
+	}
+	if err := d.issuePasses(ctx, tickets); err != nil {
 		return err
 	}
 	d.Info.Tickets = make([]Ticket, len(tickets))

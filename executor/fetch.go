@@ -101,16 +101,16 @@ type recordingQuerier struct {
 	inner sandbox.TokenQuerier
 }
 
-func (q recordingQuerier) QueryToken(ctx context.Context, instance, name string, args json.RawMessage) (json.RawMessage, error) {
-	out, err := q.inner.QueryToken(ctx, instance, name, args)
-	rq, _ := json.Marshal(map[string]any{"instance": instance, "name": name, "args": args})
-	ans := map[string]any{"result": out}
+func (q recordingQuerier) QueryToken(ctx context.Context, call sandbox.TokenCall) (*sandbox.TokenAnswer, error) {
+	ans, err := q.inner.QueryToken(ctx, call)
+	rec := ans
 	if err != nil {
-		ans = map[string]any{"error": err.Error()}
+		rec = &sandbox.TokenAnswer{Error: err.Error()}
 	}
-	rs, _ := json.Marshal(ans)
+	rq, _ := json.Marshal(call)
+	rs, _ := json.Marshal(rec)
 	q.r.Calls = append(q.r.Calls, sandbox.External{Kind: "tokens.query", Request: rq, Response: rs})
-	return out, err
+	return ans, err
 }
 
 func (f *routedFetcher) Fetch(ctx context.Context, req *sandbox.FetchRequest, maxBody int) *sandbox.FetchResponse {

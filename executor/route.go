@@ -215,18 +215,15 @@ func (c *routeCheck) recorded(kind string, req, out any) bool {
 }
 
 // QueryToken answers an earlier ctx.tokens.query from the executor's record.
-func (c *routeCheck) QueryToken(_ context.Context, instance, name string, args json.RawMessage) (json.RawMessage, error) {
-	var ans struct {
-		Result json.RawMessage `json:"result"`
-		Error  string          `json:"error"`
-	}
-	if !c.recorded("tokens.query", map[string]any{"instance": instance, "name": name, "args": args}, &ans) {
+func (c *routeCheck) QueryToken(_ context.Context, call sandbox.TokenCall) (*sandbox.TokenAnswer, error) {
+	var ans sandbox.TokenAnswer
+	if !c.recorded("tokens.query", call, &ans) {
 		return nil, errRouteChecked // the call to route is a fetch, not this
 	}
 	if ans.Error != "" {
 		return nil, errors.New(ans.Error)
 	}
-	return ans.Result, nil
+	return &ans, nil
 }
 
 // Fetch answers an earlier fetch from the executor's record and compares

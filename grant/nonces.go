@@ -13,6 +13,17 @@ type Presented struct {
 	Grant   string
 	Proof   string
 	Request Request
+	// Caller: a token calling another (wire.CallerHeader and friends), as
+	// presented; the node checks it.
+	Caller Caller
+}
+
+// Caller is a calling token as a request presents it: its instance, its
+// placement record (base64url JSON) and the chain of calls in progress.
+type Caller struct {
+	Instance string
+	Record   string
+	Chain    string
 }
 
 // Signer reads the presented proof and recovers who signed the request,

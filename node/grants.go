@@ -1,15 +1,20 @@
 package node
 
 import (
+	"encoding/base64"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/grant"
+	"github.com/smartlayer/smartlayer/nodekey"
+	"github.com/smartlayer/smartlayer/placement"
 	"github.com/smartlayer/smartlayer/wire"
 )
 
@@ -94,7 +99,9 @@ func (g *grants) check(p grant.Presented, owner common.Address, id wire.Instance
 		return err
 	}
 	if signer != gr.Integration {
-		return fmt.Errorf("%w: signed by %s, the grant is for %s", grant.ErrNotHolder, signer, gr.Integration)
+		if err := g.tokenCaller(p.Caller, gr.Integration, signer); err != nil {
+			return fmt.Errorf("%w: signed by %s, the grant is for %s (%v)", grant.ErrNotHolder, signer, gr.Integration, err)
+		}
 	}
 	if err := gr.Check(owner, id, scope, now, g.revs.Revoked(gr.Signer, gr.UID)); err != nil {
 		return err
@@ -189,4 +196,52 @@ func (rv *revocations) record(s *attest.Signed) (attest.UID, error) {
 	rv.m[k] = true
 	rv.mu.Unlock()
 	return uid, nil
+}
+
+// maxCallerRecord bounds a caller's record header (a record with its
+// takeover votes is a few KB).
+const maxCallerRecord = 32 << 10
+
+// tokenCaller checks a call made by a token under a grant to the token
+// (integration wire.TokenAddress(caller)): the request is signed by a node
+// the caller's placement record, signed by a responsible anchor, names as
+// a replica. It does not tell whether that record is still the newest: a
+// node that held the caller once can call as it until the grant expires or
+// is revoked (docs/protocols.md, "Inter-token calls").
+func (g *grants) tokenCaller(c grant.Caller, integration, signer common.Address) error {
+	if c.Instance == "" {
+		return errors.New("no calling token presented")
+	}
+	id, err := wire.ParseInstanceID(c.Instance)
+	if err != nil {
+		return fmt.Errorf("calling token: %w", err)
+	}
+	if wire.TokenAddress(id) != integration {
+		return fmt.Errorf("the grant is not to token %s", id)
+	}
+	if len(c.Record) > maxCallerRecord {
+		return fmt.Errorf("caller record of %d bytes, limit %d", len(c.Record), maxCallerRecord)
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(c.Record)
+	if err != nil {
+		return fmt.Errorf("caller record: %w", err)
+	}
+	rec, err := placement.DecodeRecord(raw)
+	if err != nil {
+		return fmt.Errorf("caller record: %w", err)
+	}
+	if rec.Instance != id {
+		return errors.New("the caller record is another instance's")
+	}
+	if err := g.n.authority.Check(rec); err != nil {
+		return fmt.Errorf("caller record: %w", err)
+	}
+	for _, r := range rec.Replicas {
+		if pid, err := peer.Decode(r); err == nil {
+			if a, err := nodekey.AddressOfPeer(pid); err == nil && a == signer {
+				return nil
+			}
+		}
+	}
+	return fmt.Errorf("%s is no replica of the calling token %s", signer, id)
 }

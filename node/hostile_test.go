@@ -267,8 +267,8 @@ func TestRouteCheckSurvivesTheWire(t *testing.T) {
 
 type fixedQuerier struct{ answer string }
 
-func (q fixedQuerier) QueryToken(context.Context, string, string, json.RawMessage) (json.RawMessage, error) {
-	return json.RawMessage(q.answer), nil
+func (q fixedQuerier) QueryToken(context.Context, sandbox.TokenCall) (*sandbox.TokenAnswer, error) {
+	return &sandbox.TokenAnswer{Result: json.RawMessage(q.answer)}, nil
 }
 
 // TestOwnPublishesNotRateLimited: the publisher rate is for clients; a

@@ -136,6 +136,9 @@ func (p *prober) once(ctx context.Context, peer, base string, now func() time.Ti
 	if ctx.Err() != nil {
 		return // stopping: not the node's fault
 	}
+	// No answer in time is a slow node; a refused or reset connection is
+	// a node down or restarting: availability only.
+	s.TimedOut = !s.Answered && cctx.Err() != nil
 	s.AtMs = now().UnixMilli()
 	p.mu.Lock()
 	defer p.mu.Unlock()

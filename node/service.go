@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -63,7 +64,7 @@ type HistoryItem = token.HistoryItem
 
 func newServiceRole(n *Node) (*serviceRole, error) {
 	s := &serviceRole{n: n, applier: newApplier(), bundles: newBundleCache(n), inst: map[wire.InstanceID]*instance{}, kept: sampling.NewRing(n.cfg.Service.MaxKeptExecutions),
-		tokens: newTokenQuerier()}
+		tokens: newTokenQuerier(n.key)}
 	if n.cfg.Service.Receipts != "off" {
 		s.receipts = receipt.NewBatcher(receipt.Software{Key: n.key.ECDSA}, n.cfg.Service.Receipts == "single")
 		s.receipts.Window = n.cfg.Service.ReceiptWindow.Duration
@@ -570,6 +571,18 @@ func (s *serviceRole) runQuery(ctx context.Context, id wire.InstanceID, name str
 		s.n.metric.queries.WithLabelValues("dormant").Inc()
 		return nil, p
 	}
+	// A token calling: the chain of calls must not come back here or run
+	// deeper than wire.MaxCallDepth; the module's own calls carry it on.
+	chain, err := wire.ParseCallChain(p.Caller.Chain)
+	if err != nil {
+		return nil, &api.Problem{Status: http.StatusBadRequest, Code: "bad-call-chain", Detail: err.Error()}
+	}
+	if slices.Contains(chain, id) || len(chain) >= wire.MaxCallDepth {
+		s.n.metric.queries.WithLabelValues("call-loop").Inc()
+		return nil, &api.Problem{Status: http.StatusLoopDetected, Code: "call-loop",
+			Detail: fmt.Sprintf("inter-token call chain %s -> %s: a cycle or deeper than %d calls", wire.FormatCallChain(chain), id, wire.MaxCallDepth)}
+	}
+	ctx = withCallChain(ctx, append(chain, id))
 	start := time.Now()
 	if lb.Manifest.Service.GrantRequired(name) {
 		if err := s.grants.check(p, in.Owner, id, "query:"+name, s.n.now()); err != nil {
@@ -647,8 +660,28 @@ func (s *serviceRole) route(ctx context.Context, id wire.InstanceID) *wire.Route
 }
 
 // QueryToken lets a module read another token's query (ctx.tokens.query):
-// the node routes it as an integration would, through the anchors it knows.
-func (s *serviceRole) QueryToken(ctx context.Context, instance, name string, args json.RawMessage) (json.RawMessage, error) {
+// the node routes it as an integration would, through the anchors it knows,
+// as the calling token (an instance held here, whose record it shows),
+// and takes the answer only with a receipt that binds it.
+func (s *serviceRole) QueryToken(ctx context.Context, call sandbox.TokenCall) (*sandbox.TokenAnswer, error) {
+	id, err := wire.ParseInstanceID(call.Caller)
+	if err != nil {
+		return nil, fmt.Errorf("calling instance: %w", err)
+	}
+	s.mu.RLock()
+	in := s.inst[id]
+	s.mu.RUnlock()
+	if in == nil {
+		return nil, errNotHere
+	}
+	chain := callChainOf(ctx)
+	if len(chain) == 0 || chain[len(chain)-1] != id {
+		chain = append(slices.Clone(chain), id)
+	}
+	rec, err := json.Marshal(in.Record)
+	if err != nil {
+		return nil, err
+	}
 	anchors, _ := s.n.network()
 	var urls []string
 	for _, a := range anchors {
@@ -659,5 +692,5 @@ func (s *serviceRole) QueryToken(ctx context.Context, instance, name string, arg
 	if len(urls) == 0 {
 		return nil, errors.New("no anchor is reachable to route the query")
 	}
-	return s.tokens.query(ctx, urls, instance, name, args)
+	return s.tokens.query(ctx, urls, caller{instance: id, record: rec, chain: chain}, call)
 }

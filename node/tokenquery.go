@@ -3,51 +3,102 @@ package node
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/smartlayer/smartlayer/grant"
+	"github.com/smartlayer/smartlayer/nodekey"
+	"github.com/smartlayer/smartlayer/receipt"
+	"github.com/smartlayer/smartlayer/sandbox"
 	"github.com/smartlayer/smartlayer/wire"
 )
 
 // tokenQuerier runs a module's ctx.tokens.query the way an integration
-// would: the route from the anchors, then the query on a replica that is up.
-// It follows the rules of package client's Query (which node does not
-// import: the SDK sits above the node): after a 421, or a replica that does
-// not answer, it asks an anchor for the route again; a refusal of the
-// request itself (4xx but 404) is final.
+// would: the route from the anchors (kept a while), then the query on a
+// replica that is up, signed by this node for the calling token, and the
+// answer taken only with a receipt from the replica that binds it. It
+// follows the rules of package client's Query (which node does not import:
+// the SDK sits above the node): after a 421, or a replica that does not
+// answer, it asks an anchor for the route again; a refusal of the request
+// itself (4xx but 404) is final. One querier, with one pool of
+// connections, serves every call the node's modules make.
 type tokenQuerier struct {
 	hc   *http.Client
+	key  *nodekey.Key
 	next atomic.Uint64 // spreads calls over anchors and replicas
+
+	mu     sync.Mutex
+	routes map[string]cachedRoute
 }
 
-// tokenQueryTries bounds the routes a query is tried on.
-const tokenQueryTries = 4
-
-// maxTokenAnswer bounds an answer read from another node.
-const maxTokenAnswer = 16 << 20
-
-func newTokenQuerier() *tokenQuerier {
-	return &tokenQuerier{hc: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
-		Proxy: http.ProxyFromEnvironment, MaxIdleConns: 256, MaxIdleConnsPerHost: 32,
-		IdleConnTimeout: 90 * time.Second, TLSHandshakeTimeout: 10 * time.Second, ForceAttemptHTTP2: true,
-	}}}
+type cachedRoute struct {
+	rt *wire.Route
+	at time.Time
 }
 
-// query runs instance's query name with args, routed through anchors (base
-// URLs).
-func (q *tokenQuerier) query(ctx context.Context, anchors []string, instance, name string, args json.RawMessage) (json.RawMessage, error) {
-	body, err := json.Marshal(args)
+// Bounds of inter-token calls.
+const (
+	tokenQueryTries = 4                // routes a query is tried on
+	maxTokenAnswer  = 16 << 20         // an answer read from another node
+	tokenCallTime   = 10 * time.Second // one call, its retries included
+	routeKeep       = 10 * time.Second // a route is used this long before it is asked again
+	maxRoutesKept   = 10_000
+)
+
+func newTokenQuerier(key *nodekey.Key) *tokenQuerier {
+	return &tokenQuerier{key: key, routes: map[string]cachedRoute{},
+		hc: &http.Client{Timeout: tokenCallTime, Transport: &http.Transport{
+			Proxy: http.ProxyFromEnvironment, MaxIdleConns: 256, MaxIdleConnsPerHost: 32,
+			IdleConnTimeout: 90 * time.Second, TLSHandshakeTimeout: 10 * time.Second, ForceAttemptHTTP2: true,
+		}}}
+}
+
+// caller is who makes an inter-token call: the calling instance, its
+// placement record as this node holds it (JSON), and the chain of calls in
+// progress, the caller last.
+type caller struct {
+	instance wire.InstanceID
+	record   []byte
+	chain    []wire.InstanceID
+}
+
+// callChainKey carries, in a module run's context, the chain of inter-token
+// calls that led to it (the running instance last).
+type callChainKey struct{}
+
+func withCallChain(ctx context.Context, chain []wire.InstanceID) context.Context {
+	return context.WithValue(ctx, callChainKey{}, chain)
+}
+
+func callChainOf(ctx context.Context) []wire.InstanceID {
+	c, _ := ctx.Value(callChainKey{}).([]wire.InstanceID)
+	return c
+}
+
+// query runs call on its instance, routed through anchors (base URLs).
+func (q *tokenQuerier) query(ctx context.Context, anchors []string, from caller, call sandbox.TokenCall) (*sandbox.TokenAnswer, error) {
+	ctx, cancel := context.WithTimeout(ctx, tokenCallTime)
+	defer cancel()
+	body, err := json.Marshal(call.Args)
 	if err != nil {
 		return nil, err
 	}
+	path := "/v1/tokens/" + url.PathEscape(call.Instance) + "/query/" + url.PathEscape(call.Name)
 	var last error
-	for range tokenQueryTries {
-		rt, err := q.route(ctx, anchors, instance)
+	for try := range tokenQueryTries {
+		rt, err := q.route(ctx, anchors, call.Instance, try > 0)
 		if err != nil {
 			return nil, err
 		}
@@ -58,22 +109,36 @@ func (q *tokenQuerier) query(ctx context.Context, anchors []string, instance, na
 			}
 		}
 		if len(reps) == 0 {
-			last = fmt.Errorf("instance %s has no replica up", instance)
+			last = fmt.Errorf("instance %s has no replica up", call.Instance)
 			continue
 		}
 		target := reps[int(q.next.Add(1)%uint64(len(reps)))].HTTP
 		if rt.Mode == "full" && len(rt.Via) > 0 {
 			target = rt.Via[int(q.next.Add(1)%uint64(len(rt.Via)))] // full fallback: through an anchor
 		}
-		var out json.RawMessage
-		err = q.do(ctx, http.MethodPost, target+"/v1/tokens/"+instance+"/query/"+name, body, &out)
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, target+path, bytes.NewReader(body))
+		if err != nil {
+			return nil, err
+		}
+		if err := q.sign(req, from, call, body); err != nil {
+			return nil, err
+		}
+		out, h, err := q.do(req)
 		if err == nil {
-			return out, nil
+			var rc *receipt.Receipt
+			if rc, err = checkTokenReceipt(h, rt, call, body, out); err == nil {
+				rj, _ := json.Marshal(rc)
+				return &sandbox.TokenAnswer{Result: out, Receipt: rj}, nil
+			}
+			return nil, err // a replica answered with a receipt that does not hold: not taken
 		}
 		last = err
 		var p *wire.Problem
 		if errors.As(err, &p) && p.Status != http.StatusMisdirectedRequest && p.Status < 500 && p.Status != http.StatusNotFound {
 			return nil, err // the request itself was refused
+		}
+		if errors.As(err, &p) && p.Status == http.StatusLoopDetected {
+			return nil, err
 		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -82,16 +147,83 @@ func (q *tokenQuerier) query(ctx context.Context, anchors []string, instance, na
 	return nil, last
 }
 
-// route asks the anchors, in turn, where instance lives; a 404 or 400 is
-// final.
-func (q *tokenQuerier) route(ctx context.Context, anchors []string, instance string) (*wire.Route, error) {
+// sign adds what the callee checks: the grant the module passed, this
+// node's signature over the request, the calling token with its record,
+// and the chain of calls.
+func (q *tokenQuerier) sign(req *http.Request, from caller, call sandbox.TokenCall, body []byte) error {
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(wire.CallerHeader, from.instance.String())
+	req.Header.Set(wire.CallerRecordHeader, base64.RawURLEncoding.EncodeToString(from.record))
+	req.Header.Set(wire.CallChainHeader, wire.FormatCallChain(from.chain))
+	if call.Grant == "" {
+		return nil
+	}
+	req.Header.Set(wire.GrantHeader, call.Grant)
+	var nonce [16]byte
+	if _, err := rand.Read(nonce[:]); err != nil {
+		return err
+	}
+	proof, err := grant.Sign(q.key.ECDSA, grant.Request{Method: req.Method, Path: req.URL.RequestURI(), Body: body}, time.Now(), nonce)
+	if err != nil {
+		return err
+	}
+	req.Header.Set(wire.SignatureHeader, proof)
+	return nil
+}
+
+// checkTokenReceipt checks an answer's receipt: signed by a replica the
+// route names, for this call and these output bytes.
+func checkTokenReceipt(h http.Header, rt *wire.Route, call sandbox.TokenCall, sent, output []byte) (*receipt.Receipt, error) {
+	nodePeer := h.Get(wire.NodeHeader)
+	if !slices.ContainsFunc(rt.Replicas, func(r wire.Replica) bool { return r.Peer == nodePeer }) {
+		return nil, fmt.Errorf("bad receipt: answered by %q, not a replica of %s", nodePeer, call.Instance)
+	}
+	id, err := peer.Decode(nodePeer)
+	if err != nil {
+		return nil, fmt.Errorf("bad receipt: %v", err)
+	}
+	addr, err := nodekey.AddressOfPeer(id)
+	if err != nil {
+		return nil, fmt.Errorf("bad receipt: %v", err)
+	}
+	rc, err := receipt.CheckAnswer(h.Get(wire.ReceiptHeader), addr, "query:"+call.Name, call.Instance, "", sent, output)
+	if err != nil {
+		return nil, fmt.Errorf("bad receipt from %s: %w", nodePeer, err)
+	}
+	return rc, nil
+}
+
+// route asks the anchors, in turn, where instance lives, unless a route
+// asked for less than routeKeep ago will do (fresh: not after a failure);
+// a 404 or 400 is final.
+func (q *tokenQuerier) route(ctx context.Context, anchors []string, instance string, fresh bool) (*wire.Route, error) {
+	if !fresh {
+		q.mu.Lock()
+		c, ok := q.routes[instance]
+		q.mu.Unlock()
+		if ok && time.Since(c.at) < routeKeep {
+			return c.rt, nil
+		}
+	}
 	last := errors.New("no anchors configured")
 	start := int(q.next.Add(1) % uint64(max(len(anchors), 1)))
 	for i := range anchors {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, anchors[(start+i)%len(anchors)]+"/v1/tokens/"+url.PathEscape(instance)+"/route", nil)
+		if err != nil {
+			return nil, err
+		}
+		b, _, err := q.do(req)
 		var rt wire.Route
-		err := q.do(ctx, http.MethodGet, anchors[(start+i)%len(anchors)]+"/v1/tokens/"+instance+"/route", nil, &rt)
 		if err == nil {
-			return &rt, nil
+			if err = json.Unmarshal(b, &rt); err == nil {
+				q.mu.Lock()
+				if len(q.routes) >= maxRoutesKept {
+					clear(q.routes)
+				}
+				q.routes[instance] = cachedRoute{rt: &rt, at: time.Now()}
+				q.mu.Unlock()
+				return &rt, nil
+			}
 		}
 		var p *wire.Problem
 		if errors.As(err, &p) && (p.Status == http.StatusNotFound || p.Status == http.StatusBadRequest) {
@@ -103,33 +235,18 @@ func (q *tokenQuerier) route(ctx context.Context, anchors []string, instance str
 }
 
 // do makes one request; an answer of 300 or more is a *wire.Problem.
-func (q *tokenQuerier) do(ctx context.Context, method, url string, body []byte, out any) error {
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, url, rd)
-	if err != nil {
-		return err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
+func (q *tokenQuerier) do(req *http.Request) ([]byte, http.Header, error) {
 	resp, err := q.hc.Do(req)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxTokenAnswer))
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	if resp.StatusCode >= 300 {
-		return wire.ProblemOf(resp.StatusCode, b)
+		return nil, nil, wire.ProblemOf(resp.StatusCode, b)
 	}
-	if raw, ok := out.(*json.RawMessage); ok {
-		*raw = b
-		return nil
-	}
-	return json.Unmarshal(b, out)
+	return b, resp.Header, nil
 }

@@ -2,19 +2,54 @@ package node
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 
+	"github.com/smartlayer/smartlayer/nodekey"
+	"github.com/smartlayer/smartlayer/receipt"
+	"github.com/smartlayer/smartlayer/sandbox"
 	"github.com/smartlayer/smartlayer/wire"
 )
 
+// replicaKey signs the test replicas' receipts; routes name its peer.
+var replicaKey, _ = nodekey.Generate()
+
 // routeTo answers a route with one replica at url.
 func routeTo(w http.ResponseWriter, id wire.InstanceID, url, state string) {
-	_ = json.NewEncoder(w).Encode(&wire.Route{Instance: id, Record: json.RawMessage(`{}`), Replicas: []wire.Replica{{Peer: "p", HTTP: url, State: state}}})
+	_ = json.NewEncoder(w).Encode(&wire.Route{Instance: id, Record: json.RawMessage(`{}`),
+		Replicas: []wire.Replica{{Peer: replicaKey.PeerID().String(), HTTP: url, State: state}}})
+}
+
+// answer writes out as a replica signed by key would: with its receipt
+// for the query name on id of the body sent.
+func answer(t *testing.T, w http.ResponseWriter, key *nodekey.Key, id wire.InstanceID, name string, sent []byte, out string) {
+	rc := &receipt.Receipt{Instance: id.String(), Function: "query:" + name, Request: receipt.RequestHash("query:"+name, id.String(), "", sent),
+		Output: receipt.OutputHash([]byte(out)), Node: key.Address()}
+	if err := receipt.NewBatcher(receipt.Software{Key: key.ECDSA}, true).Seal(rc); err != nil {
+		t.Error(err)
+	}
+	b, _ := json.Marshal(rc)
+	w.Header().Set(wire.ReceiptHeader, base64.RawURLEncoding.EncodeToString(b))
+	w.Header().Set(wire.NodeHeader, key.PeerID().String())
+	_, _ = w.Write([]byte(out))
+}
+
+// ask runs a query of instance id's status through tq as a token would.
+func ask(tq *tokenQuerier, anchors []string, id wire.InstanceID, args json.RawMessage) (json.RawMessage, error) {
+	me := wire.InstanceID{0xca}
+	ans, err := tq.query(context.Background(), anchors, caller{instance: me, record: []byte(`{}`), chain: []wire.InstanceID{me}},
+		sandbox.TokenCall{Caller: me.String(), Instance: id.String(), Name: "status", Args: args})
+	if err != nil {
+		return nil, err
+	}
+	return ans.Result, nil
 }
 
 // TestTokenQueryFollowsTheAnchors: a module's query of another token takes
@@ -31,10 +66,9 @@ func TestTokenQueryFollowsTheAnchors(t *testing.T) {
 	defer evil.Close()
 	var gotBody atomic.Value
 	good := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var b json.RawMessage
-		_ = json.NewDecoder(r.Body).Decode(&b)
+		b, _ := io.ReadAll(r.Body)
 		gotBody.Store(string(b))
-		_, _ = w.Write([]byte(`{"ok":true}`))
+		answer(t, w, replicaKey, id, "status", b, `{"ok":true}`)
 	}))
 	defer good.Close()
 	liar := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -59,7 +93,7 @@ func TestTokenQueryFollowsTheAnchors(t *testing.T) {
 			}
 		}))
 		defer anchor.Close()
-		out, err := newTokenQuerier().query(context.Background(), []string{anchor.URL}, id.String(), "status", json.RawMessage(`{"a": 1}`))
+		out, err := ask(newTokenQuerier(replicaKey), []string{anchor.URL}, id, json.RawMessage(`{"a": 1}`))
 		if err != nil || string(out) != `{"ok":true}` {
 			t.Fatalf("answer %s, %v", out, err)
 		}
@@ -84,7 +118,7 @@ func TestTokenQueryFollowsTheAnchors(t *testing.T) {
 		defer forbidden.Close()
 		anchor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { routeTo(w, id, forbidden.URL, wire.StateUp) }))
 		defer anchor.Close()
-		_, err := newTokenQuerier().query(context.Background(), []string{anchor.URL}, id.String(), "status", nil)
+		_, err := ask(newTokenQuerier(replicaKey), []string{anchor.URL}, id, nil)
 		var p *wire.Problem
 		if !errors.As(err, &p) || p.Status != 403 || p.Type != "urn:smartlayer:problem:grant-scope" || hits.Load() != 1 {
 			t.Fatalf("err %v after %d tries; want the 403 after one", err, hits.Load())
@@ -99,7 +133,7 @@ func TestTokenQueryFollowsTheAnchors(t *testing.T) {
 			_, _ = w.Write([]byte(`{"type":"urn:smartlayer:problem:unknown-instance","status":404}`))
 		}))
 		defer anchor.Close()
-		_, err := newTokenQuerier().query(context.Background(), []string{anchor.URL, anchor.URL}, id.String(), "status", nil)
+		_, err := ask(newTokenQuerier(replicaKey), []string{anchor.URL, anchor.URL}, id, nil)
 		var p *wire.Problem
 		if !errors.As(err, &p) || p.Status != 404 || asks.Load() != 1 {
 			t.Fatalf("err %v after %d asks; want the 404 after one", err, asks.Load())
@@ -109,8 +143,43 @@ func TestTokenQueryFollowsTheAnchors(t *testing.T) {
 	t.Run("no replica up", func(t *testing.T) {
 		anchor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { routeTo(w, id, good.URL, wire.StateDown) }))
 		defer anchor.Close()
-		if _, err := newTokenQuerier().query(context.Background(), []string{anchor.URL}, id.String(), "status", nil); err == nil {
+		if _, err := ask(newTokenQuerier(replicaKey), []string{anchor.URL}, id, nil); err == nil {
 			t.Fatal("answered with no replica up")
 		}
 	})
+	// A forged receipt fails the call: an answer whose receipt names other
+	// bytes, or is signed by another key, or none.
+	other, _ := nodekey.Generate()
+	for name, h := range map[string]http.HandlerFunc{
+		"other bytes": func(w http.ResponseWriter, r *http.Request) {
+			b, _ := io.ReadAll(r.Body)
+			rec := httptest.NewRecorder()
+			answer(t, rec, replicaKey, id, "status", b, `{"ok":true}`)
+			w.Header().Set(wire.ReceiptHeader, rec.Header().Get(wire.ReceiptHeader))
+			w.Header().Set(wire.NodeHeader, replicaKey.PeerID().String())
+			_, _ = w.Write([]byte(`{"ok":false}`))
+		},
+		"another signer": func(w http.ResponseWriter, r *http.Request) {
+			b, _ := io.ReadAll(r.Body)
+			rec := httptest.NewRecorder()
+			answer(t, rec, other, id, "status", b, `{"ok":true}`)
+			w.Header().Set(wire.ReceiptHeader, rec.Header().Get(wire.ReceiptHeader))
+			w.Header().Set(wire.NodeHeader, replicaKey.PeerID().String())
+			_, _ = w.Write([]byte(`{"ok":true}`))
+		},
+		"none": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set(wire.NodeHeader, replicaKey.PeerID().String())
+			_, _ = w.Write([]byte(`{"ok":true}`))
+		},
+	} {
+		t.Run("forged receipt: "+name, func(t *testing.T) {
+			forger := httptest.NewServer(h)
+			defer forger.Close()
+			anchor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { routeTo(w, id, forger.URL, wire.StateUp) }))
+			defer anchor.Close()
+			if out, err := ask(newTokenQuerier(replicaKey), []string{anchor.URL}, id, nil); err == nil || !strings.Contains(err.Error(), "bad receipt") {
+				t.Fatalf("answer %s, %v; want a bad receipt", out, err)
+			}
+		})
+	}
 }

@@ -6,6 +6,7 @@ package receipt
 
 import (
 	"crypto/ecdsa"
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -24,6 +25,7 @@ import (
 var (
 	ErrProof     = errors.New("receipt proof does not lead to the signed root")
 	ErrSignature = errors.New("receipt not signed by the node")
+	ErrMalformed = errors.New("malformed receipt")
 )
 
 // Receipt vouches for one execution: what was asked (Request), what was
@@ -145,6 +147,38 @@ func (r *Receipt) Binds(function, instance, key string, args, output []byte) err
 		return fmt.Errorf("%w: the answer's bytes are not the ones it names", ErrMismatch)
 	}
 	return nil
+}
+
+// MaxHeader bounds a receipt header read from an answer (a batched
+// receipt's proof is a few hundred bytes).
+const MaxHeader = 16 << 10
+
+// CheckAnswer reads an answer's receipt header (wire.ReceiptHeader:
+// base64url, unpadded, of the receipt's JSON) and checks that the answering
+// node (address answerer) signed it for this call (function, instance, key
+// and the body sent) and for these output bytes.
+func CheckAnswer(header string, answerer common.Address, function, instance, key string, sent, output []byte) (*Receipt, error) {
+	if header == "" {
+		return nil, fmt.Errorf("%w: the answer has none", ErrMalformed)
+	}
+	if len(header) > MaxHeader {
+		return nil, fmt.Errorf("%w: a %d-byte receipt header, limit %d", ErrMalformed, len(header), MaxHeader)
+	}
+	b, err := base64.RawURLEncoding.DecodeString(header)
+	var rc Receipt
+	if err == nil {
+		err = json.Unmarshal(b, &rc)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if err := rc.Binds(function, instance, key, sent, output); err != nil {
+		return nil, err
+	}
+	if err := rc.Verify(answerer); err != nil {
+		return nil, err
+	}
+	return &rc, nil
 }
 
 func node(a, b common.Hash) common.Hash { return crypto.Keccak256Hash([]byte{1}, a[:], b[:]) }

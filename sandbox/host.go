@@ -40,8 +40,33 @@ type Fetcher interface {
 }
 
 // TokenQuerier answers another token's query (inter-node collaboration).
+// An error is the call's failure (the module's ctx.tokens.query throws);
+// it is recorded in the transcript like an answer.
 type TokenQuerier interface {
-	QueryToken(ctx context.Context, instance, name string, args json.RawMessage) (json.RawMessage, error)
+	QueryToken(ctx context.Context, call TokenCall) (*TokenAnswer, error)
+}
+
+// TokenCall is one ctx.tokens.query(instance, name, args, {grant}), as the
+// transcript records its request.
+type TokenCall struct {
+	// Caller is the calling instance (Env.Instance); not recorded: the
+	// transcript is the caller's own.
+	Caller   string          `json:"-"`
+	Instance string          `json:"instance"`
+	Name     string          `json:"name"`
+	Args     json.RawMessage `json:"args"`
+	// Grant: the callee owner's grant to the calling token, as the module
+	// passed it ("" for none).
+	Grant string `json:"grant,omitempty"`
+}
+
+// TokenAnswer is a token query's answer, as the transcript records it: the
+// callee's output and the receipt its node signed for it (JSON, checked by
+// the querier before it answers), or the error that failed the call.
+type TokenAnswer struct {
+	Result  json.RawMessage `json:"result,omitempty"`
+	Receipt json.RawMessage `json:"receipt,omitempty"`
+	Error   string          `json:"error,omitempty"`
 }
 
 // HTTPFetcher is the live Fetcher: every call goes through package egress,

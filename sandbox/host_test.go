@@ -176,9 +176,9 @@ func TestDeterministicAcrossRuntimes(t *testing.T) {
 
 type fakeTokens map[string]string
 
-func (f fakeTokens) QueryToken(_ context.Context, id, name string, args json.RawMessage) (json.RawMessage, error) {
-	if v, ok := f[id]; ok {
-		return json.RawMessage(v), nil
+func (f fakeTokens) QueryToken(_ context.Context, c TokenCall) (*TokenAnswer, error) {
+	if v, ok := f[c.Instance]; ok {
+		return &TokenAnswer{Result: json.RawMessage(v)}, nil
 	}
 	return nil, errors.New("unknown token")
 }

@@ -494,49 +494,57 @@ func (v *vm) fetch(call goja.FunctionCall) goja.Value {
 	return pv
 }
 
-// tokenQuery is ctx.tokens.query(instance, name, args).
+// tokenQuery is ctx.tokens.query(instance, name, args, {grant}).
 func (v *vm) tokenQuery(call goja.FunctionCall) goja.Value {
 	cs := v.cur
-	id, name := call.Argument(0).String(), call.Argument(1).String()
-	args := json.RawMessage("null")
+	tc := TokenCall{Caller: cs.env.Instance, Instance: call.Argument(0).String(), Name: call.Argument(1).String(), Args: json.RawMessage("null")}
 	if a := call.Argument(2); !goja.IsUndefined(a) {
 		s, err := v.stringify(a, goja.Undefined(), goja.Undefined(), int64(cs.limits.MaxInput), false)
 		if err != nil {
 			return v.fail(fmt.Errorf("%w: ctx.tokens.query args exceed %d bytes", ErrInputTooLarge, cs.limits.MaxInput))
 		}
 		if !goja.IsUndefined(s) {
-			args = json.RawMessage(s.String())
+			tc.Args = json.RawMessage(s.String())
 		}
 	}
-	req := map[string]any{"instance": id, "name": name, "args": args}
-	resp, err := v.external("tokens.query", req, func() (any, error) {
+	if o := call.Argument(3); !goja.IsUndefined(o) && !goja.IsNull(o) {
+		obj := o.ToObject(v.r)
+		if g := obj.Get("grant"); g != nil && !goja.IsUndefined(g) && !goja.IsNull(g) {
+			tc.Grant = g.String()
+			if len(tc.Grant) > maxTokenGrant {
+				return v.fail(fmt.Errorf("%w: ctx.tokens.query grant exceeds %d bytes", ErrInputTooLarge, maxTokenGrant))
+			}
+		}
+	}
+	resp, err := v.external("tokens.query", tc, func() (any, error) {
 		if cs.env.Tokens == nil {
-			return map[string]any{"error": "ctx.tokens.query is not available here"}, nil
+			return &TokenAnswer{Error: "ctx.tokens.query is not available here"}, nil
 		}
-		out, err := cs.env.Tokens.QueryToken(cs.ctx, id, name, args)
+		ans, err := cs.env.Tokens.QueryToken(cs.ctx, tc)
 		if err != nil {
-			return map[string]any{"error": err.Error()}, nil
+			return &TokenAnswer{Error: err.Error()}, nil
 		}
-		return map[string]any{"result": out}, nil
+		return ans, nil
 	})
 	if err != nil {
 		return v.fail(err)
 	}
-	var ans struct {
-		Result json.RawMessage `json:"result"`
-		Error  string          `json:"error"`
-	}
+	var ans TokenAnswer
 	_ = json.Unmarshal(resp, &ans)
 	if ans.Error != "" {
-		panic(v.r.NewGoError(fmt.Errorf("ctx.tokens.query(%s, %s): %s", id, name, ans.Error)))
+		panic(v.r.NewGoError(fmt.Errorf("ctx.tokens.query(%s, %s): %s", tc.Instance, tc.Name, ans.Error)))
 	}
 	pv, err := v.parseJSON(string(ans.Result))
 	if err != nil {
 		return v.fail(fmt.Errorf("%w: ctx.tokens.query result: %v", ErrScript, err))
 	}
-	v.charge(int64(len(ans.Result))*charBytes, "ctx.tokens.query response")
+	v.charge(int64(len(ans.Result)+len(ans.Receipt))*charBytes, "ctx.tokens.query response")
 	return pv
 }
+
+// maxTokenGrant bounds the grant a module passes to ctx.tokens.query (a
+// grant header in any form is well under it).
+const maxTokenGrant = 8 << 10
 
 // parseJSON parses JSON text from outside the script (a response, a
 // recorded one when replaying): nested no deeper than JSON.stringify writes.

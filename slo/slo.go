@@ -13,17 +13,22 @@ package slo
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
 // Sample is one probe of a service node by an anchor.
 type Sample struct {
 	AtMs int64
-	// Latency: how long the answer took; a probe not answered counts as
+	// Latency: how long the answer took; a probe that timed out counts as
 	// the probe's timeout.
 	Latency  time.Duration
 	Answered bool // an answer came
 	OK       bool // and it was a success (2xx)
+	// TimedOut: no answer within the probe's timeout (a node too slow to
+	// answer). A probe refused or reset (a node down or restarting) counts
+	// against availability only, not against latency.
+	TimedOut bool
 }
 
 // Window sizes: latency percentiles over the last LatencySamples probes
@@ -74,6 +79,7 @@ type Stats struct {
 	// LastMs is when the newest sample was taken.
 	LastMs int64 `json:"lastMs"`
 	p95    time.Duration
+	timed  int // samples behind the percentiles
 }
 
 // Stats computes the window's figures.
@@ -97,10 +103,15 @@ func (w *Window) Stats() Stats {
 	if answered > 0 {
 		st.ErrorRate = float64(answered-ok) / float64(answered)
 	}
-	recent := all[:min(len(all), LatencySamples)]
-	lat := make([]time.Duration, len(recent))
-	for i, s := range recent {
-		lat[i] = s.Latency
+	var lat []time.Duration
+	for _, s := range all[:min(len(all), LatencySamples)] {
+		if s.Answered || s.TimedOut {
+			lat = append(lat, s.Latency)
+		}
+	}
+	st.timed = len(lat)
+	if len(lat) == 0 {
+		return st
 	}
 	slices.Sort(lat)
 	pct := func(p float64) time.Duration {
@@ -123,16 +134,20 @@ type Target struct {
 
 // Key names the target, as placement classes instances by it.
 func (t Target) Key() string {
-	if t == (Target{}) {
-		return ""
+	var parts []string
+	if t.Latency > 0 {
+		parts = append(parts, "p95<="+t.Latency.String())
 	}
-	return fmt.Sprintf("p95<=%s,avail>=%g", t.Latency, t.Availability)
+	if t.Availability > 0 {
+		parts = append(parts, fmt.Sprintf("avail>=%g", t.Availability))
+	}
+	return strings.Join(parts, ",")
 }
 
 // The Judge's rules.
 const (
-	// MinSamples a window must hold before the node can fail a latency
-	// target; an availability target needs enough samples to tell it
+	// MinSamples a window must hold (answered or timed out, of the last
+	// LatencySamples) before the node can fail a latency target; an availability target needs enough samples to tell it
 	// (1/(1-a) of them, at least MinSamples, at most AvailabilitySamples).
 	MinSamples = 10
 	// RecoverMargin: a node that failed a latency target meets it again
@@ -195,7 +210,7 @@ func (j *Judge) Forget(node string) {
 // fails reports whether st falls short of t with its latency bound scaled
 // by margin; too few samples to tell fail nothing.
 func fails(t Target, st Stats, margin float64) bool {
-	if t.Latency > 0 && st.Samples >= MinSamples && float64(st.p95) > margin*float64(t.Latency) {
+	if t.Latency > 0 && st.timed >= MinSamples && float64(st.p95) > margin*float64(t.Latency) {
 		return true
 	}
 	if t.Availability > 0 && st.Samples >= availabilitySamples(t.Availability) && st.Availability < t.Availability {

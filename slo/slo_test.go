@@ -7,7 +7,7 @@ import (
 
 func fill(w *Window, from int64, n int, lat time.Duration, ok bool) int64 {
 	for i := 0; i < n; i++ {
-		w.Add(Sample{AtMs: from, Latency: lat, Answered: ok, OK: ok})
+		w.Add(Sample{AtMs: from, Latency: lat, Answered: ok, OK: ok, TimedOut: !ok})
 		from += 1000
 	}
 	return from
@@ -34,9 +34,22 @@ func TestWindowStats(t *testing.T) {
 		t.Fatalf("after the window turned over: %+v", st)
 	}
 	var lost Window
-	lost.Add(Sample{AtMs: 1, Latency: 5 * time.Second})
+	lost.Add(Sample{AtMs: 1, Latency: 5 * time.Second, TimedOut: true})
 	if st := lost.Stats(); st.Availability != 0 || st.ErrorRate != 0 || st.P50Ms != 5000 {
-		t.Fatalf("a lost probe: %+v", st)
+		t.Fatalf("a timed-out probe: %+v", st)
+	}
+	// Refused probes (a node restarting) count against availability only.
+	var down Window
+	fill(&down, 0, LatencySamples-3, 10*time.Millisecond, true)
+	for i := range 3 {
+		down.Add(Sample{AtMs: int64(100 + i), Latency: time.Millisecond})
+	}
+	if st := down.Stats(); st.P99Ms != 10 || st.Availability >= 1 {
+		t.Fatalf("refused probes: %+v", st)
+	}
+	var j Judge
+	if !j.Meets("n", Target{Latency: 100 * time.Millisecond}, down.Stats(), 200) {
+		t.Fatal("refused probes failed a latency target")
 	}
 }
 
@@ -97,7 +110,10 @@ func TestJudgeAvailability(t *testing.T) {
 }
 
 func TestTargetKey(t *testing.T) {
-	if (Target{}).Key() != "" || (Target{Latency: time.Second, Availability: 0.99}).Key() != "p95<=1s,avail>=0.99" {
-		t.Fatal((Target{Latency: time.Second, Availability: 0.99}).Key())
+	for want, tg := range map[string]Target{"": {}, "p95<=1s,avail>=0.99": {Latency: time.Second, Availability: 0.99},
+		"p95<=250ms": {Latency: 250 * time.Millisecond}, "avail>=0.995": {Availability: 0.995}} {
+		if got := tg.Key(); got != want {
+			t.Errorf("%+v: key %q, want %q", tg, got, want)
+		}
 	}
 }

@@ -63,7 +63,7 @@ func TestSLATargets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := m.Service; s.Latency != time.Second || s.Availability != 0.99 {
+	if s := m.Service; s.Latency != time.Second || s.Availability != 0 {
 		t.Fatalf("flight ticket SLA: latency %s, availability %v", s.Latency, s.Availability)
 	}
 	doc := func(sla string) []byte {

@@ -75,6 +75,7 @@ With --chain (the default) it runs an embedded chain; --chain-rpc URL and
 	f.IntVar(&o.Services, "services", o.Services, "number of service nodes")
 	f.IntVar(&o.Tickets, "tickets", o.Tickets, "number of flight tickets to issue")
 	f.IntVar(&o.Flights, "flights", o.Flights, "number of flights the tickets are spread over")
+	f.IntVar(&o.LoungePasses, "lounge-passes", 3, "lounge passes to issue to the first tickets' passengers (a token whose query reads the ticket: examples/lounge-pass)")
 	f.StringVar(&o.DataDir, "data", "", "keep the network's state in DIR (default: a temporary directory removed on exit)")
 	f.BoolVar(&o.Procs, "procs", false, "run every node as its own OS process")
 	f.BoolVar(&o.DemoAirline, "demo-airline", false, "keep publishing flight updates (one every 5 s)")
@@ -123,6 +124,10 @@ func printDevnet(w io.Writer, d *devnet.Devnet, took time.Duration) {
 			fmt.Fprintf(w, "  smartlayer chain status --devnet %s\n", filepath.Join(d.Dir(), "devnet.json"))
 			fmt.Fprintf(w, "  smartlayer ticket status --devnet %s --key %s --flight %s --date %s --delay 200 --status delayed   # on chain, relayed to the flight's tickets\n",
 				filepath.Join(d.Dir(), "devnet.json"), in.Airline.Key, t.Flight, t.Date)
+		}
+		if len(in.LoungePasses) > 0 {
+			p := in.LoungePasses[0]
+			fmt.Fprintf(w, "  smartlayer token query %s entry --anchor %s \\\n      --args '{\"grant\":\"%s\"}'   # a lounge pass reads its ticket, under the passenger's grant to the pass\n", p.Instance, a, p.Grant)
 		}
 		fmt.Fprintf(w, "\nEvery ticket's grant is in devnet.json (\"headers\"); a call under it is signed by the integration's key (\"integration\").\n")
 	}

@@ -1,0 +1,234 @@
+package devnet
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/smartlayer/smartlayer/attest"
+	loungepass "github.com/smartlayer/smartlayer/examples/lounge-pass"
+	"github.com/smartlayer/smartlayer/nodekey"
+	"github.com/smartlayer/smartlayer/receipt"
+	"github.com/smartlayer/smartlayer/sampling"
+	"github.com/smartlayer/smartlayer/sandbox"
+	"github.com/smartlayer/smartlayer/tokenscript"
+	"github.com/smartlayer/smartlayer/wire"
+)
+
+// TestLoungePassReadsTheTicket: the lounge pass's entry query reads its
+// flight ticket's status through ctx.tokens.query, under the grant the
+// passenger gave the pass (not the desk: the grant names the pass's token
+// address, and the pass's node proves it runs the pass); the ticket's
+// answer comes with a receipt the pass's node checked and kept in the
+// transcript, which replays offline without calling out; the same grant
+// presented by the desk itself is refused (issue 17, inter-token calls).
+func TestLoungePassReadsTheTicket(t *testing.T) {
+	opts := DefaultOptions()
+	opts.Tickets, opts.Services, opts.InMemory, opts.LoungePasses = 6, 4, true, 2
+	d := startDevnet(t, opts)
+	if len(d.Info.LoungePasses) != 2 {
+		t.Fatalf("%d lounge passes", len(d.Info.LoungePasses))
+	}
+	ctx := context.Background()
+	d.Client.VerifyReceipts = true
+	entry := func(p LoungePass) (map[string]any, *receipt.Receipt, error) {
+		out, rc, err := d.Client.QueryReceipt(ctx, p.Instance, "entry", p.EntryArgs(), nil)
+		var v map[string]any
+		if err == nil {
+			err = json.Unmarshal(out, &v)
+		}
+		return v, rc, err
+	}
+	// Pass 0's ticket is on the first flight, which the devnet made 190
+	// minutes late; pass 1's on the second, 45 minutes late.
+	var late, onTime map[string]any
+	var rc *receipt.Receipt
+	waitUntil(t, 60*time.Second, "both passes answer entry", func() bool {
+		var err0, err1 error
+		late, rc, err0 = entry(d.Info.LoungePasses[0])
+		onTime, _, err1 = entry(d.Info.LoungePasses[1])
+		if err0 != nil || err1 != nil {
+			t.Logf("entry: %v / %v", err0, err1)
+			return false
+		}
+		return late["delayMinutes"] == 190.0 && onTime["delayMinutes"] == 45.0
+	})
+	if late["enter"] != true || onTime["enter"] != false {
+		t.Fatalf("entry: %v, %v", late, onTime)
+	}
+
+	// The execution behind the receipt: fetched from the node that
+	// answered, it holds the ticket's answer with the ticket node's
+	// receipt, and it replays offline to the same answer.
+	var node string
+	for _, s := range d.Info.Services {
+		id, _ := peer.Decode(s.Peer)
+		if a, _ := nodekey.AddressOfPeer(id); a == rc.Node {
+			node = s.HTTP
+		}
+	}
+	var k sampling.Kept
+	getJSONT(t, node+"/v1/receipts/"+rc.Leaf().Hex()+"/transcript", &k)
+	tr := k.Transcript
+	if tr == nil || rc.Names(tr.Execution(tr.Root())) != nil {
+		t.Fatalf("the transcript served is not the receipt's: %+v", k)
+	}
+	if len(tr.Calls) != 1 || tr.Calls[0].Kind != "tokens.query" {
+		t.Fatalf("calls recorded: %+v", tr.Calls)
+	}
+	var call sandbox.TokenCall
+	var ans sandbox.TokenAnswer
+	if json.Unmarshal(tr.Calls[0].Request, &call) != nil || json.Unmarshal(tr.Calls[0].Response, &ans) != nil {
+		t.Fatalf("recorded call %s -> %s", tr.Calls[0].Request, tr.Calls[0].Response)
+	}
+	var callee receipt.Receipt
+	if err := json.Unmarshal(ans.Receipt, &callee); err != nil {
+		t.Fatalf("no callee receipt kept: %s", tr.Calls[0].Response)
+	}
+	args, _ := json.Marshal(call.Args)
+	if err := callee.Binds("query:status", d.Info.LoungePasses[0].Ticket, "", args, ans.Result); err != nil {
+		t.Fatalf("the kept receipt does not bind the ticket's answer: %v", err)
+	}
+	if err := callee.Verify(callee.Node); err != nil || !d.isService(callee.Node) {
+		t.Fatalf("the kept receipt is not a service node's: %v", err)
+	}
+	b, err := loungepass.Issued(d.airline.ECDSA, attest.NetworkDomain(d.cfgBase.Network.ChainID, common.HexToAddress(d.cfgBase.Network.EAS)), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod := compileBundle(t, b)
+	res, err := sandbox.Replay(ctx, mod, tr, k.State)
+	if err != nil {
+		t.Fatalf("replay: %v", err)
+	}
+	var replayed map[string]any
+	if json.Unmarshal(res.Output, &replayed) != nil || replayed["enter"] != true || replayed["delayMinutes"] != 190.0 {
+		t.Fatalf("replayed to %s", res.Output)
+	}
+
+	// The grant is the pass's: the desk presenting it on the ticket itself
+	// (signed by the integration's key) is refused.
+	p := d.Info.LoungePasses[0]
+	hdr := http.Header{}
+	hdr.Set("X-Smartlayer-Grant", p.Grant)
+	if _, err := d.Client.QueryWith(ctx, p.Ticket, "status", nil, hdr); err == nil || !strings.Contains(err.Error(), "403") && !strings.Contains(err.Error(), "grant") {
+		t.Fatalf("the pass's grant used by the desk: %v", err)
+	}
+}
+
+// isService reports whether addr is one of the devnet's service nodes.
+func (d *Devnet) isService(addr common.Address) bool {
+	for _, s := range d.Info.Services {
+		id, _ := peer.Decode(s.Peer)
+		if a, _ := nodekey.AddressOfPeer(id); a == addr {
+			return true
+		}
+	}
+	return false
+}
+
+// compileBundle compiles a bundle's module as the nodes do.
+func compileBundle(t *testing.T, b *tokenscript.Bundle) *sandbox.Module {
+	t.Helper()
+	man, err := b.Manifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod, err := sandbox.Compile(man.Name+"/"+man.Service.Module, man.Service.ModuleSource, sandbox.Limits{Timeout: man.Service.Timeout, MaxHeapGrowth: man.Service.Memory})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mod
+}
+
+// pingModule's ping query calls the first instance of args.path with the
+// rest of it: a chain of inter-token calls of any shape.
+const pingModule = `module.exports = {
+  init(a) { return {name: a.data.name}; },
+  queries: {
+    ping(state, args, ctx) {
+      var path = (args && args.path) || [];
+      if (path.length === 0) { return {last: state.name}; }
+      return ctx.tokens.query(path[0], "ping", {path: path.slice(1)});
+    },
+  },
+};`
+
+// TestInterTokenCallLoops: a chain of inter-token calls that comes back to
+// a token already in it is cut (508 call-loop), as is one deeper than
+// wire.MaxCallDepth; a chain within the bound answers.
+func TestInterTokenCallLoops(t *testing.T) {
+	opts := DefaultOptions()
+	opts.Tickets, opts.Services, opts.InMemory = 2, 4, true
+	d := startDevnet(t, opts)
+	ctx := context.Background()
+	issuer, _ := nodekey.Generate()
+	sch, _ := attest.ParseSchema("string name")
+	domain := attest.NetworkDomain(d.cfgBase.Network.ChainID, common.HexToAddress(d.cfgBase.Network.EAS))
+	xml := fmt.Sprintf(`<ts:token xmlns:ts="http://tokenscript.org/2024/01/tokenscript" xmlns:sl="urn:smartlayer:service:2026" name="Ping">
+  <ts:attestation name="Ping" type="eas"><ts:key>%s</ts:key><ts:idFields>uid</ts:idFields><ts:eas schemaUID="%s"/></ts:attestation>
+  <ts:origins><ts:attestation name="Ping"/></ts:origins>
+  <sl:service><sl:module src="ping.js"/><sl:instances kind="attestation" origin="Ping" schema="string name"/><sl:query name="ping"/></sl:service>
+</ts:token>`, hex.EncodeToString(crypto.FromECDSAPub(&issuer.ECDSA.PublicKey)), sch.UID(common.Address{}, true))
+	b := &tokenscript.Bundle{Files: map[string][]byte{"ping.xml": []byte(xml), "ping.js": []byte(pingModule)}}
+	iss, err := attest.SignBundleIssuer(issuer.ECDSA, domain, b.Hash(), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Issuer, _ = json.Marshal(iss)
+	pb, err := d.Client.PublishBundle(ctx, b.Files, b.Issuer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for i := range wire.MaxCallDepth + 1 {
+		data, _ := sch.Encode(map[string]any{"name": fmt.Sprintf("p%d", i)})
+		s, err := attest.Sign(issuer.ECDSA, domain, attest.Message{Version: attest.Version2, Schema: sch.UID(common.Address{}, true),
+			Recipient: issuer.Address(), Time: uint64(time.Now().Unix()), Revocable: true, Data: data})
+		if err != nil {
+			t.Fatal(err)
+		}
+		aj, _ := json.Marshal(s)
+		if _, err := d.Client.Register(ctx, pb.Bundle, aj); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, s.UID.String())
+	}
+	ping := func(path ...string) (json.RawMessage, error) {
+		return d.Client.Query(ctx, path[0], "ping", map[string]any{"path": path[1:]})
+	}
+	waitUntil(t, 60*time.Second, "every ping instance answers", func() bool {
+		for _, id := range ids {
+			if _, err := ping(id); err != nil {
+				return false
+			}
+		}
+		return true
+	})
+	// Within the bound: p0 -> p1 -> p2 -> p3 (the chain p3 sees is 3 long).
+	out, err := ping(ids[:wire.MaxCallDepth]...)
+	if err != nil || !strings.Contains(string(out), `"last":"p3"`) {
+		t.Fatalf("a chain of %d calls: %s, %v", wire.MaxCallDepth, out, err)
+	}
+	// One deeper: p4 is not run.
+	if out, err := ping(ids...); err == nil || !strings.Contains(err.Error(), "call-loop") {
+		t.Fatalf("a chain of %d calls: %s, %v", wire.MaxCallDepth+1, out, err)
+	}
+	// Back to a token in the chain: p0 -> p1 -> p0.
+	if out, err := ping(ids[0], ids[1], ids[0]); err == nil || !strings.Contains(err.Error(), "call-loop") {
+		t.Fatalf("a cycle: %s, %v", out, err)
+	}
+	// And to itself.
+	if out, err := ping(ids[2], ids[2]); err == nil || !strings.Contains(err.Error(), "call-loop") {
+		t.Fatalf("a call to itself: %s, %v", out, err)
+	}
+}
