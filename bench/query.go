@@ -31,6 +31,10 @@ type QueryOptions struct {
 	// Options.Delayable: the SDK with route cache as it is, then with
 	// service node 0 (a replica of most tickets) slowed by Slow.
 	Slow time.Duration
+	// InterToken, on a devnet with lounge passes, adds two runs: the
+	// passes' tickets' status queries, and the passes' entry queries, each
+	// of which reads its ticket's status (an inter-token call).
+	InterToken bool
 }
 
 // Stats are the figures of one run.
@@ -55,6 +59,11 @@ type QueryResult struct {
 	Slow      time.Duration `json:"slow,omitempty"`
 	NoneSlow  *Stats        `json:"noneSlowed,omitempty"`
 	OneSlowed *Stats        `json:"oneSlowed,omitempty"`
+	// With QueryOptions.InterToken: the passes' tickets queried directly,
+	// and the passes' entry queries that read them.
+	Passes       int    `json:"passes,omitempty"`
+	TicketStatus *Stats `json:"passTicketsStatus,omitempty"`
+	PassEntry    *Stats `json:"passEntry,omitempty"`
 }
 
 // Query measures status queries of every ticket of a running devnet: through
@@ -113,6 +122,31 @@ func Query(ctx context.Context, d *devnet.Devnet, o QueryOptions) (*QueryResult,
 		_, err := uncached.QueryWith(ctx, id, "status", nil, grants[id])
 		return err
 	})
+	if o.InterToken {
+		passes := d.Info.LoungePasses
+		if len(passes) == 0 {
+			return nil, errors.New("bench: --inter-token needs a devnet with lounge passes")
+		}
+		var tickets, pids []string
+		entry := map[string]map[string]string{}
+		for _, p := range passes {
+			tickets, pids = append(tickets, p.Ticket), append(pids, p.Instance)
+			entry[p.Instance] = p.EntryArgs()
+			if _, err := cached.Query(ctx, p.Instance, "entry", entry[p.Instance]); err != nil {
+				return nil, fmt.Errorf("bench: prime pass %s: %w", p.Instance, err)
+			}
+		}
+		res.Passes = len(passes)
+		ts := measure(ctx, "network: the passes' tickets' status", tickets, o, func(ctx context.Context, id string) error {
+			_, err := cached.QueryWith(ctx, id, "status", nil, grants[id])
+			return err
+		})
+		pe := measure(ctx, "inter-token: pass entry reads ticket", pids, o, func(ctx context.Context, id string) error {
+			_, err := cached.Query(ctx, id, "entry", entry[id])
+			return err
+		})
+		res.TicketStatus, res.PassEntry = &ts, &pe
+	}
 	if o.Slow > 0 {
 		// A fresh client for each run: what it learnt of the replicas'
 		// answer times starts from nothing.
@@ -293,16 +327,25 @@ func (r *QueryResult) Report() string {
 	p50 := float64(r.Cached.P50) / float64(r.Baseline.P50)
 	fmt.Fprintf(&sb, "\n  target (route cached + query): throughput >= 0.50x baseline: %.2fx %s; p50 <= 2x baseline: %.2fx %s\n",
 		thr, verdict(thr >= 0.5), p50, verdict(p50 <= 2))
+	if r.TicketStatus != nil && r.PassEntry != nil {
+		compare(&sb, fmt.Sprintf("%d lounge passes, each of whose entry queries reads its ticket's status through ctx.tokens.query", r.Passes),
+			r.TicketStatus, r.PassEntry, "inter-token query p50 <= 3x a plain query", float64(r.PassEntry.P50)/float64(r.TicketStatus.P50), 3)
+	}
 	if r.NoneSlow != nil && r.OneSlowed != nil {
-		fmt.Fprintf(&sb, "\n  every service node behind a delay proxy; service node 0 (a replica of most tickets) slowed by %s:\n", r.Slow)
-		for _, s := range []*Stats{r.NoneSlow, r.OneSlowed} {
-			fmt.Fprintf(&sb, "  %-36s %10.0f %10s %10s %8d\n", s.Name, s.Throughput, s.P50.Round(time.Microsecond), s.P99.Round(time.Microsecond), s.Errors)
-		}
-		ratio := float64(r.OneSlowed.P99) / float64(r.NoneSlow.P99)
-		fmt.Fprintf(&sb, "  target: p99 with one replica slowed <= 1.5x none slowed: %.2fx %s; errors %d %s\n",
-			ratio, verdict(ratio <= 1.5), r.OneSlowed.Errors, verdict(r.OneSlowed.Errors == 0))
+		compare(&sb, fmt.Sprintf("every service node behind a delay proxy; service node 0 (a replica of most tickets) slowed by %s", r.Slow),
+			r.NoneSlow, r.OneSlowed, "p99 with one replica slowed <= 1.5x none slowed", float64(r.OneSlowed.P99)/float64(r.NoneSlow.P99), 1.5)
 	}
 	return sb.String()
+}
+
+// compare reports two runs of the same run and the ratio the target
+// bounds (at most bound), with the second run's errors (none wanted).
+func compare(sb *strings.Builder, title string, base, measured *Stats, target string, ratio, bound float64) {
+	fmt.Fprintf(sb, "\n  %s:\n", title)
+	for _, s := range []*Stats{base, measured} {
+		fmt.Fprintf(sb, "  %-36s %10.0f %10s %10s %8d\n", s.Name, s.Throughput, s.P50.Round(time.Microsecond), s.P99.Round(time.Microsecond), s.Errors)
+	}
+	fmt.Fprintf(sb, "  target: %s: %.2fx %s; errors %d %s\n", target, ratio, verdict(ratio <= bound), measured.Errors, verdict(measured.Errors == 0))
 }
 
 func verdict(ok bool) string {

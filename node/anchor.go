@@ -873,6 +873,9 @@ func (n *Node) routeOf(rec *placement.Record) *wire.Route {
 		}
 		rt.Replicas = append(rt.Replicas, rr)
 	}
+	if n.anchor != nil {
+		n.anchor.probe.order(rt.Replicas) // routing that follows measured load
+	}
 	return rt
 }
 

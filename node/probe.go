@@ -35,6 +35,9 @@ type prober struct {
 	// failing: per node, the targets' keys it failed at the last plan
 	// ("" for the floor), for /v1/network.
 	failing map[string][]string
+	// p50: each node's median answer time as of its last sample, for
+	// ordering route answers.
+	p50 map[string]float64
 }
 
 func newProber(n *Node) *prober {
@@ -46,7 +49,7 @@ func newProber(n *Node) *prober {
 			Transport: &http.Transport{Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 2, IdleConnTimeout: time.Minute}},
 		timeout: c.ProbeTimeout.Duration,
 		hot:     slo.Target{Latency: c.HotLatency.Duration},
-		win:     map[string]*slo.Window{}, inflight: map[string]bool{}, failing: map[string][]string{},
+		win:     map[string]*slo.Window{}, inflight: map[string]bool{}, failing: map[string][]string{}, p50: map[string]float64{},
 		judge: slo.Judge{Hold: c.SLAHold.Duration},
 	}
 }
@@ -107,6 +110,7 @@ func (p *prober) keepOnly(live map[string]bool, list []Member) {
 		if !members[peer] && !live[peer] {
 			delete(p.win, peer)
 			delete(p.failing, peer)
+			delete(p.p50, peer)
 			p.judge.Forget(peer)
 		}
 	}
@@ -148,6 +152,36 @@ func (p *prober) once(ctx context.Context, peer, base string, now func() time.Ti
 		p.win[peer] = w
 	}
 	w.Add(s)
+	if st := w.Stats(); st.Availability > 0 {
+		p.p50[peer] = st.P50Ms
+	} else {
+		delete(p.p50, peer) // nothing answered lately: no figure to rank it by
+	}
+}
+
+// order sorts a route's replicas as an integration should try them: up
+// before the others, then by the median answer time this anchor measured
+// (fastest first; a replica not measured yet ranks with the fastest, so it
+// gets tried); the record's order breaks ties.
+func (p *prober) order(reps []wire.Replica) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	orderReplicas(reps, func(peer string) float64 { return p.p50[peer] })
+}
+
+func orderReplicas(reps []wire.Replica, p50 func(string) float64) {
+	rank := func(r wire.Replica) int {
+		if r.State == wire.StateUp {
+			return 0
+		}
+		return 1
+	}
+	sort.SliceStable(reps, func(i, j int) bool {
+		if a, b := rank(reps[i]), rank(reps[j]); a != b {
+			return a < b
+		}
+		return p50(reps[i].Peer) < p50(reps[j].Peer)
+	})
 }
 
 // unfit judges every candidate against the floor and each class's target,

@@ -43,10 +43,10 @@ func ParseCallChain(v string) ([]InstanceID, error) {
 	if v == "" {
 		return nil, nil
 	}
-	parts := strings.Split(v, ",")
-	if len(parts) > MaxCallDepth {
-		return nil, fmt.Errorf("call chain of %d tokens, at most %d", len(parts), MaxCallDepth)
+	if n := strings.Count(v, ",") + 1; n > MaxCallDepth {
+		return nil, fmt.Errorf("call chain of %d tokens, at most %d", n, MaxCallDepth)
 	}
+	parts := strings.Split(v, ",")
 	out := make([]InstanceID, len(parts))
 	for i, p := range parts {
 		id, err := ParseInstanceID(strings.TrimSpace(p))

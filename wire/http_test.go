@@ -2,7 +2,10 @@ package wire
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
+
+	"github.com/ethereum/go-ethereum/common"
 )
 
 // TestProblemOf: an error answer that is not a problem becomes one, and the
@@ -45,5 +48,24 @@ func TestAnswersKeepTheirJSON(t *testing.T) {
 		if err != nil || string(b) != c.want {
 			t.Errorf("%T:\n got %s %v\nwant %s", c.v, b, err, c.want)
 		}
+	}
+}
+
+func TestCallChain(t *testing.T) {
+	a, b := InstanceID{1}, InstanceID{2}
+	got, err := ParseCallChain(FormatCallChain([]InstanceID{a, b}))
+	if err != nil || len(got) != 2 || got[0] != a || got[1] != b {
+		t.Fatalf("%v, %v", got, err)
+	}
+	if got, err := ParseCallChain(""); err != nil || got != nil {
+		t.Fatalf("empty: %v, %v", got, err)
+	}
+	for _, bad := range []string{"0x12", a.String() + ",", strings.Repeat(a.String()+",", MaxCallDepth) + a.String()} {
+		if _, err := ParseCallChain(bad); err == nil {
+			t.Errorf("%.80q taken", bad)
+		}
+	}
+	if TokenAddress(a) == TokenAddress(b) || TokenAddress(a) == (common.Address{}) {
+		t.Fatal("token addresses")
 	}
 }

@@ -48,6 +48,9 @@ slowed by 20 ms; the SDK should leave it alone, keeping the p99 within
 				return fmt.Errorf("--slow %s: want 0 to 1m", o.Slow)
 			}
 			dn.Delayable = o.Slow > 0
+			if o.InterToken {
+				dn.LoungePasses = min(dn.Tickets, 20)
+			}
 			return nil
 		},
 	}
@@ -57,6 +60,7 @@ slowed by 20 ms; the SDK should leave it alone, keeping the p99 within
 	f.IntVar(&dn.Tickets, "tickets", dn.Tickets, "tickets of the devnet")
 	f.StringVar(&dn.Receipts, "receipts", "", "service nodes' receipts: batched (default), single or off")
 	f.BoolVar(&dn.Chain, "chain", false, "run the devnet with its local chain (anchors admit staked service nodes, service nodes watch rent): chain reads stay off the query path")
+	f.BoolVar(&o.InterToken, "inter-token", false, "also issue lounge passes (up to 20) and compare their entry query, which reads the ticket through ctx.tokens.query, with the ticket's own status query")
 	f.DurationVar(&o.Slow, "slow", 0, "also run with every service node behind a delay proxy, none slowed and then service node 0 slowed by this (e.g. 20ms): the client should leave the slow replica alone")
 	var window time.Duration
 	f.DurationVar(&window, "receipt-window", 0, "service nodes' service.receipt_window (batched receipts)")
