@@ -101,6 +101,9 @@ func TestLoungePassReadsTheTicket(t *testing.T) {
 	if err := callee.Verify(callee.Node); err != nil || !d.isService(callee.Node) {
 		t.Fatalf("the kept receipt is not a service node's: %v", err)
 	}
+	if err := sampling.CheckCalls(tr, nil); err != nil {
+		t.Fatalf("the transcript's inter-token answer does not check: %v", err)
+	}
 	b, err := loungepass.Issued(d.airline.ECDSA, attest.NetworkDomain(d.cfgBase.Network.ChainID, common.HexToAddress(d.cfgBase.Network.EAS)), time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -113,6 +116,26 @@ func TestLoungePassReadsTheTicket(t *testing.T) {
 	var replayed map[string]any
 	if json.Unmarshal(res.Output, &replayed) != nil || replayed["enter"] != true || replayed["delayMinutes"] != 190.0 {
 		t.Fatalf("replayed to %s", res.Output)
+	}
+
+	// The anchors sample the passes' executions like any other and find
+	// nothing wrong with them: more entry queries, then sampling rounds.
+	for range 40 {
+		if _, _, err := entry(d.Info.LoungePasses[0]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	samples := func(result string) float64 {
+		n := 0.0
+		for _, a := range d.Info.Anchors {
+			n += metricValue(t, a.HTTP, `smartlayer_samples_total{result="`+result+`"}`)
+		}
+		return n
+	}
+	before := samples("match")
+	waitUntil(t, 60*time.Second, "the anchors sample 20 more executions", func() bool { return samples("match") >= before+20 })
+	if n := samples("mismatch"); n != 0 {
+		t.Fatalf("%v sampled executions did not replay", n)
 	}
 
 	// The grant is the pass's: the desk presenting it on the ticket itself

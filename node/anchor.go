@@ -65,8 +65,10 @@ type anchorRole struct {
 	classes   map[string]slo.Target
 	moveStart time.Time
 	movesLeft int
-	deferred  bool             // the last plan held moves back
-	router    *executor.Router // failure routing for executors
+	deferred  bool // the last plan held moves back
+	// levels: the sampling level each node's weight was last planned with.
+	levels map[string]float64
+	router *executor.Router // failure routing for executors
 	// newBundles: new bundles one client address may publish
 	newBundles *httpapi.RateLimiter
 	// down: every anchor's newest down vote on each silent anchor;
@@ -222,6 +224,7 @@ func (a *anchorRole) newVerifier() (*sampling.Verifier, error) {
 		FetchEvidence:   a.fetchEvidence,
 		Go:              n.spawn,
 		Convicted:       n.convicted(),
+		CheckRecord:     n.authority.Check,
 	})
 }
 
@@ -348,7 +351,8 @@ func (a *anchorRole) rebalance(now time.Time) []*placement.Record {
 		Previous: func(id wire.InstanceID) *placement.Record { return a.records[id] },
 		Refused:  func(id wire.InstanceID, p string) bool { return a.refused[id][p] }}
 	// Weight: the stake-bounded capacity times the service level sampling
-	// gave the node, in tenths (a small change in score moves nothing).
+	// gave the node, in tenths, changed only when the score has moved more
+	// than a tenth from it (a small change in score moves nothing).
 	levels := a.verify.Snapshot()
 	var full, ids []string
 	for _, mb := range list {
@@ -358,7 +362,7 @@ func (a *anchorRole) rebalance(now time.Time) []*placement.Record {
 		if mb.Role == RoleService && mb.Capacity > 0 && !a.verify.Excluded(mb.Peer) {
 			level := 1.0
 			if l, ok := levels[mb.Peer]; ok {
-				level = math.Round(l.Score*10) / 10
+				level = a.levelUsed(mb.Peer, l.Score)
 			}
 			in.Candidates = append(in.Candidates, placement.Candidate{ID: mb.Peer, Weight: float64(a.n.weight(mb)) * level})
 			ids = append(ids, mb.Peer)
@@ -405,7 +409,9 @@ func (a *anchorRole) rebalance(now time.Time) []*placement.Record {
 	// may be given changed.
 	sort.Strings(full)
 	basis := fmt.Sprint(in.Diverse, in.Seed, in.Epoch, in.Anchors, full, unfit)
-	in.Joined = joinedSince(a.planned, in.Candidates, len(a.records) > 0 && !in.Diverse && basis == a.plannedBasis)
+	// Moves held back by the last plan are not in what Joined describes
+	// (the candidates they go to are planned already): compare everything.
+	in.Joined = joinedSince(a.planned, in.Candidates, len(a.records) > 0 && !in.Diverse && basis == a.plannedBasis && !a.deferred)
 	a.plannedBasis = basis
 	a.planned = map[string]float64{}
 	for _, c := range in.Candidates {
@@ -424,6 +430,9 @@ func (a *anchorRole) rebalance(now time.Time) []*placement.Record {
 		svc := lb.Manifest.Service
 		target := slo.Target{Latency: svc.Latency, Availability: svc.Availability}
 		class := target.Key()
+		if _, known := classes[class]; class != "" && !known && len(classes) >= maxClasses {
+			class = "" // token authors choose the levels: past the cap, none is judged
+		}
 		if class != "" {
 			classes[class] = target
 			classOf[id] = class
@@ -484,6 +493,26 @@ func (a *anchorRole) rebalance(now time.Time) []*placement.Record {
 		log("placed instances", "new", len(out)-moved, "moved", moved, "services", len(in.Candidates), "anchors", len(in.Anchors))
 	}
 	return out
+}
+
+// maxClasses bounds the distinct service levels (token SLAs) an anchor
+// judges nodes against: instances of a level past it are placed as if
+// their token declared none.
+const maxClasses = 64
+
+// levelUsed is the level node's weight is planned with: its score in
+// tenths, changed only once the score is more than a tenth away from the
+// level last used, so a score hovering near a boundary moves nothing.
+func (a *anchorRole) levelUsed(node string, score float64) float64 {
+	if a.levels == nil {
+		a.levels = map[string]float64{}
+	}
+	used, ok := a.levels[node]
+	if !ok || math.Abs(score-used) > 0.1 {
+		used = math.Round(score*10) / 10
+		a.levels[node] = used
+	}
+	return used
 }
 
 // joinedSince returns the candidates that are new since the last plan, or

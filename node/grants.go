@@ -99,6 +99,11 @@ func (g *grants) check(p grant.Presented, owner common.Address, id wire.Instance
 		return err
 	}
 	if signer != gr.Integration {
+		// The grant's own checks first: a forged caller costs the node
+		// nothing more than a grant that does not apply anyway.
+		if err := gr.Check(owner, id, scope, now, g.revs.Revoked(gr.Signer, gr.UID)); err != nil {
+			return err
+		}
 		if err := g.tokenCaller(p.Caller, gr.Integration, signer); err != nil {
 			return fmt.Errorf("%w: signed by %s, the grant is for %s (%v)", grant.ErrNotHolder, signer, gr.Integration, err)
 		}

@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"io"
+	"math"
 	"net/http"
 	"sort"
 	"strings"
@@ -152,17 +153,18 @@ func (p *prober) once(ctx context.Context, peer, base string, now func() time.Ti
 		p.win[peer] = w
 	}
 	w.Add(s)
-	if st := w.Stats(); st.Availability > 0 {
-		p.p50[peer] = st.P50Ms
+	if s.OK {
+		p.p50[peer] = w.Stats().P50Ms
 	} else {
-		delete(p.p50, peer) // nothing answered lately: no figure to rank it by
+		p.p50[peer] = math.Inf(1) // its last probe failed: tried last
 	}
 }
 
 // order sorts a route's replicas as an integration should try them: up
 // before the others, then by the median answer time this anchor measured
 // (fastest first; a replica not measured yet ranks with the fastest, so it
-// gets tried); the record's order breaks ties.
+// gets tried; one whose last probe failed ranks last); the record's order
+// breaks ties.
 func (p *prober) order(reps []wire.Replica) {
 	p.mu.Lock()
 	defer p.mu.Unlock()

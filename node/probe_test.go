@@ -1,6 +1,7 @@
 package node
 
 import (
+	"math"
 	"slices"
 	"testing"
 
@@ -12,14 +13,15 @@ import (
 // record's order.
 func TestOrderReplicas(t *testing.T) {
 	reps := []wire.Replica{{Peer: "slow", State: wire.StateUp}, {Peer: "down", State: wire.StateDown},
-		{Peer: "fast", State: wire.StateUp}, {Peer: "new", State: wire.StateUp}, {Peer: "mid", State: wire.StateUp}}
-	p50 := map[string]float64{"slow": 900, "down": 1, "fast": 3, "mid": 40}
+		{Peer: "fast", State: wire.StateUp}, {Peer: "new", State: wire.StateUp}, {Peer: "mid", State: wire.StateUp},
+		{Peer: "failing", State: wire.StateUp}}
+	p50 := map[string]float64{"slow": 900, "down": 1, "fast": 3, "mid": 40, "failing": math.Inf(1)}
 	orderReplicas(reps, func(p string) float64 { return p50[p] })
 	var got []string
 	for _, r := range reps {
 		got = append(got, r.Peer)
 	}
-	if want := []string{"new", "fast", "mid", "slow", "down"}; !slices.Equal(got, want) {
+	if want := []string{"new", "fast", "mid", "slow", "failing", "down"}; !slices.Equal(got, want) {
 		t.Fatalf("order %v, want %v", got, want)
 	}
 }

@@ -11,15 +11,16 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/peer"
 
+	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/grant"
 	"github.com/smartlayer/smartlayer/nodekey"
+	"github.com/smartlayer/smartlayer/placement"
 	"github.com/smartlayer/smartlayer/receipt"
 	"github.com/smartlayer/smartlayer/sandbox"
 	"github.com/smartlayer/smartlayer/wire"
@@ -35,9 +36,12 @@ import (
 // itself (4xx but 404) is final. One querier, with one pool of
 // connections, serves every call the node's modules make.
 type tokenQuerier struct {
-	hc   *http.Client
-	key  *nodekey.Key
-	next atomic.Uint64 // spreads calls over anchors and replicas
+	hc  *http.Client
+	key *nodekey.Key
+	// checkRecord checks a callee's placement record (the placement
+	// authority's check; nil: not checked, tests).
+	checkRecord func(*placement.Record) error
+	next        atomic.Uint64 // spreads calls over anchors and replicas
 
 	mu     sync.Mutex
 	routes map[string]cachedRoute
@@ -52,14 +56,17 @@ type cachedRoute struct {
 const (
 	tokenQueryTries = 4                // routes a query is tried on
 	maxTokenAnswer  = 16 << 20         // an answer read from another node
+	maxTokenProblem = 4 << 10          // an error answer's body read
 	tokenCallTime   = 10 * time.Second // one call, its retries included
 	routeKeep       = 10 * time.Second // a route is used this long before it is asked again
 	maxRoutesKept   = 10_000
 )
 
-func newTokenQuerier(key *nodekey.Key) *tokenQuerier {
-	return &tokenQuerier{key: key, routes: map[string]cachedRoute{},
-		hc: &http.Client{Timeout: tokenCallTime, Transport: &http.Transport{
+func newTokenQuerier(key *nodekey.Key, checkRecord func(*placement.Record) error) *tokenQuerier {
+	return &tokenQuerier{key: key, checkRecord: checkRecord, routes: map[string]cachedRoute{},
+		// No redirect is followed: a replica must not point the node's
+		// calls at another host.
+		hc: &http.Client{Timeout: tokenCallTime, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }, Transport: &http.Transport{
 			Proxy: http.ProxyFromEnvironment, MaxIdleConns: 256, MaxIdleConnsPerHost: 32,
 			IdleConnTimeout: 90 * time.Second, TLSHandshakeTimeout: 10 * time.Second, ForceAttemptHTTP2: true,
 		}}}
@@ -112,7 +119,9 @@ func (q *tokenQuerier) query(ctx context.Context, anchors []string, from caller,
 			last = fmt.Errorf("instance %s has no replica up", call.Instance)
 			continue
 		}
-		target := reps[int(q.next.Add(1)%uint64(len(reps)))].HTTP
+		// The anchor lists the replicas fastest first: each try takes the
+		// next one.
+		target := reps[try%len(reps)].HTTP
 		if rt.Mode == "full" && len(rt.Via) > 0 {
 			target = rt.Via[int(q.next.Add(1)%uint64(len(rt.Via)))] // full fallback: through an anchor
 		}
@@ -126,9 +135,9 @@ func (q *tokenQuerier) query(ctx context.Context, anchors []string, from caller,
 		out, h, err := q.do(req)
 		if err == nil {
 			var rc *receipt.Receipt
-			if rc, err = checkTokenReceipt(h, rt, call, body, out); err == nil {
+			if rc, err = q.checkTokenReceipt(h, rt, call, body, out); err == nil {
 				rj, _ := json.Marshal(rc)
-				return &sandbox.TokenAnswer{Result: out, Receipt: rj}, nil
+				return &sandbox.TokenAnswer{Result: out, Receipt: rj, Record: rt.Record}, nil
 			}
 			return nil, err // a replica answered with a receipt that does not hold: not taken
 		}
@@ -158,6 +167,13 @@ func (q *tokenQuerier) sign(req *http.Request, from caller, call sandbox.TokenCa
 	if call.Grant == "" {
 		return nil
 	}
+	// The node signs as the calling token only: a grant to anyone else
+	// (the node's own address, say) is not the module's to use.
+	if g, err := parseGrant(call.Grant); err != nil {
+		return fmt.Errorf("the grant passed to ctx.tokens.query: %w", err)
+	} else if want := wire.TokenAddress(from.instance); g.Integration != want {
+		return fmt.Errorf("the grant passed to ctx.tokens.query is to %s, not to this token (%s)", g.Integration, want)
+	}
 	req.Header.Set(wire.GrantHeader, call.Grant)
 	var nonce [16]byte
 	if _, err := rand.Read(nonce[:]); err != nil {
@@ -172,10 +188,21 @@ func (q *tokenQuerier) sign(req *http.Request, from caller, call sandbox.TokenCa
 }
 
 // checkTokenReceipt checks an answer's receipt: signed by a replica the
-// route names, for this call and these output bytes.
-func checkTokenReceipt(h http.Header, rt *wire.Route, call sandbox.TokenCall, sent, output []byte) (*receipt.Receipt, error) {
+// route's anchor-signed record names, for this call and these output
+// bytes.
+func (q *tokenQuerier) checkTokenReceipt(h http.Header, rt *wire.Route, call sandbox.TokenCall, sent, output []byte) (*receipt.Receipt, error) {
+	rec, err := placement.DecodeRecord(rt.Record)
+	if err == nil && q.checkRecord != nil {
+		err = q.checkRecord(rec)
+	}
+	if err == nil && rec.Instance.String() != call.Instance {
+		err = errors.New("the route's record is another instance's")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("bad receipt: the route's record: %w", err)
+	}
 	nodePeer := h.Get(wire.NodeHeader)
-	if !slices.ContainsFunc(rt.Replicas, func(r wire.Replica) bool { return r.Peer == nodePeer }) {
+	if !rec.Holds(nodePeer) {
 		return nil, fmt.Errorf("bad receipt: answered by %q, not a replica of %s", nodePeer, call.Instance)
 	}
 	id, err := peer.Decode(nodePeer)
@@ -241,12 +268,28 @@ func (q *tokenQuerier) do(req *http.Request) ([]byte, http.Header, error) {
 		return nil, nil, err
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		// An error's body reaches the module: a problem's few lines, not
+		// whatever page the other side sends.
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxTokenProblem))
+		return nil, nil, wire.ProblemOf(resp.StatusCode, b)
+	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxTokenAnswer))
 	if err != nil {
 		return nil, nil, err
 	}
-	if resp.StatusCode >= 300 {
-		return nil, nil, wire.ProblemOf(resp.StatusCode, b)
-	}
 	return b, resp.Header, nil
+}
+
+// parseGrant decodes a grant header (any form attest.Parse reads) without
+// checking it: the callee does.
+func parseGrant(header string) (*grant.Grant, error) {
+	if len(header) > maxGrantHeader {
+		return nil, fmt.Errorf("%d bytes, limit %d", len(header), maxGrantHeader)
+	}
+	s, err := attest.Parse([]byte(header))
+	if err != nil {
+		return nil, err
+	}
+	return grant.Parse(s)
 }

@@ -11,8 +11,12 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/nodekey"
+	"github.com/smartlayer/smartlayer/placement"
 	"github.com/smartlayer/smartlayer/receipt"
 	"github.com/smartlayer/smartlayer/sandbox"
 	"github.com/smartlayer/smartlayer/wire"
@@ -23,7 +27,8 @@ var replicaKey, _ = nodekey.Generate()
 
 // routeTo answers a route with one replica at url.
 func routeTo(w http.ResponseWriter, id wire.InstanceID, url, state string) {
-	_ = json.NewEncoder(w).Encode(&wire.Route{Instance: id, Record: json.RawMessage(`{}`),
+	rec, _ := json.Marshal(&placement.Record{Instance: id, Replicas: []string{replicaKey.PeerID().String()}, Executor: replicaKey.PeerID().String()})
+	_ = json.NewEncoder(w).Encode(&wire.Route{Instance: id, Record: rec,
 		Replicas: []wire.Replica{{Peer: replicaKey.PeerID().String(), HTTP: url, State: state}}})
 }
 
@@ -93,7 +98,7 @@ func TestTokenQueryFollowsTheAnchors(t *testing.T) {
 			}
 		}))
 		defer anchor.Close()
-		out, err := ask(newTokenQuerier(replicaKey), []string{anchor.URL}, id, json.RawMessage(`{"a": 1}`))
+		out, err := ask(newTokenQuerier(replicaKey, nil), []string{anchor.URL}, id, json.RawMessage(`{"a": 1}`))
 		if err != nil || string(out) != `{"ok":true}` {
 			t.Fatalf("answer %s, %v", out, err)
 		}
@@ -118,7 +123,7 @@ func TestTokenQueryFollowsTheAnchors(t *testing.T) {
 		defer forbidden.Close()
 		anchor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { routeTo(w, id, forbidden.URL, wire.StateUp) }))
 		defer anchor.Close()
-		_, err := ask(newTokenQuerier(replicaKey), []string{anchor.URL}, id, nil)
+		_, err := ask(newTokenQuerier(replicaKey, nil), []string{anchor.URL}, id, nil)
 		var p *wire.Problem
 		if !errors.As(err, &p) || p.Status != 403 || p.Type != "urn:smartlayer:problem:grant-scope" || hits.Load() != 1 {
 			t.Fatalf("err %v after %d tries; want the 403 after one", err, hits.Load())
@@ -133,7 +138,7 @@ func TestTokenQueryFollowsTheAnchors(t *testing.T) {
 			_, _ = w.Write([]byte(`{"type":"urn:smartlayer:problem:unknown-instance","status":404}`))
 		}))
 		defer anchor.Close()
-		_, err := ask(newTokenQuerier(replicaKey), []string{anchor.URL, anchor.URL}, id, nil)
+		_, err := ask(newTokenQuerier(replicaKey, nil), []string{anchor.URL, anchor.URL}, id, nil)
 		var p *wire.Problem
 		if !errors.As(err, &p) || p.Status != 404 || asks.Load() != 1 {
 			t.Fatalf("err %v after %d asks; want the 404 after one", err, asks.Load())
@@ -143,10 +148,29 @@ func TestTokenQueryFollowsTheAnchors(t *testing.T) {
 	t.Run("no replica up", func(t *testing.T) {
 		anchor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { routeTo(w, id, good.URL, wire.StateDown) }))
 		defer anchor.Close()
-		if _, err := ask(newTokenQuerier(replicaKey), []string{anchor.URL}, id, nil); err == nil {
+		if _, err := ask(newTokenQuerier(replicaKey, nil), []string{anchor.URL}, id, nil); err == nil {
 			t.Fatal("answered with no replica up")
 		}
 	})
+	t.Run("a grant not to the calling token", func(t *testing.T) {
+		anchor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { routeTo(w, id, good.URL, wire.StateUp) }))
+		defer anchor.Close()
+		owner, _ := nodekey.Generate()
+		me := wire.InstanceID{0xca}
+		for name, to := range map[string]common.Address{"the node's own address": replicaKey.Address(), "another token": wire.TokenAddress(wire.InstanceID{0xcb})} {
+			g, err := attest.SignGrant(owner.ECDSA, attest.NetworkDomain(1337, common.Address{}), id, to, []string{"query:status"}, time.Now().Add(time.Hour), time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, _ := g.EncodeURLValue()
+			_, err = newTokenQuerier(replicaKey, nil).query(context.Background(), []string{anchor.URL}, caller{instance: me, record: []byte(`{}`), chain: []wire.InstanceID{me}},
+				sandbox.TokenCall{Caller: me.String(), Instance: id.String(), Name: "status", Grant: v})
+			if err == nil || !strings.Contains(err.Error(), "not to this token") {
+				t.Errorf("%s: %v", name, err)
+			}
+		}
+	})
+
 	// A forged receipt fails the call: an answer whose receipt names other
 	// bytes, or is signed by another key, or none.
 	other, _ := nodekey.Generate()
@@ -177,7 +201,7 @@ func TestTokenQueryFollowsTheAnchors(t *testing.T) {
 			defer forger.Close()
 			anchor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { routeTo(w, id, forger.URL, wire.StateUp) }))
 			defer anchor.Close()
-			if out, err := ask(newTokenQuerier(replicaKey), []string{anchor.URL}, id, nil); err == nil || !strings.Contains(err.Error(), "bad receipt") {
+			if out, err := ask(newTokenQuerier(replicaKey, nil), []string{anchor.URL}, id, nil); err == nil || !strings.Contains(err.Error(), "bad receipt") {
 				t.Fatalf("answer %s, %v; want a bad receipt", out, err)
 			}
 		})

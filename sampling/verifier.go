@@ -90,6 +90,9 @@ type Deps struct {
 	// Convicted, when set, is told of each piece of evidence this anchor
 	// signed or replayed itself, once (the registry's slashing).
 	Convicted func(node common.Address, evidence common.Hash)
+	// CheckRecord checks the placement records recorded inter-token
+	// answers were routed by (CheckCalls; nil: not checked).
+	CheckRecord func(*placement.Record) error
 }
 
 // Verifier is an anchor's sampling and the service levels it keeps.
@@ -435,6 +438,15 @@ func (v *Verifier) replay(ctx context.Context, p string, lb *registry.Bundle, it
 		state = json.RawMessage("null")
 	}
 	if lb.Module.Hash() != tr.ScriptHash || sandbox.StateRoot(state) != tr.StateBefore {
+		return Unproven, sandbox.Hash{}, ""
+	}
+	// A replay answers other tokens' queries from the transcript: each
+	// recorded answer must be vouched for by a replica of that token.
+	if err := CheckCalls(tr, v.d.CheckRecord); err != nil {
+		if errors.Is(err, ErrCallUnvouched) {
+			return Mismatch, sandbox.Hash{}, err.Error()
+		}
+		v.d.Log.Warn("a sampled execution's inter-token answer could not be checked", "node", p, "instance", tr.Instance, "err", err)
 		return Unproven, sandbox.Hash{}, ""
 	}
 	replayed, err := sandbox.Replay(ctx, lb.Module, tr, it.State)

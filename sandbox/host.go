@@ -66,7 +66,10 @@ type TokenCall struct {
 type TokenAnswer struct {
 	Result  json.RawMessage `json:"result,omitempty"`
 	Receipt json.RawMessage `json:"receipt,omitempty"`
-	Error   string          `json:"error,omitempty"`
+	// Record is the callee's anchor-signed placement record the call was
+	// routed by: the receipt's node must be one of its replicas.
+	Record json.RawMessage `json:"record,omitempty"`
+	Error  string          `json:"error,omitempty"`
 }
 
 // HTTPFetcher is the live Fetcher: every call goes through package egress,

@@ -11,6 +11,7 @@
 package slo
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -79,7 +80,9 @@ type Stats struct {
 	// LastMs is when the newest sample was taken.
 	LastMs int64 `json:"lastMs"`
 	p95    time.Duration
-	timed  int // samples behind the percentiles
+	// p95TimedOut: the 95th percentile is a probe that timed out.
+	p95TimedOut bool
+	timed       int // samples behind the percentiles
 }
 
 // Stats computes the window's figures.
@@ -103,25 +106,36 @@ func (w *Window) Stats() Stats {
 	if answered > 0 {
 		st.ErrorRate = float64(answered-ok) / float64(answered)
 	}
-	var lat []time.Duration
+	// A timed-out probe took at least the timeout: it ranks above every
+	// answer, and a percentile that falls on one is above any bound.
+	var lat []Sample
 	for _, s := range all[:min(len(all), LatencySamples)] {
 		if s.Answered || s.TimedOut {
-			lat = append(lat, s.Latency)
+			lat = append(lat, s)
 		}
 	}
 	st.timed = len(lat)
 	if len(lat) == 0 {
 		return st
 	}
-	slices.Sort(lat)
-	pct := func(p float64) time.Duration {
+	slices.SortStableFunc(lat, func(a, b Sample) int {
+		if a.TimedOut != b.TimedOut {
+			if a.TimedOut {
+				return 1
+			}
+			return -1
+		}
+		return cmp.Compare(a.Latency, b.Latency)
+	})
+	pct := func(p float64) Sample {
 		// nearest rank: the smallest value with at least p of them at or below
 		i := int(p*float64(len(lat))+0.999999) - 1
 		return lat[min(max(i, 0), len(lat)-1)]
 	}
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-	st.p95 = pct(0.95)
-	st.P50Ms, st.P95Ms, st.P99Ms = ms(pct(0.50)), ms(st.p95), ms(pct(0.99))
+	p95 := pct(0.95)
+	st.p95, st.p95TimedOut = p95.Latency, p95.TimedOut
+	st.P50Ms, st.P95Ms, st.P99Ms = ms(pct(0.50).Latency), ms(st.p95), ms(pct(0.99).Latency)
 	return st
 }
 
@@ -208,12 +222,16 @@ func (j *Judge) Forget(node string) {
 }
 
 // fails reports whether st falls short of t with its latency bound scaled
-// by margin; too few samples to tell fail nothing.
+// by margin; too few samples to tell fail nothing. A 95th percentile that
+// is a timed-out probe fails any latency bound (even one above the probe's
+// timeout).
+// The margin scales the availability target's allowed unavailability
+// alike (99% recovers at 99.2%).
 func fails(t Target, st Stats, margin float64) bool {
-	if t.Latency > 0 && st.timed >= MinSamples && float64(st.p95) > margin*float64(t.Latency) {
+	if t.Latency > 0 && st.timed >= MinSamples && (st.p95TimedOut || float64(st.p95) > margin*float64(t.Latency)) {
 		return true
 	}
-	if t.Availability > 0 && st.Samples >= availabilitySamples(t.Availability) && st.Availability < t.Availability {
+	if t.Availability > 0 && st.Samples >= availabilitySamples(t.Availability) && st.Availability < 1-(1-t.Availability)*margin {
 		return true
 	}
 	return false

@@ -117,3 +117,33 @@ func TestTargetKey(t *testing.T) {
 		}
 	}
 }
+
+// A node whose probes time out fails even a latency bound above the
+// probe's timeout; availability recovers only inside the margin.
+func TestJudgeTimeoutsAndAvailabilityMargin(t *testing.T) {
+	var w Window
+	now := fill(&w, 0, 20, 10*time.Millisecond, true)
+	for i := range 4 {
+		w.Add(Sample{AtMs: now + int64(i), Latency: 5 * time.Second, TimedOut: true})
+	}
+	var j Judge
+	if j.Meets("n", Target{Latency: time.Minute}, w.Stats(), now) {
+		t.Fatal("timed-out probes meet a 1 m bound")
+	}
+	// 95%: fails below 95%, recovers at 96% or more.
+	target := Target{Availability: 0.95}
+	var a Window
+	now = fill(&a, 0, 7, 0, false)
+	now = fill(&a, now, AvailabilitySamples-7, time.Millisecond, true) // 94.5%
+	if j.Meets("m", target, a.Stats(), now) {
+		t.Fatalf("%.3f meets 95%%", a.Stats().Availability)
+	}
+	now = fill(&a, now, 1, time.Millisecond, true) // 6 lost: 95.3%
+	if j.Meets("m", target, a.Stats(), now) {
+		t.Fatalf("recovered at %.3f, under the margin's 96%%", a.Stats().Availability)
+	}
+	now = fill(&a, now, 1, time.Millisecond, true) // 5 lost: 96.1%
+	if !j.Meets("m", target, a.Stats(), now) {
+		t.Fatalf("not recovered at %.3f", a.Stats().Availability)
+	}
+}

@@ -133,6 +133,12 @@ when everything matches.`,
 			if err != nil {
 				return err
 			}
+			// Other tokens' answers are replayed from the transcript: each
+			// must be vouched for by a replica of that token (the records'
+			// anchor signatures are not checked here: no anchor set).
+			if err := sampling.CheckCalls(tr, nil); err != nil {
+				return fmt.Errorf("replay: %w", err)
+			}
 			res, err := sandbox.Replay(ctx, mod, tr, k.State)
 			if err != nil {
 				return fmt.Errorf("replay: %w", err)
