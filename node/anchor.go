@@ -325,6 +325,10 @@ func (a *anchorRole) loop() {
 // rejoined forgets what a returning node acknowledged and schedules a full
 // sync, so it holds exactly what this anchor places on it.
 func (a *anchorRole) rejoined(p string) {
+	// What was measured of it before it went down (probes that timed out
+	// as it went) says nothing of it now: it is measured afresh, and not
+	// taken for slow and moved off again right after its return.
+	a.probe.forget(p)
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for _, m := range a.acked {

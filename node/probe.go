@@ -39,6 +39,9 @@ type prober struct {
 	// p50: each node's median answer time as of its last sample, for
 	// ordering route answers.
 	p50 map[string]float64
+	// gen counts each node's forgets: a probe started before one is not
+	// kept.
+	gen map[string]uint64
 }
 
 func newProber(n *Node) *prober {
@@ -50,7 +53,7 @@ func newProber(n *Node) *prober {
 			Transport: &http.Transport{Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 2, IdleConnTimeout: time.Minute}},
 		timeout: c.ProbeTimeout.Duration,
 		hot:     slo.Target{Latency: c.HotLatency.Duration},
-		win:     map[string]*slo.Window{}, inflight: map[string]bool{}, failing: map[string][]string{}, p50: map[string]float64{},
+		win:     map[string]*slo.Window{}, inflight: map[string]bool{}, failing: map[string][]string{}, p50: map[string]float64{}, gen: map[string]uint64{},
 		judge: slo.Judge{Hold: c.SLAHold.Duration},
 	}
 }
@@ -78,24 +81,26 @@ func (a *anchorRole) probeLoop(ctx context.Context) {
 				continue
 			}
 			live[mb.Peer] = true
-			if !a.probe.start(mb.Peer) {
+			gen, ok := a.probe.start(mb.Peer)
+			if !ok {
 				continue
 			}
-			a.n.spawn(func() { a.probe.once(ctx, mb.Peer, mb.HTTP, a.n.now) })
+			a.n.spawn(func() { a.probe.once(ctx, mb.Peer, mb.HTTP, gen, a.n.now) })
 		}
 		a.probe.keepOnly(live, list)
 	}
 }
 
-// start marks a probe of peer in flight; false if one is already.
-func (p *prober) start(peer string) bool {
+// start marks a probe of peer in flight; false if one is already. gen is
+// peer's generation the probe belongs to.
+func (p *prober) start(peer string) (gen uint64, ok bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.inflight[peer] {
-		return false
+		return 0, false
 	}
 	p.inflight[peer] = true
-	return true
+	return p.gen[peer], true
 }
 
 // keepOnly drops the windows of nodes no longer members at all (a node
@@ -109,16 +114,28 @@ func (p *prober) keepOnly(live map[string]bool, list []Member) {
 	defer p.mu.Unlock()
 	for peer := range p.win {
 		if !members[peer] && !live[peer] {
-			delete(p.win, peer)
-			delete(p.failing, peer)
-			delete(p.p50, peer)
-			p.judge.Forget(peer)
+			p.forgetLocked(peer)
 		}
 	}
 }
 
+// forget drops what was measured of peer and judged of it.
+func (p *prober) forget(peer string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.forgetLocked(peer)
+}
+
+func (p *prober) forgetLocked(peer string) {
+	p.gen[peer]++
+	delete(p.win, peer)
+	delete(p.failing, peer)
+	delete(p.p50, peer)
+	p.judge.Forget(peer)
+}
+
 // once probes one node and keeps the sample.
-func (p *prober) once(ctx context.Context, peer, base string, now func() time.Time) {
+func (p *prober) once(ctx context.Context, peer, base string, gen uint64, now func() time.Time) {
 	defer func() {
 		p.mu.Lock()
 		delete(p.inflight, peer)
@@ -147,6 +164,9 @@ func (p *prober) once(ctx context.Context, peer, base string, now func() time.Ti
 	s.AtMs = now().UnixMilli()
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.gen[peer] != gen {
+		return // measured before it was forgotten
+	}
 	w := p.win[peer]
 	if w == nil {
 		w = &slo.Window{}

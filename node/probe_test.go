@@ -1,10 +1,15 @@
 package node
 
 import (
+	"context"
 	"math"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"testing"
+	"time"
 
+	"github.com/smartlayer/smartlayer/slo"
 	"github.com/smartlayer/smartlayer/wire"
 )
 
@@ -23,5 +28,38 @@ func TestOrderReplicas(t *testing.T) {
 	}
 	if want := []string{"new", "fast", "mid", "slow", "failing", "down"}; !slices.Equal(got, want) {
 		t.Fatalf("order %v, want %v", got, want)
+	}
+}
+
+// A node measured while it went down is measured afresh when it comes
+// back: forget drops its window, and a probe started before is not kept.
+func TestProberForgetsAReturningNode(t *testing.T) {
+	release := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer slow.Close()
+	defer close(release)
+	p := &prober{hc: http.DefaultClient, timeout: 100 * time.Millisecond, win: map[string]*slo.Window{}, inflight: map[string]bool{},
+		failing: map[string][]string{}, p50: map[string]float64{}, gen: map[string]uint64{}}
+	ctx := context.Background()
+	for range 3 {
+		gen, ok := p.start("n")
+		if !ok {
+			t.Fatal("a probe in flight after the last ended")
+		}
+		p.once(ctx, "n", slow.URL, gen, time.Now)
+	}
+	if st := p.levels()["n"]; st.Samples != 3 || st.P50Ms < 100 {
+		t.Fatalf("three timed-out probes: %+v", st)
+	}
+	gen, _ := p.start("n")
+	p.forget("n")
+	p.once(ctx, "n", slow.URL, gen, time.Now) // began before the forget
+	if _, ok := p.levels()["n"]; ok {
+		t.Fatal("a probe from before the forget was kept")
 	}
 }
