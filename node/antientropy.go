@@ -97,7 +97,7 @@ func (a *anchorRole) replicaRoots(ctx context.Context, id wire.InstanceID, rt *w
 				out[i].Error = "state: " + resp.Status
 				return
 			}
-			out[i].StateRoot, out[i].Offsets = v.StateRoot, v.Offsets
+			out[i].StateRoot, out[i].Offsets, out[i].Fencing = v.StateRoot, v.Offsets, v.Fencing
 		}(i, rep.HTTP)
 	}
 	wg.Wait()
@@ -195,12 +195,18 @@ func (a *anchorRole) checkReplicas(ctx context.Context, id wire.InstanceID) {
 	reps := a.replicaRoots(ctx, id, a.n.routeOf(rec))
 	bad, at, root := diverged(reps)
 	logRoot := ""
+	fencing := map[string]uint64{}
+	for _, r := range reps {
+		fencing[r.Peer] = r.Fencing
+	}
 	for _, p := range bad {
 		// A replica that rebuilt to the same differing state at this
 		// position is asked again only after 30 rounds (the fault that made
-		// its rebuild differ may have passed), or once it moves on.
+		// its rebuild differ may have passed), or once it moves on or holds
+		// another record (a result's fencing is judged against the record
+		// a replica holds: its rebuild may come out otherwise now).
 		pos, _ := json.Marshal(at)
-		key := id.String() + p + string(pos)
+		key := fmt.Sprintf("%s%s%s@%d", id, p, pos, fencing[p])
 		now := a.n.now()
 		if t, ok := a.aeDone[key]; ok && now.Sub(t) < 30*a.n.cfg.Network.AntiEntropyInterval.Duration {
 			continue

@@ -42,6 +42,9 @@ type prober struct {
 	// gen counts each node's forgets: a probe started before one is not
 	// kept.
 	gen map[string]uint64
+	// lastUnfit is the last judgement made (unfit keeps it while most
+	// nodes look too slow at once).
+	lastUnfit map[string]map[string]bool
 }
 
 func newProber(n *Node) *prober {
@@ -224,13 +227,30 @@ func (p *prober) unfit(cands []string, classes map[string]slo.Target, nowMs int6
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	stats := map[string]slo.Stats{}
+	hot := 0
+	for _, c := range cands {
+		if w := p.win[c]; w != nil {
+			stats[c] = w.Stats()
+			if slo.Fails(p.hot, stats[c]) {
+				hot++
+			}
+		}
+	}
+	if len(stats) >= 2 && 2*hot > len(stats) {
+		// Most nodes too slow at once says more of this anchor (cut off,
+		// or starved itself) than of them: the last judgement stands.
+		return p.lastUnfit
+	}
+	defer func() { p.lastUnfit = out }()
 	for _, c := range cands {
 		p.failing[c] = nil
-		w := p.win[c]
-		if w == nil {
+	}
+	for _, c := range cands {
+		st, ok := stats[c]
+		if !ok {
 			continue // not measured yet: nothing known against it
 		}
-		st := w.Stats()
 		if !p.judge.Meets(c, p.hot, st, nowMs) {
 			mark("", c)
 		}

@@ -63,3 +63,30 @@ func TestProberForgetsAReturningNode(t *testing.T) {
 		t.Fatal("a probe from before the forget was kept")
 	}
 }
+
+// Most nodes looking too slow at once is the anchor's own trouble (cut
+// off, starved): the last judgement stands; one slow node among fast ones
+// runs hot.
+func TestProberDoesNotBlameEveryone(t *testing.T) {
+	p := &prober{timeout: time.Second, hot: slo.Target{Latency: 500 * time.Millisecond}, win: map[string]*slo.Window{},
+		inflight: map[string]bool{}, failing: map[string][]string{}, p50: map[string]float64{}, gen: map[string]uint64{}}
+	fill := func(peer string, lat time.Duration, timedOut bool) {
+		w := &slo.Window{}
+		for i := range 20 {
+			w.Add(slo.Sample{AtMs: int64(i), Latency: lat, Answered: !timedOut, OK: !timedOut, TimedOut: timedOut})
+		}
+		p.win[peer] = w
+	}
+	fill("a", 5*time.Millisecond, false)
+	fill("b", 5*time.Millisecond, false)
+	fill("c", time.Second, true)
+	u := p.unfit([]string{"a", "b", "c"}, nil, 100)
+	if !u[""]["c"] || u[""]["a"] || u[""]["b"] {
+		t.Fatalf("one slow node among fast: %v", u)
+	}
+	fill("a", time.Second, true)
+	fill("b", time.Second, true)
+	if u2 := p.unfit([]string{"a", "b", "c"}, nil, 200); len(u2[""]) != 1 || !u2[""]["c"] {
+		t.Fatalf("every node slow at once: %v, want the last judgement", u2)
+	}
+}

@@ -212,6 +212,9 @@ func (j *Judge) Meets(node string, t Target, st Stats, nowMs int64) bool {
 	return true
 }
 
+// Fails reports whether st falls short of t now, without hysteresis.
+func Fails(t Target, st Stats) bool { return t != (Target{}) && fails(t, st, 1) }
+
 // Forget drops what the judge holds of node (it left the network).
 func (j *Judge) Forget(node string) {
 	for k := range j.failing {

@@ -177,5 +177,7 @@ type ReplicaState struct {
 	HTTP      string            `json:"http"`
 	StateRoot string            `json:"stateRoot,omitempty"`
 	Offsets   map[string]uint64 `json:"offsets,omitempty"`
-	Error     string            `json:"error,omitempty"`
+	// Fencing of the placement record the replica holds.
+	Fencing uint64 `json:"fencing,omitempty"`
+	Error   string `json:"error,omitempty"`
 }
