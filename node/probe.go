@@ -21,7 +21,9 @@ import (
 // reach it (its advertised address), and keeps the answer time and whether
 // it came (package slo). The placement loop asks the judge which nodes fail
 // which token's SLA, or the network's floor (network.hot_latency), and
-// places accordingly. What a node says of itself plays no part.
+// places accordingly. No figure a node reports of itself enters; the
+// probed endpoint is still the node's own, so a node could answer it fast
+// while serving queries slowly.
 
 // prober is an anchor's measurements of the service nodes.
 type prober struct {
