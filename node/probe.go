@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"io"
+	"maps"
 	"math"
 	"net/http"
 	"sort"
@@ -41,8 +42,8 @@ type prober struct {
 	// p50: each node's median answer time as of its last sample, for
 	// ordering route answers.
 	p50 map[string]float64
-	// gen counts each node's forgets: a probe started before one is not
-	// kept.
+	// gen: for a node with a probe in flight, the forgets since it began
+	// (a probe begun before one is not kept).
 	gen map[string]uint64
 	// lastUnfit is the last judgement made (unfit keeps it while most
 	// nodes look too slow at once).
@@ -120,11 +121,15 @@ func (p *prober) keepOnly(live map[string]bool, list []Member) {
 	for peer := range p.win {
 		if !members[peer] && !live[peer] {
 			p.forgetLocked(peer)
+			p.judge.Forget(peer) // gone from the network: nothing judged is kept
 		}
 	}
 }
 
-// forget drops what was measured of peer and judged of it.
+// forget drops what was measured of peer: a node back after it was found
+// down is measured afresh. What the judge holds stays: a node that failed a
+// level meets it again only Hold after it last failed, however often it
+// comes and goes.
 func (p *prober) forget(peer string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -132,11 +137,22 @@ func (p *prober) forget(peer string) {
 }
 
 func (p *prober) forgetLocked(peer string) {
-	p.gen[peer]++
+	if p.inflight[peer] {
+		p.gen[peer]++ // the probe in flight began before: not kept
+	}
 	delete(p.win, peer)
 	delete(p.failing, peer)
 	delete(p.p50, peer)
-	p.judge.Forget(peer)
+	if p.lastUnfit != nil {
+		// A copy: placement may be reading the map handed out last.
+		last := map[string]map[string]bool{}
+		for class, cs := range p.lastUnfit {
+			kept := maps.Clone(cs)
+			delete(kept, peer)
+			last[class] = kept
+		}
+		p.lastUnfit = last
+	}
 }
 
 // once probes one node and keeps the sample.
@@ -144,6 +160,7 @@ func (p *prober) once(ctx context.Context, peer, base string, gen uint64, now fu
 	defer func() {
 		p.mu.Lock()
 		delete(p.inflight, peer)
+		delete(p.gen, peer) // a generation lives as long as its probe
 		p.mu.Unlock()
 	}()
 	start := time.Now()
@@ -241,8 +258,25 @@ func (p *prober) unfit(cands []string, classes map[string]slo.Target, nowMs int6
 	}
 	if len(stats) >= 2 && 2*hot > len(stats) {
 		// Most nodes too slow at once says more of this anchor (cut off,
-		// or starved itself) than of them: the last judgement stands.
-		return p.lastUnfit
+		// or starved itself) than of them: no new verdict. The last ones
+		// stand for the nodes still measured, but each may recover.
+		last := map[string]map[string]bool{}
+		for class, cs := range p.lastUnfit {
+			t, ok := classes[class]
+			if class == "" {
+				t, ok = p.hot, true
+			}
+			for c := range cs {
+				if st, measured := stats[c]; ok && measured && !p.judge.Meets(c, t, st, nowMs) {
+					if last[class] == nil {
+						last[class] = map[string]bool{}
+					}
+					last[class][c] = true
+				}
+			}
+		}
+		p.lastUnfit = last
+		return last
 	}
 	defer func() { p.lastUnfit = out }()
 	for _, c := range cands {

@@ -89,4 +89,20 @@ func TestProberDoesNotBlameEveryone(t *testing.T) {
 	if u2 := p.unfit([]string{"a", "b", "c"}, nil, 200); len(u2[""]) != 1 || !u2[""]["c"] {
 		t.Fatalf("every node slow at once: %v, want the last judgement", u2)
 	}
+	// While no new verdict is given, a node of the last one may recover.
+	fill("c", 5*time.Millisecond, false)
+	if u3 := p.unfit([]string{"a", "b", "c"}, nil, 300); len(u3[""]) != 0 {
+		t.Fatalf("c recovered while a and b are slow: %v", u3)
+	}
+	// And one forgotten (back after it was found down) is out of it.
+	fill("a", 5*time.Millisecond, false)
+	fill("b", 5*time.Millisecond, false)
+	fill("c", time.Second, true)
+	if u4 := p.unfit([]string{"a", "b", "c"}, nil, 400); !u4[""]["c"] {
+		t.Fatalf("c slow among fast: %v", u4)
+	}
+	p.forget("c")
+	if p.lastUnfit[""]["c"] {
+		t.Fatal("a forgotten node stays in the last judgement")
+	}
 }
