@@ -238,7 +238,7 @@ func (g *grants) tokenCaller(c grant.Caller, integration, signer common.Address)
 	if rec.Instance != id {
 		return errors.New("the caller record is another instance's")
 	}
-	if err := g.n.authority.Check(rec); err != nil {
+	if err := g.n.records.Check(rec); err != nil {
 		return fmt.Errorf("caller record: %w", err)
 	}
 	for _, r := range rec.Replicas {

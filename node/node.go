@@ -87,6 +87,9 @@ type Node struct {
 	members    *members
 	// authority says which anchor may sign which placement record.
 	authority *placement.Authority
+	// records: the authority's check of records inter-token calls show,
+	// remembered a while.
+	records *recordChecks
 
 	metric nodeMetrics
 
@@ -195,6 +198,7 @@ func NewWith(cfg Config, log *slog.Logger, deps Deps) (*Node, error) {
 	}
 	n.authority = &placement.Authority{Anchors: map[string]common.Address{}, VoteTTLMs: n.takeoverTTL().Milliseconds(),
 		EpochStake: n.epochs.stake, Seed: n.seedOf}
+	n.records = newRecordChecks(n.authority.Check)
 	for id, addr := range n.anchors {
 		n.authority.Anchors[id.String()] = addr
 	}

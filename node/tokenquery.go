@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/smartlayer/smartlayer/attest"
@@ -292,4 +293,44 @@ func parseGrant(header string) (*grant.Grant, error) {
 		return nil, err
 	}
 	return grant.Parse(s)
+}
+
+// recordChecks remembers, for a while, the placement records that passed
+// the authority's check: inter-token calls show the same few records over
+// and over (the caller's to the callee, the callee's to the caller), and
+// each check costs a signature recovery.
+type recordChecks struct {
+	check func(*placement.Record) error
+	mu    sync.Mutex
+	ok    map[[32]byte]time.Time // by digest and signature: when checked
+}
+
+// recordCheckKeep is how long a record that passed is taken without a new
+// check (an anchor set that changed meanwhile is seen that much later).
+const recordCheckKeep = 10 * time.Second
+
+func newRecordChecks(check func(*placement.Record) error) *recordChecks {
+	return &recordChecks{check: check, ok: map[[32]byte]time.Time{}}
+}
+
+// Check is check, remembered for recordCheckKeep when it passes.
+func (c *recordChecks) Check(r *placement.Record) error {
+	d := r.Digest()
+	k := crypto.Keccak256Hash(d[:], r.Signature)
+	c.mu.Lock()
+	at, ok := c.ok[k]
+	c.mu.Unlock()
+	if ok && time.Since(at) < recordCheckKeep {
+		return nil
+	}
+	if err := c.check(r); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	if len(c.ok) >= maxRoutesKept {
+		clear(c.ok)
+	}
+	c.ok[k] = time.Now()
+	c.mu.Unlock()
+	return nil
 }

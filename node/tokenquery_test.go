@@ -207,3 +207,37 @@ func TestTokenQueryFollowsTheAnchors(t *testing.T) {
 		})
 	}
 }
+
+// A record that passed the check is taken again without one for a while;
+// one that failed, or another signature, is checked each time.
+func TestRecordChecksRemember(t *testing.T) {
+	calls := 0
+	fail := false
+	c := newRecordChecks(func(*placement.Record) error {
+		calls++
+		if fail {
+			return errors.New("not the responsible anchor")
+		}
+		return nil
+	})
+	r := &placement.Record{Instance: wire.InstanceID{1}, Replicas: []string{"p"}, Executor: "p", Signature: []byte{1}}
+	for range 3 {
+		if err := c.Check(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if calls != 1 {
+		t.Fatalf("checked %d times, want once", calls)
+	}
+	fail = true
+	other := *r
+	other.Signature = []byte{2}
+	for range 2 {
+		if err := c.Check(&other); err == nil {
+			t.Fatal("a record that fails its check was taken")
+		}
+	}
+	if calls != 3 {
+		t.Fatalf("checked %d times, want a check per failing call", calls)
+	}
+}
