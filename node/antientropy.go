@@ -143,20 +143,7 @@ func diverged(reps []wire.ReplicaState) (bad []string, at map[string]uint64, roo
 
 // antiEntropyLoop runs a round each interval until the node stops.
 func (a *anchorRole) antiEntropyLoop(ctx context.Context) {
-	iv := a.n.cfg.Network.AntiEntropyInterval.Duration
-	if iv <= 0 {
-		return
-	}
-	t := time.NewTicker(iv)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			a.antiEntropyRound(ctx)
-		}
-	}
+	every(ctx, a.n.cfg.Network.AntiEntropyInterval.Duration, func() { a.antiEntropyRound(ctx) })
 }
 
 // antiEntropyRound checks the next batch of this anchor's instances, in

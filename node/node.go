@@ -523,6 +523,24 @@ func (n *Node) downAfter() time.Duration {
 // network section, so every node of a network uses the same.
 func (n *Node) takeoverTTL() time.Duration { return 10 * n.downAfter() }
 
+// every runs round each interval, after the first interval, until ctx
+// ends; an interval of 0 or less runs nothing (the loop is off).
+func every(ctx context.Context, iv time.Duration, round func()) {
+	if iv <= 0 {
+		return
+	}
+	t := time.NewTicker(iv)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			round()
+		}
+	}
+}
+
 // heartbeatLoop announces the node to every anchor each interval. Anchors
 // learn liveness from it; service nodes learn the network from the answers.
 func (n *Node) heartbeatLoop() {

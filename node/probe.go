@@ -36,9 +36,6 @@ type prober struct {
 	win      map[string]*slo.Window
 	inflight map[string]bool
 	judge    slo.Judge
-	// failing: per node, the targets' keys it failed at the last plan
-	// ("" for the floor), for /v1/network.
-	failing map[string][]string
 	// p50: each node's median answer time as of its last sample, for
 	// ordering route answers.
 	p50 map[string]float64
@@ -59,7 +56,7 @@ func newProber(n *Node) *prober {
 			Transport: &http.Transport{Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 2, IdleConnTimeout: time.Minute}},
 		timeout: c.ProbeTimeout.Duration,
 		hot:     slo.Target{Latency: c.HotLatency.Duration},
-		win:     map[string]*slo.Window{}, inflight: map[string]bool{}, failing: map[string][]string{}, p50: map[string]float64{}, gen: map[string]uint64{},
+		win:     map[string]*slo.Window{}, inflight: map[string]bool{}, p50: map[string]float64{}, gen: map[string]uint64{},
 		judge: slo.Judge{Hold: c.SLAHold.Duration},
 	}
 }
@@ -68,18 +65,7 @@ func newProber(n *Node) *prober {
 // a node whose last probe has not come back is not probed again until it
 // does (its sample then counts the whole wait, up to the timeout).
 func (a *anchorRole) probeLoop(ctx context.Context) {
-	iv := a.n.cfg.Network.ProbeInterval.Duration
-	if iv <= 0 {
-		return
-	}
-	t := time.NewTicker(iv)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	every(ctx, a.n.cfg.Network.ProbeInterval.Duration, func() {
 		list, _ := a.n.members.snapshot()
 		live := map[string]bool{}
 		for _, mb := range list {
@@ -94,7 +80,7 @@ func (a *anchorRole) probeLoop(ctx context.Context) {
 			a.n.spawn(func() { a.probe.once(ctx, mb.Peer, mb.HTTP, gen, a.n.now) })
 		}
 		a.probe.keepOnly(live, list)
-	}
+	})
 }
 
 // start marks a probe of peer in flight; false if one is already. gen is
@@ -141,7 +127,6 @@ func (p *prober) forgetLocked(peer string) {
 		p.gen[peer]++ // the probe in flight began before: not kept
 	}
 	delete(p.win, peer)
-	delete(p.failing, peer)
 	delete(p.p50, peer)
 	if p.lastUnfit != nil {
 		// A copy: placement may be reading the map handed out last.
@@ -239,7 +224,6 @@ func (p *prober) unfit(cands []string, classes map[string]slo.Target, nowMs int6
 			out[class] = map[string]bool{}
 		}
 		out[class][c] = true
-		p.failing[c] = append(p.failing[c], class)
 	}
 	keys := make([]string, 0, len(classes))
 	for k := range classes {
@@ -279,9 +263,6 @@ func (p *prober) unfit(cands []string, classes map[string]slo.Target, nowMs int6
 		return last
 	}
 	defer func() { p.lastUnfit = out }()
-	for _, c := range cands {
-		p.failing[c] = nil
-	}
 	for _, c := range cands {
 		st, ok := stats[c]
 		if !ok {
@@ -323,9 +304,17 @@ type NodeLevel struct {
 func (p *prober) levels() map[string]NodeLevel {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	failing := map[string][]string{}
+	for class, cs := range p.lastUnfit {
+		for c := range cs {
+			failing[c] = append(failing[c], class)
+		}
+	}
 	out := make(map[string]NodeLevel, len(p.win))
 	for peer, w := range p.win {
-		out[peer] = NodeLevel{Stats: w.Stats(), Failing: append([]string(nil), p.failing[peer]...)}
+		f := failing[peer]
+		sort.Strings(f)
+		out[peer] = NodeLevel{Stats: w.Stats(), Failing: f}
 	}
 	return out
 }

@@ -44,7 +44,7 @@ func TestProberForgetsAReturningNode(t *testing.T) {
 	defer slow.Close()
 	defer close(release)
 	p := &prober{hc: http.DefaultClient, timeout: 100 * time.Millisecond, win: map[string]*slo.Window{}, inflight: map[string]bool{},
-		failing: map[string][]string{}, p50: map[string]float64{}, gen: map[string]uint64{}}
+		p50: map[string]float64{}, gen: map[string]uint64{}}
 	ctx := context.Background()
 	for range 3 {
 		gen, ok := p.start("n")
@@ -69,7 +69,7 @@ func TestProberForgetsAReturningNode(t *testing.T) {
 // runs hot.
 func TestProberDoesNotBlameEveryone(t *testing.T) {
 	p := &prober{timeout: time.Second, hot: slo.Target{Latency: 500 * time.Millisecond}, win: map[string]*slo.Window{},
-		inflight: map[string]bool{}, failing: map[string][]string{}, p50: map[string]float64{}, gen: map[string]uint64{}}
+		inflight: map[string]bool{}, p50: map[string]float64{}, gen: map[string]uint64{}}
 	fill := func(peer string, lat time.Duration, timedOut bool) {
 		w := &slo.Window{}
 		for i := range 20 {

@@ -17,6 +17,7 @@ import (
 	"github.com/dop251/goja"
 	js_ast "github.com/dop251/goja/ast"
 	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/smartlayer/smartlayer/tokenscript"
 )
 
 // Errors a call can end with; callers test them with errors.Is.
@@ -310,6 +311,25 @@ func (m *Module) HasFailed() bool { return m.hasFail }
 func has(list []string, name string) bool {
 	i := sort.SearchStrings(list, name)
 	return i < len(list) && list[i] == name
+}
+
+// CompileBundle reads a bundle's manifest and compiles its service module
+// with the limits its TokenScript declares, as a tool outside a node runs
+// it (a node's bundle cache also applies the node's own caps).
+func CompileBundle(b *tokenscript.Bundle) (*tokenscript.Manifest, *Module, error) {
+	man, err := b.Manifest()
+	if err != nil {
+		return nil, nil, err
+	}
+	if man.Service == nil {
+		return nil, nil, errors.New("the bundle has no Smart Layer <service> element")
+	}
+	svc := man.Service
+	mod, err := Compile(man.Name+"/"+svc.Module, svc.ModuleSource, Limits{Timeout: svc.Timeout, MaxHeapGrowth: svc.Memory})
+	if err != nil {
+		return nil, nil, err
+	}
+	return man, mod, nil
 }
 
 func (m *Module) get() (*vm, error) {

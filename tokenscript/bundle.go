@@ -1,6 +1,7 @@
 package tokenscript
 
 import (
+	"crypto/ecdsa"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -10,8 +11,10 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/smartlayer/smartlayer/attest"
 )
 
 // Bundle limits.
@@ -42,6 +45,17 @@ type Bundle struct {
 	// Issuer is the issuer's attestation for the bundle (schema
 	// "bundle-issuer", over Hash), sent with it; not part of the hash.
 	Issuer json.RawMessage `json:"issuer,omitempty"`
+}
+
+// SignIssuer sets Issuer to the issuer's "bundle-issuer" attestation over
+// the bundle's hash in domain d.
+func (b *Bundle) SignIssuer(issuer *ecdsa.PrivateKey, d attest.Domain, now time.Time) error {
+	iss, err := attest.SignBundleIssuer(issuer, d, b.Hash(), now)
+	if err != nil {
+		return err
+	}
+	b.Issuer, err = json.Marshal(iss)
+	return err
 }
 
 // LoadBundle reads a bundle from a directory or a single TokenScript file.

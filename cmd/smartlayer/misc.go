@@ -95,14 +95,12 @@ bundle its attestation's signer vouched for.`,
 			if err != nil {
 				return fmt.Errorf("--issuer-key: %w", err)
 			}
-			iss, err := attest.SignBundleIssuer(k.ECDSA, attest.NetworkDomain(chainID, common.HexToAddress(contract)), b.Hash(), time.Now())
-			if err != nil {
+			if err := b.SignIssuer(k.ECDSA, attest.NetworkDomain(chainID, common.HexToAddress(contract)), time.Now()); err != nil {
 				return err
 			}
-			ij, _ := json.Marshal(iss)
 			ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
 			defer cancel()
-			res, err := client.New([]string{anchor}, nil).PublishBundle(ctx, b.Files, ij)
+			res, err := client.New([]string{anchor}, nil).PublishBundle(ctx, b.Files, b.Issuer)
 			if err != nil {
 				return err
 			}

@@ -122,14 +122,7 @@ when everything matches.`,
 			if b.Hash() != h {
 				return errors.New("the anchor served another bundle than the one asked for")
 			}
-			man, err := b.Manifest()
-			if err != nil {
-				return err
-			}
-			if man.Service == nil {
-				return errors.New("the bundle has no Smart Layer <service> element")
-			}
-			mod, err := sandbox.Compile(man.Name+"/"+man.Service.Module, man.Service.ModuleSource, sandbox.Limits{Timeout: man.Service.Timeout, MaxHeapGrowth: man.Service.Memory})
+			_, mod, err := sandbox.CompileBundle(&b)
 			if err != nil {
 				return err
 			}

@@ -132,18 +132,11 @@ the transcript root.
 			if err != nil {
 				return err
 			}
-			man, err := b.Manifest()
+			man, mod, err := sandbox.CompileBundle(b)
 			if err != nil {
 				return err
-			}
-			if man.Service == nil {
-				return errors.New("the bundle has no Smart Layer <service> element")
 			}
 			svc := man.Service
-			mod, err := sandbox.Compile(man.Name+"/"+svc.Module, svc.ModuleSource, sandbox.Limits{Timeout: svc.Timeout, MaxHeapGrowth: svc.Memory})
-			if err != nil {
-				return err
-			}
 			ctx := cmd.Context()
 			if ctx == nil {
 				ctx = context.Background()

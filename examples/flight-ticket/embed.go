@@ -7,7 +7,6 @@ import (
 	"crypto/ecdsa"
 	"embed"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -79,11 +78,7 @@ func IssuedOn(airline *ecdsa.PrivateKey, d attest.Domain, contract common.Addres
 	}
 	files["flight-ticket.xml"] = xml
 	b := &tokenscript.Bundle{Files: files}
-	iss, err := attest.SignBundleIssuer(airline, d, b.Hash(), now)
-	if err != nil {
-		return nil, err
-	}
-	if b.Issuer, err = json.Marshal(iss); err != nil {
+	if err := b.SignIssuer(airline, d, now); err != nil {
 		return nil, err
 	}
 	return b, nil

@@ -8,7 +8,6 @@ import (
 	"crypto/ecdsa"
 	"embed"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"time"
 
@@ -46,11 +45,7 @@ func Issued(lounge *ecdsa.PrivateKey, d attest.Domain, now time.Time) (*tokenscr
 	pub := hex.EncodeToString(crypto.FromECDSAPub(&lounge.PublicKey))
 	fs["lounge-pass.xml"] = bytes.Replace(xml, issuerPlaceholder, []byte("<ts:key>"+pub+"</ts:key>"), 1)
 	b := &tokenscript.Bundle{Files: fs}
-	iss, err := attest.SignBundleIssuer(lounge, d, b.Hash(), now)
-	if err != nil {
-		return nil, err
-	}
-	if b.Issuer, err = json.Marshal(iss); err != nil {
+	if err := b.SignIssuer(lounge, d, now); err != nil {
 		return nil, err
 	}
 	return b, nil
