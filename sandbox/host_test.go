@@ -22,7 +22,7 @@ module.exports = {
     status(state) { return state; },
     echo(state, args) { return args; },
     rand(state, args, ctx) { return [ctx.random(), Math.random(), Date.now(), ctx.now]; },
-    other(state, args, ctx) { return ctx.tokens.query(args.id, "status", {x: 1}); },
+    other(state, args, ctx) { return ctx.tokens.query(args.id, "status", {x: 1}, {grant: args.grant}); },
   },
   actions: {
     rebook(state, args, ctx) {
@@ -200,6 +200,30 @@ func TestTokensQueryAndApply(t *testing.T) {
 	st, err := m.Run(context.Background(), Call{Kind: KindApply, State: json.RawMessage(`{"flight":"X","n":2}`), Args: json.RawMessage(`{"delayMinutes":190}`), Env: env})
 	if err != nil || string(st.State) != `{"flight":"X","n":2,"delay":190}` {
 		t.Fatalf("apply: %v %s", err, st.State)
+	}
+}
+
+// grantTokens records the grants the module passes.
+type grantTokens struct{ got *[]string }
+
+func (g grantTokens) QueryToken(_ context.Context, c TokenCall) (*TokenAnswer, error) {
+	*g.got = append(*g.got, c.Grant)
+	return &TokenAnswer{Result: json.RawMessage(`{}`)}, nil
+}
+
+// The grant a module passes to ctx.tokens.query reaches the querier (and
+// the transcript); one over 8 KiB is refused before anything is called.
+func TestTokensQueryGrant(t *testing.T) {
+	m, _ := Compile("host.js", []byte(hostModule), Limits{})
+	var got []string
+	env := Env{Instance: "0x01", Tokens: grantTokens{&got}}
+	res, err := m.Run(context.Background(), Call{Kind: KindQuery, Name: "other", Args: json.RawMessage(`{"id":"0xcar","grant":"g1"}`), Env: env})
+	if err != nil || len(got) != 1 || got[0] != "g1" || !strings.Contains(string(res.Transcript.Calls[0].Request), `"grant":"g1"`) {
+		t.Fatalf("grant passed: %v %v %+v", err, got, res)
+	}
+	huge, _ := json.Marshal(map[string]string{"id": "0xcar", "grant": strings.Repeat("g", maxTokenGrant+1)})
+	if _, err := m.Run(context.Background(), Call{Kind: KindQuery, Name: "other", Args: huge, Env: env}); !errors.Is(err, ErrInputTooLarge) || len(got) != 1 {
+		t.Fatalf("a %d-byte grant: %v, querier called %d times", maxTokenGrant+1, err, len(got))
 	}
 }
 
