@@ -361,6 +361,12 @@ func (s *Signed) Verify() error {
 	return nil
 }
 
+// RecoverDigest recovers who signed a digest with a 65-byte signature (v
+// in {0, 1} or {27, 28}), refusing a high s as Ethereum's contracts do.
+func RecoverDigest(digest [32]byte, sig65 [65]byte) (common.Address, error) {
+	return recoverSigner(digest, sig65)
+}
+
 func recoverSigner(digest [32]byte, sig65 [65]byte) (common.Address, error) {
 	sig := sig65
 	v := sig[64]

@@ -43,6 +43,7 @@ type chain struct {
 	regAddr  common.Address
 	typeAddr common.Address
 	epoAddr  common.Address
+	svcAddr  common.Address
 }
 
 func newChain(t *testing.T, accounts int) *chain {
@@ -79,6 +80,7 @@ func newChainMax(t *testing.T, accounts int, maxSet int64) *chain {
 	ch.must(err)
 	ch.include(tx1, tx2, tx3)
 	ch.epoAddr = epochsAddr
+	ch.svcAddr = serviceAddr
 	ch.regAddr, tx4, ch.registry, err = DeployRegistry(at(3), ch.c, stakeAddr, big.NewInt(minAnchor), big.NewInt(minService), big.NewInt(maxSet), unbondingSec, epochsAddr)
 	ch.must(err)
 	ch.typeAddr, tx5, ch.types, err = DeployTokenTypes(at(4), ch.c, serviceAddr, epochsAddr, big.NewInt(rentPerEpoch))
@@ -202,7 +204,7 @@ func revertName(err error) string {
 	if derr != nil || len(data) < 4 {
 		return ""
 	}
-	for _, md := range []*bind.MetaData{RegistryMetaData, TokenTypesMetaData, EpochsMetaData, StakeTokenMetaData, FlightTicketsMetaData} {
+	for _, md := range []*bind.MetaData{RegistryMetaData, TokenTypesMetaData, EpochsMetaData, StakeTokenMetaData, FlightTicketsMetaData, ChannelsMetaData} {
 		a, _ := md.GetAbi()
 		for name, e := range a.Errors {
 			if string(e.ID[:4]) == string(data[:4]) {

@@ -10,7 +10,7 @@ const crypto = require("crypto");
 const solc = require("solc");
 
 const here = __dirname;
-const deployable = ["StakeToken", "ServiceToken", "Epochs", "Registry", "TokenTypes", "FlightTickets"];
+const deployable = ["StakeToken", "ServiceToken", "Epochs", "Registry", "TokenTypes", "FlightTickets", "Channels"];
 const settings = {
   optimizer: { enabled: true, runs: 200 },
   evmVersion: "cancun",

@@ -8,7 +8,9 @@
 // randomness at each epoch's boundary, taken by the registry together with
 // the epoch's anchor set; and FlightTickets, the example flight ticket as an
 // ERC-721 token (token ID = the ticket attestation's UID = the instance ID)
-// whose Transfer and FlightStatus events reach the ticket's instance.
+// whose Transfer and FlightStatus events reach the ticket's instance; and
+// Channels, the payment channels integrations pay for calls through
+// (package channel signs and checks their messages).
 //
 // The Solidity sources are in src/, compiled by the solc that package.json
 // pins (with OpenZeppelin, pinned too) into build/, and bound by
@@ -26,3 +28,4 @@ package contracts
 //go:generate go tool abigen --abi build/Registry.abi --bin build/Registry.bin --pkg contracts --type Registry --out registry.go
 //go:generate go tool abigen --abi build/TokenTypes.abi --bin build/TokenTypes.bin --pkg contracts --type TokenTypes --out token_types.go
 //go:generate go tool abigen --abi build/FlightTickets.abi --bin build/FlightTickets.bin --pkg contracts --type FlightTickets --out flight_tickets.go
+//go:generate go tool abigen --abi build/Channels.abi --bin build/Channels.bin --pkg contracts --type Channels --out channels.go
