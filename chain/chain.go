@@ -49,6 +49,9 @@ type Contracts struct {
 	// FlightTickets is the example flight ticket's ERC-721 twin, which
 	// the devnet's airline deploys and owns (not a network contract).
 	FlightTickets common.Address `json:"flightTickets,omitempty"`
+	// Channels holds the payment channels integrations pay for calls
+	// through (zero: calls are not paid for).
+	Channels common.Address `json:"channels,omitempty"`
 }
 
 // Params are the contracts' deployment parameters.
@@ -60,6 +63,11 @@ type Params struct {
 	Unbonding       time.Duration
 	EpochBlocks     uint64
 	RentPerEpoch    *big.Int
+	// BurnShare is the part of every channel payout burnt, in basis
+	// points; ChallengeWindow how long an anchor has to answer a payer's
+	// unilateral close with a higher promise.
+	BurnShare       uint16
+	ChallengeWindow time.Duration
 }
 
 // DefaultParams are a local network's: token amounts in whole units (the
@@ -73,6 +81,8 @@ func DefaultParams() Params {
 		Unbonding:       7 * 24 * time.Hour,
 		EpochBlocks:     240,
 		RentPerEpoch:    Units(10),
+		BurnShare:       2000,
+		ChallengeWindow: time.Hour,
 	}
 }
 
@@ -227,6 +237,8 @@ func Deploy(ctx context.Context, b Backend, key *ecdsa.PrivateKey, chainID *big.
 			c.Registry = addr
 		case "TokenTypes":
 			c.TokenTypes = addr
+		case "Channels":
+			c.Channels = addr
 		}
 		return nil
 	}
@@ -256,6 +268,10 @@ func Deploy(ctx context.Context, b Backend, key *ecdsa.PrivateKey, chainID *big.
 		}},
 		{"TokenTypes", func(o *bind.TransactOpts) (common.Address, *types.Transaction, error) {
 			a, tx, _, err := contracts.DeployTokenTypes(o, b, c.ServiceToken, c.Epochs, p.RentPerEpoch)
+			return a, tx, err
+		}},
+		{"Channels", func(o *bind.TransactOpts) (common.Address, *types.Transaction, error) {
+			a, tx, _, err := contracts.DeployChannels(o, b, c.ServiceToken, c.Registry, p.BurnShare, uint64(p.ChallengeWindow/time.Second))
 			return a, tx, err
 		}},
 	}
@@ -340,7 +356,7 @@ func Explain(err error) error {
 	if len(data) < 4 {
 		return err
 	}
-	for _, md := range []*bind.MetaData{contracts.RegistryMetaData, contracts.TokenTypesMetaData, contracts.EpochsMetaData, contracts.StakeTokenMetaData, contracts.FlightTicketsMetaData} {
+	for _, md := range []*bind.MetaData{contracts.RegistryMetaData, contracts.TokenTypesMetaData, contracts.EpochsMetaData, contracts.StakeTokenMetaData, contracts.FlightTicketsMetaData, contracts.ChannelsMetaData} {
 		a, aerr := md.GetAbi()
 		if aerr != nil {
 			continue

@@ -21,6 +21,7 @@ type Reader struct {
 	Registry *contracts.Registry
 	Epochs   *contracts.Epochs
 	Types    *contracts.TokenTypes
+	Channels *contracts.Channels // when the payment channels' address is given
 }
 
 // NewReader binds the contracts at c, after checking that each has code.
@@ -34,6 +35,9 @@ func NewReader(ctx context.Context, b bind.ContractBackend, c Contracts) (*Reade
 	}
 	if c.TokenTypes != (common.Address{}) {
 		checks["token types"] = c.TokenTypes
+	}
+	if c.Channels != (common.Address{}) {
+		checks["channels"] = c.Channels
 	}
 	for name, a := range checks {
 		code, err := b.CodeAt(ctx, a, nil)
@@ -51,6 +55,11 @@ func NewReader(ctx context.Context, b bind.ContractBackend, c Contracts) (*Reade
 	}
 	if c.Epochs != (common.Address{}) {
 		if r.Epochs, err = contracts.NewEpochs(c.Epochs, b); err != nil {
+			return nil, err
+		}
+	}
+	if c.Channels != (common.Address{}) {
+		if r.Channels, err = contracts.NewChannels(c.Channels, b); err != nil {
 			return nil, err
 		}
 	}

@@ -17,7 +17,7 @@ var (
 	ErrClosed       = errors.New("channel is closing or closed")
 	ErrReplayed     = errors.New("promise nonce already used")
 	ErrInsufficient = errors.New("promise does not cover the calls paid with it")
-	ErrOverdrawn    = errors.New("promise is more than the channel's deposit")
+	ErrOverdrawn    = errors.New("the calls cost more than the channel's deposit")
 )
 
 // MaxSeen bounds the nonces an account remembers above its floor: past
@@ -25,40 +25,81 @@ var (
 // that old is refused as replayed.
 const MaxSeen = 4096
 
+// MaxNodes bounds the nodes an account charges calls to (the channel's
+// replicas, over its life): a call served by one more is refused.
+const MaxNodes = 256
+
+// MaxPayees is the most nodes one distribution pays (the contract's
+// MAX_PAYEES); Distribution leaves room for the anchor.
+const MaxPayees = 64
+
 // Account is one channel's accounting, on an anchor (every call the
 // channel paid for, by the node that served it) or on a service node (the
 // calls it served, merged with the anchor's view). Promises may arrive in
 // any order, and several nodes serve one channel: the account charges
-// every call its price once, by nonce, and the highest promise must cover
-// all of them. Methods that change it check everything first: a refusal
-// changes nothing.
+// every call its price once, by nonce, to the node that served it, and
+// the highest promise (at most the deposit) must cover all the charges.
+// Methods that change it check everything first: a refusal changes
+// nothing. Nil amounts read as zero.
 type Account struct {
 	Channel uint64
 	Payer   common.Address
-	Deposit *big.Int // what the chain holds for the channel
-	Closed  bool     // closing or closed on chain: no more calls
-	// Best is the promise with the highest cumulative amount accepted.
+	// Deposit is what the chain holds for the channel, less a withdrawal
+	// announced.
+	Deposit *big.Int
+	Closed  bool // closing or closed on chain: no more calls
+	// Best is the promise with the highest cumulative amount taken.
 	Best Promise
-	// Charged is the sum of the prices of the calls accepted: never more
-	// than Best.Cumulative.
-	Charged *big.Int
+	// Charges are the prices of the calls taken, by the node that served
+	// them. Each node's only grows, so two views merge by the larger of
+	// each node's.
+	Charges map[common.Address]*big.Int
 	// Floor and Seen are the nonces spent: every one at or below Floor,
 	// and those in Seen (above Floor, sorted, at most MaxSeen).
 	Floor uint64
 	Seen  []uint64
-	// Served counts the calls accepted by the node that served them,
-	// since the last distribution.
+	// Served counts the calls taken by the node that served them, since
+	// the last distribution.
 	Served map[common.Address]uint64
 }
 
 // Open is a new channel's account as the chain shows it.
 func Open(channel uint64, payer common.Address, deposit *big.Int) Account {
-	return Account{Channel: channel, Payer: payer, Deposit: new(big.Int).Set(deposit), Charged: new(big.Int),
+	return Account{Channel: channel, Payer: payer, Deposit: amount(deposit),
 		Best: Promise{Channel: channel, Cumulative: new(big.Int)}}
 }
 
+// amount is a copy of x, zero for nil.
+func amount(x *big.Int) *big.Int {
+	if x == nil {
+		return new(big.Int)
+	}
+	return new(big.Int).Set(x)
+}
+
+// Charged is the sum of the prices of every call taken.
+func (a *Account) Charged() *big.Int {
+	sum := new(big.Int)
+	for _, c := range a.Charges {
+		if c != nil {
+			sum.Add(sum, c)
+		}
+	}
+	return sum
+}
+
+// Cover is what the account can be paid: the best promise, at most the
+// deposit.
+func (a *Account) Cover() *big.Int {
+	best, dep := amount(a.Best.Cumulative), amount(a.Deposit)
+	if best.Cmp(dep) > 0 {
+		return dep
+	}
+	return best
+}
+
 // Spent reports whether a nonce was used.
-func (a Account) Spent(nonce uint64) bool {
+func (a *Account) Spent(nonce uint64) bool {
 	if nonce <= a.Floor {
 		return true
 	}
@@ -67,33 +108,72 @@ func (a Account) Spent(nonce uint64) bool {
 }
 
 // Pay charges one call of price, served by node, to promise p, whose
-// signer was recovered by the caller. It refuses a promise of another
-// channel or signer, a spent nonce, a closed channel, and a promise that
-// leaves the calls charged uncovered or exceeds the deposit; a refused
-// promise changes nothing.
-func (a *Account) Pay(p Promise, signer common.Address, price *big.Int, node common.Address) error {
+// signer the caller recovered. It refuses a promise of another channel or
+// signer, a spent nonce, a closed channel, and a promise after which the
+// charges are not covered by the best promise within the deposit. A
+// service node asks it before it serves a call.
+func (a *Account) Pay(p Promise, signer common.Address, price uint64, node common.Address) error {
+	if err := a.check(p, signer, node); err != nil {
+		return err
+	}
+	if a.Closed {
+		return fmt.Errorf("%w: channel %d", ErrClosed, a.Channel)
+	}
+	charged := a.Charged()
+	charged.Add(charged, new(big.Int).SetUint64(price))
+	if dep := amount(a.Deposit); charged.Cmp(dep) > 0 {
+		return fmt.Errorf("%w: the calls so far cost %s, %s is deposited", ErrOverdrawn, charged, dep)
+	}
+	best := amount(a.Best.Cumulative)
+	if p.Cumulative.Cmp(best) > 0 {
+		best = p.Cumulative
+	}
+	if best.Cmp(charged) < 0 {
+		return fmt.Errorf("%w: the calls so far cost %s, the highest promise is %s", ErrInsufficient, charged, best)
+	}
+	a.take(p, price, node)
+	return nil
+}
+
+// Note records a call a node served on promise p, as an anchor does with
+// what nodes forward: the promise must be the payer's, of this channel and
+// not spent, but the call was served already, so it counts even when the
+// charges outrun the promises or the deposit (the payer's debt, which
+// nodes then refuse to grow).
+func (a *Account) Note(p Promise, signer common.Address, price uint64, node common.Address) error {
+	if err := a.check(p, signer, node); err != nil {
+		return err
+	}
+	a.take(p, price, node)
+	return nil
+}
+
+func (a *Account) check(p Promise, signer common.Address, node common.Address) error {
 	switch {
 	case p.Channel != a.Channel:
 		return fmt.Errorf("%w: %d, not %d", ErrOtherChannel, p.Channel, a.Channel)
 	case signer != a.Payer:
 		return fmt.Errorf("%w: signed by %s, payer is %s", ErrNotPayer, signer, a.Payer)
-	case a.Closed:
-		return fmt.Errorf("%w: channel %d", ErrClosed, a.Channel)
+	case p.Cumulative == nil || p.Cumulative.Sign() < 0:
+		return fmt.Errorf("%w: no cumulative amount", ErrMalformed)
 	case a.Spent(p.Nonce):
 		return fmt.Errorf("%w: nonce %d on channel %d", ErrReplayed, p.Nonce, a.Channel)
-	case p.Cumulative.Cmp(a.Deposit) > 0:
-		return fmt.Errorf("%w: %s promised, %s deposited", ErrOverdrawn, p.Cumulative, a.Deposit)
+	case a.Charges[node] == nil && len(a.Charges) >= MaxNodes:
+		return fmt.Errorf("%w: channel %d was served by %d nodes already", ErrClosed, a.Channel, MaxNodes)
 	}
-	charged := new(big.Int).Add(a.Charged, price)
-	best := a.Best
-	if p.Cumulative.Cmp(best.Cumulative) > 0 {
-		best = p
+	return nil
+}
+
+// take charges a checked call.
+func (a *Account) take(p Promise, price uint64, node common.Address) {
+	if a.Best.Cumulative == nil || p.Cumulative.Cmp(a.Best.Cumulative) > 0 {
+		a.Best = Promise{Channel: p.Channel, Cumulative: amount(p.Cumulative), Nonce: p.Nonce, Sig: slices.Clone(p.Sig)}
 	}
-	if best.Cumulative.Cmp(charged) < 0 {
-		return fmt.Errorf("%w: the calls so far cost %s, the highest promise is %s", ErrInsufficient, charged, best.Cumulative)
+	if a.Charges == nil {
+		a.Charges = map[common.Address]*big.Int{}
 	}
-	a.Best = best
-	a.Charged = charged
+	c := amount(a.Charges[node])
+	a.Charges[node] = c.Add(c, new(big.Int).SetUint64(price))
 	a.Seen = slices.Insert(a.Seen, position(a.Seen, p.Nonce), p.Nonce)
 	if len(a.Seen) > MaxSeen {
 		half := len(a.Seen) / 2
@@ -104,7 +184,6 @@ func (a *Account) Pay(p Promise, signer common.Address, price *big.Int, node com
 		a.Served = map[common.Address]uint64{}
 	}
 	a.Served[node]++
-	return nil
 }
 
 func position(s []uint64, n uint64) int {
@@ -114,30 +193,45 @@ func position(s []uint64, n uint64) int {
 
 // Chain is a channel's state on chain, as the contract's channelOf reads.
 type Chain struct {
-	Deposit *big.Int
-	Cashed  *big.Int
-	Closed  bool // closing (a unilateral close started) or closed
+	Deposit     *big.Int
+	Withdrawing *big.Int // announced, not yet paid: no longer counted on
+	Closed      bool     // closing (a unilateral close started) or closed
 }
 
 // Observe takes the chain's state in: a deposit topped up or withdrawn, a
-// close begun.
+// withdrawal announced, a close begun.
 func (a *Account) Observe(c Chain) {
-	a.Deposit = new(big.Int).Set(c.Deposit)
+	dep := amount(c.Deposit)
+	if w := amount(c.Withdrawing); w.Cmp(dep) < 0 {
+		dep.Sub(dep, w)
+	} else {
+		dep.SetInt64(0)
+	}
+	a.Deposit = dep
 	a.Closed = a.Closed || c.Closed
 }
 
 // Merge takes in another view of the same channel (a service node takes
-// the anchor's): the higher charge and best promise, and its spent nonces.
-// The calls served stay this account's own.
+// the anchor's): each node's larger charge, the higher best promise, and
+// the spent nonces of both. The calls served (for distribution) and the
+// deposit stay this account's own.
 func (a *Account) Merge(o *Account) {
 	if o.Channel != a.Channel || o.Payer != a.Payer {
 		return
 	}
-	if o.Charged.Cmp(a.Charged) > 0 {
-		a.Charged = new(big.Int).Set(o.Charged)
+	for n, c := range o.Charges {
+		if c == nil || c.Sign() < 0 {
+			continue
+		}
+		if mine := a.Charges[n]; mine == nil && len(a.Charges) < MaxNodes || mine != nil && c.Cmp(mine) > 0 {
+			if a.Charges == nil {
+				a.Charges = map[common.Address]*big.Int{}
+			}
+			a.Charges[n] = amount(c)
+		}
 	}
-	if o.Best.Cumulative.Cmp(a.Best.Cumulative) > 0 {
-		a.Best = o.Best
+	if o.Best.Cumulative != nil && o.Best.Cumulative.Cmp(amount(a.Best.Cumulative)) > 0 {
+		a.Best = Promise{Channel: a.Channel, Cumulative: amount(o.Best.Cumulative), Nonce: o.Best.Nonce, Sig: slices.Clone(o.Best.Sig)}
 	}
 	a.Closed = a.Closed || o.Closed
 	a.Floor = max(a.Floor, o.Floor)
@@ -160,27 +254,48 @@ func (a *Account) Merge(o *Account) {
 }
 
 // Distribution is what an anchor signs to pay a channel's cashed amount
-// out: up to UpTo, split by the calls each node served (sorted by address).
+// out: from what was paid out before up to UpTo, split by the calls each
+// node served (sorted by address).
 type Distribution struct {
 	Channel uint64
+	From    *big.Int
 	UpTo    *big.Int
 	Nodes   []common.Address
 	Counts  []uint64
 }
 
-// Distribution is the split of everything cashed up to cashed by the calls
-// served since the last one; false when no call was served.
-func (a Account) Distribution(cashed *big.Int) (Distribution, bool) {
-	if len(a.Served) == 0 || cashed.Sign() == 0 {
+// Distribution splits what was cashed beyond what was paid out (from) by
+// the calls served since the last distribution; false when no call was
+// served or nothing is left. It names at most MaxPayees-1 nodes (room for
+// the anchor): with more, it pays the first of them their share of the
+// amount, and the next distribution the rest.
+func (a *Account) Distribution(from, cashed *big.Int) (Distribution, bool) {
+	from, cashed = amount(from), amount(cashed)
+	if len(a.Served) == 0 || cashed.Cmp(from) <= 0 {
 		return Distribution{}, false
 	}
-	d := Distribution{Channel: a.Channel, UpTo: new(big.Int).Set(cashed)}
-	for n := range a.Served {
-		d.Nodes = append(d.Nodes, n)
+	var nodes []common.Address
+	var total uint64
+	for n, c := range a.Served {
+		nodes = append(nodes, n)
+		total += c
 	}
-	slices.SortFunc(d.Nodes, func(x, y common.Address) int { return bytes.Compare(x[:], y[:]) })
-	for _, n := range d.Nodes {
+	slices.SortFunc(nodes, func(x, y common.Address) int { return bytes.Compare(x[:], y[:]) })
+	d := Distribution{Channel: a.Channel, From: from, UpTo: cashed}
+	var part uint64
+	for _, n := range nodes[:min(len(nodes), MaxPayees-1)] {
+		d.Nodes = append(d.Nodes, n)
 		d.Counts = append(d.Counts, a.Served[n])
+		part += a.Served[n]
+	}
+	if part < total { // this group's share of the amount
+		share := new(big.Int).Sub(cashed, from)
+		share.Mul(share, new(big.Int).SetUint64(part))
+		share.Quo(share, new(big.Int).SetUint64(total))
+		if share.Sign() == 0 {
+			return Distribution{}, false
+		}
+		d.UpTo = share.Add(share, from)
 	}
 	return d, true
 }

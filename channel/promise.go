@@ -45,8 +45,7 @@ func Domain(chainID int64, contract common.Address) attest.Domain {
 var (
 	promiseType      = crypto.Keccak256([]byte("Promise(uint256 channel,uint256 cumulativeAmount,uint64 nonce)"))
 	closeType        = crypto.Keccak256([]byte("Close(uint256 channel,uint256 finalAmount)"))
-	withdrawalType   = crypto.Keccak256([]byte("Withdrawal(uint256 channel,uint256 totalWithdrawn)"))
-	distributionType = crypto.Keccak256([]byte("Distribution(uint256 channel,uint256 upTo,address[] nodes,uint256[] counts)"))
+	distributionType = crypto.Keccak256([]byte("Distribution(uint256 channel,uint256 from,uint256 upTo,address[] nodes,uint256[] counts)"))
 )
 
 // MaxAmount bounds every amount: a uint256.
@@ -120,7 +119,7 @@ func ParseAmount(s string) (*big.Int, error) {
 	return a, nil
 }
 
-func word(x *big.Int) []byte { return common.LeftPadBytes(x.Bytes(), 32) }
+func word(x *big.Int) []byte { return common.LeftPadBytes(amount(x).Bytes(), 32) }
 
 func uword(x uint64) []byte { return word(new(big.Int).SetUint64(x)) }
 
@@ -142,17 +141,10 @@ func CloseDigest(d attest.Domain, channel uint64, final *big.Int) [32]byte {
 	return typed(d, crypto.Keccak256(closeType, uword(channel), word(final)))
 }
 
-// WithdrawalDigest is what the anchor signs to let the payer take back
-// deposit, up to total over the channel's life (the contract's
-// withdrawalDigest).
-func WithdrawalDigest(d attest.Domain, channel uint64, total *big.Int) [32]byte {
-	return typed(d, crypto.Keccak256(withdrawalType, uword(channel), word(total)))
-}
-
 // DistributionDigest is what the anchor signs to pay out a channel's
-// cashed amount up to upTo among nodes by their served-call counts (the
-// contract's distributionDigest).
-func DistributionDigest(d attest.Domain, channel uint64, upTo *big.Int, nodes []common.Address, counts []uint64) [32]byte {
+// cashed amount from what was paid out before (from) up to upTo among
+// nodes by their served-call counts (the contract's distributionDigest).
+func DistributionDigest(d attest.Domain, channel uint64, from, upTo *big.Int, nodes []common.Address, counts []uint64) [32]byte {
 	var ns, cs []byte
 	for _, n := range nodes {
 		ns = append(ns, common.LeftPadBytes(n[:], 32)...)
@@ -160,7 +152,7 @@ func DistributionDigest(d attest.Domain, channel uint64, upTo *big.Int, nodes []
 	for _, c := range counts {
 		cs = append(cs, uword(c)...)
 	}
-	return typed(d, crypto.Keccak256(distributionType, uword(channel), word(upTo), crypto.Keccak256(ns), crypto.Keccak256(cs)))
+	return typed(d, crypto.Keccak256(distributionType, uword(channel), word(from), word(upTo), crypto.Keccak256(ns), crypto.Keccak256(cs)))
 }
 
 // SignDigest signs an EIP-712 digest as the contract checks it: r || s ||

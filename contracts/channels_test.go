@@ -85,17 +85,22 @@ func (cs *channels) supply() int64 {
 	return s.Int64()
 }
 
-// distribution signs (by signer) a payout of channel id up to upTo among
-// the accounts by counts.
+// distribute signs (by signer) a payout of channel id from what was paid
+// out up to upTo among the accounts by counts, and sends it.
 func (cs *channels) distribute(signer int, id uint64, upTo int64, accounts []int, counts []uint64) (*types.Transaction, error) {
+	from := cs.state(id).Distributed
+	return cs.distributeFrom(signer, id, from.Int64(), upTo, accounts, counts)
+}
+
+func (cs *channels) distributeFrom(signer int, id uint64, from, upTo int64, accounts []int, counts []uint64) (*types.Transaction, error) {
 	var nodes []common.Address
 	var cs64 []*big.Int
 	for i, a := range accounts {
 		nodes = append(nodes, cs.chain.addr(a))
 		cs64 = append(cs64, new(big.Int).SetUint64(counts[i]))
 	}
-	d := channel.DistributionDigest(channel.Domain(1337, cs.addr), id, big.NewInt(upTo), nodes, counts)
-	return cs.c.Distribute(cs.auth(5), new(big.Int).SetUint64(id), big.NewInt(upTo), nodes, cs64, cs.sign(signer, d))
+	d := channel.DistributionDigest(channel.Domain(1337, cs.addr), id, big.NewInt(from), big.NewInt(upTo), nodes, counts)
+	return cs.c.Distribute(cs.auth(5), new(big.Int).SetUint64(id), big.NewInt(from), big.NewInt(upTo), nodes, cs64, cs.sign(signer, d))
 }
 
 // TestChannelDigests: the Go side's EIP-712 digests are the contract's.
@@ -111,12 +116,9 @@ func TestChannelDigests(t *testing.T) {
 	if got, err := cs.c.CloseDigest(nil, id, amount); err != nil || got != channel.CloseDigest(d, 7, amount) {
 		t.Fatalf("close digest differs (%v)", err)
 	}
-	if got, err := cs.c.WithdrawalDigest(nil, id, amount); err != nil || got != channel.WithdrawalDigest(d, 7, amount) {
-		t.Fatalf("withdrawal digest differs (%v)", err)
-	}
 	nodes := []common.Address{cs.chain.addr(1), cs.chain.addr(2)}
-	if got, err := cs.c.DistributionDigest(nil, id, amount, nodes, []*big.Int{big.NewInt(3), big.NewInt(9)}); err != nil ||
-		got != channel.DistributionDigest(d, 7, amount, nodes, []uint64{3, 9}) {
+	if got, err := cs.c.DistributionDigest(nil, id, big.NewInt(5), amount, nodes, []*big.Int{big.NewInt(3), big.NewInt(9)}); err != nil ||
+		got != channel.DistributionDigest(d, 7, big.NewInt(5), amount, nodes, []uint64{3, 9}) {
 		t.Fatalf("distribution digest differs (%v)", err)
 	}
 }
@@ -161,12 +163,13 @@ func TestChannelPayAndDistribute(t *testing.T) {
 	cs.reverts(cs.distribute(1, id, 300, []int{1, 2, 3}, []uint64{0, 0, 0}))("BadPayees")
 	{ // counts signed, others submitted
 		nodes := []common.Address{cs.chain.addr(1)}
-		d := channel.DistributionDigest(channel.Domain(1337, cs.addr), id, big.NewInt(300), nodes, []uint64{1})
-		cs.reverts(cs.c.Distribute(cs.auth(5), bid, big.NewInt(300), nodes, []*big.Int{big.NewInt(2)}, cs.sign(1, d)))("BadSigner")
-		cs.reverts(cs.c.Distribute(cs.auth(5), bid, big.NewInt(300), nodes, []*big.Int{big.NewInt(1), big.NewInt(1)}, cs.sign(1, d)))("BadPayees")
-		zero := []common.Address{{}}
-		dz := channel.DistributionDigest(channel.Domain(1337, cs.addr), id, big.NewInt(300), zero, []uint64{1})
-		cs.reverts(cs.c.Distribute(cs.auth(5), bid, big.NewInt(300), zero, []*big.Int{big.NewInt(1)}, cs.sign(1, dz)))("BadPayees")
+		zero := big.NewInt(0)
+		d := channel.DistributionDigest(channel.Domain(1337, cs.addr), id, zero, big.NewInt(300), nodes, []uint64{1})
+		cs.reverts(cs.c.Distribute(cs.auth(5), bid, zero, big.NewInt(300), nodes, []*big.Int{big.NewInt(2)}, cs.sign(1, d)))("BadSigner")
+		cs.reverts(cs.c.Distribute(cs.auth(5), bid, zero, big.NewInt(300), nodes, []*big.Int{big.NewInt(1), big.NewInt(1)}, cs.sign(1, d)))("BadPayees")
+		none := []common.Address{{}}
+		dz := channel.DistributionDigest(channel.Domain(1337, cs.addr), id, zero, big.NewInt(300), none, []uint64{1})
+		cs.reverts(cs.c.Distribute(cs.auth(5), bid, zero, big.NewInt(300), none, []*big.Int{big.NewInt(1)}, cs.sign(1, dz)))("BadPayees")
 		var many []int
 		var counts []uint64
 		for i := 0; i < 65; i++ {
@@ -174,12 +177,16 @@ func TestChannelPayAndDistribute(t *testing.T) {
 		}
 		cs.reverts(cs.distribute(1, id, 300, many, counts))("BadPayees")
 	}
+	// Distributions are paid in the order signed: one that starts past
+	// what was paid out is refused.
+	cs.reverts(cs.distributeFrom(1, id, 100, 300, []int{3}, []uint64{1}))("OutOfOrder")
 	// 300: 60 burnt, 240 split 1:2:3 as 40, 80, 120.
 	cs.ok(cs.distribute(1, id, 300, []int{1, 2, 3}, []uint64{1, 2, 3}))
 	if cs.balance(1)-a1 != 40 || cs.balance(2)-a2 != 80 || cs.balance(3)-a3 != 120 || supply-cs.supply() != 60 {
 		t.Fatalf("payout %d %d %d, burnt %d", cs.balance(1)-a1, cs.balance(2)-a2, cs.balance(3)-a3, supply-cs.supply())
 	}
-	cs.reverts(cs.distribute(1, id, 300, []int{1, 2, 3}, []uint64{1, 2, 3}))("NothingToDistribute") // replayed
+	cs.reverts(cs.distributeFrom(1, id, 0, 300, []int{1, 2, 3}, []uint64{1, 2, 3}))("OutOfOrder") // replayed
+	cs.reverts(cs.distribute(1, id, 300, []int{1, 2, 3}, []uint64{1, 2, 3}))("NothingToDistribute")
 	// Rounding dust is burnt: 100 more, 80 split 1:1:1 is 26 each, 2 dust.
 	cs.ok(cs.cash(cs.promise(4, id, 400, 4)))
 	supply = cs.supply()
@@ -188,21 +195,25 @@ func TestChannelPayAndDistribute(t *testing.T) {
 		t.Fatalf("burnt %d with dust, want 22", burnt)
 	}
 
-	// Withdrawal: the anchor's signature over the running total; never
-	// more than what was not cashed.
-	d := channel.Domain(1337, cs.addr)
-	wsig := func(signer int, total int64) []byte {
-		return cs.sign(signer, channel.WithdrawalDigest(d, id, big.NewInt(total)))
-	}
-	cs.reverts(cs.c.Withdraw(cs.auth(4), bid, big.NewInt(100), wsig(4, 100)))("BadSigner")
-	cs.reverts(cs.c.Withdraw(cs.auth(5), bid, big.NewInt(100), wsig(1, 100)))("NotPayer")
-	cs.reverts(cs.c.Withdraw(cs.auth(4), bid, big.NewInt(1101), wsig(1, 1101)))("Overdrawn") // 1500 - 400 = 1100 unspent
+	// Withdrawal: announced, then paid after the window, as much of it
+	// as the anchor did not cash meanwhile.
+	cs.reverts(cs.c.StartWithdrawal(cs.auth(5), bid, big.NewInt(100)))("NotPayer")
+	cs.reverts(cs.c.StartWithdrawal(cs.auth(4), bid, big.NewInt(0)))("ZeroAmount")
+	cs.reverts(cs.c.StartWithdrawal(cs.auth(4), bid, big.NewInt(1101)))("Overdrawn") // 1500 - 400 = 1100 unspent
+	cs.reverts(cs.c.Withdraw(cs.auth(4), bid))("NotWithdrawing")
+	cs.ok(cs.c.StartWithdrawal(cs.auth(4), bid, big.NewInt(1000)))
+	cs.reverts(cs.c.Withdraw(cs.auth(4), bid))("WindowOpen")
+	cs.reverts(cs.c.Withdraw(cs.auth(5), bid))("NotPayer")
+	cs.ok(cs.cash(cs.promise(4, id, 600, 5))) // the anchor cashes in the window: 900 unspent
+	cs.adjustTime(windowSec * time.Second)
+	cs.b.Commit()
 	before = cs.balance(4)
-	cs.ok(cs.c.Withdraw(cs.auth(4), bid, big.NewInt(100), wsig(1, 100)))
-	cs.reverts(cs.c.Withdraw(cs.auth(4), bid, big.NewInt(100), wsig(1, 100)))("ZeroAmount") // replayed
-	if s := cs.state(id); cs.balance(4)-before != 100 || s.Deposit.Int64() != 1400 || s.Withdrawn.Int64() != 100 {
-		t.Fatalf("after withdrawing 100: %+v", s)
+	cs.ok(cs.c.Withdraw(cs.auth(4), bid))
+	if s := cs.state(id); cs.balance(4)-before != 900 || s.Deposit.Int64() != 600 || s.Withdrawn.Int64() != 900 || s.Withdrawing.Sign() != 0 {
+		t.Fatalf("after withdrawing: %+v, paid %d", s, cs.balance(4)-before)
 	}
+	cs.reverts(cs.c.Withdraw(cs.auth(4), bid))("NotWithdrawing") // once
+	cs.ok(cs.c.TopUp(cs.auth(4), bid, big.NewInt(800)))
 	// A promise above the deposit cashes the deposit, then nothing more.
 	cs.ok(cs.cash(cs.promise(4, id, 5000, 10)))
 	if s := cs.state(id); s.Cashed.Int64() != 1400 {
@@ -262,7 +273,8 @@ func TestChannelClose(t *testing.T) {
 	}
 	cs.reverts(close(80, 4, 1))("ChannelClosed")
 	cs.reverts(cs.c.StartClose(cs.auth(4), bid2))("ChannelClosed")
-	cs.reverts(cs.c.Withdraw(cs.auth(4), bid2, big.NewInt(1), cs.sign(1, channel.WithdrawalDigest(d, id2, big.NewInt(1)))))("ChannelClosed")
+	cs.reverts(cs.c.StartWithdrawal(cs.auth(4), bid2, big.NewInt(1)))("ChannelClosed")
+	cs.reverts(cs.c.Withdraw(cs.auth(4), bid2))("ChannelClosed")
 }
 
 // TestChannelAccountingRandom is the property test of the channel
@@ -317,7 +329,7 @@ func TestChannelAccountingRandom(t *testing.T) {
 			}
 			cs.ok(cs.cash(acct.Best))
 			cashed := cs.state(id).Cashed
-			dist, ok := acct.Distribution(cashed)
+			dist, ok := acct.Distribution(cs.state(id).Distributed, cashed)
 			if !ok {
 				t.Fatal("calls cashed with none counted")
 			}
@@ -325,14 +337,14 @@ func TestChannelAccountingRandom(t *testing.T) {
 			for i, c := range dist.Counts {
 				counts[i] = new(big.Int).SetUint64(c)
 			}
-			sig := cs.sign(1, channel.DistributionDigest(d, id, dist.UpTo, dist.Nodes, dist.Counts))
-			cs.ok(cs.c.Distribute(cs.auth(5), new(big.Int).SetUint64(id), dist.UpTo, dist.Nodes, counts, sig))
+			sig := cs.sign(1, channel.DistributionDigest(d, id, dist.From, dist.UpTo, dist.Nodes, dist.Counts))
+			cs.ok(cs.c.Distribute(cs.auth(5), new(big.Int).SetUint64(id), dist.From, dist.UpTo, dist.Nodes, counts, sig))
 			acct.Distributed(dist)
 			distributed = dist.UpTo.Int64()
 		}
 		for k, i := range order {
 			c := calls[i]
-			err := acct.Pay(c.p, cs.chain.addr(4), big.NewInt(c.price), c.node)
+			err := acct.Pay(c.p, cs.chain.addr(4), uint64(c.price), c.node)
 			if err != nil {
 				t.Fatalf("round %d: honest promise %d refused: %v", round, c.p.Nonce, err)
 			}
@@ -340,9 +352,10 @@ func TestChannelAccountingRandom(t *testing.T) {
 				t.Fatalf("round %d: best promise fell from %s to %s", round, best, acct.Best.Cumulative)
 			}
 			best.Set(acct.Best.Cumulative)
-			if rng.IntN(4) == 0 { // replayed: pays nothing, changes nothing
+			if rng.IntN(4) == 0 { // any promise paid before, replayed: pays nothing, changes nothing
+				old := calls[order[rng.IntN(k+1)]]
 				was, _ := json.Marshal(acct)
-				if err := acct.Pay(c.p, cs.chain.addr(4), big.NewInt(c.price), c.node); err == nil {
+				if err := acct.Pay(old.p, cs.chain.addr(4), uint64(old.price), c.node); err == nil {
 					t.Fatalf("round %d: a replayed promise paid", round)
 				}
 				if now, _ := json.Marshal(acct); string(now) != string(was) {
@@ -360,8 +373,8 @@ func TestChannelAccountingRandom(t *testing.T) {
 				settle()
 			}
 		}
-		if acct.Charged.Int64() != total || acct.Best.Cumulative.Int64() != total {
-			t.Fatalf("round %d: charged %s, best %s, calls cost %d", round, acct.Charged, acct.Best.Cumulative, total)
+		if acct.Charged().Int64() != total || acct.Best.Cumulative.Int64() != total {
+			t.Fatalf("round %d: charged %s, best %s, calls cost %d", round, acct.Charged(), acct.Best.Cumulative, total)
 		}
 		var paid int64
 		for _, a := range served {

@@ -21,9 +21,12 @@ import {Registry} from "./Registry.sol";
 /// out as the anchor attests (its EIP-712 `Distribution` signature over the
 /// served-call counts of the nodes that served, itself included): a
 /// `burnShare` in basis points is burnt, the rest split by the counts
-/// (rounding dust is burnt too). `withdraw` returns unspent deposit to the
-/// payer while the channel is open, with the anchor's `Withdrawal`
-/// signature (it signs only what no promise it holds needs).
+/// (rounding dust is burnt too); each distribution names the amount it
+/// starts from, so they are paid in the order the anchor signed them.
+/// Unspent deposit goes back to the payer in two steps: `startWithdrawal`
+/// announces an amount, which nodes stop counting on at once; after the
+/// challenge window, in which the anchor may still cash promises,
+/// `withdraw` pays out what of it is still not cashed.
 ///
 /// A channel closes cooperatively at once, with the payer's and the
 /// anchor's `Close(channel, finalAmount)` signatures; or unilaterally: the
@@ -40,6 +43,8 @@ contract Channels is EIP712, ReentrancyGuard {
         uint256 cashed; // taken from the deposit by the highest promise cashed
         uint256 distributed; // of cashed, paid out or burnt
         uint256 withdrawn; // returned to the payer while open
+        uint256 withdrawing; // announced by startWithdrawal, not yet paid
+        uint64 withdrawAt; // when withdraw may pay it
         uint64 nonce; // the nonce of the highest promise cashed
         uint64 closesAt; // end of a unilateral close's challenge window; 0 while open
         bool closed;
@@ -55,9 +60,8 @@ contract Channels is EIP712, ReentrancyGuard {
 
     bytes32 public constant PROMISE_TYPEHASH = keccak256("Promise(uint256 channel,uint256 cumulativeAmount,uint64 nonce)");
     bytes32 public constant CLOSE_TYPEHASH = keccak256("Close(uint256 channel,uint256 finalAmount)");
-    bytes32 public constant WITHDRAWAL_TYPEHASH = keccak256("Withdrawal(uint256 channel,uint256 totalWithdrawn)");
     bytes32 public constant DISTRIBUTION_TYPEHASH =
-        keccak256("Distribution(uint256 channel,uint256 upTo,address[] nodes,uint256[] counts)");
+        keccak256("Distribution(uint256 channel,uint256 from,uint256 upTo,address[] nodes,uint256[] counts)");
 
     uint256 public nextChannel = 1;
     mapping(uint256 => Channel) private channels;
@@ -65,6 +69,7 @@ contract Channels is EIP712, ReentrancyGuard {
     event Opened(uint256 indexed channel, address indexed payer, address indexed anchor, uint256 deposit);
     event ToppedUp(uint256 indexed channel, uint256 amount, uint256 deposit);
     event Cashed(uint256 indexed channel, uint256 cumulativeAmount, uint64 nonce, uint256 amount);
+    event WithdrawalStarted(uint256 indexed channel, uint256 amount, uint64 at);
     event Withdrawn(uint256 indexed channel, uint256 amount, uint256 deposit);
     event CloseStarted(uint256 indexed channel, uint64 closesAt);
     event Closed(uint256 indexed channel, uint256 cashed, uint256 refund);
@@ -85,6 +90,8 @@ contract Channels is EIP712, ReentrancyGuard {
     error StalePromise(uint256 cumulativeAmount, uint256 cashed);
     error Overdrawn(uint256 amount, uint256 deposit);
     error NothingToDistribute(uint256 upTo, uint256 distributed, uint256 cashed);
+    error OutOfOrder(uint256 from, uint256 distributed);
+    error NotWithdrawing(uint256 channel);
     error BadPayees();
 
     constructor(IERC20 serviceToken, Registry nodeRegistry, uint16 burnBasisPoints, uint64 windowSeconds)
@@ -139,19 +146,34 @@ contract Channels is EIP712, ReentrancyGuard {
         emit Cashed(id, upTo, nonce, amount);
     }
 
-    /// @notice Returns unspent deposit to the payer while the channel is
-    /// open, up to `totalWithdrawn` over the channel's life, with the
-    /// anchor's signature over that total.
-    function withdraw(uint256 id, uint256 totalWithdrawn, bytes calldata anchorSignature) external nonReentrant {
+    /// @notice Announces that the payer will take `amount` of the unspent
+    /// deposit back (its payer only, while open): nodes stop counting on
+    /// it at once, and `withdraw` pays it after the challenge window. A new
+    /// announcement replaces the last and restarts the window.
+    function startWithdrawal(uint256 id, uint256 amount) external {
         Channel storage c = _open(id);
         if (msg.sender != c.payer) revert NotPayer(msg.sender);
-        if (totalWithdrawn <= c.withdrawn) revert ZeroAmount();
-        _signedBy(withdrawalDigest(id, totalWithdrawn), anchorSignature, c.anchor);
-        uint256 amount = totalWithdrawn - c.withdrawn;
+        if (amount == 0) revert ZeroAmount();
         if (amount > c.deposit - c.cashed) revert Overdrawn(amount, c.deposit - c.cashed);
-        c.withdrawn = totalWithdrawn;
+        c.withdrawing = amount;
+        c.withdrawAt = uint64(block.timestamp) + challengeWindow;
+        emit WithdrawalStarted(id, amount, c.withdrawAt);
+    }
+
+    /// @notice Pays the announced withdrawal, as much of it as is still
+    /// not cashed, once its window is over (its payer only, while open).
+    function withdraw(uint256 id) external nonReentrant {
+        Channel storage c = _open(id);
+        if (msg.sender != c.payer) revert NotPayer(msg.sender);
+        if (c.withdrawing == 0) revert NotWithdrawing(id);
+        if (block.timestamp < c.withdrawAt) revert WindowOpen(id, c.withdrawAt);
+        uint256 unspent = c.deposit - c.cashed;
+        uint256 amount = c.withdrawing < unspent ? c.withdrawing : unspent;
+        c.withdrawing = 0;
+        c.withdrawAt = 0;
+        c.withdrawn += amount;
         c.deposit -= amount;
-        token.safeTransfer(c.payer, amount);
+        if (amount > 0) token.safeTransfer(c.payer, amount);
         emit Withdrawn(id, amount, c.deposit);
     }
 
@@ -194,20 +216,23 @@ contract Channels is EIP712, ReentrancyGuard {
         _close(c, id);
     }
 
-    /// @notice Pays out what was cashed up to `upTo` and not yet paid:
-    /// `burnShare` of it is burnt, the rest split among `nodes` by their
-    /// served-call `counts`, as the anchor signed. Anyone may submit.
+    /// @notice Pays out what was cashed from `from` (what was paid out
+    /// before) up to `upTo`: `burnShare` of it is burnt, the rest split
+    /// among `nodes` by their served-call `counts`, as the anchor signed.
+    /// Anyone may submit.
     function distribute(
         uint256 id,
+        uint256 from,
         uint256 upTo,
         address[] calldata nodes,
         uint256[] calldata counts,
         bytes calldata anchorSignature
     ) external nonReentrant {
         Channel storage c = _known(id);
+        if (from != c.distributed) revert OutOfOrder(from, c.distributed);
         if (upTo <= c.distributed || upTo > c.cashed) revert NothingToDistribute(upTo, c.distributed, c.cashed);
         if (nodes.length == 0 || nodes.length > MAX_PAYEES || nodes.length != counts.length) revert BadPayees();
-        _signedBy(distributionDigest(id, upTo, nodes, counts), anchorSignature, c.anchor);
+        _signedBy(distributionDigest(id, from, upTo, nodes, counts), anchorSignature, c.anchor);
         uint256 amount = upTo - c.distributed;
         c.distributed = upTo;
         (uint256 burnt, uint256[] memory paid) = _split(amount, nodes, counts);
@@ -253,11 +278,7 @@ contract Channels is EIP712, ReentrancyGuard {
         return _hashTypedDataV4(keccak256(abi.encode(CLOSE_TYPEHASH, id, finalAmount)));
     }
 
-    function withdrawalDigest(uint256 id, uint256 totalWithdrawn) public view returns (bytes32) {
-        return _hashTypedDataV4(keccak256(abi.encode(WITHDRAWAL_TYPEHASH, id, totalWithdrawn)));
-    }
-
-    function distributionDigest(uint256 id, uint256 upTo, address[] calldata nodes, uint256[] calldata counts)
+    function distributionDigest(uint256 id, uint256 from, uint256 upTo, address[] calldata nodes, uint256[] calldata counts)
         public
         view
         returns (bytes32)
@@ -265,7 +286,12 @@ contract Channels is EIP712, ReentrancyGuard {
         return _hashTypedDataV4(
             keccak256(
                 abi.encode(
-                    DISTRIBUTION_TYPEHASH, id, upTo, keccak256(abi.encodePacked(nodes)), keccak256(abi.encodePacked(counts))
+                    DISTRIBUTION_TYPEHASH,
+                    id,
+                    from,
+                    upTo,
+                    keccak256(abi.encodePacked(nodes)),
+                    keccak256(abi.encodePacked(counts))
                 )
             )
         );

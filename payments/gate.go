@@ -1,0 +1,337 @@
+// Package payments takes integrations' payments for calls through the
+// network (docs/payments.md). A service node's Gate decides whether the
+// promise a priced call carries (the X-Smartlayer-Payment header) pays for
+// it: the payer's signature, an unused nonce, the channel open on chain
+// with the deposit to cover it, and the highest promise covering every
+// call charged to the channel, by this node's own account merged with the
+// anchor's view. What the gate took it forwards to the channel's anchor,
+// whose Ledger keeps every channel's account durably (each call counted
+// once, whichever node served it), answers with its view, and settles on
+// chain: it cashes the highest promise and distributes the payout by the
+// calls each node served, a share burnt (contracts/src/Channels.sol).
+//
+// The accounting is package channel's (pure); this package holds the
+// caches, the queues, the store and the chain.
+package payments
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/big"
+	"sync"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/channel"
+)
+
+// Header carries a call's payment promise (channel.Promise.Header).
+const Header = "X-Smartlayer-Payment"
+
+// Info is a channel on chain.
+type Info struct {
+	Payer       common.Address `json:"payer"`
+	Anchor      common.Address `json:"anchor"`
+	Deposit     *big.Int       `json:"deposit"`
+	Cashed      *big.Int       `json:"cashed"`
+	Distributed *big.Int       `json:"distributed"`
+	Withdrawn   *big.Int       `json:"withdrawn"`
+	Withdrawing *big.Int       `json:"withdrawing"` // announced, not yet paid
+	Closing     bool           `json:"closing"`     // a unilateral close started
+	Closed      bool           `json:"closed"`
+}
+
+func (i Info) chain() channel.Chain {
+	return channel.Chain{Deposit: i.Deposit, Withdrawing: i.Withdrawing, Closed: i.Closing || i.Closed}
+}
+
+// Chain reads channels (the contract's channelOf). A channel that does not
+// exist reads with a zero payer.
+type Chain interface {
+	Channel(ctx context.Context, id uint64) (Info, error)
+}
+
+// Refusal is why a priced call was not let through: answered 402 with the
+// price, the channel's state as this node knows it, and how to pay.
+type Refusal struct {
+	Code    string // payment-required, payment-malformed, unknown-channel, payment-refused
+	Detail  string
+	Price   uint64
+	Channel *Status // nil when no channel was named, or it is not known
+	Err     error   // the channel package's refusal, when there is one
+}
+
+func (r *Refusal) Error() string { return r.Detail }
+func (r *Refusal) Unwrap() error { return r.Err }
+
+// Status is a channel as a node knows it: the chain's state and the
+// account's.
+type Status struct {
+	ID       uint64         `json:"id"`
+	Payer    common.Address `json:"payer"`
+	Anchor   common.Address `json:"anchor"`
+	Deposit  string         `json:"deposit"`
+	Charged  string         `json:"charged"` // the prices of the calls charged so far
+	Promised string         `json:"promised"`
+	Nonce    uint64         `json:"nonce"` // of the highest promise
+	Closed   bool           `json:"closed"`
+}
+
+func statusOf(a *channel.Account, anchor common.Address) *Status {
+	return &Status{ID: a.Channel, Payer: a.Payer, Anchor: anchor, Deposit: amountOf(a.Deposit), Charged: a.Charged().String(),
+		Promised: amountOf(a.Best.Cumulative), Nonce: a.Best.Nonce, Closed: a.Closed}
+}
+
+func amountOf(x *big.Int) string {
+	if x == nil {
+		return "0"
+	}
+	return x.String()
+}
+
+// Forward is one promise a service node took, on its way to the anchor.
+type Forward struct {
+	Promise string `json:"promise"` // header form
+	Price   uint64 `json:"price"`
+}
+
+// Limits of a gate.
+const (
+	// MaxChannels bounds the channels a gate keeps accounts of; the least
+	// recently used one is forgotten past it (its calls were forwarded, and
+	// the anchor's view comes back with the next).
+	MaxChannels = 10_000
+	// MaxQueued bounds the promises waiting to go to the anchors: past it,
+	// priced calls are refused until the anchors take them.
+	MaxQueued = 100_000
+	// MaxBatch bounds the promises sent to an anchor at once.
+	MaxBatch = 512
+	// refreshAfter is how old the chain's view of a channel may get before
+	// a promise over its deposit reads the chain again (a top-up);
+	// staleAfter, before any promise does (a withdrawal announced, a close
+	// begun: both leave the challenge window to notice).
+	refreshAfter = 2 * time.Second
+	staleAfter   = 30 * time.Second
+	// readsAtOnce bounds chain reads of unknown channels.
+	readsAtOnce = 4
+)
+
+// ErrBacklog: the anchors have not taken this node's promises.
+var ErrBacklog = errors.New("this node's payments have not reached the anchors: try another replica")
+
+// Gate is a service node's check of priced calls.
+type Gate struct {
+	domain attest.Domain
+	chain  Chain
+	self   common.Address // this node, the one that serves what it takes
+	now    func() time.Time
+	reads  chan struct{}
+
+	mu     sync.Mutex
+	accts  map[uint64]*held
+	tick   uint64 // use order, for forgetting the least recent
+	queue  map[common.Address][]Forward
+	queued int
+}
+
+type held struct {
+	acct   channel.Account
+	anchor common.Address
+	read   time.Time // when the chain was last read for it
+	used   uint64
+	asked  bool // a call named it since the last Take: its view is wanted
+}
+
+// NewGate is a gate for the Channels contract of domain, on the node at
+// self.
+func NewGate(domain attest.Domain, c Chain, self common.Address, now func() time.Time) *Gate {
+	return &Gate{domain: domain, chain: c, self: self, now: now, reads: make(chan struct{}, readsAtOnce),
+		accts: map[uint64]*held{}, queue: map[common.Address][]Forward{}}
+}
+
+// Pay decides whether header pays price for one call: nil lets it through
+// (and queues the promise for the anchor), a *Refusal says why not, and
+// ErrBacklog that the anchors are behind. A free call (price 0) needs no
+// header.
+func (g *Gate) Pay(ctx context.Context, header string, price uint64) error {
+	if price == 0 {
+		return nil
+	}
+	if header == "" {
+		return &Refusal{Code: "payment-required", Price: price,
+			Detail: fmt.Sprintf("this call costs %d of the service token's smallest unit: attach a promise on a payment channel in the %s header", price, Header)}
+	}
+	p, err := channel.ParseHeader(header)
+	if err != nil {
+		return &Refusal{Code: "payment-malformed", Price: price, Detail: err.Error(), Err: err}
+	}
+	signer, err := channel.Signer(p.Digest(g.domain), p.Sig)
+	if err != nil {
+		return &Refusal{Code: "payment-refused", Price: price, Detail: err.Error(), Err: err}
+	}
+	h, err := g.account(ctx, p.Channel, false)
+	if err != nil {
+		return err
+	}
+	if g.now().Sub(h.read) > staleAfter {
+		if h, err = g.account(ctx, p.Channel, true); err != nil {
+			return err
+		}
+	}
+	err = g.charge(h, p, signer, price)
+	if errors.Is(err, channel.ErrOverdrawn) && g.now().Sub(h.read) > refreshAfter {
+		if h, err = g.account(ctx, p.Channel, true); err != nil { // topped up?
+			return err
+		}
+		err = g.charge(h, p, signer, price)
+	}
+	return err
+}
+
+func (g *Gate) charge(h *held, p channel.Promise, signer common.Address, price uint64) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.queued >= MaxQueued {
+		return ErrBacklog
+	}
+	if err := h.acct.Pay(p, signer, price, g.self); err != nil {
+		return &Refusal{Code: "payment-refused", Price: price, Detail: err.Error(), Err: err, Channel: statusOf(&h.acct, h.anchor)}
+	}
+	g.queue[h.anchor] = append(g.queue[h.anchor], Forward{Promise: p.Header(), Price: price})
+	g.queued++
+	return nil
+}
+
+// account is the channel's account, read from the chain when the gate has
+// none (or fresh is asked).
+func (g *Gate) account(ctx context.Context, id uint64, fresh bool) (*held, error) {
+	g.mu.Lock()
+	h := g.accts[id]
+	if h != nil && !fresh {
+		g.tick++
+		h.used, h.asked = g.tick, true
+		g.mu.Unlock()
+		return h, nil
+	}
+	g.mu.Unlock()
+	select {
+	case g.reads <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	info, err := g.chain.Channel(ctx, id)
+	<-g.reads
+	if err != nil {
+		return nil, fmt.Errorf("reading payment channel %d: %w", id, err)
+	}
+	if info.Payer == (common.Address{}) {
+		return nil, &Refusal{Code: "unknown-channel", Detail: fmt.Sprintf("there is no payment channel %d", id)}
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if h = g.accts[id]; h == nil {
+		if len(g.accts) >= MaxChannels {
+			g.forgetOldest()
+		}
+		h = &held{acct: channel.Open(id, info.Payer, info.Deposit), anchor: info.Anchor}
+		g.accts[id] = h
+	}
+	h.acct.Observe(info.chain())
+	h.read = g.now()
+	g.tick++
+	h.used, h.asked = g.tick, true
+	return h, nil
+}
+
+func (g *Gate) forgetOldest() {
+	var oldest uint64
+	var at uint64 = ^uint64(0)
+	for id, h := range g.accts {
+		if h.used < at {
+			oldest, at = id, h.used
+		}
+	}
+	delete(g.accts, oldest)
+}
+
+// Batch is promises for one anchor, and the channels of it whose view the
+// node wants (those calls named since the last batch).
+type Batch struct {
+	Anchor   common.Address
+	Items    []Forward
+	Channels []uint64
+}
+
+// Take hands out the promises waiting for each anchor, at most MaxBatch
+// each, with the channels whose view is wanted (MaxBatch at most); a batch
+// that did not arrive goes back with Return.
+func (g *Gate) Take() []Batch {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	batches := map[common.Address]*Batch{}
+	get := func(a common.Address) *Batch {
+		if batches[a] == nil {
+			batches[a] = &Batch{Anchor: a}
+		}
+		return batches[a]
+	}
+	for a, q := range g.queue {
+		n := min(len(q), MaxBatch)
+		get(a).Items = q[:n:n]
+		if n == len(q) {
+			delete(g.queue, a)
+		} else {
+			g.queue[a] = q[n:]
+		}
+		g.queued -= n
+	}
+	for id, h := range g.accts {
+		if b := get(h.anchor); h.asked && len(b.Channels) < MaxBatch {
+			b.Channels = append(b.Channels, id)
+			h.asked = false
+		}
+	}
+	var out []Batch
+	for _, b := range batches {
+		if len(b.Items) > 0 || len(b.Channels) > 0 {
+			out = append(out, *b)
+		}
+	}
+	return out
+}
+
+// Return puts back a batch the anchor did not take.
+func (g *Gate) Return(b Batch) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.queue[b.Anchor] = append(b.Items, g.queue[b.Anchor]...)
+	g.queued += len(b.Items)
+	for _, id := range b.Channels {
+		if h := g.accts[id]; h != nil {
+			h.asked = true
+		}
+	}
+}
+
+// Queued is how many promises wait for the anchors.
+func (g *Gate) Queued() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.queued
+}
+
+// Merge takes in an anchor's view of its channels (its answer to a batch):
+// the calls charged by every node, and the nonces spent.
+func (g *Gate) Merge(anchor common.Address, views []channel.Account) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for i := range views {
+		v := &views[i]
+		if h := g.accts[v.Channel]; h != nil && h.anchor == anchor {
+			h.acct.Merge(v)
+		}
+	}
+}

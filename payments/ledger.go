@@ -1,0 +1,233 @@
+package payments
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"math/big"
+	"slices"
+	"sync"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/channel"
+	"github.com/smartlayer/smartlayer/store"
+)
+
+// PrefixAccount starts the keys of an anchor's channel accounts:
+// pc/ channel(8) -> channel.Account JSON.
+const PrefixAccount = "pc/"
+
+// PrefixPending starts the keys of distributions an anchor signed and has
+// not seen on chain yet: pd/ channel(8) -> channel.Distribution JSON.
+const PrefixPending = "pd/"
+
+func accountKey(id uint64) []byte {
+	return store.Key(PrefixAccount, binary.BigEndian.AppendUint64(nil, id))
+}
+func pendingKey(id uint64) []byte {
+	return store.Key(PrefixPending, binary.BigEndian.AppendUint64(nil, id))
+}
+
+// viewSeen bounds the spent nonces a view carries back to a node.
+const viewSeen = 256
+
+// Tally counts what a batch did: promises taken, replayed (a nonce
+// already counted: the same promise at two nodes, or a batch sent twice),
+// refused (not this anchor's channel, a bad signature, not covered).
+type Tally struct {
+	Taken, Replayed, Refused int
+}
+
+// Ledger is an anchor's accounts of the channels opened to it, kept in the
+// store: a batch is written (synced) before it is acknowledged, so no
+// promise taken is lost across a restart.
+type Ledger struct {
+	domain attest.Domain
+	chain  Chain
+	self   common.Address
+	st     *store.Store
+
+	mu    sync.Mutex
+	accts map[uint64]*channel.Account
+
+	settleMu sync.Mutex // one settlement at a time
+}
+
+// NewLedger is the ledger of the anchor at self.
+func NewLedger(domain attest.Domain, c Chain, self common.Address, st *store.Store) *Ledger {
+	return &Ledger{domain: domain, chain: c, self: self, st: st, accts: map[uint64]*channel.Account{}}
+}
+
+// Record takes a batch of promises a service node (node) took for calls
+// it served, and returns this anchor's view of each channel they named and
+// of the channels asked for (those this anchor keeps).
+func (l *Ledger) Record(ctx context.Context, node common.Address, items []Forward, asked []uint64) ([]channel.Account, Tally, error) {
+	var t Tally
+	type parsed struct {
+		p      channel.Promise
+		signer common.Address
+		price  uint64
+	}
+	var ps []parsed
+	for _, it := range items {
+		p, err := channel.ParseHeader(it.Promise)
+		if err != nil {
+			t.Refused++
+			continue
+		}
+		signer, err := channel.Signer(p.Digest(l.domain), p.Sig)
+		if err != nil {
+			t.Refused++
+			continue
+		}
+		ps = append(ps, parsed{p, signer, it.Price})
+	}
+	changed := map[uint64]bool{}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, x := range ps {
+		a, err := l.load(ctx, x.p.Channel)
+		if err != nil {
+			return nil, t, err
+		}
+		if a == nil {
+			t.Refused++
+			continue
+		}
+		// The call was served: it is noted even when the charges outrun
+		// the promises (the payer's debt, which the nodes' gates then refuse
+		// to grow once this view reaches them). A refusal changes nothing.
+		err = a.Note(x.p, x.signer, x.price, node)
+		switch {
+		case err == nil:
+			t.Taken++
+			changed[x.p.Channel] = true
+		case errors.Is(err, channel.ErrReplayed):
+			t.Replayed++
+		default:
+			t.Refused++
+		}
+	}
+	if len(changed) > 0 {
+		err := l.st.Batch(true, func(w store.Writes) {
+			for id := range changed {
+				b, _ := json.Marshal(l.accts[id])
+				w.Set(accountKey(id), b)
+			}
+		})
+		if err != nil {
+			// Not kept: forget what this batch did, so the node sends it again.
+			for id := range changed {
+				delete(l.accts, id)
+			}
+			return nil, Tally{}, fmt.Errorf("keeping payments: %w", err)
+		}
+	}
+	var views []channel.Account
+	seen := map[uint64]bool{}
+	ids := slices.Clone(asked)
+	for _, x := range ps {
+		ids = append(ids, x.p.Channel)
+	}
+	for _, id := range ids {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		a := l.accts[id]
+		if a == nil {
+			// Only kept accounts: a channel asked for that this anchor
+			// never saw a promise of has nothing to tell.
+			if b, err := l.st.Get(accountKey(id)); err == nil {
+				var kept channel.Account
+				if json.Unmarshal(b, &kept) == nil {
+					l.accts[id] = &kept
+					a = &kept
+				}
+			}
+		}
+		if a != nil {
+			views = append(views, view(a))
+		}
+	}
+	return views, t, nil
+}
+
+// view is what a node needs of an account: the charge, the best promise
+// and the most recent spent nonces.
+func view(a *channel.Account) channel.Account {
+	v := *a
+	v.Served = nil
+	if n := len(a.Seen); n > viewSeen {
+		v.Floor = max(v.Floor, a.Seen[n-viewSeen-1])
+		v.Seen = a.Seen[n-viewSeen:]
+	}
+	v.Seen = slices.Clone(v.Seen)
+	return v
+}
+
+// load is a channel's account: kept, or new from the chain when the
+// channel is this anchor's (nil when it is not). Called with l.mu held.
+func (l *Ledger) load(ctx context.Context, id uint64) (*channel.Account, error) {
+	if a := l.accts[id]; a != nil {
+		return a, nil
+	}
+	b, err := l.st.Get(accountKey(id))
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	if err == nil {
+		var a channel.Account
+		if err := json.Unmarshal(b, &a); err != nil {
+			return nil, fmt.Errorf("payment channel %d's account: %w", id, err)
+		}
+		l.accts[id] = &a
+		return &a, nil
+	}
+	info, err := l.chain.Channel(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("reading payment channel %d: %w", id, err)
+	}
+	if info.Payer == (common.Address{}) || info.Anchor != l.self {
+		return nil, nil
+	}
+	a := channel.Open(id, info.Payer, info.Deposit)
+	a.Observe(info.chain())
+	l.accts[id] = &a
+	return &a, nil
+}
+
+// Account is a copy of a channel's account, if this anchor keeps one.
+func (l *Ledger) Account(ctx context.Context, id uint64) (*channel.Account, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	a, err := l.load(ctx, id)
+	if a == nil || err != nil {
+		return nil, err
+	}
+	c := *a
+	c.Seen = slices.Clone(a.Seen)
+	c.Served = maps.Clone(a.Served)
+	c.Charges = map[common.Address]*big.Int{}
+	for k, v := range a.Charges {
+		c.Charges[k] = new(big.Int).Set(v)
+	}
+	return &c, nil
+}
+
+// Channels lists the channels this anchor keeps accounts of.
+func (l *Ledger) Channels() ([]uint64, error) {
+	var ids []uint64
+	err := l.st.Each([]byte(PrefixAccount), func(k, _ []byte) error {
+		if len(k) == len(PrefixAccount)+8 {
+			ids = append(ids, binary.BigEndian.Uint64(k[len(PrefixAccount):]))
+		}
+		return nil
+	})
+	return ids, err
+}

@@ -1,0 +1,344 @@
+package payments
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"errors"
+	"math/big"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/accounts/abi/bind"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/chain"
+	"github.com/smartlayer/smartlayer/chain/devchain"
+	"github.com/smartlayer/smartlayer/channel"
+	"github.com/smartlayer/smartlayer/contracts"
+	"github.com/smartlayer/smartlayer/store"
+)
+
+// net is a chain with the contracts, an anchor (registered), a payer with
+// service tokens and a channel to the anchor.
+type net struct {
+	t        *testing.T
+	ctx      context.Context
+	c        chain.Backend
+	cs       *chain.Contracts
+	channels *contracts.Channels
+	service  *contracts.ServiceToken
+	domain   attest.Domain
+	anchor   *ecdsa.PrivateKey
+	payer    *ecdsa.PrivateKey
+	cashier  SenderCashier
+	id       uint64
+}
+
+func newNet(t *testing.T, deposit int64) *net {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	t.Cleanup(cancel)
+	treasury, _ := crypto.GenerateKey()
+	anchor, _ := crypto.GenerateKey()
+	payer, _ := crypto.GenerateKey()
+	addr := crypto.PubkeyToAddress
+	dev, err := devchain.StartDev(map[common.Address]*big.Int{
+		addr(treasury.PublicKey): chain.Units(100), addr(anchor.PublicKey): chain.Units(100), addr(payer.PublicKey): chain.Units(100)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { dev.Close() })
+	c := dev.Client()
+	id := big.NewInt(devchain.DevChainID)
+	p := chain.DefaultParams()
+	cs, err := chain.Deploy(ctx, c, treasury, id, p)
+	must(t, err)
+	n := &net{t: t, ctx: ctx, c: c, cs: cs, domain: channel.Domain(devchain.DevChainID, cs.Channels), anchor: anchor, payer: payer}
+	n.channels, _ = contracts.NewChannels(cs.Channels, c)
+	n.service, _ = contracts.NewServiceToken(cs.ServiceToken, c)
+	stake, _ := contracts.NewStakeToken(cs.StakeToken, c)
+	reg, _ := contracts.NewRegistry(cs.Registry, c)
+	ts, err := chain.NewSender(ctx, c, treasury, id)
+	must(t, err)
+	send := func(s *chain.Sender, f func(*bind.TransactOpts) (*types.Transaction, error)) {
+		t.Helper()
+		must(t, s.Send(ctx, c, f))
+	}
+	send(ts, func(o *bind.TransactOpts) (*types.Transaction, error) {
+		return stake.Transfer(o, addr(anchor.PublicKey), p.MinAnchorStake)
+	})
+	send(ts, func(o *bind.TransactOpts) (*types.Transaction, error) {
+		return n.service.Transfer(o, addr(payer.PublicKey), big.NewInt(deposit*2))
+	})
+	as, err := chain.NewSender(ctx, c, anchor, id)
+	must(t, err)
+	send(as, func(o *bind.TransactOpts) (*types.Transaction, error) {
+		return stake.Approve(o, cs.Registry, p.MinAnchorStake)
+	})
+	sig, err := chain.RegisterSignature(ctx, reg, anchor, addr(anchor.PublicKey), chain.RoleAnchor, "anchor-peer")
+	must(t, err)
+	send(as, func(o *bind.TransactOpts) (*types.Transaction, error) {
+		return reg.Register(o, addr(anchor.PublicKey), chain.RoleAnchor, "anchor-peer", "", p.MinAnchorStake, sig)
+	})
+	ps, err := chain.NewSender(ctx, c, payer, id)
+	must(t, err)
+	send(ps, func(o *bind.TransactOpts) (*types.Transaction, error) {
+		return n.service.Approve(o, cs.Channels, big.NewInt(deposit*2))
+	})
+	send(ps, func(o *bind.TransactOpts) (*types.Transaction, error) {
+		return n.channels.Open(o, addr(anchor.PublicKey), big.NewInt(deposit))
+	})
+	n.id = 1
+	n.cashier = SenderCashier{S: as, B: c, C: n.channels}
+	return n
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (n *net) chain() OnChain { return OnChain{C: n.channels} }
+
+func (n *net) balance(a common.Address) int64 {
+	b, err := n.service.BalanceOf(&bind.CallOpts{Context: n.ctx}, a)
+	must(n.t, err)
+	return b.Int64()
+}
+
+// payer signs promises one call after another.
+type payer struct {
+	mu    sync.Mutex
+	n     *net
+	cum   int64
+	nonce uint64
+}
+
+func (p *payer) next(price int64) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cum += price
+	p.nonce++
+	pr, err := channel.Sign(p.n.payer, p.n.domain, p.n.id, big.NewInt(p.cum), p.nonce)
+	must(p.n.t, err)
+	return pr.Header()
+}
+
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time { return c.t }
+
+func openLedger(t *testing.T, dir string, n *net) (*Ledger, *store.Store) {
+	st, err := store.Open(dir)
+	must(t, err)
+	return NewLedger(n.domain, n.chain(), crypto.PubkeyToAddress(n.anchor.PublicKey), st), st
+}
+
+// forward sends every gate's promises to the ledger and merges its views.
+func forward(t *testing.T, l *Ledger, gates map[common.Address]*Gate) Tally {
+	var all Tally
+	for self, g := range gates {
+		for _, b := range g.Take() {
+			views, tally, err := l.Record(context.Background(), self, b.Items, b.Channels)
+			must(t, err)
+			g.Merge(b.Anchor, views)
+			all.Taken += tally.Taken
+			all.Replayed += tally.Replayed
+			all.Refused += tally.Refused
+		}
+	}
+	return all
+}
+
+// TestPaidCalls: two service nodes take a payer's promises for priced
+// calls; each refusal (no promise, malformed, another signer, an unknown
+// channel, over the deposit, replayed after the anchor's view came back)
+// is a Refusal; the anchor's ledger counts every call once, survives a
+// restart, and settles on chain: what was promised is cashed, a fifth
+// burnt, the rest split by the calls served with the anchor's share.
+func TestPaidCalls(t *testing.T) {
+	n := newNet(t, 1_000)
+	ctx := context.Background()
+	clk := &clock{t: time.Unix(1_800_000_000, 0)}
+	nodes := []common.Address{common.HexToAddress("0x5e01"), common.HexToAddress("0x5e02")}
+	gates := map[common.Address]*Gate{}
+	for _, a := range nodes {
+		gates[a] = NewGate(n.domain, n.chain(), a, clk.now)
+	}
+	g0, g1 := gates[nodes[0]], gates[nodes[1]]
+	pay := &payer{n: n}
+
+	var r *Refusal
+	if err := g0.Pay(ctx, "", 1); !errors.As(err, &r) || r.Code != "payment-required" || r.Price != 1 {
+		t.Fatalf("no promise: %v", err)
+	}
+	if err := g0.Pay(ctx, "", 0); err != nil {
+		t.Fatalf("a free call: %v", err)
+	}
+	if err := g0.Pay(ctx, "1;2;3", 1); !errors.As(err, &r) || r.Code != "payment-malformed" {
+		t.Fatalf("malformed: %v", err)
+	}
+	stranger, _ := crypto.GenerateKey()
+	sp, _ := channel.Sign(stranger, n.domain, n.id, big.NewInt(5), 1)
+	if err := g0.Pay(ctx, sp.Header(), 1); !errors.As(err, &r) || !errors.Is(err, channel.ErrNotPayer) || r.Channel == nil || r.Channel.Deposit != "1000" {
+		t.Fatalf("another signer: %v %+v", err, r)
+	}
+	up, _ := channel.Sign(n.payer, n.domain, 99, big.NewInt(5), 1)
+	if err := g0.Pay(ctx, up.Header(), 1); !errors.As(err, &r) || r.Code != "unknown-channel" {
+		t.Fatalf("unknown channel: %v", err)
+	}
+
+	dir := t.TempDir()
+	l, st := openLedger(t, dir, n)
+	// 300 calls at random nodes, queries (1) and actions (20), promises
+	// forwarded now and then.
+	rng := rand.New(rand.NewPCG(1, 2))
+	var total int64
+	served := map[common.Address]uint64{}
+	var spent []string
+	for i := 0; i < 300 && total < 900; i++ {
+		price := int64(1)
+		if rng.IntN(5) == 0 {
+			price = 20
+		}
+		h := pay.next(price)
+		at := nodes[rng.IntN(2)]
+		must(t, gates[at].Pay(ctx, h, uint64(price)))
+		total += price
+		served[at]++
+		spent = append(spent, h)
+		if rng.IntN(20) == 0 {
+			if tl := forward(t, l, gates); tl.Replayed+tl.Refused != 0 {
+				t.Fatalf("honest promises: %+v", tl)
+			}
+		}
+	}
+	if tl := forward(t, l, gates); tl.Replayed+tl.Refused != 0 {
+		t.Fatalf("honest promises: %+v", tl)
+	}
+	// Once the anchor's view came back, a promise spent at one node is
+	// refused at the other, and so is one that covers only its own call.
+	if err := g1.Pay(ctx, spent[0], 1); !errors.Is(err, channel.ErrReplayed) {
+		t.Fatalf("a spent promise at another node: %v", err)
+	}
+	if err := g0.Pay(ctx, spent[len(spent)-1], 1); !errors.Is(err, channel.ErrReplayed) {
+		t.Fatalf("the last promise again: %v", err)
+	}
+	// Each node's calls reach the other with the anchor's view of them:
+	// a node sees what the others took as of the anchor's last answer.
+	forward(t, l, gates)
+	cheap, _ := channel.Sign(n.payer, n.domain, n.id, big.NewInt(total), pay.nonce+1)
+	if err := g1.Pay(ctx, cheap.Header(), 1); !errors.Is(err, channel.ErrInsufficient) {
+		t.Fatalf("a promise that does not raise the total: %v", err)
+	}
+	// A promise over the deposit is refused; after a top-up (seen once the
+	// chain view is older than refreshAfter) it pays.
+	over := pay.next(1000 - total + 1)
+	if err := g0.Pay(ctx, over, uint64(1000-total+1)); !errors.Is(err, channel.ErrOverdrawn) {
+		t.Fatalf("over the deposit: %v", err)
+	}
+	ps, err := chain.NewSender(n.ctx, n.c, n.payer, big.NewInt(devchain.DevChainID))
+	must(t, err)
+	must(t, ps.Send(n.ctx, n.c, func(o *bind.TransactOpts) (*types.Transaction, error) {
+		return n.channels.TopUp(o, big.NewInt(int64(n.id)), big.NewInt(500))
+	}))
+	clk.t = clk.t.Add(refreshAfter + time.Second)
+	must(t, g0.Pay(ctx, over, uint64(1000-total+1)))
+	total += 1000 - total + 1
+	served[nodes[0]]++
+	forward(t, l, gates)
+
+	// The ledger survives a restart.
+	must(t, st.Close())
+	l, st = openLedger(t, dir, n)
+	defer st.Close()
+	a, err := l.Account(ctx, n.id)
+	must(t, err)
+	if a == nil || a.Charged().Int64() != total || a.Best.Cumulative.Int64() != total || a.Served[nodes[0]] != served[nodes[0]] || a.Served[nodes[1]] != served[nodes[1]] {
+		t.Fatalf("after a restart: %+v, want %d charged, served %v", a, total, served)
+	}
+
+	// Settlement: cashed, a fifth burnt, the rest 10% to the anchor and
+	// the rest by calls served.
+	anchor := crypto.PubkeyToAddress(n.anchor.PublicKey)
+	before := map[common.Address]int64{anchor: n.balance(anchor), nodes[0]: n.balance(nodes[0]), nodes[1]: n.balance(nodes[1])}
+	res, err := l.Settle(ctx, n.id, n.anchor, 1000, n.cashier)
+	must(t, err)
+	if res.Cashed != big.NewInt(total).String() || res.Distributed != res.Cashed {
+		t.Fatalf("settled %+v, want %d cashed and distributed", res, total)
+	}
+	var paid int64
+	for a, b := range before {
+		paid += n.balance(a) - b
+	}
+	rest := total - total*2000/10_000
+	if paid > rest || paid < rest-3 || n.balance(anchor)-before[anchor] < rest/10-1 {
+		t.Fatalf("paid %d of %d (anchor %d)", paid, rest, n.balance(anchor)-before[anchor])
+	}
+	r0, r1 := n.balance(nodes[0])-before[nodes[0]], n.balance(nodes[1])-before[nodes[1]]
+	if diff := r0*int64(served[nodes[1]]) - r1*int64(served[nodes[0]]); diff > int64(served[nodes[0]]+served[nodes[1]]) || -diff > int64(served[nodes[0]]+served[nodes[1]]) {
+		t.Fatalf("split %d:%d for %d:%d calls", r0, r1, served[nodes[0]], served[nodes[1]])
+	}
+	if a, _ := l.Account(ctx, n.id); len(a.Served) != 0 {
+		t.Fatalf("calls left to pay after settling: %v", a.Served)
+	}
+	if res, err := l.Settle(ctx, n.id, n.anchor, 1000, n.cashier); err != nil || res.Nodes != nil {
+		t.Fatalf("settling again: %+v %v", res, err)
+	}
+}
+
+// crashing distributes on chain and then fails, as an anchor that stopped
+// right after sending would.
+type crashing struct{ SenderCashier }
+
+func (c crashing) Distribute(ctx context.Context, d channel.Distribution, sig []byte) error {
+	if err := c.SenderCashier.Distribute(ctx, d, sig); err != nil {
+		return err
+	}
+	return errors.New("crashed")
+}
+
+// TestSettleAfterCrash: a distribution sent before a crash is found on
+// chain by the next settlement and not paid twice.
+func TestSettleAfterCrash(t *testing.T) {
+	n := newNet(t, 1_000)
+	ctx := context.Background()
+	clk := &clock{t: time.Unix(1_800_000_000, 0)}
+	node := common.HexToAddress("0x5e01")
+	g := NewGate(n.domain, n.chain(), node, clk.now)
+	pay := &payer{n: n}
+	for i := 0; i < 10; i++ {
+		must(t, g.Pay(ctx, pay.next(10), 10))
+	}
+	dir := t.TempDir()
+	l, st := openLedger(t, dir, n)
+	forward(t, l, map[common.Address]*Gate{node: g})
+	if _, err := l.Settle(ctx, n.id, n.anchor, 0, crashing{n.cashier}); err == nil {
+		t.Fatal("the crash was not reported")
+	}
+	got := n.balance(node)
+	must(t, st.Close())
+	l, st = openLedger(t, dir, n)
+	defer st.Close()
+	if _, ok, _ := l.pending(n.id); !ok {
+		t.Fatal("no pending distribution kept")
+	}
+	res, err := l.Settle(ctx, n.id, n.anchor, 0, n.cashier)
+	must(t, err)
+	if n.balance(node) != got || got != 80 || res.Distributed != "100" {
+		t.Fatalf("paid %d then %d (want 80 once), %+v", got, n.balance(node), res)
+	}
+	if _, ok, _ := l.pending(n.id); ok {
+		t.Fatal("the pending distribution was kept after it was found on chain")
+	}
+	if a, _ := l.Account(ctx, n.id); len(a.Served) != 0 {
+		t.Fatalf("calls left after the distribution was found: %v", a.Served)
+	}
+}

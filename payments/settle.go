@@ -1,0 +1,241 @@
+package payments
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"math/big"
+	"slices"
+
+	"github.com/ethereum/go-ethereum/accounts/abi/bind"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+
+	"github.com/smartlayer/smartlayer/chain"
+	"github.com/smartlayer/smartlayer/channel"
+	"github.com/smartlayer/smartlayer/contracts"
+	"github.com/smartlayer/smartlayer/store"
+)
+
+// Cashier sends an anchor's settlement transactions and waits until they
+// are mined.
+type Cashier interface {
+	Cash(ctx context.Context, p channel.Promise) error
+	Distribute(ctx context.Context, d channel.Distribution, sig []byte) error
+}
+
+// Settlement is what one settlement of a channel did.
+type Settlement struct {
+	Channel     uint64           `json:"channel"`
+	Cashed      string           `json:"cashed"`      // on chain after it
+	Distributed string           `json:"distributed"` // on chain after it
+	Nodes       []common.Address `json:"nodes,omitempty"`
+	Counts      []uint64         `json:"counts,omitempty"`
+}
+
+// ErrNotMine: the channel is not this anchor's.
+var ErrNotMine = errors.New("not a payment channel of this anchor")
+
+// Settle cashes a channel's highest promise and distributes everything
+// cashed by the calls served, this anchor's share (anchorShare basis
+// points of what is split) among them. A distribution is kept before it is
+// sent: after a crash, the next settlement finds it on chain or sends it
+// again, so calls are paid for once. One settlement at a time.
+func (l *Ledger) Settle(ctx context.Context, id uint64, key *ecdsa.PrivateKey, anchorShare uint16, c Cashier) (*Settlement, error) {
+	l.settleMu.Lock()
+	defer l.settleMu.Unlock()
+	acct, err := l.Account(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if acct == nil {
+		return nil, fmt.Errorf("%w: %d", ErrNotMine, id)
+	}
+	info, err := l.chain.Channel(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if acct.Best.Cumulative.Cmp(info.Cashed) > 0 && !info.Closed && !info.Closing {
+		if err := c.Cash(ctx, acct.Best); err != nil {
+			return nil, fmt.Errorf("cashing channel %d's promise %d: %w", id, acct.Best.Nonce, err)
+		}
+		if info, err = l.chain.Channel(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	// A distribution signed before and not seen on chain goes again.
+	if d, ok, err := l.pending(id); err != nil {
+		return nil, err
+	} else if ok {
+		switch {
+		case info.Distributed.Cmp(d.UpTo) >= 0: // it went through
+		case info.Distributed.Cmp(d.From) == 0:
+			if err := l.distribute(ctx, key, c, d); err != nil {
+				return nil, err
+			}
+		default:
+			return nil, fmt.Errorf("payment channel %d paid out %s, between the kept distribution's %s and %s", id, info.Distributed, d.From, d.UpTo)
+		}
+		if err := l.distributed(d); err != nil {
+			return nil, err
+		}
+		if info, err = l.chain.Channel(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	out := &Settlement{Channel: id}
+	if acct, err = l.Account(ctx, id); err != nil {
+		return nil, err
+	}
+	if d, ok := acct.Distribution(info.Distributed, info.Cashed); ok {
+		d = withAnchor(d, l.self, anchorShare)
+		b, _ := json.Marshal(d)
+		if err := l.st.Put(pendingKey(id), b); err != nil {
+			return nil, err
+		}
+		if err := l.distribute(ctx, key, c, d); err != nil {
+			return nil, err
+		}
+		if err := l.distributed(d); err != nil {
+			return nil, err
+		}
+		out.Nodes, out.Counts = d.Nodes, d.Counts
+		if info, err = l.chain.Channel(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	out.Cashed, out.Distributed = info.Cashed.String(), info.Distributed.String()
+	return out, nil
+}
+
+// withAnchor adds the anchor to a distribution with the count that gives it
+// share basis points of the split (when it served no calls itself).
+func withAnchor(d channel.Distribution, anchor common.Address, share uint16) channel.Distribution {
+	if share == 0 || share >= 10_000 || slices.Contains(d.Nodes, anchor) {
+		return d
+	}
+	var total uint64
+	for _, c := range d.Counts {
+		total += c
+	}
+	// anchor / (total + anchor) = share / 10000, rounded up.
+	n := (total*uint64(share) + uint64(10_000-share) - 1) / uint64(10_000-share)
+	if n == 0 {
+		return d
+	}
+	out := channel.Distribution{Channel: d.Channel, From: d.From, UpTo: d.UpTo}
+	type pair struct {
+		a common.Address
+		c uint64
+	}
+	ps := []pair{{anchor, n}}
+	for i := range d.Nodes {
+		ps = append(ps, pair{d.Nodes[i], d.Counts[i]})
+	}
+	slices.SortFunc(ps, func(x, y pair) int { return bytes.Compare(x.a[:], y.a[:]) })
+	for _, p := range ps {
+		out.Nodes, out.Counts = append(out.Nodes, p.a), append(out.Counts, p.c)
+	}
+	return out
+}
+
+func (l *Ledger) distribute(ctx context.Context, key *ecdsa.PrivateKey, c Cashier, d channel.Distribution) error {
+	sig, err := channel.SignDigest(key, channel.DistributionDigest(l.domain, d.Channel, d.From, d.UpTo, d.Nodes, d.Counts))
+	if err != nil {
+		return err
+	}
+	if err := c.Distribute(ctx, d, sig); err != nil {
+		return fmt.Errorf("distributing channel %d up to %s: %w", d.Channel, d.UpTo, err)
+	}
+	return nil
+}
+
+// pending is the distribution of a channel kept and not yet applied.
+func (l *Ledger) pending(id uint64) (channel.Distribution, bool, error) {
+	b, err := l.st.Get(pendingKey(id))
+	if errors.Is(err, store.ErrNotFound) {
+		return channel.Distribution{}, false, nil
+	}
+	if err != nil {
+		return channel.Distribution{}, false, err
+	}
+	var d channel.Distribution
+	if err := json.Unmarshal(b, &d); err != nil {
+		return channel.Distribution{}, false, fmt.Errorf("payment channel %d's pending distribution: %w", id, err)
+	}
+	return d, true, nil
+}
+
+// distributed forgets the calls a distribution on chain paid for, and the
+// distribution, in one write.
+func (l *Ledger) distributed(d channel.Distribution) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	a := l.accts[d.Channel]
+	if a == nil {
+		return fmt.Errorf("payment channel %d's account is not loaded", d.Channel)
+	}
+	next := *a
+	next.Served = maps.Clone(a.Served)
+	next.Distributed(d)
+	b, _ := json.Marshal(&next)
+	err := l.st.Batch(true, func(w store.Writes) {
+		w.Set(accountKey(d.Channel), b)
+		w.Delete(pendingKey(d.Channel))
+	})
+	if err != nil {
+		return err
+	}
+	*a = next
+	return nil
+}
+
+// Observe takes a channel's chain state into its account (a top-up, a
+// close), when this anchor keeps one.
+func (l *Ledger) Observe(id uint64, info Info) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if a := l.accts[id]; a != nil {
+		a.Observe(info.chain())
+	}
+}
+
+// OnChain reads channels from the Channels contract.
+type OnChain struct{ C *contracts.Channels }
+
+// Channel is the contract's channelOf.
+func (o OnChain) Channel(ctx context.Context, id uint64) (Info, error) {
+	c, err := o.C.ChannelOf(&bind.CallOpts{Context: ctx}, new(big.Int).SetUint64(id))
+	if err != nil {
+		return Info{}, err
+	}
+	return Info{Payer: c.Payer, Anchor: c.Anchor, Deposit: c.Deposit, Cashed: c.Cashed, Distributed: c.Distributed,
+		Withdrawn: c.Withdrawn, Withdrawing: c.Withdrawing, Closing: c.ClosesAt != 0 && !c.Closed, Closed: c.Closed}, nil
+}
+
+// SenderCashier sends settlements from an anchor's key.
+type SenderCashier struct {
+	S *chain.Sender
+	B chain.Backend
+	C *contracts.Channels
+}
+
+func (s SenderCashier) Cash(ctx context.Context, p channel.Promise) error {
+	return s.S.Send(ctx, s.B, func(o *bind.TransactOpts) (*types.Transaction, error) {
+		return s.C.Cash(o, new(big.Int).SetUint64(p.Channel), p.Cumulative, p.Nonce, p.Sig)
+	})
+}
+
+func (s SenderCashier) Distribute(ctx context.Context, d channel.Distribution, sig []byte) error {
+	counts := make([]*big.Int, len(d.Counts))
+	for i, c := range d.Counts {
+		counts[i] = new(big.Int).SetUint64(c)
+	}
+	return s.S.Send(ctx, s.B, func(o *bind.TransactOpts) (*types.Transaction, error) {
+		return s.C.Distribute(o, new(big.Int).SetUint64(d.Channel), d.From, d.UpTo, d.Nodes, counts, sig)
+	})
+}
