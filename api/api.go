@@ -46,6 +46,8 @@ type Deps struct {
 	Topics Topics // every node
 	Tokens Tokens // service nodes; nil on anchors
 	Anchor Anchor // anchors; nil on service nodes
+	// Payments: anchors with network.channels; nil otherwise.
+	Payments Payments
 }
 
 // Register adds every endpoint of the node's roles to mux.
@@ -96,6 +98,11 @@ func Register(mux *http.ServeMux, d Deps) {
 		mux.HandleFunc("GET /v1/tokens/{instance}/consistency", h.consistency)
 		mux.HandleFunc("POST /v1/votes", d.Limit(h.vote))
 		mux.HandleFunc("POST /v1/receipts", d.Limit(h.forward))
+	}
+	if d.Payments != nil {
+		mux.HandleFunc("GET /v1/channels/{channel}", h.channel)
+		mux.HandleFunc("POST /v1/channels/{channel}/settle", d.Limit(h.settle))
+		mux.HandleFunc("POST /v1/channels/{channel}/close", d.Limit(h.closeChannel))
 	}
 }
 

@@ -113,6 +113,27 @@ type Problem struct {
 
 func (p *Problem) Error() string { return p.Detail }
 
+// PaymentRefused is a priced call let through by no promise: 402 with what
+// it costs and how to pay (Due), or 503 with Retry-After when the node
+// cannot take payments now (its anchors are behind, the chain is silent).
+type PaymentRefused struct {
+	Status int
+	Code   string
+	Detail string
+	Due    *wire.PaymentDue
+}
+
+func (p *PaymentRefused) Error() string { return p.Detail }
+
+// paymentError answers a refused payment.
+func paymentError(w http.ResponseWriter, r *http.Request, p *PaymentRefused) {
+	if p.Status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "1")
+	}
+	httpapi.WriteProblem(w, r, wire.Problem{Type: httpapi.ProblemType(p.Code), Title: http.StatusText(p.Status), Status: p.Status,
+		Detail: p.Detail, Payment: p.Due})
+}
+
 // grantError answers a refused grant.
 func grantError(w http.ResponseWriter, r *http.Request, err error) {
 	status, code := GrantStatus(err)

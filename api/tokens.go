@@ -105,11 +105,14 @@ func (h *handlers) query(w http.ResponseWriter, r *http.Request) {
 func (h *handlers) queryError(w http.ResponseWriter, r *http.Request, id wire.InstanceID, err error) {
 	var p *Problem
 	var g *GrantRefused
+	var pr *PaymentRefused
 	switch {
 	case errors.Is(err, executor.ErrNotHere):
 		h.notHere(w, r, id)
 	case errors.As(err, &g):
 		grantError(w, r, g)
+	case errors.As(err, &pr):
+		paymentError(w, r, pr)
 	case errors.As(err, &p):
 		httpapi.Error(w, r, p.Status, p.Code, p.Detail)
 	default:
@@ -179,11 +182,14 @@ func (h *handlers) action(w http.ResponseWriter, r *http.Request) {
 	}
 	out, err := h.d.Tokens.Action(r.Context(), id, name, key, body, presented(r, raw))
 	var g *GrantRefused
+	var pr *PaymentRefused
 	switch {
 	case err == nil:
 		WriteActionAnswer(w, out, h.d.Tokens.Self(), nil)
 	case errors.As(err, &g):
 		grantError(w, r, g)
+	case errors.As(err, &pr):
+		paymentError(w, r, pr)
 	case errors.Is(err, executor.ErrNotExecutor):
 		rt := h.d.Tokens.Route(r.Context(), id)
 		httpapi.WriteProblem(w, r, wire.Problem{
@@ -222,7 +228,8 @@ func hasJSON(v json.RawMessage) bool { return len(v) > 0 && string(v) != "null" 
 func presented(r *http.Request, body []byte) grant.Presented {
 	return grant.Presented{Grant: r.Header.Get(wire.GrantHeader), Proof: r.Header.Get(wire.SignatureHeader),
 		Request: grant.Request{Method: r.Method, Path: r.URL.RequestURI(), Body: body, Key: r.Header.Get(wire.IdempotencyHeader)},
-		Caller:  grant.Caller{Instance: r.Header.Get(wire.CallerHeader), Record: r.Header.Get(wire.CallerRecordHeader), Chain: r.Header.Get(wire.CallChainHeader)}}
+		Caller:  grant.Caller{Instance: r.Header.Get(wire.CallerHeader), Record: r.Header.Get(wire.CallerRecordHeader), Chain: r.Header.Get(wire.CallChainHeader)},
+		Payment: r.Header.Get(wire.PaymentHeader)}
 }
 
 // held is the instance of the {instance} path value for reading what

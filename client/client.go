@@ -14,6 +14,7 @@ import (
 	"io"
 	mrand "math/rand/v2"
 	"net/http"
+	neturl "net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -52,6 +53,10 @@ type Client struct {
 	// key the two derive (grant.SessionKey), which costs far less. Calls
 	// through an anchor (full fallback mode) are always signed.
 	Key *ecdsa.PrivateKey
+	// Payer, when set, pays for priced calls from a payment channel: a
+	// promise per call (wire.PaymentHeader); a call refused with 402 for
+	// its price is sent once more with one.
+	Payer *Payer
 
 	mu         sync.Mutex
 	sessions   map[string]*[32]byte // by node peer ID: open sessions
@@ -347,6 +352,13 @@ func (c *Client) openSession(to string) {
 func (c *Client) doHeaders(ctx context.Context, method, url, to string, hdr http.Header, body []byte, out any) (http.Header, error) {
 	h, err := c.send(ctx, method, url, to, hdr, body, out)
 	var p *wire.Problem
+	if errors.As(err, &p) && c.Payer != nil && p.Status == http.StatusPaymentRequired {
+		if u, uerr := neturl.Parse(url); uerr == nil && paidCall(u.Path) && c.Payer.learn(u.Path, p) {
+			// The price is known now (and the channel's state): once more,
+			// with a promise.
+			h, err = c.send(ctx, method, url, to, hdr, body, out)
+		}
+	}
 	if errors.As(err, &p) && p.Type == "urn:smartlayer:problem:session-unknown" {
 		// The node forgot the session (a restart): sign once more.
 		c.mu.Lock()
@@ -372,6 +384,17 @@ func (c *Client) send(ctx context.Context, method, url, to string, hdr http.Head
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	var promise string
+	var price uint64
+	if c.Payer != nil && paidCall(req.URL.Path) && req.Header.Get(wire.PaymentHeader) == "" {
+		if p, ok := c.Payer.price(req.URL.Path); ok && p > 0 {
+			if promise, err = c.Payer.promise(p); err != nil {
+				return nil, err
+			}
+			price = p
+			req.Header.Set(wire.PaymentHeader, promise)
+		}
+	}
 	signed := false
 	if c.Key != nil && strings.HasPrefix(req.URL.Path, "/v1/tokens/") && !strings.HasSuffix(req.URL.Path, "/route") {
 		var nonce [16]byte
@@ -390,10 +413,19 @@ func (c *Client) send(ctx context.Context, method, url, to string, hdr http.Head
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
+		if promise != "" {
+			// Whether the node took it is not known: counted as not, and
+			// should it have been, the next node says so (402 with the
+			// channel's state) and the payer catches up.
+			c.Payer.giveBack(price)
+		}
 		return nil, err
 	}
 	if signed && to != "" && resp.StatusCode < 300 {
 		c.openSession(to)
+	}
+	if promise != "" && untaken(resp.StatusCode) {
+		c.Payer.giveBack(price)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))

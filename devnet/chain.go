@@ -34,11 +34,68 @@ type ChainInfo struct {
 	Contracts chain.Contracts `json:"contracts"`
 	// Accounts are the devnet's funded accounts with their keys (test keys,
 	// made for this devnet): the treasury that deployed the contracts, the
-	// airline (issuer of the flight ticket's type) and every node, each
-	// staked and registered with its node key.
+	// airline (issuer of the flight ticket's type), every node, each
+	// staked and registered with its node key, and the demo integration
+	// (the payer of its payment channel).
 	Accounts []ChainAccount `json:"accounts"`
 	// TicketType is the flight ticket's type ID in TokenTypes.
 	TicketType common.Hash `json:"ticketType"`
+	// Payment is the demo integration's payment channel.
+	Payment *PaymentInfo `json:"payment,omitempty"`
+}
+
+// PaymentInfo is a payment channel the devnet opened: the demo
+// integration (the payer, key in integration.key) pays for its calls
+// through it; Deposit is in the service token's smallest unit.
+type PaymentInfo struct {
+	Channel  uint64         `json:"channel"`
+	Contract common.Address `json:"contract"`
+	Payer    common.Address `json:"payer"`
+	Anchor   common.Address `json:"anchor"`
+	Deposit  string         `json:"deposit"`
+}
+
+// channelDeposit is what the devnet's demo integration deposits: 100
+// service tokens, far more than the devnet's calls cost (1 a query, 20 an
+// action, in the token's smallest unit).
+var channelDeposit = chain.Units(100)
+
+// openChannel has the treasury give the demo integration service tokens,
+// and the integration open a payment channel to anchor with half of them.
+func (d *Devnet) openChannel(ctx context.Context, b *batch, ts *chain.Sender, c chain.Backend, id *big.Int, cs *chain.Contracts,
+	service *contracts.ServiceToken, integ *nodekey.Key, anchor common.Address) (*PaymentInfo, error) {
+	channels, err := contracts.NewChannels(cs.Channels, c)
+	if err != nil {
+		return nil, err
+	}
+	is, err := chain.NewSender(ctx, c, integ.ECDSA, id)
+	if err != nil {
+		return nil, err
+	}
+	// As much again stays with the integration, for channels of its own.
+	b.send(ts, func(o *bind.TransactOpts) (*types.Transaction, error) {
+		return service.Transfer(o, integ.Address(), new(big.Int).Mul(channelDeposit, big.NewInt(2)))
+	})
+	if err := b.wait(); err != nil {
+		return nil, err
+	}
+	b.send(is, func(o *bind.TransactOpts) (*types.Transaction, error) {
+		return service.Approve(o, cs.Channels, channelDeposit)
+	})
+	if err := b.wait(); err != nil {
+		return nil, err
+	}
+	next, err := channels.NextChannel(&bind.CallOpts{Context: ctx})
+	if err != nil {
+		return nil, err
+	}
+	b.send(is, func(o *bind.TransactOpts) (*types.Transaction, error) {
+		return channels.Open(o, anchor, channelDeposit)
+	})
+	if err := b.wait(); err != nil {
+		return nil, err
+	}
+	return &PaymentInfo{Channel: next.Uint64(), Contract: cs.Channels, Payer: integ.Address(), Anchor: anchor, Deposit: channelDeposit.String()}, nil
 }
 
 // ChainAccount is one funded account.
@@ -167,6 +224,12 @@ func (d *Devnet) startChain(ctx context.Context) error {
 		}
 		parties = append(parties, chainParty{key: lounge, role: "lounge"})
 	}
+	// The demo integration pays for its calls from a payment channel.
+	integ, _, err := nodekey.LoadOrCreate(filepath.Join(d.dir, "integration.key"))
+	if err != nil {
+		return err
+	}
+	parties = append(parties, chainParty{key: integ, role: "integration"})
 	balances := map[common.Address]*big.Int{}
 	for _, pt := range parties {
 		balances[pt.key.Address()] = chain.Units(1000) // ether, for gas
@@ -313,11 +376,15 @@ func (d *Devnet) startChain(ctx context.Context) error {
 			return err
 		}
 	}
+	pay, err := d.openChannel(ctx, b, ts, c, id, cs, service, integ, parties[2].key.Address())
+	if err != nil {
+		return fmt.Errorf("the demo integration's payment channel: %w", err)
+	}
 	if err := d.startEpoch(ctx, ts, c, r); err != nil {
 		return err
 	}
 	d.chainState = &chainState{cs: cs, r: r, parties: parties, p: p, c: c, id: id, tickets: ft, airline: as}
-	d.Info.Chain = &ChainInfo{RPC: rpcURL, ChainID: id.Int64(), Contracts: *cs}
+	d.Info.Chain = &ChainInfo{RPC: rpcURL, ChainID: id.Int64(), Contracts: *cs, Payment: pay}
 	for _, pt := range parties {
 		d.Info.Chain.Accounts = append(d.Info.Chain.Accounts, ChainAccount{Address: pt.key.Address(), Key: keyHex(pt.key.ECDSA), Role: pt.role})
 	}

@@ -47,7 +47,7 @@ func TestDevnetChain(t *testing.T) {
 	if err := json.Unmarshal(b, &info); err != nil {
 		t.Fatal(err)
 	}
-	if info.Chain == nil || info.Chain.RPC == "" || info.Chain.ChainID != devchain.DevChainID || len(info.Chain.Accounts) != 2+3+4 {
+	if info.Chain == nil || info.Chain.RPC == "" || info.Chain.ChainID != devchain.DevChainID || len(info.Chain.Accounts) != 2+3+4+1 { // treasury, airline, anchors, service nodes, the integration
 		t.Fatalf("devnet.json chain: %+v", info.Chain)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

@@ -29,6 +29,7 @@ import (
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/attlog"
 	"github.com/smartlayer/smartlayer/chain/devchain"
+	"github.com/smartlayer/smartlayer/channel"
 	"github.com/smartlayer/smartlayer/client"
 	flightticket "github.com/smartlayer/smartlayer/examples/flight-ticket"
 	"github.com/smartlayer/smartlayer/examples/flight-ticket/hotel"
@@ -196,6 +197,10 @@ type Ticket struct {
 	PassengerKey string          `json:"passengerKey,omitempty"`
 }
 
+// maxDevnetPrice is the most a call on the devnet costs (the flight
+// ticket's actions).
+const maxDevnetPrice = 20
+
 // Sign returns h with the demo integration's signature over a request
 // (method, the URL's path and query, body), as a call under a grant needs
 // (wire.SignatureHeader). Each call signs afresh: a signature is taken once.
@@ -212,6 +217,13 @@ func (d *Devnet) Sign(h http.Header, method, rawURL string, body []byte) http.He
 	_, _ = rand.Read(nonce[:])
 	if sig, err := grant.Sign(d.integration.ECDSA, grant.Request{Method: method, Path: u.RequestURI(), Body: body, Key: out.Get(wire.IdempotencyHeader)}, time.Now(), nonce); err == nil {
 		out.Set(wire.SignatureHeader, sig)
+	}
+	if pr := d.Client.Payer; pr != nil && out.Get(wire.PaymentHeader) == "" {
+		// Paid from the integration's channel: as much as the call is
+		// known to cost, or the most a devnet call costs.
+		if h, err := pr.PromiseFor(u.Path, maxDevnetPrice); err == nil {
+			out.Set(wire.PaymentHeader, h)
+		}
 	}
 	return out
 }
@@ -359,6 +371,8 @@ func Start(ctx context.Context, opts Options) (_ *Devnet, err error) {
 		d.cfgBase.Network.Registry = d.chainState.cs.Registry.Hex()
 		d.cfgBase.Network.ChainPoll = node.Duration{Duration: 500 * time.Millisecond}
 		d.cfgBase.Network.TokenTypes = d.chainState.cs.TokenTypes.Hex()
+		d.cfgBase.Network.Channels = d.chainState.cs.Channels.Hex()
+		d.cfgBase.Network.SettleInterval = node.Duration{Duration: time.Minute}
 		d.cfgBase.Network.Confirmations = devnetConfirmations
 		d.cfgBase.Network.AdvanceEpochs = opts.AdvanceEpochs
 	}
@@ -816,6 +830,11 @@ func (d *Devnet) grantAll(tickets []Ticket) error {
 	d.Info.Integration = Airline{Key: keyPath, Address: integ.Address().Hex()}
 	d.integration = integ
 	d.Client.Key = integ.ECDSA // its calls prove they are the integration's
+	if d.Info.Chain != nil && d.Info.Chain.Payment != nil {
+		// ... and pay for them from its channel.
+		pi := d.Info.Chain.Payment
+		d.Client.Payer = &client.Payer{Key: integ.ECDSA, Channel: pi.Channel, Domain: channel.Domain(d.Info.Chain.ChainID, pi.Contract)}
+	}
 	domain := attest.NetworkDomain(d.cfgBase.Network.ChainID, common.HexToAddress(d.cfgBase.Network.EAS))
 	now := time.Now()
 	for i := range tickets {

@@ -192,6 +192,12 @@ func (x *Executor) lock(id wire.InstanceID) func() {
 // ScopedKey is an idempotency key within its action.
 func ScopedKey(action, key string) string { return action + "\x00" + key }
 
+// Done reports whether an action's outcome is kept for key.
+func (x *Executor) Done(id wire.InstanceID, name, key string) bool {
+	b, err := x.d.Store.Get(OutcomeKey(id, ScopedKey(name, key)))
+	return err == nil && b != nil
+}
+
 // Run performs an action once per idempotency key: a repeated key gets the
 // stored outcome, a concurrent one waits for the first.
 func (x *Executor) Run(ctx context.Context, id wire.InstanceID, name, key string, args json.RawMessage) (*Outcome, error) {

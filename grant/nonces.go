@@ -16,6 +16,9 @@ type Presented struct {
 	// Caller: a token calling another (wire.CallerHeader and friends), as
 	// presented; the node checks it.
 	Caller Caller
+	// Payment is the call's payment promise (wire.PaymentHeader), which
+	// the node checks when the call is priced.
+	Payment string
 }
 
 // Caller is a calling token as a request presents it: its instance, its

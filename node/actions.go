@@ -54,6 +54,15 @@ func (s *serviceRole) action(ctx context.Context, id wire.InstanceID, name, key 
 	if err := s.checkActionGrant(in, name, p); err != nil {
 		return nil, &api.GrantRefused{Err: err}
 	}
+	// A priced action is paid where it runs (the executor), once per
+	// idempotency key: a repeated request gets the outcome it paid for.
+	if price := lb.Manifest.Service.ActionPriceOf(name); price > 0 && s.n.pay != nil && in.Record.Executor == s.n.peerStr &&
+		!s.exec.Done(id, name, key) && !s.grants.fromToken(p, s.n.now()) {
+		if err := s.n.pay.charge(ctx, p.Payment, price); err != nil {
+			s.n.metric.actions.WithLabelValues("payment-refused").Inc()
+			return nil, err
+		}
+	}
 	ctx, cancel := s.exec.Detach(ctx)
 	defer cancel()
 	out, err := s.exec.Run(ctx, id, name, key, args)

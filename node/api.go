@@ -39,6 +39,9 @@ func (n *Node) registerAPI(mux *http.ServeMux) {
 	}
 	if n.anchor != nil {
 		d.Anchor = n.anchor
+		if n.pay != nil {
+			d.Payments = paymentsAPI{n.pay}
+		}
 	}
 	api.Register(mux, d)
 }

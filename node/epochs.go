@@ -214,7 +214,9 @@ func (a *advancer) round(ctx context.Context) error {
 	if now.Sub(first) < time.Duration(a.rank(cur))*advanceTurn {
 		return nil
 	}
-	s, err := chain.NewSender(ctx, n.eth, n.key.ECDSA, big.NewInt(n.cfg.Network.ChainID))
+	n.txMu.Lock()
+	defer n.txMu.Unlock()
+	s, err := chainSender(ctx, n)
 	if err != nil {
 		return err
 	}

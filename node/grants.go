@@ -207,6 +207,22 @@ func (rv *revocations) record(s *attest.Signed) (attest.UID, error) {
 // takeover votes is a few KB).
 const maxCallerRecord = 32 << 10
 
+// fromToken reports whether a call is an inter-token call: signed by a
+// replica of the token it presents as its caller, under that token's
+// record. Its proof's nonce is not taken here (the grant check takes it
+// when the call needs a grant).
+func (g *grants) fromToken(p grant.Presented, now time.Time) bool {
+	if p.Caller.Instance == "" || p.Proof == "" {
+		return false
+	}
+	id, err := wire.ParseInstanceID(p.Caller.Instance)
+	if err != nil {
+		return false
+	}
+	signer, _, err := p.Signer(now, g.sessions)
+	return err == nil && g.tokenCaller(p.Caller, wire.TokenAddress(id), signer) == nil
+}
+
 // tokenCaller checks a call made by a token under a grant to the token
 // (integration wire.TokenAddress(caller)): the request is signed by a node
 // the caller's placement record, signed by a responsible anchor, names as

@@ -77,10 +77,14 @@ type Node struct {
 	checked      checkedLogs   // relayed contract events found next of their key
 	followKick   chan struct{} // followLoop: read the registry's epochs soon
 	slash        *slasher      // anchors with network.eth_rpc: slashing evidence to the registry
-	eth          *ethclient.Client
-	types        *contracts.TokenTypes // with network.token_types
-	rent         *chain.Rent           // service nodes with network.token_types
-	writes       *httpapi.RateLimiter  // writes per client address
+	pay          *paying       // with network.channels: priced calls and their settlement
+	// txMu: one transaction at a time from the node key (epochs, slashes,
+	// settlements), each counted from the account's pending nonce.
+	txMu   sync.Mutex
+	eth    *ethclient.Client
+	types  *contracts.TokenTypes // with network.token_types
+	rent   *chain.Rent           // service nodes with network.token_types
+	writes *httpapi.RateLimiter  // writes per client address
 	// publishers: log entries per publisher address
 	publishers *httpapi.RateLimiter
 	domain     attest.Domain
@@ -173,7 +177,7 @@ func NewWith(cfg Config, log *slog.Logger, deps Deps) (*Node, error) {
 			n.closeResources()
 		}
 	}()
-	if cfg.Network.EthRPC != "" && cfg.Network.Registry != "" || cfg.Role == RoleService && cfg.Network.TokenTypes != "" {
+	if cfg.Network.EthRPC != "" && cfg.Network.Registry != "" || cfg.Role == RoleService && (cfg.Network.TokenTypes != "" || cfg.Network.Channels != "") {
 		if err := n.openChain(); err != nil {
 			return nil, err
 		}
@@ -242,6 +246,9 @@ func NewWith(cfg Config, log *slog.Logger, deps Deps) (*Node, error) {
 			return nil, err
 		}
 		deliver = n.service.apply
+	}
+	if n.pay != nil {
+		n.pay.attach()
 	}
 	if n.att, err = attengine.New(attengine.Deps{
 		Host: n.net, Store: n.store, Log: n.log, Policy: n.policy(nil), Spawn: n.spawn, Deliver: deliver,
@@ -314,6 +321,9 @@ func (n *Node) Start(ctx context.Context) {
 	}()
 	if err := n.att.Start(n.ctx); err != nil { // anchors: the firehose too, for full logs
 		n.log.Error("gossip did not start", "err", err)
+	}
+	if n.pay != nil {
+		n.pay.start()
 	}
 	if n.anchor != nil {
 		n.anchor.start()
@@ -826,6 +836,9 @@ func (n *Node) openChain() error {
 	if n.cfg.Network.TokenTypes != "" {
 		cs.TokenTypes = common.HexToAddress(n.cfg.Network.TokenTypes)
 	}
+	if n.cfg.Network.Channels != "" {
+		cs.Channels = common.HexToAddress(n.cfg.Network.Channels)
+	}
 	// The chain ID is network.chain_id: the same deployer on another chain
 	// makes the same addresses, and a testnet's cheap stake must not admit
 	// anyone here.
@@ -834,6 +847,9 @@ func (n *Node) openChain() error {
 		return fmt.Errorf("network.eth_rpc, network.registry, network.token_types: %w", err)
 	}
 	n.eth, n.types, n.reader = c, r.Types, r
+	if r.Channels != nil {
+		n.pay = newPaying(n, r.Channels, cs.Channels, id.Int64())
+	}
 	if n.cfg.EpochFromChain() {
 		if err := n.epochFromChain(ctx, r); err != nil {
 			return err
@@ -902,3 +918,9 @@ func (n *Node) bundleOnChain() func(*loadedBundle) error {
 // Ingest takes one gossip message as if it had arrived from the network:
 // validated, ordered, stored and delivered. Benchmarks measure it.
 func (n *Node) Ingest(data []byte) error { return n.att.Ingest(data) }
+
+// chainSender is a sender of the node key's transactions, counting from
+// the account's pending nonce; the caller holds n.txMu.
+func chainSender(ctx context.Context, n *Node) (*chain.Sender, error) {
+	return chain.NewSender(ctx, n.eth, n.key.ECDSA, big.NewInt(n.cfg.Network.ChainID))
+}

@@ -590,6 +590,14 @@ func (s *serviceRole) runQuery(ctx context.Context, id wire.InstanceID, name str
 			return nil, &api.GrantRefused{Err: err}
 		}
 	}
+	// A priced query needs a promise that pays for it, but for a token's
+	// call on behalf of one (the integration paid the call it started).
+	if price := lb.Manifest.Service.QueryPriceOf(name); price > 0 && s.n.pay != nil && !s.grants.fromToken(p, s.n.now()) {
+		if err := s.n.pay.charge(ctx, p.Payment, price); err != nil {
+			s.n.metric.queries.WithLabelValues("payment-refused").Inc()
+			return nil, err
+		}
+	}
 	// The state is kept canonical, so its root is the hash of its bytes:
 	// the sandbox need not canonicalize it again on every query.
 	root := sandbox.Hash(in.Root())

@@ -61,9 +61,6 @@ type slasher struct {
 	mu      sync.Mutex
 	book    *chain.SlashBook
 	started map[chain.SlashCase]bool // cases a submitter runs for
-
-	sendMu sync.Mutex // one transaction at a time from this anchor's key
-	sender *chain.Sender
 }
 
 func newSlasher(n *Node, reg *contracts.Registry, registry common.Address, chainID *big.Int) *slasher {
@@ -287,19 +284,15 @@ func (s *slasher) send(k chain.SlashCase) error {
 	if !ok {
 		return errors.New("the signatures do not hold two thirds of the registry's anchor set's stake now")
 	}
-	s.sendMu.Lock()
-	defer s.sendMu.Unlock()
-	if s.sender == nil {
-		if s.sender, err = chain.NewSender(ctx, s.n.eth, s.n.key.ECDSA, s.cid); err != nil {
-			return err
-		}
-	}
-	err = s.sender.Send(ctx, s.n.eth, func(o *bind.TransactOpts) (*types.Transaction, error) {
-		return s.reg.Slash(o, k.Node, chain.AllStake, k.Evidence, sigs)
-	})
+	s.n.txMu.Lock()
+	defer s.n.txMu.Unlock()
+	sender, err := chain.NewSender(ctx, s.n.eth, s.n.key.ECDSA, s.cid)
 	if err != nil {
-		// A nonce the chain did not take is counted again from the chain.
-		s.sender = nil
+		return err
+	}
+	if err = sender.Send(ctx, s.n.eth, func(o *bind.TransactOpts) (*types.Transaction, error) {
+		return s.reg.Slash(o, k.Node, chain.AllStake, k.Evidence, sigs)
+	}); err != nil {
 		return err
 	}
 	s.n.log.Warn("slashed a service node's stake on chain", "node", k.Node, "evidence", k.Evidence, "signatures", len(sigs))

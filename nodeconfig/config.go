@@ -151,6 +151,18 @@ type Config struct {
 		// MoveInterval; moves forced by a node gone are not counted.
 		MaxMoves     int      `toml:"max_moves"`
 		MoveInterval Duration `toml:"move_interval"`
+		// Channels, with EthRPC, is the payment channels contract: a call
+		// its TokenScript prices (<sl:price>) is answered only with a
+		// promise on a channel that pays for it (X-Smartlayer-Payment),
+		// otherwise 402; without it, every call is free.
+		Channels string `toml:"channels"`
+		// SettleInterval: how often an anchor settles the channels opened
+		// to it on chain (cashes the highest promise, pays the nodes out);
+		// 0 settles only on demand (POST /v1/channels/{id}/settle).
+		SettleInterval Duration `toml:"settle_interval"`
+		// AnchorShare: the anchor's part of each payout after the burn, in
+		// basis points (the rest goes by calls served).
+		AnchorShare int `toml:"anchor_share"`
 	} `toml:"network"`
 	HTTP struct {
 		Listen       string `toml:"listen"`
@@ -272,6 +284,8 @@ func Default(role Role) Config {
 	c.Network.HotLatency = Duration{3 * time.Second}
 	c.Network.MaxMoves = 200
 	c.Network.MoveInterval = Duration{10 * time.Second}
+	c.Network.SettleInterval = Duration{time.Hour}
+	c.Network.AnchorShare = 1000
 	c.Network.AntiEntropyBatch = 16
 	c.Sandbox.Timeout = Duration{time.Second}
 	c.Sandbox.MaxCallDepth = 256
@@ -411,6 +425,15 @@ func (c *Config) Validate() error {
 	}
 	if c.Network.TokenTypes != "" && (c.Network.EthRPC == "" || !common.IsHexAddress(c.Network.TokenTypes)) {
 		bad("network.token_types", "%q: want a 0x address, with network.eth_rpc", c.Network.TokenTypes)
+	}
+	if c.Network.Channels != "" && (c.Network.EthRPC == "" || !common.IsHexAddress(c.Network.Channels)) {
+		bad("network.channels", "%q: want a 0x address, with network.eth_rpc", c.Network.Channels)
+	}
+	if d := c.Network.SettleInterval.Duration; d != 0 && (d < time.Second || d > 30*24*time.Hour) {
+		bad("network.settle_interval", "%s: want 0 (on demand only) or 1s to 720h", d)
+	}
+	if s := c.Network.AnchorShare; s < 0 || s >= 10_000 {
+		bad("network.anchor_share", "%d basis points is out of range 0..9999", s)
 	}
 	if c.Network.Registry != "" && !common.IsHexAddress(c.Network.Registry) {
 		bad("network.registry", "%q is not a 0x address", c.Network.Registry)

@@ -26,10 +26,11 @@ import (
 
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/channel"
+	"github.com/smartlayer/smartlayer/wire"
 )
 
 // Header carries a call's payment promise (channel.Promise.Header).
-const Header = "X-Smartlayer-Payment"
+const Header = wire.PaymentHeader
 
 // Info is a channel on chain.
 type Info struct {
@@ -60,28 +61,15 @@ type Refusal struct {
 	Code    string // payment-required, payment-malformed, unknown-channel, payment-refused
 	Detail  string
 	Price   uint64
-	Channel *Status // nil when no channel was named, or it is not known
-	Err     error   // the channel package's refusal, when there is one
+	Channel *wire.ChannelState // nil when no channel was named, or it is not known
+	Err     error              // the channel package's refusal, when there is one
 }
 
 func (r *Refusal) Error() string { return r.Detail }
 func (r *Refusal) Unwrap() error { return r.Err }
 
-// Status is a channel as a node knows it: the chain's state and the
-// account's.
-type Status struct {
-	ID       uint64         `json:"id"`
-	Payer    common.Address `json:"payer"`
-	Anchor   common.Address `json:"anchor"`
-	Deposit  string         `json:"deposit"`
-	Charged  string         `json:"charged"` // the prices of the calls charged so far
-	Promised string         `json:"promised"`
-	Nonce    uint64         `json:"nonce"` // of the highest promise
-	Closed   bool           `json:"closed"`
-}
-
-func statusOf(a *channel.Account, anchor common.Address) *Status {
-	return &Status{ID: a.Channel, Payer: a.Payer, Anchor: anchor, Deposit: amountOf(a.Deposit), Charged: a.Charged().String(),
+func statusOf(a *channel.Account, anchor common.Address) *wire.ChannelState {
+	return &wire.ChannelState{ID: a.Channel, Payer: a.Payer, Anchor: anchor, Deposit: amountOf(a.Deposit), Charged: a.Charged().String(),
 		Promised: amountOf(a.Best.Cumulative), Nonce: a.Best.Nonce, Closed: a.Closed}
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/smartlayer/smartlayer/channel"
 	"github.com/smartlayer/smartlayer/contracts"
 	"github.com/smartlayer/smartlayer/store"
+	"github.com/smartlayer/smartlayer/wire"
 )
 
 // Cashier sends an anchor's settlement transactions and waits until they
@@ -26,15 +27,6 @@ import (
 type Cashier interface {
 	Cash(ctx context.Context, p channel.Promise) error
 	Distribute(ctx context.Context, d channel.Distribution, sig []byte) error
-}
-
-// Settlement is what one settlement of a channel did.
-type Settlement struct {
-	Channel     uint64           `json:"channel"`
-	Cashed      string           `json:"cashed"`      // on chain after it
-	Distributed string           `json:"distributed"` // on chain after it
-	Nodes       []common.Address `json:"nodes,omitempty"`
-	Counts      []uint64         `json:"counts,omitempty"`
 }
 
 // ErrNotMine: the channel is not this anchor's.
@@ -45,7 +37,7 @@ var ErrNotMine = errors.New("not a payment channel of this anchor")
 // points of what is split) among them. A distribution is kept before it is
 // sent: after a crash, the next settlement finds it on chain or sends it
 // again, so calls are paid for once. One settlement at a time.
-func (l *Ledger) Settle(ctx context.Context, id uint64, key *ecdsa.PrivateKey, anchorShare uint16, c Cashier) (*Settlement, error) {
+func (l *Ledger) Settle(ctx context.Context, id uint64, key *ecdsa.PrivateKey, anchorShare uint16, c Cashier) (*wire.Settlement, error) {
 	l.settleMu.Lock()
 	defer l.settleMu.Unlock()
 	acct, err := l.Account(ctx, id)
@@ -87,7 +79,7 @@ func (l *Ledger) Settle(ctx context.Context, id uint64, key *ecdsa.PrivateKey, a
 			return nil, err
 		}
 	}
-	out := &Settlement{Channel: id}
+	out := &wire.Settlement{Channel: id}
 	if acct, err = l.Account(ctx, id); err != nil {
 		return nil, err
 	}
@@ -238,4 +230,76 @@ func (s SenderCashier) Distribute(ctx context.Context, d channel.Distribution, s
 	return s.S.Send(ctx, s.B, func(o *bind.TransactOpts) (*types.Transaction, error) {
 		return s.C.Distribute(o, new(big.Int).SetUint64(d.Channel), d.From, d.UpTo, d.Nodes, counts, sig)
 	})
+}
+
+// Errors of an anchor's answers about its channels.
+var (
+	ErrUnknownChannel = errors.New("no such payment channel")
+	ErrCloseRefused   = errors.New("close refused")
+)
+
+// Status is a channel opened to this anchor: the chain's state and the
+// account.
+func (l *Ledger) Status(ctx context.Context, id uint64) (*wire.ChannelStatus, error) {
+	info, err := l.chain.Channel(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if info.Payer == (common.Address{}) {
+		return nil, fmt.Errorf("%w: %d", ErrUnknownChannel, id)
+	}
+	if info.Anchor != l.self {
+		return nil, fmt.Errorf("%w: channel %d is anchor %s's", ErrNotMine, id, info.Anchor)
+	}
+	l.Observe(id, info)
+	a, err := l.Account(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	st := &wire.ChannelStatus{ChannelState: *statusOf(a, info.Anchor), Cashed: info.Cashed.String(),
+		Distributed: info.Distributed.String(), Withdrawing: amountOf(info.Withdrawing), Closing: info.Closing, Served: a.Served}
+	st.Closed = a.Closed || info.Closed
+	return st, nil
+}
+
+// Close is this anchor's half of a cooperative close at final, which the
+// payer signed (payerSig over channel.CloseDigest): final must cover every
+// call charged and the highest promise, within the deposit. The anchor
+// takes no more calls on the channel from then on.
+func (l *Ledger) Close(ctx context.Context, id uint64, final *big.Int, payerSig []byte, key *ecdsa.PrivateKey) ([]byte, error) {
+	st, err := l.Status(ctx, id) // the chain read, and the account loaded
+	if err != nil {
+		return nil, err
+	}
+	digest := channel.CloseDigest(l.domain, id, final)
+	if signer, err := channel.Signer(digest, payerSig); err != nil || signer != st.Payer {
+		return nil, fmt.Errorf("%w: the payer's signature over the close at %s does not recover the payer %s", ErrCloseRefused, final, st.Payer)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	a := l.accts[id]
+	if a == nil {
+		return nil, fmt.Errorf("%w: channel %d's account is not loaded", ErrCloseRefused, id)
+	}
+	if owed := a.Charged(); final.Cmp(owed) < 0 || final.Cmp(amount(a.Best.Cumulative)) < 0 {
+		return nil, fmt.Errorf("%w: %s does not cover the calls charged (%s) and the highest promise (%s)", ErrCloseRefused, final, owed, a.Best.Cumulative)
+	}
+	if dep, _ := new(big.Int).SetString(st.Deposit, 10); dep == nil || final.Cmp(dep) > 0 {
+		return nil, fmt.Errorf("%w: %s is more than the deposit %s", ErrCloseRefused, final, st.Deposit)
+	}
+	next := *a
+	next.Closed = true
+	b, _ := json.Marshal(&next)
+	if err := l.st.Put(accountKey(id), b); err != nil {
+		return nil, err
+	}
+	*a = next
+	return channel.SignDigest(key, digest)
+}
+
+func amount(x *big.Int) *big.Int {
+	if x == nil {
+		return new(big.Int)
+	}
+	return x
 }

@@ -143,6 +143,26 @@ func (s *Service) ActionGrantRequired(name string) bool {
 	return false
 }
 
+// QueryPriceOf is the named query's price: its own, or the token's.
+func (s *Service) QueryPriceOf(name string) uint64 {
+	for _, q := range s.Queries {
+		if q.Name == name {
+			return q.Price
+		}
+	}
+	return s.QueryPrice
+}
+
+// ActionPriceOf is the named action's price: its own, or the token's.
+func (s *Service) ActionPriceOf(name string) uint64 {
+	for _, a := range s.Actions {
+		if a.Name == name {
+			return a.Price
+		}
+	}
+	return s.ActionPrice
+}
+
 // GrantRequired reports whether the named query needs the owner's grant.
 func (s *Service) GrantRequired(name string) bool {
 	for _, q := range s.Queries {

@@ -55,6 +55,9 @@ type Problem struct {
 	// Route, on a 421, is where the refusing node believes the instance
 	// lives. Clients ask an anchor instead of following it.
 	Route *Route `json:"route,omitempty"`
+	// Payment, on a 402 for a priced call, is what it costs and how to
+	// pay it.
+	Payment *PaymentDue `json:"payment,omitempty"`
 }
 
 func (p *Problem) Error() string {

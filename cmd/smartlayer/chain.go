@@ -29,6 +29,7 @@ func newChainCmd() *cobra.Command {
 type chainFlags struct {
 	rpc, devnet              string
 	registry, epochs, ttypes string
+	channels                 string
 }
 
 func (f *chainFlags) add(cmd *cobra.Command) {
@@ -37,6 +38,7 @@ func (f *chainFlags) add(cmd *cobra.Command) {
 	fl.StringVar(&f.registry, "registry", "", "address of the Registry contract")
 	fl.StringVar(&f.epochs, "epochs", "", "address of the Epochs contract")
 	fl.StringVar(&f.ttypes, "token-types", "", "address of the TokenTypes contract")
+	fl.StringVar(&f.channels, "channels", "", "address of the Channels contract (payment channels; optional)")
 	fl.StringVar(&f.devnet, "devnet", "", "a devnet's devnet.json: its chain's RPC URL and contracts (instead of the flags above)")
 }
 
@@ -54,6 +56,12 @@ func (f *chainFlags) resolve() (string, chain.Contracts, error) {
 		}
 	}
 	c.Registry, c.Epochs, c.TokenTypes = common.HexToAddress(f.registry), common.HexToAddress(f.epochs), common.HexToAddress(f.ttypes)
+	if f.channels != "" {
+		if !common.IsHexAddress(f.channels) {
+			return "", c, fmt.Errorf("--channels %q: want a 0x-prefixed 20-byte address", f.channels)
+		}
+		c.Channels = common.HexToAddress(f.channels)
+	}
 	return f.rpc, c, nil
 }
 

@@ -114,9 +114,19 @@ func printDevnet(w io.Writer, d *devnet.Devnet, took time.Duration) {
 		fmt.Fprintf(w, "  curl -s %s/v1/tokens/%s/route\n", a, t.Instance)
 		fmt.Fprintf(w, "  curl -s -X POST -d '{}' %s/v1/tokens/%s/query/status          # 401: the passenger's grant is needed\n", replica, t.Instance)
 		g := t.Headers[wire.GrantHeader]
-		fmt.Fprintf(w, "  smartlayer token query %s status --anchor %s \\\n      --grant '%s' \\\n      --integration-key %s\n", t.Instance, a, g, in.Integration.Key)
-		fmt.Fprintf(w, "  smartlayer token action %s rebook --key try-1 --args '{\"hotel\":\"%s\"}' --anchor %s \\\n      --grant '%s' --integration-key %s   # once per key, on the executor\n",
-			t.Instance, in.Hotel.HTTP, a, g, in.Integration.Key)
+		pay := ""
+		if in.Chain != nil && in.Chain.Payment != nil {
+			pay = " --devnet " + filepath.Join(d.Dir(), "devnet.json")
+		}
+		fmt.Fprintf(w, "  smartlayer token query %s status --anchor %s \\\n      --grant '%s' \\\n      --integration-key %s%s\n", t.Instance, a, g, in.Integration.Key, pay)
+		fmt.Fprintf(w, "  smartlayer token action %s rebook --key try-1 --args '{\"hotel\":\"%s\"}' --anchor %s \\\n      --grant '%s' --integration-key %s%s   # once per key, on the executor\n",
+			t.Instance, in.Hotel.HTTP, a, g, in.Integration.Key, pay)
+		if pay != "" {
+			pi := in.Chain.Payment
+			fmt.Fprintf(w, "  # status costs 1, rebook 20 (the service token's smallest unit): the integration pays from channel %d\n", pi.Channel)
+			fmt.Fprintf(w, "  smartlayer channel status %d%s --anchor %s   # chain and anchor's count\n", pi.Channel, pay, a)
+			fmt.Fprintf(w, "  smartlayer channel settle %d --anchor %s                # cash and pay the nodes out now (a fifth burnt)\n", pi.Channel, a)
+		}
 		fmt.Fprintf(w, "  curl -s %s/v1/tokens/%s/root                        # public; state and history need the grant\n", replica, t.Instance)
 		fmt.Fprintf(w, "  curl -s %s/stats                                     # the hotel's rebookings\n", in.Hotel.HTTP)
 		fmt.Fprintf(w, "  curl -s %s/metrics\n", a)

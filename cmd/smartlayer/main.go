@@ -70,6 +70,7 @@ Start a whole local network with one command:
 		newStakeCmd(),
 		newIssuerCmd(),
 		newTicketCmd(),
+		newChannelCmd(),
 		newVersionCmd(),
 	)
 	return root

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/channel"
 	"github.com/smartlayer/smartlayer/client"
 	"github.com/smartlayer/smartlayer/node"
 	"github.com/smartlayer/smartlayer/nodekey"
@@ -141,6 +142,11 @@ bundle its attestation's signer vouched for.`,
 type callFlags struct {
 	anchor, args, grant, signKey string
 	verify                       bool
+	// Paying for priced calls: a channel on a Channels contract, or the
+	// devnet's demo channel.
+	payDevnet, channels string
+	payChannel          uint64
+	chainID             int64
 }
 
 func (f *callFlags) bind(cmd *cobra.Command) {
@@ -150,6 +156,10 @@ func (f *callFlags) bind(cmd *cobra.Command) {
 	fl.StringVar(&f.grant, "grant", "", "the owner's grant attestation (any form; the URL value from devnet.json \"headers\")")
 	fl.StringVar(&f.signKey, "integration-key", "", "key FILE that signs the call: the integration's the grant names (devnet.json \"integration\".key), or the owner's own with no grant")
 	fl.BoolVar(&f.verify, "verify", true, "verify the answer's execution receipt")
+	fl.StringVar(&f.payDevnet, "devnet", "", "pay for priced calls from the devnet's demo channel (devnet.json chain.payment), signed by --integration-key")
+	fl.Uint64Var(&f.payChannel, "pay-channel", 0, "pay for priced calls from this payment channel, signed by --integration-key (with --channels and --chain-id)")
+	fl.StringVar(&f.channels, "channels", "", "the Channels contract's address, for --pay-channel")
+	fl.Int64Var(&f.chainID, "chain-id", 0, "the chain's ID, for --pay-channel")
 }
 
 // prepare checks the arguments and makes the client and headers.
@@ -173,7 +183,53 @@ func (f *callFlags) prepare() (*client.Client, json.RawMessage, http.Header, err
 		}
 		c.Key = k.ECDSA
 	}
+	if err := f.payer(c); err != nil {
+		return nil, nil, nil, err
+	}
 	return c, json.RawMessage(f.args), h, nil
+}
+
+// payer sets the client to pay for priced calls, when asked, starting
+// from the channel's state at its anchor.
+func (f *callFlags) payer(c *client.Client) error {
+	if f.payDevnet == "" && f.payChannel == 0 {
+		return nil
+	}
+	if c.Key == nil {
+		return errors.New("paying needs --integration-key: the payer signs its promises")
+	}
+	p := &client.Payer{Key: c.Key, Channel: f.payChannel}
+	if f.payDevnet != "" {
+		b, err := os.ReadFile(f.payDevnet)
+		if err != nil {
+			return fmt.Errorf("--devnet: %w", err)
+		}
+		var info struct {
+			Chain *struct {
+				ChainID int64 `json:"chainId"`
+				Payment *struct {
+					Channel  uint64         `json:"channel"`
+					Contract common.Address `json:"contract"`
+				} `json:"payment"`
+			} `json:"chain"`
+		}
+		if err := json.Unmarshal(b, &info); err != nil || info.Chain == nil || info.Chain.Payment == nil {
+			return fmt.Errorf("--devnet %s: no chain.payment in it (a devnet started with --chain=false)", f.payDevnet)
+		}
+		p.Channel, p.Domain = info.Chain.Payment.Channel, channel.Domain(info.Chain.ChainID, info.Chain.Payment.Contract)
+	} else {
+		if !common.IsHexAddress(f.channels) || f.chainID <= 0 {
+			return errors.New("--pay-channel needs --channels (the contract's address) and --chain-id")
+		}
+		p.Domain = channel.Domain(f.chainID, common.HexToAddress(f.channels))
+	}
+	c.Payer = p
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if st, err := c.Channel(ctx, p.Channel); err == nil {
+		p.Resume(&st.ChannelState)
+	}
+	return nil
 }
 
 func newQueryCmd() *cobra.Command {

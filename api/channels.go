@@ -1,0 +1,103 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/smartlayer/smartlayer/httpapi"
+	"github.com/smartlayer/smartlayer/wire"
+)
+
+// Payments is an anchor's payment channels: those opened to it, whose
+// promises its service nodes forward (network.channels).
+type Payments interface {
+	// Channel is a channel opened to this anchor, as the chain and the
+	// anchor's account have it.
+	Channel(ctx context.Context, id uint64) (*wire.ChannelStatus, error)
+	// Settle cashes the channel's highest promise and pays the nodes out.
+	Settle(ctx context.Context, id uint64) (*wire.Settlement, error)
+	// Close is the anchor's half of a cooperative close the payer signed.
+	Close(ctx context.Context, id uint64, c wire.ChannelClose) (*wire.ChannelClose, error)
+}
+
+// Errors of an anchor's answers about channels.
+var (
+	ErrUnknownChannel = errors.New("no such payment channel")
+	ErrNotMyChannel   = errors.New("the payment channel is another anchor's")
+	ErrCloseRefused   = errors.New("close refused")
+)
+
+var channelProblems = []problem{
+	{ErrUnknownChannel, http.StatusNotFound, "unknown-channel"},
+	{ErrNotMyChannel, http.StatusNotFound, "not-my-channel"},
+	{ErrCloseRefused, http.StatusConflict, "close-refused"},
+	{ErrChainUnavailable, http.StatusServiceUnavailable, "chain-unavailable"},
+}
+
+// channelParam reads the {channel} path value, answering 400 itself when
+// it is not a channel number.
+func channelParam(w http.ResponseWriter, r *http.Request) (uint64, bool) {
+	id, err := strconv.ParseUint(r.PathValue("channel"), 10, 64)
+	if err != nil || id == 0 {
+		httpapi.Error(w, r, http.StatusBadRequest, "bad-channel-id", "a channel is a number from 1 up")
+		return 0, false
+	}
+	return id, true
+}
+
+func (h *handlers) channelError(w http.ResponseWriter, r *http.Request, err error) {
+	status, code := lookup(err, channelProblems, problem{nil, http.StatusInternalServerError, "internal"})
+	if status == http.StatusInternalServerError {
+		httpapi.Internal(w, r, h.d.Log, code, err)
+		return
+	}
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "5")
+	}
+	httpapi.Error(w, r, status, code, err.Error())
+}
+
+func (h *handlers) channel(w http.ResponseWriter, r *http.Request) {
+	id, ok := channelParam(w, r)
+	if !ok {
+		return
+	}
+	st, err := h.d.Payments.Channel(r.Context(), id)
+	if err != nil {
+		h.channelError(w, r, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, st)
+}
+
+func (h *handlers) settle(w http.ResponseWriter, r *http.Request) {
+	id, ok := channelParam(w, r)
+	if !ok {
+		return
+	}
+	s, err := h.d.Payments.Settle(r.Context(), id)
+	if err != nil {
+		h.channelError(w, r, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, s)
+}
+
+func (h *handlers) closeChannel(w http.ResponseWriter, r *http.Request) {
+	id, ok := channelParam(w, r)
+	if !ok {
+		return
+	}
+	var c wire.ChannelClose
+	if !httpapi.DecodeJSON(w, r, 4096, &c) {
+		return
+	}
+	out, err := h.d.Payments.Close(r.Context(), id, c)
+	if err != nil {
+		h.channelError(w, r, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, out)
+}

@@ -1,0 +1,209 @@
+package client
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/ethereum/go-ethereum/common/hexutil"
+
+	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/channel"
+	"github.com/smartlayer/smartlayer/wire"
+)
+
+// ErrBudget: a call would take the payer's promises past its budget.
+var ErrBudget = errors.New("payment budget spent")
+
+// Payer pays for priced calls from one payment channel (contracts'
+// Channels): it signs a promise per call, raising the cumulative amount by
+// the call's price. Prices are learned from the nodes' 402 answers (the
+// first call of each kind is refused once, then sent again with a
+// promise), and a 402 that shows the channel ahead of the payer (another
+// process paid from it, or this one restarted) moves the payer up to it.
+type Payer struct {
+	Key     *ecdsa.PrivateKey
+	Channel uint64
+	Domain  attest.Domain // channel.Domain(chain ID, the Channels contract)
+	// Budget caps the cumulative amount the payer promises (nil: no cap
+	// but the deposit, which the nodes enforce).
+	Budget *big.Int
+
+	mu     sync.Mutex
+	cum    *big.Int
+	nonce  uint64
+	prices map[string]uint64 // by call path
+}
+
+// Promised is the cumulative amount promised so far, and the last nonce.
+func (p *Payer) Promised() (*big.Int, uint64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return new(big.Int).Set(p.amount()), p.nonce
+}
+
+func (p *Payer) amount() *big.Int {
+	if p.cum == nil {
+		p.cum = new(big.Int)
+	}
+	return p.cum
+}
+
+// Resume starts the payer from a channel's state as a node or the anchor
+// reports it: promises go on above what was charged and promised, with
+// later nonces.
+func (p *Payer) Resume(st *wire.ChannelState) {
+	if st == nil || st.ID != p.Channel {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, s := range []string{st.Charged, st.Promised} {
+		if v, ok := new(big.Int).SetString(s, 10); ok && v.Cmp(p.amount()) > 0 {
+			p.cum = v
+		}
+	}
+	p.nonce = max(p.nonce, st.Nonce)
+}
+
+// promise signs the next promise for a call of price.
+func (p *Payer) promise(price uint64) (string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	next := new(big.Int).Add(p.amount(), new(big.Int).SetUint64(price))
+	if p.Budget != nil && next.Cmp(p.Budget) > 0 {
+		return "", fmt.Errorf("%w: %s promised, a call of %d more would pass %s", ErrBudget, p.cum, price, p.Budget)
+	}
+	pr, err := channel.Sign(p.Key, p.Domain, p.Channel, next, p.nonce+1)
+	if err != nil {
+		return "", err
+	}
+	p.cum, p.nonce = next, p.nonce+1
+	return pr.Header(), nil
+}
+
+// PromiseFor signs a promise for a call to path: its price as learned, or
+// fallback when it is not known yet (paying more than a call costs only
+// raises the cumulative amount early).
+func (p *Payer) PromiseFor(path string, fallback uint64) (string, error) {
+	price, ok := p.price(path)
+	if !ok {
+		price = fallback
+	}
+	return p.promise(price)
+}
+
+// giveBack takes the price of a promise a node did not take off what the
+// payer owes: the cumulative amount is what the calls taken cost, so the
+// next promise does not count it (its nonce is new; promises signed
+// meanwhile count it, and the highest covers every call taken). Should
+// the node have taken it after all, a later promise falls short by its
+// price: a node refuses it (402) with the channel's state, and the payer
+// resumes from that.
+func (p *Payer) giveBack(price uint64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if c := p.amount(); c.Cmp(new(big.Int).SetUint64(price)) >= 0 {
+		c.Sub(c, new(big.Int).SetUint64(price))
+	}
+}
+
+// untaken reports whether an answer's status says the node refused the
+// call before charging it: not there (421, 404), busy (503, 429), or no
+// grant (401, 403).
+func untaken(status int) bool {
+	switch status {
+	case http.StatusMisdirectedRequest, http.StatusNotFound, http.StatusServiceUnavailable, http.StatusTooManyRequests,
+		http.StatusUnauthorized, http.StatusForbidden:
+		return true
+	}
+	return false
+}
+
+// price is what a call path is known to cost.
+func (p *Payer) price(path string) (uint64, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	v, ok := p.prices[path]
+	return v, ok
+}
+
+// learn takes a 402's price and channel state in: whether the call should
+// be sent again with a promise.
+func (p *Payer) learn(path string, prob *wire.Problem) bool {
+	if prob == nil || prob.Status != http.StatusPaymentRequired || prob.Payment == nil {
+		return false
+	}
+	price, err := strconv.ParseUint(prob.Payment.Price, 10, 64)
+	if err != nil {
+		return false
+	}
+	p.mu.Lock()
+	if p.prices == nil {
+		p.prices = map[string]uint64{}
+	}
+	if len(p.prices) < 4096 {
+		p.prices[path] = price
+	}
+	p.mu.Unlock()
+	p.Resume(prob.Payment.Channel)
+	return true
+}
+
+// paidCall reports whether a request path is a call that may be priced.
+func paidCall(path string) bool {
+	return strings.HasPrefix(path, "/v1/tokens/") && (strings.Contains(path, "/query/") || strings.Contains(path, "/actions/"))
+}
+
+// channelCall sends a request about a channel to the anchors in turn: the
+// channel's own anchor answers, the others say it is not theirs (404
+// not-my-channel) and the next is asked.
+func (c *Client) channelCall(ctx context.Context, method string, id uint64, what string, body []byte, out any) error {
+	var last error = errors.New("no anchors configured")
+	path := "/v1/channels/" + strconv.FormatUint(id, 10) + what
+	for _, base := range c.anchors {
+		err := c.do(ctx, method, base+path, nil, body, out)
+		if err == nil {
+			return nil
+		}
+		last = err
+		var p *wire.Problem
+		if errors.As(err, &p) && p.Status < 500 && !strings.HasSuffix(p.Type, ":not-my-channel") {
+			return err
+		}
+	}
+	return last
+}
+
+// Channel is a payment channel as its anchor knows it.
+func (c *Client) Channel(ctx context.Context, id uint64) (*wire.ChannelStatus, error) {
+	var st wire.ChannelStatus
+	return &st, c.channelCall(ctx, http.MethodGet, id, "", nil, &st)
+}
+
+// Settle has the channel's anchor cash its highest promise and pay the
+// nodes out now.
+func (c *Client) Settle(ctx context.Context, id uint64) (*wire.Settlement, error) {
+	var s wire.Settlement
+	return &s, c.channelCall(ctx, http.MethodPost, id, "/settle", []byte("{}"), &s)
+}
+
+// CloseChannel asks the channel's anchor for its half of a cooperative
+// close at final, which payerSig (over channel.CloseDigest) signs: the
+// answer carries the anchor's signature, and both go to the contract's
+// closeCooperative.
+func (c *Client) CloseChannel(ctx context.Context, id uint64, final *big.Int, payerSig []byte) (*wire.ChannelClose, error) {
+	body, err := json.Marshal(wire.ChannelClose{FinalAmount: final.String(), PayerSignature: hexutil.Encode(payerSig)})
+	if err != nil {
+		return nil, err
+	}
+	var out wire.ChannelClose
+	return &out, c.channelCall(ctx, http.MethodPost, id, "/close", body, &out)
+}

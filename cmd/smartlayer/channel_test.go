@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/smartlayer/smartlayer/devnet"
+	"github.com/smartlayer/smartlayer/wire"
+)
+
+// TestChannelCommands (issue 14): against a devnet with its chain, `token
+// query` without paying is refused 402 with the price; with --devnet it
+// pays from the demo channel; `channel status` shows the call charged,
+// `channel promise` signs a promise a curl user could send, `channel
+// settle` cashes and pays out, `channel open` and `topup` make and fund a
+// new channel, and `channel close --anchor` closes the demo channel at once
+// with the anchor's signature, after which a paid call is refused.
+func TestChannelCommands(t *testing.T) {
+	o := devnet.DefaultOptions()
+	o.Tickets, o.Services, o.Chain = 1, 2, true
+	d, err := devnet.Start(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	info := filepath.Join(d.Dir(), "devnet.json")
+	integ := d.Info.Integration.Key
+	anchor := d.Info.Anchors[0].HTTP
+	pi := d.Info.Chain.Payment
+	id := fmt.Sprint(pi.Channel)
+	tk := d.Info.Tickets[0]
+	g := tk.Headers[wire.GrantHeader]
+	jsonOut := func(args ...string) map[string]any {
+		t.Helper()
+		out, err := run(args...)
+		if err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(out), &m); err != nil {
+			t.Fatalf("%v: %q", args, out)
+		}
+		return m
+	}
+
+	if _, err := run("token", "query", tk.Instance, "status", "--grant", g, "--integration-key", integ, "--anchor", anchor); err == nil ||
+		!strings.Contains(err.Error(), "payment-required") {
+		t.Fatalf("an unpaid query: %v", err)
+	}
+	if m := jsonOut("token", "query", tk.Instance, "status", "--grant", g, "--integration-key", integ, "--anchor", anchor, "--devnet", info); m["result"] == nil {
+		t.Fatalf("a paid query: %v", m)
+	}
+	// A second process pays on from where the channel stands.
+	if m := jsonOut("token", "query", tk.Instance, "status", "--grant", g, "--integration-key", integ, "--anchor", anchor, "--devnet", info); m["result"] == nil {
+		t.Fatalf("a second paid query: %v", m)
+	}
+	out, err := run("channel", "promise", id, "--devnet", info, "--key", integ, "--cumulative", "1000", "--nonce", "999")
+	if err != nil || !strings.HasPrefix(out, id+";1000;999;0x") {
+		t.Fatalf("channel promise: %v %q", err, out)
+	}
+	if m := jsonOut("channel", "settle", id, "--anchor", anchor); m["cashed"] == "0" || m["cashed"] != m["distributed"] {
+		t.Fatalf("settle: %v", m)
+	}
+	st := jsonOut("channel", "status", id, "--devnet", info, "--anchor", anchor)
+	chainView, _ := st["chain"].(map[string]any)
+	if chainView == nil || chainView["cashed"] == "0" {
+		t.Fatalf("status: %v", st)
+	}
+
+	// A new channel of the integration's, topped up.
+	m := jsonOut("channel", "open", "--devnet", info, "--key", integ, "--anchor-address", pi.Anchor.Hex(), "--amount", "0.5")
+	if m["deposit"] != "500000000000000000" {
+		t.Fatalf("open: %v", m)
+	}
+	m = jsonOut("channel", "topup", fmt.Sprint(m["channel"]), "--devnet", info, "--key", integ, "--amount", "0.25")
+	if c, _ := m["chain"].(map[string]any); c == nil || c["deposit"] != "750000000000000000" {
+		t.Fatalf("topup: %v", m)
+	}
+	if _, err := run("channel", "topup", "99", "--devnet", info, "--key", integ, "--amount", "1"); err == nil || !strings.Contains(err.Error(), "UnknownChannel") {
+		t.Fatalf("topup of no channel: %v", err)
+	}
+
+	// Closed cooperatively: the rest of the deposit back at once; the
+	// anchor's nodes take no more calls on it.
+	m = jsonOut("channel", "close", id, "--devnet", info, "--key", integ, "--anchor", anchor)
+	if c, _ := m["chain"].(map[string]any); c == nil || c["closed"] != true {
+		t.Fatalf("close: %v", m)
+	}
+	waitFor(t, time.Minute, "a call on the closed channel refused", func() error {
+		_, err := run("token", "query", tk.Instance, "status", "--grant", g, "--integration-key", integ, "--anchor", anchor, "--devnet", info)
+		if err != nil && strings.Contains(err.Error(), "payment-refused") {
+			return nil
+		}
+		return fmt.Errorf("answered: %v", err)
+	})
+}

@@ -1,0 +1,177 @@
+package devnet
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/accounts/abi/bind"
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/smartlayer/smartlayer/channel"
+	"github.com/smartlayer/smartlayer/contracts"
+	"github.com/smartlayer/smartlayer/node"
+	"github.com/smartlayer/smartlayer/wire"
+)
+
+// TestPaidCallsSettle (issue 14): on the devnet the flight ticket's status
+// query (1) and rebook action (20) are priced. A call with no promise gets
+// 402 with the price and how to pay, and so does a replayed promise; the
+// demo integration's client pays from its channel for 1,000 queries and 10
+// actions; once the anchor holds every promise (its account charges their
+// exact sum), a settlement on demand cashes it on chain, burns a fifth
+// (and the rounding dust) and pays the rest to the anchor and the nodes
+// that served, by the calls the anchor counted.
+func TestPaidCallsSettle(t *testing.T) {
+	opts := DefaultOptions()
+	opts.Tickets, opts.Services, opts.Chain = 4, 3, true
+	opts.Configure = func(_ node.Role, _ int, cfg *node.Config) {
+		cfg.Network.SettleInterval = node.Duration{} // on demand only: this test settles once
+	}
+	d := startDevnet(t, opts)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	pi := d.Info.Chain.Payment
+	if pi == nil {
+		t.Fatal("devnet.json names no payment channel")
+	}
+	service, err := contracts.NewServiceToken(d.Info.Chain.Contracts.ServiceToken, d.chainState.c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	supply := func() *big.Int {
+		s, err := service.TotalSupply(&bind.CallOpts{Context: ctx})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	supplyBefore := supply()
+
+	// No promise: 402, saying what the call costs and how to pay.
+	tk := d.Info.Tickets[0]
+	rt, _ := getRoute(t, d.Info.Anchors[0].HTTP, tk.Instance)
+	url := rt.Replicas[0].HTTP + "/v1/tokens/" + tk.Instance + "/query/status"
+	unpaid := tk.Header()
+	unpaid.Set(wire.PaymentHeader, "none") // so Sign adds no promise
+	hdr := d.Sign(unpaid, http.MethodPost, url, []byte("{}"))
+	hdr.Del(wire.PaymentHeader)
+	code, body, _ := postH(t, url, "{}", hdr)
+	pay, _ := body["payment"].(map[string]any)
+	if code != http.StatusPaymentRequired || !strings.HasSuffix(fmt.Sprint(body["type"]), ":payment-required") || pay == nil ||
+		pay["price"] != "1" || pay["header"] != wire.PaymentHeader || !strings.EqualFold(fmt.Sprint(pay["contract"]), pi.Contract.Hex()) {
+		t.Fatalf("an unpaid query: %d %v", code, body)
+	}
+
+	// 1,000 queries over the tickets and 10 actions, paid by the client
+	// (which paid for the devnet's own checks at its start already).
+	const queries, actions = 1000, 10
+	before, _ := d.Client.Payer.Promised()
+	var st *wire.ChannelStatus
+	waitUntil(t, time.Minute, "the anchor holds the client's promises so far", func() bool {
+		st, err = d.Client.Channel(ctx, pi.Channel)
+		return err == nil && st.Promised == before.String()
+	})
+	chargedBefore, _ := new(big.Int).SetString(st.Charged, 10)
+	var wg sync.WaitGroup
+	errs := make(chan error, queries+actions)
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < queries; i += 4 {
+				tk := d.Info.Tickets[i%len(d.Info.Tickets)]
+				if _, err := d.Client.QueryWith(ctx, tk.Instance, "status", nil, tk.Header()); err != nil {
+					errs <- fmt.Errorf("query %d: %w", i, err)
+				}
+			}
+		}()
+	}
+	args := json.RawMessage(`{"hotel":"` + d.Info.Hotel.HTTP + `"}`)
+	for i := 0; i < actions; i++ {
+		tk := d.Info.Tickets[i%len(d.Info.Tickets)]
+		if _, _, err := d.Client.Action(ctx, tk.Instance, "rebook", fmt.Sprintf("paid-%d", i), args, tk.Header()); err != nil {
+			errs <- fmt.Errorf("action %d: %w", i, err)
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	promised, _ := d.Client.Payer.Promised()
+	if got := new(big.Int).Sub(promised, before).Int64(); got != queries*1+actions*20 {
+		t.Fatalf("the client promised %d for calls costing %d", got, queries*1+actions*20)
+	}
+	total := promised.Int64()
+	var taken float64
+	for _, ep := range d.Info.Services {
+		taken += metricValue(t, ep.HTTP, `smartlayer_payments_total{result="taken"}`)
+	}
+	wantCharged := new(big.Int).Add(chargedBefore, big.NewInt(queries*1+actions*20)).String()
+	waitUntil(t, time.Minute, "the anchor charges every call paid", func() bool {
+		st, err = d.Client.Channel(ctx, pi.Channel)
+		if err != nil {
+			t.Logf("channel: %v", err)
+			return false
+		}
+		return st.Charged == wantCharged && st.Promised == fmt.Sprint(total)
+	})
+	var calls uint64
+	for _, c := range st.Served {
+		calls += c
+	}
+	if float64(calls) != taken || calls < queries+actions {
+		t.Fatalf("the anchor counts %d calls served (%v); the nodes took %v", calls, st.Served, taken)
+	}
+
+	// A promise spent before is refused.
+	integ := d.Info.Chain.key(t, "integration")
+	replayed, _ := channel.Sign(integ, channel.Domain(d.Info.Chain.ChainID, pi.Contract), pi.Channel, big.NewInt(total+1), 1)
+	withReplayed := tk.Header()
+	withReplayed.Set(wire.PaymentHeader, replayed.Header())
+	hdr = d.Sign(withReplayed, http.MethodPost, url, []byte("{}"))
+	if code, body, _ = postH(t, url, "{}", hdr); code != http.StatusPaymentRequired || !strings.Contains(fmt.Sprint(body["detail"]), "already used") {
+		t.Fatalf("a replayed promise: %d %v", code, body)
+	}
+
+	// Settled on demand: the highest promise cashed and paid out.
+	s, err := d.Client.Settle(ctx, pi.Channel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Cashed != fmt.Sprint(total) || s.Distributed != fmt.Sprint(total) || len(s.Nodes) == 0 {
+		t.Fatalf("settlement %+v", s)
+	}
+	var counted uint64
+	for _, c := range s.Counts {
+		counted += c
+	}
+	burnt := new(big.Int).Sub(supplyBefore, supply()).Int64()
+	rest := total - total*2000/10_000
+	var paid int64
+	for i, a := range s.Nodes {
+		b, err := service.BalanceOf(&bind.CallOpts{Context: ctx}, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := rest * int64(s.Counts[i]) / int64(counted); b.Int64() != want {
+			t.Fatalf("node %s got %s for %d of %d calls counted, want %d", a, b, s.Counts[i], counted, want)
+		}
+		paid += b.Int64()
+	}
+	if paid+burnt != total || burnt < total*2000/10_000 {
+		t.Fatalf("paid %d, burnt %d, for calls costing %d", paid, burnt, total)
+	}
+	anchorAddr := crypto.PubkeyToAddress(d.Info.Chain.key(t, "anchor-0").PublicKey)
+	if pi.Anchor != anchorAddr {
+		t.Fatalf("the channel's anchor %s is not anchor 0 %s", pi.Anchor, anchorAddr)
+	}
+	t.Logf("settled %d: %d burnt, %d paid to %d payees (counts %v)", total, burnt, paid, len(s.Nodes), s.Counts)
+}

@@ -1,0 +1,258 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/smartlayer/smartlayer/api"
+	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/channel"
+	"github.com/smartlayer/smartlayer/contracts"
+	"github.com/smartlayer/smartlayer/nodekey"
+	"github.com/smartlayer/smartlayer/payments"
+	"github.com/smartlayer/smartlayer/transport"
+	"github.com/smartlayer/smartlayer/wire"
+)
+
+// ProtoPayments carries the promises a service node took, to the anchor of
+// their channels; the anchor answers with its view of those channels.
+const ProtoPayments = transport.ProtocolPrefix + "/payments/1.0.0"
+
+// paymentBatch is a service node's promises for one anchor, and the
+// channels whose view it wants.
+type paymentBatch struct {
+	Items    []payments.Forward `json:"items"`
+	Channels []uint64           `json:"channels"`
+}
+
+// paymentViews is the anchor's answer to a batch.
+type paymentViews struct {
+	Views []channel.Account `json:"views"`
+}
+
+// maxPaymentBatch bounds a batch's bytes: MaxBatch promises of at most
+// channel.MaxHeader bytes, and as many channel numbers.
+const maxPaymentBatch = payments.MaxBatch*(channel.MaxHeader+64) + 64<<10
+
+// paymentFlush is how often a service node sends the promises it took.
+const paymentFlush = time.Second
+
+// paying is a node's part in payments (network.channels): a service node
+// checks priced calls and forwards the promises; an anchor keeps the
+// accounts of the channels opened to it and settles them.
+type paying struct {
+	n       *Node
+	domain  attest.Domain
+	chain   payments.OnChain
+	gate    *payments.Gate   // service nodes
+	ledger  *payments.Ledger // anchors
+	results *prometheus.CounterVec
+	queued  prometheus.GaugeFunc
+}
+
+func newPaying(n *Node, c *contracts.Channels, addr common.Address, chainID int64) *paying {
+	p := &paying{n: n, domain: channel.Domain(chainID, addr), chain: payments.OnChain{C: c}}
+	p.results = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smartlayer_payments_total",
+		Help: "Payments for priced calls: on service nodes taken, refused (by code) and sent to anchors; on anchors taken, replayed and refused promises forwarded, and settlements done or failed."}, []string{"result"})
+	return p
+}
+
+// attach makes the role's part once the store is open: an anchor's ledger,
+// a service node's gate.
+func (p *paying) attach() {
+	switch p.n.cfg.Role {
+	case RoleAnchor:
+		p.ledger = payments.NewLedger(p.domain, p.chain, p.n.Address(), p.n.store)
+	case RoleService:
+		p.gate = payments.NewGate(p.domain, p.chain, p.n.Address(), p.n.now)
+	}
+}
+
+// start runs the role's part: on an anchor, the forwarding protocol and
+// the settlement loop; on a service node, the forwarding loop.
+func (p *paying) start() {
+	n := p.n
+	n.reg.MustRegister(p.results)
+	if p.ledger != nil {
+		transport.HandleFrom(n.net, ProtoPayments, maxPaymentBatch, n.admits, p.record)
+		n.spawn(func() { every(n.ctx, n.cfg.Network.SettleInterval.Duration, p.settleAll) })
+	}
+	if p.gate != nil {
+		n.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "smartlayer_payments_queued",
+			Help: "Promises this service node took and has not yet handed to the anchors."}, func() float64 { return float64(p.gate.Queued()) }))
+		n.spawn(func() { every(n.ctx, paymentFlush, p.flush) })
+	}
+}
+
+// charge lets a call of price through on the promise presented, or says
+// why not: 402 with what it costs and how to pay, or 503 when payments
+// cannot be taken now.
+func (p *paying) charge(ctx context.Context, header string, price uint64) error {
+	if p == nil || p.gate == nil || price == 0 {
+		return nil
+	}
+	err := p.gate.Pay(ctx, header, price)
+	var r *payments.Refusal
+	switch {
+	case err == nil:
+		p.results.WithLabelValues("taken").Inc()
+		return nil
+	case errors.As(err, &r):
+		p.results.WithLabelValues(r.Code).Inc()
+		return &api.PaymentRefused{Status: http.StatusPaymentRequired, Code: r.Code, Detail: r.Detail,
+			Due: &wire.PaymentDue{Price: fmt.Sprint(price), Header: wire.PaymentHeader, Contract: p.domain.VerifyingContract,
+				ChainID: p.domain.ChainID.Int64(), Channel: r.Channel}}
+	case errors.Is(err, payments.ErrBacklog):
+		p.results.WithLabelValues("backlog").Inc()
+		return &api.PaymentRefused{Status: http.StatusServiceUnavailable, Code: "payments-backlog", Detail: err.Error()}
+	default:
+		p.results.WithLabelValues("chain-unavailable").Inc()
+		return &api.PaymentRefused{Status: http.StatusServiceUnavailable, Code: "chain-unavailable",
+			Detail: "the payment channel could not be read from the chain: " + err.Error()}
+	}
+}
+
+// flush sends the promises taken to their anchors and merges the views
+// they answer with; what does not arrive goes back in the queue.
+func (p *paying) flush() {
+	byAddr := map[common.Address]transport.PeerID{}
+	for id, a := range p.n.anchors {
+		byAddr[a] = id
+	}
+	for _, b := range p.gate.Take() {
+		to, ok := byAddr[b.Anchor]
+		if !ok {
+			// Not an anchor of the set now: its channels' promises wait
+			// (bounded by payments.MaxQueued) until it is one again.
+			p.gate.Return(b)
+			continue
+		}
+		ctx, cancel := context.WithTimeout(p.n.ctx, transport.StreamTimeout)
+		ans, err := transport.Call[paymentBatch, paymentViews](ctx, p.n.net, to, ProtoPayments, &paymentBatch{Items: b.Items, Channels: b.Channels})
+		cancel()
+		if err != nil {
+			p.gate.Return(b)
+			p.n.log.Debug("payments not taken by their anchor; sending again", "anchor", b.Anchor, "promises", len(b.Items), "err", err)
+			continue
+		}
+		p.results.WithLabelValues("sent").Add(float64(len(b.Items)))
+		p.gate.Merge(b.Anchor, ans.Views)
+	}
+}
+
+// record takes a service node's batch on an anchor.
+func (p *paying) record(ctx context.Context, from transport.PeerID, b *paymentBatch) (*paymentViews, error) {
+	if len(b.Items) > payments.MaxBatch || len(b.Channels) > payments.MaxBatch {
+		return nil, fmt.Errorf("a batch holds at most %d promises and %d channels", payments.MaxBatch, payments.MaxBatch)
+	}
+	node, err := nodekey.AddressOfPeer(from)
+	if err != nil {
+		return nil, err
+	}
+	views, t, err := p.ledger.Record(ctx, node, b.Items, b.Channels)
+	if err != nil {
+		return nil, err
+	}
+	p.results.WithLabelValues("forwarded").Add(float64(t.Taken))
+	p.results.WithLabelValues("replayed").Add(float64(t.Replayed))
+	p.results.WithLabelValues("refused").Add(float64(t.Refused))
+	if t.Replayed > 0 {
+		p.n.log.Info("promises spent twice reached this anchor (a payer's promise used at two nodes, or a batch sent again)", "node", node, "count", t.Replayed)
+	}
+	return &paymentViews{Views: views}, nil
+}
+
+// settleAll settles every channel this anchor keeps.
+func (p *paying) settleAll() {
+	ids, err := p.ledger.Channels()
+	if err != nil {
+		p.n.log.Warn("listing payment channels failed", "err", err)
+		return
+	}
+	for _, id := range ids {
+		if p.n.ctx.Err() != nil {
+			return
+		}
+		if _, err := p.settle(p.n.ctx, id); err != nil {
+			p.n.log.Warn("settling a payment channel failed", "channel", id, "err", err)
+		}
+	}
+}
+
+// settle settles one channel from this anchor's key: one transaction from
+// the node key at a time (txMu).
+func (p *paying) settle(ctx context.Context, id uint64) (*wire.Settlement, error) {
+	n := p.n
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	n.txMu.Lock()
+	defer n.txMu.Unlock()
+	s, err := chainSender(ctx, n)
+	if err != nil {
+		p.results.WithLabelValues("settle-failed").Inc()
+		return nil, fmt.Errorf("%w: %v", api.ErrChainUnavailable, err)
+	}
+	out, err := p.ledger.Settle(ctx, id, n.key.ECDSA, uint16(n.cfg.Network.AnchorShare), payments.SenderCashier{S: s, B: n.eth, C: p.chain.C})
+	if err != nil {
+		p.results.WithLabelValues("settle-failed").Inc()
+		return nil, channelErr(err)
+	}
+	p.results.WithLabelValues("settled").Inc()
+	if len(out.Nodes) > 0 {
+		n.log.Info("settled a payment channel", "channel", id, "cashed", out.Cashed, "distributed", out.Distributed, "payees", len(out.Nodes))
+	}
+	return out, nil
+}
+
+// channelErr maps the ledger's errors to the API's.
+func channelErr(err error) error {
+	switch {
+	case errors.Is(err, payments.ErrUnknownChannel):
+		return fmt.Errorf("%w: %v", api.ErrUnknownChannel, err)
+	case errors.Is(err, payments.ErrNotMine):
+		return fmt.Errorf("%w: %v", api.ErrNotMyChannel, err)
+	case errors.Is(err, payments.ErrCloseRefused):
+		return fmt.Errorf("%w: %v", api.ErrCloseRefused, err)
+	}
+	return fmt.Errorf("%w: %v", api.ErrChainUnavailable, err)
+}
+
+// paymentsAPI is an anchor's channels for the HTTP API.
+type paymentsAPI struct{ p *paying }
+
+func (a paymentsAPI) Channel(ctx context.Context, id uint64) (*wire.ChannelStatus, error) {
+	st, err := a.p.ledger.Status(ctx, id)
+	if err != nil {
+		return nil, channelErr(err)
+	}
+	return st, nil
+}
+
+func (a paymentsAPI) Settle(ctx context.Context, id uint64) (*wire.Settlement, error) {
+	return a.p.settle(ctx, id)
+}
+
+func (a paymentsAPI) Close(ctx context.Context, id uint64, c wire.ChannelClose) (*wire.ChannelClose, error) {
+	final, err := channel.ParseAmount(c.FinalAmount)
+	if err != nil {
+		return nil, fmt.Errorf("%w: finalAmount: %v", api.ErrCloseRefused, err)
+	}
+	sig, err := hexutil.Decode(strings.TrimSpace(c.PayerSignature))
+	if err != nil || len(sig) != 65 {
+		return nil, fmt.Errorf("%w: payerSignature is not 0x and 65 bytes of hex", api.ErrCloseRefused)
+	}
+	mine, err := a.p.ledger.Close(ctx, id, final, sig, a.p.n.key.ECDSA)
+	if err != nil {
+		return nil, channelErr(err)
+	}
+	c.AnchorSignature = hexutil.Encode(mine)
+	return &c, nil
+}

@@ -1,0 +1,67 @@
+package wire
+
+import "github.com/ethereum/go-ethereum/common"
+
+// PaymentHeader carries a call's payment promise on a channel:
+// "channel;cumulative;nonce;0xsignature" (package channel's header form).
+const PaymentHeader = "X-Smartlayer-Payment"
+
+// PaymentDue, on a 402, is what the call costs and how to pay it: a
+// promise on a channel of the Channels contract at Contract on ChainID,
+// raising the cumulative amount by at least Price (the service token's
+// smallest unit), in PaymentHeader.
+type PaymentDue struct {
+	Price    string         `json:"price"`
+	Header   string         `json:"header"`
+	Contract common.Address `json:"contract"`
+	ChainID  int64          `json:"chainId"`
+	// Channel is the channel the refused promise named, as this node
+	// knows it (none when no channel was named, or it is unknown).
+	Channel *ChannelState `json:"channel,omitempty"`
+}
+
+// ChannelState is a payment channel as a node knows it: its deposit on
+// chain (less a withdrawal announced), the prices of the calls charged to
+// it, and the highest promise taken.
+type ChannelState struct {
+	ID       uint64         `json:"id"`
+	Payer    common.Address `json:"payer"`
+	Anchor   common.Address `json:"anchor"`
+	Deposit  string         `json:"deposit"`
+	Charged  string         `json:"charged"`
+	Promised string         `json:"promised"`
+	Nonce    uint64         `json:"nonce"`
+	Closed   bool           `json:"closed"`
+}
+
+// ChannelStatus is an anchor's answer about a channel opened to it
+// (GET /v1/channels/{id}): the chain's state and the anchor's account.
+type ChannelStatus struct {
+	ChannelState
+	Cashed      string `json:"cashed"`      // on chain
+	Distributed string `json:"distributed"` // on chain
+	Withdrawing string `json:"withdrawing"` // announced on chain
+	Closing     bool   `json:"closing"`     // a unilateral close started
+	// Served counts the calls each node served since the last payout.
+	Served map[common.Address]uint64 `json:"served"`
+}
+
+// Settlement is what one settlement of a channel did
+// (POST /v1/channels/{id}/settle).
+type Settlement struct {
+	Channel     uint64           `json:"channel"`
+	Cashed      string           `json:"cashed"`
+	Distributed string           `json:"distributed"`
+	Nodes       []common.Address `json:"nodes"`
+	Counts      []uint64         `json:"counts"`
+}
+
+// ChannelClose asks an anchor for its half of a cooperative close
+// (POST /v1/channels/{id}/close): the payer's signature over the close at
+// FinalAmount, at least the highest promise the anchor holds. The anchor
+// answers with its own signature, and takes no more calls on the channel.
+type ChannelClose struct {
+	FinalAmount     string `json:"finalAmount"`
+	PayerSignature  string `json:"payerSignature"`
+	AnchorSignature string `json:"anchorSignature,omitempty"`
+}
