@@ -100,7 +100,7 @@ func Register(mux *http.ServeMux, d Deps) {
 		mux.HandleFunc("POST /v1/receipts", d.Limit(h.forward))
 	}
 	if d.Payments != nil {
-		mux.HandleFunc("GET /v1/channels/{channel}", h.channel)
+		mux.HandleFunc("GET /v1/channels/{channel}", d.Limit(h.channel))
 		mux.HandleFunc("POST /v1/channels/{channel}/settle", d.Limit(h.settle))
 		mux.HandleFunc("POST /v1/channels/{channel}/close", d.Limit(h.closeChannel))
 	}

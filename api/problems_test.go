@@ -19,7 +19,7 @@ func TestProblemTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, fam := range [][]problem{scriptProblems, actionProblems, grantProblems,
+	for _, fam := range [][]problem{scriptProblems, actionProblems, grantProblems, channelProblems,
 		{scriptFallback, actionFallback, grantFallback}} {
 		seen := map[error]bool{}
 		for _, p := range fam {

@@ -135,19 +135,6 @@ func (a *Account) Pay(p Promise, signer common.Address, price uint64, node commo
 	return nil
 }
 
-// Note records a call a node served on promise p, as an anchor does with
-// what nodes forward: the promise must be the payer's, of this channel and
-// not spent, but the call was served already, so it counts even when the
-// charges outrun the promises or the deposit (the payer's debt, which
-// nodes then refuse to grow).
-func (a *Account) Note(p Promise, signer common.Address, price uint64, node common.Address) error {
-	if err := a.check(p, signer, node); err != nil {
-		return err
-	}
-	a.take(p, price, node)
-	return nil
-}
-
 func (a *Account) check(p Promise, signer common.Address, node common.Address) error {
 	switch {
 	case p.Channel != a.Channel:

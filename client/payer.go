@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/channel"
@@ -26,8 +27,10 @@ var ErrBudget = errors.New("payment budget spent")
 // Channels): it signs a promise per call, raising the cumulative amount by
 // the call's price. Prices are learned from the nodes' 402 answers (the
 // first call of each kind is refused once, then sent again with a
-// promise), and a 402 that shows the channel ahead of the payer (another
-// process paid from it, or this one restarted) moves the payer up to it.
+// promise), up to MaxPrice. A 402 that shows a promise of this payer's
+// higher than its count (another process paid from the channel, or this
+// one restarted) moves it up to that promise; nothing else a node says
+// moves it.
 type Payer struct {
 	Key     *ecdsa.PrivateKey
 	Channel uint64
@@ -35,6 +38,9 @@ type Payer struct {
 	// Budget caps the cumulative amount the payer promises (nil: no cap
 	// but the deposit, which the nodes enforce).
 	Budget *big.Int
+	// MaxPrice caps the price of one call a node may ask (0:
+	// DefaultMaxPrice): a higher one is not paid.
+	MaxPrice uint64
 
 	mu     sync.Mutex
 	cum    *big.Int
@@ -56,25 +62,48 @@ func (p *Payer) amount() *big.Int {
 	return p.cum
 }
 
+// DefaultMaxPrice is the most a call may cost a payer with no MaxPrice:
+// one whole service token.
+const DefaultMaxPrice = 1_000_000_000_000_000_000
+
+// ErrPrice: a node asked more for a call than the payer's MaxPrice.
+var ErrPrice = errors.New("a call's price is over the payer's MaxPrice")
+
 // Resume starts the payer from a channel's state as a node or the anchor
-// reports it: promises go on above what was charged and promised, with
-// later nonces.
+// reports it: from the highest promise taken, if this payer signed it and
+// it is above the payer's count (what the node says was charged is not
+// taken on its word).
 func (p *Payer) Resume(st *wire.ChannelState) {
-	if st == nil || st.ID != p.Channel {
+	if st == nil || st.ID != p.Channel || st.Best == "" {
+		return
+	}
+	best, err := channel.ParseHeader(st.Best)
+	if err != nil || best.Channel != p.Channel {
+		return
+	}
+	if signer, err := channel.Signer(best.Digest(p.Domain), best.Sig); err != nil || signer != crypto.PubkeyToAddress(p.Key.PublicKey) {
 		return
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for _, s := range []string{st.Charged, st.Promised} {
-		if v, ok := new(big.Int).SetString(s, 10); ok && v.Cmp(p.amount()) > 0 {
-			p.cum = v
-		}
+	if best.Cumulative.Cmp(p.amount()) > 0 {
+		p.cum = best.Cumulative
 	}
-	p.nonce = max(p.nonce, st.Nonce)
+	p.nonce = max(p.nonce, best.Nonce)
+}
+
+func (p *Payer) maxPrice() uint64 {
+	if p.MaxPrice == 0 {
+		return DefaultMaxPrice
+	}
+	return p.MaxPrice
 }
 
 // promise signs the next promise for a call of price.
 func (p *Payer) promise(price uint64) (string, error) {
+	if price > p.maxPrice() {
+		return "", fmt.Errorf("%w: %d asked, %d at most", ErrPrice, price, p.maxPrice())
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	next := new(big.Int).Add(p.amount(), new(big.Int).SetUint64(price))
@@ -142,7 +171,7 @@ func (p *Payer) learn(path string, prob *wire.Problem) bool {
 		return false
 	}
 	price, err := strconv.ParseUint(prob.Payment.Price, 10, 64)
-	if err != nil {
+	if err != nil || price > p.maxPrice() {
 		return false
 	}
 	p.mu.Lock()

@@ -30,7 +30,7 @@ import (
 // that served, by the calls the anchor counted.
 func TestPaidCallsSettle(t *testing.T) {
 	opts := DefaultOptions()
-	opts.Tickets, opts.Services, opts.Chain = 4, 3, true
+	opts.Tickets, opts.Services, opts.Chain, opts.LoungePasses = 4, 3, true, 1
 	opts.Configure = func(_ node.Role, _ int, cfg *node.Config) {
 		cfg.Network.SettleInterval = node.Duration{} // on demand only: this test settles once
 	}
@@ -67,6 +67,27 @@ func TestPaidCallsSettle(t *testing.T) {
 	if code != http.StatusPaymentRequired || !strings.HasSuffix(fmt.Sprint(body["type"]), ":payment-required") || pay == nil ||
 		pay["price"] != "1" || pay["header"] != wire.PaymentHeader || !strings.EqualFold(fmt.Sprint(pay["contract"]), pi.Contract.Hex()) {
 		t.Fatalf("an unpaid query: %d %v", code, body)
+	}
+
+	// A caller header does not make a call an inter-token one: only a
+	// replica of the calling token, under its record, is not charged.
+	forged := tk.Header()
+	forged.Set(wire.PaymentHeader, "none")
+	forged.Set(wire.CallerHeader, d.Info.LoungePasses[0].Instance)
+	hdr = d.Sign(forged, http.MethodPost, url, []byte("{}"))
+	hdr.Del(wire.PaymentHeader)
+	if code, body, _ = postH(t, url, "{}", hdr); code != http.StatusPaymentRequired {
+		t.Fatalf("an unpaid query claiming a calling token: %d %v", code, body)
+	}
+	// A lounge pass's entry (free) reads the ticket's status (priced): the
+	// pass's node is not charged for it, the integration paid for nothing.
+	passBefore, _ := d.Client.Payer.Promised()
+	p := d.Info.LoungePasses[0]
+	if _, _, err := d.Client.QueryReceipt(ctx, p.Instance, "entry", p.EntryArgs(), nil); err != nil {
+		t.Fatalf("a lounge pass reading its ticket: %v", err)
+	}
+	if after, _ := d.Client.Payer.Promised(); after.Cmp(passBefore) != 0 {
+		t.Fatalf("a free query cost %s", new(big.Int).Sub(after, passBefore))
 	}
 
 	// 1,000 queries over the tickets and 10 actions, paid by the client
@@ -121,7 +142,11 @@ func TestPaidCallsSettle(t *testing.T) {
 			t.Logf("channel: %v", err)
 			return false
 		}
-		return st.Charged == wantCharged && st.Promised == fmt.Sprint(total)
+		if st.Charged != wantCharged || st.Promised != fmt.Sprint(total) {
+			t.Logf("the anchor charged %s (want %s), holds %s (want %d)", st.Charged, wantCharged, st.Promised, total)
+			return false
+		}
+		return true
 	})
 	var calls uint64
 	for _, c := range st.Served {

@@ -166,7 +166,7 @@ func (s *statusWriter) Flush() {
 // The request headers a page may send, and the answer headers its scripts
 // may read.
 var (
-	corsAllow  = strings.Join([]string{"Content-Type", "Authorization", wire.IdempotencyHeader, wire.GrantHeader, wire.SignatureHeader, "Last-Event-ID"}, ", ")
+	corsAllow  = strings.Join([]string{"Content-Type", "Authorization", wire.IdempotencyHeader, wire.GrantHeader, wire.SignatureHeader, wire.PaymentHeader, "Last-Event-ID"}, ", ")
 	corsExpose = strings.Join([]string{"Content-Type", wire.ReceiptHeader, wire.NodeHeader, wire.FencingHeader, wire.ViaHeader, wire.ReexecutedHeader, "Retry-After"}, ", ")
 )
 

@@ -51,17 +51,12 @@ func (s *serviceRole) action(ctx context.Context, id wire.InstanceID, name, key 
 	if p := s.dormant(lb); p != nil {
 		return nil, p
 	}
-	if err := s.checkActionGrant(in, name, p); err != nil {
+	byToken, err := s.checkActionGrant(in, name, p)
+	if err != nil {
 		return nil, &api.GrantRefused{Err: err}
 	}
-	// A priced action is paid where it runs (the executor), once per
-	// idempotency key: a repeated request gets the outcome it paid for.
-	if price := lb.Manifest.Service.ActionPriceOf(name); price > 0 && s.n.pay != nil && in.Record.Executor == s.n.peerStr &&
-		!s.exec.Done(id, name, key) && !s.grants.fromToken(p, s.n.now()) {
-		if err := s.n.pay.charge(ctx, p.Payment, price); err != nil {
-			s.n.metric.actions.WithLabelValues("payment-refused").Inc()
-			return nil, err
-		}
+	if err := s.chargeAction(ctx, in, lb, name, key, p, byToken); err != nil {
+		return nil, err
 	}
 	ctx, cancel := s.exec.Detach(ctx)
 	defer cancel()
@@ -72,17 +67,34 @@ func (s *serviceRole) action(ctx context.Context, id wire.InstanceID, name, key 
 	return out, err
 }
 
-// checkActionGrant checks the owner's grant of an action that needs one.
-func (s *serviceRole) checkActionGrant(in *instance, name string, p grant.Presented) error {
-	lb, ok := s.bundleOf(in)
-	if !ok || !lb.Manifest.Service.ActionGrantRequired(name) {
+// chargeAction takes a priced action's payment where it runs (the
+// executor), once per idempotency key: a repeated request gets the outcome
+// it paid for. A token's call under its grant is not charged again.
+func (s *serviceRole) chargeAction(ctx context.Context, in *instance, lb *loadedBundle, name, key string, p grant.Presented, byToken bool) error {
+	price := lb.Manifest.Service.ActionPriceOf(name)
+	id := in.Record.Instance
+	if price == 0 || s.n.pay == nil || byToken || in.Record.Executor != s.n.peerStr || s.exec.Done(id, name, key) {
 		return nil
 	}
-	err := s.grants.check(p, in.Owner, in.Record.Instance, "action:"+name, s.n.now())
+	if err := s.n.pay.charge(ctx, p.Payment, price, id, "action:"+name); err != nil {
+		s.n.metric.actions.WithLabelValues("payment-refused").Inc()
+		return err
+	}
+	return nil
+}
+
+// checkActionGrant checks the owner's grant of an action that needs one,
+// and reports whether the call was a token's under its grant.
+func (s *serviceRole) checkActionGrant(in *instance, name string, p grant.Presented) (bool, error) {
+	lb, ok := s.bundleOf(in)
+	if !ok || !lb.Manifest.Service.ActionGrantRequired(name) {
+		return false, nil
+	}
+	byToken, err := s.grants.checkCall(p, in.Owner, in.Record.Instance, "action:"+name, s.n.now())
 	if err != nil {
 		s.n.metric.actions.WithLabelValues("grant-refused").Inc()
 	}
-	return err
+	return byToken, err
 }
 
 // hasJSON reports whether an optional JSON member is there (not absent,

@@ -214,8 +214,11 @@ func (a *advancer) round(ctx context.Context) error {
 	if now.Sub(first) < time.Duration(a.rank(cur))*advanceTurn {
 		return nil
 	}
-	n.txMu.Lock()
-	defer n.txMu.Unlock()
+	unlock, err := n.txLock(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	s, err := chainSender(ctx, n)
 	if err != nil {
 		return err

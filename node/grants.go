@@ -60,23 +60,31 @@ func newGrants(n *Node, revs *revocations) *grants {
 // covers scope and is signed (the proof) by the integration the grant
 // names, or it is signed by the owner itself. Each proof is taken once.
 func (g *grants) check(p grant.Presented, owner common.Address, id wire.InstanceID, scope string, now time.Time) error {
+	_, err := g.checkCall(p, owner, id, scope, now)
+	return err
+}
+
+// checkCall is check, and reports whether the call was a token's (an
+// inter-token call under a grant the owner gave that token, signed by a
+// replica of it under its record).
+func (g *grants) checkCall(p grant.Presented, owner common.Address, id wire.InstanceID, scope string, now time.Time) (byToken bool, err error) {
 	header := p.Grant
 	if header == "" {
 		if p.Proof == "" {
-			return ErrGrantMissing
+			return false, ErrGrantMissing
 		}
 		// No grant: the owner's own signed call, or nothing.
 		signer, pr, err := p.Signer(now, g.sessions)
 		if err != nil {
-			return err
+			return false, err
 		}
 		if signer != owner {
-			return fmt.Errorf("%w (a signed call without a grant must be the owner's; signed by %s)", ErrGrantMissing, signer)
+			return false, fmt.Errorf("%w (a signed call without a grant must be the owner's; signed by %s)", ErrGrantMissing, signer)
 		}
-		return g.useNonce(signer, owner, pr, now)
+		return false, g.useNonce(signer, owner, pr, now)
 	}
 	if len(header) > maxGrantHeader {
-		return fmt.Errorf("%w: %d bytes, limit %d", ErrGrantTooLarge, len(header), maxGrantHeader)
+		return false, fmt.Errorf("%w: %d bytes, limit %d", ErrGrantTooLarge, len(header), maxGrantHeader)
 	}
 	key := crypto.Keccak256Hash([]byte(header))
 	g.mu.Lock()
@@ -85,7 +93,7 @@ func (g *grants) check(p grant.Presented, owner common.Address, id wire.Instance
 	if !ok {
 		var err error
 		if gr, err = g.verify(header, now); err != nil {
-			return err
+			return false, err
 		}
 		g.mu.Lock()
 		if len(g.cache) >= grantCacheMax {
@@ -96,22 +104,23 @@ func (g *grants) check(p grant.Presented, owner common.Address, id wire.Instance
 	}
 	signer, pr, err := p.Signer(now, g.sessions)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if signer != gr.Integration {
 		// The grant's own checks first: a forged caller costs the node
 		// nothing more than a grant that does not apply anyway.
 		if err := gr.Check(owner, id, scope, now, g.revs.Revoked(gr.Signer, gr.UID)); err != nil {
-			return err
+			return false, err
 		}
 		if err := g.tokenCaller(p.Caller, gr.Integration, signer); err != nil {
-			return fmt.Errorf("%w: signed by %s, the grant is for %s (%v)", grant.ErrNotHolder, signer, gr.Integration, err)
+			return false, fmt.Errorf("%w: signed by %s, the grant is for %s (%v)", grant.ErrNotHolder, signer, gr.Integration, err)
 		}
+		byToken = true
 	}
 	if err := gr.Check(owner, id, scope, now, g.revs.Revoked(gr.Signer, gr.UID)); err != nil {
-		return err
+		return false, err
 	}
-	return g.useNonce(signer, owner, pr, now)
+	return byToken, g.useNonce(signer, owner, pr, now)
 }
 
 // useNonce takes the proof's nonce, the last check of a call let through:
@@ -206,22 +215,6 @@ func (rv *revocations) record(s *attest.Signed) (attest.UID, error) {
 // maxCallerRecord bounds a caller's record header (a record with its
 // takeover votes is a few KB).
 const maxCallerRecord = 32 << 10
-
-// fromToken reports whether a call is an inter-token call: signed by a
-// replica of the token it presents as its caller, under that token's
-// record. Its proof's nonce is not taken here (the grant check takes it
-// when the call needs a grant).
-func (g *grants) fromToken(p grant.Presented, now time.Time) bool {
-	if p.Caller.Instance == "" || p.Proof == "" {
-		return false
-	}
-	id, err := wire.ParseInstanceID(p.Caller.Instance)
-	if err != nil {
-		return false
-	}
-	signer, _, err := p.Signer(now, g.sessions)
-	return err == nil && g.tokenCaller(p.Caller, wire.TokenAddress(id), signer) == nil
-}
 
 // tokenCaller checks a call made by a token under a grant to the token
 // (integration wire.TokenAddress(caller)): the request is signed by a node

@@ -7,6 +7,7 @@ import (
 
 	"github.com/smartlayer/smartlayer/attengine"
 	"github.com/smartlayer/smartlayer/executor"
+	"github.com/smartlayer/smartlayer/payments"
 	"github.com/smartlayer/smartlayer/registry"
 	"github.com/smartlayer/smartlayer/sampling"
 	"github.com/smartlayer/smartlayer/store"
@@ -30,6 +31,8 @@ const (
 	prefixVote         = "g/"                    // g/ round(8) anchor(20) -> an anchor's fallback-vote attestation; anchors
 	prefixRevocation   = "v/"                    // v/ signer(20) uid(32) -> 1: an off-chain revocation this node was shown
 	prefixRelay        = "cr/"                   // cr/ contract(20) -> block(8): the first block whose events of the contract this anchor has not relayed
+	prefixChannel      = payments.PrefixAccount  // pc/ channel(8) -> a payment channel's account (channel.Account JSON); anchors; package payments'
+	prefixPayout       = payments.PrefixPending  // pd/ channel(8) -> a distribution signed and not yet seen on chain (channel.Distribution JSON); anchors; package payments'
 	// The attestation log's keys are package attengine's; listed here too.
 	prefixEntry      = attengine.PrefixEntry      // L topic 0 publisher(20) seq(8) -> an attestation-log entry (attlog.Entry JSON)
 	prefixHead       = attengine.PrefixHead       // H topic 0 publisher(20) -> a stream's head (attlog.Head JSON)
@@ -41,7 +44,7 @@ const (
 // keyspaces lists every prefix: the store holds nothing else.
 var keyspaces = []string{
 	prefixInstance, prefixHistory, prefixOutcome, prefixBundle, prefixRegistration, prefixRecord, prefixLevel,
-	prefixVote, prefixRevocation, prefixRelay, prefixEvidence, prefixEntry, prefixHead, prefixTopicIndex, prefixReplay, prefixMeta,
+	prefixVote, prefixRevocation, prefixRelay, prefixEvidence, prefixChannel, prefixPayout, prefixEntry, prefixHead, prefixTopicIndex, prefixReplay, prefixMeta,
 }
 
 // with is store.Key.

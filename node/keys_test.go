@@ -17,6 +17,7 @@ import (
 	"github.com/smartlayer/smartlayer/attengine"
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/executor"
+	"github.com/smartlayer/smartlayer/payments"
 	"github.com/smartlayer/smartlayer/registry"
 	"github.com/smartlayer/smartlayer/sampling"
 	"github.com/smartlayer/smartlayer/wire"
@@ -62,7 +63,8 @@ func TestKeyspacesDoNotOverlap(t *testing.T) {
 				case *ast.SelectorExpr: // attengine's, registry's and executor's, by name
 					v = map[string]string{"PrefixEntry": attengine.PrefixEntry, "PrefixHead": attengine.PrefixHead,
 						"PrefixTopicIndex": attengine.PrefixTopicIndex, "PrefixReplay": attengine.PrefixReplay, "PrefixMeta": attengine.PrefixMeta,
-						"PrefixBundle": registry.PrefixBundle, "PrefixOutcome": executor.PrefixOutcome, "PrefixLevel": sampling.PrefixLevel, "PrefixEvidence": sampling.PrefixEvidence}[x.Sel.Name]
+						"PrefixBundle": registry.PrefixBundle, "PrefixOutcome": executor.PrefixOutcome, "PrefixLevel": sampling.PrefixLevel, "PrefixEvidence": sampling.PrefixEvidence,
+						"PrefixAccount": payments.PrefixAccount, "PrefixPending": payments.PrefixPending}[x.Sel.Name]
 				}
 				if !seen[v] {
 					t.Errorf("%s (%q) is not in keyspaces", name.Name, v)

@@ -78,9 +78,10 @@ type Node struct {
 	followKick   chan struct{} // followLoop: read the registry's epochs soon
 	slash        *slasher      // anchors with network.eth_rpc: slashing evidence to the registry
 	pay          *paying       // with network.channels: priced calls and their settlement
-	// txMu: one transaction at a time from the node key (epochs, slashes,
-	// settlements), each counted from the account's pending nonce.
-	txMu   sync.Mutex
+	// txSem: one transaction at a time from the node key (epochs, slashes,
+	// settlements), each counted from the account's pending nonce
+	// (txLock).
+	txSem  chan struct{}
 	eth    *ethclient.Client
 	types  *contracts.TokenTypes // with network.token_types
 	rent   *chain.Rent           // service nodes with network.token_types
@@ -152,8 +153,9 @@ func NewWith(cfg Config, log *slog.Logger, deps Deps) (*Node, error) {
 		return nil, err
 	}
 	n := &Node{
-		done: make(chan struct{}),
-		cfg:  cfg, deps: deps, rand: newLockedRand(deps.RandSeed), key: key, started: time.Now(), peerStr: key.PeerID().String(),
+		txSem: make(chan struct{}, 1),
+		done:  make(chan struct{}),
+		cfg:   cfg, deps: deps, rand: newLockedRand(deps.RandSeed), key: key, started: time.Now(), peerStr: key.PeerID().String(),
 		log:      log.With("role", string(cfg.Role), "peer", shortID(key.PeerID().String())),
 		reg:      prometheus.NewRegistry(),
 		anchors:  map[peer.ID]common.Address{},
@@ -919,8 +921,19 @@ func (n *Node) bundleOnChain() func(*loadedBundle) error {
 // validated, ordered, stored and delivered. Benchmarks measure it.
 func (n *Node) Ingest(data []byte) error { return n.att.Ingest(data) }
 
+// txLock waits for the node key's turn to send (as long as ctx lets it);
+// unlock gives it back.
+func (n *Node) txLock(ctx context.Context) (unlock func(), err error) {
+	select {
+	case n.txSem <- struct{}{}:
+		return func() { <-n.txSem }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
 // chainSender is a sender of the node key's transactions, counting from
-// the account's pending nonce; the caller holds n.txMu.
+// the account's pending nonce; the caller holds txLock.
 func chainSender(ctx context.Context, n *Node) (*chain.Sender, error) {
 	return chain.NewSender(ctx, n.eth, n.key.ECDSA, big.NewInt(n.cfg.Network.ChainID))
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/smartlayer/smartlayer/contracts"
 	"github.com/smartlayer/smartlayer/nodekey"
 	"github.com/smartlayer/smartlayer/payments"
+	"github.com/smartlayer/smartlayer/tokenscript"
 	"github.com/smartlayer/smartlayer/transport"
 	"github.com/smartlayer/smartlayer/wire"
 )
@@ -42,8 +43,13 @@ type paymentViews struct {
 // channel.MaxHeader bytes, and as many channel numbers.
 const maxPaymentBatch = payments.MaxBatch*(channel.MaxHeader+64) + 64<<10
 
-// paymentFlush is how often a service node sends the promises it took.
-const paymentFlush = time.Second
+// paymentFlush is how often a service node sends the promises it took;
+// paymentWatch how often an anchor looks for its channels' closes and
+// withdrawals started on chain (both leave a challenge window to answer).
+const (
+	paymentFlush = time.Second
+	paymentWatch = 30 * time.Second
+)
 
 // paying is a node's part in payments (network.channels): a service node
 // checks priced calls and forwards the promises; an anchor keeps the
@@ -70,9 +76,9 @@ func newPaying(n *Node, c *contracts.Channels, addr common.Address, chainID int6
 func (p *paying) attach() {
 	switch p.n.cfg.Role {
 	case RoleAnchor:
-		p.ledger = payments.NewLedger(p.domain, p.chain, p.n.Address(), p.n.store)
+		p.ledger = payments.NewLedger(p.domain, p.chain, p.n.Address(), p.n.store, p.priceOf)
 	case RoleService:
-		p.gate = payments.NewGate(p.domain, p.chain, p.n.Address(), p.n.now)
+		p.gate = payments.NewGate(p.domain, p.chain, p.n.Address(), p.n.now, p.n.isAnchorAddress)
 	}
 }
 
@@ -84,35 +90,76 @@ func (p *paying) start() {
 	if p.ledger != nil {
 		transport.HandleFrom(n.net, ProtoPayments, maxPaymentBatch, n.admits, p.record)
 		n.spawn(func() { every(n.ctx, n.cfg.Network.SettleInterval.Duration, p.settleAll) })
+		n.spawn(func() { every(n.ctx, paymentWatch, p.watch) })
 	}
 	if p.gate != nil {
 		n.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "smartlayer_payments_queued",
 			Help: "Promises this service node took and has not yet handed to the anchors."}, func() float64 { return float64(p.gate.Queued()) }))
-		n.spawn(func() { every(n.ctx, paymentFlush, p.flush) })
+		n.spawn(func() {
+			every(n.ctx, paymentFlush, func() { p.flush(n.ctx) })
+			// Stopping: the HTTP API is closed and the transport still up,
+			// so what was taken since the last flush goes now.
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			p.flush(ctx)
+		})
 	}
+}
+
+// priceOf is what a call on an instance costs, by its registration's
+// bundle (held here: anchors share bundles): false when either is not
+// known.
+func (p *paying) priceOf(instance, call string) (uint64, bool) {
+	a := p.n.anchor
+	id, err := wire.ParseInstanceID(instance)
+	if err != nil || a == nil {
+		return 0, false
+	}
+	a.mu.Lock()
+	reg := a.regs[id]
+	a.mu.Unlock()
+	if reg == nil {
+		return 0, false
+	}
+	h, err := tokenscript.ParseBundleHash(reg.Bundle)
+	if err != nil {
+		return 0, false
+	}
+	lb, ok := a.bundles.Get(h)
+	if !ok {
+		return 0, false
+	}
+	kind, name, _ := strings.Cut(call, ":")
+	switch kind {
+	case "query":
+		return lb.Manifest.Service.QueryPriceOf(name), true
+	case "action":
+		return lb.Manifest.Service.ActionPriceOf(name), true
+	}
+	return 0, false
 }
 
 // charge lets a call of price through on the promise presented, or says
 // why not: 402 with what it costs and how to pay, or 503 when payments
 // cannot be taken now.
-func (p *paying) charge(ctx context.Context, header string, price uint64) error {
+func (p *paying) charge(ctx context.Context, header string, price uint64, id wire.InstanceID, call string) error {
 	if p == nil || p.gate == nil || price == 0 {
 		return nil
 	}
-	err := p.gate.Pay(ctx, header, price)
+	err := p.gate.Pay(ctx, header, price, id.String(), call)
 	var r *payments.Refusal
 	switch {
 	case err == nil:
 		p.results.WithLabelValues("taken").Inc()
 		return nil
+	case errors.Is(err, payments.ErrBacklog):
+		p.results.WithLabelValues("backlog").Inc()
+		return &api.PaymentRefused{Status: http.StatusServiceUnavailable, Code: "payments-backlog", Detail: err.Error()}
 	case errors.As(err, &r):
 		p.results.WithLabelValues(r.Code).Inc()
 		return &api.PaymentRefused{Status: http.StatusPaymentRequired, Code: r.Code, Detail: r.Detail,
 			Due: &wire.PaymentDue{Price: fmt.Sprint(price), Header: wire.PaymentHeader, Contract: p.domain.VerifyingContract,
 				ChainID: p.domain.ChainID.Int64(), Channel: r.Channel}}
-	case errors.Is(err, payments.ErrBacklog):
-		p.results.WithLabelValues("backlog").Inc()
-		return &api.PaymentRefused{Status: http.StatusServiceUnavailable, Code: "payments-backlog", Detail: err.Error()}
 	default:
 		p.results.WithLabelValues("chain-unavailable").Inc()
 		return &api.PaymentRefused{Status: http.StatusServiceUnavailable, Code: "chain-unavailable",
@@ -122,7 +169,7 @@ func (p *paying) charge(ctx context.Context, header string, price uint64) error 
 
 // flush sends the promises taken to their anchors and merges the views
 // they answer with; what does not arrive goes back in the queue.
-func (p *paying) flush() {
+func (p *paying) flush(ctx context.Context) {
 	byAddr := map[common.Address]transport.PeerID{}
 	for id, a := range p.n.anchors {
 		byAddr[a] = id
@@ -135,8 +182,8 @@ func (p *paying) flush() {
 			p.gate.Return(b)
 			continue
 		}
-		ctx, cancel := context.WithTimeout(p.n.ctx, transport.StreamTimeout)
-		ans, err := transport.Call[paymentBatch, paymentViews](ctx, p.n.net, to, ProtoPayments, &paymentBatch{Items: b.Items, Channels: b.Channels})
+		cctx, cancel := context.WithTimeout(ctx, transport.StreamTimeout)
+		ans, err := transport.Call[paymentBatch, paymentViews](cctx, p.n.net, to, ProtoPayments, &paymentBatch{Items: b.Items, Channels: b.Channels})
 		cancel()
 		if err != nil {
 			p.gate.Return(b)
@@ -187,14 +234,26 @@ func (p *paying) settleAll() {
 	}
 }
 
-// settle settles one channel from this anchor's key: one transaction from
-// the node key at a time (txMu).
+// settle settles one channel from this anchor's key, when there is
+// something to settle: its highest promise above what was cashed, or calls
+// served that were not paid out. One transaction from the node key at a
+// time (txLock), and not for long: a caller that gives up leaves the queue.
 func (p *paying) settle(ctx context.Context, id uint64) (*wire.Settlement, error) {
 	n := p.n
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	n.txMu.Lock()
-	defer n.txMu.Unlock()
+	st, err := p.ledger.Status(ctx, id)
+	if err != nil {
+		return nil, channelErr(err)
+	}
+	if st.Promised == st.Cashed && st.Cashed == st.Distributed || len(st.Served) == 0 && st.Promised == st.Cashed {
+		return &wire.Settlement{Channel: id, Cashed: st.Cashed, Distributed: st.Distributed}, nil // nothing to send
+	}
+	unlock, err := n.txLock(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%w: waiting for this anchor's turn to send: %v", api.ErrChainUnavailable, err)
+	}
+	defer unlock()
 	s, err := chainSender(ctx, n)
 	if err != nil {
 		p.results.WithLabelValues("settle-failed").Inc()
@@ -210,6 +269,27 @@ func (p *paying) settle(ctx context.Context, id uint64) (*wire.Settlement, error
 		n.log.Info("settled a payment channel", "channel", id, "cashed", out.Cashed, "distributed", out.Distributed, "payees", len(out.Nodes))
 	}
 	return out, nil
+}
+
+// watch settles at once the channels whose payer started a close or a
+// withdrawal while this anchor holds promises not cashed: after the
+// window, what is not cashed goes back to the payer.
+func (p *paying) watch() {
+	ids, err := p.ledger.Channels()
+	if err != nil {
+		return
+	}
+	for _, id := range ids {
+		if p.n.ctx.Err() != nil {
+			return
+		}
+		if due, err := p.ledger.Due(p.n.ctx, id); err == nil && due {
+			p.n.log.Info("a payment channel's payer started a close or a withdrawal: settling now", "channel", id)
+			if _, err := p.settle(p.n.ctx, id); err != nil {
+				p.n.log.Warn("settling a payment channel failed", "channel", id, "err", err)
+			}
+		}
+	}
 }
 
 // channelErr maps the ledger's errors to the API's.

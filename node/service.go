@@ -584,16 +584,18 @@ func (s *serviceRole) runQuery(ctx context.Context, id wire.InstanceID, name str
 	}
 	ctx = withCallChain(ctx, append(chain, id))
 	start := time.Now()
+	byToken := false
 	if lb.Manifest.Service.GrantRequired(name) {
-		if err := s.grants.check(p, in.Owner, id, "query:"+name, s.n.now()); err != nil {
+		if byToken, err = s.grants.checkCall(p, in.Owner, id, "query:"+name, s.n.now()); err != nil {
 			s.n.metric.queries.WithLabelValues("grant-refused").Inc()
 			return nil, &api.GrantRefused{Err: err}
 		}
 	}
 	// A priced query needs a promise that pays for it, but for a token's
-	// call on behalf of one (the integration paid the call it started).
-	if price := lb.Manifest.Service.QueryPriceOf(name); price > 0 && s.n.pay != nil && !s.grants.fromToken(p, s.n.now()) {
-		if err := s.n.pay.charge(ctx, p.Payment, price); err != nil {
+	// call under the grant the owner gave that token (the integration paid
+	// for the call that made it, and the owner let that token read).
+	if price := lb.Manifest.Service.QueryPriceOf(name); price > 0 && s.n.pay != nil && !byToken {
+		if err := s.n.pay.charge(ctx, p.Payment, price, id, "query:"+name); err != nil {
 			s.n.metric.queries.WithLabelValues("payment-refused").Inc()
 			return nil, err
 		}

@@ -284,8 +284,11 @@ func (s *slasher) send(k chain.SlashCase) error {
 	if !ok {
 		return errors.New("the signatures do not hold two thirds of the registry's anchor set's stake now")
 	}
-	s.n.txMu.Lock()
-	defer s.n.txMu.Unlock()
+	unlock, err := s.n.txLock(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	sender, err := chain.NewSender(ctx, s.n.eth, s.n.key.ECDSA, s.cid)
 	if err != nil {
 		return err

@@ -116,6 +116,7 @@ func (s *serviceRole) handleExec(ctx context.Context, from transport.PeerID, req
 	}
 	var qp *api.Problem
 	var g *api.GrantRefused
+	var pr *api.PaymentRefused
 	switch {
 	case errors.Is(err, errNotHere):
 		return &execResp{Problem: &api.Problem{Status: http.StatusMisdirectedRequest, Code: "not-a-replica", Detail: err.Error()}}, nil
@@ -124,6 +125,8 @@ func (s *serviceRole) handleExec(ctx context.Context, from transport.PeerID, req
 		return &execResp{Problem: &api.Problem{Status: status, Code: code, Detail: g.Error()}}, nil
 	case errors.As(err, &qp):
 		return &execResp{Problem: qp}, nil
+	case errors.As(err, &pr):
+		return &execResp{Problem: &api.Problem{Status: pr.Status, Code: pr.Code, Detail: pr.Detail}}, nil
 	}
 	return nil, err
 }
@@ -172,12 +175,18 @@ func (s *serviceRole) execAction(ctx context.Context, req *execReq) *execResp {
 	if in == nil {
 		return problem(http.StatusMisdirectedRequest, "not-a-replica", errNotHere.Error())
 	}
-	if _, ok := s.bundleOf(in); !ok {
+	lb, ok := s.bundleOf(in)
+	if !ok {
 		return problem(http.StatusServiceUnavailable, "bundle-missing", errBundleMissing.Error())
 	}
-	if err := s.checkActionGrant(in, req.Name, req.Presented); err != nil {
+	byToken, err := s.checkActionGrant(in, req.Name, req.Presented)
+	if err != nil {
 		status, code := api.GrantStatus(err)
 		return problem(status, code, err.Error())
+	}
+	var pr *api.PaymentRefused
+	if err := s.chargeAction(ctx, in, lb, req.Name, req.Key, req.Presented, byToken); errors.As(err, &pr) {
+		return problem(pr.Status, pr.Code, pr.Detail)
 	}
 	dctx, cancel := s.exec.Detach(ctx)
 	defer cancel()

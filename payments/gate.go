@@ -69,8 +69,12 @@ func (r *Refusal) Error() string { return r.Detail }
 func (r *Refusal) Unwrap() error { return r.Err }
 
 func statusOf(a *channel.Account, anchor common.Address) *wire.ChannelState {
-	return &wire.ChannelState{ID: a.Channel, Payer: a.Payer, Anchor: anchor, Deposit: amountOf(a.Deposit), Charged: a.Charged().String(),
+	st := &wire.ChannelState{ID: a.Channel, Payer: a.Payer, Anchor: anchor, Deposit: amountOf(a.Deposit), Charged: a.Charged().String(),
 		Promised: amountOf(a.Best.Cumulative), Nonce: a.Best.Nonce, Closed: a.Closed}
+	if len(a.Best.Sig) == 65 {
+		st.Best = a.Best.Header()
+	}
+	return st
 }
 
 func amountOf(x *big.Int) string {
@@ -80,10 +84,14 @@ func amountOf(x *big.Int) string {
 	return x.String()
 }
 
-// Forward is one promise a service node took, on its way to the anchor.
+// Forward is one promise a service node took, on its way to the anchor:
+// the call it paid for (instance, "query:NAME" or "action:NAME") and its
+// price, which the anchor checks against the token's TokenScript.
 type Forward struct {
-	Promise string `json:"promise"` // header form
-	Price   uint64 `json:"price"`
+	Promise  string `json:"promise"` // header form
+	Instance string `json:"instance"`
+	Call     string `json:"call"`
+	Price    uint64 `json:"price"`
 }
 
 // Limits of a gate.
@@ -112,17 +120,19 @@ var ErrBacklog = errors.New("this node's payments have not reached the anchors: 
 
 // Gate is a service node's check of priced calls.
 type Gate struct {
-	domain attest.Domain
-	chain  Chain
-	self   common.Address // this node, the one that serves what it takes
-	now    func() time.Time
-	reads  chan struct{}
+	domain   attest.Domain
+	chain    Chain
+	self     common.Address // this node, the one that serves what it takes
+	now      func() time.Time
+	isAnchor func(common.Address) bool
+	reads    chan struct{}
 
-	mu     sync.Mutex
-	accts  map[uint64]*held
-	tick   uint64 // use order, for forgetting the least recent
-	queue  map[common.Address][]Forward
-	queued int
+	mu      sync.Mutex
+	accts   map[uint64]*held
+	missing map[uint64]time.Time // channels the chain did not have, when it was read
+	tick    uint64               // use order, for forgetting the least recent
+	queue   map[common.Address][]Forward
+	queued  int
 }
 
 type held struct {
@@ -134,61 +144,82 @@ type held struct {
 }
 
 // NewGate is a gate for the Channels contract of domain, on the node at
-// self.
-func NewGate(domain attest.Domain, c Chain, self common.Address, now func() time.Time) *Gate {
-	return &Gate{domain: domain, chain: c, self: self, now: now, reads: make(chan struct{}, readsAtOnce),
-		accts: map[uint64]*held{}, queue: map[common.Address][]Forward{}}
+// self; isAnchor says which addresses are anchors of the network's set (a
+// channel to any other could not be settled: its promises would never
+// leave this node).
+func NewGate(domain attest.Domain, c Chain, self common.Address, now func() time.Time, isAnchor func(common.Address) bool) *Gate {
+	return &Gate{domain: domain, chain: c, self: self, now: now, isAnchor: isAnchor, reads: make(chan struct{}, readsAtOnce),
+		accts: map[uint64]*held{}, missing: map[uint64]time.Time{}, queue: map[common.Address][]Forward{}}
 }
 
-// Pay decides whether header pays price for one call: nil lets it through
-// (and queues the promise for the anchor), a *Refusal says why not, and
-// ErrBacklog that the anchors are behind. A free call (price 0) needs no
-// header.
-func (g *Gate) Pay(ctx context.Context, header string, price uint64) error {
+// missingFor is how long a channel the chain did not have is not asked
+// for again.
+const missingFor = 10 * time.Second
+
+// Pay decides whether header pays price for one call (call: "query:NAME"
+// or "action:NAME" on instance): nil lets it through (and queues the
+// promise for the anchor), a *Refusal says why not, and ErrBacklog that the
+// anchors are behind. A free call (price 0) needs no header.
+func (g *Gate) Pay(ctx context.Context, header string, price uint64, instance, call string) (err error) {
 	if price == 0 {
 		return nil
 	}
+	defer func() {
+		var r *Refusal
+		if errors.As(err, &r) {
+			r.Price = price
+		}
+	}()
 	if header == "" {
 		return &Refusal{Code: "payment-required", Price: price,
 			Detail: fmt.Sprintf("this call costs %d of the service token's smallest unit: attach a promise on a payment channel in the %s header", price, Header)}
 	}
-	p, err := channel.ParseHeader(header)
-	if err != nil {
+	var p channel.Promise
+	if p, err = channel.ParseHeader(header); err != nil {
 		return &Refusal{Code: "payment-malformed", Price: price, Detail: err.Error(), Err: err}
 	}
 	signer, err := channel.Signer(p.Digest(g.domain), p.Sig)
 	if err != nil {
-		return &Refusal{Code: "payment-refused", Price: price, Detail: err.Error(), Err: err}
+		return &Refusal{Code: "payment-refused", Detail: err.Error(), Err: err}
 	}
 	h, err := g.account(ctx, p.Channel, false)
 	if err != nil {
 		return err
 	}
-	if g.now().Sub(h.read) > staleAfter {
+	if g.age(h) > staleAfter {
 		if h, err = g.account(ctx, p.Channel, true); err != nil {
 			return err
 		}
 	}
-	err = g.charge(h, p, signer, price)
-	if errors.Is(err, channel.ErrOverdrawn) && g.now().Sub(h.read) > refreshAfter {
+	fw := Forward{Promise: p.Header(), Instance: instance, Call: call, Price: price}
+	err = g.charge(h, p, signer, fw)
+	if errors.Is(err, channel.ErrOverdrawn) && g.age(h) > refreshAfter {
 		if h, err = g.account(ctx, p.Channel, true); err != nil { // topped up?
 			return err
 		}
-		err = g.charge(h, p, signer, price)
+		err = g.charge(h, p, signer, fw)
 	}
 	return err
 }
 
-func (g *Gate) charge(h *held, p channel.Promise, signer common.Address, price uint64) error {
+// age is how long ago the chain was read for a held channel.
+func (g *Gate) age(h *held) time.Duration {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.now().Sub(h.read)
+}
+
+// charge takes one call on a held channel, or refuses it (a *Refusal).
+func (g *Gate) charge(h *held, p channel.Promise, signer common.Address, fw Forward) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.queued >= MaxQueued {
-		return ErrBacklog
+		return &Refusal{Code: "payments-backlog", Detail: ErrBacklog.Error(), Err: ErrBacklog}
 	}
-	if err := h.acct.Pay(p, signer, price, g.self); err != nil {
-		return &Refusal{Code: "payment-refused", Price: price, Detail: err.Error(), Err: err, Channel: statusOf(&h.acct, h.anchor)}
+	if err := h.acct.Pay(p, signer, fw.Price, g.self); err != nil {
+		return &Refusal{Code: "payment-refused", Detail: err.Error(), Err: err, Channel: statusOf(&h.acct, h.anchor)}
 	}
-	g.queue[h.anchor] = append(g.queue[h.anchor], Forward{Promise: p.Header(), Price: price})
+	g.queue[h.anchor] = append(g.queue[h.anchor], fw)
 	g.queued++
 	return nil
 }
@@ -204,7 +235,12 @@ func (g *Gate) account(ctx context.Context, id uint64, fresh bool) (*held, error
 		g.mu.Unlock()
 		return h, nil
 	}
+	at, gone := g.missing[id]
 	g.mu.Unlock()
+	unknown := &Refusal{Code: "unknown-channel", Detail: fmt.Sprintf("there is no payment channel %d", id)}
+	if gone && g.now().Sub(at) < missingFor {
+		return nil, unknown
+	}
 	select {
 	case g.reads <- struct{}{}:
 	case <-ctx.Done():
@@ -215,11 +251,18 @@ func (g *Gate) account(ctx context.Context, id uint64, fresh bool) (*held, error
 	if err != nil {
 		return nil, fmt.Errorf("reading payment channel %d: %w", id, err)
 	}
-	if info.Payer == (common.Address{}) {
-		return nil, &Refusal{Code: "unknown-channel", Detail: fmt.Sprintf("there is no payment channel %d", id)}
-	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if info.Payer == (common.Address{}) {
+		if len(g.missing) >= MaxChannels {
+			clear(g.missing)
+		}
+		g.missing[id] = g.now()
+		return nil, unknown
+	}
+	if !g.isAnchor(info.Anchor) {
+		return nil, &Refusal{Code: "unknown-channel", Detail: fmt.Sprintf("payment channel %d is to %s, which is not an anchor of this network: its promises could not be settled", id, info.Anchor)}
+	}
 	if h = g.accts[id]; h == nil {
 		if len(g.accts) >= MaxChannels {
 			g.forgetOldest()

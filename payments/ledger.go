@@ -52,20 +52,43 @@ type Ledger struct {
 	self   common.Address
 	st     *store.Store
 
-	mu    sync.Mutex
-	accts map[uint64]*channel.Account
+	priceOf func(instance, call string) (uint64, bool)
+
+	mu      sync.Mutex
+	accts   map[uint64]*channel.Account
+	notMine map[uint64]bool // channels of other anchors
 
 	settleMu sync.Mutex // one settlement at a time
 }
 
-// NewLedger is the ledger of the anchor at self.
-func NewLedger(domain attest.Domain, c Chain, self common.Address, st *store.Store) *Ledger {
-	return &Ledger{domain: domain, chain: c, self: self, st: st, accts: map[uint64]*channel.Account{}}
+// NewLedger is the ledger of the anchor at self. priceOf is what a call
+// costs by its token's TokenScript (false when the instance or its bundle
+// is not known): a forwarded promise counts only at that price.
+func NewLedger(domain attest.Domain, c Chain, self common.Address, st *store.Store, priceOf func(instance, call string) (uint64, bool)) *Ledger {
+	return &Ledger{domain: domain, chain: c, self: self, st: st, priceOf: priceOf,
+		accts: map[uint64]*channel.Account{}, notMine: map[uint64]bool{}}
 }
+
+// Limits of a ledger.
+const (
+	// readsPerBatch bounds the channels a batch may make the ledger read
+	// from the chain: a node forwarding promises of many unknown channels
+	// gets the rest refused.
+	readsPerBatch = 16
+	// maxLoaded bounds the accounts kept in memory (all are in the store).
+	maxLoaded = 10_000
+	// maxNotMine bounds the channels remembered as another anchor's.
+	maxNotMine = 10_000
+)
 
 // Record takes a batch of promises a service node (node) took for calls
 // it served, and returns this anchor's view of each channel they named and
-// of the channels asked for (those this anchor keeps).
+// of the channels asked for (those this anchor keeps). A promise counts for
+// the node only if it is the payer's, for a call at the price its token's
+// TokenScript sets, with a nonce not used before, and covered, with every
+// call charged before, by the highest promise within the deposit: an
+// honest payer's promises always are, in any order. A node that served a
+// call on a promise that does not pay was not paid for it.
 func (l *Ledger) Record(ctx context.Context, node common.Address, items []Forward, asked []uint64) ([]channel.Account, Tally, error) {
 	var t Tally
 	type parsed struct {
@@ -80,6 +103,10 @@ func (l *Ledger) Record(ctx context.Context, node common.Address, items []Forwar
 			t.Refused++
 			continue
 		}
+		if price, ok := l.priceOf(it.Instance, it.Call); !ok || price == 0 || price != it.Price {
+			t.Refused++ // not a priced call at its price
+			continue
+		}
 		signer, err := channel.Signer(p.Digest(l.domain), p.Sig)
 		if err != nil {
 			t.Refused++
@@ -87,11 +114,25 @@ func (l *Ledger) Record(ctx context.Context, node common.Address, items []Forwar
 		}
 		ps = append(ps, parsed{p, signer, it.Price})
 	}
-	changed := map[uint64]bool{}
+	// The chain is read outside the lock, a few channels a batch.
+	infos := map[uint64]Info{}
+	for _, x := range ps {
+		id := x.p.Channel
+		if _, done := infos[id]; done || len(infos) >= readsPerBatch || l.known(id) {
+			continue
+		}
+		info, err := l.chain.Channel(ctx, id)
+		if err != nil {
+			return nil, t, fmt.Errorf("reading payment channel %d: %w", id, err)
+		}
+		infos[id] = info
+	}
+	changed, reread := map[uint64]bool{}, map[uint64]bool{}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, x := range ps {
-		a, err := l.load(ctx, x.p.Channel)
+		id := x.p.Channel
+		a, err := l.load(id, infos)
 		if err != nil {
 			return nil, t, err
 		}
@@ -99,14 +140,21 @@ func (l *Ledger) Record(ctx context.Context, node common.Address, items []Forwar
 			t.Refused++
 			continue
 		}
-		// The call was served: it is noted even when the charges outrun
-		// the promises (the payer's debt, which the nodes' gates then refuse
-		// to grow once this view reaches them). A refusal changes nothing.
-		err = a.Note(x.p, x.signer, x.price, node)
+		err = a.Pay(x.p, x.signer, x.price, node)
+		if errors.Is(err, channel.ErrOverdrawn) && !reread[id] && len(reread) < 4 {
+			// Topped up since? Read once a batch, outside nothing: the
+			// lock is held, but it is one read for one channel.
+			reread[id] = true
+			if info, rerr := l.chain.Channel(ctx, id); rerr == nil {
+				a.Observe(info.chain())
+				changed[id] = true
+				err = a.Pay(x.p, x.signer, x.price, node)
+			}
+		}
 		switch {
 		case err == nil:
 			t.Taken++
-			changed[x.p.Channel] = true
+			changed[id] = true
 		case errors.Is(err, channel.ErrReplayed):
 			t.Replayed++
 		default:
@@ -139,23 +187,23 @@ func (l *Ledger) Record(ctx context.Context, node common.Address, items []Forwar
 			continue
 		}
 		seen[id] = true
-		a := l.accts[id]
-		if a == nil {
-			// Only kept accounts: a channel asked for that this anchor
-			// never saw a promise of has nothing to tell.
-			if b, err := l.st.Get(accountKey(id)); err == nil {
-				var kept channel.Account
-				if json.Unmarshal(b, &kept) == nil {
-					l.accts[id] = &kept
-					a = &kept
-				}
-			}
-		}
-		if a != nil {
+		if a, _ := l.load(id, nil); a != nil {
 			views = append(views, view(a))
 		}
 	}
 	return views, t, nil
+}
+
+// known reports whether a channel needs no chain read: its account is kept,
+// or it is another anchor's.
+func (l *Ledger) known(id uint64) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.accts[id] != nil || l.notMine[id] {
+		return true
+	}
+	_, err := l.st.Get(accountKey(id))
+	return err == nil
 }
 
 // view is what a node needs of an account: the charge, the best promise
@@ -171,11 +219,15 @@ func view(a *channel.Account) channel.Account {
 	return v
 }
 
-// load is a channel's account: kept, or new from the chain when the
-// channel is this anchor's (nil when it is not). Called with l.mu held.
-func (l *Ledger) load(ctx context.Context, id uint64) (*channel.Account, error) {
+// load is a channel's account: kept (in memory or in the store), or new
+// from its chain state in infos when the channel is this anchor's (nil when
+// it is not, or not read). Called with l.mu held.
+func (l *Ledger) load(id uint64, infos map[uint64]Info) (*channel.Account, error) {
 	if a := l.accts[id]; a != nil {
 		return a, nil
+	}
+	if len(l.accts) >= maxLoaded {
+		clear(l.accts) // every one is in the store
 	}
 	b, err := l.st.Get(accountKey(id))
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -189,11 +241,15 @@ func (l *Ledger) load(ctx context.Context, id uint64) (*channel.Account, error) 
 		l.accts[id] = &a
 		return &a, nil
 	}
-	info, err := l.chain.Channel(ctx, id)
-	if err != nil {
-		return nil, fmt.Errorf("reading payment channel %d: %w", id, err)
+	info, ok := infos[id]
+	if !ok || info.Payer == (common.Address{}) {
+		return nil, nil
 	}
-	if info.Payer == (common.Address{}) || info.Anchor != l.self {
+	if info.Anchor != l.self {
+		if len(l.notMine) >= maxNotMine {
+			clear(l.notMine)
+		}
+		l.notMine[id] = true
 		return nil, nil
 	}
 	a := channel.Open(id, info.Payer, info.Deposit)
@@ -202,11 +258,20 @@ func (l *Ledger) load(ctx context.Context, id uint64) (*channel.Account, error) 
 	return &a, nil
 }
 
-// Account is a copy of a channel's account, if this anchor keeps one.
+// Account is a copy of a channel's account, if this anchor keeps one (or
+// the channel is this anchor's, read from the chain).
 func (l *Ledger) Account(ctx context.Context, id uint64) (*channel.Account, error) {
+	var infos map[uint64]Info
+	if !l.known(id) {
+		info, err := l.chain.Channel(ctx, id)
+		if err != nil {
+			return nil, fmt.Errorf("reading payment channel %d: %w", id, err)
+		}
+		infos = map[uint64]Info{id: info}
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	a, err := l.load(ctx, id)
+	a, err := l.load(id, infos)
 	if a == nil || err != nil {
 		return nil, err
 	}

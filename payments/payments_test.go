@@ -4,8 +4,11 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"errors"
+	"fmt"
 	"math/big"
 	"math/rand/v2"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -98,6 +101,23 @@ func newNet(t *testing.T, deposit int64) *net {
 	return n
 }
 
+// testInstance is the instance every test call is on; callOf names a
+// call by its price, which priceOf (the anchors' price list) reads back.
+const testInstance = "0x01"
+
+func callOf(price uint64) string { return fmt.Sprintf("query:p%d", price) }
+
+func priceOf(instance, call string) (uint64, bool) {
+	v, ok := strings.CutPrefix(call, "query:p")
+	if instance != testInstance || !ok {
+		return 0, false
+	}
+	p, err := strconv.ParseUint(v, 10, 64)
+	return p, err == nil
+}
+
+func (n *net) isAnchor(a common.Address) bool { return a == crypto.PubkeyToAddress(n.anchor.PublicKey) }
+
 func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
@@ -138,7 +158,7 @@ func (c *clock) now() time.Time { return c.t }
 func openLedger(t *testing.T, dir string, n *net) (*Ledger, *store.Store) {
 	st, err := store.Open(dir)
 	must(t, err)
-	return NewLedger(n.domain, n.chain(), crypto.PubkeyToAddress(n.anchor.PublicKey), st), st
+	return NewLedger(n.domain, n.chain(), crypto.PubkeyToAddress(n.anchor.PublicKey), st, priceOf), st
 }
 
 // forward sends every gate's promises to the ledger and merges its views.
@@ -170,28 +190,28 @@ func TestPaidCalls(t *testing.T) {
 	nodes := []common.Address{common.HexToAddress("0x5e01"), common.HexToAddress("0x5e02")}
 	gates := map[common.Address]*Gate{}
 	for _, a := range nodes {
-		gates[a] = NewGate(n.domain, n.chain(), a, clk.now)
+		gates[a] = NewGate(n.domain, n.chain(), a, clk.now, n.isAnchor)
 	}
 	g0, g1 := gates[nodes[0]], gates[nodes[1]]
 	pay := &payer{n: n}
 
 	var r *Refusal
-	if err := g0.Pay(ctx, "", 1); !errors.As(err, &r) || r.Code != "payment-required" || r.Price != 1 {
+	if err := g0.Pay(ctx, "", 1, testInstance, callOf(1)); !errors.As(err, &r) || r.Code != "payment-required" || r.Price != 1 {
 		t.Fatalf("no promise: %v", err)
 	}
-	if err := g0.Pay(ctx, "", 0); err != nil {
+	if err := g0.Pay(ctx, "", 0, testInstance, callOf(0)); err != nil {
 		t.Fatalf("a free call: %v", err)
 	}
-	if err := g0.Pay(ctx, "1;2;3", 1); !errors.As(err, &r) || r.Code != "payment-malformed" {
+	if err := g0.Pay(ctx, "1;2;3", 1, testInstance, callOf(1)); !errors.As(err, &r) || r.Code != "payment-malformed" {
 		t.Fatalf("malformed: %v", err)
 	}
 	stranger, _ := crypto.GenerateKey()
 	sp, _ := channel.Sign(stranger, n.domain, n.id, big.NewInt(5), 1)
-	if err := g0.Pay(ctx, sp.Header(), 1); !errors.As(err, &r) || !errors.Is(err, channel.ErrNotPayer) || r.Channel == nil || r.Channel.Deposit != "1000" {
+	if err := g0.Pay(ctx, sp.Header(), 1, testInstance, callOf(1)); !errors.As(err, &r) || !errors.Is(err, channel.ErrNotPayer) || r.Channel == nil || r.Channel.Deposit != "1000" {
 		t.Fatalf("another signer: %v %+v", err, r)
 	}
 	up, _ := channel.Sign(n.payer, n.domain, 99, big.NewInt(5), 1)
-	if err := g0.Pay(ctx, up.Header(), 1); !errors.As(err, &r) || r.Code != "unknown-channel" {
+	if err := g0.Pay(ctx, up.Header(), 1, testInstance, callOf(1)); !errors.As(err, &r) || r.Code != "unknown-channel" {
 		t.Fatalf("unknown channel: %v", err)
 	}
 
@@ -210,7 +230,7 @@ func TestPaidCalls(t *testing.T) {
 		}
 		h := pay.next(price)
 		at := nodes[rng.IntN(2)]
-		must(t, gates[at].Pay(ctx, h, uint64(price)))
+		must(t, gates[at].Pay(ctx, h, uint64(price), testInstance, callOf(uint64(price))))
 		total += price
 		served[at]++
 		spent = append(spent, h)
@@ -225,23 +245,23 @@ func TestPaidCalls(t *testing.T) {
 	}
 	// Once the anchor's view came back, a promise spent at one node is
 	// refused at the other, and so is one that covers only its own call.
-	if err := g1.Pay(ctx, spent[0], 1); !errors.Is(err, channel.ErrReplayed) {
+	if err := g1.Pay(ctx, spent[0], 1, testInstance, callOf(1)); !errors.Is(err, channel.ErrReplayed) {
 		t.Fatalf("a spent promise at another node: %v", err)
 	}
-	if err := g0.Pay(ctx, spent[len(spent)-1], 1); !errors.Is(err, channel.ErrReplayed) {
+	if err := g0.Pay(ctx, spent[len(spent)-1], 1, testInstance, callOf(1)); !errors.Is(err, channel.ErrReplayed) {
 		t.Fatalf("the last promise again: %v", err)
 	}
 	// Each node's calls reach the other with the anchor's view of them:
 	// a node sees what the others took as of the anchor's last answer.
 	forward(t, l, gates)
 	cheap, _ := channel.Sign(n.payer, n.domain, n.id, big.NewInt(total), pay.nonce+1)
-	if err := g1.Pay(ctx, cheap.Header(), 1); !errors.Is(err, channel.ErrInsufficient) {
+	if err := g1.Pay(ctx, cheap.Header(), 1, testInstance, callOf(1)); !errors.Is(err, channel.ErrInsufficient) {
 		t.Fatalf("a promise that does not raise the total: %v", err)
 	}
 	// A promise over the deposit is refused; after a top-up (seen once the
 	// chain view is older than refreshAfter) it pays.
 	over := pay.next(1000 - total + 1)
-	if err := g0.Pay(ctx, over, uint64(1000-total+1)); !errors.Is(err, channel.ErrOverdrawn) {
+	if err := g0.Pay(ctx, over, uint64(1000-total+1), testInstance, callOf(uint64(1000-total+1))); !errors.Is(err, channel.ErrOverdrawn) {
 		t.Fatalf("over the deposit: %v", err)
 	}
 	ps, err := chain.NewSender(n.ctx, n.c, n.payer, big.NewInt(devchain.DevChainID))
@@ -250,7 +270,7 @@ func TestPaidCalls(t *testing.T) {
 		return n.channels.TopUp(o, big.NewInt(int64(n.id)), big.NewInt(500))
 	}))
 	clk.t = clk.t.Add(refreshAfter + time.Second)
-	must(t, g0.Pay(ctx, over, uint64(1000-total+1)))
+	must(t, g0.Pay(ctx, over, uint64(1000-total+1), testInstance, callOf(uint64(1000-total+1))))
 	total += 1000 - total + 1
 	served[nodes[0]]++
 	forward(t, l, gates)
@@ -312,10 +332,10 @@ func TestSettleAfterCrash(t *testing.T) {
 	ctx := context.Background()
 	clk := &clock{t: time.Unix(1_800_000_000, 0)}
 	node := common.HexToAddress("0x5e01")
-	g := NewGate(n.domain, n.chain(), node, clk.now)
+	g := NewGate(n.domain, n.chain(), node, clk.now, n.isAnchor)
 	pay := &payer{n: n}
 	for i := 0; i < 10; i++ {
-		must(t, g.Pay(ctx, pay.next(10), 10))
+		must(t, g.Pay(ctx, pay.next(10), 10, testInstance, callOf(10)))
 	}
 	dir := t.TempDir()
 	l, st := openLedger(t, dir, n)
@@ -340,5 +360,70 @@ func TestSettleAfterCrash(t *testing.T) {
 	}
 	if a, _ := l.Account(ctx, n.id); len(a.Served) != 0 {
 		t.Fatalf("calls left after the distribution was found: %v", a.Served)
+	}
+}
+
+// TestHostileForwardsAndCloses (review fixes): an anchor counts a
+// forwarded promise only at its call's price, for a call that promise
+// pays, so a service node cannot claim calls it did not serve or charge
+// a payer past its deposit; a payer's unilateral close is answered by
+// cashing in its window; a gate takes no channel to an address that is
+// not an anchor.
+func TestHostileForwardsAndCloses(t *testing.T) {
+	n := newNet(t, 1_000)
+	ctx := context.Background()
+	clk := &clock{t: time.Unix(1_800_000_000, 0)}
+	honest, hostile := common.HexToAddress("0x5e01"), common.HexToAddress("0xbad")
+	g := NewGate(n.domain, n.chain(), honest, clk.now, n.isAnchor)
+	pay := &payer{n: n}
+	for i := 0; i < 10; i++ {
+		must(t, g.Pay(ctx, pay.next(10), 10, testInstance, callOf(10)))
+	}
+	l, st := openLedger(t, t.TempDir(), n)
+	defer st.Close()
+	forward(t, l, map[common.Address]*Gate{honest: g})
+
+	// The hostile node forwards promises the payer never made calls with:
+	// at price 0, at a price the token does not ask, for a call on an
+	// unknown instance, and fresh nonces at the cumulative already paid.
+	var items []Forward
+	for i := uint64(0); i < 20; i++ {
+		p, _ := channel.Sign(n.payer, n.domain, n.id, big.NewInt(100), 100+i)
+		items = append(items,
+			Forward{Promise: p.Header(), Instance: testInstance, Call: callOf(0), Price: 0},
+			Forward{Promise: p.Header(), Instance: testInstance, Call: callOf(10), Price: 1 << 62},
+			Forward{Promise: p.Header(), Instance: "0x02", Call: callOf(10), Price: 10},
+			Forward{Promise: p.Header(), Instance: testInstance, Call: callOf(10), Price: 10})
+	}
+	_, tally, err := l.Record(ctx, hostile, items, nil)
+	must(t, err)
+	a, _ := l.Account(ctx, n.id)
+	if tally.Taken != 0 || a.Served[hostile] != 0 || a.Charged().Int64() != 100 || a.Served[honest] != 10 {
+		t.Fatalf("hostile forwards: %+v; account charged %s, served %v", tally, a.Charged(), a.Served)
+	}
+
+	// The payer starts a close: the anchor cashes in the window.
+	ps, err := chain.NewSender(n.ctx, n.c, n.payer, big.NewInt(devchain.DevChainID))
+	must(t, err)
+	must(t, ps.Send(n.ctx, n.c, func(o *bind.TransactOpts) (*types.Transaction, error) {
+		return n.channels.StartClose(o, big.NewInt(int64(n.id)))
+	}))
+	if due, err := l.Due(ctx, n.id); err != nil || !due {
+		t.Fatalf("a close started with 100 not cashed: due %v (%v)", due, err)
+	}
+	res, err := l.Settle(ctx, n.id, n.anchor, 0, n.cashier)
+	must(t, err)
+	if res.Cashed != "100" || res.Distributed != "100" {
+		t.Fatalf("settled in the window: %+v", res)
+	}
+	if due, _ := l.Due(ctx, n.id); due {
+		t.Fatal("still due after settling")
+	}
+
+	// A channel to an address that is no anchor of the network.
+	notAnchor := NewGate(n.domain, n.chain(), honest, clk.now, func(common.Address) bool { return false })
+	var r *Refusal
+	if err := notAnchor.Pay(ctx, pay.next(10), 10, testInstance, callOf(10)); !errors.As(err, &r) || r.Code != "unknown-channel" {
+		t.Fatalf("a channel to no anchor of the network: %v", err)
 	}
 }

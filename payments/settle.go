@@ -51,8 +51,11 @@ func (l *Ledger) Settle(ctx context.Context, id uint64, key *ecdsa.PrivateKey, a
 	if err != nil {
 		return nil, err
 	}
-	if acct.Best.Cumulative.Cmp(info.Cashed) > 0 && !info.Closed && !info.Closing {
-		if err := c.Cash(ctx, acct.Best); err != nil {
+	// A channel closing is cashed too: its challenge window is for that.
+	// Past the window the contract refuses (WindowOver), and what was
+	// cashed before is still paid out.
+	if acct.Best.Cumulative.Cmp(info.Cashed) > 0 && !info.Closed {
+		if err := c.Cash(ctx, acct.Best); err != nil && !info.Closing {
 			return nil, fmt.Errorf("cashing channel %d's promise %d: %w", id, acct.Best.Nonce, err)
 		}
 		if info, err = l.chain.Channel(ctx, id); err != nil {
@@ -196,6 +199,26 @@ func (l *Ledger) Observe(id uint64, info Info) {
 	}
 }
 
+// Due reports whether a channel opened to this anchor needs settling
+// before its next turn: a close or a withdrawal started on chain while the
+// anchor holds a promise higher than what was cashed (after their window,
+// the payer takes what is not cashed).
+func (l *Ledger) Due(ctx context.Context, id uint64) (bool, error) {
+	info, err := l.chain.Channel(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	if info.Closed || !info.Closing && amount(info.Withdrawing).Sign() == 0 {
+		return false, nil
+	}
+	a, err := l.Account(ctx, id)
+	if err != nil || a == nil {
+		return false, err
+	}
+	l.Observe(id, info)
+	return amount(a.Best.Cumulative).Cmp(info.Cashed) > 0, nil
+}
+
 // OnChain reads channels from the Channels contract.
 type OnChain struct{ C *contracts.Channels }
 
@@ -259,6 +282,9 @@ func (l *Ledger) Status(ctx context.Context, id uint64) (*wire.ChannelStatus, er
 	st := &wire.ChannelStatus{ChannelState: *statusOf(a, info.Anchor), Cashed: info.Cashed.String(),
 		Distributed: info.Distributed.String(), Withdrawing: amountOf(info.Withdrawing), Closing: info.Closing, Served: a.Served}
 	st.Closed = a.Closed || info.Closed
+	if st.Served == nil {
+		st.Served = map[common.Address]uint64{}
+	}
 	return st, nil
 }
 

@@ -32,6 +32,10 @@ type ChannelState struct {
 	Promised string         `json:"promised"`
 	Nonce    uint64         `json:"nonce"`
 	Closed   bool           `json:"closed"`
+	// Best is the highest promise taken, in its header form: signed by the
+	// payer, so a payer that lost count (a restart) can check it and go
+	// on from there ("" when none).
+	Best string `json:"best,omitempty"`
 }
 
 // ChannelStatus is an anchor's answer about a channel opened to it

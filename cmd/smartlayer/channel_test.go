@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/smartlayer/smartlayer/client"
 	"github.com/smartlayer/smartlayer/devnet"
 	"github.com/smartlayer/smartlayer/wire"
 )
@@ -55,7 +56,15 @@ func TestChannelCommands(t *testing.T) {
 	if m := jsonOut("token", "query", tk.Instance, "status", "--grant", g, "--integration-key", integ, "--anchor", anchor, "--devnet", info); m["result"] == nil {
 		t.Fatalf("a paid query: %v", m)
 	}
-	// A second process pays on from where the channel stands.
+	// A second process pays on from where the channel stands: the
+	// anchor's highest promise, once the first one's reached it.
+	waitFor(t, time.Minute, "the anchor holds the first query's promise", func() error {
+		st, err := client.New([]string{anchor}, nil).Channel(context.Background(), pi.Channel)
+		if err != nil || st.Best == "" {
+			return fmt.Errorf("not yet: %v", err)
+		}
+		return nil
+	})
 	if m := jsonOut("token", "query", tk.Instance, "status", "--grant", g, "--integration-key", integ, "--anchor", anchor, "--devnet", info); m["result"] == nil {
 		t.Fatalf("a second paid query: %v", m)
 	}
