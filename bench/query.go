@@ -94,6 +94,8 @@ func Query(ctx context.Context, d *devnet.Devnet, o QueryOptions) (*QueryResult,
 	uncached.RouteTTL = 0
 	// Calls under a grant are signed by the integration the grants name.
 	cached.Key, uncached.Key = d.Client.Key, d.Client.Key
+	// On a devnet whose calls are paid for, from the integration's channel.
+	cached.Payer, uncached.Payer = d.Client.Payer, d.Client.Payer
 
 	// The baseline serves the very states the network answers with.
 	states := make(map[string]json.RawMessage, len(ids))
@@ -152,7 +154,7 @@ func Query(ctx context.Context, d *devnet.Devnet, o QueryOptions) (*QueryResult,
 		// answer times starts from nothing.
 		run := func(name string) *Stats {
 			c := client.New(anchors, hc)
-			c.RouteTTL, c.Key = time.Hour, d.Client.Key
+			c.RouteTTL, c.Key, c.Payer = time.Hour, d.Client.Key, d.Client.Payer
 			s := measure(ctx, name, ids, o, func(ctx context.Context, id string) error {
 				_, err := c.QueryWith(ctx, id, "status", nil, grants[id])
 				return err

@@ -26,19 +26,31 @@ type stateView struct {
 // replicaStates returns the state of a ticket on each of its replicas.
 func replicaStates(t *testing.T, d *Devnet, id string) []stateView {
 	t.Helper()
+	out, err := replicaStatesNow(t, d, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// replicaStatesNow is the state of every replica of id in anchor 0's
+// route, or why one could not be read (a replica just placed may not hold
+// the instance yet).
+func replicaStatesNow(t *testing.T, d *Devnet, id string) ([]stateView, error) {
+	t.Helper()
 	rt, code := getRoute(t, d.Info.Anchors[0].HTTP, id)
 	if code != 200 {
-		t.Fatalf("route %d", code)
+		return nil, fmt.Errorf("route %d", code)
 	}
 	var out []stateView
 	for _, r := range rt.Replicas {
 		var v stateView
 		if err := getAs(d, r.HTTP+"/v1/tokens/"+id+"/state", id, &v); err != nil {
-			t.Fatalf("state on %s: %v", r.HTTP, err)
+			return nil, fmt.Errorf("state on %s: %v", r.HTTP, err)
 		}
 		out = append(out, v)
 	}
-	return out
+	return out, nil
 }
 
 // waitFlight waits until every replica of every ticket of the flight shows
@@ -46,6 +58,7 @@ func replicaStates(t *testing.T, d *Devnet, id string) []stateView {
 func waitFlight(t *testing.T, d *Devnet, topic string, delay float64, timeout time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
+	var last error
 	for {
 		ok, n := true, 0
 		for _, tk := range d.Info.Tickets {
@@ -53,7 +66,11 @@ func waitFlight(t *testing.T, d *Devnet, topic string, delay float64, timeout ti
 				continue
 			}
 			n++
-			vs := replicaStates(t, d, tk.Instance)
+			vs, err := replicaStatesNow(t, d, tk.Instance)
+			if err != nil { // a replica placed a moment ago, still being assigned
+				ok, last = false, err
+				continue
+			}
 			for _, v := range vs {
 				if v.State["delayMinutes"] != delay || v.State["lounge"] != (delay >= 180) || v.StateRoot != vs[0].StateRoot {
 					ok = false
@@ -64,7 +81,7 @@ func waitFlight(t *testing.T, d *Devnet, topic string, delay float64, timeout ti
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("flight %s did not reach delay %v on every replica within %s", topic, delay, timeout)
+			t.Fatalf("flight %s did not reach delay %v on every replica within %s (last error: %v)", topic, delay, timeout, last)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

@@ -61,7 +61,6 @@ type paying struct {
 	gate    *payments.Gate   // service nodes
 	ledger  *payments.Ledger // anchors
 	results *prometheus.CounterVec
-	queued  prometheus.GaugeFunc
 }
 
 func newPaying(n *Node, c *contracts.Channels, addr common.Address, chainID int64) *paying {

@@ -111,8 +111,77 @@ concurrency. It prints ops/s, p50 and p99 with their ratios to the baseline.`,
 	af.IntVar(&adn.Tickets, "tickets", adn.Tickets, "tickets of the devnet")
 	af.StringVar(&adn.Receipts, "receipts", "", "service nodes' receipts: batched (default) or single")
 	af.BoolVar(&asJSON, "json", false, "print the result as JSON")
-	b.AddCommand(q, g, a)
+	b.AddCommand(q, g, a, newBenchPaymentsCmd())
 	return b
+}
+
+func newBenchPaymentsCmd() *cobra.Command {
+	o := bench.QueryOptions{Duration: 5 * time.Second, Warmup: time.Second, Concurrency: 16}
+	dn := devnet.DefaultOptions()
+	dn.Chain = true
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "payments",
+		Short: "Throughput of paid calls against the same calls free, and the gas of settling them",
+		Long: `Start an in-process devnet with its chain whose nodes take no payments
+(network.channels unset) and measure the ticket's status query through the Go
+SDK; then another whose status query costs 1, paid call by call from the demo
+integration's channel (a signed promise checked, charged and forwarded to the
+anchor), and measure the same. It prints both with the throughput overhead
+(target: at most 10%), then settles the paid calls on chain twice (after the
+run, and after a few more calls) and prints the gas of each settlement's two
+transactions: they do not grow with the number of calls.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			res := &bench.PaymentsResult{Tickets: dn.Tickets, Concurrency: o.Concurrency}
+			free := dn
+			free.Configure = func(_ node.Role, _ int, cfg *node.Config) { cfg.Network.Channels = "" }
+			fmt.Fprintf(cmd.OutOrStdout(), "measuring: %s warm-up and %s per run, %d clients\n", o.Warmup, o.Duration, o.Concurrency)
+			err := withDevnet(cmd, free, func(ctx context.Context, d *devnet.Devnet) (err error) {
+				res.Unpaid, err = bench.StatusRun(ctx, d, o, "unpaid: route (cached) + query", nil)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			err = withDevnet(cmd, dn, func(ctx context.Context, d *devnet.Devnet) (err error) {
+				if d.Client.Payer == nil {
+					return fmt.Errorf("the devnet opened no payment channel")
+				}
+				if res.Paid, err = bench.StatusRun(ctx, d, o, "paid: + a promise per call", d.Client.Payer); err != nil {
+					return err
+				}
+				s1, err := bench.Settle(ctx, d, d.Client.Payer)
+				if err != nil {
+					return err
+				}
+				few := o
+				few.Duration, few.Warmup, few.Concurrency = time.Second, 0, 1
+				if _, err := bench.StatusRun(ctx, d, few, "a few more", d.Client.Payer); err != nil {
+					return err
+				}
+				s2, err := bench.Settle(ctx, d, d.Client.Payer)
+				if err != nil {
+					return err
+				}
+				res.Settlements = []bench.SettlementGas{*s1, *s2}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(cmd, res)
+			}
+			fmt.Fprint(cmd.OutOrStdout(), "\n"+res.Report())
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	timingFlags(f, &o)
+	f.IntVar(&dn.Tickets, "tickets", dn.Tickets, "tickets of each devnet")
+	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
+	return cmd
 }
 
 // report is a benchmark result that prints itself.

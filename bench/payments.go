@@ -1,0 +1,157 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/big"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/ethereum/go-ethereum/accounts/abi/bind"
+
+	"github.com/smartlayer/smartlayer/chain"
+	"github.com/smartlayer/smartlayer/client"
+	"github.com/smartlayer/smartlayer/contracts"
+	"github.com/smartlayer/smartlayer/devnet"
+)
+
+// PaymentsResult compares the ticket's status query on a devnet whose
+// calls are free with the same query paid for, call by call, from a
+// payment channel, and says what settling the paid calls cost in gas.
+type PaymentsResult struct {
+	Tickets     int   `json:"tickets"`
+	Concurrency int   `json:"concurrency"`
+	Unpaid      Stats `json:"unpaid"`
+	Paid        Stats `json:"paid"`
+	// Settlements: the paid calls settled once after the paid run, and
+	// once more after a few more calls: the gas of cashing the highest
+	// promise and of the distribution, which do not grow with the calls.
+	Settlements []SettlementGas `json:"settlements"`
+}
+
+// SettlementGas is one settlement's transactions.
+type SettlementGas struct {
+	Calls         uint64 `json:"calls"` // calls settled by it
+	Payees        int    `json:"payees"`
+	CashGas       uint64 `json:"cashGas"`
+	DistributeGas uint64 `json:"distributeGas"`
+}
+
+// StatusRun measures the status query of every ticket of d through the Go
+// SDK (route cached), paying with payer when it is not nil.
+func StatusRun(ctx context.Context, d *devnet.Devnet, o QueryOptions, name string, payer *client.Payer) (Stats, error) {
+	if o.Concurrency <= 0 || o.Duration <= 0 {
+		return Stats{}, errors.New("bench: concurrency and duration must be positive")
+	}
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConns: 4 * o.Concurrency, MaxIdleConnsPerHost: o.Concurrency, IdleConnTimeout: time.Minute}, Timeout: 10 * time.Second}
+	var anchors []string
+	for _, a := range d.Info.Anchors {
+		anchors = append(anchors, a.HTTP)
+	}
+	c := client.New(anchors, hc)
+	c.RouteTTL, c.Key, c.Payer = time.Hour, d.Client.Key, payer
+	var ids []string
+	grants := map[string]http.Header{}
+	for _, t := range d.Info.Tickets {
+		ids = append(ids, t.Instance)
+		grants[t.Instance] = t.Header()
+	}
+	if len(ids) == 0 {
+		return Stats{}, errors.New("bench: the devnet has no tickets")
+	}
+	for _, id := range ids { // prime the routes (and the prices)
+		if _, err := c.QueryWith(ctx, id, "status", nil, grants[id]); err != nil {
+			return Stats{}, fmt.Errorf("bench: prime %s: %w", id, err)
+		}
+	}
+	return measure(ctx, name, ids, o, func(ctx context.Context, id string) error {
+		_, err := c.QueryWith(ctx, id, "status", nil, grants[id])
+		return err
+	}), nil
+}
+
+// Settle waits until the channel's anchor holds the payer's highest
+// promise, has it settle, and reads the gas its transactions used.
+func Settle(ctx context.Context, d *devnet.Devnet, payer *client.Payer) (*SettlementGas, error) {
+	pi := d.Info.Chain.Payment
+	promised, _ := payer.Promised()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		st, err := d.Client.Channel(ctx, pi.Channel)
+		if err == nil && st.Promised == promised.String() {
+			break
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("bench: the anchor does not hold the promise of %s after a minute (%v)", promised, err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	before, err := d.Client.Channel(ctx, pi.Channel)
+	if err != nil {
+		return nil, err
+	}
+	var calls uint64
+	for _, n := range before.Served {
+		calls += n
+	}
+	s, err := d.Client.Settle(ctx, pi.Channel)
+	if err != nil {
+		return nil, err
+	}
+	cl, err := chain.Dial(ctx, d.Info.Chain.RPC)
+	if err != nil {
+		return nil, err
+	}
+	defer cl.Close()
+	ch, err := contracts.NewChannels(pi.Contract, cl)
+	if err != nil {
+		return nil, err
+	}
+	out := &SettlementGas{Calls: calls, Payees: len(s.Nodes)}
+	id := []*big.Int{new(big.Int).SetUint64(pi.Channel)}
+	cashed, err := ch.FilterCashed(&bind.FilterOpts{Context: ctx}, id)
+	if err != nil {
+		return nil, err
+	}
+	for cashed.Next() { // the last one is this settlement's
+		r, err := cl.TransactionReceipt(ctx, cashed.Event.Raw.TxHash)
+		if err != nil {
+			return nil, err
+		}
+		out.CashGas = r.GasUsed
+	}
+	dist, err := ch.FilterDistributed(&bind.FilterOpts{Context: ctx}, id)
+	if err != nil {
+		return nil, err
+	}
+	for dist.Next() {
+		r, err := cl.TransactionReceipt(ctx, dist.Event.Raw.TxHash)
+		if err != nil {
+			return nil, err
+		}
+		out.DistributeGas = r.GasUsed
+	}
+	return out, nil
+}
+
+// Report formats the comparison.
+func (r *PaymentsResult) Report() string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "payments benchmark: %d tickets, %d concurrent clients, the ticket's status query (price 1)\n\n", r.Tickets, r.Concurrency)
+	fmt.Fprintf(&sb, "  %-36s %10s %10s %10s %8s\n", "run", "ops/s", "p50", "p99", "errors")
+	for _, s := range []Stats{r.Unpaid, r.Paid} {
+		fmt.Fprintf(&sb, "  %-36s %10.0f %10s %10s %8d\n", s.Name, s.Throughput, s.P50.Round(time.Microsecond), s.P99.Round(time.Microsecond), s.Errors)
+	}
+	over := 1 - r.Paid.Throughput/r.Unpaid.Throughput
+	fmt.Fprintf(&sb, "\n  target: throughput overhead of paying <= 10%%: %.1f%% %s; errors %d %s\n", 100*over, verdict(over <= 0.10), r.Paid.Errors, verdict(r.Paid.Errors == 0))
+	for _, s := range r.Settlements {
+		fmt.Fprintf(&sb, "  settlement of %d calls to %d payees: cash %d gas, distribute %d gas\n", s.Calls, s.Payees, s.CashGas, s.DistributeGas)
+	}
+	return sb.String()
+}
