@@ -204,7 +204,7 @@ func revertName(err error) string {
 	if derr != nil || len(data) < 4 {
 		return ""
 	}
-	for _, md := range []*bind.MetaData{RegistryMetaData, TokenTypesMetaData, EpochsMetaData, StakeTokenMetaData, FlightTicketsMetaData, ChannelsMetaData} {
+	for _, md := range []*bind.MetaData{RegistryMetaData, TokenTypesMetaData, EpochsMetaData, StakeTokenMetaData, FlightTicketsMetaData, ChannelsMetaData, CommitmentsMetaData} {
 		a, _ := md.GetAbi()
 		for name, e := range a.Errors {
 			if string(e.ID[:4]) == string(data[:4]) {

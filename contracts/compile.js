@@ -10,7 +10,7 @@ const crypto = require("crypto");
 const solc = require("solc");
 
 const here = __dirname;
-const deployable = ["StakeToken", "ServiceToken", "Epochs", "Registry", "TokenTypes", "FlightTickets", "Channels"];
+const deployable = ["StakeToken", "ServiceToken", "Epochs", "Registry", "TokenTypes", "FlightTickets", "Channels", "Commitments"];
 const settings = {
   optimizer: { enabled: true, runs: 200 },
   evmVersion: "cancun",

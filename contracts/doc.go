@@ -10,7 +10,8 @@
 // ERC-721 token (token ID = the ticket attestation's UID = the instance ID)
 // whose Transfer and FlightStatus events reach the ticket's instance; and
 // Channels, the payment channels integrations pay for calls through
-// (package channel signs and checks their messages).
+// (package channel signs and checks their messages); and Commitments, the
+// anchors' periodic Merkle roots of key token operations.
 //
 // The Solidity sources are in src/, compiled by the solc that package.json
 // pins (with OpenZeppelin, pinned too) into build/, and bound by
@@ -29,3 +30,4 @@ package contracts
 //go:generate go tool abigen --abi build/TokenTypes.abi --bin build/TokenTypes.bin --pkg contracts --type TokenTypes --out token_types.go
 //go:generate go tool abigen --abi build/FlightTickets.abi --bin build/FlightTickets.bin --pkg contracts --type FlightTickets --out flight_tickets.go
 //go:generate go tool abigen --abi build/Channels.abi --bin build/Channels.bin --pkg contracts --type Channels --out channels.go
+//go:generate go tool abigen --abi build/Commitments.abi --bin build/Commitments.bin --pkg contracts --type Commitments --out commitments.go

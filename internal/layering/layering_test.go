@@ -48,7 +48,7 @@ func TestEveryPackageHasDoc(t *testing.T) {
 // The pure cores take time and randomness as inputs and do no I/O: they
 // must not reach the network, the store or the node shells.
 func TestPureCoresImportNoEngines(t *testing.T) {
-	cores := []string{"attest", "attlog", "channel", "governance", "grant", "placement", "receipt", "slo", "ticket", "token", "tokenscript", "wire"}
+	cores := []string{"attest", "attlog", "channel", "commitment", "governance", "grant", "placement", "receipt", "slo", "ticket", "token", "tokenscript", "wire"}
 	forbidden := []string{
 		"net/http", "github.com/libp2p/go-libp2p/p2p", "github.com/libp2p/go-libp2p-kad-dht",
 		"github.com/cockroachdb/pebble", "github.com/smartlayer/smartlayer/node",
@@ -74,7 +74,7 @@ func TestPureCoresImportNoEngines(t *testing.T) {
 // and opens no files or sockets. (attest, a codec, verifies batches in
 // parallel and salts what it signs; tokenscript reads bundle directories.)
 func TestStateCoresHaveNoClockRandOrGoroutines(t *testing.T) {
-	cores := []string{"attlog", "channel", "governance", "grant", "placement", "slo", "ticket", "token", "wire"}
+	cores := []string{"attlog", "channel", "commitment", "governance", "grant", "placement", "slo", "ticket", "token", "wire"}
 	bannedImports := map[string]bool{"math/rand": true, "math/rand/v2": true, "crypto/rand": true, "os": true, "net": true, "net/http": true}
 	bannedTime := map[string]bool{"Now": true, "Since": true, "Until": true, "After": true, "AfterFunc": true, "Sleep": true, "Tick": true, "NewTimer": true, "NewTicker": true}
 	for _, c := range cores {
