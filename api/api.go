@@ -48,6 +48,8 @@ type Deps struct {
 	Anchor Anchor // anchors; nil on service nodes
 	// Payments: anchors with network.channels; nil otherwise.
 	Payments Payments
+	// Commitments: anchors with network.commitments; nil otherwise.
+	Commitments Commitments
 }
 
 // Register adds every endpoint of the node's roles to mux.
@@ -98,6 +100,9 @@ func Register(mux *http.ServeMux, d Deps) {
 		mux.HandleFunc("GET /v1/tokens/{instance}/consistency", h.consistency)
 		mux.HandleFunc("POST /v1/votes", d.Limit(h.vote))
 		mux.HandleFunc("POST /v1/receipts", d.Limit(h.forward))
+	}
+	if d.Commitments != nil {
+		mux.HandleFunc("GET /v1/commitments/proof/{uid}", d.Limit(h.commitmentProof))
 	}
 	if d.Payments != nil {
 		mux.HandleFunc("GET /v1/channels/{channel}", d.Limit(h.channel))

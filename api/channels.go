@@ -6,6 +6,9 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/httpapi"
 	"github.com/smartlayer/smartlayer/wire"
 )
@@ -100,4 +103,39 @@ func (h *handlers) closeChannel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, out)
+}
+
+// Commitments is an anchor's periodic commitments of key token operations
+// (network.commitments).
+type Commitments interface {
+	// Proof is an operation's inclusion proof in its period's commitment,
+	// as this anchor kept the period: ErrUnknownOperation when it kept none.
+	Proof(ctx context.Context, uid common.Hash) (*wire.CommitmentProof, error)
+}
+
+// ErrUnknownOperation: the anchor kept no such operation for a commitment.
+var ErrUnknownOperation = errors.New("this anchor kept no such operation for a commitment")
+
+var commitmentProblems = []problem{
+	{ErrUnknownOperation, http.StatusNotFound, "unknown-operation"},
+	{ErrChainUnavailable, http.StatusServiceUnavailable, "chain-unavailable"},
+}
+
+func (h *handlers) commitmentProof(w http.ResponseWriter, r *http.Request) {
+	uid, err := attest.ParseUID(r.PathValue("uid"))
+	if err != nil {
+		httpapi.Error(w, r, http.StatusBadRequest, "bad-uid", "an operation is named by its attestation UID: 0x and 64 hex digits")
+		return
+	}
+	p, err := h.d.Commitments.Proof(r.Context(), common.Hash(uid))
+	if err != nil {
+		status, code := lookup(err, commitmentProblems, problem{nil, http.StatusInternalServerError, "internal"})
+		if status == http.StatusInternalServerError {
+			httpapi.Internal(w, r, h.d.Log, code, err)
+			return
+		}
+		httpapi.Error(w, r, status, code, err.Error())
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, p)
 }

@@ -19,7 +19,7 @@ func TestProblemTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, fam := range [][]problem{scriptProblems, actionProblems, grantProblems, channelProblems,
+	for _, fam := range [][]problem{scriptProblems, actionProblems, grantProblems, channelProblems, commitmentProblems,
 		{scriptFallback, actionFallback, grantFallback}} {
 		seen := map[error]bool{}
 		for _, p := range fam {

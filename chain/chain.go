@@ -52,6 +52,9 @@ type Contracts struct {
 	// Channels holds the payment channels integrations pay for calls
 	// through (zero: calls are not paid for).
 	Channels common.Address `json:"channels,omitempty"`
+	// Commitments holds the anchors' periodic commitments of key token
+	// operations.
+	Commitments common.Address `json:"commitments,omitempty"`
 }
 
 // Params are the contracts' deployment parameters.
@@ -68,6 +71,10 @@ type Params struct {
 	// unilateral close with a higher promise.
 	BurnShare       uint16
 	ChallengeWindow time.Duration
+	// CommitPeriod is how long a commitment period lasts; CommitGrace how
+	// long each anchor of the rotation waits after the one before.
+	CommitPeriod time.Duration
+	CommitGrace  time.Duration
 }
 
 // DefaultParams are a local network's: token amounts in whole units (the
@@ -83,6 +90,8 @@ func DefaultParams() Params {
 		RentPerEpoch:    Units(10),
 		BurnShare:       2000,
 		ChallengeWindow: time.Hour,
+		CommitPeriod:    time.Hour,
+		CommitGrace:     10 * time.Minute,
 	}
 }
 
@@ -239,6 +248,8 @@ func Deploy(ctx context.Context, b Backend, key *ecdsa.PrivateKey, chainID *big.
 			c.TokenTypes = addr
 		case "Channels":
 			c.Channels = addr
+		case "Commitments":
+			c.Commitments = addr
 		}
 		return nil
 	}
@@ -272,6 +283,10 @@ func Deploy(ctx context.Context, b Backend, key *ecdsa.PrivateKey, chainID *big.
 		}},
 		{"Channels", func(o *bind.TransactOpts) (common.Address, *types.Transaction, error) {
 			a, tx, _, err := contracts.DeployChannels(o, b, c.ServiceToken, c.Registry, p.BurnShare, uint64(p.ChallengeWindow/time.Second))
+			return a, tx, err
+		}},
+		{"Commitments", func(o *bind.TransactOpts) (common.Address, *types.Transaction, error) {
+			a, tx, _, err := contracts.DeployCommitments(o, b, c.Registry, uint64(p.CommitPeriod/time.Second), uint64(p.CommitGrace/time.Second))
 			return a, tx, err
 		}},
 	}
@@ -356,7 +371,7 @@ func Explain(err error) error {
 	if len(data) < 4 {
 		return err
 	}
-	for _, md := range []*bind.MetaData{contracts.RegistryMetaData, contracts.TokenTypesMetaData, contracts.EpochsMetaData, contracts.StakeTokenMetaData, contracts.FlightTicketsMetaData, contracts.ChannelsMetaData} {
+	for _, md := range []*bind.MetaData{contracts.RegistryMetaData, contracts.TokenTypesMetaData, contracts.EpochsMetaData, contracts.StakeTokenMetaData, contracts.FlightTicketsMetaData, contracts.ChannelsMetaData, contracts.CommitmentsMetaData} {
 		a, aerr := md.GetAbi()
 		if aerr != nil {
 			continue

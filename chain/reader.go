@@ -16,12 +16,13 @@ import (
 
 // Reader reads a network's contracts.
 type Reader struct {
-	b        bind.ContractBackend
-	c        Contracts
-	Registry *contracts.Registry
-	Epochs   *contracts.Epochs
-	Types    *contracts.TokenTypes
-	Channels *contracts.Channels // when the payment channels' address is given
+	b           bind.ContractBackend
+	c           Contracts
+	Registry    *contracts.Registry
+	Epochs      *contracts.Epochs
+	Types       *contracts.TokenTypes
+	Channels    *contracts.Channels    // when the payment channels' address is given
+	Commitments *contracts.Commitments // when the commitments' address is given
 }
 
 // NewReader binds the contracts at c, after checking that each has code.
@@ -38,6 +39,9 @@ func NewReader(ctx context.Context, b bind.ContractBackend, c Contracts) (*Reade
 	}
 	if c.Channels != (common.Address{}) {
 		checks["channels"] = c.Channels
+	}
+	if c.Commitments != (common.Address{}) {
+		checks["commitments"] = c.Commitments
 	}
 	for name, a := range checks {
 		code, err := b.CodeAt(ctx, a, nil)
@@ -60,6 +64,11 @@ func NewReader(ctx context.Context, b bind.ContractBackend, c Contracts) (*Reade
 	}
 	if c.Channels != (common.Address{}) {
 		if r.Channels, err = contracts.NewChannels(c.Channels, b); err != nil {
+			return nil, err
+		}
+	}
+	if c.Commitments != (common.Address{}) {
+		if r.Commitments, err = contracts.NewCommitments(c.Commitments, b); err != nil {
 			return nil, err
 		}
 	}

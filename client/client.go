@@ -352,12 +352,15 @@ func (c *Client) openSession(to string) {
 func (c *Client) doHeaders(ctx context.Context, method, url, to string, hdr http.Header, body []byte, out any) (http.Header, error) {
 	h, err := c.send(ctx, method, url, to, hdr, body, out)
 	var p *wire.Problem
-	if errors.As(err, &p) && c.Payer != nil && p.Status == http.StatusPaymentRequired {
-		if u, uerr := neturl.Parse(url); uerr == nil && paidCall(u.Path) && c.Payer.learn(u.Path, p) {
-			// The price is known now (and the channel's state): once more,
-			// with a promise.
-			h, err = c.send(ctx, method, url, to, hdr, body, out)
+	// A 402 teaches the price (a first call of its kind) or the channel's
+	// state (a promise of this payer's ahead of its count): once more with
+	// a promise, twice at most (the price, then the state).
+	for try := 0; try < 2 && errors.As(err, &p) && c.Payer != nil && p.Status == http.StatusPaymentRequired; try++ {
+		u, uerr := neturl.Parse(url)
+		if uerr != nil || !paidCall(u.Path) || !c.Payer.learn(u.Path, p) {
+			break
 		}
+		h, err = c.send(ctx, method, url, to, hdr, body, out)
 	}
 	if errors.As(err, &p) && p.Type == "urn:smartlayer:problem:session-unknown" {
 		// The node forgot the session (a restart): sign once more.

@@ -50,7 +50,7 @@ func TestCommitments(t *testing.T) {
 	}
 	idx := map[common.Address]int{ch.addr(1): 1, ch.addr(2): 2, ch.addr(3): 3}
 	onDuty, next := idx[order.Order[0]], idx[order.Order[1]]
-	ch.reverts(c.Commit(ch.auth(4), 0, tree.Root(), 7, bitmap))("NotOnDuty") // not an anchor
+	ch.reverts(c.Commit(ch.auth(4), 0, tree.Root(), 7, bitmap))("NotOnDuty")    // not an anchor
 	ch.reverts(c.Commit(ch.auth(next), 0, tree.Root(), 7, bitmap))("NotOnDuty") // not its turn yet
 	ch.reverts(c.Commit(ch.auth(onDuty), 0, tree.Root(), 7, make([]byte, 1025)))("BitmapTooLong")
 	ch.ok(c.Commit(ch.auth(onDuty), 0, tree.Root(), 7, bitmap))

@@ -196,6 +196,9 @@ func (d *Devnet) startChain(ctx context.Context) error {
 		return err
 	}
 	p := chain.DefaultParams()
+	// Commitment periods short enough to watch: one every 20 s, the next
+	// anchor of the rotation 10 s after the one before.
+	p.CommitPeriod, p.CommitGrace = 20*time.Second, 10*time.Second
 	parties := []chainParty{{key: treasury, role: "treasury"}, {key: airline, role: "airline"}}
 	for i := 0; i < d.opts.Anchors; i++ {
 		k, err := nodekey.Load(filepath.Join(d.nodeDir(node.RoleAnchor, i), "node.key"))

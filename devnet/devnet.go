@@ -372,6 +372,7 @@ func Start(ctx context.Context, opts Options) (_ *Devnet, err error) {
 		d.cfgBase.Network.ChainPoll = node.Duration{Duration: 500 * time.Millisecond}
 		d.cfgBase.Network.TokenTypes = d.chainState.cs.TokenTypes.Hex()
 		d.cfgBase.Network.Channels = d.chainState.cs.Channels.Hex()
+		d.cfgBase.Network.Commitments = d.chainState.cs.Commitments.Hex()
 		d.cfgBase.Network.SettleInterval = node.Duration{Duration: time.Minute}
 		d.cfgBase.Network.Confirmations = devnetConfirmations
 		d.cfgBase.Network.AdvanceEpochs = opts.AdvanceEpochs

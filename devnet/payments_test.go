@@ -12,9 +12,12 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 
+	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/channel"
+	"github.com/smartlayer/smartlayer/commitment"
 	"github.com/smartlayer/smartlayer/contracts"
 	"github.com/smartlayer/smartlayer/node"
 	"github.com/smartlayer/smartlayer/wire"
@@ -115,10 +118,14 @@ func TestPaidCallsSettle(t *testing.T) {
 		}()
 	}
 	args := json.RawMessage(`{"hotel":"` + d.Info.Hotel.HTTP + `"}`)
+	var result string // an action result's attestation UID
 	for i := 0; i < actions; i++ {
 		tk := d.Info.Tickets[i%len(d.Info.Tickets)]
-		if _, _, err := d.Client.Action(ctx, tk.Instance, "rebook", fmt.Sprintf("paid-%d", i), args, tk.Header()); err != nil {
+		out, _, err := d.Client.Action(ctx, tk.Instance, "rebook", fmt.Sprintf("paid-%d", i), args, tk.Header())
+		if err != nil {
 			errs <- fmt.Errorf("action %d: %w", i, err)
+		} else if result == "" {
+			result = out.Attestation
 		}
 	}
 	wg.Wait()
@@ -199,4 +206,36 @@ func TestPaidCallsSettle(t *testing.T) {
 		t.Fatalf("the channel's anchor %s is not anchor 0 %s", pi.Anchor, anchorAddr)
 	}
 	t.Logf("settled %d: %d burnt, %d paid to %d payees (counts %v)", total, burnt, paid, len(s.Nodes), s.Counts)
+
+	// An action result is a key operation: once its period's commitment is
+	// on chain, the anchor that wrote it proves it, the contract verifies
+	// the proof, and a forged operation does not verify with it.
+	uid, err := attest.ParseUID(result)
+	if err != nil {
+		t.Fatalf("action result %q: %v", result, err)
+	}
+	var pr wire.CommitmentProof
+	waitUntil(t, 2*time.Minute, "the action result's period written on chain, with a proof", func() bool {
+		for _, a := range d.Info.Anchors {
+			if err := getJSON(ctx, a.HTTP+"/v1/commitments/proof/"+uid.String(), &pr); err == nil && pr.Written && pr.Root == pr.OnChainRoot {
+				return true
+			}
+		}
+		return false
+	})
+	cm, err := contracts.NewCommitments(d.Info.Chain.Contracts.Commitments, d.chainState.c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	words := make([][32]byte, len(pr.Proof))
+	for i, h := range pr.Proof {
+		words[i] = h
+	}
+	if ok, err := cm.Verify(&bind.CallOpts{Context: ctx}, pr.Period, commitment.Leaf(common.Hash(uid)), words); err != nil || !ok {
+		t.Fatalf("the action result's proof does not verify on chain: %v %+v", err, pr)
+	}
+	forgedLeaf := commitment.Leaf(crypto.Keccak256Hash([]byte("a result no executor signed")))
+	if ok, _ := cm.Verify(&bind.CallOpts{Context: ctx}, pr.Period, forgedLeaf, words); ok {
+		t.Fatal("a forged operation verified")
+	}
 }

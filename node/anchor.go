@@ -278,7 +278,12 @@ func (a *anchorRole) peerOfAddress(addr common.Address) string {
 
 // delivered is the anchor's view of the attestation log: slashing evidence
 // signed by any anchor lowers the named node's score here too.
-func (a *anchorRole) delivered(d attengine.Delivered) { a.verify.Evidence(d.Att) }
+func (a *anchorRole) delivered(d attengine.Delivered) {
+	a.verify.Evidence(d.Att)
+	if a.n.commit != nil {
+		a.n.commit.delivered(d)
+	}
+}
 
 // poke asks the placement loop to run soon.
 func (a *anchorRole) poke() {
@@ -811,6 +816,9 @@ func (a *anchorRole) addRegistration(reg *Registration) error {
 	a.regs[reg.Instance] = reg
 	a.dirty = true
 	a.poke()
+	if a.n.commit != nil { // a registration is a key operation; its UID is the instance ID
+		a.n.commit.keep(common.Hash(reg.Instance), common.Hash(reg.Instance))
+	}
 	return nil
 }
 

@@ -42,6 +42,9 @@ func (n *Node) registerAPI(mux *http.ServeMux) {
 		if n.pay != nil {
 			d.Payments = paymentsAPI{n.pay}
 		}
+		if n.commit != nil {
+			d.Commitments = n.commit
+		}
 	}
 	api.Register(mux, d)
 }

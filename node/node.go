@@ -78,6 +78,7 @@ type Node struct {
 	followKick   chan struct{} // followLoop: read the registry's epochs soon
 	slash        *slasher      // anchors with network.eth_rpc: slashing evidence to the registry
 	pay          *paying       // with network.channels: priced calls and their settlement
+	commit       *committing   // anchors with network.commitments: periodic commitments of key operations
 	// txSem: one transaction at a time from the node key (epochs, slashes,
 	// settlements), each counted from the account's pending nonce
 	// (txLock).
@@ -326,6 +327,11 @@ func (n *Node) Start(ctx context.Context) {
 	}
 	if n.pay != nil {
 		n.pay.start()
+	}
+	if n.commit != nil {
+		n.reg.MustRegister(n.commit.results)
+		iv := min(max(time.Duration(n.commit.period)*time.Second/4, time.Second), time.Minute)
+		n.spawn(func() { every(n.ctx, iv, n.commit.round) })
 	}
 	if n.anchor != nil {
 		n.anchor.start()
@@ -841,6 +847,9 @@ func (n *Node) openChain() error {
 	if n.cfg.Network.Channels != "" {
 		cs.Channels = common.HexToAddress(n.cfg.Network.Channels)
 	}
+	if n.cfg.Network.Commitments != "" && n.cfg.Role == RoleAnchor {
+		cs.Commitments = common.HexToAddress(n.cfg.Network.Commitments)
+	}
 	// The chain ID is network.chain_id: the same deployer on another chain
 	// makes the same addresses, and a testnet's cheap stake must not admit
 	// anyone here.
@@ -851,6 +860,11 @@ func (n *Node) openChain() error {
 	n.eth, n.types, n.reader = c, r.Types, r
 	if r.Channels != nil {
 		n.pay = newPaying(n, r.Channels, cs.Channels, id.Int64())
+	}
+	if r.Commitments != nil {
+		if n.commit, err = newCommitting(ctx, n, r.Commitments); err != nil {
+			return fmt.Errorf("network.commitments: %w", err)
+		}
 	}
 	if n.cfg.EpochFromChain() {
 		if err := n.epochFromChain(ctx, r); err != nil {

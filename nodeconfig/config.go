@@ -163,6 +163,11 @@ type Config struct {
 		// AnchorShare: the anchor's part of each payout after the burn, in
 		// basis points (the rest goes by calls served).
 		AnchorShare int `toml:"anchor_share"`
+		// Commitments, on anchors with EthRPC, is the Commitments contract:
+		// the anchor keeps the key token operations (action results,
+		// failure attestations, registrations) of each period and, in its
+		// turn of the rotation, writes the period's Merkle root there.
+		Commitments string `toml:"commitments"`
 	} `toml:"network"`
 	HTTP struct {
 		Listen       string `toml:"listen"`
@@ -428,6 +433,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Network.Channels != "" && (c.Network.EthRPC == "" || !common.IsHexAddress(c.Network.Channels)) {
 		bad("network.channels", "%q: want a 0x address, with network.eth_rpc", c.Network.Channels)
+	}
+	if c.Network.Commitments != "" && (c.Network.EthRPC == "" || !common.IsHexAddress(c.Network.Commitments)) {
+		bad("network.commitments", "%q: want a 0x address, with network.eth_rpc", c.Network.Commitments)
 	}
 	if d := c.Network.SettleInterval.Duration; d != 0 && (d < time.Second || d > 30*24*time.Hour) {
 		bad("network.settle_interval", "%s: want 0 (on demand only) or 1s to 720h", d)

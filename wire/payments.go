@@ -69,3 +69,18 @@ type ChannelClose struct {
 	PayerSignature  string `json:"payerSignature"`
 	AnchorSignature string `json:"anchorSignature,omitempty"`
 }
+
+// CommitmentProof is an operation's place in its period's commitment as an
+// anchor kept it (GET /v1/commitments/proof/{uid}): the leaf, the proof to
+// the root it computed, and what the chain holds for the period.
+type CommitmentProof struct {
+	Period      uint64         `json:"period"`
+	UID         common.Hash    `json:"uid"`
+	Leaf        common.Hash    `json:"leaf"`
+	Proof       []common.Hash  `json:"proof"`
+	Root        common.Hash    `json:"root"`
+	Count       int            `json:"count"`
+	Written     bool           `json:"written"`
+	Anchor      common.Address `json:"anchor,omitempty"`      // who wrote it
+	OnChainRoot common.Hash    `json:"onChainRoot,omitempty"` // the written root
+}

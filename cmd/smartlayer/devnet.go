@@ -126,6 +126,7 @@ func printDevnet(w io.Writer, d *devnet.Devnet, took time.Duration) {
 			fmt.Fprintf(w, "  # status costs 1, rebook 20 (the service token's smallest unit): the integration pays from channel %d\n", pi.Channel)
 			fmt.Fprintf(w, "  smartlayer channel status %d%s --anchor %s   # chain and anchor's count\n", pi.Channel, pay, a)
 			fmt.Fprintf(w, "  smartlayer channel settle %d --anchor %s                # cash and pay the nodes out now (a fifth burnt)\n", pi.Channel, a)
+			fmt.Fprintf(w, "  smartlayer commitment prove %s%s --anchor %s   # its registration in a period's Merkle root on chain\n", t.Instance, pay, a)
 		}
 		fmt.Fprintf(w, "  curl -s %s/v1/tokens/%s/root                        # public; state and history need the grant\n", replica, t.Instance)
 		fmt.Fprintf(w, "  curl -s %s/stats                                     # the hotel's rebookings\n", in.Hotel.HTTP)

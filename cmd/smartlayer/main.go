@@ -71,6 +71,7 @@ Start a whole local network with one command:
 		newIssuerCmd(),
 		newTicketCmd(),
 		newChannelCmd(),
+		newCommitmentCmd(),
 		newVersionCmd(),
 	)
 	return root

@@ -1,0 +1,203 @@
+package node
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ethereum/go-ethereum/accounts/abi/bind"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/smartlayer/smartlayer/api"
+	"github.com/smartlayer/smartlayer/attengine"
+	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/commitment"
+	"github.com/smartlayer/smartlayer/contracts"
+	"github.com/smartlayer/smartlayer/wire"
+)
+
+// committing is an anchor's part in the periodic commitments of key token
+// operations (network.commitments): it keeps each period's operations (the
+// action results and failure attestations it delivers, the registrations
+// it takes; by its clock at that moment), and in its turn of the rotation
+// writes the period's Merkle root, count and bitmap to the contract.
+type committing struct {
+	n                      *Node
+	c                      *contracts.Commitments
+	genesis, period, grace uint64 // seconds
+	results                *prometheus.CounterVec
+}
+
+// commitRecent is how many ended periods an anchor looks back at for one
+// not yet written.
+const commitRecent = 8
+
+func newCommitting(ctx context.Context, n *Node, c *contracts.Commitments) (*committing, error) {
+	opts := &bind.CallOpts{Context: ctx}
+	cm := &committing{n: n, c: c}
+	var err error
+	if cm.genesis, err = c.Genesis(opts); err != nil {
+		return nil, fmt.Errorf("commitments: %w", err)
+	}
+	if cm.period, err = c.Period(opts); err != nil {
+		return nil, err
+	}
+	if cm.grace, err = c.Grace(opts); err != nil {
+		return nil, err
+	}
+	cm.results = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smartlayer_commitments_total",
+		Help: "Periodic commitments of key token operations: operations kept, periods written by this anchor, found written by another, failed."}, []string{"result"})
+	return cm, nil
+}
+
+// periodAt is the period a time falls in.
+func (cm *committing) periodAt(t time.Time) uint64 {
+	s := uint64(max(t.Unix(), 0))
+	if s < cm.genesis {
+		return 0
+	}
+	return (s - cm.genesis) / cm.period
+}
+
+// keep records one key operation (uid, on instance) in the period now.
+func (cm *committing) keep(uid, instance common.Hash) {
+	p := cm.periodAt(cm.n.now())
+	if err := cm.n.store.PutNoSync(commitOpKey(p, uid), instance[:]); err != nil {
+		cm.n.log.Warn("keeping an operation for the period's commitment failed", "err", err)
+		return
+	}
+	_ = cm.n.store.PutNoSync(commitUIDKey(uid), binary.BigEndian.AppendUint64(nil, p))
+	cm.results.WithLabelValues("kept").Inc()
+}
+
+// delivered keeps the action results and failure attestations an anchor
+// delivers (their topic ends in the instance).
+func (cm *committing) delivered(d attengine.Delivered) {
+	if d.Att == nil || d.Entry == nil {
+		return
+	}
+	s := d.Att.Message.Schema
+	if s != attest.ActionResultSchema.UID && s != attest.FailureSchema.UID {
+		return
+	}
+	_, key, ok := strings.Cut(d.Entry.Topic, "/")
+	if !ok {
+		return
+	}
+	id, err := wire.ParseInstanceID(key)
+	if err != nil {
+		return
+	}
+	cm.keep(common.Hash(d.Att.UID), common.Hash(id))
+}
+
+// tree is a period's operations as this anchor kept them.
+func (cm *committing) tree(p uint64) (*commitment.Tree, []common.Hash, error) {
+	var leaves, instances []common.Hash
+	prefix := commitPeriodPrefix(p)
+	err := cm.n.store.Each(prefix, func(k, v []byte) error {
+		if len(k) == len(prefix)+32 && len(v) == 32 {
+			leaves = append(leaves, commitment.Leaf(common.BytesToHash(k[len(prefix):])))
+			instances = append(instances, common.BytesToHash(v))
+		}
+		return nil
+	})
+	return commitment.Build(leaves), instances, err
+}
+
+// round writes, in this anchor's turn, the recent ended periods not yet
+// written.
+func (cm *committing) round() {
+	ctx, cancel := context.WithTimeout(cm.n.ctx, time.Minute)
+	defer cancel()
+	now := cm.n.now()
+	cur := cm.periodAt(now)
+	opts := &bind.CallOpts{Context: ctx}
+	for p := cur - min(cur, commitRecent); p < cur; p++ {
+		c, err := cm.c.CommitmentOf(opts, p)
+		if err != nil || c.Written {
+			continue
+		}
+		rot, err := cm.c.Rotation(opts, p)
+		if err != nil {
+			return
+		}
+		turn := -1
+		for i, a := range rot.Order {
+			if a == cm.n.Address() {
+				turn = i
+			}
+		}
+		end := cm.genesis + (p+1)*cm.period
+		if turn < 0 || uint64(max(now.Unix(), 0)) < end+uint64(turn)*cm.grace+1 {
+			continue
+		}
+		if err := cm.write(ctx, p); err != nil {
+			cm.results.WithLabelValues("failed").Inc()
+			cm.n.log.Warn("writing a period's commitment failed", "period", p, "err", err)
+			continue
+		}
+	}
+}
+
+// write sends period p's commitment from this anchor's key.
+func (cm *committing) write(ctx context.Context, p uint64) error {
+	tr, instances, err := cm.tree(p)
+	if err != nil {
+		return err
+	}
+	unlock, err := cm.n.txLock(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	s, err := chainSender(ctx, cm.n)
+	if err != nil {
+		return err
+	}
+	err = s.Send(ctx, cm.n.eth, func(o *bind.TransactOpts) (*types.Transaction, error) {
+		return cm.c.Commit(o, p, tr.Root(), uint32(tr.Len()), commitment.Bitmap(instances))
+	})
+	if err != nil && strings.Contains(err.Error(), "AlreadyCommitted") {
+		cm.results.WithLabelValues("written-by-another").Inc()
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	cm.results.WithLabelValues("written").Inc()
+	cm.n.log.Info("wrote a period's commitment", "period", p, "root", tr.Root(), "operations", tr.Len())
+	return nil
+}
+
+// Proof is an operation's inclusion proof in its period's commitment, as
+// this anchor kept the period (GET /v1/commitments/proof/{uid}).
+func (cm *committing) Proof(ctx context.Context, uid common.Hash) (*wire.CommitmentProof, error) {
+	b, err := cm.n.store.Get(commitUIDKey(uid))
+	if err != nil || len(b) != 8 {
+		return nil, fmt.Errorf("%w: %s", api.ErrUnknownOperation, uid)
+	}
+	p := binary.BigEndian.Uint64(b)
+	tr, _, err := cm.tree(p)
+	if err != nil {
+		return nil, err
+	}
+	leaf := commitment.Leaf(uid)
+	proof, ok := tr.Proof(leaf)
+	if !ok {
+		return nil, fmt.Errorf("%w: %s", api.ErrUnknownOperation, uid)
+	}
+	out := &wire.CommitmentProof{Period: p, UID: uid, Leaf: leaf, Proof: proof, Root: tr.Root(), Count: tr.Len()}
+	c, err := cm.c.CommitmentOf(&bind.CallOpts{Context: ctx}, p)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", api.ErrChainUnavailable, err)
+	}
+	if c.Written {
+		out.Written, out.Anchor, out.OnChainRoot = true, c.Anchor, common.Hash(c.Root)
+	}
+	return out, nil
+}
