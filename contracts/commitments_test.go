@@ -65,17 +65,22 @@ func TestCommitments(t *testing.T) {
 		if !ok || !commitment.Verify(tree.Root(), commitment.Leaf(u), proof) {
 			t.Fatalf("leaf %d: no Go proof", i)
 		}
-		if on, err := c.Verify(nil, 0, commitment.Leaf(u), words(proof)); err != nil || !on {
+		if on, err := c.Verify(nil, 0, u, words(proof)); err != nil || !on {
 			t.Fatalf("leaf %d's proof does not verify on chain (%v)", i, err)
 		}
 	}
-	forged := commitment.Leaf(crypto.Keccak256Hash([]byte("forged")))
+	forged := crypto.Keccak256Hash([]byte("forged"))
 	proof, _ := tree.Proof(leaves[0])
 	if on, _ := c.Verify(nil, 0, forged, words(proof)); on {
-		t.Fatal("a forged leaf verified")
+		t.Fatal("a forged operation verified")
 	}
-	if on, _ := c.Verify(nil, 1, leaves[0], words(proof)); on {
-		t.Fatal("a leaf verified in a period not written")
+	if on, _ := c.Verify(nil, 1, uids[0], words(proof)); on {
+		t.Fatal("an operation verified in a period not written")
+	}
+	// A leaf (or an inner node) passed as an operation does not verify:
+	// the contract makes the leaf from the operation.
+	if on, _ := c.Verify(nil, 0, leaves[0], words(proof)); on {
+		t.Fatal("a leaf hash passed as an operation verified")
 	}
 	if !commitment.Marked(bitmap, uids[0]) {
 		t.Fatal("a changed instance is not marked")

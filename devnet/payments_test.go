@@ -17,7 +17,6 @@ import (
 
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/channel"
-	"github.com/smartlayer/smartlayer/commitment"
 	"github.com/smartlayer/smartlayer/contracts"
 	"github.com/smartlayer/smartlayer/node"
 	"github.com/smartlayer/smartlayer/wire"
@@ -231,11 +230,11 @@ func TestPaidCallsSettle(t *testing.T) {
 	for i, h := range pr.Proof {
 		words[i] = h
 	}
-	if ok, err := cm.Verify(&bind.CallOpts{Context: ctx}, pr.Period, commitment.Leaf(common.Hash(uid)), words); err != nil || !ok {
+	if ok, err := cm.Verify(&bind.CallOpts{Context: ctx}, pr.Period, common.Hash(uid), words); err != nil || !ok {
 		t.Fatalf("the action result's proof does not verify on chain: %v %+v", err, pr)
 	}
-	forgedLeaf := commitment.Leaf(crypto.Keccak256Hash([]byte("a result no executor signed")))
-	if ok, _ := cm.Verify(&bind.CallOpts{Context: ctx}, pr.Period, forgedLeaf, words); ok {
+	forgedUID := crypto.Keccak256Hash([]byte("a result no executor signed"))
+	if ok, _ := cm.Verify(&bind.CallOpts{Context: ctx}, pr.Period, forgedUID, words); ok {
 		t.Fatal("a forged operation verified")
 	}
 }

@@ -3,8 +3,10 @@ package node
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
@@ -17,6 +19,7 @@ import (
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/commitment"
 	"github.com/smartlayer/smartlayer/contracts"
+	"github.com/smartlayer/smartlayer/store"
 	"github.com/smartlayer/smartlayer/wire"
 )
 
@@ -28,17 +31,22 @@ import (
 type committing struct {
 	n                      *Node
 	c                      *contracts.Commitments
+	addr                   common.Address
 	genesis, period, grace uint64 // seconds
 	results                *prometheus.CounterVec
+	// ahead is how far the chain's time is ahead of this node's clock
+	// (seconds, read each round): periods are the chain's.
+	ahead    atomic.Int64
+	lastFail string // the last reason a round could not run (logged once)
 }
 
 // commitRecent is how many ended periods an anchor looks back at for one
 // not yet written.
 const commitRecent = 8
 
-func newCommitting(ctx context.Context, n *Node, c *contracts.Commitments) (*committing, error) {
+func newCommitting(ctx context.Context, n *Node, c *contracts.Commitments, addr common.Address) (*committing, error) {
 	opts := &bind.CallOpts{Context: ctx}
-	cm := &committing{n: n, c: c}
+	cm := &committing{n: n, c: c, addr: addr}
 	var err error
 	if cm.genesis, err = c.Genesis(opts); err != nil {
 		return nil, fmt.Errorf("commitments: %w", err)
@@ -54,9 +62,13 @@ func newCommitting(ctx context.Context, n *Node, c *contracts.Commitments) (*com
 	return cm, nil
 }
 
-// periodAt is the period a time falls in.
-func (cm *committing) periodAt(t time.Time) uint64 {
-	s := uint64(max(t.Unix(), 0))
+// chainNow is the chain's time now, by this node's clock and the last
+// reading of the chain's head.
+func (cm *committing) chainNow() int64 { return cm.n.now().Unix() + cm.ahead.Load() }
+
+// periodAt is the period a chain time falls in.
+func (cm *committing) periodAt(t int64) uint64 {
+	s := uint64(max(t, 0))
 	if s < cm.genesis {
 		return 0
 	}
@@ -65,12 +77,15 @@ func (cm *committing) periodAt(t time.Time) uint64 {
 
 // keep records one key operation (uid, on instance) in the period now.
 func (cm *committing) keep(uid, instance common.Hash) {
-	p := cm.periodAt(cm.n.now())
-	if err := cm.n.store.PutNoSync(commitOpKey(p, uid), instance[:]); err != nil {
+	p := cm.periodAt(cm.chainNow())
+	err := cm.n.store.Batch(false, func(w store.Writes) {
+		w.Set(commitOpKey(cm.addr, p, uid), instance[:])
+		w.Set(commitUIDKey(cm.addr, uid), binary.BigEndian.AppendUint64(nil, p))
+	})
+	if err != nil {
 		cm.n.log.Warn("keeping an operation for the period's commitment failed", "err", err)
 		return
 	}
-	_ = cm.n.store.PutNoSync(commitUIDKey(uid), binary.BigEndian.AppendUint64(nil, p))
 	cm.results.WithLabelValues("kept").Inc()
 }
 
@@ -98,7 +113,7 @@ func (cm *committing) delivered(d attengine.Delivered) {
 // tree is a period's operations as this anchor kept them.
 func (cm *committing) tree(p uint64) (*commitment.Tree, []common.Hash, error) {
 	var leaves, instances []common.Hash
-	prefix := commitPeriodPrefix(p)
+	prefix := commitPeriodPrefix(cm.addr, p)
 	err := cm.n.store.Each(prefix, func(k, v []byte) error {
 		if len(k) == len(prefix)+32 && len(v) == 32 {
 			leaves = append(leaves, commitment.Leaf(common.BytesToHash(k[len(prefix):])))
@@ -114,16 +129,27 @@ func (cm *committing) tree(p uint64) (*commitment.Tree, []common.Hash, error) {
 func (cm *committing) round() {
 	ctx, cancel := context.WithTimeout(cm.n.ctx, time.Minute)
 	defer cancel()
-	now := cm.n.now()
+	head, err := cm.n.eth.HeaderByNumber(ctx, nil)
+	if err != nil {
+		cm.fail("reading the chain's head: " + err.Error())
+		return
+	}
+	cm.ahead.Store(int64(head.Time) - cm.n.now().Unix())
+	now := int64(head.Time)
 	cur := cm.periodAt(now)
 	opts := &bind.CallOpts{Context: ctx}
 	for p := cur - min(cur, commitRecent); p < cur; p++ {
 		c, err := cm.c.CommitmentOf(opts, p)
-		if err != nil || c.Written {
+		if err != nil {
+			cm.fail("reading a commitment: " + err.Error())
+			return
+		}
+		if c.Written {
 			continue
 		}
 		rot, err := cm.c.Rotation(opts, p)
 		if err != nil {
+			cm.fail("reading the rotation (has the registry started an epoch?): " + err.Error())
 			return
 		}
 		turn := -1
@@ -133,7 +159,7 @@ func (cm *committing) round() {
 			}
 		}
 		end := cm.genesis + (p+1)*cm.period
-		if turn < 0 || uint64(max(now.Unix(), 0)) < end+uint64(turn)*cm.grace+1 {
+		if turn < 0 || uint64(max(now, 0)) < end+uint64(turn)*cm.grace {
 			continue
 		}
 		if err := cm.write(ctx, p); err != nil {
@@ -141,6 +167,14 @@ func (cm *committing) round() {
 			cm.n.log.Warn("writing a period's commitment failed", "period", p, "err", err)
 			continue
 		}
+	}
+}
+
+// fail logs why a round could not run, once until the reason changes.
+func (cm *committing) fail(why string) {
+	if why != cm.lastFail {
+		cm.lastFail = why
+		cm.n.log.Warn("commitments: a round could not run", "why", why)
 	}
 }
 
@@ -177,9 +211,12 @@ func (cm *committing) write(ctx context.Context, p uint64) error {
 // Proof is an operation's inclusion proof in its period's commitment, as
 // this anchor kept the period (GET /v1/commitments/proof/{uid}).
 func (cm *committing) Proof(ctx context.Context, uid common.Hash) (*wire.CommitmentProof, error) {
-	b, err := cm.n.store.Get(commitUIDKey(uid))
-	if err != nil || len(b) != 8 {
+	b, err := cm.n.store.Get(commitUIDKey(cm.addr, uid))
+	if errors.Is(err, store.ErrNotFound) || err == nil && len(b) != 8 {
 		return nil, fmt.Errorf("%w: %s", api.ErrUnknownOperation, uid)
+	}
+	if err != nil {
+		return nil, err
 	}
 	p := binary.BigEndian.Uint64(b)
 	tr, _, err := cm.tree(p)

@@ -33,8 +33,8 @@ const (
 	prefixRelay        = "cr/"                   // cr/ contract(20) -> block(8): the first block whose events of the contract this anchor has not relayed
 	prefixChannel      = payments.PrefixAccount  // pc/ channel(8) -> a payment channel's account (channel.Account JSON); anchors; package payments'
 	prefixPayout       = payments.PrefixPending  // pd/ channel(8) -> a distribution signed and not yet seen on chain (channel.Distribution JSON); anchors; package payments'
-	prefixCommitOp     = "cm/"                   // cm/ period(8) uid(32) -> instance(32): a key token operation kept for the period's commitment; anchors
-	prefixCommitUID    = "cu/"                   // cu/ uid(32) -> period(8): the period an operation was kept in; anchors
+	prefixCommitOp     = "cm/"                   // cm/ contract(20) period(8) uid(32) -> instance(32): a key token operation kept for a period's commitment; anchors
+	prefixCommitUID    = "cu/"                   // cu/ contract(20) uid(32) -> period(8): the period an operation was kept in; anchors
 	// The attestation log's keys are package attengine's; listed here too.
 	prefixEntry      = attengine.PrefixEntry      // L topic 0 publisher(20) seq(8) -> an attestation-log entry (attlog.Entry JSON)
 	prefixHead       = attengine.PrefixHead       // H topic 0 publisher(20) -> a stream's head (attlog.Head JSON)
@@ -101,15 +101,18 @@ func voteKey(round uint64, a common.Address) []byte {
 
 func votesPrefix() []byte { return []byte(prefixVote) }
 
-// commitOpKey is a key operation's key in a period.
-func commitOpKey(period uint64, uid common.Hash) []byte {
-	return with(prefixCommitOp, binary.BigEndian.AppendUint64(nil, period), uid[:])
+// commitOpKey is a key operation's key in a period of a Commitments
+// contract (a new contract starts its periods afresh).
+func commitOpKey(contract common.Address, period uint64, uid common.Hash) []byte {
+	return with(prefixCommitOp, contract[:], binary.BigEndian.AppendUint64(nil, period), uid[:])
 }
 
 // commitPeriodPrefix starts every operation key of a period.
-func commitPeriodPrefix(period uint64) []byte {
-	return with(prefixCommitOp, binary.BigEndian.AppendUint64(nil, period))
+func commitPeriodPrefix(contract common.Address, period uint64) []byte {
+	return with(prefixCommitOp, contract[:], binary.BigEndian.AppendUint64(nil, period))
 }
 
 // commitUIDKey is the key of the period an operation was kept in.
-func commitUIDKey(uid common.Hash) []byte { return with(prefixCommitUID, uid[:]) }
+func commitUIDKey(contract common.Address, uid common.Hash) []byte {
+	return with(prefixCommitUID, contract[:], uid[:])
+}

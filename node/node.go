@@ -862,7 +862,7 @@ func (n *Node) openChain() error {
 		n.pay = newPaying(n, r.Channels, cs.Channels, id.Int64())
 	}
 	if r.Commitments != nil {
-		if n.commit, err = newCommitting(ctx, n, r.Commitments); err != nil {
+		if n.commit, err = newCommitting(ctx, n, r.Commitments, cs.Commitments); err != nil {
 			return fmt.Errorf("network.commitments: %w", err)
 		}
 	}

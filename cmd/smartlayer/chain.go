@@ -29,7 +29,7 @@ func newChainCmd() *cobra.Command {
 type chainFlags struct {
 	rpc, devnet              string
 	registry, epochs, ttypes string
-	channels                 string
+	channels, commitments    string
 }
 
 func (f *chainFlags) add(cmd *cobra.Command) {
@@ -39,6 +39,7 @@ func (f *chainFlags) add(cmd *cobra.Command) {
 	fl.StringVar(&f.epochs, "epochs", "", "address of the Epochs contract")
 	fl.StringVar(&f.ttypes, "token-types", "", "address of the TokenTypes contract")
 	fl.StringVar(&f.channels, "channels", "", "address of the Channels contract (payment channels; optional)")
+	fl.StringVar(&f.commitments, "commitments", "", "address of the Commitments contract (key operations' roots; optional)")
 	fl.StringVar(&f.devnet, "devnet", "", "a devnet's devnet.json: its chain's RPC URL and contracts (instead of the flags above)")
 }
 
@@ -61,6 +62,12 @@ func (f *chainFlags) resolve() (string, chain.Contracts, error) {
 			return "", c, fmt.Errorf("--channels %q: want a 0x-prefixed 20-byte address", f.channels)
 		}
 		c.Channels = common.HexToAddress(f.channels)
+	}
+	if f.commitments != "" {
+		if !common.IsHexAddress(f.commitments) {
+			return "", c, fmt.Errorf("--commitments %q: want a 0x-prefixed 20-byte address", f.commitments)
+		}
+		c.Commitments = common.HexToAddress(f.commitments)
 	}
 	return f.rpc, c, nil
 }

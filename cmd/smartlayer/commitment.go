@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/spf13/cobra"
 
 	"github.com/smartlayer/smartlayer/attest"
@@ -34,7 +35,7 @@ func commitmentsSession(ctx context.Context, f *chainFlags) (*chainSession, *con
 	}
 	if s.r.Commitments == nil {
 		s.close()
-		return nil, nil, errors.New("no Commitments contract: give a devnet.json whose chain has one")
+		return nil, nil, errors.New("no Commitments contract: give --commitments (or a devnet.json whose chain has one)")
 	}
 	return s, s.r.Commitments, nil
 }
@@ -119,6 +120,10 @@ verify. Prints the proof; fails when no anchor has one that the chain accepts
 					last = err
 					continue
 				}
+				if pr.UID != common.Hash(uid) {
+					last = fmt.Errorf("%s answered for another operation (%s)", base, pr.UID)
+					continue
+				}
 				cm, err := c.CommitmentOf(&bind.CallOpts{Context: ctx}, pr.Period)
 				if err != nil {
 					return err
@@ -131,16 +136,18 @@ verify. Prints the proof; fails when no anchor has one that the chain accepts
 				for i, h := range pr.Proof {
 					words[i] = h
 				}
-				onChain, err := c.Verify(&bind.CallOpts{Context: ctx}, pr.Period, commitment.Leaf(pr.UID), words)
+				// The leaf is made from the UID asked for, not from the
+				// anchor's answer.
+				onChain, err := c.Verify(&bind.CallOpts{Context: ctx}, pr.Period, common.Hash(uid), words)
 				if err != nil {
 					return err
 				}
-				local := commitment.Verify(cm.Root, commitment.Leaf(pr.UID), pr.Proof)
+				local := commitment.Verify(cm.Root, commitment.Leaf(common.Hash(uid)), pr.Proof)
 				if !onChain || !local {
 					last = fmt.Errorf("%s's proof does not verify against period %d's root on chain", base, pr.Period)
 					continue
 				}
-				return printJSON(cmd, map[string]any{"uid": pr.UID, "period": pr.Period, "leaf": commitment.Leaf(pr.UID), "proof": pr.Proof,
+				return printJSON(cmd, map[string]any{"uid": common.Hash(uid), "period": pr.Period, "leaf": commitment.Leaf(common.Hash(uid)), "proof": pr.Proof,
 					"root": fmt.Sprintf("0x%x", cm.Root), "writtenBy": cm.Anchor, "verified": true})
 			}
 			return last

@@ -13,8 +13,10 @@ import {Registry} from "./Registry.sol";
 /// and a bitmap of which instances changed (bit keccak256(instance) mod the
 /// bitmap's bits; kept as its hash, the bits in the event).
 ///
-/// Who writes is a rotation from the epoch's seed, which no one can bias:
-/// the period's on-duty anchor is set[keccak256(seed, period) mod n]; each
+/// Who writes is a rotation from the seed of the registry's last started
+/// epoch (the beacon's randomness when the epoch started: no anchor picks
+/// its turns): the period's on-duty anchor is set[keccak256(seed, period)
+/// mod n]; each
 /// `grace` seconds after the period's end one more anchor of the rotation
 /// (the next in the set) may write it too, so a period the on-duty anchor
 /// misses is written by the next. A period is written once.
@@ -106,9 +108,12 @@ contract Commitments {
         return commitments[p];
     }
 
-    /// @notice Whether leaf is in period p's commitment by proof.
-    function verify(uint64 p, bytes32 leaf, bytes32[] calldata proof) external view returns (bool) {
+    /// @notice Whether the operation uid is in period p's commitment by
+    /// proof (its leaf is keccak256(keccak256(uid)), made here: a caller
+    /// cannot pass an inner node of the tree as a leaf).
+    function verify(uint64 p, bytes32 uid, bytes32[] calldata proof) external view returns (bool) {
         Commitment storage c = commitments[p];
-        return c.written && MerkleProof.verifyCalldata(proof, c.root, leaf);
+        bytes32 leaf = keccak256(abi.encode(keccak256(abi.encode(uid))));
+        return c.written && c.count > 0 && MerkleProof.verifyCalldata(proof, c.root, leaf);
     }
 }
