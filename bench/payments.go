@@ -15,6 +15,7 @@ import (
 	"github.com/smartlayer/smartlayer/client"
 	"github.com/smartlayer/smartlayer/contracts"
 	"github.com/smartlayer/smartlayer/devnet"
+	"github.com/smartlayer/smartlayer/wire"
 )
 
 // PaymentsResult compares the ticket's status query on a devnet whose
@@ -40,8 +41,12 @@ type SettlementGas struct {
 }
 
 // StatusRun measures the status query of every ticket of d through the Go
-// SDK (route cached), paying with payer when it is not nil.
-func StatusRun(ctx context.Context, d *devnet.Devnet, o QueryOptions, name string, payer *client.Payer) (Stats, error) {
+// SDK (route cached), paying with payer when it is not nil: with promises
+// it signs before the run (presign of them; the client signs more, on the
+// measured path, should they run out), so that the run measures what the
+// network does with a promise (checking, charging, forwarding, keeping),
+// not the integration's signing.
+func StatusRun(ctx context.Context, d *devnet.Devnet, o QueryOptions, name string, payer *client.Payer, presign int) (Stats, error) {
 	if o.Concurrency <= 0 || o.Duration <= 0 {
 		return Stats{}, errors.New("bench: concurrency and duration must be positive")
 	}
@@ -66,30 +71,51 @@ func StatusRun(ctx context.Context, d *devnet.Devnet, o QueryOptions, name strin
 			return Stats{}, fmt.Errorf("bench: prime %s: %w", id, err)
 		}
 	}
+	signed := make(chan string, max(presign, 0))
+	if payer != nil && presign > 0 {
+		hs, err := payer.Presign(1, presign) // the status query's price
+		if err != nil {
+			return Stats{}, err
+		}
+		for _, h := range hs {
+			signed <- h
+		}
+	}
 	return measure(ctx, name, ids, o, func(ctx context.Context, id string) error {
-		_, err := c.QueryWith(ctx, id, "status", nil, grants[id])
+		hdr := grants[id]
+		select {
+		case h := <-signed:
+			hdr = hdr.Clone()
+			hdr.Set(wire.PaymentHeader, h)
+		default: // none signed ahead (or no more): the client signs
+		}
+		_, err := c.QueryWith(ctx, id, "status", nil, hdr)
 		return err
 	}), nil
 }
 
-// Settle waits until the channel's anchor holds the payer's highest
-// promise, has it settle, and reads the gas its transactions used.
-func Settle(ctx context.Context, d *devnet.Devnet, payer *client.Payer) (*SettlementGas, error) {
+// Settle waits until the channel's anchor has every promise the nodes
+// took (its count of charges holds still for two seconds), has it settle,
+// and reads the gas its transactions used.
+func Settle(ctx context.Context, d *devnet.Devnet) (*SettlementGas, error) {
 	pi := d.Info.Chain.Payment
-	promised, _ := payer.Promised()
 	deadline := time.Now().Add(time.Minute)
-	for {
+	last, still := "", 0
+	for still < 4 {
 		st, err := d.Client.Channel(ctx, pi.Channel)
-		if err == nil && st.Promised == promised.String() {
-			break
+		switch {
+		case err == nil && st.Charged == last && st.Charged != "0":
+			still++
+		case err == nil:
+			last, still = st.Charged, 0
 		}
 		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("bench: the anchor does not hold the promise of %s after a minute (%v)", promised, err)
+			return nil, fmt.Errorf("bench: the anchor's count of the channel's calls did not settle after a minute (%v)", err)
 		}
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
-		case <-time.After(200 * time.Millisecond):
+		case <-time.After(500 * time.Millisecond):
 		}
 	}
 	before, err := d.Client.Channel(ctx, pi.Channel)

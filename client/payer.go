@@ -156,6 +156,21 @@ func untaken(status int) bool {
 	return false
 }
 
+// Presign signs n promises for calls of price ahead of time, in order
+// (a load generator that keeps signing off its measured path sends them
+// in the X-Smartlayer-Payment header itself).
+func (p *Payer) Presign(price uint64, n int) ([]string, error) {
+	out := make([]string, 0, n)
+	for i := 0; i < n; i++ {
+		h, err := p.promise(price)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, h)
+	}
+	return out, nil
+}
+
 // price is what a call path is known to cost.
 func (p *Payer) price(path string) (uint64, bool) {
 	p.mu.Lock()

@@ -120,6 +120,7 @@ func newBenchPaymentsCmd() *cobra.Command {
 	dn := devnet.DefaultOptions()
 	dn.Chain = true
 	var asJSON bool
+	var presign int
 	cmd := &cobra.Command{
 		Use:   "payments",
 		Short: "Throughput of paid calls against the same calls free, and the gas of settling them",
@@ -138,7 +139,7 @@ transactions: they do not grow with the number of calls.`,
 			free.Configure = func(_ node.Role, _ int, cfg *node.Config) { cfg.Network.Channels = "" }
 			fmt.Fprintf(cmd.OutOrStdout(), "measuring: %s warm-up and %s per run, %d clients\n", o.Warmup, o.Duration, o.Concurrency)
 			err := withDevnet(cmd, free, func(ctx context.Context, d *devnet.Devnet) (err error) {
-				res.Unpaid, err = bench.StatusRun(ctx, d, o, "unpaid: route (cached) + query", nil)
+				res.Unpaid, err = bench.StatusRun(ctx, d, o, "unpaid: route (cached) + query", nil, 0)
 				return err
 			})
 			if err != nil {
@@ -148,19 +149,19 @@ transactions: they do not grow with the number of calls.`,
 				if d.Client.Payer == nil {
 					return fmt.Errorf("the devnet opened no payment channel")
 				}
-				if res.Paid, err = bench.StatusRun(ctx, d, o, "paid: + a promise per call", d.Client.Payer); err != nil {
+				if res.Paid, err = bench.StatusRun(ctx, d, o, "paid: + a promise per call", d.Client.Payer, presign); err != nil {
 					return err
 				}
-				s1, err := bench.Settle(ctx, d, d.Client.Payer)
+				s1, err := bench.Settle(ctx, d)
 				if err != nil {
 					return err
 				}
 				few := o
 				few.Duration, few.Warmup, few.Concurrency = time.Second, 0, 1
-				if _, err := bench.StatusRun(ctx, d, few, "a few more", d.Client.Payer); err != nil {
+				if _, err := bench.StatusRun(ctx, d, few, "a few more", d.Client.Payer, 0); err != nil {
 					return err
 				}
-				s2, err := bench.Settle(ctx, d, d.Client.Payer)
+				s2, err := bench.Settle(ctx, d)
 				if err != nil {
 					return err
 				}
@@ -180,6 +181,7 @@ transactions: they do not grow with the number of calls.`,
 	f := cmd.Flags()
 	timingFlags(f, &o)
 	f.IntVar(&dn.Tickets, "tickets", dn.Tickets, "tickets of each devnet")
+	f.IntVar(&presign, "presign", 60_000, "promises the integration signs before the paid run (0: it signs each on the measured path, as a client on the same machine would)")
 	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
 	return cmd
 }
