@@ -30,6 +30,43 @@ type PaymentsResult struct {
 	// once more after a few more calls: the gas of cashing the highest
 	// promise and of the distribution, which do not grow with the calls.
 	Settlements []SettlementGas `json:"settlements"`
+	// Commitments: the periods the anchors wrote while the paid devnet
+	// ran, with their operations and gas.
+	Commitments []CommitmentGas `json:"commitments"`
+}
+
+// CommitmentGas is one period's commitment transaction.
+type CommitmentGas struct {
+	Period     uint64 `json:"period"`
+	Operations uint32 `json:"operations"`
+	Gas        uint64 `json:"gas"`
+}
+
+// Commitments reads the commitments written on d's chain so far, with the
+// gas each cost.
+func Commitments(ctx context.Context, d *devnet.Devnet) ([]CommitmentGas, error) {
+	cl, err := chain.Dial(ctx, d.Info.Chain.RPC)
+	if err != nil {
+		return nil, err
+	}
+	defer cl.Close()
+	c, err := contracts.NewCommitments(d.Info.Chain.Contracts.Commitments, cl)
+	if err != nil {
+		return nil, err
+	}
+	it, err := c.FilterCommitted(&bind.FilterOpts{Context: ctx}, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	var out []CommitmentGas
+	for it.Next() {
+		r, err := cl.TransactionReceipt(ctx, it.Event.Raw.TxHash)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, CommitmentGas{Period: it.Event.Period, Operations: it.Event.Count, Gas: r.GasUsed})
+	}
+	return out, nil
 }
 
 // SettlementGas is one settlement's transactions.
@@ -178,6 +215,9 @@ func (r *PaymentsResult) Report() string {
 	fmt.Fprintf(&sb, "\n  target: throughput overhead of paying <= 10%%: %.1f%% %s; errors %d %s\n", 100*over, verdict(over <= 0.10), r.Paid.Errors, verdict(r.Paid.Errors == 0))
 	for _, s := range r.Settlements {
 		fmt.Fprintf(&sb, "  settlement of %d calls to %d payees: cash %d gas, distribute %d gas\n", s.Calls, s.Payees, s.CashGas, s.DistributeGas)
+	}
+	for _, c := range r.Commitments {
+		fmt.Fprintf(&sb, "  commitment of period %d, %d operations: %d gas\n", c.Period, c.Operations, c.Gas)
 	}
 	return sb.String()
 }

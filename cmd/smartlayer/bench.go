@@ -166,7 +166,8 @@ transactions: they do not grow with the number of calls.`,
 					return err
 				}
 				res.Settlements = []bench.SettlementGas{*s1, *s2}
-				return nil
+				res.Commitments, err = bench.Commitments(ctx, d)
+				return err
 			})
 			if err != nil {
 				return err
