@@ -353,12 +353,18 @@ func (c *Client) doHeaders(ctx context.Context, method, url, to string, hdr http
 	h, err := c.send(ctx, method, url, to, hdr, body, out)
 	var p *wire.Problem
 	// A 402 teaches the price (a first call of its kind) or the channel's
-	// state (a promise of this payer's ahead of its count): once more with
-	// a promise, twice at most (the price, then the state).
-	for try := 0; try < 2 && errors.As(err, &p) && c.Payer != nil && p.Status == http.StatusPaymentRequired; try++ {
+	// state (a promise of this payer's ahead of its count), or says the
+	// deposit is spent (the payer tops up, if it may): once more with a
+	// promise, three times at most (the price, the state, a top-up).
+	for try := 0; try < 3 && errors.As(err, &p) && c.Payer != nil && p.Status == http.StatusPaymentRequired; try++ {
 		u, uerr := neturl.Parse(url)
 		if uerr != nil || !paidCall(u.Path) || !c.Payer.learn(u.Path, p) {
 			break
+		}
+		if overdrawn(p) {
+			if terr := c.Payer.topUp(ctx); terr != nil {
+				return h, fmt.Errorf("%w (%v)", err, terr)
+			}
 		}
 		h, err = c.send(ctx, method, url, to, hdr, body, out)
 	}

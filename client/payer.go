@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/crypto"
@@ -41,6 +42,18 @@ type Payer struct {
 	// MaxPrice caps the price of one call a node may ask (0:
 	// DefaultMaxPrice): a higher one is not paid.
 	MaxPrice uint64
+	// TopUp, when set, adds amount to the channel's deposit on chain
+	// (payments.Funder makes one): when a node refuses a call because the
+	// calls would cost more than the deposit, the payer tops up by TopUpBy
+	// and sends the call again, as long as what it added stays within
+	// TopUpLimit.
+	TopUp      func(ctx context.Context, amount *big.Int) error
+	TopUpBy    *big.Int
+	TopUpLimit *big.Int
+
+	topMu    sync.Mutex // one top-up at a time
+	toppedUp *big.Int   // added so far
+	lastTop  time.Time
 
 	mu     sync.Mutex
 	cum    *big.Int
@@ -145,12 +158,12 @@ func (p *Payer) giveBack(price uint64) {
 }
 
 // untaken reports whether an answer's status says the node refused the
-// call before charging it: not there (421, 404), busy (503, 429), or no
-// grant (401, 403).
+// call before charging it: not there (421, 404), busy (503, 429), no
+// grant (401, 403), or the promise refused (402).
 func untaken(status int) bool {
 	switch status {
 	case http.StatusMisdirectedRequest, http.StatusNotFound, http.StatusServiceUnavailable, http.StatusTooManyRequests,
-		http.StatusUnauthorized, http.StatusForbidden:
+		http.StatusUnauthorized, http.StatusForbidden, http.StatusPaymentRequired:
 		return true
 	}
 	return false
@@ -199,6 +212,58 @@ func (p *Payer) learn(path string, prob *wire.Problem) bool {
 	p.mu.Unlock()
 	p.Resume(prob.Payment.Channel)
 	return true
+}
+
+// topUpWait is how long the payer waits after a top-up before sending the
+// call again: nodes read a channel's deposit again when a promise is over
+// it, at most every 2 s.
+const topUpWait = 2500 * time.Millisecond
+
+// ErrTopUpLimit: a top-up would pass the payer's TopUpLimit.
+var ErrTopUpLimit = errors.New("payment channel top-up limit reached")
+
+// overdrawn reports whether a 402 says the channel's deposit does not
+// cover the calls charged and this one.
+func overdrawn(prob *wire.Problem) bool {
+	due := prob.Payment
+	if due == nil || due.Channel == nil {
+		return false
+	}
+	dep, ok1 := new(big.Int).SetString(due.Channel.Deposit, 10)
+	charged, ok2 := new(big.Int).SetString(due.Channel.Charged, 10)
+	price, ok3 := new(big.Int).SetString(due.Price, 10)
+	return ok1 && ok2 && ok3 && charged.Add(charged, price).Cmp(dep) > 0
+}
+
+// topUp adds TopUpBy to the channel, within TopUpLimit, unless another
+// call topped up a moment ago; then waits for the nodes to see it.
+func (p *Payer) topUp(ctx context.Context) error {
+	if p.TopUp == nil || p.TopUpBy == nil || p.TopUpBy.Sign() <= 0 {
+		return errors.New("no top-up")
+	}
+	p.topMu.Lock()
+	if time.Since(p.lastTop) > topUpWait {
+		if p.toppedUp == nil {
+			p.toppedUp = new(big.Int)
+		}
+		next := new(big.Int).Add(p.toppedUp, p.TopUpBy)
+		if p.TopUpLimit != nil && next.Cmp(p.TopUpLimit) > 0 {
+			p.topMu.Unlock()
+			return fmt.Errorf("%w: %s added, %s more would pass %s", ErrTopUpLimit, p.toppedUp, p.TopUpBy, p.TopUpLimit)
+		}
+		if err := p.TopUp(ctx, new(big.Int).Set(p.TopUpBy)); err != nil {
+			p.topMu.Unlock()
+			return fmt.Errorf("topping up payment channel %d: %w", p.Channel, err)
+		}
+		p.toppedUp, p.lastTop = next, time.Now()
+	}
+	p.topMu.Unlock()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(topUpWait):
+		return nil
+	}
 }
 
 // paidCall reports whether a request path is a call that may be priced.

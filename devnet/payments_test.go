@@ -3,6 +3,7 @@ package devnet
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/big"
 	"net/http"
@@ -17,8 +18,10 @@ import (
 
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/channel"
+	"github.com/smartlayer/smartlayer/client"
 	"github.com/smartlayer/smartlayer/contracts"
 	"github.com/smartlayer/smartlayer/node"
+	"github.com/smartlayer/smartlayer/payments"
 	"github.com/smartlayer/smartlayer/wire"
 )
 
@@ -236,5 +239,60 @@ func TestPaidCallsSettle(t *testing.T) {
 	forgedUID := crypto.Keccak256Hash([]byte("a result no executor signed"))
 	if ok, _ := cm.Verify(&bind.CallOpts{Context: ctx}, pr.Period, forgedUID, words); ok {
 		t.Fatal("a forged operation verified")
+	}
+}
+
+// TestClientTopsUp (issue 14, item 4): a client paying from a small
+// channel tops it up on chain by itself when nodes refuse a call for the
+// deposit, within its limit, and no call fails.
+func TestClientTopsUp(t *testing.T) {
+	opts := DefaultOptions()
+	opts.Tickets, opts.Services, opts.Chain = 2, 2, true
+	d := startDevnet(t, opts)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	integ := d.Info.Chain.key(t, "integration")
+	funder, err := payments.NewFunder(d.chainState.c, integ, big.NewInt(d.Info.Chain.ChainID), d.Info.Chain.Contracts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := funder.Open(ctx, d.Info.Chain.Payment.Anchor, big.NewInt(10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var anchors []string
+	for _, a := range d.Info.Anchors {
+		anchors = append(anchors, a.HTTP)
+	}
+	c := client.New(anchors, nil)
+	c.Key = integ
+	c.Payer = &client.Payer{Key: integ, Channel: id, Domain: channel.Domain(d.Info.Chain.ChainID, d.Info.Chain.Payment.Contract),
+		TopUp:   func(ctx context.Context, amount *big.Int) error { return funder.TopUp(ctx, id, amount) },
+		TopUpBy: big.NewInt(20), TopUpLimit: big.NewInt(40)}
+	// One replica takes every call (replicas learn of each other's charges
+	// about a second late, through the anchor).
+	tk := d.Info.Tickets[0]
+	rt, _ := getRoute(t, d.Info.Anchors[0].HTTP, tk.Instance)
+	replica := rt.Replicas[0].HTTP
+	for i := 0; i < 35; i++ {
+		if _, err := c.QueryReplica(ctx, replica, tk.Instance, "status", nil, tk.Header()); err != nil {
+			t.Fatalf("query %d: %v", i, err)
+		}
+	}
+	ch, err := contracts.NewChannels(d.Info.Chain.Payment.Contract, d.chainState.c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := ch.ChannelOf(&bind.CallOpts{Context: ctx}, new(big.Int).SetUint64(id))
+	if err != nil || st.Deposit.Int64() != 50 {
+		t.Fatalf("deposit after the top-ups: %v %v (want 10 + 2 x 20)", st.Deposit, err)
+	}
+	// Past its limit it stops topping up: the call is refused.
+	var last error
+	for i := 0; i < 20 && last == nil; i++ {
+		_, last = c.QueryReplica(ctx, replica, tk.Instance, "status", nil, tk.Header())
+	}
+	if !errors.Is(last, client.ErrTopUpLimit) && !strings.Contains(fmt.Sprint(last), "top-up limit") {
+		t.Fatalf("past the top-up limit: %v", last)
 	}
 }
