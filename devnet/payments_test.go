@@ -296,3 +296,35 @@ func TestClientTopsUp(t *testing.T) {
 		t.Fatalf("past the top-up limit: %v", last)
 	}
 }
+
+// TestPaymentsAfterRestartOnSameData: a devnet with its chain restarted on
+// its data runs a new chain (its contracts land at the same addresses, the
+// demo integration's channel is 1 again): paid calls go on, the client
+// starting from the promises it signed before (the anchors kept them).
+func TestPaymentsAfterRestartOnSameData(t *testing.T) {
+	opts := DefaultOptions()
+	opts.Tickets, opts.Services, opts.Chain, opts.DataDir = 2, 2, true, t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	d1, err := Start(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk := d1.Info.Tickets[0]
+	for i := 0; i < 30; i++ {
+		if _, err := d1.Client.QueryWith(ctx, tk.Instance, "status", nil, tk.Header()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitUntil(t, time.Minute, "the anchor holds the old channel's promises", func() bool {
+		st, err := d1.Client.Channel(ctx, d1.Info.Chain.Payment.Channel)
+		return err == nil && st.Charged != "0"
+	})
+	if err := d1.Close(); err != nil {
+		t.Fatal(err)
+	}
+	d2 := startDevnet(t, opts) // its start queries every ticket, paying
+	if _, err := d2.Client.QueryWith(ctx, tk.Instance, "status", nil, tk.Header()); err != nil {
+		t.Fatalf("a paid query after the restart: %v", err)
+	}
+}

@@ -31,8 +31,8 @@ const (
 	prefixVote         = "g/"                    // g/ round(8) anchor(20) -> an anchor's fallback-vote attestation; anchors
 	prefixRevocation   = "v/"                    // v/ signer(20) uid(32) -> 1: an off-chain revocation this node was shown
 	prefixRelay        = "cr/"                   // cr/ contract(20) -> block(8): the first block whose events of the contract this anchor has not relayed
-	prefixChannel      = payments.PrefixAccount  // pc/ channel(8) -> a payment channel's account (channel.Account JSON); anchors; package payments'
-	prefixPayout       = payments.PrefixPending  // pd/ channel(8) -> a distribution signed and not yet seen on chain (channel.Distribution JSON); anchors; package payments'
+	prefixChannel      = payments.PrefixAccount  // pc/ contract(20) channel(8) -> a payment channel's account (channel.Account JSON); anchors; package payments'
+	prefixPayout       = payments.PrefixPending  // pd/ contract(20) channel(8) -> a distribution signed and not yet seen on chain (channel.Distribution JSON); anchors; package payments'
 	prefixCommitOp     = "cm/"                   // cm/ contract(20) period(8) uid(32) -> instance(32): a key token operation kept for a period's commitment; anchors
 	prefixCommitUID    = "cu/"                   // cu/ contract(20) uid(32) -> period(8): the period an operation was kept in; anchors
 	// The attestation log's keys are package attengine's; listed here too.

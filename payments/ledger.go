@@ -19,18 +19,21 @@ import (
 )
 
 // PrefixAccount starts the keys of an anchor's channel accounts:
-// pc/ channel(8) -> channel.Account JSON.
+// pc/ contract(20) channel(8) -> channel.Account JSON (a Channels contract
+// deployed anew numbers its channels from 1 again).
 const PrefixAccount = "pc/"
 
 // PrefixPending starts the keys of distributions an anchor signed and has
-// not seen on chain yet: pd/ channel(8) -> channel.Distribution JSON.
+// not seen on chain yet: pd/ contract(20) channel(8) ->
+// channel.Distribution JSON.
 const PrefixPending = "pd/"
 
-func accountKey(id uint64) []byte {
-	return store.Key(PrefixAccount, binary.BigEndian.AppendUint64(nil, id))
+func (l *Ledger) accountKey(id uint64) []byte {
+	return store.Key(PrefixAccount, l.domain.VerifyingContract[:], binary.BigEndian.AppendUint64(nil, id))
 }
-func pendingKey(id uint64) []byte {
-	return store.Key(PrefixPending, binary.BigEndian.AppendUint64(nil, id))
+
+func (l *Ledger) pendingKey(id uint64) []byte {
+	return store.Key(PrefixPending, l.domain.VerifyingContract[:], binary.BigEndian.AppendUint64(nil, id))
 }
 
 // viewSeen bounds the spent nonces a view carries back to a node.
@@ -165,7 +168,7 @@ func (l *Ledger) Record(ctx context.Context, node common.Address, items []Forwar
 		err := l.st.Batch(true, func(w store.Writes) {
 			for id := range changed {
 				b, _ := json.Marshal(l.accts[id])
-				w.Set(accountKey(id), b)
+				w.Set(l.accountKey(id), b)
 			}
 		})
 		if err != nil {
@@ -202,7 +205,7 @@ func (l *Ledger) known(id uint64) bool {
 	if l.accts[id] != nil || l.notMine[id] {
 		return true
 	}
-	_, err := l.st.Get(accountKey(id))
+	_, err := l.st.Get(l.accountKey(id))
 	return err == nil
 }
 
@@ -229,7 +232,7 @@ func (l *Ledger) load(id uint64, infos map[uint64]Info) (*channel.Account, error
 	if len(l.accts) >= maxLoaded {
 		clear(l.accts) // every one is in the store
 	}
-	b, err := l.st.Get(accountKey(id))
+	b, err := l.st.Get(l.accountKey(id))
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
@@ -288,9 +291,10 @@ func (l *Ledger) Account(ctx context.Context, id uint64) (*channel.Account, erro
 // Channels lists the channels this anchor keeps accounts of.
 func (l *Ledger) Channels() ([]uint64, error) {
 	var ids []uint64
-	err := l.st.Each([]byte(PrefixAccount), func(k, _ []byte) error {
-		if len(k) == len(PrefixAccount)+8 {
-			ids = append(ids, binary.BigEndian.Uint64(k[len(PrefixAccount):]))
+	prefix := store.Key(PrefixAccount, l.domain.VerifyingContract[:])
+	err := l.st.Each(prefix, func(k, _ []byte) error {
+		if len(k) == len(prefix)+8 {
+			ids = append(ids, binary.BigEndian.Uint64(k[len(prefix):]))
 		}
 		return nil
 	})

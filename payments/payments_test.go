@@ -361,6 +361,16 @@ func TestSettleAfterCrash(t *testing.T) {
 	if a, _ := l.Account(ctx, n.id); len(a.Served) != 0 {
 		t.Fatalf("calls left after the distribution was found: %v", a.Served)
 	}
+	// The accounts are the contract's: a Channels contract deployed anew
+	// (a devnet restarted on its data) numbers its channels from 1 again,
+	// and its ledger on the same store starts empty.
+	other := NewLedger(channel.Domain(devchain.DevChainID, common.HexToAddress("0xc0ffee")), n.chain(), crypto.PubkeyToAddress(n.anchor.PublicKey), st, priceOf)
+	if ids, err := other.Channels(); err != nil || len(ids) != 0 {
+		t.Fatalf("another contract's ledger sees channels %v (%v)", ids, err)
+	}
+	if ids, _ := l.Channels(); len(ids) != 1 {
+		t.Fatalf("the ledger lists %v", ids)
+	}
 }
 
 // TestHostileForwardsAndCloses (review fixes): an anchor counts a

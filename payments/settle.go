@@ -89,7 +89,7 @@ func (l *Ledger) Settle(ctx context.Context, id uint64, key *ecdsa.PrivateKey, a
 	if d, ok := acct.Distribution(info.Distributed, info.Cashed); ok {
 		d = withAnchor(d, l.self, anchorShare)
 		b, _ := json.Marshal(d)
-		if err := l.st.Put(pendingKey(id), b); err != nil {
+		if err := l.st.Put(l.pendingKey(id), b); err != nil {
 			return nil, err
 		}
 		if err := l.distribute(ctx, key, c, d); err != nil {
@@ -151,7 +151,7 @@ func (l *Ledger) distribute(ctx context.Context, key *ecdsa.PrivateKey, c Cashie
 
 // pending is the distribution of a channel kept and not yet applied.
 func (l *Ledger) pending(id uint64) (channel.Distribution, bool, error) {
-	b, err := l.st.Get(pendingKey(id))
+	b, err := l.st.Get(l.pendingKey(id))
 	if errors.Is(err, store.ErrNotFound) {
 		return channel.Distribution{}, false, nil
 	}
@@ -179,8 +179,8 @@ func (l *Ledger) distributed(d channel.Distribution) error {
 	next.Distributed(d)
 	b, _ := json.Marshal(&next)
 	err := l.st.Batch(true, func(w store.Writes) {
-		w.Set(accountKey(d.Channel), b)
-		w.Delete(pendingKey(d.Channel))
+		w.Set(l.accountKey(d.Channel), b)
+		w.Delete(l.pendingKey(d.Channel))
 	})
 	if err != nil {
 		return err
@@ -316,7 +316,7 @@ func (l *Ledger) Close(ctx context.Context, id uint64, final *big.Int, payerSig 
 	next := *a
 	next.Closed = true
 	b, _ := json.Marshal(&next)
-	if err := l.st.Put(accountKey(id), b); err != nil {
+	if err := l.st.Put(l.accountKey(id), b); err != nil {
 		return nil, err
 	}
 	*a = next
