@@ -100,9 +100,11 @@ func TestPaidCallsSettle(t *testing.T) {
 	const queries, actions = 1000, 10
 	before, _ := d.Client.Payer.Promised()
 	var st *wire.ChannelStatus
-	waitUntil(t, time.Minute, "the anchor holds the client's promises so far", func() bool {
+	// Every call so far counted: the highest promise can reach the anchor
+	// from one node before another node's earlier calls do.
+	waitUntil(t, time.Minute, "the anchor holds and counts the client's promises so far", func() bool {
 		st, err = d.Client.Channel(ctx, pi.Channel)
-		return err == nil && st.Promised == before.String()
+		return err == nil && st.Promised == before.String() && st.Charged == before.String()
 	})
 	chargedBefore, _ := new(big.Int).SetString(st.Charged, 10)
 	var wg sync.WaitGroup
