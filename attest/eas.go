@@ -361,10 +361,26 @@ func (s *Signed) Verify() error {
 	return nil
 }
 
-// RecoverDigest recovers who signed a digest with a 65-byte signature (v
-// in {0, 1} or {27, 28}), refusing a high s as Ethereum's contracts do.
-func RecoverDigest(digest [32]byte, sig65 [65]byte) (common.Address, error) {
-	return recoverSigner(digest, sig65)
+// SignDigest signs a digest as contracts recover it (OpenZeppelin's ECDSA,
+// no message prefix): r || s || v with v 27 or 28.
+func SignDigest(key *ecdsa.PrivateKey, digest [32]byte) ([]byte, error) {
+	sig, err := crypto.Sign(digest[:], key)
+	if err != nil {
+		return nil, err
+	}
+	sig[64] += 27
+	return sig, nil
+}
+
+// DigestSigner recovers who made a SignDigest signature. Like the
+// contracts' ECDSA.recover it takes only 65 bytes with v 27 or 28 and
+// refuses a high s (a malleated signature a contract rejects must not
+// count off chain either).
+func DigestSigner(digest [32]byte, sig []byte) (common.Address, error) {
+	if len(sig) != 65 || sig[64] != 27 && sig[64] != 28 {
+		return common.Address{}, fmt.Errorf("%w: not 65 bytes with v 27 or 28", ErrBadSignature)
+	}
+	return recoverSigner(digest, [65]byte(sig))
 }
 
 func recoverSigner(digest [32]byte, sig65 [65]byte) (common.Address, error) {

@@ -308,12 +308,7 @@ func RegisterSignature(ctx context.Context, reg *contracts.Registry, node *ecdsa
 	if err != nil {
 		return nil, err
 	}
-	sig, err := crypto.Sign(d[:], node)
-	if err != nil {
-		return nil, err
-	}
-	sig[64] += 27
-	return sig, nil
+	return SignDigest(node, d)
 }
 
 // maxRPCResponse bounds one JSON-RPC answer read from an endpoint.

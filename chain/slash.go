@@ -10,6 +10,8 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/smartlayer/smartlayer/attest"
 )
 
 // AllStake is the amount anchors sign to slash: the registry takes what it
@@ -30,34 +32,15 @@ func SlashDigest(chainID *big.Int, registry, node common.Address, amount *big.In
 		word(amount.Bytes()), evidence[:])
 }
 
-// SignDigest signs a digest as the contracts recover it (OpenZeppelin's
-// ECDSA: v is 27 or 28).
+// SignDigest signs a digest as the contracts recover it (attest.SignDigest).
 func SignDigest(key *ecdsa.PrivateKey, digest common.Hash) ([]byte, error) {
-	sig, err := crypto.Sign(digest[:], key)
-	if err != nil {
-		return nil, err
-	}
-	sig[64] += 27
-	return sig, nil
+	return attest.SignDigest(key, digest)
 }
 
-// DigestSigner recovers the signer of a SignDigest signature. Like the
-// contracts' ECDSA.recover it refuses a high s: a signature malleated to
-// one the registry rejects must not count here either.
+// DigestSigner recovers the signer of a SignDigest signature, refusing a
+// high s as the contracts do (attest.DigestSigner).
 func DigestSigner(digest common.Hash, sig []byte) (common.Address, error) {
-	if len(sig) != 65 || (sig[64] != 27 && sig[64] != 28) {
-		return common.Address{}, errors.New("not a 65-byte signature with v 27 or 28")
-	}
-	if !crypto.ValidateSignatureValues(sig[64]-27, new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:64]), true) {
-		return common.Address{}, errors.New("signature values out of range (s must be in the lower half)")
-	}
-	s := append([]byte(nil), sig...)
-	s[64] -= 27
-	pub, err := crypto.SigToPub(digest[:], s)
-	if err != nil {
-		return common.Address{}, err
-	}
-	return crypto.PubkeyToAddress(*pub), nil
+	return attest.DigestSigner(digest, sig)
 }
 
 // SlashSignature is one anchor's signature to slash all of a node's stake

@@ -155,15 +155,10 @@ func DistributionDigest(d attest.Domain, channel uint64, from, upTo *big.Int, no
 	return typed(d, crypto.Keccak256(distributionType, uword(channel), word(from), word(upTo), crypto.Keccak256(ns), crypto.Keccak256(cs)))
 }
 
-// SignDigest signs an EIP-712 digest as the contract checks it: r || s ||
-// v with v in {27, 28}, no message prefix.
+// SignDigest signs an EIP-712 digest as the contract checks it
+// (attest.SignDigest: no message prefix, v 27 or 28).
 func SignDigest(key *ecdsa.PrivateKey, digest [32]byte) ([]byte, error) {
-	sig, err := crypto.Sign(digest[:], key)
-	if err != nil {
-		return nil, err
-	}
-	sig[64] += 27
-	return sig, nil
+	return attest.SignDigest(key, digest)
 }
 
 // Sign makes the payer's promise.
@@ -175,17 +170,9 @@ func Sign(key *ecdsa.PrivateKey, d attest.Domain, channel uint64, cumulative *bi
 }
 
 // Signer recovers who signed a digest (the contract's ECDSA.recover:
-// low s, v in {27, 28}).
+// 65 bytes, v 27 or 28, low s; attest.DigestSigner).
 func Signer(digest [32]byte, sig []byte) (common.Address, error) {
-	if len(sig) != 65 {
-		return common.Address{}, fmt.Errorf("%w: %d bytes, want 65", ErrBadSignature, len(sig))
-	}
-	if sig[64] != 27 && sig[64] != 28 {
-		return common.Address{}, fmt.Errorf("%w: v=%d, want 27 or 28", ErrBadSignature, sig[64])
-	}
-	var s [65]byte
-	copy(s[:], sig)
-	a, err := attest.RecoverDigest(digest, s)
+	a, err := attest.DigestSigner(digest, sig)
 	if err != nil {
 		return common.Address{}, fmt.Errorf("%w: %v", ErrBadSignature, err)
 	}
