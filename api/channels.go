@@ -63,29 +63,26 @@ func (h *handlers) channelError(w http.ResponseWriter, r *http.Request, err erro
 }
 
 func (h *handlers) channel(w http.ResponseWriter, r *http.Request) {
-	id, ok := channelParam(w, r)
-	if !ok {
-		return
-	}
-	st, err := h.d.Payments.Channel(r.Context(), id)
-	if err != nil {
-		h.channelError(w, r, err)
-		return
-	}
-	httpapi.WriteJSON(w, http.StatusOK, st)
+	h.channelAnswer(w, r, func(ctx context.Context, id uint64) (any, error) { return h.d.Payments.Channel(ctx, id) })
 }
 
 func (h *handlers) settle(w http.ResponseWriter, r *http.Request) {
+	h.channelAnswer(w, r, func(ctx context.Context, id uint64) (any, error) { return h.d.Payments.Settle(ctx, id) })
+}
+
+// channelAnswer answers a call about the {channel} path value with what f
+// says of it.
+func (h *handlers) channelAnswer(w http.ResponseWriter, r *http.Request, f func(context.Context, uint64) (any, error)) {
 	id, ok := channelParam(w, r)
 	if !ok {
 		return
 	}
-	s, err := h.d.Payments.Settle(r.Context(), id)
+	v, err := f(r.Context(), id)
 	if err != nil {
 		h.channelError(w, r, err)
 		return
 	}
-	httpapi.WriteJSON(w, http.StatusOK, s)
+	httpapi.WriteJSON(w, http.StatusOK, v)
 }
 
 func (h *handlers) closeChannel(w http.ResponseWriter, r *http.Request) {

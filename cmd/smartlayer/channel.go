@@ -47,6 +47,33 @@ func channelSession(ctx context.Context, f *chainFlags, key string) (*chainSessi
 	return s, s.r.Channels, nil
 }
 
+// deposit parses --amount, opens the chain with the payer's key, has the
+// Channels contract allowed to take the amount, and sends tx (open or
+// topUp) with it.
+func deposit(ctx context.Context, f *chainFlags, key, amount, what string,
+	tx func(*contracts.Channels, *bind.TransactOpts, *big.Int) (*types.Transaction, error)) (*chainSession, *contracts.Channels, *big.Int, error) {
+	amt, err := parseUnits(amount)
+	if err != nil || amt.Sign() == 0 {
+		return nil, nil, nil, fmt.Errorf("--amount %q: want a positive number of tokens", amount)
+	}
+	s, ch, err := channelSession(ctx, f, key)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	token, err := s.erc20(s.cs.ServiceToken)
+	if err == nil {
+		err = s.ensureAllowance(token, "SLT", s.cs.Channels, amt)
+	}
+	if err == nil {
+		err = s.send(what, func(o *bind.TransactOpts) (*types.Transaction, error) { return tx(ch, o, amt) })
+	}
+	if err != nil {
+		s.close()
+		return nil, nil, nil, err
+	}
+	return s, ch, amt, nil
+}
+
 func channelID(s string) (uint64, error) {
 	id, err := strconv.ParseUint(s, 10, 64)
 	if err != nil || id == 0 {
@@ -66,29 +93,15 @@ func newChannelOpenCmd() *cobra.Command {
 			if !common.IsHexAddress(anchor) {
 				return fmt.Errorf("--anchor-address %q: want a 0x address (an anchor's node address)", anchor)
 			}
-			amt, err := parseUnits(amount)
-			if err != nil || amt.Sign() == 0 {
-				return fmt.Errorf("--amount %q: want a positive number of tokens", amount)
-			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), 2*time.Minute)
 			defer cancel()
-			s, ch, err := channelSession(ctx, &f, key)
+			s, ch, amt, err := deposit(ctx, &f, key, amount, "open", func(ch *contracts.Channels, o *bind.TransactOpts, amt *big.Int) (*types.Transaction, error) {
+				return ch.Open(o, common.HexToAddress(anchor), amt)
+			})
 			if err != nil {
 				return err
 			}
 			defer s.close()
-			token, err := s.erc20(s.cs.ServiceToken)
-			if err != nil {
-				return err
-			}
-			if err := s.ensureAllowance(token, "SLT", s.cs.Channels, amt); err != nil {
-				return err
-			}
-			if err := s.send("open", func(o *bind.TransactOpts) (*types.Transaction, error) {
-				return ch.Open(o, common.HexToAddress(anchor), amt)
-			}); err != nil {
-				return err
-			}
 			// The newest channel this payer opened to that anchor.
 			it, err := ch.FilterOpened(&bind.FilterOpts{Context: ctx}, nil, []common.Address{s.sender.Address()}, []common.Address{common.HexToAddress(anchor)})
 			if err != nil {
@@ -166,29 +179,15 @@ func newChannelTopUpCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			amt, err := parseUnits(amount)
-			if err != nil || amt.Sign() == 0 {
-				return fmt.Errorf("--amount %q: want a positive number of tokens", amount)
-			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), 2*time.Minute)
 			defer cancel()
-			s, ch, err := channelSession(ctx, &f, key)
+			s, ch, _, err := deposit(ctx, &f, key, amount, "topUp", func(ch *contracts.Channels, o *bind.TransactOpts, amt *big.Int) (*types.Transaction, error) {
+				return ch.TopUp(o, new(big.Int).SetUint64(id), amt)
+			})
 			if err != nil {
 				return err
 			}
 			defer s.close()
-			token, err := s.erc20(s.cs.ServiceToken)
-			if err != nil {
-				return err
-			}
-			if err := s.ensureAllowance(token, "SLT", s.cs.Channels, amt); err != nil {
-				return err
-			}
-			if err := s.send("topUp", func(o *bind.TransactOpts) (*types.Transaction, error) {
-				return ch.TopUp(o, new(big.Int).SetUint64(id), amt)
-			}); err != nil {
-				return err
-			}
 			return printChannel(cmd, ctx, ch, id)
 		},
 	}

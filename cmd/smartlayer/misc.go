@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"runtime"
@@ -200,7 +201,7 @@ func (f *callFlags) payer(c *client.Client) error {
 	}
 	p := &client.Payer{Key: c.Key, Channel: f.payChannel}
 	if f.payDevnet != "" {
-		b, err := os.ReadFile(f.payDevnet)
+		b, err := readBounded(f.payDevnet, 16<<20) // a devnet.json is some tens of KiB
 		if err != nil {
 			return fmt.Errorf("--devnet: %w", err)
 		}
@@ -308,4 +309,19 @@ func cpuProfile(path string) (stop func(), err error) {
 		return nil, &exitError{2, err}
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// readBounded reads a file of at most max bytes, refusing a larger one
+// before it is all read.
+func readBounded(path string, max int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err == nil && int64(len(b)) > max {
+		return nil, fmt.Errorf("%s: more than %d bytes", path, max)
+	}
+	return b, err
 }
