@@ -1,0 +1,520 @@
+// The integration's client: finds a token instance's replicas through any
+// anchor, runs its queries and actions on them, follows its changes, and
+// verifies every receipt and attestation itself.
+import { SigningKey, getAddress, randomBytes, hexlify } from "ethers";
+import { rawMember, utf8 } from "./json.js";
+import { addressOfPeer } from "./peer.js";
+import { ReceiptError, checkAnswer, type Receipt } from "./receipt.js";
+import { addressOfKey, macRequest, sessionKey, signRequest } from "./request.js";
+import { readEvents } from "./sse.js";
+import { verifyAttestation, verifyEntry, type Attestation, type Entry, type SignedAttestation } from "./attestation.js";
+import type { Route, Replica, ActionOutcome, Problem, StateView, HistoryView } from "./types.js";
+
+export const headers = {
+  grant: "X-Smartlayer-Grant",
+  signature: "X-Smartlayer-Signature",
+  receipt: "X-Smartlayer-Receipt",
+  node: "X-Smartlayer-Node",
+  fencing: "X-Smartlayer-Fencing",
+  idempotency: "Idempotency-Key",
+} as const;
+
+/** ProblemError is a node's RFC 9457 answer to a call. */
+export class ProblemError extends Error {
+  readonly status: number;
+  readonly type: string;
+  readonly code: string;
+  readonly problem: Problem;
+  readonly retryAfter?: number;
+  constructor(status: number, problem: Problem, retryAfter?: number) {
+    super(`${status} ${problem.type}: ${problem.detail ?? problem.title ?? ""}`);
+    this.name = "ProblemError";
+    this.status = status;
+    const type = problem.type ?? "about:blank";
+    this.type = type;
+    this.code = type.startsWith("urn:smartlayer:problem:") ? type.slice("urn:smartlayer:problem:".length) : type;
+    this.problem = problem;
+    this.retryAfter = retryAfter;
+  }
+}
+
+export interface ClientOptions {
+  /** Anchor base URLs (http://127.0.0.1:8080); routes are asked of them in turn. */
+  anchors: string[];
+  /**
+   * The integration's key (a browser session key, or a website's server
+   * key): it signs every call to a token, and the grants sent must name it.
+   * A token owner's own key signs their calls with no grant.
+   */
+  key?: SigningKey | string;
+  /** Grants by instance ID: the owner's grant attestation (its JSON, or the object). */
+  grants?: Record<string, string | SignedAttestation>;
+  /** Check every answer's receipt (default true). */
+  verifyReceipts?: boolean;
+  /** The network's EAS domain: attestations signed for another chain or contract are refused. */
+  network?: { chainId: number | bigint; contract: string };
+  /** How long a route is reused, in ms (default 30,000). */
+  routeTTL?: number;
+  /** Per-request timeout in ms (default 10,000). */
+  timeout?: number;
+  /** Use per-node sessions (an HMAC instead of a signature after the first call; default true). */
+  sessions?: boolean;
+  /** Share (0..1) of verified receipts sent on to an anchor for sampling (default 0). */
+  forwardShare?: number;
+  /** fetch to use (default globalThis.fetch). */
+  fetch?: typeof fetch;
+}
+
+/** A verified answer. */
+export interface Answer<T> {
+  result: T;
+  /** The answer's bytes as received (what the receipt binds). */
+  bytes: Uint8Array;
+  /** The receipt, checked (undefined when verifyReceipts is off). */
+  receipt?: Receipt;
+  /** The peer ID of the node that answered. */
+  node: string;
+}
+
+/** An action's verified answer. */
+export interface ActionAnswer<T> extends Answer<T> {
+  outcome: ActionOutcome;
+}
+
+/** One verified entry of a stream. */
+export interface StreamEvent {
+  offset: number;
+  node: string;
+  entry: Entry;
+  attestation: Attestation;
+}
+
+/** A live subscription. */
+export interface Subscription {
+  close(): void;
+  /** Resolves when closed. */
+  done: Promise<void>;
+}
+
+interface Cached {
+  route: Route;
+  exp: number;
+}
+
+/** Answers over this size are refused. */
+export const maxAnswerBytes = 8 << 20;
+
+const isUp = (r: Replica) => r.state === "up" && !!r.http;
+
+export class Client {
+  readonly anchors: string[];
+  readonly verifyReceipts: boolean;
+  readonly grants: Map<string, string>;
+  private key?: SigningKey;
+  private routes = new Map<string, Cached>();
+  private sessions = new Map<string, Uint8Array>();
+  private latency = new Map<string, number>(); // EWMA answer time by peer
+  private cooldown = new Map<string, number>(); // peer -> ms it is left alone until
+  private next = 0;
+  private opts: ClientOptions;
+  private f: typeof fetch;
+
+  constructor(opts: ClientOptions) {
+    if (!opts.anchors?.length) throw new Error("smartlayer client: no anchors");
+    this.opts = opts;
+    this.anchors = opts.anchors.map((a) => a.replace(/\/+$/, ""));
+    this.verifyReceipts = opts.verifyReceipts ?? true;
+    this.key = typeof opts.key === "string" ? new SigningKey(opts.key) : opts.key;
+    this.grants = new Map(Object.entries(opts.grants ?? {}).map(([k, v]) => [k.toLowerCase(), typeof v === "string" ? v : JSON.stringify(v)]));
+    this.f = opts.fetch ?? globalThis.fetch.bind(globalThis);
+  }
+
+  /** The address that signs this client's calls (undefined without a key). */
+  get address(): string | undefined {
+    return this.key ? addressOfKey(this.key) : undefined;
+  }
+
+  /** setGrant keeps the grant to send with calls on an instance. */
+  setGrant(instance: string, grant: string | SignedAttestation): void {
+    this.grants.set(instance.toLowerCase(), typeof grant === "string" ? grant : JSON.stringify(grant));
+  }
+
+  /** route asks the anchors, in turn, where an instance lives. */
+  async route(instance: string, signal?: AbortSignal): Promise<Route> {
+    let last: unknown;
+    const start = this.next++;
+    for (let i = 0; i < this.anchors.length; i++) {
+      const base = this.anchors[(start + i) % this.anchors.length];
+      try {
+        const res = await this.send("GET", `${base}/v1/tokens/${instance}/route`, { signal });
+        const route = JSON.parse(new TextDecoder().decode(res.bytes)) as Route;
+        this.routes.set(instance.toLowerCase(), { route, exp: Date.now() + (this.opts.routeTTL ?? 30_000) });
+        return route;
+      } catch (e) {
+        if (e instanceof ProblemError && (e.status === 404 || e.status === 400)) throw e;
+        last = e;
+      }
+    }
+    throw last;
+  }
+
+  /** forget drops a cached route. */
+  forget(instance: string): void {
+    this.routes.delete(instance.toLowerCase());
+  }
+
+  private async cachedRoute(instance: string, signal?: AbortSignal): Promise<Route> {
+    const c = this.routes.get(instance.toLowerCase());
+    if (c && Date.now() < c.exp) return c.route;
+    return this.route(instance, signal);
+  }
+
+  /** Replicas that are up and not resting after a 503, fastest measured first (unmeasured ones get a turn first). */
+  private order(reps: Replica[]): Replica[] {
+    const now = Date.now();
+    const ok = reps.filter(isUp);
+    const rested = ok.filter((r) => (this.cooldown.get(r.peer) ?? 0) <= now);
+    const pool = rested.length ? rested : ok;
+    return pool
+      .map((r, i) => ({ r, i, t: this.latency.get(r.peer) ?? 0 }))
+      .sort((a, b) => a.t - b.t || a.i - b.i)
+      .map((x) => x.r);
+  }
+
+  private measure(peer: string, ms: number) {
+    const old = this.latency.get(peer);
+    this.latency.set(peer, old === undefined ? ms : old * 0.8 + ms * 0.2);
+  }
+
+  /**
+   * query runs a token query on one of the instance's replicas (the fastest
+   * healthy one), follows 421s through an anchor, moves to another replica
+   * when one fails or is under pressure, and checks the answer's receipt:
+   * signed by a replica of the route, for this call and these bytes.
+   */
+  async query<T = unknown>(instance: string, name: string, args?: unknown, opts: { grant?: string; headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<Answer<T>> {
+    const body = utf8(args === undefined ? "{}" : JSON.stringify(args));
+    const path = `/v1/tokens/${instance}/query/${encodeURIComponent(name)}`;
+    const { bytes, rc, node } = await this.onReplica(instance, "POST", path, body, "", `query:${name}`, opts, (r) => r.replicas.filter(isUp));
+    return { result: JSON.parse(new TextDecoder().decode(bytes)) as T, bytes, receipt: rc, node };
+  }
+
+  /**
+   * action runs a token action once per idempotency key on the instance's
+   * executor (a fresh key unless given; the same key after a failover gets
+   * the first answer), and checks its receipt.
+   */
+  async action<T = unknown>(instance: string, name: string, args: unknown, opts: { key?: string; grant?: string; headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<ActionAnswer<T>> {
+    const key = opts.key ?? hexlify(randomBytes(16)).slice(2);
+    const body = utf8(JSON.stringify(args ?? {}));
+    const path = `/v1/tokens/${instance}/actions/${encodeURIComponent(name)}`;
+    const { bytes, rc, node } = await this.onReplica(instance, "POST", path, body, key, `action:${name}`, opts, (r) =>
+      r.replicas.filter((x) => x.peer === r.executor && isUp(x)),
+    );
+    const outcome = JSON.parse(new TextDecoder().decode(bytes)) as ActionOutcome;
+    return { result: outcome.result as T, outcome, bytes, receipt: rc, node };
+  }
+
+  /** state reads an instance's state (a grant with read:state, or the owner's key). */
+  async state(instance: string, opts: { grant?: string; signal?: AbortSignal } = {}): Promise<StateView> {
+    const { bytes } = await this.onReplica(instance, "GET", `/v1/tokens/${instance}/state`, undefined, "", "", opts, (r) => r.replicas.filter(isUp));
+    return JSON.parse(new TextDecoder().decode(bytes)) as StateView;
+  }
+
+  /** history reads an instance's last applied attestations (read:history). */
+  async history(instance: string, opts: { grant?: string; signal?: AbortSignal } = {}): Promise<HistoryView> {
+    const { bytes } = await this.onReplica(instance, "GET", `/v1/tokens/${instance}/history`, undefined, "", "", opts, (r) => r.replicas.filter(isUp));
+    return JSON.parse(new TextDecoder().decode(bytes)) as HistoryView;
+  }
+
+  /** revoke posts the owner's signed revocation to a replica of the instance; every replica refuses the grant within seconds. */
+  async revoke(instance: string, revocation: SignedAttestation): Promise<{ revoked: string }> {
+    const route = await this.cachedRoute(instance);
+    let last: unknown;
+    for (const r of this.order(route.replicas)) {
+      try {
+        const res = await this.send("POST", `${r.http}/v1/revocations`, { body: utf8(JSON.stringify(revocation)) });
+        return JSON.parse(new TextDecoder().decode(res.bytes));
+      } catch (e) {
+        if (e instanceof ProblemError && e.status < 500) throw e;
+        last = e;
+      }
+    }
+    throw last ?? new Error(`instance ${instance} has no replica up`);
+  }
+
+  private async onReplica(
+    instance: string,
+    method: string,
+    path: string,
+    body: Uint8Array | undefined,
+    key: string,
+    fn: string,
+    opts: { grant?: string; headers?: Record<string, string>; signal?: AbortSignal },
+    candidates: (r: Route) => Replica[],
+  ): Promise<{ bytes: Uint8Array; rc?: Receipt; node: string }> {
+    let last: unknown;
+    const tried = new Set<string>();
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const route = await this.cachedRoute(instance, opts.signal);
+      const reps = this.order(candidates(route));
+      if (reps.length === 0) {
+        this.forget(instance);
+        last = new Error(`instance ${instance} has no replica up${fn.startsWith("action:") ? " (executor)" : ""}`);
+        await sleep(Math.min(250 * 2 ** attempt, 2000), opts.signal);
+        continue;
+      }
+      const rep = reps.find((r) => !tried.has(r.peer)) ?? reps[0];
+      tried.add(rep.peer);
+      let target = rep.http as string;
+      let to: string | undefined = rep.peer;
+      if (route.mode === "full" && route.via?.length) {
+        target = route.via[this.next++ % route.via.length]; // full fallback: through an anchor, always signed
+        to = undefined;
+      }
+      const hdr: Record<string, string> = { ...(opts.headers ?? {}) };
+      const g = opts.grant ?? this.grants.get(instance.toLowerCase());
+      if (g) hdr[headers.grant] = g;
+      if (key) hdr[headers.idempotency] = key;
+      const t0 = performance.now();
+      try {
+        const res = await this.send(method, target + path, { body, headers: hdr, to, signal: opts.signal });
+        this.measure(rep.peer, performance.now() - t0);
+        let rc: Receipt | undefined;
+        const node = res.headers.get(headers.node) ?? "";
+        if (this.verifyReceipts && fn) {
+          if (!route.replicas.some((r) => r.peer === node)) throw new ReceiptError(`answered by ${JSON.stringify(node)}, not a replica of the route`);
+          const output = fn.startsWith("action:") ? rawMember(res.bytes, "result") ?? new Uint8Array(0) : res.bytes;
+          rc = checkAnswer(res.headers.get(headers.receipt), addressOfPeer(node), fn, instance, key, body ?? new Uint8Array(0), output);
+          this.maybeForward(rc);
+        }
+        return { bytes: res.bytes, rc, node };
+      } catch (e) {
+        last = e;
+        if (e instanceof ReceiptError) throw e;
+        if (opts.signal?.aborted) throw e;
+        if (e instanceof ProblemError) {
+          if (e.status === 421) {
+            // The refusing node's route is not trusted: ask an anchor.
+            this.forget(instance);
+            continue;
+          }
+          if (e.status === 503 || e.status === 429) {
+            this.cooldown.set(rep.peer, Date.now() + 1000 * (e.retryAfter ?? 1));
+            continue;
+          }
+          if (e.status < 500 && e.status !== 404) throw e;
+        } else {
+          this.measure(rep.peer, 10_000); // did not answer: to the back
+        }
+        this.forget(instance);
+      }
+    }
+    throw last;
+  }
+
+  private maybeForward(rc: Receipt) {
+    const share = this.opts.forwardShare ?? 0;
+    if (share <= 0 || Math.random() >= share) return;
+    const base = this.anchors[this.next++ % this.anchors.length];
+    this.send("POST", `${base}/v1/receipts`, { body: utf8(JSON.stringify(rc)) }).catch(() => {
+      /* best effort: sampling takes a share anyway */
+    });
+  }
+
+  /**
+   * send makes one HTTP call: signs it when it goes to a token (a MAC
+   * within a session with node `to`), and turns an error answer into a
+   * ProblemError.
+   */
+  private async send(
+    method: string,
+    url: string,
+    o: { body?: Uint8Array; headers?: Record<string, string>; to?: string; signal?: AbortSignal },
+    retried = false,
+  ): Promise<{ bytes: Uint8Array; headers: Headers; status: number }> {
+    const u = new URL(url);
+    const h: Record<string, string> = { ...(o.headers ?? {}) };
+    if (o.body) h["Content-Type"] = "application/json";
+    const tokenCall = u.pathname.startsWith("/v1/tokens/") && !u.pathname.endsWith("/route");
+    const signed = !!this.key && (tokenCall || u.pathname.startsWith("/v1/topics/"));
+    if (signed && this.key) {
+      const parts = { method, path: u.pathname + u.search, body: o.body ?? new Uint8Array(0), key: h[headers.idempotency] ?? "" };
+      const s = o.to && this.opts.sessions !== false ? this.sessions.get(o.to) : undefined;
+      h[headers.signature] = s ? macRequest(s, addressOfKey(this.key), parts) : signRequest(this.key, parts);
+    }
+    const timeout = AbortSignal.timeout(this.opts.timeout ?? 10_000);
+    const signal = o.signal ? AbortSignal.any([o.signal, timeout]) : timeout;
+    const res = await this.f(url, { method, headers: h, body: o.body as BodyInit | undefined, signal });
+    const bytes = await readBounded(res);
+    if (res.ok) {
+      if (signed && o.to && this.opts.sessions !== false && !this.sessions.has(o.to) && this.key) {
+        try {
+          this.sessions.set(o.to, sessionKey(this.key, o.to));
+        } catch {
+          /* a peer ID without a secp256k1 key: keep signing */
+        }
+      }
+      return { bytes, headers: res.headers, status: res.status };
+    }
+    const err = problemOf(res, bytes);
+    if (!retried && err.code === "session-unknown" && o.to) {
+      this.sessions.delete(o.to); // the node forgot the session: sign once more
+      return this.send(method, url, o, true);
+    }
+    throw err;
+  }
+
+  /**
+   * follow streams a topic's entries, each one's publisher signature and
+   * attestation verified before onEvent sees it. An instance's own topics
+   * (its action results and failures) are streamed by its replicas under
+   * the grant (read:history); others by the anchors. On a broken stream it
+   * reconnects and resumes: at the same node from the last offset, at
+   * another without repeating an entry it delivered.
+   */
+  follow(topic: string, onEvent: (e: StreamEvent) => void, opts: { instance?: string; onError?: (e: unknown) => void; from?: number } = {}): Subscription {
+    const ctl = new AbortController();
+    const seen = new Map<string, number>(); // publisher -> highest seq delivered
+    const lastId = new Map<string, number>(); // node base URL -> last offset
+    const run = async () => {
+      let backoff = 250;
+      let turn = 0;
+      while (!ctl.signal.aborted) {
+        let base: string;
+        let to: string | undefined;
+        try {
+          if (opts.instance) {
+            const reps = this.order((await this.cachedRoute(opts.instance, ctl.signal)).replicas);
+            if (!reps.length) throw new Error(`instance ${opts.instance} has no replica up`);
+            const r = reps[turn % reps.length];
+            base = r.http as string;
+            to = r.peer;
+          } else {
+            base = this.anchors[turn % this.anchors.length];
+          }
+        } catch (e) {
+          opts.onError?.(e);
+          await sleep(backoff, ctl.signal);
+          backoff = Math.min(backoff * 2, 5000);
+          continue;
+        }
+        const hdr: Record<string, string> = { Accept: "text/event-stream" };
+        const last = lastId.get(base);
+        let path = `/v1/topics/${encodeURIComponent(topic)}/stream`;
+        if (last !== undefined) hdr["Last-Event-ID"] = String(last);
+        else if (opts.from !== undefined && turn === 0) path += `?from=${opts.from}`;
+        if (opts.instance) {
+          const g = this.grants.get(opts.instance.toLowerCase());
+          if (g) hdr[headers.grant] = g;
+        }
+        try {
+          const res = await this.stream(base + path, hdr, to, ctl.signal);
+          backoff = 250;
+          await readEvents(res, (ev) => {
+            if (ev.event !== "attestation") return;
+            const offset = Number(ev.id);
+            try {
+              const raw = utf8(ev.data);
+              const rawAtt = rawMember(raw, "attestation");
+              if (!rawAtt) throw new Error("an entry with no attestation");
+              const entry = verifyEntry(raw, rawAtt);
+              if (entry.topic !== topic) throw new Error(`an entry of topic ${entry.topic} on ${topic}'s stream`);
+              const pub = getAddress(entry.publisher);
+              if (Number.isSafeInteger(offset)) lastId.set(base, offset);
+              if ((seen.get(pub) ?? 0) >= entry.seq) return; // delivered already (from another node)
+              const attestation = verifyAttestation(rawAtt, this.opts.network ? { chainId: this.opts.network.chainId, contract: this.opts.network.contract } : {});
+              seen.set(pub, entry.seq);
+              onEvent({ offset, node: base, entry, attestation });
+            } catch (e) {
+              opts.onError?.(e);
+            }
+          });
+        } catch (e) {
+          if (ctl.signal.aborted) break;
+          opts.onError?.(e);
+          turn++;
+          await sleep(backoff, ctl.signal);
+          backoff = Math.min(backoff * 2, 5000);
+          continue;
+        }
+        // The node closed the stream: reconnect to it, resuming.
+        await sleep(backoff, ctl.signal);
+      }
+    };
+    const done = run().catch(() => {});
+    return { close: () => ctl.abort(), done };
+  }
+
+  private async stream(url: string, hdr: Record<string, string>, to: string | undefined, signal: AbortSignal, retried = false): Promise<ReadableStream<Uint8Array>> {
+    const u = new URL(url);
+    const h = { ...hdr };
+    if (this.key) {
+      const parts = { method: "GET", path: u.pathname + u.search, body: new Uint8Array(0), key: "" };
+      const s = to && this.opts.sessions !== false ? this.sessions.get(to) : undefined;
+      h[headers.signature] = s ? macRequest(s, addressOfKey(this.key), parts) : signRequest(this.key, parts);
+    }
+    const res = await this.f(url, { headers: h, signal });
+    if (!res.ok || !res.body) {
+      const err = problemOf(res, await readBounded(res));
+      if (!retried && err.code === "session-unknown" && to) {
+        this.sessions.delete(to);
+        return this.stream(url, hdr, to, signal, true);
+      }
+      throw err;
+    }
+    return res.body;
+  }
+}
+
+async function readBounded(res: Response): Promise<Uint8Array> {
+  const len = Number(res.headers.get("Content-Length") ?? "0");
+  if (len > maxAnswerBytes) {
+    await res.body?.cancel();
+    throw new Error(`an answer of ${len} bytes, over the ${maxAnswerBytes}-byte limit`);
+  }
+  if (!res.body) return new Uint8Array(0);
+  const reader = res.body.getReader();
+  const parts: Uint8Array[] = [];
+  let n = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    n += value.length;
+    if (n > maxAnswerBytes) {
+      await reader.cancel();
+      throw new Error(`an answer over the ${maxAnswerBytes}-byte limit`);
+    }
+    parts.push(value);
+  }
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+function problemOf(res: Response, bytes: Uint8Array): ProblemError {
+  let p: Problem;
+  try {
+    p = JSON.parse(new TextDecoder().decode(bytes));
+    if (typeof p?.type !== "string") throw new Error();
+  } catch {
+    p = { type: "about:blank", title: res.statusText, status: res.status, detail: new TextDecoder().decode(bytes.subarray(0, 1024)) };
+  }
+  const ra = Number(res.headers.get("Retry-After"));
+  return new ProblemError(res.status, p, Number.isFinite(ra) && ra > 0 ? ra : undefined);
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => {
+      clearTimeout(t);
+      resolve();
+    }, { once: true });
+  });
+}
