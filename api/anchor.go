@@ -202,7 +202,7 @@ func (h *handlers) forward(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		httpapi.Internal(w, r, h.d.Log, "internal", err)
 	default:
-		httpapi.WriteJSON(w, http.StatusAccepted, map[string]any{"queued": true, "leaf": rc.Leaf()})
+		httpapi.WriteJSON(w, http.StatusAccepted, wire.ReceiptQueued{Queued: true, Leaf: rc.Leaf()})
 	}
 }
 
@@ -220,7 +220,7 @@ func (h *handlers) vote(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		httpapi.Error(w, r, http.StatusUnprocessableEntity, "invalid-attestation", err.Error())
 	default:
-		httpapi.WriteJSON(w, http.StatusCreated, map[string]any{"mode": mode, "round": round})
+		httpapi.WriteJSON(w, http.StatusCreated, wire.VoteResult{Mode: mode, Round: round})
 	}
 }
 

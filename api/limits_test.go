@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/smartlayer/smartlayer/executor"
 	"github.com/smartlayer/smartlayer/grant"
 	"github.com/smartlayer/smartlayer/wire"
 )
@@ -76,5 +77,31 @@ func TestQueriesCapped(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("a query after the first ended: %d", resp.StatusCode)
+	}
+}
+
+// dormant refuses every action as a service node does for a token type
+// whose rent ran out.
+type dormant struct{ refusing }
+
+func (dormant) Action(context.Context, wire.InstanceID, string, string, json.RawMessage, grant.Presented) (*executor.Outcome, error) {
+	return nil, &Problem{Status: http.StatusPaymentRequired, Code: "token-type-dormant", Detail: "rent unpaid"}
+}
+
+// TestActionAnswersItsProblem: a refusal that says its own answer (a
+// dormant token type's 402) is answered so, as a query's is, not as an
+// action that could not be published.
+func TestActionAnswersItsProblem(t *testing.T) {
+	mux := http.NewServeMux()
+	Register(mux, Deps{MaxBody: 1 << 10, Limit: func(h http.HandlerFunc) http.HandlerFunc { return h },
+		Health: func() any { return nil }, Network: func() any { return nil }, Metrics: http.NotFoundHandler(),
+		Topics: refusing{}, Tokens: dormant{}, Done: make(chan struct{})})
+	req := httptest.NewRequest(http.MethodPost, "/v1/tokens/0x"+strings.Repeat("01", 32)+"/actions/rebook", strings.NewReader(`{}`))
+	req.Header.Set(wire.IdempotencyHeader, "k")
+	w := httptest.NewRecorder()
+	mux.ServeHTTP(w, req)
+	var p wire.Problem
+	if err := json.Unmarshal(w.Body.Bytes(), &p); err != nil || w.Code != http.StatusPaymentRequired || p.Type != "urn:smartlayer:problem:token-type-dormant" {
+		t.Fatalf("%d %s", w.Code, w.Body)
 	}
 }

@@ -183,6 +183,7 @@ func (h *handlers) action(w http.ResponseWriter, r *http.Request) {
 	out, err := h.d.Tokens.Action(r.Context(), id, name, key, body, presented(r, raw))
 	var g *GrantRefused
 	var pr *PaymentRefused
+	var p *Problem
 	switch {
 	case err == nil:
 		WriteActionAnswer(w, out, h.d.Tokens.Self(), nil)
@@ -190,6 +191,8 @@ func (h *handlers) action(w http.ResponseWriter, r *http.Request) {
 		grantError(w, r, g)
 	case errors.As(err, &pr):
 		paymentError(w, r, pr)
+	case errors.As(err, &p):
+		httpapi.Error(w, r, p.Status, p.Code, p.Detail) // a refusal that says its answer (a dormant token type: 402)
 	case errors.Is(err, executor.ErrNotExecutor):
 		rt := h.d.Tokens.Route(r.Context(), id)
 		httpapi.WriteProblem(w, r, wire.Problem{
@@ -277,8 +280,8 @@ func (h *handlers) root(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := h.view(in)
-	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"instance": v.Instance, "stateRoot": v.StateRoot,
-		"offsets": v.Offsets, "fencing": v.Fencing, "executor": v.Executor, "node": v.Node, "owner": v.Owner})
+	httpapi.WriteJSON(w, http.StatusOK, wire.Root{Instance: v.Instance, StateRoot: v.StateRoot,
+		Offsets: v.Offsets, Fencing: v.Fencing, Executor: v.Executor, Node: v.Node, Owner: v.Owner})
 }
 
 // view is an instance's state view without the state and pending actions.
@@ -302,7 +305,10 @@ func (h *handlers) history(w http.ResponseWriter, r *http.Request) {
 		httpapi.Internal(w, r, h.d.Log, "store", err)
 		return
 	}
-	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"instance": in.Record.Instance, "history": hist})
+	if hist == nil {
+		hist = []token.HistoryItem{} // never null: none is []
+	}
+	httpapi.WriteJSON(w, http.StatusOK, wire.History{Instance: in.Record.Instance, History: hist})
 }
 
 // serviceRoute lets a service node answer route lookups too, from its own
@@ -360,5 +366,5 @@ func (h *handlers) revoke(w http.ResponseWriter, r *http.Request) {
 		httpapi.Error(w, r, http.StatusUnprocessableEntity, "invalid-attestation", err.Error())
 		return
 	}
-	httpapi.WriteJSON(w, http.StatusCreated, map[string]string{"revoked": uid.String()})
+	httpapi.WriteJSON(w, http.StatusCreated, wire.Revoked{Revoked: uid.String()})
 }

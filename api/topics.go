@@ -82,9 +82,7 @@ func (h *handlers) publish(w http.ResponseWriter, r *http.Request) {
 		httpapi.Error(w, r, status, code, err.Error())
 		return
 	}
-	httpapi.WriteJSON(w, http.StatusCreated, map[string]any{
-		"topic": en.Topic, "publisher": en.Publisher, "seq": en.Seq, "hash": en.Hash(),
-	})
+	httpapi.WriteJSON(w, http.StatusCreated, wire.StreamHead{Topic: en.Topic, Publisher: en.Publisher, Seq: en.Seq, Hash: en.Hash()})
 }
 
 // mayStream decides whether a call may follow one of an instance's own
@@ -135,10 +133,11 @@ func (h *handlers) heads(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	heads := h.d.Topics.TopicHeads(t)
-	if heads == nil {
-		heads = []attlog.StreamHead{}
+	out := wire.TopicHeads{Topic: t, Heads: make([]wire.StreamHead, len(heads))} // never null: none is []
+	for i, hd := range heads {
+		out.Heads[i] = wire.StreamHead{Topic: hd.Topic, Publisher: hd.Publisher, Seq: hd.Seq, Hash: hd.Hash}
 	}
-	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"topic": t, "heads": heads})
+	httpapi.WriteJSON(w, http.StatusOK, out)
 }
 
 // stream is Server-Sent Events of a topic's entries in this node's

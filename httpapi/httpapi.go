@@ -34,14 +34,32 @@ func clip(s string) string {
 // ProblemType builds the type URI of a problem code.
 func ProblemType(code string) string { return "urn:smartlayer:problem:" + code }
 
+// clipURI cuts an escaped URI reference to maxDetail bytes without
+// splitting a percent-escape, so what is left is still a URI reference.
+func clipURI(s string) string {
+	if len(s) <= maxDetail {
+		return s
+	}
+	s = s[:maxDetail]
+	if i := strings.LastIndexByte(s, '%'); i >= 0 && i > len(s)-3 {
+		s = s[:i]
+	}
+	return s
+}
+
+// ProblemInstance is a problem's instance member for a request: its path
+// as sent, escaped (a URI reference, RFC 9457), not the decoded path (a
+// topic's %2F would read as a '/', a space would make it no URI at all).
+func ProblemInstance(r *http.Request) string { return clipURI(r.URL.EscapedPath()) }
+
 // WriteProblem answers with application/problem+json.
 func WriteProblem(w http.ResponseWriter, r *http.Request, p wire.Problem) {
 	if p.Instance == "" && r != nil {
-		p.Instance = r.URL.Path
+		p.Instance = ProblemInstance(r)
 	}
 	// A detail may quote the request (a number, a name): never echo more
 	// than a little of it back.
-	p.Detail, p.Instance = clip(p.Detail), clip(p.Instance)
+	p.Detail, p.Instance = clip(p.Detail), clipURI(p.Instance)
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(p.Status)

@@ -853,7 +853,7 @@ func (a *anchorRole) PublishBundle(client string, b *tokenscript.Bundle) (*wire.
 		return nil, err
 	}
 	a.replicate(&replicate{Bundles: []*tokenscript.Bundle{b}})
-	return &wire.Published{Bundle: lb.Hash.String(), Name: lb.Manifest.Name, Queries: lb.Module.Queries()}, nil
+	return &wire.Published{Bundle: lb.Hash.String(), Name: lb.Manifest.Name, Queries: append([]string{}, lb.Module.Queries()...)}, nil
 }
 
 // Bundle finds a published bundle, here or at the other anchors.
@@ -906,7 +906,7 @@ func (a *anchorRole) Register(ctx context.Context, h tokenscript.BundleHash, att
 // states this node knows.
 func (n *Node) routeOf(rec *placement.Record) *wire.Route {
 	rj, _ := json.Marshal(rec)
-	rt := &wire.Route{Instance: rec.Instance, Record: rj, Executor: rec.Executor}
+	rt := &wire.Route{Instance: rec.Instance, Record: rj, Executor: rec.Executor, Replicas: make([]wire.Replica, 0, len(rec.Replicas))}
 	for _, p := range rec.Replicas {
 		rr := wire.Replica{Peer: p, State: wire.StateUnknown}
 		if mb, ok := n.members.get(p); ok {
@@ -917,6 +917,7 @@ func (n *Node) routeOf(rec *placement.Record) *wire.Route {
 	if n.anchor != nil {
 		n.anchor.probe.order(rt.Replicas) // routing that follows measured load
 	}
+	rt.Mode, rt.Via = n.routeMode()
 	return rt
 }
 
@@ -965,11 +966,7 @@ func (a *anchorRole) Route(ctx context.Context, id wire.InstanceID) (*wire.Route
 		}
 		return nil, api.ErrUnknownInstance
 	}
-	rt := a.n.routeOf(rec)
-	if rt.Mode, _ = a.mode(); rt.Mode == governance.ModeFull {
-		rt.Via = []string{a.n.httpURL}
-	}
-	return rt, nil
+	return a.n.routeOf(rec), nil
 }
 
 // Consistency asks every replica of an instance for its state root and
@@ -995,7 +992,7 @@ func (a *anchorRole) Consistency(ctx context.Context, id wire.InstanceID) (*wire
 			best = root
 		}
 	}
-	var differ []string
+	differ := []string{} // never null: none is []
 	for _, s := range out {
 		if s.StateRoot != best {
 			differ = append(differ, s.Peer)

@@ -270,7 +270,7 @@ func (a *anchorRole) heal(ctx context.Context, bundle string, id wire.InstanceID
 func (a *anchorRole) nondeterministic() []Nondeterministic {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	out := slices.Collect(maps.Values(a.nondet))
+	out := slices.AppendSeq(make([]Nondeterministic, 0, len(a.nondet)), maps.Values(a.nondet)) // never null: none is []
 	sort.Slice(out, func(i, j int) bool { return out[i].Bundle < out[j].Bundle })
 	return out
 }

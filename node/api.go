@@ -16,6 +16,7 @@ import (
 	"github.com/smartlayer/smartlayer/grant"
 	"github.com/smartlayer/smartlayer/placement"
 	"github.com/smartlayer/smartlayer/sampling"
+	"github.com/smartlayer/smartlayer/sandbox"
 	"github.com/smartlayer/smartlayer/token"
 	"github.com/smartlayer/smartlayer/wire"
 )
@@ -110,22 +111,35 @@ func (t tokensAPI) Transcript(leaf common.Hash, p grant.Presented) (*sampling.Ke
 	if _, err := t.s.read(id, "state", p); err != nil {
 		return nil, err
 	}
+	if k.Transcript.Calls == nil { // never null: none is [] (a copy: the ring's is shared)
+		tr := *k.Transcript
+		tr.Calls = []sandbox.External{}
+		k.Transcript = &tr
+	}
 	return &k, nil
 }
 
 // health is GET /v1/health.
 func (n *Node) health() any {
 	me := n.self()
-	return map[string]any{
-		"status": "ok", "role": me.Role, "peer": me.Peer, "address": me.Address,
-		"version": Version, "uptimeSeconds": int(time.Since(n.started).Seconds()),
-		"instances": me.Instances, "p2p": n.net.FullAddrs(),
+	p2p := n.net.FullAddrs()
+	if p2p == nil {
+		p2p = []string{} // never null: none is []
 	}
+	return &wire.Health{Status: "ok", Role: string(me.Role), Peer: me.Peer, Address: me.Address,
+		Version: Version, UptimeSeconds: int64(time.Since(n.started).Seconds()), Instances: me.Instances, P2P: p2p}
 }
 
-// networkView is GET /v1/network.
+// networkView is GET /v1/network (api/openapi.json, "Network", says
+// every member; a declared list is never null).
 func (n *Node) networkView() any {
 	anchors, services := n.network()
+	if anchors == nil {
+		anchors = []Member{}
+	}
+	if services == nil {
+		services = []Member{}
+	}
 	out := map[string]any{
 		"self":    n.peerStr,
 		"anchors": anchors, "services": services,

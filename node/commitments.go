@@ -228,6 +228,9 @@ func (cm *committing) Proof(ctx context.Context, uid common.Hash) (*wire.Commitm
 	if !ok {
 		return nil, fmt.Errorf("%w: %s", api.ErrUnknownOperation, uid)
 	}
+	if proof == nil {
+		proof = []common.Hash{} // a period of one operation: its leaf is the root
+	}
 	out := &wire.CommitmentProof{Period: p, UID: uid, Leaf: leaf, Proof: proof, Root: tr.Root(), Count: tr.Len()}
 	c, err := cm.c.CommitmentOf(&bind.CallOpts{Context: ctx}, p)
 	if err != nil {

@@ -18,6 +18,10 @@ type heartbeat struct {
 
 type heartbeatAck struct {
 	Members []Member `json:"members"`
+	// Mode and ModeRound: the network's verification mode as the anchor's
+	// tally has it (service nodes show it in the routes they answer).
+	Mode      string `json:"mode,omitempty"`
+	ModeRound uint64 `json:"modeRound,omitempty"`
 }
 
 // replicate carries an anchor's new state to the other anchors.

@@ -91,6 +91,9 @@ type Node struct {
 	publishers *httpapi.RateLimiter
 	domain     attest.Domain
 	members    *members
+	// modes: the verification mode each anchor's heartbeat answer said
+	// (service nodes).
+	modes modeBook
 	// authority says which anchor may sign which placement record.
 	authority *placement.Authority
 	// records: the authority's check of records inter-token calls show,
@@ -596,6 +599,7 @@ func (n *Node) heartbeatOnce() {
 			n.metric.heartbeats.WithLabelValues("ok").Inc()
 			if n.service != nil {
 				n.members.replace(resp.Members)
+				n.modes.report(id, resp.Mode, resp.ModeRound, n.now())
 			}
 		}(id)
 	}
@@ -634,7 +638,11 @@ func (n *Node) handleHeartbeat(_ context.Context, from transport.PeerID, hb *hea
 		n.anchor.poke()
 	}
 	list, _ := n.members.snapshot()
-	return &heartbeatAck{Members: append(list, n.self())}, nil
+	ack := &heartbeatAck{Members: append(list, n.self())}
+	if n.anchor != nil {
+		ack.Mode, ack.ModeRound = n.anchor.mode()
+	}
+	return ack, nil
 }
 
 // network lists anchors and service nodes with their state.

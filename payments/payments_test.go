@@ -309,7 +309,7 @@ func TestPaidCalls(t *testing.T) {
 	if a, _ := l.Account(ctx, n.id); len(a.Served) != 0 {
 		t.Fatalf("calls left to pay after settling: %v", a.Served)
 	}
-	if res, err := l.Settle(ctx, n.id, n.anchor, 1000, n.cashier); err != nil || res.Nodes != nil {
+	if res, err := l.Settle(ctx, n.id, n.anchor, 1000, n.cashier); err != nil || len(res.Nodes) != 0 || res.Nodes == nil {
 		t.Fatalf("settling again: %+v %v", res, err)
 	}
 }

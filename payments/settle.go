@@ -82,7 +82,7 @@ func (l *Ledger) Settle(ctx context.Context, id uint64, key *ecdsa.PrivateKey, a
 			return nil, err
 		}
 	}
-	out := &wire.Settlement{Channel: id}
+	out := &wire.Settlement{Channel: id, Nodes: []common.Address{}, Counts: []uint64{}} // never null: no payout is []
 	if acct, err = l.Account(ctx, id); err != nil {
 		return nil, err
 	}
@@ -98,7 +98,7 @@ func (l *Ledger) Settle(ctx context.Context, id uint64, key *ecdsa.PrivateKey, a
 		if err := l.distributed(d); err != nil {
 			return nil, err
 		}
-		out.Nodes, out.Counts = d.Nodes, d.Counts
+		out.Nodes, out.Counts = append(out.Nodes, d.Nodes...), append(out.Counts, d.Counts...)
 		if info, err = l.chain.Channel(ctx, id); err != nil {
 			return nil, err
 		}

@@ -74,19 +74,8 @@ func (in *Instance) clone() *Instance {
 }
 
 // HistoryItem is one attestation an instance applied (or refused, with a
-// note saying why).
-type HistoryItem struct {
-	Topic     string         `json:"topic"`
-	Publisher common.Address `json:"publisher"`
-	Seq       uint64         `json:"seq"`
-	UID       string         `json:"uid"`
-	Attester  common.Address `json:"attester"`
-	Time      uint64         `json:"time"`
-	Data      map[string]any `json:"data,omitempty"`
-	Applied   bool           `json:"applied"`
-	Note      string         `json:"note,omitempty"`
-	StateRoot string         `json:"stateRoot"`
-}
+// note saying why): wire.HistoryItem, as GET /history shows it.
+type HistoryItem = wire.HistoryItem
 
 // MaxHistory bounds the history an instance keeps.
 const MaxHistory = 256

@@ -91,10 +91,11 @@ type Route struct {
 	Record   json.RawMessage `json:"record"`
 	Executor string          `json:"executor"`
 	Replicas []Replica       `json:"replicas"`
-	// Mode is the network's verification mode; in "full" mode integrations
-	// send queries and actions through the anchors in Via.
-	Mode string   `json:"mode,omitempty"`
-	Via  []string `json:"via,omitempty"`
+	// Mode is the network's verification mode ("normal", "partial",
+	// "full"); in "full" mode integrations send queries and actions
+	// through the anchors in Via (their HTTP URLs), empty in other modes.
+	Mode string   `json:"mode"`
+	Via  []string `json:"via"`
 }
 
 // Replica is one service node holding an instance, with where to reach it.
@@ -183,4 +184,86 @@ type ReplicaState struct {
 	// Fencing of the placement record the replica holds.
 	Fencing uint64 `json:"fencing,omitempty"`
 	Error   string `json:"error,omitempty"`
+}
+
+// HistoryItem is one attestation an instance applied (or refused, with a
+// note saying why), as GET /v1/tokens/{instance}/history shows it
+// (token.HistoryItem is the token core's name for it).
+type HistoryItem struct {
+	Topic     string         `json:"topic"`
+	Publisher common.Address `json:"publisher"`
+	Seq       uint64         `json:"seq"`
+	UID       string         `json:"uid"`
+	Attester  common.Address `json:"attester"`
+	Time      uint64         `json:"time"`
+	Data      map[string]any `json:"data,omitempty"`
+	Applied   bool           `json:"applied"`
+	Note      string         `json:"note,omitempty"`
+	StateRoot string         `json:"stateRoot"`
+}
+
+// History is the answer of GET /v1/tokens/{instance}/history: the last
+// attestations the instance applied, oldest first.
+type History struct {
+	Instance InstanceID    `json:"instance"`
+	History  []HistoryItem `json:"history"`
+}
+
+// Root is the answer of GET /v1/tokens/{instance}/root: a replica's
+// StateView without the state and the pending actions (public: anchors
+// compare it across replicas).
+type Root struct {
+	Instance  InstanceID        `json:"instance"`
+	StateRoot string            `json:"stateRoot"`
+	Offsets   map[string]uint64 `json:"offsets"`
+	Fencing   uint64            `json:"fencing"`
+	Executor  string            `json:"executor"`
+	Node      string            `json:"node"`
+	Owner     common.Address    `json:"owner"`
+}
+
+// Health is the answer of GET /v1/health.
+type Health struct {
+	Status        string   `json:"status"` // "ok"
+	Role          string   `json:"role"`   // "anchor" or "service"
+	Peer          string   `json:"peer"`
+	Address       string   `json:"address"`
+	Version       string   `json:"version"`
+	UptimeSeconds int64    `json:"uptimeSeconds"`
+	Instances     int      `json:"instances"`
+	P2P           []string `json:"p2p"` // the node's libp2p addresses, with /p2p/<peer>
+}
+
+// StreamHead is the last entry of one publisher's stream on a topic.
+type StreamHead struct {
+	Topic     string         `json:"topic"`
+	Publisher common.Address `json:"publisher"`
+	Seq       uint64         `json:"seq"`
+	Hash      common.Hash    `json:"hash"`
+}
+
+// TopicHeads is the answer of GET /v1/topics/{topic}/heads.
+type TopicHeads struct {
+	Topic string       `json:"topic"`
+	Heads []StreamHead `json:"heads"`
+}
+
+// VoteResult is the answer of POST /v1/votes: the mode in force and the
+// round that set it.
+type VoteResult struct {
+	Mode  string `json:"mode"`
+	Round uint64 `json:"round"`
+}
+
+// Revoked is the answer of POST /v1/revocations: the UID of the
+// attestation withdrawn.
+type Revoked struct {
+	Revoked string `json:"revoked"`
+}
+
+// ReceiptQueued is the answer of POST /v1/receipts: the receipt (by its
+// leaf) is queued for the anchor's next sampling round.
+type ReceiptQueued struct {
+	Queued bool        `json:"queued"`
+	Leaf   common.Hash `json:"leaf"`
 }

@@ -31,17 +31,18 @@ func TestAnswersKeepTheirJSON(t *testing.T) {
 		v    any
 		want string
 	}{
-		{&Route{Instance: id, Record: json.RawMessage(`{"fencing":2}`), Executor: "e", Replicas: []Replica{{Peer: "p", State: StateUnknown}}},
-			`{"instance":"` + hexID + `","record":{"fencing":2},"executor":"e","replicas":[{"peer":"p","state":"unknown"}]}`},
+		// mode and via are written always (via empty outside full mode).
+		{&Route{Instance: id, Record: json.RawMessage(`{"fencing":2}`), Executor: "e", Replicas: []Replica{{Peer: "p", State: StateUnknown}}, Mode: "normal", Via: []string{}},
+			`{"instance":"` + hexID + `","record":{"fencing":2},"executor":"e","replicas":[{"peer":"p","state":"unknown"}],"mode":"normal","via":[]}`},
 		{&Problem{Type: "t", Title: "T", Status: 421, Route: &Route{Instance: id, Record: json.RawMessage(`{}`), Mode: "full", Via: []string{"a"}}},
 			`{"type":"t","title":"T","status":421,"route":{"instance":"` + hexID + `","record":{},"executor":"","replicas":null,"mode":"full","via":["a"]}}`},
 		{&StateView{Instance: id, State: json.RawMessage(`{}`), Offsets: map[string]uint64{}, Pending: []PendingAction{{Action: "a", Key: "k", Trigger: "t", Cause: "c"}}},
 			`{"instance":"` + hexID + `","state":{},"stateRoot":"","offsets":{},"fencing":0,"executor":"","node":"","owner":"0x0000000000000000000000000000000000000000","pending":[{"action":"a","idempotencyKey":"k","trigger":"t","cause":"c"}]}`},
 		{&ActionOutcome{Instance: id, Action: "a", Key: "k", Result: json.RawMessage(`1`), Patch: json.RawMessage(`{}`), Receipt: json.RawMessage(`{"r":1}`), DoneMs: 5},
 			`{"instance":"` + hexID + `","action":"a","idempotencyKey":"k","result":1,"patch":{},"attestation":"","fencing":0,"executor":"","receipt":{"r":1},"doneMs":5}`},
-		{&Consistency{Instance: id, Agree: true, StateRoot: "0x1", Replicas: []ReplicaState{{Peer: "p", HTTP: "h"}}},
-			`{"agree":true,"differ":null,"instance":"` + hexID + `","replicas":[{"peer":"p","http":"h"}],"stateRoot":"0x1"}`},
-		{&Published{Bundle: "b", Name: "n"}, `{"bundle":"b","name":"n","queries":null}`},
+		{&Consistency{Instance: id, Agree: true, Differ: []string{}, StateRoot: "0x1", Replicas: []ReplicaState{{Peer: "p", HTTP: "h"}}},
+			`{"agree":true,"differ":[],"instance":"` + hexID + `","replicas":[{"peer":"p","http":"h"}],"stateRoot":"0x1"}`},
+		{&Published{Bundle: "b", Name: "n", Queries: []string{}}, `{"bundle":"b","name":"n","queries":[]}`},
 		{&Registered{Instance: id, Route: "/r"}, `{"instance":"` + hexID + `","route":"/r"}`},
 	} {
 		b, err := json.Marshal(c.v)
