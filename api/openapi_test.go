@@ -14,6 +14,7 @@ import (
 	"github.com/smartlayer/smartlayer/api/openapitest"
 	"github.com/smartlayer/smartlayer/attlog"
 	"github.com/smartlayer/smartlayer/chain"
+	"github.com/smartlayer/smartlayer/dashboard"
 	"github.com/smartlayer/smartlayer/node"
 	"github.com/smartlayer/smartlayer/placement"
 	"github.com/smartlayer/smartlayer/receipt"
@@ -99,14 +100,20 @@ func TestOpenAPIDocument(t *testing.T) {
 		}
 	}
 
-	// The endpoints api.Register serves, from its source.
-	src, err := os.ReadFile("api.go")
-	if err != nil {
-		t.Fatal(err)
-	}
+	// The endpoints api.Register serves, and the anchors' dashboard stream
+	// (package dashboard; its page, /ui, is HTML for people), from their
+	// source.
 	served := map[string]bool{}
-	for _, m := range regexp.MustCompile(`mux\.Handle(?:Func)?\("([A-Z]+) ([^"]+)"`).FindAllStringSubmatch(string(src), -1) {
-		served[m[1]+" "+m[2]] = true
+	for _, f := range []string{"api.go", "../dashboard/handler.go"} {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range regexp.MustCompile(`mux\.Handle(?:Func)?\("([A-Z]+) ([^"]+)"`).FindAllStringSubmatch(string(src), -1) {
+			if !strings.HasPrefix(m[2], "/ui") {
+				served[m[1]+" "+m[2]] = true
+			}
+		}
 	}
 	if len(served) < 20 {
 		t.Fatalf("read %d endpoints from api.go", len(served))
@@ -148,6 +155,7 @@ func TestOpenAPITypes(t *testing.T) {
 		"VoteResult": wire.VoteResult{}, "Revoked": wire.Revoked{}, "ReceiptQueued": wire.ReceiptQueued{},
 		"ChannelState": wire.ChannelState{}, "PaymentDue": wire.PaymentDue{}, "ChannelStatus": wire.ChannelStatus{},
 		"Settlement": wire.Settlement{}, "ChannelClose": wire.ChannelClose{}, "CommitmentProof": wire.CommitmentProof{},
+		"Activity": dashboard.Activity{}, "Placement": dashboard.Placement{}, "NetworkEvent": dashboard.NetworkEvent{},
 		// attlog's head is the same stream head as wire's.
 		"StreamHead ": attlog.StreamHead{},
 	}

@@ -32,6 +32,7 @@ import (
 	"github.com/smartlayer/smartlayer/channel"
 	"github.com/smartlayer/smartlayer/client"
 	flightticket "github.com/smartlayer/smartlayer/examples/flight-ticket"
+	carrental "github.com/smartlayer/smartlayer/examples/flight-ticket/car-rental"
 	"github.com/smartlayer/smartlayer/examples/flight-ticket/hotel"
 	"github.com/smartlayer/smartlayer/grant"
 	"github.com/smartlayer/smartlayer/node"
@@ -257,6 +258,13 @@ type Info struct {
 	} `json:"hotel"`
 	// Chain is the local chain, with Options.Chain.
 	Chain *ChainInfo `json:"chain,omitempty"`
+	// Dashboard is the first anchor's live network dashboard (every
+	// anchor serves one at /ui/).
+	Dashboard string `json:"dashboard"`
+	// Demo is the car-rental website (examples/flight-ticket/car-rental).
+	Demo struct {
+		HTTP string `json:"http"`
+	} `json:"demo"`
 }
 
 // Devnet is a running local network.
@@ -285,6 +293,7 @@ type Devnet struct {
 	demoDone    chan struct{}
 	// HotelServer is the demo hotel (examples/flight-ticket/hotel).
 	HotelServer *hotel.Server
+	demoSite    *carrental.Server
 	chain       *devchain.Dev     // with Options.Chain
 	ext         *ethclient.Client // with Options.ChainRPC
 	reloaded    bool              // network.json was there: a restart on the same data
@@ -412,6 +421,9 @@ func Start(ctx context.Context, opts Options) (_ *Devnet, err error) {
 	}
 	if err := d.publishDemoUpdates(ctx); err != nil {
 		return nil, err
+	}
+	if err := d.startDemoSite(); err != nil {
+		return nil, fmt.Errorf("demo site: %w", err)
 	}
 	if opts.Chain {
 		if err := d.finishChain(ctx); err != nil {
@@ -1042,6 +1054,9 @@ func (d *Devnet) Close() error {
 	}
 	if d.HotelServer != nil {
 		errs = append(errs, d.HotelServer.Close())
+	}
+	if d.demoSite != nil {
+		errs = append(errs, d.demoSite.Close())
 	}
 	for _, p := range d.delays {
 		errs = append(errs, p.srv.Close())

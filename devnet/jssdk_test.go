@@ -1,6 +1,7 @@
 package devnet
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -48,7 +49,16 @@ func jsSDK(t *testing.T) string {
 				return
 			}
 		}
-		jsErr = run("npm", "run", "build")
+		// The demo site serves the bundle as committed: it must be this
+		// build's (the build copies it there).
+		bundle := filepath.Join(dir, "..", "..", "examples", "flight-ticket", "car-rental", "smartlayer.js")
+		before, _ := os.ReadFile(bundle)
+		if jsErr = run("npm", "run", "build"); jsErr != nil {
+			return
+		}
+		if after, _ := os.ReadFile(bundle); !bytes.Equal(before, after) {
+			jsErr = fmt.Errorf("examples/flight-ticket/car-rental/smartlayer.js was not the SDK's current build (now rebuilt): commit it")
+		}
 	})
 	if jsErr != nil {
 		t.Fatal(jsErr)
@@ -97,6 +107,15 @@ func TestJSSDK(t *testing.T) {
 			}
 		}
 	}()
+	// The SDK's types are the current OpenAPI document's.
+	gen := filepath.Join(t.TempDir(), "openapi.ts")
+	if out, err := exec.Command(filepath.Join(sdk, "node_modules", ".bin", "openapi-typescript"), filepath.Join(sdk, "..", "..", "api", "openapi.json"), "-o", gen).CombinedOutput(); err != nil {
+		t.Fatalf("openapi-typescript: %v\n%s", err, out)
+	}
+	want, _ := os.ReadFile(gen)
+	if got, _ := os.ReadFile(filepath.Join(sdk, "src", "openapi.ts")); !bytes.Equal(got, want) {
+		t.Errorf("sdk/js/src/openapi.ts is not generated from the current api/openapi.json: run npm run types in sdk/js")
+	}
 	cmd := exec.CommandContext(ctx, "node", "--test", "--test-reporter=spec", "test/")
 	cmd.Dir = sdk
 	cmd.Env = append(os.Environ(), "SMARTLAYER_LIVE="+path)

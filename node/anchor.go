@@ -9,6 +9,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/smartlayer/smartlayer/api"
 	"github.com/smartlayer/smartlayer/attengine"
 	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/dashboard"
 	"github.com/smartlayer/smartlayer/executor"
 	"github.com/smartlayer/smartlayer/governance"
 	"github.com/smartlayer/smartlayer/httpapi"
@@ -89,11 +91,13 @@ type anchorRole struct {
 	syncing  map[string]bool
 	lastSync map[string]time.Time // when retrySyncs last tried each
 	nondet   map[string]Nondeterministic
+	// feed: what the dashboard shows as it happens (GET /v1/events).
+	feed *dashboard.Feed
 }
 
 func newAnchorRole(n *Node) (*anchorRole, error) {
 	a := &anchorRole{
-		n: n, bundles: newBundleCache(n), kick: make(chan struct{}, 1),
+		n: n, bundles: newBundleCache(n), kick: make(chan struct{}, 1), feed: dashboard.NewFeed(),
 		regs:       map[wire.InstanceID]*Registration{},
 		records:    map[wire.InstanceID]*placement.Record{},
 		acked:      map[wire.InstanceID]map[string]uint64{},
@@ -280,6 +284,7 @@ func (a *anchorRole) peerOfAddress(addr common.Address) string {
 // signed by any anchor lowers the named node's score here too.
 func (a *anchorRole) delivered(d attengine.Delivered) {
 	a.verify.Evidence(d.Att)
+	a.feed.Add(dashboard.ActivityOf(d.Entry, d.Att, time.Now()))
 	if a.n.commit != nil {
 		a.n.commit.delivered(d)
 	}
@@ -1002,4 +1007,17 @@ func (a *anchorRole) Consistency(ctx context.Context, id wire.InstanceID) (*wire
 		a.n.log.Warn("replicas disagree on a state root", "instance", id, "differ", differ)
 	}
 	return &wire.Consistency{Instance: id, Agree: len(differ) == 0, StateRoot: best, Differ: differ, Replicas: out}, nil
+}
+
+// placements lists the instances this anchor placed, for the dashboard:
+// at most dashboard.MaxPlacements, by instance ID.
+func (a *anchorRole) placements() []dashboard.Placement {
+	a.mu.Lock()
+	out := make([]dashboard.Placement, 0, min(len(a.records), dashboard.MaxPlacements))
+	for _, r := range a.records {
+		out = append(out, dashboard.Placement{Instance: r.Instance.String(), Executor: r.Executor, Replicas: slices.Clone(r.Replicas), Fencing: r.Fencing})
+	}
+	a.mu.Unlock()
+	slices.SortFunc(out, func(x, y dashboard.Placement) int { return strings.Compare(x.Instance, y.Instance) })
+	return out[:min(len(out), dashboard.MaxPlacements)]
 }

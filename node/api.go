@@ -12,6 +12,7 @@ import (
 	"github.com/smartlayer/smartlayer/api"
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/attlog"
+	"github.com/smartlayer/smartlayer/dashboard"
 	"github.com/smartlayer/smartlayer/executor"
 	"github.com/smartlayer/smartlayer/grant"
 	"github.com/smartlayer/smartlayer/placement"
@@ -46,6 +47,8 @@ func (n *Node) registerAPI(mux *http.ServeMux) {
 		if n.commit != nil {
 			d.Commitments = n.commit
 		}
+		dashboard.Register(mux, dashboard.Deps{Feed: n.anchor.feed, Network: n.networkView, Placements: n.anchor.placements,
+			Done: n.done, Streams: &n.streams, MaxStreams: int64(n.cfg.HTTP.MaxStreams)})
 	}
 	api.Register(mux, d)
 }

@@ -92,6 +92,8 @@ func printDevnet(w io.Writer, d *devnet.Devnet, took time.Duration) {
 	in := d.Info
 	fmt.Fprintf(w, "\nSmart Layer devnet is up in %s: %d anchors, %d service nodes, %d flight tickets.\n\n",
 		took.Round(100*time.Millisecond), len(in.Anchors), len(in.Services), len(in.Tickets))
+	fmt.Fprintf(w, "  Open in a browser:\n    dashboard  %s   (the network live: nodes, tokens, attestations, sampling)\n    demo site  %s   (car rental: connect a passenger's wallet, grant a ticket, watch the flight live)\n\n",
+		in.Dashboard, in.Demo.HTTP)
 	for i, a := range in.Anchors {
 		fmt.Fprintf(w, "  anchor %d   %s   peer %s\n", i, a.HTTP, a.Peer)
 	}

@@ -1,6 +1,9 @@
 // Bundles the SDK with ethers into one ES module for pages that load it
-// without a bundler (dist/smartlayer.browser.js).
+// without a bundler (dist/smartlayer.browser.js), and copies it to the
+// car-rental demo, which the devnet serves as it is (committed; the Go
+// test devnet.TestJSSDK fails when the copy is not the current build).
 import { build } from "esbuild";
+import { copyFileSync } from "node:fs";
 
 await build({
   entryPoints: ["dist/index.js"],
@@ -13,3 +16,4 @@ await build({
   outfile: "dist/smartlayer.browser.js",
   logLevel: "warning",
 });
+copyFileSync("dist/smartlayer.browser.js", "../../examples/flight-ticket/car-rental/smartlayer.js");

@@ -17,7 +17,14 @@ export const headers = {
   node: "X-Smartlayer-Node",
   fencing: "X-Smartlayer-Fencing",
   idempotency: "Idempotency-Key",
+  payment: "X-Smartlayer-Payment",
 } as const;
+
+/** pricedCall names a query or action path's price ("<instance>/query/status"), or undefined for other paths. */
+function pricedCall(path: string): string | undefined {
+  const m = /^\/v1\/tokens\/([^/]+)\/(query|actions)\/([^/]+)$/.exec(path);
+  return m ? `${m[1].toLowerCase()}/${m[2]}/${m[3]}` : undefined;
+}
 
 /** ProblemError is a node's RFC 9457 answer to a call. */
 export class ProblemError extends Error {
@@ -63,6 +70,22 @@ export interface ClientOptions {
   forwardShare?: number;
   /** fetch to use (default globalThis.fetch). */
   fetch?: typeof fetch;
+  /**
+   * pay makes the payment promise (X-Smartlayer-Payment) for a priced call
+   * (docs/payments.md): a website's server signs it from its channel, or
+   * the page itself holds the channel's key. The client learns each call's
+   * price from the first 402 and then pays before it is asked.
+   */
+  pay?: (due: PaymentDue, url: string) => Promise<string>;
+}
+
+/** What a priced call costs and how to pay it (a 402's payment member). */
+export interface PaymentDue {
+  price: string;
+  header: string;
+  contract: string;
+  chainId: number;
+  channel?: unknown;
 }
 
 /** A verified answer. */
@@ -116,6 +139,7 @@ export class Client {
   private latency = new Map<string, number>(); // EWMA answer time by peer
   private cooldown = new Map<string, number>(); // peer -> ms it is left alone until
   private next = 0;
+  private prices = new Map<string, string>(); // "query/status" -> price learned from a 402
   private opts: ClientOptions;
   private f: typeof fetch;
 
@@ -330,7 +354,7 @@ export class Client {
   private async send(
     method: string,
     url: string,
-    o: { body?: Uint8Array; headers?: Record<string, string>; to?: string; signal?: AbortSignal },
+    o: { body?: Uint8Array; headers?: Record<string, string>; to?: string; signal?: AbortSignal; payTries?: number },
     retried = false,
   ): Promise<{ bytes: Uint8Array; headers: Headers; status: number }> {
     const u = new URL(url);
@@ -343,10 +367,23 @@ export class Client {
       const s = o.to && this.opts.sessions !== false ? this.sessions.get(o.to) : undefined;
       h[headers.signature] = s ? macRequest(s, addressOfKey(this.key), parts) : signRequest(this.key, parts);
     }
+    const priced = tokenCall ? pricedCall(u.pathname) : undefined;
+    const known = priced && this.prices.get(priced);
+    if (known && this.opts.pay && !h[headers.payment]) h[headers.payment] = await this.opts.pay({ price: known, header: headers.payment, contract: "", chainId: 0 }, url);
     const timeout = AbortSignal.timeout(this.opts.timeout ?? 10_000);
     const signal = o.signal ? AbortSignal.any([o.signal, timeout]) : timeout;
     const res = await this.f(url, { method, headers: h, body: o.body as BodyInit | undefined, signal });
     const bytes = await readBounded(res);
+    if (res.status === 402 && priced && this.opts.pay && (o.payTries ?? 0) < 2) {
+      // A priced call: pay what the node asks (a price learned, a promise
+      // that fell short), once or twice.
+      const due = (problemOf(res, bytes).problem as { payment?: PaymentDue }).payment;
+      if (due && /^[0-9]{1,30}$/.test(due.price)) {
+        this.prices.set(priced, due.price);
+        const hdr = { ...(o.headers ?? {}), [headers.payment]: await this.opts.pay(due, url) };
+        return this.send(method, url, { ...o, headers: hdr, payTries: (o.payTries ?? 0) + 1 }, retried);
+      }
+    }
     if (res.ok) {
       if (signed && o.to && this.opts.sessions !== false && !this.sessions.has(o.to) && this.key) {
         try {

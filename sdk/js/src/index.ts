@@ -7,3 +7,4 @@ export * from "./peer.js";
 export { canonicalJSON, rawMember } from "./json.js";
 export { readEvents, type SSEvent } from "./sse.js";
 export type * from "./types.js";
+export { newSessionKey, devnetWallet } from "./wallet.js";

@@ -12,33 +12,7 @@ export interface paths {
             cookie?: never;
         };
         /** Node health */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description role, peer ID, address, version, uptime, instances held */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description RFC 9457 problem details (too-many-connections: this client holds its quota of open connections; or the node cannot answer now) */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getHealth"];
         put?: never;
         post?: never;
         delete?: never;
@@ -55,35 +29,7 @@ export interface paths {
             cookie?: never;
         };
         /** Anchors and service nodes with their state */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description the node's view of the network */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Network"];
-                    };
-                };
-                /** @description RFC 9457 problem details (too-many-connections: this client holds its quota of open connections; or the node cannot answer now) */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getNetwork"];
         put?: never;
         post?: never;
         delete?: never;
@@ -99,57 +45,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Where an instance lives (anchors; service nodes answer from their records or the DHT) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description token instance ID (attestation UID for attestation-based tokens) */
-                    instance: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description the signed placement record and the replicas' HTTP URLs */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Route"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        /**
+         * Where an instance lives (anchors; service nodes answer from their records or the DHT)
+         * @description The signed placement record, the replicas with their HTTP URLs and state, and the network's mode (with the anchors to go through in full fallback mode). Anchors answer with Cache-Control: max-age=1.
+         */
+        get: operations["getRoute"];
         put?: never;
         post?: never;
         delete?: never;
@@ -171,1093 +71,7 @@ export interface paths {
          * Run a token query on a replica
          * @description On a replica: runs the query. On an anchor: in full fallback mode, runs it on a replica and re-executes a share (X-Smartlayer-Via, X-Smartlayer-Reexecuted); otherwise 421 with the route.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description the token owner's grant attestation (any EAS off-chain form); required by queries the token declares grant="required" */
-                    "X-Smartlayer-Grant"?: string;
-                    /** @description a promise on a payment channel (channel;cumulative;nonce;0xsignature): required by calls the token prices (<sl:price>) on a network with payment channels */
-                    "X-Smartlayer-Payment"?: string;
-                };
-                path: {
-                    /** @description token instance ID (attestation UID for attestation-based tokens) */
-                    instance: string;
-                    name: string;
-                };
-                cookie?: never;
-            };
-            /** @description the query's arguments as JSON (empty means {}) */
-            requestBody?: {
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            responses: {
-                /** @description the query's JSON result */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description RFC 9457 problem details */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details: payment-required, payment-malformed, payment-refused, unknown-channel (the payment member says the price and how to pay), or token-type-dormant (the type's rent is unpaid) */
-                402: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description this node is not a replica; the problem's route member says where the instance lives */
-                421: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details (grant-too-large: the grant header is over 8 KiB) */
-                431: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details (overloaded: this replica runs service.max_queries queries at once, all taken, with Retry-After; ask another replica of the route. too-many-connections: this client holds its quota of open connections; or the node cannot answer now) */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                504: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/bundles": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Publish a token bundle (anchors) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["Bundle"];
-                };
-            };
-            responses: {
-                /** @description bundle hash, token name, queries */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description RFC 9457 problem details */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details (rate-limited, bundle-quota), with Retry-After */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details (too-many-connections: this client holds its quota of open connections; or the node cannot answer now) */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/bundles/{hash}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Fetch a published bundle by hash (anchors) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    hash: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description the bundle */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Bundle"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details (too-many-connections: this client holds its quota of open connections; or the node cannot answer now) */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/tokens": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Register a token instance from its signed attestation (anchors) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        bundle: string;
-                        /** @description EAS off-chain attestation, eas-sdk package form {sig, signer} */
-                        attestation: Record<string, never>;
-                    };
-                };
-            };
-            responses: {
-                /** @description instance ID and route path */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description RFC 9457 problem details */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details (rate-limited, bundle-quota), with Retry-After */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details (too-many-connections: this client holds its quota of open connections; or the node cannot answer now) */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/metrics": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Prometheus metrics */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description text exposition format */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description RFC 9457 problem details (too-many-connections: this client holds its quota of open connections; or the node cannot answer now) */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/openapi.json": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** This document */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OpenAPI 3.1 */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description RFC 9457 problem details (too-many-connections: this client holds its quota of open connections; or the node cannot answer now) */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/revocations": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Record the off-chain revocation of an attestation by its signer (service nodes) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": Record<string, never>;
-                };
-            };
-            responses: {
-                /** @description {revoked: uid} */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description RFC 9457 problem details */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details (rate-limited, bundle-quota), with Retry-After */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details (too-many-connections: this client holds its quota of open connections; or the node cannot answer now) */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/tokens/{instance}/state": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** An instance's state, state root and applied offsets (replicas); needs the owner's grant covering read:state / read:history and the integration's X-Smartlayer-Signature, or the owner's own signature, unless the TokenScript declares it public */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    instance: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description {instance, state, stateRoot, offsets, fencing, node, owner} */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description RFC 9457 problem details */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details (grant-required, request-signature-required, ...) */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details (grant-not-holder, grant-scope, ...) */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                421: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details (too-many-connections: this client holds its quota of open connections; or the node cannot answer now) */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/tokens/{instance}/history": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The attestations an instance applied (replicas); needs the owner's grant covering read:state / read:history and the integration's X-Smartlayer-Signature, or the owner's own signature, unless the TokenScript declares it public */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    instance: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description {instance, history} */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description RFC 9457 problem details */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details (grant-required, request-signature-required, ...) */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details (grant-not-holder, grant-scope, ...) */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                421: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details (too-many-connections: this client holds its quota of open connections; or the node cannot answer now) */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/tokens/{instance}/consistency": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Whether an instance's replicas agree on the state root (anchors) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    instance: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description {agree, stateRoot, differ, replicas} */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description RFC 9457 problem details */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details (too-many-connections: this client holds its quota of open connections; or the node cannot answer now) */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/attestations": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Publish a log entry (anchors) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": Record<string, never>;
-                };
-            };
-            responses: {
-                /** @description {topic, publisher, seq, hash}: on disk */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description RFC 9457 problem details */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details (rate-limited, bundle-quota), with Retry-After */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details (too-many-connections: this client holds its quota of open connections; or the node cannot answer now) */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/topics/{topic}/heads": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Heads of a topic's publisher streams */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description <schema UID>/<key>, with '/' escaped as %2F */
-                    topic: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description {topic, heads} */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description RFC 9457 problem details */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details (too-many-connections: this client holds its quota of open connections; or the node cannot answer now) */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/topics/{topic}/stream": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Server-Sent Events of a topic's entries; resume with Last-Event-ID or ?from= */
-        get: {
-            parameters: {
-                query?: {
-                    from?: number;
-                };
-                header?: {
-                    "Last-Event-ID"?: string;
-                };
-                path: {
-                    /** @description <schema UID>/<key>, with '/' escaped as %2F */
-                    topic: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description text/event-stream */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "text/event-stream": unknown;
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details (too-many-streams: the node serves http.max_streams streams at once, all taken, with Retry-After; too-many-connections: this client holds its quota of open connections; or the node cannot answer now) */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/votes": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** An anchor's vote on the fallback mode (anchors) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": Record<string, never>;
-                };
-            };
-            responses: {
-                /** @description {mode, round} */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description RFC 9457 problem details */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details (rate-limited, bundle-quota), with Retry-After */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details (too-many-connections: this client holds its quota of open connections; or the node cannot answer now) */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["runQuery"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1277,226 +91,39 @@ export interface paths {
          * Run a token action on its executor, once per idempotency key
          * @description On the instance's executor: runs the action once per key. On an anchor: in full fallback mode, runs it on the executor and replays a share (X-Smartlayer-Via, X-Smartlayer-Reexecuted); otherwise 421 with the route.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    /** @description the token owner's grant covering action:<name>; required by actions the token declares grant="required" */
-                    "X-Smartlayer-Grant"?: string;
-                    /** @description names the request: a repeated key gets the first answer; passed on to the action's external calls */
-                    "Idempotency-Key": string;
-                    /** @description a promise on a payment channel (channel;cumulative;nonce;0xsignature): required by calls the token prices (<sl:price>) on a network with payment channels */
-                    "X-Smartlayer-Payment"?: string;
-                };
-                path: {
-                    /** @description token instance ID (attestation UID for attestation-based tokens) */
-                    instance: string;
-                    name: string;
-                };
-                cookie?: never;
-            };
-            /** @description the action's arguments as JSON (empty means {}) */
-            requestBody?: {
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            responses: {
-                /** @description {instance, action, idempotencyKey, result, patch, attestation, fencing, executor, receipt}; the receipt also in X-Smartlayer-Receipt */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description RFC 9457 problem details */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details: payment-required, payment-malformed, payment-refused, unknown-channel (the payment member says the price and how to pay), or token-type-dormant (the type's rent is unpaid) */
-                402: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description this node is not the executor (not-executor) or not a replica; the problem's route member names the executor */
-                421: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details (grant-too-large: the grant header is over 8 KiB) */
-                431: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                504: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["runAction"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/v1/receipts/{leaf}/transcript": {
+    "/v1/tokens/{instance}/state": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** The execution a receipt vouches for (the service node that signed it, while it keeps it) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description the receipt's leaf: 0x and 64 hex digits */
-                    leaf: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description {transcript, state, receipt, bundle} */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            transcript?: Record<string, never>;
-                            state?: unknown;
-                            receipt?: Record<string, never>;
-                            bundle?: string;
-                        };
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details (too-many-connections: this client holds its quota of open connections; or the node cannot answer now) */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
+        /** An instance's state, state root, applied offsets and pending actions (replicas); needs the owner's grant covering read:state and the integration's X-Smartlayer-Signature, or the owner's own signature, unless the TokenScript declares it public */
+        get: operations["getState"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tokens/{instance}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
+        /** The attestations an instance applied (replicas); needs the owner's grant covering read:history and the integration's X-Smartlayer-Signature, or the owner's own signature, unless the TokenScript declares it public */
+        get: operations["getHistory"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1513,71 +140,41 @@ export interface paths {
             cookie?: never;
         };
         /** An instance's state root, offsets, fencing and executor, without the state (replicas; public) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    instance: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description {instance, stateRoot, offsets, fencing, executor, node, owner} */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description RFC 9457 problem details */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                421: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details (too-many-connections: this client holds its quota of open connections; or the node cannot answer now) */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
+        get: operations["getRoot"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tokens/{instance}/consistency": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
+        /** Whether an instance's replicas agree on the state root (anchors) */
+        get: operations["getConsistency"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/receipts/{leaf}/transcript": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The execution a receipt vouches for (the service node that signed it, while it keeps it); read as the instance's state is */
+        get: operations["getTranscript"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1596,73 +193,146 @@ export interface paths {
         get?: never;
         put?: never;
         /** Forward a receipt an integration got, for the anchors' sampling (anchors) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": Record<string, never>;
-                };
-            };
-            responses: {
-                /** @description {queued, leaf} */
-                202: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description RFC 9457 problem details */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details (rate-limited, bundle-quota), with Retry-After */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details (too-many-connections: this client holds its quota of open connections; or the node cannot answer now) */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
+        post: operations["forwardReceipt"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/attestations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
+        get?: never;
+        put?: never;
+        /** Publish a log entry (anchors) */
+        post: operations["publishAttestation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/votes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** An anchor's vote on the fallback mode (anchors) */
+        post: operations["vote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/topics/{topic}/heads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Heads of a topic's publisher streams */
+        get: operations["getTopicHeads"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/topics/{topic}/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Server-Sent Events of a topic's entries; resume with Last-Event-ID or ?from=
+         * @description Each event is `event: attestation`, `id:` the entry's offset in this node's order and `data:` the entry (an Entry, JSON); comments keep the stream alive. An instance's own topics (its action-result and failure topics) are streamed only by its replicas, to a call that may read its history.
+         */
+        get: operations["streamTopic"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/revocations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record the off-chain revocation of an attestation by its signer (service nodes) */
+        post: operations["revoke"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bundles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Publish a token bundle (anchors) */
+        post: operations["publishBundle"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bundles/{hash}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Fetch a published bundle by hash (anchors) */
+        get: operations["getBundle"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Register a token instance from its signed attestation (anchors) */
+        post: operations["registerToken"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1677,64 +347,7 @@ export interface paths {
             cookie?: never;
         };
         /** A payment channel opened to this anchor: the chain's state and the anchor's account (anchors with network.channels) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    channel: number;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description the channel */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ChannelStatus"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details (unknown-channel; not-my-channel: another anchor's) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details (chain-unavailable), with Retry-After */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getChannel"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1752,74 +365,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cash the channel's highest promise and pay the nodes out now (anchors) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    channel: number;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description what the settlement did */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Settlement"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details (unknown-channel, not-my-channel) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details (rate-limited), with Retry-After */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details (chain-unavailable), with Retry-After */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        /** Cash the channel's highest promise and pay the nodes out now (anchors with network.channels) */
+        post: operations["settleChannel"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1835,96 +382,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** The anchor's half of a cooperative close the payer signed; the anchor takes no more calls on the channel (anchors) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    channel: number;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["ChannelClose"];
-                };
-            };
-            responses: {
-                /** @description the close with the anchor's signature */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ChannelClose"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details (unknown-channel, not-my-channel) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details (close-refused: the amount does not cover what the anchor counts owed, or the payer's signature is wrong) */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details (rate-limited), with Retry-After */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details (chain-unavailable), with Retry-After */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        /** The anchor's half of a cooperative close the payer signed; the anchor takes no more calls on the channel (anchors with network.channels) */
+        post: operations["closeChannel"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1939,74 +398,61 @@ export interface paths {
             cookie?: never;
         };
         /** An operation's inclusion proof in its period's commitment, as this anchor kept the period (anchors with network.commitments) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description an action result's or failure attestation's UID, or a registered instance's ID */
-                    uid: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description the proof, with what the chain holds for the period */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CommitmentProof"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details (unknown-operation) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details (rate-limited), with Retry-After */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description RFC 9457 problem details (chain-unavailable) */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
+        get: operations["getCommitmentProof"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
+        /** Prometheus metrics */
+        get: operations["getMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/openapi.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This document */
+        get: operations["getOpenAPI"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The anchor's dashboard stream: its network view every second and each attestation it delivers, as Server-Sent Events
+         * @description Anchors only (the dashboard at /ui reads it). `event: network` (data: a NetworkEvent) first and then every second; `event: activity` (`id:` the activity's number in this anchor's feed, data: an Activity) for each attestation the anchor delivers: flight statuses, action results, failure attestations, slashing evidence, votes. Resume with Last-Event-ID: the anchor keeps its last 1,024 activities. Streams count against http.max_streams.
+         */
+        get: operations["streamEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2019,74 +465,162 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description A token instance ID: the attestation UID of an attestation-based token, keccak256(chainId, contract, tokenId) of an on-chain one; 0x and 64 hex digits. */
+        InstanceID: string;
+        /** @description 32 bytes: 0x and 64 hex digits. */
+        Hash: string;
+        /** @description An Ethereum address: 0x and 40 hex digits (EIP-55 checksummed when the node writes it). */
+        Address: string;
+        /** @description Bytes as 0x and hex digits. */
+        HexBytes: string;
+        /** @description An amount in the service token's smallest unit, in decimal. */
+        Amount: string;
+        /**
+         * @description The network's verification mode, as the anchors voted it: normal; partial (every instance's replicas on different platforms); full (queries and actions go through the anchors, which re-execute a share).
+         * @enum {string}
+         */
+        Mode: "normal" | "partial" | "full";
+        /** @description 32 bytes as an array of numbers (how a transcript writes its hashes). */
+        Bytes32Array: number[];
+        /** @description A signed EAS off-chain attestation, in the eas-sdk package form {sig, signer} or the other forms the network reads (docs/attestations.md). */
+        Attestation: {
+            [key: string]: unknown;
+        };
+        /** @description RFC 9457 problem details: every error a node answers. */
         Problem: {
-            type?: string;
-            title?: string;
-            status?: number;
+            /**
+             * Format: uri
+             * @description urn:smartlayer:problem:<code> (docs/api.md lists the codes), or about:blank.
+             */
+            type: string;
+            /** @description The HTTP status text. */
+            title: string;
+            /** @description The HTTP status. */
+            status: number;
+            /** @description What happened, for people (at most about 1 KiB). */
             detail?: string;
+            /**
+             * Format: uri-reference
+             * @description The request's path as sent (escaped): a URI reference.
+             */
             instance?: string;
+            /** @description On a 421: where the refusing node believes the instance lives. Clients ask an anchor for the route instead of following it. */
             route?: components["schemas"]["Route"];
+            /** @description On a 402 for a priced call: what it costs and how to pay. */
             payment?: components["schemas"]["PaymentDue"];
         };
-        Member: {
-            peer?: string;
-            address?: string;
-            /** @enum {unknown} */
-            role?: "anchor" | "service";
+        /** @description One service node holding an instance. */
+        Replica: {
+            /** @description The service node's peer ID. */
+            peer: string;
+            /**
+             * Format: uri
+             * @description Its integration API's base URL, when the answering node knows it.
+             */
             http?: string;
+            /**
+             * @description As the answering node sees it; unknown: not heard from.
+             * @enum {string}
+             */
+            state: "up" | "down" | "unknown";
+        };
+        /** @description An anchor's vote that another anchor is down. */
+        DownVote: {
+            /** @description The peer ID of the anchor voted down. */
+            down: string;
+            /** Format: int64 */
+            epoch: number;
+            /**
+             * Format: int64
+             * @description Unix ms.
+             */
+            atMs: number;
+            voter: components["schemas"]["Address"];
+            signature?: components["schemas"]["HexBytes"];
+        };
+        /** @description A placement record, signed by the responsible anchor (package placement). */
+        Record: {
+            instance: components["schemas"]["InstanceID"];
+            /** @description The bundle hash the instance runs. */
+            bundle: string;
+            /** Format: int64 */
+            epoch: number;
+            /**
+             * Format: int64
+             * @description Grows with every new record of the instance.
+             */
+            fencing: number;
+            /** @description The replicas' peer IDs. */
+            replicas: string[];
+            /** @description The peer ID of the replica that runs actions. */
+            executor: string;
+            anchor: components["schemas"]["Address"];
+            /** @description The signing anchor's peer ID. */
+            anchorPeer: string;
+            /**
+             * Format: int64
+             * @description Unix ms.
+             */
+            issuedMs: number;
+            /** @description On a record signed by an anchor that is not the first of the set for the instance: the votes that certify the anchors before it down. */
+            takeover?: components["schemas"]["DownVote"][];
+            signature?: components["schemas"]["HexBytes"];
+        };
+        /** @description Where an instance lives. */
+        Route: {
+            instance: components["schemas"]["InstanceID"];
+            record: components["schemas"]["Record"];
+            /** @description The peer ID of the replica that runs actions. */
+            executor: string;
+            /** @description An anchor lists the replicas that are up first, fastest first by its measurements. */
+            replicas: components["schemas"]["Replica"][];
+            mode: components["schemas"]["Mode"];
+            /** @description In full mode: the anchors' base URLs to send queries and actions through; empty in other modes. */
+            via: string[];
+        };
+        /** @description A node's health. */
+        Health: {
+            /** @enum {string} */
+            status: "ok";
+            /** @enum {string} */
+            role: "anchor" | "service";
+            /** @description The node's libp2p peer ID. */
+            peer: string;
+            address: components["schemas"]["Address"];
+            version: string;
+            /** Format: int64 */
+            uptimeSeconds: number;
+            /** @description Instances held (0 on anchors). */
+            instances: number;
+            /** @description The node's libp2p addresses, each ending in /p2p/<peer>. */
+            p2p: string[];
+        };
+        /** @description A node of the network as the answering node knows it. */
+        Member: {
+            peer: string;
+            /** @description The node's address (0x and 40 hex digits). */
+            address: string;
+            /** @enum {string} */
+            role: "anchor" | "service";
+            /** @description The node's integration API base URL. */
+            http?: string;
+            /** @description Instances a service node takes. */
             capacity?: number;
-            instances?: number;
+            instances: number;
             /** @description The service node is at its cap on topics followed (service.max_topics): it keeps its instances and is placed no new one. */
             full?: boolean;
+            /** @description os/arch/TEE, as partial mode diversifies replicas by. */
             platform?: string;
             version?: string;
-            /** @enum {unknown} */
-            state?: "up" | "down";
-            lastSeenMs?: number;
+            /** @enum {string} */
+            state: "up" | "down";
+            /**
+             * Format: int64
+             * @description Unix ms of its last heartbeat.
+             */
+            lastSeenMs: number;
         };
-        Network: {
-            self?: string;
-            epoch?: number;
-            anchors?: components["schemas"]["Member"][];
-            services?: components["schemas"]["Member"][];
-            /** @description Anchors only: what this anchor measured of each service node (network.probe_interval probes of GET /v1/health) and the service levels it failed at the last plan. */
-            serviceLevels?: {
-                probeInterval?: string;
-                hotLatency?: string;
-                hold?: string;
-                nodes?: {
-                    [key: string]: components["schemas"]["NodeLevel"];
-                };
-            };
-        };
-        /** @description placement record signed by the responsible anchor */
-        Record: {
-            instance?: string;
-            bundle?: string;
-            epoch?: number;
-            fencing?: number;
-            replicas?: string[];
-            executor?: string;
-            anchor?: string;
-            anchorPeer?: string;
-            issuedMs?: number;
-            signature?: string;
-        };
-        Route: {
-            instance?: string;
-            executor?: string;
-            record?: components["schemas"]["Record"];
-            replicas?: {
-                peer?: string;
-                http?: string;
-                state?: string;
-            }[];
-        };
-        Bundle: {
-            files?: {
-                [key: string]: string;
-            };
-        };
+        /** @description What an anchor measured of a service node (network.probe_interval probes of GET /v1/health). */
         NodeLevel: {
             /** @description probes held (at most 128) */
             samples: number;
@@ -2098,79 +632,2689 @@ export interface components {
             errorRate: number;
             /** @description share of probes answered with a success */
             availability: number;
+            /**
+             * Format: int64
+             * @description Unix ms of the newest probe.
+             */
             lastMs: number;
             /** @description service levels failed at the last plan: a token SLA's key, such as "p95<=1s,avail>=0.99", or "" for the network's floor (the node runs hot) */
             failing?: string[];
         };
-        /** @description a payment channel as a node knows it */
+        /** @description An anchor's sampling record of a service node. */
+        SamplingLevel: {
+            /** @description 1 is clean; below excludeBelow the node holds no instances. */
+            score: number;
+            /** @description Executions re-run. */
+            samples: number;
+            mismatches: number;
+            /** @description Calls the anchor had to make that the node could not. */
+            strikes: number;
+            /** @description Pieces of evidence of a wrong execution. */
+            evidence: number;
+        };
+        /** @description A token module anti-entropy found giving two states from one log. */
+        Nondeterministic: {
+            /** @description The bundle hash of the token module. */
+            bundle: string;
+            instance: components["schemas"]["InstanceID"];
+            /** @description The peer ID of the replica that showed it. */
+            node: string;
+            /** Format: int64 */
+            atMs: number;
+        };
+        /** @description An open slashing case: a node and the evidence against it. */
+        SlashCase: {
+            node: components["schemas"]["Address"];
+            evidence: components["schemas"]["Hash"];
+        };
+        /** @description The answering node's view of the network; anchors add what they keep of it. */
+        Network: {
+            /** @description The answering node's peer ID. */
+            self: string;
+            /**
+             * Format: int64
+             * @description The epoch the node runs.
+             */
+            epoch: number;
+            /**
+             * Format: int64
+             * @description The registry's last epoch, which the node did not follow (its anchor set is another).
+             */
+            epochNotFollowed?: number;
+            anchors: components["schemas"]["Member"][];
+            services: components["schemas"]["Member"][];
+            /** @description Anchors: the mode in force. */
+            mode?: components["schemas"]["Mode"];
+            /**
+             * Format: int64
+             * @description Anchors: the voting round that set the mode.
+             */
+            modeRound?: number;
+            /** @description Anchors: the anchors of the set a majority voted down and this anchor has not heard since (it plans without them). */
+            certifiedDown?: string[];
+            /** @description Anchors: token modules anti-entropy found giving two states from one log. */
+            nondeterministic?: components["schemas"]["Nondeterministic"][];
+            /** @description Anchors: execution sampling and each service node's record. */
+            sampling?: {
+                /** @description A Go duration, such as 30s. */
+                interval: string;
+                /** @description The share of a node's recent executions re-run each round. */
+                share: number;
+                /** @description A node whose score falls below it holds no instances. */
+                excludeBelow: number;
+                /** @description By peer ID. */
+                nodes: {
+                    [key: string]: components["schemas"]["SamplingLevel"];
+                };
+            };
+            /** @description Anchors: what this anchor measured of each service node (network.probe_interval probes of GET /v1/health) and the service levels it failed at the last plan. */
+            serviceLevels?: {
+                /** @description A Go duration. */
+                probeInterval: string;
+                /** @description A Go duration. */
+                hotLatency: string;
+                /** @description A Go duration. */
+                hold: string;
+                /** @description By peer ID. */
+                nodes: {
+                    [key: string]: components["schemas"]["NodeLevel"];
+                };
+            };
+            /** @description Nodes running an epoch the registry started on chain. */
+            epochFromChain?: {
+                seed: components["schemas"]["Hash"];
+                /** @description Whole tokens staked, by anchor peer ID: they weigh anchors' votes. */
+                anchorStakes: {
+                    [key: string]: number;
+                };
+            };
+            /** @description Anchors reading a chain. */
+            chain?: {
+                /**
+                 * Format: int64
+                 * @description The confirmed block of the last registry read.
+                 */
+                block: number;
+                /** @description Service nodes staked and registered. */
+                admittedServices: number;
+                /** Format: int64 */
+                confirmations: number;
+                openSlashCases: components["schemas"]["SlashCase"][];
+                /**
+                 * Format: int64
+                 * @description The registry's last started epoch, -1 for none.
+                 */
+                latestEpoch: number;
+            };
+        };
+        /** @description An action a trigger started that no result has answered yet. */
+        PendingAction: {
+            action: string;
+            idempotencyKey: string;
+            /** @description The predicate that fired. */
+            trigger: string;
+            /** @description The UID of the attestation whose application fired it. */
+            cause: string;
+        };
+        /** @description An instance's state as a replica holds it. */
+        StateView: {
+            instance: components["schemas"]["InstanceID"];
+            /** @description The instance's state (JSON; an object for the network's tokens). */
+            state: unknown;
+            stateRoot: components["schemas"]["Hash"];
+            /** @description Per stream (topic@publisher), the last entry applied. */
+            offsets: {
+                [key: string]: number;
+            };
+            /**
+             * Format: int64
+             * @description The fencing number of the record the replica holds.
+             */
+            fencing: number;
+            /** @description The peer ID of the executor. */
+            executor: string;
+            /** @description The answering replica's peer ID. */
+            node: string;
+            /** @description Who signs the instance's grants: the instance attestation's recipient, or the holder of its ERC-721 twin after a Transfer. */
+            owner: components["schemas"]["Address"];
+            pending: components["schemas"]["PendingAction"][];
+        };
+        /** @description An instance's state root without the state: public. */
+        Root: {
+            instance: components["schemas"]["InstanceID"];
+            stateRoot: components["schemas"]["Hash"];
+            /** @description Per stream (topic@publisher), the last entry applied. */
+            offsets: {
+                [key: string]: number;
+            };
+            /** Format: int64 */
+            fencing: number;
+            executor: string;
+            /** @description The answering replica's peer ID. */
+            node: string;
+            owner: components["schemas"]["Address"];
+        };
+        /** @description One attestation an instance applied, or refused. */
+        HistoryItem: {
+            topic: string;
+            publisher: components["schemas"]["Address"];
+            /** Format: int64 */
+            seq: number;
+            uid: components["schemas"]["Hash"];
+            attester: components["schemas"]["Address"];
+            /**
+             * Format: int64
+             * @description Unix seconds of the attestation.
+             */
+            time: number;
+            /** @description The attestation's decoded data. */
+            data?: {
+                [key: string]: unknown;
+            };
+            /** @description false: refused, the note says why. */
+            applied: boolean;
+            note?: string;
+            stateRoot: components["schemas"]["Hash"];
+        };
+        /** @description An instance's history. */
+        History: {
+            instance: components["schemas"]["InstanceID"];
+            /** @description The last 256, oldest first. */
+            history: components["schemas"]["HistoryItem"][];
+        };
+        /** @description An execution receipt, signed by the service node that ran the call (package receipt). */
+        Receipt: {
+            instance: components["schemas"]["InstanceID"];
+            /** @description query:<name>, action:<name>, ... */
+            function: string;
+            /** @description Binds the call. */
+            request: components["schemas"]["Hash"];
+            /** @description Binds the answer's bytes. */
+            output: components["schemas"]["Hash"];
+            scriptHash: components["schemas"]["Hash"];
+            stateBefore: components["schemas"]["Hash"];
+            /** @description The state after. */
+            stateRoot: components["schemas"]["Hash"];
+            transcriptRoot: components["schemas"]["Hash"];
+            /** Format: int64 */
+            fencing: number;
+            node: components["schemas"]["Address"];
+            /**
+             * Format: int64
+             * @description Batch signing: the leaf's index.
+             */
+            index?: number;
+            /** @description Batch signing: the leaf's path to the signed root. */
+            proof?: components["schemas"]["Hash"][];
+            root: components["schemas"]["Hash"];
+            signature: components["schemas"]["HexBytes"];
+            /** @description A TEE attester's evidence over root. */
+            quote?: components["schemas"]["HexBytes"];
+            /** @description software, sgx, ... */
+            attester: string;
+        };
+        /** @description An action's outcome. */
+        ActionOutcome: {
+            instance: components["schemas"]["InstanceID"];
+            action: string;
+            idempotencyKey: string;
+            /** @description The action's JSON result. */
+            result: unknown;
+            /** @description A JSON merge patch from the state before to the state after (null removes a member). */
+            patch: {
+                [key: string]: unknown;
+            };
+            /** @description The UID of the executor's action-result attestation, published on the instance's result topic. */
+            attestation: components["schemas"]["Hash"];
+            /** Format: int64 */
+            fencing: number;
+            executor: string;
+            /** @description The execution receipt, also in X-Smartlayer-Receipt. */
+            receipt?: components["schemas"]["Receipt"];
+            /**
+             * Format: int64
+             * @description When the action finished (Unix ms).
+             */
+            doneMs: number;
+        };
+        /** @description One call a script made to the world. */
+        External: {
+            /** @description fetch or tokens.query */
+            kind: string;
+            /** @description The call as the script made it. */
+            request: unknown;
+            /** @description What it got. */
+            response: unknown;
+        };
+        /** @description What an execution did: enough to replay it. */
+        Transcript: {
+            scriptHash: components["schemas"]["Bytes32Array"];
+            function: string;
+            instance: string;
+            stateBefore: components["schemas"]["Bytes32Array"];
+            /** @description The call's arguments. */
+            args: unknown;
+            /** Format: int64 */
+            nowMs: number;
+            seed: components["schemas"]["HexBytes"];
+            idempotencyKey?: string;
+            calls: components["schemas"]["External"][];
+            /** @description The answer. */
+            output: unknown;
+            stateAfter: components["schemas"]["Bytes32Array"];
+        };
+        /** @description The execution a receipt vouches for. */
+        Execution: {
+            transcript: components["schemas"]["Transcript"];
+            /** @description The state it ran on. */
+            state: unknown;
+            receipt?: components["schemas"]["Receipt"];
+            /** @description The bundle hash. */
+            bundle?: string;
+        };
+        /** @description Whether an instance's replicas agree on its state root. */
+        Consistency: {
+            agree: boolean;
+            /** @description The peer IDs of the replicas whose root is not the majority's ([] when all agree). */
+            differ: string[];
+            instance: components["schemas"]["InstanceID"];
+            replicas: components["schemas"]["ReplicaState"][];
+            /** @description The majority's state root; empty when no replica answered. */
+            stateRoot: string;
+        };
+        /** @description One replica's answer in a consistency report. */
+        ReplicaState: {
+            peer: string;
+            /** @description Its base URL; empty when not known. */
+            http: string;
+            stateRoot?: components["schemas"]["Hash"];
+            offsets?: {
+                [key: string]: number;
+            };
+            /**
+             * Format: int64
+             * @description Of the record the replica holds.
+             */
+            fencing?: number;
+            /** @description Why the replica gave no root. */
+            error?: string;
+        };
+        /** @description The last entry of one publisher's stream on a topic. */
+        StreamHead: {
+            topic: string;
+            publisher: components["schemas"]["Address"];
+            /** Format: int64 */
+            seq: number;
+            hash: components["schemas"]["Hash"];
+        };
+        /** @description A topic's publisher streams. */
+        TopicHeads: {
+            topic: string;
+            heads: components["schemas"]["StreamHead"][];
+        };
+        /** @description A publisher-signed log entry. */
+        Entry: {
+            topic: string;
+            publisher: components["schemas"]["Address"];
+            /**
+             * Format: int64
+             * @description 1, 2, 3, ...
+             */
+            seq: number;
+            /** @description The hash of entry seq-1; zero for the first. */
+            prev: components["schemas"]["Hash"];
+            attestation: components["schemas"]["Attestation"];
+            /** @description The publisher's, over the entry's hash. */
+            signature: components["schemas"]["HexBytes"];
+        };
+        /** @description An attestation for an anchor with network.publisher_key to sequence. */
+        SequenceRequest: {
+            topic: string;
+            attestation: components["schemas"]["Attestation"];
+        };
+        /** @description A token bundle: a TokenScript and its module. */
+        Bundle: {
+            /** @description Slash-separated relative path to base64 content. */
+            files: {
+                [key: string]: string;
+            };
+            /** @description The token issuer's bundle-issuer attestation over the bundle hash. */
+            issuer?: components["schemas"]["Attestation"];
+        };
+        /** @description A published bundle. */
+        Published: {
+            /** @description The bundle hash. */
+            bundle: string;
+            /** @description The token's name. */
+            name: string;
+            queries: string[];
+        };
+        /** @description An instance to register: its bundle and its signed instance attestation. */
+        RegisterRequest: {
+            /** @description The bundle hash. */
+            bundle: string;
+            attestation: components["schemas"]["Attestation"];
+        };
+        /** @description A registered instance. */
+        Registered: {
+            instance: components["schemas"]["InstanceID"];
+            /** @description The path of its route. */
+            route: string;
+        };
+        /** @description The mode in force after a vote. */
+        VoteResult: {
+            mode: components["schemas"]["Mode"];
+            /** Format: int64 */
+            round: number;
+        };
+        /** @description The UID of the attestation withdrawn. */
+        Revoked: {
+            revoked: components["schemas"]["Hash"];
+        };
+        /** @description A receipt queued for the anchor's next sampling round. */
+        ReceiptQueued: {
+            /** @constant */
+            queued: true;
+            leaf: components["schemas"]["Hash"];
+        };
+        /** @description A payment channel as a node knows it. */
         ChannelState: {
+            /** Format: int64 */
             id: number;
-            payer: string;
-            anchor: string;
-            /** @description an amount in the service token's smallest unit (decimal) */
-            deposit: string;
-            /** @description an amount in the service token's smallest unit (decimal) */
-            charged: string;
-            /** @description an amount in the service token's smallest unit (decimal) */
-            promised: string;
+            payer: components["schemas"]["Address"];
+            anchor: components["schemas"]["Address"];
+            deposit: components["schemas"]["Amount"];
+            charged: components["schemas"]["Amount"];
+            promised: components["schemas"]["Amount"];
+            /** Format: int64 */
             nonce: number;
             closed: boolean;
+            /** @description The highest promise taken, in its header form (signed by the payer). */
+            best?: string;
         };
-        /** @description on a 402 for a priced call: what it costs and how to pay (a promise on a channel of the Channels contract, in the header named) */
+        /** @description On a 402 for a priced call: what it costs and how to pay (a promise on a channel of the Channels contract, in the header named). */
         PaymentDue: {
-            /** @description an amount in the service token's smallest unit (decimal) */
-            price: string;
+            price: components["schemas"]["Amount"];
+            /** @description The header to send a promise in. */
             header: string;
-            contract: string;
+            contract: components["schemas"]["Address"];
+            /** Format: int64 */
             chainId: number;
             channel?: components["schemas"]["ChannelState"];
         };
-        ChannelStatus: components["schemas"]["ChannelState"] & {
-            /** @description an amount in the service token's smallest unit (decimal) */
-            cashed: string;
-            /** @description an amount in the service token's smallest unit (decimal) */
-            distributed: string;
-            /** @description an amount in the service token's smallest unit (decimal) */
-            withdrawing: string;
+        /** @description A payment channel opened to the answering anchor: the chain's state and the anchor's account (a ChannelState and more). */
+        ChannelStatus: {
+            /** Format: int64 */
+            id: number;
+            payer: components["schemas"]["Address"];
+            anchor: components["schemas"]["Address"];
+            deposit: components["schemas"]["Amount"];
+            charged: components["schemas"]["Amount"];
+            promised: components["schemas"]["Amount"];
+            /** Format: int64 */
+            nonce: number;
+            closed: boolean;
+            /** @description The highest promise taken, in its header form (signed by the payer). */
+            best?: string;
+            cashed: components["schemas"]["Amount"];
+            distributed: components["schemas"]["Amount"];
+            withdrawing: components["schemas"]["Amount"];
+            /** @description A unilateral close started. */
             closing: boolean;
-            /** @description calls served since the last payout, by node address */
+            /** @description Calls served since the last payout, by node address. */
             served: {
                 [key: string]: number;
             };
         };
+        /** @description What one settlement did. */
         Settlement: {
+            /** Format: int64 */
             channel: number;
-            /** @description an amount in the service token's smallest unit (decimal) */
-            cashed: string;
-            /** @description an amount in the service token's smallest unit (decimal) */
-            distributed: string;
-            nodes: string[] | null;
-            counts: number[] | null;
+            cashed: components["schemas"]["Amount"];
+            distributed: components["schemas"]["Amount"];
+            /** @description Paid out to ([] when nothing was). */
+            nodes: components["schemas"]["Address"][];
+            /** @description The calls each of nodes was paid for. */
+            counts: number[];
         };
+        /** @description A cooperative close. */
         ChannelClose: {
-            /** @description an amount in the service token's smallest unit (decimal) */
-            finalAmount: string;
-            /** @description 0x and 65 bytes of hex: the payer's EIP-712 Close signature */
+            finalAmount: components["schemas"]["Amount"];
+            /** @description 0x and 65 bytes of hex: the payer's EIP-712 Close signature. */
             payerSignature: string;
+            /** @description The anchor's, in the answer. */
             anchorSignature?: string;
         };
+        /** @description An operation's inclusion proof in its period's commitment, as the answering anchor kept the period. */
         CommitmentProof: {
+            /** Format: int64 */
             period: number;
-            uid: string;
-            leaf: string;
-            proof: string[] | null;
-            root: string;
+            uid: components["schemas"]["Hash"];
+            leaf: components["schemas"]["Hash"];
+            /** @description [] when the period holds the one operation. */
+            proof: components["schemas"]["Hash"][];
+            root: components["schemas"]["Hash"];
             count: number;
+            /** @description The period's commitment is on chain. */
             written: boolean;
-            anchor?: string;
-            onChainRoot?: string;
+            /** @description Who wrote it (zero when not written). */
+            anchor?: components["schemas"]["Address"];
+            /** @description The root written (zero when not written); the proof checks against the chain only where root is onChainRoot. */
+            onChainRoot?: components["schemas"]["Hash"];
+        };
+        /** @description one attestation an anchor delivered, as the dashboard shows it (package dashboard) */
+        Activity: {
+            /**
+             * Format: int64
+             * @description the activity's number in this anchor's feed (the SSE id)
+             */
+            seq: number;
+            /**
+             * Format: int64
+             * @description when this anchor delivered it (Unix ms)
+             */
+            atMs: number;
+            /** @enum {string} */
+            kind: "status" | "action" | "failure" | "slashing" | "vote" | "chain" | "revocation" | "attestation";
+            topic: string;
+            publisher: string;
+            /** Format: int64 */
+            entrySeq: number;
+            uid: string;
+            /** @description the network schema's name, or the schema UID */
+            schema: string;
+            /**
+             * Format: int64
+             * @description the attestation's own time (whole seconds, in ms)
+             */
+            attestedMs: number;
+            /** @description the instance whose topic it is (action results, failures) */
+            instance?: string;
+            /** @description the attestation's data, decoded, each value cut to 120 bytes */
+            fields?: {
+                [key: string]: string;
+            };
+        };
+        Placement: {
+            instance: string;
+            executor: string;
+            replicas: string[];
+            /** Format: int64 */
+            fencing: number;
+        };
+        NetworkEvent: {
+            /** Format: int64 */
+            atMs: number;
+            network: components["schemas"]["Network"];
+            /** @description instances this anchor placed (at most 500) */
+            placements: components["schemas"]["Placement"][];
         };
     };
     responses: never;
-    parameters: never;
+    parameters: {
+        /** @description token instance ID (attestation UID for attestation-based tokens) */
+        Instance: components["schemas"]["InstanceID"];
+        Name: string;
+        /** @description <schema UID>/<key>, with '/' escaped as %2F */
+        Topic: string;
+        /** @description a channel ID of the Channels contract */
+        Channel: number;
+        /** @description the token owner's grant attestation (any EAS off-chain form; the URL value is the compact one), covering the call (query:<name>, action:<name>, read:state, read:history); needed where the token declares grant="required" or the read is not public */
+        Grant: string;
+        /** @description t=<unix ms>;n=<nonce, 32 hex digits>;s=<signature, 130 hex digits> over the method, path, body hash, time and nonce, by the integration the grant names (or the owner, with no grant); or a session MAC t;n;a;m (docs/attestations.md) */
+        Signature: string;
+        /** @description a promise on a payment channel (channel;cumulative;nonce;0xsignature): required by calls the token prices (<sl:price>) on a network with payment channels */
+        Payment: string;
+        /** @description an inter-token call: the calling instance (sent by the service node running it) */
+        Caller: string;
+        /** @description an inter-token call: the calling instance's placement record */
+        CallerRecord: string;
+        /** @description an inter-token call: the comma-separated instance IDs of the calls so far (at most 4) */
+        CallChain: string;
+        /** @description names the request: a repeated key gets the first answer; passed on to the action's external calls */
+        IdempotencyKey: string;
+    };
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description base64url (unpadded) of the execution receipt's JSON (a Receipt). */
+        Receipt: string;
+        /** @description The peer ID of the service node that ran the call. */
+        Node: string;
+        /** @description The fencing number of the placement record the call ran under. */
+        Fencing: string;
+        /** @description Full fallback mode: the peer ID of the anchor that forwarded the call. */
+        Via: string;
+        /** @description Full fallback mode: whether that anchor replayed the execution. */
+        Reexecuted: "yes" | "no";
+        /** @description Seconds to wait before asking again. */
+        RetryAfter: string;
+        /** @description SmartlayerGrant header="X-Smartlayer-Grant", signature="X-Smartlayer-Signature" */
+        WWWAuthenticate: string;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
-export type operations = Record<string, never>;
+export interface operations {
+    getHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the node's role, peer ID, address, version, uptime and instances held */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description RFC 9457 problem details: internal (the node failed to answer; its log has the cause under the ref in the detail) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: too-many-connections: this client holds its quota of open connections (Retry-After) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getNetwork: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the node's view of the network */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Network"];
+                };
+            };
+            /** @description RFC 9457 problem details: internal (the node failed to answer; its log has the cause under the ref in the detail) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: too-many-connections: this client holds its quota of open connections (Retry-After) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getRoute: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description token instance ID (attestation UID for attestation-based tokens) */
+                instance: components["parameters"]["Instance"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the instance's route */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Route"];
+                };
+            };
+            /** @description RFC 9457 problem details: bad-instance-id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: unknown-instance: the network knows no such instance */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: internal (the node failed to answer; its log has the cause under the ref in the detail) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: not-placed: registered, but no service node is up to hold it yet (anchors; Retry-After); too-many-connections: this client holds its quota of open connections (Retry-After) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    runQuery: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the token owner's grant attestation (any EAS off-chain form; the URL value is the compact one), covering the call (query:<name>, action:<name>, read:state, read:history); needed where the token declares grant="required" or the read is not public */
+                "X-Smartlayer-Grant"?: components["parameters"]["Grant"];
+                /** @description t=<unix ms>;n=<nonce, 32 hex digits>;s=<signature, 130 hex digits> over the method, path, body hash, time and nonce, by the integration the grant names (or the owner, with no grant); or a session MAC t;n;a;m (docs/attestations.md) */
+                "X-Smartlayer-Signature"?: components["parameters"]["Signature"];
+                /** @description a promise on a payment channel (channel;cumulative;nonce;0xsignature): required by calls the token prices (<sl:price>) on a network with payment channels */
+                "X-Smartlayer-Payment"?: components["parameters"]["Payment"];
+                /** @description an inter-token call: the calling instance (sent by the service node running it) */
+                "X-Smartlayer-Caller"?: components["parameters"]["Caller"];
+                /** @description an inter-token call: the calling instance's placement record */
+                "X-Smartlayer-Caller-Record"?: components["parameters"]["CallerRecord"];
+                /** @description an inter-token call: the comma-separated instance IDs of the calls so far (at most 4) */
+                "X-Smartlayer-Call-Chain"?: components["parameters"]["CallChain"];
+            };
+            path: {
+                /** @description token instance ID (attestation UID for attestation-based tokens) */
+                instance: components["parameters"]["Instance"];
+                name: components["parameters"]["Name"];
+            };
+            cookie?: never;
+        };
+        /** @description the query's arguments as JSON (empty means {}) */
+        requestBody?: {
+            content: {
+                "application/json": unknown;
+            };
+        };
+        responses: {
+            /** @description the query's JSON result */
+            200: {
+                headers: {
+                    "X-Smartlayer-Receipt": components["headers"]["Receipt"];
+                    "X-Smartlayer-Node": components["headers"]["Node"];
+                    "X-Smartlayer-Fencing": components["headers"]["Fencing"];
+                    "X-Smartlayer-Via": components["headers"]["Via"];
+                    "X-Smartlayer-Reexecuted": components["headers"]["Reexecuted"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description RFC 9457 problem details: bad-instance-id, malformed-json, bad-args, bad-call-chain, bad-body: the body could not be read; bad-request (a replica refused what an anchor forwarded) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: grant-required, invalid-grant, grant-expired, grant-revoked, request-signature-required, request-signature-invalid, request-signature-stale, request-replayed, session-unknown (with WWW-Authenticate) */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: payment-required, payment-malformed, payment-refused, unknown-channel (the payment member says the price and how to pay), or token-type-dormant (the type's rent is unpaid) */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: grant-not-owner, grant-wrong-instance, grant-scope, grant-not-holder */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: unknown-instance, unknown-query (the detail lists the token's queries) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: body-too-large, input-too-large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: not-a-replica: this node does not hold the instance (an anchor: the network is not in full mode); the route member says where it lives */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: too-many-signed-requests: the node holds as many unexpired request nonces of this signer or owner as it keeps (retry later) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: grant-too-large: the grant header is over 8 KiB */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: cancelled: the call was given up before it ran to its end */
+            499: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: script-error, script-output-too-large, receipt; internal (the node failed to answer; its log has the cause under the ref in the detail) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: anchors in full mode: no-replica-answered, wrong-execution (a replica's answer its receipt does not cover) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: overloaded: this replica runs service.max_queries queries at once, all taken (Retry-After: ask another replica of the route); bundle-missing; payments-backlog; chain-unavailable; too-many-connections: this client holds its quota of open connections (Retry-After) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: script-timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: call-loop: an inter-token call whose call chain holds the called instance already, or is 4 tokens long */
+            508: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    runAction: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description names the request: a repeated key gets the first answer; passed on to the action's external calls */
+                "Idempotency-Key": components["parameters"]["IdempotencyKey"];
+                /** @description the token owner's grant attestation (any EAS off-chain form; the URL value is the compact one), covering the call (query:<name>, action:<name>, read:state, read:history); needed where the token declares grant="required" or the read is not public */
+                "X-Smartlayer-Grant"?: components["parameters"]["Grant"];
+                /** @description t=<unix ms>;n=<nonce, 32 hex digits>;s=<signature, 130 hex digits> over the method, path, body hash, time and nonce, by the integration the grant names (or the owner, with no grant); or a session MAC t;n;a;m (docs/attestations.md) */
+                "X-Smartlayer-Signature"?: components["parameters"]["Signature"];
+                /** @description a promise on a payment channel (channel;cumulative;nonce;0xsignature): required by calls the token prices (<sl:price>) on a network with payment channels */
+                "X-Smartlayer-Payment"?: components["parameters"]["Payment"];
+            };
+            path: {
+                /** @description token instance ID (attestation UID for attestation-based tokens) */
+                instance: components["parameters"]["Instance"];
+                name: components["parameters"]["Name"];
+            };
+            cookie?: never;
+        };
+        /** @description the action's arguments as JSON (empty means {}) */
+        requestBody?: {
+            content: {
+                "application/json": unknown;
+            };
+        };
+        responses: {
+            /** @description the action's outcome; the receipt also in X-Smartlayer-Receipt */
+            200: {
+                headers: {
+                    "X-Smartlayer-Receipt": components["headers"]["Receipt"];
+                    "X-Smartlayer-Node": components["headers"]["Node"];
+                    "X-Smartlayer-Fencing": components["headers"]["Fencing"];
+                    "X-Smartlayer-Via": components["headers"]["Via"];
+                    "X-Smartlayer-Reexecuted": components["headers"]["Reexecuted"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActionOutcome"];
+                };
+            };
+            /** @description RFC 9457 problem details: bad-instance-id, idempotency-key-required, malformed-json, bad-args, bad-body: the body could not be read; bad-request (the executor refused what an anchor forwarded) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: grant-required, invalid-grant, grant-expired, grant-revoked, request-signature-required, request-signature-invalid, request-signature-stale, request-replayed, session-unknown (with WWW-Authenticate) */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: payment-required, payment-malformed, payment-refused, unknown-channel (the payment member says the price and how to pay), or token-type-dormant (the type's rent is unpaid) */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: grant-not-owner, grant-wrong-instance, grant-scope, grant-not-holder */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: unknown-instance, unknown-action (the detail lists the token's actions) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: body-too-large, input-too-large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: not-executor: only the executor runs the instance's actions; not-a-replica (an anchor: the network is not in full mode); the route member names the executor */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: too-many-signed-requests: the node holds as many unexpired request nonces of this signer or owner as it keeps (retry later) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: grant-too-large: the grant header is over 8 KiB */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: cancelled: the action was given up before it ran to its end */
+            499: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: script-error, script-output-too-large; internal (the node failed to answer; its log has the cause under the ref in the detail) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: anchors in full mode: executor-unreachable (Retry-After), wrong-execution */
+            502: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: bundle-missing, action-not-published (the result could not be published: ask again with the same key), payments-backlog, chain-unavailable; too-many-connections: this client holds its quota of open connections (Retry-After) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: script-timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getState: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the token owner's grant attestation (any EAS off-chain form; the URL value is the compact one), covering the call (query:<name>, action:<name>, read:state, read:history); needed where the token declares grant="required" or the read is not public */
+                "X-Smartlayer-Grant"?: components["parameters"]["Grant"];
+                /** @description t=<unix ms>;n=<nonce, 32 hex digits>;s=<signature, 130 hex digits> over the method, path, body hash, time and nonce, by the integration the grant names (or the owner, with no grant); or a session MAC t;n;a;m (docs/attestations.md) */
+                "X-Smartlayer-Signature"?: components["parameters"]["Signature"];
+            };
+            path: {
+                /** @description token instance ID (attestation UID for attestation-based tokens) */
+                instance: components["parameters"]["Instance"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the instance's state */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StateView"];
+                };
+            };
+            /** @description RFC 9457 problem details: bad-instance-id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: grant-required, invalid-grant, grant-expired, grant-revoked, request-signature-required, request-signature-invalid, request-signature-stale, request-replayed, session-unknown (with WWW-Authenticate) */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: grant-not-owner, grant-wrong-instance, grant-scope, grant-not-holder */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: unknown-instance */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: not-a-replica: the route member says where the instance lives */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: too-many-signed-requests: the node holds as many unexpired request nonces of this signer or owner as it keeps (retry later) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: grant-too-large: the grant header is over 8 KiB */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: internal (the node failed to answer; its log has the cause under the ref in the detail) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: too-many-connections: this client holds its quota of open connections (Retry-After) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getHistory: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the token owner's grant attestation (any EAS off-chain form; the URL value is the compact one), covering the call (query:<name>, action:<name>, read:state, read:history); needed where the token declares grant="required" or the read is not public */
+                "X-Smartlayer-Grant"?: components["parameters"]["Grant"];
+                /** @description t=<unix ms>;n=<nonce, 32 hex digits>;s=<signature, 130 hex digits> over the method, path, body hash, time and nonce, by the integration the grant names (or the owner, with no grant); or a session MAC t;n;a;m (docs/attestations.md) */
+                "X-Smartlayer-Signature"?: components["parameters"]["Signature"];
+            };
+            path: {
+                /** @description token instance ID (attestation UID for attestation-based tokens) */
+                instance: components["parameters"]["Instance"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the instance's history */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["History"];
+                };
+            };
+            /** @description RFC 9457 problem details: bad-instance-id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: grant-required, invalid-grant, grant-expired, grant-revoked, request-signature-required, request-signature-invalid, request-signature-stale, request-replayed, session-unknown (with WWW-Authenticate) */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: grant-not-owner, grant-wrong-instance, grant-scope, grant-not-holder */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: unknown-instance */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: not-a-replica: the route member says where the instance lives */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: too-many-signed-requests: the node holds as many unexpired request nonces of this signer or owner as it keeps (retry later) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: grant-too-large: the grant header is over 8 KiB */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: store; internal (the node failed to answer; its log has the cause under the ref in the detail) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: too-many-connections: this client holds its quota of open connections (Retry-After) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getRoot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description token instance ID (attestation UID for attestation-based tokens) */
+                instance: components["parameters"]["Instance"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the instance's root */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Root"];
+                };
+            };
+            /** @description RFC 9457 problem details: bad-instance-id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: unknown-instance */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: not-a-replica: the route member says where the instance lives */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: internal (the node failed to answer; its log has the cause under the ref in the detail) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: too-many-connections: this client holds its quota of open connections (Retry-After) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getConsistency: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description token instance ID (attestation UID for attestation-based tokens) */
+                instance: components["parameters"]["Instance"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description every replica's state root */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Consistency"];
+                };
+            };
+            /** @description RFC 9457 problem details: bad-instance-id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: unknown-instance: this anchor placed no such instance */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: internal (the node failed to answer; its log has the cause under the ref in the detail) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: too-many-connections: this client holds its quota of open connections (Retry-After) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getTranscript: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the token owner's grant attestation (any EAS off-chain form; the URL value is the compact one), covering the call (query:<name>, action:<name>, read:state, read:history); needed where the token declares grant="required" or the read is not public */
+                "X-Smartlayer-Grant"?: components["parameters"]["Grant"];
+                /** @description t=<unix ms>;n=<nonce, 32 hex digits>;s=<signature, 130 hex digits> over the method, path, body hash, time and nonce, by the integration the grant names (or the owner, with no grant); or a session MAC t;n;a;m (docs/attestations.md) */
+                "X-Smartlayer-Signature"?: components["parameters"]["Signature"];
+            };
+            path: {
+                /** @description the receipt's leaf: 0x and 64 hex digits */
+                leaf: components["schemas"]["Hash"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the transcript, the state it ran on, the receipt and the bundle hash */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Execution"];
+                };
+            };
+            /** @description RFC 9457 problem details: bad-receipt-leaf */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: grant-required, invalid-grant, grant-expired, grant-revoked, request-signature-required, request-signature-invalid, request-signature-stale, request-replayed, session-unknown (with WWW-Authenticate) */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: grant-not-owner, grant-wrong-instance, grant-scope, grant-not-holder */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: unknown-receipt: the node keeps no execution for that receipt (any more) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: too-many-signed-requests: the node holds as many unexpired request nonces of this signer or owner as it keeps (retry later) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: grant-too-large: the grant header is over 8 KiB */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: internal (the node failed to answer; its log has the cause under the ref in the detail) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: too-many-connections: this client holds its quota of open connections (Retry-After) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    forwardReceipt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Receipt"];
+            };
+        };
+        responses: {
+            /** @description queued for the anchor's next sampling round */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceiptQueued"];
+                };
+            };
+            /** @description RFC 9457 problem details: bad-receipt (not signed by the node it names), malformed-json, bad-body: the body could not be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: body-too-large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: unknown-node: the receipt names no service node of the network */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: rate-limited: too many writes from this client (Retry-After); receipts-queue-full (1,024 waiting) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: internal (the node failed to answer; its log has the cause under the ref in the detail) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: too-many-connections: this client holds its quota of open connections (Retry-After) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    publishAttestation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description a publisher-signed entry, or {topic, attestation} on an anchor with network.publisher_key, which sequences it */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Entry"] | components["schemas"]["SequenceRequest"];
+            };
+        };
+        responses: {
+            /** @description the entry's place in its stream: on disk on this anchor, and gossiped */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StreamHead"];
+                };
+            };
+            /** @description RFC 9457 problem details: bad-entry (malformed, past a gap, on the wrong topic), not-sequencing, bad-body: the body could not be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: fork (contradicts its stream), replayed (the attestation is in a stream already) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: body-too-large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: invalid-entry, too-old (older than network.log_retention) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: rate-limited: too many writes from this client (Retry-After) or publisher */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: internal (the node failed to answer; its log has the cause under the ref in the detail) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: too-many-connections: this client holds its quota of open connections (Retry-After) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    vote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description an anchor's fallback-vote attestation {mode, round} */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Attestation"];
+            };
+        };
+        responses: {
+            /** @description the mode in force */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VoteResult"];
+                };
+            };
+            /** @description RFC 9457 problem details: bad-attestation, bad-body: the body could not be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: vote-refused: not an anchor's, a bad mode or an old round */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: body-too-large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: invalid-attestation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: rate-limited: too many writes from this client (Retry-After) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: internal (the node failed to answer; its log has the cause under the ref in the detail) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: too-many-connections: this client holds its quota of open connections (Retry-After) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getTopicHeads: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description <schema UID>/<key>, with '/' escaped as %2F */
+                topic: components["parameters"]["Topic"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the last entry of each publisher's stream */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TopicHeads"];
+                };
+            };
+            /** @description RFC 9457 problem details: bad-topic */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: internal (the node failed to answer; its log has the cause under the ref in the detail) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: too-many-connections: this client holds its quota of open connections (Retry-After) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    streamTopic: {
+        parameters: {
+            query?: {
+                /** @description the first offset to send */
+                from?: number;
+            };
+            header?: {
+                /** @description the last offset seen: the stream goes on after it */
+                "Last-Event-ID"?: string;
+                /** @description the token owner's grant attestation (any EAS off-chain form; the URL value is the compact one), covering the call (query:<name>, action:<name>, read:state, read:history); needed where the token declares grant="required" or the read is not public */
+                "X-Smartlayer-Grant"?: components["parameters"]["Grant"];
+                /** @description t=<unix ms>;n=<nonce, 32 hex digits>;s=<signature, 130 hex digits> over the method, path, body hash, time and nonce, by the integration the grant names (or the owner, with no grant); or a session MAC t;n;a;m (docs/attestations.md) */
+                "X-Smartlayer-Signature"?: components["parameters"]["Signature"];
+            };
+            path: {
+                /** @description <schema UID>/<key>, with '/' escaped as %2F */
+                topic: components["parameters"]["Topic"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the topic's entries, then each new one as it is delivered */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description RFC 9457 problem details: bad-topic, bad-last-event-id, bad-from */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: grant-required, invalid-grant, grant-expired, grant-revoked, request-signature-required, request-signature-invalid, request-signature-stale, request-replayed, session-unknown (with WWW-Authenticate) */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: grant-not-owner, grant-wrong-instance, grant-scope, grant-not-holder */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: unknown-instance (an instance's own topic) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: not-a-replica: an instance's own topics are streamed by its replicas (the route member says where) */
+            421: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: too-many-signed-requests: the node holds as many unexpired request nonces of this signer or owner as it keeps (retry later) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: grant-too-large: the grant header is over 8 KiB */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: no-streaming; internal (the node failed to answer; its log has the cause under the ref in the detail) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: too-many-streams: the node serves http.max_streams streams at once, all taken (Retry-After); too-many-connections: this client holds its quota of open connections (Retry-After) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description a revocation attestation (schema bytes32 uid) by the signer of the attestation it withdraws */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Attestation"];
+            };
+        };
+        responses: {
+            /** @description the attestation withdrawn */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Revoked"];
+                };
+            };
+            /** @description RFC 9457 problem details: bad-attestation, bad-body: the body could not be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: body-too-large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: invalid-attestation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: rate-limited: too many writes from this client (Retry-After) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: internal (the node failed to answer; its log has the cause under the ref in the detail) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: too-many-connections: this client holds its quota of open connections (Retry-After) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    publishBundle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Bundle"];
+            };
+        };
+        responses: {
+            /** @description the bundle hash, the token's name and queries */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Published"];
+                };
+            };
+            /** @description RFC 9457 problem details: bad-bundle (with no issuer attestation, or one by another key), malformed-json, bad-body: the body could not be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: bundle-not-on-chain: the issuer did not register the bundle's hash in the token types contract */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: body-too-large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: rate-limited: too many writes from this client (Retry-After); bundle-quota: this client published its quota of new bundles */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: internal (the node failed to answer; its log has the cause under the ref in the detail) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: chain-unavailable (Retry-After); too-many-connections: this client holds its quota of open connections (Retry-After) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getBundle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the bundle hash */
+                hash: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the bundle */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Bundle"];
+                };
+            };
+            /** @description RFC 9457 problem details: bad-bundle-hash */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: unknown-bundle */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: internal (the node failed to answer; its log has the cause under the ref in the detail) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: too-many-connections: this client holds its quota of open connections (Retry-After) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    registerToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegisterRequest"];
+            };
+        };
+        responses: {
+            /** @description the instance ID and its route's path */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Registered"];
+                };
+            };
+            /** @description RFC 9457 problem details: bad-bundle-hash, missing-attestation, bad-attestation, malformed-json, bad-body: the body could not be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: unknown-bundle: publish the bundle first */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: body-too-large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: invalid-attestation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: rate-limited: too many writes from this client (Retry-After) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: store-failed; internal (the node failed to answer; its log has the cause under the ref in the detail) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: too-many-connections: this client holds its quota of open connections (Retry-After) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getChannel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a channel ID of the Channels contract */
+                channel: components["parameters"]["Channel"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the channel */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelStatus"];
+                };
+            };
+            /** @description RFC 9457 problem details: bad-channel-id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: unknown-channel, not-my-channel (another anchor's: ask the others) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: rate-limited: too many writes from this client (Retry-After) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: internal (the node failed to answer; its log has the cause under the ref in the detail) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: chain-unavailable (Retry-After); too-many-connections: this client holds its quota of open connections (Retry-After) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    settleChannel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a channel ID of the Channels contract */
+                channel: components["parameters"]["Channel"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description what the settlement did */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Settlement"];
+                };
+            };
+            /** @description RFC 9457 problem details: bad-channel-id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: unknown-channel, not-my-channel (another anchor's: ask the others) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: rate-limited: too many writes from this client (Retry-After) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: internal (the node failed to answer; its log has the cause under the ref in the detail) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: chain-unavailable (Retry-After); too-many-connections: this client holds its quota of open connections (Retry-After) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    closeChannel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a channel ID of the Channels contract */
+                channel: components["parameters"]["Channel"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelClose"];
+            };
+        };
+        responses: {
+            /** @description the close with the anchor's signature */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelClose"];
+                };
+            };
+            /** @description RFC 9457 problem details: bad-channel-id, malformed-json, bad-body: the body could not be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: unknown-channel, not-my-channel (another anchor's: ask the others) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: close-refused: the amount does not cover what the anchor counts owed, is over the deposit, or the payer's signature is wrong */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: body-too-large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: rate-limited: too many writes from this client (Retry-After) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: internal (the node failed to answer; its log has the cause under the ref in the detail) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: chain-unavailable (Retry-After); too-many-connections: this client holds its quota of open connections (Retry-After) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCommitmentProof: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description an action result's or failure attestation's UID, or a registered instance's ID */
+                uid: components["schemas"]["Hash"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the proof, with what the chain holds for the period */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommitmentProof"];
+                };
+            };
+            /** @description RFC 9457 problem details: bad-uid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: unknown-operation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: rate-limited: too many writes from this client (Retry-After) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: internal (the node failed to answer; its log has the cause under the ref in the detail) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: chain-unavailable; too-many-connections: this client holds its quota of open connections (Retry-After) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the node's metrics */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description RFC 9457 problem details: internal (a handler panic); or, as text, the metrics could not be gathered */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/plain": string;
+                };
+            };
+            /** @description RFC 9457 problem details: too-many-connections: this client holds its quota of open connections (Retry-After) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOpenAPI: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OpenAPI 3.1 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description RFC 9457 problem details: internal (the node failed to answer; its log has the cause under the ref in the detail) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: too-many-connections: this client holds its quota of open connections (Retry-After) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    streamEvents: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the last activity seen: the stream goes on after it */
+                "Last-Event-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description network views and activities as they happen */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description RFC 9457 problem details: bad-last-event-id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: internal, no-streaming */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: too-many-streams (Retry-After) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+}

@@ -1,0 +1,187 @@
+package dashboard
+
+import (
+	"bufio"
+	"context"
+	"crypto/ecdsa"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/attlog"
+)
+
+func statusEntry(t *testing.T, key *ecdsa.PrivateKey, delay int) (*attlog.Entry, *attest.Signed) {
+	t.Helper()
+	data, err := attest.FlightStatusSchema.Schema.Encode(map[string]any{"flight": "BA117", "date": "2026-12-01", "delayMinutes": float64(delay), "status": "delayed"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := attest.Sign(key, attest.NetworkDomain(1337, common.Address{1}), attest.Message{Version: attest.Version2, Schema: attest.FlightStatusSchema.UID, Time: 1_700_000_000, Data: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(s)
+	e := &attlog.Entry{Topic: attest.FlightStatusSchema.UID.String() + "/BA117/2026-12-01", Seq: 1, Attestation: b}
+	if err := e.Sign(key); err != nil {
+		t.Fatal(err)
+	}
+	return e, s
+}
+
+func TestActivityOfAStatus(t *testing.T) {
+	key, _ := crypto.GenerateKey()
+	e, s := statusEntry(t, key, 190)
+	a := ActivityOf(e, s, time.UnixMilli(1_700_000_001_500))
+	if a.Kind != "status" || a.Schema != "flight-status" || a.Fields["delayMinutes"] != "190" || a.Fields["flight"] != "BA117" {
+		t.Fatalf("activity %+v", a)
+	}
+	if got := a.AtMs - a.AttestedMs; got != 1500 {
+		t.Fatalf("propagation %d ms, want 1500", got)
+	}
+	if a.UID != s.UID.String() || a.EntrySeq != 1 {
+		t.Fatalf("activity %+v", a)
+	}
+}
+
+func TestFeedKeepsTheLastAndWakes(t *testing.T) {
+	f := NewFeed()
+	_, wait := f.Since(0, 10)
+	f.Add(Activity{Kind: "a"})
+	select {
+	case <-wait:
+	default:
+		t.Fatal("a follower was not woken")
+	}
+	for i := 0; i < FeedSize+10; i++ {
+		f.Add(Activity{Kind: "b"})
+	}
+	got, _ := f.Since(0, FeedSize*2)
+	if len(got) != FeedSize || got[0].Seq != 12 || got[len(got)-1].Seq != FeedSize+11 {
+		t.Fatalf("kept %d, first %d, last %d", len(got), got[0].Seq, got[len(got)-1].Seq)
+	}
+	if got, _ := f.Since(FeedSize+9, 10); len(got) != 2 {
+		t.Fatalf("resumed with %d, want 2", len(got))
+	}
+}
+
+// readEvents reads SSE events until n have arrived.
+func readEvents(t *testing.T, body io.Reader, n int) []map[string]string {
+	t.Helper()
+	var out []map[string]string
+	ev := map[string]string{}
+	sc := bufio.NewScanner(body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" {
+			if len(ev) > 0 {
+				out = append(out, ev)
+				if len(out) == n {
+					return out
+				}
+			}
+			ev = map[string]string{}
+			continue
+		}
+		k, v, _ := strings.Cut(line, ": ")
+		ev[k] = v
+	}
+	t.Fatalf("stream ended after %d events: %v", len(out), sc.Err())
+	return nil
+}
+
+func TestEventsStreamNetworkAndActivity(t *testing.T) {
+	f := NewFeed()
+	f.Add(Activity{Kind: "status", Topic: "t1"})
+	mux := http.NewServeMux()
+	done := make(chan struct{})
+	defer close(done)
+	streams := &atomic.Int64{}
+	Register(mux, Deps{Feed: f, Network: func() any { return map[string]any{"self": "me"} },
+		Placements: func() []Placement {
+			return []Placement{{Instance: "0x01", Executor: "a", Replicas: []string{"a", "b"}}}
+		},
+		Every: time.Hour, Done: done, Streams: streams, MaxStreams: 1})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/v1/events", nil)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if ct := res.Header.Get("Content-Type"); ct != "text/event-stream" {
+		t.Fatalf("content type %q", ct)
+	}
+	evs := readEvents(t, res.Body, 2)
+	var net NetworkEvent
+	if evs[0]["event"] != "network" || json.Unmarshal([]byte(evs[0]["data"]), &net) != nil || len(net.Placements) != 1 {
+		t.Fatalf("first event %v", evs[0])
+	}
+	if evs[1]["event"] != "activity" || evs[1]["id"] != "1" {
+		t.Fatalf("second event %v", evs[1])
+	}
+	// One stream is the cap: a second is refused while the first is open.
+	r2, err := http.Get(srv.URL + "/v1/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2.Body.Close()
+	if r2.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("second stream: %d, want 503", r2.StatusCode)
+	}
+	// Live: an activity added now arrives.
+	f.Add(Activity{Kind: "action", Topic: "t2"})
+	evs = readEvents(t, res.Body, 1)
+	if evs[0]["id"] != "2" || !strings.Contains(evs[0]["data"], `"action"`) {
+		t.Fatalf("live event %v", evs[0])
+	}
+	// Resuming after activity 1 gives 2 only (after the network view).
+	cancel()
+	req, _ = http.NewRequest(http.MethodGet, srv.URL+"/v1/events", nil)
+	req.Header.Set("Last-Event-ID", "1")
+	deadline := time.Now().Add(10 * time.Second)
+	for streams.Load() != 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond) // the first stream's handler returns once it sees the cancel
+	}
+	res3, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res3.Body.Close()
+	evs = readEvents(t, res3.Body, 2)
+	if evs[1]["id"] != "2" {
+		t.Fatalf("resumed at %v", evs[1])
+	}
+}
+
+func TestTheDashboardPageIsServed(t *testing.T) {
+	mux := http.NewServeMux()
+	Register(mux, Deps{Feed: NewFeed(), Network: func() any { return nil }})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	for path, want := range map[string]string{"/ui/": "<title>Smart Layer network</title>", "/ui/app.js": "EventSource", "/ui/style.css": "--bg"} {
+		res, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 || !strings.Contains(string(b), want) {
+			t.Fatalf("%s: %d %.80s", path, res.StatusCode, b)
+		}
+	}
+}

@@ -1,0 +1,124 @@
+// Package dashboard is the anchors' live view of the network for people:
+// the page at /ui (static files embedded in the binary, no build step at
+// run time) and the Server-Sent Events it reads, GET /v1/events: the
+// anchor's view of the network every second, and each attestation the
+// anchor delivers as it happens (flight statuses, action results, failure
+// attestations, slashing evidence, votes). The node feeds it (Feed.Add
+// from its log's in-order delivery) and gives it its network view; the
+// package holds no other state.
+package dashboard
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/attlog"
+	"github.com/smartlayer/smartlayer/wire"
+)
+
+// Activity is one thing that happened, as the dashboard shows it.
+type Activity struct {
+	Seq  uint64 `json:"seq"`  // this feed's order: the SSE event ID
+	AtMs int64  `json:"atMs"` // when this anchor delivered it
+	// Kind: "status" (a flight status), "action", "failure", "slashing",
+	// "vote", "chain", "revocation" or "attestation" (any other schema).
+	Kind      string `json:"kind"`
+	Topic     string `json:"topic"`
+	Publisher string `json:"publisher"`
+	EntrySeq  uint64 `json:"entrySeq"`
+	UID       string `json:"uid"`
+	Schema    string `json:"schema"` // the network schema's name, or its UID
+	// AttestedMs is the attestation's own time (whole seconds): AtMs less
+	// it is how long it took to reach this anchor.
+	AttestedMs int64             `json:"attestedMs"`
+	Instance   string            `json:"instance,omitempty"`
+	Fields     map[string]string `json:"fields,omitempty"` // decoded data, each value cut to 120 bytes
+}
+
+// kinds names the dashboard's kind of each network schema.
+var kinds = map[string]string{
+	"flight-status": "status", "action-result": "action", "failure": "failure", "slashing-evidence": "slashing",
+	"fallback-vote": "vote", "chain-log": "chain", "revocation": "revocation",
+}
+
+// ActivityOf describes a delivered entry and its attestation.
+func ActivityOf(e *attlog.Entry, s *attest.Signed, now time.Time) Activity {
+	a := Activity{AtMs: now.UnixMilli(), Kind: "attestation", Topic: e.Topic, Publisher: e.Publisher.Hex(), EntrySeq: e.Seq}
+	if id, ok := wire.InstanceOfTopic(e.Topic); ok {
+		a.Instance = id.String()
+	}
+	if s == nil {
+		return a
+	}
+	a.UID, a.Schema, a.AttestedMs = s.UID.String(), s.Message.Schema.String(), int64(s.Message.Time)*1000
+	for _, ns := range attest.NetworkSchemas() {
+		if ns.UID != s.Message.Schema {
+			continue
+		}
+		a.Schema = ns.Name
+		if k, ok := kinds[ns.Name]; ok {
+			a.Kind = k
+		}
+		if data, err := ns.Schema.Decode(s.Message.Data); err == nil {
+			a.Fields = make(map[string]string, len(data))
+			for k, v := range data {
+				str := fmt.Sprint(v)
+				if len(str) > 120 {
+					str = strings.ToValidUTF8(str[:117], "") + "..."
+				}
+				a.Fields[k] = str
+			}
+		}
+		break
+	}
+	return a
+}
+
+// FeedSize is how many activities a feed keeps for streams that resume.
+const FeedSize = 1024
+
+// Feed is the last FeedSize activities, for the streams that follow them.
+type Feed struct {
+	mu   sync.Mutex
+	ring []Activity
+	next uint64 // the next Seq
+	wait chan struct{}
+}
+
+// NewFeed returns an empty feed.
+func NewFeed() *Feed { return &Feed{next: 1, wait: make(chan struct{})} }
+
+// Add appends an activity (its Seq is set) and wakes the streams.
+func (f *Feed) Add(a Activity) {
+	f.mu.Lock()
+	a.Seq = f.next
+	f.next++
+	if len(f.ring) == FeedSize {
+		copy(f.ring, f.ring[1:])
+		f.ring = f.ring[:FeedSize-1]
+	}
+	f.ring = append(f.ring, a)
+	close(f.wait)
+	f.wait = make(chan struct{})
+	f.mu.Unlock()
+}
+
+// Since returns the activities after seq still held (at most max), and a
+// channel closed when another arrives.
+func (f *Feed) Since(seq uint64, max int) ([]Activity, <-chan struct{}) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []Activity
+	for _, a := range f.ring {
+		if a.Seq > seq {
+			out = append(out, a)
+			if len(out) == max {
+				break
+			}
+		}
+	}
+	return out, f.wait
+}
