@@ -8,3 +8,4 @@ export { canonicalJSON, rawMember } from "./json.js";
 export { readEvents, type SSEvent } from "./sse.js";
 export type * from "./types.js";
 export { newSessionKey, devnetWallet } from "./wallet.js";
+export { GrantBook, maxKeptGrants, type GrantStorage, type KeptGrant } from "./grants.js";

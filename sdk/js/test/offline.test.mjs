@@ -122,3 +122,20 @@ test("peer IDs give the node's address; request proofs have the nodes' form", ()
   assert.match(h, /^t=1700000000000;n=0{32};s=[0-9a-f]{130}$/);
   assert.ok(h.endsWith("00") || h.endsWith("01"));
 });
+
+test("a grant book lists the grants an owner signed and marks revocations", async () => {
+  const owner = Wallet.createRandom();
+  const domain = { chainId: 31337, verifyingContract: "0x6f2E42BB4176e9A7352a8bF8886255Be9F3D2d13" };
+  const instance = keccak256(toUtf8Bytes("ticket"));
+  const book = new sl.GrantBook();
+  const a = book.add(await sl.signGrant(owner, domain, { instance, integration: owner.address, scopes: ["query:status"], notAfter: Math.floor(Date.now() / 1000) + 3600 }));
+  const b = book.add(await sl.signGrant(owner, domain, { instance, integration: owner.address, scopes: ["*"], notAfter: Math.floor(Date.now() / 1000) + 7200 }));
+  book.add(await sl.signGrant(owner, domain, { instance: keccak256(toUtf8Bytes("other")), integration: owner.address, scopes: ["*"], notAfter: 2_000_000_000 }));
+  assert.deepEqual(book.list({ instance }).map((g) => g.uid), [b.uid, a.uid]);
+  book.markRevoked(b.uid);
+  assert.deepEqual(book.list({ instance }).map((g) => [g.uid, !!g.revoked]), [[a.uid, false], [b.uid, true]]);
+  const forged = structuredClone(a.attestation);
+  forged.sig.message.data = sl.encodeGrant({ instance, integration: owner.address, scopes: ["*"], notAfter: 2_000_000_000 });
+  assert.throws(() => book.add(forged), sl.AttestationError);
+  assert.equal(book.list().length, 3);
+});
