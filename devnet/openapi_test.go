@@ -244,6 +244,8 @@ func TestOpenAPIAnswers(t *testing.T) {
 	get(200, "", replica+"/v1/topics/"+esc(tk.Topic)+"/heads", nil)
 	get(400, "bad-topic", anchor+"/v1/topics/nope/heads", nil)
 	streamEntries(t, ctx, hc, doc, anchor+"/v1/topics/"+esc(tk.Topic)+"/stream?from=0")
+	streamDashboard(t, ctx, hc, doc, anchor+"/v1/events")
+	get(400, "bad-last-event-id", anchor+"/v1/events", http.Header{"Last-Event-ID": {"x"}})
 	result := esc(wire.ResultTopic(rt.Instance))
 	get(421, "not-a-replica", anchor+"/v1/topics/"+result+"/stream", nil)
 	get(401, "grant-required", replica+"/v1/topics/"+result+"/stream", nil)
@@ -421,4 +423,46 @@ func streamEntries(t *testing.T, ctx context.Context, hc *http.Client, doc *open
 		}
 	}
 	t.Fatalf("stream %s: no entry: %v", u, sc.Err())
+}
+
+// streamDashboard reads an anchor's dashboard stream until it has seen a
+// network view and an activity, each checked against the document.
+func streamDashboard(t *testing.T, ctx context.Context, hc *http.Client, doc *openapitest.Doc, u string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("stream %s: %d", u, resp.StatusCode)
+	}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(nil, 4<<20)
+	schemas := map[string]string{"network": "NetworkEvent", "activity": "Activity"}
+	seen := map[string]bool{}
+	event := ""
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, "event: "):
+			event = strings.TrimPrefix(line, "event: ")
+		case strings.HasPrefix(line, "data: "):
+			name, ok := schemas[event]
+			if !ok {
+				t.Fatalf("stream %s: an event of type %q", u, event)
+			}
+			if err := doc.ValidateSchema(name, []byte(strings.TrimPrefix(line, "data: "))); err != nil {
+				t.Errorf("stream %s: a %s event: %v", u, event, err)
+			}
+			seen[event] = true
+			if len(seen) == len(schemas) {
+				return
+			}
+		}
+	}
+	t.Fatalf("stream %s: saw %v only: %v", u, seen, sc.Err())
 }
