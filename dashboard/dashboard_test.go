@@ -72,6 +72,33 @@ func TestFeedKeepsTheLastAndWakes(t *testing.T) {
 	if got, _ := f.Since(FeedSize+9, 10); len(got) != 2 {
 		t.Fatalf("resumed with %d, want 2", len(got))
 	}
+	// A stream resuming from before the anchor restarted (an id this feed
+	// never gave) reads from the oldest held, not from nothing.
+	g := NewFeed()
+	g.Add(Activity{Kind: "a"})
+	if got, _ := g.Since(5000, 10); len(got) != 1 || got[0].Seq != 1 {
+		t.Fatalf("after a restart: %+v", got)
+	}
+}
+
+func TestInstanceTopicsShowNoData(t *testing.T) {
+	key, _ := crypto.GenerateKey()
+	var inst [32]byte
+	inst[0] = 7
+	data, err := attest.ActionResultSchema.Schema.Encode(map[string]any{"instance": common.Hash(inst).Hex(), "action": "rebook", "idempotencyKey": "k",
+		"fencing": "1", "transcriptRoot": common.Hash{}.Hex(), "patch": `{"booking":"secret"}`, "result": `{"booking":"secret"}`, "record": ""})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := attest.Sign(key, attest.NetworkDomain(1337, common.Address{1}), attest.Message{Version: attest.Version2, Schema: attest.ActionResultSchema.UID, Time: 1_700_000_000, Data: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &attlog.Entry{Topic: attest.ActionResultSchema.UID.String() + "/" + common.Hash(inst).Hex(), Seq: 1}
+	a := ActivityOf(e, s, time.Now())
+	if a.Kind != "action" || a.Instance != common.Hash(inst).Hex() || len(a.Fields) != 0 {
+		t.Fatalf("an instance's own topic on the open dashboard: %+v", a)
+	}
 }
 
 // readEvents reads SSE events until n have arrived.

@@ -47,7 +47,8 @@ var kinds = map[string]string{
 // ActivityOf describes a delivered entry and its attestation.
 func ActivityOf(e *attlog.Entry, s *attest.Signed, now time.Time) Activity {
 	a := Activity{AtMs: now.UnixMilli(), Kind: "attestation", Topic: e.Topic, Publisher: e.Publisher.Hex(), EntrySeq: e.Seq}
-	if id, ok := wire.InstanceOfTopic(e.Topic); ok {
+	id, own := wire.InstanceOfTopic(e.Topic)
+	if own {
 		a.Instance = id.String()
 	}
 	if s == nil {
@@ -61,6 +62,13 @@ func ActivityOf(e *attlog.Entry, s *attest.Signed, now time.Time) Activity {
 		a.Schema = ns.Name
 		if k, ok := kinds[ns.Name]; ok {
 			a.Kind = k
+		}
+		// An instance's own topics (its action results and failures) say
+		// what changed in its state: only callers that may read its
+		// history see their data, so the open dashboard shows the kind,
+		// the instance and the signer alone.
+		if own {
+			break
 		}
 		if data, err := ns.Schema.Decode(s.Message.Data); err == nil {
 			a.Fields = make(map[string]string, len(data))
@@ -83,7 +91,8 @@ const FeedSize = 1024
 // Feed is the last FeedSize activities, for the streams that follow them.
 type Feed struct {
 	mu   sync.Mutex
-	ring []Activity
+	ring [FeedSize]Activity
+	n    int    // activities held
 	next uint64 // the next Seq
 	wait chan struct{}
 }
@@ -91,34 +100,35 @@ type Feed struct {
 // NewFeed returns an empty feed.
 func NewFeed() *Feed { return &Feed{next: 1, wait: make(chan struct{})} }
 
-// Add appends an activity (its Seq is set) and wakes the streams.
+// Add appends an activity (its Seq is set) and wakes the streams: a
+// constant cost, on the log's delivery path.
 func (f *Feed) Add(a Activity) {
 	f.mu.Lock()
 	a.Seq = f.next
+	f.ring[f.next%FeedSize] = a
 	f.next++
-	if len(f.ring) == FeedSize {
-		copy(f.ring, f.ring[1:])
-		f.ring = f.ring[:FeedSize-1]
-	}
-	f.ring = append(f.ring, a)
+	f.n = min(f.n+1, FeedSize)
 	close(f.wait)
 	f.wait = make(chan struct{})
 	f.mu.Unlock()
 }
 
 // Since returns the activities after seq still held (at most max), and a
-// channel closed when another arrives.
+// channel closed when another arrives. A seq this feed never gave (a
+// stream resuming from before the anchor restarted) reads as 0.
 func (f *Feed) Since(seq uint64, max int) ([]Activity, <-chan struct{}) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if seq >= f.next {
+		seq = 0
+	}
+	first := f.next - uint64(f.n)
+	if seq+1 > first {
+		first = seq + 1
+	}
 	var out []Activity
-	for _, a := range f.ring {
-		if a.Seq > seq {
-			out = append(out, a)
-			if len(out) == max {
-				break
-			}
-		}
+	for s := first; s < f.next && len(out) < max; s++ {
+		out = append(out, f.ring[s%FeedSize])
 	}
 	return out, f.wait
 }

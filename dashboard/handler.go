@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"net/http"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -60,10 +61,40 @@ func Register(mux *http.ServeMux, d Deps) {
 	})
 	mux.Handle("GET /ui/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-cache")
-		w.Header().Set("Content-Security-Policy", "default-src 'self'; connect-src *; img-src 'self' data:; style-src 'self'")
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; connect-src *; img-src 'self' data:; style-src 'self'; base-uri 'none'; frame-ancestors 'none'")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
 		files.ServeHTTP(w, r)
 	}))
-	mux.HandleFunc("GET /v1/events", d.events)
+	snap := &snapshot{d: d}
+	mux.HandleFunc("GET /v1/events", func(w http.ResponseWriter, r *http.Request) { d.events(w, r, snap) })
+}
+
+// snapshot is the network event, made at most once per d.Every whatever
+// the number of streams that send it.
+type snapshot struct {
+	d    Deps
+	mu   sync.Mutex
+	at   time.Time
+	data []byte
+}
+
+func (s *snapshot) get() ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now()
+	if s.data != nil && now.Sub(s.at) < s.d.Every {
+		return s.data, nil
+	}
+	ev := NetworkEvent{AtMs: now.UnixMilli(), Network: s.d.Network(), Placements: []Placement{}}
+	if s.d.Placements != nil {
+		ev.Placements = s.d.Placements()
+	}
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return nil, err
+	}
+	s.at, s.data = now, b
+	return b, nil
 }
 
 // NetworkEvent is the "network" event's data.
@@ -75,7 +106,7 @@ type NetworkEvent struct {
 
 // events streams "network" every d.Every and "activity" as it happens
 // (id: the activity's Seq; resume with Last-Event-ID).
-func (d Deps) events(w http.ResponseWriter, r *http.Request) {
+func (d Deps) events(w http.ResponseWriter, r *http.Request, snap *snapshot) {
 	var after uint64
 	if v := r.Header.Get("Last-Event-ID"); v != "" {
 		n, err := strconv.ParseUint(v, 10, 64)
@@ -106,11 +137,7 @@ func (d Deps) events(w http.ResponseWriter, r *http.Request) {
 	tick := time.NewTicker(d.Every)
 	defer tick.Stop()
 	sendNetwork := func() bool {
-		ev := NetworkEvent{AtMs: time.Now().UnixMilli(), Network: d.Network(), Placements: []Placement{}}
-		if d.Placements != nil {
-			ev.Placements = d.Placements()
-		}
-		b, err := json.Marshal(ev)
+		b, err := snap.get()
 		if err != nil {
 			return false
 		}

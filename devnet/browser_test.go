@@ -89,7 +89,7 @@ func TestBrowser(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", "--test", "--test-reporter=spec", "--test-concurrency=1", "e2e/")
+	cmd := exec.CommandContext(ctx, "node", "--test", "--test-reporter=spec", "--test-concurrency=1", "--test-timeout=240000", "e2e/")
 	cmd.Dir = sdk
 	cmd.Env = append(os.Environ(), "SMARTLAYER_LIVE="+path, "SMARTLAYER_ARTIFACTS="+artifacts)
 	out, err := cmd.CombinedOutput()

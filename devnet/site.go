@@ -1,7 +1,11 @@
 package devnet
 
 import (
+	"fmt"
+
+	flightticket "github.com/smartlayer/smartlayer/examples/flight-ticket"
 	carrental "github.com/smartlayer/smartlayer/examples/flight-ticket/car-rental"
+	"github.com/smartlayer/smartlayer/tokenscript"
 )
 
 // startDemoSite serves the car-rental website (examples/flight-ticket/
@@ -23,8 +27,18 @@ func (d *Devnet) startDemoSite() error {
 	if pr := d.Client.Payer; pr != nil {
 		// The site pays its visitors' calls from the demo integration's
 		// channel, with the same payer as the devnet's own client (one
-		// sequence of promises).
-		cfg.Pay = func(price uint64) (string, error) { return pr.PromiseFor("", price) }
+		// sequence of promises), at the flight ticket's prices.
+		m, err := (&tokenscript.Bundle{Files: flightticket.Files()}).Manifest()
+		if err != nil || m.Service == nil {
+			return fmt.Errorf("the flight ticket's prices: %v", err)
+		}
+		cfg.Price = func(kind, name string) uint64 {
+			if kind == "query" {
+				return m.Service.QueryPriceOf(name)
+			}
+			return m.Service.ActionPriceOf(name)
+		}
+		cfg.Pay = func(path string, price uint64) (string, error) { return pr.PromiseFor(path, price) }
 	}
 	s, err := carrental.Start("127.0.0.1:0", cfg)
 	if err != nil {

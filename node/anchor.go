@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,7 +10,6 @@ import (
 	"math"
 	"slices"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -1009,15 +1009,22 @@ func (a *anchorRole) Consistency(ctx context.Context, id wire.InstanceID) (*wire
 	return &wire.Consistency{Instance: id, Agree: len(differ) == 0, StateRoot: best, Differ: differ, Replicas: out}, nil
 }
 
-// placements lists the instances this anchor placed, for the dashboard:
-// at most dashboard.MaxPlacements, by instance ID.
+// placements lists the instances whose records this anchor holds (its own
+// and those synced from other anchors), for the dashboard: the first
+// dashboard.MaxPlacements by instance ID, cloned only those.
 func (a *anchorRole) placements() []dashboard.Placement {
 	a.mu.Lock()
-	out := make([]dashboard.Placement, 0, min(len(a.records), dashboard.MaxPlacements))
-	for _, r := range a.records {
-		out = append(out, dashboard.Placement{Instance: r.Instance.String(), Executor: r.Executor, Replicas: slices.Clone(r.Replicas), Fencing: r.Fencing})
+	defer a.mu.Unlock()
+	ids := make([]wire.InstanceID, 0, len(a.records))
+	for id := range a.records {
+		ids = append(ids, id)
 	}
-	a.mu.Unlock()
-	slices.SortFunc(out, func(x, y dashboard.Placement) int { return strings.Compare(x.Instance, y.Instance) })
-	return out[:min(len(out), dashboard.MaxPlacements)]
+	slices.SortFunc(ids, func(x, y wire.InstanceID) int { return bytes.Compare(x[:], y[:]) })
+	ids = ids[:min(len(ids), dashboard.MaxPlacements)]
+	out := make([]dashboard.Placement, len(ids))
+	for i, id := range ids {
+		r := a.records[id]
+		out[i] = dashboard.Placement{Instance: id.String(), Executor: r.Executor, Replicas: slices.Clone(r.Replicas), Fencing: r.Fencing}
+	}
+	return out
 }

@@ -46,10 +46,12 @@ function describe(a) {
   switch (a.kind) {
     case "status":
       return `${f.flight} ${f.date}: ${f.status}${Number(f.delayMinutes) ? `, ${f.delayMinutes} min late` : ""} (by ${short(a.publisher)})`;
+    // An instance's own topics show no data here: reading it needs the
+    // owner's grant.
     case "action":
-      return `${f.action} on ${short(a.instance)}: ${f.result ?? ""} (executor ${short(a.publisher)})`;
+      return `an action result on ${short(a.instance)} (executor ${short(a.publisher)})`;
     case "failure":
-      return `${f.action} on ${short(a.instance)} failed: ${f.errorClass} after ${f.attempts} attempts (${f.request ?? ""})`;
+      return `a failure attestation on ${short(a.instance)} (anchor ${short(a.publisher)})`;
     case "slashing":
       return `evidence against ${short(f.node)}: ${f.reason} (instance ${short(f.instance)})`;
     case "vote":
@@ -138,7 +140,7 @@ function onNetwork(ev) {
 }
 
 function renderTokens() {
-  $("#token-count").textContent = `${state.placements.length} placed by this anchor`;
+  $("#token-count").textContent = `${state.placements.length} in this anchor's records`;
   const tbody = $("#tokens tbody");
   tbody.replaceChildren();
   for (const p of state.placements) {

@@ -67,8 +67,8 @@ $("#grant").addEventListener("click", async () => {
     });
     const g = readGrant(grant, network);
     // Priced calls are paid by this site's server from its channel.
-    const pay = cfg.paid ? async (due) => {
-      const r = await fetch("/pay", { method: "POST", body: JSON.stringify({ price: due.price }) });
+    const pay = cfg.paid ? async (due, url) => {
+      const r = await fetch("/pay", { method: "POST", body: JSON.stringify({ url }) });
       if (!r.ok) throw new Error(`the site could not pay: ${r.status} ${await r.text()}`);
       return (await r.json()).header;
     } : undefined;
@@ -84,14 +84,15 @@ $("#grant").addEventListener("click", async () => {
 });
 
 // refresh asks the ticket for its status (receipt checked by the SDK) and
-// shows it; want: the delay a live status announced, asked again until the
-// replica has applied it.
-async function refresh(want) {
-  let a;
-  for (let i = 0; i < 20; i++) {
+// shows it; wanted: the delay a fresh status announced, asked for again
+// (less and less often, for up to 30 s) until the replica has applied it,
+// unless a newer status comes first.
+async function refresh(wanted) {
+  let a = await client.query(ticket.instance, "status");
+  const end = Date.now() + 30_000;
+  for (let wait = 100; wanted !== undefined && a.result.delayMinutes !== wanted && want === wanted && Date.now() < end; wait = Math.min(wait * 2, 1000)) {
+    await new Promise((r) => setTimeout(r, wait));
     a = await client.query(ticket.instance, "status");
-    if (want === undefined || a.result.delayMinutes === want) break;
-    await new Promise((r) => setTimeout(r, 100));
   }
   show(a);
 }
@@ -137,18 +138,14 @@ async function scheduleRefresh() {
 }
 
 function follow() {
-  // The flight's statuses, from the airline through any anchor: each entry
-  // and attestation checked here.
+  // The flight's statuses through any anchor: each entry and attestation
+  // checked here, and only the airline's taken (anyone may publish on a
+  // flight's topic).
   client.follow(ticket.topic, (e) => {
     const f = e.attestation;
     const li = document.createElement("li");
     li.dataset.receivedAt = String(Date.now());
     const when = new Date(Number(f.message.time) * 1000).toLocaleTimeString();
-    if (f.signer.toLowerCase() !== cfg.airline.toLowerCase()) {
-      li.textContent = `${when}: an update not signed by the airline, ignored`;
-      $("#updates").prepend(li);
-      return;
-    }
     const d = decodeData(schemas.flightStatus.text, f.message.data);
     li.className = "verified";
     li.dataset.delay = String(d.delayMinutes);
@@ -159,7 +156,7 @@ function follow() {
     // is waited for.
     want = Number(f.message.time) * 1000 > Date.now() - 60_000 ? Number(d.delayMinutes) : undefined;
     scheduleRefresh();
-  }, { onError: (err) => console.warn("stream:", err) });
+  }, { signers: [cfg.airline], schema: uidOf("flightStatus"), onError: (err) => console.warn("stream:", err) });
   // What changes on the ticket itself (a rebooking), under the grant.
   client.follow(`${uidOf("actionResult")}/${ticket.instance.toLowerCase()}`, () => scheduleRefresh(), {
     instance: ticket.instance, onError: (err) => console.warn("ticket stream:", err),

@@ -16,8 +16,12 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
-	"strconv"
+	"net/url"
+	"regexp"
+	"strings"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/smartlayer/smartlayer/httpapi"
 )
@@ -47,22 +51,30 @@ type Config struct {
 	// address: the page's demo wallet signs with them when the browser
 	// has no wallet of its own.
 	DemoKeys map[string]string `json:"demoKeys,omitempty"`
-	// Pay, when set, signs a payment promise for a call of price from the
-	// site's own channel (POST /pay): the site pays for its visitors'
-	// calls, up to MaxPrice each and PayRate promises a second per visitor
-	// address. Nil: the network's calls are free, /pay answers 404.
-	Pay func(price uint64) (string, error) `json:"-"`
+	// Pay, when set, signs a payment promise for a call (its path) of
+	// price from the site's own channel: the site pays for its visitors'
+	// calls on its tickets (POST /pay). Price says what the site pays for
+	// a call ("query", "status"): the TokenScript's price, not what the
+	// caller claims. Nil Pay: the network's calls are free, /pay answers
+	// 404.
+	Pay   func(path string, price uint64) (string, error) `json:"-"`
+	Price func(kind, name string) uint64                  `json:"-"`
 	// Paid says the page may ask /pay.
 	Paid bool `json:"paid"`
 }
 
 // MaxPrice is the most the site pays for one call; PayRate and PayBurst
-// bound the promises one visitor address gets.
+// bound the promises one visitor address (an IPv4 address, an IPv6 /64)
+// gets, and PayRateAll all visitors' together.
 const (
-	MaxPrice = 100
-	PayRate  = 20
-	PayBurst = 40
+	MaxPrice   = 100
+	PayRate    = 20
+	PayBurst   = 40
+	PayRateAll = 200
 )
+
+// paidPath is a call the site pays for: a query or an action on a token.
+var paidPath = regexp.MustCompile(`^/v1/tokens/(0x[0-9a-fA-F]{64})/(query|actions)/([A-Za-z0-9_]{1,64})$`)
 
 // Server serves the site.
 type Server struct {
@@ -72,40 +84,18 @@ type Server struct {
 
 // Start serves the site on addr ("127.0.0.1:0" for any free port).
 func Start(addr string, cfg Config) (*Server, error) {
-	cfg.Paid = cfg.Pay != nil
+	var origin string // set once listening; read by /pay after that
+	cfg.Paid = cfg.Pay != nil && cfg.Price != nil
+	if !cfg.Paid {
+		cfg.Pay = nil
+	}
 	cb, err := json.Marshal(cfg)
 	if err != nil {
 		return nil, err
 	}
 	mux := http.NewServeMux()
 	if cfg.Pay != nil {
-		limit := httpapi.NewRateLimiter(PayRate, PayBurst, 10_000)
-		mux.HandleFunc("POST /pay", func(w http.ResponseWriter, r *http.Request) {
-			host, _, _ := net.SplitHostPort(r.RemoteAddr)
-			if !limit.Allow(host, time.Now()) {
-				w.Header().Set("Retry-After", "1")
-				httpapi.Error(w, r, http.StatusTooManyRequests, "rate-limited", "too many payments asked; wait a second")
-				return
-			}
-			var in struct {
-				Price string `json:"price"`
-			}
-			if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1024)).Decode(&in); err != nil {
-				httpapi.Error(w, r, http.StatusBadRequest, "malformed-json", "want {\"price\": \"<amount>\"}")
-				return
-			}
-			price, err := strconv.ParseUint(in.Price, 10, 64)
-			if err != nil || price == 0 || price > MaxPrice {
-				httpapi.Error(w, r, http.StatusBadRequest, "bad-price", fmt.Sprintf("this site pays 1 to %d a call", MaxPrice))
-				return
-			}
-			h, err := cfg.Pay(price)
-			if err != nil {
-				httpapi.Error(w, r, http.StatusServiceUnavailable, "cannot-pay", err.Error())
-				return
-			}
-			httpapi.WriteJSON(w, http.StatusOK, map[string]string{"header": h})
-		})
+		mux.Handle("POST /pay", payHandler(cfg, func() string { return origin }))
 	}
 	mux.HandleFunc("GET /config.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -115,14 +105,17 @@ func Start(addr string, cfg Config) (*Server, error) {
 	static := http.FileServerFS(files)
 	mux.Handle("GET /", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-cache")
-		w.Header().Set("Content-Security-Policy", "default-src 'self'; connect-src *; img-src 'self' data:; style-src 'self'")
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; connect-src *; img-src 'self' data:; style-src 'self'; base-uri 'none'; frame-ancestors 'none'")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
 		static.ServeHTTP(w, r)
 	}))
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{URL: "http://" + ln.Addr().String(), srv: &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}}
+	s := &Server{URL: "http://" + ln.Addr().String()}
+	origin = s.URL
+	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			_ = err // the devnet notices a site that stops answering
@@ -148,4 +141,56 @@ func Files() ([]string, error) {
 		return err
 	})
 	return out, err
+}
+
+// payHandler signs a promise for one call a visitor's page is about to
+// make on one of the site's tickets, at the TokenScript's price: only from
+// the site's own pages (Origin), a bounded number per visitor and in all.
+// A visitor can still spend the site's channel at that rate on calls of
+// their own, as anyone using the site can.
+func payHandler(cfg Config, origin func() string) http.Handler {
+	tickets := map[string]bool{}
+	for _, t := range cfg.Tickets {
+		tickets[strings.ToLower(t.Instance)] = true
+	}
+	per := httpapi.NewRateLimiter(PayRate, PayBurst, 10_000)
+	all := rate.NewLimiter(PayRateAll, 2*PayRateAll)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if o := r.Header.Get("Origin"); o == "" || o != origin() {
+			httpapi.Error(w, r, http.StatusForbidden, "not-this-site", "the site pays only for calls its own pages make")
+			return
+		}
+		if !per.Allow(httpapi.ClientAddr(r.RemoteAddr), time.Now()) || !all.Allow() {
+			w.Header().Set("Retry-After", "1")
+			httpapi.Error(w, r, http.StatusTooManyRequests, "rate-limited", "too many payments asked; wait a second")
+			return
+		}
+		var in struct {
+			URL string `json:"url"`
+		}
+		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 2048)).Decode(&in); err != nil {
+			httpapi.Error(w, r, http.StatusBadRequest, "malformed-json", `want {"url": "<the call's URL>"}`)
+			return
+		}
+		u, err := url.Parse(in.URL)
+		var m []string
+		if err == nil {
+			m = paidPath.FindStringSubmatch(u.EscapedPath())
+		}
+		if m == nil || !tickets[strings.ToLower(m[1])] {
+			httpapi.Error(w, r, http.StatusBadRequest, "not-paid-here", "the site pays for queries and actions on its visitors' tickets only")
+			return
+		}
+		price := cfg.Price(m[2], m[3])
+		if price == 0 || price > MaxPrice {
+			httpapi.Error(w, r, http.StatusBadRequest, "not-paid-here", fmt.Sprintf("the site pays for calls of 1 to %d, not %s %s (%d)", MaxPrice, m[2], m[3], price))
+			return
+		}
+		h, err := cfg.Pay(u.EscapedPath(), price)
+		if err != nil {
+			httpapi.Error(w, r, http.StatusServiceUnavailable, "cannot-pay", err.Error())
+			return
+		}
+		httpapi.WriteJSON(w, http.StatusOK, map[string]string{"header": h})
+	})
 }

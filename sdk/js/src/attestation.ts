@@ -169,7 +169,31 @@ interface Parsed {
   signature: string;
   uid: string;
   signer?: string;
-  primaryType: string;
+  /** The struct names the signature may be over, in the order tried. */
+  structs: string[];
+}
+
+/**
+ * structsOf finds the struct that was signed as the nodes do: the one the
+ * types name (the primary type, or the only struct there: a legacy quirk
+ * signs primaryType "Attestation" over a struct "Attest"), which must be
+ * Attest or Attestation with exactly the version's fields; with no types,
+ * Attest, and for version 0 also Attestation.
+ */
+function structsOf(o: Record<string, any>, version: number): string[] {
+  const types = o.types;
+  if (!types || typeof types !== "object" || Object.keys(types).length === 0) return version === 0 ? ["Attest", "Attestation"] : ["Attest"];
+  let name = typeof o.primaryType === "string" && Object.hasOwn(types, o.primaryType) ? o.primaryType : "";
+  if (!name) {
+    const others = Object.keys(types).filter((k) => k !== "EIP712Domain");
+    if (others.length !== 1) throw new AttestationError(`types name several structs and none is the primary type ${JSON.stringify(o.primaryType)}`);
+    name = others[0];
+  }
+  if (name !== "Attest" && name !== "Attestation") throw new AttestationError(`struct ${JSON.stringify(name)} is not an EAS attestation`);
+  const got = Array.isArray(types[name]) ? types[name].map((f: { type?: unknown; name?: unknown }) => `${f?.type} ${f?.name}`).join(",") : "";
+  const want = fieldsOf(version).map((f) => `${f.type} ${f.name}`).join(",");
+  if (got !== want) throw new AttestationError(`version ${version} struct ${name}(${got}), want (${want})`);
+  return [name];
 }
 
 function sigOf(v: unknown): string {
@@ -203,7 +227,7 @@ function parseSigned(o: Record<string, any>, signer?: string): Parsed {
     signature: sigOf(o.signature),
     uid: hex32(o.uid, "uid"),
     signer: signer === undefined ? undefined : addr(signer, "signer"),
-    primaryType: typeof o.primaryType === "string" ? o.primaryType : version === 0 ? "Attestation" : "Attest",
+    structs: structsOf(o, version),
   };
 }
 
@@ -220,7 +244,6 @@ function parseCompact(a: unknown[]): Parsed {
       message: { version, schema: a[8], recipient: a[9], time: a[10], expirationTime: a[11], refUID: a[12], revocable: a[13], data: a[14], salt: a[17] },
       signature: { r: a[3], s: a[4], v: a[5] },
       uid: a[7],
-      primaryType: version === 0 ? "Attestation" : "Attest",
     },
     a[6] as string,
   );
@@ -268,11 +291,10 @@ export function verifyAttestation(input: unknown, opts: VerifyOptions = {}): Att
   const now = BigInt(Math.floor((opts.now ?? new Date()).getTime() / 1000));
   if (message.time > now + 60n) throw new AttestationError("attestation from the future");
   if (offchainUID(message) !== p.uid) throw new AttestationError("attestation UID does not match its message");
-  // Legacy (version 0) signers used the struct name "Attestation" or
-  // "Attest": with a signer named, either that recovers it counts.
-  const names = [p.primaryType, ...["Attest", "Attestation"].filter((n) => n !== p.primaryType && message.version === 0)];
+  // A version 0 message with no types may have been signed as Attest or
+  // Attestation: with a signer named, the one that recovers it counts.
   let signer = "";
-  for (const name of names) {
+  for (const name of p.structs) {
     try {
       signer = verifyTypedData(domain, { [name]: fieldsOf(message.version) }, typedValue(message), p.signature);
     } catch {

@@ -7,7 +7,7 @@ import { addressOfPeer } from "./peer.js";
 import { ReceiptError, checkAnswer, type Receipt } from "./receipt.js";
 import { addressOfKey, macRequest, sessionKey, signRequest } from "./request.js";
 import { readEvents } from "./sse.js";
-import { verifyAttestation, verifyEntry, type Attestation, type Entry, type SignedAttestation } from "./attestation.js";
+import { AttestationError, verifyAttestation, verifyEntry, type Attestation, type Entry, type SignedAttestation } from "./attestation.js";
 import type { Route, Replica, ActionOutcome, Problem, StateView, HistoryView } from "./types.js";
 
 export const headers = {
@@ -79,6 +79,14 @@ export interface ClientOptions {
   pay?: (due: PaymentDue, url: string) => Promise<string>;
 }
 
+/** PayError wraps a failure of the pay callback: the call was not sent again, and no node is blamed. */
+export class PayError extends Error {
+  constructor(readonly cause: unknown) {
+    super(`paying for the call failed: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = "PayError";
+  }
+}
+
 /** What a priced call costs and how to pay it (a 402's payment member). */
 export interface PaymentDue {
   price: string;
@@ -91,7 +99,7 @@ export interface PaymentDue {
 /** A verified answer. */
 export interface Answer<T> {
   result: T;
-  /** The answer's bytes as received (what the receipt binds). */
+  /** The answer's bytes as received: a query's receipt binds them all; an action's binds its `result` member. */
   bytes: Uint8Array;
   /** The receipt, checked (undefined when verifyReceipts is off). */
   receipt?: Receipt;
@@ -123,6 +131,9 @@ interface Cached {
   route: Route;
   exp: number;
 }
+
+/** The most routes and prices a client keeps (past it, it starts afresh). */
+export const maxCached = 10_000;
 
 /** Answers over this size are refused. */
 export const maxAnswerBytes = 8 << 20;
@@ -172,6 +183,7 @@ export class Client {
       try {
         const res = await this.send("GET", `${base}/v1/tokens/${instance}/route`, { signal });
         const route = JSON.parse(new TextDecoder().decode(res.bytes)) as Route;
+        if (this.routes.size >= maxCached) this.routes.clear();
         this.routes.set(instance.toLowerCase(), { route, exp: Date.now() + (this.opts.routeTTL ?? 30_000) });
         return route;
       } catch (e) {
@@ -236,7 +248,12 @@ export class Client {
       r.replicas.filter((x) => x.peer === r.executor && isUp(x)),
     );
     const outcome = JSON.parse(new TextDecoder().decode(bytes)) as ActionOutcome;
-    return { result: outcome.result as T, outcome, bytes, receipt: rc, node };
+    // The result is read from the very bytes the receipt covers (rawMember
+    // refuses an answer that names a member twice).
+    const raw = rawMember(bytes, "result");
+    const result = (raw ? JSON.parse(new TextDecoder().decode(raw)) : null) as T;
+    outcome.result = result;
+    return { result, outcome, bytes, receipt: rc, node };
   }
 
   /** state reads an instance's state (a grant with read:state, or the owner's key). */
@@ -279,16 +296,24 @@ export class Client {
   ): Promise<{ bytes: Uint8Array; rc?: Receipt; node: string }> {
     let last: unknown;
     const tried = new Set<string>();
-    for (let attempt = 0; attempt < 4; attempt++) {
+    let rerouted = false;
+    // Actions wait out a failover as the Go client does (eight tries, 250 ms
+    // more each time); queries try four times.
+    const tries = fn.startsWith("action:") ? 8 : 4;
+    for (let attempt = 0; attempt < tries; attempt++) {
+      if (attempt > 0 && !rerouted) await sleep(Math.min(250 * attempt, 2000), opts.signal);
+      rerouted = false;
+      if (opts.signal?.aborted) break;
       const route = await this.cachedRoute(instance, opts.signal);
       const reps = this.order(candidates(route));
       if (reps.length === 0) {
         this.forget(instance);
-        last = new Error(`instance ${instance} has no replica up${fn.startsWith("action:") ? " (executor)" : ""}`);
-        await sleep(Math.min(250 * 2 ** attempt, 2000), opts.signal);
+        last = new Error(`instance ${instance} has no ${fn.startsWith("action:") ? "executor" : "replica"} up`);
         continue;
       }
       const rep = reps.find((r) => !tried.has(r.peer)) ?? reps[0];
+      const rest = (this.cooldown.get(rep.peer) ?? 0) - Date.now();
+      if (rest > 0) await sleep(Math.min(rest, 5000), opts.signal); // every candidate rests: wait for the first
       tried.add(rep.peer);
       let target = rep.http as string;
       let to: string | undefined = rep.peer;
@@ -301,30 +326,21 @@ export class Client {
       if (g) hdr[headers.grant] = g;
       if (key) hdr[headers.idempotency] = key;
       const t0 = performance.now();
+      let res: { bytes: Uint8Array; headers: Headers; status: number };
       try {
-        const res = await this.send(method, target + path, { body, headers: hdr, to, signal: opts.signal });
-        this.measure(rep.peer, performance.now() - t0);
-        let rc: Receipt | undefined;
-        const node = res.headers.get(headers.node) ?? "";
-        if (this.verifyReceipts && fn) {
-          if (!route.replicas.some((r) => r.peer === node)) throw new ReceiptError(`answered by ${JSON.stringify(node)}, not a replica of the route`);
-          const output = fn.startsWith("action:") ? rawMember(res.bytes, "result") ?? new Uint8Array(0) : res.bytes;
-          rc = checkAnswer(res.headers.get(headers.receipt), addressOfPeer(node), fn, instance, key, body ?? new Uint8Array(0), output);
-          this.maybeForward(rc);
-        }
-        return { bytes: res.bytes, rc, node };
+        res = await this.send(method, target + path, { body, headers: hdr, to, signal: opts.signal });
       } catch (e) {
         last = e;
-        if (e instanceof ReceiptError) throw e;
-        if (opts.signal?.aborted) throw e;
+        if (opts.signal?.aborted || e instanceof PayError) throw e;
         if (e instanceof ProblemError) {
           if (e.status === 421) {
             // The refusing node's route is not trusted: ask an anchor.
             this.forget(instance);
+            rerouted = true;
             continue;
           }
           if (e.status === 503 || e.status === 429) {
-            this.cooldown.set(rep.peer, Date.now() + 1000 * (e.retryAfter ?? 1));
+            this.cooldown.set(rep.peer, Date.now() + 1000 * Math.min(e.retryAfter ?? 1, 30));
             continue;
           }
           if (e.status < 500 && e.status !== 404) throw e;
@@ -332,9 +348,39 @@ export class Client {
           this.measure(rep.peer, 10_000); // did not answer: to the back
         }
         this.forget(instance);
+        continue;
       }
+      this.measure(rep.peer, performance.now() - t0);
+      if (!this.verifyReceipts || !fn) return { bytes: res.bytes, node: res.headers.get(headers.node) ?? "" };
+      const node = res.headers.get(headers.node) ?? "";
+      if (!route.replicas.some((r) => r.peer === node)) {
+        // In full fallback mode an anchor forwards to the replicas it knows
+        // now: after a move the answering node may be newer than this
+        // route. Ask an anchor for the route once more before refusing.
+        const fresh = await this.route(instance, opts.signal).catch(() => route);
+        if (!fresh.replicas.some((r) => r.peer === node)) throw new ReceiptError(`answered by ${JSON.stringify(node)}, not a replica of the route`);
+      }
+      let output = res.bytes;
+      if (fn.startsWith("action:")) {
+        try {
+          output = rawMember(res.bytes, "result") ?? new Uint8Array(0);
+        } catch (e) {
+          throw new ReceiptError(`malformed answer: ${e instanceof Error ? e.message : e}`);
+        }
+      }
+      const rc = checkAnswer(res.headers.get(headers.receipt), addressOfPeer(node), fn, instance, key, body ?? new Uint8Array(0), output);
+      this.maybeForward(rc);
+      return { bytes: res.bytes, rc, node };
     }
     throw last;
+  }
+
+  private async payFor(due: PaymentDue, url: string): Promise<string> {
+    try {
+      return await (this.opts.pay as NonNullable<ClientOptions["pay"]>)(due, url);
+    } catch (e) {
+      throw new PayError(e);
+    }
   }
 
   private maybeForward(rc: Receipt) {
@@ -369,7 +415,7 @@ export class Client {
     }
     const priced = tokenCall ? pricedCall(u.pathname) : undefined;
     const known = priced && this.prices.get(priced);
-    if (known && this.opts.pay && !h[headers.payment]) h[headers.payment] = await this.opts.pay({ price: known, header: headers.payment, contract: "", chainId: 0 }, url);
+    if (known && this.opts.pay && !h[headers.payment]) h[headers.payment] = await this.payFor({ price: known, header: headers.payment, contract: "", chainId: 0 }, url);
     const timeout = AbortSignal.timeout(this.opts.timeout ?? 10_000);
     const signal = o.signal ? AbortSignal.any([o.signal, timeout]) : timeout;
     const res = await this.f(url, { method, headers: h, body: o.body as BodyInit | undefined, signal });
@@ -379,8 +425,9 @@ export class Client {
       // that fell short), once or twice.
       const due = (problemOf(res, bytes).problem as { payment?: PaymentDue }).payment;
       if (due && /^[0-9]{1,30}$/.test(due.price)) {
+        if (this.prices.size >= maxCached) this.prices.clear();
         this.prices.set(priced, due.price);
-        const hdr = { ...(o.headers ?? {}), [headers.payment]: await this.opts.pay(due, url) };
+        const hdr = { ...(o.headers ?? {}), [headers.payment]: await this.payFor(due, url) };
         return this.send(method, url, { ...o, headers: hdr, payTries: (o.payTries ?? 0) + 1 }, retried);
       }
     }
@@ -404,16 +451,28 @@ export class Client {
 
   /**
    * follow streams a topic's entries, each one's publisher signature and
-   * attestation verified before onEvent sees it. An instance's own topics
-   * (its action results and failures) are streamed by its replicas under
-   * the grant (read:history); others by the anchors. On a broken stream it
-   * reconnects and resumes: at the same node from the last offset, at
-   * another without repeating an entry it delivered.
+   * attestation (and, when given, its signer and schema) verified before
+   * onEvent sees it. A valid signature says who signed, not that they may
+   * speak for the topic: anyone may publish on a public topic, so pass the
+   * signers you trust (an airline's address) in `signers`. An instance's own
+   * topics (its action results and failures) are streamed by its replicas
+   * under the grant (read:history); others by the anchors. On a broken
+   * stream it reconnects and resumes: at the same node from the last offset,
+   * at another without repeating an entry it delivered (by publisher and
+   * sequence). `from` is an offset of the first node asked. A refusal (a
+   * grant revoked or expired, an unknown topic) ends the subscription, with
+   * the error passed to onError.
    */
-  follow(topic: string, onEvent: (e: StreamEvent) => void, opts: { instance?: string; onError?: (e: unknown) => void; from?: number } = {}): Subscription {
+  follow(
+    topic: string,
+    onEvent: (e: StreamEvent) => void,
+    opts: { instance?: string; onError?: (e: unknown) => void; from?: number; signers?: string[]; schema?: string; idleMs?: number } = {},
+  ): Subscription {
     const ctl = new AbortController();
     const seen = new Map<string, number>(); // publisher -> highest seq delivered
     const lastId = new Map<string, number>(); // node base URL -> last offset
+    const signers = opts.signers ? new Set(opts.signers.map((a) => getAddress(a))) : undefined;
+    const idleMs = opts.idleMs ?? 45_000; // nodes send a keepalive every 15 s
     const run = async () => {
       let backoff = 250;
       let turn = 0;
@@ -431,6 +490,10 @@ export class Client {
             base = this.anchors[turn % this.anchors.length];
           }
         } catch (e) {
+          if (e instanceof ProblemError && e.status >= 400 && e.status < 500) {
+            opts.onError?.(e);
+            return;
+          }
           opts.onError?.(e);
           await sleep(backoff, ctl.signal);
           backoff = Math.min(backoff * 2, 5000);
@@ -445,10 +508,22 @@ export class Client {
           const g = this.grants.get(opts.instance.toLowerCase());
           if (g) hdr[headers.grant] = g;
         }
+        // One controller per connection: a broken or idle one is cancelled,
+        // so no connection (nor the node's stream slot) is left open.
+        const conn = new AbortController();
+        const stop = () => conn.abort();
+        ctl.signal.addEventListener("abort", stop, { once: true });
+        let idle: ReturnType<typeof setTimeout> | undefined;
+        const alive = () => {
+          clearTimeout(idle);
+          idle = setTimeout(() => conn.abort(new Error(`no data from ${base} for ${idleMs} ms`)), idleMs);
+        };
+        let delivered = false;
         try {
-          const res = await this.stream(base + path, hdr, to, ctl.signal);
-          backoff = 250;
+          alive();
+          const res = await this.stream(base + path, hdr, to, conn.signal);
           await readEvents(res, (ev) => {
+            alive();
             if (ev.event !== "attestation") return;
             const offset = Number(ev.id);
             try {
@@ -460,8 +535,14 @@ export class Client {
               const pub = getAddress(entry.publisher);
               if (Number.isSafeInteger(offset)) lastId.set(base, offset);
               if ((seen.get(pub) ?? 0) >= entry.seq) return; // delivered already (from another node)
-              const attestation = verifyAttestation(rawAtt, this.opts.network ? { chainId: this.opts.network.chainId, contract: this.opts.network.contract } : {});
+              const attestation = verifyAttestation(rawAtt, {
+                ...(this.opts.network ? { chainId: this.opts.network.chainId, contract: this.opts.network.contract } : {}),
+                ...(opts.schema ? { schema: opts.schema } : {}),
+              });
+              if (signers && !signers.has(attestation.signer)) throw new AttestationError(`an attestation by ${attestation.signer}, not one of the signers followed`);
+              entry.attestation = JSON.parse(new TextDecoder().decode(rawAtt)); // the verified bytes
               seen.set(pub, entry.seq);
+              delivered = true;
               onEvent({ offset, node: base, entry, attestation });
             } catch (e) {
               opts.onError?.(e);
@@ -470,16 +551,22 @@ export class Client {
         } catch (e) {
           if (ctl.signal.aborted) break;
           opts.onError?.(e);
+          if (e instanceof ProblemError) {
+            if (e.status === 421 && opts.instance) this.forget(opts.instance); // the replicas moved
+            else if (e.status >= 400 && e.status < 500 && e.status !== 429) return; // refused: following cannot go on
+          }
           turn++;
-          await sleep(backoff, ctl.signal);
-          backoff = Math.min(backoff * 2, 5000);
-          continue;
+        } finally {
+          clearTimeout(idle);
+          ctl.signal.removeEventListener("abort", stop);
+          conn.abort();
         }
-        // The node closed the stream: reconnect to it, resuming.
+        if (delivered) backoff = 250;
         await sleep(backoff, ctl.signal);
+        backoff = Math.min(backoff * 2, 5000);
       }
     };
-    const done = run().catch(() => {});
+    const done = run().catch((e) => opts.onError?.(e));
     return { close: () => ctl.abort(), done };
   }
 

@@ -64,7 +64,9 @@ export function canonicalJSON(b: Uint8Array): Uint8Array {
 /**
  * rawMember returns the bytes of a top-level member's value in a JSON object,
  * exactly as they appear (undefined when absent): what a signature or a hash
- * covers, which JSON.parse and JSON.stringify would not give back.
+ * covers, which JSON.parse and JSON.stringify would not give back. An object
+ * that names a member twice throws: JSON.parse would keep one copy and a
+ * hash might cover the other.
  */
 export function rawMember(b: Uint8Array, name: string): Uint8Array | undefined {
   let i = 0;
@@ -106,9 +108,11 @@ export function rawMember(b: Uint8Array, name: string): Uint8Array | undefined {
   ws();
   if (b[i] !== 0x7b) return undefined;
   i++;
+  const keys = new Set<string>();
+  let found: Uint8Array | undefined;
   for (;;) {
     ws();
-    if (i >= b.length || b[i] === 0x7d) return undefined;
+    if (i >= b.length || b[i] === 0x7d) return found;
     const ks = i;
     skipString();
     let key: string;
@@ -117,13 +121,15 @@ export function rawMember(b: Uint8Array, name: string): Uint8Array | undefined {
     } catch {
       return undefined;
     }
+    if (keys.has(key)) throw new Error(`JSON object names ${JSON.stringify(key)} twice`);
+    keys.add(key);
     ws();
     if (b[i] !== 0x3a) return undefined;
     i++;
     ws();
     const vs = i;
     skipValue();
-    if (key === name) return b.subarray(vs, i);
+    if (key === name) found = b.subarray(vs, i);
     ws();
     if (b[i] === 0x2c) i++;
   }

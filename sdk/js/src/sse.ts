@@ -49,7 +49,6 @@ export async function readEvents(body: ReadableStream<Uint8Array>, onEvent: (e: 
       const { done, value } = await reader.read();
       if (done) return;
       buf += dec.decode(value, { stream: true });
-      if (buf.length > maxEventBytes + 1024) throw new Error(`a line over ${maxEventBytes} bytes`);
       let m: RegExpExecArray | null;
       const re = /\r\n|\n|\r/g;
       let start = 0;
@@ -60,7 +59,13 @@ export async function readEvents(body: ReadableStream<Uint8Array>, onEvent: (e: 
         start = m.index + m[0].length;
       }
       buf = buf.slice(start);
+      // Only the line still unterminated is bounded here; complete lines
+      // count toward their event's bound.
+      if (buf.length > maxEventBytes) throw new Error(`a line over ${maxEventBytes} bytes`);
     }
+  } catch (e) {
+    await reader.cancel().catch(() => {});
+    throw e;
   } finally {
     reader.releaseLock();
   }

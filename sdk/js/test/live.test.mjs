@@ -30,7 +30,13 @@ test("a page's session key, granted by the owner's wallet, queries, reads, acts 
     scopes: ["query:status", "read:state", "read:history", "action:rebook"],
     notAfter: new Date(Date.now() + 3600_000),
   });
-  const c = new sl.Client({ anchors: live.anchors, key: session.signingKey, grants: { [live.instance]: grant }, network });
+  const sent = []; // [signature header, status] of each call
+  const recording = async (url, init) => {
+    const res = await fetch(url, init);
+    sent.push([init?.headers?.["X-Smartlayer-Signature"] ?? "", res.status]);
+    return res;
+  };
+  const c = new sl.Client({ anchors: live.anchors, key: session.signingKey, grants: { [live.instance]: grant }, network, fetch: recording });
 
   // The nodes (Go) take the grant and the request signatures made here;
   // the SDK checks the receipt the node signed.
@@ -38,9 +44,11 @@ test("a page's session key, granted by the owner's wallet, queries, reads, acts 
   assert.ok(q.receipt, "a checked receipt");
   assert.equal(q.receipt.function, "query:status");
   assert.equal(typeof q.result, "object");
-  // The second call to the same node goes by a session MAC.
-  const q2 = await c.query(live.instance, "status");
-  assert.ok(q2.receipt);
+  // Later calls to a node already called go by a session MAC, which the
+  // node takes.
+  for (let i = 0; i < 6; i++) assert.ok((await c.query(live.instance, "status")).receipt);
+  assert.ok(sent.some(([sig, status]) => /;s=/.test(sig) && status === 200), "a signed call taken");
+  assert.ok(sent.some(([sig, status]) => /;m=/.test(sig) && status === 200), "a session MAC taken");
 
   const st = await c.state(live.instance);
   assert.equal(getAddress(st.owner), owner.address);
@@ -114,6 +122,17 @@ test("a tampered answer or a forged receipt is rejected", { skip }, async () => 
     const c = new sl.Client({ anchors: live.anchors, key: session.signingKey, grants: { [live.instance]: grant }, fetch: f });
     await assert.rejects(c.query(live.instance, "status"), sl.ReceiptError);
   }
+  // An action's answer with a second "result" appended: JSON.parse would
+  // read the forged one while the receipt covers the first.
+  const agrant = await sl.signGrant(owner, domain, { instance: live.instance, integration: session.address, scopes: ["action:rebook"], notAfter: new Date(Date.now() + 3600_000) });
+  const appended = async (url, init) => {
+    const res = await fetch(url, init);
+    if (!String(url).includes("/actions/") || res.status !== 200) return res;
+    const text = await res.text();
+    return new Response(text.replace(/}\s*$/, ',"result":{"rebooking":"forged"}}'), { status: 200, headers: res.headers });
+  };
+  const ca = new sl.Client({ anchors: live.anchors, key: session.signingKey, grants: { [live.instance]: agrant }, fetch: appended });
+  await assert.rejects(ca.action(live.instance, "rebook", { hotel: live.hotel }, { key: "tamper-" + Date.now() }), /twice/);
 });
 
 test("a grant is useless to anyone but its session key, and a revocation reaches every replica", { skip }, async () => {

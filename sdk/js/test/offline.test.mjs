@@ -55,6 +55,15 @@ test("refuses a forged or altered attestation", () => {
     alter((p) => (p.sig.signature.s = "0x" + "7".repeat(64))),
   ];
   for (const [i, p] of bad.entries()) assert.throws(() => sl.verifyAttestation(p), sl.AttestationError, `case ${i}`);
+  // Signed as another struct, or a struct with other fields.
+  const d2 = read("eas-sdk_offchain-utils_v2_hardhat.json");
+  const foo = structuredClone(d2.package);
+  foo.sig.types = { Foo: foo.sig.types.Attest };
+  foo.sig.primaryType = "Foo";
+  assert.throws(() => sl.verifyAttestation(foo), /not an EAS attestation/);
+  const fewer = structuredClone(d2.package);
+  fewer.sig.types.Attest = fewer.sig.types.Attest.slice(0, -1);
+  assert.throws(() => sl.verifyAttestation(fewer), /want/);
   // Pinned to another network's domain.
   assert.throws(() => sl.verifyAttestation(d.package, { chainId: 1 }), /chain/);
   assert.throws(() => sl.verifyAttestation("{".repeat(70000)), /bytes/);
@@ -111,10 +120,16 @@ test("canonical JSON matches the nodes' form and rawMember gives exact bytes", (
   assert.equal(dec(sl.rawMember(body, "result")), '{"a" : 1}');
   assert.equal(dec(sl.rawMember(body, "z")), "2");
   assert.equal(sl.rawMember(body, "none"), undefined);
+  // A member named twice: JSON.parse keeps the last, a hash might cover
+  // the first; refused.
+  assert.throws(() => sl.rawMember(enc('{"result":1,"result":2}'), "result"), /twice/);
+  assert.throws(() => sl.rawMember(enc('{"result":1,"\\u0072esult":2}'), "result"), /twice/);
 });
 
 test("peer IDs give the node's address; request proofs have the nodes' form", () => {
-  // A secp256k1 libp2p peer ID and the address it holds, from a Go node.
+  // A secp256k1 libp2p peer ID and the address it holds, as Go's
+  // nodekey.AddressOfPeer reads them (a public test key).
+  assert.equal(sl.addressOfPeer("16Uiu2HAkzh4QdxB7ijzVnwd6JFNNe4bcr1JBwYUypXe3pX5BRpqK"), "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23");
   assert.throws(() => sl.addressOfPeer("QmYyQSo1c1Ym7orWxLYvCrM2EmxFTANf8wXmmE7DWjhx5N"), /secp256k1/);
   assert.throws(() => sl.addressOfPeer("not a peer"), /peer ID/);
   const key = new SigningKey(keccak256(toUtf8Bytes("test key: holds nothing")));

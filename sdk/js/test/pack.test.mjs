@@ -19,7 +19,7 @@ test("npm pack installs into an empty folder and imports", () => {
     const app = join(dir, "app");
     execFileSync("mkdir", ["-p", app]);
     writeFileSync(join(app, "package.json"), JSON.stringify({ name: "app", version: "1.0.0", type: "module", private: true }));
-    execFileSync("npm", ["install", "--no-audit", "--no-fund", join(dir, info.filename)], { cwd: app, encoding: "utf8" });
+    execFileSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", join(dir, info.filename)], { cwd: app, encoding: "utf8" });
     const got = execFileSync(
       "node",
       ["--input-type=module", "-e", `import * as sl from "@smartlayer/client"; console.log(JSON.stringify({client: typeof sl.Client, verify: typeof sl.verifyReceipt, grant: typeof sl.signGrant, uid: sl.uidOf("grant")}))`],
