@@ -116,9 +116,9 @@ func TestJSSDK(t *testing.T) {
 	if got, _ := os.ReadFile(filepath.Join(sdk, "src", "openapi.ts")); !bytes.Equal(got, want) {
 		t.Errorf("sdk/js/src/openapi.ts is not generated from the current api/openapi.json: run npm run types in sdk/js")
 	}
-	ctx, stop := context.WithTimeout(ctx, 5*time.Minute)
+	runCtx, stop := context.WithTimeout(ctx, 5*time.Minute)
 	defer stop()
-	cmd := exec.CommandContext(ctx, "node", "--test", "--test-reporter=spec", "--test-timeout=180000", "test/")
+	cmd := exec.CommandContext(runCtx, "node", "--test", "--test-reporter=spec", "--test-timeout=180000", "test/")
 	cmd.Dir = sdk
 	cmd.Env = append(os.Environ(), "SMARTLAYER_LIVE="+path)
 	out, err := cmd.CombinedOutput()

@@ -157,8 +157,7 @@ function follow() {
     want = Number(f.message.time) * 1000 > Date.now() - 60_000 ? Number(d.delayMinutes) : undefined;
     scheduleRefresh();
   }, { signers: [cfg.airline], schema: uidOf("flightStatus"), onError: (err) => console.warn("stream:", err) });
-  // What changes on the ticket itself (a rebooking), under the grant.
-  client.follow(`${uidOf("actionResult")}/${ticket.instance.toLowerCase()}`, () => scheduleRefresh(), {
-    instance: ticket.instance, onError: (err) => console.warn("ticket stream:", err),
-  });
+  // What changes on the ticket itself (a rebooking, a failed one), under
+  // the grant.
+  client.followToken(ticket.instance, () => scheduleRefresh(), { onError: (err) => console.warn("ticket stream:", err) });
 }

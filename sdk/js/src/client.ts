@@ -7,7 +7,7 @@ import { addressOfPeer } from "./peer.js";
 import { ReceiptError, checkAnswer, type Receipt } from "./receipt.js";
 import { addressOfKey, macRequest, sessionKey, signRequest } from "./request.js";
 import { readEvents } from "./sse.js";
-import { AttestationError, verifyAttestation, verifyEntry, type Attestation, type Entry, type SignedAttestation } from "./attestation.js";
+import { AttestationError, uidOf, verifyAttestation, verifyEntry, type Attestation, type Entry, type SignedAttestation } from "./attestation.js";
 import type { Route, Replica, ActionOutcome, Problem, StateView, HistoryView } from "./types.js";
 
 export const headers = {
@@ -568,6 +568,20 @@ export class Client {
     };
     const done = run().catch((e) => opts.onError?.(e));
     return { close: () => ctl.abort(), done };
+  }
+
+  /**
+   * followToken follows what changes on one instance: its action results
+   * (signed by its executor) and failure attestations (signed by anchors),
+   * streamed by its replicas under the grant (read:history), each verified.
+   */
+  followToken(instance: string, onEvent: (e: StreamEvent) => void, opts: { onError?: (e: unknown) => void; from?: number } = {}): Subscription {
+    const id = instance.toLowerCase();
+    const subs = [
+      this.follow(`${uidOf("actionResult")}/${id}`, onEvent, { ...opts, instance, schema: uidOf("actionResult") }),
+      this.follow(`${uidOf("failure")}/${id}`, onEvent, { ...opts, instance, schema: uidOf("failure") }),
+    ];
+    return { close: () => subs.forEach((s) => s.close()), done: Promise.all(subs.map((s) => s.done)).then(() => {}) };
   }
 
   private async stream(url: string, hdr: Record<string, string>, to: string | undefined, signal: AbortSignal, retried = false): Promise<ReadableStream<Uint8Array>> {

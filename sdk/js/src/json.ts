@@ -7,7 +7,8 @@
 // hashed exactly as it arrived.
 
 const enc = new TextEncoder();
-const dec = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM: a BOM is kept, so text that starts with one is not JSON here, as for Go.
+const dec = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** UTF-8 bytes of a string. */
 export function utf8(s: string): Uint8Array {

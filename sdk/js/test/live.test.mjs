@@ -68,7 +68,8 @@ test("a page's session key, granted by the owner's wallet, queries, reads, acts 
   const resultTopic = sl.uidOf("actionResult") + "/" + live.instance.toLowerCase();
   const results = [];
   const errs = [];
-  const sub = c.follow(resultTopic, (e) => results.push(e), { instance: live.instance, from: 0, onError: (e) => errs.push(e) });
+  assert.ok(resultTopic);
+  const sub = c.followToken(live.instance, (e) => results.push(e), { from: 0, onError: (e) => errs.push(e) });
   await until("the action's result on the stream", () => results.some((e) => e.attestation.uid === a.outcome.attestation.toLowerCase()));
   sub.close();
   await sub.done;
