@@ -31,7 +31,7 @@ func (p LoungePass) EntryArgs() map[string]string { return map[string]string{"gr
 // issuePasses publishes the lounge-pass token, with a lounge key of the
 // devnet's as issuer, and issues a pass to each of the first
 // Options.LoungePasses tickets' passengers; each passenger grants the pass
-// (its token address) the ticket's status query.
+// (its token address) the ticket's status query and its rebook action.
 func (d *Devnet) issuePasses(ctx context.Context, tickets []Ticket) error {
 	n := min(d.opts.LoungePasses, len(tickets))
 	if n <= 0 {
@@ -89,7 +89,7 @@ func (d *Devnet) issuePasses(ctx context.Context, tickets []Ticket) error {
 		if err != nil {
 			return err
 		}
-		g, err := attest.SignGrant(pk, domain, tid, wire.TokenAddress(wire.InstanceID(s.UID)), []string{"query:status"}, now.Add(14*24*time.Hour), now)
+		g, err := attest.SignGrant(pk, domain, tid, wire.TokenAddress(wire.InstanceID(s.UID)), []string{"query:status", "action:rebook"}, now.Add(14*24*time.Hour), now)
 		if err != nil {
 			return err
 		}

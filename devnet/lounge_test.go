@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -172,6 +173,83 @@ func TestLoungePassReadsTheTicket(t *testing.T) {
 		if !errors.As(err, &pr) || pr.Status != http.StatusForbidden {
 			t.Fatalf("the desk as the pass, with %s: %v", name, err)
 		}
+	}
+
+	// The pass starts the ticket's own action (ctx.tokens.action), under
+	// the passenger's grant to the pass: once per desk request, its
+	// executor's receipt checked and kept, and the pass's execution replays
+	// offline without calling out.
+	hotelBefore := hotelStats(t, d)
+	deskArgs := map[string]string{"grant": p.Grant, "hotel": d.Info.Hotel.HTTP}
+	var out *wire.ActionOutcome
+	var prc *receipt.Receipt
+	waitUntil(t, 60*time.Second, "the pass's rebookHotel action", func() bool {
+		var err error
+		out, prc, err = d.Client.Action(ctx, p.Instance, "rebookHotel", "desk-1", deskArgs, nil)
+		if err != nil {
+			t.Logf("rebookHotel: %v", err)
+		}
+		return err == nil
+	})
+	var deskRes struct{ Rebooking, Booking, Ticket string }
+	if json.Unmarshal(out.Result, &deskRes) != nil || deskRes.Rebooking != "confirmed" || deskRes.Booking == "" || deskRes.Ticket != p.Ticket {
+		t.Fatalf("rebookHotel answered %s", out.Result)
+	}
+	if got := hotelStats(t, d); got != hotelBefore+1 {
+		t.Fatalf("the hotel booked %d times, want once", got-hotelBefore)
+	}
+	again, _, err := d.Client.Action(ctx, p.Instance, "rebookHotel", "desk-1", deskArgs, nil)
+	if err != nil || string(again.Result) != string(out.Result) || hotelStats(t, d) != hotelBefore+1 {
+		t.Fatalf("the same desk request again: %v %s, hotel %d", err, again.Result, hotelStats(t, d)-hotelBefore)
+	}
+	node = ""
+	for _, s := range d.Info.Services {
+		id, _ := peer.Decode(s.Peer)
+		if a, _ := nodekey.AddressOfPeer(id); a == prc.Node {
+			node = s.HTTP
+		}
+	}
+	var ka sampling.Kept
+	getJSONT(t, node+"/v1/receipts/"+prc.Leaf().Hex()+"/transcript", &ka)
+	at := ka.Transcript
+	if at == nil || len(at.Calls) != 1 || at.Calls[0].Kind != "tokens.action" {
+		t.Fatalf("the pass action's calls: %+v", at)
+	}
+	var acall sandbox.TokenCall
+	var aans sandbox.TokenAnswer
+	if json.Unmarshal(at.Calls[0].Request, &acall) != nil || json.Unmarshal(at.Calls[0].Response, &aans) != nil || acall.Key == "" {
+		t.Fatalf("recorded call %s -> %s", at.Calls[0].Request, at.Calls[0].Response)
+	}
+	if acall.Key != sandbox.TokenActionKey(p.Instance, "desk-1", 1) {
+		t.Fatalf("the ticket's action ran under key %q", acall.Key)
+	}
+	var ticketRc receipt.Receipt
+	if err := json.Unmarshal(aans.Receipt, &ticketRc); err != nil {
+		t.Fatalf("no receipt of the ticket's executor kept: %s", at.Calls[0].Response)
+	}
+	aargs, _ := json.Marshal(acall.Args)
+	if err := ticketRc.Binds("action:rebook", p.Ticket, acall.Key, aargs, aans.Result); err != nil {
+		t.Fatalf("the kept receipt does not bind the ticket's action: %v", err)
+	}
+	if err := sampling.CheckCalls(at, nil); err != nil {
+		t.Fatalf("the transcript's inter-token action does not check: %v", err)
+	}
+	// A forged answer in the record is caught by the same check.
+	forged := *at
+	forged.Calls = slices.Clone(at.Calls)
+	fa := aans
+	fa.Result = json.RawMessage(`{"rebooking":"confirmed","booking":"forged"}`)
+	forged.Calls[0].Response, _ = json.Marshal(fa)
+	if err := sampling.CheckCalls(&forged, nil); !errors.Is(err, sampling.ErrCallUnvouched) {
+		t.Fatalf("a forged ticket answer in the record: %v", err)
+	}
+	ares, err := sandbox.Replay(ctx, mod, at, ka.State)
+	if err != nil {
+		t.Fatalf("replay of the pass's action: %v", err)
+	}
+	var replayedAction struct{ Rebooking, Booking string }
+	if json.Unmarshal(ares.Output, &replayedAction) != nil || replayedAction.Booking != deskRes.Booking {
+		t.Fatalf("the pass's action replayed to %s", ares.Output)
 	}
 }
 

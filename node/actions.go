@@ -51,6 +51,10 @@ func (s *serviceRole) action(ctx context.Context, id wire.InstanceID, name, key 
 	if p := s.dormant(lb); p != nil {
 		return nil, p
 	}
+	ctx, err := s.inCallChain(ctx, id, p, s.n.metric.actions)
+	if err != nil {
+		return nil, err
+	}
 	byToken, err := s.checkActionGrant(in, name, p)
 	if err != nil {
 		return nil, &api.GrantRefused{Err: err}

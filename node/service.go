@@ -571,18 +571,10 @@ func (s *serviceRole) runQuery(ctx context.Context, id wire.InstanceID, name str
 		s.n.metric.queries.WithLabelValues("dormant").Inc()
 		return nil, p
 	}
-	// A token calling: the chain of calls must not come back here or run
-	// deeper than wire.MaxCallDepth; the module's own calls carry it on.
-	chain, err := wire.ParseCallChain(p.Caller.Chain)
+	ctx, err := s.inCallChain(ctx, id, p, s.n.metric.queries)
 	if err != nil {
-		return nil, &api.Problem{Status: http.StatusBadRequest, Code: "bad-call-chain", Detail: err.Error()}
+		return nil, err
 	}
-	if slices.Contains(chain, id) || len(chain) >= wire.MaxCallDepth {
-		s.n.metric.queries.WithLabelValues("call-loop").Inc()
-		return nil, &api.Problem{Status: http.StatusLoopDetected, Code: "call-loop",
-			Detail: fmt.Sprintf("inter-token call chain %s -> %s: a cycle or deeper than %d calls", wire.FormatCallChain(chain), id, wire.MaxCallDepth)}
-	}
-	ctx = withCallChain(ctx, append(chain, id))
 	start := time.Now()
 	byToken := false
 	if lb.Manifest.Service.GrantRequired(name) {
@@ -703,4 +695,21 @@ func (s *serviceRole) QueryToken(ctx context.Context, call sandbox.TokenCall) (*
 		return nil, errors.New("no anchor is reachable to route the query")
 	}
 	return s.tokens.query(ctx, urls, caller{instance: id, record: rec, chain: chain}, call)
+}
+
+// inCallChain checks a token's call (a query or an action a module's
+// ctx.tokens makes): the chain of calls must not come back to id or run
+// deeper than wire.MaxCallDepth; the returned context carries it on to
+// the module's own calls.
+func (s *serviceRole) inCallChain(ctx context.Context, id wire.InstanceID, p grant.Presented, refused *prometheus.CounterVec) (context.Context, error) {
+	chain, err := wire.ParseCallChain(p.Caller.Chain)
+	if err != nil {
+		return nil, &api.Problem{Status: http.StatusBadRequest, Code: "bad-call-chain", Detail: err.Error()}
+	}
+	if slices.Contains(chain, id) || len(chain) >= wire.MaxCallDepth {
+		refused.WithLabelValues("call-loop").Inc()
+		return nil, &api.Problem{Status: http.StatusLoopDetected, Code: "call-loop",
+			Detail: fmt.Sprintf("inter-token call chain %s -> %s: a cycle or deeper than %d calls", wire.FormatCallChain(chain), id, wire.MaxCallDepth)}
+	}
+	return withCallChain(ctx, append(chain, id)), nil
 }

@@ -103,7 +103,11 @@ func (q *tokenQuerier) query(ctx context.Context, anchors []string, from caller,
 	if err != nil {
 		return nil, err
 	}
-	path := "/v1/tokens/" + url.PathEscape(call.Instance) + "/query/" + url.PathEscape(call.Name)
+	path, fn := "/v1/tokens/"+url.PathEscape(call.Instance)+"/query/"+url.PathEscape(call.Name), "query:"+call.Name
+	if call.IsAction() {
+		// ctx.tokens.action: to the callee's executor, once per key.
+		path, fn = "/v1/tokens/"+url.PathEscape(call.Instance)+"/actions/"+url.PathEscape(call.Name), "action:"+call.Name
+	}
 	var last error
 	for try := range tokenQueryTries {
 		rt, err := q.route(ctx, anchors, call.Instance, try > 0)
@@ -112,7 +116,7 @@ func (q *tokenQuerier) query(ctx context.Context, anchors []string, from caller,
 		}
 		var reps []wire.Replica
 		for _, r := range rt.Replicas {
-			if r.State == wire.StateUp && r.HTTP != "" {
+			if r.State == wire.StateUp && r.HTTP != "" && (!call.IsAction() || r.Peer == rt.Executor) {
 				reps = append(reps, r)
 			}
 		}
@@ -134,9 +138,19 @@ func (q *tokenQuerier) query(ctx context.Context, anchors []string, from caller,
 			return nil, err
 		}
 		out, h, err := q.do(req)
+		if err == nil && call.IsAction() {
+			// The receipt binds the action's result: the module gets it.
+			var oc struct {
+				Result json.RawMessage `json:"result"`
+			}
+			if err = json.Unmarshal(out, &oc); err != nil {
+				return nil, fmt.Errorf("bad answer from the executor: %v", err)
+			}
+			out = oc.Result
+		}
 		if err == nil {
 			var rc *receipt.Receipt
-			if rc, err = q.checkTokenReceipt(h, rt, call, body, out); err == nil {
+			if rc, err = q.checkTokenReceipt(h, rt, fn, call, body, out); err == nil {
 				rj, _ := json.Marshal(rc)
 				return &sandbox.TokenAnswer{Result: out, Receipt: rj, Record: rt.Record}, nil
 			}
@@ -165,22 +179,25 @@ func (q *tokenQuerier) sign(req *http.Request, from caller, call sandbox.TokenCa
 	req.Header.Set(wire.CallerHeader, from.instance.String())
 	req.Header.Set(wire.CallerRecordHeader, base64.RawURLEncoding.EncodeToString(from.record))
 	req.Header.Set(wire.CallChainHeader, wire.FormatCallChain(from.chain))
+	if call.IsAction() {
+		req.Header.Set(wire.IdempotencyHeader, call.Key)
+	}
 	if call.Grant == "" {
 		return nil
 	}
 	// The node signs as the calling token only: a grant to anyone else
 	// (the node's own address, say) is not the module's to use.
 	if g, err := parseGrant(call.Grant); err != nil {
-		return fmt.Errorf("the grant passed to ctx.tokens.query: %w", err)
+		return fmt.Errorf("the grant passed to ctx.tokens: %w", err)
 	} else if want := wire.TokenAddress(from.instance); g.Integration != want {
-		return fmt.Errorf("the grant passed to ctx.tokens.query is to %s, not to this token (%s)", g.Integration, want)
+		return fmt.Errorf("the grant passed to ctx.tokens is to %s, not to this token (%s)", g.Integration, want)
 	}
 	req.Header.Set(wire.GrantHeader, call.Grant)
 	var nonce [16]byte
 	if _, err := rand.Read(nonce[:]); err != nil {
 		return err
 	}
-	proof, err := grant.Sign(q.key.ECDSA, grant.Request{Method: req.Method, Path: req.URL.RequestURI(), Body: body}, time.Now(), nonce)
+	proof, err := grant.Sign(q.key.ECDSA, grant.Request{Method: req.Method, Path: req.URL.RequestURI(), Body: body, Key: call.Key}, time.Now(), nonce)
 	if err != nil {
 		return err
 	}
@@ -191,7 +208,7 @@ func (q *tokenQuerier) sign(req *http.Request, from caller, call sandbox.TokenCa
 // checkTokenReceipt checks an answer's receipt: signed by a replica the
 // route's anchor-signed record names, for this call and these output
 // bytes.
-func (q *tokenQuerier) checkTokenReceipt(h http.Header, rt *wire.Route, call sandbox.TokenCall, sent, output []byte) (*receipt.Receipt, error) {
+func (q *tokenQuerier) checkTokenReceipt(h http.Header, rt *wire.Route, fn string, call sandbox.TokenCall, sent, output []byte) (*receipt.Receipt, error) {
 	rec, err := placement.DecodeRecord(rt.Record)
 	if err == nil && q.checkRecord != nil {
 		err = q.checkRecord(rec)
@@ -214,7 +231,7 @@ func (q *tokenQuerier) checkTokenReceipt(h http.Header, rt *wire.Route, call san
 	if err != nil {
 		return nil, fmt.Errorf("bad receipt: %v", err)
 	}
-	rc, err := receipt.CheckAnswer(h.Get(wire.ReceiptHeader), addr, "query:"+call.Name, call.Instance, "", sent, output)
+	rc, err := receipt.CheckAnswer(h.Get(wire.ReceiptHeader), addr, fn, call.Instance, call.Key, sent, output)
 	if err != nil {
 		return nil, fmt.Errorf("bad receipt from %s: %w", nodePeer, err)
 	}

@@ -31,7 +31,7 @@ var ErrCallRecord = errors.New("a recorded inter-token answer's record does not 
 // transcript's receipt; one wrapping ErrCallRecord is not.
 func CheckCalls(tr *sandbox.Transcript, checkRecord func(*placement.Record) error) error {
 	for i, c := range tr.Calls {
-		if c.Kind != "tokens.query" {
+		if c.Kind != "tokens.query" && c.Kind != "tokens.action" {
 			continue
 		}
 		var call sandbox.TokenCall
@@ -65,7 +65,11 @@ func CheckCalls(tr *sandbox.Transcript, checkRecord func(*placement.Record) erro
 			return fmt.Errorf("%w: call %d: the receipt's node %s is no replica the record names", ErrCallUnvouched, i+1, rc.Node)
 		}
 		args, _ := json.Marshal(call.Args)
-		if err := rc.Binds("query:"+call.Name, call.Instance, "", args, ans.Result); err != nil {
+		fn := "query:" + call.Name
+		if c.Kind == "tokens.action" {
+			fn = "action:" + call.Name
+		}
+		if err := rc.Binds(fn, call.Instance, call.Key, args, ans.Result); err != nil {
 			return fmt.Errorf("%w: call %d: %v", ErrCallUnvouched, i+1, err)
 		}
 		if err := rc.Verify(rc.Node); err != nil {

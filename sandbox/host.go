@@ -8,8 +8,11 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/smartlayer/smartlayer/egress"
 )
@@ -58,6 +61,20 @@ type TokenCall struct {
 	// Grant: the callee owner's grant to the calling token, as the module
 	// passed it ("" for none).
 	Grant string `json:"grant,omitempty"`
+	// Key, for ctx.tokens.action: the callee action's idempotency key,
+	// made from the calling action's and the call's place in it, so the
+	// calling action's retries and failovers start the callee's once.
+	// Empty for a query.
+	Key string `json:"key,omitempty"`
+}
+
+// IsAction reports whether the call starts an action (ctx.tokens.action).
+func (c TokenCall) IsAction() bool { return c.Key != "" }
+
+// TokenActionKey is the idempotency key of the n-th ctx.tokens.action
+// (from 1) of the calling action run under key on instance caller.
+func TokenActionKey(caller, key string, n int) string {
+	return fmt.Sprintf("tok-%x", crypto.Keccak256([]byte("smartlayer/token-action/v1"), []byte(caller), []byte{0}, []byte(key), []byte{0}, []byte(strconv.Itoa(n)))[:16])
 }
 
 // TokenAnswer is a token query's answer, as the transcript records it: the

@@ -23,6 +23,7 @@ module.exports = {
     echo(state, args) { return args; },
     rand(state, args, ctx) { return [ctx.random(), Math.random(), Date.now(), ctx.now]; },
     other(state, args, ctx) { return ctx.tokens.query(args.id, "status", {x: 1}, {grant: args.grant}); },
+    startFromQuery(state, args, ctx) { return ctx.tokens.action(args.id, "go", {}); },
   },
   actions: {
     rebook(state, args, ctx) {
@@ -38,6 +39,9 @@ module.exports = {
     tamperArray() { Array.prototype.push = function () {}; return {}; },
     globals() { globalThis.leak = 1; return {}; },
     grab() { return {result: [typeof require, typeof process, typeof eval, typeof setTimeout, typeof globalThis.fetch]}; },
+    startTwo(state, args, ctx) {
+      return {state: state, result: [ctx.tokens.action(args.id, "go", {n: 1}, {grant: "g"}), ctx.tokens.action(args.id, "go", {n: 2})]};
+    },
   },
   apply(state, att, ctx) { return {flight: state.flight, n: state.n, delay: att.delayMinutes}; },
 };`
@@ -200,6 +204,51 @@ func TestTokensQueryAndApply(t *testing.T) {
 	st, err := m.Run(context.Background(), Call{Kind: KindApply, State: json.RawMessage(`{"flight":"X","n":2}`), Args: json.RawMessage(`{"delayMinutes":190}`), Env: env})
 	if err != nil || string(st.State) != `{"flight":"X","n":2,"delay":190}` {
 		t.Fatalf("apply: %v %s", err, st.State)
+	}
+}
+
+// callTokens records the calls the module makes.
+type callTokens struct{ got *[]TokenCall }
+
+func (c callTokens) QueryToken(_ context.Context, tc TokenCall) (*TokenAnswer, error) {
+	*c.got = append(*c.got, tc)
+	return &TokenAnswer{Result: json.RawMessage(`{"key":"` + tc.Key + `"}`)}, nil
+}
+
+// ctx.tokens.action: from an action only, each call under its own key made
+// from the action's key and its place (the same on a retry), recorded, and
+// replayed without calling.
+func TestTokensAction(t *testing.T) {
+	m, err := Compile("host.js", []byte(hostModule), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []TokenCall
+	env := Env{Instance: "0x01", Tokens: callTokens{&got}, IdempotencyKey: "k1"}
+	if _, err := m.Run(context.Background(), Call{Kind: KindQuery, Name: "startFromQuery", Args: json.RawMessage(`{"id":"0xcar"}`), Env: Env{Instance: "0x01", Tokens: callTokens{&got}}}); err == nil || len(got) != 0 {
+		t.Fatalf("ctx.tokens.action from a query: %v, %d calls", err, len(got))
+	}
+	res, err := m.Run(context.Background(), Call{Kind: KindAction, Name: "startTwo", State: json.RawMessage(`{}`), Args: json.RawMessage(`{"id":"0xcar"}`), Env: env})
+	if err != nil || len(got) != 2 {
+		t.Fatalf("startTwo: %v, %d calls", err, len(got))
+	}
+	k1, k2 := TokenActionKey("0x01", "k1", 1), TokenActionKey("0x01", "k1", 2)
+	if got[0].Key != k1 || got[1].Key != k2 || k1 == k2 || got[0].Grant != "g" || !got[0].IsAction() {
+		t.Fatalf("calls %+v", got)
+	}
+	if TokenActionKey("0x01", "k2", 1) == k1 || TokenActionKey("0x02", "k1", 1) == k1 || len(k1) > 200 {
+		t.Fatal("keys are not per caller and action key")
+	}
+	if len(res.Transcript.Calls) != 2 || res.Transcript.Calls[0].Kind != "tokens.action" {
+		t.Fatalf("recorded %+v", res.Transcript.Calls)
+	}
+	again, _ := m.Run(context.Background(), Call{Kind: KindAction, Name: "startTwo", State: json.RawMessage(`{}`), Args: json.RawMessage(`{"id":"0xcar"}`), Env: env})
+	if got[2].Key != k1 || got[3].Key != k2 || string(again.Output) != string(res.Output) {
+		t.Fatalf("a retry of the action: %+v", got[2:])
+	}
+	rr, err := Replay(context.Background(), m, res.Transcript, json.RawMessage(`{}`))
+	if err != nil || string(rr.Output) != string(res.Output) || len(got) != 4 {
+		t.Fatalf("replay: %v %s, %d calls", err, rr.Output, len(got))
 	}
 }
 

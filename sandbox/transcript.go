@@ -21,7 +21,7 @@ func StateRoot(state json.RawMessage) Hash { return wire.StateRoot(state) }
 
 // External is one call a script made to the world, recorded in order.
 type External struct {
-	Kind     string          `json:"kind"` // "fetch" or "tokens.query"
+	Kind     string          `json:"kind"` // "fetch", "tokens.query" or "tokens.action"
 	Request  json.RawMessage `json:"request"`
 	Response json.RawMessage `json:"response"`
 }

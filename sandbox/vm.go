@@ -363,6 +363,7 @@ func (v *vm) bindHost() {
 	}
 	v.tokens = r.NewObject()
 	_ = v.tokens.Set("query", func(call goja.FunctionCall) goja.Value { return v.tokenQuery(call) })
+	_ = v.tokens.Set("action", func(call goja.FunctionCall) goja.Value { return v.tokenAction(call) })
 	v.ctx = r.NewDynamicObject(hostCtx{v})
 }
 
@@ -495,13 +496,36 @@ func (v *vm) fetch(call goja.FunctionCall) goja.Value {
 }
 
 // tokenQuery is ctx.tokens.query(instance, name, args, {grant}).
-func (v *vm) tokenQuery(call goja.FunctionCall) goja.Value {
+func (v *vm) tokenQuery(call goja.FunctionCall) goja.Value { return v.tokenCall(call, "tokens.query") }
+
+// tokenAction is ctx.tokens.action(instance, name, args, {grant}): from an
+// action only, it starts another token's action (once: its idempotency key
+// is made from this action's and the call's place in it) and returns its
+// result.
+func (v *vm) tokenAction(call goja.FunctionCall) goja.Value {
+	return v.tokenCall(call, "tokens.action")
+}
+
+func (v *vm) tokenCall(call goja.FunctionCall, kind string) goja.Value {
 	cs := v.cur
+	what := "ctx." + kind
 	tc := TokenCall{Caller: cs.env.Instance, Instance: call.Argument(0).String(), Name: call.Argument(1).String(), Args: json.RawMessage("null")}
+	if kind == "tokens.action" {
+		if cs.env.IdempotencyKey == "" {
+			panic(v.r.NewTypeError("ctx.tokens.action can be called from an action only"))
+		}
+		n := 1
+		for _, c := range cs.t.Calls {
+			if c.Kind == kind {
+				n++
+			}
+		}
+		tc.Key = TokenActionKey(cs.env.Instance, cs.env.IdempotencyKey, n)
+	}
 	if a := call.Argument(2); !goja.IsUndefined(a) {
 		s, err := v.stringify(a, goja.Undefined(), goja.Undefined(), int64(cs.limits.MaxInput), false)
 		if err != nil {
-			return v.fail(fmt.Errorf("%w: ctx.tokens.query args exceed %d bytes", ErrInputTooLarge, cs.limits.MaxInput))
+			return v.fail(fmt.Errorf("%w: %s args exceed %d bytes", ErrInputTooLarge, what, cs.limits.MaxInput))
 		}
 		if !goja.IsUndefined(s) {
 			tc.Args = json.RawMessage(s.String())
@@ -512,13 +536,13 @@ func (v *vm) tokenQuery(call goja.FunctionCall) goja.Value {
 		if g := obj.Get("grant"); g != nil && !goja.IsUndefined(g) && !goja.IsNull(g) {
 			tc.Grant = g.String()
 			if len(tc.Grant) > maxTokenGrant {
-				return v.fail(fmt.Errorf("%w: ctx.tokens.query grant exceeds %d bytes", ErrInputTooLarge, maxTokenGrant))
+				return v.fail(fmt.Errorf("%w: %s grant exceeds %d bytes", ErrInputTooLarge, what, maxTokenGrant))
 			}
 		}
 	}
-	resp, err := v.external("tokens.query", tc, func() (any, error) {
+	resp, err := v.external(kind, tc, func() (any, error) {
 		if cs.env.Tokens == nil {
-			return &TokenAnswer{Error: "ctx.tokens.query is not available here"}, nil
+			return &TokenAnswer{Error: what + " is not available here"}, nil
 		}
 		ans, err := cs.env.Tokens.QueryToken(cs.ctx, tc)
 		if err != nil {
@@ -532,13 +556,13 @@ func (v *vm) tokenQuery(call goja.FunctionCall) goja.Value {
 	var ans TokenAnswer
 	_ = json.Unmarshal(resp, &ans)
 	if ans.Error != "" {
-		panic(v.r.NewGoError(fmt.Errorf("ctx.tokens.query(%s, %s): %s", tc.Instance, tc.Name, ans.Error)))
+		panic(v.r.NewGoError(fmt.Errorf("%s(%s, %s): %s", what, tc.Instance, tc.Name, ans.Error)))
 	}
 	pv, err := v.parseJSON(string(ans.Result))
 	if err != nil {
-		return v.fail(fmt.Errorf("%w: ctx.tokens.query result: %v", ErrScript, err))
+		return v.fail(fmt.Errorf("%w: %s result: %v", ErrScript, what, err))
 	}
-	v.charge(int64(len(ans.Result)+len(ans.Receipt))*charBytes, "ctx.tokens.query response")
+	v.charge(int64(len(ans.Result)+len(ans.Receipt))*charBytes, what+" response")
 	return pv
 }
 

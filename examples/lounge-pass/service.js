@@ -27,4 +27,21 @@ module.exports = {
       };
     },
   },
+
+  actions: {
+    // rebookHotel: the ticket's rebook action, started by this pass (once
+    // per desk request: ctx.tokens.action's key is made from this action's),
+    // under the passenger's grant to the pass (args.grant, action:rebook).
+    // args.hotel is the hotel API's base URL. The ticket's answer comes with
+    // its executor's receipt, checked before the module sees it and kept in
+    // this action's transcript.
+    rebookHotel(state, args, ctx) {
+      var grant = args && args.grant;
+      if (typeof grant !== "string" || grant === "") {
+        return {state: state, result: {rebooking: "not asked", reason: "no grant from the ticket's passenger"}};
+      }
+      var r = ctx.tokens.action(state.ticket, "rebook", {hotel: args.hotel}, {grant: grant});
+      return {state: state, result: {rebooking: r.rebooking, booking: r.booking || null, ticket: state.ticket}};
+    },
+  },
 };
