@@ -131,6 +131,10 @@ func (p *Payer) promise(price uint64) (string, error) {
 	return pr.Header(), nil
 }
 
+// Promise signs the next promise for a call of exactly price (a server
+// paying for its visitors' calls at the prices it knows).
+func (p *Payer) Promise(price uint64) (string, error) { return p.promise(price) }
+
 // PromiseFor signs a promise for a call to path: its price as learned, or
 // fallback when it is not known yet (paying more than a call costs only
 // raises the cumulative amount early).

@@ -54,7 +54,7 @@ func TestActivityOfAStatus(t *testing.T) {
 }
 
 func TestFeedKeepsTheLastAndWakes(t *testing.T) {
-	f := NewFeed()
+	f := newFeedAt(time.UnixMilli(0))
 	_, wait := f.Since(0, 10)
 	f.Add(Activity{Kind: "a"})
 	select {
@@ -74,10 +74,16 @@ func TestFeedKeepsTheLastAndWakes(t *testing.T) {
 	}
 	// A stream resuming from before the anchor restarted (an id this feed
 	// never gave) reads from the oldest held, not from nothing.
-	g := NewFeed()
+	before := NewFeed()
+	before.Add(Activity{Kind: "a"})
+	old, _ := before.Since(0, 1)
+	g := newFeedAt(time.Now().Add(time.Second))
 	g.Add(Activity{Kind: "a"})
-	if got, _ := g.Since(5000, 10); len(got) != 1 || got[0].Seq != 1 {
+	if got, _ := g.Since(old[0].Seq, 10); len(got) != 1 || got[0].Seq <= old[0].Seq {
 		t.Fatalf("after a restart: %+v", got)
+	}
+	if got, _ := g.Since(1<<62, 10); len(got) != 1 {
+		t.Fatalf("from the future: %+v", got)
 	}
 }
 
@@ -128,7 +134,7 @@ func readEvents(t *testing.T, body io.Reader, n int) []map[string]string {
 }
 
 func TestEventsStreamNetworkAndActivity(t *testing.T) {
-	f := NewFeed()
+	f := newFeedAt(time.UnixMilli(0))
 	f.Add(Activity{Kind: "status", Topic: "t1"})
 	mux := http.NewServeMux()
 	done := make(chan struct{})

@@ -97,8 +97,15 @@ type Feed struct {
 	wait chan struct{}
 }
 
-// NewFeed returns an empty feed.
-func NewFeed() *Feed { return &Feed{next: 1, wait: make(chan struct{})} }
+// NewFeed returns an empty feed. Its numbers start from the time it was
+// made (Unix ms × 1024), so a stream resuming after the anchor restarted,
+// with a number from before, reads from the oldest activity held (a
+// number from the future reads from the start too).
+func NewFeed() *Feed { return newFeedAt(time.Now()) }
+
+func newFeedAt(t time.Time) *Feed {
+	return &Feed{next: uint64(t.UnixMilli())<<10 + 1, wait: make(chan struct{})}
+}
 
 // Add appends an activity (its Seq is set) and wakes the streams: a
 // constant cost, on the log's delivery path.

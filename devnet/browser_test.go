@@ -36,7 +36,9 @@ func TestBrowser(t *testing.T) {
 	chromium := chromiumPath(t)
 	sdk := jsSDK(t)
 	opts := DefaultOptions()
-	opts.Tickets, opts.Services = 4, 3
+	// With the chain, as `smartlayer devnet` runs: the ticket's status is
+	// priced, and the site pays for its visitors' calls (POST /pay).
+	opts.Tickets, opts.Services, opts.Chain = 4, 3, true
 	d := startDevnet(t, opts)
 	tk := d.Info.Tickets[0]
 	ctl := http.NewServeMux()
@@ -80,7 +82,7 @@ func TestBrowser(t *testing.T) {
 	}
 	live := map[string]any{
 		"demo": d.Info.Demo.HTTP, "dashboard": d.Info.Dashboard, "control": srv.URL, "chromium": chromium,
-		"holder": tk.Holder, "instance": tk.Instance, "flight": tk.Flight, "nodes": len(d.Info.Services),
+		"holder": tk.Holder, "instance": tk.Instance, "flight": tk.Flight, "nodes": len(d.Info.Services), "paid": d.Info.Chain != nil,
 	}
 	b, _ := json.Marshal(live)
 	path := filepath.Join(t.TempDir(), "live.json")

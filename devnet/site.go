@@ -38,7 +38,7 @@ func (d *Devnet) startDemoSite() error {
 			}
 			return m.Service.ActionPriceOf(name)
 		}
-		cfg.Pay = func(path string, price uint64) (string, error) { return pr.PromiseFor(path, price) }
+		cfg.Pay = func(_ string, price uint64) (string, error) { return pr.Promise(price) }
 	}
 	s, err := carrental.Start("127.0.0.1:0", cfg)
 	if err != nil {

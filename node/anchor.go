@@ -1014,17 +1014,20 @@ func (a *anchorRole) Consistency(ctx context.Context, id wire.InstanceID) (*wire
 // dashboard.MaxPlacements by instance ID, cloned only those.
 func (a *anchorRole) placements() []dashboard.Placement {
 	a.mu.Lock()
-	defer a.mu.Unlock()
 	ids := make([]wire.InstanceID, 0, len(a.records))
 	for id := range a.records {
 		ids = append(ids, id)
 	}
+	a.mu.Unlock()
 	slices.SortFunc(ids, func(x, y wire.InstanceID) int { return bytes.Compare(x[:], y[:]) })
 	ids = ids[:min(len(ids), dashboard.MaxPlacements)]
-	out := make([]dashboard.Placement, len(ids))
-	for i, id := range ids {
-		r := a.records[id]
-		out[i] = dashboard.Placement{Instance: id.String(), Executor: r.Executor, Replicas: slices.Clone(r.Replicas), Fencing: r.Fencing}
+	out := make([]dashboard.Placement, 0, len(ids))
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, id := range ids {
+		if r := a.records[id]; r != nil {
+			out = append(out, dashboard.Placement{Instance: id.String(), Executor: r.Executor, Replicas: slices.Clone(r.Replicas), Fencing: r.Fencing})
+		}
 	}
 	return out
 }

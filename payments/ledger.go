@@ -212,14 +212,36 @@ func (l *Ledger) known(id uint64) bool {
 // view is what a node needs of an account: the charge, the best promise
 // and the most recent spent nonces.
 func view(a *channel.Account) channel.Account {
-	v := *a
+	// A copy that shares nothing with the kept account: it is encoded for
+	// the node after the ledger's lock is let go, while other calls charge
+	// the account.
+	v := accountCopy(a)
 	v.Served = nil
-	if n := len(a.Seen); n > viewSeen {
-		v.Floor = max(v.Floor, a.Seen[n-viewSeen-1])
-		v.Seen = a.Seen[n-viewSeen:]
+	if n := len(v.Seen); n > viewSeen {
+		v.Floor = max(v.Floor, v.Seen[n-viewSeen-1])
+		v.Seen = v.Seen[n-viewSeen:]
 	}
-	v.Seen = slices.Clone(v.Seen)
 	return v
+}
+
+// accountCopy is a copy of an account that shares no map, slice or number
+// with it.
+func accountCopy(a *channel.Account) channel.Account {
+	c := *a
+	if a.Deposit != nil {
+		c.Deposit = new(big.Int).Set(a.Deposit)
+	}
+	if a.Best.Cumulative != nil {
+		c.Best.Cumulative = new(big.Int).Set(a.Best.Cumulative)
+	}
+	c.Best.Sig = slices.Clone(a.Best.Sig)
+	c.Seen = slices.Clone(a.Seen)
+	c.Served = maps.Clone(a.Served)
+	c.Charges = make(map[common.Address]*big.Int, len(a.Charges))
+	for n, x := range a.Charges {
+		c.Charges[n] = new(big.Int).Set(x)
+	}
+	return c
 }
 
 // load is a channel's account: kept (in memory or in the store), or new
@@ -278,13 +300,7 @@ func (l *Ledger) Account(ctx context.Context, id uint64) (*channel.Account, erro
 	if a == nil || err != nil {
 		return nil, err
 	}
-	c := *a
-	c.Seen = slices.Clone(a.Seen)
-	c.Served = maps.Clone(a.Served)
-	c.Charges = map[common.Address]*big.Int{}
-	for k, v := range a.Charges {
-		c.Charges[k] = new(big.Int).Set(v)
-	}
+	c := accountCopy(a)
 	return &c, nil
 }
 

@@ -437,3 +437,23 @@ func TestHostileForwardsAndCloses(t *testing.T) {
 		t.Fatalf("a channel to no anchor of the network: %v", err)
 	}
 }
+
+// A view sent to a node shares nothing with the account the ledger goes on
+// charging (it is encoded after the ledger's lock is let go: a -race run
+// caught the shared map).
+func TestViewSharesNothing(t *testing.T) {
+	node := common.Address{7}
+	a := channel.Open(3, common.Address{1}, big.NewInt(100))
+	a.Charges = map[common.Address]*big.Int{node: big.NewInt(5)}
+	a.Best.Cumulative = big.NewInt(5)
+	a.Best.Sig = []byte{1, 2, 3}
+	v := view(&a)
+	a.Charges[node].Add(a.Charges[node], big.NewInt(1))
+	a.Charges[common.Address{8}] = big.NewInt(1)
+	a.Best.Cumulative.SetInt64(9)
+	a.Deposit.SetInt64(1)
+	a.Best.Sig[0] = 9
+	if v.Charges[node].Int64() != 5 || len(v.Charges) != 1 || v.Best.Cumulative.Int64() != 5 || v.Deposit.Int64() != 100 || v.Best.Sig[0] != 1 {
+		t.Fatalf("the view changed with the account: %+v", v)
+	}
+}

@@ -2,7 +2,7 @@
 // connects a wallet and grants this page's own key one ticket; every answer
 // the page shows is checked here: the node's receipt for that very call and
 // those very bytes, and the airline's signature on each live status.
-import { Client, addressOfKey, decodeData, devnetWallet, eip1193Signer, newSessionKey, readGrant, schemas, signGrant, uidOf } from "./smartlayer.js";
+import { Client, addressOfKey, decodeData, devnetWallet, eip1193Signer, newSessionKey, readGrant, schemas, signGrant, signRequest, uidOf } from "./smartlayer.js";
 
 const $ = (s) => document.querySelector(s);
 const cfg = await (await fetch("/config.json")).json();
@@ -67,8 +67,12 @@ $("#grant").addEventListener("click", async () => {
     });
     const g = readGrant(grant, network);
     // Priced calls are paid by this site's server from its channel.
+    // The site's server pays only under the owner's grant, asked by the
+    // key the grant names (this page's).
     const pay = cfg.paid ? async (due, url) => {
-      const r = await fetch("/pay", { method: "POST", body: JSON.stringify({ url }) });
+      const body = JSON.stringify({ url, grant: JSON.stringify(grant) });
+      const sig = signRequest(session, { method: "POST", path: "/pay", body: new TextEncoder().encode(body) });
+      const r = await fetch("/pay", { method: "POST", headers: { "X-Smartlayer-Signature": sig }, body });
       if (!r.ok) throw new Error(`the site could not pay: ${r.status} ${await r.text()}`);
       return (await r.json()).header;
     } : undefined;

@@ -13,17 +13,23 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
 	"golang.org/x/time/rate"
 
+	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/grant"
 	"github.com/smartlayer/smartlayer/httpapi"
+	"github.com/smartlayer/smartlayer/wire"
 )
 
 //go:embed index.html app.js style.css smartlayer.js
@@ -52,11 +58,11 @@ type Config struct {
 	// has no wallet of its own.
 	DemoKeys map[string]string `json:"demoKeys,omitempty"`
 	// Pay, when set, signs a payment promise for a call (its path) of
-	// price from the site's own channel: the site pays for its visitors'
-	// calls on its tickets (POST /pay). Price says what the site pays for
-	// a call ("query", "status"): the TokenScript's price, not what the
-	// caller claims. Nil Pay: the network's calls are free, /pay answers
-	// 404.
+	// exactly price from the site's own channel: the site pays for its
+	// visitors' calls on its tickets under their owners' grants (POST /pay,
+	// payHandler). Price says what the site pays for a call ("query",
+	// "status"): the TokenScript's price, not what the caller claims. Nil
+	// Pay: the network's calls are free, /pay answers 404.
 	Pay   func(path string, price uint64) (string, error) `json:"-"`
 	Price func(kind, name string) uint64                  `json:"-"`
 	// Paid says the page may ask /pay.
@@ -143,33 +149,53 @@ func Files() ([]string, error) {
 	return out, err
 }
 
+// GrantBudget is the most the site pays under one grant, in all.
+const GrantBudget = 500
+
 // payHandler signs a promise for one call a visitor's page is about to
-// make on one of the site's tickets, at the TokenScript's price: only from
-// the site's own pages (Origin), a bounded number per visitor and in all.
-// A visitor can still spend the site's channel at that rate on calls of
-// their own, as anyone using the site can.
+// make, at the TokenScript's price (exactly), only:
+//   - from the site's own pages (Origin; this stops other websites using a
+//     visitor's browser, not curl);
+//   - for a query or action on one of the site's tickets that the ticket
+//     owner's grant (in the request) lets the grant's key make, the /pay
+//     request itself signed by that key (X-Smartlayer-Signature, once per
+//     nonce): no grant, no payment;
+//   - up to GrantBudget under one grant, PayRate a second per visitor
+//     address (an IPv6 /64 as one) and PayRateAll in all.
+//
+// A promise names no call: whoever holds a grant can spend the site's
+// channel within its grant's budget on calls of their own, as anyone using
+// the site can.
 func payHandler(cfg Config, origin func() string) http.Handler {
-	tickets := map[string]bool{}
+	owners := map[string]common.Address{}
 	for _, t := range cfg.Tickets {
-		tickets[strings.ToLower(t.Instance)] = true
+		owners[strings.ToLower(t.Instance)] = common.HexToAddress(t.Owner)
 	}
 	per := httpapi.NewRateLimiter(PayRate, PayBurst, 10_000)
 	all := rate.NewLimiter(PayRateAll, 2*PayRateAll)
+	var mu sync.Mutex
+	type budget struct {
+		spent uint64
+		until time.Time // the grant's end: forgotten after it
+	}
+	spent := map[attest.UID]*budget{}
+	nonces := map[[16]byte]time.Time{}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		refuse := func(status int, code, detail string) { httpapi.Error(w, r, status, code, detail) }
 		if o := r.Header.Get("Origin"); o == "" || o != origin() {
-			httpapi.Error(w, r, http.StatusForbidden, "not-this-site", "the site pays only for calls its own pages make")
+			refuse(http.StatusForbidden, "not-this-site", "the site pays only for calls its own pages make")
 			return
 		}
-		if !per.Allow(httpapi.ClientAddr(r.RemoteAddr), time.Now()) || !all.Allow() {
-			w.Header().Set("Retry-After", "1")
-			httpapi.Error(w, r, http.StatusTooManyRequests, "rate-limited", "too many payments asked; wait a second")
-			return
-		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 16<<10))
 		var in struct {
-			URL string `json:"url"`
+			URL   string `json:"url"`
+			Grant string `json:"grant"`
 		}
-		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 2048)).Decode(&in); err != nil {
-			httpapi.Error(w, r, http.StatusBadRequest, "malformed-json", `want {"url": "<the call's URL>"}`)
+		if err == nil {
+			err = json.Unmarshal(body, &in)
+		}
+		if err != nil {
+			refuse(http.StatusBadRequest, "malformed-json", `want {"url": "<the call's URL>", "grant": "<the owner's grant>"} (16 KiB at most)`)
 			return
 		}
 		u, err := url.Parse(in.URL)
@@ -177,20 +203,121 @@ func payHandler(cfg Config, origin func() string) http.Handler {
 		if err == nil {
 			m = paidPath.FindStringSubmatch(u.EscapedPath())
 		}
-		if m == nil || !tickets[strings.ToLower(m[1])] {
-			httpapi.Error(w, r, http.StatusBadRequest, "not-paid-here", "the site pays for queries and actions on its visitors' tickets only")
+		owner, ours := common.Address{}, false
+		if m != nil {
+			owner, ours = owners[strings.ToLower(m[1])]
+		}
+		if !ours {
+			refuse(http.StatusBadRequest, "not-paid-here", "the site pays for queries and actions on its visitors' tickets only")
+			return
+		}
+		scope := "query:" + m[3]
+		if m[2] == "actions" {
+			scope = "action:" + m[3]
+		}
+		now := time.Now()
+		g, err := checkGrant(cfg, in.Grant, owner, m[1], scope, now)
+		if err != nil {
+			refuse(http.StatusForbidden, "no-grant", "the site pays for a ticket owner's grant only: "+err.Error())
+			return
+		}
+		p, err := grant.ParseProof(r.Header.Get(wire.SignatureHeader))
+		var signer common.Address
+		if err == nil {
+			signer, err = p.Signer(grant.Request{Method: r.Method, Path: r.URL.RequestURI(), Body: body}, now, nil)
+		}
+		if err == nil && signer != g.Integration {
+			err = fmt.Errorf("signed by %s, the grant is to %s", signer, g.Integration)
+		}
+		if err != nil {
+			refuse(http.StatusUnauthorized, "request-signature-invalid", "sign the /pay request with the key the grant names: "+err.Error())
 			return
 		}
 		price := cfg.Price(m[2], m[3])
 		if price == 0 || price > MaxPrice {
-			httpapi.Error(w, r, http.StatusBadRequest, "not-paid-here", fmt.Sprintf("the site pays for calls of 1 to %d, not %s %s (%d)", MaxPrice, m[2], m[3], price))
+			refuse(http.StatusBadRequest, "not-paid-here", fmt.Sprintf("the site pays for calls of 1 to %d, not %s %s (%d)", MaxPrice, m[2], m[3], price))
 			return
 		}
+		if !per.Allow(httpapi.ClientAddr(r.RemoteAddr), now) || !all.Allow() {
+			w.Header().Set("Retry-After", "1")
+			refuse(http.StatusTooManyRequests, "rate-limited", "too many payments asked; wait a second")
+			return
+		}
+		mu.Lock()
+		if _, seen := nonces[p.Nonce]; seen {
+			mu.Unlock()
+			refuse(http.StatusUnauthorized, "request-replayed", "this /pay request was taken before")
+			return
+		}
+		if len(nonces) >= 100_000 {
+			for n, at := range nonces {
+				if now.Sub(at) > 2*grant.MaxSkew {
+					delete(nonces, n)
+				}
+			}
+		}
+		if len(spent) >= 100_000 {
+			for uid, b := range spent {
+				if now.After(b.until) {
+					delete(spent, uid)
+				}
+			}
+		}
+		if len(spent) >= 100_000 || len(nonces) >= 100_000 {
+			mu.Unlock()
+			w.Header().Set("Retry-After", "60")
+			refuse(http.StatusServiceUnavailable, "busy", "the site is paying for too many visitors now")
+			return
+		}
+		b := spent[g.UID]
+		if b == nil {
+			b = &budget{until: g.NotAfter}
+		}
+		if b.spent+price > GrantBudget {
+			mu.Unlock()
+			refuse(http.StatusPaymentRequired, "budget-spent", fmt.Sprintf("the site paid %d under this grant, its budget is %d", b.spent, GrantBudget))
+			return
+		}
+		spent[g.UID] = b
+		nonces[p.Nonce] = now
+		b.spent += price
+		mu.Unlock()
 		h, err := cfg.Pay(u.EscapedPath(), price)
 		if err != nil {
-			httpapi.Error(w, r, http.StatusServiceUnavailable, "cannot-pay", err.Error())
+			mu.Lock()
+			b.spent -= price
+			mu.Unlock()
+			refuse(http.StatusServiceUnavailable, "cannot-pay", err.Error())
 			return
 		}
 		httpapi.WriteJSON(w, http.StatusOK, map[string]string{"header": h})
 	})
+}
+
+// checkGrant verifies a grant attestation for this network: signed by the
+// ticket's owner, for the ticket, covering scope, in force.
+func checkGrant(cfg Config, header string, owner common.Address, instance, scope string, now time.Time) (*grant.Grant, error) {
+	if header == "" || len(header) > 8<<10 {
+		return nil, errors.New("no grant, or one over 8 KiB")
+	}
+	s, err := attest.Parse([]byte(header))
+	if err == nil {
+		err = s.Verify()
+	}
+	if err != nil {
+		return nil, err
+	}
+	d := s.Domain
+	if d.ChainID == nil || d.ChainID.Int64() != cfg.ChainID || d.VerifyingContract != common.HexToAddress(cfg.EASContract) || s.Message.Schema != attest.GrantSchema.UID {
+		return nil, errors.New("not a grant of this network")
+	}
+	g, err := grant.Parse(s)
+	if err != nil {
+		return nil, err
+	}
+	id, err := wire.ParseInstanceID(instance)
+	if err != nil {
+		return nil, err
+	}
+	return g, g.Check(owner, id, scope, now, false)
 }

@@ -49,6 +49,8 @@ test("the car-rental demo: connect, grant one ticket, and a live delay shows wit
   const page = await browser.newPage();
   const errors = [];
   watch(page, errors, "demo");
+  const payments = [];
+  page.on("response", (r) => new URL(r.url()).pathname === "/pay" && payments.push(r.status()));
   await page.goto(live.demo);
   await page.selectOption("#who", live.holder);
   await page.click("#connect");
@@ -72,6 +74,7 @@ test("the car-rental demo: connect, grant one ticket, and a live delay shows wit
     timings.push(shownAt - publishedAtMs);
   }
   results.demoPublishToShownMs = timings;
+  if (live.paid) assert.ok(payments.length > 0 && payments.every((st) => st === 200), `the site paid for the page's calls: ${payments}`);
   await page.screenshot({ path: join(artifacts, "demo-3-live-delay.png"), fullPage: true });
   assert.deepEqual(errors, []);
   await page.close();

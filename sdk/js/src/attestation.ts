@@ -182,15 +182,20 @@ interface Parsed {
  */
 function structsOf(o: Record<string, any>, version: number): string[] {
   const types = o.types;
-  if (!types || typeof types !== "object" || Object.keys(types).length === 0) return version === 0 ? ["Attest", "Attestation"] : ["Attest"];
+  if (types === undefined || types === null) return version === 0 ? ["Attest", "Attestation"] : ["Attest"];
+  if (typeof types !== "object" || Array.isArray(types)) throw new AttestationError("malformed attestation: types");
+  if (Object.keys(types).length === 0) return version === 0 ? ["Attest", "Attestation"] : ["Attest"];
   let name = typeof o.primaryType === "string" && Object.hasOwn(types, o.primaryType) ? o.primaryType : "";
   if (!name) {
     const others = Object.keys(types).filter((k) => k !== "EIP712Domain");
     if (others.length !== 1) throw new AttestationError(`types name several structs and none is the primary type ${JSON.stringify(o.primaryType)}`);
     name = others[0];
   }
-  if (name !== "Attest" && name !== "Attestation") throw new AttestationError(`struct ${JSON.stringify(name)} is not an EAS attestation`);
-  const got = Array.isArray(types[name]) ? types[name].map((f: { type?: unknown; name?: unknown }) => `${f?.type} ${f?.name}`).join(",") : "";
+  // The nodes sign and check "Attestation" only for version 0 (legacy).
+  if (name !== "Attest" && !(name === "Attestation" && version === 0)) throw new AttestationError(`struct ${JSON.stringify(name)} is not an EAS attestation of version ${version}`);
+  const fields = types[name];
+  if (!Array.isArray(fields) || fields.some((f) => typeof f?.type !== "string" || typeof f?.name !== "string")) throw new AttestationError("malformed attestation: types");
+  const got = fields.map((f: { type: string; name: string }) => `${f.type} ${f.name}`).join(",");
   const want = fieldsOf(version).map((f) => `${f.type} ${f.name}`).join(",");
   if (got !== want) throw new AttestationError(`version ${version} struct ${name}(${got}), want (${want})`);
   return [name];
@@ -236,7 +241,7 @@ function parseCompact(a: unknown[]): Parsed {
   // 3 r, 4 s, 5 v, 6 signer, 7 uid, 8 schema, 9 recipient, 10 time,
   // 11 expirationTime, 12 refUID, 13 revocable, 14 data, 15 reserved,
   // 16 version, 17 salt.
-  if (a.length < 15 || a.length > 18) throw new AttestationError("malformed attestation: compact form length");
+  if (a.length < 16 || a.length > 18) throw new AttestationError("malformed attestation: compact form length");
   const version = a[16] === undefined ? 0 : Number(num(a[16], "version"));
   return parseSigned(
     {

@@ -7,7 +7,7 @@ import { addressOfPeer } from "./peer.js";
 import { ReceiptError, checkAnswer, type Receipt } from "./receipt.js";
 import { addressOfKey, macRequest, sessionKey, signRequest } from "./request.js";
 import { readEvents } from "./sse.js";
-import { AttestationError, uidOf, verifyAttestation, verifyEntry, type Attestation, type Entry, type SignedAttestation } from "./attestation.js";
+import { AttestationError, decodeData, schemas, uidOf, verifyAttestation, verifyEntry, type Attestation, type Entry, type SignedAttestation } from "./attestation.js";
 import type { Route, Replica, ActionOutcome, Problem, StateView, HistoryView } from "./types.js";
 
 export const headers = {
@@ -303,7 +303,7 @@ export class Client {
     for (let attempt = 0; attempt < tries; attempt++) {
       if (attempt > 0 && !rerouted) await sleep(Math.min(250 * attempt, 2000), opts.signal);
       rerouted = false;
-      if (opts.signal?.aborted) break;
+      if (opts.signal?.aborted) throw opts.signal.reason ?? new Error("aborted");
       const route = await this.cachedRoute(instance, opts.signal);
       const reps = this.order(candidates(route));
       if (reps.length === 0) {
@@ -443,8 +443,9 @@ export class Client {
     }
     const err = problemOf(res, bytes);
     if (!retried && err.code === "session-unknown" && o.to) {
-      this.sessions.delete(o.to); // the node forgot the session: sign once more
-      return this.send(method, url, o, true);
+      this.sessions.delete(o.to); // the node forgot the session: sign once more, with the same promise
+      const paid: Record<string, string> = h[headers.payment] ? { [headers.payment]: h[headers.payment] } : {};
+      return this.send(method, url, { ...o, headers: { ...(o.headers ?? {}), ...paid } }, true);
     }
     throw err;
   }
@@ -466,7 +467,16 @@ export class Client {
   follow(
     topic: string,
     onEvent: (e: StreamEvent) => void,
-    opts: { instance?: string; onError?: (e: unknown) => void; from?: number; signers?: string[]; schema?: string; idleMs?: number } = {},
+    opts: {
+      instance?: string;
+      onError?: (e: unknown) => void;
+      from?: number;
+      signers?: string[];
+      schema?: string;
+      idleMs?: number;
+      /** accept throws to refuse a verified entry (a check of its own: who may sign what). */
+      accept?: (a: Attestation, e: Entry) => void;
+    } = {},
   ): Subscription {
     const ctl = new AbortController();
     const seen = new Map<string, number>(); // publisher -> highest seq delivered
@@ -523,7 +533,6 @@ export class Client {
           alive();
           const res = await this.stream(base + path, hdr, to, conn.signal);
           await readEvents(res, (ev) => {
-            alive();
             if (ev.event !== "attestation") return;
             const offset = Number(ev.id);
             try {
@@ -541,13 +550,14 @@ export class Client {
               });
               if (signers && !signers.has(attestation.signer)) throw new AttestationError(`an attestation by ${attestation.signer}, not one of the signers followed`);
               entry.attestation = JSON.parse(new TextDecoder().decode(rawAtt)); // the verified bytes
+              if (opts.accept) opts.accept(attestation, entry);
               seen.set(pub, entry.seq);
               delivered = true;
               onEvent({ offset, node: base, entry, attestation });
             } catch (e) {
               opts.onError?.(e);
             }
-          });
+          }, alive);
         } catch (e) {
           if (ctl.signal.aborted) break;
           opts.onError?.(e);
@@ -572,16 +582,60 @@ export class Client {
 
   /**
    * followToken follows what changes on one instance: its action results
-   * (signed by its executor) and failure attestations (signed by anchors),
-   * streamed by its replicas under the grant (read:history), each verified.
+   * and failure attestations, streamed by its replicas under the grant
+   * (read:history), each verified: for this instance, an action result
+   * signed by a replica of the instance's route (its executor when it ran;
+   * the route is asked again once when a signer is not in it), a failure
+   * signed by an anchor of the network (GET /v1/network). Anything else on
+   * those topics goes to onError.
    */
   followToken(instance: string, onEvent: (e: StreamEvent) => void, opts: { onError?: (e: unknown) => void; from?: number } = {}): Subscription {
     const id = instance.toLowerCase();
-    const subs = [
-      this.follow(`${uidOf("actionResult")}/${id}`, onEvent, { ...opts, instance, schema: uidOf("actionResult") }),
-      this.follow(`${uidOf("failure")}/${id}`, onEvent, { ...opts, instance, schema: uidOf("failure") }),
-    ];
-    return { close: () => subs.forEach((s) => s.close()), done: Promise.all(subs.map((s) => s.done)).then(() => {}) };
+    const replicas = new Set<string>();
+    const anchors = new Set<string>();
+    let refreshing: Promise<void> | undefined;
+    const refresh = () =>
+      (refreshing ??= (async () => {
+        try {
+          const rt = await this.route(instance);
+          for (const r of rt.replicas) replicas.add(addressOfPeer(r.peer));
+          const res = await this.send("GET", `${this.anchors[this.next++ % this.anchors.length]}/v1/network`, {});
+          const net = JSON.parse(new TextDecoder().decode(res.bytes)) as { anchors?: Array<{ address?: string }> };
+          for (const a of net.anchors ?? []) if (a.address) anchors.add(getAddress(a.address));
+        } finally {
+          refreshing = undefined;
+        }
+      })());
+    // The signers are learned before the streams start and again (in the
+    // background) when one is not known: an entry by an unknown signer is
+    // refused meanwhile, and comes again only if the stream is resumed.
+    const check = (kind: "actionResult" | "failure") => (a: Attestation) => {
+      const d = decodeData(schemas[kind].text, a.message.data);
+      if (String(d.instance).toLowerCase() !== id) throw new AttestationError(`an attestation for ${d.instance} on ${id}'s topic`);
+      const known = kind === "actionResult" ? replicas : anchors;
+      if (!known.has(a.signer)) {
+        refresh().catch(() => {});
+        throw new AttestationError(`${kind === "actionResult" ? "an action result" : "a failure attestation"} signed by ${a.signer}, not ${kind === "actionResult" ? "a replica of the instance" : "an anchor"}`);
+      }
+    };
+    const ctl = new AbortController();
+    let subs: Subscription[] = [];
+    const ready = refresh()
+      .catch((e) => opts.onError?.(e))
+      .then(() => {
+        if (ctl.signal.aborted) return;
+        subs = [
+          this.follow(`${uidOf("actionResult")}/${id}`, onEvent, { ...opts, instance, schema: uidOf("actionResult"), accept: check("actionResult") }),
+          this.follow(`${uidOf("failure")}/${id}`, onEvent, { ...opts, instance, schema: uidOf("failure"), accept: check("failure") }),
+        ];
+      });
+    return {
+      close: () => {
+        ctl.abort();
+        subs.forEach((s) => s.close());
+      },
+      done: ready.then(() => Promise.all(subs.map((s) => s.done))).then(() => {}),
+    };
   }
 
   private async stream(url: string, hdr: Record<string, string>, to: string | undefined, signal: AbortSignal, retried = false): Promise<ReadableStream<Uint8Array>> {
@@ -649,10 +703,12 @@ function problemOf(res: Response, bytes: Uint8Array): ProblemError {
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => {
+    const done = () => {
       clearTimeout(t);
+      signal?.removeEventListener("abort", done);
       resolve();
-    }, { once: true });
+    };
+    const t = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
   });
 }

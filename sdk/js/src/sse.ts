@@ -16,7 +16,7 @@ export const maxEventBytes = 1 << 20;
  * readEvents calls onEvent for each event of an event-stream body until it
  * ends (resolves) or fails (rejects).
  */
-export async function readEvents(body: ReadableStream<Uint8Array>, onEvent: (e: SSEvent) => void): Promise<void> {
+export async function readEvents(body: ReadableStream<Uint8Array>, onEvent: (e: SSEvent) => void, onData?: () => void): Promise<void> {
   const reader = body.getReader();
   const dec = new TextDecoder();
   let buf = "";
@@ -38,7 +38,9 @@ export async function readEvents(body: ReadableStream<Uint8Array>, onEvent: (e: 
     const field = i < 0 ? l : l.slice(0, i);
     let value = i < 0 ? "" : l.slice(i + 1);
     if (value.startsWith(" ")) value = value.slice(1);
-    size += value.length;
+    // Every line counts (an empty data line too), so no event grows past
+    // the bound however it is cut into lines.
+    size += l.length + 1;
     if (size > maxEventBytes) throw new Error(`an event over ${maxEventBytes} bytes`);
     if (field === "data") data.push(value);
     else if (field === "event") event = value;
@@ -48,6 +50,7 @@ export async function readEvents(body: ReadableStream<Uint8Array>, onEvent: (e: 
     for (;;) {
       const { done, value } = await reader.read();
       if (done) return;
+      onData?.(); // any bytes (a keepalive comment too) show the connection alive
       buf += dec.decode(value, { stream: true });
       let m: RegExpExecArray | null;
       const re = /\r\n|\n|\r/g;
