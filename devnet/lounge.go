@@ -22,7 +22,12 @@ import (
 type LoungePass struct {
 	Instance string `json:"instance"`
 	Ticket   string `json:"ticket"`
-	Grant    string `json:"grant"`
+	// Grant is the passenger's grant to the pass (its token address): the
+	// ticket's status query and rebook action.
+	Grant string `json:"grant"`
+	// DeskGrant is the passenger's grant to the demo integration (the
+	// lounge's desk): the pass's rebookHotel action.
+	DeskGrant string `json:"deskGrant"`
 }
 
 // EntryArgs are the arguments of the pass's entry query.
@@ -97,8 +102,18 @@ func (d *Devnet) issuePasses(ctx context.Context, tickets []Ticket) error {
 		if err != nil {
 			return err
 		}
-		d.Info.LoungePasses = append(d.Info.LoungePasses, LoungePass{Instance: s.UID.String(), Ticket: t.Instance, Grant: v})
+		// The pass's own rebookHotel action needs its holder's grant too:
+		// the passenger lets the desk (the demo integration) start it.
+		dg, err := attest.SignGrant(pk, domain, s.UID, d.integration.Address(), []string{"action:rebookHotel"}, now.Add(14*24*time.Hour), now)
+		if err != nil {
+			return err
+		}
+		dv, err := dg.EncodeURLValue()
+		if err != nil {
+			return err
+		}
+		d.Info.LoungePasses = append(d.Info.LoungePasses, LoungePass{Instance: s.UID.String(), Ticket: t.Instance, Grant: v, DeskGrant: dv})
 	}
-	d.progress("published the lounge pass %s and issued %d passes, each granted its ticket's status query by the passenger", pb.Bundle, n)
+	d.progress("published the lounge pass %s and issued %d passes, each granted its ticket's status query and rebook action by the passenger, and the desk the pass's rebookHotel", pb.Bundle, n)
 	return nil
 }

@@ -181,11 +181,20 @@ func TestLoungePassReadsTheTicket(t *testing.T) {
 	// offline without calling out.
 	hotelBefore := hotelStats(t, d)
 	deskArgs := map[string]string{"grant": p.Grant, "hotel": d.Info.Hotel.HTTP}
+	// Only under the holder's grant to the desk.
+	if _, _, err := d.Client.Action(ctx, p.Instance, "rebookHotel", "desk-0", deskArgs, nil); err == nil || !strings.Contains(err.Error(), "grant") {
+		t.Fatalf("rebookHotel with no grant: %v", err)
+	}
+	// A stranger cannot take an inter-token action's key first.
+	if _, _, err := d.Client.Action(ctx, p.Ticket, "rebook", sandbox.TokenActionKey(p.Instance, "rebookHotel", "desk-1", 1), deskArgs, d.Info.Tickets[0].Header()); err == nil || !strings.Contains(err.Error(), "idempotency-key-reserved") {
+		t.Fatalf("a token-call key taken by an integration: %v", err)
+	}
+	deskHdr := http.Header{wire.GrantHeader: {p.DeskGrant}}
 	var out *wire.ActionOutcome
 	var prc *receipt.Receipt
 	waitUntil(t, 60*time.Second, "the pass's rebookHotel action", func() bool {
 		var err error
-		out, prc, err = d.Client.Action(ctx, p.Instance, "rebookHotel", "desk-1", deskArgs, nil)
+		out, prc, err = d.Client.Action(ctx, p.Instance, "rebookHotel", "desk-1", deskArgs, deskHdr)
 		if err != nil {
 			t.Logf("rebookHotel: %v", err)
 		}
@@ -198,7 +207,7 @@ func TestLoungePassReadsTheTicket(t *testing.T) {
 	if got := hotelStats(t, d); got != hotelBefore+1 {
 		t.Fatalf("the hotel booked %d times, want once", got-hotelBefore)
 	}
-	again, _, err := d.Client.Action(ctx, p.Instance, "rebookHotel", "desk-1", deskArgs, nil)
+	again, _, err := d.Client.Action(ctx, p.Instance, "rebookHotel", "desk-1", deskArgs, deskHdr)
 	if err != nil || string(again.Result) != string(out.Result) || hotelStats(t, d) != hotelBefore+1 {
 		t.Fatalf("the same desk request again: %v %s, hotel %d", err, again.Result, hotelStats(t, d)-hotelBefore)
 	}
@@ -220,7 +229,7 @@ func TestLoungePassReadsTheTicket(t *testing.T) {
 	if json.Unmarshal(at.Calls[0].Request, &acall) != nil || json.Unmarshal(at.Calls[0].Response, &aans) != nil || acall.Key == "" {
 		t.Fatalf("recorded call %s -> %s", at.Calls[0].Request, at.Calls[0].Response)
 	}
-	if acall.Key != sandbox.TokenActionKey(p.Instance, "desk-1", 1) {
+	if acall.Key != sandbox.TokenActionKey(p.Instance, "rebookHotel", "desk-1", 1) {
 		t.Fatalf("the ticket's action ran under key %q", acall.Key)
 	}
 	var ticketRc receipt.Receipt

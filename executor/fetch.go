@@ -109,7 +109,7 @@ func (q recordingQuerier) QueryToken(ctx context.Context, call sandbox.TokenCall
 	}
 	rq, _ := json.Marshal(call)
 	rs, _ := json.Marshal(rec)
-	q.r.Calls = append(q.r.Calls, sandbox.External{Kind: "tokens.query", Request: rq, Response: rs})
+	q.r.Calls = append(q.r.Calls, sandbox.External{Kind: tokenCallKind(call), Request: rq, Response: rs})
 	return ans, err
 }
 
@@ -151,4 +151,12 @@ func (f *routedFetcher) fetch(ctx context.Context, req *sandbox.FetchRequest, ma
 	}
 	out.Failure = ans.Failure
 	return out
+}
+
+// tokenCallKind is the transcript's kind of a token call.
+func tokenCallKind(call sandbox.TokenCall) string {
+	if call.IsAction() {
+		return "tokens.action"
+	}
+	return "tokens.query"
 }

@@ -214,10 +214,11 @@ func (c *routeCheck) recorded(kind string, req, out any) bool {
 	return true
 }
 
-// QueryToken answers an earlier ctx.tokens.query from the executor's record.
+// QueryToken answers an earlier ctx.tokens.query or action from the
+// executor's record.
 func (c *routeCheck) QueryToken(_ context.Context, call sandbox.TokenCall) (*sandbox.TokenAnswer, error) {
 	var ans sandbox.TokenAnswer
-	if !c.recorded("tokens.query", call, &ans) {
+	if !c.recorded(tokenCallKind(call), call, &ans) {
 		return nil, errRouteChecked // the call to route is a fetch, not this
 	}
 	if ans.Error != "" {

@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"net/http"
+	"strings"
 
 	"github.com/smartlayer/smartlayer/api"
 	"github.com/smartlayer/smartlayer/attest"
@@ -11,6 +14,7 @@ import (
 	"github.com/smartlayer/smartlayer/grant"
 	"github.com/smartlayer/smartlayer/nodekey"
 	"github.com/smartlayer/smartlayer/receipt"
+	"github.com/smartlayer/smartlayer/sandbox"
 	"github.com/smartlayer/smartlayer/wire"
 )
 
@@ -54,6 +58,9 @@ func (s *serviceRole) action(ctx context.Context, id wire.InstanceID, name, key 
 	ctx, err := s.inCallChain(ctx, id, p, s.n.metric.actions)
 	if err != nil {
 		return nil, err
+	}
+	if err := s.tokenKeyOK(key, p); err != nil {
+		return nil, &api.Problem{Status: http.StatusBadRequest, Code: "idempotency-key-reserved", Detail: err.Error()}
 	}
 	byToken, err := s.checkActionGrant(in, name, p)
 	if err != nil {
@@ -113,4 +120,16 @@ func receiptOf(v json.RawMessage) *receipt.Receipt {
 		return nil
 	}
 	return &rc
+}
+
+// tokenKeyOK refuses the idempotency keys of inter-token actions
+// (sandbox.TokenActionKey, "tok-...") from a call that is not a token's:
+// they are derived from the calling action's key, which may be public (a
+// trigger's), and a stranger taking one first would leave the token's
+// call a stored outcome for other arguments.
+func (s *serviceRole) tokenKeyOK(key string, p grant.Presented) error {
+	if strings.HasPrefix(key, sandbox.TokenActionKeyPrefix) && p.Caller.Instance == "" {
+		return fmt.Errorf("keys starting %q are for calls a token's action makes", sandbox.TokenActionKeyPrefix)
+	}
+	return nil
 }

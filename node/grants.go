@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -112,7 +113,7 @@ func (g *grants) checkCall(p grant.Presented, owner common.Address, id wire.Inst
 		if err := gr.Check(owner, id, scope, now, g.revs.Revoked(gr.Signer, gr.UID)); err != nil {
 			return false, err
 		}
-		if err := g.tokenCaller(p.Caller, gr.Integration, signer); err != nil {
+		if err := g.tokenCaller(p.Caller, gr.Integration, signer, strings.HasPrefix(scope, "action:")); err != nil {
 			return false, fmt.Errorf("%w: signed by %s, the grant is for %s (%v)", grant.ErrNotHolder, signer, gr.Integration, err)
 		}
 		byToken = true
@@ -222,7 +223,7 @@ const maxCallerRecord = 32 << 10
 // a replica. It does not tell whether that record is still the newest: a
 // node that held the caller once can call as it until the grant expires or
 // is revoked (docs/protocols.md, "Inter-token calls").
-func (g *grants) tokenCaller(c grant.Caller, integration, signer common.Address) error {
+func (g *grants) tokenCaller(c grant.Caller, integration, signer common.Address, action bool) error {
 	if c.Instance == "" {
 		return errors.New("no calling token presented")
 	}
@@ -250,12 +251,22 @@ func (g *grants) tokenCaller(c grant.Caller, integration, signer common.Address)
 	if err := g.n.records.Check(rec); err != nil {
 		return fmt.Errorf("caller record: %w", err)
 	}
-	for _, r := range rec.Replicas {
+	// A token's query may come from any replica of it; its action only
+	// from its executor (only an action may start one, and only the
+	// executor runs actions).
+	callers := rec.Replicas
+	if action {
+		callers = []string{rec.Executor}
+	}
+	for _, r := range callers {
 		if pid, err := peer.Decode(r); err == nil {
 			if a, err := nodekey.AddressOfPeer(pid); err == nil && a == signer {
 				return nil
 			}
 		}
+	}
+	if action {
+		return fmt.Errorf("%s is not the calling token %s's executor", signer, id)
 	}
 	return fmt.Errorf("%s is no replica of the calling token %s", signer, id)
 }

@@ -110,6 +110,15 @@ func (q *tokenQuerier) query(ctx context.Context, anchors []string, from caller,
 	}
 	var last error
 	for try := range tokenQueryTries {
+		if try > 0 && call.IsAction() {
+			// An action waits out a failover a little (the same key each
+			// time: it runs once).
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(time.Duration(try) * 250 * time.Millisecond):
+			}
+		}
 		rt, err := q.route(ctx, anchors, call.Instance, try > 0)
 		if err != nil {
 			return nil, err
@@ -163,6 +172,9 @@ func (q *tokenQuerier) query(ctx context.Context, anchors []string, from caller,
 		}
 		if errors.As(err, &p) && p.Status == http.StatusLoopDetected {
 			return nil, err
+		}
+		if errors.As(err, &p) && call.IsAction() && (p.Type == "urn:smartlayer:problem:script-error" || p.Type == "urn:smartlayer:problem:script-timeout") {
+			return nil, err // the action itself failed: running it again would fail again
 		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -222,6 +234,9 @@ func (q *tokenQuerier) checkTokenReceipt(h http.Header, rt *wire.Route, fn strin
 	nodePeer := h.Get(wire.NodeHeader)
 	if !rec.Holds(nodePeer) {
 		return nil, fmt.Errorf("bad receipt: answered by %q, not a replica of %s", nodePeer, call.Instance)
+	}
+	if call.IsAction() && nodePeer != rec.Executor {
+		return nil, fmt.Errorf("bad receipt: the action answered by %q, not %s's executor", nodePeer, call.Instance)
 	}
 	id, err := peer.Decode(nodePeer)
 	if err != nil {

@@ -179,6 +179,22 @@ func (s *serviceRole) execAction(ctx context.Context, req *execReq) *execResp {
 	if !ok {
 		return problem(http.StatusServiceUnavailable, "bundle-missing", errBundleMissing.Error())
 	}
+	// As on the direct path: a dormant type runs nothing, and a token's
+	// call must not come back to this instance (nor run too deep).
+	if p := s.dormant(lb); p != nil {
+		return &execResp{Problem: p}
+	}
+	ctx, err := s.inCallChain(ctx, req.Instance, req.Presented, s.n.metric.actions)
+	if err != nil {
+		var p *api.Problem
+		if errors.As(err, &p) {
+			return &execResp{Problem: p}
+		}
+		return problem(http.StatusBadRequest, "bad-call-chain", err.Error())
+	}
+	if err := s.tokenKeyOK(req.Key, req.Presented); err != nil {
+		return problem(http.StatusBadRequest, "idempotency-key-reserved", err.Error())
+	}
 	byToken, err := s.checkActionGrant(in, req.Name, req.Presented)
 	if err != nil {
 		status, code := api.GrantStatus(err)

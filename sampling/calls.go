@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/libp2p/go-libp2p/core/peer"
 
@@ -63,6 +64,17 @@ func CheckCalls(tr *sandbox.Transcript, checkRecord func(*placement.Record) erro
 		}
 		if !replica {
 			return fmt.Errorf("%w: call %d: the receipt's node %s is no replica the record names", ErrCallUnvouched, i+1, rc.Node)
+		}
+		if c.Kind == "tokens.action" {
+			// Only the callee's executor runs its actions.
+			ex, err := peer.Decode(rec.Executor)
+			var a common.Address
+			if err == nil {
+				a, err = nodekey.AddressOfPeer(ex)
+			}
+			if err != nil || a != rc.Node {
+				return fmt.Errorf("%w: call %d: the action's receipt is by %s, not the record's executor", ErrCallUnvouched, i+1, rc.Node)
+			}
 		}
 		args, _ := json.Marshal(call.Args)
 		fn := "query:" + call.Name

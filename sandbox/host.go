@@ -71,10 +71,16 @@ type TokenCall struct {
 // IsAction reports whether the call starts an action (ctx.tokens.action).
 func (c TokenCall) IsAction() bool { return c.Key != "" }
 
+// TokenActionKeyPrefix starts every TokenActionKey; nodes take such keys
+// only from a token's call.
+const TokenActionKeyPrefix = "tok-"
+
 // TokenActionKey is the idempotency key of the n-th ctx.tokens.action
-// (from 1) of the calling action run under key on instance caller.
-func TokenActionKey(caller, key string, n int) string {
-	return fmt.Sprintf("tok-%x", crypto.Keccak256([]byte("smartlayer/token-action/v1"), []byte(caller), []byte{0}, []byte(key), []byte{0}, []byte(strconv.Itoa(n)))[:16])
+// (from 1) of the calling action (its name; a client key runs once per
+// action) run under key on instance caller.
+func TokenActionKey(caller, action, key string, n int) string {
+	return fmt.Sprintf("%s%x", TokenActionKeyPrefix, crypto.Keccak256([]byte("smartlayer/token-action/v2"), []byte(caller), []byte{0}, []byte(action), []byte{0},
+		[]byte(key), []byte{0}, []byte(strconv.Itoa(n)))[:16])
 }
 
 // TokenAnswer is a token query's answer, as the transcript records it: the

@@ -232,11 +232,11 @@ func TestTokensAction(t *testing.T) {
 	if err != nil || len(got) != 2 {
 		t.Fatalf("startTwo: %v, %d calls", err, len(got))
 	}
-	k1, k2 := TokenActionKey("0x01", "k1", 1), TokenActionKey("0x01", "k1", 2)
+	k1, k2 := TokenActionKey("0x01", "startTwo", "k1", 1), TokenActionKey("0x01", "startTwo", "k1", 2)
 	if got[0].Key != k1 || got[1].Key != k2 || k1 == k2 || got[0].Grant != "g" || !got[0].IsAction() {
 		t.Fatalf("calls %+v", got)
 	}
-	if TokenActionKey("0x01", "k2", 1) == k1 || TokenActionKey("0x02", "k1", 1) == k1 || len(k1) > 200 {
+	if TokenActionKey("0x01", "startTwo", "k2", 1) == k1 || TokenActionKey("0x02", "startTwo", "k1", 1) == k1 || TokenActionKey("0x01", "other", "k1", 1) == k1 || len(k1) > 200 {
 		t.Fatal("keys are not per caller and action key")
 	}
 	if len(res.Transcript.Calls) != 2 || res.Transcript.Calls[0].Kind != "tokens.action" {

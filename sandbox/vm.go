@@ -511,7 +511,8 @@ func (v *vm) tokenCall(call goja.FunctionCall, kind string) goja.Value {
 	what := "ctx." + kind
 	tc := TokenCall{Caller: cs.env.Instance, Instance: call.Argument(0).String(), Name: call.Argument(1).String(), Args: json.RawMessage("null")}
 	if kind == "tokens.action" {
-		if cs.env.IdempotencyKey == "" {
+		action, isAction := strings.CutPrefix(cs.t.Function, "action:")
+		if !isAction || cs.env.IdempotencyKey == "" {
 			panic(v.r.NewTypeError("ctx.tokens.action can be called from an action only"))
 		}
 		n := 1
@@ -520,7 +521,7 @@ func (v *vm) tokenCall(call goja.FunctionCall, kind string) goja.Value {
 				n++
 			}
 		}
-		tc.Key = TokenActionKey(cs.env.Instance, cs.env.IdempotencyKey, n)
+		tc.Key = TokenActionKey(cs.env.Instance, action, cs.env.IdempotencyKey, n)
 	}
 	if a := call.Argument(2); !goja.IsUndefined(a) {
 		s, err := v.stringify(a, goja.Undefined(), goja.Undefined(), int64(cs.limits.MaxInput), false)
