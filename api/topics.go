@@ -167,22 +167,11 @@ func (h *handlers) stream(w http.ResponseWriter, r *http.Request) {
 		}
 		from = f
 	}
-	fl, ok := w.(http.Flusher)
+	fl, release, ok := httpapi.StartStream(w, r, h.d.Streams, h.d.MaxStreams, h.d.Refused)
 	if !ok {
-		httpapi.Error(w, r, http.StatusInternalServerError, "no-streaming", "this connection cannot stream")
 		return
 	}
-	if !h.take(w, r, h.d.Streams, h.d.MaxStreams, "too-many-streams", "5",
-		fmt.Sprintf("this node serves %d streams at once (http.max_streams), all taken; try again, or another node", h.d.MaxStreams)) {
-		return
-	}
-	defer h.d.Streams.Add(-1)
-	hd := w.Header()
-	hd.Set("Content-Type", "text/event-stream")
-	hd.Set("Cache-Control", "no-store")
-	hd.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	fl.Flush()
+	defer release()
 	keepalive := time.NewTicker(15 * time.Second)
 	defer keepalive.Stop()
 	for {

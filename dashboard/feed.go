@@ -91,10 +91,19 @@ const FeedSize = 1024
 // Feed is the last FeedSize activities, for the streams that follow them.
 type Feed struct {
 	mu   sync.Mutex
-	ring [FeedSize]Activity
+	ring [FeedSize]slot
 	n    int    // activities held
 	next uint64 // the next Seq
 	wait chan struct{}
+}
+
+// slot is one activity, or the entry it is made from when a stream first
+// reads it: delivering an entry costs the log nothing but a pointer, and
+// its data is decoded only if someone watches.
+type slot struct {
+	a Activity
+	e *attlog.Entry
+	s *attest.Signed
 }
 
 // NewFeed returns an empty feed. Its numbers start from the time it was
@@ -107,12 +116,20 @@ func newFeedAt(t time.Time) *Feed {
 	return &Feed{next: uint64(t.UnixMilli())<<10 + 1, wait: make(chan struct{})}
 }
 
-// Add appends an activity (its Seq is set) and wakes the streams: a
-// constant cost, on the log's delivery path.
-func (f *Feed) Add(a Activity) {
+// Add appends an activity (its Seq is set) and wakes the streams.
+func (f *Feed) Add(a Activity) { f.add(slot{a: a}) }
+
+// AddEntry appends the activity of an entry the log delivered at at (made
+// by ActivityOf when a stream first reads it): a constant cost, on the
+// log's delivery path.
+func (f *Feed) AddEntry(e *attlog.Entry, s *attest.Signed, at time.Time) {
+	f.add(slot{a: Activity{AtMs: at.UnixMilli()}, e: e, s: s})
+}
+
+func (f *Feed) add(sl slot) {
 	f.mu.Lock()
-	a.Seq = f.next
-	f.ring[f.next%FeedSize] = a
+	sl.a.Seq = f.next
+	f.ring[f.next%FeedSize] = sl
 	f.next++
 	f.n = min(f.n+1, FeedSize)
 	close(f.wait)
@@ -135,7 +152,13 @@ func (f *Feed) Since(seq uint64, max int) ([]Activity, <-chan struct{}) {
 	}
 	var out []Activity
 	for s := first; s < f.next && len(out) < max; s++ {
-		out = append(out, f.ring[s%FeedSize])
+		sl := &f.ring[s%FeedSize]
+		if sl.e != nil {
+			a := ActivityOf(sl.e, sl.s, time.UnixMilli(sl.a.AtMs))
+			a.Seq = sl.a.Seq
+			sl.a, sl.e, sl.s = a, nil, nil
+		}
+		out = append(out, sl.a)
 	}
 	return out, f.wait
 }

@@ -116,24 +116,11 @@ func (d Deps) events(w http.ResponseWriter, r *http.Request, snap *snapshot) {
 		}
 		after = n
 	}
-	fl, ok := w.(http.Flusher)
+	fl, release, ok := httpapi.StartStream(w, r, d.Streams, d.MaxStreams, nil)
 	if !ok {
-		httpapi.Error(w, r, http.StatusInternalServerError, "no-streaming", "this connection cannot stream")
 		return
 	}
-	if n := d.Streams.Add(1); d.MaxStreams > 0 && n > d.MaxStreams {
-		d.Streams.Add(-1)
-		w.Header().Set("Retry-After", "5")
-		httpapi.Error(w, r, http.StatusServiceUnavailable, "too-many-streams",
-			fmt.Sprintf("this node serves %d streams at once (http.max_streams), all taken; try again, or another anchor", d.MaxStreams))
-		return
-	}
-	defer d.Streams.Add(-1)
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
+	defer release()
 	tick := time.NewTicker(d.Every)
 	defer tick.Stop()
 	sendNetwork := func() bool {

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -236,4 +237,35 @@ func Internal(w http.ResponseWriter, r *http.Request, log *slog.Logger, code str
 	ref := hex.EncodeToString(id[:])
 	log.Error("internal error answering a request", "code", code, "path", r.URL.Path, "ref", ref, "err", err)
 	Error(w, r, http.StatusInternalServerError, code, "the node failed to answer; its log has the cause under ref "+ref)
+}
+
+// StartStream begins a Server-Sent Events answer, one of the node's
+// streams counted in n: past max at once (0: no cap) it answers 503
+// too-many-streams with Retry-After (and counts the refusal, when
+// refused is set), and a connection that cannot stream 500. Otherwise it
+// writes the stream's headers and returns the flusher and the release of
+// the stream's place, which the caller defers.
+func StartStream(w http.ResponseWriter, r *http.Request, n *atomic.Int64, max int64, refused func(string)) (http.Flusher, func(), bool) {
+	fl, ok := w.(http.Flusher)
+	if !ok {
+		Error(w, r, http.StatusInternalServerError, "no-streaming", "this connection cannot stream")
+		return nil, nil, false
+	}
+	if v := n.Add(1); max > 0 && v > max {
+		n.Add(-1)
+		if refused != nil {
+			refused("too-many-streams")
+		}
+		w.Header().Set("Retry-After", "5")
+		Error(w, r, http.StatusServiceUnavailable, "too-many-streams",
+			fmt.Sprintf("this node serves %d streams at once (http.max_streams), all taken; try again, or another node", max))
+		return nil, nil, false
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	fl.Flush()
+	return fl, func() { n.Add(-1) }, true
 }

@@ -284,7 +284,7 @@ func (a *anchorRole) peerOfAddress(addr common.Address) string {
 // signed by any anchor lowers the named node's score here too.
 func (a *anchorRole) delivered(d attengine.Delivered) {
 	a.verify.Evidence(d.Att)
-	a.feed.Add(dashboard.ActivityOf(d.Entry, d.Att, time.Now()))
+	a.feed.AddEntry(d.Entry, d.Att, time.Now())
 	if a.n.commit != nil {
 		a.n.commit.delivered(d)
 	}
