@@ -7,8 +7,6 @@ import (
 	"encoding/json"
 	"math/big"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -27,14 +25,7 @@ func TestGrants(t *testing.T) {
 	opts := DefaultOptions()
 	opts.Tickets, opts.Services = 4, 3
 	d := startDevnet(t, opts)
-	b, err := os.ReadFile(filepath.Join(d.Dir(), "tickets.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var full []Ticket
-	if err := json.Unmarshal(b, &full); err != nil {
-		t.Fatal(err)
-	}
+	full := readTickets(t, d)
 	// tickets.json has the passengers' keys, devnet.json the grant headers.
 	a, other := full[0], full[1]
 	a.Headers, other.Headers = d.Info.Tickets[0].Headers, d.Info.Tickets[1].Headers

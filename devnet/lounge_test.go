@@ -69,13 +69,7 @@ func TestLoungePassReadsTheTicket(t *testing.T) {
 	// The execution behind the receipt: fetched from the node that
 	// answered, it holds the ticket's answer with the ticket node's
 	// receipt, and it replays offline to the same answer.
-	var node string
-	for _, s := range d.Info.Services {
-		id, _ := peer.Decode(s.Peer)
-		if a, _ := nodekey.AddressOfPeer(id); a == rc.Node {
-			node = s.HTTP
-		}
-	}
+	node := d.serviceHTTP(rc.Node)
 	var k sampling.Kept
 	getJSONT(t, node+"/v1/receipts/"+rc.Leaf().Hex()+"/transcript", &k)
 	tr := k.Transcript
@@ -211,13 +205,7 @@ func TestLoungePassReadsTheTicket(t *testing.T) {
 	if err != nil || string(again.Result) != string(out.Result) || hotelStats(t, d) != hotelBefore+1 {
 		t.Fatalf("the same desk request again: %v %s, hotel %d", err, again.Result, hotelStats(t, d)-hotelBefore)
 	}
-	node = ""
-	for _, s := range d.Info.Services {
-		id, _ := peer.Decode(s.Peer)
-		if a, _ := nodekey.AddressOfPeer(id); a == prc.Node {
-			node = s.HTTP
-		}
-	}
+	node = d.serviceHTTP(prc.Node)
 	var ka sampling.Kept
 	getJSONT(t, node+"/v1/receipts/"+prc.Leaf().Hex()+"/transcript", &ka)
 	at := ka.Transcript
@@ -263,12 +251,16 @@ func TestLoungePassReadsTheTicket(t *testing.T) {
 }
 
 // isService reports whether addr is one of the devnet's service nodes.
-func (d *Devnet) isService(addr common.Address) bool {
+func (d *Devnet) isService(addr common.Address) bool { return d.serviceHTTP(addr) != "" }
+
+// serviceHTTP is the HTTP address of the service node whose key is addr
+// ("" for none).
+func (d *Devnet) serviceHTTP(addr common.Address) string {
 	for _, s := range d.Info.Services {
 		id, _ := peer.Decode(s.Peer)
 		if a, _ := nodekey.AddressOfPeer(id); a == addr {
-			return true
+			return s.HTTP
 		}
 	}
-	return false
+	return ""
 }

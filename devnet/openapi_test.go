@@ -12,7 +12,6 @@ import (
 	"math/big"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -117,14 +116,7 @@ func TestOpenAPIAnswers(t *testing.T) {
 	}
 	// The full tickets (tickets.json): the passengers' keys and the signed
 	// ticket attestations.
-	raw, err := os.ReadFile(filepath.Join(d.Dir(), "tickets.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var full []Ticket
-	if err := json.Unmarshal(raw, &full); err != nil {
-		t.Fatal(err)
-	}
+	full := readTickets(t, d)
 	tk := d.Info.Tickets[0]
 	anchor := d.Info.Anchors[0].HTTP
 	unknown := "0x" + strings.Repeat("ab", 32)
@@ -243,8 +235,8 @@ func TestOpenAPIAnswers(t *testing.T) {
 	get(200, "", anchor+"/v1/topics/"+esc(tk.Topic)+"/heads", nil)
 	get(200, "", replica+"/v1/topics/"+esc(tk.Topic)+"/heads", nil)
 	get(400, "bad-topic", anchor+"/v1/topics/nope/heads", nil)
-	streamEntries(t, ctx, hc, doc, anchor+"/v1/topics/"+esc(tk.Topic)+"/stream?from=0")
-	streamDashboard(t, ctx, hc, doc, anchor+"/v1/events")
+	streamChecked(t, ctx, hc, doc, anchor+"/v1/topics/"+esc(tk.Topic)+"/stream?from=0", map[string]string{"attestation": "Entry"}, map[string]bool{"attestation": true})
+	streamChecked(t, ctx, hc, doc, anchor+"/v1/events", map[string]string{"network": "NetworkEvent", "activity": "Activity"}, map[string]bool{"activity": true})
 	get(400, "bad-last-event-id", anchor+"/v1/events", http.Header{"Last-Event-ID": {"x"}})
 	result := esc(wire.ResultTopic(rt.Instance))
 	get(421, "not-a-replica", anchor+"/v1/topics/"+result+"/stream", nil)
@@ -386,48 +378,11 @@ func TestOpenAPIAnswers(t *testing.T) {
 	t.Logf("checked against the document: %s", strings.Join(doc.Seen(), "; "))
 }
 
-// streamEntries reads a topic's stream until its first entry and checks
-// each event's data against the document's Entry.
-func streamEntries(t *testing.T, ctx context.Context, hc *http.Client, doc *openapitest.Doc, u string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	resp, err := hc.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("stream %s: %d", u, resp.StatusCode)
-	}
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(nil, 1<<20)
-	var id, event bool
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case strings.HasPrefix(line, "id: "):
-			_, err := strconv.ParseUint(strings.TrimPrefix(line, "id: "), 10, 64)
-			id = err == nil
-		case line == "event: attestation":
-			event = true
-		case strings.HasPrefix(line, "data: "):
-			if err := doc.ValidateSchema("Entry", []byte(strings.TrimPrefix(line, "data: "))); err != nil {
-				t.Errorf("stream %s: an event's data: %v", u, err)
-			}
-			if !id || !event {
-				t.Errorf("stream %s: an event without its id or type", u)
-			}
-			return
-		}
-	}
-	t.Fatalf("stream %s: no entry: %v", u, sc.Err())
-}
-
-// streamDashboard reads an anchor's dashboard stream until it has seen a
-// network view and an activity, each checked against the document.
-func streamDashboard(t *testing.T, ctx context.Context, hc *http.Client, doc *openapitest.Doc, u string) {
+// streamChecked reads a Server-Sent Events stream until it has seen an
+// event of every type in schemas, checking each event's data against the
+// document's schema for its type (and, for the types in ids, that it has a
+// numeric id).
+func streamChecked(t *testing.T, ctx context.Context, hc *http.Client, doc *openapitest.Doc, u string, schemas map[string]string, ids map[string]bool) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
@@ -442,12 +397,16 @@ func streamDashboard(t *testing.T, ctx context.Context, hc *http.Client, doc *op
 	}
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(nil, 4<<20)
-	schemas := map[string]string{"network": "NetworkEvent", "activity": "Activity"}
 	seen := map[string]bool{}
-	event := ""
+	event, id := "", false
 	for sc.Scan() {
 		line := sc.Text()
 		switch {
+		case line == "":
+			event, id = "", false
+		case strings.HasPrefix(line, "id: "):
+			_, err := strconv.ParseUint(strings.TrimPrefix(line, "id: "), 10, 64)
+			id = err == nil
 		case strings.HasPrefix(line, "event: "):
 			event = strings.TrimPrefix(line, "event: ")
 		case strings.HasPrefix(line, "data: "):
@@ -457,6 +416,9 @@ func streamDashboard(t *testing.T, ctx context.Context, hc *http.Client, doc *op
 			}
 			if err := doc.ValidateSchema(name, []byte(strings.TrimPrefix(line, "data: "))); err != nil {
 				t.Errorf("stream %s: a %s event: %v", u, event, err)
+			}
+			if ids[event] && !id {
+				t.Errorf("stream %s: a %s event without its id", u, event)
 			}
 			seen[event] = true
 			if len(seen) == len(schemas) {
