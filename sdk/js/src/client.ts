@@ -408,11 +408,7 @@ export class Client {
     if (o.body) h["Content-Type"] = "application/json";
     const tokenCall = u.pathname.startsWith("/v1/tokens/") && !u.pathname.endsWith("/route");
     const signed = !!this.key && (tokenCall || u.pathname.startsWith("/v1/topics/"));
-    if (signed && this.key) {
-      const parts = { method, path: u.pathname + u.search, body: o.body ?? new Uint8Array(0), key: h[headers.idempotency] ?? "" };
-      const s = o.to && this.opts.sessions !== false ? this.sessions.get(o.to) : undefined;
-      h[headers.signature] = s ? macRequest(s, addressOfKey(this.key), parts) : signRequest(this.key, parts);
-    }
+    if (signed) h[headers.signature] = this.proof(method, u, o.body, h[headers.idempotency] ?? "", o.to);
     const priced = tokenCall ? pricedCall(u.pathname) : undefined;
     const known = priced && this.prices.get(priced);
     if (known && this.opts.pay && !h[headers.payment]) h[headers.payment] = await this.payFor({ price: known, header: headers.payment, contract: "", chainId: 0 }, url);
@@ -638,14 +634,22 @@ export class Client {
     };
   }
 
+  /**
+   * proof is a request's X-Smartlayer-Signature by the client's key: a
+   * MAC within the session with node `to` when there is one, else a
+   * signature.
+   */
+  private proof(method: string, u: URL, body: Uint8Array | undefined, key: string, to: string | undefined): string {
+    const k = this.key as SigningKey;
+    const parts = { method, path: u.pathname + u.search, body: body ?? new Uint8Array(0), key };
+    const s = to && this.opts.sessions !== false ? this.sessions.get(to) : undefined;
+    return s ? macRequest(s, addressOfKey(k), parts) : signRequest(k, parts);
+  }
+
   private async stream(url: string, hdr: Record<string, string>, to: string | undefined, signal: AbortSignal, retried = false): Promise<ReadableStream<Uint8Array>> {
     const u = new URL(url);
     const h = { ...hdr };
-    if (this.key) {
-      const parts = { method: "GET", path: u.pathname + u.search, body: new Uint8Array(0), key: "" };
-      const s = to && this.opts.sessions !== false ? this.sessions.get(to) : undefined;
-      h[headers.signature] = s ? macRequest(s, addressOfKey(this.key), parts) : signRequest(this.key, parts);
-    }
+    if (this.key) h[headers.signature] = this.proof("GET", u, undefined, "", to);
     const res = await this.f(url, { headers: h, signal });
     if (!res.ok || !res.body) {
       const err = problemOf(res, await readBounded(res));

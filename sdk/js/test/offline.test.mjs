@@ -154,3 +154,22 @@ test("a grant book lists the grants an owner signed and marks revocations", asyn
   assert.throws(() => book.add(forged), sl.AttestationError);
   assert.equal(book.list().length, 3);
 });
+
+test("a hostile event stream is cut at the bound: one endless line, or an event of endless empty lines", async () => {
+  const stream = (chunk, times) => {
+    let n = 0;
+    return new ReadableStream({
+      pull(ctl) {
+        if (n++ >= times) return ctl.close();
+        ctl.enqueue(new TextEncoder().encode(chunk));
+      },
+    });
+  };
+  const events = [];
+  await assert.rejects(sl.readEvents(stream("x".repeat(64 << 10), 64), (e) => events.push(e)), /line over/);
+  await assert.rejects(sl.readEvents(stream("data\n".repeat(64 << 10), 16), (e) => events.push(e)), /event over/);
+  assert.equal(events.length, 0);
+  // Within the bounds, events in many chunks and one chunk of many events.
+  await sl.readEvents(stream("id: 1\nevent: a\ndata: {}\n\n".repeat(20000), 2), (e) => events.push(e));
+  assert.equal(events.length, 40000);
+});
