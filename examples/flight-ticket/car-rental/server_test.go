@@ -97,6 +97,13 @@ func TestPayOnlyUnderAGrantAtTheTokenScriptsPrice(t *testing.T) {
 		{"not the site's ticket", s.URL, session, "/v1/tokens/0x" + strings.Repeat("ef", 32) + "/query/status", good, 400},
 		{"the grant is for another ticket", s.URL, session, "/v1/tokens/" + other + "/query/status", good, 403},
 		{"a path of no call", s.URL, session, "/v1/tokens/" + ticket + "/state", good, 400},
+		{"a grant over 16 KiB", s.URL, session, status, strings.Repeat("g", 17<<10), 400},
+		{"a grant for another network", s.URL, session, status, func() string {
+			id, _ := wire.ParseInstanceID(ticket)
+			g, _ := attest.SignGrant(owner, attest.NetworkDomain(1, eas), id, crypto.PubkeyToAddress(session.PublicKey), []string{"*"}, now.Add(time.Hour), now)
+			b, _ := json.Marshal(g)
+			return string(b)
+		}(), 403},
 	} {
 		if got, body := pay(c.origin, c.key, c.path, c.grant); got != c.status {
 			t.Errorf("%s: %d %s, want %d", c.name, got, body, c.status)
