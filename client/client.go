@@ -7,7 +7,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/ecdsa"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,7 +19,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/smartlayer/smartlayer/grant"
@@ -59,7 +57,7 @@ type Client struct {
 	Payer *Payer
 
 	mu         sync.Mutex
-	sessions   map[string]*[32]byte // by node peer ID: open sessions
+	sessions   grant.CallerSessions
 	routes     map[string]cached
 	forwarding sync.WaitGroup
 	next       atomic.Uint64
@@ -79,8 +77,7 @@ func New(anchors []string, hc *http.Client) *Client {
 			IdleConnTimeout: 90 * time.Second, TLSHandshakeTimeout: 10 * time.Second, ForceAttemptHTTP2: true,
 		}}
 	}
-	return &Client{anchors: anchors, http: hc, RouteTTL: 30 * time.Second, routes: map[string]cached{}, Header: http.Header{},
-		sessions: map[string]*[32]byte{}}
+	return &Client{anchors: anchors, http: hc, RouteTTL: 30 * time.Second, routes: map[string]cached{}, Header: http.Header{}}
 }
 
 // Route asks the anchors, in turn, where instance lives.
@@ -319,31 +316,16 @@ func (c *Client) do(ctx context.Context, method, url string, hdr http.Header, bo
 	return err
 }
 
-// session is the open session with node to (nil: none yet).
-func (c *Client) session(to string) *[32]byte {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.sessions[to]
-}
-
 // openSession derives the session key with node to, after a signed call
 // it let through (the node learned the client's key from it).
 func (c *Client) openSession(to string) {
 	id, err := peer.Decode(to)
-	if err != nil || c.session(to) != nil {
-		return
-	}
-	pub, err := nodekey.PublicKeyOfPeer(id)
 	if err != nil {
 		return
 	}
-	k, err := grant.SessionKey(c.Key, pub)
-	if err != nil {
-		return
+	if pub, err := nodekey.PublicKeyOfPeer(id); err == nil {
+		c.sessions.Open(c.Key, to, pub)
 	}
-	c.mu.Lock()
-	c.sessions[to] = &k
-	c.mu.Unlock()
 }
 
 // doHeaders is do that also returns the response headers; to is the peer
@@ -370,9 +352,7 @@ func (c *Client) doHeaders(ctx context.Context, method, url, to string, hdr http
 	}
 	if errors.As(err, &p) && p.Type == "urn:smartlayer:problem:session-unknown" {
 		// The node forgot the session (a restart): sign once more.
-		c.mu.Lock()
-		delete(c.sessions, to)
-		c.mu.Unlock()
+		c.sessions.Forget(to)
 		h, err = c.send(ctx, method, url, to, hdr, body, out)
 	}
 	return h, err
@@ -406,18 +386,12 @@ func (c *Client) send(ctx context.Context, method, url, to string, hdr http.Head
 	}
 	signed := false
 	if c.Key != nil && strings.HasPrefix(req.URL.Path, "/v1/tokens/") && !strings.HasSuffix(req.URL.Path, "/route") {
-		var nonce [16]byte
-		if _, err := rand.Read(nonce[:]); err != nil {
-			return nil, err
-		}
 		r := grant.Request{Method: method, Path: req.URL.RequestURI(), Body: body, Key: req.Header.Get(wire.IdempotencyHeader)}
-		proof := ""
-		if k := c.session(to); to != "" && k != nil {
-			proof = grant.SignMAC(*k, crypto.PubkeyToAddress(c.Key.PublicKey), r, time.Now(), nonce)
-		} else if proof, err = grant.Sign(c.Key, r, time.Now(), nonce); err != nil {
+		proof, s, err := c.sessions.Proof(c.Key, to, r, time.Now())
+		if err != nil {
 			return nil, err
 		}
-		signed = true
+		signed = s
 		req.Header.Set(wire.SignatureHeader, proof)
 	}
 	resp, err := c.http.Do(req)
@@ -430,7 +404,7 @@ func (c *Client) send(ctx context.Context, method, url, to string, hdr http.Head
 		}
 		return nil, err
 	}
-	if signed && to != "" && resp.StatusCode < 300 {
+	if signed && resp.StatusCode < 300 {
 		c.openSession(to)
 	}
 	if promise != "" && untaken(resp.StatusCode) {

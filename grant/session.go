@@ -3,6 +3,7 @@ package grant
 import (
 	"crypto/ecdsa"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -106,4 +107,65 @@ func (s *Sessions) key(a common.Address) ([32]byte, bool) {
 	defer s.mu.Unlock()
 	k, ok := s.m[a]
 	return k, ok
+}
+
+// CallerSessions are the sessions a caller (an integration, an owner, or a
+// node calling for a token) holds with nodes, by node peer ID: the caller
+// side of Sessions.
+type CallerSessions struct {
+	mu sync.Mutex
+	m  map[string][32]byte
+}
+
+// Proof makes the proof header of r, by key, for the node whose peer ID is
+// to ("" when not known, or a node that forwards the call: then always a
+// signature): a session MAC when a session with that node is open, a
+// signature otherwise (signed; Open the session once the node let the
+// signed call through).
+func (s *CallerSessions) Proof(key *ecdsa.PrivateKey, to string, r Request, now time.Time) (proof string, signed bool, err error) {
+	var nonce [16]byte
+	if _, err := rand.Read(nonce[:]); err != nil {
+		return "", false, err
+	}
+	if k, ok := s.get(to); ok {
+		return SignMAC(k, crypto.PubkeyToAddress(key.PublicKey), r, now, nonce), false, nil
+	}
+	proof, err = Sign(key, r, now, nonce)
+	return proof, true, err
+}
+
+func (s *CallerSessions) get(to string) ([32]byte, bool) {
+	if to == "" {
+		return [32]byte{}, false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k, ok := s.m[to]
+	return k, ok
+}
+
+// Open derives the session key between key and the node to, whose public
+// key is pub, unless one is open.
+func (s *CallerSessions) Open(key *ecdsa.PrivateKey, to string, pub *ecdsa.PublicKey) {
+	if _, ok := s.get(to); ok || to == "" {
+		return
+	}
+	k, err := SessionKey(key, pub)
+	if err != nil {
+		return
+	}
+	s.mu.Lock()
+	if s.m == nil || len(s.m) >= MaxSessions {
+		s.m = map[string][32]byte{}
+	}
+	s.m[to] = k
+	s.mu.Unlock()
+}
+
+// Forget drops the session with node to (it answered session-unknown: it
+// restarted, or forgot its sessions).
+func (s *CallerSessions) Forget(to string) {
+	s.mu.Lock()
+	delete(s.m, to)
+	s.mu.Unlock()
 }

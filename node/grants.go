@@ -15,7 +15,6 @@ import (
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/grant"
 	"github.com/smartlayer/smartlayer/nodekey"
-	"github.com/smartlayer/smartlayer/placement"
 	"github.com/smartlayer/smartlayer/wire"
 )
 
@@ -241,7 +240,7 @@ func (g *grants) tokenCaller(c grant.Caller, integration, signer common.Address,
 	if err != nil {
 		return fmt.Errorf("caller record: %w", err)
 	}
-	rec, err := placement.DecodeRecord(raw)
+	rec, err := g.n.records.Decode(raw)
 	if err != nil {
 		return fmt.Errorf("caller record: %w", err)
 	}

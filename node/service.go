@@ -64,7 +64,7 @@ type HistoryItem = token.HistoryItem
 
 func newServiceRole(n *Node) (*serviceRole, error) {
 	s := &serviceRole{n: n, applier: newApplier(), bundles: newBundleCache(n), inst: map[wire.InstanceID]*instance{}, kept: sampling.NewRing(n.cfg.Service.MaxKeptExecutions),
-		tokens: newTokenQuerier(n.key, n.records.Check)}
+		tokens: newTokenQuerier(n.key, n.records)}
 	if n.cfg.Service.Receipts != "off" {
 		s.receipts = receipt.NewBatcher(receipt.Software{Key: n.key.ECDSA}, n.cfg.Service.Receipts == "single")
 		s.receipts.Window = n.cfg.Service.ReceiptWindow.Duration

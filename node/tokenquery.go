@@ -3,8 +3,7 @@ package node
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/base64"
+		"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
 
@@ -39,13 +39,20 @@ import (
 type tokenQuerier struct {
 	hc  *http.Client
 	key *nodekey.Key
-	// checkRecord checks a callee's placement record (the placement
-	// authority's check; nil: not checked, tests).
-	checkRecord func(*placement.Record) error
+	// records decodes and checks a callee's placement record (the
+	// placement authority's check; nil: not checked, tests).
+	records *recordChecks
 	next        atomic.Uint64 // spreads calls over anchors and replicas
+	// sessions with the nodes called: after a first signed call a node
+	// lets through, later calls to it carry a session MAC (package grant).
+	sessions grant.CallerSessions
 
 	mu     sync.Mutex
 	routes map[string]cachedRoute
+	// grantsTo: the integration each grant header a module passed names
+	// (by the header's hash), so a grant used call after call is decoded
+	// once.
+	grantsTo map[common.Hash]common.Address
 }
 
 type cachedRoute struct {
@@ -63,8 +70,8 @@ const (
 	maxRoutesKept   = 10_000
 )
 
-func newTokenQuerier(key *nodekey.Key, checkRecord func(*placement.Record) error) *tokenQuerier {
-	return &tokenQuerier{key: key, checkRecord: checkRecord, routes: map[string]cachedRoute{},
+func newTokenQuerier(key *nodekey.Key, records *recordChecks) *tokenQuerier {
+	return &tokenQuerier{key: key, records: records, routes: map[string]cachedRoute{}, grantsTo: map[common.Hash]common.Address{},
 		// No redirect is followed: a replica must not point the node's
 		// calls at another host.
 		hc: &http.Client{Timeout: tokenCallTime, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }, Transport: &http.Transport{
@@ -135,18 +142,36 @@ func (q *tokenQuerier) query(ctx context.Context, anchors []string, from caller,
 		}
 		// The anchor lists the replicas fastest first: each try takes the
 		// next one.
-		target := reps[try%len(reps)].HTTP
+		target, to := reps[try%len(reps)].HTTP, reps[try%len(reps)].Peer
 		if rt.Mode == "full" && len(rt.Via) > 0 {
-			target = rt.Via[int(q.next.Add(1)%uint64(len(rt.Via)))] // full fallback: through an anchor
+			// Full fallback: through an anchor, which forwards the call
+			// (signed, then: a session MAC proves the call to one node).
+			target, to = rt.Via[int(q.next.Add(1)%uint64(len(rt.Via)))], ""
 		}
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, target+path, bytes.NewReader(body))
 		if err != nil {
 			return nil, err
 		}
-		if err := q.sign(req, from, call, body); err != nil {
+		signed, err := q.sign(req, to, from, call, body)
+		if err != nil {
 			return nil, err
 		}
 		out, h, err := q.do(req)
+		var p *wire.Problem
+		if errors.As(err, &p) && p.Type == "urn:smartlayer:problem:session-unknown" {
+			// The node forgot the session (a restart): signed once more.
+			q.sessions.Forget(to)
+			if req, err = http.NewRequestWithContext(ctx, http.MethodPost, target+path, bytes.NewReader(body)); err != nil {
+				return nil, err
+			}
+			if signed, err = q.sign(req, to, from, call, body); err != nil {
+				return nil, err
+			}
+			out, h, err = q.do(req)
+		}
+		if err == nil && signed {
+			q.openSession(to)
+		}
 		if err == nil && call.IsAction() {
 			// The receipt binds the action's result: the module gets it.
 			var oc struct {
@@ -166,7 +191,6 @@ func (q *tokenQuerier) query(ctx context.Context, anchors []string, from caller,
 			return nil, err // a replica answered with a receipt that does not hold: not taken
 		}
 		last = err
-		var p *wire.Problem
 		if errors.As(err, &p) && p.Status != http.StatusMisdirectedRequest && p.Status < 500 && p.Status != http.StatusNotFound {
 			return nil, err // the request itself was refused
 		}
@@ -184,9 +208,10 @@ func (q *tokenQuerier) query(ctx context.Context, anchors []string, from caller,
 }
 
 // sign adds what the callee checks: the grant the module passed, this
-// node's signature over the request, the calling token with its record,
-// and the chain of calls.
-func (q *tokenQuerier) sign(req *http.Request, from caller, call sandbox.TokenCall, body []byte) error {
+// node's proof of the request (a signature, or a session MAC for the node
+// to once one is open: signed says which), the calling token with its
+// record, and the chain of calls.
+func (q *tokenQuerier) sign(req *http.Request, to string, from caller, call sandbox.TokenCall, body []byte) (signed bool, err error) {
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(wire.CallerHeader, from.instance.String())
 	req.Header.Set(wire.CallerRecordHeader, base64.RawURLEncoding.EncodeToString(from.record))
@@ -195,35 +220,69 @@ func (q *tokenQuerier) sign(req *http.Request, from caller, call sandbox.TokenCa
 		req.Header.Set(wire.IdempotencyHeader, call.Key)
 	}
 	if call.Grant == "" {
-		return nil
+		return false, nil
 	}
 	// The node signs as the calling token only: a grant to anyone else
 	// (the node's own address, say) is not the module's to use.
-	if g, err := parseGrant(call.Grant); err != nil {
-		return fmt.Errorf("the grant passed to ctx.tokens: %w", err)
-	} else if want := wire.TokenAddress(from.instance); g.Integration != want {
-		return fmt.Errorf("the grant passed to ctx.tokens is to %s, not to this token (%s)", g.Integration, want)
+	if to, err := q.grantTo(call.Grant); err != nil {
+		return false, fmt.Errorf("the grant passed to ctx.tokens: %w", err)
+	} else if want := wire.TokenAddress(from.instance); to != want {
+		return false, fmt.Errorf("the grant passed to ctx.tokens is to %s, not to this token (%s)", to, want)
 	}
 	req.Header.Set(wire.GrantHeader, call.Grant)
-	var nonce [16]byte
-	if _, err := rand.Read(nonce[:]); err != nil {
-		return err
-	}
-	proof, err := grant.Sign(q.key.ECDSA, grant.Request{Method: req.Method, Path: req.URL.RequestURI(), Body: body, Key: call.Key}, time.Now(), nonce)
+	proof, signed, err := q.sessions.Proof(q.key.ECDSA, to, grant.Request{Method: req.Method, Path: req.URL.RequestURI(), Body: body, Key: call.Key}, time.Now())
 	if err != nil {
-		return err
+		return false, err
 	}
 	req.Header.Set(wire.SignatureHeader, proof)
-	return nil
+	return signed, nil
+}
+
+// grantTo is the integration a grant header names (decoded, not checked:
+// the callee checks it), remembered by the header's hash.
+func (q *tokenQuerier) grantTo(header string) (common.Address, error) {
+	if len(header) > maxGrantHeader {
+		return common.Address{}, fmt.Errorf("%d bytes, limit %d", len(header), maxGrantHeader)
+	}
+	h := crypto.Keccak256Hash([]byte(header))
+	q.mu.Lock()
+	to, ok := q.grantsTo[h]
+	q.mu.Unlock()
+	if ok {
+		return to, nil
+	}
+	g, err := parseGrant(header)
+	if err != nil {
+		return common.Address{}, err
+	}
+	q.mu.Lock()
+	if len(q.grantsTo) >= maxRoutesKept {
+		clear(q.grantsTo)
+	}
+	q.grantsTo[h] = g.Integration
+	q.mu.Unlock()
+	return g.Integration, nil
+}
+
+// openSession derives the session key with node to after a signed call it
+// let through.
+func (q *tokenQuerier) openSession(to string) {
+	id, err := peer.Decode(to)
+	if err != nil {
+		return
+	}
+	if pub, err := nodekey.PublicKeyOfPeer(id); err == nil {
+		q.sessions.Open(q.key.ECDSA, to, pub)
+	}
 }
 
 // checkTokenReceipt checks an answer's receipt: signed by a replica the
 // route's anchor-signed record names, for this call and these output
 // bytes.
 func (q *tokenQuerier) checkTokenReceipt(h http.Header, rt *wire.Route, fn string, call sandbox.TokenCall, sent, output []byte) (*receipt.Receipt, error) {
-	rec, err := placement.DecodeRecord(rt.Record)
-	if err == nil && q.checkRecord != nil {
-		err = q.checkRecord(rec)
+	rec, err := q.records.Decode(rt.Record)
+	if err == nil {
+		err = q.records.Check(rec)
 	}
 	if err == nil && rec.Instance.String() != call.Instance {
 		err = errors.New("the route's record is another instance's")
@@ -330,11 +389,14 @@ func parseGrant(header string) (*grant.Grant, error) {
 // recordChecks remembers, for a while, the placement records that passed
 // the authority's check: inter-token calls show the same few records over
 // and over (the caller's to the callee, the callee's to the caller), and
-// each check costs a signature recovery.
+// each check costs a signature recovery. It also keeps them decoded, by
+// the hash of their bytes. A nil *recordChecks decodes every time and
+// checks nothing (tests).
 type recordChecks struct {
-	check func(*placement.Record) error
-	mu    sync.Mutex
-	ok    map[[32]byte]time.Time // by digest and signature: when checked
+	check   func(*placement.Record) error
+	mu      sync.Mutex
+	ok      map[[32]byte]time.Time // by digest and signature: when checked
+	decoded map[common.Hash]*placement.Record
 }
 
 // recordCheckKeep is how long a record that passed is taken without a new
@@ -342,11 +404,40 @@ type recordChecks struct {
 const recordCheckKeep = 10 * time.Second
 
 func newRecordChecks(check func(*placement.Record) error) *recordChecks {
-	return &recordChecks{check: check, ok: map[[32]byte]time.Time{}}
+	return &recordChecks{check: check, ok: map[[32]byte]time.Time{}, decoded: map[common.Hash]*placement.Record{}}
+}
+
+// Decode is placement.DecodeRecord, remembered by the bytes' hash; the
+// record returned is shared and must not be changed.
+func (c *recordChecks) Decode(b []byte) (*placement.Record, error) {
+	if c == nil {
+		return placement.DecodeRecord(b)
+	}
+	h := crypto.Keccak256Hash(b)
+	c.mu.Lock()
+	rec, ok := c.decoded[h]
+	c.mu.Unlock()
+	if ok {
+		return rec, nil
+	}
+	rec, err := placement.DecodeRecord(b)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if len(c.decoded) >= maxRoutesKept {
+		clear(c.decoded)
+	}
+	c.decoded[h] = rec
+	c.mu.Unlock()
+	return rec, nil
 }
 
 // Check is check, remembered for recordCheckKeep when it passes.
 func (c *recordChecks) Check(r *placement.Record) error {
+	if c == nil {
+		return nil
+	}
 	d := r.Digest()
 	k := crypto.Keccak256Hash(d[:], r.Signature)
 	c.mu.Lock()

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/grant"
 	"github.com/smartlayer/smartlayer/nodekey"
 	"github.com/smartlayer/smartlayer/placement"
 	"github.com/smartlayer/smartlayer/receipt"
@@ -239,5 +241,80 @@ func TestRecordChecksRemember(t *testing.T) {
 	}
 	if calls != 3 {
 		t.Fatalf("checked %d times, want a check per failing call", calls)
+	}
+}
+
+// A node's calls for a token carry a signature the first time it calls a
+// node and a session MAC after that node let one through; a node that
+// forgot the session (a restart) answers session-unknown and the call is
+// signed once more.
+func TestTokenCallsOpenSessions(t *testing.T) {
+	id := wire.InstanceID{1}
+	me := wire.InstanceID{0xca}
+	owner, _ := nodekey.Generate()
+	callerKey, _ := nodekey.Generate()
+	g, err := attest.SignGrant(owner.ECDSA, attest.Domain{Name: attest.DomainName, Version: "1.3.0", ChainID: big.NewInt(1)}, id, wire.TokenAddress(me), []string{"query:status"}, time.Now().Add(time.Hour), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	header, err := g.EncodeURLValue()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sessions := grant.NewSessions(replicaKey.ECDSA)
+	var kinds []string // "sig" or "mac" per call let through, "forgot" per refusal
+	var forget atomic.Bool
+	replica := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if r.Header.Get(wire.GrantHeader) != header {
+			t.Errorf("grant header %q", r.Header.Get(wire.GrantHeader))
+		}
+		if forget.Swap(false) {
+			sessions = grant.NewSessions(replicaKey.ECDSA)
+		}
+		pr, err := grant.ParseProof(r.Header.Get(wire.SignatureHeader))
+		if err != nil {
+			t.Errorf("proof: %v", err)
+			return
+		}
+		signer, err := pr.Signer(grant.Request{Method: r.Method, Path: r.URL.RequestURI(), Body: b}, time.Now(), sessions)
+		if errors.Is(err, grant.ErrSessionUnknown) {
+			kinds = append(kinds, "forgot")
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = w.Write([]byte(`{"type":"urn:smartlayer:problem:session-unknown","status":401}`))
+			return
+		}
+		if err != nil || signer != callerKey.Address() {
+			t.Errorf("signer %s, %v; want the calling node %s", signer, err, callerKey.Address())
+			return
+		}
+		if strings.Contains(r.Header.Get(wire.SignatureHeader), ";m=") {
+			kinds = append(kinds, "mac")
+		} else {
+			kinds = append(kinds, "sig")
+			sessions.Learn(pr)
+		}
+		answer(t, w, replicaKey, id, "status", b, `{"ok":true}`)
+	}))
+	defer replica.Close()
+	anchor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { routeTo(w, id, replica.URL, wire.StateUp) }))
+	defer anchor.Close()
+	tq := newTokenQuerier(callerKey, nil)
+	call := func() {
+		t.Helper()
+		if _, err := tq.query(context.Background(), []string{anchor.URL}, caller{instance: me, record: []byte(`{}`), chain: []wire.InstanceID{me}},
+			sandbox.TokenCall{Caller: me.String(), Instance: id.String(), Name: "status", Grant: header}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	call()
+	call()
+	call()
+	forget.Store(true)
+	call()
+	call()
+	if got, want := strings.Join(kinds, ","), "sig,mac,mac,forgot,sig,mac"; got != want {
+		t.Fatalf("proofs %s, want %s", got, want)
 	}
 }

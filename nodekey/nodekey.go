@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
@@ -103,15 +104,64 @@ func LoadOrCreate(path string) (k *Key, created bool, err error) {
 
 // AddressOfPeer derives the Ethereum address of a secp256k1 peer ID.
 func AddressOfPeer(id peer.ID) (common.Address, error) {
-	epub, err := PublicKeyOfPeer(id)
+	k, err := peerKeys.of(id)
 	if err != nil {
 		return common.Address{}, err
 	}
-	return crypto.PubkeyToAddress(*epub), nil
+	return k.addr, nil
 }
 
 // PublicKeyOfPeer is the secp256k1 public key a peer ID holds.
 func PublicKeyOfPeer(id peer.ID) (*ecdsa.PublicKey, error) {
+	k, err := peerKeys.of(id)
+	if err != nil {
+		return nil, err
+	}
+	pub := k.pub
+	return &pub, nil
+}
+
+// peerKeys remembers the keys of the peer IDs seen: decompressing a key
+// (a square root in the field) is most of the cost of checking a peer's
+// signature once its signer is known, and nodes see the same few peers
+// over and over. A peer ID holds its key, so what is kept never goes
+// stale; the memo is bounded and starts afresh when full.
+var peerKeys = keyMemo{m: map[peer.ID]peerKey{}}
+
+const maxPeerKeys = 65_536
+
+type peerKey struct {
+	pub  ecdsa.PublicKey
+	addr common.Address
+}
+
+type keyMemo struct {
+	mu sync.Mutex
+	m  map[peer.ID]peerKey
+}
+
+func (c *keyMemo) of(id peer.ID) (peerKey, error) {
+	c.mu.Lock()
+	k, ok := c.m[id]
+	c.mu.Unlock()
+	if ok {
+		return k, nil
+	}
+	pub, err := decodePeerKey(id)
+	if err != nil {
+		return peerKey{}, err
+	}
+	k = peerKey{pub: *pub, addr: crypto.PubkeyToAddress(*pub)}
+	c.mu.Lock()
+	if len(c.m) >= maxPeerKeys {
+		clear(c.m)
+	}
+	c.m[id] = k
+	c.mu.Unlock()
+	return k, nil
+}
+
+func decodePeerKey(id peer.ID) (*ecdsa.PublicKey, error) {
 	pub, err := id.ExtractPublicKey()
 	if err != nil {
 		return nil, fmt.Errorf("peer %s: %w", id, err)

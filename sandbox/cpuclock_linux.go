@@ -31,3 +31,10 @@ func lockThreadClock() (read func() time.Duration, unlock func()) {
 		return time.Duration(ts.Nano())
 	}, runtime.UnlockOSThread
 }
+
+// hasThreadClock: this system lets a thread read its CPU clock.
+var hasThreadClock = func() bool {
+	read, unlock := lockThreadClock()
+	unlock()
+	return read != nil
+}()

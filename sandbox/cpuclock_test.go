@@ -25,7 +25,7 @@ func TestScriptClockCountsRunningTime(t *testing.T) {
 		reads++
 		return cpu
 	}
-	c := startClock(v, 20*time.Millisecond, read)
+	c := startClock(v, 20*time.Millisecond, func() (func() time.Duration, func()) { return read, func() {} })
 	// The timer goes off (a second read) with the thread 5 ms into its
 	// budget: no interrupt.
 	mu.Lock()
@@ -80,5 +80,45 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestScriptClockLetsGoOfItsThreadWhileWaiting: an external call lets the
+// goroutine go of its thread and the clock reads the next thread's clock
+// from where that one stands, so running time adds up across threads
+// whose clocks differ, and every lock is undone.
+func TestScriptClockLetsGoOfItsThreadWhileWaiting(t *testing.T) {
+	v := &vm{r: goja.New()}
+	var mu sync.Mutex
+	locks, unlocks := 0, 0
+	cpu := []time.Duration{100 * time.Millisecond, 5 * time.Second} // two threads' clocks
+	lock := func() (func() time.Duration, func()) {
+		mu.Lock()
+		defer mu.Unlock()
+		th := locks % len(cpu)
+		locks++
+		return func() time.Duration { mu.Lock(); defer mu.Unlock(); return cpu[th] }, func() { mu.Lock(); unlocks++; mu.Unlock() }
+	}
+	run := func(th int, d time.Duration) { mu.Lock(); cpu[th] += d; mu.Unlock() }
+	c := startClock(v, 20*time.Millisecond, lock)
+	run(0, 5*time.Millisecond)
+	c.pause()
+	if mu.Lock(); locks != 1 || unlocks != 1 {
+		t.Fatalf("paused: %d locks, %d unlocks; want the thread let go", locks, unlocks)
+	}
+	mu.Unlock()
+	run(0, time.Second) // another goroutine on that thread: not the script's
+	c.resume()
+	run(1, 10*time.Millisecond)
+	ran, ok := c.stop(20 * time.Millisecond)
+	c.release()
+	if !ok || ran != 15*time.Millisecond {
+		t.Fatalf("ran %s (clean %v), want 15ms", ran, ok)
+	}
+	if locks != 2 || unlocks != 2 {
+		t.Fatalf("%d locks, %d unlocks", locks, unlocks)
+	}
+	if v.stoppedBy() != nil {
+		t.Fatal("interrupted")
 	}
 }

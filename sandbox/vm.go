@@ -64,27 +64,59 @@ type callState struct {
 // timer is set for what is left of the budget; when it goes off and the
 // thread has not run that long (it waited for a core), it is set again
 // for the rest.
+//
+// While an external call waits (ctx.fetch, ctx.tokens.*), the script's
+// goroutine is let go of its thread: a goroutine locked to a thread that
+// blocks on the network costs two thread switches at every wake-up (the
+// HTTP client's hand-offs between its goroutines are many), which made an
+// inter-token call several times slower than the call itself. On resume
+// it is locked again, to whichever thread it runs on then, and that
+// thread's clock is read from there on.
 type scriptClock struct {
-	mu                  sync.Mutex
-	v                   *vm
-	read                func() time.Duration
+	mu   sync.Mutex
+	v    *vm
+	read func() time.Duration
+	// lock locks the calling goroutine to its thread and returns that
+	// thread's clock (nil: none, the wall clock is used) and the unlock.
+	lock                func() (read func() time.Duration, unlock func())
+	unlock              func()
+	unlocked            bool          // let go of its thread while paused
 	left                time.Duration // of the budget, at since
 	since               time.Duration // read() when the current stretch began
 	t                   *time.Timer
 	paused, fired, done bool
 }
 
-func startClock(v *vm, budget time.Duration, read func() time.Duration) *scriptClock {
+// startClock starts the clock of a call on the calling goroutine, which it
+// locks to its thread through lock until release.
+func startClock(v *vm, budget time.Duration, lock func() (func() time.Duration, func())) *scriptClock {
+	c := &scriptClock{v: v, left: budget, lock: lock}
+	c.relock()
+	c.mu.Lock() // fire waits for c.t
+	defer c.mu.Unlock()
+	c.since = c.read()
+	c.t = time.AfterFunc(budget, c.fire)
+	return c
+}
+
+// relock locks the goroutine to its thread and reads that thread's clock
+// from now on.
+func (c *scriptClock) relock() {
+	read, unlock := c.lock()
 	if read == nil {
 		start := time.Now()
 		read = func() time.Duration { return time.Since(start) }
 	}
-	c := &scriptClock{v: v, read: read, left: budget}
-	c.mu.Lock() // fire waits for c.t
-	defer c.mu.Unlock()
-	c.since = read()
-	c.t = time.AfterFunc(budget, c.fire)
-	return c
+	c.mu.Lock()
+	c.read, c.unlock = read, unlock
+	c.mu.Unlock()
+}
+
+// release lets the goroutine go of its thread, once the clock is stopped.
+func (c *scriptClock) release() {
+	if !c.unlocked {
+		c.unlock()
+	}
 }
 
 func (c *scriptClock) fire() {
@@ -103,7 +135,8 @@ func (c *scriptClock) fire() {
 	c.v.interrupt(ErrTimeout)
 }
 
-// pause stops the clock while an external call waits.
+// pause stops the clock while an external call waits, and lets the
+// goroutine go of its thread.
 func (c *scriptClock) pause() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -113,10 +146,17 @@ func (c *scriptClock) pause() {
 	c.paused = true
 	c.t.Stop()
 	c.left -= c.read() - c.since
+	c.unlock()
+	c.unlocked = true
 }
 
-// resume starts it again with what is left of the budget.
+// resume starts it again with what is left of the budget, on the thread
+// the goroutine runs on now.
 func (c *scriptClock) resume() {
+	if c.unlocked {
+		c.relock()
+		c.unlocked = false
+	}
 	c.mu.Lock()
 	if !c.paused || c.fired || c.done {
 		c.mu.Unlock()
@@ -591,18 +631,17 @@ func (v *vm) guarded(ctx context.Context, cs *callState, f func() error) (err er
 	// The script's budget is its running time on its thread's CPU clock;
 	// the wall limit, the call's own or wallSlack times that budget, is
 	// the backstop (a node starved of cores still ends every call).
-	read, unlock := lockThreadClock()
+	cs.clock = startClock(v, cs.limits.Timeout, lockThreadClock)
 	wall := cs.wall
 	if wall <= 0 {
 		wall = cs.limits.Timeout
-		if read != nil {
+		if hasThreadClock {
 			wall *= wallSlack
 		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, wall)
 	defer cancel()
 	stop := context.AfterFunc(ctx, func() { v.interrupt(ErrTimeout) })
-	cs.clock = startClock(v, cs.limits.Timeout, read)
 	unwatch := watchHeap(v, cs.limits.MaxHeapGrowth)
 	now := cs.env.Now
 	r.SetTimeSource(func() time.Time { return now })
@@ -612,7 +651,7 @@ func (v *vm) guarded(ctx context.Context, cs *callState, f func() error) (err er
 		unwatch()
 		ran, clean := cs.clock.stop(cs.limits.Timeout)
 		cs.ran = ran
-		unlock() // after the clock's last read of this thread
+		cs.clock.release() // after the clock's last read of this thread
 		if !stop() || !clean {
 			cs.healthy = false
 		}
