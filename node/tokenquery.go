@@ -3,7 +3,7 @@ package node
 import (
 	"bytes"
 	"context"
-		"encoding/base64"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -42,7 +42,7 @@ type tokenQuerier struct {
 	// records decodes and checks a callee's placement record (the
 	// placement authority's check; nil: not checked, tests).
 	records *recordChecks
-	next        atomic.Uint64 // spreads calls over anchors and replicas
+	next    atomic.Uint64 // spreads calls over anchors and replicas
 	// sessions with the nodes called: after a first signed call a node
 	// lets through, later calls to it carry a session MAC (package grant).
 	sessions grant.CallerSessions
