@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ecdsa"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -387,7 +388,11 @@ func (c *Client) send(ctx context.Context, method, url, to string, hdr http.Head
 	signed := false
 	if c.Key != nil && strings.HasPrefix(req.URL.Path, "/v1/tokens/") && !strings.HasSuffix(req.URL.Path, "/route") {
 		r := grant.Request{Method: method, Path: req.URL.RequestURI(), Body: body, Key: req.Header.Get(wire.IdempotencyHeader)}
-		proof, s, err := c.sessions.Proof(c.Key, to, r, time.Now())
+		var nonce [16]byte
+		if _, err := rand.Read(nonce[:]); err != nil {
+			return nil, err
+		}
+		proof, s, err := c.sessions.Proof(c.Key, to, r, time.Now(), nonce)
 		if err != nil {
 			return nil, err
 		}

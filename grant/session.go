@@ -3,7 +3,6 @@ package grant
 import (
 	"crypto/ecdsa"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -121,12 +120,9 @@ type CallerSessions struct {
 // to ("" when not known, or a node that forwards the call: then always a
 // signature): a session MAC when a session with that node is open, a
 // signature otherwise (signed; Open the session once the node let the
-// signed call through).
-func (s *CallerSessions) Proof(key *ecdsa.PrivateKey, to string, r Request, now time.Time) (proof string, signed bool, err error) {
-	var nonce [16]byte
-	if _, err := rand.Read(nonce[:]); err != nil {
-		return "", false, err
-	}
+// signed call through). nonce is the caller's fresh random once-only
+// value (this package draws no random numbers).
+func (s *CallerSessions) Proof(key *ecdsa.PrivateKey, to string, r Request, now time.Time, nonce [16]byte) (proof string, signed bool, err error) {
 	if k, ok := s.get(to); ok {
 		return SignMAC(k, crypto.PubkeyToAddress(key.PublicKey), r, now, nonce), false, nil
 	}

@@ -3,6 +3,7 @@ package node
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -230,7 +231,11 @@ func (q *tokenQuerier) sign(req *http.Request, to string, from caller, call sand
 		return false, fmt.Errorf("the grant passed to ctx.tokens is to %s, not to this token (%s)", to, want)
 	}
 	req.Header.Set(wire.GrantHeader, call.Grant)
-	proof, signed, err := q.sessions.Proof(q.key.ECDSA, to, grant.Request{Method: req.Method, Path: req.URL.RequestURI(), Body: body, Key: call.Key}, time.Now())
+	var nonce [16]byte
+	if _, err := rand.Read(nonce[:]); err != nil {
+		return false, err
+	}
+	proof, signed, err := q.sessions.Proof(q.key.ECDSA, to, grant.Request{Method: req.Method, Path: req.URL.RequestURI(), Body: body, Key: call.Key}, time.Now(), nonce)
 	if err != nil {
 		return false, err
 	}

@@ -31,6 +31,8 @@ type jsonWalk struct {
 	size     int64
 	cap      int64
 	charge   bool
+
+	lastPlain string // the last long string found plain
 }
 
 func (w *jsonWalk) write(s string) {
@@ -59,8 +61,12 @@ func (w *jsonWalk) grew(n int64) {
 func (w *jsonWalk) prim(val goja.Value) {
 	switch x := val.(type) {
 	case goja.String:
-		if s := x.String(); plainASCII(s) {
-			w.write(`"` + s + `"`)
+		if s := x.String(); w.plain(s) {
+			w.size += int64(len(s)) + 2
+			w.grew(int64(len(s)) + 2)
+			w.b.WriteRune('"')
+			w.b.WriteString(x)
+			w.b.WriteRune('"')
 			return
 		}
 	case *goja.Object:
@@ -93,6 +99,23 @@ func exportKind(val goja.Value) reflect.Kind {
 		return t.Kind()
 	}
 	return reflect.Invalid
+}
+
+// plain is plainASCII of s, remembered for the last long string: a wide
+// value repeats one string many times, and the walk reads each character
+// once, not once a copy.
+func (w *jsonWalk) plain(s string) bool {
+	if len(s) < 64 {
+		return plainASCII(s)
+	}
+	if s == w.lastPlain {
+		return true
+	}
+	if !plainASCII(s) {
+		return false
+	}
+	w.lastPlain = s
+	return true
 }
 
 // plainASCII: printable ASCII with nothing JSON escapes.
