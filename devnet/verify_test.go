@@ -27,6 +27,12 @@ type samplingView struct {
 			Evidence   int
 		}
 	}
+	ServiceLevels struct {
+		Nodes map[string]struct {
+			Samples, SampledCalls int
+			Availability          float64
+		}
+	}
 }
 
 // corruptSampled is a devnet whose service node 1 applies attestations
@@ -104,6 +110,19 @@ func TestSamplingCatchesWrongResults(t *testing.T) {
 			t.Errorf("honest node %s: %+v", p, s)
 		}
 	}
+	// The sampling calls were service-level samples too: the nodes sampled
+	// show them among their measurements, answered.
+	waitUntil(t, 30*time.Second, "answered sampling calls among the honest nodes' service-level samples", func() bool {
+		var v samplingView
+		getJSONT(t, d.Info.Anchors[0].HTTP+"/v1/network", &v)
+		n := 0
+		for p, l := range v.ServiceLevels.Nodes {
+			if p != bad && l.SampledCalls > 0 && l.SampledCalls < l.Samples && l.Availability >= 0.9 {
+				n++
+			}
+		}
+		return n >= 3
+	})
 	// An anchor restarted keeps its service levels.
 	if err := d.KillAnchor(2); err != nil {
 		t.Fatal(err)

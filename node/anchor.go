@@ -229,6 +229,7 @@ func (a *anchorRole) newVerifier() (*sampling.Verifier, error) {
 		Go:              n.spawn,
 		Convicted:       n.convicted(),
 		CheckRecord:     n.authority.Check,
+		Observe:         a.probe.observe,
 	})
 }
 

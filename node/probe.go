@@ -20,7 +20,10 @@ import (
 // Measured service levels: every network.probe_interval an anchor asks each
 // live service node's HTTP API for GET /v1/health, as an integration would
 // reach it (its advertised address), and keeps the answer time and whether
-// it came (package slo). The placement loop asks the judge which nodes fail
+// it came (package slo). Its own calls to the node count too (observe):
+// each sampling call, and the fetch of the execution behind a receipt an
+// integration forwarded (one a node a sampling round), toward availability
+// and error rate. The placement loop asks the judge which nodes fail
 // which token's SLA, or the network's floor (network.hot_latency), and
 // places accordingly. No figure a node reports of itself enters; the
 // probed endpoint is still the node's own, so a node could answer it fast
@@ -174,17 +177,31 @@ func (p *prober) once(ctx context.Context, peer, base string, gen uint64, now fu
 	if p.gen[peer] != gen {
 		return // measured before it was forgotten
 	}
-	w := p.win[peer]
-	if w == nil {
-		w = &slo.Window{}
-		p.win[peer] = w
-	}
+	w := p.windowLocked(peer)
 	w.Add(s)
 	if s.OK {
 		p.p50[peer] = w.Stats().P50Ms
 	} else {
 		p.p50[peer] = math.Inf(1) // its last probe failed: tried last
 	}
+}
+
+func (p *prober) windowLocked(peer string) *slo.Window {
+	w := p.win[peer]
+	if w == nil {
+		w = &slo.Window{}
+		p.win[peer] = w
+	}
+	return w
+}
+
+// observe keeps what one of this anchor's calls to a service node showed
+// (sampling.Deps.Observe): the node's availability and error rate count
+// it; its answer time, and the order of route answers, stay the probes'.
+func (p *prober) observe(peer string, s slo.Sample) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.windowLocked(peer).Add(s)
 }
 
 // order sorts a route's replicas as an integration should try them: up

@@ -8,6 +8,8 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/smartlayer/smartlayer/receipt"
+	"github.com/smartlayer/smartlayer/slo"
+	"github.com/smartlayer/smartlayer/transport"
 )
 
 // Receipts that integrations forward: the SDKs send a random share of the
@@ -100,25 +102,42 @@ const (
 // fresh one from an old one); one that produces another execution than the
 // receipt names takes an SLA strike, once per receipt; one whose execution
 // does not replay is caught by Check, with evidence.
-func (v *Verifier) checkForwarded(ctx context.Context, rc *receipt.Receipt) string {
-	result := v.checkForwardedOnce(ctx, rc)
+//
+// With observe, the fetch is also a sample of the node's service level:
+// an execution produced, or a plain "not kept" (an old receipt, as above),
+// is a good answer; another execution than the receipt names is an error;
+// no answer is the node unavailable.
+func (v *Verifier) checkForwarded(ctx context.Context, rc *receipt.Receipt, observe bool) string {
+	result := v.checkForwardedOnce(ctx, rc, observe)
 	if c := v.d.Metrics.Forwarded; c != nil {
 		c.WithLabelValues(result).Inc()
 	}
 	return result
 }
 
-func (v *Verifier) checkForwardedOnce(ctx context.Context, rc *receipt.Receipt) string {
+func (v *Verifier) checkForwardedOnce(ctx context.Context, rc *receipt.Receipt, observe bool) string {
 	p := v.d.PeerOfAddress(rc.Node)
 	if p == "" || v.d.Transcript == nil {
 		return Unproven
 	}
+	start := v.d.Now()
 	k, err := v.d.Transcript(ctx, p, rc.Leaf())
+	mismatch := err == nil && k != nil && k.Transcript != nil && rc.Names(k.Transcript.Execution(k.Transcript.Root())) != nil
+	if observe {
+		switch {
+		case mismatch:
+			v.observe(ctx, p, slo.Forwarded, start, errors.New("another execution than the receipt names"), true)
+		case errors.Is(err, transport.ErrRemote):
+			v.observe(ctx, p, slo.Forwarded, start, nil, true) // not kept: an answer
+		default:
+			v.observe(ctx, p, slo.Forwarded, start, err, false)
+		}
+	}
 	if err != nil || k == nil || k.Transcript == nil {
 		v.sampled(NoTranscript)
 		return NoTranscript
 	}
-	if rc.Names(k.Transcript.Execution(k.Transcript.Root())) != nil {
+	if mismatch {
 		v.sampled(TranscriptMismatch)
 		v.Strike(p)
 		return TranscriptMismatch

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,8 +18,10 @@ import (
 	"github.com/smartlayer/smartlayer/receipt"
 	"github.com/smartlayer/smartlayer/registry"
 	"github.com/smartlayer/smartlayer/sandbox"
+	"github.com/smartlayer/smartlayer/slo"
 	"github.com/smartlayer/smartlayer/store"
 	"github.com/smartlayer/smartlayer/tokenscript"
+	"github.com/smartlayer/smartlayer/transport"
 	"github.com/smartlayer/smartlayer/wire"
 )
 
@@ -58,7 +62,13 @@ func TestForwardedReceipts(t *testing.T) {
 	published := 0
 	var evidenceAtt *attest.Signed
 	samples := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "s"}, []string{"result"})
-	v, err := NewVerifier(Deps{Store: st, Key: anchorKey, Domain: attest.NetworkDomain(31337, common.Address{}), Replace: func() {},
+	var observed []slo.Sample // what the fetches showed of the node's service level
+	v, err := NewVerifier(Deps{Store: st, Observe: func(p string, s slo.Sample) {
+		if p != "node" || s.Source != slo.Forwarded {
+			t.Errorf("observed %s %+v", p, s)
+		}
+		observed = append(observed, s)
+	}, Key: anchorKey, Domain: attest.NetworkDomain(31337, common.Address{}), Replace: func() {},
 		Metrics:         Metrics{Samples: samples},
 		PeerOfAddress:   func(a common.Address) string { return map[bool]string{true: "node"}[a == nodeKey.Address()] },
 		IsAnchorAddress: func(a common.Address) bool { return a == anchorKey.Address() },
@@ -85,16 +95,34 @@ func TestForwardedReceipts(t *testing.T) {
 	}
 
 	serve = kept(honest)
-	if got := v.checkForwarded(context.Background(), rc); got != Match {
+	if got := v.checkForwarded(context.Background(), rc, true); got != Match {
 		t.Fatalf("an honest execution: %s", got)
 	}
-	serve = func() (*Kept, error) { return nil, errors.New("404") }
-	if got := v.checkForwarded(context.Background(), rc); got != NoTranscript {
-		t.Fatalf("no transcript: %s", got)
+	serve = func() (*Kept, error) { return nil, fmt.Errorf("%w: unknown receipt", transport.ErrRemote) }
+	if got := v.checkForwarded(context.Background(), rc, true); got != NoTranscript {
+		t.Fatalf("not kept: %s", got)
+	}
+	serve = func() (*Kept, error) { return nil, transport.ErrUnreachable }
+	if got := v.checkForwarded(context.Background(), rc, true); got != NoTranscript {
+		t.Fatalf("no answer: %s", got)
 	}
 	serve = kept(run(state, `{"add":3}`)) // another execution than the one signed for
-	if got := v.checkForwarded(context.Background(), rc); got != TranscriptMismatch {
+	if got := v.checkForwarded(context.Background(), rc, true); got != TranscriptMismatch {
 		t.Fatalf("another execution: %s", got)
+	}
+	// As service-level samples: the execution and "not kept" are good
+	// answers, no answer is the node unavailable, another execution an
+	// error.
+	var got []string
+	for _, s := range observed {
+		got = append(got, fmt.Sprintf("answered=%v ok=%v", s.Answered, s.OK))
+	}
+	if want := "answered=true ok=true,answered=true ok=true,answered=false ok=false,answered=true ok=false"; strings.Join(got, ",") != want {
+		t.Fatalf("samples %s\nwant    %s", strings.Join(got, ","), want)
+	}
+	serve = kept(honest)
+	if _ = v.checkForwarded(context.Background(), rc, false); len(observed) != 4 {
+		t.Fatal("a fetch not to be observed was observed")
 	}
 	if s := v.Snapshot()["node"]; s.Strikes != 1 {
 		t.Fatalf("strikes %d, want 1 (another execution; a missing one is not blamed)", s.Strikes)
@@ -104,7 +132,7 @@ func TestForwardedReceipts(t *testing.T) {
 	forged := *honest
 	forged.Output = json.RawMessage(`{"n":99}`)
 	serve = kept(&forged)
-	if got := v.checkForwarded(context.Background(), seal(&forged)); got != Mismatch || published != 1 {
+	if got := v.checkForwarded(context.Background(), seal(&forged), false); got != Mismatch || published != 1 {
 		t.Fatalf("a forged answer: %s, %d evidence published", got, published)
 	}
 	if n := testutil.ToFloat64(samples.WithLabelValues(Mismatch)); n != 1 {

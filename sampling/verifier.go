@@ -20,6 +20,7 @@ import (
 	"github.com/smartlayer/smartlayer/receipt"
 	"github.com/smartlayer/smartlayer/registry"
 	"github.com/smartlayer/smartlayer/sandbox"
+	"github.com/smartlayer/smartlayer/slo"
 	"github.com/smartlayer/smartlayer/store"
 	"github.com/smartlayer/smartlayer/tokenscript"
 	"github.com/smartlayer/smartlayer/transport"
@@ -93,6 +94,11 @@ type Deps struct {
 	// CheckRecord checks the placement records recorded inter-token
 	// answers were routed by (CheckCalls; nil: not checked).
 	CheckRecord func(*placement.Record) error
+	// Observe, when set, is given what this anchor's calls to service
+	// nodes showed of them (did the node answer, and well): each sampling
+	// call, and at most one fetch of a forwarded receipt's execution per
+	// node and round, for the node's measured service level (package slo).
+	Observe func(peer string, s slo.Sample)
 }
 
 // Verifier is an anchor's sampling and the service levels it keeps.
@@ -348,18 +354,37 @@ func (v *Verifier) Loop(ctx context.Context) {
 			}
 			v.probation(s.Peer)
 		}
+		observed := map[common.Address]bool{} // a node's forwarded receipts: one sample a round
 		for _, rc := range v.takeForwarded(forwardedPerRound) {
-			v.checkForwarded(ctx, rc)
+			v.checkForwarded(ctx, rc, !observed[rc.Node])
+			observed[rc.Node] = true
 		}
 	}
+}
+
+// observe reports one call to node p begun at start that ended with err
+// (answered: the node answered it, with an error if err is not nil); a
+// call cut short because this anchor is stopping says nothing of the node.
+func (v *Verifier) observe(ctx context.Context, p string, src slo.Source, start time.Time, err error, answered bool) {
+	if v.d.Observe == nil || ctx.Err() != nil {
+		return
+	}
+	now := v.d.Now()
+	s := slo.Sample{Source: src, AtMs: now.UnixMilli(), Latency: now.Sub(start), Answered: err == nil || answered, OK: err == nil}
+	s.TimedOut = !s.Answered && errors.Is(err, context.DeadlineExceeded)
+	v.d.Observe(p, s)
 }
 
 // sampleNode asks one node for a share of its recent executions and
 // replays them.
 func (v *Verifier) sampleNode(ctx context.Context, p string) {
-	ctx, cancel := context.WithTimeout(ctx, transport.StreamTimeout)
+	cctx, cancel := context.WithTimeout(ctx, transport.StreamTimeout)
 	defer cancel()
-	resp, err := v.d.Sample(ctx, p, &Request{Share: v.d.Share, Max: MaxItems})
+	start := v.d.Now()
+	resp, err := v.d.Sample(cctx, p, &Request{Share: v.d.Share, Max: MaxItems})
+	// A node that answers the call with an error (it could not gather
+	// its executions) is at fault as much as one that does not answer.
+	v.observe(ctx, p, slo.Sampled, start, err, errors.Is(err, transport.ErrRemote))
 	if err != nil {
 		v.d.Log.Debug("sampling failed", "node", p, "err", err)
 		return

@@ -1,13 +1,18 @@
 package sampling
 
 import (
+	"context"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/smartlayer/smartlayer/placement"
+	"github.com/smartlayer/smartlayer/slo"
 	"github.com/smartlayer/smartlayer/store"
+	"github.com/smartlayer/smartlayer/transport"
 )
 
 // An excluded node earns its way back on probation; evidence sends it
@@ -62,5 +67,49 @@ func TestServiceLevelProbation(t *testing.T) {
 	}
 	if got := v2.Snapshot(); got["p"].Evidence != 2 || got["q"].Strikes != 1 || got["q"].Score != 1-placement.LevelStrike {
 		t.Fatalf("after reopening: %+v", got)
+	}
+}
+
+// Each sampling call is a sample of the node's service level: answered
+// with its executions (good), answered with an error, not answered (a
+// timeout is told apart); a call cut short by the anchor stopping is none.
+func TestSamplingCallsAreServiceLevelSamples(t *testing.T) {
+	st, err := store.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var answer error
+	var observed []slo.Sample
+	v, err := NewVerifier(Deps{Store: st, Replace: func() {},
+		Sample: func(ctx context.Context, p string, _ *Request) (*Response, error) {
+			if answer != nil {
+				return nil, answer
+			}
+			return &Response{}, nil
+		},
+		Observe: func(p string, s slo.Sample) {
+			if p != "node" || s.Source != slo.Sampled {
+				t.Errorf("observed %s %+v", p, s)
+			}
+			observed = append(observed, s)
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []error{nil, fmt.Errorf("%w: out of memory", transport.ErrRemote), transport.ErrUnreachable, context.DeadlineExceeded} {
+		answer = a
+		v.sampleNode(context.Background(), "node")
+	}
+	stopped, stop := context.WithCancel(context.Background())
+	stop()
+	answer = context.Canceled
+	v.sampleNode(stopped, "node")
+	var got []string
+	for _, s := range observed {
+		got = append(got, fmt.Sprintf("%v/%v/%v", s.Answered, s.OK, s.TimedOut))
+	}
+	if want := "true/true/false,true/false/false,false/false/false,false/false/true"; strings.Join(got, ",") != want {
+		t.Fatalf("samples %s\nwant    %s", strings.Join(got, ","), want)
 	}
 }

@@ -18,9 +18,16 @@ import (
 	"time"
 )
 
-// Sample is one probe of a service node by an anchor.
+// Sample is one measurement of a service node by an anchor: a probe of its
+// HTTP API (the node's answer time as an integration sees it), or one of
+// the anchor's own calls to the node that it makes anyway: a sampling call
+// (ProtoSample) or the fetch of the execution behind a receipt an
+// integration forwarded. The calls count toward availability and error
+// rate only: their answer time depends on how much the anchor asks for
+// and they go over p2p, not the path integrations use.
 type Sample struct {
-	AtMs int64
+	Source Source
+	AtMs   int64
 	// Latency: how long the answer took; a probe that timed out counts as
 	// the probe's timeout.
 	Latency  time.Duration
@@ -31,6 +38,16 @@ type Sample struct {
 	// against availability only, not against latency.
 	TimedOut bool
 }
+
+// Source says what a sample measured.
+type Source uint8
+
+// Sources of samples.
+const (
+	Probe     Source = iota // GET /v1/health over HTTP
+	Sampled                 // a sampling call
+	Forwarded               // the execution behind a forwarded receipt
+)
 
 // Window sizes: latency percentiles over the last LatencySamples probes
 // (recent: a node that turns slow is seen within them), availability and
@@ -68,15 +85,21 @@ func (w *Window) last(k int) []Sample {
 type Stats struct {
 	// Samples held (at most AvailabilitySamples).
 	Samples int `json:"samples"`
-	// Answer-time percentiles over the last LatencySamples probes, in
+	// Answer-time percentiles over the last LatencySamples probes held, in
 	// milliseconds.
 	P50Ms float64 `json:"p50Ms"`
 	P95Ms float64 `json:"p95Ms"`
 	P99Ms float64 `json:"p99Ms"`
 	// ErrorRate: the share of answers that were errors; Availability: the
-	// share of probes answered with a success. Both over all samples held.
+	// share of samples answered with a success. Both over all samples held,
+	// probes and calls.
 	ErrorRate    float64 `json:"errorRate"`
 	Availability float64 `json:"availability"`
+	// SampledCalls and ForwardedReceipts: how many of the samples held
+	// are sampling calls and fetches of forwarded receipts' executions
+	// (the rest are probes).
+	SampledCalls      int `json:"sampledCalls"`
+	ForwardedReceipts int `json:"forwardedReceipts"`
 	// LastMs is when the newest sample was taken.
 	LastMs int64 `json:"lastMs"`
 	p95    time.Duration
@@ -101,6 +124,12 @@ func (w *Window) Stats() Stats {
 		if s.OK {
 			ok++
 		}
+		switch s.Source {
+		case Sampled:
+			st.SampledCalls++
+		case Forwarded:
+			st.ForwardedReceipts++
+		}
 	}
 	st.Availability = float64(ok) / float64(len(all))
 	if answered > 0 {
@@ -109,9 +138,12 @@ func (w *Window) Stats() Stats {
 	// A timed-out probe took at least the timeout: it ranks above every
 	// answer, and a percentile that falls on one is above any bound.
 	var lat []Sample
-	for _, s := range all[:min(len(all), LatencySamples)] {
-		if s.Answered || s.TimedOut {
+	for _, s := range all {
+		if s.Source == Probe && (s.Answered || s.TimedOut) {
 			lat = append(lat, s)
+			if len(lat) == LatencySamples {
+				break
+			}
 		}
 	}
 	st.timed = len(lat)

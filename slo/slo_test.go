@@ -147,3 +147,38 @@ func TestJudgeTimeoutsAndAvailabilityMargin(t *testing.T) {
 		t.Fatalf("not recovered at %.3f", a.Stats().Availability)
 	}
 }
+
+// Sampling calls and forwarded receipts' fetches count toward availability
+// and error rate, not toward the answer-time percentiles: a node whose
+// probes answer fast but which fails the anchor's calls loses
+// availability, and a slow bulk sampling call does not make it look slow.
+func TestCallsCountTowardAvailabilityOnly(t *testing.T) {
+	var w Window
+	now := fill(&w, 0, 40, 2*time.Millisecond, true) // probes: fast, all answered
+	for i := range 40 {
+		src := Sampled
+		if i%2 == 1 {
+			src = Forwarded
+		}
+		// Slow when they answer, and most fail (unreachable, or an error).
+		w.Add(Sample{Source: src, AtMs: now, Latency: 3 * time.Second, Answered: i%4 == 0, OK: false, TimedOut: i%4 == 2})
+		now += 1000
+	}
+	st := w.Stats()
+	if st.SampledCalls != 20 || st.ForwardedReceipts != 20 || st.Samples != 80 {
+		t.Fatalf("sources: %+v", st)
+	}
+	if st.P99Ms != 2 {
+		t.Fatalf("p99 %v ms: the calls' answer times were counted", st.P99Ms)
+	}
+	if st.Availability != 0.5 || st.ErrorRate != 10.0/50 {
+		t.Fatalf("availability %v, error rate %v; want 0.5 and 0.2", st.Availability, st.ErrorRate)
+	}
+	var j Judge
+	if j.Meets("n", Target{Availability: 0.9}, st, now) {
+		t.Fatal("a node failing half the anchor's calls met 90% availability")
+	}
+	if !j.Meets("n", Target{Latency: 10 * time.Millisecond}, st, now) {
+		t.Fatal("a node whose probes answer in 2 ms failed a 10 ms latency target")
+	}
+}

@@ -620,9 +620,9 @@ export interface components {
              */
             lastSeenMs: number;
         };
-        /** @description What an anchor measured of a service node (network.probe_interval probes of GET /v1/health). */
+        /** @description What an anchor measured of a service node: network.probe_interval probes of GET /v1/health, and its own calls to the node (sampling calls, fetches of forwarded receipts' executions), which count toward availability and error rate only. */
         NodeLevel: {
-            /** @description probes held (at most 128) */
+            /** @description samples held, probes and calls (at most 128) */
             samples: number;
             p50Ms: number;
             /** @description 95th percentile of the last 32 probes' answer time */
@@ -630,11 +630,15 @@ export interface components {
             p99Ms: number;
             /** @description share of answers that were errors */
             errorRate: number;
-            /** @description share of probes answered with a success */
+            /** @description share of samples answered with a success */
             availability: number;
+            /** @description of the samples held, sampling calls */
+            sampledCalls: number;
+            /** @description of the samples held, fetches of the executions behind receipts integrations forwarded (one a node per sampling round) */
+            forwardedReceipts: number;
             /**
              * Format: int64
-             * @description Unix ms of the newest probe.
+             * @description Unix ms of the newest sample.
              */
             lastMs: number;
             /** @description service levels failed at the last plan: a token SLA's key, such as "p95<=1s,avail>=0.99", or "" for the network's floor (the node runs hot) */
