@@ -248,6 +248,10 @@ func TestLoungePassReadsTheTicket(t *testing.T) {
 	if json.Unmarshal(ares.Output, &replayedAction) != nil || replayedAction.Booking != deskRes.Booking {
 		t.Fatalf("the pass's action replayed to %s", ares.Output)
 	}
+
+	// On the same network: inter-token call cycles and chains past the
+	// depth bound are cut.
+	checkCallCycles(t, d)
 }
 
 // isService reports whether addr is one of the devnet's service nodes.

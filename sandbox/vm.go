@@ -163,12 +163,14 @@ func (c *scriptClock) resume() {
 		return
 	}
 	c.paused = false
+	// The stretch starts now, on this thread's clock (since was read
+	// from the thread the goroutine ran on before the pause).
+	c.since = c.read()
 	if c.left <= 0 {
 		c.mu.Unlock()
 		c.fire()
 		return
 	}
-	c.since = c.read()
 	c.t.Reset(c.left)
 	c.mu.Unlock()
 }
