@@ -280,7 +280,8 @@ func (h *handlers) root(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := h.view(in)
-	httpapi.WriteJSON(w, http.StatusOK, wire.Root{Instance: v.Instance, StateRoot: v.StateRoot,
+	pr := in.PendingRoot()
+	httpapi.WriteJSON(w, http.StatusOK, wire.Root{Instance: v.Instance, StateRoot: v.StateRoot, PendingRoot: hexutil.Encode(pr[:]),
 		Offsets: v.Offsets, Fencing: v.Fencing, Executor: v.Executor, Node: v.Node, Owner: v.Owner})
 }
 

@@ -33,19 +33,20 @@ import (
 
 // ProtoHeal asks a service node to rebuild one of its instances from the
 // log (anchors only).
-const ProtoHeal = transport.Protocol("/smartlayer/heal/1.0.0")
+// (2.0.0: roots are replicaRoot, the state's and the pending actions'.)
+const ProtoHeal = transport.Protocol("/smartlayer/heal/2.0.0")
 
 // healRequest names the instance and the log position the anchor compared
 // it at: a replica that has moved on since answers Skipped.
 type healRequest struct {
 	Instance wire.InstanceID   `json:"instance"`
 	Offsets  map[string]uint64 `json:"offsets"`
-	// Root is the majority's state root: the replica keeps a rebuild only
-	// if it comes to this root.
+	// Root is the majority's replicaRoot (state root and pending actions'
+	// root): the replica keeps a rebuild only if it comes to this.
 	Root string `json:"root"`
 }
 
-// healAnswer says what a rebuild found: the state roots before and after,
+// healAnswer says what a rebuild found: the replicaRoots before and after,
 // or why it did not rebuild.
 type healAnswer struct {
 	Before        string `json:"before"`
@@ -83,7 +84,7 @@ func (a *anchorRole) replicaRoots(ctx context.Context, id wire.InstanceID, rt *w
 		wg.Add(1)
 		go func(i int, url string) {
 			defer wg.Done()
-			var v wire.StateView
+			var v wire.Root
 			ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 			defer cancel()
 			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url+"/v1/tokens/"+id.String()+"/root", nil)
@@ -97,15 +98,26 @@ func (a *anchorRole) replicaRoots(ctx context.Context, id wire.InstanceID, rt *w
 				out[i].Error = "state: " + resp.Status
 				return
 			}
-			out[i].StateRoot, out[i].Offsets, out[i].Fencing = v.StateRoot, v.Offsets, v.Fencing
+			out[i].StateRoot, out[i].PendingRoot, out[i].Offsets, out[i].Fencing = v.StateRoot, v.PendingRoot, v.Offsets, v.Fencing
 		}(i, rep.HTTP)
 	}
 	wg.Wait()
 	return out
 }
 
+// replicaRoot is what anti-entropy compares of a replica: its state root
+// and the root of its pending actions (token.Instance.PendingRoot).
+func replicaRoot(state, pending string) string { return state + "/" + pending }
+
+// rootsOf is replicaRoot of an instance this node holds.
+func rootsOf(in *instance) string {
+	s, p := in.Root(), in.PendingRoot()
+	return replicaRoot(rootHex(s), rootHex(p))
+}
+
 // diverged returns the replicas that differ from a strict majority of the
-// replicas at the most common log position, with that position; none when
+// replicas at the most common log position (in state or in pending
+// actions), with that position and the majority's replicaRoot; none when
 // there is no such majority.
 func diverged(reps []wire.ReplicaState) (bad []string, at map[string]uint64, root string) {
 	groups := map[string][]wire.ReplicaState{}
@@ -125,14 +137,14 @@ func diverged(reps []wire.ReplicaState) (bad []string, at map[string]uint64, roo
 	}
 	votes := map[string]int{}
 	for _, r := range group {
-		votes[r.StateRoot]++
+		votes[replicaRoot(r.StateRoot, r.PendingRoot)]++
 	}
 	for root, n := range votes {
 		if 2*n <= len(group) {
 			continue
 		}
 		for _, r := range group {
-			if r.StateRoot != root {
+			if replicaRoot(r.StateRoot, r.PendingRoot) != root {
 				bad = append(bad, r.Peer)
 			}
 		}
@@ -221,7 +233,7 @@ func (a *anchorRole) checkReplicas(ctx context.Context, id wire.InstanceID) {
 	// converge on the log's state (a replica adopts only its own rebuild:
 	// a wrong root named here changes nothing).
 	for _, r := range reps {
-		if r.StateRoot == "" || r.StateRoot == logRoot || !maps.Equal(r.Offsets, at) {
+		if r.StateRoot == "" || replicaRoot(r.StateRoot, r.PendingRoot) == logRoot || !maps.Equal(r.Offsets, at) {
 			continue
 		}
 		if _, rebuilt := a.heal(ctx, rec.Bundle, id, r.Peer, at, logRoot); rebuilt == logRoot {
@@ -290,7 +302,7 @@ func (s *serviceRole) handleHeal(ctx context.Context, _ transport.PeerID, req *h
 			return nil
 		}
 		held = true
-		ans.Before = rootHex(cur.Root())
+		ans.Before = rootsOf(cur)
 		if !maps.Equal(cur.Offsets, req.Offsets) {
 			ans.Skipped = "the instance has moved on since it was compared"
 			return nil
@@ -305,12 +317,12 @@ func (s *serviceRole) handleHeal(ctx context.Context, _ transport.PeerID, req *h
 			ans.Skipped = err.Error()
 			return nil
 		}
-		if first.Root() != second.Root() {
+		if rootsOf(first) != rootsOf(second) {
 			s.n.log.Warn("the token's module gave two states from one log: it is not deterministic", "instance", req.Instance, "bundle", cur.Record.Bundle)
 			return nil
 		}
-		ans.Deterministic, ans.After = true, rootHex(first.Root())
-		if first.Root() == cur.Root() || ans.After != req.Root {
+		ans.Deterministic, ans.After = true, rootsOf(first)
+		if ans.After == ans.Before || ans.After != req.Root {
 			return nil // kept only when it comes to the majority's state
 		}
 		// The state, pending and done actions, the fields results wrote, the owner and the chain

@@ -3,6 +3,7 @@ package token
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
@@ -55,6 +56,31 @@ func (in *Instance) ID() wire.InstanceID { return in.Record.Instance }
 // shells' loaders see to it), so the root is the hash of its bytes, not of
 // a second canonical encoding (wire.StateRoot of them is the same).
 func (in *Instance) Root() [32]byte { return crypto.Keccak256Hash(in.State) }
+
+// PendingRoot is the hash of the instance's pending actions (their
+// actions and keys, in key order): not part of the state root, but
+// replicas at one log position must agree on it too. Whether a replica
+// took an executor's result can depend on when it heard of the record that
+// fenced that executor off, and a result that changed no state (the
+// failure route's answer is the state the failure writes anyway) leaves
+// the state roots equal while one replica still waits for the action;
+// anti-entropy compares both roots and rebuilds such a replica from the
+// log.
+func (in *Instance) PendingRoot() [32]byte {
+	keys := make([]string, len(in.Pending))
+	for i, p := range in.Pending {
+		keys[i] = p.Key + "\x00" + p.Action
+	}
+	slices.Sort(keys)
+	h := crypto.NewKeccakState()
+	for _, k := range keys {
+		h.Write([]byte(k))
+		h.Write([]byte{0})
+	}
+	var out [32]byte
+	h.Read(out[:])
+	return out
+}
 
 // clone copies the instance so that a step never writes what a reader of
 // the previous value may hold.

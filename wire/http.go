@@ -177,10 +177,12 @@ type Consistency struct {
 
 // ReplicaState is one replica's view in a consistency report.
 type ReplicaState struct {
-	Peer      string            `json:"peer"`
-	HTTP      string            `json:"http"`
-	StateRoot string            `json:"stateRoot,omitempty"`
-	Offsets   map[string]uint64 `json:"offsets,omitempty"`
+	Peer      string `json:"peer"`
+	HTTP      string `json:"http"`
+	StateRoot string `json:"stateRoot,omitempty"`
+	// PendingRoot: the hash of its pending actions.
+	PendingRoot string            `json:"pendingRoot,omitempty"`
+	Offsets     map[string]uint64 `json:"offsets,omitempty"`
 	// Fencing of the placement record the replica holds.
 	Fencing uint64 `json:"fencing,omitempty"`
 	Error   string `json:"error,omitempty"`
@@ -213,13 +215,16 @@ type History struct {
 // StateView without the state and the pending actions (public: anchors
 // compare it across replicas).
 type Root struct {
-	Instance  InstanceID        `json:"instance"`
-	StateRoot string            `json:"stateRoot"`
-	Offsets   map[string]uint64 `json:"offsets"`
-	Fencing   uint64            `json:"fencing"`
-	Executor  string            `json:"executor"`
-	Node      string            `json:"node"`
-	Owner     common.Address    `json:"owner"`
+	Instance  InstanceID `json:"instance"`
+	StateRoot string     `json:"stateRoot"`
+	// PendingRoot: the hash of the instance's pending actions
+	// (token.Instance.PendingRoot), which replicas compare too.
+	PendingRoot string            `json:"pendingRoot"`
+	Offsets     map[string]uint64 `json:"offsets"`
+	Fencing     uint64            `json:"fencing"`
+	Executor    string            `json:"executor"`
+	Node        string            `json:"node"`
+	Owner       common.Address    `json:"owner"`
 }
 
 // Health is the answer of GET /v1/health.

@@ -797,6 +797,8 @@ export interface components {
             /** @description The answering replica's peer ID. */
             node: string;
             owner: components["schemas"]["Address"];
+            /** @description The hash of the instance's pending actions (by key), which anti-entropy compares across replicas with the state root. */
+            pendingRoot: components["schemas"]["Hash"];
         };
         /** @description One attestation an instance applied, or refused. */
         HistoryItem: {
@@ -942,6 +944,8 @@ export interface components {
             fencing?: number;
             /** @description Why the replica gave no root. */
             error?: string;
+            /** @description The hash of the replica's pending actions. */
+            pendingRoot?: components["schemas"]["Hash"];
         };
         /** @description The last entry of one publisher's stream on a topic. */
         StreamHead: {

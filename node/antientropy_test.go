@@ -1,0 +1,38 @@
+package node
+
+import (
+	"testing"
+
+	"github.com/smartlayer/smartlayer/token"
+	"github.com/smartlayer/smartlayer/wire"
+)
+
+// Replicas on one state root at one log position that wait for different
+// actions have diverged: one took an executor's result that changed no
+// state (the failure route's answer) and the others refused it for its
+// fencing. Anti-entropy names the one off the majority's pending actions.
+func TestDivergedComparesPendingActions(t *testing.T) {
+	pending := &token.Instance{Pending: []token.PendingAction{{Action: "rebook", Key: "k1"}}}
+	done := &token.Instance{}
+	pr, dr := pending.PendingRoot(), done.PendingRoot()
+	if pr == dr {
+		t.Fatal("a pending action does not change the pending root")
+	}
+	at := map[string]uint64{"t@p": 7}
+	rep := func(peer string, p [32]byte) wire.ReplicaState {
+		return wire.ReplicaState{Peer: peer, StateRoot: "0xaa", PendingRoot: rootHex(p), Offsets: at}
+	}
+	bad, pos, root := diverged([]wire.ReplicaState{rep("x", pr), rep("b", dr), rep("y", pr)})
+	if len(bad) != 1 || bad[0] != "b" || pos["t@p"] != 7 || root != replicaRoot("0xaa", rootHex(pr)) {
+		t.Fatalf("diverged: %v at %v, majority %q", bad, pos, root)
+	}
+	if bad, _, _ := diverged([]wire.ReplicaState{rep("x", pr), rep("b", pr), rep("y", pr)}); len(bad) != 0 {
+		t.Fatalf("agreeing replicas found diverged: %v", bad)
+	}
+	// The pending root does not depend on the order actions were started in.
+	two := &token.Instance{Pending: []token.PendingAction{{Action: "a", Key: "k1"}, {Action: "b", Key: "k2"}}}
+	owt := &token.Instance{Pending: []token.PendingAction{{Action: "b", Key: "k2"}, {Action: "a", Key: "k1"}}}
+	if two.PendingRoot() != owt.PendingRoot() {
+		t.Fatal("the pending root depends on the order of the pending list")
+	}
+}
