@@ -29,7 +29,7 @@ func (r *chaosRun) check(ctx context.Context, targets map[string]int, deadline t
 		{"every node's metrics scrape-able", r.checkMetrics},
 		{"every ticket on its target number of replicas, all up and answering", func(ctx context.Context) (string, error) { return r.checkPlacement(ctx, targets) }},
 		{"every acknowledged status on every anchor", r.checkAnchors},
-		{"every replica of every ticket on the same state root", r.checkRoots},
+		{"every replica of every ticket on the same state root, with the same actions pending", r.checkRoots},
 		{"every acknowledged status applied exactly once on every replica", r.checkHistory},
 		{"no hotel booking made twice for one action", r.checkBookings},
 		{"the action in flight when its executor was cut off finished, once", r.inFlightCheck()},
@@ -191,18 +191,21 @@ func (r *chaosRun) checkRoots(ctx context.Context) (string, error) {
 		var views []string
 		for _, rep := range rt.Replicas {
 			var v struct {
-				StateRoot string          `json:"stateRoot"`
-				Offsets   json.RawMessage `json:"offsets"`
+				StateRoot   string          `json:"stateRoot"`
+				PendingRoot string          `json:"pendingRoot"`
+				Offsets     json.RawMessage `json:"offsets"`
 			}
 			if err := get(ctx, rep.HTTP+"/v1/tokens/"+t.Instance+"/root", &v); err != nil {
 				return "", fmt.Errorf("ticket %s: %w", t.Instance, err)
 			}
-			roots[v.StateRoot] = append(roots[v.StateRoot], rep.Peer)
-			views = append(views, fmt.Sprintf("%s: root %s offsets %s", rep.Peer, v.StateRoot, v.Offsets))
+			// The same state and the same actions pending.
+			k := v.StateRoot + "/" + v.PendingRoot
+			roots[k] = append(roots[k], rep.Peer)
+			views = append(views, fmt.Sprintf("%s: root %s pending %s offsets %s", rep.Peer, v.StateRoot, v.PendingRoot, v.Offsets))
 			n++
 		}
 		if len(roots) != 1 {
-			return "", fmt.Errorf("ticket %s: replicas on %d state roots: %s; %s", t.Instance, len(roots), strings.Join(views, "; "), r.stateDiff(ctx, t, rt.Replicas))
+			return "", fmt.Errorf("ticket %s: replicas on %d state or pending roots: %s; %s", t.Instance, len(roots), strings.Join(views, "; "), r.stateDiff(ctx, t, rt.Replicas))
 		}
 	}
 	return fmt.Sprintf("%d replicas of %d tickets", n, len(r.d.Info.Tickets)), nil
