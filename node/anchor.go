@@ -985,14 +985,17 @@ func (a *anchorRole) Consistency(ctx context.Context, id wire.InstanceID) (*wire
 		return nil, api.ErrUnknownInstance
 	}
 	out := a.replicaRoots(ctx, id, a.n.routeOf(rec))
-	// The majority root is the reference; the others are reported.
+	// The majority root is the reference; the others are reported. Roots
+	// are compared as anti-entropy compares them: the state's and the
+	// pending actions'.
+	key := votesOn(out)
 	votes := map[string]int{}
 	for _, s := range out {
 		if s.StateRoot != "" {
-			votes[s.StateRoot]++
+			votes[key(s)]++
 		}
 	}
-	best := ""
+	best, bestState := "", ""
 	for root, n := range votes {
 		if n > votes[best] || n == votes[best] && root < best {
 			best = root
@@ -1000,10 +1003,17 @@ func (a *anchorRole) Consistency(ctx context.Context, id wire.InstanceID) (*wire
 	}
 	differ := []string{} // never null: none is []
 	for _, s := range out {
-		if s.StateRoot != best {
+		k := ""
+		if s.StateRoot != "" {
+			k = key(s)
+		}
+		if k != best {
 			differ = append(differ, s.Peer)
+		} else {
+			bestState = s.StateRoot
 		}
 	}
+	best = bestState
 	if len(differ) > 0 {
 		a.n.log.Warn("replicas disagree on a state root", "instance", id, "differ", differ)
 	}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -33,8 +34,10 @@ import (
 
 // ProtoHeal asks a service node to rebuild one of its instances from the
 // log (anchors only).
-// (2.0.0: roots are replicaRoot, the state's and the pending actions'.)
-const ProtoHeal = transport.Protocol("/smartlayer/heal/2.0.0")
+// A request's root is a replicaRoot (state root "/" pending root), or a
+// state root alone from an anchor, or about replicas, that know no pending
+// roots: the rebuild is then compared by its state root.
+const ProtoHeal = transport.Protocol("/smartlayer/heal/1.0.0")
 
 // healRequest names the instance and the log position the anchor compared
 // it at: a replica that has moved on since answers Skipped.
@@ -109,10 +112,26 @@ func (a *anchorRole) replicaRoots(ctx context.Context, id wire.InstanceID, rt *w
 // and the root of its pending actions (token.Instance.PendingRoot).
 func replicaRoot(state, pending string) string { return state + "/" + pending }
 
-// rootsOf is replicaRoot of an instance this node holds.
-func rootsOf(in *instance) string {
-	s, p := in.Root(), in.PendingRoot()
-	return replicaRoot(rootHex(s), rootHex(p))
+// rootsOf is replicaRoot of an instance this node holds, or its state root
+// alone without pending.
+func rootsOf(in *instance, pending bool) string {
+	s := rootHex(in.Root())
+	if !pending {
+		return s
+	}
+	return replicaRoot(s, rootHex(in.PendingRoot()))
+}
+
+// votesOn is what replicas are compared on: replicaRoot when every one of
+// them reports a pending root, else (a node of an earlier version among
+// them) the state root alone.
+func votesOn(reps []wire.ReplicaState) func(wire.ReplicaState) string {
+	for _, r := range reps {
+		if r.StateRoot != "" && r.PendingRoot == "" {
+			return func(r wire.ReplicaState) string { return r.StateRoot }
+		}
+	}
+	return func(r wire.ReplicaState) string { return replicaRoot(r.StateRoot, r.PendingRoot) }
 }
 
 // diverged returns the replicas that differ from a strict majority of the
@@ -135,16 +154,17 @@ func diverged(reps []wire.ReplicaState) (bad []string, at map[string]uint64, roo
 			group = groups[k]
 		}
 	}
+	key := votesOn(group)
 	votes := map[string]int{}
 	for _, r := range group {
-		votes[replicaRoot(r.StateRoot, r.PendingRoot)]++
+		votes[key(r)]++
 	}
 	for root, n := range votes {
 		if 2*n <= len(group) {
 			continue
 		}
 		for _, r := range group {
-			if replicaRoot(r.StateRoot, r.PendingRoot) != root {
+			if key(r) != root {
 				bad = append(bad, r.Peer)
 			}
 		}
@@ -232,8 +252,15 @@ func (a *anchorRole) checkReplicas(ctx context.Context, id wire.InstanceID) {
 	// its rebuild if it comes to the same state, so that the replicas
 	// converge on the log's state (a replica adopts only its own rebuild:
 	// a wrong root named here changes nothing).
+	var same []wire.ReplicaState
 	for _, r := range reps {
-		if r.StateRoot == "" || replicaRoot(r.StateRoot, r.PendingRoot) == logRoot || !maps.Equal(r.Offsets, at) {
+		if maps.Equal(r.Offsets, at) {
+			same = append(same, r)
+		}
+	}
+	key := votesOn(same)
+	for _, r := range reps {
+		if r.StateRoot == "" || key(r) == logRoot || !maps.Equal(r.Offsets, at) {
 			continue
 		}
 		if _, rebuilt := a.heal(ctx, rec.Bundle, id, r.Peer, at, logRoot); rebuilt == logRoot {
@@ -302,7 +329,8 @@ func (s *serviceRole) handleHeal(ctx context.Context, _ transport.PeerID, req *h
 			return nil
 		}
 		held = true
-		ans.Before = rootsOf(cur)
+		pending := strings.Contains(req.Root, "/")
+		ans.Before = rootsOf(cur, pending)
 		if !maps.Equal(cur.Offsets, req.Offsets) {
 			ans.Skipped = "the instance has moved on since it was compared"
 			return nil
@@ -317,11 +345,11 @@ func (s *serviceRole) handleHeal(ctx context.Context, _ transport.PeerID, req *h
 			ans.Skipped = err.Error()
 			return nil
 		}
-		if rootsOf(first) != rootsOf(second) {
+		if rootsOf(first, true) != rootsOf(second, true) {
 			s.n.log.Warn("the token's module gave two states from one log: it is not deterministic", "instance", req.Instance, "bundle", cur.Record.Bundle)
 			return nil
 		}
-		ans.Deterministic, ans.After = true, rootsOf(first)
+		ans.Deterministic, ans.After = true, rootsOf(first, pending)
 		if ans.After == ans.Before || ans.After != req.Root {
 			return nil // kept only when it comes to the majority's state
 		}

@@ -36,3 +36,21 @@ func TestDivergedComparesPendingActions(t *testing.T) {
 		t.Fatal("the pending root depends on the order of the pending list")
 	}
 }
+
+// A replica of an earlier version reports no pending root: the replicas
+// are then compared on their state roots alone, as that version did.
+func TestDivergedWithAReplicaWithoutPendingRoot(t *testing.T) {
+	at := map[string]uint64{"t@p": 7}
+	reps := []wire.ReplicaState{
+		{Peer: "old", StateRoot: "0xaa", Offsets: at},
+		{Peer: "x", StateRoot: "0xaa", PendingRoot: "0x01", Offsets: at},
+		{Peer: "y", StateRoot: "0xaa", PendingRoot: "0x02", Offsets: at},
+	}
+	if bad, _, root := diverged(reps); len(bad) != 0 || root != "0xaa" {
+		t.Fatalf("diverged: %v, majority %q; want none on state root 0xaa", bad, root)
+	}
+	reps[0].StateRoot = "0xbb"
+	if bad, _, _ := diverged(reps); len(bad) != 1 || bad[0] != "old" {
+		t.Fatalf("diverged: %v; want the old replica, on another state root", bad)
+	}
+}

@@ -240,15 +240,12 @@ func (g *grants) tokenCaller(c grant.Caller, integration, signer common.Address,
 	if err != nil {
 		return fmt.Errorf("caller record: %w", err)
 	}
-	rec, err := g.n.records.Decode(raw)
+	rec, err := g.n.records.DecodeChecked(raw)
 	if err != nil {
 		return fmt.Errorf("caller record: %w", err)
 	}
 	if rec.Instance != id {
 		return errors.New("the caller record is another instance's")
-	}
-	if err := g.n.records.Check(rec); err != nil {
-		return fmt.Errorf("caller record: %w", err)
 	}
 	// A token's query may come from any replica of it; its action only
 	// from its executor (only an action may start one, and only the

@@ -198,10 +198,14 @@ func (p *prober) windowLocked(peer string) *slo.Window {
 // observe keeps what one of this anchor's calls to a service node showed
 // (sampling.Deps.Observe): the node's availability and error rate count
 // it; its answer time, and the order of route answers, stay the probes'.
+// Only a node the probes measure is added to (a node forgotten as a call
+// to it went on is not measured again from that call).
 func (p *prober) observe(peer string, s slo.Sample) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.windowLocked(peer).Add(s)
+	if w := p.win[peer]; w != nil {
+		w.Add(s)
+	}
 }
 
 // order sorts a route's replicas as an integration should try them: up

@@ -285,10 +285,7 @@ func (q *tokenQuerier) openSession(to string) {
 // route's anchor-signed record names, for this call and these output
 // bytes.
 func (q *tokenQuerier) checkTokenReceipt(h http.Header, rt *wire.Route, fn string, call sandbox.TokenCall, sent, output []byte) (*receipt.Receipt, error) {
-	rec, err := q.records.Decode(rt.Record)
-	if err == nil {
-		err = q.records.Check(rec)
-	}
+	rec, err := q.records.DecodeChecked(rt.Record)
 	if err == nil && rec.Instance.String() != call.Instance {
 		err = errors.New("the route's record is another instance's")
 	}
@@ -394,14 +391,21 @@ func parseGrant(header string) (*grant.Grant, error) {
 // recordChecks remembers, for a while, the placement records that passed
 // the authority's check: inter-token calls show the same few records over
 // and over (the caller's to the callee, the callee's to the caller), and
-// each check costs a signature recovery. It also keeps them decoded, by
-// the hash of their bytes. A nil *recordChecks decodes every time and
-// checks nothing (tests).
+// each check costs a signature recovery. Those that passed are also kept
+// decoded, by the hash of their bytes (only those: a caller's junk records
+// are decoded, refused and forgotten). A nil *recordChecks decodes every
+// time and checks nothing (tests).
 type recordChecks struct {
 	check   func(*placement.Record) error
 	mu      sync.Mutex
 	ok      map[[32]byte]time.Time // by digest and signature: when checked
-	decoded map[common.Hash]*placement.Record
+	decoded map[common.Hash]checkedRecord
+}
+
+// checkedRecord is a record that passed its check at at.
+type checkedRecord struct {
+	rec *placement.Record
+	at  time.Time
 }
 
 // recordCheckKeep is how long a record that passed is taken without a new
@@ -409,31 +413,35 @@ type recordChecks struct {
 const recordCheckKeep = 10 * time.Second
 
 func newRecordChecks(check func(*placement.Record) error) *recordChecks {
-	return &recordChecks{check: check, ok: map[[32]byte]time.Time{}, decoded: map[common.Hash]*placement.Record{}}
+	return &recordChecks{check: check, ok: map[[32]byte]time.Time{}, decoded: map[common.Hash]checkedRecord{}}
 }
 
-// Decode is placement.DecodeRecord, remembered by the bytes' hash; the
+// DecodeChecked is placement.DecodeRecord then Check; a record that
+// passed is remembered decoded by the bytes' hash for recordCheckKeep. The
 // record returned is shared and must not be changed.
-func (c *recordChecks) Decode(b []byte) (*placement.Record, error) {
+func (c *recordChecks) DecodeChecked(b []byte) (*placement.Record, error) {
 	if c == nil {
 		return placement.DecodeRecord(b)
 	}
 	h := crypto.Keccak256Hash(b)
 	c.mu.Lock()
-	rec, ok := c.decoded[h]
+	e, ok := c.decoded[h]
 	c.mu.Unlock()
-	if ok {
-		return rec, nil
+	if ok && time.Since(e.at) < recordCheckKeep {
+		return e.rec, nil
 	}
 	rec, err := placement.DecodeRecord(b)
 	if err != nil {
+		return nil, err
+	}
+	if err := c.Check(rec); err != nil {
 		return nil, err
 	}
 	c.mu.Lock()
 	if len(c.decoded) >= maxRoutesKept {
 		clear(c.decoded)
 	}
-	c.decoded[h] = rec
+	c.decoded[h] = checkedRecord{rec: rec, at: time.Now()}
 	c.mu.Unlock()
 	return rec, nil
 }

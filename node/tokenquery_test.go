@@ -242,6 +242,29 @@ func TestRecordChecksRemember(t *testing.T) {
 	if calls != 3 {
 		t.Fatalf("checked %d times, want a check per failing call", calls)
 	}
+	// Decoded records are kept only once they passed: a caller's records
+	// that fail fill nothing.
+	for i := range 5 {
+		junk := other
+		junk.Signature = []byte{3, byte(i)}
+		b, _ := json.Marshal(&junk)
+		if _, err := c.DecodeChecked(b); err == nil {
+			t.Fatal("a record that fails its check was decoded and taken")
+		}
+	}
+	if len(c.decoded) != 0 {
+		t.Fatalf("%d refused records kept decoded", len(c.decoded))
+	}
+	fail = false
+	b, _ := json.Marshal(r)
+	for range 3 {
+		if got, err := c.DecodeChecked(b); err != nil || got.Instance != r.Instance {
+			t.Fatalf("DecodeChecked: %v, %v", got, err)
+		}
+	}
+	if len(c.decoded) != 1 {
+		t.Fatalf("%d records kept decoded, want the one that passed", len(c.decoded))
+	}
 }
 
 // A node's calls for a token carry a signature the first time it calls a

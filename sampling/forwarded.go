@@ -106,7 +106,7 @@ const (
 // With observe, the fetch is also a sample of the node's service level:
 // an execution produced, or a plain "not kept" (an old receipt, as above),
 // is a good answer; another execution than the receipt names is an error;
-// no answer is the node unavailable.
+// no answer in time is the node unavailable (observe).
 func (v *Verifier) checkForwarded(ctx context.Context, rc *receipt.Receipt, observe bool) string {
 	result := v.checkForwardedOnce(ctx, rc, observe)
 	if c := v.d.Metrics.Forwarded; c != nil {

@@ -104,6 +104,10 @@ func TestForwardedReceipts(t *testing.T) {
 	}
 	serve = func() (*Kept, error) { return nil, transport.ErrUnreachable }
 	if got := v.checkForwarded(context.Background(), rc, true); got != NoTranscript {
+		t.Fatalf("not reached: %s", got)
+	}
+	serve = func() (*Kept, error) { return nil, context.DeadlineExceeded }
+	if got := v.checkForwarded(context.Background(), rc, true); got != NoTranscript {
 		t.Fatalf("no answer: %s", got)
 	}
 	serve = kept(run(state, `{"add":3}`)) // another execution than the one signed for
@@ -111,8 +115,8 @@ func TestForwardedReceipts(t *testing.T) {
 		t.Fatalf("another execution: %s", got)
 	}
 	// As service-level samples: the execution and "not kept" are good
-	// answers, no answer is the node unavailable, another execution an
-	// error.
+	// answers, no answer in time is the node unavailable, another
+	// execution an error; a node not reached is the probes' to see.
 	var got []string
 	for _, s := range observed {
 		got = append(got, fmt.Sprintf("answered=%v ok=%v", s.Answered, s.OK))

@@ -363,10 +363,18 @@ func (v *Verifier) Loop(ctx context.Context) {
 }
 
 // observe reports one call to node p begun at start that ended with err
-// (answered: the node answered it, with an error if err is not nil); a
-// call cut short because this anchor is stopping says nothing of the node.
+// (answered: the node answered it, with an error if err is not nil). Only
+// what the node is answerable for counts: an answer, an error it answered,
+// or no answer within the call's time. A call cut short because this
+// anchor is stopping, a stream reset (an answer over the message bound,
+// which a token's large executions can make of an honest node's sample; a
+// node that does not know this anchor yet) or a failure to connect (the
+// probes see a node that is down) says nothing of it here.
 func (v *Verifier) observe(ctx context.Context, p string, src slo.Source, start time.Time, err error, answered bool) {
 	if v.d.Observe == nil || ctx.Err() != nil {
+		return
+	}
+	if err != nil && !answered && !errors.Is(err, context.DeadlineExceeded) {
 		return
 	}
 	now := v.d.Now()
