@@ -33,6 +33,10 @@ const (
 	Mismatch         = "mismatch"         // it does not replay: evidence signed and published
 	Nondeterministic = "nondeterministic" // the module does not replay the same way twice: no evidence
 	Unproven         = "error"            // no receipt over it, no bundle, or the replay could not finish here
+	// Unanswered: a sampling call to a node that gave no executions (it
+	// answered an error, did not answer, or reset the stream). Counted,
+	// not yet held against the node.
+	Unanswered = "unanswered"
 )
 
 // Metrics are the verifier's; nil fields are not counted.
@@ -394,6 +398,9 @@ func (v *Verifier) sampleNode(ctx context.Context, p string) {
 	// its executions) is at fault as much as one that does not answer.
 	v.observe(ctx, p, slo.Sampled, start, err, errors.Is(err, transport.ErrRemote))
 	if err != nil {
+		if ctx.Err() == nil {
+			v.sampled(Unanswered)
+		}
 		v.d.Log.Debug("sampling failed", "node", p, "err", err)
 		return
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/smartlayer/smartlayer/placement"
 	"github.com/smartlayer/smartlayer/slo"
@@ -82,7 +83,8 @@ func TestSamplingCallsAreServiceLevelSamples(t *testing.T) {
 	defer st.Close()
 	var answer error
 	var observed []slo.Sample
-	v, err := NewVerifier(Deps{Store: st, Replace: func() {},
+	samples := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "s"}, []string{"result"})
+	v, err := NewVerifier(Deps{Store: st, Replace: func() {}, Metrics: Metrics{Samples: samples},
 		Sample: func(ctx context.Context, p string, _ *Request) (*Response, error) {
 			if answer != nil {
 				return nil, answer
@@ -117,5 +119,10 @@ func TestSamplingCallsAreServiceLevelSamples(t *testing.T) {
 	}
 	if want := "true/true/false,true/false/false,false/false/true"; strings.Join(got, ",") != want {
 		t.Fatalf("samples %s\nwant    %s", strings.Join(got, ","), want)
+	}
+	// Every call that gave no executions is counted (not the one cut
+	// short by this anchor stopping).
+	if n := testutil.ToFloat64(samples.WithLabelValues(Unanswered)); n != 4 {
+		t.Fatalf("%v sampling calls counted unanswered, want 4", n)
 	}
 }
