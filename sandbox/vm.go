@@ -471,11 +471,17 @@ func (v *vm) external(kind string, req any, do func() (any, error)) (json.RawMes
 		}
 		resp = rec.Response
 	} else {
-		cs.clock.pause()
-		t0 := time.Now()
-		out, err := do()
-		cs.ext += time.Since(t0)
-		cs.clock.resume()
+		out, err := func() (any, error) {
+			// Resumed however the call ends: a panic a script catches must
+			// not leave its clock stopped.
+			cs.clock.pause()
+			t0 := time.Now()
+			defer func() {
+				cs.ext += time.Since(t0)
+				cs.clock.resume()
+			}()
+			return do()
+		}()
 		if err != nil {
 			return nil, err
 		}
