@@ -10,6 +10,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -995,7 +996,7 @@ func (a *anchorRole) Consistency(ctx context.Context, id wire.InstanceID) (*wire
 			votes[key(s)]++
 		}
 	}
-	best, bestState := "", ""
+	best := ""
 	for root, n := range votes {
 		if n > votes[best] || n == votes[best] && root < best {
 			best = root
@@ -1009,11 +1010,9 @@ func (a *anchorRole) Consistency(ctx context.Context, id wire.InstanceID) (*wire
 		}
 		if k != best {
 			differ = append(differ, s.Peer)
-		} else {
-			bestState = s.StateRoot
 		}
 	}
-	best = bestState
+	best, _, _ = strings.Cut(best, "/") // the state root of the majority
 	if len(differ) > 0 {
 		a.n.log.Warn("replicas disagree on a state root", "instance", id, "differ", differ)
 	}

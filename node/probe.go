@@ -177,22 +177,17 @@ func (p *prober) once(ctx context.Context, peer, base string, gen uint64, now fu
 	if p.gen[peer] != gen {
 		return // measured before it was forgotten
 	}
-	w := p.windowLocked(peer)
+	w := p.win[peer]
+	if w == nil {
+		w = &slo.Window{}
+		p.win[peer] = w
+	}
 	w.Add(s)
 	if s.OK {
 		p.p50[peer] = w.Stats().P50Ms
 	} else {
 		p.p50[peer] = math.Inf(1) // its last probe failed: tried last
 	}
-}
-
-func (p *prober) windowLocked(peer string) *slo.Window {
-	w := p.win[peer]
-	if w == nil {
-		w = &slo.Window{}
-		p.win[peer] = w
-	}
-	return w
 }
 
 // observe keeps what one of this anchor's calls to a service node showed

@@ -389,16 +389,15 @@ func parseGrant(header string) (*grant.Grant, error) {
 }
 
 // recordChecks remembers, for a while, the placement records that passed
-// the authority's check: inter-token calls show the same few records over
-// and over (the caller's to the callee, the callee's to the caller), and
-// each check costs a signature recovery. Those that passed are also kept
-// decoded, by the hash of their bytes (only those: a caller's junk records
-// are decoded, refused and forgotten). A nil *recordChecks decodes every
+// the authority's check, decoded, by the hash of their bytes: inter-token
+// calls show the same few records over and over (the caller's to the
+// callee, the callee's to the caller), and each check costs a signature
+// recovery. Only records that passed are kept: a caller's junk records
+// are decoded, refused and forgotten. A nil *recordChecks decodes every
 // time and checks nothing (tests).
 type recordChecks struct {
 	check   func(*placement.Record) error
 	mu      sync.Mutex
-	ok      map[[32]byte]time.Time // by digest and signature: when checked
 	decoded map[common.Hash]checkedRecord
 }
 
@@ -413,10 +412,10 @@ type checkedRecord struct {
 const recordCheckKeep = 10 * time.Second
 
 func newRecordChecks(check func(*placement.Record) error) *recordChecks {
-	return &recordChecks{check: check, ok: map[[32]byte]time.Time{}, decoded: map[common.Hash]checkedRecord{}}
+	return &recordChecks{check: check, decoded: map[common.Hash]checkedRecord{}}
 }
 
-// DecodeChecked is placement.DecodeRecord then Check; a record that
+// DecodeChecked is placement.DecodeRecord then check; a record that
 // passed is remembered decoded by the bytes' hash for recordCheckKeep. The
 // record returned is shared and must not be changed.
 func (c *recordChecks) DecodeChecked(b []byte) (*placement.Record, error) {
@@ -434,7 +433,7 @@ func (c *recordChecks) DecodeChecked(b []byte) (*placement.Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := c.Check(rec); err != nil {
+	if err := c.check(rec); err != nil {
 		return nil, err
 	}
 	c.mu.Lock()
@@ -444,29 +443,4 @@ func (c *recordChecks) DecodeChecked(b []byte) (*placement.Record, error) {
 	c.decoded[h] = checkedRecord{rec: rec, at: time.Now()}
 	c.mu.Unlock()
 	return rec, nil
-}
-
-// Check is check, remembered for recordCheckKeep when it passes.
-func (c *recordChecks) Check(r *placement.Record) error {
-	if c == nil {
-		return nil
-	}
-	d := r.Digest()
-	k := crypto.Keccak256Hash(d[:], r.Signature)
-	c.mu.Lock()
-	at, ok := c.ok[k]
-	c.mu.Unlock()
-	if ok && time.Since(at) < recordCheckKeep {
-		return nil
-	}
-	if err := c.check(r); err != nil {
-		return err
-	}
-	c.mu.Lock()
-	if len(c.ok) >= maxRoutesKept {
-		clear(c.ok)
-	}
-	c.ok[k] = time.Now()
-	c.mu.Unlock()
-	return nil
 }

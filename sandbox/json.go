@@ -62,11 +62,9 @@ func (w *jsonWalk) prim(val goja.Value) {
 	switch x := val.(type) {
 	case goja.String:
 		if s := x.String(); w.plain(s) {
-			w.size += int64(len(s)) + 2
-			w.grew(int64(len(s)) + 2)
-			w.b.WriteRune('"')
-			w.b.WriteString(x)
-			w.b.WriteRune('"')
+			w.write(`"`)
+			w.writeS(x) // no quoted copy, no second scan
+			w.write(`"`)
 			return
 		}
 	case *goja.Object:
