@@ -69,7 +69,9 @@ type SlashCase struct {
 // it. A case is a (node, evidence) pair, so a signature naming the wrong
 // node for public evidence cannot take the case from the right one. Each
 // signer may open at most perSigner cases, so no anchor can crowd out
-// another's; cases expire. It is pure: the caller reads the anchor set
+// another's; cases expire. A case closed (settled on chain) stays closed:
+// a signature arriving after it is ignored, not taken for a new case that
+// no one would ever complete. It is pure: the caller reads the anchor set
 // from the chain, gives the time and does the I/O.
 type SlashBook struct {
 	chainID   *big.Int
@@ -77,7 +79,12 @@ type SlashBook struct {
 	perSigner int
 	cases     map[SlashCase]*slashCase
 	opened    map[common.Address]int // open cases by the signer who opened them
+	closed    map[SlashCase]int64    // settled cases, by when they closed
 }
+
+// maxClosedSlashCases bounds the settled cases a book remembers; past it
+// the oldest is forgotten first.
+const maxClosedSlashCases = 4096
 
 type slashCase struct {
 	opener   common.Address
@@ -88,7 +95,7 @@ type slashCase struct {
 // NewSlashBook lets each signer open at most perSigner cases.
 func NewSlashBook(chainID *big.Int, registry common.Address, perSigner int) *SlashBook {
 	return &SlashBook{chainID: chainID, registry: registry, perSigner: perSigner,
-		cases: map[SlashCase]*slashCase{}, opened: map[common.Address]int{}}
+		cases: map[SlashCase]*slashCase{}, opened: map[common.Address]int{}, closed: map[SlashCase]int64{}}
 }
 
 // Digest is the digest this book's anchors sign for node and evidence.
@@ -97,7 +104,8 @@ func (b *SlashBook) Digest(node common.Address, evidence common.Hash) common.Has
 }
 
 // Add keeps s when its signer is an anchor of set (address to stake) other
-// than the accused, at nowMs. It reports whether the signature is new.
+// than the accused, at nowMs. It reports whether the signature is new (a
+// valid signature for a closed case is not).
 func (b *SlashBook) Add(s SlashSignature, set map[common.Address]*big.Int, nowMs int64) (bool, error) {
 	signer, err := DigestSigner(b.Digest(s.Node, s.Evidence), s.Sig)
 	if err != nil {
@@ -107,6 +115,9 @@ func (b *SlashBook) Add(s SlashSignature, set map[common.Address]*big.Int, nowMs
 		return false, fmt.Errorf("%w: %s", ErrSlashSigner, signer)
 	}
 	k := SlashCase{Node: s.Node, Evidence: s.Evidence}
+	if _, ok := b.closed[k]; ok {
+		return false, nil
+	}
 	c := b.cases[k]
 	if c == nil {
 		if b.opened[signer] >= b.perSigner {
@@ -155,8 +166,26 @@ func (b *SlashBook) Ready(k SlashCase, set map[common.Address]*big.Int) ([][]byt
 	return sigs, true
 }
 
-// Close forgets a case (slashed, or given up).
-func (b *SlashBook) Close(k SlashCase) {
+// Close settles a case at nowMs (slashed, or given up): it is forgotten,
+// and signatures for it that arrive later are ignored until Expire passes
+// nowMs.
+func (b *SlashBook) Close(k SlashCase, nowMs int64) {
+	b.forget(k)
+	if len(b.closed) >= maxClosedSlashCases {
+		var oldest SlashCase
+		first := true
+		for c, at := range b.closed {
+			if first || at < b.closed[oldest] {
+				oldest, first = c, false
+			}
+		}
+		delete(b.closed, oldest)
+	}
+	b.closed[k] = nowMs
+}
+
+// forget drops an open case and frees its opener's share.
+func (b *SlashBook) forget(k SlashCase) {
 	if c := b.cases[k]; c != nil {
 		if b.opened[c.opener]--; b.opened[c.opener] <= 0 {
 			delete(b.opened, c.opener)
@@ -165,7 +194,8 @@ func (b *SlashBook) Close(k SlashCase) {
 	}
 }
 
-// Expire closes the cases opened before beforeMs and returns them.
+// Expire drops the open cases opened before beforeMs, returning them, and
+// the memory of cases closed before it.
 func (b *SlashBook) Expire(beforeMs int64) []SlashCase {
 	var out []SlashCase
 	for k, c := range b.cases {
@@ -174,7 +204,12 @@ func (b *SlashBook) Expire(beforeMs int64) []SlashCase {
 		}
 	}
 	for _, k := range out {
-		b.Close(k)
+		b.forget(k)
+	}
+	for k, at := range b.closed {
+		if at < beforeMs {
+			delete(b.closed, k)
+		}
 	}
 	return out
 }

@@ -78,7 +78,7 @@ func TestSlashBook(t *testing.T) {
 	if _, ready := b.Ready(k, less); ready {
 		t.Fatal("ready with a signer who left the set")
 	}
-	b.Close(k)
+	b.Close(k, 0)
 	if len(b.Open()) != 0 {
 		t.Fatalf("open after close: %v", b.Open())
 	}
@@ -135,5 +135,40 @@ func TestSlashBookHostileAnchor(t *testing.T) {
 	}
 	if _, err := b.Add(SlashSignature{Node: node, Evidence: common.Hash{10}, Sig: third}, set, 10); err != nil {
 		t.Fatalf("a case after the signer's share was freed: %v", err)
+	}
+}
+
+// TestSlashBookClosedStaysClosed: a signature that arrives after its case
+// was settled does not open it again (a case no one would complete, open
+// until it expired), and the memory of closed cases expires too.
+func TestSlashBookClosedStaysClosed(t *testing.T) {
+	b := NewSlashBook(big.NewInt(1337), common.Address{0xaa}, 2)
+	keys := make([]*ecdsa.PrivateKey, 3)
+	set := map[common.Address]*big.Int{}
+	for i := range keys {
+		keys[i], _ = crypto.GenerateKey()
+		set[crypto.PubkeyToAddress(keys[i].PublicKey)] = big.NewInt(10)
+	}
+	node, ev := common.Address{0xbb}, common.Hash{3}
+	k := SlashCase{Node: node, Evidence: ev}
+	sign := func(key *ecdsa.PrivateKey) SlashSignature {
+		sig, _ := SignDigest(key, b.Digest(node, ev))
+		return SlashSignature{Node: node, Evidence: ev, Sig: sig}
+	}
+	for _, key := range keys[:2] {
+		if ok, err := b.Add(sign(key), set, 0); !ok || err != nil {
+			t.Fatal(ok, err)
+		}
+	}
+	if _, ready := b.Ready(k, set); !ready {
+		t.Fatal("two of three not ready")
+	}
+	b.Close(k, 100)
+	if ok, err := b.Add(sign(keys[2]), set, 200); ok || err != nil || len(b.Open()) != 0 {
+		t.Fatalf("a late signature: new %v, %v, open %v", ok, err, b.Open())
+	}
+	b.Expire(101)
+	if ok, err := b.Add(sign(keys[2]), set, 300); !ok || err != nil || len(b.Open()) != 1 {
+		t.Fatalf("after the closed case expired: new %v, %v, open %v", ok, err, b.Open())
 	}
 }

@@ -194,6 +194,9 @@ func (a *anchorRole) start() {
 	a.n.spawn(func() { a.verify.Loop(a.n.ctx) })
 	a.n.spawn(func() { a.antiEntropyLoop(a.n.ctx) })
 	a.n.spawn(func() { a.probeLoop(a.n.ctx) })
+	if a.n.slash != nil {
+		a.n.spawn(a.n.slash.sweep)
+	}
 }
 
 // newVerifier wires sampling to this anchor: live service nodes from the

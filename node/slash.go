@@ -35,6 +35,11 @@ const slashStagger = 20 * time.Second
 // registry whether another anchor's slash went through.
 const slashCheckEvery = 3 * time.Second
 
+// slashSweepEvery is how often an anchor asks the registry about the open
+// cases no submitter runs for (not ready here: their other signatures
+// never came, or came after this anchor's view of the set changed).
+const slashSweepEvery = 15 * time.Second
+
 // slashCasesPerSigner bounds the open cases one anchor's signatures may
 // open here; slashCaseTTL is how long a case stays open.
 const (
@@ -181,8 +186,9 @@ func (s *slasher) submit(k chain.SlashCase, rank, set int) {
 		s.mu.Unlock()
 	}()
 	closeCase := func(step string) {
+		now := s.n.now().UnixMilli()
 		s.mu.Lock()
-		s.book.Close(k)
+		s.book.Close(k, now)
 		s.mu.Unlock()
 		s.result.WithLabelValues(step).Inc()
 	}
@@ -300,6 +306,49 @@ func (s *slasher) send(k chain.SlashCase) error {
 	}
 	s.n.log.Warn("slashed a service node's stake on chain", "node", k.Node, "evidence", k.Evidence, "signatures", len(sigs))
 	return nil
+}
+
+// sweep closes, every slashSweepEvery, the open cases the registry has
+// settled that no submitter runs for, and expires old ones, so a case
+// whose other signatures never come here does not stay open for the
+// whole TTL once the node was slashed on another case.
+func (s *slasher) sweep() {
+	t := time.NewTicker(slashSweepEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.n.ctx.Done():
+			return
+		case <-t.C:
+		}
+		now := s.n.now()
+		s.mu.Lock()
+		if gone := s.book.Expire(now.Add(-slashCaseTTL).UnixMilli()); len(gone) > 0 {
+			s.result.WithLabelValues("expired").Add(float64(len(gone)))
+		}
+		var idle []chain.SlashCase
+		for _, k := range s.book.Open() {
+			if !s.started[k] {
+				idle = append(idle, k)
+			}
+		}
+		s.mu.Unlock()
+		for _, k := range idle {
+			step, err := s.settled(k)
+			if err != nil || step == "" {
+				continue
+			}
+			s.mu.Lock()
+			mine := !s.started[k] && slices.Contains(s.book.Open(), k)
+			if mine {
+				s.book.Close(k, s.n.now().UnixMilli())
+			}
+			s.mu.Unlock()
+			if mine {
+				s.result.WithLabelValues(step).Inc()
+			}
+		}
+	}
 }
 
 // cases lists the open cases for /v1/network.
