@@ -173,11 +173,13 @@ func (p *paying) flush(ctx context.Context) {
 	for id, a := range p.n.anchors {
 		byAddr[a] = id
 	}
+	failed := map[common.Address]bool{}
 	for _, b := range p.gate.Take() {
 		to, ok := byAddr[b.Anchor]
-		if !ok {
-			// Not an anchor of the set now: its channels' promises wait
-			// (bounded by payments.MaxQueued) until it is one again.
+		if !ok || failed[b.Anchor] {
+			// Not an anchor of the set now, or not taking batches: its
+			// channels' promises wait (bounded by payments.MaxQueued)
+			// for the next flush.
 			p.gate.Return(b)
 			continue
 		}
@@ -186,6 +188,7 @@ func (p *paying) flush(ctx context.Context) {
 		cancel()
 		if err != nil {
 			p.gate.Return(b)
+			failed[b.Anchor] = true
 			p.n.log.Debug("payments not taken by their anchor; sending again", "anchor", b.Anchor, "promises", len(b.Items), "err", err)
 			continue
 		}

@@ -296,39 +296,39 @@ type Batch struct {
 	Channels []uint64
 }
 
-// Take hands out the promises waiting for each anchor, at most MaxBatch
-// each, with the channels whose view is wanted (MaxBatch at most); a batch
-// that did not arrive goes back with Return.
+// Take hands out every promise waiting, in batches of at most MaxBatch
+// per anchor, each anchor's first batch with the channels whose view is
+// wanted (MaxBatch at most); a batch that did not arrive goes back with
+// Return. All of the queue goes at once: a node taking more than MaxBatch
+// paid calls between two flushes must not fall further behind each time.
 func (g *Gate) Take() []Batch {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	batches := map[common.Address]*Batch{}
-	get := func(a common.Address) *Batch {
-		if batches[a] == nil {
-			batches[a] = &Batch{Anchor: a}
-		}
-		return batches[a]
-	}
-	for a, q := range g.queue {
-		n := min(len(q), MaxBatch)
-		get(a).Items = q[:n:n]
-		if n == len(q) {
-			delete(g.queue, a)
-		} else {
-			g.queue[a] = q[n:]
-		}
-		g.queued -= n
-	}
-	for id, h := range g.accts {
-		if b := get(h.anchor); h.asked && len(b.Channels) < MaxBatch {
-			b.Channels = append(b.Channels, id)
-			h.asked = false
-		}
-	}
 	var out []Batch
-	for _, b := range batches {
-		if len(b.Items) > 0 || len(b.Channels) > 0 {
-			out = append(out, *b)
+	first := map[common.Address]int{} // each anchor's first batch in out
+	for a, q := range g.queue {
+		first[a] = len(out)
+		for len(q) > 0 {
+			n := min(len(q), MaxBatch)
+			out = append(out, Batch{Anchor: a, Items: q[:n:n]})
+			q = q[n:]
+		}
+		delete(g.queue, a)
+	}
+	g.queued = 0
+	for id, h := range g.accts {
+		if !h.asked {
+			continue
+		}
+		i, ok := first[h.anchor]
+		if !ok {
+			i = len(out)
+			first[h.anchor] = i
+			out = append(out, Batch{Anchor: h.anchor})
+		}
+		if len(out[i].Channels) < MaxBatch {
+			out[i].Channels = append(out[i].Channels, id)
+			h.asked = false
 		}
 	}
 	return out

@@ -457,3 +457,48 @@ func TestViewSharesNothing(t *testing.T) {
 		t.Fatalf("the view changed with the account: %+v", v)
 	}
 }
+
+// TestTakeDrainsTheQueue: a flush hands out every promise taken since the
+// last one, in batches of at most MaxBatch, not MaxBatch a flush (a node
+// taking more paid calls than that between flushes fell further behind at
+// each one, until its queue was full and paid calls were refused).
+func TestTakeDrainsTheQueue(t *testing.T) {
+	n := newNet(t, 10_000)
+	ctx := context.Background()
+	clk := &clock{t: time.Unix(1_800_000_000, 0)}
+	self := common.HexToAddress("0x5e01")
+	g := NewGate(n.domain, n.chain(), self, clk.now, n.isAnchor)
+	pay := &payer{n: n}
+	const calls = 2*MaxBatch + 10
+	for range calls {
+		must(t, g.Pay(ctx, pay.next(1), 1, testInstance, callOf(1)))
+	}
+	bs := g.Take()
+	items := 0
+	for i, b := range bs {
+		if len(b.Items) > MaxBatch || len(b.Items) == 0 {
+			t.Fatalf("batch %d holds %d promises", i, len(b.Items))
+		}
+		items += len(b.Items)
+	}
+	if items != calls || g.Queued() != 0 || len(bs) != 3 {
+		t.Fatalf("one take handed out %d of %d promises in %d batches; %d left", items, calls, len(bs), g.Queued())
+	}
+	if len(bs[0].Channels) != 1 || len(bs[1].Channels)+len(bs[2].Channels) != 0 {
+		t.Fatalf("the channel's view is asked for in the first batch only: %v %v %v", bs[0].Channels, bs[1].Channels, bs[2].Channels)
+	}
+	g.Return(bs[2])
+	if g.Queued() != len(bs[2].Items) {
+		t.Fatalf("returned %d, queued %d", len(bs[2].Items), g.Queued())
+	}
+	dir := t.TempDir()
+	l, _ := openLedger(t, dir, n)
+	if tl := forward(t, l, map[common.Address]*Gate{self: g}); tl.Taken != len(bs[2].Items) {
+		t.Fatalf("the returned batch: %+v", tl)
+	}
+	for _, b := range bs[:2] {
+		if _, tl, err := l.Record(ctx, self, b.Items, b.Channels); err != nil || tl.Taken != len(b.Items) {
+			t.Fatalf("%+v %v", tl, err)
+		}
+	}
+}

@@ -131,7 +131,8 @@ integration's channel (a signed promise checked, charged and forwarded to the
 anchor), and measure the same. It prints both with the throughput overhead
 (target: at most 10%), then settles the paid calls on chain twice (after the
 run, and after a few more calls) and prints the gas of each settlement's two
-transactions: they do not grow with the number of calls.`,
+transactions: they do not grow with the number of calls. With --cpuprofile
+FILE, the two measured runs' profiles go to FILE.unpaid and FILE.paid.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			res := &bench.PaymentsResult{Tickets: dn.Tickets, Concurrency: o.Concurrency}
@@ -139,6 +140,11 @@ transactions: they do not grow with the number of calls.`,
 			free.Configure = func(_ node.Role, _ int, cfg *node.Config) { cfg.Network.Channels = "" }
 			fmt.Fprintf(cmd.OutOrStdout(), "measuring: %s warm-up and %s per run, %d clients\n", o.Warmup, o.Duration, o.Concurrency)
 			err := withDevnet(cmd, free, func(ctx context.Context, d *devnet.Devnet) (err error) {
+				stop, err := cpuProfile(profileOf("unpaid"))
+				if err != nil {
+					return err
+				}
+				defer stop()
 				res.Unpaid, err = bench.StatusRun(ctx, d, o, "unpaid: route (cached) + query", nil, 0)
 				return err
 			})
@@ -149,7 +155,13 @@ transactions: they do not grow with the number of calls.`,
 				if d.Client.Payer == nil {
 					return fmt.Errorf("the devnet opened no payment channel")
 				}
-				if res.Paid, err = bench.StatusRun(ctx, d, o, "paid: + a promise per call", d.Client.Payer, presign); err != nil {
+				stop, err := cpuProfile(profileOf("paid"))
+				if err != nil {
+					return err
+				}
+				res.Paid, err = bench.StatusRun(ctx, d, o, "paid: + a promise per call", d.Client.Payer, presign)
+				stop()
+				if err != nil {
 					return err
 				}
 				s1, err := bench.Settle(ctx, d)
@@ -219,6 +231,15 @@ func benchRun(dn *devnet.Options, o *bench.QueryOptions, asJSON *bool, measure f
 
 // benchProfile is the --cpuprofile file of bench commands.
 var benchProfile string
+
+// profileOf is the --cpuprofile file of one run of a bench command that
+// makes several: FILE.run ("" without --cpuprofile).
+func profileOf(run string) string {
+	if benchProfile == "" {
+		return ""
+	}
+	return benchProfile + "." + run
+}
 
 // timingFlags binds --duration, --warmup and --concurrency.
 func timingFlags(f *pflag.FlagSet, o *bench.QueryOptions) {
