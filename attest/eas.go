@@ -340,7 +340,7 @@ func (s *Signed) Verify() error {
 		if err != nil {
 			return err
 		}
-		signer, err := recoverSigner(dg, s.Sig)
+		signer, _, err := recoverSigner(dg, s.Sig)
 		if err != nil {
 			return err
 		}
@@ -377,30 +377,70 @@ func SignDigest(key *ecdsa.PrivateKey, digest [32]byte) ([]byte, error) {
 // refuses a high s (a malleated signature a contract rejects must not
 // count off chain either).
 func DigestSigner(digest [32]byte, sig []byte) (common.Address, error) {
+	a, _, err := DigestSignerKey(digest, sig)
+	return a, err
+}
+
+// DigestSignerKey is DigestSigner that also returns the signer's public
+// key (65 bytes, uncompressed), for SignedBy to check the signer's next
+// signatures with.
+func DigestSignerKey(digest [32]byte, sig []byte) (common.Address, []byte, error) {
 	if len(sig) != 65 || sig[64] != 27 && sig[64] != 28 {
-		return common.Address{}, fmt.Errorf("%w: not 65 bytes with v 27 or 28", ErrBadSignature)
+		return common.Address{}, nil, fmt.Errorf("%w: not 65 bytes with v 27 or 28", ErrBadSignature)
 	}
 	return recoverSigner(digest, [65]byte(sig))
 }
 
-func recoverSigner(digest [32]byte, sig65 [65]byte) (common.Address, error) {
+// SignedBy reports whether sig (65 bytes, v 27 or 28, low s) is a
+// signature over digest by the key pub (65 bytes, uncompressed, as
+// DigestSignerKey returns it). It verifies instead of recovering, which
+// costs about a third less, but does not check v: the v of a signature
+// it accepts may be the other one, which recovers another address (a
+// contract's ecrecover would then not find the signer). Where the
+// signature goes on chain, take the v that recovers the signer first
+// (RecoveringV).
+func SignedBy(pub []byte, digest [32]byte, sig []byte) bool {
+	if len(sig) != 65 || sig[64] != 27 && sig[64] != 28 || bytes.Compare(sig[32:64], halfNBytes[:]) > 0 {
+		return false
+	}
+	return crypto.VerifySignature(pub, digest[:], sig[:64])
+}
+
+// RecoveringV returns sig with the v under which it recovers signer (sig
+// itself when it does): false when neither v does.
+func RecoveringV(digest [32]byte, sig []byte, signer common.Address) ([]byte, bool) {
+	if a, err := DigestSigner(digest, sig); err == nil && a == signer {
+		return sig, true
+	}
+	if len(sig) != 65 || sig[64] != 27 && sig[64] != 28 {
+		return nil, false
+	}
+	flipped := bytes.Clone(sig)
+	flipped[64] = 27 + 28 - sig[64]
+	if a, err := DigestSigner(digest, flipped); err == nil && a == signer {
+		return flipped, true
+	}
+	return nil, false
+}
+
+func recoverSigner(digest [32]byte, sig65 [65]byte) (common.Address, []byte, error) {
 	sig := sig65
 	v := sig[64]
 	if v >= 27 {
 		v -= 27
 	}
 	if v > 1 {
-		return common.Address{}, fmt.Errorf("%w: v=%d", ErrBadSignature, sig65[64])
+		return common.Address{}, nil, fmt.Errorf("%w: v=%d", ErrBadSignature, sig65[64])
 	}
 	sig[64] = v
 	if bytes.Compare(sig[32:64], halfNBytes[:]) > 0 {
-		return common.Address{}, ErrHighS
+		return common.Address{}, nil, ErrHighS
 	}
 	pub, err := crypto.Ecrecover(digest[:], sig[:])
 	if err != nil {
-		return common.Address{}, fmt.Errorf("%w: %v", ErrBadSignature, err)
+		return common.Address{}, nil, fmt.Errorf("%w: %v", ErrBadSignature, err)
 	}
 	var a common.Address
 	copy(a[:], crypto.Keccak256(pub[1:])[12:])
-	return a, nil
+	return a, pub, nil
 }

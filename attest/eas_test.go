@@ -1,6 +1,7 @@
 package attest
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"math/big"
@@ -250,5 +251,61 @@ func TestSignVerifyProperty(t *testing.T) {
 		if c.Verify() == nil {
 			t.Fatalf("%d: changed data still verifies", i)
 		}
+	}
+}
+
+// TestSignedBy: a verification against the signer's key takes its
+// signatures, whichever v they carry, and refuses another key's, a high s
+// and a v other than 27 or 28; RecoveringV finds the v that recovers the
+// signer.
+func TestSignedBy(t *testing.T) {
+	key, _ := crypto.GenerateKey()
+	other, _ := crypto.GenerateKey()
+	digest := [32]byte(crypto.Keccak256([]byte("a promise")))
+	sig, err := SignDigest(key, digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, pub, err := DigestSignerKey(digest, sig)
+	if err != nil || signer != crypto.PubkeyToAddress(key.PublicKey) || !bytes.Equal(pub, crypto.FromECDSAPub(&key.PublicKey)) {
+		t.Fatalf("recovered %s %x %v", signer, pub, err)
+	}
+	if !SignedBy(pub, digest, sig) {
+		t.Fatal("the signer's signature refused")
+	}
+	flipped := bytes.Clone(sig)
+	flipped[64] = 27 + 28 - sig[64]
+	if !SignedBy(pub, digest, flipped) {
+		t.Fatal("the signer's signature with the other v refused (verification does not read v)")
+	}
+	if a, _ := DigestSigner(digest, flipped); a == signer {
+		t.Fatal("the other v recovers the signer too")
+	}
+	if fixed, ok := RecoveringV(digest, flipped, signer); !ok || !bytes.Equal(fixed, sig) {
+		t.Fatalf("RecoveringV: %x %v", fixed, ok)
+	}
+	if same, ok := RecoveringV(digest, sig, signer); !ok || !bytes.Equal(same, sig) {
+		t.Fatal("RecoveringV changed a signature that recovers")
+	}
+	if _, ok := RecoveringV(digest, sig, crypto.PubkeyToAddress(other.PublicKey)); ok {
+		t.Fatal("RecoveringV found another signer")
+	}
+	otherSig, _ := SignDigest(other, digest)
+	if SignedBy(pub, digest, otherSig) {
+		t.Fatal("another key's signature taken")
+	}
+	n := crypto.S256().Params().N
+	s := new(big.Int).Sub(n, new(big.Int).SetBytes(sig[32:64]))
+	high := append(append(bytes.Clone(sig[:32]), common.LeftPadBytes(s.Bytes(), 32)...), 27+28-sig[64])
+	if SignedBy(pub, digest, high) {
+		t.Fatal("a high-s signature taken")
+	}
+	badV := bytes.Clone(sig)
+	badV[64] = 0
+	if SignedBy(pub, digest, badV) || SignedBy(pub, digest, sig[:64]) {
+		t.Fatal("a v of 0 or a 64-byte signature taken")
+	}
+	if SignedBy(pub, [32]byte(crypto.Keccak256([]byte("another"))), sig) {
+		t.Fatal("a signature over another digest taken")
 	}
 }

@@ -185,7 +185,7 @@ func ParseJSON(b []byte) (*Signed, error) {
 		if err != nil {
 			return nil, err
 		}
-		if s.Signer, err = recoverSigner(dg, s.Sig); err != nil {
+		if s.Signer, _, err = recoverSigner(dg, s.Sig); err != nil {
 			return nil, err
 		}
 	}

@@ -137,6 +137,7 @@ type Gate struct {
 
 type held struct {
 	acct   channel.Account
+	pub    []byte // the payer's public key, once a promise recovered to it
 	anchor common.Address
 	read   time.Time // when the chain was last read for it
 	used   uint64
@@ -178,13 +179,13 @@ func (g *Gate) Pay(ctx context.Context, header string, price uint64, instance, c
 	if p, err = channel.ParseHeader(header); err != nil {
 		return &Refusal{Code: "payment-malformed", Price: price, Detail: err.Error(), Err: err}
 	}
-	signer, err := channel.Signer(p.Digest(g.domain), p.Sig)
-	if err != nil {
-		return &Refusal{Code: "payment-refused", Detail: err.Error(), Err: err}
-	}
 	h, err := g.account(ctx, p.Channel, false)
 	if err != nil {
 		return err
+	}
+	signer, err := g.signer(h, p)
+	if err != nil {
+		return &Refusal{Code: "payment-refused", Detail: err.Error(), Err: err}
 	}
 	if g.age(h) > staleAfter {
 		if h, err = g.account(ctx, p.Channel, true); err != nil {
@@ -200,6 +201,26 @@ func (g *Gate) Pay(ctx context.Context, header string, price uint64, instance, c
 		err = g.charge(h, p, signer, fw)
 	}
 	return err
+}
+
+// signer is who signed a promise on a held channel: the payer when the
+// signature verifies against the payer's key, learnt from the first of its
+// promises recovered here; otherwise whoever it recovers to.
+func (g *Gate) signer(h *held, p channel.Promise) (common.Address, error) {
+	g.mu.Lock()
+	pub, payer := h.pub, h.acct.Payer
+	g.mu.Unlock()
+	digest := p.Digest(g.domain)
+	if pub != nil && channel.SignedBy(pub, digest, p.Sig) {
+		return payer, nil
+	}
+	signer, pub, err := channel.SignerKey(digest, p.Sig)
+	if err == nil && signer == payer {
+		g.mu.Lock()
+		h.pub = pub
+		g.mu.Unlock()
+	}
+	return signer, err
 }
 
 // age is how long ago the chain was read for a held channel.

@@ -59,7 +59,8 @@ type Ledger struct {
 
 	mu      sync.Mutex
 	accts   map[uint64]*channel.Account
-	notMine map[uint64]bool // channels of other anchors
+	notMine map[uint64]bool     // channels of other anchors
+	keys    map[uint64]payerKey // payers' keys, by channel
 
 	settleMu sync.Mutex // one settlement at a time
 }
@@ -69,7 +70,7 @@ type Ledger struct {
 // is not known): a forwarded promise counts only at that price.
 func NewLedger(domain attest.Domain, c Chain, self common.Address, st *store.Store, priceOf func(instance, call string) (uint64, bool)) *Ledger {
 	return &Ledger{domain: domain, chain: c, self: self, st: st, priceOf: priceOf,
-		accts: map[uint64]*channel.Account{}, notMine: map[uint64]bool{}}
+		accts: map[uint64]*channel.Account{}, notMine: map[uint64]bool{}, keys: map[uint64]payerKey{}}
 }
 
 // Limits of a ledger.
@@ -97,6 +98,7 @@ func (l *Ledger) Record(ctx context.Context, node common.Address, items []Forwar
 	type parsed struct {
 		p      channel.Promise
 		signer common.Address
+		pub    []byte // the signer's key, when it was recovered
 		price  uint64
 	}
 	var ps []parsed
@@ -110,12 +112,15 @@ func (l *Ledger) Record(ctx context.Context, node common.Address, items []Forwar
 			t.Refused++ // not a priced call at its price
 			continue
 		}
-		signer, err := channel.Signer(p.Digest(l.domain), p.Sig)
-		if err != nil {
+		x := parsed{p: p, price: it.Price}
+		digest := p.Digest(l.domain)
+		if k, ok := l.keyOf(p.Channel); ok && channel.SignedBy(k.pub, digest, p.Sig) {
+			x.signer = k.payer
+		} else if x.signer, x.pub, err = channel.SignerKey(digest, p.Sig); err != nil {
 			t.Refused++
 			continue
 		}
-		ps = append(ps, parsed{p, signer, it.Price})
+		ps = append(ps, x)
 	}
 	// The chain is read outside the lock, a few channels a batch.
 	infos := map[uint64]Info{}
@@ -143,6 +148,12 @@ func (l *Ledger) Record(ctx context.Context, node common.Address, items []Forwar
 			t.Refused++
 			continue
 		}
+		if k, ok := l.keys[id]; ok && x.pub != nil && x.signer != a.Payer && k.payer == a.Payer && channel.SignedBy(k.pub, x.p.Digest(l.domain), x.p.Sig) {
+			// The payer's key was learnt earlier in this batch: a promise
+			// of it whose v recovers another address is the payer's, as
+			// a gate that knew the key took it.
+			x.signer = a.Payer
+		}
 		err = a.Pay(x.p, x.signer, x.price, node)
 		if errors.Is(err, channel.ErrOverdrawn) && !reread[id] && len(reread) < 4 {
 			// Topped up since? Read once a batch, outside nothing: the
@@ -158,10 +169,25 @@ func (l *Ledger) Record(ctx context.Context, node common.Address, items []Forwar
 		case err == nil:
 			t.Taken++
 			changed[id] = true
+			if x.pub != nil && x.signer == a.Payer {
+				if len(l.keys) >= maxLoaded {
+					clear(l.keys)
+				}
+				l.keys[id] = payerKey{a.Payer, x.pub}
+			}
 		case errors.Is(err, channel.ErrReplayed):
 			t.Replayed++
 		default:
 			t.Refused++
+		}
+	}
+	for id := range changed {
+		// Promises checked against the payer's key were not checked for
+		// their v: the one cashed on chain must recover to the payer.
+		if a := l.accts[id]; a != nil && len(a.Best.Sig) == 65 {
+			if sig, ok := channel.CashableSig(l.domain, a.Best, a.Payer); ok {
+				a.Best.Sig = sig
+			}
 		}
 	}
 	if len(changed) > 0 {
@@ -195,6 +221,21 @@ func (l *Ledger) Record(ctx context.Context, node common.Address, items []Forwar
 		}
 	}
 	return views, t, nil
+}
+
+// payerKey is a channel's payer and its public key, learnt from a promise
+// of it recovered here: the next are checked against it by verification.
+type payerKey struct {
+	payer common.Address
+	pub   []byte
+}
+
+// keyOf is a channel's payer key, when one was learnt.
+func (l *Ledger) keyOf(id uint64) (payerKey, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	k, ok := l.keys[id]
+	return k, ok
 }
 
 // known reports whether a channel needs no chain read: its account is kept,

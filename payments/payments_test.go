@@ -502,3 +502,46 @@ func TestTakeDrainsTheQueue(t *testing.T) {
 		}
 	}
 }
+
+// TestPromisesCheckedByKey: once a payer's promise recovered to it, the
+// gate and the ledger check the next against the payer's key (a
+// verification, cheaper than a recovery), which does not read v: a
+// promise signed by the payer with the other v is taken at both, and the
+// promise the ledger cashes is given the v that recovers the payer, so the
+// contract takes it. Another signer is still refused.
+func TestPromisesCheckedByKey(t *testing.T) {
+	n := newNet(t, 1_000)
+	ctx := context.Background()
+	clk := &clock{t: time.Unix(1_800_000_000, 0)}
+	self := common.HexToAddress("0x5e01")
+	g := NewGate(n.domain, n.chain(), self, clk.now, n.isAnchor)
+	pay := &payer{n: n}
+	flip := func(h string) string {
+		p, err := channel.ParseHeader(h)
+		must(t, err)
+		p.Sig[64] = 27 + 28 - p.Sig[64]
+		return p.Header()
+	}
+	must(t, g.Pay(ctx, pay.next(1), 1, testInstance, callOf(1)))
+	last := flip(pay.next(1))
+	must(t, g.Pay(ctx, last, 1, testInstance, callOf(1)))
+	stranger, _ := crypto.GenerateKey()
+	sp, _ := channel.Sign(stranger, n.domain, n.id, big.NewInt(5), 10)
+	if err := g.Pay(ctx, sp.Header(), 1, testInstance, callOf(1)); !errors.Is(err, channel.ErrNotPayer) {
+		t.Fatalf("another signer once the payer's key is known: %v", err)
+	}
+	l, st := openLedger(t, t.TempDir(), n)
+	defer st.Close()
+	if tl := forward(t, l, map[common.Address]*Gate{self: g}); tl.Taken != 2 || tl.Refused != 0 {
+		t.Fatalf("the batch (the second promise with the other v): %+v", tl)
+	}
+	a, err := l.Account(ctx, n.id)
+	must(t, err)
+	if who, err := channel.Signer(a.Best.Digest(n.domain), a.Best.Sig); err != nil || who != crypto.PubkeyToAddress(n.payer.PublicKey) {
+		t.Fatalf("the ledger's best promise recovers to %s (%v), not the payer", who, err)
+	}
+	res, err := l.Settle(ctx, n.id, n.anchor, 1000, n.cashier)
+	if err != nil || res.Cashed != "2" {
+		t.Fatalf("settled %+v: %v", res, err)
+	}
+}
