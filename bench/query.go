@@ -31,9 +31,9 @@ type QueryOptions struct {
 	// Options.Delayable: the SDK with route cache as it is, then with
 	// service node 0 (a replica of most tickets) slowed by Slow.
 	Slow time.Duration
-	// InterToken, on a devnet with lounge passes, adds two runs: the
-	// passes' tickets' status queries, and the passes' entry queries, each
-	// of which reads its ticket's status (an inter-token call).
+	// InterToken, on a devnet with lounge passes, adds a run of the
+	// passes' tickets' status queries and the passes' entry queries, each
+	// of which reads its ticket's status (an inter-token call), in turn.
 	InterToken bool
 }
 
@@ -139,15 +139,16 @@ func Query(ctx context.Context, d *devnet.Devnet, o QueryOptions) (*QueryResult,
 			}
 		}
 		res.Passes = len(passes)
-		ts := measure(ctx, "network: the passes' tickets' status", tickets, o, func(ctx context.Context, id string) error {
+		// One run, the two kinds of query in turn, so that both meet the
+		// same background work and the same calls in flight.
+		both := interleaved(ctx, o, probe{"network: the passes' tickets' status", tickets, func(ctx context.Context, id string) error {
 			_, err := cached.QueryWith(ctx, id, "status", nil, grants[id])
 			return err
-		})
-		pe := measure(ctx, "inter-token: pass entry reads ticket", pids, o, func(ctx context.Context, id string) error {
+		}}, probe{"inter-token: pass entry reads ticket", pids, func(ctx context.Context, id string) error {
 			_, err := cached.Query(ctx, id, "entry", entry[id])
 			return err
-		})
-		res.TicketStatus, res.PassEntry = &ts, &pe
+		}})
+		res.TicketStatus, res.PassEntry = &both[0], &both[1]
 	}
 	if o.Slow > 0 {
 		// A fresh client for each run: what it learnt of the replicas'
@@ -189,31 +190,55 @@ func post(ctx context.Context, hc *http.Client, url string) error {
 	return nil
 }
 
+// measure runs op on ids in turn from o.Concurrency clients, for
+// o.Warmup and then o.Duration, and returns the second's figures.
 func measure(ctx context.Context, name string, ids []string, o QueryOptions, op func(context.Context, string) error) Stats {
-	run := func(d time.Duration, record bool) ([]time.Duration, int) {
+	return interleaved(ctx, o, probe{name, ids, op})[0]
+}
+
+// probe is one kind of call a run makes: op on each of ids in turn.
+type probe struct {
+	name string
+	ids  []string
+	op   func(context.Context, string) error
+}
+
+// interleaved runs o.Concurrency clients for o.Warmup and then
+// o.Duration, each making the probes' calls in turn (one of the first, one
+// of the second, ...), and returns each probe's figures: the probes are
+// measured under the same conditions (the same background work, the same
+// mix of calls in flight), which runs one after another are not. Each
+// probe's throughput is its share of the run's.
+func interleaved(ctx context.Context, o QueryOptions, probes ...probe) []Stats {
+	n := len(probes)
+	run := func(d time.Duration, record bool) ([][]time.Duration, []int) {
 		var mu sync.Mutex
-		var all []time.Duration
-		errs := 0
+		all, errs := make([][]time.Duration, n), make([]int, n)
 		end := time.Now().Add(d)
 		var wg sync.WaitGroup
 		for w := 0; w < o.Concurrency; w++ {
 			wg.Add(1)
 			go func(w int) {
 				defer wg.Done()
-				lat := make([]time.Duration, 0, 4096)
-				e := 0
-				for k := w; time.Now().Before(end) && ctx.Err() == nil; k += o.Concurrency {
+				lat, e, calls := make([][]time.Duration, n), make([]int, n), make([]int, n)
+				for it := w; time.Now().Before(end) && ctx.Err() == nil; it++ {
+					j := it % n
+					p := probes[j]
+					id := p.ids[(w+calls[j]*o.Concurrency)%len(p.ids)]
+					calls[j]++
 					t0 := time.Now()
-					if err := op(ctx, ids[k%len(ids)]); err != nil {
-						e++
+					if err := p.op(ctx, id); err != nil {
+						e[j]++
 						continue
 					}
-					lat = append(lat, time.Since(t0))
+					lat[j] = append(lat[j], time.Since(t0))
 				}
 				if record {
 					mu.Lock()
-					all = append(all, lat...)
-					errs += e
+					for j := range n {
+						all[j] = append(all[j], lat[j]...)
+						errs[j] += e[j]
+					}
 					mu.Unlock()
 				}
 			}(w)
@@ -224,14 +249,18 @@ func measure(ctx context.Context, name string, ids []string, o QueryOptions, op 
 	if o.Warmup > 0 {
 		run(o.Warmup, false)
 	}
-	lat, errs := run(o.Duration, true)
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	s := Stats{Name: name, Ops: len(lat), Errors: errs, Throughput: float64(len(lat)) / o.Duration.Seconds()}
-	if len(lat) > 0 {
-		s.P50 = lat[len(lat)/2]
-		s.P99 = lat[len(lat)*99/100]
+	lats, errs := run(o.Duration, true)
+	out := make([]Stats, n)
+	for j, lat := range lats {
+		sort.Slice(lat, func(a, b int) bool { return lat[a] < lat[b] })
+		s := Stats{Name: probes[j].name, Ops: len(lat), Errors: errs[j], Throughput: float64(len(lat)) / o.Duration.Seconds()}
+		if len(lat) > 0 {
+			s.P50 = lat[len(lat)/2]
+			s.P99 = lat[len(lat)*99/100]
+		}
+		out[j] = s
 	}
-	return s
+	return out
 }
 
 // baseline is a plain net/http server running the module's status function in

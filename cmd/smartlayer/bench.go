@@ -60,7 +60,7 @@ slowed by 20 ms; the SDK should leave it alone, keeping the p99 within
 	f.IntVar(&dn.Tickets, "tickets", dn.Tickets, "tickets of the devnet")
 	f.StringVar(&dn.Receipts, "receipts", "", "service nodes' receipts: batched (default), single or off")
 	f.BoolVar(&dn.Chain, "chain", false, "run the devnet with its local chain (anchors admit staked service nodes, service nodes watch rent): chain reads stay off the query path")
-	f.BoolVar(&o.InterToken, "inter-token", false, "also issue lounge passes (up to 20) and compare their entry query, which reads the ticket through ctx.tokens.query, with the ticket's own status query")
+	f.BoolVar(&o.InterToken, "inter-token", false, "also issue lounge passes (up to 20) and compare their entry query, which reads the ticket through ctx.tokens.query, with the ticket's own status query, the two in turn in one run")
 	f.DurationVar(&o.Slow, "slow", 0, "also run with every service node behind a delay proxy, none slowed and then service node 0 slowed by this (e.g. 20ms): the client should leave the slow replica alone")
 	var window time.Duration
 	f.DurationVar(&window, "receipt-window", 0, "service nodes' service.receipt_window (batched receipts)")
