@@ -174,24 +174,27 @@ func (p *paying) flush(ctx context.Context) {
 		byAddr[a] = id
 	}
 	failed := map[common.Address]bool{}
+	var back []payments.Batch
+	defer func() { p.gate.Return(back...) }()
 	for _, b := range p.gate.Take() {
 		to, ok := byAddr[b.Anchor]
 		if !ok || failed[b.Anchor] {
 			// Not an anchor of the set now, or not taking batches: its
 			// channels' promises wait (bounded by payments.MaxQueued)
 			// for the next flush.
-			p.gate.Return(b)
+			back = append(back, b)
 			continue
 		}
 		cctx, cancel := context.WithTimeout(ctx, transport.StreamTimeout)
 		ans, err := transport.Call[paymentBatch, paymentViews](cctx, p.n.net, to, ProtoPayments, &paymentBatch{Items: b.Items, Channels: b.Channels})
 		cancel()
 		if err != nil {
-			p.gate.Return(b)
+			back = append(back, b)
 			failed[b.Anchor] = true
 			p.n.log.Debug("payments not taken by their anchor; sending again", "anchor", b.Anchor, "promises", len(b.Items), "err", err)
 			continue
 		}
+		p.gate.Delivered(b)
 		p.results.WithLabelValues("sent").Add(float64(len(b.Items)))
 		p.gate.Merge(b.Anchor, ans.Views)
 	}

@@ -193,6 +193,7 @@ func (s *slasher) submit(k chain.SlashCase, rank, set int) {
 		s.result.WithLabelValues(step).Inc()
 	}
 	turn := s.n.now().Add(slashStagger * time.Duration(rank))
+	waited := false
 	for tries := 0; ; {
 		select {
 		case <-s.n.ctx.Done():
@@ -202,12 +203,22 @@ func (s *slasher) submit(k chain.SlashCase, rank, set int) {
 		if !s.open(k) {
 			return // expired, or closed by another way
 		}
-		if step, err := s.settled(k); err == nil && step != "" {
+		if step, err := s.settled(k, false); err == nil && step != "" {
 			closeCase(step)
 			return
 		}
 		if s.n.now().Before(turn) {
 			continue
+		}
+		if !waited {
+			// Another anchor's slash is pending: wait one turn for it to
+			// be mined rather than pay for a second. Only once: a pending
+			// transaction (a hostile anchor's, say) may never be mined.
+			if step, err := s.settled(k, true); err == nil && step != "" {
+				waited = true
+				turn = s.n.now().Add(slashStagger)
+				continue
+			}
 		}
 		tries++
 		err := s.send(k)
@@ -249,13 +260,15 @@ func finalSlashError(err error) bool {
 	return false
 }
 
-// settled asks the registry, pending transactions included, whether a
-// case needs no slash any more: "done" when it acted on the evidence,
-// "given-up" when the node has no stake left (another case took it all).
-func (s *slasher) settled(k chain.SlashCase) (string, error) {
+// settled asks the registry whether a case needs no slash any more:
+// "done" when it acted on the evidence, "given-up" when the node has no
+// stake left (another case took it all). With pending, transactions not
+// yet mined count too: that is a reason to wait, never to close a case (a
+// pending transaction may never be mined).
+func (s *slasher) settled(k chain.SlashCase, pending bool) (string, error) {
 	ctx, cancel := context.WithTimeout(s.n.ctx, 10*time.Second)
 	defer cancel()
-	o := &bind.CallOpts{Context: ctx, Pending: true}
+	o := &bind.CallOpts{Context: ctx, Pending: pending}
 	used, err := s.reg.Slashed(o, k.Evidence)
 	if err != nil || used {
 		return "done", err
@@ -334,7 +347,7 @@ func (s *slasher) sweep() {
 		}
 		s.mu.Unlock()
 		for _, k := range idle {
-			step, err := s.settled(k)
+			step, err := s.settled(k, false)
 			if err != nil || step == "" {
 				continue
 			}

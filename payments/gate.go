@@ -127,21 +127,25 @@ type Gate struct {
 	isAnchor func(common.Address) bool
 	reads    chan struct{}
 
-	mu      sync.Mutex
-	accts   map[uint64]*held
-	missing map[uint64]time.Time // channels the chain did not have, when it was read
-	tick    uint64               // use order, for forgetting the least recent
-	queue   map[common.Address][]Forward
-	queued  int
+	mu       sync.Mutex
+	accts    map[uint64]*held
+	missing  map[uint64]time.Time // channels the chain did not have, when it was read
+	tick     uint64               // use order, for forgetting the least recent
+	queue    map[common.Address][]Forward
+	queued   int // promises in queue
+	inflight int // promises in batches handed out by Take, not yet Delivered or Returned
 }
 
 type held struct {
-	acct   channel.Account
-	pub    []byte // the payer's public key, once a promise recovered to it
-	anchor common.Address
-	read   time.Time // when the chain was last read for it
-	used   uint64
-	asked  bool // a call named it since the last Take: its view is wanted
+	acct channel.Account
+	pub  []byte // the payer's public key, once a promise recovered to it
+	// bestShown: the best promise's v was made the one that recovers the
+	// payer, to show it in a refusal.
+	bestShown bool
+	anchor    common.Address
+	read      time.Time // when the chain was last read for it
+	used      uint64
+	asked     bool // a call named it since the last Take: its view is wanted
 }
 
 // NewGate is a gate for the Channels contract of domain, on the node at
@@ -234,12 +238,23 @@ func (g *Gate) age(h *held) time.Duration {
 func (g *Gate) charge(h *held, p channel.Promise, signer common.Address, fw Forward) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.queued >= MaxQueued {
+	if g.queued+g.inflight >= MaxQueued {
 		return &Refusal{Code: "payments-backlog", Detail: ErrBacklog.Error(), Err: ErrBacklog}
 	}
 	if err := h.acct.Pay(p, signer, fw.Price, g.self); err != nil {
+		if !h.bestShown {
+			// Promises checked against the payer's key may carry the v
+			// that recovers another address: the one shown is given the
+			// payer's (once for each best promise, under the lock, on a
+			// refusal only).
+			if sig, ok := channel.CashableSig(g.domain, h.acct.Best, h.acct.Payer); ok {
+				h.acct.Best.Sig = sig
+			}
+			h.bestShown = true
+		}
 		return &Refusal{Code: "payment-refused", Detail: err.Error(), Err: err, Channel: statusOf(&h.acct, h.anchor)}
 	}
+	h.bestShown = false
 	g.queue[h.anchor] = append(g.queue[h.anchor], fw)
 	g.queued++
 	return nil
@@ -318,24 +333,30 @@ type Batch struct {
 }
 
 // Take hands out every promise waiting, in batches of at most MaxBatch
-// per anchor, each anchor's first batch with the channels whose view is
-// wanted (MaxBatch at most); a batch that did not arrive goes back with
-// Return. All of the queue goes at once: a node taking more than MaxBatch
-// paid calls between two flushes must not fall further behind each time.
+// per anchor (oldest first), each anchor's first batch with the channels
+// whose view is wanted (MaxBatch at most). Every batch handed out must come
+// back through Delivered or Return: until then its promises still count
+// against MaxQueued. All of the queue goes at once: a node taking more than
+// MaxBatch paid calls between two flushes must not fall further behind
+// each time.
 func (g *Gate) Take() []Batch {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	var out []Batch
 	first := map[common.Address]int{} // each anchor's first batch in out
 	for a, q := range g.queue {
+		delete(g.queue, a)
+		if len(q) == 0 {
+			continue
+		}
 		first[a] = len(out)
 		for len(q) > 0 {
 			n := min(len(q), MaxBatch)
 			out = append(out, Batch{Anchor: a, Items: q[:n:n]})
 			q = q[n:]
 		}
-		delete(g.queue, a)
 	}
+	g.inflight += g.queued
 	g.queued = 0
 	for id, h := range g.accts {
 		if !h.asked {
@@ -355,24 +376,45 @@ func (g *Gate) Take() []Batch {
 	return out
 }
 
-// Return puts back a batch the anchor did not take.
-func (g *Gate) Return(b Batch) {
+// Delivered notes batches the anchors took.
+func (g *Gate) Delivered(bs ...Batch) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.queue[b.Anchor] = append(b.Items, g.queue[b.Anchor]...)
-	g.queued += len(b.Items)
-	for _, id := range b.Channels {
-		if h := g.accts[id]; h != nil {
-			h.asked = true
-		}
+	for _, b := range bs {
+		g.inflight -= len(b.Items)
 	}
 }
 
-// Queued is how many promises wait for the anchors.
+// Return puts back batches the anchors did not take, in the order Take
+// handed them out, ahead of what was taken since: an anchor that meets a
+// channel's nonces far out of order may count the oldest as spent.
+func (g *Gate) Return(bs ...Batch) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	back := map[common.Address][]Forward{}
+	for _, b := range bs {
+		if len(b.Items) > 0 {
+			back[b.Anchor] = append(back[b.Anchor], b.Items...)
+		}
+		g.inflight -= len(b.Items)
+		g.queued += len(b.Items)
+		for _, id := range b.Channels {
+			if h := g.accts[id]; h != nil {
+				h.asked = true
+			}
+		}
+	}
+	for a, items := range back {
+		g.queue[a] = append(items, g.queue[a]...)
+	}
+}
+
+// Queued is how many promises have not reached the anchors: waiting, or
+// in a batch on its way.
 func (g *Gate) Queued() int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.queued
+	return g.queued + g.inflight
 }
 
 // Merge takes in an anchor's view of its channels (its answer to a batch):
@@ -384,6 +426,7 @@ func (g *Gate) Merge(anchor common.Address, views []channel.Account) {
 		v := &views[i]
 		if h := g.accts[v.Channel]; h != nil && h.anchor == anchor {
 			h.acct.Merge(v)
+			h.bestShown = false
 		}
 	}
 }

@@ -99,6 +99,7 @@ func (l *Ledger) Record(ctx context.Context, node common.Address, items []Forwar
 		p      channel.Promise
 		signer common.Address
 		pub    []byte // the signer's key, when it was recovered
+		keyed  bool   // checked against the payer's key already
 		price  uint64
 	}
 	var ps []parsed
@@ -114,12 +115,14 @@ func (l *Ledger) Record(ctx context.Context, node common.Address, items []Forwar
 		}
 		x := parsed{p: p, price: it.Price}
 		digest := p.Digest(l.domain)
-		if k, ok := l.keyOf(p.Channel); ok && channel.SignedBy(k.pub, digest, p.Sig) {
+		k, known := l.keyOf(p.Channel)
+		if known && channel.SignedBy(k.pub, digest, p.Sig) {
 			x.signer = k.payer
 		} else if x.signer, x.pub, err = channel.SignerKey(digest, p.Sig); err != nil {
 			t.Refused++
 			continue
 		}
+		x.keyed = known
 		ps = append(ps, x)
 	}
 	// The chain is read outside the lock, a few channels a batch.
@@ -148,11 +151,13 @@ func (l *Ledger) Record(ctx context.Context, node common.Address, items []Forwar
 			t.Refused++
 			continue
 		}
-		if k, ok := l.keys[id]; ok && x.pub != nil && x.signer != a.Payer && k.payer == a.Payer && channel.SignedBy(k.pub, x.p.Digest(l.domain), x.p.Sig) {
-			// The payer's key was learnt earlier in this batch: a promise
-			// of it whose v recovers another address is the payer's, as
-			// a gate that knew the key took it.
-			x.signer = a.Payer
+		if x.signer != a.Payer && !x.keyed {
+			// Not checked against the payer's key (not known then): the
+			// payer's promise under the other v recovers another address,
+			// and a gate that knew the key took it. So does the anchor.
+			if _, ok := channel.CashableSig(l.domain, x.p, a.Payer); ok {
+				x.signer, x.pub = a.Payer, nil
+			}
 		}
 		err = a.Pay(x.p, x.signer, x.price, node)
 		if errors.Is(err, channel.ErrOverdrawn) && !reread[id] && len(reread) < 4 {

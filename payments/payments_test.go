@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/big"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -168,6 +169,7 @@ func forward(t *testing.T, l *Ledger, gates map[common.Address]*Gate) Tally {
 		for _, b := range g.Take() {
 			views, tally, err := l.Record(context.Background(), self, b.Items, b.Channels)
 			must(t, err)
+			g.Delivered(b)
 			g.Merge(b.Anchor, views)
 			all.Taken += tally.Taken
 			all.Replayed += tally.Replayed
@@ -462,6 +464,10 @@ func TestViewSharesNothing(t *testing.T) {
 // last one, in batches of at most MaxBatch, not MaxBatch a flush (a node
 // taking more paid calls than that between flushes fell further behind at
 // each one, until its queue was full and paid calls were refused).
+// Promises on their way still count against MaxQueued; batches that did
+// not arrive come back in the order they left, ahead of newer promises
+// (an anchor takes a channel's nonces only so far out of order); a batch
+// that only asks for channels' views can be handed back and out again.
 func TestTakeDrainsTheQueue(t *testing.T) {
 	n := newNet(t, 10_000)
 	ctx := context.Background()
@@ -481,25 +487,55 @@ func TestTakeDrainsTheQueue(t *testing.T) {
 		}
 		items += len(b.Items)
 	}
-	if items != calls || g.Queued() != 0 || len(bs) != 3 {
-		t.Fatalf("one take handed out %d of %d promises in %d batches; %d left", items, calls, len(bs), g.Queued())
+	if items != calls || len(bs) != 3 || len(g.Take()) != 0 {
+		t.Fatalf("one take handed out %d of %d promises in %d batches", items, calls, len(bs))
+	}
+	if g.Queued() != calls {
+		t.Fatalf("%d promises on their way, %d counted", calls, g.Queued())
 	}
 	if len(bs[0].Channels) != 1 || len(bs[1].Channels)+len(bs[2].Channels) != 0 {
 		t.Fatalf("the channel's view is asked for in the first batch only: %v %v %v", bs[0].Channels, bs[1].Channels, bs[2].Channels)
 	}
-	g.Return(bs[2])
-	if g.Queued() != len(bs[2].Items) {
-		t.Fatalf("returned %d, queued %d", len(bs[2].Items), g.Queued())
+	// One more call, then the three batches come back: they go first, in
+	// their order, the new one after.
+	must(t, g.Pay(ctx, pay.next(1), 1, testInstance, callOf(1)))
+	g.Return(bs...)
+	again := g.Take()
+	var nonces []uint64
+	for _, b := range again {
+		for _, it := range b.Items {
+			p, err := channel.ParseHeader(it.Promise)
+			must(t, err)
+			nonces = append(nonces, p.Nonce)
+		}
 	}
-	dir := t.TempDir()
-	l, _ := openLedger(t, dir, n)
-	if tl := forward(t, l, map[common.Address]*Gate{self: g}); tl.Taken != len(bs[2].Items) {
-		t.Fatalf("the returned batch: %+v", tl)
+	if len(nonces) != calls+1 || !slices.IsSorted(nonces) || len(again[0].Channels) != 1 {
+		t.Fatalf("after a return: %d promises, in order %v, channels %v", len(nonces), slices.IsSorted(nonces), again[0].Channels)
 	}
-	for _, b := range bs[:2] {
+	l, _ := openLedger(t, t.TempDir(), n)
+	for _, b := range again {
 		if _, tl, err := l.Record(ctx, self, b.Items, b.Channels); err != nil || tl.Taken != len(b.Items) {
 			t.Fatalf("%+v %v", tl, err)
 		}
+	}
+	g.Delivered(again...)
+	if g.Queued() != 0 {
+		t.Fatalf("%d left after every batch arrived", g.Queued())
+	}
+	// A refused promise still asks for the channel's view: a batch of
+	// nothing but that, handed back and out again, does not break Take.
+	stranger, _ := crypto.GenerateKey()
+	sp, _ := channel.Sign(stranger, n.domain, n.id, big.NewInt(5), 1)
+	if err := g.Pay(ctx, sp.Header(), 1, testInstance, callOf(1)); err == nil {
+		t.Fatal("a stranger's promise was taken")
+	}
+	only := g.Take()
+	if len(only) != 1 || len(only[0].Items) != 0 || len(only[0].Channels) != 1 {
+		t.Fatalf("a view-only batch: %+v", only)
+	}
+	g.Return(only...)
+	if again := g.Take(); len(again) != 1 || len(again[0].Channels) != 1 {
+		t.Fatalf("the view-only batch handed out again: %+v", again)
 	}
 }
 
@@ -527,13 +563,40 @@ func TestPromisesCheckedByKey(t *testing.T) {
 	must(t, g.Pay(ctx, last, 1, testInstance, callOf(1)))
 	stranger, _ := crypto.GenerateKey()
 	sp, _ := channel.Sign(stranger, n.domain, n.id, big.NewInt(5), 10)
-	if err := g.Pay(ctx, sp.Header(), 1, testInstance, callOf(1)); !errors.Is(err, channel.ErrNotPayer) {
+	var r *Refusal
+	if err := g.Pay(ctx, sp.Header(), 1, testInstance, callOf(1)); !errors.Is(err, channel.ErrNotPayer) || !errors.As(err, &r) || r.Channel == nil {
 		t.Fatalf("another signer once the payer's key is known: %v", err)
 	}
-	l, st := openLedger(t, t.TempDir(), n)
-	defer st.Close()
-	if tl := forward(t, l, map[common.Address]*Gate{self: g}); tl.Taken != 2 || tl.Refused != 0 {
+	// The refusal shows the best promise (the one with the other v) with
+	// the v that recovers the payer, as the SDK checks it.
+	best, err := channel.ParseHeader(r.Channel.Best)
+	must(t, err)
+	if who, err := channel.Signer(best.Digest(n.domain), best.Sig); err != nil || who != crypto.PubkeyToAddress(n.payer.PublicKey) || best.Nonce != 2 {
+		t.Fatalf("the refusal's best promise %s recovers to %s (%v)", r.Channel.Best, who, err)
+	}
+	dir := t.TempDir()
+	l, st := openLedger(t, dir, n)
+	gates := map[common.Address]*Gate{self: g}
+	if tl := forward(t, l, gates); tl.Taken != 2 || tl.Refused != 0 {
 		t.Fatalf("the batch (the second promise with the other v): %+v", tl)
+	}
+	// Every later promise with the other v: the gate takes them, and so
+	// does the anchor, before and after a restart (which forgets keys).
+	flipped := func(k int) {
+		for range k {
+			must(t, g.Pay(ctx, flip(pay.next(1)), 1, testInstance, callOf(1)))
+		}
+	}
+	flipped(5)
+	if tl := forward(t, l, gates); tl.Taken != 5 || tl.Refused != 0 {
+		t.Fatalf("promises with the other v, the payer's key known: %+v", tl)
+	}
+	must(t, st.Close())
+	l, st = openLedger(t, dir, n)
+	defer st.Close()
+	flipped(3)
+	if tl := forward(t, l, gates); tl.Taken != 3 || tl.Refused != 0 {
+		t.Fatalf("promises with the other v after the anchor restarted: %+v", tl)
 	}
 	a, err := l.Account(ctx, n.id)
 	must(t, err)
@@ -541,7 +604,7 @@ func TestPromisesCheckedByKey(t *testing.T) {
 		t.Fatalf("the ledger's best promise recovers to %s (%v), not the payer", who, err)
 	}
 	res, err := l.Settle(ctx, n.id, n.anchor, 1000, n.cashier)
-	if err != nil || res.Cashed != "2" {
+	if err != nil || res.Cashed != "10" {
 		t.Fatalf("settled %+v: %v", res, err)
 	}
 }
