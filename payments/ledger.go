@@ -123,6 +123,17 @@ func (l *Ledger) Record(ctx context.Context, node common.Address, items []Forwar
 			continue
 		}
 		x.keyed = known
+		if payer, ok := l.payerOf(p.Channel); ok && !known && x.signer != payer {
+			// The payer's promise under the other v recovers another
+			// address, and a gate that knew the payer's key took it: so
+			// does the anchor (checked here, outside the lock).
+			if other, ok := otherV(p); ok {
+				if s, err := channel.Signer(digest, other.Sig); err == nil && s == payer {
+					x.signer, x.pub = payer, nil
+				}
+			}
+			x.keyed = true
+		}
 		ps = append(ps, x)
 	}
 	// The chain is read outside the lock, a few channels a batch.
@@ -152,11 +163,12 @@ func (l *Ledger) Record(ctx context.Context, node common.Address, items []Forwar
 			continue
 		}
 		if x.signer != a.Payer && !x.keyed {
-			// Not checked against the payer's key (not known then): the
-			// payer's promise under the other v recovers another address,
-			// and a gate that knew the key took it. So does the anchor.
-			if _, ok := channel.CashableSig(l.domain, x.p, a.Payer); ok {
-				x.signer, x.pub = a.Payer, nil
+			// The payer was not known before the lock (the account is
+			// new here): the other v, as above.
+			if other, ok := otherV(x.p); ok {
+				if s, err := channel.Signer(other.Digest(l.domain), other.Sig); err == nil && s == a.Payer {
+					x.signer, x.pub = a.Payer, nil
+				}
 			}
 		}
 		err = a.Pay(x.p, x.signer, x.price, node)
@@ -233,6 +245,29 @@ func (l *Ledger) Record(ctx context.Context, node common.Address, items []Forwar
 type payerKey struct {
 	payer common.Address
 	pub   []byte
+}
+
+// otherV is p with the other recovery id (false when p's v is neither 27
+// nor 28).
+func otherV(p channel.Promise) (channel.Promise, bool) {
+	if len(p.Sig) != 65 || p.Sig[64] != 27 && p.Sig[64] != 28 {
+		return p, false
+	}
+	p.Sig = slices.Clone(p.Sig)
+	p.Sig[64] = 27 + 28 - p.Sig[64]
+	return p, true
+}
+
+// payerOf is a channel's payer, when its account is in memory or its key
+// was learnt.
+func (l *Ledger) payerOf(id uint64) (common.Address, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if a := l.accts[id]; a != nil {
+		return a.Payer, true
+	}
+	k, ok := l.keys[id]
+	return k.payer, ok
 }
 
 // keyOf is a channel's payer key, when one was learnt.

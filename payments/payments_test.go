@@ -598,13 +598,17 @@ func TestPromisesCheckedByKey(t *testing.T) {
 	if tl := forward(t, l, gates); tl.Taken != 3 || tl.Refused != 0 {
 		t.Fatalf("promises with the other v after the anchor restarted: %+v", tl)
 	}
+	flipped(2) // the account is loaded now, the payer's key still unknown
+	if tl := forward(t, l, gates); tl.Taken != 2 || tl.Refused != 0 {
+		t.Fatalf("promises with the other v, the account loaded: %+v", tl)
+	}
 	a, err := l.Account(ctx, n.id)
 	must(t, err)
 	if who, err := channel.Signer(a.Best.Digest(n.domain), a.Best.Sig); err != nil || who != crypto.PubkeyToAddress(n.payer.PublicKey) {
 		t.Fatalf("the ledger's best promise recovers to %s (%v), not the payer", who, err)
 	}
 	res, err := l.Settle(ctx, n.id, n.anchor, 1000, n.cashier)
-	if err != nil || res.Cashed != "10" {
+	if err != nil || res.Cashed != "12" {
 		t.Fatalf("settled %+v: %v", res, err)
 	}
 }
