@@ -209,13 +209,15 @@ func (g *Gate) Pay(ctx context.Context, header string, price uint64, instance, c
 
 // signer is who signed a promise on a held channel: the payer when the
 // signature verifies against the payer's key, learnt from the first of its
-// promises recovered here; otherwise whoever it recovers to.
+// promises recovered here (or, before that, when it recovers to the payer
+// under either v); otherwise whoever it recovers to.
 func (g *Gate) signer(h *held, p channel.Promise) (common.Address, error) {
 	g.mu.Lock()
 	pub, payer := h.pub, h.acct.Payer
 	g.mu.Unlock()
+	known := pub != nil
 	digest := p.Digest(g.domain)
-	if pub != nil && channel.SignedBy(pub, digest, p.Sig) {
+	if known && channel.SignedBy(pub, digest, p.Sig) {
 		return payer, nil
 	}
 	signer, pub, err := channel.SignerKey(digest, p.Sig)
@@ -223,6 +225,16 @@ func (g *Gate) signer(h *held, p channel.Promise) (common.Address, error) {
 		g.mu.Lock()
 		h.pub = pub
 		g.mu.Unlock()
+	}
+	if err == nil && signer != payer && !known {
+		// The payer's key is not known yet: the payer's promise under the
+		// other v recovers another address. Taken, as it would be once
+		// the key is known (and as the anchor takes it).
+		if other, ok := otherV(p); ok {
+			if s, err := channel.Signer(digest, other.Sig); err == nil && s == payer {
+				return payer, nil
+			}
+		}
 	}
 	return signer, err
 }

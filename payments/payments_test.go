@@ -574,11 +574,20 @@ func TestPromisesCheckedByKey(t *testing.T) {
 	if who, err := channel.Signer(best.Digest(n.domain), best.Sig); err != nil || who != crypto.PubkeyToAddress(n.payer.PublicKey) || best.Nonce != 2 {
 		t.Fatalf("the refusal's best promise %s recovers to %s (%v)", r.Channel.Best, who, err)
 	}
+	// A gate that has not learnt the payer's key takes the payer's
+	// promise with the other v too (its first), and still refuses a
+	// stranger's.
+	g2 := NewGate(n.domain, n.chain(), common.HexToAddress("0x5e02"), clk.now, n.isAnchor)
+	must(t, g2.Pay(ctx, flip(pay.next(1)), 1, testInstance, callOf(1)))
+	sp2, _ := channel.Sign(stranger, n.domain, n.id, big.NewInt(50), 20)
+	if err := g2.Pay(ctx, sp2.Header(), 1, testInstance, callOf(1)); !errors.Is(err, channel.ErrNotPayer) {
+		t.Fatalf("another signer at a gate that has not learnt the payer's key: %v", err)
+	}
 	dir := t.TempDir()
 	l, st := openLedger(t, dir, n)
-	gates := map[common.Address]*Gate{self: g}
-	if tl := forward(t, l, gates); tl.Taken != 2 || tl.Refused != 0 {
-		t.Fatalf("the batch (the second promise with the other v): %+v", tl)
+	gates := map[common.Address]*Gate{self: g, common.HexToAddress("0x5e02"): g2}
+	if tl := forward(t, l, gates); tl.Taken != 3 || tl.Refused != 0 {
+		t.Fatalf("the batches (the second and third promises with the other v): %+v", tl)
 	}
 	// Every later promise with the other v: the gate takes them, and so
 	// does the anchor, before and after a restart (which forgets keys).
@@ -608,7 +617,7 @@ func TestPromisesCheckedByKey(t *testing.T) {
 		t.Fatalf("the ledger's best promise recovers to %s (%v), not the payer", who, err)
 	}
 	res, err := l.Settle(ctx, n.id, n.anchor, 1000, n.cashier)
-	if err != nil || res.Cashed != "12" {
+	if err != nil || res.Cashed != "13" {
 		t.Fatalf("settled %+v: %v", res, err)
 	}
 }
