@@ -412,6 +412,18 @@ func RecoveringV(digest [32]byte, sig []byte, signer common.Address) ([]byte, bo
 	if a, err := DigestSigner(digest, sig); err == nil && a == signer {
 		return sig, true
 	}
+	return recoversUnderOtherV(digest, sig, signer)
+}
+
+// RecoversUnderOtherV reports whether sig, given the other v, recovers to
+// signer: for a signature whose own v recovered another address, whether
+// SignedBy would take it from signer.
+func RecoversUnderOtherV(digest [32]byte, sig []byte, signer common.Address) bool {
+	_, ok := recoversUnderOtherV(digest, sig, signer)
+	return ok
+}
+
+func recoversUnderOtherV(digest [32]byte, sig []byte, signer common.Address) ([]byte, bool) {
 	if len(sig) != 65 || sig[64] != 27 && sig[64] != 28 {
 		return nil, false
 	}

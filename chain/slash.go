@@ -214,6 +214,12 @@ func (b *SlashBook) Expire(beforeMs int64) []SlashCase {
 	return out
 }
 
+// IsOpen reports whether a case is open.
+func (b *SlashBook) IsOpen(k SlashCase) bool {
+	_, ok := b.cases[k]
+	return ok
+}
+
 // Open lists the open cases.
 func (b *SlashBook) Open() []SlashCase {
 	out := make([]SlashCase, 0, len(b.cases))

@@ -163,12 +163,27 @@ func TestSlashBookClosedStaysClosed(t *testing.T) {
 	if _, ready := b.Ready(k, set); !ready {
 		t.Fatal("two of three not ready")
 	}
+	if !b.IsOpen(k) {
+		t.Fatal("a case with signatures is not open")
+	}
 	b.Close(k, 100)
-	if ok, err := b.Add(sign(keys[2]), set, 200); ok || err != nil || len(b.Open()) != 0 {
+	if ok, err := b.Add(sign(keys[2]), set, 200); ok || err != nil || len(b.Open()) != 0 || b.IsOpen(k) {
 		t.Fatalf("a late signature: new %v, %v, open %v", ok, err, b.Open())
 	}
 	b.Expire(101)
 	if ok, err := b.Add(sign(keys[2]), set, 300); !ok || err != nil || len(b.Open()) != 1 {
 		t.Fatalf("after the closed case expired: new %v, %v, open %v", ok, err, b.Open())
+	}
+	// The memory of closed cases is bounded: past it, the oldest goes
+	// first (its late signatures open it again, as before).
+	b.Close(k, 400)
+	for i := range maxClosedSlashCases {
+		b.Close(SlashCase{Node: node, Evidence: common.BigToHash(big.NewInt(int64(1000 + i)))}, int64(500+i))
+	}
+	if len(b.closed) != maxClosedSlashCases {
+		t.Fatalf("%d closed cases remembered, bound %d", len(b.closed), maxClosedSlashCases)
+	}
+	if ok, err := b.Add(sign(keys[2]), set, 600); !ok || err != nil {
+		t.Fatalf("the oldest closed case, forgotten past the bound: new %v, %v", ok, err)
 	}
 }

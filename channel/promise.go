@@ -194,6 +194,13 @@ func SignedBy(pub []byte, digest [32]byte, sig []byte) bool {
 	return attest.SignedBy(pub, digest, sig)
 }
 
+// PayersUnderOtherV reports whether a signature whose v recovered another
+// address recovers to payer under the other v: the payer's, as SignedBy
+// would take it once the payer's key is known.
+func PayersUnderOtherV(digest [32]byte, sig []byte, payer common.Address) bool {
+	return attest.RecoversUnderOtherV(digest, sig, payer)
+}
+
 // CashableSig is p's signature with the v under which the contract's
 // ECDSA.recover finds payer: false when there is none.
 func CashableSig(d attest.Domain, p Promise, payer common.Address) ([]byte, bool) {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -137,9 +136,7 @@ func (s *slasher) add(msg chain.SlashSignature) error {
 	now := s.n.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if gone := s.book.Expire(now.Add(-slashCaseTTL).UnixMilli()); len(gone) > 0 {
-		s.result.WithLabelValues("expired").Add(float64(len(gone)))
-	}
+	s.expireLocked(now)
 	isNew, err := s.book.Add(msg, set, now.UnixMilli())
 	if err != nil || !isNew {
 		return err
@@ -246,7 +243,14 @@ func (s *slasher) submit(k chain.SlashCase, rank, set int) {
 func (s *slasher) open(k chain.SlashCase) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return slices.Contains(s.book.Open(), k)
+	return s.book.IsOpen(k)
+}
+
+// expireLocked drops the cases older than slashCaseTTL at now (s.mu held).
+func (s *slasher) expireLocked(now time.Time) {
+	if gone := s.book.Expire(now.Add(-slashCaseTTL).UnixMilli()); len(gone) > 0 {
+		s.result.WithLabelValues("expired").Add(float64(len(gone)))
+	}
 }
 
 // finalSlashError: the registry will never take this slash (the node has
@@ -334,11 +338,8 @@ func (s *slasher) sweep() {
 			return
 		case <-t.C:
 		}
-		now := s.n.now()
 		s.mu.Lock()
-		if gone := s.book.Expire(now.Add(-slashCaseTTL).UnixMilli()); len(gone) > 0 {
-			s.result.WithLabelValues("expired").Add(float64(len(gone)))
-		}
+		s.expireLocked(s.n.now())
 		var idle []chain.SlashCase
 		for _, k := range s.book.Open() {
 			if !s.started[k] {
@@ -352,7 +353,7 @@ func (s *slasher) sweep() {
 				continue
 			}
 			s.mu.Lock()
-			mine := !s.started[k] && slices.Contains(s.book.Open(), k)
+			mine := !s.started[k] && s.book.IsOpen(k)
 			if mine {
 				s.book.Close(k, s.n.now().UnixMilli())
 			}

@@ -220,20 +220,18 @@ func (g *Gate) signer(h *held, p channel.Promise) (common.Address, error) {
 	if known && channel.SignedBy(pub, digest, p.Sig) {
 		return payer, nil
 	}
-	signer, pub, err := channel.SignerKey(digest, p.Sig)
+	signer, key, err := channel.SignerKey(digest, p.Sig)
 	if err == nil && signer == payer {
 		g.mu.Lock()
-		h.pub = pub
+		h.pub = key
 		g.mu.Unlock()
 	}
 	if err == nil && signer != payer && !known {
 		// The payer's key is not known yet: the payer's promise under the
 		// other v recovers another address. Taken, as it would be once
 		// the key is known (and as the anchor takes it).
-		if other, ok := otherV(p); ok {
-			if s, err := channel.Signer(digest, other.Sig); err == nil && s == payer {
-				return payer, nil
-			}
+		if channel.PayersUnderOtherV(digest, p.Sig, payer) {
+			return payer, nil
 		}
 	}
 	return signer, err

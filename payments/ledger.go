@@ -97,9 +97,10 @@ func (l *Ledger) Record(ctx context.Context, node common.Address, items []Forwar
 	var t Tally
 	type parsed struct {
 		p      channel.Promise
+		digest [32]byte
 		signer common.Address
 		pub    []byte // the signer's key, when it was recovered
-		keyed  bool   // checked against the payer's key already
+		tried  bool   // the payer was known: its key, or the other v, was tried
 		price  uint64
 	}
 	var ps []parsed
@@ -113,27 +114,24 @@ func (l *Ledger) Record(ctx context.Context, node common.Address, items []Forwar
 			t.Refused++ // not a priced call at its price
 			continue
 		}
-		x := parsed{p: p, price: it.Price}
 		digest := p.Digest(l.domain)
-		k, known := l.keyOf(p.Channel)
-		if known && channel.SignedBy(k.pub, digest, p.Sig) {
-			x.signer = k.payer
+		x := parsed{p: p, digest: digest, price: it.Price}
+		payer, pub, known := l.payerOf(p.Channel)
+		if pub != nil && channel.SignedBy(pub, digest, p.Sig) {
+			x.signer = payer
 		} else if x.signer, x.pub, err = channel.SignerKey(digest, p.Sig); err != nil {
 			t.Refused++
 			continue
 		}
-		x.keyed = known
-		if payer, ok := l.payerOf(p.Channel); ok && !known && x.signer != payer {
+		if known && x.signer != payer && pub == nil {
 			// The payer's promise under the other v recovers another
 			// address, and a gate that knew the payer's key took it: so
 			// does the anchor (checked here, outside the lock).
-			if other, ok := otherV(p); ok {
-				if s, err := channel.Signer(digest, other.Sig); err == nil && s == payer {
-					x.signer, x.pub = payer, nil
-				}
+			if channel.PayersUnderOtherV(digest, p.Sig, payer) {
+				x.signer, x.pub = payer, nil
 			}
-			x.keyed = true
 		}
+		x.tried = known
 		ps = append(ps, x)
 	}
 	// The chain is read outside the lock, a few channels a batch.
@@ -162,13 +160,11 @@ func (l *Ledger) Record(ctx context.Context, node common.Address, items []Forwar
 			t.Refused++
 			continue
 		}
-		if x.signer != a.Payer && !x.keyed {
+		if x.signer != a.Payer && !x.tried {
 			// The payer was not known before the lock (the account is
 			// new here): the other v, as above.
-			if other, ok := otherV(x.p); ok {
-				if s, err := channel.Signer(other.Digest(l.domain), other.Sig); err == nil && s == a.Payer {
-					x.signer, x.pub = a.Payer, nil
-				}
+			if channel.PayersUnderOtherV(x.digest, x.p.Sig, a.Payer) {
+				x.signer, x.pub = a.Payer, nil
 			}
 		}
 		err = a.Pay(x.p, x.signer, x.price, node)
@@ -247,35 +243,18 @@ type payerKey struct {
 	pub   []byte
 }
 
-// otherV is p with the other recovery id (false when p's v is neither 27
-// nor 28).
-func otherV(p channel.Promise) (channel.Promise, bool) {
-	if len(p.Sig) != 65 || p.Sig[64] != 27 && p.Sig[64] != 28 {
-		return p, false
-	}
-	p.Sig = slices.Clone(p.Sig)
-	p.Sig[64] = 27 + 28 - p.Sig[64]
-	return p, true
-}
-
 // payerOf is a channel's payer, when its account is in memory or its key
-// was learnt.
-func (l *Ledger) payerOf(id uint64) (common.Address, bool) {
+// was learnt, and the payer's key, when it was learnt.
+func (l *Ledger) payerOf(id uint64) (payer common.Address, pub []byte, known bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if a := l.accts[id]; a != nil {
-		return a.Payer, true
+	if k, ok := l.keys[id]; ok {
+		return k.payer, k.pub, true
 	}
-	k, ok := l.keys[id]
-	return k.payer, ok
-}
-
-// keyOf is a channel's payer key, when one was learnt.
-func (l *Ledger) keyOf(id uint64) (payerKey, bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	k, ok := l.keys[id]
-	return k, ok
+	if a := l.accts[id]; a != nil {
+		return a.Payer, nil, true
+	}
+	return common.Address{}, nil, false
 }
 
 // known reports whether a channel needs no chain read: its account is kept,

@@ -460,6 +460,17 @@ func TestViewSharesNothing(t *testing.T) {
 	}
 }
 
+// gateNode is the service node oneGate's gate is on.
+var gateNode = common.HexToAddress("0x5e01")
+
+// oneGate is a net with a channel of deposit, the gate of gateNode on it
+// with its clock, and the channel's payer.
+func oneGate(t *testing.T, deposit int64) (*net, *Gate, *clock, *payer) {
+	n := newNet(t, deposit)
+	clk := &clock{t: time.Unix(1_800_000_000, 0)}
+	return n, NewGate(n.domain, n.chain(), gateNode, clk.now, n.isAnchor), clk, &payer{n: n}
+}
+
 // TestTakeDrainsTheQueue: a flush hands out every promise taken since the
 // last one, in batches of at most MaxBatch, not MaxBatch a flush (a node
 // taking more paid calls than that between flushes fell further behind at
@@ -469,12 +480,8 @@ func TestViewSharesNothing(t *testing.T) {
 // (an anchor takes a channel's nonces only so far out of order); a batch
 // that only asks for channels' views can be handed back and out again.
 func TestTakeDrainsTheQueue(t *testing.T) {
-	n := newNet(t, 10_000)
-	ctx := context.Background()
-	clk := &clock{t: time.Unix(1_800_000_000, 0)}
-	self := common.HexToAddress("0x5e01")
-	g := NewGate(n.domain, n.chain(), self, clk.now, n.isAnchor)
-	pay := &payer{n: n}
+	n, g, _, pay := oneGate(t, 10_000)
+	ctx, self := context.Background(), gateNode
 	const calls = 2*MaxBatch + 10
 	for range calls {
 		must(t, g.Pay(ctx, pay.next(1), 1, testInstance, callOf(1)))
@@ -546,12 +553,8 @@ func TestTakeDrainsTheQueue(t *testing.T) {
 // promise the ledger cashes is given the v that recovers the payer, so the
 // contract takes it. Another signer is still refused.
 func TestPromisesCheckedByKey(t *testing.T) {
-	n := newNet(t, 1_000)
-	ctx := context.Background()
-	clk := &clock{t: time.Unix(1_800_000_000, 0)}
-	self := common.HexToAddress("0x5e01")
-	g := NewGate(n.domain, n.chain(), self, clk.now, n.isAnchor)
-	pay := &payer{n: n}
+	n, g, clk, pay := oneGate(t, 1_000)
+	ctx, self := context.Background(), gateNode
 	flip := func(h string) string {
 		p, err := channel.ParseHeader(h)
 		must(t, err)
