@@ -26,7 +26,7 @@ type LoungePass struct {
 	// ticket's status query and rebook action.
 	Grant string `json:"grant"`
 	// DeskGrant is the passenger's grant to the demo integration (the
-	// lounge's desk): the pass's rebookHotel action.
+	// lounge's desk): the pass's rebookHotel and watch actions.
 	DeskGrant string `json:"deskGrant"`
 }
 
@@ -66,7 +66,7 @@ func (d *Devnet) issuePasses(ctx context.Context, tickets []Ticket) error {
 		if err != nil {
 			return fmt.Errorf("ticket %s: passenger key: %w", t.Instance, err)
 		}
-		data, err := sch.Encode(map[string]any{"ticket": t.Instance, "lounge": "SL Lounge"})
+		data, err := sch.Encode(map[string]any{"ticket": t.Instance, "lounge": "SL Lounge", "flight": t.Flight, "date": t.Date})
 		if err != nil {
 			return err
 		}
@@ -102,9 +102,9 @@ func (d *Devnet) issuePasses(ctx context.Context, tickets []Ticket) error {
 		if err != nil {
 			return err
 		}
-		// The pass's own rebookHotel action needs its holder's grant too:
-		// the passenger lets the desk (the demo integration) start it.
-		dg, err := attest.SignGrant(pk, domain, s.UID, d.integration.Address(), []string{"action:rebookHotel"}, now.Add(14*24*time.Hour), now)
+		// The pass's own actions need its holder's grant too: the
+		// passenger lets the desk (the demo integration) start them.
+		dg, err := attest.SignGrant(pk, domain, s.UID, d.integration.Address(), []string{"action:rebookHotel", "action:watch"}, now.Add(14*24*time.Hour), now)
 		if err != nil {
 			return err
 		}

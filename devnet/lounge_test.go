@@ -249,9 +249,93 @@ func TestLoungePassReadsTheTicket(t *testing.T) {
 		t.Fatalf("the pass's action replayed to %s", ares.Output)
 	}
 
+	checkCallsFromApply(t, d, p, deskHdr)
+
 	// On the same network: inter-token call cycles and chains past the
 	// depth bound are cut.
 	checkCallCycles(t, d)
+}
+
+// checkCallsFromApply: once the desk asked the pass to watch its ticket, a
+// status update of the flight makes the pass's apply read the ticket
+// (issue 17, calls from apply): the pass's executor alone calls, publishes
+// the answer with the ticket node's receipt, and every replica of the pass
+// applies the update with it, to one state root; the answer is the
+// ticket's, not one each replica fetched.
+func checkCallsFromApply(t *testing.T, d *Devnet, p LoungePass, deskHdr http.Header) {
+	t.Helper()
+	ctx := context.Background()
+	var tk Ticket
+	for _, x := range d.Info.Tickets {
+		if x.Instance == p.Ticket {
+			tk = x
+		}
+	}
+	waitUntil(t, 60*time.Second, "the pass's watch action", func() bool {
+		out, _, err := d.Client.Action(ctx, p.Instance, "watch", "desk-watch", map[string]string{"grant": p.Grant}, deskHdr)
+		if err != nil {
+			t.Logf("watch: %v", err)
+			return false
+		}
+		return strings.Contains(string(out.Result), `"watching":true`)
+	})
+	// The ticket itself, after the update: the answer the pass records is
+	// the ticket's status when its executor asked, this one or the one
+	// before.
+	var before struct{ DelayMinutes float64 }
+	bj, err := d.Client.QueryWith(ctx, tk.Instance, "status", nil, tk.Header())
+	if err != nil || json.Unmarshal(bj, &before) != nil {
+		t.Fatalf("the ticket's status: %v %s", err, bj)
+	}
+	e, err := d.PublishStatus(ctx, tk.Flight, tk.Date, 215, "delayed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	att, err := attest.Parse(e.Attestation)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt, err := d.Client.Route(ctx, p.Instance)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var states []map[string]any
+	var roots []string
+	waitUntil(t, 60*time.Second, "every replica of the pass applies the update with the executor's answer", func() bool {
+		states, roots = nil, nil
+		for _, r := range rt.Replicas {
+			var v wire.StateView
+			if err := getJSON(ctx, r.HTTP+"/v1/tokens/"+p.Instance+"/state", &v); err != nil {
+				t.Logf("replica %s: %v", r.Peer, err)
+				return false
+			}
+			var st map[string]any
+			_ = json.Unmarshal(v.State, &st)
+			if st["checkedOn"] != att.UID.String() {
+				return false
+			}
+			states, roots = append(states, st), append(roots, v.StateRoot)
+		}
+		return true
+	})
+	for i := range roots {
+		if roots[i] != roots[0] {
+			t.Fatalf("the pass's replicas differ after a call from apply: %v (%v)", roots, states)
+		}
+	}
+	if got := states[0]["ticketDelayMinutes"]; got != 215.0 && got != before.DelayMinutes {
+		t.Fatalf("the pass recorded the ticket's delay as %v (the ticket said %v, then 215)", got, before.DelayMinutes)
+	}
+	// The history of every replica shows the executor's answers, checked.
+	for _, r := range rt.Replicas {
+		var h struct{ History []wire.HistoryItem }
+		if err := getJSON(ctx, r.HTTP+"/v1/tokens/"+p.Instance+"/history", &h); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.ContainsFunc(h.History, func(it wire.HistoryItem) bool { return it.Applied && strings.HasPrefix(it.Note, "answers to 1 calls for entry ") }) {
+			t.Fatalf("replica %s kept no answers: %+v", r.Peer, h)
+		}
+	}
 }
 
 // isService reports whether addr is one of the devnet's service nodes.

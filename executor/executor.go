@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common/hexutil"
@@ -122,6 +123,7 @@ type Executor struct {
 
 	mu       sync.Mutex
 	inflight map[string]*call // by instance/key
+	started  atomic.Bool      // Start ran: x.ctx is the node's
 	workers  map[wire.InstanceID]*worker
 	// One action of an instance at a time: the next one sees the state the
 	// previous one left (its result is applied here before it returns).
@@ -157,6 +159,7 @@ func New(d Deps) *Executor {
 // with ctx) and starts pruning kept outcomes.
 func (x *Executor) Start(ctx context.Context) {
 	x.ctx = ctx
+	x.started.Store(true)
 	if r := x.d.Config.OutcomeRetention; r > 0 {
 		x.d.Spawn(func() { x.pruneLoop(r) })
 	}

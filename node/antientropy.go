@@ -17,6 +17,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
 
+	"github.com/smartlayer/smartlayer/attengine"
 	"github.com/smartlayer/smartlayer/attlog"
 	"github.com/smartlayer/smartlayer/token"
 	"github.com/smartlayer/smartlayer/transport"
@@ -409,6 +410,7 @@ func (s *serviceRole) rebuild(ctx context.Context, cur *instance) (*instance, er
 	}
 	in := rd.Instance
 	topics, _ := s.topicsOf(in)
+	var streams [][]attengine.Delivered
 	for _, topic := range slices.Sorted(maps.Keys(topics)) {
 		for _, h := range s.n.att.TopicHeads(topic) {
 			sid := attlog.StreamID{Topic: h.Topic, Publisher: h.Publisher}
@@ -425,9 +427,22 @@ func (s *serviceRole) rebuild(ctx context.Context, cur *instance) (*instance, er
 			if len(ds) == 0 || ds[0].Entry.Seq != 1 {
 				return nil, errLogShort
 			}
-			for _, d := range ds {
+			streams = append(streams, ds)
+		}
+	}
+	// Stream by stream; one whose entry waits for the executor's answers to
+	// its calls to other tokens (on the result stream) is left until the
+	// others have gone as far as they can, then taken up again.
+	for progress := true; progress; {
+		progress = false
+		for i, ds := range streams {
+			for len(ds) > 0 {
+				d := ds[0]
 				rd, err := token.Step(ctx, in, token.Event{Entry: &token.Entry{Topic: d.Entry.Topic, Publisher: d.Entry.Publisher,
 					Seq: d.Entry.Seq, Att: d.Att}}, env)
+				if errors.Is(err, token.ErrNeedAnswer) {
+					break
+				}
 				if err != nil {
 					return nil, err
 				}
@@ -439,7 +454,9 @@ func (s *serviceRole) rebuild(ctx context.Context, cur *instance) (*instance, er
 				if rd.Instance != nil {
 					in = rd.Instance
 				}
+				ds, progress = ds[1:], true
 			}
+			streams[i] = ds
 		}
 	}
 	if !maps.Equal(in.Offsets, cur.Offsets) {

@@ -1,12 +1,15 @@
 package node
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/smartlayer/smartlayer/registry"
+	"github.com/smartlayer/smartlayer/sampling"
+	"github.com/smartlayer/smartlayer/sandbox"
 	"github.com/smartlayer/smartlayer/ticket"
 	"github.com/smartlayer/smartlayer/token"
 )
@@ -55,5 +58,24 @@ func (s *serviceRole) envOf(lb *loadedBundle) *token.Env {
 				return def.Issuers
 			}
 			return nil
-		}, IsAnchor: s.n.isAnchorAddress, CheckRecord: s.n.authority.Check, CheckChainLog: s.n.checkChainLog}
+		}, IsAnchor: s.n.isAnchorAddress, CheckRecord: s.n.authority.Check, CheckChainLog: s.n.checkChainLog,
+		CheckCalls: s.n.checkAnswers}
+}
+
+// checkAnswers checks an executor's recorded answers of calls to other
+// tokens as sampling checks a transcript's: each answer carries the other
+// token's anchor-signed record and a receipt by a replica it names (an
+// action's: its executor) binding the call and the answer. A record this
+// node cannot check now (an epoch it has not heard of yet) leaves the
+// answers for a later step.
+func (n *Node) checkAnswers(calls []token.CallRecord) error {
+	tr := &sandbox.Transcript{Calls: make([]sandbox.External, len(calls))}
+	for i, c := range calls {
+		tr.Calls[i] = sandbox.External{Kind: c.Kind, Request: c.Request, Response: c.Response}
+	}
+	err := sampling.CheckCalls(tr, n.authority.Check)
+	if errors.Is(err, sampling.ErrCallRecord) {
+		return fmt.Errorf("%w: %v", token.ErrUnavailable, err)
+	}
+	return err
 }

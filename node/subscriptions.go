@@ -311,8 +311,18 @@ func (s *serviceRole) step(id wire.InstanceID, d attengine.Delivered) bool {
 	if s.n.ctx != nil && s.n.ctx.Err() != nil {
 		return false // stopping: a script cut short must not count as applied
 	}
-	rd, err := token.Step(s.n.ctx, cur, token.Event{Entry: &token.Entry{Topic: d.Entry.Topic, Publisher: d.Entry.Publisher,
-		Seq: d.Entry.Seq, Att: d.Att}}, s.envOf(lb))
+	entry := &token.Entry{Topic: d.Entry.Topic, Publisher: d.Entry.Publisher, Seq: d.Entry.Seq, Att: d.Att}
+	env := s.envOf(lb)
+	rd, err := token.Step(s.n.ctx, cur, token.Event{Entry: entry}, env)
+	if errors.Is(err, token.ErrNeedAnswer) {
+		// A run called another token: the entry waits for the executor's
+		// answers (this node's own, if it executes the instance), and is
+		// stepped again when they arrive, or in retryDelay (a new executor
+		// answers then).
+		s.exec.Answer(cur, *entry, env)
+		s.retryLater(id, err)
+		return false
+	}
 	if errors.Is(err, token.ErrUnavailable) {
 		s.retryLater(id, err)
 		return false
@@ -333,6 +343,15 @@ func (s *serviceRole) step(id wire.InstanceID, d attengine.Delivered) bool {
 	}
 	if len(rd.Instance.Pending) > 0 {
 		s.exec.Kick(id)
+	}
+	if rd.Answered {
+		// An entry of another stream may be waiting for these answers:
+		// step it now, off this shard's turn.
+		time.AfterFunc(0, func() {
+			if s.n.ctx.Err() == nil {
+				s.catchUp(id)
+			}
+		})
 	}
 	if o := rd.Instance.Owner; o != cur.Owner {
 		s.ownerChanged(id, cur.Owner, o)

@@ -559,9 +559,14 @@ func (v *vm) tokenCall(call goja.FunctionCall, kind string) goja.Value {
 	what := "ctx." + kind
 	tc := TokenCall{Caller: cs.env.Instance, Instance: call.Argument(0).String(), Name: call.Argument(1).String(), Args: json.RawMessage("null")}
 	if kind == "tokens.action" {
+		// From an action, or from apply or failed (whose calls the
+		// instance's executor makes once, keyed by the entry).
 		action, isAction := strings.CutPrefix(cs.t.Function, "action:")
+		if !isAction && (cs.t.Function == string(KindApply) || cs.t.Function == string(KindFailure)) {
+			action, isAction = cs.t.Function, true
+		}
 		if !isAction || cs.env.IdempotencyKey == "" {
-			panic(v.r.NewTypeError("ctx.tokens.action can be called from an action only"))
+			panic(v.r.NewTypeError("ctx.tokens.action can be called from an action, apply or failed only"))
 		}
 		n := 1
 		for _, c := range cs.t.Calls {
@@ -594,6 +599,9 @@ func (v *vm) tokenCall(call goja.FunctionCall, kind string) goja.Value {
 			return &TokenAnswer{Error: what + " is not available here"}, nil
 		}
 		ans, err := cs.env.Tokens.QueryToken(cs.ctx, tc)
+		if errors.Is(err, ErrNoAnswer) {
+			return nil, err // the run stops: no replica makes this call itself
+		}
 		if err != nil {
 			return &TokenAnswer{Error: err.Error()}, nil
 		}

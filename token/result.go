@@ -53,29 +53,9 @@ func (a Stamp) Before(b Stamp) bool {
 // executor's stream it heard first.
 func ApplyResult(in *Instance, data map[string]any, att *attest.Signed, seq uint64, checkRecord func(*placement.Record) error) (json.RawMessage, string) {
 	str := func(k string) string { v, _ := data[k].(string); return v }
-	rec, err := placement.DecodeRecord([]byte(str("record")))
-	if err != nil {
-		return nil, "refused: " + err.Error()
-	}
-	if err := checkRecord(rec); err != nil {
-		return nil, "refused: " + err.Error()
-	}
-	if rec.Instance != in.Record.Instance {
-		return nil, "refused: the record is another instance's"
-	}
-	// Fencing: a result signed under an older record than the newest this
-	// replica knows, by an executor that record replaced, after that record
-	// was issued, comes from a stale executor and is refused. A result it
-	// signed while its record was in force still counts, so a replica that
-	// catches up later agrees with those that applied it on time; an
-	// executor that the newer record keeps is not fenced off.
-	if rec.Fencing < in.Record.Fencing && rec.Executor != in.Record.Executor && int64(att.Message.Time) > in.Record.IssuedMs/1000 {
-		return nil, fmt.Sprintf("refused: signed under fencing %d by %s after fencing %d named executor %s", rec.Fencing, ShortPeer(rec.Executor), in.Record.Fencing, ShortPeer(in.Record.Executor))
-	}
-	id, _ := peer.Decode(rec.Executor)
-	execAddr, err := nodekey.AddressOfPeer(id)
-	if err != nil || execAddr != att.Signer {
-		return nil, fmt.Sprintf("refused: signed by %s, not the executor the record names", att.Signer)
+	rec, note := checkExecutorResult(in, data, att, checkRecord)
+	if note != "" {
+		return nil, note
 	}
 	key, action := str("idempotencyKey"), str("action")
 	for _, d := range in.Done {
@@ -125,4 +105,37 @@ func ShortPeer(s string) string {
 		return s[len(s)-8:]
 	}
 	return s
+}
+
+// checkExecutorResult checks who signed an action-result attestation (a
+// result or an executor's answers): the executor named in the
+// anchor-signed record it carries, for this instance, not fenced off by a
+// newer record. It returns the record, or a note saying why it is refused.
+func checkExecutorResult(in *Instance, data map[string]any, att *attest.Signed, checkRecord func(*placement.Record) error) (*placement.Record, string) {
+	str, _ := data["record"].(string)
+	rec, err := placement.DecodeRecord([]byte(str))
+	if err != nil {
+		return nil, "refused: " + err.Error()
+	}
+	if err := checkRecord(rec); err != nil {
+		return nil, "refused: " + err.Error()
+	}
+	if rec.Instance != in.Record.Instance {
+		return nil, "refused: the record is another instance's"
+	}
+	// Fencing: a result signed under an older record than the newest this
+	// replica knows, by an executor that record replaced, after that record
+	// was issued, comes from a stale executor and is refused. A result it
+	// signed while its record was in force still counts, so a replica that
+	// catches up later agrees with those that applied it on time; an
+	// executor that the newer record keeps is not fenced off.
+	if rec.Fencing < in.Record.Fencing && rec.Executor != in.Record.Executor && int64(att.Message.Time) > in.Record.IssuedMs/1000 {
+		return nil, fmt.Sprintf("refused: signed under fencing %d by %s after fencing %d named executor %s", rec.Fencing, ShortPeer(rec.Executor), in.Record.Fencing, ShortPeer(in.Record.Executor))
+	}
+	id, _ := peer.Decode(rec.Executor)
+	execAddr, err := nodekey.AddressOfPeer(id)
+	if err != nil || execAddr != att.Signer {
+		return nil, fmt.Sprintf("refused: signed by %s, not the executor the record names", att.Signer)
+	}
+	return rec, ""
 }

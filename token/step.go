@@ -43,6 +43,15 @@ type Call struct {
 	// Now is the time the run sees: an attestation's or a record's, never
 	// the wall clock, so every replica computes the same.
 	Now time.Time
+	// Cause names the entry an apply, failed or trigger run is for
+	// (AnswersKey): its ctx.tokens.action keys are made from it.
+	Cause string
+	// Answers are the executor's recorded answers to the calls to other
+	// tokens the entry's runs make (calls.go). A run answers each such call
+	// from them, or, when the call is not among them, fails with an error
+	// wrapping ErrNeedAnswer; unless the script was given a live caller (the
+	// executor answering the entry), which calls out instead.
+	Answers []CallRecord
 }
 
 // Result is what a run returned. Transcript is the script engine's record
@@ -51,6 +60,8 @@ type Result struct {
 	State      json.RawMessage
 	Output     json.RawMessage
 	Transcript any
+	// Calls: the run's calls to other tokens with their answers.
+	Calls []CallRecord
 }
 
 // Script is the token's module as the core runs it. Package sandbox's
@@ -84,6 +95,12 @@ type Env struct {
 	// not tell (its chain endpoint is down or behind): Step returns it and
 	// the entry is stepped again later. Nil when the node reads no chain.
 	CheckChainLog func(sub *tokenscript.Subscription, after attest.ChainPos, l *attest.ChainLog) error
+	// CheckCalls checks the answers an executor recorded of calls to other
+	// tokens: each answer that is not an error carries a receipt by a
+	// replica (an action's: the executor) that the other token's
+	// anchor-signed record names, binding the call and the answer. Nil:
+	// such answers are refused.
+	CheckCalls func([]CallRecord) error
 }
 
 // ErrUnavailable wraps a check that could not be made now (CheckChainLog).
@@ -95,6 +112,11 @@ type Entry struct {
 	Publisher common.Address
 	Seq       uint64
 	Att       *attest.Signed
+}
+
+// Stream names the entry's stream ("topic@publisher"), as Offsets keys it.
+func (e *Entry) Stream() string {
+	return attlog.StreamID{Topic: e.Topic, Publisher: e.Publisher}.String()
 }
 
 // Register creates an instance: its first record, its registration, the
@@ -127,6 +149,12 @@ type Ready struct {
 	NewPending []PendingAction
 	// Kept: the runs' transcripts and the states they ran on, for sampling.
 	Kept []Kept
+	// Calls: the step's runs' calls to other tokens, in order, with their
+	// answers (recorded or, for a live step, fetched).
+	Calls []CallRecord
+	// Answered: the step kept an executor's answers; an entry waiting for
+	// them (ErrNeedAnswer) may be stepped again.
+	Answered bool
 }
 
 // Kept is one run's transcript with the state it started from.
@@ -181,7 +209,7 @@ func register(ctx context.Context, r *Register, env *Env) (Ready, error) {
 // (merged) and anchors' failure attestations (given to the module's failed
 // handler).
 func applyEntry(ctx context.Context, cur *Instance, e *Entry, env *Env) (Ready, error) {
-	key := attlog.StreamID{Topic: e.Topic, Publisher: e.Publisher}.String()
+	key := e.Stream()
 	if cur.Offsets[key] >= e.Seq {
 		return Ready{}, nil
 	}
@@ -223,21 +251,36 @@ func applyEntry(ctx context.Context, cur *Instance, e *Entry, env *Env) (Ready, 
 		attTime = time.Unix(int64(item.Time), 0)
 	}
 	var rd Ready
+	cause := AnswersKey(key, e.Seq)
+	answers := cur.AnswersFor(cause)
+	var needs error
 	run := func(kind Kind) {
 		input, _ := json.Marshal(input)
-		res, err := env.Script.Run(ctx, Call{Kind: kind, State: cur.State, Args: input, Instance: in.Record.Instance, Now: attTime})
+		res, err := env.Script.Run(ctx, Call{Kind: kind, State: cur.State, Args: input, Instance: in.Record.Instance, Now: attTime,
+			Cause: cause, Answers: answers})
+		if errors.Is(err, ErrNeedAnswer) {
+			needs = err
+			return
+		}
 		if err != nil {
 			item.Note = "not applied: " + err.Error()
 			return
 		}
 		in.State, item.Applied = wire.CanonicalOr(res.State), true
 		rd.Kept = append(rd.Kept, Kept{Transcript: res.Transcript, StateBefore: cur.State})
+		rd.Calls = append(rd.Calls, res.Calls...)
 	}
 	switch {
 	case chainNote != "":
 		item.Note = chainNote
 	case item.Data == nil:
 		item.Note = "not applied: schema not decodable"
+	case sub.Own == ownResults && item.Data["action"] == AnswersAction:
+		var err error
+		if item.Note, rd.Answered, err = applyAnswers(in, item.Data, att, env); err != nil {
+			return Ready{}, err
+		}
+		item.Applied = rd.Answered
 	case sub.Own == ownResults:
 		st, note := ApplyResult(in, item.Data, att, e.Seq, env.CheckRecord)
 		item.Note = note
@@ -259,13 +302,23 @@ func applyEntry(ctx context.Context, cur *Instance, e *Entry, env *Env) (Ready, 
 	default:
 		run(KindApply)
 	}
-	if item.Applied && string(in.State) != string(cur.State) {
+	if needs == nil && item.Applied && string(in.State) != string(cur.State) {
 		before := len(in.Pending)
-		if n := EvalTriggers(ctx, in, env, cur.State, in.State, item.UID, attTime); n > 0 {
+		n, calls, err := EvalTriggers(ctx, in, env, cur.State, in.State, item.UID, attTime, cause, answers)
+		if n > 0 {
 			item.Note = strings.TrimPrefix(item.Note+"; ", "; ") + fmt.Sprintf("%d triggered actions not started: %d pending already (token.MaxPending)", n, MaxPending)
 		}
 		rd.NewPending = in.Pending[before:]
+		rd.Calls = append(rd.Calls, calls...)
+		needs = err
 	}
+	if needs != nil {
+		// Nothing of the entry is applied: its stream waits for the
+		// executor's answers, and the calls made so far go to the executor
+		// answering it live.
+		return Ready{Calls: rd.Calls}, &NeedAnswer{Key: cause, Why: needs}
+	}
+	in.dropAnswers(cause)
 	root := in.Root()
 	item.StateRoot = hexutil.Encode(root[:])
 	rd.HistoryIndex = in.HistoryN

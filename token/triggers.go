@@ -3,6 +3,7 @@ package token
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 	"time"
 
@@ -16,13 +17,24 @@ import (
 // adds the actions they start to in.Pending. An action whose key is pending
 // or done already is not added again, and none is added past MaxPending:
 // it returns how many fired and were dropped for that (every replica drops
-// the same ones, as every replica holds the same pending list).
-func EvalTriggers(ctx context.Context, in *Instance, env *Env, before, after json.RawMessage, cause string, now time.Time) (dropped int) {
+// the same ones, as every replica holds the same pending list), and the
+// predicates' calls to other tokens. A predicate that needs an answer the
+// entry's answers (answers, for entry entry) lack stops the evaluation with
+// an error wrapping ErrNeedAnswer.
+func EvalTriggers(ctx context.Context, in *Instance, env *Env, before, after json.RawMessage, cause string, now time.Time,
+	entry string, answers []CallRecord) (dropped int, calls []CallRecord, err error) {
 	for _, tg := range env.Triggers {
 		if !env.Script.HasTrigger(tg.When) {
 			continue
 		}
-		res, err := env.Script.Run(ctx, Call{Kind: KindTrigger, Name: tg.When, State: before, Args: after, Instance: in.Record.Instance, Now: now})
+		res, err := env.Script.Run(ctx, Call{Kind: KindTrigger, Name: tg.When, State: before, Args: after, Instance: in.Record.Instance, Now: now,
+			Cause: entry, Answers: answers})
+		if errors.Is(err, ErrNeedAnswer) {
+			return dropped, calls, err
+		}
+		if err == nil {
+			calls = append(calls, res.Calls...)
+		}
 		if err != nil || string(res.Output) != "true" {
 			continue
 		}
@@ -37,7 +49,7 @@ func EvalTriggers(ctx context.Context, in *Instance, env *Env, before, after jso
 		}
 		in.Pending = append(slices.Clone(in.Pending), PendingAction{Action: tg.Action, Key: key, Trigger: tg.When, Cause: cause})
 	}
-	return dropped
+	return dropped, calls, nil
 }
 
 // TriggerKey is the idempotency key of a triggered action: derived from the

@@ -141,6 +141,8 @@ func printDevnet(w io.Writer, d *devnet.Devnet, took time.Duration) {
 		if len(in.LoungePasses) > 0 {
 			p := in.LoungePasses[0]
 			fmt.Fprintf(w, "  smartlayer token query %s entry --anchor %s \\\n      --args '{\"grant\":\"%s\"}'   # a lounge pass reads its ticket, under the passenger's grant to the pass\n", p.Instance, a, p.Grant)
+			fmt.Fprintf(w, "  smartlayer token action %s watch --key watch-1 --anchor %s \\\n      --args '{\"grant\":\"%s\"}' \\\n      --grant '%s' --integration-key %s   # then each status update of its flight makes the pass's apply read the ticket\n",
+				p.Instance, a, p.Grant, p.DeskGrant, in.Integration.Key)
 		}
 		fmt.Fprintf(w, "\nEvery ticket's grant is in devnet.json (\"headers\"); a call under it is signed by the integration's key (\"integration\").\n")
 	}

@@ -21,8 +21,9 @@ import (
 var files embed.FS
 
 // PassSchema is the EAS schema of the lounge's pass attestation: the
-// flight ticket's instance ID and the lounge's name.
-const PassSchema = "string ticket,string lounge"
+// flight ticket's instance ID, the lounge's name, and the ticket's flight
+// and date (the pass follows the flight's status updates).
+const PassSchema = "string ticket,string lounge,string flight,string date"
 
 // issuerPlaceholder is the <ts:key> the example ships with.
 var issuerPlaceholder = []byte("<ts:key>0x000000000000000000000000000000000000dEaD</ts:key>")

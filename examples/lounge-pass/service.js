@@ -1,9 +1,29 @@
 // The lounge pass's module (docs/service-tokenscript.md). Its state is the
-// pass itself; the flight's delay is the ticket's, read when asked.
+// pass itself; the flight's delay is the ticket's, read when asked, and,
+// once the desk asked the pass to watch the ticket, at each status update
+// of the flight.
 module.exports = {
   // init gets the pass attestation: {uid, attester, recipient, time, data}.
   init(pass, ctx) {
-    return {ticket: pass.data.ticket, lounge: pass.data.lounge, holder: pass.recipient};
+    return {ticket: pass.data.ticket, lounge: pass.data.lounge, holder: pass.recipient,
+            flight: pass.data.flight, date: pass.data.date};
+  },
+
+  // apply: a status update of the pass's flight (from anyone: it only
+  // prompts the pass to ask the ticket). With the passenger's grant kept
+  // (watch), the pass reads the ticket's status: only its executor makes
+  // that call; every replica applies the update with the answer the
+  // executor published, whose receipt each checked.
+  apply(state, update, ctx) {
+    if (typeof state.grant !== "string" || state.grant === "") {
+      return state;
+    }
+    var t = ctx.tokens.query(state.ticket, "status", {}, {grant: state.grant});
+    var next = Object.assign({}, state);
+    next.ticketDelayMinutes = t.delayMinutes;
+    next.open = t.lounge === true;
+    next.checkedOn = update.uid;
+    return next;
   },
 
   queries: {
@@ -29,6 +49,18 @@ module.exports = {
   },
 
   actions: {
+    // watch: keep the passenger's grant to the pass (args.grant, with
+    // query:status on the ticket), so that apply can read the ticket.
+    watch(state, args, ctx) {
+      var grant = args && args.grant;
+      if (typeof grant !== "string" || grant === "" || grant.length > 4096) {
+        return {state: state, result: {watching: false, reason: "no grant from the ticket's passenger"}};
+      }
+      var next = Object.assign({}, state);
+      next.grant = grant;
+      return {state: next, result: {watching: true, ticket: state.ticket}};
+    },
+
     // rebookHotel: the ticket's rebook action, started by this pass (once
     // per desk request: ctx.tokens.action's key is made from this action's),
     // under the passenger's grant to the pass (args.grant, action:rebook).
