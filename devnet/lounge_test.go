@@ -332,7 +332,9 @@ func checkCallsFromApply(t *testing.T, d *Devnet, p LoungePass, deskHdr http.Hea
 		if err := getJSON(ctx, r.HTTP+"/v1/tokens/"+p.Instance+"/history", &h); err != nil {
 			t.Fatal(err)
 		}
-		if !slices.ContainsFunc(h.History, func(it wire.HistoryItem) bool { return it.Applied && strings.HasPrefix(it.Note, "answers to 1 calls for entry ") }) {
+		if !slices.ContainsFunc(h.History, func(it wire.HistoryItem) bool {
+			return it.Applied && strings.HasPrefix(it.Note, "answers to 1 calls for entry ")
+		}) {
 			t.Fatalf("replica %s kept no answers: %+v", r.Peer, h)
 		}
 	}

@@ -75,7 +75,9 @@ func TestCallsFromApply(t *testing.T) {
 		Subscriptions: []tokenscript.Subscription{{Schema: attest.FlightStatusSchema.UID, Key: "LH123/2026-12-01"}},
 		Triggers:      []tokenscript.Trigger{{When: "lounge", Action: "notify"}},
 		IsAnchor:      func(a common.Address) bool { return a == anchor.Address() },
-		CheckRecord:   func(r *placement.Record) error { return r.Verify(func(a common.Address) bool { return a == anchor.Address() }) },
+		CheckRecord: func(r *placement.Record) error {
+			return r.Verify(func(a common.Address) bool { return a == anchor.Address() })
+		},
 		CheckCalls: func(cs []token.CallRecord) error {
 			for _, c := range cs {
 				if !strings.Contains(string(c.Response), `"receipt":"vouched"`) {
