@@ -4,87 +4,116 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/smartlayer/smartlayer/sandbox"
 	"github.com/smartlayer/smartlayer/token"
 	"github.com/smartlayer/smartlayer/wire"
 )
 
-// maxAnswersBytes bounds the answers one attestation carries, well under a
-// gossip message: past it, the answers are replaced by errors that say so
-// (the module sees the call fail, on every replica alike).
-const maxAnswersBytes = 256 << 10
+// maxAnswering bounds the entries a node answers at once (each may wait on
+// several calls to other tokens).
+const maxAnswering = 8
 
 // Answer makes, for real, the calls to other tokens that entry e's step of
 // instance cur makes (its apply, failed or trigger predicates: every
-// replica waits for them, token.ErrNeedAnswer), and publishes their answers
-// on the instance's result topic as the executor's answers attestation
-// (token.AnswersAction), which every replica checks and steps the entry
-// with. It returns at once; the calls run on their own goroutine, one per
-// entry at a time, and only while this node is the instance's executor.
-// Calls already answered for the entry are not published again.
-func (x *Executor) Answer(cur *token.Instance, e token.Entry, env *token.Env) {
-	if cur.Record.Executor != x.d.Self || !x.started.Load() {
-		return // not ours, or the node is not running yet: a later step asks again
+// replica waits for them, token.ErrNeedAnswer; uid is the entry's cause),
+// and publishes their answers on the instance's result topic as the
+// executor's answers attestation (token.AnswersAction), which every replica
+// checks and steps the entry with. It returns at once; the calls run on
+// their own goroutine, one per entry at a time and at most maxAnswering in
+// all, and only while this node is the instance's executor and no answers
+// to the entry are known. A run that fails after its calls still has them
+// answered: the module fails the same way on every replica.
+func (x *Executor) Answer(cur *token.Instance, e token.Entry, uid string, env *token.Env) {
+	x.answerAsync(cur.ID(), uid, func() error { return x.answer(cur, e, uid, env) })
+}
+
+// AnswerNone publishes, for an entry that this node applied without
+// calling out while a replica waits for answers to it (its state before
+// the entry differed), answers that hold no call: the replica's calls then
+// fail in its module instead of waiting for ever. Nothing happens when
+// answers to the entry are known.
+func (x *Executor) AnswerNone(cur *token.Instance, uid string, env *token.Env) {
+	x.answerAsync(cur.ID(), uid, func() error {
+		if len(env.Answers(uid)) > 0 {
+			return nil
+		}
+		return x.publishAnswers(cur.ID(), token.Answers{UID: uid, Calls: []token.CallRecord{}})
+	})
+}
+
+func (x *Executor) answerAsync(id wire.InstanceID, uid string, f func() error) {
+	if !x.started.Load() {
+		return // the node is not running yet: a later step asks again
 	}
-	id := cur.ID()
-	key := token.AnswersKey(e.Stream(), e.Seq)
-	flight := "answers/" + id.String() + "/" + key
-	x.mu.Lock()
-	if _, busy := x.inflight[flight]; busy {
-		x.mu.Unlock()
+	if in := x.d.Instance(id); in == nil || in.Record.Executor != x.d.Self {
 		return
 	}
+	flight := "answers/" + id.String() + "/" + uid
+	x.mu.Lock()
+	if _, busy := x.inflight[flight]; busy || x.answering >= maxAnswering {
+		x.mu.Unlock()
+		return // a later step asks again
+	}
 	x.inflight[flight] = &call{done: make(chan struct{})}
+	x.answering++
 	x.mu.Unlock()
 	x.d.Spawn(func() {
 		defer func() {
 			x.mu.Lock()
 			c := x.inflight[flight]
 			delete(x.inflight, flight)
+			x.answering--
 			x.mu.Unlock()
 			close(c.done)
 		}()
-		if err := x.answer(cur, e, key, env); err != nil {
+		if err := f(); err != nil {
 			x.count("answers-failed")
-			x.d.Log.Warn("cannot answer an entry's calls to other tokens", "instance", id, "entry", key, "err", err)
+			x.d.Log.Warn("cannot answer an entry's calls to other tokens", "instance", id, "entry", uid, "err", err)
 		}
 	})
 }
 
-func (x *Executor) answer(cur *token.Instance, e token.Entry, key string, env *token.Env) error {
+func (x *Executor) answer(cur *token.Instance, e token.Entry, uid string, env *token.Env) error {
 	id := cur.ID()
-	rd, err := token.Step(sandbox.WithLiveCalls(x.ctx, x.d.Tokens), cur, token.Event{Entry: &e}, env)
+	// A predecessor's answers, published before it went, come first.
+	if x.d.CatchUp != nil {
+		x.d.CatchUp(wire.ResultTopic(id))
+		x.d.Settle(id)
+	}
+	if len(env.Answers(uid)) > 0 {
+		return nil // answered already: replicas step the entry with those
+	}
+	if in := x.d.Instance(id); in != nil {
+		cur = in // as it stands now: the entry waits at this state
+	}
+	live := &sandbox.LiveCalls{Querier: x.d.Tokens, Timeout: x.d.Config.ActionTimeout}
+	_, err := token.Step(sandbox.WithLiveCalls(x.ctx, live), cur, token.Event{Entry: &e}, env)
 	if errors.Is(err, token.ErrNeedAnswer) {
 		return fmt.Errorf("a call went unanswered: %w", err)
-	}
-	if err != nil {
-		return err
 	}
 	if x.ctx.Err() != nil {
 		return x.ctx.Err() // stopping: what the calls answered may be cut short
 	}
-	have := cur.AnswersFor(key)
-	var calls []token.CallRecord
-	for _, c := range rd.Calls {
-		if !slices.ContainsFunc(have, func(h token.CallRecord) bool { return token.SameCall(h, c) }) &&
-			!slices.ContainsFunc(calls, func(h token.CallRecord) bool { return token.SameCall(h, c) }) {
-			calls = append(calls, c)
-		}
-	}
+	calls := live.Calls()
 	if len(calls) == 0 {
-		return nil // answered already (or the step no longer calls out)
+		return nil // the step no longer calls out (the instance moved on)
 	}
 	if len(calls) > token.MaxAnswerCalls {
 		calls = calls[:token.MaxAnswerCalls]
 	}
-	a := token.Answers{Stream: e.Stream(), Seq: e.Seq, UID: e.Att.UID.String(), Calls: calls}
+	return x.publishAnswers(id, token.Answers{UID: uid, Calls: calls})
+}
+
+// publishAnswers signs and publishes an entry's answers under this node's
+// record of the instance; answers past token.MaxAnswersBytes are replaced
+// by errors that say so (the module sees those calls fail, on every
+// replica alike).
+func (x *Executor) publishAnswers(id wire.InstanceID, a token.Answers) error {
 	body, _ := json.Marshal(a)
-	if len(body) > maxAnswersBytes {
+	if len(body) > token.MaxAnswersBytes {
 		for i := range a.Calls {
-			ans, _ := json.Marshal(sandbox.TokenAnswer{Error: fmt.Sprintf("the answers to this entry's calls exceed %d bytes: too large to share with the replicas", maxAnswersBytes)})
-			a.Calls[i].Response = ans
+			a.Calls[i].Response, _ = json.Marshal(sandbox.TokenAnswer{Error: fmt.Sprintf("the answers to this entry's calls exceed %d bytes: too large to share with the replicas", token.MaxAnswersBytes)})
 		}
 		body, _ = json.Marshal(a)
 	}
@@ -92,7 +121,7 @@ func (x *Executor) answer(cur *token.Instance, e token.Entry, key string, env *t
 	if in == nil || in.Record.Executor != x.d.Self {
 		return nil // no longer ours to answer
 	}
-	att, err := x.signResult(in.Record, token.AnswersAction, key, sandbox.Hash{}, json.RawMessage("{}"), body)
+	att, err := x.signResult(in.Record, token.AnswersAction, a.UID, sandbox.Hash{}, json.RawMessage("{}"), body)
 	if err != nil {
 		return err
 	}
@@ -100,6 +129,6 @@ func (x *Executor) answer(cur *token.Instance, e token.Entry, key string, env *t
 		return fmt.Errorf("publish the answers: %w", err)
 	}
 	x.count("answered")
-	x.d.Log.Debug("answered an entry's calls to other tokens", "instance", id, "entry", key, "calls", len(calls))
+	x.d.Log.Debug("answered an entry's calls to other tokens", "instance", id, "entry", a.UID, "calls", len(a.Calls))
 	return nil
 }

@@ -124,7 +124,9 @@ type Executor struct {
 	mu       sync.Mutex
 	inflight map[string]*call // by instance/key
 	started  atomic.Bool      // Start ran: x.ctx is the node's
-	workers  map[wire.InstanceID]*worker
+	// answering counts the entries whose calls are being answered.
+	answering int
+	workers   map[wire.InstanceID]*worker
 	// One action of an instance at a time: the next one sees the state the
 	// previous one left (its result is applied here before it returns).
 	locks map[wire.InstanceID]*instLock

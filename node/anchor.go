@@ -321,6 +321,8 @@ func (a *anchorRole) loop() {
 			a.publishRecords(a.allRecords(true))
 		}
 		a.n.members.sweep(a.n.now(), a.n.downAfter())
+		list, _ := a.n.members.snapshot()
+		a.probe.missedHeartbeats(list, a.n.now(), iv)
 		for _, p := range a.n.members.takeUpEvents() {
 			a.rejoined(p)
 			if _, ok := a.n.authority.Anchors[p]; ok && p != a.me() {

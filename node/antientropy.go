@@ -400,6 +400,7 @@ func (s *serviceRole) rebuild(ctx context.Context, cur *instance) (*instance, er
 		return nil, err
 	}
 	env := s.envOf(lb)
+	env.Answers = s.answersOf(cur.ID())
 	rd, err := token.Step(ctx, nil, token.Event{Register: &token.Register{Record: cur.Record, Registration: cur.Registration,
 		Owner: common.HexToAddress(t.Recipient), Ticket: tj}}, env)
 	if err != nil {

@@ -22,6 +22,7 @@ import (
 const (
 	prefixInstance     = "i/"                    // i/ id(32) -> a held instance (token.Instance JSON); service nodes
 	prefixHistory      = "h/"                    // h/ id(32) n(8) -> the n-th attestation an instance applied (token.HistoryItem JSON)
+	prefixAnswers      = "an/"                   // an/ id(32) keccak(entry uid)(32) uid(32) -> an executor's answers attestation to an entry's calls (attest.Signed JSON); service nodes
 	prefixOutcome      = executor.PrefixOutcome  // ao/ id(32) action 0 key -> an action's outcome by idempotency key (executor.Outcome JSON); package executor's
 	prefixBundle       = registry.PrefixBundle   // b/ hash(32) -> a token bundle (tokenscript.Bundle JSON); package registry's
 	prefixRegistration = "r/"                    // r/ id(32) -> an instance registration (wire.Registration JSON); anchors
@@ -45,7 +46,7 @@ const (
 
 // keyspaces lists every prefix: the store holds nothing else.
 var keyspaces = []string{
-	prefixInstance, prefixHistory, prefixOutcome, prefixBundle, prefixRegistration, prefixRecord, prefixLevel,
+	prefixInstance, prefixHistory, prefixAnswers, prefixOutcome, prefixBundle, prefixRegistration, prefixRecord, prefixLevel,
 	prefixVote, prefixRevocation, prefixRelay, prefixEvidence, prefixChannel, prefixPayout, prefixCommitOp, prefixCommitUID, prefixEntry, prefixHead, prefixTopicIndex, prefixReplay, prefixMeta,
 }
 
@@ -70,6 +71,19 @@ func histKey(id wire.InstanceID, n uint64) []byte {
 }
 
 func histPrefix(id wire.InstanceID) []byte { return with(prefixHistory, id[:]) }
+
+// answersKey is the key of an answers attestation (its UID att) to the
+// entry of instance id whose cause hashes to entry; answersPrefix, of all
+// of that entry's; answersInstancePrefix, of all of the instance's.
+func answersKey(id wire.InstanceID, entry, att common.Hash) []byte {
+	return append(answersPrefix(id, entry), att[:]...)
+}
+
+func answersPrefix(id wire.InstanceID, entry common.Hash) []byte {
+	return with(prefixAnswers, id[:], entry[:])
+}
+
+func answersInstancePrefix(id wire.InstanceID) []byte { return with(prefixAnswers, id[:]) }
 
 // revocationKey is the key of a revocation: signer and the UID it revokes
 // (revKey); revocationOf reads it back.

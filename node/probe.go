@@ -23,7 +23,7 @@ import (
 // it came (package slo). Its own calls to the node count too (observe):
 // each sampling call, and the fetch of the execution behind a receipt an
 // integration forwarded (one a node a sampling round), toward availability
-// and error rate. The placement loop asks the judge which nodes fail
+// and error rate; so do its heartbeats, received or missed. The placement loop asks the judge which nodes fail
 // which token's SLA, or the network's floor (network.hot_latency), and
 // places accordingly. No figure a node reports of itself enters; the
 // probed endpoint is still the node's own, so a node could answer it fast
@@ -48,6 +48,8 @@ type prober struct {
 	// lastUnfit is the last judgement made (unfit keeps it while most
 	// nodes look too slow at once).
 	lastUnfit map[string]map[string]bool
+	// missedMs: per node, when a missed heartbeat was last counted.
+	missedMs map[string]int64
 }
 
 func newProber(n *Node) *prober {
@@ -60,7 +62,8 @@ func newProber(n *Node) *prober {
 		timeout: c.ProbeTimeout.Duration,
 		hot:     slo.Target{Latency: c.HotLatency.Duration},
 		win:     map[string]*slo.Window{}, inflight: map[string]bool{}, p50: map[string]float64{}, gen: map[string]uint64{},
-		judge: slo.Judge{Hold: c.SLAHold.Duration},
+		missedMs: map[string]int64{},
+		judge:    slo.Judge{Hold: c.SLAHold.Duration},
 	}
 }
 
@@ -131,6 +134,7 @@ func (p *prober) forgetLocked(peer string) {
 	}
 	delete(p.win, peer)
 	delete(p.p50, peer)
+	delete(p.missedMs, peer)
 	if p.lastUnfit != nil {
 		// A copy: placement may be reading the map handed out last.
 		last := map[string]map[string]bool{}
@@ -200,6 +204,33 @@ func (p *prober) observe(peer string, s slo.Sample) {
 	defer p.mu.Unlock()
 	if w := p.win[peer]; w != nil {
 		w.Add(s)
+	}
+}
+
+// heartbeat counts a service node's heartbeat, received now, toward its
+// availability.
+func (p *prober) heartbeat(peer string, now time.Time) {
+	p.observe(peer, slo.Sample{Source: slo.Heartbeat, AtMs: now.UnixMilli(), Answered: true, OK: true})
+	p.mu.Lock()
+	delete(p.missedMs, peer)
+	p.mu.Unlock()
+}
+
+// missedHeartbeats counts, against the availability of each service node
+// whose last heartbeat is more than two intervals old, one missed
+// heartbeat per interval.
+func (p *prober) missedHeartbeats(list []Member, now time.Time, interval time.Duration) {
+	nowMs := now.UnixMilli()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, mb := range list {
+		if mb.Role != RoleService || nowMs-mb.LastSeenMs <= 2*interval.Milliseconds() || nowMs-p.missedMs[mb.Peer] < interval.Milliseconds() {
+			continue
+		}
+		if w := p.win[mb.Peer]; w != nil {
+			w.Add(slo.Sample{Source: slo.Heartbeat, AtMs: nowMs})
+			p.missedMs[mb.Peer] = nowMs
+		}
 	}
 }
 

@@ -42,6 +42,7 @@ type serviceRole struct {
 	tokens   *tokenQuerier  // the modules' ctx.tokens.query
 	applier  *applier       // every change to an instance, one shard each
 	retrying sync.Map       // instances waiting to step an entry again (retryLater)
+	asked    sync.Map       // instance -> when the executor was last asked about an entry's answers
 
 	mu        sync.RWMutex
 	inst      map[wire.InstanceID]*instance
@@ -111,6 +112,7 @@ func newServiceRole(n *Node) (*serviceRole, error) {
 	transport.HandleFrom(n.net, transport.ProtoAssign, transport.MaxMessage, n.isAnchorPeer, s.handleAssign)
 	transport.HandleFrom(n.net, sampling.ProtoSample, smallRequest, n.isAnchorPeer, s.handleSample)
 	transport.HandleFrom(n.net, ProtoHeal, 64<<10, n.isAnchorPeer, s.handleHeal)
+	transport.HandleFrom(n.net, ProtoAskAnswers, 4<<10, func(transport.PeerID) bool { return true }, s.handleAskAnswers)
 	transport.HandleFrom(n.net, sampling.ProtoTranscript, smallRequest, n.isAnchorPeer, func(_ context.Context, _ transport.PeerID, req *sampling.TranscriptRequest) (*sampling.Kept, error) {
 		k, ok := s.kept.Find(req.Leaf)
 		if !ok {
@@ -523,6 +525,9 @@ func (s *serviceRole) dropNow(id wire.InstanceID) error {
 		return err
 	}
 	if err := s.n.store.DeletePrefix(histPrefix(id)); err != nil {
+		return err
+	}
+	if err := s.n.store.DeletePrefix(answersInstancePrefix(id)); err != nil {
 		return err
 	}
 	// Its topics no other held instance follows are left (its owner's

@@ -313,13 +313,15 @@ func (s *serviceRole) step(id wire.InstanceID, d attengine.Delivered) bool {
 	}
 	entry := &token.Entry{Topic: d.Entry.Topic, Publisher: d.Entry.Publisher, Seq: d.Entry.Seq, Att: d.Att}
 	env := s.envOf(lb)
+	env.Answers = s.answersOf(id)
 	rd, err := token.Step(s.n.ctx, cur, token.Event{Entry: entry}, env)
-	if errors.Is(err, token.ErrNeedAnswer) {
+	var need *token.NeedAnswer
+	if errors.As(err, &need) {
 		// A run called another token: the entry waits for the executor's
 		// answers (this node's own, if it executes the instance), and is
 		// stepped again when they arrive, or in retryDelay (a new executor
 		// answers then).
-		s.exec.Answer(cur, *entry, env)
+		s.waitsForAnswers(cur, entry, need, env)
 		s.retryLater(id, err)
 		return false
 	}
@@ -338,17 +340,22 @@ func (s *serviceRole) step(id wire.InstanceID, d attengine.Delivered) bool {
 			s.keepTranscript(tr, k.StateBefore, nil)
 		}
 	}
+	if rd.Answers != "" {
+		// Indexed before the offset moves past them: a crash in between
+		// applies them again.
+		s.indexAnswers(id, rd.Answers, d.Att)
+	}
 	if err := s.putApplied(rd.Instance, rd.History, rd.HistoryIndex); err != nil {
 		s.n.log.Error("store applied state", "instance", id, "err", err)
 	}
 	if len(rd.Instance.Pending) > 0 {
 		s.exec.Kick(id)
 	}
-	if rd.Answered {
+	if rd.Answers != "" {
 		// An entry of another stream may be waiting for these answers:
 		// step it now, off this shard's turn.
 		time.AfterFunc(0, func() {
-			if s.n.ctx.Err() == nil {
+			if s.n.ctx != nil && s.n.ctx.Err() == nil {
 				s.catchUp(id)
 			}
 		})

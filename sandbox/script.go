@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
+	"time"
 
 	"github.com/smartlayer/smartlayer/token"
 )
@@ -28,10 +31,53 @@ var ErrNoAnswer = errors.New("sandbox: no recorded answer to this call")
 
 type liveCallsKey struct{}
 
+// LiveCalls makes the calls to other tokens of the token core's apply,
+// failed and trigger runs for real, through Querier, and records each with
+// its answer (or the error that failed it), whatever becomes of the run:
+// the instance's executor answering an entry for its replicas.
+type LiveCalls struct {
+	Querier TokenQuerier
+	// Timeout bounds each run's wall time, calls included (0: the
+	// module's own limit).
+	Timeout time.Duration
+
+	mu    sync.Mutex
+	calls []token.CallRecord
+}
+
 // WithLiveCalls returns a context under which the token core's apply,
-// failed and trigger runs call other tokens through q.
-func WithLiveCalls(ctx context.Context, q TokenQuerier) context.Context {
-	return context.WithValue(ctx, liveCallsKey{}, q)
+// failed and trigger runs call other tokens through l.
+func WithLiveCalls(ctx context.Context, l *LiveCalls) context.Context {
+	return context.WithValue(ctx, liveCallsKey{}, l)
+}
+
+// QueryToken makes the call and records it as the transcript would.
+func (l *LiveCalls) QueryToken(ctx context.Context, call TokenCall) (*TokenAnswer, error) {
+	ans, err := l.Querier.QueryToken(ctx, call)
+	rec := ans
+	if err != nil {
+		rec = &TokenAnswer{Error: err.Error()}
+	}
+	req, _ := json.Marshal(call)
+	resp, _ := json.Marshal(rec)
+	l.mu.Lock()
+	l.calls = append(l.calls, token.CallRecord{Kind: callKind(call), Request: req, Response: resp})
+	l.mu.Unlock()
+	return ans, err
+}
+
+// Calls returns the calls made so far, in order.
+func (l *LiveCalls) Calls() []token.CallRecord {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.calls)
+}
+
+func callKind(call TokenCall) string {
+	if call.IsAction() {
+		return "tokens.action"
+	}
+	return "tokens.query"
 }
 
 func (ts tokenScript) Run(ctx context.Context, c token.Call) (*token.Result, error) {
@@ -40,15 +86,17 @@ func (ts tokenScript) Run(ctx context.Context, c token.Call) (*token.Result, err
 		st, err := ts.m.Init(ctx, c.Args, env)
 		return &token.Result{State: st}, err
 	}
+	call := Call{Kind: Kind(c.Kind), Name: c.Name, State: c.State, Args: c.Args}
 	if c.Kind == token.KindApply || c.Kind == token.KindFailure || c.Kind == token.KindTrigger {
 		env.IdempotencyKey = c.Cause
-		if q, ok := ctx.Value(liveCallsKey{}).(TokenQuerier); ok {
-			env.Tokens = q
+		if l, ok := ctx.Value(liveCallsKey{}).(*LiveCalls); ok {
+			env.Tokens, call.Timeout = l, l.Timeout
 		} else {
-			env.Tokens = recordedAnswers(c.Answers)
+			env.Tokens = recordedAnswers{answered: c.Answered, calls: c.Answers}
 		}
 	}
-	res, err := ts.m.Run(ctx, Call{Kind: Kind(c.Kind), Name: c.Name, State: c.State, Args: c.Args, Env: env})
+	call.Env = env
+	res, err := ts.m.Run(ctx, call)
 	if errors.Is(err, ErrNoAnswer) {
 		err = fmt.Errorf("%w: %w", token.ErrNeedAnswer, err)
 	}
@@ -68,17 +116,21 @@ func (ts tokenScript) HasFailed() bool             { return ts.m.HasFailed() }
 func (ts tokenScript) HasTrigger(name string) bool { return ts.m.HasTrigger(name) }
 
 // recordedAnswers answers calls to other tokens from an executor's
-// recorded answers, by the call's request.
-type recordedAnswers []token.CallRecord
+// recorded answers, by the call's request. Before any are known (answered
+// false) a call stops the run; once they are, a call they do not hold
+// fails in the module.
+type recordedAnswers struct {
+	answered bool
+	calls    []token.CallRecord
+}
 
 func (r recordedAnswers) QueryToken(_ context.Context, call TokenCall) (*TokenAnswer, error) {
-	kind := "tokens.query"
-	if call.IsAction() {
-		kind = "tokens.action"
+	if !r.answered {
+		return nil, fmt.Errorf("%w: %s %s(%s)", ErrNoAnswer, callKind(call), call.Instance, call.Name)
 	}
 	req, _ := json.Marshal(call)
-	want := token.CallRecord{Kind: kind, Request: req}
-	for _, rec := range r {
+	want := token.CallRecord{Kind: callKind(call), Request: req}
+	for _, rec := range r.calls {
 		if token.SameCall(rec, want) {
 			var ans TokenAnswer
 			if err := json.Unmarshal(rec.Response, &ans); err != nil {
@@ -87,5 +139,5 @@ func (r recordedAnswers) QueryToken(_ context.Context, call TokenCall) (*TokenAn
 			return &ans, nil
 		}
 	}
-	return nil, fmt.Errorf("%w: %s %s(%s)", ErrNoAnswer, kind, call.Instance, call.Name)
+	return nil, errors.New("the instance's executor answered no such call for this entry (its state before the entry differed from this replica's)")
 }

@@ -563,7 +563,9 @@ func (v *vm) tokenCall(call goja.FunctionCall, kind string) goja.Value {
 		// instance's executor makes once, keyed by the entry).
 		action, isAction := strings.CutPrefix(cs.t.Function, "action:")
 		if !isAction && (cs.t.Function == string(KindApply) || cs.t.Function == string(KindFailure)) {
-			action, isAction = cs.t.Function, true
+			// "@apply", "@failed": no action's name, so no client's call
+			// of an action shares these keys.
+			action, isAction = "@"+cs.t.Function, true
 		}
 		if !isAction || cs.env.IdempotencyKey == "" {
 			panic(v.r.NewTypeError("ctx.tokens.action can be called from an action, apply or failed only"))

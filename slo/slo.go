@@ -22,9 +22,10 @@ import (
 // HTTP API (the node's answer time as an integration sees it), or one of
 // the anchor's own calls to the node that it makes anyway: a sampling call
 // (ProtoSample) or the fetch of the execution behind a receipt an
-// integration forwarded. The calls count toward availability and error
-// rate only: their answer time depends on how much the anchor asks for
-// and they go over p2p, not the path integrations use.
+// integration forwarded; or a heartbeat the node sent or missed. The calls
+// and heartbeats count toward availability and error rate only: their
+// answer time depends on how much the anchor asks for and they go over
+// p2p, not the path integrations use.
 type Sample struct {
 	Source Source
 	AtMs   int64
@@ -47,6 +48,10 @@ const (
 	Probe     Source = iota // GET /v1/health over HTTP
 	Sampled                 // a sampling call
 	Forwarded               // the execution behind a forwarded receipt
+	// Heartbeat: a heartbeat the node sent (a success), or a heartbeat
+	// interval that passed without one once two were missed (not
+	// answered): availability only.
+	Heartbeat
 )
 
 // Window sizes: latency percentiles over the last LatencySamples probes
@@ -100,6 +105,9 @@ type Stats struct {
 	// (the rest are probes).
 	SampledCalls      int `json:"sampledCalls"`
 	ForwardedReceipts int `json:"forwardedReceipts"`
+	// Heartbeats: how many of the samples held are heartbeats received or
+	// missed.
+	Heartbeats int `json:"heartbeats"`
 	// LastMs is when the newest sample was taken.
 	LastMs int64 `json:"lastMs"`
 	p95    time.Duration
@@ -129,6 +137,8 @@ func (w *Window) Stats() Stats {
 			st.SampledCalls++
 		case Forwarded:
 			st.ForwardedReceipts++
+		case Heartbeat:
+			st.Heartbeats++
 		}
 	}
 	st.Availability = float64(ok) / float64(len(all))

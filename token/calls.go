@@ -2,16 +2,13 @@ package token
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
-
-	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/smartlayer/smartlayer/attest"
-	"github.com/smartlayer/smartlayer/attlog"
 )
 
 // Calls to other tokens from apply, failed and trigger predicates.
@@ -19,25 +16,28 @@ import (
 // Every replica runs those functions, each at its own time, and must come to
 // the same state: an answer that each replica fetched for itself would
 // differ between them. So only the instance's executor calls. A replica
-// whose run reaches a call that the entry's answers do not hold stops the
-// step with ErrNeedAnswer and applies nothing; its shell leaves the entry
-// (and the rest of its stream) for later. The executor steps the entry once
-// more with live calls (its shell passes the script a live caller), and
-// publishes what they answered on the instance's result topic as an
-// action-result attestation for the reserved action AnswersAction. Every
-// replica checks that attestation like a result (the executor the
-// anchor-signed record names signed it) and every answer's receipt
-// (Env.CheckCalls: a replica of the other token vouched for it), keeps the
-// answers on the instance, and steps the entry again: its runs now answer
-// from the recorded answers, the same on every replica.
+// whose run reaches a call while no answers to the entry are known stops
+// the step with ErrNeedAnswer and applies nothing; its shell leaves the
+// entry (and the rest of its stream) for later. The executor steps the
+// entry once more with live calls (its shell passes the script a live
+// caller), and publishes what they answered on the instance's result topic
+// as an action-result attestation for the reserved action AnswersAction,
+// keyed by the entry's cause (the history item's UID: the attestation's, or
+// the contract event's, the same on every replica whichever stream or relay
+// brought it). Replicas index those attestations (Env.Answers) and step the
+// entry again: its runs now answer from them, the same on every replica.
+//
+// The answers are final: once an entry has answers, a call they do not hold
+// (a replica whose state before the entry differs from the executor's, or
+// an executor that answers it makes no call at all) fails in the module
+// with an error saying so, on every replica alike, instead of waiting.
 
 // AnswersAction is the action name of an executor's answers attestation. A
 // module's action cannot have it (names are identifiers).
 const AnswersAction = "@answers"
 
-// ErrNeedAnswer is a step's error when a run called another token and the
-// entry's recorded answers do not hold that call: the entry waits for the
-// executor's answers.
+// ErrNeedAnswer is a step's error when a run called another token and no
+// answers to the entry are known: the entry waits for the executor's.
 var ErrNeedAnswer = errors.New("token: waiting for the executor's answers to calls to other tokens")
 
 // CallRecord is one call to another token and its answer, as the script
@@ -49,118 +49,138 @@ type CallRecord struct {
 	Response json.RawMessage `json:"response"`
 }
 
-// Answers are an executor's answers to the calls that one entry's runs
-// make: the entry is stream Stream's Seq-th, whose attestation is UID.
+// Answers are an executor's answers to the calls that the runs of the
+// entry whose cause is UID make. No calls: the executor says the entry
+// makes none.
 type Answers struct {
-	Stream string       `json:"stream"`
-	Seq    uint64       `json:"seq"`
-	UID    string       `json:"uid"`
-	Calls  []CallRecord `json:"calls"`
+	UID   string       `json:"uid"`
+	Calls []CallRecord `json:"calls"`
 }
 
-// Key is the entry the answers are for: "<stream>#<seq>".
-func (a *Answers) Key() string { return AnswersKey(a.Stream, a.Seq) }
-
-// AnswersKey names one entry of a stream.
-func AnswersKey(stream string, seq uint64) string { return fmt.Sprintf("%s#%d", stream, seq) }
-
-// Bounds on answers, part of the protocol (every replica keeps the same).
+// Bounds on answers, part of the protocol (every replica takes the same).
 const (
 	// MaxAnswerCalls bounds the calls one answers attestation holds.
 	MaxAnswerCalls = 64
-	// MaxAnswers bounds the entries whose answers an instance keeps while
-	// the entries have not been applied: the oldest go first.
-	MaxAnswers = 64
+	// MaxAnswersBytes bounds the answers one attestation carries; an
+	// executor replaces answers past it by errors saying so.
+	MaxAnswersBytes = 256 << 10
 )
 
 // NeedAnswer is the error a Step returns (wrapping ErrNeedAnswer) for the
 // entry whose runs need the executor's answers.
 type NeedAnswer struct {
-	Key string // AnswersKey of the entry
+	UID string // the entry's cause: the key of its answers
 	Why error  // the run's error
 }
 
-func (e *NeedAnswer) Error() string { return fmt.Sprintf("entry %s: %v", e.Key, e.Why) }
+func (e *NeedAnswer) Error() string { return fmt.Sprintf("entry %s: %v", e.UID, e.Why) }
 
 // Unwrap makes errors.Is(err, ErrNeedAnswer) hold.
 func (e *NeedAnswer) Unwrap() []error { return []error{ErrNeedAnswer, e.Why} }
 
-// AnswersFor returns the recorded answers of the entry key (nil: none).
-func (in *Instance) AnswersFor(key string) []CallRecord {
-	for _, a := range in.Answers {
-		if a.Key() == key {
-			return a.Calls
-		}
-	}
-	return nil
-}
+// IsAnswers reports whether an attestation's decoded data is an executor's
+// answers (an action-result for AnswersAction).
+func IsAnswers(data map[string]any) bool { return data["action"] == AnswersAction }
 
-// dropAnswers forgets the answers of an applied entry.
-func (in *Instance) dropAnswers(key string) {
-	if i := slices.IndexFunc(in.Answers, func(a Answers) bool { return a.Key() == key }); i >= 0 {
-		in.Answers = slices.Delete(slices.Clone(in.Answers), i, i+1)
+// checkAnswers checks one answers attestation for the entry uid of in: the
+// executor named by the anchor-signed record it carries signed it, not
+// fenced off, for this entry, within the bounds, each answer vouched for.
+func checkAnswers(in *Instance, att *attest.Signed, uid string, env *Env) (*Answers, uint64, error) {
+	if att.Message.Schema != attest.ActionResultSchema.UID {
+		return nil, 0, errors.New("not an action result")
 	}
-}
-
-// applyAnswers checks an executor's answers attestation (the result topic's
-// entry seq, its data decoded) and keeps its answers on in. It returns a
-// note for the history item; applied reports whether they were kept.
-// An error (wrapping ErrUnavailable) means they cannot be checked now.
-func applyAnswers(in *Instance, data map[string]any, att *attest.Signed, env *Env) (note string, applied bool, err error) {
-	if _, note := checkExecutorResult(in, data, att, env.CheckRecord); note != "" {
-		return note, false, nil
+	data, err := attest.ActionResultSchema.Schema.Decode(att.Message.Data)
+	if err != nil {
+		return nil, 0, err
+	}
+	if !IsAnswers(data) {
+		return nil, 0, errors.New("not answers")
+	}
+	rec, note := checkExecutorResult(in, data, att, env.CheckRecord)
+	if note != "" {
+		return nil, 0, errors.New(note)
 	}
 	res, _ := data["result"].(string)
+	if len(res) > MaxAnswersBytes+64<<10 {
+		return nil, 0, fmt.Errorf("answers of %d bytes (at most %d)", len(res), MaxAnswersBytes)
+	}
 	var a Answers
 	if err := json.Unmarshal([]byte(res), &a); err != nil {
-		return "refused: answers: " + err.Error(), false, nil
+		return nil, 0, err
 	}
-	if key, _ := data["idempotencyKey"].(string); key != a.Key() {
-		return fmt.Sprintf("refused: answers for %s under the key %s", a.Key(), key), false, nil
+	if key, _ := data["idempotencyKey"].(string); a.UID != uid || key != uid {
+		return nil, 0, fmt.Errorf("answers for %s, not %s", a.UID, uid)
 	}
-	if i := strings.LastIndex(a.Stream, "@"); i < 0 || attlog.CheckTopic(a.Stream[:i]) != nil || !common.IsHexAddress(a.Stream[i+1:]) {
-		return fmt.Sprintf("refused: answers for %q, not a stream", a.Stream), false, nil
-	}
-	if len(a.Calls) == 0 || len(a.Calls) > MaxAnswerCalls {
-		return fmt.Sprintf("refused: answers hold %d calls (1 to %d)", len(a.Calls), MaxAnswerCalls), false, nil
+	if len(a.Calls) > MaxAnswerCalls {
+		return nil, 0, fmt.Errorf("answers hold %d calls (at most %d)", len(a.Calls), MaxAnswerCalls)
 	}
 	for i, c := range a.Calls {
 		if c.Kind != "tokens.query" && c.Kind != "tokens.action" || !json.Valid(c.Request) || !json.Valid(c.Response) {
-			return fmt.Sprintf("refused: answer %d is not a call to another token", i+1), false, nil
+			return nil, 0, fmt.Errorf("answer %d is not a call to another token", i+1)
 		}
 	}
-	if in.Offsets[a.Stream] >= a.Seq {
-		return fmt.Sprintf("skipped: entry %s is applied already", a.Key()), false, nil
+	if len(a.Calls) > 0 {
+		if env.CheckCalls == nil {
+			return nil, 0, errors.New("this node cannot check answers of other tokens")
+		}
+		if err := env.CheckCalls(a.Calls); err != nil {
+			return nil, 0, err
+		}
 	}
-	if env.CheckCalls == nil {
-		return "refused: this node cannot check answers of other tokens", false, nil
+	return &a, rec.Fencing, nil
+}
+
+// answersOf merges the answers to entry uid the node holds (Env.Answers)
+// that check: in the order of the records they were signed under (fencing),
+// then signer, then time, the first answer to a call kept. ok is false when
+// none checks: the entry waits.
+func answersOf(in *Instance, uid string, env *Env) (calls []CallRecord, ok bool) {
+	if env.Answers == nil {
+		return nil, false
 	}
-	if err := env.CheckCalls(a.Calls); errors.Is(err, ErrUnavailable) {
-		return "", false, err
-	} else if err != nil {
-		return "refused: answers: " + err.Error(), false, nil
+	type checked struct {
+		a       *Answers
+		fencing uint64
+		att     *attest.Signed
 	}
-	kept := slices.Clone(in.Answers)
-	if i := slices.IndexFunc(kept, func(k Answers) bool { return k.Key() == a.Key() }); i >= 0 {
-		// Answers for the same entry again (the executor's step met a call
-		// its first answers lacked, or a new executor answered too): the
-		// calls answered first keep their answers, new ones are added.
-		merged := kept[i]
-		merged.Calls = slices.Clone(merged.Calls)
-		for _, c := range a.Calls {
-			if !slices.ContainsFunc(merged.Calls, func(o CallRecord) bool { return SameCall(o, c) }) && len(merged.Calls) < MaxAnswerCalls {
-				merged.Calls = append(merged.Calls, c)
+	var all []checked
+	for _, att := range env.Answers(uid) {
+		a, f, err := checkAnswers(in, att, uid, env)
+		if err != nil {
+			continue
+		}
+		all = append(all, checked{a, f, att})
+	}
+	if len(all) == 0 {
+		return nil, false
+	}
+	slices.SortFunc(all, func(x, y checked) int {
+		return cmp.Or(cmp.Compare(x.fencing, y.fencing), bytes.Compare(x.att.Signer[:], y.att.Signer[:]),
+			cmp.Compare(x.att.Message.Time, y.att.Message.Time), bytes.Compare(x.att.UID[:], y.att.UID[:]))
+	})
+	calls = []CallRecord{}
+	for _, c := range all {
+		for _, r := range c.a.Calls {
+			if !slices.ContainsFunc(calls, func(o CallRecord) bool { return SameCall(o, r) }) {
+				calls = append(calls, r)
 			}
 		}
-		kept[i] = merged
-	} else {
-		kept = append(kept, a)
-		if len(kept) > MaxAnswers {
-			kept = kept[len(kept)-MaxAnswers:]
-		}
 	}
-	in.Answers = kept
-	return fmt.Sprintf("answers to %d calls for entry %s", len(a.Calls), a.Key()), true, nil
+	return calls, true
+}
+
+// noteAnswers checks who signed an answers attestation arriving on the
+// instance's result topic, for the shell to index (Ready.Answers); the
+// answers themselves are checked when the entry they are for is stepped.
+func noteAnswers(in *Instance, data map[string]any, att *attest.Signed, env *Env) (uid, note string) {
+	if _, note := checkExecutorResult(in, data, att, env.CheckRecord); note != "" {
+		return "", note
+	}
+	uid, _ = data["idempotencyKey"].(string)
+	if uid == "" || len(uid) > 256 {
+		return "", "refused: answers for no entry"
+	}
+	return uid, "answers for entry " + uid
 }
 
 // SameCall reports whether two records are of the same call (kind and

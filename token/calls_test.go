@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -43,10 +44,14 @@ const callingModule = `module.exports = {
 type fakeTicket struct {
 	calls int
 	keys  []string // the actions' idempotency keys
+	fail  bool
 }
 
 func (f *fakeTicket) QueryToken(_ context.Context, c sandbox.TokenCall) (*sandbox.TokenAnswer, error) {
 	f.calls++
+	if f.fail {
+		return nil, errors.New("the ticket is down")
+	}
 	switch c.Name {
 	case "status":
 		return &sandbox.TokenAnswer{Result: json.RawMessage(`{"flight":"LH123"}`), Receipt: json.RawMessage(`"vouched"`)}, nil
@@ -110,7 +115,7 @@ func TestCallsFromApply(t *testing.T) {
 	answers := func(signer string, seq uint64, a token.Answers) *token.Entry {
 		rj, _ := json.Marshal(rec)
 		body, _ := json.Marshal(a)
-		js, _ := json.Marshal(map[string]any{"instance": id.String(), "action": token.AnswersAction, "idempotencyKey": a.Key(),
+		js, _ := json.Marshal(map[string]any{"instance": id.String(), "action": token.AnswersAction, "idempotencyKey": a.UID,
 			"fencing": 1, "transcriptRoot": zeroHash, "patch": "{}", "result": string(body), "record": string(rj)})
 		data, err := attest.ActionResultSchema.Schema.EncodeJSON(js)
 		if err != nil {
@@ -124,26 +129,29 @@ func TestCallsFromApply(t *testing.T) {
 		return &token.Entry{Topic: wire.ResultTopic(id), Publisher: k.Address(), Seq: seq, Att: s}
 	}
 	e1 := status(1, 200)
+	uid := e1.Att.UID.String()
+	index := map[string][]*attest.Signed{}
+	env.Answers = func(u string) []*attest.Signed { return index[u] }
 
 	// A replica: the apply's call has no answer yet.
 	_, err = token.Step(ctx, fresh, token.Event{Entry: e1}, env)
 	var need *token.NeedAnswer
-	if !errors.As(err, &need) || !errors.Is(err, token.ErrNeedAnswer) || need.Key != token.AnswersKey(e1.Stream(), 1) {
+	if !errors.As(err, &need) || !errors.Is(err, token.ErrNeedAnswer) || need.UID != uid {
 		t.Fatalf("a replica's step of an entry whose apply calls out: %v", err)
 	}
 
-	// The executor's live step makes both calls.
+	// The executor's live step makes all three calls (apply's query and
+	// action, the trigger's query), the action under a key made from the
+	// entry.
 	ticket := &fakeTicket{}
-	live, err := token.Step(sandbox.WithLiveCalls(ctx, ticket), fresh, token.Event{Entry: e1}, env)
-	if err != nil || len(live.Calls) != 3 || ticket.calls != 3 {
-		t.Fatalf("the executor's live step: %v, %d calls recorded, %d made", err, len(live.Calls), ticket.calls)
+	live := &sandbox.LiveCalls{Querier: ticket}
+	if _, err := token.Step(sandbox.WithLiveCalls(ctx, live), fresh, token.Event{Entry: e1}, env); err != nil || len(live.Calls()) != 3 || ticket.calls != 3 {
+		t.Fatalf("the executor's live step: %v, %d calls recorded, %d made", err, len(live.Calls()), ticket.calls)
 	}
-	// The action apply started is keyed by the entry: every replay and a
-	// new executor's answer start it under the same key.
-	if want := sandbox.TokenActionKey(id.String(), "apply", token.AnswersKey(e1.Stream(), 1), 1); len(ticket.keys) != 1 || ticket.keys[0] != want {
+	if want := sandbox.TokenActionKey(id.String(), "@apply", uid, 1); len(ticket.keys) != 1 || ticket.keys[0] != want {
 		t.Fatalf("apply's action ran under keys %q, want %q", ticket.keys, want)
 	}
-	a := token.Answers{Stream: e1.Stream(), Seq: 1, UID: e1.Att.UID.String(), Calls: live.Calls}
+	a := token.Answers{UID: uid, Calls: live.Calls()}
 	stepOK := func(in *token.Instance, e *token.Entry) (*token.Instance, token.Ready) {
 		t.Helper()
 		rd, err := token.Step(ctx, in, token.Event{Entry: e}, env)
@@ -156,61 +164,76 @@ func TestCallsFromApply(t *testing.T) {
 		return rd.Instance, rd
 	}
 
-	// Answers that do not count: signed by a node the record does not
-	// name, not vouched for, and ones that miss the trigger's call.
+	// Answers that do not count, even when a node indexed them: signed by
+	// a node the record does not name, or not vouched for.
 	in := fresh
-	for _, c := range []struct {
+	forged := token.Answers{UID: uid, Calls: slices.Clone(a.Calls)}
+	forged.Calls[0].Response = json.RawMessage(`{"result":{"flight":"XX1"},"receipt":"forged"}`)
+	for i, c := range []struct {
 		e    *token.Entry
 		note string
 	}{
 		{answers("stranger", 1, a), "not the executor"},
-		{answers("exec", 1, token.Answers{Stream: a.Stream, Seq: 1, UID: a.UID, Calls: []token.CallRecord{{Kind: "tokens.query",
-			Request: a.Calls[0].Request, Response: json.RawMessage(`{"result":{"flight":"XX1"},"receipt":"forged"}`)}}}), "no replica vouched"},
+		{answers("exec", 1, forged), "answers for entry"},
 	} {
 		var rd token.Ready
 		in, rd = stepOK(in, c.e)
-		if rd.Answered || len(in.Answers) != 0 || !strings.Contains(rd.History.Note, c.note) {
-			t.Fatalf("answers %q were taken: %+v", c.note, rd.History)
+		if !strings.Contains(rd.History.Note, c.note) {
+			t.Fatalf("answers %d: %+v", i, rd.History)
+		}
+		index[uid] = append(index[uid], c.e.Att)
+		if _, err := token.Step(ctx, in, token.Event{Entry: e1}, env); !errors.Is(err, token.ErrNeedAnswer) {
+			t.Fatalf("answers %d (%s) were taken: %v", i, c.note, err)
 		}
 	}
-	partial := token.Answers{Stream: a.Stream, Seq: 1, UID: a.UID, Calls: a.Calls[:1]}
-	in, rd = stepOK(in, answers("exec", 3, partial))
-	if !rd.Answered || len(in.AnswersFor(partial.Key())) != 1 {
-		t.Fatalf("the executor's first answers: %+v", rd.History)
-	}
-	if _, err := token.Step(ctx, in, token.Event{Entry: e1}, env); !errors.Is(err, token.ErrNeedAnswer) {
-		t.Fatalf("the trigger's call has no answer yet: %v", err)
-	}
-	in, _ = stepOK(in, answers("exec", 4, a))
-	if got := len(in.AnswersFor(a.Key())); got != 3 {
-		t.Fatalf("answers merged: %d calls, want 3", got)
-	}
 
-	// Now the entry applies, from the answers, and they go.
+	// The executor's answers: noted for the index, and the entry applies
+	// from them.
+	good := answers("exec", 2, a)
+	in, rd = stepOK(in, good)
+	if rd.Answers != uid {
+		t.Fatalf("the executor's answers were not noted: %+v", rd.History)
+	}
+	index[uid] = append(index[uid], good.Att)
 	in, rd = stepOK(in, e1)
 	var st struct {
 		TicketFlight, Booking string
 		Seen                  int
 	}
 	_ = json.Unmarshal(in.State, &st)
-	if !rd.History.Applied || st.TicketFlight != "LH123" || st.Booking != "B-1" || st.Seen != 1 || len(rd.NewPending) != 1 || len(in.Answers) != 0 || len(rd.Calls) != 3 {
-		t.Fatalf("the entry with its answers: %+v, state %s, %d new pending, %d answers kept", rd.History, in.State, len(rd.NewPending), len(in.Answers))
+	if !rd.History.Applied || st.TicketFlight != "LH123" || st.Booking != "B-1" || st.Seen != 1 || len(rd.NewPending) != 1 || len(rd.Calls) != 3 {
+		t.Fatalf("the entry with its answers: %+v, state %s, %d new pending", rd.History, in.State, len(rd.NewPending))
 	}
 	if ticket.calls != 3 {
 		t.Fatalf("a replica called the other token itself: %d calls", ticket.calls)
 	}
 
-	// Answers for an entry applied already are not kept.
-	after, rd := stepOK(in, answers("exec", 5, a))
-	if rd.Answered || len(after.Answers) != 0 {
-		t.Fatalf("answers for an applied entry were kept: %+v", rd.History)
+	// Another replica, which had the answers before the entry: the same.
+	other, _ := stepOK(fresh, good)
+	other, _ = stepOK(other, e1)
+	if other.Root() != in.Root() || other.PendingRoot() != in.PendingRoot() {
+		t.Fatalf("replicas differ: %s vs %s", other.State, in.State)
 	}
 
-	// Another replica hears the answers first: the same state.
-	other, _ := stepOK(fresh, answers("exec", 1, a))
-	other, _ = stepOK(other, e1)
-	if other.Root() != in.Root() || len(other.Pending) != len(in.Pending) || other.PendingRoot() != in.PendingRoot() {
-		t.Fatalf("replicas differ: %s vs %s", other.State, in.State)
+	// Answers are final: a call they do not hold fails in the module (here
+	// apply's action: the update is not applied), the same on every
+	// replica, rather than waiting.
+	e2 := status(2, 240)
+	uid2 := e2.Att.UID.String()
+	index[uid2] = []*attest.Signed{answers("exec", 3, token.Answers{UID: uid2, Calls: a.Calls[:1]}).Att}
+	_, rd = stepOK(in, e2)
+	if rd.History.Applied || !strings.Contains(rd.History.Note, "answered no such call") {
+		t.Fatalf("an entry whose answers miss a call: %+v", rd.History)
+	}
+
+	// A live run that fails after calling out still has its calls: the
+	// executor answers them, and every replica fails the same way.
+	ticket.fail = true
+	live = &sandbox.LiveCalls{Querier: ticket}
+	e3 := status(3, 10)
+	if _, err := token.Step(sandbox.WithLiveCalls(ctx, live), in, token.Event{Entry: e3}, env); err != nil || len(live.Calls()) != 1 ||
+		!strings.Contains(string(live.Calls()[0].Response), "the ticket is down") {
+		t.Fatalf("a live step whose call failed: %v, %+v", err, live.Calls())
 	}
 }
 

@@ -46,10 +46,6 @@ type Instance struct {
 	// of the latest such result (ApplyResult). Like Done, it follows from
 	// the log and is not part of the state root.
 	Written map[string]Stamp `json:"written,omitempty"`
-	// Answers: the executor's answers to calls to other tokens that
-	// entries not applied yet make (calls.go), at most MaxAnswers; an
-	// entry's go when it is applied. Not part of the state root.
-	Answers []Answers `json:"answers,omitempty"`
 }
 
 // ID is the instance's ID.

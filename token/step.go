@@ -43,15 +43,17 @@ type Call struct {
 	// Now is the time the run sees: an attestation's or a record's, never
 	// the wall clock, so every replica computes the same.
 	Now time.Time
-	// Cause names the entry an apply, failed or trigger run is for
-	// (AnswersKey): its ctx.tokens.action keys are made from it.
+	// Cause names the entry an apply, failed or trigger run is for (its
+	// history item's UID): its ctx.tokens.action keys are made from it.
 	Cause string
-	// Answers are the executor's recorded answers to the calls to other
-	// tokens the entry's runs make (calls.go). A run answers each such call
-	// from them, or, when the call is not among them, fails with an error
-	// wrapping ErrNeedAnswer; unless the script was given a live caller (the
-	// executor answering the entry), which calls out instead.
-	Answers []CallRecord
+	// Answered: the executor's answers to the entry's calls to other tokens
+	// are known (calls.go), and Answers are they. A run answers each such
+	// call from them (a call they do not hold fails in the module); with
+	// none known it stops with an error wrapping ErrNeedAnswer. Unless the
+	// script was given a live caller (the executor answering the entry),
+	// which calls out instead.
+	Answered bool
+	Answers  []CallRecord
 }
 
 // Result is what a run returned. Transcript is the script engine's record
@@ -101,6 +103,10 @@ type Env struct {
 	// anchor-signed record names, binding the call and the answer. Nil:
 	// such answers are refused.
 	CheckCalls func([]CallRecord) error
+	// Answers returns the answers attestations (calls.go) the node holds
+	// for the entry whose cause is uid, in any order; each is checked
+	// before it counts. Nil: none are held.
+	Answers func(uid string) []*attest.Signed
 }
 
 // ErrUnavailable wraps a check that could not be made now (CheckChainLog).
@@ -152,9 +158,10 @@ type Ready struct {
 	// Calls: the step's runs' calls to other tokens, in order, with their
 	// answers (recorded or, for a live step, fetched).
 	Calls []CallRecord
-	// Answered: the step kept an executor's answers; an entry waiting for
-	// them (ErrNeedAnswer) may be stepped again.
-	Answered bool
+	// Answers: the step was an executor's answers attestation for the
+	// entry whose cause this is, which the shell indexes for Env.Answers;
+	// an entry waiting for them (ErrNeedAnswer) may be stepped again.
+	Answers string
 }
 
 // Kept is one run's transcript with the state it started from.
@@ -251,13 +258,17 @@ func applyEntry(ctx context.Context, cur *Instance, e *Entry, env *Env) (Ready, 
 		attTime = time.Unix(int64(item.Time), 0)
 	}
 	var rd Ready
-	cause := AnswersKey(key, e.Seq)
-	answers := cur.AnswersFor(cause)
 	var needs error
+	var answers []CallRecord
+	answered, looked := false, false
 	run := func(kind Kind) {
+		if !looked {
+			answers, answered = answersOf(cur, item.UID, env)
+			looked = true
+		}
 		input, _ := json.Marshal(input)
 		res, err := env.Script.Run(ctx, Call{Kind: kind, State: cur.State, Args: input, Instance: in.Record.Instance, Now: attTime,
-			Cause: cause, Answers: answers})
+			Cause: item.UID, Answered: answered, Answers: answers})
 		if errors.Is(err, ErrNeedAnswer) {
 			needs = err
 			return
@@ -275,12 +286,9 @@ func applyEntry(ctx context.Context, cur *Instance, e *Entry, env *Env) (Ready, 
 		item.Note = chainNote
 	case item.Data == nil:
 		item.Note = "not applied: schema not decodable"
-	case sub.Own == ownResults && item.Data["action"] == AnswersAction:
-		var err error
-		if item.Note, rd.Answered, err = applyAnswers(in, item.Data, att, env); err != nil {
-			return Ready{}, err
-		}
-		item.Applied = rd.Answered
+	case sub.Own == ownResults && IsAnswers(item.Data):
+		rd.Answers, item.Note = noteAnswers(in, item.Data, att, env)
+		item.Applied = rd.Answers != ""
 	case sub.Own == ownResults:
 		st, note := ApplyResult(in, item.Data, att, e.Seq, env.CheckRecord)
 		item.Note = note
@@ -304,7 +312,10 @@ func applyEntry(ctx context.Context, cur *Instance, e *Entry, env *Env) (Ready, 
 	}
 	if needs == nil && item.Applied && string(in.State) != string(cur.State) {
 		before := len(in.Pending)
-		n, calls, err := EvalTriggers(ctx, in, env, cur.State, in.State, item.UID, attTime, cause, answers)
+		if !looked {
+			answers, answered = answersOf(cur, item.UID, env)
+		}
+		n, calls, err := EvalTriggers(ctx, in, env, cur.State, in.State, item.UID, attTime, answered, answers)
 		if n > 0 {
 			item.Note = strings.TrimPrefix(item.Note+"; ", "; ") + fmt.Sprintf("%d triggered actions not started: %d pending already (token.MaxPending)", n, MaxPending)
 		}
@@ -316,9 +327,8 @@ func applyEntry(ctx context.Context, cur *Instance, e *Entry, env *Env) (Ready, 
 		// Nothing of the entry is applied: its stream waits for the
 		// executor's answers, and the calls made so far go to the executor
 		// answering it live.
-		return Ready{Calls: rd.Calls}, &NeedAnswer{Key: cause, Why: needs}
+		return Ready{Calls: rd.Calls}, &NeedAnswer{UID: item.UID, Why: needs}
 	}
-	in.dropAnswers(cause)
 	root := in.Root()
 	item.StateRoot = hexutil.Encode(root[:])
 	rd.HistoryIndex = in.HistoryN

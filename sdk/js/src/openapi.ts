@@ -620,7 +620,7 @@ export interface components {
              */
             lastSeenMs: number;
         };
-        /** @description What an anchor measured of a service node: network.probe_interval probes of GET /v1/health, and its own calls to the node (sampling calls, fetches of forwarded receipts' executions), which count toward availability and error rate only. */
+        /** @description What an anchor measured of a service node: network.probe_interval probes of GET /v1/health, its own calls to the node (sampling calls, fetches of forwarded receipts' executions) and the node's heartbeats, which count toward availability and error rate only. */
         NodeLevel: {
             /** @description samples held, probes and calls (at most 128) */
             samples: number;
@@ -636,6 +636,8 @@ export interface components {
             sampledCalls: number;
             /** @description of the samples held, fetches of the executions behind receipts integrations forwarded (one a node per sampling round) */
             forwardedReceipts: number;
+            /** @description of the samples held, heartbeats received (successes) or missed (one per interval once two intervals passed without one) */
+            heartbeats: number;
             /**
              * Format: int64
              * @description Unix ms of the newest sample.
