@@ -38,6 +38,7 @@ type shard struct {
 	in        *token.Instance
 	failFirst int // publishes refused before one goes through
 	published []string
+	atts      []*attest.Signed      // what was published, in order
 	onRead    func(*token.Instance) // called as the executor reads the instance
 }
 
@@ -65,6 +66,7 @@ func (s *shard) publish(_ context.Context, _ string, att *attest.Signed) error {
 	}
 	key, _ := data["idempotencyKey"].(string)
 	s.published = append(s.published, key)
+	s.atts = append(s.atts, att)
 	s.in.Pending = slices.DeleteFunc(slices.Clone(s.in.Pending), func(p token.PendingAction) bool { return p.Key == key })
 	return nil
 }
