@@ -92,7 +92,7 @@ func (ts tokenScript) Run(ctx context.Context, c token.Call) (*token.Result, err
 		if l, ok := ctx.Value(liveCallsKey{}).(*LiveCalls); ok {
 			env.Tokens, call.Timeout = l, l.Timeout
 		} else {
-			env.Tokens = recordedAnswers{answered: c.Answered, calls: c.Answers}
+			env.Tokens = recordedAnswers{c.Answers}
 		}
 	}
 	call.Env = env
@@ -116,21 +116,25 @@ func (ts tokenScript) HasFailed() bool             { return ts.m.HasFailed() }
 func (ts tokenScript) HasTrigger(name string) bool { return ts.m.HasTrigger(name) }
 
 // recordedAnswers answers calls to other tokens from an executor's
-// recorded answers, by the call's request. Before any are known (answered
-// false) a call stops the run; once they are, a call they do not hold
-// fails in the module.
+// recorded answers, by the call's request. Before any are known a call
+// stops the run; once they are, a call they do not hold fails in the
+// module.
 type recordedAnswers struct {
-	answered bool
-	calls    []token.CallRecord
+	lookup func() ([]token.CallRecord, bool)
 }
 
 func (r recordedAnswers) QueryToken(_ context.Context, call TokenCall) (*TokenAnswer, error) {
-	if !r.answered {
+	var calls []token.CallRecord
+	answered := false
+	if r.lookup != nil {
+		calls, answered = r.lookup()
+	}
+	if !answered {
 		return nil, fmt.Errorf("%w: %s %s(%s)", ErrNoAnswer, callKind(call), call.Instance, call.Name)
 	}
 	req, _ := json.Marshal(call)
 	want := token.CallRecord{Kind: callKind(call), Request: req}
-	for _, rec := range r.calls {
+	for _, rec := range calls {
 		if token.SameCall(rec, want) {
 			var ans TokenAnswer
 			if err := json.Unmarshal(rec.Response, &ans); err != nil {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -46,14 +47,14 @@ type Call struct {
 	// Cause names the entry an apply, failed or trigger run is for (its
 	// history item's UID): its ctx.tokens.action keys are made from it.
 	Cause string
-	// Answered: the executor's answers to the entry's calls to other tokens
-	// are known (calls.go), and Answers are they. A run answers each such
-	// call from them (a call they do not hold fails in the module); with
-	// none known it stops with an error wrapping ErrNeedAnswer. Unless the
-	// script was given a live caller (the executor answering the entry),
-	// which calls out instead.
-	Answered bool
-	Answers  []CallRecord
+	// Answers looks up, when a run first calls another token, the
+	// executor's answers to the entry's calls (calls.go): answered reports
+	// whether any are known. A run answers each such call from them (a call
+	// they do not hold fails in the module); with none known it stops with
+	// an error wrapping ErrNeedAnswer. Unless the script was given a live
+	// caller (the executor answering the entry), which calls out instead.
+	// Nil: none are known.
+	Answers func() (calls []CallRecord, answered bool)
 }
 
 // Result is what a run returned. Transcript is the script engine's record
@@ -259,16 +260,13 @@ func applyEntry(ctx context.Context, cur *Instance, e *Entry, env *Env) (Ready, 
 	}
 	var rd Ready
 	var needs error
-	var answers []CallRecord
-	answered, looked := false, false
+	// Looked up only when a run calls another token: most entries of most
+	// modules make no such call.
+	answers := sync.OnceValues(func() ([]CallRecord, bool) { return answersOf(cur, item.UID, env) })
 	run := func(kind Kind) {
-		if !looked {
-			answers, answered = answersOf(cur, item.UID, env)
-			looked = true
-		}
 		input, _ := json.Marshal(input)
 		res, err := env.Script.Run(ctx, Call{Kind: kind, State: cur.State, Args: input, Instance: in.Record.Instance, Now: attTime,
-			Cause: item.UID, Answered: answered, Answers: answers})
+			Cause: item.UID, Answers: answers})
 		if errors.Is(err, ErrNeedAnswer) {
 			needs = err
 			return
@@ -312,10 +310,7 @@ func applyEntry(ctx context.Context, cur *Instance, e *Entry, env *Env) (Ready, 
 	}
 	if needs == nil && item.Applied && string(in.State) != string(cur.State) {
 		before := len(in.Pending)
-		if !looked {
-			answers, answered = answersOf(cur, item.UID, env)
-		}
-		n, calls, err := EvalTriggers(ctx, in, env, cur.State, in.State, item.UID, attTime, answered, answers)
+		n, calls, err := EvalTriggers(ctx, in, env, cur.State, in.State, item.UID, attTime, answers)
 		if n > 0 {
 			item.Note = strings.TrimPrefix(item.Note+"; ", "; ") + fmt.Sprintf("%d triggered actions not started: %d pending already (token.MaxPending)", n, MaxPending)
 		}

@@ -18,17 +18,17 @@ import (
 // or done already is not added again, and none is added past MaxPending:
 // it returns how many fired and were dropped for that (every replica drops
 // the same ones, as every replica holds the same pending list), and the
-// predicates' calls to other tokens, answered from answers (when answered:
-// see Call). A predicate that calls out while no answers are known stops
-// the evaluation with an error wrapping ErrNeedAnswer.
+// predicates' calls to other tokens, answered from answers (see Call). A
+// predicate that calls out while no answers are known stops the evaluation
+// with an error wrapping ErrNeedAnswer.
 func EvalTriggers(ctx context.Context, in *Instance, env *Env, before, after json.RawMessage, cause string, now time.Time,
-	answered bool, answers []CallRecord) (dropped int, calls []CallRecord, err error) {
+	answers func() ([]CallRecord, bool)) (dropped int, calls []CallRecord, err error) {
 	for _, tg := range env.Triggers {
 		if !env.Script.HasTrigger(tg.When) {
 			continue
 		}
 		res, err := env.Script.Run(ctx, Call{Kind: KindTrigger, Name: tg.When, State: before, Args: after, Instance: in.Record.Instance, Now: now,
-			Cause: cause, Answered: answered, Answers: answers})
+			Cause: cause, Answers: answers})
 		if errors.Is(err, ErrNeedAnswer) {
 			return dropped, calls, err
 		}
