@@ -460,6 +460,11 @@ func (s *serviceRole) rebuild(ctx context.Context, cur *instance) (*instance, er
 			streams[i] = ds
 		}
 	}
+	for _, ds := range streams {
+		if len(ds) > 0 {
+			return nil, fmt.Errorf("entry %d of %s waits for the executor's answers to its calls to other tokens: cannot rebuild", ds[0].Entry.Seq, ds[0].Entry.ID())
+		}
+	}
 	if !maps.Equal(in.Offsets, cur.Offsets) {
 		return nil, errLogShort
 	}
