@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/smartlayer/smartlayer/receipt"
 	"github.com/smartlayer/smartlayer/sampling"
 	"github.com/smartlayer/smartlayer/sandbox"
+	"github.com/smartlayer/smartlayer/token"
 	"github.com/smartlayer/smartlayer/wire"
 )
 
@@ -353,4 +355,102 @@ func (d *Devnet) serviceHTTP(addr common.Address) string {
 		}
 	}
 	return ""
+}
+
+// blindApply is a fault for TestWaitingReplicaAsksTheExecutor: on the node
+// it wraps, while on, a pass's apply runs as if the pass held no grant, so
+// it makes no call (that node's state before the entry differs from the
+// others').
+type blindApply struct {
+	token.Script
+	on *atomic.Bool
+}
+
+func (b blindApply) Run(ctx context.Context, c token.Call) (*token.Result, error) {
+	if c.Kind == token.KindApply && b.on.Load() {
+		var st map[string]any
+		if json.Unmarshal(c.State, &st) == nil && st["grant"] != nil {
+			delete(st, "grant")
+			c.State, _ = json.Marshal(st)
+		}
+	}
+	return b.Script.Run(ctx, c)
+}
+
+// TestWaitingReplicaAsksTheExecutor: a pass's executor applies a status
+// update without calling out (its state differs), while the other
+// replicas' apply calls the ticket and waits for the executor's answers.
+// They ask the executor, which publishes answers that hold no call; their
+// call then fails in the module (the same on each), and no replica waits
+// for ever (issue 17, calls from apply).
+func TestWaitingReplicaAsksTheExecutor(t *testing.T) {
+	opts := DefaultOptions()
+	opts.Tickets, opts.Services, opts.InMemory, opts.LoungePasses = 3, 3, true, 1
+	var blind [3]atomic.Bool
+	opts.WrapScript = func(i int) func(token.Script) token.Script {
+		return func(s token.Script) token.Script { return blindApply{s, &blind[i]} }
+	}
+	d := startDevnet(t, opts)
+	ctx := context.Background()
+	p := d.Info.LoungePasses[0]
+	var tk Ticket
+	for _, x := range d.Info.Tickets {
+		if x.Instance == p.Ticket {
+			tk = x
+		}
+	}
+	deskHdr := http.Header{wire.GrantHeader: {p.DeskGrant}}
+	waitUntil(t, 60*time.Second, "the pass's watch action", func() bool {
+		out, _, err := d.Client.Action(ctx, p.Instance, "watch", "desk-watch", map[string]string{"grant": p.Grant}, deskHdr)
+		return err == nil && strings.Contains(string(out.Result), `"watching":true`)
+	})
+	rt, err := d.Client.Route(ctx, p.Instance)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exec := -1
+	for i, s := range d.Info.Services {
+		if s.Peer == rt.Executor {
+			exec = i
+		}
+	}
+	if exec < 0 || len(rt.Replicas) < 2 {
+		t.Fatalf("route %+v", rt)
+	}
+	blind[exec].Store(true)
+	e, err := d.PublishStatus(ctx, tk.Flight, tk.Date, 230, "delayed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	att, err := attest.Parse(e.Attestation)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid := att.UID.String()
+	waitUntil(t, 60*time.Second, "every replica steps the update", func() bool {
+		for _, r := range rt.Replicas {
+			var h struct{ History []wire.HistoryItem }
+			if err := getJSON(ctx, r.HTTP+"/v1/tokens/"+p.Instance+"/history", &h); err != nil {
+				return false
+			}
+			i := slices.IndexFunc(h.History, func(it wire.HistoryItem) bool { return it.UID == uid })
+			if i < 0 {
+				return false
+			}
+			it := h.History[i]
+			if r.Peer == rt.Executor {
+				if !it.Applied {
+					t.Fatalf("the executor did not apply the update: %+v", it)
+				}
+				continue
+			}
+			if it.Applied || !strings.Contains(it.Note, "answered no such call") {
+				t.Fatalf("replica %s: %+v", r.Peer, it)
+			}
+			if !slices.ContainsFunc(h.History, func(a wire.HistoryItem) bool { return a.Note == "answers for entry "+uid }) {
+				t.Fatalf("replica %s applied the update with no answers: %+v", r.Peer, h.History)
+			}
+		}
+		return true
+	})
 }
