@@ -281,6 +281,22 @@ func checkCallsFromApply(t *testing.T, d *Devnet, p LoungePass, deskHdr http.Hea
 		}
 		return strings.Contains(string(out.Result), `"watching":true`)
 	})
+	// The watch result fired the "opens" trigger, whose predicate asked the
+	// ticket (a call from a trigger, on the result stream itself): the
+	// lounge is open for this flight, so every replica ran into "welcome".
+	rt0, err := d.Client.Route(ctx, p.Instance)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, 60*time.Second, "every replica of the pass applies the welcome the trigger started", func() bool {
+		for _, r := range rt0.Replicas {
+			var v wire.StateView
+			if err := getJSON(ctx, r.HTTP+"/v1/tokens/"+p.Instance+"/state", &v); err != nil || !strings.Contains(string(v.State), `"welcomed":true`) {
+				return false
+			}
+		}
+		return true
+	})
 	// The ticket itself, after the update: the answer the pass records is
 	// the ticket's status when its executor asked, this one or the one
 	// before.
@@ -408,6 +424,17 @@ func TestWaitingReplicaAsksTheExecutor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Every replica holds the grant (and ran the welcome its trigger
+	// started) before the update: their states before it are the same.
+	waitUntil(t, 60*time.Second, "every replica applies the watch", func() bool {
+		for _, r := range rt.Replicas {
+			var v wire.StateView
+			if err := getJSON(ctx, r.HTTP+"/v1/tokens/"+p.Instance+"/state", &v); err != nil || !strings.Contains(string(v.State), `"welcomed":true`) {
+				return false
+			}
+		}
+		return true
+	})
 	exec := -1
 	for i, s := range d.Info.Services {
 		if s.Peer == rt.Executor {

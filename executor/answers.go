@@ -14,6 +14,25 @@ import (
 // several calls to other tokens).
 const maxAnswering = 8
 
+// answerTries: an entry whose calls failed for a reason that may pass is
+// answered again at its next steps, up to this many times in all; then the
+// failures are published as its answers.
+const answerTries = 5
+
+// retryAnswer counts a try of an entry's answers whose calls failed for a
+// reason that may pass, and reports whether to try again later instead of
+// publishing them.
+func (x *Executor) retryAnswer(id wire.InstanceID, uid string) bool {
+	k := id.String() + "/" + uid
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.answerTries == nil || len(x.answerTries) > 4096 {
+		x.answerTries = map[string]int{}
+	}
+	x.answerTries[k]++
+	return x.answerTries[k] < answerTries
+}
+
 // Answer makes, for real, the calls to other tokens that entry e's step of
 // instance cur makes (its apply, failed or trigger predicates: every
 // replica waits for them, token.ErrNeedAnswer; uid is the entry's cause),
@@ -35,7 +54,7 @@ func (x *Executor) Answer(cur *token.Instance, e token.Entry, uid string, env *t
 // answers to the entry are known.
 func (x *Executor) AnswerNone(cur *token.Instance, uid string, env *token.Env) {
 	x.answerAsync(cur.ID(), uid, func() error {
-		if len(env.Answers(uid)) > 0 {
+		if _, ok := token.AnswersOf(cur, uid, env); ok {
 			return nil
 		}
 		return x.publishAnswers(cur.ID(), token.Answers{UID: uid, Calls: []token.CallRecord{}})
@@ -81,19 +100,25 @@ func (x *Executor) answer(cur *token.Instance, e token.Entry, uid string, env *t
 		x.d.CatchUp(wire.ResultTopic(id))
 		x.d.Settle(id)
 	}
-	if len(env.Answers(uid)) > 0 {
-		return nil // answered already: replicas step the entry with those
-	}
 	if in := x.d.Instance(id); in != nil {
 		cur = in // as it stands now: the entry waits at this state
 	}
-	live := &sandbox.LiveCalls{Querier: x.d.Tokens, Timeout: x.d.Config.ActionTimeout}
+	if _, ok := token.AnswersOf(cur, uid, env); ok {
+		return nil // answered already: replicas step the entry with those
+	}
+	live := &sandbox.LiveCalls{Querier: x.d.Tokens, Timeout: x.d.Config.ActionTimeout, Final: x.d.FinalCallError}
 	_, err := token.Step(sandbox.WithLiveCalls(x.ctx, live), cur, token.Event{Entry: &e}, env)
 	if errors.Is(err, token.ErrNeedAnswer) {
 		return fmt.Errorf("a call went unanswered: %w", err)
 	}
 	if x.ctx.Err() != nil {
 		return x.ctx.Err() // stopping: what the calls answered may be cut short
+	}
+	if live.Transient() && x.retryAnswer(cur.ID(), uid) {
+		// A call failed for a reason that may pass (no route yet, a node
+		// down, a 5xx): published, it would fail the module on every
+		// replica for good. Asked again at the entry's next step.
+		return nil
 	}
 	calls := live.Calls()
 	if len(calls) == 0 {
@@ -110,11 +135,20 @@ func (x *Executor) answer(cur *token.Instance, e token.Entry, uid string, env *t
 // by errors that say so (the module sees those calls fail, on every
 // replica alike).
 func (x *Executor) publishAnswers(id wire.InstanceID, a token.Answers) error {
+	x.mu.Lock()
+	delete(x.answerTries, id.String()+"/"+a.UID)
+	x.mu.Unlock()
 	body, _ := json.Marshal(a)
 	if len(body) > token.MaxAnswersBytes {
 		for i := range a.Calls {
 			a.Calls[i].Response, _ = json.Marshal(sandbox.TokenAnswer{Error: fmt.Sprintf("the answers to this entry's calls exceed %d bytes: too large to share with the replicas", token.MaxAnswersBytes)})
 		}
+		body, _ = json.Marshal(a)
+	}
+	if len(body) > token.MaxAnswersBytes {
+		// The requests alone are too large: answers that hold no call (every
+		// call fails in the module, on every replica alike).
+		a.Calls = []token.CallRecord{}
 		body, _ = json.Marshal(a)
 	}
 	in := x.d.Instance(id)

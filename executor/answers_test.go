@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/placement"
 	"github.com/smartlayer/smartlayer/sandbox"
 	"github.com/smartlayer/smartlayer/token"
 	"github.com/smartlayer/smartlayer/tokenscript"
@@ -67,7 +68,8 @@ func TestAnswerKeepsCallsOfAFailedRun(t *testing.T) {
 	sub := tokenscript.Subscription{Schema: attest.FlightStatusSchema.UID, Key: "LH1/2026-12-01"}
 	held := map[string][]*attest.Signed{}
 	env := &token.Env{Script: sandbox.TokenScript(mod), Subscriptions: []tokenscript.Subscription{sub},
-		Answers: func(uid string) []*attest.Signed { return held[uid] }}
+		Answers:     func(uid string) []*attest.Signed { return held[uid] },
+		CheckRecord: func(*placement.Record) error { return nil }, CheckCalls: func([]token.CallRecord) error { return nil }}
 	data, _ := attest.FlightStatusSchema.Schema.EncodeJSON([]byte(`{"flight":"LH1","date":"2026-12-01","delayMinutes":200,"status":"delayed"}`))
 	att, err := attest.Sign(x.d.Key.ECDSA, x.d.Domain, attest.Message{Version: attest.Version2, Schema: attest.FlightStatusSchema.UID, Time: 1_700_000_000, Data: data})
 	if err != nil {
@@ -99,7 +101,8 @@ func TestAnswerNone(t *testing.T) {
 	sh := &shard{}
 	x, id := newWorkExecutor(t, sh)
 	held := map[string][]*attest.Signed{}
-	env := &token.Env{Answers: func(uid string) []*attest.Signed { return held[uid] }}
+	env := &token.Env{Answers: func(uid string) []*attest.Signed { return held[uid] },
+		CheckRecord: func(*placement.Record) error { return nil }}
 	x.AnswerNone(sh.instance(id), "0xcause1", env)
 	waitFor(t, "answers that hold no call", func() bool { return len(sh.answersPublished(t)) == 1 })
 	if a := sh.answersPublished(t)[0]; a.UID != "0xcause1" || a.Calls == nil || len(a.Calls) != 0 {

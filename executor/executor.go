@@ -109,6 +109,11 @@ type Deps struct {
 	Keep func(tr *sandbox.Transcript, state json.RawMessage, rc *receipt.Receipt)
 	// Tokens answers the module's ctx.tokens.query.
 	Tokens sandbox.TokenQuerier
+	// FinalCallError reports whether a failed call to another token failed
+	// for good (refused, the other module's error) rather than for a reason
+	// that may pass (no route, a node down, a 5xx); nil: every failure is
+	// final.
+	FinalCallError func(error) bool
 	// Route asks the responsible anchor to make an external call the
 	// executor could not (the route-failure protocol).
 	Route func(ctx context.Context, anchor string, call *RouteCall) (*RouteAnswer, error)
@@ -124,9 +129,12 @@ type Executor struct {
 	mu       sync.Mutex
 	inflight map[string]*call // by instance/key
 	started  atomic.Bool      // Start ran: x.ctx is the node's
-	// answering counts the entries whose calls are being answered.
-	answering int
-	workers   map[wire.InstanceID]*worker
+	// answering counts the entries whose calls are being answered;
+	// answerTries, the tries of entries whose calls failed for a reason
+	// that may pass (instance/uid).
+	answering   int
+	answerTries map[string]int
+	workers     map[wire.InstanceID]*worker
 	// One action of an instance at a time: the next one sees the state the
 	// previous one left (its result is applied here before it returns).
 	locks map[wire.InstanceID]*instLock

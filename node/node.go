@@ -636,7 +636,7 @@ func (n *Node) handleHeartbeat(_ context.Context, from transport.PeerID, hb *hea
 	n.members.seen(mb, n.now())
 	if n.anchor != nil {
 		if mb.Role == RoleService {
-			n.anchor.probe.heartbeat(mb.Peer, n.now())
+			n.anchor.probe.heartbeat(mb.Peer, n.now(), n.cfg.Network.HeartbeatInterval.Duration)
 		}
 		n.anchor.poke()
 	}

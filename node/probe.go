@@ -48,8 +48,9 @@ type prober struct {
 	// lastUnfit is the last judgement made (unfit keeps it while most
 	// nodes look too slow at once).
 	lastUnfit map[string]map[string]bool
-	// missedMs: per node, when a missed heartbeat was last counted.
-	missedMs map[string]int64
+	// missedMs, heardMs: per node, when a missed heartbeat and one
+	// received were last counted.
+	missedMs, heardMs map[string]int64
 }
 
 func newProber(n *Node) *prober {
@@ -62,8 +63,8 @@ func newProber(n *Node) *prober {
 		timeout: c.ProbeTimeout.Duration,
 		hot:     slo.Target{Latency: c.HotLatency.Duration},
 		win:     map[string]*slo.Window{}, inflight: map[string]bool{}, p50: map[string]float64{}, gen: map[string]uint64{},
-		missedMs: map[string]int64{},
-		judge:    slo.Judge{Hold: c.SLAHold.Duration},
+		missedMs: map[string]int64{}, heardMs: map[string]int64{},
+		judge: slo.Judge{Hold: c.SLAHold.Duration},
 	}
 }
 
@@ -135,6 +136,7 @@ func (p *prober) forgetLocked(peer string) {
 	delete(p.win, peer)
 	delete(p.p50, peer)
 	delete(p.missedMs, peer)
+	delete(p.heardMs, peer)
 	if p.lastUnfit != nil {
 		// A copy: placement may be reading the map handed out last.
 		last := map[string]map[string]bool{}
@@ -208,23 +210,32 @@ func (p *prober) observe(peer string, s slo.Sample) {
 }
 
 // heartbeat counts a service node's heartbeat, received now, toward its
-// availability.
-func (p *prober) heartbeat(peer string, now time.Time) {
-	p.observe(peer, slo.Sample{Source: slo.Heartbeat, AtMs: now.UnixMilli(), Answered: true, OK: true})
+// availability: at most one every half interval (a node that sends more
+// does not crowd out the probes' samples).
+func (p *prober) heartbeat(peer string, now time.Time, interval time.Duration) {
+	nowMs := now.UnixMilli()
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	delete(p.missedMs, peer)
-	p.mu.Unlock()
+	if last, ok := p.heardMs[peer]; ok && nowMs-last < interval.Milliseconds()/2 {
+		return
+	}
+	if w := p.win[peer]; w != nil {
+		w.Add(slo.Sample{Source: slo.Heartbeat, AtMs: nowMs, Answered: true, OK: true})
+		p.heardMs[peer] = nowMs
+	}
 }
 
 // missedHeartbeats counts, against the availability of each service node
-// whose last heartbeat is more than two intervals old, one missed
-// heartbeat per interval.
+// whose last heartbeat is more than three intervals old (a node sends one
+// each interval, to every anchor in turn, so one late anchor delays the
+// next), one missed heartbeat per interval.
 func (p *prober) missedHeartbeats(list []Member, now time.Time, interval time.Duration) {
 	nowMs := now.UnixMilli()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, mb := range list {
-		if mb.Role != RoleService || nowMs-mb.LastSeenMs <= 2*interval.Milliseconds() || nowMs-p.missedMs[mb.Peer] < interval.Milliseconds() {
+		if mb.Role != RoleService || nowMs-mb.LastSeenMs <= 3*interval.Milliseconds() || nowMs-p.missedMs[mb.Peer] < interval.Milliseconds() {
 			continue
 		}
 		if w := p.win[mb.Peer]; w != nil {

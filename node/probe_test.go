@@ -108,39 +108,42 @@ func TestProberDoesNotBlameEveryone(t *testing.T) {
 }
 
 // TestHeartbeatsCountTowardAvailability: a heartbeat received is a success
-// in the node's window; once two intervals pass without one, each further
-// interval counts one missed heartbeat against its availability, not more
-// however often the anchor looks; a node nobody measures gets nothing.
+// in the node's window, at most one every half interval however many the
+// node sends; once three intervals pass without one, each further interval
+// counts one missed heartbeat against its availability, not more however
+// often the anchor looks; a node nobody measures gets nothing.
 func TestHeartbeatsCountTowardAvailability(t *testing.T) {
-	p := &prober{win: map[string]*slo.Window{"svc": {}}, missedMs: map[string]int64{}}
+	p := &prober{win: map[string]*slo.Window{"svc": {}}, missedMs: map[string]int64{}, heardMs: map[string]int64{}}
 	t0 := time.UnixMilli(1_000_000)
-	p.heartbeat("svc", t0)
-	p.heartbeat("stranger", t0)
+	iv := time.Second
+	for i := range 200 { // a node flooding heartbeats
+		p.heartbeat("svc", t0.Add(time.Duration(i)*time.Millisecond), iv)
+	}
+	p.heartbeat("stranger", t0, iv)
 	if st := p.win["svc"].Stats(); st.Heartbeats != 1 || st.Availability != 1 {
-		t.Fatalf("after a heartbeat: %+v", st)
+		t.Fatalf("after a flood of heartbeats: %+v", st)
 	}
 	if _, ok := p.win["stranger"]; ok {
 		t.Fatal("a node no probe measures got a window from a heartbeat")
 	}
-	iv := time.Second
 	list := []Member{{Peer: "svc", Role: RoleService, LastSeenMs: t0.UnixMilli()}, {Peer: "anchor", Role: RoleAnchor}}
-	p.missedHeartbeats(list, t0.Add(2*iv), iv) // two intervals: not missed yet
+	p.missedHeartbeats(list, t0.Add(3*iv), iv) // three intervals: not missed yet
 	if st := p.win["svc"].Stats(); st.Samples != 1 {
-		t.Fatalf("counted a miss within two intervals: %+v", st)
+		t.Fatalf("counted a miss within three intervals: %+v", st)
 	}
 	for i := range 10 { // the anchor looks ten times in one interval
-		p.missedHeartbeats(list, t0.Add(2*iv+time.Millisecond+time.Duration(i)*iv/10), iv)
+		p.missedHeartbeats(list, t0.Add(3*iv+time.Millisecond+time.Duration(i)*iv/10), iv)
 	}
 	if st := p.win["svc"].Stats(); st.Heartbeats != 2 || st.Availability != 0.5 {
 		t.Fatalf("after one interval missed: %+v", st)
 	}
-	p.missedHeartbeats(list, t0.Add(3*iv+2*time.Millisecond), iv)
+	p.missedHeartbeats(list, t0.Add(4*iv+2*time.Millisecond), iv)
 	if st := p.win["svc"].Stats(); st.Heartbeats != 3 {
 		t.Fatalf("after two intervals missed: %+v", st)
 	}
-	p.heartbeat("svc", t0.Add(4*iv))
-	list[0].LastSeenMs = t0.Add(4 * iv).UnixMilli()
-	p.missedHeartbeats(list, t0.Add(5*iv), iv)
+	p.heartbeat("svc", t0.Add(5*iv), iv)
+	list[0].LastSeenMs = t0.Add(5 * iv).UnixMilli()
+	p.missedHeartbeats(list, t0.Add(6*iv), iv)
 	if st := p.win["svc"].Stats(); st.Heartbeats != 4 || st.Availability != 0.5 {
 		t.Fatalf("back: %+v", st)
 	}

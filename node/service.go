@@ -43,6 +43,9 @@ type serviceRole struct {
 	applier  *applier       // every change to an instance, one shard each
 	retrying sync.Map       // instances waiting to step an entry again (retryLater)
 	asked    sync.Map       // instance -> when the executor was last asked about an entry's answers
+	// askedHere: instance -> when a replica's ask about an entry's answers
+	// was last looked at here.
+	askedHere sync.Map
 
 	mu        sync.RWMutex
 	inst      map[wire.InstanceID]*instance
@@ -158,9 +161,10 @@ func (s *serviceRole) newExecutor() *executor.Executor {
 				n.att.CatchUp(topic)
 			}
 		},
-		Seal:   seal,
-		Keep:   s.keepTranscript,
-		Tokens: s,
+		Seal:           seal,
+		Keep:           s.keepTranscript,
+		Tokens:         s,
+		FinalCallError: finalCallError,
 		Route: func(ctx context.Context, anchor string, call *executor.RouteCall) (*executor.RouteAnswer, error) {
 			return transport.Call[executor.RouteCall, executor.RouteAnswer](ctx, n.net, peerIDOf(anchor), executor.ProtoRoute, call)
 		},
@@ -530,6 +534,8 @@ func (s *serviceRole) dropNow(id wire.InstanceID) error {
 	if err := s.n.store.DeletePrefix(answersInstancePrefix(id)); err != nil {
 		return err
 	}
+	s.asked.Delete(id)
+	s.askedHere.Delete(id)
 	// Its topics no other held instance follows are left (its owner's
 	// revocation topic among them): a node's subscriptions are those of
 	// the instances it holds now, not of every instance it ever held (each

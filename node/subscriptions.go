@@ -352,13 +352,8 @@ func (s *serviceRole) step(id wire.InstanceID, d attengine.Delivered) bool {
 		s.exec.Kick(id)
 	}
 	if rd.Answers != "" {
-		// An entry of another stream may be waiting for these answers:
-		// step it now, off this shard's turn.
-		time.AfterFunc(0, func() {
-			if s.n.ctx != nil && s.n.ctx.Err() == nil {
-				s.catchUp(id)
-			}
-		})
+		// An entry of another stream may be waiting for these answers.
+		s.stepSoon(id)
 	}
 	if o := rd.Instance.Owner; o != cur.Owner {
 		s.ownerChanged(id, cur.Owner, o)

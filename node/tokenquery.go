@@ -444,3 +444,25 @@ func (c *recordChecks) DecodeChecked(b []byte) (*placement.Record, error) {
 	c.mu.Unlock()
 	return rec, nil
 }
+
+// finalCallError reports whether a call to another token failed for good
+// (executor.Deps.FinalCallError): the other side refused the request (a
+// 4xx other than 404, 408, 421 and 429), cut a call loop (508), or the
+// other token's module failed. No route, no replica up, a network error, a
+// 5xx or a receipt that did not hold may pass: the executor tries the
+// entry's calls again before publishing such a failure as their answer.
+func finalCallError(err error) bool {
+	var p *wire.Problem
+	if !errors.As(err, &p) {
+		return false
+	}
+	switch {
+	case p.Status == http.StatusLoopDetected,
+		p.Type == "urn:smartlayer:problem:script-error", p.Type == "urn:smartlayer:problem:script-timeout":
+		return true
+	case p.Status >= 500, p.Status == http.StatusNotFound, p.Status == http.StatusRequestTimeout,
+		p.Status == http.StatusMisdirectedRequest, p.Status == http.StatusTooManyRequests:
+		return false
+	}
+	return p.Status >= 400
+}

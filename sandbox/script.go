@@ -40,9 +40,20 @@ type LiveCalls struct {
 	// Timeout bounds each run's wall time, calls included (0: the
 	// module's own limit).
 	Timeout time.Duration
+	// Final reports whether a call's error is final (nil: every one is);
+	// Transient then says whether any call failed otherwise.
+	Final func(error) bool
 
-	mu    sync.Mutex
-	calls []token.CallRecord
+	mu        sync.Mutex
+	calls     []token.CallRecord
+	transient bool
+}
+
+// Transient reports whether a call failed for a reason that may pass.
+func (l *LiveCalls) Transient() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.transient
 }
 
 // WithLiveCalls returns a context under which the token core's apply,
@@ -62,6 +73,9 @@ func (l *LiveCalls) QueryToken(ctx context.Context, call TokenCall) (*TokenAnswe
 	resp, _ := json.Marshal(rec)
 	l.mu.Lock()
 	l.calls = append(l.calls, token.CallRecord{Kind: callKind(call), Request: req, Response: resp})
+	if err != nil && l.Final != nil && !l.Final(err) {
+		l.transient = true
+	}
 	l.mu.Unlock()
 	return ans, err
 }

@@ -48,9 +48,9 @@ const (
 	Probe     Source = iota // GET /v1/health over HTTP
 	Sampled                 // a sampling call
 	Forwarded               // the execution behind a forwarded receipt
-	// Heartbeat: a heartbeat the node sent (a success), or a heartbeat
-	// interval that passed without one once two were missed (not
-	// answered): availability only.
+	// Heartbeat: a heartbeat the node sent (a success; at most one every
+	// half interval), or a heartbeat interval that passed without one once
+	// three were missed (not answered): availability only.
 	Heartbeat
 )
 

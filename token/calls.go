@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/smartlayer/smartlayer/attest"
 )
@@ -61,8 +60,9 @@ type Answers struct {
 const (
 	// MaxAnswerCalls bounds the calls one answers attestation holds.
 	MaxAnswerCalls = 64
-	// MaxAnswersBytes bounds the answers one attestation carries; an
-	// executor replaces answers past it by errors saying so.
+	// MaxAnswersBytes bounds the answers one attestation carries (its
+	// result's JSON); an executor replaces answers past it by errors saying
+	// so, and past it still publishes answers that hold no call.
 	MaxAnswersBytes = 256 << 10
 )
 
@@ -101,7 +101,7 @@ func checkAnswers(in *Instance, att *attest.Signed, uid string, env *Env) (*Answ
 		return nil, 0, errors.New(note)
 	}
 	res, _ := data["result"].(string)
-	if len(res) > MaxAnswersBytes+64<<10 {
+	if len(res) > MaxAnswersBytes {
 		return nil, 0, fmt.Errorf("answers of %d bytes (at most %d)", len(res), MaxAnswersBytes)
 	}
 	var a Answers
@@ -130,11 +130,14 @@ func checkAnswers(in *Instance, att *attest.Signed, uid string, env *Env) (*Answ
 	return &a, rec.Fencing, nil
 }
 
-// answersOf merges the answers to entry uid the node holds (Env.Answers)
-// that check: in the order of the records they were signed under (fencing),
-// then signer, then time, the first answer to a call kept. ok is false when
-// none checks: the entry waits.
-func answersOf(in *Instance, uid string, env *Env) (calls []CallRecord, ok bool) {
+// AnswersOf returns the executor's answers to the calls of the entry of in
+// whose cause is uid: of the answers attestations the node holds
+// (Env.Answers) that check, the first in the order of the records they were
+// signed under (fencing), then signer, then time, then UID. One attestation
+// is taken whole, not a merge, so that what a replica applies does not
+// depend on how many it had heard of. ok is false when none checks: the
+// entry waits.
+func AnswersOf(in *Instance, uid string, env *Env) (calls []CallRecord, ok bool) {
 	if env.Answers == nil {
 		return nil, false
 	}
@@ -143,30 +146,42 @@ func answersOf(in *Instance, uid string, env *Env) (calls []CallRecord, ok bool)
 		fencing uint64
 		att     *attest.Signed
 	}
-	var all []checked
+	var best *checked
 	for _, att := range env.Answers(uid) {
 		a, f, err := checkAnswers(in, att, uid, env)
 		if err != nil {
 			continue
 		}
-		all = append(all, checked{a, f, att})
-	}
-	if len(all) == 0 {
-		return nil, false
-	}
-	slices.SortFunc(all, func(x, y checked) int {
-		return cmp.Or(cmp.Compare(x.fencing, y.fencing), bytes.Compare(x.att.Signer[:], y.att.Signer[:]),
-			cmp.Compare(x.att.Message.Time, y.att.Message.Time), bytes.Compare(x.att.UID[:], y.att.UID[:]))
-	})
-	calls = []CallRecord{}
-	for _, c := range all {
-		for _, r := range c.a.Calls {
-			if !slices.ContainsFunc(calls, func(o CallRecord) bool { return SameCall(o, r) }) {
-				calls = append(calls, r)
-			}
+		c := &checked{a, f, att}
+		if best == nil || cmp.Or(cmp.Compare(c.fencing, best.fencing), bytes.Compare(c.att.Signer[:], best.att.Signer[:]),
+			cmp.Compare(c.att.Message.Time, best.att.Message.Time), bytes.Compare(c.att.UID[:], best.att.UID[:])) < 0 {
+			best = c
 		}
 	}
-	return calls, true
+	if best == nil {
+		return nil, false
+	}
+	if best.a.Calls == nil {
+		return []CallRecord{}, true
+	}
+	return best.a.Calls, true
+}
+
+// AnswersIn reports whether att is an executor's answers attestation for
+// instance in (its signer is the executor the record it carries names, not
+// fenced off, within the size bound), and for which entry's cause: the
+// shell indexes it (Env.Answers). Its answers are checked when that entry
+// is stepped.
+func AnswersIn(in *Instance, att *attest.Signed, env *Env) (uid string, ok bool) {
+	if att.Message.Schema != attest.ActionResultSchema.UID {
+		return "", false
+	}
+	data, err := attest.ActionResultSchema.Schema.Decode(att.Message.Data)
+	if err != nil || !IsAnswers(data) {
+		return "", false
+	}
+	uid, note := noteAnswers(in, data, att, env)
+	return uid, note != "" && uid != ""
 }
 
 // noteAnswers checks who signed an answers attestation arriving on the
@@ -179,6 +194,9 @@ func noteAnswers(in *Instance, data map[string]any, att *attest.Signed, env *Env
 	uid, _ = data["idempotencyKey"].(string)
 	if uid == "" || len(uid) > 256 {
 		return "", "refused: answers for no entry"
+	}
+	if res, _ := data["result"].(string); len(res) > MaxAnswersBytes {
+		return "", fmt.Sprintf("refused: answers of %d bytes (at most %d)", len(res), MaxAnswersBytes)
 	}
 	return uid, "answers for entry " + uid
 }

@@ -117,6 +117,9 @@ func checkExecutorResult(in *Instance, data map[string]any, att *attest.Signed, 
 	if err != nil {
 		return nil, "refused: " + err.Error()
 	}
+	if checkRecord == nil {
+		return nil, "refused: this node cannot check placement records"
+	}
 	if err := checkRecord(rec); err != nil {
 		return nil, "refused: " + err.Error()
 	}

@@ -262,7 +262,7 @@ func applyEntry(ctx context.Context, cur *Instance, e *Entry, env *Env) (Ready, 
 	var needs error
 	// Looked up only when a run calls another token: most entries of most
 	// modules make no such call.
-	answers := sync.OnceValues(func() ([]CallRecord, bool) { return answersOf(cur, item.UID, env) })
+	answers := sync.OnceValues(func() ([]CallRecord, bool) { return AnswersOf(cur, item.UID, env) })
 	run := func(kind Kind) {
 		input, _ := json.Marshal(input)
 		res, err := env.Script.Run(ctx, Call{Kind: kind, State: cur.State, Args: input, Instance: in.Record.Instance, Now: attTime,

@@ -48,7 +48,28 @@ module.exports = {
     },
   },
 
+  // opens: when the pass starts to watch its ticket (the watch action's
+  // result, which every replica applies), is the lounge open for its
+  // flight? A trigger predicate's call to the ticket: the pass's executor
+  // makes it, and every replica takes its answer. True starts "welcome".
+  triggers: {
+    opens(before, after, ctx) {
+      if (before.grant || typeof after.grant !== "string") {
+        return false;
+      }
+      var t = ctx.tokens.query(after.ticket, "status", {}, {grant: after.grant});
+      return t.lounge === true;
+    },
+  },
+
   actions: {
+    // welcome: started by the "opens" trigger; the pass notes it.
+    welcome(state, args, ctx) {
+      var next = Object.assign({}, state);
+      next.welcomed = true;
+      return {state: next, result: {welcomed: true}};
+    },
+
     // watch: keep the passenger's grant to the pass (args.grant, with
     // query:status on the ticket), so that apply can read the ticket.
     watch(state, args, ctx) {

@@ -636,7 +636,7 @@ export interface components {
             sampledCalls: number;
             /** @description of the samples held, fetches of the executions behind receipts integrations forwarded (one a node per sampling round) */
             forwardedReceipts: number;
-            /** @description of the samples held, heartbeats received (successes) or missed (one per interval once two intervals passed without one) */
+            /** @description of the samples held, heartbeats received (successes, at most one every half interval) or missed (one per interval once three intervals passed without one) */
             heartbeats: number;
             /**
              * Format: int64
