@@ -9,6 +9,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
@@ -501,6 +502,7 @@ func (d *Devnet) finishChain(ctx context.Context) error {
 	for i, ep := range d.Info.Services {
 		urls[fmt.Sprintf("service-%d", i)] = ep.HTTP
 	}
+	var retry []chainParty
 	for _, pt := range st.parties[2:] {
 		if pt.regAs == 0 {
 			continue
@@ -510,14 +512,52 @@ func (d *Devnet) finishChain(ctx context.Context) error {
 			return err
 		}
 		u := urls[pt.role]
+		before := len(b.errs)
 		b.send(s, func(o *bind.TransactOpts) (*types.Transaction, error) {
 			return st.r.Registry.SetEndpoint(o, pt.key.Address(), u)
 		})
+		if len(b.errs) > before && nonceTaken(b.errs[len(b.errs)-1]) {
+			// The node, running already, sent a transaction of its own
+			// from its key with the nonce this one counted on: again, one
+			// at a time, with the nonce after it.
+			b.errs = b.errs[:before]
+			retry = append(retry, pt)
+		}
 	}
 	if err := b.wait(); err != nil {
 		return fmt.Errorf("endpoints: %w", err)
 	}
+	for _, pt := range retry {
+		u := urls[pt.role]
+		var err error
+		for try := 0; try < 5; try++ {
+			var s *chain.Sender
+			if s, err = chain.NewSender(ctx, c, pt.key.ECDSA, id); err != nil {
+				break
+			}
+			if err = s.Send(ctx, c, func(o *bind.TransactOpts) (*types.Transaction, error) {
+				return st.r.Registry.SetEndpoint(o, pt.key.Address(), u)
+			}); err == nil || !nonceTaken(err) {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(time.Duration(try+1) * 200 * time.Millisecond):
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("endpoint of %s: %w", pt.role, err)
+		}
+	}
 	return nil
+}
+
+// nonceTaken reports whether a transaction was refused because another
+// one from its key took its nonce first.
+func nonceTaken(err error) bool {
+	m := strings.ToLower(err.Error())
+	return strings.Contains(m, "replacement transaction underpriced") || strings.Contains(m, "nonce too low") || strings.Contains(m, "already known")
 }
 
 // batch sends transactions, each estimated on the state the previous
