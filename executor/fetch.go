@@ -103,13 +103,7 @@ type recordingQuerier struct {
 
 func (q recordingQuerier) QueryToken(ctx context.Context, call sandbox.TokenCall) (*sandbox.TokenAnswer, error) {
 	ans, err := q.inner.QueryToken(ctx, call)
-	rec := ans
-	if err != nil {
-		rec = &sandbox.TokenAnswer{Error: err.Error()}
-	}
-	rq, _ := json.Marshal(call)
-	rs, _ := json.Marshal(rec)
-	q.r.Calls = append(q.r.Calls, sandbox.External{Kind: tokenCallKind(call), Request: rq, Response: rs})
+	q.r.Calls = append(q.r.Calls, sandbox.RecordTokenCall(call, ans, err))
 	return ans, err
 }
 
@@ -151,12 +145,4 @@ func (f *routedFetcher) fetch(ctx context.Context, req *sandbox.FetchRequest, ma
 	}
 	out.Failure = ans.Failure
 	return out
-}
-
-// tokenCallKind is the transcript's kind of a token call.
-func tokenCallKind(call sandbox.TokenCall) string {
-	if call.IsAction() {
-		return "tokens.action"
-	}
-	return "tokens.query"
 }

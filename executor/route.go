@@ -218,7 +218,7 @@ func (c *routeCheck) recorded(kind string, req, out any) bool {
 // executor's record.
 func (c *routeCheck) QueryToken(_ context.Context, call sandbox.TokenCall) (*sandbox.TokenAnswer, error) {
 	var ans sandbox.TokenAnswer
-	if !c.recorded(tokenCallKind(call), call, &ans) {
+	if !c.recorded(call.Kind(), call, &ans) {
 		return nil, errRouteChecked // the call to route is a fetch, not this
 	}
 	if ans.Error != "" {

@@ -71,6 +71,27 @@ type TokenCall struct {
 // IsAction reports whether the call starts an action (ctx.tokens.action).
 func (c TokenCall) IsAction() bool { return c.Key != "" }
 
+// Kind is the transcript's kind of the call: "tokens.action" or
+// "tokens.query".
+func (c TokenCall) Kind() string {
+	if c.IsAction() {
+		return "tokens.action"
+	}
+	return "tokens.query"
+}
+
+// RecordTokenCall is a call to another token and how it ended as a
+// transcript records it: the request, and the answer or, when the call
+// failed, an answer holding its error.
+func RecordTokenCall(call TokenCall, ans *TokenAnswer, err error) External {
+	if err != nil {
+		ans = &TokenAnswer{Error: err.Error()}
+	}
+	rq, _ := json.Marshal(call)
+	rs, _ := json.Marshal(ans)
+	return External{Kind: call.Kind(), Request: rq, Response: rs}
+}
+
 // TokenActionKeyPrefix starts every TokenActionKey; nodes take such keys
 // only from a token's call.
 const TokenActionKeyPrefix = "tok-"

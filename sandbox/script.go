@@ -65,14 +65,9 @@ func WithLiveCalls(ctx context.Context, l *LiveCalls) context.Context {
 // QueryToken makes the call and records it as the transcript would.
 func (l *LiveCalls) QueryToken(ctx context.Context, call TokenCall) (*TokenAnswer, error) {
 	ans, err := l.Querier.QueryToken(ctx, call)
-	rec := ans
-	if err != nil {
-		rec = &TokenAnswer{Error: err.Error()}
-	}
-	req, _ := json.Marshal(call)
-	resp, _ := json.Marshal(rec)
+	x := RecordTokenCall(call, ans, err)
 	l.mu.Lock()
-	l.calls = append(l.calls, token.CallRecord{Kind: callKind(call), Request: req, Response: resp})
+	l.calls = append(l.calls, token.CallRecord{Kind: x.Kind, Request: x.Request, Response: x.Response})
 	if err != nil && l.Final != nil && !l.Final(err) {
 		l.transient = true
 	}
@@ -85,13 +80,6 @@ func (l *LiveCalls) Calls() []token.CallRecord {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return slices.Clone(l.calls)
-}
-
-func callKind(call TokenCall) string {
-	if call.IsAction() {
-		return "tokens.action"
-	}
-	return "tokens.query"
 }
 
 func (ts tokenScript) Run(ctx context.Context, c token.Call) (*token.Result, error) {
@@ -117,13 +105,7 @@ func (ts tokenScript) Run(ctx context.Context, c token.Call) (*token.Result, err
 	if err != nil {
 		return nil, err
 	}
-	out := &token.Result{State: res.State, Output: res.Output, Transcript: res.Transcript}
-	for _, x := range res.Transcript.Calls {
-		if x.Kind == "tokens.query" || x.Kind == "tokens.action" {
-			out.Calls = append(out.Calls, token.CallRecord{Kind: x.Kind, Request: x.Request, Response: x.Response})
-		}
-	}
-	return out, nil
+	return &token.Result{State: res.State, Output: res.Output, Transcript: res.Transcript}, nil
 }
 
 func (ts tokenScript) HasFailed() bool             { return ts.m.HasFailed() }
@@ -144,10 +126,10 @@ func (r recordedAnswers) QueryToken(_ context.Context, call TokenCall) (*TokenAn
 		calls, answered = r.lookup()
 	}
 	if !answered {
-		return nil, fmt.Errorf("%w: %s %s(%s)", ErrNoAnswer, callKind(call), call.Instance, call.Name)
+		return nil, fmt.Errorf("%w: %s %s(%s)", ErrNoAnswer, call.Kind(), call.Instance, call.Name)
 	}
 	req, _ := json.Marshal(call)
-	want := token.CallRecord{Kind: callKind(call), Request: req}
+	want := token.CallRecord{Kind: call.Kind(), Request: req}
 	for _, rec := range calls {
 		if token.SameCall(rec, want) {
 			var ans TokenAnswer

@@ -63,8 +63,6 @@ type Result struct {
 	State      json.RawMessage
 	Output     json.RawMessage
 	Transcript any
-	// Calls: the run's calls to other tokens with their answers.
-	Calls []CallRecord
 }
 
 // Script is the token's module as the core runs it. Package sandbox's
@@ -156,9 +154,6 @@ type Ready struct {
 	NewPending []PendingAction
 	// Kept: the runs' transcripts and the states they ran on, for sampling.
 	Kept []Kept
-	// Calls: the step's runs' calls to other tokens, in order, with their
-	// answers (recorded or, for a live step, fetched).
-	Calls []CallRecord
 	// Answers: the step was an executor's answers attestation for the
 	// entry whose cause this is, which the shell indexes for Env.Answers;
 	// an entry waiting for them (ErrNeedAnswer) may be stepped again.
@@ -277,7 +272,6 @@ func applyEntry(ctx context.Context, cur *Instance, e *Entry, env *Env) (Ready, 
 		}
 		in.State, item.Applied = wire.CanonicalOr(res.State), true
 		rd.Kept = append(rd.Kept, Kept{Transcript: res.Transcript, StateBefore: cur.State})
-		rd.Calls = append(rd.Calls, res.Calls...)
 	}
 	switch {
 	case chainNote != "":
@@ -310,19 +304,17 @@ func applyEntry(ctx context.Context, cur *Instance, e *Entry, env *Env) (Ready, 
 	}
 	if needs == nil && item.Applied && string(in.State) != string(cur.State) {
 		before := len(in.Pending)
-		n, calls, err := EvalTriggers(ctx, in, env, cur.State, in.State, item.UID, attTime, answers)
+		n, err := EvalTriggers(ctx, in, env, cur.State, in.State, item.UID, attTime, answers)
 		if n > 0 {
 			item.Note = strings.TrimPrefix(item.Note+"; ", "; ") + fmt.Sprintf("%d triggered actions not started: %d pending already (token.MaxPending)", n, MaxPending)
 		}
 		rd.NewPending = in.Pending[before:]
-		rd.Calls = append(rd.Calls, calls...)
 		needs = err
 	}
 	if needs != nil {
 		// Nothing of the entry is applied: its stream waits for the
-		// executor's answers, and the calls made so far go to the executor
-		// answering it live.
-		return Ready{Calls: rd.Calls}, &NeedAnswer{UID: item.UID, Why: needs}
+		// executor's answers.
+		return Ready{}, &NeedAnswer{UID: item.UID, Why: needs}
 	}
 	root := in.Root()
 	item.StateRoot = hexutil.Encode(root[:])

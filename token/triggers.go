@@ -17,12 +17,12 @@ import (
 // adds the actions they start to in.Pending. An action whose key is pending
 // or done already is not added again, and none is added past MaxPending:
 // it returns how many fired and were dropped for that (every replica drops
-// the same ones, as every replica holds the same pending list), and the
-// predicates' calls to other tokens, answered from answers (see Call). A
-// predicate that calls out while no answers are known stops the evaluation
-// with an error wrapping ErrNeedAnswer.
+// the same ones, as every replica holds the same pending list). A
+// predicate's calls to other tokens are answered from answers (see Call);
+// one that calls out while no answers are known stops the evaluation with
+// an error wrapping ErrNeedAnswer.
 func EvalTriggers(ctx context.Context, in *Instance, env *Env, before, after json.RawMessage, cause string, now time.Time,
-	answers func() ([]CallRecord, bool)) (dropped int, calls []CallRecord, err error) {
+	answers func() ([]CallRecord, bool)) (dropped int, err error) {
 	for _, tg := range env.Triggers {
 		if !env.Script.HasTrigger(tg.When) {
 			continue
@@ -30,10 +30,7 @@ func EvalTriggers(ctx context.Context, in *Instance, env *Env, before, after jso
 		res, err := env.Script.Run(ctx, Call{Kind: KindTrigger, Name: tg.When, State: before, Args: after, Instance: in.Record.Instance, Now: now,
 			Cause: cause, Answers: answers})
 		if errors.Is(err, ErrNeedAnswer) {
-			return dropped, calls, err
-		}
-		if err == nil {
-			calls = append(calls, res.Calls...)
+			return dropped, err
 		}
 		if err != nil || string(res.Output) != "true" {
 			continue
@@ -49,7 +46,7 @@ func EvalTriggers(ctx context.Context, in *Instance, env *Env, before, after jso
 		}
 		in.Pending = append(slices.Clone(in.Pending), PendingAction{Action: tg.Action, Key: key, Trigger: tg.When, Cause: cause})
 	}
-	return dropped, calls, nil
+	return dropped, nil
 }
 
 // TriggerKey is the idempotency key of a triggered action: derived from the
