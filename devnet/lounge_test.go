@@ -267,36 +267,7 @@ func TestLoungePassReadsTheTicket(t *testing.T) {
 func checkCallsFromApply(t *testing.T, d *Devnet, p LoungePass, deskHdr http.Header) {
 	t.Helper()
 	ctx := context.Background()
-	var tk Ticket
-	for _, x := range d.Info.Tickets {
-		if x.Instance == p.Ticket {
-			tk = x
-		}
-	}
-	waitUntil(t, 60*time.Second, "the pass's watch action", func() bool {
-		out, _, err := d.Client.Action(ctx, p.Instance, "watch", "desk-watch", map[string]string{"grant": p.Grant}, deskHdr)
-		if err != nil {
-			t.Logf("watch: %v", err)
-			return false
-		}
-		return strings.Contains(string(out.Result), `"watching":true`)
-	})
-	// The watch result fired the "opens" trigger, whose predicate asked the
-	// ticket (a call from a trigger, on the result stream itself): the
-	// lounge is open for this flight, so every replica ran into "welcome".
-	rt0, err := d.Client.Route(ctx, p.Instance)
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitUntil(t, 60*time.Second, "every replica of the pass applies the welcome the trigger started", func() bool {
-		for _, r := range rt0.Replicas {
-			var v wire.StateView
-			if err := getJSON(ctx, r.HTTP+"/v1/tokens/"+p.Instance+"/state", &v); err != nil || !strings.Contains(string(v.State), `"welcomed":true`) {
-				return false
-			}
-		}
-		return true
-	})
+	tk, rt := watchTicket(t, d, p, deskHdr)
 	// The ticket itself, after the update: the answer the pass records is
 	// the ticket's status when its executor asked, this one or the one
 	// before.
@@ -310,10 +281,6 @@ func checkCallsFromApply(t *testing.T, d *Devnet, p LoungePass, deskHdr http.Hea
 		t.Fatal(err)
 	}
 	att, err := attest.Parse(e.Attestation)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rt, err := d.Client.Route(ctx, p.Instance)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -373,6 +340,44 @@ func (d *Devnet) serviceHTTP(addr common.Address) string {
 	return ""
 }
 
+// watchTicket has the desk ask pass p to watch its ticket (returned, with
+// the pass's route) and waits until every replica of the pass applied the
+// watch and the "welcome" it starts: the watch result fires the "opens"
+// trigger, whose predicate asks the ticket (a call from a trigger, on the
+// result stream itself), and the lounge is open for the pass's flight.
+func watchTicket(t *testing.T, d *Devnet, p LoungePass, deskHdr http.Header) (Ticket, *wire.Route) {
+	t.Helper()
+	ctx := context.Background()
+	var tk Ticket
+	for _, x := range d.Info.Tickets {
+		if x.Instance == p.Ticket {
+			tk = x
+		}
+	}
+	waitUntil(t, 60*time.Second, "the pass's watch action", func() bool {
+		out, _, err := d.Client.Action(ctx, p.Instance, "watch", "desk-watch", map[string]string{"grant": p.Grant}, deskHdr)
+		if err != nil {
+			t.Logf("watch: %v", err)
+			return false
+		}
+		return strings.Contains(string(out.Result), `"watching":true`)
+	})
+	rt, err := d.Client.Route(ctx, p.Instance)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, 60*time.Second, "every replica of the pass applies the welcome the trigger started", func() bool {
+		for _, r := range rt.Replicas {
+			var v wire.StateView
+			if err := getJSON(ctx, r.HTTP+"/v1/tokens/"+p.Instance+"/state", &v); err != nil || !strings.Contains(string(v.State), `"welcomed":true`) {
+				return false
+			}
+		}
+		return true
+	})
+	return tk, rt
+}
+
 // blindApply is a fault for TestWaitingReplicaAsksTheExecutor: on the node
 // it wraps, while on, a pass's apply runs as if the pass held no grant, so
 // it makes no call (that node's state before the entry differs from the
@@ -409,32 +414,9 @@ func TestWaitingReplicaAsksTheExecutor(t *testing.T) {
 	d := startDevnet(t, opts)
 	ctx := context.Background()
 	p := d.Info.LoungePasses[0]
-	var tk Ticket
-	for _, x := range d.Info.Tickets {
-		if x.Instance == p.Ticket {
-			tk = x
-		}
-	}
-	deskHdr := http.Header{wire.GrantHeader: {p.DeskGrant}}
-	waitUntil(t, 60*time.Second, "the pass's watch action", func() bool {
-		out, _, err := d.Client.Action(ctx, p.Instance, "watch", "desk-watch", map[string]string{"grant": p.Grant}, deskHdr)
-		return err == nil && strings.Contains(string(out.Result), `"watching":true`)
-	})
-	rt, err := d.Client.Route(ctx, p.Instance)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// Every replica holds the grant (and ran the welcome its trigger
 	// started) before the update: their states before it are the same.
-	waitUntil(t, 60*time.Second, "every replica applies the watch", func() bool {
-		for _, r := range rt.Replicas {
-			var v wire.StateView
-			if err := getJSON(ctx, r.HTTP+"/v1/tokens/"+p.Instance+"/state", &v); err != nil || !strings.Contains(string(v.State), `"welcomed":true`) {
-				return false
-			}
-		}
-		return true
-	})
+	tk, rt := watchTicket(t, d, p, http.Header{wire.GrantHeader: {p.DeskGrant}})
 	exec := -1
 	for i, s := range d.Info.Services {
 		if s.Peer == rt.Executor {
