@@ -221,6 +221,26 @@ func TestCallsFromApply(t *testing.T) {
 		t.Fatalf("replicas differ: %s vs %s", other.State, in.State)
 	}
 
+	// Answers past the bounds, by the executor itself, count for nothing:
+	// more than MaxAnswerCalls calls, or more than MaxAnswersBytes (not
+	// even indexed).
+	eBig := status(4, 300)
+	uidBig := eBig.Att.UID.String()
+	many := token.Answers{UID: uidBig}
+	for range token.MaxAnswerCalls + 1 {
+		many.Calls = append(many.Calls, a.Calls[0])
+	}
+	huge := token.Answers{UID: uidBig, Calls: []token.CallRecord{{Kind: "tokens.query", Request: a.Calls[0].Request,
+		Response: json.RawMessage(`{"result":"` + strings.Repeat("x", token.MaxAnswersBytes) + `","receipt":"vouched"}`)}}}
+	_, rd = stepOK(in, answers("exec", 4, huge))
+	if rd.Answers != "" || !strings.Contains(rd.History.Note, "refused: answers of") {
+		t.Fatalf("oversized answers were noted: %+v", rd.History.Note)
+	}
+	index[uidBig] = []*attest.Signed{answers("exec", 5, many).Att, answers("exec", 6, huge).Att}
+	if _, err := token.Step(ctx, in, token.Event{Entry: eBig}, env); !errors.Is(err, token.ErrNeedAnswer) {
+		t.Fatalf("answers past the bounds were taken: %v", err)
+	}
+
 	// Answers are final: a call they do not hold fails in the module (here
 	// apply's action: the update is not applied), the same on every
 	// replica, rather than waiting.
