@@ -108,6 +108,7 @@ func Register(mux *http.ServeMux, d Deps) {
 		mux.HandleFunc("GET /v1/channels/{channel}", d.Limit(h.channel))
 		mux.HandleFunc("POST /v1/channels/{channel}/settle", d.Limit(h.settle))
 		mux.HandleFunc("POST /v1/channels/{channel}/close", d.Limit(h.closeChannel))
+		mux.HandleFunc("POST /v1/channels/{channel}/promise", d.Limit(h.coverChannel))
 	}
 }
 

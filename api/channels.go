@@ -23,6 +23,9 @@ type Payments interface {
 	Settle(ctx context.Context, id uint64) (*wire.Settlement, error)
 	// Close is the anchor's half of a cooperative close the payer signed.
 	Close(ctx context.Context, id uint64, c wire.ChannelClose) (*wire.ChannelClose, error)
+	// Cover takes a promise the payer sends with no call: the one that
+	// covers its last calls on credit.
+	Cover(ctx context.Context, id uint64, c wire.ChannelPromise) (*wire.ChannelStatus, error)
 }
 
 // Errors of an anchor's answers about channels.
@@ -30,12 +33,14 @@ var (
 	ErrUnknownChannel = errors.New("no such payment channel")
 	ErrNotMyChannel   = errors.New("the payment channel is another anchor's")
 	ErrCloseRefused   = errors.New("close refused")
+	ErrPromiseRefused = errors.New("promise refused")
 )
 
 var channelProblems = []problem{
 	{ErrUnknownChannel, http.StatusNotFound, "unknown-channel"},
 	{ErrNotMyChannel, http.StatusNotFound, "not-my-channel"},
 	{ErrCloseRefused, http.StatusConflict, "close-refused"},
+	{ErrPromiseRefused, http.StatusConflict, "promise-refused"},
 	{ErrChainUnavailable, http.StatusServiceUnavailable, "chain-unavailable"},
 }
 
@@ -95,6 +100,23 @@ func (h *handlers) closeChannel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out, err := h.d.Payments.Close(r.Context(), id, c)
+	if err != nil {
+		h.channelError(w, r, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, out)
+}
+
+func (h *handlers) coverChannel(w http.ResponseWriter, r *http.Request) {
+	id, ok := channelParam(w, r)
+	if !ok {
+		return
+	}
+	var c wire.ChannelPromise
+	if !httpapi.DecodeJSON(w, r, 4096, &c) {
+		return
+	}
+	out, err := h.d.Payments.Cover(r.Context(), id, c)
 	if err != nil {
 		h.channelError(w, r, err)
 		return

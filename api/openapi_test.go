@@ -154,7 +154,7 @@ func TestOpenAPITypes(t *testing.T) {
 		"Bundle": tokenscript.Bundle{}, "Published": wire.Published{}, "Registered": wire.Registered{},
 		"VoteResult": wire.VoteResult{}, "Revoked": wire.Revoked{}, "ReceiptQueued": wire.ReceiptQueued{},
 		"ChannelState": wire.ChannelState{}, "PaymentDue": wire.PaymentDue{}, "ChannelStatus": wire.ChannelStatus{},
-		"Settlement": wire.Settlement{}, "ChannelClose": wire.ChannelClose{}, "CommitmentProof": wire.CommitmentProof{},
+		"Settlement": wire.Settlement{}, "ChannelClose": wire.ChannelClose{}, "ChannelPromise": wire.ChannelPromise{}, "CommitmentProof": wire.CommitmentProof{},
 		"Activity": dashboard.Activity{}, "Placement": dashboard.Placement{}, "NetworkEvent": dashboard.NetworkEvent{},
 		// attlog's head is the same stream head as wire's.
 		"StreamHead ": attlog.StreamHead{},

@@ -136,6 +136,9 @@ func StatusRun(ctx context.Context, d *devnet.Devnet, o QueryOptions, name strin
 // and reads the gas its transactions used.
 func Settle(ctx context.Context, d *devnet.Devnet) (*SettlementGas, error) {
 	pi := d.Info.Chain.Payment
+	if err := d.Client.Cover(ctx); err != nil { // the last calls on credit
+		return nil, err
+	}
 	deadline := time.Now().Add(time.Minute)
 	last, still := "", 0
 	for still < 4 {

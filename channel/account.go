@@ -98,6 +98,14 @@ func (a *Account) Cover() *big.Int {
 	return best
 }
 
+// LastSpent is the highest nonce used.
+func (a *Account) LastSpent() uint64 {
+	if n := len(a.Seen); n > 0 {
+		return max(a.Floor, a.Seen[n-1])
+	}
+	return a.Floor
+}
+
 // Spent reports whether a nonce was used.
 func (a *Account) Spent(nonce uint64) bool {
 	if nonce <= a.Floor {
@@ -113,10 +121,49 @@ func (a *Account) Spent(nonce uint64) bool {
 // charges are not covered by the best promise within the deposit. A
 // service node asks it before it serves a call.
 func (a *Account) Pay(p Promise, signer common.Address, price uint64, node common.Address) error {
-	if err := a.check(p, signer, node); err != nil {
+	if err := a.payers(p, signer); err != nil {
 		return err
 	}
-	if a.Closed {
+	if err := a.covers(p.Nonce, p.Cumulative, price, node, 0); err != nil {
+		return err
+	}
+	a.raise(p)
+	a.charge(p.Nonce, price, node)
+	return nil
+}
+
+// payers checks that p is a promise on this channel, signed by its payer.
+func (a *Account) payers(p Promise, signer common.Address) error {
+	switch {
+	case p.Channel != a.Channel:
+		return fmt.Errorf("%w: %d, not %d", ErrOtherChannel, p.Channel, a.Channel)
+	case signer != a.Payer:
+		return fmt.Errorf("%w: signed by %s, payer is %s", ErrNotPayer, signer, a.Payer)
+	case p.Cumulative == nil || p.Cumulative.Sign() < 0:
+		return fmt.Errorf("%w: no cumulative amount", ErrMalformed)
+	}
+	return nil
+}
+
+// raise makes a checked promise the best if it is higher.
+func (a *Account) raise(p Promise) {
+	if a.Best.Cumulative == nil || p.Cumulative.Cmp(a.Best.Cumulative) > 0 {
+		a.Best = Promise{Channel: p.Channel, Cumulative: amount(p.Cumulative), Nonce: p.Nonce, Sig: slices.Clone(p.Sig)}
+	}
+}
+
+// covers checks one more call of price, by nonce, served by node, with
+// promised the amount the call's own promise raises the best to (nil for
+// a call on credit): a nonce not spent, an open channel, room for one more
+// node, and every charge with this one within the deposit and covered by
+// the best promise and credit more.
+func (a *Account) covers(nonce uint64, promised *big.Int, price uint64, node common.Address, credit uint64) error {
+	switch {
+	case a.Spent(nonce):
+		return fmt.Errorf("%w: nonce %d on channel %d", ErrReplayed, nonce, a.Channel)
+	case a.Charges[node] == nil && len(a.Charges) >= MaxNodes:
+		return fmt.Errorf("%w: channel %d was served by %d nodes already", ErrClosed, a.Channel, MaxNodes)
+	case a.Closed:
 		return fmt.Errorf("%w: channel %d", ErrClosed, a.Channel)
 	}
 	charged := a.Charged()
@@ -125,52 +172,43 @@ func (a *Account) Pay(p Promise, signer common.Address, price uint64, node commo
 		return fmt.Errorf("%w: the calls so far cost %s, %s is deposited", ErrOverdrawn, charged, dep)
 	}
 	best := amount(a.Best.Cumulative)
-	if p.Cumulative.Cmp(best) > 0 {
-		best = p.Cumulative
+	if promised != nil && promised.Cmp(best) > 0 {
+		best = promised
+	}
+	if credit > 0 {
+		best.Add(best, new(big.Int).Mul(new(big.Int).SetUint64(credit), new(big.Int).SetUint64(price)))
 	}
 	if best.Cmp(charged) < 0 {
+		if credit > 0 {
+			return fmt.Errorf("%w: the calls so far cost %s, the highest promise is %s, and calls on credit may go %d calls beyond it", ErrInsufficient, charged, amount(a.Best.Cumulative), credit)
+		}
 		return fmt.Errorf("%w: the calls so far cost %s, the highest promise is %s", ErrInsufficient, charged, best)
 	}
-	a.take(p, price, node)
 	return nil
 }
 
-func (a *Account) check(p Promise, signer common.Address, node common.Address) error {
-	switch {
-	case p.Channel != a.Channel:
-		return fmt.Errorf("%w: %d, not %d", ErrOtherChannel, p.Channel, a.Channel)
-	case signer != a.Payer:
-		return fmt.Errorf("%w: signed by %s, payer is %s", ErrNotPayer, signer, a.Payer)
-	case p.Cumulative == nil || p.Cumulative.Sign() < 0:
-		return fmt.Errorf("%w: no cumulative amount", ErrMalformed)
-	case a.Spent(p.Nonce):
-		return fmt.Errorf("%w: nonce %d on channel %d", ErrReplayed, p.Nonce, a.Channel)
-	case a.Charges[node] == nil && len(a.Charges) >= MaxNodes:
-		return fmt.Errorf("%w: channel %d was served by %d nodes already", ErrClosed, a.Channel, MaxNodes)
-	}
-	return nil
-}
-
-// take charges a checked call.
-func (a *Account) take(p Promise, price uint64, node common.Address) {
-	if a.Best.Cumulative == nil || p.Cumulative.Cmp(a.Best.Cumulative) > 0 {
-		a.Best = Promise{Channel: p.Channel, Cumulative: amount(p.Cumulative), Nonce: p.Nonce, Sig: slices.Clone(p.Sig)}
-	}
+// charge takes a checked call: its price to node, its nonce spent.
+func (a *Account) charge(nonce, price uint64, node common.Address) {
 	if a.Charges == nil {
 		a.Charges = map[common.Address]*big.Int{}
 	}
 	c := amount(a.Charges[node])
 	a.Charges[node] = c.Add(c, new(big.Int).SetUint64(price))
-	a.Seen = slices.Insert(a.Seen, position(a.Seen, p.Nonce), p.Nonce)
+	a.spend(nonce)
+	if a.Served == nil {
+		a.Served = map[common.Address]uint64{}
+	}
+	a.Served[node]++
+}
+
+// spend notes a nonce used.
+func (a *Account) spend(nonce uint64) {
+	a.Seen = slices.Insert(a.Seen, position(a.Seen, nonce), nonce)
 	if len(a.Seen) > MaxSeen {
 		half := len(a.Seen) / 2
 		a.Floor = a.Seen[half-1]
 		a.Seen = slices.Clone(a.Seen[half:])
 	}
-	if a.Served == nil {
-		a.Served = map[common.Address]uint64{}
-	}
-	a.Served[node]++
 }
 
 func position(s []uint64, n uint64) int {

@@ -4,8 +4,10 @@
 // (Account), which decides whether a call's promise pays for it.
 //
 // An integration opens a channel to an anchor with a deposit of service
-// tokens, then signs one Promise per call: the channel, the cumulative
-// amount it owes so far and a nonce that rises with every call. Only the
+// tokens, then signs a Promise for a call: the channel, the cumulative
+// amount it owes so far and a nonce that rises with every call. Between two
+// promises it may send calls on credit (Credit), MAC'd under a key it
+// shares with the anchor, which its next promise covers. Only the
 // highest promise is worth anything, so an anchor keeps that one; a promise
 // that does not raise the amount by at least the call's price, or reuses a
 // nonce, pays for nothing. The contract cashes the highest promise, burns

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	mrand "math/rand/v2"
 	"net/http"
 	neturl "net/url"
@@ -376,9 +377,11 @@ func (c *Client) send(ctx context.Context, method, url, to string, hdr http.Head
 	}
 	var promise string
 	var price uint64
+	var promised *big.Int // the cumulative amount of a promise sent
 	if c.Payer != nil && paidCall(req.URL.Path) && req.Header.Get(wire.PaymentHeader) == "" {
 		if p, ok := c.Payer.price(req.URL.Path); ok && p > 0 {
-			if promise, err = c.Payer.promise(p); err != nil {
+			instance, call := c.creditCall(ctx, to, req.URL.Path)
+			if promise, promised, err = c.Payer.pay(to, p, instance, call); err != nil {
 				return nil, err
 			}
 			price = p
@@ -405,15 +408,22 @@ func (c *Client) send(ctx context.Context, method, url, to string, hdr http.Head
 			// Whether the node took it is not known: counted as not, and
 			// should it have been, the next node says so (402 with the
 			// channel's state) and the payer catches up.
-			c.Payer.giveBack(price)
+			c.Payer.giveBack(price, promised != nil)
 		}
 		return nil, err
 	}
 	if signed && resp.StatusCode < 300 {
 		c.openSession(to)
 	}
-	if promise != "" && untaken(resp.StatusCode) {
-		c.Payer.giveBack(price)
+	switch {
+	case promise != "" && untaken(resp.StatusCode):
+		c.Payer.giveBack(price, promised != nil)
+		c.Payer.untook(to)
+	case promised != nil && to != "" && strings.Contains(req.URL.Path, "/query/"):
+		// The node took the promise itself (an action's is taken by the
+		// executor, which may be another node): its next queries may go
+		// on credit.
+		c.Payer.took(to, promised)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))

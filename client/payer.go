@@ -25,13 +25,16 @@ import (
 var ErrBudget = errors.New("payment budget spent")
 
 // Payer pays for priced calls from one payment channel (contracts'
-// Channels): it signs a promise per call, raising the cumulative amount by
-// the call's price. Prices are learned from the nodes' 402 answers (the
-// first call of each kind is refused once, then sent again with a
-// promise), up to MaxPrice. A 402 that shows a promise of this payer's
-// higher than its count (another process paid from the channel, or this
-// one restarted) moves it up to that promise; nothing else a node says
-// moves it.
+// Channels). It signs a promise for a call, its cumulative amount the
+// price of every call so far with this one; between two promises to a
+// node it sends up to Every-1 queries on credit (channel.Credit: a MAC
+// under the key it shares with the channel's anchor, covered by its next
+// promise), when the client proves its requests with the payer's key.
+// Prices are learned from the nodes' 402 answers (the first call of each
+// kind is refused once, then sent again with a promise), up to MaxPrice. A
+// 402 that shows a promise of this payer's higher than its count (another
+// process paid from the channel, or this one restarted) moves it up to
+// that promise; nothing else a node says moves it.
 type Payer struct {
 	Key     *ecdsa.PrivateKey
 	Channel uint64
@@ -50,16 +53,34 @@ type Payer struct {
 	TopUp      func(ctx context.Context, amount *big.Int) error
 	TopUpBy    *big.Int
 	TopUpLimit *big.Int
+	// Every is how often a node is sent a promise: at most Every-1 queries
+	// to it go on credit between two (0: DefaultEvery; 1: a promise with
+	// every call, as actions always are). At most channel.CreditCalls.
+	Every int
+	// AnchorKey is the channel's anchor's public key, for the key of the
+	// calls on credit; the Client learns it from the anchor when it is nil
+	// (GET /v1/channels/{id}, its anchorKey checked against its address).
+	AnchorKey *ecdsa.PublicKey
 
-	topMu    sync.Mutex // one top-up at a time
+	topMu    sync.Mutex // one top-up, or one ask for the anchor's key, at a time
 	toppedUp *big.Int   // added so far
 	lastTop  time.Time
+	askedKey time.Time
 
-	mu     sync.Mutex
-	cum    *big.Int
-	nonce  uint64
-	prices map[string]uint64 // by call path
+	mu      sync.Mutex
+	cum     *big.Int // promised: the highest promise's cumulative amount
+	charged *big.Int // what the calls sent cost, those on credit with them
+	nonce   uint64
+	prices  map[string]uint64 // by call path
+	shown   map[string]*big.Int
+	credit  *[32]byte // the key of calls on credit, once AnchorKey is known
 }
+
+// DefaultEvery is how often a node is sent a promise when Every is 0.
+const DefaultEvery = 32
+
+// maxShown bounds the nodes a payer remembers the promises of.
+const maxShown = 4096
 
 // Promised is the cumulative amount promised so far, and the last nonce.
 func (p *Payer) Promised() (*big.Int, uint64) {
@@ -86,16 +107,19 @@ var ErrPrice = errors.New("a call's price is over the payer's MaxPrice")
 // reports it: from the highest promise taken, if this payer signed it and
 // it is above the payer's count (what the node says was charged is not
 // taken on its word).
-func (p *Payer) Resume(st *wire.ChannelState) {
+func (p *Payer) Resume(st *wire.ChannelState) { p.resume(st) }
+
+// resume is Resume, and reports whether st's best promise is this payer's.
+func (p *Payer) resume(st *wire.ChannelState) bool {
 	if st == nil || st.ID != p.Channel || st.Best == "" {
-		return
+		return false
 	}
 	best, err := channel.ParseHeader(st.Best)
 	if err != nil || best.Channel != p.Channel {
-		return
+		return false
 	}
 	if signer, err := channel.Signer(best.Digest(p.Domain), best.Sig); err != nil || signer != crypto.PubkeyToAddress(p.Key.PublicKey) {
-		return
+		return false
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -103,6 +127,11 @@ func (p *Payer) Resume(st *wire.ChannelState) {
 		p.cum = best.Cumulative
 	}
 	p.nonce = max(p.nonce, best.Nonce)
+	// Calls on credit spent nonces above the best promise's: a node's word,
+	// taken only so far above it.
+	p.nonce = max(p.nonce, min(st.Spent, best.Nonce+channel.MaxSeen))
+	p.spent() // at least what was promised
+	return true
 }
 
 func (p *Payer) maxPrice() uint64 {
@@ -112,23 +141,106 @@ func (p *Payer) maxPrice() uint64 {
 	return p.MaxPrice
 }
 
-// promise signs the next promise for a call of price.
+// spent is what the calls sent cost (at least what was promised). The
+// lock is held.
+func (p *Payer) spent() *big.Int {
+	if p.charged == nil || p.charged.Cmp(p.amount()) < 0 {
+		p.charged = new(big.Int).Set(p.amount())
+	}
+	return p.charged
+}
+
+// promise signs the next promise for a call of price: it covers every
+// call so far and this one.
 func (p *Payer) promise(price uint64) (string, error) {
+	h, _, err := p.pay("", price, "", "")
+	return h, err
+}
+
+// pay is the payment header for a call of price to the node whose peer ID
+// is to (instance, call: "query:NAME"; "" for a promise in any case): a
+// call on credit when that node was shown a promise of this payer's
+// within Every calls, otherwise a promise; and, for a promise, its
+// cumulative amount, to note as shown once the node took it.
+func (p *Payer) pay(to string, price uint64, instance, call string) (header string, promised *big.Int, err error) {
 	if price > p.maxPrice() {
-		return "", fmt.Errorf("%w: %d asked, %d at most", ErrPrice, price, p.maxPrice())
+		return "", nil, fmt.Errorf("%w: %d asked, %d at most", ErrPrice, price, p.maxPrice())
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	next := new(big.Int).Add(p.amount(), new(big.Int).SetUint64(price))
+	pr := new(big.Int).SetUint64(price)
+	next := new(big.Int).Add(p.spent(), pr)
 	if p.Budget != nil && next.Cmp(p.Budget) > 0 {
-		return "", fmt.Errorf("%w: %s promised, a call of %d more would pass %s", ErrBudget, p.cum, price, p.Budget)
+		return "", nil, fmt.Errorf("%w: %s spent, a call of %d more would pass %s", ErrBudget, p.spent(), price, p.Budget)
 	}
-	pr, err := channel.Sign(p.Key, p.Domain, p.Channel, next, p.nonce+1)
+	every := p.Every
+	if every <= 0 {
+		every = DefaultEvery
+	}
+	every = min(every, channel.CreditCalls)
+	if shown := p.shown[to]; to != "" && call != "" && p.credit != nil && every > 1 && shown != nil {
+		// Within every calls of the last promise the node took: on credit.
+		limit := new(big.Int).Mul(pr, big.NewInt(int64(every)))
+		if new(big.Int).Sub(next, shown).Cmp(limit) < 0 {
+			p.charged, p.nonce = next, p.nonce+1
+			return channel.SignCredit(*p.credit, p.Channel, p.nonce, price, instance, call).Header(), nil, nil
+		}
+	}
+	promise, err := channel.Sign(p.Key, p.Domain, p.Channel, next, p.nonce+1)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	p.cum, p.nonce = next, p.nonce+1
-	return pr.Header(), nil
+	p.cum, p.charged, p.nonce = next, new(big.Int).Set(next), p.nonce+1
+	return promise.Header(), new(big.Int).Set(next), nil
+}
+
+// took notes that the node whose peer ID is to took a promise of
+// cumulative amount promised; untook, that it refused a call (its next is
+// sent a promise).
+func (p *Payer) took(to string, promised *big.Int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.shown == nil || len(p.shown) >= maxShown {
+		p.shown = map[string]*big.Int{}
+	}
+	if s := p.shown[to]; s == nil || promised.Cmp(s) > 0 {
+		p.shown[to] = promised
+	}
+}
+
+// tookOne reports whether the node whose peer ID is to took a promise of
+// this payer's (and did not refuse a call since).
+func (p *Payer) tookOne(to string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return to != "" && p.shown[to] != nil
+}
+
+func (p *Payer) untook(to string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.shown, to)
+}
+
+// useCredit sets the key of calls on credit, from the channel's anchor's
+// public key.
+func (p *Payer) useCredit(anchor *ecdsa.PublicKey) error {
+	k, err := channel.CreditKey(p.Key, anchor)
+	if err != nil {
+		return err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.credit = &k
+	return nil
+}
+
+// needsAnchorKey reports whether the payer may send calls on credit and
+// lacks the anchor's key for them.
+func (p *Payer) needsAnchorKey() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.credit == nil && p.Every != 1
 }
 
 // Promise signs the next promise for a call of exactly price (a server
@@ -153,11 +265,15 @@ func (p *Payer) PromiseFor(path string, fallback uint64) (string, error) {
 // the node have taken it after all, a later promise falls short by its
 // price: a node refuses it (402) with the channel's state, and the payer
 // resumes from that.
-func (p *Payer) giveBack(price uint64) {
+func (p *Payer) giveBack(price uint64, promise bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if c := p.amount(); c.Cmp(new(big.Int).SetUint64(price)) >= 0 {
-		c.Sub(c, new(big.Int).SetUint64(price))
+	pr := new(big.Int).SetUint64(price)
+	if c := p.spent(); c.Cmp(pr) >= 0 {
+		c.Sub(c, pr)
+	}
+	if c := p.amount(); promise && c.Cmp(pr) >= 0 {
+		c.Sub(c, pr)
 	}
 }
 
@@ -214,8 +330,32 @@ func (p *Payer) learn(path string, prob *wire.Problem) bool {
 		p.prices[path] = price
 	}
 	p.mu.Unlock()
-	p.Resume(prob.Payment.Channel)
+	if p.resume(prob.Payment.Channel) {
+		p.catchUp(prob.Payment.Channel, price)
+	}
 	return true
+}
+
+// catchUp takes in what a node says was charged to the channel beyond this
+// payer's count, after a 402 whose best promise is the payer's own: calls
+// it sent on credit and forgot (a restart before it covered them). A
+// node's word, so taken only as far as calls on credit may go beyond the
+// best promise (channel.CreditCalls of price).
+func (p *Payer) catchUp(st *wire.ChannelState, price uint64) {
+	charged, ok := new(big.Int).SetString(st.Charged, 10)
+	if !ok {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	limit := new(big.Int).Mul(new(big.Int).SetUint64(price), big.NewInt(channel.CreditCalls))
+	limit.Add(limit, p.amount())
+	if charged.Cmp(limit) > 0 {
+		charged = limit
+	}
+	if charged.Cmp(p.spent()) > 0 {
+		p.charged = charged
+	}
 }
 
 // topUpWait is how long the payer waits after a top-up before sending the
@@ -319,4 +459,101 @@ func (c *Client) CloseChannel(ctx context.Context, id uint64, final *big.Int, pa
 	}
 	var out wire.ChannelClose
 	return &out, c.channelCall(ctx, http.MethodPost, id, "/close", body, &out)
+}
+
+// creditCall is what a call on credit names of a request path (its
+// instance and "query:NAME"), when the client may send it on credit to the
+// node whose peer ID is to: a query, proved by the payer's own key (the
+// node checks the payer made the call), to a node that took a promise of
+// the payer's, with the key shared with the channel's anchor known (learnt
+// here the first time). "" otherwise: the call carries a promise.
+func (c *Client) creditCall(ctx context.Context, to, path string) (instance, call string) {
+	rest, ok := strings.CutPrefix(path, "/v1/tokens/")
+	if !ok || c.Key == nil || crypto.PubkeyToAddress(c.Key.PublicKey) != crypto.PubkeyToAddress(c.Payer.Key.PublicKey) || !c.Payer.tookOne(to) {
+		return "", ""
+	}
+	instance, name, ok := strings.Cut(rest, "/query/")
+	if !ok || strings.Contains(name, "/") {
+		return "", ""
+	}
+	if c.Payer.needsAnchorKey() && !c.learnAnchorKey(ctx) {
+		return "", ""
+	}
+	return instance, "query:" + name
+}
+
+// anchorKeyRetry is how long a client that could not learn its channel's
+// anchor's key waits before it asks again (its calls carry promises
+// meanwhile).
+const anchorKeyRetry = 30 * time.Second
+
+// learnAnchorKey asks the channel's anchor for its key (the anchor's
+// answer about its channel, the key checked against the anchor's address
+// it names) and keys the calls on credit with it.
+func (c *Client) learnAnchorKey(ctx context.Context) bool {
+	p := c.Payer
+	p.topMu.Lock()
+	defer p.topMu.Unlock()
+	if !p.needsAnchorKey() {
+		return true
+	}
+	if p.AnchorKey == nil {
+		if time.Since(p.askedKey) < anchorKeyRetry {
+			return false
+		}
+		p.askedKey = time.Now()
+		st, err := c.Channel(ctx, p.Channel)
+		if err != nil {
+			return false
+		}
+		raw, err := hexutil.Decode(st.AnchorKey)
+		if err != nil {
+			return false
+		}
+		pub, err := crypto.UnmarshalPubkey(raw)
+		if err != nil || crypto.PubkeyToAddress(*pub) != st.Anchor || st.ID != p.Channel {
+			return false
+		}
+		p.AnchorKey = pub
+	}
+	return p.useCredit(p.AnchorKey) == nil
+}
+
+// Cover sends the channel's anchor a promise for the calls this client
+// sent on credit since its last promise (none when there are none): what
+// an integration does when it stops calling, so that a settlement pays
+// every call it made. A call sent meanwhile is covered by its own
+// promise, or the next Cover.
+func (c *Client) Cover(ctx context.Context) error {
+	p := c.Payer
+	if p == nil {
+		return errors.New("the client has no payer")
+	}
+	h, ok, err := p.cover()
+	if err != nil || !ok {
+		return err
+	}
+	body, err := json.Marshal(wire.ChannelPromise{Promise: h})
+	if err != nil {
+		return err
+	}
+	var st wire.ChannelStatus
+	return c.channelCall(ctx, http.MethodPost, p.Channel, "/promise", body, &st)
+}
+
+// cover signs a promise for every call sent, when some went on credit
+// since the last promise (false: none did).
+func (p *Payer) cover() (string, bool, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	spent := p.spent()
+	if spent.Cmp(p.amount()) <= 0 {
+		return "", false, nil
+	}
+	pr, err := channel.Sign(p.Key, p.Domain, p.Channel, spent, p.nonce+1)
+	if err != nil {
+		return "", false, err
+	}
+	p.cum, p.nonce = new(big.Int).Set(spent), p.nonce+1
+	return pr.Header(), true, nil
 }

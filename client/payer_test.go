@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math/big"
 	"net/http"
+	"slices"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -56,12 +57,98 @@ func TestPayerTrustsOnlyItsOwnPromises(t *testing.T) {
 	if pr.Cumulative.Int64() != 75 || pr.Nonce != 10 {
 		t.Fatalf("next promise %s %d", pr.Cumulative, pr.Nonce)
 	}
-	p.giveBack(5)
+	p.giveBack(5, true)
 	if cum, nonce := p.Promised(); cum.Int64() != 70 || nonce != 10 {
 		t.Fatalf("after giving a price back: %s %d", cum, nonce)
 	}
 	p.Budget = big.NewInt(74)
 	if _, err := p.promise(5); !errors.Is(err, ErrBudget) {
 		t.Fatalf("past the budget: %v", err)
+	}
+}
+
+// TestPayerSendsCallsOnCredit: once a node took a promise, the payer sends
+// it the next Every-1 queries on credit, MAC'd under the key it shares
+// with the anchor (which the anchor derives too), then a promise that
+// covers them; a node that took none, or refused a call, or a call that
+// must carry a promise gets one; Cover signs what the calls on credit
+// cost, once.
+func TestPayerSendsCallsOnCredit(t *testing.T) {
+	key, _ := crypto.GenerateKey()
+	anchor, _ := crypto.GenerateKey()
+	dom := channel.Domain(1337, common.HexToAddress("0xc4"))
+	p := &Payer{Key: key, Channel: 3, Domain: dom, Every: 4}
+	if err := p.useCredit(&anchor.PublicKey); err != nil {
+		t.Fatal(err)
+	}
+	shared, _ := channel.CreditKey(anchor, &key.PublicKey)
+	call := func(to string) (string, bool) {
+		h, promised, err := p.pay(to, 2, "0x01", "query:status")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if promised != nil {
+			p.took(to, promised)
+		}
+		return h, promised == nil
+	}
+	var kinds []bool
+	for range 6 {
+		h, credit := call("n1")
+		kinds = append(kinds, credit)
+		if credit {
+			c, err := channel.ParseCredit(h)
+			if err != nil || !c.Valid(shared, 2, "0x01", "query:status") || c.Valid(shared, 3, "0x01", "query:status") {
+				t.Fatalf("a credit the anchor would not take: %v", err)
+			}
+		}
+	}
+	if want := []bool{false, true, true, true, false, true}; !slices.Equal(kinds, want) {
+		t.Fatalf("credit calls %v, want %v", kinds, want)
+	}
+	h, credit := call("n2")
+	pr, err := channel.ParseHeader(h)
+	if credit || err != nil || pr.Cumulative.Int64() != 14 || pr.Nonce != 7 {
+		t.Fatalf("the first call to another node: %q %v", h, err)
+	}
+	p.untook("n1")
+	if _, credit := call("n1"); credit {
+		t.Fatal("a node that refused a call was sent a credit")
+	}
+	if h, _, _ := p.pay("n1", 2, "", ""); channel.IsCredit(h) {
+		t.Fatal("a call naming nothing went on credit")
+	}
+	for range 2 {
+		if _, credit := call("n1"); !credit {
+			t.Fatal("no credit after a promise")
+		}
+	}
+	p.giveBack(2, false) // not taken
+	if h, ok, err := p.cover(); !ok || err != nil {
+		t.Fatalf("cover: %v", err)
+	} else if pr, _ := channel.ParseHeader(h); pr.Cumulative.Int64() != 20 {
+		t.Fatalf("cover promised %s for calls costing 20", pr.Cumulative)
+	}
+	if cum, _ := p.Promised(); cum.Int64() != 20 {
+		t.Fatalf("promised %s after cover", cum)
+	}
+	if _, ok, _ := p.cover(); ok {
+		t.Fatal("a second cover with nothing on credit")
+	}
+
+	// Restarted before it covered its calls on credit: a node's 402 with
+	// the payer's own best promise moves it past the nonces spent and up
+	// to the charges it shows, but no further than credit may go beyond
+	// that promise.
+	q := &Payer{Key: key, Channel: 3, Domain: dom}
+	best, _ := channel.Sign(key, dom, 3, big.NewInt(10), 4)
+	due := &wire.Problem{Status: http.StatusPaymentRequired, Payment: &wire.PaymentDue{Price: "2",
+		Channel: &wire.ChannelState{ID: 3, Charged: "100000", Spent: 9, Best: best.Header()}}}
+	if !q.learn("/v1/tokens/x/query/status", due) {
+		t.Fatal("the 402 was not learned")
+	}
+	h, _, err = q.pay("", 2, "", "")
+	if pr, _ := channel.ParseHeader(h); err != nil || pr.Cumulative.Int64() != 10+channel.CreditCalls*2+2 || pr.Nonce != 10 {
+		t.Fatalf("after a restart: %q %v", h, err)
 	}
 }

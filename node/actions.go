@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/ethereum/go-ethereum/common"
+
 	"github.com/smartlayer/smartlayer/api"
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/executor"
@@ -62,11 +64,11 @@ func (s *serviceRole) action(ctx context.Context, id wire.InstanceID, name, key 
 	if err := s.tokenKeyOK(key, p); err != nil {
 		return nil, &api.Problem{Status: http.StatusBadRequest, Code: "idempotency-key-reserved", Detail: err.Error()}
 	}
-	byToken, err := s.checkActionGrant(in, name, p)
+	caller, byToken, err := s.checkActionGrant(in, name, p)
 	if err != nil {
 		return nil, &api.GrantRefused{Err: err}
 	}
-	if err := s.chargeAction(ctx, in, lb, name, key, p, byToken); err != nil {
+	if err := s.chargeAction(ctx, in, lb, name, key, p, caller, byToken); err != nil {
 		return nil, err
 	}
 	ctx, cancel := s.exec.Detach(ctx)
@@ -81,13 +83,13 @@ func (s *serviceRole) action(ctx context.Context, id wire.InstanceID, name, key 
 // chargeAction takes a priced action's payment where it runs (the
 // executor), once per idempotency key: a repeated request gets the outcome
 // it paid for. A token's call under its grant is not charged again.
-func (s *serviceRole) chargeAction(ctx context.Context, in *instance, lb *loadedBundle, name, key string, p grant.Presented, byToken bool) error {
+func (s *serviceRole) chargeAction(ctx context.Context, in *instance, lb *loadedBundle, name, key string, p grant.Presented, caller common.Address, byToken bool) error {
 	price := lb.Manifest.Service.ActionPriceOf(name)
 	id := in.Record.Instance
 	if price == 0 || s.n.pay == nil || byToken || in.Record.Executor != s.n.peerStr || s.exec.Done(id, name, key) {
 		return nil
 	}
-	if err := s.n.pay.charge(ctx, p.Payment, price, id, "action:"+name); err != nil {
+	if err := s.n.pay.charge(ctx, p.Payment, price, id, "action:"+name, s.callerOf(p, caller)); err != nil {
 		s.n.metric.actions.WithLabelValues("payment-refused").Inc()
 		return err
 	}
@@ -95,17 +97,29 @@ func (s *serviceRole) chargeAction(ctx context.Context, in *instance, lb *loaded
 }
 
 // checkActionGrant checks the owner's grant of an action that needs one,
-// and reports whether the call was a token's under its grant.
-func (s *serviceRole) checkActionGrant(in *instance, name string, p grant.Presented) (bool, error) {
+// and reports who proved the call (none when no grant was needed) and
+// whether it was a token's under its grant.
+func (s *serviceRole) checkActionGrant(in *instance, name string, p grant.Presented) (common.Address, bool, error) {
 	lb, ok := s.bundleOf(in)
 	if !ok || !lb.Manifest.Service.ActionGrantRequired(name) {
-		return false, nil
+		return common.Address{}, false, nil
 	}
-	byToken, err := s.grants.checkCall(p, in.Owner, in.Record.Instance, "action:"+name, s.n.now())
+	caller, byToken, err := s.grants.checkCall(p, in.Owner, in.Record.Instance, "action:"+name, s.n.now())
 	if err != nil {
 		s.n.metric.actions.WithLabelValues("grant-refused").Inc()
 	}
-	return byToken, err
+	return caller, byToken, err
+}
+
+// callerOf is who proved a call, for a payment on credit (asked only for
+// one): proved, when the grant check took the call's proof, or checked now.
+func (s *serviceRole) callerOf(p grant.Presented, proved common.Address) func() (common.Address, error) {
+	return func() (common.Address, error) {
+		if proved != (common.Address{}) {
+			return proved, nil
+		}
+		return s.grants.caller(p, s.n.now())
+	}
 }
 
 // hasJSON reports whether an optional JSON member is there (not absent,

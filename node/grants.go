@@ -60,14 +60,34 @@ func newGrants(n *Node, revs *revocations) *grants {
 // covers scope and is signed (the proof) by the integration the grant
 // names, or it is signed by the owner itself. Each proof is taken once.
 func (g *grants) check(p grant.Presented, owner common.Address, id wire.InstanceID, scope string, now time.Time) error {
-	_, err := g.checkCall(p, owner, id, scope, now)
+	_, _, err := g.checkCall(p, owner, id, scope, now)
 	return err
 }
 
-// checkCall is check, and reports whether the call was a token's (an
-// inter-token call under a grant the owner gave that token, signed by a
-// replica of it under its record).
-func (g *grants) checkCall(p grant.Presented, owner common.Address, id wire.InstanceID, scope string, now time.Time) (byToken bool, err error) {
+// checkCall is check, and returns who proved the call (the integration or
+// the owner, or the replica of a calling token) and whether the call was a
+// token's (an inter-token call under a grant the owner gave that token,
+// signed by a replica of it under its record).
+func (g *grants) checkCall(p grant.Presented, owner common.Address, id wire.InstanceID, scope string, now time.Time) (caller common.Address, byToken bool, err error) {
+	byToken, err = g.checkProof(p, owner, id, scope, now, &caller)
+	return caller, byToken, err
+}
+
+// caller is who proved a call that needs no grant (a call on a payment
+// channel's credit must be its payer's), its proof taken once like a
+// grant's.
+func (g *grants) caller(p grant.Presented, now time.Time) (common.Address, error) {
+	if p.Proof == "" {
+		return common.Address{}, fmt.Errorf("the call carries no %s", wire.SignatureHeader)
+	}
+	signer, pr, err := p.Signer(now, g.sessions)
+	if err != nil {
+		return common.Address{}, err
+	}
+	return signer, g.useNonce(signer, signer, pr, now)
+}
+
+func (g *grants) checkProof(p grant.Presented, owner common.Address, id wire.InstanceID, scope string, now time.Time, caller *common.Address) (byToken bool, err error) {
 	header := p.Grant
 	if header == "" {
 		if p.Proof == "" {
@@ -81,6 +101,7 @@ func (g *grants) checkCall(p grant.Presented, owner common.Address, id wire.Inst
 		if signer != owner {
 			return false, fmt.Errorf("%w (a signed call without a grant must be the owner's; signed by %s)", ErrGrantMissing, signer)
 		}
+		*caller = signer
 		return false, g.useNonce(signer, owner, pr, now)
 	}
 	if len(header) > maxGrantHeader {
@@ -120,6 +141,7 @@ func (g *grants) checkCall(p grant.Presented, owner common.Address, id wire.Inst
 	if err := gr.Check(owner, id, scope, now, g.revs.Revoked(gr.Signer, gr.UID)); err != nil {
 		return false, err
 	}
+	*caller = signer
 	return byToken, g.useNonce(signer, owner, pr, now)
 }
 

@@ -66,7 +66,7 @@ type paying struct {
 func newPaying(n *Node, c *contracts.Channels, addr common.Address, chainID int64) *paying {
 	p := &paying{n: n, domain: channel.Domain(chainID, addr), chain: payments.OnChain{C: c}}
 	p.results = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smartlayer_payments_total",
-		Help: "Payments for priced calls: on service nodes taken, refused (by code) and sent to anchors; on anchors taken, replayed and refused promises forwarded, and settlements done or failed."}, []string{"result"})
+		Help: "Payments for priced calls: on service nodes taken (with a promise), credit (taken on credit), refused (by code) and sent to anchors; on anchors taken, replayed and refused promises forwarded, and settlements done or failed."}, []string{"result"})
 	return p
 }
 
@@ -75,7 +75,7 @@ func newPaying(n *Node, c *contracts.Channels, addr common.Address, chainID int6
 func (p *paying) attach() {
 	switch p.n.cfg.Role {
 	case RoleAnchor:
-		p.ledger = payments.NewLedger(p.domain, p.chain, p.n.Address(), p.n.store, p.priceOf)
+		p.ledger = payments.NewLedger(p.domain, p.chain, p.n.key.ECDSA, p.n.store, p.priceOf)
 	case RoleService:
 		p.gate = payments.NewGate(p.domain, p.chain, p.n.Address(), p.n.now, p.n.isAnchorAddress)
 	}
@@ -141,15 +141,19 @@ func (p *paying) priceOf(instance, call string) (uint64, bool) {
 // charge lets a call of price through on the promise presented, or says
 // why not: 402 with what it costs and how to pay, or 503 when payments
 // cannot be taken now.
-func (p *paying) charge(ctx context.Context, header string, price uint64, id wire.InstanceID, call string) error {
+func (p *paying) charge(ctx context.Context, header string, price uint64, id wire.InstanceID, call string, caller func() (common.Address, error)) error {
 	if p == nil || p.gate == nil || price == 0 {
 		return nil
 	}
-	err := p.gate.Pay(ctx, header, price, id.String(), call)
+	err := p.gate.Pay(ctx, header, price, id.String(), call, caller)
 	var r *payments.Refusal
 	switch {
 	case err == nil:
-		p.results.WithLabelValues("taken").Inc()
+		if channel.IsCredit(header) {
+			p.results.WithLabelValues("credit").Inc()
+		} else {
+			p.results.WithLabelValues("taken").Inc()
+		}
 		return nil
 	case errors.Is(err, payments.ErrBacklog):
 		p.results.WithLabelValues("backlog").Inc()
@@ -218,6 +222,9 @@ func (p *paying) record(ctx context.Context, from transport.PeerID, b *paymentBa
 	p.results.WithLabelValues("refused").Add(float64(t.Refused))
 	if t.Replayed > 0 {
 		p.n.log.Info("promises spent twice reached this anchor (a payer's promise used at two nodes, or a batch sent again)", "node", node, "count", t.Replayed)
+	}
+	if t.Refused > 0 {
+		p.n.log.Info("forwarded payments this anchor did not count (not the payer's, not the token's price, or past what the promises cover)", "node", node, "count", t.Refused)
 	}
 	return &paymentViews{Views: views}, nil
 }
@@ -307,6 +314,8 @@ func channelErr(err error) error {
 		return fmt.Errorf("%w: %v", api.ErrNotMyChannel, err)
 	case errors.Is(err, payments.ErrCloseRefused):
 		return fmt.Errorf("%w: %v", api.ErrCloseRefused, err)
+	case errors.Is(err, payments.ErrPromiseRefused):
+		return fmt.Errorf("%w: %v", api.ErrPromiseRefused, err)
 	}
 	return fmt.Errorf("%w: %v", api.ErrChainUnavailable, err)
 }
@@ -316,6 +325,14 @@ type paymentsAPI struct{ p *paying }
 
 func (a paymentsAPI) Channel(ctx context.Context, id uint64) (*wire.ChannelStatus, error) {
 	st, err := a.p.ledger.Status(ctx, id)
+	if err != nil {
+		return nil, channelErr(err)
+	}
+	return st, nil
+}
+
+func (a paymentsAPI) Cover(ctx context.Context, id uint64, c wire.ChannelPromise) (*wire.ChannelStatus, error) {
+	st, err := a.p.ledger.Cover(ctx, id, strings.TrimSpace(c.Promise))
 	if err != nil {
 		return nil, channelErr(err)
 	}

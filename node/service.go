@@ -588,8 +588,9 @@ func (s *serviceRole) runQuery(ctx context.Context, id wire.InstanceID, name str
 	}
 	start := time.Now()
 	byToken := false
+	var caller common.Address // who proved the call, when a grant was checked
 	if lb.Manifest.Service.GrantRequired(name) {
-		if byToken, err = s.grants.checkCall(p, in.Owner, id, "query:"+name, s.n.now()); err != nil {
+		if caller, byToken, err = s.grants.checkCall(p, in.Owner, id, "query:"+name, s.n.now()); err != nil {
 			s.n.metric.queries.WithLabelValues("grant-refused").Inc()
 			return nil, &api.GrantRefused{Err: err}
 		}
@@ -598,7 +599,7 @@ func (s *serviceRole) runQuery(ctx context.Context, id wire.InstanceID, name str
 	// call under the grant the owner gave that token (the integration paid
 	// for the call that made it, and the owner let that token read).
 	if price := lb.Manifest.Service.QueryPriceOf(name); price > 0 && s.n.pay != nil && !byToken {
-		if err := s.n.pay.charge(ctx, p.Payment, price, id, "query:"+name); err != nil {
+		if err := s.n.pay.charge(ctx, p.Payment, price, id, "query:"+name, s.callerOf(p, caller)); err != nil {
 			s.n.metric.queries.WithLabelValues("payment-refused").Inc()
 			return nil, err
 		}

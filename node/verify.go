@@ -195,13 +195,13 @@ func (s *serviceRole) execAction(ctx context.Context, req *execReq) *execResp {
 	if err := s.tokenKeyOK(req.Key, req.Presented); err != nil {
 		return problem(http.StatusBadRequest, "idempotency-key-reserved", err.Error())
 	}
-	byToken, err := s.checkActionGrant(in, req.Name, req.Presented)
+	caller, byToken, err := s.checkActionGrant(in, req.Name, req.Presented)
 	if err != nil {
 		status, code := api.GrantStatus(err)
 		return problem(status, code, err.Error())
 	}
 	var pr *api.PaymentRefused
-	if err := s.chargeAction(ctx, in, lb, req.Name, req.Key, req.Presented, byToken); errors.As(err, &pr) {
+	if err := s.chargeAction(ctx, in, lb, req.Name, req.Key, req.Presented, caller, byToken); errors.As(err, &pr) {
 		return problem(pr.Status, pr.Code, pr.Detail)
 	}
 	dctx, cancel := s.exec.Detach(ctx)

@@ -4,7 +4,9 @@
 // it: the payer's signature, an unused nonce, the channel open on chain
 // with the deposit to cover it, and the highest promise covering every
 // call charged to the channel, by this node's own account merged with the
-// anchor's view. What the gate took it forwards to the channel's anchor,
+// anchor's view; or, for a call on credit (channel.Credit), the request
+// proved by the payer and the charges at most channel.CreditCalls calls
+// beyond the highest promise (the anchor checks the credit's MAC). What the gate took it forwards to the channel's anchor,
 // whose Ledger keeps every channel's account durably (each call counted
 // once, whichever node served it), answers with its view, and settles on
 // chain: it cashes the highest promise and distributes the payout by the
@@ -70,7 +72,7 @@ func (r *Refusal) Unwrap() error { return r.Err }
 
 func statusOf(a *channel.Account, anchor common.Address) *wire.ChannelState {
 	st := &wire.ChannelState{ID: a.Channel, Payer: a.Payer, Anchor: anchor, Deposit: amountOf(a.Deposit), Charged: a.Charged().String(),
-		Promised: amountOf(a.Best.Cumulative), Nonce: a.Best.Nonce, Closed: a.Closed}
+		Promised: amountOf(a.Best.Cumulative), Nonce: a.Best.Nonce, Spent: a.LastSpent(), Closed: a.Closed}
 	if len(a.Best.Sig) == 65 {
 		st.Best = a.Best.Header()
 	}
@@ -88,7 +90,7 @@ func amountOf(x *big.Int) string {
 // the call it paid for (instance, "query:NAME" or "action:NAME") and its
 // price, which the anchor checks against the token's TokenScript.
 type Forward struct {
-	Promise  string `json:"promise"` // header form
+	Promise  string `json:"promise"` // header form: a promise, or a call on credit
 	Instance string `json:"instance"`
 	Call     string `json:"call"`
 	Price    uint64 `json:"price"`
@@ -163,9 +165,11 @@ const missingFor = 10 * time.Second
 
 // Pay decides whether header pays price for one call (call: "query:NAME"
 // or "action:NAME" on instance): nil lets it through (and queues the
-// promise for the anchor), a *Refusal says why not, and ErrBacklog that the
-// anchors are behind. A free call (price 0) needs no header.
-func (g *Gate) Pay(ctx context.Context, header string, price uint64, instance, call string) (err error) {
+// promise, or the credit, for the anchor), a *Refusal says why not, and
+// ErrBacklog that the anchors are behind. A free call (price 0) needs no
+// header. A call on credit (channel.Credit) must be the payer's: caller
+// is who proved the request (asked only for a credit).
+func (g *Gate) Pay(ctx context.Context, header string, price uint64, instance, call string, caller func() (common.Address, error)) (err error) {
 	if price == 0 {
 		return nil
 	}
@@ -178,6 +182,9 @@ func (g *Gate) Pay(ctx context.Context, header string, price uint64, instance, c
 	if header == "" {
 		return &Refusal{Code: "payment-required", Price: price,
 			Detail: fmt.Sprintf("this call costs %d of the service token's smallest unit: attach a promise on a payment channel in the %s header", price, Header)}
+	}
+	if channel.IsCredit(header) {
+		return g.payCredit(ctx, header, price, instance, call, caller)
 	}
 	var p channel.Promise
 	if p, err = channel.ParseHeader(header); err != nil {
@@ -205,6 +212,74 @@ func (g *Gate) Pay(ctx context.Context, header string, price uint64, instance, c
 		err = g.charge(h, p, signer, fw)
 	}
 	return err
+}
+
+// payCredit is Pay for a call on credit: the request proved by the
+// payer, and covered by the best promise this node knows (its own and the
+// anchor's view), with the calls charged. Its MAC is the anchor's to check.
+func (g *Gate) payCredit(ctx context.Context, header string, price uint64, instance, call string, caller func() (common.Address, error)) error {
+	c, err := channel.ParseCredit(header)
+	if err != nil {
+		return &Refusal{Code: "payment-malformed", Price: price, Detail: err.Error(), Err: err}
+	}
+	h, err := g.account(ctx, c.Channel, false)
+	if err != nil {
+		return err
+	}
+	if g.age(h) > staleAfter {
+		if h, err = g.account(ctx, c.Channel, true); err != nil {
+			return err
+		}
+	}
+	g.mu.Lock()
+	payer := h.acct.Payer
+	g.mu.Unlock()
+	var who common.Address
+	if caller != nil {
+		who, err = caller()
+	}
+	if caller == nil || err != nil || who != payer {
+		why := "a call on credit must be proved by the channel's payer (" + wire.SignatureHeader + ")"
+		if err != nil {
+			why += ": " + err.Error()
+		} else if caller != nil {
+			why += fmt.Sprintf(": proved by %s, the payer is %s", who, payer)
+		}
+		return &Refusal{Code: "payment-refused", Detail: why, Err: channel.ErrNotPayer, Channel: g.state(h)}
+	}
+	fw := Forward{Promise: header, Instance: instance, Call: call, Price: price}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.queued+g.inflight >= MaxQueued {
+		return &Refusal{Code: "payments-backlog", Detail: ErrBacklog.Error(), Err: ErrBacklog}
+	}
+	if err := h.acct.PayCredit(c, price, g.self); err != nil {
+		return &Refusal{Code: "payment-refused", Detail: err.Error(), Err: err, Channel: g.shown(h)}
+	}
+	g.queue[h.anchor] = append(g.queue[h.anchor], fw)
+	g.queued++
+	return nil
+}
+
+// state is shown(h) under the gate's lock.
+func (g *Gate) state(h *held) *wire.ChannelState {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.shown(h)
+}
+
+// shown is a held channel as a refusal shows it, its best promise with the
+// v that recovers the payer (made so once for each best promise: promises
+// checked against the payer's key may carry the other v). The gate's lock
+// is held.
+func (g *Gate) shown(h *held) *wire.ChannelState {
+	if !h.bestShown {
+		if sig, ok := channel.CashableSig(g.domain, h.acct.Best, h.acct.Payer); ok {
+			h.acct.Best.Sig = sig
+		}
+		h.bestShown = true
+	}
+	return statusOf(&h.acct, h.anchor)
 }
 
 // signer is who signed a promise on a held channel: the payer when the
@@ -252,17 +327,7 @@ func (g *Gate) charge(h *held, p channel.Promise, signer common.Address, fw Forw
 		return &Refusal{Code: "payments-backlog", Detail: ErrBacklog.Error(), Err: ErrBacklog}
 	}
 	if err := h.acct.Pay(p, signer, fw.Price, g.self); err != nil {
-		if !h.bestShown {
-			// Promises checked against the payer's key may carry the v
-			// that recovers another address: the one shown is given the
-			// payer's (once for each best promise, under the lock, on a
-			// refusal only).
-			if sig, ok := channel.CashableSig(g.domain, h.acct.Best, h.acct.Payer); ok {
-				h.acct.Best.Sig = sig
-			}
-			h.bestShown = true
-		}
-		return &Refusal{Code: "payment-refused", Detail: err.Error(), Err: err, Channel: statusOf(&h.acct, h.anchor)}
+		return &Refusal{Code: "payment-refused", Detail: err.Error(), Err: err, Channel: g.shown(h)}
 	}
 	h.bestShown = false
 	g.queue[h.anchor] = append(g.queue[h.anchor], fw)

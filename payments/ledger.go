@@ -2,6 +2,7 @@ package payments
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/channel"
@@ -52,6 +54,7 @@ type Tally struct {
 type Ledger struct {
 	domain attest.Domain
 	chain  Chain
+	key    *ecdsa.PrivateKey // the anchor's: credits are MAC'd under a key it shares with the payer
 	self   common.Address
 	st     *store.Store
 
@@ -61,16 +64,17 @@ type Ledger struct {
 	accts   map[uint64]*channel.Account
 	notMine map[uint64]bool     // channels of other anchors
 	keys    map[uint64]payerKey // payers' keys, by channel
+	credits map[uint64]creditKey
 
 	settleMu sync.Mutex // one settlement at a time
 }
 
-// NewLedger is the ledger of the anchor at self. priceOf is what a call
-// costs by its token's TokenScript (false when the instance or its bundle
-// is not known): a forwarded promise counts only at that price.
-func NewLedger(domain attest.Domain, c Chain, self common.Address, st *store.Store, priceOf func(instance, call string) (uint64, bool)) *Ledger {
-	return &Ledger{domain: domain, chain: c, self: self, st: st, priceOf: priceOf,
-		accts: map[uint64]*channel.Account{}, notMine: map[uint64]bool{}, keys: map[uint64]payerKey{}}
+// NewLedger is the ledger of the anchor whose key is key. priceOf is what
+// a call costs by its token's TokenScript (false when the instance or its
+// bundle is not known): a forwarded promise counts only at that price.
+func NewLedger(domain attest.Domain, c Chain, key *ecdsa.PrivateKey, st *store.Store, priceOf func(instance, call string) (uint64, bool)) *Ledger {
+	return &Ledger{domain: domain, chain: c, key: key, self: crypto.PubkeyToAddress(key.PublicKey), st: st, priceOf: priceOf,
+		accts: map[uint64]*channel.Account{}, notMine: map[uint64]bool{}, keys: map[uint64]payerKey{}, credits: map[uint64]creditKey{}}
 }
 
 // Limits of a ledger.
@@ -91,8 +95,11 @@ const (
 // the node only if it is the payer's, for a call at the price its token's
 // TokenScript sets, with a nonce not used before, and covered, with every
 // call charged before, by the highest promise within the deposit: an
-// honest payer's promises always are, in any order. A node that served a
-// call on a promise that does not pay was not paid for it.
+// honest payer's promises always are, in any order. A call on credit
+// counts the same way when its MAC is the payer's (under the key the payer
+// shares with this anchor, from the payer's public key as its promises
+// show it). A node that served a call on a promise that does not pay was
+// not paid for it.
 func (l *Ledger) Record(ctx context.Context, node common.Address, items []Forward, asked []uint64) ([]channel.Account, Tally, error) {
 	var t Tally
 	type parsed struct {
@@ -102,9 +109,26 @@ func (l *Ledger) Record(ctx context.Context, node common.Address, items []Forwar
 		pub    []byte // the signer's key, when it was recovered
 		tried  bool   // the payer was known: its key, or the other v, was tried
 		price  uint64
+		credit *channel.Credit // a call on credit, whose MAC signer made
 	}
 	var ps []parsed
+	batchKeys := map[uint64][]byte{} // keys the batch's promises recovered to, by channel
 	for _, it := range items {
+		if channel.IsCredit(it.Promise) {
+			c, err := channel.ParseCredit(it.Promise)
+			price, ok := l.priceOf(it.Instance, it.Call)
+			if err != nil || !ok || price == 0 || price != it.Price {
+				t.Refused++
+				continue
+			}
+			by, ok := l.creditBy(c, price, it.Instance, it.Call, batchKeys[c.Channel])
+			if !ok {
+				t.Refused++
+				continue
+			}
+			ps = append(ps, parsed{p: channel.Promise{Channel: c.Channel}, signer: by, price: price, credit: &c, tried: true})
+			continue
+		}
 		p, err := channel.ParseHeader(it.Promise)
 		if err != nil {
 			t.Refused++
@@ -132,6 +156,9 @@ func (l *Ledger) Record(ctx context.Context, node common.Address, items []Forwar
 			}
 		}
 		x.tried = known
+		if x.pub != nil {
+			batchKeys[p.Channel] = x.pub
+		}
 		ps = append(ps, x)
 	}
 	// The chain is read outside the lock, a few channels a batch.
@@ -167,7 +194,16 @@ func (l *Ledger) Record(ctx context.Context, node common.Address, items []Forwar
 				x.signer, x.pub = a.Payer, nil
 			}
 		}
-		err = a.Pay(x.p, x.signer, x.price, node)
+		pay := func() error {
+			if x.credit == nil {
+				return a.Pay(x.p, x.signer, x.price, node)
+			}
+			if x.signer != a.Payer {
+				return channel.ErrNotPayer
+			}
+			return a.PayCredit(*x.credit, x.price, node)
+		}
+		err = pay()
 		if errors.Is(err, channel.ErrOverdrawn) && !reread[id] && len(reread) < 4 {
 			// Topped up since? Read once a batch, outside nothing: the
 			// lock is held, but it is one read for one channel.
@@ -175,7 +211,7 @@ func (l *Ledger) Record(ctx context.Context, node common.Address, items []Forwar
 			if info, rerr := l.chain.Channel(ctx, id); rerr == nil {
 				a.Observe(info.chain())
 				changed[id] = true
-				err = a.Pay(x.p, x.signer, x.price, node)
+				err = pay()
 			}
 		}
 		switch {
@@ -241,6 +277,84 @@ func (l *Ledger) Record(ctx context.Context, node common.Address, items []Forwar
 type payerKey struct {
 	payer common.Address
 	pub   []byte
+}
+
+// creditKey is the key an anchor shares with a channel's payer.
+type creditKey struct {
+	payer common.Address
+	key   [32]byte
+}
+
+// creditBy is who made a credit's MAC: the payer whose key, as its
+// promises show it (learnt here, recovered from the best promise kept, or
+// recovered from a promise earlier in the batch: batchPub), makes the
+// same MAC under the key it shares with this anchor; false when none does.
+func (l *Ledger) creditBy(c channel.Credit, price uint64, instance, call string, batchPub []byte) (common.Address, bool) {
+	l.mu.Lock()
+	ck, ok := l.credits[c.Channel]
+	l.mu.Unlock()
+	if ok && c.Valid(ck.key, price, instance, call) {
+		return ck.payer, true
+	}
+	var pubs [][]byte
+	if _, pub, _ := l.payerOf(c.Channel); pub != nil {
+		pubs = append(pubs, pub)
+	} else if pub := l.bestKey(c.Channel); pub != nil {
+		pubs = append(pubs, pub)
+	}
+	if batchPub != nil {
+		pubs = append(pubs, batchPub)
+	}
+	for _, raw := range pubs {
+		pub, err := crypto.UnmarshalPubkey(raw)
+		if err != nil {
+			continue
+		}
+		key, err := channel.CreditKey(l.key, pub)
+		if err != nil || !c.Valid(key, price, instance, call) {
+			continue
+		}
+		payer := crypto.PubkeyToAddress(*pub)
+		l.mu.Lock()
+		if len(l.credits) >= maxLoaded {
+			clear(l.credits)
+		}
+		l.credits[c.Channel] = creditKey{payer, key}
+		l.mu.Unlock()
+		return payer, true
+	}
+	return common.Address{}, false
+}
+
+// bestKey is the key that signed the best promise kept for a channel
+// (after a restart, the payer's key is known from it), nil when there is
+// none; learnt as the payer's when it is.
+func (l *Ledger) bestKey(id uint64) []byte {
+	l.mu.Lock()
+	a, err := l.load(id, nil)
+	var best channel.Promise
+	if a != nil && err == nil {
+		best = a.Best
+	}
+	payer := common.Address{}
+	if a != nil {
+		payer = a.Payer
+	}
+	l.mu.Unlock()
+	if len(best.Sig) != 65 {
+		return nil
+	}
+	signer, pub, err := channel.SignerKey(best.Digest(l.domain), best.Sig)
+	if err != nil || signer != payer {
+		return nil
+	}
+	l.mu.Lock()
+	if len(l.keys) >= maxLoaded {
+		clear(l.keys)
+	}
+	l.keys[id] = payerKey{payer, pub}
+	l.mu.Unlock()
+	return pub
 }
 
 // payerOf is a channel's payer, when its account is in memory or its key

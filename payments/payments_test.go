@@ -159,7 +159,7 @@ func (c *clock) now() time.Time { return c.t }
 func openLedger(t *testing.T, dir string, n *net) (*Ledger, *store.Store) {
 	st, err := store.Open(dir)
 	must(t, err)
-	return NewLedger(n.domain, n.chain(), crypto.PubkeyToAddress(n.anchor.PublicKey), st, priceOf), st
+	return NewLedger(n.domain, n.chain(), n.anchor, st, priceOf), st
 }
 
 // forward sends every gate's promises to the ledger and merges its views.
@@ -198,22 +198,22 @@ func TestPaidCalls(t *testing.T) {
 	pay := &payer{n: n}
 
 	var r *Refusal
-	if err := g0.Pay(ctx, "", 1, testInstance, callOf(1)); !errors.As(err, &r) || r.Code != "payment-required" || r.Price != 1 {
+	if err := g0.Pay(ctx, "", 1, testInstance, callOf(1), nil); !errors.As(err, &r) || r.Code != "payment-required" || r.Price != 1 {
 		t.Fatalf("no promise: %v", err)
 	}
-	if err := g0.Pay(ctx, "", 0, testInstance, callOf(0)); err != nil {
+	if err := g0.Pay(ctx, "", 0, testInstance, callOf(0), nil); err != nil {
 		t.Fatalf("a free call: %v", err)
 	}
-	if err := g0.Pay(ctx, "1;2;3", 1, testInstance, callOf(1)); !errors.As(err, &r) || r.Code != "payment-malformed" {
+	if err := g0.Pay(ctx, "1;2;3", 1, testInstance, callOf(1), nil); !errors.As(err, &r) || r.Code != "payment-malformed" {
 		t.Fatalf("malformed: %v", err)
 	}
 	stranger, _ := crypto.GenerateKey()
 	sp, _ := channel.Sign(stranger, n.domain, n.id, big.NewInt(5), 1)
-	if err := g0.Pay(ctx, sp.Header(), 1, testInstance, callOf(1)); !errors.As(err, &r) || !errors.Is(err, channel.ErrNotPayer) || r.Channel == nil || r.Channel.Deposit != "1000" {
+	if err := g0.Pay(ctx, sp.Header(), 1, testInstance, callOf(1), nil); !errors.As(err, &r) || !errors.Is(err, channel.ErrNotPayer) || r.Channel == nil || r.Channel.Deposit != "1000" {
 		t.Fatalf("another signer: %v %+v", err, r)
 	}
 	up, _ := channel.Sign(n.payer, n.domain, 99, big.NewInt(5), 1)
-	if err := g0.Pay(ctx, up.Header(), 1, testInstance, callOf(1)); !errors.As(err, &r) || r.Code != "unknown-channel" {
+	if err := g0.Pay(ctx, up.Header(), 1, testInstance, callOf(1), nil); !errors.As(err, &r) || r.Code != "unknown-channel" {
 		t.Fatalf("unknown channel: %v", err)
 	}
 
@@ -232,7 +232,7 @@ func TestPaidCalls(t *testing.T) {
 		}
 		h := pay.next(price)
 		at := nodes[rng.IntN(2)]
-		must(t, gates[at].Pay(ctx, h, uint64(price), testInstance, callOf(uint64(price))))
+		must(t, gates[at].Pay(ctx, h, uint64(price), testInstance, callOf(uint64(price)), nil))
 		total += price
 		served[at]++
 		spent = append(spent, h)
@@ -247,23 +247,23 @@ func TestPaidCalls(t *testing.T) {
 	}
 	// Once the anchor's view came back, a promise spent at one node is
 	// refused at the other, and so is one that covers only its own call.
-	if err := g1.Pay(ctx, spent[0], 1, testInstance, callOf(1)); !errors.Is(err, channel.ErrReplayed) {
+	if err := g1.Pay(ctx, spent[0], 1, testInstance, callOf(1), nil); !errors.Is(err, channel.ErrReplayed) {
 		t.Fatalf("a spent promise at another node: %v", err)
 	}
-	if err := g0.Pay(ctx, spent[len(spent)-1], 1, testInstance, callOf(1)); !errors.Is(err, channel.ErrReplayed) {
+	if err := g0.Pay(ctx, spent[len(spent)-1], 1, testInstance, callOf(1), nil); !errors.Is(err, channel.ErrReplayed) {
 		t.Fatalf("the last promise again: %v", err)
 	}
 	// Each node's calls reach the other with the anchor's view of them:
 	// a node sees what the others took as of the anchor's last answer.
 	forward(t, l, gates)
 	cheap, _ := channel.Sign(n.payer, n.domain, n.id, big.NewInt(total), pay.nonce+1)
-	if err := g1.Pay(ctx, cheap.Header(), 1, testInstance, callOf(1)); !errors.Is(err, channel.ErrInsufficient) {
+	if err := g1.Pay(ctx, cheap.Header(), 1, testInstance, callOf(1), nil); !errors.Is(err, channel.ErrInsufficient) {
 		t.Fatalf("a promise that does not raise the total: %v", err)
 	}
 	// A promise over the deposit is refused; after a top-up (seen once the
 	// chain view is older than refreshAfter) it pays.
 	over := pay.next(1000 - total + 1)
-	if err := g0.Pay(ctx, over, uint64(1000-total+1), testInstance, callOf(uint64(1000-total+1))); !errors.Is(err, channel.ErrOverdrawn) {
+	if err := g0.Pay(ctx, over, uint64(1000-total+1), testInstance, callOf(uint64(1000-total+1)), nil); !errors.Is(err, channel.ErrOverdrawn) {
 		t.Fatalf("over the deposit: %v", err)
 	}
 	ps, err := chain.NewSender(n.ctx, n.c, n.payer, big.NewInt(devchain.DevChainID))
@@ -272,7 +272,7 @@ func TestPaidCalls(t *testing.T) {
 		return n.channels.TopUp(o, big.NewInt(int64(n.id)), big.NewInt(500))
 	}))
 	clk.t = clk.t.Add(refreshAfter + time.Second)
-	must(t, g0.Pay(ctx, over, uint64(1000-total+1), testInstance, callOf(uint64(1000-total+1))))
+	must(t, g0.Pay(ctx, over, uint64(1000-total+1), testInstance, callOf(uint64(1000-total+1)), nil))
 	total += 1000 - total + 1
 	served[nodes[0]]++
 	forward(t, l, gates)
@@ -337,7 +337,7 @@ func TestSettleAfterCrash(t *testing.T) {
 	g := NewGate(n.domain, n.chain(), node, clk.now, n.isAnchor)
 	pay := &payer{n: n}
 	for i := 0; i < 10; i++ {
-		must(t, g.Pay(ctx, pay.next(10), 10, testInstance, callOf(10)))
+		must(t, g.Pay(ctx, pay.next(10), 10, testInstance, callOf(10), nil))
 	}
 	dir := t.TempDir()
 	l, st := openLedger(t, dir, n)
@@ -366,7 +366,7 @@ func TestSettleAfterCrash(t *testing.T) {
 	// The accounts are the contract's: a Channels contract deployed anew
 	// (a devnet restarted on its data) numbers its channels from 1 again,
 	// and its ledger on the same store starts empty.
-	other := NewLedger(channel.Domain(devchain.DevChainID, common.HexToAddress("0xc0ffee")), n.chain(), crypto.PubkeyToAddress(n.anchor.PublicKey), st, priceOf)
+	other := NewLedger(channel.Domain(devchain.DevChainID, common.HexToAddress("0xc0ffee")), n.chain(), n.anchor, st, priceOf)
 	if ids, err := other.Channels(); err != nil || len(ids) != 0 {
 		t.Fatalf("another contract's ledger sees channels %v (%v)", ids, err)
 	}
@@ -389,7 +389,7 @@ func TestHostileForwardsAndCloses(t *testing.T) {
 	g := NewGate(n.domain, n.chain(), honest, clk.now, n.isAnchor)
 	pay := &payer{n: n}
 	for i := 0; i < 10; i++ {
-		must(t, g.Pay(ctx, pay.next(10), 10, testInstance, callOf(10)))
+		must(t, g.Pay(ctx, pay.next(10), 10, testInstance, callOf(10), nil))
 	}
 	l, st := openLedger(t, t.TempDir(), n)
 	defer st.Close()
@@ -435,7 +435,7 @@ func TestHostileForwardsAndCloses(t *testing.T) {
 	// A channel to an address that is no anchor of the network.
 	notAnchor := NewGate(n.domain, n.chain(), honest, clk.now, func(common.Address) bool { return false })
 	var r *Refusal
-	if err := notAnchor.Pay(ctx, pay.next(10), 10, testInstance, callOf(10)); !errors.As(err, &r) || r.Code != "unknown-channel" {
+	if err := notAnchor.Pay(ctx, pay.next(10), 10, testInstance, callOf(10), nil); !errors.As(err, &r) || r.Code != "unknown-channel" {
 		t.Fatalf("a channel to no anchor of the network: %v", err)
 	}
 }
@@ -484,7 +484,7 @@ func TestTakeDrainsTheQueue(t *testing.T) {
 	ctx, self := context.Background(), gateNode
 	const calls = 2*MaxBatch + 10
 	for range calls {
-		must(t, g.Pay(ctx, pay.next(1), 1, testInstance, callOf(1)))
+		must(t, g.Pay(ctx, pay.next(1), 1, testInstance, callOf(1), nil))
 	}
 	bs := g.Take()
 	items := 0
@@ -505,7 +505,7 @@ func TestTakeDrainsTheQueue(t *testing.T) {
 	}
 	// One more call, then the three batches come back: they go first, in
 	// their order, the new one after.
-	must(t, g.Pay(ctx, pay.next(1), 1, testInstance, callOf(1)))
+	must(t, g.Pay(ctx, pay.next(1), 1, testInstance, callOf(1), nil))
 	g.Return(bs...)
 	again := g.Take()
 	var nonces []uint64
@@ -533,7 +533,7 @@ func TestTakeDrainsTheQueue(t *testing.T) {
 	// nothing but that, handed back and out again, does not break Take.
 	stranger, _ := crypto.GenerateKey()
 	sp, _ := channel.Sign(stranger, n.domain, n.id, big.NewInt(5), 1)
-	if err := g.Pay(ctx, sp.Header(), 1, testInstance, callOf(1)); err == nil {
+	if err := g.Pay(ctx, sp.Header(), 1, testInstance, callOf(1), nil); err == nil {
 		t.Fatal("a stranger's promise was taken")
 	}
 	only := g.Take()
@@ -561,13 +561,13 @@ func TestPromisesCheckedByKey(t *testing.T) {
 		p.Sig[64] = 27 + 28 - p.Sig[64]
 		return p.Header()
 	}
-	must(t, g.Pay(ctx, pay.next(1), 1, testInstance, callOf(1)))
+	must(t, g.Pay(ctx, pay.next(1), 1, testInstance, callOf(1), nil))
 	last := flip(pay.next(1))
-	must(t, g.Pay(ctx, last, 1, testInstance, callOf(1)))
+	must(t, g.Pay(ctx, last, 1, testInstance, callOf(1), nil))
 	stranger, _ := crypto.GenerateKey()
 	sp, _ := channel.Sign(stranger, n.domain, n.id, big.NewInt(5), 10)
 	var r *Refusal
-	if err := g.Pay(ctx, sp.Header(), 1, testInstance, callOf(1)); !errors.Is(err, channel.ErrNotPayer) || !errors.As(err, &r) || r.Channel == nil {
+	if err := g.Pay(ctx, sp.Header(), 1, testInstance, callOf(1), nil); !errors.Is(err, channel.ErrNotPayer) || !errors.As(err, &r) || r.Channel == nil {
 		t.Fatalf("another signer once the payer's key is known: %v", err)
 	}
 	// The refusal shows the best promise (the one with the other v) with
@@ -581,9 +581,9 @@ func TestPromisesCheckedByKey(t *testing.T) {
 	// promise with the other v too (its first), and still refuses a
 	// stranger's.
 	g2 := NewGate(n.domain, n.chain(), common.HexToAddress("0x5e02"), clk.now, n.isAnchor)
-	must(t, g2.Pay(ctx, flip(pay.next(1)), 1, testInstance, callOf(1)))
+	must(t, g2.Pay(ctx, flip(pay.next(1)), 1, testInstance, callOf(1), nil))
 	sp2, _ := channel.Sign(stranger, n.domain, n.id, big.NewInt(50), 20)
-	if err := g2.Pay(ctx, sp2.Header(), 1, testInstance, callOf(1)); !errors.Is(err, channel.ErrNotPayer) {
+	if err := g2.Pay(ctx, sp2.Header(), 1, testInstance, callOf(1), nil); !errors.Is(err, channel.ErrNotPayer) {
 		t.Fatalf("another signer at a gate that has not learnt the payer's key: %v", err)
 	}
 	dir := t.TempDir()
@@ -596,7 +596,7 @@ func TestPromisesCheckedByKey(t *testing.T) {
 	// does the anchor, before and after a restart (which forgets keys).
 	flipped := func(k int) {
 		for range k {
-			must(t, g.Pay(ctx, flip(pay.next(1)), 1, testInstance, callOf(1)))
+			must(t, g.Pay(ctx, flip(pay.next(1)), 1, testInstance, callOf(1), nil))
 		}
 	}
 	flipped(5)

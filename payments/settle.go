@@ -13,6 +13,8 @@ import (
 
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/core/types"
 
 	"github.com/smartlayer/smartlayer/chain"
@@ -259,7 +261,49 @@ func (s SenderCashier) Distribute(ctx context.Context, d channel.Distribution, s
 var (
 	ErrUnknownChannel = errors.New("no such payment channel")
 	ErrCloseRefused   = errors.New("close refused")
+	ErrPromiseRefused = errors.New("promise refused")
 )
+
+// Cover takes a promise the payer sends this anchor with no call (header
+// form): the promise that covers its last calls on credit. It must be the
+// payer's, on a channel of this anchor's, with a nonce not used; it is
+// kept (synced) before the answer, the channel's state.
+func (l *Ledger) Cover(ctx context.Context, id uint64, header string) (*wire.ChannelStatus, error) {
+	p, err := channel.ParseHeader(header)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrPromiseRefused, err)
+	}
+	if p.Channel != id {
+		return nil, fmt.Errorf("%w: the promise is for channel %d", ErrPromiseRefused, p.Channel)
+	}
+	if _, err := l.Status(ctx, id); err != nil { // the chain read, and the account loaded
+		return nil, err
+	}
+	signer, pub, err := channel.SignerKey(p.Digest(l.domain), p.Sig)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrPromiseRefused, err)
+	}
+	l.mu.Lock()
+	a := l.accts[id]
+	if a == nil {
+		l.mu.Unlock()
+		return nil, fmt.Errorf("%w: channel %d's account is not loaded", ErrPromiseRefused, id)
+	}
+	next := accountCopy(a)
+	if err := next.Accept(p, signer); err != nil {
+		l.mu.Unlock()
+		return nil, fmt.Errorf("%w: %v", ErrPromiseRefused, err)
+	}
+	b, _ := json.Marshal(&next)
+	if err := l.st.Put(l.accountKey(id), b); err != nil {
+		l.mu.Unlock()
+		return nil, err
+	}
+	*a = next
+	l.keys[id] = payerKey{signer, pub}
+	l.mu.Unlock()
+	return l.Status(ctx, id)
+}
 
 // Status is a channel opened to this anchor: the chain's state and the
 // account.
@@ -280,7 +324,8 @@ func (l *Ledger) Status(ctx context.Context, id uint64) (*wire.ChannelStatus, er
 		return nil, err
 	}
 	st := &wire.ChannelStatus{ChannelState: *statusOf(a, info.Anchor), Cashed: info.Cashed.String(),
-		Distributed: info.Distributed.String(), Withdrawing: amountOf(info.Withdrawing), Closing: info.Closing, Served: a.Served}
+		Distributed: info.Distributed.String(), Withdrawing: amountOf(info.Withdrawing), Closing: info.Closing, Served: a.Served,
+		AnchorKey: hexutil.Encode(crypto.FromECDSAPub(&l.key.PublicKey))}
 	st.Closed = a.Closed || info.Closed
 	if st.Served == nil {
 		st.Served = map[common.Address]uint64{}

@@ -30,8 +30,11 @@ type ChannelState struct {
 	Deposit  string         `json:"deposit"`
 	Charged  string         `json:"charged"`
 	Promised string         `json:"promised"`
-	Nonce    uint64         `json:"nonce"`
-	Closed   bool           `json:"closed"`
+	Nonce    uint64         `json:"nonce"` // the best promise's
+	// Spent is the highest nonce spent that the node knows (promises and
+	// calls on credit).
+	Spent  uint64 `json:"spent"`
+	Closed bool   `json:"closed"`
 	// Best is the highest promise taken, in its header form: signed by the
 	// payer, so a payer that lost count (a restart) can check it and go
 	// on from there ("" when none).
@@ -48,6 +51,10 @@ type ChannelStatus struct {
 	Closing     bool   `json:"closing"`     // a unilateral close started
 	// Served counts the calls each node served since the last payout.
 	Served map[common.Address]uint64 `json:"served"`
+	// AnchorKey is the answering anchor's public key (uncompressed,
+	// 0x and 65 bytes of hex): a payer derives the key of its calls on
+	// credit from it (package channel's CreditKey).
+	AnchorKey string `json:"anchorKey"`
 }
 
 // Settlement is what one settlement of a channel did
@@ -68,6 +75,13 @@ type ChannelClose struct {
 	FinalAmount     string `json:"finalAmount"`
 	PayerSignature  string `json:"payerSignature"`
 	AnchorSignature string `json:"anchorSignature,omitempty"`
+}
+
+// ChannelPromise is a promise a payer sends the channel's anchor with no
+// call (POST /v1/channels/{id}/promise): the one that covers its last
+// calls on credit, in the X-Smartlayer-Payment header form.
+type ChannelPromise struct {
+	Promise string `json:"promise"`
 }
 
 // CommitmentProof is an operation's place in its period's commitment as an

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/smartlayer/smartlayer/bench"
+	"github.com/smartlayer/smartlayer/client"
 	"github.com/smartlayer/smartlayer/devnet"
 	"github.com/smartlayer/smartlayer/node"
 )
@@ -120,15 +122,17 @@ func newBenchPaymentsCmd() *cobra.Command {
 	dn := devnet.DefaultOptions()
 	dn.Chain = true
 	var asJSON bool
-	var presign int
+	var presign, every int
 	cmd := &cobra.Command{
 		Use:   "payments",
 		Short: "Throughput of paid calls against the same calls free, and the gas of settling them",
 		Long: `Start an in-process devnet with its chain whose nodes take no payments
 (network.channels unset) and measure the ticket's status query through the Go
-SDK; then another whose status query costs 1, paid call by call from the demo
-integration's channel (a signed promise checked, charged and forwarded to the
-anchor), and measure the same. It prints both with the throughput overhead
+SDK; then another whose status query costs 1, paid from the demo
+integration's channel: a signed promise to a node every --every calls (checked,
+charged and forwarded to the anchor), the queries between on credit (the
+payer's request proof checked, charged, forwarded with the MAC the anchor
+checks), and measure the same. It prints both with the throughput overhead
 (target: at most 10%), then settles the paid calls on chain twice (after the
 run, and after a few more calls) and prints the gas of each settlement's two
 transactions: they do not grow with the number of calls. With --cpuprofile
@@ -159,7 +163,12 @@ FILE, the two measured runs' profiles go to FILE.unpaid and FILE.paid.`,
 				if err != nil {
 					return err
 				}
-				res.Paid, err = bench.StatusRun(ctx, d, o, "paid: + a promise per call", d.Client.Payer, presign)
+				d.Client.Payer.Every = every
+				name := fmt.Sprintf("paid: a promise every %d calls to a node, on credit between", cmp.Or(every, client.DefaultEvery))
+				if every == 1 {
+					name = "paid: a promise per call"
+				}
+				res.Paid, err = bench.StatusRun(ctx, d, o, name, d.Client.Payer, presign)
 				stop()
 				if err != nil {
 					return err
@@ -194,7 +203,8 @@ FILE, the two measured runs' profiles go to FILE.unpaid and FILE.paid.`,
 	f := cmd.Flags()
 	timingFlags(f, &o)
 	f.IntVar(&dn.Tickets, "tickets", dn.Tickets, "tickets of each devnet")
-	f.IntVar(&presign, "presign", 60_000, "promises the integration signs before the paid run (0: it signs each on the measured path, as a client on the same machine would)")
+	f.IntVar(&every, "every", 0, fmt.Sprintf("a promise to a node every this many calls, the queries between on credit (0: the client's default, %d; 1: a promise per call)", client.DefaultEvery))
+	f.IntVar(&presign, "presign", 0, "promises the integration signs before the paid run, sent with the first calls (with --every 1: the run then measures the network's work on a promise, not the client's signing on the same two cores)")
 	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
 	return cmd
 }

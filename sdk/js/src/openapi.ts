@@ -390,6 +390,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/channels/{channel}/promise": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Takes a promise the payer sends with no call: the one that covers its last calls on credit (anchors with network.channels) */
+        post: operations["coverChannel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/commitments/proof/{uid}": {
         parameters: {
             query?: never;
@@ -1038,6 +1055,11 @@ export interface components {
             promised: components["schemas"]["Amount"];
             /** Format: int64 */
             nonce: number;
+            /**
+             * Format: int64
+             * @description The highest nonce spent on the channel that the answering node knows (promises and calls on credit): a payer that lost count goes on above it.
+             */
+            spent: number;
             closed: boolean;
             /** @description The highest promise taken, in its header form (signed by the payer). */
             best?: string;
@@ -1063,6 +1085,11 @@ export interface components {
             promised: components["schemas"]["Amount"];
             /** Format: int64 */
             nonce: number;
+            /**
+             * Format: int64
+             * @description The highest nonce spent on the channel that the answering node knows (promises and calls on credit): a payer that lost count goes on above it.
+             */
+            spent: number;
             closed: boolean;
             /** @description The highest promise taken, in its header form (signed by the payer). */
             best?: string;
@@ -1075,6 +1102,8 @@ export interface components {
             served: {
                 [key: string]: number;
             };
+            /** @description The answering anchor's public key (uncompressed): a payer derives the key of its calls on credit from it (docs/payments.md). */
+            anchorKey: string;
         };
         /** @description What one settlement did. */
         Settlement: {
@@ -1094,6 +1123,11 @@ export interface components {
             payerSignature: string;
             /** @description The anchor's, in the answer. */
             anchorSignature?: string;
+        };
+        /** @description A promise sent to the channel's anchor with no call. */
+        ChannelPromise: {
+            /** @description The promise in the X-Smartlayer-Payment header form: channel;cumulative;nonce;0xsignature. */
+            promise: string;
         };
         /** @description An operation's inclusion proof in its period's commitment, as the answering anchor kept the period. */
         CommitmentProof: {
@@ -3079,6 +3113,98 @@ export interface operations {
                 };
             };
             /** @description RFC 9457 problem details: close-refused: the amount does not cover what the anchor counts owed, is over the deposit, or the payer's signature is wrong */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: body-too-large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: rate-limited: too many writes from this client (Retry-After) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: internal (the node failed to answer; its log has the cause under the ref in the detail) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: chain-unavailable (Retry-After); too-many-connections: this client holds its quota of open connections (Retry-After) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    coverChannel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a channel ID of the Channels contract */
+                channel: components["parameters"]["Channel"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelPromise"];
+            };
+        };
+        responses: {
+            /** @description the channel's state with the promise taken */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelStatus"];
+                };
+            };
+            /** @description RFC 9457 problem details: bad-channel-id, malformed-json, bad-body: the body could not be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: unknown-channel, not-my-channel (another anchor's: ask the others) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: promise-refused: the promise does not parse, is for another channel, is not the payer's, uses a nonce used before, or the channel is closing */
             409: {
                 headers: {
                     [name: string]: unknown;

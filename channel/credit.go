@@ -1,0 +1,160 @@
+package channel
+
+import (
+	"crypto/ecdsa"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/crypto/ecies"
+)
+
+// A payer need not sign a promise for every call. Between two promises it
+// may send calls on credit, each with a Credit instead of a promise: the
+// channel, a nonce of the same sequence as the promises', and an
+// HMAC-SHA256 under a key only the payer and the channel's anchor hold
+// (ECDH of their secp256k1 keys, CreditKey) over the channel, the nonce,
+// the call and its price. Its next promise covers them (a promise's
+// cumulative amount is everything owed, these calls with it). The node
+// serving a call on credit cannot check that MAC: it lets the call through
+// only when the request itself is proved by the payer (a signature, or a
+// MAC of the session the payer holds with that node), the nonce is new,
+// and the calls charged with this one go at most CreditCalls of its price
+// beyond the highest promise, within the deposit. The anchor checks the
+// MAC, and the same bound, before it counts the call for the node: a node
+// cannot claim a call on credit the payer did not make, nor change its
+// price or its token. A signature (tens of microseconds) is then paid once
+// a promise, a MAC (a microsecond) once a call; what the network risks on
+// a payer that never covers its calls is CreditCalls calls a channel (and,
+// in the second before the anchor's view reaches every node, that at each
+// node).
+
+// CreditCalls bounds the calls on credit: the charges may go at most this
+// many times a call's price beyond the highest promise.
+const CreditCalls = 64
+
+// Credit is a call paid from what a channel's highest promise covers
+// beyond the calls charged, in its header form "channel;nonce;0xmac".
+type Credit struct {
+	Channel uint64
+	Nonce   uint64
+	MAC     []byte // 32 bytes
+}
+
+const creditDomain = "smartlayer/credit/v1"
+
+// CreditKey is the key a payer and a channel's anchor share, from one's
+// private key and the other's public key (the same from either side).
+func CreditKey(priv *ecdsa.PrivateKey, pub *ecdsa.PublicKey) ([32]byte, error) {
+	sk, err := ecies.ImportECDSA(priv).GenerateShared(ecies.ImportECDSAPublic(pub), 32, 0)
+	if err != nil {
+		return [32]byte{}, fmt.Errorf("credit key: %w", err)
+	}
+	return crypto.Keccak256Hash([]byte(creditDomain), sk), nil
+}
+
+// CreditMAC is the payer's MAC of a call on credit: the channel, the
+// nonce, the price and the call (its instance and "query:NAME" or
+// "action:NAME").
+func CreditMAC(key [32]byte, channel, nonce, price uint64, instance, call string) []byte {
+	m := hmac.New(sha256.New, key[:])
+	var b [24]byte
+	binary.BigEndian.PutUint64(b[0:], channel)
+	binary.BigEndian.PutUint64(b[8:], nonce)
+	binary.BigEndian.PutUint64(b[16:], price)
+	m.Write([]byte(creditDomain))
+	m.Write(b[:])
+	m.Write([]byte(instance))
+	m.Write([]byte{0})
+	m.Write([]byte(call))
+	return m.Sum(nil)
+}
+
+// SignCredit is the payer's credit for one call.
+func SignCredit(key [32]byte, channel, nonce, price uint64, instance, call string) Credit {
+	return Credit{Channel: channel, Nonce: nonce, MAC: CreditMAC(key, channel, nonce, price, instance, call)}
+}
+
+// Valid reports whether c is the payer's credit for this call, under the
+// key the anchor shares with the payer.
+func (c Credit) Valid(key [32]byte, price uint64, instance, call string) bool {
+	return hmac.Equal(c.MAC, CreditMAC(key, c.Channel, c.Nonce, price, instance, call))
+}
+
+// Header is the credit's X-Smartlayer-Payment form.
+func (c Credit) Header() string {
+	return fmt.Sprintf("%d;%d;0x%s", c.Channel, c.Nonce, hex.EncodeToString(c.MAC))
+}
+
+// IsCredit reports whether a payment header is a credit's form (three
+// fields) rather than a promise's (four).
+func IsCredit(h string) bool { return strings.Count(h, ";") == 2 }
+
+// ParseCredit reads a credit's header form, bounded before it allocates.
+func ParseCredit(h string) (Credit, error) {
+	if len(h) > MaxHeader {
+		return Credit{}, fmt.Errorf("%w: longer than %d bytes", ErrMalformed, MaxHeader)
+	}
+	parts := strings.Split(h, ";")
+	if len(parts) != 3 {
+		return Credit{}, fmt.Errorf("%w: want channel;nonce;mac", ErrMalformed)
+	}
+	var c Credit
+	var err error
+	if c.Channel, err = strconv.ParseUint(parts[0], 10, 64); err != nil || c.Channel == 0 {
+		return Credit{}, fmt.Errorf("%w: channel %q", ErrMalformed, parts[0])
+	}
+	if c.Nonce, err = strconv.ParseUint(parts[1], 10, 64); err != nil {
+		return Credit{}, fmt.Errorf("%w: nonce %q", ErrMalformed, parts[1])
+	}
+	mac, ok := strings.CutPrefix(parts[2], "0x")
+	if !ok || len(mac) != 64 {
+		return Credit{}, fmt.Errorf("%w: MAC is not 0x and 32 bytes of hex", ErrMalformed)
+	}
+	if c.MAC, err = hex.DecodeString(mac); err != nil {
+		return Credit{}, fmt.Errorf("%w: MAC: %v", ErrMalformed, err)
+	}
+	return c, nil
+}
+
+// Accept takes a promise that pays for no call of its own, signed by signer
+// (recovered by the caller): the payer's promise covering its calls on
+// credit when it has no call to send it with. It refuses a promise of
+// another channel or signer, a spent nonce and a closed channel; a promise
+// no higher than the best changes nothing but spends its nonce.
+func (a *Account) Accept(p Promise, signer common.Address) error {
+	if err := a.payers(p, signer); err != nil {
+		return err
+	}
+	switch {
+	case a.Spent(p.Nonce):
+		return fmt.Errorf("%w: nonce %d on channel %d", ErrReplayed, p.Nonce, a.Channel)
+	case a.Closed:
+		return fmt.Errorf("%w: channel %d", ErrClosed, a.Channel)
+	}
+	a.raise(p)
+	a.spend(p.Nonce)
+	return nil
+}
+
+// PayCredit charges one call of price on credit, served by node, for the
+// payer (whom the caller proved: the node by the request's proof, the
+// anchor by the credit's MAC). It refuses a spent nonce, a closed channel,
+// and a call after which the charges pass the deposit, or go more than
+// CreditCalls calls of its price beyond the best promise.
+func (a *Account) PayCredit(c Credit, price uint64, node common.Address) error {
+	if c.Channel != a.Channel {
+		return fmt.Errorf("%w: %d, not %d", ErrOtherChannel, c.Channel, a.Channel)
+	}
+	if err := a.covers(c.Nonce, nil, price, node, CreditCalls); err != nil {
+		return err
+	}
+	a.charge(c.Nonce, price, node)
+	return nil
+}

@@ -1,0 +1,93 @@
+package channel
+
+import (
+	"errors"
+	"math/big"
+	"strings"
+	"testing"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+)
+
+// TestCredit: a credit's header reads back; its MAC is bound to the
+// channel, nonce, price, instance and call, and only the payer and the
+// anchor derive its key; an account takes calls on credit up to
+// CreditCalls of their price beyond the best promise, each nonce once, and
+// a promise sent with no call (Accept) covers them.
+func TestCredit(t *testing.T) {
+	payerKey, _ := crypto.GenerateKey()
+	anchorKey, _ := crypto.GenerateKey()
+	stranger, _ := crypto.GenerateKey()
+	key, err := CreditKey(payerKey, &anchorKey.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back, _ := CreditKey(anchorKey, &payerKey.PublicKey); back != key {
+		t.Fatal("the two sides derive different keys")
+	}
+	if other, _ := CreditKey(stranger, &anchorKey.PublicKey); other == key {
+		t.Fatal("a stranger derives the payer's key")
+	}
+	c := SignCredit(key, 7, 3, 2, "0x01", "query:status")
+	back, err := ParseCredit(c.Header())
+	if err != nil || back.Channel != 7 || back.Nonce != 3 || !back.Valid(key, 2, "0x01", "query:status") || !IsCredit(c.Header()) {
+		t.Fatalf("round trip: %+v %v", back, err)
+	}
+	for _, bad := range []struct {
+		price          uint64
+		instance, call string
+	}{{3, "0x01", "query:status"}, {2, "0x02", "query:status"}, {2, "0x01", "query:other"}, {2, "0x0", "1query:status"}} {
+		if c.Valid(key, bad.price, bad.instance, bad.call) {
+			t.Fatalf("a credit valid for %+v", bad)
+		}
+	}
+	for _, h := range []string{"0;1;0x" + strings.Repeat("00", 32), "1;x;0x" + strings.Repeat("00", 32), "1;1;" + strings.Repeat("00", 32),
+		"1;1;0x00", "1;1;0x" + strings.Repeat("zz", 32), strings.Repeat("1", MaxHeader+1)} {
+		if _, err := ParseCredit(h); !errors.Is(err, ErrMalformed) {
+			t.Fatalf("%q parsed: %v", h, err)
+		}
+	}
+
+	payer := crypto.PubkeyToAddress(payerKey.PublicKey)
+	node := common.Address{1}
+	a := Open(7, payer, big.NewInt(1000))
+	p, _ := Sign(payerKey, testDomain, 7, big.NewInt(10), 1)
+	if err := a.Pay(p, payer, 10, node); err != nil {
+		t.Fatal(err)
+	}
+	nonce := uint64(1)
+	for range CreditCalls {
+		nonce++
+		if err := a.PayCredit(Credit{Channel: 7, Nonce: nonce}, 2, node); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := a.PayCredit(Credit{Channel: 7, Nonce: nonce + 1}, 2, node); !errors.Is(err, ErrInsufficient) {
+		t.Fatalf("past CreditCalls: %v", err)
+	}
+	if err := a.PayCredit(Credit{Channel: 7, Nonce: nonce}, 1, node); !errors.Is(err, ErrReplayed) {
+		t.Fatalf("a nonce twice: %v", err)
+	}
+	if err := a.PayCredit(Credit{Channel: 8, Nonce: nonce + 1}, 1, node); !errors.Is(err, ErrOtherChannel) {
+		t.Fatalf("another channel: %v", err)
+	}
+	cover, _ := Sign(payerKey, testDomain, 7, a.Charged(), nonce+1)
+	forged, _ := Sign(stranger, testDomain, 7, big.NewInt(999), nonce+2)
+	if err := a.Accept(forged, crypto.PubkeyToAddress(stranger.PublicKey)); !errors.Is(err, ErrNotPayer) {
+		t.Fatalf("a stranger's cover: %v", err)
+	}
+	if err := a.Accept(cover, payer); err != nil || a.Best.Cumulative.Cmp(a.Charged()) != 0 || a.LastSpent() != nonce+1 {
+		t.Fatalf("cover: %v, best %s, charged %s", err, a.Best.Cumulative, a.Charged())
+	}
+	if err := a.Accept(cover, payer); !errors.Is(err, ErrReplayed) {
+		t.Fatalf("a cover twice: %v", err)
+	}
+	if err := a.PayCredit(Credit{Channel: 7, Nonce: nonce + 2}, 2, node); err != nil {
+		t.Fatalf("credit after the cover: %v", err)
+	}
+	huge := Credit{Channel: 7, Nonce: nonce + 3}
+	if err := a.PayCredit(huge, ^uint64(0), node); !errors.Is(err, ErrOverdrawn) {
+		t.Fatalf("a price past the deposit: %v", err)
+	}
+}
