@@ -61,6 +61,10 @@ type Account struct {
 	// Served counts the calls taken by the node that served them, since
 	// the last distribution.
 	Served map[common.Address]uint64
+	// Credit is, by node, what the calls it took on credit since the last
+	// promise it took cost (a node that took no promise has none: it may
+	// take no call on credit). A node's own count: views do not merge it.
+	Credit map[common.Address]*big.Int `json:",omitempty"`
 }
 
 // Open is a new channel's account as the chain shows it.
@@ -124,11 +128,15 @@ func (a *Account) Pay(p Promise, signer common.Address, price uint64, node commo
 	if err := a.payers(p, signer); err != nil {
 		return err
 	}
-	if err := a.covers(p.Nonce, p.Cumulative, price, node, 0); err != nil {
+	if err := a.covers(p.Nonce, p.Cumulative, price, node); err != nil {
 		return err
 	}
 	a.raise(p)
 	a.charge(p.Nonce, price, node)
+	if a.Credit == nil {
+		a.Credit = map[common.Address]*big.Int{}
+	}
+	a.Credit[node] = new(big.Int) // the node's calls on credit start again
 	return nil
 }
 
@@ -154,10 +162,10 @@ func (a *Account) raise(p Promise) {
 
 // covers checks one more call of price, by nonce, served by node, with
 // promised the amount the call's own promise raises the best to (nil for
-// a call on credit): a nonce not spent, an open channel, room for one more
-// node, and every charge with this one within the deposit and covered by
-// the best promise and credit more.
-func (a *Account) covers(nonce uint64, promised *big.Int, price uint64, node common.Address, credit uint64) error {
+// a call on credit, which checks its own bound): a nonce not spent, an
+// open channel, room for one more node, and every charge with this one
+// within the deposit and, for a promise, covered by the best promise.
+func (a *Account) covers(nonce uint64, promised *big.Int, price uint64, node common.Address) error {
 	switch {
 	case a.Spent(nonce):
 		return fmt.Errorf("%w: nonce %d on channel %d", ErrReplayed, nonce, a.Channel)
@@ -171,17 +179,14 @@ func (a *Account) covers(nonce uint64, promised *big.Int, price uint64, node com
 	if dep := amount(a.Deposit); charged.Cmp(dep) > 0 {
 		return fmt.Errorf("%w: the calls so far cost %s, %s is deposited", ErrOverdrawn, charged, dep)
 	}
+	if promised == nil {
+		return nil
+	}
 	best := amount(a.Best.Cumulative)
-	if promised != nil && promised.Cmp(best) > 0 {
+	if promised.Cmp(best) > 0 {
 		best = promised
 	}
-	if credit > 0 {
-		best.Add(best, new(big.Int).Mul(new(big.Int).SetUint64(credit), new(big.Int).SetUint64(price)))
-	}
 	if best.Cmp(charged) < 0 {
-		if credit > 0 {
-			return fmt.Errorf("%w: the calls so far cost %s, the highest promise is %s, and calls on credit may go %d calls beyond it", ErrInsufficient, charged, amount(a.Best.Cumulative), credit)
-		}
 		return fmt.Errorf("%w: the calls so far cost %s, the highest promise is %s", ErrInsufficient, charged, best)
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"math/big"
 	"strconv"
 	"strings"
 
@@ -25,25 +26,28 @@ import (
 // serving a call on credit cannot check that MAC: it lets the call through
 // only when the request itself is proved by the payer (a signature, or a
 // MAC of the session the payer holds with that node), the nonce is new,
-// and the calls charged with this one go at most CreditCalls of its price
-// beyond the highest promise, within the deposit. The anchor checks the
-// MAC, and the same bound, before it counts the call for the node: a node
-// cannot claim a call on credit the payer did not make, nor change its
-// price or its token. A signature (tens of microseconds) is then paid once
-// a promise, a MAC (a microsecond) once a call; what the network risks on
-// a payer that never covers its calls is CreditCalls calls a channel (and,
-// in the second before the anchor's view reaches every node, that at each
-// node).
+// the charges stay within the deposit, and the node took a promise of the
+// payer's and at most CreditCalls calls of this price on credit since.
+// The anchor checks the MAC, and the same bound on the node's stream,
+// before it counts the call for the node: a node cannot claim a call on
+// credit the payer did not make, nor change its price or its token. A
+// signature (tens of microseconds) is then paid once a promise, a MAC (a
+// microsecond) once a call; what the network risks on a payer that never
+// covers its calls is CreditCalls calls at each node that took a promise
+// of its.
 
-// CreditCalls bounds the calls on credit: the charges may go at most this
-// many times a call's price beyond the highest promise.
+// CreditCalls bounds the calls on credit a node takes between two promises
+// it takes: at most this many times a call's price.
 const CreditCalls = 64
 
-// Credit is a call paid from what a channel's highest promise covers
-// beyond the calls charged, in its header form "channel;nonce;0xmac".
+// Credit is a call on credit, in its header form
+// "c;channel;nonce;price;0xmac": the price is the one the payer MAC'd, so a
+// node asking another refuses the call (402 with its price) rather than
+// serve one the anchor would not count.
 type Credit struct {
 	Channel uint64
 	Nonce   uint64
+	Price   uint64
 	MAC     []byte // 32 bytes
 }
 
@@ -78,23 +82,23 @@ func CreditMAC(key [32]byte, channel, nonce, price uint64, instance, call string
 
 // SignCredit is the payer's credit for one call.
 func SignCredit(key [32]byte, channel, nonce, price uint64, instance, call string) Credit {
-	return Credit{Channel: channel, Nonce: nonce, MAC: CreditMAC(key, channel, nonce, price, instance, call)}
+	return Credit{Channel: channel, Nonce: nonce, Price: price, MAC: CreditMAC(key, channel, nonce, price, instance, call)}
 }
 
-// Valid reports whether c is the payer's credit for this call, under the
-// key the anchor shares with the payer.
-func (c Credit) Valid(key [32]byte, price uint64, instance, call string) bool {
-	return hmac.Equal(c.MAC, CreditMAC(key, c.Channel, c.Nonce, price, instance, call))
+// Valid reports whether c is the payer's credit for this call at its
+// price, under the key the anchor shares with the payer.
+func (c Credit) Valid(key [32]byte, instance, call string) bool {
+	return hmac.Equal(c.MAC, CreditMAC(key, c.Channel, c.Nonce, c.Price, instance, call))
 }
 
 // Header is the credit's X-Smartlayer-Payment form.
 func (c Credit) Header() string {
-	return fmt.Sprintf("%d;%d;0x%s", c.Channel, c.Nonce, hex.EncodeToString(c.MAC))
+	return fmt.Sprintf("c;%d;%d;%d;0x%s", c.Channel, c.Nonce, c.Price, hex.EncodeToString(c.MAC))
 }
 
-// IsCredit reports whether a payment header is a credit's form (three
-// fields) rather than a promise's (four).
-func IsCredit(h string) bool { return strings.Count(h, ";") == 2 }
+// IsCredit reports whether a payment header is a credit's form rather than
+// a promise's.
+func IsCredit(h string) bool { return strings.HasPrefix(h, "c;") }
 
 // ParseCredit reads a credit's header form, bounded before it allocates.
 func ParseCredit(h string) (Credit, error) {
@@ -102,9 +106,10 @@ func ParseCredit(h string) (Credit, error) {
 		return Credit{}, fmt.Errorf("%w: longer than %d bytes", ErrMalformed, MaxHeader)
 	}
 	parts := strings.Split(h, ";")
-	if len(parts) != 3 {
-		return Credit{}, fmt.Errorf("%w: want channel;nonce;mac", ErrMalformed)
+	if len(parts) != 5 || parts[0] != "c" {
+		return Credit{}, fmt.Errorf("%w: want c;channel;nonce;price;mac", ErrMalformed)
 	}
+	parts = parts[1:]
 	var c Credit
 	var err error
 	if c.Channel, err = strconv.ParseUint(parts[0], 10, 64); err != nil || c.Channel == 0 {
@@ -113,7 +118,10 @@ func ParseCredit(h string) (Credit, error) {
 	if c.Nonce, err = strconv.ParseUint(parts[1], 10, 64); err != nil {
 		return Credit{}, fmt.Errorf("%w: nonce %q", ErrMalformed, parts[1])
 	}
-	mac, ok := strings.CutPrefix(parts[2], "0x")
+	if c.Price, err = strconv.ParseUint(parts[2], 10, 64); err != nil || c.Price == 0 {
+		return Credit{}, fmt.Errorf("%w: price %q", ErrMalformed, parts[2])
+	}
+	mac, ok := strings.CutPrefix(parts[3], "0x")
 	if !ok || len(mac) != 64 {
 		return Credit{}, fmt.Errorf("%w: MAC is not 0x and 32 bytes of hex", ErrMalformed)
 	}
@@ -143,18 +151,31 @@ func (a *Account) Accept(p Promise, signer common.Address) error {
 	return nil
 }
 
-// PayCredit charges one call of price on credit, served by node, for the
-// payer (whom the caller proved: the node by the request's proof, the
+// PayCredit charges one call on credit, at its price, served by node, for
+// the payer (whom the caller proved: the node by the request's proof, the
 // anchor by the credit's MAC). It refuses a spent nonce, a closed channel,
-// and a call after which the charges pass the deposit, or go more than
-// CreditCalls calls of its price beyond the best promise.
-func (a *Account) PayCredit(c Credit, price uint64, node common.Address) error {
+// a call after which the charges pass the deposit, and one past
+// CreditCalls calls of its price on credit at node since the last promise
+// node took (none before node took one). Each node's stream of promises and
+// credits reaches the anchor in the order the node took them, so the anchor
+// decides as the node did.
+func (a *Account) PayCredit(c Credit, node common.Address) error {
 	if c.Channel != a.Channel {
 		return fmt.Errorf("%w: %d, not %d", ErrOtherChannel, c.Channel, a.Channel)
 	}
-	if err := a.covers(c.Nonce, nil, price, node, CreditCalls); err != nil {
+	if err := a.covers(c.Nonce, nil, c.Price, node); err != nil {
 		return err
 	}
-	a.charge(c.Nonce, price, node)
+	had := a.Credit[node]
+	if had == nil {
+		return fmt.Errorf("%w: node %s took no promise of the payer's on channel %d yet: send one", ErrInsufficient, node, a.Channel)
+	}
+	next := new(big.Int).Add(had, new(big.Int).SetUint64(c.Price))
+	limit := new(big.Int).Mul(new(big.Int).SetUint64(c.Price), big.NewInt(CreditCalls))
+	if next.Cmp(limit) > 0 {
+		return fmt.Errorf("%w: node %s took %s on credit since the last promise it took; calls on credit go at most %d calls beyond it", ErrInsufficient, node, had, CreditCalls)
+	}
+	a.charge(c.Nonce, c.Price, node)
+	a.Credit[node] = next
 	return nil
 }

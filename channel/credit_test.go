@@ -12,8 +12,8 @@ import (
 
 // TestCredit: a credit's header reads back; its MAC is bound to the
 // channel, nonce, price, instance and call, and only the payer and the
-// anchor derive its key; an account takes calls on credit up to
-// CreditCalls of their price beyond the best promise, each nonce once, and
+// anchor derive its key; an account takes calls on credit at a node that
+// took a promise, up to CreditCalls of their price since, each nonce once;
 // a promise sent with no call (Accept) covers them.
 func TestCredit(t *testing.T) {
 	payerKey, _ := crypto.GenerateKey()
@@ -31,19 +31,20 @@ func TestCredit(t *testing.T) {
 	}
 	c := SignCredit(key, 7, 3, 2, "0x01", "query:status")
 	back, err := ParseCredit(c.Header())
-	if err != nil || back.Channel != 7 || back.Nonce != 3 || !back.Valid(key, 2, "0x01", "query:status") || !IsCredit(c.Header()) {
+	if err != nil || back.Channel != 7 || back.Nonce != 3 || back.Price != 2 || !back.Valid(key, "0x01", "query:status") || !IsCredit(c.Header()) {
 		t.Fatalf("round trip: %+v %v", back, err)
 	}
 	for _, bad := range []struct {
 		price          uint64
 		instance, call string
 	}{{3, "0x01", "query:status"}, {2, "0x02", "query:status"}, {2, "0x01", "query:other"}, {2, "0x0", "1query:status"}} {
-		if c.Valid(key, bad.price, bad.instance, bad.call) {
+		if o := (Credit{Channel: 7, Nonce: 3, Price: bad.price, MAC: c.MAC}); o.Valid(key, bad.instance, bad.call) {
 			t.Fatalf("a credit valid for %+v", bad)
 		}
 	}
-	for _, h := range []string{"0;1;0x" + strings.Repeat("00", 32), "1;x;0x" + strings.Repeat("00", 32), "1;1;" + strings.Repeat("00", 32),
-		"1;1;0x00", "1;1;0x" + strings.Repeat("zz", 32), strings.Repeat("1", MaxHeader+1)} {
+	mac := "0x" + strings.Repeat("00", 32)
+	for _, h := range []string{"c;0;1;1;" + mac, "c;1;x;1;" + mac, "c;1;1;0;" + mac, "1;1;1;" + mac, "c;1;1;1;" + mac[2:],
+		"c;1;1;1;0x00", "c;1;1;1;0x" + strings.Repeat("zz", 32), "c;" + strings.Repeat("1", MaxHeader+1)} {
 		if _, err := ParseCredit(h); !errors.Is(err, ErrMalformed) {
 			t.Fatalf("%q parsed: %v", h, err)
 		}
@@ -59,17 +60,17 @@ func TestCredit(t *testing.T) {
 	nonce := uint64(1)
 	for range CreditCalls {
 		nonce++
-		if err := a.PayCredit(Credit{Channel: 7, Nonce: nonce}, 2, node); err != nil {
+		if err := a.PayCredit(Credit{Channel: 7, Nonce: nonce, Price: 2}, node); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := a.PayCredit(Credit{Channel: 7, Nonce: nonce + 1}, 2, node); !errors.Is(err, ErrInsufficient) {
+	if err := a.PayCredit(Credit{Channel: 7, Nonce: nonce + 1, Price: 2}, node); !errors.Is(err, ErrInsufficient) {
 		t.Fatalf("past CreditCalls: %v", err)
 	}
-	if err := a.PayCredit(Credit{Channel: 7, Nonce: nonce}, 1, node); !errors.Is(err, ErrReplayed) {
+	if err := a.PayCredit(Credit{Channel: 7, Nonce: nonce, Price: 1}, node); !errors.Is(err, ErrReplayed) {
 		t.Fatalf("a nonce twice: %v", err)
 	}
-	if err := a.PayCredit(Credit{Channel: 8, Nonce: nonce + 1}, 1, node); !errors.Is(err, ErrOtherChannel) {
+	if err := a.PayCredit(Credit{Channel: 8, Nonce: nonce + 1, Price: 1}, node); !errors.Is(err, ErrOtherChannel) {
 		t.Fatalf("another channel: %v", err)
 	}
 	cover, _ := Sign(payerKey, testDomain, 7, a.Charged(), nonce+1)
@@ -83,11 +84,23 @@ func TestCredit(t *testing.T) {
 	if err := a.Accept(cover, payer); !errors.Is(err, ErrReplayed) {
 		t.Fatalf("a cover twice: %v", err)
 	}
-	if err := a.PayCredit(Credit{Channel: 7, Nonce: nonce + 2}, 2, node); err != nil {
+	// The cover is not a promise the node took: its credit stays used up
+	// until it takes one (it decides alone, and the anchor as it did).
+	if err := a.PayCredit(Credit{Channel: 7, Nonce: nonce + 2, Price: 2}, node); !errors.Is(err, ErrInsufficient) {
 		t.Fatalf("credit after the cover: %v", err)
 	}
-	huge := Credit{Channel: 7, Nonce: nonce + 3}
-	if err := a.PayCredit(huge, ^uint64(0), node); !errors.Is(err, ErrOverdrawn) {
+	again, _ := Sign(payerKey, testDomain, 7, new(big.Int).Add(a.Charged(), big.NewInt(2)), nonce+2)
+	if err := a.Pay(again, payer, 2, node); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.PayCredit(Credit{Channel: 7, Nonce: nonce + 3, Price: 2}, node); err != nil {
+		t.Fatalf("credit after a promise: %v", err)
+	}
+	if err := a.PayCredit(Credit{Channel: 7, Nonce: nonce + 4, Price: 2}, common.Address{2}); !errors.Is(err, ErrInsufficient) {
+		t.Fatalf("credit at a node that took no promise: %v", err)
+	}
+	huge := Credit{Channel: 7, Nonce: nonce + 5, Price: ^uint64(0)}
+	if err := a.PayCredit(huge, node); !errors.Is(err, ErrOverdrawn) {
 		t.Fatalf("a price past the deposit: %v", err)
 	}
 }

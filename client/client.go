@@ -423,7 +423,7 @@ func (c *Client) send(ctx context.Context, method, url, to string, hdr http.Head
 		// The node took the promise itself (an action's is taken by the
 		// executor, which may be another node): its next queries may go
 		// on credit.
-		c.Payer.took(to, promised)
+		c.Payer.took(to)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))

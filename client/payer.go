@@ -68,11 +68,14 @@ type Payer struct {
 	askedKey time.Time
 
 	mu      sync.Mutex
+	covering string  // a cover promise signed and not yet taken by the anchor
 	cum     *big.Int // promised: the highest promise's cumulative amount
 	charged *big.Int // what the calls sent cost, those on credit with them
 	nonce   uint64
 	prices  map[string]uint64 // by call path
-	shown   map[string]*big.Int
+	// onCredit counts, by node peer ID, the calls sent on credit since the
+	// last promise it took (none: it took no promise, or refused a call).
+	onCredit map[string]int
 	credit  *[32]byte // the key of calls on credit, once AnchorKey is known
 }
 
@@ -109,7 +112,8 @@ var ErrPrice = errors.New("a call's price is over the payer's MaxPrice")
 // taken on its word).
 func (p *Payer) Resume(st *wire.ChannelState) { p.resume(st) }
 
-// resume is Resume, and reports whether st's best promise is this payer's.
+// resume is Resume, and reports whether it moved the payer up to st's best
+// promise, its own.
 func (p *Payer) resume(st *wire.ChannelState) bool {
 	if st == nil || st.ID != p.Channel || st.Best == "" {
 		return false
@@ -123,14 +127,21 @@ func (p *Payer) resume(st *wire.ChannelState) bool {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if best.Cumulative.Cmp(p.amount()) > 0 {
-		p.cum = best.Cumulative
+	moved := best.Cumulative.Cmp(p.amount()) > 0
+	if !moved {
+		p.nonce = max(p.nonce, best.Nonce)
+		return false
+	}
+	p.cum = best.Cumulative
+	if p.spent().Cmp(p.cum) < 0 {
+		p.charged = new(big.Int).Set(p.cum)
 	}
 	p.nonce = max(p.nonce, best.Nonce)
-	// Calls on credit spent nonces above the best promise's: a node's word,
-	// taken only so far above it.
-	p.nonce = max(p.nonce, min(st.Spent, best.Nonce+channel.MaxSeen))
-	p.spent() // at least what was promised
+	if st.Spent > best.Nonce {
+		// Calls on credit spent nonces above the best promise's: a node's
+		// word, taken only so far above it, then some skipped.
+		p.nonce = max(p.nonce, min(st.Spent, best.Nonce+channel.MaxSeen)+creditSkip)
+	}
 	return true
 }
 
@@ -141,10 +152,10 @@ func (p *Payer) maxPrice() uint64 {
 	return p.MaxPrice
 }
 
-// spent is what the calls sent cost (at least what was promised). The
-// lock is held.
+// spent is what the calls sent cost (what was promised, when nothing was
+// sent on credit). The lock is held.
 func (p *Payer) spent() *big.Int {
-	if p.charged == nil || p.charged.Cmp(p.amount()) < 0 {
+	if p.charged == nil {
 		p.charged = new(big.Int).Set(p.amount())
 	}
 	return p.charged
@@ -159,9 +170,9 @@ func (p *Payer) promise(price uint64) (string, error) {
 
 // pay is the payment header for a call of price to the node whose peer ID
 // is to (instance, call: "query:NAME"; "" for a promise in any case): a
-// call on credit when that node was shown a promise of this payer's
-// within Every calls, otherwise a promise; and, for a promise, its
-// cumulative amount, to note as shown once the node took it.
+// call on credit when that node took a promise of this payer's less than
+// Every calls ago, otherwise a promise; and, for a promise, its cumulative
+// amount.
 func (p *Payer) pay(to string, price uint64, instance, call string) (header string, promised *big.Int, err error) {
 	if price > p.maxPrice() {
 		return "", nil, fmt.Errorf("%w: %d asked, %d at most", ErrPrice, price, p.maxPrice())
@@ -178,13 +189,13 @@ func (p *Payer) pay(to string, price uint64, instance, call string) (header stri
 		every = DefaultEvery
 	}
 	every = min(every, channel.CreditCalls)
-	if shown := p.shown[to]; to != "" && call != "" && p.credit != nil && every > 1 && shown != nil {
+	if n, ok := p.onCredit[to]; ok && to != "" && call != "" && p.credit != nil && n < every-1 {
 		// Within every calls of the last promise the node took: on credit.
-		limit := new(big.Int).Mul(pr, big.NewInt(int64(every)))
-		if new(big.Int).Sub(next, shown).Cmp(limit) < 0 {
-			p.charged, p.nonce = next, p.nonce+1
-			return channel.SignCredit(*p.credit, p.Channel, p.nonce, price, instance, call).Header(), nil, nil
-		}
+		// (The node takes CreditCalls: twice the most, room for calls
+		// sent while that promise was on its way.)
+		p.onCredit[to] = n + 1
+		p.charged, p.nonce = next, p.nonce+1
+		return channel.SignCredit(*p.credit, p.Channel, p.nonce, price, instance, call).Header(), nil, nil
 	}
 	promise, err := channel.Sign(p.Key, p.Domain, p.Channel, next, p.nonce+1)
 	if err != nil {
@@ -194,18 +205,16 @@ func (p *Payer) pay(to string, price uint64, instance, call string) (header stri
 	return promise.Header(), new(big.Int).Set(next), nil
 }
 
-// took notes that the node whose peer ID is to took a promise of
-// cumulative amount promised; untook, that it refused a call (its next is
-// sent a promise).
-func (p *Payer) took(to string, promised *big.Int) {
+// took notes that the node whose peer ID is to took a promise of this
+// payer's: its calls on credit start again. untook notes that it refused
+// a call: its next is sent a promise.
+func (p *Payer) took(to string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.shown == nil || len(p.shown) >= maxShown {
-		p.shown = map[string]*big.Int{}
+	if p.onCredit == nil || len(p.onCredit) >= maxShown {
+		p.onCredit = map[string]int{}
 	}
-	if s := p.shown[to]; s == nil || promised.Cmp(s) > 0 {
-		p.shown[to] = promised
-	}
+	p.onCredit[to] = 0
 }
 
 // tookOne reports whether the node whose peer ID is to took a promise of
@@ -213,13 +222,14 @@ func (p *Payer) took(to string, promised *big.Int) {
 func (p *Payer) tookOne(to string) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return to != "" && p.shown[to] != nil
+	_, ok := p.onCredit[to]
+	return to != "" && ok
 }
 
 func (p *Payer) untook(to string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	delete(p.shown, to)
+	delete(p.onCredit, to)
 }
 
 // useCredit sets the key of calls on credit, from the channel's anchor's
@@ -336,11 +346,18 @@ func (p *Payer) learn(path string, prob *wire.Problem) bool {
 	return true
 }
 
+// creditSkip is how many nonces a payer that lost count skips past the
+// highest a node shows spent: calls on credit it sent may still wait in
+// other nodes' queues, and a nonce used twice pays once.
+const creditSkip = 4 * channel.CreditCalls
+
 // catchUp takes in what a node says was charged to the channel beyond this
-// payer's count, after a 402 whose best promise is the payer's own: calls
-// it sent on credit and forgot (a restart before it covered them). A
-// node's word, so taken only as far as calls on credit may go beyond the
-// best promise (channel.CreditCalls of price).
+// payer's count, after a 402 whose best promise is the payer's own and
+// above its count (it lost count: a restart, or another process paying
+// from the channel): calls it sent on credit and did not cover. A node's
+// word, so taken only as far as calls on credit may go beyond that promise
+// (channel.CreditCalls of price), and only when the promise moved the
+// payer up (a node showing back a promise it was sent moves nothing).
 func (p *Payer) catchUp(st *wire.ChannelState, price uint64) {
 	charged, ok := new(big.Int).SetString(st.Charged, 10)
 	if !ok {
@@ -538,22 +555,39 @@ func (c *Client) Cover(ctx context.Context) error {
 		return err
 	}
 	var st wire.ChannelStatus
-	return c.channelCall(ctx, http.MethodPost, p.Channel, "/promise", body, &st)
+	err = c.channelCall(ctx, http.MethodPost, p.Channel, "/promise", body, &st)
+	var prob *wire.Problem
+	if err == nil || errors.As(err, &prob) && strings.Contains(prob.Detail, channel.ErrReplayed.Error()) {
+		p.covered(h) // taken, now or before
+		return nil
+	}
+	return err
 }
 
 // cover signs a promise for every call sent, when some went on credit
-// since the last promise (false: none did).
+// since the last promise (false: none did); or the one signed before that
+// the anchor has not taken yet.
 func (p *Payer) cover() (string, bool, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	spent := p.spent()
 	if spent.Cmp(p.amount()) <= 0 {
-		return "", false, nil
+		return p.covering, p.covering != "", nil
 	}
 	pr, err := channel.Sign(p.Key, p.Domain, p.Channel, spent, p.nonce+1)
 	if err != nil {
 		return "", false, err
 	}
 	p.cum, p.nonce = new(big.Int).Set(spent), p.nonce+1
-	return pr.Header(), true, nil
+	p.covering = pr.Header()
+	return p.covering, true, nil
+}
+
+// covered notes that the anchor took the cover promise h.
+func (p *Payer) covered(h string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.covering == h {
+		p.covering = ""
+	}
 }

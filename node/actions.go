@@ -111,14 +111,19 @@ func (s *serviceRole) checkActionGrant(in *instance, name string, p grant.Presen
 	return caller, byToken, err
 }
 
-// callerOf is who proved a call, for a payment on credit (asked only for
-// one): proved, when the grant check took the call's proof, or checked now.
-func (s *serviceRole) callerOf(p grant.Presented, proved common.Address) func() (common.Address, error) {
-	return func() (common.Address, error) {
-		if proved != (common.Address{}) {
-			return proved, nil
+// callerOf says whether a call was proved by a payer, for a payment on
+// credit (asked only for one): by who proved it, when the grant check took
+// the call's proof, or checked now (its nonce taken only when it is the
+// payer's).
+func (s *serviceRole) callerOf(p grant.Presented, proved common.Address) func(payer common.Address) error {
+	return func(payer common.Address) error {
+		if proved == (common.Address{}) {
+			return s.grants.provedBy(p, payer, s.n.now())
 		}
-		return s.grants.caller(p, s.n.now())
+		if proved != payer {
+			return fmt.Errorf("proved by %s", proved)
+		}
+		return nil
 	}
 }
 

@@ -73,18 +73,22 @@ func (g *grants) checkCall(p grant.Presented, owner common.Address, id wire.Inst
 	return caller, byToken, err
 }
 
-// caller is who proved a call that needs no grant (a call on a payment
-// channel's credit must be its payer's), its proof taken once like a
-// grant's.
-func (g *grants) caller(p grant.Presented, now time.Time) (common.Address, error) {
+// provedBy checks that a call that needs no grant was proved by want (a
+// call on a payment channel's credit must be its payer's); its proof is
+// taken once like a grant's, and only when it is want's (a stranger's
+// proofs fill no nonce or session table).
+func (g *grants) provedBy(p grant.Presented, want common.Address, now time.Time) error {
 	if p.Proof == "" {
-		return common.Address{}, fmt.Errorf("the call carries no %s", wire.SignatureHeader)
+		return fmt.Errorf("the call carries no %s", wire.SignatureHeader)
 	}
 	signer, pr, err := p.Signer(now, g.sessions)
 	if err != nil {
-		return common.Address{}, err
+		return err
 	}
-	return signer, g.useNonce(signer, signer, pr, now)
+	if signer != want {
+		return fmt.Errorf("proved by %s", signer)
+	}
+	return g.useNonce(signer, signer, pr, now)
 }
 
 func (g *grants) checkProof(p grant.Presented, owner common.Address, id wire.InstanceID, scope string, now time.Time, caller *common.Address) (byToken bool, err error) {

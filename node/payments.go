@@ -141,11 +141,11 @@ func (p *paying) priceOf(instance, call string) (uint64, bool) {
 // charge lets a call of price through on the promise presented, or says
 // why not: 402 with what it costs and how to pay, or 503 when payments
 // cannot be taken now.
-func (p *paying) charge(ctx context.Context, header string, price uint64, id wire.InstanceID, call string, caller func() (common.Address, error)) error {
+func (p *paying) charge(ctx context.Context, header string, price uint64, id wire.InstanceID, call string, proves func(common.Address) error) error {
 	if p == nil || p.gate == nil || price == 0 {
 		return nil
 	}
-	err := p.gate.Pay(ctx, header, price, id.String(), call, caller)
+	err := p.gate.Pay(ctx, header, price, id.String(), call, proves)
 	var r *payments.Refusal
 	switch {
 	case err == nil:

@@ -28,7 +28,12 @@ func TestCallsOnCredit(t *testing.T) {
 	dir := t.TempDir()
 	l, st := openLedger(t, filepath.Join(dir, "ledger"), n)
 	payer := crypto.PubkeyToAddress(n.payer.PublicKey)
-	byPayer := func() (common.Address, error) { return payer, nil }
+	byPayer := func(want common.Address) error {
+		if want != payer {
+			return errors.New("not the payer")
+		}
+		return nil
+	}
 	key, err := channel.CreditKey(n.payer, &n.anchor.PublicKey)
 	must(t, err)
 	if back, _ := channel.CreditKey(n.anchor, &n.payer.PublicKey); back != key {
@@ -48,20 +53,26 @@ func TestCallsOnCredit(t *testing.T) {
 		return channel.SignCredit(key, n.id, nonce, 2, testInstance, callOf(2))
 	}
 	var r *Refusal
-	// A credit before any promise: within CreditCalls of nothing, taken.
-	// From anyone but the payer, or unproved, refused.
+	// No credit at a node before it took a promise of the payer's; then,
+	// from anyone but the payer, unproved, or at another price, refused.
 	c := credit()
-	stranger := func() (common.Address, error) { return common.HexToAddress("0xbad"), nil }
+	if err := g.Pay(ctx, c.Header(), 2, testInstance, callOf(2), byPayer); !errors.As(err, &r) || !errors.Is(err, channel.ErrInsufficient) {
+		t.Fatalf("a credit before any promise: %v", err)
+	}
+	must(t, g.Pay(ctx, promise(), 2, testInstance, callOf(2), nil))
+	stranger := func(common.Address) error { return errors.New("proved by 0xbad") }
 	if err := g.Pay(ctx, c.Header(), 2, testInstance, callOf(2), stranger); !errors.As(err, &r) || !errors.Is(err, channel.ErrNotPayer) {
 		t.Fatalf("a credit proved by a stranger: %v", err)
 	}
 	if err := g.Pay(ctx, c.Header(), 2, testInstance, callOf(2), nil); !errors.Is(err, channel.ErrNotPayer) {
 		t.Fatalf("an unproved credit: %v", err)
 	}
-	if err := g.Pay(ctx, "1;2;0x12", 2, testInstance, callOf(2), byPayer); !errors.As(err, &r) || r.Code != "payment-malformed" {
+	if err := g.Pay(ctx, c.Header(), 3, testInstance, callOf(3), byPayer); !errors.As(err, &r) || r.Price != 3 || !errors.Is(err, channel.ErrInsufficient) {
+		t.Fatalf("a credit at another price: %v", err)
+	}
+	if err := g.Pay(ctx, "c;1;2;2;0x12", 2, testInstance, callOf(2), byPayer); !errors.As(err, &r) || r.Code != "payment-malformed" {
 		t.Fatalf("a malformed credit: %v", err)
 	}
-	must(t, g.Pay(ctx, promise(), 2, testInstance, callOf(2), nil))
 	must(t, g.Pay(ctx, c.Header(), 2, testInstance, callOf(2), byPayer))
 	if err := g.Pay(ctx, c.Header(), 2, testInstance, callOf(2), byPayer); !errors.Is(err, channel.ErrReplayed) {
 		t.Fatalf("a credit sent twice: %v", err)
@@ -76,14 +87,17 @@ func TestCallsOnCredit(t *testing.T) {
 	// moved to another call; each is refused by the anchor.
 	forged := channel.SignCredit([32]byte{1}, n.id, 1000, 2, testInstance, callOf(2))
 	real := channel.SignCredit(key, n.id, 1001, 2, testInstance, callOf(2))
+	repriced := real
+	repriced.Price = 3
 	bad := []Forward{
 		{Promise: forged.Header(), Instance: testInstance, Call: callOf(2), Price: 2},
 		{Promise: real.Header(), Instance: testInstance, Call: callOf(3), Price: 3},
+		{Promise: repriced.Header(), Instance: testInstance, Call: callOf(3), Price: 3},
 		{Promise: real.Header(), Instance: "0x02", Call: callOf(2), Price: 2},
 	}
 	_, tally, err := l.Record(ctx, common.HexToAddress("0xfee"), bad, nil)
 	must(t, err)
-	if tally.Taken != 0 || tally.Refused != 3 {
+	if tally.Taken != 0 || tally.Refused != 4 {
 		t.Fatalf("made-up credits: %+v", tally)
 	}
 	if tl := forward(t, l, map[common.Address]*Gate{gateNode: g}); tl.Taken != 12 || tl.Refused != 0 {

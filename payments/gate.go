@@ -167,9 +167,10 @@ const missingFor = 10 * time.Second
 // or "action:NAME" on instance): nil lets it through (and queues the
 // promise, or the credit, for the anchor), a *Refusal says why not, and
 // ErrBacklog that the anchors are behind. A free call (price 0) needs no
-// header. A call on credit (channel.Credit) must be the payer's: caller
-// is who proved the request (asked only for a credit).
-func (g *Gate) Pay(ctx context.Context, header string, price uint64, instance, call string, caller func() (common.Address, error)) (err error) {
+// header. A call on credit (channel.Credit) must be the payer's: proves
+// says whether the request was proved by the payer (asked only for a
+// credit; it takes the request proof's nonce only when it was).
+func (g *Gate) Pay(ctx context.Context, header string, price uint64, instance, call string, proves func(payer common.Address) error) (err error) {
 	if price == 0 {
 		return nil
 	}
@@ -184,7 +185,7 @@ func (g *Gate) Pay(ctx context.Context, header string, price uint64, instance, c
 			Detail: fmt.Sprintf("this call costs %d of the service token's smallest unit: attach a promise on a payment channel in the %s header", price, Header)}
 	}
 	if channel.IsCredit(header) {
-		return g.payCredit(ctx, header, price, instance, call, caller)
+		return g.payCredit(ctx, header, price, instance, call, proves)
 	}
 	var p channel.Promise
 	if p, err = channel.ParseHeader(header); err != nil {
@@ -214,13 +215,19 @@ func (g *Gate) Pay(ctx context.Context, header string, price uint64, instance, c
 	return err
 }
 
-// payCredit is Pay for a call on credit: the request proved by the
-// payer, and covered by the best promise this node knows (its own and the
-// anchor's view), with the calls charged. Its MAC is the anchor's to check.
-func (g *Gate) payCredit(ctx context.Context, header string, price uint64, instance, call string, caller func() (common.Address, error)) error {
+// payCredit is Pay for a call on credit: at this call's price, on a
+// channel this node took a promise of the payer's on, the request proved
+// by the payer, and the calls charged at most channel.CreditCalls of its
+// price beyond the best promise this node knows (its own and the anchor's
+// view). Its MAC is the anchor's to check.
+func (g *Gate) payCredit(ctx context.Context, header string, price uint64, instance, call string, proves func(common.Address) error) error {
 	c, err := channel.ParseCredit(header)
 	if err != nil {
 		return &Refusal{Code: "payment-malformed", Price: price, Detail: err.Error(), Err: err}
+	}
+	if c.Price != price {
+		err := fmt.Errorf("%w: the call on credit is for %d, this call costs %d", channel.ErrInsufficient, c.Price, price)
+		return &Refusal{Code: "payment-refused", Price: price, Detail: err.Error(), Err: err}
 	}
 	h, err := g.account(ctx, c.Channel, false)
 	if err != nil {
@@ -232,20 +239,23 @@ func (g *Gate) payCredit(ctx context.Context, header string, price uint64, insta
 		}
 	}
 	g.mu.Lock()
-	payer := h.acct.Payer
+	payer, took := h.acct.Payer, h.acct.Credit[g.self] != nil
 	g.mu.Unlock()
-	var who common.Address
-	if caller != nil {
-		who, err = caller()
+	if !took {
+		// No credit before this node took a promise of the payer's (the
+		// account says so again below; asked first, so a call that cannot
+		// be taken takes no request nonce).
+		err := fmt.Errorf("%w: this node took no promise of the payer's on channel %d yet: send one", channel.ErrInsufficient, c.Channel)
+		return &Refusal{Code: "payment-refused", Detail: err.Error(), Err: err, Channel: g.state(h)}
 	}
-	if caller == nil || err != nil || who != payer {
-		why := "a call on credit must be proved by the channel's payer (" + wire.SignatureHeader + ")"
-		if err != nil {
-			why += ": " + err.Error()
-		} else if caller != nil {
-			why += fmt.Sprintf(": proved by %s, the payer is %s", who, payer)
-		}
-		return &Refusal{Code: "payment-refused", Detail: why, Err: channel.ErrNotPayer, Channel: g.state(h)}
+	if proves == nil {
+		err = errors.New("the call carries no proof")
+	} else {
+		err = proves(payer)
+	}
+	if err != nil {
+		why := fmt.Errorf("%w: a call on credit must be proved by the channel's payer %s (%s): %v", channel.ErrNotPayer, payer, wire.SignatureHeader, err)
+		return &Refusal{Code: "payment-refused", Detail: why.Error(), Err: why, Channel: g.state(h)}
 	}
 	fw := Forward{Promise: header, Instance: instance, Call: call, Price: price}
 	g.mu.Lock()
@@ -253,7 +263,7 @@ func (g *Gate) payCredit(ctx context.Context, header string, price uint64, insta
 	if g.queued+g.inflight >= MaxQueued {
 		return &Refusal{Code: "payments-backlog", Detail: ErrBacklog.Error(), Err: ErrBacklog}
 	}
-	if err := h.acct.PayCredit(c, price, g.self); err != nil {
+	if err := h.acct.PayCredit(c, g.self); err != nil {
 		return &Refusal{Code: "payment-refused", Detail: err.Error(), Err: err, Channel: g.shown(h)}
 	}
 	g.queue[h.anchor] = append(g.queue[h.anchor], fw)

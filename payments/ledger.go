@@ -117,11 +117,11 @@ func (l *Ledger) Record(ctx context.Context, node common.Address, items []Forwar
 		if channel.IsCredit(it.Promise) {
 			c, err := channel.ParseCredit(it.Promise)
 			price, ok := l.priceOf(it.Instance, it.Call)
-			if err != nil || !ok || price == 0 || price != it.Price {
+			if err != nil || !ok || price == 0 || price != it.Price || price != c.Price {
 				t.Refused++
 				continue
 			}
-			by, ok := l.creditBy(c, price, it.Instance, it.Call, batchKeys[c.Channel])
+			by, ok := l.creditBy(c, it.Instance, it.Call, batchKeys[c.Channel])
 			if !ok {
 				t.Refused++
 				continue
@@ -201,7 +201,7 @@ func (l *Ledger) Record(ctx context.Context, node common.Address, items []Forwar
 			if x.signer != a.Payer {
 				return channel.ErrNotPayer
 			}
-			return a.PayCredit(*x.credit, x.price, node)
+			return a.PayCredit(*x.credit, node)
 		}
 		err = pay()
 		if errors.Is(err, channel.ErrOverdrawn) && !reread[id] && len(reread) < 4 {
@@ -289,15 +289,17 @@ type creditKey struct {
 // promises show it (learnt here, recovered from the best promise kept, or
 // recovered from a promise earlier in the batch: batchPub), makes the
 // same MAC under the key it shares with this anchor; false when none does.
-func (l *Ledger) creditBy(c channel.Credit, price uint64, instance, call string, batchPub []byte) (common.Address, bool) {
+// The key is kept for the channel only when it is its payer's.
+func (l *Ledger) creditBy(c channel.Credit, instance, call string, batchPub []byte) (common.Address, bool) {
 	l.mu.Lock()
 	ck, ok := l.credits[c.Channel]
 	l.mu.Unlock()
-	if ok && c.Valid(ck.key, price, instance, call) {
+	if ok && c.Valid(ck.key, instance, call) {
 		return ck.payer, true
 	}
 	var pubs [][]byte
-	if _, pub, _ := l.payerOf(c.Channel); pub != nil {
+	known, pub, _ := l.payerOf(c.Channel)
+	if pub != nil {
 		pubs = append(pubs, pub)
 	} else if pub := l.bestKey(c.Channel); pub != nil {
 		pubs = append(pubs, pub)
@@ -311,16 +313,18 @@ func (l *Ledger) creditBy(c channel.Credit, price uint64, instance, call string,
 			continue
 		}
 		key, err := channel.CreditKey(l.key, pub)
-		if err != nil || !c.Valid(key, price, instance, call) {
+		if err != nil || !c.Valid(key, instance, call) {
 			continue
 		}
 		payer := crypto.PubkeyToAddress(*pub)
-		l.mu.Lock()
-		if len(l.credits) >= maxLoaded {
-			clear(l.credits)
+		if payer == known {
+			l.mu.Lock()
+			if len(l.credits) >= maxLoaded {
+				clear(l.credits)
+			}
+			l.credits[c.Channel] = creditKey{payer, key}
+			l.mu.Unlock()
 		}
-		l.credits[c.Channel] = creditKey{payer, key}
-		l.mu.Unlock()
 		return payer, true
 	}
 	return common.Address{}, false
@@ -390,7 +394,7 @@ func view(a *channel.Account) channel.Account {
 	// the node after the ledger's lock is let go, while other calls charge
 	// the account.
 	v := accountCopy(a)
-	v.Served = nil
+	v.Served, v.Credit = nil, nil
 	if n := len(v.Seen); n > viewSeen {
 		v.Floor = max(v.Floor, v.Seen[n-viewSeen-1])
 		v.Seen = v.Seen[n-viewSeen:]
@@ -411,6 +415,12 @@ func accountCopy(a *channel.Account) channel.Account {
 	c.Best.Sig = slices.Clone(a.Best.Sig)
 	c.Seen = slices.Clone(a.Seen)
 	c.Served = maps.Clone(a.Served)
+	if a.Credit != nil {
+		c.Credit = make(map[common.Address]*big.Int, len(a.Credit))
+		for n, x := range a.Credit {
+			c.Credit[n] = new(big.Int).Set(x)
+		}
+	}
 	c.Charges = make(map[common.Address]*big.Int, len(a.Charges))
 	for n, x := range a.Charges {
 		c.Charges[n] = new(big.Int).Set(x)
