@@ -67,16 +67,16 @@ type Payer struct {
 	lastTop  time.Time
 	askedKey time.Time
 
-	mu      sync.Mutex
-	covering string  // a cover promise signed and not yet taken by the anchor
-	cum     *big.Int // promised: the highest promise's cumulative amount
-	charged *big.Int // what the calls sent cost, those on credit with them
-	nonce   uint64
-	prices  map[string]uint64 // by call path
+	mu       sync.Mutex
+	covering string   // a cover promise signed and not yet taken by the anchor
+	cum      *big.Int // promised: the highest promise's cumulative amount
+	charged  *big.Int // what the calls sent cost, those on credit with them
+	nonce    uint64
+	prices   map[string]uint64 // by call path
 	// onCredit counts, by node peer ID, the calls sent on credit since the
 	// last promise it took (none: it took no promise, or refused a call).
 	onCredit map[string]int
-	credit  *[32]byte // the key of calls on credit, once AnchorKey is known
+	credit   *[32]byte // the key of calls on credit, once AnchorKey is known
 }
 
 // DefaultEvery is how often a node is sent a promise when Every is 0.
