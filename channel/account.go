@@ -65,6 +65,10 @@ type Account struct {
 	// promise it took cost (a node that took no promise has none: it may
 	// take no call on credit). A node's own count: views do not merge it.
 	Credit map[common.Address]*big.Int `json:",omitempty"`
+	// Credited: calls on credit were taken on the channel (by any node, as
+	// views say): a promise may then leave CreditCalls calls of its price
+	// uncovered (see covers).
+	Credited bool `json:",omitempty"`
 }
 
 // Open is a new channel's account as the chain shows it.
@@ -164,7 +168,12 @@ func (a *Account) raise(p Promise) {
 // promised the amount the call's own promise raises the best to (nil for
 // a call on credit, which checks its own bound): a nonce not spent, an
 // open channel, room for one more node, and every charge with this one
-// within the deposit and, for a promise, covered by the best promise.
+// within the deposit and, for a promise, covered by the best promise, but
+// for the calls on credit the nodes took since their last promise (bounded
+// by each node's CreditCalls) and, once calls on credit were taken on the
+// channel, CreditCalls calls of price more: calls on credit the payer sent
+// after it signed this promise may reach a node, and the anchor, before
+// it (so a payer using credit may stay that far behind, at most).
 func (a *Account) covers(nonce uint64, promised *big.Int, price uint64, node common.Address) error {
 	switch {
 	case a.Spent(nonce):
@@ -186,10 +195,24 @@ func (a *Account) covers(nonce uint64, promised *big.Int, price uint64, node com
 	if promised.Cmp(best) > 0 {
 		best = promised
 	}
-	if best.Cmp(charged) < 0 {
+	owed := new(big.Int).Sub(charged, a.onCredit())
+	if a.Credited {
+		owed.Sub(owed, new(big.Int).Mul(new(big.Int).SetUint64(price), big.NewInt(CreditCalls)))
+	}
+	if best.Cmp(owed) < 0 {
 		return fmt.Errorf("%w: the calls so far cost %s, the highest promise is %s", ErrInsufficient, charged, best)
 	}
 	return nil
+}
+
+// onCredit is what the calls on credit the nodes took since their last
+// promise cost.
+func (a *Account) onCredit() *big.Int {
+	sum := new(big.Int)
+	for _, c := range a.Credit {
+		sum.Add(sum, c)
+	}
+	return sum
 }
 
 // charge takes a checked call: its price to node, its nonce spent.
@@ -264,6 +287,7 @@ func (a *Account) Merge(o *Account) {
 		a.Best = Promise{Channel: a.Channel, Cumulative: amount(o.Best.Cumulative), Nonce: o.Best.Nonce, Sig: slices.Clone(o.Best.Sig)}
 	}
 	a.Closed = a.Closed || o.Closed
+	a.Credited = a.Credited || o.Credited
 	a.Floor = max(a.Floor, o.Floor)
 	seen := make([]uint64, 0, len(a.Seen)+len(o.Seen))
 	for _, s := range [][]uint64{a.Seen, o.Seen} {

@@ -177,5 +177,6 @@ func (a *Account) PayCredit(c Credit, node common.Address) error {
 	}
 	a.charge(c.Nonce, c.Price, node)
 	a.Credit[node] = next
+	a.Credited = true
 	return nil
 }

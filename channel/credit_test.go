@@ -103,4 +103,37 @@ func TestCredit(t *testing.T) {
 	if err := a.PayCredit(huge, node); !errors.Is(err, ErrOverdrawn) {
 		t.Fatalf("a price past the deposit: %v", err)
 	}
+
+	// Calls on credit sent after a promise can reach a node before it:
+	// node A takes P1, the credits n2..n6, then n8..n12 (sent after P7),
+	// then P7, which resets its count though n8..n12 are not covered; a
+	// promise node B took, signed as early as P7, is still taken: a payer
+	// using credit may be up to CreditCalls calls of its price behind.
+	b := Open(9, payer, big.NewInt(1000))
+	nodeA, nodeB := common.Address{0xa}, common.Address{0xb}
+	sign := func(cum int64, n uint64) Promise { p, _ := Sign(payerKey, testDomain, 9, big.NewInt(cum), n); return p }
+	if err := b.Pay(sign(2, 1), payer, 2, nodeA); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []uint64{2, 3, 4, 5, 6, 8, 9, 10, 11, 12} {
+		if err := b.PayCredit(Credit{Channel: 9, Nonce: n, Price: 2}, nodeA); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.Pay(sign(14, 7), payer, 2, nodeA); err != nil {
+		t.Fatalf("P7 after credits sent later: %v", err)
+	}
+	if err := b.Pay(sign(16, 13), payer, 2, nodeB); err != nil {
+		t.Fatalf("a promise signed early, taken late: %v", err)
+	}
+	// Without calls on credit the promises must cover every call.
+	strict := Open(10, payer, big.NewInt(1000))
+	s1, _ := Sign(payerKey, testDomain, 10, big.NewInt(2), 1)
+	s2, _ := Sign(payerKey, testDomain, 10, big.NewInt(2), 2)
+	if err := strict.Pay(s1, payer, 2, nodeA); err != nil {
+		t.Fatal(err)
+	}
+	if err := strict.Pay(s2, payer, 2, nodeA); !errors.Is(err, ErrInsufficient) {
+		t.Fatalf("a promise that does not raise the amount, no credit used: %v", err)
+	}
 }

@@ -1,0 +1,57 @@
+package node
+
+import (
+	"crypto/rand"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/smartlayer/smartlayer/grant"
+	"github.com/smartlayer/smartlayer/nodekey"
+)
+
+// TestCreditProofOnlyThePayers: a call on credit must be proved by the
+// channel's payer. A stranger's signed proof is refused and leaves no
+// trace (its nonce is not taken, and so no session is opened either:
+// strangers cannot fill the node's tables by naming someone's channel);
+// the payer's is taken once.
+func TestCreditProofOnlyThePayers(t *testing.T) {
+	key, _ := nodekey.Generate()
+	n := testNode(t, RoleService, key)
+	g := n.service.grants
+	payer, _ := crypto.GenerateKey()
+	stranger, _ := crypto.GenerateKey()
+	now := time.Now()
+	r := grant.Request{Method: "POST", Path: "/v1/tokens/0x01/query/status", Body: []byte("{}")}
+	var nonce [16]byte
+	_, _ = rand.Read(nonce[:])
+	strangers, err := grant.Sign(stranger, r, now, nonce)
+	if err != nil {
+		t.Fatal(err)
+	}
+	payers, err := grant.Sign(payer, r, now, nonce)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := crypto.PubkeyToAddress(payer.PublicKey)
+	if err := g.provedBy(grant.Presented{Request: r}, want, now); err == nil {
+		t.Fatal("an unproved call passed")
+	}
+	if err := g.provedBy(grant.Presented{Proof: strangers, Request: r}, want, now); err == nil {
+		t.Fatal("a stranger's proof passed")
+	}
+	// The stranger's nonce was not taken: the same proof, where the
+	// stranger is the one wanted, is taken (it would be refused as a
+	// replay had the refusal kept it).
+	if err := g.provedBy(grant.Presented{Proof: strangers, Request: r}, crypto.PubkeyToAddress(stranger.PublicKey), now); err != nil {
+		t.Fatalf("a refused proof left its nonce taken: %v", err)
+	}
+	if err := g.provedBy(grant.Presented{Proof: payers, Request: r}, want, now); err != nil {
+		t.Fatalf("the payer's proof: %v", err)
+	}
+	if err := g.provedBy(grant.Presented{Proof: payers, Request: r}, want, now); !errors.Is(err, grant.ErrProofReplayed) {
+		t.Fatalf("the payer's proof again: %v", err)
+	}
+}
