@@ -3,6 +3,8 @@ package channel
 import (
 	"errors"
 	"math/big"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -137,3 +139,113 @@ func TestCredit(t *testing.T) {
 		t.Fatalf("a promise that does not raise the amount, no credit used: %v", err)
 	}
 }
+
+// TestCreditPropertyHonestPayerAlwaysCounted: a payer that follows the
+// client's rule (a promise to a node every 32 calls to it once it answered
+// the last, covering every call sent so far; queries on credit between),
+// over random calls to three nodes at prices 1 and 20, with calls reaching
+// their node up to 8 calls after they were made (concurrent requests), and each
+// node's stream reaching the anchor interleaved at random with the
+// others': every node takes every call, the anchor counts every one, and a
+// last promise covering them all leaves the best promise at their exact
+// sum. Many seeds.
+func TestCreditPropertyHonestPayerAlwaysCounted(t *testing.T) {
+	payerKey, _ := crypto.GenerateKey()
+	payer := crypto.PubkeyToAddress(payerKey.PublicKey)
+	nodes := []common.Address{{1}, {2}, {3}}
+	type call struct {
+		node    int
+		price   uint64
+		promise *Promise
+		credit  *Credit
+	}
+	for seed := uint64(0); seed < 200; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 7))
+		type arrival struct {
+			at int
+			c  call
+		}
+		var pending []arrival
+		var total int64
+		var nonce uint64
+		streams := make([][]call, len(nodes))
+		gates := make([]Account, len(nodes))
+		for i := range gates {
+			gates[i] = Open(1, payer, big.NewInt(1_000_000))
+		}
+		take := func(a *Account, c call, node common.Address) error {
+			if c.promise != nil {
+				return a.Pay(*c.promise, payer, c.price, node)
+			}
+			return a.PayCredit(*c.credit, node)
+		}
+		since := map[int]int{} // the client's count of calls on credit since the node took its last promise
+		deliver := func(upTo int) {
+			slices.SortStableFunc(pending, func(x, y arrival) int { return x.at - y.at })
+			for len(pending) > 0 && pending[0].at <= upTo {
+				c := pending[0].c
+				pending = pending[1:]
+				if err := take(&gates[c.node], c, nodes[c.node]); err != nil {
+					t.Fatalf("seed %d: node %d refused an honest call: %v", seed, c.node, err)
+				}
+				streams[c.node] = append(streams[c.node], c)
+				if c.promise != nil {
+					since[c.node] = 0 // the answer says it took it
+				}
+			}
+		}
+		for j := range 400 {
+			deliver(j)
+			at := rng.IntN(len(nodes))
+			price := uint64(1)
+			if rng.IntN(10) == 0 {
+				price = 20
+			}
+			total += int64(price)
+			nonce++
+			c := call{node: at, price: price}
+			if n, ok := since[at]; ok && n < DefaultEveryForTest-1 && price == 1 {
+				since[at] = n + 1
+				c.credit = &Credit{Channel: 1, Nonce: nonce, Price: price}
+			} else {
+				p, _ := Sign(payerKey, testDomain, 1, big.NewInt(total), nonce)
+				c.promise = &p
+			}
+			// Concurrent requests: a call reaches its node up to 8 steps
+			// after it was made.
+			pending = append(pending, arrival{j + rng.IntN(9), c})
+		}
+		deliver(1 << 30)
+		anchor := Open(1, payer, big.NewInt(1_000_000))
+		for {
+			var left []int
+			for i, s := range streams {
+				if len(s) > 0 {
+					left = append(left, i)
+				}
+			}
+			if len(left) == 0 {
+				break
+			}
+			i := left[rng.IntN(len(left))]
+			k := min(len(streams[i]), 1+rng.IntN(40)) // a batch
+			for _, c := range streams[i][:k] {
+				if err := take(&anchor, c, nodes[i]); err != nil {
+					t.Fatalf("seed %d: the anchor refused an honest call from node %d: %v", seed, i, err)
+				}
+			}
+			streams[i] = streams[i][k:]
+		}
+		if anchor.Charged().Int64() != total {
+			t.Fatalf("seed %d: the anchor charged %s, the calls cost %d", seed, anchor.Charged(), total)
+		}
+		cover, _ := Sign(payerKey, testDomain, 1, big.NewInt(total), nonce+1)
+		if err := anchor.Accept(cover, payer); err != nil || anchor.Best.Cumulative.Int64() != total {
+			t.Fatalf("seed %d: cover %v, best %s, want %d", seed, err, anchor.Best.Cumulative, total)
+		}
+	}
+}
+
+// DefaultEveryForTest is the Go client's DefaultEvery (client.Payer): a
+// promise to a node every 32 calls to it.
+const DefaultEveryForTest = 32
