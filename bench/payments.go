@@ -84,8 +84,54 @@ type SettlementGas struct {
 // network does with a promise (checking, charging, forwarding, keeping),
 // not the integration's signing.
 func StatusRun(ctx context.Context, d *devnet.Devnet, o QueryOptions, name string, payer *client.Payer, presign int) (Stats, error) {
+	p, err := statusProbe(ctx, d, o, name, payer, presign)
+	if err != nil {
+		return Stats{}, err
+	}
+	return interleaved(ctx, o, p)[0], nil
+}
+
+// paymentRounds is how many slices of the measurement PaymentsRun gives
+// each devnet in turn.
+const paymentRounds = 10
+
+// PaymentsRun measures the status query on two devnets in one run
+// (statusProbe's calls, the first unpaid, the second paid with payer): in
+// paymentRounds slices of o.Duration, every client on the unpaid devnet,
+// then every client on the paid one, and again. Both meet the same
+// background work (both devnets run throughout) and the same moments of the
+// machine's load, which two runs minutes apart do not.
+func PaymentsRun(ctx context.Context, unpaid, paid *devnet.Devnet, o QueryOptions, paidName string, payer *client.Payer, presign int) (Stats, Stats, error) {
+	u, err := statusProbe(ctx, unpaid, o, "unpaid: route (cached) + query", nil, 0)
+	if err != nil {
+		return Stats{}, Stats{}, err
+	}
+	p, err := statusProbe(ctx, paid, o, paidName, payer, presign)
+	if err != nil {
+		return Stats{}, Stats{}, err
+	}
+	if o.Warmup > 0 {
+		collect(ctx, o.Concurrency, o.Warmup/2, u)
+		collect(ctx, o.Concurrency, o.Warmup/2, p)
+	}
+	slice := o.Duration / paymentRounds
+	var lats [2][]time.Duration
+	var errs [2]int
+	for range paymentRounds {
+		for i, pr := range []probe{u, p} {
+			l, e := collect(ctx, o.Concurrency, slice, pr)
+			lats[i] = append(lats[i], l[0]...)
+			errs[i] += e[0]
+		}
+	}
+	d := slice * paymentRounds
+	return statsOf(u.name, lats[0], errs[0], d), statsOf(p.name, lats[1], errs[1], d), nil
+}
+
+// statusProbe is StatusRun's calls, ready to measure.
+func statusProbe(ctx context.Context, d *devnet.Devnet, o QueryOptions, name string, payer *client.Payer, presign int) (probe, error) {
 	if o.Concurrency <= 0 || o.Duration <= 0 {
-		return Stats{}, errors.New("bench: concurrency and duration must be positive")
+		return probe{}, errors.New("bench: concurrency and duration must be positive")
 	}
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConns: 4 * o.Concurrency, MaxIdleConnsPerHost: o.Concurrency, IdleConnTimeout: time.Minute}, Timeout: 10 * time.Second}
 	var anchors []string
@@ -101,24 +147,24 @@ func StatusRun(ctx context.Context, d *devnet.Devnet, o QueryOptions, name strin
 		grants[t.Instance] = t.Header()
 	}
 	if len(ids) == 0 {
-		return Stats{}, errors.New("bench: the devnet has no tickets")
+		return probe{}, errors.New("bench: the devnet has no tickets")
 	}
 	for _, id := range ids { // prime the routes (and the prices)
 		if _, err := c.QueryWith(ctx, id, "status", nil, grants[id]); err != nil {
-			return Stats{}, fmt.Errorf("bench: prime %s: %w", id, err)
+			return probe{}, fmt.Errorf("bench: prime %s: %w", id, err)
 		}
 	}
 	signed := make(chan string, max(presign, 0))
 	if payer != nil && presign > 0 {
 		hs, err := payer.Presign(1, presign) // the status query's price
 		if err != nil {
-			return Stats{}, err
+			return probe{}, err
 		}
 		for _, h := range hs {
 			signed <- h
 		}
 	}
-	return measure(ctx, name, ids, o, func(ctx context.Context, id string) error {
+	return probe{name, ids, func(ctx context.Context, id string) error {
 		hdr := grants[id]
 		select {
 		case h := <-signed:
@@ -128,7 +174,7 @@ func StatusRun(ctx context.Context, d *devnet.Devnet, o QueryOptions, name strin
 		}
 		_, err := c.QueryWith(ctx, id, "status", nil, hdr)
 		return err
-	}), nil
+	}}, nil
 }
 
 // Settle waits until the channel's anchor has every promise the nodes

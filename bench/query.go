@@ -210,57 +210,63 @@ type probe struct {
 // mix of calls in flight), which runs one after another are not. Each
 // probe's throughput is its share of the run's.
 func interleaved(ctx context.Context, o QueryOptions, probes ...probe) []Stats {
-	n := len(probes)
-	run := func(d time.Duration, record bool) ([][]time.Duration, []int) {
-		var mu sync.Mutex
-		all, errs := make([][]time.Duration, n), make([]int, n)
-		end := time.Now().Add(d)
-		var wg sync.WaitGroup
-		for w := 0; w < o.Concurrency; w++ {
-			wg.Add(1)
-			go func(w int) {
-				defer wg.Done()
-				lat, e, calls := make([][]time.Duration, n), make([]int, n), make([]int, n)
-				for it := w; time.Now().Before(end) && ctx.Err() == nil; it++ {
-					j := it % n
-					p := probes[j]
-					id := p.ids[(w+calls[j]*o.Concurrency)%len(p.ids)]
-					calls[j]++
-					t0 := time.Now()
-					if err := p.op(ctx, id); err != nil {
-						e[j]++
-						continue
-					}
-					lat[j] = append(lat[j], time.Since(t0))
-				}
-				if record {
-					mu.Lock()
-					for j := range n {
-						all[j] = append(all[j], lat[j]...)
-						errs[j] += e[j]
-					}
-					mu.Unlock()
-				}
-			}(w)
-		}
-		wg.Wait()
-		return all, errs
-	}
 	if o.Warmup > 0 {
-		run(o.Warmup, false)
+		collect(ctx, o.Concurrency, o.Warmup, probes...)
 	}
-	lats, errs := run(o.Duration, true)
-	out := make([]Stats, n)
+	lats, errs := collect(ctx, o.Concurrency, o.Duration, probes...)
+	out := make([]Stats, len(probes))
 	for j, lat := range lats {
-		sort.Slice(lat, func(a, b int) bool { return lat[a] < lat[b] })
-		s := Stats{Name: probes[j].name, Ops: len(lat), Errors: errs[j], Throughput: float64(len(lat)) / o.Duration.Seconds()}
-		if len(lat) > 0 {
-			s.P50 = lat[len(lat)/2]
-			s.P99 = lat[len(lat)*99/100]
-		}
-		out[j] = s
+		out[j] = statsOf(probes[j].name, lat, errs[j], o.Duration)
 	}
 	return out
+}
+
+// collect runs concurrency clients for d, each calling the probes in
+// turn, and returns each probe's latencies and errors.
+func collect(ctx context.Context, concurrency int, d time.Duration, probes ...probe) ([][]time.Duration, []int) {
+	n := len(probes)
+	var mu sync.Mutex
+	all, errs := make([][]time.Duration, n), make([]int, n)
+	end := time.Now().Add(d)
+	var wg sync.WaitGroup
+	for w := 0; w < concurrency; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			lat, e, calls := make([][]time.Duration, n), make([]int, n), make([]int, n)
+			for it := w; time.Now().Before(end) && ctx.Err() == nil; it++ {
+				j := it % n
+				p := probes[j]
+				id := p.ids[(w+calls[j]*concurrency)%len(p.ids)]
+				calls[j]++
+				t0 := time.Now()
+				if err := p.op(ctx, id); err != nil {
+					e[j]++
+					continue
+				}
+				lat[j] = append(lat[j], time.Since(t0))
+			}
+			mu.Lock()
+			for j := range n {
+				all[j] = append(all[j], lat[j]...)
+				errs[j] += e[j]
+			}
+			mu.Unlock()
+		}(w)
+	}
+	wg.Wait()
+	return all, errs
+}
+
+// statsOf is what latencies measured over d say (lat is sorted here).
+func statsOf(name string, lat []time.Duration, errs int, d time.Duration) Stats {
+	sort.Slice(lat, func(a, b int) bool { return lat[a] < lat[b] })
+	s := Stats{Name: name, Ops: len(lat), Errors: errs, Throughput: float64(len(lat)) / d.Seconds()}
+	if len(lat) > 0 {
+		s.P50 = lat[len(lat)/2]
+		s.P99 = lat[len(lat)*99/100]
+	}
+	return s
 }
 
 // baseline is a plain net/http server running the module's status function in

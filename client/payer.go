@@ -178,10 +178,10 @@ func (p *Payer) pay(to string, price uint64, instance, call string) (header stri
 		return "", nil, fmt.Errorf("%w: %d asked, %d at most", ErrPrice, price, p.maxPrice())
 	}
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	pr := new(big.Int).SetUint64(price)
 	next := new(big.Int).Add(p.spent(), pr)
 	if p.Budget != nil && next.Cmp(p.Budget) > 0 {
+		defer p.mu.Unlock()
 		return "", nil, fmt.Errorf("%w: %s spent, a call of %d more would pass %s", ErrBudget, p.spent(), price, p.Budget)
 	}
 	every := p.Every
@@ -189,20 +189,28 @@ func (p *Payer) pay(to string, price uint64, instance, call string) (header stri
 		every = DefaultEvery
 	}
 	every = min(every, channel.CreditCalls)
+	// The amount and the nonce are taken under the lock; the MAC or the
+	// signature is made after it (a signature takes tens of microseconds,
+	// and the calls of other goroutines wait on the lock): nodes and the
+	// anchor take promises and credits in any order.
 	if n, ok := p.onCredit[to]; ok && to != "" && call != "" && p.credit != nil && n < every-1 {
 		// Within every calls of the last promise the node took: on credit.
 		// (The node takes CreditCalls: twice the most, room for calls
 		// sent while that promise was on its way.)
 		p.onCredit[to] = n + 1
-		p.charged, p.nonce = next, p.nonce+1
-		return channel.SignCredit(*p.credit, p.Channel, p.nonce, price, instance, call).Header(), nil, nil
+		p.charged, p.nonce = next, p.nonce+1 // next is not used after the lock
+		key, nonce := *p.credit, p.nonce
+		p.mu.Unlock()
+		return channel.SignCredit(key, p.Channel, nonce, price, instance, call).Header(), nil, nil
 	}
-	promise, err := channel.Sign(p.Key, p.Domain, p.Channel, next, p.nonce+1)
+	p.cum, p.charged, p.nonce = new(big.Int).Set(next), new(big.Int).Set(next), p.nonce+1
+	nonce := p.nonce
+	p.mu.Unlock()
+	promise, err := channel.Sign(p.Key, p.Domain, p.Channel, next, nonce)
 	if err != nil {
 		return "", nil, err
 	}
-	p.cum, p.charged, p.nonce = next, new(big.Int).Set(next), p.nonce+1
-	return promise.Header(), new(big.Int).Set(next), nil
+	return promise.Header(), next, nil
 }
 
 // took notes that the node whose peer ID is to took a promise of this
@@ -480,13 +488,15 @@ func (c *Client) CloseChannel(ctx context.Context, id uint64, final *big.Int, pa
 
 // creditCall is what a call on credit names of a request path (its
 // instance and "query:NAME"), when the client may send it on credit to the
-// node whose peer ID is to: a query, proved by the payer's own key (the
-// node checks the payer made the call), to a node that took a promise of
-// the payer's, with the key shared with the channel's anchor known (learnt
-// here the first time). "" otherwise: the call carries a promise.
+// node whose peer ID is to: a query, proved by the payer's own key under a
+// session with that node (the node checks the payer made the call, and a
+// session MAC, unlike a signature, cannot be shown to another node), to a
+// node that took a promise of the payer's, with the key shared with the
+// channel's anchor known (learnt here the first time). "" otherwise: the
+// call carries a promise.
 func (c *Client) creditCall(ctx context.Context, to, path string) (instance, call string) {
 	rest, ok := strings.CutPrefix(path, "/v1/tokens/")
-	if !ok || c.Key == nil || crypto.PubkeyToAddress(c.Key.PublicKey) != crypto.PubkeyToAddress(c.Payer.Key.PublicKey) || !c.Payer.tookOne(to) {
+	if !ok || c.Key == nil || crypto.PubkeyToAddress(c.Key.PublicKey) != crypto.PubkeyToAddress(c.Payer.Key.PublicKey) || !c.Payer.tookOne(to) || !c.sessions.Has(to) {
 		return "", ""
 	}
 	instance, name, ok := strings.Cut(rest, "/query/")

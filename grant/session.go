@@ -130,6 +130,13 @@ func (s *CallerSessions) Proof(key *ecdsa.PrivateKey, to string, r Request, now 
 	return proof, true, err
 }
 
+// Has reports whether a session with node to is open (the caller's calls
+// to it carry a MAC, not a signature).
+func (s *CallerSessions) Has(to string) bool {
+	_, ok := s.get(to)
+	return ok
+}
+
 func (s *CallerSessions) get(to string) ([32]byte, bool) {
 	if to == "" {
 		return [32]byte{}, false

@@ -112,11 +112,15 @@ func (s *serviceRole) checkActionGrant(in *instance, name string, p grant.Presen
 }
 
 // callerOf says whether a call was proved by a payer, for a payment on
-// credit (asked only for one): by who proved it, when the grant check took
-// the call's proof, or checked now (its nonce taken only when it is the
-// payer's).
+// credit (asked only for one): by a session MAC (a signed request could be
+// shown to another node within its time window, with a credit the anchor
+// would not count), by who proved it, when the grant check took the call's
+// proof, or checked now (its nonce taken only when it is the payer's).
 func (s *serviceRole) callerOf(p grant.Presented, proved common.Address) func(payer common.Address) error {
 	return func(payer common.Address) error {
+		if pr, err := grant.ParseProof(p.Proof); err != nil || pr.MAC == nil {
+			return errors.New("a call on credit must be proved by a session MAC (m=), not a signature")
+		}
 		if proved == (common.Address{}) {
 			return s.grants.provedBy(p, payer, s.n.now())
 		}

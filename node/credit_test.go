@@ -3,6 +3,7 @@ package node
 import (
 	"crypto/rand"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,7 +14,7 @@ import (
 )
 
 // TestCreditProofOnlyThePayers: a call on credit must be proved by the
-// channel's payer. A stranger's signed proof is refused and leaves no
+// channel's payer, under a session MAC. A stranger's signed proof is refused and leaves no
 // trace (its nonce is not taken, and so no session is opened either:
 // strangers cannot fill the node's tables by naming someone's channel);
 // the payer's is taken once.
@@ -47,6 +48,11 @@ func TestCreditProofOnlyThePayers(t *testing.T) {
 	// replay had the refusal kept it).
 	if err := g.provedBy(grant.Presented{Proof: strangers, Request: r}, crypto.PubkeyToAddress(stranger.PublicKey), now); err != nil {
 		t.Fatalf("a refused proof left its nonce taken: %v", err)
+	}
+	// A signed proof could be shown to another node within its window:
+	// a call on credit needs the session's MAC.
+	if err := n.service.callerOf(grant.Presented{Proof: payers, Request: r}, want)(want); err == nil || !strings.Contains(err.Error(), "session MAC") {
+		t.Fatalf("a credit under a signature: %v", err)
 	}
 	if err := g.provedBy(grant.Presented{Proof: payers, Request: r}, want, now); err != nil {
 		t.Fatalf("the payer's proof: %v", err)

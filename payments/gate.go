@@ -233,14 +233,14 @@ func (g *Gate) payCredit(ctx context.Context, header string, price uint64, insta
 	if err != nil {
 		return err
 	}
-	if g.age(h) > staleAfter {
+	g.mu.Lock()
+	payer, took, stale := h.acct.Payer, h.acct.Credit[g.self] != nil, g.now().Sub(h.read) > staleAfter
+	g.mu.Unlock()
+	if stale {
 		if h, err = g.account(ctx, c.Channel, true); err != nil {
 			return err
 		}
 	}
-	g.mu.Lock()
-	payer, took := h.acct.Payer, h.acct.Credit[g.self] != nil
-	g.mu.Unlock()
 	if !took {
 		// No credit before this node took a promise of the payer's (the
 		// account says so again below; asked first, so a call that cannot

@@ -118,7 +118,7 @@ concurrency. It prints ops/s, p50 and p99 with their ratios to the baseline.`,
 }
 
 func newBenchPaymentsCmd() *cobra.Command {
-	o := bench.QueryOptions{Duration: 5 * time.Second, Warmup: time.Second, Concurrency: 16}
+	o := bench.QueryOptions{Duration: 10 * time.Second, Warmup: 2 * time.Second, Concurrency: 16}
 	dn := devnet.DefaultOptions()
 	dn.Chain = true
 	var asJSON bool
@@ -126,69 +126,62 @@ func newBenchPaymentsCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "payments",
 		Short: "Throughput of paid calls against the same calls free, and the gas of settling them",
-		Long: `Start an in-process devnet with its chain whose nodes take no payments
-(network.channels unset) and measure the ticket's status query through the Go
-SDK; then another whose status query costs 1, paid from the demo
-integration's channel: a signed promise to a node every --every calls (checked,
-charged and forwarded to the anchor), the queries between on credit (the
-payer's request proof checked, charged, forwarded with the MAC the anchor
-checks), and measure the same. It prints both with the throughput overhead
-(target: at most 10%), then settles the paid calls on chain twice (after the
-run, and after a few more calls) and prints the gas of each settlement's two
-transactions: they do not grow with the number of calls. With --cpuprofile
-FILE, the two measured runs' profiles go to FILE.unpaid and FILE.paid.`,
+		Long: `Start two in-process devnets with their chains: one whose nodes take no
+payments (network.channels unset), one whose ticket status query costs 1,
+paid from the demo integration's channel: a signed promise to a node every
+--every calls (checked, charged and forwarded to the anchor), the queries
+between on credit (the payer's session proof checked, charged, forwarded with
+the MAC the anchor checks). Then measure the status query through the Go SDK
+on both in one run, in ten slices of --duration: every client on the unpaid
+devnet, then every client on the paid one, and again, so that both meet the
+same background work and the same load of the machine. It
+prints both with the throughput overhead (target: at most 10%), then settles
+the paid calls on chain twice (after the run, and after a few more calls) and
+prints the gas of each settlement's two transactions: they do not grow with
+the number of calls. With --cpuprofile FILE, the measured run's profile goes
+to FILE.both.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			res := &bench.PaymentsResult{Tickets: dn.Tickets, Concurrency: o.Concurrency}
 			free := dn
 			free.Configure = func(_ node.Role, _ int, cfg *node.Config) { cfg.Network.Channels = "" }
-			fmt.Fprintf(cmd.OutOrStdout(), "measuring: %s warm-up and %s per run, %d clients\n", o.Warmup, o.Duration, o.Concurrency)
-			err := withDevnet(cmd, free, func(ctx context.Context, d *devnet.Devnet) (err error) {
-				stop, err := cpuProfile(profileOf("unpaid"))
-				if err != nil {
+			fmt.Fprintf(cmd.OutOrStdout(), "measuring: %s warm-up and %s, %d clients\n", o.Warmup, o.Duration, o.Concurrency)
+			err := withDevnet(cmd, free, func(ctx context.Context, unpaid *devnet.Devnet) error {
+				return withDevnet(cmd, dn, func(ctx context.Context, d *devnet.Devnet) (err error) {
+					if d.Client.Payer == nil {
+						return fmt.Errorf("the devnet opened no payment channel")
+					}
+					stop, err := cpuProfile(profileOf("both"))
+					if err != nil {
+						return err
+					}
+					d.Client.Payer.Every = every
+					name := fmt.Sprintf("paid: a promise every %d calls to a node, on credit between", cmp.Or(every, client.DefaultEvery))
+					if every == 1 {
+						name = "paid: a promise per call"
+					}
+					res.Unpaid, res.Paid, err = bench.PaymentsRun(ctx, unpaid, d, o, name, d.Client.Payer, presign)
+					stop()
+					if err != nil {
+						return err
+					}
+					s1, err := bench.Settle(ctx, d)
+					if err != nil {
+						return err
+					}
+					few := o
+					few.Duration, few.Warmup, few.Concurrency = time.Second, 0, 1
+					if _, err := bench.StatusRun(ctx, d, few, "a few more", d.Client.Payer, 0); err != nil {
+						return err
+					}
+					s2, err := bench.Settle(ctx, d)
+					if err != nil {
+						return err
+					}
+					res.Settlements = []bench.SettlementGas{*s1, *s2}
+					res.Commitments, err = bench.Commitments(ctx, d)
 					return err
-				}
-				defer stop()
-				res.Unpaid, err = bench.StatusRun(ctx, d, o, "unpaid: route (cached) + query", nil, 0)
-				return err
-			})
-			if err != nil {
-				return err
-			}
-			err = withDevnet(cmd, dn, func(ctx context.Context, d *devnet.Devnet) (err error) {
-				if d.Client.Payer == nil {
-					return fmt.Errorf("the devnet opened no payment channel")
-				}
-				stop, err := cpuProfile(profileOf("paid"))
-				if err != nil {
-					return err
-				}
-				d.Client.Payer.Every = every
-				name := fmt.Sprintf("paid: a promise every %d calls to a node, on credit between", cmp.Or(every, client.DefaultEvery))
-				if every == 1 {
-					name = "paid: a promise per call"
-				}
-				res.Paid, err = bench.StatusRun(ctx, d, o, name, d.Client.Payer, presign)
-				stop()
-				if err != nil {
-					return err
-				}
-				s1, err := bench.Settle(ctx, d)
-				if err != nil {
-					return err
-				}
-				few := o
-				few.Duration, few.Warmup, few.Concurrency = time.Second, 0, 1
-				if _, err := bench.StatusRun(ctx, d, few, "a few more", d.Client.Payer, 0); err != nil {
-					return err
-				}
-				s2, err := bench.Settle(ctx, d)
-				if err != nil {
-					return err
-				}
-				res.Settlements = []bench.SettlementGas{*s1, *s2}
-				res.Commitments, err = bench.Commitments(ctx, d)
-				return err
+				})
 			})
 			if err != nil {
 				return err
