@@ -300,6 +300,9 @@ func (l *Ledger) Cover(ctx context.Context, id uint64, header string) (*wire.Cha
 		return nil, err
 	}
 	*a = next
+	if len(l.keys) >= maxLoaded {
+		clear(l.keys)
+	}
 	l.keys[id] = payerKey{signer, pub}
 	l.mu.Unlock()
 	return l.Status(ctx, id)
