@@ -5,8 +5,9 @@
 // with the deposit to cover it, and the highest promise covering every
 // call charged to the channel, by this node's own account merged with the
 // anchor's view; or, for a call on credit (channel.Credit), the request
-// proved by the payer and the charges at most channel.CreditCalls calls
-// beyond the highest promise (the anchor checks the credit's MAC). What the gate took it forwards to the channel's anchor,
+// proved by the payer's session and at most channel.CreditCalls calls on
+// credit since the last promise this node took (the anchor checks the
+// credit's MAC). What the gate took it forwards to the channel's anchor,
 // whose Ledger keeps every channel's account durably (each call counted
 // once, whichever node served it), answers with its view, and settles on
 // chain: it cashes the highest promise and distributes the payout by the
@@ -215,11 +216,11 @@ func (g *Gate) Pay(ctx context.Context, header string, price uint64, instance, c
 	return err
 }
 
-// payCredit is Pay for a call on credit: at this call's price, on a
-// channel this node took a promise of the payer's on, the request proved
-// by the payer, and the calls charged at most channel.CreditCalls of its
-// price beyond the best promise this node knows (its own and the anchor's
-// view). Its MAC is the anchor's to check.
+// payCredit is Pay for a call on credit: at this call's price, the
+// request proved by the payer, and this node's calls on credit since the
+// last promise of the payer's it took at most channel.CreditCalls of that
+// price (channel.Account.PayCredit), within the deposit. Its MAC is the
+// anchor's to check.
 func (g *Gate) payCredit(ctx context.Context, header string, price uint64, instance, call string, proves func(common.Address) error) error {
 	c, err := channel.ParseCredit(header)
 	if err != nil {

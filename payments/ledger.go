@@ -113,6 +113,7 @@ func (l *Ledger) Record(ctx context.Context, node common.Address, items []Forwar
 	}
 	var ps []parsed
 	batchKeys := map[uint64][]byte{} // keys the batch's promises recovered to, by channel
+	batchDerived := map[uint64]*creditKey{}
 	for _, it := range items {
 		if channel.IsCredit(it.Promise) {
 			c, err := channel.ParseCredit(it.Promise)
@@ -121,7 +122,14 @@ func (l *Ledger) Record(ctx context.Context, node common.Address, items []Forwar
 				t.Refused++
 				continue
 			}
-			by, ok := l.creditBy(c, it.Instance, it.Call, batchKeys[c.Channel])
+			bk, derived := batchDerived[c.Channel]
+			if !derived && batchKeys[c.Channel] != nil {
+				// A key a promise of this batch recovered to: derived once a
+				// batch, whatever the number of credits naming it.
+				bk = l.derive(batchKeys[c.Channel])
+				batchDerived[c.Channel] = bk
+			}
+			by, ok := l.creditBy(c, it.Instance, it.Call, bk)
 			if !ok {
 				t.Refused++
 				continue
@@ -285,47 +293,55 @@ type creditKey struct {
 	key   [32]byte
 }
 
+// derive is the credit key this anchor shares with the holder of a public
+// key (65 bytes, uncompressed); nil when it is not one.
+func (l *Ledger) derive(raw []byte) *creditKey {
+	pub, err := crypto.UnmarshalPubkey(raw)
+	if err != nil {
+		return nil
+	}
+	key, err := channel.CreditKey(l.key, pub)
+	if err != nil {
+		return nil
+	}
+	return &creditKey{crypto.PubkeyToAddress(*pub), key}
+}
+
 // creditBy is who made a credit's MAC: the payer whose key, as its
-// promises show it (learnt here, recovered from the best promise kept, or
-// recovered from a promise earlier in the batch: batchPub), makes the
-// same MAC under the key it shares with this anchor; false when none does.
-// The key is kept for the channel only when it is its payer's.
-func (l *Ledger) creditBy(c channel.Credit, instance, call string, batchPub []byte) (common.Address, bool) {
+// promises show it (learnt here, or recovered from the best promise kept),
+// or the key a promise earlier in the batch recovered to (batch), makes
+// the same MAC under the key it shares with this anchor; false when none
+// does. The key is kept for the channel only when it is its payer's.
+func (l *Ledger) creditBy(c channel.Credit, instance, call string, batch *creditKey) (common.Address, bool) {
 	l.mu.Lock()
 	ck, ok := l.credits[c.Channel]
 	l.mu.Unlock()
 	if ok && c.Valid(ck.key, instance, call) {
 		return ck.payer, true
 	}
-	var pubs [][]byte
 	known, pub, _ := l.payerOf(c.Channel)
-	if pub != nil {
-		pubs = append(pubs, pub)
-	} else if pub := l.bestKey(c.Channel); pub != nil {
-		pubs = append(pubs, pub)
-	}
-	if batchPub != nil {
-		pubs = append(pubs, batchPub)
-	}
-	for _, raw := range pubs {
-		pub, err := crypto.UnmarshalPubkey(raw)
-		if err != nil {
-			continue
+	if !ok || ck.payer != known {
+		// The payer's key, as its promises show it, derived once and kept
+		// (so forged credits cost an HMAC each, not an ECDH).
+		if pub == nil {
+			pub = l.bestKey(c.Channel) // learnt as the payer's, when it is
+			known, _, _ = l.payerOf(c.Channel)
 		}
-		key, err := channel.CreditKey(l.key, pub)
-		if err != nil || !c.Valid(key, instance, call) {
-			continue
-		}
-		payer := crypto.PubkeyToAddress(*pub)
-		if payer == known {
+		if k := l.derive(pub); k != nil && k.payer == known {
+			ck, ok = *k, true
 			l.mu.Lock()
 			if len(l.credits) >= maxLoaded {
 				clear(l.credits)
 			}
-			l.credits[c.Channel] = creditKey{payer, key}
+			l.credits[c.Channel] = ck
 			l.mu.Unlock()
+			if c.Valid(ck.key, instance, call) {
+				return ck.payer, true
+			}
 		}
-		return payer, true
+	}
+	if batch != nil && c.Valid(batch.key, instance, call) {
+		return batch.payer, true
 	}
 	return common.Address{}, false
 }
