@@ -137,11 +137,21 @@ func (a *Account) Pay(p Promise, signer common.Address, price uint64, node commo
 	}
 	a.raise(p)
 	a.charge(p.Nonce, price, node)
+	a.TookPromise(node)
+	return nil
+}
+
+// TookPromise notes that node took a promise of the payer's: its calls on
+// credit start again. An anchor notes it also for a promise of the payer's
+// it refused (spent, or not covering) that the node took, so that its
+// count stays the node's.
+func (a *Account) TookPromise(node common.Address) {
 	if a.Credit == nil {
 		a.Credit = map[common.Address]*big.Int{}
 	}
-	a.Credit[node] = new(big.Int) // the node's calls on credit start again
-	return nil
+	if a.Credit[node] != nil || len(a.Credit) < MaxNodes {
+		a.Credit[node] = new(big.Int)
+	}
 }
 
 // payers checks that p is a promise on this channel, signed by its payer.

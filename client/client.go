@@ -404,11 +404,13 @@ func (c *Client) send(ctx context.Context, method, url, to string, hdr http.Head
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		if promise != "" {
+		if promised != nil {
 			// Whether the node took it is not known: counted as not, and
 			// should it have been, the next node says so (402 with the
-			// channel's state) and the payer catches up.
-			c.Payer.giveBack(price, promised != nil)
+			// channel's state) and the payer catches up. A call on credit
+			// leaves no such trace: counted as taken (the next promise
+			// pays for it, at worst for a call not served).
+			c.Payer.giveBack(price, true)
 		}
 		return nil, err
 	}

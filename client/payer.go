@@ -357,7 +357,7 @@ func (p *Payer) learn(path string, prob *wire.Problem) bool {
 // creditSkip is how many nonces a payer that lost count skips past the
 // highest a node shows spent: calls on credit it sent may still wait in
 // other nodes' queues, and a nonce used twice pays once.
-const creditSkip = 4 * channel.CreditCalls
+const creditSkip = channel.MaxSeen
 
 // catchUp takes in what a node says was charged to the channel beyond this
 // payer's count, after a 402 whose best promise is the payer's own and

@@ -61,3 +61,42 @@ func TestCreditProofOnlyThePayers(t *testing.T) {
 		t.Fatalf("the payer's proof again: %v", err)
 	}
 }
+
+// TestSignedPaidQueryOpensASession: a paid query that needs no grant has
+// its signed proof taken (learn), so the payer's next calls, on credit,
+// may be proved by the session's MAC; before that, a MAC is refused as
+// session-unknown (which the node answers 401, so the client signs again).
+func TestSignedPaidQueryOpensASession(t *testing.T) {
+	key, _ := nodekey.Generate()
+	n := testNode(t, RoleService, key)
+	g := n.service.grants
+	payer, _ := crypto.GenerateKey()
+	want := crypto.PubkeyToAddress(payer.PublicKey)
+	now := time.Now()
+	r := grant.Request{Method: "POST", Path: "/v1/tokens/0x01/query/status", Body: []byte("{}")}
+	session, err := grant.SessionKey(payer, &n.key.ECDSA.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	macProof := func() grant.Presented {
+		var nonce [16]byte
+		_, _ = rand.Read(nonce[:])
+		return grant.Presented{Proof: grant.SignMAC(session, want, r, now, nonce), Request: r}
+	}
+	if err := g.provedBy(macProof(), want, now); !errors.Is(err, grant.ErrSessionUnknown) {
+		t.Fatalf("a MAC before any signed call: %v", err)
+	}
+	var nonce [16]byte
+	_, _ = rand.Read(nonce[:])
+	signed, err := grant.Sign(payer, r, now, nonce)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.learn(grant.Presented{Proof: signed, Request: r}, now)
+	if err := g.provedBy(macProof(), want, now); err != nil {
+		t.Fatalf("a MAC after a signed paid query: %v", err)
+	}
+	if err := g.provedBy(grant.Presented{Proof: signed, Request: r}, want, now); !errors.Is(err, grant.ErrProofReplayed) {
+		t.Fatalf("the signed proof learn took, again: %v", err)
+	}
+}

@@ -91,6 +91,20 @@ func (g *grants) provedBy(p grant.Presented, want common.Address, now time.Time)
 	return g.useNonce(signer, signer, pr, now)
 }
 
+// learn takes a signed proof of a call no grant check took (a paid query
+// that needs no grant), so that its signer's next calls may be proved by a
+// session MAC: its nonce is taken once, and a session opened. A MAC proof,
+// or one that does not check, is left alone.
+func (g *grants) learn(p grant.Presented, now time.Time) {
+	pr, err := grant.ParseProof(p.Proof)
+	if err != nil || pr.MAC != nil {
+		return
+	}
+	if signer, pr, err := p.Signer(now, g.sessions); err == nil {
+		_ = g.useNonce(signer, signer, pr, now)
+	}
+}
+
 func (g *grants) checkProof(p grant.Presented, owner common.Address, id wire.InstanceID, scope string, now time.Time, caller *common.Address) (byToken bool, err error) {
 	header := p.Grant
 	if header == "" {

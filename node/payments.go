@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/smartlayer/smartlayer/api"
+	"github.com/smartlayer/smartlayer/grant"
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/channel"
 	"github.com/smartlayer/smartlayer/contracts"
@@ -148,6 +149,12 @@ func (p *paying) charge(ctx context.Context, header string, price uint64, id wir
 	err := p.gate.Pay(ctx, header, price, id.String(), call, proves)
 	var r *payments.Refusal
 	switch {
+	case errors.Is(err, grant.ErrSessionUnknown):
+		// A call on credit under a session this node does not hold (it
+		// restarted, or never learnt it): 401 session-unknown, so the
+		// client signs again (and pays with a promise).
+		p.results.WithLabelValues("session-unknown").Inc()
+		return &api.GrantRefused{Err: fmt.Errorf("%w (a call on credit)", grant.ErrSessionUnknown)}
 	case err == nil:
 		if channel.IsCredit(header) {
 			p.results.WithLabelValues("credit").Inc()

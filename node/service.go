@@ -603,6 +603,11 @@ func (s *serviceRole) runQuery(ctx context.Context, id wire.InstanceID, name str
 			s.n.metric.queries.WithLabelValues("payment-refused").Inc()
 			return nil, err
 		}
+		if caller == (common.Address{}) {
+			// No grant check took the call's proof: a signed one opens the
+			// session the payer's next calls, on credit, are proved under.
+			s.grants.learn(p, s.n.now())
+		}
 	}
 	// The state is kept canonical, so its root is the hash of its bytes:
 	// the sandbox need not canonicalize it again on every query.

@@ -159,4 +159,28 @@ func TestCallsOnCredit(t *testing.T) {
 	if s.Cashed != big.NewInt(spent).String() {
 		t.Fatalf("cashed %s for calls costing %d", s.Cashed, spent)
 	}
+
+	// A promise of the payer's the node took and the anchor refuses (here
+	// sent twice: spent) starts the node's calls on credit again at the
+	// anchor too, as it did at the node: the two counts stay one.
+	other := common.HexToAddress("0x5e09")
+	p1 := promise()
+	one := []Forward{{Promise: p1, Instance: testInstance, Call: callOf(2), Price: 2}}
+	if _, tl, err := l.Record(ctx, other, one, nil); err != nil || tl.Taken != 1 {
+		t.Fatalf("a promise: %+v %v", tl, err)
+	}
+	var credits []Forward
+	for range channel.CreditCalls {
+		credits = append(credits, Forward{Promise: credit().Header(), Instance: testInstance, Call: callOf(2), Price: 2})
+	}
+	if _, tl, err := l.Record(ctx, other, credits, nil); err != nil || tl.Taken != channel.CreditCalls {
+		t.Fatalf("a node's credits: %+v %v", tl, err)
+	}
+	if _, tl, err := l.Record(ctx, other, one, nil); err != nil || tl.Replayed != 1 {
+		t.Fatalf("the promise again: %+v %v", tl, err)
+	}
+	more := []Forward{{Promise: credit().Header(), Instance: testInstance, Call: callOf(2), Price: 2}}
+	if _, tl, err := l.Record(ctx, other, more, nil); err != nil || tl.Taken != 1 {
+		t.Fatalf("a credit after a promise the node took again: %+v %v", tl, err)
+	}
 }

@@ -255,7 +255,7 @@ func (g *Gate) payCredit(ctx context.Context, header string, price uint64, insta
 		err = proves(payer)
 	}
 	if err != nil {
-		why := fmt.Errorf("%w: a call on credit must be proved by the channel's payer %s (%s): %v", channel.ErrNotPayer, payer, wire.SignatureHeader, err)
+		why := fmt.Errorf("%w: a call on credit must be proved by the channel's payer %s (%s): %w", channel.ErrNotPayer, payer, wire.SignatureHeader, err)
 		return &Refusal{Code: "payment-refused", Detail: why.Error(), Err: why, Channel: g.state(h)}
 	}
 	fw := Forward{Promise: header, Instance: instance, Call: call, Price: price}

@@ -182,7 +182,9 @@ func (l *Ledger) Record(ctx context.Context, node common.Address, items []Forwar
 		}
 		infos[id] = info
 	}
-	changed, reread := map[uint64]bool{}, map[uint64]bool{}
+	// changed holds the accounts this batch changed, by pointer: loading
+	// another may clear l.accts (past maxLoaded) while the batch goes on.
+	changed, reread := map[uint64]*channel.Account{}, map[uint64]bool{}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, x := range ps {
@@ -218,14 +220,14 @@ func (l *Ledger) Record(ctx context.Context, node common.Address, items []Forwar
 			reread[id] = true
 			if info, rerr := l.chain.Channel(ctx, id); rerr == nil {
 				a.Observe(info.chain())
-				changed[id] = true
+				changed[id] = a
 				err = pay()
 			}
 		}
 		switch {
 		case err == nil:
 			t.Taken++
-			changed[id] = true
+			changed[id] = a
 			if x.pub != nil && x.signer == a.Payer {
 				if len(l.keys) >= maxLoaded {
 					clear(l.keys)
@@ -237,11 +239,18 @@ func (l *Ledger) Record(ctx context.Context, node common.Address, items []Forwar
 		default:
 			t.Refused++
 		}
+		if err != nil && x.credit == nil && x.signer == a.Payer && (errors.Is(err, channel.ErrReplayed) || errors.Is(err, channel.ErrInsufficient)) {
+			// The node took this promise of the payer's (it is in its
+			// stream), so its calls on credit started again there: here too,
+			// or the two counts part.
+			a.TookPromise(node)
+			changed[id] = a
+		}
 	}
-	for id := range changed {
+	for _, a := range changed {
 		// Promises checked against the payer's key were not checked for
 		// their v: the one cashed on chain must recover to the payer.
-		if a := l.accts[id]; a != nil && len(a.Best.Sig) == 65 {
+		if len(a.Best.Sig) == 65 {
 			if sig, ok := channel.CashableSig(l.domain, a.Best, a.Payer); ok {
 				a.Best.Sig = sig
 			}
@@ -249,8 +258,8 @@ func (l *Ledger) Record(ctx context.Context, node common.Address, items []Forwar
 	}
 	if len(changed) > 0 {
 		err := l.st.Batch(true, func(w store.Writes) {
-			for id := range changed {
-				b, _ := json.Marshal(l.accts[id])
+			for id, a := range changed {
+				b, _ := json.Marshal(a)
 				w.Set(l.accountKey(id), b)
 			}
 		})
