@@ -13,10 +13,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/smartlayer/smartlayer/api"
-	"github.com/smartlayer/smartlayer/grant"
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/channel"
 	"github.com/smartlayer/smartlayer/contracts"
+	"github.com/smartlayer/smartlayer/grant"
 	"github.com/smartlayer/smartlayer/nodekey"
 	"github.com/smartlayer/smartlayer/payments"
 	"github.com/smartlayer/smartlayer/tokenscript"
