@@ -349,6 +349,22 @@ func TestOpenAPIAnswers(t *testing.T) {
 	}
 	want(421, "not-a-replica", http.MethodPost, tok(stranger, tk.Instance, "/query/status"), []byte(`{}`), nil)
 
+	// A promise sent with no call (Client.Cover's), then the same again:
+	// its nonce is spent. (Far above the nonces spent so far: the gates may
+	// still hold promises the anchor has not taken.)
+	var now wire.ChannelStatus
+	if err := json.Unmarshal(get(200, "", mine+"/v1/channels/"+ch, nil), &now); err != nil {
+		t.Fatal(err)
+	}
+	charged, _ := new(big.Int).SetString(now.Charged, 10)
+	cover, err := channel.Sign(d.Info.Chain.key(t, "integration"), channel.Domain(d.Info.Chain.ChainID, pi.Contract), pi.Channel, charged, now.Spent+channel.MaxSeen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pb, _ := json.Marshal(wire.ChannelPromise{Promise: cover.Header()})
+	want(200, "", http.MethodPost, mine+"/v1/channels/"+ch+"/promise", pb, nil)
+	want(409, "promise-refused", http.MethodPost, mine+"/v1/channels/"+ch+"/promise", pb, nil)
+
 	// Last, as it takes the channel's calls for good: the payer's
 	// cooperative close at the deposit, which the anchor signs too.
 	var cs wire.ChannelStatus
