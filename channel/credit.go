@@ -12,8 +12,8 @@ import (
 	"strings"
 
 	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/crypto"
-	"github.com/ethereum/go-ethereum/crypto/ecies"
+
+	"github.com/smartlayer/smartlayer/attest"
 )
 
 // A payer need not sign a promise for every call. Between two promises it
@@ -56,11 +56,7 @@ const creditDomain = "smartlayer/credit/v1"
 // CreditKey is the key a payer and a channel's anchor share, from one's
 // private key and the other's public key (the same from either side).
 func CreditKey(priv *ecdsa.PrivateKey, pub *ecdsa.PublicKey) ([32]byte, error) {
-	sk, err := ecies.ImportECDSA(priv).GenerateShared(ecies.ImportECDSAPublic(pub), 32, 0)
-	if err != nil {
-		return [32]byte{}, fmt.Errorf("credit key: %w", err)
-	}
-	return crypto.Keccak256Hash([]byte(creditDomain), sk), nil
+	return attest.SharedKey(creditDomain, priv, pub)
 }
 
 // CreditMAC is the payer's MAC of a call on credit: the channel, the
@@ -121,12 +117,8 @@ func ParseCredit(h string) (Credit, error) {
 	if c.Price, err = strconv.ParseUint(parts[2], 10, 64); err != nil || c.Price == 0 {
 		return Credit{}, fmt.Errorf("%w: price %q", ErrMalformed, parts[2])
 	}
-	mac, ok := strings.CutPrefix(parts[3], "0x")
-	if !ok || len(mac) != 64 {
-		return Credit{}, fmt.Errorf("%w: MAC is not 0x and 32 bytes of hex", ErrMalformed)
-	}
-	if c.MAC, err = hex.DecodeString(mac); err != nil {
-		return Credit{}, fmt.Errorf("%w: MAC: %v", ErrMalformed, err)
+	if c.MAC, err = fixedHex(parts[3], 32, "MAC"); err != nil {
+		return Credit{}, err
 	}
 	return c, nil
 }

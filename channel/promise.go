@@ -98,14 +98,24 @@ func ParseHeader(h string) (Promise, error) {
 	if p.Nonce, err = strconv.ParseUint(parts[2], 10, 64); err != nil {
 		return Promise{}, fmt.Errorf("%w: nonce %q", ErrMalformed, parts[2])
 	}
-	sig, ok := strings.CutPrefix(parts[3], "0x")
-	if !ok || len(sig) != 130 {
-		return Promise{}, fmt.Errorf("%w: signature is not 0x and 65 bytes of hex", ErrMalformed)
-	}
-	if p.Sig, err = hex.DecodeString(sig); err != nil {
-		return Promise{}, fmt.Errorf("%w: signature: %v", ErrMalformed, err)
+	if p.Sig, err = fixedHex(parts[3], 65, "signature"); err != nil {
+		return Promise{}, err
 	}
 	return p, nil
+}
+
+// fixedHex reads a header field of "0x" and n bytes of hex (what names it
+// in the error).
+func fixedHex(s string, n int, what string) ([]byte, error) {
+	h, ok := strings.CutPrefix(s, "0x")
+	if !ok || len(h) != 2*n {
+		return nil, fmt.Errorf("%w: %s is not 0x and %d bytes of hex", ErrMalformed, what, n)
+	}
+	b, err := hex.DecodeString(h)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrMalformed, what, err)
+	}
+	return b, nil
 }
 
 // ParseAmount reads a decimal amount in the token's smallest unit, at

@@ -496,7 +496,7 @@ func (c *Client) CloseChannel(ctx context.Context, id uint64, final *big.Int, pa
 // call carries a promise.
 func (c *Client) creditCall(ctx context.Context, to, path string) (instance, call string) {
 	rest, ok := strings.CutPrefix(path, "/v1/tokens/")
-	if !ok || c.Key == nil || crypto.PubkeyToAddress(c.Key.PublicKey) != crypto.PubkeyToAddress(c.Payer.Key.PublicKey) || !c.Payer.tookOne(to) || !c.sessions.Has(to) {
+	if !ok || c.Key == nil || !c.Key.PublicKey.Equal(&c.Payer.Key.PublicKey) || !c.Payer.tookOne(to) || !c.sessions.Has(to) {
 		return "", ""
 	}
 	instance, name, ok := strings.Cut(rest, "/query/")

@@ -12,7 +12,8 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
-	"github.com/ethereum/go-ethereum/crypto/ecies"
+
+	"github.com/smartlayer/smartlayer/attest"
 )
 
 // Sessions make the proof of a call cheaper than a signature. The first
@@ -35,11 +36,7 @@ const sessionDomain = "smartlayer/session/v1"
 // SessionKey derives the key a caller and a node share from one's private
 // key and the other's public key (the same from either side).
 func SessionKey(priv *ecdsa.PrivateKey, pub *ecdsa.PublicKey) ([32]byte, error) {
-	sk, err := ecies.ImportECDSA(priv).GenerateShared(ecies.ImportECDSAPublic(pub), 32, 0)
-	if err != nil {
-		return [32]byte{}, fmt.Errorf("session key: %w", err)
-	}
-	return crypto.Keccak256Hash([]byte(sessionDomain), sk), nil
+	return attest.SharedKey(sessionDomain, priv, pub)
 }
 
 func mac(key [32]byte, d common.Hash) []byte {
