@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/attlog"
 	"github.com/smartlayer/smartlayer/node"
+	"github.com/smartlayer/smartlayer/token"
 	"github.com/smartlayer/smartlayer/wire"
 )
 
@@ -174,5 +176,63 @@ func TestFailureAttestationOnlyFromAnchors(t *testing.T) {
 	code, body, _ := post(t, d.Info.Anchors[0].HTTP+"/v1/attestations", `{"topic":"x","seq":1}`)
 	if code != http.StatusBadRequest && code != http.StatusUnprocessableEntity {
 		t.Fatalf("malformed entry: %d %v", code, body)
+	}
+}
+
+// TestSamplingDerivesTheState: a service node whose applied states drift
+// while the transcripts it hands over stay clean (each run's transcript is
+// the honest one; only the state it keeps, and so the state its next runs
+// start from, is wrong) is caught: the anchors replay each sampled
+// execution on the state they derive from their own log at the offsets the
+// transcript names, not on the state the node supplies, and the node's
+// executions on its drifted state do not start from that state. Every
+// anchor confirms the evidence by deriving the state itself.
+func TestSamplingDerivesTheState(t *testing.T) {
+	var on atomic.Bool
+	on.Store(true)
+	opts := DefaultOptions()
+	opts.Tickets, opts.Services, opts.Flights = 3, 3, 1
+	opts.WrapScript = func(i int) func(token.Script) token.Script {
+		if i != 1 {
+			return nil
+		}
+		return func(s token.Script) token.Script { return faultyApply{s, &on, func() string { return `"drift":1` }} }
+	}
+	opts.Configure = func(_ node.Role, _ int, cfg *node.Config) {
+		cfg.Network.SampleInterval = node.Duration{Duration: 300 * time.Millisecond}
+		cfg.Network.SampleShare = 1
+		cfg.Network.AntiEntropyInterval = node.Duration{} // no healing: sampling must find it
+	}
+	d := startDevnet(t, opts)
+	bad := d.Services[1].PeerID().String()
+	// The flight's next status: every replica applies it on the state it
+	// holds, the drifting node on its drifted one.
+	tk := d.Info.Tickets[0]
+	if _, err := d.PublishStatus(context.Background(), tk.Flight, tk.Date, 20, "delayed"); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, 60*time.Second, "every anchor holding evidence against the drifting node", func() bool {
+		for _, a := range d.Info.Anchors {
+			var v samplingView
+			getJSONT(t, a.HTTP+"/v1/network", &v)
+			if v.Sampling.Nodes[bad].Evidence < 1 {
+				return false
+			}
+		}
+		return true
+	})
+	mismatches := 0.0
+	for _, a := range d.Info.Anchors {
+		mismatches += metricValue(t, a.HTTP, `smartlayer_samples_total{result="mismatch"}`)
+	}
+	if mismatches < 1 {
+		t.Fatal("no mismatch counted in the anchors' metrics")
+	}
+	var v samplingView
+	getJSONT(t, d.Info.Anchors[0].HTTP+"/v1/network", &v)
+	for p, s := range v.Sampling.Nodes {
+		if p != bad && s.Evidence > 0 {
+			t.Errorf("honest node %s: %+v", p, s)
+		}
 	}
 }

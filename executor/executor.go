@@ -316,6 +316,7 @@ func (x *Executor) execute(ctx context.Context, id wire.InstanceID, name, key st
 		return nil, err
 	}
 	tr := res.Transcript
+	tr.Offsets = in.Offsets // where in the log the state before stood
 	root := tr.Root()
 	att, err := x.signResult(rec, name, key, root, patch, res.Output)
 	if err != nil {

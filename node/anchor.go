@@ -233,8 +233,33 @@ func (a *anchorRole) newVerifier() (*sampling.Verifier, error) {
 		Go:              n.spawn,
 		Convicted:       n.convicted(),
 		CheckRecord:     n.authority.Check,
+		Derive:          a.deriveState,
 		Observe:         a.probe.observe,
 	})
+}
+
+// deriveState is the state an instance had at offsets, derived from this
+// anchor's own log (sampling.Deps.Derive): from the registration it keeps
+// and the instance's record, whose token type the execution must have run.
+func (a *anchorRole) deriveState(ctx context.Context, instance string, lb *loadedBundle, offsets map[string]uint64) (json.RawMessage, error) {
+	id, err := wire.ParseInstanceID(instance)
+	if err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	reg, rec := a.regs[id], a.records[id]
+	a.mu.Unlock()
+	if reg == nil || rec == nil {
+		return nil, fmt.Errorf("instance %s is not placed from here", instance)
+	}
+	if h, err := tokenscript.ParseBundleHash(rec.Bundle); err != nil || h != lb.Hash {
+		return nil, fmt.Errorf("the execution names bundle %s, the instance's record %s", lb.Hash, rec.Bundle)
+	}
+	in, err := a.n.derive(ctx, lb, rec, reg, offsets, nil)
+	if err != nil {
+		return nil, err
+	}
+	return in.State, nil
 }
 
 // fetchEvidence asks the anchor that signed a piece of slashing evidence for

@@ -18,7 +18,9 @@ import (
 	"github.com/ethereum/go-ethereum/common/hexutil"
 
 	"github.com/smartlayer/smartlayer/attengine"
+	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/attlog"
+	"github.com/smartlayer/smartlayer/placement"
 	"github.com/smartlayer/smartlayer/token"
 	"github.com/smartlayer/smartlayer/transport"
 	"github.com/smartlayer/smartlayer/wire"
@@ -383,15 +385,25 @@ func rootHex(r [32]byte) string { return hexutil.Encode(r[:]) }
 // errLogShort: the log no longer reaches back to an instance's beginning.
 var errLogShort = errors.New("the log here does not reach back to the instance's first entries (pruned or missing): cannot rebuild")
 
-// rebuild derives cur afresh: its first state from its registration, then
-// every entry of its topics up to its offsets, stream by stream in sorted
-// order. Nothing is stored.
+// rebuild derives cur afresh from the log (derive). Nothing is stored.
 func (s *serviceRole) rebuild(ctx context.Context, cur *instance) (*instance, error) {
 	lb, ok := s.bundleOf(cur)
 	if !ok {
 		return nil, fmt.Errorf("bundle %s not loaded", cur.Record.Bundle)
 	}
-	t, err := s.n.verifyRegistration(lb, cur.Registration, s.n.now())
+	return s.n.derive(ctx, lb, cur.Record, cur.Registration, cur.Offsets, s.answersOf(cur.ID()))
+}
+
+// derive is an instance as this node's attestation log gives it at offsets:
+// its first state from its registration, then every entry of its topics up
+// to offsets, stream by stream in sorted order. A replica rebuilds a
+// diverging instance with it; an anchor derives the state a sampled
+// execution should have run on (answers nil: an entry whose run waits for
+// an executor's answers to its calls to other tokens cannot be derived
+// there). Nothing is stored.
+func (n *Node) derive(ctx context.Context, lb *loadedBundle, rec *placement.Record, reg *Registration, offsets map[string]uint64,
+	answers func(uid string) []*attest.Signed) (*instance, error) {
+	t, err := n.verifyRegistration(lb, reg, n.now())
 	if err != nil {
 		return nil, err
 	}
@@ -399,9 +411,9 @@ func (s *serviceRole) rebuild(ctx context.Context, cur *instance) (*instance, er
 	if err != nil {
 		return nil, err
 	}
-	env := s.envOf(lb)
-	env.Answers = s.answersOf(cur.ID())
-	rd, err := token.Step(ctx, nil, token.Event{Register: &token.Register{Record: cur.Record, Registration: cur.Registration,
+	env := n.envOf(lb)
+	env.Answers = answers
+	rd, err := token.Step(ctx, nil, token.Event{Register: &token.Register{Record: rec, Registration: reg,
 		Owner: common.HexToAddress(t.Recipient), Ticket: tj}}, env)
 	if err != nil {
 		return nil, err
@@ -410,16 +422,18 @@ func (s *serviceRole) rebuild(ctx context.Context, cur *instance) (*instance, er
 		return nil, fmt.Errorf("rebuild did not finish in time: %w", ctx.Err())
 	}
 	in := rd.Instance
-	topics, _ := s.topicsOf(in)
+	// The topics the instance follows: a subscription whose topic cannot
+	// be made is not followed (topicsOf warns of it), here as on a replica.
+	topics, _ := token.Topics(in, lb.Manifest.Service.Subscriptions)
 	var streams [][]attengine.Delivered
 	for _, topic := range slices.Sorted(maps.Keys(topics)) {
-		for _, h := range s.n.att.TopicHeads(topic) {
+		for _, h := range n.att.TopicHeads(topic) {
 			sid := attlog.StreamID{Topic: h.Topic, Publisher: h.Publisher}
-			upto := cur.Offsets[sid.String()]
+			upto := offsets[sid.String()]
 			if upto == 0 {
 				continue
 			}
-			ds, err := s.n.att.StreamRange(sid, 1, upto)
+			ds, err := n.att.StreamRange(sid, 1, upto)
 			if err != nil {
 				return nil, fmt.Errorf("%w: %v", errLogShort, err)
 			}
@@ -465,7 +479,7 @@ func (s *serviceRole) rebuild(ctx context.Context, cur *instance) (*instance, er
 			return nil, fmt.Errorf("entry %d of %s waits for the executor's answers to its calls to other tokens: cannot rebuild", ds[0].Entry.Seq, ds[0].Entry.ID())
 		}
 	}
-	if !maps.Equal(in.Offsets, cur.Offsets) {
+	if !maps.Equal(in.Offsets, offsets) && (len(in.Offsets) > 0 || len(offsets) > 0) {
 		return nil, errLogShort
 	}
 	return in, nil

@@ -51,15 +51,18 @@ func (n *Node) verifyRegistration(lb *loadedBundle, reg *Registration, now time.
 
 // envOf is what the token core needs of a bundle and of this node to step
 // one of its instances.
-func (s *serviceRole) envOf(lb *loadedBundle) *token.Env {
+func (s *serviceRole) envOf(lb *loadedBundle) *token.Env { return s.n.envOf(lb) }
+
+// envOf is what the token core may know of a token type on this node.
+func (n *Node) envOf(lb *loadedBundle) *token.Env {
 	return &token.Env{Script: lb.Script, Subscriptions: lb.Manifest.Service.Subscriptions, Triggers: lb.Manifest.Service.Triggers,
 		Issuers: func(name string) []common.Address {
 			if def, ok := lb.Manifest.Attestation(name); ok {
 				return def.Issuers
 			}
 			return nil
-		}, IsAnchor: s.n.isAnchorAddress, CheckRecord: s.n.authority.Check, CheckChainLog: s.n.checkChainLog,
-		CheckCalls: s.n.checkAnswers}
+		}, IsAnchor: n.isAnchorAddress, CheckRecord: n.authority.Check, CheckChainLog: n.checkChainLog,
+		CheckCalls: n.checkAnswers}
 }
 
 // checkAnswers checks an executor's recorded answers of calls to other

@@ -622,6 +622,7 @@ func (s *serviceRole) runQuery(ctx context.Context, id wire.InstanceID, name str
 	}
 	s.n.metric.queries.WithLabelValues("ok").Inc()
 	tr := res.Transcript
+	tr.Offsets = in.Offsets // in is a snapshot: its map does not change
 	out := &api.QueryOutcome{Output: res.Output, Transcript: tr, State: in.State, Fencing: in.Record.Fencing}
 	if s.receipts != nil {
 		var err error

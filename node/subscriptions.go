@@ -337,6 +337,7 @@ func (s *serviceRole) step(id wire.InstanceID, d attengine.Delivered) bool {
 	}
 	for _, k := range rd.Kept {
 		if tr, ok := k.Transcript.(*sandbox.Transcript); ok {
+			tr.Offsets = cur.Offsets // the entry ran on cur
 			s.keepTranscript(tr, k.StateBefore, nil)
 		}
 	}

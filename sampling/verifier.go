@@ -2,15 +2,19 @@ package sampling
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -98,6 +102,14 @@ type Deps struct {
 	// CheckRecord checks the placement records recorded inter-token
 	// answers were routed by (CheckCalls; nil: not checked).
 	CheckRecord func(*placement.Record) error
+	// Derive, when set, gives the state an instance had at the log
+	// offsets an execution names (sandbox.Transcript.Offsets), derived from
+	// this anchor's own attestation log: an execution is replayed on that
+	// state, not on the one the node supplies, and one whose state before
+	// is not it is a mismatch. An error (the log here is behind or pruned,
+	// the instance unknown, an applied run that waits for an executor's
+	// answers) leaves the execution unproven.
+	Derive func(ctx context.Context, instance string, lb *registry.Bundle, offsets map[string]uint64) (json.RawMessage, error)
 	// Observe, when set, is given what this anchor's calls to service
 	// nodes showed of them (did the node answer, and well): each sampling
 	// call, and at most one fetch of a forwarded receipt's execution per
@@ -118,7 +130,14 @@ type Verifier struct {
 	fseen     map[common.Hash]bool   // queued leaves
 	fnode     map[common.Address]int // queued receipts per node
 	checked   map[common.Hash]bool   // leaves taken for checking already
+
+	dmu     sync.Mutex
+	derived map[common.Hash]json.RawMessage // states derived, by derivedKey
 }
+
+// maxDerived bounds the derived states a verifier remembers: queries on
+// an unchanged instance share one.
+const maxDerived = 256
 
 // maxSeenEvidence bounds the evidence UIDs an anchor remembers.
 const maxSeenEvidence = 100_000
@@ -290,8 +309,8 @@ func (v *Verifier) confirm(ctx context.Context, anchor common.Address, uid, p st
 		v.d.Log.Warn("slashing evidence not acted on: it could not be checked here", "evidence", uid, "by", anchor, "err", err)
 		return false
 	}
-	if result, _, _ := v.replay(ctx, p, lb, k); result != Mismatch {
-		v.d.Log.Warn("slashing evidence not acted on: the execution replays here", "evidence", uid, "by", anchor, "result", result)
+	if vd := v.replay(ctx, p, lb, k); vd.result != Mismatch {
+		v.d.Log.Warn("slashing evidence not acted on: the execution replays here", "evidence", uid, "by", anchor, "result", vd.result)
 		return false
 	}
 	return true
@@ -440,15 +459,13 @@ func (v *Verifier) Check(ctx context.Context, p string, addr common.Address, it 
 		return result
 	}
 	v.update(p, placement.Level.Sampled)
-	var got sandbox.Hash
-	var reason string
-	result, got, reason = v.replay(ctx, p, lb, it)
-	if result != Mismatch {
+	vd := v.replay(ctx, p, lb, it)
+	if result = vd.result; result != Mismatch {
 		return result
 	}
 	v.update(p, placement.Level.Mismatched)
 	tr, rc := it.Transcript, it.Receipt
-	uid, err := v.slash(ctx, addr, tr.Instance, rc.Leaf(), tr.StateAfter, got, reason)
+	uid, err := v.slash(ctx, addr, tr.Instance, rc.Leaf(), vd.claimed, vd.got, vd.reason)
 	if err != nil {
 		v.d.Log.Error("cannot publish slashing evidence", "err", err)
 		return result
@@ -465,10 +482,19 @@ func receiptNames(it *Kept, addr common.Address) bool {
 	return tr != nil && rc != nil && rc.Verify(addr) == nil && rc.Names(tr.Execution(tr.Root())) == nil
 }
 
+// verdict is what a replay found: its result, and for a Mismatch the
+// root the node claimed, the root this anchor reached instead and why.
+type verdict struct {
+	result       string
+	claimed, got sandbox.Hash
+	reason       string
+}
+
 // replay runs an execution again: Match, Unproven (it could not finish
 // here), Nondeterministic (two replays differ: the token's fault, not the
-// node's) or Mismatch, with the state the replay reached and why.
-func (v *Verifier) replay(ctx context.Context, p string, lb *registry.Bundle, it *Kept) (string, sandbox.Hash, string) {
+// node's) or Mismatch. With Derive it first derives the state the
+// execution should have run on from this anchor's log.
+func (v *Verifier) replay(ctx context.Context, p string, lb *registry.Bundle, it *Kept) verdict {
 	tr := it.Transcript
 	// The material must be what the transcript names: the module it ran
 	// and the state it ran on. Otherwise whoever supplied it (the node, or
@@ -477,42 +503,109 @@ func (v *Verifier) replay(ctx context.Context, p string, lb *registry.Bundle, it
 	if len(state) == 0 {
 		state = json.RawMessage("null")
 	}
-	if lb.Module.Hash() != tr.ScriptHash || sandbox.StateRoot(state) != tr.StateBefore {
-		return Unproven, sandbox.Hash{}, ""
+	if lb.Module.Hash() != tr.ScriptHash {
+		return verdict{result: Unproven}
+	}
+	if v.d.Derive != nil {
+		derived, vd, ok := v.deriveState(ctx, p, lb, tr)
+		if !ok {
+			return vd
+		}
+		state = derived
+	} else if sandbox.StateRoot(state) != tr.StateBefore {
+		return verdict{result: Unproven}
 	}
 	// A replay answers other tokens' queries from the transcript: each
 	// recorded answer must be vouched for by a replica of that token.
 	if err := CheckCalls(tr, v.d.CheckRecord); err != nil {
 		if errors.Is(err, ErrCallUnvouched) {
-			return Mismatch, sandbox.Hash{}, err.Error()
+			return verdict{result: Mismatch, claimed: tr.StateAfter, reason: err.Error()}
 		}
 		v.d.Log.Warn("a sampled execution's inter-token answer could not be checked", "node", p, "instance", tr.Instance, "err", err)
-		return Unproven, sandbox.Hash{}, ""
+		return verdict{result: Unproven}
 	}
-	replayed, err := sandbox.Replay(ctx, lb.Module, tr, it.State)
+	replayed, err := sandbox.Replay(ctx, lb.Module, tr, state)
 	var d *sandbox.Divergence
 	if err == nil {
-		return Match, sandbox.Hash{}, ""
+		return verdict{result: Match}
 	}
 	if !errors.As(err, &d) {
-		return Unproven, sandbox.Hash{}, "" // time, memory: no proof either way
+		return verdict{result: Unproven} // time, memory: no proof either way
 	}
 	// A module that does not replay the same way twice on this anchor is
 	// nondeterministic on its own: the token's fault, not the node's. Only
 	// a divergence that a second replay reproduces exactly is evidence.
-	again, err2 := sandbox.Replay(ctx, lb.Module, tr, it.State)
+	again, err2 := sandbox.Replay(ctx, lb.Module, tr, state)
 	var d2 *sandbox.Divergence
 	if !errors.As(err2, &d2) || d2.Error() != d.Error() || (again == nil) != (replayed == nil) ||
 		again != nil && again.Transcript.StateAfter != replayed.Transcript.StateAfter {
 		v.d.Log.Warn("a token's module does not replay the same way twice; no evidence against the node", "node", p,
 			"instance", tr.Instance, "first", d.Error(), "second", fmt.Sprint(err2))
-		return Nondeterministic, sandbox.Hash{}, ""
+		return verdict{result: Nondeterministic}
 	}
 	var got sandbox.Hash
 	if replayed != nil {
 		got = replayed.Transcript.StateAfter
 	}
-	return Mismatch, got, d.Error()
+	return verdict{result: Mismatch, claimed: tr.StateAfter, got: got, reason: d.Error()}
+}
+
+// deriveState is the state tr should have run on, derived from this
+// anchor's log at the offsets tr names: ok with the state, or the verdict
+// when there is none to replay on. A state before that differs from it is
+// a Mismatch once a second derivation, not remembered, agrees with the
+// first (an apply that differs between two runs is the token's fault).
+func (v *Verifier) deriveState(ctx context.Context, p string, lb *registry.Bundle, tr *sandbox.Transcript) (json.RawMessage, verdict, bool) {
+	key := derivedKey(lb.Hash, tr.Instance, tr.Offsets)
+	v.dmu.Lock()
+	state, ok := v.derived[key]
+	v.dmu.Unlock()
+	if !ok {
+		var err error
+		if state, err = v.d.Derive(ctx, tr.Instance, lb, tr.Offsets); err != nil {
+			v.d.Log.Info("a sampled execution's state could not be derived here; unproven", "node", p, "instance", tr.Instance, "err", err)
+			return nil, verdict{result: Unproven}, false
+		}
+		v.dmu.Lock()
+		if v.derived == nil || len(v.derived) >= maxDerived {
+			v.derived = map[common.Hash]json.RawMessage{}
+		}
+		v.derived[key] = state
+		v.dmu.Unlock()
+	}
+	root := sandbox.StateRoot(state)
+	if root == tr.StateBefore {
+		return state, verdict{}, true
+	}
+	again, err := v.d.Derive(ctx, tr.Instance, lb, tr.Offsets)
+	if err != nil {
+		return nil, verdict{result: Unproven}, false
+	}
+	if sandbox.StateRoot(again) != root {
+		v.d.Log.Warn("a token's module does not apply the log the same way twice; no evidence against the node", "node", p, "instance", tr.Instance)
+		return nil, verdict{result: Nondeterministic}, false
+	}
+	return nil, verdict{result: Mismatch, claimed: tr.StateBefore, got: root,
+		reason: fmt.Sprintf("state before: the execution ran on %x, the log gives %x at the offsets it names", tr.StateBefore, root)}, false
+}
+
+// derivedKey names a derived state: the bundle, the instance and the
+// offsets, in stream order.
+func derivedKey(bundle tokenscript.BundleHash, instance string, offsets map[string]uint64) common.Hash {
+	h := crypto.NewKeccakState()
+	h.Write(bundle[:])
+	h.Write([]byte(instance))
+	var b [8]byte
+	for _, k := range slices.Sorted(maps.Keys(offsets)) {
+		binary.BigEndian.PutUint64(b[:], uint64(len(k)))
+		h.Write(b[:])
+		h.Write([]byte(k))
+		binary.BigEndian.PutUint64(b[:], offsets[k])
+		h.Write(b[:])
+	}
+	var out common.Hash
+	_, _ = h.Read(out[:])
+	return out
 }
 
 // slash signs and publishes slashing evidence.

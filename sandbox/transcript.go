@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/crypto"
@@ -43,15 +45,23 @@ type Transcript struct {
 	NowMs       int64           `json:"nowMs"`
 	Seed        hexutil.Bytes   `json:"seed"`
 	// IdempotencyKey of an action; a leaf only when set.
-	IdempotencyKey string          `json:"idempotencyKey,omitempty"`
-	Calls          []External      `json:"calls"`
-	Output         json.RawMessage `json:"output"`
-	StateAfter     Hash            `json:"stateAfter"`
+	IdempotencyKey string `json:"idempotencyKey,omitempty"`
+	// Offsets: where in the attestation log the state before stood, per
+	// stream ("topic@publisher": the last sequence number applied), as the
+	// instance's offsets (token.Instance.Offsets); none for a state no
+	// entry has changed since registration. A leaf only when set. Anchors
+	// derive the state at these offsets from their own log and refuse an
+	// execution whose state before is not that state.
+	Offsets    map[string]uint64 `json:"offsets,omitempty"`
+	Calls      []External        `json:"calls"`
+	Output     json.RawMessage   `json:"output"`
+	StateAfter Hash              `json:"stateAfter"`
 }
 
 // Leaves are the transcript's Merkle leaves, in order: script hash,
-// function, instance, state before, args, time, seed, one leaf per external
-// call (kind, request digest, response digest), output, state after.
+// function, instance, state before, args, time, seed, the idempotency key
+// and the log offsets when set, one leaf per external call (kind, request
+// digest, response digest), output, state after.
 func (t *Transcript) Leaves() []Hash {
 	var now [8]byte
 	binary.BigEndian.PutUint64(now[:], uint64(t.NowMs))
@@ -67,11 +77,27 @@ func (t *Transcript) Leaves() []Hash {
 	if t.IdempotencyKey != "" {
 		leaves = append(leaves, leaf("idempotencyKey", []byte(t.IdempotencyKey)))
 	}
+	if len(t.Offsets) > 0 {
+		leaves = append(leaves, offsetsLeaf(t.Offsets))
+	}
 	for _, c := range t.Calls {
 		rq, rs := c.Digests()
 		leaves = append(leaves, leaf("call", rq[:], rs[:]))
 	}
 	return append(leaves, leaf("output", canonical(t.Output)), leaf("stateAfter", t.StateAfter[:]))
+}
+
+// offsetsLeaf commits to offsets in stream order: each stream's name,
+// length-prefixed, then its sequence number.
+func offsetsLeaf(offsets map[string]uint64) Hash {
+	parts := make([][]byte, 0, 2*len(offsets))
+	for _, k := range slices.Sorted(maps.Keys(offsets)) {
+		var b [16]byte
+		binary.BigEndian.PutUint64(b[:8], uint64(len(k)))
+		binary.BigEndian.PutUint64(b[8:], offsets[k])
+		parts = append(parts, append(b[:8:8], k...), b[8:])
+	}
+	return leaf("offsets", parts...)
 }
 
 func leaf(tag string, parts ...[]byte) Hash {

@@ -923,6 +923,10 @@ export interface components {
             nowMs: number;
             seed: components["schemas"]["HexBytes"];
             idempotencyKey?: string;
+            /** @description Where in the attestation log the state before stood: per stream ("topic@publisher"), the last sequence number applied. Absent for a state no entry has changed since registration. Covered by the transcript's root; anchors derive the state at these offsets from their own log. */
+            offsets?: {
+                [key: string]: number;
+            };
             calls: components["schemas"]["External"][];
             /** @description The answer. */
             output: unknown;
