@@ -3,6 +3,7 @@ package devnet
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/attlog"
+	"github.com/smartlayer/smartlayer/client"
 	"github.com/smartlayer/smartlayer/node"
 	"github.com/smartlayer/smartlayer/token"
 	"github.com/smartlayer/smartlayer/wire"
@@ -205,11 +207,30 @@ func TestSamplingDerivesTheState(t *testing.T) {
 	}
 	d := startDevnet(t, opts)
 	bad := d.Services[1].PeerID().String()
-	// The flight's next status: every replica applies it on the state it
-	// holds, the drifting node on its drifted one.
-	tk := d.Info.Tickets[0]
-	if _, err := d.PublishStatus(context.Background(), tk.Flight, tk.Date, 20, "delayed"); err != nil {
-		t.Fatal(err)
+	// The start-up flight status (and the rebooking it triggers) settle:
+	// every replica at the same offsets, nothing pending.
+	for _, tk := range d.Info.Tickets {
+		waitUntil(t, 30*time.Second, "the start-up updates settled on "+tk.Instance, func() bool {
+			vs, err := replicaStatesNow(t, d, tk.Instance)
+			if err != nil {
+				return false
+			}
+			settled := true
+			for _, v := range vs {
+				settled = settled && len(v.Offsets) > 0 && len(v.Pending) == 0 && maps.Equal(v.Offsets, vs[0].Offsets)
+			}
+			return settled
+		})
+	}
+	// Queries on every replica, the drifting node's on its drifted state.
+	c := client.New([]string{d.Info.Anchors[0].HTTP}, nil)
+	c.Key = d.Client.Key
+	for _, tk := range d.Info.Tickets {
+		for range 12 {
+			if _, _, err := c.QueryReceipt(context.Background(), tk.Instance, "status", nil, tk.Header()); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	waitUntil(t, 60*time.Second, "every anchor holding evidence against the drifting node", func() bool {
 		for _, a := range d.Info.Anchors {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/smartlayer/smartlayer/api"
@@ -28,6 +29,7 @@ import (
 	"github.com/smartlayer/smartlayer/receipt"
 	"github.com/smartlayer/smartlayer/registry"
 	"github.com/smartlayer/smartlayer/sampling"
+	"github.com/smartlayer/smartlayer/sandbox"
 	"github.com/smartlayer/smartlayer/slo"
 	"github.com/smartlayer/smartlayer/tokenscript"
 	"github.com/smartlayer/smartlayer/transport"
@@ -234,9 +236,44 @@ func (a *anchorRole) newVerifier() (*sampling.Verifier, error) {
 		Convicted:       n.convicted(),
 		CheckRecord:     n.authority.Check,
 		Derive:          a.deriveState,
+		Peers:           a.peerRoots,
 		Observe:         a.probe.observe,
 	})
 }
+
+// peerRoots asks the instance's replicas but peer for their state roots,
+// and lists those of the replicas at exactly offsets (sampling.Deps.Peers).
+func (a *anchorRole) peerRoots(ctx context.Context, instance, peer string, offsets map[string]uint64) ([]sandbox.Hash, error) {
+	id, err := wire.ParseInstanceID(instance)
+	if err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	rec := a.records[id]
+	a.mu.Unlock()
+	if rec == nil {
+		return nil, fmt.Errorf("instance %s is not placed from here", instance)
+	}
+	var out []sandbox.Hash
+	for _, st := range a.replicaRoots(ctx, id, a.n.routeOf(rec)) {
+		if st.Peer == peer || st.Error != "" || !maps.Equal(st.Offsets, offsets) {
+			continue
+		}
+		if b, err := hexutil.Decode(st.StateRoot); err == nil && len(b) == 32 {
+			out = append(out, sandbox.Hash(b))
+		}
+	}
+	return out, nil
+}
+
+// An anchor derives the state of a sampled execution from at most
+// maxDeriveEntries entries (the sum of its offsets: every entry of its
+// streams up to them, the instance's or not), within deriveTimeout; a
+// longer derivation leaves the execution unproven.
+const (
+	maxDeriveEntries = 10_000
+	deriveTimeout    = 10 * time.Second
+)
 
 // deriveState is the state an instance had at offsets, derived from this
 // anchor's own log (sampling.Deps.Derive): from the registration it keeps
@@ -255,6 +292,15 @@ func (a *anchorRole) deriveState(ctx context.Context, instance string, lb *loade
 	if h, err := tokenscript.ParseBundleHash(rec.Bundle); err != nil || h != lb.Hash {
 		return nil, fmt.Errorf("the execution names bundle %s, the instance's record %s", lb.Hash, rec.Bundle)
 	}
+	var entries uint64
+	for _, seq := range offsets {
+		entries += seq
+	}
+	if entries > maxDeriveEntries {
+		return nil, fmt.Errorf("%d entries up to the execution's offsets; an anchor derives at most %d", entries, maxDeriveEntries)
+	}
+	ctx, cancel := context.WithTimeout(ctx, deriveTimeout)
+	defer cancel()
 	in, err := a.n.derive(ctx, lb, rec, reg, offsets, nil)
 	if err != nil {
 		return nil, err

@@ -23,7 +23,9 @@ import (
 // An execution is replayed on the state the anchor derives from its own
 // log at the offsets the transcript names, not on the state the node
 // supplies: a clean transcript over a state the log does not give there is
-// a mismatch, with evidence naming the state before; a derivation that
+// a mismatch, with evidence naming the state before, once the instance's
+// other replicas at those offsets hold the derived state and none the
+// node's; a derivation that
 // fails proves nothing; one that differs between two runs is the token's
 // fault; a derived state is remembered for the next execution at the same
 // offsets.
@@ -57,6 +59,7 @@ func TestReplayOnDerivedState(t *testing.T) {
 	}
 	logState := `{"n":1}` // what the log gives at offsets
 	derivations := 0
+	var peerRoots []sandbox.Hash // the other replicas' roots at the offsets
 	var derive func(offs map[string]uint64) (json.RawMessage, error)
 	var evidence *attest.Signed
 	v, err := NewVerifier(Deps{Store: st, Key: anchorKey, Domain: attest.NetworkDomain(31337, common.Address{}), Replace: func() {},
@@ -71,6 +74,12 @@ func TestReplayOnDerivedState(t *testing.T) {
 			}
 			derivations++
 			return derive(offs)
+		},
+		Peers: func(_ context.Context, instance, peer string, offs map[string]uint64) ([]sandbox.Hash, error) {
+			if peer != "node" {
+				t.Errorf("asked about %s's peers", peer)
+			}
+			return peerRoots, nil
 		},
 		Publish: func(_ context.Context, _ string, att *attest.Signed) error { evidence = att; return nil },
 	})
@@ -92,6 +101,20 @@ func TestReplayOnDerivedState(t *testing.T) {
 	// A clean transcript over a drifted state, which the node supplies as
 	// what it ran on: replayed on that state it would match.
 	drifted := run(`{"n":1,"drift":1}`, offsets)
+	logRoot := sandbox.StateRoot(json.RawMessage(logState))
+	// Another replica came to the node's state at those offsets: the
+	// module depends on how its streams interleave (a token written to
+	// frame nodes), not the node's fault. No replica at those offsets now:
+	// nothing can be told.
+	for _, peers := range [][]sandbox.Hash{{logRoot, drifted.Transcript.StateBefore}, nil} {
+		peerRoots = peers
+		want := map[bool]string{true: Nondeterministic, false: Unproven}[peers != nil]
+		if got := v.Check(context.Background(), "node", nodeKey.Address(), drifted); got != want || evidence != nil {
+			t.Fatalf("the other replicas at those offsets hold %x: %s, want %s (evidence %v)", peers, got, want, evidence != nil)
+		}
+	}
+	// The other replicas there hold the log's state, none the node's.
+	peerRoots = []sandbox.Hash{logRoot}
 	if got := v.Check(context.Background(), "node", nodeKey.Address(), drifted); got != Mismatch {
 		t.Fatalf("an execution on a state the log does not give: %s", got)
 	}
@@ -101,7 +124,7 @@ func TestReplayOnDerivedState(t *testing.T) {
 	data, _ := attest.SlashingEvidenceSchema.Schema.Decode(evidence.Message.Data)
 	if r, _ := data["reason"].(string); !strings.Contains(r, "state before") ||
 		data["claimedRoot"] != common.Hash(drifted.Transcript.StateBefore).Hex() ||
-		data["replayedRoot"] != common.Hash(sandbox.StateRoot(json.RawMessage(logState))).Hex() {
+		data["replayedRoot"] != common.Hash(logRoot).Hex() {
 		t.Fatalf("evidence: %v", data)
 	}
 	if !v.Excluded("node") {

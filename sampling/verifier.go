@@ -110,6 +110,15 @@ type Deps struct {
 	// the instance unknown, an applied run that waits for an executor's
 	// answers) leaves the execution unproven.
 	Derive func(ctx context.Context, instance string, lb *registry.Bundle, offsets map[string]uint64) (json.RawMessage, error)
+	// Peers, when set, gives the state roots of the instance's other
+	// replicas (not peer) that stand at exactly these offsets now. A state
+	// before that differs from the derived one is a mismatch only when
+	// such a replica holds the derived state and none holds the node's: a
+	// module whose apply depends on the order its streams interleave in
+	// (which modules must not, and a token's author could write to frame
+	// nodes) gives honest replicas states no derivation reproduces, and
+	// another replica that came to the node's state clears it.
+	Peers func(ctx context.Context, instance, peer string, offsets map[string]uint64) ([]sandbox.Hash, error)
 	// Observe, when set, is given what this anchor's calls to service
 	// nodes showed of them (did the node answer, and well): each sampling
 	// call, and at most one fetch of a forwarded receipt's execution per
@@ -584,6 +593,21 @@ func (v *Verifier) deriveState(ctx context.Context, p string, lb *registry.Bundl
 	if sandbox.StateRoot(again) != root {
 		v.d.Log.Warn("a token's module does not apply the log the same way twice; no evidence against the node", "node", p, "instance", tr.Instance)
 		return nil, verdict{result: Nondeterministic}, false
+	}
+	if v.d.Peers != nil {
+		roots, err := v.d.Peers(ctx, tr.Instance, p, tr.Offsets)
+		if err != nil {
+			v.d.Log.Info("a sampled execution's state differs from the log's; the other replicas could not be asked", "node", p, "instance", tr.Instance, "err", err)
+			return nil, verdict{result: Unproven}, false
+		}
+		switch {
+		case slices.Contains(roots, tr.StateBefore):
+			v.d.Log.Warn("another replica came to the sampled node's state at the same offsets, which the log here does not give: "+
+				"the token's module depends on the order its streams interleave in; no evidence against the node", "node", p, "instance", tr.Instance)
+			return nil, verdict{result: Nondeterministic}, false
+		case !slices.Contains(roots, root):
+			return nil, verdict{result: Unproven}, false // no replica at those offsets now: cannot tell
+		}
 	}
 	return nil, verdict{result: Mismatch, claimed: tr.StateBefore, got: root,
 		reason: fmt.Sprintf("state before: the execution ran on %x, the log gives %x at the offsets it names", tr.StateBefore, root)}, false
