@@ -250,6 +250,9 @@ func (c *Client) checkReceipt(h http.Header, rt *wire.Route, instance, function,
 		return nil, fmt.Errorf("%w: %v", ErrReceipt, err)
 	}
 	rc, err := receipt.CheckAnswer(h.Get(wire.ReceiptHeader), addr, function, instance, key, sent, output)
+	if err == nil {
+		err = rc.Fresh(time.Now(), receipt.MaxSkew)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrReceipt, err)
 	}

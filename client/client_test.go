@@ -67,7 +67,9 @@ func TestMisdirectedRouteNotFollowed(t *testing.T) {
 
 // TestAlteredAnswerRefused: a replica that signs a receipt for one answer
 // and returns other bytes (or answers another request) is caught by the
-// client: the receipt binds the request and the answer's bytes.
+// client: the receipt binds the request and the answer's bytes. So is one
+// that dates its receipt back (or not at all), out of the time it must
+// keep the execution for.
 func TestAlteredAnswerRefused(t *testing.T) {
 	key, _ := nodekey.Generate()
 	id := wire.InstanceID{2}.String()
@@ -78,10 +80,14 @@ func TestAlteredAnswerRefused(t *testing.T) {
 		body, _ := io.ReadAll(r.Body)
 		real := []byte(`{"delayMinutes":190}`)
 		rc := &receipt.Receipt{Instance: id, Function: "query:status", Request: receipt.RequestHash("query:status", id, "", body),
-			Output: receipt.OutputHash(real)}
+			Output: receipt.OutputHash(real), AtMs: time.Now().UnixMilli()}
 		switch mode.Load() {
 		case "other-request":
 			rc.Request = receipt.RequestHash("query:status", id, "", []byte(`{"other":1}`))
+		case "backdated": // past the time the node must keep the execution
+			rc.AtMs = time.Now().Add(-receipt.MaxSkew - time.Minute).UnixMilli()
+		case "undated": // a receipt of before receipts had a time
+			rc.AtMs = 0
 		}
 		if err := receipt.NewBatcher(receipt.Software{Key: key.ECDSA}, true).Seal(rc); err != nil {
 			t.Error(err)
@@ -106,7 +112,7 @@ func TestAlteredAnswerRefused(t *testing.T) {
 	if out, rc, err := c.QueryReceipt(context.Background(), id, "status", map[string]any{"x": 1}, nil); err != nil || rc == nil || string(out) != `{"delayMinutes":190}` {
 		t.Fatalf("an honest answer: %s %v %v", out, rc, err)
 	}
-	for _, m := range []string{"altered", "other-request"} {
+	for _, m := range []string{"altered", "other-request", "backdated", "undated"} {
 		mode.Store(m)
 		if _, _, err := c.QueryReceipt(context.Background(), id, "status", map[string]any{"x": 1}, nil); !errors.Is(err, ErrReceipt) {
 			t.Fatalf("%s: %v", m, err)

@@ -17,6 +17,7 @@ import (
 	"github.com/smartlayer/smartlayer/attlog"
 	"github.com/smartlayer/smartlayer/client"
 	"github.com/smartlayer/smartlayer/node"
+	"github.com/smartlayer/smartlayer/receipt"
 	"github.com/smartlayer/smartlayer/token"
 	"github.com/smartlayer/smartlayer/wire"
 )
@@ -255,5 +256,99 @@ func TestSamplingDerivesTheState(t *testing.T) {
 		if p != bad && s.Evidence > 0 {
 			t.Errorf("honest node %s: %+v", p, s)
 		}
+	}
+}
+
+// TestWithheldExecutionStruck: a service node that keeps only its last
+// sixteen executions (no archive, against the network's transcript
+// retention) cannot produce the executions behind receipts integrations
+// forward; each it owes is an SLA strike, counted as withheld, while the
+// honest nodes, which archive every execution they sign for, produce
+// theirs however many answers came after.
+func TestWithheldExecutionStruck(t *testing.T) {
+	opts := DefaultOptions()
+	opts.Tickets, opts.Services, opts.Flights = 3, 3, 1
+	opts.Configure = func(role node.Role, i int, cfg *node.Config) {
+		cfg.Network.SampleInterval = node.Duration{Duration: 300 * time.Millisecond}
+		if role == node.RoleService && i == 1 {
+			cfg.Network.TranscriptRetention = node.Duration{}
+			cfg.Service.MaxKeptExecutions = 16
+		}
+	}
+	d := startDevnet(t, opts)
+	forgetful := d.Services[1].PeerID().String()
+	c := client.New([]string{d.Info.Anchors[0].HTTP}, nil)
+	c.Key = d.Client.Key
+	c.VerifyReceipts = true
+	// Receipts from every replica; then enough answers after them to push
+	// them out of a sixteen-execution ring; then the first ones forwarded
+	// (as the SDK does, POST /v1/receipts).
+	first := map[common.Hash]*receipt.Receipt{} // two answers in one millisecond are one execution
+	forgetfulAddr := d.Services[1].Address()
+	for round, want := range []int{5, 20} { // answers of the forgetful node
+		got := 0
+		for i := 0; got < want; i++ {
+			if i == 1000 {
+				t.Fatalf("round %d: %d of 1,000 answers from the forgetful node", round, got)
+			}
+			tk := d.Info.Tickets[i%len(d.Info.Tickets)]
+			_, rc, err := c.QueryReceipt(context.Background(), tk.Instance, "status", nil, tk.Header())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rc.Node == forgetfulAddr {
+				got++
+			}
+			if round == 0 {
+				first[rc.Leaf()] = rc
+			}
+		}
+	}
+	for _, rc := range first {
+		b, _ := json.Marshal(rc)
+		if code, body, _ := post(t, d.Info.Anchors[0].HTTP+"/v1/receipts", string(b)); code/100 != 2 {
+			t.Fatalf("forwarding a receipt: %d %v", code, body)
+		}
+	}
+	forwarded := len(first)
+	counted := func(result string) float64 {
+		n := 0.0
+		for _, a := range d.Info.Anchors {
+			n += metricValue(t, a.HTTP, `smartlayer_forwarded_receipts_total{result="`+result+`"}`)
+		}
+		return n
+	}
+	results := []string{"match", "withheld", "no-transcript", "transcript-mismatch", "error", "mismatch", "nondeterministic"}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		n, seen := 0.0, map[string]float64{}
+		for _, r := range results {
+			seen[r] = counted(r)
+			n += seen[r]
+		}
+		if n >= float64(forwarded) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%v of %d forwarded receipts checked: %v", n, forwarded, seen)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if counted("withheld") < 1 || counted("mismatch") != 0 || counted("transcript-mismatch") != 0 {
+		t.Fatalf("withheld %v, mismatch %v, transcript-mismatch %v", counted("withheld"), counted("mismatch"), counted("transcript-mismatch"))
+	}
+	struck := 0
+	for _, a := range d.Info.Anchors {
+		var v samplingView
+		getJSONT(t, a.HTTP+"/v1/network", &v)
+		for p, s := range v.Sampling.Nodes {
+			if p != forgetful && s.Strikes > 0 {
+				t.Errorf("honest node %s struck: %+v", p, s)
+			}
+		}
+		struck += v.Sampling.Nodes[forgetful].Strikes
+	}
+	if float64(struck) != counted("withheld") {
+		t.Fatalf("%d strikes against the forgetful node, %v receipts withheld", struck, counted("withheld"))
 	}
 }

@@ -231,6 +231,7 @@ func (a *anchorRole) newVerifier() (*sampling.Verifier, error) {
 		IsAnchorAddress: n.isAnchorAddress,
 		PeerOfAddress:   a.peerOfAddress,
 		Transcript:      a.fetchTranscript,
+		Retention:       n.cfg.Network.TranscriptRetention.Duration,
 		FetchEvidence:   a.fetchEvidence,
 		Go:              n.spawn,
 		Convicted:       n.convicted(),

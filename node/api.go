@@ -103,7 +103,7 @@ func (t tokensAPI) Revoke(body []byte) (attest.UID, error) { return t.s.revoke(b
 func (t tokensAPI) Counted(result string) { t.s.n.metric.queries.WithLabelValues(result).Inc() }
 
 func (t tokensAPI) Transcript(leaf common.Hash, p grant.Presented) (*sampling.Kept, error) {
-	k, ok := t.s.kept.Find(leaf)
+	k, ok := t.s.findKept(leaf)
 	if !ok {
 		return nil, api.ErrUnknownReceipt
 	}

@@ -39,10 +39,13 @@ type serviceRole struct {
 	receipts *receipt.Batcher
 	exec     *executor.Executor
 	kept     *sampling.Ring // executions anchors sample
-	tokens   *tokenQuerier  // the modules' ctx.tokens.query
-	applier  *applier       // every change to an instance, one shard each
-	retrying sync.Map       // instances waiting to step an entry again (retryLater)
-	asked    sync.Map       // instance -> when the executor was last asked about an entry's answers
+	// archive keeps the execution behind every receipt for the network's
+	// transcript retention (nil: off).
+	archive  *sampling.Archive
+	tokens   *tokenQuerier // the modules' ctx.tokens.query
+	applier  *applier      // every change to an instance, one shard each
+	retrying sync.Map      // instances waiting to step an entry again (retryLater)
+	asked    sync.Map      // instance -> when the executor was last asked about an entry's answers
 	// askedHere: instance -> when a replica's ask about an entry's answers
 	// was last looked at here.
 	askedHere sync.Map
@@ -117,12 +120,15 @@ func newServiceRole(n *Node) (*serviceRole, error) {
 	transport.HandleFrom(n.net, ProtoHeal, 64<<10, n.isAnchorPeer, s.handleHeal)
 	transport.HandleFrom(n.net, ProtoAskAnswers, 4<<10, func(transport.PeerID) bool { return true }, s.handleAskAnswers)
 	transport.HandleFrom(n.net, sampling.ProtoTranscript, smallRequest, n.isAnchorPeer, func(_ context.Context, _ transport.PeerID, req *sampling.TranscriptRequest) (*sampling.Kept, error) {
-		k, ok := s.kept.Find(req.Leaf)
+		k, ok := s.findKept(req.Leaf)
 		if !ok {
 			return nil, api.ErrUnknownReceipt
 		}
 		return &k, nil
 	})
+	if r := n.cfg.Network.TranscriptRetention.Duration; r > 0 {
+		s.archive = sampling.NewArchive(n.store, r, n.log, n.now)
+	}
 	transport.HandleFrom(n.net, protoExec, transport.MaxMessage, n.isAnchorPeer, s.handleExec)
 	return s, nil
 }

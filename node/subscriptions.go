@@ -21,6 +21,9 @@ import (
 // start follows the topics of every instance held and catches them up.
 func (s *serviceRole) start() {
 	s.exec.Start(s.n.ctx)
+	if s.archive != nil {
+		s.n.spawn(func() { s.archive.Run(s.n.ctx) })
+	}
 	for _, id := range s.ids() {
 		s.mu.RLock()
 		in := s.inst[id]

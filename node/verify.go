@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/ethereum/go-ethereum/common"
+
 	"github.com/smartlayer/smartlayer/api"
 	"github.com/smartlayer/smartlayer/executor"
 	"github.com/smartlayer/smartlayer/governance"
@@ -40,7 +42,22 @@ func (s *serviceRole) keepTranscript(tr *sandbox.Transcript, state json.RawMessa
 			s.mu.RUnlock()
 		}
 		s.kept.Add(k)
+		if s.archive != nil && rc != nil {
+			s.archive.Add(s.n.ctx, k)
+		}
 	}
+}
+
+// findKept is the execution a receipt (its leaf) vouches for: a recent one
+// from the ring, an older one from the archive.
+func (s *serviceRole) findKept(leaf common.Hash) (sampling.Kept, bool) {
+	if k, ok := s.kept.Find(leaf); ok {
+		return k, true
+	}
+	if s.archive != nil {
+		return s.archive.Find(leaf)
+	}
+	return sampling.Kept{}, false
 }
 
 // handleSample answers an anchor's sampling request with a random share of

@@ -16,6 +16,8 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/libp2p/go-libp2p/core/peer"
 	ma "github.com/multiformats/go-multiaddr"
+
+	"github.com/smartlayer/smartlayer/receipt"
 )
 
 // Role is what a node does in the network.
@@ -110,6 +112,12 @@ type Config struct {
 		// attestation time); 0 keeps them forever. A stream's last entry is
 		// always kept.
 		LogRetention Duration `toml:"log_retention"`
+		// TranscriptRetention: how long a service node keeps the execution
+		// behind every receipt it signed, for whoever holds the receipt
+		// (on disk, sampling.Archive); anchors hold a node that cannot
+		// produce one younger than this less receipt.MaxSkew at fault.
+		// 0 keeps only the recent ones in memory and blames no one.
+		TranscriptRetention Duration `toml:"transcript_retention"`
 		// PublisherKey, on an anchor, is a key it sequences attestations
 		// with: POST /v1/attestations may then carry {topic, attestation}.
 		PublisherKey string `toml:"publisher_key"`
@@ -268,6 +276,7 @@ func Default(role Role) Config {
 	c.Service.FetchAttempts = 3
 	c.Service.OutcomeRetention = Duration{24 * time.Hour}
 	c.Service.MaxKeptExecutions = DefaultKeptExecutions
+	c.Network.TranscriptRetention = Duration{15 * time.Minute}
 	c.Service.MaxTopics = 100_000
 	c.Service.MaxQueries = 256
 	c.Service.FetchTimeout = Duration{2 * time.Second}
@@ -569,6 +578,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Sandbox.MaxCallDepth < 16 || c.Sandbox.MaxCallDepth > 100_000 {
 		bad("sandbox.max_call_depth", "%d is out of range 16..100000", c.Sandbox.MaxCallDepth)
+	}
+	if r := c.Network.TranscriptRetention.Duration; r < 0 || r > 0 && r < 2*receipt.MaxSkew {
+		bad("network.transcript_retention", "%s: want 0 (off) or at least %s (twice the receipts' clock skew)", r, 2*receipt.MaxSkew)
 	}
 	if r := c.Network.LogRetention.Duration; r < 0 || r > 0 && r < time.Minute {
 		bad("network.log_retention", "%s: want 0 (keep forever) or at least 1m", r)

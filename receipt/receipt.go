@@ -43,6 +43,11 @@ type Receipt struct {
 	TranscriptRoot common.Hash    `json:"transcriptRoot"`
 	Fencing        uint64         `json:"fencing"`
 	Node           common.Address `json:"node"`
+	// AtMs is when the execution ran (its transcript's clock, Unix ms):
+	// the node must produce the execution for whoever holds the receipt
+	// until AtMs plus the network's transcript retention. Zero in receipts
+	// made before it existed (leaf v2).
+	AtMs int64 `json:"atMs,omitempty"`
 	// Batch signing: the leaf's path to the signed root.
 	Index uint64        `json:"index,omitempty"`
 	Proof []common.Hash `json:"proof,omitempty"`
@@ -52,13 +57,35 @@ type Receipt struct {
 	Kind  string        `json:"attester"`        // "software", "sgx", ...
 }
 
-// Leaf is the receipt's Merkle leaf.
+// Leaf is the receipt's Merkle leaf: domain smartlayer/receipt/v3 with the
+// execution's time last, or v2 without it for a receipt with no time.
 func (r *Receipt) Leaf() common.Hash {
 	var f [8]byte
 	binary.BigEndian.PutUint64(f[:], r.Fencing)
-	return crypto.Keccak256Hash([]byte("smartlayer/receipt/v2"), []byte{byte(len(r.Instance))}, []byte(r.Instance),
-		[]byte{byte(len(r.Function))}, []byte(r.Function), r.Request[:], r.Output[:], r.ScriptHash[:],
-		r.StateBefore[:], r.StateRoot[:], r.TranscriptRoot[:], f[:], r.Node[:])
+	parts := [][]byte{[]byte("smartlayer/receipt/v2"), {byte(len(r.Instance))}, []byte(r.Instance),
+		{byte(len(r.Function))}, []byte(r.Function), r.Request[:], r.Output[:], r.ScriptHash[:],
+		r.StateBefore[:], r.StateRoot[:], r.TranscriptRoot[:], f[:], r.Node[:]}
+	if r.AtMs != 0 {
+		parts[0] = []byte("smartlayer/receipt/v3")
+		parts = append(parts, binary.BigEndian.AppendUint64(nil, uint64(r.AtMs)))
+	}
+	return crypto.Keccak256Hash(parts...)
+}
+
+// MaxSkew is how far from a client's clock a receipt's time may be: clocks
+// differ, and an action's answer comes when its calls are done, after the
+// time it started. Anchors blame a node for an execution it cannot produce
+// only while the receipt is younger than the retention less MaxSkew.
+const MaxSkew = 5 * time.Minute
+
+// Fresh reports whether the receipt's time is within skew of now: a node
+// cannot date an answer back past the time it must keep the execution.
+func (r *Receipt) Fresh(now time.Time, skew time.Duration) error {
+	at := time.UnixMilli(r.AtMs)
+	if r.AtMs <= 0 || at.Before(now.Add(-skew)) || at.After(now.Add(skew)) {
+		return fmt.Errorf("%w: the receipt is dated %s, %s from this clock (at most %s)", ErrMismatch, at.UTC().Format(time.RFC3339Nano), at.Sub(now).Round(time.Millisecond), skew)
+	}
+	return nil
 }
 
 // canonicalJSON is JSON as encoding/json writes a raw message (compact,
@@ -104,6 +131,7 @@ type Execution struct {
 	ScriptHash              common.Hash
 	StateBefore, StateAfter common.Hash
 	TranscriptRoot          common.Hash
+	AtMs                    int64 // when it ran (the transcript's clock)
 }
 
 // For is the receipt that names an execution under a fencing number,
@@ -111,7 +139,8 @@ type Execution struct {
 func For(e Execution, fencing uint64) *Receipt {
 	return &Receipt{Instance: e.Instance, Function: e.Function,
 		Request: RequestHash(e.Function, e.Instance, e.Key, e.Args), Output: OutputHash(e.Output),
-		ScriptHash: e.ScriptHash, StateBefore: e.StateBefore, StateRoot: e.StateAfter, TranscriptRoot: e.TranscriptRoot, Fencing: fencing}
+		ScriptHash: e.ScriptHash, StateBefore: e.StateBefore, StateRoot: e.StateAfter, TranscriptRoot: e.TranscriptRoot, Fencing: fencing,
+		AtMs: e.AtMs}
 }
 
 // Names checks that the receipt names this very execution (ErrMismatch,
@@ -127,6 +156,8 @@ func (r *Receipt) Names(e Execution) error {
 		return fmt.Errorf("%w: another answer", ErrMismatch)
 	case r.StateBefore != e.StateBefore || r.StateRoot != e.StateAfter:
 		return fmt.Errorf("%w: other states", ErrMismatch)
+	case r.AtMs != 0 && r.AtMs != e.AtMs:
+		return fmt.Errorf("%w: another time", ErrMismatch)
 	}
 	return nil
 }

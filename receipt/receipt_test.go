@@ -140,3 +140,48 @@ func TestReceiptBindsRequestAndAnswer(t *testing.T) {
 		t.Fatal("an empty body and {} differ")
 	}
 }
+
+// A receipt's time is in its leaf (v3), so in what the node signs; one
+// without a time keeps the v2 leaf it was signed under. Fresh takes a
+// receipt dated within the skew of the clock, either way, and no other.
+func TestReceiptTime(t *testing.T) {
+	r := sample(1)
+	v2 := r.Leaf()
+	r.AtMs = 1_800_000_000_000
+	v3 := r.Leaf()
+	if v3 == v2 {
+		t.Fatal("the time is not in the leaf")
+	}
+	r.AtMs++
+	if r.Leaf() == v3 {
+		t.Fatal("another time, the same leaf")
+	}
+	r.AtMs = 0
+	if r.Leaf() != v2 {
+		t.Fatal("an undated receipt's leaf changed")
+	}
+	now := time.UnixMilli(1_800_000_000_000)
+	for _, c := range []struct {
+		at time.Duration
+		ok bool
+	}{{0, true}, {-MaxSkew, true}, {MaxSkew, true}, {-MaxSkew - time.Millisecond, false}, {MaxSkew + time.Millisecond, false}} {
+		r.AtMs = now.Add(c.at).UnixMilli()
+		if err := r.Fresh(now, MaxSkew); (err == nil) != c.ok || err != nil && !errors.Is(err, ErrMismatch) {
+			t.Errorf("dated %s from now: %v", c.at, err)
+		}
+	}
+	r.AtMs = 0
+	if r.Fresh(now, MaxSkew) == nil {
+		t.Error("an undated receipt is fresh")
+	}
+	// A node signs its time: Names refuses a transcript of another time.
+	e := Execution{Instance: r.Instance, Function: r.Function, TranscriptRoot: r.TranscriptRoot, AtMs: 5}
+	rc := For(e, 3)
+	if rc.AtMs != 5 || rc.Names(e) != nil {
+		t.Fatalf("For: %+v %v", rc, rc.Names(e))
+	}
+	e.AtMs = 6
+	if !errors.Is(rc.Names(e), ErrMismatch) {
+		t.Fatal("a receipt names an execution of another time")
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 
@@ -91,22 +92,37 @@ func (v *Verifier) takeForwarded(n int) []*receipt.Receipt {
 
 // Results of checking a forwarded receipt beyond Check's.
 const (
-	NoTranscript       = "no-transcript"       // the node did not produce the execution it signed for
+	NoTranscript       = "no-transcript"       // the node no longer had the execution (past the retention), or did not answer
+	Withheld           = "withheld"            // the node said it did not have an execution it must still keep: a strike
 	TranscriptMismatch = "transcript-mismatch" // it produced another execution than the one it signed for
 )
 
+// owed reports whether a node must still produce the execution behind rc:
+// the receipt is dated within the network's transcript retention, less
+// the clock skew a receipt's time may have (receipt.MaxSkew).
+func (v *Verifier) owed(rc *receipt.Receipt) bool {
+	if v.d.Retention <= 0 || rc.AtMs <= 0 {
+		return false
+	}
+	age := v.d.Now().Sub(time.UnixMilli(rc.AtMs))
+	return age > -receipt.MaxSkew && age < v.d.Retention-receipt.MaxSkew
+}
+
 // checkForwarded fetches the execution behind a forwarded receipt from the
-// node that signed it and checks it. A node that no longer has it is not
-// blamed (it keeps its last sampling.RingSize executions, and anyone can
-// push a receipt out by querying; a receipt carries no time to tell a
-// fresh one from an old one); one that produces another execution than the
-// receipt names takes an SLA strike, once per receipt; one whose execution
-// does not replay is caught by Check, with evidence.
+// node that signed it and checks it. A node that answers that it does not
+// have an execution it must still keep (its receipt is dated within the
+// network's transcript retention: service nodes archive every execution
+// they sign a receipt for that long) takes an SLA strike, once per
+// receipt, as does one that produces another execution than the receipt
+// names; one whose execution does not replay is caught by Check, with
+// evidence. A node asked about an older receipt is not blamed for no
+// longer having it, nor one that does not answer (the probes and the
+// service-level samples judge availability).
 //
 // With observe, the fetch is also a sample of the node's service level:
-// an execution produced, or a plain "not kept" (an old receipt, as above),
-// is a good answer; another execution than the receipt names is an error;
-// no answer in time is the node unavailable (observe).
+// an execution produced, or a plain "not kept" of an old receipt, is a
+// good answer; another execution, or "not kept" of one it owes, is an
+// error; no answer in time is the node unavailable (observe).
 func (v *Verifier) checkForwarded(ctx context.Context, rc *receipt.Receipt, observe bool) string {
 	result := v.checkForwardedOnce(ctx, rc, observe)
 	if c := v.d.Metrics.Forwarded; c != nil {
@@ -123,15 +139,26 @@ func (v *Verifier) checkForwardedOnce(ctx context.Context, rc *receipt.Receipt, 
 	start := v.d.Now()
 	k, err := v.d.Transcript(ctx, p, rc.Leaf())
 	mismatch := err == nil && k != nil && k.Transcript != nil && rc.Names(k.Transcript.Execution(k.Transcript.Root())) != nil
+	// Answered, but without the execution: "not kept", or an empty one.
+	withheld := (errors.Is(err, transport.ErrRemote) || err == nil && (k == nil || k.Transcript == nil)) && v.owed(rc)
 	if observe {
 		switch {
 		case mismatch:
 			v.observe(ctx, p, slo.Forwarded, start, errors.New("another execution than the receipt names"), true)
+		case withheld:
+			v.observe(ctx, p, slo.Forwarded, start, errors.New("an execution it must keep withheld"), true)
 		case errors.Is(err, transport.ErrRemote):
 			v.observe(ctx, p, slo.Forwarded, start, nil, true) // not kept: an answer
 		default:
 			v.observe(ctx, p, slo.Forwarded, start, err, false)
 		}
+	}
+	if withheld {
+		v.sampled(Withheld)
+		v.Strike(p)
+		v.d.Log.Warn("a service node did not produce the execution behind a receipt within the transcript retention", "node", p,
+			"receipt", rc.Leaf(), "at", time.UnixMilli(rc.AtMs).UTC())
+		return Withheld
 	}
 	if err != nil || k == nil || k.Transcript == nil {
 		v.sampled(NoTranscript)

@@ -209,3 +209,72 @@ func TestForwardedReceipts(t *testing.T) {
 		t.Fatalf("an altered receipt: %v", err)
 	}
 }
+
+// A node must produce the execution behind a receipt dated within the
+// network's transcript retention: answering "not kept" for one is a strike
+// (once per receipt) and a bad service-level sample; for an older receipt,
+// or with no retention configured, it is not blamed, nor for not answering.
+func TestWithheldExecution(t *testing.T) {
+	st, err := store.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	nodeKey, _ := nodekey.Generate()
+	now := time.Unix(1_800_000_000, 0)
+	var answer error
+	var observed []slo.Sample
+	samples := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "s"}, []string{"result"})
+	deps := Deps{Store: st, Now: func() time.Time { return now }, Replace: func() {}, Retention: 15 * time.Minute,
+		Metrics:       Metrics{Samples: samples},
+		PeerOfAddress: func(a common.Address) string { return map[bool]string{true: "node"}[a == nodeKey.Address()] },
+		Transcript:    func(context.Context, string, common.Hash) (*Kept, error) { return nil, answer },
+		Observe:       func(_ string, s slo.Sample) { observed = append(observed, s) },
+	}
+	v, err := NewVerifier(deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed := func(at time.Time) *receipt.Receipt {
+		rc := &receipt.Receipt{Instance: wire.InstanceID{1}.String(), Function: "query:q", AtMs: at.UnixMilli()}
+		if err := receipt.NewBatcher(receipt.Software{Key: nodeKey.ECDSA}, true).Seal(rc); err != nil {
+			t.Fatal(err)
+		}
+		return rc
+	}
+	notKept := fmt.Errorf("%w: unknown receipt", transport.ErrRemote)
+	for _, c := range []struct {
+		name   string
+		at     time.Time
+		answer error
+		want   string
+	}{
+		{"a fresh receipt, not kept", now.Add(-time.Minute), notKept, Withheld},
+		{"within the retention less the clock skew", now.Add(-9 * time.Minute), notKept, Withheld},
+		{"past the retention less the clock skew", now.Add(-11 * time.Minute), notKept, NoTranscript},
+		{"dated past the clock skew ahead", now.Add(6 * time.Minute), notKept, NoTranscript},
+		{"a fresh receipt, no answer", now.Add(-time.Minute), context.DeadlineExceeded, NoTranscript},
+		{"a fresh receipt, not reached", now.Add(-time.Minute), transport.ErrUnreachable, NoTranscript},
+	} {
+		answer = c.answer
+		if got := v.checkForwarded(context.Background(), signed(c.at), true); got != c.want {
+			t.Errorf("%s: %s, want %s", c.name, got, c.want)
+		}
+	}
+	if s := v.Snapshot()["node"]; s.Strikes != 2 {
+		t.Fatalf("strikes %d, want 2", s.Strikes)
+	}
+	if n := testutil.ToFloat64(samples.WithLabelValues(Withheld)); n != 2 {
+		t.Fatalf("withheld counted %v", n)
+	}
+	if len(observed) < 2 || observed[0].OK || !observed[0].Answered {
+		t.Fatalf("a withheld execution observed as %+v", observed)
+	}
+	// With no retention configured no one is blamed.
+	deps.Retention = 0
+	v0, _ := NewVerifier(deps)
+	answer = notKept
+	if got := v0.checkForwarded(context.Background(), signed(now), false); got != NoTranscript {
+		t.Fatalf("no retention: %s", got)
+	}
+}

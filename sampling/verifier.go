@@ -88,6 +88,11 @@ type Deps struct {
 	IsAnchorAddress func(common.Address) bool
 	// PeerOfAddress finds a known service node by its address ("": none).
 	PeerOfAddress func(common.Address) string
+	// Retention is the network's transcript retention: a node must
+	// produce the execution behind a receipt dated within it
+	// (network.transcript_retention; 0: no one is blamed for not having
+	// one).
+	Retention time.Duration
 	// Transcript fetches from a service node the execution one of its
 	// receipts vouches for (by the receipt's leaf), for forwarded receipts.
 	Transcript func(ctx context.Context, peer string, leaf common.Hash) (*Kept, error)

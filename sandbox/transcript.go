@@ -120,7 +120,7 @@ func (t *Transcript) Root() Hash { return MerkleRoot(t.Leaves()) }
 // caller has (Root).
 func (t *Transcript) Execution(root Hash) receipt.Execution {
 	return receipt.Execution{Instance: t.Instance, Function: t.Function, Key: t.IdempotencyKey, Args: t.Args, Output: t.Output,
-		ScriptHash: t.ScriptHash, StateBefore: t.StateBefore, StateAfter: t.StateAfter, TranscriptRoot: root}
+		ScriptHash: t.ScriptHash, StateBefore: t.StateBefore, StateAfter: t.StateAfter, TranscriptRoot: root, AtMs: t.NowMs}
 }
 
 // MerkleRoot combines leaves into one root.

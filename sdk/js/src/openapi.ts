@@ -866,6 +866,11 @@ export interface components {
             node: components["schemas"]["Address"];
             /**
              * Format: int64
+             * @description When the execution ran (Unix ms; absent in receipts made before receipts carried a time). The node must produce the execution behind the receipt until atMs plus the network's transcript retention; clients refuse a receipt dated more than 5 minutes from their clock.
+             */
+            atMs?: number;
+            /**
+             * Format: int64
              * @description Batch signing: the leaf's index.
              */
             index?: number;

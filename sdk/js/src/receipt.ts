@@ -16,6 +16,8 @@ export interface Receipt {
   transcriptRoot: string;
   fencing: number;
   node: string;
+  /** When the execution ran (Unix ms); the node keeps it for the network's transcript retention. */
+  atMs?: number;
   index?: number;
   proof?: string[];
   root: string;
@@ -70,11 +72,12 @@ function u64(n: unknown, what: string): Uint8Array {
   return getBytes(zeroPadValue(toBeArray(BigInt(n)), 8));
 }
 
-/** receiptLeaf is the receipt's Merkle leaf (also how a transcript is asked for). */
+/** receiptLeaf is the receipt's Merkle leaf (also how a transcript is asked for): v3 with its time, v2 without. */
 export function receiptLeaf(r: Receipt): string {
+  const at = r.atMs ?? 0;
   return keccak256(
     concat([
-      utf8("smartlayer/receipt/v2"),
+      utf8(at !== 0 ? "smartlayer/receipt/v3" : "smartlayer/receipt/v2"),
       shortPrefixed(r.instance),
       shortPrefixed(r.function),
       hash32(r.request, "request"),
@@ -85,8 +88,20 @@ export function receiptLeaf(r: Receipt): string {
       hash32(r.transcriptRoot, "transcriptRoot"),
       u64(r.fencing, "fencing"),
       getBytes(getAddress(r.node)),
+      at !== 0 ? u64(at, "atMs") : new Uint8Array(0),
     ]),
   );
+}
+
+/** A receipt's time may differ from this clock by at most this (receipt.MaxSkew in Go). */
+export const maxReceiptSkewMs = 5 * 60 * 1000;
+
+/** checkFresh checks that the receipt is dated within maxReceiptSkewMs of now: a node cannot date an answer back past the time it must keep the execution. */
+export function checkFresh(r: Receipt, nowMs: number): void {
+  const at = r.atMs;
+  if (typeof at !== "number" || !Number.isSafeInteger(at) || at <= 0 || Math.abs(at - nowMs) > maxReceiptSkewMs) {
+    throw new ReceiptError(`the receipt is dated ${at === undefined ? "never" : new Date(Number(at)).toISOString()}, over ${maxReceiptSkewMs / 60000} minutes from this clock`);
+  }
 }
 
 function pair(a: string, b: string): string {
@@ -167,5 +182,6 @@ export function checkAnswer(header: string | null, answerer: string, fn: string,
   const r = parseReceiptHeader(header);
   bindsCall(r, fn, instance, key, sent, output);
   verifyReceipt(r, answerer);
+  checkFresh(r, Date.now());
   return r;
 }
