@@ -269,10 +269,12 @@ func (a *anchorRole) peerRoots(ctx context.Context, instance, peer string, offse
 
 // An anchor derives the state of a sampled execution from at most
 // maxDeriveEntries entries (the sum of its offsets: every entry of its
-// streams up to them, the instance's or not), within deriveTimeout; a
-// longer derivation leaves the execution unproven.
+// streams up to them, the instance's or not) of at most maxDeriveStreams
+// streams, within deriveTimeout; a longer derivation leaves the execution
+// to be replayed on the state the node supplies.
 const (
 	maxDeriveEntries = 10_000
+	maxDeriveStreams = 256
 	deriveTimeout    = 10 * time.Second
 )
 
@@ -293,8 +295,14 @@ func (a *anchorRole) deriveState(ctx context.Context, instance string, lb *loade
 	if h, err := tokenscript.ParseBundleHash(rec.Bundle); err != nil || h != lb.Hash {
 		return nil, fmt.Errorf("the execution names bundle %s, the instance's record %s", lb.Hash, rec.Bundle)
 	}
+	if len(offsets) > maxDeriveStreams {
+		return nil, fmt.Errorf("%d streams in the execution's offsets; an anchor derives at most %d", len(offsets), maxDeriveStreams)
+	}
 	var entries uint64
 	for _, seq := range offsets {
+		if seq > maxDeriveEntries { // each bounded first: the sum cannot wrap
+			return nil, fmt.Errorf("%d entries of one stream up to the execution's offsets; an anchor derives at most %d", seq, maxDeriveEntries)
+		}
 		entries += seq
 	}
 	if entries > maxDeriveEntries {

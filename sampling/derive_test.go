@@ -21,14 +21,15 @@ import (
 )
 
 // An execution is replayed on the state the anchor derives from its own
-// log at the offsets the transcript names, not on the state the node
-// supplies: a clean transcript over a state the log does not give there is
-// a mismatch, with evidence naming the state before, once the instance's
-// other replicas at those offsets hold the derived state and none the
-// node's; a derivation that
-// fails proves nothing; one that differs between two runs is the token's
-// fault; a derived state is remembered for the next execution at the same
-// offsets.
+// log at the offsets the transcript names. One that ran on another state
+// while the instance's other replicas at those offsets hold the log's
+// state, none the node's, is a drift: an SLA strike, once per node and
+// instance, not evidence. Whenever the state cannot be derived or the
+// drift not established (no replica there now, another replica came to
+// the node's state, the module applies the log differently twice, the
+// round's budget spent) the execution is replayed on the state the node
+// supplies, so a forged answer is still caught with evidence. A derived
+// state is remembered for the next execution at the same offsets.
 func TestReplayOnDerivedState(t *testing.T) {
 	st, err := store.Open(t.TempDir())
 	if err != nil {
@@ -98,51 +99,75 @@ func TestReplayOnDerivedState(t *testing.T) {
 	if derivations != 1 {
 		t.Fatalf("%d derivations for two executions at the same offsets", derivations)
 	}
+	strikes := func() int { return v.Snapshot()["node"].Strikes }
 	// A clean transcript over a drifted state, which the node supplies as
-	// what it ran on: replayed on that state it would match.
+	// what it ran on: replayed on that state it matches. With another
+	// replica at those offsets on the node's state, or none there now,
+	// nothing is held against it.
 	drifted := run(`{"n":1,"drift":1}`, offsets)
 	logRoot := sandbox.StateRoot(json.RawMessage(logState))
-	// Another replica came to the node's state at those offsets: the
-	// module depends on how its streams interleave (a token written to
-	// frame nodes), not the node's fault. No replica at those offsets now:
-	// nothing can be told.
 	for _, peers := range [][]sandbox.Hash{{logRoot, drifted.Transcript.StateBefore}, nil} {
 		peerRoots = peers
-		want := map[bool]string{true: Nondeterministic, false: Unproven}[peers != nil]
-		if got := v.Check(context.Background(), "node", nodeKey.Address(), drifted); got != want || evidence != nil {
-			t.Fatalf("the other replicas at those offsets hold %x: %s, want %s (evidence %v)", peers, got, want, evidence != nil)
+		if got := v.Check(context.Background(), "node", nodeKey.Address(), drifted); got != Match || strikes() != 0 {
+			t.Fatalf("the other replicas at those offsets hold %x: %s, %d strikes", peers, got, strikes())
 		}
 	}
-	// The other replicas there hold the log's state, none the node's.
+	// The other replicas there hold the log's state, none the node's: a
+	// drift, struck once per instance.
 	peerRoots = []sandbox.Hash{logRoot}
-	if got := v.Check(context.Background(), "node", nodeKey.Address(), drifted); got != Mismatch {
-		t.Fatalf("an execution on a state the log does not give: %s", got)
+	for range 2 {
+		if got := v.Check(context.Background(), "node", nodeKey.Address(), drifted); got != Drift || strikes() != 1 || evidence != nil {
+			t.Fatalf("a drift: %s, %d strikes, evidence %v", got, strikes(), evidence != nil)
+		}
 	}
-	if evidence == nil {
-		t.Fatal("no evidence published")
+	// A forged answer on the drifted state is caught with evidence.
+	forge := func(k *Kept) *Kept {
+		tr := *k.Transcript
+		tr.Output = json.RawMessage(`{"n":99}`)
+		rc := receipt.For(tr.Execution(tr.Root()), 1)
+		if err := receipt.NewBatcher(receipt.Software{Key: nodeKey.ECDSA}, true).Seal(rc); err != nil {
+			t.Fatal(err)
+		}
+		return &Kept{Transcript: &tr, State: k.State, Receipt: rc, Bundle: k.Bundle}
 	}
-	data, _ := attest.SlashingEvidenceSchema.Schema.Decode(evidence.Message.Data)
-	if r, _ := data["reason"].(string); !strings.Contains(r, "state before") ||
-		data["claimedRoot"] != common.Hash(drifted.Transcript.StateBefore).Hex() ||
-		data["replayedRoot"] != common.Hash(logRoot).Hex() {
-		t.Fatalf("evidence: %v", data)
+	if got := v.Check(context.Background(), "node", nodeKey.Address(), forge(drifted)); got != Mismatch || evidence == nil {
+		t.Fatalf("a forged answer on a drifted state: %s", got)
 	}
-	if !v.Excluded("node") {
-		t.Fatal("the node is not excluded after the evidence")
-	}
-	// The log here does not reach the offsets (behind, pruned): unproven.
+	evidence = nil
+	// The log here does not reach the offsets the node names (or they are
+	// made up): the execution is replayed on the state it supplies.
 	derive = func(map[string]uint64) (json.RawMessage, error) { return nil, errors.New("the log here is behind") }
-	if got := v.Check(context.Background(), "node", nodeKey.Address(), run(logState, map[string]uint64{"flight@0x01": 9})); got != Unproven {
+	bogus := run(`{"n":5}`, map[string]uint64{"flight@0x01": 9, "made-up@0x09": 1})
+	if got := v.Check(context.Background(), "node", nodeKey.Address(), bogus); got != Match {
 		t.Fatalf("an execution whose state cannot be derived: %s", got)
 	}
-	// A module that applies the log differently each time: no evidence.
-	evidence = nil
+	if got := v.Check(context.Background(), "node", nodeKey.Address(), forge(bogus)); got != Mismatch || evidence == nil {
+		t.Fatalf("a forged answer under offsets that cannot be derived: %s", got)
+	}
+	data, _ := attest.SlashingEvidenceSchema.Schema.Decode(evidence.Message.Data)
+	if r, _ := data["reason"].(string); !strings.Contains(r, "output") {
+		t.Fatalf("evidence: %v", data)
+	}
+	// A module that applies the log differently each time: nothing held.
 	flip := 0
 	derive = func(map[string]uint64) (json.RawMessage, error) {
 		flip++
 		return json.RawMessage(`{"n":` + string(rune('0'+flip)) + `}`), nil
 	}
-	if got := v.Check(context.Background(), "node", nodeKey.Address(), run(`{"n":7}`, map[string]uint64{"flight@0x01": 4})); got != Nondeterministic || evidence != nil {
-		t.Fatalf("a module that does not apply the same way twice: %s, evidence %v", got, evidence != nil)
+	before := strikes()
+	if got := v.Check(context.Background(), "node", nodeKey.Address(), run(`{"n":7}`, map[string]uint64{"flight@0x01": 4})); got != Match || strikes() != before {
+		t.Fatalf("a module that does not apply the same way twice: %s", got)
+	}
+	// At most maxDerivePerRound derivations for one node a round.
+	v.newRound()
+	derive = func(map[string]uint64) (json.RawMessage, error) { return json.RawMessage(logState), nil }
+	derivations = 0
+	for i := range maxDerivePerRound + 3 {
+		if got := v.Check(context.Background(), "node", nodeKey.Address(), run(logState, map[string]uint64{"flight@0x01": uint64(100 + i)})); got != Match {
+			t.Fatalf("execution %d: %s", i, got)
+		}
+	}
+	if derivations != maxDerivePerRound {
+		t.Fatalf("%d derivations in a round, want %d", derivations, maxDerivePerRound)
 	}
 }

@@ -36,7 +36,14 @@ const (
 	Match            = "match"            // the replay reproduced it
 	Mismatch         = "mismatch"         // it does not replay: evidence signed and published
 	Nondeterministic = "nondeterministic" // the module does not replay the same way twice: no evidence
-	Unproven         = "error"            // no receipt over it, no bundle, or the replay could not finish here
+	// Drift: the execution replays, but on a state the anchor's own log
+	// does not give at the offsets it names, and the instance's other
+	// replicas there hold the log's state, none the node's: an SLA strike,
+	// once per node and instance, not evidence (a state at given offsets
+	// is not unique in every case: a healed replica, a result refused by
+	// fencing on one replica and not another, a record that changed).
+	Drift    = "drift"
+	Unproven = "error" // no receipt over it, no bundle, or the replay could not finish here
 	// Unanswered: a sampling call to a node that gave no executions (it
 	// answered an error, did not answer, or reset the stream). Counted,
 	// not yet held against the node.
@@ -145,8 +152,10 @@ type Verifier struct {
 	fnode     map[common.Address]int // queued receipts per node
 	checked   map[common.Hash]bool   // leaves taken for checking already
 
-	dmu     sync.Mutex
-	derived map[common.Hash]json.RawMessage // states derived, by derivedKey
+	dmu       sync.Mutex
+	derived   map[common.Hash]derived // derivations made, by derivedKey
+	dspent    map[string]int          // derivations made this round, by node
+	driftSeen map[string]bool         // node "/" instance struck for a drift
 }
 
 // maxDerived bounds the derived states a verifier remembers: queries on
@@ -385,6 +394,7 @@ func (v *Verifier) Loop(ctx context.Context) {
 			return
 		case <-t.C:
 		}
+		v.newRound()
 		for _, s := range v.d.Live() {
 			if s.Instances > 0 {
 				v.sampleNode(ctx, s.Peer)
@@ -445,13 +455,16 @@ func (v *Verifier) sampleNode(ctx context.Context, p string) {
 	if err != nil {
 		return
 	}
-	clean := true
+	clean, matched := true, false
 	for _, it := range resp.Items {
-		if v.Check(ctx, p, addr, &it) == Mismatch {
+		switch v.Check(ctx, p, addr, &it) {
+		case Mismatch, Drift:
 			clean = false
+		case Match:
+			matched = true
 		}
 	}
-	if clean && len(resp.Items) > 0 {
+	if clean && matched { // a round that proved nothing earns nothing
 		v.update(p, placement.Level.Clean)
 	}
 }
@@ -474,7 +487,10 @@ func (v *Verifier) Check(ctx context.Context, p string, addr common.Address, it 
 	}
 	v.update(p, placement.Level.Sampled)
 	vd := v.replay(ctx, p, lb, it)
-	if result = vd.result; result != Mismatch {
+	if result = vd.result; result == Drift {
+		v.drifted(p, it.Transcript.Instance)
+	}
+	if result != Mismatch {
 		return result
 	}
 	v.update(p, placement.Level.Mismatched)
@@ -506,8 +522,11 @@ type verdict struct {
 
 // replay runs an execution again: Match, Unproven (it could not finish
 // here), Nondeterministic (two replays differ: the token's fault, not the
-// node's) or Mismatch. With Derive it first derives the state the
-// execution should have run on from this anchor's log.
+// node's), Mismatch or Drift. With Derive it first derives the state the
+// execution should have run on from this anchor's log: the execution is
+// replayed on that state when it is the one the node ran on; otherwise (a
+// derivation that could not be made here, or a drift) on the state the
+// node supplies, so that a forged answer is caught either way.
 func (v *Verifier) replay(ctx context.Context, p string, lb *registry.Bundle, it *Kept) verdict {
 	tr := it.Transcript
 	// The material must be what the transcript names: the module it ran
@@ -520,13 +539,18 @@ func (v *Verifier) replay(ctx context.Context, p string, lb *registry.Bundle, it
 	if lb.Module.Hash() != tr.ScriptHash {
 		return verdict{result: Unproven}
 	}
+	var drift *verdict
 	if v.d.Derive != nil {
-		derived, vd, ok := v.deriveState(ctx, p, lb, tr)
-		if !ok {
-			return vd
+		if derived, vd := v.deriveState(ctx, p, lb, tr); derived != nil {
+			state = derived
+		} else if vd.result == Drift {
+			drift = &vd
 		}
-		state = derived
-	} else if sandbox.StateRoot(state) != tr.StateBefore {
+	}
+	if sandbox.StateRoot(state) != tr.StateBefore {
+		if drift != nil {
+			return *drift
+		}
 		return verdict{result: Unproven}
 	}
 	// A replay answers other tokens' queries from the transcript: each
@@ -541,6 +565,9 @@ func (v *Verifier) replay(ctx context.Context, p string, lb *registry.Bundle, it
 	replayed, err := sandbox.Replay(ctx, lb.Module, tr, state)
 	var d *sandbox.Divergence
 	if err == nil {
+		if drift != nil {
+			return *drift
+		}
 		return verdict{result: Match}
 	}
 	if !errors.As(err, &d) {
@@ -564,58 +591,113 @@ func (v *Verifier) replay(ctx context.Context, p string, lb *registry.Bundle, it
 	return verdict{result: Mismatch, claimed: tr.StateAfter, got: got, reason: d.Error()}
 }
 
+// derived is a derivation remembered: the state, or why there is none.
+type derived struct {
+	state json.RawMessage
+	err   error
+}
+
+// maxDerivePerRound bounds the derivations an anchor makes for one node in
+// one sampling round (remembered ones are free): the rest of its
+// executions that round are replayed on the state it supplies.
+const maxDerivePerRound = 8
+
 // deriveState is the state tr should have run on, derived from this
-// anchor's log at the offsets tr names: ok with the state, or the verdict
-// when there is none to replay on. A state before that differs from it is
-// a Mismatch once a second derivation, not remembered, agrees with the
-// first (an apply that differs between two runs is the token's fault).
-func (v *Verifier) deriveState(ctx context.Context, p string, lb *registry.Bundle, tr *sandbox.Transcript) (json.RawMessage, verdict, bool) {
+// anchor's log at the offsets tr names, when it is the state tr ran on.
+// Otherwise it is nil with: Drift, when a second derivation (not
+// remembered) agrees with the first and the instance's other replicas at
+// those offsets hold the derived state and none the node's; or Unproven
+// (the state cannot be derived here, the budget is spent, no replica
+// stands at those offsets now, the module applies the log differently
+// twice).
+func (v *Verifier) deriveState(ctx context.Context, p string, lb *registry.Bundle, tr *sandbox.Transcript) (json.RawMessage, verdict) {
 	key := derivedKey(lb.Hash, tr.Instance, tr.Offsets)
 	v.dmu.Lock()
-	state, ok := v.derived[key]
-	v.dmu.Unlock()
-	if !ok {
-		var err error
-		if state, err = v.d.Derive(ctx, tr.Instance, lb, tr.Offsets); err != nil {
-			v.d.Log.Info("a sampled execution's state could not be derived here; unproven", "node", p, "instance", tr.Instance, "err", err)
-			return nil, verdict{result: Unproven}, false
+	dv, ok := v.derived[key]
+	spent := !ok && v.dspent[p] >= maxDerivePerRound
+	if !ok && !spent {
+		if v.dspent == nil {
+			v.dspent = map[string]int{}
 		}
-		v.dmu.Lock()
-		if v.derived == nil || len(v.derived) >= maxDerived {
-			v.derived = map[common.Hash]json.RawMessage{}
-		}
-		v.derived[key] = state
-		v.dmu.Unlock()
+		v.dspent[p]++
 	}
-	root := sandbox.StateRoot(state)
+	v.dmu.Unlock()
+	if spent {
+		return nil, verdict{result: Unproven}
+	}
+	if !ok {
+		dv.state, dv.err = v.d.Derive(ctx, tr.Instance, lb, tr.Offsets)
+		if ctx.Err() == nil { // a derivation cut short by this anchor stopping says nothing
+			v.dmu.Lock()
+			if v.derived == nil || len(v.derived) >= maxDerived {
+				v.derived = map[common.Hash]derived{}
+			}
+			v.derived[key] = dv
+			v.dmu.Unlock()
+		}
+	}
+	if dv.err != nil {
+		v.d.Log.Debug("a sampled execution's state could not be derived here", "node", p, "instance", tr.Instance, "err", dv.err)
+		return nil, verdict{result: Unproven}
+	}
+	root := sandbox.StateRoot(dv.state)
 	if root == tr.StateBefore {
-		return state, verdict{}, true
+		return dv.state, verdict{}
 	}
 	again, err := v.d.Derive(ctx, tr.Instance, lb, tr.Offsets)
 	if err != nil {
-		return nil, verdict{result: Unproven}, false
+		return nil, verdict{result: Unproven}
 	}
 	if sandbox.StateRoot(again) != root {
-		v.d.Log.Warn("a token's module does not apply the log the same way twice; no evidence against the node", "node", p, "instance", tr.Instance)
-		return nil, verdict{result: Nondeterministic}, false
+		v.d.Log.Warn("a token's module does not apply the log the same way twice", "node", p, "instance", tr.Instance)
+		return nil, verdict{result: Unproven}
 	}
 	if v.d.Peers != nil {
 		roots, err := v.d.Peers(ctx, tr.Instance, p, tr.Offsets)
 		if err != nil {
 			v.d.Log.Info("a sampled execution's state differs from the log's; the other replicas could not be asked", "node", p, "instance", tr.Instance, "err", err)
-			return nil, verdict{result: Unproven}, false
+			return nil, verdict{result: Unproven}
 		}
 		switch {
 		case slices.Contains(roots, tr.StateBefore):
 			v.d.Log.Warn("another replica came to the sampled node's state at the same offsets, which the log here does not give: "+
-				"the token's module depends on the order its streams interleave in; no evidence against the node", "node", p, "instance", tr.Instance)
-			return nil, verdict{result: Nondeterministic}, false
+				"the token's module depends on the order its streams interleave in; nothing held against the node", "node", p, "instance", tr.Instance)
+			return nil, verdict{result: Unproven}
 		case !slices.Contains(roots, root):
-			return nil, verdict{result: Unproven}, false // no replica at those offsets now: cannot tell
+			return nil, verdict{result: Unproven} // no replica at those offsets now: cannot tell
 		}
 	}
-	return nil, verdict{result: Mismatch, claimed: tr.StateBefore, got: root,
-		reason: fmt.Sprintf("state before: the execution ran on %x, the log gives %x at the offsets it names", tr.StateBefore, root)}, false
+	return nil, verdict{result: Drift, claimed: tr.StateBefore, got: root,
+		reason: fmt.Sprintf("state before: the execution ran on %x, the log gives %x at the offsets it names", tr.StateBefore, root)}
+}
+
+// maxDrifted bounds the (node, instance) pairs an anchor remembers having
+// struck for a drift.
+const maxDrifted = 65536
+
+// drifted strikes node p once for a drift of instance.
+func (v *Verifier) drifted(p, instance string) {
+	v.dmu.Lock()
+	k := p + "/" + instance
+	first := !v.driftSeen[k]
+	if first {
+		if v.driftSeen == nil || len(v.driftSeen) >= maxDrifted {
+			v.driftSeen = map[string]bool{}
+		}
+		v.driftSeen[k] = true
+	}
+	v.dmu.Unlock()
+	if first {
+		v.d.Log.Warn("a service node ran an execution on a state the log does not give; SLA strike", "node", p, "instance", instance)
+		v.Strike(p)
+	}
+}
+
+// newRound gives every node its derivation budget again.
+func (v *Verifier) newRound() {
+	v.dmu.Lock()
+	clear(v.dspent)
+	v.dmu.Unlock()
 }
 
 // derivedKey names a derived state: the bundle, the instance and the
