@@ -20,24 +20,24 @@ import (
 // that no prefix starts another, so no key space reaches into another).
 // The bytes are on disk: changing one loses what stores hold.
 const (
-	prefixInstance     = "i/"                       // i/ id(32) -> a held instance (token.Instance JSON); service nodes
-	prefixHistory      = "h/"                       // h/ id(32) n(8) -> the n-th attestation an instance applied (token.HistoryItem JSON)
-	prefixAnswers      = "an/"                      // an/ id(32) keccak(entry uid)(32) uid(32) -> an executor's answers attestation to an entry's calls (attest.Signed JSON); service nodes
-	prefixOutcome      = executor.PrefixOutcome     // ao/ id(32) action 0 key -> an action's outcome by idempotency key (executor.Outcome JSON); package executor's
-	prefixBundle       = registry.PrefixBundle      // b/ hash(32) -> a token bundle (tokenscript.Bundle JSON); package registry's
-	prefixRegistration = "r/"                       // r/ id(32) -> an instance registration (wire.Registration JSON); anchors
-	prefixRecord       = "p/"                       // p/ id(32) -> an instance's placement record (placement.Record JSON); anchors
-	prefixLevel        = sampling.PrefixLevel       // slo/ peer -> a service node's service level (placement.Level JSON); anchors; package sampling's
-	prefixEvidence     = sampling.PrefixEvidence    // ev/ uid -> the execution behind this anchor's slashing evidence (sampling.Kept JSON); package sampling's
-	prefixArchive      = sampling.PrefixArchive     // ka/ leaf(32) -> the execution behind a receipt this node signed (sampling.Kept JSON), for the transcript retention; service nodes; package sampling's
-	prefixArchiveTime  = sampling.PrefixArchiveTime // kt/ atMs(8) leaf(32) -> nothing: the archive's time index, which pruning walks; package sampling's
-	prefixVote         = "g/"                       // g/ round(8) anchor(20) -> an anchor's fallback-vote attestation; anchors
-	prefixRevocation   = "v/"                       // v/ signer(20) uid(32) -> 1: an off-chain revocation this node was shown
-	prefixRelay        = "cr/"                      // cr/ contract(20) -> block(8): the first block whose events of the contract this anchor has not relayed
-	prefixChannel      = payments.PrefixAccount     // pc/ contract(20) channel(8) -> a payment channel's account (channel.Account JSON); anchors; package payments'
-	prefixPayout       = payments.PrefixPending     // pd/ contract(20) channel(8) -> a distribution signed and not yet seen on chain (channel.Distribution JSON); anchors; package payments'
-	prefixCommitOp     = "cm/"                      // cm/ contract(20) period(8) uid(32) -> instance(32): a key token operation kept for a period's commitment; anchors
-	prefixCommitUID    = "cu/"                      // cu/ contract(20) uid(32) -> period(8): the period an operation was kept in; anchors
+	prefixInstance     = "i/"                        // i/ id(32) -> a held instance (token.Instance JSON); service nodes
+	prefixHistory      = "h/"                        // h/ id(32) n(8) -> the n-th attestation an instance applied (token.HistoryItem JSON)
+	prefixAnswers      = "an/"                       // an/ id(32) keccak(entry uid)(32) uid(32) -> an executor's answers attestation to an entry's calls (attest.Signed JSON); service nodes
+	prefixOutcome      = executor.PrefixOutcome      // ao/ id(32) action 0 key -> an action's outcome by idempotency key (executor.Outcome JSON); package executor's
+	prefixBundle       = registry.PrefixBundle       // b/ hash(32) -> a token bundle (tokenscript.Bundle JSON); package registry's
+	prefixRegistration = "r/"                        // r/ id(32) -> an instance registration (wire.Registration JSON); anchors
+	prefixRecord       = "p/"                        // p/ id(32) -> an instance's placement record (placement.Record JSON); anchors
+	prefixLevel        = sampling.PrefixLevel        // slo/ peer -> a service node's service level (placement.Level JSON); anchors; package sampling's
+	prefixEvidence     = sampling.PrefixEvidence     // ev/ uid -> the execution behind this anchor's slashing evidence (sampling.Kept JSON); package sampling's
+	prefixArchive      = sampling.PrefixArchive      // ka/ leaf(32) -> the execution behind a receipt this node signed (sampling.Kept JSON), for the transcript retention; service nodes; package sampling's
+	prefixArchiveState = sampling.PrefixArchiveState // ks/ bucket(8) root(32) -> a state archived executions of the bucket ran on; service nodes; package sampling's
+	prefixVote         = "g/"                        // g/ round(8) anchor(20) -> an anchor's fallback-vote attestation; anchors
+	prefixRevocation   = "v/"                        // v/ signer(20) uid(32) -> 1: an off-chain revocation this node was shown
+	prefixRelay        = "cr/"                       // cr/ contract(20) -> block(8): the first block whose events of the contract this anchor has not relayed
+	prefixChannel      = payments.PrefixAccount      // pc/ contract(20) channel(8) -> a payment channel's account (channel.Account JSON); anchors; package payments'
+	prefixPayout       = payments.PrefixPending      // pd/ contract(20) channel(8) -> a distribution signed and not yet seen on chain (channel.Distribution JSON); anchors; package payments'
+	prefixCommitOp     = "cm/"                       // cm/ contract(20) period(8) uid(32) -> instance(32): a key token operation kept for a period's commitment; anchors
+	prefixCommitUID    = "cu/"                       // cu/ contract(20) uid(32) -> period(8): the period an operation was kept in; anchors
 	// The attestation log's keys are package attengine's; listed here too.
 	prefixEntry      = attengine.PrefixEntry      // L topic 0 publisher(20) seq(8) -> an attestation-log entry (attlog.Entry JSON)
 	prefixHead       = attengine.PrefixHead       // H topic 0 publisher(20) -> a stream's head (attlog.Head JSON)
@@ -49,7 +49,7 @@ const (
 // keyspaces lists every prefix: the store holds nothing else.
 var keyspaces = []string{
 	prefixInstance, prefixHistory, prefixAnswers, prefixOutcome, prefixBundle, prefixRegistration, prefixRecord, prefixLevel,
-	prefixVote, prefixRevocation, prefixRelay, prefixEvidence, prefixArchive, prefixArchiveTime, prefixChannel, prefixPayout, prefixCommitOp, prefixCommitUID, prefixEntry, prefixHead, prefixTopicIndex, prefixReplay, prefixMeta,
+	prefixVote, prefixRevocation, prefixRelay, prefixEvidence, prefixArchive, prefixArchiveState, prefixChannel, prefixPayout, prefixCommitOp, prefixCommitUID, prefixEntry, prefixHead, prefixTopicIndex, prefixReplay, prefixMeta,
 }
 
 // with is store.Key.

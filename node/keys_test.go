@@ -64,7 +64,7 @@ func TestKeyspacesDoNotOverlap(t *testing.T) {
 					v = map[string]string{"PrefixEntry": attengine.PrefixEntry, "PrefixHead": attengine.PrefixHead,
 						"PrefixTopicIndex": attengine.PrefixTopicIndex, "PrefixReplay": attengine.PrefixReplay, "PrefixMeta": attengine.PrefixMeta,
 						"PrefixBundle": registry.PrefixBundle, "PrefixOutcome": executor.PrefixOutcome, "PrefixLevel": sampling.PrefixLevel, "PrefixEvidence": sampling.PrefixEvidence,
-						"PrefixArchive": sampling.PrefixArchive, "PrefixArchiveTime": sampling.PrefixArchiveTime,
+						"PrefixArchive": sampling.PrefixArchive, "PrefixArchiveState": sampling.PrefixArchiveState,
 						"PrefixAccount": payments.PrefixAccount, "PrefixPending": payments.PrefixPending}[x.Sel.Name]
 				}
 				if !seen[v] {

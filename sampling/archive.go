@@ -10,6 +10,8 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 
+	"github.com/smartlayer/smartlayer/receipt"
+	"github.com/smartlayer/smartlayer/sandbox"
 	"github.com/smartlayer/smartlayer/store"
 )
 
@@ -19,33 +21,43 @@ import (
 // that cannot produce it at fault (Verifier, forwarded receipts). The ring
 // keeps the newest in memory; the archive is what makes the promise hold
 // whatever the node's traffic, at a disk cost of the node's answer rate
-// times the retention times an execution's size.
+// times the retention times an execution's size (its state is kept once
+// per time bucket, however many executions ran on it).
 //
-// Add hands an execution to the writer (Run), which stores them in
-// batches without waiting for the disk (a crash of the machine, not of
-// the process, may lose the last moments); a full queue makes Add wait:
-// a node does not answer faster than it can keep what it answered.
+// Executions are kept in time buckets of a quarter of the retention, by
+// their receipt's time; a bucket is dropped whole once all of it is past
+// the retention (so an execution is kept between the retention and a
+// quarter more). Add hands an execution to the writer (Run), which stores
+// them in batches without waiting for the disk (a crash of the machine,
+// not of the process, may lose the last moments); a full queue makes Add
+// wait: a node does not answer faster than it can keep what it answered.
 type Archive struct {
 	st        *store.Store
 	retention time.Duration
+	bucketMs  int64
 	log       *slog.Logger
 	now       func() time.Time
 	in        chan Kept
+	// states written, by bucket and root (the writer's alone).
+	states map[stateKey]bool
+}
+
+type stateKey struct {
+	bucket uint64
+	root   common.Hash
 }
 
 // Archive keys, on service nodes:
 //
-//	ka/ leaf(32) -> the execution a receipt vouches for (Kept JSON)
-//	kt/ atMs(8) leaf(32) -> nothing: the time index that pruning walks
+//	ka/ bucket(8) leaf(32) -> the execution a receipt vouches for (Kept JSON without its state)
+//	ks/ bucket(8) root(32) -> a state executions of the bucket ran on
 const (
-	PrefixArchive     = "ka/"
-	PrefixArchiveTime = "kt/"
+	PrefixArchive      = "ka/"
+	PrefixArchiveState = "ks/"
 )
 
-func archiveKey(leaf common.Hash) []byte { return store.Key(PrefixArchive, leaf[:]) }
-
-func archiveTimeKey(atMs int64, leaf common.Hash) []byte {
-	return store.Key(PrefixArchiveTime, binary.BigEndian.AppendUint64(nil, uint64(atMs)), leaf[:])
+func bucketKey(prefix string, bucket uint64, h common.Hash) []byte {
+	return store.Key(prefix, binary.BigEndian.AppendUint64(nil, bucket), h[:])
 }
 
 // archiveQueue bounds the executions waiting for the writer.
@@ -59,14 +71,17 @@ func NewArchive(st *store.Store, retention time.Duration, log *slog.Logger, now 
 	if now == nil {
 		now = time.Now
 	}
-	return &Archive{st: st, retention: retention, log: log, now: now, in: make(chan Kept, archiveQueue)}
+	return &Archive{st: st, retention: retention, bucketMs: max(retention.Milliseconds()/4, 1000), log: log, now: now,
+		in: make(chan Kept, archiveQueue), states: map[stateKey]bool{}}
 }
+
+func (a *Archive) bucket(atMs int64) uint64 { return uint64(max(atMs, 0) / a.bucketMs) }
 
 // Add queues an execution with a receipt for the writer; one without a
 // receipt (an applied run, before an anchor samples it) is not archived.
 // It waits while the queue is full, or until ctx ends.
 func (a *Archive) Add(ctx context.Context, k Kept) {
-	if k.Receipt == nil {
+	if k.Receipt == nil || k.Transcript == nil {
 		return
 	}
 	select {
@@ -75,45 +90,54 @@ func (a *Archive) Add(ctx context.Context, k Kept) {
 	}
 }
 
-// Find is the archived execution a receipt (its leaf) vouches for.
+// Find is the archived execution a receipt (its leaf) vouches for, looked
+// for in the buckets the retention keeps, newest first.
 func (a *Archive) Find(leaf common.Hash) (Kept, bool) {
-	b, err := a.st.Get(archiveKey(leaf))
-	if err != nil {
-		return Kept{}, false
+	now := a.now()
+	lo := a.bucket(now.Add(-a.retention).UnixMilli()) // the oldest bucket prune keeps
+	for b := a.bucket(now.Add(receipt.MaxSkew).UnixMilli()) + 1; b > lo; {
+		b--
+		v, err := a.st.Get(bucketKey(PrefixArchive, b, leaf))
+		if err != nil {
+			continue
+		}
+		var k Kept
+		if json.Unmarshal(v, &k) != nil || k.Receipt == nil || k.Receipt.Leaf() != leaf || k.Transcript == nil {
+			return Kept{}, false
+		}
+		if k.State, err = a.st.Get(bucketKey(PrefixArchiveState, b, k.Transcript.StateBefore)); err != nil {
+			return Kept{}, false
+		}
+		return k, true
 	}
-	var k Kept
-	if json.Unmarshal(b, &k) != nil || k.Receipt == nil || k.Receipt.Leaf() != leaf {
-		return Kept{}, false
-	}
-	return k, true
+	return Kept{}, false
 }
 
 // archiveBatch bounds the executions one write commits.
 const archiveBatch = 256
 
 // Run writes queued executions until ctx ends (then what is queued), and
-// prunes those past the retention every tenth of it (at least a second).
+// drops the buckets past the retention every bucket's length.
 func (a *Archive) Run(ctx context.Context) {
-	every := max(a.retention/10, time.Second)
-	prune := time.NewTicker(every)
+	prune := time.NewTicker(time.Duration(a.bucketMs) * time.Millisecond)
 	defer prune.Stop()
 	batch := make([]Kept, 0, archiveBatch)
+	take := func() {
+		batch = batch[:0]
+		for len(batch) < archiveBatch && len(a.in) > 0 {
+			batch = append(batch, <-a.in)
+		}
+	}
 	for {
 		select {
 		case k := <-a.in:
-			batch = append(batch[:0], k)
-			for len(batch) < archiveBatch && len(a.in) > 0 {
-				batch = append(batch, <-a.in)
-			}
-			a.write(batch)
+			take()
+			a.write(append(batch, k))
 		case <-prune.C:
 			a.prune()
 		case <-ctx.Done():
 			for len(a.in) > 0 {
-				batch = batch[:0]
-				for len(batch) < archiveBatch && len(a.in) > 0 {
-					batch = append(batch, <-a.in)
-				}
+				take()
 				a.write(batch)
 			}
 			return
@@ -123,23 +147,34 @@ func (a *Archive) Run(ctx context.Context) {
 
 func (a *Archive) write(ks []Kept) {
 	type enc struct {
-		leaf common.Hash
-		at   int64
-		b    []byte
+		key, b []byte
 	}
-	out := make([]enc, 0, len(ks))
+	out := make([]enc, 0, 2*len(ks))
 	for _, k := range ks {
-		b, err := json.Marshal(k)
+		b := a.bucket(k.Receipt.AtMs)
+		if sk := (stateKey{b, k.Transcript.StateBefore}); !a.states[sk] {
+			state := k.State
+			if len(state) == 0 {
+				state = json.RawMessage("null")
+			}
+			if sandbox.StateRoot(state) != k.Transcript.StateBefore {
+				a.log.Error("an execution to archive does not carry the state it ran on", "receipt", k.Receipt.Leaf())
+				continue
+			}
+			a.states[sk] = true
+			out = append(out, enc{bucketKey(PrefixArchiveState, b, sk.root), state})
+		}
+		k.State = nil
+		v, err := json.Marshal(k)
 		if err != nil {
 			a.log.Error("cannot encode an execution to archive", "err", err)
 			continue
 		}
-		out = append(out, enc{k.Receipt.Leaf(), k.Receipt.AtMs, b})
+		out = append(out, enc{bucketKey(PrefixArchive, b, k.Receipt.Leaf()), v})
 	}
 	err := a.st.Batch(false, func(w store.Writes) {
 		for _, e := range out {
-			w.Set(archiveKey(e.leaf), e.b)
-			w.Set(archiveTimeKey(e.at, e.leaf), nil)
+			w.Set(e.key, e.b)
 		}
 	})
 	if err != nil && !errors.Is(err, store.ErrClosed) {
@@ -147,44 +182,19 @@ func (a *Archive) write(ks []Kept) {
 	}
 }
 
-// errPruned stops the walk at the first execution still within retention.
-var errPruned = errors.New("pruned")
-
-// prune deletes the executions older than the retention, a chunk a batch.
+// prune drops the buckets wholly past the retention.
 func (a *Archive) prune() {
-	cutoff := a.now().Add(-a.retention).UnixMilli()
-	for {
-		var old [][]byte
-		_ = a.st.Each([]byte(PrefixArchiveTime), func(key, _ []byte) error {
-			rest := key[len(PrefixArchiveTime):]
-			if len(rest) == 8+32 && int64(binary.BigEndian.Uint64(rest[:8])) >= cutoff || len(old) >= pruneChunk {
-				return errPruned
-			}
-			old = append(old, append([]byte(nil), key...))
-			return nil
-		})
-		if len(old) == 0 {
-			return
-		}
-		err := a.st.Batch(false, func(w store.Writes) {
-			for _, k := range old {
-				w.Delete(k)
-				if rest := k[len(PrefixArchiveTime):]; len(rest) == 8+32 {
-					w.Delete(archiveKey(common.BytesToHash(rest[8:])))
-				}
-			}
-		})
-		if err != nil {
-			if !errors.Is(err, store.ErrClosed) {
-				a.log.Error("cannot prune archived executions", "err", err)
-			}
-			return
-		}
-		if len(old) < pruneChunk {
+	keep := a.bucket(a.now().Add(-a.retention).UnixMilli()) // the oldest bucket still (partly) within it
+	for _, p := range []string{PrefixArchive, PrefixArchiveState} {
+		end := store.Key(p, binary.BigEndian.AppendUint64(nil, keep))
+		if err := a.st.DeleteRange([]byte(p), end); err != nil && !errors.Is(err, store.ErrClosed) {
+			a.log.Error("cannot prune archived executions", "err", err)
 			return
 		}
 	}
+	for sk := range a.states {
+		if sk.bucket < keep {
+			delete(a.states, sk)
+		}
+	}
 }
-
-// pruneChunk bounds the keys one pruning batch deletes.
-const pruneChunk = 1024

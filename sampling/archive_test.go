@@ -27,7 +27,7 @@ func TestArchiveKeepsForTheRetention(t *testing.T) {
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	exec := func(i int, at time.Time) Kept {
 		tr := &sandbox.Transcript{Function: "query:q", Instance: wire.InstanceID{1}.String(), NowMs: at.UnixMilli(),
-			Args: json.RawMessage(`{}`), Output: json.RawMessage{byte('0' + i)}}
+			StateBefore: sandbox.StateRoot(json.RawMessage(`{}`)), Args: json.RawMessage(`{}`), Output: json.RawMessage{byte('0' + i)}}
 		return Kept{Transcript: tr, State: json.RawMessage(`{}`), Receipt: receipt.For(tr.Execution(tr.Root()), 1)}
 	}
 	run := func(st *store.Store, add func(a *Archive)) *Archive {
@@ -55,29 +55,38 @@ func TestArchiveKeepsForTheRetention(t *testing.T) {
 	}
 	defer st.Close()
 	a := NewArchive(st, 15*time.Minute, nil, clock)
-	for _, k := range []Kept{old, fresh} {
-		got, ok := a.Find(k.Receipt.Leaf())
-		if !ok || string(got.Transcript.Output) != string(k.Transcript.Output) {
-			t.Fatalf("after a restart: %v %+v", ok, got)
-		}
+	got, ok := a.Find(fresh.Receipt.Leaf())
+	if !ok || string(got.Transcript.Output) != string(fresh.Transcript.Output) || string(got.State) != `{}` {
+		t.Fatalf("after a restart: %v %+v", ok, got)
 	}
-	n := 0
-	_ = st.Each([]byte(PrefixArchive), func(_, _ []byte) error { n++; return nil })
-	if n != 2 {
+	if _, ok := a.Find(old.Receipt.Leaf()); ok {
+		t.Fatal("an execution past the retention was found")
+	}
+	count := func(p string) int {
+		n := 0
+		_ = st.Each([]byte(p), func(_, _ []byte) error { n++; return nil })
+		return n
+	}
+	if n := count(PrefixArchive); n != 2 {
 		t.Fatalf("%d executions archived, want 2 (none without a receipt)", n)
 	}
+	if n := count(PrefixArchiveState); n != 2 {
+		t.Fatalf("%d states archived, want one a bucket", n)
+	}
 	a.prune()
-	if _, ok := a.Find(old.Receipt.Leaf()); ok {
-		t.Fatal("an execution past the retention was kept")
+	if n := count(PrefixArchive); n != 1 {
+		t.Fatalf("%d executions left after pruning, want 1", n)
 	}
 	if _, ok := a.Find(fresh.Receipt.Leaf()); !ok {
 		t.Fatal("an execution within the retention was pruned")
 	}
 	mu.Lock()
-	now = now.Add(15 * time.Minute)
+	now = now.Add(15*time.Minute + a.retention/4)
 	mu.Unlock()
 	a.prune()
-	for _, p := range []string{PrefixArchive, PrefixArchiveTime} {
-		_ = st.Each([]byte(p), func(k, _ []byte) error { t.Errorf("left after pruning: %x", k); return nil })
+	for _, p := range []string{PrefixArchive, PrefixArchiveState} {
+		if n := count(p); n != 0 {
+			t.Errorf("%d keys of %s left after pruning", n, p)
+		}
 	}
 }

@@ -144,6 +144,17 @@ func (s *Store) DeletePrefix(prefix []byte) error {
 	return s.db.DeleteRange(prefix, prefixEnd(prefix), pebble.Sync)
 }
 
+// DeleteRange removes every key from start (included) to end (excluded),
+// without waiting for the disk.
+func (s *Store) DeleteRange(start, end []byte) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return ErrClosed
+	}
+	return s.db.DeleteRange(start, end, pebble.NoSync)
+}
+
 // Each calls fn for every key with prefix, in key order, until fn returns an error.
 func (s *Store) Each(prefix []byte, fn func(key, value []byte) error) error {
 	s.mu.RLock()

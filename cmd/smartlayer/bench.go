@@ -66,8 +66,11 @@ slowed by 20 ms; the SDK should leave it alone, keeping the p99 within
 	f.DurationVar(&o.Slow, "slow", 0, "also run with every service node behind a delay proxy, none slowed and then service node 0 slowed by this (e.g. 20ms): the client should leave the slow replica alone")
 	var window time.Duration
 	f.DurationVar(&window, "receipt-window", 0, "service nodes' service.receipt_window (batched receipts)")
+	retention := node.DefaultConfig(node.RoleService).Network.TranscriptRetention.Duration
+	f.DurationVar(&retention, "transcript-retention", retention, "the network's network.transcript_retention: how long service nodes archive the execution behind every receipt (0: no archive)")
 	dn.Configure = func(_ node.Role, _ int, cfg *node.Config) {
 		cfg.Service.ReceiptWindow = node.Duration{Duration: window}
+		cfg.Network.TranscriptRetention = node.Duration{Duration: retention}
 	}
 	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
 	var updates int
