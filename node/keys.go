@@ -29,7 +29,7 @@ const (
 	prefixRecord       = "p/"                        // p/ id(32) -> an instance's placement record (placement.Record JSON); anchors
 	prefixLevel        = sampling.PrefixLevel        // slo/ peer -> a service node's service level (placement.Level JSON); anchors; package sampling's
 	prefixEvidence     = sampling.PrefixEvidence     // ev/ uid -> the execution behind this anchor's slashing evidence (sampling.Kept JSON); package sampling's
-	prefixArchive      = sampling.PrefixArchive      // ka/ leaf(32) -> the execution behind a receipt this node signed (sampling.Kept JSON), for the transcript retention; service nodes; package sampling's
+	prefixArchive      = sampling.PrefixArchive      // ka/ bucket(8) leaf(32) -> the execution behind a receipt this node signed, without its state (the archive's binary encoding), for the transcript retention; service nodes; package sampling's
 	prefixArchiveState = sampling.PrefixArchiveState // ks/ bucket(8) root(32) -> a state archived executions of the bucket ran on; service nodes; package sampling's
 	prefixVote         = "g/"                        // g/ round(8) anchor(20) -> an anchor's fallback-vote attestation; anchors
 	prefixRevocation   = "v/"                        // v/ signer(20) uid(32) -> 1: an off-chain revocation this node was shown

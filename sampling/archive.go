@@ -49,7 +49,7 @@ type stateKey struct {
 
 // Archive keys, on service nodes:
 //
-//	ka/ bucket(8) leaf(32) -> the execution a receipt vouches for (Kept JSON without its state)
+//	ka/ bucket(8) leaf(32) -> the execution a receipt vouches for, without its state (encodeArchived)
 //	ks/ bucket(8) root(32) -> a state executions of the bucket ran on
 const (
 	PrefixArchive      = "ka/"
@@ -101,8 +101,8 @@ func (a *Archive) Find(leaf common.Hash) (Kept, bool) {
 		if err != nil {
 			continue
 		}
-		var k Kept
-		if json.Unmarshal(v, &k) != nil || k.Receipt == nil || k.Receipt.Leaf() != leaf || k.Transcript == nil {
+		k, err := decodeArchived(v)
+		if err != nil || k.Receipt.Leaf() != leaf {
 			return Kept{}, false
 		}
 		if k.State, err = a.st.Get(bucketKey(PrefixArchiveState, b, k.Transcript.StateBefore)); err != nil {
@@ -153,10 +153,10 @@ func (a *Archive) Run(ctx context.Context) {
 }
 
 func (a *Archive) write(ks []Kept) {
-	type enc struct {
+	type kv struct {
 		key, b []byte
 	}
-	out := make([]enc, 0, 2*len(ks))
+	out := make([]kv, 0, 2*len(ks))
 	for _, k := range ks {
 		b := a.bucket(k.Receipt.AtMs)
 		if sk := (stateKey{b, k.Transcript.StateBefore}); !a.states[sk] {
@@ -169,15 +169,9 @@ func (a *Archive) write(ks []Kept) {
 				continue
 			}
 			a.states[sk] = true
-			out = append(out, enc{bucketKey(PrefixArchiveState, b, sk.root), state})
+			out = append(out, kv{bucketKey(PrefixArchiveState, b, sk.root), state})
 		}
-		k.State = nil
-		v, err := json.Marshal(k)
-		if err != nil {
-			a.log.Error("cannot encode an execution to archive", "err", err)
-			continue
-		}
-		out = append(out, enc{bucketKey(PrefixArchive, b, k.Receipt.Leaf()), v})
+		out = append(out, kv{bucketKey(PrefixArchive, b, k.Receipt.Leaf()), encodeArchived(&k)})
 	}
 	err := a.st.Batch(false, func(w store.Writes) {
 		for _, e := range out {
