@@ -866,7 +866,7 @@ export interface components {
             node: components["schemas"]["Address"];
             /**
              * Format: int64
-             * @description When the execution ran (Unix ms; absent in receipts made before receipts carried a time). The node must produce the execution behind the receipt until atMs plus the network's transcript retention; clients refuse a receipt dated more than 5 minutes from their clock.
+             * @description When the execution ran (Unix ms; absent in receipts made before receipts carried a time). The node must produce the execution behind the receipt until atMs plus the network's transcript retention; clients refuse a query receipt dated more than 5 minutes from their clock.
              */
             atMs?: number;
             /**

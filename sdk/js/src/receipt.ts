@@ -182,6 +182,7 @@ export function checkAnswer(header: string | null, answerer: string, fn: string,
   const r = parseReceiptHeader(header);
   bindsCall(r, fn, instance, key, sent, output);
   verifyReceipt(r, answerer);
-  checkFresh(r, Date.now());
+  // A query's receipt must be of now; an action's may be its first run's, repeated for its key.
+  if (fn.startsWith("query:")) checkFresh(r, Date.now());
   return r;
 }
