@@ -278,6 +278,24 @@ const (
 	deriveTimeout    = 10 * time.Second
 )
 
+// deriveBounds refuses offsets whose derivation would pass the bounds.
+func deriveBounds(offsets map[string]uint64) error {
+	if len(offsets) > maxDeriveStreams {
+		return fmt.Errorf("%d streams in the execution's offsets; an anchor derives at most %d", len(offsets), maxDeriveStreams)
+	}
+	var entries uint64
+	for _, seq := range offsets {
+		if seq > maxDeriveEntries { // each bounded first: the sum cannot wrap
+			return fmt.Errorf("%d entries of one stream up to the execution's offsets; an anchor derives at most %d", seq, maxDeriveEntries)
+		}
+		entries += seq
+	}
+	if entries > maxDeriveEntries {
+		return fmt.Errorf("%d entries up to the execution's offsets; an anchor derives at most %d", entries, maxDeriveEntries)
+	}
+	return nil
+}
+
 // deriveState is the state an instance had at offsets, derived from this
 // anchor's own log (sampling.Deps.Derive): from the registration it keeps
 // and the instance's record, whose token type the execution must have run.
@@ -295,18 +313,8 @@ func (a *anchorRole) deriveState(ctx context.Context, instance string, lb *loade
 	if h, err := tokenscript.ParseBundleHash(rec.Bundle); err != nil || h != lb.Hash {
 		return nil, fmt.Errorf("the execution names bundle %s, the instance's record %s", lb.Hash, rec.Bundle)
 	}
-	if len(offsets) > maxDeriveStreams {
-		return nil, fmt.Errorf("%d streams in the execution's offsets; an anchor derives at most %d", len(offsets), maxDeriveStreams)
-	}
-	var entries uint64
-	for _, seq := range offsets {
-		if seq > maxDeriveEntries { // each bounded first: the sum cannot wrap
-			return nil, fmt.Errorf("%d entries of one stream up to the execution's offsets; an anchor derives at most %d", seq, maxDeriveEntries)
-		}
-		entries += seq
-	}
-	if entries > maxDeriveEntries {
-		return nil, fmt.Errorf("%d entries up to the execution's offsets; an anchor derives at most %d", entries, maxDeriveEntries)
+	if err := deriveBounds(offsets); err != nil {
+		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, deriveTimeout)
 	defer cancel()

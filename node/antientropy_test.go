@@ -1,6 +1,8 @@
 package node
 
 import (
+	"fmt"
+	"math"
 	"testing"
 
 	"github.com/smartlayer/smartlayer/token"
@@ -52,5 +54,31 @@ func TestDivergedWithAReplicaWithoutPendingRoot(t *testing.T) {
 	reps[0].StateRoot = "0xbb"
 	if bad, _, _ := diverged(reps); len(bad) != 1 || bad[0] != "old" {
 		t.Fatalf("diverged: %v; want the old replica, on another state root", bad)
+	}
+}
+
+// An anchor derives a sampled execution's state only within its bounds:
+// offsets whose sum would wrap around are refused, not summed (found in
+// review: {MaxUint64, 11} summed to 10).
+func TestDeriveBounds(t *testing.T) {
+	many := map[string]uint64{}
+	for i := range maxDeriveStreams + 1 {
+		many[fmt.Sprint("t", i, "@p")] = 1
+	}
+	for _, c := range []struct {
+		offsets map[string]uint64
+		ok      bool
+	}{
+		{nil, true},
+		{map[string]uint64{"flight@a": 3, "results@b": 9}, true},
+		{map[string]uint64{"flight@a": maxDeriveEntries}, true},
+		{map[string]uint64{"flight@a": maxDeriveEntries + 1}, false},
+		{map[string]uint64{"flight@a": maxDeriveEntries, "results@b": 1}, false},
+		{map[string]uint64{"flight@a": math.MaxUint64, "x@y": 11}, false},
+		{many, false},
+	} {
+		if err := deriveBounds(c.offsets); (err == nil) != c.ok {
+			t.Errorf("%d streams: %v", len(c.offsets), err)
+		}
 	}
 }
