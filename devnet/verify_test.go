@@ -3,6 +3,7 @@ package devnet
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"net/http"
 	"net/url"
@@ -357,5 +358,45 @@ func TestWithheldExecutionStruck(t *testing.T) {
 	}
 	if float64(struck) != counted("withheld") {
 		t.Fatalf("%d strikes against the forgetful node, %v receipts withheld", struck, counted("withheld"))
+	}
+}
+
+// TestArchiveFullRefusesQueries: a service node whose archive holds its
+// bound (service.max_archive_bytes) answers new queries 503 archive-full
+// rather than answer one it could not keep; the SDK's queries go to the
+// other replicas.
+func TestArchiveFullRefusesQueries(t *testing.T) {
+	opts := DefaultOptions()
+	opts.Tickets, opts.Services, opts.Flights = 1, 3, 1
+	opts.Configure = func(role node.Role, i int, cfg *node.Config) {
+		if role == node.RoleService && i == 0 {
+			cfg.Service.MaxArchiveBytes = 1 << 20
+		}
+	}
+	d := startDevnet(t, opts)
+	tk := d.Info.Tickets[0]
+	url := d.Info.Services[0].HTTP + "/v1/tokens/" + tk.Instance + "/query/status"
+	full := false
+	for i := 0; i < 5000 && !full; i++ {
+		code, m, _ := postS(t, d, url, `{}`, tk)
+		switch {
+		case code == 503 && strings.HasSuffix(fmt.Sprint(m["type"]), ":archive-full"):
+			full = true
+		case code != 200:
+			t.Fatalf("query %d: %d %v", i, code, m)
+		}
+	}
+	if !full {
+		t.Fatal("5,000 queries and the archive never held its bound")
+	}
+	if b := metricValue(t, d.Info.Services[0].HTTP, "smartlayer_archive_bytes"); b < 1<<20 {
+		t.Fatalf("smartlayer_archive_bytes %v", b)
+	}
+	c := client.New([]string{d.Info.Anchors[0].HTTP}, nil)
+	c.Key = d.Client.Key
+	for range 10 {
+		if _, _, err := c.QueryReceipt(context.Background(), tk.Instance, "status", nil, tk.Header()); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

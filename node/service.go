@@ -127,7 +127,10 @@ func newServiceRole(n *Node) (*serviceRole, error) {
 		return &k, nil
 	})
 	if r := n.cfg.Network.TranscriptRetention.Duration; r > 0 {
-		s.archive = sampling.NewArchive(n.store, r, n.log, n.now)
+		s.archive = sampling.NewArchive(n.store, r, n.cfg.Service.MaxArchiveBytes, n.log, n.now)
+		n.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "smartlayer_archive_bytes",
+			Help: "About how much the executions archived for the transcript retention take (since the node started; at most service.max_archive_bytes)."},
+			func() float64 { return float64(s.archive.Bytes()) }))
 	}
 	transport.HandleFrom(n.net, protoExec, transport.MaxMessage, n.isAnchorPeer, s.handleExec)
 	return s, nil
@@ -591,6 +594,11 @@ func (s *serviceRole) runQuery(ctx context.Context, id wire.InstanceID, name str
 	ctx, err := s.inCallChain(ctx, id, p, s.n.metric.queries)
 	if err != nil {
 		return nil, err
+	}
+	if s.archive != nil && s.receipts != nil && s.archive.Full() {
+		s.n.metric.queries.WithLabelValues("archive-full").Inc()
+		return nil, &api.Problem{Status: http.StatusServiceUnavailable, Code: "archive-full",
+			Detail: "this node keeps the execution behind every answer for the network's transcript retention and holds service.max_archive_bytes of them; ask another replica"}
 	}
 	start := time.Now()
 	byToken := false

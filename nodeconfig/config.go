@@ -230,6 +230,12 @@ type Config struct {
 		// receipt) the node keeps in memory, for anchors to sample and for
 		// receipt holders to fetch; the oldest go first.
 		MaxKeptExecutions int `toml:"max_kept_executions"`
+		// MaxArchiveBytes bounds the executions a node archives for the
+		// network's transcript retention (about: each counted with its
+		// state); at the bound it answers new queries 503 archive-full
+		// until the oldest ones age out, rather than answer one it could
+		// not keep.
+		MaxArchiveBytes int64 `toml:"max_archive_bytes"`
 		// MaxTopics caps the gossip topics the node follows (its instances'
 		// subscriptions and their owners' revocation topics). A node at the
 		// cap turns new instances down and tells the anchors it is full in
@@ -276,6 +282,7 @@ func Default(role Role) Config {
 	c.Service.FetchAttempts = 3
 	c.Service.OutcomeRetention = Duration{24 * time.Hour}
 	c.Service.MaxKeptExecutions = DefaultKeptExecutions
+	c.Service.MaxArchiveBytes = 4 << 30
 	c.Network.TranscriptRetention = Duration{15 * time.Minute}
 	c.Service.MaxTopics = 100_000
 	c.Service.MaxQueries = 256
@@ -503,6 +510,9 @@ func (c *Config) Validate() error {
 	}
 	if c.HTTP.MaxStreams < 1 || c.HTTP.MaxStreams > 1_000_000 {
 		bad("http.max_streams", "%d is out of range 1..1000000", c.HTTP.MaxStreams)
+	}
+	if b := c.Service.MaxArchiveBytes; b < 1<<20 || b > 1<<40 {
+		bad("service.max_archive_bytes", "%d is out of range 1 MiB..1 TiB", b)
 	}
 	if c.Service.MaxKeptExecutions < 16 || c.Service.MaxKeptExecutions > 1_000_000 {
 		bad("service.max_kept_executions", "%d is out of range 16..1000000", c.Service.MaxKeptExecutions)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -40,6 +41,14 @@ type Archive struct {
 	in        chan Kept
 	// states written, by bucket and root (the writer's alone).
 	states map[stateKey]bool
+
+	// maxBytes bounds what the archive holds (about: each execution is
+	// counted with its state); held counts it by bucket since the node
+	// started (what an earlier run archived ages out within the retention).
+	maxBytes int64
+	mu       sync.Mutex
+	held     map[uint64]int64
+	total    int64
 }
 
 type stateKey struct {
@@ -63,8 +72,8 @@ func bucketKey(prefix string, bucket uint64, h common.Hash) []byte {
 // archiveQueue bounds the executions waiting for the writer.
 const archiveQueue = 4096
 
-// NewArchive keeps executions in st for retention.
-func NewArchive(st *store.Store, retention time.Duration, log *slog.Logger, now func() time.Time) *Archive {
+// NewArchive keeps executions in st for retention, up to about maxBytes.
+func NewArchive(st *store.Store, retention time.Duration, maxBytes int64, log *slog.Logger, now func() time.Time) *Archive {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -72,7 +81,32 @@ func NewArchive(st *store.Store, retention time.Duration, log *slog.Logger, now 
 		now = time.Now
 	}
 	return &Archive{st: st, retention: retention, bucketMs: max(retention.Milliseconds()/4, 1000), log: log, now: now,
-		in: make(chan Kept, archiveQueue), states: map[stateKey]bool{}}
+		in: make(chan Kept, archiveQueue), states: map[stateKey]bool{}, maxBytes: maxBytes, held: map[uint64]int64{}}
+}
+
+// Full reports whether the archive holds its bound: a node then takes no
+// new query until the oldest bucket is dropped, rather than answer one it
+// could not keep.
+func (a *Archive) Full() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.total >= a.maxBytes
+}
+
+// Bytes is about what the archive holds (counted since the node started).
+func (a *Archive) Bytes() int64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.total
+}
+
+// archivedSize is about what an execution takes in the archive.
+func archivedSize(k *Kept) int64 {
+	n := 512 + len(k.State) + len(k.Transcript.Args) + len(k.Transcript.Output) + len(k.Transcript.Seed)
+	for _, c := range k.Transcript.Calls {
+		n += len(c.Request) + len(c.Response) + len(c.Kind)
+	}
+	return int64(n)
 }
 
 func (a *Archive) bucket(atMs int64) uint64 { return uint64(max(atMs, 0) / a.bucketMs) }
@@ -84,6 +118,11 @@ func (a *Archive) Add(ctx context.Context, k Kept) {
 	if k.Receipt == nil || k.Transcript == nil {
 		return
 	}
+	size := archivedSize(&k)
+	a.mu.Lock()
+	a.held[a.bucket(k.Receipt.AtMs)] += size
+	a.total += size
+	a.mu.Unlock()
 	select {
 	case a.in <- k:
 	case <-ctx.Done():
@@ -198,4 +237,12 @@ func (a *Archive) prune() {
 			delete(a.states, sk)
 		}
 	}
+	a.mu.Lock()
+	for b, n := range a.held {
+		if b < keep {
+			a.total -= n
+			delete(a.held, b)
+		}
+	}
+	a.mu.Unlock()
 }

@@ -3,6 +3,7 @@ package sampling
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -31,7 +32,7 @@ func TestArchiveKeepsForTheRetention(t *testing.T) {
 		return Kept{Transcript: tr, State: json.RawMessage(`{}`), Receipt: receipt.For(tr.Execution(tr.Root()), 1)}
 	}
 	run := func(st *store.Store, add func(a *Archive)) *Archive {
-		a := NewArchive(st, 15*time.Minute, nil, clock)
+		a := NewArchive(st, 15*time.Minute, 1<<30, nil, clock)
 		ctx, stop := context.WithCancel(context.Background())
 		done := make(chan struct{})
 		go func() { a.Run(ctx); close(done) }()
@@ -54,7 +55,7 @@ func TestArchiveKeepsForTheRetention(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	a := NewArchive(st, 15*time.Minute, nil, clock)
+	a := NewArchive(st, 15*time.Minute, 1<<30, nil, clock)
 	got, ok := a.Find(fresh.Receipt.Leaf())
 	if !ok || string(got.Transcript.Output) != string(fresh.Transcript.Output) || string(got.State) != `{}` {
 		t.Fatalf("after a restart: %v %+v", ok, got)
@@ -88,5 +89,34 @@ func TestArchiveKeepsForTheRetention(t *testing.T) {
 		if n := count(p); n != 0 {
 			t.Errorf("%d keys of %s left after pruning", n, p)
 		}
+	}
+}
+
+// The archive holds about its bound: past it, Full (a node takes no new
+// query); the bound is free again once the buckets age out.
+func TestArchiveBound(t *testing.T) {
+	st, err := store.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Unix(1_800_000_000, 0)
+	a := NewArchive(st, 15*time.Minute, 10<<10, nil, func() time.Time { return now })
+	n := 0
+	for ; !a.Full(); n++ {
+		if n > 100 {
+			t.Fatal("never full")
+		}
+		tr := &sandbox.Transcript{Function: "query:q", NowMs: now.UnixMilli(), Output: json.RawMessage(`"` + strings.Repeat("x", 1000) + `"`)}
+		a.Add(context.Background(), Kept{Transcript: tr, Receipt: receipt.For(tr.Execution(tr.Root()), 1), State: json.RawMessage(`{}`)})
+		<-a.in // no writer here
+	}
+	if n < 5 || n > 10 {
+		t.Fatalf("full after %d executions of about 1.5 KB, bound 10 KiB", n)
+	}
+	now = now.Add(15*time.Minute + a.retention/4)
+	a.prune()
+	if a.Full() || a.Bytes() != 0 {
+		t.Fatalf("after the buckets aged out: full %v, %d bytes", a.Full(), a.Bytes())
 	}
 }
