@@ -250,11 +250,15 @@ func (c *Client) checkReceipt(h http.Header, rt *wire.Route, instance, function,
 		return nil, fmt.Errorf("%w: %v", ErrReceipt, err)
 	}
 	rc, err := receipt.CheckAnswer(h.Get(wire.ReceiptHeader), addr, function, instance, key, sent, output)
-	if err == nil && strings.HasPrefix(function, "query:") {
-		// A query's receipt must be of now; an action's may be the
-		// outcome of its first run, repeated for its idempotency key
-		// (its result is in the log, under the transcript root it names).
+	switch {
+	case err != nil:
+	case strings.HasPrefix(function, "query:"):
 		err = rc.Fresh(time.Now(), receipt.MaxSkew)
+	case rc.AtMs <= 0:
+		// An action's receipt may be its first run's, repeated for its
+		// idempotency key (its result is in the log, under the transcript
+		// root it names), but it is dated: its node owes the execution.
+		err = fmt.Errorf("%w: an undated receipt", receipt.ErrMismatch)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrReceipt, err)

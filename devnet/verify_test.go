@@ -265,7 +265,8 @@ func TestSamplingDerivesTheState(t *testing.T) {
 // TestWithheldExecutionStruck: a service node that keeps only its last
 // sixteen executions (no archive, against the network's transcript
 // retention) cannot produce the executions behind receipts integrations
-// forward; each it owes is an SLA strike, counted as withheld, while the
+// forward; each it owes is counted as withheld, and struck (once a round
+// at each anchor), while the
 // honest nodes, which archive every execution they sign for, produce
 // theirs however many answers came after.
 func TestWithheldExecutionStruck(t *testing.T) {
@@ -356,7 +357,8 @@ func TestWithheldExecutionStruck(t *testing.T) {
 		}
 		struck += v.Sampling.Nodes[forgetful].Strikes
 	}
-	if float64(struck) != counted("withheld") {
+	// One strike a node a round at each anchor, however many it withheld.
+	if struck < 1 || float64(struck) > counted("withheld") {
 		t.Fatalf("%d strikes against the forgetful node, %v receipts withheld", struck, counted("withheld"))
 	}
 }

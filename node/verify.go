@@ -43,7 +43,11 @@ func (s *serviceRole) keepTranscript(tr *sandbox.Transcript, state json.RawMessa
 		}
 		s.kept.Add(k)
 		if s.archive != nil && rc != nil {
-			s.archive.Add(s.n.ctx, k)
+			ctx := s.n.ctx
+			if ctx == nil { // not started yet
+				ctx = context.Background()
+			}
+			s.archive.Add(ctx, k)
 		}
 	}
 }
@@ -86,7 +90,12 @@ func (s *serviceRole) handleSample(_ context.Context, from transport.PeerID, req
 		}
 		it.Bundle = in.Record.Bundle
 		if it.Receipt == nil {
-			if it.Receipt, err = sealReceipt(signer, k.Transcript, k.Transcript.Root(), in.Record.Fencing); err != nil {
+			// Signed now for an applied run, which no one was answered
+			// and the archive does not hold: undated (the v2 leaf), so
+			// no anchor holds this node to producing it later.
+			it.Receipt = receipt.For(k.Transcript.Execution(k.Transcript.Root()), in.Record.Fencing)
+			it.Receipt.AtMs = 0
+			if err := signer.Seal(it.Receipt); err != nil {
 				return nil, err
 			}
 		}

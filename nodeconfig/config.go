@@ -589,8 +589,8 @@ func (c *Config) Validate() error {
 	if c.Sandbox.MaxCallDepth < 16 || c.Sandbox.MaxCallDepth > 100_000 {
 		bad("sandbox.max_call_depth", "%d is out of range 16..100000", c.Sandbox.MaxCallDepth)
 	}
-	if r := c.Network.TranscriptRetention.Duration; r < 0 || r > 0 && r < 2*receipt.MaxSkew {
-		bad("network.transcript_retention", "%s: want 0 (off) or at least %s (twice the receipts' clock skew)", r, 2*receipt.MaxSkew)
+	if r := c.Network.TranscriptRetention.Duration; r < 0 || r > 0 && r < 3*receipt.MaxSkew {
+		bad("network.transcript_retention", "%s: want 0 (off) or at least %s (three times the receipts' clock skew)", r, 3*receipt.MaxSkew)
 	}
 	if r := c.Network.LogRetention.Duration; r < 0 || r > 0 && r < time.Minute {
 		bad("network.log_retention", "%s: want 0 (keep forever) or at least 1m", r)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -42,9 +43,9 @@ type Archive struct {
 	// states written, by bucket and root (the writer's alone).
 	states map[stateKey]bool
 
-	// maxBytes bounds what the archive holds (about: each execution is
-	// counted with its state); held counts it by bucket since the node
-	// started (what an earlier run archived ages out within the retention).
+	// maxBytes bounds what the archive holds (its keys and values as
+	// written); held counts it by bucket since the node started (what an
+	// earlier run archived ages out within the retention).
 	maxBytes int64
 	mu       sync.Mutex
 	held     map[uint64]int64
@@ -100,15 +101,6 @@ func (a *Archive) Bytes() int64 {
 	return a.total
 }
 
-// archivedSize is about what an execution takes in the archive.
-func archivedSize(k *Kept) int64 {
-	n := 512 + len(k.State) + len(k.Transcript.Args) + len(k.Transcript.Output) + len(k.Transcript.Seed)
-	for _, c := range k.Transcript.Calls {
-		n += len(c.Request) + len(c.Response) + len(c.Kind)
-	}
-	return int64(n)
-}
-
 func (a *Archive) bucket(atMs int64) uint64 { return uint64(max(atMs, 0) / a.bucketMs) }
 
 // Add queues an execution with a receipt for the writer; one without a
@@ -118,11 +110,11 @@ func (a *Archive) Add(ctx context.Context, k Kept) {
 	if k.Receipt == nil || k.Transcript == nil {
 		return
 	}
-	size := archivedSize(&k)
-	a.mu.Lock()
-	a.held[a.bucket(k.Receipt.AtMs)] += size
-	a.total += size
-	a.mu.Unlock()
+	select {
+	case a.in <- k: // queued whenever there is room, even while stopping
+		return
+	default:
+	}
 	select {
 	case a.in <- k:
 	case <-ctx.Done():
@@ -169,10 +161,10 @@ func (a *Archive) Run(ctx context.Context) {
 	flush := time.NewTicker(archiveEvery)
 	defer flush.Stop()
 	batch := make([]Kept, 0, archiveBatch)
-	drain := func() {
-		for len(a.in) > 0 {
+	drain := func() { // what is queued now, not what keeps coming: pruning gets its turn
+		for n := len(a.in); n > 0; n -= len(batch) {
 			batch = batch[:0]
-			for len(batch) < archiveBatch && len(a.in) > 0 {
+			for len(batch) < min(n, archiveBatch) {
 				batch = append(batch, <-a.in)
 			}
 			a.write(batch)
@@ -193,12 +185,14 @@ func (a *Archive) Run(ctx context.Context) {
 
 func (a *Archive) write(ks []Kept) {
 	type kv struct {
+		bucket uint64
 		key, b []byte
 	}
 	out := make([]kv, 0, 2*len(ks))
+	var states []stateKey // written by this batch, marked once it is stored
 	for _, k := range ks {
 		b := a.bucket(k.Receipt.AtMs)
-		if sk := (stateKey{b, k.Transcript.StateBefore}); !a.states[sk] {
+		if sk := (stateKey{b, k.Transcript.StateBefore}); !a.states[sk] && !slices.Contains(states, sk) {
 			state := k.State
 			if len(state) == 0 {
 				state = json.RawMessage("null")
@@ -207,19 +201,32 @@ func (a *Archive) write(ks []Kept) {
 				a.log.Error("an execution to archive does not carry the state it ran on", "receipt", k.Receipt.Leaf())
 				continue
 			}
-			a.states[sk] = true
-			out = append(out, kv{bucketKey(PrefixArchiveState, b, sk.root), state})
+			states = append(states, sk)
+			out = append(out, kv{b, bucketKey(PrefixArchiveState, b, sk.root), state})
 		}
-		out = append(out, kv{bucketKey(PrefixArchive, b, k.Receipt.Leaf()), encodeArchived(&k)})
+		out = append(out, kv{b, bucketKey(PrefixArchive, b, k.Receipt.Leaf()), encodeArchived(&k)})
 	}
 	err := a.st.Batch(false, func(w store.Writes) {
 		for _, e := range out {
 			w.Set(e.key, e.b)
 		}
 	})
-	if err != nil && !errors.Is(err, store.ErrClosed) {
-		a.log.Error("cannot archive executions", "err", err)
+	if err != nil {
+		if !errors.Is(err, store.ErrClosed) {
+			a.log.Error("cannot archive executions", "err", err)
+		}
+		return
 	}
+	for _, sk := range states {
+		a.states[sk] = true
+	}
+	a.mu.Lock()
+	for _, e := range out {
+		n := int64(len(e.key) + len(e.b))
+		a.held[e.bucket] += n
+		a.total += n
+	}
+	a.mu.Unlock()
 }
 
 // prune drops the buckets wholly past the retention.

@@ -92,8 +92,9 @@ func TestArchiveKeepsForTheRetention(t *testing.T) {
 	}
 }
 
-// The archive holds about its bound: past it, Full (a node takes no new
-// query); the bound is free again once the buckets age out.
+// The archive holds about its bound, counted as written (a state once a
+// bucket, however many executions ran on it): past it, Full (a node takes
+// no new query); the bound is free again once the buckets age out.
 func TestArchiveBound(t *testing.T) {
 	st, err := store.Open(t.TempDir())
 	if err != nil {
@@ -101,18 +102,21 @@ func TestArchiveBound(t *testing.T) {
 	}
 	defer st.Close()
 	now := time.Unix(1_800_000_000, 0)
-	a := NewArchive(st, 15*time.Minute, 10<<10, nil, func() time.Time { return now })
+	a := NewArchive(st, 15*time.Minute, 64<<10, nil, func() time.Time { return now })
+	state := json.RawMessage(`{"big":"` + strings.Repeat("s", 20<<10) + `"}`)
 	n := 0
 	for ; !a.Full(); n++ {
-		if n > 100 {
+		if n > 1000 {
 			t.Fatal("never full")
 		}
-		tr := &sandbox.Transcript{Function: "query:q", NowMs: now.UnixMilli(), Output: json.RawMessage(`"` + strings.Repeat("x", 1000) + `"`)}
-		a.Add(context.Background(), Kept{Transcript: tr, Receipt: receipt.For(tr.Execution(tr.Root()), 1), State: json.RawMessage(`{}`)})
-		<-a.in // no writer here
+		tr := &sandbox.Transcript{Function: "query:q", NowMs: now.UnixMilli(), StateBefore: sandbox.StateRoot(state),
+			Output: json.RawMessage(`"` + strings.Repeat("x", 1000) + `"` + strings.Repeat(" ", n))}
+		a.write([]Kept{{Transcript: tr, Receipt: receipt.For(tr.Execution(tr.Root()), 1), State: state}})
 	}
-	if n < 5 || n > 10 {
-		t.Fatalf("full after %d executions of about 1.5 KB, bound 10 KiB", n)
+	// 20 KiB of state once, then about 1.2 KB an execution: 64 KiB after
+	// about 37 of them (not 3, as if the state were counted each time).
+	if n < 30 || n > 45 {
+		t.Fatalf("full after %d executions", n)
 	}
 	now = now.Add(15*time.Minute + a.retention/4)
 	a.prune()

@@ -139,8 +139,13 @@ func (v *Verifier) checkForwardedOnce(ctx context.Context, rc *receipt.Receipt, 
 	start := v.d.Now()
 	k, err := v.d.Transcript(ctx, p, rc.Leaf())
 	mismatch := err == nil && k != nil && k.Transcript != nil && rc.Names(k.Transcript.Execution(k.Transcript.Root())) != nil
-	// Answered, but without the execution: "not kept", or an empty one.
-	withheld := (errors.Is(err, transport.ErrRemote) || err == nil && (k == nil || k.Transcript == nil)) && v.owed(rc)
+	// Not produced: "not kept", an empty answer, or anything but the
+	// execution from a node this anchor reached (a reset stream, a frame
+	// it could not read, no answer in time): hanging up is no way out.
+	// Only a node not reached, or this anchor stopping, proves nothing.
+	notProduced := err == nil && (k == nil || k.Transcript == nil) ||
+		err != nil && !errors.Is(err, transport.ErrUnreachable) && ctx.Err() == nil
+	withheld := notProduced && v.owed(rc)
 	if observe {
 		switch {
 		case mismatch:
@@ -155,9 +160,14 @@ func (v *Verifier) checkForwardedOnce(ctx context.Context, rc *receipt.Receipt, 
 	}
 	if withheld {
 		v.sampled(Withheld)
-		v.Strike(p)
+		// One strike a node a round, however many receipts it withheld:
+		// an execution lost to a crash between answering and archiving
+		// (at most 10 ms of them) must not exclude a node at once.
+		if v.withheldStrike(p) {
+			v.Strike(p)
+		}
 		v.d.Log.Warn("a service node did not produce the execution behind a receipt within the transcript retention", "node", p,
-			"receipt", rc.Leaf(), "at", time.UnixMilli(rc.AtMs).UTC())
+			"receipt", rc.Leaf(), "at", time.UnixMilli(rc.AtMs).UTC(), "err", err)
 		return Withheld
 	}
 	if err != nil || k == nil || k.Transcript == nil {
@@ -171,4 +181,19 @@ func (v *Verifier) checkForwardedOnce(ctx context.Context, rc *receipt.Receipt, 
 	}
 	k.Receipt = rc // the one the integration got, not one the node offers now
 	return v.Check(ctx, p, rc.Node, k)
+}
+
+// withheldStrike reports whether node p is struck for a withheld execution
+// now: the first time in a sampling round.
+func (v *Verifier) withheldStrike(p string) bool {
+	v.dmu.Lock()
+	defer v.dmu.Unlock()
+	if v.withheldRound[p] {
+		return false
+	}
+	if v.withheldRound == nil {
+		v.withheldRound = map[string]bool{}
+	}
+	v.withheldRound[p] = true
+	return true
 }

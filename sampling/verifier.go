@@ -156,6 +156,8 @@ type Verifier struct {
 	derived   map[common.Hash]derived // derivations made, by derivedKey
 	dspent    map[string]int          // derivations made this round, by node
 	driftSeen map[string]bool         // node "/" instance struck for a drift
+	// withheldRound: nodes struck this round for a withheld execution.
+	withheldRound map[string]bool
 }
 
 // maxDerived bounds the derived states a verifier remembers: queries on
@@ -693,10 +695,12 @@ func (v *Verifier) drifted(p, instance string) {
 	}
 }
 
-// newRound gives every node its derivation budget again.
+// newRound gives every node its derivation budget again, and its
+// withheld-execution strike.
 func (v *Verifier) newRound() {
 	v.dmu.Lock()
 	clear(v.dspent)
+	clear(v.withheldRound)
 	v.dmu.Unlock()
 }
 

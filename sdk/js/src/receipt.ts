@@ -182,7 +182,8 @@ export function checkAnswer(header: string | null, answerer: string, fn: string,
   const r = parseReceiptHeader(header);
   bindsCall(r, fn, instance, key, sent, output);
   verifyReceipt(r, answerer);
-  // A query's receipt must be of now; an action's may be its first run's, repeated for its key.
+  // A query's receipt must be of now; an action's may be its first run's, repeated for its key, but dated.
   if (fn.startsWith("query:")) checkFresh(r, Date.now());
+  else if (typeof r.atMs !== "number" || !Number.isSafeInteger(r.atMs) || r.atMs <= 0) throw new ReceiptError("an undated receipt");
   return r;
 }
