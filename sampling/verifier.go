@@ -118,14 +118,15 @@ type Deps struct {
 	// offsets an execution names (sandbox.Transcript.Offsets), derived from
 	// this anchor's own attestation log: an execution is replayed on that
 	// state, not on the one the node supplies, and one whose state before
-	// is not it is a mismatch. An error (the log here is behind or pruned,
-	// the instance unknown, an applied run that waits for an executor's
-	// answers) leaves the execution unproven.
+	// is not it may be a Drift (see Peers). An error (the log here is
+	// behind or pruned, the instance unknown, an applied run that waits for
+	// an executor's answers) leaves the execution to be replayed on the
+	// state the node supplies.
 	Derive func(ctx context.Context, instance string, lb *registry.Bundle, offsets map[string]uint64) (json.RawMessage, error)
 	// Peers, when set, gives the state roots of the instance's other
 	// replicas (not peer) that stand at exactly these offsets now. A state
-	// before that differs from the derived one is a mismatch only when
-	// such a replica holds the derived state and none holds the node's: a
+	// before that differs from the derived one is a Drift only when such a
+	// replica holds the derived state and none holds the node's: a
 	// module whose apply depends on the order its streams interleave in
 	// (which modules must not, and a token's author could write to frame
 	// nodes) gives honest replicas states no derivation reproduces, and
