@@ -186,7 +186,7 @@ func (s *statusWriter) Flush() {
 // may read.
 var (
 	corsAllow  = strings.Join([]string{"Content-Type", "Authorization", wire.IdempotencyHeader, wire.GrantHeader, wire.SignatureHeader, wire.PaymentHeader, "Last-Event-ID"}, ", ")
-	corsExpose = strings.Join([]string{"Content-Type", wire.ReceiptHeader, wire.NodeHeader, wire.FencingHeader, wire.ViaHeader, wire.ReexecutedHeader, "Retry-After"}, ", ")
+	corsExpose = strings.Join([]string{"Content-Type", wire.ReceiptHeader, wire.NodeHeader, wire.FencingHeader, wire.ViaHeader, wire.ReexecutedHeader, "Retry-After", "Date"}, ", ")
 )
 
 // Wrap adds CORS, panic recovery and metrics around mux.

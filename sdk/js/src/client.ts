@@ -150,6 +150,8 @@ export class Client {
   private latency = new Map<string, number>(); // EWMA answer time by peer
   private cooldown = new Map<string, number>(); // peer -> ms it is left alone until
   private next = 0;
+  // clockOffsetMs: the anchors' clock less this device's (learnClock).
+  private clockOffsetMs = 0;
   private prices = new Map<string, string>(); // "query/status" -> price learned from a 402
   private opts: ClientOptions;
   private f: typeof fetch;
@@ -182,6 +184,7 @@ export class Client {
       const base = this.anchors[(start + i) % this.anchors.length];
       try {
         const res = await this.send("GET", `${base}/v1/tokens/${instance}/route`, { signal });
+        this.learnClock(res.headers);
         const route = JSON.parse(new TextDecoder().decode(res.bytes)) as Route;
         if (this.routes.size >= maxCached) this.routes.clear();
         this.routes.set(instance.toLowerCase(), { route, exp: Date.now() + (this.opts.routeTTL ?? 30_000) });
@@ -192,6 +195,17 @@ export class Client {
       }
     }
     throw last;
+  }
+
+  /**
+   * learnClock takes the time an anchor's answer was sent (its Date header)
+   * as the clock a receipt's time is judged by: a device whose own clock is
+   * off by minutes still takes fresh receipts. Only anchors' answers: the
+   * node whose receipt is judged could date its own answer to suit it.
+   */
+  private learnClock(h: Headers) {
+    const at = Date.parse(h.get("date") ?? "");
+    if (Number.isFinite(at)) this.clockOffsetMs = at - Date.now();
   }
 
   /** forget drops a cached route. */
@@ -368,7 +382,7 @@ export class Client {
           throw new ReceiptError(`malformed answer: ${e instanceof Error ? e.message : e}`);
         }
       }
-      const rc = checkAnswer(res.headers.get(headers.receipt), addressOfPeer(node), fn, instance, key, body ?? new Uint8Array(0), output);
+      const rc = checkAnswer(res.headers.get(headers.receipt), addressOfPeer(node), fn, instance, key, body ?? new Uint8Array(0), output, Date.now() + this.clockOffsetMs);
       this.maybeForward(rc);
       return { bytes: res.bytes, rc, node };
     }

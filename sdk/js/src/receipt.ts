@@ -176,14 +176,24 @@ export function parseReceiptHeader(header: string | null): Receipt {
 /**
  * checkAnswer reads an answer's receipt header and checks that the node at
  * address answerer signed it for this call (function, instance, key and the
- * body sent) and for these output bytes.
+ * body sent) and for these output bytes, and a query's that it is dated
+ * within maxReceiptSkewMs of nowMs (the client's clock, set by its anchors').
  */
-export function checkAnswer(header: string | null, answerer: string, fn: string, instance: string, key: string, sent: Uint8Array, output: Uint8Array): Receipt {
+export function checkAnswer(
+  header: string | null,
+  answerer: string,
+  fn: string,
+  instance: string,
+  key: string,
+  sent: Uint8Array,
+  output: Uint8Array,
+  nowMs: number = Date.now(),
+): Receipt {
   const r = parseReceiptHeader(header);
   bindsCall(r, fn, instance, key, sent, output);
   verifyReceipt(r, answerer);
   // A query's receipt must be of now; an action's may be its first run's, repeated for its key, but dated.
-  if (fn.startsWith("query:")) checkFresh(r, Date.now());
+  if (fn.startsWith("query:")) checkFresh(r, nowMs);
   else if (typeof r.atMs !== "number" || !Number.isSafeInteger(r.atMs) || r.atMs <= 0) throw new ReceiptError("an undated receipt");
   return r;
 }

@@ -173,3 +173,37 @@ test("a hostile event stream is cut at the bound: one endless line, or an event 
   await sl.readEvents(stream("id: 1\nevent: a\ndata: {}\n\n".repeat(20000), 2), (e) => events.push(e));
   assert.equal(events.length, 40000);
 });
+
+test("a query's receipt must be dated near the client's clock (its anchors'), an action's must be dated", () => {
+  const node = Wallet.createRandom();
+  const instance = "0x" + "01".repeat(32);
+  const enc = (s) => new TextEncoder().encode(s);
+  const sent = enc("{}");
+  const out = enc('{"ok":true}');
+  const sign = (fn, atMs) => {
+    const rc = {
+      instance, function: fn, request: sl.requestHash(fn, instance, "", sent), output: sl.outputHash(out),
+      scriptHash: "0x" + "11".repeat(32), stateBefore: "0x" + "22".repeat(32), stateRoot: "0x" + "33".repeat(32),
+      transcriptRoot: "0x" + "44".repeat(32), fencing: 1, node: node.address, root: "", signature: "", attester: "software",
+    };
+    if (atMs !== undefined) rc.atMs = atMs;
+    rc.root = sl.receiptLeaf(rc);
+    rc.signature = node.signingKey.sign(keccak256(new Uint8Array([...toUtf8Bytes("smartlayer/receipt-root/v1"), ...Buffer.from(rc.root.slice(2), "hex")]))).serialized;
+    return Buffer.from(JSON.stringify(rc)).toString("base64url");
+  };
+  const now = 1_800_000_000_000;
+  const check = (hdr, fn, nowMs) => sl.checkAnswer(hdr, node.address, fn, instance, "", sent, out, nowMs);
+  assert.equal(check(sign("query:q", now - 60_000), "query:q", now).atMs, now - 60_000);
+  // The device's clock is an hour off; its anchors' clock says now.
+  assert.ok(check(sign("query:q", now), "query:q", now));
+  assert.throws(() => check(sign("query:q", now - 6 * 60_000), "query:q", now), sl.ReceiptError); // backdated
+  assert.throws(() => check(sign("query:q", now + 6 * 60_000), "query:q", now), sl.ReceiptError);
+  assert.throws(() => check(sign("query:q"), "query:q", now), sl.ReceiptError); // undated
+  // An action's may be its first run's, answered again for its key, but dated.
+  assert.ok(check(sign("action:a", now - 3_600_000), "action:a", now));
+  assert.throws(() => check(sign("action:a"), "action:a", now), sl.ReceiptError);
+  // The time is signed: changing it breaks the signature.
+  const rc = JSON.parse(Buffer.from(sign("query:q", now), "base64url").toString());
+  rc.atMs = now - 1;
+  assert.throws(() => check(Buffer.from(JSON.stringify(rc)).toString("base64url"), "query:q", now), sl.ReceiptError);
+});
