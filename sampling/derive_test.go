@@ -6,16 +6,13 @@ import (
 	"errors"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/smartlayer/smartlayer/attest"
-	"github.com/smartlayer/smartlayer/nodekey"
 	"github.com/smartlayer/smartlayer/receipt"
 	"github.com/smartlayer/smartlayer/registry"
 	"github.com/smartlayer/smartlayer/sandbox"
-	"github.com/smartlayer/smartlayer/store"
 	"github.com/smartlayer/smartlayer/tokenscript"
 	"github.com/smartlayer/smartlayer/wire"
 )
@@ -31,31 +28,14 @@ import (
 // supplies, so a forged answer is still caught with evidence. A derived
 // state is remembered for the next execution at the same offsets.
 func TestReplayOnDerivedState(t *testing.T) {
-	st, err := store.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	nodeKey, _ := nodekey.Generate()
-	anchorKey, _ := nodekey.Generate()
-	mod, err := sandbox.Compile("t.js", []byte(`module.exports = { queries: { q(state, args) { return {n: state.n + args.add}; } } };`), sandbox.Limits{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := newFixture(t)
+	nodeKey, anchorKey, mod := f.nodeKey, f.anchorKey, f.mod
 	bundleHash := tokenscript.BundleHash{1}
 	offsets := map[string]uint64{"flight@0x01": 3, "results@0x02": 1}
 	run := func(state string, offs map[string]uint64) *Kept {
-		res, err := mod.Run(context.Background(), sandbox.Call{Kind: sandbox.KindQuery, Name: "q", State: json.RawMessage(state), Args: json.RawMessage(`{"add":2}`),
-			Env: sandbox.Env{Instance: wire.InstanceID{1}.String(), Now: time.UnixMilli(1000)}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		tr := res.Transcript
+		tr := f.run(t, state, `{"add":2}`)
 		tr.Offsets = offs
-		rc := receipt.For(tr.Execution(tr.Root()), 1)
-		if err := receipt.NewBatcher(receipt.Software{Key: nodeKey.ECDSA}, true).Seal(rc); err != nil {
-			t.Fatal(err)
-		}
+		rc := f.sign(t, receipt.For(tr.Execution(tr.Root()), 1))
 		return &Kept{Transcript: tr, State: json.RawMessage(state), Receipt: rc, Bundle: bundleHash.String()}
 	}
 	logState := `{"n":1}` // what the log gives at offsets
@@ -63,7 +43,7 @@ func TestReplayOnDerivedState(t *testing.T) {
 	var peerRoots []sandbox.Hash // the other replicas' roots at the offsets
 	var derive func(offs map[string]uint64) (json.RawMessage, error)
 	var evidence *attest.Signed
-	v, err := NewVerifier(Deps{Store: st, Key: anchorKey, Domain: attest.NetworkDomain(31337, common.Address{}), Replace: func() {},
+	v, err := NewVerifier(Deps{Store: f.st, Key: anchorKey, Domain: attest.NetworkDomain(31337, common.Address{}), Replace: func() {},
 		PeerOfAddress:   func(a common.Address) string { return map[bool]string{true: "node"}[a == nodeKey.Address()] },
 		IsAnchorAddress: func(a common.Address) bool { return a == anchorKey.Address() },
 		Bundle: func(_ context.Context, h tokenscript.BundleHash) (*registry.Bundle, bool) {
@@ -124,11 +104,7 @@ func TestReplayOnDerivedState(t *testing.T) {
 	forge := func(k *Kept) *Kept {
 		tr := *k.Transcript
 		tr.Output = json.RawMessage(`{"n":99}`)
-		rc := receipt.For(tr.Execution(tr.Root()), 1)
-		if err := receipt.NewBatcher(receipt.Software{Key: nodeKey.ECDSA}, true).Seal(rc); err != nil {
-			t.Fatal(err)
-		}
-		return &Kept{Transcript: &tr, State: k.State, Receipt: rc, Bundle: k.Bundle}
+		return &Kept{Transcript: &tr, State: k.State, Receipt: f.sign(t, receipt.For(tr.Execution(tr.Root()), 1)), Bundle: k.Bundle}
 	}
 	if got := v.Check(context.Background(), "node", nodeKey.Address(), forge(drifted)); got != Mismatch || evidence == nil {
 		t.Fatalf("a forged answer on a drifted state: %s", got)

@@ -30,33 +30,13 @@ import (
 // (a strike); one that does not replay is caught with evidence; an honest
 // one matches.
 func TestForwardedReceipts(t *testing.T) {
-	st, err := store.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	nodeKey, _ := nodekey.Generate()
-	anchorKey, _ := nodekey.Generate()
-	mod, err := sandbox.Compile("t.js", []byte(`module.exports = { queries: { q(state, args) { return {n: state.n + args.add}; } } };`), sandbox.Limits{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := newFixture(t)
+	st, nodeKey, anchorKey, mod := f.st, f.nodeKey, f.anchorKey, f.mod
 	bundleHash := tokenscript.BundleHash{1}
-	run := func(state, args string) *sandbox.Transcript {
-		res, err := mod.Run(context.Background(), sandbox.Call{Kind: sandbox.KindQuery, Name: "q", State: json.RawMessage(state), Args: json.RawMessage(args),
-			Env: sandbox.Env{Instance: wire.InstanceID{1}.String(), Now: time.UnixMilli(1000)}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return res.Transcript
-	}
+	run := func(state, args string) *sandbox.Transcript { return f.run(t, state, args) }
 	seal := func(tr *sandbox.Transcript) *receipt.Receipt {
-		rc := &receipt.Receipt{Instance: tr.Instance, Function: tr.Function, Request: receipt.RequestHash(tr.Function, tr.Instance, "", tr.Args),
-			Output: receipt.OutputHash(tr.Output), ScriptHash: tr.ScriptHash, StateBefore: tr.StateBefore, StateRoot: tr.StateAfter, TranscriptRoot: tr.Root()}
-		if err := receipt.NewBatcher(receipt.Software{Key: nodeKey.ECDSA}, true).Seal(rc); err != nil {
-			t.Fatal(err)
-		}
-		return rc
+		return f.sign(t, &receipt.Receipt{Instance: tr.Instance, Function: tr.Function, Request: receipt.RequestHash(tr.Function, tr.Instance, "", tr.Args),
+			Output: receipt.OutputHash(tr.Output), ScriptHash: tr.ScriptHash, StateBefore: tr.StateBefore, StateRoot: tr.StateAfter, TranscriptRoot: tr.Root()})
 	}
 	var serve func() (*Kept, error)
 	published := 0
@@ -217,12 +197,8 @@ func TestForwardedReceipts(t *testing.T) {
 // nothing); one strike a node a round; for an older receipt, or with no
 // retention configured, it is not blamed.
 func TestWithheldExecution(t *testing.T) {
-	st, err := store.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	nodeKey, _ := nodekey.Generate()
+	f := newFixture(t)
+	st, nodeKey := f.st, f.nodeKey
 	now := time.Unix(1_800_000_000, 0)
 	var answer error
 	var observed []slo.Sample
@@ -238,11 +214,7 @@ func TestWithheldExecution(t *testing.T) {
 		t.Fatal(err)
 	}
 	signed := func(at time.Time) *receipt.Receipt {
-		rc := &receipt.Receipt{Instance: wire.InstanceID{1}.String(), Function: "query:q", AtMs: at.UnixMilli()}
-		if err := receipt.NewBatcher(receipt.Software{Key: nodeKey.ECDSA}, true).Seal(rc); err != nil {
-			t.Fatal(err)
-		}
-		return rc
+		return f.sign(t, &receipt.Receipt{Instance: wire.InstanceID{1}.String(), Function: "query:q", AtMs: at.UnixMilli()})
 	}
 	notKept := fmt.Errorf("%w: unknown receipt", transport.ErrRemote)
 	for _, c := range []struct {
