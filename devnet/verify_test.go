@@ -328,21 +328,20 @@ func TestWithheldExecutionStruck(t *testing.T) {
 		return n
 	}
 	results := []string{"match", "withheld", "no-transcript", "transcript-mismatch", "error", "mismatch", "nondeterministic"}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		n, seen := 0.0, map[string]float64{}
+	seen := map[string]float64{}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("forwarded receipts checked, by result: %v of %d", seen, forwarded)
+		}
+	})
+	waitUntil(t, 60*time.Second, "every forwarded receipt checked", func() bool {
+		n := 0.0
 		for _, r := range results {
 			seen[r] = counted(r)
 			n += seen[r]
 		}
-		if n >= float64(forwarded) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%v of %d forwarded receipts checked: %v", n, forwarded, seen)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return n >= float64(forwarded)
+	})
 	if counted("withheld") < 1 || counted("mismatch") != 0 || counted("transcript-mismatch") != 0 {
 		t.Fatalf("withheld %v, mismatch %v, transcript-mismatch %v", counted("withheld"), counted("mismatch"), counted("transcript-mismatch"))
 	}
