@@ -479,7 +479,7 @@ func (n *Node) derive(ctx context.Context, lb *loadedBundle, rec *placement.Reco
 			return nil, fmt.Errorf("entry %d of %s waits for the executor's answers to its calls to other tokens: cannot rebuild", ds[0].Entry.Seq, ds[0].Entry.ID())
 		}
 	}
-	if !maps.Equal(in.Offsets, offsets) && (len(in.Offsets) > 0 || len(offsets) > 0) {
+	if !maps.Equal(in.Offsets, offsets) { // none and empty are equal
 		return nil, errLogShort
 	}
 	return in, nil

@@ -231,8 +231,8 @@ type Config struct {
 		// receipt holders to fetch; the oldest go first.
 		MaxKeptExecutions int `toml:"max_kept_executions"`
 		// MaxArchiveBytes bounds the executions a node archives for the
-		// network's transcript retention (about: each counted with its
-		// state); at the bound it answers new queries 503 archive-full
+		// network's transcript retention (as written: a state once a time
+		// bucket); at the bound it answers new queries 503 archive-full
 		// until the oldest ones age out, rather than answer one it could
 		// not keep.
 		MaxArchiveBytes int64 `toml:"max_archive_bytes"`
