@@ -41,13 +41,13 @@ func (s *serviceRole) keepTranscript(tr *sandbox.Transcript, state json.RawMessa
 			}
 			s.mu.RUnlock()
 		}
-		s.kept.Add(k)
+		leaf := s.kept.Add(k)
 		if s.archive != nil && rc != nil {
 			ctx := s.n.ctx
 			if ctx == nil { // not started yet
 				ctx = context.Background()
 			}
-			s.archive.Add(ctx, k)
+			s.archive.Add(ctx, k, leaf)
 		}
 	}
 }

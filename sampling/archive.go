@@ -39,7 +39,7 @@ type Archive struct {
 	bucketMs  int64
 	log       *slog.Logger
 	now       func() time.Time
-	in        chan Kept
+	in        chan archived
 	// states written, by bucket and root (the writer's alone).
 	states map[stateKey]bool
 
@@ -82,7 +82,7 @@ func NewArchive(st *store.Store, retention time.Duration, maxBytes int64, log *s
 		now = time.Now
 	}
 	return &Archive{st: st, retention: retention, bucketMs: max(retention.Milliseconds()/4, 1000), log: log, now: now,
-		in: make(chan Kept, archiveQueue), states: map[stateKey]bool{}, maxBytes: maxBytes, held: map[uint64]int64{}}
+		in: make(chan archived, archiveQueue), states: map[stateKey]bool{}, maxBytes: maxBytes, held: map[uint64]int64{}}
 }
 
 // Full reports whether the archive holds its bound: a node then takes no
@@ -103,20 +103,28 @@ func (a *Archive) Bytes() int64 {
 
 func (a *Archive) bucket(atMs int64) uint64 { return uint64(max(atMs, 0) / a.bucketMs) }
 
-// Add queues an execution with a receipt for the writer; one without a
-// receipt (an applied run, before an anchor samples it) is not archived.
-// It waits while the queue is full, or until ctx ends.
-func (a *Archive) Add(ctx context.Context, k Kept) {
+// archived is an execution queued for the writer with its receipt's leaf.
+type archived struct {
+	Kept
+	leaf common.Hash
+}
+
+// Add queues an execution with a receipt for the writer, with the
+// receipt's leaf (Ring.Add's); one without a receipt (an applied run,
+// before an anchor samples it) is not archived. It waits while the queue
+// is full, or until ctx ends.
+func (a *Archive) Add(ctx context.Context, k Kept, leaf common.Hash) {
 	if k.Receipt == nil || k.Transcript == nil {
 		return
 	}
+	e := archived{k, leaf}
 	select {
-	case a.in <- k: // queued whenever there is room, even while stopping
+	case a.in <- e: // queued whenever there is room, even while stopping
 		return
 	default:
 	}
 	select {
-	case a.in <- k:
+	case a.in <- e:
 	case <-ctx.Done():
 	}
 }
@@ -160,7 +168,7 @@ func (a *Archive) Run(ctx context.Context) {
 	defer prune.Stop()
 	flush := time.NewTicker(archiveEvery)
 	defer flush.Stop()
-	batch := make([]Kept, 0, archiveBatch)
+	batch := make([]archived, 0, archiveBatch)
 	drain := func() { // what is queued now, not what keeps coming: pruning gets its turn
 		for n := len(a.in); n > 0; n -= len(batch) {
 			batch = batch[:0]
@@ -183,7 +191,7 @@ func (a *Archive) Run(ctx context.Context) {
 	}
 }
 
-func (a *Archive) write(ks []Kept) {
+func (a *Archive) write(ks []archived) {
 	type kv struct {
 		bucket uint64
 		key, b []byte
@@ -198,13 +206,13 @@ func (a *Archive) write(ks []Kept) {
 				state = json.RawMessage("null")
 			}
 			if sandbox.StateRoot(state) != k.Transcript.StateBefore {
-				a.log.Error("an execution to archive does not carry the state it ran on", "receipt", k.Receipt.Leaf())
+				a.log.Error("an execution to archive does not carry the state it ran on", "receipt", k.leaf)
 				continue
 			}
 			states = append(states, sk)
 			out = append(out, kv{b, bucketKey(PrefixArchiveState, b, sk.root), state})
 		}
-		out = append(out, kv{b, bucketKey(PrefixArchive, b, k.Receipt.Leaf()), encodeArchived(&k)})
+		out = append(out, kv{b, bucketKey(PrefixArchive, b, k.leaf), encodeArchived(&k.Kept)})
 	}
 	err := a.st.Batch(false, func(w store.Writes) {
 		for _, e := range out {

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
+
 	"github.com/smartlayer/smartlayer/receipt"
 	"github.com/smartlayer/smartlayer/sandbox"
 	"github.com/smartlayer/smartlayer/store"
@@ -46,7 +48,11 @@ func TestArchiveKeepsForTheRetention(t *testing.T) {
 	bare.Receipt = nil
 	run(st, func(a *Archive) {
 		for _, k := range []Kept{old, fresh, bare} {
-			a.Add(context.Background(), k)
+			var leaf common.Hash
+			if k.Receipt != nil {
+				leaf = k.Receipt.Leaf()
+			}
+			a.Add(context.Background(), k, leaf)
 		}
 	})
 	_ = st.Close()
@@ -111,7 +117,8 @@ func TestArchiveBound(t *testing.T) {
 		}
 		tr := &sandbox.Transcript{Function: "query:q", NowMs: now.UnixMilli(), StateBefore: sandbox.StateRoot(state),
 			Output: json.RawMessage(`"` + strings.Repeat("x", 1000) + `"` + strings.Repeat(" ", n))}
-		a.write([]Kept{{Transcript: tr, Receipt: receipt.For(tr.Execution(tr.Root()), 1), State: state}})
+		rc := receipt.For(tr.Execution(tr.Root()), 1)
+		a.write([]archived{{Kept{Transcript: tr, Receipt: rc, State: state}, rc.Leaf()}})
 	}
 	// 20 KiB of state once, then about 1.2 KB an execution: 64 KiB after
 	// about 37 of them (not 3, as if the state were counted each time).

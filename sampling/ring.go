@@ -35,14 +35,17 @@ type Kept struct {
 // Ring keeps the last executions, oldest overwritten first, and finds one
 // by its receipt.
 type Ring struct {
-	mu    sync.Mutex
-	buf   []Kept
-	next  int
-	byRec map[common.Hash]int // receipt leaf -> index in buf
+	mu     sync.Mutex
+	buf    []Kept
+	leaves []common.Hash // buf[i]'s receipt leaf (zero without a receipt)
+	next   int
+	byRec  map[common.Hash]int // receipt leaf -> index in buf
 }
 
 // NewRing makes a ring of n executions.
-func NewRing(n int) *Ring { return &Ring{buf: make([]Kept, 0, n), byRec: map[common.Hash]int{}} }
+func NewRing(n int) *Ring {
+	return &Ring{buf: make([]Kept, 0, n), leaves: make([]common.Hash, 0, n), byRec: map[common.Hash]int{}}
+}
 
 // Len is how many executions the ring holds.
 func (r *Ring) Len() int {
@@ -51,24 +54,31 @@ func (r *Ring) Len() int {
 	return len(r.buf)
 }
 
-// Add keeps an execution.
-func (r *Ring) Add(k Kept) {
+// Add keeps an execution, and returns its receipt's leaf (zero without a
+// receipt), hashed once here for whoever else files it.
+func (r *Ring) Add(k Kept) common.Hash {
+	var leaf common.Hash
+	if k.Receipt != nil {
+		leaf = k.Receipt.Leaf()
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	i := len(r.buf)
 	if i < cap(r.buf) {
-		r.buf = append(r.buf, k)
+		r.buf, r.leaves = append(r.buf, k), append(r.leaves, leaf)
 	} else {
 		i = r.next
-		if old := r.buf[i].Receipt; old != nil {
-			delete(r.byRec, old.Leaf())
+		// Not if the leaf now points at a later copy of the execution.
+		if r.buf[i].Receipt != nil && r.byRec[r.leaves[i]] == i {
+			delete(r.byRec, r.leaves[i])
 		}
-		r.buf[i] = k
+		r.buf[i], r.leaves[i] = k, leaf
 		r.next = (r.next + 1) % len(r.buf)
 	}
 	if k.Receipt != nil {
-		r.byRec[k.Receipt.Leaf()] = i
+		r.byRec[leaf] = i
 	}
+	return leaf
 }
 
 // Find is the kept execution a receipt (its leaf) vouches for.
