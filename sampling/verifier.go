@@ -2,12 +2,10 @@ package sampling
 
 import (
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -708,20 +706,8 @@ func (v *Verifier) newRound() {
 // derivedKey names a derived state: the bundle, the instance and the
 // offsets, in stream order.
 func derivedKey(bundle tokenscript.BundleHash, instance string, offsets map[string]uint64) common.Hash {
-	h := crypto.NewKeccakState()
-	h.Write(bundle[:])
-	h.Write([]byte(instance))
-	var b [8]byte
-	for _, k := range slices.Sorted(maps.Keys(offsets)) {
-		binary.BigEndian.PutUint64(b[:], uint64(len(k)))
-		h.Write(b[:])
-		h.Write([]byte(k))
-		binary.BigEndian.PutUint64(b[:], offsets[k])
-		h.Write(b[:])
-	}
-	var out common.Hash
-	_, _ = h.Read(out[:])
-	return out
+	at := sandbox.OffsetsLeaf(offsets)
+	return crypto.Keccak256Hash(bundle[:], at[:], []byte(instance))
 }
 
 // slash signs and publishes slashing evidence.

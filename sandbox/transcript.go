@@ -78,7 +78,7 @@ func (t *Transcript) Leaves() []Hash {
 		leaves = append(leaves, leaf("idempotencyKey", []byte(t.IdempotencyKey)))
 	}
 	if len(t.Offsets) > 0 {
-		leaves = append(leaves, offsetsLeaf(t.Offsets))
+		leaves = append(leaves, OffsetsLeaf(t.Offsets))
 	}
 	for _, c := range t.Calls {
 		rq, rs := c.Digests()
@@ -87,9 +87,10 @@ func (t *Transcript) Leaves() []Hash {
 	return append(leaves, leaf("output", canonical(t.Output)), leaf("stateAfter", t.StateAfter[:]))
 }
 
-// offsetsLeaf commits to offsets in stream order: each stream's name,
-// length-prefixed, then its sequence number.
-func offsetsLeaf(offsets map[string]uint64) Hash {
+// OffsetsLeaf commits to offsets in stream order: each stream's name,
+// length-prefixed, then its sequence number. It is the transcript's leaf
+// of its offsets, and names a log position elsewhere too.
+func OffsetsLeaf(offsets map[string]uint64) Hash {
 	parts := make([][]byte, 0, 2*len(offsets))
 	for _, k := range slices.Sorted(maps.Keys(offsets)) {
 		var b [16]byte
