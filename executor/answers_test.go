@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -108,8 +109,16 @@ func TestAnswerNone(t *testing.T) {
 	if a := sh.answersPublished(t)[0]; a.UID != "0xcause1" || a.Calls == nil || len(a.Calls) != 0 {
 		t.Fatalf("answers: %+v", a)
 	}
-	held["0xcause2"] = sh.atts
-	x.AnswerNone(sh.instance(id), "0xcause2", env)
+	// Answered already (the index holds the answers just published): not again.
+	waitFor(t, "answering done", func() bool { x.mu.Lock(); defer x.mu.Unlock(); return x.answering == 0 })
+	sh.mu.Lock()
+	held["0xcause1"] = slices.Clone(sh.atts)
+	sh.mu.Unlock()
+	x.AnswerNone(sh.instance(id), "0xcause1", env)
+	waitFor(t, "answering done", func() bool { x.mu.Lock(); defer x.mu.Unlock(); return x.answering == 0 })
+	if n := len(sh.answersPublished(t)); n != 1 {
+		t.Fatalf("an answered entry answered again: %d answers published", n)
+	}
 	sh.mu.Lock()
 	sh.in.Record.Executor = "someone-else"
 	sh.mu.Unlock()
