@@ -397,3 +397,46 @@ func TestChannelAccountingRandom(t *testing.T) {
 		t.Fatalf("the contract keeps %s after every channel closed and paid out", bal)
 	}
 }
+
+// TestChannelRevertsEverywhere: the refusals the other tests meet on one
+// path, on every other function that makes them: a deployment with a
+// burnt share over 100% or no challenge window; an unknown channel on
+// every call that names one; a closing channel on a withdrawal.
+func TestChannelRevertsEverywhere(t *testing.T) {
+	cs := newChannels(t)
+	deploy := func(bps uint16, window uint64) (*types.Transaction, error) {
+		_, tx, _, err := DeployChannels(cs.auth(0), cs.chain.c, cs.svcAddr, cs.regAddr, bps, window)
+		return tx, err
+	}
+	cs.reverts(deploy(10_001, windowSec))("BadShare")
+	cs.reverts(deploy(burnBps, 0))("ZeroWindow")
+	cs.ok(deploy(10_000, 1)) // all burnt is a share
+
+	unknown := big.NewInt(99)
+	d := channel.Domain(1337, cs.addr)
+	p := cs.promise(4, 99, 10, 1)
+	cs.reverts(cs.cash(p))("UnknownChannel")
+	cs.reverts(cs.c.StartWithdrawal(cs.auth(4), unknown, big.NewInt(1)))("UnknownChannel")
+	cs.reverts(cs.c.Withdraw(cs.auth(4), unknown))("UnknownChannel")
+	cs.reverts(cs.c.StartClose(cs.auth(4), unknown))("UnknownChannel")
+	cs.reverts(cs.c.FinishClose(cs.auth(5), unknown))("UnknownChannel")
+	cd := channel.CloseDigest(d, 99, big.NewInt(10))
+	cs.reverts(cs.c.CloseCooperative(cs.auth(5), unknown, big.NewInt(10), cs.sign(4, cd), cs.sign(1, cd)))("UnknownChannel")
+	cs.reverts(cs.distributeFrom(1, 99, 0, 10, []int{2}, []uint64{1}))("UnknownChannel")
+
+	id := cs.open(4, 1000)
+	bid := new(big.Int).SetUint64(id)
+	cs.ok(cs.c.StartWithdrawal(cs.auth(4), bid, big.NewInt(100)))
+	cs.ok(cs.c.StartClose(cs.auth(4), bid))
+	cs.reverts(cs.c.StartWithdrawal(cs.auth(4), bid, big.NewInt(1)))("ChannelClosing")
+	cs.adjustTime(windowSec * time.Second)
+	cs.b.Commit()
+	// The withdrawal's window is over too, but a closing channel pays
+	// nothing out but its close.
+	cs.reverts(cs.c.Withdraw(cs.auth(4), bid))("ChannelClosing")
+	before := cs.balance(4)
+	cs.ok(cs.c.FinishClose(cs.auth(5), bid))
+	if cs.balance(4)-before != 1000 {
+		t.Fatalf("close refunded %d, want the whole deposit", cs.balance(4)-before)
+	}
+}

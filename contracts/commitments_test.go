@@ -30,6 +30,10 @@ func TestCommitments(t *testing.T) {
 		_, tx, _, err := DeployCommitments(ch.auth(0), ch.c, ch.regAddr, 0, graceSec)
 		return tx, err
 	}())("ZeroPeriod")
+	ch.reverts(func() (*types.Transaction, error) {
+		_, tx, _, err := DeployCommitments(ch.auth(0), ch.c, ch.regAddr, periodSec, 0)
+		return tx, err
+	}())("ZeroPeriod")
 
 	var uids []common.Hash
 	var leaves []common.Hash
@@ -111,4 +115,22 @@ func words(hs []common.Hash) [][32]byte {
 		out[i] = h
 	}
 	return out
+}
+
+// TestCommitmentsNoAnchors: with no anchor in the registry's epoch there
+// is no rotation, and no one may write a period.
+func TestCommitmentsNoAnchors(t *testing.T) {
+	const periodSec, graceSec = 100, 30
+	ch := newChain(t, 3)
+	ch.register(1, roleService, 10)
+	ch.startEpoch(0)
+	_, tx, c, err := DeployCommitments(ch.auth(0), ch.c, ch.regAddr, periodSec, graceSec)
+	ch.must(err)
+	ch.include(tx)
+	ch.adjustTime(periodSec * time.Second)
+	ch.b.Commit()
+	if _, err := c.Rotation(nil, 0); revertName(err) != "NoAnchors" {
+		t.Fatalf("rotation with no anchors: %v", err)
+	}
+	ch.reverts(c.Commit(ch.auth(1), 0, commitment.Build(nil).Root(), 0, nil))("NoAnchors")
 }
