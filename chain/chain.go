@@ -109,25 +109,33 @@ type Backend interface {
 // tells, why. It waits as long as ctx lets it: give it a deadline.
 func Wait(ctx context.Context, b Backend, txs ...*types.Transaction) error {
 	for _, tx := range txs {
-		for {
-			r, err := b.TransactionReceipt(ctx, tx.Hash())
-			if err == nil {
-				if r.Status != types.ReceiptStatusSuccessful {
-					return fmt.Errorf("transaction %s (to %v) reverted after %d of %d gas: %v", tx.Hash(), tx.To(), r.GasUsed, tx.Gas(), why(ctx, b, tx, r))
-				}
-				break
-			}
-			// Not found, "indexing in progress" and a failing endpoint all
-			// look alike here: keep asking until the deadline, then say
-			// what the last answer was.
-			select {
-			case <-ctx.Done():
-				return fmt.Errorf("transaction %s not mined: %w (last answer: %v)", tx.Hash(), ctx.Err(), err)
-			case <-time.After(50 * time.Millisecond):
-			}
+		if _, err := WaitReceipt(ctx, b, tx); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// WaitReceipt waits for tx to be mined and returns its receipt; a
+// transaction that reverted is an error that says why.
+func WaitReceipt(ctx context.Context, b Backend, tx *types.Transaction) (*types.Receipt, error) {
+	for {
+		r, err := b.TransactionReceipt(ctx, tx.Hash())
+		if err == nil {
+			if r.Status != types.ReceiptStatusSuccessful {
+				return nil, fmt.Errorf("transaction %s (to %v) reverted after %d of %d gas: %v", tx.Hash(), tx.To(), r.GasUsed, tx.Gas(), why(ctx, b, tx, r))
+			}
+			return r, nil
+		}
+		// Not found, "indexing in progress" and a failing endpoint all
+		// look alike here: keep asking until the deadline, then say
+		// what the last answer was.
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("transaction %s not mined: %w (last answer: %v)", tx.Hash(), ctx.Err(), err)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // Sender sends transactions from one key with nonces it counts itself, so
@@ -427,27 +435,34 @@ func (s *Sender) Send(ctx context.Context, b Backend, f func(*bind.TransactOpts)
 // for a call whose cost the latest block does not tell (Registry.advance:
 // AdvanceGas).
 func (s *Sender) SendGas(ctx context.Context, b Backend, gasLimit uint64, f func(*bind.TransactOpts) (*types.Transaction, error)) error {
+	_, err := s.SendReceipt(ctx, b, gasLimit, f)
+	return err
+}
+
+// SendReceipt is SendGas that returns the mined transaction's receipt (its
+// logs say what the call did).
+func (s *Sender) SendReceipt(ctx context.Context, b Backend, gasLimit uint64, f func(*bind.TransactOpts) (*types.Transaction, error)) (*types.Receipt, error) {
 	if gasLimit == 0 {
 		o, err := s.Opts(ctx, 0)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		o.NoSend = true
 		est, err := f(o)
 		if err != nil {
-			return Explain(err)
+			return nil, Explain(err)
 		}
 		gasLimit = est.Gas() + est.Gas()/2
 	}
 	o, err := s.Opts(ctx, gasLimit)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	tx, err := s.Sent(f(o))
 	if err != nil {
-		return Explain(err)
+		return nil, Explain(err)
 	}
-	return Wait(ctx, b, tx)
+	return WaitReceipt(ctx, b, tx)
 }
 
 // PollEvery runs poll every interval until ctx ends: each run within the

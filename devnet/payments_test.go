@@ -218,6 +218,9 @@ func TestPaidCallsSettle(t *testing.T) {
 	if paid+burnt != total || burnt < total*2000/10_000 {
 		t.Fatalf("paid %d, burnt %d, for calls costing %d", paid, burnt, total)
 	}
+	if s.Burnt != fmt.Sprint(burnt) {
+		t.Fatalf("the settlement says %s burnt; the supply fell by %d", s.Burnt, burnt)
+	}
 	anchorAddr := crypto.PubkeyToAddress(d.Info.Chain.key(t, "anchor-0").PublicKey)
 	if pi.Anchor != anchorAddr {
 		t.Fatalf("the channel's anchor %s is not anchor 0 %s", pi.Anchor, anchorAddr)

@@ -266,7 +266,7 @@ func (p *paying) settle(ctx context.Context, id uint64) (*wire.Settlement, error
 		return nil, channelErr(err)
 	}
 	if st.Promised == st.Cashed && st.Cashed == st.Distributed || len(st.Served) == 0 && st.Promised == st.Cashed {
-		return &wire.Settlement{Channel: id, Cashed: st.Cashed, Distributed: st.Distributed, // nothing to send
+		return &wire.Settlement{Channel: id, Cashed: st.Cashed, Distributed: st.Distributed, Burnt: "0", // nothing to send
 			Nodes: []common.Address{}, Counts: []uint64{}}, nil
 	}
 	unlock, err := n.txLock(ctx)

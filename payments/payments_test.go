@@ -304,6 +304,9 @@ func TestPaidCalls(t *testing.T) {
 	if paid > rest || paid < rest-3 || n.balance(anchor)-before[anchor] < rest/10-1 {
 		t.Fatalf("paid %d of %d (anchor %d)", paid, rest, n.balance(anchor)-before[anchor])
 	}
+	if res.Burnt != fmt.Sprint(total-paid) {
+		t.Fatalf("the settlement says %s burnt; what was not paid out is %d", res.Burnt, total-paid)
+	}
 	r0, r1 := n.balance(nodes[0])-before[nodes[0]], n.balance(nodes[1])-before[nodes[1]]
 	if diff := r0*int64(served[nodes[1]]) - r1*int64(served[nodes[0]]); diff > int64(served[nodes[0]]+served[nodes[1]]) || -diff > int64(served[nodes[0]]+served[nodes[1]]) {
 		t.Fatalf("split %d:%d for %d:%d calls", r0, r1, served[nodes[0]], served[nodes[1]])
@@ -320,11 +323,11 @@ func TestPaidCalls(t *testing.T) {
 // right after sending would.
 type crashing struct{ SenderCashier }
 
-func (c crashing) Distribute(ctx context.Context, d channel.Distribution, sig []byte) error {
-	if err := c.SenderCashier.Distribute(ctx, d, sig); err != nil {
-		return err
+func (c crashing) Distribute(ctx context.Context, d channel.Distribution, sig []byte) (*big.Int, error) {
+	if _, err := c.SenderCashier.Distribute(ctx, d, sig); err != nil {
+		return nil, err
 	}
-	return errors.New("crashed")
+	return nil, errors.New("crashed")
 }
 
 // TestSettleAfterCrash: a distribution sent before a crash is found on

@@ -28,7 +28,9 @@ import (
 // are mined.
 type Cashier interface {
 	Cash(ctx context.Context, p channel.Promise) error
-	Distribute(ctx context.Context, d channel.Distribution, sig []byte) error
+	// Distribute pays a distribution out and returns what the contract
+	// burnt of it (the share and the rounding dust).
+	Distribute(ctx context.Context, d channel.Distribution, sig []byte) (burnt *big.Int, err error)
 }
 
 // ErrNotMine: the channel is not this anchor's.
@@ -64,6 +66,7 @@ func (l *Ledger) Settle(ctx context.Context, id uint64, key *ecdsa.PrivateKey, a
 			return nil, err
 		}
 	}
+	burnt := new(big.Int) // by the payouts this settlement sends
 	// A distribution signed before and not seen on chain goes again.
 	if d, ok, err := l.pending(id); err != nil {
 		return nil, err
@@ -71,9 +74,11 @@ func (l *Ledger) Settle(ctx context.Context, id uint64, key *ecdsa.PrivateKey, a
 		switch {
 		case info.Distributed.Cmp(d.UpTo) >= 0: // it went through
 		case info.Distributed.Cmp(d.From) == 0:
-			if err := l.distribute(ctx, key, c, d); err != nil {
+			b, err := l.distribute(ctx, key, c, d)
+			if err != nil {
 				return nil, err
 			}
+			burnt.Add(burnt, b)
 		default:
 			return nil, fmt.Errorf("payment channel %d paid out %s, between the kept distribution's %s and %s", id, info.Distributed, d.From, d.UpTo)
 		}
@@ -94,9 +99,11 @@ func (l *Ledger) Settle(ctx context.Context, id uint64, key *ecdsa.PrivateKey, a
 		if err := l.st.Put(l.pendingKey(id), b); err != nil {
 			return nil, err
 		}
-		if err := l.distribute(ctx, key, c, d); err != nil {
+		gone, err := l.distribute(ctx, key, c, d)
+		if err != nil {
 			return nil, err
 		}
+		burnt.Add(burnt, gone)
 		if err := l.distributed(d); err != nil {
 			return nil, err
 		}
@@ -105,7 +112,7 @@ func (l *Ledger) Settle(ctx context.Context, id uint64, key *ecdsa.PrivateKey, a
 			return nil, err
 		}
 	}
-	out.Cashed, out.Distributed = info.Cashed.String(), info.Distributed.String()
+	out.Cashed, out.Distributed, out.Burnt = info.Cashed.String(), info.Distributed.String(), burnt.String()
 	return out, nil
 }
 
@@ -140,15 +147,16 @@ func withAnchor(d channel.Distribution, anchor common.Address, share uint16) cha
 	return out
 }
 
-func (l *Ledger) distribute(ctx context.Context, key *ecdsa.PrivateKey, c Cashier, d channel.Distribution) error {
+func (l *Ledger) distribute(ctx context.Context, key *ecdsa.PrivateKey, c Cashier, d channel.Distribution) (*big.Int, error) {
 	sig, err := channel.SignDigest(key, channel.DistributionDigest(l.domain, d.Channel, d.From, d.UpTo, d.Nodes, d.Counts))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := c.Distribute(ctx, d, sig); err != nil {
-		return fmt.Errorf("distributing channel %d up to %s: %w", d.Channel, d.UpTo, err)
+	burnt, err := c.Distribute(ctx, d, sig)
+	if err != nil {
+		return nil, fmt.Errorf("distributing channel %d up to %s: %w", d.Channel, d.UpTo, err)
 	}
-	return nil
+	return burnt, nil
 }
 
 // pending is the distribution of a channel kept and not yet applied.
@@ -247,14 +255,23 @@ func (s SenderCashier) Cash(ctx context.Context, p channel.Promise) error {
 	})
 }
 
-func (s SenderCashier) Distribute(ctx context.Context, d channel.Distribution, sig []byte) error {
+func (s SenderCashier) Distribute(ctx context.Context, d channel.Distribution, sig []byte) (*big.Int, error) {
 	counts := make([]*big.Int, len(d.Counts))
 	for i, c := range d.Counts {
 		counts[i] = new(big.Int).SetUint64(c)
 	}
-	return s.S.Send(ctx, s.B, func(o *bind.TransactOpts) (*types.Transaction, error) {
+	r, err := s.S.SendReceipt(ctx, s.B, 0, func(o *bind.TransactOpts) (*types.Transaction, error) {
 		return s.C.Distribute(o, new(big.Int).SetUint64(d.Channel), d.From, d.UpTo, d.Nodes, counts, sig)
 	})
+	if err != nil {
+		return nil, err
+	}
+	for _, lg := range r.Logs {
+		if ev, err := s.C.ParseDistributed(*lg); err == nil && ev.Channel.Uint64() == d.Channel {
+			return ev.Burnt, nil
+		}
+	}
+	return nil, fmt.Errorf("distributing channel %d up to %s: the transaction logged no payout", d.Channel, d.UpTo)
 }
 
 // Errors of an anchor's answers about its channels.

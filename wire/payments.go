@@ -60,11 +60,14 @@ type ChannelStatus struct {
 // Settlement is what one settlement of a channel did
 // (POST /v1/channels/{id}/settle).
 type Settlement struct {
-	Channel     uint64           `json:"channel"`
-	Cashed      string           `json:"cashed"`
-	Distributed string           `json:"distributed"`
-	Nodes       []common.Address `json:"nodes"`
-	Counts      []uint64         `json:"counts"`
+	Channel     uint64 `json:"channel"`
+	Cashed      string `json:"cashed"`
+	Distributed string `json:"distributed"`
+	// Burnt is what the payouts this settlement sent burnt (the network's
+	// share and the rounding dust): gone from the token's supply.
+	Burnt  string           `json:"burnt"`
+	Nodes  []common.Address `json:"nodes"`
+	Counts []uint64         `json:"counts"`
 }
 
 // ChannelClose asks an anchor for its half of a cooperative close

@@ -1120,6 +1120,8 @@ export interface components {
             channel: number;
             cashed: components["schemas"]["Amount"];
             distributed: components["schemas"]["Amount"];
+            /** @description What the payouts this settlement sent burnt (the network's share and the rounding dust), gone from the service token's supply. */
+            burnt: components["schemas"]["Amount"];
             /** @description Paid out to ([] when nothing was). */
             nodes: components["schemas"]["Address"][];
             /** @description The calls each of nodes was paid for. */
