@@ -138,6 +138,7 @@ func (n *net) balance(a common.Address) int64 {
 type payer struct {
 	mu    sync.Mutex
 	n     *net
+	id    uint64 // the channel; 0: the net's
 	cum   int64
 	nonce uint64
 }
@@ -147,7 +148,11 @@ func (p *payer) next(price int64) string {
 	defer p.mu.Unlock()
 	p.cum += price
 	p.nonce++
-	pr, err := channel.Sign(p.n.payer, p.n.domain, p.n.id, big.NewInt(p.cum), p.nonce)
+	id := p.id
+	if id == 0 {
+		id = p.n.id
+	}
+	pr, err := channel.Sign(p.n.payer, p.n.domain, id, big.NewInt(p.cum), p.nonce)
 	must(p.n.t, err)
 	return pr.Header()
 }
