@@ -103,6 +103,7 @@ func Register(mux *http.ServeMux, d Deps) {
 	}
 	if d.Commitments != nil {
 		mux.HandleFunc("GET /v1/commitments/proof/{uid}", d.Limit(h.commitmentProof))
+		mux.HandleFunc("GET /v1/commitments/execution/{instance}/{transcriptRoot}", d.Limit(h.commitmentProofOfExecution))
 	}
 	if d.Payments != nil {
 		mux.HandleFunc("GET /v1/channels/{channel}", d.Limit(h.channel))

@@ -130,6 +130,9 @@ type Commitments interface {
 	// Proof is an operation's inclusion proof in its period's commitment,
 	// as this anchor kept the period: ErrUnknownOperation when it kept none.
 	Proof(ctx context.Context, uid common.Hash) (*wire.CommitmentProof, error)
+	// ProofOfExecution is Proof for the action result that reports the
+	// execution with transcriptRoot on instance (what its receipt names).
+	ProofOfExecution(ctx context.Context, instance, transcriptRoot common.Hash) (*wire.CommitmentProof, error)
 }
 
 // ErrUnknownOperation: the anchor kept no such operation for a commitment.
@@ -147,6 +150,28 @@ func (h *handlers) commitmentProof(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, err := h.d.Commitments.Proof(r.Context(), common.Hash(uid))
+	h.writeProof(w, r, p, err)
+}
+
+// commitmentProofOfExecution is GET
+// /v1/commitments/execution/{instance}/{transcriptRoot}: the proof of the
+// action result that reports an execution, found by what its receipt names.
+func (h *handlers) commitmentProofOfExecution(w http.ResponseWriter, r *http.Request) {
+	id, err := wire.ParseInstanceID(r.PathValue("instance"))
+	if err != nil {
+		httpapi.Error(w, r, http.StatusBadRequest, "bad-instance-id", err.Error())
+		return
+	}
+	root, err := attest.ParseUID(r.PathValue("transcriptRoot"))
+	if err != nil {
+		httpapi.Error(w, r, http.StatusBadRequest, "bad-transcript-root", "a transcript root is 0x and 64 hex digits")
+		return
+	}
+	p, err := h.d.Commitments.ProofOfExecution(r.Context(), common.Hash(id), common.Hash(root))
+	h.writeProof(w, r, p, err)
+}
+
+func (h *handlers) writeProof(w http.ResponseWriter, r *http.Request, p *wire.CommitmentProof, err error) {
 	if err != nil {
 		status, code := lookup(err, commitmentProblems, problem{nil, http.StatusInternalServerError, "internal"})
 		if status == http.StatusInternalServerError {

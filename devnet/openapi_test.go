@@ -318,6 +318,9 @@ func TestOpenAPIAnswers(t *testing.T) {
 	want(409, "close-refused", http.MethodPost, mine+"/v1/channels/"+ch+"/close", []byte(`{"finalAmount":"1","payerSignature":"0x12"}`), nil)
 	get(400, "bad-uid", anchor+"/v1/commitments/proof/0x12", nil)
 	get(404, "unknown-operation", anchor+"/v1/commitments/proof/"+unknown, nil)
+	get(400, "bad-instance-id", anchor+"/v1/commitments/execution/0x12/"+unknown, nil)
+	get(400, "bad-transcript-root", anchor+"/v1/commitments/execution/"+tk.Instance+"/0x12", nil)
+	get(404, "unknown-operation", anchor+"/v1/commitments/execution/"+tk.Instance+"/"+unknown, nil)
 	waitUntil(t, time.Minute, "an anchor proves a ticket's registration", func() bool {
 		for _, a := range d.Info.Anchors {
 			if c, _, _ := call(http.MethodGet, a.HTTP+"/v1/commitments/proof/"+tk.Instance, nil, nil); c == 200 {

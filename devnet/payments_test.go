@@ -22,6 +22,7 @@ import (
 	"github.com/smartlayer/smartlayer/contracts"
 	"github.com/smartlayer/smartlayer/node"
 	"github.com/smartlayer/smartlayer/payments"
+	"github.com/smartlayer/smartlayer/receipt"
 	"github.com/smartlayer/smartlayer/wire"
 )
 
@@ -127,14 +128,18 @@ func TestPaidCallsSettle(t *testing.T) {
 		}()
 	}
 	args := json.RawMessage(`{"hotel":"` + d.Info.Hotel.HTTP + `"}`)
-	var result string // an action result's attestation UID
+	var result string             // an action result's attestation UID
+	var resultRc *receipt.Receipt // and its executor's receipt
 	for i := 0; i < actions; i++ {
 		tk := d.Info.Tickets[i%len(d.Info.Tickets)]
 		out, _, err := d.Client.Action(ctx, tk.Instance, "rebook", fmt.Sprintf("paid-%d", i), args, tk.Header())
 		if err != nil {
 			errs <- fmt.Errorf("action %d: %w", i, err)
 		} else if result == "" {
-			result = out.Attestation
+			result, resultRc = out.Attestation, new(receipt.Receipt)
+			if err := json.Unmarshal(out.Receipt, resultRc); err != nil {
+				t.Fatalf("action %d's receipt: %v", i, err)
+			}
 		}
 	}
 	wg.Wait()
@@ -253,6 +258,18 @@ func TestPaidCallsSettle(t *testing.T) {
 	}
 	if ok, err := cm.Verify(&bind.CallOpts{Context: ctx}, pr.Period, common.Hash(uid), words); err != nil || !ok {
 		t.Fatalf("the action result's proof does not verify on chain: %v %+v", err, pr)
+	}
+	// The same proof, found by what the action's receipt names, carries
+	// the result's attestation.
+	var byExec wire.CommitmentProof
+	if resultRc == nil {
+		t.Fatal("the action came with no receipt")
+	}
+	if err := getJSON(ctx, d.Info.Anchors[0].HTTP+"/v1/commitments/execution/"+resultRc.Instance+"/"+resultRc.TranscriptRoot.Hex(), &byExec); err != nil {
+		t.Fatalf("the action result by its receipt: %v", err)
+	}
+	if att, err := attest.Parse(byExec.Attestation); err != nil || byExec.UID != common.Hash(uid) || att.UID != uid || att.Signer != resultRc.Node {
+		t.Fatalf("the action result by its receipt: %+v (%v)", byExec, err)
 	}
 	forgedUID := crypto.Keccak256Hash([]byte("a result no executor signed"))
 	if ok, _ := cm.Verify(&bind.CallOpts{Context: ctx}, pr.Period, forgedUID, words); ok {

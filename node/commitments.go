@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -75,12 +77,16 @@ func (cm *committing) periodAt(t int64) uint64 {
 	return (s - cm.genesis) / cm.period
 }
 
-// keep records one key operation (uid, on instance) in the period now.
-func (cm *committing) keep(uid, instance common.Hash) {
+// keep records one key operation (uid, on instance) in the period now,
+// with what more writes says about it.
+func (cm *committing) keep(uid, instance common.Hash, more func(store.Writes)) {
 	p := cm.periodAt(cm.chainNow())
 	err := cm.n.store.Batch(false, func(w store.Writes) {
 		w.Set(commitOpKey(cm.addr, p, uid), instance[:])
 		w.Set(commitUIDKey(cm.addr, uid), binary.BigEndian.AppendUint64(nil, p))
+		if more != nil {
+			more(w)
+		}
 	})
 	if err != nil {
 		cm.n.log.Warn("keeping an operation for the period's commitment failed", "err", err)
@@ -90,7 +96,9 @@ func (cm *committing) keep(uid, instance common.Hash) {
 }
 
 // delivered keeps the action results and failure attestations an anchor
-// delivers (their topic ends in the instance).
+// delivers (their topic ends in the instance), each with its attestation,
+// and an action result also by the execution it reports (the transcript
+// root its executor's receipt names).
 func (cm *committing) delivered(d attengine.Delivered) {
 	if d.Att == nil || d.Entry == nil {
 		return
@@ -107,7 +115,26 @@ func (cm *committing) delivered(d attengine.Delivered) {
 	if err != nil {
 		return
 	}
-	cm.keep(common.Hash(d.Att.UID), common.Hash(id))
+	att, err := json.Marshal(d.Att)
+	if err != nil {
+		return
+	}
+	uid := common.Hash(d.Att.UID)
+	var exec common.Hash
+	if s == attest.ActionResultSchema.UID {
+		if data, err := attest.ActionResultSchema.Schema.Decode(d.Att.Message.Data); err == nil {
+			root, _ := data["transcriptRoot"].(string)
+			if b, err := hexutil.Decode(root); err == nil && len(b) == common.HashLength {
+				exec = common.BytesToHash(b)
+			}
+		}
+	}
+	cm.keep(uid, common.Hash(id), func(w store.Writes) {
+		w.Set(commitAttKey(cm.addr, uid), att)
+		if exec != (common.Hash{}) {
+			w.Set(commitExecKey(cm.addr, common.Hash(id), exec), uid[:])
+		}
+	})
 }
 
 // tree is a period's operations as this anchor kept them.
@@ -209,7 +236,9 @@ func (cm *committing) write(ctx context.Context, p uint64) error {
 }
 
 // Proof is an operation's inclusion proof in its period's commitment, as
-// this anchor kept the period (GET /v1/commitments/proof/{uid}).
+// this anchor kept the period (GET /v1/commitments/proof/{uid}), with the
+// operation's attestation when it is an action result or a failure
+// attestation.
 func (cm *committing) Proof(ctx context.Context, uid common.Hash) (*wire.CommitmentProof, error) {
 	b, err := cm.n.store.Get(commitUIDKey(cm.addr, uid))
 	if errors.Is(err, store.ErrNotFound) || err == nil && len(b) != 8 {
@@ -232,6 +261,12 @@ func (cm *committing) Proof(ctx context.Context, uid common.Hash) (*wire.Commitm
 		proof = []common.Hash{} // a period of one operation: its leaf is the root
 	}
 	out := &wire.CommitmentProof{Period: p, UID: uid, Leaf: leaf, Proof: proof, Root: tr.Root(), Count: tr.Len()}
+	switch att, err := cm.n.store.Get(commitAttKey(cm.addr, uid)); {
+	case err == nil:
+		out.Attestation = att
+	case !errors.Is(err, store.ErrNotFound):
+		return nil, err
+	}
 	c, err := cm.c.CommitmentOf(&bind.CallOpts{Context: ctx}, p)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", api.ErrChainUnavailable, err)
@@ -240,4 +275,18 @@ func (cm *committing) Proof(ctx context.Context, uid common.Hash) (*wire.Commitm
 		out.Written, out.Anchor, out.OnChainRoot = true, c.Anchor, common.Hash(c.Root)
 	}
 	return out, nil
+}
+
+// ProofOfExecution is Proof for the action result that reports the
+// execution with the transcript root on the instance (what an action's
+// receipt names; GET /v1/commitments/execution/{instance}/{transcriptRoot}).
+func (cm *committing) ProofOfExecution(ctx context.Context, instance, transcriptRoot common.Hash) (*wire.CommitmentProof, error) {
+	b, err := cm.n.store.Get(commitExecKey(cm.addr, instance, transcriptRoot))
+	if errors.Is(err, store.ErrNotFound) || err == nil && len(b) != common.HashLength {
+		return nil, fmt.Errorf("%w: no action result of %s reports transcript %s", api.ErrUnknownOperation, instance, transcriptRoot)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return cm.Proof(ctx, common.BytesToHash(b))
 }

@@ -38,6 +38,8 @@ const (
 	prefixPayout       = payments.PrefixPending      // pd/ contract(20) channel(8) -> a distribution signed and not yet seen on chain (channel.Distribution JSON); anchors; package payments'
 	prefixCommitOp     = "cm/"                       // cm/ contract(20) period(8) uid(32) -> instance(32): a key token operation kept for a period's commitment; anchors
 	prefixCommitUID    = "cu/"                       // cu/ contract(20) uid(32) -> period(8): the period an operation was kept in; anchors
+	prefixCommitAtt    = "ca/"                       // ca/ contract(20) uid(32) -> a kept action result's or failure attestation's signed attestation (attest.Signed JSON); anchors
+	prefixCommitExec   = "ce/"                       // ce/ contract(20) instance(32) transcriptRoot(32) -> uid(32): the kept action result that reports an execution; anchors
 	// The attestation log's keys are package attengine's; listed here too.
 	prefixEntry      = attengine.PrefixEntry      // L topic 0 publisher(20) seq(8) -> an attestation-log entry (attlog.Entry JSON)
 	prefixHead       = attengine.PrefixHead       // H topic 0 publisher(20) -> a stream's head (attlog.Head JSON)
@@ -49,7 +51,7 @@ const (
 // keyspaces lists every prefix: the store holds nothing else.
 var keyspaces = []string{
 	prefixInstance, prefixHistory, prefixAnswers, prefixOutcome, prefixBundle, prefixRegistration, prefixRecord, prefixLevel,
-	prefixVote, prefixRevocation, prefixRelay, prefixEvidence, prefixArchive, prefixArchiveState, prefixChannel, prefixPayout, prefixCommitOp, prefixCommitUID, prefixEntry, prefixHead, prefixTopicIndex, prefixReplay, prefixMeta,
+	prefixVote, prefixRevocation, prefixRelay, prefixEvidence, prefixArchive, prefixArchiveState, prefixChannel, prefixPayout, prefixCommitOp, prefixCommitUID, prefixCommitAtt, prefixCommitExec, prefixEntry, prefixHead, prefixTopicIndex, prefixReplay, prefixMeta,
 }
 
 // with is store.Key.
@@ -131,4 +133,15 @@ func commitPeriodPrefix(contract common.Address, period uint64) []byte {
 // commitUIDKey is the key of the period an operation was kept in.
 func commitUIDKey(contract common.Address, uid common.Hash) []byte {
 	return with(prefixCommitUID, contract[:], uid[:])
+}
+
+// commitAttKey holds a kept operation's attestation.
+func commitAttKey(contract common.Address, uid common.Hash) []byte {
+	return with(prefixCommitAtt, contract[:], uid[:])
+}
+
+// commitExecKey finds the kept action result that reports the execution
+// with the transcript root on the instance (what a receipt names).
+func commitExecKey(contract common.Address, instance, transcriptRoot common.Hash) []byte {
+	return with(prefixCommitExec, contract[:], instance[:], transcriptRoot[:])
 }

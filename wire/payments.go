@@ -1,6 +1,10 @@
 package wire
 
-import "github.com/ethereum/go-ethereum/common"
+import (
+	"encoding/json"
+
+	"github.com/ethereum/go-ethereum/common"
+)
 
 // PaymentHeader carries a call's payment promise on a channel:
 // "channel;cumulative;nonce;0xsignature" (package channel's header form).
@@ -100,4 +104,8 @@ type CommitmentProof struct {
 	Written     bool           `json:"written"`
 	Anchor      common.Address `json:"anchor,omitempty"`      // who wrote it
 	OnChainRoot common.Hash    `json:"onChainRoot,omitempty"` // the written root
+	// Attestation is the operation's signed attestation (attest.Signed
+	// JSON) for an action result or a failure attestation: whoever checks
+	// the proof can check that the operation is the one they asked about.
+	Attestation json.RawMessage `json:"attestation,omitempty"`
 }

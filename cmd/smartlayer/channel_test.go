@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -87,6 +88,22 @@ func TestChannelCommands(t *testing.T) {
 		t.Fatalf("topup of no channel: %v", err)
 	}
 
+	// A paid action: its answer (with the executor's receipt) is kept to
+	// prove the action's result by later.
+	args := `{"hotel":"` + d.Info.Hotel.HTTP + `"}`
+	acted, err := run("token", "action", tk.Instance, "rebook", "--key", "proved-1", "--args", args, "--grant", g, "--integration-key", integ, "--anchor", anchor, "--devnet", info)
+	if err != nil {
+		t.Fatalf("a paid action: %v %s", err, acted)
+	}
+	answer := filepath.Join(t.TempDir(), "action.json")
+	if err := os.WriteFile(answer, []byte(acted), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var action struct{ Outcome wire.ActionOutcome }
+	if err := json.Unmarshal([]byte(acted), &action); err != nil || action.Outcome.Attestation == "" {
+		t.Fatalf("the action's answer: %v %s", err, acted)
+	}
+
 	// Closed cooperatively: the rest of the deposit back at once; the
 	// anchor's nodes take no more calls on it.
 	m = jsonOut("channel", "close", id, "--devnet", info, "--key", integ, "--anchor", anchor)
@@ -108,6 +125,29 @@ func TestChannelCommands(t *testing.T) {
 	})
 	if _, err := run(append([]string{"commitment", "prove", "0x" + strings.Repeat("ab", 32), "--devnet", info}, anchors...)...); err == nil {
 		t.Fatal("a made-up operation proved")
+	}
+	// The action's result, proved from the action's answer (its receipt):
+	// the proof names the result's UID.
+	waitFor(t, 2*time.Minute, "the action result's period written and proved by the receipt", func() error {
+		out, err := run(append([]string{"commitment", "prove", answer, "--devnet", info}, anchors...)...)
+		if err != nil || !strings.Contains(out, `"verified": true`) || !strings.Contains(out, action.Outcome.Attestation) {
+			return fmt.Errorf("%v %s", err, out)
+		}
+		return nil
+	})
+	// A receipt altered to name another execution has no proof (its
+	// signature fails first).
+	var altered map[string]map[string]any
+	if err := json.Unmarshal([]byte(acted), &altered); err != nil || altered["receipt"]["transcriptRoot"] == nil {
+		t.Fatalf("the action's answer holds no receipt: %v %s", err, acted)
+	}
+	altered["receipt"]["transcriptRoot"] = "0x" + strings.Repeat("12", 32)
+	b, _ := json.Marshal(altered)
+	if err := os.WriteFile(answer, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := run(append([]string{"commitment", "prove", answer, "--devnet", info}, anchors...)...); err == nil || !strings.Contains(err.Error(), "receipt") {
+		t.Fatalf("an altered receipt proved: %v %s", err, out)
 	}
 	if m := jsonOut("commitment", "status", "--devnet", info); m["currentPeriod"] == nil || m["periods"] == nil {
 		t.Fatalf("commitment status: %v", m)

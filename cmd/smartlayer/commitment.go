@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
@@ -15,6 +16,7 @@ import (
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/commitment"
 	"github.com/smartlayer/smartlayer/contracts"
+	"github.com/smartlayer/smartlayer/receipt"
 	"github.com/smartlayer/smartlayer/wire"
 )
 
@@ -90,21 +92,43 @@ func newCommitmentProveCmd() *cobra.Command {
 	var f chainFlags
 	var anchors []string
 	cmd := &cobra.Command{
-		Use:   "prove UID --anchor URL... (chain flags)",
+		Use:   "prove UID|RECEIPT --anchor URL... (chain flags)",
 		Short: "Prove an operation's inclusion in its period's commitment, checked against the chain",
-		Long: `Ask the anchors for an operation's inclusion proof (an action result's or a
-failure attestation's UID, or a registered instance's ID) and check it against
-the root the chain holds for its period: locally and with the contract's
-verify. Prints the proof; fails when no anchor has one that the chain accepts
-(the period not written yet, or the operation not in it).`,
+		Long: `Ask the anchors for an operation's inclusion proof and check it against the root
+the chain holds for its period: locally and with the contract's verify. Prints the
+proof; fails when no anchor has one that the chain accepts (the period not written
+yet, or the operation not in it).
+
+The operation is named by its UID (an action result's or failure attestation's
+UID, or a registered instance's ID), or by an action's receipt: a FILE or - (stdin)
+holding the receipt (its JSON or the X-Smartlayer-Receipt header's base64url) or
+the action's whole answer as 'smartlayer token action' prints it. For a receipt,
+its signature is checked, the anchors are asked for the action result that
+reports the execution it names (GET /v1/commitments/execution/...), and that
+result's attestation must be signed by the receipt's node and name the receipt's
+instance and transcript root before its proof counts.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			uid, err := attest.ParseUID(a[0])
-			if err != nil {
-				return fmt.Errorf("UID %q: %w", a[0], err)
-			}
 			if len(anchors) == 0 {
 				return errors.New("--anchor is required (an anchor's HTTP URL; repeat it for more)")
+			}
+			var (
+				uid common.Hash
+				rc  *receipt.Receipt
+			)
+			if u, err := attest.ParseUID(a[0]); err == nil {
+				uid = common.Hash(u)
+			} else {
+				raw, err := readInput(cmd, a)
+				if err != nil {
+					return fmt.Errorf("%q is neither a UID (0x and 64 hex digits) nor a receipt: %w", a[0], err)
+				}
+				if rc, err = receiptOfAction(raw); err != nil {
+					return err
+				}
+				if err := rc.Verify(rc.Node); err != nil {
+					return fmt.Errorf("receipt: %w", err)
+				}
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
 			defer cancel()
@@ -115,13 +139,20 @@ verify. Prints the proof; fails when no anchor has one that the chain accepts
 			defer s.close()
 			var last error = errors.New("no anchor answered")
 			for _, base := range anchors {
-				pr, err := fetchProof(ctx, base, uid.String())
+				var pr *wire.CommitmentProof
+				if rc != nil {
+					pr, err = fetchProof(ctx, base+"/v1/commitments/execution/"+rc.Instance+"/"+rc.TranscriptRoot.Hex())
+					if err == nil {
+						err = reportsExecution(pr, rc)
+					}
+				} else {
+					pr, err = fetchProof(ctx, base+"/v1/commitments/proof/"+uid.Hex())
+					if err == nil && pr.UID != uid {
+						err = fmt.Errorf("%s answered for another operation (%s)", base, pr.UID)
+					}
+				}
 				if err != nil {
 					last = err
-					continue
-				}
-				if pr.UID != common.Hash(uid) {
-					last = fmt.Errorf("%s answered for another operation (%s)", base, pr.UID)
 					continue
 				}
 				cm, err := c.CommitmentOf(&bind.CallOpts{Context: ctx}, pr.Period)
@@ -136,19 +167,24 @@ verify. Prints the proof; fails when no anchor has one that the chain accepts
 				for i, h := range pr.Proof {
 					words[i] = h
 				}
-				// The leaf is made from the UID asked for, not from the
-				// anchor's answer.
-				onChain, err := c.Verify(&bind.CallOpts{Context: ctx}, pr.Period, common.Hash(uid), words)
+				// The leaf is made from the operation asked for (the UID
+				// given, or the result the receipt's execution checked to
+				// be), not from the anchor's answer.
+				onChain, err := c.Verify(&bind.CallOpts{Context: ctx}, pr.Period, pr.UID, words)
 				if err != nil {
 					return err
 				}
-				local := commitment.Verify(cm.Root, commitment.Leaf(common.Hash(uid)), pr.Proof)
+				local := commitment.Verify(cm.Root, commitment.Leaf(pr.UID), pr.Proof)
 				if !onChain || !local {
 					last = fmt.Errorf("%s's proof does not verify against period %d's root on chain", base, pr.Period)
 					continue
 				}
-				return printJSON(cmd, map[string]any{"uid": common.Hash(uid), "period": pr.Period, "leaf": commitment.Leaf(common.Hash(uid)), "proof": pr.Proof,
-					"root": fmt.Sprintf("0x%x", cm.Root), "writtenBy": cm.Anchor, "verified": true})
+				out := map[string]any{"uid": pr.UID, "period": pr.Period, "leaf": commitment.Leaf(pr.UID), "proof": pr.Proof,
+					"root": fmt.Sprintf("0x%x", cm.Root), "writtenBy": cm.Anchor, "verified": true}
+				if rc != nil {
+					out["receipt"] = rc.Leaf()
+				}
+				return printJSON(cmd, out)
 			}
 			return last
 		},
@@ -158,9 +194,68 @@ verify. Prints the proof; fails when no anchor has one that the chain accepts
 	return cmd
 }
 
-// fetchProof asks an anchor for an operation's proof.
-func fetchProof(ctx context.Context, base, uid string) (*wire.CommitmentProof, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/v1/commitments/proof/"+uid, nil)
+// receiptOfAction reads an action's receipt: the action's answer JSON
+// (its receipt field), or the receipt itself.
+func receiptOfAction(raw []byte) (*receipt.Receipt, error) {
+	var answer struct {
+		Receipt json.RawMessage `json:"receipt"`
+	}
+	if err := json.Unmarshal(raw, &answer); err == nil && len(answer.Receipt) > 0 && string(answer.Receipt) != "null" {
+		raw = answer.Receipt
+	}
+	rc, err := decodeReceipt(raw)
+	if err != nil {
+		return nil, err
+	}
+	if rc.TranscriptRoot == (common.Hash{}) {
+		return nil, errors.New("receipt: it names no transcript root (not an execution receipt)")
+	}
+	if _, err := wire.ParseInstanceID(rc.Instance); err != nil {
+		return nil, fmt.Errorf("receipt: instance %q: %w", rc.Instance, err)
+	}
+	return rc, nil
+}
+
+// reportsExecution checks that the operation an anchor proves is the action
+// result that reports the receipt's execution: its attestation is signed by
+// the receipt's node, has the UID proved, and names the receipt's instance
+// and transcript root.
+func reportsExecution(pr *wire.CommitmentProof, rc *receipt.Receipt) error {
+	if len(pr.Attestation) == 0 {
+		return errors.New("the anchor's proof carries no attestation to check against the receipt")
+	}
+	att, err := attest.Parse(pr.Attestation)
+	if err != nil {
+		return fmt.Errorf("the proof's attestation: %w", err)
+	}
+	if err := att.Verify(); err != nil {
+		return fmt.Errorf("the proof's attestation: %w", err)
+	}
+	if common.Hash(att.UID) != pr.UID || att.Message.Schema != attest.ActionResultSchema.UID {
+		return fmt.Errorf("the proof's attestation is not the action result %s", pr.UID)
+	}
+	if att.Signer != rc.Node {
+		return fmt.Errorf("the action result is signed by %s, the receipt by %s", att.Signer, rc.Node)
+	}
+	data, err := attest.ActionResultSchema.Schema.Decode(att.Message.Data)
+	if err != nil {
+		return fmt.Errorf("the action result: %w", err)
+	}
+	inst, _ := data["instance"].(string)
+	root, _ := data["transcriptRoot"].(string)
+	want, err := wire.ParseInstanceID(rc.Instance)
+	if err != nil {
+		return fmt.Errorf("receipt: instance: %w", err)
+	}
+	if got, err := wire.ParseInstanceID(inst); err != nil || got != want || !strings.EqualFold(root, rc.TranscriptRoot.Hex()) {
+		return fmt.Errorf("the action result %s reports instance %s transcript %s, not the receipt's %s %s", pr.UID, inst, root, rc.Instance, rc.TranscriptRoot)
+	}
+	return nil
+}
+
+// fetchProof asks an anchor for an operation's proof at url.
+func fetchProof(ctx context.Context, url string) (*wire.CommitmentProof, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -173,7 +268,7 @@ func fetchProof(ctx context.Context, base, uid string) (*wire.CommitmentProof, e
 	if resp.StatusCode != http.StatusOK {
 		var p wire.Problem
 		_ = dec.Decode(&p)
-		return nil, fmt.Errorf("%s: %d %s", base, resp.StatusCode, p.Detail)
+		return nil, fmt.Errorf("%s: %d %s", url, resp.StatusCode, p.Detail)
 	}
 	var pr wire.CommitmentProof
 	return &pr, dec.Decode(&pr)

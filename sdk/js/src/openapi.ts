@@ -424,6 +424,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/commitments/execution/{instance}/{transcriptRoot}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The inclusion proof of the action result that reports an execution, found by what the execution's receipt names: its instance and transcript root (anchors with network.commitments) */
+        get: operations["getCommitmentProofOfExecution"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/metrics": {
         parameters: {
             query?: never;
@@ -1156,6 +1173,8 @@ export interface components {
             anchor?: components["schemas"]["Address"];
             /** @description The root written (zero when not written); the proof checks against the chain only where root is onChainRoot. */
             onChainRoot?: components["schemas"]["Hash"];
+            /** @description The operation's signed attestation, for an action result or a failure attestation (absent for a registration): its UID is uid, and an action result's transcriptRoot is what its executor's receipt names. */
+            attestation?: components["schemas"]["Attestation"];
         };
         /** @description one attestation an anchor delivered, as the dashboard shows it (package dashboard) */
         Activity: {
@@ -3286,6 +3305,78 @@ export interface operations {
                 };
             };
             /** @description RFC 9457 problem details: bad-uid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: unknown-operation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: rate-limited: too many writes from this client (Retry-After) */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: internal (the node failed to answer; its log has the cause under the ref in the detail) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details: chain-unavailable; too-many-connections: this client holds its quota of open connections (Retry-After) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCommitmentProofOfExecution: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description token instance ID (attestation UID for attestation-based tokens) */
+                instance: components["parameters"]["Instance"];
+                /** @description the receipt's transcript root: 0x and 64 hex digits */
+                transcriptRoot: components["schemas"]["Hash"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the proof, with the action result's signed attestation and what the chain holds for the period */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommitmentProof"];
+                };
+            };
+            /** @description RFC 9457 problem details: bad-instance-id, bad-transcript-root */
             400: {
                 headers: {
                     [name: string]: unknown;
