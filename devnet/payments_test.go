@@ -363,3 +363,78 @@ func TestPaymentsAfterRestartOnSameData(t *testing.T) {
 		t.Fatalf("a paid query after the restart: %v", err)
 	}
 }
+
+// TestAnchorDutiesOnSchedule (issue 14): with no one asking, the channel's
+// anchor settles on its schedule (network.settle_interval): the calls the
+// client paid for are cashed and paid out on chain. And when the anchor on
+// duty for a period is down, the next anchor in the period's rotation
+// writes the period's commitment once its grace has passed.
+func TestAnchorDutiesOnSchedule(t *testing.T) {
+	opts := DefaultOptions()
+	opts.Tickets, opts.Services, opts.Chain = 2, 2, true
+	opts.Configure = func(_ node.Role, _ int, cfg *node.Config) {
+		cfg.Network.SettleInterval = node.Duration{Duration: 2 * time.Second}
+	}
+	d := startDevnet(t, opts)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	pi := d.Info.Chain.Payment
+	ch, err := contracts.NewChannels(pi.Contract, d.chainState.c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 20; i++ {
+		tk := d.Info.Tickets[i%len(d.Info.Tickets)]
+		if _, err := d.Client.QueryWith(ctx, tk.Instance, "status", nil, tk.Header()); err != nil {
+			t.Fatalf("query %d: %v", i, err)
+		}
+	}
+	if err := d.Client.Cover(ctx); err != nil {
+		t.Fatal(err)
+	}
+	promised, _ := d.Client.Payer.Promised()
+	waitUntil(t, time.Minute, "the anchor settling on its own: every promised call cashed and paid out", func() bool {
+		st, err := ch.ChannelOf(&bind.CallOpts{Context: ctx}, new(big.Int).SetUint64(pi.Channel))
+		return err == nil && st.Cashed.Cmp(promised) == 0 && st.Distributed.Cmp(promised) == 0
+	})
+
+	// The anchor on duty for the period now goes down before the period
+	// ends; the next one in the rotation writes it.
+	cm, err := contracts.NewCommitments(d.Info.Chain.Contracts.Commitments, d.chainState.c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts2 := &bind.CallOpts{Context: ctx}
+	p, err := cm.CurrentPeriod(opts2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if end, err := cm.PeriodEnd(opts2, p); err == nil && int64(end)-time.Now().Unix() < 5 {
+		p++ // too close to the end to stop the anchor in time
+	}
+	rot, err := cm.Rotation(opts2, p)
+	if err != nil || len(rot.Order) < 2 {
+		t.Fatalf("period %d's rotation: %v %v", p, rot.Order, err)
+	}
+	down := -1
+	for i := range d.Info.Anchors {
+		if crypto.PubkeyToAddress(d.Info.Chain.key(t, fmt.Sprint("anchor-", i)).PublicKey) == rot.Order[0] {
+			down = i
+		}
+	}
+	if down < 0 {
+		t.Fatalf("the anchor on duty %s is not the devnet's", rot.Order[0])
+	}
+	if err := d.KillAnchor(down); err != nil {
+		t.Fatal(err)
+	}
+	var c contracts.CommitmentsCommitment
+	waitUntil(t, 2*time.Minute, fmt.Sprintf("period %d written without its anchor on duty", p), func() bool {
+		c, err = cm.CommitmentOf(opts2, p)
+		return err == nil && c.Written
+	})
+	// (A new epoch in between would give the period another rotation.)
+	if c.Anchor == rot.Order[0] || c.Epoch == rot.Epoch && c.Anchor != rot.Order[1] {
+		t.Fatalf("period %d written by %s in epoch %d; on duty %s (down), next %s in epoch %d", p, c.Anchor, c.Epoch, rot.Order[0], rot.Order[1], rot.Epoch)
+	}
+}
