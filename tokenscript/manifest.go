@@ -440,6 +440,15 @@ func parseService(s *Node, contracts []Contract) (*Service, error) {
 		}
 		svc.Actions = append(svc.Actions, Action{Name: name, GrantRequired: g == "required", Price: p})
 	}
+	// Queries cost less than modifications (the whitepaper's service
+	// token): of the calls that are priced, every query below every action.
+	for _, q := range svc.Queries {
+		for _, a := range svc.Actions {
+			if q.Price > 0 && a.Price > 0 && q.Price >= a.Price {
+				return nil, bad("query %q is priced %d and action %q %d: a query must cost less than an action", q.Name, q.Price, a.Name, a.Price)
+			}
+		}
+	}
 	onChain := 0
 	var err error
 	for _, e := range s.Find(isServiceNS, "erc721") {

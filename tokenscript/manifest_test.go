@@ -85,6 +85,35 @@ func TestSLATargets(t *testing.T) {
 	}
 }
 
+// TestPrices: <sl:price> sets every call's price, a call's own price
+// overrides it, and of the calls that are priced a query must cost less
+// than every action (queries are cheaper than modifications).
+func TestPrices(t *testing.T) {
+	doc := func(body string) []byte {
+		return []byte(`<ts:token xmlns:ts="http://tokenscript.org/2024/01/tokenscript" xmlns:sl="urn:smartlayer:service:2026" name="T">` +
+			`<sl:service><sl:module>module.exports = {}</sl:module>` + body + `</sl:service></ts:token>`)
+	}
+	m, err := ParseManifest(doc(`<sl:price query="2" action="30"/><sl:query name="a"/><sl:query name="b" price="5"/><sl:query name="free" price="0"/>` +
+		`<sl:action name="x"/><sl:action name="y" price="0"/>`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := m.Service; s.QueryPriceOf("a") != 2 || s.QueryPriceOf("b") != 5 || s.QueryPriceOf("free") != 0 || s.ActionPriceOf("x") != 30 || s.ActionPriceOf("y") != 0 {
+		t.Fatalf("prices: %+v", s)
+	}
+	for _, body := range []string{
+		`<sl:price query="20" action="20"/><sl:query name="a"/><sl:action name="x"/>`,
+		`<sl:price query="1" action="20"/><sl:query name="a" price="25"/><sl:action name="x"/>`,
+		`<sl:price query="1" action="20"/><sl:query name="a"/><sl:action name="x" price="1"/>`,
+		`<sl:price query="-1"/><sl:query name="a"/>`,
+		`<sl:query name="a" price="one"/>`,
+	} {
+		if _, err := ParseManifest(doc(body)); !errors.Is(err, ErrMalformed) {
+			t.Errorf("%s: %v", body, err)
+		}
+	}
+}
+
 func TestUnsafeXML(t *testing.T) {
 	cases := map[string]error{
 		`<!DOCTYPE t [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><t>&xxe;</t>`: ErrUnsafe,
