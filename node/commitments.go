@@ -1,11 +1,13 @@
 package node
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -60,7 +62,7 @@ func newCommitting(ctx context.Context, n *Node, c *contracts.Commitments, addr 
 		return nil, err
 	}
 	cm.results = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smartlayer_commitments_total",
-		Help: "Periodic commitments of key token operations: operations kept, periods written by this anchor, found written by another, failed."}, []string{"result"})
+		Help: "Periodic commitments of key token operations: operations kept, periods written by this anchor, found written by another, failed; operations pruned after 30 days."}, []string{"result"})
 	return cm, nil
 }
 
@@ -78,14 +80,23 @@ func (cm *committing) periodAt(t int64) uint64 {
 }
 
 // keep records one key operation (uid, on instance) in the period now,
-// with what more writes says about it.
-func (cm *committing) keep(uid, instance common.Hash, more func(store.Writes)) {
+// with its attestation (att; nil for a registration) and, for an action
+// result, the transcript root of the execution it reports (exec; zero
+// otherwise).
+func (cm *committing) keep(uid, instance common.Hash, att []byte, exec common.Hash) {
 	p := cm.periodAt(cm.chainNow())
+	op := instance[:]
+	if exec != (common.Hash{}) {
+		op = append(slices.Clone(instance[:]), exec[:]...) // the exec key is found from here when the period is pruned
+	}
 	err := cm.n.store.Batch(false, func(w store.Writes) {
-		w.Set(commitOpKey(cm.addr, p, uid), instance[:])
+		w.Set(commitOpKey(cm.addr, p, uid), op)
 		w.Set(commitUIDKey(cm.addr, uid), binary.BigEndian.AppendUint64(nil, p))
-		if more != nil {
-			more(w)
+		if att != nil {
+			w.Set(commitAttKey(cm.addr, uid), att)
+		}
+		if exec != (common.Hash{}) {
+			w.Set(commitExecKey(cm.addr, instance, exec), uid[:])
 		}
 	})
 	if err != nil {
@@ -129,12 +140,7 @@ func (cm *committing) delivered(d attengine.Delivered) {
 			}
 		}
 	}
-	cm.keep(uid, common.Hash(id), func(w store.Writes) {
-		w.Set(commitAttKey(cm.addr, uid), att)
-		if exec != (common.Hash{}) {
-			w.Set(commitExecKey(cm.addr, common.Hash(id), exec), uid[:])
-		}
-	})
+	cm.keep(uid, common.Hash(id), att, exec)
 }
 
 // tree is a period's operations as this anchor kept them.
@@ -142,9 +148,9 @@ func (cm *committing) tree(p uint64) (*commitment.Tree, []common.Hash, error) {
 	var leaves, instances []common.Hash
 	prefix := commitPeriodPrefix(cm.addr, p)
 	err := cm.n.store.Each(prefix, func(k, v []byte) error {
-		if len(k) == len(prefix)+32 && len(v) == 32 {
+		if len(k) == len(prefix)+32 && (len(v) == 32 || len(v) == 64) {
 			leaves = append(leaves, commitment.Leaf(common.BytesToHash(k[len(prefix):])))
-			instances = append(instances, common.BytesToHash(v))
+			instances = append(instances, common.BytesToHash(v[:32]))
 		}
 		return nil
 	})
@@ -195,6 +201,67 @@ func (cm *committing) round() {
 			continue
 		}
 	}
+	if n, err := cm.prune(cur, commitPruneBatch); err != nil {
+		cm.n.log.Warn("pruning old periods' operations failed", "err", err)
+	} else if n > 0 {
+		cm.results.WithLabelValues("pruned").Add(float64(n))
+	}
+}
+
+// commitPruneBatch is how many old operations a round forgets at most.
+const commitPruneBatch = 10_000
+
+// commitKeep is how long an anchor keeps a period's operations, to prove
+// them, after the period ends.
+const commitKeep = 30 * 24 * time.Hour
+
+// prune forgets the operations of the periods that ended more than
+// commitKeep before period cur, oldest first, at most limit of them a call
+// (the rest the next round): their keys by period, by UID, their
+// attestations and their executions. It returns how many it forgot.
+func (cm *committing) prune(cur uint64, limit int) (int, error) {
+	keep := uint64(commitKeep / time.Second / time.Duration(cm.period))
+	if cur <= keep {
+		return 0, nil
+	}
+	before := cur - keep // the first period kept
+	all := with(prefixCommitOp, cm.addr[:])
+	end := commitPeriodPrefix(cm.addr, before)
+	var ops, drops [][]byte
+	errEnough := errors.New("enough")
+	err := cm.n.store.Each(all, func(k, v []byte) error {
+		if bytes.Compare(k, end) >= 0 || len(ops) >= limit {
+			return errEnough
+		}
+		if len(k) != len(all)+8+32 {
+			return nil
+		}
+		uid := common.BytesToHash(k[len(all)+8:])
+		ops = append(ops, slices.Clone(k))
+		drops = append(drops, commitUIDKey(cm.addr, uid), commitAttKey(cm.addr, uid))
+		if len(v) == 64 {
+			drops = append(drops, commitExecKey(cm.addr, common.BytesToHash(v[:32]), common.BytesToHash(v[32:])))
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errEnough) {
+		return 0, err
+	}
+	if len(ops) == 0 {
+		return 0, nil
+	}
+	err = cm.n.store.Batch(false, func(w store.Writes) {
+		for _, k := range drops {
+			w.Delete(k)
+		}
+		for _, k := range ops {
+			w.Delete(k)
+		}
+	})
+	if err != nil {
+		return 0, err
+	}
+	return len(ops), nil
 }
 
 // fail logs why a round could not run, once until the reason changes.

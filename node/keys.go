@@ -36,7 +36,7 @@ const (
 	prefixRelay        = "cr/"                       // cr/ contract(20) -> block(8): the first block whose events of the contract this anchor has not relayed
 	prefixChannel      = payments.PrefixAccount      // pc/ contract(20) channel(8) -> a payment channel's account (channel.Account JSON); anchors; package payments'
 	prefixPayout       = payments.PrefixPending      // pd/ contract(20) channel(8) -> a distribution signed and not yet seen on chain (channel.Distribution JSON); anchors; package payments'
-	prefixCommitOp     = "cm/"                       // cm/ contract(20) period(8) uid(32) -> instance(32): a key token operation kept for a period's commitment; anchors
+	prefixCommitOp     = "cm/"                       // cm/ contract(20) period(8) uid(32) -> instance(32), and for an action result the transcript root(32) of its execution: a key token operation kept for a period's commitment (30 days after the period); anchors
 	prefixCommitUID    = "cu/"                       // cu/ contract(20) uid(32) -> period(8): the period an operation was kept in; anchors
 	prefixCommitAtt    = "ca/"                       // ca/ contract(20) uid(32) -> a kept action result's or failure attestation's signed attestation (attest.Signed JSON); anchors
 	prefixCommitExec   = "ce/"                       // ce/ contract(20) instance(32) transcriptRoot(32) -> uid(32): the kept action result that reports an execution; anchors

@@ -1,0 +1,80 @@
+package node
+
+import (
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/smartlayer/smartlayer/store"
+)
+
+// TestCommitmentsPruned: an anchor keeps a period's operations, with
+// their attestations and executions, for commitKeep after the period, then
+// forgets all of them (a batch at a time), and keeps the later ones.
+func TestCommitmentsPruned(t *testing.T) {
+	st, err := store.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Unix(1_800_000_000, 0)
+	n := &Node{store: st}
+	n.deps.Now = func() time.Time { return now }
+	cm := &committing{n: n, addr: common.HexToAddress("0xc0"), genesis: uint64(now.Unix()), period: 3600, grace: 600,
+		results: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "t"}, []string{"result"})}
+	att := json.RawMessage(`{"an":"attestation"}`)
+	h := func(s string, i int) common.Hash { return crypto.Keccak256Hash([]byte(s), []byte{byte(i)}) }
+	// Period 0: three action results and a registration; period 5: one.
+	for i := 0; i < 3; i++ {
+		cm.keep(h("uid", i), h("instance", i), att, h("exec", i))
+	}
+	cm.keep(h("instance", 9), h("instance", 9), nil, common.Hash{})
+	now = now.Add(5 * time.Hour)
+	cm.keep(h("uid", 5), h("instance", 5), att, h("exec", 5))
+	for _, p := range []uint64{0, 5} {
+		if tr, _, err := cm.tree(p); err != nil || tr.Len() == 0 {
+			t.Fatalf("period %d: %v %v", p, tr, err)
+		}
+	}
+	keep := uint64(commitKeep / time.Hour)
+	if n, err := cm.prune(keep, 100); err != nil || n != 0 {
+		t.Fatalf("pruned %d (%v) while every period is within the time kept", n, err)
+	}
+	// Period 0 is past the time kept: forgotten two operations at a time.
+	if n, err := cm.prune(keep+1, 2); err != nil || n != 2 {
+		t.Fatalf("pruned %d (%v), want a batch of 2", n, err)
+	}
+	if n, err := cm.prune(keep+1, 100); err != nil || n != 2 {
+		t.Fatalf("pruned %d (%v), want the other 2", n, err)
+	}
+	if n, err := cm.prune(keep+1, 100); err != nil || n != 0 {
+		t.Fatalf("pruned %d (%v) again", n, err)
+	}
+	for i := 0; i < 3; i++ {
+		for _, k := range [][]byte{commitUIDKey(cm.addr, h("uid", i)), commitAttKey(cm.addr, h("uid", i)), commitExecKey(cm.addr, h("instance", i), h("exec", i))} {
+			if _, err := st.Get(k); !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("operation %d: key %x kept after pruning (%v)", i, k, err)
+			}
+		}
+	}
+	if _, err := st.Get(commitUIDKey(cm.addr, h("instance", 9))); !errors.Is(err, store.ErrNotFound) {
+		t.Fatal("the registration kept after pruning")
+	}
+	if tr, _, _ := cm.tree(0); tr.Len() != 0 {
+		t.Fatalf("period 0 still holds %d operations", tr.Len())
+	}
+	// Period 5 is kept, whole.
+	if tr, _, _ := cm.tree(5); tr.Len() != 1 {
+		t.Fatalf("period 5 holds %d operations", tr.Len())
+	}
+	for _, k := range [][]byte{commitUIDKey(cm.addr, h("uid", 5)), commitAttKey(cm.addr, h("uid", 5)), commitExecKey(cm.addr, h("instance", 5), h("exec", 5))} {
+		if _, err := st.Get(k); err != nil {
+			t.Fatalf("a later operation's key %x: %v", k, err)
+		}
+	}
+}
