@@ -24,6 +24,7 @@ import (
 	"github.com/smartlayer/smartlayer/commitment"
 	"github.com/smartlayer/smartlayer/contracts"
 	"github.com/smartlayer/smartlayer/store"
+	"github.com/smartlayer/smartlayer/token"
 	"github.com/smartlayer/smartlayer/wire"
 )
 
@@ -62,7 +63,7 @@ func newCommitting(ctx context.Context, n *Node, c *contracts.Commitments, addr 
 		return nil, err
 	}
 	cm.results = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smartlayer_commitments_total",
-		Help: "Periodic commitments of key token operations: operations kept, periods written by this anchor, found written by another, failed; operations pruned after 30 days."}, []string{"result"})
+		Help: "Periodic commitments of key token operations: operations kept, periods written by this anchor, found written by another, failed; action results refused (not signed by the executor their record names); operations pruned after 30 days."}, []string{"result"})
 	return cm, nil
 }
 
@@ -84,6 +85,17 @@ func (cm *committing) periodAt(t int64) uint64 {
 // result, the transcript root of the execution it reports (exec; zero
 // otherwise).
 func (cm *committing) keep(uid, instance common.Hash, att []byte, exec common.Hash) {
+	// An operation is kept once, in the period it first came in: what came
+	// first is not replaced (another signature over the same message has
+	// the same UID; another result may name the same execution).
+	if _, err := cm.n.store.Get(commitUIDKey(cm.addr, uid)); !errors.Is(err, store.ErrNotFound) {
+		return
+	}
+	if exec != (common.Hash{}) {
+		if _, err := cm.n.store.Get(commitExecKey(cm.addr, instance, exec)); !errors.Is(err, store.ErrNotFound) {
+			exec = common.Hash{}
+		}
+	}
 	p := cm.periodAt(cm.chainNow())
 	op := instance[:]
 	if exec != (common.Hash{}) {
@@ -126,19 +138,28 @@ func (cm *committing) delivered(d attengine.Delivered) {
 	if err != nil {
 		return
 	}
-	att, err := json.Marshal(d.Att)
-	if err != nil {
-		return
-	}
 	uid := common.Hash(d.Att.UID)
 	var exec common.Hash
 	if s == attest.ActionResultSchema.UID {
-		if data, err := attest.ActionResultSchema.Schema.Decode(d.Att.Message.Data); err == nil {
-			root, _ := data["transcriptRoot"].(string)
-			if b, err := hexutil.Decode(root); err == nil && len(b) == common.HashLength {
-				exec = common.BytesToHash(b)
-			}
+		// Anyone may publish an attestation of the action-result schema;
+		// only the executor the anchor-signed record it carries names is
+		// the instance's (replicas apply no other).
+		data, err := attest.ActionResultSchema.Schema.Decode(d.Att.Message.Data)
+		if err != nil {
+			return
 		}
+		if _, err := token.ResultRecord(id, data, d.Att, cm.n.authority.Check); err != nil {
+			cm.results.WithLabelValues("refused").Inc()
+			return
+		}
+		root, _ := data["transcriptRoot"].(string)
+		if b, err := hexutil.Decode(root); err == nil && len(b) == common.HashLength {
+			exec = common.BytesToHash(b)
+		}
+	}
+	att, err := json.Marshal(d.Att)
+	if err != nil {
+		return
 	}
 	cm.keep(uid, common.Hash(id), att, exec)
 }

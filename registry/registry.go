@@ -143,6 +143,11 @@ func (c *Cache) prepare(b *tokenscript.Bundle, stored bool) (*Bundle, error) {
 	if man.Service == nil {
 		return nil, ErrNotServiceToken
 	}
+	if !stored {
+		if err := man.Service.CheckPrices(); err != nil {
+			return nil, err
+		}
+	}
 	lb := &Bundle{Hash: b.Hash(), Bundle: b, Manifest: man}
 	if man.Service.Schema != "" {
 		if lb.Schema, err = attest.ParseSchema(man.Service.Schema); err != nil {

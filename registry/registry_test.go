@@ -3,6 +3,7 @@ package registry
 import (
 	"errors"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -44,5 +45,20 @@ func TestAddLoadAndRefuse(t *testing.T) {
 	files["service.js"] = []byte(`module.exports = {queries: {other(s) { return s; }}, apply(s) { return s; }};`)
 	if _, err := c.Prepare(&tokenscript.Bundle{Files: files}); !errors.Is(err, tokenscript.ErrMalformed) {
 		t.Fatalf("a module without the declared functions: %v", err)
+	}
+	// A query priced like an action is refused for publishing, and one
+	// kept from before the rule still loads.
+	files = flightticket.Files()
+	xml := string(files["flight-ticket.xml"])
+	files["flight-ticket.xml"] = []byte(strings.Replace(xml, `<sl:price query="1" action="20"/>`, `<sl:price query="20" action="20"/>`, 1))
+	if string(files["flight-ticket.xml"]) == xml {
+		t.Fatal("the flight ticket's prices moved")
+	}
+	pricey := &tokenscript.Bundle{Files: files}
+	if _, err := c.Prepare(pricey); !errors.Is(err, tokenscript.ErrMalformed) || !strings.Contains(err.Error(), "less than an action") {
+		t.Fatalf("a query as dear as an action: %v", err)
+	}
+	if lb, err := c.prepare(pricey, true); err != nil || lb.Manifest.Service.QueryPriceOf("status") != 20 {
+		t.Fatalf("a stored bundle with such prices: %v", err)
 	}
 }

@@ -3,6 +3,7 @@ package token
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -15,6 +16,7 @@ import (
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/nodekey"
 	"github.com/smartlayer/smartlayer/placement"
+	"github.com/smartlayer/smartlayer/wire"
 )
 
 // Stamp orders the action results that write one top-level state field:
@@ -112,19 +114,9 @@ func ShortPeer(s string) string {
 // anchor-signed record it carries, for this instance, not fenced off by a
 // newer record. It returns the record, or a note saying why it is refused.
 func checkExecutorResult(in *Instance, data map[string]any, att *attest.Signed, checkRecord func(*placement.Record) error) (*placement.Record, string) {
-	str, _ := data["record"].(string)
-	rec, err := placement.DecodeRecord([]byte(str))
+	rec, err := ResultRecord(in.Record.Instance, data, att, checkRecord)
 	if err != nil {
 		return nil, "refused: " + err.Error()
-	}
-	if checkRecord == nil {
-		return nil, "refused: this node cannot check placement records"
-	}
-	if err := checkRecord(rec); err != nil {
-		return nil, "refused: " + err.Error()
-	}
-	if rec.Instance != in.Record.Instance {
-		return nil, "refused: the record is another instance's"
 	}
 	// Fencing: a result signed under an older record than the newest this
 	// replica knows, by an executor that record replaced, after that record
@@ -135,10 +127,32 @@ func checkExecutorResult(in *Instance, data map[string]any, att *attest.Signed, 
 	if rec.Fencing < in.Record.Fencing && rec.Executor != in.Record.Executor && int64(att.Message.Time) > in.Record.IssuedMs/1000 {
 		return nil, fmt.Sprintf("refused: signed under fencing %d by %s after fencing %d named executor %s", rec.Fencing, ShortPeer(rec.Executor), in.Record.Fencing, ShortPeer(in.Record.Executor))
 	}
+	return rec, ""
+}
+
+// ResultRecord checks that an action-result attestation (data, its
+// decoded fields) is signed by the executor that the anchor-signed record
+// it carries names, for instance, and returns the record. Whether a newer
+// record fenced that executor off is the holder of the instance's to say.
+func ResultRecord(instance wire.InstanceID, data map[string]any, att *attest.Signed, checkRecord func(*placement.Record) error) (*placement.Record, error) {
+	str, _ := data["record"].(string)
+	rec, err := placement.DecodeRecord([]byte(str))
+	if err != nil {
+		return nil, err
+	}
+	if checkRecord == nil {
+		return nil, errors.New("this node cannot check placement records")
+	}
+	if err := checkRecord(rec); err != nil {
+		return nil, err
+	}
+	if rec.Instance != instance {
+		return nil, errors.New("the record is another instance's")
+	}
 	id, _ := peer.Decode(rec.Executor)
 	execAddr, err := nodekey.AddressOfPeer(id)
 	if err != nil || execAddr != att.Signer {
-		return nil, fmt.Sprintf("refused: signed by %s, not the executor the record names", att.Signer)
+		return nil, fmt.Errorf("signed by %s, not the executor the record names", att.Signer)
 	}
-	return rec, ""
+	return rec, nil
 }

@@ -153,6 +153,21 @@ func (s *Service) QueryPriceOf(name string) uint64 {
 	return s.QueryPrice
 }
 
+// CheckPrices says whether queries cost less than modifications (the
+// whitepaper's service token): of the calls that are priced, every query
+// less than every action. A bundle must pass it to be published; one kept
+// from before the rule still loads.
+func (s *Service) CheckPrices() error {
+	for _, q := range s.Queries {
+		for _, a := range s.Actions {
+			if q.Price > 0 && a.Price > 0 && q.Price >= a.Price {
+				return fmt.Errorf("%w: query %q is priced %d and action %q %d: a query must cost less than an action", ErrMalformed, q.Name, q.Price, a.Name, a.Price)
+			}
+		}
+	}
+	return nil
+}
+
 // ActionPriceOf is the named action's price: its own, or the token's.
 func (s *Service) ActionPriceOf(name string) uint64 {
 	for _, a := range s.Actions {
@@ -439,15 +454,6 @@ func parseService(s *Node, contracts []Contract) (*Service, error) {
 			p = svc.ActionPrice
 		}
 		svc.Actions = append(svc.Actions, Action{Name: name, GrantRequired: g == "required", Price: p})
-	}
-	// Queries cost less than modifications (the whitepaper's service
-	// token): of the calls that are priced, every query below every action.
-	for _, q := range svc.Queries {
-		for _, a := range svc.Actions {
-			if q.Price > 0 && a.Price > 0 && q.Price >= a.Price {
-				return nil, bad("query %q is priced %d and action %q %d: a query must cost less than an action", q.Name, q.Price, a.Name, a.Price)
-			}
-		}
 	}
 	onChain := 0
 	var err error

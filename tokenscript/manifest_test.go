@@ -102,13 +102,26 @@ func TestPrices(t *testing.T) {
 		t.Fatalf("prices: %+v", s)
 	}
 	for _, body := range []string{
-		`<sl:price query="20" action="20"/><sl:query name="a"/><sl:action name="x"/>`,
-		`<sl:price query="1" action="20"/><sl:query name="a" price="25"/><sl:action name="x"/>`,
-		`<sl:price query="1" action="20"/><sl:query name="a"/><sl:action name="x" price="1"/>`,
 		`<sl:price query="-1"/><sl:query name="a"/>`,
 		`<sl:query name="a" price="one"/>`,
 	} {
 		if _, err := ParseManifest(doc(body)); !errors.Is(err, ErrMalformed) {
+			t.Errorf("%s: %v", body, err)
+		}
+	}
+	if err := m.Service.CheckPrices(); err != nil {
+		t.Fatalf("queries cheaper than actions: %v", err)
+	}
+	for _, body := range []string{
+		`<sl:price query="20" action="20"/><sl:query name="a"/><sl:action name="x"/>`,
+		`<sl:price query="1" action="20"/><sl:query name="a" price="25"/><sl:action name="x"/>`,
+		`<sl:price query="1" action="20"/><sl:query name="a"/><sl:action name="x" price="1"/>`,
+	} {
+		m, err := ParseManifest(doc(body))
+		if err != nil {
+			t.Fatalf("%s: %v", body, err)
+		}
+		if err := m.Service.CheckPrices(); !errors.Is(err, ErrMalformed) {
 			t.Errorf("%s: %v", body, err)
 		}
 	}

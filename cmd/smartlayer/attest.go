@@ -112,12 +112,22 @@ func finishVerify(cmd *cobra.Command, asJSON bool, res verifyResult, err error) 
 	return err
 }
 
+// maxInput bounds what readInput reads: an attestation, a receipt or an
+// action's answer.
+const maxInput = 4 << 20
+
+// readInput is the command's input: stdin (no argument, or "-"), a file,
+// or the argument itself (a URL or an encoded attestation).
 func readInput(cmd *cobra.Command, args []string) ([]byte, error) {
 	if len(args) == 0 || args[0] == "-" {
-		return io.ReadAll(io.LimitReader(cmd.InOrStdin(), 4<<20))
+		b, err := io.ReadAll(io.LimitReader(cmd.InOrStdin(), maxInput+1))
+		if err == nil && len(b) > maxInput {
+			return nil, fmt.Errorf("stdin: more than %d bytes", maxInput)
+		}
+		return b, err
 	}
 	if st, err := os.Stat(args[0]); err == nil && !st.IsDir() {
-		return os.ReadFile(args[0])
+		return readBounded(args[0], maxInput)
 	}
 	if strings.ContainsAny(args[0], ":#?=") || len(args[0]) > 64 {
 		return []byte(args[0]), nil

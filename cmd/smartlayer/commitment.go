@@ -14,9 +14,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/chain"
 	"github.com/smartlayer/smartlayer/commitment"
 	"github.com/smartlayer/smartlayer/contracts"
+	"github.com/smartlayer/smartlayer/placement"
 	"github.com/smartlayer/smartlayer/receipt"
+	"github.com/smartlayer/smartlayer/token"
 	"github.com/smartlayer/smartlayer/wire"
 )
 
@@ -143,7 +146,13 @@ instance and transcript root before its proof counts.`,
 				if rc != nil {
 					pr, err = fetchProof(ctx, base+"/v1/commitments/execution/"+rc.Instance+"/"+rc.TranscriptRoot.Hex())
 					if err == nil {
-						err = reportsExecution(pr, rc)
+						err = reportsExecution(pr, rc, func(a common.Address) error {
+							ok, err := s.r.Registry.Admitted(&bind.CallOpts{Context: ctx}, a, chain.RoleAnchor)
+							if err == nil && !ok {
+								err = fmt.Errorf("the record's signer %s is not an anchor on chain", a)
+							}
+							return err
+						})
 					}
 				} else {
 					pr, err = fetchProof(ctx, base+"/v1/commitments/proof/"+uid.Hex())
@@ -207,8 +216,8 @@ func receiptOfAction(raw []byte) (*receipt.Receipt, error) {
 	if err != nil {
 		return nil, err
 	}
-	if rc.TranscriptRoot == (common.Hash{}) {
-		return nil, errors.New("receipt: it names no transcript root (not an execution receipt)")
+	if rc.TranscriptRoot == (common.Hash{}) || !strings.HasPrefix(rc.Function, "action:") {
+		return nil, fmt.Errorf("receipt: of %q: only an action's execution has a result on record", rc.Function)
 	}
 	if _, err := wire.ParseInstanceID(rc.Instance); err != nil {
 		return nil, fmt.Errorf("receipt: instance %q: %w", rc.Instance, err)
@@ -218,9 +227,10 @@ func receiptOfAction(raw []byte) (*receipt.Receipt, error) {
 
 // reportsExecution checks that the operation an anchor proves is the action
 // result that reports the receipt's execution: its attestation is signed by
-// the receipt's node, has the UID proved, and names the receipt's instance
-// and transcript root.
-func reportsExecution(pr *wire.CommitmentProof, rc *receipt.Receipt) error {
+// the receipt's node, has the UID proved, names the receipt's instance,
+// transcript root, action and fencing, and carries the record, signed by an
+// anchor (anchorAdmitted), that made the receipt's node the executor.
+func reportsExecution(pr *wire.CommitmentProof, rc *receipt.Receipt, anchorAdmitted func(common.Address) error) error {
 	if len(pr.Attestation) == 0 {
 		return errors.New("the anchor's proof carries no attestation to check against the receipt")
 	}
@@ -243,12 +253,30 @@ func reportsExecution(pr *wire.CommitmentProof, rc *receipt.Receipt) error {
 	}
 	inst, _ := data["instance"].(string)
 	root, _ := data["transcriptRoot"].(string)
+	action, _ := data["action"].(string)
+	fencing := fmt.Sprint(data["fencing"])
 	want, err := wire.ParseInstanceID(rc.Instance)
 	if err != nil {
 		return fmt.Errorf("receipt: instance: %w", err)
 	}
 	if got, err := wire.ParseInstanceID(inst); err != nil || got != want || !strings.EqualFold(root, rc.TranscriptRoot.Hex()) {
 		return fmt.Errorf("the action result %s reports instance %s transcript %s, not the receipt's %s %s", pr.UID, inst, root, rc.Instance, rc.TranscriptRoot)
+	}
+	if rc.Function != "action:"+action || fencing != fmt.Sprint(rc.Fencing) {
+		return fmt.Errorf("the action result %s reports %q under fencing %s, the receipt %q under %d", pr.UID, "action:"+action, fencing, rc.Function, rc.Fencing)
+	}
+	// The executor: the result carries the anchor-signed record that
+	// elected it; anchorAdmitted says whether its signer is an anchor.
+	if _, err := token.ResultRecord(want, data, att, func(r *placement.Record) error {
+		if err := r.Verify(nil); err != nil {
+			return err
+		}
+		if r.Fencing != rc.Fencing {
+			return fmt.Errorf("the record is fencing %d, the receipt %d", r.Fencing, rc.Fencing)
+		}
+		return anchorAdmitted(r.Anchor)
+	}); err != nil {
+		return fmt.Errorf("the action result %s: %w", pr.UID, err)
 	}
 	return nil
 }
@@ -264,7 +292,7 @@ func fetchProof(ctx context.Context, url string) (*wire.CommitmentProof, error) 
 		return nil, err
 	}
 	defer resp.Body.Close()
-	dec := json.NewDecoder(http.MaxBytesReader(nil, resp.Body, 1<<20))
+	dec := json.NewDecoder(http.MaxBytesReader(nil, resp.Body, 8<<20)) // an action result's attestation with its state patch
 	if resp.StatusCode != http.StatusOK {
 		var p wire.Problem
 		_ = dec.Decode(&p)
