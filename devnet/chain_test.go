@@ -355,7 +355,7 @@ func TestEpochFromChain(t *testing.T) {
 	opts := DefaultOptions()
 	opts.Tickets, opts.Services, opts.Chain = 2, 3, true
 	d := startDevnet(t, opts)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute) // the whole test: epochs started and followed, with the cores busy
 	defer cancel()
 	st, err := d.chainState.r.Status(ctx)
 	if err != nil {
