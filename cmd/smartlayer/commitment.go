@@ -108,8 +108,10 @@ holding the receipt (its JSON or the X-Smartlayer-Receipt header's base64url) or
 the action's whole answer as 'smartlayer token action' prints it. For a receipt,
 its signature is checked, the anchors are asked for the action result that
 reports the execution it names (GET /v1/commitments/execution/...), and that
-result's attestation must be signed by the receipt's node and name the receipt's
-instance and transcript root before its proof counts.`,
+result's attestation must be signed by the receipt's node, carry the record (signed
+by an anchor the registry admits) that made that node the executor under the
+receipt's fencing, and name the receipt's instance, action and transcript root
+before its proof counts. Only an action's receipt names a result.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			if len(anchors) == 0 {
