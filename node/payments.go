@@ -59,13 +59,14 @@ type paying struct {
 	n       *Node
 	domain  attest.Domain
 	chain   payments.OnChain
+	addr    common.Address   // the Channels contract
 	gate    *payments.Gate   // service nodes
 	ledger  *payments.Ledger // anchors
 	results *prometheus.CounterVec
 }
 
 func newPaying(n *Node, c *contracts.Channels, addr common.Address, chainID int64) *paying {
-	p := &paying{n: n, domain: channel.Domain(chainID, addr), chain: payments.OnChain{C: c}}
+	p := &paying{n: n, domain: channel.Domain(chainID, addr), chain: payments.OnChain{C: c}, addr: addr}
 	p.results = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smartlayer_payments_total",
 		Help: "Payments for priced calls: on service nodes taken (with a promise), credit (taken on credit), refused (by code) and sent to anchors; on anchors taken, replayed and refused promises forwarded, and settlements done or failed."}, []string{"result"})
 	return p
@@ -279,7 +280,7 @@ func (p *paying) settle(ctx context.Context, id uint64) (*wire.Settlement, error
 		p.results.WithLabelValues("settle-failed").Inc()
 		return nil, fmt.Errorf("%w: %v", api.ErrChainUnavailable, err)
 	}
-	out, err := p.ledger.Settle(ctx, id, n.key.ECDSA, uint16(n.cfg.Network.AnchorShare), payments.SenderCashier{S: s, B: n.eth, C: p.chain.C})
+	out, err := p.ledger.Settle(ctx, id, n.key.ECDSA, uint16(n.cfg.Network.AnchorShare), payments.SenderCashier{S: s, B: n.eth, C: p.chain.C, At: p.addr})
 	if err != nil {
 		p.results.WithLabelValues("settle-failed").Inc()
 		return nil, channelErr(err)

@@ -98,7 +98,7 @@ func newNet(t *testing.T, deposit int64) *net {
 		return n.channels.Open(o, addr(anchor.PublicKey), big.NewInt(deposit))
 	})
 	n.id = 1
-	n.cashier = SenderCashier{S: as, B: c, C: n.channels}
+	n.cashier = SenderCashier{S: as, B: c, C: n.channels, At: cs.Channels}
 	return n
 }
 

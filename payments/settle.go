@@ -244,9 +244,10 @@ func (o OnChain) Channel(ctx context.Context, id uint64) (Info, error) {
 
 // SenderCashier sends settlements from an anchor's key.
 type SenderCashier struct {
-	S *chain.Sender
-	B chain.Backend
-	C *contracts.Channels
+	S  *chain.Sender
+	B  chain.Backend
+	C  *contracts.Channels
+	At common.Address // C's address: only its logs are read
 }
 
 func (s SenderCashier) Cash(ctx context.Context, p channel.Promise) error {
@@ -266,12 +267,26 @@ func (s SenderCashier) Distribute(ctx context.Context, d channel.Distribution, s
 	if err != nil {
 		return nil, err
 	}
-	for _, lg := range r.Logs {
-		if ev, err := s.C.ParseDistributed(*lg); err == nil && ev.Channel.Uint64() == d.Channel {
-			return ev.Burnt, nil
-		}
+	if burnt, ok := burntOf(s.C, s.At, r.Logs, d.Channel); ok {
+		return burnt, nil
 	}
 	return nil, fmt.Errorf("distributing channel %d up to %s: the transaction logged no payout", d.Channel, d.UpTo)
+}
+
+// burntOf reads the share burnt from the Distributed event the Channels
+// contract at addr logged for channel id; a log of another contract the
+// transaction touched (the token's, or one it calls) is not read, whatever
+// its topics.
+func burntOf(c *contracts.Channels, addr common.Address, logs []*types.Log, id uint64) (*big.Int, bool) {
+	for _, lg := range logs {
+		if lg.Address != addr {
+			continue
+		}
+		if ev, err := c.ParseDistributed(*lg); err == nil && ev.Channel.Uint64() == id {
+			return ev.Burnt, true
+		}
+	}
+	return nil, false
 }
 
 // Errors of an anchor's answers about its channels.
