@@ -3,6 +3,7 @@ package node
 import (
 	"encoding/json"
 	"errors"
+	"math/big"
 	"testing"
 	"time"
 
@@ -10,7 +11,12 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/smartlayer/smartlayer/attengine"
+	"github.com/smartlayer/smartlayer/attest"
+	"github.com/smartlayer/smartlayer/attlog"
+	"github.com/smartlayer/smartlayer/commitment"
 	"github.com/smartlayer/smartlayer/store"
+	"github.com/smartlayer/smartlayer/wire"
 )
 
 // TestCommitmentsPruned: an anchor keeps a period's operations, with
@@ -76,5 +82,64 @@ func TestCommitmentsPruned(t *testing.T) {
 		if _, err := st.Get(k); err != nil {
 			t.Fatalf("a later operation's key %x: %v", k, err)
 		}
+	}
+}
+
+// TestCommitmentsKeepFailures: a failure attestation an anchor delivers on
+// an instance's failure topic is kept in its period's commitment, with its
+// attestation, and its inclusion proof verifies against the period's root;
+// an attestation of another schema, or on a topic naming no instance, is
+// not kept.
+func TestCommitmentsKeepFailures(t *testing.T) {
+	st, err := store.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Unix(1_800_000_000, 0)
+	n := &Node{store: st}
+	n.deps.Now = func() time.Time { return now }
+	cm := &committing{n: n, addr: common.HexToAddress("0xc0"), genesis: uint64(now.Unix()), period: 3600, grace: 600,
+		results: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "t"}, []string{"result"})}
+	anchor, err := crypto.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := wire.InstanceID(crypto.Keccak256Hash([]byte("ticket")))
+	d := attest.Domain{Name: attest.DomainName, Version: "1.3.0", ChainID: big.NewInt(1)}
+	sign := func(ns attest.NetworkSchema, fields map[string]any) *attest.Signed {
+		s, err := attest.SignNetwork(anchor, d, ns, fields, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	failure := sign(attest.FailureSchema, map[string]any{"instance": id.String(), "action": "rebook", "request": "POST http://hotel/book",
+		"requestHash": crypto.Keccak256Hash([]byte("r")).Hex(), "errorClass": "timeout", "attempts": "3"})
+	cm.delivered(attengine.Delivered{Entry: &attlog.Entry{Topic: wire.FailureTopic(id)}, Att: failure})
+	other := sign(attest.RevocationSchema, map[string]any{"uid": crypto.Keccak256Hash([]byte("g")).Hex()})
+	cm.delivered(attengine.Delivered{Entry: &attlog.Entry{Topic: wire.FailureTopic(id)}, Att: other})
+	stray := sign(attest.FailureSchema, map[string]any{"instance": id.String(), "action": "rebook", "request": "POST http://hotel/book",
+		"requestHash": crypto.Keccak256Hash([]byte("s")).Hex(), "errorClass": "timeout", "attempts": "1"})
+	cm.delivered(attengine.Delivered{Entry: &attlog.Entry{Topic: "no-instance-here"}, Att: stray})
+
+	tr, instances, err := cm.tree(0)
+	if err != nil || tr.Len() != 1 || len(instances) != 1 || instances[0] != common.Hash(id) {
+		t.Fatalf("period 0 holds %d operations on %v (%v), want the failure alone", tr.Len(), instances, err)
+	}
+	uid := common.Hash(failure.UID)
+	proof, ok := tr.Proof(commitment.Leaf(uid))
+	if !ok || !commitment.Verify(tr.Root(), commitment.Leaf(uid), proof) {
+		t.Fatal("the failure attestation's inclusion does not verify")
+	}
+	if commitment.Verify(tr.Root(), commitment.Leaf(common.Hash(stray.UID)), proof) {
+		t.Fatal("a failure attestation that was not kept verifies")
+	}
+	att, err := st.Get(commitAttKey(cm.addr, uid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if kept, err := attest.ParseJSON(att); err != nil || kept.UID != failure.UID {
+		t.Fatalf("kept attestation %s (%v)", att, err)
 	}
 }
