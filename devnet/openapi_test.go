@@ -211,6 +211,10 @@ func TestOpenAPIAnswers(t *testing.T) {
 	if err := json.Unmarshal(ab, &out); err != nil || out.Attestation == "" {
 		t.Fatalf("action: %s %v", ab, err)
 	}
+	var actionRc receipt.Receipt
+	if err := json.Unmarshal(out.Receipt, &actionRc); err != nil {
+		t.Fatalf("the action's receipt %s: %v", out.Receipt, err)
+	}
 	want(400, "idempotency-key-required", http.MethodPost, au, args, signed(tk, http.MethodPost, au, args, nil))
 	ru := tok(replica, tk.Instance, "/actions/rebook")
 	want(421, "not-executor", http.MethodPost, ru, args, signed(tk, http.MethodPost, ru, args, key))
@@ -324,6 +328,15 @@ func TestOpenAPIAnswers(t *testing.T) {
 	waitUntil(t, time.Minute, "an anchor proves a ticket's registration", func() bool {
 		for _, a := range d.Info.Anchors {
 			if c, _, _ := call(http.MethodGet, a.HTTP+"/v1/commitments/proof/"+tk.Instance, nil, nil); c == 200 {
+				return true
+			}
+		}
+		return false
+	})
+	waitUntil(t, time.Minute, "an anchor proves the action's result by its execution", func() bool {
+		for _, a := range d.Info.Anchors {
+			u := a.HTTP + "/v1/commitments/execution/" + actionRc.Instance + "/" + actionRc.TranscriptRoot.Hex()
+			if c, _, _ := call(http.MethodGet, u, nil, nil); c == 200 {
 				return true
 			}
 		}
