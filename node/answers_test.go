@@ -50,7 +50,7 @@ func TestAskAnswersRefusesStrangersAndUnsteppedEntries(t *testing.T) {
 	for i := range long {
 		long[i] = 's'
 	}
-	ask(stranger, held(1), "stepped")     // not a replica of the instance
+	ask(stranger, held(1), "stepped")      // not a replica of the instance
 	ask(replica, held(2), "never-stepped") // not in the executor's history
 	ask(replica, held(3), string(long))    // a cause past 256 bytes
 	notHeld := ticketInstance(lb, 4, common.Address{4}, "BA117")
