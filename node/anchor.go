@@ -917,7 +917,7 @@ func (a *anchorRole) addRegistration(reg *Registration) error {
 	a.dirty = true
 	a.poke()
 	if a.n.commit != nil { // a registration is a key operation; its UID is the instance ID
-		a.n.commit.keep(common.Hash(reg.Instance), common.Hash(reg.Instance), nil, common.Hash{})
+		a.n.commit.keep(common.Hash(reg.Instance), common.Hash(reg.Instance), nil, common.Hash{}, 0)
 	}
 	return nil
 }

@@ -59,6 +59,9 @@ func newCommitting(ctx context.Context, n *Node, c *contracts.Commitments, addr 
 	if cm.period, err = c.Period(opts); err != nil {
 		return nil, err
 	}
+	if cm.period == 0 {
+		return nil, fmt.Errorf("commitments: the contract at %s has no period", addr)
+	}
 	if cm.grace, err = c.Grace(opts); err != nil {
 		return nil, err
 	}
@@ -83,16 +86,21 @@ func (cm *committing) periodAt(t int64) uint64 {
 // keep records one key operation (uid, on instance) in the period now,
 // with its attestation (att; nil for a registration) and, for an action
 // result, the transcript root of the execution it reports (exec; zero
-// otherwise).
-func (cm *committing) keep(uid, instance common.Hash, att []byte, exec common.Hash) {
+// otherwise) and the fencing number of the record it was signed under.
+func (cm *committing) keep(uid, instance common.Hash, att []byte, exec common.Hash, fencing uint64) {
 	// An operation is kept once, in the period it first came in: what came
 	// first is not replaced (another signature over the same message has
-	// the same UID; another result may name the same execution).
+	// the same UID).
 	if _, err := cm.n.store.Get(commitUIDKey(cm.addr, uid)); !errors.Is(err, store.ErrNotFound) {
 		return
 	}
+	// Another result may name the same execution: a replaced executor
+	// copying its successor's result under its own, older record. The
+	// execution is found from the result of the highest fencing number,
+	// so a stale executor that gets its copy in first cannot keep the
+	// real one's receipt from being proved.
 	if exec != (common.Hash{}) {
-		if _, err := cm.n.store.Get(commitExecKey(cm.addr, instance, exec)); !errors.Is(err, store.ErrNotFound) {
+		if had, err := cm.execOf(instance, exec); err == nil && had.fencing >= fencing {
 			exec = common.Hash{}
 		}
 	}
@@ -108,7 +116,7 @@ func (cm *committing) keep(uid, instance common.Hash, att []byte, exec common.Ha
 			w.Set(commitAttKey(cm.addr, uid), att)
 		}
 		if exec != (common.Hash{}) {
-			w.Set(commitExecKey(cm.addr, instance, exec), uid[:])
+			w.Set(commitExecKey(cm.addr, instance, exec), binary.BigEndian.AppendUint64(slices.Clone(uid[:]), fencing))
 		}
 	})
 	if err != nil {
@@ -116,6 +124,29 @@ func (cm *committing) keep(uid, instance common.Hash, att []byte, exec common.Ha
 		return
 	}
 	cm.results.WithLabelValues("kept").Inc()
+}
+
+// execIndex is what an execution's key holds: the UID of the result that
+// reports it and that result's fencing number.
+type execIndex struct {
+	uid     common.Hash
+	fencing uint64
+}
+
+// execOf reads an execution's key (a value of 32 bytes, written before
+// fencing numbers were kept, reads as fencing 0); store.ErrNotFound when
+// there is none.
+func (cm *committing) execOf(instance, transcriptRoot common.Hash) (execIndex, error) {
+	b, err := cm.n.store.Get(commitExecKey(cm.addr, instance, transcriptRoot))
+	switch {
+	case err != nil:
+		return execIndex{}, err
+	case len(b) == common.HashLength:
+		return execIndex{uid: common.BytesToHash(b)}, nil
+	case len(b) == common.HashLength+8:
+		return execIndex{uid: common.BytesToHash(b[:32]), fencing: binary.BigEndian.Uint64(b[32:])}, nil
+	}
+	return execIndex{}, store.ErrNotFound
 }
 
 // delivered keeps the action results and failure attestations an anchor
@@ -140,6 +171,7 @@ func (cm *committing) delivered(d attengine.Delivered) {
 	}
 	uid := common.Hash(d.Att.UID)
 	var exec common.Hash
+	var fencing uint64
 	if s == attest.ActionResultSchema.UID {
 		// Anyone may publish an attestation of the action-result schema;
 		// only the executor the anchor-signed record it carries names is
@@ -148,10 +180,12 @@ func (cm *committing) delivered(d attengine.Delivered) {
 		if err != nil {
 			return
 		}
-		if _, err := token.ResultRecord(id, data, d.Att, cm.n.authority.Check); err != nil {
+		rec, err := token.ResultRecord(id, data, d.Att, cm.n.authority.Check)
+		if err != nil {
 			cm.results.WithLabelValues("refused").Inc()
 			return
 		}
+		fencing = rec.Fencing
 		root, _ := data["transcriptRoot"].(string)
 		if b, err := hexutil.Decode(root); err == nil && len(b) == common.HashLength {
 			exec = common.BytesToHash(b)
@@ -161,7 +195,7 @@ func (cm *committing) delivered(d attengine.Delivered) {
 	if err != nil {
 		return
 	}
-	cm.keep(uid, common.Hash(id), att, exec)
+	cm.keep(uid, common.Hash(id), att, exec, fencing)
 }
 
 // tree is a period's operations as this anchor kept them.
@@ -236,12 +270,22 @@ const commitPruneBatch = 10_000
 // them, after the period ends.
 const commitKeep = 30 * 24 * time.Hour
 
+// keptPeriods is how many periods before the current one are kept, so
+// that each is kept at least commitKeep after it ended (rounded up: at
+// least one, the period that just ended, whose commitment may still be
+// written by the anchor on duty or, past its grace, the next one in the
+// rotation).
+func (cm *committing) keptPeriods() uint64 {
+	per := time.Duration(cm.period) * time.Second
+	return uint64((commitKeep + per - 1) / per)
+}
+
 // prune forgets the operations of the periods that ended more than
 // commitKeep before period cur, oldest first, at most limit of them a call
 // (the rest the next round): their keys by period, by UID, their
 // attestations and their executions. It returns how many it forgot.
 func (cm *committing) prune(cur uint64, limit int) (int, error) {
-	keep := uint64(commitKeep / time.Second / time.Duration(cm.period))
+	keep := cm.keptPeriods()
 	if cur <= keep {
 		return 0, nil
 	}
@@ -261,7 +305,12 @@ func (cm *committing) prune(cur uint64, limit int) (int, error) {
 		ops = append(ops, slices.Clone(k))
 		drops = append(drops, commitUIDKey(cm.addr, uid), commitAttKey(cm.addr, uid))
 		if len(v) == 64 {
-			drops = append(drops, commitExecKey(cm.addr, common.BytesToHash(v[:32]), common.BytesToHash(v[32:])))
+			// The execution's key goes with the result it names (a result
+			// of a higher fencing number may have taken it since).
+			instance, root := common.BytesToHash(v[:32]), common.BytesToHash(v[32:])
+			if had, err := cm.execOf(instance, root); err == nil && had.uid == uid {
+				drops = append(drops, commitExecKey(cm.addr, instance, root))
+			}
 		}
 		return nil
 	})
@@ -369,12 +418,12 @@ func (cm *committing) Proof(ctx context.Context, uid common.Hash) (*wire.Commitm
 // execution with the transcript root on the instance (what an action's
 // receipt names; GET /v1/commitments/execution/{instance}/{transcriptRoot}).
 func (cm *committing) ProofOfExecution(ctx context.Context, instance, transcriptRoot common.Hash) (*wire.CommitmentProof, error) {
-	b, err := cm.n.store.Get(commitExecKey(cm.addr, instance, transcriptRoot))
-	if errors.Is(err, store.ErrNotFound) || err == nil && len(b) != common.HashLength {
+	had, err := cm.execOf(instance, transcriptRoot)
+	if errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("%w: no action result of %s reports transcript %s", api.ErrUnknownOperation, instance, transcriptRoot)
 	}
 	if err != nil {
 		return nil, err
 	}
-	return cm.Proof(ctx, common.BytesToHash(b))
+	return cm.Proof(ctx, had.uid)
 }

@@ -37,17 +37,20 @@ func TestCommitmentsPruned(t *testing.T) {
 	h := func(s string, i int) common.Hash { return crypto.Keccak256Hash([]byte(s), []byte{byte(i)}) }
 	// Period 0: three action results and a registration; period 5: one.
 	for i := 0; i < 3; i++ {
-		cm.keep(h("uid", i), h("instance", i), att, h("exec", i))
+		cm.keep(h("uid", i), h("instance", i), att, h("exec", i), 1)
 	}
-	cm.keep(h("instance", 9), h("instance", 9), nil, common.Hash{})
+	cm.keep(h("instance", 9), h("instance", 9), nil, common.Hash{}, 0)
 	now = now.Add(5 * time.Hour)
-	cm.keep(h("uid", 5), h("instance", 5), att, h("exec", 5))
+	cm.keep(h("uid", 5), h("instance", 5), att, h("exec", 5), 1)
 	for _, p := range []uint64{0, 5} {
 		if tr, _, err := cm.tree(p); err != nil || tr.Len() == 0 {
 			t.Fatalf("period %d: %v %v", p, tr, err)
 		}
 	}
-	keep := uint64(commitKeep / time.Hour)
+	keep := cm.keptPeriods()
+	if keep*uint64(time.Hour) < uint64(commitKeep) {
+		t.Fatalf("%d hourly periods kept: less than %v after a period ends", keep, commitKeep)
+	}
 	if n, err := cm.prune(keep, 100); err != nil || n != 0 {
 		t.Fatalf("pruned %d (%v) while every period is within the time kept", n, err)
 	}
@@ -141,5 +144,66 @@ func TestCommitmentsKeepFailures(t *testing.T) {
 	}
 	if kept, err := attest.ParseJSON(att); err != nil || kept.UID != failure.UID {
 		t.Fatalf("kept attestation %s (%v)", att, err)
+	}
+}
+
+// TestCommitmentsExecutionByFencing: two results naming one execution (a
+// replaced executor copying its successor's under its own older record)
+// leave the execution found from the one of the higher fencing number,
+// whichever came first; pruning the older one's period leaves the newer
+// one's key alone. And a period longer than commitKeep is kept past its
+// end.
+func TestCommitmentsExecutionByFencing(t *testing.T) {
+	st, err := store.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Unix(1_800_000_000, 0)
+	n := &Node{store: st}
+	n.deps.Now = func() time.Time { return now }
+	cm := &committing{n: n, addr: common.HexToAddress("0xc0"), genesis: uint64(now.Unix()), period: 3600, grace: 600,
+		results: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "t"}, []string{"result"})}
+	att := json.RawMessage(`{"an":"attestation"}`)
+	h := func(s string) common.Hash { return crypto.Keccak256Hash([]byte(s)) }
+	inst, exec := h("instance"), h("exec")
+	found := func() common.Hash {
+		t.Helper()
+		had, err := cm.execOf(inst, exec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return had.uid
+	}
+	// The stale copy first, then the real result: the real one is found.
+	cm.keep(h("stale"), inst, att, exec, 3)
+	now = now.Add(2 * time.Hour) // period 2
+	cm.keep(h("real"), inst, att, exec, 4)
+	if got := found(); got != h("real") {
+		t.Fatalf("the execution is found from %s, want the result of fencing 4", got)
+	}
+	// A copy of an older record after it changes nothing.
+	cm.keep(h("stale2"), inst, att, exec, 2)
+	if got := found(); got != h("real") {
+		t.Fatalf("the execution is found from %s after an older copy", got)
+	}
+	// Forgetting period 0 (the stale copy) keeps the real result's key.
+	if n, err := cm.prune(cm.keptPeriods()+1, 100); err != nil || n != 1 {
+		t.Fatalf("pruned %d (%v), want the stale copy", n, err)
+	}
+	if got := found(); got != h("real") {
+		t.Fatalf("after pruning the stale copy the execution is found from %s", got)
+	}
+
+	// Periods of 40 days: the one that just ended is kept, and forgotten
+	// once more than commitKeep has passed since it ended.
+	long := &committing{n: n, addr: common.HexToAddress("0xc1"), genesis: cm.genesis, period: 40 * 24 * 3600, grace: 600,
+		results: cm.results}
+	long.keep(h("long"), inst, att, h("long-exec"), 1)
+	if n, err := long.prune(1, 100); err != nil || n != 0 {
+		t.Fatalf("pruned %d (%v) of the period that just ended", n, err)
+	}
+	if n, err := long.prune(2, 100); err != nil || n != 1 {
+		t.Fatalf("pruned %d (%v) of a period that ended 40 days ago, want 1", n, err)
 	}
 }
