@@ -90,8 +90,15 @@ func (t *Tree) Proof(leaf common.Hash) ([]common.Hash, bool) {
 	return proof, true
 }
 
+// MaxProof is the longest proof of a tree with up to 2^64 leaves; Verify
+// refuses a longer one without hashing it.
+const MaxProof = 64
+
 // Verify reports whether proof takes leaf to root.
 func Verify(root, leaf common.Hash, proof []common.Hash) bool {
+	if len(proof) > MaxProof {
+		return false
+	}
 	h := leaf
 	for _, p := range proof {
 		h = pair(h, p)

@@ -4,11 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/smartlayer/smartlayer/devnet"
 	"github.com/smartlayer/smartlayer/wire"
@@ -125,6 +129,17 @@ func TestChannelCommands(t *testing.T) {
 	})
 	if _, err := run(append([]string{"commitment", "prove", "0x" + strings.Repeat("ab", 32), "--devnet", info}, anchors...)...); err == nil {
 		t.Fatal("a made-up operation proved")
+	}
+	// A hostile anchor asked first, answering the UID with a proof of
+	// 100,000 hashes (too long for any tree, and for the chain's calls),
+	// does not keep the honest anchors from being asked.
+	hostile := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		pr := wire.CommitmentProof{UID: common.HexToHash(tk.Instance), Proof: make([]common.Hash, 100_000)}
+		_ = json.NewEncoder(w).Encode(pr)
+	}))
+	defer hostile.Close()
+	if out, err := run(append([]string{"commitment", "prove", tk.Instance, "--devnet", info, "--anchor", hostile.URL}, anchors...)...); err != nil || !strings.Contains(out, `"verified": true`) {
+		t.Fatalf("with a hostile anchor asked first: %v %s", err, out)
 	}
 	// The action's result, proved from the action's answer (its receipt):
 	// the proof names the result's UID.

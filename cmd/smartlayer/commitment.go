@@ -166,28 +166,41 @@ before its proof counts. Only an action's receipt names a result.`,
 					last = err
 					continue
 				}
+				// Each anchor's answer is checked on its own: one that fails
+				// (or that the chain will not take) leaves the next anchor
+				// to be asked.
+				if len(pr.Proof) > commitment.MaxProof {
+					last = fmt.Errorf("%s's proof has %d hashes, more than any tree's %d", base, len(pr.Proof), commitment.MaxProof)
+					continue
+				}
 				cm, err := c.CommitmentOf(&bind.CallOpts{Context: ctx}, pr.Period)
 				if err != nil {
-					return err
+					last = fmt.Errorf("reading period %d's commitment from the chain: %w", pr.Period, err)
+					continue
 				}
 				if !cm.Written {
 					last = fmt.Errorf("period %d is not written on chain yet", pr.Period)
+					continue
+				}
+				// The leaf is made from the operation asked for (the UID
+				// given, or the result the receipt's execution checked to
+				// be), not from the anchor's answer.
+				notOnChain := fmt.Errorf("%s's proof does not verify against period %d's root on chain", base, pr.Period)
+				if !commitment.Verify(cm.Root, commitment.Leaf(pr.UID), pr.Proof) {
+					last = notOnChain
 					continue
 				}
 				words := make([][32]byte, len(pr.Proof))
 				for i, h := range pr.Proof {
 					words[i] = h
 				}
-				// The leaf is made from the operation asked for (the UID
-				// given, or the result the receipt's execution checked to
-				// be), not from the anchor's answer.
 				onChain, err := c.Verify(&bind.CallOpts{Context: ctx}, pr.Period, pr.UID, words)
 				if err != nil {
-					return err
+					last = fmt.Errorf("checking period %d's proof on chain: %w", pr.Period, err)
+					continue
 				}
-				local := commitment.Verify(cm.Root, commitment.Leaf(pr.UID), pr.Proof)
-				if !onChain || !local {
-					last = fmt.Errorf("%s's proof does not verify against period %d's root on chain", base, pr.Period)
+				if !onChain {
+					last = notOnChain
 					continue
 				}
 				out := map[string]any{"uid": pr.UID, "period": pr.Period, "leaf": commitment.Leaf(pr.UID), "proof": pr.Proof,
