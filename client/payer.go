@@ -77,6 +77,11 @@ type Payer struct {
 	// last promise it took (none: it took no promise, or refused a call).
 	onCredit map[string]int
 	credit   *[32]byte // the key of calls on credit, once AnchorKey is known
+	// lost: the payer moved up to a promise it signed but did not send in
+	// this process (Resume at the start, or a 402's): it does not know the
+	// calls sent on credit after it, and takes them from the next 402 in
+	// (catchUp), once, even when that 402 shows the same promise.
+	lost bool
 }
 
 // DefaultEvery is how often a node is sent a promise when Every is 0.
@@ -133,6 +138,7 @@ func (p *Payer) resume(st *wire.ChannelState) bool {
 		return false
 	}
 	p.cum = best.Cumulative
+	p.lost = true
 	if p.spent().Cmp(p.cum) < 0 {
 		p.charged = new(big.Int).Set(p.cum)
 	}
@@ -348,10 +354,18 @@ func (p *Payer) learn(path string, prob *wire.Problem) bool {
 		p.prices[path] = price
 	}
 	p.mu.Unlock()
-	if p.resume(prob.Payment.Channel) {
+	if p.resume(prob.Payment.Channel) || p.wasLost() {
 		p.catchUp(prob.Payment.Channel, price)
 	}
 	return true
+}
+
+// wasLost reports whether the payer has not caught up since it moved up to
+// a promise it did not send.
+func (p *Payer) wasLost() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.lost
 }
 
 // creditSkip is how many nonces a payer that lost count skips past the
@@ -365,7 +379,9 @@ const creditSkip = channel.MaxSeen
 // from the channel): calls it sent on credit and did not cover. A node's
 // word, so taken only as far as calls on credit may go beyond that promise
 // (channel.CreditCalls of price), and only when the promise moved the
-// payer up (a node showing back a promise it was sent moves nothing).
+// payer up (a node showing back a promise it was sent moves nothing) or
+// once after it moved up to one (Resume: it lost count then, but the node
+// shows the promise it resumed from).
 func (p *Payer) catchUp(st *wire.ChannelState, price uint64) {
 	charged, ok := new(big.Int).SetString(st.Charged, 10)
 	if !ok {
@@ -373,6 +389,7 @@ func (p *Payer) catchUp(st *wire.ChannelState, price uint64) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.lost = false
 	limit := new(big.Int).Mul(new(big.Int).SetUint64(price), big.NewInt(channel.CreditCalls))
 	limit.Add(limit, p.amount())
 	if charged.Cmp(limit) > 0 {

@@ -159,3 +159,37 @@ func TestPayerSendsCallsOnCredit(t *testing.T) {
 		t.Fatalf("after a restart: %q %v", h, err)
 	}
 }
+
+// TestPayerCatchesUpAfterResume: a payer that resumed from its own promise
+// (a new process paying from a channel) does not know the calls sent on
+// credit after it; the first 402 that shows more charged than that
+// promise, even with the same promise as the best, is taken in (within
+// CreditCalls of the price), once: a later 402 showing more moves nothing.
+func TestPayerCatchesUpAfterResume(t *testing.T) {
+	key, _ := crypto.GenerateKey()
+	dom := channel.Domain(1337, common.HexToAddress("0xc4"))
+	p := &Payer{Key: key, Channel: 3, Domain: dom}
+	best, _ := channel.Sign(key, dom, 3, big.NewInt(3), 5)
+	p.Resume(&wire.ChannelState{ID: 3, Best: best.Header()})
+	due := func(charged string) *wire.Problem {
+		return &wire.Problem{Status: http.StatusPaymentRequired,
+			Payment: &wire.PaymentDue{Price: "20", Channel: &wire.ChannelState{ID: 3, Charged: charged, Best: best.Header()}}}
+	}
+	next := func() int64 {
+		t.Helper()
+		h, err := p.PromiseFor("/v1/tokens/x/actions/rebook", 20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pr, _ := channel.ParseHeader(h)
+		return pr.Cumulative.Int64()
+	}
+	p.learn("/v1/tokens/x/actions/rebook", due("4"))
+	if got := next(); got != 24 {
+		t.Fatalf("after a 402 showing 4 charged over a promise of 3, the next promise is %d, want 24", got)
+	}
+	p.learn("/v1/tokens/x/actions/rebook", due("100"))
+	if got := next(); got != 44 {
+		t.Fatalf("a second 402's word moved the payer: next promise %d, want 44", got)
+	}
+}
