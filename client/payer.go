@@ -383,6 +383,9 @@ const creditSkip = channel.MaxSeen
 // once after it moved up to one (Resume: it lost count then, but the node
 // shows the promise it resumed from).
 func (p *Payer) catchUp(st *wire.ChannelState, price uint64) {
+	if st == nil || st.ID != p.Channel {
+		return // a 402 that shows no channel, or another one
+	}
 	charged, ok := new(big.Int).SetString(st.Charged, 10)
 	if !ok {
 		return

@@ -184,6 +184,10 @@ func TestPayerCatchesUpAfterResume(t *testing.T) {
 		pr, _ := channel.ParseHeader(h)
 		return pr.Cumulative.Int64()
 	}
+	// A 402 showing no channel state, or another channel's, takes nothing in.
+	p.learn("/v1/tokens/x/actions/rebook", &wire.Problem{Status: http.StatusPaymentRequired, Payment: &wire.PaymentDue{Price: "20"}})
+	p.learn("/v1/tokens/x/actions/rebook", &wire.Problem{Status: http.StatusPaymentRequired,
+		Payment: &wire.PaymentDue{Price: "20", Channel: &wire.ChannelState{ID: 4, Charged: "50", Best: best.Header()}}})
 	p.learn("/v1/tokens/x/actions/rebook", due("4"))
 	if got := next(); got != 24 {
 		t.Fatalf("after a 402 showing 4 charged over a promise of 3, the next promise is %d, want 24", got)
