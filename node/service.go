@@ -129,7 +129,7 @@ func newServiceRole(n *Node) (*serviceRole, error) {
 	if r := n.cfg.Network.TranscriptRetention.Duration; r > 0 {
 		s.archive = sampling.NewArchive(n.store, r, n.cfg.Service.MaxArchiveBytes, n.log, n.now)
 		n.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "smartlayer_archive_bytes",
-			Help: "About how much the executions archived for the transcript retention take (since the node started; at most service.max_archive_bytes)."},
+			Help: "About how much the executions archived for the transcript retention take (an earlier run's counted at start; at most service.max_archive_bytes)."},
 			func() float64 { return float64(s.archive.Bytes()) }))
 	}
 	transport.HandleFrom(n.net, protoExec, transport.MaxMessage, n.isAnchorPeer, s.handleExec)

@@ -44,8 +44,8 @@ type Archive struct {
 	states map[stateKey]bool
 
 	// maxBytes bounds what the archive holds (its keys and values as
-	// written); held counts it by bucket since the node started (what an
-	// earlier run archived ages out within the retention).
+	// written); held counts it by bucket, what an earlier run archived
+	// included (Run counts it first).
 	maxBytes int64
 	mu       sync.Mutex
 	held     map[uint64]int64
@@ -94,7 +94,7 @@ func (a *Archive) Full() bool {
 	return a.total >= a.maxBytes
 }
 
-// Bytes is about what the archive holds (counted since the node started).
+// Bytes is about what the archive holds.
 func (a *Archive) Bytes() int64 {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -164,6 +164,7 @@ const archiveEvery = 10 * time.Millisecond
 // what is queued), and drops the buckets past the retention every bucket's
 // length.
 func (a *Archive) Run(ctx context.Context) {
+	a.recount()
 	prune := time.NewTicker(time.Duration(a.bucketMs) * time.Millisecond)
 	defer prune.Stop()
 	flush := time.NewTicker(archiveEvery)
@@ -234,6 +235,39 @@ func (a *Archive) write(ks []archived) {
 		a.held[e.bucket] += n
 		a.total += n
 	}
+	a.mu.Unlock()
+}
+
+// recount drops what is past the retention and counts what an earlier run
+// archived within it, so that the bound holds across restarts (and the
+// states stored are not written again).
+func (a *Archive) recount() {
+	a.prune()
+	held := map[uint64]int64{}
+	var total int64
+	for _, p := range []string{PrefixArchive, PrefixArchiveState} {
+		err := a.st.Each([]byte(p), func(k, v []byte) error {
+			if len(k) != len(p)+8+common.HashLength {
+				return nil
+			}
+			b := binary.BigEndian.Uint64(k[len(p):])
+			if p == PrefixArchiveState {
+				a.states[stateKey{b, common.BytesToHash(k[len(p)+8:])}] = true
+			}
+			n := int64(len(k) + len(v))
+			held[b] += n
+			total += n
+			return nil
+		})
+		if err != nil && !errors.Is(err, store.ErrClosed) {
+			a.log.Error("cannot count the archived executions", "err", err)
+		}
+	}
+	a.mu.Lock()
+	for b, n := range held {
+		a.held[b] += n
+	}
+	a.total += total
 	a.mu.Unlock()
 }
 

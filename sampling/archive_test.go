@@ -3,6 +3,7 @@ package sampling
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -116,7 +117,7 @@ func TestArchiveBound(t *testing.T) {
 			t.Fatal("never full")
 		}
 		tr := &sandbox.Transcript{Function: "query:q", NowMs: now.UnixMilli(), StateBefore: sandbox.StateRoot(state),
-			Output: json.RawMessage(`"` + strings.Repeat("x", 1000) + `"` + strings.Repeat(" ", n))}
+			Output: json.RawMessage(`"` + strings.Repeat("x", 1000) + strconv.Itoa(n) + `"`)}
 		rc := receipt.For(tr.Execution(tr.Root()), 1)
 		a.write([]archived{{Kept{Transcript: tr, Receipt: rc, State: state}, rc.Leaf()}})
 	}
@@ -125,9 +126,26 @@ func TestArchiveBound(t *testing.T) {
 	if n < 30 || n > 45 {
 		t.Fatalf("full after %d executions", n)
 	}
+	// A restart counts what the archive holds: still full, with the same
+	// bytes, and a state already stored is not counted again.
+	held := a.Bytes()
+	again := NewArchive(st, 15*time.Minute, 64<<10, nil, func() time.Time { return now })
+	ctx, stop := context.WithCancel(context.Background())
+	stop()
+	again.Run(ctx) // counts, then returns: its context is done
+	if !again.Full() || again.Bytes() != held {
+		t.Fatalf("after a restart: full %v, %d bytes, %d before", again.Full(), again.Bytes(), held)
+	}
+	if len(again.states) != 1 {
+		t.Fatalf("%d states known after a restart, want the one stored", len(again.states))
+	}
 	now = now.Add(15*time.Minute + a.retention/4)
 	a.prune()
 	if a.Full() || a.Bytes() != 0 {
 		t.Fatalf("after the buckets aged out: full %v, %d bytes", a.Full(), a.Bytes())
+	}
+	again.Run(ctx) // drops what aged out before counting
+	if again.Full() || again.Bytes() != 0 {
+		t.Fatalf("a restart after the buckets aged out: full %v, %d bytes", again.Full(), again.Bytes())
 	}
 }
