@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
-	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -57,15 +56,8 @@ func TestAskAnswersRefusesStrangersAndUnsteppedEntries(t *testing.T) {
 	ask(replica, notHeld, "stepped") // an instance this node does not hold
 	honest := held(5)
 	ask(replica, honest, "stepped")
-	deadline := time.Now().Add(time.Minute)
-	for ran() == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the replica's honest ask was never answered")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	// Closing waits for every answer the node started: the hostile asks,
-	// made first, would have run by now.
+	// Closing waits for every answer the node started (an ask returns once
+	// its answer is started): the honest one, and any hostile one.
 	n.Close()
 	if got := ran(); got != 1 {
 		t.Fatalf("the executor answered %v asks, want the honest one alone", got)

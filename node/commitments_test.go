@@ -19,20 +19,30 @@ import (
 	"github.com/smartlayer/smartlayer/wire"
 )
 
-// TestCommitmentsPruned: an anchor keeps a period's operations, with
-// their attestations and executions, for commitKeep after the period, then
-// forgets all of them (a batch at a time), and keeps the later ones.
-func TestCommitmentsPruned(t *testing.T) {
+// testCommitting is an anchor's commitments on a store of its own
+// (cm.n.store), with hourly periods from the clock's start; the test moves
+// the clock by *now.
+func testCommitting(t *testing.T) (*committing, *time.Time) {
+	t.Helper()
 	st, err := store.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
-	now := time.Unix(1_800_000_000, 0)
+	t.Cleanup(func() { st.Close() })
+	now := new(time.Time)
+	*now = time.Unix(1_800_000_000, 0)
 	n := &Node{store: st}
-	n.deps.Now = func() time.Time { return now }
+	n.deps.Now = func() time.Time { return *now }
 	cm := &committing{n: n, addr: common.HexToAddress("0xc0"), genesis: uint64(now.Unix()), period: 3600, grace: 600,
 		results: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "t"}, []string{"result"})}
+	return cm, now
+}
+
+// TestCommitmentsPruned: an anchor keeps a period's operations, with
+// their attestations and executions, for commitKeep after the period, then
+// forgets all of them (a batch at a time), and keeps the later ones.
+func TestCommitmentsPruned(t *testing.T) {
+	cm, now := testCommitting(t)
 	att := json.RawMessage(`{"an":"attestation"}`)
 	h := func(s string, i int) common.Hash { return crypto.Keccak256Hash([]byte(s), []byte{byte(i)}) }
 	// Period 0: three action results and a registration; period 5: one.
@@ -40,7 +50,7 @@ func TestCommitmentsPruned(t *testing.T) {
 		cm.keep(h("uid", i), h("instance", i), att, h("exec", i), 1)
 	}
 	cm.keep(h("instance", 9), h("instance", 9), nil, common.Hash{}, 0)
-	now = now.Add(5 * time.Hour)
+	*now = now.Add(5 * time.Hour)
 	cm.keep(h("uid", 5), h("instance", 5), att, h("exec", 5), 1)
 	for _, p := range []uint64{0, 5} {
 		if tr, _, err := cm.tree(p); err != nil || tr.Len() == 0 {
@@ -66,12 +76,12 @@ func TestCommitmentsPruned(t *testing.T) {
 	}
 	for i := 0; i < 3; i++ {
 		for _, k := range [][]byte{commitUIDKey(cm.addr, h("uid", i)), commitAttKey(cm.addr, h("uid", i)), commitExecKey(cm.addr, h("instance", i), h("exec", i))} {
-			if _, err := st.Get(k); !errors.Is(err, store.ErrNotFound) {
+			if _, err := cm.n.store.Get(k); !errors.Is(err, store.ErrNotFound) {
 				t.Fatalf("operation %d: key %x kept after pruning (%v)", i, k, err)
 			}
 		}
 	}
-	if _, err := st.Get(commitUIDKey(cm.addr, h("instance", 9))); !errors.Is(err, store.ErrNotFound) {
+	if _, err := cm.n.store.Get(commitUIDKey(cm.addr, h("instance", 9))); !errors.Is(err, store.ErrNotFound) {
 		t.Fatal("the registration kept after pruning")
 	}
 	if tr, _, _ := cm.tree(0); tr.Len() != 0 {
@@ -82,7 +92,7 @@ func TestCommitmentsPruned(t *testing.T) {
 		t.Fatalf("period 5 holds %d operations", tr.Len())
 	}
 	for _, k := range [][]byte{commitUIDKey(cm.addr, h("uid", 5)), commitAttKey(cm.addr, h("uid", 5)), commitExecKey(cm.addr, h("instance", 5), h("exec", 5))} {
-		if _, err := st.Get(k); err != nil {
+		if _, err := cm.n.store.Get(k); err != nil {
 			t.Fatalf("a later operation's key %x: %v", k, err)
 		}
 	}
@@ -94,16 +104,7 @@ func TestCommitmentsPruned(t *testing.T) {
 // an attestation of another schema, or on a topic naming no instance, is
 // not kept.
 func TestCommitmentsKeepFailures(t *testing.T) {
-	st, err := store.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	now := time.Unix(1_800_000_000, 0)
-	n := &Node{store: st}
-	n.deps.Now = func() time.Time { return now }
-	cm := &committing{n: n, addr: common.HexToAddress("0xc0"), genesis: uint64(now.Unix()), period: 3600, grace: 600,
-		results: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "t"}, []string{"result"})}
+	cm, now := testCommitting(t)
 	anchor, err := crypto.GenerateKey()
 	if err != nil {
 		t.Fatal(err)
@@ -111,7 +112,7 @@ func TestCommitmentsKeepFailures(t *testing.T) {
 	id := wire.InstanceID(crypto.Keccak256Hash([]byte("ticket")))
 	d := attest.Domain{Name: attest.DomainName, Version: "1.3.0", ChainID: big.NewInt(1)}
 	sign := func(ns attest.NetworkSchema, fields map[string]any) *attest.Signed {
-		s, err := attest.SignNetwork(anchor, d, ns, fields, now)
+		s, err := attest.SignNetwork(anchor, d, ns, fields, *now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -138,7 +139,7 @@ func TestCommitmentsKeepFailures(t *testing.T) {
 	if commitment.Verify(tr.Root(), commitment.Leaf(common.Hash(stray.UID)), proof) {
 		t.Fatal("a failure attestation that was not kept verifies")
 	}
-	att, err := st.Get(commitAttKey(cm.addr, uid))
+	att, err := cm.n.store.Get(commitAttKey(cm.addr, uid))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,16 +155,7 @@ func TestCommitmentsKeepFailures(t *testing.T) {
 // one's key alone. And a period longer than commitKeep is kept past its
 // end.
 func TestCommitmentsExecutionByFencing(t *testing.T) {
-	st, err := store.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	now := time.Unix(1_800_000_000, 0)
-	n := &Node{store: st}
-	n.deps.Now = func() time.Time { return now }
-	cm := &committing{n: n, addr: common.HexToAddress("0xc0"), genesis: uint64(now.Unix()), period: 3600, grace: 600,
-		results: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "t"}, []string{"result"})}
+	cm, now := testCommitting(t)
 	att := json.RawMessage(`{"an":"attestation"}`)
 	h := func(s string) common.Hash { return crypto.Keccak256Hash([]byte(s)) }
 	inst, exec := h("instance"), h("exec")
@@ -177,7 +169,7 @@ func TestCommitmentsExecutionByFencing(t *testing.T) {
 	}
 	// The stale copy first, then the real result: the real one is found.
 	cm.keep(h("stale"), inst, att, exec, 3)
-	now = now.Add(2 * time.Hour) // period 2
+	*now = now.Add(2 * time.Hour) // period 2
 	cm.keep(h("real"), inst, att, exec, 4)
 	if got := found(); got != h("real") {
 		t.Fatalf("the execution is found from %s, want the result of fencing 4", got)
@@ -197,7 +189,7 @@ func TestCommitmentsExecutionByFencing(t *testing.T) {
 
 	// Periods of 40 days: the one that just ended is kept, and forgotten
 	// once more than commitKeep has passed since it ended.
-	long := &committing{n: n, addr: common.HexToAddress("0xc1"), genesis: cm.genesis, period: 40 * 24 * 3600, grace: 600,
+	long := &committing{n: cm.n, addr: common.HexToAddress("0xc1"), genesis: cm.genesis, period: 40 * 24 * 3600, grace: 600,
 		results: cm.results}
 	long.keep(h("long"), inst, att, h("long-exec"), 1)
 	if n, err := long.prune(1, 100); err != nil || n != 0 {
