@@ -61,6 +61,13 @@ type Account struct {
 	// Served counts the calls taken by the node that served them, since
 	// the last distribution.
 	Served map[common.Address]uint64
+	// Owed is, by node, what the calls counted in Served cost (missing in
+	// an account kept before it was: Distribution then splits the whole
+	// amount cashed by the counts).
+	Owed map[common.Address]*big.Int `json:",omitempty"`
+	// Next is the address the next distribution starts from when more
+	// nodes are owed than one distribution names (MaxPayees).
+	Next common.Address `json:",omitzero"`
 	// Credit is, by node, what the calls it took on credit since the last
 	// promise it took cost (a node that took no promise has none: it may
 	// take no call on credit). A node's own count: views do not merge it.
@@ -236,6 +243,13 @@ func (a *Account) charge(nonce, price uint64, node common.Address) {
 	if a.Served == nil {
 		a.Served = map[common.Address]uint64{}
 	}
+	if a.Owed == nil {
+		a.Owed = map[common.Address]*big.Int{}
+	}
+	if a.Served[node] == 0 || a.Owed[node] != nil { // (an account kept before costs were: none for this node)
+		o := amount(a.Owed[node])
+		a.Owed[node] = o.Add(o, new(big.Int).SetUint64(price))
+	}
 	a.Served[node]++
 }
 
@@ -326,51 +340,157 @@ type Distribution struct {
 	UpTo    *big.Int
 	Nodes   []common.Address
 	Counts  []uint64
+	// Owed is, by node, what the calls it is paid for cost (not signed:
+	// the account's own record of which calls a distribution paid).
+	Owed []*big.Int `json:",omitempty"`
+	// Next is where the next part starts, when this one paid only some
+	// of the nodes (see Account.Next).
+	Next common.Address `json:",omitzero"`
 }
 
-// Distribution splits what was cashed beyond what was paid out (from) by
-// the calls served since the last distribution; false when no call was
-// served or nothing is left. It names at most MaxPayees-1 nodes (room for
-// the anchor): with more, it pays the first of them their share of the
-// amount, and the next distribution the rest.
-func (a *Account) Distribution(from, cashed *big.Int) (Distribution, bool) {
+// Distribution pays what was cashed beyond what was paid out (from) for
+// the calls served since the last distribution, split by their counts;
+// false when there is nothing to pay out now. It pays only calls that the
+// amount cashed covers: when the calls served cost more than that (their
+// promises are not cashed yet, or calls went on credit), it pays each
+// node the same share of its calls, and the rest wait for the next
+// cashing; when the amount cashed is more than the calls served cost
+// (promises arrive before the calls they pay for), the rest waits for
+// those calls, unless the channel is final (closing or closed: no more
+// calls come), when the whole amount is paid out. It names at most
+// MaxPayees-1 nodes (room for the anchor): with more, the nodes take
+// turns.
+func (a *Account) Distribution(from, cashed *big.Int, final bool) (Distribution, bool) {
 	from, cashed = amount(from), amount(cashed)
-	if len(a.Served) == 0 || cashed.Cmp(from) <= 0 {
+	due := new(big.Int).Sub(cashed, from)
+	if len(a.Served) == 0 || due.Sign() <= 0 {
 		return Distribution{}, false
 	}
-	var nodes []common.Address
-	var total uint64
-	for n, c := range a.Served {
+	nodes := make([]common.Address, 0, len(a.Served))
+	for n := range a.Served {
 		nodes = append(nodes, n)
-		total += c
 	}
-	slices.SortFunc(nodes, func(x, y common.Address) int { return bytes.Compare(x[:], y[:]) })
-	d := Distribution{Channel: a.Channel, From: from, UpTo: cashed}
-	var part uint64
-	for _, n := range nodes[:min(len(nodes), MaxPayees-1)] {
+	byAddress := func(x, y common.Address) int { return bytes.Compare(x[:], y[:]) }
+	slices.SortFunc(nodes, byAddress)
+	owed, known := a.owed()
+	if !known {
+		return a.byCounts(nodes, nodes[:min(len(nodes), MaxPayees-1)], from, due)
+	}
+	// With more nodes than one distribution names, they take turns in
+	// the order of their addresses from where the last part stopped, so
+	// none waits for ever behind others that keep serving.
+	group, next := nodes, common.Address{}
+	if len(nodes) > MaxPayees-1 {
+		start, _ := slices.BinarySearchFunc(nodes, a.Next, byAddress)
+		group = append(slices.Clone(nodes[start:]), nodes[:start]...)[:MaxPayees-1]
+		next = nodes[(start+MaxPayees-1)%len(nodes)]
+		slices.SortFunc(group, byAddress)
+	}
+	d := Distribution{Channel: a.Channel, From: from, Next: next}
+	paid := new(big.Int)
+	if final {
+		// No more calls come, nor more cash: the group's calls all go,
+		// with the group's share of what is due (all of it for the last
+		// group), however little.
+		groupOwed := new(big.Int)
+		for _, n := range group {
+			if c := a.Owed[n]; c.Sign() > 0 {
+				d.Nodes, d.Counts, d.Owed = append(d.Nodes, n), append(d.Counts, a.Served[n]), append(d.Owed, amount(c))
+				groupOwed.Add(groupOwed, c)
+			}
+		}
+		if len(d.Nodes) == 0 {
+			return Distribution{}, false
+		}
+		paid.Set(due)
+		if len(group) < len(nodes) {
+			paid.Mul(due, groupOwed).Quo(paid, owed)
+			paid.SetInt64(max(paid.Int64(), 1))
+		}
+		d.UpTo = paid.Add(paid, from)
+		return d, true
+	}
+	for _, n := range group {
+		count, cost := a.Served[n], amount(a.Owed[n])
+		if due.Cmp(owed) < 0 { // this node's share of the calls cashed
+			c := new(big.Int).Mul(new(big.Int).SetUint64(count), due)
+			count = c.Quo(c, owed).Uint64()
+			if count < a.Served[n] {
+				cost.Mul(cost, new(big.Int).SetUint64(count))
+				cost.Quo(cost, new(big.Int).SetUint64(a.Served[n]))
+			}
+		}
+		if count == 0 || cost.Sign() == 0 {
+			continue // (while the channel is open, the next cashing pays it)
+		}
+		d.Nodes, d.Counts, d.Owed = append(d.Nodes, n), append(d.Counts, count), append(d.Owed, cost)
+		paid.Add(paid, cost)
+	}
+	if len(d.Nodes) == 0 {
+		return Distribution{}, false
+	}
+	d.UpTo = paid.Add(paid, from)
+	return d, true
+}
+
+// owed is what the calls served cost in all; false for an account kept
+// before it was recorded (a call served and no cost for it).
+func (a *Account) owed() (*big.Int, bool) {
+	sum := new(big.Int)
+	for n := range a.Served {
+		c := a.Owed[n]
+		if c == nil {
+			return nil, false
+		}
+		sum.Add(sum, c)
+	}
+	return sum, true
+}
+
+// byCounts is the distribution of an account that kept no costs: the whole
+// amount due, split by the calls served.
+func (a *Account) byCounts(nodes, group []common.Address, from, due *big.Int) (Distribution, bool) {
+	var total, part uint64
+	for _, n := range nodes {
+		total += a.Served[n]
+	}
+	d := Distribution{Channel: a.Channel, From: from}
+	for _, n := range group {
 		d.Nodes = append(d.Nodes, n)
 		d.Counts = append(d.Counts, a.Served[n])
 		part += a.Served[n]
 	}
+	share := new(big.Int).Set(due)
 	if part < total { // this group's share of the amount
-		share := new(big.Int).Sub(cashed, from)
 		share.Mul(share, new(big.Int).SetUint64(part))
 		share.Quo(share, new(big.Int).SetUint64(total))
 		if share.Sign() == 0 {
 			return Distribution{}, false
 		}
-		d.UpTo = share.Add(share, from)
 	}
+	d.UpTo = share.Add(share, from)
 	return d, true
 }
 
 // Distributed forgets the calls a distribution paid for.
 func (a *Account) Distributed(d Distribution) {
+	a.Next = d.Next
 	for i, n := range d.Nodes {
+		if len(d.Owed) > 0 && (i >= len(d.Owed) || d.Owed[i] == nil || d.Owed[i].Sign() == 0) {
+			continue // the anchor's share (withAnchor), no call of its own
+		}
 		if a.Served[n] <= d.Counts[i] {
 			delete(a.Served, n)
-		} else {
-			a.Served[n] -= d.Counts[i]
+			delete(a.Owed, n)
+			continue
+		}
+		a.Served[n] -= d.Counts[i]
+		if i < len(d.Owed) && a.Owed[n] != nil {
+			left := new(big.Int).Sub(a.Owed[n], amount(d.Owed[i]))
+			if left.Sign() < 0 {
+				left.SetInt64(0)
+			}
+			a.Owed[n] = left
 		}
 	}
 }

@@ -1,9 +1,11 @@
 package channel
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"math/big"
+	"slices"
 	"strings"
 	"testing"
 
@@ -115,7 +117,7 @@ func TestPayRefusals(t *testing.T) {
 	if err := a.Pay(sign(500, 6), payer, 60, nodeA); err != nil || a.Cover().Int64() != 100 {
 		t.Fatalf("up to the deposit: %v, cover %s", err, a.Cover())
 	}
-	if d, ok := a.Distribution(nil, big.NewInt(40)); !ok || len(d.Nodes) != 2 || d.Nodes[0] != nodeA || d.Counts[0] != 4 || d.Counts[1] != 1 {
+	if d, ok := a.Distribution(nil, big.NewInt(100), false); !ok || len(d.Nodes) != 2 || d.Nodes[0] != nodeA || d.Counts[0] != 4 || d.Counts[1] != 1 || d.UpTo.Int64() != 100 {
 		t.Fatalf("distribution %+v", d)
 	}
 	a.Observe(Chain{Deposit: big.NewInt(100), Closed: true})
@@ -238,18 +240,174 @@ func TestDistributionPaysManyNodesInParts(t *testing.T) {
 	for i := 0; i < 2*MaxPayees; i++ {
 		a.Served[common.BigToAddress(big.NewInt(int64(i+1)))] = 1
 	}
-	d, ok := a.Distribution(big.NewInt(100), big.NewInt(100+256))
+	d, ok := a.Distribution(big.NewInt(100), big.NewInt(100+256), false)
 	if !ok || len(d.Nodes) != MaxPayees-1 || d.UpTo.Int64() != 100+256*(MaxPayees-1)/(2*MaxPayees) {
 		t.Fatalf("first part: %d nodes up to %s", len(d.Nodes), d.UpTo)
 	}
 	a.Distributed(d)
-	d2, ok := a.Distribution(d.UpTo, big.NewInt(100+256))
+	d2, ok := a.Distribution(d.UpTo, big.NewInt(100+256), false)
 	if !ok || len(d2.Nodes) != MaxPayees-1 || d2.From.Cmp(d.UpTo) != 0 {
 		t.Fatalf("second part: %+v", d2)
 	}
 	a.Distributed(d2)
-	d3, ok := a.Distribution(d2.UpTo, big.NewInt(100+256))
+	d3, ok := a.Distribution(d2.UpTo, big.NewInt(100+256), false)
 	if !ok || len(d3.Nodes) != 2 || d3.UpTo.Int64() != 356 {
 		t.Fatalf("last part: %+v", d3)
+	}
+}
+
+// TestDistributionPaysOnlyCalls: a distribution pays the calls the amount
+// cashed covers, no more and no fewer. Calls served beyond it (promises not
+// cashed yet) wait, each node paid the same share of its calls; an amount
+// cashed beyond the calls (a promise ahead of its calls) waits for them,
+// unless the channel is final. Before, every call counted went with
+// whatever was cashed, and what was cashed after them had no call left to
+// pay: it stayed in the contract.
+func TestDistributionPaysOnlyCalls(t *testing.T) {
+	a, _, _ := account(t)
+	for i := 0; i < 24; i++ {
+		node := nodeB
+		if i < 2 {
+			node = nodeA
+		}
+		a.charge(uint64(i+1), 1, node)
+	}
+	d, ok := a.Distribution(nil, big.NewInt(4), false) // 4 of the 24 calls cashed
+	if !ok || d.UpTo.Int64() > 4 || len(d.Nodes) != 1 || d.Nodes[0] != nodeB || d.Counts[0] != 3 || d.Owed[0].Int64() != 3 || d.UpTo.Int64() != 3 {
+		t.Fatalf("4 of 24 calls cashed: %+v", d)
+	}
+	a.Distributed(d)
+	if a.Served[nodeA] != 2 || a.Served[nodeB] != 19 || a.Owed[nodeB].Int64() != 19 {
+		t.Fatalf("left after the first part: %v %v", a.Served, a.Owed)
+	}
+	d, ok = a.Distribution(d.UpTo, big.NewInt(24), false) // the rest cashed
+	if !ok || d.UpTo.Int64() != 24 || d.Counts[0] != 2 || d.Counts[1] != 19 {
+		t.Fatalf("the rest cashed: %+v", d)
+	}
+	a.Distributed(d)
+	if len(a.Served) != 0 || len(a.Owed) != 0 {
+		t.Fatalf("left after all was paid: %v %v", a.Served, a.Owed)
+	}
+
+	// A promise ahead of its calls: 30 cashed, 6 calls counted.
+	for i := 0; i < 6; i++ {
+		a.charge(uint64(100+i), 1, nodeA)
+	}
+	d, ok = a.Distribution(big.NewInt(24), big.NewInt(30+24), false)
+	if !ok || d.UpTo.Int64() != 30 || d.Counts[0] != 6 {
+		t.Fatalf("a promise ahead of its calls: %+v", d)
+	}
+	a.Distributed(d)
+	if _, ok := a.Distribution(d.UpTo, big.NewInt(54), false); ok {
+		t.Fatal("a distribution with no call served")
+	}
+	a.charge(200, 1, nodeB)
+	if d, ok = a.Distribution(big.NewInt(30), big.NewInt(54), true); !ok || d.UpTo.Int64() != 54 || d.Nodes[0] != nodeB {
+		t.Fatalf("final: the rest goes with the last calls: %+v", d)
+	}
+
+	// An account kept before costs were: the whole amount, by counts.
+	old := Account{Channel: 1, Served: map[common.Address]uint64{nodeA: 1, nodeB: 3}}
+	if d, ok := old.Distribution(big.NewInt(0), big.NewInt(8), false); !ok || d.UpTo.Int64() != 8 || d.Counts[1] != 3 {
+		t.Fatalf("an old account: %+v", d)
+	}
+	old.charge(300, 5, nodeA) // a node with calls kept without costs gets none
+	if _, known := old.owed(); known {
+		t.Fatal("an old account's costs known after one more call")
+	}
+}
+
+// TestDistributionTakesTurns: with more nodes than one distribution names,
+// the nodes take turns, so nodes past the first MaxPayees-1 addresses are
+// paid even while the first ones keep serving (each part took the first
+// addresses, and they waited as long as those served). The turn survives
+// a restart (the account's JSON).
+func TestDistributionTakesTurns(t *testing.T) {
+	a, _, _ := account(t)
+	node := func(i int) common.Address { return common.BigToAddress(big.NewInt(int64(i + 1))) }
+	nonce := uint64(0)
+	serve := func(from, to int) {
+		for i := from; i < to; i++ {
+			nonce++
+			a.charge(nonce, 1, node(i))
+		}
+	}
+	serve(0, 2*MaxPayees)
+	cashed := int64(2 * MaxPayees)
+	d, ok := a.Distribution(nil, big.NewInt(cashed), false)
+	if !ok || len(d.Nodes) != MaxPayees-1 {
+		t.Fatalf("first part: %+v", d)
+	}
+	a.Distributed(d)
+	b, _ := json.Marshal(a)
+	a = Account{}
+	if err := json.Unmarshal(b, &a); err != nil {
+		t.Fatal(err)
+	}
+	// The first nodes serve again.
+	serve(0, MaxPayees-1)
+	cashed += MaxPayees - 1
+	d, ok = a.Distribution(d.UpTo, big.NewInt(cashed), false)
+	if !ok {
+		t.Fatal("no second part")
+	}
+	for _, n := range d.Nodes {
+		if n.Big().Int64() <= MaxPayees-1 {
+			t.Fatalf("node %s, paid in the first part, paid again before the others: %v", n, d.Nodes)
+		}
+	}
+	if slices.IsSortedFunc(d.Nodes, func(x, y common.Address) int { return bytes.Compare(x[:], y[:]) }) == false {
+		t.Fatalf("payees not sorted: %v", d.Nodes)
+	}
+}
+
+// TestFinalDistributionPaysEverything: once the channel is closing, every
+// amount cashed is paid out, in turns when there are many nodes, however
+// small each node's share (a share that rounded to no call left it in the
+// contract for good), and the anchor's share row takes no call of a node
+// with its address.
+func TestFinalDistributionPaysEverything(t *testing.T) {
+	for _, c := range []struct {
+		name          string
+		nodes, calls  int
+		price, cashed int64
+	}{
+		{"two calls, one paid", 2, 1, 1, 1},
+		{"an action, one unit short", 1, 1, 20, 19},
+		{"100 nodes, 3 calls each", 100, 3, 7, 1000},
+		{"100 nodes, less cashed than nodes", 100, 1, 1, 30},
+	} {
+		a, _, _ := account(t)
+		nonce := uint64(0)
+		for i := 0; i < c.nodes; i++ {
+			for k := 0; k < c.calls; k++ {
+				nonce++
+				a.charge(nonce, uint64(c.price), common.BigToAddress(big.NewInt(int64(i+1))))
+			}
+		}
+		from := new(big.Int)
+		for parts := 0; ; parts++ {
+			d, ok := a.Distribution(from, big.NewInt(c.cashed), true)
+			if !ok {
+				break
+			}
+			if parts > c.nodes || d.UpTo.Cmp(from) <= 0 || d.UpTo.Int64() > c.cashed || len(d.Nodes) > MaxPayees-1 {
+				t.Fatalf("%s: part %d: %+v", c.name, parts, d)
+			}
+			a.Distributed(d)
+			from = d.UpTo
+		}
+		if from.Int64() != c.cashed {
+			t.Errorf("%s: paid out %s of %d cashed", c.name, from, c.cashed)
+		}
+	}
+
+	// A share row (no cost) leaves the calls of its address alone.
+	a, _, _ := account(t)
+	a.charge(1, 10, nodeA)
+	a.charge(2, 10, nodeB)
+	a.Distributed(Distribution{Nodes: []common.Address{nodeA, nodeB}, Counts: []uint64{1, 5}, Owed: []*big.Int{big.NewInt(10), new(big.Int)}})
+	if a.Served[nodeA] != 0 || a.Served[nodeB] != 1 || a.Owed[nodeB].Int64() != 10 {
+		t.Fatalf("after a distribution with a share row: %v %v", a.Served, a.Owed)
 	}
 }

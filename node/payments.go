@@ -266,7 +266,9 @@ func (p *paying) settle(ctx context.Context, id uint64) (*wire.Settlement, error
 	if err != nil {
 		return nil, channelErr(err)
 	}
-	if st.Promised == st.Cashed && st.Cashed == st.Distributed || len(st.Served) == 0 && st.Promised == st.Cashed {
+	// Nothing to cash, and nothing to pay out: every amount cashed paid,
+	// or kept for calls not counted yet (while the channel is open).
+	if st.Promised == st.Cashed && (st.Cashed == st.Distributed || len(st.Served) == 0 && !st.Closing && !st.Closed) {
 		return &wire.Settlement{Channel: id, Cashed: st.Cashed, Distributed: st.Distributed, Burnt: "0", // nothing to send
 			Nodes: []common.Address{}, Counts: []uint64{}}, nil
 	}

@@ -419,7 +419,7 @@ func view(a *channel.Account) channel.Account {
 	// the node after the ledger's lock is let go, while other calls charge
 	// the account.
 	v := accountCopy(a)
-	v.Served, v.Credit = nil, nil
+	v.Served, v.Owed, v.Credit = nil, nil, nil
 	if n := len(v.Seen); n > viewSeen {
 		v.Floor = max(v.Floor, v.Seen[n-viewSeen-1])
 		v.Seen = v.Seen[n-viewSeen:]
@@ -440,15 +440,23 @@ func accountCopy(a *channel.Account) channel.Account {
 	c.Best.Sig = slices.Clone(a.Best.Sig)
 	c.Seen = slices.Clone(a.Seen)
 	c.Served = maps.Clone(a.Served)
-	if a.Credit != nil {
-		c.Credit = make(map[common.Address]*big.Int, len(a.Credit))
-		for n, x := range a.Credit {
-			c.Credit[n] = new(big.Int).Set(x)
-		}
+	c.Owed = cloneAmounts(a.Owed)
+	c.Credit = cloneAmounts(a.Credit)
+	c.Charges = cloneAmounts(a.Charges)
+	if c.Charges == nil {
+		c.Charges = map[common.Address]*big.Int{}
 	}
-	c.Charges = make(map[common.Address]*big.Int, len(a.Charges))
-	for n, x := range a.Charges {
-		c.Charges[n] = new(big.Int).Set(x)
+	return c
+}
+
+// cloneAmounts is a copy of m that shares no number with it (nil for nil).
+func cloneAmounts(m map[common.Address]*big.Int) map[common.Address]*big.Int {
+	if m == nil {
+		return nil
+	}
+	c := make(map[common.Address]*big.Int, len(m))
+	for n, x := range m {
+		c[n] = new(big.Int).Set(x)
 	}
 	return c
 }

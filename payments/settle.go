@@ -93,7 +93,15 @@ func (l *Ledger) Settle(ctx context.Context, id uint64, key *ecdsa.PrivateKey, a
 	if acct, err = l.Account(ctx, id); err != nil {
 		return nil, err
 	}
-	if d, ok := acct.Distribution(info.Distributed, info.Cashed); ok {
+	final := info.Closing || info.Closed
+	d, ok := acct.Distribution(info.Distributed, info.Cashed, final)
+	if !ok && final && len(acct.Served) == 0 && info.Cashed.Cmp(info.Distributed) > 0 {
+		// Paid for and closing with no call left to pay: promises for
+		// calls whose nodes never reported them. The anchor that cashed
+		// them takes the rest, which would stay in the contract for good.
+		d, ok = channel.Distribution{Channel: id, From: info.Distributed, UpTo: info.Cashed, Nodes: []common.Address{l.self}, Counts: []uint64{1}}, true
+	}
+	if ok {
 		d = withAnchor(d, l.self, anchorShare)
 		b, _ := json.Marshal(d)
 		if err := l.st.Put(l.pendingKey(id), b); err != nil {
@@ -131,18 +139,26 @@ func withAnchor(d channel.Distribution, anchor common.Address, share uint16) cha
 	if n == 0 {
 		return d
 	}
-	out := channel.Distribution{Channel: d.Channel, From: d.From, UpTo: d.UpTo}
+	out := channel.Distribution{Channel: d.Channel, From: d.From, UpTo: d.UpTo, Next: d.Next}
 	type pair struct {
 		a common.Address
 		c uint64
+		o *big.Int
 	}
-	ps := []pair{{anchor, n}}
+	ps := []pair{{anchor, n, new(big.Int)}}
 	for i := range d.Nodes {
-		ps = append(ps, pair{d.Nodes[i], d.Counts[i]})
+		p := pair{d.Nodes[i], d.Counts[i], nil}
+		if i < len(d.Owed) {
+			p.o = d.Owed[i]
+		}
+		ps = append(ps, p)
 	}
 	slices.SortFunc(ps, func(x, y pair) int { return bytes.Compare(x.a[:], y.a[:]) })
 	for _, p := range ps {
 		out.Nodes, out.Counts = append(out.Nodes, p.a), append(out.Counts, p.c)
+		if len(d.Owed) > 0 {
+			out.Owed = append(out.Owed, p.o)
+		}
 	}
 	return out
 }
@@ -185,7 +201,7 @@ func (l *Ledger) distributed(d channel.Distribution) error {
 		return fmt.Errorf("payment channel %d's account is not loaded", d.Channel)
 	}
 	next := *a
-	next.Served = maps.Clone(a.Served)
+	next.Served, next.Owed = maps.Clone(a.Served), cloneAmounts(a.Owed)
 	next.Distributed(d)
 	b, _ := json.Marshal(&next)
 	err := l.st.Batch(true, func(w store.Writes) {

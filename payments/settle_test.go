@@ -1,13 +1,19 @@
 package payments
 
 import (
+	"context"
 	"math/big"
 	"testing"
+	"time"
 
+	"github.com/ethereum/go-ethereum/accounts/abi/bind"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
 
+	"github.com/smartlayer/smartlayer/chain"
+	"github.com/smartlayer/smartlayer/chain/devchain"
+	"github.com/smartlayer/smartlayer/channel"
 	"github.com/smartlayer/smartlayer/contracts"
 )
 
@@ -42,4 +48,104 @@ func TestBurntOnlyFromTheChannelsContract(t *testing.T) {
 	if burnt, ok := burntOf(c, channels, logs[:2], 7); ok {
 		t.Fatalf("read %v burnt from another contract's event", burnt)
 	}
+}
+
+// TestSettleWhileCallsArrive: the devnet's schedule settled a channel while
+// the calls of a promise were still on their way to the anchor. The first
+// settlement paid out the 4 calls cashed with every call counted by then,
+// and the 20 cashed next had no call left to pay: they stayed in the
+// contract for good. Now each settlement pays the calls the amount cashed
+// covers; a promise that arrives ahead of its calls (the payer's Cover)
+// waits for them; and a closing channel pays out what no call claims to
+// the anchor.
+func TestSettleWhileCallsArrive(t *testing.T) {
+	n := newNet(t, 1_000)
+	ctx := context.Background()
+	clk := &clock{t: time.Unix(1_800_000_000, 0)}
+	node := common.HexToAddress("0x5e01")
+	g := NewGate(n.domain, n.chain(), node, clk.now, n.isAnchor)
+	pay := &payer{n: n}
+	l, st := openLedger(t, t.TempDir(), n)
+	defer st.Close()
+	state := func() (cashed, distributed int64) {
+		c, err := n.channels.ChannelOf(&bind.CallOpts{Context: ctx}, big.NewInt(int64(n.id)))
+		must(t, err)
+		return c.Cashed.Int64(), c.Distributed.Int64()
+	}
+	for i := 0; i < 4; i++ {
+		must(t, g.Pay(ctx, pay.next(1), 1, testInstance, callOf(1), nil))
+	}
+	forward(t, l, map[common.Address]*Gate{node: g})
+	// Settling starts: the 4 calls are cashed; 20 more calls reach the
+	// anchor before it pays out.
+	acct, err := l.Account(ctx, n.id)
+	must(t, err)
+	must(t, n.cashier.Cash(ctx, acct.Best))
+	for i := 0; i < 20; i++ {
+		must(t, g.Pay(ctx, pay.next(1), 1, testInstance, callOf(1), nil))
+	}
+	forward(t, l, map[common.Address]*Gate{node: g})
+	_, err = l.Settle(ctx, n.id, n.anchor, 0, fixedCash{n.cashier})
+	must(t, err)
+	if c, d := state(); c != 4 || d != 4 {
+		t.Fatalf("with 4 of 24 calls cashed: cashed %d, distributed %d", c, d)
+	}
+	if _, err := l.Settle(ctx, n.id, n.anchor, 0, n.cashier); err != nil {
+		t.Fatal(err)
+	}
+	if c, d := state(); c != 24 || d != 24 {
+		t.Fatalf("every call cashed: cashed %d, distributed %d; want 24 and 24", c, d)
+	}
+
+	// 6 more calls, whose forwards are late, and the payer's promise
+	// covering them and 4 calls more that no node will report (they
+	// failed on the way): cashed, and kept until calls claim it.
+	for i := 0; i < 6; i++ {
+		must(t, g.Pay(ctx, pay.next(1), 1, testInstance, callOf(1), nil))
+	}
+	if _, err := l.Cover(ctx, n.id, pay.next(4)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Settle(ctx, n.id, n.anchor, 0, n.cashier); err != nil {
+		t.Fatal(err)
+	}
+	if c, d := state(); c != 34 || d != 24 {
+		t.Fatalf("a promise ahead of its calls: cashed %d, distributed %d; want 34 and 24", c, d)
+	}
+	if tally := forward(t, l, map[common.Address]*Gate{node: g}); tally.Taken != 6 {
+		t.Fatalf("the late calls: %+v", tally)
+	}
+	if _, err := l.Settle(ctx, n.id, n.anchor, 0, n.cashier); err != nil {
+		t.Fatal(err)
+	}
+	if c, d := state(); c != 34 || d != 30 {
+		t.Fatalf("the 6 calls arrived: cashed %d, distributed %d; want 34 and 30", c, d)
+	}
+	// The payer closes: the 4 calls never reported are paid to the anchor.
+	ps, err := chain.NewSender(n.ctx, n.c, n.payer, big.NewInt(devchain.DevChainID))
+	must(t, err)
+	must(t, ps.Send(n.ctx, n.c, func(o *bind.TransactOpts) (*types.Transaction, error) {
+		return n.channels.StartClose(o, big.NewInt(int64(n.id)))
+	}))
+	anchor := crypto.PubkeyToAddress(n.anchor.PublicKey)
+	before := n.balance(anchor)
+	res, err := l.Settle(ctx, n.id, n.anchor, 0, n.cashier)
+	must(t, err)
+	if c, d := state(); c != 34 || d != 34 || len(res.Nodes) != 1 || res.Nodes[0] != anchor || n.balance(anchor)-before+mustInt(res.Burnt) != 4 {
+		t.Fatalf("closing: cashed %d, distributed %d, settlement %+v, the anchor got %d", c, d, res, n.balance(anchor)-before)
+	}
+}
+
+// fixedCash is a cashier that cashes nothing more (the promise was cashed
+// before the calls after it arrived).
+type fixedCash struct{ SenderCashier }
+
+func (fixedCash) Cash(context.Context, channel.Promise) error { return nil }
+
+func mustInt(s string) int64 {
+	v, ok := new(big.Int).SetString(s, 10)
+	if !ok {
+		panic(s)
+	}
+	return v.Int64()
 }
