@@ -4,7 +4,6 @@ import (
 	"context"
 	"math/big"
 	"testing"
-	"time"
 
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
 	"github.com/ethereum/go-ethereum/common"
@@ -59,12 +58,8 @@ func TestBurntOnlyFromTheChannelsContract(t *testing.T) {
 // waits for them; and a closing channel pays out what no call claims to
 // the anchor.
 func TestSettleWhileCallsArrive(t *testing.T) {
-	n := newNet(t, 1_000)
-	ctx := context.Background()
-	clk := &clock{t: time.Unix(1_800_000_000, 0)}
-	node := common.HexToAddress("0x5e01")
-	g := NewGate(n.domain, n.chain(), node, clk.now, n.isAnchor)
-	pay := &payer{n: n}
+	n, g, _, pay := oneGate(t, 1_000)
+	ctx, node := context.Background(), gateNode
 	l, st := openLedger(t, t.TempDir(), n)
 	defer st.Close()
 	state := func() (cashed, distributed int64) {
