@@ -976,7 +976,7 @@ func (d *Devnet) KillService(i int) error {
 		return nil
 	}
 	d.Services[i] = nil
-	return n.Close()
+	return n.Crash()
 }
 
 // RestartService starts in-process service node i again on its data
@@ -996,7 +996,7 @@ func (d *Devnet) KillAnchor(i int) error {
 		return errors.New("kill works on a running in-process anchor")
 	}
 	d.Anchors[i] = nil
-	return n.Close()
+	return n.Crash()
 }
 
 // RestartAnchor starts in-process anchor i again on its data directory.

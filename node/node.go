@@ -395,7 +395,21 @@ func (n *Node) writeInfo() error {
 // InfoFile is the name of the file Start writes in the data directory.
 const InfoFile = "node.json"
 
-// Close shuts the node down: HTTP first, then loops, p2p and the store.
+// Crash stops the node the way a crash would, as far as a process can
+// stop itself: its background work (actions under way, syncing, duties)
+// ends at once instead of after the HTTP requests in flight are answered,
+// so an action cut off mid-way publishes nothing. What is stored stays;
+// the node can be started again on its data directory. Devnet's in-process
+// kill uses it; a signal to the process takes the graceful Close.
+func (n *Node) Crash() error {
+	if n.cancel != nil {
+		n.cancel()
+	}
+	return n.Close()
+}
+
+// Close shuts the node down: HTTP first (the requests in flight are
+// answered, for up to 5 s), then loops, p2p and the store.
 func (n *Node) Close() error {
 	var err error
 	n.once.Do(func() {
