@@ -17,7 +17,6 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/smartlayer/smartlayer/chain"
-	"github.com/smartlayer/smartlayer/nodekey"
 	"github.com/smartlayer/smartlayer/placement"
 )
 
@@ -107,24 +106,9 @@ func (n *Node) epochOf(ctx context.Context, r *chain.Reader, epoch, at uint64) (
 	if err != nil {
 		return seed, nil, nil, err
 	}
-	anchors = map[peer.ID]common.Address{}
-	stakes = map[common.Address]uint64{}
-	for _, a := range v.Anchors {
-		id, err := peer.Decode(a.PeerID)
-		var addr common.Address
-		if err == nil {
-			addr, err = nodekey.AddressOfPeer(id)
-		}
-		if err != nil || addr != a.Address {
-			n.log.Warn("an anchor of the epoch registered a peer ID that is not its key's; left out", "epoch", epoch, "anchor", a.Address, "peer", a.PeerID)
-			continue
-		}
-		anchors[id] = addr
-		whole := new(big.Int).Quo(a.Stake, big.NewInt(1e18))
-		if !whole.IsUint64() || whole.Uint64() > 1<<40 {
-			whole = new(big.Int).SetUint64(1 << 40) // keeps any sum of 64 within uint64
-		}
-		stakes[addr] = max(whole.Uint64(), 1)
+	anchors, stakes, left := v.Set()
+	for _, a := range left {
+		n.log.Warn("an anchor of the epoch registered a peer ID that is not its key's; left out", "epoch", epoch, "anchor", a.Address, "peer", a.PeerID)
 	}
 	if len(anchors) == 0 {
 		return seed, nil, nil, fmt.Errorf("epoch %d: the registry's anchor set is empty", epoch)

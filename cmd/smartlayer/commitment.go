@@ -94,6 +94,7 @@ func newCommitmentStatusCmd() *cobra.Command {
 func newCommitmentProveCmd() *cobra.Command {
 	var f chainFlags
 	var anchors []string
+	var voteTTL time.Duration
 	cmd := &cobra.Command{
 		Use:   "prove UID|RECEIPT --anchor URL... (chain flags)",
 		Short: "Prove an operation's inclusion in its period's commitment, checked against the chain",
@@ -108,10 +109,13 @@ holding the receipt (its JSON or the X-Smartlayer-Receipt header's base64url) or
 the action's whole answer as 'smartlayer token action' prints it. For a receipt,
 its signature is checked, the anchors are asked for the action result that
 reports the execution it names (GET /v1/commitments/execution/...), and that
-result's attestation must be signed by the receipt's node, carry the record (signed
-by an anchor the registry admits) that made that node the executor under the
-receipt's fencing, and name the receipt's instance, action and transcript root
-before its proof counts. Only an action's receipt names a result.`,
+result's attestation must be signed by the receipt's node, carry the record that
+made that node the executor under the receipt's fencing, and name the receipt's
+instance, action and transcript root before its proof counts. The record must be
+signed by the anchor responsible for the instance in the record's epoch, as the
+registry started that epoch (its anchor set, seed and stakes), or by the next
+one with takeover votes that certify those ranked before it down (--vote-ttl).
+Only an action's receipt names a result.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			if len(anchors) == 0 {
@@ -148,13 +152,7 @@ before its proof counts. Only an action's receipt names a result.`,
 				if rc != nil {
 					pr, err = fetchProof(ctx, base+"/v1/commitments/execution/"+rc.Instance+"/"+rc.TranscriptRoot.Hex())
 					if err == nil {
-						err = reportsExecution(pr, rc, func(a common.Address) error {
-							ok, err := s.r.Registry.Admitted(&bind.CallOpts{Context: ctx}, a, chain.RoleAnchor)
-							if err == nil && !ok {
-								err = fmt.Errorf("the record's signer %s is not an anchor on chain", a)
-							}
-							return err
-						})
+						err = reportsExecution(pr, rc, recordChecker(ctx, s.r, voteTTL))
 					}
 				} else {
 					pr, err = fetchProof(ctx, base+"/v1/commitments/proof/"+uid.Hex())
@@ -215,7 +213,32 @@ before its proof counts. Only an action's receipt names a result.`,
 	}
 	f.add(cmd)
 	cmd.Flags().StringArrayVar(&anchors, "anchor", nil, "an anchor's HTTP URL (repeat for more: the first with a proof the chain accepts answers)")
+	cmd.Flags().DurationVar(&voteTTL, "vote-ttl", 30*time.Second, "how far from a takeover record's time its down votes count: the network's 10 x network.down_after x network.heartbeat_interval")
 	return cmd
+}
+
+// recordChecker checks a placement record as the network's nodes did in
+// its epoch: against the epoch's anchor set, seed and stakes as the
+// registry started it (placement.Authority.Check).
+func recordChecker(ctx context.Context, r *chain.Reader, voteTTL time.Duration) func(*placement.Record) error {
+	return func(rec *placement.Record) error {
+		v, err := r.Epoch(ctx, nil, rec.Epoch)
+		if err != nil {
+			return fmt.Errorf("the record's epoch: %w", err)
+		}
+		return epochAuthority(v, voteTTL).Check(rec)
+	}
+}
+
+// epochAuthority is who could sign a record of the epoch v.
+func epochAuthority(v *chain.EpochView, voteTTL time.Duration) *placement.Authority {
+	anchors, stakes, _ := v.Set()
+	au := &placement.Authority{Anchors: map[string]common.Address{}, Stake: stakes, VoteTTLMs: voteTTL.Milliseconds(),
+		Seed: func(epoch uint64) ([32]byte, bool) { return v.Seed, epoch == v.Epoch }}
+	for id, a := range anchors {
+		au.Anchors[id.String()] = a
+	}
+	return au
 }
 
 // receiptOfAction reads an action's receipt: the action's answer JSON
@@ -243,9 +266,9 @@ func receiptOfAction(raw []byte) (*receipt.Receipt, error) {
 // reportsExecution checks that the operation an anchor proves is the action
 // result that reports the receipt's execution: its attestation is signed by
 // the receipt's node, has the UID proved, names the receipt's instance,
-// transcript root, action and fencing, and carries the record, signed by an
-// anchor (anchorAdmitted), that made the receipt's node the executor.
-func reportsExecution(pr *wire.CommitmentProof, rc *receipt.Receipt, anchorAdmitted func(common.Address) error) error {
+// transcript root, action and fencing, and carries the record that made the
+// receipt's node the executor, signed by an anchor entitled to (checkRecord).
+func reportsExecution(pr *wire.CommitmentProof, rc *receipt.Receipt, checkRecord func(*placement.Record) error) error {
 	if len(pr.Attestation) == 0 {
 		return errors.New("the anchor's proof carries no attestation to check against the receipt")
 	}
@@ -281,15 +304,12 @@ func reportsExecution(pr *wire.CommitmentProof, rc *receipt.Receipt, anchorAdmit
 		return fmt.Errorf("the action result %s reports %q under fencing %s, the receipt %q under %d", pr.UID, "action:"+action, fencing, rc.Function, rc.Fencing)
 	}
 	// The executor: the result carries the anchor-signed record that
-	// elected it; anchorAdmitted says whether its signer is an anchor.
+	// elected it; checkRecord says whether its signer could sign it.
 	if _, err := token.ResultRecord(want, data, att, func(r *placement.Record) error {
-		if err := r.Verify(nil); err != nil {
-			return err
-		}
 		if r.Fencing != rc.Fencing {
 			return fmt.Errorf("the record is fencing %d, the receipt %d", r.Fencing, rc.Fencing)
 		}
-		return anchorAdmitted(r.Anchor)
+		return checkRecord(r)
 	}); err != nil {
 		return fmt.Errorf("the action result %s: %w", pr.UID, err)
 	}
