@@ -47,7 +47,7 @@ type Account struct {
 	// Deposit is what the chain holds for the channel, less a withdrawal
 	// announced.
 	Deposit *big.Int
-	Closed  bool // closing or closed on chain: no more calls
+	Closed  bool // no more calls: for a gate once a close begins, for the anchor once it ends (or the anchor signed a cooperative close)
 	// Best is the promise with the highest cumulative amount taken.
 	Best Promise
 	// Charges are the prices of the calls taken, by the node that served

@@ -48,8 +48,20 @@ type Info struct {
 	Closed      bool           `json:"closed"`
 }
 
+// chain is the chain state as a gate takes it: no more calls once a close
+// has begun.
 func (i Info) chain() channel.Chain {
 	return channel.Chain{Deposit: i.Deposit, Withdrawing: i.Withdrawing, Closed: i.Closing || i.Closed}
+}
+
+// settling is the chain state as the anchor's ledger takes it: calls end
+// when the close does, not when it begins. The calls nodes served before
+// they saw the close begin, whose promises are still on their way, are
+// counted and their highest promise cashed in the challenge window, which
+// is what the window is for; refused, they went unpaid and the payer kept
+// what it promised for them.
+func (i Info) settling() channel.Chain {
+	return channel.Chain{Deposit: i.Deposit, Withdrawing: i.Withdrawing, Closed: i.Closed}
 }
 
 // Chain reads channels (the contract's channelOf). A channel that does not

@@ -219,7 +219,7 @@ func (l *Ledger) Record(ctx context.Context, node common.Address, items []Forwar
 			// lock is held, but it is one read for one channel.
 			reread[id] = true
 			if info, rerr := l.chain.Channel(ctx, id); rerr == nil {
-				a.Observe(info.chain())
+				a.Observe(info.settling())
 				changed[id] = a
 				err = pay()
 			}
@@ -495,7 +495,7 @@ func (l *Ledger) load(id uint64, infos map[uint64]Info) (*channel.Account, error
 		return nil, nil
 	}
 	a := channel.Open(id, info.Payer, info.Deposit)
-	a.Observe(info.chain())
+	a.Observe(info.settling())
 	l.accts[id] = &a
 	return &a, nil
 }

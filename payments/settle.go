@@ -221,7 +221,7 @@ func (l *Ledger) Observe(id uint64, info Info) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if a := l.accts[id]; a != nil {
-		a.Observe(info.chain())
+		a.Observe(info.settling())
 	}
 }
 

@@ -131,6 +131,47 @@ func TestSettleWhileCallsArrive(t *testing.T) {
 	}
 }
 
+// TestCloseTakesCallsServedBefore: a payer that starts a unilateral close
+// while a node still holds the promises of calls it served does not keep
+// what it promised for them: the anchor, which has seen the close begin,
+// still takes the node's promises, cashes the highest in the challenge
+// window and pays the node for its calls. (It refused them once the close
+// began, and the payer kept what the last cashed promise did not cover.)
+func TestCloseTakesCallsServedBefore(t *testing.T) {
+	n, g, _, pay := oneGate(t, 1_000)
+	ctx := context.Background()
+	l, st := openLedger(t, t.TempDir(), n)
+	defer st.Close()
+	for i := 0; i < 2; i++ {
+		must(t, g.Pay(ctx, pay.next(1), 1, testInstance, callOf(1), nil))
+	}
+	forward(t, l, map[common.Address]*Gate{gateNode: g})
+	// 5 calls served; the payer starts its close before the node's next
+	// flush, and the anchor sees the close.
+	for i := 0; i < 5; i++ {
+		must(t, g.Pay(ctx, pay.next(1), 1, testInstance, callOf(1), nil))
+	}
+	ps, err := chain.NewSender(n.ctx, n.c, n.payer, big.NewInt(devchain.DevChainID))
+	must(t, err)
+	must(t, ps.Send(n.ctx, n.c, func(o *bind.TransactOpts) (*types.Transaction, error) {
+		return n.channels.StartClose(o, big.NewInt(int64(n.id)))
+	}))
+	if st, err := l.Status(ctx, n.id); err != nil || !st.Closing {
+		t.Fatalf("the anchor's view of the close: %+v %v", st, err)
+	}
+	if tally := forward(t, l, map[common.Address]*Gate{gateNode: g}); tally.Taken != 5 || tally.Refused != 0 {
+		t.Fatalf("the calls served before the close: %+v", tally)
+	}
+	before := n.balance(gateNode)
+	res, err := l.Settle(ctx, n.id, n.anchor, 0, n.cashier)
+	must(t, err)
+	c, err := n.channels.ChannelOf(&bind.CallOpts{Context: ctx}, big.NewInt(int64(n.id)))
+	must(t, err)
+	if c.Cashed.Int64() != 7 || c.Distributed.Int64() != 7 || n.balance(gateNode)-before+mustInt(res.Burnt) != 7 {
+		t.Fatalf("closing: cashed %d, distributed %d, the node got %d, burnt %s", c.Cashed, c.Distributed, n.balance(gateNode)-before, res.Burnt)
+	}
+}
+
 // fixedCash is a cashier that cashes nothing more (the promise was cashed
 // before the calls after it arrived).
 type fixedCash struct{ SenderCashier }
