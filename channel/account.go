@@ -405,7 +405,9 @@ func (a *Account) Distribution(from, cashed *big.Int, final bool) (Distribution,
 		paid.Set(due)
 		if len(group) < len(nodes) {
 			paid.Mul(due, groupOwed).Quo(paid, owed)
-			paid.SetInt64(max(paid.Int64(), 1))
+			if paid.Sign() == 0 {
+				paid.SetInt64(1) // a share that rounds to nothing still moves the turn on
+			}
 		}
 		d.UpTo = paid.Add(paid, from)
 		return d, true

@@ -402,6 +402,26 @@ func TestFinalDistributionPaysEverything(t *testing.T) {
 		}
 	}
 
+	// Amounts past int64 (tokens of 18 decimals): 70 nodes owed a token
+	// each, 100 tokens cashed; the first 63 take 63/70 of it.
+	one := new(big.Int).Exp(big.NewInt(10), big.NewInt(18), nil)
+	big70 := Open(1, common.HexToAddress("0xaa"), new(big.Int).Lsh(big.NewInt(1), 100))
+	big70.Served, big70.Owed = map[common.Address]uint64{}, map[common.Address]*big.Int{}
+	for i := 1; i <= 70; i++ {
+		n := common.BigToAddress(big.NewInt(int64(i)))
+		big70.Served[n], big70.Owed[n] = 1, new(big.Int).Set(one)
+	}
+	cashed := new(big.Int).Mul(big.NewInt(100), one)
+	d, ok := big70.Distribution(new(big.Int), cashed, true)
+	want := new(big.Int).Mul(cashed, big.NewInt(63))
+	if want.Quo(want, big.NewInt(70)); !ok || d.UpTo.Cmp(want) != 0 {
+		t.Fatalf("70 nodes, 100 tokens: the first part pays %v, want %s", d.UpTo, want)
+	}
+	big70.Distributed(d)
+	if d, ok = big70.Distribution(want, cashed, true); !ok || d.UpTo.Cmp(cashed) != 0 || len(d.Nodes) != 7 {
+		t.Fatalf("70 nodes, 100 tokens: the second part: %+v", d)
+	}
+
 	// A share row (no cost) leaves the calls of its address alone.
 	a, _, _ := account(t)
 	a.charge(1, 10, nodeA)
