@@ -22,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"sync"
 	"time"
 
@@ -154,8 +155,10 @@ type Gate struct {
 type held struct {
 	acct channel.Account
 	pub  []byte // the payer's public key, once a promise recovered to it
-	// bestShown: the best promise's v was made the one that recovers the
-	// payer, to show it in a refusal.
+	// acked is the highest promise the anchor's view showed taken (Merge):
+	// the one a refusal shows. bestShown: its v was made the one that
+	// recovers the payer.
+	acked     channel.Promise
 	bestShown bool
 	anchor    common.Address
 	read      time.Time // when the chain was last read for it
@@ -291,18 +294,25 @@ func (g *Gate) state(h *held) *wire.ChannelState {
 	return g.shown(h)
 }
 
-// shown is a held channel as a refusal shows it, its best promise with the
-// v that recovers the payer (made so once for each best promise: promises
-// checked against the payer's key may carry the other v). The gate's lock
-// is held.
+// shown is a held channel as a refusal shows it. Its best promise is the
+// highest the anchor has taken, not the gate's own: a promise this gate
+// took and has not forwarded yet, shown to whoever sends a bad one, could
+// be forwarded by any node as its own call first (the anchor counts a
+// promise once, for the node that brings it). The payer resumes from it
+// and catches up on what was charged since (Charged, within CreditCalls).
+// It carries the v that recovers the payer (made so once for each: a
+// promise checked against the payer's key may carry the other v). The
+// gate's lock is held.
 func (g *Gate) shown(h *held) *wire.ChannelState {
 	if !h.bestShown {
-		if sig, ok := channel.CashableSig(g.domain, h.acct.Best, h.acct.Payer); ok {
-			h.acct.Best.Sig = sig
+		if sig, ok := channel.CashableSig(g.domain, h.acked, h.acct.Payer); ok {
+			h.acked.Sig = sig
 		}
 		h.bestShown = true
 	}
-	return statusOf(&h.acct, h.anchor)
+	view := h.acct
+	view.Best = h.acked
+	return statusOf(&view, h.anchor)
 }
 
 // signer is who signed a promise on a held channel: the payer when the
@@ -352,7 +362,6 @@ func (g *Gate) charge(h *held, p channel.Promise, signer common.Address, fw Forw
 	if err := h.acct.Pay(p, signer, fw.Price, g.self); err != nil {
 		return &Refusal{Code: "payment-refused", Detail: err.Error(), Err: err, Channel: g.shown(h)}
 	}
-	h.bestShown = false
 	g.queue[h.anchor] = append(g.queue[h.anchor], fw)
 	g.queued++
 	return nil
@@ -524,7 +533,10 @@ func (g *Gate) Merge(anchor common.Address, views []channel.Account) {
 		v := &views[i]
 		if h := g.accts[v.Channel]; h != nil && h.anchor == anchor {
 			h.acct.Merge(v)
-			h.bestShown = false
+			if v.Best.Cumulative != nil && len(v.Best.Sig) == 65 && v.Best.Cumulative.Cmp(amount(h.acked.Cumulative)) > 0 {
+				h.acked = channel.Promise{Channel: h.acct.Channel, Cumulative: new(big.Int).Set(v.Best.Cumulative), Nonce: v.Best.Nonce, Sig: slices.Clone(v.Best.Sig)}
+				h.bestShown = false
+			}
 		}
 	}
 }

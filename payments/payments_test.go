@@ -578,12 +578,10 @@ func TestPromisesCheckedByKey(t *testing.T) {
 	if err := g.Pay(ctx, sp.Header(), 1, testInstance, callOf(1), nil); !errors.Is(err, channel.ErrNotPayer) || !errors.As(err, &r) || r.Channel == nil {
 		t.Fatalf("another signer once the payer's key is known: %v", err)
 	}
-	// The refusal shows the best promise (the one with the other v) with
-	// the v that recovers the payer, as the SDK checks it.
-	best, err := channel.ParseHeader(r.Channel.Best)
-	must(t, err)
-	if who, err := channel.Signer(best.Digest(n.domain), best.Sig); err != nil || who != crypto.PubkeyToAddress(n.payer.PublicKey) || best.Nonce != 2 {
-		t.Fatalf("the refusal's best promise %s recovers to %s (%v)", r.Channel.Best, who, err)
+	// The refusal shows no promise the anchor has not taken: the gate's
+	// own, not forwarded yet, could be forwarded by any node first.
+	if r.Channel.Best != "" {
+		t.Fatalf("a refusal shows a promise the anchor has not taken: %s", r.Channel.Best)
 	}
 	// A gate that has not learnt the payer's key takes the payer's
 	// promise with the other v too (its first), and still refuses a
@@ -599,6 +597,17 @@ func TestPromisesCheckedByKey(t *testing.T) {
 	gates := map[common.Address]*Gate{self: g, common.HexToAddress("0x5e02"): g2}
 	if tl := forward(t, l, gates); tl.Taken != 3 || tl.Refused != 0 {
 		t.Fatalf("the batches (the second and third promises with the other v): %+v", tl)
+	}
+	// Now the refusal shows the best promise the anchor showed this gate
+	// it took (its own second, or g2's if that batch went first: both with
+	// the other v) with the v that recovers the payer, as the SDK checks it.
+	if err := g.Pay(ctx, sp.Header(), 1, testInstance, callOf(1), nil); !errors.As(err, &r) || r.Channel == nil {
+		t.Fatalf("another signer: %v", err)
+	}
+	best, err := channel.ParseHeader(r.Channel.Best)
+	must(t, err)
+	if who, err := channel.Signer(best.Digest(n.domain), best.Sig); err != nil || who != crypto.PubkeyToAddress(n.payer.PublicKey) || best.Nonce < 2 {
+		t.Fatalf("the refusal's best promise %s recovers to %s (%v)", r.Channel.Best, who, err)
 	}
 	// Every later promise with the other v: the gate takes them, and so
 	// does the anchor, before and after a restart (which forgets keys).
@@ -630,5 +639,40 @@ func TestPromisesCheckedByKey(t *testing.T) {
 	res, err := l.Settle(ctx, n.id, n.anchor, 1000, n.cashier)
 	if err != nil || res.Cashed != "13" {
 		t.Fatalf("settled %+v: %v", res, err)
+	}
+}
+
+// TestRefusalLeaksNoPromise: a refusal at a gate shows no promise the
+// gate took and has not forwarded: another node that read it (sending a
+// stranger's promise with curl) could forward it as its own call before
+// the gate does, and the anchor would count the call for that node and
+// refuse the gate's as replayed.
+func TestRefusalLeaksNoPromise(t *testing.T) {
+	n, g, _, pay := oneGate(t, 1_000)
+	ctx := context.Background()
+	l, st := openLedger(t, t.TempDir(), n)
+	defer st.Close()
+	must(t, g.Pay(ctx, pay.next(1), 1, testInstance, callOf(1), nil))
+	forward(t, l, map[common.Address]*Gate{gateNode: g})
+	must(t, g.Pay(ctx, pay.next(20), 20, testInstance, callOf(20), nil)) // served, not forwarded yet
+	stranger, _ := crypto.GenerateKey()
+	sp, _ := channel.Sign(stranger, n.domain, n.id, big.NewInt(1), 999)
+	var r *Refusal
+	if err := g.Pay(ctx, sp.Header(), 1, testInstance, callOf(1), nil); !errors.As(err, &r) || r.Channel == nil {
+		t.Fatalf("a stranger's promise: %v", err)
+	}
+	thief := common.HexToAddress("0xbad")
+	if r.Channel.Best != "" {
+		if _, tally, err := l.Record(ctx, thief, []Forward{{Promise: r.Channel.Best, Instance: testInstance, Call: callOf(20), Price: 20}}, nil); err != nil || tally.Taken != 0 {
+			t.Fatalf("a promise read from a refusal, forwarded by another node: %+v %v", tally, err)
+		}
+	}
+	if tally := forward(t, l, map[common.Address]*Gate{gateNode: g}); tally.Taken != 1 {
+		t.Fatalf("the gate's own call: %+v", tally)
+	}
+	a, err := l.Account(ctx, n.id)
+	must(t, err)
+	if a.Served[thief] != 0 || a.Served[gateNode] != 2 {
+		t.Fatalf("calls counted: %v", a.Served)
 	}
 }

@@ -41,7 +41,9 @@ type ChannelState struct {
 	Closed bool   `json:"closed"`
 	// Best is the highest promise taken, in its header form: signed by the
 	// payer, so a payer that lost count (a restart) can check it and go
-	// on from there ("" when none).
+	// on from there ("" when none). A service node shows the highest its
+	// channel's anchor has taken, never one of its own not forwarded yet
+	// (another node could forward that first); Promised and Nonce are its.
 	Best string `json:"best,omitempty"`
 }
 
