@@ -268,7 +268,7 @@ func (p *paying) settle(ctx context.Context, id uint64) (*wire.Settlement, error
 	}
 	// Nothing to cash, and nothing to pay out: every amount cashed paid,
 	// or kept for calls not counted yet (while the channel is open).
-	if st.Promised == st.Cashed && (st.Cashed == st.Distributed || len(st.Served) == 0 && !st.Closing && !st.Closed) {
+	if !payments.Uncashed(st) && (st.Cashed == st.Distributed || len(st.Served) == 0 && !st.Closing && !st.Closed) {
 		return &wire.Settlement{Channel: id, Cashed: st.Cashed, Distributed: st.Distributed, Burnt: "0", // nothing to send
 			Nodes: []common.Address{}, Counts: []uint64{}}, nil
 	}

@@ -58,7 +58,7 @@ func (l *Ledger) Settle(ctx context.Context, id uint64, key *ecdsa.PrivateKey, a
 	// A channel closing is cashed too: its challenge window is for that.
 	// Past the window the contract refuses (WindowOver), and what was
 	// cashed before is still paid out.
-	if acct.Best.Cumulative.Cmp(info.Cashed) > 0 && !info.Closed {
+	if toCash(acct.Best.Cumulative, info.Deposit, info.Cashed) && !info.Closed {
 		if err := c.Cash(ctx, acct.Best); err != nil && !info.Closing {
 			return nil, fmt.Errorf("cashing channel %d's promise %d: %w", id, acct.Best.Nonce, err)
 		}
@@ -242,7 +242,37 @@ func (l *Ledger) Due(ctx context.Context, id uint64) (bool, error) {
 		return false, err
 	}
 	l.Observe(id, info)
-	return amount(a.Best.Cumulative).Cmp(info.Cashed) > 0, nil
+	return toCash(a.Best.Cumulative, info.Deposit, info.Cashed), nil
+}
+
+// toCash reports whether cashing a promise of best would move what was
+// cashed: the contract cashes at most the deposit, so a promise over it
+// is cashed once, up to the deposit, and never again (Overdrawn); trying
+// it again failed every later settlement, and what was cashed stayed in
+// the contract.
+func toCash(best, deposit, cashed *big.Int) bool {
+	upTo := amount(best)
+	if d := amount(deposit); upTo.Cmp(d) > 0 {
+		upTo = d
+	}
+	return upTo.Cmp(amount(cashed)) > 0
+}
+
+// Uncashed reports whether a channel's status shows a promise whose
+// cashing would move what was cashed (its deposit on chain being the one
+// shown plus what is being withdrawn).
+func Uncashed(st *wire.ChannelStatus) bool {
+	promised, ok1 := new(big.Int).SetString(st.Promised, 10)
+	dep, ok2 := new(big.Int).SetString(st.Deposit, 10)
+	w, ok3 := new(big.Int).SetString(st.Withdrawing, 10)
+	cashed, ok4 := new(big.Int).SetString(st.Cashed, 10)
+	if !ok1 || !ok2 || !ok4 {
+		return st.Promised != st.Cashed
+	}
+	if ok3 {
+		dep.Add(dep, w)
+	}
+	return toCash(promised, dep, cashed)
 }
 
 // OnChain reads channels from the Channels contract.

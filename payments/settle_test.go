@@ -14,6 +14,7 @@ import (
 	"github.com/smartlayer/smartlayer/chain/devchain"
 	"github.com/smartlayer/smartlayer/channel"
 	"github.com/smartlayer/smartlayer/contracts"
+	"github.com/smartlayer/smartlayer/wire"
 )
 
 // distributedLog is a Distributed event of channel id burning burnt, as
@@ -172,6 +173,35 @@ func TestCloseTakesCallsServedBefore(t *testing.T) {
 	}
 }
 
+// TestPromiseOverTheDeposit: a payer's promise above the deposit is cashed
+// once, up to the deposit; later settlements do not try to cash it again
+// (the contract refuses: Overdrawn) and go on paying out what was cashed
+// as calls arrive. (They failed at the cash, and what was cashed stayed in
+// the contract.)
+func TestPromiseOverTheDeposit(t *testing.T) {
+	n, g, _, pay := oneGate(t, 100)
+	ctx := context.Background()
+	l, st := openLedger(t, t.TempDir(), n)
+	defer st.Close()
+	pay.cum = 10_000 // the first promise says it owes far more than the deposit
+	must(t, g.Pay(ctx, pay.next(1), 1, testInstance, callOf(1), nil))
+	forward(t, l, map[common.Address]*Gate{gateNode: g})
+	_, err := l.Settle(ctx, n.id, n.anchor, 0, n.cashier)
+	must(t, err)
+	for i := 0; i < 50; i++ {
+		must(t, g.Pay(ctx, pay.next(1), 1, testInstance, callOf(1), nil))
+	}
+	forward(t, l, map[common.Address]*Gate{gateNode: g})
+	if _, err = l.Settle(ctx, n.id, n.anchor, 0, n.cashier); err != nil {
+		t.Fatalf("a settlement after a promise over the deposit: %v", err)
+	}
+	c, err := n.channels.ChannelOf(&bind.CallOpts{Context: ctx}, big.NewInt(int64(n.id)))
+	must(t, err)
+	if c.Cashed.Int64() != 100 || c.Distributed.Int64() != 51 {
+		t.Fatalf("cashed %s, distributed %s; want 100 and the 51 calls", c.Cashed, c.Distributed)
+	}
+}
+
 // fixedCash is a cashier that cashes nothing more (the promise was cashed
 // before the calls after it arrived).
 type fixedCash struct{ SenderCashier }
@@ -184,4 +214,25 @@ func mustInt(s string) int64 {
 		panic(s)
 	}
 	return v.Int64()
+}
+
+// TestUncashed: a status shows something to cash only when cashing its
+// promise would move what was cashed, the deposit on chain (shown plus
+// withdrawing) capping it.
+func TestUncashed(t *testing.T) {
+	for _, c := range []struct {
+		promised, deposit, withdrawing, cashed string
+		want                                   bool
+	}{
+		{"10", "100", "0", "5", true},
+		{"10", "100", "0", "10", false},
+		{"10051", "100", "0", "100", false}, // over the deposit, cashed up to it
+		{"150", "80", "20", "90", true},     // the deposit on chain is 100
+		{"150", "80", "20", "100", false},
+	} {
+		st := &wire.ChannelStatus{ChannelState: wire.ChannelState{Promised: c.promised, Deposit: c.deposit}, Withdrawing: c.withdrawing, Cashed: c.cashed}
+		if got := Uncashed(st); got != c.want {
+			t.Errorf("%+v: %v", c, got)
+		}
+	}
 }
