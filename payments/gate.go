@@ -108,6 +108,7 @@ type Forward struct {
 	Instance string `json:"instance"`
 	Call     string `json:"call"`
 	Price    uint64 `json:"price"`
+	channel  uint64 // its channel, to batch by (not sent)
 }
 
 // Limits of a gate.
@@ -282,6 +283,7 @@ func (g *Gate) payCredit(ctx context.Context, header string, price uint64, insta
 	if err := h.acct.PayCredit(c, g.self); err != nil {
 		return &Refusal{Code: "payment-refused", Detail: err.Error(), Err: err, Channel: g.shown(h)}
 	}
+	fw.channel = h.acct.Channel
 	g.queue[h.anchor] = append(g.queue[h.anchor], fw)
 	g.queued++
 	return nil
@@ -362,6 +364,7 @@ func (g *Gate) charge(h *held, p channel.Promise, signer common.Address, fw Forw
 	if err := h.acct.Pay(p, signer, fw.Price, g.self); err != nil {
 		return &Refusal{Code: "payment-refused", Detail: err.Error(), Err: err, Channel: g.shown(h)}
 	}
+	fw.channel = h.acct.Channel
 	g.queue[h.anchor] = append(g.queue[h.anchor], fw)
 	g.queued++
 	return nil
@@ -458,7 +461,7 @@ func (g *Gate) Take() []Batch {
 		}
 		first[a] = len(out)
 		for len(q) > 0 {
-			n := min(len(q), MaxBatch)
+			n := batchLen(q)
 			out = append(out, Batch{Anchor: a, Items: q[:n:n]})
 			q = q[n:]
 		}
@@ -481,6 +484,28 @@ func (g *Gate) Take() []Batch {
 		}
 	}
 	return out
+}
+
+// batchLen is how many of q's first promises go in one batch: at most
+// MaxBatch, of at most ChannelsPerBatch channels, as many as an anchor
+// reads from the chain for one batch (the promises of a channel it has not
+// read are refused, and a batch acknowledged is not sent again). The cut
+// keeps the order: each channel's promises reach the anchor as the node
+// took them.
+func batchLen(q []Forward) int {
+	var chans []uint64
+	for i, fw := range q {
+		if i == MaxBatch {
+			return i
+		}
+		if !slices.Contains(chans, fw.channel) {
+			if len(chans) == ChannelsPerBatch {
+				return i
+			}
+			chans = append(chans, fw.channel)
+		}
+	}
+	return len(q)
 }
 
 // Delivered notes batches the anchors took.

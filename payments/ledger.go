@@ -77,14 +77,19 @@ func NewLedger(domain attest.Domain, c Chain, key *ecdsa.PrivateKey, st *store.S
 		accts: map[uint64]*channel.Account{}, notMine: map[uint64]bool{}, keys: map[uint64]payerKey{}, credits: map[uint64]creditKey{}}
 }
 
+// maxLoaded is maxLoadedDefault; tests lower it.
+var maxLoaded = maxLoadedDefault
+
 // Limits of a ledger.
 const (
-	// readsPerBatch bounds the channels a batch may make the ledger read
-	// from the chain: a node forwarding promises of many unknown channels
-	// gets the rest refused.
-	readsPerBatch = 16
-	// maxLoaded bounds the accounts kept in memory (all are in the store).
-	maxLoaded = 10_000
+	// ChannelsPerBatch bounds the channels a batch may make the ledger
+	// read from the chain: a node forwarding promises of more unknown
+	// channels gets the rest refused. A gate's batches name at most as
+	// many channels (batchLen).
+	ChannelsPerBatch = 16
+	// maxLoadedDefault bounds the accounts kept in memory (all are in the
+	// store).
+	maxLoadedDefault = 10_000
 	// maxNotMine bounds the channels remembered as another anchor's.
 	maxNotMine = 10_000
 )
@@ -173,7 +178,7 @@ func (l *Ledger) Record(ctx context.Context, node common.Address, items []Forwar
 	infos := map[uint64]Info{}
 	for _, x := range ps {
 		id := x.p.Channel
-		if _, done := infos[id]; done || len(infos) >= readsPerBatch || l.known(id) {
+		if _, done := infos[id]; done || len(infos) >= ChannelsPerBatch || l.known(id) {
 			continue
 		}
 		info, err := l.chain.Channel(ctx, id)
@@ -189,7 +194,13 @@ func (l *Ledger) Record(ctx context.Context, node common.Address, items []Forwar
 	defer l.mu.Unlock()
 	for _, x := range ps {
 		id := x.p.Channel
-		a, err := l.load(id, infos)
+		// An account this batch changed is taken from changed, not loaded:
+		// a load past maxLoaded clears l.accts, and loading it again from
+		// the store would lose what the batch did to it so far.
+		a, err := changed[id], error(nil)
+		if a == nil {
+			a, err = l.load(id, infos)
+		}
 		if err != nil {
 			return nil, t, err
 		}

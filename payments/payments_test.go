@@ -676,3 +676,83 @@ func TestRefusalLeaksNoPromise(t *testing.T) {
 		t.Fatalf("calls counted: %v", a.Served)
 	}
 }
+
+// openChannels opens k more channels of deposit from the net's payer to
+// its anchor, and returns a payer for each.
+func openChannels(t *testing.T, n *net, k int, deposit int64) []*payer {
+	ps, err := chain.NewSender(n.ctx, n.c, n.payer, big.NewInt(devchain.DevChainID))
+	must(t, err)
+	var out []*payer
+	for i := 0; i < k; i++ {
+		must(t, ps.Send(n.ctx, n.c, func(o *bind.TransactOpts) (*types.Transaction, error) {
+			return n.channels.Open(o, crypto.PubkeyToAddress(n.anchor.PublicKey), big.NewInt(deposit))
+		}))
+		out = append(out, &payer{n: n, id: n.id + uint64(i) + 1})
+	}
+	return out
+}
+
+// TestBatchKeepsWhatItDid: a batch that loads more accounts than the
+// ledger keeps in memory (which clears them: all are in the store) keeps
+// what it did to an account before: it named channel 1, then another, then
+// channel 1 again, and lost the first call on channel 1.
+func TestBatchKeepsWhatItDid(t *testing.T) {
+	maxLoaded = 1
+	t.Cleanup(func() { maxLoaded = maxLoadedDefault })
+	n, _, _, pay := oneGate(t, 1_000)
+	ctx := context.Background()
+	pay2 := openChannels(t, n, 1, 500)[0]
+	l, st := openLedger(t, t.TempDir(), n)
+	defer st.Close()
+	_, tally, err := l.Record(ctx, gateNode, []Forward{
+		{Promise: pay.next(1), Instance: testInstance, Call: callOf(1), Price: 1},
+		{Promise: pay2.next(1), Instance: testInstance, Call: callOf(1), Price: 1},
+		{Promise: pay.next(1), Instance: testInstance, Call: callOf(1), Price: 1},
+	}, nil)
+	if err != nil || tally.Taken != 3 {
+		t.Fatalf("%+v %v", tally, err)
+	}
+	for _, c := range []struct {
+		id    uint64
+		calls uint64
+	}{{n.id, 2}, {pay2.id, 1}} {
+		a, err := l.Account(ctx, c.id)
+		must(t, err)
+		if a.Served[gateNode] != c.calls {
+			t.Errorf("channel %d: %d calls kept, %d acknowledged", c.id, a.Served[gateNode], c.calls)
+		}
+	}
+}
+
+// TestManyNewChannelsAtOnce: a node that took calls on more channels than
+// an anchor reads from the chain for one batch, none known to the anchor
+// yet, has every call taken: its batches name at most ChannelsPerBatch
+// channels each. (One batch named them all, and the calls on the channels
+// past the anchor's reads were refused, acknowledged, and never sent
+// again.)
+func TestManyNewChannelsAtOnce(t *testing.T) {
+	n, g, _, pay := oneGate(t, 5_000) // the payer holds twice the first deposit
+	ctx := context.Background()
+	payers := append([]*payer{pay}, openChannels(t, n, ChannelsPerBatch+3, 100)...)
+	for round := 0; round < 2; round++ {
+		for _, p := range payers {
+			must(t, g.Pay(ctx, p.next(1), 1, testInstance, callOf(1), nil))
+		}
+	}
+	bs := g.Take()
+	for _, b := range bs {
+		chans := map[uint64]bool{}
+		for _, fw := range b.Items {
+			chans[fw.channel] = true
+		}
+		if len(chans) > ChannelsPerBatch {
+			t.Fatalf("a batch of %d channels", len(chans))
+		}
+	}
+	g.Return(bs...)
+	l, st := openLedger(t, t.TempDir(), n)
+	defer st.Close()
+	if tally := forward(t, l, map[common.Address]*Gate{gateNode: g}); tally.Taken != 2*len(payers) || tally.Refused != 0 {
+		t.Fatalf("calls on %d new channels: %+v", len(payers), tally)
+	}
+}
