@@ -56,13 +56,15 @@ func (i Info) chain() channel.Chain {
 }
 
 // settling is the chain state as the anchor's ledger takes it: calls end
-// when the close does, not when it begins. The calls nodes served before
-// they saw the close begin, whose promises are still on their way, are
-// counted and their highest promise cashed in the challenge window, which
-// is what the window is for; refused, they went unpaid and the payer kept
-// what it promised for them.
+// when the close does, not when it begins, and a withdrawal takes from the
+// deposit when it is paid, not when it is announced. The calls nodes
+// served before they saw the close or the withdrawal begin (a gate reads
+// the chain again every 30 s at most), whose promises are still on their
+// way, are counted and their highest promise cashed in the challenge
+// window, which is what the window is for; refused, they went unpaid and
+// the payer kept what it promised for them.
 func (i Info) settling() channel.Chain {
-	return channel.Chain{Deposit: i.Deposit, Withdrawing: i.Withdrawing, Closed: i.Closed}
+	return channel.Chain{Deposit: i.Deposit, Closed: i.Closed}
 }
 
 // Chain reads channels (the contract's channelOf). A channel that does not

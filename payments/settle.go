@@ -258,19 +258,16 @@ func toCash(best, deposit, cashed *big.Int) bool {
 	return upTo.Cmp(amount(cashed)) > 0
 }
 
-// Uncashed reports whether a channel's status shows a promise whose
-// cashing would move what was cashed (its deposit on chain being the one
-// shown plus what is being withdrawn).
+// Uncashed reports whether an anchor's status of a channel shows a
+// promise whose cashing would move what was cashed (the deposit it shows
+// is the one on chain: a withdrawal announced is not taken from it until
+// it is paid).
 func Uncashed(st *wire.ChannelStatus) bool {
 	promised, ok1 := new(big.Int).SetString(st.Promised, 10)
 	dep, ok2 := new(big.Int).SetString(st.Deposit, 10)
-	w, ok3 := new(big.Int).SetString(st.Withdrawing, 10)
-	cashed, ok4 := new(big.Int).SetString(st.Cashed, 10)
-	if !ok1 || !ok2 || !ok4 {
+	cashed, ok3 := new(big.Int).SetString(st.Cashed, 10)
+	if !ok1 || !ok2 || !ok3 {
 		return st.Promised != st.Cashed
-	}
-	if ok3 {
-		dep.Add(dep, w)
 	}
 	return toCash(promised, dep, cashed)
 }

@@ -227,12 +227,48 @@ func TestUncashed(t *testing.T) {
 		{"10", "100", "0", "5", true},
 		{"10", "100", "0", "10", false},
 		{"10051", "100", "0", "100", false}, // over the deposit, cashed up to it
-		{"150", "80", "20", "90", true},     // the deposit on chain is 100
-		{"150", "80", "20", "100", false},
+		{"150", "100", "20", "90", true},    // a withdrawal announced
+		{"150", "100", "20", "100", false},
 	} {
 		st := &wire.ChannelStatus{ChannelState: wire.ChannelState{Promised: c.promised, Deposit: c.deposit}, Withdrawing: c.withdrawing, Cashed: c.cashed}
 		if got := Uncashed(st); got != c.want {
 			t.Errorf("%+v: %v", c, got)
 		}
+	}
+}
+
+// TestWithdrawalTakesCallsServedBefore: a payer announcing a withdrawal of
+// nearly all of its deposit does not get the calls a node served before it
+// read the chain again (up to 30 s) for free: the anchor counts them
+// against the deposit, which the withdrawal leaves until it is paid, and
+// cashes them in its window. (It refused every one of them.)
+func TestWithdrawalTakesCallsServedBefore(t *testing.T) {
+	n, g, _, pay := oneGate(t, 1_000)
+	ctx := context.Background()
+	l, st := openLedger(t, t.TempDir(), n)
+	defer st.Close()
+	must(t, g.Pay(ctx, pay.next(1), 1, testInstance, callOf(1), nil))
+	forward(t, l, map[common.Address]*Gate{gateNode: g})
+	ps, err := chain.NewSender(n.ctx, n.c, n.payer, big.NewInt(devchain.DevChainID))
+	must(t, err)
+	must(t, ps.Send(n.ctx, n.c, func(o *bind.TransactOpts) (*types.Transaction, error) {
+		return n.channels.StartWithdrawal(o, big.NewInt(int64(n.id)), big.NewInt(999))
+	}))
+	if due, err := l.Due(ctx, n.id); err != nil || !due { // the anchor's watch notices
+		t.Fatalf("a withdrawal with a promise not cashed: due %v, %v", due, err)
+	}
+	for i := 0; i < 100; i++ { // the gate has not read the chain again
+		must(t, g.Pay(ctx, pay.next(1), 1, testInstance, callOf(1), nil))
+	}
+	if tally := forward(t, l, map[common.Address]*Gate{gateNode: g}); tally.Taken != 100 {
+		t.Fatalf("the calls served before the gate saw the withdrawal: %+v", tally)
+	}
+	if _, err := l.Settle(ctx, n.id, n.anchor, 0, n.cashier); err != nil {
+		t.Fatal(err)
+	}
+	c, err := n.channels.ChannelOf(&bind.CallOpts{Context: ctx}, big.NewInt(int64(n.id)))
+	must(t, err)
+	if c.Cashed.Int64() != 101 || c.Distributed.Int64() != 101 {
+		t.Fatalf("cashed %s, distributed %s; want 101", c.Cashed, c.Distributed)
 	}
 }
