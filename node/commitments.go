@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -43,6 +44,85 @@ type committing struct {
 	// (seconds, read each round): periods are the chain's.
 	ahead    atomic.Int64
 	lastFail string // the last reason a round could not run (logged once)
+	trees    treeCache
+}
+
+// treeCache keeps the trees of the last periods asked for: a proof asked
+// for (GET /v1/commitments/proof/..., by anyone) read and hashed the
+// period's every operation each time. An operation kept in a period drops
+// its tree; builds run one at a time.
+type treeCache struct {
+	build   sync.Mutex // one build at a time
+	mu      sync.Mutex // the maps
+	gen     map[uint64]uint64
+	entries map[uint64]treeEntry
+}
+
+type treeEntry struct {
+	gen       uint64
+	tree      *commitment.Tree
+	instances []common.Hash
+	used      uint64
+}
+
+// maxCachedTrees bounds the periods whose trees are kept.
+const maxCachedTrees = 4
+
+// changed drops period p's tree: an operation was kept in it.
+func (c *treeCache) changed(p uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen == nil || len(c.gen) > 64*maxCachedTrees {
+		c.gen, c.entries = map[uint64]uint64{}, map[uint64]treeEntry{} // all dropped: none is taken as current
+	}
+	c.gen[p]++
+	delete(c.entries, p)
+}
+
+// get is period p's tree, built by build when it is not kept or stale.
+func (c *treeCache) get(p uint64, build func() (*commitment.Tree, []common.Hash, error)) (*commitment.Tree, []common.Hash, error) {
+	lookup := func() (treeEntry, uint64, bool) {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.gen == nil {
+			c.gen, c.entries = map[uint64]uint64{}, map[uint64]treeEntry{}
+		}
+		e, ok := c.entries[p]
+		return e, c.gen[p], ok && e.gen == c.gen[p]
+	}
+	if e, _, ok := lookup(); ok {
+		return e.tree, e.instances, nil
+	}
+	c.build.Lock()
+	defer c.build.Unlock()
+	e, g, ok := lookup() // built while this one waited?
+	if ok {
+		return e.tree, e.instances, nil
+	}
+	tr, instances, err := build()
+	if err != nil {
+		return nil, nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen[p] == g { // nothing kept in p since the build began
+		if len(c.entries) >= maxCachedTrees {
+			var oldest uint64
+			first := true
+			for q, e := range c.entries {
+				if first || e.used < c.entries[oldest].used {
+					oldest, first = q, false
+				}
+			}
+			delete(c.entries, oldest)
+		}
+		var used uint64
+		for _, e := range c.entries {
+			used = max(used, e.used)
+		}
+		c.entries[p] = treeEntry{gen: g, tree: tr, instances: instances, used: used + 1}
+	}
+	return tr, instances, nil
 }
 
 // commitRecent is how many ended periods an anchor looks back at for one
@@ -119,6 +199,7 @@ func (cm *committing) keep(uid, instance common.Hash, att []byte, exec common.Ha
 			w.Set(commitExecKey(cm.addr, instance, exec), binary.BigEndian.AppendUint64(slices.Clone(uid[:]), fencing))
 		}
 	})
+	cm.trees.changed(p)
 	if err != nil {
 		cm.n.log.Warn("keeping an operation for the period's commitment failed", "err", err)
 		return
@@ -200,6 +281,11 @@ func (cm *committing) delivered(d attengine.Delivered) {
 
 // tree is a period's operations as this anchor kept them.
 func (cm *committing) tree(p uint64) (*commitment.Tree, []common.Hash, error) {
+	return cm.trees.get(p, func() (*commitment.Tree, []common.Hash, error) { return cm.buildTree(p) })
+}
+
+// buildTree reads and hashes a period's operations.
+func (cm *committing) buildTree(p uint64) (*commitment.Tree, []common.Hash, error) {
 	var leaves, instances []common.Hash
 	prefix := commitPeriodPrefix(cm.addr, p)
 	err := cm.n.store.Each(prefix, func(k, v []byte) error {
@@ -293,6 +379,7 @@ func (cm *committing) prune(cur uint64, limit int) (int, error) {
 	all := with(prefixCommitOp, cm.addr[:])
 	end := commitPeriodPrefix(cm.addr, before)
 	var ops, drops [][]byte
+	periods := map[uint64]bool{}
 	errEnough := errors.New("enough")
 	err := cm.n.store.Each(all, func(k, v []byte) error {
 		if bytes.Compare(k, end) >= 0 || len(ops) >= limit {
@@ -302,6 +389,7 @@ func (cm *committing) prune(cur uint64, limit int) (int, error) {
 			return nil
 		}
 		uid := common.BytesToHash(k[len(all)+8:])
+		periods[binary.BigEndian.Uint64(k[len(all):])] = true
 		ops = append(ops, slices.Clone(k))
 		drops = append(drops, commitUIDKey(cm.addr, uid), commitAttKey(cm.addr, uid))
 		if len(v) == 64 {
@@ -328,6 +416,9 @@ func (cm *committing) prune(cur uint64, limit int) (int, error) {
 			w.Delete(k)
 		}
 	})
+	for p := range periods {
+		cm.trees.changed(p)
+	}
 	if err != nil {
 		return 0, err
 	}

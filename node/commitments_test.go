@@ -199,3 +199,56 @@ func TestCommitmentsExecutionByFencing(t *testing.T) {
 		t.Fatalf("pruned %d (%v) of a period that ended 40 days ago, want 1", n, err)
 	}
 }
+
+// TestTreeCache: a period's tree is built once for the proofs asked of it
+// until an operation is kept in it; a build that an operation overtook is
+// not kept; at most maxCachedTrees periods are kept, the least recently
+// built dropped.
+func TestTreeCache(t *testing.T) {
+	var c treeCache
+	builds := 0
+	build := func(n int) func() (*commitment.Tree, []common.Hash, error) {
+		return func() (*commitment.Tree, []common.Hash, error) {
+			builds++
+			leaves := make([]common.Hash, n)
+			for i := range leaves {
+				leaves[i] = common.BigToHash(big.NewInt(int64(i + 1)))
+			}
+			return commitment.Build(leaves), nil, nil
+		}
+	}
+	for i := 0; i < 3; i++ {
+		if tr, _, err := c.get(7, build(3)); err != nil || tr.Len() != 3 {
+			t.Fatalf("%v %v", tr, err)
+		}
+	}
+	if builds != 1 {
+		t.Fatalf("%d builds of an unchanged period", builds)
+	}
+	c.changed(7)
+	if tr, _, _ := c.get(7, build(4)); tr.Len() != 4 || builds != 2 {
+		t.Fatalf("after an operation was kept: %d leaves, %d builds", tr.Len(), builds)
+	}
+	// An operation kept while the tree is being built: that tree is
+	// answered, not kept.
+	overtaken := func() (*commitment.Tree, []common.Hash, error) {
+		c.changed(8)
+		return build(1)()
+	}
+	c.get(8, overtaken)
+	c.get(8, build(2))
+	if builds != 4 {
+		t.Fatalf("an overtaken build was kept: %d builds", builds)
+	}
+	for p := uint64(9); p < 9+maxCachedTrees; p++ {
+		c.get(p, build(1))
+	}
+	if len(c.entries) != maxCachedTrees {
+		t.Fatalf("%d trees kept", len(c.entries))
+	}
+	before := builds
+	c.get(7, build(4)) // the oldest, dropped
+	if builds != before+1 {
+		t.Fatal("a dropped period answered without a build")
+	}
+}
