@@ -3,8 +3,10 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 
@@ -36,6 +38,14 @@ var (
 	ErrPromiseRefused = errors.New("promise refused")
 )
 
+// SettleTooSoon: the channel was settled less than its interval ago and
+// may be settled on demand again after Wait.
+type SettleTooSoon struct{ Wait, Every time.Duration }
+
+func (e *SettleTooSoon) Error() string {
+	return fmt.Sprintf("this channel was settled a moment ago: an open channel is settled on demand at most every %s (and on the anchor's schedule); retry in %s", e.Every, e.Wait.Round(time.Second))
+}
+
 var channelProblems = []problem{
 	{ErrUnknownChannel, http.StatusNotFound, "unknown-channel"},
 	{ErrNotMyChannel, http.StatusNotFound, "not-my-channel"},
@@ -56,6 +66,9 @@ func channelParam(w http.ResponseWriter, r *http.Request) (uint64, bool) {
 }
 
 func (h *handlers) channelError(w http.ResponseWriter, r *http.Request, err error) {
+	if tooSoon(w, r, err) {
+		return
+	}
 	status, code := lookup(err, channelProblems, problem{nil, http.StatusInternalServerError, "internal"})
 	if status == http.StatusInternalServerError {
 		httpapi.Internal(w, r, h.d.Log, code, err)
@@ -73,6 +86,16 @@ func (h *handlers) channel(w http.ResponseWriter, r *http.Request) {
 
 func (h *handlers) settle(w http.ResponseWriter, r *http.Request) {
 	h.channelAnswer(w, r, func(ctx context.Context, id uint64) (any, error) { return h.d.Payments.Settle(ctx, id) })
+}
+
+// tooSoon answers a SettleTooSoon: 429 with Retry-After.
+func tooSoon(w http.ResponseWriter, r *http.Request, err error) bool {
+	var e *SettleTooSoon
+	if !errors.As(err, &e) {
+		return false
+	}
+	httpapi.TooMany(w, r, "settle-too-soon", e.Error(), max(time.Second, e.Wait.Round(time.Second)))
+	return true
 }
 
 // channelAnswer answers a call about the {channel} path value with what f

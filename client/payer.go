@@ -487,10 +487,23 @@ func (c *Client) Channel(ctx context.Context, id uint64) (*wire.ChannelStatus, e
 }
 
 // Settle has the channel's anchor cash its highest promise and pay the
-// nodes out now.
+// nodes out now. An anchor settles an open channel on demand at most every
+// 10 s (429 settle-too-soon): Settle asks again each second until it does,
+// or ctx ends.
 func (c *Client) Settle(ctx context.Context, id uint64) (*wire.Settlement, error) {
-	var s wire.Settlement
-	return &s, c.channelCall(ctx, http.MethodPost, id, "/settle", []byte("{}"), &s)
+	for {
+		var s wire.Settlement
+		err := c.channelCall(ctx, http.MethodPost, id, "/settle", []byte("{}"), &s)
+		var p *wire.Problem
+		if !errors.As(err, &p) || !strings.HasSuffix(p.Type, ":settle-too-soon") {
+			return &s, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(time.Second):
+		}
+	}
 }
 
 // CloseChannel asks the channel's anchor for its half of a cooperative

@@ -200,6 +200,7 @@ func TestPaidCallsSettle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	settledAt := time.Now()
 	if s.Cashed != fmt.Sprint(total) || s.Distributed != fmt.Sprint(total) || len(s.Nodes) == 0 {
 		t.Fatalf("settlement %+v", s)
 	}
@@ -231,6 +232,31 @@ func TestPaidCallsSettle(t *testing.T) {
 		t.Fatalf("the channel's anchor %s is not anchor 0 %s", pi.Anchor, anchorAddr)
 	}
 	t.Logf("settled %d: %d burnt, %d paid to %d payees (counts %v)", total, burnt, paid, len(s.Nodes), s.Counts)
+	// One more paid call, counted, then settled again at once, on demand
+	// (anyone may ask; each settlement costs the anchor gas): it sends
+	// nothing and says when to ask again.
+	settleURL := d.Info.Anchors[0].HTTP + "/v1/channels/" + fmt.Sprint(pi.Channel) + "/settle"
+	if _, err := d.Client.QueryWith(ctx, tk.Instance, "status", nil, tk.Header()); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Client.Cover(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, time.Minute, "the anchor counts the call after the settlement", func() bool {
+		st, err := d.Client.Channel(ctx, pi.Channel)
+		return err == nil && st.Promised != st.Cashed
+	})
+	code, body, hdr2 := post(t, settleURL, "{}")
+	switch {
+	case code == http.StatusOK && time.Since(settledAt) > 10*time.Second:
+		t.Logf("the machine took %s to count one call: the settlement was due again", time.Since(settledAt))
+	case code != http.StatusTooManyRequests || !strings.HasSuffix(fmt.Sprint(body["type"]), ":settle-too-soon") || hdr2.Get("Retry-After") == "":
+		t.Fatalf("a second settlement on demand at once: %d %v %v", code, body, hdr2)
+	default:
+		if st, err := d.Client.Channel(ctx, pi.Channel); err != nil || st.Cashed != fmt.Sprint(total) {
+			t.Fatalf("a settlement refused as too soon cashed: %+v %v", st, err)
+		}
+	}
 
 	// An action result is a key operation: once its period's commitment is
 	// on chain, the anchor that wrote it proves it, the contract verifies

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -63,6 +64,43 @@ type paying struct {
 	gate    *payments.Gate   // service nodes
 	ledger  *payments.Ledger // anchors
 	results *prometheus.CounterVec
+	// sent is when each channel last had a settlement sent (anchors).
+	sentMu sync.Mutex
+	sent   map[uint64]time.Time
+}
+
+// onDemandEvery is how often a channel may be settled on demand (POST
+// /v1/channels/{id}/settle, which anyone may send) while it is open with
+// no withdrawal announced: each settlement costs the anchor gas, and a
+// payer making one call between two requests had it send two transactions
+// a round, as often as it asked. A close or a withdrawal under way is
+// settled whenever asked: its window is short, and each costs the payer a
+// transaction of its own.
+const onDemandEvery = 10 * time.Second
+
+// maxSentTimes bounds the channels whose last settlement is remembered.
+const maxSentTimes = 10_000
+
+// markSent notes that a settlement of channel id is being sent.
+func (p *paying) markSent(id uint64) {
+	p.sentMu.Lock()
+	defer p.sentMu.Unlock()
+	if p.sent == nil || len(p.sent) >= maxSentTimes {
+		p.sent = map[uint64]time.Time{}
+	}
+	p.sent[id] = p.n.now()
+}
+
+// tooSoon is how long channel id waits before an on-demand settlement
+// (0: it may go now).
+func (p *paying) tooSoon(id uint64) time.Duration {
+	p.sentMu.Lock()
+	defer p.sentMu.Unlock()
+	at, ok := p.sent[id]
+	if !ok {
+		return 0
+	}
+	return max(0, at.Add(onDemandEvery).Sub(p.n.now()))
 }
 
 func newPaying(n *Node, c *contracts.Channels, addr common.Address, chainID int64) *paying {
@@ -266,17 +304,15 @@ func (p *paying) settle(ctx context.Context, id uint64) (*wire.Settlement, error
 	if err != nil {
 		return nil, channelErr(err)
 	}
-	// Nothing to cash, and nothing to pay out: every amount cashed paid,
-	// or kept for calls not counted yet (while the channel is open).
-	if !payments.Uncashed(st) && (st.Cashed == st.Distributed || len(st.Served) == 0 && !st.Closing && !st.Closed) {
-		return &wire.Settlement{Channel: id, Cashed: st.Cashed, Distributed: st.Distributed, Burnt: "0", // nothing to send
-			Nodes: []common.Address{}, Counts: []uint64{}}, nil
+	if idle(st) {
+		return idleSettlement(id, st), nil
 	}
 	unlock, err := n.txLock(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%w: waiting for this anchor's turn to send: %v", api.ErrChainUnavailable, err)
 	}
 	defer unlock()
+	p.markSent(id)
 	s, err := chainSender(ctx, n)
 	if err != nil {
 		p.results.WithLabelValues("settle-failed").Inc()
@@ -292,6 +328,19 @@ func (p *paying) settle(ctx context.Context, id uint64) (*wire.Settlement, error
 		n.log.Info("settled a payment channel", "channel", id, "cashed", out.Cashed, "distributed", out.Distributed, "payees", len(out.Nodes))
 	}
 	return out, nil
+}
+
+// idle reports whether a channel has nothing to cash and nothing to pay
+// out: every amount cashed paid, or kept for calls not counted yet (while
+// the channel is open).
+func idle(st *wire.ChannelStatus) bool {
+	return !payments.Uncashed(st) && (st.Cashed == st.Distributed || len(st.Served) == 0 && !st.Closing && !st.Closed)
+}
+
+// idleSettlement is the answer of a settlement that sends nothing.
+func idleSettlement(id uint64, st *wire.ChannelStatus) *wire.Settlement {
+	return &wire.Settlement{Channel: id, Cashed: st.Cashed, Distributed: st.Distributed, Burnt: "0",
+		Nodes: []common.Address{}, Counts: []uint64{}}
 }
 
 // watch settles at once the channels whose payer started a close or a
@@ -350,6 +399,17 @@ func (a paymentsAPI) Cover(ctx context.Context, id uint64, c wire.ChannelPromise
 }
 
 func (a paymentsAPI) Settle(ctx context.Context, id uint64) (*wire.Settlement, error) {
+	if wait := a.p.tooSoon(id); wait > 0 {
+		st, err := a.p.ledger.Status(ctx, id)
+		switch {
+		case err != nil:
+			return nil, channelErr(err)
+		case idle(st):
+			return idleSettlement(id, st), nil
+		case !st.Closing && !st.Closed && (st.Withdrawing == "" || st.Withdrawing == "0"):
+			return nil, &api.SettleTooSoon{Wait: wait, Every: onDemandEvery}
+		}
+	}
 	return a.p.settle(ctx, id)
 }
 

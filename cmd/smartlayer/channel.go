@@ -327,7 +327,10 @@ func newChannelSettleCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "settle CHANNEL --anchor URL",
 		Short: "Have the channel's anchor cash its highest promise and pay the nodes out now",
-		Args:  cobra.ExactArgs(1),
+		Long: `Have the channel's anchor cash its highest promise and pay the nodes out now.
+An anchor settles an open channel on demand at most every 10 s (each settlement
+costs it gas); the command asks again each second until it does (2 minutes at most).`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			id, err := channelID(a[0])
 			if err != nil {

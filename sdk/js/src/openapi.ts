@@ -3068,7 +3068,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description RFC 9457 problem details: rate-limited: too many writes from this client (Retry-After) */
+            /** @description RFC 9457 problem details: rate-limited: too many writes from this client (Retry-After); settle-too-soon: the channel was settled less than 10 s ago and is open with no withdrawal announced (Retry-After) */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["RetryAfter"];
