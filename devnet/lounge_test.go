@@ -185,6 +185,13 @@ func TestLoungePassReadsTheTicket(t *testing.T) {
 	if _, _, err := d.Client.Action(ctx, p.Ticket, "rebook", sandbox.TokenActionKey(p.Instance, "rebookHotel", "desk-1", 1), deskArgs, d.Info.Tickets[0].Header()); err == nil || !strings.Contains(err.Error(), "idempotency-key-reserved") {
 		t.Fatalf("a token-call key taken by an integration: %v", err)
 	}
+	// Nor by naming a calling token it is not the executor of (the header
+	// was all that was looked at).
+	claimed := d.Info.Tickets[0].Header()
+	claimed.Set(wire.CallerHeader, p.Instance)
+	if _, _, err := d.Client.Action(ctx, p.Ticket, "rebook", sandbox.TokenActionKey(p.Instance, "rebookHotel", "desk-1", 1), deskArgs, claimed); err == nil || !strings.Contains(err.Error(), "idempotency-key-reserved") {
+		t.Fatalf("a token-call key taken by an integration naming the token as its caller: %v", err)
+	}
 	deskHdr := http.Header{wire.GrantHeader: {p.DeskGrant}}
 	var out *wire.ActionOutcome
 	var prc *receipt.Receipt

@@ -61,7 +61,9 @@ func (s *serviceRole) action(ctx context.Context, id wire.InstanceID, name, key 
 	if err != nil {
 		return nil, err
 	}
-	if err := s.tokenKeyOK(key, p); err != nil {
+	if err := s.tokenKeyOK(key, p); errors.Is(err, grant.ErrSessionUnknown) {
+		return nil, &api.GrantRefused{Err: err} // the caller signs again
+	} else if err != nil {
 		return nil, &api.Problem{Status: http.StatusBadRequest, Code: "idempotency-key-reserved", Detail: err.Error()}
 	}
 	caller, byToken, err := s.checkActionGrant(in, name, p)
@@ -146,13 +148,28 @@ func receiptOf(v json.RawMessage) *receipt.Receipt {
 }
 
 // tokenKeyOK refuses the idempotency keys of inter-token actions
-// (sandbox.TokenActionKey, "tok-...") from a call that is not a token's:
-// they are derived from the calling action's key, which may be public (a
+// (sandbox.TokenActionKey, "tok-...") from a call that is not a token's,
+// signed by the calling token's executor under its record: they are
+// derived from the calling action's key, which may be public (a
 // trigger's), and a stranger taking one first would leave the token's
-// call a stored outcome for other arguments.
+// call a stored outcome for other arguments. (A caller header alone was
+// enough: it is checked against the signer only under a grant to a token.)
 func (s *serviceRole) tokenKeyOK(key string, p grant.Presented) error {
-	if strings.HasPrefix(key, sandbox.TokenActionKeyPrefix) && p.Caller.Instance == "" {
+	if !strings.HasPrefix(key, sandbox.TokenActionKeyPrefix) {
+		return nil
+	}
+	if p.Caller.Instance == "" {
 		return fmt.Errorf("keys starting %q are for calls a token's action makes", sandbox.TokenActionKeyPrefix)
+	}
+	signer, _, err := p.Signer(s.n.now(), s.grants.sessions)
+	if errors.Is(err, grant.ErrSessionUnknown) {
+		return err
+	}
+	if err == nil {
+		err = s.grants.callerNode(p.Caller, signer, true)
+	}
+	if err != nil {
+		return fmt.Errorf("keys starting %q are for calls a token's action makes, signed by its executor: %v", sandbox.TokenActionKeyPrefix, err)
 	}
 	return nil
 }

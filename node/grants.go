@@ -273,6 +273,16 @@ func (g *grants) tokenCaller(c grant.Caller, integration, signer common.Address,
 	if wire.TokenAddress(id) != integration {
 		return fmt.Errorf("the grant is not to token %s", id)
 	}
+	return g.callerNode(c, signer, action)
+}
+
+// callerNode checks that signer is a replica (for an action, the
+// executor) of the calling token c, by its placement record.
+func (g *grants) callerNode(c grant.Caller, signer common.Address, action bool) error {
+	id, err := wire.ParseInstanceID(c.Instance)
+	if err != nil {
+		return fmt.Errorf("calling token: %w", err)
+	}
 	if len(c.Record) > maxCallerRecord {
 		return fmt.Errorf("caller record of %d bytes, limit %d", len(c.Record), maxCallerRecord)
 	}

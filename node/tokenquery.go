@@ -220,17 +220,23 @@ func (q *tokenQuerier) sign(req *http.Request, to string, from caller, call sand
 	if call.IsAction() {
 		req.Header.Set(wire.IdempotencyHeader, call.Key)
 	}
-	if call.Grant == "" {
+	if call.Grant == "" && !call.IsAction() {
 		return false, nil
 	}
-	// The node signs as the calling token only: a grant to anyone else
-	// (the node's own address, say) is not the module's to use.
-	if to, err := q.grantTo(call.Grant); err != nil {
-		return false, fmt.Errorf("the grant passed to ctx.tokens: %w", err)
-	} else if want := wire.TokenAddress(from.instance); to != want {
-		return false, fmt.Errorf("the grant passed to ctx.tokens is to %s, not to this token (%s)", to, want)
+	if call.Grant != "" {
+		// The node signs as the calling token only: a grant to anyone
+		// else (the node's own address, say) is not the module's to use.
+		if to, err := q.grantTo(call.Grant); err != nil {
+			return false, fmt.Errorf("the grant passed to ctx.tokens: %w", err)
+		} else if want := wire.TokenAddress(from.instance); to != want {
+			return false, fmt.Errorf("the grant passed to ctx.tokens is to %s, not to this token (%s)", to, want)
+		}
+		req.Header.Set(wire.GrantHeader, call.Grant)
 	}
-	req.Header.Set(wire.GrantHeader, call.Grant)
+	// An action's call is proved even with no grant: its idempotency key
+	// ("tok-...") is taken only from the calling token's executor. Such a
+	// call opens no session (no grant check takes its nonce); it uses one
+	// a call under a grant opened.
 	var nonce [16]byte
 	if _, err := rand.Read(nonce[:]); err != nil {
 		return false, err
@@ -240,7 +246,7 @@ func (q *tokenQuerier) sign(req *http.Request, to string, from caller, call sand
 		return false, err
 	}
 	req.Header.Set(wire.SignatureHeader, proof)
-	return signed, nil
+	return signed && call.Grant != "", nil
 }
 
 // grantTo is the integration a grant header names (decoded, not checked:
