@@ -196,11 +196,11 @@ func TestPaidCallsSettle(t *testing.T) {
 	}
 
 	// Settled on demand: the highest promise cashed and paid out.
+	settledAt := time.Now() // before the anchor's 10 s begin
 	s, err := d.Client.Settle(ctx, pi.Channel)
 	if err != nil {
 		t.Fatal(err)
 	}
-	settledAt := time.Now()
 	if s.Cashed != fmt.Sprint(total) || s.Distributed != fmt.Sprint(total) || len(s.Nodes) == 0 {
 		t.Fatalf("settlement %+v", s)
 	}
@@ -250,6 +250,8 @@ func TestPaidCallsSettle(t *testing.T) {
 	switch {
 	case code == http.StatusOK && time.Since(settledAt) > 10*time.Second:
 		t.Logf("the machine took %s to count one call: the settlement was due again", time.Since(settledAt))
+	case code == http.StatusOK && fmt.Sprint(body["nodes"]) == "[]" && body["cashed"] == body["distributed"]:
+		t.Logf("the anchor's schedule settled the call first: %v", body)
 	case code != http.StatusTooManyRequests || !strings.HasSuffix(fmt.Sprint(body["type"]), ":settle-too-soon") || hdr2.Get("Retry-After") == "":
 		t.Fatalf("a second settlement on demand at once: %d %v %v", code, body, hdr2)
 	default:

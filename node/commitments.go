@@ -54,6 +54,8 @@ type committing struct {
 type treeCache struct {
 	build   sync.Mutex // one build at a time
 	mu      sync.Mutex // the maps
+	seq     uint64     // the last generation given out: only grows
+	clock   uint64     // orders the entries' last use
 	gen     map[uint64]uint64
 	entries map[uint64]treeEntry
 }
@@ -75,7 +77,11 @@ func (c *treeCache) changed(p uint64) {
 	if c.gen == nil || len(c.gen) > 64*maxCachedTrees {
 		c.gen, c.entries = map[uint64]uint64{}, map[uint64]treeEntry{} // all dropped: none is taken as current
 	}
-	c.gen[p]++
+	// A new generation from one counter that only grows: counting per
+	// period again after the reset above could give a build begun before
+	// it the generation it started with, and keep its stale tree.
+	c.seq++
+	c.gen[p] = c.seq
 	delete(c.entries, p)
 }
 
@@ -88,7 +94,12 @@ func (c *treeCache) get(p uint64, build func() (*commitment.Tree, []common.Hash,
 			c.gen, c.entries = map[uint64]uint64{}, map[uint64]treeEntry{}
 		}
 		e, ok := c.entries[p]
-		return e, c.gen[p], ok && e.gen == c.gen[p]
+		if ok = ok && e.gen == c.gen[p]; ok {
+			c.clock++
+			e.used = c.clock
+			c.entries[p] = e
+		}
+		return e, c.gen[p], ok
 	}
 	if e, _, ok := lookup(); ok {
 		return e.tree, e.instances, nil
@@ -116,11 +127,8 @@ func (c *treeCache) get(p uint64, build func() (*commitment.Tree, []common.Hash,
 			}
 			delete(c.entries, oldest)
 		}
-		var used uint64
-		for _, e := range c.entries {
-			used = max(used, e.used)
-		}
-		c.entries[p] = treeEntry{gen: g, tree: tr, instances: instances, used: used + 1}
+		c.clock++
+		c.entries[p] = treeEntry{gen: g, tree: tr, instances: instances, used: c.clock}
 	}
 	return tr, instances, nil
 }

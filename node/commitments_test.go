@@ -240,6 +240,21 @@ func TestTreeCache(t *testing.T) {
 	if builds != 4 {
 		t.Fatalf("an overtaken build was kept: %d builds", builds)
 	}
+	// The same, when the generations are reset in between (past 256
+	// periods changed): the build's tree is still not kept.
+	c.changed(20)
+	resetMidBuild := func() (*commitment.Tree, []common.Hash, error) {
+		for q := uint64(1000); q < 1300; q++ {
+			c.changed(q)
+		}
+		c.changed(20)
+		return build(1)()
+	}
+	c.get(20, resetMidBuild)
+	c.get(20, build(2))
+	if builds != 6 {
+		t.Fatalf("a build overtaken across a reset was kept: %d builds", builds)
+	}
 	for p := uint64(9); p < 9+maxCachedTrees; p++ {
 		c.get(p, build(1))
 	}

@@ -91,16 +91,21 @@ func (p *paying) markSent(id uint64) {
 	p.sent[id] = p.n.now()
 }
 
-// tooSoon is how long channel id waits before an on-demand settlement
-// (0: it may go now).
-func (p *paying) tooSoon(id uint64) time.Duration {
+// claim is how long channel id waits before an on-demand settlement, or
+// 0 when it may go now, and then it is marked sent at once: two requests
+// at the same time do not both go.
+func (p *paying) claim(id uint64) time.Duration {
 	p.sentMu.Lock()
 	defer p.sentMu.Unlock()
-	at, ok := p.sent[id]
-	if !ok {
-		return 0
+	now := p.n.now()
+	if at, ok := p.sent[id]; ok && now.Before(at.Add(onDemandEvery)) {
+		return at.Add(onDemandEvery).Sub(now)
 	}
-	return max(0, at.Add(onDemandEvery).Sub(p.n.now()))
+	if p.sent == nil || len(p.sent) >= maxSentTimes {
+		p.sent = map[uint64]time.Time{}
+	}
+	p.sent[id] = now
+	return 0
 }
 
 func newPaying(n *Node, c *contracts.Channels, addr common.Address, chainID int64) *paying {
@@ -399,14 +404,16 @@ func (a paymentsAPI) Cover(ctx context.Context, id uint64, c wire.ChannelPromise
 }
 
 func (a paymentsAPI) Settle(ctx context.Context, id uint64) (*wire.Settlement, error) {
-	if wait := a.p.tooSoon(id); wait > 0 {
-		st, err := a.p.ledger.Status(ctx, id)
-		switch {
-		case err != nil:
-			return nil, channelErr(err)
-		case idle(st):
-			return idleSettlement(id, st), nil
-		case !st.Closing && !st.Closed && (st.Withdrawing == "" || st.Withdrawing == "0"):
+	st, err := a.p.ledger.Status(ctx, id)
+	switch {
+	case err != nil:
+		return nil, channelErr(err)
+	case idle(st):
+		return idleSettlement(id, st), nil
+	case st.Closing || st.Closed || st.Withdrawing != "" && st.Withdrawing != "0":
+		// A window to act in, opened by a transaction of the payer's.
+	default:
+		if wait := a.p.claim(id); wait > 0 {
 			return nil, &api.SettleTooSoon{Wait: wait, Every: onDemandEvery}
 		}
 	}

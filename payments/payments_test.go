@@ -41,6 +41,7 @@ type net struct {
 	payer    *ecdsa.PrivateKey
 	cashier  SenderCashier
 	id       uint64
+	dev      *devchain.Dev
 }
 
 func newNet(t *testing.T, deposit int64) *net {
@@ -62,7 +63,7 @@ func newNet(t *testing.T, deposit int64) *net {
 	p := chain.DefaultParams()
 	cs, err := chain.Deploy(ctx, c, treasury, id, p)
 	must(t, err)
-	n := &net{t: t, ctx: ctx, c: c, cs: cs, domain: channel.Domain(devchain.DevChainID, cs.Channels), anchor: anchor, payer: payer}
+	n := &net{t: t, ctx: ctx, c: c, cs: cs, domain: channel.Domain(devchain.DevChainID, cs.Channels), anchor: anchor, payer: payer, dev: dev}
 	n.channels, _ = contracts.NewChannels(cs.Channels, c)
 	n.service, _ = contracts.NewServiceToken(cs.ServiceToken, c)
 	stake, _ := contracts.NewStakeToken(cs.StakeToken, c)

@@ -93,7 +93,9 @@ func (l *Ledger) Settle(ctx context.Context, id uint64, key *ecdsa.PrivateKey, a
 	if acct, err = l.Account(ctx, id); err != nil {
 		return nil, err
 	}
-	final := info.Closing || info.Closed
+	// Only a close that has ended pays everything out: while it is under
+	// way, calls nodes served before they saw it may still come in.
+	final := info.Closed
 	d, ok := acct.Distribution(info.Distributed, info.Cashed, final)
 	if !ok && final && len(acct.Served) == 0 && info.Cashed.Cmp(info.Distributed) > 0 {
 		// Paid for and closing with no call left to pay: promises for
@@ -234,6 +236,7 @@ func (l *Ledger) Due(ctx context.Context, id uint64) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	l.Observe(id, info) // a deposit withdrawn since: calls are counted against what is left
 	if info.Closed || !info.Closing && amount(info.Withdrawing).Sign() == 0 {
 		return false, nil
 	}
@@ -241,7 +244,6 @@ func (l *Ledger) Due(ctx context.Context, id uint64) (bool, error) {
 	if err != nil || a == nil {
 		return false, err
 	}
-	l.Observe(id, info)
 	return toCash(a.Best.Cumulative, info.Deposit, info.Cashed), nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/big"
 	"testing"
+	"time"
 
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
 	"github.com/ethereum/go-ethereum/common"
@@ -117,18 +118,30 @@ func TestSettleWhileCallsArrive(t *testing.T) {
 	if c, d := state(); c != 34 || d != 30 {
 		t.Fatalf("the 6 calls arrived: cashed %d, distributed %d; want 34 and 30", c, d)
 	}
-	// The payer closes: the 4 calls never reported are paid to the anchor.
+	// The payer closes. While the close is under way the 4 calls may
+	// still come in (queued at a node); once it has ended, the calls never
+	// reported are paid to the anchor.
 	ps, err := chain.NewSender(n.ctx, n.c, n.payer, big.NewInt(devchain.DevChainID))
 	must(t, err)
 	must(t, ps.Send(n.ctx, n.c, func(o *bind.TransactOpts) (*types.Transaction, error) {
 		return n.channels.StartClose(o, big.NewInt(int64(n.id)))
+	}))
+	if _, err := l.Settle(ctx, n.id, n.anchor, 0, n.cashier); err != nil {
+		t.Fatal(err)
+	}
+	if c, d := state(); c != 34 || d != 30 {
+		t.Fatalf("closing: cashed %d, distributed %d; want 34 and 30 (the rest waits for its calls)", c, d)
+	}
+	must(t, n.dev.AdjustTime(chain.DefaultParams().ChallengeWindow+time.Minute))
+	must(t, ps.Send(n.ctx, n.c, func(o *bind.TransactOpts) (*types.Transaction, error) {
+		return n.channels.FinishClose(o, big.NewInt(int64(n.id)))
 	}))
 	anchor := crypto.PubkeyToAddress(n.anchor.PublicKey)
 	before := n.balance(anchor)
 	res, err := l.Settle(ctx, n.id, n.anchor, 0, n.cashier)
 	must(t, err)
 	if c, d := state(); c != 34 || d != 34 || len(res.Nodes) != 1 || res.Nodes[0] != anchor || n.balance(anchor)-before+mustInt(res.Burnt) != 4 {
-		t.Fatalf("closing: cashed %d, distributed %d, settlement %+v, the anchor got %d", c, d, res, n.balance(anchor)-before)
+		t.Fatalf("closed: cashed %d, distributed %d, settlement %+v, the anchor got %d", c, d, res, n.balance(anchor)-before)
 	}
 }
 
@@ -270,5 +283,44 @@ func TestWithdrawalTakesCallsServedBefore(t *testing.T) {
 	must(t, err)
 	if c.Cashed.Int64() != 101 || c.Distributed.Int64() != 101 {
 		t.Fatalf("cashed %s, distributed %s; want 101", c.Cashed, c.Distributed)
+	}
+}
+
+// TestClosePaysLateCallsTheirShare: while a close is under way, a
+// settlement pays only the calls counted, and calls a second node reports
+// later get their share of what was cashed; the rest goes out whole only
+// once the close has ended. (A closing channel paid everything cashed to
+// the calls counted so far, and the late node's calls, though taken, were
+// never paid.)
+func TestClosePaysLateCallsTheirShare(t *testing.T) {
+	n, a, clk, pay := oneGate(t, 1_000)
+	ctx := context.Background()
+	nodeB := common.HexToAddress("0x5e02")
+	b := NewGate(n.domain, n.chain(), nodeB, clk.now, n.isAnchor)
+	l, st := openLedger(t, t.TempDir(), n)
+	defer st.Close()
+	for i := 0; i < 5; i++ {
+		must(t, b.Pay(ctx, pay.next(1), 1, testInstance, callOf(1), nil))
+	}
+	for i := 0; i < 5; i++ {
+		must(t, a.Pay(ctx, pay.next(1), 1, testInstance, callOf(1), nil))
+	}
+	forward(t, l, map[common.Address]*Gate{gateNode: a})
+	ps, err := chain.NewSender(n.ctx, n.c, n.payer, big.NewInt(devchain.DevChainID))
+	must(t, err)
+	must(t, ps.Send(n.ctx, n.c, func(o *bind.TransactOpts) (*types.Transaction, error) {
+		return n.channels.StartClose(o, big.NewInt(int64(n.id)))
+	}))
+	aBefore, bBefore := n.balance(gateNode), n.balance(nodeB)
+	_, err = l.Settle(ctx, n.id, n.anchor, 0, n.cashier) // the watch, at once
+	must(t, err)
+	if tally := forward(t, l, map[common.Address]*Gate{nodeB: b}); tally.Taken != 5 {
+		t.Fatalf("the late node's calls: %+v", tally)
+	}
+	_, err = l.Settle(ctx, n.id, n.anchor, 0, n.cashier)
+	must(t, err)
+	gotA, gotB := n.balance(gateNode)-aBefore, n.balance(nodeB)-bBefore
+	if gotB == 0 || gotA != gotB {
+		t.Fatalf("5 calls each: node A got %d, node B %d", gotA, gotB)
 	}
 }

@@ -6,6 +6,7 @@ package devchain
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/big"
 	"net"
@@ -30,7 +31,7 @@ type Dev struct {
 	b    *simulated.Backend
 	RPC  string // http://127.0.0.1:PORT
 	stop chan struct{}
-	more chan mineReq
+	more chan *mineReq
 	done sync.WaitGroup
 }
 
@@ -56,7 +57,7 @@ func StartDev(balances map[common.Address]*big.Int) (*Dev, error) {
 	if b == nil {
 		return nil, err
 	}
-	d := &Dev{b: b, RPC: fmt.Sprintf("http://127.0.0.1:%d", port), stop: make(chan struct{}), more: make(chan mineReq)}
+	d := &Dev{b: b, RPC: fmt.Sprintf("http://127.0.0.1:%d", port), stop: make(chan struct{}), more: make(chan *mineReq)}
 	d.done.Add(1)
 	go d.mine()
 	return d, nil
@@ -89,6 +90,9 @@ func (d *Dev) mine() {
 		case <-d.stop:
 			return
 		case r := <-d.more:
+			if r.adjust > 0 {
+				r.err = d.b.AdjustTime(r.adjust)
+			}
 			for i := 0; i < r.n; i++ {
 				d.b.Commit()
 			}
@@ -106,14 +110,29 @@ func (d *Dev) mine() {
 }
 
 type mineReq struct {
-	n    int
-	done chan struct{}
+	n      int
+	adjust time.Duration // the clock moved on first
+	err    error
+	done   chan struct{}
+}
+
+// AdjustTime moves the chain's clock on by dur and makes a block (tests:
+// a challenge window over).
+func (d *Dev) AdjustTime(dur time.Duration) error {
+	r := &mineReq{n: 1, adjust: dur, done: make(chan struct{})}
+	select {
+	case d.more <- r:
+		<-r.done
+		return r.err
+	case <-d.stop:
+		return errors.New("the chain is closed")
+	}
 }
 
 // Mine makes n blocks now (tests: moving epochs on). Blocks are made by
 // one goroutine only.
 func (d *Dev) Mine(n int) {
-	r := mineReq{n: n, done: make(chan struct{})}
+	r := &mineReq{n: n, done: make(chan struct{})}
 	select {
 	case d.more <- r:
 		<-r.done

@@ -115,7 +115,9 @@ instance, action and transcript root before its proof counts. The record must be
 signed by the anchor responsible for the instance in the record's epoch, as the
 registry started that epoch (its anchor set, seed and stakes), or by the next
 one with takeover votes that certify those ranked before it down (--vote-ttl).
-Only an action's receipt names a result.`,
+On a network whose epoch is not one the registry started (nodes with
+network.epoch_from_chain = false), the record's signer need only be an anchor the
+registry admits. Only an action's receipt names a result.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			if len(anchors) == 0 {
@@ -223,6 +225,19 @@ Only an action's receipt names a result.`,
 func recordChecker(ctx context.Context, r *chain.Reader, voteTTL time.Duration) func(*placement.Record) error {
 	return func(rec *placement.Record) error {
 		v, err := r.Epoch(ctx, nil, rec.Epoch)
+		if errors.Is(err, chain.ErrEpochNotStarted) {
+			// A network that runs an epoch of its configuration
+			// (network.epoch_from_chain = false): the registry knows no
+			// seed to rank the anchors by, only who is an anchor.
+			if err := rec.Verify(nil); err != nil {
+				return err
+			}
+			ok, err := r.Registry.Admitted(&bind.CallOpts{Context: ctx}, rec.Anchor, chain.RoleAnchor)
+			if err == nil && !ok {
+				err = fmt.Errorf("the record's signer %s is not an anchor on chain", rec.Anchor)
+			}
+			return err
+		}
 		if err != nil {
 			return fmt.Errorf("the record's epoch: %w", err)
 		}
