@@ -31,7 +31,7 @@ type Deps struct {
 	// MaxStreams caps the Server-Sent Event streams open at once (0: no
 	// cap); Streams counts them (the node's metric reads it).
 	MaxStreams int64
-	Streams    *atomic.Int64
+	Streams    *httpapi.StreamCount
 	// MaxQueries caps the queries a service node runs at once (0: no
 	// cap): past it a query is answered 503 overloaded with Retry-After,
 	// and clients go to another replica. Queries counts them.
@@ -61,7 +61,7 @@ func Register(mux *http.ServeMux, d Deps) {
 		d.Refused = func(string) {}
 	}
 	if d.Streams == nil {
-		d.Streams = new(atomic.Int64)
+		d.Streams = new(httpapi.StreamCount)
 	}
 	if d.Queries == nil {
 		d.Queries = new(atomic.Int64)

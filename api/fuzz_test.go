@@ -63,6 +63,9 @@ func (refusing) Action(context.Context, wire.InstanceID, string, string, json.Ra
 func (refusing) Read(wire.InstanceID, string, grant.Presented) (*token.Instance, error) {
 	return nil, executor.ErrNotHere
 }
+func (refusing) Watch(wire.InstanceID, string, grant.Presented) (func() error, error) {
+	return nil, executor.ErrNotHere
+}
 func (refusing) History(wire.InstanceID) ([]token.HistoryItem, error) {
 	return nil, executor.ErrNotHere
 }

@@ -38,6 +38,12 @@ type Tokens interface {
 	// signed call); its "root" (state root, offsets, fencing) is public.
 	// executor.ErrNotHere when it is not held.
 	Read(id wire.InstanceID, what string, p grant.Presented) (*token.Instance, error)
+	// Watch is Read for a stream that goes on: the call is checked once,
+	// as Read checks it, and still is checked again before each batch the
+	// stream sends: the instance still held here, the grant still good
+	// (not revoked, not expired, by the owner it has now) or the signer
+	// still its owner.
+	Watch(id wire.InstanceID, what string, p grant.Presented) (still func() error, err error)
 	History(id wire.InstanceID) ([]token.HistoryItem, error)
 	// Route is an instance's route from its held record or the network's
 	// record lookup (nil: the network knows no such instance).

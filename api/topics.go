@@ -90,7 +90,7 @@ func (h *handlers) publish(w http.ResponseWriter, r *http.Request) {
 // may read the instance's history (the owner's grant with read:history, or
 // the owner's signature), which only a replica can tell. Others get 421
 // with the route, or the grant's refusal.
-func (h *handlers) mayStream(w http.ResponseWriter, r *http.Request, id wire.InstanceID) bool {
+func (h *handlers) mayStream(w http.ResponseWriter, r *http.Request, id wire.InstanceID) (still func() error) {
 	if h.d.Tokens == nil {
 		var rt *wire.Route
 		if h.d.Anchor != nil {
@@ -100,22 +100,22 @@ func (h *handlers) mayStream(w http.ResponseWriter, r *http.Request, id wire.Ins
 			Type: httpapi.ProblemType("not-a-replica"), Title: "Misdirected Request", Status: http.StatusMisdirectedRequest,
 			Detail: "an instance's own topics are streamed by its replicas, to a call that may read its history", Route: rt,
 		})
-		return false
+		return nil
 	}
-	_, err := h.d.Tokens.Read(id, "history", presented(r, nil))
+	still, err := h.d.Tokens.Watch(id, "history", presented(r, nil))
 	var g *GrantRefused
 	switch {
 	case errors.Is(err, executor.ErrNotHere):
 		h.notHere(w, r, id)
-		return false
+		return nil
 	case errors.As(err, &g):
 		grantError(w, r, g)
-		return false
+		return nil
 	case err != nil:
 		httpapi.Internal(w, r, h.d.Log, "internal", err)
-		return false
+		return nil
 	}
-	return true
+	return still
 }
 
 func topicParam(w http.ResponseWriter, r *http.Request) (string, bool) {
@@ -148,8 +148,15 @@ func (h *handlers) stream(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if id, own := wire.InstanceOfTopic(t); own && !h.mayStream(w, r, id) {
-		return
+	still := func() error { return nil }
+	var recheck <-chan time.Time // an instance's own topic: what let the stream in, checked each second
+	if id, own := wire.InstanceOfTopic(t); own {
+		if still = h.mayStream(w, r, id); still == nil {
+			return
+		}
+		tk := time.NewTicker(time.Second)
+		defer tk.Stop()
+		recheck = tk.C
 	}
 	var from uint64
 	if v := r.Header.Get("Last-Event-ID"); v != "" {
@@ -183,6 +190,12 @@ func (h *handlers) stream(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return
 		}
+		// What the stream was let in on may have ended since (a grant
+		// revoked or expired, the token moved to another owner or off this
+		// node): it ends, and the client's next request is checked anew.
+		if len(es) > 0 && still() != nil {
+			return
+		}
 		for i, e := range es {
 			data, _ := json.Marshal(e)
 			if _, err := fmt.Fprintf(w, "id: %d\nevent: attestation\ndata: %s\n\n", offs[i], data); err != nil {
@@ -200,6 +213,10 @@ func (h *handlers) stream(w http.ResponseWriter, r *http.Request) {
 		case <-h.d.Done:
 			return
 		case <-wait:
+		case <-recheck:
+			if still() != nil {
+				return
+			}
 		case <-keepalive.C:
 			httpapi.ExtendWrite(w, 0)
 			if _, err := fmt.Fprint(w, ": keepalive\n\n"); err != nil {

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/attlog"
+	"github.com/smartlayer/smartlayer/httpapi"
 )
 
 func statusEntry(t *testing.T, key *ecdsa.PrivateKey, delay int) (*attlog.Entry, *attest.Signed) {
@@ -139,7 +139,7 @@ func TestEventsStreamNetworkAndActivity(t *testing.T) {
 	mux := http.NewServeMux()
 	done := make(chan struct{})
 	defer close(done)
-	streams := &atomic.Int64{}
+	streams := &httpapi.StreamCount{}
 	Register(mux, Deps{Feed: f, Network: func() any { return map[string]any{"self": "me"} },
 		Placements: func() []Placement {
 			return []Placement{{Instance: "0x01", Executor: "a", Replicas: []string{"a", "b"}}}

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/smartlayer/smartlayer/httpapi"
@@ -42,7 +41,7 @@ type Deps struct {
 	Done <-chan struct{}
 	// Streams counts the node's open streams; past MaxStreams a new one is
 	// refused (503 too-many-streams).
-	Streams    *atomic.Int64
+	Streams    *httpapi.StreamCount
 	MaxStreams int64
 }
 
@@ -52,7 +51,7 @@ func Register(mux *http.ServeMux, d Deps) {
 		d.Every = time.Second
 	}
 	if d.Streams == nil {
-		d.Streams = &atomic.Int64{}
+		d.Streams = &httpapi.StreamCount{}
 	}
 	ui, _ := fs.Sub(assets, "ui")
 	files := http.StripPrefix("/ui/", http.FileServerFS(ui))

@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/rand"
 	"encoding/json"
+	"io"
 	"math/big"
 	"net/http"
 	"strings"
@@ -52,7 +53,7 @@ func TestGrants(t *testing.T) {
 	}
 	wrongDomain := domain
 	wrongDomain.ChainID = big.NewInt(1)
-	valid := grant(true, aID, []string{"query:status"}, now.Add(time.Hour), now)
+	valid := grant(true, aID, []string{"query:status", "read:history"}, now.Add(time.Hour), now)
 	cases := []struct {
 		name, header string
 		status       int
@@ -162,6 +163,20 @@ func TestGrants(t *testing.T) {
 		}
 	}
 
+	// A change stream let in under the grant, open when it is revoked.
+	streamReq, _ := http.NewRequest(http.MethodGet, resultStream, nil)
+	streamReq.Header = d.Sign(http.Header{wire.GrantHeader: {valid}}, http.MethodGet, resultStream, nil)
+	streamResp, err := http.DefaultClient.Do(streamReq)
+	if err != nil || streamResp.StatusCode != 200 {
+		t.Fatalf("a stream under the grant: %v %v", streamResp, err)
+	}
+	defer streamResp.Body.Close()
+	streamEnded := make(chan struct{})
+	go func() {
+		_, _ = io.Copy(io.Discard, streamResp.Body)
+		close(streamEnded)
+	}()
+
 	// The owner revokes the grant: refused from then on, even though cached.
 	g, _ := attest.Parse([]byte(valid))
 	rev, err := attest.SignRevocation(owner, domain, g.UID, now)
@@ -196,6 +211,14 @@ func TestGrants(t *testing.T) {
 		}
 	}
 	t.Logf("every replica refuses the revoked grant %s after it was posted to one", time.Since(revokedAt).Round(time.Millisecond))
+	// The stream opened under it ends too (it is checked again each
+	// second; the wait is longer, for a busy machine).
+	select {
+	case <-streamEnded:
+		t.Logf("the stream under the revoked grant ended %s after the revocation was posted", time.Since(revokedAt).Round(time.Millisecond))
+	case <-time.After(30 * time.Second):
+		t.Fatal("a change stream goes on under a revoked grant")
+	}
 	// Only an owner of a token the node holds may post revocations there,
 	// and only the signer can revoke: a stranger's revocation of the devnet
 	// grant is refused and leaves it working.

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -245,20 +246,19 @@ func Internal(w http.ResponseWriter, r *http.Request, log *slog.Logger, code str
 // refused is set), and a connection that cannot stream 500. Otherwise it
 // writes the stream's headers and returns the flusher and the release of
 // the stream's place, which the caller defers.
-func StartStream(w http.ResponseWriter, r *http.Request, n *atomic.Int64, max int64, refused func(string)) (http.Flusher, func(), bool) {
+func StartStream(w http.ResponseWriter, r *http.Request, n *StreamCount, max int64, refused func(string)) (http.Flusher, func(), bool) {
 	fl, ok := w.(http.Flusher)
 	if !ok {
 		Error(w, r, http.StatusInternalServerError, "no-streaming", "this connection cannot stream")
 		return nil, nil, false
 	}
-	if v := n.Add(1); max > 0 && v > max {
-		n.Add(-1)
+	client := ClientAddr(r.RemoteAddr)
+	if reason, detail := n.take(client, max); reason != "" {
 		if refused != nil {
-			refused("too-many-streams")
+			refused(reason)
 		}
 		w.Header().Set("Retry-After", "5")
-		Error(w, r, http.StatusServiceUnavailable, "too-many-streams",
-			fmt.Sprintf("this node serves %d streams at once (http.max_streams), all taken; try again, or another node", max))
+		Error(w, r, http.StatusServiceUnavailable, reason, detail)
 		return nil, nil, false
 	}
 	h := w.Header()
@@ -267,5 +267,47 @@ func StartStream(w http.ResponseWriter, r *http.Request, n *atomic.Int64, max in
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
 	fl.Flush()
-	return fl, func() { n.Add(-1) }, true
+	return fl, func() { n.release(client) }, true
+}
+
+// StreamCount counts a node's open streams, in all and by client address
+// (ClientAddr): no client may hold more than a sixteenth of the node's
+// streams (at least 8), so a few addresses cannot hold them all and keep
+// every other client out.
+type StreamCount struct {
+	total atomic.Int64
+	mu    sync.Mutex
+	per   map[string]int
+}
+
+// Load is how many streams are open.
+func (c *StreamCount) Load() int64 { return c.total.Load() }
+
+// PerClient is the streams one client may hold at once out of max.
+func PerClient(limit int64) int { return int(max(8, limit/16)) }
+
+func (c *StreamCount) take(client string, limit int64) (reason, detail string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if limit > 0 && c.total.Load() >= limit {
+		return "too-many-streams", fmt.Sprintf("this node serves %d streams at once (http.max_streams), all taken; try again, or another node", limit)
+	}
+	if limit > 0 && c.per[client] >= PerClient(limit) {
+		return "too-many-streams", fmt.Sprintf("this address holds %d streams on this node, the most one client may (a sixteenth of http.max_streams, at least 8)", c.per[client])
+	}
+	if c.per == nil {
+		c.per = map[string]int{}
+	}
+	c.per[client]++
+	c.total.Add(1)
+	return "", ""
+}
+
+func (c *StreamCount) release(client string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.per[client]--; c.per[client] <= 0 {
+		delete(c.per, client)
+	}
+	c.total.Add(-1)
 }

@@ -92,6 +92,10 @@ func (t tokensAPI) Read(id wire.InstanceID, what string, p grant.Presented) (*to
 	return t.s.read(id, what, p)
 }
 
+func (t tokensAPI) Watch(id wire.InstanceID, what string, p grant.Presented) (func() error, error) {
+	return t.s.watch(id, what, p)
+}
+
 func (t tokensAPI) History(id wire.InstanceID) ([]token.HistoryItem, error) { return t.s.history(id) }
 
 func (t tokensAPI) Route(ctx context.Context, id wire.InstanceID) *wire.Route {

@@ -163,6 +163,21 @@ func (g *grants) checkProof(p grant.Presented, owner common.Address, id wire.Ins
 	return byToken, g.useNonce(signer, owner, pr, now)
 }
 
+// parsed is a grant header's grant, from the cache or verified now.
+func (g *grants) parsed(header string, now time.Time) (*grant.Grant, error) {
+	if len(header) > maxGrantHeader {
+		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrGrantTooLarge, len(header), maxGrantHeader)
+	}
+	key := crypto.Keccak256Hash([]byte(header))
+	g.mu.Lock()
+	gr, ok := g.cache[key]
+	g.mu.Unlock()
+	if ok {
+		return gr, nil
+	}
+	return g.verify(header, now)
+}
+
 // useNonce takes the proof's nonce, the last check of a call let through:
 // a signed one also opens a session with its signer.
 func (g *grants) useNonce(signer, owner common.Address, pr *grant.Proof, now time.Time) error {

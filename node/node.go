@@ -47,8 +47,8 @@ var Version = "0.1.0-dev"
 
 // Node is one running anchor or service node.
 type Node struct {
-	streams atomic.Int64 // SSE streams open (api.Deps.Streams)
-	queries atomic.Int64 // queries running (api.Deps.Queries)
+	streams httpapi.StreamCount // SSE streams open (api.Deps.Streams)
+	queries atomic.Int64        // queries running (api.Deps.Queries)
 	cfg     Config
 	log     *slog.Logger
 	key     *nodekey.Key

@@ -468,6 +468,38 @@ func (s *serviceRole) read(id wire.InstanceID, what string, p grant.Presented) (
 	return in, nil
 }
 
+// watch is read for a stream: the call checked once, and a check of what
+// it rested on to run again before each batch (see api.Tokens.Watch).
+func (s *serviceRole) watch(id wire.InstanceID, what string, p grant.Presented) (func() error, error) {
+	in, err := s.read(id, what, p)
+	if err != nil {
+		return nil, err
+	}
+	owner, scope := in.Owner, "read:"+what
+	var gr *grant.Grant
+	if p.Grant != "" {
+		if gr, err = s.grants.parsed(p.Grant, s.n.now()); err != nil {
+			return nil, &api.GrantRefused{Err: err}
+		}
+	}
+	return func() error {
+		s.mu.RLock()
+		cur := s.inst[id]
+		s.mu.RUnlock()
+		switch {
+		case cur == nil:
+			return errNotHere
+		case func() bool { lb, ok := s.bundleOf(cur); return ok && lb.Manifest.Service.IsPublic(what) }():
+			return nil
+		case gr != nil:
+			return gr.Check(cur.Owner, id, scope, s.n.now(), s.grants.revs.Revoked(gr.Signer, gr.UID))
+		case cur.Owner != owner && p.Grant == "" && p.Proof != "":
+			return fmt.Errorf("the instance's owner is %s now", cur.Owner)
+		}
+		return nil
+	}, nil
+}
+
 func (s *serviceRole) history(id wire.InstanceID) ([]HistoryItem, error) {
 	out := []HistoryItem{}
 	err := s.n.store.Each(histPrefix(id), func(_, v []byte) error {
