@@ -289,6 +289,11 @@ func TestPaidCallsSettle(t *testing.T) {
 	if ok, err := cm.Verify(&bind.CallOpts{Context: ctx}, pr.Period, common.Hash(uid), words); err != nil || !ok {
 		t.Fatalf("the action result's proof does not verify on chain: %v %+v", err, pr)
 	}
+	// Anyone may ask for a proof by UID: it carries no attestation (an
+	// action result's patch and result are the instance's history).
+	if len(pr.Attestation) != 0 {
+		t.Fatalf("a proof by UID carries the action result: %s", pr.Attestation)
+	}
 	// The same proof, found by what the action's receipt names, carries
 	// the result's attestation.
 	var byExec wire.CommitmentProof

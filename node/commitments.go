@@ -472,10 +472,18 @@ func (cm *committing) write(ctx context.Context, p uint64) error {
 }
 
 // Proof is an operation's inclusion proof in its period's commitment, as
-// this anchor kept the period (GET /v1/commitments/proof/{uid}), with the
-// operation's attestation when it is an action result or a failure
-// attestation.
+// this anchor kept the period (GET /v1/commitments/proof/{uid}, which
+// anyone may ask). It leaves the operation's attestation out: an action
+// result's patch and result, a failure's action, are what an instance's
+// history says, which needs its owner's grant (ProofOfExecution, asked by
+// whoever holds the execution's receipt, has it).
 func (cm *committing) Proof(ctx context.Context, uid common.Hash) (*wire.CommitmentProof, error) {
+	return cm.proof(ctx, uid, false)
+}
+
+// proof is Proof, with the operation's attestation when withAtt and it is
+// an action result or a failure attestation.
+func (cm *committing) proof(ctx context.Context, uid common.Hash, withAtt bool) (*wire.CommitmentProof, error) {
 	b, err := cm.n.store.Get(commitUIDKey(cm.addr, uid))
 	if errors.Is(err, store.ErrNotFound) || err == nil && len(b) != 8 {
 		return nil, fmt.Errorf("%w: %s", api.ErrUnknownOperation, uid)
@@ -497,11 +505,13 @@ func (cm *committing) Proof(ctx context.Context, uid common.Hash) (*wire.Commitm
 		proof = []common.Hash{} // a period of one operation: its leaf is the root
 	}
 	out := &wire.CommitmentProof{Period: p, UID: uid, Leaf: leaf, Proof: proof, Root: tr.Root(), Count: tr.Len()}
-	switch att, err := cm.n.store.Get(commitAttKey(cm.addr, uid)); {
-	case err == nil:
-		out.Attestation = att
-	case !errors.Is(err, store.ErrNotFound):
-		return nil, err
+	if withAtt {
+		switch att, err := cm.n.store.Get(commitAttKey(cm.addr, uid)); {
+		case err == nil:
+			out.Attestation = att
+		case !errors.Is(err, store.ErrNotFound):
+			return nil, err
+		}
 	}
 	c, err := cm.c.CommitmentOf(&bind.CallOpts{Context: ctx}, p)
 	if err != nil {
@@ -524,5 +534,5 @@ func (cm *committing) ProofOfExecution(ctx context.Context, instance, transcript
 	if err != nil {
 		return nil, err
 	}
-	return cm.Proof(ctx, had.uid)
+	return cm.proof(ctx, had.uid, true)
 }

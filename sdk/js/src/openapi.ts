@@ -1173,7 +1173,7 @@ export interface components {
             anchor?: components["schemas"]["Address"];
             /** @description The root written (zero when not written); the proof checks against the chain only where root is onChainRoot. */
             onChainRoot?: components["schemas"]["Hash"];
-            /** @description The operation's signed attestation, for an action result or a failure attestation (absent for a registration): its UID is uid, and an action result's transcriptRoot is what its executor's receipt names. */
+            /** @description The operation's signed attestation, for an action result or a failure attestation, in the answer found by an execution (GET /v1/commitments/execution/...), whose caller holds the action's receipt: its UID is uid, and its transcriptRoot is what the receipt names. The proof by UID, which anyone may ask, leaves it out (an action result's patch and result are the instance's history). */
             attestation?: components["schemas"]["Attestation"];
         };
         /** @description one attestation an anchor delivered, as the dashboard shows it (package dashboard) */
