@@ -41,10 +41,11 @@ func (p Presented) Signer(now time.Time, sessions *Sessions) (common.Address, *P
 	return signer, pr, err
 }
 
-// ErrNonceCacheFull refuses a call when a node holds MaxNonces unexpired
-// nonces, or MaxNoncesPerSigner of one signer (an integration or owner
-// signing faster than any honest one would): that signer waits, the others
-// do not.
+// ErrNonceCacheFull refuses a call when its signer (or the owner of the
+// token it is for) holds MaxNoncesPerSigner unexpired nonces (signing
+// faster than any honest one would), or, once the node holds MaxNonces,
+// its fair share of them (MaxNonces over the addresses counted), or when
+// the node holds twice MaxNonces: those signers wait, the others do not.
 var ErrNonceCacheFull = errors.New("too many signed requests in the time window; retry later")
 
 // Bounds of the nonces a node remembers at once: in all, and of one signer.
@@ -140,8 +141,17 @@ func (n *Nonces) Use(signer, owner common.Address, p *Proof, now time.Time) erro
 	if renewed && !now.After(old.until) {
 		return ErrProofReplayed
 	}
-	if len(n.m) >= MaxNonces || n.counts[signer] >= MaxNoncesPerSigner || owner != signer && n.counts[owner] >= MaxNoncesPerSigner {
+	if len(n.m) >= 2*MaxNonces || n.counts[signer] >= MaxNoncesPerSigner || owner != signer && n.counts[owner] >= MaxNoncesPerSigner {
 		return ErrNonceCacheFull
+	}
+	if len(n.m) >= MaxNonces {
+		// Full: only addresses under their share go on, so a few owners
+		// of tokens of their own, each within its quota, cannot fill the
+		// set and keep every other signer out.
+		share := MaxNonces / max(1, len(n.counts))
+		if n.counts[signer] >= share || owner != signer && n.counts[owner] >= share {
+			return ErrNonceCacheFull
+		}
 	}
 	// A proof is accepted within MaxSkew of its time either way (Signer):
 	// after that it is stale, so it need not be remembered longer.
