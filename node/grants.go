@@ -127,19 +127,13 @@ func (g *grants) checkProof(p grant.Presented, owner common.Address, id wire.Ins
 	}
 	key := crypto.Keccak256Hash([]byte(header))
 	g.mu.Lock()
-	gr, ok := g.cache[key]
+	gr, cached := g.cache[key]
 	g.mu.Unlock()
-	if !ok {
+	if !cached {
 		var err error
 		if gr, err = g.verify(header, now); err != nil {
 			return false, err
 		}
-		g.mu.Lock()
-		if len(g.cache) >= grantCacheMax {
-			clear(g.cache)
-		}
-		g.cache[key] = gr
-		g.mu.Unlock()
 	}
 	signer, pr, err := p.Signer(now, g.sessions)
 	if err != nil {
@@ -160,7 +154,24 @@ func (g *grants) checkProof(p grant.Presented, owner common.Address, id wire.Ins
 		return false, err
 	}
 	*caller = signer
-	return byToken, g.useNonce(signer, owner, pr, now)
+	if err := g.useNonce(signer, owner, pr, now); err != nil {
+		return false, err
+	}
+	if !cached {
+		// Kept only once a call under it went through: a stranger's
+		// self-signed grants, which check as attestations and then fail,
+		// cannot push the grants in use out.
+		g.mu.Lock()
+		if len(g.cache) >= grantCacheMax {
+			for k := range g.cache {
+				delete(g.cache, k)
+				break
+			}
+		}
+		g.cache[key] = gr
+		g.mu.Unlock()
+	}
+	return byToken, nil
 }
 
 // parsed is a grant header's grant, from the cache or verified now.
