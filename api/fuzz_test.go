@@ -47,8 +47,11 @@ func (refusing) Publish(_ context.Context, data []byte, _ bool) (*attlog.Entry, 
 	return nil, attlog.ErrBadEntry
 }
 func (refusing) Sequence(string, json.RawMessage) ([]byte, error) { return nil, ErrNotSequencing }
-func (refusing) TopicHeads(string) []attlog.StreamHead            { return nil }
-func (refusing) WaitTopic(string) <-chan struct{}                 { return make(chan struct{}) }
+func (refusing) TopicHeadsPage(string, *attlog.StreamID, int) ([]attlog.StreamHead, bool) {
+	return nil, false
+}
+func (refusing) Head(attlog.StreamID) attlog.Head { return attlog.Head{} }
+func (refusing) WaitTopic(string) <-chan struct{} { return make(chan struct{}) }
 func (refusing) TopicEntries(string, uint64, int) ([]*attlog.Entry, []uint64, error) {
 	return nil, nil, nil
 }

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
+
 	"github.com/smartlayer/smartlayer/attengine"
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/attlog"
@@ -25,7 +27,11 @@ type Topics interface {
 	// Sequence makes the next entry of this anchor's own stream on topic
 	// for an attestation; ErrNotSequencing when it has no publisher key.
 	Sequence(topic string, att json.RawMessage) ([]byte, error)
-	TopicHeads(topic string) []attlog.StreamHead
+	// TopicHeadsPage is at most limit heads of a topic's streams after
+	// the stream after (nil: from the first), and whether more follow.
+	TopicHeadsPage(topic string, after *attlog.StreamID, limit int) ([]attlog.StreamHead, bool)
+	// Head is one stream's head (Seq 0: none).
+	Head(id attlog.StreamID) attlog.Head
 	// WaitTopic is closed at the topic's next delivery.
 	WaitTopic(topic string) <-chan struct{}
 	// TopicEntries are a topic's entries in this node's delivery order
@@ -132,8 +138,41 @@ func (h *handlers) heads(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	heads := h.d.Topics.TopicHeads(t)
-	out := wire.TopicHeads{Topic: t, Heads: make([]wire.StreamHead, len(heads))} // never null: none is []
+	address := func(name string) (common.Address, bool, bool) {
+		v := r.URL.Query().Get(name)
+		if v == "" {
+			return common.Address{}, false, true
+		}
+		if !common.IsHexAddress(v) {
+			httpapi.Error(w, r, http.StatusBadRequest, "bad-"+name, name+" must be a 0x-prefixed 20-byte address")
+			return common.Address{}, false, false
+		}
+		return common.HexToAddress(v), true, true
+	}
+	var heads []attlog.StreamHead
+	var more bool
+	pub, one, ok := address("publisher")
+	if !ok {
+		return
+	}
+	if one {
+		if hd := h.d.Topics.Head(attlog.StreamID{Topic: t, Publisher: pub}); hd.Seq > 0 {
+			heads = []attlog.StreamHead{{Topic: t, Publisher: pub, Head: hd}}
+		}
+	} else {
+		after, paged, ok := address("after")
+		if !ok {
+			return
+		}
+		var from *attlog.StreamID
+		if paged {
+			from = &attlog.StreamID{Topic: t, Publisher: after}
+		}
+		// A page at most: a topic has as many streams as publishers, and
+		// anyone may publish.
+		heads, more = h.d.Topics.TopicHeadsPage(t, from, attengine.MaxHeadsPage)
+	}
+	out := wire.TopicHeads{Topic: t, Heads: make([]wire.StreamHead, len(heads)), More: more} // never null: none is []
 	for i, hd := range heads {
 		out.Heads[i] = wire.StreamHead{Topic: hd.Topic, Publisher: hd.Publisher, Seq: hd.Seq, Hash: hd.Hash}
 	}

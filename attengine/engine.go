@@ -804,6 +804,14 @@ func (e *Engine) TopicEntries(topic string, from uint64, max int) ([]*attlog.Ent
 	return e.store.topicEntries(topic, from, max)
 }
 
+// TopicHeadsPage returns at most limit heads of a topic's streams after
+// the stream after (nil: from the first), and whether more follow.
+func (e *Engine) TopicHeadsPage(topic string, after *attlog.StreamID, limit int) ([]attlog.StreamHead, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.log.HeadsPage(topic, after, limit)
+}
+
 // Head returns a stream's head.
 func (e *Engine) Head(id attlog.StreamID) attlog.Head {
 	e.mu.Lock()

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"sync"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/smartlayer/smartlayer/attlog"
@@ -32,15 +33,46 @@ func (c *Client) NewPublisher(key *ecdsa.PrivateKey) *Publisher {
 	return &Publisher{c: c, key: key, anchor: c.anchors[0], heads: map[string]attlog.Head{}}
 }
 
-// Heads asks a node for the heads of a topic's streams.
+// Heads asks a node for the heads of a topic's streams, page after page
+// (a node answers 1,024 at most at once).
 func (c *Client) Heads(ctx context.Context, nodeURL, topic string) ([]attlog.StreamHead, error) {
+	var all []attlog.StreamHead
+	after := ""
+	for {
+		var out struct {
+			Heads []attlog.StreamHead `json:"heads"`
+			More  bool                `json:"more"`
+		}
+		u := nodeURL + "/v1/topics/" + url.PathEscape(topic) + "/heads"
+		if after != "" {
+			u += "?after=" + after
+		}
+		if err := c.do(ctx, http.MethodGet, u, nil, nil, &out); err != nil {
+			return nil, err
+		}
+		all = append(all, out.Heads...)
+		if !out.More || len(out.Heads) == 0 {
+			return all, nil
+		}
+		after = out.Heads[len(out.Heads)-1].Publisher.Hex()
+	}
+}
+
+// Head asks a node for the head of one publisher's stream on a topic
+// (Seq 0: it has none).
+func (c *Client) Head(ctx context.Context, nodeURL, topic string, publisher common.Address) (attlog.Head, error) {
 	var out struct {
 		Heads []attlog.StreamHead `json:"heads"`
 	}
-	if err := c.do(ctx, http.MethodGet, nodeURL+"/v1/topics/"+url.PathEscape(topic)+"/heads", nil, nil, &out); err != nil {
-		return nil, err
+	if err := c.do(ctx, http.MethodGet, nodeURL+"/v1/topics/"+url.PathEscape(topic)+"/heads?publisher="+publisher.Hex(), nil, nil, &out); err != nil {
+		return attlog.Head{}, err
 	}
-	return out.Heads, nil
+	for _, h := range out.Heads {
+		if h.Publisher == publisher {
+			return h.Head, nil
+		}
+	}
+	return attlog.Head{}, nil
 }
 
 // Publish appends a signed attestation (eas-sdk JSON) to topic.
@@ -58,15 +90,9 @@ func (p *Publisher) Publish(ctx context.Context, topic string, attestation json.
 	for attempt := 0; attempt < 2; attempt++ {
 		h, ok := p.heads[topic]
 		if !ok || attempt > 0 {
-			heads, err := p.c.Heads(ctx, p.anchor, topic)
-			if err != nil {
+			var err error
+			if h, err = p.c.Head(ctx, p.anchor, topic, me); err != nil {
 				return nil, err
-			}
-			h = attlog.Head{}
-			for _, sh := range heads {
-				if sh.Publisher == me {
-					h = sh.Head
-				}
 			}
 		}
 		e := &attlog.Entry{Topic: topic, Seq: h.Seq + 1, Prev: h.Hash, Attestation: attestation}

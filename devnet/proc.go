@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"os/exec"
@@ -75,7 +76,8 @@ func startProc(ctx context.Context, wrap []string, bin string, cfg node.Config, 
 		select {
 		case err := <-p.done:
 			p.done <- err
-			return nil, node.Info{}, fmt.Errorf("node exited before it was ready (%v); see %s", err, filepath.Join(cfg.DataDir, "node.log"))
+			logPath := filepath.Join(cfg.DataDir, "node.log")
+			return nil, node.Info{}, fmt.Errorf("node exited before it was ready (%v); see %s, which ends:\n%s", err, logPath, logTail(logPath, 2048))
 		case <-deadline:
 			_ = p.kill()
 			return nil, node.Info{}, fmt.Errorf("node not ready within 20s; see %s", filepath.Join(cfg.DataDir, "node.log"))
@@ -239,4 +241,19 @@ func (d *Devnet) Resume(role node.Role, i int) error {
 		return err
 	}
 	return p.resume()
+}
+
+// logTail is the last n bytes of a node's log (a node that exited early
+// says why there, and the data directory may be gone when it is read).
+func logTail(path string, n int64) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return "(" + err.Error() + ")"
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.Size() > n {
+		_, _ = f.Seek(st.Size()-n, io.SeekStart)
+	}
+	b, _ := io.ReadAll(io.LimitReader(f, n))
+	return string(b)
 }

@@ -67,7 +67,11 @@ func (t topicsAPI) Sequence(topic string, att json.RawMessage) ([]byte, error) {
 	return t.n.att.Sequence(t.n.publisher, topic, att)
 }
 
-func (t topicsAPI) TopicHeads(topic string) []attlog.StreamHead { return t.n.att.TopicHeads(topic) }
+func (t topicsAPI) TopicHeadsPage(topic string, after *attlog.StreamID, limit int) ([]attlog.StreamHead, bool) {
+	return t.n.att.TopicHeadsPage(topic, after, limit)
+}
+
+func (t topicsAPI) Head(id attlog.StreamID) attlog.Head { return t.n.att.Head(id) }
 
 func (t topicsAPI) WaitTopic(topic string) <-chan struct{} { return t.n.att.WaitTopic(topic) }
 

@@ -251,6 +251,9 @@ type StreamHead struct {
 type TopicHeads struct {
 	Topic string       `json:"topic"`
 	Heads []StreamHead `json:"heads"`
+	// More says the heads were cut at a page (1,024): ask again with
+	// ?after= the last one's publisher.
+	More bool `json:"more,omitempty"`
 }
 
 // VoteResult is the answer of POST /v1/votes: the mode in force and the

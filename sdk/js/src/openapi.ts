@@ -1004,6 +1004,8 @@ export interface components {
         TopicHeads: {
             topic: string;
             heads: components["schemas"]["StreamHead"][];
+            /** @description The heads were cut at a page (1,024 streams): ask again with after= the last one's publisher. */
+            more?: boolean;
         };
         /** @description A publisher-signed log entry. */
         Entry: {
@@ -2483,7 +2485,12 @@ export interface operations {
     };
     getTopicHeads: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page on from the stream of this publisher (0x-prefixed address): the last head of the page before. */
+                after?: string;
+                /** @description Only this publisher's stream (0x-prefixed address): no head when it has none. */
+                publisher?: string;
+            };
             header?: never;
             path: {
                 /** @description <schema UID>/<key>, with '/' escaped as %2F */
@@ -2493,7 +2500,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description the last entry of each publisher's stream */
+            /** @description the last entry of each publisher's stream, a page (1,024) at most, in stream order */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2502,7 +2509,7 @@ export interface operations {
                     "application/json": components["schemas"]["TopicHeads"];
                 };
             };
-            /** @description RFC 9457 problem details: bad-topic */
+            /** @description RFC 9457 problem details: bad-topic, bad-after, bad-publisher */
             400: {
                 headers: {
                     [name: string]: unknown;
