@@ -122,18 +122,9 @@ func (g *grants) checkProof(p grant.Presented, owner common.Address, id wire.Ins
 		*caller = signer
 		return false, g.useNonce(signer, owner, pr, now)
 	}
-	if len(header) > maxGrantHeader {
-		return false, fmt.Errorf("%w: %d bytes, limit %d", ErrGrantTooLarge, len(header), maxGrantHeader)
-	}
-	key := crypto.Keccak256Hash([]byte(header))
-	g.mu.Lock()
-	gr, cached := g.cache[key]
-	g.mu.Unlock()
-	if !cached {
-		var err error
-		if gr, err = g.verify(header, now); err != nil {
-			return false, err
-		}
+	gr, cached, err := g.parsed(header, now)
+	if err != nil {
+		return false, err
 	}
 	signer, pr, err := p.Signer(now, g.sessions)
 	if err != nil {
@@ -168,25 +159,27 @@ func (g *grants) checkProof(p grant.Presented, owner common.Address, id wire.Ins
 				break
 			}
 		}
-		g.cache[key] = gr
+		g.cache[crypto.Keccak256Hash([]byte(header))] = gr
 		g.mu.Unlock()
 	}
 	return byToken, nil
 }
 
-// parsed is a grant header's grant, from the cache or verified now.
-func (g *grants) parsed(header string, now time.Time) (*grant.Grant, error) {
+// parsed is a grant header's grant, from the cache (cached) or verified
+// now.
+func (g *grants) parsed(header string, now time.Time) (gr *grant.Grant, cached bool, err error) {
 	if len(header) > maxGrantHeader {
-		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrGrantTooLarge, len(header), maxGrantHeader)
+		return nil, false, fmt.Errorf("%w: %d bytes, limit %d", ErrGrantTooLarge, len(header), maxGrantHeader)
 	}
 	key := crypto.Keccak256Hash([]byte(header))
 	g.mu.Lock()
-	gr, ok := g.cache[key]
+	gr, cached = g.cache[key]
 	g.mu.Unlock()
-	if ok {
-		return gr, nil
+	if cached {
+		return gr, true, nil
 	}
-	return g.verify(header, now)
+	gr, err = g.verify(header, now)
+	return gr, false, err
 }
 
 // useNonce takes the proof's nonce, the last check of a call let through:

@@ -478,7 +478,7 @@ func (s *serviceRole) watch(id wire.InstanceID, what string, p grant.Presented) 
 	owner, scope := in.Owner, "read:"+what
 	var gr *grant.Grant
 	if p.Grant != "" {
-		if gr, err = s.grants.parsed(p.Grant, s.n.now()); err != nil {
+		if gr, _, err = s.grants.parsed(p.Grant, s.n.now()); err != nil {
 			return nil, &api.GrantRefused{Err: err}
 		}
 	}
