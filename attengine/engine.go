@@ -68,6 +68,9 @@ type Engine struct {
 	d      Deps
 	ctx    context.Context // from Start
 	gossip transport.Gossip
+	// joined is closed once Start has joined gossip: what publishes before
+	// (an executor resuming a restored instance's pending action) waits.
+	joined chan struct{}
 	store  attStore
 
 	order    sync.Mutex // one offer at a time, so delivery is in order
@@ -135,7 +138,7 @@ func New(d Deps) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{
-		d: d, offsets: offs,
+		d: d, offsets: offs, joined: make(chan struct{}),
 		repairs: map[attlog.StreamID]time.Time{}, notify: map[string]chan struct{}{},
 		own: ownPushed{acked: map[attlog.StreamID]uint64{}},
 	}
@@ -186,13 +189,14 @@ func (e *Engine) Start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	e.d.Spawn(e.antiEntropy)
-	if r := e.d.Retention; r > 0 {
-		e.d.Spawn(func() { e.pruneLoop(r) })
-	}
 	e.mu.Lock() // read early by Unfollow, Following, FollowedTopics, Running
 	e.gossip = g
 	e.mu.Unlock()
+	close(e.joined)
+	e.d.Spawn(e.antiEntropy) // after the gossip is set: it reads it
+	if r := e.d.Retention; r > 0 {
+		e.d.Spawn(func() { e.pruneLoop(r) })
+	}
 	if e.d.Anchor { // anchors keep every topic: the firehose carries them all
 		if err := g.Subscribe(ctx, transport.Firehose, e.Receive); err != nil {
 			return fmt.Errorf("firehose: %w", err)
@@ -406,6 +410,14 @@ func (e *Engine) Receive(data []byte, validated any) {
 // From a client (fromClient), the entry counts against its publisher's
 // rate; a node's own results, failures and evidence do not.
 func (e *Engine) Publish(ctx context.Context, data []byte, fromClient bool) (*attlog.Entry, error) {
+	// A node publishing before it has joined gossip (an executor resuming
+	// a restored instance's pending action as the node starts) waits for
+	// it: the gossip it would publish on was not there yet.
+	select {
+	case <-e.joined:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 	en, s, err := e.Decode(data, e.now())
 	if err == nil {
 		err = e.fresh(s, e.now())

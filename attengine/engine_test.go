@@ -124,3 +124,47 @@ func TestChainLogsOnlyFromAnchors(t *testing.T) {
 		t.Fatalf("a chain log relayed by an anchor: %v", err)
 	}
 }
+
+// TestPublishWaitsForGossip: an entry published before the engine has
+// joined gossip (an executor resuming a restored instance's pending action
+// as the node starts) waits for it, and goes out once it has; it panicked
+// on the gossip not set yet (a restarted service node exited at start).
+func TestPublishWaitsForGossip(t *testing.T) {
+	e := testEngine(t, time.Now, common.Address{})
+	k, _ := crypto.GenerateKey()
+	topic := attest.FlightStatusSchema.UID.String() + "/BA117/2026-12-03"
+	data, _ := attest.FlightStatusSchema.Schema.EncodeJSON([]byte(`{"flight":"BA117","date":"2026-12-03","delayMinutes":5,"status":"delayed"}`))
+	s, err := attest.Sign(k, attest.NetworkDomain(31337, common.Address{}), attest.Message{Version: attest.Version2, Schema: attest.FlightStatusSchema.UID, Time: uint64(time.Now().Unix()), Data: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	att, _ := json.Marshal(s)
+	en := &attlog.Entry{Topic: topic, Seq: 1, Attestation: att}
+	if err := en.Sign(k); err != nil {
+		t.Fatal(err)
+	}
+	msg, _ := json.Marshal(en)
+	early, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := e.Publish(early, msg, false); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("published before the engine joined gossip: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := e.Publish(context.Background(), msg, false)
+		done <- err
+	}()
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	if err := e.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("published once the engine joined gossip: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("a publish waiting for gossip did not go out once it had joined")
+	}
+}
