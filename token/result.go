@@ -116,7 +116,7 @@ func ShortPeer(s string) string {
 func checkExecutorResult(in *Instance, data map[string]any, att *attest.Signed, checkRecord func(*placement.Record) error) (*placement.Record, string) {
 	rec, err := ResultRecord(in.Record.Instance, data, att, checkRecord)
 	if err != nil {
-		return nil, notFromExecutor + err.Error()
+		return nil, "refused: " + err.Error()
 	}
 	// Fencing: a result signed under an older record than the newest this
 	// replica knows, by an executor that record replaced, after that record
@@ -129,10 +129,6 @@ func checkExecutorResult(in *Instance, data map[string]any, att *attest.Signed, 
 	}
 	return rec, ""
 }
-
-// notFromExecutor starts the note of a result that no executor signed
-// under a record naming it (ApplyResult).
-const notFromExecutor = "refused: not an executor's result: "
 
 // ResultRecord checks that an action-result attestation (data, its
 // decoded fields) is signed by the executor that the anchor-signed record

@@ -255,9 +255,6 @@ func applyEntry(ctx context.Context, cur *Instance, e *Entry, env *Env) (Ready, 
 	}
 	var rd Ready
 	var needs error
-	// stranger: the entry is refused for who signed it (not an issuer of
-	// the subscription, not an anchor, not an executor under its record).
-	stranger := false
 	// Looked up only when a run calls another token: most entries of most
 	// modules make no such call.
 	answers := sync.OnceValues(func() ([]CallRecord, bool) { return AnswersOf(cur, item.UID, env) })
@@ -286,7 +283,7 @@ func applyEntry(ctx context.Context, cur *Instance, e *Entry, env *Env) (Ready, 
 		item.Applied = rd.Answers != ""
 	case sub.Own == ownResults:
 		st, note := ApplyResult(in, item.Data, att, e.Seq, env.CheckRecord)
-		item.Note, stranger = note, strings.HasPrefix(note, notFromExecutor)
+		item.Note = note
 		if st == nil {
 			break
 		}
@@ -294,14 +291,14 @@ func applyEntry(ctx context.Context, cur *Instance, e *Entry, env *Env) (Ready, 
 	case sub.Own == ownFailures:
 		switch {
 		case !env.IsAnchor(att.Signer):
-			item.Note, stranger = fmt.Sprintf("refused: failure attestations are signed by anchors, not %s", att.Signer), true
+			item.Note = fmt.Sprintf("refused: failure attestations are signed by anchors, not %s", att.Signer)
 		case !env.Script.HasFailed():
 			item.Note = "not applied: the module has no failed handler"
 		default:
 			run(KindFailure)
 		}
 	case sub.Issuers != "" && !slices.Contains(issuersOf(env, sub.Issuers), att.Signer):
-		item.Note, stranger = fmt.Sprintf("not applied: %s is not an issuer of %s", att.Signer, sub.Issuers), true
+		item.Note = fmt.Sprintf("not applied: %s is not an issuer of %s", att.Signer, sub.Issuers)
 	default:
 		run(KindApply)
 	}
@@ -318,13 +315,6 @@ func applyEntry(ctx context.Context, cur *Instance, e *Entry, env *Env) (Ready, 
 		// Nothing of the entry is applied: its stream waits for the
 		// executor's answers.
 		return Ready{}, &NeedAnswer{UID: item.UID, Why: needs}
-	}
-	if stranger && cur.Offsets[key] == 0 {
-		// A stranger's entry does not start a stream: anyone may publish
-		// on a topic, a fresh key each time, and each stream kept (its
-		// offset and history item) grew every instance on the topic for
-		// good. Refused for its signer, it changes nothing.
-		return Ready{}, nil
 	}
 	root := in.Root()
 	item.StateRoot = hexutil.Encode(root[:])
