@@ -40,3 +40,30 @@ func TestOwnersCannotFillNonces(t *testing.T) {
 		t.Fatalf("an owner past its share with the set full: %v", err)
 	}
 }
+
+// TestOwnersCannotFillNoncesWithManyKeys: the same set filled by ten
+// owners each granting 20,000 keys that sign one call each: the share is
+// counted by owner (the signers are as many as an owner makes keys), so an
+// honest call still goes on. (A share counted over every address fell to
+// 0 and refused everyone.)
+func TestOwnersCannotFillNoncesWithManyKeys(t *testing.T) {
+	n := NewNonces()
+	now := time.Unix(1_800_000_000, 0)
+	var i uint32
+	for o := 0; o < MaxNonces/MaxNoncesPerSigner; o++ {
+		owner := common.Address{0xee, byte(o + 1)}
+		for j := 0; j < MaxNoncesPerSigner; j++ {
+			i++
+			var signer common.Address
+			signer[0], signer[1], signer[2], signer[3], signer[19] = byte(i), byte(i>>8), byte(i>>16), byte(i>>24), 0x55
+			p := &Proof{TimeMs: now.Add(59 * time.Second).UnixMilli()}
+			if err := n.Use(signer, owner, p, now); err != nil {
+				t.Fatalf("owner %d key %d: %v", o, j, err)
+			}
+		}
+	}
+	p := &Proof{TimeMs: now.Add(10 * time.Second).UnixMilli()}
+	if err := n.Use(common.Address{0xaa}, common.Address{0xbb}, p, now.Add(10*time.Second)); err != nil {
+		t.Fatalf("an honest caller with the set full of ten owners' keys' calls: %v", err)
+	}
+}

@@ -44,14 +44,18 @@ func (p Presented) Signer(now time.Time, sessions *Sessions) (common.Address, *P
 // ErrNonceCacheFull refuses a call when its signer (or the owner of the
 // token it is for) holds MaxNoncesPerSigner unexpired nonces (signing
 // faster than any honest one would), or, once the node holds MaxNonces,
-// its fair share of them (MaxNonces over the addresses counted), or when
-// the node holds twice MaxNonces: those signers wait, the others do not.
+// when the calls on that owner's tokens hold their fair share of them
+// (MaxNonces over the owners counted, at least minShare), or when the node
+// holds twice MaxNonces: those wait, the others do not.
 var ErrNonceCacheFull = errors.New("too many signed requests in the time window; retry later")
 
 // Bounds of the nonces a node remembers at once: in all, and of one signer.
 const (
 	MaxNonces          = 200_000
 	MaxNoncesPerSigner = 20_000
+	// minShare is the least an owner's tokens may hold once the set is
+	// full (MaxNonces): the share falls as owners are added.
+	minShare = 256
 )
 
 // Nonces remembers the proofs a node has taken within the time window, so
@@ -60,6 +64,7 @@ const (
 type Nonces struct {
 	m       map[[36]byte]nonceEntry // signer(20) + nonce(16) -> its entry
 	counts  map[common.Address]int  // entries per signer, and per token owner
+	owners  map[common.Address]int  // entries per token owner (a signer's own call: the signer)
 	buckets map[int64][][36]byte    // expiry second -> keys
 	next    int64                   // the first second not pruned yet
 }
@@ -71,7 +76,7 @@ type nonceEntry struct {
 
 // NewNonces makes an empty set.
 func NewNonces() *Nonces {
-	return &Nonces{m: map[[36]byte]nonceEntry{}, counts: map[common.Address]int{}, buckets: map[int64][][36]byte{}}
+	return &Nonces{m: map[[36]byte]nonceEntry{}, counts: map[common.Address]int{}, owners: map[common.Address]int{}, buckets: map[int64][][36]byte{}}
 }
 
 func (n *Nonces) count(a common.Address, d int) {
@@ -119,6 +124,9 @@ func (n *Nonces) dropBucket(b int64) {
 			if e.owner != a {
 				n.count(e.owner, -1)
 			}
+			if n.owners[e.owner]--; n.owners[e.owner] <= 0 {
+				delete(n.owners, e.owner)
+			}
 		}
 	}
 	delete(n.buckets, b)
@@ -145,11 +153,13 @@ func (n *Nonces) Use(signer, owner common.Address, p *Proof, now time.Time) erro
 		return ErrNonceCacheFull
 	}
 	if len(n.m) >= MaxNonces {
-		// Full: only addresses under their share go on, so a few owners
-		// of tokens of their own, each within its quota, cannot fill the
-		// set and keep every other signer out.
-		share := MaxNonces / max(1, len(n.counts))
-		if n.counts[signer] >= share || owner != signer && n.counts[owner] >= share {
+		// Full: only the calls on tokens of an owner under its share go
+		// on, so a few owners of tokens of their own, each within its
+		// quota (and each key it grants signing once), cannot fill the set
+		// and keep every other signer out. The share is by owner, and at
+		// least minShare: signers are as many as an owner makes keys.
+		share := max(minShare, MaxNonces/max(1, len(n.owners)))
+		if n.owners[owner] >= share {
 			return ErrNonceCacheFull
 		}
 	}
@@ -160,9 +170,13 @@ func (n *Nonces) Use(signer, owner common.Address, p *Proof, now time.Time) erro
 		if old.owner != signer {
 			n.count(old.owner, -1)
 		}
+		if n.owners[old.owner]--; n.owners[old.owner] <= 0 {
+			delete(n.owners, old.owner)
+		}
 	} else {
 		n.count(signer, 1)
 	}
+	n.owners[owner]++
 	if owner != signer {
 		n.count(owner, 1)
 	}
