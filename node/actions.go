@@ -63,6 +63,10 @@ func (s *serviceRole) action(ctx context.Context, id wire.InstanceID, name, key 
 	}
 	if err := s.tokenKeyOK(key, p); errors.Is(err, grant.ErrSessionUnknown) {
 		return nil, &api.GrantRefused{Err: err} // the caller signs again
+	} else if errors.Is(err, errCallerRecord) {
+		// The calling token's record does not check here yet (an epoch
+		// not learnt): the caller tries again, not for good.
+		return nil, &api.Problem{Status: http.StatusServiceUnavailable, Code: "caller-record-unchecked", Detail: err.Error()}
 	} else if err != nil {
 		return nil, &api.Problem{Status: http.StatusBadRequest, Code: "idempotency-key-reserved", Detail: err.Error()}
 	}

@@ -295,6 +295,10 @@ func (g *grants) tokenCaller(c grant.Caller, integration, signer common.Address,
 	return g.callerNode(c, signer, action)
 }
 
+// errCallerRecord: a calling token's record did not check here (an epoch
+// this node has not learnt yet, say): the call may go later.
+var errCallerRecord = errors.New("caller record")
+
 // callerNode checks that signer is a replica (for an action, the
 // executor) of the calling token c, by its placement record.
 func (g *grants) callerNode(c grant.Caller, signer common.Address, action bool) error {
@@ -311,7 +315,7 @@ func (g *grants) callerNode(c grant.Caller, signer common.Address, action bool) 
 	}
 	rec, err := g.n.records.DecodeChecked(raw)
 	if err != nil {
-		return fmt.Errorf("caller record: %w", err)
+		return fmt.Errorf("%w: %w", errCallerRecord, err)
 	}
 	if rec.Instance != id {
 		return errors.New("the caller record is another instance's")

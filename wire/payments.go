@@ -107,7 +107,9 @@ type CommitmentProof struct {
 	Anchor      common.Address `json:"anchor,omitempty"`      // who wrote it
 	OnChainRoot common.Hash    `json:"onChainRoot,omitempty"` // the written root
 	// Attestation is the operation's signed attestation (attest.Signed
-	// JSON) for an action result or a failure attestation: whoever checks
-	// the proof can check that the operation is the one they asked about.
+	// JSON) for an action result or a failure attestation, in the proof
+	// found by an execution (its receipt's holder asks): whoever checks the
+	// proof can check that the operation is the one they asked about. The
+	// proof by UID, which anyone may ask, leaves it out.
 	Attestation json.RawMessage `json:"attestation,omitempty"`
 }

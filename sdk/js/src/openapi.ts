@@ -1635,7 +1635,7 @@ export interface operations {
                     "application/json": components["schemas"]["ActionOutcome"];
                 };
             };
-            /** @description RFC 9457 problem details: bad-instance-id, idempotency-key-required, malformed-json, bad-args, bad-body: the body could not be read; bad-request (the executor refused what an anchor forwarded) */
+            /** @description RFC 9457 problem details: bad-instance-id, idempotency-key-required, idempotency-key-reserved (a tok- key from a call not signed by the calling token's executor), malformed-json, bad-args, bad-body: the body could not be read; bad-request (the executor refused what an anchor forwarded) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1746,7 +1746,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description RFC 9457 problem details: bundle-missing, action-not-published (the result could not be published: ask again with the same key), payments-backlog, chain-unavailable; too-many-connections: this client holds its quota of open connections (Retry-After) */
+            /** @description RFC 9457 problem details: bundle-missing, caller-record-unchecked (a calling token's record this node cannot check yet: ask again), action-not-published (the result could not be published: ask again with the same key), payments-backlog, chain-unavailable; too-many-connections: this client holds its quota of open connections (Retry-After) */
             503: {
                 headers: {
                     "Retry-After": components["headers"]["RetryAfter"];
