@@ -55,6 +55,7 @@ type treeCache struct {
 	build   sync.Mutex // one build at a time
 	mu      sync.Mutex // the maps
 	seq     uint64     // the last generation given out: only grows
+	resetAt uint64     // the generation of a period not in gen (the last reset's)
 	clock   uint64     // orders the entries' last use
 	gen     map[uint64]uint64
 	entries map[uint64]treeEntry
@@ -70,12 +71,24 @@ type treeEntry struct {
 // maxCachedTrees bounds the periods whose trees are kept.
 const maxCachedTrees = 4
 
+// genOf is period p's generation (c.mu held).
+func (c *treeCache) genOf(p uint64) uint64 {
+	if g, ok := c.gen[p]; ok {
+		return g
+	}
+	return c.resetAt
+}
+
 // changed drops period p's tree: an operation was kept in it.
 func (c *treeCache) changed(p uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.gen == nil || len(c.gen) > 64*maxCachedTrees {
-		c.gen, c.entries = map[uint64]uint64{}, map[uint64]treeEntry{} // all dropped: none is taken as current
+		// All dropped: a period not in gen now has a generation past any
+		// a build began with, so no build begun before is kept.
+		c.gen, c.entries = map[uint64]uint64{}, map[uint64]treeEntry{}
+		c.seq++
+		c.resetAt = c.seq
 	}
 	// A new generation from one counter that only grows: counting per
 	// period again after the reset above could give a build begun before
@@ -94,12 +107,12 @@ func (c *treeCache) get(p uint64, build func() (*commitment.Tree, []common.Hash,
 			c.gen, c.entries = map[uint64]uint64{}, map[uint64]treeEntry{}
 		}
 		e, ok := c.entries[p]
-		if ok = ok && e.gen == c.gen[p]; ok {
+		if ok = ok && e.gen == c.genOf(p); ok {
 			c.clock++
 			e.used = c.clock
 			c.entries[p] = e
 		}
-		return e, c.gen[p], ok
+		return e, c.genOf(p), ok
 	}
 	if e, _, ok := lookup(); ok {
 		return e.tree, e.instances, nil
@@ -116,7 +129,7 @@ func (c *treeCache) get(p uint64, build func() (*commitment.Tree, []common.Hash,
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.gen[p] == g { // nothing kept in p since the build began
+	if c.genOf(p) == g { // nothing kept in p since the build began
 		if len(c.entries) >= maxCachedTrees {
 			var oldest uint64
 			first := true

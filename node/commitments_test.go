@@ -255,6 +255,20 @@ func TestTreeCache(t *testing.T) {
 	if builds != 6 {
 		t.Fatalf("a build overtaken across a reset was kept: %d builds", builds)
 	}
+	// A period never changed before (no generation yet), changed during
+	// its build and then lost in a reset: not kept either.
+	neverBefore := func() (*commitment.Tree, []common.Hash, error) {
+		c.changed(30)
+		for q := uint64(2000); q < 2300; q++ {
+			c.changed(q)
+		}
+		return build(1)()
+	}
+	c.get(30, neverBefore)
+	c.get(30, build(2))
+	if builds != 8 {
+		t.Fatalf("a new period's build overtaken across a reset was kept: %d builds", builds)
+	}
 	for p := uint64(9); p < 9+maxCachedTrees; p++ {
 		c.get(p, build(1))
 	}
