@@ -410,14 +410,6 @@ func (e *Engine) Receive(data []byte, validated any) {
 // From a client (fromClient), the entry counts against its publisher's
 // rate; a node's own results, failures and evidence do not.
 func (e *Engine) Publish(ctx context.Context, data []byte, fromClient bool) (*attlog.Entry, error) {
-	// A node publishing before it has joined gossip (an executor resuming
-	// a restored instance's pending action as the node starts) waits for
-	// it: the gossip it would publish on was not there yet.
-	select {
-	case <-e.joined:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
 	en, s, err := e.Decode(data, e.now())
 	if err == nil {
 		err = e.fresh(s, e.now())
@@ -448,6 +440,15 @@ func (e *Engine) Publish(ctx context.Context, data []byte, fromClient bool) (*at
 	}
 	if _, err := e.OfferSync(en, s, true); err != nil {
 		return nil, err
+	}
+	// A node publishing before it has joined gossip (an executor resuming
+	// a restored instance's pending action as the node starts) waits for
+	// it to gossip the entry, which is on disk already; if ctx ends first,
+	// the entry goes out by repair.
+	select {
+	case <-e.joined:
+	case <-ctx.Done():
+		return en, nil
 	}
 	for _, t := range []string{transport.GossipPrefix + en.Topic, transport.Firehose} {
 		if err := e.gossip.Publish(ctx, t, data); err != nil {

@@ -127,31 +127,41 @@ func TestChainLogsOnlyFromAnchors(t *testing.T) {
 
 // TestPublishWaitsForGossip: an entry published before the engine has
 // joined gossip (an executor resuming a restored instance's pending action
-// as the node starts) waits for it, and goes out once it has; it panicked
-// on the gossip not set yet (a restarted service node exited at start).
+// as the node starts) is stored and waits to be gossiped until the engine
+// has joined (or its context ends); it panicked on the gossip not set yet
+// (a restarted service node exited at start).
 func TestPublishWaitsForGossip(t *testing.T) {
 	e := testEngine(t, time.Now, common.Address{})
 	k, _ := crypto.GenerateKey()
 	topic := attest.FlightStatusSchema.UID.String() + "/BA117/2026-12-03"
 	data, _ := attest.FlightStatusSchema.Schema.EncodeJSON([]byte(`{"flight":"BA117","date":"2026-12-03","delayMinutes":5,"status":"delayed"}`))
-	s, err := attest.Sign(k, attest.NetworkDomain(31337, common.Address{}), attest.Message{Version: attest.Version2, Schema: attest.FlightStatusSchema.UID, Time: uint64(time.Now().Unix()), Data: data})
-	if err != nil {
-		t.Fatal(err)
+	var prev common.Hash
+	entry := func(seq uint64) []byte {
+		s, err := attest.Sign(k, attest.NetworkDomain(31337, common.Address{}), attest.Message{Version: attest.Version2, Schema: attest.FlightStatusSchema.UID, Time: uint64(time.Now().Unix()) + seq, Data: data})
+		if err != nil {
+			t.Fatal(err)
+		}
+		att, _ := json.Marshal(s)
+		en := &attlog.Entry{Topic: topic, Seq: seq, Prev: prev, Attestation: att}
+		if err := en.Sign(k); err != nil {
+			t.Fatal(err)
+		}
+		prev = en.Hash()
+		msg, _ := json.Marshal(en)
+		return msg
 	}
-	att, _ := json.Marshal(s)
-	en := &attlog.Entry{Topic: topic, Seq: 1, Attestation: att}
-	if err := en.Sign(k); err != nil {
-		t.Fatal(err)
-	}
-	msg, _ := json.Marshal(en)
 	early, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	if _, err := e.Publish(early, msg, false); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := e.Publish(early, entry(1), false); err != nil {
 		t.Fatalf("published before the engine joined gossip: %v", err)
 	}
+	if h := e.Head(attlog.StreamID{Topic: topic, Publisher: crypto.PubkeyToAddress(k.PublicKey)}); h.Seq != 1 {
+		t.Fatalf("the entry published early is not in the log: head %d", h.Seq)
+	}
 	done := make(chan error, 1)
+	second := entry(2)
 	go func() {
-		_, err := e.Publish(context.Background(), msg, false)
+		_, err := e.Publish(context.Background(), second, false)
 		done <- err
 	}()
 	ctx, stop := context.WithCancel(context.Background())
