@@ -82,24 +82,17 @@ const onDemandEvery = 10 * time.Second
 const maxSentTimes = 10_000
 
 // markSent notes that a settlement of channel id is being sent.
-func (p *paying) markSent(id uint64) {
-	p.sentMu.Lock()
-	defer p.sentMu.Unlock()
-	if p.sent == nil || len(p.sent) >= maxSentTimes {
-		p.sent = map[uint64]time.Time{}
-	}
-	p.sent[id] = p.n.now()
-}
+func (p *paying) markSent(id uint64) { p.claim(id, 0) }
 
-// claim is how long channel id waits before an on-demand settlement, or
-// 0 when it may go now, and then it is marked sent at once: two requests
-// at the same time do not both go.
-func (p *paying) claim(id uint64) time.Duration {
+// claim is how long channel id waits when its last settlement was sent
+// less than every ago, or 0 when it may go now, and then it is marked sent
+// at once: two requests at the same time do not both go.
+func (p *paying) claim(id uint64, every time.Duration) time.Duration {
 	p.sentMu.Lock()
 	defer p.sentMu.Unlock()
 	now := p.n.now()
-	if at, ok := p.sent[id]; ok && now.Before(at.Add(onDemandEvery)) {
-		return at.Add(onDemandEvery).Sub(now)
+	if at, ok := p.sent[id]; ok && now.Before(at.Add(every)) {
+		return at.Add(every).Sub(now)
 	}
 	if p.sent == nil || len(p.sent) >= maxSentTimes {
 		p.sent = map[uint64]time.Time{}
@@ -302,6 +295,12 @@ func (p *paying) settleAll() {
 // served that were not paid out. One transaction from the node key at a
 // time (txLock), and not for long: a caller that gives up leaves the queue.
 func (p *paying) settle(ctx context.Context, id uint64) (*wire.Settlement, error) {
+	return p.settleIf(ctx, id, nil)
+}
+
+// settleIf is settle, which goes only if mayGo (when set) lets the
+// channel's status through.
+func (p *paying) settleIf(ctx context.Context, id uint64, mayGo func(*wire.ChannelStatus) error) (*wire.Settlement, error) {
 	n := p.n
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
@@ -311,6 +310,11 @@ func (p *paying) settle(ctx context.Context, id uint64) (*wire.Settlement, error
 	}
 	if idle(st) {
 		return idleSettlement(id, st), nil
+	}
+	if mayGo != nil {
+		if err := mayGo(st); err != nil {
+			return nil, err
+		}
 	}
 	unlock, err := n.txLock(ctx)
 	if err != nil {
@@ -404,20 +408,15 @@ func (a paymentsAPI) Cover(ctx context.Context, id uint64, c wire.ChannelPromise
 }
 
 func (a paymentsAPI) Settle(ctx context.Context, id uint64) (*wire.Settlement, error) {
-	st, err := a.p.ledger.Status(ctx, id)
-	switch {
-	case err != nil:
-		return nil, channelErr(err)
-	case idle(st):
-		return idleSettlement(id, st), nil
-	case st.Closing || st.Closed || st.Withdrawing != "" && st.Withdrawing != "0":
-		// A window to act in, opened by a transaction of the payer's.
-	default:
-		if wait := a.p.claim(id); wait > 0 {
-			return nil, &api.SettleTooSoon{Wait: wait, Every: onDemandEvery}
+	return a.p.settleIf(ctx, id, func(st *wire.ChannelStatus) error {
+		if st.Closing || st.Closed || st.Withdrawing != "" && st.Withdrawing != "0" {
+			return nil // a window to act in, opened by a transaction of the payer's
 		}
-	}
-	return a.p.settle(ctx, id)
+		if wait := a.p.claim(id, onDemandEvery); wait > 0 {
+			return &api.SettleTooSoon{Wait: wait, Every: onDemandEvery}
+		}
+		return nil
+	})
 }
 
 func (a paymentsAPI) Close(ctx context.Context, id uint64, c wire.ChannelClose) (*wire.ChannelClose, error) {

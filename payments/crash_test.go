@@ -15,8 +15,6 @@ import (
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
 
-	"github.com/smartlayer/smartlayer/chain"
-	"github.com/smartlayer/smartlayer/chain/devchain"
 	"github.com/smartlayer/smartlayer/channel"
 	"github.com/smartlayer/smartlayer/store"
 )
@@ -44,8 +42,6 @@ func TestAccountingAcrossAnchorCrashes(t *testing.T) {
 	}
 	n := newNet(t, 1_000_000)
 	ctx := context.Background()
-	ps, err := chain.NewSender(n.ctx, n.c, n.payer, big.NewInt(devchain.DevChainID))
-	must(t, err)
 	anchor := crypto.PubkeyToAddress(n.anchor.PublicKey)
 	nodes := []common.Address{common.HexToAddress("0x5e01"), common.HexToAddress("0x5e02"), common.HexToAddress("0x5e03")}
 	for seed := 0; seed < seeds; seed++ {
@@ -53,9 +49,9 @@ func TestAccountingAcrossAnchorCrashes(t *testing.T) {
 			const deposit = 4_000
 			id, err := n.channels.NextChannel(nil)
 			must(t, err)
-			must(t, ps.Send(n.ctx, n.c, func(o *bind.TransactOpts) (*types.Transaction, error) {
+			n.payerSends(t, func(o *bind.TransactOpts) (*types.Transaction, error) {
 				return n.channels.Open(o, anchor, big.NewInt(deposit))
-			}))
+			})
 			rng := rand.New(rand.NewPCG(uint64(seed), 99))
 			clk := &clock{t: time.Unix(1_800_000_000, 0)}
 			gates := map[common.Address]*Gate{}

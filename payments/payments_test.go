@@ -129,6 +129,14 @@ func must(t *testing.T, err error) {
 
 func (n *net) chain() OnChain { return OnChain{C: n.channels} }
 
+// payerSends sends a transaction from the channel's payer and waits for it.
+func (n *net) payerSends(t *testing.T, f func(*bind.TransactOpts) (*types.Transaction, error)) {
+	t.Helper()
+	ps, err := chain.NewSender(n.ctx, n.c, n.payer, big.NewInt(devchain.DevChainID))
+	must(t, err)
+	must(t, ps.Send(n.ctx, n.c, f))
+}
+
 func (n *net) balance(a common.Address) int64 {
 	b, err := n.service.BalanceOf(&bind.CallOpts{Context: n.ctx}, a)
 	must(n.t, err)
@@ -272,11 +280,9 @@ func TestPaidCalls(t *testing.T) {
 	if err := g0.Pay(ctx, over, uint64(1000-total+1), testInstance, callOf(uint64(1000-total+1)), nil); !errors.Is(err, channel.ErrOverdrawn) {
 		t.Fatalf("over the deposit: %v", err)
 	}
-	ps, err := chain.NewSender(n.ctx, n.c, n.payer, big.NewInt(devchain.DevChainID))
-	must(t, err)
-	must(t, ps.Send(n.ctx, n.c, func(o *bind.TransactOpts) (*types.Transaction, error) {
+	n.payerSends(t, func(o *bind.TransactOpts) (*types.Transaction, error) {
 		return n.channels.TopUp(o, big.NewInt(int64(n.id)), big.NewInt(500))
-	}))
+	})
 	clk.t = clk.t.Add(refreshAfter + time.Second)
 	must(t, g0.Pay(ctx, over, uint64(1000-total+1), testInstance, callOf(uint64(1000-total+1)), nil))
 	total += 1000 - total + 1
@@ -424,11 +430,9 @@ func TestHostileForwardsAndCloses(t *testing.T) {
 	}
 
 	// The payer starts a close: the anchor cashes in the window.
-	ps, err := chain.NewSender(n.ctx, n.c, n.payer, big.NewInt(devchain.DevChainID))
-	must(t, err)
-	must(t, ps.Send(n.ctx, n.c, func(o *bind.TransactOpts) (*types.Transaction, error) {
+	n.payerSends(t, func(o *bind.TransactOpts) (*types.Transaction, error) {
 		return n.channels.StartClose(o, big.NewInt(int64(n.id)))
-	}))
+	})
 	if due, err := l.Due(ctx, n.id); err != nil || !due {
 		t.Fatalf("a close started with 100 not cashed: due %v (%v)", due, err)
 	}
@@ -681,13 +685,11 @@ func TestRefusalLeaksNoPromise(t *testing.T) {
 // openChannels opens k more channels of deposit from the net's payer to
 // its anchor, and returns a payer for each.
 func openChannels(t *testing.T, n *net, k int, deposit int64) []*payer {
-	ps, err := chain.NewSender(n.ctx, n.c, n.payer, big.NewInt(devchain.DevChainID))
-	must(t, err)
 	var out []*payer
 	for i := 0; i < k; i++ {
-		must(t, ps.Send(n.ctx, n.c, func(o *bind.TransactOpts) (*types.Transaction, error) {
+		n.payerSends(t, func(o *bind.TransactOpts) (*types.Transaction, error) {
 			return n.channels.Open(o, crypto.PubkeyToAddress(n.anchor.PublicKey), big.NewInt(deposit))
-		}))
+		})
 		out = append(out, &payer{n: n, id: n.id + uint64(i) + 1})
 	}
 	return out

@@ -12,7 +12,6 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/smartlayer/smartlayer/chain"
-	"github.com/smartlayer/smartlayer/chain/devchain"
 	"github.com/smartlayer/smartlayer/channel"
 	"github.com/smartlayer/smartlayer/contracts"
 	"github.com/smartlayer/smartlayer/wire"
@@ -121,11 +120,9 @@ func TestSettleWhileCallsArrive(t *testing.T) {
 	// The payer closes. While the close is under way the 4 calls may
 	// still come in (queued at a node); once it has ended, the calls never
 	// reported are paid to the anchor.
-	ps, err := chain.NewSender(n.ctx, n.c, n.payer, big.NewInt(devchain.DevChainID))
-	must(t, err)
-	must(t, ps.Send(n.ctx, n.c, func(o *bind.TransactOpts) (*types.Transaction, error) {
+	n.payerSends(t, func(o *bind.TransactOpts) (*types.Transaction, error) {
 		return n.channels.StartClose(o, big.NewInt(int64(n.id)))
-	}))
+	})
 	if _, err := l.Settle(ctx, n.id, n.anchor, 0, n.cashier); err != nil {
 		t.Fatal(err)
 	}
@@ -133,9 +130,9 @@ func TestSettleWhileCallsArrive(t *testing.T) {
 		t.Fatalf("closing: cashed %d, distributed %d; want 34 and 30 (the rest waits for its calls)", c, d)
 	}
 	must(t, n.dev.AdjustTime(chain.DefaultParams().ChallengeWindow+time.Minute))
-	must(t, ps.Send(n.ctx, n.c, func(o *bind.TransactOpts) (*types.Transaction, error) {
+	n.payerSends(t, func(o *bind.TransactOpts) (*types.Transaction, error) {
 		return n.channels.FinishClose(o, big.NewInt(int64(n.id)))
-	}))
+	})
 	anchor := crypto.PubkeyToAddress(n.anchor.PublicKey)
 	before := n.balance(anchor)
 	res, err := l.Settle(ctx, n.id, n.anchor, 0, n.cashier)
@@ -165,11 +162,9 @@ func TestCloseTakesCallsServedBefore(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		must(t, g.Pay(ctx, pay.next(1), 1, testInstance, callOf(1), nil))
 	}
-	ps, err := chain.NewSender(n.ctx, n.c, n.payer, big.NewInt(devchain.DevChainID))
-	must(t, err)
-	must(t, ps.Send(n.ctx, n.c, func(o *bind.TransactOpts) (*types.Transaction, error) {
+	n.payerSends(t, func(o *bind.TransactOpts) (*types.Transaction, error) {
 		return n.channels.StartClose(o, big.NewInt(int64(n.id)))
-	}))
+	})
 	if st, err := l.Status(ctx, n.id); err != nil || !st.Closing {
 		t.Fatalf("the anchor's view of the close: %+v %v", st, err)
 	}
@@ -262,11 +257,9 @@ func TestWithdrawalTakesCallsServedBefore(t *testing.T) {
 	defer st.Close()
 	must(t, g.Pay(ctx, pay.next(1), 1, testInstance, callOf(1), nil))
 	forward(t, l, map[common.Address]*Gate{gateNode: g})
-	ps, err := chain.NewSender(n.ctx, n.c, n.payer, big.NewInt(devchain.DevChainID))
-	must(t, err)
-	must(t, ps.Send(n.ctx, n.c, func(o *bind.TransactOpts) (*types.Transaction, error) {
+	n.payerSends(t, func(o *bind.TransactOpts) (*types.Transaction, error) {
 		return n.channels.StartWithdrawal(o, big.NewInt(int64(n.id)), big.NewInt(999))
-	}))
+	})
 	if due, err := l.Due(ctx, n.id); err != nil || !due { // the anchor's watch notices
 		t.Fatalf("a withdrawal with a promise not cashed: due %v, %v", due, err)
 	}
@@ -306,13 +299,11 @@ func TestClosePaysLateCallsTheirShare(t *testing.T) {
 		must(t, a.Pay(ctx, pay.next(1), 1, testInstance, callOf(1), nil))
 	}
 	forward(t, l, map[common.Address]*Gate{gateNode: a})
-	ps, err := chain.NewSender(n.ctx, n.c, n.payer, big.NewInt(devchain.DevChainID))
-	must(t, err)
-	must(t, ps.Send(n.ctx, n.c, func(o *bind.TransactOpts) (*types.Transaction, error) {
+	n.payerSends(t, func(o *bind.TransactOpts) (*types.Transaction, error) {
 		return n.channels.StartClose(o, big.NewInt(int64(n.id)))
-	}))
+	})
 	aBefore, bBefore := n.balance(gateNode), n.balance(nodeB)
-	_, err = l.Settle(ctx, n.id, n.anchor, 0, n.cashier) // the watch, at once
+	_, err := l.Settle(ctx, n.id, n.anchor, 0, n.cashier) // the watch, at once
 	must(t, err)
 	if tally := forward(t, l, map[common.Address]*Gate{nodeB: b}); tally.Taken != 5 {
 		t.Fatalf("the late node's calls: %+v", tally)

@@ -72,16 +72,12 @@ func TestChannelCommands(t *testing.T) {
 	}
 	// What is cashed is paid out once the anchor counts the calls it pays
 	// for (a forward may still be on its way: settle again until it is).
-	for deadline := time.Now().Add(time.Minute); ; {
-		m := jsonOut("channel", "settle", id, "--anchor", anchor)
-		if m["cashed"] != "0" && m["cashed"] == m["distributed"] {
-			break
+	waitFor(t, time.Minute, "every amount cashed paid out", func() error {
+		if m := jsonOut("channel", "settle", id, "--anchor", anchor); m["cashed"] == "0" || m["cashed"] != m["distributed"] {
+			return fmt.Errorf("settle: %v", m)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("settle: %v", m)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		return nil
+	})
 	st := jsonOut("channel", "status", id, "--devnet", info, "--anchor", anchor)
 	chainView, _ := st["chain"].(map[string]any)
 	if chainView == nil || chainView["cashed"] == "0" {
