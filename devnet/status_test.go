@@ -206,11 +206,20 @@ func TestPublishRefusals(t *testing.T) {
 		t.Errorf("repost: %d", code)
 	}
 	// A stranger's statuses reach the replicas but are not applied: only the
-	// airline issues this token's flight statuses.
-	time.Sleep(500 * time.Millisecond)
+	// airline issues this token's flight statuses. They leave no trace on
+	// the ticket either: no offset for the stranger's stream.
+	rt, _ := getRoute(t, anchor, tk.Instance)
+	for _, r := range rt.Replicas {
+		waitUntil(t, time.Minute, "replica "+r.HTTP+" refused the stranger's status", func() bool {
+			return metricValue(t, r.HTTP, "smartlayer_entries_refused_total") >= 1
+		})
+	}
 	for _, v := range replicaStates(t, d, tk.Instance) {
 		if v.State["delayMinutes"] == float64(10) {
 			t.Fatalf("a non-issuer's status was applied: %v", v.State)
+		}
+		if _, ok := v.Offsets[good.ID().String()]; ok {
+			t.Fatalf("the stranger's stream left an offset: %v", v.Offsets)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package node
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -486,10 +487,17 @@ func TestAdmitIsAtomic(t *testing.T) {
 // loaded (the topic tests' setup).
 func ticketService(t *testing.T, configure ...func(*Config)) (*Node, *registry.Bundle) {
 	t.Helper()
+	airline, _ := crypto.GenerateKey()
+	return ticketServiceBy(t, airline, configure...)
+}
+
+// ticketServiceBy is ticketService with the flight-ticket bundle issued by
+// airline.
+func ticketServiceBy(t *testing.T, airline *ecdsa.PrivateKey, configure ...func(*Config)) (*Node, *registry.Bundle) {
+	t.Helper()
 	key, _ := nodekey.Generate()
 	n := testNode(t, RoleService, key, configure...)
 	n.Start(context.Background())
-	airline, _ := crypto.GenerateKey()
 	b, err := flightticket.Issued(airline, n.domain, time.Now())
 	if err != nil {
 		t.Fatal(err)

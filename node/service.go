@@ -45,7 +45,10 @@ type serviceRole struct {
 	tokens   *tokenQuerier // the modules' ctx.tokens.query
 	applier  *applier      // every change to an instance, one shard each
 	retrying sync.Map      // instances waiting to step an entry again (retryLater)
-	asked    sync.Map      // instance -> when the executor was last asked about an entry's answers
+	// strangers: how far past an instance's offsets the entries it
+	// refused as strangers' go.
+	strangers *strangerCursors
+	asked     sync.Map // instance -> when the executor was last asked about an entry's answers
 	// askedHere: instance -> when a replica's ask about an entry's answers
 	// was last looked at here.
 	askedHere sync.Map
@@ -71,7 +74,8 @@ type HistoryItem = token.HistoryItem
 
 func newServiceRole(n *Node) (*serviceRole, error) {
 	s := &serviceRole{n: n, applier: newApplier(), bundles: newBundleCache(n), inst: map[wire.InstanceID]*instance{}, kept: sampling.NewRing(n.cfg.Service.MaxKeptExecutions),
-		tokens: newTokenQuerier(n.key, n.records)}
+		tokens: newTokenQuerier(n.key, n.records), strangers: newStrangerCursors()}
+	n.reg.MustRegister(s.strangers.refused)
 	if n.cfg.Service.Receipts != "off" {
 		s.receipts = receipt.NewBatcher(receipt.Software{Key: n.key.ECDSA}, n.cfg.Service.Receipts == "single")
 		s.receipts.Window = n.cfg.Service.ReceiptWindow.Duration

@@ -234,7 +234,7 @@ func (s *serviceRole) catchUpNow(id wire.InstanceID) {
 	for t := range topics {
 		for _, h := range e.TopicHeads(t) {
 			sid := attlog.StreamID{Topic: h.Topic, Publisher: h.Publisher}
-			if done := in.Offsets[sid.String()]; done < h.Seq {
+			if done := s.strangers.done(id, sid.String(), in.Offsets[sid.String()]); done < h.Seq {
 				ds, err := e.StreamRange(sid, done+1, h.Seq)
 				if err != nil {
 					return
@@ -278,7 +278,11 @@ func (s *serviceRole) applyTo(id wire.InstanceID, d attengine.Delivered) {
 		return
 	}
 	sid := d.Entry.ID()
-	if done := cur.Offsets[sid.String()]; done+1 < d.Entry.Seq {
+	done := s.strangers.done(id, sid.String(), cur.Offsets[sid.String()])
+	if done >= d.Entry.Seq {
+		return // applied, or refused as a stranger's, already
+	}
+	if done+1 < d.Entry.Seq {
 		// StreamRange leaves out entries whose attestation another stream
 		// holds (applied there); if it cannot read, catch-up applies this
 		// entry later, in order.
@@ -332,12 +336,17 @@ func (s *serviceRole) step(id wire.InstanceID, d attengine.Delivered) bool {
 		s.retryLater(id, err)
 		return false
 	}
+	if rd.Refused != "" {
+		s.strangers.refuse(id, entry.Stream(), cur.Offsets[entry.Stream()], entry.Seq)
+		return true
+	}
 	if err != nil || rd.Instance == nil {
 		return true
 	}
 	if s.n.ctx != nil && s.n.ctx.Err() != nil {
 		return false
 	}
+	s.strangers.applied(id, entry.Stream())
 	for _, k := range rd.Kept {
 		if tr, ok := k.Transcript.(*sandbox.Transcript); ok {
 			tr.Offsets = cur.Offsets // the entry ran on cur

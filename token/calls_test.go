@@ -165,7 +165,8 @@ func TestCallsFromApply(t *testing.T) {
 	}
 
 	// Answers that do not count, even when a node indexed them: signed by
-	// a node the record does not name, or not vouched for.
+	// a node the record does not name (a stranger's: no trace on the
+	// instance), or not vouched for.
 	in := fresh
 	forged := token.Answers{UID: uid, Calls: slices.Clone(a.Calls)}
 	forged.Calls[0].Response = json.RawMessage(`{"result":{"flight":"XX1"},"receipt":"forged"}`)
@@ -176,10 +177,17 @@ func TestCallsFromApply(t *testing.T) {
 		{answers("stranger", 1, a), "not the executor"},
 		{answers("exec", 1, forged), "answers for entry"},
 	} {
-		var rd token.Ready
-		in, rd = stepOK(in, c.e)
-		if !strings.Contains(rd.History.Note, c.note) {
-			t.Fatalf("answers %d: %+v", i, rd.History)
+		if c.e.Att.Signer != exec.Address() {
+			rd, err := token.Step(ctx, in, token.Event{Entry: c.e}, env)
+			if err != nil || rd.Instance != nil || !strings.Contains(rd.Refused, c.note) {
+				t.Fatalf("answers %d: %v, %+v", i, err, rd)
+			}
+		} else {
+			var rd token.Ready
+			in, rd = stepOK(in, c.e)
+			if !strings.Contains(rd.History.Note, c.note) {
+				t.Fatalf("answers %d: %+v", i, rd.History)
+			}
 		}
 		index[uid] = append(index[uid], c.e.Att)
 		if _, err := token.Step(ctx, in, token.Event{Entry: e1}, env); !errors.Is(err, token.ErrNeedAnswer) {

@@ -301,6 +301,7 @@ func chainEntry(in *token.Instance, man *tokenscript.Manifest, cmd string, args 
 //	changed=false        the step changed nothing
 //	applied=BOOL         the history item's Applied
 //	note=TEXT            its note contains TEXT ('_' for a space)
+//	refused=TEXT         refused as a stranger's, saying TEXT ('_' for a space)
 //	pending=N done=N newpending=N history=N
 //	owner=NAME holder=NAME  the instance's owner, the state's holder
 //	state.FIELD=JSON     a field of the state (absent: "-")
@@ -318,6 +319,11 @@ func check(in *token.Instance, rd token.Ready, args map[string]string, fail func
 		case k == "note":
 			if rd.History == nil || !strings.Contains(rd.History.Note, strings.ReplaceAll(want, "_", " ")) {
 				fail("note %+v does not contain %q", rd.History, want)
+			}
+			continue
+		case k == "refused":
+			if !strings.Contains(rd.Refused, strings.ReplaceAll(want, "_", " ")) {
+				fail("refused %q does not contain %q", rd.Refused, want)
 			}
 			continue
 		case k == "pending":

@@ -158,6 +158,12 @@ type Ready struct {
 	// entry whose cause this is, which the shell indexes for Env.Answers;
 	// an entry waiting for them (ErrNeedAnswer) may be stepped again.
 	Answers string
+	// Refused says why the entry is a stranger's (Stranger): it leaves
+	// nothing on the instance, no offset and no history item (Instance is
+	// nil), so fresh keys posting to a topic cannot grow the instances
+	// that follow it. Stepped again, it is refused again: the shell keeps
+	// its own cursor past it.
+	Refused string
 }
 
 // Kept is one run's transcript with the state it started from.
@@ -221,9 +227,16 @@ func applyEntry(ctx context.Context, cur *Instance, e *Entry, env *Env) (Ready, 
 	if sub == nil {
 		return Ready{}, nil
 	}
+	att := e.Att
+	var data map[string]any
+	if ns, ok := attest.NetworkSchemaOf(att.Message.Schema); ok && sub.Contract == nil {
+		data, _ = ns.Schema.Decode(att.Message.Data)
+	}
+	if why := Stranger(cur, sub, att, data, env); why != "" {
+		return Ready{Refused: why}, nil
+	}
 	in := cur.clone()
 	in.Offsets[key] = e.Seq
-	att := e.Att
 	var chainIn map[string]any
 	var chainNote string
 	if sub.Contract != nil {
@@ -237,10 +250,7 @@ func applyEntry(ctx context.Context, cur *Instance, e *Entry, env *Env) (Ready, 
 		}
 	}
 	item := &HistoryItem{Topic: e.Topic, Publisher: e.Publisher, Seq: e.Seq, UID: att.UID.String(),
-		Attester: att.Signer, Time: att.Message.Time}
-	if ns, ok := attest.NetworkSchemaOf(att.Message.Schema); ok && chainIn == nil {
-		item.Data, _ = ns.Schema.Decode(att.Message.Data)
-	}
+		Attester: att.Signer, Time: att.Message.Time, Data: data}
 	attTime := time.Unix(int64(att.Message.Time), 0)
 	input := map[string]any{"uid": item.UID, "attester": att.Signer.Hex(), "time": att.Message.Time,
 		"schema": att.Message.Schema.String(), "data": item.Data, "publisher": e.Publisher.Hex(), "seq": e.Seq}
@@ -276,8 +286,6 @@ func applyEntry(ctx context.Context, cur *Instance, e *Entry, env *Env) (Ready, 
 	switch {
 	case chainNote != "":
 		item.Note = chainNote
-	case item.Data == nil:
-		item.Note = "not applied: schema not decodable"
 	case sub.Own == ownResults && IsAnswers(item.Data):
 		rd.Answers, item.Note = noteAnswers(in, item.Data, att, env)
 		item.Applied = rd.Answers != ""
@@ -289,16 +297,11 @@ func applyEntry(ctx context.Context, cur *Instance, e *Entry, env *Env) (Ready, 
 		}
 		in.State, item.Applied = wire.CanonicalOr(st), true
 	case sub.Own == ownFailures:
-		switch {
-		case !env.IsAnchor(att.Signer):
-			item.Note = fmt.Sprintf("refused: failure attestations are signed by anchors, not %s", att.Signer)
-		case !env.Script.HasFailed():
-			item.Note = "not applied: the module has no failed handler"
-		default:
+		if env.Script.HasFailed() {
 			run(KindFailure)
+		} else {
+			item.Note = "not applied: the module has no failed handler"
 		}
-	case sub.Issuers != "" && !slices.Contains(issuersOf(env, sub.Issuers), att.Signer):
-		item.Note = fmt.Sprintf("not applied: %s is not an issuer of %s", att.Signer, sub.Issuers)
 	default:
 		run(KindApply)
 	}
@@ -395,6 +398,37 @@ func chainInput(in *Instance, e *Entry, sub *Sub, env *Env) (input map[string]an
 		"schema": attest.ChainLogSchema.UID.String(), "event": sub.Event, "data": fields,
 		"publisher": c.Address.Hex(), "seq": l.BlockNumber<<20 + uint64(l.Index),
 		"block": l.BlockNumber, "logIndex": l.Index, "tx": l.TxHash.Hex(), "contract": c.Address}, false, "", nil
+}
+
+// Stranger says why an entry of one of the instance's topics (sub), with
+// its decoded data (nil: its schema is not one the network decodes), is
+// nobody's the instance listens to, or "" when it may count: data that
+// does not decode; on the instance's result topic, an attestation not
+// signed by the executor that the record it carries names (whether an
+// anchor signed that record, and fencing, are checked when it is
+// applied); on its failure topic, one not signed by an anchor; on a
+// subscription that names its issuers, one signed by someone else.
+// Contract events are checked when they are applied (chainInput). Each
+// answer depends only on the entry, the instance's record and the
+// network's anchors and issuers, the same on every replica.
+func Stranger(in *Instance, sub *Sub, att *attest.Signed, data map[string]any, env *Env) string {
+	switch {
+	case sub.Contract != nil:
+		return ""
+	case data == nil:
+		return "schema not decodable"
+	case sub.Own == ownResults:
+		if _, err := executorSigned(in.Record.Instance, data, att); err != nil {
+			return err.Error()
+		}
+	case sub.Own == ownFailures:
+		if env.IsAnchor == nil || !env.IsAnchor(att.Signer) {
+			return fmt.Sprintf("failure attestations are signed by anchors, not %s", att.Signer)
+		}
+	case sub.Issuers != "" && !slices.Contains(issuersOf(env, sub.Issuers), att.Signer):
+		return fmt.Sprintf("%s is not an issuer of %s", att.Signer, sub.Issuers)
+	}
+	return ""
 }
 
 func issuersOf(env *Env, name string) []common.Address {
