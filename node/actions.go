@@ -173,7 +173,7 @@ func (s *serviceRole) tokenKeyOK(key string, p grant.Presented) error {
 		err = s.grants.callerNode(p.Caller, signer, true)
 	}
 	if err != nil {
-		return fmt.Errorf("keys starting %q are for calls a token's action makes, signed by its executor: %v", sandbox.TokenActionKeyPrefix, err)
+		return fmt.Errorf("keys starting %q are for calls a token's action makes, signed by its executor: %w", sandbox.TokenActionKeyPrefix, err)
 	}
 	return nil
 }

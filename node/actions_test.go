@@ -1,11 +1,22 @@
 package node
 
 import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/smartlayer/smartlayer/api"
+	"github.com/smartlayer/smartlayer/grant"
+	"github.com/smartlayer/smartlayer/nodekey"
 	"github.com/smartlayer/smartlayer/placement"
+	"github.com/smartlayer/smartlayer/sandbox"
 	"github.com/smartlayer/smartlayer/store"
 	"github.com/smartlayer/smartlayer/token"
 	"github.com/smartlayer/smartlayer/wire"
@@ -72,5 +83,55 @@ func TestAssignmentRacesKeepTheNewestRecord(t *testing.T) {
 	r5 := &placement.Record{Instance: id, Fencing: 5, Anchor: anchorA, Replicas: []string{"me"}, Executor: "me"}
 	if held, err := s.updateRecord(r5); err != nil || held {
 		t.Fatalf("an update of a dropped instance reported it held: %v %v", held, err)
+	}
+}
+
+// TestTokenKeyCallerRecord: an action under a token's key (tok-...) whose
+// calling token's record names an epoch this node has not learnt is
+// answered 503 caller-record-unchecked (the caller tries again); a record
+// that fails its check otherwise (a forged signature, a stranger's
+// record) is 400 idempotency-key-reserved, for good. Before, the first
+// case was answered 400 too: the cause was lost on the way.
+func TestTokenKeyCallerRecord(t *testing.T) {
+	n, lb := ticketService(t)
+	in := ticketInstance(lb, 1, common.Address{1}, "BA117")
+	in.Record.Executor, in.Record.Replicas = n.PeerID().String(), []string{n.PeerID().String()}
+	if err := n.service.put(in); err != nil {
+		t.Fatal(err)
+	}
+	exec, _ := nodekey.Generate() // the calling token's executor
+	caller := wire.InstanceID{9}
+	rec, _ := json.Marshal(&placement.Record{Instance: caller, Replicas: []string{exec.PeerID().String()},
+		Executor: exec.PeerID().String(), Epoch: 7, Signature: []byte{1}})
+	var checkErr error
+	n.records = newRecordChecks(func(*placement.Record) error { return checkErr })
+	call := func() error {
+		t.Helper()
+		r := grant.Request{Method: "POST", Path: "/v1/tokens/" + in.ID().String() + "/actions/rebook", Body: []byte("{}")}
+		var nonce [16]byte
+		_, _ = rand.Read(nonce[:])
+		proof, err := grant.Sign(exec.ECDSA, r, time.Now(), nonce)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := grant.Presented{Proof: proof, Request: r,
+			Caller: grant.Caller{Instance: caller.String(), Record: base64.RawURLEncoding.EncodeToString(rec)}}
+		_, err = n.service.action(context.Background(), in.ID(), "rebook", sandbox.TokenActionKey(caller.String(), "rebookHotel", "k", 1), json.RawMessage(`{}`), p)
+		return err
+	}
+	for _, c := range []struct {
+		check  error
+		status int
+		code   string
+	}{
+		{fmt.Errorf("%w 7", placement.ErrEpochUnknown), 503, "caller-record-unchecked"},
+		{placement.ErrRecordSignature, 400, "idempotency-key-reserved"},
+		{placement.ErrNotResponsible, 400, "idempotency-key-reserved"},
+	} {
+		checkErr = c.check
+		var p *api.Problem
+		if err := call(); !errors.As(err, &p) || p.Status != c.status || p.Code != c.code {
+			t.Fatalf("record check %q: %v, want %d %s", c.check, err, c.status, c.code)
+		}
 	}
 }

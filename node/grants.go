@@ -15,6 +15,7 @@ import (
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/grant"
 	"github.com/smartlayer/smartlayer/nodekey"
+	"github.com/smartlayer/smartlayer/placement"
 	"github.com/smartlayer/smartlayer/wire"
 )
 
@@ -295,8 +296,8 @@ func (g *grants) tokenCaller(c grant.Caller, integration, signer common.Address,
 	return g.callerNode(c, signer, action)
 }
 
-// errCallerRecord: a calling token's record did not check here (an epoch
-// this node has not learnt yet, say): the call may go later.
+// errCallerRecord: a calling token's record could not be checked here (its
+// epoch is one this node has not learnt yet): the call may go later.
 var errCallerRecord = errors.New("caller record")
 
 // callerNode checks that signer is a replica (for an action, the
@@ -314,8 +315,11 @@ func (g *grants) callerNode(c grant.Caller, signer common.Address, action bool) 
 		return fmt.Errorf("caller record: %w", err)
 	}
 	rec, err := g.n.records.DecodeChecked(raw)
-	if err != nil {
+	if errors.Is(err, placement.ErrEpochUnknown) {
 		return fmt.Errorf("%w: %w", errCallerRecord, err)
+	}
+	if err != nil {
+		return fmt.Errorf("caller record: %w", err)
 	}
 	if rec.Instance != id {
 		return errors.New("the caller record is another instance's")

@@ -249,7 +249,7 @@ func (au *Authority) check(r *Record) (takeover bool, err error) {
 	}
 	seed, ok := au.Seed(r.Epoch)
 	if !ok {
-		return false, fmt.Errorf("%w: unknown epoch %d", ErrRecordMalformed, r.Epoch)
+		return false, fmt.Errorf("%w %d", ErrEpochUnknown, r.Epoch)
 	}
 	ahead := au.Ahead(DHTKey(seed, r.Instance), r.AnchorPeer)
 	if len(ahead) == 0 {

@@ -18,6 +18,9 @@ var (
 	ErrRecordMalformed = errors.New("malformed placement record")
 	ErrRecordSignature = errors.New("placement record signature invalid")
 	ErrRecordSigner    = errors.New("placement record not signed by a known anchor")
+	// ErrEpochUnknown: the record's epoch is not one this node knows (yet:
+	// it may learn it); it is also ErrRecordMalformed.
+	ErrEpochUnknown = fmt.Errorf("%w: unknown epoch", ErrRecordMalformed)
 )
 
 // Record says which service nodes hold an instance and which one executes its
