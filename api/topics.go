@@ -213,11 +213,12 @@ func (h *handlers) stream(w http.ResponseWriter, r *http.Request) {
 		}
 		from = f
 	}
-	fl, release, ok := httpapi.StartStream(w, r, h.d.Streams, h.d.MaxStreams, h.d.Refused)
+	st, ok := httpapi.StartStream(w, r, h.d.Streams, h.d.MaxStreams, h.d.Refused)
 	if !ok {
 		return
 	}
-	defer release()
+	defer st.Release()
+	fl := st.Flusher
 	keepalive := time.NewTicker(15 * time.Second)
 	defer keepalive.Stop()
 	for {
@@ -249,6 +250,8 @@ func (h *handlers) stream(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():
 			return
+		case <-st.Done:
+			return // its place went to a client holding fewer
 		case <-h.d.Done:
 			return
 		case <-wait:

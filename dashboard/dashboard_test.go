@@ -6,6 +6,7 @@ import (
 	"crypto/ecdsa"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -219,5 +220,46 @@ func TestTheDashboardPageIsServed(t *testing.T) {
 		if res.StatusCode != 200 || !strings.Contains(string(b), want) {
 			t.Fatalf("%s: %d %.80s", path, res.StatusCode, b)
 		}
+	}
+}
+
+// TestEventsStreamGivesWayToAClientHoldingFewer: on a real server with
+// both places taken by one address, a client from another address gets a
+// stream, and the first address's oldest stream ends.
+func TestEventsStreamGivesWayToAClientHoldingFewer(t *testing.T) {
+	f := newFeedAt(time.UnixMilli(0))
+	mux := http.NewServeMux()
+	done := make(chan struct{})
+	defer close(done)
+	Register(mux, Deps{Feed: f, Network: func() any { return map[string]any{"self": "me"} }, Every: time.Hour, Done: done,
+		Streams: &httpapi.StreamCount{}, MaxStreams: 2})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	from := func(ip string) *http.Client {
+		d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
+		return &http.Client{Transport: &http.Transport{DialContext: d.DialContext}}
+	}
+	open := func(c *http.Client) *http.Response {
+		t.Helper()
+		res, err := c.Get(srv.URL + "/v1/events")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("stream: %d", res.StatusCode)
+		}
+		readEvents(t, res.Body, 1) // the network view: the stream is counted
+		return res
+	}
+	a := from("127.0.0.1")
+	first, second := open(a), open(a)
+	defer first.Body.Close()
+	defer second.Body.Close()
+	other := open(from("127.0.0.2"))
+	defer other.Body.Close()
+	// The first stream ends: its body reaches EOF (no deadline of its own:
+	// the test's timeout is the bound).
+	if _, err := io.Copy(io.Discard, first.Body); err != nil {
+		t.Fatalf("the oldest stream of the address holding both: %v", err)
 	}
 }

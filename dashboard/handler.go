@@ -115,11 +115,12 @@ func (d Deps) events(w http.ResponseWriter, r *http.Request, snap *snapshot) {
 		}
 		after = n
 	}
-	fl, release, ok := httpapi.StartStream(w, r, d.Streams, d.MaxStreams, nil)
+	st, ok := httpapi.StartStream(w, r, d.Streams, d.MaxStreams, nil)
 	if !ok {
 		return
 	}
-	defer release()
+	defer st.Release()
+	fl := st.Flusher
 	tick := time.NewTicker(d.Every)
 	defer tick.Stop()
 	sendNetwork := func() bool {
@@ -152,6 +153,8 @@ func (d Deps) events(w http.ResponseWriter, r *http.Request, snap *snapshot) {
 		select {
 		case <-r.Context().Done():
 			return
+		case <-st.Done:
+			return // its place went to a client holding fewer
 		case <-d.Done:
 			return
 		case <-wait:

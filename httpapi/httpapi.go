@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -240,26 +241,39 @@ func Internal(w http.ResponseWriter, r *http.Request, log *slog.Logger, code str
 	Error(w, r, http.StatusInternalServerError, code, "the node failed to answer; its log has the cause under ref "+ref)
 }
 
+// Stream is one counted Server-Sent Events stream (StartStream).
+type Stream struct {
+	http.Flusher
+	// Done is closed when the node gives the stream's place to a client
+	// holding fewer streams: the handler ends the stream.
+	Done <-chan struct{}
+	// Release gives the stream's place back; the handler defers it.
+	Release func()
+}
+
 // StartStream begins a Server-Sent Events answer, one of the node's
-// streams counted in n: past max at once (0: no cap) it answers 503
-// too-many-streams with Retry-After (and counts the refusal, when
-// refused is set), and a connection that cannot stream 500. Otherwise it
-// writes the stream's headers and returns the flusher and the release of
-// the stream's place, which the caller defers.
-func StartStream(w http.ResponseWriter, r *http.Request, n *StreamCount, max int64, refused func(string)) (http.Flusher, func(), bool) {
+// streams counted in n. At max streams at once (0: no cap) a client
+// holding at least two fewer streams than the client holding the most
+// takes that client's oldest stream's place (its Done closes); otherwise
+// it is answered 503 too-many-streams with Retry-After (the refusal
+// counted when refused is set), as is a client at its own share
+// (PerClient); a connection that cannot stream is answered 500.
+// Otherwise it writes the stream's headers.
+func StartStream(w http.ResponseWriter, r *http.Request, n *StreamCount, max int64, refused func(string)) (*Stream, bool) {
 	fl, ok := w.(http.Flusher)
 	if !ok {
 		Error(w, r, http.StatusInternalServerError, "no-streaming", "this connection cannot stream")
-		return nil, nil, false
+		return nil, false
 	}
 	client := ClientAddr(r.RemoteAddr)
-	if reason, detail := n.take(client, max); reason != "" {
+	e, reason, detail := n.take(client, max)
+	if reason != "" {
 		if refused != nil {
 			refused(reason)
 		}
 		w.Header().Set("Retry-After", "5")
 		Error(w, r, http.StatusServiceUnavailable, reason, detail)
-		return nil, nil, false
+		return nil, false
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
@@ -267,17 +281,24 @@ func StartStream(w http.ResponseWriter, r *http.Request, n *StreamCount, max int
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
 	fl.Flush()
-	return fl, func() { n.release(client) }, true
+	return &Stream{Flusher: fl, Done: e.done, Release: func() { n.release(client, e) }}, true
 }
 
 // StreamCount counts a node's open streams, in all and by client address
 // (ClientAddr): no client may hold more than a sixteenth of the node's
-// streams (at least 8), so a few addresses cannot hold them all and keep
-// every other client out.
+// streams (at least 8), and once all are taken a client holding fewer
+// takes a place from the client holding the most, so a few addresses
+// cannot hold them all and keep every other client out.
 type StreamCount struct {
 	total atomic.Int64
 	mu    sync.Mutex
-	per   map[string]int
+	per   map[string][]*streamPlace // oldest first
+}
+
+// streamPlace is one counted stream.
+type streamPlace struct {
+	done chan struct{}
+	gone bool // given to another client, or released
 }
 
 // Load is how many streams are open.
@@ -286,27 +307,49 @@ func (c *StreamCount) Load() int64 { return c.total.Load() }
 // PerClient is the streams one client may hold at once out of max.
 func PerClient(limit int64) int { return int(max(8, limit/16)) }
 
-func (c *StreamCount) take(client string, limit int64) (reason, detail string) {
+func (c *StreamCount) take(client string, limit int64) (e *streamPlace, reason, detail string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if limit > 0 && c.total.Load() >= limit {
-		return "too-many-streams", fmt.Sprintf("this node serves %d streams at once (http.max_streams), all taken; try again, or another node", limit)
+	if limit > 0 && len(c.per[client]) >= PerClient(limit) {
+		return nil, "too-many-streams", fmt.Sprintf("this address holds %d streams on this node, the most one client may (a sixteenth of http.max_streams, at least 8)", len(c.per[client]))
 	}
-	if limit > 0 && c.per[client] >= PerClient(limit) {
-		return "too-many-streams", fmt.Sprintf("this address holds %d streams on this node, the most one client may (a sixteenth of http.max_streams, at least 8)", c.per[client])
+	if limit > 0 && c.total.Load() >= limit {
+		heaviest := ""
+		for k, es := range c.per {
+			if len(es) > len(c.per[heaviest]) {
+				heaviest = k
+			}
+		}
+		if len(c.per[heaviest]) < len(c.per[client])+2 {
+			return nil, "too-many-streams", fmt.Sprintf("this node serves %d streams at once (http.max_streams), all taken; try again, or another node", limit)
+		}
+		oldest := c.per[heaviest][0]
+		c.drop(heaviest, oldest)
+		close(oldest.done)
 	}
 	if c.per == nil {
-		c.per = map[string]int{}
+		c.per = map[string][]*streamPlace{}
 	}
-	c.per[client]++
+	e = &streamPlace{done: make(chan struct{})}
+	c.per[client] = append(c.per[client], e)
 	c.total.Add(1)
-	return "", ""
+	return e, "", ""
 }
 
-func (c *StreamCount) release(client string) {
+func (c *StreamCount) release(client string, e *streamPlace) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.per[client]--; c.per[client] <= 0 {
+	c.drop(client, e)
+}
+
+// drop takes e out of the count, once.
+func (c *StreamCount) drop(client string, e *streamPlace) {
+	if e.gone {
+		return
+	}
+	e.gone = true
+	c.per[client] = slices.DeleteFunc(c.per[client], func(x *streamPlace) bool { return x == e })
+	if len(c.per[client]) == 0 {
 		delete(c.per, client)
 	}
 	c.total.Add(-1)
