@@ -82,7 +82,7 @@ func (s *serviceRole) indexAnswersAhead(cur *instance, uid string, env *token.En
 	id, found := cur.ID(), false
 	for _, h := range s.n.att.TopicHeads(wire.ResultTopic(id)) {
 		sid := attlog.StreamID{Topic: h.Topic, Publisher: h.Publisher}
-		from := cur.Offsets[sid.String()] + 1
+		from := s.strangers.done(id, sid.String(), cur.Offsets[sid.String()]) + 1
 		if h.Seq < from {
 			continue
 		}

@@ -448,6 +448,7 @@ func (n *Node) derive(ctx context.Context, lb *loadedBundle, rec *placement.Reco
 	// Stream by stream; one whose entry waits for the executor's answers to
 	// its calls to other tokens (on the result stream) is left until the
 	// others have gone as far as they can, then taken up again.
+	refusedTo := map[string]uint64{} // per stream, the last entry refused as a stranger's
 	for progress := true; progress; {
 		progress = false
 		for i, ds := range streams {
@@ -469,6 +470,9 @@ func (n *Node) derive(ctx context.Context, lb *loadedBundle, rec *placement.Reco
 				if rd.Instance != nil {
 					in = rd.Instance
 				}
+				if rd.Refused != "" {
+					refusedTo[d.Entry.ID().String()] = d.Entry.Seq
+				}
 				ds, progress = ds[1:], true
 			}
 			streams[i] = ds
@@ -477,6 +481,18 @@ func (n *Node) derive(ctx context.Context, lb *loadedBundle, rec *placement.Reco
 	for _, ds := range streams {
 		if len(ds) > 0 {
 			return nil, fmt.Errorf("entry %d of %s waits for the executor's answers to its calls to other tokens: cannot rebuild", ds[0].Entry.Seq, ds[0].Entry.ID())
+		}
+	}
+	// Offsets kept before strangers' entries left none (2026-12-03) count
+	// a stream up to its last entry, refused or not: a stream whose
+	// entries after the applied ones were all refused stands where they
+	// say.
+	for sid, want := range offsets {
+		if in.Offsets[sid] < want && refusedTo[sid] == want {
+			if in.Offsets == nil {
+				in.Offsets = map[string]uint64{}
+			}
+			in.Offsets[sid] = want
 		}
 	}
 	if !maps.Equal(in.Offsets, offsets) { // none and empty are equal

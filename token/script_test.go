@@ -138,6 +138,16 @@ func runScript(t *testing.T, path string, man *tokenscript.Manifest, script toke
 				IssuedMs: int64(u64(args["issued"]))}
 			rec.Replicas = []string{rec.Executor}
 			rec.AnchorPeer = anchor.PeerID().String()
+			if by := args["signer"]; by != "" {
+				// A record of someone's own making, for a result to
+				// carry: never stepped.
+				rec.AnchorPeer = keyOf(by).PeerID().String()
+				if err := rec.Sign(keyOf(by).ECDSA); err != nil {
+					t.Fatal(err)
+				}
+				records[rec.Fencing] = rec
+				continue
+			}
 			if err := rec.Sign(anchor.ECDSA); err != nil {
 				t.Fatal(err)
 			}

@@ -404,9 +404,9 @@ func chainInput(in *Instance, e *Entry, sub *Sub, env *Env) (input map[string]an
 // its decoded data (nil: its schema is not one the network decodes), is
 // nobody's the instance listens to, or "" when it may count: data that
 // does not decode; on the instance's result topic, an attestation not
-// signed by the executor that the record it carries names (whether an
-// anchor signed that record, and fencing, are checked when it is
-// applied); on its failure topic, one not signed by an anchor; on a
+// signed by the executor that the record it carries names, or whose record
+// no anchor signed (whether that anchor was responsible for it, and
+// fencing, are checked when it is applied); on its failure topic, one not signed by an anchor; on a
 // subscription that names its issuers, one signed by someone else.
 // Contract events are checked when they are applied (chainInput). Each
 // answer depends only on the entry, the instance's record and the
@@ -418,7 +418,14 @@ func Stranger(in *Instance, sub *Sub, att *attest.Signed, data map[string]any, e
 	case data == nil:
 		return "schema not decodable"
 	case sub.Own == ownResults:
-		if _, err := executorSigned(in.Record.Instance, data, att); err != nil {
+		rec, err := executorSigned(in.Record.Instance, data, att)
+		if err == nil && env.IsAnchor == nil {
+			err = errors.New("this node knows no anchors")
+		}
+		if err == nil {
+			err = rec.Verify(env.IsAnchor) // a record of its own making is a stranger's
+		}
+		if err != nil {
 			return err.Error()
 		}
 	case sub.Own == ownFailures:
