@@ -46,6 +46,15 @@ func (e *SettleTooSoon) Error() string {
 	return fmt.Sprintf("this channel was settled a moment ago: an open channel is settled on demand at most every %s (and on the anchor's schedule); retry in %s", e.Every, e.Wait.Round(time.Second))
 }
 
+// CloseTooSoon: a cooperative close asked while calls on the channel may
+// still reach the anchor; ask again after Wait.
+type CloseTooSoon struct {
+	Wait   time.Duration
+	Detail string
+}
+
+func (e *CloseTooSoon) Error() string { return e.Detail }
+
 var channelProblems = []problem{
 	{ErrUnknownChannel, http.StatusNotFound, "unknown-channel"},
 	{ErrNotMyChannel, http.StatusNotFound, "not-my-channel"},
@@ -88,13 +97,18 @@ func (h *handlers) settle(w http.ResponseWriter, r *http.Request) {
 	h.channelAnswer(w, r, func(ctx context.Context, id uint64) (any, error) { return h.d.Payments.Settle(ctx, id) })
 }
 
-// tooSoon answers a SettleTooSoon: 429 with Retry-After.
+// tooSoon answers a SettleTooSoon or a CloseTooSoon: 429 with Retry-After.
 func tooSoon(w http.ResponseWriter, r *http.Request, err error) bool {
-	var e *SettleTooSoon
-	if !errors.As(err, &e) {
+	var s *SettleTooSoon
+	var c *CloseTooSoon
+	switch {
+	case errors.As(err, &s):
+		httpapi.TooMany(w, r, "settle-too-soon", s.Error(), max(time.Second, s.Wait.Round(time.Second)))
+	case errors.As(err, &c):
+		httpapi.TooMany(w, r, "close-too-soon", c.Error(), max(time.Second, c.Wait.Round(time.Second)))
+	default:
 		return false
 	}
-	httpapi.TooMany(w, r, "settle-too-soon", e.Error(), max(time.Second, e.Wait.Round(time.Second)))
 	return true
 }
 

@@ -429,6 +429,10 @@ func (a paymentsAPI) Close(ctx context.Context, id uint64, c wire.ChannelClose) 
 		return nil, fmt.Errorf("%w: payerSignature is not 0x and 65 bytes of hex", api.ErrCloseRefused)
 	}
 	mine, err := a.p.ledger.Close(ctx, id, final, sig, a.p.n.key.ECDSA)
+	var soon *payments.CloseTooSoon
+	if errors.As(err, &soon) {
+		return nil, &api.CloseTooSoon{Wait: soon.Wait, Detail: soon.Error()}
+	}
 	if err != nil {
 		return nil, channelErr(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"math/big"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
@@ -65,6 +66,12 @@ type Ledger struct {
 	notMine map[uint64]bool     // channels of other anchors
 	keys    map[uint64]payerKey // payers' keys, by channel
 	credits map[uint64]creditKey
+	// lastCall: when a batch last took a call on each channel (those within
+	// CloseQuiet); a cooperative close waits for a channel to go quiet.
+	lastCall map[uint64]time.Time
+	started  time.Time
+	// Now is the ledger's clock (tests set it).
+	Now func() time.Time
 
 	settleMu sync.Mutex // one settlement at a time
 }
@@ -74,7 +81,8 @@ type Ledger struct {
 // bundle is not known): a forwarded promise counts only at that price.
 func NewLedger(domain attest.Domain, c Chain, key *ecdsa.PrivateKey, st *store.Store, priceOf func(instance, call string) (uint64, bool)) *Ledger {
 	return &Ledger{domain: domain, chain: c, key: key, self: crypto.PubkeyToAddress(key.PublicKey), st: st, priceOf: priceOf,
-		accts: map[uint64]*channel.Account{}, notMine: map[uint64]bool{}, keys: map[uint64]payerKey{}, credits: map[uint64]creditKey{}}
+		accts: map[uint64]*channel.Account{}, notMine: map[uint64]bool{}, keys: map[uint64]payerKey{}, credits: map[uint64]creditKey{},
+		lastCall: map[uint64]time.Time{}, started: time.Now(), Now: time.Now}
 }
 
 // maxLoaded is maxLoadedDefault; tests lower it.
@@ -280,6 +288,17 @@ func (l *Ledger) Record(ctx context.Context, node common.Address, items []Forwar
 				delete(l.accts, id)
 			}
 			return nil, Tally{}, fmt.Errorf("keeping payments: %w", err)
+		}
+		now := l.Now()
+		if len(l.lastCall) >= maxLoaded {
+			for id, at := range l.lastCall {
+				if now.Sub(at) >= CloseQuiet {
+					delete(l.lastCall, id)
+				}
+			}
+		}
+		for id := range changed {
+			l.lastCall[id] = now
 		}
 	}
 	var views []channel.Account

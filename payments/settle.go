@@ -10,6 +10,7 @@ import (
 	"maps"
 	"math/big"
 	"slices"
+	"time"
 
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
 	"github.com/ethereum/go-ethereum/common"
@@ -334,6 +335,21 @@ func burntOf(c *contracts.Channels, addr common.Address, logs []*types.Log, id u
 	return nil, false
 }
 
+// CloseQuiet is how long a channel must have gone without a call reaching
+// this anchor (from a node's forwarded promises and credits) before it
+// signs a cooperative close, which ends its calls at once: nodes forward
+// what they took every second, so the calls they served just before the
+// close are counted, and the close covers them, first.
+const CloseQuiet = 5 * time.Second
+
+// CloseTooSoon: a cooperative close asked within CloseQuiet of the
+// channel's last call here (or of the ledger's start); ask again after Wait.
+type CloseTooSoon struct{ Wait time.Duration }
+
+func (e *CloseTooSoon) Error() string {
+	return fmt.Sprintf("calls on this channel reached the anchor less than %s ago, and nodes may still be sending calls they served: ask again in %s", CloseQuiet, e.Wait.Round(time.Second))
+}
+
 // Errors of an anchor's answers about its channels.
 var (
 	ErrUnknownChannel = errors.New("no such payment channel")
@@ -415,8 +431,10 @@ func (l *Ledger) Status(ctx context.Context, id uint64) (*wire.ChannelStatus, er
 
 // Close is this anchor's half of a cooperative close at final, which the
 // payer signed (payerSig over channel.CloseDigest): final must cover every
-// call charged and the highest promise, within the deposit. The anchor
-// takes no more calls on the channel from then on.
+// call charged and the highest promise, within the deposit, and the
+// channel must have had no call reach this anchor for CloseQuiet
+// (CloseTooSoon). The anchor takes no more calls on the channel from then
+// on.
 func (l *Ledger) Close(ctx context.Context, id uint64, final *big.Int, payerSig []byte, key *ecdsa.PrivateKey) ([]byte, error) {
 	st, err := l.Status(ctx, id) // the chain read, and the account loaded
 	if err != nil {
@@ -428,6 +446,13 @@ func (l *Ledger) Close(ctx context.Context, id uint64, final *big.Int, payerSig 
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	last := l.started
+	if at, ok := l.lastCall[id]; ok && at.After(last) {
+		last = at
+	}
+	if wait := CloseQuiet - l.Now().Sub(last); wait > 0 {
+		return nil, &CloseTooSoon{Wait: wait}
+	}
 	a := l.accts[id]
 	if a == nil {
 		return nil, fmt.Errorf("%w: channel %d's account is not loaded", ErrCloseRefused, id)

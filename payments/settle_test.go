@@ -2,6 +2,7 @@ package payments
 
 import (
 	"context"
+	"errors"
 	"math/big"
 	"testing"
 	"time"
@@ -314,4 +315,50 @@ func TestClosePaysLateCallsTheirShare(t *testing.T) {
 	if gotB == 0 || gotA != gotB {
 		t.Fatalf("5 calls each: node A got %d, node B %d", gotA, gotB)
 	}
+}
+
+// TestCooperativeCloseWaitsForLateCalls: the anchor signs a cooperative
+// close only once no call on the channel has reached it for CloseQuiet.
+// Calls a node served just before the payer asked, still on their way,
+// come in meanwhile; the close then covers them (a close signed at once
+// ended the channel's calls, and the node that served them got nothing).
+func TestCooperativeCloseWaitsForLateCalls(t *testing.T) {
+	n, g, _, pay := oneGate(t, 1_000)
+	ctx := context.Background()
+	l, st := openLedger(t, t.TempDir(), n)
+	defer st.Close()
+	clk := &clock{t: time.Unix(1_800_000_000, 0)}
+	l.Now, l.started = clk.now, clk.t.Add(-time.Hour)
+	closeAt := func(final int64) error {
+		sig, err := channel.SignDigest(n.payer, channel.CloseDigest(n.domain, n.id, big.NewInt(final)))
+		must(t, err)
+		_, err = l.Close(ctx, n.id, big.NewInt(final), sig, n.anchor)
+		return err
+	}
+	for range 3 {
+		must(t, g.Pay(ctx, pay.next(1), 1, testInstance, callOf(1), nil))
+	}
+	forward(t, l, map[common.Address]*Gate{gateNode: g})
+	// Two more calls served; the payer asks to close at what the anchor
+	// counts (3) before the node's next flush.
+	for range 2 {
+		must(t, g.Pay(ctx, pay.next(1), 1, testInstance, callOf(1), nil))
+	}
+	var soon *CloseTooSoon
+	if err := closeAt(3); !errors.As(err, &soon) || soon.Wait != CloseQuiet {
+		t.Fatalf("a close right after a call: %v", err)
+	}
+	clk.t = clk.t.Add(time.Second)
+	if tally := forward(t, l, map[common.Address]*Gate{gateNode: g}); tally.Taken != 2 {
+		t.Fatalf("the calls served before the close: %+v", tally)
+	}
+	clk.t = clk.t.Add(CloseQuiet - time.Millisecond)
+	if err := closeAt(5); !errors.As(err, &soon) {
+		t.Fatalf("a close within CloseQuiet of the last call: %v", err)
+	}
+	clk.t = clk.t.Add(time.Millisecond)
+	if err := closeAt(3); !errors.Is(err, ErrCloseRefused) {
+		t.Fatalf("a close that does not cover the late calls: %v", err)
+	}
+	must(t, closeAt(5))
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/big"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
@@ -18,6 +20,7 @@ import (
 	"github.com/smartlayer/smartlayer/client"
 	"github.com/smartlayer/smartlayer/contracts"
 	"github.com/smartlayer/smartlayer/nodekey"
+	"github.com/smartlayer/smartlayer/wire"
 )
 
 func newChannelCmd() *cobra.Command {
@@ -391,7 +394,7 @@ what was not cashed.`,
 			case finish:
 				err = s.send("finishClose", func(o *bind.TransactOpts) (*types.Transaction, error) { return ch.FinishClose(o, bid) })
 			default:
-				err = closeCooperative(ctx, s, ch, id, anchor)
+				err = closeCooperative(ctx, s, ch, id, anchor, cmd.ErrOrStderr())
 			}
 			if err != nil {
 				return err
@@ -409,26 +412,42 @@ what was not cashed.`,
 }
 
 // closeCooperative signs the close at what the anchor counts owed, gets the
-// anchor's signature and sends both to the contract.
-func closeCooperative(ctx context.Context, s *chainSession, ch *contracts.Channels, id uint64, anchor string) error {
+// anchor's signature and sends both to the contract. While calls on the
+// channel are still reaching the anchor (429 close-too-soon) it waits,
+// saying so on progress, and signs again at what the anchor counts then.
+func closeCooperative(ctx context.Context, s *chainSession, ch *contracts.Channels, id uint64, anchor string, progress io.Writer) error {
 	c := client.New([]string{anchor}, nil)
-	st, err := c.Channel(ctx, id)
-	if err != nil {
-		return fmt.Errorf("the anchor: %w", err)
-	}
-	final := new(big.Int)
-	for _, v := range []string{st.Charged, st.Promised} {
-		if x, ok := new(big.Int).SetString(v, 10); ok && x.Cmp(final) > 0 {
-			final = x
+	var final *big.Int
+	var sig []byte
+	var ans *wire.ChannelClose
+	for {
+		st, err := c.Channel(ctx, id)
+		if err != nil {
+			return fmt.Errorf("the anchor: %w", err)
 		}
-	}
-	sig, err := channel.SignDigest(s.key, channel.CloseDigest(channelDomain(s), id, final))
-	if err != nil {
-		return err
-	}
-	ans, err := c.CloseChannel(ctx, id, final, sig)
-	if err != nil {
-		return fmt.Errorf("the anchor's signature: %w", err)
+		final = new(big.Int)
+		for _, v := range []string{st.Charged, st.Promised} {
+			if x, ok := new(big.Int).SetString(v, 10); ok && x.Cmp(final) > 0 {
+				final = x
+			}
+		}
+		if sig, err = channel.SignDigest(s.key, channel.CloseDigest(channelDomain(s), id, final)); err != nil {
+			return err
+		}
+		ans, err = c.CloseChannel(ctx, id, final, sig)
+		var p *wire.Problem
+		if !errors.As(err, &p) || !strings.HasSuffix(p.Type, ":close-too-soon") {
+			if err != nil {
+				return fmt.Errorf("the anchor's signature: %w", err)
+			}
+			break
+		}
+		fmt.Fprintln(progress, "waiting for the channel's last calls to reach the anchor:", p.Detail)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("the anchor's signature: %w", err)
+		case <-time.After(time.Second):
+		}
 	}
 	anchorSig := common.FromHex(ans.AnchorSignature)
 	return s.send("closeCooperative", func(o *bind.TransactOpts) (*types.Transaction, error) {

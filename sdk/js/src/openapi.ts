@@ -3167,7 +3167,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description RFC 9457 problem details: rate-limited: too many writes from this client (Retry-After) */
+            /** @description RFC 9457 problem details: rate-limited: too many writes from this client (Retry-After); close-too-soon: a call on the channel reached the anchor less than 5 s ago, and nodes may still be sending calls they served (Retry-After: ask again, with a final amount that covers them) */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["RetryAfter"];
