@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -82,7 +83,9 @@ type Engine struct {
 	offsets  map[string]uint64 // next topic offset (anchors: for streams)
 	repairs  map[attlog.StreamID]time.Time
 	notify   map[string]chan struct{} // closed when a topic gets an entry
-	own      ownPushed                // service nodes: own streams the anchors acknowledged
+	// repairing holds a token per repair under way (at most maxRepairs).
+	repairing chan struct{}
+	own       ownPushed // service nodes: own streams the anchors acknowledged
 }
 
 // Deps is what an engine needs of its node, given once: no back-pointer.
@@ -139,7 +142,7 @@ func New(d Deps) (*Engine, error) {
 	}
 	e := &Engine{
 		d: d, offsets: offs, joined: make(chan struct{}),
-		repairs: map[attlog.StreamID]time.Time{}, notify: map[string]chan struct{}{},
+		repairs: map[attlog.StreamID]time.Time{}, repairing: make(chan struct{}, maxRepairs), notify: map[string]chan struct{}{},
 		own: ownPushed{acked: map[attlog.StreamID]uint64{}},
 	}
 	e.store = attStore{s: d.Store, sync: &e.syncPut, next: func(topic string) uint64 {
@@ -181,7 +184,7 @@ func New(d Deps) (*Engine, error) {
 func (e *Engine) Start(ctx context.Context) error {
 	e.ctx = ctx
 	g, err := e.d.Host.Gossip(ctx, transport.GossipOptions{
-		Validate: e.ValidateGossip, Trusted: e.d.IsAnchorPeer, Spawn: e.d.Spawn,
+		Validate: e.ValidateGossip, Trusted: e.d.IsAnchorPeer, Member: e.d.IsMember, Spawn: e.d.Spawn,
 		Rejected: func(from peer.ID, err error) {
 			e.d.Log.Debug("gossip message refused", "from", from.ShortString(), "err", err)
 		},
@@ -595,7 +598,13 @@ func (e *Engine) repairAsync(id attlog.StreamID, from, to uint64) {
 	if !e.repairDue(id) {
 		return
 	}
+	select {
+	case e.repairing <- struct{}{}:
+	default:
+		return // maxRepairs under way: anti-entropy finds the gap later
+	}
 	e.d.Spawn(func() {
+		defer func() { <-e.repairing }()
 		for _, a := range e.peersToAsk() {
 			if e.repairFrom(a, id, from, to) {
 				return
@@ -609,12 +618,27 @@ func (e *Engine) repairAsync(id attlog.StreamID, from, to uint64) {
 func (e *Engine) repairDue(id attlog.StreamID) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.now().Sub(e.repairs[id]) < time.Second {
+	now := e.now()
+	if now.Sub(e.repairs[id]) < time.Second {
 		return false
 	}
-	e.repairs[id] = e.now()
+	if len(e.repairs) >= maxRepairsKept {
+		for k, at := range e.repairs {
+			if now.Sub(at) >= time.Second {
+				delete(e.repairs, k)
+			}
+		}
+	}
+	e.repairs[id] = now
 	return true
 }
+
+// Bounds of repair: streams remembered as repaired in the last second, and
+// repairs under way at once.
+const (
+	maxRepairsKept = 10_000
+	maxRepairs     = 64
+)
 
 // repairFrom fetches entries from..to of a stream from one peer. It reports
 // whether the range is now complete.
@@ -627,6 +651,9 @@ func (e *Engine) repairFrom(a peer.ID, id attlog.StreamID, from, to uint64) bool
 		cancel()
 		if err != nil || len(resp.Entries) == 0 {
 			return false
+		}
+		if slices.Contains(resp.Entries, nil) {
+			return false // a null entry: nothing of the answer is taken
 		}
 		if first := resp.Entries[0]; first.Seq > from && first.ID() == id {
 			// The anchor pruned entries before first (retention): start there.
@@ -668,12 +695,25 @@ func (e *Engine) Serve(_ context.Context, _ transport.PeerID, req *Request) (*Re
 	return &Response{Entries: es}, err
 }
 
-// waitTopic returns a channel closed at the topic's next delivery.
+// maxNotify bounds the topics waited on (WaitTopic).
+const maxNotify = 4096
+
+// WaitTopic returns a channel closed at the topic's next delivery, or
+// earlier: a waiter reads the topic again and waits anew. Past maxNotify
+// topics waited on (streams of topics that get no entry, opened and
+// dropped: found in review, each one was kept for good) every waiter is
+// woken and the map starts again.
 func (e *Engine) WaitTopic(topic string) <-chan struct{} {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	ch, ok := e.notify[topic]
 	if !ok {
+		if len(e.notify) >= maxNotify {
+			for t, c := range e.notify {
+				close(c)
+				delete(e.notify, t)
+			}
+		}
 		ch = make(chan struct{})
 		e.notify[topic] = ch
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/big"
 	"testing"
@@ -176,5 +177,64 @@ func TestPublishWaitsForGossip(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("a publish waiting for gossip did not go out once it had joined")
+	}
+}
+
+// TestTopicEntriesFromAnOffset (found in review: every call read the
+// topic's whole index): the entries of a topic from an offset, at most max,
+// with another topic's entries beside it in the store.
+func TestTopicEntriesFromAnOffset(t *testing.T) {
+	st, err := store.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	offsets := map[string]uint64{}
+	a := attStore{s: st, next: func(topic string) uint64 { o := offsets[topic]; offsets[topic]++; return o }}
+	key, _ := nodekey.Generate()
+	var prev common.Hash
+	for i := range 50 {
+		for _, topic := range []string{"t/1", "t/2"} {
+			e := &attlog.Entry{Topic: topic, Seq: uint64(i + 1), Prev: prev, Attestation: json.RawMessage(fmt.Sprintf(`{"n":%d}`, i))}
+			_ = e.Sign(key.ECDSA)
+			if topic == "t/1" {
+				prev = e.Hash()
+			}
+			if err := a.Put(e, fmt.Sprint(topic, i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	es, offs, err := a.topicEntries("t/1", 45, 3)
+	if err != nil || len(es) != 3 || offs[0] != 45 || offs[2] != 47 || es[0].Topic != "t/1" || es[0].Seq != 46 {
+		t.Fatalf("from 45, 3: %d entries at %v (%v)", len(es), offs, err)
+	}
+	if es, offs, _ := a.topicEntries("t/1", 48, 10); len(es) != 2 || offs[1] != 49 {
+		t.Fatalf("from 48 to the end: %d entries at %v", len(es), offs)
+	}
+}
+
+// TestWaitTopicBounded (found in review): waiting on topics that never get
+// an entry kept one channel each for good; past maxNotify every waiter is
+// woken (it reads its topic again) and the map starts again.
+func TestWaitTopicBounded(t *testing.T) {
+	e := &Engine{notify: map[string]chan struct{}{}}
+	first := e.WaitTopic("t/0")
+	for i := 1; i < maxNotify; i++ {
+		e.WaitTopic(fmt.Sprint("t/", i))
+	}
+	select {
+	case <-first:
+		t.Fatal("woken below the bound")
+	default:
+	}
+	e.WaitTopic("t/new")
+	select {
+	case <-first:
+	default:
+		t.Fatal("not woken past the bound")
+	}
+	if len(e.notify) != 1 {
+		t.Fatalf("%d topics waited on after the reset", len(e.notify))
 	}
 }

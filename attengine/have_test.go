@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"math/big"
+	"strings"
 	"testing"
 	"time"
 
@@ -145,5 +146,28 @@ func TestFollowCapped(t *testing.T) {
 	e.Unfollow("a/1")
 	if err := e.Follow(ctx, "c/3"); err != nil {
 		t.Fatalf("after leaving a topic: %v", err)
+	}
+}
+
+// TestRepairRefusesNullEntries (hostile input, found in review): a member
+// answering a repair with a null entry made the anchor dereference it in a
+// background goroutine, which killed the process. Such an answer is taken
+// as no answer.
+func TestRepairRefusesNullEntries(t *testing.T) {
+	n := transport.NewMemNetwork()
+	ka, _ := nodekey.Generate()
+	ks, _ := nodekey.Generate()
+	ha, _ := n.Join(transport.Options{Key: ka})
+	hs, _ := n.Join(transport.Options{Key: ks})
+	t.Cleanup(func() { ha.Close(); hs.Close() })
+	anchor := engineOn(t, ha, true, func() []peer.ID { return nil })
+	asked := 0
+	hs.SetHandler(protoAttlog, 64<<10, nil, func(context.Context, transport.PeerID, []byte) ([]byte, error) {
+		asked++
+		return []byte(`{"entries":[null]}`), nil
+	})
+	id := attlog.StreamID{Topic: "0x" + strings.Repeat("ab", 32) + "/k", Publisher: common.Address{1}}
+	if anchor.repairFrom(hs.ID(), id, 1, 5) || asked != 1 {
+		t.Fatalf("a repair answered with a null entry: complete, or asked %d times", asked)
 	}
 }

@@ -1,6 +1,7 @@
 package attengine
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -114,10 +115,20 @@ func (a attStore) topicEntries(topic string, from uint64, max int) ([]*attlog.En
 	}
 	var refs []ref
 	prefix := topicIndexPrefix(topic)
-	err := a.s.Each(prefix, func(k, v []byte) error {
+	if max <= 0 {
+		return nil, nil, nil
+	}
+	// From the key of offset from on, and no further than max: a stream
+	// resumed late, or a topic of many entries, costs what it reads.
+	start := binary.BigEndian.AppendUint64(bytes.Clone(prefix), from)
+	err := a.s.EachFrom(prefix, start, func(k, v []byte) error {
+		if len(k) != len(prefix)+8 || len(v) < 28 {
+			return nil
+		}
 		off := binary.BigEndian.Uint64(k[len(prefix):])
-		if off >= from && len(refs) < max {
-			refs = append(refs, ref{off, attlog.StreamID{Topic: topic, Publisher: common.BytesToAddress(v[:20])}, binary.BigEndian.Uint64(v[20:])})
+		refs = append(refs, ref{off, attlog.StreamID{Topic: topic, Publisher: common.BytesToAddress(v[:20])}, binary.BigEndian.Uint64(v[20:])})
+		if len(refs) >= max {
+			return store.ErrStop
 		}
 		return nil
 	})

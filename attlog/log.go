@@ -47,6 +47,17 @@ type waiting struct {
 	key string
 }
 
+// Bounds of the entries a log keeps waiting behind gaps, in all streams
+// together: past them an entry ahead of its stream is not kept (its gap is
+// still reported, and repair fetches it in order).
+const (
+	MaxPendingTotal = 16_384
+	MaxPendingBytes = 64 << 20
+)
+
+// size is what a waiting entry holds in memory, about.
+func (w waiting) size() int { return len(w.e.raw) + len(w.e.Attestation) + len(w.key) + 256 }
+
 // Log orders entries per stream. Offer takes entries in any order and
 // delivers them in sequence; entries past a gap wait (a bounded number per
 // stream) until the gap is filled. Log is not safe for concurrent use: its
@@ -57,6 +68,9 @@ type Log struct {
 	topics     map[string]map[common.Address]bool // topic -> its streams' publishers
 	pending    map[StreamID]map[uint64]waiting
 	maxPending int
+	// pendingN and pendingBytes count what waits in all streams, within
+	// MaxPendingTotal and MaxPendingBytes.
+	pendingN, pendingBytes int
 	// KeepReplays stores an entry whose attestation another stream already
 	// holds, advancing its stream, without delivering it: logs that took
 	// the same attestation in different streams (racing publishers)
@@ -172,8 +186,12 @@ func (l *Log) Offer(e *Entry, attKey string) (delivered []*Entry, gap *Gap, err 
 		if old, ok := p[e.Seq]; ok && !sameEntry(old.e, e) {
 			return nil, nil, fmt.Errorf("%w: %s seq %d offered twice, differently", ErrFork, id, e.Seq)
 		}
-		if len(p) < l.maxPending {
-			p[e.Seq] = waiting{e, attKey}
+		if w := (waiting{e, attKey}); len(p) < l.maxPending && l.pendingN < MaxPendingTotal && l.pendingBytes+w.size() <= MaxPendingBytes {
+			p[e.Seq] = w
+			l.pendingN++
+			l.pendingBytes += w.size()
+		} else if len(p) == 0 {
+			delete(l.pending, id)
 		}
 		return nil, &Gap{Stream: id, From: h.Seq + 1, To: e.Seq - 1}, nil
 	}
@@ -209,7 +227,7 @@ func (l *Log) Offer(e *Entry, attKey string) (delivered []*Entry, gap *Gap, err 
 		if !ok {
 			break
 		}
-		delete(p, next.e.Seq)
+		l.unpend(id, p, next.e.Seq)
 		more, _, err := l.Offer(next.e, next.key)
 		if err != nil {
 			return delivered, nil, err
@@ -227,10 +245,25 @@ func (l *Log) Skip(id StreamID, seq uint64, prev common.Hash) {
 		return
 	}
 	l.setHead(id, Head{Seq: seq - 1, Hash: prev})
-	for s := range l.pending[id] {
+	p := l.pending[id]
+	for s := range p {
 		if s < seq {
-			delete(l.pending[id], s)
+			l.unpend(id, p, s)
 		}
+	}
+}
+
+// unpend takes seq out of stream id's waiting entries p.
+func (l *Log) unpend(id StreamID, p map[uint64]waiting, seq uint64) {
+	w, ok := p[seq]
+	if !ok {
+		return
+	}
+	delete(p, seq)
+	l.pendingN--
+	l.pendingBytes -= w.size()
+	if len(p) == 0 {
+		delete(l.pending, id)
 	}
 }
 

@@ -310,3 +310,34 @@ func TestTopicGrammar(t *testing.T) {
 		}
 	}
 }
+
+// TestPendingBoundedAcrossStreams (found in review: each stream kept up
+// to maxPending entries behind its gap, with no bound across streams, so
+// fresh keys could fill memory): past MaxPendingTotal no more entries
+// wait, their gaps are still reported, and drained streams give their
+// room back.
+func TestPendingBoundedAcrossStreams(t *testing.T) {
+	l, _ := New(NewMem(), 4)
+	var firsts []*Entry
+	var n int
+	for s := 0; n < MaxPendingTotal+100; s++ {
+		k, _ := crypto.GenerateKey()
+		p := &publisher{key: k}
+		firsts = append(firsts, p.next(t, testTopic, "first"))
+		for range 4 {
+			_, gap, err := l.Offer(p.next(t, testTopic, "ahead"), fmt.Sprint(s, "/", n))
+			if err != nil || gap == nil {
+				t.Fatalf("an entry ahead: %v %v", gap, err)
+			}
+			n++
+		}
+	}
+	if l.pendingN != MaxPendingTotal || len(l.pending) > MaxPendingTotal/4 {
+		t.Fatalf("%d entries waiting in %d streams, bound %d", l.pendingN, len(l.pending), MaxPendingTotal)
+	}
+	// The first stream's gap filled: its four go out, and their room is free.
+	d, _, err := l.Offer(firsts[0], "first/0")
+	if err != nil || len(d) != 5 || l.pendingN != MaxPendingTotal-4 {
+		t.Fatalf("drained: %d delivered (%v), %d waiting", len(d), err, l.pendingN)
+	}
+}

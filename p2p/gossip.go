@@ -38,6 +38,7 @@ type Gossip struct {
 	// trusted peers (the anchor set) are scored up and never penalised:
 	// they vet what they forward, and a race between them is no offence.
 	trusted  func(peer.ID) bool
+	member   func(peer.ID) bool // nil: every peer
 	rejected func(from peer.ID, err error)
 	spawn    func(f func())
 }
@@ -53,7 +54,7 @@ func newGossip(ctx context.Context, h *Host, o transport.GossipOptions) (*Gossip
 	g := &Gossip{
 		self: h.ID(), topics: map[string]*pubsub.Topic{}, subs: map[string]*pubsub.Subscription{}, penalty: map[peer.ID]penalty{},
 		joined: list.New(), inList: map[string]*list.Element{},
-		trusted: o.Trusted, rejected: o.Rejected, spawn: o.Spawn,
+		trusted: o.Trusted, member: o.Member, rejected: o.Rejected, spawn: o.Spawn,
 	}
 	validate := o.Validate
 	params := &pubsub.PeerScoreParams{
@@ -98,6 +99,11 @@ func newGossip(ctx context.Context, h *Host, o transport.GossipOptions) (*Gossip
 		pubsub.WithMessageIdFn(messageID),
 		pubsub.WithPeerScore(params, thresholds),
 		pubsub.WithDefaultValidator(pubsub.ValidatorEx(val)),
+		// A non-member is kept out of the mesh, and its score (appScore)
+		// is under the graylist: every message it sends is dropped before
+		// pubsub marks it seen, so a copy it sends first cannot make a
+		// member's copy a duplicate.
+		pubsub.WithPeerFilter(func(p peer.ID, _ string) bool { return g.isMember(p) }),
 		pubsub.WithValidateQueueSize(4096),
 		pubsub.WithMaxMessageSize(transport.MaxGossipMessage),
 	)
@@ -154,11 +160,20 @@ func (g *Gossip) penalise(p peer.ID, by float64, now time.Time) {
 	}
 }
 
+// nonMemberScore is a non-member's application score: far under the
+// graylist threshold.
+const nonMemberScore = -1000
+
+func (g *Gossip) isMember(p peer.ID) bool { return g.member == nil || g.member(p) }
+
 // appScore is the application's opinion of a peer: minus its decaying
-// penalties, or a bonus for a trusted peer.
+// penalties, or a bonus for a trusted peer, or nonMemberScore.
 func (g *Gossip) appScore(p peer.ID) float64 {
-	if g.trusted != nil && g.trusted(p) {
+	switch {
+	case g.trusted != nil && g.trusted(p):
 		return trustedScore
+	case !g.isMember(p):
+		return nonMemberScore
 	}
 	return -g.Penalty(p)
 }

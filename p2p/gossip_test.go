@@ -3,6 +3,7 @@ package p2p
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -173,4 +174,114 @@ func TestUnsubscribeLeavesTopic(t *testing.T) {
 		defer mu.Unlock()
 		return len(got) > 0
 	})
+}
+
+// TestGossipFromNonMembersDropped: B takes gossip only from members (and
+// A none from X). A and X both reach B (each has had a message delivered there while both
+// were members); then X is no member. X publishes first and A after: B
+// delivers A's messages and never validates X's. A non-member's messages
+// are dropped before they are validated or seen, so X's copy of a message
+// A also sends does not make A's a duplicate.
+func TestGossipFromNonMembersDropped(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a, b, x := newHost(t, "/ip4/127.0.0.1/tcp/0"), newHost(t, "/ip4/127.0.0.1/tcp/0"), newHost(t, "/ip4/127.0.0.1/tcp/0")
+	var mu sync.Mutex
+	var xMember = true
+	var fromX int
+	got := map[string]bool{}
+	open := func(h *Host, o transport.GossipOptions) *Gossip {
+		o.Validate = func(_ context.Context, from peer.ID, data []byte) (any, error) { return nil, nil }
+		g, err := newGossip(ctx, h, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g
+	}
+	// A takes no gossip from X either (the two may find each other).
+	ga := open(a, transport.GossipOptions{Member: func(p peer.ID) bool { return p != x.ID() }})
+	gx := open(x, transport.GossipOptions{})
+	gb, err := newGossip(ctx, b, transport.GossipOptions{
+		Validate: func(_ context.Context, from peer.ID, data []byte) (any, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			if from == x.ID() && !xMember {
+				fromX++
+			}
+			return nil, nil
+		},
+		Member: func(p peer.ID) bool {
+			mu.Lock()
+			defer mu.Unlock()
+			return p == a.ID() || p == x.ID() && xMember
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Connect(ctx, a.FullAddrs()) != 1 || b.Connect(ctx, x.FullAddrs()) != 1 {
+		t.Fatal("connect")
+	}
+	for _, g := range []*Gossip{ga, gx} {
+		if err := g.Subscribe(ctx, "t", func([]byte, any) {}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := gb.Subscribe(ctx, "t", func(d []byte, _ any) {
+		mu.Lock()
+		got[string(d)] = true
+		mu.Unlock()
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// publishUntil publishes numbered messages from g until B delivers one
+	// and ok holds.
+	publishUntil := func(g *Gossip, prefix string, ok func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for i := 0; ; i++ {
+			if err := g.Publish(ctx, "t", []byte(fmt.Sprint(prefix, i))); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(50 * time.Millisecond)
+			mu.Lock()
+			done := ok()
+			mu.Unlock()
+			if done {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("B delivered %v, waiting for %s", got, prefix)
+			}
+		}
+	}
+	delivered := func(prefix string) func() bool {
+		return func() bool {
+			for m := range got {
+				if strings.HasPrefix(m, prefix) {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	publishUntil(ga, "warm-a", delivered("warm-a"))
+	publishUntil(gx, "warm-x", delivered("warm-x"))
+	mu.Lock()
+	xMember = false
+	mu.Unlock()
+	for _, m := range []string{"x only", "both"} {
+		if err := gx.Publish(ctx, "t", []byte(m)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := ga.Publish(ctx, "t", []byte("both")); err != nil {
+		t.Fatal(err)
+	}
+	publishUntil(ga, "a", func() bool { return got["both"] && delivered("a")() })
+	mu.Lock()
+	defer mu.Unlock()
+	if got["x only"] || fromX != 0 {
+		t.Fatalf("B took a non-member's message: delivered %v, %d validated from it", got, fromX)
+	}
 }

@@ -157,18 +157,32 @@ func (s *Store) DeleteRange(start, end []byte) error {
 
 // Each calls fn for every key with prefix, in key order, until fn returns an error.
 func (s *Store) Each(prefix []byte, fn func(key, value []byte) error) error {
+	return s.EachFrom(prefix, prefix, fn)
+}
+
+// ErrStop, returned by an EachFrom callback, ends the walk without error.
+var ErrStop = errors.New("store: stop")
+
+// EachFrom is Each from the first key at or after from (which starts with
+// prefix) on; fn may end it early with ErrStop.
+func (s *Store) EachFrom(prefix, from []byte, fn func(key, value []byte) error) error {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.closed {
 		return ErrClosed
 	}
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+	if !bytes.HasPrefix(from, prefix) {
+		from = prefix
+	}
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: from, UpperBound: prefixEnd(prefix)})
 	if err != nil {
 		return err
 	}
 	defer it.Close()
 	for it.First(); it.Valid(); it.Next() {
-		if err := fn(it.Key(), it.Value()); err != nil {
+		if err := fn(it.Key(), it.Value()); errors.Is(err, ErrStop) {
+			return nil
+		} else if err != nil {
 			return err
 		}
 	}

@@ -47,3 +47,33 @@ func TestStoreSurvivesReopen(t *testing.T) {
 		t.Fatalf("after DeletePrefix: %d keys, b/x %q", n, v)
 	}
 }
+
+// TestEachFromStartsAndStops: EachFrom starts at its key, stays in its
+// prefix, and ErrStop ends the walk with no error after the keys read.
+func TestEachFromStartsAndStops(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for i := 0; i < 100; i++ {
+		_ = s.Put([]byte(fmt.Sprintf("a/%03d", i)), nil)
+	}
+	_ = s.Put([]byte("b/000"), nil)
+	var keys []string
+	err = s.EachFrom([]byte("a/"), []byte("a/090"), func(k, _ []byte) error {
+		keys = append(keys, string(k))
+		if len(keys) == 3 {
+			return ErrStop
+		}
+		return nil
+	})
+	if err != nil || fmt.Sprint(keys) != "[a/090 a/091 a/092]" {
+		t.Fatalf("from a/090, 3 keys: %v %v", keys, err)
+	}
+	keys = nil
+	_ = s.EachFrom([]byte("a/"), []byte("a/098"), func(k, _ []byte) error { keys = append(keys, string(k)); return nil })
+	if fmt.Sprint(keys) != "[a/098 a/099]" {
+		t.Fatalf("to the prefix's end: %v", keys)
+	}
+}

@@ -315,6 +315,9 @@ func (g *memGossip) Subscribe(ctx context.Context, topic string, handle func(dat
 			case <-g.m.ctx.Done():
 				return
 			case msg := <-q:
+				if g.o.Member != nil && !g.o.Member(msg.from) {
+					continue
+				}
 				v, err := g.o.Validate(ctx, msg.from, msg.data)
 				switch {
 				case err == nil:

@@ -140,6 +140,11 @@ type GossipOptions struct {
 	Validate Validate
 	// Trusted peers (the anchor set) are scored up and never penalised.
 	Trusted func(PeerID) bool
+	// Member: the peers whose gossip is taken (anchors and admitted
+	// service nodes); nil takes every peer's. A non-member's messages are
+	// dropped before they are validated (or seen: a member's copy of the
+	// same message still counts), and it is kept out of the mesh.
+	Member func(PeerID) bool
 	// Rejected is told of each message the validator rejected.
 	Rejected func(from PeerID, err error)
 	// Spawn runs the subscription loops (nil: plain goroutines).
