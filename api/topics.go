@@ -222,6 +222,11 @@ func (h *handlers) stream(w http.ResponseWriter, r *http.Request) {
 	keepalive := time.NewTicker(15 * time.Second)
 	defer keepalive.Stop()
 	for {
+		select {
+		case <-st.Done:
+			return // its place went to a client holding fewer, between batches too
+		default:
+		}
 		// Each batch must be taken within WriteTimeout: a reader that
 		// stops reading is cut off, a stream that goes on is not.
 		httpapi.ExtendWrite(w, 0)

@@ -182,7 +182,8 @@ func TestPublishWaitsForGossip(t *testing.T) {
 
 // TestTopicEntriesFromAnOffset (found in review: every call read the
 // topic's whole index): the entries of a topic from an offset, at most max,
-// with another topic's entries beside it in the store.
+// with another topic's entries beside it in the store; entries pruned
+// under their index keys are passed over.
 func TestTopicEntriesFromAnOffset(t *testing.T) {
 	st, err := store.Open(t.TempDir())
 	if err != nil {
@@ -211,6 +212,16 @@ func TestTopicEntriesFromAnOffset(t *testing.T) {
 	}
 	if es, offs, _ := a.topicEntries("t/1", 48, 10); len(es) != 2 || offs[1] != 49 {
 		t.Fatalf("from 48 to the end: %d entries at %v", len(es), offs)
+	}
+	// The first ten pruned (their index keys stay): passed over.
+	pub := crypto.PubkeyToAddress(key.ECDSA.PublicKey)
+	for seq := uint64(1); seq <= 10; seq++ {
+		if err := st.Delete(entryKey(attlog.StreamID{Topic: "t/1", Publisher: pub}, seq)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if es, offs, _ := a.topicEntries("t/1", 0, 3); len(es) != 2 || offs[0] != 10 || offs[1] != 11 {
+		t.Fatalf("from 0 past ten pruned: %d entries at %v", len(es), offs)
 	}
 }
 

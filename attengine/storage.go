@@ -107,49 +107,61 @@ func (a attStore) Heads() (map[attlog.StreamID]attlog.Head, error) {
 }
 
 // topicEntries returns the entries of a topic from offset from, at most max.
+// Index keys whose entries were pruned are passed over (up to
+// maxPrunedRounds batches of them a call), so a stream resumed on an old
+// topic moves on.
 func (a attStore) topicEntries(topic string, from uint64, max int) ([]*attlog.Entry, []uint64, error) {
 	type ref struct {
 		off uint64
 		id  attlog.StreamID
 		seq uint64
 	}
-	var refs []ref
 	prefix := topicIndexPrefix(topic)
 	if max <= 0 {
 		return nil, nil, nil
 	}
-	// From the key of offset from on, and no further than max: a stream
-	// resumed late, or a topic of many entries, costs what it reads.
-	start := binary.BigEndian.AppendUint64(bytes.Clone(prefix), from)
-	err := a.s.EachFrom(prefix, start, func(k, v []byte) error {
-		if len(k) != len(prefix)+8 || len(v) < 28 {
-			return nil
-		}
-		off := binary.BigEndian.Uint64(k[len(prefix):])
-		refs = append(refs, ref{off, attlog.StreamID{Topic: topic, Publisher: common.BytesToAddress(v[:20])}, binary.BigEndian.Uint64(v[20:])})
-		if len(refs) >= max {
-			return store.ErrStop
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	// Read the entries after the scan: the store is not re-entered while iterating.
 	var es []*attlog.Entry
 	var offs []uint64
-	for _, r := range refs {
-		e, err := a.Get(r.id, r.seq)
-		if err != nil {
+	for round := 0; round < maxPrunedRounds && len(es) == 0; round++ {
+		// From the key of offset from on, and no further than max: a
+		// stream resumed late, or a topic of many entries, costs what it
+		// reads.
+		var refs []ref
+		start := binary.BigEndian.AppendUint64(bytes.Clone(prefix), from)
+		err := a.s.EachFrom(prefix, start, func(k, v []byte) error {
+			if len(k) != len(prefix)+8 || len(v) < 28 {
+				return nil
+			}
+			off := binary.BigEndian.Uint64(k[len(prefix):])
+			refs = append(refs, ref{off, attlog.StreamID{Topic: topic, Publisher: common.BytesToAddress(v[:20])}, binary.BigEndian.Uint64(v[20:])})
+			if len(refs) >= max {
+				return store.ErrStop
+			}
+			return nil
+		})
+		if err != nil || len(refs) == 0 {
 			return nil, nil, err
 		}
-		if e != nil {
-			es = append(es, e)
-			offs = append(offs, r.off)
+		// Read the entries after the scan: the store is not re-entered
+		// while iterating.
+		for _, r := range refs {
+			e, err := a.Get(r.id, r.seq)
+			if err != nil {
+				return nil, nil, err
+			}
+			if e != nil {
+				es = append(es, e)
+				offs = append(offs, r.off)
+			}
 		}
+		from = refs[len(refs)-1].off + 1
 	}
 	return es, offs, nil
 }
+
+// maxPrunedRounds bounds the batches of pruned index keys one topicEntries
+// call passes over.
+const maxPrunedRounds = 16
 
 // topicOffsets returns the next offset of every indexed topic.
 func (a attStore) topicOffsets() (map[string]uint64, error) {

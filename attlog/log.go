@@ -55,6 +55,13 @@ const (
 	MaxPendingBytes = 64 << 20
 )
 
+// pendingRef names a waiting entry in the order it came.
+type pendingRef struct {
+	id  StreamID
+	seq uint64
+	e   *Entry
+}
+
 // size is what a waiting entry holds in memory, about.
 func (w waiting) size() int { return len(w.e.raw) + len(w.e.Attestation) + len(w.key) + 256 }
 
@@ -69,8 +76,10 @@ type Log struct {
 	pending    map[StreamID]map[uint64]waiting
 	maxPending int
 	// pendingN and pendingBytes count what waits in all streams, within
-	// MaxPendingTotal and MaxPendingBytes.
+	// MaxPendingTotal and MaxPendingBytes; order is the waiting entries,
+	// oldest first (with some taken out since: each is checked).
 	pendingN, pendingBytes int
+	order                  []pendingRef
 	// KeepReplays stores an entry whose attestation another stream already
 	// holds, advancing its stream, without delivering it: logs that took
 	// the same attestation in different streams (racing publishers)
@@ -178,22 +187,34 @@ func (l *Log) Offer(e *Entry, attKey string) (delivered []*Entry, gap *Gap, err 
 		}
 		return nil, nil, nil // duplicate
 	case e.Seq > h.Seq+1:
+		gap := &Gap{Stream: id, From: h.Seq + 1, To: e.Seq - 1}
 		p := l.pending[id]
+		if old, ok := p[e.Seq]; ok {
+			if !sameEntry(old.e, e) {
+				return nil, nil, fmt.Errorf("%w: %s seq %d offered twice, differently", ErrFork, id, e.Seq)
+			}
+			return nil, gap, nil // waiting already
+		}
+		w := waiting{e, attKey}
+		if len(p) >= l.maxPending || w.size() > MaxPendingBytes {
+			gap.To = e.Seq // not kept: repair fetches it with the gap
+			return nil, gap, nil
+		}
+		// Room across streams: the oldest waiting entries go (the gap
+		// their stream reports at its next entry, or anti-entropy, brings
+		// them back), so no one can pin the room for good.
+		for l.pendingN >= MaxPendingTotal || l.pendingBytes+w.size() > MaxPendingBytes {
+			l.evictOldest()
+		}
 		if p == nil {
 			p = map[uint64]waiting{}
 			l.pending[id] = p
 		}
-		if old, ok := p[e.Seq]; ok && !sameEntry(old.e, e) {
-			return nil, nil, fmt.Errorf("%w: %s seq %d offered twice, differently", ErrFork, id, e.Seq)
-		}
-		if w := (waiting{e, attKey}); len(p) < l.maxPending && l.pendingN < MaxPendingTotal && l.pendingBytes+w.size() <= MaxPendingBytes {
-			p[e.Seq] = w
-			l.pendingN++
-			l.pendingBytes += w.size()
-		} else if len(p) == 0 {
-			delete(l.pending, id)
-		}
-		return nil, &Gap{Stream: id, From: h.Seq + 1, To: e.Seq - 1}, nil
+		p[e.Seq] = w
+		l.pendingN++
+		l.pendingBytes += w.size()
+		l.order = append(l.order, pendingRef{id, e.Seq, e})
+		return nil, gap, nil
 	}
 	// e.Seq == h.Seq+1
 	if e.Prev != h.Hash {
@@ -253,6 +274,18 @@ func (l *Log) Skip(id StreamID, seq uint64, prev common.Hash) {
 	}
 }
 
+// evictOldest drops the oldest waiting entry.
+func (l *Log) evictOldest() {
+	for len(l.order) > 0 {
+		r := l.order[0]
+		l.order = l.order[1:]
+		if p := l.pending[r.id]; p != nil && p[r.seq].e == r.e {
+			l.unpend(r.id, p, r.seq)
+			return
+		}
+	}
+}
+
 // unpend takes seq out of stream id's waiting entries p.
 func (l *Log) unpend(id StreamID, p map[uint64]waiting, seq uint64) {
 	w, ok := p[seq]
@@ -264,6 +297,16 @@ func (l *Log) unpend(id StreamID, p map[uint64]waiting, seq uint64) {
 	l.pendingBytes -= w.size()
 	if len(p) == 0 {
 		delete(l.pending, id)
+	}
+	if len(l.order) > 2*l.pendingN+64 {
+		// Most of order was taken out: keep the live ones, in order.
+		live := make([]pendingRef, 0, l.pendingN)
+		for _, r := range l.order {
+			if q := l.pending[r.id]; q != nil && q[r.seq].e == r.e {
+				live = append(live, r)
+			}
+		}
+		l.order = live
 	}
 }
 

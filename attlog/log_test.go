@@ -313,31 +313,61 @@ func TestTopicGrammar(t *testing.T) {
 
 // TestPendingBoundedAcrossStreams (found in review: each stream kept up
 // to maxPending entries behind its gap, with no bound across streams, so
-// fresh keys could fill memory): past MaxPendingTotal no more entries
-// wait, their gaps are still reported, and drained streams give their
-// room back.
+// fresh keys could fill memory): past MaxPendingTotal the oldest waiting
+// entries go (so no one pins the room for good), an entry offered again
+// is counted once, a drained stream gives its room back, and an entry a
+// full stream does not keep is in the gap reported.
 func TestPendingBoundedAcrossStreams(t *testing.T) {
 	l, _ := New(NewMem(), 4)
-	var firsts []*Entry
+	type stream struct {
+		first, ahead *Entry
+	}
+	var streams []stream
 	var n int
 	for s := 0; n < MaxPendingTotal+100; s++ {
 		k, _ := crypto.GenerateKey()
 		p := &publisher{key: k}
-		firsts = append(firsts, p.next(t, testTopic, "first"))
-		for range 4 {
-			_, gap, err := l.Offer(p.next(t, testTopic, "ahead"), fmt.Sprint(s, "/", n))
-			if err != nil || gap == nil {
-				t.Fatalf("an entry ahead: %v %v", gap, err)
+		st := stream{first: p.next(t, testTopic, "first")}
+		for j := range 4 {
+			e := p.next(t, testTopic, "ahead")
+			if j == 0 {
+				st.ahead = e
+			}
+			_, gap, err := l.Offer(e, fmt.Sprint(s, "/", n))
+			if err != nil || gap == nil || gap.To != e.Seq-1 {
+				t.Fatalf("an entry ahead: %+v %v", gap, err)
 			}
 			n++
 		}
+		streams = append(streams, st)
 	}
 	if l.pendingN != MaxPendingTotal || len(l.pending) > MaxPendingTotal/4 {
 		t.Fatalf("%d entries waiting in %d streams, bound %d", l.pendingN, len(l.pending), MaxPendingTotal)
 	}
-	// The first stream's gap filled: its four go out, and their room is free.
-	d, _, err := l.Offer(firsts[0], "first/0")
+	// Offered again, a waiting entry is not counted twice.
+	last := streams[len(streams)-1]
+	if _, _, err := l.Offer(last.ahead, "again"); err != nil || l.pendingN != MaxPendingTotal {
+		t.Fatalf("an entry offered again: %v, %d waiting", err, l.pendingN)
+	}
+	// The newest stream's gap filled: its four go out, and their room is free.
+	d, _, err := l.Offer(last.first, "last/first")
 	if err != nil || len(d) != 5 || l.pendingN != MaxPendingTotal-4 {
 		t.Fatalf("drained: %d delivered (%v), %d waiting", len(d), err, l.pendingN)
+	}
+	// The oldest stream's entries were the ones to go: its first entry
+	// delivers alone.
+	if d, _, _ := l.Offer(streams[0].first, "first/first"); len(d) != 1 {
+		t.Fatalf("the oldest stream still had %d entries waiting", len(d)-1)
+	}
+	// A full stream: the entry it does not keep is in its gap.
+	k, _ := crypto.GenerateKey()
+	p := &publisher{key: k}
+	p.next(t, testTopic, "first")
+	for range 4 {
+		_, _, _ = l.Offer(p.next(t, testTopic, "ahead"), "")
+	}
+	e := p.next(t, testTopic, "one too many")
+	if _, gap, _ := l.Offer(e, ""); gap == nil || gap.To != e.Seq {
+		t.Fatalf("an entry a full stream did not keep: gap %+v", gap)
 	}
 }

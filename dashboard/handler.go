@@ -137,6 +137,11 @@ func (d Deps) events(w http.ResponseWriter, r *http.Request, snap *snapshot) {
 	}
 	fl.Flush()
 	for {
+		select {
+		case <-st.Done:
+			return // its place went to a client holding fewer, between batches too
+		default:
+		}
 		httpapi.ExtendWrite(w, 0)
 		as, wait := d.Feed.Since(after, 256)
 		for _, a := range as {

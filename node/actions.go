@@ -72,7 +72,7 @@ func (s *serviceRole) action(ctx context.Context, id wire.InstanceID, name, key 
 	}
 	caller, byToken, err := s.checkActionGrant(in, name, p)
 	if err != nil {
-		return nil, &api.GrantRefused{Err: err}
+		return nil, grantRefused(err)
 	}
 	if err := s.chargeAction(ctx, in, lb, name, key, p, caller, byToken); err != nil {
 		return nil, err
@@ -84,6 +84,16 @@ func (s *serviceRole) action(ctx context.Context, id wire.InstanceID, name, key 
 		s.n.metric.actions.WithLabelValues("not-executor").Inc()
 	}
 	return out, err
+}
+
+// grantRefused is the answer to a grant check that failed with err: 503
+// caller-record-unchecked when the calling token's record could not be
+// checked yet (the caller asks again), else the grant's refusal.
+func grantRefused(err error) error {
+	if errors.Is(err, errCallerRecord) {
+		return &api.Problem{Status: http.StatusServiceUnavailable, Code: "caller-record-unchecked", Detail: err.Error()}
+	}
+	return &api.GrantRefused{Err: err}
 }
 
 // chargeAction takes a priced action's payment where it runs (the

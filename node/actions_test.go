@@ -11,8 +11,10 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/smartlayer/smartlayer/api"
+	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/grant"
 	"github.com/smartlayer/smartlayer/nodekey"
 	"github.com/smartlayer/smartlayer/placement"
@@ -132,6 +134,61 @@ func TestTokenKeyCallerRecord(t *testing.T) {
 		var p *api.Problem
 		if err := call(); !errors.As(err, &p) || p.Status != c.status || p.Code != c.code {
 			t.Fatalf("record check %q: %v, want %d %s", c.check, err, c.status, c.code)
+		}
+	}
+}
+
+// TestTokenGrantCallerRecord: a token's call under the grant its owner
+// gave the calling token, whose record names an epoch this node has not
+// learnt, is answered 503 caller-record-unchecked (the calling node asks
+// again); any other failed record check is the grant's refusal. Before,
+// the cause was lost on the way and every such call was refused for good.
+func TestTokenGrantCallerRecord(t *testing.T) {
+	n, lb := ticketService(t)
+	owner, _ := crypto.GenerateKey()
+	in := ticketInstance(lb, 1, crypto.PubkeyToAddress(owner.PublicKey), "BA117")
+	exec, _ := nodekey.Generate()
+	caller := wire.InstanceID{9}
+	data, err := attest.GrantSchema.Schema.EncodeJSON([]byte(`{"instance":"` + in.ID().String() + `","integration":"` +
+		wire.TokenAddress(caller).Hex() + `","scopes":["query:status"],"notAfter":` + fmt.Sprint(time.Now().Add(time.Hour).Unix()) + `}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gs, err := attest.Sign(owner, n.domain, attest.Message{Version: attest.Version2, Schema: attest.GrantSchema.UID,
+		Time: uint64(time.Now().Unix()), ExpirationTime: uint64(time.Now().Add(time.Hour).Unix()), Revocable: true, Data: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	header, _ := json.Marshal(gs)
+	rec, _ := json.Marshal(&placement.Record{Instance: caller, Replicas: []string{exec.PeerID().String()},
+		Executor: exec.PeerID().String(), Epoch: 7, Signature: []byte{1}})
+	var checkErr error
+	n.records = newRecordChecks(func(*placement.Record) error { return checkErr })
+	for _, c := range []struct {
+		check  error
+		status int
+	}{
+		{fmt.Errorf("%w 7", placement.ErrEpochUnknown), 503},
+		{placement.ErrRecordSignature, 403},
+	} {
+		checkErr = c.check
+		r := grant.Request{Method: "POST", Path: "/v1/tokens/" + in.ID().String() + "/query/status", Body: []byte("{}")}
+		var nonce [16]byte
+		_, _ = rand.Read(nonce[:])
+		proof, err := grant.Sign(exec.ECDSA, r, time.Now(), nonce)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := grant.Presented{Grant: string(header), Proof: proof, Request: r,
+			Caller: grant.Caller{Instance: caller.String(), Record: base64.RawURLEncoding.EncodeToString(rec)}}
+		_, _, err = n.service.grants.checkCall(p, in.Owner, in.ID(), "query:status", time.Now())
+		var prob *api.Problem
+		var refused *api.GrantRefused
+		switch got := grantRefused(err); {
+		case c.status == 503 && (!errors.As(got, &prob) || prob.Status != 503 || prob.Code != "caller-record-unchecked"):
+			t.Fatalf("record check %q: %v, want 503 caller-record-unchecked", c.check, got)
+		case c.status == 403 && !errors.As(got, &refused):
+			t.Fatalf("record check %q: %v, want the grant refused", c.check, got)
 		}
 	}
 }

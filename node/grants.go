@@ -138,7 +138,7 @@ func (g *grants) checkProof(p grant.Presented, owner common.Address, id wire.Ins
 			return false, err
 		}
 		if err := g.tokenCaller(p.Caller, gr.Integration, signer, strings.HasPrefix(scope, "action:")); err != nil {
-			return false, fmt.Errorf("%w: signed by %s, the grant is for %s (%v)", grant.ErrNotHolder, signer, gr.Integration, err)
+			return false, fmt.Errorf("%w: signed by %s, the grant is for %s (%w)", grant.ErrNotHolder, signer, gr.Integration, err)
 		}
 		byToken = true
 	}

@@ -642,7 +642,7 @@ func (s *serviceRole) runQuery(ctx context.Context, id wire.InstanceID, name str
 	if lb.Manifest.Service.GrantRequired(name) {
 		if caller, byToken, err = s.grants.checkCall(p, in.Owner, id, "query:"+name, s.n.now()); err != nil {
 			s.n.metric.queries.WithLabelValues("grant-refused").Inc()
-			return nil, &api.GrantRefused{Err: err}
+			return nil, grantRefused(err)
 		}
 	}
 	// A priced query needs a promise that pays for it, but for a token's

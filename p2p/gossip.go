@@ -100,10 +100,22 @@ func newGossip(ctx context.Context, h *Host, o transport.GossipOptions) (*Gossip
 		pubsub.WithPeerScore(params, thresholds),
 		pubsub.WithDefaultValidator(pubsub.ValidatorEx(val)),
 		// A non-member is kept out of the mesh, and its score (appScore)
-		// is under the graylist: every message it sends is dropped before
-		// pubsub marks it seen, so a copy it sends first cannot make a
-		// member's copy a duplicate.
+		// is under the graylist, so we send it nothing; every message it
+		// sends is dropped before pubsub marks it seen (the inspector
+		// below), so a copy it sends first cannot make a member's copy a
+		// duplicate.
 		pubsub.WithPeerFilter(func(p peer.ID, _ string) bool { return g.isMember(p) }),
+		// And a non-member's RPCs lose their messages and control first of
+		// all: a peer pubsub has no score record for yet (it opened its
+		// stream to us, and ours to it is not up) scores 0, not appScore.
+		// Its subscriptions are kept: a node admitted later (staked since)
+		// does not announce them again.
+		pubsub.WithAppSpecificRpcInspector(func(p peer.ID, rpc *pubsub.RPC) error {
+			if !g.isMember(p) {
+				rpc.Publish, rpc.Control, rpc.Partial, rpc.TestExtension = nil, nil, nil, nil
+			}
+			return nil
+		}),
 		pubsub.WithValidateQueueSize(4096),
 		pubsub.WithMaxMessageSize(transport.MaxGossipMessage),
 	)

@@ -198,6 +198,7 @@ func (l *Ledger) Record(ctx context.Context, node common.Address, items []Forwar
 	// changed holds the accounts this batch changed, by pointer: loading
 	// another may clear l.accts (past maxLoaded) while the batch goes on.
 	changed, reread := map[uint64]*channel.Account{}, map[uint64]bool{}
+	took := map[uint64]bool{} // channels a call was taken on (a replay takes none)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, x := range ps {
@@ -247,6 +248,7 @@ func (l *Ledger) Record(ctx context.Context, node common.Address, items []Forwar
 		case err == nil:
 			t.Taken++
 			changed[id] = a
+			took[id] = true
 			if x.pub != nil && x.signer == a.Payer {
 				if len(l.keys) >= maxLoaded {
 					clear(l.keys)
@@ -297,7 +299,7 @@ func (l *Ledger) Record(ctx context.Context, node common.Address, items []Forwar
 				}
 			}
 		}
-		for id := range changed {
+		for id := range took {
 			l.lastCall[id] = now
 		}
 	}

@@ -322,6 +322,7 @@ func TestClosePaysLateCallsTheirShare(t *testing.T) {
 // Calls a node served just before the payer asked, still on their way,
 // come in meanwhile; the close then covers them (a close signed at once
 // ended the channel's calls, and the node that served them got nothing).
+// A replayed promise takes no call and does not hold the close off.
 func TestCooperativeCloseWaitsForLateCalls(t *testing.T) {
 	n, g, _, pay := oneGate(t, 1_000)
 	ctx := context.Background()
@@ -335,8 +336,13 @@ func TestCooperativeCloseWaitsForLateCalls(t *testing.T) {
 		_, err = l.Close(ctx, n.id, big.NewInt(final), sig, n.anchor)
 		return err
 	}
-	for range 3 {
-		must(t, g.Pay(ctx, pay.next(1), 1, testInstance, callOf(1), nil))
+	var first string
+	for i := range 3 {
+		h := pay.next(1)
+		if i == 0 {
+			first = h
+		}
+		must(t, g.Pay(ctx, h, 1, testInstance, callOf(1), nil))
 	}
 	forward(t, l, map[common.Address]*Gate{gateNode: g})
 	// Two more calls served; the payer asks to close at what the anchor
@@ -357,6 +363,11 @@ func TestCooperativeCloseWaitsForLateCalls(t *testing.T) {
 		t.Fatalf("a close within CloseQuiet of the last call: %v", err)
 	}
 	clk.t = clk.t.Add(time.Millisecond)
+	// A promise replayed by a node now takes no call: it does not hold
+	// the close off (anyone could, for good, before).
+	if _, tally, err := l.Record(ctx, gateNode, []Forward{{Promise: first, Instance: testInstance, Call: callOf(1), Price: 1}}, nil); err != nil || tally.Replayed != 1 {
+		t.Fatalf("a replayed promise: %+v %v", tally, err)
+	}
 	if err := closeAt(3); !errors.Is(err, ErrCloseRefused) {
 		t.Fatalf("a close that does not cover the late calls: %v", err)
 	}

@@ -1564,7 +1564,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description RFC 9457 problem details: overloaded: this replica runs service.max_queries queries at once, all taken (Retry-After: ask another replica of the route); bundle-missing; payments-backlog; chain-unavailable; too-many-connections: this client holds its quota of open connections (Retry-After) */
+            /** @description RFC 9457 problem details: overloaded: this replica runs service.max_queries queries at once, all taken (Retry-After: ask another replica of the route); bundle-missing; caller-record-unchecked (a calling token's record this node cannot check yet: ask again); payments-backlog; chain-unavailable; too-many-connections: this client holds its quota of open connections (Retry-After) */
             503: {
                 headers: {
                     "Retry-After": components["headers"]["RetryAfter"];
