@@ -3,9 +3,9 @@ package attlog
 import (
 	"bytes"
 	"fmt"
-	"sort"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/google/btree"
 )
 
 // Storage keeps entries durably. Implementations: a Pebble store on nodes,
@@ -70,9 +70,11 @@ func (w waiting) size() int { return len(w.e.raw) + len(w.e.Attestation) + len(w
 // stream) until the gap is filled. Log is not safe for concurrent use: its
 // owner serialises calls.
 type Log struct {
-	store      Storage
-	heads      map[StreamID]Head
-	topics     map[string]map[common.Address]bool // topic -> its streams' publishers
+	store Storage
+	heads map[StreamID]Head
+	// sorted holds every stream in Heads' order (topic, then publisher),
+	// so a page of heads costs its length, not a sort of them all.
+	sorted     *btree.BTreeG[StreamID]
 	pending    map[StreamID]map[uint64]waiting
 	maxPending int
 	// pendingN and pendingBytes count what waits in all streams, within
@@ -97,7 +99,7 @@ func New(store Storage, maxPending int) (*Log, error) {
 	if maxPending <= 0 {
 		maxPending = 1024
 	}
-	l := &Log{store: store, heads: map[StreamID]Head{}, topics: map[string]map[common.Address]bool{}, pending: map[StreamID]map[uint64]waiting{}, maxPending: maxPending}
+	l := &Log{store: store, heads: map[StreamID]Head{}, sorted: btree.NewG(32, streamLess), pending: map[StreamID]map[uint64]waiting{}, maxPending: maxPending}
 	for id, h := range heads {
 		l.setHead(id, h)
 	}
@@ -107,10 +109,7 @@ func New(store Storage, maxPending int) (*Log, error) {
 // setHead moves a stream's head and indexes the stream by topic.
 func (l *Log) setHead(id StreamID, h Head) {
 	if _, ok := l.heads[id]; !ok {
-		if l.topics[id.Topic] == nil {
-			l.topics[id.Topic] = map[common.Address]bool{}
-		}
-		l.topics[id.Topic][id.Publisher] = true
+		l.sorted.ReplaceOrInsert(id)
 	}
 	l.heads[id] = h
 }
@@ -134,28 +133,30 @@ func streamLess(a, b StreamID) bool {
 
 // HeadsPage returns, in Heads' order, at most limit heads of topic's
 // streams ("" for every topic) that come after the stream after (nil: from
-// the start), and whether more follow. Only the matching heads are sorted.
+// the start), and whether more follow. The log keeps its streams sorted,
+// so a page costs about its length (sorting every head for each page, as
+// before, made paging through many streams quadratic, under the engine's
+// lock).
 func (l *Log) HeadsPage(topic string, after *StreamID, limit int) (page []StreamHead, more bool) {
-	add := func(id StreamID, h Head) {
-		if after == nil || streamLess(*after, id) {
-			page = append(page, StreamHead{Topic: id.Topic, Publisher: id.Publisher, Head: h})
-		}
+	from := StreamID{Topic: topic}
+	if after != nil && streamLess(from, *after) {
+		from = *after
 	}
-	if topic != "" { // the topic's streams only, from the index
-		for pub := range l.topics[topic] {
-			id := StreamID{Topic: topic, Publisher: pub}
-			add(id, l.heads[id])
+	l.sorted.AscendGreaterOrEqual(from, func(id StreamID) bool {
+		if topic != "" && id.Topic != topic {
+			return false
 		}
-	} else {
-		for id, h := range l.heads {
-			add(id, h)
+		if after != nil && !streamLess(*after, id) {
+			return true // after itself
 		}
-	}
-	sort.Slice(page, func(i, j int) bool { return streamLess(page[i].StreamID(), page[j].StreamID()) })
-	if len(page) > limit {
-		return page[:limit], true
-	}
-	return page, false
+		if len(page) == limit {
+			more = true
+			return false
+		}
+		page = append(page, StreamHead{Topic: id.Topic, Publisher: id.Publisher, Head: l.heads[id]})
+		return true
+	})
+	return page, more
 }
 
 // StreamHead is a head with its stream.

@@ -371,3 +371,55 @@ func TestPendingBoundedAcrossStreams(t *testing.T) {
 		t.Fatalf("an entry a full stream did not keep: gap %+v", gap)
 	}
 }
+
+// TestHeadsPagedInOrder: paging through the heads, of every topic and of
+// one, gives each stream once, in (topic, publisher) order, whatever the
+// order streams arrived in (the log keeps them sorted: each page used to
+// sort every head).
+func TestHeadsPagedInOrder(t *testing.T) {
+	l, _ := New(NewMem(), 4)
+	rng := rand.New(rand.NewPCG(1, 2))
+	var want []StreamID
+	for i := range 300 {
+		topic := fmt.Sprint(testTopic, "-", rng.IntN(5))
+		p := newPublisher(byte(i))
+		p.key, _ = crypto.ToECDSA(crypto.Keccak256([]byte(fmt.Sprint("heads", i))))
+		e := p.next(t, topic, "x")
+		if _, _, err := l.Offer(e, ""); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, e.ID())
+	}
+	sort.Slice(want, func(i, j int) bool { return streamLess(want[i], want[j]) })
+	page := func(topic string) []StreamID {
+		var got []StreamID
+		var after *StreamID
+		for {
+			p, more := l.HeadsPage(topic, after, 7)
+			for _, h := range p {
+				got = append(got, h.StreamID())
+			}
+			if !more {
+				return got
+			}
+			last := p[len(p)-1].StreamID()
+			after = &last
+		}
+	}
+	if got := page(""); !reflect.DeepEqual(got, want) {
+		t.Fatalf("all heads, paged: %d streams, want %d in order", len(got), len(want))
+	}
+	topic := fmt.Sprint(testTopic, "-", 3)
+	var one []StreamID
+	for _, id := range want {
+		if id.Topic == topic {
+			one = append(one, id)
+		}
+	}
+	if got := page(topic); len(one) == 0 || !reflect.DeepEqual(got, one) {
+		t.Fatalf("one topic's heads, paged: %d streams, want %d", len(got), len(one))
+	}
+	if p, more := l.HeadsPage(topic, &want[len(want)-1], 7); len(p) != 0 || more {
+		t.Fatalf("after the last stream of all: %v %v", p, more)
+	}
+}
