@@ -40,15 +40,17 @@ func TestChannelCommands(t *testing.T) {
 	id := fmt.Sprint(pi.Channel)
 	tk := d.Info.Tickets[0]
 	g := tk.Headers[wire.GrantHeader]
+	// jsonOut reads a command's JSON answer from its standard output (its
+	// progress goes to standard error).
 	jsonOut := func(args ...string) map[string]any {
 		t.Helper()
-		out, err := run(args...)
+		out, errOut, err := runSplit(args...)
 		if err != nil {
-			t.Fatalf("%v: %v\n%s", args, err, out)
+			t.Fatalf("%v: %v\n%s%s", args, err, out, errOut)
 		}
 		var m map[string]any
 		if err := json.Unmarshal([]byte(out), &m); err != nil {
-			t.Fatalf("%v: %q", args, out)
+			t.Fatalf("%v: %q (standard error %q)", args, out, errOut)
 		}
 		return m
 	}

@@ -19,6 +19,18 @@ func run(args ...string) (string, error) {
 	return out.String(), err
 }
 
+// runSplit is run with the command's standard output and its standard
+// error (progress, warnings) apart.
+func runSplit(args ...string) (stdout, stderr string, err error) {
+	root := newRoot()
+	var out, errOut bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&errOut)
+	root.SetArgs(args)
+	err = root.Execute()
+	return out.String(), errOut.String(), err
+}
+
 func TestCLIErrors(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.xml")
