@@ -101,24 +101,11 @@ func TestTokenKeyCallerRecord(t *testing.T) {
 	if err := n.service.put(in); err != nil {
 		t.Fatal(err)
 	}
-	exec, _ := nodekey.Generate() // the calling token's executor
-	caller := wire.InstanceID{9}
-	rec, _ := json.Marshal(&placement.Record{Instance: caller, Replicas: []string{exec.PeerID().String()},
-		Executor: exec.PeerID().String(), Epoch: 7, Signature: []byte{1}})
-	var checkErr error
-	n.records = newRecordChecks(func(*placement.Record) error { return checkErr })
+	caller := newCallingToken(t, n)
 	call := func() error {
 		t.Helper()
-		r := grant.Request{Method: "POST", Path: "/v1/tokens/" + in.ID().String() + "/actions/rebook", Body: []byte("{}")}
-		var nonce [16]byte
-		_, _ = rand.Read(nonce[:])
-		proof, err := grant.Sign(exec.ECDSA, r, time.Now(), nonce)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := grant.Presented{Proof: proof, Request: r,
-			Caller: grant.Caller{Instance: caller.String(), Record: base64.RawURLEncoding.EncodeToString(rec)}}
-		_, err = n.service.action(context.Background(), in.ID(), "rebook", sandbox.TokenActionKey(caller.String(), "rebookHotel", "k", 1), json.RawMessage(`{}`), p)
+		p := caller.presents(t, grant.Request{Method: "POST", Path: "/v1/tokens/" + in.ID().String() + "/actions/rebook", Body: []byte("{}")})
+		_, err := n.service.action(context.Background(), in.ID(), "rebook", sandbox.TokenActionKey(caller.id.String(), "rebookHotel", "k", 1), json.RawMessage(`{}`), p)
 		return err
 	}
 	for _, c := range []struct {
@@ -130,7 +117,7 @@ func TestTokenKeyCallerRecord(t *testing.T) {
 		{placement.ErrRecordSignature, 400, "idempotency-key-reserved"},
 		{placement.ErrNotResponsible, 400, "idempotency-key-reserved"},
 	} {
-		checkErr = c.check
+		caller.check = c.check
 		var p *api.Problem
 		if err := call(); !errors.As(err, &p) || p.Status != c.status || p.Code != c.code {
 			t.Fatalf("record check %q: %v, want %d %s", c.check, err, c.status, c.code)
@@ -147,10 +134,9 @@ func TestTokenGrantCallerRecord(t *testing.T) {
 	n, lb := ticketService(t)
 	owner, _ := crypto.GenerateKey()
 	in := ticketInstance(lb, 1, crypto.PubkeyToAddress(owner.PublicKey), "BA117")
-	exec, _ := nodekey.Generate()
-	caller := wire.InstanceID{9}
+	caller := newCallingToken(t, n)
 	data, err := attest.GrantSchema.Schema.EncodeJSON([]byte(`{"instance":"` + in.ID().String() + `","integration":"` +
-		wire.TokenAddress(caller).Hex() + `","scopes":["query:status"],"notAfter":` + fmt.Sprint(time.Now().Add(time.Hour).Unix()) + `}`))
+		wire.TokenAddress(caller.id).Hex() + `","scopes":["query:status"],"notAfter":` + fmt.Sprint(time.Now().Add(time.Hour).Unix()) + `}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,10 +146,6 @@ func TestTokenGrantCallerRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	header, _ := json.Marshal(gs)
-	rec, _ := json.Marshal(&placement.Record{Instance: caller, Replicas: []string{exec.PeerID().String()},
-		Executor: exec.PeerID().String(), Epoch: 7, Signature: []byte{1}})
-	var checkErr error
-	n.records = newRecordChecks(func(*placement.Record) error { return checkErr })
 	for _, c := range []struct {
 		check  error
 		status int
@@ -171,16 +153,9 @@ func TestTokenGrantCallerRecord(t *testing.T) {
 		{fmt.Errorf("%w 7", placement.ErrEpochUnknown), 503},
 		{placement.ErrRecordSignature, 403},
 	} {
-		checkErr = c.check
-		r := grant.Request{Method: "POST", Path: "/v1/tokens/" + in.ID().String() + "/query/status", Body: []byte("{}")}
-		var nonce [16]byte
-		_, _ = rand.Read(nonce[:])
-		proof, err := grant.Sign(exec.ECDSA, r, time.Now(), nonce)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := grant.Presented{Grant: string(header), Proof: proof, Request: r,
-			Caller: grant.Caller{Instance: caller.String(), Record: base64.RawURLEncoding.EncodeToString(rec)}}
+		caller.check = c.check
+		p := caller.presents(t, grant.Request{Method: "POST", Path: "/v1/tokens/" + in.ID().String() + "/query/status", Body: []byte("{}")})
+		p.Grant = string(header)
 		_, _, err = n.service.grants.checkCall(p, in.Owner, in.ID(), "query:status", time.Now())
 		var prob *api.Problem
 		var refused *api.GrantRefused
@@ -191,4 +166,38 @@ func TestTokenGrantCallerRecord(t *testing.T) {
 			t.Fatalf("record check %q: %v, want the grant refused", c.check, got)
 		}
 	}
+}
+
+// callingToken is another token calling this node in a test: its
+// executor's key, its instance and its record (epoch 7), which this node's
+// record check, replaced by newCallingToken, answers with check.
+type callingToken struct {
+	exec  *nodekey.Key
+	id    wire.InstanceID
+	rec   []byte
+	check error
+}
+
+func newCallingToken(t *testing.T, n *Node) *callingToken {
+	t.Helper()
+	exec := newKey(t)
+	c := &callingToken{exec: exec, id: wire.InstanceID{9}}
+	c.rec, _ = json.Marshal(&placement.Record{Instance: c.id, Replicas: []string{exec.PeerID().String()},
+		Executor: exec.PeerID().String(), Epoch: 7, Signature: []byte{1}})
+	n.records = newRecordChecks(func(*placement.Record) error { return c.check })
+	return c
+}
+
+// presents is request r as the calling token makes it: signed by its
+// executor under a fresh nonce, naming the token and its record.
+func (c *callingToken) presents(t *testing.T, r grant.Request) grant.Presented {
+	t.Helper()
+	var nonce [16]byte
+	_, _ = rand.Read(nonce[:])
+	proof, err := grant.Sign(c.exec.ECDSA, r, time.Now(), nonce)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return grant.Presented{Proof: proof, Request: r,
+		Caller: grant.Caller{Instance: c.id.String(), Record: base64.RawURLEncoding.EncodeToString(c.rec)}}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/smartlayer/smartlayer/attest"
 	"github.com/smartlayer/smartlayer/attlog"
 	flightticket "github.com/smartlayer/smartlayer/examples/flight-ticket"
+	"github.com/smartlayer/smartlayer/nodekey"
 	"github.com/smartlayer/smartlayer/placement"
 	"github.com/smartlayer/smartlayer/wire"
 )
@@ -46,21 +47,21 @@ func TestStrangersLeaveNoTrace(t *testing.T) {
 	}
 	seqs := map[common.Address]uint64{}
 	prev := map[common.Address]common.Hash{}
-	offer := func(signer *nodekeyish, delay int) *attlog.Entry {
+	offer := func(signer *nodekey.Key, delay int) *attlog.Entry {
 		t.Helper()
 		data, _ := attest.FlightStatusSchema.Schema.EncodeJSON([]byte(`{"flight":"BA117","date":"2026-12-01","delayMinutes":` + itoa(delay) + `,"status":"delayed"}`))
-		s, err := attest.Sign(signer.key, n.domain, attest.Message{Version: 2, Schema: attest.FlightStatusSchema.UID,
-			Time: uint64(time.Now().Unix()) + uint64(seqs[signer.addr]), Data: data})
+		s, err := attest.Sign(signer.ECDSA, n.domain, attest.Message{Version: 2, Schema: attest.FlightStatusSchema.UID,
+			Time: uint64(time.Now().Unix()) + uint64(seqs[signer.Address()]), Data: data})
 		if err != nil {
 			t.Fatal(err)
 		}
 		b, _ := json.Marshal(s)
-		seqs[signer.addr]++
-		e := &attlog.Entry{Topic: topic, Seq: seqs[signer.addr], Prev: prev[signer.addr], Attestation: b}
-		if err := e.Sign(signer.key); err != nil {
+		seqs[signer.Address()]++
+		e := &attlog.Entry{Topic: topic, Seq: seqs[signer.Address()], Prev: prev[signer.Address()], Attestation: b}
+		if err := e.Sign(signer.ECDSA); err != nil {
 			t.Fatal(err)
 		}
-		prev[signer.addr] = e.Hash()
+		prev[signer.Address()] = e.Hash()
 		if _, err := n.att.Offer(e, s); err != nil {
 			t.Fatal(err)
 		}
@@ -81,13 +82,13 @@ func TestStrangersLeaveNoTrace(t *testing.T) {
 		}
 	}
 
-	mallory := newKeyish()
+	mallory := newKey(t)
 	var last *attlog.Entry
 	for i := range 5 {
 		last = offer(mallory, 300+i)
 	}
 	for i := range 20 {
-		offer(newKeyish(), 400+i)
+		offer(newKey(t), 400+i)
 	}
 	waitUntil("25 refusals", func() bool { return refused() >= 25 })
 	n.service.applier.settle(in.ID())
@@ -102,7 +103,7 @@ func TestStrangersLeaveNoTrace(t *testing.T) {
 		t.Fatalf("strangers left a trace: offsets %v, %d history items, state %s", cur.Offsets, cur.HistoryN, cur.State)
 	}
 
-	air := &nodekeyish{key: airline, addr: crypto.PubkeyToAddress(airline.PublicKey)}
+	air := nodekey.FromECDSA(airline)
 	e := offer(air, 200)
 	waitUntil("the airline's status", func() bool { return held().HistoryN == 1 })
 	cur = held()
@@ -112,17 +113,6 @@ func TestStrangersLeaveNoTrace(t *testing.T) {
 	if got := refused(); got != 25 {
 		t.Fatalf("%v refusals after the airline's status, want 25", got)
 	}
-}
-
-// nodekeyish is a signer of test attestations and log entries.
-type nodekeyish struct {
-	key  *ecdsa.PrivateKey
-	addr common.Address
-}
-
-func newKeyish() *nodekeyish {
-	k, _ := crypto.GenerateKey()
-	return &nodekeyish{key: k, addr: crypto.PubkeyToAddress(k.PublicKey)}
 }
 
 // TestStrangerCursors: a cursor moves only forward past the offset it was
@@ -183,9 +173,9 @@ func TestStrangerEntriesInARelayStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	tdata, _ := sch.Encode(map[string]any{"flight": "BA117", "date": date, "passenger": "Ada Lovelace", "seat": "1A"})
-	holder := newKeyish()
+	holder := newKey(t)
 	ts, err := attest.Sign(airline, n.domain, attest.Message{Version: attest.Version2, Schema: sch.UID(common.Address{}, true),
-		Recipient: holder.addr, Time: uint64(time.Now().Unix()), ExpirationTime: uint64(time.Now().Add(30 * 24 * time.Hour).Unix()),
+		Recipient: holder.Address(), Time: uint64(time.Now().Unix()), ExpirationTime: uint64(time.Now().Add(30 * 24 * time.Hour).Unix()),
 		Revocable: true, Data: tdata})
 	if err != nil {
 		t.Fatal(err)
@@ -203,10 +193,10 @@ func TestStrangerEntriesInARelayStream(t *testing.T) {
 	if topics[topic] == nil {
 		t.Fatalf("the ticket does not follow %s: %v", topic, topics)
 	}
-	relay := newKeyish()
+	relay := newKey(t)
 	var prev common.Hash
 	var sid string
-	for i, signer := range []*ecdsa.PrivateKey{airline, newKeyish().key, newKeyish().key} {
+	for i, signer := range []*ecdsa.PrivateKey{airline, newKey(t).ECDSA, newKey(t).ECDSA} {
 		data, _ := attest.FlightStatusSchema.Schema.EncodeJSON([]byte(`{"flight":"BA117","date":"` + date + `","delayMinutes":` + itoa(200+i) + `,"status":"delayed"}`))
 		s, err := attest.Sign(signer, n.domain, attest.Message{Version: 2, Schema: attest.FlightStatusSchema.UID, Time: uint64(time.Now().Unix()) + uint64(i), Data: data})
 		if err != nil {
@@ -214,7 +204,7 @@ func TestStrangerEntriesInARelayStream(t *testing.T) {
 		}
 		b, _ := json.Marshal(s)
 		e := &attlog.Entry{Topic: topic, Seq: uint64(i + 1), Prev: prev, Attestation: b}
-		if err := e.Sign(relay.key); err != nil {
+		if err := e.Sign(relay.ECDSA); err != nil {
 			t.Fatal(err)
 		}
 		prev, sid = e.Hash(), e.ID().String()
@@ -258,4 +248,13 @@ func TestStrangerEntriesInARelayStream(t *testing.T) {
 			t.Fatalf("derived at %v: %v", c.offsets, err)
 		}
 	}
+}
+
+func newKey(t *testing.T) *nodekey.Key {
+	t.Helper()
+	k, err := nodekey.Generate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }
