@@ -41,7 +41,10 @@ type serviceRole struct {
 	kept     *sampling.Ring // executions anchors sample
 	// archive keeps the execution behind every receipt for the network's
 	// transcript retention (nil: off).
-	archive  *sampling.Archive
+	archive *sampling.Archive
+	// memo answers queries that read nothing of the world again without
+	// running them (nil: service.query_memo_bytes 0).
+	memo     *sandbox.Memo
 	tokens   *tokenQuerier // the modules' ctx.tokens.query
 	applier  *applier      // every change to an instance, one shard each
 	retrying sync.Map      // instances waiting to step an entry again (retryLater)
@@ -135,6 +138,15 @@ func newServiceRole(n *Node) (*serviceRole, error) {
 		n.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "smartlayer_archive_bytes",
 			Help: "About how much the executions archived for the transcript retention take (an earlier run's counted at start; at most service.max_archive_bytes)."},
 			func() float64 { return float64(s.archive.Bytes()) }))
+	}
+	if b := n.cfg.Service.QueryMemoBytes; b > 0 {
+		s.memo = sandbox.NewMemo(int(max(b/2048, 16)), int(b))
+		n.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "smartlayer_query_memo_hits_total",
+			Help: "Queries answered from the query memo (service.query_memo_bytes) without running their script."},
+			func() float64 { h, _ := s.memo.Stats(); return float64(h) }))
+		n.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "smartlayer_query_memo_misses_total",
+			Help: "Queries the query memo could not answer, which ran their script."},
+			func() float64 { _, m := s.memo.Stats(); return float64(m) }))
 	}
 	transport.HandleFrom(n.net, protoExec, transport.MaxMessage, n.isAnchorPeer, s.handleExec)
 	return s, nil
@@ -663,7 +675,7 @@ func (s *serviceRole) runQuery(ctx context.Context, id wire.InstanceID, name str
 	// the sandbox need not canonicalize it again on every query.
 	root := sandbox.Hash(in.Root())
 	res, err := lb.Module.Run(ctx, sandbox.Call{Kind: sandbox.KindQuery, Name: name, State: in.State, Args: args, StateRoot: &root,
-		Env: sandbox.Env{Instance: id.String(), Now: start, Tokens: s}})
+		Env: sandbox.Env{Instance: id.String(), Now: start, Tokens: s}, Memo: s.memo})
 	s.n.metric.queryTime.Observe(time.Since(start).Seconds())
 	if err != nil {
 		status, code := api.ScriptStatus(err)

@@ -236,6 +236,12 @@ type Config struct {
 		// until the oldest ones age out, rather than answer one it could
 		// not keep.
 		MaxArchiveBytes int64 `toml:"max_archive_bytes"`
+		// QueryMemoBytes bounds the answers of queries the node remembers
+		// (sandbox.Memo): a query that read nothing of the world (no clock,
+		// no outbound call, no log line) is answered again from memory
+		// while its instance's state and its arguments stay the same.
+		// 0 turns the memo off.
+		QueryMemoBytes int64 `toml:"query_memo_bytes"`
 		// MaxTopics caps the gossip topics the node follows (its instances'
 		// subscriptions and their owners' revocation topics). A node at the
 		// cap turns new instances down and tells the anchors it is full in
@@ -283,6 +289,7 @@ func Default(role Role) Config {
 	c.Service.OutcomeRetention = Duration{24 * time.Hour}
 	c.Service.MaxKeptExecutions = DefaultKeptExecutions
 	c.Service.MaxArchiveBytes = 4 << 30
+	c.Service.QueryMemoBytes = 32 << 20
 	c.Network.TranscriptRetention = Duration{15 * time.Minute}
 	c.Service.MaxTopics = 100_000
 	c.Service.MaxQueries = 256
@@ -513,6 +520,9 @@ func (c *Config) Validate() error {
 	}
 	if b := c.Service.MaxArchiveBytes; b < 1<<20 || b > 1<<40 {
 		bad("service.max_archive_bytes", "%d is out of range 1 MiB..1 TiB", b)
+	}
+	if b := c.Service.QueryMemoBytes; b != 0 && (b < 64<<10 || b > 16<<30) {
+		bad("service.query_memo_bytes", "%d is out of range 64 KiB..16 GiB (or 0: off)", b)
 	}
 	if c.Service.MaxKeptExecutions < 16 || c.Service.MaxKeptExecutions > 1_000_000 {
 		bad("service.max_kept_executions", "%d is out of range 16..1000000", c.Service.MaxKeptExecutions)

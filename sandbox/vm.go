@@ -55,6 +55,9 @@ type callState struct {
 	mem   meter
 	ran   time.Duration // the script's running time, external calls not counted
 	ext   time.Duration // time spent waiting on external calls
+	// readClock: the call read the time (ctx.now or Date), so its answer
+	// depends on more than its inputs.
+	readClock bool
 }
 
 // scriptClock interrupts a runtime once the script has run for its budget,
@@ -426,6 +429,7 @@ func (c hostCtx) Get(key string) goja.Value {
 		}
 		switch key {
 		case "now":
+			cs.readClock = true
 			return v.r.ToValue(cs.env.Now.UnixMilli())
 		case "instance":
 			return v.r.ToValue(cs.env.Instance)
@@ -662,7 +666,7 @@ func (v *vm) guarded(ctx context.Context, cs *callState, f func() error) (err er
 	stop := context.AfterFunc(ctx, func() { v.interrupt(ErrTimeout) })
 	unwatch := watchHeap(v, cs.limits.MaxHeapGrowth)
 	now := cs.env.Now
-	r.SetTimeSource(func() time.Time { return now })
+	r.SetTimeSource(func() time.Time { cs.readClock = true; return now })
 	defer func() {
 		// After unwatch no backstop interrupt can come; a timer that
 		// already fired may still, so that runtime is not reused.

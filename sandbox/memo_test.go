@@ -1,0 +1,189 @@
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+)
+
+const memoModule = `
+var loaded = Date.now; // reading the function is not reading the clock
+module.exports = {
+  queries: {
+    pure(state, args, ctx) { return {flight: state.flight, n: args.n, r: Math.random(), r2: ctx.random(), id: ctx.instance}; },
+    clock(state, args, ctx) { return {at: ctx.now}; },
+    date(state) { return {at: new Date().getTime()}; },
+    hasNow(state, args, ctx) { return {has: "now" in ctx}; },
+    logs(state, args, ctx) { ctx.log("asked"); return {ok: true}; },
+    peer(state, args, ctx) { return ctx.tokens.query("0xabc", "status", {}); },
+    big(state, args) { return "x".repeat(args.n); },
+    boom() { throw new Error("kaput"); },
+  },
+};`
+
+type fixedTokens struct{ calls int }
+
+func (f *fixedTokens) QueryToken(context.Context, TokenCall) (*TokenAnswer, error) {
+	f.calls++
+	return &TokenAnswer{Result: json.RawMessage(fmt.Sprintf(`{"call":%d}`, f.calls))}, nil
+}
+
+func memoCall(memo *Memo, name, args string, now int64, tokens TokenQuerier) Call {
+	return Call{Kind: KindQuery, Name: name, State: json.RawMessage(`{"flight":"BA1"}`), Args: json.RawMessage(args),
+		Env: Env{Instance: "0x01", Now: time.UnixMilli(now), Tokens: tokens}, Memo: memo}
+}
+
+// TestMemoAnswersWhatARunWould: a remembered answer is the bytes a fresh run
+// gives, with a transcript that replays to them at the later call's time;
+// another state, other argument bytes or another instance is not answered
+// from memory.
+func TestMemoAnswersWhatARunWould(t *testing.T) {
+	m, err := Compile("memo.js", []byte(memoModule), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	memo := NewMemo(64, 1<<20)
+	ctx := context.Background()
+	first, err := m.Run(ctx, memoCall(memo, "pure", `{"n":1}`, 1000, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := m.Run(ctx, memoCall(memo, "pure", `{"n":1}`, 2000, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h, _ := memo.Stats(); h != 1 {
+		t.Fatalf("hits %d, want 1", h)
+	}
+	fresh, err := m.Run(ctx, memoCall(nil, "pure", `{"n":1}`, 2000, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(second.Output) != string(fresh.Output) || string(first.Output) != string(fresh.Output) {
+		t.Fatalf("remembered %s, fresh %s", second.Output, fresh.Output)
+	}
+	if second.Transcript.NowMs != 2000 || second.Transcript.Root() != fresh.Transcript.Root() {
+		t.Fatalf("the remembered answer's transcript is not a fresh run's: %+v vs %+v", second.Transcript, fresh.Transcript)
+	}
+	if _, err := Replay(ctx, m, second.Transcript, json.RawMessage(`{"flight":"BA1"}`)); err != nil {
+		t.Fatalf("the remembered answer's transcript does not replay: %v", err)
+	}
+	// Other argument bytes (the seed is derived from them), another state,
+	// another instance: each runs.
+	for _, c := range []Call{
+		memoCall(memo, "pure", `{"n": 1}`, 3000, nil),
+		func() Call {
+			c := memoCall(memo, "pure", `{"n":1}`, 3000, nil)
+			c.State = json.RawMessage(`{"flight":"BA2"}`)
+			return c
+		}(),
+		func() Call { c := memoCall(memo, "pure", `{"n":1}`, 3000, nil); c.Env.Instance = "0x02"; return c }(),
+	} {
+		res, err := m.Run(ctx, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Memo = nil
+		want, _ := m.Run(ctx, c)
+		if string(res.Output) != string(want.Output) {
+			t.Fatalf("%s: %s, want %s", c.Args, res.Output, want.Output)
+		}
+	}
+	if h, _ := memo.Stats(); h != 1 {
+		t.Fatalf("hits %d after other inputs, want still 1", h)
+	}
+}
+
+// TestMemoLeavesTheWorldAlone: a query that reads the clock (ctx.now, Date,
+// or asks whether ctx has it), logs, or calls out runs every time; a
+// failing one is not remembered either.
+func TestMemoLeavesTheWorldAlone(t *testing.T) {
+	m, err := Compile("memo.js", []byte(memoModule), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, name := range []string{"clock", "date", "hasNow", "logs", "peer", "boom"} {
+		memo := NewMemo(64, 1<<20)
+		tokens := &fixedTokens{}
+		var outs []string
+		for i := range 3 {
+			res, err := m.Run(ctx, memoCall(memo, name, `{}`, int64(1000*(i+1)), tokens))
+			if name == "boom" {
+				if err == nil {
+					t.Fatal("boom answered")
+				}
+				continue
+			}
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			outs = append(outs, string(res.Output))
+		}
+		if h, _ := memo.Stats(); h != 0 || memo.Len() != 0 {
+			t.Fatalf("%s: %d hits, %d kept; it read the world and must run each time", name, h, memo.Len())
+		}
+		switch name {
+		case "clock", "date":
+			if outs[0] == outs[1] {
+				t.Fatalf("%s: the same answer at two times: %v", name, outs)
+			}
+		case "peer":
+			if tokens.calls != 3 {
+				t.Fatalf("peer: %d outbound calls, want 3", tokens.calls)
+			}
+		}
+	}
+}
+
+// TestMemoBounded: entries and bytes stay within the bounds, the oldest
+// going first, and an answer too large for the memo is not kept.
+func TestMemoBounded(t *testing.T) {
+	m, err := Compile("memo.js", []byte(memoModule), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	memo := NewMemo(8, 64<<10)
+	for i := range 20 {
+		if _, err := m.Run(ctx, memoCall(memo, "big", fmt.Sprintf(`{"n":%d}`, 10+i), 1000, nil)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if memo.Len() != 8 {
+		t.Fatalf("%d kept, want the bound 8", memo.Len())
+	}
+	// The newest are kept: asking again hits; the oldest went.
+	if _, err := m.Run(ctx, memoCall(memo, "big", `{"n":29}`, 1000, nil)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Run(ctx, memoCall(memo, "big", `{"n":10}`, 1000, nil)); err != nil {
+		t.Fatal(err)
+	}
+	if h, _ := memo.Stats(); h != 1 {
+		t.Fatalf("hits %d, want 1 (the newest kept, the oldest gone)", h)
+	}
+	// Answers of 3 KiB: the byte bound (64 KiB) holds fewer than 8 of them
+	// with the entries' overhead; one of 5 KiB is past a sixteenth of it.
+	memo = NewMemo(100, 64<<10)
+	for i := range 40 {
+		if _, err := m.Run(ctx, memoCall(memo, "big", fmt.Sprintf(`{"n":%d}`, 3000+i), 1000, nil)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	memo.mu.Lock()
+	n, b := len(memo.entries), memo.bytes
+	memo.mu.Unlock()
+	if b > 64<<10 || n == 0 || n > 21 {
+		t.Fatalf("%d entries of %d bytes in a memo of 64 KiB", n, b)
+	}
+	memo = NewMemo(100, 64<<10)
+	if _, err := m.Run(ctx, memoCall(memo, "big", `{"n":5000}`, 1000, nil)); err != nil {
+		t.Fatal(err)
+	}
+	if memo.Len() != 0 {
+		t.Fatal("an answer past a sixteenth of the bound was kept")
+	}
+}
