@@ -271,6 +271,8 @@ func (s Software) Sign(d common.Hash) ([]byte, []byte, error) {
 // at once and a busy node makes one signature for many answers.
 type Batcher struct {
 	a      Attester
+	addr   common.Address // a's, derived once
+	kind   string
 	single bool
 	// Signed and Batches count receipts and signatures, for metrics.
 	Signed, Batches atomic.Uint64
@@ -288,11 +290,13 @@ type waiter struct {
 }
 
 // NewBatcher signs with a; single disables batching (one signature each).
-func NewBatcher(a Attester, single bool) *Batcher { return &Batcher{a: a, single: single} }
+func NewBatcher(a Attester, single bool) *Batcher {
+	return &Batcher{a: a, addr: a.Address(), kind: a.Kind(), single: single}
+}
 
 // Seal fills r's node, root, proof and signature.
 func (b *Batcher) Seal(r *Receipt) error {
-	r.Node, r.Kind = b.a.Address(), b.a.Kind()
+	r.Node, r.Kind = b.addr, b.kind
 	if b.single {
 		return b.sign([]*waiter{{r: r}})
 	}

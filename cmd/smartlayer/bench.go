@@ -68,9 +68,12 @@ slowed by 20 ms; the SDK should leave it alone, keeping the p99 within
 	f.DurationVar(&window, "receipt-window", 0, "service nodes' service.receipt_window (batched receipts)")
 	retention := node.DefaultConfig(node.RoleService).Network.TranscriptRetention.Duration
 	f.DurationVar(&retention, "transcript-retention", retention, "the network's network.transcript_retention: how long service nodes archive the execution behind every receipt (0: no archive)")
+	memo := node.DefaultConfig(node.RoleService).Service.QueryMemoBytes
+	f.Int64Var(&memo, "query-memo-bytes", memo, "service nodes' service.query_memo_bytes: the answers of queries that read nothing of the world they remember (0: off)")
 	dn.Configure = func(_ node.Role, _ int, cfg *node.Config) {
 		cfg.Service.ReceiptWindow = node.Duration{Duration: window}
 		cfg.Network.TranscriptRetention = node.Duration{Duration: retention}
+		cfg.Service.QueryMemoBytes = memo
 	}
 	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
 	var updates int
