@@ -14,7 +14,10 @@ import (
 // for what it reads of the world: the clock (ctx.now, Date), outbound calls
 // (ctx.fetch, ctx.tokens) and the node's log (ctx.log). A run that read
 // none of them is remembered; one that read any of them never is, and runs
-// again each time. The answer of a remembered run comes with a transcript
+// again each time. Nothing else reaches a call: every call gets a new ctx,
+// a new scope of the module and deep-frozen intrinsics. The key holds the
+// hash of the state's bytes and of the arguments' bytes, as the script sees
+// them (see Call.StateRoot). The answer of a remembered run comes with a transcript
 // that differs from a fresh run's only in its time, which the run did not
 // read: replaying it gives the same output, so a receipt over it is as
 // good as one over a fresh run.
@@ -38,7 +41,7 @@ type memoKey struct {
 	module   Hash
 	function string
 	instance string
-	state    Hash
+	state    Hash // of the state's bytes, which the script sees
 	args     Hash // of the arguments' bytes, from which the seed is derived too
 }
 
@@ -51,7 +54,7 @@ type memoEntry struct {
 // answers (both at least 1).
 func NewMemo(entries, maxBytes int) *Memo {
 	entries, maxBytes = max(entries, 1), max(maxBytes, 1)
-	return &Memo{entries: make(map[memoKey]*memoEntry, entries), ring: make([]memoKey, entries), maxBytes: maxBytes}
+	return &Memo{entries: map[memoKey]*memoEntry{}, ring: make([]memoKey, entries), maxBytes: maxBytes}
 }
 
 // Stats returns the hits and misses so far.
@@ -102,6 +105,6 @@ func (m *Memo) put(k memoKey, e *memoEntry) {
 	m.entries[k], m.bytes = e, m.bytes+e.size
 }
 
-// memoOverhead is what an entry costs besides its variable bytes: its key,
-// its map slot and its ring slot, roughly.
-const memoOverhead = 256
+// memoOverhead is what an entry costs besides its variable bytes: its key
+// (in the map and in the ring), its map slot and the entry, roughly.
+const memoOverhead = 512

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -185,5 +186,93 @@ func TestMemoBounded(t *testing.T) {
 	}
 	if memo.Len() != 0 {
 		t.Fatal("an answer past a sixteenth of the bound was kept")
+	}
+}
+
+// TestCtxIsEachCallsOwn: what a call hangs on ctx (its prototype can be
+// replaced) does not reach the runtime's next call, so a query reading
+// nothing else is not answered, fresh or remembered, with another call's
+// data and time, and memory it made is not held past its end (found in
+// review: ctx was one object per pooled runtime).
+func TestCtxIsEachCallsOwn(t *testing.T) {
+	const src = `module.exports = {queries: {
+	  stash(state, args, ctx) { Object.setPrototypeOf(ctx, {kept: args.v, at: ctx.now, big: "x".repeat(args.n || 0)}); return true; },
+	  peek(state, args, ctx) { return {kept: ctx.kept === undefined ? null : ctx.kept, at: ctx.at === undefined ? null : ctx.at}; },
+	}};`
+	m, err := Compile("stash.js", []byte(src), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	memo := NewMemo(64, 1<<20)
+	call := func(memo *Memo, name, instance, args string, now int64) *Result {
+		t.Helper()
+		c := memoCall(memo, name, args, now, nil)
+		c.Env.Instance = instance
+		res, err := m.Run(ctx, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	call(memo, "stash", "0x01", `{"v":"a"}`, 1000)
+	first := call(memo, "peek", "0x02", `{}`, 2000)
+	call(memo, "stash", "0x01", `{"v":"b"}`, 3000)
+	remembered := call(memo, "peek", "0x02", `{}`, 4000)
+	fresh := call(nil, "peek", "0x02", `{}`, 4000)
+	for _, out := range []json.RawMessage{first.Output, remembered.Output, fresh.Output} {
+		if string(out) != `{"kept":null,"at":null}` {
+			t.Fatalf("a query read what another instance's call left on ctx: %s", out)
+		}
+	}
+	other, _ := Compile("stash.js", []byte(src), Limits{}) // an anchor's copy
+	if _, err := Replay(ctx, other, remembered.Transcript, json.RawMessage(`{"flight":"BA1"}`)); err != nil {
+		t.Fatalf("the remembered answer does not replay: %v", err)
+	}
+	heap := func() uint64 {
+		runtime.GC()
+		var s runtime.MemStats
+		runtime.ReadMemStats(&s)
+		return s.HeapAlloc
+	}
+	before := heap()
+	call(nil, "stash", "0x01", `{"v":"c","n":8388608}`, 5000)
+	if after := heap(); after > before+4<<20 {
+		t.Fatalf("%d MiB a finished call made are still held by its runtime", (after-before)>>20)
+	}
+	runtime.KeepAlive(m)
+}
+
+// TestMemoKeysWhatTheScriptSees: the state's bytes (not its canonical form,
+// whose key order differs) and no call with an idempotency key (which a
+// query can read) are answered from memory (found in review).
+func TestMemoKeysWhatTheScriptSees(t *testing.T) {
+	m, err := Compile("k.js", []byte(`module.exports = {queries: {
+	  keys(state) { return Object.keys(state); },
+	  key(state, args, ctx) { return ctx.idempotencyKey; },
+	}};`), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	memo := NewMemo(64, 1<<20)
+	run := func(name, state, key string, memo *Memo) string {
+		t.Helper()
+		res, err := m.Run(context.Background(), Call{Kind: KindQuery, Name: name, State: json.RawMessage(state),
+			Env: Env{Instance: "0x01", Now: time.UnixMilli(1), IdempotencyKey: key}, Memo: memo})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(res.Output)
+	}
+	run("keys", `{"a":1,"b":2}`, "", memo)
+	if got := run("keys", `{"b":2,"a":1}`, "", memo); got != `["b","a"]` {
+		t.Fatalf("keys of {b, a}: %s", got)
+	}
+	run("key", `{}`, "one", memo)
+	if got := run("key", `{}`, "two", memo); got != `"two"` {
+		t.Fatalf("idempotency key two answered %s", got)
+	}
+	if h, _ := memo.Stats(); h != 0 {
+		t.Fatalf("%d hits", h)
 	}
 }

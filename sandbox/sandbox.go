@@ -140,7 +140,9 @@ type Call struct {
 	Name  string // for queries and actions
 	State json.RawMessage
 	Args  json.RawMessage // args, the ticket (init) or the attestation (apply)
-	// StateRoot, when the caller knows it, saves hashing a large state.
+	// StateRoot, when the caller knows it, saves hashing a large state. It
+	// must be the Keccak-256 of State's bytes as given (a state kept in its
+	// canonical encoding, whose root that is): Memo keys on it.
 	StateRoot *Hash
 	Env       Env
 	// Timeout, when set, bounds this call's wall time, external calls
@@ -150,7 +152,8 @@ type Call struct {
 	// wait on the world longer than queries do.
 	Timeout, FetchTimeout time.Duration
 	// Memo, when set, answers a query from the runs it remembers and
-	// remembers this one if it read nothing of the world (see Memo).
+	// remembers this one if it read nothing of the world (see Memo). A
+	// call with Env.Seed or Env.IdempotencyKey set is neither.
 	Memo *Memo
 }
 
@@ -440,8 +443,14 @@ func (m *Module) run(ctx context.Context, c Call, replay []External) (*Result, e
 	}
 	var mk memoKey
 	memo := c.Memo
-	if memo != nil && replay == nil && c.Kind == KindQuery && c.Env.Seed == nil {
-		mk = memoKey{module: m.hash, function: t.Function, instance: t.Instance, state: t.StateBefore, args: crypto.Keccak256Hash(c.Args)}
+	if memo != nil && replay == nil && c.Kind == KindQuery && c.Env.Seed == nil && c.Env.IdempotencyKey == "" {
+		// The script sees the state's bytes, not its canonical form: the
+		// key is their hash, which a given StateRoot is (see Call).
+		state := t.StateBefore
+		if c.StateRoot == nil {
+			state = crypto.Keccak256Hash(c.State)
+		}
+		mk = memoKey{module: m.hash, function: t.Function, instance: t.Instance, state: state, args: crypto.Keccak256Hash(c.Args)}
 		if e := memo.get(mk); e != nil {
 			t.Output, t.StateAfter = e.output, t.StateBefore
 			return &Result{Output: e.output, State: c.State, Transcript: t}, nil

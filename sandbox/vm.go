@@ -31,7 +31,6 @@ type vm struct {
 	lengthGetter goja.Callable
 	host         map[string]goja.Value
 	tokens       *goja.Object
-	ctx          *goja.Object // the ctx argument: a hostCtx
 	cur          *callState
 	stopped      atomic.Bool // interrupted during the current call
 	mu           sync.Mutex
@@ -409,12 +408,10 @@ func (v *vm) bindHost() {
 	v.tokens = r.NewObject()
 	_ = v.tokens.Set("query", func(call goja.FunctionCall) goja.Value { return v.tokenQuery(call) })
 	_ = v.tokens.Set("action", func(call goja.FunctionCall) goja.Value { return v.tokenAction(call) })
-	v.ctx = r.NewDynamicObject(hostCtx{v})
 }
 
-// hostCtx is ctx: one object per runtime whose members read the current
-// call, and which refuses every write (a TypeError in strict code), so no
-// call can leave anything in it for the next one.
+// hostCtx is ctx: one object per call whose members read the current
+// call, and which refuses every write (a TypeError in strict code).
 type hostCtx struct{ v *vm }
 
 var ctxKeys = []string{"now", "instance", "idempotencyKey", "random", "log", "fetch", "tokens"}
@@ -816,7 +813,10 @@ func (v *vm) call(m *Module, c Call, cs *callState) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	args = append(args, a, v.ctx)
+	// A new ctx each call: a script can replace a dynamic object's
+	// prototype (goja allows it), and what it hung there would reach the
+	// runtime's next calls, outside their limits and their transcripts.
+	args = append(args, a, r.NewDynamicObject(hostCtx{v}))
 
 	ret, err := fn(goja.Undefined(), args...)
 	if err != nil {
