@@ -336,7 +336,7 @@ func (c *Client) openSession(to string) {
 		return
 	}
 	if pub, err := nodekey.PublicKeyOfPeer(id); err == nil {
-		c.sessions.Open(c.Key, to, pub)
+		c.sessions.Open(c.Key, to, pub, time.Now())
 	}
 }
 

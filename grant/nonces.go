@@ -188,3 +188,6 @@ func (n *Nonces) Use(signer, owner common.Address, p *Proof, now time.Time) erro
 	n.buckets[sec] = append(n.buckets[sec], k)
 	return nil
 }
+
+// Len returns the nonces remembered.
+func (n *Nonces) Len() int { return len(n.m) }

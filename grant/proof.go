@@ -50,6 +50,11 @@ type Proof struct {
 	Sig    []byte
 	Addr   common.Address
 	MAC    []byte
+	// Counted: a session MAC numbered by the caller's counter for the node
+	// (c=), which the session's replay window takes once, instead of a
+	// random nonce the node must remember; Nonce then holds the counter.
+	Counted bool
+	Counter uint64
 	// pub is the signer's key, once Signer recovered it.
 	pub *ecdsa.PublicKey
 }
@@ -100,6 +105,9 @@ func ParseProof(h string) (*Proof, error) {
 			if err != nil || len(b) != 16 {
 				return nil, fmt.Errorf("%w: n: want 32 hex digits", ErrProofMalformed)
 			}
+			if p.Counted {
+				return nil, fmt.Errorf("%w: n and c both given", ErrProofMalformed)
+			}
 			copy(p.Nonce[:], b)
 			haveN = true
 		case "s":
@@ -108,6 +116,13 @@ func ParseProof(h string) (*Proof, error) {
 				return nil, fmt.Errorf("%w: s: want 130 hex digits", ErrProofMalformed)
 			}
 			p.Sig = b
+		case "c":
+			c, err := strconv.ParseUint(v, 10, 64)
+			if err != nil || c == 0 {
+				return nil, fmt.Errorf("%w: c: want a counter from 1", ErrProofMalformed)
+			}
+			p.Counted, p.Counter, haveN = true, c, true
+			p.Nonce = counterNonce(c)
 		case "a":
 			b, err := hex.DecodeString(v)
 			if err != nil || len(b) != common.AddressLength {
@@ -123,8 +138,8 @@ func ParseProof(h string) (*Proof, error) {
 		}
 	}
 	signed, maced := p.Sig != nil, haveA && p.MAC != nil
-	if !haveT || !haveN || signed == maced {
-		return nil, fmt.Errorf("%w: want t=<unix ms>;n=<nonce>;s=<signature>, or t;n;a=<caller address>;m=<session MAC>", ErrProofMalformed)
+	if !haveT || !haveN || signed == maced || signed && p.Counted {
+		return nil, fmt.Errorf("%w: want t=<unix ms>;n=<nonce>;s=<signature>, or t;n (or c=<counter>);a=<caller address>;m=<session MAC>", ErrProofMalformed)
 	}
 	return p, nil
 }
@@ -142,7 +157,7 @@ func (p *Proof) Signer(r Request, now time.Time, sessions *Sessions) (common.Add
 		if !ok {
 			return common.Address{}, ErrSessionUnknown
 		}
-		if !hmac.Equal(mac(k, d), p.MAC) {
+		if !hmac.Equal(sessionMAC(k, d, p.Counted), p.MAC) {
 			return common.Address{}, fmt.Errorf("%w: the session MAC does not match the request", ErrProofMalformed)
 		}
 		return p.Addr, nil

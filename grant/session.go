@@ -4,10 +4,12 @@ import (
 	"crypto/ecdsa"
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -26,6 +28,18 @@ import (
 // time window and the once-only nonce apply as to signatures. A MAC proves
 // the caller to this node only, so a call a node forwards (full fallback
 // mode) must be signed.
+//
+// A nonce must be remembered for the time window, and a node remembers a
+// bounded number of them (Nonces): a caller making more than a few hundred
+// calls a second to one node would be turned away. So a session call may
+// instead be numbered: "t=<unix ms>;c=<counter>;a=<caller address>;m=<hmac>",
+// the counter the caller's own for that node, from 1 up, and the MAC made
+// under a domain of its own (so the c= cannot be swapped for an n=). The
+// node takes each number once in a window of the 1,024 highest it has seen
+// of that session (replayWindow), a few hundred bytes a session whatever
+// the rate, and refuses numbered calls made before the signed call that
+// opened the session (a session forgotten and opened again starts a new
+// window; the calls of the old one stay refused).
 
 // ErrSessionUnknown refuses a MAC proof from a caller this node holds no
 // session with (it never let a signed call of it through, or forgot it).
@@ -45,6 +59,69 @@ func mac(key [32]byte, d common.Hash) []byte {
 	return m.Sum(nil)
 }
 
+// countedDomain starts what a numbered session call's MAC covers.
+const countedDomain = "smartlayer/session-counted/v1\n"
+
+func sessionMAC(key [32]byte, d common.Hash, counted bool) []byte {
+	if !counted {
+		return mac(key, d)
+	}
+	m := hmac.New(sha256.New, key[:])
+	m.Write([]byte(countedDomain))
+	m.Write(d[:])
+	return m.Sum(nil)
+}
+
+// counterNonce is the nonce a numbered call's digest covers.
+func counterNonce(c uint64) (n [16]byte) {
+	binary.BigEndian.PutUint64(n[:8], c)
+	return n
+}
+
+// SignCounted makes the proof header of a numbered session call: counter
+// is the caller's next number for the node (from 1).
+func SignCounted(key [32]byte, caller common.Address, r Request, now time.Time, counter uint64) string {
+	tMs := now.UnixMilli()
+	return fmt.Sprintf("t=%d;c=%d;a=%s;m=%s", tMs, counter, hex.EncodeToString(caller[:]),
+		hex.EncodeToString(sessionMAC(key, digest(r, tMs, counterNonce(counter)), true)))
+}
+
+// windowSize is how many numbers below the highest a session's replay
+// window still takes (calls in flight at once may arrive out of order).
+const windowSize = 1024
+
+// replayWindow takes each counter once: the highest seen, and those of
+// the windowSize below it not taken yet (a bit each, by counter modulo
+// windowSize).
+type replayWindow struct {
+	top  uint64
+	bits [windowSize / 64]uint64
+}
+
+func (w *replayWindow) take(c uint64) bool {
+	if c > w.top {
+		if c-w.top >= windowSize {
+			w.bits = [windowSize / 64]uint64{}
+		} else {
+			for x := w.top + 1; x < c; x++ {
+				w.bits[x%windowSize/64] &^= 1 << (x % 64)
+			}
+		}
+		w.top = c
+		w.bits[c%windowSize/64] |= 1 << (c % 64)
+		return true
+	}
+	if w.top-c >= windowSize || c == 0 {
+		return false
+	}
+	bit := uint64(1) << (c % 64)
+	if w.bits[c%windowSize/64]&bit != 0 {
+		return false
+	}
+	w.bits[c%windowSize/64] |= bit
+	return true
+}
+
 // SignMAC makes the proof header for a request by caller, under the
 // session key it shares with the node it sends the request to.
 func SignMAC(key [32]byte, caller common.Address, r Request, now time.Time, nonce [16]byte) string {
@@ -61,12 +138,39 @@ const MaxSessions = 100_000
 type Sessions struct {
 	node *ecdsa.PrivateKey
 	mu   sync.Mutex
-	m    map[common.Address][32]byte
+	m    map[common.Address]*session
+}
+
+type session struct {
+	key    [32]byte
+	fromMs int64 // the time of the signed call that opened it
+	window replayWindow
 }
 
 // NewSessions keeps the sessions of the node whose key is node.
 func NewSessions(node *ecdsa.PrivateKey) *Sessions {
-	return &Sessions{node: node, m: map[common.Address][32]byte{}}
+	return &Sessions{node: node, m: map[common.Address]*session{}}
+}
+
+// Use takes a numbered call's counter (a counted proof whose MAC Signer
+// checked): refused when it was taken before or is below the window, or
+// the call was made before the session opened.
+func (s *Sessions) Use(p *Proof) error {
+	if !p.Counted {
+		return fmt.Errorf("%w: not a numbered call", ErrProofMalformed)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ss, ok := s.m[p.Addr]
+	switch {
+	case !ok:
+		return ErrSessionUnknown
+	case p.TimeMs < ss.fromMs:
+		return fmt.Errorf("%w: a numbered call made before its session opened", ErrProofStale)
+	case !ss.window.take(p.Counter):
+		return ErrProofReplayed
+	}
+	return nil
 }
 
 // Learn keeps a session with the caller whose signature p carried; call it
@@ -88,13 +192,15 @@ func (s *Sessions) Learn(p *Proof) {
 		return
 	}
 	s.mu.Lock()
-	if len(s.m) >= MaxSessions {
-		for a := range s.m { // one out, whichever the map gives first: a flood of new callers does not end every session at once
-			delete(s.m, a)
-			break
+	if _, ok := s.m[addr]; !ok {
+		if len(s.m) >= MaxSessions {
+			for a := range s.m { // one out, whichever the map gives first: a flood of new callers does not end every session at once
+				delete(s.m, a)
+				break
+			}
 		}
+		s.m[addr] = &session{key: k, fromMs: p.TimeMs}
 	}
-	s.m[addr] = k
 	s.mu.Unlock()
 }
 
@@ -104,8 +210,11 @@ func (s *Sessions) key(a common.Address) ([32]byte, bool) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	k, ok := s.m[a]
-	return k, ok
+	ss, ok := s.m[a]
+	if !ok {
+		return [32]byte{}, false
+	}
+	return ss.key, true
 }
 
 // CallerSessions are the sessions a caller (an integration, an owner, or a
@@ -113,18 +222,23 @@ func (s *Sessions) key(a common.Address) ([32]byte, bool) {
 // side of Sessions.
 type CallerSessions struct {
 	mu sync.Mutex
-	m  map[string][32]byte
+	m  map[string]*callerSession
+}
+
+type callerSession struct {
+	key  [32]byte
+	next atomic.Uint64 // the last counter used
 }
 
 // Proof makes the proof header of r, by key, for the node whose peer ID is
 // to ("" when not known, or a node that forwards the call: then always a
-// signature): a session MAC when a session with that node is open, a
-// signature otherwise (signed; Open the session once the node let the
-// signed call through). nonce is the caller's fresh random once-only
-// value (this package draws no random numbers).
+// signature): a numbered session MAC when a session with that node is
+// open, a signature otherwise (signed; Open the session once the node let
+// the signed call through). nonce is the caller's fresh random once-only
+// value for a signature (this package draws no random numbers).
 func (s *CallerSessions) Proof(key *ecdsa.PrivateKey, to string, r Request, now time.Time, nonce [16]byte) (proof string, signed bool, err error) {
-	if k, ok := s.get(to); ok {
-		return SignMAC(k, crypto.PubkeyToAddress(key.PublicKey), r, now, nonce), false, nil
+	if cs, ok := s.get(to); ok {
+		return SignCounted(cs.key, crypto.PubkeyToAddress(key.PublicKey), r, now, cs.next.Add(1)), false, nil
 	}
 	proof, err = Sign(key, r, now, nonce)
 	return proof, true, err
@@ -137,19 +251,21 @@ func (s *CallerSessions) Has(to string) bool {
 	return ok
 }
 
-func (s *CallerSessions) get(to string) ([32]byte, bool) {
+func (s *CallerSessions) get(to string) (*callerSession, bool) {
 	if to == "" {
-		return [32]byte{}, false
+		return nil, false
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	k, ok := s.m[to]
-	return k, ok
+	cs, ok := s.m[to]
+	return cs, ok
 }
 
 // Open derives the session key between key and the node to, whose public
-// key is pub, unless one is open.
-func (s *CallerSessions) Open(key *ecdsa.PrivateKey, to string, pub *ecdsa.PublicKey) {
+// key is pub, unless one is open. Its counter starts at the time in
+// microseconds at now, above any this caller used with that node before
+// it last started (at under a million calls a second).
+func (s *CallerSessions) Open(key *ecdsa.PrivateKey, to string, pub *ecdsa.PublicKey, now time.Time) {
 	if _, ok := s.get(to); ok || to == "" {
 		return
 	}
@@ -157,11 +273,15 @@ func (s *CallerSessions) Open(key *ecdsa.PrivateKey, to string, pub *ecdsa.Publi
 	if err != nil {
 		return
 	}
+	cs := &callerSession{key: k}
+	cs.next.Store(uint64(now.UnixMicro()))
 	s.mu.Lock()
 	if s.m == nil || len(s.m) >= MaxSessions {
-		s.m = map[string][32]byte{}
+		s.m = map[string]*callerSession{}
 	}
-	s.m[to] = k
+	if _, ok := s.m[to]; !ok {
+		s.m[to] = cs
+	}
 	s.mu.Unlock()
 }
 

@@ -183,9 +183,14 @@ func (g *grants) parsed(header string, now time.Time) (gr *grant.Grant, cached b
 	return gr, false, err
 }
 
-// useNonce takes the proof's nonce, the last check of a call let through:
-// a signed one also opens a session with its signer.
+// useNonce takes the proof's nonce (or a numbered session call's counter),
+// the last check of a call let through: a signed one also opens a session
+// with its signer.
 func (g *grants) useNonce(signer, owner common.Address, pr *grant.Proof, now time.Time) error {
+	if pr.Counted {
+		// A numbered session call: its session's window takes it.
+		return g.sessions.Use(pr)
+	}
 	g.nmu.Lock()
 	err := g.nonces.Use(signer, owner, pr, now)
 	g.nmu.Unlock()

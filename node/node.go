@@ -696,7 +696,10 @@ type nodeMetrics struct {
 	heartbeats *prometheus.CounterVec
 	queries    *prometheus.CounterVec
 	queryTime  prometheus.Histogram
-	placements prometheus.Counter
+	// answersReused counts queries answered with an earlier answer and
+	// its receipt (service.receipt_reuse).
+	answersReused prometheus.Counter
+	placements    prometheus.Counter
 	// moves: instances an anchor moved off their replicas, by reason;
 	// deferredMoves: those its last plan held back (network.max_moves).
 	moves         *prometheus.CounterVec
@@ -729,6 +732,8 @@ func (n *Node) registerMetrics() {
 	n.metric = nodeMetrics{
 		heartbeats: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smartlayer_heartbeats_sent_total", Help: "Heartbeats sent to anchors by result."}, []string{"result"}),
 		queries:    prometheus.NewCounterVec(prometheus.CounterOpts{Name: "smartlayer_queries_total", Help: "Token queries answered by result."}, []string{"result"}),
+		answersReused: prometheus.NewCounter(prometheus.CounterOpts{Name: "smartlayer_answers_reused_total",
+			Help: "Queries answered with an earlier answer of the same pure query on the same state and its receipt (service.receipt_reuse)."}),
 		queryTime: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "smartlayer_query_seconds", Help: "Time to run a token query in the sandbox.",
 			Buckets: prometheus.ExponentialBuckets(0.00002, 2.5, 14)}),
 		placements: prometheus.NewCounter(prometheus.CounterOpts{Name: "smartlayer_placements_total", Help: "Placement records signed by this anchor."}),
@@ -789,7 +794,7 @@ func (n *Node) registerMetrics() {
 	n.metric.slashed = prometheus.NewCounter(prometheus.CounterOpts{Name: "smartlayer_slashing_evidence_total", Help: "Slashing-evidence attestations this anchor signed."})
 	n.metric.strikes = prometheus.NewCounter(prometheus.CounterOpts{Name: "smartlayer_sla_strikes_total", Help: "SLA strikes this anchor recorded against executors."})
 	n.metric.slo = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "smartlayer_slo_score", Help: "This anchor's service-level score of each sampled service node (below 0.5: given no instances)."}, []string{"node"})
-	n.reg.MustRegister(n.metric.heartbeats, n.metric.queries, n.metric.queryTime, n.metric.placements, n.metric.moves, n.metric.deferredMoves, n.metric.assigns, n.metric.refused,
+	n.reg.MustRegister(n.metric.heartbeats, n.metric.queries, n.metric.queryTime, n.metric.answersReused, n.metric.placements, n.metric.moves, n.metric.deferredMoves, n.metric.assigns, n.metric.refused,
 		n.metric.actions, n.metric.actionTime, n.metric.fetchRetries, n.metric.routed, n.metric.samples, n.metric.slashed, n.metric.strikes, n.metric.slo)
 	n.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "smartlayer_sample_interval_seconds", Help: "How often this anchor samples each service node (0: off)."},
 		func() float64 { return n.cfg.Network.SampleInterval.Seconds() }))

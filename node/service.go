@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -44,7 +45,10 @@ type serviceRole struct {
 	archive *sampling.Archive
 	// memo answers queries that read nothing of the world again without
 	// running them (nil: service.query_memo_bytes 0).
-	memo     *sandbox.Memo
+	memo *sandbox.Memo
+	// reuse serves such answers again with their receipts for a while
+	// (nil: service.receipt_reuse 0, or no receipts).
+	reuse    *reuse
 	tokens   *tokenQuerier // the modules' ctx.tokens.query
 	applier  *applier      // every change to an instance, one shard each
 	retrying sync.Map      // instances waiting to step an entry again (retryLater)
@@ -147,6 +151,9 @@ func newServiceRole(n *Node) (*serviceRole, error) {
 		n.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "smartlayer_query_memo_misses_total",
 			Help: "Queries the query memo could not answer, which ran their script."},
 			func() float64 { _, m := s.memo.Stats(); return float64(m) }))
+	}
+	if s.receipts != nil {
+		s.reuse = newReuse(n.cfg.Service.ReceiptReuse.Duration)
 	}
 	transport.HandleFrom(n.net, protoExec, transport.MaxMessage, n.isAnchorPeer, s.handleExec)
 	return s, nil
@@ -674,6 +681,15 @@ func (s *serviceRole) runQuery(ctx context.Context, id wire.InstanceID, name str
 	// The state is kept canonical, so its root is the hash of its bytes:
 	// the sandbox need not canonicalize it again on every query.
 	root := sandbox.Hash(in.Root())
+	var rk reuseKey
+	if s.reuse != nil {
+		rk = s.reuse.key(id, name, in, root, crypto.Keccak256Hash(args), start)
+		if out, ok := s.reuse.get(rk); ok {
+			s.n.metric.queries.WithLabelValues("ok").Inc()
+			s.n.metric.answersReused.Inc()
+			return out, nil
+		}
+	}
 	res, err := lb.Module.Run(ctx, sandbox.Call{Kind: sandbox.KindQuery, Name: name, State: in.State, Args: args, StateRoot: &root,
 		Env: sandbox.Env{Instance: id.String(), Now: start, Tokens: s}, Memo: s.memo})
 	s.n.metric.queryTime.Observe(time.Since(start).Seconds())
@@ -694,6 +710,9 @@ func (s *serviceRole) runQuery(ctx context.Context, id wire.InstanceID, name str
 		}
 	}
 	s.keepTranscript(tr, in.State, out.Receipt)
+	if res.Pure && s.reuse != nil && out.Receipt != nil {
+		s.reuse.put(rk, out)
+	}
 	return out, nil
 }
 

@@ -283,7 +283,7 @@ func (q *tokenQuerier) openSession(to string) {
 		return
 	}
 	if pub, err := nodekey.PublicKeyOfPeer(id); err == nil {
-		q.sessions.Open(q.key.ECDSA, to, pub)
+		q.sessions.Open(q.key.ECDSA, to, pub, time.Now())
 	}
 }
 

@@ -208,6 +208,13 @@ type Config struct {
 		// answer waits for others before the batch is signed (0: sign at
 		// once; batches form only while a signature is being made).
 		ReceiptWindow Duration `toml:"receipt_window"`
+		// ReceiptReuse: how long the answer of a pure query (one that read
+		// nothing of the world), with its receipt, is served again to the
+		// same query with the same argument bytes while the instance's
+		// bundle, state and fencing stay the same; the receipt is then up to
+		// this old (its atMs is when the execution ran). 0: every answer
+		// gets a receipt of its own.
+		ReceiptReuse Duration `toml:"receipt_reuse"`
 		// ActionTimeout bounds one action, its external calls included.
 		ActionTimeout Duration `toml:"action_timeout"`
 		// FetchAttempts and FetchTimeout: an executor's tries of one
@@ -290,6 +297,7 @@ func Default(role Role) Config {
 	c.Service.MaxKeptExecutions = DefaultKeptExecutions
 	c.Service.MaxArchiveBytes = 4 << 30
 	c.Service.QueryMemoBytes = 32 << 20
+	c.Service.ReceiptReuse = Duration{time.Second}
 	c.Network.TranscriptRetention = Duration{15 * time.Minute}
 	c.Service.MaxTopics = 100_000
 	c.Service.MaxQueries = 256
@@ -538,6 +546,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Service.Receipts != "batched" && c.Service.Receipts != "single" && c.Service.Receipts != "off" {
 		bad("service.receipts", "%q: want \"batched\", \"single\" or \"off\"", c.Service.Receipts)
+	}
+	if d := c.Service.ReceiptReuse.Duration; d < 0 || d > time.Minute {
+		bad("service.receipt_reuse", "%s is out of range 0..1m", d)
 	}
 	if d := c.Service.ReceiptWindow.Duration; d < 0 || d > 10*time.Millisecond {
 		bad("service.receipt_window", "%s is out of range 0..10ms", d)

@@ -3,6 +3,8 @@ package sandbox
 import (
 	"encoding/json"
 	"sync"
+
+	"github.com/smartlayer/smartlayer/internal/bounded"
 )
 
 // Memo remembers the answers of queries that depended on nothing but their
@@ -27,14 +29,10 @@ import (
 // byte bound are not kept. The oldest entry goes first. It is safe for
 // concurrent use.
 type Memo struct {
-	mu       sync.Mutex
-	entries  map[memoKey]*memoEntry
-	ring     []memoKey // the keys held, oldest at ring[head]
-	head, n  int
-	bytes    int
-	maxBytes int
-	hits     uint64
-	misses   uint64
+	kept   *bounded.FIFO[memoKey, json.RawMessage]
+	mu     sync.Mutex
+	hits   uint64
+	misses uint64
 }
 
 type memoKey struct {
@@ -45,16 +43,10 @@ type memoKey struct {
 	args     Hash // of the arguments' bytes, from which the seed is derived too
 }
 
-type memoEntry struct {
-	output json.RawMessage
-	size   int // what the entry counts against the byte bound
-}
-
 // NewMemo returns a memo of at most entries answers and maxBytes bytes of
 // answers (both at least 1).
 func NewMemo(entries, maxBytes int) *Memo {
-	entries, maxBytes = max(entries, 1), max(maxBytes, 1)
-	return &Memo{entries: map[memoKey]*memoEntry{}, ring: make([]memoKey, entries), maxBytes: maxBytes}
+	return &Memo{kept: bounded.NewFIFO[memoKey, json.RawMessage](entries, maxBytes)}
 }
 
 // Stats returns the hits and misses so far.
@@ -65,44 +57,22 @@ func (m *Memo) Stats() (hits, misses uint64) {
 }
 
 // Len returns the answers held.
-func (m *Memo) Len() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return len(m.entries)
-}
+func (m *Memo) Len() int { return m.kept.Len() }
 
-func (m *Memo) get(k memoKey) *memoEntry {
+func (m *Memo) get(k memoKey) (json.RawMessage, bool) {
+	out, ok := m.kept.Get(k)
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	e := m.entries[k]
-	if e != nil {
+	if ok {
 		m.hits++
 	} else {
 		m.misses++
 	}
-	return e
+	m.mu.Unlock()
+	return out, ok
 }
 
-func (m *Memo) put(k memoKey, e *memoEntry) {
-	e.size = len(e.output) + len(k.function) + len(k.instance) + memoOverhead
-	if e.size > m.maxBytes/16 {
-		return
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if _, ok := m.entries[k]; ok {
-		return
-	}
-	for m.n > 0 && (m.n == len(m.ring) || m.bytes+e.size > m.maxBytes) {
-		old := m.ring[m.head]
-		m.ring[m.head] = memoKey{}
-		m.head, m.n = (m.head+1)%len(m.ring), m.n-1
-		m.bytes -= m.entries[old].size
-		delete(m.entries, old)
-	}
-	m.ring[(m.head+m.n)%len(m.ring)] = k
-	m.n++
-	m.entries[k], m.bytes = e, m.bytes+e.size
+func (m *Memo) put(k memoKey, output json.RawMessage) {
+	m.kept.Put(k, output, len(output)+len(k.function)+len(k.instance)+memoOverhead)
 }
 
 // memoOverhead is what an entry costs besides its variable bytes: its key

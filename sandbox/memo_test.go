@@ -58,6 +58,9 @@ func TestMemoAnswersWhatARunWould(t *testing.T) {
 	if h, _ := memo.Stats(); h != 1 {
 		t.Fatalf("hits %d, want 1", h)
 	}
+	if !first.Pure || !second.Pure {
+		t.Fatal("a query that read nothing of the world is not said to be pure")
+	}
 	fresh, err := m.Run(ctx, memoCall(nil, "pure", `{"n":1}`, 2000, nil))
 	if err != nil {
 		t.Fatal(err)
@@ -121,6 +124,9 @@ func TestMemoLeavesTheWorldAlone(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: %v", name, err)
 			}
+			if res.Pure {
+				t.Fatalf("%s: said to be pure", name)
+			}
 			outs = append(outs, string(res.Output))
 		}
 		if h, _ := memo.Stats(); h != 0 || memo.Len() != 0 {
@@ -174,9 +180,7 @@ func TestMemoBounded(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	memo.mu.Lock()
-	n, b := len(memo.entries), memo.bytes
-	memo.mu.Unlock()
+	n, b := memo.kept.Len(), memo.kept.Bytes()
 	if b > 64<<10 || n == 0 || n > 21 {
 		t.Fatalf("%d entries of %d bytes in a memo of 64 KiB", n, b)
 	}

@@ -163,6 +163,9 @@ type Result struct {
 	State      json.RawMessage
 	Logs       []string
 	Transcript *Transcript
+	// Pure: a query whose run read nothing of the world (see Memo), so its
+	// answer is what any run on the same inputs gives, at any time.
+	Pure bool
 }
 
 // Module is a compiled service module with a pool of warm runtimes. It is safe
@@ -441,9 +444,11 @@ func (m *Module) run(ctx context.Context, c Call, replay []External) (*Result, e
 	if t.Seed == nil {
 		t.Seed = crypto.Keccak256([]byte(t.Function), []byte(t.Instance), t.StateBefore[:], c.Args)
 	}
+	// A query's answer may depend on nothing but its inputs (see Memo).
+	pureable := replay == nil && c.Kind == KindQuery && c.Env.Seed == nil && c.Env.IdempotencyKey == ""
 	var mk memoKey
 	memo := c.Memo
-	if memo != nil && replay == nil && c.Kind == KindQuery && c.Env.Seed == nil && c.Env.IdempotencyKey == "" {
+	if memo != nil && pureable {
 		// The script sees the state's bytes, not its canonical form: the
 		// key is their hash, which a given StateRoot is (see Call).
 		state := t.StateBefore
@@ -451,9 +456,9 @@ func (m *Module) run(ctx context.Context, c Call, replay []External) (*Result, e
 			state = crypto.Keccak256Hash(c.State)
 		}
 		mk = memoKey{module: m.hash, function: t.Function, instance: t.Instance, state: state, args: crypto.Keccak256Hash(c.Args)}
-		if e := memo.get(mk); e != nil {
-			t.Output, t.StateAfter = e.output, t.StateBefore
-			return &Result{Output: e.output, State: c.State, Transcript: t}, nil
+		if out, ok := memo.get(mk); ok {
+			t.Output, t.StateAfter = out, t.StateBefore
+			return &Result{Output: out, State: c.State, Transcript: t, Pure: true}, nil
 		}
 	} else {
 		memo = nil
@@ -478,8 +483,11 @@ func (m *Module) run(ctx context.Context, c Call, replay []External) (*Result, e
 	if cs.healthy {
 		m.put(v)
 	}
-	if memo != nil && err == nil && !cs.readClock && len(cs.t.Calls) == 0 && len(cs.logs) == 0 {
-		memo.put(mk, &memoEntry{output: res.Output})
+	if pureable && err == nil && !cs.readClock && len(cs.t.Calls) == 0 && len(cs.logs) == 0 {
+		res.Pure = true
+		if memo != nil {
+			memo.put(mk, res.Output)
+		}
 	}
 	return res, err
 }

@@ -10,9 +10,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/smartlayer/smartlayer/devnet"
+	"github.com/smartlayer/smartlayer/node"
 	"github.com/smartlayer/smartlayer/receipt"
 	"github.com/smartlayer/smartlayer/wire"
 )
@@ -26,6 +28,7 @@ import (
 func TestReceiptVerifyReplay(t *testing.T) {
 	o := devnet.DefaultOptions()
 	o.Tickets, o.Services, o.Flights = 2, 3, 1
+	o.Configure = func(_ node.Role, _ int, cfg *node.Config) { cfg.Service.ReceiptReuse = node.Duration{} } // every answer its own receipt
 	d, err := devnet.Start(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
@@ -57,7 +60,7 @@ func TestReceiptVerifyReplay(t *testing.T) {
 	if nodeURL == "" {
 		t.Fatal("no service node signed the receipt")
 	}
-	if hits := memoHits(t, nodeURL); hits < 1 {
+	if hits := metric(t, nodeURL, "smartlayer_query_memo_hits_total"); hits < 1 {
 		t.Fatalf("the node answered the same query of the same state twice and its memo answered neither (%v hits)", hits)
 	}
 	dir := t.TempDir()
@@ -82,8 +85,8 @@ func TestReceiptVerifyReplay(t *testing.T) {
 	}
 }
 
-// memoHits reads a node's smartlayer_query_memo_hits_total.
-func memoHits(t *testing.T, node string) float64 {
+// metric reads one of a node's metrics (0 when it has none).
+func metric(t *testing.T, node, name string) float64 {
 	t.Helper()
 	resp, err := http.Get(node + "/metrics")
 	if err != nil {
@@ -92,10 +95,83 @@ func memoHits(t *testing.T, node string) float64 {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, "smartlayer_query_memo_hits_total "); ok {
+		if v, ok := strings.CutPrefix(l, name+" "); ok {
 			f, _ := strconv.ParseFloat(v, 64)
 			return f
 		}
 	}
 	return 0
+}
+
+// TestReceiptReused: within service.receipt_reuse a node answers the same
+// pure query of the same state with the answer and receipt it made first
+// (same leaf, same time), whose execution replays; once the state changes
+// the answer and its receipt are new.
+func TestReceiptReused(t *testing.T) {
+	o := devnet.DefaultOptions()
+	o.Tickets, o.Services, o.Flights = 2, 3, 1
+	o.Configure = func(_ node.Role, _ int, cfg *node.Config) { cfg.Service.ReceiptReuse = node.Duration{Duration: time.Minute} }
+	ctx := context.Background()
+	d, err := devnet.Start(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	tk := d.Info.Tickets[0]
+	d.Client.VerifyReceipts = true
+	// twice asks until one node answered twice, and returns both answers.
+	twice := func() (first, second *receipt.Receipt, out json.RawMessage) {
+		t.Helper()
+		seen := map[common.Address]*receipt.Receipt{}
+		for i := 0; i < 40; i++ {
+			o, r, err := d.Client.QueryReceipt(ctx, tk.Instance, "status", nil, tk.Header())
+			if err != nil || r == nil {
+				t.Fatalf("query: %v %v", r, err)
+			}
+			if f := seen[r.Node]; f != nil {
+				return f, r, o
+			}
+			seen[r.Node] = r
+		}
+		t.Fatal("no replica answered twice in 40 queries")
+		return nil, nil, nil
+	}
+	first, second, _ := twice()
+	if first.Leaf() != second.Leaf() || first.AtMs != second.AtMs {
+		t.Fatalf("a node answered the same query of the same state with a new receipt within service.receipt_reuse: %+v then %+v", first, second)
+	}
+	nodeURL := ""
+	for _, s := range d.Info.Services {
+		if common.HexToAddress(s.Address) == second.Node {
+			nodeURL = s.HTTP
+		}
+	}
+	if reused := metric(t, nodeURL, "smartlayer_answers_reused_total"); reused < 1 {
+		t.Fatalf("smartlayer_answers_reused_total %v", reused)
+	}
+	dir := t.TempDir()
+	p := filepath.Join(dir, "r.json")
+	b, _ := json.Marshal(second)
+	_ = os.WriteFile(p, b, 0o600)
+	if out, err := run("receipt", "verify", p, "--replay", "--node", nodeURL, "--anchor", d.Info.Anchors[0].HTTP,
+		"--grant", tk.Headers[wire.GrantHeader], "--integration-key", d.Info.Integration.Key); err != nil || !strings.Contains(out, `"replay": "ok"`) {
+		t.Fatalf("verify --replay of a reused receipt: %s %v", out, err)
+	}
+	// A new status: every replica's state changes, and so the answers.
+	if _, err := d.PublishStatus(ctx, tk.Flight, tk.Date, 333, "delayed"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		a, b, out := twice()
+		if strings.Contains(string(out), `"delayMinutes":333`) && a.StateBefore == b.StateBefore {
+			if a.StateBefore == first.StateBefore || a.Leaf() == first.Leaf() {
+				t.Fatal("the new state's answer came with the old state's receipt")
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the new status is not answered a minute after it was published: %s", out)
+		}
+	}
 }
