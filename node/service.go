@@ -711,6 +711,7 @@ func (s *serviceRole) runQuery(ctx context.Context, id wire.InstanceID, name str
 	}
 	s.keepTranscript(tr, in.State, out.Receipt)
 	if res.Pure && s.reuse != nil && out.Receipt != nil {
+		out.ReceiptHeader = api.ReceiptHeader(out.Receipt)
 		s.reuse.put(rk, out)
 	}
 	return out, nil

@@ -70,10 +70,13 @@ slowed by 20 ms; the SDK should leave it alone, keeping the p99 within
 	f.DurationVar(&retention, "transcript-retention", retention, "the network's network.transcript_retention: how long service nodes archive the execution behind every receipt (0: no archive)")
 	memo := node.DefaultConfig(node.RoleService).Service.QueryMemoBytes
 	f.Int64Var(&memo, "query-memo-bytes", memo, "service nodes' service.query_memo_bytes: the answers of queries that read nothing of the world they remember (0: off)")
+	reuse := node.DefaultConfig(node.RoleService).Service.ReceiptReuse.Duration
+	f.DurationVar(&reuse, "receipt-reuse", reuse, "service nodes' service.receipt_reuse: how long a pure query's answer and receipt are served again on the same state (0: a receipt per answer)")
 	dn.Configure = func(_ node.Role, _ int, cfg *node.Config) {
 		cfg.Service.ReceiptWindow = node.Duration{Duration: window}
 		cfg.Network.TranscriptRetention = node.Duration{Duration: retention}
 		cfg.Service.QueryMemoBytes = memo
+		cfg.Service.ReceiptReuse = node.Duration{Duration: reuse}
 	}
 	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
 	var updates int
