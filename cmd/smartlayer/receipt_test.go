@@ -110,7 +110,9 @@ func metric(t *testing.T, node, name string) float64 {
 func TestReceiptReused(t *testing.T) {
 	o := devnet.DefaultOptions()
 	o.Tickets, o.Services, o.Flights = 2, 3, 1
-	o.Configure = func(_ node.Role, _ int, cfg *node.Config) { cfg.Service.ReceiptReuse = node.Duration{Duration: time.Minute} }
+	o.Configure = func(_ node.Role, _ int, cfg *node.Config) {
+		cfg.Service.ReceiptReuse = node.Duration{Duration: time.Minute}
+	}
 	ctx := context.Background()
 	d, err := devnet.Start(ctx, o)
 	if err != nil {
