@@ -330,13 +330,13 @@ func (c *Client) do(ctx context.Context, method, url string, hdr http.Header, bo
 
 // openSession derives the session key with node to, after a signed call
 // it let through (the node learned the client's key from it).
-func (c *Client) openSession(to string) {
+func (c *Client) openSession(to string, opened [16]byte) {
 	id, err := peer.Decode(to)
 	if err != nil {
 		return
 	}
 	if pub, err := nodekey.PublicKeyOfPeer(id); err == nil {
-		c.sessions.Open(c.Key, to, pub, time.Now())
+		c.sessions.Open(c.Key, to, pub, opened)
 	}
 }
 
@@ -362,9 +362,14 @@ func (c *Client) doHeaders(ctx context.Context, method, url, to string, hdr http
 		}
 		h, err = c.send(ctx, method, url, to, hdr, body, out)
 	}
-	if errors.As(err, &p) && p.Type == "urn:smartlayer:problem:session-unknown" {
+	switch {
+	case errors.As(err, &p) && p.Type == "urn:smartlayer:problem:session-unknown":
 		// The node forgot the session (a restart): sign once more.
 		c.sessions.Forget(to)
+		h, err = c.send(ctx, method, url, to, hdr, body, out)
+	case errors.As(err, &p) && p.Type == "urn:smartlayer:problem:request-replayed" && c.sessions.Has(to):
+		// A numbered call overtaken by more calls than the node's window
+		// holds (a refused call did not run): once more, numbered anew.
 		h, err = c.send(ctx, method, url, to, hdr, body, out)
 	}
 	return h, err
@@ -399,9 +404,9 @@ func (c *Client) send(ctx context.Context, method, url, to string, hdr http.Head
 		}
 	}
 	signed := false
+	var nonce [16]byte // of a signed call: it opens a window of numbered calls
 	if c.Key != nil && strings.HasPrefix(req.URL.Path, "/v1/tokens/") && !strings.HasSuffix(req.URL.Path, "/route") {
 		r := grant.Request{Method: method, Path: req.URL.RequestURI(), Body: body, Key: req.Header.Get(wire.IdempotencyHeader)}
-		var nonce [16]byte
 		if _, err := rand.Read(nonce[:]); err != nil {
 			return nil, err
 		}
@@ -425,7 +430,7 @@ func (c *Client) send(ctx context.Context, method, url, to string, hdr http.Head
 		return nil, err
 	}
 	if signed && resp.StatusCode < 300 {
-		c.openSession(to)
+		c.openSession(to, nonce)
 	}
 	switch {
 	case promise != "" && untaken(resp.StatusCode):

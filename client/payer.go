@@ -76,7 +76,9 @@ type Payer struct {
 	// onCredit counts, by node peer ID, the calls sent on credit since the
 	// last promise it took (none: it took no promise, or refused a call).
 	onCredit map[string]int
-	credit   *[32]byte // the key of calls on credit, once AnchorKey is known
+	// promising: a promise of this payer's is on its way to the node.
+	promising map[string]bool
+	credit    *[32]byte // the key of calls on credit, once AnchorKey is known
 	// lost: the payer moved up to a promise it signed but did not send in
 	// this process (Resume at the start, or a 402's): it does not know the
 	// calls sent on credit after it, and takes them from the next 402 in
@@ -199,10 +201,14 @@ func (p *Payer) pay(to string, price uint64, instance, call string) (header stri
 	// signature is made after it (a signature takes tens of microseconds,
 	// and the calls of other goroutines wait on the lock): nodes and the
 	// anchor take promises and credits in any order.
-	if n, ok := p.onCredit[to]; ok && to != "" && call != "" && p.credit != nil && n < every-1 {
-		// Within every calls of the last promise the node took: on credit.
-		// (The node takes CreditCalls: twice the most, room for calls
-		// sent while that promise was on its way.)
+	n, ok := p.onCredit[to]
+	// Within every calls of the last promise the node took: on credit. (The
+	// node takes CreditCalls: twice the most, room for calls sent while a
+	// promise is on its way.) While this payer's next promise to that node
+	// is on its way, the calls made meanwhile go on credit too, up to that
+	// room: without it, every call made before the node took the promise
+	// sent one more, a promise for each call in flight.
+	if ok && to != "" && call != "" && p.credit != nil && (n < every-1 || p.promising[to] && n < channel.CreditCalls-2) {
 		p.onCredit[to] = n + 1
 		p.charged, p.nonce = next, p.nonce+1 // next is not used after the lock
 		key, nonce := *p.credit, p.nonce
@@ -211,6 +217,12 @@ func (p *Payer) pay(to string, price uint64, instance, call string) (header stri
 	}
 	p.cum, p.charged, p.nonce = new(big.Int).Set(next), new(big.Int).Set(next), p.nonce+1
 	nonce := p.nonce
+	if ok && to != "" {
+		if p.promising == nil || len(p.promising) >= maxShown {
+			p.promising = map[string]bool{}
+		}
+		p.promising[to] = true
+	}
 	p.mu.Unlock()
 	promise, err := channel.Sign(p.Key, p.Domain, p.Channel, next, nonce)
 	if err != nil {
@@ -229,6 +241,7 @@ func (p *Payer) took(to string) {
 		p.onCredit = map[string]int{}
 	}
 	p.onCredit[to] = 0
+	delete(p.promising, to)
 }
 
 // tookOne reports whether the node whose peer ID is to took a promise of
@@ -244,6 +257,7 @@ func (p *Payer) untook(to string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	delete(p.onCredit, to)
+	delete(p.promising, to)
 }
 
 // useCredit sets the key of calls on credit, from the channel's anchor's

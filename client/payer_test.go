@@ -197,3 +197,50 @@ func TestPayerCatchesUpAfterResume(t *testing.T) {
 		t.Fatalf("a second 402's word moved the payer: next promise %d, want 44", got)
 	}
 }
+
+// TestPayerOnePromiseInFlight: while a promise to a node is on its way,
+// the calls made meanwhile go on credit (within the room the node gives:
+// channel.CreditCalls since the last promise it took) instead of each
+// sending a promise of its own: with 16 clients in flight a payer sent
+// about one promise every 6 calls to a node instead of one every 32, each
+// a signature made and two checked.
+func TestPayerOnePromiseInFlight(t *testing.T) {
+	key, _ := crypto.GenerateKey()
+	anchor, _ := crypto.GenerateKey()
+	dom := channel.Domain(1337, common.HexToAddress("0xc4"))
+	p := &Payer{Key: key, Channel: 3, Domain: dom, Every: 8}
+	if err := p.useCredit(&anchor.PublicKey); err != nil {
+		t.Fatal(err)
+	}
+	promise := func() bool {
+		_, promised, err := p.pay("n1", 1, "0x01", "query:status")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return promised != nil
+	}
+	if !promise() {
+		t.Fatal("the first call to a node is not a promise")
+	}
+	p.took("n1")
+	var kinds []bool
+	for range 7 + 1 + 55 + 1 {
+		kinds = append(kinds, promise()) // the node has not taken the 8th call's promise yet
+	}
+	want := make([]bool, 64)
+	want[7] = true  // every 8th call: a promise
+	want[63] = true // the room the node gives (channel.CreditCalls - 2 since its last) used up: another
+	if !slices.Equal(kinds, want) {
+		t.Fatalf("promises %v, want %v", kinds, want)
+	}
+	p.took("n1")
+	for i := range 7 {
+		if promise() {
+			t.Fatalf("call %d after the node took the promise was not on credit", i)
+		}
+	}
+	p.untook("n1")
+	if !promise() {
+		t.Fatal("a node that refused a call was sent a credit")
+	}
+}

@@ -50,11 +50,13 @@ type Proof struct {
 	Sig    []byte
 	Addr   common.Address
 	MAC    []byte
-	// Counted: a session MAC numbered by the caller's counter for the node
-	// (c=), which the session's replay window takes once, instead of a
-	// random nonce the node must remember; Nonce then holds the counter.
+	// Counted: a session MAC numbered by the caller's counter (c=) in the
+	// window its signed call with nonce Opened (o=) opened, which takes
+	// each number once, instead of a random nonce the node must remember;
+	// Nonce then holds the counter.
 	Counted bool
 	Counter uint64
+	Opened  [16]byte
 	// pub is the signer's key, once Signer recovered it.
 	pub *ecdsa.PublicKey
 }
@@ -90,7 +92,7 @@ func ParseProof(h string) (*Proof, error) {
 		return nil, fmt.Errorf("%w: %d bytes", ErrProofMalformed, len(h))
 	}
 	p := &Proof{}
-	var haveT, haveN, haveA bool
+	var haveT, haveN, haveA, haveO bool
 	for _, part := range strings.Split(h, ";") {
 		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
 		switch k {
@@ -123,6 +125,13 @@ func ParseProof(h string) (*Proof, error) {
 			}
 			p.Counted, p.Counter, haveN = true, c, true
 			p.Nonce = counterNonce(c)
+		case "o":
+			b, err := hex.DecodeString(v)
+			if err != nil || len(b) != 16 {
+				return nil, fmt.Errorf("%w: o: want 32 hex digits", ErrProofMalformed)
+			}
+			copy(p.Opened[:], b)
+			haveO = true
 		case "a":
 			b, err := hex.DecodeString(v)
 			if err != nil || len(b) != common.AddressLength {
@@ -138,8 +147,8 @@ func ParseProof(h string) (*Proof, error) {
 		}
 	}
 	signed, maced := p.Sig != nil, haveA && p.MAC != nil
-	if !haveT || !haveN || signed == maced || signed && p.Counted {
-		return nil, fmt.Errorf("%w: want t=<unix ms>;n=<nonce>;s=<signature>, or t;n (or c=<counter>);a=<caller address>;m=<session MAC>", ErrProofMalformed)
+	if !haveT || !haveN || signed == maced || signed && p.Counted || p.Counted != haveO {
+		return nil, fmt.Errorf("%w: want t=<unix ms>;n=<nonce>;s=<signature>, or t;n (or c=<counter>;o=<opening nonce>);a=<caller address>;m=<session MAC>", ErrProofMalformed)
 	}
 	return p, nil
 }
@@ -157,7 +166,7 @@ func (p *Proof) Signer(r Request, now time.Time, sessions *Sessions) (common.Add
 		if !ok {
 			return common.Address{}, ErrSessionUnknown
 		}
-		if !hmac.Equal(sessionMAC(k, d, p.Counted), p.MAC) {
+		if !hmac.Equal(sessionMAC(k, d, p), p.MAC) {
 			return common.Address{}, fmt.Errorf("%w: the session MAC does not match the request", ErrProofMalformed)
 		}
 		return p.Addr, nil

@@ -32,14 +32,18 @@ import (
 // A nonce must be remembered for the time window, and a node remembers a
 // bounded number of them (Nonces): a caller making more than a few hundred
 // calls a second to one node would be turned away. So a session call may
-// instead be numbered: "t=<unix ms>;c=<counter>;a=<caller address>;m=<hmac>",
-// the counter the caller's own for that node, from 1 up, and the MAC made
-// under a domain of its own (so the c= cannot be swapped for an n=). The
-// node takes each number once in a window of the 1,024 highest it has seen
-// of that session (replayWindow), a few hundred bytes a session whatever
-// the rate, and refuses numbered calls made before the signed call that
-// opened the session (a session forgotten and opened again starts a new
-// window; the calls of the old one stay refused).
+// instead be numbered: "t=<unix ms>;c=<counter>;o=<nonce>;a=<caller
+// address>;m=<hmac>". o is the nonce of the signed call that opened the
+// session, which opened a replay window on the node; c counts the caller's
+// calls in that window from 1; the MAC, under a domain of its own, covers
+// both (so a c= cannot be swapped for an n=, nor moved to another window).
+// The node takes each number once among the 2,048 highest of the window
+// (replayWindow), a few hundred bytes whatever the rate. A window exists
+// only while the node holds the session: it is made by taking its signed
+// call's nonce, which the node takes once and which is stale a minute
+// later, so a window forgotten is never made again, and neither are the
+// numbered calls it took. Several processes sharing a key each open a
+// window of their own (at most maxWindows a caller).
 
 // ErrSessionUnknown refuses a MAC proof from a caller this node holds no
 // session with (it never let a signed call of it through, or forgot it).
@@ -62,12 +66,13 @@ func mac(key [32]byte, d common.Hash) []byte {
 // countedDomain starts what a numbered session call's MAC covers.
 const countedDomain = "smartlayer/session-counted/v1\n"
 
-func sessionMAC(key [32]byte, d common.Hash, counted bool) []byte {
-	if !counted {
+func sessionMAC(key [32]byte, d common.Hash, p *Proof) []byte {
+	if !p.Counted {
 		return mac(key, d)
 	}
 	m := hmac.New(sha256.New, key[:])
 	m.Write([]byte(countedDomain))
+	m.Write(p.Opened[:])
 	m.Write(d[:])
 	return m.Sum(nil)
 }
@@ -79,16 +84,18 @@ func counterNonce(c uint64) (n [16]byte) {
 }
 
 // SignCounted makes the proof header of a numbered session call: counter
-// is the caller's next number for the node (from 1).
-func SignCounted(key [32]byte, caller common.Address, r Request, now time.Time, counter uint64) string {
+// is the caller's next number (from 1) in the window its signed call with
+// nonce opened opened.
+func SignCounted(key [32]byte, caller common.Address, r Request, now time.Time, opened [16]byte, counter uint64) string {
 	tMs := now.UnixMilli()
-	return fmt.Sprintf("t=%d;c=%d;a=%s;m=%s", tMs, counter, hex.EncodeToString(caller[:]),
-		hex.EncodeToString(sessionMAC(key, digest(r, tMs, counterNonce(counter)), true)))
+	p := &Proof{Counted: true, Opened: opened}
+	return fmt.Sprintf("t=%d;c=%d;o=%s;a=%s;m=%s", tMs, counter, hex.EncodeToString(opened[:]), hex.EncodeToString(caller[:]),
+		hex.EncodeToString(sessionMAC(key, digest(r, tMs, counterNonce(counter)), p)))
 }
 
 // windowSize is how many numbers below the highest a session's replay
 // window still takes (calls in flight at once may arrive out of order).
-const windowSize = 1024
+const windowSize = 2048
 
 // replayWindow takes each counter once: the highest seen, and those of
 // the windowSize below it not taken yet (a bit each, by counter modulo
@@ -130,22 +137,27 @@ func SignMAC(key [32]byte, caller common.Address, r Request, now time.Time, nonc
 		hex.EncodeToString(mac(key, digest(r, tMs, nonce))))
 }
 
-// MaxSessions bounds the sessions a node keeps; past it they are all
-// forgotten (callers then sign once more).
+// MaxSessions bounds the sessions a node keeps, and their windows of
+// numbered calls in all; past it another caller's is forgotten (it then
+// signs once more).
 const MaxSessions = 100_000
 
 // Sessions are a node's session keys by caller address.
 type Sessions struct {
-	node *ecdsa.PrivateKey
-	mu   sync.Mutex
-	m    map[common.Address]*session
+	node    *ecdsa.PrivateKey
+	mu      sync.Mutex
+	m       map[common.Address]*session
+	windows int // in all sessions: at most MaxSessions, as the sessions
 }
 
 type session struct {
-	key    [32]byte
-	fromMs int64 // the time of the signed call that opened it
-	window replayWindow
+	key     [32]byte
+	windows map[[16]byte]*replayWindow // by the nonce of the signed call that opened each
 }
+
+// maxWindows bounds the windows of one caller (processes sharing a key, a
+// process that signed again): a new one drops another.
+const maxWindows = 4
 
 // NewSessions keeps the sessions of the node whose key is node.
 func NewSessions(node *ecdsa.PrivateKey) *Sessions {
@@ -153,8 +165,8 @@ func NewSessions(node *ecdsa.PrivateKey) *Sessions {
 }
 
 // Use takes a numbered call's counter (a counted proof whose MAC Signer
-// checked): refused when it was taken before or is below the window, or
-// the call was made before the session opened.
+// checked) in its window: refused as from no session when the node holds
+// no such window, as replayed when the number was taken or is below it.
 func (s *Sessions) Use(p *Proof) error {
 	if !p.Counted {
 		return fmt.Errorf("%w: not a numbered call", ErrProofMalformed)
@@ -162,46 +174,68 @@ func (s *Sessions) Use(p *Proof) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ss, ok := s.m[p.Addr]
+	if !ok {
+		return ErrSessionUnknown
+	}
+	w, ok := ss.windows[p.Opened]
 	switch {
 	case !ok:
 		return ErrSessionUnknown
-	case p.TimeMs < ss.fromMs:
-		return fmt.Errorf("%w: a numbered call made before its session opened", ErrProofStale)
-	case !ss.window.take(p.Counter):
+	case !w.take(p.Counter):
 		return ErrProofReplayed
 	}
 	return nil
 }
 
-// Learn keeps a session with the caller whose signature p carried; call it
-// only once the call was let through (an ECDH per new caller is not spent
-// on strangers).
+// Learn keeps a session with the caller whose signature p carried, and
+// opens a window of numbered calls under p's nonce; call it only once the
+// call was let through and its nonce taken (an ECDH per new caller is not
+// spent on strangers, and no window is opened twice).
 func (s *Sessions) Learn(p *Proof) {
 	if p == nil || p.pub == nil {
 		return
 	}
 	addr := crypto.PubkeyToAddress(*p.pub)
 	s.mu.Lock()
-	_, ok := s.m[addr]
+	ss, ok := s.m[addr]
 	s.mu.Unlock()
-	if ok {
-		return
-	}
-	k, err := SessionKey(s.node, p.pub)
-	if err != nil {
-		return
+	var k [32]byte
+	if !ok {
+		var err error
+		if k, err = SessionKey(s.node, p.pub); err != nil {
+			return
+		}
 	}
 	s.mu.Lock()
-	if _, ok := s.m[addr]; !ok {
-		if len(s.m) >= MaxSessions {
-			for a := range s.m { // one out, whichever the map gives first: a flood of new callers does not end every session at once
+	defer s.mu.Unlock()
+	ss, ok = s.m[addr]
+	// Sessions and windows in all are bounded: one other caller's out,
+	// whichever the map gives first (a flood of new callers does not end
+	// every session at once).
+	for dropped := true; dropped && (s.windows >= MaxSessions || !ok && len(s.m) >= MaxSessions); {
+		dropped = false
+		for a, old := range s.m {
+			if a != addr {
+				s.windows -= len(old.windows)
 				delete(s.m, a)
+				dropped = true
 				break
 			}
 		}
-		s.m[addr] = &session{key: k, fromMs: p.TimeMs}
 	}
-	s.mu.Unlock()
+	if !ok {
+		ss = &session{key: k, windows: map[[16]byte]*replayWindow{}}
+		s.m[addr] = ss
+	}
+	if len(ss.windows) >= maxWindows {
+		for o := range ss.windows {
+			delete(ss.windows, o)
+			s.windows--
+			break
+		}
+	}
+	ss.windows[p.Nonce] = &replayWindow{}
+	s.windows++
 }
 
 func (s *Sessions) key(a common.Address) ([32]byte, bool) {
@@ -226,19 +260,21 @@ type CallerSessions struct {
 }
 
 type callerSession struct {
-	key  [32]byte
-	next atomic.Uint64 // the last counter used
+	key    [32]byte
+	opened [16]byte      // the nonce of the signed call that opened it
+	next   atomic.Uint64 // the last counter used
 }
 
 // Proof makes the proof header of r, by key, for the node whose peer ID is
 // to ("" when not known, or a node that forwards the call: then always a
 // signature): a numbered session MAC when a session with that node is
-// open, a signature otherwise (signed; Open the session once the node let
-// the signed call through). nonce is the caller's fresh random once-only
-// value for a signature (this package draws no random numbers).
+// open, a signature otherwise (signed; Open the session with its nonce
+// once the node let the signed call through). nonce is the caller's fresh
+// random once-only value for a signature (this package draws no random
+// numbers).
 func (s *CallerSessions) Proof(key *ecdsa.PrivateKey, to string, r Request, now time.Time, nonce [16]byte) (proof string, signed bool, err error) {
 	if cs, ok := s.get(to); ok {
-		return SignCounted(cs.key, crypto.PubkeyToAddress(key.PublicKey), r, now, cs.next.Add(1)), false, nil
+		return SignCounted(cs.key, crypto.PubkeyToAddress(key.PublicKey), r, now, cs.opened, cs.next.Add(1)), false, nil
 	}
 	proof, err = Sign(key, r, now, nonce)
 	return proof, true, err
@@ -262,10 +298,10 @@ func (s *CallerSessions) get(to string) (*callerSession, bool) {
 }
 
 // Open derives the session key between key and the node to, whose public
-// key is pub, unless one is open. Its counter starts at the time in
-// microseconds at now, above any this caller used with that node before
-// it last started (at under a million calls a second).
-func (s *CallerSessions) Open(key *ecdsa.PrivateKey, to string, pub *ecdsa.PublicKey, now time.Time) {
+// key is pub, after the node let through the call key signed with nonce
+// opened (which opened a window of numbered calls there), unless one is
+// open.
+func (s *CallerSessions) Open(key *ecdsa.PrivateKey, to string, pub *ecdsa.PublicKey, opened [16]byte) {
 	if _, ok := s.get(to); ok || to == "" {
 		return
 	}
@@ -273,14 +309,12 @@ func (s *CallerSessions) Open(key *ecdsa.PrivateKey, to string, pub *ecdsa.Publi
 	if err != nil {
 		return
 	}
-	cs := &callerSession{key: k}
-	cs.next.Store(uint64(now.UnixMicro()))
 	s.mu.Lock()
 	if s.m == nil || len(s.m) >= MaxSessions {
 		s.m = map[string]*callerSession{}
 	}
 	if _, ok := s.m[to]; !ok {
-		s.m[to] = cs
+		s.m[to] = &callerSession{key: k, opened: opened}
 	}
 	s.mu.Unlock()
 }

@@ -3,7 +3,6 @@ package grant
 import (
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -81,11 +80,12 @@ func TestSessionMAC(t *testing.T) {
 }
 
 // TestNumberedSessionCalls: a numbered session call (c=) is taken once in
-// its session's window, out of order within it, never below it, never
-// from before the signed call that opened the session, and its MAC does
-// not pass for a nonce call with the same bytes; the caller numbers its
-// calls from the time it opened the session, so a caller that restarted
-// is not refused as a replay of its earlier numbers.
+// the window its signed call opened (o=), out of order within it, never
+// below it; its MAC does not pass for a nonce call with the same bytes or
+// in another window. Two processes sharing a key each number in their own
+// window. A window the node forgot is not made again, so the calls it took
+// stay refused (found in review: a session opened again by another signed
+// call of the caller took them all again).
 func TestNumberedSessionCalls(t *testing.T) {
 	caller, _ := crypto.GenerateKey()
 	node, _ := crypto.GenerateKey()
@@ -93,63 +93,128 @@ func TestNumberedSessionCalls(t *testing.T) {
 	k, _ := SessionKey(caller, &node.PublicKey)
 	now := time.Unix(1_800_000_000, 0)
 	req := Request{Method: "POST", Path: "/v1/tokens/0x01/query/status", Body: []byte(`{}`)}
-	s := NewSessions(node)
-	take := func(h string, at time.Time) error {
+	s, nonces := NewSessions(node), NewNonces()
+	take := func(h string) error {
 		t.Helper()
 		p, err := ParseProof(h)
 		if err != nil {
 			return err
 		}
-		if _, err := p.Signer(req, at, s); err != nil {
+		signer, err := p.Signer(req, now, s)
+		if err != nil {
 			return err
 		}
-		return s.Use(p)
+		if p.Counted {
+			return s.Use(p)
+		}
+		if err := nonces.Use(signer, signer, p, now); err != nil {
+			return err
+		}
+		s.Learn(p)
+		return nil
 	}
-	if err := take(SignCounted(k, who, req, now, 5), now); !errors.Is(err, ErrSessionUnknown) {
+	a, b := [16]byte{1}, [16]byte{2}
+	if err := take(SignCounted(k, who, req, now, a, 5)); !errors.Is(err, ErrSessionUnknown) {
 		t.Fatalf("a numbered call with no session: %v", err)
 	}
-	sh, _ := Sign(caller, req, now, [16]byte{1})
-	sp, _ := ParseProof(sh)
-	if _, err := sp.Signer(req, now, s); err != nil {
+	opening, _ := Sign(caller, req, now, a)
+	if err := take(opening); err != nil {
 		t.Fatal(err)
 	}
-	s.Learn(sp)
 	for _, c := range []uint64{5, 7, 6, 3000} {
-		if err := take(SignCounted(k, who, req, now, c), now); err != nil {
+		if err := take(SignCounted(k, who, req, now, a, c)); err != nil {
 			t.Fatalf("counter %d: %v", c, err)
 		}
 	}
 	for _, c := range []uint64{5, 7, 3000, 3000 - windowSize} {
-		if err := take(SignCounted(k, who, req, now, c), now); !errors.Is(err, ErrProofReplayed) {
+		if err := take(SignCounted(k, who, req, now, a, c)); !errors.Is(err, ErrProofReplayed) {
 			t.Fatalf("counter %d again, or below the window: %v", c, err)
 		}
 	}
-	if err := take(SignCounted(k, who, req, now, 3000-windowSize+1), now); err != nil {
+	if err := take(SignCounted(k, who, req, now, a, 3000-windowSize+1)); err != nil {
 		t.Fatalf("the window's lowest number: %v", err)
 	}
-	if err := take(SignCounted(k, who, req, now.Add(-time.Second), 4000), now); !errors.Is(err, ErrProofStale) {
-		t.Fatalf("a numbered call made before its session opened: %v", err)
+	// A second process with the same key opens a window of its own and
+	// numbers from 1; the first goes on.
+	if err := take(SignCounted(k, who, req, now, b, 1)); !errors.Is(err, ErrSessionUnknown) {
+		t.Fatalf("a window no signed call opened: %v", err)
 	}
-	// The MAC of c=9 does not pass as n= of the same bytes.
-	h := SignCounted(k, who, req, now, 9)
+	second, _ := Sign(caller, req, now, b)
+	if err := take(second); err != nil {
+		t.Fatal(err)
+	}
+	for c := uint64(1); c <= 3; c++ {
+		if err := take(SignCounted(k, who, req, now, b, c)); err != nil {
+			t.Fatalf("the second process's call %d: %v", c, err)
+		}
+		if err := take(SignCounted(k, who, req, now, a, 3000+c)); err != nil {
+			t.Fatalf("the first process's call after the second's: %v", err)
+		}
+	}
+	// The MAC of c=9 does not pass as n= of the same bytes, nor in window b.
+	h := SignCounted(k, who, req, now, a, 9)
 	n := counterNonce(9)
-	swapped := strings.Replace(h, "c=9", "n="+hex.EncodeToString(n[:]), 1)
-	if err := take(swapped, now); !errors.Is(err, ErrProofMalformed) {
+	swapped := strings.Replace(strings.Replace(h, "c=9", "n="+hex.EncodeToString(n[:]), 1), ";o="+hex.EncodeToString(a[:]), "", 1)
+	if err := take(swapped); !errors.Is(err, ErrProofMalformed) {
 		t.Fatalf("a numbered call's MAC as a nonce call's: %v", err)
 	}
-	for _, bad := range []string{h + ";n=" + hex.EncodeToString(n[:]), strings.Replace(h, "c=9", "c=0", 1), "t=1;c=3;s=" + strings.Repeat("00", 65)} {
+	if err := take(strings.Replace(h, hex.EncodeToString(a[:]), hex.EncodeToString(b[:]), 1)); !errors.Is(err, ErrProofMalformed) {
+		t.Fatalf("a numbered call moved to another window: %v", err)
+	}
+	for _, bad := range []string{h + ";n=" + hex.EncodeToString(n[:]), strings.Replace(h, "c=9", "c=0", 1),
+		strings.Replace(h, ";o="+hex.EncodeToString(a[:]), "", 1), "t=1;c=3;o=" + hex.EncodeToString(a[:]) + ";s=" + strings.Repeat("00", 65)} {
 		if _, err := ParseProof(bad); !errors.Is(err, ErrProofMalformed) {
 			t.Fatalf("%s: %v", bad, err)
 		}
 	}
-	// The caller side numbers from the time it opened the session.
+	// The node forgets the session; the caller's other signed call (one it
+	// sent another replica, say) opens a new one; the calls window a took
+	// are not taken again.
+	s.mu.Lock()
+	s.windows -= len(s.m[who].windows)
+	delete(s.m, who)
+	s.mu.Unlock()
+	other, _ := Sign(caller, req, now, [16]byte{3})
+	if err := take(other); err != nil {
+		t.Fatal(err)
+	}
+	if err := take(SignCounted(k, who, req, now, a, 5)); !errors.Is(err, ErrSessionUnknown) {
+		t.Fatalf("a forgotten window's call taken again: %v", err)
+	}
+	if err := take(opening); !errors.Is(err, ErrProofReplayed) {
+		t.Fatalf("the forgotten window's opening call taken again: %v", err)
+	}
+	// The caller side numbers from 1 in the window its signed call opened.
 	var cs CallerSessions
-	cs.Open(caller, "node", &node.PublicKey, now)
+	cs.Open(caller, "node", &node.PublicKey, [16]byte{3})
 	got, signed, err := cs.Proof(caller, "node", req, now, [16]byte{})
-	if err != nil || signed || !strings.Contains(got, fmt.Sprintf("c=%d;", now.UnixMicro()+1)) {
+	if err != nil || signed || !strings.Contains(got, "c=1;o="+hex.EncodeToString([]byte{3})) {
 		t.Fatalf("caller proof %q signed %v %v", got, signed, err)
 	}
-	if err := take(got, now); err != nil {
+	if err := take(got); err != nil {
 		t.Fatalf("the caller's numbered call: %v", err)
+	}
+}
+
+// TestSessionWindowsBounded: windows per caller and in all stay bounded.
+func TestSessionWindowsBounded(t *testing.T) {
+	node, _ := crypto.GenerateKey()
+	caller, _ := crypto.GenerateKey()
+	req := Request{Method: "POST", Path: "/p", Body: []byte(`{}`)}
+	now := time.Unix(1_800_000_000, 0)
+	s := NewSessions(node)
+	for i := range 10 {
+		h, _ := Sign(caller, req, now, [16]byte{byte(i)})
+		p, _ := ParseProof(h)
+		if _, err := p.Signer(req, now, s); err != nil {
+			t.Fatal(err)
+		}
+		s.Learn(p)
+	}
+	s.mu.Lock()
+	n, total := len(s.m[crypto.PubkeyToAddress(caller.PublicKey)].windows), s.windows
+	s.mu.Unlock()
+	if n != maxWindows || total != maxWindows {
+		t.Fatalf("%d windows of one caller, %d in all; want %d", n, total, maxWindows)
 	}
 }

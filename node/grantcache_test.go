@@ -84,11 +84,11 @@ func TestNumberedCallsPastTheNonceQuota(t *testing.T) {
 	sk, _ := grant.SessionKey(owner, &key.ECDSA.PublicKey)
 	calls := grant.MaxNoncesPerSigner + 5000
 	for c := 1; c <= calls; c++ {
-		if err := call(grant.SignCounted(sk, who, r, now, uint64(c))); err != nil {
+		if err := call(grant.SignCounted(sk, who, r, now, [16]byte{1}, uint64(c))); err != nil {
 			t.Fatalf("numbered call %d of %d: %v", c, calls, err)
 		}
 	}
-	if err := call(grant.SignCounted(sk, who, r, now, uint64(calls))); !errors.Is(err, grant.ErrProofReplayed) {
+	if err := call(grant.SignCounted(sk, who, r, now, [16]byte{1}, uint64(calls))); !errors.Is(err, grant.ErrProofReplayed) {
 		t.Fatalf("a numbered call again: %v", err)
 	}
 	g.nmu.Lock()

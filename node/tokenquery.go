@@ -153,7 +153,7 @@ func (q *tokenQuerier) query(ctx context.Context, anchors []string, from caller,
 		if err != nil {
 			return nil, err
 		}
-		signed, err := q.sign(req, to, from, call, body)
+		opened, err := q.sign(req, to, from, call, body)
 		if err != nil {
 			return nil, err
 		}
@@ -165,13 +165,13 @@ func (q *tokenQuerier) query(ctx context.Context, anchors []string, from caller,
 			if req, err = http.NewRequestWithContext(ctx, http.MethodPost, target+path, bytes.NewReader(body)); err != nil {
 				return nil, err
 			}
-			if signed, err = q.sign(req, to, from, call, body); err != nil {
+			if opened, err = q.sign(req, to, from, call, body); err != nil {
 				return nil, err
 			}
 			out, h, err = q.do(req)
 		}
-		if err == nil && signed {
-			q.openSession(to)
+		if err == nil && opened != nil {
+			q.openSession(to, *opened)
 		}
 		if err == nil && call.IsAction() {
 			// The receipt binds the action's result: the module gets it.
@@ -212,7 +212,7 @@ func (q *tokenQuerier) query(ctx context.Context, anchors []string, from caller,
 // node's proof of the request (a signature, or a session MAC for the node
 // to once one is open: signed says which), the calling token with its
 // record, and the chain of calls.
-func (q *tokenQuerier) sign(req *http.Request, to string, from caller, call sandbox.TokenCall, body []byte) (signed bool, err error) {
+func (q *tokenQuerier) sign(req *http.Request, to string, from caller, call sandbox.TokenCall, body []byte) (opened *[16]byte, err error) {
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(wire.CallerHeader, from.instance.String())
 	req.Header.Set(wire.CallerRecordHeader, base64.RawURLEncoding.EncodeToString(from.record))
@@ -221,15 +221,15 @@ func (q *tokenQuerier) sign(req *http.Request, to string, from caller, call sand
 		req.Header.Set(wire.IdempotencyHeader, call.Key)
 	}
 	if call.Grant == "" && !call.IsAction() {
-		return false, nil
+		return nil, nil
 	}
 	if call.Grant != "" {
 		// The node signs as the calling token only: a grant to anyone
 		// else (the node's own address, say) is not the module's to use.
 		if to, err := q.grantTo(call.Grant); err != nil {
-			return false, fmt.Errorf("the grant passed to ctx.tokens: %w", err)
+			return nil, fmt.Errorf("the grant passed to ctx.tokens: %w", err)
 		} else if want := wire.TokenAddress(from.instance); to != want {
-			return false, fmt.Errorf("the grant passed to ctx.tokens is to %s, not to this token (%s)", to, want)
+			return nil, fmt.Errorf("the grant passed to ctx.tokens is to %s, not to this token (%s)", to, want)
 		}
 		req.Header.Set(wire.GrantHeader, call.Grant)
 	}
@@ -239,14 +239,17 @@ func (q *tokenQuerier) sign(req *http.Request, to string, from caller, call sand
 	// a call under a grant opened.
 	var nonce [16]byte
 	if _, err := rand.Read(nonce[:]); err != nil {
-		return false, err
+		return nil, err
 	}
 	proof, signed, err := q.sessions.Proof(q.key.ECDSA, to, grant.Request{Method: req.Method, Path: req.URL.RequestURI(), Body: body, Key: call.Key}, time.Now(), nonce)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	req.Header.Set(wire.SignatureHeader, proof)
-	return signed && call.Grant != "", nil
+	if !signed || call.Grant == "" {
+		return nil, nil
+	}
+	return &nonce, nil
 }
 
 // grantTo is the integration a grant header names (decoded, not checked:
@@ -277,13 +280,13 @@ func (q *tokenQuerier) grantTo(header string) (common.Address, error) {
 
 // openSession derives the session key with node to after a signed call it
 // let through.
-func (q *tokenQuerier) openSession(to string) {
+func (q *tokenQuerier) openSession(to string, opened [16]byte) {
 	id, err := peer.Decode(to)
 	if err != nil {
 		return
 	}
 	if pub, err := nodekey.PublicKeyOfPeer(id); err == nil {
-		q.sessions.Open(q.key.ECDSA, to, pub, time.Now())
+		q.sessions.Open(q.key.ECDSA, to, pub, opened)
 	}
 }
 
