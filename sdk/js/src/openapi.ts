@@ -1237,7 +1237,7 @@ export interface components {
         Channel: number;
         /** @description the token owner's grant attestation (any EAS off-chain form; the URL value is the compact one), covering the call (query:<name>, action:<name>, read:state, read:history); needed where the token declares grant="required" or the read is not public */
         Grant: string;
-        /** @description t=<unix ms>;n=<nonce, 32 hex digits>;s=<signature, 130 hex digits> over the method, path, body hash, time and nonce, by the integration the grant names (or the owner, with no grant); or a session MAC t;n;a;m (docs/attestations.md) */
+        /** @description t=<unix ms>;n=<nonce, 32 hex digits>;s=<signature, 130 hex digits> over the method, path, body hash, time and nonce, by the integration the grant names (or the owner, with no grant); or a session MAC t;n;a;m, or a numbered one t;c;o;a;m (docs/attestations.md) */
         Signature: string;
         /** @description a promise on a payment channel (channel;cumulative;nonce;0xsignature): required by calls the token prices (<sl:price>) on a network with payment channels */
         Payment: string;
@@ -1415,7 +1415,7 @@ export interface operations {
             header?: {
                 /** @description the token owner's grant attestation (any EAS off-chain form; the URL value is the compact one), covering the call (query:<name>, action:<name>, read:state, read:history); needed where the token declares grant="required" or the read is not public */
                 "X-Smartlayer-Grant"?: components["parameters"]["Grant"];
-                /** @description t=<unix ms>;n=<nonce, 32 hex digits>;s=<signature, 130 hex digits> over the method, path, body hash, time and nonce, by the integration the grant names (or the owner, with no grant); or a session MAC t;n;a;m (docs/attestations.md) */
+                /** @description t=<unix ms>;n=<nonce, 32 hex digits>;s=<signature, 130 hex digits> over the method, path, body hash, time and nonce, by the integration the grant names (or the owner, with no grant); or a session MAC t;n;a;m, or a numbered one t;c;o;a;m (docs/attestations.md) */
                 "X-Smartlayer-Signature"?: components["parameters"]["Signature"];
                 /** @description a promise on a payment channel (channel;cumulative;nonce;0xsignature): required by calls the token prices (<sl:price>) on a network with payment channels */
                 "X-Smartlayer-Payment"?: components["parameters"]["Payment"];
@@ -1602,7 +1602,7 @@ export interface operations {
                 "Idempotency-Key": components["parameters"]["IdempotencyKey"];
                 /** @description the token owner's grant attestation (any EAS off-chain form; the URL value is the compact one), covering the call (query:<name>, action:<name>, read:state, read:history); needed where the token declares grant="required" or the read is not public */
                 "X-Smartlayer-Grant"?: components["parameters"]["Grant"];
-                /** @description t=<unix ms>;n=<nonce, 32 hex digits>;s=<signature, 130 hex digits> over the method, path, body hash, time and nonce, by the integration the grant names (or the owner, with no grant); or a session MAC t;n;a;m (docs/attestations.md) */
+                /** @description t=<unix ms>;n=<nonce, 32 hex digits>;s=<signature, 130 hex digits> over the method, path, body hash, time and nonce, by the integration the grant names (or the owner, with no grant); or a session MAC t;n;a;m, or a numbered one t;c;o;a;m (docs/attestations.md) */
                 "X-Smartlayer-Signature"?: components["parameters"]["Signature"];
                 /** @description a promise on a payment channel (channel;cumulative;nonce;0xsignature): required by calls the token prices (<sl:price>) on a network with payment channels */
                 "X-Smartlayer-Payment"?: components["parameters"]["Payment"];
@@ -1773,7 +1773,7 @@ export interface operations {
             header?: {
                 /** @description the token owner's grant attestation (any EAS off-chain form; the URL value is the compact one), covering the call (query:<name>, action:<name>, read:state, read:history); needed where the token declares grant="required" or the read is not public */
                 "X-Smartlayer-Grant"?: components["parameters"]["Grant"];
-                /** @description t=<unix ms>;n=<nonce, 32 hex digits>;s=<signature, 130 hex digits> over the method, path, body hash, time and nonce, by the integration the grant names (or the owner, with no grant); or a session MAC t;n;a;m (docs/attestations.md) */
+                /** @description t=<unix ms>;n=<nonce, 32 hex digits>;s=<signature, 130 hex digits> over the method, path, body hash, time and nonce, by the integration the grant names (or the owner, with no grant); or a session MAC t;n;a;m, or a numbered one t;c;o;a;m (docs/attestations.md) */
                 "X-Smartlayer-Signature"?: components["parameters"]["Signature"];
             };
             path: {
@@ -1885,7 +1885,7 @@ export interface operations {
             header?: {
                 /** @description the token owner's grant attestation (any EAS off-chain form; the URL value is the compact one), covering the call (query:<name>, action:<name>, read:state, read:history); needed where the token declares grant="required" or the read is not public */
                 "X-Smartlayer-Grant"?: components["parameters"]["Grant"];
-                /** @description t=<unix ms>;n=<nonce, 32 hex digits>;s=<signature, 130 hex digits> over the method, path, body hash, time and nonce, by the integration the grant names (or the owner, with no grant); or a session MAC t;n;a;m (docs/attestations.md) */
+                /** @description t=<unix ms>;n=<nonce, 32 hex digits>;s=<signature, 130 hex digits> over the method, path, body hash, time and nonce, by the integration the grant names (or the owner, with no grant); or a session MAC t;n;a;m, or a numbered one t;c;o;a;m (docs/attestations.md) */
                 "X-Smartlayer-Signature"?: components["parameters"]["Signature"];
             };
             path: {
@@ -2126,7 +2126,7 @@ export interface operations {
             header?: {
                 /** @description the token owner's grant attestation (any EAS off-chain form; the URL value is the compact one), covering the call (query:<name>, action:<name>, read:state, read:history); needed where the token declares grant="required" or the read is not public */
                 "X-Smartlayer-Grant"?: components["parameters"]["Grant"];
-                /** @description t=<unix ms>;n=<nonce, 32 hex digits>;s=<signature, 130 hex digits> over the method, path, body hash, time and nonce, by the integration the grant names (or the owner, with no grant); or a session MAC t;n;a;m (docs/attestations.md) */
+                /** @description t=<unix ms>;n=<nonce, 32 hex digits>;s=<signature, 130 hex digits> over the method, path, body hash, time and nonce, by the integration the grant names (or the owner, with no grant); or a session MAC t;n;a;m, or a numbered one t;c;o;a;m (docs/attestations.md) */
                 "X-Smartlayer-Signature"?: components["parameters"]["Signature"];
             };
             path: {
@@ -2550,7 +2550,7 @@ export interface operations {
                 "Last-Event-ID"?: string;
                 /** @description the token owner's grant attestation (any EAS off-chain form; the URL value is the compact one), covering the call (query:<name>, action:<name>, read:state, read:history); needed where the token declares grant="required" or the read is not public */
                 "X-Smartlayer-Grant"?: components["parameters"]["Grant"];
-                /** @description t=<unix ms>;n=<nonce, 32 hex digits>;s=<signature, 130 hex digits> over the method, path, body hash, time and nonce, by the integration the grant names (or the owner, with no grant); or a session MAC t;n;a;m (docs/attestations.md) */
+                /** @description t=<unix ms>;n=<nonce, 32 hex digits>;s=<signature, 130 hex digits> over the method, path, body hash, time and nonce, by the integration the grant names (or the owner, with no grant); or a session MAC t;n;a;m, or a numbered one t;c;o;a;m (docs/attestations.md) */
                 "X-Smartlayer-Signature"?: components["parameters"]["Signature"];
             };
             path: {
