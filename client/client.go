@@ -345,34 +345,45 @@ func (c *Client) openSession(to string, opened [16]byte) {
 // anchor), which a session MAC is made for.
 func (c *Client) doHeaders(ctx context.Context, method, url, to string, hdr http.Header, body []byte, out any) (http.Header, error) {
 	h, err := c.send(ctx, method, url, to, hdr, body, out)
-	var p *wire.Problem
-	// A 402 teaches the price (a first call of its kind) or the channel's
-	// state (a promise of this payer's ahead of its count), or says the
-	// deposit is spent (the payer tops up, if it may): once more with a
-	// promise, three times at most (the price, the state, a top-up).
-	for try := 0; try < 3 && errors.As(err, &p) && c.Payer != nil && p.Status == http.StatusPaymentRequired; try++ {
-		u, uerr := neturl.Parse(url)
-		if uerr != nil || !paidCall(u.Path) || !c.Payer.learn(u.Path, p) {
-			break
+	// Each answer below asks for the call once more; each at most so often,
+	// whatever order they come in.
+	var paid, signed, renumbered int
+	for {
+		var p *wire.Problem
+		if !errors.As(err, &p) {
+			return h, err
 		}
-		if overdrawn(p) {
-			if terr := c.Payer.topUp(ctx); terr != nil {
-				return h, fmt.Errorf("%w (%v)", err, terr)
+		switch {
+		case p.Status == http.StatusPaymentRequired && c.Payer != nil && paid < 3:
+			// A 402 teaches the price (a first call of its kind) or the
+			// channel's state (a promise of this payer's ahead of its
+			// count), or says the deposit is spent (the payer tops up, if
+			// it may): once more with a promise, three times at most (the
+			// price, the state, a top-up).
+			paid++
+			u, uerr := neturl.Parse(url)
+			if uerr != nil || !paidCall(u.Path) || !c.Payer.learn(u.Path, p) {
+				return h, err
 			}
+			if overdrawn(p) {
+				if terr := c.Payer.topUp(ctx); terr != nil {
+					return h, fmt.Errorf("%w (%v)", err, terr)
+				}
+			}
+		case p.Type == "urn:smartlayer:problem:session-unknown" && signed < 1:
+			// The node forgot the session (a restart): sign once more.
+			signed++
+			c.sessions.Forget(to)
+		case p.Type == "urn:smartlayer:problem:request-replayed" && c.sessions.Has(to) && renumbered < 1:
+			// A numbered call overtaken by more calls than the node's
+			// window holds (a refused call did not run): once more,
+			// numbered anew.
+			renumbered++
+		default:
+			return h, err
 		}
 		h, err = c.send(ctx, method, url, to, hdr, body, out)
 	}
-	switch {
-	case errors.As(err, &p) && p.Type == "urn:smartlayer:problem:session-unknown":
-		// The node forgot the session (a restart): sign once more.
-		c.sessions.Forget(to)
-		h, err = c.send(ctx, method, url, to, hdr, body, out)
-	case errors.As(err, &p) && p.Type == "urn:smartlayer:problem:request-replayed" && c.sessions.Has(to):
-		// A numbered call overtaken by more calls than the node's window
-		// holds (a refused call did not run): once more, numbered anew.
-		h, err = c.send(ctx, method, url, to, hdr, body, out)
-	}
-	return h, err
 }
 
 func (c *Client) send(ctx context.Context, method, url, to string, hdr http.Header, body []byte, out any) (http.Header, error) {

@@ -153,11 +153,14 @@ type Sessions struct {
 type session struct {
 	key     [32]byte
 	windows map[[16]byte]*replayWindow // by the nonce of the signed call that opened each
+	order   [][16]byte                 // the windows' nonces, oldest first
 }
 
-// maxWindows bounds the windows of one caller (processes sharing a key, a
-// process that signed again): a new one drops another.
-const maxWindows = 4
+// maxWindows bounds the windows of one caller (processes sharing a key,
+// and the signed calls a process sends side by side before its first
+// answer opens its session; it keeps the first): a new one drops the
+// oldest.
+const maxWindows = 16
 
 // NewSessions keeps the sessions of the node whose key is node.
 func NewSessions(node *ecdsa.PrivateKey) *Sessions {
@@ -227,14 +230,16 @@ func (s *Sessions) Learn(p *Proof) {
 		ss = &session{key: k, windows: map[[16]byte]*replayWindow{}}
 		s.m[addr] = ss
 	}
-	if len(ss.windows) >= maxWindows {
-		for o := range ss.windows {
-			delete(ss.windows, o)
-			s.windows--
-			break
-		}
+	if _, ok := ss.windows[p.Nonce]; ok {
+		return
+	}
+	if len(ss.order) >= maxWindows {
+		delete(ss.windows, ss.order[0])
+		ss.order = ss.order[1:]
+		s.windows--
 	}
 	ss.windows[p.Nonce] = &replayWindow{}
+	ss.order = append(ss.order, p.Nonce)
 	s.windows++
 }
 

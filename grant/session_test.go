@@ -203,7 +203,7 @@ func TestSessionWindowsBounded(t *testing.T) {
 	req := Request{Method: "POST", Path: "/p", Body: []byte(`{}`)}
 	now := time.Unix(1_800_000_000, 0)
 	s := NewSessions(node)
-	for i := range 10 {
+	for i := range maxWindows + 5 {
 		h, _ := Sign(caller, req, now, [16]byte{byte(i)})
 		p, _ := ParseProof(h)
 		if _, err := p.Signer(req, now, s); err != nil {
@@ -212,9 +212,16 @@ func TestSessionWindowsBounded(t *testing.T) {
 		s.Learn(p)
 	}
 	s.mu.Lock()
-	n, total := len(s.m[crypto.PubkeyToAddress(caller.PublicKey)].windows), s.windows
+	ss := s.m[crypto.PubkeyToAddress(caller.PublicKey)]
+	n, total := len(ss.windows), s.windows
+	_, oldest := ss.windows[[16]byte{5}]
+	_, newest := ss.windows[[16]byte{maxWindows + 4}]
+	_, dropped := ss.windows[[16]byte{4}]
 	s.mu.Unlock()
 	if n != maxWindows || total != maxWindows {
 		t.Fatalf("%d windows of one caller, %d in all; want %d", n, total, maxWindows)
+	}
+	if !oldest || !newest || dropped {
+		t.Fatal("not the oldest windows dropped")
 	}
 }
