@@ -203,7 +203,8 @@ func (s *Sessions) Learn(p *Proof) {
 	ss, ok := s.m[addr]
 	s.mu.Unlock()
 	var k [32]byte
-	if !ok {
+	haveKey := !ok
+	if haveKey {
 		var err error
 		if k, err = SessionKey(s.node, p.pub); err != nil {
 			return
@@ -211,7 +212,9 @@ func (s *Sessions) Learn(p *Proof) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ss, ok = s.m[addr]
+	if ss, ok = s.m[addr]; !ok && !haveKey {
+		return // dropped meanwhile: the caller's next call signs again
+	}
 	// Sessions and windows in all are bounded: one other caller's out,
 	// whichever the map gives first (a flood of new callers does not end
 	// every session at once).
