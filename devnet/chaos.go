@@ -8,6 +8,7 @@ import (
 	"io"
 	mrand "math/rand/v2"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -406,19 +407,40 @@ func get(ctx context.Context, url string, out any) error {
 
 // scrape reads a node's /metrics.
 func scrape(ctx context.Context, base string) error {
+	_, err := metrics(ctx, base)
+	return err
+}
+
+// metrics is a node's /metrics text (at most 4 MiB of it).
+func metrics(ctx context.Context, base string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), "smartlayer_") {
-		return fmt.Errorf("%s/metrics: %s", base, resp.Status)
+		return "", fmt.Errorf("%s/metrics: %s", base, resp.Status)
 	}
-	return nil
+	return string(b), nil
+}
+
+// Metric reads one sample of a node's /metrics, named as the text names it
+// (with its labels: `name{label="value"}`); 0 when the node has none.
+func Metric(ctx context.Context, base, name string) (float64, error) {
+	text, err := metrics(ctx, base)
+	if err != nil {
+		return 0, err
+	}
+	for _, l := range strings.Split(text, "\n") {
+		if v, ok := strings.CutPrefix(l, name+" "); ok {
+			return strconv.ParseFloat(strings.TrimSpace(v), 64)
+		}
+	}
+	return 0, nil
 }
 
 // inFlightAction is a triggered action whose executor was cut off while

@@ -591,18 +591,9 @@ func waitUntil(t *testing.T, timeout time.Duration, what string, cond func() boo
 // metricValue reads one sample of a node's /metrics (0 when absent).
 func metricValue(t *testing.T, node, name string) float64 {
 	t.Helper()
-	resp, err := http.Get(node + "/metrics")
+	v, err := Metric(context.Background(), node, name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, name+" "); ok {
-			var f float64
-			fmt.Sscan(v, &f)
-			return f
-		}
-	}
-	return 0
+	return v
 }

@@ -3,11 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -88,19 +85,11 @@ func TestReceiptVerifyReplay(t *testing.T) {
 // metric reads one of a node's metrics (0 when it has none).
 func metric(t *testing.T, node, name string) float64 {
 	t.Helper()
-	resp, err := http.Get(node + "/metrics")
+	v, err := devnet.Metric(context.Background(), node, name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, name+" "); ok {
-			f, _ := strconv.ParseFloat(v, 64)
-			return f
-		}
-	}
-	return 0
+	return v
 }
 
 // TestReceiptReused: within service.receipt_reuse a node answers the same
