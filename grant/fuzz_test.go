@@ -24,6 +24,18 @@ func FuzzProof(f *testing.F) {
 	f.Add("t=1;n=00000000000000000000000000000000;a=0000000000000000000000000000000000000001;m=00")
 	f.Add(";;;=;t=;n=;s=")
 	sessions := NewSessions(key)
+	// The signed call opens a session and a window of numbered calls, so
+	// numbered headers reach the window.
+	if p, err := ParseProof(h); err != nil {
+		f.Fatal(err)
+	} else if _, err := p.Signer(req, now, sessions); err != nil {
+		f.Fatal(err)
+	} else {
+		sessions.Learn(p)
+	}
+	sk, _ := SessionKey(key, &key.PublicKey)
+	f.Add(SignCounted(sk, crypto.PubkeyToAddress(key.PublicKey), req, now, [16]byte{1}, 1))
+	f.Add("t=1;c=18446744073709551616;o=00000000000000000000000000000001;a=0000000000000000000000000000000000000001;m=00")
 	f.Fuzz(func(t *testing.T, h string) {
 		p, err := ParseProof(h)
 		if err != nil {
@@ -32,6 +44,9 @@ func FuzzProof(f *testing.F) {
 		signer, err := p.Signer(req, now, sessions)
 		if err != nil {
 			return
+		}
+		if p.Counted {
+			_ = sessions.Use(p) // any number, taken or not, without a panic
 		}
 		other := req
 		other.Body = []byte(`{"x":1}`)

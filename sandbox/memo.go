@@ -2,7 +2,7 @@ package sandbox
 
 import (
 	"encoding/json"
-	"sync"
+	"sync/atomic"
 
 	"github.com/smartlayer/smartlayer/internal/bounded"
 )
@@ -29,10 +29,8 @@ import (
 // byte bound are not kept. The oldest entry goes first. It is safe for
 // concurrent use.
 type Memo struct {
-	kept   *bounded.FIFO[memoKey, json.RawMessage]
-	mu     sync.Mutex
-	hits   uint64
-	misses uint64
+	kept         *bounded.FIFO[memoKey, json.RawMessage]
+	hits, misses atomic.Uint64
 }
 
 type memoKey struct {
@@ -50,24 +48,18 @@ func NewMemo(entries, maxBytes int) *Memo {
 }
 
 // Stats returns the hits and misses so far.
-func (m *Memo) Stats() (hits, misses uint64) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.hits, m.misses
-}
+func (m *Memo) Stats() (hits, misses uint64) { return m.hits.Load(), m.misses.Load() }
 
 // Len returns the answers held.
 func (m *Memo) Len() int { return m.kept.Len() }
 
 func (m *Memo) get(k memoKey) (json.RawMessage, bool) {
 	out, ok := m.kept.Get(k)
-	m.mu.Lock()
 	if ok {
-		m.hits++
+		m.hits.Add(1)
 	} else {
-		m.misses++
+		m.misses.Add(1)
 	}
-	m.mu.Unlock()
 	return out, ok
 }
 

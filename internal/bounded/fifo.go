@@ -60,7 +60,7 @@ func (f *FIFO[K, V]) Put(k K, v V, size int) bool {
 	return true
 }
 
-// Len returns the entries held, and Bytes their size.
+// Len returns the entries held.
 func (f *FIFO[K, V]) Len() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
